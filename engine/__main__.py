@@ -1,0 +1,4 @@
+"""``python -m appraise``."""
+from .cli import main
+
+main()

@@ -1,0 +1,540 @@
+"""The safe expression language of rule files.
+
+Conditions (``when:``, ``applies_to:``), formulas and targets are a small subset
+of Python syntax, parsed once into a whitelisted AST.  Nothing here ever calls
+``eval``: an expression is either compiled to a polars expression (the columnar
+engine) or interpreted by :func:`evaluate` (explanations and tests), and both
+give *missing* (``None``/null) for ``x / 0`` and for anything built on a
+missing value.  A condition that comes out missing does not hold.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+MAX_LENGTH = 500
+MAX_DEPTH = 32
+MAX_NUMBER = 1e15
+MAX_STRING = 200
+MAX_LIST = 1000
+FUNCTIONS = {"min": (2, 16), "max": (2, 16), "abs": (1, 1), "round": (1, 2)}
+OBJECTS = ("context", "previous")
+PREVIOUS_FIELDS = ("grade", "grade_uncalibrated", "score", "bonus", "scorecard")
+
+_COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+            ast.In: "in", ast.NotIn: "not in"}
+_ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+_REFUSED_OPS = {ast.Pow: "'**' (power) is not allowed; multiply instead",
+                ast.FloorDiv: "'//' is not allowed; use '/' and round()",
+                ast.Mod: "'%' is not allowed", ast.MatMult: "'@' is not allowed",
+                ast.BitAnd: "'&' is not allowed; use 'and'", ast.BitOr: "'|' is not allowed; use 'or'",
+                ast.BitXor: "'^' is not allowed", ast.LShift: "'<<' is not allowed", ast.RShift: "'>>' is not allowed"}
+
+
+class ExpressionError(ValueError):
+    """A problem in an expression; ``offset`` is the 0-based character where it is."""
+
+    def __init__(self, message: str, offset: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@dataclass(frozen=True, eq=False)
+class Expression:
+    """A parsed, whitelisted expression.  ``names`` are the bare names it reads;
+    ``fields`` the ``object.attribute`` pairs (``("context", "price_war")``)."""
+
+    text: str
+    tree: ast.AST
+    names: frozenset[str]
+    fields: frozenset[tuple[str, str]]
+
+    def __repr__(self) -> str:
+        return f"Expression({self.text!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Expression) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+def _char_offset(text: str, node: ast.AST) -> int:
+    line = getattr(node, "lineno", 1)
+    byte_col = getattr(node, "col_offset", 0) or 0
+    lines = text.split("\n")
+    before = sum(len(x) + 1 for x in lines[: line - 1])
+    current = lines[line - 1] if line - 1 < len(lines) else ""
+    return before + len(current.encode("utf-8")[:byte_col].decode("utf-8", "ignore"))
+
+
+def _after(text: str, node: ast.AST) -> int:
+    """Offset of the first non-blank character after ``node``."""
+    end = _char_offset(text, node) + len(ast.get_source_segment(text, node) or "")
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return end
+
+
+def parse(text: str) -> Expression:
+    """Parse ``text`` into an :class:`Expression`, refusing anything outside the language."""
+    if not isinstance(text, str):
+        text = str(text)
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression is {len(text)} characters; the limit is {MAX_LENGTH}", MAX_LENGTH)
+    if not text.strip():
+        raise ExpressionError("expression is empty", 0)
+    depth = 0
+    for i, ch in enumerate(text):  # refuse pathological nesting before Python's parser sees it
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if depth > MAX_DEPTH:
+            raise ExpressionError(f"expression nests deeper than {MAX_DEPTH} levels", i)
+    try:
+        tree = ast.parse(text.strip("\n"), mode="eval")
+    except SyntaxError as exc:
+        offset = max((exc.offset or 1) - 1, 0)
+        if exc.lineno and exc.lineno > 1:
+            offset += sum(len(x) + 1 for x in text.split("\n")[: exc.lineno - 1])
+        raise ExpressionError(f"not a valid expression: {exc.msg}", offset) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError("expression is too complex", 0) from None
+    names: set[str] = set()
+    fields: set[tuple[str, str]] = set()
+    _check(tree.body, text, names, fields, 0)
+    return Expression(text, tree, frozenset(names), frozenset(fields))
+
+
+def _check(node: ast.AST, text: str, names: set, fields: set, depth: int) -> None:
+    at = _char_offset(text, node)
+    if depth > MAX_DEPTH:
+        raise ExpressionError(f"expression nests deeper than {MAX_DEPTH} levels", at)
+    nxt = depth + 1
+    if isinstance(node, ast.BoolOp):
+        for v in node.values:
+            _check(v, text, names, fields, nxt)
+    elif isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, (ast.Not, ast.USub, ast.UAdd)):
+            raise ExpressionError("'~' is not allowed; use 'not'", at)
+        _check(node.operand, text, names, fields, nxt)
+    elif isinstance(node, ast.BinOp):
+        if type(node.op) in _REFUSED_OPS:
+            raise ExpressionError(_REFUSED_OPS[type(node.op)], _after(text, node.left))
+        _check(node.left, text, names, fields, nxt)
+        _check(node.right, text, names, fields, nxt)
+    elif isinstance(node, ast.Compare):
+        for op in node.ops:
+            if type(op) not in _COMPARE:
+                raise ExpressionError("'is' is not allowed; use '==' or '!='", at)
+        _check(node.left, text, names, fields, nxt)
+        for c in node.comparators:
+            _check(c, text, names, fields, nxt)
+    elif isinstance(node, ast.Name):
+        if node.id.startswith("_"):
+            raise ExpressionError(f"names starting with '_' are not allowed ('{node.id}')", at)
+        if node.id in OBJECTS:
+            raise ExpressionError(f"'{node.id}' needs a field, like {node.id}.{'price_war' if node.id == 'context' else 'grade'}", at)
+        if node.id not in ("true", "false", "null"):
+            names.add(node.id)
+    elif isinstance(node, ast.Attribute):
+        if node.attr.startswith("_"):
+            raise ExpressionError(f"access to '{node.attr}' is not allowed", _after(text, node.value) + 1)
+        if not (isinstance(node.value, ast.Name) and node.value.id in OBJECTS):
+            raise ExpressionError("attribute access is only allowed on 'context' and 'previous' "
+                                  "(like context.price_war or previous.grade)", at)
+        fields.add((node.value.id, node.attr))
+    elif isinstance(node, ast.Constant):
+        v = node.value
+        if isinstance(v, bool) or v is None:
+            pass
+        elif isinstance(v, (int, float)):
+            if isinstance(v, complex) or not math.isfinite(v) or abs(v) > MAX_NUMBER:
+                raise ExpressionError(f"number {text[at:at + 20]}… is out of range (at most {MAX_NUMBER:g})", at)
+        elif isinstance(v, str):
+            if len(v) > MAX_STRING:
+                raise ExpressionError(f"text literal is longer than {MAX_STRING} characters", at)
+        else:
+            raise ExpressionError(f"{type(v).__name__} literals are not allowed", at)
+    elif isinstance(node, (ast.List, ast.Tuple)):
+        if len(node.elts) > MAX_LIST:
+            raise ExpressionError(f"list has more than {MAX_LIST} items", at)
+        for e in node.elts:
+            if not isinstance(e, ast.Constant) and not (isinstance(e, ast.UnaryOp) and isinstance(e.operand, ast.Constant)):
+                raise ExpressionError("list items must be plain numbers or text", _char_offset(text, e))
+            _check(e, text, names, fields, nxt)
+    elif isinstance(node, ast.Call):
+        fname = node.func.id if isinstance(node.func, ast.Name) else None
+        if fname not in FUNCTIONS:
+            shown = fname or ast.unparse(node.func)
+            raise ExpressionError(f"calling '{shown}' is not allowed; the functions are "
+                                  + ", ".join(sorted(FUNCTIONS)), at)
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise ExpressionError(f"{fname}() takes plain arguments only", at)
+        lo, hi = FUNCTIONS[fname]
+        if not lo <= len(node.args) <= hi:
+            want = f"{lo}" if lo == hi else f"{lo} to {hi}"
+            raise ExpressionError(f"{fname}() takes {want} arguments, got {len(node.args)}", at)
+        if fname == "round" and len(node.args) == 2:
+            d = node.args[1]
+            if not (isinstance(d, ast.Constant) and isinstance(d.value, int) and 0 <= d.value <= 10):
+                raise ExpressionError("round()'s second argument must be a whole number from 0 to 10",
+                                      _char_offset(text, d))
+        for a in node.args:
+            _check(a, text, names, fields, nxt)
+    else:
+        kind = {ast.Subscript: "indexing with [...]", ast.Lambda: "lambda", ast.IfExp: "'x if c else y'",
+                ast.Dict: "dictionaries", ast.Set: "sets", ast.ListComp: "comprehensions",
+                ast.GeneratorExp: "comprehensions", ast.JoinedStr: "f-strings", ast.NamedExpr: "':='",
+                ast.Starred: "'*'"}.get(type(node), type(node).__name__)
+        raise ExpressionError(f"{kind} is not allowed in appraise expressions", at)
+
+
+# ---------------------------------------------------------------- name checks
+
+@dataclass(frozen=True)
+class Scope:
+    """What an expression may read where it stands, and the type of each name
+    (``number``, ``string``, ``bool``, ``any``)."""
+
+    where: str
+    names: Mapping[str, str]
+    context: bool = True
+    previous: bool = False
+
+
+def _locate(expr: Expression, name: str, attr: bool = False) -> int:
+    for node in ast.walk(expr.tree):
+        if not attr and isinstance(node, ast.Name) and node.id == name:
+            return _char_offset(expr.text, node)
+        if attr and isinstance(node, ast.Attribute) and f"{node.value.id}.{node.attr}" == name:
+            return _char_offset(expr.text, node)
+    return 0
+
+
+def check(expr: Expression, scope: Scope, *, want_bool: bool = False) -> list[ExpressionError]:
+    """Names and simple types checked against ``scope``; every problem is returned."""
+    problems: list[ExpressionError] = []
+    for name in sorted(expr.names):
+        if name not in scope.names:
+            close = difflib.get_close_matches(name, list(scope.names), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            problems.append(ExpressionError(f"unknown name '{name}' in {scope.where}{hint}", _locate(expr, name)))
+    for obj, attr in sorted(expr.fields):
+        if obj == "context" and not scope.context:
+            problems.append(ExpressionError(f"'context' cannot be used in {scope.where}",
+                                            _locate(expr, f"context.{attr}", True)))
+        if obj == "previous":
+            if not scope.previous:
+                problems.append(ExpressionError(f"'previous' cannot be used in {scope.where}",
+                                                _locate(expr, f"previous.{attr}", True)))
+            elif attr not in PREVIOUS_FIELDS:
+                close = difflib.get_close_matches(attr, PREVIOUS_FIELDS, n=1)
+                hint = f"; did you mean 'previous.{close[0]}'?" if close else ""
+                problems.append(ExpressionError(f"unknown field 'previous.{attr}'{hint}",
+                                                _locate(expr, f"previous.{attr}", True)))
+    if problems:
+        return problems
+    try:
+        kind = _type(expr.tree.body, scope, expr.text)
+        if want_bool and kind not in ("bool", "any"):
+            problems.append(ExpressionError(f"{scope.where} must be true or false, but this is a {kind}; "
+                                            "compare it, e.g. 'x > 0'", 0))
+        if not want_bool and kind in ("bool", "string"):
+            problems.append(ExpressionError(f"{scope.where} must be a number, but this is a {kind}", 0))
+    except ExpressionError as exc:
+        problems.append(exc)
+    return problems
+
+
+_PREVIOUS_TYPES = {"grade": "string", "grade_uncalibrated": "string", "score": "number", "bonus": "number",
+                   "scorecard": "string"}
+
+
+def _type(node, scope: Scope, text: str) -> str:
+    at = _char_offset(text, node)
+    if isinstance(node, ast.BoolOp):
+        for v in node.values:
+            _type(v, scope, text)
+        return "bool"
+    if isinstance(node, ast.UnaryOp):
+        inner = _type(node.operand, scope, text)
+        if isinstance(node.op, ast.Not):
+            return "bool"
+        if inner == "string":
+            raise ExpressionError("cannot negate text", at)
+        return "number"
+    if isinstance(node, ast.BinOp):
+        left, right = _type(node.left, scope, text), _type(node.right, scope, text)
+        if "string" in (left, right) or "list" in (left, right):
+            raise ExpressionError(f"arithmetic on text or lists is not allowed ('{_ARITH[type(node.op)]}')", at)
+        return "number"
+    if isinstance(node, ast.Compare):
+        left = _type(node.left, scope, text)
+        for op, comp in zip(node.ops, node.comparators):
+            right = _type(comp, scope, text)
+            if isinstance(op, (ast.In, ast.NotIn)):
+                if right not in ("list", "any"):
+                    raise ExpressionError("'in' needs a list on its right, like ['C', 'D'] or "
+                                          "context.restricted_regions", _char_offset(text, comp))
+            elif {left, right} == {"number", "string"}:
+                raise ExpressionError("compares a number with text; put numbers without quotes, "
+                                      "or declare the column's type under 'attributes:'", at)
+            left = right
+        return "bool"
+    if isinstance(node, ast.Name):
+        if node.id in ("true", "false"):
+            return "bool"
+        if node.id == "null":
+            return "any"
+        return scope.names.get(node.id, "any")
+    if isinstance(node, ast.Attribute):
+        if node.value.id == "previous":
+            return _PREVIOUS_TYPES.get(node.attr, "any")
+        return "any"
+    if isinstance(node, ast.Constant):
+        v = node.value
+        if isinstance(v, bool):
+            return "bool"
+        if isinstance(v, str):
+            return "string"
+        return "any" if v is None else "number"
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return "list"
+    if isinstance(node, ast.Call):
+        for a in node.args:
+            if _type(a, scope, text) in ("string", "list", "bool"):
+                raise ExpressionError(f"{node.func.id}() takes numbers", at)
+        return "number"
+    return "any"
+
+
+# ---------------------------------------------------------------- interpretation
+
+def _const(node):
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+    raise ExpressionError("list items must be plain numbers or text", 0)
+
+
+def round_half_up(x: float, digits: int = 0) -> float:
+    """Round half away from zero on the number as written (``2.675 -> 2.68``)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    q = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
+
+
+def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any] | None = None,
+             previous: Mapping[str, Any] | None = None) -> Any:
+    """Interpret ``expr`` for one employee.  Missing values are ``None`` and propagate."""
+    context = context or {}
+    previous = previous or {}
+
+    def ev(node):
+        if isinstance(node, ast.BoolOp):
+            vals = [ev(v) for v in node.values]
+            if isinstance(node.op, ast.And):
+                if any(v is False for v in vals):
+                    return False
+                return None if any(v is None for v in vals) else all(bool(v) for v in vals)
+            if any(v is True or (v not in (None, False) and bool(v)) for v in vals):
+                return True
+            return None if any(v is None for v in vals) else False
+        if isinstance(node, ast.UnaryOp):
+            v = ev(node.operand)
+            if v is None:
+                return None
+            if isinstance(node.op, ast.Not):
+                return not v
+            return -v if isinstance(node.op, ast.USub) else +v
+        if isinstance(node, ast.BinOp):
+            a, b = ev(node.left), ev(node.right)
+            if a is None or b is None:
+                return None
+            if isinstance(node.op, ast.Add):
+                return a + b
+            if isinstance(node.op, ast.Sub):
+                return a - b
+            if isinstance(node.op, ast.Mult):
+                return a * b
+            return None if b == 0 else a / b
+        if isinstance(node, ast.Compare):
+            left = ev(node.left)
+            result: Any = True
+            for op, comp in zip(node.ops, node.comparators):
+                right = ev(comp)
+                if isinstance(op, (ast.In, ast.NotIn)):
+                    if left is None or right is None:
+                        return None
+                    hit = left in right
+                    ok = hit if isinstance(op, ast.In) else not hit
+                else:
+                    if left is None or right is None:
+                        return None
+                    ok = {ast.Eq: lambda: left == right, ast.NotEq: lambda: left != right,
+                          ast.Lt: lambda: left < right, ast.LtE: lambda: left <= right,
+                          ast.Gt: lambda: left > right, ast.GtE: lambda: left >= right}[type(op)]()
+                if not ok:
+                    result = False
+                left = right
+            return result
+        if isinstance(node, ast.Name):
+            if node.id in ("true", "false"):
+                return node.id == "true"
+            if node.id == "null":
+                return None
+            v = env.get(node.id)
+            return None if isinstance(v, float) and math.isnan(v) else v
+        if isinstance(node, ast.Attribute):
+            src = context if node.value.id == "context" else previous
+            return src.get(node.attr)
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return [_const(e) for e in node.elts]
+        if isinstance(node, ast.Call):
+            args = [ev(a) for a in node.args]
+            name = node.func.id
+            if name == "round":
+                if args[0] is None:
+                    return None
+                return round_half_up(args[0], args[1] if len(args) > 1 else 0)
+            if any(a is None for a in args):
+                return None
+            return {"min": min, "max": max, "abs": lambda x: abs(x)}[name](*args)
+        raise ExpressionError("unsupported expression", 0)
+
+    return ev(expr.tree.body)
+
+
+def holds(expr: Expression, env: Mapping[str, Any], context=None, previous=None) -> bool:
+    """A condition holds only when it is true; missing is not true."""
+    return evaluate(expr, env, context, previous) is True
+
+
+# ---------------------------------------------------------------- polars
+
+def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[str, Any]):
+    """Compile ``expr`` to a polars expression.
+
+    ``column(name)`` returns the polars expression for a bare name or for
+    ``previous.<field>``; ``context`` supplies ``context.<field>`` values, which
+    become literals.  Division by zero gives null; nulls propagate.
+    """
+    import polars as pl
+
+    def lit(v):
+        if isinstance(v, bool):
+            return pl.lit(v, dtype=pl.Boolean)
+        if isinstance(v, (int, float)):
+            return pl.lit(float(v), dtype=pl.Float64)
+        if v is None:
+            return pl.lit(None)
+        return pl.lit(v)
+
+    def values(node) -> list:
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return [_const(e) for e in node.elts]
+        if isinstance(node, ast.Attribute) and node.value.id == "context":
+            v = context.get(node.attr)
+            if isinstance(v, (list, tuple)):
+                return list(v)
+            if v is None:
+                return []
+            return [v]
+        raise ExpressionError("'in' needs a list on its right", _char_offset(expr.text, node))
+
+    def comp(node):
+        if isinstance(node, ast.BoolOp):
+            parts = [comp(v) for v in node.values]
+            out = parts[0]
+            for p in parts[1:]:
+                out = (out & p) if isinstance(node.op, ast.And) else (out | p)
+            return out
+        if isinstance(node, ast.UnaryOp):
+            inner = comp(node.operand)
+            if isinstance(node.op, ast.Not):
+                return ~inner
+            return -inner if isinstance(node.op, ast.USub) else inner
+        if isinstance(node, ast.BinOp):
+            a, b = comp(node.left), comp(node.right)
+            if isinstance(node.op, ast.Add):
+                return a + b
+            if isinstance(node.op, ast.Sub):
+                return a - b
+            if isinstance(node.op, ast.Mult):
+                return a * b
+            b = b.cast(pl.Float64)
+            return pl.when(b != 0).then(a.cast(pl.Float64) / b).otherwise(pl.lit(None, dtype=pl.Float64))
+        if isinstance(node, ast.Compare):
+            left_node, out = node.left, None
+            for op, right_node in zip(node.ops, node.comparators):
+                left = comp(left_node)
+                if isinstance(op, (ast.In, ast.NotIn)):
+                    vals = values(right_node)
+                    if vals and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+                        vals = [float(v) for v in vals]
+                        left = left.cast(pl.Float64)
+                    part = left.is_in(pl.lit(pl.Series(vals)), nulls_equal=False) if vals else \
+                        pl.when(left.is_null()).then(pl.lit(None, dtype=pl.Boolean)).otherwise(pl.lit(False))
+                    part = pl.when(left.is_null()).then(pl.lit(None, dtype=pl.Boolean)).otherwise(part)
+                    if isinstance(op, ast.NotIn):
+                        part = ~part
+                else:
+                    right = comp(right_node)
+                    part = {ast.Eq: left.eq, ast.NotEq: left.ne, ast.Lt: left.lt, ast.LtE: left.le,
+                            ast.Gt: left.gt, ast.GtE: left.ge}[type(op)](right)
+                out = part if out is None else (out & part)
+                left_node = right_node
+            return out
+        if isinstance(node, ast.Name):
+            if node.id in ("true", "false"):
+                return pl.lit(node.id == "true")
+            if node.id == "null":
+                return pl.lit(None)
+            return column(node.id)
+        if isinstance(node, ast.Attribute):
+            if node.value.id == "context":
+                v = context.get(node.attr)
+                if isinstance(v, (list, tuple, dict)):
+                    raise ExpressionError(f"context.{node.attr} is a list; use it with 'in'",
+                                          _char_offset(expr.text, node))
+                return lit(v)
+            return column(f"previous.{node.attr}")
+        if isinstance(node, ast.Constant):
+            return lit(node.value)
+        if isinstance(node, ast.Call):
+            args = [comp(a) for a in node.args]
+            name = node.func.id
+            if name == "abs":
+                return args[0].abs()
+            if name == "round":
+                digits = node.args[1].value if len(node.args) > 1 else 0
+                return polars_round_half_up(args[0], digits)
+            any_null = args[0].is_null()
+            for a in args[1:]:
+                any_null = any_null | a.is_null()
+            agg = pl.min_horizontal(*args) if name == "min" else pl.max_horizontal(*args)
+            return pl.when(any_null).then(pl.lit(None, dtype=pl.Float64)).otherwise(agg)
+        raise ExpressionError("unsupported expression", _char_offset(expr.text, node))
+
+    return comp(expr.tree.body)
+
+
+def polars_round_half_up(e, digits: int):
+    """Half-up rounding in polars (its own ``round`` rounds half to even).
+
+    The value is first rounded to 9 more digits so binary noise such as
+    ``108.26499999999`` for ``108.265`` rounds the way the written number does.
+    """
+    import polars as pl
+
+    scale = 10.0 ** digits
+    x = (e.cast(pl.Float64) * scale).round(6)
+    return (x.abs() + 0.5).floor() * x.sign() / scale

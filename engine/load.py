@@ -1,0 +1,242 @@
+"""Strict YAML loading with every node's position kept.
+
+Rule files are edited by hand and reviewed in pull requests, so the loader
+refuses what makes YAML surprising: duplicate keys, anchors and aliases (the
+"billion laughs" bomb and spooky action at a distance), custom tags, several
+documents in one file, and files over 1 MiB.  Scalars follow the YAML 1.2 core
+schema: ``no``/``on``/``NO`` stay strings, ``2026-07-01`` stays a string and
+``010`` is the integer 10, not octal 8.  Mapping keys are always strings.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostic, InvalidInput
+
+MAX_BYTES = 1 << 20
+
+_UNTAGGED = "tag:appraise:untagged"
+_STR = "tag:yaml.org,2002:str"
+_ALLOWED_TAGS = {
+    _UNTAGGED, _STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
+}
+
+_NULL = {"", "~", "null", "Null", "NULL"}
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_OCT = re.compile(r"0o[0-7]+\Z")
+_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
+_NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's composer with anchors refused and no YAML 1.1 implicit typing."""
+
+    DEFAULT_SCALAR_TAG = _UNTAGGED
+    yaml_implicit_resolvers: dict = {}
+
+    def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(event.start_mark, f"alias '*{event.anchor}' is not allowed: appraise files may not "
+                           "use anchors or aliases; write the value out in full")
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused(event.start_mark, f"anchor '&{anchor}' is not allowed: appraise files may not "
+                           "use anchors or aliases; write the value out in full")
+        return super().compose_node(parent, index)
+
+
+class _Refused(Exception):
+    def __init__(self, mark, message):
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+@dataclass
+class Document:
+    """A loaded YAML file: plain Python data plus where every node came from."""
+
+    file: str
+    data: Any
+    values: dict = field(default_factory=dict)   # path -> (line, col) of the value
+    keys: dict = field(default_factory=dict)     # path -> (line, col) of the key
+    styles: dict = field(default_factory=dict)   # path -> scalar style (None plain, '"', "'", '|', '>')
+
+    def where(self, path: tuple, key: bool = False) -> tuple[int, int]:
+        """(line, col) of ``path``'s key (or value), else of its nearest ancestor."""
+        path = tuple(path)
+        while True:
+            table = self.keys if key else self.values
+            if path in table:
+                return table[path]
+            if key and path in self.values:
+                return self.values[path]
+            if not path:
+                return (1, 1)
+            path = path[:-1]
+
+    def diag(self, path: tuple, message: str, *, key: bool = False, hint: str = "", code: str = "",
+             offset: int = 0) -> Diagnostic:
+        """A diagnostic located at ``path`` in this document."""
+        from .errors import dotted
+
+        line, col = self.where(path, key=key)
+        return Diagnostic(self.file, line, col + offset, message, dotted(path), hint=hint, code=code)
+
+    def expression_column(self, path: tuple) -> tuple[int, int]:
+        """(line, col) where the text of the scalar at ``path`` starts (after an opening quote)."""
+        line, col = self.where(path)
+        if self.styles.get(path) in ("'", '"'):
+            col += 1
+        return line, col
+
+
+def _mark(mark) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+def _scalar(node: yaml.ScalarNode):
+    text = node.value
+    tag = node.tag
+    if tag == _STR or node.style in ("'", '"', "|", ">"):
+        return text
+    if tag == "tag:yaml.org,2002:null" or (tag == _UNTAGGED and text in _NULL):
+        return None
+    if text in _TRUE and tag in (_UNTAGGED, "tag:yaml.org,2002:bool"):
+        return True
+    if text in _FALSE and tag in (_UNTAGGED, "tag:yaml.org,2002:bool"):
+        return False
+    if _INT.match(text):
+        return int(text, 10)
+    if _OCT.match(text):
+        return int(text[2:], 8)
+    if _HEX.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.match(text):
+        return math.nan
+    if tag != _UNTAGGED:
+        raise ValueError(f"{text!r} is not a valid {tag.rsplit(':', 1)[-1]}")
+    return text
+
+
+def _build(node, path: tuple, doc: Document, diags: list[Diagnostic]):
+    doc.values[path] = _mark(node.start_mark)
+    if node.tag not in _ALLOWED_TAGS:
+        diags.append(doc.diag(path, f"tag '{node.tag}' is not allowed: appraise files use plain YAML values",
+                              code="yaml-tag"))
+        return None
+    if isinstance(node, yaml.ScalarNode):
+        doc.styles[path] = node.style
+        try:
+            return _scalar(node)
+        except ValueError as exc:
+            diags.append(doc.diag(path, str(exc), code="yaml-tag"))
+            return None
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, path + (i,), doc, diags) for i, item in enumerate(node.value)]
+    out: dict[str, Any] = {}
+    first_seen: dict[str, tuple[int, int]] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            line, col = _mark(key_node.start_mark)
+            diags.append(Diagnostic(doc.file, line, col, "keys must be plain text, not lists or mappings",
+                                    ".".join(map(str, path)), code="yaml-key"))
+            continue
+        key = key_node.value
+        where = _mark(key_node.start_mark)
+        if key == "<<" and key_node.style is None:
+            diags.append(Diagnostic(doc.file, *where, "merge keys ('<<') are not allowed; write the keys out",
+                                    code="yaml-merge"))
+            continue
+        if key in first_seen:
+            first = first_seen[key]
+            from .errors import dotted
+            diags.append(Diagnostic(doc.file, *where,
+                                    f"duplicate key '{key}' (first defined at line {first[0]}); "
+                                    "keep one of them", dotted(path + (key,)), code="yaml-duplicate-key"))
+            continue
+        first_seen[key] = where
+        doc.keys[path + (key,)] = where
+        out[key] = _build(value_node, path + (key,), doc, diags)
+    return out
+
+
+def _decode(raw: bytes, name: str) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InvalidInput([Diagnostic(name, line, col, "file is not valid UTF-8",
+                                       hint="save it as UTF-8 (in Excel: 'CSV UTF-8'; in an editor: encoding UTF-8)",
+                                       code="yaml-encoding")]) from None
+
+
+def loads(text: str | bytes, name: str = "<string>") -> Document:
+    """Parse YAML text strictly; raises :class:`InvalidInput` with every problem found."""
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    if len(raw) > MAX_BYTES:
+        raise InvalidInput([Diagnostic(name, 1, 1, f"file is {len(raw):,} bytes; appraise reads YAML files of "
+                                       f"at most {MAX_BYTES:,} bytes (1 MiB)",
+                                       hint="split it, or move data into a data source", code="yaml-too-large")])
+    source = _decode(raw, name)
+    doc = Document(name, None)
+    try:
+        loader = _StrictLoader(source)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except _Refused as exc:
+        raise InvalidInput([Diagnostic(name, *_mark(exc.mark), exc.message, code="yaml-alias")]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = _mark(mark) if mark else (1, 1)
+        message = exc.problem or exc.context or "not valid YAML"
+        if "expected a single document" in str(exc):
+            message = "only one YAML document per file ('---' starts a second one)"
+        raise InvalidInput([Diagnostic(name, line, col, f"YAML syntax: {message}", code="yaml-syntax")]) from None
+    except yaml.YAMLError as exc:
+        raise InvalidInput([Diagnostic(name, 1, 1, f"YAML syntax: {exc}", code="yaml-syntax")]) from None
+    if node is None:
+        doc.data = None
+        return doc
+    diags: list[Diagnostic] = []
+    doc.data = _build(node, (), doc, diags)
+    if diags:
+        raise InvalidInput(diags)
+    return doc
+
+
+def load(path: str | Path, name: str | None = None) -> Document:
+    """Read and parse a YAML file strictly (see :func:`loads`)."""
+    path = Path(path)
+    shown = name or str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidInput([Diagnostic(shown, 0, 0, f"cannot read file: {exc.strerror}", code="io")]) from None
+    if size > MAX_BYTES:
+        raise InvalidInput([Diagnostic(shown, 1, 1, f"file is {size:,} bytes; appraise reads YAML files of at "
+                                       f"most {MAX_BYTES:,} bytes (1 MiB)",
+                                       hint="split it, or move data into a data source", code="yaml-too-large")])
+    return loads(path.read_bytes(), shown)

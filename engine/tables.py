@@ -1,0 +1,68 @@
+"""The canonical tables that providers hand to the engine.
+
+Every provider, built-in or third-party, returns its data in one of these
+shapes (polars DataFrames); the engine never sees a file format.  Column names
+are fixed; extra columns are kept where noted.
+
+``employees``
+    ``id`` (str, unique), ``name`` (str), ``hire_date``/``leave_date``
+    (str ``YYYY-MM-DD`` or null), ``locale`` (optional str) and one column per
+    attribute the ruleset declares.  Money attributes are kept as *strings* so
+    they reach :mod:`decimal` exactly.
+``metrics`` (monthly rows)
+    ``employee`` (str), ``month`` (str ``YYYY-MM``) and one Float64 column per
+    raw metric.  At most one row per (employee, month); nulls are missing.
+``aggregated`` (optional; period totals computed by the source, e.g. in SQL)
+    ``employee`` and one Float64 column per raw metric, one row per employee.
+``feedback``
+    ``employee``, ``rater``, ``relation`` (str), ``rating`` (Float64), and
+    optionally ``competency`` and ``period`` (str; rows outside the cycle are
+    ignored).
+``okrs``
+    ``employee``, ``objective`` (str), ``objective_index`` (Int64, order in the
+    file), ``type`` (``committed`` | ``aspirational``), ``key_result`` (str),
+    ``start``, ``target``, ``current``, ``weight`` (Float64).
+``previous``
+    ``employee`` and the previous period's ``grade``, ``grade_uncalibrated``,
+    ``score``, ``bonus``, ``scorecard``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+EMPLOYEE_REQUIRED = ("id", "name")
+EMPLOYEE_BUILTIN = ("id", "name", "hire_date", "leave_date", "locale")
+METRIC_KEYS = ("employee", "month")
+FEEDBACK_COLUMNS = ("employee", "rater", "relation", "rating")
+OKR_COLUMNS = ("employee", "objective", "objective_index", "type", "key_result", "start", "target", "current", "weight")
+PREVIOUS_COLUMNS = ("employee", "grade", "grade_uncalibrated", "score", "bonus", "scorecard")
+
+
+@dataclass
+class Inputs:
+    """Everything one cycle's evaluation reads.  Any table may be ``None`` (no such source)."""
+
+    employees: Any
+    metrics: Any = None
+    aggregated: Any = None
+    feedback: Any = None
+    okrs: Any = None
+    previous: Any = None
+    sources: dict = field(default_factory=dict)  # source label -> sha256, for the manifest
+
+
+def empty_frames():
+    """Empty tables of the canonical schemas (for sources that are absent)."""
+    import polars as pl
+
+    return {
+        "metrics": pl.DataFrame(schema={"employee": pl.Utf8, "month": pl.Utf8}),
+        "feedback": pl.DataFrame(schema={"employee": pl.Utf8, "rater": pl.Utf8, "relation": pl.Utf8,
+                                         "rating": pl.Float64, "period": pl.Utf8}),
+        "okrs": pl.DataFrame(schema={"employee": pl.Utf8, "objective": pl.Utf8, "objective_index": pl.Int64,
+                                     "type": pl.Utf8, "key_result": pl.Utf8, "start": pl.Float64,
+                                     "target": pl.Float64, "current": pl.Float64, "weight": pl.Float64}),
+        "previous": pl.DataFrame(schema={"employee": pl.Utf8, "grade": pl.Utf8, "grade_uncalibrated": pl.Utf8,
+                                         "score": pl.Float64, "bonus": pl.Utf8, "scorecard": pl.Utf8}),
+    }

@@ -1,0 +1,87 @@
+"""Weight arithmetic shared by the validator, the evaluator's explanations and tests.
+
+A *group* is an ordered mapping of sibling weights that sums to a total (100 in
+a valid ruleset): the dimensions of a scorecard, the KPIs of a dimension, the
+sources of a 360 dimension.  Rules change one weight and rescale the siblings
+in proportion so the total is kept; missing data drops members and shares their
+weight among the rest the same way.  The functions are generic over the number
+type: :class:`fractions.Fraction` for exact validation, ``float`` elsewhere.
+The columnar evaluator implements the very same formulas on polars columns.
+"""
+from __future__ import annotations
+
+from typing import Mapping, TypeVar
+
+N = TypeVar("N")
+
+
+class WeightError(ValueError):
+    """An action cannot be applied without breaking the group (a negative weight,
+    or a total that can no longer be kept)."""
+
+
+def set_weight(group: Mapping[str, N], key: str, value: N) -> dict[str, N]:
+    """``set: {key: value}``: the siblings share ``total - value`` in proportion."""
+    total = sum(group.values())
+    if value < 0:
+        raise WeightError(f"'{key}' would get a negative weight ({_fmt(value)})")
+    if value > total:
+        raise WeightError(f"'{key}' would get {_fmt(value)} of a group whose weights total {_fmt(total)}")
+    rest = total - group[key]
+    out = {}
+    for k, w in group.items():
+        if k == key:
+            out[k] = value
+        elif rest == 0:
+            out[k] = w
+        else:
+            out[k] = w * (total - value) / rest
+    if rest == 0 and value != total:
+        raise WeightError(f"setting '{key}' to {_fmt(value)} leaves {_fmt(total - value)} points with no "
+                          "sibling that has weight left to take them")
+    return out
+
+
+def drop_weight(group: Mapping[str, N], key: str) -> dict[str, N]:
+    """``drop: key``: its weight becomes 0 and is shared among the siblings."""
+    total = sum(group.values())
+    if group[key] == total and total != 0:
+        raise WeightError(f"dropping '{key}' leaves no sibling with weight to take its {_fmt(total)} points")
+    return set_weight(group, key, group[key] * 0)
+
+
+def shift_weight(group: Mapping[str, N], source: str, target: str, points: N) -> dict[str, N]:
+    """``shift: {from, to, points}``: move points between two siblings."""
+    if group[source] - points < 0:
+        raise WeightError(f"shifting {_fmt(points)} points from '{source}' leaves it negative "
+                          f"(it has {_fmt(group[source])})")
+    if group[target] + points < 0:
+        raise WeightError(f"shifting {_fmt(points)} points to '{target}' leaves it negative")
+    out = dict(group)
+    out[source] = group[source] - points
+    out[target] = group[target] + points
+    return out
+
+
+def redistribute(group: Mapping[str, N], present: Mapping[str, bool]) -> dict[str, N]:
+    """Missing members get 0; their weight goes to the present ones in proportion.
+
+    When nothing with weight is left, every weight is 0 (the whole group drops out).
+    """
+    total = sum(group.values())
+    kept = sum(w for k, w in group.items() if present.get(k, False))
+    out = {}
+    for k, w in group.items():
+        if not present.get(k, False) or kept == 0:
+            out[k] = w * 0
+        else:
+            out[k] = w * total / kept
+    return out
+
+
+def _fmt(x) -> str:
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return f"{f:g}" if abs(f - round(f, 4)) < 1e-12 else f"{f:.4f}"
