@@ -1,0 +1,592 @@
+"""The pure, columnar core: a compiled ruleset and input tables in, one result table out.
+
+Every employee of a cycle is scored in one pass of polars expressions; there
+is no per-employee Python loop and no I/O.  The result frame holds every
+intermediate number under stable column names so that results.json, the
+explainer, the store and the dashboards all read the same values:
+
+=========================  =====================================================
+``id``, ``name``           the employee
+``scorecard``              the scorecard that applies (first ``applies_to`` that holds)
+``tenure_months``          whole months from ``hire_date`` to the period's last day
+``attr.<a>``               declared attributes, typed (money as Float64; exact in ``money.<a>``)
+``m.<metric>``             actuals: raw metrics rolled up, then derived metrics
+``rule.<id>``              the rule fired (its condition held and it acts on this scorecard)
+``wr.<dim>[.<kpi>]``       weights after rules; ``w.<dim>[.<kpi>]`` after missing-data redistribution
+``k.<dim>.<kpi>.<field>``  ``actual``, ``target``, ``attainment``, ``score``, ``scale``
+``f.<dim>.<rel>.<field>``  360 source ``score`` and ``raters`` (shown sources only)
+``d.<dim>.score``          dimension score (null when it dropped out)
+``adj.<id>``               the adjustment applied
+``total``                  unrounded total; ``score`` rounded half-up to 2 decimals
+``grade_uncalibrated``,    grades from ``score``; calibration may lower ``grade``
+``grade``
+``bonus.*``, ``bonus``     bonus steps (exact decimals) and the paid amount
+``outcome.<id>``           the outcome holds
+``lost.<key>``             weighted points lost per KPI / OKR or 360 dimension
+``missing``                list of ``dimension.kpi`` / ``dimension`` that dropped out
+=========================  =====================================================
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Mapping
+
+import polars as pl
+
+from . import expr as expressions
+from .compile import BUILTIN_ATTRIBUTES, Action, Dimension, Kpi, Ruleset, Scorecard
+from .errors import AppraiseError
+from .period import Period
+from .tables import Inputs, empty_frames
+
+MONEY = pl.Decimal(38, 10)
+F64 = pl.Float64
+
+
+@dataclass
+class EmployeeError:
+    """An employee who could not be appraised, and why (goes to errors.csv)."""
+
+    employee: str
+    stage: str
+    message: str
+
+
+@dataclass
+class Evaluation:
+    """What :func:`evaluate` returns: the result frame plus what could not be scored."""
+
+    ruleset: Ruleset
+    period: Period
+    context: Mapping[str, Any]
+    frame: pl.DataFrame
+    errors: list[EmployeeError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def lost_key(card: Scorecard, kpi: Kpi) -> str:
+    """The key of a KPI in ``lost_points``/``focus_areas``: its id, or ``dim.kpi`` when ids repeat."""
+    same = [k for d in card.dimensions for k in d.kpis if k.key == kpi.key]
+    return kpi.key if len(same) == 1 else kpi.path
+
+
+def _resolver(ruleset: Ruleset):
+    metric_names = {m.name for m in ruleset.metrics}
+
+    def column(name: str):
+        if name.startswith("previous."):
+            return pl.col(f"prev.{name[len('previous.'):]}")
+        if name in metric_names:
+            return pl.col(f"m.{name}")
+        if name in ("id", "name", "tenure_months", "grade", "grade_uncalibrated", "score"):
+            return pl.col(name)
+        if name == "bonus":
+            return pl.col("bonus.value")
+        if name in ("hire_date", "leave_date", "locale"):
+            return pl.col(name)
+        return pl.col(f"attr.{name}")
+
+    return column
+
+
+def _condition(e, column, context) -> pl.Expr:
+    if e is None:
+        return pl.lit(True)
+    return expressions.to_polars(e, column, context).fill_null(False).cast(pl.Boolean)
+
+
+def _curve_expr(kpi: Kpi, a: pl.Expr) -> pl.Expr:
+    c = kpi.curve
+    if c.kind == "linear":
+        return pl.when(a.is_null()).then(None).when(a < c.floor).then(0.0).otherwise(
+            pl.min_horizontal(a, pl.lit(c.cap)) * 100.0)
+    if c.kind == "bands":
+        out = pl.when(a.is_null()).then(None)
+        for start, score in reversed(c.bands):
+            out = out.when(a >= start).then(score)
+        return out.otherwise(0.0)
+    pts = c.points
+    out = pl.when(a.is_null()).then(None).when(a <= pts[0][0]).then(pts[0][1])
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        out = out.when(a <= x1).then(y0 + (y1 - y0) * (a - x0) / (x1 - x0))
+    return out.otherwise(pts[-1][1])
+
+
+def _weighted(cols: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
+    """Σ w·s / Σ w over the pairs whose score is present (null when none)."""
+    num = pl.sum_horizontal([pl.when(s.is_not_null()).then(w * s).otherwise(0.0) for w, s in cols])
+    den = pl.sum_horizontal([pl.when(s.is_not_null()).then(w).otherwise(0.0) for w, s in cols])
+    return pl.when(den > 0).then(num / den).otherwise(None)
+
+
+# ---------------------------------------------------------------- preparation
+
+def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[EmployeeError]) -> pl.DataFrame:
+    emp = inputs.employees
+    for col in ("hire_date", "leave_date", "locale"):
+        if col not in emp.columns:
+            emp = emp.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
+    emp = emp.with_columns(pl.col("id").cast(pl.Utf8), pl.col("name").cast(pl.Utf8),
+                           pl.col("hire_date").cast(pl.Utf8), pl.col("leave_date").cast(pl.Utf8))
+    hire = pl.col("hire_date").str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    leave = pl.col("leave_date").str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    emp = emp.with_columns(hire.alias("_hire"), leave.alias("_leave"))
+    for col in ("hire_date", "leave_date"):
+        bad = emp.filter(pl.col(col).is_not_null() & (pl.col(col).str.strip_chars() != "")
+                         & pl.col("_" + col.split("_")[0]).is_null())
+        for row in bad.select("id", col).iter_rows():
+            errors.append(EmployeeError(row[0], "employees", f"{col} '{row[1]}' is not a date; write YYYY-MM-DD"))
+        if bad.height:
+            emp = emp.filter(~pl.col("id").is_in(bad["id"].implode()))
+    end, start = period.end, period.start
+    emp = emp.filter((pl.col("_hire").is_null() | (pl.col("_hire") <= end))
+                     & (pl.col("_leave").is_null() | (pl.col("_leave") >= start)))
+    months = ((end.year - pl.col("_hire").dt.year()) * 12 + (end.month - pl.col("_hire").dt.month())
+              - pl.when(pl.col("_hire").dt.day() > end.day).then(1).otherwise(0))
+    emp = emp.with_columns(pl.max_horizontal(months, pl.lit(0)).cast(F64).alias("tenure_months"))
+    casts = []
+    for name, kind in ruleset.attributes.items():
+        if name not in emp.columns:
+            raise AppraiseError(f"the ruleset declares attribute '{name}' but the employee table has no "
+                                f"column '{name}'; add it to the employees source or remove it from 'attributes:'")
+        raw = pl.col(name).cast(pl.Utf8).str.strip_chars()
+        if kind in ("number", "money"):
+            num = raw.str.replace_all(",", "").cast(F64, strict=False)
+            bad = emp.filter(pl.col(name).is_not_null() & (pl.col(name).cast(pl.Utf8).str.strip_chars() != "")
+                             & num.is_null())
+            for row in bad.select("id", name).iter_rows():
+                errors.append(EmployeeError(row[0], "employees",
+                                            f"{name} '{row[1]}' is not a number (declared {kind})"))
+            if bad.height:
+                emp = emp.filter(~pl.col("id").is_in(bad["id"].implode()))
+            casts.append(num.alias(f"attr.{name}"))
+            if kind == "money":
+                casts.append(raw.str.replace_all(",", "").cast(MONEY, strict=False).alias(f"money.{name}"))
+        else:
+            casts.append(raw.alias(f"attr.{name}"))
+    return emp.with_columns(casts).drop("_hire", "_leave")
+
+
+def _aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings: list[str]) -> pl.DataFrame:
+    raw = ruleset.raw_metrics
+    metrics = inputs.metrics if inputs.metrics is not None else empty_frames()["metrics"]
+    rows = metrics.filter(pl.col("month").is_in(list(period.months))).sort("employee", "month")
+    aggs = []
+    present = set(rows.columns)
+    aggregated = inputs.aggregated
+    from_agg = set(aggregated.columns) - {"employee"} if aggregated is not None else set()
+    for m in raw:
+        if m.name not in present:
+            continue
+        c = pl.col(m.name).cast(F64)
+        agg = {"sum": c.sum(), "mean": c.mean(), "min": c.min(), "max": c.max(),
+               "first": c.drop_nulls().first(), "last": c.drop_nulls().last()}[m.aggregate or "sum"]
+        aggs.append(pl.when(c.count() > 0).then(agg).otherwise(None).alias(f"m.{m.name}"))
+    missing = [m.name for m in raw if m.name not in present and m.name not in from_agg]
+    if missing:
+        warnings.append("no data source provides " + ", ".join(f"'{n}'" for n in missing)
+                        + "; every KPI reading them counts as missing")
+    if aggs:
+        out = rows.group_by("employee", maintain_order=True).agg(aggs)
+    else:
+        out = pl.DataFrame(schema={"employee": pl.Utf8})
+    if aggregated is not None and from_agg:
+        agg = aggregated.select(["employee"] + [pl.col(n).cast(F64).alias(f"m.{n}") for n in sorted(from_agg)
+                                               if ruleset.metric(n) is not None])
+        out = out.join(agg, on="employee", how="full", coalesce=True, suffix=".agg")
+        for n in from_agg:
+            if f"m.{n}.agg" in out.columns:
+                out = out.with_columns(pl.coalesce(f"m.{n}", f"m.{n}.agg").alias(f"m.{n}")).drop(f"m.{n}.agg")
+    return out
+
+
+def _okr_scores(ruleset: Ruleset, inputs: Inputs) -> pl.DataFrame | None:
+    thresholds = {d.aspirational_threshold for c in ruleset.scorecards for d in c.dimensions if d.kind == "okr"}
+    if not thresholds:
+        return None
+    okrs = inputs.okrs if inputs.okrs is not None else empty_frames()["okrs"]
+    if "weight" not in okrs.columns:
+        okrs = okrs.with_columns(pl.lit(1.0).alias("weight"))
+    if "objective_index" not in okrs.columns:
+        okrs = okrs.with_columns(pl.col("objective").rank("dense").over("employee").cast(pl.Int64)
+                                 .alias("objective_index"))
+    if "type" not in okrs.columns:
+        okrs = okrs.with_columns(pl.lit("committed").alias("type"))
+    start, target, current = (pl.col(c).cast(F64) for c in ("start", "target", "current"))
+    kr = okrs.with_columns(
+        pl.when(target != start).then(((current - start) / (target - start)).clip(0.0, 1.0))
+        .otherwise(None).alias("_progress"),
+        pl.col("weight").cast(F64).fill_null(1.0).alias("_w"))
+    kr = kr.filter(pl.col("_progress").is_not_null())
+    obj = kr.group_by("employee", "objective_index").agg(
+        pl.col("type").first().fill_null("committed"),
+        ((pl.col("_progress") * pl.col("_w")).sum() / pl.col("_w").sum()).alias("_progress"))
+    cols = []
+    for t in sorted(thresholds):
+        score = pl.when(pl.col("type") == "aspirational").then(
+            pl.min_horizontal(pl.col("_progress") / t, pl.lit(1.0))).otherwise(pl.col("_progress"))
+        cols.append((score.mean() * 100.0).alias(f"okr@{t}"))
+    return obj.group_by("employee").agg(cols)
+
+
+def _feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period) -> dict[str, pl.DataFrame]:
+    dims = {d.key: d for c in ruleset.scorecards for d in c.dimensions if d.kind == "feedback360"}
+    if not dims:
+        return {}
+    fb = inputs.feedback if inputs.feedback is not None else empty_frames()["feedback"]
+    if "period" in fb.columns:
+        periods = [p for p in fb["period"].drop_nulls().unique().to_list() if period.contains(p)]
+        fb = fb.filter(pl.col("period").is_null() | pl.col("period").is_in(periods))
+    out = {}
+    for key, d in dims.items():
+        spec = d.feedback
+        rows = fb
+        if spec.competencies and "competency" in rows.columns:
+            rows = rows.filter(pl.col("competency").is_in(list(spec.competencies)))
+        relations = [r for r, _ in spec.sources]
+        if "self" not in relations:
+            relations.append("self")
+        raters = rows.group_by("employee", "relation", "rater").agg(pl.col("rating").cast(F64).mean().alias("v"))
+        sources = raters.group_by("employee", "relation").agg(pl.col("v").mean().alias("value"),
+                                                              pl.len().alias("raters"))
+        threshold = pl.col("relation").replace_strict(
+            {r: spec.threshold(r) for r in relations}, default=spec.threshold("*unknown*"), return_dtype=pl.Int64)
+        sources = sources.filter(pl.col("relation").is_in(relations) & (pl.col("raters") >= threshold))
+        sources = sources.with_columns((pl.col("value") / spec.scale * 100.0).alias("score"))
+        wide = sources.group_by("employee").agg(
+            [pl.col("score").filter(pl.col("relation") == r).first().alias(f"f.{key}.{r}.score") for r in relations]
+            + [pl.col("raters").filter(pl.col("relation") == r).first().alias(f"f.{key}.{r}.raters")
+               for r in relations])
+        out[key] = wide
+    return out
+
+
+# ---------------------------------------------------------------- reweighting
+
+def _group(card: Scorecard, path: str) -> list[str]:
+    """Column names (``wr.``) of the sibling group that ``path`` belongs to."""
+    if "." in path:
+        dim = card.dimension(path.split(".")[0])
+        return [f"wr.{k.path}" for k in dim.kpis]
+    return [f"wr.{d.key}" for d in card.dimensions]
+
+
+def _apply(action: Action, fired: pl.Expr, card: Scorecard) -> list[pl.Expr]:
+    if action.kind == "scale_target":
+        return [pl.when(fired).then(pl.col(f"k.{k.path}.scale") * action.value)
+                .otherwise(pl.col(f"k.{k.path}.scale")).alias(f"k.{k.path}.scale")
+                for k in card.kpis_named(action.path)]
+    if action.kind == "shift":
+        src, dst = f"wr.{action.source}", f"wr.{action.target}"
+        return [pl.when(fired).then(pl.col(src) - action.value).otherwise(pl.col(src)).alias(src),
+                pl.when(fired).then(pl.col(dst) + action.value).otherwise(pl.col(dst)).alias(dst)]
+    value = 0.0 if action.kind == "drop" else action.value
+    me = f"wr.{action.path}"
+    group = _group(card, action.path)
+    total = pl.sum_horizontal([pl.col(c) for c in group])
+    rest = total - pl.col(me)
+    out = []
+    for c in group:
+        if c == me:
+            new = pl.lit(value)
+        else:
+            new = pl.when(rest != 0).then(pl.col(c) * (total - value) / rest).otherwise(pl.col(c))
+        out.append(pl.when(fired).then(new).otherwise(pl.col(c)).alias(c))
+    return out
+
+
+# ---------------------------------------------------------------- one scorecard
+
+def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, context,
+                okr: pl.DataFrame | None, feedback: dict[str, pl.DataFrame]) -> pl.LazyFrame:
+    f = frame
+    zero = ruleset.missing == "zero"
+    # rules: conditions, then weights and target scales in file order
+    rules = [(r, r.applies_to(card)) for r in ruleset.rules]
+    rules = [(r, acts) for r, acts in rules if acts]
+    f = f.with_columns([_condition(r.when, column, context).alias(f"rule.{r.id}") for r, _ in rules]
+                       + [pl.lit(d.weight, dtype=F64).alias(f"wr.{d.key}") for d in card.dimensions]
+                       + [pl.lit(k.weight, dtype=F64).alias(f"wr.{k.path}") for d in card.dimensions for k in d.kpis]
+                       + [pl.lit(1.0, dtype=F64).alias(f"k.{k.path}.scale") for d in card.dimensions for k in d.kpis])
+    for r, acts in rules:
+        for a in acts:
+            f = f.with_columns(_apply(a, pl.col(f"rule.{r.id}"), card))
+    # KPI actuals, targets, attainment, scores
+    kcols = []
+    for d in card.dimensions:
+        for k in d.kpis:
+            actual = pl.col(f"m.{k.metric}")
+            t = k.target
+            if t.kind == "number":
+                base = pl.lit(t.number, dtype=F64)
+            elif t.kind == "metric":
+                base = pl.col(f"m.{t.name}")
+            elif t.kind == "attribute":
+                base = column(t.name).cast(F64, strict=False)
+            else:
+                base = expressions.to_polars(t.expression, column, context).cast(F64)
+            kcols += [actual.alias(f"k.{k.path}.actual"), (base * pl.col(f"k.{k.path}.scale")).alias(f"k.{k.path}.target")]
+    f = f.with_columns(kcols)
+    acols = []
+    for d in card.dimensions:
+        for k in d.kpis:
+            actual, target = pl.col(f"k.{k.path}.actual"), pl.col(f"k.{k.path}.target")
+            if k.direction == "lower":
+                a = (pl.when(actual.is_null() | target.is_null()).then(None)
+                     .when(actual == 0).then(k.curve.attainment_at_zero_actual).otherwise(target / actual))
+            else:
+                a = pl.when(target != 0).then(actual / target).otherwise(None)
+            acols.append(a.alias(f"k.{k.path}.attainment"))
+    f = f.with_columns(acols)
+    f = f.with_columns([_curve_expr(k, pl.col(f"k.{k.path}.attainment")).alias(f"k.{k.path}.score")
+                        for d in card.dimensions for k in d.kpis])
+    if zero:
+        f = f.with_columns([pl.col(f"k.{k.path}.score").fill_null(0.0) for d in card.dimensions for k in d.kpis])
+    # OKR and 360 inputs
+    for d in card.dimensions:
+        if d.kind == "okr":
+            f = f.join(okr.lazy().select("employee", pl.col(f"okr@{d.aspirational_threshold}").alias(f"d.{d.key}.score")),
+                       left_on="id", right_on="employee", how="left")
+        elif d.kind == "feedback360":
+            f = f.join(feedback[d.key].lazy(), left_on="id", right_on="employee", how="left")
+    # dimension scores with KPI redistribution
+    dcols, wcols = [], []
+    for d in card.dimensions:
+        if d.kind == "kpis":
+            pairs = [(pl.col(f"wr.{k.path}"), pl.col(f"k.{k.path}.score")) for k in d.kpis]
+            kept = pl.sum_horizontal([pl.when(s.is_not_null()).then(w).otherwise(0.0) for w, s in pairs])
+            total = pl.sum_horizontal([w for w, _ in pairs])
+            for k in d.kpis:
+                w, s = pl.col(f"wr.{k.path}"), pl.col(f"k.{k.path}.score")
+                wcols.append(pl.when(s.is_not_null() & (kept > 0)).then(w * total / kept).otherwise(0.0)
+                             .alias(f"w.{k.path}"))
+            dcols.append(_weighted(pairs).alias(f"d.{d.key}.score"))
+        elif d.kind == "feedback360":
+            pairs = [(pl.lit(w), pl.col(f"f.{d.key}.{r}.score")) for r, w in d.feedback.sources]
+            dcols.append(_weighted(pairs).alias(f"d.{d.key}.score"))
+    f = f.with_columns(wcols + dcols)
+    f = f.with_columns([pl.col(f"d.{d.key}.score").is_not_null().alias(f"d.{d.key}.has_data") if d.kind != "kpis"
+                        else pl.any_horizontal([pl.col(f"k.{k.path}.attainment").is_not_null() & (pl.col(f"wr.{k.path}") > 0)
+                                                for k in d.kpis])
+                        .alias(f"d.{d.key}.has_data") for d in card.dimensions])
+    if zero:
+        f = f.with_columns([pl.col(f"d.{d.key}.score").fill_null(0.0) for d in card.dimensions])
+    dpairs = [(pl.col(f"wr.{d.key}"), pl.col(f"d.{d.key}.score")) for d in card.dimensions]
+    kept = pl.sum_horizontal([pl.when(s.is_not_null()).then(w).otherwise(0.0) for w, s in dpairs])
+    total = pl.sum_horizontal([w for w, _ in dpairs])
+    f = f.with_columns([pl.when(s.is_not_null() & (kept > 0)).then(w * total / kept).otherwise(0.0)
+                        .alias(f"w.{d.key}") for d, (w, s) in zip(card.dimensions, dpairs)]
+                       + [(kept > 0).alias("_scored")])
+    # missing list, in scorecard order: a dimension with nothing left is listed alone,
+    # otherwise each of its KPIs that dropped out
+    items = []
+    for d in card.dimensions:
+        has = pl.col(f"d.{d.key}.has_data")
+        items.append(pl.when(~has & (pl.col(f"wr.{d.key}") > 0)).then(pl.lit(d.key)))
+        for k in d.kpis:
+            items.append(pl.when(has & pl.col(f"k.{k.path}.attainment").is_null()
+                                 & (pl.col(f"wr.{k.path}") > 0)).then(pl.lit(k.path)))
+    f = f.with_columns(pl.concat_list([i.cast(pl.Utf8) for i in items]).list.drop_nulls().alias("missing"))
+    # total, adjustments, rounding
+    base = pl.sum_horizontal([pl.when(s.is_not_null()).then(pl.col(f"w.{d.key}") * s).otherwise(0.0)
+                              for d, (_, s) in zip(card.dimensions, dpairs)]) / 100.0
+    f = f.with_columns([_condition(a.when, column, context).alias(f"adj.{a.id}") for a in card.adjustments])
+    adj = pl.sum_horizontal([pl.when(pl.col(f"adj.{a.id}")).then(a.points).otherwise(0.0) for a in card.adjustments]) \
+        if card.adjustments else pl.lit(0.0)
+    f = f.with_columns(pl.when(pl.col("_scored")).then(pl.max_horizontal(base + adj, pl.lit(0.0)))
+                       .otherwise(None).alias("total"),
+                       pl.concat_list([pl.when(pl.col(f"rule.{r.id}")).then(pl.lit(r.id)) for r, _ in rules])
+                       .list.drop_nulls().alias("rules_fired") if rules
+                       else pl.lit([], dtype=pl.List(pl.Utf8)).alias("rules_fired"))
+    # lost points per KPI and per OKR/360 dimension
+    lost = []
+    for d in card.dimensions:
+        share = pl.col(f"w.{d.key}") / 100.0
+        if d.kind == "kpis":
+            for k in d.kpis:
+                s = pl.col(f"k.{k.path}.score")
+                lost.append(pl.when(s.is_not_null()).then(
+                    share * pl.col(f"w.{k.path}") / 100.0 * pl.max_horizontal(100.0 - s, pl.lit(0.0)))
+                    .otherwise(0.0).alias(f"lost.{lost_key(card, k)}"))
+        else:
+            s = pl.col(f"d.{d.key}.score")
+            lost.append(pl.when(s.is_not_null()).then(share * pl.max_horizontal(100.0 - s, pl.lit(0.0)))
+                        .otherwise(0.0).alias(f"lost.{d.key}"))
+    return f.with_columns(lost)
+
+
+# ---------------------------------------------------------------- grades, calibration, bonus
+
+def _grade_expr(ruleset: Ruleset, score: pl.Expr) -> pl.Expr:
+    out = pl.when(score.is_null()).then(None)
+    for g in ruleset.grades:
+        out = out.when(score >= g.min).then(pl.lit(g.grade))
+    return out.otherwise(pl.lit(ruleset.grades[-1].grade) if ruleset.grades else None)
+
+
+def _calibrate(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
+    grades = [g.grade for g in ruleset.grades]
+    rank_of = {g: i for i, g in enumerate(grades)}
+    f = f.with_columns(pl.col("grade_uncalibrated").replace_strict(rank_of, default=None, return_dtype=pl.Int64)
+                       .alias("_rank"))
+    cal = ruleset.calibration
+    if cal is None or not grades:
+        return f.with_columns(pl.col("grade_uncalibrated").alias("grade"), pl.lit(False).alias("calibrated"),
+                              pl.lit(None, dtype=pl.Int64).alias("cohort_size")).drop("_rank")
+    cohort = f"attr.{cal.cohort}" if cal.cohort not in BUILTIN_ATTRIBUTES else cal.cohort
+    f = f.sort([cohort, "score", "id"], descending=[False, True, False], nulls_last=True)
+    f = f.with_columns(pl.int_range(pl.len()).over(cohort).alias("_pos"), pl.len().over(cohort).alias("cohort_size"))
+    need = pl.lit(0, dtype=pl.Int64)
+    for grade, share in cal.max_share:
+        if grade not in rank_of:
+            continue
+        num, den = share.as_integer_ratio()
+        allowed = (pl.col("cohort_size") * num) // den
+        need = pl.max_horizontal(need, pl.when(pl.col("_pos") >= allowed).then(rank_of[grade] + 1).otherwise(0))
+    eligible = pl.col(cohort).is_not_null() & (pl.col("cohort_size") >= cal.min_cohort) & pl.col("_rank").is_not_null()
+    rank = pl.when(eligible).then(pl.min_horizontal(pl.max_horizontal(pl.col("_rank"), need), pl.lit(len(grades) - 1))) \
+        .otherwise(pl.col("_rank"))
+    f = f.with_columns(rank.alias("_final"), eligible.alias("calibrated"))
+    f = f.with_columns(pl.col("_final").replace_strict({i: g for g, i in rank_of.items()}, default=None,
+                                                       return_dtype=pl.Utf8).alias("grade"))
+    f = f.with_columns(pl.when(pl.col(cohort).is_null()).then(None).otherwise(pl.col("cohort_size"))
+                       .alias("cohort_size"))
+    return f.drop("_rank", "_pos", "_final")
+
+
+def _dec(value: Decimal) -> pl.Expr:
+    return pl.lit(value, dtype=MONEY)
+
+
+def _bonus(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
+    plan = ruleset.bonus
+    if plan is None:
+        return f.with_columns(pl.lit(None, dtype=MONEY).alias("bonus"), pl.lit(None, dtype=F64).alias("bonus.value"))
+    target = pl.col(f"money.{plan.target}") if f"money.{plan.target}" in f.columns else \
+        pl.col(f"attr.{plan.target}").cast(pl.Utf8).cast(MONEY, strict=False)
+    # the attainment KPI, wherever the employee's scorecard has it
+    att, act, tgt = [], [], []
+    for card in ruleset.scorecards:
+        for k in card.kpis_named(plan.attainment)[:1]:
+            on = pl.col("scorecard") == card.key
+            att.append((on, pl.col(f"k.{k.path}.attainment")))
+            act.append((on, pl.col(f"k.{k.path}.actual")))
+            tgt.append((on, pl.col(f"k.{k.path}.target")))
+
+    def pick(pairs):
+        out = pl.when(pl.lit(False)).then(pl.lit(None, dtype=F64))
+        for on, e in pairs:
+            out = out.when(on).then(e)
+        return out.otherwise(None)
+
+    a = pick(att)
+    f = f.with_columns(a.alias("bonus.attainment"), pick(act).alias("_bact"), pick(tgt).alias("_btgt"))
+    a = pl.col("bonus.attainment")
+    pay = _dec(Decimal(0))
+    reached = pl.lit(0, dtype=pl.Int64)
+    for t in plan.tiers:
+        pay = pay + pl.when(a >= t.start).then(_dec(t.pay)).otherwise(_dec(Decimal(0)))
+        reached = reached + pl.when(a >= t.start).then(1).otherwise(0)
+    mult = pl.col("grade").replace_strict({g: v for g, v in plan.multiplier.items()}, default=Decimal(1),
+                                          return_dtype=MONEY) if plan.multiplier else _dec(Decimal(1))
+    f = f.with_columns(reached.alias("bonus.tiers_reached"), (target * pay).alias("bonus.tier_pay"),
+                       mult.alias("bonus.multiplier"))
+    if plan.excess_above is not None:
+        actual = pl.col("_bact").round(2).cast(MONEY)
+        threshold = (pl.col("_btgt") * plan.excess_above).round(2).cast(MONEY)
+        excess = pl.when(a > plan.excess_above).then((actual - threshold) * _dec(plan.excess_rate)) \
+            .otherwise(_dec(Decimal(0)))
+    else:
+        excess = _dec(Decimal(0))
+    f = f.with_columns(excess.alias("bonus.excess"))
+    total = pl.col("bonus.tier_pay") * pl.col("bonus.multiplier") + pl.col("bonus.excess")
+    total = pl.when(total < _dec(Decimal(0))).then(_dec(Decimal(0))).otherwise(total)
+    if plan.cap is not None:
+        cap = target * _dec(plan.cap)
+        f = f.with_columns(total.alias("bonus.uncapped"), cap.alias("bonus.cap"))
+        total = pl.when(pl.col("bonus.uncapped") > pl.col("bonus.cap")).then(pl.col("bonus.cap")) \
+            .otherwise(pl.col("bonus.uncapped"))
+    else:
+        f = f.with_columns(total.alias("bonus.uncapped"), pl.lit(None, dtype=MONEY).alias("bonus.cap"))
+        total = pl.col("bonus.uncapped")
+    unit = _dec(plan.rounding)
+    rounded = ((total / unit) + _dec(Decimal("0.5"))).floor() * unit
+    valid = target.is_not_null() & a.is_not_null() & pl.col("grade").is_not_null()
+    f = f.with_columns(pl.when(valid).then(rounded).otherwise(None).alias("bonus"))
+    return f.with_columns(pl.col("bonus").cast(F64).alias("bonus.value")).drop("_bact", "_btgt")
+
+
+# ---------------------------------------------------------------- entry point
+
+def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[str, Any] | None = None) -> Evaluation:
+    """Score, grade, calibrate and pay every employee of ``inputs`` for ``period``.
+
+    Pure: reads only its arguments.  Employees who cannot be appraised (no
+    scorecard applies, no data at all, ``missing: error`` with missing data,
+    unreadable attributes) are returned in ``errors`` instead of the frame.
+    """
+    context = dict(context or {})
+    errors: list[EmployeeError] = []
+    warnings: list[str] = []
+    absent = sorted(ruleset.context_fields() - set(context))
+    if absent:
+        raise AppraiseError("the ruleset reads " + ", ".join(f"context.{a}" for a in absent)
+                            + " but the cycle's 'context:' does not set it; add it to the cycle file")
+    column = _resolver(ruleset)
+    emp = _employees(ruleset, inputs, period, errors)
+    metrics = _aggregate_metrics(ruleset, inputs, period, warnings)
+    df = emp.join(metrics, left_on="id", right_on="employee", how="left")
+    for m in ruleset.metrics:
+        if f"m.{m.name}" not in df.columns and not m.derived:
+            df = df.with_columns(pl.lit(None, dtype=F64).alias(f"m.{m.name}"))
+    for m in ruleset.derived_in_order():
+        df = df.with_columns(expressions.to_polars(m.formula, column, context).cast(F64).alias(f"m.{m.name}"))
+    previous = inputs.previous if inputs.previous is not None else empty_frames()["previous"]
+    prev = previous.select([pl.col("employee")] + [pl.col(c).alias(f"prev.{c}") for c in previous.columns
+                                                   if c != "employee"])
+    df = df.join(prev, left_on="id", right_on="employee", how="left")
+    for c in expressions.PREVIOUS_FIELDS:
+        if f"prev.{c}" not in df.columns:
+            df = df.with_columns(pl.lit(None, dtype=F64 if c == "score" else pl.Utf8).alias(f"prev.{c}"))
+    if "prev.score" in df.columns:
+        df = df.with_columns(pl.col("prev.score").cast(F64, strict=False))
+    if "prev.bonus" in df.columns:
+        df = df.with_columns(pl.col("prev.bonus").cast(pl.Utf8).cast(F64, strict=False))
+    # scorecard selection: the first whose applies_to holds
+    choice = pl.lit(None, dtype=pl.Utf8)
+    for card in reversed(ruleset.scorecards):
+        choice = pl.when(_condition(card.applies_to, column, context)).then(pl.lit(card.key)).otherwise(choice)
+    df = df.with_columns(choice.alias("scorecard"))
+    for row in df.filter(pl.col("scorecard").is_null()).select("id").iter_rows():
+        errors.append(EmployeeError(row[0], "scorecard", "no scorecard's applies_to holds for this employee"))
+    okr = _okr_scores(ruleset, inputs)
+    feedback = _feedback_scores(ruleset, inputs, period)
+    parts = []
+    for card in ruleset.scorecards:
+        lf = df.lazy().filter(pl.col("scorecard") == card.key)
+        parts.append(_score_card(lf, ruleset, card, column, context, okr, feedback))
+    frames = [p.collect() for p in parts]
+    frames = [fr for fr in frames if fr.height] or frames[:1]
+    f = pl.concat(frames, how="diagonal_relaxed") if frames else df.clear()
+    if "_scored" not in f.columns:
+        f = f.with_columns(pl.lit(False).alias("_scored"), pl.lit(None, dtype=F64).alias("total"))
+    for row in f.filter(~pl.col("_scored")).select("id").iter_rows():
+        errors.append(EmployeeError(row[0], "score", "no data for any dimension of the scorecard; nothing to score"))
+    f = f.filter(pl.col("_scored"))
+    if ruleset.missing == "error":
+        bad = f.filter(pl.col("missing").list.len() > 0)
+        for eid, miss in bad.select("id", "missing").iter_rows():
+            errors.append(EmployeeError(eid, "missing", "missing data for " + ", ".join(miss)
+                                        + " (the ruleset says missing: error)"))
+        f = f.filter(pl.col("missing").list.len() == 0)
+    f = f.with_columns(expressions.polars_round_half_up(pl.col("total"), 2).alias("score"))
+    f = f.with_columns(_grade_expr(ruleset, pl.col("score")).alias("grade_uncalibrated"))
+    f = _calibrate(ruleset, f)
+    f = _bonus(ruleset, f)
+    f = f.with_columns([_condition(o.when, column, context).alias(f"outcome.{o.id}") for o in ruleset.outcomes])
+    f = f.with_columns(pl.concat_list([pl.when(pl.col(f"outcome.{o.id}")).then(pl.lit(o.id))
+                                       for o in ruleset.outcomes]).list.drop_nulls().alias("outcomes")
+                       if ruleset.outcomes else pl.lit([], dtype=pl.List(pl.Utf8)).alias("outcomes"))
+    f = f.drop("_scored").sort("id")
+    return Evaluation(ruleset, period, context, f, errors, warnings)
