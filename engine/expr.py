@@ -481,7 +481,7 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
                     if vals and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
                         vals = [float(v) for v in vals]
                         left = left.cast(pl.Float64)
-                    part = left.is_in(pl.lit(pl.Series(vals)), nulls_equal=False) if vals else \
+                    part = left.is_in(pl.lit(pl.Series(vals)).implode(), nulls_equal=False) if vals else \
                         pl.when(left.is_null()).then(pl.lit(None, dtype=pl.Boolean)).otherwise(pl.lit(False))
                     part = pl.when(left.is_null()).then(pl.lit(None, dtype=pl.Boolean)).otherwise(part)
                     if isinstance(op, ast.NotIn):

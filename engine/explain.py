@@ -1,0 +1,396 @@
+"""Explain every number of one employee's appraisal.
+
+:func:`explain` reads the result frame the evaluator produced (it never
+recomputes anything differently) plus the compiled plan, and returns a
+structured derivation: each rule with the values that made its condition hold
+and the weights before and after, each KPI's actual, target, attainment, curve
+and score, redistribution, adjustments, rounding, grade, calibration, bonus
+step by step, outcomes and focus areas.  :func:`render_text` prints it in the
+employee's or the ruleset's language.  360 sources below their anonymity
+threshold are reported only as "not shown", never with a value or a count.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Mapping
+
+from . import weights as W
+from .compile import Ruleset, Scorecard, localized
+from .evaluate import Evaluation, lost_key
+from .results import employee_result, r4
+
+MESSAGES = {
+    "en": {
+        "title": "Appraisal of {name} ({id}) — {cycle}",
+        "scorecard": "Scorecard: {label} ({key}); applies because {why}",
+        "tenure": "Tenure: {months} whole months at the period's end",
+        "rules": "Rules (applied in file order)",
+        "rule_held": "✔ {id} — {label}: condition `{when}` held ({values})",
+        "rule_not": "✘ {id} — {label}: condition `{when}` did not hold ({values})",
+        "rule_always": "✔ {id} — {label}: no condition (always applies)",
+        "action": "    {what}: {before} → {after}",
+        "dimension": "Dimension {label} ({key}): weight {base} → after rules {ruled} → effective {eff}; score {score}",
+        "dropped": "    dropped out: no data (its weight went to the other dimensions in proportion)",
+        "kpi": "  KPI {label} ({path}): actual {actual}; target {target} ({target_from}); attainment {att}"
+               " ({att_formula}); curve {curve} → score {score}; weight {base} → {ruled} → effective {eff}",
+        "kpi_missing": "  KPI {label} ({path}): no actual for the period → dropped out, weight shared among the others",
+        "kpi_rule_dropped": "  KPI {label} ({path}): dropped by a rule (weight 0)",
+        "source": "  360 source {relation}: {raters} raters, mean {value} of {scale} → score {score} (weight {weight})",
+        "source_hidden": "  360 source {relation}: not shown (fewer raters than its anonymity threshold); weight redistributed",
+        "source_self": "  360 self-assessment: score {score} (shown for comparison, not scored)",
+        "okr": "  OKR score {score} (mean of objective scores × 100)",
+        "total": "Total: Σ weight × dimension score / 100 = {base}",
+        "adjustment": "Adjustment {id}: `{when}` held ({values}) → {points:+g} points ({reason})",
+        "floor": "Total floored at 0 → {total}",
+        "rounded": "Reported score (half-up to 2 decimals): {score}",
+        "grade": "Grade from the reported score: {grade} (needs ≥ {min})",
+        "calibration": "Calibration in cohort {cohort}={value} of {size}: {what}",
+        "calibration_moved": "moved from {before} to {after} (grade caps: {caps}; ties: lower score, then larger id, moves first)",
+        "calibration_kept": "grade kept ({caps})",
+        "calibration_small": "cohort smaller than {min}: not calibrated",
+        "bonus": "Bonus (target {target} {currency}, attainment of {kpi} = {att})",
+        "tier": "  tier from {start}: {reached} → {pay} × target",
+        "tier_pay": "  tier pay {tier_pay} × multiplier {mult} (grade {grade}) = {after_mult}",
+        "excess": "  excess: {rate} × (actual {actual} − {above} × target {target}) = {excess}",
+        "cap": "  cap {cap}: {uncapped} → {capped}",
+        "bonus_paid": "  paid (rounded half-up to {unit}): {bonus} {currency}",
+        "bonus_none": "  no bonus computed: {why}",
+        "outcome": "Outcome {id} — {label}: `{when}` {held}",
+        "focus": "Focus areas (most weighted points lost): {items}",
+        "missing": "Missing data: {items}",
+        "held": "held", "not_held": "did not hold",
+    },
+    "zh-CN": {
+        "title": "{name}（{id}）的绩效考核 — {cycle}",
+        "scorecard": "考核表：{label}（{key}）；适用原因：{why}",
+        "tenure": "司龄：截至考核期末满 {months} 个月",
+        "rules": "调整规则（按文件顺序执行）",
+        "rule_held": "✔ {id} — {label}：条件 `{when}` 成立（{values}）",
+        "rule_not": "✘ {id} — {label}：条件 `{when}` 不成立（{values}）",
+        "rule_always": "✔ {id} — {label}：无条件（始终适用）",
+        "action": "    {what}：{before} → {after}",
+        "dimension": "维度 {label}（{key}）：权重 {base} → 规则调整后 {ruled} → 有效 {eff}；得分 {score}",
+        "dropped": "    因无数据剔除（其权重按比例分给其他维度）",
+        "kpi": "  指标 {label}（{path}）：实际 {actual}；目标 {target}（{target_from}）；达成率 {att}"
+               "（{att_formula}）；计分曲线 {curve} → 得分 {score}；权重 {base} → {ruled} → 有效 {eff}",
+        "kpi_missing": "  指标 {label}（{path}）：本期无实际值 → 剔除，权重按比例分给其他指标",
+        "kpi_rule_dropped": "  指标 {label}（{path}）：被规则剔除（权重为 0）",
+        "source": "  360 来源 {relation}：{raters} 位评价人，平均 {value}（满分 {scale}）→ 得分 {score}（权重 {weight}）",
+        "source_hidden": "  360 来源 {relation}：不显示（评价人数低于匿名门槛）；权重重新分配",
+        "source_self": "  360 自评：得分 {score}（仅供对照，不计分）",
+        "okr": "  OKR 得分 {score}（各目标得分的平均值 × 100）",
+        "total": "总分：Σ 权重 × 维度得分 / 100 = {base}",
+        "adjustment": "加减分 {id}：`{when}` 成立（{values}）→ {points:+g} 分（{reason}）",
+        "floor": "总分最低为 0 → {total}",
+        "rounded": "报告得分（四舍五入保留两位小数）：{score}",
+        "grade": "按报告得分定级：{grade}（需 ≥ {min}）",
+        "calibration": "在群组 {cohort}={value}（{size} 人）内校准：{what}",
+        "calibration_moved": "由 {before} 调整为 {after}（等级比例上限：{caps}；同分时 ID 较大者先调整）",
+        "calibration_kept": "等级不变（{caps}）",
+        "calibration_small": "群组人数少于 {min}：不校准",
+        "bonus": "奖金（目标奖金 {target} {currency}，{kpi} 达成率 = {att}）",
+        "tier": "  档位 {start} 起：{reached} → {pay} × 目标奖金",
+        "tier_pay": "  档位奖金 {tier_pay} × 系数 {mult}（等级 {grade}）= {after_mult}",
+        "excess": "  超额：{rate} × （实际 {actual} − {above} × 目标 {target}）= {excess}",
+        "cap": "  封顶 {cap}：{uncapped} → {capped}",
+        "bonus_paid": "  实发（按 {unit} 四舍五入）：{bonus} {currency}",
+        "bonus_none": "  未计算奖金：{why}",
+        "outcome": "结果 {id} — {label}：`{when}` {held}",
+        "focus": "重点提升方向（损失加权分最多）：{items}",
+        "missing": "缺失数据：{items}",
+        "held": "成立", "not_held": "不成立",
+    },
+}
+
+
+def _fmt(x, digits: int = 4) -> str:
+    if x is None:
+        return "—"
+    if isinstance(x, Decimal):
+        return format(x.normalize(), "f") if x == x.to_integral() or True else str(x)
+    if isinstance(x, float):
+        v = r4(x) if digits == 4 else round(x, digits)
+        return f"{v:,.4f}".rstrip("0").rstrip(".") if v is not None else "—"
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(str(i) for i in x) + "]"
+    return str(x)
+
+
+def _values(expression, row: Mapping[str, Any], ev: Evaluation) -> dict[str, Any]:
+    """The value of every name an expression reads, for this employee."""
+    from .evaluate import _resolver  # the same name → column mapping the evaluator uses
+
+    out: dict[str, Any] = {}
+    if expression is None:
+        return out
+    column = _resolver(ev.ruleset)
+    for name in sorted(expression.names):
+        col = column(name).meta.output_name()
+        v = row.get(col)
+        out[name] = r4(v) if isinstance(v, float) else v
+    for obj, attr in sorted(expression.fields):
+        if obj == "context":
+            out[f"context.{attr}"] = ev.context.get(attr)
+        else:
+            v = row.get(f"prev.{attr}")
+            out[f"previous.{attr}"] = r4(v) if isinstance(v, float) else v
+    return out
+
+
+def _curve_text(curve) -> str:
+    if curve.kind == "linear":
+        return f"linear(floor {curve.floor:g}, cap {curve.cap:g})"
+    if curve.kind == "bands":
+        return "bands(" + ", ".join(f"≥{a:g}→{s:g}" for a, s in curve.bands) + ")"
+    return "points(" + ", ".join(f"{a:g}→{s:g}" for a, s in curve.points) + ")"
+
+
+def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict[str, Any]:
+    """The structured derivation of one employee's result (also the ``--format json`` output)."""
+    rs: Ruleset = ev.ruleset
+    rows = ev.frame.filter(ev.frame["id"] == employee_id)
+    if rows.height == 0:
+        err = next((e for e in ev.errors if e.employee == employee_id), None)
+        if err:
+            return {"id": employee_id, "cycle": ev.period.id, "error": err.message, "stage": err.stage}
+        raise KeyError(employee_id)
+    row = rows.row(0, named=True)
+    locale = locale or row.get("locale") or rs.locale or "en"
+    result = employee_result(row, rs)
+    card: Scorecard = rs.scorecard(row["scorecard"])
+    out: dict[str, Any] = {"id": employee_id, "name": row["name"], "cycle": ev.period.id, "locale": locale,
+                           "ruleset": {"id": rs.id, "version": rs.version},
+                           "scorecard": {"key": card.key, "label": localized(card.label, locale, card.key),
+                                         "applies_to": card.applies_to.text if card.applies_to else None,
+                                         "values": _values(card.applies_to, row, ev)},
+                           "tenure_months": result["tenure_months"]}
+    # rules: replay the weight arithmetic (appraise.weights) to show before → after
+    dims = {d.key: d.weight for d in card.dimensions}
+    kpis = {d.key: {k.key: k.weight for k in d.kpis} for d in card.dimensions if d.kind == "kpis"}
+    rules = []
+    for rule in rs.rules:
+        acts = rule.applies_to(card)
+        if not acts:
+            continue
+        fired = bool(row.get(f"rule.{rule.id}"))
+        entry = {"id": rule.id, "label": localized(rule.label, locale, rule.id),
+                 "when": rule.when.text if rule.when else None, "held": fired,
+                 "values": _values(rule.when, row, ev), "actions": []}
+        for a in acts:
+            if not fired:
+                entry["actions"].append({"action": a.describe()})
+                continue
+            if a.kind == "scale_target":
+                entry["actions"].append({"action": a.describe(), "before": 1, "after": a.value})
+                continue
+            if "." in (a.path or a.source):
+                dim = (a.path or a.source).split(".")[0]
+                group, key = kpis[dim], lambda p: p.split(".", 1)[1]
+            else:
+                group, key = dims, lambda p: p
+            before = dict(group)
+            if a.kind == "set":
+                after = W.set_weight(group, key(a.path), a.value)
+            elif a.kind == "drop":
+                after = W.drop_weight(group, key(a.path))
+            else:
+                after = W.shift_weight(group, key(a.source), key(a.target), a.value)
+            group.clear()
+            group.update(after)
+            entry["actions"].append({"action": a.describe(), "before": {k: r4(v) for k, v in before.items()},
+                                     "after": {k: r4(v) for k, v in after.items()}})
+        rules.append(entry)
+    out["rules"] = rules
+    dimensions = []
+    for d in card.dimensions:
+        de: dict[str, Any] = {"key": d.key, "label": localized(d.label, locale, d.key), "kind": d.kind,
+                              "weight": {"base": d.weight, "after_rules": r4(row[f"wr.{d.key}"]),
+                                         "effective": r4(row[f"w.{d.key}"])},
+                              "score": result["dimensions"][d.key]["score"],
+                              "dropped_out": d.key in result["missing"]}
+        if d.kind == "kpis":
+            de["kpis"] = []
+            for k in d.kpis:
+                p = k.path
+                metric = rs.metric(k.metric)
+                de["kpis"].append({
+                    "path": p, "label": localized(k.label, locale, k.key), "metric": k.metric,
+                    "aggregate": metric.aggregate if metric else None,
+                    "formula": metric.formula.text if metric and metric.formula else None,
+                    "actual": r4(row[f"k.{p}.actual"]), "target": r4(row[f"k.{p}.target"]),
+                    "target_from": k.target.describe(), "target_scale": r4(row[f"k.{p}.scale"]),
+                    "direction": k.direction, "attainment": r4(row[f"k.{p}.attainment"]),
+                    "curve": _curve_text(k.curve), "score": r4(row[f"k.{p}.score"]),
+                    "weight": {"base": k.weight, "after_rules": r4(row[f"wr.{p}"]), "effective": r4(row[f"w.{p}"])},
+                    "missing": p in result["missing"] or (d.key in result["missing"]),
+                    "lost_points": r4(row.get(f"lost.{lost_key(card, k)}")),
+                })
+        elif d.kind == "feedback360":
+            shown = result["dimensions"][d.key].get("sources", {})
+            de["scale"] = d.feedback.scale
+            de["sources"] = []
+            for rel, w in d.feedback.sources + ((("self", 0.0),) if "self" not in dict(d.feedback.sources) else ()):
+                if rel in shown:
+                    de["sources"].append({"relation": rel, "weight": w, "score": shown[rel],
+                                          "raters": row.get(f"f.{d.key}.{rel}.raters"),
+                                          "scored": rel in dict(d.feedback.sources)})
+                elif rel != "self":
+                    de["sources"].append({"relation": rel, "weight": w, "shown": False})
+        dimensions.append(de)
+    out["dimensions"] = dimensions
+    base = sum((row[f"w.{d.key}"] or 0) * (row.get(f"d.{d.key}.score") or 0) for d in card.dimensions) / 100
+    out["total"] = {"weighted_sum": r4(base),
+                    "adjustments": [{"id": a.id, "when": a.when.text, "values": _values(a.when, row, ev),
+                                     "points": a.points, "reason": localized(a.reason, locale, "")}
+                                    for a in card.adjustments if row.get(f"adj.{a.id}")],
+                    "total": r4(row["total"]), "score": result["score"]}
+    grade = next((g for g in rs.grades if g.grade == result["grade_uncalibrated"]), None)
+    out["grade"] = {"uncalibrated": result["grade_uncalibrated"], "min": grade.min if grade else None,
+                    "grade": result["grade"]}
+    if rs.calibration:
+        cal = rs.calibration
+        out["calibration"] = {"cohort": cal.cohort, "value": row.get(f"attr.{cal.cohort}", row.get(cal.cohort)),
+                              "size": row.get("cohort_size"), "min_cohort": cal.min_cohort,
+                              "applied": bool(row.get("calibrated")),
+                              "caps": {g: str(s) for g, s in cal.max_share},
+                              "moved": result["grade"] != result["grade_uncalibrated"]}
+    if rs.bonus:
+        b = rs.bonus
+        a = row.get("bonus.attainment")
+        out["bonus"] = {
+            "target": result.get("bonus_detail", {}).get("target"), "kpi": b.attainment, "attainment": r4(a),
+            "tiers": [{"from": t.start, "pay": str(t.pay), "reached": a is not None and a >= t.start} for t in b.tiers],
+            "tier_pay": result["bonus_detail"]["tier_pay"], "multiplier": result["bonus_detail"]["multiplier"],
+            "excess": result["bonus_detail"]["excess"],
+            "excess_rule": {"above": b.excess_above, "rate": str(b.excess_rate)} if b.excess_above is not None else None,
+            "uncapped": result["bonus_detail"]["uncapped"], "cap": result["bonus_detail"]["cap"],
+            "rounding": str(b.rounding), "bonus": result["bonus"], "currency": rs.currency,
+        }
+    out["outcomes"] = [{"id": o.id, "label": localized(o.label, locale, o.id), "when": o.when.text,
+                        "values": _values(o.when, row, ev), "held": bool(row.get(f"outcome.{o.id}"))}
+                       for o in rs.outcomes]
+    out["missing"] = result["missing"]
+    out["lost_points"] = result["lost_points"]
+    out["focus_areas"] = result["focus_areas"]
+    out["result"] = {k: result[k] for k in ("score", "grade", "grade_uncalibrated", "bonus", "rules_fired",
+                                            "outcomes", "focus_areas")}
+    return out
+
+
+def _vals(values: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k} = {_fmt(v)}" for k, v in values.items()) or "—"
+
+
+def render_text(x: dict[str, Any]) -> str:
+    """The derivation as readable text in ``x['locale']`` (en or zh-CN)."""
+    m = MESSAGES.get(x.get("locale", "en")) or MESSAGES["zh-CN" if str(x.get("locale", "")).startswith("zh") else "en"]
+    if "error" in x:
+        return f"{x['id']} ({x['cycle']}): {x['error']}"
+    lines = [m["title"].format(**x), ""]
+    sc = x["scorecard"]
+    lines.append(m["scorecard"].format(label=sc["label"], key=sc["key"],
+                                       why=f"`{sc['applies_to']}` ({_vals(sc['values'])})" if sc["applies_to"] else "—"))
+    if x.get("tenure_months") is not None:
+        lines.append(m["tenure"].format(months=x["tenure_months"]))
+    if x["rules"]:
+        lines += ["", m["rules"]]
+        for r in x["rules"]:
+            if r["when"] is None:
+                lines.append(m["rule_always"].format(**r))
+            else:
+                lines.append(m["rule_held" if r["held"] else "rule_not"].format(
+                    id=r["id"], label=r["label"], when=r["when"], values=_vals(r["values"])))
+            for a in r["actions"]:
+                if "before" in a:
+                    if isinstance(a["before"], dict):
+                        changes = ", ".join(f"{k} {_fmt(v)} → {_fmt(a['after'][k])}" for k, v in a["before"].items()
+                                            if v != a["after"][k])
+                        lines.append(f"    {a['action']}: {changes}")
+                    else:
+                        lines.append(m["action"].format(what=a["action"], before=a["before"], after=a["after"]))
+    lines.append("")
+    for d in x["dimensions"]:
+        w = d["weight"]
+        lines.append(m["dimension"].format(label=d["label"], key=d["key"], base=_fmt(w["base"]),
+                                           ruled=_fmt(w["after_rules"]), eff=_fmt(w["effective"]),
+                                           score=_fmt(d["score"])))
+        if d["dropped_out"]:
+            lines.append(m["dropped"])
+        for k in d.get("kpis", []):
+            kw = k["weight"]
+            if kw["after_rules"] == 0:
+                lines.append(m["kpi_rule_dropped"].format(**k))
+            elif k["missing"] and k["attainment"] is None:
+                lines.append(m["kpi_missing"].format(**k))
+            else:
+                target_from = k["target_from"] + (f" × {_fmt(k['target_scale'])}" if k["target_scale"] != 1 else "")
+                formula = "target / actual" if k["direction"] == "lower" else "actual / target"
+                lines.append(m["kpi"].format(label=k["label"], path=k["path"], actual=_fmt(k["actual"]),
+                                             target=_fmt(k["target"]), target_from=target_from,
+                                             att=_fmt(k["attainment"]), att_formula=formula, curve=k["curve"],
+                                             score=_fmt(k["score"]), base=_fmt(kw["base"]),
+                                             ruled=_fmt(kw["after_rules"]), eff=_fmt(kw["effective"])))
+        for s in d.get("sources", []):
+            if s.get("shown") is False:
+                lines.append(m["source_hidden"].format(relation=s["relation"]))
+            elif not s["scored"]:
+                lines.append(m["source_self"].format(score=_fmt(s["score"])))
+            else:
+                lines.append(m["source"].format(relation=s["relation"], raters=s["raters"],
+                                                value=_fmt(s["score"] * d["scale"] / 100), scale=_fmt(d["scale"]),
+                                                score=_fmt(s["score"]), weight=_fmt(s["weight"])))
+        if d["kind"] == "okr" and d["score"] is not None:
+            lines.append(m["okr"].format(score=_fmt(d["score"])))
+    t = x["total"]
+    lines += ["", m["total"].format(base=_fmt(t["weighted_sum"]))]
+    for a in t["adjustments"]:
+        lines.append(m["adjustment"].format(id=a["id"], when=a["when"], values=_vals(a["values"]),
+                                            points=a["points"], reason=a["reason"]))
+    lines.append(m["floor"].format(total=_fmt(t["total"])))
+    lines.append(m["rounded"].format(score=f"{t['score']:.2f}"))
+    g = x["grade"]
+    lines.append(m["grade"].format(grade=g["uncalibrated"], min=_fmt(g["min"])))
+    if "calibration" in x:
+        c = x["calibration"]
+        caps = ", ".join(f"{k} ≤ {v}" for k, v in c["caps"].items())
+        if not c["applied"]:
+            what = m["calibration_small"].format(min=c["min_cohort"])
+        elif c["moved"]:
+            what = m["calibration_moved"].format(before=g["uncalibrated"], after=g["grade"], caps=caps)
+        else:
+            what = m["calibration_kept"].format(caps=caps)
+        lines.append(m["calibration"].format(cohort=c["cohort"], value=c["value"], size=c["size"], what=what))
+    if "bonus" in x:
+        b = x["bonus"]
+        lines += ["", m["bonus"].format(target=b["target"], currency=b["currency"], kpi=b["kpi"],
+                                        att=_fmt(b["attainment"]))]
+        if b["bonus"] is None:
+            lines.append(m["bonus_none"].format(why="missing target bonus or attainment"))
+        else:
+            for tier in b["tiers"]:
+                lines.append(m["tier"].format(start=_fmt(tier["from"]), reached="✔" if tier["reached"] else "✘",
+                                              pay=tier["pay"]))
+            after = Decimal(b["tier_pay"]) * Decimal(b["multiplier"])
+            lines.append(m["tier_pay"].format(tier_pay=b["tier_pay"], mult=b["multiplier"], grade=g["grade"],
+                                              after_mult=format(after.normalize(), "f")))
+            if b["excess_rule"]:
+                kpi = next(k for d in x["dimensions"] for k in d.get("kpis", [])
+                           if k["path"] == b["kpi"] or k["path"].endswith("." + b["kpi"]))
+                lines.append(m["excess"].format(rate=b["excess_rule"]["rate"], actual=_fmt(kpi["actual"]),
+                                                above=_fmt(b["excess_rule"]["above"]), target=_fmt(kpi["target"]),
+                                                excess=b["excess"]))
+            if b["cap"] is not None:
+                capped = min(Decimal(b["uncapped"]), Decimal(b["cap"]))
+                lines.append(m["cap"].format(cap=b["cap"], uncapped=b["uncapped"], capped=format(capped.normalize(), "f")))
+            lines.append(m["bonus_paid"].format(unit=b["rounding"], bonus=b["bonus"], currency=b["currency"]))
+    if x["outcomes"]:
+        lines.append("")
+        for o in x["outcomes"]:
+            lines.append(m["outcome"].format(id=o["id"], label=o["label"], when=o["when"],
+                                             held=(m["held"] if o["held"] else m["not_held"])
+                                             + f" ({_vals(o['values'])})"))
+    lines.append("")
+    if x["missing"]:
+        lines.append(m["missing"].format(items=", ".join(x["missing"])))
+    lines.append(m["focus"].format(items=", ".join(f"{k} ({_fmt(x['lost_points'][k])})" for k in x["focus_areas"]) or "—"))
+    return "\n".join(lines) + "\n"
