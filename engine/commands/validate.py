@@ -1,0 +1,45 @@
+"""``appraise validate PATH...``: check rule and cycle files (CI, pre-commit, editors)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..report import FORMATS, render
+
+
+def _provider_schemas():
+    """The installed providers' source schemas, or None when plugins cannot be loaded here."""
+    try:
+        from ..plugins import provider_schemas
+    except ImportError:
+        return None
+    try:
+        return provider_schemas() or None  # none registered yet: nothing to check against
+    except Exception as exc:  # a broken plugin must not hide the rule files' own errors
+        click.echo(f"warning: provider options not checked: {exc}", err=True)
+        return None
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for people; json, github (Actions annotations), sarif or junit for CI.")
+def command(paths: tuple[Path, ...], fmt: str) -> None:
+    """Check rulesets and cycle files; every problem is listed with file:line:col.
+
+    PATH is a file or a folder (searched for *.yaml and *.yml; YAML files that
+    are neither rulesets nor cycle files, such as OKR data, are skipped).
+    Exit status: 0 valid, 1 problems found, 2 usage error.
+    """
+    if not paths:
+        raise click.UsageError("give at least one file or folder, e.g. appraise validate rulesets/")
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise click.BadParameter(f"no such file or folder: {', '.join(missing)}", param_hint="PATH")
+    from ..validate import validate_files
+
+    outcome = validate_files(paths, _provider_schemas())
+    click.echo(render(fmt, outcome.diagnostics, outcome.checked, outcome.skipped), nl=False)
+    sys.exit(1 if outcome.failed_files else 0)

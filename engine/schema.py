@@ -1,0 +1,315 @@
+"""The JSON Schemas of rule and cycle files, and their errors in words an HR editor understands.
+
+The schemas ship inside the package (``appraise/schemas/*.schema.json``) so
+editors, ``appraise schema --out`` and the validator all read the same files.
+jsonschema's own messages ("is not valid under any of the given schemas") are
+never shown: :func:`check` turns each error into a :class:`Diagnostic` at the
+offending key or value, and for ``oneOf``/``anyOf`` reports the branch the value
+nearly matched.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import Diagnostic, dotted
+from .load import Document
+
+NAMES = ("ruleset", "cycle")
+
+
+@lru_cache(maxsize=None)
+def load(name: str) -> dict:
+    """The schema ``name`` (``ruleset`` or ``cycle``) as a dict, read once from the package."""
+    if name not in NAMES:
+        raise ValueError(f"no schema '{name}'; the schemas are {', '.join(NAMES)}")
+    text = resources.files("appraise.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=None)
+def validator(name: str):
+    """A draft-07 validator for schema ``name`` (built once per process)."""
+    from jsonschema import Draft7Validator
+
+    return Draft7Validator(load(name))
+
+
+def write(out_dir: str | Path) -> list[Path]:
+    """Write every schema into ``out_dir`` (created if needed); returns the files written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in NAMES:
+        target = out / f"{name}.schema.json"
+        target.write_text(json.dumps(load(name), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def check(doc: Document, name: str, *, instance: Any = None, base: tuple = (), schema: dict | None = None,
+          context: str = "") -> list[Diagnostic]:
+    """Validate ``doc`` (or ``instance`` found at ``base`` inside it) against a schema.
+
+    ``schema`` overrides the named schema (provider options); ``context`` is
+    appended to unknown-key messages ("for provider 'csv'").
+    """
+    if schema is None:
+        v = validator(name)
+        root = load(name)
+    else:
+        from jsonschema import Draft7Validator
+
+        v = Draft7Validator(schema)
+        root = schema
+    data = doc.data if instance is None else instance
+    out: list[Diagnostic] = []
+    for error in v.iter_errors(data):
+        for path, message, at_key, hint in _translate(error, root, context):
+            out.append(doc.diag(base + path, message, key=at_key, hint=hint, code="schema"))
+    return _unique(out)
+
+
+def _unique(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    seen, out = set(), []
+    for d in diags:
+        k = (d.line, d.col, d.message)
+        if k not in seen:
+            seen.add(k)
+            out.append(d)
+    return out
+
+
+# ---------------------------------------------------------------- wording
+
+_TYPE_WORDS = {"number": "a number", "integer": "a whole number", "string": "text", "object": "a mapping (key: value)",
+               "array": "a list", "boolean": "true or false", "null": "empty"}
+_YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO", "ON", "OFF"}
+
+
+def found(value: Any) -> str:
+    """How a value reads in a message: ``the text 'no'``, ``the number 5``, ``a list``."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"the number {value:g}" if isinstance(value, float) else f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the text '{shown}'"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _type_matches(kind: str, value: Any) -> bool:
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    py = {"string": str, "object": dict, "array": list, "boolean": bool, "null": type(None)}.get(kind)
+    return py is not None and isinstance(value, py)
+
+
+def _types(schema: dict) -> list[str]:
+    t = schema.get("type")
+    if t is None and "enum" in schema:
+        return sorted({{str: "string", bool: "boolean"}.get(type(e), "number") for e in schema["enum"]})
+    return [t] if isinstance(t, str) else list(t or [])
+
+
+def _join(words: list[str], last: str = "or") -> str:
+    words = list(dict.fromkeys(words))
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {last} " + words[-1]
+
+
+def _quoted(keys: Iterable[str]) -> list[str]:
+    return [f"'{k}'" for k in keys]
+
+
+def _resolve(schema: Any, root: dict) -> dict:
+    """Follow ``$ref`` and single-``allOf`` wrappers to the schema that says what a value is."""
+    for _ in range(10):
+        if not isinstance(schema, dict):
+            return {}
+        if "$ref" in schema:
+            ref = schema["$ref"]
+            if not ref.startswith("#/"):
+                return schema
+            node: Any = root
+            for part in ref[2:].split("/"):
+                node = node[part]
+            schema = node
+        elif "allOf" in schema and len(schema["allOf"]) == 1 and "type" not in schema:
+            merged = {k: v for k, v in schema.items() if k != "allOf"}
+            inner = _resolve(schema["allOf"][0], root)
+            schema = {**inner, **merged}
+        else:
+            return schema
+    return schema
+
+
+def _type_hint(expected: list[str], value: Any) -> str:
+    if "boolean" in expected and isinstance(value, str) and value in _YAML11_BOOLS:
+        return "appraise reads YAML 1.2, where yes/no/on/off are text; write true or false"
+    if "string" in expected and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f'put it in quotes: "{value}"'
+    if ("number" in expected or "integer" in expected) and isinstance(value, str):
+        if value.strip().endswith("%"):
+            return "write a share as a number: 0.3 for 30%"
+        if re.fullmatch(r"\s*[-+]?[0-9][0-9,]*(\.[0-9]+)?\s*", value):
+            return "write the number without quotes or thousands separators"
+    return ""
+
+
+def _translate(error, root: dict, context: str = "") -> list[tuple[tuple, str, bool, str]]:
+    """(path, message, at_key, hint) for one jsonschema error."""
+    path = tuple(error.absolute_path)
+    value = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    kind = error.validator
+    vv = error.validator_value
+    suffix = f" {context}" if context else ""
+
+    if kind == "additionalProperties" and isinstance(value, dict):
+        props = list(schema.get("properties", {}))
+        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+        out = []
+        for key in value:
+            if key in props or any(p.search(key) for p in patterns):
+                continue
+            close = difflib.get_close_matches(key, props, n=1, cutoff=0.6)
+            if close:
+                out.append((path + (key,), f"unknown key '{key}'{suffix}; did you mean '{close[0]}'?", True, ""))
+            else:
+                out.append((path + (key,), f"unknown key '{key}'{suffix}", True,
+                            f"allowed here: {', '.join(props)}" if props else "no keys are allowed here"))
+        return out
+    if kind == "required":
+        missing = [k for k in vv if not (isinstance(value, dict) and k in value)]
+        out = []
+        for key in missing:
+            desc = _resolve(schema.get("properties", {}).get(key, {}), root).get("description") or \
+                schema.get("properties", {}).get(key, {}).get("description", "")
+            where = f" in '{path[-1]}'" if path and isinstance(path[-1], str) else ""
+            out.append((path, f"'{key}' is missing{where}", True, f"add {key}: ({desc.rstrip('.')})" if desc else ""))
+        return out
+    if kind == "type":
+        expected = [vv] if isinstance(vv, str) else list(vv)
+        words = _join([_TYPE_WORDS.get(t, t) for t in expected])
+        return [(path, f"must be {words}, not {found(value)}", False, _type_hint(expected, value))]
+    if kind == "enum":
+        options = [str(o) for o in vv]
+        close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6) if isinstance(value, str) else []
+        shown = f"'{value}'" if isinstance(value, str) else found(value)
+        hint = f"did you mean '{close[0]}'?" if close else ""
+        if isinstance(value, str) and value in _YAML11_BOOLS and not close:
+            hint = "appraise reads YAML 1.2, where yes/no/on/off are text"
+        return [(path, f"{shown} is not one of {', '.join(options)}", False, hint)]
+    if kind == "pattern":
+        why = schema.get("patternErrorMessage", f"it must match {vv}")
+        return [(path, f"'{value}' is not valid here: {why}", False, "")]
+    if kind == "propertyNames":
+        key = value if isinstance(value, str) else str(value)
+        why = ""
+        for sub in error.context or []:
+            why = sub.schema.get("patternErrorMessage", "") if isinstance(sub.schema, dict) else ""
+        parent = path
+        # jsonschema reports the key itself as the instance; locate the key in its mapping
+        return [(parent + (key,), f"'{key}' is not a valid name here" + (f": {why}" if why else ""), True, "")]
+    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        bound = f"{vv:g}" if isinstance(vv, float) else str(vv)
+        words = {"minimum": f"at least {bound}", "exclusiveMinimum": f"more than {bound}",
+                 "maximum": f"at most {bound}", "exclusiveMaximum": f"less than {bound}"}[kind]
+        hint = ""
+        if kind == "maximum" and vv == 1 and isinstance(value, (int, float)) and value > 1:
+            hint = f"shares are fractions: write {value / 100:g} for {value:g}%" if value <= 100 else ""
+        return [(path, f"{found(value)} is out of range: it must be {words}", False, hint)]
+    if kind == "minItems":
+        if isinstance(value, list) and not value:
+            return [(path, "must not be an empty list", False, "")]
+        return [(path, f"needs at least {vv} items, has {len(value)}", False, "")]
+    if kind == "maxItems":
+        return [(path, f"has {len(value)} items; at most {vv} are allowed", False, "")]
+    if kind == "minProperties":
+        if isinstance(value, dict) and not value:
+            return [(path, "must not be empty", False, "")]
+        return [(path, f"needs at least {vv} keys", False, "")]
+    if kind == "maxProperties":
+        if vv == 1 and schema.get("minProperties") == 1:
+            keys = _quoted(value)
+            return [(path, f"an item here has exactly one key, but this one has {_join(keys, 'and')}", False,
+                     "write each as its own list item ('- ')")]
+        return [(path, f"has {len(value)} keys; at most {vv} are allowed", False, "")]
+    if kind == "minLength":
+        return [(path, "must not be empty", False, "")]
+    if kind == "maxLength":
+        return [(path, f"is {len(value)} characters long; at most {vv} are allowed", False, "")]
+    if kind == "uniqueItems":
+        seen, dup = set(), None
+        for item in value:
+            k = json.dumps(item, sort_keys=True)
+            if k in seen:
+                dup = item
+                break
+            seen.add(k)
+        return [(path, f"lists {found(dup)} twice", False, "")]
+    if kind in ("oneOf", "anyOf"):
+        return _translate_choice(error, root, context)
+    return [(path, error.message, False, "")]
+
+
+def _translate_choice(error, root: dict, context: str) -> list[tuple[tuple, str, bool, str]]:
+    """oneOf/anyOf: say which form was meant, and what is wrong with it."""
+    path = tuple(error.absolute_path)
+    value = error.instance
+    branches = [_resolve(b, root) for b in error.validator_value]
+
+    # Branches that only require a key: "exactly one of kpis, okr, feedback360".
+    if all(set(b) == {"required"} and len(b["required"]) == 1 for b in branches):
+        keys = [b["required"][0] for b in branches]
+        present = [k for k in keys if isinstance(value, dict) and k in value]
+        if len(present) > 1:
+            return [(path + (present[1],), f"use only one of {_join(_quoted(present), 'and')}", True,
+                     f"{_join(_quoted(keys))}: one of them, not several")]
+        return [(path, f"needs one of {_join(_quoted(keys))}", True, "")]
+
+    by_branch: dict[int, list] = {i: [] for i in range(len(branches))}
+    for sub in error.context or []:
+        by_branch.setdefault(sub.relative_schema_path[0], []).append(sub)
+    typed = [i for i, b in enumerate(branches) if not _types(b) or any(_type_matches(t, value) for t in _types(b))]
+    if not typed:
+        words = []
+        for b in branches:
+            words += [_TYPE_WORDS.get(t, t) for t in _types(b)]
+        expected = []
+        for b in branches:
+            expected += _types(b)
+        return [(path, f"must be {_join(words)}, not {found(value)}", False, _type_hint(expected, value))]
+    if any(not by_branch.get(i) for i in typed):
+        return [(path, "matches more than one of the allowed forms; remove the keys of the forms you do not mean",
+                 False, "")]
+
+    def closeness(i: int):
+        b = branches[i]
+        keys_known = 0
+        if isinstance(value, dict):
+            props = b.get("properties", {})
+            keys_known = sum(1 for k in value if k in props) + sum(1 for k in b.get("required", []) if k in value)
+        return (keys_known, -len(by_branch[i]), -i)
+
+    best = max(typed, key=closeness)
+    out = []
+    for sub in by_branch[best]:
+        out.extend(_translate(sub, root, context))
+    return out
