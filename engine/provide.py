@@ -1,0 +1,653 @@
+"""Provide: ask every source's provider for its tables, check them together, hand the engine :class:`Inputs`.
+
+Providers (plugins) only read; this stage owns the contract of
+:mod:`appraise.tables`.  It casts and normalises what providers return (month
+``2026/7`` → ``2026-07``, text numbers → Float64, dates → ``YYYY-MM-DD``,
+employee columns → text) and checks the tables against each other: unknown
+employees, unknown metric columns, duplicate rows, the same metric for the same
+employee-month from two sources, missing columns, empty files, non-numeric,
+NaN or infinite values, ratings outside the 360 scale, OKR ``target == start``.
+
+Every problem is a :class:`~appraise.errors.Diagnostic` at ``file:line:col``
+(for SQL sources, the query and the result row).  Problems of one employee's
+data obey the cycle's ``on_error``: ``fail`` raises :class:`InvalidInput` with
+all of them; ``skip-employee`` drops *every* row of the employees concerned and
+reports them in :attr:`Provided.skipped` — nothing is zeroed or dropped
+silently.  Problems of a source as a whole (a missing column, an empty file, an
+unknown metric column, a provider that cannot read) always fail.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+
+import polars as pl
+
+from .cycle import Cycle, SourceSpec
+from .errors import Diagnostic, InvalidInput
+from .hookspecs import KIND_TABLES, Origin, ProvideRequest, Provided
+from .period import Period
+from .tables import Inputs
+
+AGGREGATES = ("sum", "mean", "min", "max", "first", "last")
+ATTRIBUTE_TYPES = ("string", "number", "money", "date")
+BUILTIN_ATTRIBUTES = {"id": "string", "name": "string", "hire_date": "date", "leave_date": "date",
+                      "locale": "string"}
+F64 = pl.Float64
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the ruleset reads, so providers fetch and ``provide()`` checks exactly that.
+
+    ``metrics``: raw metric name → aggregate (``sum | mean | min | max | first |
+    last``).  ``attributes``: employee column → type (``string | number | money
+    | date``); ``id``, ``name``, ``hire_date``, ``leave_date`` always exist.
+    ``feedback360`` / ``okr``: whether a dimension of that kind exists (then a
+    missing source is a warning).  ``rating_scale`` is the 360 scale's top
+    (ratings must lie in ``[rating_min, rating_scale]``).
+    """
+
+    metrics: Mapping[str, str] = field(default_factory=dict)
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    feedback360: bool = False
+    okr: bool = False
+    rating_scale: float | None = None
+    rating_min: float = 1.0
+
+    @classmethod
+    def from_ruleset(cls, ruleset) -> "Needs":
+        """The needs of a compiled :class:`appraise.compile.Ruleset`."""
+        dims = [d for card in ruleset.scorecards for d in card.dimensions]
+        scales = [d.feedback.scale for d in dims if d.kind == "feedback360" and d.feedback is not None]
+        return cls(
+            metrics={m.name: (m.aggregate or "sum") for m in ruleset.raw_metrics},
+            attributes=dict(ruleset.attributes),
+            feedback360=bool(scales) or any(d.kind == "feedback360" for d in dims),
+            okr=any(d.kind == "okr" for d in dims),
+            rating_scale=max(scales) if scales else None)
+
+
+@dataclass
+class _Part:
+    frame: pl.DataFrame
+    origin: Origin
+    source: SourceSpec
+
+
+class _Report:
+    """Diagnostics, each either about one employee (``on_error`` applies) or fatal."""
+
+    def __init__(self):
+        self.items: list[tuple[Diagnostic, str | None]] = []
+
+    def fatal(self, diag: Diagnostic) -> None:
+        self.items.append((diag, None))
+
+    def employee(self, employee: str | None, diag: Diagnostic) -> None:
+        self.items.append((diag, employee))
+
+    def add_all(self, diags, employee=None) -> None:
+        for d in diags:
+            self.items.append((d, employee))
+
+    @property
+    def errors(self) -> list[tuple[Diagnostic, str | None]]:
+        return [(d, e) for d, e in self.items if d.severity == "error"]
+
+
+def provide(cycle: Cycle, needs: Needs) -> Provided:
+    """Read every source of ``cycle`` and return checked :class:`Inputs` (see the module doc)."""
+    from appraise.plugins import providers
+
+    registry = providers()
+    report = _Report()
+    parts: dict[str, list[_Part]] = {t: [] for t in ("employees", "metrics", "aggregated", "feedback", "okrs")}
+    shas: dict[str, str] = {}
+    for source in cycle.sources:
+        provider = registry.get(source.provider)
+        if provider is None:
+            close = difflib.get_close_matches(source.provider, list(registry), n=1)
+            report.fatal(source.diag(f"no provider '{source.provider}' is installed"
+                                     + (f"; did you mean '{close[0]}'?" if close else ""), key="provider",
+                                     hint=f"installed providers: {', '.join(sorted(registry))}",
+                                     code="source-provider"))
+            continue
+        kind = source.kind or provider.default_kind
+        if kind not in provider.kinds:
+            report.fatal(source.diag(f"provider '{provider.name}' cannot read kind '{kind}'; it reads "
+                                     f"{', '.join(sorted(provider.kinds))}", key="kind", code="source-kind"))
+            continue
+        request = ProvideRequest(kind=kind, period=cycle.period, metrics=dict(needs.metrics),
+                                 attributes=dict(needs.attributes))
+        try:
+            result = provider.read(source, request)
+        except InvalidInput as exc:
+            report.add_all(exc.diagnostics)
+            continue
+        except Exception as exc:  # a provider's bug or a database error: say which source, keep going
+            report.fatal(source.diag(f"provider '{provider.name}' failed: {type(exc).__name__}: "
+                                     f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
+                                     code="source-failed"))
+            continue
+        report.add_all(result.diagnostics)
+        shas.update(result.inputs.sources)
+        for table in parts:
+            frame = getattr(result.inputs, table, None)
+            if frame is None:
+                continue
+            if table not in KIND_TABLES[kind]:
+                report.fatal(source.diag(f"provider '{provider.name}' returned a '{table}' table for a "
+                                         f"'{kind}' source", code="source-kind"))
+                continue
+            origin = result.origins.get(table) or Origin(source.label)
+            parts[table].append(_Part(frame, origin, source))
+
+    employees = _employees(parts["employees"], needs, report, cycle)
+    known = set(employees["id"].to_list()) if employees is not None else None
+    metrics = _metric_tables(parts["metrics"], parts["aggregated"], needs, cycle.period, report, known)
+    feedback = _feedback(parts["feedback"], needs, cycle.period, report, known)
+    okrs = _okrs(parts["okrs"], report, known)
+    if needs.feedback360 and not parts["feedback"]:
+        report.fatal(_cycle_diag(cycle, "the ruleset scores 360 feedback but no source has kind feedback360; "
+                                 "every 360 dimension will count as missing", severity="warning"))
+    if needs.okr and not parts["okrs"]:
+        report.fatal(_cycle_diag(cycle, "the ruleset scores OKRs but no source has kind okr; every OKR "
+                                 "dimension will count as missing", severity="warning"))
+
+    errors = report.errors
+    fatal = [d for d, e in errors if e is None]
+    if fatal or (errors and cycle.on_error == "fail"):
+        raise InvalidInput(_sorted([d for d, _ in errors]))
+    skipped = frozenset(e for _, e in errors if e is not None)
+
+    def keep(frame, column="employee"):
+        if frame is None or not skipped:
+            return frame
+        return frame.filter(~pl.col(column).is_in(sorted(skipped)))
+
+    inputs = Inputs(employees=keep(employees, "id"), metrics=keep(metrics[0]), aggregated=keep(metrics[1]),
+                    feedback=keep(feedback), okrs=keep(okrs), sources=dict(sorted(shas.items())))
+    return Provided(inputs, _sorted([d for d, _ in report.items]), skipped)
+
+
+def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diags, key=lambda d: (d.file, d.line, d.col, d.message))
+
+
+def _cycle_diag(cycle: Cycle, message: str, severity: str = "error") -> Diagnostic:
+    line, col = cycle.document.where(("sources",)) if cycle.document is not None else (0, 0)
+    return Diagnostic(str(cycle.document.file if cycle.document else cycle.path), line, col, message, "sources",
+                      severity=severity, code="cycle-sources")
+
+
+# ---------------------------------------------------------------- helpers
+
+def _rows(frame: pl.DataFrame) -> pl.DataFrame:
+    if "_row" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("_row"))
+    return frame
+
+
+def _require(part: _Part, columns, report: _Report, what: str) -> bool:
+    missing = [c for c in columns if c not in part.frame.columns]
+    for c in missing:
+        have = [x for x in part.frame.columns if x != "_row"]
+        close = difflib.get_close_matches(c, have, n=1)
+        hint = (f"is '{close[0]}' meant? rename it with columns: {{{close[0]}: {c}}}" if close
+                else f"add the column, or map yours with columns: {{<your column>: {c}}}")
+        report.fatal(Diagnostic(part.origin.file, 1 if part.origin.query is None else part.origin.at[0],
+                                1 if part.origin.query is None else part.origin.at[1],
+                                f"{what} has no column '{c}'; its columns: {', '.join(have) or 'none'}"
+                                + (f" (query: {' '.join(part.origin.query.split())[:160]})"
+                                   if part.origin.query else ""), c, hint=hint, code="data-missing-column"))
+    return not missing
+
+
+def _empty(part: _Part, report: _Report, what: str) -> bool:
+    if part.frame.height:
+        return False
+    report.fatal(part.origin.diag(None, None, f"{what} has a header but no data rows", code="data-empty")
+                 if part.origin.query else
+                 Diagnostic(part.origin.file, 1, 1, f"{what} has a header but no data rows", code="data-empty"))
+    return True
+
+
+def _text(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A column as text: whole floats without ``.0``, dates ISO, everything else as polars prints it."""
+    dtype = frame.schema[column]
+    c = pl.col(column)
+    if dtype == pl.Utf8:
+        return c.str.strip_chars().replace("", None)
+    if dtype.is_float():
+        return (pl.when(c.is_finite() & (c == c.round(0)) & (c.abs() < 1e15))
+                .then(c.cast(pl.Int64, strict=False).cast(pl.Utf8)).otherwise(c.cast(pl.Utf8)))
+    if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+        return (pl.when(c.dt.time() == pl.time(0)).then(c.dt.strftime("%Y-%m-%d"))
+                .otherwise(c.dt.strftime("%Y-%m-%d %H:%M:%S")))
+    if dtype == pl.Date:
+        return c.dt.strftime("%Y-%m-%d")
+    if dtype == pl.Null:
+        return c.cast(pl.Utf8)
+    if dtype.is_decimal():
+        return c.cast(pl.Utf8)
+    return c.cast(pl.Utf8)
+
+
+def _as_text(frame: pl.DataFrame, columns) -> pl.DataFrame:
+    return frame.with_columns([_text(frame, c).alias(c) for c in columns])
+
+
+def _numbers(part: _Part, frame: pl.DataFrame, columns, report: _Report, what: str,
+             employee_col: str = "employee") -> pl.DataFrame:
+    """Cast ``columns`` to Float64; non-numbers, NaN and infinity are errors at their cell."""
+    casts = []
+    for c in columns:
+        dtype = frame.schema[c]
+        if dtype == pl.Utf8:
+            casts.append(pl.col(c).str.strip_chars().cast(F64, strict=False).alias(c))
+        elif dtype.is_numeric() or dtype == pl.Null or dtype.is_decimal():
+            casts.append(pl.col(c).cast(F64, strict=False).alias(c))
+        else:
+            casts.append(pl.lit(None, dtype=F64).alias(c))
+    cast = frame.with_columns(casts)
+    for c in columns:
+        bad = frame.with_columns(cast[c].alias("_num")).filter(
+            (pl.col(c).is_not_null() & pl.col("_num").is_null()) | pl.col("_num").is_nan()
+            | pl.col("_num").is_infinite())
+        for row in bad.select(employee_col, "_row", c, "_num").head(200).iter_rows():
+            emp, line, raw, num = row
+            if num is None:
+                msg = f"{what} '{c}' is '{raw}', which is not a number"
+                hint = "write plain numbers: 1234.5 (no thousands separators, units or %)"
+            else:
+                msg = f"{what} '{c}' is {raw} ({'not a number' if math.isnan(num) else 'infinite'})"
+                hint = "leave the cell empty if the value is unknown"
+            if emp is not None:
+                msg += f" (employee {emp})"
+            report.employee(emp, part.origin.diag(line, c, msg, hint=hint, code="data-not-a-number"))
+    return cast
+
+
+_MONTH_RE = (r"^(\d{4})(?:[-/.]|年)\s*(\d{1,2})(?:月)?(?:(?:[-/.]\d{1,2})|(?:\d{1,2}日))?"
+             r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+
+def _month_expr(frame: pl.DataFrame, column: str = "month") -> pl.Expr:
+    """``YYYY-MM`` from ``2026-07``, ``2026-07-01``, ``2026/7``, ``2026年7月``, ``202607``, dates, Excel serials."""
+    dtype = frame.schema[column]
+    c = pl.col(column)
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        return c.dt.strftime("%Y-%m")
+    text = _text(frame, column)
+    parts = text.str.extract_groups(_MONTH_RE)
+    year = parts.struct.field("1")
+    month = parts.struct.field("2").cast(pl.Int32, strict=False)
+    compact = text.str.extract_groups(r"^(\d{4})(\d{2})$")
+    serial = text.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
+    from_serial = (pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial)).dt.strftime("%Y-%m")
+    good = month.is_between(1, 12)
+    cmonth = compact.struct.field("2").cast(pl.Int32, strict=False)
+    return (pl.when(good).then(year + pl.lit("-") + month.cast(pl.Utf8).str.zfill(2))
+            .when(cmonth.is_between(1, 12)).then(compact.struct.field("1") + pl.lit("-") + compact.struct.field("2"))
+            .when(serial.is_between(20000, 80000)).then(from_serial)
+            .otherwise(None))
+
+
+def _date_text(value: Any) -> str | None:
+    """A date cell as ``YYYY-MM-DD`` (text in the usual spellings, Excel serials), else raises ValueError."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    if not text:
+        return None
+    m = re.match(r"^(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?(?:[ T]00:00(?::00(?:\.0+)?)?)?$", text)
+    if m:
+        return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    m = re.match(r"^(\d{5})(?:\.0+)?$", text)
+    if m and 20000 <= int(m[1]) <= 80000:
+        return (_EXCEL_EPOCH + timedelta(days=int(m[1]))).isoformat()
+    raise ValueError(text)
+
+
+def _unknown_employees(part: _Part, frame: pl.DataFrame, known: set[str] | None, report: _Report,
+                       what: str) -> None:
+    if known is None:
+        return
+    bad = frame.filter(pl.col("employee").is_not_null() & ~pl.col("employee").is_in(sorted(known)))
+    for emp, line in bad.select("employee", "_row").head(500).iter_rows():
+        report.employee(emp, part.origin.diag(
+            line, "employee", f"{what} for employee '{emp}', who is not in the employees table",
+            hint="add the employee to the employees source, or fix the id", code="data-unknown-employee"))
+
+
+def _null_keys(part: _Part, frame: pl.DataFrame, keys, report: _Report, what: str) -> pl.DataFrame:
+    for k in keys:
+        for emp, line in frame.filter(pl.col(k).is_null()).select(
+                pl.col("employee") if "employee" in frame.columns else pl.lit(None), "_row").head(200).iter_rows():
+            msg = f"{what} has no '{k}'"
+            if k == "month":
+                msg = f"{what}: month is empty or not a month"
+            report.employee(emp, part.origin.diag(line, k, msg, hint="months look like 2026-07" if k == "month"
+                                                  else "every row needs one", code=f"data-{k}"))
+    return frame.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys]))
+
+
+def _duplicates(part: _Part, frame: pl.DataFrame, keys, report: _Report, what: str, column: str) -> None:
+    dup = frame.with_columns(pl.col("_row").min().over(keys).alias("_first"),
+                             pl.len().over(keys).alias("_n")).filter(
+        (pl.col("_n") > 1) & (pl.col("_row") != pl.col("_first")))
+    for row in dup.select(*keys, "_row", "_first").iter_rows(named=True):
+        key = ", ".join(str(row[k]) for k in keys)
+        report.employee(row.get("employee"), part.origin.diag(
+            row["_row"], column, f"{what} ({key}) appears twice; first at line "
+            f"{part.origin.line(row['_first'])}", hint="keep one row per " + " and ".join(keys),
+            code="data-duplicate"))
+
+
+# ---------------------------------------------------------------- employees
+
+def _employees(parts: list[_Part], needs: Needs, report: _Report, cycle: Cycle) -> pl.DataFrame | None:
+    if not parts:
+        report.fatal(_cycle_diag(cycle, "no source has kind employees; add one, e.g. "
+                                 "{provider: csv, path: data/employees.csv, kind: employees}"))
+        return None
+    types = {**BUILTIN_ATTRIBUTES, **dict(needs.attributes)}
+    frames = []
+    seen: dict[str, tuple[_Part, int]] = {}
+    for part in parts:
+        frame = _rows(part.frame)
+        if not _require(part, ["id", "name", *needs.attributes], report, "the employees table"):
+            continue
+        if _empty(part, report, "the employees table"):
+            continue
+        cols = [c for c in frame.columns if c != "_row"]
+        frame = _as_text(frame, cols)
+        rows = frame.to_dicts()
+        for row in rows:
+            emp, line = row["id"], row["_row"]
+            if emp is None:
+                report.fatal(part.origin.diag(line, "id", "employee row without an id", code="data-id"))
+                continue
+            if emp in seen:
+                first_part, first_line = seen[emp]
+                report.employee(emp, part.origin.diag(
+                    line, "id", f"employee '{emp}' appears twice; first at "
+                    f"{first_part.origin.file}:{first_part.origin.line(first_line)}", code="data-duplicate"))
+                continue
+            seen[emp] = (part, line)
+            for col, kind in types.items():
+                value = row.get(col)
+                if value is None:
+                    continue
+                if kind == "date":
+                    try:
+                        row[col] = _date_text(value)
+                    except ValueError:
+                        report.employee(emp, part.origin.diag(
+                            line, col, f"'{col}' of employee {emp} is '{value}', which is not a date",
+                            hint="write dates as 2026-07-01", code="data-not-a-date"))
+                elif kind in ("number", "money"):
+                    try:
+                        ok = Decimal(value.replace(",", "") if kind == "money" else value).is_finite()
+                    except InvalidOperation:
+                        ok = False
+                    if not ok:
+                        report.employee(emp, part.origin.diag(
+                            line, col, f"'{col}' of employee {emp} is '{value}', which is not "
+                            f"{'an amount' if kind == 'money' else 'a number'}",
+                            hint="write plain numbers: 30000 or 30000.50", code="data-not-a-number"))
+        frames.append(pl.DataFrame(rows, schema={c: pl.Utf8 for c in cols} | {"_row": pl.Int64})
+                      .filter(pl.col("id").is_not_null()).unique("id", keep="first", maintain_order=True))
+    if not frames:
+        return None
+    out = pl.concat(frames, how="diagonal_relaxed").drop("_row")
+    out = out.unique("id", keep="first", maintain_order=True)
+    for col in ("hire_date", "leave_date", "locale"):
+        if col not in out.columns:
+            out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
+    front = ["id", "name", "hire_date", "leave_date", "locale"]
+    return out.select(front + [c for c in out.columns if c not in front])
+
+
+# ---------------------------------------------------------------- metrics
+
+def _metric_tables(monthly: list[_Part], aggregated: list[_Part], needs: Needs, period: Period,
+                   report: _Report, known: set[str] | None) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    longs = []
+    for i, part in enumerate(monthly):
+        long = _metric_part(part, ("employee", "month"), needs, period, report, known, i)
+        if long is not None:
+            longs.append(long)
+    agg_longs = []
+    for i, part in enumerate(aggregated):
+        long = _metric_part(part, ("employee",), needs, period, report, known, len(monthly) + i)
+        if long is not None:
+            agg_longs.append(long)
+    parts = monthly + aggregated
+    m = _merge(longs, ("employee", "month"), parts, report) if longs else None
+    a = _merge(agg_longs, ("employee",), parts, report) if agg_longs else None
+    if m is not None and a is not None:
+        _conflicts_monthly_vs_aggregated(longs, agg_longs, parts, report)
+    return (_wide(m, ("employee", "month"), needs) if m is not None else None,
+            _wide(a, ("employee",), needs) if a is not None else None)
+
+
+def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Report, known, index: int):
+    what = "metric row" if "month" in keys else "aggregated metric row"
+    label = "the metrics table" if "month" in keys else "the aggregated metrics"
+    frame = _rows(part.frame)
+    if not _require(part, keys, report, label) or _empty(part, report, label):
+        return None
+    frame = frame.with_columns(_text(frame, "employee").alias("employee"))
+    long_layout = {"metric", "value"} <= set(frame.columns) and not (
+        set(frame.columns) - {*keys, "metric", "value", "_row"})
+    if "month" in keys:
+        normal = frame.with_columns(_month_expr(frame).alias("_month"))
+        bad = normal.filter(pl.col("month").is_not_null() & pl.col("_month").is_null())
+        for emp, raw, line in bad.select("employee", _text(frame, "month"), "_row").head(200).iter_rows():
+            report.employee(emp, part.origin.diag(line, "month", f"month '{raw}' of employee {emp} is not a month",
+                                                  hint="write months as 2026-07 (or a date in that month)",
+                                                  code="data-month"))
+        frame = normal.filter(pl.col("_month").is_not_null() | pl.col("month").is_null()) \
+            .with_columns(pl.col("_month").alias("month")).drop("_month")
+    frame = _null_keys(part, frame, keys, report, what)
+    if "month" in keys:  # rows of other periods are other cycles' business
+        frame = frame.filter(pl.col("month").is_in(list(period.months)))
+    if known is not None:
+        _unknown_employees(part, frame, known, report, "metric row")
+    declared = set(needs.metrics)
+    if long_layout:
+        frame = frame.with_columns(_text(frame, "metric").alias("metric"))
+        unknown = frame.filter(pl.col("metric").is_not_null() & ~pl.col("metric").is_in(sorted(declared)))
+        for name, line in unknown.select("metric", "_row").unique("metric", keep="first", maintain_order=True) \
+                .iter_rows():
+            report.fatal(part.origin.diag(line, "metric", _unknown_metric_message(name, declared),
+                                          hint="fix the name in the ruleset or the data", code="data-unknown-metric"))
+        frame = frame.filter(pl.col("metric").is_in(sorted(declared)))
+        _duplicates(part, frame, [*keys, "metric"], report, "metric value", "metric")
+        frame = _numbers(part, frame, ["value"], report, "value of")
+        long = frame.select(*keys, "metric", "value", "_row")
+        long = long.with_columns(pl.lit(part.origin.col("value"), dtype=pl.Int64).alias("_col"))
+    else:
+        values = [c for c in frame.columns if c not in (*keys, "_row")]
+        for name in values:
+            if name not in declared:
+                report.fatal(Diagnostic(part.origin.file, part.origin.at[0] if part.origin.query else 1,
+                                        part.origin.at[1] if part.origin.query else part.origin.col(name),
+                                        _unknown_metric_message(name, declared), name,
+                                        hint="fix the name, rename it with columns: {<column>: <metric>}, or "
+                                        "leave it out with ignore: [<column>]", code="data-unknown-metric"))
+        values = [c for c in values if c in declared]
+        _duplicates(part, frame, list(keys), report, "row for", keys[-1])
+        frame = _numbers(part, frame, values, report, "value of")
+        if not values:
+            return None
+        long = frame.select(*keys, "_row", *values).unpivot(index=[*keys, "_row"], on=values,
+                                                             variable_name="metric", value_name="value")
+        cols = {v: part.origin.col(v) for v in values}
+        long = long.with_columns(pl.col("metric").replace_strict(cols, return_dtype=pl.Int64).alias("_col"))
+    long = long.filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
+    return long.with_columns(pl.lit(index, dtype=pl.Int64).alias("_part"))
+
+
+def _unknown_metric_message(name: str, declared: set[str]) -> str:
+    close = difflib.get_close_matches(str(name), sorted(declared), n=1)
+    text = f"'{name}' is not a raw metric the ruleset declares"
+    return text + (f"; did you mean '{close[0]}'?" if close else f"; declared: {', '.join(sorted(declared))}")
+
+
+def _merge(longs: list[pl.DataFrame], keys, parts: list[_Part], report: _Report) -> pl.DataFrame:
+    """Stack the sources' values; one metric for one key from two sources is an error at the second."""
+    all_rows = pl.concat(longs, how="vertical_relaxed")
+    if len(longs) > 1:
+        k = [*keys, "metric"]
+        ranked = all_rows.with_columns(pl.len().over(k).alias("_n"),
+                                       pl.col("_part").min().over(k).alias("_first_part"))
+        clash = ranked.filter((pl.col("_n") > 1) & (pl.col("_part") != pl.col("_first_part")))
+        for row in clash.iter_rows(named=True):
+            first = ranked.filter(pl.all_horizontal([pl.col(c) == row[c] for c in k])
+                                  & (pl.col("_part") == row["_first_part"])).row(0, named=True)
+            fp, sp = parts[first["_part"]], parts[row["_part"]]
+            where = f"{fp.origin.file}:{fp.origin.line(first['_row'])}" if fp.origin.query is None \
+                else f"source {fp.source.label}"
+            key = " ".join(str(row[c]) for c in keys)
+            report.employee(row["employee"], sp.origin.diag(
+                row["_row"], row["metric"], f"'{row['metric']}' for {key} is also given by {where}",
+                hint="each metric of an employee-month must come from one source; drop one of them "
+                "(ignore: [column])", code="data-conflict"))
+    return all_rows
+
+
+def _conflicts_monthly_vs_aggregated(longs, agg_longs, parts, report) -> None:
+    monthly = pl.concat(longs, how="vertical_relaxed").select("employee", "metric").unique()
+    agg = pl.concat(agg_longs, how="vertical_relaxed")
+    both = agg.join(monthly, on=["employee", "metric"], how="semi")
+    for row in both.iter_rows(named=True):
+        part = parts[row["_part"]]
+        report.employee(row["employee"], part.origin.diag(
+            row["_row"], row["metric"], f"'{row['metric']}' of {row['employee']} comes both as monthly rows and "
+            "as a period total", hint="provide each metric one way", code="data-conflict"))
+
+
+def _wide(long: pl.DataFrame, keys, needs: Needs) -> pl.DataFrame:
+    present = [m for m in needs.metrics if m in set(long["metric"].unique().to_list())]
+    key_rows = long.select(*keys).unique().sort(list(keys))
+    if long.height == 0:
+        return key_rows
+    wide = long.pivot(on="metric", index=list(keys), values="value", aggregate_function="first")
+    out = key_rows.join(wide, on=list(keys), how="left")
+    return out.select(*keys, *[pl.col(m).cast(F64) for m in present]).sort(list(keys))
+
+
+# ---------------------------------------------------------------- 360 feedback
+
+def _feedback(parts: list[_Part], needs: Needs, period: Period, report: _Report, known) -> pl.DataFrame | None:
+    if not parts:
+        return None
+    frames = []
+    for part in parts:
+        frame = _rows(part.frame)
+        if not _require(part, ["employee", "rater", "relation", "rating"], report, "the 360 feedback") \
+                or _empty(part, report, "the 360 feedback"):
+            continue
+        text_cols = [c for c in ("employee", "rater", "relation", "competency", "period") if c in frame.columns]
+        frame = _as_text(frame, text_cols)
+        frame = _null_keys(part, frame, ["employee", "rater", "relation"], report, "360 rating")
+        if "period" in frame.columns:
+            bad = frame.filter(pl.col("period").is_not_null()).with_columns(
+                pl.col("period").map_elements(_is_period, return_dtype=pl.Boolean).alias("_ok")) \
+                .filter(~pl.col("_ok"))
+            for emp, raw, line in bad.select("employee", "period", "_row").iter_rows():
+                report.employee(emp, part.origin.diag(line, "period", f"period '{raw}' is not a period",
+                                                      hint="write 2026-Q3, 2026-07, 2026-H2 or 2026",
+                                                      code="data-period"))
+            frame = frame.filter(pl.col("period").is_null() | pl.col("period").map_elements(
+                period.contains, return_dtype=pl.Boolean))
+        if known is not None:
+            _unknown_employees(part, frame, known, report, "360 rating")
+        frame = _numbers(part, frame, ["rating"], report, "360 rating")
+        if needs.rating_scale is not None:
+            out = frame.filter(pl.col("rating").is_not_null() & ~pl.col("rating").is_between(
+                needs.rating_min, needs.rating_scale))
+            for emp, rater, rating, line in out.select("employee", "rater", "rating", "_row").iter_rows():
+                report.employee(emp, part.origin.diag(
+                    line, "rating", f"rating {rating:g} by {rater} for {emp} is outside the scale "
+                    f"{needs.rating_min:g}–{needs.rating_scale:g}", hint="fix the rating, or the ruleset's "
+                    "feedback360 scale", code="data-rating-scale"))
+        keys = ["employee", "rater", "relation"] + (["competency"] if "competency" in frame.columns else [])
+        _duplicates(part, frame, keys, report, "rating", "rater")
+        frames.append(frame.select(["employee", "rater", "relation", "rating"]
+                                   + [c for c in ("competency", "period") if c in frame.columns]))
+    if not frames:
+        return None
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def _is_period(text: str) -> bool:
+    from .period import parse
+
+    try:
+        parse(text)
+        return True
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------- OKRs
+
+def _okrs(parts: list[_Part], report: _Report, known) -> pl.DataFrame | None:
+    if not parts:
+        return None
+    frames = []
+    for part in parts:
+        frame = _rows(part.frame)
+        if not _require(part, ["employee", "objective", "key_result", "start", "target", "current"], report,
+                        "the OKRs") or _empty(part, report, "the OKRs"):
+            continue
+        frame = _as_text(frame, [c for c in ("employee", "objective", "key_result", "type") if c in frame.columns])
+        frame = _null_keys(part, frame, ["employee", "objective", "key_result"], report, "key result")
+        if known is not None:
+            _unknown_employees(part, frame, known, report, "OKR")
+        if "weight" not in frame.columns:
+            frame = frame.with_columns(pl.lit(1.0).alias("weight"))
+        if "type" not in frame.columns:
+            frame = frame.with_columns(pl.lit("committed").alias("type"))
+        frame = frame.with_columns(pl.col("type").fill_null("committed"))
+        frame = _numbers(part, frame, ["start", "target", "current", "weight"], report, "key result")
+        frame = frame.with_columns(pl.col("weight").fill_null(1.0))
+        for emp, kr, line, start in frame.filter(pl.col("target") == pl.col("start")).select(
+                "employee", "key_result", "_row", "start").iter_rows():
+            report.employee(emp, part.origin.diag(
+                line, "target", f"key result '{kr}' of {emp} has target equal to start ({start:g}), so progress "
+                "cannot be measured", hint="set a target different from the start value", code="data-okr-target"))
+        for emp, value, line in frame.filter(~pl.col("type").is_in(["committed", "aspirational"])).select(
+                "employee", "type", "_row").iter_rows():
+            report.employee(emp, part.origin.diag(line, "type", f"objective type '{value}' of {emp} is not "
+                                                  "'committed' or 'aspirational'", code="data-okr-type"))
+        for emp, value, line in frame.filter(pl.col("weight") <= 0).select("employee", "weight", "_row").iter_rows():
+            report.employee(emp, part.origin.diag(line, "weight", f"key result weight {value:g} of {emp} must be "
+                                                  "above 0", code="data-okr-weight"))
+        if "objective_index" not in frame.columns:
+            frame = frame.with_columns(pl.col("objective").rank("dense").over("employee").alias("_dummy"))
+            firsts = frame.group_by("employee", "objective", maintain_order=True).agg(pl.col("_row").min()
+                                                                                    .alias("_first"))
+            firsts = firsts.with_columns((pl.col("_first").rank("ordinal").over("employee") - 1).cast(pl.Int64)
+                                         .alias("objective_index"))
+            frame = frame.join(firsts.select("employee", "objective", "objective_index"),
+                               on=["employee", "objective"], how="left").drop("_dummy")
+        frames.append(frame.select("employee", "objective", pl.col("objective_index").cast(pl.Int64), "type",
+                                   "key_result", "start", "target", "current", "weight"))
+    if not frames:
+        return None
+    return pl.concat(frames, how="vertical_relaxed")

@@ -1,0 +1,117 @@
+"""The ``duckdb`` provider: SQL over CSV/Parquet files too large to load into Python.
+
+``path:`` is a CSV or Parquet file (or a glob such as ``deals/*.parquet``); it
+is visible to the query as the view ``source``.  Without a query the file's
+rows are read as they are.  With ``aggregate: true`` (or a query that groups
+by employee) the aggregation runs inside duckdb, streaming the file, and only
+one row per employee reaches Python — ``Inputs.aggregated``.  Queries bind
+the same ``:period_*`` parameters as the ``sql`` provider.
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import re
+from pathlib import Path
+
+from appraise.errors import InvalidInput
+from appraise.hookspecs import Origin, Provided
+from appraise.plugins import hookimpl
+from appraise.plugins._query import QUERY_OPTIONS, aggregate_query, period_params, query_text
+
+TABLE = {"employees": "employees", "feedback360": "feedback", "okr": "okrs"}
+
+
+class DuckdbProvider:
+    name = "duckdb"
+    kinds = frozenset({"employees", "metrics", "feedback360", "okr"})
+    default_kind = "metrics"
+    options_schema = {
+        "type": "object",
+        "required": ["path"],
+        "properties": {**QUERY_OPTIONS,
+                       "format": {"enum": ["auto", "csv", "parquet"], "default": "auto",
+                                  "description": "file format (default: from the extension)"}},
+    }
+
+    def read(self, source, request) -> Provided:
+        import duckdb
+
+        from appraise.plugins._tabular import shown
+
+        files = self._files(source)
+        fmt = source.options.get("format", "auto")
+        if fmt == "auto":
+            fmt = "parquet" if files[0].suffix.lower() in (".parquet", ".pq") else "csv"
+        base, origin = query_text(source, default_from="source")
+        params = period_params(request.period)
+        pattern = str(source.path).replace("'", "''")
+        reader = (f"read_parquet('{pattern}')" if fmt == "parquet"
+                  else f"read_csv('{pattern}', header = true, all_varchar = false)")
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute(f"CREATE VIEW source AS SELECT * FROM {reader}")
+            sql = base
+            if request.kind == "metrics" and source.options.get("aggregate"):
+                columns = [d[0] for d in con.execute(f"SELECT * FROM ({_dollar(base)}) AS probe LIMIT 0",
+                                                     _used(base, params)).description]
+                sql, _, diags = aggregate_query(base, columns, request.metrics, lambda n: '"' + n.replace('"', '""') + '"',
+                                                source.options.get("date"), origin)
+                if diags:
+                    raise InvalidInput(diags)
+            frame = con.execute(_dollar(sql), _used(sql, params)).pl()
+        except InvalidInput:
+            raise
+        except duckdb.Error as exc:
+            raise InvalidInput([origin.diag(None, None, f"duckdb refused the query: "
+                                            f"{str(exc).strip().splitlines()[0]}", code="source-query")]) from None
+        finally:
+            con.close()
+        import polars as pl
+
+        frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
+        frame = frame.rename({k: v for k, v in source.columns.items() if k in frame.columns})
+        digest = hashlib.sha256(base.encode())
+        for f in files:
+            digest.update(_file_sha(f).encode())
+        label = source.options.get("label") or source.label
+        plain = not any(source.options.get(k) for k in ("query", "sql", "table"))
+        if plain and len(files) == 1:  # rows are the file's own records: point at them
+            columns = {c: i + 1 for i, c in enumerate(c for c in frame.columns if c != "_row")}
+            origin = Origin(shown(files[0]), columns, (lambda r: r + 1) if fmt == "csv" else None)
+        table = TABLE.get(request.kind) or ("metrics" if "month" in frame.columns else "aggregated")
+        return Provided.single(table, frame, origin, label=label, sha256=digest.hexdigest())
+
+    @staticmethod
+    def _files(source) -> list[Path]:
+        if source.path is None:
+            raise InvalidInput([source.diag("provider 'duckdb' needs 'path:' (a CSV or Parquet file, or a glob)",
+                                            code="source-path")])
+        files = sorted(Path(p) for p in glob.glob(str(source.path)))
+        if not files:
+            raise InvalidInput([source.diag(f"no file matches {source.label}", key="path",
+                                            hint="paths are relative to the cycle file's folder",
+                                            code="source-missing")])
+        return files
+
+
+def _file_sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _dollar(sql: str) -> str:
+    """duckdb names parameters ``$name``; users write ``:name`` in every provider (``::`` casts are kept)."""
+    return re.sub(r"(?<!:):(period\w*)\b", r"$\1", sql)
+
+
+def _used(sql: str, params: dict) -> dict:
+    return {k: v for k, v in params.items() if re.search(rf"(?<!:):{k}\b", sql)}
+
+
+@hookimpl
+def appraise_providers(register):
+    register(DuckdbProvider)

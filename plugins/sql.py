@@ -1,0 +1,99 @@
+"""The ``sql`` provider: any kind of table from a database reachable with a SQLAlchemy URL.
+
+``url: postgresql://hr@warehouse/sales`` (``${VAR}`` is read from the
+environment, so passwords stay out of cycle files; a relative
+``sqlite:///data.db`` is relative to the cycle file) and one of ``query:``
+(a ``.sql`` file), ``sql:`` (inline) or ``table:``.  Queries bind
+``:period_start``, ``:period_end``, ``:period_after``, ``:period_first_month``,
+``:period_last_month`` and ``:period``.  A metrics query may return monthly
+rows, or period totals per employee (no ``month`` column: aggregation happened
+in the database); ``aggregate: true`` writes that aggregation for you.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+
+from appraise.errors import InvalidInput
+from appraise.hookspecs import Provided
+from appraise.plugins import hookimpl
+from appraise.plugins._query import QUERY_OPTIONS, aggregate_query, period_params, query_text
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+TABLE = {"employees": "employees", "feedback360": "feedback", "okr": "okrs"}
+
+
+class SqlProvider:
+    name = "sql"
+    kinds = frozenset({"employees", "metrics", "feedback360", "okr"})
+    default_kind = "metrics"
+    options_schema = {
+        "type": "object",
+        "required": ["url"],
+        "properties": {"url": {"type": "string", "description": "SQLAlchemy URL; ${VAR} reads the environment"},
+                       **QUERY_OPTIONS},
+    }
+
+    def read(self, source, request) -> Provided:
+        import polars as pl
+        import sqlalchemy as sa
+
+        from appraise.cycle import resolve_store_url
+
+        url = self._url(source)
+        base, origin = query_text(source)
+        params = period_params(request.period)
+        try:
+            engine = sa.create_engine(resolve_store_url(url, source.base_dir))
+        except Exception as exc:
+            raise InvalidInput([source.diag(f"cannot use url: {exc}", key="url", code="source-url")]) from None
+        shown_url = engine.url.render_as_string(hide_password=True)
+        try:
+            with engine.connect() as conn:
+                sql = base
+                if request.kind == "metrics" and source.options.get("aggregate"):
+                    probe = conn.execute(sa.text(f"SELECT * FROM ({base}) AS probe WHERE 1 = 0"),
+                                         _used(base, params))
+                    quote = engine.dialect.identifier_preparer.quote
+                    sql, _, diags = aggregate_query(base, list(probe.keys()), request.metrics, quote,
+                                                    source.options.get("date"), origin)
+                    if diags:
+                        raise InvalidInput(diags)
+                result = conn.execute(sa.text(sql), _used(sql, params))
+                columns = list(result.keys())
+                rows = result.fetchall()
+        except InvalidInput:
+            raise
+        except Exception as exc:
+            message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise InvalidInput([origin.diag(None, None, f"the database refused the query ({shown_url}): "
+                                            f"{message}", code="source-query")]) from None
+        finally:
+            engine.dispose()
+        frame = pl.DataFrame({c: pl.Series(c, [r[i] for r in rows], strict=False) for i, c in enumerate(columns)})
+        frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
+        frame = frame.rename({k: v for k, v in source.columns.items() if k in frame.columns})
+        digest = hashlib.sha256(base.encode() + b"\0" + frame.drop("_row").write_csv().encode()).hexdigest()
+        label = source.options.get("label") or f"{shown_url} {source.options.get('query') or source.options.get('table') or 'sql'}"
+        table = TABLE.get(request.kind) or ("metrics" if "month" in frame.columns else "aggregated")
+        return Provided.single(table, frame, origin, label=label, sha256=digest)
+
+    @staticmethod
+    def _url(source) -> str:
+        url = str(source.options["url"])
+        missing = [m for m in _VAR.findall(url) if m not in os.environ]
+        if missing:
+            raise InvalidInput([source.diag(f"url: uses ${{{missing[0]}}}, which is not set in the environment",
+                                            key="url", code="source-url")])
+        return _VAR.sub(lambda m: os.environ[m[1]], url)
+
+
+def _used(sql: str, params: dict) -> dict:
+    """Only the parameters the query names (drivers differ on unused ones)."""
+    return {k: v for k, v in params.items() if re.search(rf"(?<!:):{k}\b", sql)}
+
+
+@hookimpl
+def appraise_providers(register):
+    register(SqlProvider)
