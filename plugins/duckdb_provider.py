@@ -59,7 +59,7 @@ class DuckdbProvider:
                                                 source.options.get("date"), origin)
                 if diags:
                     raise InvalidInput(diags)
-            frame = con.execute(_dollar(sql), _used(sql, params)).pl()
+            frame = _frame(con.sql(_dollar(sql), params=_used(sql, params) or None))
         except InvalidInput:
             raise
         except duckdb.Error as exc:
@@ -93,6 +93,14 @@ class DuckdbProvider:
                                             hint="paths are relative to the cycle file's folder",
                                             code="source-missing")])
         return files
+
+
+def _frame(relation):
+    """A duckdb result as a polars frame, through Arrow (no Python objects per row)."""
+    import polars as pl
+
+    fetch = getattr(relation, "to_arrow_table", None) or getattr(relation, "arrow")
+    return pl.from_arrow(fetch())
 
 
 def _file_sha(path: Path) -> str:

@@ -1,0 +1,55 @@
+"""``appraise plugins``: what is installed — each plugin's name, version, hooks, and the providers it adds."""
+from __future__ import annotations
+
+import json
+
+import click
+
+
+def describe() -> list[dict]:
+    """Every loaded plugin with its providers and their options (the ``--format json`` shape)."""
+    from ..plugins import plugins, provider_plugin, providers
+
+    found = providers()
+    out = []
+    for info in plugins():
+        provided = []
+        for name, p in sorted(found.items()):
+            if provider_plugin(name) != info.name:
+                continue
+            props = (p.options_schema or {}).get("properties", {})
+            provided.append({
+                "name": name, "kinds": sorted(p.kinds), "default_kind": p.default_kind,
+                "options": {k: {"description": v.get("description", ""),
+                                **({"enum": v["enum"]} if "enum" in v else {}),
+                                **({"type": v["type"]} if "type" in v else {}),
+                                **({"default": v["default"]} if "default" in v else {})}
+                            for k, v in sorted(props.items())},
+                "required": sorted((p.options_schema or {}).get("required", [])),
+            })
+        out.append({"name": info.name, "version": info.version, "distribution": info.distribution,
+                    "builtin": info.builtin, "hooks": list(info.hooks), "providers": provided})
+    return out
+
+
+@click.command("plugins")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def command(fmt: str) -> None:
+    """List installed plugins: name, version, hooks, and the providers each adds with their options.
+
+    APPRAISE_PLUGINS=name,name restricts which third-party plugins load
+    (empty: none; built-ins always load).
+    """
+    rows = describe()
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        origin = "built-in" if row["builtin"] else row["distribution"] or "third-party"
+        click.echo(f"{row['name']} {row['version']} ({origin})  hooks: {', '.join(row['hooks']) or '-'}")
+        for p in row["providers"]:
+            click.echo(f"  provider {p['name']}  kinds: {', '.join(p['kinds'])} (default {p['default_kind']})")
+            for opt, spec in p["options"].items():
+                need = " (required)" if opt in p["required"] else ""
+                values = f" [{' | '.join(map(str, spec['enum']))}]" if "enum" in spec else ""
+                click.echo(f"    {opt}{need}{values}: {spec['description']}".rstrip(": "))

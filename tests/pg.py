@@ -1,0 +1,84 @@
+"""A throw-away PostgreSQL server for tests: initdb into a temp dir, listen on loopback only, stop, delete.
+
+Uses the binaries of /usr/lib/postgresql/<version>/bin (``apt-get install -y
+postgresql-15``).  PostgreSQL refuses to run as root, so under root the server
+runs as the ``postgres`` system user (created by the package) via ``runuser``.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def bindir() -> Path | None:
+    """The newest installed PostgreSQL bin directory (15 preferred), or None."""
+    preferred = Path("/usr/lib/postgresql/15/bin")
+    if (preferred / "postgres").exists():
+        return preferred
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))
+    return Path(found[-1]).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_owner(cmd: list[str], user: str | None) -> list[str]:
+    return ["runuser", "-u", user, "--", *cmd] if user else cmd
+
+
+@contextmanager
+def postgres_server():
+    """Yields a SQLAlchemy URL of a fresh database ``appraise`` on 127.0.0.1; the server is gone afterwards."""
+    bin_ = bindir()
+    if bin_ is None:
+        raise FileNotFoundError("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin "
+                                "(apt-get install -y postgresql-15)")
+    user = None
+    if os.geteuid() == 0:
+        import pwd
+
+        pwd.getpwnam("postgres")  # KeyError: no user to run the server as
+        user = "postgres"
+    root = Path(tempfile.mkdtemp(prefix="appraise-pg-"))
+    if user:
+        shutil.chown(root, user=user)
+    data, port = root / "data", _free_port()
+    proc = None
+    try:
+        subprocess.run(_as_owner([str(bin_ / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                                  "-E", "UTF8", "--no-locale"], user), check=True, capture_output=True)
+        log = open(root / "server.log", "wb")
+        proc = subprocess.Popen(_as_owner([str(bin_ / "postgres"), "-D", str(data), "-k", str(root),
+                                           "-h", "127.0.0.1", "-p", str(port), "-c", "fsync=off"], user),
+                                stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            ready = subprocess.run([str(bin_ / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+                                   capture_output=True)
+            if ready.returncode == 0:
+                break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("PostgreSQL did not start:\n" + (root / "server.log").read_text())
+            time.sleep(0.1)
+        subprocess.run([str(bin_ / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "appraise"],
+                       check=True, capture_output=True)
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/appraise"
+    finally:
+        if proc is not None and proc.poll() is None:
+            subprocess.run(_as_owner([str(bin_ / "pg_ctl"), "-D", str(data), "stop", "-m", "fast", "-w"], user),
+                           capture_output=True)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(root, ignore_errors=True)

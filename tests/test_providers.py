@@ -1,0 +1,355 @@
+"""The spec's worked example written out in every format the built-in providers read.
+
+Each ``write_<format>(folder)`` copies the example ruleset into ``folder``,
+writes the example data there in that format and returns the path of a Q3
+cycle file reading it.  The data is the same; only the container differs.
+"""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+EXAMPLE = Path(__file__).parent / "fixtures" / "example"
+DATA = EXAMPLE / "data"
+HEADER = "# yaml-language-server: $schema=../../schemas/cycle.schema.json\n"
+
+
+def frames() -> dict[str, pl.DataFrame]:
+    """The example tables with natural column types (dates as dates, numbers as numbers)."""
+    employees = pl.read_csv(DATA / "employees.csv", infer_schema=False).with_columns(
+        pl.col("hire_date").str.to_date(), pl.col("target_bonus").cast(pl.Int64))
+    metrics = pl.read_csv(DATA / "metrics.csv")
+    feedback = pl.read_csv(DATA / "feedback.csv")
+    rows = []
+    okrs = yaml.safe_load((DATA / "okrs-2026-Q3.yaml").read_text(encoding="utf-8"))
+    for emp, objectives in okrs.items():
+        for obj in objectives:
+            for kr in obj["key_results"]:
+                rows.append({"employee": emp, "objective": obj["objective"],
+                             "type": obj.get("type", "committed"), "key_result": kr["name"],
+                             "start": float(kr["start"]), "target": float(kr["target"]),
+                             "current": float(kr["current"]), "weight": float(kr.get("weight", 1))})
+    return {"employees": employees, "metrics": metrics, "feedback": feedback, "okrs": pl.DataFrame(rows)}
+
+
+def _cycle(folder: Path, sources: list[dict], name: str = "cycle.yaml", extra: dict | None = None) -> Path:
+    shutil.copy(EXAMPLE / "sales-team.yaml", folder / "sales-team.yaml")
+    body = {"cycle": "2026-Q3", "ruleset": "sales-team.yaml",
+            "context": {"price_war": True, "restricted_regions": ["north"]},
+            "sources": sources, "store": "sqlite:///out/appraise.db", "output": "out/2026-Q3", **(extra or {})}
+    path = folder / name
+    path.write_text(HEADER + yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def write_csv(folder: Path) -> Path:
+    data = folder / "data"
+    shutil.copytree(DATA, data, dirs_exist_ok=True)
+    return _cycle(folder, [
+        {"provider": "csv", "path": "data/employees.csv", "kind": "employees"},
+        {"provider": "csv", "path": "data/metrics.csv"},
+        {"provider": "feedback360", "path": "data/feedback.csv"},
+        {"provider": "okr", "path": "data/okrs-2026-Q3.yaml"},
+    ])
+
+
+def write_xlsx(folder: Path) -> Path:
+    """One workbook, a sheet per table; months and hire dates are real Excel dates."""
+    from openpyxl import Workbook
+
+    f = frames()
+    book = Workbook()
+    book.remove(book.active)
+    for sheet, frame in (("员工", f["employees"]), ("metrics", f["metrics"].with_columns(
+            pl.concat_str(pl.col("month"), pl.lit("-01")).str.to_date().alias("month"))),
+            ("feedback", f["feedback"]), ("okrs", f["okrs"])):
+        ws = book.create_sheet(sheet)
+        ws.append(frame.columns)
+        for row in frame.iter_rows():
+            ws.append(list(row))
+    book.save(folder / "appraisal.xlsx")
+    return _cycle(folder, [
+        {"provider": "excel", "path": "appraisal.xlsx", "sheet": "员工", "kind": "employees"},
+        {"provider": "excel", "path": "appraisal.xlsx", "sheet": "metrics"},
+        {"provider": "feedback360", "path": "appraisal.xlsx", "sheet": "feedback"},
+        {"provider": "excel", "path": "appraisal.xlsx", "sheet": "okrs", "kind": "okr"},
+    ])
+
+
+def write_parquet(folder: Path) -> Path:
+    f = frames()
+    for name, frame in f.items():
+        frame.write_parquet(folder / f"{name}.parquet")
+    return _cycle(folder, [
+        {"provider": "parquet", "path": "employees.parquet", "kind": "employees"},
+        {"provider": "parquet", "path": "metrics.parquet"},
+        {"provider": "parquet", "path": "feedback.parquet", "kind": "feedback360"},
+        {"provider": "parquet", "path": "okrs.parquet", "kind": "okr"},
+    ])
+
+
+def load_sql(url: str) -> None:
+    """Create and fill the example tables in a database (months as DATE, money as NUMERIC)."""
+    import sqlalchemy as sa
+
+    f = frames()
+    engine = sa.create_engine(url)
+    md = sa.MetaData()
+    emp = sa.Table("employees", md, *(sa.Column(c, sa.Date if c == "hire_date" else
+                                                sa.Numeric(12, 0) if c == "target_bonus" else sa.Text)
+                                      for c in f["employees"].columns))
+    met = sa.Table("monthly_sales", md, sa.Column("employee", sa.Text), sa.Column("month", sa.Date),
+                   *(sa.Column(c, sa.Float) for c in f["metrics"].columns[2:]))
+    fb = sa.Table("feedback", md, *(sa.Column(c, sa.Integer if c == "rating" else sa.Text)
+                                    for c in f["feedback"].columns))
+    okr = sa.Table("okrs", md, *(sa.Column(c, sa.Float if c in ("start", "target", "current", "weight") else sa.Text)
+                                 for c in f["okrs"].columns))
+    md.drop_all(engine)
+    md.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(emp.insert(), f["employees"].to_dicts())
+        conn.execute(met.insert(), [dict(r, month=date(int(r["month"][:4]), int(r["month"][5:]), 1))
+                                    for r in f["metrics"].to_dicts()])
+        conn.execute(fb.insert(), f["feedback"].to_dicts())
+        conn.execute(okr.insert(), f["okrs"].to_dicts())
+    engine.dispose()
+
+
+def write_sql(folder: Path, url: str, name: str = "cycle.yaml", aggregate: bool = False) -> Path:
+    """A cycle reading the tables of ``url`` (already loaded with :func:`load_sql`)."""
+    (folder / "queries").mkdir(exist_ok=True)
+    (folder / "queries" / "metrics.sql").write_text(
+        "-- monthly rows of the cycle's period\n"
+        "SELECT * FROM monthly_sales\n"
+        "WHERE month >= :period_start AND month < :period_after\n", encoding="utf-8")
+    metrics = ({"provider": "sql", "url": url, "table": "monthly_sales", "aggregate": True, "date": "month"}
+               if aggregate else {"provider": "sql", "url": url, "query": "queries/metrics.sql"})
+    return _cycle(folder, [
+        {"provider": "sql", "url": url, "table": "employees", "kind": "employees"},
+        metrics,
+        {"provider": "sql", "url": url, "sql": "SELECT * FROM feedback WHERE period = :period", "kind": "feedback360"},
+        {"provider": "sql", "url": url, "table": "okrs", "kind": "okr"},
+    ], name=name)
+
+
+def write_sqlite(folder: Path) -> Path:
+    load_sql(f"sqlite:///{folder / 'appraise-data.db'}")
+    return write_sql(folder, "sqlite:///appraise-data.db")
+
+
+def write_duckdb(folder: Path, aggregate: bool = False) -> Path:
+    """CSV and Parquet files queried by duckdb (the files are never loaded into Python)."""
+    f = frames()
+    f["metrics"].write_parquet(folder / "metrics.parquet")
+    shutil.copytree(DATA, folder / "data", dirs_exist_ok=True)
+    metrics = ({"provider": "duckdb", "path": "metrics.parquet", "aggregate": True} if aggregate else
+               {"provider": "duckdb", "path": "metrics.parquet",
+                "sql": "SELECT * FROM source WHERE month BETWEEN :period_first_month AND :period_last_month"})
+    return _cycle(folder, [
+        {"provider": "duckdb", "path": "data/employees.csv", "kind": "employees"},
+        metrics,
+        {"provider": "duckdb", "path": "data/feedback.csv", "kind": "feedback360"},
+        {"provider": "okr", "path": "data/okrs-2026-Q3.yaml"},
+    ])
+
+
+def sqlite_rows(db: Path, sql: str) -> list:
+    with sqlite3.connect(db) as con:
+        return con.execute(sql).fetchall()
+
+
+# ---------------------------------------------------------------- tests
+
+import pytest  # noqa: E402
+
+from appraise.compile import load_ruleset  # noqa: E402
+from appraise.cycle import load_cycle  # noqa: E402
+from appraise.provide import Needs, provide  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _only_builtin_plugins(monkeypatch):
+    """Isolate from third-party plugins installed in the environment."""
+    from appraise.plugins import reset_plugin_manager
+
+    monkeypatch.setenv("APPRAISE_PLUGINS", "")
+    reset_plugin_manager()
+    yield
+    reset_plugin_manager()
+
+
+def provided(cycle_path: Path):
+    cycle = load_cycle(cycle_path)
+    return provide(cycle, Needs.from_ruleset(load_ruleset(cycle.ruleset_path)))
+
+
+SORT = {"employees": ["id"], "metrics": ["employee", "month"], "aggregated": ["employee"],
+        "feedback": ["employee", "rater", "competency"], "okrs": ["employee", "objective_index", "key_result"]}
+
+
+def canonical(inputs) -> dict[str, pl.DataFrame]:
+    """The Inputs tables with rows sorted and columns in name order (what may legitimately differ)."""
+    out = {}
+    for table, keys in SORT.items():
+        frame = getattr(inputs, table)
+        if frame is None:
+            out[table] = None
+            continue
+        if table == "feedback" and "period" in frame.columns:
+            frame = frame.drop("period")  # a query may filter periods itself and not return the column
+        out[table] = frame.select(sorted(frame.columns)).sort(keys)
+    return out
+
+
+def assert_same(a: dict, b: dict, label: str) -> None:
+    for table in SORT:
+        if a[table] is None or b[table] is None:
+            assert a[table] is None and b[table] is None, f"{label}: {table} present in only one"
+            continue
+        assert a[table].schema == b[table].schema, f"{label}: {table} schema {b[table].schema}"
+        assert a[table].equals(b[table]), f"{label}: {table} differs:\n{a[table]}\n{b[table]}"
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    from appraise.plugins import reset_plugin_manager
+    import os
+
+    os.environ["APPRAISE_PLUGINS"] = ""
+    reset_plugin_manager()
+    try:
+        return canonical(provided(write_csv(tmp_path_factory.mktemp("csv"))).inputs)
+    finally:
+        os.environ.pop("APPRAISE_PLUGINS", None)
+        reset_plugin_manager()
+
+
+def test_csv_reads_the_example(reference):
+    assert reference["employees"]["id"].to_list() == ["E001", "E002", "E003", "E004", "E005"]
+    assert reference["employees"].schema["target_bonus"] == pl.Utf8
+    assert reference["employees"].filter(pl.col("id") == "E005")["name"].item() == "赵磊"
+    m = reference["metrics"]
+    assert m["month"].unique().sort().to_list() == ["2026-07", "2026-08", "2026-09"]  # Q2 rows are Q2's
+    assert all(m.schema[c] == pl.Float64 for c in m.columns if c not in ("employee", "month"))
+    assert reference["okrs"].height == 8 and reference["aggregated"] is None
+    assert reference["feedback"].height == 96  # the Q3 rows only
+
+
+@pytest.mark.parametrize("writer", [write_xlsx, write_parquet, write_sqlite, write_duckdb],
+                         ids=["xlsx", "parquet", "sqlite", "duckdb"])
+def test_every_format_gives_identical_inputs(writer, tmp_path, reference):
+    result = provided(writer(tmp_path))
+    assert result.diagnostics == [] and not result.skipped
+    assert_same(reference, canonical(result.inputs), writer.__name__)
+    assert result.inputs.sources and all(len(v) == 64 for v in result.inputs.sources.values())
+
+
+@pytest.mark.postgres
+def test_postgresql_gives_identical_inputs(tmp_path, reference):
+    from pg import bindir, postgres_server
+
+    if bindir() is None:
+        pytest.skip("PostgreSQL binaries absent: apt-get install -y postgresql-15")
+    with postgres_server() as url:
+        load_sql(url)
+        result = provided(write_sql(tmp_path, url))
+        assert_same(reference, canonical(result.inputs), "postgresql")
+        pushed = provided(write_sql(tmp_path, url, name="agg.yaml", aggregate=True))
+    assert_same_aggregate(reference, pushed.inputs)
+    assert all("postgres@127.0.0.1" in label for label in result.inputs.sources)
+    assert not any(":" + "secret" in label for label in result.inputs.sources)
+
+
+def expected_aggregate(reference) -> pl.DataFrame:
+    """What the engine's own aggregation gives from the monthly rows (first/last: first/last non-null)."""
+    needs = Needs.from_ruleset(load_ruleset(EXAMPLE / "sales-team.yaml"))
+    fn = {"sum": lambda c: c.sum(), "mean": lambda c: c.mean(), "min": lambda c: c.min(),
+          "max": lambda c: c.max(), "first": lambda c: c.drop_nulls().first(),
+          "last": lambda c: c.drop_nulls().last()}
+    m = reference["metrics"].sort("employee", "month")
+    return m.group_by("employee").agg([fn[a](pl.col(n)).alias(n) for n, a in needs.metrics.items()]).sort("employee")
+
+
+def assert_same_aggregate(reference, inputs) -> None:
+    assert inputs.metrics is None
+    got = inputs.aggregated.select("employee", *[c for c in expected_aggregate(reference).columns if c != "employee"])
+    assert got.sort("employee").equals(expected_aggregate(reference)), got
+
+
+def test_sqlite_push_down_aggregation(tmp_path, reference):
+    load_sql(f"sqlite:///{tmp_path / 'appraise-data.db'}")
+    # SQLite has no DATE type: months are stored as 'YYYY-MM-DD' text, which compares the same way
+    result = provided(write_sql(tmp_path, "sqlite:///appraise-data.db", aggregate=True))
+    assert_same_aggregate(reference, result.inputs)
+    assert_same({**reference, "metrics": None, "aggregated": None},
+                {**canonical(result.inputs), "metrics": None, "aggregated": None}, "sqlite-aggregate")
+
+
+def test_duckdb_push_down_aggregation(tmp_path, reference):
+    result = provided(write_duckdb(tmp_path, aggregate=True))
+    assert_same_aggregate(reference, result.inputs)
+
+
+def test_sql_query_returning_period_totals_goes_to_aggregated(tmp_path):
+    load_sql(f"sqlite:///{tmp_path / 'd.db'}")
+    cycle = write_sql(tmp_path, "sqlite:///d.db")
+    (tmp_path / "queries" / "metrics.sql").write_text(
+        "SELECT employee, SUM(revenue) AS revenue, SUM(quota) AS quota FROM monthly_sales\n"
+        "WHERE month >= :period_start AND month < :period_after GROUP BY employee", encoding="utf-8")
+    agg = provided(cycle).inputs.aggregated
+    assert agg.columns == ["employee", "revenue", "quota"]
+    assert agg.filter(pl.col("employee") == "E001").row(0) == ("E001", 1350000.0, 1080000.0)
+
+
+def test_long_layout_gbk_and_renamed_columns(tmp_path, reference):
+    """A Chinese Excel export: GBK, Chinese headers renamed with columns:, long layout, 2026/7 months."""
+    cycle = write_csv(tmp_path)
+    long = reference["metrics"].unpivot(index=["employee", "month"], variable_name="指标", value_name="数值")
+    long = long.rename({"employee": "工号", "month": "月份"}).with_columns(
+        pl.col("月份").str.replace("-0", "/"))
+    (tmp_path / "data" / "metrics-gbk.csv").write_bytes(long.write_csv().encode("gbk"))
+    text = cycle.read_text(encoding="utf-8").replace(
+        "path: data/metrics.csv", "path: data/metrics-gbk.csv\n  layout: long\n"
+        "  columns: {工号: employee, 月份: month, 指标: metric, 数值: value}")
+    cycle.write_text(text, encoding="utf-8")
+    got = canonical(provided(cycle).inputs)
+    assert_same(reference, got, "gbk-long")
+
+
+def test_bom_semicolons_and_month_spellings(tmp_path, reference):
+    cycle = write_csv(tmp_path)
+    metrics = reference["metrics"].with_columns(
+        pl.when(pl.col("employee") == "E001").then(pl.col("month") + "-01")
+        .when(pl.col("employee") == "E002").then(pl.col("month").str.replace("-", "年") + "月")
+        .otherwise(pl.col("month")).alias("month"))
+    body = metrics.write_csv(separator=";")
+    (tmp_path / "data" / "metrics.csv").write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))
+    assert_same(reference, canonical(provided(cycle).inputs), "bom")
+
+
+def test_unknown_provider_and_option_are_cycle_errors(tmp_path):
+    from appraise.errors import InvalidInput
+
+    cycle = write_csv(tmp_path)
+    cycle.write_text(cycle.read_text().replace("provider: feedback360", "provider: feedbak360")
+                     .replace("kind: employees", "kind: employees\n  sheeet: x"), encoding="utf-8")
+    with pytest.raises(InvalidInput) as info:
+        load_cycle(cycle)
+    text = str(info.value)
+    assert "feedbak360" in text and "feedback360" in text and "sheeet" in text
+    assert "cycle.yaml:" in text
+
+
+def test_sources_hashes_are_of_the_files(tmp_path):
+    import hashlib
+
+    result = provided(write_csv(tmp_path))
+    want = hashlib.sha256((tmp_path / "data" / "metrics.csv").read_bytes()).hexdigest()
+    assert result.inputs.sources["data/metrics.csv"] == want
+    assert set(result.inputs.sources) == {"data/employees.csv", "data/metrics.csv", "data/feedback.csv",
+                                          "data/okrs-2026-Q3.yaml"}
