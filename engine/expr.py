@@ -75,7 +75,7 @@ def _char_offset(text: str, node: ast.AST) -> int:
 def _after(text: str, node: ast.AST) -> int:
     """Offset of the first non-blank character after ``node``."""
     end = _char_offset(text, node) + len(ast.get_source_segment(text, node) or "")
-    while end < len(text) and text[end] in " \t":
+    while end < len(text) and text[end] in " \t)":  # past the closing parenthesis of '(a / b) ** 2'
         end += 1
     return end
 
@@ -100,6 +100,9 @@ def parse(text: str) -> Expression:
         offset = max((exc.offset or 1) - 1, 0)
         if exc.lineno and exc.lineno > 1:
             offset += sum(len(x) + 1 for x in text.split("\n")[: exc.lineno - 1])
+        if _incomplete(text):  # Python points at the start of 'a >'; the problem is at its end
+            raise ExpressionError("not a valid expression: it ends too early (something is missing at the end)",
+                                  len(text.rstrip())) from None
         raise ExpressionError(f"not a valid expression: {exc.msg}", offset) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("expression is too complex", 0) from None
@@ -107,6 +110,15 @@ def parse(text: str) -> Expression:
     fields: set[tuple[str, str]] = set()
     _check(tree.body, text, names, fields, 0)
     return Expression(text, tree, frozenset(names), frozenset(fields))
+
+
+def _incomplete(text: str) -> bool:
+    """Whether ``text`` only fails because it stops half-way (``a >``, ``x and``)."""
+    try:
+        ast.parse(text.strip("\n") + " 0", mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _check(node: ast.AST, text: str, names: set, fields: set, depth: int) -> None:

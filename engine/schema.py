@@ -280,8 +280,8 @@ def _translate_choice(error, root: dict, context: str) -> list[tuple[tuple, str,
         keys = [b["required"][0] for b in branches]
         present = [k for k in keys if isinstance(value, dict) and k in value]
         if len(present) > 1:
-            return [(path + (present[1],), f"use only one of {_join(_quoted(present), 'and')}", True,
-                     f"{_join(_quoted(keys))}: one of them, not several")]
+            return [(path + (present[1],), f"has both {_join(_quoted(present), 'and')}, but only one of "
+                     f"{_join(_quoted(keys))} is allowed", True, "keep the one you mean")]
         return [(path, f"needs one of {_join(_quoted(keys))}", True, "")]
 
     by_branch: dict[int, list] = {i: [] for i in range(len(branches))}

@@ -309,7 +309,9 @@ class _RulesetCheck:
                 self.error(("attributes", name), f"'{name}' is built in; it cannot be declared again", key=True,
                            hint=f"remove it from attributes (built in: {', '.join(BUILT_IN_ATTRIBUTES)})")
         out = dict(BUILT_IN_ATTRIBUTES)
-        out.update({k: v for k, v in declared.items() if v in ATTRIBUTE_TYPES and k not in BUILT_IN_ATTRIBUTES})
+        # a column with a broken type is still a column: expressions using it should not fail twice
+        out.update({k: v if v in ATTRIBUTE_TYPES else "unknown" for k, v in declared.items()
+                    if k not in BUILT_IN_ATTRIBUTES})
         return out
 
     def _scorecards(self) -> dict[str, dict[str, dict]]:
@@ -794,7 +796,7 @@ class _RulesetCheck:
         known = [g for g in shares if self._grade_key(("calibration", "max_share", g), g)]
         previous = None
         for grade in self.grades:
-            if grade not in known or not _number(shares[grade]):
+            if grade not in known or not _number(shares[grade]) or self.bad(("calibration", "max_share", grade)):
                 continue
             if previous is not None and shares[grade] < previous[1]:
                 self.error(("calibration", "max_share", grade),
@@ -809,7 +811,9 @@ class _RulesetCheck:
         target = bonus.get("target")
         if isinstance(target, str) and not self.bad(("bonus", "target")):
             declared = self.section("attributes").get(target)
-            if target not in self.attributes:
+            if self.bad(("attributes", target)):
+                pass
+            elif target not in self.attributes:
                 self.error(("bonus", "target"), f"bonus target '{target}' is not an employee column"
                            + _did_you_mean(target, self.attributes), hint=f"declare it under attributes: ({target}: money)",
                            code="reference")

@@ -1,0 +1,184 @@
+"""The safe expression language: parsing, refusals, name/type checks, evaluation, polars."""
+from __future__ import annotations
+
+import pytest
+
+from appraise import expr
+from appraise.expr import ExpressionError, Scope, check, evaluate, holds, parse
+
+
+def refusal(text) -> ExpressionError:
+    with pytest.raises(ExpressionError) as info:
+        parse(text)
+    return info.value
+
+
+# ---------------------------------------------------------------- parsing
+
+def test_parse_collects_names_and_fields():
+    e = parse('region in context.restricted_regions and tenure_months < 3 and previous.grade == "A"')
+    assert e.names == {"region", "tenure_months"}
+    assert e.fields == {("context", "restricted_regions"), ("previous", "grade")}
+
+
+def test_expressions_compare_by_text():
+    assert parse("a + 1") == parse("a + 1") and hash(parse("a")) == hash(parse("a"))
+
+
+def test_true_false_null_are_not_names():
+    assert parse("true and not false or x == null").names == {"x"}
+
+
+@pytest.mark.parametrize("text, fragment, offset", [
+    ("a ** 2", "'**' (power) is not allowed", 2),
+    ("(a / b) ** 2", "'**' (power) is not allowed", 8),
+    ("a // 2", "'//' is not allowed", 2),
+    ("a % 2", "'%' is not allowed", 2),
+    ('__import__("os")', "calling '__import__' is not allowed", 0),
+    ("open('x')", "calling 'open' is not allowed", 0),
+    ("context.__class__", "access to '__class__' is not allowed", 8),
+    ("_secret > 1", "names starting with '_' are not allowed", 0),
+    ("a.b", "attribute access is only allowed on 'context' and 'previous'", 0),
+    ("context", "'context' needs a field", 0),
+    ("x[0]", "indexing with [...] is not allowed", 0),
+    ("lambda: 1", "lambda is not allowed", 0),
+    ("f'{a}'", "f-strings is not allowed", 0),
+    ("[a for a in b]", "comprehensions is not allowed", 0),
+    ("(a := 1)", "':=' is not allowed", 1),
+    ("a if b else c", "'x if c else y' is not allowed", 0),
+    ("a is None", "'is' is not allowed", 0),
+    ("~a", "'~' is not allowed", 0),
+    ("min(a)", "min() takes 2 to 16 arguments, got 1", 0),
+    ("round(a, b)", "round()'s second argument must be a whole number", 9),
+    ("x in [a, 1]", "list items must be plain numbers or text", 6),
+    ("a > 1e300", "out of range", 4),
+    ("a >", "not a valid expression", 3),
+    ("   ", "expression is empty", 0),
+])
+def test_refusals_say_what_and_where(text, fragment, offset):
+    err = refusal(text)
+    assert fragment in err.message
+    assert err.offset == offset
+
+
+def test_length_limit():
+    err = refusal("a + " * 130 + "a")
+    assert "the limit is 500" in err.message and err.offset == 500
+
+
+def test_nesting_limit():
+    assert "nests deeper" in refusal("(" * 40 + "a" + ")" * 40).message
+
+
+# ---------------------------------------------------------------- checks
+
+SCOPE = Scope("the condition of rule 'r'", {"revenue": "number", "region": "string", "tenure_months": "number"},
+              context=True, previous=True)
+
+
+def test_unknown_name_with_suggestion_and_offset():
+    [p] = check(parse("tenure_month < 3"), SCOPE, want_bool=True)
+    assert p.message == "unknown name 'tenure_month' in the condition of rule 'r'; did you mean 'tenure_months'?"
+    assert p.offset == 0
+    [p] = check(parse("revenue > 1 and revnue < 2"), SCOPE, want_bool=True)
+    assert p.offset == 16 and "did you mean 'revenue'" in p.message
+
+
+def test_context_and_previous_follow_the_scope():
+    formula = Scope("the formula of metric 'm'", {"a": "number"}, context=False, previous=False)
+    [p] = check(parse("a * 2 + context.bonus"), formula)
+    assert "'context' cannot be used" in p.message and p.offset == 8
+    [p] = check(parse("previous.grade == 'A'"), formula, want_bool=True)
+    assert "'previous' cannot be used" in p.message
+
+
+def test_previous_fields_are_checked():
+    [p] = check(parse("previous.grad == 'A'"), SCOPE, want_bool=True)
+    assert "did you mean 'previous.grade'" in p.message
+
+
+def test_types():
+    assert check(parse("revenue > 1"), SCOPE, want_bool=True) == []
+    [p] = check(parse("revenue + 1"), SCOPE, want_bool=True)
+    assert "must be true or false" in p.message
+    [p] = check(parse("region"), SCOPE)
+    assert "must be a number" in p.message
+    [p] = check(parse("region > 3"), SCOPE, want_bool=True)
+    assert "compares a number with text" in p.message
+    [p] = check(parse("region in 'north'"), SCOPE, want_bool=True)
+    assert "'in' needs a list" in p.message
+    assert check(parse("region in context.restricted"), SCOPE, want_bool=True) == []
+    assert check(parse("context.price_war"), SCOPE, want_bool=True) == []
+
+
+# ---------------------------------------------------------------- evaluation
+
+@pytest.mark.parametrize("text, env, value", [
+    ("a + b * 2", {"a": 1, "b": 3}, 7),
+    ("a / b", {"a": 1, "b": 0}, None),
+    ("a / b", {"a": 1, "b": 4}, 0.25),
+    ("a + 1", {"a": None}, None),
+    ("a > 1", {"a": None}, None),
+    ("a > 1 and b", {"a": 0, "b": None}, False),
+    ("a > 1 or b > 1", {"a": 5, "b": None}, True),
+    ("a > 1 or b > 1", {"a": 0, "b": None}, None),
+    ("not a", {"a": None}, None),
+    ("1 < a <= 3", {"a": 3}, True),
+    ("g in ['C', 'D']", {"g": "C"}, True),
+    ("g not in ['C', 'D']", {"g": "C"}, False),
+    ("min(a, b, 3)", {"a": 5, "b": 4}, 3),
+    ("max(a, b)", {"a": 5, "b": None}, None),
+    ("abs(a)", {"a": -2}, 2),
+    ("round(a, 2)", {"a": 2.675}, 2.68),
+    ("round(a)", {"a": 2.5}, 3.0),
+    ("-a", {"a": 2}, -2),
+])
+def test_evaluate(text, env, value):
+    assert evaluate(parse(text), env) == value
+
+
+def test_evaluate_context_and_previous():
+    e = parse("region in context.restricted and previous.grade == 'A'")
+    assert evaluate(e, {"region": "north"}, {"restricted": ["north"]}, {"grade": "A"}) is True
+    assert evaluate(e, {"region": "north"}, {"restricted": ["north"]}, {}) is None
+
+
+def test_holds_only_when_true():
+    assert holds(parse("a > 1"), {"a": 2})
+    assert not holds(parse("a > 1"), {"a": None})
+
+
+def test_round_half_up():
+    assert expr.round_half_up(108.265, 2) == 108.27
+    assert expr.round_half_up(-0.5) == -1.0
+
+
+# ---------------------------------------------------------------- polars
+
+def test_to_polars_basics():
+    import polars as pl
+
+    df = pl.DataFrame({"a": [1.0, 2.0, None, 4.0], "b": [0.0, 1.0, 1.0, 2.0], "region": ["north", "east", "north", None]})
+    ctx = {"restricted": ["north"], "flag": True}
+
+    def run(text):
+        return df.select(expr.to_polars(parse(text), pl.col, ctx).alias("x"))["x"].to_list()
+
+    assert run("a / b") == [None, 2.0, None, 2.0]
+    assert run("a > 1 and context.flag") == [False, True, None, True]
+    assert run("region in context.restricted") == [True, False, True, None]
+    assert run("min(a, b)") == [0.0, 1.0, None, 2.0]
+    assert run("round(a / 8, 2)") == [0.13, 0.25, None, 0.5]
+    assert run("region in ['east']") == [False, True, False, None]
+
+
+def test_polars_matches_the_interpreter():
+    import polars as pl
+
+    rows = [{"a": 3.0, "b": 2.0}, {"a": 1.0, "b": 0.0}, {"a": None, "b": 1.0}]
+    df = pl.DataFrame(rows)
+    for text in ("a / b + 1", "a * 2 - b", "max(a, b)", "abs(b - a)", "a >= 2 or b == 0"):
+        e = parse(text)
+        got = df.select(expr.to_polars(e, pl.col, {}).alias("x"))["x"].to_list()
+        want = [evaluate(e, r) for r in rows]
+        assert got == want, text
