@@ -107,8 +107,8 @@ class Origin:
              code: str = "data", severity: str = "error") -> Diagnostic:
         """A diagnostic at (row, column) of this source."""
         if self.query is not None:
-            where = f"row {row} of the result of" if row else "the result of"
-            text = f"{message} ({where} the query: {_short(self.query)})"
+            where = f"row {row} of the result of the query" if row else "query"
+            text = f"{message} ({where}: {_short(self.query)})"
             line, col = self.at
             return Diagnostic(self.file, line, col, text, column or "", severity=severity, hint=hint, code=code)
         if self.cells is not None and row is not None:

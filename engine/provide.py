@@ -322,12 +322,15 @@ def _date_text(value: Any) -> str | None:
 
 def _unknown_employees(part: _Part, frame: pl.DataFrame, known: set[str] | None, report: _Report,
                        what: str) -> None:
+    """One diagnostic per unknown employee and source, at its first row."""
     if known is None:
         return
-    bad = frame.filter(pl.col("employee").is_not_null() & ~pl.col("employee").is_in(sorted(known)))
-    for emp, line in bad.select("employee", "_row").head(500).iter_rows():
+    bad = (frame.filter(pl.col("employee").is_not_null() & ~pl.col("employee").is_in(sorted(known)))
+           .group_by("employee", maintain_order=True).agg(pl.col("_row").first(), pl.len().alias("_n")))
+    for emp, line, n in bad.head(500).iter_rows():
+        more = f" ({n} rows; this is the first)" if n > 1 else ""
         report.employee(emp, part.origin.diag(
-            line, "employee", f"{what} for employee '{emp}', who is not in the employees table",
+            line, "employee", f"{what} for employee '{emp}', who is not in the employees table{more}",
             hint="add the employee to the employees source, or fix the id", code="data-unknown-employee"))
 
 
@@ -381,9 +384,10 @@ def _employees(parts: list[_Part], needs: Needs, report: _Report, cycle: Cycle) 
                 continue
             if emp in seen:
                 first_part, first_line = seen[emp]
-                report.employee(emp, part.origin.diag(
-                    line, "id", f"employee '{emp}' appears twice; first at "
-                    f"{first_part.origin.file}:{first_part.origin.line(first_line)}", code="data-duplicate"))
+                where = (f"line {first_part.origin.line(first_line)}" if first_part is part else
+                         f"{first_part.origin.file}:{first_part.origin.line(first_line)}")
+                report.employee(emp, part.origin.diag(line, "id", f"employee '{emp}' appears twice; first at {where}",
+                                                      code="data-duplicate"))
                 continue
             seen[emp] = (part, line)
             for col, kind in types.items():
@@ -519,7 +523,7 @@ def _merge(longs: list[pl.DataFrame], keys, parts: list[_Part], report: _Report)
             first = ranked.filter(pl.all_horizontal([pl.col(c) == row[c] for c in k])
                                   & (pl.col("_part") == row["_first_part"])).row(0, named=True)
             fp, sp = parts[first["_part"]], parts[row["_part"]]
-            where = f"{fp.origin.file}:{fp.origin.line(first['_row'])}" if fp.origin.query is None \
+            where = f"{fp.source.label}:{fp.origin.line(first['_row'])}" if fp.origin.query is None \
                 else f"source {fp.source.label}"
             key = " ".join(str(row[c]) for c in keys)
             report.employee(row["employee"], sp.origin.diag(
