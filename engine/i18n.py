@@ -1,0 +1,317 @@
+"""Every string a reader sees on a dashboard, plan or overview, in English and Chinese.
+
+:data:`MESSAGES` is the catalog: ``{key: {"en": ..., "zh-CN": ...}}`` with
+``str.format`` placeholders.  A ruleset may reword any entry through
+``report.wording`` (an i18n text per key); :class:`Texts` applies that.
+:class:`Formatter` formats numbers, percentages, money and dates for one
+locale with Babel, so a Chinese page reads ``2026年10月1日`` and ``¥41,100``
+and an English one ``Oct 1, 2026`` and ``CN¥41,100``.
+
+Both classes are cheap to build and cached per locale: rendering ten thousand
+pages must not parse a CLDR locale ten thousand times.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Mapping
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+
+LOCALES = ("en", "zh-CN")
+DEFAULT_LOCALE = "en"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # page titles and navigation
+    "dashboard.title": {"en": "Performance dashboard", "zh-CN": "个人绩效仪表盘"},
+    "plan.title": {"en": "Development plan", "zh-CN": "个人发展计划"},
+    "plan.title_formal": {"en": "Capability improvement plan", "zh-CN": "能力提升计划"},
+    "team.title": {"en": "Team overview: {team}", "zh-CN": "团队概览：{team}"},
+    "index.title": {"en": "Appraisal overview", "zh-CN": "考核总览"},
+    "page.h1": {"en": "{title}: {name}", "zh-CN": "{title}：{name}"},
+    "nav.dashboard": {"en": "Performance dashboard", "zh-CN": "绩效仪表盘"},
+    "nav.plan": {"en": "Development plan", "zh-CN": "发展计划"},
+    "nav.index": {"en": "All teams", "zh-CN": "返回总览"},
+    "nav.label": {"en": "Pages", "zh-CN": "页面导航"},
+    "confidential": {"en": "Confidential: for {name} and their manager only.",
+                     "zh-CN": "保密：仅限{name}本人及其上级查阅。"},
+    "confidential.team": {"en": "Confidential: for HR and line managers.", "zh-CN": "保密：仅限人力资源部与直属上级查阅。"},
+    # headline facts
+    "cycle": {"en": "Cycle", "zh-CN": "考核周期"},
+    "scorecard": {"en": "Scorecard", "zh-CN": "考核方案"},
+    "team": {"en": "Team", "zh-CN": "团队"},
+    "tenure": {"en": "Tenure", "zh-CN": "司龄"},
+    "tenure.months": {"en": "{n} months", "zh-CN": "{n} 个月"},
+    "score": {"en": "Score", "zh-CN": "综合得分"},
+    "grade": {"en": "Grade", "zh-CN": "绩效等级"},
+    "bonus": {"en": "Bonus", "zh-CN": "绩效奖金"},
+    "calibration.note": {
+        "en": "Calibrated from {before} to {after}: team {cohort} ({size} people) may hold only a set share "
+              "of the top grades, and the lowest scores above the limit move down one grade.",
+        "zh-CN": "等级经校准由 {before} 调整为 {after}：团队 {cohort}（{size} 人）高等级人数有比例上限，"
+                 "超出部分按得分由低到高下调一级。"},
+    "adjustment": {"en": "{reason}: {points} points", "zh-CN": "{reason}：{points} 分"},
+    "adjustments": {"en": "Adjustments", "zh-CN": "加减分项"},
+    # bonus
+    "bonus.heading": {"en": "Bonus breakdown", "zh-CN": "奖金构成"},
+    "bonus.target": {"en": "Target bonus", "zh-CN": "目标奖金"},
+    "bonus.attainment": {"en": "Attainment of {kpi}", "zh-CN": "{kpi}达成率"},
+    "bonus.tiers": {"en": "Tiers reached", "zh-CN": "达到档位"},
+    "bonus.tiers_value": {"en": "{reached} of {total}", "zh-CN": "{reached} / {total}"},
+    "bonus.tier_pay": {"en": "Tier pay", "zh-CN": "档位奖金"},
+    "bonus.multiplier": {"en": "Grade multiplier (grade {grade})", "zh-CN": "等级系数（{grade} 级）"},
+    "bonus.excess": {"en": "Excess pay", "zh-CN": "超额提成"},
+    "bonus.uncapped": {"en": "Before cap", "zh-CN": "封顶前合计"},
+    "bonus.cap": {"en": "Cap", "zh-CN": "封顶金额"},
+    "bonus.total": {"en": "Bonus paid", "zh-CN": "实发奖金"},
+    "bonus.capped": {"en": "The cap applied.", "zh-CN": "已按封顶金额发放。"},
+    "bonus.none": {"en": "This ruleset pays no bonus.", "zh-CN": "本考核方案不含奖金。"},
+    # dimensions and KPIs
+    "dimensions.heading": {"en": "Dimensions", "zh-CN": "考核维度"},
+    "dimensions.chart": {"en": "Dimension scores (100 = target met)", "zh-CN": "各维度得分（100 = 达成目标）"},
+    "dimension": {"en": "Dimension", "zh-CN": "维度"},
+    "weight": {"en": "Weight", "zh-CN": "权重"},
+    "kpis.heading": {"en": "Key performance indicators", "zh-CN": "关键绩效指标"},
+    "kpi": {"en": "Indicator", "zh-CN": "指标"},
+    "actual": {"en": "Actual", "zh-CN": "实际值"},
+    "target": {"en": "Target", "zh-CN": "目标值"},
+    "attainment": {"en": "Attainment", "zh-CN": "达成率"},
+    "effective_weight": {"en": "Effective weight", "zh-CN": "生效权重"},
+    "weight.why": {"en": "Why the weight changed", "zh-CN": "权重调整原因"},
+    "weight.missing": {"en": "No data: weight shared among the others", "zh-CN": "数据缺失，权重已分配给其他指标"},
+    "weight.dropped": {"en": "Dropped by rule: {rules}", "zh-CN": "规则剔除：{rules}"},
+    "weight.changed": {"en": "Changed from {base} by rule: {rules}", "zh-CN": "由 {base} 调整，规则：{rules}"},
+    "weight.redistributed": {"en": "Changed from {base}: weight of dropped items shared",
+                             "zh-CN": "由 {base} 调整：剔除项目的权重已重新分配"},
+    "target.scaled": {"en": "Target changed by rule: {rules}", "zh-CN": "目标经规则调整：{rules}"},
+    "not_available": {"en": "n/a", "zh-CN": "无"},
+    # trend
+    "trend.heading": {"en": "Trend over past cycles", "zh-CN": "历史趋势"},
+    "trend.none": {"en": "No history yet: this is the first cycle on record.",
+                   "zh-CN": "暂无历史记录：这是第一个有记录的考核周期。"},
+    "trend.chart": {"en": "Score by cycle: {points}", "zh-CN": "各周期得分：{points}"},
+    # strengths and gaps
+    "strengths.heading": {"en": "Strengths", "zh-CN": "优势"},
+    "gaps.heading": {"en": "Areas to improve", "zh-CN": "待改进"},
+    "strength.rank1": {"en": "{kpi} ranks first in the team", "zh-CN": "{kpi}团队排名第一"},
+    "strength.high": {"en": "{kpi} at {attainment} of target", "zh-CN": "{kpi}达成率 {attainment}"},
+    "gap.below_average": {"en": "{kpi} below the team average ({mine} against {average} attainment)",
+                          "zh-CN": "{kpi}低于团队均值（达成率 {mine}，团队均值 {average}）"},
+    "gap.below_target": {"en": "{kpi} below target ({attainment} attainment)",
+                         "zh-CN": "{kpi}未达目标（达成率 {attainment}）"},
+    "rank": {"en": "rank {rank} of {size}", "zh-CN": "团队第 {rank} 名，共 {size} 人"},
+    "team_average": {"en": "Team average", "zh-CN": "团队均值"},
+    "strengths.none": {"en": "No indicator stands out yet.", "zh-CN": "暂无突出指标。"},
+    "gaps.none": {"en": "No gaps found.", "zh-CN": "未发现明显短板。"},
+    "comparison.off": {
+        "en": "Team comparisons appear only when at least three colleagues share your scorecard and team.",
+        "zh-CN": "仅当同一考核方案和团队中至少有三名同事时才显示团队对比。"},
+    # 360
+    "feedback.heading": {"en": "360° feedback", "zh-CN": "360度反馈"},
+    "feedback.source": {"en": "Source", "zh-CN": "评价来源"},
+    "feedback.raters": {"en": "Raters", "zh-CN": "评价人数"},
+    "feedback.self_gap": {"en": "Self-assessment {self} against {others} from others: {gap} points",
+                          "zh-CN": "自评 {self}，他评 {others}，相差 {gap} 分"},
+    "feedback.anonymity": {"en": "Sources with too few raters are not shown, to keep ratings anonymous.",
+                           "zh-CN": "评价人数不足的来源不予显示，以保护评价人匿名。"},
+    "feedback.not_scored": {"en": "shown, not scored", "zh-CN": "仅展示，不计分"},
+    "relation.manager": {"en": "Manager", "zh-CN": "上级"},
+    "relation.peer": {"en": "Peers", "zh-CN": "平级同事"},
+    "relation.subordinate": {"en": "Direct reports", "zh-CN": "下级"},
+    "relation.customer": {"en": "Customers", "zh-CN": "客户"},
+    "relation.self": {"en": "Self", "zh-CN": "自评"},
+    # OKR
+    "okr.heading": {"en": "Objectives and key results", "zh-CN": "OKR 进展"},
+    "okr.progress": {"en": "{dimension}: {score} of 100", "zh-CN": "{dimension}：{score} / 100"},
+    "okr.objective": {"en": "Objective", "zh-CN": "目标"},
+    "okr.none": {"en": "No objectives were recorded for this cycle.", "zh-CN": "本周期未登记 OKR。"},
+    # missing data, rules, outcomes
+    "missing.heading": {"en": "Missing data", "zh-CN": "数据缺失说明"},
+    "missing.item": {"en": "No data for {item}: its weight was shared among the other items.",
+                     "zh-CN": "{item}无数据，其权重已分配给其他项目。"},
+    "rules.heading": {"en": "Rules applied this cycle", "zh-CN": "本周期适用的规则"},
+    "rules.none": {"en": "No special rule applied.", "zh-CN": "未触发特殊规则。"},
+    "outcomes.heading": {"en": "Outcomes", "zh-CN": "考核结果应用"},
+    # plans
+    "plan.intro": {"en": "Suggestions to build on this cycle, focused on the items that cost the most points.",
+                   "zh-CN": "以下建议聚焦本周期失分最多的项目，帮助你在下一周期持续提升。"},
+    "plan.formal_intro": {
+        "en": "A capability improvement plan over the next {weeks} weeks: the goals below are agreed with "
+              "your manager, who supports you with coaching and regular check-ins.",
+        "zh-CN": "未来 {weeks} 周的能力提升计划：以下目标由你与上级共同确认，上级将通过辅导和定期检查给予支持。"},
+    "plan.focus_heading": {"en": "Development focus", "zh-CN": "发展重点"},
+    "plan.lost": {"en": "{points} points lost", "zh-CN": "失分 {points}"},
+    "plan.actions": {"en": "Suggested actions", "zh-CN": "建议行动"},
+    "plan.no_playbook": {"en": "Agree concrete actions with your manager.", "zh-CN": "请与上级商定具体行动。"},
+    "plan.no_focus": {"en": "Every item reached its full score: keep it up and share what works.",
+                      "zh-CN": "所有项目均获满分：请继续保持，并分享你的经验。"},
+    "plan.goals_heading": {"en": "Goals for the next cycle", "zh-CN": "下一周期目标"},
+    "plan.goal_kpi": {"en": "{kpi} from {current} to {target}", "zh-CN": "{kpi}由 {current} 提升至 {target}"},
+    "plan.goal_kpi_lower": {"en": "{kpi} down from {current} to {target}", "zh-CN": "{kpi}由 {current} 降至 {target}"},
+    "plan.goal_kpi_nodata": {"en": "{kpi}: report data and reach {target}", "zh-CN": "{kpi}：按时提供数据并达到 {target}"},
+    "plan.goal_dimension": {"en": "{dimension} score from {current} to {target} (half the gap to 100)",
+                            "zh-CN": "{dimension}得分由 {current} 提升至 {target}（缩小与满分差距的一半）"},
+    "plan.goal": {"en": "Goal", "zh-CN": "目标"},
+    "plan.owner": {"en": "Owner", "zh-CN": "负责人"},
+    "plan.owner_default": {"en": "Line manager", "zh-CN": "直属上级"},
+    "plan.checkpoints": {"en": "Checkpoints", "zh-CN": "检查节点"},
+    "plan.checkpoint": {"en": "Checkpoint {n}: review progress on every goal", "zh-CN": "第 {n} 次检查：逐项回顾目标进展"},
+    "plan.review": {"en": "Final review", "zh-CN": "最终评估"},
+    "plan.week": {"en": "Week {n}", "zh-CN": "第 {n} 周"},
+    "plan.date": {"en": "Date", "zh-CN": "日期"},
+    "plan.what": {"en": "What happens", "zh-CN": "内容"},
+    "plan.period": {"en": "Plan runs from {start} to {end}.", "zh-CN": "计划周期：{start} 至 {end}。"},
+    "plan.signoff": {"en": "Sign-off", "zh-CN": "签字确认"},
+    "plan.sign_employee": {"en": "Employee", "zh-CN": "员工"},
+    "plan.sign_manager": {"en": "Manager", "zh-CN": "上级"},
+    "plan.sign_hr": {"en": "HR", "zh-CN": "人力资源"},
+    "plan.signature": {"en": "Signature", "zh-CN": "签名"},
+    "plan.not_formal": {"en": "No formal improvement plan is required this cycle.",
+                        "zh-CN": "本周期无需制定正式改进计划。"},
+    # team overview and index
+    "overview.people": {"en": "People", "zh-CN": "人数"},
+    "overview.average": {"en": "Average score", "zh-CN": "平均分"},
+    "overview.grades": {"en": "Grade distribution", "zh-CN": "等级分布"},
+    "overview.grades_chart": {"en": "Number of people per grade: {counts}", "zh-CN": "各等级人数：{counts}"},
+    "overview.bonus_total": {"en": "Bonus total", "zh-CN": "奖金总额"},
+    "overview.bonus_vs_target": {"en": "{share} of the target bonuses ({target})",
+                                 "zh-CN": "为目标奖金（{target}）的 {share}"},
+    "overview.heatmap": {"en": "KPI attainment", "zh-CN": "指标达成率热力图"},
+    "overview.name": {"en": "Name", "zh-CN": "姓名"},
+    "overview.needs_plan": {"en": "Needs an improvement plan", "zh-CN": "需制定能力提升计划"},
+    "overview.no_plans": {"en": "Nobody needs a formal plan.", "zh-CN": "无人需要制定正式计划。"},
+    "overview.teams": {"en": "Teams", "zh-CN": "团队"},
+    "overview.plan_badge": {"en": "Plan", "zh-CN": "改进计划"},
+    "overview.plans": {"en": "Plans", "zh-CN": "改进计划"},
+    "overview.links": {"en": "Pages", "zh-CN": "页面"},
+    "overview.errors": {"en": "{count} employees could not be appraised; see errors.csv.",
+                        "zh-CN": "{count} 名员工未能完成考核，详见 errors.csv。"},
+    "overview.no_team": {"en": "All employees", "zh-CN": "全体员工"},
+    "overview.empty": {"en": "No employee was appraised in this cycle.", "zh-CN": "本周期无员工参与考核。"},
+}
+
+
+def normalize_locale(value: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """Map ``zh``, ``zh_CN``, ``zh-Hans``, ``en-US``... to a catalog locale (``en`` or ``zh-CN``)."""
+    text = str(value or "").strip().replace("_", "-")
+    if not text:
+        return default
+    low = text.lower()
+    if low.startswith("zh"):
+        return "zh-CN"
+    if low.startswith("en"):
+        return "en"
+    return default
+
+
+class Texts:
+    """The catalog for one locale, with a ruleset's ``report.wording`` overrides."""
+
+    def __init__(self, locale: str, wording: Mapping[str, Mapping[str, str]] | None = None):
+        self.locale = locale
+        self._table = {key: _pick(entry, locale) for key, entry in MESSAGES.items()}
+        for key, text in (wording or {}).items():
+            self._table[key] = _pick(text, locale) if isinstance(text, Mapping) else str(text)
+
+    def __call__(self, key: str, /, **values) -> str:
+        """The message ``key`` with ``values`` filled in (unknown keys raise: a typo must not ship)."""
+        text = self._table[key]
+        return text.format(**values) if values else text
+
+    def localized(self, text: Mapping[str, str] | str | None, fallback: str = "") -> str:
+        """Pick this locale from an i18n text of the ruleset."""
+        if text is None:
+            return fallback
+        if isinstance(text, str):
+            return text
+        return _pick(text, self.locale) or fallback
+
+
+def _pick(entry: Mapping[str, str], locale: str) -> str:
+    if not entry:
+        return ""
+    for key in (locale, locale.split("-")[0], "*", "en", "zh-CN"):
+        if key in entry:
+            return entry[key]
+    return next(iter(entry.values()))
+
+
+@lru_cache(maxsize=None)
+def _babel_locale(locale: str) -> Locale:
+    try:
+        return Locale.parse(locale, sep="-")
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(DEFAULT_LOCALE)
+
+
+class Formatter:
+    """Numbers, percentages, money and dates for one locale (Babel, CLDR data)."""
+
+    def __init__(self, locale: str, currency: str = "CNY"):
+        self.locale = locale
+        self.currency = currency
+        self._babel = _babel_locale(locale)
+        pattern = self._babel.currency_formats["standard"].pattern.split(";")[0]
+        # whole amounts print without ".00": bonuses are paid in whole units by default
+        self._whole_money = pattern.split(".")[0].replace("0.00", "0")
+
+    def number(self, value, digits: int = 1) -> str:
+        """A plain number with grouping and up to ``digits`` decimals (trailing zeros kept)."""
+        if value is None:
+            return "—"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self._babel)
+
+    def integer(self, value) -> str:
+        """A whole number with grouping."""
+        return self.number(value, 0)
+
+    def score(self, value) -> str:
+        """A score: one decimal (the reported total keeps its two)."""
+        return self.number(value, 1)
+
+    def percent(self, value, digits: int = 1) -> str:
+        """A ratio as a percentage: ``0.2813`` → ``28.1%``."""
+        if value is None:
+            return "—"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+        return format_percent(value, format=pattern, locale=self._babel)
+
+    def money(self, value, currency: str | None = None) -> str:
+        """An amount (decimal string, Decimal or number) in the results' currency."""
+        if value is None or value == "":
+            return "—"
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            return str(value)
+        cur = currency or self.currency
+        if amount == amount.to_integral_value():
+            return format_currency(amount, cur, format=self._whole_money, locale=self._babel,
+                                   currency_digits=False)
+        return format_currency(amount, cur, locale=self._babel)
+
+    def date(self, value: date) -> str:
+        """A calendar date, medium length (``Oct 1, 2026`` / ``2026年10月1日``)."""
+        return format_date(value, format="medium", locale=self._babel)
+
+    def measure(self, value, unit: str) -> str:
+        """A KPI actual or target in its metric's unit (ratio → %, money → currency)."""
+        if value is None:
+            return "—"
+        if unit in ("ratio", "percent"):
+            return self.percent(value)
+        if unit == "money":
+            return self.money(Decimal(str(round(float(value), 2))).normalize())
+        if float(value) == int(float(value)):
+            return self.integer(value)
+        return self.number(value, 2)
+
+
+@lru_cache(maxsize=32)
+def formatter(locale: str, currency: str = "CNY") -> Formatter:
+    """A cached :class:`Formatter` for ``locale`` and ``currency``."""
+    return Formatter(locale, currency)

@@ -1,0 +1,247 @@
+"""The built-in HTML renderer: dashboards, improvement plans, team overviews and the index.
+
+An ordinary plugin (entry point ``html`` in ``pyproject.toml``).  Views come
+from :mod:`appraise.render`; this module only lays them out with Jinja2
+(autoescape always on) and writes the files.
+
+A ruleset may brand and reshape the pages through its ``report:`` section::
+
+    report:
+      logo: assets/logo.png            # embedded as a data: URI
+      colors: {primary: "#1f4e79", accent: "#c55a11"}
+      wording: {plan.owner_default: {en: HR business partner, zh-CN: HRBP}}
+      templates: report-templates      # overrides dashboard.html, plan.html...
+
+Paths are relative to the ruleset file and must stay inside its folder.
+When the ruleset brings templates they run in a
+:class:`jinja2.sandbox.SandboxedEnvironment`: a ruleset is reviewed policy,
+not trusted code.
+
+Pages are self-contained (inline CSS and SVG, no script, no external URL) and
+deterministic: the same request writes byte-identical files.  Large cycles are
+rendered by a process pool; the views are plain data, so they travel cheaply.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from importlib.resources import files
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from appraise.hookspecs import hookimpl
+from appraise.i18n import Texts
+from appraise.render import (CohortStats, RenderError, RenderRequest, cohorts, dashboard_path, dashboard_view,
+                             index_view, plan_path, plan_view, team_groups, team_path, team_view)
+
+BUILTIN_TEMPLATES = Path(str(files("appraise") / "templates"))
+DEFAULT_PRIMARY = "#1f4e79"
+DEFAULT_ACCENT = "#c55a11"
+LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+              ".webp": "image/webp", ".svg": "image/svg+xml"}
+LOGO_MAX_BYTES = 512 * 1024
+PARALLEL_FROM = 400          # employees; below this a pool costs more than it saves
+_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}\Z")
+
+
+@dataclass(frozen=True)
+class Branding:
+    """Colours, logo and template folder of the pages — plain data, so it can cross to worker processes."""
+
+    primary: str = DEFAULT_PRIMARY
+    accent: str = DEFAULT_ACCENT
+    on_primary: str = "#ffffff"
+    logo: str | None = None          # data: URI
+    logo_alt: str = ""
+    templates: str | None = None     # override folder (absolute), or None
+
+    @classmethod
+    def from_request(cls, request: RenderRequest) -> "Branding":
+        """Read and check ``report:`` of the ruleset; raises :class:`RenderError` saying what to fix."""
+        report = request.ruleset.report or {}
+        base = request.ruleset_dir
+        colors = report.get("colors") or {}
+        if not isinstance(colors, Mapping):
+            raise RenderError("report.colors must be a mapping like {primary: '#1f4e79', accent: '#c55a11'}")
+        values = {}
+        for key, default in (("primary", DEFAULT_PRIMARY), ("accent", DEFAULT_ACCENT)):
+            value = str(colors.get(key, default)).strip()
+            if not _COLOR.match(value):
+                raise RenderError(f"report.colors.{key}: '{value}' is not a colour; write a hex colour like "
+                                  f"'{default}'")
+            values[key] = value
+        unknown = sorted(set(colors) - {"primary", "accent"})
+        if unknown:
+            raise RenderError(f"report.colors: unknown key {', '.join(unknown)}; use primary and accent")
+        logo = alt = None
+        if report.get("logo"):
+            path = _inside(base, report["logo"], "report.logo")
+            mime = LOGO_TYPES.get(path.suffix.lower())
+            if mime is None:
+                raise RenderError(f"report.logo: '{report['logo']}' must be one of "
+                                  f"{', '.join(sorted(LOGO_TYPES))}")
+            if not path.is_file():
+                raise RenderError(f"report.logo: file '{path}' does not exist")
+            data = path.read_bytes()
+            if len(data) > LOGO_MAX_BYTES:
+                raise RenderError(f"report.logo: '{report['logo']}' is {len(data)} bytes; keep it under "
+                                  f"{LOGO_MAX_BYTES} bytes (every page embeds it)")
+            logo = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+            alt = Texts(request.locale).localized(request.ruleset.title, request.ruleset.id)
+        templates = None
+        if report.get("templates"):
+            folder = _inside(base, report["templates"], "report.templates")
+            if not folder.is_dir():
+                raise RenderError(f"report.templates: folder '{folder}' does not exist")
+            templates = str(folder)
+        return cls(values["primary"], values["accent"], _text_on(values["primary"]), logo, alt or "", templates)
+
+
+def _inside(base: Path | None, relative: Any, key: str) -> Path:
+    """``relative`` resolved against the ruleset folder, refusing anything that escapes it."""
+    if base is None:
+        raise RenderError(f"{key}: the ruleset was not loaded from a file, so '{relative}' has no folder to "
+                          "be relative to")
+    text = str(relative)
+    path = (base / text).resolve()
+    if Path(text).is_absolute() or not path.is_relative_to(base):
+        raise RenderError(f"{key}: '{text}' is outside the ruleset's folder {base}; put the file inside that "
+                          "folder and write a relative path")
+    return path
+
+
+def _luminance(hex_color: str) -> float:
+    h = hex_color.lstrip("#")
+    if len(h) == 3:
+        h = "".join(ch * 2 for ch in h)
+    channels = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _text_on(background: str) -> str:
+    """White or near-black text, whichever contrasts more with a brand colour (WCAG ratio)."""
+    lum = _luminance(background)
+    white = 1.05 / (lum + 0.05)
+    black = (lum + 0.05) / (_luminance("#1f2328") + 0.05)
+    return "#ffffff" if white >= black else "#1f2328"
+
+
+class _ConfinedLoader(jinja2.FileSystemLoader):
+    """A file loader that refuses templates resolving (through symlinks) outside its folder."""
+
+    def get_source(self, environment, template):
+        for root in self.searchpath:
+            candidate = (Path(root) / template).resolve()
+            if candidate.exists() and not candidate.is_relative_to(Path(root).resolve()):
+                raise RenderError(f"report.templates: '{template}' points outside {root}")
+        return super().get_source(environment, template)
+
+
+_ENVS: dict[str | None, jinja2.Environment] = {}
+
+
+def environment(templates: str | None) -> jinja2.Environment:
+    """The Jinja environment: built-in templates, sandboxed when a ruleset folder overrides them."""
+    env = _ENVS.get(templates)
+    if env is None:
+        builtin = jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES))
+        if templates:
+            env = SandboxedEnvironment(loader=jinja2.ChoiceLoader([_ConfinedLoader(templates), builtin]),
+                                       autoescape=True, keep_trailing_newline=True)
+        else:
+            env = jinja2.Environment(loader=builtin, autoescape=True, keep_trailing_newline=True)
+        _ENVS[templates] = env
+    return env
+
+
+def _write(out_dir: Path, relative: str, text: str) -> None:
+    path = out_dir / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+
+
+def render_page(template: str, view: Mapping[str, Any], brand: Branding, wording: Mapping[str, Any]) -> str:
+    """One page as HTML text."""
+    env = environment(brand.templates)
+    try:
+        tpl = env.get_template(template)
+        return tpl.render(v=view, t=_texts(view["lang"], wording), brand=asdict(brand))
+    except jinja2.TemplateError as exc:
+        where = f" ({exc.filename}:{exc.lineno})" if getattr(exc, "lineno", None) else ""
+        raise RenderError(f"template {template}{where}: {exc}") from exc
+
+
+_TEXTS: dict[tuple[str, str], Texts] = {}
+
+
+def _texts(locale: str, wording: Mapping[str, Any]) -> Texts:
+    key = (locale, json.dumps(wording, sort_keys=True, ensure_ascii=False, default=str))
+    texts = _TEXTS.get(key)
+    if texts is None:
+        texts = _TEXTS[key] = Texts(locale, wording)
+    return texts
+
+
+def _render_batch(jobs: Sequence[tuple[str, str, dict]], out_dir: str, brand: Branding,
+                  wording: Mapping[str, Any]) -> int:
+    """Worker entry point: render and write a batch of (file, template, view)."""
+    out = Path(out_dir)
+    for relative, template, view in jobs:
+        _write(out, relative, render_page(template, view, brand, wording))
+    return len(jobs)
+
+
+class HtmlRenderer:
+    """Writes ``dashboards/``, ``plans/``, ``teams/`` and ``index.html``."""
+
+    name = "html"
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers
+
+    def render(self, request: RenderRequest, out_dir: Path) -> list[Path]:
+        """Render every page of the cycle; returns the files written, relative to ``out_dir``."""
+        brand = Branding.from_request(request)
+        wording = dict((request.ruleset.report or {}).get("wording") or {})
+        results = request.results
+        jobs: list[tuple[str, str, dict]] = []
+        for members in cohorts(results).values():
+            stats = CohortStats(members)
+            for e in members:
+                jobs.append((dashboard_path(e["id"]), "dashboard.html", dashboard_view(request, e, stats)))
+                jobs.append((plan_path(e["id"]), "plan.html", plan_view(request, e)))
+        groups = team_groups(results)
+        for cohort, members in groups.items():
+            jobs.append((team_path(cohort), "team.html", team_view(request, cohort, members)))
+        jobs.append(("index.html", "index.html", index_view(request, groups)))
+        self._run(jobs, out_dir, brand, wording)
+        return sorted(Path(relative) for relative, _, _ in jobs)
+
+    def _run(self, jobs, out_dir: Path, brand: Branding, wording) -> None:
+        workers = self.workers if self.workers is not None else (os.cpu_count() or 1)
+        if workers <= 1 or len(jobs) < 2 * PARALLEL_FROM:
+            _render_batch(jobs, str(out_dir), brand, wording)
+            return
+        size = -(-len(jobs) // (workers * 4))
+        batches = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+        # spawn, not fork: the caller may hold polars' thread pool, which does not survive a fork
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            for done in pool.map(_render_batch, batches, [str(out_dir)] * len(batches),
+                                 [brand] * len(batches), [wording] * len(batches)):
+                del done
+
+
+@hookimpl
+def appraise_renderers(register):
+    """Register the built-in HTML renderer."""
+    register(HtmlRenderer)
