@@ -84,6 +84,9 @@ def parse(text: str) -> Expression:
     """Parse ``text`` into an :class:`Expression`, refusing anything outside the language."""
     if not isinstance(text, str):
         text = str(text)
+    # A YAML block scalar ('when: |') keeps its line breaks; they separate words like spaces do.
+    # Replacing each by one space keeps every character's offset, so errors still point at it.
+    text = text.replace("\r", " ").replace("\n", " ")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression is {len(text)} characters; the limit is {MAX_LENGTH}", MAX_LENGTH)
     if not text.strip():

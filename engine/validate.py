@@ -376,7 +376,7 @@ class _RulesetCheck:
             before = text[:offset]
             line = line + 1 + before.count("\n")
             lines = self.source_lines()
-            indent = 0
+            indent = self.doc.where(path, key=True)[1] + 1  # usual layout when the source is not at hand
             if 0 < line <= len(lines):
                 indent = len(lines[line - 1]) - len(lines[line - 1].lstrip(" "))
             col = indent + 1 + len(before.rsplit("\n", 1)[-1])
