@@ -1,0 +1,179 @@
+"""Engine benchmark: one quarter for a synthetic company.
+
+    .venv/bin/python benchmarks/bench_engine.py [--employees 1000000] [--repeat 3]
+
+Generates N employees (teams of ~8), three monthly rows each with 30 raw
+metrics, 25 KPIs in 5 dimensions (5 of them derived ratios), a 360 dimension
+(~8 raters each) and an OKR dimension (2 objectives × 2 key results), 5
+reweighting rules, calibration by team and a bonus plan.  It prints
+
+* the engine time (``appraise.evaluate.evaluate``: roll-up, derived metrics,
+  rules, scores, redistribution, 360, OKR, grades, calibration, exact-decimal
+  bonus, outcomes, lost points) — best of ``--repeat``;
+* the time of a hand-written polars kernel computing the same KPI weighted sums
+  (roll-up, attainment, linear curves, dimension and total sums) and the ratio;
+* peak memory of the process (ru_maxrss).
+
+Targets (issue #3): engine under 3 s and ratio ≤ 3 on 2 cores.
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from appraise.compile import compile_ruleset  # noqa: E402
+from appraise.evaluate import evaluate  # noqa: E402
+from appraise.period import parse  # noqa: E402
+from appraise.tables import Inputs  # noqa: E402
+
+DIMS = ["results", "profit", "customers", "process", "growth"]
+N_KPI = 5
+
+
+def ruleset() -> dict:
+    metrics = {}
+    dims = {}
+    for di, d in enumerate(DIMS):
+        kpis = {}
+        for k in range(N_KPI):
+            name = f"{d}_{k}"
+            if k == N_KPI - 1:  # one derived ratio per dimension
+                metrics[f"{name}_num"] = {"aggregate": "sum"}
+                metrics[f"{name}_den"] = {"aggregate": "sum"}
+                metrics[name] = {"formula": f"{name}_num / {name}_den"}
+                kpis[name] = {"weight": 20, "target": 0.5, "curve": {"cap": 1.2}}
+            else:
+                metrics[name] = {"aggregate": "sum" if k % 2 == 0 else "mean"}
+                kpis[name] = {"weight": 20, "target": 100 if k else "quota", "curve": {"floor": 0.5, "cap": 1.5}}
+        dims[d] = {"weight": 14, "kpis": kpis}
+    metrics["quota"] = {"aggregate": "sum"}
+    dims["results"]["weight"] = 16
+    dims["okr"] = {"weight": 10, "okr": {}}
+    dims["feedback"] = {"weight": 20, "feedback360": {"scale": 5, "sources": {"manager": 40, "peer": 30, "customer": 30}}}
+    return {
+        "id": "bench", "version": "1",
+        "attributes": {"team": "string", "region": "string", "target_bonus": "money"},
+        "metrics": metrics,
+        "scorecards": {"rep": {"dimensions": dims,
+                               "adjustments": [{"id": "low", "when": "process_4 < 0.1", "points": -5}]}},
+        "rules": [
+            {"id": "war", "when": "context.price_war", "then": [{"set": {"customers.customers_0": 40}},
+                                                              {"shift": {"from": "results", "to": "customers", "points": 4}}]},
+            {"id": "blocked", "when": "region in context.blocked", "then": [{"drop": "growth.growth_1"}]},
+            {"id": "ramp", "when": "tenure_months < 3", "then": [{"scale_target": {"results_0": 0.5}}]},
+            {"id": "north", "when": 'region == "north"', "then": [{"shift": {"from": "profit", "to": "process", "points": 2}}]},
+            {"id": "big", "when": "quota > 3000", "then": [{"set": {"profit.profit_0": 30}}]},
+        ],
+        "grades": [{"grade": "S", "min": 110}, {"grade": "A", "min": 95}, {"grade": "B", "min": 80},
+                   {"grade": "C", "min": 60}, {"grade": "D", "min": 0}],
+        "calibration": {"cohort": "team", "min_cohort": 5, "max_share": {"S": 0.1, "A": 0.3}},
+        "bonus": {"target": "target_bonus", "attainment": "results_0",
+                  "tiers": [{"from": 0.8, "pay": 0.4}, {"from": 1.0, "pay": 0.6}],
+                  "excess": {"above": 1.0, "rate": 0.03}, "multiplier": {"S": 1.2, "A": 1.1, "B": 1, "C": 0.8, "D": 0},
+                  "cap": 2.0, "rounding": 1},
+        "outcomes": [{"id": "plan", "when": 'grade in ["C", "D"]', "plan": True}],
+    }
+
+
+def generate(n: int, seed: int = 1) -> Inputs:
+    rng = np.random.default_rng(seed)
+    ids = np.array([f"E{i:07d}" for i in range(n)])
+    employees = pl.DataFrame({
+        "id": ids, "name": ids,
+        "team": (np.arange(n) // 8).astype(str),
+        "region": rng.choice(["north", "south", "east", "west"], n),
+        "hire_date": rng.choice(["2019-03-01", "2026-08-01", "2022-05-17"], n),
+        "target_bonus": rng.integers(10, 40, n).astype(str),
+    }).with_columns(pl.col("target_bonus") + "000")
+    rs = ruleset()
+    raw = [m for m, spec in rs["metrics"].items() if "aggregate" in spec]
+    months = ["2026-07", "2026-08", "2026-09"]
+    cols = {"employee": np.repeat(ids, 3), "month": np.tile(months, n)}
+    for m in raw:
+        if m == "quota":
+            cols[m] = np.full(3 * n, 1000.0)
+        elif m.endswith("_den"):
+            cols[m] = rng.uniform(50, 100, 3 * n)
+        elif m.endswith("_num"):
+            cols[m] = rng.uniform(10, 60, 3 * n)
+        else:
+            cols[m] = rng.uniform(20, 50, 3 * n) if m.endswith("_0") else rng.uniform(60, 140, 3 * n)
+    metrics = pl.DataFrame(cols)
+    raters = 8
+    rel = np.tile(np.array(["manager", "peer", "peer", "peer", "customer", "customer", "customer", "self"]), n)
+    feedback = pl.DataFrame({"employee": np.repeat(ids, raters), "rater": np.tile([f"R{i}" for i in range(raters)], n),
+                             "relation": rel, "rating": rng.integers(1, 6, raters * n).astype(float)})
+    okrs = pl.DataFrame({
+        "employee": np.repeat(ids, 4), "objective": np.tile(["o1", "o1", "o2", "o2"], n),
+        "objective_index": np.tile([0, 0, 1, 1], n), "type": np.tile(["committed", "committed", "aspirational", "aspirational"], n),
+        "key_result": np.tile(["a", "b", "c", "d"], n), "start": np.zeros(4 * n), "target": np.full(4 * n, 10.0),
+        "current": rng.uniform(0, 12, 4 * n), "weight": np.ones(4 * n)})
+    return Inputs(employees=employees, metrics=metrics, feedback=feedback, okrs=okrs)
+
+
+def kernel(inputs: Inputs, rs: dict) -> pl.DataFrame:
+    """Hand-written polars: roll-up, ratios, attainment, linear curves and the weighted sums."""
+    metrics = rs["metrics"]
+    aggs = []
+    for m, spec in metrics.items():
+        if "aggregate" in spec:
+            aggs.append(getattr(pl.col(m), spec["aggregate"])().alias(m))
+    df = inputs.metrics.group_by("employee").agg(aggs)
+    df = df.with_columns([(pl.col(f"{m}_num") / pl.col(f"{m}_den")).alias(m)
+                          for m, spec in metrics.items() if "formula" in spec])
+    total = []
+    for d, spec in rs["scorecards"]["rep"]["dimensions"].items():
+        if "kpis" not in spec:
+            continue
+        parts = []
+        for k, kspec in spec["kpis"].items():
+            target = pl.col("quota") if kspec["target"] == "quota" else pl.lit(float(kspec["target"]))
+            a = pl.col(k) / target
+            curve = kspec.get("curve", {})
+            s = pl.when(a < curve.get("floor", 0)).then(0.0).otherwise(pl.min_horizontal(a, pl.lit(curve.get("cap", 1.0))) * 100)
+            parts.append(s * kspec["weight"] / 100)
+        total.append(pl.sum_horizontal(parts) * spec["weight"] / 100)
+    return df.with_columns(pl.sum_horizontal(total).alias("total"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--employees", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    inputs = generate(args.employees)
+    print(f"generated {args.employees:,} employees, {inputs.metrics.height:,} monthly rows, "
+          f"{inputs.feedback.height:,} 360 ratings, {inputs.okrs.height:,} key results "
+          f"in {time.perf_counter() - t0:.1f} s")
+    data = ruleset()
+    plan = compile_ruleset(data)
+    period = parse("2026-Q3")
+    context = {"price_war": True, "blocked": ["north"]}
+    best = float("inf")
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        ev = evaluate(plan, inputs, period, context)
+        best = min(best, time.perf_counter() - t)
+    kbest = float("inf")
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        kernel(inputs, data)
+        kbest = min(kbest, time.perf_counter() - t)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"engine: {best:.2f} s for {ev.frame.height:,} employees ({len(ev.errors)} errors), "
+          f"{ev.frame.width} result columns")
+    print(f"hand-written kernel (weighted sums only): {kbest:.2f} s; ratio {best / kbest:.2f}")
+    print(f"peak memory (whole process, incl. generated data): {peak:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
