@@ -24,6 +24,7 @@ rendered by a process pool; the views are plain data, so they travel cheaply.
 from __future__ import annotations
 
 import base64
+import difflib
 import json
 import os
 import re
@@ -38,7 +39,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from appraise.hookspecs import hookimpl
-from appraise.i18n import Texts
+from appraise.i18n import MESSAGES, Texts
 from appraise.render import (CohortStats, RenderError, RenderRequest, cohorts, dashboard_path, dashboard_view,
                              index_view, plan_path, plan_view, team_groups, team_path, team_view)
 
@@ -78,9 +79,13 @@ class Branding:
                 raise RenderError(f"report.colors.{key}: '{value}' is not a colour; write a hex colour like "
                                   f"'{default}'")
             values[key] = value
-        unknown = sorted(set(colors) - {"primary", "accent"})
-        if unknown:
-            raise RenderError(f"report.colors: unknown key {', '.join(unknown)}; use primary and accent")
+        wording = report.get("wording") or {}
+        for key in sorted(wording):
+            if key not in MESSAGES:
+                close = difflib.get_close_matches(str(key), MESSAGES, n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                raise RenderError(f"report.wording: no text is called '{key}'; {hint}the keys are listed in "
+                                  "appraise.i18n.MESSAGES")
         logo = alt = None
         if report.get("logo"):
             path = _inside(base, report["logo"], "report.logo")
