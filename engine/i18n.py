@@ -68,7 +68,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "bonus.cap": {"en": "Cap", "zh-CN": "封顶金额"},
     "bonus.total": {"en": "Bonus paid", "zh-CN": "实发奖金"},
     "bonus.capped": {"en": "The cap applied.", "zh-CN": "已按封顶金额发放。"},
-    "bonus.none": {"en": "This ruleset pays no bonus.", "zh-CN": "本考核方案不含奖金。"},
     # dimensions and KPIs
     "dimensions.heading": {"en": "Dimensions", "zh-CN": "考核维度"},
     "dimensions.chart": {"en": "Dimension scores (100 = target met)", "zh-CN": "各维度得分（100 = 达成目标）"},
@@ -80,14 +79,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "target": {"en": "Target", "zh-CN": "目标值"},
     "attainment": {"en": "Attainment", "zh-CN": "达成率"},
     "effective_weight": {"en": "Effective weight", "zh-CN": "生效权重"},
-    "weight.why": {"en": "Why the weight changed", "zh-CN": "权重调整原因"},
     "weight.missing": {"en": "No data: weight shared among the others", "zh-CN": "数据缺失，权重已分配给其他指标"},
     "weight.dropped": {"en": "Dropped by rule: {rules}", "zh-CN": "规则剔除：{rules}"},
     "weight.changed": {"en": "Changed from {base} by rule: {rules}", "zh-CN": "由 {base} 调整，规则：{rules}"},
     "weight.redistributed": {"en": "Changed from {base}: weight of dropped items shared",
                              "zh-CN": "由 {base} 调整：剔除项目的权重已重新分配"},
     "target.scaled": {"en": "Target changed by rule: {rules}", "zh-CN": "目标经规则调整：{rules}"},
-    "not_available": {"en": "n/a", "zh-CN": "无"},
     # trend
     "trend.heading": {"en": "Trend over past cycles", "zh-CN": "历史趋势"},
     "trend.none": {"en": "No history yet: this is the first cycle on record.",
@@ -124,9 +121,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "relation.customer": {"en": "Customers", "zh-CN": "客户"},
     "relation.self": {"en": "Self", "zh-CN": "自评"},
     # OKR
-    "okr.heading": {"en": "Objectives and key results", "zh-CN": "OKR 进展"},
     "okr.progress": {"en": "{dimension}: {score} of 100", "zh-CN": "{dimension}：{score} / 100"},
-    "okr.objective": {"en": "Objective", "zh-CN": "目标"},
     "okr.none": {"en": "No objectives were recorded for this cycle.", "zh-CN": "本周期未登记 OKR。"},
     # missing data, rules, outcomes
     "missing.heading": {"en": "Missing data", "zh-CN": "数据缺失说明"},
@@ -186,7 +181,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "overview.teams": {"en": "Teams", "zh-CN": "团队"},
     "overview.plan_badge": {"en": "Plan", "zh-CN": "改进计划"},
     "overview.plans": {"en": "Plans", "zh-CN": "改进计划"},
-    "overview.links": {"en": "Pages", "zh-CN": "页面"},
     "overview.errors": {"en": "{count} employees could not be appraised; see errors.csv.",
                         "zh-CN": "{count} 名员工未能完成考核，详见 errors.csv。"},
     "overview.no_team": {"en": "All employees", "zh-CN": "全体员工"},
