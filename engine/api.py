@@ -1,0 +1,156 @@
+"""The Python API: what a notebook user or another program calls.
+
+>>> import appraise
+>>> rules = appraise.load_ruleset("rulesets/sales-team.yaml")
+>>> res = appraise.evaluate(rules, period="2026-Q3", context={"price_war": True, "restricted_regions": []},
+...                         employees=emp_df, metrics=metrics_df)
+>>> res.table            # one row per employee: score, grade, bonus, rules fired, ...
+>>> res.explain("E001")  # the whole derivation as text
+
+Frames may be polars or pandas DataFrames, or lists of dicts, in the shapes of
+:mod:`appraise.tables`.  :func:`evaluate_cycle` runs a cycle file end to end
+(providers included) without writing anything.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .compile import Ruleset, load_ruleset
+from .period import Period, parse as parse_period
+
+
+def _frame(data):
+    import polars as pl
+
+    if data is None or isinstance(data, pl.DataFrame):
+        return data
+    if isinstance(data, list):
+        return pl.DataFrame(data)
+    if type(data).__module__.startswith("pandas"):
+        return pl.from_pandas(data)
+    return pl.DataFrame(data)
+
+
+@dataclass
+class Results:
+    """The outcome of one evaluation: the result table plus everything behind it."""
+
+    evaluation: Any
+    document: dict[str, Any]
+    diagnostics: list = field(default_factory=list)
+    skipped: frozenset = frozenset()
+
+    @property
+    def table(self):
+        """One row per appraised employee (polars DataFrame): the columns HR reads first."""
+        import polars as pl
+
+        rows = [{"id": e["id"], "name": e["name"], "scorecard": e["scorecard"], "score": e["score"],
+                 "grade": e["grade"], "grade_uncalibrated": e["grade_uncalibrated"], "bonus": e["bonus"],
+                 "rules_fired": e["rules_fired"], "outcomes": e["outcomes"], "missing": e["missing"],
+                 "focus_areas": e["focus_areas"]} for e in self.document["employees"]]
+        schema = {"id": pl.Utf8, "name": pl.Utf8, "scorecard": pl.Utf8, "score": pl.Float64, "grade": pl.Utf8,
+                  "grade_uncalibrated": pl.Utf8, "bonus": pl.Utf8, "rules_fired": pl.List(pl.Utf8),
+                  "outcomes": pl.List(pl.Utf8), "missing": pl.List(pl.Utf8), "focus_areas": pl.List(pl.Utf8)}
+        return pl.DataFrame(rows, schema=schema)
+
+    @property
+    def frame(self):
+        """Every intermediate column the engine computed (see :mod:`appraise.evaluate`)."""
+        return self.evaluation.frame
+
+    @property
+    def errors(self):
+        """Employees who could not be appraised, and why."""
+        return self.evaluation.errors
+
+    def employee(self, employee_id: str) -> dict[str, Any]:
+        """One employee's results.json entry."""
+        return next(e for e in self.document["employees"] if e["id"] == employee_id)
+
+    def explain(self, employee_id: str, locale: str | None = None, format: str = "text"):
+        """The derivation of one employee's numbers (``format='json'`` for the structure)."""
+        from .explain import explain, render_text
+
+        x = explain(self.evaluation, employee_id, locale)
+        return x if format == "json" else render_text(x)
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebooks
+        return self.table._repr_html_()
+
+
+def evaluate(ruleset: Ruleset | str | Path, *, period: str | Period, context: Mapping[str, Any] | None = None,
+             employees, metrics=None, aggregated=None, feedback=None, okrs=None, previous=None) -> Results:
+    """Score a population in memory: tables in, :class:`Results` out (no files written)."""
+    from .evaluate import evaluate as run
+    from .results import results_document
+    from .tables import Inputs
+
+    rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
+    p = period if isinstance(period, Period) else parse_period(str(period))
+    emp = _frame(employees)
+    import polars as pl
+
+    emp = emp.with_columns(pl.all().cast(pl.Utf8))
+    inputs = Inputs(employees=emp, metrics=_frame(metrics), aggregated=_frame(aggregated),
+                    feedback=_frame(feedback), okrs=_frame(okrs), previous=_frame(previous))
+    ev = run(rs, inputs, p, dict(context or {}))
+    return Results(ev, results_document(ev))
+
+
+@dataclass
+class CycleResults(Results):
+    """:class:`Results` of a cycle file, with the cycle and what the providers reported."""
+
+    cycle: Any = None
+
+
+def evaluate_cycle_results(cycle_path: str | Path, previous=None) -> CycleResults:
+    """Load a cycle file, read its sources through the providers and evaluate it (nothing is written).
+
+    ``previous`` is the previous period's results (a table with ``employee``,
+    ``grade``, ``score``, … or a results.json document); ``appraise run`` takes
+    it from the results store.
+    """
+    from .cycle import load_cycle
+    from .evaluate import evaluate as run
+    from .provide import Needs, provide
+    from .results import results_document
+
+    cycle = load_cycle(cycle_path)
+    rs = load_ruleset(cycle.ruleset_path)
+    provided = provide(cycle, Needs.from_ruleset(rs))
+    inputs = provided.inputs
+    inputs.previous = previous_table(previous)
+    ev = run(rs, inputs, cycle.period, dict(cycle.context))
+    doc = results_document(ev)
+    return CycleResults(ev, doc, list(provided.diagnostics), frozenset(provided.skipped), cycle=cycle)
+
+
+def evaluate_cycle(cycle_path: str | Path, previous=None) -> dict[str, Any]:
+    """The results.json document of a cycle file (see :func:`evaluate_cycle_results`)."""
+    return evaluate_cycle_results(cycle_path, previous).document
+
+
+def previous_table(previous):
+    """Accept a previous-period table or a results.json document; return the canonical table."""
+    import polars as pl
+
+    if previous is None:
+        return None
+    if isinstance(previous, dict) and "employees" in previous:
+        rows = [{"employee": e["id"], "grade": e.get("grade"), "grade_uncalibrated": e.get("grade_uncalibrated"),
+                 "score": e.get("score"), "bonus": e.get("bonus"), "scorecard": e.get("scorecard")}
+                for e in previous["employees"]]
+        return pl.DataFrame(rows, schema={"employee": pl.Utf8, "grade": pl.Utf8, "grade_uncalibrated": pl.Utf8,
+                                          "score": pl.Float64, "bonus": pl.Utf8, "scorecard": pl.Utf8})
+    return _frame(previous)
+
+
+def run_cycle(cycle_path: str | Path, **options):
+    """Run a whole review cycle (validate → provide → evaluate → store → export → render)."""
+    from .run import run_cycle as run
+
+    return run(cycle_path, **options)

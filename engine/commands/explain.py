@@ -1,0 +1,57 @@
+"""``appraise explain CYCLE.yaml EMPLOYEE``: every number of one person's appraisal, derived."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("explain")
+@click.argument("cycle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("employee")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--locale", type=click.Choice(["en", "zh-CN"]), default=None,
+              help="Language of the explanation (default: the employee's locale, else the ruleset's).")
+@click.option("--store", "store_url", default=None,
+              help="Results store for 'previous' (default: the cycle's store).")
+def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url: str | None) -> None:
+    """Explain how EMPLOYEE's score, grade and bonus came about in CYCLE.
+
+    Shows every actual, target, attainment, curve and weight (and which rule
+    changed it, and why its condition held), redistribution of missing data,
+    adjustments, rounding, grade, calibration, the bonus step by step,
+    outcomes and focus areas.  Nothing is written.
+    """
+    from ..api import evaluate_cycle_results
+    from ..errors import AppraiseError, InvalidInput
+    from ..explain import explain, render_text
+
+    try:
+        previous = _previous(cycle, store_url)
+        res = evaluate_cycle_results(cycle, previous=previous)
+        x = explain(res.evaluation, employee, locale)
+    except InvalidInput as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except AppraiseError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyError:
+        click.echo(f"error: no employee '{employee}' in {cycle} (not in the employee table, or not employed "
+                   "during the period)", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(x, ensure_ascii=False, indent=2) if fmt == "json" else render_text(x), nl=fmt == "json")
+
+
+def _previous(cycle: Path, store_url: str | None):
+    """The previous period's results from the store, when a store module and data exist."""
+    try:
+        from ..store import previous_results
+    except ImportError:
+        return None
+    from ..cycle import load_cycle
+
+    c = load_cycle(cycle)
+    return previous_results(store_url or c.store, c)
