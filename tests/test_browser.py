@@ -1,0 +1,173 @@
+"""Every page type in a real Chromium: no console error, no network, visible content, contrast, A4 print."""
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from appraise.compile import load_ruleset
+from appraise.render import render_all
+from engine_inputs import EXAMPLE, previous_from, run_example
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason=f"{CHROMIUM} is absent: install it with `apt-get install -y chromium` (make does)"),
+]
+
+PAGES = {
+    "dashboard": ("dashboards/E001.html", ["#score", "#grade", "#kpis", "svg[role=img]"]),
+    "dashboard-calibrated": ("dashboards/E003.html", ["#calibration", "#kpis"]),
+    "plan-formal": ("plans/E004.html", ["#formal", "#goals", "#checkpoints"]),
+    "plan": ("plans/E001.html", ["h1", ".focus"]),
+    "team": ("teams/east-1.html", ["table.heatmap", "svg[role=img]", "#plans"]),
+    "index": ("index.html", ["#teams", "svg[role=img]"]),
+}
+
+# Contrast of every text node against its effective background (WCAG AA: 4.5, large text 3).
+CONTRAST_JS = """
+() => {
+  const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(',').map(x => parseFloat(x)); return {r:p[0], g:p[1], b:p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const bg = el => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+    if (c && c.a > 0.5) return c; } return {r:255, g:255, b:255, a:1}; };
+  const bad = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode; if (!node.textContent.trim()) continue;
+    const el = node.parentElement; if (el.closest('svg')) continue;
+    const st = getComputedStyle(el); if (st.visibility === 'hidden' || st.display === 'none') continue;
+    const fg = parse(st.color), b = bg(el); const l1 = lum(fg), l2 = lum(b);
+    const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    const large = parseFloat(st.fontSize) >= 24 || (parseFloat(st.fontSize) >= 18.66 && parseInt(st.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) bad.push(node.textContent.trim().slice(0, 40) + ' ' + ratio.toFixed(2));
+  }
+  return bad;
+}
+"""
+
+
+def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
+    """Decode an 8-bit RGB/RGBA PNG (what Chromium writes) into rows of raw pixel bytes."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, color = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and color in (2, 6)
+            bpp = 3 if color == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, rows
+
+
+def assert_not_blank(png: bytes) -> None:
+    width, height, rows = png_pixels(png)
+    assert width >= 900 and height > 300
+    sample = rows[:: max(1, height // 200)]
+    colours = {row[i:i + 3] for row in sample for i in range(0, len(row), 3 * 7)}
+    assert len(colours) > 20, f"screenshot looks blank ({len(colours)} colours)"
+    lum = [sum(row[i:i + 3]) / 3 for row in sample for i in range(0, len(row), 3 * 11)]
+    mean = sum(lum) / len(lum)
+    assert sum((v - mean) ** 2 for v in lum) / len(lum) > 100, "screenshot has almost no contrast"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    _, q2 = run_example("Q2")
+    _, q3 = run_example("Q3", previous=previous_from(q2))
+    history = {e["id"]: [{"cycle": "2026-Q2", "score": e["score"], "grade": e["grade"], "bonus": e["bonus"]}]
+               for e in q2["employees"]}
+    ruleset = load_ruleset(EXAMPLE / "sales-team.yaml")
+    out = tmp_path_factory.mktemp("browser")
+    render_all(q3, ruleset, out / "en", history=history)
+    render_all(q3, ruleset, out / "zh-CN", history=history, locale="zh-CN")
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+@pytest.mark.parametrize("kind", sorted(PAGES))
+def test_page_in_chromium(site, browser, kind, locale):
+    page_path, selectors = PAGES[kind]
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    problems, requests = [], []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        url = (site / locale / page_path).as_uri()
+        page.goto(url, wait_until="load")
+        assert problems == []
+        assert [r for r in requests if r != url and not r.startswith("data:")] == []
+        assert page.locator("html").get_attribute("lang") == locale
+        assert page.locator("h1").count() == 1 and page.locator("h1").is_visible()
+        for selector in selectors:
+            assert page.locator(selector).first.is_visible(), selector
+        assert page.title()
+        assert page.evaluate(CONTRAST_JS) == []
+        for svg in page.locator("svg").all():
+            assert svg.get_attribute("role") == "img" and svg.locator("title").count() == 1
+        assert_not_blank(page.screenshot(full_page=True))
+        # A4 print: navigation hidden, a PDF comes out
+        page.emulate_media(media="print")
+        nav = page.locator("nav.pages")
+        assert nav.count() == 0 or not nav.first.is_visible()
+        pdf = page.pdf(format="A4", print_background=True)
+        assert pdf.startswith(b"%PDF") and len(pdf) > 5000
+    finally:
+        page.close()
+
+
+def test_links_between_pages_work(site, browser):
+    page = browser.new_page()
+    try:
+        page.goto((site / "en" / "index.html").as_uri())
+        page.click("text=east-1")
+        assert page.url.endswith("/teams/east-1.html")
+        page.click("text=Chen Jie >> nth=0")
+        assert page.url.endswith("/dashboards/E004.html")
+        page.click("text=Development plan")
+        assert page.url.endswith("/plans/E004.html")
+        assert "Chen Jie" in page.locator("h1").inner_text()
+    finally:
+        page.close()
