@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import ast
 import difflib
-import itertools
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from . import expr as expressions
 from . import schema as schemas
@@ -113,9 +112,22 @@ def validate_paths(paths: Iterable[str | Path], provider_schemas: Mapping[str, d
     return validate_files(paths, provider_schemas).diagnostics
 
 
-def validate_files(paths: Iterable[str | Path], provider_schemas: Mapping[str, dict] | None = None) -> Outcome:
-    """Like :func:`validate_paths`, also saying which files were checked and which skipped."""
+def validate_files(paths: Iterable[str | Path],
+                   provider_schemas: Mapping[str, dict] | Callable[[], Mapping[str, dict] | None] | None = None
+                   ) -> Outcome:
+    """Like :func:`validate_paths`, also saying which files were checked and which skipped.
+
+    ``provider_schemas`` may be a function returning them: it is then called only
+    when a cycle file is met, so checking rulesets never pays for loading plugins.
+    """
     outcome = Outcome()
+    lazy = {"schemas": provider_schemas, "resolved": not callable(provider_schemas)}
+
+    def providers():
+        if not lazy["resolved"]:
+            lazy["schemas"], lazy["resolved"] = lazy["schemas"](), True
+        return lazy["schemas"]
+
     rulesets: dict[str, list[Diagnostic]] = {}  # resolved ruleset path -> its diagnostics (checked once)
     reported: set[str] = set()
     for given in paths:
@@ -144,7 +156,7 @@ def validate_files(paths: Iterable[str | Path], provider_schemas: Mapping[str, d
             outcome.checked.append(shown)
             key = str(file.resolve())
             if kind == "cycle":
-                found = validate_cycle(doc, provider_schemas, _rulesets=rulesets)
+                found = validate_cycle(doc, providers(), _rulesets=rulesets)
             elif key in rulesets:
                 found = rulesets[key]
             else:
@@ -701,57 +713,32 @@ class _RulesetCheck:
                            f"{MAX_RULES_PER_COMPONENT} such rules", key=True,
                            hint="merge rules that always fire together, or split the scorecard", code="rules-too-many")
                 continue
-            failed: list[frozenset] = []
-            for size in range(1, len(members) + 1):
-                for subset in itertools.combinations(members, size):
-                    chosen = frozenset(subset)
-                    if any(f <= chosen for f in failed):
-                        continue
-                    problem = self._apply(groups, subset, ops_of)
-                    if problem:
-                        failed.append(chosen)
-                        at, phrase, hint = problem
-                        who = (f"rule '{ids[subset[0]]}'" if size == 1 else
-                               "rules " + " + ".join(ids[s] for s in subset) + " together")
-                        self.error(at, f"{who} {phrase} (scorecard '{sc_id}')", key=True, hint=hint,
-                                   code="rules-weights")
+            for subset, problem in _failing_combinations(groups, members, ops_of):
+                at, phrase, hint = self._phrase(problem, single=len(subset) == 1)
+                who = (f"rule '{ids[subset[0]]}'" if len(subset) == 1 else
+                       "rules " + " + ".join(ids[s] for s in subset) + " together")
+                self.error(at, f"{who} {phrase} (scorecard '{sc_id}')", key=True, hint=hint, code="rules-weights")
 
     @staticmethod
-    def _apply(groups: dict, subset: tuple, ops_of: dict):
-        """Apply the rules in order with exact fractions; (where, phrase, hint) of the first failure."""
-        state = {g: dict(w) for g, w in groups.items()}
-        single = len(subset) == 1
-        s = "s" if single else ""
-        for i in subset:
-            for kind, at, group, member, arg, shown in ops_of[i]:
-                weights = state[group]
-                where = f"scorecard's dimensions" if group == () else f"KPIs of dimension '{group[0]}'"
-                try:
-                    if kind == "set":
-                        state[group] = set_weight(weights, member, arg)
-                    elif kind == "shift":
-                        to, points = arg
-                        if weights[member] - points < 0:
-                            have = _fmt(weights[member])
-                            return (at, f"shift{s} {_fmt(points)} points from '{shown}', which has "
-                                    f"{have}{'' if single else ' by then'}",
-                                    "lower the points, or make the rules' conditions exclusive" if not single
-                                    else f"shift at most {have} points")
-                        state[group] = shift_weight(weights, member, to, points)
-                    else:
-                        state[group] = drop_weight(weights, member)
-                except WeightError as exc:
-                    total = _fmt(sum(weights.values()))
-                    if kind == "set" and arg > sum(weights.values()):
-                        phrase = f"set{s} '{shown}' to {_fmt(arg)}, but the {where} total {total}"
-                    elif kind == "drop":
-                        phrase = (f"drop{s} '{shown}', which {'by then ' if not single else ''}carries all {total} "
-                                  f"points of the {where}; nothing is left to take them")
-                    else:
-                        phrase = f"leave{s} no valid weights for the {where}: {exc}"
-                    return (at, phrase, "make the rules' conditions exclusive, or change their weights"
-                            if not single else "")
-        return None
+    def _phrase(problem: tuple, single: bool) -> tuple[tuple, str, str]:
+        """(where, what went wrong, hint) in words, conjugated for one rule or several."""
+        kind, at, shown, weights, arg, exc = problem
+        s = "" if not single else "s"
+        total = _fmt(sum(weights.values()))
+        where = "scorecard's dimensions" if "." not in shown else f"KPIs of dimension '{shown.split('.')[0]}'"
+        several = "make the rules' conditions exclusive, or change their weights"
+        if kind == "shift" and exc is None:
+            have = _fmt(weights[shown.rpartition(".")[2]])
+            return (at, f"shift{s} {_fmt(arg[1])} points from '{shown}', which has {have}"
+                    f"{'' if single else ' by then'}",
+                    f"shift at most {have} points" if single else "lower the points, or make the rules' "
+                    "conditions exclusive")
+        if kind == "set" and arg > sum(weights.values()):
+            return (at, f"set{s} '{shown}' to {_fmt(arg)}, but the {where} total {total}", "" if single else several)
+        if kind == "drop":
+            return (at, f"drop{s} '{shown}', which {'' if single else 'by then '}carries all {total} points of the "
+                    f"{where}; nothing is left to take them", "" if single else several)
+        return (at, f"leave{s} no valid weights for the {where}: {exc}", "" if single else several)
 
     # -- grades, calibration, bonus, outcomes, playbook
 
@@ -869,6 +856,54 @@ class _RulesetCheck:
                            + _did_you_mean(key, known), key=True,
                            hint="playbook entries are keyed by what they coach: a KPI, a dimension or feedback360",
                            code="reference")
+
+
+def _apply_rule(state: dict, ops: list):
+    """Apply one rule's weight actions with exact fractions: (new state, None) or (None, problem)."""
+    state = dict(state)
+    for kind, at, group, member, arg, shown in ops:
+        weights = state[group]
+        try:
+            if kind == "set":
+                state[group] = set_weight(weights, member, arg)
+            elif kind == "shift":
+                to, points = arg
+                if weights[member] - points < 0:
+                    return None, (kind, at, shown, weights, arg, None)
+                state[group] = shift_weight(weights, member, to, points)
+            else:
+                state[group] = drop_weight(weights, member)
+        except WeightError as exc:
+            return None, (kind, at, shown, weights, arg, exc)
+    return state, None
+
+
+def _failing_combinations(groups: dict, members: list[int], ops_of: dict) -> list[tuple[tuple, tuple]]:
+    """The smallest sets of rules (applied in file order) that break a weight group, smallest first.
+
+    Subsets are explored depth-first so each one costs a single rule application
+    on top of its prefix; a failing subset's extensions are not explored, and a
+    failure containing a smaller failure is not reported again.
+    """
+    failures: list[tuple[tuple, tuple]] = []
+
+    def visit(state: dict, chosen: tuple, start: int) -> None:
+        for pos in range(start, len(members)):
+            rule = members[pos]
+            after, problem = _apply_rule(state, ops_of[rule])
+            subset = chosen + (rule,)
+            if problem is not None:
+                failures.append((subset, problem))
+            else:
+                visit(after, subset, pos + 1)
+
+    visit(groups, (), 0)
+    failures.sort(key=lambda f: (len(f[0]), f[0]))
+    minimal: list[tuple[tuple, tuple]] = []
+    for subset, problem in failures:
+        if not any(set(m) <= set(subset) for m, _ in minimal):
+            minimal.append((subset, problem))
+    return minimal
 
 
 def _find_cycle(graph: dict[str, list[str]], start: str) -> list[str] | None:

@@ -40,6 +40,6 @@ def command(paths: tuple[Path, ...], fmt: str) -> None:
         raise click.BadParameter(f"no such file or folder: {', '.join(missing)}", param_hint="PATH")
     from ..validate import validate_files
 
-    outcome = validate_files(paths, _provider_schemas())
+    outcome = validate_files(paths, _provider_schemas)  # plugins load only if a cycle file is met
     click.echo(render(fmt, outcome.diagnostics, outcome.checked, outcome.skipped), nl=False)
     sys.exit(1 if outcome.failed_files else 0)

@@ -1,0 +1,29 @@
+# appraise: `make test` runs every test; `make demo` shows the tool on the shipped rule files.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PG_BIN := /usr/lib/postgresql/15/bin/postgres
+
+.PHONY: demo test venv system-packages
+
+# The venv is (re)built when missing or when the package's dependencies change.
+$(BIN)/appraise: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+venv: $(BIN)/appraise
+
+# Browser tests drive chromium; PostgreSQL tests start their own server from $(PG_BIN).
+system-packages:
+	@if ! command -v chromium >/dev/null 2>&1 || [ ! -x $(PG_BIN) ]; then \
+		apt-get update -qq; \
+	fi
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y -qq chromium
+	@[ -x $(PG_BIN) ] || apt-get install -y -qq postgresql-15 || apt-get install -y -qq postgresql
+
+demo: venv
+	$(BIN)/appraise validate rulesets/ ../shared/spec/example/
+
+test: venv system-packages
+	$(BIN)/pytest -q
