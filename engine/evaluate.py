@@ -530,6 +530,9 @@ def _bonus(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
         total = pl.col("bonus.uncapped")
     unit = _dec(plan.rounding)
     rounded = ((total / unit) + _dec(Decimal("0.5"))).floor() * unit
+    if plan.cap is not None:  # half-up rounding must not lift the amount over the cap
+        ceiling = (pl.col("bonus.cap") / unit).floor() * unit
+        rounded = pl.when(rounded > ceiling).then(ceiling).otherwise(rounded)
     valid = target.is_not_null() & a.is_not_null() & pl.col("grade").is_not_null()
     f = f.with_columns(pl.when(valid).then(rounded).otherwise(None).alias("bonus"))
     return f.with_columns(pl.col("bonus").cast(F64).alias("bonus.value")).drop("_bact", "_btgt")
