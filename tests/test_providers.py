@@ -353,3 +353,53 @@ def test_sources_hashes_are_of_the_files(tmp_path):
     assert result.inputs.sources["data/metrics.csv"] == want
     assert set(result.inputs.sources) == {"data/employees.csv", "data/metrics.csv", "data/feedback.csv",
                                           "data/okrs-2026-Q3.yaml"}
+
+
+# ---------------------------------------------------------------- same results.json whatever the source
+
+def _results(cycle_path: Path) -> dict:
+    from appraise.api import evaluate_cycle
+
+    doc = evaluate_cycle(cycle_path)
+    # Input checksums and paths name the files read: those differ by format on purpose.
+    return {k: v for k, v in doc.items() if k not in ("inputs", "sources", "manifest", "cycle_file")}
+
+
+@pytest.fixture(scope="module")
+def reference_results(tmp_path_factory):
+    from appraise.plugins import reset_plugin_manager
+    import os
+
+    os.environ["APPRAISE_PLUGINS"] = ""
+    reset_plugin_manager()
+    try:
+        return _results(write_csv(tmp_path_factory.mktemp("csv-results")))
+    finally:
+        os.environ.pop("APPRAISE_PLUGINS", None)
+        reset_plugin_manager()
+
+
+WRITERS = {
+    "xlsx": write_xlsx, "parquet": write_parquet, "sqlite": write_sqlite, "duckdb": write_duckdb,
+    "duckdb-aggregate": lambda folder: write_duckdb(folder, aggregate=True),
+    "sqlite-aggregate": lambda folder: (load_sql(f"sqlite:///{folder / 'appraise-data.db'}"),
+                                        write_sql(folder, "sqlite:///appraise-data.db", aggregate=True))[1],
+}
+
+
+@pytest.mark.parametrize("name", list(WRITERS))
+def test_every_format_gives_identical_results(name, tmp_path, reference_results):
+    assert reference_results["employees"], "the example scores employees"
+    assert _results(WRITERS[name](tmp_path)) == reference_results
+
+
+@pytest.mark.postgres
+def test_postgresql_gives_identical_results(tmp_path, reference_results):
+    from pg import bindir, postgres_server
+
+    if bindir() is None:
+        pytest.skip("PostgreSQL binaries absent: apt-get install -y postgresql-15")
+    with postgres_server() as url:
+        load_sql(url)
+        assert _results(write_sql(tmp_path, url)) == reference_results
+        assert _results(write_sql(tmp_path, url, name="agg.yaml", aggregate=True)) == reference_results
