@@ -93,7 +93,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     # strengths and gaps
     "strengths.heading": {"en": "Strengths", "zh-CN": "优势"},
     "gaps.heading": {"en": "Areas to improve", "zh-CN": "待改进"},
-    "strength.rank1": {"en": "{kpi} ranks first in the team", "zh-CN": "{kpi}团队排名第一"},
+    "strength.rank1": {"en": "{kpi} ranks first in the team ({attainment} of target)",
+                       "zh-CN": "{kpi}团队排名第一（达成率 {attainment}）"},
     "strength.high": {"en": "{kpi} at {attainment} of target", "zh-CN": "{kpi}达成率 {attainment}"},
     "gap.below_average": {"en": "{kpi} below the team average ({mine} against {average} attainment)",
                           "zh-CN": "{kpi}低于团队均值（达成率 {mine}，团队均值 {average}）"},

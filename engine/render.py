@@ -418,8 +418,7 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
                     row["average"] = f.percent(avg)
                     row["rank"] = t("rank", rank=rank, size=size)
                     if rank == 1:
-                        strengths.append((-att, k.path, t("strength.rank1", kpi=label)
-                                          + f" ({f.percent(att)})"))
+                        strengths.append((-att, k.path, t("strength.rank1", kpi=label, attainment=f.percent(att))))
                     elif att >= STRENGTH_ATTAINMENT:
                         strengths.append((-att, k.path, t("strength.high", kpi=label, attainment=f.percent(att))))
                     if att < avg - 1e-9:
@@ -568,12 +567,13 @@ def _trend_view(c: _Ctx, employee: Mapping[str, Any], past: Sequence[Mapping[str
     width, height, left, right, top, bottom = 640, 200, 70, 50, 24, 36
     hi = max(120.0, max(float(r["score"]) for r in rows))
     n = len(rows)
-    step = (width - left - right) / max(n - 1, 1)
+    inset = 40  # keeps the first and last labels clear of the axis labels and the edge
+    step = (width - left - right - 2 * inset) / max(n - 1, 1)
     points = []
     for i, r in enumerate(rows):
-        x = left + (i * step if n > 1 else (width - left - right) / 2)
+        x = left + inset + (i * step if n > 1 else (width - left - right - 2 * inset) / 2)
         y = top + (1 - float(r["score"]) / hi) * (height - top - bottom)
-        points.append({"x": round(x, 1), "y": round(y, 1), "cycle": str(r["cycle"]), "score": f.score(r["score"]),
+        points.append({"x": round(x, 1), "y": round(y, 1), "cycle": str(r["cycle"]), "score": f.number(r["score"], 2),
                        "grade": str(r.get("grade") or ""), "bonus": f.money(r.get("bonus"))})
     grid = [{"y": round(top + (1 - v / hi) * (height - top - bottom), 1), "label": f.integer(v)}
             for v in (0, 50, 100)]
