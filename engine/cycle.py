@@ -1,8 +1,8 @@
 """Cycle files: one review run — the period, the ruleset, the context, where the data is.
 
 :func:`load_cycle` reads ``cycle.yaml`` strictly (:mod:`appraise.load`), has it
-validated (:func:`appraise.validate.check_cycle` when that module is present,
-with every installed provider's option schema merged in) and returns a frozen
+validated (:func:`appraise.validate.check_cycle`, with every installed
+provider's option schema merged in) and returns a frozen
 :class:`Cycle`.  Every relative path (sources, ``query:`` files, ``output``, a
 relative ``sqlite:///`` store) resolves against the cycle file's own folder, so
 a cycle runs the same from any working directory.
@@ -16,11 +16,10 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from .errors import Diagnostic, InvalidInput
-from .load import Document, load
+from .load import Document
 from .period import Period, parse as parse_period
 
 ON_ERROR = ("fail", "skip-employee")
-KINDS = ("employees", "metrics", "feedback360", "okr")
 # Keys every source may have, whatever its provider; the rest are the provider's options.
 COMMON_SOURCE_KEYS = ("provider", "kind", "path", "columns", "label")
 _SQLITE_RELATIVE = re.compile(r"\A(sqlite(?:\+\w+)?:///)(?!/)(.+)\Z")
@@ -104,8 +103,7 @@ def resolve_store_url(url: str, base_dir: Path) -> str:
 def load_cycle(path: str | Path) -> Cycle:
     """Read, validate and resolve a cycle file; raises :class:`InvalidInput` with every problem."""
     path = Path(path).resolve()
-    doc = load(path, name=_shown(path))
-    _validate(path, doc)
+    doc = _validated(path)
     data = doc.data
     base = path.parent
     diags: list[Diagnostic] = []
@@ -144,55 +142,9 @@ def _shown(path: Path) -> str:
         return path.as_posix()
 
 
-def _validate(path: Path, doc: Document) -> None:
-    """Schema + semantic checks: the validator's when installed, else the minimum needed to load."""
+def _validated(path: Path) -> Document:
+    """The cycle file loaded and validated — schema, ruleset, and every source against its provider's options."""
     from .plugins import provider_schemas
+    from .validate import check_cycle
 
-    schemas = provider_schemas()
-    try:
-        from .validate import check_cycle  # written alongside; optional until it lands
-    except ImportError:
-        check_cycle = None
-    if check_cycle is not None:
-        check_cycle(path, schemas)  # raises InvalidInput with every problem (ruleset included)
-        return
-    _minimal_checks(doc, schemas)
-
-
-def _minimal_checks(doc: Document, schemas: Mapping[str, dict]) -> None:
-    import jsonschema
-
-    data = doc.data
-    diags: list[Diagnostic] = []
-    if not isinstance(data, dict):
-        raise InvalidInput([doc.diag((), "a cycle file is a mapping with cycle:, ruleset: and sources:",
-                                     code="cycle-shape")])
-    for key in ("cycle", "ruleset"):
-        if key not in data:
-            diags.append(doc.diag((), f"'{key}' is required", code="cycle-required"))
-    sources = data.get("sources")
-    if not isinstance(sources, list):
-        diags.append(doc.diag(("sources",), "'sources' must be a list of {provider: ..., path: ...}",
-                              code="cycle-sources"))
-        raise InvalidInput(diags)
-    for i, entry in enumerate(sources):
-        if not isinstance(entry, dict) or "provider" not in entry:
-            diags.append(doc.diag(("sources", i), "each source needs 'provider:' (csv, excel, sql, ...)",
-                                  code="cycle-source"))
-            continue
-        name = str(entry["provider"])
-        schema = schemas.get(name)
-        if schema is None:
-            diags.append(doc.diag(("sources", i, "provider"),
-                                  f"no provider '{name}' is installed; installed: {', '.join(sorted(schemas))}",
-                                  hint="install the plugin that provides it, or check the spelling "
-                                  "(`appraise plugins` lists them)", code="cycle-provider"))
-            continue
-        for err in jsonschema.Draft7Validator(schema).iter_errors(entry):
-            where = ("sources", i) + tuple(err.absolute_path)
-            message = err.message
-            if err.validator == "additionalProperties":
-                message = f"{message} for provider '{name}'"
-            diags.append(doc.diag(where, message, code="cycle-source-option"))
-    if diags:
-        raise InvalidInput(diags)
+    return check_cycle(_shown(path), provider_schemas())  # raises InvalidInput with every problem

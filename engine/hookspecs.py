@@ -134,9 +134,12 @@ class Provided:
     so providers need not.  An optional Int64 ``_row`` column locates each row
     (see :class:`Origin`); ``origins`` maps a table name to its Origin.
 
-    ``diagnostics`` lists data problems found (providers raise
+    ``diagnostics`` lists problems a provider found itself; errors among them
+    concern the source as a whole and always fail the run (per-row problems
+    are better left to ``provide()``, which attributes them to an employee so
+    ``on_error: skip-employee`` can apply).  Providers raise
     :class:`~appraise.errors.InvalidInput` for a source they cannot read at
-    all); ``skipped`` is filled by ``provide()``: employees left out under
+    all.  ``skipped`` is filled by ``provide()``: employees left out under
     ``on_error: skip-employee``.
     """
 
