@@ -162,7 +162,9 @@ def _resolve(schema: Any, root: dict) -> dict:
 def _type_hint(expected: list[str], value: Any) -> str:
     if "boolean" in expected and isinstance(value, str) and value in _YAML11_BOOLS:
         return "appraise reads YAML 1.2, where yes/no/on/off are text; write true or false"
-    if "string" in expected and isinstance(value, (int, float)) and not isinstance(value, bool):
+    if value is None and "object" in expected:
+        return "write {} for an empty mapping"
+    if expected == ["string"] and isinstance(value, (int, float)) and not isinstance(value, bool):
         return f'put it in quotes: "{value}"'
     if ("number" in expected or "integer" in expected) and isinstance(value, str):
         if value.strip().endswith("%"):

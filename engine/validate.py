@@ -255,6 +255,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _expression_hint(message: str) -> str:
+    """What to do about an unknown name that is probably meant as text or as true/false."""
+    if not message.startswith("unknown name '") or "did you mean" in message:
+        return ""
+    name = message.split("'")[1]
+    if name.lower() in ("yes", "no", "on", "off"):
+        return "write true or false"
+    return f'if you mean the text {name}, put it in quotes: "{name}"'
+
+
 def _did_you_mean(name: str, options: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
@@ -408,12 +418,15 @@ class _RulesetCheck:
         try:
             parsed = expressions.parse(node)
         except expressions.ExpressionError as exc:
-            self.expression_error(path, node, f"{where}: {exc.message}", exc.offset)
+            hint = ""
+            if node[exc.offset:exc.offset + 1] == "=" and node[exc.offset + 1:exc.offset + 2] != "=":
+                hint = "to compare, write '=='"
+            self.expression_error(path, node, f"{where}: {exc.message}", exc.offset, hint=hint)
             return None
         problems = expressions.check(parsed, expressions.Scope(where, scope.names, scope.context, scope.previous),
                                      want_bool=want_bool)
         for p in problems:
-            self.expression_error(path, node, p.message, p.offset)
+            self.expression_error(path, node, p.message, p.offset, hint=_expression_hint(p.message))
         if not problems:
             self.check_grade_literals(path, parsed)
         return None if problems else parsed

@@ -365,3 +365,27 @@ def test_schema_files_in_the_repo_are_the_packaged_ones():
 def test_rulesets_carry_the_editor_modeline():
     for path in (ROOT / "rulesets").glob("*.yaml"):
         assert path.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=../schemas/ruleset.schema.json")
+
+
+def test_hints_for_common_expression_slips():
+    [d] = variant(("    when: context.price_war", "    when: region == north"))
+    assert (d.line, d.col) == (31, 21)
+    assert d.hint == 'if you mean the text north, put it in quotes: "north"'
+    [d] = variant(("    when: context.price_war", "    when: context.price_war = true"))
+    assert (d.line, d.col) == (31, 29) and d.hint == "to compare, write '=='"
+    [d] = variant(("      activity:\n        weight: 30\n        kpis:\n          visits: {weight: 100, target: 60}",
+                   "      activity:\n        weight: 30\n        okr:"))
+    assert d.message == "must be a mapping (key: value), not empty" and d.hint == "write {} for an empty mapping"
+
+
+def test_provider_schemas_are_loaded_only_when_a_cycle_file_is_met():
+    calls = []
+
+    def providers():
+        calls.append(1)
+        return None
+
+    assert validate_files([ROOT / "rulesets"], providers).diagnostics == []
+    assert calls == []
+    assert validate_files([EXAMPLE], providers).diagnostics == []
+    assert calls == [1]
