@@ -1,4 +1,4 @@
-"""Shared test set-up: tests never load third-party plugins installed on the machine."""
+"""Shared test set-up: the engine-input helpers on sys.path (tests that depend on plugins set APPRAISE_PLUGINS themselves)."""
 import os
 import sys
 from pathlib import Path
