@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import Diagnostic, dotted
+from .errors import Diagnostic
 from .load import Document
 
 NAMES = ("ruleset", "cycle")

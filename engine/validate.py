@@ -103,6 +103,7 @@ class Outcome:
 
     @property
     def failed_files(self) -> list[str]:
+        """The files with at least one error, sorted."""
         return sorted({d.file for d in self.diagnostics if d.severity == "error"})
 
 
