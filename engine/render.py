@@ -19,6 +19,7 @@ another person's name, id or value.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -235,8 +236,14 @@ class _Ctx:
 def context(request: RenderRequest, locale: str) -> _Ctx:
     """Texts and formatter for ``locale`` with the ruleset's wording overrides."""
     wording = (request.ruleset.report or {}).get("wording") or {}
-    return _Ctx(request, Texts(locale, wording), formatter(locale, str(request.results.get("currency") or
-                                                                          request.ruleset.currency)))
+    key = (locale, json.dumps(wording, sort_keys=True, ensure_ascii=False, default=str))
+    texts = _TEXTS.get(key)
+    if texts is None:
+        texts = _TEXTS[key] = Texts(locale, wording)
+    return _Ctx(request, texts, formatter(locale, str(request.results.get("currency") or request.ruleset.currency)))
+
+
+_TEXTS: dict[tuple[str, str], Texts] = {}
 
 
 def _rule_labels(c: _Ctx, ids: Iterable[str]) -> list[str]:

@@ -32,8 +32,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from importlib.resources import files
 from multiprocessing import get_context
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, Mapping
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -197,15 +199,6 @@ def _texts(locale: str, wording: Mapping[str, Any]) -> Texts:
     return texts
 
 
-def _render_batch(jobs: Sequence[tuple[str, str, dict]], out_dir: str, brand: Branding,
-                  wording: Mapping[str, Any]) -> int:
-    """Worker entry point: render and write a batch of (file, template, view)."""
-    out = Path(out_dir)
-    for relative, template, view in jobs:
-        _write(out, relative, render_page(template, view, brand, wording))
-    return len(jobs)
-
-
 class HtmlRenderer:
     """Writes ``dashboards/``, ``plans/``, ``teams/`` and ``index.html``."""
 
@@ -218,32 +211,85 @@ class HtmlRenderer:
         """Render every page of the cycle; returns the files written, relative to ``out_dir``."""
         brand = Branding.from_request(request)
         wording = dict((request.ruleset.report or {}).get("wording") or {})
-        results = request.results
-        jobs: list[tuple[str, str, dict]] = []
-        for members in cohorts(results).values():
-            stats = CohortStats(members)
-            for e in members:
-                jobs.append((dashboard_path(e["id"]), "dashboard.html", dashboard_view(request, e, stats)))
-                jobs.append((plan_path(e["id"]), "plan.html", plan_view(request, e)))
-        groups = team_groups(results)
-        for cohort, members in groups.items():
-            jobs.append((team_path(cohort), "team.html", team_view(request, cohort, members)))
-        jobs.append(("index.html", "index.html", index_view(request, groups)))
-        self._run(jobs, out_dir, brand, wording)
-        return sorted(Path(relative) for relative, _, _ in jobs)
-
-    def _run(self, jobs, out_dir: Path, brand: Branding, wording) -> None:
+        employees = request.results.get("employees") or []
         workers = self.workers if self.workers is not None else (os.cpu_count() or 1)
-        if workers <= 1 or len(jobs) < 2 * PARALLEL_FROM:
-            _render_batch(jobs, str(out_dir), brand, wording)
-            return
-        size = -(-len(jobs) // (workers * 4))
-        batches = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-        # spawn, not fork: the caller may hold polars' thread pool, which does not survive a fork
+        written = [p for e in employees for p in (dashboard_path(e["id"]), plan_path(e["id"]))]
+        if workers <= 1 or len(employees) < PARALLEL_FROM:
+            _render_people(request, str(out_dir), brand, wording)
+            written += _render_overviews(request, str(out_dir), brand, wording)
+            return sorted(Path(p) for p in written)
+        # Workers build the personal views and pages of whole cohorts (team comparisons need the
+        # whole cohort) while this process lays out the overviews.  spawn, not fork: the caller
+        # may hold polars' thread pool, which does not survive a fork.
+        _make_rulesets_picklable()
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            for done in pool.map(_render_batch, batches, [str(out_dir)] * len(batches),
-                                 [brand] * len(batches), [wording] * len(batches)):
-                del done
+            pending = [pool.submit(_render_people, part, str(out_dir), brand, wording)
+                       for part in _split(request, max(BATCH, len(employees) // (workers * 8)))]
+            written += _render_overviews(request, str(out_dir), brand, wording)
+            for future in pending:
+                future.result()
+        return sorted(Path(p) for p in written)
+
+
+BATCH = 200  # employees per task at least: enough to amortise sending the ruleset and starting up
+
+
+def _render_people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> int:
+    """Dashboards and plans of every employee in ``request`` (worker entry point too)."""
+    out = Path(out_dir)
+    count = 0
+    for members in cohorts(request.results).values():
+        stats = CohortStats(members)
+        for e in members:
+            _write(out, dashboard_path(e["id"]), render_page("dashboard.html", dashboard_view(request, e, stats),
+                                                             brand, wording))
+            _write(out, plan_path(e["id"]), render_page("plan.html", plan_view(request, e), brand, wording))
+            count += 2
+    return count
+
+
+def _render_overviews(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> list[str]:
+    """Team overviews and the index; returns their relative paths."""
+    out = Path(out_dir)
+    groups = team_groups(request.results)
+    written = []
+    for cohort, members in groups.items():
+        _write(out, team_path(cohort), render_page("team.html", team_view(request, cohort, members), brand, wording))
+        written.append(team_path(cohort))
+    _write(out, "index.html", render_page("index.html", index_view(request, groups), brand, wording))
+    return written + ["index.html"]
+
+
+def _split(request: RenderRequest, size: int):
+    """Sub-requests of whole cohorts holding about ``size`` employees each, with only their own data."""
+    header = {k: v for k, v in request.results.items() if k != "employees"}
+    part: list[Mapping[str, Any]] = []
+    for members in cohorts(request.results).values():
+        part.extend(members)
+        if len(part) >= size:
+            yield _part(request, header, part)
+            part = []
+    if part:
+        yield _part(request, header, part)
+
+
+def _part(request: RenderRequest, header: Mapping[str, Any], people: list) -> RenderRequest:
+    ids = [e["id"] for e in people]
+    return RenderRequest(dict(header, employees=people), request.ruleset,
+                         {i: request.employees_info[i] for i in ids if i in request.employees_info},
+                         {i: request.history[i] for i in ids if i in request.history}, request.locale)
+
+
+def _proxy(mapping: dict) -> MappingProxyType:
+    return MappingProxyType(mapping)
+
+
+def _make_rulesets_picklable() -> None:
+    """Let the compiled ruleset (frozen dataclasses over read-only mappings) travel to worker processes.
+
+    Registered on multiprocessing's own pickler only, so plain ``pickle`` keeps refusing mappingproxy.
+    """
+    ForkingPickler.register(MappingProxyType, lambda m: (_proxy, (dict(m),)))
 
 
 @hookimpl

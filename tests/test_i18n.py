@@ -93,3 +93,22 @@ def test_chinese_formats():
     assert f.date(date(2026, 10, 29)) == "2026年10月29日"
     assert f.percent(1.25, 0) == "125%"
     assert Formatter("zh-CN", "USD").money("10") == "US$10"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_fast_formatting_agrees_with_babel(locale):
+    import random
+
+    from babel.numbers import format_currency, format_decimal, format_percent
+
+    from appraise.i18n import _babel_locale
+
+    f, loc, rng = Formatter(locale, "CNY"), _babel_locale(locale), random.Random(3)
+    for _ in range(500):
+        x = rng.choice([rng.uniform(-2e6, 2e6), rng.uniform(0, 2), rng.uniform(0, 200)])
+        assert f.number(x, 2) == format_decimal(x, format="#,##0.00", locale=loc)
+        assert f.percent(x, 1) == format_percent(x, format="#,##0.0%", locale=loc)
+        amount = Decimal(str(round(x, 2)))
+        assert f.money(amount) == format_currency(amount, "CNY", locale=loc).replace(".00", ""), amount
+    assert f.number(0.125, 2) == "0.13"   # half-up, like every reported number
+    assert f.number(-0.01, 1) == "0.0"
