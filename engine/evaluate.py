@@ -23,7 +23,7 @@ explainer, the store and the dashboards all read the same values:
 ``bonus.*``, ``bonus``     bonus steps (exact decimals) and the paid amount
 ``outcome.<id>``           the outcome holds
 ``lost.<key>``             weighted points lost per KPI / OKR or 360 dimension
-``missing``                list of ``dimension.kpi`` / ``dimension`` that dropped out
+``miss.<dim>[.<kpi>]``     the item dropped out for missing data (see :func:`missing_items`)
 =========================  =====================================================
 """
 from __future__ import annotations
@@ -63,6 +63,28 @@ class Evaluation:
     frame: pl.DataFrame
     errors: list[EmployeeError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for benchmarks and --verbose
+
+
+def missing_items(ruleset: Ruleset, row: Mapping[str, Any]) -> list[str]:
+    """``dimension`` / ``dimension.kpi`` items that dropped out for missing data, in scorecard order."""
+    card = ruleset.scorecard(row["scorecard"])
+    out = []
+    for d in card.dimensions:
+        if row.get(f"miss.{d.key}"):
+            out.append(d.key)
+        out.extend(k.path for k in d.kpis if row.get(f"miss.{k.path}"))
+    return out
+
+
+def rules_fired(ruleset: Ruleset, row: Mapping[str, Any]) -> list[str]:
+    """Rules whose condition held and that acted on the employee's scorecard, in file order."""
+    return [r.id for r in ruleset.rules if row.get(f"rule.{r.id}")]
+
+
+def outcomes_held(ruleset: Ruleset, row: Mapping[str, Any]) -> list[str]:
+    """Outcomes whose condition held, in file order."""
+    return [o.id for o in ruleset.outcomes if row.get(f"outcome.{o.id}")]
 
 
 def lost_key(card: Scorecard, kpi: Kpi) -> str:
@@ -395,14 +417,16 @@ def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, 
                        + [(kept > 0).alias("_scored")])
     # missing list, in scorecard order: a dimension with nothing left is listed alone,
     # otherwise each of its KPIs that dropped out
+    # (boolean columns, not list columns: list building is the slowest thing polars does here)
     items = []
     for d in card.dimensions:
         has = pl.col(f"d.{d.key}.has_data")
-        items.append(pl.when(~has & (pl.col(f"wr.{d.key}") > 0)).then(pl.lit(d.key)))
+        items.append((~has & (pl.col(f"wr.{d.key}") > 0)).alias(f"miss.{d.key}"))
         for k in d.kpis:
-            items.append(pl.when(has & pl.col(f"k.{k.path}.attainment").is_null()
-                                 & (pl.col(f"wr.{k.path}") > 0)).then(pl.lit(k.path)))
-    f = f.with_columns(pl.concat_list([i.cast(pl.Utf8) for i in items]).list.drop_nulls().alias("missing"))
+            items.append((has & pl.col(f"k.{k.path}.attainment").is_null() & (pl.col(f"wr.{k.path}") > 0))
+                         .alias(f"miss.{k.path}"))
+    f = f.with_columns(items)
+    f = f.with_columns(pl.any_horizontal([pl.col(i.meta.output_name()) for i in items]).alias("_missing_any"))
     # total, adjustments, rounding
     base = pl.sum_horizontal([pl.when(s.is_not_null()).then(pl.col(f"w.{d.key}") * s).otherwise(0.0)
                               for d, (_, s) in zip(card.dimensions, dpairs)]) / 100.0
@@ -410,10 +434,7 @@ def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, 
     adj = pl.sum_horizontal([pl.when(pl.col(f"adj.{a.id}")).then(a.points).otherwise(0.0) for a in card.adjustments]) \
         if card.adjustments else pl.lit(0.0)
     f = f.with_columns(pl.when(pl.col("_scored")).then(pl.max_horizontal(base + adj, pl.lit(0.0)))
-                       .otherwise(None).alias("total"),
-                       pl.concat_list([pl.when(pl.col(f"rule.{r.id}")).then(pl.lit(r.id)) for r, _ in rules])
-                       .list.drop_nulls().alias("rules_fired") if rules
-                       else pl.lit([], dtype=pl.List(pl.Utf8)).alias("rules_fired"))
+                       .otherwise(None).alias("total"))
     # lost points per KPI and per OKR/360 dimension
     lost = []
     for d in card.dimensions:
@@ -547,7 +568,17 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     scorecard applies, no data at all, ``missing: error`` with missing data,
     unreadable attributes) are returned in ``errors`` instead of the frame.
     """
+    import time
+
     context = dict(context or {})
+    timings: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        timings[stage] = timings.get(stage, 0.0) + now - clock[0]
+        clock[0] = now
+
     errors: list[EmployeeError] = []
     warnings: list[str] = []
     absent = sorted(ruleset.context_fields() - set(context))
@@ -556,10 +587,12 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
                             + " but the cycle's 'context:' does not set it; add it to the cycle file")
     column = _resolver(ruleset)
     emp = _employees(ruleset, inputs, period, errors)
+    lap("employees")
     emp = emp.with_row_index("_eid")
     codes = emp.select("id", "_eid")
     metrics = _aggregate_metrics(ruleset, inputs, period, warnings, codes)
     df = emp.join(metrics, on="_eid", how="left")
+    lap("metrics")
     for m in ruleset.metrics:
         if f"m.{m.name}" not in df.columns and not m.derived:
             df = df.with_columns(pl.lit(None, dtype=F64).alias(f"m.{m.name}"))
@@ -581,15 +614,20 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     for card in reversed(ruleset.scorecards):
         choice = pl.when(_condition(card.applies_to, column, context)).then(pl.lit(card.key)).otherwise(choice)
     df = df.with_columns(choice.alias("scorecard"))
+    lap("derived, previous, scorecards")
     for row in df.filter(pl.col("scorecard").is_null()).select("id").iter_rows():
         errors.append(EmployeeError(row[0], "scorecard", "no scorecard's applies_to holds for this employee"))
     okr = _okr_scores(ruleset, inputs, codes)
+    lap("okr")
+    lap("derived, previous, scorecards")
     feedback = _feedback_scores(ruleset, inputs, period, codes)
+    lap("360")
     parts = []
     for card in ruleset.scorecards:
         lf = df.lazy().filter(pl.col("scorecard") == card.key)
         parts.append(_score_card(lf, ruleset, card, column, context, okr, feedback))
     frames = [p.collect(engine="in-memory") for p in parts]  # wide frames: faster than streaming
+    lap("scoring")
     frames = [fr for fr in frames if fr.height] or frames[:1]
     f = pl.concat(frames, how="diagonal_relaxed") if frames else df.clear()
     if "_scored" not in f.columns:
@@ -598,18 +636,20 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
         errors.append(EmployeeError(row[0], "score", "no data for any dimension of the scorecard; nothing to score"))
     f = f.filter(pl.col("_scored"))
     if ruleset.missing == "error":
-        bad = f.filter(pl.col("missing").list.len() > 0)
-        for eid, miss in bad.select("id", "missing").iter_rows():
-            errors.append(EmployeeError(eid, "missing", "missing data for " + ", ".join(miss)
+        bad = f.filter(pl.col("_missing_any"))
+        for row in bad.iter_rows(named=True):
+            miss = missing_items(ruleset, row)
+            errors.append(EmployeeError(row["id"], "missing", "missing data for " + ", ".join(miss)
                                         + " (the ruleset says missing: error)"))
-        f = f.filter(pl.col("missing").list.len() == 0)
+        f = f.filter(~pl.col("_missing_any"))
     f = f.with_columns(expressions.polars_round_half_up(pl.col("total"), 2).alias("score"))
     f = f.with_columns(_grade_expr(ruleset, pl.col("score")).alias("grade_uncalibrated"))
+    lap("scoring")
     f = _calibrate(ruleset, f)
+    lap("calibration")
     f = _bonus(ruleset, f)
+    lap("bonus")
     f = f.with_columns([_condition(o.when, column, context).alias(f"outcome.{o.id}") for o in ruleset.outcomes])
-    f = f.with_columns(pl.concat_list([pl.when(pl.col(f"outcome.{o.id}")).then(pl.lit(o.id))
-                                       for o in ruleset.outcomes]).list.drop_nulls().alias("outcomes")
-                       if ruleset.outcomes else pl.lit([], dtype=pl.List(pl.Utf8)).alias("outcomes"))
     f = f.drop("_scored", "_eid").sort("id")
-    return Evaluation(ruleset, period, context, f, errors, warnings)
+    lap("outcomes")
+    return Evaluation(ruleset, period, context, f, errors, warnings, timings)

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .compile import Ruleset, Scorecard
-from .evaluate import Evaluation, lost_key
+from .evaluate import Evaluation, lost_key, missing_items, outcomes_held, rules_fired
 
 
 def r4(x) -> float | None:
@@ -76,7 +76,7 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset) -> dict[str, Any]:
                 lost[d.key] = v
     focus = focus_areas(lost, ruleset.plan.max_focus_areas)
     ordered = dict(sorted(lost.items(), key=lambda kv: (-round(kv[1], 9), kv[0])))
-    outcomes = list(row["outcomes"] or [])
+    outcomes = outcomes_held(ruleset, row)
     plan = any(o.plan for o in ruleset.outcomes if o.id in outcomes)
     out: dict[str, Any] = {
         "id": row["id"],
@@ -86,10 +86,10 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset) -> dict[str, Any]:
         "grade": row["grade"],
         "grade_uncalibrated": row["grade_uncalibrated"],
         "bonus": money(row.get("bonus"), ruleset),
-        "rules_fired": list(row["rules_fired"] or []),
+        "rules_fired": rules_fired(ruleset, row),
         "adjustments": [{"id": a.id, "points": a.points if a.points != int(a.points) else int(a.points)}
                         for a in card.adjustments if row.get(f"adj.{a.id}")],
-        "missing": list(row["missing"] or []),
+        "missing": missing_items(ruleset, row),
         "outcomes": outcomes,
         "plan": plan,
         "focus_areas": focus,

@@ -560,15 +560,29 @@ class _RulesetCheck:
             if "bands" in curve:
                 self._ascending([b.get("from") for b in curve["bands"]], cpath + ("bands",), ("from",),
                                 "curve bands", "'from'")
+                if _rising([b.get("from") for b in curve["bands"]]):
+                    self._not_falling([b.get("score") for b in curve["bands"]], cpath + ("bands",), ("score",))
             elif "points" in curve:
                 self._ascending([p[0] for p in curve["points"]], cpath + ("points",), (0,),
                                 "curve points", "attainment")
+                if _rising([p[0] if isinstance(p, list) and p else None for p in curve["points"]]):
+                    self._not_falling([p[1] if isinstance(p, list) and len(p) > 1 else None for p in curve["points"]],
+                                      cpath + ("points",), (1,))
             else:
                 floor, cap = curve.get("floor", 0), curve.get("cap", 1.0)
                 if _number(floor) and _number(cap) and floor > cap:
                     self.error(cpath + (("floor",) if "floor" in curve else ("cap",)),
                                f"floor {_fmt(floor)} is above cap {_fmt(cap)}",
                                hint="the floor is where scoring starts and the cap where it stops; floor ≤ cap")
+
+    def _not_falling(self, scores: list, path: tuple, tail: tuple) -> None:
+        """A curve's scores may not fall as attainment rises: selling more must never score less."""
+        for i in range(1, len(scores)):
+            a, b = scores[i - 1], scores[i]
+            if _number(a) and _number(b) and b < a:
+                self.error(path + (i,) + tail, f"curve score {_fmt(b)} is lower than the {_fmt(a)} before it, so a "
+                           "better result would score less", hint="make the scores rise (or stay level) along the "
+                           "curve", code="order")
 
     def _ascending(self, values: list, path: tuple, tail: tuple, what: str, field_name: str) -> None:
         for i in range(1, len(values)):
@@ -844,6 +858,13 @@ class _RulesetCheck:
         if isinstance(multiplier, dict):
             for grade in multiplier:
                 self._grade_key(("bonus", "multiplier", grade), grade)
+            order = [g.get("grade") for g in self.data.get("grades") or [] if isinstance(g, dict)]
+            ranked = [(g, multiplier[g]) for g in order if g in multiplier and _number(multiplier[g])]
+            for (better, m1), (worse, m2) in zip(ranked, ranked[1:]):
+                if m2 > m1:
+                    self.error(("bonus", "multiplier", worse), f"grade {worse} pays multiplier {_fmt(m2)}, more than "
+                               f"the better grade {better} ({_fmt(m1)})", hint="multipliers must not rise down the "
+                               "grades, or a better appraisal could pay less", code="order")
 
     def _check_outcomes(self) -> None:
         seen: dict[str, int] = {}
@@ -941,3 +962,8 @@ def _find_cycle(graph: dict[str, list[str]], start: str) -> list[str] | None:
             visited.add(node)
             on_path.discard(path.pop())
     return None
+
+
+def _rising(values: list) -> bool:
+    """All numbers and strictly ascending (only then are a curve's scores worth comparing)."""
+    return all(_number(v) for v in values) and all(b > a for a, b in zip(values, values[1:]))

@@ -5,10 +5,13 @@ import json
 from decimal import Decimal
 
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from appraise.compile import compile_ruleset
+from appraise.load import loads
+from appraise.validate import validate_ruleset
 from appraise.evaluate import evaluate
 from appraise.period import parse
 from appraise.results import results_document
@@ -53,7 +56,7 @@ def rulesets(draw):
                                   max_size=len(pays), unique=True)))
     shift = draw(st.integers(0, min(dw[0], 100 - dw[1])))
     setw = draw(st.integers(0, 100))
-    return {
+    data = {
         "id": "p", "version": "1",
         "attributes": {"team": "string", "target_bonus": "money", "region": "string"},
         "metrics": {"revenue": {"aggregate": "sum"}, "quota": {"aggregate": "sum"},
@@ -78,6 +81,9 @@ def rulesets(draw):
                   "multiplier": {"A": 1.5, "B": 1.0, "C": 0.5},
                   "cap": draw(st.sampled_from([1.0, 1.5, 2.0])), "rounding": draw(st.sampled_from([1, 10, 0.01]))},
     }
+    # properties hold for rulesets that pass validation (e.g. rule combinations that leave valid weights)
+    assume(not validate_ruleset(loads(yaml.safe_dump(data, sort_keys=False), "generated.yaml")))
+    return data
 
 
 people = st.lists(st.tuples(st.floats(0, 3_000_000, allow_nan=False), st.floats(0, 300, allow_nan=False),
