@@ -255,11 +255,12 @@ def check(expr: Expression, scope: Scope, *, want_bool: bool = False) -> list[Ex
         return problems
     try:
         kind = _type(expr.tree.body, scope, expr.text)
+        shown = {"string": "text", "bool": "true/false value", "list": "list"}.get(kind, kind)
         if want_bool and kind not in ("bool", "any"):
-            problems.append(ExpressionError(f"{scope.where} must be true or false, but this is a {kind}; "
+            problems.append(ExpressionError(f"{scope.where} must be true or false, but this is a {shown}; "
                                             "compare it, e.g. 'x > 0'", 0))
         if not want_bool and kind in ("bool", "string"):
-            problems.append(ExpressionError(f"{scope.where} must be a number, but this is a {kind}", 0))
+            problems.append(ExpressionError(f"{scope.where} must be a number, but this is {'a ' if kind == 'bool' else ''}{shown}", 0))
     except ExpressionError as exc:
         problems.append(exc)
     return problems
