@@ -24,8 +24,9 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 from .compile import Ruleset, Scorecard
 from .errors import AppraiseError
@@ -500,9 +501,8 @@ def _bonus_view(c: _Ctx, employee: Mapping[str, Any]) -> dict[str, Any] | None:
     if detail.get("cap") is not None:
         rows.append((t("bonus.cap"), f.money(detail.get("cap"))))
         try:
-            from decimal import Decimal
             capped = Decimal(str(detail["uncapped"])) > Decimal(str(detail["cap"]))
-        except Exception:  # noqa: BLE001 - a malformed amount just shows no note
+        except (InvalidOperation, KeyError, TypeError):  # a malformed amount just shows no note
             capped = False
     return {"rows": rows, "total_label": t("bonus.total"), "total": f.money(employee.get("bonus")),
             "capped": t("bonus.capped") if capped else None}
@@ -566,7 +566,10 @@ def _okr_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any]) -> l
 def _trend_view(c: _Ctx, employee: Mapping[str, Any], past: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     t, f = c.t, c.f
     cycle = str(c.request.results.get("cycle", ""))
-    rows = [r for r in past if str(r.get("cycle")) != cycle and r.get("score") is not None]
+    now = _cycle_key(cycle)
+    # only earlier periods: re-running an old cycle must not plot the future beside it
+    rows = [r for r in past if r.get("score") is not None and str(r.get("cycle")) != cycle
+            and (now[0] or _cycle_key(str(r.get("cycle"))) < now)]
     if not rows:
         return None
     rows = sorted(rows, key=lambda r: _cycle_key(str(r.get("cycle"))))
@@ -730,9 +733,7 @@ def _grade_chart(c: _Ctx, counts: Sequence[tuple[str, int]]) -> dict[str, Any]:
             "left": left, "alt": c.t("overview.grades_chart", counts="; ".join(f"{g} {n}" for g, n in counts))}
 
 
-def _money_sum(values: Iterable[Any]):
-    from decimal import Decimal, InvalidOperation
-
+def _money_sum(values: Iterable[Any]) -> Decimal | None:
     total, seen = Decimal(0), False
     for v in values:
         if v is None or v == "":

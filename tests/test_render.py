@@ -117,6 +117,9 @@ def test_history_trend_and_first_cycle(site, example, tmp_path):
     assert "2026-Q2" in e001 and "No history yet" not in e001
     render_all(example["q3"], example["ruleset"], tmp_path)
     assert "No history yet" in text_of(read(tmp_path, "dashboards/E001.html"))
+    later = {"E001": [{"cycle": "2026-Q4", "score": 50.0, "grade": "D", "bonus": "0"}]}
+    render_all(example["q3"], example["ruleset"], tmp_path / "later", history=later)
+    assert "No history yet" in text_of(read(tmp_path / "later", "dashboards/E001.html"))
 
 
 def test_missing_data_okr_rules_and_outcomes(site):
