@@ -1,0 +1,89 @@
+"""``appraise run CYCLE.yaml``: score, grade, calibrate, pay, store and render one review cycle."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+def _fmt_money(amount, currency: str) -> str:
+    text = f"{amount:,f}" if amount == amount.to_integral() else f"{amount:,}"
+    return f"{text} {currency}".strip()
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@click.command("run")
+@click.argument("cycle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: the cycle file's output:).")
+@click.option("--store", "store_url", default=None, metavar="URL",
+              help="Results store, any SQLAlchemy URL (default: the cycle file's store:).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes/threads to use (default: every CPU).")
+@click.option("--only", multiple=True, metavar="ID",
+              help="Trial run for these employees only (repeatable): nothing is stored; outputs go to "
+                   "<output>-only unless --output is given.")
+@click.option("--no-render", is_flag=True, help="Skip dashboards, plans and team pages.")
+@click.option("--break-lock", is_flag=True,
+              help="Remove another run's lock on this cycle first (only when that run is surely gone).")
+@click.option("--quiet", "-q", is_flag=True, help="No stage lines on stderr.")
+def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int | None, only: tuple[str, ...],
+            no_render: bool, break_lock: bool, quiet: bool) -> None:
+    """Run the review cycle CYCLE: validate → read data → evaluate → store → export → render.
+
+    Writes results.json, results.csv, results.xlsx, errors.csv, manifest.json
+    and (unless --no-render) index.html, dashboards/, plans/ and teams/ to the
+    output folder, and records the run in the results store, where the next
+    period finds this one as `previous`.  Running a cycle again replaces its
+    current results (earlier runs stay as history).
+
+    Exit status: 0 done, 1 invalid files or data (each problem listed as
+    file:line:col) or the cycle is being run elsewhere, 2 usage error.
+    """
+    if jobs is not None:
+        import os
+
+        os.environ.setdefault("POLARS_MAX_THREADS", str(jobs))  # effective only before polars loads
+    from ..errors import AppraiseError, InvalidInput
+    from ..run import run_cycle
+
+    echo = None if quiet else (lambda line: click.echo(line, err=True))
+    try:
+        report = run_cycle(cycle, output=output, store=store_url, jobs=jobs, only=only or None,
+                           render=not no_render, break_lock=break_lock, progress=echo)
+    except InvalidInput as exc:
+        click.echo(str(exc), err=True)
+        errors = sum(1 for d in exc.diagnostics if d.severity == "error")
+        click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written", err=True)
+        sys.exit(1)
+    except AppraiseError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+    for d in report.diagnostics:
+        click.echo(str(d), err=True)
+    for e in report.employee_errors:
+        click.echo(f"{e.employee}: {e.stage}: error: {e.message}", err=True)
+    grades = " · ".join(f"{g} {n}" for g, n in report.grades.items())
+    people = f"{report.employees} employee{'s' if report.employees != 1 else ''}"
+    click.echo(f"{report.cycle}: {people} appraised ({report.ruleset})")
+    click.echo(f"  grades:      {grades}")
+    click.echo(f"  bonus total: {_fmt_money(report.bonus_total, report.currency)}")
+    click.echo(f"  errors:      {report.errors}" + (f" (see {_shown(report.output / 'errors.csv')})"
+                                                    if report.errors else "")
+               + (f", {len(report.skipped)} employees skipped" if report.skipped else ""))
+    click.echo(f"  results:     {_shown(report.output)}/ (results.json, results.csv, results.xlsx, manifest.json)")
+    if report.index is not None:
+        click.echo(f"  pages:       {_shown(report.index)} ({report.pages} pages; dashboards in "
+                   f"{_shown(report.output / 'dashboards')}/)")
+    if report.run_id is not None:
+        click.echo(f"  store:       run {report.run_id}, now current for {report.cycle}")
+    else:
+        click.echo("  store:       not written (--only is a trial run)")

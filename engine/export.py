@@ -1,0 +1,256 @@
+"""Export: the results document as the files HR opens — JSON, CSV, Excel, the errors report, the manifest.
+
+Each function returns the file's bytes (the caller writes them atomically,
+:mod:`appraise.atomic`), and each is deterministic: the same document gives
+the same bytes.  Text that a spreadsheet would take for a formula (starting
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with
+``'`` in CSV and Excel (OWASP "CSV injection"), so an employee named
+``=HYPERLINK(...)`` stays text.  Numbers we format ourselves are never
+prefixed.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Iterable, Mapping, Sequence
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_FIRST = ["id", "name", "scorecard", "score", "grade", "grade_uncalibrated", "bonus", "rules_fired", "outcomes",
+             "missing", "focus_areas"]
+ERROR_COLUMNS = ["file", "line", "col", "employee", "stage", "severity", "message"]
+XLSX_MAX_ROWS = 1_048_576
+
+
+def safe_text(value: Any) -> str:
+    """Text a spreadsheet shows as typed and never evaluates (``'`` before formula-like text)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)
+
+
+def results_json(document: Mapping[str, Any]) -> bytes:
+    """``results.json``: exactly the results document, 2-space indented, UTF-8, newline at the end."""
+    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+
+
+def score_columns(ruleset) -> tuple[list[str], list[str]]:
+    """The KPI paths and dimension keys of every scorecard, in ruleset order, each once."""
+    kpis: dict[str, None] = {}
+    dims: dict[str, None] = {}
+    for card in ruleset.scorecards:
+        for d in card.dimensions:
+            dims.setdefault(d.key)
+            for k in d.kpis:
+                kpis.setdefault(k.path)
+    return list(kpis), list(dims)
+
+
+def _row(e: Mapping[str, Any], kpis: Sequence[str], dims: Sequence[str]) -> list[Any]:
+    """One employee's CSV row, values typed (str for text, numbers as numbers, None for empty)."""
+    kpi_scores = e.get("kpis") or {}
+    dim_scores = e.get("dimensions") or {}
+    return ([e.get("id"), e.get("name"), e.get("scorecard"), e.get("score"), e.get("grade"),
+             e.get("grade_uncalibrated"), e.get("bonus")]
+            + [";".join(e.get(k) or []) for k in ("rules_fired", "outcomes", "missing", "focus_areas")]
+            + [(kpi_scores.get(p) or {}).get("score") for p in kpis]
+            + [(dim_scores.get(d) or {}).get("score") for d in dims])
+
+
+_NUMERIC = {"score", "bonus"}
+
+
+def results_csv(document: Mapping[str, Any], ruleset) -> bytes:
+    """``results.csv``: one row per employee (UTF-8 with a byte-order mark, so Excel reads CJK names).
+
+    Columns: id, name, scorecard, score, grade, grade_uncalibrated, bonus,
+    rules_fired, outcomes, missing, focus_areas (lists joined with ``;``), then
+    ``kpi.<dimension.kpi>.score`` and ``dimension.<key>.score`` of every
+    scorecard; empty where a value is missing or does not apply.
+    """
+    kpis, dims = score_columns(ruleset)
+    header = CSV_FIRST + [f"kpi.{p}.score" for p in kpis] + [f"dimension.{d}.score" for d in dims]
+    numeric = [c in _NUMERIC or c.endswith(".score") for c in header]
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(header)
+    for e in document.get("employees", []):
+        writer.writerow([("" if v is None else (v if isinstance(v, str) else _number(v))) if num else safe_text(v)
+                         for v, num in zip(_row(e, kpis, dims), numeric)])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _diag_rows(diagnostics: Iterable, employee_errors: Iterable, warnings: Iterable[str]) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for d in diagnostics:
+        message = d.message + (f"; {d.hint}" if getattr(d, "hint", "") else "") + (
+            f" ({d.path})" if getattr(d, "path", "") else "")
+        rows.append([d.file, d.line, d.col, getattr(d, "employee", "") or "", "provide", d.severity, message])
+    for e in employee_errors:
+        get = e.get if isinstance(e, Mapping) else (lambda k, _e=e: getattr(_e, k, None))
+        rows.append(["", "", "", get("employee"), get("stage"), "error", get("message")])
+    for w in warnings:
+        rows.append(["", "", "", "", "evaluate", "warning", w])
+    return rows
+
+
+def errors_csv(diagnostics: Iterable, employee_errors: Iterable, warnings: Iterable[str] = ()) -> bytes:
+    """``errors.csv``: every diagnostic of the providers and every employee the engine could not appraise.
+
+    Columns: file, line, col, employee, stage (``provide`` or the engine's
+    stage), severity (``error`` or ``warning``), message.  Only the header when
+    all went well.
+    """
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(ERROR_COLUMNS)
+    for row in _diag_rows(diagnostics, employee_errors, warnings):
+        writer.writerow([safe_text(v) if isinstance(v, str) else ("" if v is None else v) for v in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def grade_counts(document: Mapping[str, Any], ruleset) -> dict[str, int]:
+    """Employees per grade, in the ruleset's order (top grade first), every grade listed."""
+    counts = Counter(e.get("grade") for e in document.get("employees", []))
+    out = {g.grade: counts.get(g.grade, 0) for g in ruleset.grades}
+    for grade, n in sorted(counts.items(), key=lambda kv: str(kv[0])):
+        if grade not in out:
+            out[str(grade)] = n
+    return out
+
+
+def bonus_total(document: Mapping[str, Any]) -> Decimal:
+    """The exact sum of every bonus in the document."""
+    return sum((Decimal(e["bonus"]) for e in document.get("employees", []) if e.get("bonus") is not None),
+               Decimal(0))
+
+
+def results_xlsx(document: Mapping[str, Any], ruleset, *, created: datetime, errors: int = 0) -> bytes:
+    """``results.xlsx``: a Summary sheet (employees per grade, bonus total) and an Employees sheet.
+
+    The Employees sheet has one row per employee with the CSV's columns
+    (scores and bonus as numbers); a ``KPIs`` sheet gives each KPI's actual,
+    target, attainment, score and effective weight per employee.  Sheets that
+    would pass Excel's row limit continue on ``Employees (2)``…  Document
+    properties are fixed (``created`` is given, normally the period's last
+    day), so the same document gives a byte-identical file.
+    """
+    import xlsxwriter
+
+    kpis, dims = score_columns(ruleset)
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "constant_memory": True, "strings_to_formulas": False,
+                                   "strings_to_numbers": False, "strings_to_urls": False})
+    wb.set_properties({"title": f"{ruleset.id} {document.get('cycle')}", "author": "appraise",
+                       "comments": "generated by appraise run", "created": created})
+    bold = wb.add_format({"bold": True})
+    money_fmt = wb.add_format({"num_format": "#,##0.##"})
+    employees = document.get("employees", [])
+
+    summary = wb.add_worksheet("Summary")
+    summary.set_column(0, 0, 24)
+    summary.set_column(1, 1, 18)
+    rows: list[tuple[str, Any]] = [
+        ("Cycle", document.get("cycle")),
+        ("Ruleset", f"{ruleset.id} {ruleset.version or ''}".strip()),
+        ("Employees", len(employees)),
+        ("Errors", errors),
+        ("Bonus total", bonus_total(document)),
+        ("Currency", document.get("currency") or ""),
+    ]
+    r = 0
+    for label, value in rows:
+        summary.write_string(r, 0, label, bold)
+        _cell(summary, r, 1, value, money_fmt)
+        r += 1
+    r += 1
+    summary.write_string(r, 0, "Grade", bold)
+    summary.write_string(r, 1, "Employees", bold)
+    for grade, n in grade_counts(document, ruleset).items():
+        r += 1
+        summary.write_string(r, 0, safe_text(grade))
+        summary.write_number(r, 1, n)
+
+    header = CSV_FIRST + [f"kpi.{p}.score" for p in kpis] + [f"dimension.{d}.score" for d in dims]
+    _table(wb, "Employees", header, (_row(e, kpis, dims) for e in employees), bold, money_fmt, money_col=6)
+
+    fields = ("actual", "target", "attainment", "score", "weight")
+    kheader = ["id", "name"] + [f"{p}.{f}" for p in kpis for f in fields]
+    krows = ([e.get("id"), e.get("name")] + [((e.get("kpis") or {}).get(p) or {}).get(f) for p in kpis for f in fields]
+             for e in employees)
+    _table(wb, "KPIs", kheader, krows, bold, money_fmt, money_col=None)
+    wb.close()
+    return buf.getvalue()
+
+
+def _cell(ws, r: int, c: int, value: Any, money_fmt=None) -> None:
+    if value is None:
+        return
+    if isinstance(value, Decimal):
+        ws.write_number(r, c, float(value), money_fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(r, c, value)
+    elif isinstance(value, (int, float)):
+        ws.write_number(r, c, value)
+    else:
+        ws.write_string(r, c, safe_text(value))
+
+
+def _table(wb, name: str, header: list[str], rows: Iterable[list[Any]], bold, money_fmt, money_col) -> None:
+    """Rows into one or more sheets (a new one each time Excel's row limit is reached)."""
+    part, ws, r = 0, None, XLSX_MAX_ROWS
+    for row in rows:
+        if r >= XLSX_MAX_ROWS:
+            part += 1
+            ws = wb.add_worksheet(name if part == 1 else f"{name} ({part})")
+            ws.freeze_panes(1, 2)
+            for c, h in enumerate(header):
+                ws.write_string(0, c, h, bold)
+            r = 1
+        for c, v in enumerate(row):
+            if c == money_col and v is not None:
+                ws.write_number(r, c, float(Decimal(v)), money_fmt)
+            else:
+                _cell(ws, r, c, v)
+        r += 1
+    if ws is None:
+        ws = wb.add_worksheet(name)
+        for c, h in enumerate(header):
+            ws.write_string(0, c, h, bold)
+
+
+def manifest_json(*, cycle, ruleset, inputs: Mapping[str, str], engine_version: str,
+                  files: Mapping[str, tuple[str, int]], employees: int, errors: int) -> bytes:
+    """``manifest.json``: what produced the outputs and each output's sha256 — no timestamps, no run ids.
+
+    ``files`` maps a path relative to the output folder to ``(sha256, size)``.
+    """
+    import os
+
+    try:
+        ruleset_path = os.path.relpath(ruleset.source, cycle.path.parent) if ruleset.source else None
+    except ValueError:  # another drive (Windows)
+        ruleset_path = str(ruleset.source)
+    doc = {
+        "cycle": cycle.period.id,
+        "period": {"kind": cycle.period.kind, "months": list(cycle.period.months)},
+        "context": dict(cycle.context),
+        "ruleset": {"path": None if ruleset_path is None else ruleset_path.replace(os.sep, "/"), "id": ruleset.id,
+                    "version": ruleset.version, "sha256": ruleset.sha256},
+        "inputs": [{"source": label, "sha256": sha} for label, sha in sorted(inputs.items())],
+        "engine": {"name": "appraise", "version": engine_version},
+        "employees": employees,
+        "errors": errors,
+        "files": [{"path": p, "sha256": sha, "bytes": size} for p, (sha, size) in sorted(files.items())],
+    }
+    return (json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")

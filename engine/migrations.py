@@ -1,0 +1,119 @@
+"""The results store's schema, versioned: an ordered list of migration steps.
+
+``schema_version`` holds one row, the number of steps applied.  :func:`migrate`
+applies every missing step and bumps the version **in one transaction** (DDL is
+transactional in SQLite and PostgreSQL), so a store is always at some version,
+never between two.  Two processes migrating at once serialise on the
+transaction's write lock (SQLite ``BEGIN IMMEDIATE``; a PostgreSQL advisory
+lock) and the second finds nothing left to do.
+
+A step is appended, never edited: a store created by an older appraise is
+upgraded by running the steps it lacks.  Steps only use DDL both databases
+understand (``CREATE TABLE``, ``ADD COLUMN``, ``CREATE INDEX``).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+_ADVISORY_KEY = 0x61707072  # "appr": serialises migrations on PostgreSQL
+
+
+def _step1(conn: Connection) -> None:
+    """Runs (one per ``appraise run``) and their per-employee results."""
+    md = sa.MetaData()
+    sa.Table(
+        "runs", md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("cycle", sa.String(16), nullable=False),
+        sa.Column("ruleset_id", sa.String(200), nullable=False),
+        sa.Column("ruleset_version", sa.String(100)),
+        sa.Column("ruleset_sha256", sa.String(64), nullable=False),
+        sa.Column("engine_version", sa.String(40), nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("is_current", sa.Boolean, nullable=False, default=False),
+        sa.Column("started_at", sa.DateTime, nullable=False),
+        sa.Column("finished_at", sa.DateTime),
+    )
+    sa.Table(
+        "results", md,
+        sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), primary_key=True),
+        sa.Column("employee", sa.String(200), primary_key=True),
+        sa.Column("scorecard", sa.String(200)),
+        sa.Column("score", sa.Float),
+        sa.Column("grade", sa.String(40)),
+        sa.Column("grade_uncalibrated", sa.String(40)),
+        sa.Column("bonus", sa.String(40)),  # exact decimal string, as in results.json
+        sa.Column("entry", sa.Text, nullable=False),  # the employee's full results.json entry
+    )
+    md.create_all(conn)
+    # At most one current run per cycle, enforced by the database itself.
+    conn.execute(sa.text("CREATE UNIQUE INDEX ix_runs_current ON runs (cycle) WHERE is_current"
+                         if conn.dialect.name == "postgresql" else
+                         "CREATE UNIQUE INDEX ix_runs_current ON runs (cycle) WHERE is_current = 1"))
+
+
+def _step2(conn: Connection) -> None:
+    """One lock row per cycle: concurrent runs of a cycle are refused."""
+    md = sa.MetaData()
+    sa.Table(
+        "cycle_locks", md,
+        sa.Column("cycle", sa.String(16), primary_key=True),
+        sa.Column("pid", sa.Integer, nullable=False),
+        sa.Column("hostname", sa.String(255), nullable=False),
+        sa.Column("process_start", sa.String(40)),  # /proc start time: tells a reused pid apart
+        sa.Column("started_at", sa.DateTime, nullable=False),
+    )
+    md.create_all(conn)
+
+
+def _step3(conn: Connection) -> None:
+    """What a run read and who ran it; results by employee for ``appraise history``."""
+    for column, kind in (("kind", "VARCHAR(8)"), ("cycle_file", "TEXT"), ("ruleset_path", "TEXT"),
+                         ("inputs", "TEXT"), ("pid", "INTEGER"), ("hostname", "VARCHAR(255)"),
+                         ("employees", "INTEGER"), ("errors", "INTEGER"), ("message", "TEXT"),
+                         ("manifest_sha256", "VARCHAR(64)")):
+        conn.execute(sa.text(f"ALTER TABLE runs ADD COLUMN {column} {kind}"))
+    conn.execute(sa.text("CREATE INDEX ix_results_employee ON results (employee)"))
+    conn.execute(sa.text("CREATE INDEX ix_runs_cycle ON runs (cycle, status)"))
+
+
+# Index i holds the step that takes a store from version i to i + 1.  Append only.
+STEPS: list[Callable[[Connection], None]] = [_step1, _step2, _step3]
+LATEST = len(STEPS)
+
+VERSION_TABLE = sa.Table("schema_version", sa.MetaData(), sa.Column("version", sa.Integer, nullable=False))
+
+
+def current_version(conn: Connection) -> int:
+    """The store's schema version (0 for an empty database)."""
+    if not sa.inspect(conn).has_table("schema_version"):
+        return 0
+    value = conn.execute(sa.select(VERSION_TABLE.c.version)).scalar()
+    return int(value or 0)
+
+
+class SchemaTooNew(Exception):
+    """The store was written by a newer appraise."""
+
+
+def migrate(engine: sa.Engine, target: int = LATEST) -> tuple[int, int]:
+    """Bring the store to ``target`` in one transaction; returns (version before, version after)."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
+        before = current_version(conn)
+        if before > LATEST:
+            raise SchemaTooNew(f"the results store has schema version {before}; this appraise knows up to "
+                               f"{LATEST} — upgrade appraise")
+        if before >= target:
+            return before, before
+        if before == 0:
+            VERSION_TABLE.create(conn)
+            conn.execute(VERSION_TABLE.insert().values(version=0))
+        for step in STEPS[before:target]:
+            step(conn)
+        conn.execute(VERSION_TABLE.update().values(version=target))
+        return before, target

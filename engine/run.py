@@ -1,0 +1,286 @@
+"""``appraise run``: one review cycle end to end — validate → provide → evaluate → store → export → render.
+
+:func:`run_cycle` is the library function behind the command (and
+``appraise.run_cycle``).  What it guarantees:
+
+* **One run per cycle at a time.**  The cycle's lock row in the store is taken
+  before any data is read (:meth:`appraise.store.Store.lock`); a second run is
+  refused with :class:`~appraise.store.CycleLocked`.  A lock left by a killed
+  process on this host is taken over.
+* **The store changes in one transaction.**  The run's results are inserted
+  and the run made current (the earlier run kept as history, not current) in a
+  single commit; a crash before it leaves the previous results current.
+* **No half-written file.**  Every output is written to a temporary file in its
+  folder, fsync'ed and renamed into place (:mod:`appraise.atomic`); rendered
+  pages are rendered into a staging folder inside ``output`` and renamed into
+  place.  ``manifest.json`` is written last: it lists every output with its
+  sha256, so a folder whose files match its manifest is complete.  Temporary
+  files of a killed run are removed by the next run, and files an earlier run
+  wrote that this one does not (an employee who left) are deleted.
+* **Same inputs → byte-identical outputs**: no timestamps, run ids or store
+  URLs in any file.
+
+Test hook: when the environment variable ``APPRAISE_TEST_PAUSE_AT`` names a
+stage (``provide``, ``evaluate``, ``store`` — inside the results transaction,
+before the commit —, ``export`` — after the first file —, ``render`` — pages
+staged, none moved —, ``manifest``), the run prints ``paused at <stage>`` on
+stderr and sleeps ``APPRAISE_TEST_PAUSE_SECONDS`` (default 30) there, so a test
+can kill it at a known point.  Unset, it costs nothing.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from . import __version__
+from .atomic import move_into_place, remove_leftovers, staging_dir, write_bytes
+
+PAUSE_ENV = "APPRAISE_TEST_PAUSE_AT"
+STAGES = ("validate", "provide", "evaluate", "store", "export", "render", "manifest")
+MANIFEST = "manifest.json"
+
+
+def pause_point(stage: str) -> None:
+    """Sleep here when ``APPRAISE_TEST_PAUSE_AT`` names ``stage`` (crash tests; see the module doc)."""
+    if os.environ.get(PAUSE_ENV) == stage:
+        print(f"paused at {stage}", file=sys.stderr, flush=True)
+        time.sleep(float(os.environ.get("APPRAISE_TEST_PAUSE_SECONDS", "30")))
+
+
+@dataclass
+class RunReport:
+    """What a run did: counts for the closing summary and where everything went."""
+
+    cycle: str
+    ruleset: str
+    output: Path
+    store: str | None
+    run_id: int | None
+    employees: int
+    grades: dict[str, int]
+    bonus_total: Decimal
+    currency: str
+    errors: int
+    warnings: int
+    skipped: list[str]
+    files: list[str]
+    pages: int
+    index: Path | None
+    timings: dict[str, float] = field(default_factory=dict)
+    diagnostics: list = field(default_factory=list)
+    employee_errors: list = field(default_factory=list)
+
+
+class _Progress:
+    """Stage lines on stderr: what runs now and how long each stage took."""
+
+    def __init__(self, echo: Callable[[str], None] | None):
+        self.echo = echo
+        self.timings: dict[str, float] = {}
+        self._stage: str | None = None
+        self._t = 0.0
+
+    def stage(self, name: str, detail: str = "") -> None:
+        self.done()
+        self._stage, self._t = name, time.perf_counter()
+        if self.echo:
+            self.echo(f"{name:<9} {detail}".rstrip())
+
+    def done(self) -> None:
+        if self._stage is not None:
+            self.timings[self._stage] = round(time.perf_counter() - self._t, 3)
+            self._stage = None
+
+
+def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store: str | None = None,
+              jobs: int | None = None, only: Iterable[str] | None = None, render: bool = True,
+              break_lock: bool = False, progress: Callable[[str], None] | None = None) -> RunReport:
+    """Run a review cycle; returns a :class:`RunReport`.
+
+    ``output`` / ``store`` override the cycle file's.  ``jobs`` caps the worker
+    processes and threads (rendering, polars).  ``only`` appraises just those
+    employees as a trial: nothing is written to the store, and outputs go to
+    ``<output>-only`` unless ``output`` is given (calibration then sees only
+    them).  ``render=False`` skips the HTML pages.  ``progress`` receives one
+    line per stage.
+
+    Raises :class:`~appraise.errors.InvalidInput` (every problem, with
+    file:line:col) for invalid files or data, :class:`~appraise.store.CycleLocked`
+    when the cycle is being run elsewhere.
+    """
+    from .cycle import load_cycle
+
+    if jobs is not None:
+        os.environ["APPRAISE_JOBS"] = str(jobs)  # read by renderers that parallelise
+    p = _Progress(progress)
+    p.stage("validate", str(cycle_path))
+    cycle = load_cycle(cycle_path)
+    from .compile import load_ruleset
+
+    ruleset = load_ruleset(cycle.ruleset_path)
+    only_ids = sorted(set(map(str, only))) if only else None
+    out = Path(output).resolve() if output is not None else (
+        cycle.output if only_ids is None else cycle.output.with_name(cycle.output.name + "-only"))
+    store_url = store or cycle.store
+
+    from .store import Store
+
+    db = Store(store_url) if only_ids is None else None
+    lock = db.lock(cycle.period.id, break_lock=break_lock) if db is not None else None
+    run_id = None
+    try:
+        if db is not None:
+            run_id = db.start_run(cycle=cycle.period.id, kind=cycle.period.kind, cycle_file=str(cycle.path),
+                                  ruleset=ruleset, inputs={}, engine_version=__version__)
+        report = _run(cycle, ruleset, out, store_url, db, run_id, only_ids, render, p)
+        report.timings = p.timings
+        return report
+    except BaseException as exc:
+        if db is not None and run_id is not None:
+            try:
+                db.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+            except Exception:  # the store itself failed; the original error matters more
+                pass
+        raise
+    finally:
+        if db is not None:
+            if lock is not None:
+                db.unlock(lock)
+            db.close()
+
+
+def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress) -> RunReport:
+    from .api import previous_table
+    from .evaluate import evaluate
+    from .export import bonus_total, errors_csv, grade_counts, manifest_json, results_csv, results_json, results_xlsx
+    from .provide import Needs, provide
+    from .results import results_document
+    from .store import history, previous_results
+
+    p.stage("provide", f"{len(cycle.sources)} sources")
+    pause_point("provide")
+    provided = provide(cycle, Needs.from_ruleset(ruleset))
+    inputs = provided.inputs
+    if only_ids is not None:
+        import polars as pl
+
+        inputs.employees = inputs.employees.filter(pl.col("id").is_in(only_ids))
+    if db is not None:
+        db.set_inputs(run_id, inputs.sources)
+    inputs.previous = previous_table(previous_results(store_url, cycle))
+
+    p.stage("evaluate", f"{cycle.period.id}, {inputs.employees.height} employees")
+    pause_point("evaluate")
+    ev = evaluate(ruleset, inputs, cycle.period, dict(cycle.context))
+    doc = results_document(ev)
+    employees = doc["employees"]
+    errors = sum(1 for d in provided.diagnostics if d.severity == "error") + len(ev.errors)
+
+    if db is not None:
+        p.stage("store", safe_url(store_url))
+        db.complete_run(run_id, cycle.period.id, doc, before_commit=lambda: pause_point("store"))
+
+    p.stage("export", str(out))
+    out.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out)
+    files: dict[str, tuple[str, int]] = {}
+
+    def put(name: str, data: bytes) -> None:
+        files[name] = (write_bytes(out / name, data), len(data))
+
+    put("results.json", results_json(doc))
+    pause_point("export")
+    put("results.csv", results_csv(doc, ruleset))
+    put("results.xlsx", results_xlsx(doc, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,
+                                                                     cycle.period.end.day), errors=errors))
+    put("errors.csv", errors_csv(provided.diagnostics, ev.errors, ev.warnings))
+
+    pages = 0
+    index = None
+    if render:
+        p.stage("render", f"{len(employees)} dashboards and plans")
+        pages = _render(doc, ruleset, cycle, inputs, store_url, out, files, history)
+        index = out / "index.html" if "index.html" in files else None
+
+    p.stage("manifest")
+    pause_point("manifest")
+    _remove_stale(out, files)
+    manifest = manifest_json(cycle=cycle, ruleset=ruleset, inputs=inputs.sources, engine_version=__version__,
+                             files=files, employees=len(employees), errors=errors)
+    sha = write_bytes(out / MANIFEST, manifest)
+    if db is not None:
+        db.set_manifest(run_id, sha)
+    p.done()
+    return RunReport(
+        cycle=cycle.period.id, ruleset=f"{ruleset.id} {ruleset.version or ''}".strip(), output=out,
+        store=store_url if db is not None else None, run_id=run_id, employees=len(employees),
+        grades=grade_counts(doc, ruleset), bonus_total=bonus_total(doc), currency=str(doc.get("currency") or ""),
+        errors=errors, warnings=sum(1 for d in provided.diagnostics if d.severity == "warning") + len(ev.warnings),
+        skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
+        diagnostics=list(provided.diagnostics), employee_errors=list(ev.errors))
+
+
+def safe_url(url: str) -> str:
+    """A store URL fit to print: the password hidden."""
+    from sqlalchemy import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict, history) -> int:
+    """Render into a staging folder inside ``out``, then rename every page into place (atomic per page)."""
+    import shutil
+
+    from .render import render_all
+
+    ids = [e["id"] for e in doc["employees"]]
+    past = history(store_url, ids if len(ids) <= 5000 else None, kind=cycle.period.kind, before=cycle.period.id)
+    info = {}
+    if inputs.employees is not None:
+        for row in inputs.employees.iter_rows(named=True):
+            info[str(row["id"])] = {k: v for k, v in row.items() if v is not None}
+    stage = staging_dir(out)
+    try:
+        written = render_all(doc, ruleset, stage, employees_info=info, history=past, locale=cycle.locale)
+        pause_point("render")
+        for rel in written:
+            name = Path(rel).as_posix()
+            size = (stage / rel).stat().st_size
+            files[name] = (move_into_place(stage / rel, out / rel), size)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    for folder in {(out / Path(r)).parent for r in files}:
+        _fsync_dir(folder)
+    return len(written)
+
+
+def _fsync_dir(folder: Path) -> None:
+    from .atomic import _fsync_dir as sync
+
+    sync(folder)
+
+
+def _remove_stale(out: Path, files: dict) -> None:
+    """Delete outputs the previous run listed in its manifest that this run did not write."""
+    try:
+        old = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        listed = [f["path"] for f in old.get("files", [])]
+    except (OSError, ValueError, AttributeError, TypeError):
+        return
+    root = out.resolve()
+    for rel in listed:
+        if rel in files or rel == MANIFEST:
+            continue
+        target = (out / rel).resolve()
+        if root in target.parents and target.is_file():
+            target.unlink()
