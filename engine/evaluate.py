@@ -471,9 +471,10 @@ def _calibrate(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
         return f.with_columns(pl.col("grade_uncalibrated").alias("grade"), pl.lit(False).alias("calibrated"),
                               pl.lit(None, dtype=pl.Int64).alias("cohort_size")).drop("_rank")
     cohort = f"attr.{cal.cohort}" if cal.cohort not in BUILTIN_ATTRIBUTES else cal.cohort
-    wide = f
-    f = f.select("id", cohort, "score", "_rank").sort([cohort, "score", "id"], descending=[False, True, False],
-                                                      nulls_last=True)
+    wide = f.drop("_rank")
+    # the work happens on a narrow frame; results go back by row number (no wide sort or join)
+    f = f.select("id", cohort, "score", "_rank").with_row_index("_row")
+    f = f.sort([cohort, "score", "id"], descending=[False, True, False], nulls_last=True)
     f = f.with_columns(pl.int_range(pl.len()).over(cohort).alias("_pos"), pl.len().over(cohort).alias("cohort_size"))
     need = pl.lit(0, dtype=pl.Int64)
     for grade, share in cal.max_share:
@@ -490,8 +491,8 @@ def _calibrate(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
                                                        return_dtype=pl.Utf8).alias("grade"))
     f = f.with_columns(pl.when(pl.col(cohort).is_null()).then(None).otherwise(pl.col("cohort_size"))
                        .alias("cohort_size"))
-    f = f.select("id", "grade", "calibrated", "cohort_size")
-    return wide.drop("_rank").join(f, on="id", how="left", maintain_order="left")
+    f = f.sort("_row").select("grade", "calibrated", "cohort_size")
+    return wide.hstack(f.get_columns())
 
 
 def _dec(value: Decimal) -> pl.Expr:
@@ -588,7 +589,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     column = _resolver(ruleset)
     emp = _employees(ruleset, inputs, period, errors)
     lap("employees")
-    emp = emp.with_row_index("_eid")
+    emp = emp.sort("id").with_row_index("_eid")  # sorted while narrow: results come out in id order
     codes = emp.select("id", "_eid")
     metrics = _aggregate_metrics(ruleset, inputs, period, warnings, codes)
     df = emp.join(metrics, on="_eid", how="left")
@@ -632,9 +633,10 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     f = pl.concat(frames, how="diagonal_relaxed") if frames else df.clear()
     if "_scored" not in f.columns:
         f = f.with_columns(pl.lit(False).alias("_scored"), pl.lit(None, dtype=F64).alias("total"))
-    for row in f.filter(~pl.col("_scored")).select("id").iter_rows():
-        errors.append(EmployeeError(row[0], "score", "no data for any dimension of the scorecard; nothing to score"))
-    f = f.filter(pl.col("_scored"))
+    if not f["_scored"].all():  # filtering copies every column: only when someone has to go
+        for row in f.filter(~pl.col("_scored")).select("id").iter_rows():
+            errors.append(EmployeeError(row[0], "score", "no data for any dimension of the scorecard; nothing to score"))
+        f = f.filter(pl.col("_scored"))
     if ruleset.missing == "error":
         bad = f.filter(pl.col("_missing_any"))
         for row in bad.iter_rows(named=True):
@@ -650,6 +652,8 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     f = _bonus(ruleset, f)
     lap("bonus")
     f = f.with_columns([_condition(o.when, column, context).alias(f"outcome.{o.id}") for o in ruleset.outcomes])
-    f = f.drop("_scored", "_eid").sort("id")
+    f = f.drop("_scored", "_eid")
+    if len(frames) > 1:  # several scorecards: restore id order (one scorecard keeps it already)
+        f = f.sort("id")
     lap("outcomes")
     return Evaluation(ruleset, period, context, f, errors, warnings, timings)
