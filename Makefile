@@ -15,11 +15,13 @@ $(BIN)/appraise: pyproject.toml
 venv: $(BIN)/appraise
 
 # Browser tests drive chromium; PostgreSQL tests start their own server from $(PG_BIN).
+# Chinese pages need a CJK font or chromium draws empty boxes.
 system-packages:
-	@if ! command -v chromium >/dev/null 2>&1 || [ ! -x $(PG_BIN) ]; then \
+	@if ! command -v chromium >/dev/null 2>&1 || [ ! -x $(PG_BIN) ] || ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then \
 		apt-get update -qq; \
 	fi
 	@command -v chromium >/dev/null 2>&1 || apt-get install -y -qq chromium
+	@dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || apt-get install -y -qq fonts-wqy-microhei
 	@[ -x $(PG_BIN) ] || apt-get install -y -qq postgresql-15 || apt-get install -y -qq postgresql
 
 demo: venv

@@ -197,8 +197,9 @@ def appraise_providers(register: Callable[[Any], None]) -> None:
 def appraise_renderers(register: Callable[[Any], None]) -> None:
     """Register output renderers (dashboards, plans, exports).
 
-    Receives ``register``; call it once per renderer (an object with a
-    ``name`` and a ``render(results, output_dir)`` method — fixed by the
-    dashboards issue).  Collector hook: all registrations are kept; duplicate
-    names are an error.  Returns nothing.
+    Receives ``register``; call it once per renderer: an object (or class)
+    with a ``name`` and ``render(request: appraise.render.RenderRequest,
+    out_dir: Path) -> list[Path]`` returning the files it wrote, relative to
+    ``out_dir`` (see :class:`appraise.render.Renderer`).  Collector hook: all
+    registrations are kept; duplicate names are an error.  Returns nothing.
     """
