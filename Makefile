@@ -24,8 +24,16 @@ system-packages:
 	@dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || apt-get install -y -qq fonts-wqy-microhei
 	@[ -x $(PG_BIN) ] || apt-get install -y -qq postgresql-15 || apt-get install -y -qq postgresql
 
+# A generated company (300 sales reps, seeded) appraised for 2026-Q2 then Q3 into one store, under demo/ (git-ignored).
 demo: venv
-	$(BIN)/appraise validate rulesets/ ../shared/spec/example/
+	$(BIN)/python -m appraise.demo demo --employees 300 --quarters 2026-Q2,2026-Q3
+	$(BIN)/appraise validate rulesets/ demo/cycle-2026-Q2.yaml demo/cycle-2026-Q3.yaml
+	$(BIN)/appraise run demo/cycle-2026-Q2.yaml
+	$(BIN)/appraise run demo/cycle-2026-Q3.yaml
+	@echo
+	@echo "Overview:   demo/out/2026-Q3/index.html"
+	@echo "Dashboards: demo/out/2026-Q3/dashboards/<id>.html  (e.g. demo/out/2026-Q3/dashboards/S000001.html)"
+	@echo "Plans:      demo/out/2026-Q3/plans/;  history: $(BIN)/appraise history S000001 --cycle demo/cycle-2026-Q3.yaml"
 
 test: venv system-packages
 	$(BIN)/pytest -q

@@ -1,0 +1,232 @@
+"""A synthetic sales company for demos, crash tests and benchmarks (deterministic: seeded).
+
+    python -m appraise.demo demo/ --employees 300 --quarters 2026-Q2,2026-Q3
+
+writes into the folder:
+
+* ``data/employees.csv`` — sales reps in several regions and teams (teams of
+  6–10), bilingual names (Chinese characters with locale ``zh-CN``, pinyin
+  with ``en``), target bonuses, new hires (some joining mid-quarter, some after
+  Q2 — not appraised in it) and a few leavers;
+* ``data/metrics.csv`` — one row per employee and month with every raw metric
+  of ``rulesets/sales-team.yaml``; some employees lack lead data or customer
+  counts (missing data is redistributed);
+* ``data/feedback.csv`` — 360 ratings (manager, peers, customers, self); some
+  employees have fewer than 3 peers or customers, below the anonymity
+  threshold;
+* ``data/okrs-<quarter>.yaml`` — committed and aspirational objectives; some
+  employees have none;
+* ``cycle-<quarter>.yaml`` — one cycle file per quarter pointing at the
+  ruleset (relative path), storing into ``appraise.db`` and writing
+  ``out/<quarter>``.
+
+The same arguments give byte-identical files.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+from datetime import date
+from pathlib import Path
+
+from .period import parse as parse_period
+
+REGIONS = ("east", "west", "north", "south", "central")
+SURNAMES = [("李", "Li"), ("王", "Wang"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"), ("杨", "Yang"),
+            ("赵", "Zhao"), ("黄", "Huang"), ("周", "Zhou"), ("吴", "Wu"), ("徐", "Xu"), ("孙", "Sun"),
+            ("胡", "Hu"), ("朱", "Zhu"), ("高", "Gao"), ("林", "Lin"), ("何", "He"), ("郭", "Guo"),
+            ("马", "Ma"), ("罗", "Luo")]
+GIVEN = [("伟", "Wei"), ("芳", "Fang"), ("娜", "Na"), ("敏", "Min"), ("静", "Jing"), ("磊", "Lei"),
+         ("强", "Qiang"), ("洋", "Yang"), ("艳", "Yan"), ("杰", "Jie"), ("涛", "Tao"), ("明", "Ming"),
+         ("超", "Chao"), ("秀英", "Xiuying"), ("婷", "Ting"), ("军", "Jun"), ("丽", "Li"), ("浩然", "Haoran"),
+         ("子涵", "Zihan"), ("欣怡", "Xinyi")]
+COMPETENCIES = ("collaboration", "customer_focus", "integrity")
+METRICS = ("revenue", "quota", "billed", "collected", "gross_profit", "qualified_leads", "won_deals", "visits",
+           "orders", "complaints", "customers_start", "customers_retained", "new_product_revenue")
+OBJECTIVES = [("Win enterprise accounts", "Signed enterprise contracts", 0, 4),
+              ("Grow wallet share with key accounts", "Key accounts with a second product", 2, 8),
+              ("Shorten the sales cycle", "Average days to close", 60, 40),
+              ("Expand the distributor network", "New distributors", 0, 10),
+              ("Launch the new product line", "Customers on the new line", 0, 15),
+              ("Improve forecast accuracy", "Forecast error (%)", 25, 10)]
+DEFAULT_RULESET = Path(__file__).resolve().parents[1] / "rulesets" / "sales-team.yaml"
+
+
+def _months(quarters: list[str]) -> list[str]:
+    months: list[str] = []
+    for q in quarters:
+        for m in parse_period(q).months:
+            if m not in months:
+                months.append(m)
+    return sorted(months)
+
+
+def _name(rng: random.Random) -> tuple[str, str]:
+    (s_zh, s_en), (g_zh, g_en) = rng.choice(SURNAMES), rng.choice(GIVEN)
+    if rng.random() < 0.5:
+        return s_zh + g_zh, "zh-CN"
+    return f"{s_en} {g_en}", "en"
+
+
+def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
+                 quarters: tuple[str, ...] = ("2026-Q2", "2026-Q3"), ruleset: str | Path = DEFAULT_RULESET,
+                 feedback_quarters: tuple[str, ...] | None = None) -> list[Path]:
+    """Write a company of ``employees`` sales reps into ``folder``; returns the cycle files written."""
+    rng = random.Random(seed)
+    root = Path(folder)
+    data = root / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    quarters = list(quarters)
+    months = _months(quarters)
+    first = parse_period(quarters[0]).start
+    last = parse_period(quarters[-1]).end
+
+    people = []
+    team_no = 0
+    region_teams: dict[str, int] = {}
+    left_in_team = 0
+    team = region = ""
+    for i in range(1, employees + 1):
+        if left_in_team == 0:
+            region = REGIONS[team_no % len(REGIONS)]
+            region_teams[region] = region_teams.get(region, 0) + 1
+            team = f"{region}-{region_teams[region]}"
+            team_no += 1
+            left_in_team = rng.randint(6, 10)
+        left_in_team -= 1
+        name, locale = _name(rng)
+        r = rng.random()
+        if r < 0.06:  # a new hire during the appraised months
+            hire = date(first.year, rng.randint(first.month, last.month), rng.randint(1, 28))
+        elif r < 0.12:  # joined in the last year: ramping up
+            hire = date(first.year - 1, rng.randint(first.month, 12), rng.randint(1, 28))
+        else:
+            hire = date(rng.randint(2012, first.year - 2), rng.randint(1, 12), rng.randint(1, 28))
+        leave = ""
+        if rng.random() < 0.02:
+            leave = date(first.year, first.month + 2, 28).isoformat()  # left at the end of the first quarter
+        people.append({
+            "id": f"S{i:06d}", "name": name, "role": "sales_rep", "team": team, "region": region,
+            "hire_date": hire.isoformat(), "leave_date": leave, "target_bonus": str(rng.choice(range(15000, 45001, 1000))),
+            "locale": locale, "manager": f"M{team}",
+            "_skill": max(0.3, rng.gauss(1.0, 0.18)), "_quota": rng.choice(range(200000, 500001, 10000)),
+            "_no_leads": rng.random() < 0.04, "_no_customers": rng.random() < 0.03,
+        })
+
+    with open(data / "employees.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        cols = ["id", "name", "role", "team", "region", "hire_date", "leave_date", "target_bonus", "locale", "manager"]
+        w.writerow(cols)
+        for p in people:
+            w.writerow([p[c] for c in cols])
+
+    with open(data / "metrics.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["employee", "month", *METRICS])
+        for p in people:
+            hired = p["hire_date"][:7]
+            left = p["leave_date"][:7] if p["leave_date"] else "9999-99"
+            customers = rng.randint(30, 70)
+            for month in months:
+                if month < hired or month > left:
+                    continue
+                quota = p["_quota"]
+                revenue = round(quota * p["_skill"] * rng.uniform(0.8, 1.2), -2)
+                billed = round(revenue * rng.uniform(0.9, 1.0), -2)
+                leads = rng.randint(15, 40)
+                retained = max(0, customers - rng.randint(0, 6))
+                row = {
+                    "revenue": revenue, "quota": quota, "billed": billed,
+                    "collected": round(billed * min(1.0, rng.uniform(0.82, 1.02)), -2),
+                    "gross_profit": round(revenue * rng.uniform(0.2, 0.38), -2),
+                    "qualified_leads": "" if p["_no_leads"] else leads,
+                    "won_deals": "" if p["_no_leads"] else int(leads * rng.uniform(0.1, 0.35) * p["_skill"]),
+                    "visits": rng.randint(12, 26), "orders": rng.randint(25, 50),
+                    "complaints": rng.choice((0, 0, 0, 1, 1, 2, 3)),
+                    "customers_start": "" if p["_no_customers"] else customers,
+                    "customers_retained": "" if p["_no_customers"] else retained,
+                    "new_product_revenue": round(revenue * rng.uniform(0.03, 0.25), -2),
+                }
+                customers = retained + rng.randint(0, 5)
+                w.writerow([p["id"], month, *(row[m] if row[m] == "" else
+                                              (int(row[m]) if float(row[m]).is_integer() else row[m])
+                                              for m in METRICS)])
+
+    with open(data / "feedback.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["employee", "rater", "relation", "competency", "rating", "period"])
+        for q in (feedback_quarters or quarters):
+            for p in people:
+                peers = rng.choice((1, 2, 3, 3, 4, 5))  # 1–2 peers: below min_raters, not shown
+                customers = rng.choice((0, 2, 3, 4, 4))
+                raters = ([(p["manager"], "manager")] + [(f"P{p['id'][1:]}{k}", "peer") for k in range(peers)]
+                          + [(f"C{p['id'][1:]}{k}", "customer") for k in range(customers)] + [(p["id"], "self")])
+                base = min(5.0, max(1.0, 3.0 + (p["_skill"] - 1.0) * 4))
+                for rater, relation in raters:
+                    for comp in COMPETENCIES:
+                        rating = min(5, max(1, round(base + rng.uniform(-1.2, 1.2))))
+                        w.writerow([p["id"], rater, relation, comp, rating, q])
+
+    for q in quarters:
+        lines = []
+        for p in people:
+            if rng.random() < 0.1:
+                continue  # no OKRs this quarter: the dimension's weight is shared by the others
+            lines.append(f"{p['id']}:")
+            for obj_i in range(rng.randint(1, 2)):
+                objective, kr, start, target = rng.choice(OBJECTIVES)
+                lines.append(f"  - objective: {objective}")
+                if rng.random() < 0.3:
+                    lines.append("    type: aspirational")
+                lines.append("    key_results:")
+                for k in range(rng.randint(1, 2)):
+                    span = target - start
+                    current = round(start + span * min(1.2, max(-0.1, rng.gauss(0.7, 0.3) * p["_skill"])), 1)
+                    lines.append(f"      - {{name: \"{kr}{' ' + str(k + 1) if k else ''}\", start: {start}, "
+                                 f"target: {target}, current: {current}}}")
+        (data / f"okrs-{q}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    rel_ruleset = os.path.relpath(Path(ruleset).resolve(), root.resolve()).replace(os.sep, "/")
+    schema = Path(__file__).resolve().parents[1] / "schemas" / "cycle.schema.json"
+    rel_schema = os.path.relpath(schema, root.resolve()).replace(os.sep, "/")
+    cycles = []
+    for i, q in enumerate(quarters):
+        path = root / f"cycle-{q}.yaml"
+        path.write_text(
+            f"# yaml-language-server: $schema={rel_schema}\n"
+            f"cycle: {q}\n"
+            f"ruleset: {rel_ruleset}\n"
+            "context:\n"
+            f"  price_war: {'true' if i % 2 else 'false'}\n"
+            "  restricted_regions: [north]\n"
+            "sources:\n"
+            "  - {provider: csv, path: data/employees.csv, kind: employees}\n"
+            "  - {provider: csv, path: data/metrics.csv}\n"
+            "  - {provider: feedback360, path: data/feedback.csv}\n"
+            f"  - {{provider: okr, path: data/okrs-{q}.yaml}}\n"
+            "store: sqlite:///appraise.db\n"
+            f"output: out/{q}\n", encoding="utf-8")
+        cycles.append(path)
+    return cycles
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: ``python -m appraise.demo FOLDER [--employees N] [--seed S] [--quarters Q,Q]``."""
+    ap = argparse.ArgumentParser(prog="python -m appraise.demo", description=__doc__.split("\n")[0])
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--employees", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--quarters", default="2026-Q2,2026-Q3")
+    ap.add_argument("--ruleset", type=Path, default=DEFAULT_RULESET)
+    args = ap.parse_args(argv)
+    cycles = make_company(args.folder, employees=args.employees, seed=args.seed,
+                          quarters=tuple(q.strip() for q in args.quarters.split(",") if q.strip()),
+                          ruleset=args.ruleset)
+    for c in cycles:
+        print(c.as_posix())
+
+
+if __name__ == "__main__":
+    main()
