@@ -64,6 +64,7 @@ class Evaluation:
     errors: list[EmployeeError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for benchmarks and --verbose
+    objectives: pl.DataFrame | None = None  # OKR progress per objective: id, objective_index, objective, type, progress
 
 
 def missing_items(ruleset: Ruleset, row: Mapping[str, Any]) -> list[str]:
@@ -231,10 +232,11 @@ def _aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warning
     return out
 
 
-def _okr_scores(ruleset: Ruleset, inputs: Inputs, codes: pl.DataFrame) -> pl.DataFrame | None:
+def _okr_scores(ruleset: Ruleset, inputs: Inputs, codes: pl.DataFrame) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """Per-employee OKR dimension scores (one column per aspirational threshold) and per-objective progress."""
     thresholds = {d.aspirational_threshold for c in ruleset.scorecards for d in c.dimensions if d.kind == "okr"}
     if not thresholds:
-        return None
+        return None, None
     okrs = inputs.okrs if inputs.okrs is not None else empty_frames()["okrs"]
     if "weight" not in okrs.columns:
         okrs = okrs.with_columns(pl.lit(1.0).alias("weight"))
@@ -250,14 +252,16 @@ def _okr_scores(ruleset: Ruleset, inputs: Inputs, codes: pl.DataFrame) -> pl.Dat
         pl.col("weight").cast(F64).fill_null(1.0).alias("_w"))
     kr = kr.filter(pl.col("_progress").is_not_null())
     obj = kr.group_by("_eid", "objective_index").agg(
-        pl.col("type").first().fill_null("committed"),
-        ((pl.col("_progress") * pl.col("_w")).sum() / pl.col("_w").sum()).alias("_progress"))
+        pl.col("objective").first(), pl.col("type").first().fill_null("committed"),
+        ((pl.col("_progress") * pl.col("_w")).sum() / pl.col("_w").sum()).alias("_progress")).collect()
     cols = []
     for t in sorted(thresholds):
         score = pl.when(pl.col("type") == "aspirational").then(
             pl.min_horizontal(pl.col("_progress") / t, pl.lit(1.0))).otherwise(pl.col("_progress"))
         cols.append((score.mean() * 100.0).alias(f"okr@{t}"))
-    return obj.group_by("_eid").agg(cols).collect(engine="streaming")
+    scores = obj.lazy().group_by("_eid").agg(cols).collect(engine="streaming")
+    objectives = obj.select("_eid", "objective_index", "objective", "type", pl.col("_progress").alias("progress"))
+    return scores, objectives
 
 
 def _feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period, codes: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -618,7 +622,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     lap("derived, previous, scorecards")
     for row in df.filter(pl.col("scorecard").is_null()).select("id").iter_rows():
         errors.append(EmployeeError(row[0], "scorecard", "no scorecard's applies_to holds for this employee"))
-    okr = _okr_scores(ruleset, inputs, codes)
+    okr, objectives = _okr_scores(ruleset, inputs, codes)
     lap("okr")
     lap("derived, previous, scorecards")
     feedback = _feedback_scores(ruleset, inputs, period, codes)
@@ -652,8 +656,11 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     f = _bonus(ruleset, f)
     lap("bonus")
     f = f.with_columns([_condition(o.when, column, context).alias(f"outcome.{o.id}") for o in ruleset.outcomes])
+    if objectives is not None:
+        objectives = objectives.join(f.select("_eid", "id"), on="_eid", how="inner").drop("_eid") \
+            .sort("id", "objective_index")
     f = f.drop("_scored", "_eid")
     if len(frames) > 1:  # several scorecards: restore id order (one scorecard keeps it already)
         f = f.sort("id")
     lap("outcomes")
-    return Evaluation(ruleset, period, context, f, errors, warnings, timings)
+    return Evaluation(ruleset, period, context, f, errors, warnings, timings, objectives)

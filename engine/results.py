@@ -36,8 +36,8 @@ def focus_areas(lost: dict[str, float], limit: int) -> list[str]:
     return [k for _, k in ranked[:limit]]
 
 
-def employee_result(row: dict[str, Any], ruleset: Ruleset) -> dict[str, Any]:
-    """One employee's results.json entry from a row of the result frame."""
+def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict] | None = None) -> dict[str, Any]:
+    """One employee's results.json entry from a row of the result frame (``objectives``: their OKR progress rows)."""
     card: Scorecard = ruleset.scorecard(row["scorecard"])
     dims: dict[str, Any] = {}
     kpis: dict[str, Any] = {}
@@ -56,6 +56,11 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset) -> dict[str, Any]:
             entry["raters"] = {r: row.get(f"f.{d.key}.{r}.raters") for r in entry["sources"]}
         if not row.get(f"d.{d.key}.has_data", True) and not row[f"w.{d.key}"]:
             entry["score"] = None
+        if d.kind == "okr" and objectives:
+            entry["objectives"] = [{
+                "objective": o["objective"], "type": o["type"], "progress": r4(o["progress"]),
+                "score": r4(100 * (min(o["progress"] / d.aspirational_threshold, 1.0)
+                                   if o["type"] == "aspirational" else o["progress"]))} for o in objectives]
         dims[d.key] = entry
         for k in d.kpis:
             kpis[k.path] = {
@@ -125,11 +130,15 @@ def _plain(value) -> str | None:
 def results_document(ev: Evaluation) -> dict[str, Any]:
     """The whole results.json document."""
     rs = ev.ruleset
+    okrs: dict[str, list[dict]] = {}
+    if ev.objectives is not None:
+        for o in ev.objectives.iter_rows(named=True):
+            okrs.setdefault(o["id"], []).append(o)
     return {
         "cycle": ev.period.id,
         "ruleset": {"id": rs.id, "version": rs.version, "sha256": rs.sha256},
         "currency": rs.currency,
-        "employees": [employee_result(row, rs) for row in ev.frame.iter_rows(named=True)],
+        "employees": [employee_result(row, rs, okrs.get(row["id"])) for row in ev.frame.iter_rows(named=True)],
         "errors": [{"employee": e.employee, "stage": e.stage, "message": e.message} for e in ev.errors],
         "warnings": list(ev.warnings),
     }
