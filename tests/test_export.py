@@ -1,0 +1,162 @@
+"""Export: results.json/csv/xlsx, errors.csv and the manifest — shape, escaping, determinism."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from appraise.atomic import remove_leftovers, write_bytes
+from appraise.errors import Diagnostic
+from appraise.evaluate import EmployeeError
+from appraise.export import (CSV_FIRST, bonus_total, errors_csv, grade_counts, manifest_json, results_csv,
+                             results_json, results_xlsx, safe_text, score_columns)
+from engine_inputs import previous_from, run_example
+
+CREATED = datetime(2026, 9, 30)
+
+
+@pytest.fixture(scope="module")
+def q3():
+    _, q2 = run_example("Q2")
+    ev, doc = run_example("Q3", previous=previous_from(q2))
+    return ev.ruleset, doc
+
+
+def _evil(doc: dict) -> dict:
+    doc = json.loads(json.dumps(doc))
+    doc["employees"][0]["name"] = '=HYPERLINK("http://x.example","click")'
+    doc["employees"][1]["name"] = "+1+1"
+    doc["employees"][2]["name"] = "@SUM(A1)"
+    doc["employees"][3]["name"] = "\tTab"
+    doc["employees"][4]["name"] = "-2"
+    return doc
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"])
+def test_formula_like_text_is_escaped(text):
+    assert safe_text(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["Li Wei", "赵磊", "", "1+1", "a=b"])
+def test_ordinary_text_is_kept(text):
+    assert safe_text(text) == text
+
+
+def test_results_json_is_the_document_with_a_newline(q3):
+    _, doc = q3
+    data = results_json(doc)
+    assert data.endswith(b"}\n")
+    assert json.loads(data) == doc
+    assert "赵磊".encode() in data  # ensure_ascii=False
+
+
+def test_csv_columns_and_rows(q3):
+    rs, doc = q3
+    text = results_csv(doc, rs).decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    kpis, dims = score_columns(rs)
+    assert list(rows[0]) == CSV_FIRST + [f"kpi.{k}.score" for k in kpis] + [f"dimension.{d}.score" for d in dims]
+    assert "kpi.results.revenue.score" in rows[0] and "dimension.feedback.score" in rows[0]
+    assert [r["id"] for r in rows] == [e["id"] for e in doc["employees"]]
+    e001 = rows[0]
+    assert e001["score"] == "108.27" and e001["grade"] == "A" and e001["bonus"] == "41100"
+    assert e001["outcomes"] == "regional-expansion-priority"
+    e005 = next(r for r in rows if r["id"] == "E005")
+    assert e005["kpi.process.lead_conversion.score"] == ""  # missing data: empty, not 0
+    assert e005["missing"] == "process.lead_conversion"
+
+
+def test_csv_escapes_formula_like_names(q3):
+    rs, doc = q3
+    rows = list(csv.DictReader(io.StringIO(results_csv(_evil(doc), rs).decode("utf-8").lstrip("\ufeff"))))
+    assert [r["name"] for r in rows] == ["'=HYPERLINK(\"http://x.example\",\"click\")", "'+1+1", "'@SUM(A1)",
+                                        "'\tTab", "'-2"]
+    assert all(not r["score"].startswith("'") for r in rows)
+
+
+def test_xlsx_summary_and_sheets(q3, tmp_path):
+    rs, doc = q3
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(results_xlsx(_evil(doc), rs, created=CREATED, errors=2))
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Summary", "Employees", "KPIs"]
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
+    assert summary["Cycle"] == "2026-Q3" and summary["Employees"] == 5 and summary["Errors"] == 2
+    assert Decimal(str(summary["Bonus total"])) == bonus_total(doc) == Decimal("122900")
+    assert summary["S"] == 1 and summary["B"] == 2 and summary["C"] == 0
+    emp = list(wb["Employees"].iter_rows(values_only=True))
+    assert emp[0][:len(CSV_FIRST)] == tuple(CSV_FIRST)
+    assert emp[1][0] == "E001" and emp[1][3] == 108.27 and emp[1][6] == 41100
+    assert emp[1][1] == "'=HYPERLINK(\"http://x.example\",\"click\")"
+    for row in wb["Employees"].iter_rows():
+        for cell in row:
+            assert cell.data_type != "f"  # nothing Excel would evaluate
+    kpi = list(wb["KPIs"].iter_rows(values_only=True))
+    assert kpi[0][:4] == ("id", "name", "results.revenue.actual", "results.revenue.target")
+    assert kpi[1][2] == doc["employees"][0]["kpis"]["results.revenue"]["actual"]
+    assert wb.properties.created == CREATED
+
+
+def test_xlsx_is_byte_identical_later(q3):
+    rs, doc = q3
+    first = results_xlsx(doc, rs, created=CREATED)
+    time.sleep(2.1)  # zip entries have 2-second resolution: a clock in the file would show
+    assert results_xlsx(doc, rs, created=CREATED) == first
+
+
+def test_grade_counts_list_every_grade_top_first(q3):
+    rs, doc = q3
+    assert grade_counts(doc, rs) == {"S": 1, "A": 1, "B": 2, "C": 0, "D": 1}
+
+
+def test_errors_csv():
+    diags = [Diagnostic("data/metrics.csv", 7, 3, "revenue is not a number: 'abc'", "revenue", hint="write digits"),
+             Diagnostic("cycle.yaml", 9, 5, "no feedback source", severity="warning")]
+    data = errors_csv(diags, [EmployeeError("E009", "missing", "revenue has no data and missing: error")],
+                      ["a warning"])
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8").lstrip("\ufeff"))))
+    assert rows[0] == ["file", "line", "col", "employee", "stage", "severity", "message"]
+    assert rows[1] == ["data/metrics.csv", "7", "3", "", "provide", "error",
+                       "revenue is not a number: 'abc'; write digits (revenue)"]
+    assert rows[2][5] == "warning"
+    assert rows[3] == ["", "", "", "E009", "missing", "error", "revenue has no data and missing: error"]
+    assert rows[4] == ["", "", "", "", "evaluate", "warning", "a warning"]
+    assert errors_csv([], []).decode("utf-8").lstrip("\ufeff") == "file,line,col,employee,stage,severity,message\r\n"
+
+
+def test_manifest_has_no_clock(tmp_path):
+    from appraise.compile import load_ruleset
+    from appraise.cycle import load_cycle
+    from engine_inputs import EXAMPLE
+
+    rs = load_ruleset(EXAMPLE / "sales-team.yaml")
+    cycle = load_cycle(EXAMPLE / "cycle-q3.yaml")
+    data = manifest_json(cycle=cycle, ruleset=rs, inputs={"data/employees.csv": "ab" * 32}, engine_version="0.1.0",
+                         files={"results.json": ("cd" * 32, 10), "dashboards/E001.html": ("ef" * 32, 5)},
+                         employees=5, errors=0)
+    doc = json.loads(data)
+    assert doc["ruleset"] == {"path": "sales-team.yaml", "id": "sales-team", "version": "2026.1", "sha256": rs.sha256}
+    assert doc["engine"] == {"name": "appraise", "version": "0.1.0"}
+    assert [f["path"] for f in doc["files"]] == ["dashboards/E001.html", "results.json"]
+    assert "2026-" not in json.dumps({k: v for k, v in doc.items() if k not in ("cycle", "period")})
+
+
+def test_atomic_write_and_leftovers(tmp_path):
+    target = tmp_path / "sub" / "a.txt"
+    sha = write_bytes(target, b"hello")
+    assert target.read_bytes() == b"hello" and len(sha) == 64
+    assert sorted(p.name for p in target.parent.iterdir()) == ["a.txt"]
+    (target.parent / ".a.txt.appraise-tmp-x1").write_bytes(b"half")
+    (tmp_path / "appraise-tmp-stage").mkdir()
+    (tmp_path / "appraise-tmp-stage" / "p.html").write_text("x")
+    removed = remove_leftovers(tmp_path)
+    assert len(removed) == 2
+    assert sorted(p.name for p in Path(tmp_path).rglob("*")) == ["a.txt", "sub"]
