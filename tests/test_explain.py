@@ -1,0 +1,55 @@
+"""`appraise explain`: the whole derivation for one person, in their language, from the same numbers."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from appraise.cli import main
+from appraise.explain import explain, render_text
+from engine_inputs import EXAMPLE, previous_from, run_example
+
+
+def test_explain_covers_every_step_and_matches_the_results():
+    _, q2 = run_example("Q2")
+    ev, q3 = run_example("Q3", previous=previous_from(q2))
+    x = explain(ev, "E003")
+    result = next(e for e in q3["employees"] if e["id"] == "E003")
+    assert x["result"]["score"] == result["score"] and x["result"]["bonus"] == result["bonus"]
+    rules = {r["id"]: r for r in x["rules"]}
+    assert rules["market-entry-blocked"]["held"] is True
+    assert rules["market-entry-blocked"]["values"] == {"region": "north", "context.restricted_regions": ["north"]}
+    drop = rules["market-entry-blocked"]["actions"][0]
+    assert drop["after"] == {"new_product_share": 0.0, "retention_rate": 100.0}
+    assert x["calibration"]["moved"] is True and x["grade"] == {"uncalibrated": "A", "min": 95.0, "grade": "B"}
+    text = render_text(x)
+    for fragment in ("price-war", "drop strategy.new_product_share", "attainment 1.0303", "moved from A to B",
+                     "excess: 0.03 × (actual 1,020,000 − 1 × target 990,000) = 900", "paid (rounded half-up to 1): 30900 CNY"):
+        assert fragment in text, fragment
+
+
+def test_explain_in_chinese_and_hidden_360_sources_have_no_numbers():
+    ev, _ = run_example("Q3")
+    x = explain(ev, "E002", locale="zh-CN")
+    text = render_text(x)
+    assert "调整规则" in text and "新人目标爬坡" in text
+    hidden = [s for d in x["dimensions"] for s in d.get("sources", []) if s.get("shown") is False]
+    assert {s["relation"] for s in hidden} == {"peer", "customer"}
+    assert all(set(s) == {"relation", "weight", "shown"} for s in hidden)  # no score, no rater count
+    assert "不显示" in text
+
+
+def test_cli_explain_text_json_and_unknown_employee(tmp_path: Path):
+    work = tmp_path / "example"
+    shutil.copytree(EXAMPLE, work)
+    runner = CliRunner()
+    out = runner.invoke(main, ["explain", str(work / "cycle-q3.yaml"), "E005", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["id"] == "E005" and data["missing"] == ["process.lead_conversion"]
+    out = runner.invoke(main, ["explain", str(work / "cycle-q3.yaml"), "E005", "--locale", "zh-CN"])
+    assert out.exit_code == 0 and "赵磊（E005）的绩效考核" in out.output
+    out = runner.invoke(main, ["explain", str(work / "cycle-q3.yaml"), "NOPE"])
+    assert out.exit_code == 1 and "no employee 'NOPE'" in out.output
