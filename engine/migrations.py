@@ -99,15 +99,33 @@ class SchemaTooNew(Exception):
     """The store was written by a newer appraise."""
 
 
+def write_transaction(engine: sa.Engine):
+    """A connection in a write transaction (SQLite: ``BEGIN IMMEDIATE``, so writers queue up front)."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def _tx():
+        with engine.connect() as conn:
+            conn.execution_options(appraise_write=True)
+            with conn.begin():
+                yield conn
+
+    return _tx()
+
+
 def migrate(engine: sa.Engine, target: int = LATEST) -> tuple[int, int]:
     """Bring the store to ``target`` in one transaction; returns (version before, version after)."""
-    with engine.begin() as conn:
+    with engine.connect() as conn:  # the usual case, up to date, only reads
+        seen = current_version(conn)
+    if seen > LATEST:
+        raise SchemaTooNew(f"the results store has schema version {seen}; this appraise knows up to "
+                           f"{LATEST} — upgrade appraise")
+    if seen >= target:
+        return seen, seen
+    with write_transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
-        before = current_version(conn)
-        if before > LATEST:
-            raise SchemaTooNew(f"the results store has schema version {before}; this appraise knows up to "
-                               f"{LATEST} — upgrade appraise")
+        before = current_version(conn)  # again, now that we hold the lock: another process may have migrated
         if before >= target:
             return before, before
         if before == 0:

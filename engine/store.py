@@ -39,7 +39,7 @@ from typing import Any, Callable, Iterable, Mapping
 import sqlalchemy as sa
 
 from .errors import AppraiseError
-from .migrations import LATEST, current_version, migrate
+from .migrations import LATEST, current_version, migrate, write_transaction
 
 _md = sa.MetaData()
 runs = sa.Table(
@@ -115,7 +115,12 @@ def _sqlite_path(url: sa.URL) -> Path | None:
 
 
 def create_engine(url: str, *, write: bool = True) -> sa.Engine:
-    """A SQLAlchemy engine for ``url``; SQLite gets real transactions (DDL included) and a busy timeout."""
+    """A SQLAlchemy engine for ``url``; SQLite gets real transactions (DDL included) and a busy timeout.
+
+    Transactions opened through :func:`appraise.migrations.write_transaction`
+    start with ``BEGIN IMMEDIATE`` (the write lock up front); reads take no
+    write lock, so they never wait for a run that is storing results.
+    """
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return sa.create_engine(parsed)
@@ -133,7 +138,8 @@ def create_engine(url: str, *, write: bool = True) -> sa.Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        immediate = conn.get_execution_options().get("appraise_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -186,14 +192,14 @@ class Store:
         me = Lock(cycle, os.getpid(), socket.gethostname(), _process_start(os.getpid()), _now())
         for _ in range(3):
             try:
-                with self.engine.begin() as conn:
+                with write_transaction(self.engine) as conn:
                     conn.execute(cycle_locks.insert().values(
                         cycle=cycle, pid=me.pid, hostname=me.hostname, process_start=me.process_start,
                         started_at=me.started_at))
                 return me
             except sa.exc.IntegrityError:
                 pass
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 row = conn.execute(sa.select(cycle_locks).where(cycle_locks.c.cycle == cycle)).mappings().first()
                 if row is None:
                     continue  # released meanwhile: try again
@@ -218,7 +224,7 @@ class Store:
 
     def unlock(self, lock: Lock) -> None:
         """Release a lock taken by :meth:`lock` (only if it is still ours)."""
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             conn.execute(cycle_locks.delete().where(
                 (cycle_locks.c.cycle == lock.cycle) & (cycle_locks.c.pid == lock.pid)
                 & (cycle_locks.c.hostname == lock.hostname)))
@@ -228,7 +234,7 @@ class Store:
     def start_run(self, *, cycle: str, kind: str, cycle_file: str, ruleset, inputs: Mapping[str, str],
                   engine_version: str) -> int:
         """Record a run as ``running``; returns its id."""
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             res = conn.execute(runs.insert().values(
                 cycle=cycle, kind=kind, cycle_file=cycle_file, ruleset_id=ruleset.id,
                 ruleset_version=str(ruleset.version) if ruleset.version is not None else None,
@@ -240,7 +246,7 @@ class Store:
 
     def set_inputs(self, run_id: int, inputs: Mapping[str, str]) -> None:
         """Record the sha256 of every input source (label → sha256) once the providers have read them."""
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             conn.execute(runs.update().where(runs.c.id == run_id).values(
                 inputs=json.dumps(dict(inputs), ensure_ascii=False, sort_keys=True)))
 
@@ -254,7 +260,7 @@ class Store:
         rows = [{"run_id": run_id, "employee": e["id"], "scorecard": e.get("scorecard"), "score": e.get("score"),
                  "grade": e.get("grade"), "grade_uncalibrated": e.get("grade_uncalibrated"), "bonus": e.get("bonus"),
                  "entry": json.dumps(e, ensure_ascii=False)} for e in document.get("employees", [])]
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             conn.execute(runs.update().where((runs.c.cycle == cycle) & runs.c.is_current).values(is_current=False))
             for i in range(0, len(rows), INSERT_CHUNK):
                 conn.execute(results.insert(), rows[i:i + INSERT_CHUNK])
@@ -267,13 +273,13 @@ class Store:
 
     def fail_run(self, run_id: int, message: str) -> None:
         """Mark a run failed (its results, if any, were never committed)."""
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             conn.execute(runs.update().where((runs.c.id == run_id) & (runs.c.status == "running")).values(
                 status="failed", finished_at=_now(), message=message[:2000]))
 
     def set_manifest(self, run_id: int, sha256: str) -> None:
         """Record that the run's output files are complete (the sha256 of its manifest.json)."""
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             conn.execute(runs.update().where(runs.c.id == run_id).values(manifest_sha256=sha256))
 
     def runs(self, cycle: str | None = None) -> list[dict[str, Any]]:
