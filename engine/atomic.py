@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 TMP_MARK = ".appraise-tmp-"
 
@@ -65,6 +66,46 @@ def write_bytes(path: str | Path, data: bytes, *, sync_dir: bool = True) -> str:
     if sync_dir:
         _fsync_dir(path.parent)
     return hashlib.sha256(data).hexdigest()
+
+
+def write_chunks(path: str | Path, chunks: Iterable[bytes | str]) -> tuple[str, int]:
+    """Write an iterable of chunks atomically without holding them all; returns (sha256, size)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
+    h = hashlib.sha256()
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), FILE_MODE)
+            buf: list[bytes] = []
+            pending = 0
+            for chunk in chunks:
+                b = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+                buf.append(b)
+                pending += len(b)
+                if pending >= 1 << 20:
+                    data = b"".join(buf)
+                    h.update(data)
+                    fh.write(data)
+                    size += len(data)
+                    buf, pending = [], 0
+            data = b"".join(buf)
+            h.update(data)
+            fh.write(data)
+            size += len(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+    return h.hexdigest(), size
 
 
 def write_text(path: str | Path, text: str, **kwargs) -> str:

@@ -169,24 +169,45 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
                         rating = min(5, max(1, round(base + rng.uniform(-1.2, 1.2))))
                         w.writerow([p["id"], rater, relation, comp, rating, q])
 
+    # OKRs as YAML (the SPEC's shape) for a readable demo; as CSV for big companies (YAML files are
+    # limited to 1 MiB)
+    okr_csv = len(people) > 2000
+    okr_files = {}
     for q in quarters:
-        lines = []
+        records = []  # (employee, objective no., objective, type, key result, start, target, current)
         for p in people:
             if rng.random() < 0.1:
                 continue  # no OKRs this quarter: the dimension's weight is shared by the others
-            lines.append(f"{p['id']}:")
-            for obj_i in range(rng.randint(1, 2)):
+            for number in range(rng.randint(1, 2)):
                 objective, kr, start, target = rng.choice(OBJECTIVES)
-                lines.append(f"  - objective: {objective}")
-                if rng.random() < 0.3:
-                    lines.append("    type: aspirational")
-                lines.append("    key_results:")
+                kind = "aspirational" if rng.random() < 0.3 else "committed"
                 for k in range(rng.randint(1, 2)):
                     span = target - start
                     current = round(start + span * min(1.2, max(-0.1, rng.gauss(0.7, 0.3) * p["_skill"])), 1)
-                    lines.append(f"      - {{name: \"{kr}{' ' + str(k + 1) if k else ''}\", start: {start}, "
-                                 f"target: {target}, current: {current}}}")
-        (data / f"okrs-{q}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+                    records.append((p["id"], number, objective, kind, kr + (f" {k + 1}" if k else ""), start,
+                                    target, current))
+        if okr_csv:
+            okr_files[q] = f"data/okrs-{q}.csv"
+            with open(root / okr_files[q], "w", encoding="utf-8", newline="") as fh:
+                w = csv.writer(fh, lineterminator="\n")
+                w.writerow(["employee", "objective", "type", "key_result", "start", "target", "current", "weight"])
+                for emp, _, *rest in records:
+                    w.writerow([emp, *rest, 1])
+            continue
+        okr_files[q] = f"data/okrs-{q}.yaml"
+        lines: list[str] = []
+        last = None
+        for emp, number, objective, kind, kr, start, target, current in records:
+            if emp != (last or ("",))[0]:
+                lines.append(f"{emp}:")
+            if (emp, number) != last:
+                lines.append(f"  - objective: {objective}")
+                if kind == "aspirational":
+                    lines.append("    type: aspirational")
+                lines.append("    key_results:")
+                last = (emp, number)
+            lines.append(f"      - {{name: \"{kr}\", start: {start}, target: {target}, current: {current}}}")
+        (root / okr_files[q]).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     rel_ruleset = os.path.relpath(Path(ruleset).resolve(), root.resolve()).replace(os.sep, "/")
     schema = Path(__file__).resolve().parents[1] / "schemas" / "cycle.schema.json"
@@ -205,7 +226,7 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
             "  - {provider: csv, path: data/employees.csv, kind: employees}\n"
             "  - {provider: csv, path: data/metrics.csv}\n"
             "  - {provider: feedback360, path: data/feedback.csv}\n"
-            f"  - {{provider: okr, path: data/okrs-{q}.yaml}}\n"
+            f"  - {{provider: okr, path: {okr_files[q]}}}\n"
             "store: sqlite:///appraise.db\n"
             f"output: out/{q}\n", encoding="utf-8")
         cycles.append(path)

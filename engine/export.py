@@ -44,6 +44,12 @@ def results_json(document: Mapping[str, Any]) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
 
+def results_json_chunks(document: Mapping[str, Any]) -> Iterable[str]:
+    """:func:`results_json` as text chunks, for writing a large document without holding it twice."""
+    yield from json.JSONEncoder(ensure_ascii=False, indent=2, sort_keys=False).iterencode(document)
+    yield "\n"
+
+
 def score_columns(ruleset) -> tuple[list[str], list[str]]:
     """The KPI paths and dimension keys of every scorecard, in ruleset order, each once."""
     kpis: dict[str, None] = {}

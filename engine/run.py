@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import __version__
-from .atomic import move_into_place, remove_leftovers, staging_dir, write_bytes
+from .atomic import move_into_place, remove_leftovers, staging_dir, write_bytes, write_chunks
 
 PAUSE_ENV = "APPRAISE_TEST_PAUSE_AT"
 STAGES = ("validate", "provide", "evaluate", "store", "export", "render", "manifest")
@@ -159,7 +159,8 @@ def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress) -> RunReport:
     from .api import previous_table
     from .evaluate import evaluate
-    from .export import bonus_total, errors_csv, grade_counts, manifest_json, results_csv, results_json, results_xlsx
+    from .export import (bonus_total, errors_csv, grade_counts, manifest_json, results_csv, results_json_chunks,
+                         results_xlsx)
     from .provide import Needs, provide
     from .results import results_document
     from .store import history, previous_results
@@ -195,7 +196,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     def put(name: str, data: bytes) -> None:
         files[name] = (write_bytes(out / name, data), len(data))
 
-    put("results.json", results_json(doc))
+    files["results.json"] = write_chunks(out / "results.json", results_json_chunks(doc))
     pause_point("export")
     put("results.csv", results_csv(doc, ruleset))
     put("results.xlsx", results_xlsx(doc, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,

@@ -67,6 +67,8 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
 
+    if not quiet:
+        click.echo("stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in report.timings.items()), err=True)
     for d in report.diagnostics:
         click.echo(str(d), err=True)
     for e in report.employee_errors:
