@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from .errors import Diagnostic
 from .load import Document
 
-NAMES = ("ruleset", "cycle")
+NAMES = ("ruleset", "cycle", "ruleset-test")
 
 
 @lru_cache(maxsize=None)
