@@ -14,7 +14,9 @@ otherwise.  Inside a folder, ``*.yaml``/``*.yml`` files are checked when they
 are clearly appraise files — a top-level ``cycle:`` key (cycle), or one of
 ``scorecards metrics rules grades bonus calibration attributes`` or both ``id``
 and ``version`` (ruleset); any other YAML (data files such as OKR lists, ruleset
-test cases, CI configs) is skipped without error.  A file that is not valid
+test cases, CI configs) is skipped without error.  A ruleset test file (top-level
+``ruleset:`` and ``tests:``, no ``sources:``) named on the command line is
+checked against its schema; ``appraise test`` checks the rest.  A file that is not valid
 YAML at all is reported, because nothing shows it is not an appraise file.
 
 This module never imports polars: ``appraise validate`` must stay fast.
@@ -156,7 +158,9 @@ def validate_files(paths: Iterable[str | Path],
                 continue
             outcome.checked.append(shown)
             key = str(file.resolve())
-            if kind == "cycle":
+            if kind == "ruleset-test":
+                found = schemas.check(doc, "ruleset-test")
+            elif kind == "cycle":
                 found = validate_cycle(doc, providers(), _rulesets=rulesets)
             elif key in rulesets:
                 found = rulesets[key]
@@ -171,6 +175,8 @@ def validate_files(paths: Iterable[str | Path],
 
 
 def _kind(data: Any, explicit: bool) -> str | None:
+    if isinstance(data, dict) and "tests" in data and "ruleset" in data and "sources" not in data:
+        return "ruleset-test" if explicit else None  # it has a cycle: key too; `appraise test` checks the rest
     if isinstance(data, dict) and "cycle" in data:
         return "cycle"
     if explicit:

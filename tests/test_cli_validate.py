@@ -85,7 +85,8 @@ def test_sarif_format():
 def test_junit_format():
     code, out = run("validate", "--format", "junit", BROKEN / "several-errors.yaml", ROOT / "rulesets")
     suites = ET.fromstring(out)
-    cases = suites.findall(".//testcase")
+    # rulesets/tests/*.yaml (ruleset test cases) are listed as skipped
+    cases = [c for c in suites.findall(".//testcase") if c.find("skipped") is None]
     assert len(cases) == 3
     failed = [c for c in cases if c.find("failure") is not None]
     assert len(failed) == 1 and failed[0].get("name").endswith("several-errors.yaml")
