@@ -299,6 +299,18 @@ class _Checker:
                 elif name not in self.raw:
                     self.error(where, f"'{name}' is not a metric the ruleset declares"
                                + _did_you_mean(name, self.raw | set(self.derived)), key=True, code="test-unknown")
+        competencies = competencies_of(self.tf.ruleset)
+        for relation, raters in (emp.get("feedback360") or {}).items():
+            for n, ratings in enumerate(raters):
+                where = at + ("feedback360", relation, n)
+                if competencies and isinstance(ratings, list) and len(ratings) > len(competencies):
+                    self.error(where, f"{len(ratings)} ratings, but the ruleset rates {len(competencies)} competencies "
+                               f"({', '.join(competencies)})", code="test-feedback")
+                for c in ratings if isinstance(ratings, dict) else ():
+                    if competencies and c not in competencies:
+                        self.error(where + (c,), f"'{c}' is not a competency the ruleset rates"
+                                   + _did_you_mean(c, competencies), key=True,
+                                   hint="the competencies are " + ", ".join(competencies), code="test-feedback")
         for k, objective in enumerate(emp.get("okrs") or []):
             for m, kr in enumerate(objective["key_results"]):
                 if kr["start"] == kr["target"]:
@@ -351,12 +363,29 @@ def merged(defaults: dict | None, employee: dict) -> dict:
     return out
 
 
+def competencies_of(ruleset) -> list[str]:
+    """The 360 competencies the ruleset's feedback dimensions read, in file order (empty: any)."""
+    return list(dict.fromkeys(c for card in ruleset.scorecards for d in card.dimensions
+                              if d.kind == "feedback360" and d.feedback is not None for c in d.feedback.competencies))
+
+
+def rater_ratings(ratings, competencies: list[str]) -> list[tuple[str, float]]:
+    """(competency, rating) rows of one rater: a number rates every competency, a list rates them in order."""
+    if isinstance(ratings, dict):
+        return [(str(c), r) for c, r in ratings.items()]
+    if isinstance(ratings, list):
+        names = competencies or [f"c{m + 1}" for m in range(len(ratings))]
+        return list(zip(names, ratings))
+    return [(c, ratings) for c in competencies or ["overall"]]
+
+
 def inputs_of(test: dict, ruleset, defaults: dict | None = None) -> dict[str, Any]:
     """The keyword arguments of :func:`appraise.api.evaluate` for one test's ``given`` employees."""
     import polars as pl
 
     employees, monthly, aggregated, feedback, okrs, previous = [], [], [], [], [], []
     columns = list(BUILT_IN) + [a for a in ruleset.attributes if a not in BUILT_IN]
+    competencies = competencies_of(ruleset)
     for emp in (merged(defaults, e) for e in test["given"]):
         eid = str(emp["id"])
         row = {c: None for c in columns}
@@ -373,9 +402,9 @@ def inputs_of(test: dict, ruleset, defaults: dict | None = None) -> dict[str, An
                             **{k: _float(v) for k, v in r.items() if k != "month"}})
         for relation, raters in (emp.get("feedback360") or {}).items():
             for n, ratings in enumerate(raters, 1):
-                for m, rating in enumerate(ratings if isinstance(ratings, list) else [ratings]):
+                for competency, rating in rater_ratings(ratings, competencies):
                     feedback.append({"employee": eid, "rater": f"{eid}/{relation}-{n}", "relation": str(relation),
-                                     "competency": f"c{m + 1}", "rating": float(rating)})
+                                     "competency": competency, "rating": float(rating)})
         for index, o in enumerate(emp.get("okrs") or []):
             for kr in o["key_results"]:
                 okrs.append({"employee": eid, "objective": o["objective"], "objective_index": index,
