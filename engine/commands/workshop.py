@@ -1,0 +1,58 @@
+"""``appraise workshop CYCLE.yaml``: co-design weights with the sales team (local web app)."""
+from __future__ import annotations
+
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import click
+
+
+def _budget(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        amount = Decimal(value.replace(",", ""))
+    except InvalidOperation:
+        raise click.BadParameter(f"'{value}' is not an amount; write e.g. 1200000") from None
+    if not amount.is_finite() or amount < 0:
+        raise click.BadParameter("the budget is an amount of 0 or more")
+    return amount
+
+
+@click.command("workshop")
+@click.argument("cycle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port on 127.0.0.1; 0 picks a free one.")
+@click.option("--budget", callback=_budget, metavar="AMOUNT",
+              help="Bonus budget to compare against (default: the bonus total under the current weights).")
+@click.option("--lang", type=click.Choice(["en", "zh-CN"]), default=None,
+              help="Interface language (default: the cycle's or ruleset's locale).")
+@click.option("--no-browser", is_flag=True, help="Only print the links; do not open a browser.")
+def command(cycle: Path, port: int, budget: Decimal | None, lang: str | None, no_browser: bool) -> None:
+    """Open a co-design workshop on the weights of CYCLE's ruleset.
+
+    The facilitator moves dimension and KPI weights and sees every change
+    re-scored over the whole population (grades, bonus cost against the
+    budget, mean scores by team, region and tenure).  Participants open their
+    own link, see only the weights, and vote; the median proposal can be
+    adopted and saved into the ruleset file (comments and layout kept, version
+    bumped, validated before writing).  The server listens on 127.0.0.1 only;
+    every link carries a random access token.
+    """
+    from ..errors import InvalidInput
+    from ..workshop.app import serve
+    from ..workshop.session import Workshop
+
+    try:
+        workshop = Workshop.from_cycle(cycle, budget=budget, locale=lang)
+    except InvalidInput as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    try:
+        serve(workshop, port, open_browser=not no_browser, echo=click.echo)
+    except OSError as exc:
+        click.echo(f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        pass

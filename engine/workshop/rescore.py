@@ -1,0 +1,103 @@
+"""Re-score a whole population for new weights in milliseconds.
+
+A slider move changes dimension and KPI weights and nothing else.  Everything
+that does not depend on weights — reading the sources, rolling monthly rows up
+to the period, derived metrics, which rules fire for whom, target scaling, KPI
+attainments and curve scores, OKR and 360 dimension scores, adjustments — is
+taken once from a full :func:`appraise.evaluate.evaluate` of the baseline plan.
+A re-score only redoes what does: reweighting rules on the new base weights,
+missing-data redistribution, dimension and total scores, rounding, grades,
+calibration and the bonus (whose multiplier follows the grade).
+
+Those steps call the engine's own expression builders (``_apply``,
+``_weighted``, ``_grade_expr``, ``_calibrate``, ``_bonus``) so the numbers are
+the engine's; ``tests/test_workshop.py`` checks the result against a full
+``evaluate`` of the new plan, and :class:`Rescorer` checks itself against the
+baseline when it is built (a mismatch switches to full evaluations).
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from .. import evaluate as engine
+from ..compile import BUILTIN_ATTRIBUTES, Ruleset
+from ..expr import polars_round_half_up
+
+F64 = pl.Float64
+RESULT_COLUMNS = ("score", "grade_uncalibrated", "grade", "bonus", "bonus.value")
+
+
+def _weight_actions(rule, card):
+    return [a for a in rule.applies_to(card) if a.kind != "scale_target"]
+
+
+class Rescorer:
+    """Holds the weight-independent columns of one evaluation; :meth:`score` applies new weights."""
+
+    def __init__(self, evaluation):
+        rs: Ruleset = evaluation.ruleset
+        frame = evaluation.frame.with_row_index("_row")
+        self.ruleset = rs
+        self.height = frame.height
+        keep = {"_row", "id", "scorecard"}
+        if rs.calibration is not None:
+            c = rs.calibration.cohort
+            keep.add(c if c in BUILTIN_ATTRIBUTES else f"attr.{c}")
+        if rs.bonus is not None:
+            keep |= {f"money.{rs.bonus.target}", f"attr.{rs.bonus.target}"}
+            for card in rs.scorecards:
+                for k in card.kpis_named(rs.bonus.attainment)[:1]:
+                    keep |= {f"k.{k.path}.{x}" for x in ("attainment", "actual", "target")}
+        for card in rs.scorecards:
+            keep |= {f"rule.{r.id}" for r in rs.rules if _weight_actions(r, card)}
+            keep |= {f"adj.{a.id}" for a in card.adjustments}
+            for d in card.dimensions:
+                if d.kind == "kpis":
+                    keep |= {f"k.{k.path}.score" for k in d.kpis}
+                else:
+                    keep.add(f"d.{d.key}.score")
+        frame = frame.select([c for c in frame.columns if c in keep])
+        self.parts = {card.key: frame.filter(pl.col("scorecard") == card.key) for card in rs.scorecards}
+        self._order_kept = len([p for p in self.parts.values() if p.height]) <= 1
+
+    def score(self, plan: Ruleset) -> pl.DataFrame:
+        """``id`` plus ``score``, ``grade_uncalibrated``, ``grade``, ``bonus`` (exact) and ``bonus.value``
+        for every employee of the baseline, in the baseline's order, under ``plan``'s weights."""
+        frames = [self._card(plan, card, self.parts[card.key]) for card in plan.scorecards
+                  if self.parts[card.key].height]
+        if not frames:
+            return pl.DataFrame(schema={"id": pl.Utf8, "score": F64})
+        f = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+        if not self._order_kept:
+            f = f.sort("_row")
+        f = f.with_columns(polars_round_half_up(pl.col("total"), 2).alias("score"))
+        f = f.with_columns(engine._grade_expr(plan, pl.col("score")).alias("grade_uncalibrated"))
+        f = engine._calibrate(plan, f)
+        f = engine._bonus(plan, f)
+        return f.select("id", *RESULT_COLUMNS)
+
+    def _card(self, plan: Ruleset, card, f: pl.DataFrame) -> pl.DataFrame:
+        zero = plan.missing == "zero"
+        f = f.with_columns([pl.lit(d.weight, dtype=F64).alias(f"wr.{d.key}") for d in card.dimensions]
+                           + [pl.lit(k.weight, dtype=F64).alias(f"wr.{k.path}") for d in card.dimensions
+                              for k in d.kpis])
+        for rule in plan.rules:
+            for action in _weight_actions(rule, card):
+                f = f.with_columns(engine._apply(action, pl.col(f"rule.{rule.id}"), card))
+        dcols = []
+        for d in card.dimensions:
+            if d.kind == "kpis":
+                score = engine._weighted([(pl.col(f"wr.{k.path}"), pl.col(f"k.{k.path}.score")) for k in d.kpis])
+                dcols.append((score.fill_null(0.0) if zero else score).alias(f"d.{d.key}.score"))
+        if dcols:
+            f = f.with_columns(dcols)
+        pairs = [(pl.col(f"wr.{d.key}"), pl.col(f"d.{d.key}.score")) for d in card.dimensions]
+        kept = pl.sum_horizontal([pl.when(s.is_not_null()).then(w).otherwise(0.0) for w, s in pairs])
+        total = pl.sum_horizontal([w for w, _ in pairs])
+        base = pl.sum_horizontal([pl.when(s.is_not_null() & (kept > 0)).then(w * total / kept * s).otherwise(0.0)
+                                  for w, s in pairs]) / 100.0
+        adj = pl.sum_horizontal([pl.when(pl.col(f"adj.{a.id}")).then(a.points).otherwise(0.0)
+                                 for a in card.adjustments]) if card.adjustments else pl.lit(0.0)
+        return f.select(
+            "_row", "id", *[c for c in f.columns if c.startswith(("money.", "attr.", "k.")) or c == "scorecard"],
+            pl.when(kept > 0).then(pl.max_horizontal(base + adj, pl.lit(0.0))).otherwise(None).alias("total"))

@@ -1,0 +1,101 @@
+"""The workshop's interface wording, in English and Simplified Chinese.
+
+The pages receive the whole table for their language as JSON, so the
+JavaScript never builds user-visible text of its own.
+"""
+from __future__ import annotations
+
+from ..i18n import normalize_locale
+
+LOCALES = ("en", "zh-CN")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "title": {"en": "Co-design workshop", "zh-CN": "考核共创工作坊"},
+    "facilitator": {"en": "Facilitator", "zh-CN": "主持人"},
+    "participant": {"en": "Participant", "zh-CN": "参与者"},
+    "employees": {"en": "{n} employees", "zh-CN": "{n} 名员工"},
+    "weights": {"en": "Weights", "zh-CN": "权重"},
+    "weights_hint": {"en": "Each group always totals 100: moving one slider rescales the others in proportion.",
+                     "zh-CN": "每组权重合计始终为 100：拖动一个滑块，其余按比例调整。"},
+    "dimensions": {"en": "Dimensions", "zh-CN": "考核维度"},
+    "kpis_of": {"en": "KPIs · {dimension}", "zh-CN": "指标 · {dimension}"},
+    "start": {"en": "start", "zh-CN": "原值"},
+    "reset": {"en": "Reset to start", "zh-CN": "恢复原值"},
+    "impact": {"en": "Impact on the population", "zh-CN": "对全员的影响"},
+    "grade_distribution": {"en": "Grade distribution (after calibration)", "zh-CN": "等级分布（校准后）"},
+    "before": {"en": "Before", "zh-CN": "调整前"},
+    "after": {"en": "After", "zh-CN": "调整后"},
+    "change": {"en": "Change", "zh-CN": "变化"},
+    "grade_changes": {"en": "Grade changes", "zh-CN": "等级变化"},
+    "changed_of": {"en": "{n} of {total} people", "zh-CN": "{total} 人中 {n} 人"},
+    "up_down": {"en": "{up} up · {down} down", "zh-CN": "上升 {up} · 下降 {down}"},
+    "bonus_cost": {"en": "Bonus cost", "zh-CN": "奖金总额"},
+    "of_budget": {"en": "{pct} of budget {budget}", "zh-CN": "占预算 {budget} 的 {pct}"},
+    "over_budget": {"en": "Over budget by {amount}", "zh-CN": "超出预算 {amount}"},
+    "under_budget": {"en": "Under budget by {amount}", "zh-CN": "低于预算 {amount}"},
+    "mean_score_by": {"en": "Mean score by {attribute}", "zh-CN": "按{attribute}统计的平均分"},
+    "tenure": {"en": "tenure", "zh-CN": "司龄"},
+    "team": {"en": "team", "zh-CN": "团队"},
+    "region": {"en": "region", "zh-CN": "区域"},
+    "group": {"en": "Group", "zh-CN": "分组"},
+    "people": {"en": "People", "zh-CN": "人数"},
+    "largest_changes": {"en": "{shown} of {total} groups, largest changes first",
+                        "zh-CN": "共 {total} 组，显示变化最大的 {shown} 组"},
+    "tenure_0": {"en": "under 1 year", "zh-CN": "不满 1 年"},
+    "tenure_1": {"en": "1–3 years", "zh-CN": "1–3 年"},
+    "tenure_3": {"en": "3–5 years", "zh-CN": "3–5 年"},
+    "tenure_5": {"en": "5 years and more", "zh-CN": "5 年及以上"},
+    "tenure_none": {"en": "unknown", "zh-CN": "未知"},
+    "who_changes": {"en": "Who changes grade", "zh-CN": "等级变化人员"},
+    "who_hint": {"en": "Facilitator only: participants never see names or scores.",
+                 "zh-CN": "仅主持人可见：参与者看不到姓名和分数。"},
+    "name": {"en": "Name", "zh-CN": "姓名"},
+    "score": {"en": "Score", "zh-CN": "得分"},
+    "grade": {"en": "Grade", "zh-CN": "等级"},
+    "bonus": {"en": "Bonus", "zh-CN": "奖金"},
+    "nobody_changes": {"en": "Nobody changes grade.", "zh-CN": "没有人等级发生变化。"},
+    "more_people": {"en": "… and {n} more", "zh-CN": "…… 另有 {n} 人"},
+    "rescored_in": {"en": "re-scored in {ms} ms", "zh-CN": "重算耗时 {ms} 毫秒"},
+    "votes": {"en": "Votes", "zh-CN": "投票"},
+    "participant_link": {"en": "Participant link", "zh-CN": "参与者链接"},
+    "copy": {"en": "Copy", "zh-CN": "复制"},
+    "copied": {"en": "Copied", "zh-CN": "已复制"},
+    "no_votes": {"en": "No votes yet. Share the participant link.", "zh-CN": "暂无投票。请分享参与者链接。"},
+    "n_votes": {"en": "{n} votes: {names}", "zh-CN": "{n} 票：{names}"},
+    "median": {"en": "Median", "zh-CN": "中位数"},
+    "iqr": {"en": "IQR", "zh-CN": "四分位距"},
+    "range": {"en": "Min–max", "zh-CN": "最小–最大"},
+    "current": {"en": "Current", "zh-CN": "当前"},
+    "item": {"en": "Item", "zh-CN": "项目"},
+    "adopt": {"en": "Adopt the median", "zh-CN": "采用中位数"},
+    "save": {"en": "Save to ruleset", "zh-CN": "保存到规则文件"},
+    "save_hint": {"en": "Writes the weights into {file}, bumps the version, keeps comments and layout.",
+                  "zh-CN": "将权重写入 {file}，升级版本号，保留注释和格式。"},
+    "saved": {"en": "Saved {file} as version {version}.", "zh-CN": "已保存 {file}，版本 {version}。"},
+    "nothing_to_save": {"en": "The weights equal the file's; nothing to save.",
+                        "zh-CN": "权重与文件一致，无需保存。"},
+    "save_refused": {"en": "Not saved: the new ruleset would not be valid.", "zh-CN": "未保存：新规则文件无法通过校验。"},
+    "your_name": {"en": "Your name", "zh-CN": "你的姓名"},
+    "propose": {"en": "Propose your weights", "zh-CN": "提出你的权重建议"},
+    "propose_hint": {"en": "Set the weights you think are right, then submit. You can change and resubmit; "
+                             "your latest vote counts.",
+                     "zh-CN": "设置你认为合适的权重并提交。可以修改后重新提交，以最后一次为准。"},
+    "submit": {"en": "Submit my vote", "zh-CN": "提交我的投票"},
+    "vote_recorded": {"en": "Thank you, {name}: your vote is recorded.", "zh-CN": "谢谢你，{name}：投票已记录。"},
+    "name_required": {"en": "Please enter your name.", "zh-CN": "请填写姓名。"},
+    "error": {"en": "Something went wrong: {message}", "zh-CN": "出错了：{message}"},
+    "language": {"en": "中文", "zh-CN": "English"},
+    "unscored": {"en": "{n} people cannot be scored with these weights (no weighted data left).",
+                 "zh-CN": "按当前权重有 {n} 人无法计分（没有剩余的有权重数据）。"},
+}
+
+
+def table(locale: str) -> dict[str, str]:
+    """Every message in ``locale`` (``en`` or ``zh-CN``)."""
+    locale = normalize_locale(locale)
+    return {key: entry.get(locale) or entry["en"] for key, entry in MESSAGES.items()}
+
+
+def other(locale: str) -> str:
+    """The language the switch in the page header offers."""
+    return "en" if normalize_locale(locale) == "zh-CN" else "zh-CN"

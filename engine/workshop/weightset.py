@@ -1,0 +1,212 @@
+"""The weights a workshop edits, as one flat mapping, and the arithmetic on them.
+
+An *item* is a dimension weight (``sales_rep/results``) or a KPI weight
+(``sales_rep/results.revenue``).  A *group* is a set of siblings that sums to
+100: the dimensions of a scorecard, the KPIs of one ``kpis:`` dimension.  (360
+source weights and reweighting rules are not workshop material; they stay as
+written.)
+
+Weights are kept as exact :class:`~decimal.Decimal` values with at most two
+decimals that sum to exactly 100 per group, so what the facilitator sees is
+what gets scored and what gets saved.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Iterable, Mapping
+
+from ..compile import Ruleset
+from ..weights import WeightError, set_weight
+
+TOTAL = Decimal(100)
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Group:
+    """Sibling weights that sum to 100: a scorecard's dimensions or one dimension's KPIs."""
+
+    id: str                  # ``card`` or ``card/dimension``
+    card: str
+    dimension: str | None    # None: the dimensions of the card
+    items: tuple[str, ...]   # item keys, in file order
+
+    @property
+    def fixed(self) -> bool:
+        """A group of one cannot move: its only member holds all 100 points."""
+        return len(self.items) < 2
+
+
+def item_key(card: str, dimension: str, kpi: str | None = None) -> str:
+    """``card/dimension`` or ``card/dimension.kpi``."""
+    return f"{card}/{dimension}" + (f".{kpi}" if kpi else "")
+
+
+def yaml_path(key: str) -> tuple[str, ...]:
+    """Where an item's weight sits in the ruleset file."""
+    card, _, rest = key.partition("/")
+    dim, _, kpi = rest.partition(".")
+    path = ("scorecards", card, "dimensions", dim)
+    return path + (("kpis", kpi, "weight") if kpi else ("weight",))
+
+
+def groups(ruleset: Ruleset) -> tuple[Group, ...]:
+    """Every group of the plan, in file order (a card's dimensions, then each dimension's KPIs)."""
+    out = []
+    for card in ruleset.scorecards:
+        out.append(Group(card.key, card.key, None, tuple(item_key(card.key, d.key) for d in card.dimensions)))
+        for d in card.dimensions:
+            if d.kind == "kpis" and d.kpis:
+                out.append(Group(f"{card.key}/{d.key}", card.key, d.key,
+                                 tuple(item_key(card.key, d.key, k.key) for k in d.kpis)))
+    return tuple(out)
+
+
+def weights(ruleset: Ruleset) -> dict[str, Decimal]:
+    """The plan's weights by item key, as exact decimals (the file's numbers)."""
+    out = {}
+    for card in ruleset.scorecards:
+        for d in card.dimensions:
+            out[item_key(card.key, d.key)] = _exact(d.weight)
+            for k in d.kpis:
+                out[item_key(card.key, d.key, k.key)] = _exact(k.weight)
+    return out
+
+
+def with_weights(ruleset: Ruleset, new: Mapping[str, Decimal | float]) -> Ruleset:
+    """A copy of the immutable plan with the given weights replaced (items not named keep theirs)."""
+    cards = []
+    for card in ruleset.scorecards:
+        dims = []
+        for d in card.dimensions:
+            kpis = tuple(replace(k, weight=float(new.get(item_key(card.key, d.key, k.key), k.weight)))
+                         for k in d.kpis)
+            dims.append(replace(d, weight=float(new.get(item_key(card.key, d.key), d.weight)), kpis=kpis))
+        cards.append(replace(card, dimensions=tuple(dims)))
+    return replace(ruleset, scorecards=tuple(cards))
+
+
+def move(current: Mapping[str, Decimal], group: Group, key: str, value: Decimal) -> dict[str, Decimal]:
+    """Set one item and rescale its siblings in proportion so the group keeps 100 (then round to cents).
+
+    The same rule as a ruleset's ``set:`` action (:func:`appraise.weights.set_weight`).  Where
+    that would refuse because every sibling is at 0, the freed points are shared equally instead.
+    """
+    if key not in group.items:
+        raise KeyError(key)
+    value = min(max(_cents(value), Decimal(0)), TOTAL)
+    members = {k: current[k] for k in group.items}
+    try:
+        moved = set_weight(members, key, value)
+    except WeightError:
+        others = [k for k in group.items if k != key]
+        share = (TOTAL - value) / len(others)
+        moved = {k: (value if k == key else share) for k in group.items}
+    rounded = round_to_total(moved, keep=key)
+    out = dict(current)
+    out.update(rounded)
+    return out
+
+
+def normalise(values: Mapping[str, float | Decimal], total: Decimal = TOTAL) -> dict[str, Decimal]:
+    """Scale a group's values in proportion so they sum to ``total`` (exact; not rounded)."""
+    exact = {k: _exact(v) for k, v in values.items()}
+    if any(v < 0 for v in exact.values()):
+        raise ValueError("weights cannot be negative")
+    s = sum(exact.values())
+    if s == 0:
+        raise ValueError("a group needs at least one weight above 0")
+    return {k: v * total / s for k, v in exact.items()}
+
+
+def round_to_total(values: Mapping[str, Decimal | float], total: Decimal = TOTAL, keep: str | None = None
+                   ) -> dict[str, Decimal]:
+    """Round to cents so the group still sums to exactly ``total`` (largest remainder method).
+
+    Every value is rounded down to a cent; the cents still missing go one each to
+    the values with the largest remainders (ties: earlier items first).  ``keep``
+    names an item that must not receive one (the slider the user just set).
+    """
+    scaled = normalise(values, total) if sum(_exact(v) for v in values.values()) != total else \
+        {k: _exact(v) for k, v in values.items()}
+    units = {k: math.floor(v * 100) for k, v in scaled.items()}
+    missing = int(total * 100) - sum(units.values())
+    order = sorted(scaled, key=lambda k: (k == keep, -(scaled[k] * 100 - units[k]), list(scaled).index(k)))
+    for k in order[:missing]:
+        units[k] += 1
+    return {k: Decimal(u) / 100 for k, u in units.items()}
+
+
+@dataclass(frozen=True)
+class ItemTally:
+    """What the votes say about one item: median (of proposals normalised to 100) and spread."""
+
+    median: Decimal          # re-normalised with its siblings and rounded: the value "adopt" sets
+    raw_median: float        # the plain median of the normalised proposals
+    q1: float
+    q3: float
+    low: float
+    high: float
+    votes: int
+
+
+def tally(ballots: Iterable[Mapping[str, float | Decimal]], all_groups: Iterable[Group]) -> dict[str, ItemTally]:
+    """Median proposal per item and its spread (IQR and min–max).
+
+    Each ballot is first normalised to 100 per group (someone who proposes 3/2/1
+    means 50/33.3/16.7); the per-item medians of a group generally no longer sum
+    to 100, so they are normalised again and rounded to cents (largest remainder).
+    """
+    ballots = list(ballots)
+    if not ballots:
+        return {}
+    out: dict[str, ItemTally] = {}
+    for g in all_groups:
+        columns: dict[str, list[float]] = {k: [] for k in g.items}
+        for b in ballots:
+            if not all(k in b for k in g.items):
+                continue
+            try:
+                norm = normalise({k: b[k] for k in g.items})
+            except ValueError:
+                continue
+            for k, v in norm.items():
+                columns[k].append(float(v))
+        if not columns[g.items[0]]:
+            continue
+        medians = {k: statistics.median(v) for k, v in columns.items()}
+        try:
+            adopted = round_to_total(medians)
+        except ValueError:  # every median 0: nothing sensible to adopt
+            continue
+        for k, values in columns.items():
+            q1, q3 = _quartiles(values)
+            out[k] = ItemTally(adopted[k], medians[k], q1, q3, min(values), max(values), len(values))
+    return out
+
+
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    if len(values) < 2:
+        return values[0], values[0]
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[0], q[2]
+
+
+def _exact(value) -> Decimal:
+    """A float weight from the plan as the decimal written in the file (50.0 → 50, 33.33 → 33.33)."""
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(repr(float(value))).normalize() if not isinstance(value, int) else Decimal(value)
+
+
+def _cents(value) -> Decimal:
+    return _exact(value).quantize(CENT)
+
+
+def format_weight(value: Decimal) -> str:
+    """How a weight is written in YAML: at most two decimals, no trailing zeros (50, 33.3, 12.25)."""
+    text = format(_cents(value).normalize(), "f")
+    return text
