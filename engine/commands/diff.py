@@ -1,0 +1,40 @@
+"""``appraise diff OLD NEW --cycle CYCLE``: what a ruleset change does to one cycle's real people."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+FORMATS = ("text", "markdown", "json")
+
+
+@click.command("diff")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--cycle", "cycle", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="Cycle file whose data (employees, metrics, 360, OKRs) is scored under both rulesets.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for a terminal; markdown for a pull-request comment; json for scripts.")
+def command(old: Path, new: Path, cycle: Path, fmt: str) -> None:
+    """Score a cycle's data under ruleset OLD and ruleset NEW and show what changes.
+
+    Per employee: score, grade and bonus deltas; the grade migration matrix; the
+    total bonus cost delta (exact decimals); Kendall's tau-b of the scores; the
+    biggest movers; the rules whose firing changed.  Nothing is written and the
+    results store is not read (conditions on previous.* are false in both runs).
+    Exit status: 0 compared, 2 usage error or invalid ruleset, cycle or data.
+    """
+    from ..diff import diff_cycle, render
+    from ..errors import AppraiseError, InvalidInput
+
+    try:
+        result = diff_cycle(old, new, cycle)
+    except InvalidInput as exc:
+        for d in exc.diagnostics:
+            click.echo(str(d), err=True)
+        sys.exit(2)
+    except AppraiseError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(render(result, fmt), nl=False)
