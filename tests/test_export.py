@@ -160,3 +160,29 @@ def test_atomic_write_and_leftovers(tmp_path):
     removed = remove_leftovers(tmp_path)
     assert len(removed) == 2
     assert sorted(p.name for p in Path(tmp_path).rglob("*")) == ["a.txt", "sub"]
+
+
+@pytest.mark.parametrize("value", [
+    {"a": 1, "b": [1.5, None, True, False, "x\n\"y\"", "赵磊"], "c": {}, "d": [], "e": {"f": {"g": [[], {}]}}},
+    {"cycle": "2026-Q3", "employees": [], "errors": [{"x": 1e-07, "y": 1e16, "z": -0.0}], 3: "int key"},
+    {"employees": [{"id": "E1", "n": float("nan"), "i": float("inf")}]},
+    [1, 2], "text", 3, None, {},
+])
+def test_fast_json_is_exactly_json_dumps(value):
+    from appraise.export import results_json_chunks
+
+    assert "".join(results_json_chunks(value)).encode() == results_json(value)
+
+
+def test_fast_json_on_the_example(q3):
+    from appraise.export import results_json_chunks
+
+    _, doc = q3
+    assert "".join(results_json_chunks(doc)).encode() == results_json(doc)
+
+
+def test_fast_json_refuses_what_json_refuses():
+    from appraise.export import results_json_chunks
+
+    with pytest.raises(TypeError):
+        "".join(results_json_chunks({"employees": [{"bonus": Decimal("1")}]}))
