@@ -212,7 +212,9 @@ class HtmlRenderer:
         brand = Branding.from_request(request)
         wording = dict((request.ruleset.report or {}).get("wording") or {})
         employees = request.results.get("employees") or []
-        workers = self.workers if self.workers is not None else (os.cpu_count() or 1)
+        # `appraise run --jobs N` sets APPRAISE_JOBS; otherwise every CPU
+        workers = self.workers if self.workers is not None else (
+            int(os.environ.get("APPRAISE_JOBS") or 0) or os.cpu_count() or 1)
         written = [p for e in employees for p in (dashboard_path(e["id"]), plan_path(e["id"]))]
         if workers <= 1 or len(employees) < PARALLEL_FROM:
             _render_people(request, str(out_dir), brand, wording)
