@@ -215,10 +215,12 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def _shown(path: Path) -> str:
+    """``path`` relative to the working folder when it lies inside it, else absolute."""
     try:
-        return os.path.relpath(path)
+        rel = os.path.relpath(path)
     except ValueError:  # pragma: no cover - another drive on Windows
-        return str(path)
+        return str(Path(path).resolve())
+    return str(Path(path).resolve()) if rel == ".." or rel.startswith(".." + os.sep) else rel
 
 
 def merged_needs(*rulesets):

@@ -118,6 +118,13 @@ class Report:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     coverage: dict = field(default_factory=dict)   # ruleset shown path -> coverage.Coverage
     files: list[str] = field(default_factory=list)
+    min_coverage: float | None = None
+
+    def below_min_coverage(self) -> list:
+        """The rulesets whose coverage is below :attr:`min_coverage` (percent)."""
+        if self.min_coverage is None:
+            return []
+        return [c for c in self.coverage.values() if c.percent + 1e-9 < self.min_coverage]
 
     @property
     def passed(self) -> int:
@@ -170,10 +177,12 @@ def _hidden(p: Path) -> bool:
 
 
 def _shown(path: Path) -> str:
+    """``path`` relative to the working folder when it lies inside it, else absolute."""
     try:
-        return os.path.relpath(path)
+        rel = os.path.relpath(path)
     except ValueError:  # pragma: no cover - another drive on Windows
-        return str(path)
+        return str(Path(path).resolve())
+    return str(Path(path).resolve()) if rel == ".." or rel.startswith(".." + os.sep) else rel
 
 
 # ---------------------------------------------------------------- loading and checking
@@ -333,7 +342,9 @@ class _Checker:
                 [((part, k), v) for part in ("includes", "excludes") for k, v in enumerate(value.get(part) or [])]
             for sub, item in items:
                 if item not in known:
-                    self.error(at + (name,) + sub, f"'{item}' is not one of the ruleset's {name.replace('_', ' ')}"
+                    what = {"rules_fired": "a rule", "adjustments": "an adjustment", "outcomes": "an outcome",
+                            "missing": "a dimension or dimension.kpi"}[name]
+                    self.error(at + (name,) + sub, f"'{item}' is not {what} of the ruleset"
                                + _did_you_mean(item, known), code="test-unknown")
         for kpi in exp.get("kpis") or {}:
             if kpi not in self.kpis:
@@ -601,12 +612,17 @@ def run_paths(paths: Iterable[str | Path] = (), *, coverage: bool = True) -> Rep
 
 # ---------------------------------------------------------------- output
 
-def render(report: Report, fmt: str = "text", *, show_coverage: bool = False, verbose: bool = False) -> str:
-    """The report in ``fmt`` (text, json, junit, github); text and github end with ``N passed, N failed``."""
+def render(report: Report, fmt: str = "text", *, show_coverage: bool = False, verbose: bool = False,
+           min_coverage: float | None = None) -> str:
+    """The report in ``fmt`` (text, json, junit, github); text and github end with ``N passed, N failed``.
+
+    With ``min_coverage`` (percent), rulesets below it are named (text, github) or flagged (json).
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format '{fmt}'; the formats are {', '.join(FORMATS)}")
+    report.min_coverage = min_coverage
     return {"text": _text_report, "json": _json_report, "junit": _junit_report,
-            "github": _github_report}[fmt](report, show_coverage, verbose)
+            "github": _github_report}[fmt](report, show_coverage or min_coverage is not None, verbose)
 
 
 def _text_report(report: Report, show_coverage: bool, verbose: bool) -> str:
@@ -622,6 +638,8 @@ def _text_report(report: Report, show_coverage: bool, verbose: bool) -> str:
         from .coverage import render_text
 
         lines.extend(render_text(c) for c in report.coverage.values())
+    lines.extend(f"FAIL coverage of {c.ruleset} is {c.percent:.1f}%, below --min-coverage {report.min_coverage:g}%"
+                 for c in report.below_min_coverage())
     lines.append(report.summary())
     return "\n".join(lines) + "\n"
 
@@ -634,6 +652,8 @@ def _json_report(report: Report, show_coverage: bool, verbose: bool) -> str:
                    "seconds": round(r.seconds, 4), "failures": [f.to_dict() for f in r.failures]}
                   for r in report.results],
         "coverage": {k: c.to_dict() for k, c in report.coverage.items()},
+        "min_coverage": report.min_coverage,
+        "below_min_coverage": [c.ruleset for c in report.below_min_coverage()],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
@@ -686,6 +706,9 @@ def _github_report(report: Report, show_coverage: bool, verbose: bool) -> str:
                 lines.append(f"::notice file={_escape_property(item.file)},line={item.line},col={item.col},"
                              f"title=appraise test coverage::{_escape_data(item.kind + ' ' + item.id + ' is not covered by any test')}")
             lines.append(render_text(c))
+    for c in report.below_min_coverage():
+        lines.append(f"::error title=appraise test coverage::coverage of {_escape_data(c.ruleset)} is "
+                     f"{c.percent:.1f}%, below --min-coverage {report.min_coverage:g}%")
     lines.append(report.summary())
     return "\n".join(lines) + "\n"
 

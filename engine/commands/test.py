@@ -34,11 +34,7 @@ def command(paths: tuple[Path, ...], fmt: str, show_coverage: bool, min_coverage
     if not discover(paths):
         raise click.UsageError("no test files found; give a file or folder, e.g. appraise test rulesets/tests/")
     report = run_paths(paths)
-    click.echo(render(report, fmt, show_coverage=show_coverage or min_coverage is not None, verbose=verbose),
-               nl=False)
+    click.echo(render(report, fmt, show_coverage=show_coverage, verbose=verbose, min_coverage=min_coverage), nl=False)
     if report.invalid:
         sys.exit(2)
-    low = [c for c in report.coverage.values() if min_coverage is not None and c.percent + 1e-9 < min_coverage]
-    for c in low:
-        click.echo(f"coverage of {c.ruleset} is {c.percent:.1f}%, below --min-coverage {min_coverage:g}%", err=True)
-    sys.exit(1 if report.failed or low else 0)
+    sys.exit(1 if report.failed or report.below_min_coverage() else 0)

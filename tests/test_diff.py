@@ -1,0 +1,160 @@
+"""``appraise diff``: the example cycle under the example ruleset and a variant (price-war removed, 15 points
+moved from results to 360), Kendall's tau-b against a brute-force count, and the CLI formats."""
+from __future__ import annotations
+
+import json
+import math
+import os
+from decimal import Decimal
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
+
+from appraise.api import evaluate_cycle
+from appraise.cli import main
+from appraise.diff import diff_cycle, kendall_tau_b, render
+
+HERE = Path(__file__).parent
+EXAMPLE = HERE / "fixtures" / "example"
+OLD = EXAMPLE / "sales-team.yaml"
+NEW = HERE / "fixtures" / "diff" / "sales-team-variant.yaml"
+CYCLE = EXAMPLE / "cycle-q3.yaml"
+
+
+@pytest.fixture(scope="module")
+def d():
+    return diff_cycle(OLD, NEW, CYCLE)
+
+
+def test_old_side_is_what_the_engine_gives_for_the_cycle(d):
+    # the diff evaluates through the real engine: its "old" numbers are evaluate_cycle's (no previous)
+    doc = evaluate_cycle(CYCLE)
+    for e in doc["employees"]:
+        change = next(c for c in d.employees if c.id == e["id"])
+        assert (change.old_score, change.old_grade, change.old_bonus) == (e["score"], e["grade"], Decimal(e["bonus"]))
+
+
+def test_bonus_delta_is_the_sum_of_employee_deltas_in_exact_decimals(d):
+    assert d.bonus_delta == sum((e.bonus_delta for e in d.employees), Decimal(0))
+    assert d.bonus_delta == d.total_new - d.total_old
+    assert d.total_old == Decimal("122900") and d.bonus_delta == Decimal("-2800")
+    assert all(isinstance(e.bonus_delta, Decimal) for e in d.employees)
+
+
+def test_migration_matrix_counts_every_employee_once(d):
+    assert sum(d.migration.values()) == len(d.both) == len(d.employees) == 5
+    assert d.migration[("S", "A")] == 1           # E005 loses the S when results weigh less
+    assert d.grades_changed == 1
+    e005 = next(e for e in d.employees if e.id == "E005")
+    assert (e005.old_grade, e005.new_grade, e005.bonus_delta) == ("S", "A", Decimal("-2800"))
+
+
+def test_tau_and_movers(d):
+    assert -1 <= d.tau <= 1
+    assert d.tau == pytest.approx(kendall_tau_b([e.old_score for e in d.both], [e.new_score for e in d.both]))
+    movers = d.movers()
+    assert len(movers) <= 10
+    assert [abs(m.score_delta) for m in movers] == sorted((abs(m.score_delta) for m in movers), reverse=True)
+    assert all(e.score_delta == round(e.new_score - e.old_score, 2) for e in d.both)
+
+
+def test_removed_rule_lost_everyone_it_fired_for(d):
+    [rule] = d.rules
+    assert (rule.id, rule.status, rule.old_count, rule.new_count) == ("price-war", "removed", 5, 0)
+    assert rule.lost == ["E001", "E002", "E003", "E004", "E005"] and rule.gained == []
+
+
+def test_note_says_previous_is_not_loaded(d):
+    assert any("previous" in n and "regional-expansion-priority" in n for n in d.notes)
+
+
+def test_same_ruleset_changes_nothing():
+    same = diff_cycle(OLD, OLD, CYCLE)
+    assert same.bonus_delta == 0 and same.grades_changed == 0 and same.rules == [] and same.movers() == []
+    assert same.tau == pytest.approx(1.0)
+    assert all(same.migration.get((g, g), 0) == n for (g, h), n in same.migration.items() if g == h)
+
+
+def test_markdown_has_tables_for_a_pull_request_comment(d):
+    md = render(d, "markdown")
+    assert "| old \\ new | S | A | B | C | D | total |" in md
+    assert "| Total bonus (CNY) | 122,900 | 120,100 | -2,800 |" in md
+    assert "| `price-war` | removed | 5 → 0 | – | 5: E001, E002, E003, E004, E005 |" in md
+    assert "S → **A**" in md
+    assert md.rstrip().splitlines()[-1].startswith("> Note: previous-period results are not loaded")
+
+
+def test_readme_shows_the_current_markdown(d):
+    # the README section pastes this exact output; keep them in step
+    readme = (HERE.parent / "README.md").read_text(encoding="utf-8")
+    old_cwd = os.getcwd()
+    os.chdir(HERE.parent)
+    try:
+        md = render(diff_cycle("tests/fixtures/example/sales-team.yaml", "tests/fixtures/diff/sales-team-variant.yaml",
+                               "tests/fixtures/example/cycle-q3.yaml"), "markdown")
+    finally:
+        os.chdir(old_cwd)
+    assert md.strip() in readme
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_cli_formats(fmt):
+    result = CliRunner().invoke(main, ["diff", str(OLD), str(NEW), "--cycle", str(CYCLE), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        doc = json.loads(result.output)
+        assert doc["bonus"] == {"old": "122900", "new": "120100", "delta": "-2800"}
+        assert sum(map(sum, doc["migration"]["counts"])) == doc["employees_compared"] == 5
+        assert doc["rules"][0]["lost"] == ["E001", "E002", "E003", "E004", "E005"]
+        assert Decimal(doc["bonus"]["delta"]) == sum(Decimal(e["bonus_delta"]) for e in doc["employees"])
+    elif fmt == "text":
+        assert "price-war (removed): fired 5 -> 0" in result.output
+
+
+def test_cli_invalid_ruleset_exits_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((HERE / "broken" / "weights-99-99.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", str(OLD), str(bad), "--cycle", str(CYCLE)])
+    assert result.exit_code == 2
+    assert "add up to 99.99" in result.output
+
+
+def brute_tau_b(x, y):
+    nc = nd = tx = ty = 0
+    for i, j in combinations(range(len(x)), 2):
+        dx, dy = x[i] - x[j], y[i] - y[j]
+        if dx == 0 and dy == 0:
+            continue
+        if dx == 0:
+            tx += 1
+        elif dy == 0:
+            ty += 1
+        elif dx * dy > 0:
+            nc += 1
+        else:
+            nd += 1
+    denominator = math.sqrt((nc + nd + tx) * (nc + nd + ty))
+    return None if denominator == 0 else (nc - nd) / denominator
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=40))
+def test_tau_b_matches_brute_force_with_ties(pairs):
+    x, y = [p[0] for p in pairs], [p[1] for p in pairs]
+    want, got = brute_tau_b(x, y), kendall_tau_b(x, y)
+    if want is None or len(pairs) < 2:
+        assert got is None
+    else:
+        assert got == pytest.approx(want, abs=1e-12)
+        assert -1 <= got <= 1
+
+
+def test_tau_b_known_values():
+    assert kendall_tau_b([1, 2, 3, 4], [1, 2, 3, 4]) == 1.0
+    assert kendall_tau_b([1, 2, 3, 4], [4, 3, 2, 1]) == -1.0
+    assert kendall_tau_b([1, 1, 1], [1, 2, 3]) is None
+    # scipy.stats.kendalltau([12, 2, 1, 12, 2], [1, 4, 7, 1, 0]) = -0.47140452079103173
+    assert kendall_tau_b([12, 2, 1, 12, 2], [1, 4, 7, 1, 0]) == pytest.approx(-0.47140452079103173)
