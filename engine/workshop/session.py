@@ -29,7 +29,7 @@ from .rescore import RESULT_COLUMNS, Rescorer
 BREAKDOWN_ATTRIBUTES = ("team", "region")
 TENURE_BANDS = ((12, "tenure_0"), (36, "tenure_1"), (60, "tenure_3"))
 MAX_GROUP_ROWS = 12
-MAX_PEOPLE = 40
+MAX_PEOPLE = 25
 MAX_NAME = 60
 
 

@@ -13,7 +13,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "title": {"en": "Co-design workshop", "zh-CN": "考核共创工作坊"},
     "facilitator": {"en": "Facilitator", "zh-CN": "主持人"},
     "participant": {"en": "Participant", "zh-CN": "参与者"},
-    "employees": {"en": "{n} employees", "zh-CN": "{n} 名员工"},
+    "population": {"en": "Employees scored", "zh-CN": "参评员工"},
     "weights": {"en": "Weights", "zh-CN": "权重"},
     "weights_hint": {"en": "Each group always totals 100: moving one slider rescales the others in proportion.",
                      "zh-CN": "每组权重合计始终为 100：拖动一个滑块，其余按比例调整。"},

@@ -79,15 +79,16 @@ function renderImpact(impact) {
     bonusBox.replaceChildren(el("div", {class: "label", text: t("bonus_cost")}), el("div", {class: "value", text: "–"}));
   }
   document.getElementById("stat-population").replaceChildren(
-    el("div", {class: "label", text: t("employees", {n: ""}).trim()}),
+    el("div", {class: "label", text: t("population")}),
     el("div", {class: "value", text: num(impact.population, 0)}),
     el("div", {class: "sub", id: "elapsed", text: t("rescored_in", {ms: num(impact.elapsed_ms, 1)})}),
-    impact.unscored > 0 ? el("div", {class: "sub over-text", text: t("unscored", {n: impact.unscored})}) : null);
+    impact.unscored > 0 ? el("div", {class: "sub over-text", text: t("unscored", {n: impact.unscored})}) : "");
   renderGrades(impact.grades);
   renderBreakdowns(impact.breakdowns);
   renderPeople(impact);
 }
 
+function cap(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
 function svg(tag, attrs, text) {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
@@ -146,7 +147,7 @@ function renderPeople(impact) {
   if (!people.length) { box.replaceChildren(el("p", {class: "small", text: t("nobody_changes")})); return; }
   const currency = impact.bonus ? impact.bonus.currency : "CNY";
   box.replaceChildren(el("table", {id: "people-table"},
-    el("thead", {}, el("tr", {}, el("th", {text: t("name")}), el("th", {text: impact.people_group ? (T[impact.people_group] ? t(impact.people_group) : impact.people_group) : ""}),
+    el("thead", {}, el("tr", {}, el("th", {text: t("name")}), el("th", {text: impact.people_group ? cap(T[impact.people_group] ? t(impact.people_group) : impact.people_group) : ""}),
       el("th", {class: "num", text: t("score")}), el("th", {class: "num", text: t("grade")}),
       el("th", {class: "num", text: t("bonus")}))),
     el("tbody", {}, people.map((p) => el("tr", {},
