@@ -145,3 +145,15 @@ def test_digit_grouping_differs_text_for_appraise_integer_for_check_jsonschema(t
     ap = appraise_validate(path)
     assert ap["rc"] == 1 and [d["code"] for d in ap["diagnostics"]] == ["schema"]
     assert check_jsonschema(path)["rc"] == 0
+
+
+def test_ci_example_is_a_valid_github_workflow_running_the_three_checks():
+    # check-jsonschema ships the GitHub workflow schema (vendored: no network)
+    workflow = ROOT / "docs" / "ci-example.yml"
+    done = subprocess.run([str(CHECK), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = workflow.read_text(encoding="utf-8")
+    for command in ("appraise validate --format github", "appraise test --format junit",
+                    "--format markdown", "gh pr comment"):
+        assert command in text, command

@@ -158,3 +158,47 @@ def test_tau_b_known_values():
     assert kendall_tau_b([1, 1, 1], [1, 2, 3]) is None
     # scipy.stats.kendalltau([12, 2, 1, 12, 2], [1, 4, 7, 1, 0]) = -0.47140452079103173
     assert kendall_tau_b([12, 2, 1, 12, 2], [1, 4, 7, 1, 0]) == pytest.approx(-0.47140452079103173)
+
+
+# ---------------------------------------------------------------- the diff step of docs/ci-example.yml
+
+def test_ci_example_diff_step_runs_on_a_real_pull_request_history(tmp_path):
+    """The shell of the workflow's diff step, run in a git repo where a branch changes the ruleset."""
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+
+    workflow = yaml.safe_load((HERE.parent / "docs" / "ci-example.yml").read_text(encoding="utf-8"))
+    [job] = workflow["jobs"].values()
+    step = next(s for s in job["steps"] if s.get("id") == "diff")
+    repo = tmp_path / "hr"
+    (repo / "rulesets").mkdir(parents=True)
+    (repo / "cycles").mkdir()
+    shutil.copytree(EXAMPLE / "data", repo / "data")
+    shutil.copy(OLD, repo / "rulesets" / "sales-team.yaml")
+    cycle = (EXAMPLE / "cycle-q3.yaml").read_text(encoding="utf-8")
+    cycle = cycle.replace("ruleset: sales-team.yaml", "ruleset: ../rulesets/sales-team.yaml").replace("path: data/", "path: ../data/")
+    (repo / "cycles" / "2026-Q3.yaml").write_text(cycle, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@e", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@e",
+               HOME=str(tmp_path), GIT_CONFIG_NOSYSTEM="1", PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("commit", "-q", "-m", "base")
+    base = git("rev-parse", "HEAD").strip()
+    shutil.copy(NEW, repo / "rulesets" / "sales-team.yaml")
+    git("commit", "-q", "-am", "drop price war, 360 weighs more")
+    output = tmp_path / "github_output"
+    env.update(BASE=base, CYCLE=job["env"]["CYCLE"], RUNNER_TEMP=str(tmp_path), GITHUB_OUTPUT=str(output))
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    md = (repo / "diff.md").read_text(encoding="utf-8")
+    assert "| Total bonus (CNY) | 122,900 | 120,100 | -2,800 |" in md
+    assert "`price-war` | removed" in md
+    assert output.read_text() == "changed=true\n"
