@@ -88,6 +88,11 @@ def test_broken_rule_file_is_rejected_with_file_line_col_and_the_fix_passes(repo
     assert "rulesets/team.yaml:22:9: error: the weights of the KPIs of dimension 'results' add up to 99.99" in out
     assert re.search(r"appraise validate\.+Failed", out), out
     assert "notes.yaml" not in out  # not a rule or cycle file: the hook's files pattern leaves it alone
+    # the README shows this very output
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split('$ git commit -m "team rules"\n', 1)[1].split("```", 1)[0]
+    for line in filter(None, shown.splitlines()):
+        assert line in out, line
 
     # and through `pre-commit run`
     done = sh(PRE_COMMIT, "run", "--files", "rulesets/team.yaml", check=False)
