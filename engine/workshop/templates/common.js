@@ -13,9 +13,14 @@ function num(x, digits) {
   if (x === null || x === undefined) return "–";
   return new Intl.NumberFormat(LANG, {maximumFractionDigits: digits === undefined ? 2 : digits}).format(x);
 }
+function fixed(x, digits) {
+  if (x === null || x === undefined) return "–";
+  const d = digits === undefined ? 2 : digits;
+  return new Intl.NumberFormat(LANG, {minimumFractionDigits: d, maximumFractionDigits: d}).format(x);
+}
 function signed(x, digits) {
   if (x === null || x === undefined) return "–";
-  return (x > 0 ? "+" : x < 0 ? "−" : "±") + num(Math.abs(x), digits);
+  return (x > 0 ? "+" : x < 0 ? "−" : "±") + fixed(Math.abs(x), digits);
 }
 function money(x, currency) {
   if (x === null || x === undefined) return "–";

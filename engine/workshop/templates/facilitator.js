@@ -130,8 +130,8 @@ function renderBreakdowns(breakdowns) {
         bar.style.width = (Math.abs(r.delta || 0) / maxDelta * 60).toFixed(1) + "px";
         return el("tr", {},
           el("td", {text: b.translate ? t(r.group) : (r.group === null ? "–" : r.group)}),
-          el("td", {class: "num", text: num(r.n, 0)}), el("td", {class: "num", text: num(r.before)}),
-          el("td", {class: "num", text: num(r.after)}),
+          el("td", {class: "num", text: num(r.n, 0)}), el("td", {class: "num", text: fixed(r.before)}),
+          el("td", {class: "num", text: fixed(r.after)}),
           el("td", {class: "num " + (r.delta > 0 ? "pos" : r.delta < 0 ? "neg" : ""), text: signed(r.delta)}),
           el("td", {}, bar));
       })));
@@ -152,7 +152,7 @@ function renderPeople(impact) {
       el("th", {class: "num", text: t("bonus")}))),
     el("tbody", {}, people.map((p) => el("tr", {},
       el("td", {text: p.name || p.id}), el("td", {text: p.group || ""}),
-      el("td", {class: "num", text: num(p.score0) + " → " + num(p.score)}),
+      el("td", {class: "num", text: fixed(p.score0) + " → " + fixed(p.score)}),
       el("td", {class: "num"}, el("span", {class: "pill", text: p.grade0 || "–"}), " → ",
         el("span", {class: "pill " + (impact.grades.findIndex((g) => g.grade === p.grade)
           < impact.grades.findIndex((g) => g.grade === p.grade0) ? "up" : "down"), text: p.grade || "–"})),
