@@ -467,3 +467,16 @@ def test_cli_help_lists_the_workshop():
     result = CliRunner().invoke(main, ["workshop", "--help"])
     assert result.exit_code == 0
     assert "--budget" in result.output and "127.0.0.1" in result.output
+
+
+def test_listen_socket_is_loopback_and_sends_at_once():
+    import socket
+
+    from appraise.workshop.app import listen_socket
+
+    sock = listen_socket(0)
+    try:
+        assert sock.getsockname()[0] == "127.0.0.1"
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        sock.close()

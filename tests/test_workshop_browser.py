@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import threading
 import time
 from pathlib import Path
@@ -47,13 +46,12 @@ class Server:
     def __init__(self, cycle: Path):
         import uvicorn
 
-        from appraise.workshop.app import Tokens, create_app, urls
+        from appraise.workshop.app import Tokens, create_app, listen_socket, urls
         from appraise.workshop.session import Workshop
 
         self.workshop = Workshop.from_cycle(cycle)
         self.tokens = Tokens()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
+        sock = listen_socket(0)
         self.base = f"http://127.0.0.1:{sock.getsockname()[1]}"
         self.facilitator, self.participant = urls(self.base, self.tokens)
         self.server = uvicorn.Server(uvicorn.Config(create_app(self.workshop, self.tokens), log_level="warning",

@@ -20,8 +20,8 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
+from starlette.datastructures import MutableHeaders
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
@@ -188,16 +188,29 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None) -> Starlette:
     routes = [Route("/", facilitator_page), Route("/vote", participant_page),
               Route("/api/{name}", api, methods=["GET", "POST"])]
 
-    async def guard(request: Request, call_next):
-        if not allowed(request):  # also unknown paths: nothing is answered without a token
-            return forbidden()
-        response = await call_next(request)
-        response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")  # the URLs carry tokens
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
+    class Guard:
+        """Pure ASGI middleware (a BaseHTTPMiddleware would stream every response in pieces)."""
 
-    app = Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)])
+        def __init__(self, app):
+            self.app = app
+
+        async def __call__(self, scope, receive, send):
+            if scope["type"] != "http":
+                return await self.app(scope, receive, send)
+            if not allowed(Request(scope)):  # also unknown paths: nothing is answered without a token
+                return await forbidden()(scope, receive, send)
+
+            async def send_with_headers(message):
+                if message["type"] == "http.response.start":
+                    headers = MutableHeaders(scope=message)
+                    headers.setdefault("Cache-Control", "no-store")
+                    headers.setdefault("Referrer-Policy", "no-referrer")  # the URLs carry tokens
+                    headers.setdefault("X-Content-Type-Options", "nosniff")
+                await send(message)
+
+            await self.app(scope, receive, send_with_headers)
+
+    app = Starlette(routes=routes, middleware=[Middleware(Guard)])
     app.state.tokens = tokens
     app.state.workshop = workshop
     return app
@@ -215,18 +228,27 @@ def urls(base: str, tokens: Tokens) -> tuple[str, str]:
             f"{base}/vote?{urlencode({'token': tokens.participant})}")
 
 
+def listen_socket(port: int = 0):
+    """A TCP socket bound to 127.0.0.1 only (the workshop holds everyone's results); ``port`` 0: a free one."""
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # answers go out at once: with Nagle's algorithm uvicorn's header and body writes wait ~40 ms
+    # for the client's delayed ACK (accepted connections inherit the option on Linux)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
 def serve(workshop: Workshop, port: int = 0, *, open_browser: bool = False, echo=print,
           tokens: Tokens | None = None) -> None:
     """Run the app on 127.0.0.1 (``port`` 0: a free one) until interrupted; print the links first."""
-    import socket
-
     import uvicorn
 
     tokens = tokens or Tokens()
     app = create_app(workshop, tokens)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))  # loopback only: the workshop holds everyone's results
+    sock = listen_socket(port)
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     facilitator, participant = urls(base, tokens)
     echo(f"Workshop for {workshop.path.name if workshop.path else workshop.ruleset.id}: "
