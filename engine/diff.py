@@ -252,8 +252,13 @@ def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path) -> Rule
     provided = provide(cycle, merged_needs(rs_old, rs_new))
     ev_old = evaluate(rs_old, provided.inputs, cycle.period, dict(cycle.context))
     ev_new = evaluate(rs_new, provided.inputs, cycle.period, dict(cycle.context))
-    return compare(rs_old, rs_new, ev_old, ev_new, results_document(ev_old), results_document(ev_new),
-                   old=_shown(old), new=_shown(new), cycle=_shown(Path(cycle_path)), period=cycle.period.id)
+    result = compare(rs_old, rs_new, ev_old, ev_new, results_document(ev_old), results_document(ev_new),
+                     old=_shown(old), new=_shown(new), cycle=_shown(Path(cycle_path)), period=cycle.period.id)
+    # what the providers warned about, and who they left out (on_error: skip-employee), applies to both runs
+    result.notes += [f"data: {d}" for d in provided.diagnostics]
+    if provided.skipped:
+        result.notes.append("left out of both runs for data errors: " + ", ".join(sorted(provided.skipped)))
+    return result
 
 
 def compare(rs_old, rs_new, ev_old, ev_new, doc_old: dict, doc_new: dict, *, old: str, new: str, cycle: str,

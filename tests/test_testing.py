@@ -345,3 +345,16 @@ def test_run_paths_is_the_pytest_helper():
     assert report.failed == 0 and not report.diagnostics
     assert report.passed == len(report.results) > 0
     assert report.summary() == f"{report.passed} passed, 0 failed"
+
+
+def test_schema_command_also_writes_the_test_schema(tmp_path):
+    result = CliRunner().invoke(main, ["schema", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    written = json.loads((tmp_path / "ruleset-test.schema.json").read_text(encoding="utf-8"))
+    assert written == json.loads((ROOT / "schemas" / "ruleset-test.schema.json").read_text(encoding="utf-8"))
+
+
+def test_shipped_test_files_carry_the_editor_modeline():
+    for path in (RULESETS / "tests").glob("*.yaml"):
+        assert path.read_text(encoding="utf-8").startswith(
+            "# yaml-language-server: $schema=../../schemas/ruleset-test.schema.json"), path
