@@ -27,6 +27,7 @@ class Item:
     col: int
 
     def to_dict(self) -> dict:
+        """The JSON shape of ``--format json``."""
         return {"kind": self.kind, "id": self.id, "file": self.file, "line": self.line, "col": self.col}
 
 
@@ -43,6 +44,7 @@ class Coverage:
 
     @property
     def uncovered(self) -> list[Item]:
+        """The items no test reached, in ruleset order by kind."""
         return [i for i in self.items if (i.kind, i.id) not in self.covered]
 
     @property
@@ -53,6 +55,7 @@ class Coverage:
         return 100.0 * (len(self.items) - len(self.uncovered)) / len(self.items)
 
     def to_dict(self) -> dict:
+        """Counts per kind, the percentage and the uncovered items (JSON)."""
         per_kind = {}
         for kind in KINDS:
             mine = [i for i in self.items if i.kind == kind]
@@ -114,6 +117,7 @@ class Collector:
                 seen.add(("outcome", o.id))
 
     def result(self) -> Coverage:
+        """The coverage collected so far."""
         return self.coverage
 
 

@@ -108,15 +108,18 @@ class EmployeeChange:
 
     @property
     def score_delta(self) -> float | None:
+        """New score minus old, to 2 decimals (None unless appraised under both)."""
         if self.old_score is None or self.new_score is None:
             return None
         return round(self.new_score - self.old_score, 2)
 
     @property
     def bonus_delta(self) -> Decimal:
+        """New bonus minus old, exact (a side that did not appraise them counts 0)."""
         return (self.new_bonus or Decimal(0)) - (self.old_bonus or Decimal(0))
 
     def to_dict(self) -> dict:
+        """JSON shape (money as decimal strings)."""
         return {"id": self.id, "name": self.name, "old_score": self.old_score, "new_score": self.new_score,
                 "score_delta": self.score_delta, "old_grade": self.old_grade, "new_grade": self.new_grade,
                 "old_bonus": _money(self.old_bonus), "new_bonus": _money(self.new_bonus),
@@ -135,6 +138,7 @@ class RuleChange:
     lost: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        """JSON shape."""
         return {"id": self.id, "status": self.status, "old_count": self.old_count, "new_count": self.new_count,
                 "gained": self.gained, "lost": self.lost}
 
@@ -162,23 +166,28 @@ class RulesetDiff:
 
     @property
     def total_old(self) -> Decimal:
+        """Total bonus under the old ruleset."""
         return sum((e.old_bonus or Decimal(0) for e in self.employees), Decimal(0))
 
     @property
     def total_new(self) -> Decimal:
+        """Total bonus under the new ruleset."""
         return sum((e.new_bonus or Decimal(0) for e in self.employees), Decimal(0))
 
     @property
     def bonus_delta(self) -> Decimal:
+        """Total bonus cost change (= the sum of the employees' deltas)."""
         return self.total_new - self.total_old
 
     @property
     def tau(self) -> float | None:
+        """Kendall's tau-b of old vs new scores of the employees appraised under both."""
         both = self.both
         return kendall_tau_b([e.old_score for e in both], [e.new_score for e in both])
 
     @property
     def grades_changed(self) -> int:
+        """Employees whose (calibrated) grade differs."""
         return sum(e.old_grade != e.new_grade for e in self.both)
 
     def movers(self, limit: int = TOP_MOVERS) -> list[EmployeeChange]:
@@ -187,10 +196,12 @@ class RulesetDiff:
         return sorted(moved, key=lambda e: (-abs(e.score_delta), e.id))[:limit]
 
     def mean(self, side: str) -> float | None:
+        """Mean score on ``side`` (``old`` or ``new``) over the employees appraised under both."""
         scores = [getattr(e, f"{side}_score") for e in self.both]
         return round(sum(scores) / len(scores), 2) if scores else None
 
     def to_dict(self) -> dict:
+        """The ``--format json`` document."""
         tau = self.tau
         return {
             "old": self.old, "new": self.new, "cycle": self.cycle, "period": self.period, "currency": self.currency,

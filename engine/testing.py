@@ -68,6 +68,7 @@ class TestFile:
 
     @property
     def shown(self) -> str:
+        """The test file as shown in messages (relative to the working folder when inside it)."""
         return self.doc.file
 
 
@@ -89,6 +90,7 @@ class Failure:
         return f"{self.file}:{self.line}:{self.col}: {self.employee} {self.what}: {text}"
 
     def to_dict(self) -> dict:
+        """The JSON shape of ``--format json``."""
         return {"file": self.file, "line": self.line, "col": self.col, "employee": self.employee,
                 "what": self.what, "expected": _jsonable(self.expected), "actual": _jsonable(self.actual),
                 "message": str(self)}
@@ -107,6 +109,7 @@ class TestResult:
 
     @property
     def passed(self) -> bool:
+        """No expectation failed."""
         return not self.failures
 
 
@@ -128,14 +131,17 @@ class Report:
 
     @property
     def passed(self) -> int:
+        """How many tests passed."""
         return sum(r.passed for r in self.results)
 
     @property
     def failed(self) -> int:
+        """How many tests failed."""
         return sum(not r.passed for r in self.results)
 
     @property
     def invalid(self) -> bool:
+        """A test file (or its ruleset) could not be run (exit status 2)."""
         return any(d.severity == "error" for d in self.diagnostics)
 
     def summary(self) -> str:
@@ -238,9 +244,11 @@ class _Checker:
         self.out: list[Diagnostic] = []
 
     def error(self, path: tuple, message: str, *, key: bool = False, hint: str = "", code: str = "test") -> None:
+        """Report a problem at ``path`` of the test file."""
         self.out.append(self.doc.diag(path, message, key=key, hint=hint, code=code))
 
     def run(self) -> list[Diagnostic]:
+        """Every problem found, in the order met."""
         from .period import parse as parse_period
 
         data = self.doc.data
