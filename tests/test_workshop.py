@@ -480,3 +480,24 @@ def test_listen_socket_is_loopback_and_sends_at_once():
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
     finally:
         sock.close()
+
+
+def test_check_warns_before_saving_and_writes_nothing(app, workshop, example):
+    path = example / "sales-team.yaml"
+    original = path.read_bytes()
+    client = facilitator(app)
+    assert client.get("/api/check").json() == {"problems": []}
+    client.post("/api/weights", json={"key": "sales_rep/results", "value": 2})
+    problems = client.get("/api/check").json()["problems"]
+    assert problems and any("results" in p for p in problems)
+    client.post("/api/weights", json={"key": "sales_rep/results", "value": 40})
+    assert client.get("/api/check").json() == {"problems": []}
+    assert path.read_bytes() == original
+
+
+def test_full_engine_fallback_gives_the_same_results(workshop):
+    workshop.move("sales_rep/process", 30)
+    fast = workshop.result
+    workshop.fast = False
+    workshop.move("sales_rep/process", 30)
+    assert workshop.result.equals(fast)

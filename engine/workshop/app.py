@@ -165,6 +165,8 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None) -> Starlette:
             return {"weights": workshop.weights_view(locale)["weights"], "impact": workshop.impact()}
         if name == "votes":
             return workshop.votes_view()
+        if name == "check":
+            return {"problems": workshop.check()}
         if name == "save":
             if request.method != "POST":
                 raise ValueError("POST to /api/save")

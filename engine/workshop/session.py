@@ -23,7 +23,7 @@ from ..compile import Ruleset, localized
 from ..errors import InvalidInput
 from ..evaluate import evaluate
 from ..i18n import normalize_locale
-from . import texts, weightset, yamledit
+from . import weightset, yamledit
 from .rescore import RESULT_COLUMNS, Rescorer
 
 BREAKDOWN_ATTRIBUTES = ("team", "region")
@@ -116,7 +116,7 @@ class Workshop:
         plan = self.plan()
         if self.fast:
             self.result = self.rescorer.score(plan)
-        else:  # pragma: no cover - only for plans the fast path does not reproduce
+        else:  # only if the start-up self-check found a difference
             frame = evaluate(plan, self.inputs, self.period, self.context).frame
             self.result = self.baseline.select("id").join(frame.select("id", *RESULT_COLUMNS), on="id", how="left")
         self.elapsed = time.perf_counter() - t0
@@ -193,25 +193,10 @@ class Workshop:
         :class:`SaveRefused` when the new text would not validate or the file
         changed on disk since the workshop read it.
         """
-        if self.path is None:
-            raise SaveRefused(["this workshop has no ruleset file to save to"])
-        raw = self.path.read_bytes()
-        if hashlib.sha256(raw).hexdigest() != self._file_sha:
-            raise SaveRefused([f"{self.path} changed on disk since the workshop read it; "
-                               "restart the workshop so nobody's edit is overwritten"])
-        changes = {weightset.yaml_path(k): weightset.format_weight(v)
-                   for k, v in self.weights.items() if v != self.file_weights[k]}
-        if not changes:
+        prepared = self._prepare()
+        if prepared is None:
             return {"changed": False, "version": self.version, "diff": "", "file": str(self.path)}
-        text = raw.decode("utf-8")
-        version = yamledit.bump_version(self.version)
-        try:
-            new_text = yamledit.rewrite(text, changes, version)
-        except yamledit.EditError as exc:
-            raise SaveRefused([str(exc)]) from None
-        problems = _validate(new_text, str(self.path))
-        if problems:
-            raise SaveRefused(problems)
+        text, new_text, version = prepared
         data = new_text.encode("utf-8")
         write_bytes(self.path, data)
         self._file_sha = hashlib.sha256(data).hexdigest()
@@ -221,6 +206,37 @@ class Workshop:
         diff = "".join(difflib.unified_diff(text.splitlines(True), new_text.splitlines(True),
                                             f"a/{name}", f"b/{name}"))
         return {"changed": True, "version": version, "diff": diff, "file": str(self.path)}
+
+    def check(self) -> list[str]:
+        """What saving now would be refused for (empty: it would be accepted); writes nothing."""
+        try:
+            self._prepare()
+        except SaveRefused as exc:
+            return exc.messages
+        return []
+
+    def _prepare(self) -> tuple[str, str, str] | None:
+        """(old text, new text, new version), or None when the weights equal the file's."""
+        if self.path is None:
+            raise SaveRefused(["this workshop has no ruleset file to save to"])
+        raw = self.path.read_bytes()
+        if hashlib.sha256(raw).hexdigest() != self._file_sha:
+            raise SaveRefused([f"{self.path} changed on disk since the workshop read it; "
+                               "restart the workshop so nobody's edit is overwritten"])
+        changes = {weightset.yaml_path(k): weightset.format_weight(v)
+                   for k, v in self.weights.items() if v != self.file_weights[k]}
+        if not changes:
+            return None
+        text = raw.decode("utf-8")
+        version = yamledit.bump_version(self.version)
+        try:
+            new_text = yamledit.rewrite(text, changes, version)
+        except yamledit.EditError as exc:
+            raise SaveRefused([str(exc)]) from None
+        problems = _validate(new_text, str(self.path))
+        if problems:
+            raise SaveRefused(problems)
+        return text, new_text, version
 
     # ------------------------------------------------------------ what the pages show
 

@@ -74,6 +74,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "saved": {"en": "Saved {file} as version {version}.", "zh-CN": "已保存 {file}，版本 {version}。"},
     "nothing_to_save": {"en": "The weights equal the file's; nothing to save.",
                         "zh-CN": "权重与文件一致，无需保存。"},
+    "would_be_refused": {"en": "These weights could not be saved yet:", "zh-CN": "当前权重暂时无法保存："},
     "save_refused": {"en": "Not saved: the new ruleset would not be valid.", "zh-CN": "未保存：新规则文件无法通过校验。"},
     "your_name": {"en": "Your name", "zh-CN": "你的姓名"},
     "propose": {"en": "Propose your weights", "zh-CN": "提出你的权重建议"},

@@ -25,7 +25,7 @@ async function pump() {
   inflight = true;
   try {
     const result = await api("api/weights", body);
-    if (!pending) { weights = result.weights; panel.update(weights, view.start); }
+    if (!pending) { weights = result.weights; panel.update(weights, view.start); scheduleCheck(); }
     renderImpact(result.impact);
   } catch (e) {
     showError(document.getElementById("save-result"), e);
@@ -39,6 +39,20 @@ async function replaceAll(path) {
   weights = result.weights;
   panel.update(weights, view.start);
   renderImpact(result.impact);
+  scheduleCheck();
+}
+// would saving be refused (e.g. a rule's shift: takes more points than a dimension has left)? say so early
+let checkTimer = null;
+function scheduleCheck() {
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(async () => {
+    try {
+      const r = await api("api/check");
+      const box = document.getElementById("check-result");
+      box.replaceChildren(r.problems.length ? el("div", {class: "message error"}, el("div", {text: t("would_be_refused")}),
+        el("ul", {}, r.problems.map((m) => el("li", {text: m})))) : "");
+    } catch (e) { /* advisory only */ }
+  }, 400);
 }
 document.getElementById("reset").addEventListener("click", () => replaceAll("api/reset").catch((e) =>
   showError(document.getElementById("save-result"), e)));
@@ -206,6 +220,7 @@ document.getElementById("save").addEventListener("click", async () => {
   const box = document.getElementById("save-result");
   try {
     const r = await api("api/save", {});
+    document.getElementById("check-result").replaceChildren();
     if (!r.changed) { box.replaceChildren(el("div", {class: "message ok", text: t("nothing_to_save")})); return; }
     view.version = r.version;
     document.getElementById("meta").textContent = [view.title, "v" + view.version, view.cycle].join(" · ");
