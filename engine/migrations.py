@@ -18,6 +18,8 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .errors import AppraiseError
+
 _ADVISORY_KEY = 0x61707072  # "appr": serialises migrations on PostgreSQL
 
 
@@ -95,7 +97,7 @@ def current_version(conn: Connection) -> int:
     return int(value or 0)
 
 
-class SchemaTooNew(Exception):
+class SchemaTooNew(AppraiseError):
     """The store was written by a newer appraise."""
 
 

@@ -115,10 +115,22 @@ def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store
     file:line:col) for invalid files or data, :class:`~appraise.store.CycleLocked`
     when the cycle is being run elsewhere.
     """
+    saved_jobs = os.environ.get("APPRAISE_JOBS")
+    if jobs is not None:
+        os.environ["APPRAISE_JOBS"] = str(jobs)  # read by renderers that parallelise (the HTML one does)
+    try:
+        return _run_cycle(cycle_path, output, store, only, render, break_lock, progress)
+    finally:
+        if jobs is not None:
+            if saved_jobs is None:
+                os.environ.pop("APPRAISE_JOBS", None)
+            else:
+                os.environ["APPRAISE_JOBS"] = saved_jobs
+
+
+def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, progress) -> RunReport:
     from .cycle import load_cycle
 
-    if jobs is not None:
-        os.environ["APPRAISE_JOBS"] = str(jobs)  # read by renderers that parallelise
     p = _Progress(progress)
     p.stage("validate", str(cycle_path))
     cycle = load_cycle(cycle_path)

@@ -79,6 +79,14 @@ class CycleLocked(StoreError):
     """Another run of the same cycle holds the lock."""
 
 
+def _shown_url(url: str) -> str:
+    """A store URL fit to print: the password hidden."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 
@@ -166,9 +174,14 @@ class Store:
 
     def __init__(self, url: str, *, migrate_schema: bool = True):
         self.url = url
-        self.engine = create_engine(url)
-        if migrate_schema:
-            migrate(self.engine)
+        try:
+            self.engine = create_engine(url)
+            if migrate_schema:
+                migrate(self.engine)
+        except (sa.exc.ArgumentError, sa.exc.OperationalError, sa.exc.NoSuchModuleError, ImportError) as exc:
+            first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            raise StoreError(f"cannot open the results store {_shown_url(url)}: {first[0] if first else exc}"
+                             ) from None
 
     def close(self) -> None:
         """Release the database connections."""

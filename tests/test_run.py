@@ -97,7 +97,7 @@ def test_running_a_cycle_twice_gives_byte_identical_files(example):
     other = example.parent / "elsewhere"  # another folder, another store: the same bytes
     shutil.copytree(example, other, ignore=shutil.ignore_patterns("out"))
     run(other / "cycle-q2.yaml")
-    run(other / "cycle-q3.yaml")
+    run(other / "cycle-q3.yaml", "--jobs", "1")
     assert hashes(other / "out/2026-Q3") == first
     with Store(f"sqlite:///{example / 'out/appraise.db'}") as db:
         q3 = db.runs("2026-Q3")
@@ -235,3 +235,11 @@ def test_python_api(example):
     assert str(report.bonus_total) == "122900"
     assert [l.split()[0] for l in lines] == ["validate", "provide", "evaluate", "store", "export", "manifest"]
     assert set(report.timings) == {"validate", "provide", "evaluate", "store", "export", "manifest"}
+
+
+def test_an_unreachable_store_exits_1_without_showing_the_password(example):
+    res = run(example / "cycle-q3.yaml", "--store", "postgresql+psycopg2://hr:s3cret@127.0.0.1:1/appraise", ok=False)
+    assert res.exit_code == 1
+    assert "cannot open the results store postgresql+psycopg2://hr:***@127.0.0.1:1/appraise" in res.output
+    assert "s3cret" not in res.output
+    assert not (example / "out/2026-Q3").exists()
