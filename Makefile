@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PG_BIN := /usr/lib/postgresql/15/bin/postgres
 
-.PHONY: demo test venv system-packages
+.PHONY: demo test venv system-packages fuzz
 
 # The venv is (re)built when missing or when the package's dependencies change.
 $(BIN)/appraise: pyproject.toml
@@ -37,3 +37,11 @@ demo: venv
 
 test: venv system-packages
 	$(BIN)/pytest -q
+
+# Long fuzz campaign (issue #9): the tests of tests/test_fuzz.py with APPRAISE_FUZZ_EXAMPLES examples each
+# (each example is a batch of inputs); the inputs every target saw go to fuzz-counts.json.
+APPRAISE_FUZZ_EXAMPLES ?= 20000
+fuzz: venv
+	APPRAISE_FUZZ_EXAMPLES=$(APPRAISE_FUZZ_EXAMPLES) APPRAISE_FUZZ_REPORT=$(CURDIR)/fuzz-counts.json \
+		$(BIN)/pytest -q -p no:cacheprovider -W ignore::hypothesis.errors.HypothesisWarning tests/test_fuzz.py
+	@cat fuzz-counts.json

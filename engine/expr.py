@@ -167,7 +167,7 @@ def _check(node: ast.AST, text: str, names: set, fields: set, depth: int) -> Non
         if isinstance(v, bool) or v is None:
             pass
         elif isinstance(v, (int, float)):
-            if isinstance(v, complex) or not math.isfinite(v) or abs(v) > MAX_NUMBER:
+            if isinstance(v, complex) or abs(v) > MAX_NUMBER or not math.isfinite(v):  # huge ints: no float()
                 raise ExpressionError(f"number {text[at:at + 20]}… is out of range (at most {MAX_NUMBER:g})", at)
         elif isinstance(v, str):
             if len(v) > MAX_STRING:
@@ -219,6 +219,7 @@ class Scope:
     names: Mapping[str, str]
     context: bool = True
     previous: bool = False
+    context_values: Mapping[str, Any] | None = None  # the cycle's context, when known: its values' types count
 
 
 def _locate(expr: Expression, name: str, attr: bool = False) -> int:
@@ -259,11 +260,30 @@ def check(expr: Expression, scope: Scope, *, want_bool: bool = False) -> list[Ex
         if want_bool and kind not in ("bool", "any"):
             problems.append(ExpressionError(f"{scope.where} must be true or false, but this is a {shown}; "
                                             "compare it, e.g. 'x > 0'", 0))
-        if not want_bool and kind in ("bool", "string"):
+        if not want_bool and kind in ("bool", "string", "list"):
             problems.append(ExpressionError(f"{scope.where} must be a number, but this is {'a ' if kind == 'bool' else ''}{shown}", 0))
     except ExpressionError as exc:
         problems.append(exc)
     return problems
+
+
+def context_problems(expr: Expression, context: Mapping[str, Any]) -> list[ExpressionError]:
+    """Type problems that only the cycle's context values reveal (``context.label + 1`` when label is
+    text, ``x in context.flag``).  Names were checked when the ruleset was validated."""
+    permissive = Scope("the cycle's context", _AnyName(), context=True, previous=True, context_values=context)
+    try:
+        _type(expr.tree.body, permissive, expr.text)
+    except ExpressionError as exc:
+        return [exc]
+    return []
+
+
+class _AnyName(dict):
+    def get(self, key, default=None):
+        return "any"
+
+    def __contains__(self, key):
+        return True
 
 
 _PREVIOUS_TYPES = {"grade": "string", "grade_uncalibrated": "string", "score": "number", "bonus": "number",
@@ -273,20 +293,26 @@ _PREVIOUS_TYPES = {"grade": "string", "grade_uncalibrated": "string", "score": "
 def _type(node, scope: Scope, text: str) -> str:
     at = _char_offset(text, node)
     if isinstance(node, ast.BoolOp):
+        word = "and" if isinstance(node.op, ast.And) else "or"
         for v in node.values:
-            _type(v, scope, text)
+            if _type(v, scope, text) not in ("bool", "any"):
+                raise ExpressionError(f"'{word}' joins true/false values; compare first, e.g. 'x > 0'",
+                                      _char_offset(text, v))
         return "bool"
     if isinstance(node, ast.UnaryOp):
         inner = _type(node.operand, scope, text)
         if isinstance(node.op, ast.Not):
+            if inner not in ("bool", "any"):
+                raise ExpressionError("'not' takes a true/false value; compare first, e.g. 'not x > 0'", at)
             return "bool"
-        if inner == "string":
-            raise ExpressionError("cannot negate text", at)
+        if inner in ("string", "list", "bool"):
+            raise ExpressionError(f"cannot negate {'text' if inner == 'string' else inner + 's' if inner == 'list' else 'a true/false value'}", at)
         return "number"
     if isinstance(node, ast.BinOp):
         left, right = _type(node.left, scope, text), _type(node.right, scope, text)
-        if "string" in (left, right) or "list" in (left, right):
-            raise ExpressionError(f"arithmetic on text or lists is not allowed ('{_ARITH[type(node.op)]}')", at)
+        if {"string", "list", "bool"} & {left, right}:
+            raise ExpressionError(f"arithmetic on text, lists or true/false values is not allowed "
+                                  f"('{_ARITH[type(node.op)]}')", at)
         return "number"
     if isinstance(node, ast.Compare):
         left = _type(node.left, scope, text)
@@ -296,9 +322,25 @@ def _type(node, scope: Scope, text: str) -> str:
                 if right not in ("list", "any"):
                     raise ExpressionError("'in' needs a list on its right, like ['C', 'D'] or "
                                           "context.restricted_regions", _char_offset(text, comp))
-            elif {left, right} == {"number", "string"}:
+                if left in ("bool", "list"):
+                    raise ExpressionError("'in' looks for a number or a text in a list", at)
+                items = _list_items_type(comp, scope)
+                if items == "mixed":
+                    raise ExpressionError("a list for 'in' holds numbers or texts, not both",
+                                          _char_offset(text, comp))
+                if {left, items} == {"number", "string"}:
+                    raise ExpressionError(f"looks for {'a number' if left == 'number' else 'a text'} in a list of "
+                                          f"{'texts' if items == 'string' else 'numbers'}; they never match",
+                                          _char_offset(text, comp))
+                left = right
+                continue
+            if {left, right} == {"number", "string"}:
                 raise ExpressionError("compares a number with text; put numbers without quotes, "
                                       "or declare the column's type under 'attributes:'", at)
+            if "list" in (left, right):
+                raise ExpressionError("a list can only follow 'in' or 'not in'", at)
+            if {left, right} == {"bool", "string"}:
+                raise ExpressionError("compares a true/false value with text", at)
             left = right
         return "bool"
     if isinstance(node, ast.Name):
@@ -310,6 +352,8 @@ def _type(node, scope: Scope, text: str) -> str:
     if isinstance(node, ast.Attribute):
         if node.value.id == "previous":
             return _PREVIOUS_TYPES.get(node.attr, "any")
+        if scope.context_values is not None and node.attr in scope.context_values:
+            return _value_type(scope.context_values[node.attr])
         return "any"
     if isinstance(node, ast.Constant):
         v = node.value
@@ -328,6 +372,34 @@ def _type(node, scope: Scope, text: str) -> str:
     return "any"
 
 
+def _value_type(v: Any) -> str:
+    """The expression type of a context value."""
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, (list, tuple)):
+        return "list"
+    return "any"
+
+
+def _list_items_type(node, scope: Scope) -> str:
+    """``number``, ``string``, ``mixed`` or ``any`` (empty, unknown, nulls only) for the list of an ``in``."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        values = [_const(e) for e in node.elts]
+    elif (isinstance(node, ast.Attribute) and node.value.id == "context" and scope.context_values is not None
+          and isinstance(scope.context_values.get(node.attr), (list, tuple))):
+        values = list(scope.context_values[node.attr])
+    else:
+        return "any"
+    kinds = {_value_type(v) for v in values if v is not None}
+    if kinds - {"number", "string"} or len(kinds) > 1:
+        return "mixed"
+    return kinds.pop() if kinds else "any"
+
+
 # ---------------------------------------------------------------- interpretation
 
 def _const(node):
@@ -342,6 +414,8 @@ def round_half_up(x: float, digits: int = 0) -> float:
     """Round half away from zero on the number as written (``2.675 -> 2.68``)."""
     from decimal import ROUND_HALF_UP, Decimal
 
+    if not math.isfinite(x):
+        return float(x)
     q = Decimal(1).scaleb(-digits)
     return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
 
@@ -381,25 +455,24 @@ def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any
                 return a * b
             return None if b == 0 else a / b
         if isinstance(node, ast.Compare):
+            # 'a < b < c' is 'a < b and b < c' with three-valued logic: false wins over missing
             left = ev(node.left)
-            result: Any = True
+            parts: list = []
             for op, comp in zip(node.ops, node.comparators):
                 right = ev(comp)
-                if isinstance(op, (ast.In, ast.NotIn)):
-                    if left is None or right is None:
-                        return None
+                if left is None or right is None:
+                    parts.append(None)
+                elif isinstance(op, (ast.In, ast.NotIn)):
                     hit = left in right
-                    ok = hit if isinstance(op, ast.In) else not hit
+                    parts.append(hit if isinstance(op, ast.In) else not hit)
                 else:
-                    if left is None or right is None:
-                        return None
-                    ok = {ast.Eq: lambda: left == right, ast.NotEq: lambda: left != right,
-                          ast.Lt: lambda: left < right, ast.LtE: lambda: left <= right,
-                          ast.Gt: lambda: left > right, ast.GtE: lambda: left >= right}[type(op)]()
-                if not ok:
-                    result = False
+                    parts.append({ast.Eq: lambda: left == right, ast.NotEq: lambda: left != right,
+                                  ast.Lt: lambda: left < right, ast.LtE: lambda: left <= right,
+                                  ast.Gt: lambda: left > right, ast.GtE: lambda: left >= right}[type(op)]())
                 left = right
-            return result
+            if any(p is False for p in parts):
+                return False
+            return None if any(p is None for p in parts) else True
         if isinstance(node, ast.Name):
             if node.id in ("true", "false"):
                 return node.id == "true"
@@ -411,7 +484,8 @@ def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any
             src = context if node.value.id == "context" else previous
             return src.get(node.attr)
         if isinstance(node, ast.Constant):
-            return node.value
+            v = node.value  # numbers are floats, as in polars (no int overflow, no exact huge-int division)
+            return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
         if isinstance(node, (ast.List, ast.Tuple)):
             return [_const(e) for e in node.elts]
         if isinstance(node, ast.Call):
@@ -420,7 +494,7 @@ def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any
             if name == "round":
                 if args[0] is None:
                     return None
-                return round_half_up(args[0], args[1] if len(args) > 1 else 0)
+                return round_half_up(args[0], node.args[1].value if len(node.args) > 1 else 0)
             if any(a is None for a in args):
                 return None
             return {"min": min, "max": max, "abs": lambda x: abs(x)}[name](*args)
@@ -467,6 +541,11 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
         raise ExpressionError("'in' needs a list on its right", _char_offset(expr.text, node))
 
     def comp(node):
+        if not isinstance(node, (ast.Constant, ast.Name, ast.Attribute)) and _constant(node):
+            # computed here once: polars 2.1 mis-sizes comparisons of a computed literal ('-(1)',
+            # 'abs(0)') with a when/then over an all-null column
+            sub = Expression(expr.text, ast.Expression(body=node), frozenset(), frozenset())
+            return lit(evaluate(sub, {}, context))
         if isinstance(node, ast.BoolOp):
             parts = [comp(v) for v in node.values]
             out = parts[0]
@@ -475,9 +554,9 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
             return out
         if isinstance(node, ast.UnaryOp):
             inner = comp(node.operand)
-            if isinstance(node.op, ast.Not):
-                return ~inner
-            return -inner if isinstance(node.op, ast.USub) else inner
+            if isinstance(node.op, ast.Not):  # the casts let 'not null' and '-null' be missing, not an error
+                return ~inner.cast(pl.Boolean)
+            return -inner.cast(pl.Float64) if isinstance(node.op, ast.USub) else inner
         if isinstance(node, ast.BinOp):
             a, b = comp(node.left), comp(node.right)
             if isinstance(node.op, ast.Add):
@@ -486,20 +565,23 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
                 return a - b
             if isinstance(node.op, ast.Mult):
                 return a * b
-            b = b.cast(pl.Float64)
-            return pl.when(b != 0).then(a.cast(pl.Float64) / b).otherwise(pl.lit(None, dtype=pl.Float64))
+            # No when/then here or below: polars 2.1 returns one row instead of a column for
+            # 'lit < when(p).then(..).otherwise(..)' when p is all false or null (x / 0 for everyone)
+            return a.cast(pl.Float64) / b.cast(pl.Float64).replace(0.0, None)
         if isinstance(node, ast.Compare):
             left_node, out = node.left, None
             for op, right_node in zip(node.ops, node.comparators):
                 left = comp(left_node)
                 if isinstance(op, (ast.In, ast.NotIn)):
-                    vals = values(right_node)
-                    if vals and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
-                        vals = [float(v) for v in vals]
-                        left = left.cast(pl.Float64)
-                    part = left.is_in(pl.lit(pl.Series(vals)).implode(), nulls_equal=False) if vals else \
-                        pl.when(left.is_null()).then(pl.lit(None, dtype=pl.Boolean)).otherwise(pl.lit(False))
-                    part = pl.when(left.is_null()).then(pl.lit(None, dtype=pl.Boolean)).otherwise(part)
+                    vals = [v for v in values(right_node) if v is not None]
+                    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
+                    if vals and numeric:
+                        vals, probe = [float(v) for v in vals], left.cast(pl.Float64, strict=False)
+                    else:
+                        vals, probe = [str(v) for v in vals], left.cast(pl.Utf8, strict=False)
+                    # null in, null out; the type check keeps numbers from being looked up among texts
+                    part = probe.is_in(pl.lit(pl.Series(vals, dtype=pl.Float64 if vals and numeric else pl.Utf8))
+                                       .implode(), nulls_equal=False)
                     if isinstance(op, ast.NotIn):
                         part = ~part
                 else:
@@ -529,18 +611,22 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
             args = [comp(a) for a in node.args]
             name = node.func.id
             if name == "abs":
-                return args[0].abs()
+                return args[0].cast(pl.Float64).abs()
             if name == "round":
                 digits = node.args[1].value if len(node.args) > 1 else 0
                 return polars_round_half_up(args[0], digits)
-            any_null = args[0].is_null()
-            for a in args[1:]:
-                any_null = any_null | a.is_null()
             agg = pl.min_horizontal(*args) if name == "min" else pl.max_horizontal(*args)
-            return pl.when(any_null).then(pl.lit(None, dtype=pl.Float64)).otherwise(agg)
+            for a in args:  # min_horizontal skips nulls; '+ a * 0' makes any missing argument missing
+                agg = agg + a.cast(pl.Float64) * 0.0
+            return agg
         raise ExpressionError("unsupported expression", _char_offset(expr.text, node))
 
     return comp(expr.tree.body)
+
+
+def _constant(node: ast.AST) -> bool:
+    """Whether ``node`` reads no column (literals, true/false/null and context values only)."""
+    return all(sub.id in ("true", "false", "null", "context") for sub in ast.walk(node) if isinstance(sub, ast.Name))
 
 
 def polars_round_half_up(e, digits: int):

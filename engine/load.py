@@ -20,6 +20,7 @@ import yaml
 from .errors import Diagnostic, InvalidInput
 
 MAX_BYTES = 1 << 20
+MAX_DEPTH = 64  # nested lists/mappings; PyYAML's composer recurses, so '[[[[...' must stop well before Python does
 
 _UNTAGGED = "tag:appraise:untagged"
 _STR = "tag:yaml.org,2002:str"
@@ -46,8 +47,20 @@ class _StrictLoader(yaml.SafeLoader):
     DEFAULT_SCALAR_TAG = _UNTAGGED
     yaml_implicit_resolvers: dict = {}
 
+    _depth = 0
+
     def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
         event = self.peek_event()
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(event.start_mark, f"values nest deeper than {MAX_DEPTH} levels; appraise files "
+                           "are never that deep")
+        self._depth += 1
+        try:
+            return self._compose_node(parent, index, event)
+        finally:
+            self._depth -= 1
+
+    def _compose_node(self, parent, index, event):
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(event.start_mark, f"alias '*{event.anchor}' is not allowed: appraise files may not "
                            "use anchors or aliases; write the value out in full")
@@ -193,7 +206,16 @@ def _decode(raw: bytes, name: str) -> str:
 
 def loads(text: str | bytes, name: str = "<string>") -> Document:
     """Parse YAML text strictly; raises :class:`InvalidInput` with every problem found."""
-    raw = text.encode("utf-8") if isinstance(text, str) else text
+    if isinstance(text, str):
+        try:
+            raw = text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate ('\ud800') in text handed over by an API caller
+            before = text[:exc.start]
+            raise InvalidInput([Diagnostic(name, before.count("\n") + 1, exc.start - (before.rfind("\n") + 1) + 1,
+                                           "text is not valid Unicode (a lone surrogate character)",
+                                           code="yaml-encoding")]) from None
+    else:
+        raw = text
     if len(raw) > MAX_BYTES:
         raise InvalidInput([Diagnostic(name, 1, 1, f"file is {len(raw):,} bytes; appraise reads YAML files of "
                                        f"at most {MAX_BYTES:,} bytes (1 MiB)",
@@ -207,7 +229,8 @@ def loads(text: str | bytes, name: str = "<string>") -> Document:
         finally:
             loader.dispose()
     except _Refused as exc:
-        raise InvalidInput([Diagnostic(name, *_mark(exc.mark), exc.message, code="yaml-alias")]) from None
+        code = "yaml-depth" if "nest deeper" in exc.message else "yaml-alias"
+        raise InvalidInput([Diagnostic(name, *_mark(exc.mark), exc.message, code=code)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = _mark(mark) if mark else (1, 1)

@@ -23,6 +23,7 @@ This module never imports polars: ``appraise validate`` must stay fast.
 """
 from __future__ import annotations
 
+import math
 import ast
 import difflib
 import os
@@ -49,10 +50,38 @@ RULESET_MARKERS = ("scorecards", "metrics", "rules", "grades", "bonus", "calibra
 
 def validate_ruleset(doc: Document) -> list[Diagnostic]:
     """Every problem in a loaded ruleset: schema errors, then semantic errors, in file order."""
-    found = schemas.check(doc, "ruleset")
+    found = schemas.check(doc, "ruleset") + _non_finite(doc)
     if isinstance(doc.data, dict):
-        found += _RulesetCheck(doc, {d.path for d in found}).run()
+        check = _RulesetCheck(doc, {d.path for d in found})
+        try:
+            found += check.run()
+        except (TypeError, AttributeError, KeyError, ValueError, IndexError, OverflowError):
+            # The semantic checks read a document of the schema's shape; where the schema already
+            # refused a part (a list where a mapping belongs...), they may trip over it.  The schema's
+            # errors (and the semantic ones found so far) are the answer then; without them it is a bug.
+            if not found:
+                raise
+            found += check.out
     return _ordered(found)
+
+
+def _non_finite(doc: Document) -> list[Diagnostic]:
+    """``.nan``, ``.inf`` and ``1e400`` load as floats (YAML 1.2) but mean nothing in a rule file."""
+    out: list[Diagnostic] = []
+
+    def walk(value, path):
+        if isinstance(value, float) and not math.isfinite(value):
+            out.append(doc.diag(path, f"{value} is not a usable number; write a finite number",
+                                code="not-finite"))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, path + (k,))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, path + (i,))
+
+    walk(doc.data, ())
+    return out
 
 
 def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = None, *,
@@ -63,7 +92,7 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
     entries (contributed by provider plugins); sources naming a provider not in
     it are errors.  ``None`` skips provider checks.
     """
-    found = schemas.check(doc, "cycle")
+    found = schemas.check(doc, "cycle") + _non_finite(doc)
     data = doc.data
     if not isinstance(data, dict):
         return _ordered(found)
@@ -339,7 +368,7 @@ class _RulesetCheck:
                            hint=f"remove it from attributes (built in: {', '.join(BUILT_IN_ATTRIBUTES)})")
         out = dict(BUILT_IN_ATTRIBUTES)
         # a column with a broken type is still a column: expressions using it should not fail twice
-        out.update({k: v if v in ATTRIBUTE_TYPES else "unknown" for k, v in declared.items()
+        out.update({k: v if isinstance(v, str) and v in ATTRIBUTE_TYPES else "unknown" for k, v in declared.items()
                     if k not in BUILT_IN_ATTRIBUTES})
         return out
 
@@ -865,7 +894,8 @@ class _RulesetCheck:
             for grade in multiplier:
                 self._grade_key(("bonus", "multiplier", grade), grade)
             order = [g.get("grade") for g in self.data.get("grades") or [] if isinstance(g, dict)]
-            ranked = [(g, multiplier[g]) for g in order if g in multiplier and _number(multiplier[g])]
+            ranked = [(g, multiplier[g]) for g in order
+                      if isinstance(g, str) and g in multiplier and _number(multiplier[g])]
             for (better, m1), (worse, m2) in zip(ranked, ranked[1:]):
                 if m2 > m1:
                     self.error(("bonus", "multiplier", worse), f"grade {worse} pays multiplier {_fmt(m2)}, more than "
