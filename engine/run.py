@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from . import __version__
 from .atomic import move_into_place, remove_leftovers, staging_dir, write_bytes, write_chunks
