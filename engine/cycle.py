@@ -9,6 +9,7 @@ a cycle runs the same from any working directory.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,6 +122,8 @@ def load_cycle(path: str | Path) -> Cycle:
             path=None if raw_path is None else (base / Path(str(raw_path)).expanduser()).resolve(),
             columns=MappingProxyType({str(k): str(v) for k, v in (entry.get("columns") or {}).items()}),
             options=MappingProxyType(options), index=i, line=line, col=col, cycle_file=doc.file, base_dir=base))
+    if not outside_paths_allowed(data):
+        diags += _outside_paths(doc, base, sources)
     on_error = str(data.get("on_error", "fail"))
     if on_error not in ON_ERROR:
         diags.append(doc.diag(("on_error",), f"on_error is '{on_error}'; write 'fail' or 'skip-employee'",
@@ -133,6 +136,81 @@ def load_cycle(path: str | Path) -> Cycle:
         context=MappingProxyType(dict(data.get("context") or {})), sources=tuple(sources),
         store=resolve_store_url(str(data.get("store") or "sqlite:///appraise.db"), base),
         output=(base / str(output)).resolve(), on_error=on_error, locale=data.get("locale"), document=doc)
+
+
+def outside_paths_allowed(data: Mapping[str, Any]) -> bool:
+    """Whether the cycle may name paths outside its folder: APPRAISE_ALLOW_OUTSIDE_PATHS (0/1) decides
+    when set — the operator's word over the file's — else the cycle's ``allow_outside_paths: true``."""
+    env = os.environ.get("APPRAISE_ALLOW_OUTSIDE_PATHS", "").strip().lower()
+    if env in ("0", "false", "no"):
+        return False
+    if env in ("1", "true", "yes"):
+        return True
+    return data.get("allow_outside_paths") is True
+
+
+def _inside(path: Path, base: Path) -> bool:
+    try:
+        path.resolve().relative_to(base.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def workspace(cycle_file: Path) -> Path:
+    """Where a cycle's paths may lead: the git work tree holding the cycle file (the HR repository:
+    ``cycles/``, ``data/``, ``rulesets/`` side by side), else the cycle file's own folder."""
+    folder = cycle_file.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def _outside_paths(doc: Document, base: Path, sources: list[SourceSpec]) -> list[Diagnostic]:
+    """Data, query files, output and SQLite files must stay in the workspace (symlinks followed).
+
+    A cycle file arrives in a pull request like a rule file; without this rule it could have CI read
+    ``~/.ssh/id_rsa`` as "data" (and print its lines in error messages) or write the results over
+    ``.github/workflows`` of another checkout.  The ruleset may live anywhere: it is only ever read as
+    strict YAML of at most 1 MiB and validated.
+    """
+    data = doc.data
+    root = workspace(Path(doc.file))
+    found: list[tuple[tuple, str, Path]] = []
+    for src in sources:
+        entry = data["sources"][src.index]
+        if src.path is not None:
+            found.append((("sources", src.index, "path"), str(entry.get("path")), src.path))
+        query = src.options.get("query")
+        if isinstance(query, str):
+            found.append((("sources", src.index, "query"), query, src.resolve(query)))
+        url = src.options.get("url")
+        if isinstance(url, str):
+            db = _sqlite_file(url, base)
+            if db is not None:
+                found.append((("sources", src.index, "url"), url, db))
+    if data.get("output"):
+        found.append((("output",), str(data["output"]), base / str(data["output"])))
+    if data.get("store"):
+        db = _sqlite_file(str(data["store"]), base)
+        if db is not None:
+            found.append((("store",), str(data["store"]), db))
+    where = "git repository" if (root / ".git").exists() else "folder"
+    return [doc.diag(key, f"'{shown}' leads outside the cycle's {where} {root.as_posix()} (to "
+                     f"{path.resolve().as_posix()}); data files, query files, the output and a SQLite store must "
+                     f"be inside it",
+                     hint="move it into that folder, or set 'allow_outside_paths: true' in the cycle file (or "
+                     "APPRAISE_ALLOW_OUTSIDE_PATHS=1) if it is meant", code="cycle-outside-path")
+            for key, shown, path in found if not _inside(path, root)]
+
+
+def _sqlite_file(url: str, base: Path) -> Path | None:
+    """The database file of a ``sqlite:///`` URL (relative to ``base``), else None."""
+    m = re.match(r"\Asqlite(?:\+\w+)?:///(.+?)(?:\?.*)?\Z", url)
+    if not m or m[1] == ":memory:" or "${" in m[1]:
+        return None
+    return Path(m[1]) if m[1].startswith("/") else base / m[1]
 
 
 def _shown(path: Path) -> str:

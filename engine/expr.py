@@ -319,7 +319,8 @@ def _type(node, scope: Scope, text: str) -> str:
         for op, comp in zip(node.ops, node.comparators):
             right = _type(comp, scope, text)
             if isinstance(op, (ast.In, ast.NotIn)):
-                if right not in ("list", "any"):
+                if right not in ("list", "any") or not (isinstance(comp, (ast.List, ast.Tuple)) or (
+                        isinstance(comp, ast.Attribute) and comp.value.id == "context")):
                     raise ExpressionError("'in' needs a list on its right, like ['C', 'D'] or "
                                           "context.restricted_regions", _char_offset(text, comp))
                 if left in ("bool", "list"):
@@ -412,12 +413,12 @@ def _const(node):
 
 def round_half_up(x: float, digits: int = 0) -> float:
     """Round half away from zero on the number as written (``2.675 -> 2.68``)."""
-    from decimal import ROUND_HALF_UP, Decimal
+    from decimal import ROUND_HALF_UP, Context, Decimal
 
     if not math.isfinite(x):
         return float(x)
     q = Decimal(1).scaleb(-digits)
-    return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
+    return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP, context=Context(prec=1000)))
 
 
 def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any] | None = None,

@@ -204,6 +204,36 @@ def _decode(raw: bytes, name: str) -> str:
                                        code="yaml-encoding")]) from None
 
 
+def _flow_depth(source: str, name: str) -> None:
+    """Refuse thousands of unclosed '[' / '{' before PyYAML's scanner sees them: it looks ahead for a
+    possible key at every level (a second or more on a loaded machine for 20 KiB of brackets).  Quoted
+    text and comments are skipped; the composer's limit (MAX_DEPTH) still applies to what passes."""
+    if source.count("[") + source.count("{") <= 2 * MAX_DEPTH:
+        return
+    depth, quote, comment, line, col = 0, "", False, 1, 0
+    for ch in source:
+        col += 1
+        if ch == "\n":
+            line, col, comment = line + 1, 0, False
+            continue
+        if comment:
+            continue
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            comment = True
+        elif ch in "[{":
+            depth += 1
+            if depth > 2 * MAX_DEPTH:
+                raise InvalidInput([Diagnostic(name, line, col, f"values nest deeper than {MAX_DEPTH} levels; "
+                                               "appraise files are never that deep", code="yaml-depth")])
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+
+
 def loads(text: str | bytes, name: str = "<string>") -> Document:
     """Parse YAML text strictly; raises :class:`InvalidInput` with every problem found."""
     if isinstance(text, str):
@@ -221,6 +251,7 @@ def loads(text: str | bytes, name: str = "<string>") -> Document:
                                        f"at most {MAX_BYTES:,} bytes (1 MiB)",
                                        hint="split it, or move data into a data source", code="yaml-too-large")])
     source = _decode(raw, name)
+    _flow_depth(source, name)
     doc = Document(name, None)
     try:
         loader = _StrictLoader(source)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import unicodedata
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -240,8 +241,14 @@ def _text(frame: pl.DataFrame, column: str) -> pl.Expr:
     return c.cast(pl.Utf8)
 
 
+# Ids are compared after Unicode NFC normalisation: 'José' typed with a combining accent (NFD, as macOS
+# file names and some exports write it) is the same person as the precomposed 'José'.
+ID_COLUMNS = ("id", "employee", "rater")
+
+
 def _as_text(frame: pl.DataFrame, columns) -> pl.DataFrame:
-    return frame.with_columns([_text(frame, c).alias(c) for c in columns])
+    return frame.with_columns([(_text(frame, c).str.normalize("NFC") if c in ID_COLUMNS else _text(frame, c))
+                               .alias(c) for c in columns])
 
 
 def _numbers(part: _Part, frame: pl.DataFrame, columns, report: _Report, what: str,
@@ -382,6 +389,13 @@ def _employees(parts: list[_Part], needs: Needs, report: _Report, cycle: Cycle) 
             if emp is None:
                 report.fatal(part.origin.diag(line, "id", "employee row without an id", code="data-id"))
                 continue
+            hidden = next((ch for ch in emp if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")), None)
+            if hidden is not None:  # 'E001\u200b' would look like E001 and be someone else
+                report.employee(emp, part.origin.diag(
+                    line, "id", f"employee id {emp!r} contains an invisible character (U+{ord(hidden):04X})",
+                    hint="retype the id; ids may not contain control, zero-width or direction characters",
+                    code="data-id"))
+                continue
             if emp in seen:
                 first_part, first_line = seen[emp]
                 where = (f"line {first_part.origin.line(first_line)}" if first_part is part else
@@ -453,7 +467,7 @@ def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Repor
     frame = _rows(part.frame)
     if not _require(part, keys, report, label) or _empty(part, report, label):
         return None
-    frame = frame.with_columns(_text(frame, "employee").alias("employee"))
+    frame = _as_text(frame, ["employee"])
     long_layout = {"metric", "value"} <= set(frame.columns) and not (
         set(frame.columns) - {*keys, "metric", "value", "_row"})
     if "month" in keys:

@@ -21,6 +21,25 @@ from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import Origin, Provided
 
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16")
+# Data files are read whole into memory (the CSV text about four times over); bigger ones belong to the
+# duckdb provider, which streams.  APPRAISE_MAX_DATA_BYTES raises (or lowers) the limit.
+MAX_DATA_BYTES = 256 << 20
+
+
+def max_data_bytes() -> int:
+    """The size limit of one data file (bytes): APPRAISE_MAX_DATA_BYTES, else 256 MiB."""
+    import os
+
+    value = os.environ.get("APPRAISE_MAX_DATA_BYTES", "").strip()
+    return int(value) if value.isdigit() else MAX_DATA_BYTES
+
+
+def _too_large(source, name: str, size: int, what: str = "file") -> InvalidInput:
+    limit = max_data_bytes()
+    return InvalidInput([source.diag(
+        f"{name}: {what} is {size:,} bytes; appraise reads data files of at most {limit:,} bytes into memory",
+        key="path", hint="use the duckdb provider for big files (it aggregates without loading them), or raise "
+        "the limit with the environment variable APPRAISE_MAX_DATA_BYTES", code="source-too-large")])
 TABULAR_OPTIONS = {
     "encoding": {"enum": ["auto", *ENCODINGS], "default": "auto",
                  "description": "text encoding of a CSV file; auto detects UTF-8 (with or without BOM), "
@@ -67,6 +86,9 @@ def read_bytes(source) -> tuple[bytes, str, str]:
                                         key="path", code="source-path")])
     name = shown(source.path)
     try:
+        size = source.path.stat().st_size
+        if size > max_data_bytes():
+            raise _too_large(source, name, size)
         raw = source.path.read_bytes()
     except OSError as exc:
         raise InvalidInput([source.diag(f"cannot read {name}: {exc.strerror}", key="path",
@@ -93,11 +115,35 @@ def decode(raw: bytes, name: str, encoding: str = "auto") -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as first:
         try:
-            return raw.decode("gb18030")
+            text = raw.decode("gb18030")
         except UnicodeDecodeError:
             line, col = _byte_position(raw, first.start)
             raise fail(name, "file is neither UTF-8 nor GBK text", line=line, col=col,
                        hint="save it as 'CSV UTF-8', or name its encoding with 'encoding:'",
+                       code="data-encoding") from None
+        _plausible_gbk(text, name)
+        return text
+
+
+def _plausible_gbk(text: str, name: str) -> None:
+    """Refuse a guess of GBK that reads like mojibake.
+
+    Almost any bytes decode as GB18030, so Latin-1 ('Müller') or Shift-JIS ('田中') files would come out
+    as rare Chinese characters.  A guessed GBK file must use only GB2312 characters (the 7,445 common ones
+    of Chinese Excel exports); a file that really uses rarer ones names its encoding ('encoding: gbk').
+    """
+    for i, ch in enumerate(text):
+        if ord(ch) < 128:
+            continue
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            before = text[:i]
+            line = before.count("\n") + 1
+            col = i - (before.rfind("\n") + 1) + 1
+            raise fail(name, f"file is not UTF-8, and read as GBK it has an unusual character ('{ch}'); it is "
+                       "probably another encoding (Latin-1, Shift-JIS...)", line=line, col=col,
+                       hint="save it as 'CSV UTF-8'; if it really is GBK, say so with 'encoding: gbk'",
                        code="data-encoding") from None
 
 
@@ -125,6 +171,7 @@ def read_csv(source, options: Mapping[str, Any] | None = None) -> Sheet:
     header = [h.strip() for h in next(csv.reader(io.StringIO(text, newline=""), delimiter=sep))]
     _check_header(header, name)
     lines = _LineMap(text, sep)
+    _check_shape(text, sep, header, name, lines)
     try:
         frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=sep, infer_schema=False,
                             has_header=True, new_columns=header)
@@ -139,6 +186,22 @@ def read_csv(source, options: Mapping[str, Any] | None = None) -> Sheet:
     # _row counts data records (polars keeps a blank line as a row of nulls, like csv.reader).
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
     return Sheet(name, _strip(frame), {h: i + 1 for i, h in enumerate(header)}, sha, lines)
+
+
+def _check_shape(text: str, sep: str, header: list[str], name: str, lines) -> None:
+    """Rows with fewer fields than the header are errors (polars would fill them with nulls silently)."""
+    problems = []
+    for record, fields in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=sep)):
+        if record == 0 or not fields or fields == [""] or len(fields) >= len(header):
+            continue
+        problems.append(Diagnostic(name, lines(record), 1, f"row has {len(fields)} field"
+                                   f"{'' if len(fields) == 1 else 's'} but the header has {len(header)}",
+                                   hint="a value or a separator is missing; every row needs one value per column "
+                                   "(leave it empty between separators: a,,c)", code="data-shape"))
+        if len(problems) >= 50:
+            break
+    if problems:
+        raise InvalidInput(problems)
 
 
 class _LineMap:
@@ -206,6 +269,7 @@ def read_xlsx(source, options: Mapping[str, Any] | None = None) -> Sheet:
 
     options = dict(source.options if options is None else options)
     raw, sha, name = read_bytes(source)
+    _unzipped_size(source, raw, name)
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:
@@ -248,6 +312,19 @@ def read_xlsx(source, options: Mapping[str, Any] | None = None) -> Sheet:
     sheet = Sheet(where, _strip(frame), {h: i + 1 for i, h in enumerate(header)}, sha)
     sheet.header_line = header_line  # type: ignore[attr-defined]
     return sheet
+
+
+def _unzipped_size(source, raw: bytes, name: str) -> None:
+    """An xlsx is a zip: refuse one that unpacks beyond the data size limit (a zip bomb) before opening it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            size = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        return  # openpyxl says what is wrong with it
+    if size > max_data_bytes():
+        raise _too_large(source, name, size, "unpacked workbook")
 
 
 def read_parquet(source, options: Mapping[str, Any] | None = None) -> Sheet:
