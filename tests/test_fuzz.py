@@ -99,3 +99,49 @@ def _example_ruleset() -> dict:
 @given(S.mutated_rulesets(_example_ruleset()))
 def test_mutated_rulesets_are_refused_with_diagnostics_or_compile(data):
     T.ruleset(data)
+
+
+# ------------------------------------------------------------------ engine properties (fixed budget)
+
+import test_properties as P  # noqa: E402  (its strategies: generated valid rulesets and people)
+
+many_people = st.lists(st.tuples(st.floats(0, 3_000_000, allow_nan=False), st.floats(0, 300, allow_nan=False),
+                                 st.one_of(st.none(), st.floats(0, 1, allow_nan=False)),
+                                 st.sampled_from(["north", "south"]), st.sampled_from(["t1", "t2"]),
+                                 st.integers(1, 99)), min_size=1, max_size=14)
+
+
+@budget(25, 0.005)
+@given(P.rulesets(), many_people, P.contexts, st.sampled_from([{"A": 0.5}, {"A": 0.2, "B": 0.5}, {"B": 0.34}]),
+       st.integers(1, 6))
+def test_calibration_quotas_hold_in_every_cohort(rs, rows, context, shares, min_cohort):
+    rs = {**rs, "calibration": {"cohort": "team", "min_cohort": min_cohort, "max_share": shares}}
+    T.COUNTS["engine runs"] += 1
+    res = P.results(rs, rows, context)
+    order = [g["grade"] for g in rs["grades"]]
+    teams: dict[str, list[str]] = {}
+    for i, row in enumerate(rows):
+        teams.setdefault(row[4], []).append(f"E{i:03d}")
+    for team, ids in teams.items():
+        n = len(ids)
+        if n < min_cohort:
+            continue
+        for grade, share in shares.items():
+            at_or_above = [i for i in ids if order.index(res[i]["grade"]) <= order.index(grade)]
+            assert len(at_or_above) <= floor(n * share), (team, grade, share, n, [res[i]["grade"] for i in ids])
+        for i in ids:  # calibration only moves down
+            assert order.index(res[i]["grade"]) >= order.index(res[i]["grade_uncalibrated"])
+
+
+@budget(15, 0.003)
+@given(P.rulesets(), P.people, P.contexts)
+def test_two_runs_of_the_same_inputs_give_the_same_document(rs, rows, context):
+    from appraise.compile import compile_ruleset
+    from appraise.evaluate import evaluate
+    from appraise.results import results_document
+
+    T.COUNTS["engine runs"] += 2
+    a = results_document(evaluate(compile_ruleset(rs), P.inputs(rows), P.PERIOD, context))
+    b = results_document(evaluate(compile_ruleset(rs), P.inputs(rows), P.PERIOD, context))
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    assert Decimal(0) <= sum((Decimal(e["bonus"]) for e in a["employees"] if e["bonus"] is not None), Decimal(0))
