@@ -36,25 +36,50 @@ def focus_areas(lost: dict[str, float], limit: int) -> list[str]:
     return [k for _, k in ranked[:limit]]
 
 
-def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict] | None = None) -> dict[str, Any]:
-    """One employee's results.json entry from a row of the result frame (``objectives``: their OKR progress rows)."""
-    card: Scorecard = ruleset.scorecard(row["scorecard"])
+class _CardLayout:
+    """Column names of one scorecard's results, worked out once per document rather than per employee."""
+
+    def __init__(self, card: Scorecard):
+        self.card = card
+        self.dims = []
+        for d in card.dimensions:
+            sources = ()
+            if d.kind == "feedback360":
+                relations = [r for r, _ in d.feedback.sources] + ([] if "self" in dict(d.feedback.sources) else ["self"])
+                sources = tuple((r, f"f.{d.key}.{r}.score", f"f.{d.key}.{r}.raters") for r in relations)
+            kpis = tuple((k.path, f"k.{k.path}.actual", f"k.{k.path}.target", f"k.{k.path}.attainment",
+                          f"k.{k.path}.score", f"w.{k.path}", f"wr.{k.path}", f"lost.{lost_key(card, k)}",
+                          lost_key(card, k)) for k in d.kpis)
+            self.dims.append((d, f"w.{d.key}", f"d.{d.key}.score", f"d.{d.key}.has_data", sources, kpis,
+                              f"lost.{d.key}"))
+
+
+def _same(x):
+    return x
+
+
+def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict] | None = None, *,
+                    layout: _CardLayout | None = None, rounded: bool = False) -> dict[str, Any]:
+    """One employee's results.json entry from a row of the result frame (``objectives``: their OKR progress rows).
+
+    ``rounded`` says the row's numbers were already rounded to 4 decimals (by :func:`results_document`,
+    in one vectorised pass); otherwise they are rounded here.
+    """
+    card: Scorecard = layout.card if layout else ruleset.scorecard(row["scorecard"])
+    layout = layout or _CardLayout(card)
+    rnd = _same if rounded else r4
+    get = row.get
     dims: dict[str, Any] = {}
     kpis: dict[str, Any] = {}
     lost: dict[str, float] = {}
-    for d in card.dimensions:
-        entry: dict[str, Any] = {"weight": r4(row[f"w.{d.key}"]), "score": None}
-        score = row.get(f"d.{d.key}.score")
-        if row[f"w.{d.key}"] and score is not None:
-            entry["score"] = r4(score)
-        elif score is not None:
-            entry["score"] = r4(score)
-        if d.kind == "feedback360":
-            relations = [r for r, _ in d.feedback.sources] + ([] if "self" in dict(d.feedback.sources) else ["self"])
-            entry["sources"] = {r: r4(row.get(f"f.{d.key}.{r}.score")) for r in relations
-                                if row.get(f"f.{d.key}.{r}.score") is not None}
-            entry["raters"] = {r: row.get(f"f.{d.key}.{r}.raters") for r in entry["sources"]}
-        if not row.get(f"d.{d.key}.has_data", True) and not row[f"w.{d.key}"]:
+    for d, w_col, score_col, has_col, sources, kpi_cols, lost_col in layout.dims:
+        weight = row[w_col]
+        score = get(score_col)
+        entry: dict[str, Any] = {"weight": rnd(weight), "score": rnd(score)}
+        if sources:
+            entry["sources"] = {r: rnd(get(sc)) for r, sc, _ in sources if get(sc) is not None}
+            entry["raters"] = {r: get(rc) for r, sc, rc in sources if get(sc) is not None}
+        if not get(has_col, True) and not weight:
             entry["score"] = None
         if d.kind == "okr" and objectives:
             entry["objectives"] = [{
@@ -62,25 +87,23 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
                 "score": r4(100 * (min(o["progress"] / d.aspirational_threshold, 1.0)
                                    if o["type"] == "aspirational" else o["progress"]))} for o in objectives]
         dims[d.key] = entry
-        for k in d.kpis:
-            kpis[k.path] = {
-                "actual": r4(row[f"k.{k.path}.actual"]),
-                "target": r4(row[f"k.{k.path}.target"]),
-                "attainment": r4(row[f"k.{k.path}.attainment"]),
-                "score": r4(row[f"k.{k.path}.score"]) if row[f"w.{k.path}"] or row[f"wr.{k.path}"] == 0 else None,
-                "weight": r4(row[f"w.{k.path}"]),
-            }
-            if row[f"wr.{k.path}"] == 0:
-                kpis[k.path]["dropped_by_rule"] = True
-            v = row.get(f"lost.{lost_key(card, k)}") or 0.0
+        for path, a_col, t_col, att_col, s_col, kw_col, wr_col, l_col, l_key in kpi_cols:
+            ruled = row[wr_col]
+            kw = row[kw_col]
+            item = {"actual": rnd(row[a_col]), "target": rnd(row[t_col]), "attainment": rnd(row[att_col]),
+                    "score": rnd(row[s_col]) if kw or ruled == 0 else None, "weight": rnd(kw)}
+            if ruled == 0:
+                item["dropped_by_rule"] = True
+            kpis[path] = item
+            v = get(l_col) or 0.0
             if v > 1e-12:
-                lost[lost_key(card, k)] = v
+                lost[l_key] = v
         if d.kind != "kpis":
-            v = row.get(f"lost.{d.key}") or 0.0
+            v = get(lost_col) or 0.0
             if v > 1e-12:
                 lost[d.key] = v
     focus = focus_areas(lost, ruleset.plan.max_focus_areas)
-    ordered = dict(sorted(lost.items(), key=lambda kv: (-round(kv[1], 9), kv[0])))
+    ordered = sorted(lost.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))
     outcomes = outcomes_held(ruleset, row)
     plan = any(o.plan for o in ruleset.outcomes if o.id in outcomes)
     out: dict[str, Any] = {
@@ -90,32 +113,33 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
         "score": round(float(row["score"]), 2),
         "grade": row["grade"],
         "grade_uncalibrated": row["grade_uncalibrated"],
-        "bonus": money(row.get("bonus"), ruleset),
+        "bonus": money(get("bonus"), ruleset),
         "rules_fired": rules_fired(ruleset, row),
         "adjustments": [{"id": a.id, "points": a.points if a.points != int(a.points) else int(a.points)}
-                        for a in card.adjustments if row.get(f"adj.{a.id}")],
+                        for a in card.adjustments if get(f"adj.{a.id}")],
         "missing": missing_items(ruleset, row),
         "outcomes": outcomes,
         "plan": plan,
         "focus_areas": focus,
-        "lost_points": {k: r4(v) for k, v in ordered.items()},
+        "lost_points": {k: r4(v) for k, v in ordered},
         "dimensions": dims,
         "kpis": kpis,
-        "tenure_months": int(row["tenure_months"]) if row.get("tenure_months") is not None else None,
+        "tenure_months": int(row["tenure_months"]) if get("tenure_months") is not None else None,
     }
     if ruleset.calibration:
-        out["calibration"] = {"cohort": row.get(f"attr.{ruleset.calibration.cohort}", row.get(ruleset.calibration.cohort)),
-                              "cohort_size": row.get("cohort_size"), "applied": bool(row.get("calibrated"))}
+        out["calibration"] = {"cohort": get(f"attr.{ruleset.calibration.cohort}", get(ruleset.calibration.cohort)),
+                              "cohort_size": get("cohort_size"), "applied": bool(get("calibrated"))}
     if ruleset.bonus:
+        target = get(f"money.{ruleset.bonus.target}")
         out["bonus_detail"] = {
-            "target": money(row.get(f"money.{ruleset.bonus.target}"), ruleset) if row.get(f"money.{ruleset.bonus.target}") is not None else None,
-            "attainment": r4(row.get("bonus.attainment")),
-            "tiers_reached": row.get("bonus.tiers_reached"),
-            "tier_pay": _plain(row.get("bonus.tier_pay")),
-            "multiplier": _plain(row.get("bonus.multiplier")),
-            "excess": _plain(row.get("bonus.excess")),
-            "uncapped": _plain(row.get("bonus.uncapped")),
-            "cap": _plain(row.get("bonus.cap")),
+            "target": money(target, ruleset) if target is not None else None,
+            "attainment": rnd(get("bonus.attainment")),
+            "tiers_reached": get("bonus.tiers_reached"),
+            "tier_pay": _plain(get("bonus.tier_pay")),
+            "multiplier": _plain(get("bonus.multiplier")),
+            "excess": _plain(get("bonus.excess")),
+            "uncapped": _plain(get("bonus.uncapped")),
+            "cap": _plain(get("bonus.cap")),
         }
     return out
 
@@ -125,6 +149,33 @@ def _plain(value) -> str | None:
         return None
     d = Decimal(value).normalize()
     return format(d.quantize(Decimal(1)) if d == d.to_integral() else d, "f")
+
+
+_ROUNDED = ("k.", "w.", "d.", "f.")
+
+
+def employee_results(ev: Evaluation, okrs: dict[str, list[dict]] | None = None) -> list[dict[str, Any]]:
+    """Every employee's entry, in the frame's (id) order.
+
+    Numbers are rounded half-up to 4 decimals in one vectorised polars pass
+    (the same rule as :func:`r4`); lost points stay exact until they are
+    ranked, so ties are broken on the true values.
+    """
+    import polars as pl
+
+    from .expr import polars_round_half_up
+
+    frame = ev.frame
+    floats = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith(_ROUNDED)
+              and not c.endswith(".has_data")] + (["bonus.attainment"] if "bonus.attainment" in frame.columns else [])
+    frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats])
+    layouts = {card.key: _CardLayout(card) for card in ev.ruleset.scorecards}
+    okrs = okrs or {}
+    out = []
+    for row in frame.iter_rows(named=True):
+        out.append(employee_result(row, ev.ruleset, okrs.get(row["id"]), layout=layouts[row["scorecard"]],
+                                   rounded=True))
+    return out
 
 
 def results_document(ev: Evaluation) -> dict[str, Any]:
@@ -138,7 +189,7 @@ def results_document(ev: Evaluation) -> dict[str, Any]:
         "cycle": ev.period.id,
         "ruleset": {"id": rs.id, "version": rs.version, "sha256": rs.sha256},
         "currency": rs.currency,
-        "employees": [employee_result(row, rs, okrs.get(row["id"])) for row in ev.frame.iter_rows(named=True)],
+        "employees": employee_results(ev, okrs),
         "errors": [{"employee": e.employee, "stage": e.stage, "message": e.message} for e in ev.errors],
         "warnings": list(ev.warnings),
     }
