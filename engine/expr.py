@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -98,7 +99,9 @@ def parse(text: str) -> Expression:
         if depth > MAX_DEPTH:
             raise ExpressionError(f"expression nests deeper than {MAX_DEPTH} levels", i)
     try:
-        tree = ast.parse(text.strip("\n"), mode="eval")
+        with warnings.catch_warnings():  # '1if x' warns on stderr before failing; the error says it all
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip("\n"), mode="eval")
     except SyntaxError as exc:
         offset = max((exc.offset or 1) - 1, 0)
         if exc.lineno and exc.lineno > 1:
@@ -118,7 +121,9 @@ def parse(text: str) -> Expression:
 def _incomplete(text: str) -> bool:
     """Whether ``text`` only fails because it stops half-way (``a >``, ``x and``)."""
     try:
-        ast.parse(text.strip("\n") + " 0", mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text.strip("\n") + " 0", mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
