@@ -27,7 +27,6 @@ def _file_mode() -> int:
     return 0o666 & ~mask
 
 
-FILE_MODE = _file_mode()
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -52,7 +51,7 @@ def write_bytes(path: str | Path, data: bytes, *, sync_dir: bool = True) -> str:
     try:
         with os.fdopen(fd, "wb") as fh:
             if hasattr(os, "fchmod"):
-                os.fchmod(fh.fileno(), FILE_MODE)
+                os.fchmod(fh.fileno(), _file_mode())  # the umask now, not at import
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -78,7 +77,7 @@ def write_chunks(path: str | Path, chunks: Iterable[bytes | str]) -> tuple[str, 
     try:
         with os.fdopen(fd, "wb") as fh:
             if hasattr(os, "fchmod"):
-                os.fchmod(fh.fileno(), FILE_MODE)
+                os.fchmod(fh.fileno(), _file_mode())  # the umask now, not at import
             buf: list[bytes] = []
             pending = 0
             for chunk in chunks:

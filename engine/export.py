@@ -139,7 +139,24 @@ def _row(e: Mapping[str, Any], kpis: Sequence[str], dims: Sequence[str]) -> list
 _NUMERIC = {"score", "bonus"}
 
 
-def results_csv(document: Mapping[str, Any], ruleset) -> bytes:
+REDACTED = ("bonus", "bonus_detail")
+
+
+def redact_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The results for readers outside HR: each name replaced by the id, no bonus amounts."""
+    out = dict(document)
+    out["employees"] = [{**{k: v for k, v in e.items() if k not in REDACTED}, "name": e.get("id")}
+                        for e in document.get("employees", [])]
+    out["redacted"] = True
+    return out
+
+
+def _without_bonus(header: list[str], redact: bool) -> list[int]:
+    """Indexes of the columns kept (``--redact`` leaves the bonus column out)."""
+    return [i for i, h in enumerate(header) if not (redact and h == "bonus")]
+
+
+def results_csv(document: Mapping[str, Any], ruleset, *, redact: bool = False) -> bytes:
     """``results.csv``: one row per employee (UTF-8 with a byte-order mark, so Excel reads CJK names).
 
     Columns: id, name, scorecard, score, grade, grade_uncalibrated, bonus,
@@ -149,13 +166,16 @@ def results_csv(document: Mapping[str, Any], ruleset) -> bytes:
     """
     kpis, dims = score_columns(ruleset)
     header = CSV_FIRST + [f"kpi.{p}.score" for p in kpis] + [f"dimension.{d}.score" for d in dims]
+    keep = _without_bonus(header, redact)
+    header = [header[i] for i in keep]
     numeric = [c in _NUMERIC or c.endswith(".score") for c in header]
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
     for e in document.get("employees", []):
+        row = _row(e, kpis, dims)
         writer.writerow([("" if v is None else (v if isinstance(v, str) else _number(v))) if num else safe_text(v)
-                         for v, num in zip(_row(e, kpis, dims), numeric)])
+                         for v, num in zip((row[i] for i in keep), numeric)])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -204,7 +224,8 @@ def bonus_total(document: Mapping[str, Any]) -> Decimal:
                Decimal(0))
 
 
-def results_xlsx(document: Mapping[str, Any], ruleset, *, created: datetime, errors: int = 0) -> bytes:
+def results_xlsx(document: Mapping[str, Any], ruleset, *, created: datetime, errors: int = 0,
+                 redact: bool = False) -> bytes:
     """``results.xlsx``: a Summary sheet (employees per grade, bonus total) and an Employees sheet.
 
     The Employees sheet has one row per employee with the CSV's columns
@@ -239,6 +260,8 @@ def results_xlsx(document: Mapping[str, Any], ruleset, *, created: datetime, err
         ("Bonus total", bonus_total(document)),
         ("Currency", document.get("currency") or ""),
     ]
+    if redact:
+        rows = [(label, value) for label, value in rows if label not in ("Bonus total", "Currency")]
     r = 0
     for label, value in rows:
         summary.write_string(r, 0, label, bold)
@@ -253,7 +276,10 @@ def results_xlsx(document: Mapping[str, Any], ruleset, *, created: datetime, err
         summary.write_number(r, 1, n)
 
     header = CSV_FIRST + [f"kpi.{p}.score" for p in kpis] + [f"dimension.{d}.score" for d in dims]
-    _table(wb, "Employees", header, (_row(e, kpis, dims) for e in employees), bold, money_fmt, money_col=6)
+    keep = _without_bonus(header, redact)
+    _table(wb, "Employees", [header[i] for i in keep], ([row[i] for i in keep] for row in (_row(e, kpis, dims)
+                                                                                            for e in employees)),
+           bold, money_fmt, money_col=None if redact else 6)
 
     fields = ("actual", "target", "attainment", "score", "weight")
     kheader = ["id", "name"] + [f"{p}.{f}" for p in kpis for f in fields]
@@ -301,7 +327,7 @@ def _table(wb, name: str, header: list[str], rows: Iterable[list[Any]], bold, mo
 
 
 def manifest_json(*, cycle, ruleset, inputs: Mapping[str, str], engine_version: str,
-                  files: Mapping[str, tuple[str, int]], employees: int, errors: int) -> bytes:
+                  files: Mapping[str, tuple[str, int]], employees: int, errors: int, redacted: bool = False) -> bytes:
     """``manifest.json``: what produced the outputs and each output's sha256 — no timestamps, no run ids.
 
     ``files`` maps a path relative to the output folder to ``(sha256, size)``.
@@ -324,4 +350,6 @@ def manifest_json(*, cycle, ruleset, inputs: Mapping[str, str], engine_version: 
         "errors": errors,
         "files": [{"path": p, "sha256": sha, "bytes": size} for p, (sha, size) in sorted(files.items())],
     }
+    if redacted:
+        doc["redacted"] = True
     return (json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")

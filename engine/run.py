@@ -101,7 +101,8 @@ class _Progress:
 
 def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store: str | None = None,
               jobs: int | None = None, only: Iterable[str] | None = None, render: bool = True,
-              break_lock: bool = False, progress: Callable[[str], None] | None = None) -> RunReport:
+              break_lock: bool = False, progress: Callable[[str], None] | None = None,
+              redact: bool = False) -> RunReport:
     """Run a review cycle; returns a :class:`RunReport`.
 
     ``output`` / ``store`` override the cycle file's.  ``jobs`` caps the worker
@@ -109,7 +110,11 @@ def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store
     employees as a trial: nothing is written to the store, and outputs go to
     ``<output>-only`` unless ``output`` is given (calibration then sees only
     them).  ``render=False`` skips the HTML pages.  ``progress`` receives one
-    line per stage.
+    line per stage.  ``redact=True`` writes exports that may leave HR: names
+    replaced by ids, no bonus amounts, no pages (the store keeps the full results).
+
+    Everything the run creates is owner-only (folders 0700, files 0600): the
+    process umask is 0o077 for the duration of the run.
 
     Raises :class:`~appraise.errors.InvalidInput` (every problem, with
     file:line:col) for invalid files or data, :class:`~appraise.store.CycleLocked`
@@ -118,9 +123,11 @@ def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store
     saved_jobs = os.environ.get("APPRAISE_JOBS")
     if jobs is not None:
         os.environ["APPRAISE_JOBS"] = str(jobs)  # read by renderers that parallelise (the HTML one does)
+    saved_umask = os.umask(0o077)  # pay data: outputs, store and staging readable by the owner only
     try:
-        return _run_cycle(cycle_path, output, store, only, render, break_lock, progress)
+        return _run_cycle(cycle_path, output, store, only, render and not redact, break_lock, progress, redact)
     finally:
+        os.umask(saved_umask)
         if jobs is not None:
             if saved_jobs is None:
                 os.environ.pop("APPRAISE_JOBS", None)
@@ -128,7 +135,7 @@ def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store
                 os.environ["APPRAISE_JOBS"] = saved_jobs
 
 
-def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, progress) -> RunReport:
+def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, progress, redact: bool = False) -> RunReport:
     from .cycle import load_cycle
 
     p = _Progress(progress)
@@ -151,7 +158,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
         if db is not None:
             run_id = db.start_run(cycle=cycle.period.id, kind=cycle.period.kind, cycle_file=str(cycle.path),
                                   ruleset=ruleset, inputs={}, engine_version=__version__)
-        report = _run(cycle, ruleset, out, store_url, db, run_id, only_ids, render, p)
+        report = _run(cycle, ruleset, out, store_url, db, run_id, only_ids, render, p, redact)
         report.timings = p.timings
         return report
     except BaseException as exc:
@@ -168,11 +175,12 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
             db.close()
 
 
-def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress) -> RunReport:
+def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
+         redact: bool = False) -> RunReport:
     from .api import previous_table
     from .evaluate import evaluate
-    from .export import (bonus_total, errors_csv, grade_counts, manifest_json, results_csv, results_json_chunks,
-                         results_xlsx)
+    from .export import (bonus_total, errors_csv, grade_counts, manifest_json, redact_document, results_csv,
+                         results_json_chunks, results_xlsx)
     from .provide import Needs, provide
     from .results import results_document
     from .store import history, previous_results
@@ -202,7 +210,11 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
 
     p.stage("export", str(out))
     out.mkdir(parents=True, exist_ok=True)
+    out.chmod(0o700)  # it may predate this run
     remove_leftovers(out)
+    full = doc
+    if redact:
+        doc = redact_document(doc)
     files: dict[str, tuple[str, int]] = {}
 
     def put(name: str, data: bytes) -> None:
@@ -210,9 +222,10 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
 
     files["results.json"] = write_chunks(out / "results.json", results_json_chunks(doc))
     pause_point("export")
-    put("results.csv", results_csv(doc, ruleset))
+    put("results.csv", results_csv(doc, ruleset, redact=redact))
     put("results.xlsx", results_xlsx(doc, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,
-                                                                     cycle.period.end.day), errors=errors))
+                                                                     cycle.period.end.day), errors=errors,
+                                     redact=redact))
     put("errors.csv", errors_csv(provided.diagnostics, ev.errors, ev.warnings))
 
     pages = 0
@@ -226,7 +239,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     pause_point("manifest")
     _remove_stale(out, files)
     manifest = manifest_json(cycle=cycle, ruleset=ruleset, inputs=inputs.sources, engine_version=__version__,
-                             files=files, employees=len(employees), errors=errors)
+                             files=files, employees=len(employees), errors=errors, redacted=redact)
     sha = write_bytes(out / MANIFEST, manifest)
     if db is not None:
         db.set_manifest(run_id, sha)
@@ -234,7 +247,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     return RunReport(
         cycle=cycle.period.id, ruleset=f"{ruleset.id} {ruleset.version or ''}".strip(), output=out,
         store=store_url if db is not None else None, run_id=run_id, employees=len(employees),
-        grades=grade_counts(doc, ruleset), bonus_total=bonus_total(doc), currency=str(doc.get("currency") or ""),
+        grades=grade_counts(doc, ruleset), bonus_total=bonus_total(full), currency=str(doc.get("currency") or ""),
         errors=errors, warnings=sum(1 for d in provided.diagnostics if d.severity == "warning") + len(ev.warnings),
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
         diagnostics=list(provided.diagnostics), employee_errors=list(ev.errors))

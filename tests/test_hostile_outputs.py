@@ -4,7 +4,6 @@
 - Ids and team names never make a page land outside the output folder.
 - Output folders are owner-only (0700 folders, 0600 files): they hold pay data.
 - ``--redact`` writes exports that can leave HR (no names, no bonus amounts).
-Tests marked xfail(strict) describe behaviour not built yet (see the reason).
 """
 from __future__ import annotations
 
@@ -101,10 +100,6 @@ def _modes(folder: Path) -> dict[str, int]:
     return {p.relative_to(folder).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in [folder, *folder.rglob("*")]}
 
 
-@pytest.mark.xfail(strict=True, reason="output folders are created with the process umask (0755/0644); "
-                   "engine/run.py and engine/atomic.py should create the output folder, staging and page folders "
-                   "with mode 0o700 and every file with 0o600 (os.open(..., 0o600) / os.chmod after mkstemp), "
-                   "also for the SQLite store file and its folder")
 def test_outputs_are_owner_only(work):
     old = os.umask(0o022)
     try:
@@ -117,9 +112,6 @@ def test_outputs_are_owner_only(work):
     assert not bad, bad
 
 
-@pytest.mark.xfail(strict=True, reason="no --redact option yet: engine/commands/run.py should accept --redact and "
-                   "engine/export.py write results.csv/xlsx/json with names replaced by the id, bonus and "
-                   "target bonus left out, no pages rendered, and manifest.json saying redacted: true")
 def test_redact_leaves_no_names_or_bonus_amounts(work):
     res = run(work, "--redact", ok=False)
     assert res.exit_code == 0, res.output

@@ -33,9 +33,12 @@ def _shown(path: Path) -> str:
 @click.option("--no-render", is_flag=True, help="Skip dashboards, plans and team pages.")
 @click.option("--break-lock", is_flag=True,
               help="Remove another run's lock on this cycle first (only when that run is surely gone).")
+@click.option("--redact", is_flag=True,
+              help="Exports to share outside HR: names replaced by ids, no bonus amounts, no pages "
+                   "(the store still keeps the full results).")
 @click.option("--quiet", "-q", is_flag=True, help="No stage lines on stderr.")
 def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int | None, only: tuple[str, ...],
-            no_render: bool, break_lock: bool, quiet: bool) -> None:
+            no_render: bool, break_lock: bool, redact: bool, quiet: bool) -> None:
     """Run the review cycle CYCLE: validate → read data → evaluate → store → export → render.
 
     Writes results.json, results.csv, results.xlsx, errors.csv, manifest.json
@@ -57,7 +60,7 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
     echo = None if quiet else (lambda line: click.echo(line, err=True))
     try:
         report = run_cycle(cycle, output=output, store=store_url, jobs=jobs, only=only or None,
-                           render=not no_render, break_lock=break_lock, progress=echo)
+                           render=not no_render, break_lock=break_lock, progress=echo, redact=redact)
     except InvalidInput as exc:
         click.echo(str(exc), err=True)
         errors = sum(1 for d in exc.diagnostics if d.severity == "error")
