@@ -583,15 +583,16 @@ def _feedback(parts: list[_Part], needs: Needs, period: Period, report: _Report,
         frame = _as_text(frame, text_cols)
         frame = _null_keys(part, frame, ["employee", "rater", "relation"], report, "360 rating")
         if "period" in frame.columns:
-            bad = frame.filter(pl.col("period").is_not_null()).with_columns(
-                pl.col("period").map_elements(_is_period, return_dtype=pl.Boolean).alias("_ok")) \
-                .filter(~pl.col("_ok"))
+            # periods are few and rows many: judge each distinct value once
+            seen = frame["period"].drop_nulls().unique().to_list()
+            valid = [p for p in seen if _is_period(p)]
+            inside = [p for p in valid if period.contains(p)]
+            bad = frame.filter(pl.col("period").is_not_null() & ~pl.col("period").is_in(valid))
             for emp, raw, line in bad.select("employee", "period", "_row").iter_rows():
                 report.employee(emp, part.origin.diag(line, "period", f"period '{raw}' is not a period",
                                                       hint="write 2026-Q3, 2026-07, 2026-H2 or 2026",
                                                       code="data-period"))
-            frame = frame.filter(pl.col("period").is_null() | pl.col("period").map_elements(
-                period.contains, return_dtype=pl.Boolean))
+            frame = frame.filter(pl.col("period").is_null() | pl.col("period").is_in(inside))
         if known is not None:
             _unknown_employees(part, frame, known, report, "360 rating")
         frame = _numbers(part, frame, ["rating"], report, "360 rating")
@@ -603,7 +604,8 @@ def _feedback(parts: list[_Part], needs: Needs, period: Period, report: _Report,
                     line, "rating", f"rating {rating:g} by {rater} for {emp} is outside the scale "
                     f"{needs.rating_min:g}–{needs.rating_scale:g}", hint="fix the rating, or the ruleset's "
                     "feedback360 scale", code="data-rating-scale"))
-        keys = ["employee", "rater", "relation"] + (["competency"] if "competency" in frame.columns else [])
+        # a rater may rate the same competency in each quarter of a half-year or annual cycle
+        keys = ["employee", "rater", "relation"] + [c for c in ("competency", "period") if c in frame.columns]
         _duplicates(part, frame, keys, report, "rating", "rater")
         frames.append(frame.select(["employee", "rater", "relation", "rating"]
                                    + [c for c in ("competency", "period") if c in frame.columns]))

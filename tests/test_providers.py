@@ -403,3 +403,19 @@ def test_postgresql_gives_identical_results(tmp_path, reference_results):
         load_sql(url)
         assert _results(write_sql(tmp_path, url)) == reference_results
         assert _results(write_sql(tmp_path, url, name="agg.yaml", aggregate=True)) == reference_results
+
+
+def test_annual_cycle_reads_quarterly_360_rounds_without_calling_them_duplicates(tmp_path):
+    """The example's raters rate the same competencies in Q2 and Q3: in a 2026 cycle both rounds count."""
+    import shutil
+
+    from appraise.api import evaluate_cycle_results
+
+    work = tmp_path / "example"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "example", work)
+    text = (work / "cycle-q3.yaml").read_text(encoding="utf-8").replace("cycle: 2026-Q3", "cycle: 2026")
+    (work / "cycle-2026.yaml").write_text(text, encoding="utf-8")
+    res = evaluate_cycle_results(work / "cycle-2026.yaml")
+    assert not [d for d in res.diagnostics if d.severity == "error"]
+    raters = {e["id"]: e["dimensions"]["feedback"].get("raters") for e in res.document["employees"]}
+    assert raters["E001"]["manager"] == 1  # one manager, two rounds: still one rater
