@@ -145,3 +145,87 @@ def test_two_runs_of_the_same_inputs_give_the_same_document(rs, rows, context):
     b = results_document(evaluate(compile_ruleset(rs), P.inputs(rows), P.PERIOD, context))
     assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
     assert Decimal(0) <= sum((Decimal(e["bonus"]) for e in a["employees"] if e["bonus"] is not None), Decimal(0))
+
+
+# ------------------------------------------------------------------ regressions: one per bug the fuzzers found
+
+import warnings  # noqa: E402
+
+import polars as pl  # noqa: E402
+
+from appraise.errors import InvalidInput  # noqa: E402
+from appraise.expr import ExpressionError, check, context_problems, evaluate, parse, to_polars  # noqa: E402
+from appraise.load import loads  # noqa: E402
+
+
+@pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, "".join("  " * i + "k:\n" for i in range(100)) + "  " * 100
+                                  + "v\n", "- " * 100 + "x\n"])
+def test_regression_deep_yaml_is_refused_not_a_recursion_error(text):
+    with pytest.raises(InvalidInput) as exc:
+        loads(text, "deep.yaml")
+    assert exc.value.diagnostics[0].code == "yaml-depth" and exc.value.diagnostics[0].line >= 1
+
+
+def test_regression_a_lone_surrogate_in_yaml_text_is_an_error():
+    with pytest.raises(InvalidInput, match="surrogate"):
+        loads("a: \ud800\n", "s.yaml")
+
+
+@pytest.mark.parametrize("text", ["x and y", "not x", "-(x > 1)", "(x > 1) + 1", "s in [1, 2]", "x in ['a']",
+                                  "x in [1, 'a']", "[1] == x", "x in null", "x in previous.score",
+                                  "(x > 1) == 'a'"])
+def test_regression_type_check_refuses_what_polars_cannot_run(text):
+    assert check(parse(text), S.SCOPE) and check(parse(text), S.SCOPE, want_bool=True)
+
+
+@pytest.mark.parametrize("text", ["0 == 0 / p", "0.5 > 1 / p", "-(-(abs(0))) != 0 / p", "min(p, 1) > 0",
+                                  "0 < max(p, 1)", "s in []", "not null", "-null < p", "abs(null) == p"])
+@pytest.mark.parametrize("p", [[None, None], [0.0, -0.0], [0.0, 2.0]])
+def test_regression_to_polars_gives_a_full_column_when_a_column_is_all_null_or_zero(text, p):
+    frame = pl.DataFrame({"p": p, "s": [None, "a"]}, schema={"p": pl.Float64, "s": pl.Utf8})
+    got = frame.with_columns(to_polars(parse(text), pl.col, {}).alias("r"))["r"].to_list()
+    want = [evaluate(parse(text), {"p": v, "s": s}) for v, s in zip(p, [None, "a"])]
+    assert got == want
+
+
+def test_regression_scalar_interpreter_uses_floats_and_three_valued_chains():
+    assert evaluate(parse("*".join(["999999999999999"] * 25) + "/7"), {}) == float("inf")  # no OverflowError
+    assert evaluate(parse("1 > 2 < x"), {"x": None}) is False                           # false wins over missing
+    assert evaluate(parse("round(1e15 * 1e15)"), {}) == 1e30                            # no decimal.InvalidOperation
+
+
+def test_regression_huge_integer_literals_are_refused_not_overflowing():
+    with pytest.raises(ExpressionError, match="out of range"):
+        parse("1" * 310)
+
+
+def test_regression_context_values_of_the_wrong_type_are_caught_before_polars():
+    assert context_problems(parse("x in context.flag"), {"flag": True})
+    assert context_problems(parse("context.label + 1 > 0"), {"label": "north"})
+    assert not context_problems(parse("region in context.regions"), {"regions": ["north"]})
+
+
+def test_regression_python_syntax_warnings_stay_quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ExpressionError):
+            parse("1if x")
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["attributes"].update(team=[1]), None),
+    (lambda d: d["grades"][0].update(grade=[1, [2]]), None),
+    (lambda d: d["rules"][0].update(then=5), None),
+    (lambda d: d["scorecards"]["sales_rep"]["dimensions"]["results"].update(weight=float("nan")), "not a usable number"),
+])
+def test_regression_malformed_rulesets_give_diagnostics_not_exceptions(edit, message):
+    import yaml
+
+    from appraise.validate import validate_ruleset
+
+    data = _example_ruleset()
+    edit(data)
+    diags = validate_ruleset(loads(yaml.safe_dump(data, allow_unicode=True), "r.yaml"))
+    assert any(d.severity == "error" for d in diags)
+    if message:
+        assert any(message in d.message for d in diags)
