@@ -45,21 +45,21 @@ def _report_counts():
 
 # ------------------------------------------------------------------ expressions
 
-@budget(150, 1.0)
+@budget(300, 1.0)
 @given(st.lists(S.garbage(), min_size=1, max_size=25))
 def test_garbage_expressions_fail_cleanly_and_quickly(texts):
     for text in texts:
         T.expression(text)
 
 
-@budget(150, 1.0)
+@budget(300, 1.0)
 @given(st.lists(S.expressions(), min_size=1, max_size=25))
 def test_valid_grammar_expressions_parse_and_check_cleanly(texts):
     for text in texts:
         T.expression(text)
 
 
-@budget(120, 0.5)
+@budget(200, 0.5)
 @given(st.lists(S.expressions(), min_size=1, max_size=6), S.frames())
 def test_evaluate_and_to_polars_agree_on_random_expressions_and_data(texts, frame):
     for text in texts:
@@ -75,7 +75,7 @@ def test_expressions_mixing_types_are_refused_by_check_or_run_both_ways(texts, f
 
 # ------------------------------------------------------------------ YAML
 
-@budget(150, 1.0)
+@budget(300, 1.0)
 @given(st.lists(S.yaml_documents(), min_size=1, max_size=10))
 def test_hostile_yaml_bytes_load_or_fail_with_located_diagnostics(docs):
     for raw in docs:
