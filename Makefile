@@ -46,6 +46,7 @@ APPRAISE_FUZZ_RUNS ?= 1000000
 APPRAISE_FUZZ_YAML_RUNS ?= 200000
 fuzz: venv
 	rm -f fuzz-counts.json
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check atheris || echo "atheris unavailable: hypothesis only"
 	APPRAISE_FUZZ_EXAMPLES=$(APPRAISE_FUZZ_EXAMPLES) APPRAISE_FUZZ_REPORT=$(CURDIR)/fuzz-counts.json \
 		$(BIN)/pytest -q -p no:cacheprovider -W ignore::hypothesis.errors.HypothesisWarning tests/test_fuzz.py
 	@if $(BIN)/python -c "import atheris" 2>/dev/null; then \
