@@ -673,8 +673,9 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     f = f.with_columns([_condition(o.when, column, context).alias(f"outcome.{o.id}") for o in ruleset.outcomes])
     if objectives is not None:
         # _eid follows id order (assigned after sorting by id), so integer sorting gives id order
-        objectives = objectives.join(f.select("_eid", "id"), on="_eid", how="inner") \
-            .sort("_eid", "objective_index").drop("_eid")
+        # _eid is the row number in the id-sorted employee codes: a gather names it, integers sort it
+        objectives = objectives.sort("_eid", "objective_index")
+        objectives = objectives.with_columns(codes["id"].gather(objectives["_eid"]).alias("id")).drop("_eid")
     f = f.drop("_scored", "_eid")
     if len(frames) > 1:  # several scorecards: restore id order (one scorecard keeps it already)
         f = f.sort("id")
