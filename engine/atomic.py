@@ -45,31 +45,16 @@ def _fsync_dir(folder: Path) -> None:
 
 def write_bytes(path: str | Path, data: bytes, *, sync_dir: bool = True) -> str:
     """Write ``data`` to ``path`` atomically; returns the sha256 of ``data`` (hex)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if hasattr(os, "fchmod"):
-                os.fchmod(fh.fileno(), _file_mode())  # the umask now, not at import
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    if sync_dir:
-        _fsync_dir(path.parent)
-    return hashlib.sha256(data).hexdigest()
+    return _write(Path(path), (data,), sync_dir)[0]
 
 
 def write_chunks(path: str | Path, chunks: Iterable[bytes | str]) -> tuple[str, int]:
     """Write an iterable of chunks atomically without holding them all; returns (sha256, size)."""
-    path = Path(path)
+    return _write(Path(path), chunks, True)
+
+
+def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool) -> tuple[str, int]:
+    """Temporary file in the same folder, fsync, rename over ``path``; returns (sha256, size)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
     h = hashlib.sha256()
@@ -103,7 +88,8 @@ def write_chunks(path: str | Path, chunks: Iterable[bytes | str]) -> tuple[str, 
         except FileNotFoundError:
             pass
         raise
-    _fsync_dir(path.parent)
+    if sync_dir:
+        _fsync_dir(path.parent)
     return h.hexdigest(), size
 
 

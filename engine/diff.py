@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
+
+from .testing import _shown  # one rule for showing paths in both reports
 
 FORMATS = ("text", "markdown", "json")
 TOP_MOVERS = 10
@@ -225,13 +226,6 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
 
-def _shown(path: Path) -> str:
-    """``path`` relative to the working folder when it lies inside it, else absolute."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # pragma: no cover - another drive on Windows
-        return str(Path(path).resolve())
-    return str(Path(path).resolve()) if rel == ".." or rel.startswith(".." + os.sep) else rel
 
 
 def merged_needs(*rulesets):
