@@ -29,6 +29,7 @@ from typing import Any, Mapping
 
 import polars as pl
 
+from .compile import BUILTIN_ATTRIBUTES  # one list of the columns every employee table has
 from .cycle import Cycle, SourceSpec
 from .errors import Diagnostic, InvalidInput
 from .hookspecs import KIND_TABLES, Origin, ProvideRequest, Provided
@@ -37,8 +38,6 @@ from .tables import Inputs
 
 AGGREGATES = ("sum", "mean", "min", "max", "first", "last")
 ATTRIBUTE_TYPES = ("string", "number", "money", "date")
-BUILTIN_ATTRIBUTES = {"id": "string", "name": "string", "hire_date": "date", "leave_date": "date",
-                      "locale": "string"}
 F64 = pl.Float64
 _EXCEL_EPOCH = date(1899, 12, 30)
 
