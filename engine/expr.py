@@ -183,7 +183,7 @@ def _check(node: ast.AST, text: str, names: set, fields: set, depth: int) -> Non
         if len(node.elts) > MAX_LIST:
             raise ExpressionError(f"list has more than {MAX_LIST} items", at)
         for e in node.elts:
-            if not isinstance(e, ast.Constant) and not (isinstance(e, ast.UnaryOp) and isinstance(e.operand, ast.Constant)):
+            if not isinstance(e, ast.Constant) and not _signed_number(e):
                 raise ExpressionError("list items must be plain numbers or text", _char_offset(text, e))
             _check(e, text, names, fields, nxt)
     elif isinstance(node, ast.Call):
@@ -408,10 +408,17 @@ def _list_items_type(node, scope: Scope) -> str:
 
 # ---------------------------------------------------------------- interpretation
 
+def _signed_number(node) -> bool:
+    """``-3`` or ``+2.5`` in a list: a sign on a number literal (not on text, not ``not``)."""
+    return (isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd))
+            and isinstance(node.operand, ast.Constant) and isinstance(node.operand.value, (int, float))
+            and not isinstance(node.operand.value, bool))
+
+
 def _const(node):
     if isinstance(node, ast.Constant):
         return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+    if _signed_number(node):
         return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
     raise ExpressionError("list items must be plain numbers or text", 0)
 

@@ -229,3 +229,12 @@ def test_regression_malformed_rulesets_give_diagnostics_not_exceptions(edit, mes
     assert any(d.severity == "error" for d in diags)
     if message:
         assert any(message in d.message for d in diags)
+
+
+@pytest.mark.parametrize("text", ["x in [-'']", "(not(0not in[-''])and(context.A))", "x in [not 1]", "x in [-True]"])
+def test_regression_signs_in_lists_only_on_number_literals(text):
+    """Found by the fuzzer in CI: a minus on a text literal inside a list crashed the type check."""
+    from appraise.expr import ExpressionError, parse
+
+    with pytest.raises(ExpressionError, match="list items must be plain numbers or text"):
+        parse(text)
