@@ -15,6 +15,15 @@ from typing import Callable, Mapping
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import Origin
 
+_TABLE = {"employees": "employees", "feedback360": "feedback", "okr": "okrs"}
+
+
+def target_table(kind: str, frame) -> str:
+    """The Inputs table a query's rows fill: by the source kind; metric rows with a ``month`` are monthly,
+    without one they are period aggregates computed by the database."""
+    return _TABLE.get(kind) or ("metrics" if "month" in frame.columns else "aggregated")
+
+
 QUERY_OPTIONS = {
     "query": {"type": "string", "description": "file holding the SQL (relative to the cycle file); it may use "
               ":period, :period_start, :period_end, :period_after (day after the end), :period_first_month, "

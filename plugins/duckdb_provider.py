@@ -17,9 +17,8 @@ from pathlib import Path
 from appraise.errors import InvalidInput
 from appraise.hookspecs import Origin, Provided
 from appraise.plugins import hookimpl
-from appraise.plugins._query import QUERY_OPTIONS, aggregate_query, period_params, query_text
+from appraise.plugins._query import QUERY_OPTIONS, aggregate_query, period_params, query_text, target_table
 
-TABLE = {"employees": "employees", "feedback360": "feedback", "okr": "okrs"}
 
 
 class DuckdbProvider:
@@ -79,7 +78,7 @@ class DuckdbProvider:
         if plain and len(files) == 1:  # rows are the file's own records: point at them
             columns = {c: i + 1 for i, c in enumerate(c for c in frame.columns if c != "_row")}
             origin = Origin(shown(files[0]), columns, (lambda r: r + 1) if fmt == "csv" else None)
-        table = TABLE.get(request.kind) or ("metrics" if "month" in frame.columns else "aggregated")
+        table = target_table(request.kind, frame)
         return Provided.single(table, frame, origin, label=label, sha256=digest.hexdigest())
 
     @staticmethod

@@ -18,10 +18,9 @@ import re
 from appraise.errors import InvalidInput
 from appraise.hookspecs import Provided
 from appraise.plugins import hookimpl
-from appraise.plugins._query import QUERY_OPTIONS, aggregate_query, period_params, query_text
+from appraise.plugins._query import QUERY_OPTIONS, aggregate_query, period_params, query_text, target_table
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-TABLE = {"employees": "employees", "feedback360": "feedback", "okr": "okrs"}
 
 
 class SqlProvider:
@@ -76,7 +75,7 @@ class SqlProvider:
         frame = frame.rename({k: v for k, v in source.columns.items() if k in frame.columns})
         digest = hashlib.sha256(base.encode() + b"\0" + frame.drop("_row").write_csv().encode()).hexdigest()
         label = source.options.get("label") or f"{shown_url} {source.options.get('query') or source.options.get('table') or 'sql'}"
-        table = TABLE.get(request.kind) or ("metrics" if "month" in frame.columns else "aggregated")
+        table = target_table(request.kind, frame)
         return Provided.single(table, frame, origin, label=label, sha256=digest)
 
     @staticmethod
