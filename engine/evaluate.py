@@ -191,7 +191,7 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
     return emp.with_columns(casts).drop("_hire", "_leave")
 
 
-def _coded(table: pl.DataFrame, codes: pl.DataFrame) -> pl.LazyFrame:
+def _coded(table: pl.DataFrame | pl.LazyFrame, codes: pl.DataFrame) -> pl.LazyFrame:
     """Rows of ``table`` with the employee's integer code ``_eid`` (rows of unknown employees drop here;
     the providers report them before the engine runs)."""
     return table.lazy().join(codes.lazy(), left_on="employee", right_on="id", how="inner")
@@ -202,7 +202,8 @@ def _aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warning
     raw = ruleset.raw_metrics
     metrics = inputs.metrics if inputs.metrics is not None else empty_frames()["metrics"]
     present = set(metrics.columns)
-    rows = _coded(metrics.filter(pl.col("month").is_in(list(period.months))), codes)
+    wanted = ["employee", "month"] + [m.name for m in raw if m.name in present]
+    rows = _coded(metrics.lazy().select(wanted).filter(pl.col("month").is_in(list(period.months))), codes)
     aggs = []
     aggregated = inputs.aggregated
     from_agg = set(aggregated.columns) - {"employee"} if aggregated is not None else set()
@@ -213,7 +214,9 @@ def _aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warning
         agg = {"sum": c.sum(), "mean": c.mean(), "min": c.min(), "max": c.max(),
                "first": c.sort_by("month").drop_nulls().first(),
                "last": c.sort_by("month").drop_nulls().last()}[m.aggregate or "sum"]
-        aggs.append(pl.when(c.count() > 0).then(agg).otherwise(None).alias(f"m.{m.name}"))
+        if (m.aggregate or "sum") == "sum":  # the others are null already when every value is
+            agg = pl.when(c.count() > 0).then(agg).otherwise(None)
+        aggs.append(agg.alias(f"m.{m.name}"))
     missing = [m.name for m in raw if m.name not in present and m.name not in from_agg]
     if missing:
         warnings.append("no data source provides " + ", ".join(f"'{n}'" for n in missing)
@@ -245,23 +248,68 @@ def _okr_scores(ruleset: Ruleset, inputs: Inputs, codes: pl.DataFrame) -> tuple[
                                  .alias("objective_index"))
     if "type" not in okrs.columns:
         okrs = okrs.with_columns(pl.lit("committed").alias("type"))
+    okrs = okrs.select("employee", "objective", "objective_index", "type", "start", "target", "current", "weight")
+    index = okrs["objective_index"].cast(pl.Int64)
+    low, high = (index.min() or 0), (index.max() or 0)
+    if low < 0:
+        raise AppraiseError(f"an OKR objective_index is negative ({low}); number objectives from 0")
+    # one integer key per (employee, objective): single-key group-bys are the fast ones
+    span = high + 1
     start, target, current = (pl.col(c).cast(F64) for c in ("start", "target", "current"))
-    kr = _coded(okrs, codes).with_columns(
+    kr = _coded(okrs.with_row_index("_row"), codes).select(
+        (pl.col("_eid").cast(pl.UInt64) * span + pl.col("objective_index").cast(pl.UInt64)).alias("_k"), "_row",
         pl.when(target != start).then(((current - start) / (target - start)).clip(0.0, 1.0))
         .otherwise(None).alias("_progress"),
-        pl.col("weight").cast(F64).fill_null(1.0).alias("_w"))
+        pl.col("weight").cast(F64).fill_null(1.0).alias("_w"),
+        (pl.col("type") == "aspirational").fill_null(False).alias("_aspirational"))
     kr = kr.filter(pl.col("_progress").is_not_null())
-    obj = kr.group_by("_eid", "objective_index").agg(
-        pl.col("objective").first(), pl.col("type").first().fill_null("committed"),
+    obj = kr.group_by("_k").agg(
+        pl.col("_row").first(), pl.col("_aspirational").first(),
         ((pl.col("_progress") * pl.col("_w")).sum() / pl.col("_w").sum()).alias("_progress")).collect()
     cols = []
     for t in sorted(thresholds):
-        score = pl.when(pl.col("type") == "aspirational").then(
+        score = pl.when(pl.col("_aspirational")).then(
             pl.min_horizontal(pl.col("_progress") / t, pl.lit(1.0))).otherwise(pl.col("_progress"))
         cols.append((score.mean() * 100.0).alias(f"okr@{t}"))
-    scores = obj.lazy().group_by("_eid").agg(cols).collect(engine="streaming")
-    objectives = obj.select("_eid", "objective_index", "objective", "type", pl.col("_progress").alias("progress"))
+    scores = obj.lazy().group_by((pl.col("_k") // span).cast(pl.UInt32).alias("_eid")).agg(cols).collect()
+    # names and types of the objectives: gathered once per objective, not carried through the group-by
+    obj = obj.sort("_k")
+    rows = obj["_row"]
+    objectives = pl.DataFrame({
+        "_eid": (obj["_k"] // span).cast(pl.UInt32),
+        "objective_index": (obj["_k"] % span).cast(pl.Int64),
+        "objective": okrs["objective"].cast(pl.Utf8).gather(rows),
+        "type": okrs["type"].cast(pl.Utf8).gather(rows).fill_null("committed"),
+        "progress": obj["_progress"]})
     return scores, objectives
+
+
+_PEEK = 1000  # rows looked at to choose the 360 strategy
+
+
+def _source_values(rows: pl.LazyFrame, repeated: bool = False) -> pl.DataFrame:
+    """Per (employee, relation) key ``_k``: the mean over raters of each rater's mean rating, and the
+    number of raters.
+
+    Most surveys hold one rating per rater and relation; then one group-by gives both numbers, and
+    the distinct rater hashes prove it (distinct hashes mean distinct raters).  Keys where that proof
+    fails (several ratings per rater, e.g. one per competency, or a hash collision) are computed again
+    exactly, rater by rater.  ``repeated`` (a peek at the first rows saw a rater rate twice) skips the
+    single-level attempt when it is bound to fail."""
+    def exact(part: pl.LazyFrame) -> pl.LazyFrame:
+        return (part.group_by("_k", "rater").agg(pl.col("rating").mean().alias("v"))
+                .group_by("_k").agg(pl.col("v").mean().alias("value"), pl.len().alias("raters")))
+
+    if repeated:
+        return exact(rows).collect()
+    out = rows.group_by("_k").agg(pl.col("rating").mean().alias("value"), pl.len().alias("raters"),
+                                  pl.col("rater").hash().n_unique().alias("_distinct")).collect()
+    unproved = out.filter(pl.col("_distinct") < pl.col("raters")).select("_k")
+    out = out.drop("_distinct")
+    if unproved.height:
+        fixed = exact(rows.join(unproved.lazy(), on="_k", how="semi")).collect()
+        out = pl.concat([out.join(fixed.select("_k"), on="_k", how="anti"), fixed], how="vertical_relaxed")
+    return out
 
 
 def _feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period, codes: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -275,11 +323,15 @@ def _feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period, codes: pl
     out = {}
     relations_all = sorted({r for d in dims.values() for r, _ in d.feedback.sources} | {"self"})
     code = {r: i for i, r in enumerate(relations_all)}
-    # integer keys: grouping 8 ratings × 1M employees by strings is several times slower
-    fb = _coded(fb, codes).with_columns(
-        pl.col("relation").replace_strict(code, default=None, return_dtype=pl.UInt8).alias("_rel"),
-        pl.col("rater").cast(pl.Utf8).cast(pl.Categorical).to_physical().alias("_rater"),
-        pl.col("rating").cast(F64)).drop_nulls("_rel")
+    # integer keys: grouping 8 ratings × 1M employees by strings is several times slower; an Enum
+    # cast codes the relation (unknown relations become null and drop) faster than a replace
+    keep = ["employee", "relation", "rater", "rating"] + (["competency"] if "competency" in fb.columns else [])
+    peek = fb.head(_PEEK).select("employee", "relation", "rater")
+    repeated = peek.height > 0 and peek.n_unique() < peek.height
+    fb = _coded(fb.select(keep), codes).with_columns(
+        pl.col("relation").cast(pl.Utf8).cast(pl.Enum(relations_all), strict=False).to_physical().alias("_rel"),
+        pl.col("rater").cast(pl.Utf8), pl.col("rating").cast(F64)).drop_nulls("_rel")
+    n = codes.height
     for key, d in dims.items():
         spec = d.feedback
         rows = fb
@@ -290,27 +342,22 @@ def _feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period, codes: pl
             relations.append("self")
         # one integer key per (employee, relation): single-key group-bys are the fast ones
         k = pl.col("_eid").cast(pl.UInt64) * 256 + pl.col("_rel").cast(pl.UInt64)
-        sources = (rows.filter(pl.col("_rel").is_in([code[r] for r in relations])).with_columns(k.alias("_k"))
-                   .group_by("_k", "_rater").agg(pl.col("rating").mean().alias("v"))
-                   .group_by("_k").agg(pl.col("v").mean().alias("value"), pl.len().alias("raters"))
-                   .with_columns((pl.col("_k") // 256).cast(pl.UInt32).alias("_eid"),
-                                 (pl.col("_k") % 256).cast(pl.UInt8).alias("_rel"))
-                   .collect(engine="streaming"))
+        rows = rows.filter(pl.col("_rel").is_in([code[r] for r in relations])).select(k.alias("_k"), "rater", "rating")
+        sources = _source_values(rows, repeated).with_columns((pl.col("_k") // 256).cast(pl.UInt32).alias("_eid"),
+                                                    (pl.col("_k") % 256).cast(pl.UInt8).alias("_rel"))
         threshold = pl.col("_rel").replace_strict({code[r]: spec.threshold(r) for r in relations},
                                                   default=None, return_dtype=pl.Int64)
         sources = sources.filter(pl.col("raters") >= threshold)
         # pivot by scattering into one dense column per relation (faster than a group-by with filters)
-        n = codes.height
         columns = {"_eid": pl.Series("_eid", range(n), dtype=pl.UInt32)}
         for r in relations:
             sub = sources.filter(pl.col("_rel") == code[r])
             idx = sub["_eid"]
-            columns[f"f.{key}.{r}.score"] = pl.Series([None] * 0, dtype=F64).extend_constant(None, n) \
+            columns[f"f.{key}.{r}.score"] = pl.Series(dtype=F64).extend_constant(None, n) \
                 .scatter(idx, sub["value"] / spec.scale * 100.0) if n else pl.Series(dtype=F64)
-            columns[f"f.{key}.{r}.raters"] = pl.Series([None] * 0, dtype=pl.UInt32).extend_constant(None, n) \
+            columns[f"f.{key}.{r}.raters"] = pl.Series(dtype=pl.UInt32).extend_constant(None, n) \
                 .scatter(idx, sub["raters"].cast(pl.UInt32)) if n else pl.Series(dtype=pl.UInt32)
-        wide = pl.DataFrame(columns)
-        out[key] = wide
+        out[key] = pl.DataFrame(columns)
     return out
 
 
@@ -672,9 +719,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     lap("bonus")
     f = f.with_columns([_condition(o.when, column, context).alias(f"outcome.{o.id}") for o in ruleset.outcomes])
     if objectives is not None:
-        # _eid follows id order (assigned after sorting by id), so integer sorting gives id order
-        # _eid is the row number in the id-sorted employee codes: a gather names it, integers sort it
-        objectives = objectives.sort("_eid", "objective_index")
+        # already in (_eid, objective_index) order; _eid is the row number in the id-sorted codes
         objectives = objectives.with_columns(codes["id"].gather(objectives["_eid"]).alias("id")).drop("_eid")
     f = f.drop("_scored", "_eid")
     if len(frames) > 1:  # several scorecards: restore id order (one scorecard keeps it already)
