@@ -150,45 +150,48 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
     for col in ("hire_date", "leave_date", "locale"):
         if col not in emp.columns:
             emp = emp.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
-    emp = emp.with_columns(pl.col("id").cast(pl.Utf8), pl.col("name").cast(pl.Utf8),
-                           pl.col("hire_date").cast(pl.Utf8), pl.col("leave_date").cast(pl.Utf8))
-    hire = pl.col("hire_date").str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    leave = pl.col("leave_date").str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    emp = emp.with_columns(hire.alias("_hire"), leave.alias("_leave"))
-    for col in ("hire_date", "leave_date"):
-        bad = emp.filter(pl.col(col).is_not_null() & (pl.col(col).str.strip_chars() != "")
-                         & pl.col("_" + col.split("_")[0]).is_null())
-        for row in bad.select("id", col).iter_rows():
-            errors.append(EmployeeError(row[0], "employees", f"{col} '{row[1]}' is not a date; write YYYY-MM-DD"))
-        if bad.height:
-            emp = emp.filter(~pl.col("id").is_in(bad["id"].implode()))
-    end, start = period.end, period.start
-    emp = emp.filter((pl.col("_hire").is_null() | (pl.col("_hire") <= end))
-                     & (pl.col("_leave").is_null() | (pl.col("_leave") >= start)))
-    months = ((end.year - pl.col("_hire").dt.year()) * 12 + (end.month - pl.col("_hire").dt.month())
-              - pl.when(pl.col("_hire").dt.day() > end.day).then(1).otherwise(0))
-    emp = emp.with_columns(pl.max_horizontal(months, pl.lit(0)).cast(F64).alias("tenure_months"))
-    casts = []
-    for name, kind in ruleset.attributes.items():
+    for name in ruleset.attributes:
         if name not in emp.columns:
             raise AppraiseError(f"the ruleset declares attribute '{name}' but the employee table has no "
                                 f"column '{name}'; add it to the employees source or remove it from 'attributes:'")
+    emp = emp.with_columns(pl.col("id").cast(pl.Utf8), pl.col("name").cast(pl.Utf8),
+                           pl.col("hire_date").cast(pl.Utf8), pl.col("leave_date").cast(pl.Utf8))
+    # each value is parsed once; the checks below read the parsed columns
+    parsed = [pl.col(c).str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).alias(f"_{c}")
+              for c in ("hire_date", "leave_date")]
+    checks: list[tuple[str, str, str]] = [(c, f"_{c}", "is not a date; write YYYY-MM-DD")
+                                          for c in ("hire_date", "leave_date")]
+    for name, kind in ruleset.attributes.items():
         raw = pl.col(name).cast(pl.Utf8).str.strip_chars()
         if kind in ("number", "money"):
-            num = raw.str.replace_all(",", "").cast(F64, strict=False)
-            bad = emp.filter(pl.col(name).is_not_null() & (pl.col(name).cast(pl.Utf8).str.strip_chars() != "")
-                             & num.is_null())
-            for row in bad.select("id", name).iter_rows():
-                errors.append(EmployeeError(row[0], "employees",
-                                            f"{name} '{row[1]}' is not a number (declared {kind})"))
-            if bad.height:
-                emp = emp.filter(~pl.col("id").is_in(bad["id"].implode()))
-            casts.append(num.alias(f"attr.{name}"))
+            text = raw.str.replace_all(",", "", literal=True)
+            parsed.append(text.cast(F64, strict=False).alias(f"attr.{name}"))
             if kind == "money":
-                casts.append(raw.str.replace_all(",", "").cast(MONEY, strict=False).alias(f"money.{name}"))
+                parsed.append(text.cast(MONEY, strict=False).alias(f"money.{name}"))
+            checks.append((name, f"attr.{name}", f"is not a number (declared {kind})"))
         else:
-            casts.append(raw.alias(f"attr.{name}"))
-    return emp.with_columns(casts).drop("_hire", "_leave")
+            parsed.append(raw.alias(f"attr.{name}"))
+    emp = emp.with_columns(parsed)
+    # a value that is there (not null, not blank) but did not parse
+    given = [pl.col(c).is_not_null() & pl.col(p).is_null() & (pl.col(c).cast(pl.Utf8).str.strip_chars() != "")
+             for c, p, _ in checks]
+    if emp.select(pl.any_horizontal(given).any()).item():
+        bad = emp.filter(pl.any_horizontal(given))
+        for row in bad.iter_rows(named=True):
+            for c, p, message in checks:
+                if row[c] is not None and str(row[c]).strip() != "" and row[p] is None:
+                    errors.append(EmployeeError(row["id"], "employees", f"{c} '{row[c]}' {message}"))
+        emp = emp.filter(~pl.any_horizontal(given))
+    end, start = period.end, period.start
+    emp = emp.filter((pl.col("_hire_date").is_null() | (pl.col("_hire_date") <= end))
+                     & (pl.col("_leave_date").is_null() | (pl.col("_leave_date") >= start)))
+    hire = pl.col("_hire_date")
+    months = ((end.year - hire.dt.year()) * 12 + (end.month - hire.dt.month())
+              - pl.when(hire.dt.day() > end.day).then(1).otherwise(0))
+    emp = emp.with_columns(pl.max_horizontal(months, pl.lit(0)).cast(F64).alias("tenure_months"))
+    derived = [c for c in emp.columns if c.startswith(("attr.", "money."))]
+    return emp.select([c for c in emp.columns if c not in derived and c not in ("_hire_date", "_leave_date")]
+                      + derived)
 
 
 def _coded(table: pl.DataFrame | pl.LazyFrame, codes: pl.DataFrame) -> pl.LazyFrame:
@@ -526,18 +529,24 @@ def _grade_expr(ruleset: Ruleset, score: pl.Expr) -> pl.Expr:
 def _calibrate(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
     grades = [g.grade for g in ruleset.grades]
     rank_of = {g: i for i, g in enumerate(grades)}
-    f = f.with_columns(pl.col("grade_uncalibrated").replace_strict(rank_of, default=None, return_dtype=pl.Int64)
-                       .alias("_rank"))
     cal = ruleset.calibration
     if cal is None or not grades:
         return f.with_columns(pl.col("grade_uncalibrated").alias("grade"), pl.lit(False).alias("calibrated"),
-                              pl.lit(None, dtype=pl.Int64).alias("cohort_size")).drop("_rank")
+                              pl.lit(None, dtype=pl.Int64).alias("cohort_size"))
     cohort = f"attr.{cal.cohort}" if cal.cohort not in BUILTIN_ATTRIBUTES else cal.cohort
-    wide = f.drop("_rank")
-    # the work happens on a narrow frame; results go back by row number (no wide sort or join)
-    f = f.select("id", cohort, "score", "_rank").with_row_index("_row")
-    f = f.sort([cohort, "score", "id"], descending=[False, True, False], nulls_last=True)
-    f = f.with_columns(pl.int_range(pl.len()).over(cohort).alias("_pos"), pl.len().over(cohort).alias("cohort_size"))
+    tie = "_eid" if "_eid" in f.columns else "id"  # _eid follows id order and sorts faster
+    # the work happens on a narrow frame, sorted by cohort, score (best first) and id; results go
+    # back by row number (no wide sort or join)
+    n = f.select(cohort, "score", tie, pl.col("grade_uncalibrated").replace_strict(
+        rank_of, default=None, return_dtype=pl.Int64).alias("_rank")).with_row_index("_row")
+    n = n.sort([cohort, "score", tie], descending=[False, True, False], nulls_last=True)
+    # cohorts are runs of the sorted frame: a place in the cohort is the distance from the run's start
+    h = n.height
+    run = n[cohort].rle_id()
+    index = pl.int_range(0, h, eager=True, dtype=pl.Int64)
+    starts = index.filter((run != run.shift(1)).fill_null(True))
+    ends = starts.shift(-1, fill_value=h)
+    n = n.with_columns((index - starts.gather(run)).alias("_pos"), (ends - starts).gather(run).alias("cohort_size"))
     need = pl.lit(0, dtype=pl.Int64)
     for grade, share in cal.max_share:
         if grade not in rank_of:
@@ -548,13 +557,11 @@ def _calibrate(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
     eligible = pl.col(cohort).is_not_null() & (pl.col("cohort_size") >= cal.min_cohort) & pl.col("_rank").is_not_null()
     rank = pl.when(eligible).then(pl.min_horizontal(pl.max_horizontal(pl.col("_rank"), need), pl.lit(len(grades) - 1))) \
         .otherwise(pl.col("_rank"))
-    f = f.with_columns(rank.alias("_final"), eligible.alias("calibrated"))
-    f = f.with_columns(pl.col("_final").replace_strict({i: g for g, i in rank_of.items()}, default=None,
-                                                       return_dtype=pl.Utf8).alias("grade"))
-    f = f.with_columns(pl.when(pl.col(cohort).is_null()).then(None).otherwise(pl.col("cohort_size"))
-                       .alias("cohort_size"))
-    f = f.sort("_row").select("grade", "calibrated", "cohort_size")
-    return wide.hstack(f.get_columns())
+    n = n.select("_row", rank.alias("_final"), eligible.alias("calibrated"),
+                 pl.when(pl.col(cohort).is_null()).then(None).otherwise(pl.col("cohort_size")).alias("cohort_size"))
+    n = n.sort("_row")
+    grade = pl.Series("grade", grades, dtype=pl.Utf8).gather(n["_final"])
+    return f.hstack([grade, n["calibrated"], n["cohort_size"]])
 
 
 def _dec(value: Decimal) -> pl.Expr:
@@ -721,8 +728,8 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     if objectives is not None:
         # already in (_eid, objective_index) order; _eid is the row number in the id-sorted codes
         objectives = objectives.with_columns(codes["id"].gather(objectives["_eid"]).alias("id")).drop("_eid")
+    if not f["_eid"].is_sorted():  # several scorecards, or a join that moved rows: back to id order
+        f = f.sort("_eid")
     f = f.drop("_scored", "_eid")
-    if len(frames) > 1:  # several scorecards: restore id order (one scorecard keeps it already)
-        f = f.sort("id")
     lap("outcomes")
     return Evaluation(ruleset, period, context, f, errors, warnings, timings, objectives)

@@ -263,3 +263,16 @@ def test_missing_context_field_is_a_clear_error():
 
     with pytest.raises(AppraiseError, match="context.price_war"):
         run_example("Q3", context={"restricted_regions": []})
+
+
+def test_unreadable_employee_values_are_all_reported_and_the_employee_left_out():
+    rs = ruleset()
+    emp = employees(3, hire_date=["2020-01-01", "01/02/2020", " "], target_bonus=["10,000", "ten", ""])
+    rows = [r for e in ("E001", "E002", "E003")
+            for r in month_rows(e, revenue=100, quota=100, calls=0, complaints=0, orders=1)]
+    ev, res = run(rs, emp, frame(rows))
+    problems = sorted((e.employee, e.message) for e in ev.errors)
+    assert problems == [("E002", "hire_date '01/02/2020' is not a date; write YYYY-MM-DD"),
+                        ("E002", "target_bonus 'ten' is not a number (declared money)")]
+    assert sorted(res) == ["E001", "E003"]  # blanks are absent values, not errors
+    assert ev.frame.filter(pl.col("id") == "E001")["attr.target_bonus"].item() == 10000.0
