@@ -194,10 +194,28 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
                       + derived)
 
 
-def _coded(table: pl.DataFrame | pl.LazyFrame, codes: pl.DataFrame) -> pl.LazyFrame:
+def _coded(table: pl.DataFrame, codes: pl.DataFrame) -> pl.LazyFrame:
     """Rows of ``table`` with the employee's integer code ``_eid`` (rows of unknown employees drop here;
     the providers report them before the engine runs)."""
+    eid = _codes_of_sorted(table["employee"], codes) if table.height else None
+    if eid is not None:
+        return table.lazy().with_columns(eid.alias("_eid")).filter(pl.col("_eid").is_not_null())
     return table.lazy().join(codes.lazy(), left_on="employee", right_on="id", how="inner")
+
+
+def _codes_of_sorted(employee: pl.Series, codes: pl.DataFrame) -> pl.Series | None:
+    """The code of each row's employee when the rows come sorted by employee id, as exports usually
+    do: each run of equal ids is looked up once (not at all when the runs are exactly the codes),
+    instead of joining every row.  ``None`` when the rows are not sorted that way."""
+    if employee.dtype != pl.Utf8 or employee.null_count() or not employee.is_sorted():
+        return None
+    run = employee.rle_id()
+    values = employee.filter((run != run.shift(1)).fill_null(True))
+    if values.len() == codes.height and values.equals(codes["id"], check_names=False):
+        return run.cast(pl.UInt32)  # the common case: run i is employee i
+    per_run = values.to_frame("employee").join(codes, left_on="employee", right_on="id", how="left",
+                                               maintain_order="left")["_eid"]
+    return per_run.gather(run)
 
 
 def _aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings: list[str],
@@ -206,7 +224,7 @@ def _aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warning
     metrics = inputs.metrics if inputs.metrics is not None else empty_frames()["metrics"]
     present = set(metrics.columns)
     wanted = ["employee", "month"] + [m.name for m in raw if m.name in present]
-    rows = _coded(metrics.lazy().select(wanted).filter(pl.col("month").is_in(list(period.months))), codes)
+    rows = _coded(metrics.select(wanted), codes).filter(pl.col("month").is_in(list(period.months)))
     aggs = []
     aggregated = inputs.aggregated
     from_agg = set(aggregated.columns) - {"employee"} if aggregated is not None else set()
@@ -572,7 +590,13 @@ def _bonus(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
     plan = ruleset.bonus
     if plan is None:
         return f.with_columns(pl.lit(None, dtype=MONEY).alias("bonus"), pl.lit(None, dtype=F64).alias("bonus.value"))
-    target = pl.col(f"money.{plan.target}") if f"money.{plan.target}" in f.columns else \
+    # the bonus reads few columns: the work runs on those, lazily, in one pass
+    wide = f
+    paths = [k.path for card in ruleset.scorecards for k in card.kpis_named(plan.attainment)[:1]]
+    needed = ["scorecard", "grade"] + [c for c in (f"money.{plan.target}", f"attr.{plan.target}") if c in f.columns] \
+        + [f"k.{p}.{part}" for p in paths for part in ("attainment", "actual", "target")]
+    f = f.select(needed).lazy()
+    target = pl.col(f"money.{plan.target}") if f"money.{plan.target}" in wide.columns else \
         pl.col(f"attr.{plan.target}").cast(pl.Utf8).cast(MONEY, strict=False)
     # the attainment KPI, wherever the employee's scorecard has it
     att, act, tgt = [], [], []
@@ -626,7 +650,8 @@ def _bonus(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
         rounded = pl.when(rounded > ceiling).then(ceiling).otherwise(rounded)
     valid = target.is_not_null() & a.is_not_null() & pl.col("grade").is_not_null()
     f = f.with_columns(pl.when(valid).then(rounded).otherwise(None).alias("bonus"))
-    return f.with_columns(pl.col("bonus").cast(F64).alias("bonus.value")).drop("_bact", "_btgt")
+    out = f.with_columns(pl.col("bonus").cast(F64).alias("bonus.value")).select(pl.selectors.starts_with("bonus")).collect()
+    return wide.hstack(out.get_columns())
 
 
 # ---------------------------------------------------------------- entry point
