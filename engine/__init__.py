@@ -10,6 +10,15 @@ Heavy modules load lazily: ``import appraise`` is cheap.
 """
 from __future__ import annotations
 
+import os as _os
+
+# Polars' allocator (jemalloc) hands freed memory back to the OS after half a second.  An appraisal
+# frees and reallocates gigabytes between its stages, and faulting those pages in again cost about a
+# sixth of the engine's time at 1M employees (benchmarks/bench_engine.py).  Keep freed pages for
+# 10 s instead, jemalloc's own default.  Only takes effect when appraise is imported before polars;
+# a setting of your own wins.
+_os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:10000,muzzy_decay_ms:10000")
+
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "load_ruleset", "evaluate", "run_cycle"]
