@@ -224,7 +224,10 @@ def _aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warning
     metrics = inputs.metrics if inputs.metrics is not None else empty_frames()["metrics"]
     present = set(metrics.columns)
     wanted = ["employee", "month"] + [m.name for m in raw if m.name in present]
-    rows = _coded(metrics.select(wanted), codes).filter(pl.col("month").is_in(list(period.months)))
+    table = metrics.select(wanted)
+    in_period = pl.col("month").is_in(list(period.months))
+    if table.height and not table.select(in_period.fill_null(False).all()).item():
+        table = table.filter(in_period)
     aggs = []
     aggregated = inputs.aggregated
     from_agg = set(aggregated.columns) - {"employee"} if aggregated is not None else set()
@@ -243,7 +246,9 @@ def _aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warning
         warnings.append("no data source provides " + ", ".join(f"'{n}'" for n in missing)
                         + "; every KPI reading them counts as missing")
     if aggs:
-        out = rows.group_by("_eid").agg(aggs).collect(engine="streaming")
+        out = _aggregate_runs(table, codes, [m for m in raw if m.name in present])
+        if out is None:
+            out = _coded(table, codes).group_by("_eid").agg(aggs).collect(engine="streaming")
     else:
         out = pl.DataFrame(schema={"_eid": pl.UInt32})
     if aggregated is not None and from_agg:
@@ -254,6 +259,39 @@ def _aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warning
             if f"m.{n}.agg" in out.columns:
                 out = out.with_columns(pl.coalesce(f"m.{n}", f"m.{n}.agg").alias(f"m.{n}")).drop(f"m.{n}.agg")
     return out
+
+
+def _aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list) -> pl.DataFrame | None:
+    """The roll-up when the rows come sorted by employee, as exports usually do: each employee's run
+    of rows becomes one list (offsets into the column, no copy) reduced in place.  No hashing, and
+    the result is already in code order.  ``None`` when the rows are not sorted that way, or a metric
+    takes its first or last value (those need the months' order)."""
+    if not table.height or any(m.aggregate in ("first", "last") for m in metrics):
+        return None
+    eid = _codes_of_sorted(table["employee"], codes)
+    if eid is None:
+        return None
+    import numpy as np
+    import pyarrow as pa
+
+    table = table.rechunk()
+    run = table["employee"].rle_id()
+    first = (run != run.shift(1)).fill_null(True)
+    starts = pl.int_range(0, table.height, eager=True, dtype=pl.Int64).filter(first).to_numpy()
+    large = table.height >= 2 ** 31
+    offsets = pa.array(np.append(starts, table.height).astype(np.int64 if large else np.int32))
+    make = pa.LargeListArray.from_arrays if large else pa.ListArray.from_arrays
+    lists = pl.DataFrame({m.name: pl.from_arrow(make(offsets, table[m.name].cast(F64).to_arrow()))
+                          for m in metrics})
+    aggs = []
+    for m in metrics:
+        c = pl.col(m.name)
+        agg = {"sum": c.list.sum(), "mean": c.list.mean(), "min": c.list.min(), "max": c.list.max()}[m.aggregate or "sum"]
+        if (m.aggregate or "sum") == "sum" and table[m.name].null_count():  # a sum of nothing is missing, not 0
+            agg = pl.when(c.list.drop_nulls().list.len() > 0).then(agg).otherwise(None)
+        aggs.append(agg.alias(f"m.{m.name}"))
+    out = lists.select(aggs).with_columns(eid.filter(first).alias("_eid"))
+    return out.filter(pl.col("_eid").is_not_null()) if out["_eid"].null_count() else out
 
 
 def _okr_scores(ruleset: Ruleset, inputs: Inputs, codes: pl.DataFrame) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
@@ -690,7 +728,12 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     emp = emp.sort("id").with_row_index("_eid")  # sorted while narrow: results come out in id order
     codes = emp.select("id", "_eid")
     metrics = _aggregate_metrics(ruleset, inputs, period, warnings, codes)
-    df = emp.join(metrics, on="_eid", how="left")
+    ids = metrics["_eid"] if "_eid" in metrics.columns else None
+    if ids is not None and metrics.height == emp.height and ids.null_count() == 0 and ids.is_sorted() \
+            and ids.n_unique() == emp.height and ids[0] == 0:  # exactly one row per employee, in code order
+        df = emp.hstack(metrics.drop("_eid").get_columns())
+    else:
+        df = emp.join(metrics, on="_eid", how="left")
     lap("metrics")
     for m in ruleset.metrics:
         if f"m.{m.name}" not in df.columns and not m.derived:

@@ -48,3 +48,76 @@ def test_unsorted_or_null_keys_take_the_join():
 def test_any_rows_code_like_a_join(rows, sort):
     rows = sorted(rows) if sort else rows
     assert coded(rows) == by_join(rows)
+
+
+# ---------------------------------------------------------------- the metric roll-up by runs
+
+def rollup(rows: list[tuple[str, str, float | None]], aggregate: str) -> dict[str, float | None]:
+    from appraise.compile import compile_ruleset
+    from appraise.period import parse
+    from appraise.tables import Inputs
+
+    rs = compile_ruleset({
+        "id": "t", "version": "1", "metrics": {"x": {"aggregate": aggregate}},
+        "scorecards": {"s": {"dimensions": {"d": {"weight": 100, "kpis": {"x": {"weight": 100, "target": 1}}}}}},
+        "grades": [{"grade": "A", "min": 0}]})
+    metrics = pl.DataFrame(rows, schema={"employee": pl.Utf8, "month": pl.Utf8, "x": pl.Float64}, orient="row")
+    codes = CODES.select("_eid", "id")
+    out = engine._aggregate_metrics(rs, Inputs(employees=None, metrics=metrics), parse("2026-Q3"), [], codes)
+    ids = dict(zip(CODES["_eid"], CODES["id"]))
+    return {ids[e]: v for e, v in zip(out["_eid"], out["m.x"])}
+
+
+def by_hand(rows, aggregate: str) -> dict[str, float | None]:
+    values: dict[str, list] = {}
+    for emp, month, x in rows:
+        if emp in CODES["id"].to_list() and month in ("2026-07", "2026-08", "2026-09"):
+            values.setdefault(emp, []).append(x)
+    out = {}
+    for emp, xs in values.items():
+        present = [x for x in xs if x is not None]
+        if not present:
+            out[emp] = None
+        elif aggregate == "sum":
+            out[emp] = sum(present)
+        elif aggregate == "mean":
+            out[emp] = sum(present) / len(present)
+        else:
+            out[emp] = {"min": min, "max": max}[aggregate](present)
+    return out
+
+
+def close(a: dict, b: dict):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert (a[k] is None) == (b[k] is None), k
+        if a[k] is not None:
+            assert abs(a[k] - b[k]) <= 1e-9 * max(1.0, abs(b[k])), k
+
+
+def test_runs_roll_up_sums_with_gaps_strangers_nulls_and_other_months():
+    rows = [("E0", "2026-07", 5.0), ("E1", "2026-07", 1.0), ("E1", "2026-08", None), ("E1", "2026-09", 2.0),
+            ("E2", "2026-07", None), ("E2", "2026-08", None), ("E4", "2026-06", 100.0), ("E4", "2026-07", 3.0),
+            ("E9", "2026-07", 7.0)]
+    assert engine._codes_of_sorted(pl.Series([r[0] for r in rows]), CODES) is not None  # the runs path
+    assert rollup(rows, "sum") == {"E1": 3.0, "E2": None, "E4": 3.0}  # E2's nothing is missing, not 0
+    close(rollup(rows, "mean"), by_hand(rows, "mean"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["E0", "E1", "E2", "E3", "E4"]),
+                          st.sampled_from(["2026-06", "2026-07", "2026-08", "2026-09"]),
+                          st.one_of(st.none(), st.integers(-50, 50).map(float))), max_size=25),
+       st.sampled_from(["sum", "mean", "min", "max"]), st.booleans())
+def test_any_metric_rows_roll_up_like_by_hand(rows, aggregate, sort):
+    rows = sorted(rows, key=lambda r: r[0]) if sort else rows
+    close(rollup(rows, aggregate), by_hand(rows, aggregate))
+
+
+def test_runs_that_are_exactly_the_codes_roll_up_in_place():
+    rows = [("E1", "2026-07", 1.0), ("E1", "2026-08", 4.0), ("E2", "2026-07", None), ("E3", "2026-09", -2.0),
+            ("E4", "2026-07", 0.5), ("E4", "2026-08", 0.25)]
+    assert engine._codes_of_sorted(pl.Series([r[0] for r in rows]), CODES).to_list() == [0, 0, 1, 2, 3, 3]
+    for aggregate in ("sum", "mean", "min", "max"):
+        close(rollup(rows, aggregate), by_hand(rows, aggregate))
+    assert rollup(rows, "sum")["E2"] is None
