@@ -271,18 +271,9 @@ def _aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list) -> 
     eid = _codes_of_sorted(table["employee"], codes)
     if eid is None:
         return None
-    import numpy as np
-    import pyarrow as pa
-
     table = table.rechunk()
-    run = table["employee"].rle_id()
-    first = (run != run.shift(1)).fill_null(True)
-    starts = pl.int_range(0, table.height, eager=True, dtype=pl.Int64).filter(first).to_numpy()
-    large = table.height >= 2 ** 31
-    offsets = pa.array(np.append(starts, table.height).astype(np.int64 if large else np.int32))
-    make = pa.LargeListArray.from_arrays if large else pa.ListArray.from_arrays
-    lists = pl.DataFrame({m.name: pl.from_arrow(make(offsets, table[m.name].cast(F64).to_arrow()))
-                          for m in metrics})
+    first = _run_firsts(table["employee"])
+    lists = _run_lists({m.name: table[m.name].cast(F64) for m in metrics}, first)
     aggs = []
     for m in metrics:
         c = pl.col(m.name)
@@ -292,6 +283,26 @@ def _aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list) -> 
         aggs.append(agg.alias(f"m.{m.name}"))
     out = lists.select(aggs).with_columns(eid.filter(first).alias("_eid"))
     return out.filter(pl.col("_eid").is_not_null()) if out["_eid"].null_count() else out
+
+
+def _run_firsts(key: pl.Series) -> pl.Series:
+    """True where a run of equal ``key`` values begins."""
+    run = key.rle_id()
+    return (run != run.shift(1)).fill_null(True)
+
+
+def _run_lists(columns: dict[str, pl.Series], first: pl.Series) -> pl.DataFrame:
+    """Each column cut into one list per run (runs begin where ``first`` holds): Arrow list arrays
+    over the column's own values, so nothing is copied or hashed."""
+    import numpy as np
+    import pyarrow as pa
+
+    height = first.len()
+    starts = pl.int_range(0, height, eager=True, dtype=pl.Int64).filter(first).to_numpy()
+    large = height >= 2 ** 31
+    offsets = pa.array(np.append(starts, height).astype(np.int64 if large else np.int32))
+    make = pa.LargeListArray.from_arrays if large else pa.ListArray.from_arrays
+    return pl.DataFrame({name: pl.from_arrow(make(offsets, col.rechunk().to_arrow())) for name, col in columns.items()})
 
 
 def _okr_scores(ruleset: Ruleset, inputs: Inputs, codes: pl.DataFrame) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
@@ -321,18 +332,28 @@ def _okr_scores(ruleset: Ruleset, inputs: Inputs, codes: pl.DataFrame) -> tuple[
         .otherwise(None).alias("_progress"),
         pl.col("weight").cast(F64).fill_null(1.0).alias("_w"),
         (pl.col("type") == "aspirational").fill_null(False).alias("_aspirational"))
-    kr = kr.filter(pl.col("_progress").is_not_null())
-    obj = kr.group_by("_k").agg(
-        pl.col("_row").first(), pl.col("_aspirational").first(),
-        ((pl.col("_progress") * pl.col("_w")).sum() / pl.col("_w").sum()).alias("_progress")).collect()
-    cols = []
-    for t in sorted(thresholds):
-        score = pl.when(pl.col("_aspirational")).then(
-            pl.min_horizontal(pl.col("_progress") / t, pl.lit(1.0))).otherwise(pl.col("_progress"))
-        cols.append((score.mean() * 100.0).alias(f"okr@{t}"))
-    scores = obj.lazy().group_by((pl.col("_k") // span).cast(pl.UInt32).alias("_eid")).agg(cols).collect()
+    kr = kr.filter(pl.col("_progress").is_not_null()).collect()
+    scored = {f"okr@{t}": pl.when(pl.col("_aspirational")).then(pl.min_horizontal(pl.col("_progress") / t, pl.lit(1.0)))
+              .otherwise(pl.col("_progress")) for t in sorted(thresholds)}
+    if kr.height and kr["_k"].is_sorted():
+        # rows in (employee, objective) order, as the okr provider gives them: every objective and
+        # then every employee is a run, reduced in place
+        first = _run_firsts(kr["_k"])
+        lists = _run_lists({"pw": kr["_progress"] * kr["_w"], "w": kr["_w"]}, first)
+        obj = kr.filter(first).select("_k", "_row", "_aspirational").with_columns(
+            (lists["pw"].list.sum() / lists["w"].list.sum()).alias("_progress"))
+        per = obj.select((pl.col("_k") // span).cast(pl.UInt32).alias("_eid"), *(e.alias(n) for n, e in scored.items()))
+        first = _run_firsts(per["_eid"])
+        lists = _run_lists({n: per[n] for n in scored}, first)
+        scores = lists.select(pl.col(n).list.mean() * 100.0 for n in scored).with_columns(per["_eid"].filter(first))
+    else:
+        obj = kr.lazy().group_by("_k").agg(
+            pl.col("_row").first(), pl.col("_aspirational").first(),
+            ((pl.col("_progress") * pl.col("_w")).sum() / pl.col("_w").sum()).alias("_progress")).collect()
+        scores = obj.lazy().group_by((pl.col("_k") // span).cast(pl.UInt32).alias("_eid")) \
+            .agg((e.mean() * 100.0).alias(n) for n, e in scored.items()).collect()
+        obj = obj.sort("_k")
     # names and types of the objectives: gathered once per objective, not carried through the group-by
-    obj = obj.sort("_k")
     rows = obj["_row"]
     objectives = pl.DataFrame({
         "_eid": (obj["_k"] // span).cast(pl.UInt32),

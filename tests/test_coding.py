@@ -121,3 +121,62 @@ def test_runs_that_are_exactly_the_codes_roll_up_in_place():
     for aggregate in ("sum", "mean", "min", "max"):
         close(rollup(rows, aggregate), by_hand(rows, aggregate))
     assert rollup(rows, "sum")["E2"] is None
+
+
+# ---------------------------------------------------------------- OKRs by runs
+
+def okr_rollup(rows: list[tuple]) -> tuple[dict, list]:
+    from appraise.compile import compile_ruleset
+    from appraise.tables import Inputs
+
+    rs = compile_ruleset({
+        "id": "t", "version": "1", "metrics": {"x": {"aggregate": "sum"}},
+        "scorecards": {"s": {"dimensions": {"d": {"weight": 50, "kpis": {"x": {"weight": 100, "target": 1}}},
+                                            "o": {"weight": 50, "okr": {}}}}},
+        "grades": [{"grade": "A", "min": 0}]})
+    okrs = pl.DataFrame(rows, orient="row", schema={
+        "employee": pl.Utf8, "objective": pl.Utf8, "objective_index": pl.Int64, "type": pl.Utf8,
+        "key_result": pl.Utf8, "start": pl.Float64, "target": pl.Float64, "current": pl.Float64,
+        "weight": pl.Float64})
+    scores, objectives = engine._okr_scores(rs, Inputs(employees=None, metrics=None, okrs=okrs), CODES)
+    col = [c for c in scores.columns if c.startswith("okr@")][0]
+    return (dict(zip(scores["_eid"], scores[col])),
+            objectives.select("_eid", "objective_index", "objective", "type", "progress").rows())
+
+
+KEY_RESULT = st.tuples(st.sampled_from(["E1", "E2", "E3", "E4", "E7"]), st.integers(0, 2),
+                       st.sampled_from(["committed", "aspirational"]), st.integers(0, 10), st.integers(-5, 15),
+                       st.sampled_from([0.5, 1.0, 2.0]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(KEY_RESULT, max_size=20), st.randoms(use_true_random=False))
+def test_okr_runs_and_group_by_agree(krs, rnd):
+    # one type per objective, as the okr provider guarantees
+    kinds = {}
+    rows = []
+    for i, (emp, index, kind, target, current, weight) in enumerate(krs):
+        kind = kinds.setdefault((emp, index), kind)
+        rows.append((emp, f"o{index}", index, kind, f"k{i}", 0.0, float(target), float(current), weight))
+    ordered = sorted(rows, key=lambda r: (r[0], r[2]))  # the runs path
+    shuffled = rows[:]
+    rnd.shuffle(shuffled)
+    a, b = okr_rollup(ordered), okr_rollup(shuffled)
+    assert a[0].keys() == b[0].keys()
+    for k in a[0]:
+        assert abs(a[0][k] - b[0][k]) < 1e-9
+    assert [r[:4] for r in a[1]] == [r[:4] for r in b[1]]
+    for x, y in zip(a[1], b[1]):
+        assert abs(x[4] - y[4]) < 1e-9
+
+
+def test_okr_runs_score_objectives_by_hand():
+    rows = [("E1", "win", 0, "committed", "a", 0.0, 10.0, 5.0, 1.0), ("E1", "win", 0, "committed", "b", 0.0, 10.0, 10.0, 3.0),
+            ("E1", "moon", 1, "aspirational", "c", 0.0, 10.0, 3.5, 1.0),
+            ("E2", "flat", 0, "committed", "d", 5.0, 5.0, 9.0, 1.0),  # target == start: no progress to count
+            ("E3", "down", 0, "committed", "e", 100.0, 50.0, 75.0, 1.0)]
+    scores, objectives = okr_rollup(rows)
+    # E1: win (0.5*1 + 1*3)/4 = 0.875; moon 0.35/0.7 = 0.5 → mean 68.75; E3: decreasing target, half way
+    assert scores == {0: 68.75, 2: 50.0}
+    assert [(o[0], o[2], o[3]) for o in objectives] == [(0, "win", "committed"), (0, "moon", "aspirational"),
+                                                         (2, "down", "committed")]
