@@ -159,6 +159,7 @@ class RulesetDiff:
     migration: dict[tuple[str, str], int]
     rules: list[RuleChange]
     notes: list[str] = field(default_factory=list)
+    redacted: bool = False      # for sharing outside HR: no names, no per-person bonus amounts
 
     @property
     def both(self) -> list[EmployeeChange]:
@@ -201,6 +202,13 @@ class RulesetDiff:
         scores = [getattr(e, f"{side}_score") for e in self.both]
         return round(sum(scores) / len(scores), 2) if scores else None
 
+    def _person(self, e: EmployeeChange) -> dict:
+        out = e.to_dict()
+        if self.redacted:
+            for key in ("name", "old_bonus", "new_bonus", "bonus_delta"):
+                del out[key]
+        return out
+
     def to_dict(self) -> dict:
         """The ``--format json`` document."""
         tau = self.tau
@@ -215,10 +223,11 @@ class RulesetDiff:
             "grades_changed": self.grades_changed,
             "migration": {"old_grades": self.grades_old, "new_grades": self.grades_new,
                           "counts": [[self.migration.get((o, n), 0) for n in self.grades_new] for o in self.grades_old]},
-            "movers": [e.to_dict() for e in self.movers()],
+            "movers": [self._person(e) for e in self.movers()],
             "rules": [r.to_dict() for r in self.rules],
-            "employees": [e.to_dict() for e in self.employees],
+            "employees": [self._person(e) for e in self.employees],
             "notes": self.notes,
+            "redacted": self.redacted,
         }
 
 
@@ -389,7 +398,12 @@ def _markdown(d: RulesetDiff) -> str:
     lines += _table(["old \\ new"] + d.grades_new + ["total"], rows, "l" + "r" * (len(d.grades_new) + 1))
     movers = d.movers()
     lines += ["", f"**Biggest movers** (top {TOP_MOVERS} by score change)", ""]
-    if movers:
+    if movers and d.redacted:
+        lines += _table(["Employee", "Score", "Δ score", "Grade"], [
+            [e.id, f"{_num(e.old_score)} → {_num(e.new_score)}", _num(e.score_delta, True),
+             e.old_grade if e.old_grade == e.new_grade else f"{e.old_grade} → **{e.new_grade}**"] for e in movers],
+            "lrrl")
+    elif movers:
         lines += _table(["Employee", "Score", "Δ score", "Grade", f"Bonus ({d.currency})", "Δ bonus"], [
             [f"{e.id} {e.name}", f"{_num(e.old_score)} → {_num(e.new_score)}", _num(e.score_delta, True),
              e.old_grade if e.old_grade == e.new_grade else f"{e.old_grade} → **{e.new_grade}**",
@@ -406,6 +420,8 @@ def _markdown(d: RulesetDiff) -> str:
         lines.append("Every rule fired for the same employees.")
     lines.append("")
     lines += [f"> Note: {n}." for n in d.notes]
+    if d.redacted:
+        lines.append("> Redacted: names and per-person bonus amounts are left out; totals and counts are not.")
     return "\n".join(lines) + "\n"
 
 
@@ -421,11 +437,12 @@ def _text(d: RulesetDiff) -> str:
     lines.append(" " * (width + 2) + "".join(f"{n:>{width + 1}}" for n in d.grades_new))
     for o in d.grades_old:
         lines.append(f"  {o:<{width}}" + "".join(f"{d.migration.get((o, n), 0):>{width + 1}}" for n in d.grades_new))
-    lines += ["", "employees (score, grade, bonus):"]
+    lines += ["", "employees (score, grade):" if d.redacted else "employees (score, grade, bonus):"]
     for e in d.employees:
+        money = "" if d.redacted else \
+            f"  {_amount(e.old_bonus)} -> {_amount(e.new_bonus)} ({_amount(e.bonus_delta, True)})"
         lines.append(f"  {e.id:<8} {_num(e.old_score):>7} -> {_num(e.new_score):>7} ({_num(e.score_delta, True):>7})"
-                     f"  {e.old_grade or '–'} -> {e.new_grade or '–'}"
-                     f"  {_amount(e.old_bonus)} -> {_amount(e.new_bonus)} ({_amount(e.bonus_delta, True)})")
+                     f"  {e.old_grade or '–'} -> {e.new_grade or '–'}" + money)
     movers = d.movers()
     if movers:
         lines += ["", f"biggest movers: " + ", ".join(f"{e.id} {_num(e.score_delta, True)}" for e in movers)]
@@ -434,4 +451,6 @@ def _text(d: RulesetDiff) -> str:
         tag = f" ({r.status})" if r.status != "both" else ""
         lines.append(f"  {r.id}{tag}: fired {r.old_count} -> {r.new_count}; gained {_ids(r.gained)}; lost {_ids(r.lost)}")
     lines += [""] + [f"note: {n}" for n in d.notes]
+    if d.redacted:
+        lines.append("redacted: names and per-person bonus amounts are left out; totals and counts are not")
     return "\n".join(lines) + "\n"

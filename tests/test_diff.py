@@ -114,6 +114,36 @@ def test_cli_formats(fmt):
         assert "price-war (removed): fired 5 -> 0" in result.output
 
 
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_redacted_diff_names_nobody_and_pays_nobody(d, fmt):
+    result = CliRunner().invoke(main, ["diff", str(OLD), str(NEW), "--cycle", str(CYCLE), "--format", fmt,
+                                       "--redact"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    names = [e.name for e in d.employees]
+    assert names and not [n for n in names if n in out]
+    for e in d.employees:  # no one's own amounts (the example's bonuses are all distinct from the totals)
+        for amount in (e.old_bonus, e.new_bonus):
+            if amount:
+                assert f"{amount:,f}" not in out and f'"{amount:f}"' not in out
+    assert all(e.id in out for e in d.employees)
+    if fmt == "json":
+        doc = json.loads(out)
+        assert doc["redacted"] is True
+        assert doc["bonus"] == {"old": "122900", "new": "120100", "delta": "-2800"}  # totals stay
+        assert all(set(e) == {"id", "old_score", "new_score", "score_delta", "old_grade", "new_grade"}
+                   for e in doc["employees"] + doc["movers"])
+    else:
+        assert "122,900" in out  # the total stays
+        assert "redacted" in out.lower()
+    # unredacted, the same format does show a person's amount (and, in markdown, names)
+    plain = CliRunner().invoke(main, ["diff", str(OLD), str(NEW), "--cycle", str(CYCLE), "--format", fmt]).output
+    mover = d.movers()[0]
+    assert f"{mover.new_bonus:,f}" in plain or f'"{mover.new_bonus:f}"' in plain
+    if fmt == "markdown":
+        assert mover.name in plain
+
+
 def test_cli_invalid_ruleset_exits_2(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text((HERE / "broken" / "weights-99-99.yaml").read_text(encoding="utf-8"), encoding="utf-8")

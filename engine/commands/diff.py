@@ -16,7 +16,10 @@ FORMATS = ("text", "markdown", "json")
               help="Cycle file whose data (employees, metrics, 360, OKRs) is scored under both rulesets.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for a terminal; markdown for a pull-request comment; json for scripts.")
-def command(old: Path, new: Path, cycle: Path, fmt: str) -> None:
+@click.option("--redact", is_flag=True,
+              help="For sharing outside HR (a pull-request comment, say): no names and no per-person bonus "
+                   "amounts; totals, counts and ids stay.")
+def command(old: Path, new: Path, cycle: Path, fmt: str, redact: bool) -> None:
     """Score a cycle's data under ruleset OLD and ruleset NEW and show what changes.
 
     Per employee: score, grade and bonus deltas; the grade migration matrix; the
@@ -37,4 +40,5 @@ def command(old: Path, new: Path, cycle: Path, fmt: str) -> None:
     except AppraiseError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    result.redacted = redact
     click.echo(render(result, fmt), nl=False)
