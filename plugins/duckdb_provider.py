@@ -1,7 +1,8 @@
 """The ``duckdb`` provider: SQL over CSV/Parquet files too large to load into Python.
 
 ``path:`` is a CSV or Parquet file (or a glob such as ``deals/*.parquet``); it
-is visible to the query as the view ``source``.  Without a query the file's
+is visible to the query as the view ``source``, and it is all the query can
+read: duckdb runs with external access off, allowed only those files.  Without a query the file's
 rows are read as they are.  With ``aggregate: true`` (or a query that groups
 by employee) the aggregation runs inside duckdb, streaming the file, and only
 one row per employee reaches Python — ``Inputs.aggregated``.  Queries bind
@@ -44,11 +45,16 @@ class DuckdbProvider:
             fmt = "parquet" if files[0].suffix.lower() in (".parquet", ".pq") else "csv"
         base, origin = query_text(source, default_from="source")
         params = period_params(request.period)
-        pattern = str(source.path).replace("'", "''")
-        reader = (f"read_parquet('{pattern}')" if fmt == "parquet"
-                  else f"read_csv('{pattern}', header = true, all_varchar = false)")
+        listed = "[" + ", ".join("'" + str(f.resolve()).replace("'", "''") + "'" for f in files) + "]"
+        reader = (f"read_parquet({listed})" if fmt == "parquet"
+                  else f"read_csv({listed}, header = true, all_varchar = false)")
         con = duckdb.connect(":memory:")
         try:
+            # the query sees the source's own files and nothing else: no other file, no network, no extension
+            # to install, no ATTACH or COPY (a cycle file's query must not read /etc/passwd or write anywhere)
+            con.execute("SET enable_progress_bar = false")  # long queries would draw one on stdout
+            con.execute("SET allowed_paths = " + listed)
+            con.execute("SET enable_external_access = false")
             con.execute(f"CREATE VIEW source AS SELECT * FROM {reader}")
             sql = base
             if request.kind == "metrics" and source.options.get("aggregate"):

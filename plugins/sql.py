@@ -41,13 +41,14 @@ class SqlProvider:
         from appraise.cycle import resolve_store_url
 
         url = self._url(source)
+        scrub = _scrubber(source)
         base, origin = query_text(source)
         params = period_params(request.period)
         try:
             engine = sa.create_engine(resolve_store_url(url, source.base_dir))
         except Exception as exc:
-            raise InvalidInput([source.diag(f"cannot use url: {exc}", key="url", code="source-url")]) from None
-        shown_url = engine.url.render_as_string(hide_password=True)
+            raise InvalidInput([source.diag(scrub(f"cannot use url: {exc}"), key="url", code="source-url")]) from None
+        shown_url = scrub(engine.url.render_as_string(hide_password=True))
         try:
             with engine.connect() as conn:
                 sql = base
@@ -65,7 +66,7 @@ class SqlProvider:
         except InvalidInput:
             raise
         except Exception as exc:
-            message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            message = scrub(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
             raise InvalidInput([origin.diag(None, None, f"the database refused the query ({shown_url}): "
                                             f"{message}", code="source-query")]) from None
         finally:
@@ -86,6 +87,19 @@ class SqlProvider:
             raise InvalidInput([source.diag(f"url: uses ${{{missing[0]}}}, which is not set in the environment",
                                             key="url", code="source-url")])
         return _VAR.sub(lambda m: os.environ[m[1]], url)
+
+
+def _scrubber(source):
+    """Messages and labels name the url as the cycle file writes it: every value read through ``${VAR}``
+    is shown as ``${VAR}`` again, wherever a driver's message repeats it (host, user, database)."""
+    values = sorted({(os.environ[m], m) for m in _VAR.findall(str(source.options["url"]))
+                     if len(os.environ.get(m, "")) >= 3}, key=lambda v: -len(v[0]))
+
+    def scrub(text: str) -> str:
+        for value, name in values:
+            text = text.replace(value, "${" + name + "}")
+        return text
+    return scrub
 
 
 def _used(sql: str, params: dict) -> dict:

@@ -72,7 +72,7 @@ def postgres_server():
             time.sleep(0.1)
         subprocess.run([str(bin_ / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "appraise"],
                        check=True, capture_output=True)
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/appraise"
+        yield f"postgresql://postgres@127.0.0.1:{port}/appraise"
     finally:
         if proc is not None and proc.poll() is None:
             subprocess.run(_as_owner([str(bin_ / "pg_ctl"), "-D", str(data), "stop", "-m", "fast", "-w"], user),

@@ -295,6 +295,65 @@ def test_duckdb_push_down_aggregation(tmp_path, reference):
     assert_same_aggregate(reference, result.inputs)
 
 
+@pytest.mark.parametrize("query", [
+    "SELECT * FROM read_csv('{secret}')",                     # another file
+    "SELECT * FROM source UNION ALL SELECT * FROM read_csv('{secret}')",
+    "SELECT * FROM glob('{folder}/*')",                        # listing folders
+    "COPY (SELECT * FROM source) TO '{folder}/copy.csv'",      # writing
+    "ATTACH '{folder}/other.db'",
+])
+def test_duckdb_queries_read_their_source_and_nothing_else(tmp_path, query):
+    from appraise.errors import InvalidInput
+
+    cycle = write_duckdb(tmp_path)
+    secret = tmp_path / "secret.csv"
+    secret.write_text("employee,month,revenue\nE001,2026-07,1\n", encoding="utf-8")
+    data = yaml.safe_load(cycle.read_text(encoding="utf-8"))
+    data["sources"][1]["sql"] = query.format(secret=secret, folder=tmp_path)
+    cycle.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(InvalidInput) as exc:
+        provided(cycle)
+    messages = [d.message for d in exc.value.diagnostics]
+    assert any("duckdb refused the query" in m and "disabled by configuration" in m for m in messages), messages
+    assert not (tmp_path / "copy.csv").exists() and not (tmp_path / "other.db").exists()
+
+
+def test_duckdb_glob_sources_still_read_every_matching_file(tmp_path, reference):
+    cycle = write_duckdb(tmp_path)
+    whole = pl.read_parquet(tmp_path / "metrics.parquet")
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    half = whole.height // 2
+    whole.head(half).write_parquet(parts / "a.parquet")
+    whole.tail(whole.height - half).write_parquet(parts / "b.parquet")
+    data = yaml.safe_load(cycle.read_text(encoding="utf-8"))
+    data["sources"][1]["path"] = "parts/*.parquet"
+    cycle.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    (tmp_path / "one").mkdir()
+    one = provided(write_duckdb(tmp_path / "one")).inputs
+    assert canonical(provided(cycle).inputs)["metrics"].equals(canonical(one)["metrics"])
+
+
+def test_values_read_through_var_in_a_url_never_reach_messages(tmp_path, monkeypatch):
+    import socket
+
+    from appraise.errors import InvalidInput
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("APPRAISE_TEST_HOST", "127.0.0.1")
+    monkeypatch.setenv("APPRAISE_TEST_DB", "payroll_secret_db")
+    monkeypatch.setenv("APPRAISE_TEST_PW", "hunter2-secret")
+    cycle = write_sql(tmp_path, f"postgresql://hr:${{APPRAISE_TEST_PW}}@${{APPRAISE_TEST_HOST}}:{port}/${{APPRAISE_TEST_DB}}")
+    with pytest.raises(InvalidInput) as exc:
+        provided(cycle)
+    text = "\n".join(str(d) for d in exc.value.diagnostics)
+    assert "${APPRAISE_TEST_HOST}" in text  # the url as the cycle file writes it
+    for secret in ("127.0.0.1", "payroll_secret_db", "hunter2-secret"):
+        assert secret not in text, text
+
+
 def test_sql_query_returning_period_totals_goes_to_aggregated(tmp_path):
     load_sql(f"sqlite:///{tmp_path / 'd.db'}")
     cycle = write_sql(tmp_path, "sqlite:///d.db")

@@ -238,8 +238,8 @@ def test_python_api(example):
 
 
 def test_an_unreachable_store_exits_1_without_showing_the_password(example):
-    res = run(example / "cycle-q3.yaml", "--store", "postgresql+psycopg2://hr:s3cret@127.0.0.1:1/appraise", ok=False)
+    res = run(example / "cycle-q3.yaml", "--store", "postgresql://hr:s3cret@127.0.0.1:1/appraise", ok=False)
     assert res.exit_code == 1
-    assert "cannot open the results store postgresql+psycopg2://hr:***@127.0.0.1:1/appraise" in res.output
+    assert "cannot open the results store postgresql://hr:***@127.0.0.1:1/appraise" in res.output
     assert "s3cret" not in res.output
     assert not (example / "out/2026-Q3").exists()
