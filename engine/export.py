@@ -13,10 +13,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_FIRST = ["id", "name", "scorecard", "score", "grade", "grade_uncalibrated", "bonus", "rules_fired", "outcomes",
@@ -277,17 +278,25 @@ def results_xlsx(document: Mapping[str, Any], ruleset, *, created: datetime, err
 
     header = CSV_FIRST + [f"kpi.{p}.score" for p in kpis] + [f"dimension.{d}.score" for d in dims]
     keep = _without_bonus(header, redact)
-    _table(wb, "Employees", [header[i] for i in keep], ([row[i] for i in keep] for row in (_row(e, kpis, dims)
-                                                                                            for e in employees)),
-           bold, money_fmt, money_col=None if redact else 6)
+    # the money cells are spliced in below: the format's index registers it for them (styles.xml)
+    money_xf = 0 if redact else money_fmt._get_xf_index()
+    parts = _table(wb, "Employees", [header[i] for i in keep],
+                   ([row[i] for i in keep] for row in (_row(e, kpis, dims) for e in employees)),
+                   len(employees), bold, money_col=None if redact else 6)
 
     fields = ("actual", "target", "attainment", "score", "weight")
     kheader = ["id", "name"] + [f"{p}.{f}" for p in kpis for f in fields]
-    krows = ([e.get("id"), e.get("name")] + [((e.get("kpis") or {}).get(p) or {}).get(f) for p in kpis for f in fields]
-             for e in employees)
-    _table(wb, "KPIs", kheader, krows, bold, money_fmt, money_col=None)
+    def kpi_row(e):
+        given = e.get("kpis") or {}
+        return [e.get("id"), e.get("name")] + [v for p in kpis for v in _fields(given.get(p), fields)]
+
+    parts += _table(wb, "KPIs", kheader, map(kpi_row, employees), len(employees), bold, money_col=None)
     wb.close()
-    return buf.getvalue()
+    return _splice_rows(buf.getvalue(), parts, money_xf)
+
+
+def _fields(item: Mapping[str, Any] | None, fields: Sequence[str]) -> list[Any]:
+    return [item.get(f) for f in fields] if item else [None] * len(fields)
 
 
 def _cell(ws, r: int, c: int, value: Any, money_fmt=None) -> None:
@@ -303,27 +312,111 @@ def _cell(ws, r: int, c: int, value: Any, money_fmt=None) -> None:
         ws.write_string(r, c, safe_text(value))
 
 
-def _table(wb, name: str, header: list[str], rows: Iterable[list[Any]], bold, money_fmt, money_col) -> None:
-    """Rows into one or more sheets (a new one each time Excel's row limit is reached)."""
-    part, ws, r = 0, None, XLSX_MAX_ROWS
-    for row in rows:
-        if r >= XLSX_MAX_ROWS:
-            part += 1
-            ws = wb.add_worksheet(name if part == 1 else f"{name} ({part})")
-            ws.freeze_panes(1, 2)
-            for c, h in enumerate(header):
-                ws.write_string(0, c, h, bold)
-            r = 1
-        for c, v in enumerate(row):
-            if c == money_col and v is not None:
-                ws.write_number(r, c, float(Decimal(v)), money_fmt)
-            else:
-                _cell(ws, r, c, v)
-        r += 1
-    if ws is None:
-        ws = wb.add_worksheet(name)
+def _table(wb, name: str, header: list[str], rows: Iterable[list[Any]], count: int, bold,
+           money_col: int | None) -> list[tuple[str, int, Iterable[list[Any]], int | None]]:
+    """Sheets for ``count`` rows (a new one each time Excel's row limit is reached), each with its header.
+
+    The rows are not written here: xlsxwriter spends ~4 µs of Python on every cell, 23 s for 100,000
+    employees.  :func:`_splice_rows` writes them into the finished file instead, as the same XML.
+    Returns (sheet part, first row number, rows, money column) per sheet."""
+    import itertools
+
+    per_sheet = XLSX_MAX_ROWS - 1
+    rows = iter(rows)
+    out = []
+    for part in range(max(1, -(-count // per_sheet))):
+        ws = wb.add_worksheet(name if part == 0 else f"{name} ({part + 1})")
+        ws.freeze_panes(1, 2)
         for c, h in enumerate(header):
             ws.write_string(0, c, h, bold)
+        chunk = itertools.islice(rows, per_sheet)
+        out.append((f"xl/worksheets/sheet{len(wb.worksheets())}.xml", len(header), chunk, money_col))
+    return out
+
+
+def _sheet_rows(rows: Iterable[list[Any]], first: int, money_col: int | None, money_xf: int) -> Iterator[str]:
+    """XML rows exactly as xlsxwriter writes them in constant_memory mode (numbers ``%.16G``, inline
+    strings through xlsxwriter's own escaping, booleans ``t="b"``, nothing for ``None``);
+    ``tests/test_export.py`` compares the two part by part."""
+    from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
+    from xlsxwriter.xmlwriter import XMLwriter
+
+    control = XMLwriter._escape_control_characters
+    letters: list[str] = []
+    r = first
+    for row in rows:
+        if len(letters) < len(row):
+            letters = [xl_col_to_name(c) for c in range(len(row))]
+        n = str(r + 1)
+        cells = [f'<row r="{n}">']
+        add = cells.append
+        for c, v in enumerate(row):
+            if v is None:
+                continue
+            kind = type(v)
+            if kind is float and c != money_col:  # most cells: the fast path
+                if v - v:  # nan or ±inf
+                    raise ValueError(f"{v} cannot be written to a spreadsheet cell")
+                add(f'<c r="{letters[c]}{n}"><v>{v:.16G}</v></c>')
+            elif c == money_col:
+                add(f'<c r="{letters[c]}{n}" s="{money_xf}"><v>{_cell_number(Decimal(v)):.16G}</v></c>')
+            elif kind is bool:
+                add(f'<c r="{letters[c]}{n}" t="b"><v>{int(v)}</v></c>')
+            elif isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+                add(f'<c r="{letters[c]}{n}"><v>{_cell_number(v):.16G}</v></c>')
+            else:
+                text = safe_text(v)
+                if len(text) > 16383 and _utf16_len(text) > 32767:  # Excel's limit per cell
+                    text = _utf16_truncate(text, 32767)
+                if _ESCAPED.search(text):
+                    text = control(text)
+                space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+                if "&" in text or "<" in text or ">" in text:
+                    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                add(f'<c r="{letters[c]}{n}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+        add("</row>")
+        yield "".join(cells)
+        r += 1
+
+
+# what xlsxwriter's _escape_control_characters rewrites: control characters and literal _xHHHH_
+_ESCAPED = re.compile(r"[\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_")
+
+
+def _cell_number(value) -> float:
+    x = float(value)
+    if x != x or x in (float("inf"), float("-inf")):
+        raise ValueError(f"{value} cannot be written to a spreadsheet cell")
+    return x
+
+
+def _splice_rows(xlsx: bytes, parts, money_xf: int) -> bytes:
+    """Write each data sheet's rows into ``xlsx`` (made by xlsxwriter with header rows only): every zip
+    entry is copied with its own date and compression, the sheets get their rows and dimension."""
+    import zipfile
+
+    from xlsxwriter.utility import xl_col_to_name
+
+    sheets = {name: (width, rows, money_col) for name, width, rows, money_col in parts}
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as zin, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename not in sheets:
+                zout.writestr(info, data)
+                continue
+            width, rows, money_col = sheets[info.filename]
+            head, found, tail = data.decode("utf-8").partition("</sheetData>")
+            if not found:  # the header row is always there
+                raise ValueError(f"{info.filename}: no sheetData to write rows into")
+            lines = list(_sheet_rows(rows, 1, money_col, money_xf))
+            if lines:
+                head = re.sub(r'<dimension ref="[^"]*"/>',
+                              f'<dimension ref="A1:{xl_col_to_name(width - 1)}{len(lines) + 1}"/>', head, count=1)
+            # level 1: a third faster than xlsxwriter's 6 on 100,000 people, the file ~30% larger
+            zout.writestr(info, (head + "".join(lines) + found + tail).encode("utf-8"), compresslevel=1)
+    return out.getvalue()
 
 
 def manifest_json(*, cycle, ruleset, inputs: Mapping[str, str], engine_version: str,

@@ -186,3 +186,73 @@ def test_fast_json_refuses_what_json_refuses():
 
     with pytest.raises(TypeError):
         "".join(results_json_chunks({"employees": [{"bonus": Decimal("1")}]}))
+
+
+# ---------------------------------------------------------------- the fast xlsx rows
+
+def _parts(xlsx: bytes) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
+        return {i.filename: z.read(i) for i in z.infolist()}
+
+
+def _awkward(doc: dict) -> dict:
+    doc = _evil(doc)
+    e = doc["employees"]
+    e[0]["name"] = "  spaces at both ends  "
+    e[1]["name"] = "ctrl\x01\x1fchars and _x0041_ literal"
+    e[2]["name"] = "a & b < c > d \"q\" '"
+    e[3]["name"] = "赵磊 😀 " + "長" * 40000  # over Excel's 32,767 per cell: truncated the same way
+    e[4]["missing"] = ["results.revenue"]
+    e[4]["kpis"]["results.revenue"]["actual"] = None
+    return doc
+
+
+@pytest.mark.parametrize("redact", [False, True])
+def test_xlsx_rows_are_what_xlsxwriter_writes_cell_by_cell(q3, redact):
+    from xlsx_reference import reference_xlsx
+
+    rs, doc = q3
+    doc = _awkward(doc)
+    fast = _parts(results_xlsx(doc, rs, created=CREATED, errors=1, redact=redact))
+    slow = _parts(reference_xlsx(doc, rs, created=CREATED, errors=1, redact=redact))
+    assert list(fast) == list(slow)
+    for name in slow:
+        assert fast[name] == slow[name], name
+
+
+def test_xlsx_with_no_employees_has_headers_only(q3):
+    from xlsx_reference import reference_xlsx
+
+    rs, doc = q3
+    empty = {**doc, "employees": []}
+    fast = _parts(results_xlsx(empty, rs, created=CREATED))
+    assert fast == _parts(reference_xlsx(empty, rs, created=CREATED))
+    wb = openpyxl.load_workbook(io.BytesIO(results_xlsx(empty, rs, created=CREATED)))
+    assert [len(list(wb[s].iter_rows())) for s in ("Employees", "KPIs")] == [1, 1]
+
+
+def test_markup_in_a_name_stays_text_in_xlsx(q3):
+    rs, doc = q3
+    doc = json.loads(json.dumps(doc))
+    doc["employees"][0]["name"] = "<r><t>bold?</t></r>"
+    wb = openpyxl.load_workbook(io.BytesIO(results_xlsx(doc, rs, created=CREATED)))
+    assert wb["Employees"]["B2"].value == "<r><t>bold?</t></r>"
+
+
+def test_xlsx_sheets_continue_past_excel_row_limit(q3, monkeypatch):
+    import appraise.export as export
+    from xlsx_reference import reference_xlsx
+
+    import xlsx_reference
+
+    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 3)  # two people per sheet
+    monkeypatch.setattr(xlsx_reference, "XLSX_MAX_ROWS", 3)
+    rs, doc = q3
+    fast = results_xlsx(doc, rs, created=CREATED)
+    assert _parts(fast) == _parts(reference_xlsx(doc, rs, created=CREATED))
+    wb = openpyxl.load_workbook(io.BytesIO(fast))
+    assert wb.sheetnames == ["Summary", "Employees", "Employees (2)", "Employees (3)", "KPIs", "KPIs (2)", "KPIs (3)"]
+    ids = [r[0] for s in ("Employees", "Employees (2)", "Employees (3)") for r in wb[s].iter_rows(min_row=2, values_only=True)]
+    assert ids == [e["id"] for e in doc["employees"]]
