@@ -29,6 +29,7 @@ can kill it at a known point.  Unset, it costs nothing.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -169,6 +170,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
                 pass
         raise
     finally:
+        gc.unfreeze()  # _run froze the document's objects; they are garbage to collect like any other now
         if db is not None:
             if lock is not None:
                 db.unlock(lock)
@@ -201,6 +203,9 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     pause_point("evaluate")
     ev = evaluate(ruleset, inputs, cycle.period, dict(cycle.context))
     doc = results_document(ev)
+    # the document lives to the end of the run: keep the cyclic collector from scanning its millions of
+    # objects again each time storing, exporting or rendering allocate (unfrozen in _run_cycle)
+    gc.freeze()
     employees = doc["employees"]
     errors = sum(1 for d in provided.diagnostics if d.severity == "error") + len(ev.errors)
 
