@@ -155,6 +155,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
     db = Store(store_url) if only_ids is None else None
     lock = db.lock(cycle.period.id, break_lock=break_lock) if db is not None else None
     run_id = None
+    frozen_before = gc.get_freeze_count()
     try:
         if db is not None:
             run_id = db.start_run(cycle=cycle.period.id, kind=cycle.period.kind, cycle_file=str(cycle.path),
@@ -170,7 +171,8 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
                 pass
         raise
     finally:
-        gc.unfreeze()  # _run froze the document's objects; they are garbage to collect like any other now
+        if frozen_before == 0:
+            gc.unfreeze()  # _run froze the document's objects; they are garbage to collect like any other now
         if db is not None:
             if lock is not None:
                 db.unlock(lock)
@@ -204,8 +206,10 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     ev = evaluate(ruleset, inputs, cycle.period, dict(cycle.context))
     doc = results_document(ev)
     # the document lives to the end of the run: keep the cyclic collector from scanning its millions of
-    # objects again each time storing, exporting or rendering allocate (unfrozen in _run_cycle)
-    gc.freeze()
+    # objects again each time storing, exporting or rendering allocate (unfrozen in _run_cycle); a host
+    # process that froze objects itself is left alone
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
     employees = doc["employees"]
     errors = sum(1 for d in provided.diagnostics if d.severity == "error") + len(ev.errors)
 

@@ -243,3 +243,19 @@ def test_an_unreachable_store_exits_1_without_showing_the_password(example):
     assert "cannot open the results store postgresql://hr:***@127.0.0.1:1/appraise" in res.output
     assert "s3cret" not in res.output
     assert not (example / "out/2026-Q3").exists()
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(example):
+    import gc
+
+    run(example / "cycle-q2.yaml", "--no-render")
+    assert gc.get_freeze_count() == 0 and gc.isenabled()  # the document was frozen only for the run
+    keep = [object() for _ in range(10)]
+    gc.freeze()  # a host process that froze its own objects keeps them frozen
+    try:
+        frozen = gc.get_freeze_count()
+        run(example / "cycle-q3.yaml", "--no-render")
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+    del keep
