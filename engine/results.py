@@ -8,7 +8,9 @@ serve the dashboards and the explainer.
 from __future__ import annotations
 
 import gc
+import math
 from contextlib import contextmanager
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -17,10 +19,13 @@ from .evaluate import Evaluation, lost_key, missing_items, outcomes_held, rules_
 
 
 def r4(x) -> float | None:
-    """Round half-up to 4 decimals (None stays None)."""
+    """Round half-up to 4 decimals (None stays None), exactly as :func:`appraise.expr.polars_round_half_up`
+    rounds whole columns: binary noise 6 digits further down is rounded away first, so 108.26499999999
+    (the float nearest 108.265 after arithmetic) becomes 108.265 and then 108.27."""
     if x is None:
         return None
-    return float(Decimal(repr(float(x))).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+    y = round(float(x) * 10000.0, 6)
+    return (math.floor(abs(y) + 0.5) * (1.0 if y > 0 else -1.0) / 10000.0) or 0.0
 
 
 def money(value, ruleset: Ruleset) -> str | None:
@@ -62,8 +67,13 @@ class _CardLayout:
                               f"lost.{d.key}"))
 
 
-def _same(x):
-    return x
+def _rounded_row(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with its numbers rounded as :func:`employee_results` rounds whole frames (lost points stay
+    exact for ranking, their rounded copies beside them)."""
+    out = {k: r4(v) if isinstance(v, float) and (k.startswith(_ROUNDED) and not k.endswith(".has_data")
+                                                 or k == "bonus.attainment") else v for k, v in row.items()}
+    out.update({k + _R4: r4(v) for k, v in row.items() if k.startswith("lost.") and isinstance(v, float)})
+    return out
 
 
 def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict] | None = None, *,
@@ -75,17 +85,19 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
     """
     card: Scorecard = layout.card if layout else ruleset.scorecard(row["scorecard"])
     layout = layout or _CardLayout(card)
-    rnd = _same if rounded else r4
+    if not rounded:
+        row = _rounded_row(row)
     get = row.get
     dims: dict[str, Any] = {}
     kpis: dict[str, Any] = {}
     lost: dict[str, float] = {}
+    rounded_lost: dict[str, float] = {}
     for d, w_col, score_col, has_col, sources, kpi_cols, lost_col in layout.dims:
         weight = row[w_col]
         score = get(score_col)
-        entry: dict[str, Any] = {"weight": rnd(weight), "score": rnd(score)}
+        entry: dict[str, Any] = {"weight": weight, "score": score}
         if sources:
-            entry["sources"] = {r: rnd(get(sc)) for r, sc, _ in sources if get(sc) is not None}
+            entry["sources"] = {r: get(sc) for r, sc, _ in sources if get(sc) is not None}
             entry["raters"] = {r: get(rc) for r, sc, rc in sources if get(sc) is not None}
         if not get(has_col, True) and not weight:
             entry["score"] = None
@@ -101,18 +113,20 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
         for path, a_col, t_col, att_col, s_col, kw_col, wr_col, l_col, l_key in kpi_cols:
             ruled = row[wr_col]
             kw = row[kw_col]
-            item = {"actual": rnd(row[a_col]), "target": rnd(row[t_col]), "attainment": rnd(row[att_col]),
-                    "score": rnd(row[s_col]) if kw or ruled == 0 else None, "weight": rnd(kw)}
+            item = {"actual": row[a_col], "target": row[t_col], "attainment": row[att_col],
+                    "score": row[s_col] if kw or ruled == 0 else None, "weight": kw}
             if ruled == 0:
                 item["dropped_by_rule"] = True
             kpis[path] = item
             v = get(l_col) or 0.0
             if v > 1e-12:
                 lost[l_key] = v
+                rounded_lost[l_key] = row[l_col + _R4]
         if d.kind != "kpis":
             v = get(lost_col) or 0.0
             if v > 1e-12:
                 lost[d.key] = v
+                rounded_lost[d.key] = row[lost_col + _R4]
     focus = focus_areas(lost, ruleset.plan.max_focus_areas)
     ordered = sorted(lost.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))
     if hasattr(layout, "rules"):  # names worked out once per document
@@ -142,7 +156,7 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
         "outcomes": outcomes,
         "plan": plan,
         "focus_areas": focus,
-        "lost_points": {k: r4(v) for k, v in ordered},
+        "lost_points": {k: rounded_lost[k] for k, _ in ordered},
         "dimensions": dims,
         "kpis": kpis,
         "tenure_months": int(row["tenure_months"]) if get("tenure_months") is not None else None,
@@ -154,7 +168,7 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
         target = get(f"money.{ruleset.bonus.target}")
         out["bonus_detail"] = {
             "target": money(target, ruleset) if target is not None else None,
-            "attainment": rnd(get("bonus.attainment")),
+            "attainment": get("bonus.attainment"),
             "tiers_reached": get("bonus.tiers_reached"),
             "tier_pay": _plain(get("bonus.tier_pay")),
             "multiplier": _plain(get("bonus.multiplier")),
@@ -165,6 +179,7 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
     return out
 
 
+@lru_cache(maxsize=4096)  # multipliers, caps and tier pay repeat across a company
 def _plain(value) -> str | None:
     if value is None:
         return None
@@ -173,6 +188,7 @@ def _plain(value) -> str | None:
 
 
 _ROUNDED = ("k.", "w.", "d.", "f.")
+_R4 = "~r4"  # suffix of a lost-points column's rounded copy
 
 
 def employee_results(ev: Evaluation, okrs: dict[str, list[dict]] | None = None) -> list[dict[str, Any]]:
@@ -189,7 +205,9 @@ def employee_results(ev: Evaluation, okrs: dict[str, list[dict]] | None = None) 
     frame = ev.frame
     floats = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith(_ROUNDED)
               and not c.endswith(".has_data")] + (["bonus.attainment"] if "bonus.attainment" in frame.columns else [])
-    frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats])
+    lost = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith("lost.")]
+    frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats]
+                               + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in lost])
     layouts = {card.key: _CardLayout(card, ev.ruleset) for card in ev.ruleset.scorecards}
     okrs = okrs or {}
     out = []

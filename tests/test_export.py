@@ -256,3 +256,35 @@ def test_xlsx_sheets_continue_past_excel_row_limit(q3, monkeypatch):
     assert wb.sheetnames == ["Summary", "Employees", "Employees (2)", "Employees (3)", "KPIs", "KPIs (2)", "KPIs (3)"]
     ids = [r[0] for s in ("Employees", "Employees (2)", "Employees (3)") for r in wb[s].iter_rows(min_row=2, values_only=True)]
     assert ids == [e["id"] for e in doc["employees"]]
+
+
+# ---------------------------------------------------------------- one rounding rule
+
+def _column_r4(values: list[float]) -> list[float]:
+    import polars as pl
+
+    from appraise.expr import polars_round_half_up
+
+    return pl.DataFrame({"x": values}, schema={"x": pl.Float64}).select(polars_round_half_up(pl.col("x"), 4))["x"].to_list()
+
+
+def test_r4_rounds_like_the_columns_on_the_awkward_cases():
+    from appraise.results import r4
+
+    cases = [108.265 - 1e-12, 108.26499999999, 0.00005, -0.00005, 1.23455, 2.5e-5, 0.0, -0.0, 1e9 + 0.00005,
+             0.1 + 0.2, 100 / 3, -100 / 3, 12.34565, 99.99995]
+    assert [r4(x) for x in cases] == _column_r4(cases)
+    assert r4(108.26499999999) == 108.265 and r4(0.00005) == 0.0001 and r4(-0.00005) == -0.0001
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.floats(-1e6, 1e6, allow_nan=False),
+                          st.integers(-10 ** 9, 10 ** 9).map(lambda n: n / 10 ** 5),   # exact half-way cases
+                          st.integers(-10 ** 7, 10 ** 7).map(lambda n: n / 3)), min_size=1, max_size=50))
+def test_r4_and_the_column_rounding_agree(values):
+    from appraise.results import r4
+
+    assert [r4(x) for x in values] == _column_r4(values)
