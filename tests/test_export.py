@@ -288,3 +288,28 @@ def test_r4_and_the_column_rounding_agree(values):
     from appraise.results import r4
 
     assert [r4(x) for x in values] == _column_r4(values)
+
+
+def test_results_json_numbers_carry_no_binary_noise(tmp_path):
+    """Every rounded number reads as written: 55.5556, never 55.555600000000005 (one seeded company)."""
+    from appraise.api import evaluate_cycle
+    from appraise.demo import make_company
+
+    cycles = make_company(tmp_path, employees=200, seed=11)
+    doc = evaluate_cycle(cycles[-1])
+    noisy = []
+
+    def walk(x, path):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                walk(v, f"{path}.{k}")
+        elif isinstance(x, list):
+            for i, v in enumerate(x):
+                walk(v, f"{path}[{i}]")
+        elif isinstance(x, float) and "e" not in repr(x) and len(repr(x).partition(".")[2]) > 4:
+            noisy.append((path, x))
+
+    walk(doc["employees"], "employees")
+    assert len(doc["employees"]) > 150
+    assert noisy == []
+    assert "55.555600000000005" not in results_json(doc).decode()
