@@ -294,13 +294,13 @@ def _run_firsts(key: pl.Series) -> pl.Series:
 def _run_lists(columns: dict[str, pl.Series], first: pl.Series) -> pl.DataFrame:
     """Each column cut into one list per run (runs begin where ``first`` holds): Arrow list arrays
     over the column's own values, so nothing is copied or hashed."""
-    import numpy as np
     import pyarrow as pa
 
     height = first.len()
-    starts = pl.int_range(0, height, eager=True, dtype=pl.Int64).filter(first).to_numpy()
     large = height >= 2 ** 31
-    offsets = pa.array(np.append(starts, height).astype(np.int64 if large else np.int32))
+    index = pl.Int64 if large else pl.Int32
+    starts = pl.int_range(0, height, eager=True, dtype=index).filter(first)
+    offsets = starts.append(pl.Series([height], dtype=index)).to_arrow()
     make = pa.LargeListArray.from_arrays if large else pa.ListArray.from_arrays
     return pl.DataFrame({name: pl.from_arrow(make(offsets, col.rechunk().to_arrow())) for name, col in columns.items()})
 

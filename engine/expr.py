@@ -648,15 +648,22 @@ def polars_round_half_up(e, digits: int):
     The value is first rounded to 9 more digits so binary noise such as
     ``108.26499999999`` for ``108.265`` rounds the way the written number does.
     """
-    from decimal import Decimal
-
     import polars as pl
 
     scale = 10.0 ** digits
     x = (e.cast(pl.Float64) * scale).round(6)
     k = (x.abs() + 0.5).floor() * x.sign()  # a whole number of 10^-digits
     # k / 10^digits correctly rounded: polars divides a column by a number through its reciprocal, which
-    # gives 19844 / 1e4 = 1.9844000000000002; as decimals it is exact integer arithmetic, then one rounding
-    exact = (k.cast(pl.Decimal(38, 0)).cast(pl.Decimal(38, digits))
-             / pl.lit(Decimal(10 ** digits), dtype=pl.Decimal(38, 0))).cast(pl.Float64)
-    return pl.when(x.is_finite()).then(exact).otherwise(e.cast(pl.Float64))
+    # gives 19844 / 1e4 = 1.9844000000000002; Arrow divides each value
+    return k.map_batches(_divided_by(scale), return_dtype=pl.Float64, is_elementwise=True)
+
+
+def _divided_by(divisor: float):
+    def divide(s):
+        import polars as pl
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        quotient = pc.divide(s.cast(pl.Float64).to_arrow(), pa.scalar(divisor, pa.float64()))
+        return pl.from_arrow(pc.add(quotient, pa.scalar(0.0))).alias(s.name)  # + 0.0: -0.0 becomes 0.0
+    return divide
