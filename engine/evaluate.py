@@ -173,15 +173,14 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
             parsed.append(raw.alias(f"attr.{name}"))
     emp = emp.with_columns(parsed)
     # a value that is there (not null, not blank) but did not parse
-    given = [pl.col(c).is_not_null() & pl.col(p).is_null() & (pl.col(c).cast(pl.Utf8).str.strip_chars() != "")
-             for c, p, _ in checks]
-    if emp.select(pl.any_horizontal(given).any()).item():
-        bad = emp.filter(pl.any_horizontal(given))
+    unread = [(pl.col(c).is_not_null() & pl.col(p).is_null() & (pl.col(c).cast(pl.Utf8).str.strip_chars() != ""))
+              .alias(f"_unread.{c}") for c, p, _ in checks]
+    if emp.select(pl.any_horizontal(unread).any()).item():
+        bad = emp.filter(pl.any_horizontal(unread)).select("id", *(c for c, _, _ in checks), *unread)
         for row in bad.iter_rows(named=True):
-            for c, p, message in checks:
-                if row[c] is not None and str(row[c]).strip() != "" and row[p] is None:
-                    errors.append(EmployeeError(row["id"], "employees", f"{c} '{row[c]}' {message}"))
-        emp = emp.filter(~pl.any_horizontal(given))
+            errors.extend(EmployeeError(row["id"], "employees", f"{c} '{row[c]}' {message}")
+                          for c, _, message in checks if row[f"_unread.{c}"])
+        emp = emp.filter(~pl.any_horizontal(unread))
     end, start = period.end, period.start
     emp = emp.filter((pl.col("_hire_date").is_null() | (pl.col("_hire_date") <= end))
                      & (pl.col("_leave_date").is_null() | (pl.col("_leave_date") >= start)))
@@ -197,25 +196,26 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
 def _coded(table: pl.DataFrame, codes: pl.DataFrame) -> pl.LazyFrame:
     """Rows of ``table`` with the employee's integer code ``_eid`` (rows of unknown employees drop here;
     the providers report them before the engine runs)."""
-    eid = _codes_of_sorted(table["employee"], codes) if table.height else None
-    if eid is not None:
-        return table.lazy().with_columns(eid.alias("_eid")).filter(pl.col("_eid").is_not_null())
+    sorted_codes = _codes_of_sorted(table["employee"], codes) if table.height else None
+    if sorted_codes is not None:
+        return table.lazy().with_columns(sorted_codes[0].alias("_eid")).filter(pl.col("_eid").is_not_null())
     return table.lazy().join(codes.lazy(), left_on="employee", right_on="id", how="inner")
 
 
-def _codes_of_sorted(employee: pl.Series, codes: pl.DataFrame) -> pl.Series | None:
+def _codes_of_sorted(employee: pl.Series, codes: pl.DataFrame) -> tuple[pl.Series, pl.Series] | None:
     """The code of each row's employee when the rows come sorted by employee id, as exports usually
     do: each run of equal ids is looked up once (not at all when the runs are exactly the codes),
-    instead of joining every row.  ``None`` when the rows are not sorted that way."""
+    instead of joining every row.  With it, where each employee's run begins.  ``None`` when the rows
+    are not sorted that way."""
     if employee.dtype != pl.Utf8 or employee.null_count() or not employee.is_sorted():
         return None
-    run = employee.rle_id()
-    values = employee.filter((run != run.shift(1)).fill_null(True))
+    run, first = _runs(employee)
+    values = employee.filter(first)
     if values.len() == codes.height and values.equals(codes["id"], check_names=False):
-        return run.cast(pl.UInt32)  # the common case: run i is employee i
+        return run.cast(pl.UInt32), first  # the common case: run i is employee i
     per_run = values.to_frame("employee").join(codes, left_on="employee", right_on="id", how="left",
                                                maintain_order="left")["_eid"]
-    return per_run.gather(run)
+    return per_run.gather(run), first
 
 
 def _aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings: list[str],
@@ -268,11 +268,10 @@ def _aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list) -> 
     takes its first or last value (those need the months' order)."""
     if not table.height or any(m.aggregate in ("first", "last") for m in metrics):
         return None
-    eid = _codes_of_sorted(table["employee"], codes)
-    if eid is None:
+    sorted_codes = _codes_of_sorted(table["employee"], codes)
+    if sorted_codes is None:
         return None
-    table = table.rechunk()
-    first = _run_firsts(table["employee"])
+    eid, first = sorted_codes
     lists = _run_lists({m.name: table[m.name].cast(F64) for m in metrics}, first)
     aggs = []
     for m in metrics:
@@ -285,10 +284,10 @@ def _aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list) -> 
     return out.filter(pl.col("_eid").is_not_null()) if out["_eid"].null_count() else out
 
 
-def _run_firsts(key: pl.Series) -> pl.Series:
-    """True where a run of equal ``key`` values begins."""
+def _runs(key: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Runs of equal ``key`` values: each row's run number, and True where a run begins."""
     run = key.rle_id()
-    return (run != run.shift(1)).fill_null(True)
+    return run, (run != run.shift(1)).fill_null(True)
 
 
 def _run_lists(columns: dict[str, pl.Series], first: pl.Series) -> pl.DataFrame:
@@ -338,12 +337,12 @@ def _okr_scores(ruleset: Ruleset, inputs: Inputs, codes: pl.DataFrame) -> tuple[
     if kr.height and kr["_k"].is_sorted():
         # rows in (employee, objective) order, as the okr provider gives them: every objective and
         # then every employee is a run, reduced in place
-        first = _run_firsts(kr["_k"])
+        _, first = _runs(kr["_k"])
         lists = _run_lists({"pw": kr["_progress"] * kr["_w"], "w": kr["_w"]}, first)
         obj = kr.filter(first).select("_k", "_row", "_aspirational").with_columns(
             (lists["pw"].list.sum() / lists["w"].list.sum()).alias("_progress"))
         per = obj.select((pl.col("_k") // span).cast(pl.UInt32).alias("_eid"), *(e.alias(n) for n, e in scored.items()))
-        first = _run_firsts(per["_eid"])
+        _, first = _runs(per["_eid"])
         lists = _run_lists({n: per[n] for n in scored}, first)
         scores = lists.select(pl.col(n).list.mean() * 100.0 for n in scored).with_columns(per["_eid"].filter(first))
     else:
@@ -619,9 +618,9 @@ def _calibrate(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
     n = n.sort([cohort, "score", tie], descending=[False, True, False], nulls_last=True)
     # cohorts are runs of the sorted frame: a place in the cohort is the distance from the run's start
     h = n.height
-    run = n[cohort].rle_id()
+    run, first = _runs(n[cohort])
     index = pl.int_range(0, h, eager=True, dtype=pl.Int64)
-    starts = index.filter((run != run.shift(1)).fill_null(True))
+    starts = index.filter(first)
     ends = starts.shift(-1, fill_value=h)
     n = n.with_columns((index - starts.gather(run)).alias("_pos"), (ends - starts).gather(run).alias("cohort_size"))
     need = pl.lit(0, dtype=pl.Int64)
