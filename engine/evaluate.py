@@ -35,7 +35,7 @@ from typing import Any, Mapping
 import polars as pl
 
 from . import expr as expressions
-from .compile import BUILTIN_ATTRIBUTES, Action, Dimension, Kpi, Ruleset, Scorecard
+from .compile import BUILTIN_ATTRIBUTES, Action, Kpi, Ruleset, Scorecard
 from .errors import AppraiseError
 from .period import Period
 from .tables import Inputs, empty_frames
@@ -76,16 +76,6 @@ def missing_items(ruleset: Ruleset, row: Mapping[str, Any]) -> list[str]:
             out.append(d.key)
         out.extend(k.path for k in d.kpis if row.get(f"miss.{k.path}"))
     return out
-
-
-def rules_fired(ruleset: Ruleset, row: Mapping[str, Any]) -> list[str]:
-    """Rules whose condition held and that acted on the employee's scorecard, in file order."""
-    return [r.id for r in ruleset.rules if row.get(f"rule.{r.id}")]
-
-
-def outcomes_held(ruleset: Ruleset, row: Mapping[str, Any]) -> list[str]:
-    """Outcomes whose condition held, in file order."""
-    return [o.id for o in ruleset.outcomes if row.get(f"outcome.{o.id}")]
 
 
 def lost_key(card: Scorecard, kpi: Kpi) -> str:

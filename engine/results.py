@@ -10,12 +10,12 @@ from __future__ import annotations
 import gc
 import math
 from contextlib import contextmanager
-from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from .compile import Ruleset, Scorecard
-from .evaluate import Evaluation, lost_key, missing_items, outcomes_held, rules_fired
+from .evaluate import Evaluation, lost_key
 
 
 def r4(x) -> float | None:
@@ -46,14 +46,14 @@ def focus_areas(lost: dict[str, float], limit: int) -> list[str]:
 class _CardLayout:
     """Column names of one scorecard's results, worked out once per document rather than per employee."""
 
-    def __init__(self, card: Scorecard, ruleset: Ruleset | None = None):
+    def __init__(self, card: Scorecard, ruleset: Ruleset):
         self.card = card
-        if ruleset is not None:  # the lists of evaluate's rules_fired / outcomes_held / missing_items
-            self.rules = tuple((r.id, f"rule.{r.id}") for r in ruleset.rules)
-            self.outcomes = tuple((o.id, f"outcome.{o.id}", o.plan) for o in ruleset.outcomes)
-            self.missing = tuple((item, f"miss.{item}") for d in card.dimensions
-                                 for item in (d.key, *(k.path for k in d.kpis)))
-            self.adjustments = tuple((a, f"adj.{a.id}") for a in card.adjustments)
+        # rules fired, outcomes held and items missing, in file and scorecard order
+        self.rules = tuple((r.id, f"rule.{r.id}") for r in ruleset.rules)
+        self.outcomes = tuple((o.id, f"outcome.{o.id}", o.plan) for o in ruleset.outcomes)
+        self.missing = tuple((item, f"miss.{item}") for d in card.dimensions
+                             for item in (d.key, *(k.path for k in d.kpis)))
+        self.adjustments = tuple((a, f"adj.{a.id}") for a in card.adjustments)
         self.dims = []
         for d in card.dimensions:
             sources = ()
@@ -70,10 +70,15 @@ class _CardLayout:
 def _rounded_row(row: dict[str, Any]) -> dict[str, Any]:
     """``row`` with its numbers rounded as :func:`employee_results` rounds whole frames (lost points stay
     exact for ranking, their rounded copies beside them)."""
-    out = {k: r4(v) if isinstance(v, float) and (k.startswith(_ROUNDED) and not k.endswith(".has_data")
-                                                 or k == "bonus.attainment") else v for k, v in row.items()}
+    out = {k: r4(v) if isinstance(v, float) and _rounded(k) else v for k, v in row.items()}
     out.update({k + _R4: r4(v) for k, v in row.items() if k.startswith("lost.") and isinstance(v, float)})
     return out
+
+
+def _rounded(column: str) -> bool:
+    """Whether a result column's numbers appear rounded to 4 decimals."""
+    return column.startswith(("k.", "w.", "d.", "f.")) and not column.endswith(".has_data") \
+        or column == "bonus.attainment"
 
 
 def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict] | None = None, *,
@@ -84,7 +89,7 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
     in one vectorised pass); otherwise they are rounded here.
     """
     card: Scorecard = layout.card if layout else ruleset.scorecard(row["scorecard"])
-    layout = layout or _CardLayout(card)
+    layout = layout or _CardLayout(card, ruleset)
     if not rounded:
         row = _rounded_row(row)
     get = row.get
@@ -102,13 +107,9 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
         if not get(has_col, True) and not weight:
             entry["score"] = None
         if d.kind == "okr" and objectives:
-            scored = f"score@{d.aspirational_threshold}"
-            entry["objectives"] = [{
-                "objective": o["objective"], "type": o["type"],
-                "progress": o["progress.r4"] if "progress.r4" in o else r4(o["progress"]),
-                "score": o[scored] if scored in o else r4(100 * (min(o["progress"] / d.aspirational_threshold, 1.0)
-                                                                 if o["type"] == "aspirational" else o["progress"]))}
-                for o in objectives]
+            scored = f"score@{d.aspirational_threshold}"  # rounded by _objectives_by_employee
+            entry["objectives"] = [{"objective": o["objective"], "type": o["type"], "progress": o["progress" + _R4],
+                                    "score": o[scored]} for o in objectives]
         dims[d.key] = entry
         for path, a_col, t_col, att_col, s_col, kw_col, wr_col, l_col, l_key in kpi_cols:
             ruled = row[wr_col]
@@ -129,18 +130,11 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
                 rounded_lost[d.key] = row[lost_col + _R4]
     focus = focus_areas(lost, ruleset.plan.max_focus_areas)
     ordered = sorted(lost.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))
-    if hasattr(layout, "rules"):  # names worked out once per document
-        outcomes = [o for o, col, _ in layout.outcomes if get(col)]
-        plan = any(p for _, col, p in layout.outcomes if p and get(col))
-        fired = [r for r, col in layout.rules if get(col)]
-        missing = [item for item, col in layout.missing if get(col)]
-        adjustments = [a for a, col in layout.adjustments if get(col)]
-    else:
-        outcomes = outcomes_held(ruleset, row)
-        plan = any(o.plan for o in ruleset.outcomes if o.id in outcomes)
-        fired = rules_fired(ruleset, row)
-        missing = missing_items(ruleset, row)
-        adjustments = [a for a in card.adjustments if get(f"adj.{a.id}")]
+    outcomes = [o for o, col, _ in layout.outcomes if get(col)]
+    plan = any(p for _, col, p in layout.outcomes if p and get(col))
+    fired = [r for r, col in layout.rules if get(col)]
+    missing = [item for item, col in layout.missing if get(col)]
+    adjustments = [a for a, col in layout.adjustments if get(col)]
     out: dict[str, Any] = {
         "id": row["id"],
         "name": row["name"],
@@ -187,11 +181,10 @@ def _plain(value) -> str | None:
     return format(d.quantize(Decimal(1)) if d == d.to_integral() else d, "f")
 
 
-_ROUNDED = ("k.", "w.", "d.", "f.")
-_R4 = "~r4"  # suffix of a lost-points column's rounded copy
+_R4 = "~r4"  # suffix of a rounded copy kept beside the exact value (lost points, OKR progress)
 
 
-def employee_results(ev: Evaluation, okrs: dict[str, list[dict]] | None = None) -> list[dict[str, Any]]:
+def employee_results(ev: Evaluation) -> list[dict[str, Any]]:
     """Every employee's entry, in the frame's (id) order.
 
     Numbers are rounded half-up to 4 decimals in one vectorised polars pass
@@ -203,13 +196,12 @@ def employee_results(ev: Evaluation, okrs: dict[str, list[dict]] | None = None) 
     from .expr import polars_round_half_up
 
     frame = ev.frame
-    floats = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith(_ROUNDED)
-              and not c.endswith(".has_data")] + (["bonus.attainment"] if "bonus.attainment" in frame.columns else [])
+    floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)]
     lost = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith("lost.")]
     frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats]
                                + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in lost])
     layouts = {card.key: _CardLayout(card, ev.ruleset) for card in ev.ruleset.scorecards}
-    okrs = okrs or {}
+    okrs = _objectives_by_employee(ev)
     out = []
     for row in frame.iter_rows(named=True):
         out.append(employee_result(row, ev.ruleset, okrs.get(row["id"]), layout=layouts[row["scorecard"]],
@@ -237,29 +229,36 @@ def results_document(ev: Evaluation) -> dict[str, Any]:
         return _results_document(ev)
 
 
+def _objectives_by_employee(ev: Evaluation) -> dict[str, list[dict]]:
+    """Each employee's objectives, with progress and each aspirational threshold's score rounded in one
+    vectorised pass (``progress~r4``, ``score@<threshold>``)."""
+    import polars as pl
+
+    from .expr import polars_round_half_up
+
+    okrs: dict[str, list[dict]] = {}
+    if ev.objectives is None:
+        return okrs
+    thresholds = sorted({d.aspirational_threshold for c in ev.ruleset.scorecards for d in c.dimensions
+                         if d.kind == "okr"})
+    p = pl.col("progress")
+    objectives = ev.objectives.with_columns(
+        polars_round_half_up(p, 4).alias("progress" + _R4),
+        *(polars_round_half_up(100.0 * pl.when(pl.col("type") == "aspirational")
+                               .then(pl.min_horizontal(p / t, pl.lit(1.0))).otherwise(p), 4).alias(f"score@{t}")
+          for t in thresholds))
+    for o in objectives.iter_rows(named=True):
+        okrs.setdefault(o["id"], []).append(o)
+    return okrs
+
+
 def _results_document(ev: Evaluation) -> dict[str, Any]:
     rs = ev.ruleset
-    okrs: dict[str, list[dict]] = {}
-    if ev.objectives is not None:
-        import polars as pl
-
-        from .expr import polars_round_half_up
-
-        # progress and each threshold's score rounded in one vectorised pass (the rule of r4)
-        thresholds = sorted({d.aspirational_threshold for c in rs.scorecards for d in c.dimensions if d.kind == "okr"})
-        p = pl.col("progress")
-        objectives = ev.objectives.with_columns(
-            polars_round_half_up(p, 4).alias("progress.r4"),
-            *(polars_round_half_up(100.0 * pl.when(pl.col("type") == "aspirational")
-                                   .then(pl.min_horizontal(p / t, pl.lit(1.0))).otherwise(p), 4).alias(f"score@{t}")
-              for t in thresholds))
-        for o in objectives.iter_rows(named=True):
-            okrs.setdefault(o["id"], []).append(o)
     return {
         "cycle": ev.period.id,
         "ruleset": {"id": rs.id, "version": rs.version, "sha256": rs.sha256},
         "currency": rs.currency,
-        "employees": employee_results(ev, okrs),
+        "employees": employee_results(ev),
         "errors": [{"employee": e.employee, "stage": e.stage, "message": e.message} for e in ev.errors],
         "warnings": list(ev.warnings),
     }
