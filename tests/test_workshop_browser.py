@@ -209,6 +209,36 @@ def test_saving_changes_only_the_weight_lines(browser, server):
     assert not problems, problems
 
 
+def test_save_waits_for_moves_still_on_their_way(browser, server):
+    """Saving right after moving weights saves the weights on screen, even while the server is still
+    re-scoring: one move in flight, the next one queued behind it, Save clicked at once."""
+    problems: list[str] = []
+    workshop = server.workshop
+    rescore = workshop.rescore
+
+    def slow_rescore() -> None:
+        time.sleep(0.8)
+        rescore()
+
+    page = open_page(browser, server.facilitator, problems)
+    page.wait_for_selector("#grade-chart rect")
+    workshop.rescore = slow_rescore
+    try:
+        set_weight(page, "sales_rep/results", 56)            # in flight for 0.8 s
+        set_weight(page, "sales_rep/process.visits", 35)     # queued on the page behind it
+        page.click("#save")
+        page.wait_for_selector("#diff")
+    finally:
+        workshop.rescore = rescore
+    saved = workshop.path.read_text(encoding="utf-8")
+    assert "          visits:          {weight: 35, target: 60, curve: {cap: 1.2}}" in saved
+    assert "        weight: 56" in saved
+    assert workshop.weights["sales_rep/process.visits"] == 35
+    shown = page.locator('.row[data-key="sales_rep/process.visits"] input[type=number]').input_value()
+    assert shown == "35"
+    assert not problems, problems
+
+
 @pytest.mark.skipif(not os.environ.get("APPRAISE_WORKSHOP_SCREENSHOTS"),
                     reason="set APPRAISE_WORKSHOP_SCREENSHOTS=<folder> to write the docs screenshots")
 def test_screenshots(browser, tmp_path):

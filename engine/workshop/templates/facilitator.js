@@ -12,6 +12,11 @@ document.getElementById("save-hint").textContent = t("save_hint", {file: BOOT.fi
 // ---- weights: move locally at once, let the server re-score; one request in flight, the latest wins
 let inflight = false;
 let pending = null;
+let waiters = [];
+// resolves once every weight moved on the page has reached the server (save, reset and adopt wait for it)
+function settled() {
+  return !inflight && !pending ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve));
+}
 const panel = weightPanel(document.getElementById("weights"), view, (group, key, value) => {
   weights = moveWeight(weights, group, key, value);
   panel.update(weights, view.start);
@@ -32,9 +37,11 @@ async function pump() {
   } finally {
     inflight = false;
     pump();
+    if (!inflight && !pending) { const ready = waiters; waiters = []; ready.forEach((resolve) => resolve()); }
   }
 }
 async function replaceAll(path) {
+  await settled();
   const result = await api(path, {});
   weights = result.weights;
   panel.update(weights, view.start);
@@ -219,6 +226,7 @@ function showError(box, e) {
 document.getElementById("save").addEventListener("click", async () => {
   const box = document.getElementById("save-result");
   try {
+    await settled();
     const r = await api("api/save", {});
     document.getElementById("check-result").replaceChildren();
     if (!r.changed) { box.replaceChildren(el("div", {class: "message ok", text: t("nothing_to_save")})); return; }
