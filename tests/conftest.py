@@ -10,6 +10,6 @@ os.environ.setdefault("APPRAISE_TEST", "1")
 # by luck); runs elsewhere explore new random examples each time, and `make fuzz` explores at scale.
 from hypothesis import settings as _settings  # noqa: E402
 
-_settings.register_profile("ci", derandomize=True, database=None)
+_settings.register_profile("ci", derandomize=True, database=None, deadline=None)
 if os.environ.get("CI"):
     _settings.load_profile("ci")
