@@ -84,13 +84,22 @@ def lost_key(card: Scorecard, kpi: Kpi) -> str:
     return kpi.key if len(same) == 1 else kpi.path
 
 
-def _resolver(ruleset: Ruleset):
-    metric_names = {m.name for m in ruleset.metrics}
+class Columns:
+    """The frame column of each name an expression reads, and the names' types (numbers compare with a
+    tolerance; see :mod:`appraise.expr`)."""
 
-    def column(name: str):
+    def __init__(self, ruleset: Ruleset):
+        self.metrics = {m.name for m in ruleset.metrics}
+        self.types = {**{name: "number" if ruleset.attribute_type(name) in ("number", "money") else "string"
+                         for name in (*ruleset.attributes, "id", "name", "hire_date", "leave_date", "locale")},
+                      **{m: "number" for m in self.metrics},
+                      "tenure_months": "number", "score": "number", "bonus": "number",
+                      "grade": "string", "grade_uncalibrated": "string"}
+
+    def __call__(self, name: str) -> pl.Expr:
         if name.startswith("previous."):
             return pl.col(f"prev.{name[len('previous.'):]}")
-        if name in metric_names:
+        if name in self.metrics:
             return pl.col(f"m.{name}")
         if name in ("id", "name", "tenure_months", "grade", "grade_uncalibrated", "score"):
             return pl.col(name)
@@ -100,13 +109,11 @@ def _resolver(ruleset: Ruleset):
             return pl.col(name)
         return pl.col(f"attr.{name}")
 
-    return column
-
 
 def _condition(e, column, context) -> pl.Expr:
     if e is None:
         return pl.lit(True)
-    return expressions.to_polars(e, column, context).fill_null(False).cast(pl.Boolean)
+    return expressions.to_polars(e, column, context, column.types).fill_null(False).cast(pl.Boolean)
 
 
 def _curve_expr(kpi: Kpi, a: pl.Expr) -> pl.Expr:
@@ -500,7 +507,7 @@ def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, 
             elif t.kind == "attribute":
                 base = column(t.name).cast(F64, strict=False)
             else:
-                base = expressions.to_polars(t.expression, column, context).cast(F64)
+                base = expressions.to_polars(t.expression, column, context, column.types).cast(F64)
             kcols += [actual.alias(f"k.{k.path}.actual"), (base * pl.col(f"k.{k.path}.scale")).alias(f"k.{k.path}.target")]
     f = f.with_columns(kcols)
     acols = []
@@ -512,7 +519,9 @@ def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, 
                      .when(actual == 0).then(k.curve.attainment_at_zero_actual).otherwise(target / actual))
             else:
                 a = pl.when(target != 0).then(actual / target).otherwise(None)
-            acols.append(a.alias(f"k.{k.path}.attainment"))
+            # to 12 decimals: an actual that hits its target is 1, not 0.9999999999999999, before any
+            # floor, band or bonus tier compares it (actual and target are binary floats)
+            acols.append(a.round(12).alias(f"k.{k.path}.attainment"))
     f = f.with_columns(acols)
     f = f.with_columns([_curve_expr(k, pl.col(f"k.{k.path}.attainment")).alias(f"k.{k.path}.score")
                         for d in card.dimensions for k in d.kpis])
@@ -732,7 +741,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
                 for p in expressions.context_problems(e, context)]
     if mistyped:  # e.g. 'x in context.flag' with flag: true — refused here rather than failing inside polars
         raise AppraiseError("the cycle's context does not fit the ruleset: " + "; ".join(mistyped))
-    column = _resolver(ruleset)
+    column = Columns(ruleset)
     emp = _employees(ruleset, inputs, period, errors)
     lap("employees")
     emp = emp.sort("id").with_row_index("_eid")  # sorted while narrow: results come out in id order
@@ -749,7 +758,8 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
         if f"m.{m.name}" not in df.columns and not m.derived:
             df = df.with_columns(pl.lit(None, dtype=F64).alias(f"m.{m.name}"))
     for m in ruleset.derived_in_order():
-        df = df.with_columns(expressions.to_polars(m.formula, column, context).cast(F64).alias(f"m.{m.name}"))
+        df = df.with_columns(expressions.to_polars(m.formula, column, context, column.types).cast(F64)
+                             .alias(f"m.{m.name}"))
     previous = inputs.previous if inputs.previous is not None else empty_frames()["previous"]
     prev = previous.select([pl.col("employee")] + [pl.col(c).alias(f"prev.{c}") for c in previous.columns
                                                    if c != "employee"])

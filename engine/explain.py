@@ -118,12 +118,12 @@ def _fmt(x, digits: int = 4) -> str:
 
 def _values(expression, row: Mapping[str, Any], ev: Evaluation) -> dict[str, Any]:
     """The value of every name an expression reads, for this employee."""
-    from .evaluate import _resolver  # the same name → column mapping the evaluator uses
+    from .evaluate import Columns  # the same name → column mapping the evaluator uses
 
     out: dict[str, Any] = {}
     if expression is None:
         return out
-    column = _resolver(ev.ruleset)
+    column = Columns(ev.ruleset)
     for name in sorted(expression.names):
         col = column(name).meta.output_name()
         v = row.get(col)

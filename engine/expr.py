@@ -6,6 +6,11 @@ of Python syntax, parsed once into a whitelisted AST.  Nothing here ever calls
 engine) or interpreted by :func:`evaluate` (explanations and tests), and both
 give *missing* (``None``/null) for ``x / 0`` and for anything built on a
 missing value.  A condition that comes out missing does not hold.
+
+Numbers compare the way people read them, not to the last binary digit: two
+numbers within a relative ``TOLERANCE`` of each other are equal, so a quarter
+of 33,333.33 + 33,333.33 + 33,333.34 is ``>= 100000`` and ``quota * 1.1`` is
+``== 110000`` (binary floats give 99,999.99999999999 and 110,000.00000000001).
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ MAX_LIST = 1000
 FUNCTIONS = {"min": (2, 16), "max": (2, 16), "abs": (1, 1), "round": (1, 2)}
 OBJECTS = ("context", "previous")
 PREVIOUS_FIELDS = ("grade", "grade_uncalibrated", "score", "bonus", "scorecard")
+TOLERANCE = 1e-12  # relative: far above float noise (~1e-15 after a year of sums), far below any real difference
 
 _COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
             ast.In: "in", ast.NotIn: "not in"}
@@ -478,6 +484,8 @@ def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any
                 elif isinstance(op, (ast.In, ast.NotIn)):
                     hit = left in right
                     parts.append(hit if isinstance(op, ast.In) else not hit)
+                elif _is_number(left) and _is_number(right):
+                    parts.append(_near_compare(type(op), float(left), float(right)))
                 else:
                     parts.append({ast.Eq: lambda: left == right, ast.NotEq: lambda: left != right,
                                   ast.Lt: lambda: left < right, ast.LtE: lambda: left <= right,
@@ -516,6 +524,20 @@ def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any
     return ev(expr.tree.body)
 
 
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _near_compare(op: type, a: float, b: float) -> bool:
+    """``a op b`` where numbers within ``TOLERANCE`` (relative) of each other are equal."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return {ast.Eq: a == b, ast.NotEq: a != b, ast.Lt: a < b, ast.LtE: a <= b, ast.Gt: a > b,
+                ast.GtE: a >= b}[op]
+    d, m = a - b, max(abs(a), abs(b)) * TOLERANCE
+    return {ast.Eq: abs(d) <= m, ast.NotEq: abs(d) > m, ast.Lt: d < -m, ast.LtE: d <= m, ast.Gt: d > m,
+            ast.GtE: d >= -m}[op]
+
+
 def holds(expr: Expression, env: Mapping[str, Any], context=None, previous=None) -> bool:
     """A condition holds only when it is true; missing is not true."""
     return evaluate(expr, env, context, previous) is True
@@ -523,14 +545,45 @@ def holds(expr: Expression, env: Mapping[str, Any], context=None, previous=None)
 
 # ---------------------------------------------------------------- polars
 
-def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[str, Any]):
+def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[str, Any],
+              types: Mapping[str, str] | None = None):
     """Compile ``expr`` to a polars expression.
 
     ``column(name)`` returns the polars expression for a bare name or for
     ``previous.<field>``; ``context`` supplies ``context.<field>`` values, which
-    become literals.  Division by zero gives null; nulls propagate.
+    become literals; ``types`` gives the type of each bare name (``number`` ones
+    compare within ``TOLERANCE``, as in :func:`evaluate`; a comparison with a
+    number literal or arithmetic on either side does too).  Division by zero
+    gives null; nulls propagate.
     """
     import polars as pl
+
+    types = types or {}
+
+    def is_numeric(node) -> bool:
+        if isinstance(node, ast.Constant):
+            return _is_number(node.value)
+        if isinstance(node, (ast.BinOp, ast.Call)):
+            return True
+        if isinstance(node, ast.UnaryOp):
+            return not isinstance(node.op, ast.Not)
+        if isinstance(node, ast.Name):
+            return types.get(node.id) == "number"
+        if isinstance(node, ast.Attribute):
+            if node.value.id == "context":
+                return _is_number(context.get(node.attr))
+            return _PREVIOUS_TYPES.get(node.attr) == "number"
+        return False
+
+    def near(op: type, a, b):
+        a, b = a.cast(pl.Float64), b.cast(pl.Float64)
+        d, m = a - b, pl.max_horizontal(a.abs(), b.abs()) * TOLERANCE
+        finite = a.is_finite() & b.is_finite()
+        exact = {ast.Eq: a.eq, ast.NotEq: a.ne, ast.Lt: a.lt, ast.LtE: a.le, ast.Gt: a.gt, ast.GtE: a.ge}[op](b)
+        close = {ast.Eq: d.abs() <= m, ast.NotEq: d.abs() > m, ast.Lt: d < -m, ast.LtE: d <= m, ast.Gt: d > m,
+                 ast.GtE: d >= -m}[op]
+        # no when/then (see BinOp below): pick by arithmetic on booleans, nulls propagating
+        return (finite & close) | (~finite & exact)
 
     def lit(v):
         if isinstance(v, bool):
@@ -597,6 +650,8 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
                                        .implode(), nulls_equal=False)
                     if isinstance(op, ast.NotIn):
                         part = ~part
+                elif is_numeric(left_node) or is_numeric(right_node):
+                    part = near(type(op), left, comp(right_node))
                 else:
                     right = comp(right_node)
                     part = {ast.Eq: left.eq, ast.NotEq: left.ne, ast.Lt: left.lt, ast.LtE: left.le,

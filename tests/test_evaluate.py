@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 import pytest
@@ -276,3 +276,55 @@ def test_unreadable_employee_values_are_all_reported_and_the_employee_left_out()
                         ("E002", "target_bonus 'ten' is not a number (declared money)")]
     assert sorted(res) == ["E001", "E003"]  # blanks are absent values, not errors
     assert ev.frame.filter(pl.col("id") == "E001")["attr.target_bonus"].item() == 10000.0
+
+
+# ---------------------------------------------------------------- hitting a threshold exactly (binary floats)
+
+def test_an_actual_that_equals_its_target_reaches_every_threshold_at_one():
+    """Monthly cents and an expression target make actual and target binary-noisy
+    (99,999.99 vs 99,999.98999999999; quota * 1.1 = 110,000.00000000001): attainment is still
+    exactly 1, so a floor of 1, a band from 1 and a bonus tier from 1 are all reached."""
+    rs = ruleset(bonus={"target": "target_bonus", "attainment": "revenue", "tiers": [{"from": 1.0, "pay": 1.0}]})
+    dims = rs["scorecards"]["rep"]["dimensions"]
+    dims["results"]["kpis"] = {"revenue": {"weight": 50, "target": "quota", "curve": {"floor": 1.0, "cap": 1.5}},
+                               "calls": {"weight": 50, "target": "quota * 1.1",
+                                         "curve": {"bands": [{"from": 1.0, "score": 100}]}}}
+    rows = [{"employee": "E001", "month": f"2026-0{m}", "revenue": r, "quota": 33333.33, "calls": 110000 / 3,
+             "complaints": 1, "orders": 10} for m, r in ((7, 30000.0), (8, 30000.0), (9, 39999.99))]
+    m = frame(rows)
+    assert m["revenue"].sum() != m["quota"].sum()          # the premise: binary sums differ in the last digit
+    _, res = run(rs, employees(1), m)
+    e = res["E001"]
+    assert e["kpis"]["results.revenue"]["attainment"] == 1.0 and e["kpis"]["results.revenue"]["score"] == 100.0
+    assert e["kpis"]["results.calls"]["score"] == 100.0
+    assert e["bonus"] == "10000" and e["bonus_detail"]["tiers_reached"] == 1
+
+
+def test_a_tier_from_0_8_is_reached_at_an_attainment_of_0_8():
+    rs = ruleset(bonus={"target": "target_bonus", "attainment": "revenue", "tiers": [{"from": 0.8, "pay": 0.4}],
+                        "rounding": 0.01})
+    m = frame([{"employee": "E001", "month": "2026-07", "revenue": 2.4, "quota": 3.0, "calls": 100,
+                "complaints": 1, "orders": 10}])
+    assert 2.4 / 3.0 < 0.8                                   # the premise
+    _, res = run(rs, employees(1, target_bonus=["3333.33"]), m)
+    assert res["E001"]["bonus_detail"]["tiers_reached"] == 1
+    assert res["E001"]["bonus"] == str((Decimal("0.4") * Decimal("3333.33")).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def test_rule_conditions_compare_numbers_as_written():
+    """'revenue >= 100000' holds for 33,333.33 + 33,333.33 + 33,333.34 whatever the binary sum, and
+    'quota * 1.1 == 110000' for a quota of 100,000 (binary: 110,000.00000000001); numbers that really
+    differ still differ (99,999.99 is not >= 100,000)."""
+    rs = ruleset(rules=[
+        {"id": "big", "when": "revenue >= 100000", "then": [{"scale_target": {"calls": 2}}]},
+        {"id": "exact", "when": "quota * 1.1 == 110000", "then": [{"scale_target": {"complaint_rate": 2}}]},
+        {"id": "never", "when": "quota * 1.1 > 110000", "then": [{"scale_target": {"revenue": 2}}]},
+    ])
+    rows = []
+    for emp, months in (("E001", (33333.33, 33333.33, 33333.34)), ("E002", (33333.33, 33333.33, 33333.33))):
+        rows += [{"employee": emp, "month": f"2026-0{m}", "revenue": r, "quota": q, "calls": 100,
+                  "complaints": 1, "orders": 10} for m, r, q in zip((7, 8, 9), months, (33333.33, 33333.33, 33333.34))]
+    assert 100000 * 1.1 != 110000                           # the premise
+    _, res = run(rs, employees(2), frame(rows))
+    assert res["E001"]["rules_fired"] == ["big", "exact"]
+    assert res["E002"]["rules_fired"] == ["exact"]

@@ -182,3 +182,32 @@ def test_polars_matches_the_interpreter():
         got = df.select(expr.to_polars(e, pl.col, {}).alias("x"))["x"].to_list()
         want = [evaluate(e, r) for r in rows]
         assert got == want, text
+
+
+@pytest.mark.parametrize("text, want", [
+    ("0.1 + 0.2 == 0.3", True), ("0.1 + 0.2 <= 0.3", True), ("0.1 + 0.2 > 0.3", False),
+    ("x * 1.1 >= 110000", True), ("x * 1.1 < 110000", False), ("x * 1.1 != 110000", False),
+    ("x + 0.01 > 100000", True), ("x - 0.01 < 100000", True), ("x == 100000.0000001", False),
+    ("0 < 1e-300 * x", True), ("0 == 0 * x", True),
+])
+def test_numbers_compare_as_written_in_both_interpreters(text, want):
+    """Within a relative 1e-12 two numbers are equal (binary noise), beyond it they differ; the
+    row interpreter and the columnar compiler agree."""
+    import polars as pl
+
+    from appraise.expr import to_polars
+
+    parsed = parse(text)
+    assert evaluate(parsed, {"x": 100000.0}) is want
+    got = pl.DataFrame({"x": [100000.0]}).select(to_polars(parsed, pl.col, {}, {"x": "number"}))[0, 0]
+    assert got is want
+
+
+def test_text_comparisons_stay_exact():
+    import polars as pl
+
+    from appraise.expr import to_polars
+
+    for text, want in (("s == 'north'", False), ("s < 'b'", True), ("s >= 'a'", True)):
+        assert evaluate(parse(text), {"s": "a"}) is want
+        assert pl.DataFrame({"s": ["a"]}).select(to_polars(parse(text), pl.col, {}, {"s": "string"}))[0, 0] is want

@@ -123,7 +123,7 @@ def _same(a, b) -> bool:
 def differential(parsed: Expression, frame: pl.DataFrame) -> None:
     """evaluate() row by row and to_polars() over the frame give the same values."""
     COUNTS["differential rows"] += frame.height
-    compiled = to_polars(parsed, column, CONTEXT)
+    compiled = to_polars(parsed, column, CONTEXT, SCOPE.names)
     got = frame.with_columns(compiled.alias("__result"))["__result"].to_list()
     for row, value in zip(frame.iter_rows(named=True), got):
         env, previous = _scalar_env(row)
