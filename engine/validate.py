@@ -711,6 +711,16 @@ class _RulesetCheck:
             return False
         return not kpi or kpi in self.kpis(sc_id, dim)
 
+    @staticmethod
+    def _condition(text) -> expressions.Expression | None:
+        """A rule's or scorecard's condition, parsed (None when absent or unreadable: reported elsewhere)."""
+        if text is None or isinstance(text, (dict, list)):
+            return None
+        try:
+            return expressions.parse(text if isinstance(text, str) else str(text).lower())
+        except expressions.ExpressionError:
+            return None
+
     def _check_combinations(self, sc_id: str, rules: list[tuple[int, dict]]) -> None:
         """Every subset of the rules that touch overlapping weight groups, applied in file order."""
         dims = self.cards[sc_id]
@@ -727,6 +737,16 @@ class _RulesetCheck:
             group = (dim,) if kpi else ()
             member = kpi or dim
             return (group, member) if group in groups and member in groups[group] else None
+
+        # rules that can never fire for this scorecard's employees, or never together, are not combined
+        card = self.section("scorecards").get(sc_id)
+        card_when = self._condition(card.get("applies_to")) if isinstance(card, dict) else None
+        when = {i: self._condition(rule.get("when")) for i, rule in rules}
+        if card_when is not None:
+            rules = [(i, r) for i, r in rules if when[i] is None or not expressions.exclusive(when[i], card_when)]
+
+        def apart(i: int, j: int) -> bool:
+            return when[i] is not None and when[j] is not None and expressions.exclusive(when[i], when[j])
 
         ops_of: dict[int, list] = {}
         for i, rule in rules:
@@ -776,7 +796,7 @@ class _RulesetCheck:
                            f"{MAX_RULES_PER_COMPONENT} such rules", key=True,
                            hint="merge rules that always fire together, or split the scorecard", code="rules-too-many")
                 continue
-            for subset, problem in _failing_combinations(groups, members, ops_of):
+            for subset, problem in _failing_combinations(groups, members, ops_of, apart):
                 at, phrase, hint = self._phrase(problem, single=len(subset) == 1)
                 who = (f"rule '{ids[subset[0]]}'" if len(subset) == 1 else
                        "rules " + " + ".join(ids[s] for s in subset) + " together")
@@ -949,8 +969,12 @@ def _apply_rule(state: dict, ops: list):
     return state, None
 
 
-def _failing_combinations(groups: dict, members: list[int], ops_of: dict) -> list[tuple[tuple, tuple]]:
+def _failing_combinations(groups: dict, members: list[int], ops_of: dict,
+                          apart=lambda i, j: False) -> list[tuple[tuple, tuple]]:
     """The smallest sets of rules (applied in file order) that break a weight group, smallest first.
+
+    Sets holding two rules that are ``apart`` (their conditions exclude each other) never fire
+    and are not tried.
 
     Subsets are explored depth-first so each one costs a single rule application
     on top of its prefix; a failing subset's extensions are not explored, and a
@@ -961,6 +985,8 @@ def _failing_combinations(groups: dict, members: list[int], ops_of: dict) -> lis
     def visit(state: dict, chosen: tuple, start: int) -> None:
         for pos in range(start, len(members)):
             rule = members[pos]
+            if any(apart(c, rule) for c in chosen):
+                continue
             after, problem = _apply_rule(state, ops_of[rule])
             subset = chosen + (rule,)
             if problem is not None:

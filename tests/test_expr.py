@@ -211,3 +211,83 @@ def test_text_comparisons_stay_exact():
     for text, want in (("s == 'north'", False), ("s < 'b'", True), ("s >= 'a'", True)):
         assert evaluate(parse(text), {"s": "a"}) is want
         assert pl.DataFrame({"s": ["a"]}).select(to_polars(parse(text), pl.col, {}, {"s": "string"}))[0, 0] is want
+
+
+# ---------------------------------------------------------------- exclusivity (the validator's proof)
+
+def test_exclusive_conditions_are_recognised():
+    from appraise.expr import exclusive
+
+    pairs = [("context.f", "not context.f", True), ("tenure_months < 3", "3 <= tenure_months", True),
+             ('r in context.regions', 'r not in context.regions', True), ("1 < x < 3", "x >= 3", True),
+             ('g in ["C", "D"]', 'g == "A"', True), ('g == "C"', 'g != "C"', True), ("x == 5", "x > 5", True),
+             ("a > 1 or b > 1", "not a > 1 and b <= 1", True),
+             ('g in ["C", "D"]', 'g != "C"', False), ("x <= 3", "x >= 3", False), ("a or b", "not a", False),
+             ("x > 5", "y < 3", False), ("context.f", "context.g", False)]
+    for a, b, want in pairs:
+        assert exclusive(parse(a), parse(b)) is want and exclusive(parse(b), parse(a)) is want, (a, b)
+
+
+def _conditions():
+    from hypothesis import strategies as st
+
+    number = st.sampled_from(["-1", "0", "2.5", "3"])
+    text = st.sampled_from(['"a"', '"b"', '"c"'])
+    op = st.sampled_from(["<", "<=", ">", ">=", "==", "!="])
+    atoms = st.one_of(
+        st.builds(lambda o, c: f"x {o} {c}", op, number), st.builds(lambda o, c: f"{c} {o} x", op, number),
+        st.builds(lambda c, d: f"{c} < x <= {d}", number, number),
+        st.builds(lambda o, c: f"s {o} {c}", st.sampled_from(["==", "!="]), text),
+        st.builds(lambda o, cs: f"s {o} [{', '.join(cs)}]", st.sampled_from(["in", "not in"]),
+                  st.lists(text, min_size=1, max_size=3)),
+        st.builds(lambda o, cs: f"x {o} [{', '.join(cs)}]", st.sampled_from(["in", "not in"]),
+                  st.lists(number, min_size=1, max_size=3)),
+        st.sampled_from(["context.flag", "x > 0 and context.flag"]))
+    return st.recursive(atoms, lambda inner: st.one_of(
+        st.builds(lambda a: f"not ({a})", inner),
+        st.builds(lambda a, b, w: f"({a}) {w} ({b})", inner, inner, st.sampled_from(["and", "or"]))), max_leaves=4)
+
+
+def test_exclusive_is_a_proof_never_both_hold():
+    """Whenever exclusive() says two conditions never hold together, no employee satisfies both."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from appraise.expr import exclusive
+
+    xs = [None, -1.0, 0.0, 2.5, 3.0, 3.0000000000001, 2.9999999999999, 10.0, 5.0]
+
+    @settings(max_examples=400, deadline=None)
+    @given(_conditions(), _conditions())
+    def check_pair(a, b):
+        pa, pb = parse(a), parse(b)
+        if not exclusive(pa, pb):
+            return
+        for x in xs:
+            for s in (None, "a", "b", "c"):
+                for flag in (True, False, None):
+                    env, ctx = {"x": x, "s": s}, {"flag": flag}
+                    assert not (holds(pa, env, ctx) and holds(pb, env, ctx)), (a, b, env, ctx)
+
+    check_pair()
+
+
+def test_exclusive_is_exact_on_every_pair_of_simple_comparisons():
+    """Every pair of one-comparison conditions on x (and their negations): exclusive() says so exactly
+    when no tested value satisfies both, at the constants themselves and a hair either side of them;
+    for chained comparisons it is never wrong when it says so."""
+    from appraise.expr import exclusive
+
+    atoms = [f"x {o} {c}" for o in ("<", "<=", ">", ">=", "==", "!=") for c in ("-1", "0", "3")]
+    atoms += ["x in [0, 3]", "x not in [0, 3]", "x in [-1]"]
+    atoms += [f"not ({a})" for a in atoms]
+    chains = ["1 < x < 3", "-1 <= x <= 0", "not (1 < x < 3)"]  # 'and's: exclusive() may miss some, never errs
+    xs = [v + d for v in (-1.0, 0.0, 1.0, 3.0) for d in (-0.5, -1e-9, 0.0, 1e-9, 0.5)] + [None]
+    for a in atoms + chains:
+        for b in atoms + chains:
+            pa, pb = parse(a), parse(b)
+            together = any(holds(pa, {"x": x}) and holds(pb, {"x": x}) for x in xs)
+            if a in chains or b in chains:
+                assert not (together and exclusive(pa, pb)), (a, b)
+            else:
+                assert exclusive(pa, pb) is (not together), (a, b)

@@ -208,6 +208,31 @@ def test_a_combination_of_three_is_reported_once_at_the_last_rule():
     assert found[0].path.startswith("rules[2].then[0]")
 
 
+def test_rules_that_can_never_fire_together_are_not_combined():
+    """Conditions that exclude each other (P / not P, different values of one column, ranges that do
+    not meet) never fire together, so their combination is not checked; overlapping ones still are."""
+    def two(when_a, when_b):
+        rules = (f"  - id: a\n    when: {when_a}\n    then:\n      - shift: {{from: activity, to: results, points: 16}}\n"
+                 f"  - id: b\n    when: {when_b}\n    then:\n      - shift: {{from: activity, to: results, points: 16}}\n")
+        return [d.message for d in variant(("rules:\n", "rules:\n" + rules))]
+
+    for a, b in (("context.price_war", "not context.price_war"), ('team == "north"', 'team == "south"'),
+                 ("tenure_months < 3", "tenure_months >= 3"), ('team in ["a", "b"]', 'team not in ["a", "b"]'),
+                 ("context.price_war and tenure_months < 3", "tenure_months > 6 or not context.price_war")):
+        assert two(a, b) == [], (a, b)
+    overlapping = "rules a + b together shift 16 points from 'activity', which has 14 by then (scorecard 'rep')"
+    for a, b in (("context.price_war", "context.new_market"), ("tenure_months <= 3", "tenure_months >= 3"),
+                 ('team != "north"', 'team != "south"'), ("context.price_war or tenure_months < 3", "tenure_months > 6")):
+        assert two(a, b) == [overlapping], (a, b)
+
+
+def test_a_rule_that_never_applies_to_a_scorecard_is_not_checked_against_it():
+    rule = '  - id: managers-only\n    when: team == "managers"\n    then:\n      - drop: activity.visits\n'
+    assert variant(("rules:\n", "rules:\n" + rule)) == []        # the scorecard is for team != "managers"
+    rule = rule.replace('team == "managers"', 'team == "north"')
+    assert len(variant(("rules:\n", "rules:\n" + rule))) == 1
+
+
 def test_rule_that_drops_the_last_weighted_kpi():
     rules = "  - id: no-activity\n    then:\n      - drop: activity.visits\n"
     [d] = variant(("rules:\n", "rules:\n" + rules))
