@@ -38,7 +38,7 @@ from . import expr as expressions
 from .compile import BUILTIN_ATTRIBUTES, Action, Kpi, Ruleset, Scorecard
 from .errors import AppraiseError
 from .period import Period
-from .tables import Inputs, empty_frames
+from .tables import THOUSANDS, Inputs, empty_frames
 
 MONEY = pl.Decimal(38, 10)
 F64 = pl.Float64
@@ -161,7 +161,8 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
     for name, kind in ruleset.attributes.items():
         raw = pl.col(name).cast(pl.Utf8).str.strip_chars()
         if kind in ("number", "money"):
-            text = raw.str.replace_all(",", "", literal=True)
+            # commas only as thousands separators ('20,000.50'); '12.375,00' or '1,2,3' stay unreadable
+            text = pl.when(raw.str.contains(THOUSANDS)).then(raw.str.replace_all(",", "", literal=True)).otherwise(raw)
             parsed.append(text.cast(F64, strict=False).alias(f"attr.{name}"))
             if kind == "money":
                 parsed.append(text.cast(MONEY, strict=False).alias(f"money.{name}"))
@@ -169,14 +170,19 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
         else:
             parsed.append(raw.alias(f"attr.{name}"))
     emp = emp.with_columns(parsed)
+    if ruleset.bonus and ruleset.attribute_type(ruleset.bonus.target) == "money":
+        target = ruleset.bonus.target
+        checks.append((target, "_bonus_target", "is below zero; a bonus target is 0 or more"))
+        emp = emp.with_columns(pl.when(pl.col(f"money.{target}") < 0).then(None).otherwise(True)
+                               .alias("_bonus_target"))
     # a value that is there (not null, not blank) but did not parse
     unread = [(pl.col(c).is_not_null() & pl.col(p).is_null() & (pl.col(c).cast(pl.Utf8).str.strip_chars() != ""))
-              .alias(f"_unread.{c}") for c, p, _ in checks]
+              .alias(f"_unread.{i}") for i, (c, p, _) in enumerate(checks)]
     if emp.select(pl.any_horizontal(unread).any()).item():
-        bad = emp.filter(pl.any_horizontal(unread)).select("id", *(c for c, _, _ in checks), *unread)
+        bad = emp.filter(pl.any_horizontal(unread)).select("id", *dict.fromkeys(c for c, _, _ in checks), *unread)
         for row in bad.iter_rows(named=True):
             errors.extend(EmployeeError(row["id"], "employees", f"{c} '{row[c]}' {message}")
-                          for c, _, message in checks if row[f"_unread.{c}"])
+                          for i, (c, _, message) in enumerate(checks) if row[f"_unread.{i}"])
         emp = emp.filter(~pl.any_horizontal(unread))
     end, start = period.end, period.start
     emp = emp.filter((pl.col("_hire_date").is_null() | (pl.col("_hire_date") <= end))
@@ -186,7 +192,7 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
               - pl.when(hire.dt.day() > end.day).then(1).otherwise(0))
     emp = emp.with_columns(pl.max_horizontal(months, pl.lit(0)).cast(F64).alias("tenure_months"))
     derived = [c for c in emp.columns if c.startswith(("attr.", "money."))]
-    return emp.select([c for c in emp.columns if c not in derived and c not in ("_hire_date", "_leave_date")]
+    return emp.select([c for c in emp.columns if c not in derived and c not in ("_hire_date", "_leave_date", "_bonus_target")]
                       + derived)
 
 

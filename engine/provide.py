@@ -34,7 +34,7 @@ from .cycle import Cycle, SourceSpec
 from .errors import Diagnostic, InvalidInput
 from .hookspecs import KIND_TABLES, Origin, ProvideRequest, Provided
 from .period import Period
-from .tables import Inputs
+from .tables import THOUSANDS, Inputs
 
 AGGREGATES = ("sum", "mean", "min", "max", "first", "last")
 ATTRIBUTE_TYPES = ("string", "number", "money", "date")
@@ -416,14 +416,15 @@ def _employees(parts: list[_Part], needs: Needs, report: _Report, cycle: Cycle) 
                             hint="write dates as 2026-07-01", code="data-not-a-date"))
                 elif kind in ("number", "money"):
                     try:
-                        ok = Decimal(value.replace(",", "") if kind == "money" else value).is_finite()
+                        plain = value.replace(",", "") if re.match(THOUSANDS, value.strip()) else value
+                        ok = Decimal(plain.strip()).is_finite()
                     except InvalidOperation:
                         ok = False
                     if not ok:
                         report.employee(emp, part.origin.diag(
                             line, col, f"'{col}' of employee {emp} is '{value}', which is not "
                             f"{'an amount' if kind == 'money' else 'a number'}",
-                            hint="write plain numbers: 30000 or 30000.50", code="data-not-a-number"))
+                            hint="write plain numbers: 30000, 30000.50 or 30,000.50", code="data-not-a-number"))
         frames.append(pl.DataFrame(rows, schema={c: pl.Utf8 for c in cols} | {"_row": pl.Int64})
                       .filter(pl.col("id").is_not_null()).unique("id", keep="first", maintain_order=True))
     if not frames:

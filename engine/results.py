@@ -161,7 +161,7 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
     if ruleset.bonus:
         target = get(f"money.{ruleset.bonus.target}")
         out["bonus_detail"] = {
-            "target": money(target, ruleset) if target is not None else None,
+            "target": _plain(target),                  # as written: the arithmetic uses it exactly
             "attainment": get("bonus.attainment"),
             "tiers_reached": get("bonus.tiers_reached"),
             "tier_pay": _plain(get("bonus.tier_pay")),

@@ -31,6 +31,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# An amount written with thousands separators, '20,000' or '-1,234.50': the only place a comma may stand in a
+# number ('12.375,00' or '1,2,3' are refused, never guessed at)
+THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
+
 EMPLOYEE_REQUIRED = ("id", "name")
 EMPLOYEE_BUILTIN = ("id", "name", "hire_date", "leave_date", "locale")
 METRIC_KEYS = ("employee", "month")

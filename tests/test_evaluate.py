@@ -278,6 +278,21 @@ def test_unreadable_employee_values_are_all_reported_and_the_employee_left_out()
     assert ev.frame.filter(pl.col("id") == "E001")["attr.target_bonus"].item() == 10000.0
 
 
+def test_commas_are_read_only_as_thousands_separators_and_a_bonus_target_is_never_negative():
+    rs = ruleset(bonus={"target": "target_bonus", "attainment": "revenue", "tiers": [{"from": 0.5, "pay": 1}]})
+    written = ["20,000.50", "12.375,00", "1,2,3", "-5000", "1,234,567", "12375"]
+    emp = employees(len(written), target_bonus=written)
+    rows = [r for i in range(len(written)) for r in month_rows(f"E00{i + 1}", revenue=100, quota=100, calls=0,
+                                                               complaints=0, orders=1)]
+    ev, res = run(rs, emp, frame(rows))
+    assert sorted((e.employee, e.message) for e in ev.errors) == [
+        ("E002", "target_bonus '12.375,00' is not a number (declared money)"),
+        ("E003", "target_bonus '1,2,3' is not a number (declared money)"),
+        ("E004", "target_bonus '-5000' is below zero; a bonus target is 0 or more")]
+    assert {i: e["bonus"] for i, e in res.items()} == {"E001": "20001", "E005": "1234567", "E006": "12375"}
+    assert res["E001"]["bonus_detail"]["target"] == "20000.5"          # as written, not at the bonus unit
+
+
 # ---------------------------------------------------------------- hitting a threshold exactly (binary floats)
 
 def test_an_actual_that_equals_its_target_reaches_every_threshold_at_one():
