@@ -22,7 +22,7 @@ import difflib
 import math
 import unicodedata
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
@@ -154,6 +154,12 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     metrics = _metric_tables(parts["metrics"], parts["aggregated"], needs, cycle.period, report, known)
     feedback = _feedback(parts["feedback"], needs, cycle.period, report, known)
     okrs = _okrs(parts["okrs"], report, known)
+    given = {c for frame in metrics if frame is not None for c in frame.columns}
+    absent = [m for m in needs.metrics if m not in given]
+    if absent and employees is not None and employees.height:
+        names = ", ".join(f"'{m}'" for m in absent)
+        report.fatal(_cycle_diag(cycle, f"no source has a value of {names} for {cycle.period.id}; every KPI and "
+                                 "formula on it counts as missing (is a column named differently?)", severity="warning"))
     if needs.feedback360 and not parts["feedback"]:
         report.fatal(_cycle_diag(cycle, "the ruleset scores 360 feedback but no source has kind feedback360; "
                                  "every 360 dimension will count as missing", severity="warning"))
@@ -490,8 +496,9 @@ def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Repor
         unknown = frame.filter(pl.col("metric").is_not_null() & ~pl.col("metric").is_in(sorted(declared)))
         for name, line in unknown.select("metric", "_row").unique("metric", keep="first", maintain_order=True) \
                 .iter_rows():
-            report.fatal(part.origin.diag(line, "metric", _unknown_metric_message(name, declared),
-                                          hint="fix the name in the ruleset or the data", code="data-unknown-metric"))
+            report.fatal(replace(part.origin.diag(line, "metric", _unknown_metric_message(name, declared),
+                                                  hint="fix the name in the ruleset or the data, or leave its rows "
+                                                  "out of the file", code="data-unknown-metric"), severity="warning"))
         frame = frame.filter(pl.col("metric").is_in(sorted(declared)))
         _duplicates(part, frame, [*keys, "metric"], report, "metric value", "metric")
         frame = _numbers(part, frame, ["value"], report, "value of")
@@ -503,7 +510,7 @@ def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Repor
             if name not in declared:
                 report.fatal(Diagnostic(part.origin.file, part.origin.at[0] if part.origin.query else 1,
                                         part.origin.at[1] if part.origin.query else part.origin.col(name),
-                                        _unknown_metric_message(name, declared), name,
+                                        _unknown_metric_message(name, declared), name, severity="warning",
                                         hint="fix the name, rename it with columns: {<column>: <metric>}, or "
                                         "leave it out with ignore: [<column>]", code="data-unknown-metric"))
         values = [c for c in values if c in declared]
@@ -521,8 +528,8 @@ def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Repor
 
 def _unknown_metric_message(name: str, declared: set[str]) -> str:
     close = difflib.get_close_matches(str(name), sorted(declared), n=1)
-    text = f"'{name}' is not a raw metric the ruleset declares"
-    return text + (f"; did you mean '{close[0]}'?" if close else f"; declared: {', '.join(sorted(declared))}")
+    text = f"'{name}' is not a raw metric the ruleset declares, so it is not read"
+    return text + (f"; did you mean '{close[0]}'?" if close else f" (declared: {', '.join(sorted(declared))})")
 
 
 def _merge(longs: list[pl.DataFrame], keys, parts: list[_Part], report: _Report) -> pl.DataFrame:

@@ -27,7 +27,7 @@ import math
 import ast
 import difflib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
@@ -102,8 +102,53 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
         found += _check_sources(doc, sources, provider_schemas)
     ruleset = data.get("ruleset")
     if isinstance(ruleset, str) and ruleset and "ruleset" not in bad:
-        found += _check_cycle_ruleset(doc, ruleset, _rulesets)
+        in_ruleset = _check_cycle_ruleset(doc, ruleset, _rulesets)
+        found += in_ruleset
+        if not any(d.severity == "error" for d in in_ruleset) and "context" not in bad:
+            found += _check_cycle_context(doc, Path(doc.file).parent / ruleset)
     return _ordered(found)
+
+
+def _check_cycle_context(doc: Document, ruleset_path: Path) -> list[Diagnostic]:
+    """The cycle's ``context:`` against what the ruleset reads: every ``context.x`` set, each value of a type
+    the expressions can use; a key nothing reads is a warning (usually a typo)."""
+    from .compile import compile_ruleset
+
+    context = doc.data.get("context")
+    context = context if isinstance(context, dict) else {}
+    try:
+        rs = compile_ruleset(load(ruleset_path, os.path.normpath(str(ruleset_path))))
+    except Exception:  # noqa: BLE001 - the ruleset's own problems were reported above
+        return []
+    name = os.path.normpath(str(ruleset_path))
+    found: list[Diagnostic] = []
+    readers: dict[str, list[str]] = {}
+    for e in dict.fromkeys(rs.expressions()):
+        for obj, attr in sorted(e.fields):
+            if obj == "context":
+                readers.setdefault(attr, []).append(e.text)
+    for attr in sorted(set(readers) - set(context)):
+        close = difflib.get_close_matches(attr, [str(k) for k in context], n=1, cutoff=0.6)
+        found.append(doc.diag(("context",), f"the ruleset ({name}) reads context.{attr} (in '{readers[attr][0]}'), "
+                              "but this cycle's context does not set it" + (f"; did you mean '{close[0]}'?" if close
+                                                                             else ""), key=True,
+                              hint=f"add it: context: {{{attr}: ...}} (true/false, a number, a text or a list)",
+                              code="cycle-context"))
+    if not found:
+        for e in dict.fromkeys(rs.expressions()):
+            for problem in expressions.context_problems(e, context):
+                fields = [attr for obj, attr in sorted(e.fields) if obj == "context" and attr in context]
+                found.append(doc.diag(("context", fields[0]) if fields else ("context",),
+                                      f"'{e.text}' in the ruleset ({name}) cannot use this context: {problem.message}",
+                                      hint="give the context value the type the ruleset expects (a list for 'in')",
+                                      code="cycle-context"))
+    for key in sorted(set(map(str, context)) - set(readers)):
+        close = difflib.get_close_matches(key, list(readers), n=1, cutoff=0.6)
+        found.append(replace(doc.diag(("context", key), f"context.{key} is set but the ruleset ({name}) never "
+                                      "reads it" + (f"; did you mean '{close[0]}'?" if close else ""), key=True,
+                                      hint="remove it, or fix its name", code="cycle-context-unused"),
+                             severity="warning"))
+    return found
 
 
 def check_ruleset(path: str | Path) -> Document:

@@ -268,6 +268,27 @@ def test_cycle_with_missing_ruleset(tmp_path):
     assert "ruleset file 'sales-teams.yaml' not found" in d.message
 
 
+def test_cycle_context_is_checked_against_what_the_ruleset_reads(tmp_path):
+    folder = copy_example(tmp_path)
+    cycle = folder / "cycle-q3.yaml"
+    text = cycle.read_text()
+    cycle.write_text(text.replace("  restricted_regions: [north]\n", "  restricted_region: [north]\n"))
+    found = validate_cycle(load(cycle))
+    [error] = [d for d in found if d.severity == "error"]
+    assert (error.line, error.col, error.path) == (4, 1, "context")
+    assert "reads context.restricted_regions" in error.message and "did you mean 'restricted_region'" in error.message
+    [warning] = [d for d in found if d.severity == "warning"]
+    assert (warning.line, warning.path) == (6, "context.restricted_region")
+    assert "never reads it; did you mean 'restricted_regions'" in warning.message
+
+    cycle.write_text(text.replace("restricted_regions: [north]", "restricted_regions: north"))
+    [d] = validate_cycle(load(cycle))
+    assert (d.line, d.col, d.path) == (6, 23, "context.restricted_regions")
+    assert "'region in context.restricted_regions'" in d.message and "needs a list" in d.message
+
+    assert validate_cycle(load(EXAMPLE / "cycle-q3.yaml")) == []
+
+
 def test_cycle_reports_its_rulesets_problems(tmp_path):
     folder = copy_example(tmp_path)
     rules = folder / "sales-team.yaml"
@@ -292,7 +313,8 @@ def test_cycle_schema_errors(tmp_path):
 
 def test_cycle_year_may_be_a_number(tmp_path):
     (tmp_path / "sales-team.yaml").write_text((EXAMPLE / "sales-team.yaml").read_text())
-    (tmp_path / "c.yaml").write_text("cycle: 2026\nruleset: sales-team.yaml\nsources: [{provider: csv}]\n")
+    (tmp_path / "c.yaml").write_text("cycle: 2026\nruleset: sales-team.yaml\nsources: [{provider: csv}]\n"
+                                     "context: {price_war: false, restricted_regions: []}\n")
     assert validate_cycle(load(tmp_path / "c.yaml")) == []
 
 
