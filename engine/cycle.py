@@ -87,6 +87,7 @@ class Cycle:
     on_error: str = "fail"
     locale: str | None = None
     document: Document | None = field(default=None, compare=False, repr=False)
+    warnings: tuple[Diagnostic, ...] = field(default=(), compare=False, repr=False)  # from validation
 
     @property
     def base_dir(self) -> Path:
@@ -104,7 +105,7 @@ def resolve_store_url(url: str, base_dir: Path) -> str:
 def load_cycle(path: str | Path) -> Cycle:
     """Read, validate and resolve a cycle file; raises :class:`InvalidInput` with every problem."""
     path = Path(path).resolve()
-    doc = _validated(path)
+    doc, warnings = _validated(path)
     data = doc.data
     base = path.parent
     diags: list[Diagnostic] = []
@@ -135,7 +136,8 @@ def load_cycle(path: str | Path) -> Cycle:
         path=path, period=period, ruleset_path=(base / str(data["ruleset"])).resolve(),
         context=MappingProxyType(dict(data.get("context") or {})), sources=tuple(sources),
         store=resolve_store_url(str(data.get("store") or "sqlite:///appraise.db"), base),
-        output=(base / str(output)).resolve(), on_error=on_error, locale=data.get("locale"), document=doc)
+        output=(base / str(output)).resolve(), on_error=on_error, locale=data.get("locale"), document=doc,
+        warnings=tuple(warnings))
 
 
 def outside_paths_allowed(data: Mapping[str, Any]) -> bool:
@@ -220,9 +222,15 @@ def _shown(path: Path) -> str:
         return path.as_posix()
 
 
-def _validated(path: Path) -> Document:
-    """The cycle file loaded and validated — schema, ruleset, and every source against its provider's options."""
+def _validated(path: Path) -> tuple[Document, list[Diagnostic]]:
+    """The cycle file loaded and validated — schema, ruleset, and every source against its provider's options —
+    and the warnings of that validation; raises InvalidInput with every problem."""
+    from .load import load
     from .plugins import provider_schemas
-    from .validate import check_cycle
+    from .validate import validate_cycle
 
-    return check_cycle(_shown(path), provider_schemas())  # raises InvalidInput with every problem
+    doc = load(_shown(path))
+    found = validate_cycle(doc, provider_schemas())
+    if any(d.severity == "error" for d in found):
+        raise InvalidInput(found)
+    return doc, [d for d in found if d.severity == "warning"]

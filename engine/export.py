@@ -180,12 +180,14 @@ def results_csv(document: Mapping[str, Any], ruleset, *, redact: bool = False) -
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def _diag_rows(diagnostics: Iterable, employee_errors: Iterable, warnings: Iterable[str]) -> list[list[Any]]:
+def _diag_rows(diagnostics: Iterable, employee_errors: Iterable, warnings: Iterable[str],
+               validation: Iterable = ()) -> list[list[Any]]:
     rows: list[list[Any]] = []
-    for d in diagnostics:
-        message = d.message + (f"; {d.hint}" if getattr(d, "hint", "") else "") + (
-            f" ({d.path})" if getattr(d, "path", "") else "")
-        rows.append([d.file, d.line, d.col, getattr(d, "employee", "") or "", "provide", d.severity, message])
+    for stage, diags in (("validate", validation), ("provide", diagnostics)):
+        for d in diags:
+            message = d.message + (f"; {d.hint}" if getattr(d, "hint", "") else "") + (
+                f" ({d.path})" if getattr(d, "path", "") else "")
+            rows.append([d.file, d.line, d.col, getattr(d, "employee", "") or "", stage, d.severity, message])
     for e in employee_errors:
         get = e.get if isinstance(e, Mapping) else (lambda k, _e=e: getattr(_e, k, None))
         rows.append(["", "", "", get("employee"), get("stage"), "error", get("message")])
@@ -194,17 +196,19 @@ def _diag_rows(diagnostics: Iterable, employee_errors: Iterable, warnings: Itera
     return rows
 
 
-def errors_csv(diagnostics: Iterable, employee_errors: Iterable, warnings: Iterable[str] = ()) -> bytes:
-    """``errors.csv``: every diagnostic of the providers and every employee the engine could not appraise.
+def errors_csv(diagnostics: Iterable, employee_errors: Iterable, warnings: Iterable[str] = (),
+               validation: Iterable = ()) -> bytes:
+    """``errors.csv``: the cycle file's validation warnings, every diagnostic of the providers and every
+    employee the engine could not appraise.
 
-    Columns: file, line, col, employee, stage (``provide`` or the engine's
-    stage), severity (``error`` or ``warning``), message.  Only the header when
-    all went well.
+    Columns: file, line, col, employee, stage (``validate``, ``provide`` or the
+    engine's stage), severity (``error`` or ``warning``), message.  Only the
+    header when all went well.
     """
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(ERROR_COLUMNS)
-    for row in _diag_rows(diagnostics, employee_errors, warnings):
+    for row in _diag_rows(diagnostics, employee_errors, warnings, validation):
         writer.writerow([safe_text(v) if isinstance(v, str) else ("" if v is None else v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 

@@ -34,7 +34,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -235,7 +235,10 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     put("results.xlsx", results_xlsx(doc, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,
                                                                      cycle.period.end.day), errors=errors,
                                      redact=redact))
-    put("errors.csv", errors_csv(provided.diagnostics, ev.errors, ev.warnings))
+    diagnostics = [*cycle.warnings, *provided.diagnostics]  # the cycle file's own warnings first
+    # named as in the cycle's folder, like the sources: errors.csv is the same wherever the run started
+    validation = [replace(d, file=os.path.relpath(d.file, cycle.base_dir)) for d in cycle.warnings]
+    put("errors.csv", errors_csv(provided.diagnostics, ev.errors, ev.warnings, validation=validation))
 
     pages = 0
     index = None
@@ -257,9 +260,9 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         cycle=cycle.period.id, ruleset=f"{ruleset.id} {ruleset.version or ''}".strip(), output=out,
         store=store_url if db is not None else None, run_id=run_id, employees=len(employees),
         grades=grade_counts(doc, ruleset), bonus_total=bonus_total(full), currency=str(doc.get("currency") or ""),
-        errors=errors, warnings=sum(1 for d in provided.diagnostics if d.severity == "warning") + len(ev.warnings),
+        errors=errors, warnings=sum(1 for d in diagnostics if d.severity == "warning") + len(ev.warnings),
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
-        diagnostics=list(provided.diagnostics), employee_errors=list(ev.errors))
+        diagnostics=diagnostics, employee_errors=list(ev.errors))
 
 
 def safe_url(url: str) -> str:

@@ -105,11 +105,11 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
         in_ruleset = _check_cycle_ruleset(doc, ruleset, _rulesets)
         found += in_ruleset
         if not any(d.severity == "error" for d in in_ruleset) and "context" not in bad:
-            found += _check_cycle_context(doc, Path(doc.file).parent / ruleset)
+            found += _check_cycle_context(doc, Path(doc.file).parent / ruleset, ruleset)
     return _ordered(found)
 
 
-def _check_cycle_context(doc: Document, ruleset_path: Path) -> list[Diagnostic]:
+def _check_cycle_context(doc: Document, ruleset_path: Path, name: str) -> list[Diagnostic]:
     """The cycle's ``context:`` against what the ruleset reads: every ``context.x`` set, each value of a type
     the expressions can use; a key nothing reads is a warning (usually a typo)."""
     from .compile import compile_ruleset
@@ -120,7 +120,6 @@ def _check_cycle_context(doc: Document, ruleset_path: Path) -> list[Diagnostic]:
         rs = compile_ruleset(load(ruleset_path, os.path.normpath(str(ruleset_path))))
     except Exception:  # noqa: BLE001 - the ruleset's own problems were reported above
         return []
-    name = os.path.normpath(str(ruleset_path))
     found: list[Diagnostic] = []
     readers: dict[str, list[str]] = {}
     for e in dict.fromkeys(rs.expressions()):

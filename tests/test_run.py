@@ -185,6 +185,18 @@ def test_invalid_cycle_file_exits_1(example):
     assert res.exit_code == 1 and "cycle-q3.yaml:2:" in res.output
 
 
+def test_a_context_key_the_ruleset_never_reads_is_a_warning_in_errors_csv(example):
+    path = example / "cycle-q3.yaml"
+    path.write_text(path.read_text().replace("  price_war: true\n", "  price_war: true\n  price_wars: false\n"))
+    res = run(path, "--no-render")
+    assert "cycle-q3.yaml:6:3: warning: context.price_wars is set but the ruleset" in res.output
+    rows = (example / "out" / "2026-Q3" / "errors.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rows[1].startswith("cycle-q3.yaml,6,3,,validate,warning,") and "did you mean 'price_war'" in rows[1]
+    path.write_text(path.read_text().replace("  price_war: true\n", ""))
+    res = run(path, ok=False)
+    assert res.exit_code == 1 and "reads context.price_war " in res.output and "did you mean 'price_wars'" in res.output
+
+
 def test_usage_errors_exit_2(example):
     assert run(example / "missing.yaml", ok=False).exit_code == 2
     assert run(example / "cycle-q3.yaml", "--jobs", "0", ok=False).exit_code == 2
