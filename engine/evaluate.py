@@ -655,7 +655,8 @@ def _bonus(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
         return f.with_columns(pl.lit(None, dtype=MONEY).alias("bonus"), pl.lit(None, dtype=F64).alias("bonus.value"))
     # the bonus reads few columns: the work runs on those, lazily, in one pass
     wide = f
-    paths = [k.path for card in ruleset.scorecards for k in card.kpis_named(plan.attainment)[:1]]
+    # scorecards may share a KPI's path (results.revenue in two of them): one column, listed once
+    paths = list(dict.fromkeys(k.path for card in ruleset.scorecards for k in card.kpis_named(plan.attainment)[:1]))
     needed = ["scorecard", "grade"] + [c for c in (f"money.{plan.target}", f"attr.{plan.target}") if c in f.columns] \
         + [f"k.{p}.{part}" for p in paths for part in ("attainment", "actual", "target")]
     f = f.select(needed).lazy()

@@ -23,6 +23,7 @@ MESSAGES = {
     "en": {
         "title": "Appraisal of {name} ({id}) — {cycle}",
         "scorecard": "Scorecard: {label} ({key}); applies because {why}",
+        "also_matched": "    also matched: {others}; the first scorecard in the file whose condition holds is used",
         "tenure": "Tenure: {months} whole months at the period's end",
         "rules": "Rules (applied in file order)",
         "rule_held": "✔ {id} — {label}: condition `{when}` held ({values})",
@@ -63,6 +64,7 @@ MESSAGES = {
     "zh-CN": {
         "title": "{name}（{id}）的绩效考核 — {cycle}",
         "scorecard": "考核表：{label}（{key}）；适用原因：{why}",
+        "also_matched": "    同样符合：{others}；按文件顺序使用第一个条件成立的考核表",
         "tenure": "司龄：截至考核期末满 {months} 个月",
         "rules": "调整规则（按文件顺序执行）",
         "rule_held": "✔ {id} — {label}：条件 `{when}` 成立（{values}）",
@@ -137,6 +139,26 @@ def _values(expression, row: Mapping[str, Any], ev: Evaluation) -> dict[str, Any
     return out
 
 
+def _also_matched(ev: Evaluation, chosen: Scorecard, row: Mapping[str, Any]) -> list[str]:
+    """The later scorecards whose condition also holds for this employee (the first in the file wins)."""
+    from . import expr as expressions
+    from .evaluate import Columns
+
+    column = Columns(ev.ruleset)
+    cards = list(ev.ruleset.scorecards)
+    out = []
+    for card in cards[cards.index(chosen) + 1:]:
+        e = card.applies_to
+        if e is None:
+            out.append(card.key)
+            continue
+        env = {n: row.get(column(n).meta.output_name()) for n in e.names}
+        previous = {a: row.get(f"prev.{a}") for o, a in e.fields if o == "previous"}
+        if expressions.holds(e, env, ev.context, previous):
+            out.append(card.key)
+    return out
+
+
 def _curve_text(curve) -> str:
     if curve.kind == "linear":
         return f"linear(floor {curve.floor:g}, cap {curve.cap:g})"
@@ -162,7 +184,8 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
                            "ruleset": {"id": rs.id, "version": rs.version},
                            "scorecard": {"key": card.key, "label": localized(card.label, locale, card.key),
                                          "applies_to": card.applies_to.text if card.applies_to else None,
-                                         "values": _values(card.applies_to, row, ev)},
+                                         "values": _values(card.applies_to, row, ev),
+                                         "also_matched": _also_matched(ev, card, row)},
                            "tenure_months": result["tenure_months"]}
     # rules: replay the weight arithmetic (appraise.weights) to show before → after
     dims = {d.key: d.weight for d in card.dimensions}
@@ -290,6 +313,8 @@ def render_text(x: dict[str, Any]) -> str:
     sc = x["scorecard"]
     lines.append(m["scorecard"].format(label=sc["label"], key=sc["key"],
                                        why=f"`{sc['applies_to']}` ({_vals(sc['values'])})" if sc["applies_to"] else "—"))
+    if sc.get("also_matched"):
+        lines.append(m["also_matched"].format(others=", ".join(sc["also_matched"])))
     if x.get("tenure_months") is not None:
         lines.append(m["tenure"].format(months=x["tenure_months"]))
     if x["rules"]:

@@ -633,6 +633,14 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
                 return a * b
             # No when/then here or below: polars 2.1 returns one row instead of a column for
             # 'lit < when(p).then(..).otherwise(..)' when p is all false or null (x / 0 for everyone)
+            if _constant(node.right):
+                sub = Expression(expr.text, ast.Expression(body=node.right), frozenset(), frozenset())
+                c = evaluate(sub, {}, context)
+                if _is_number(c) and c != 0 and math.isfinite(c):
+                    # polars divides by a number through its reciprocal: x / 3 off in the last digit, and
+                    # 0 / 5e-324 = 0 × inf = NaN; Arrow divides each value as Python does
+                    return a.cast(pl.Float64).map_batches(_divided_by(float(c), True), return_dtype=pl.Float64,
+                                                          is_elementwise=True)
             return a.cast(pl.Float64) / b.cast(pl.Float64).replace(0.0, None)
         if isinstance(node, ast.Compare):
             left_node, out = node.left, None
@@ -713,14 +721,16 @@ def polars_round_half_up(e, digits: int):
     return k.map_batches(_divided_by(scale), return_dtype=pl.Float64, is_elementwise=True)
 
 
-def _divided_by(divisor: float):
+def _divided_by(divisor: float, signed_zero: bool = False):
     def divide(s):
         import polars as pl
         import pyarrow as pa
         import pyarrow.compute as pc
 
         quotient = pc.divide(s.cast(pl.Float64).to_arrow(), pa.scalar(divisor, pa.float64()))
-        return pl.from_arrow(pc.add(quotient, pa.scalar(0.0))).alias(s.name)  # + 0.0: -0.0 becomes 0.0
+        if not signed_zero:
+            quotient = pc.add(quotient, pa.scalar(0.0))  # -0.0 becomes 0.0
+        return pl.from_arrow(quotient).alias(s.name)
     return divide
 
 

@@ -580,7 +580,29 @@ class _RulesetCheck:
             self.error(group_path, f"the weights of {what} add up to {_fmt(total)}, not 100", key=True,
                        hint="change them so they total exactly 100: " + " + ".join(parts), code="weights-sum")
 
+    def _check_scorecard_order(self) -> None:
+        """Each employee gets the first scorecard (in file order) whose ``applies_to`` holds: one after a
+        scorecard without a condition is never used (an error); two whose conditions can both hold is a
+        warning naming the one that wins."""
+        cards = [(k, v) for k, v in self.section("scorecards").items() if isinstance(v, dict)]
+        for i, (later, spec) in enumerate(cards):
+            for earlier, first in cards[:i]:
+                if "applies_to" not in first:
+                    self.error(("scorecards", later), f"scorecard '{later}' is never used: '{earlier}' comes first "
+                               "and has no applies_to, so it takes everyone", key=True,
+                               hint=f"move '{earlier}' last (as the default), or give it an applies_to",
+                               code="scorecard-order")
+                    break
+                a, b = self._condition(first.get("applies_to")), self._condition(spec.get("applies_to"))
+                if a is not None and b is not None and not expressions.exclusive(a, b):
+                    self.out.append(replace(self.doc.diag(
+                        ("scorecards", later, "applies_to"), f"an employee matching both '{earlier}' and '{later}' "
+                        f"gets '{earlier}' (the first in the file)",
+                        hint="make the conditions exclusive (e.g. role == \"a\" / role == \"b\"), "
+                        "or keep this order on purpose", code="scorecard-overlap"), severity="warning"))
+
     def _check_scorecards(self) -> None:
+        self._check_scorecard_order()
         for sc_id, dims in self.cards.items():
             base = ("scorecards", sc_id)
             sc = self.section("scorecards")[sc_id]

@@ -343,3 +343,29 @@ def test_rule_conditions_compare_numbers_as_written():
     _, res = run(rs, employees(2), frame(rows))
     assert res["E001"]["rules_fired"] == ["big", "exact"]
     assert res["E002"]["rules_fired"] == ["exact"]
+
+
+def test_two_scorecards_sharing_kpi_names_score_each_employee_as_their_own_card_alone():
+    """A second scorecard with the same dimension and KPI names (different weights) for region north: every
+    employee's result equals a run of the ruleset with only their scorecard."""
+    import copy
+
+    from engine_inputs import example_ruleset_data
+
+    data = example_ruleset_data()
+    data.pop("calibration", None)                     # cohorts mix both cards; compared without it
+    (key, card), = data["scorecards"].items()
+    north = copy.deepcopy(card)
+    north["applies_to"] = 'region == "north"'
+    dims = north["dimensions"]
+    first, second = list(dims)[:2]
+    dims[first]["weight"], dims[second]["weight"] = dims[second]["weight"], dims[first]["weight"]
+    data["scorecards"] = {"north": north, key: card}
+    _, both = run_example("Q3", ruleset_data=data)
+    alone = {}
+    for name, c in (("north", north), (key, card)):
+        single = dict(copy.deepcopy(data), scorecards={name: {k: v for k, v in c.items() if k != "applies_to"}})
+        alone[name] = {e["id"]: e for e in run_example("Q3", ruleset_data=single)[1]["employees"]}
+    assert {e["scorecard"] for e in both["employees"]} == {"north", key}
+    for e in both["employees"]:
+        assert e == alone[e["scorecard"]][e["id"]], e["id"]

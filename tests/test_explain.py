@@ -53,3 +53,23 @@ def test_cli_explain_text_json_and_unknown_employee(tmp_path: Path):
     assert out.exit_code == 0 and "赵磊（E005）的绩效考核" in out.output
     out = runner.invoke(main, ["explain", str(work / "cycle-q3.yaml"), "NOPE"])
     assert out.exit_code == 1 and "no employee 'NOPE'" in out.output
+
+
+def test_explain_names_the_later_scorecards_that_also_matched():
+    import copy
+
+    from engine_inputs import example_ruleset_data
+
+    data = example_ruleset_data()
+    (key, card), = data["scorecards"].items()
+    north = copy.deepcopy(card)
+    north["applies_to"] = 'region == "north"'
+    default = {k: v for k, v in copy.deepcopy(card).items() if k != "applies_to"}
+    data["scorecards"] = {key: card, "north": north, "default": default}
+    ev, doc = run_example("Q3", ruleset_data=data)
+    by_id = {e["id"]: e for e in doc["employees"]}
+    x = explain(ev, "E003")                                     # region north
+    assert by_id["E003"]["scorecard"] == key and x["scorecard"]["also_matched"] == ["north", "default"]
+    assert "also matched: north, default; the first scorecard in the file" in render_text(x)
+    others = [e for e in by_id if e != "E003" and ev.frame.filter(ev.frame["id"] == e)["attr.region"].item() != "north"]
+    assert others and explain(ev, others[0])["scorecard"]["also_matched"] == ["default"]

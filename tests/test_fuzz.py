@@ -238,3 +238,11 @@ def test_regression_signs_in_lists_only_on_number_literals(text):
 
     with pytest.raises(ExpressionError, match="list items must be plain numbers or text"):
         parse(text)
+
+
+def test_regression_division_by_a_constant_is_exact_division_not_a_reciprocal():
+    """polars turns 'x / c' into 'x * (1 / c)': 0 / 5e-324 became NaN and 19844 / 1e4 came out 1.9844000000000002."""
+    frame = pl.DataFrame({"x": [0.0, 1.0, 19844.0, -3.0, None]}, schema={"x": pl.Float64})
+    for text in ("x / 5e-324", "x / 3", "x / 10000", "x / (1 + 2)", "x / -7"):
+        got = frame.select(to_polars(parse(text), pl.col, {}).alias("r"))["r"].to_list()
+        assert got == [evaluate(parse(text), {"x": v}) for v in frame["x"]], text

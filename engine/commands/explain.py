@@ -42,7 +42,10 @@ def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url:
         click.echo(f"error: no employee '{employee}' in {cycle} (not in the employee table, or not employed "
                    "during the period)", err=True)
         sys.exit(1)
-    click.echo(json.dumps(x, ensure_ascii=False, indent=2) if fmt == "json" else render_text(x), nl=fmt == "json")
+    text = json.dumps(x, ensure_ascii=False, indent=2) if fmt == "json" else render_text(x)
+    click.echo(text, nl=not text.endswith("\n"))
+    if "error" in x:  # the reason this employee was not appraised: said, but not a success
+        sys.exit(1)
 
 
 def _previous(cycle: Path, store_url: str | None):
