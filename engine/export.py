@@ -181,13 +181,15 @@ def results_csv(document: Mapping[str, Any], ruleset, *, redact: bool = False) -
 
 
 def _diag_rows(diagnostics: Iterable, employee_errors: Iterable, warnings: Iterable[str],
-               validation: Iterable = ()) -> list[list[Any]]:
+               validation: Iterable = (), employee_of: Mapping | None = None) -> list[list[Any]]:
     rows: list[list[Any]] = []
+    employee_of = employee_of or {}
     for stage, diags in (("validate", validation), ("provide", diagnostics)):
         for d in diags:
             message = d.message + (f"; {d.hint}" if getattr(d, "hint", "") else "") + (
                 f" ({d.path})" if getattr(d, "path", "") else "")
-            rows.append([d.file, d.line, d.col, getattr(d, "employee", "") or "", stage, d.severity, message])
+            rows.append([d.file, d.line, d.col, employee_of.get(d) or getattr(d, "employee", "") or "", stage,
+                         d.severity, message])
     for e in employee_errors:
         get = e.get if isinstance(e, Mapping) else (lambda k, _e=e: getattr(_e, k, None))
         rows.append(["", "", "", get("employee"), get("stage"), "error", get("message")])
@@ -197,7 +199,7 @@ def _diag_rows(diagnostics: Iterable, employee_errors: Iterable, warnings: Itera
 
 
 def errors_csv(diagnostics: Iterable, employee_errors: Iterable, warnings: Iterable[str] = (),
-               validation: Iterable = ()) -> bytes:
+               validation: Iterable = (), employee_of: Mapping | None = None) -> bytes:
     """``errors.csv``: the cycle file's validation warnings, every diagnostic of the providers and every
     employee the engine could not appraise.
 
@@ -208,7 +210,7 @@ def errors_csv(diagnostics: Iterable, employee_errors: Iterable, warnings: Itera
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(ERROR_COLUMNS)
-    for row in _diag_rows(diagnostics, employee_errors, warnings, validation):
+    for row in _diag_rows(diagnostics, employee_errors, warnings, validation, employee_of):
         writer.writerow([safe_text(v) if isinstance(v, str) else ("" if v is None else v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 

@@ -140,13 +140,15 @@ class Provided:
     ``on_error: skip-employee`` can apply).  Providers raise
     :class:`~appraise.errors.InvalidInput` for a source they cannot read at
     all.  ``skipped`` is filled by ``provide()``: employees left out under
-    ``on_error: skip-employee``.
+    ``on_error: skip-employee``, and ``employee_of`` the employee each
+    per-row diagnostic is about.
     """
 
     inputs: "Inputs"
     diagnostics: list[Diagnostic] = field(default_factory=list)
     skipped: frozenset[str] = frozenset()
     origins: dict[str, Origin] = field(default_factory=dict)
+    employee_of: dict[Diagnostic, str] = field(default_factory=dict)  # filled by provide(): whose row it was
 
     @classmethod
     def single(cls, table: str, frame: Any, origin: Origin, *, label: str = "", sha256: str = "") -> "Provided":

@@ -171,7 +171,8 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     fatal = [d for d, e in errors if e is None]
     if fatal or (errors and cycle.on_error == "fail"):
         raise InvalidInput(_sorted([d for d, _ in errors]))
-    skipped = frozenset(e for _, e in errors if e is not None)
+    # only people of the employee table are "skipped"; rows of unknown ids were never anyone's
+    skipped = frozenset(e for _, e in errors if e is not None and (known is None or e in known))
 
     def keep(frame, column="employee"):
         if frame is None or not skipped:
@@ -180,7 +181,8 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
 
     inputs = Inputs(employees=keep(employees, "id"), metrics=keep(metrics[0]), aggregated=keep(metrics[1]),
                     feedback=keep(feedback), okrs=keep(okrs), sources=dict(sorted(shas.items())))
-    return Provided(inputs, _sorted([d for d, _ in report.items]), skipped)
+    return Provided(inputs, _sorted([d for d, _ in report.items]), skipped,
+                    employee_of={d: e for d, e in report.items if e is not None})
 
 
 def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:

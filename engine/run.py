@@ -205,6 +205,13 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     pause_point("evaluate")
     ev = evaluate(ruleset, inputs, cycle.period, dict(cycle.context))
     doc = results_document(ev)
+    # files named as from the cycle's folder, like the sources: the outputs are the same wherever the run started
+    data_diags = [(_in_cycle_folder(d, cycle.base_dir), provided.employee_of.get(d)) for d in provided.diagnostics]
+    # people left out for their data (on_error: skip-employee) are listed with the engine's errors
+    left_out = [{"employee": who, "stage": "provide", "message": f"{d.file}:{d.line}:{d.col}: {d.message}"}
+                for d, who in data_diags if d.severity == "error" and who in provided.skipped]
+    if left_out:
+        doc["errors"] = left_out + doc["errors"]
     # the document lives to the end of the run: keep the cyclic collector from scanning its millions of
     # objects again each time storing, exporting or rendering allocate (unfrozen in _run_cycle); a host
     # process that froze objects itself is left alone
@@ -236,9 +243,9 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
                                                                      cycle.period.end.day), errors=errors,
                                      redact=redact))
     diagnostics = [*cycle.warnings, *provided.diagnostics]  # the cycle file's own warnings first
-    # named as in the cycle's folder, like the sources: errors.csv is the same wherever the run started
-    validation = [replace(d, file=os.path.relpath(d.file, cycle.base_dir)) for d in cycle.warnings]
-    put("errors.csv", errors_csv(provided.diagnostics, ev.errors, ev.warnings, validation=validation))
+    validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
+    put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, ev.warnings, validation=validation,
+                                 employee_of={d: who for d, who in data_diags if who}))
 
     pages = 0
     index = None
@@ -263,6 +270,16 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         errors=errors, warnings=sum(1 for d in diagnostics if d.severity == "warning") + len(ev.warnings),
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
         diagnostics=diagnostics, employee_errors=list(ev.errors))
+
+
+def _in_cycle_folder(d, base_dir: Path):
+    """``d`` with its file named relative to the cycle's folder when it lies inside it (labels such as a
+    database source's stay as they are)."""
+    try:
+        return replace(d, file=Path(d.file).resolve().relative_to(base_dir.resolve()).as_posix()) \
+            if d.file and Path(d.file).exists() else d
+    except ValueError:
+        return d
 
 
 def safe_url(url: str) -> str:

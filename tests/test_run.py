@@ -178,6 +178,24 @@ def test_bad_data_exits_1_with_locations_and_writes_nothing(example):
             assert conn.execute(cycle_locks.select()).first() is None  # the lock was released
 
 
+def test_people_skipped_for_their_data_are_named_in_results_json_and_errors_csv(example):
+    data = example / "data/metrics.csv"
+    lines = data.read_text().splitlines()
+    bad = next(i for i, line in enumerate(lines) if line.startswith("E002,2026-07"))
+    lines[bad] = lines[bad].replace(",", ",x", 2).replace(",x", ",", 1)     # an unreadable cell of E002
+    data.write_text("\n".join(lines) + "\n")
+    cycle = example / "cycle-q3.yaml"
+    cycle.write_text(cycle.read_text() + "on_error: skip-employee\n")
+    res = run(cycle, "--no-render")
+    assert "1 employees skipped" in res.output
+    doc = load(example / "out/2026-Q3/results.json")
+    assert "E002" not in {e["id"] for e in doc["employees"]}
+    [err] = [e for e in doc["errors"] if e["employee"] == "E002"]
+    assert err["stage"] == "provide" and err["message"].startswith(f"data/metrics.csv:{bad + 1}:")
+    rows = (example / "out/2026-Q3/errors.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert rows and all(",E002,provide,error," in r for r in rows)
+
+
 def test_invalid_cycle_file_exits_1(example):
     path = example / "cycle-q3.yaml"
     path.write_text(path.read_text().replace("cycle: 2026-Q3", "cycle: 2026-Q5"))
