@@ -63,6 +63,11 @@ class OkrProvider:
                     diags.append(doc.diag((emp, oi), "an objective needs 'objective:' and a list 'key_results:'",
                                           code="data-okr-shape"))
                     continue
+                if not obj["key_results"]:  # its progress (a weighted mean of none) means nothing; not "missing"
+                    diags.append(doc.diag((emp, oi, "key_results"), f"objective '{obj.get('objective')}' of {emp} "
+                                          "has no key results", key=True, code="data-okr-shape",
+                                          hint="add its key results, or remove the objective"))
+                    continue
                 unknown = set(obj) - {"objective", "type", "key_results"}
                 for key in sorted(unknown):
                     diags.append(doc.diag((emp, oi, key), f"unknown key '{key}' in an objective; "
