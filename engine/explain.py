@@ -249,7 +249,8 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
                     "lost_points": r4(row.get(f"lost.{lost_key(card, k)}")),
                 })
         elif d.kind == "feedback360":
-            shown = result["dimensions"][d.key].get("sources", {})
+            entry = result["dimensions"][d.key]
+            shown = {**entry.get("sources", {}), **({"self": entry["self"]} if "self" in entry else {})}
             de["scale"] = d.feedback.scale
             de["sources"] = []
             for rel, w in d.feedback.sources + ((("self", 0.0),) if "self" not in dict(d.feedback.sources) else ()):

@@ -515,7 +515,7 @@ def _feedback_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any])
         if d.kind != "feedback360":
             continue
         entry = (employee.get("dimensions") or {}).get(d.key) or {}
-        sources = entry.get("sources") or {}
+        sources = {**(entry.get("sources") or {}), **({"self": entry["self"]} if "self" in entry else {})}
         raters = entry.get("raters") or {}
         weights = dict(d.feedback.sources)
         order = [r for r, _ in d.feedback.sources if r in sources] + sorted(r for r in sources if r not in weights)

@@ -102,8 +102,11 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
         score = get(score_col)
         entry: dict[str, Any] = {"weight": weight, "score": score}
         if sources:
-            entry["sources"] = {r: get(sc) for r, sc, _ in sources if get(sc) is not None}
-            entry["raters"] = {r: get(rc) for r, sc, rc in sources if get(sc) is not None}
+            scored = dict(d.feedback.sources)
+            entry["sources"] = {r: get(sc) for r, sc, _ in sources if r in scored and get(sc) is not None}
+            entry["raters"] = {r: get(rc) for r, sc, rc in sources if r in scored and get(sc) is not None}
+            if "self" not in scored and get(f"f.{d.key}.self.score") is not None:
+                entry["self"] = get(f"f.{d.key}.self.score")  # shown beside the sources, not one of them
         if not get(has_col, True) and not weight:
             entry["score"] = None
         if d.kind == "okr" and objectives:

@@ -240,7 +240,7 @@ def test_360_anonymity_and_self_not_scored():
     rows = month_rows("E001", revenue=100, quota=100, calls=0, complaints=0, orders=1)
     _, res = run(rs, employees(1), frame(rows), feedback=fb)
     d = res["E001"]["dimensions"]["fb"]
-    assert d["sources"] == {"manager": 80.0, "self": 20.0}  # peers (2 < 3) hidden; customer not a listed source
+    assert d["sources"] == {"manager": 80.0} and d["self"] == 20.0  # peers (2 < 3) hidden; customer not listed; self beside
     assert d["score"] == 80.0
 
 
