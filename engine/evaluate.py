@@ -247,7 +247,7 @@ def _aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warning
     missing = [m.name for m in raw if m.name not in present and m.name not in from_agg]
     if missing:
         warnings.append("no data source provides " + ", ".join(f"'{n}'" for n in missing)
-                        + "; every KPI reading them counts as missing")
+                        + "; whatever reads them counts as missing")
     if aggs:
         out = _aggregate_runs(table, codes, [m for m in raw if m.name in present])
         if out is None:

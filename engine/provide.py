@@ -38,6 +38,7 @@ from .tables import THOUSANDS, Inputs
 
 AGGREGATES = ("sum", "mean", "min", "max", "first", "last")
 ATTRIBUTE_TYPES = ("string", "number", "money", "date")
+METRIC_ABSENT = "data-metric-absent"  # a declared metric no source has a value of (the engine says it too)
 F64 = pl.Float64
 _EXCEL_EPOCH = date(1899, 12, 30)
 
@@ -158,8 +159,9 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     absent = [m for m in needs.metrics if m not in given]
     if absent and employees is not None and employees.height:
         names = ", ".join(f"'{m}'" for m in absent)
-        report.fatal(_cycle_diag(cycle, f"no source has a value of {names} for {cycle.period.id}; every KPI and "
-                                 "formula on it counts as missing (is a column named differently?)", severity="warning"))
+        report.fatal(replace(_cycle_diag(cycle, f"no source has a value of {names} for {cycle.period.id}; "
+                                         "whatever reads it counts as missing (is a column named differently?)",
+                                         severity="warning"), code=METRIC_ABSENT))
     if needs.feedback360 and not parts["feedback"]:
         report.fatal(_cycle_diag(cycle, "the ruleset scores 360 feedback but no source has kind feedback360; "
                                  "every 360 dimension will count as missing", severity="warning"))

@@ -185,7 +185,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     from .evaluate import evaluate
     from .export import (bonus_total, errors_csv, grade_counts, manifest_json, redact_document, results_csv,
                          results_json_chunks, results_xlsx)
-    from .provide import Needs, provide
+    from .provide import METRIC_ABSENT, Needs, provide
     from .results import results_document
     from .store import history, previous_results
 
@@ -244,7 +244,10 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
                                      redact=redact))
     diagnostics = [*cycle.warnings, *provided.diagnostics]  # the cycle file's own warnings first
     validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
-    put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, ev.warnings, validation=validation,
+    engine_warnings = ev.warnings
+    if any(d.code == METRIC_ABSENT for d, _ in data_diags):  # said once, with the cycle file's location
+        engine_warnings = [w for w in ev.warnings if not w.startswith("no data source provides")]
+    put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
                                  employee_of={d: who for d, who in data_diags if who}))
 
     pages = 0
@@ -267,7 +270,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         cycle=cycle.period.id, ruleset=f"{ruleset.id} {ruleset.version or ''}".strip(), output=out,
         store=store_url if db is not None else None, run_id=run_id, employees=len(employees),
         grades=grade_counts(doc, ruleset), bonus_total=bonus_total(full), currency=str(doc.get("currency") or ""),
-        errors=errors, warnings=sum(1 for d in diagnostics if d.severity == "warning") + len(ev.warnings),
+        errors=errors, warnings=sum(1 for d in diagnostics if d.severity == "warning") + len(engine_warnings),
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
         diagnostics=diagnostics, employee_errors=list(ev.errors))
 
