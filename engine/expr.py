@@ -29,6 +29,7 @@ MAX_LIST = 1000
 FUNCTIONS = {"min": (2, 16), "max": (2, 16), "abs": (1, 1), "round": (1, 2)}
 OBJECTS = ("context", "previous")
 PREVIOUS_FIELDS = ("grade", "grade_uncalibrated", "score", "bonus", "scorecard")
+AFTER_SCORING = ("score", "grade", "grade_uncalibrated", "bonus")  # outcomes read them; rules and targets cannot
 TOLERANCE = 1e-12  # relative: far above float noise (~1e-15 after a year of sums), far below any real difference
 
 _COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
@@ -246,7 +247,10 @@ def check(expr: Expression, scope: Scope, *, want_bool: bool = False) -> list[Ex
     """Names and simple types checked against ``scope``; every problem is returned."""
     problems: list[ExpressionError] = []
     for name in sorted(expr.names):
-        if name not in scope.names:
+        if name not in scope.names and name in AFTER_SCORING:
+            problems.append(ExpressionError(f"'{name}' is only known once everyone is scored, so {scope.where} "
+                                            "cannot read it; outcomes (outcomes: ... when:) can", _locate(expr, name)))
+        elif name not in scope.names:
             close = difflib.get_close_matches(name, list(scope.names), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             problems.append(ExpressionError(f"unknown name '{name}' in {scope.where}{hint}", _locate(expr, name)))

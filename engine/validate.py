@@ -335,11 +335,14 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _expression_hint(message: str) -> str:
-    """What to do about an unknown name that is probably meant as text or as true/false."""
+def _expression_hint(message: str, want_bool: bool = True) -> str:
+    """What to do about an unknown name: in a condition it may be meant as text or true/false; in a formula
+    or target (a number) it is a metric or column still to declare."""
     if not message.startswith("unknown name '") or "did you mean" in message:
         return ""
     name = message.split("'")[1]
+    if not want_bool:
+        return f"declare '{name}' under metrics: (or attributes: for an employee column)"
     if name.lower() in ("yes", "no", "on", "off"):
         return "write true or false"
     return f'if you mean the text {name}, put it in quotes: "{name}"'
@@ -506,7 +509,7 @@ class _RulesetCheck:
         problems = expressions.check(parsed, expressions.Scope(where, scope.names, scope.context, scope.previous),
                                      want_bool=want_bool)
         for p in problems:
-            self.expression_error(path, node, p.message, p.offset, hint=_expression_hint(p.message))
+            self.expression_error(path, node, p.message, p.offset, hint=_expression_hint(p.message, want_bool))
         if not problems:
             self.check_grade_literals(path, parsed)
         return None if problems else parsed

@@ -233,6 +233,14 @@ def test_a_rule_that_never_applies_to_a_scorecard_is_not_checked_against_it():
     assert len(variant(("rules:\n", "rules:\n" + rule))) == 1
 
 
+def test_score_in_a_rule_and_an_undeclared_name_in_a_formula_say_what_to_do():
+    rule = "  - id: top\n    when: score > 90\n    then:\n      - shift: {from: activity, to: results, points: 5}\n"
+    [d] = variant(("rules:\n", "rules:\n" + rule))
+    assert "'score' is only known once everyone is scored" in d.message and "outcomes" in d.message
+    [d] = variant(("{formula: collected / billed}", "{formula: collected / invoiced}"))
+    assert "unknown name 'invoiced'" in d.message and d.hint.startswith("declare 'invoiced' under metrics:")
+
+
 def test_rule_that_drops_the_last_weighted_kpi():
     rules = "  - id: no-activity\n    then:\n      - drop: activity.visits\n"
     [d] = variant(("rules:\n", "rules:\n" + rules))
