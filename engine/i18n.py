@@ -110,6 +110,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "仅当同一考核方案和团队中至少有三名同事时才显示团队对比。"},
     # 360
     "feedback.heading": {"en": "360° feedback", "zh-CN": "360度反馈"},
+    "punct.colon": {"en": ": ", "zh-CN": "："},
     "feedback.source": {"en": "Source", "zh-CN": "评价来源"},
     "feedback.raters": {"en": "Raters", "zh-CN": "评价人数"},
     "feedback.self_gap": {"en": "Self-assessment {self} against {others} from others: {gap} points",

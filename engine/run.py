@@ -66,7 +66,7 @@ class RunReport:
     run_id: int | None
     employees: int
     grades: dict[str, int]
-    bonus_total: Decimal
+    bonus_total: Decimal | None  # None when the ruleset pays no bonus
     currency: str
     errors: int
     warnings: int
@@ -269,7 +269,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     return RunReport(
         cycle=cycle.period.id, ruleset=f"{ruleset.id} {ruleset.version or ''}".strip(), output=out,
         store=store_url if db is not None else None, run_id=run_id, employees=len(employees),
-        grades=grade_counts(doc, ruleset), bonus_total=bonus_total(full), currency=str(doc.get("currency") or ""),
+        grades=grade_counts(doc, ruleset), bonus_total=bonus_total(full) if ruleset.bonus else None, currency=str(doc.get("currency") or ""),
         errors=errors, warnings=sum(1 for d in diagnostics if d.severity == "warning") + len(engine_warnings),
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
         diagnostics=diagnostics, employee_errors=list(ev.errors))

@@ -92,8 +92,12 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
     entries (contributed by provider plugins); sources naming a provider not in
     it are errors.  ``None`` skips provider checks.
     """
-    found = schemas.check(doc, "cycle") + _non_finite(doc)
     data = doc.data
+    if isinstance(data, dict) and "cycle" not in data and any(k in data for k in RULESET_MARKERS):
+        return [doc.diag((), "this is a ruleset, not a cycle file; give the cycle file that names it "
+                         "(cycle:, ruleset:, sources:)", hint="appraise validate checks a ruleset on its own",
+                         code="cycle-kind")]
+    found = schemas.check(doc, "cycle") + _non_finite(doc)
     if not isinstance(data, dict):
         return _ordered(found)
     bad = {d.path for d in found}

@@ -215,6 +215,12 @@ def test_a_context_key_the_ruleset_never_reads_is_a_warning_in_errors_csv(exampl
     assert res.exit_code == 1 and "reads context.price_war " in res.output and "did you mean 'price_wars'" in res.output
 
 
+def test_a_ruleset_given_as_the_cycle_is_one_clear_error(example):
+    res = run(example / "sales-team.yaml", ok=False)
+    assert res.exit_code == 1
+    assert res.output.count(": error: ") == 1 and "this is a ruleset, not a cycle file" in res.output
+
+
 def test_usage_errors_exit_2(example):
     assert run(example / "missing.yaml", ok=False).exit_code == 2
     assert run(example / "cycle-q3.yaml", "--jobs", "0", ok=False).exit_code == 2

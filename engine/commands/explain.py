@@ -14,7 +14,7 @@ import click
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--locale", type=click.Choice(["en", "zh-CN"]), default=None,
               help="Language of the explanation (default: the employee's locale, else the ruleset's).")
-@click.option("--store", "store_url", default=None,
+@click.option("--store", "store_url", default=None, metavar="URL",
               help="Results store for 'previous' (default: the cycle's store).")
 def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url: str | None) -> None:
     """Explain how EMPLOYEE's score, grade and bonus came about in CYCLE.

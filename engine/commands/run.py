@@ -80,7 +80,8 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
     people = f"{report.employees} employee{'s' if report.employees != 1 else ''}"
     click.echo(f"{report.cycle}: {people} appraised ({report.ruleset})")
     click.echo(f"  grades:      {grades}")
-    click.echo(f"  bonus total: {_fmt_money(report.bonus_total, report.currency)}")
+    if report.bonus_total is not None:
+        click.echo(f"  bonus total: {_fmt_money(report.bonus_total, report.currency)}")
     click.echo(f"  errors:      {report.errors}" + (f" (see {_shown(report.output / 'errors.csv')})"
                                                     if report.errors else "")
                + (f", {len(report.skipped)} employees skipped" if report.skipped else ""))
