@@ -65,6 +65,7 @@ class Evaluation:
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for benchmarks and --verbose
     objectives: pl.DataFrame | None = None  # OKR progress per objective: id, objective_index, objective, type, progress
+    key_results: pl.DataFrame | None = None  # the OKR input rows (a reference, not a copy), for explanations
 
 
 def missing_items(ruleset: Ruleset, row: Mapping[str, Any]) -> list[str]:
@@ -827,4 +828,4 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
         f = f.sort("_eid")
     f = f.drop("_scored", "_eid")
     lap("outcomes")
-    return Evaluation(ruleset, period, context, f, errors, warnings, timings, objectives)
+    return Evaluation(ruleset, period, context, f, errors, warnings, timings, objectives, inputs.okrs)

@@ -40,6 +40,14 @@ MESSAGES = {
         "source_hidden": "  360 source {relation}: not shown (fewer raters than its anonymity threshold); weight redistributed",
         "source_self": "  360 self-assessment: score {score} (shown for comparison, not scored)",
         "okr": "  OKR score {score} (mean of objective scores × 100)",
+        "colon": ": ", "type_committed": "committed", "type_aspirational": "aspirational",
+        "do_set": "set {path} to {value}", "do_drop": "drop {path}",
+        "do_shift": "shift {value} points from {source} to {target}",
+        "do_scale_target": "scale the target of {path} by {value}",
+        "objective": "  Objective {name} ({type}): progress {progress} (weighted mean of its key results) → score {score}{how}",
+        "aspirational": " = min(progress / {threshold}, 1) × 100",
+        "key_result": "    key result {name}: (current {current} − start {start}) / (target {target} − start {start})"
+                      " = {progress} (clamped to 0–1; weight {weight})",
         "total": "Total: Σ weight × dimension score / 100 = {base}",
         "adjustment": "Adjustment {id}: `{when}` held ({values}) → {points:+g} points ({reason})",
         "floor": "Total floored at 0 → {total}",
@@ -81,6 +89,14 @@ MESSAGES = {
         "source_hidden": "  360 来源 {relation}：不显示（评价人数低于匿名门槛）；权重重新分配",
         "source_self": "  360 自评：得分 {score}（仅供对照，不计分）",
         "okr": "  OKR 得分 {score}（各目标得分的平均值 × 100）",
+        "colon": "：", "type_committed": "承诺型", "type_aspirational": "挑战型",
+        "do_set": "将 {path} 设为 {value}", "do_drop": "去掉 {path}",
+        "do_shift": "从 {source} 调 {value} 分到 {target}",
+        "do_scale_target": "{path} 的目标乘以 {value}",
+        "objective": "  目标 {name}（{type}）：进度 {progress}（各关键结果的加权平均）→ 得分 {score}{how}",
+        "aspirational": " = min(进度 / {threshold}, 1) × 100",
+        "key_result": "    关键结果 {name}：（当前 {current} − 起点 {start}）/（目标 {target} − 起点 {start}）"
+                      "= {progress}（限定在 0–1；权重 {weight}）",
         "total": "总分：Σ 权重 × 维度得分 / 100 = {base}",
         "adjustment": "加减分 {id}：`{when}` 成立（{values}）→ {points:+g} 分（{reason}）",
         "floor": "总分最低为 0 → {total}",
@@ -159,6 +175,47 @@ def _also_matched(ev: Evaluation, chosen: Scorecard, row: Mapping[str, Any]) -> 
     return out
 
 
+def _messages(locale: str | None) -> dict[str, str]:
+    return MESSAGES.get(locale or "en") or MESSAGES["zh-CN" if str(locale or "").startswith("zh") else "en"]
+
+
+def _describe(a, locale: str | None) -> str:
+    """A rule action in words, in ``locale``."""
+    return _messages(locale)[f"do_{a.kind}"].format(path=a.path, source=a.source, target=a.target,
+                                                     value=f"{a.value:g}" if a.value is not None else "")
+
+
+def _relation_name(relation: str, locale: str | None) -> str:
+    from .i18n import MESSAGES as TEXTS, _pick
+
+    entry = TEXTS.get(f"relation.{relation}")
+    return _pick(entry, locale or "en") if entry else relation
+
+
+def _objectives(ev: Evaluation, employee_id: str, threshold: float) -> list[dict[str, Any]]:
+    """Each objective of the employee: type, progress, score and the key results it came from."""
+    import polars as pl
+
+    if ev.objectives is None:
+        return []
+    krs = ev.key_results.filter(pl.col("employee") == employee_id) if ev.key_results is not None else None
+    out = []
+    for o in ev.objectives.filter(pl.col("id") == employee_id).sort("objective_index").iter_rows(named=True):
+        progress = o["progress"]
+        score = 100 * (min(progress / threshold, 1.0) if o["type"] == "aspirational" else progress)
+        items = []
+        if krs is not None:
+            for kr in krs.filter(pl.col("objective_index") == o["objective_index"]).iter_rows(named=True):
+                span = kr["target"] - kr["start"]
+                items.append({"name": kr["key_result"], "start": kr["start"], "target": kr["target"],
+                              "current": kr["current"], "weight": 1.0 if kr["weight"] is None else kr["weight"],
+                              "progress": r4(min(max((kr["current"] - kr["start"]) / span, 0.0), 1.0))
+                              if span else None})
+        out.append({"objective": o["objective"], "type": o["type"], "threshold": threshold,
+                    "progress": r4(progress), "score": r4(score), "key_results": items})
+    return out
+
+
 def _curve_text(curve) -> str:
     if curve.kind == "linear":
         return f"linear(floor {curve.floor:g}, cap {curve.cap:g})"
@@ -201,10 +258,11 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
                  "values": _values(rule.when, row, ev), "actions": []}
         for a in acts:
             if not fired:
-                entry["actions"].append({"action": a.describe()})
+                entry["actions"].append({"action": a.describe(), "text": _describe(a, locale)})
                 continue
             if a.kind == "scale_target":
-                entry["actions"].append({"action": a.describe(), "before": 1, "after": a.value})
+                entry["actions"].append({"action": a.describe(), "text": _describe(a, locale), "before": 1,
+                                         "after": a.value})
                 continue
             if "." in (a.path or a.source):
                 dim = (a.path or a.source).split(".")[0]
@@ -220,7 +278,8 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
                 after = W.shift_weight(group, key(a.source), key(a.target), a.value)
             group.clear()
             group.update(after)
-            entry["actions"].append({"action": a.describe(), "before": {k: r4(v) for k, v in before.items()},
+            entry["actions"].append({"action": a.describe(), "text": _describe(a, locale),
+                                     "before": {k: r4(v) for k, v in before.items()},
                                      "after": {k: r4(v) for k, v in after.items()}})
         rules.append(entry)
     out["rules"] = rules
@@ -260,6 +319,8 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
                                           "scored": rel in dict(d.feedback.sources)})
                 elif rel != "self":
                     de["sources"].append({"relation": rel, "weight": w, "shown": False})
+        elif d.kind == "okr":
+            de["objectives"] = _objectives(ev, employee_id, d.aspirational_threshold)
         dimensions.append(de)
     out["dimensions"] = dimensions
     base = sum((row[f"w.{d.key}"] or 0) * (row.get(f"d.{d.key}.score") or 0) for d in card.dimensions) / 100
@@ -331,9 +392,10 @@ def render_text(x: dict[str, Any]) -> str:
                     if isinstance(a["before"], dict):
                         changes = ", ".join(f"{k} {_fmt(v)} → {_fmt(a['after'][k])}" for k, v in a["before"].items()
                                             if v != a["after"][k])
-                        lines.append(f"    {a['action']}: {changes}")
+                        lines.append(f"    {a.get('text', a['action'])}{m['colon']}{changes}")
                     else:
-                        lines.append(m["action"].format(what=a["action"], before=a["before"], after=a["after"]))
+                        lines.append(m["action"].format(what=a.get("text", a["action"]), before=a["before"],
+                                                        after=a["after"]))
     lines.append("")
     for d in x["dimensions"]:
         w = d["weight"]
@@ -358,15 +420,23 @@ def render_text(x: dict[str, Any]) -> str:
                                              ruled=_fmt(kw["after_rules"]), eff=_fmt(kw["effective"])))
         for s in d.get("sources", []):
             if s.get("shown") is False:
-                lines.append(m["source_hidden"].format(relation=s["relation"]))
+                lines.append(m["source_hidden"].format(relation=_relation_name(s["relation"], x.get("locale"))))
             elif not s["scored"]:
                 lines.append(m["source_self"].format(score=_fmt(s["score"])))
             else:
-                lines.append(m["source"].format(relation=s["relation"], raters=s["raters"],
+                lines.append(m["source"].format(relation=_relation_name(s["relation"], x.get("locale")),
+                                                raters=s["raters"],
                                                 value=_fmt(s["score"] * d["scale"] / 100), scale=_fmt(d["scale"]),
                                                 score=_fmt(s["score"]), weight=_fmt(s["weight"])))
         if d["kind"] == "okr" and d["score"] is not None:
             lines.append(m["okr"].format(score=_fmt(d["score"])))
+            for o in d.get("objectives", []):
+                how = m["aspirational"].format(threshold=_fmt(o["threshold"])) if o["type"] == "aspirational" else ""
+                lines.append(m["objective"].format(name=o["objective"], type=m.get(f"type_{o['type']}", o["type"]),
+                                                   progress=_fmt(o["progress"]),
+                                                   score=_fmt(o["score"]), how=how))
+                for kr in o["key_results"]:
+                    lines.append(m["key_result"].format(**{k: _fmt(v) if k != "name" else v for k, v in kr.items()}))
     t = x["total"]
     lines += ["", m["total"].format(base=_fmt(t["weighted_sum"]))]
     for a in t["adjustments"]:

@@ -73,3 +73,20 @@ def test_explain_names_the_later_scorecards_that_also_matched():
     assert "also matched: north, default; the first scorecard in the file" in render_text(x)
     others = [e for e in by_id if e != "E003" and ev.frame.filter(ev.frame["id"] == e)["attr.region"].item() != "north"]
     assert others and explain(ev, others[0])["scorecard"]["also_matched"] == ["default"]
+
+
+def test_explain_shows_each_objective_and_key_result_and_speaks_chinese_throughout():
+    ev, doc = run_example("Q3")
+    x = explain(ev, "E001")
+    [okr] = [d for d in x["dimensions"] if d["kind"] == "okr"]
+    result = next(e for e in doc["employees"] if e["id"] == "E001")["dimensions"][okr["key"]]
+    assert [o["score"] for o in okr["objectives"]] == [o["score"] for o in result["objectives"]]
+    aspirational = next(o for o in okr["objectives"] if o["type"] == "aspirational")
+    weights = [kr["weight"] for kr in aspirational["key_results"]]
+    progress = sum(kr["progress"] * w for kr, w in zip(aspirational["key_results"], weights)) / sum(weights)
+    assert abs(progress - aspirational["progress"]) < 1e-4
+    assert abs(aspirational["score"] - 100 * min(aspirational["progress"] / 0.7, 1)) < 1e-2  # progress shown at 4 dp
+    assert "= min(progress / 0.7, 1) × 100" in render_text(x) and "key result" in render_text(x)
+    zh = render_text(explain(ev, "E003", locale="zh-CN"))
+    assert "从 results 调 5 分到 strategy" in zh and "去掉 strategy.new_product_share" in zh
+    assert "360 来源 上级" in zh and "承诺型" in zh
