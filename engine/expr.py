@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import operator
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -32,6 +33,12 @@ PREVIOUS_FIELDS = ("grade", "grade_uncalibrated", "score", "bonus", "scorecard")
 AFTER_SCORING = ("score", "grade", "grade_uncalibrated", "bonus")  # outcomes read them; rules and targets cannot
 TOLERANCE = 1e-12  # relative: far above float noise (~1e-15 after a year of sums), far below any real difference
 
+# each comparison exactly, and within TOLERANCE given d = a - b and m = TOLERANCE × max(|a|, |b|); the row
+# interpreter (floats) and the polars compiler (expressions) both use these
+_EXACT = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+          ast.Gt: operator.gt, ast.GtE: operator.ge}
+_NEAR = {ast.Eq: lambda d, m: abs(d) <= m, ast.NotEq: lambda d, m: abs(d) > m, ast.Lt: lambda d, m: d < -m,
+         ast.LtE: lambda d, m: d <= m, ast.Gt: lambda d, m: d > m, ast.GtE: lambda d, m: d >= -m}
 _COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
             ast.In: "in", ast.NotIn: "not in"}
 _ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
@@ -491,9 +498,7 @@ def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any
                 elif _is_number(left) and _is_number(right):
                     parts.append(_near_compare(type(op), float(left), float(right)))
                 else:
-                    parts.append({ast.Eq: lambda: left == right, ast.NotEq: lambda: left != right,
-                                  ast.Lt: lambda: left < right, ast.LtE: lambda: left <= right,
-                                  ast.Gt: lambda: left > right, ast.GtE: lambda: left >= right}[type(op)]())
+                    parts.append(_EXACT[type(op)](left, right))
                 left = right
             if any(p is False for p in parts):
                 return False
@@ -535,11 +540,8 @@ def _is_number(v) -> bool:
 def _near_compare(op: type, a: float, b: float) -> bool:
     """``a op b`` where numbers within ``TOLERANCE`` (relative) of each other are equal."""
     if not (math.isfinite(a) and math.isfinite(b)):
-        return {ast.Eq: a == b, ast.NotEq: a != b, ast.Lt: a < b, ast.LtE: a <= b, ast.Gt: a > b,
-                ast.GtE: a >= b}[op]
-    d, m = a - b, max(abs(a), abs(b)) * TOLERANCE
-    return {ast.Eq: abs(d) <= m, ast.NotEq: abs(d) > m, ast.Lt: d < -m, ast.LtE: d <= m, ast.Gt: d > m,
-            ast.GtE: d >= -m}[op]
+        return _EXACT[op](a, b)
+    return _NEAR[op](a - b, max(abs(a), abs(b)) * TOLERANCE)
 
 
 def holds(expr: Expression, env: Mapping[str, Any], context=None, previous=None) -> bool:
@@ -581,13 +583,10 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
 
     def near(op: type, a, b):
         a, b = a.cast(pl.Float64), b.cast(pl.Float64)
-        d, m = a - b, pl.max_horizontal(a.abs(), b.abs()) * TOLERANCE
         finite = a.is_finite() & b.is_finite()
-        exact = {ast.Eq: a.eq, ast.NotEq: a.ne, ast.Lt: a.lt, ast.LtE: a.le, ast.Gt: a.gt, ast.GtE: a.ge}[op](b)
-        close = {ast.Eq: d.abs() <= m, ast.NotEq: d.abs() > m, ast.Lt: d < -m, ast.LtE: d <= m, ast.Gt: d > m,
-                 ast.GtE: d >= -m}[op]
+        close = _NEAR[op](a - b, pl.max_horizontal(a.abs(), b.abs()) * TOLERANCE)
         # no when/then (see BinOp below): pick by arithmetic on booleans, nulls propagating
-        return (finite & close) | (~finite & exact)
+        return (finite & close) | (~finite & _EXACT[op](a, b))
 
     def lit(v):
         if isinstance(v, bool):
@@ -665,9 +664,7 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
                 elif is_numeric(left_node) or is_numeric(right_node):
                     part = near(type(op), left, comp(right_node))
                 else:
-                    right = comp(right_node)
-                    part = {ast.Eq: left.eq, ast.NotEq: left.ne, ast.Lt: left.lt, ast.LtE: left.le,
-                            ast.Gt: left.gt, ast.GtE: left.ge}[type(op)](right)
+                    part = _EXACT[type(op)](left, comp(right_node))
                 out = part if out is None else (out & part)
                 left_node = right_node
             return out
