@@ -185,13 +185,6 @@ def _describe(a, locale: str | None) -> str:
                                                      value=f"{a.value:g}" if a.value is not None else "")
 
 
-def _relation_name(relation: str, locale: str | None) -> str:
-    from .i18n import MESSAGES as TEXTS, _pick
-
-    entry = TEXTS.get(f"relation.{relation}")
-    return _pick(entry, locale or "en") if entry else relation
-
-
 def _objectives(ev: Evaluation, employee_id: str, threshold: float) -> list[dict[str, Any]]:
     """Each objective of the employee: type, progress, score and the key results it came from."""
     import polars as pl
@@ -368,7 +361,10 @@ def _vals(values: Mapping[str, Any]) -> str:
 
 def render_text(x: dict[str, Any]) -> str:
     """The derivation as readable text in ``x['locale']`` (en or zh-CN)."""
-    m = MESSAGES.get(x.get("locale", "en")) or MESSAGES["zh-CN" if str(x.get("locale", "")).startswith("zh") else "en"]
+    from .i18n import Texts
+
+    m = _messages(x.get("locale"))
+    names = Texts(x.get("locale") or "en")  # 360 relations named as on the dashboards
     if "error" in x:
         return f"{x['id']} ({x['cycle']}): {x['error']}"
     lines = [m["title"].format(**x), ""]
@@ -420,11 +416,11 @@ def render_text(x: dict[str, Any]) -> str:
                                              ruled=_fmt(kw["after_rules"]), eff=_fmt(kw["effective"])))
         for s in d.get("sources", []):
             if s.get("shown") is False:
-                lines.append(m["source_hidden"].format(relation=_relation_name(s["relation"], x.get("locale"))))
+                lines.append(m["source_hidden"].format(relation=names.relation(s["relation"])))
             elif not s["scored"]:
                 lines.append(m["source_self"].format(score=_fmt(s["score"])))
             else:
-                lines.append(m["source"].format(relation=_relation_name(s["relation"], x.get("locale")),
+                lines.append(m["source"].format(relation=names.relation(s["relation"]),
                                                 raters=s["raters"],
                                                 value=_fmt(s["score"] * d["scale"] / 100), scale=_fmt(d["scale"]),
                                                 score=_fmt(s["score"]), weight=_fmt(s["weight"])))

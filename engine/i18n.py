@@ -218,6 +218,11 @@ class Texts:
         text = self._table[key]
         return text.format(**values) if values else text
 
+    def relation(self, relation: str) -> str:
+        """A 360 rater relation's name (``manager`` → 上级); a custom one as written, made readable."""
+        entry = self._table.get(f"relation.{relation}")
+        return entry if entry is not None else relation.replace("_", " ").capitalize()
+
     def localized(self, text: Mapping[str, str] | str | None, fallback: str = "") -> str:
         """Pick this locale from an i18n text of the ruleset."""
         if text is None:

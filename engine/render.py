@@ -519,7 +519,7 @@ def _feedback_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any])
         raters = entry.get("raters") or {}
         weights = dict(d.feedback.sources)
         order = [r for r, _ in d.feedback.sources if r in sources] + sorted(r for r in sources if r not in weights)
-        rows = [{"source": _relation(t, r), "score": f.score(sources[r]), "raters": raters.get(r, ""),
+        rows = [{"source": t.relation(r), "score": f.score(sources[r]), "raters": raters.get(r, ""),
                  "value": sources[r], "scored": r in weights} for r in order]
         self_gap = None
         if "self" in sources:
@@ -536,14 +536,6 @@ def _feedback_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any])
                     "rows": rows, "self_gap": self_gap, "chart": chart if rows else None,
                     "not_scored": t("feedback.not_scored")})
     return out
-
-
-def _relation(t: Texts, relation: str) -> str:
-    key = f"relation.{relation}"
-    try:
-        return t(key)
-    except KeyError:
-        return relation.replace("_", " ").capitalize()
 
 
 def _okr_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any]) -> list[dict[str, Any]]:
