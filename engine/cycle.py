@@ -225,12 +225,8 @@ def _shown(path: Path) -> str:
 def _validated(path: Path) -> tuple[Document, list[Diagnostic]]:
     """The cycle file loaded and validated — schema, ruleset, and every source against its provider's options —
     and the warnings of that validation; raises InvalidInput with every problem."""
-    from .load import load
     from .plugins import provider_schemas
-    from .validate import validate_cycle
+    from .validate import check_cycle
 
-    doc = load(_shown(path))
-    found = validate_cycle(doc, provider_schemas())
-    if any(d.severity == "error" for d in found):
-        raise InvalidInput(found)
-    return doc, [d for d in found if d.severity == "warning"]
+    warnings: list[Diagnostic] = []
+    return check_cycle(_shown(path), provider_schemas(), warnings=warnings), warnings

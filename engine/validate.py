@@ -106,24 +106,21 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
         found += _check_sources(doc, sources, provider_schemas)
     ruleset = data.get("ruleset")
     if isinstance(ruleset, str) and ruleset and "ruleset" not in bad:
-        in_ruleset = _check_cycle_ruleset(doc, ruleset, _rulesets)
+        in_ruleset, rs_doc = _check_cycle_ruleset(doc, ruleset, _rulesets)
         found += in_ruleset
-        if not any(d.severity == "error" for d in in_ruleset) and "context" not in bad:
-            found += _check_cycle_context(doc, Path(doc.file).parent / ruleset, ruleset)
+        if rs_doc is not None and not any(d.severity == "error" for d in in_ruleset) and "context" not in bad:
+            found += _check_cycle_context(doc, rs_doc, ruleset)
     return _ordered(found)
 
 
-def _check_cycle_context(doc: Document, ruleset_path: Path, name: str) -> list[Diagnostic]:
-    """The cycle's ``context:`` against what the ruleset reads: every ``context.x`` set, each value of a type
-    the expressions can use; a key nothing reads is a warning (usually a typo)."""
+def _check_cycle_context(doc: Document, rs_doc: Document, name: str) -> list[Diagnostic]:
+    """The cycle's ``context:`` against what the (valid) ruleset reads: every ``context.x`` set, each value
+    of a type the expressions can use; a key nothing reads is a warning (usually a typo)."""
     from .compile import compile_ruleset
 
     context = doc.data.get("context")
     context = context if isinstance(context, dict) else {}
-    try:
-        rs = compile_ruleset(load(ruleset_path, os.path.normpath(str(ruleset_path))))
-    except Exception:  # noqa: BLE001 - the ruleset's own problems were reported above
-        return []
+    rs = compile_ruleset(rs_doc)
     found: list[Diagnostic] = []
     readers: dict[str, list[str]] = {}
     for e in dict.fromkeys(rs.expressions()):
@@ -163,12 +160,16 @@ def check_ruleset(path: str | Path) -> Document:
     return doc
 
 
-def check_cycle(path: str | Path, provider_schemas: Mapping[str, dict] | None = None) -> Document:
-    """Load and validate a cycle file and its ruleset; raises :class:`InvalidInput` with every problem."""
+def check_cycle(path: str | Path, provider_schemas: Mapping[str, dict] | None = None, *,
+                warnings: list[Diagnostic] | None = None) -> Document:
+    """Load and validate a cycle file and its ruleset; raises :class:`InvalidInput` with every problem.
+    The warnings, if any, are added to ``warnings`` when it is given."""
     doc = load(path)
     found = validate_cycle(doc, provider_schemas)
     if any(d.severity == "error" for d in found):
         raise InvalidInput(found)
+    if warnings is not None:
+        warnings.extend(d for d in found if d.severity == "warning")
     return doc
 
 
@@ -208,7 +209,7 @@ def validate_files(paths: Iterable[str | Path],
             lazy["schemas"], lazy["resolved"] = lazy["schemas"](), True
         return lazy["schemas"]
 
-    rulesets: dict[str, list[Diagnostic]] = {}  # resolved ruleset path -> its diagnostics (checked once)
+    rulesets: dict[str, tuple] = {}  # resolved ruleset path -> (its diagnostics, its document), checked once
     reported: set[str] = set()
     for given in paths:
         given = Path(given)
@@ -240,9 +241,10 @@ def validate_files(paths: Iterable[str | Path],
             elif kind == "cycle":
                 found = validate_cycle(doc, providers(), _rulesets=rulesets)
             elif key in rulesets:
-                found = rulesets[key]
+                found = rulesets[key][0]
             else:
-                found = rulesets[key] = validate_ruleset(doc)
+                rulesets[key] = (validate_ruleset(doc), doc)
+                found = rulesets[key][0]
             for d in found:  # a ruleset named by several cycles is reported once
                 marker = f"{d.file}:{d.line}:{d.col}:{d.message}"
                 if marker not in reported:
@@ -303,22 +305,26 @@ def _check_sources(doc: Document, sources: list, provider_schemas: Mapping[str, 
     return out
 
 
-def _check_cycle_ruleset(doc: Document, ruleset: str, cache: dict | None) -> list[Diagnostic]:
+def _check_cycle_ruleset(doc: Document, ruleset: str,
+                         cache: dict | None) -> tuple[list[Diagnostic], Document | None]:
+    """The problems of the ruleset a cycle names, and its document (None when it could not be read)."""
     folder = Path(doc.file).parent
     target = folder / ruleset
     if not target.is_file():
         return [doc.diag(("ruleset",), f"ruleset file '{ruleset}' not found (looked for {target})",
-                         hint="paths in a cycle file are relative to the cycle file's folder", code="cycle-ruleset")]
+                         hint="paths in a cycle file are relative to the cycle file's folder",
+                         code="cycle-ruleset")], None
     key = str(target.resolve())
     if cache is not None and key in cache:
         return cache[key]
     try:
-        found = validate_ruleset(load(target, os.path.normpath(str(target))))
+        rs_doc = load(target, os.path.normpath(str(target)))
+        checked = (validate_ruleset(rs_doc), rs_doc)
     except InvalidInput as exc:
-        found = list(exc.diagnostics)
+        checked = (list(exc.diagnostics), None)
     if cache is not None:
-        cache[key] = found
-    return found
+        cache[key] = checked
+    return checked
 
 
 # ---------------------------------------------------------------- rulesets
@@ -366,6 +372,7 @@ class _RulesetCheck:
         self.out: list[Diagnostic] = []
         self.schema_errors = schema_errors
         self._lines: list[str] | None = None
+        self.parsed: dict[tuple, expressions.Expression] = {}  # every expression that passed, by its path
 
     # -- helpers
 
@@ -401,6 +408,7 @@ class _RulesetCheck:
         self.scope_formula = expressions.Scope("", {m: "number" for m in self.metrics}, context=False, previous=False)
         self._check_metrics()
         self._check_scorecards()
+        self._check_scorecard_order()
         self._check_rules()
         self._check_grades()
         self._check_calibration()
@@ -514,9 +522,11 @@ class _RulesetCheck:
                                      want_bool=want_bool)
         for p in problems:
             self.expression_error(path, node, p.message, p.offset, hint=_expression_hint(p.message, want_bool))
-        if not problems:
-            self.check_grade_literals(path, parsed)
-        return None if problems else parsed
+        if problems:
+            return None
+        self.check_grade_literals(path, parsed)
+        self.parsed[path] = parsed
+        return parsed
 
     def check_grade_literals(self, path: tuple, parsed) -> None:
         """``grade == "E"`` or ``grade in ["A", "E"]`` must name existing grades."""
@@ -600,7 +610,8 @@ class _RulesetCheck:
                                hint=f"move '{earlier}' last (as the default), or give it an applies_to",
                                code="scorecard-order")
                     break
-                a, b = self._condition(first.get("applies_to")), self._condition(spec.get("applies_to"))
+                a, b = self.parsed.get(("scorecards", earlier, "applies_to")), \
+                    self.parsed.get(("scorecards", later, "applies_to"))
                 if a is not None and b is not None and not expressions.exclusive(a, b):
                     self.out.append(replace(self.doc.diag(
                         ("scorecards", later, "applies_to"), f"an employee matching both '{earlier}' and '{later}' "
@@ -609,7 +620,6 @@ class _RulesetCheck:
                         "or keep this order on purpose", code="scorecard-overlap"), severity="warning"))
 
     def _check_scorecards(self) -> None:
-        self._check_scorecard_order()
         for sc_id, dims in self.cards.items():
             base = ("scorecards", sc_id)
             sc = self.section("scorecards")[sc_id]
@@ -784,16 +794,6 @@ class _RulesetCheck:
             return False
         return not kpi or kpi in self.kpis(sc_id, dim)
 
-    @staticmethod
-    def _condition(text) -> expressions.Expression | None:
-        """A rule's or scorecard's condition, parsed (None when absent or unreadable: reported elsewhere)."""
-        if text is None or isinstance(text, (dict, list)):
-            return None
-        try:
-            return expressions.parse(text if isinstance(text, str) else str(text).lower())
-        except expressions.ExpressionError:
-            return None
-
     def _check_combinations(self, sc_id: str, rules: list[tuple[int, dict]]) -> None:
         """Every subset of the rules that touch overlapping weight groups, applied in file order."""
         dims = self.cards[sc_id]
@@ -812,9 +812,8 @@ class _RulesetCheck:
             return (group, member) if group in groups and member in groups[group] else None
 
         # rules that can never fire for this scorecard's employees, or never together, are not combined
-        card = self.section("scorecards").get(sc_id)
-        card_when = self._condition(card.get("applies_to")) if isinstance(card, dict) else None
-        when = {i: self._condition(rule.get("when")) for i, rule in rules}
+        card_when = self.parsed.get(("scorecards", sc_id, "applies_to"))
+        when = {i: self.parsed.get(("rules", i, "when")) for i, _ in rules}
         if card_when is not None:
             rules = [(i, r) for i, r in rules if when[i] is None or not expressions.exclusive(when[i], card_when)]
 
