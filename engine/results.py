@@ -56,14 +56,15 @@ class _CardLayout:
         self.adjustments = tuple((a, f"adj.{a.id}") for a in card.adjustments)
         self.dims = []
         for d in card.dimensions:
-            sources = ()
+            sources, self_col = (), None
             if d.kind == "feedback360":
-                relations = [r for r, _ in d.feedback.sources] + ([] if "self" in dict(d.feedback.sources) else ["self"])
-                sources = tuple((r, f"f.{d.key}.{r}.score", f"f.{d.key}.{r}.raters") for r in relations)
+                sources = tuple((r, f"f.{d.key}.{r}.score", f"f.{d.key}.{r}.raters") for r, _ in d.feedback.sources)
+                if "self" not in dict(d.feedback.sources):  # shown beside the scored sources, not one of them
+                    self_col = f"f.{d.key}.self.score"
             kpis = tuple((k.path, f"k.{k.path}.actual", f"k.{k.path}.target", f"k.{k.path}.attainment",
                           f"k.{k.path}.score", f"w.{k.path}", f"wr.{k.path}", f"lost.{lost_key(card, k)}",
                           lost_key(card, k)) for k in d.kpis)
-            self.dims.append((d, f"w.{d.key}", f"d.{d.key}.score", f"d.{d.key}.has_data", sources, kpis,
+            self.dims.append((d, f"w.{d.key}", f"d.{d.key}.score", f"d.{d.key}.has_data", sources, self_col, kpis,
                               f"lost.{d.key}"))
 
 
@@ -97,16 +98,15 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
     kpis: dict[str, Any] = {}
     lost: dict[str, float] = {}
     rounded_lost: dict[str, float] = {}
-    for d, w_col, score_col, has_col, sources, kpi_cols, lost_col in layout.dims:
+    for d, w_col, score_col, has_col, sources, self_col, kpi_cols, lost_col in layout.dims:
         weight = row[w_col]
         score = get(score_col)
         entry: dict[str, Any] = {"weight": weight, "score": score}
         if sources:
-            scored = dict(d.feedback.sources)
-            entry["sources"] = {r: get(sc) for r, sc, _ in sources if r in scored and get(sc) is not None}
-            entry["raters"] = {r: get(rc) for r, sc, rc in sources if r in scored and get(sc) is not None}
-            if "self" not in scored and get(f"f.{d.key}.self.score") is not None:
-                entry["self"] = get(f"f.{d.key}.self.score")  # shown beside the sources, not one of them
+            entry["sources"] = {r: get(sc) for r, sc, _ in sources if get(sc) is not None}
+            entry["raters"] = {r: get(rc) for r, sc, rc in sources if get(sc) is not None}
+        if self_col is not None and get(self_col) is not None:
+            entry["self"] = get(self_col)
         if not get(has_col, True) and not weight:
             entry["score"] = None
         if d.kind == "okr" and objectives:
