@@ -163,7 +163,8 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
         raw = pl.col(name).cast(pl.Utf8).str.strip_chars()
         if kind in ("number", "money"):
             # commas only as thousands separators ('20,000.50'); '12.375,00' or '1,2,3' stay unreadable
-            text = pl.when(raw.str.contains(THOUSANDS)).then(raw.str.replace_all(",", "", literal=True)).otherwise(raw)
+            text = pl.when(raw.str.contains(THOUSANDS)).then(raw.str.replace_all(",", "", literal=True)) \
+                .otherwise(raw)
             parsed.append(text.cast(F64, strict=False).alias(f"attr.{name}"))
             if kind == "money":
                 parsed.append(text.cast(MONEY, strict=False).alias(f"money.{name}"))
@@ -193,8 +194,8 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
               - pl.when(hire.dt.day() > end.day).then(1).otherwise(0))
     emp = emp.with_columns(pl.max_horizontal(months, pl.lit(0)).cast(F64).alias("tenure_months"))
     derived = [c for c in emp.columns if c.startswith(("attr.", "money."))]
-    return emp.select([c for c in emp.columns if c not in derived and c not in ("_hire_date", "_leave_date", "_bonus_target")]
-                      + derived)
+    helpers = ("_hire_date", "_leave_date", "_bonus_target")
+    return emp.select([c for c in emp.columns if c not in derived and c not in helpers] + derived)
 
 
 def _coded(table: pl.DataFrame, codes: pl.DataFrame) -> pl.LazyFrame:
