@@ -207,15 +207,6 @@ class Action:
     def paths(self) -> tuple[str, ...]:
         return (self.source, self.target) if self.kind == "shift" else (self.path,)
 
-    def describe(self) -> str:
-        if self.kind == "set":
-            return f"set {self.path} to {self.value:g}"
-        if self.kind == "drop":
-            return f"drop {self.path}"
-        if self.kind == "shift":
-            return f"shift {self.value:g} points from {self.source} to {self.target}"
-        return f"scale the target of {self.path} by {self.value:g}"
-
 
 @dataclass(frozen=True)
 class Rule:

@@ -251,10 +251,10 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
                  "values": _values(rule.when, row, ev), "actions": []}
         for a in acts:
             if not fired:
-                entry["actions"].append({"action": a.describe(), "text": _describe(a, locale)})
+                entry["actions"].append({"action": _describe(a, "en"), "text": _describe(a, locale)})
                 continue
             if a.kind == "scale_target":
-                entry["actions"].append({"action": a.describe(), "text": _describe(a, locale), "before": 1,
+                entry["actions"].append({"action": _describe(a, "en"), "text": _describe(a, locale), "before": 1,
                                          "after": a.value})
                 continue
             if "." in (a.path or a.source):
@@ -271,7 +271,7 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
                 after = W.shift_weight(group, key(a.source), key(a.target), a.value)
             group.clear()
             group.update(after)
-            entry["actions"].append({"action": a.describe(), "text": _describe(a, locale),
+            entry["actions"].append({"action": _describe(a, "en"), "text": _describe(a, locale),
                                      "before": {k: r4(v) for k, v in before.items()},
                                      "after": {k: r4(v) for k, v in after.items()}})
         rules.append(entry)
