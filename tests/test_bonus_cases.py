@@ -366,3 +366,17 @@ def test_the_bonus_multiplier_uses_the_calibrated_grade(tmp_path):
     res = appraise(tmp_path, data, [person(f"E{i}", revenue=100_000, calls=100) for i in range(1, 6)])
     # all score 100 → A; one A allowed (E1; ties: larger ids move): E1 5,000 × 2, the others 5,000 × 1
     assert [res[f"E{i}"]["bonus"] for i in range(1, 6)] == ["10000", "5000", "5000", "5000", "5000"]
+
+
+@pytest.mark.xfail(strict=True, reason="validator gap: a grade left out of 'multiplier' pays × 1, but the check that "
+                                       "multipliers never rise down the grades only compares the grades listed")
+def test_the_validator_counts_a_grade_missing_from_multiplier_as_one():
+    from appraise.load import loads
+    from appraise.validate import validate_ruleset
+
+    # A (the best grade) × 0.8, B not listed → × 1, C × 0: B pays more than A, so raising an actual that lifts
+    # an employee from B to A lowers the bonus (tiers 0.5 × 10,000: B 5,000, A 4,000)
+    data = ruleset(bonus={"target": "target_bonus", "attainment": "revenue", "tiers": [{"from": 1.0, "pay": 0.5}],
+                          "multiplier": {"A": 0.8, "C": 0}})
+    found = validate_ruleset(loads(yaml.safe_dump(data, sort_keys=False), "ruleset.yaml"))
+    assert any(d.path.startswith("bonus.multiplier") and d.severity == "error" for d in found)
