@@ -59,6 +59,8 @@ of the session that wrote it, so the engine can be checked against the same read
     dimensions of the scorecard share the id) or dimension; ``focus_areas`` are its biggest items (exact
     values, ties by key).  Outcomes may read ``score``, ``grade`` and ``bonus`` (the amount due now).
 15. Metric rows of employees not in the employee table, or not appraised in the period, are ignored.
+16. Input checks beyond the SPEC follow issue 13 where the engine has them: a declared raw metric without any
+    value for the period in any source (and not ``optional: true``) is an input error.
 """
 from __future__ import annotations
 
@@ -210,6 +212,12 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
     ids = [p.id for p in inputs.people]
     if len(set(ids)) != len(ids):
         raise ReferenceInputError("duplicate employee ids in the employee table")
+    given = {name for cells in inputs.metrics.values() for (_m, name), (v, _w) in cells.items() if v is not None}
+    optional = {n for n, m in rs.doc["metrics"].items() if m.get("optional")}
+    absent = sorted(set(rs.raw_metrics) - given - optional)
+    if absent and inputs.people:
+        raise ReferenceInputError(f"no source has a value of {', '.join(absent)} for {period.id} (issue 13: a "
+                                  "declared raw metric no source provides is an error unless optional: true)")
     return inputs
 
 
