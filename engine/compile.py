@@ -53,6 +53,7 @@ class Metric:
     aggregate: str | None
     formula: expressions.Expression | None
     direction: str = "higher"
+    optional: bool = False  # raw metrics only: the data may lack it entirely
 
     @property
     def derived(self) -> bool:
@@ -361,6 +362,17 @@ class Ruleset:
         for o in self.outcomes:
             yield o.when
 
+    def reads(self, name: str) -> bool:
+        """Whether any expression of the ruleset reads the bare name ``name`` (``tenure_months``)."""
+        return any(name in e.names for e in self.expressions())
+
+    def conditions(self) -> set:
+        """The expressions that are conditions (``applies_to``, ``when``): they must be true or false."""
+        out = {card.applies_to for card in self.scorecards if card.applies_to}
+        out |= {a.when for card in self.scorecards for a in card.adjustments}
+        out |= {r.when for r in self.rules if r.when} | {o.when for o in self.outcomes}
+        return out
+
 
 def _curve(spec) -> Curve:
     spec = spec or {}
@@ -416,7 +428,7 @@ def compile_ruleset(doc: Document | Mapping, source: str = "", raw: bytes | None
             name=name, label=_text(m.get("label")), unit=str(m.get("unit", "number")),
             aggregate=m.get("aggregate") if "formula" not in m else None,
             formula=expressions.parse(m["formula"]) if "formula" in m else None,
-            direction=str(m.get("direction", "higher"))))
+            direction=str(m.get("direction", "higher")), optional=bool(m.get("optional", False))))
     by_metric = {m.name: m for m in metrics}
     cards = []
     for ckey, card in (data.get("scorecards") or {}).items():
