@@ -20,16 +20,17 @@ of the session that wrote it, so the engine can be checked against the same read
    (``dimension.kpi`` names one).  Factors of several rules multiply.
 2. ``set``/``drop`` rescale the siblings in proportion to their weights (a dropped sibling stays 0); when the
    siblings weigh 0 together, the freed weight is shared equally among the siblings not dropped.
-3. A KPI or dimension dropped by a rule (``drop:``) is out of the employee's appraisal: weight 0, never listed
-   in ``missing`` or ``lost_points``; a dropped KPI is left out of ``kpis``, a dropped dimension keeps its
-   entry (weight 0, its score when it has one).
+3. A KPI or dimension whose weight after the rules is 0 (``drop:``, ``set`` to 0, or 0 in the ruleset) is out
+   of the employee's appraisal: never listed in ``missing`` or ``lost_points``.  A KPI dropped by ``drop:`` is
+   left out of ``kpis``; every other KPI and every dimension keeps its entry (weight 0, its score when it has
+   one).
 4. A KPI is missing when its attainment is: no actual, no target, or ``actual / 0`` (higher-is-better with
    target 0).  Under ``redistribute`` a dimension whose remaining present KPIs weigh 0 is missing, and is
    listed alone; otherwise each missing KPI is listed.  Under ``zero`` missing items score 0 at their weight,
    and a dimension with no present KPI, objective, source or sub-period is listed alone (score 0).
 5. Missing ``previous`` fields, missing attribute cells and metrics without any value are missing (three-valued
-   logic).  A blank ``hire_date`` makes ``tenure_months`` and ``employed_share`` missing (so a prorated bonus
-   target is missing and the bonus null) and keeps every metric row (the employment start is unknown).
+   logic).  A blank ``hire_date`` makes ``employed_share`` missing (so a prorated bonus target is missing and
+   the bonus null) and keeps every metric row (the employment start is unknown); see 16 for ``tenure_months``.
 6. Aggregates skip blank cells; ``first``/``last`` are the values of the earliest/latest month that has one.
 7. 360: the ratings of a (relation, rater) are averaged, then the raters of a relation; a relation is scored
    when it is listed in ``sources`` and has at least ``min_raters`` raters (an integer ``min_raters`` applies to
@@ -60,7 +61,9 @@ of the session that wrote it, so the engine can be checked against the same read
     values, ties by key).  Outcomes may read ``score``, ``grade`` and ``bonus`` (the amount due now).
 15. Metric rows of employees not in the employee table, or not appraised in the period, are ignored.
 16. Input checks beyond the SPEC follow issue 13 where the engine has them: a declared raw metric without any
-    value for the period in any source (and not ``optional: true``) is an input error.
+    value for the period in any source (and not ``optional: true``) is an input error; an employee without a
+    ``hire_date`` is in ``errors`` (stage ``employees``) when an expression of the ruleset reads
+    ``tenure_months``.
 """
 from __future__ import annotations
 
@@ -448,8 +451,8 @@ class Evaluator:
             score = None if a is None else k.curve.score(a)
             scores[k.key] = score
             ap.kpis[path] = {"actual": actual, "target": target, "attainment": a, "score": score, "weight": None}
-        active = [k.key for k in d.kpis if f"{d.key}.{k.key}" not in ap.dropped]
         weights = ap.kpi_w[d.key]
+        active = [k.key for k in d.kpis if f"{d.key}.{k.key}" not in ap.dropped and weights[k.key] > 0]
         present = [k for k in active if scores[k] is not None]
         absent = [k for k in active if scores[k] is None]
         eff: dict[str, Fraction] = {}
@@ -572,7 +575,7 @@ class Evaluator:
     # ------------------------------------------------------------------ totals
     def _combine(self, ap: Appraisal) -> None:
         card = ap.card
-        active = [d for d in card.dimensions if d.key not in ap.dropped]
+        active = [d for d in card.dimensions if d.key not in ap.dropped and ap.dim_w[d.key] > 0]
         for d in active:
             ap.missing.extend(ap.dims[d.key]["missing"])
         present = [d for d in active if ap.dims[d.key]["score"] is not None]
@@ -618,7 +621,7 @@ class Evaluator:
                     if path in ap.dropped:
                         continue
                     s = info["kpi_scores"][k.key]
-                    w = info["kpi_weights"][k.key]
+                    w = info["kpi_weights"].get(k.key, Fraction(0))
                     if s is None or w == 0:
                         continue
                     lost = share * w / 100 * max(Fraction(0), 100 - s)
@@ -816,6 +819,17 @@ def _entry(ev: Evaluator, ap: Appraisal) -> dict:
     return entry
 
 
+def _names_read(rs: Ruleset) -> set[str]:
+    exprs = list(rs.derived.values())
+    for card in rs.scorecards:
+        exprs.append(card.applies_to)
+        exprs.extend(when for _, when, _ in card.adjustments)
+        exprs.extend(k.target for d in card.dimensions for k in d.kpis)
+    exprs.extend(r["when"] for r in rs.rules)
+    exprs.extend(when for _, when, _ in rs.outcomes)
+    return {n for e in exprs if isinstance(e, Expr) for n in e.names()}
+
+
 def evaluate_cycle(cycle_path, store: ReferenceStore | None = None) -> dict:
     """The results document of a cycle file, computed row by row (``store`` supplies ``previous``,
     ``periods:`` dimensions and ``bonus.net_of``; it is only read)."""
@@ -834,8 +848,13 @@ def evaluate_cycle(cycle_path, store: ReferenceStore | None = None) -> dict:
     results: list[Appraisal] = []
     errors: list[dict] = []
     not_covered: list[str] = []
+    reads_tenure = "tenure_months" in _names_read(rs)
     for person in inputs.people:
         if not person.appraised_in(period):
+            continue
+        if reads_tenure and person.hire is None:
+            errors.append({"employee": person.id, "stage": "employees",
+                           "message": "hire_date is empty, but the ruleset reads tenure_months"})
             continue
         ap = ev.appraise(person)
         if ap is None:
