@@ -269,6 +269,7 @@ class Evaluator:
         self.rs, self.period, self.context, self.inputs, self.store = rs, period, context, inputs, store
         self.warnings = inputs.warnings
         self.previous_period = period.previous()
+        self._rolled_up: dict[str, dict] = {}
 
     # ------------------------------------------------------------------ names
     def scope(self, person: Person, extra: dict | None = None):
@@ -303,6 +304,11 @@ class Evaluator:
         return lookup
 
     def _aggregates(self, person: Person) -> dict[str, Fraction | None]:
+        if person.id not in self._rolled_up:
+            self._rolled_up[person.id] = self._roll_up(person)
+        return self._rolled_up[person.id]
+
+    def _roll_up(self, person: Person) -> dict[str, Fraction | None]:
         cells = self.inputs.metrics.get(person.id, {})
         out: dict[str, Fraction | None] = {}
         for name, how in self.rs.raw_metrics.items():

@@ -62,7 +62,8 @@ class Period:
         return set(other.months) <= set(self.months)
 
     def sub_periods(self, every: str) -> list[tuple[str, "Period"]]:
-        """The ``every`` periods inside this one, each with its weight key (``01``..``12``, ``Q1``..``Q4``, ``H1``, ``H2``)."""
+        """The ``every`` periods inside this one, each with its weight key (``01``..``12``, ``Q1``..``Q4``,
+        ``H1``, ``H2``)."""
         if LENGTH[every] >= self.length:
             raise ValueError(f"{self.id} has no sub-periods of kind {every}")
         out = []

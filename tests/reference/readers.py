@@ -99,7 +99,8 @@ _GROUPED = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?\Z")
 _MONTH = re.compile(r"(\d{4})(?:[-/.]|年)\s*(\d{1,2})(?:月)?(?:(?:[-/.]\d{1,2})|(?:\d{1,2}日))?"
                     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\Z")
 _COMPACT_MONTH = re.compile(r"(\d{4})(\d{2})\Z")
-_DATE = re.compile(r"(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\Z")
+_DATE = re.compile(r"(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?"
+                   r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\Z")
 
 
 def parse_number(text, where: str, money: bool = False) -> Fraction | None:
