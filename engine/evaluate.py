@@ -737,7 +737,9 @@ def _bonus(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
     # the bonus reads few columns: the work runs on those, lazily, in one pass
     wide = f
     # scorecards may share a KPI's path (results.revenue in two of them): one column, listed once
-    paths = list(dict.fromkeys(k.path for card in ruleset.scorecards for k in card.kpis_named(plan.attainment)[:1]))
+    # (a scorecard no employee of this cycle has contributes no columns, and no one to pick)
+    paths = list(dict.fromkeys(k.path for card in ruleset.scorecards for k in card.kpis_named(plan.attainment)[:1]
+                               if f"k.{k.path}.attainment" in f.columns))
     needed = ["scorecard", "grade"] + [c for c in (f"money.{plan.target}", f"attr.{plan.target}") if c in f.columns] \
         + [f"k.{p}.{part}" for p in paths for part in ("attainment", "actual", "target")]
     f = f.select(needed).lazy()
@@ -747,6 +749,8 @@ def _bonus(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
     att, act, tgt = [], [], []
     for card in ruleset.scorecards:
         for k in card.kpis_named(plan.attainment)[:1]:
+            if k.path not in paths:
+                continue
             on = pl.col("scorecard") == card.key
             att.append((on, pl.col(f"k.{k.path}.attainment")))
             act.append((on, pl.col(f"k.{k.path}.actual")))
