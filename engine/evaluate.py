@@ -196,7 +196,8 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
     if emp.select(pl.any_horizontal(unread).any()).item():
         bad = emp.filter(pl.any_horizontal(unread)).select("id", *dict.fromkeys(c for c, _, _ in checks), *unread)
         for row in bad.iter_rows(named=True):
-            errors.extend(EmployeeError(row["id"], "employees", f"{c} '{row[c]}' {message}")
+            errors.extend(EmployeeError(row["id"], "employees", f"{c} {message}" if row[c] is None
+                                        or not str(row[c]).strip() else f"{c} '{row[c]}' {message}")
                           for i, (c, _, message) in enumerate(checks) if row[f"_unread.{i}"])
         emp = emp.filter(~pl.any_horizontal(unread))
     end, start = period.end, period.start
