@@ -457,6 +457,10 @@ def _feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period,
         key, spec = d.key, d.feedback
         rows = fb
         if spec.competencies:
+            if "competency" not in fb.collect_schema().names():
+                raise AppraiseError(f"360 dimension '{key}' rates the competencies {', '.join(spec.competencies)}, "
+                                    "but the feedback has no 'competency' column; add it to the feedback file "
+                                    "(or map it with columns:)")
             rows = rows.filter(pl.col("competency").is_in(list(spec.competencies)))
         relations = [r for r, _ in spec.sources]
         if "self" not in relations:
