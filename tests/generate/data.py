@@ -108,7 +108,10 @@ class DataGenerator:
         ch, plan = self.ch, self.plan
         period = plan.period
         first = self.previous.start if self.previous else period.start
-        n = ch.integer(3, 12)
+        n = ch.weighted([(ch.integer(3, 12), 18), (1, 1)])
+        nobody = ch.chance(0.02)  # everyone hired after the period: a cycle that appraises no one
+        if n == 1:
+            self.notes.add("one-employee")
         id_style = ch.weighted([("E", 6), ("digits", 2), ("dash", 1), ("zh", 1)])
         date_style = ch.weighted([("iso", 8), ("slash", 1), ("dot", 1), ("zh", 1)])
         people = []
@@ -117,7 +120,7 @@ class DataGenerator:
                    "zh": f"员工{i + 1:02d}"}[id_style]
             p: dict[str, Any] = {"id": pid, "name": ch.choice(NAMES)}
             when = ch.weighted([("long-ago", 60), ("in-period", 10), ("period-edge", 4), ("after", 4),
-                                ("in-previous", 6), ("blank", 3)])
+                                ("in-previous", 6), ("blank", 3)]) if not nobody else "after"
             if when == "long-ago":
                 hire = _day_between(ch, date(2012, 1, 1), first - timedelta(days=1))
             elif when == "in-period":
@@ -168,6 +171,8 @@ class DataGenerator:
             if hire is None and plan.reads_tenure:
                 self.notes.add("blank-hire-date-read-by-tenure")
             people.append(p)
+        if nobody:
+            self.notes.add("nobody-appraised")
         if self.dirty == "hire-date-not-a-date":
             people[-1]["hire_date"] = "2026-02-30"
             self.broken("a hire date that is not a date")
