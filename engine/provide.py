@@ -63,6 +63,7 @@ class Needs:
     rating_scale: float | None = None
     rating_min: float = 1.0
     optional: frozenset[str] = frozenset()
+    competencies: bool = False  # a 360 dimension counts only some competencies: the column must be there
 
     @classmethod
     def from_ruleset(cls, ruleset) -> "Needs":
@@ -75,7 +76,8 @@ class Needs:
             feedback360=bool(scales) or any(d.kind == "feedback360" for d in dims),
             okr=any(d.kind == "okr" for d in dims),
             rating_scale=max(scales) if scales else None,
-            optional=frozenset(m.name for m in ruleset.raw_metrics if m.optional))
+            optional=frozenset(m.name for m in ruleset.raw_metrics if m.optional),
+            competencies=any(d.feedback is not None and bool(d.feedback.competencies) for d in dims))
 
 
 @dataclass
@@ -604,8 +606,8 @@ def _feedback(parts: list[_Part], needs: Needs, period: Period, report: _Report,
     frames = []
     for part in parts:
         frame = _rows(part.frame)
-        if not _require(part, ["employee", "rater", "relation", "rating"], report, "the 360 feedback") \
-                or _empty(part, report, "the 360 feedback"):
+        required = ["employee", "rater", "relation", "rating"] + (["competency"] if needs.competencies else [])
+        if not _require(part, required, report, "the 360 feedback") or _empty(part, report, "the 360 feedback"):
             continue
         text_cols = [c for c in ("employee", "rater", "relation", "competency", "period") if c in frame.columns]
         frame = _as_text(frame, text_cols)
