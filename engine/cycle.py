@@ -86,6 +86,7 @@ class Cycle:
     output: Path
     on_error: str = "fail"
     locale: str | None = None
+    overrides: Path | None = None  # the overrides file, if the cycle names one
     document: Document | None = field(default=None, compare=False, repr=False)
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False, repr=False)  # from validation
 
@@ -136,7 +137,8 @@ def load_cycle(path: str | Path) -> Cycle:
         path=path, period=period, ruleset_path=(base / str(data["ruleset"])).resolve(),
         context=MappingProxyType(dict(data.get("context") or {})), sources=tuple(sources),
         store=resolve_store_url(str(data.get("store") or "sqlite:///appraise.db"), base),
-        output=(base / str(output)).resolve(), on_error=on_error, locale=data.get("locale"), document=doc,
+        output=(base / str(output)).resolve(), on_error=on_error, locale=data.get("locale"),
+        overrides=(base / str(data["overrides"])).resolve() if data.get("overrides") else None, document=doc,
         warnings=tuple(warnings))
 
 
@@ -194,6 +196,8 @@ def _outside_paths(doc: Document, base: Path, sources: list[SourceSpec]) -> list
                 found.append((("sources", src.index, "url"), url, db))
     if data.get("output"):
         found.append((("output",), str(data["output"]), base / str(data["output"])))
+    if isinstance(data.get("overrides"), str):
+        found.append((("overrides",), data["overrides"], base / data["overrides"]))
     if data.get("store"):
         db = _sqlite_file(str(data["store"]), base)
         if db is not None:

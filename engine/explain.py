@@ -228,7 +228,7 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
         raise KeyError(employee_id)
     row = rows.row(0, named=True)
     locale = locale or row.get("locale") or rs.locale or "en"
-    result = employee_result(row, rs)
+    result = employee_result(row, rs, period=ev.period, overrides=ev.overrides)
     card: Scorecard = rs.scorecard(row["scorecard"])
     out: dict[str, Any] = {"id": employee_id, "name": row["name"], "cycle": ev.period.id, "locale": locale,
                            "ruleset": {"id": rs.id, "version": rs.version},

@@ -77,6 +77,11 @@ class RunReport:
     timings: dict[str, float] = field(default_factory=dict)
     diagnostics: list = field(default_factory=list)
     employee_errors: list = field(default_factory=list)
+    not_covered: int = 0               # employees no scorecard of the ruleset applies to
+    replaced_run: int | None = None    # the run this one replaced as current for (period, ruleset)
+    changed: int | None = None         # people whose score, grade or bonus changed against it (changes.csv)
+    stale: list = field(default_factory=list)  # appraise.store.stale_runs after this run
+    engine_warnings: list = field(default_factory=list)
 
 
 class _Progress:
@@ -153,7 +158,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
     from .store import Store
 
     db = Store(store_url) if only_ids is None else None
-    lock = db.lock(cycle.period.id, break_lock=break_lock) if db is not None else None
+    lock = db.lock(cycle.period.id, ruleset.id, break_lock=break_lock) if db is not None else None
     run_id = None
     frozen_before = gc.get_freeze_count()
     try:
@@ -181,13 +186,13 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False) -> RunReport:
-    from .api import previous_table
+    from .api import cycle_overrides, previous_table
     from .evaluate import evaluate
-    from .export import (bonus_total, errors_csv, grade_counts, manifest_json, redact_document, results_csv,
-                         results_json_chunks, results_xlsx)
+    from .export import (bonus_total, changes, changes_csv, errors_csv, grade_counts, manifest_json, redact_document,
+                         results_csv, results_json_chunks, results_xlsx)
     from .provide import METRIC_ABSENT, Needs, provide
     from .results import results_document
-    from .store import history, previous_results
+    from .store import history, period_inputs, stale_runs
 
     p.stage("provide", f"{len(cycle.sources)} sources")
     pause_point("provide")
@@ -197,9 +202,16 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         import polars as pl
 
         inputs.employees = inputs.employees.filter(pl.col("id").is_in(only_ids))
+    overrides, digest = cycle_overrides(cycle, ruleset)
+    if cycle.overrides is not None:
+        inputs.overrides = overrides
+        inputs.sources = {**inputs.sources, _in_cycle_folder_path(cycle.overrides, cycle.base_dir): digest}
     if db is not None:
         db.set_inputs(run_id, inputs.sources)
-    inputs.previous = previous_table(previous_results(store_url, cycle))
+    # what this run reads of other runs: the previous period under this ruleset, sub-periods, what they paid
+    reads = period_inputs(store_url, cycle.period, ruleset)
+    inputs.previous = previous_table(reads.previous)
+    inputs.subperiods, inputs.paid, inputs.stored = reads.subperiods, reads.paid, reads.stored
 
     p.stage("evaluate", f"{cycle.period.id}, {inputs.employees.height} employees")
     pause_point("evaluate")
@@ -220,9 +232,14 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     employees = doc["employees"]
     errors = sum(1 for d in provided.diagnostics if d.severity == "error") + len(ev.errors)
 
+    replaced, before = None, None
     if db is not None:
         p.stage("store", safe_url(store_url))
-        db.complete_run(run_id, cycle.period.id, doc, before_commit=lambda: pause_point("store"))
+        replaced = db.current_run(cycle.period.id, ruleset.id)
+        before = db.run_results(replaced["id"]) if replaced is not None else None
+        db.complete_run(run_id, cycle.period.id, doc, before_commit=lambda: pause_point("store"), reads=reads.reads)
+    # the recalculation ledger: what changed against the run this one replaced (header only when nothing did)
+    ledger = changes(before, employees) if before is not None else []
 
     p.stage("export", str(out))
     out.mkdir(parents=True, exist_ok=True)
@@ -249,6 +266,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         engine_warnings = [w for w in ev.warnings if not w.startswith("no data source provides")]
     put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
                                  employee_of={d: who for d, who in data_diags if who}))
+    put("changes.csv", changes_csv(ledger, redact=redact))
 
     pages = 0
     index = None
@@ -263,8 +281,10 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     manifest = manifest_json(cycle=cycle, ruleset=ruleset, inputs=inputs.sources, engine_version=__version__,
                              files=files, employees=len(employees), errors=errors, redacted=redact)
     sha = write_bytes(out / MANIFEST, manifest)
+    stale = []
     if db is not None:
         db.set_manifest(run_id, sha)
+        stale = stale_runs(store_url)
     p.done()
     return RunReport(
         cycle=cycle.period.id, ruleset=f"{ruleset.id} {ruleset.version or ''}".strip(), output=out,
@@ -273,7 +293,10 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         currency=str(doc.get("currency") or ""),
         errors=errors, warnings=sum(1 for d in diagnostics if d.severity == "warning") + len(engine_warnings),
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
-        diagnostics=diagnostics, employee_errors=list(ev.errors))
+        diagnostics=diagnostics, employee_errors=list(ev.errors), not_covered=len(ev.not_covered),
+        replaced_run=replaced["id"] if replaced is not None else None,
+        changed=len({row[0] for row in ledger}) if before is not None else None, stale=stale,
+        engine_warnings=list(engine_warnings))
 
 
 def _in_cycle_folder(d, base_dir: Path):
@@ -284,6 +307,14 @@ def _in_cycle_folder(d, base_dir: Path):
             if d.file and Path(d.file).exists() else d
     except ValueError:
         return d
+
+
+def _in_cycle_folder_path(path: Path, base_dir: Path) -> str:
+    """A file named as from the cycle's folder (as sources are in the manifest)."""
+    try:
+        return path.resolve().relative_to(base_dir.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def safe_url(url: str) -> str:
@@ -303,7 +334,8 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
     from .render import render_all
 
     ids = [e["id"] for e in doc["employees"]]
-    past = history(store_url, ids if len(ids) <= 5000 else None, kind=cycle.period.kind, before=cycle.period.id)
+    past = history(store_url, ids if len(ids) <= 5000 else None, kind=cycle.period.kind, before=cycle.period.id,
+                   ruleset_id=ruleset.id)
     info = {}
     if inputs.employees is not None:
         for row in inputs.employees.iter_rows(named=True):
