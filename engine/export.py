@@ -216,14 +216,15 @@ def errors_csv(diagnostics: Iterable, employee_errors: Iterable, warnings: Itera
 
 
 CHANGE_COLUMNS = ("employee", "field", "before", "after")
-CHANGE_FIELDS = ("score", "grade", "bonus", "bonus_gross", "bonus_paid")
+CHANGE_FIELDS = ("score", "grade", "bonus", "bonus_gross", "bonus_paid", "outcomes")
 
 
 def changes(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, str, str]]:
     """The recalculation ledger: what re-running a period changed against the run it replaces, as
     (employee, field, before, after) rows in employee order.  Fields: ``appraised`` (``true``/``false``:
     someone appraised by one run only), ``score`` (2 decimals), ``grade``, ``bonus`` (and ``bonus_gross``,
-    ``bonus_paid`` when netting) as decimal strings; an empty cell is no value."""
+    ``bonus_paid`` when netting) as decimal strings, ``outcomes`` (ids joined with ``;``); an empty cell is no
+    value."""
     old = {e["id"]: e for e in before}
     new = {e["id"]: e for e in after}
 
@@ -232,6 +233,8 @@ def changes(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, An
             return ""
         if field == "score":
             return f"{float(value):.2f}"
+        if isinstance(value, list):
+            return ";".join(map(str, value))
         return str(value)
 
     rows = []

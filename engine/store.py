@@ -618,7 +618,7 @@ def stale_runs(store_url: str) -> list[dict[str, Any]]:
             for r in rows:
                 now = (current.get((r["cycle"], r["ruleset_id"])) or {}).get("id")
                 if now is not None and now == r["read_run"] and now in reasons and not any(
-                        x["cycle"] == r["cycle"] and x["ruleset_id"] == r["ruleset_id"]
+                        (x["cycle"], x["ruleset_id"], x["why"]) == (r["cycle"], r["ruleset_id"], r["why"])
                         for x in reasons.get(run_id, [])):
                     reasons.setdefault(run_id, []).append({**r, "now_run": now, "stale": True})
                     changed = True

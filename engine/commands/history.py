@@ -81,22 +81,26 @@ def rerun_command(cycle_file: str | None) -> str:
 
 
 def stale_lines(stale: list[dict]) -> list[str]:
-    """One line per stale run (as :func:`appraise.store.stale_runs` lists them): why, and the command."""
+    """One line per stale run (as :func:`appraise.store.stale_runs` lists them): what it read that changed,
+    and the command that re-runs it."""
     out = []
     for s in stale:
-        why = []
+        grouped: dict[tuple, list[str]] = {}
         for r in s["reasons"]:
-            what = r["why"].replace("periods:", "dimension ")
-            if r["stale"]:
-                why.append(f"{r['cycle']} of {r['ruleset_id']} ({what}) is stale itself")
-            elif r["read_run"] is None:
-                why.append(f"{r['cycle']} of {r['ruleset_id']} ({what}) had no run then; run {r['now_run']} now")
-            elif r["now_run"] is None:
-                why.append(f"{r['cycle']} of {r['ruleset_id']} ({what}): run {r['read_run']} is no longer current")
+            key = (r["cycle"], r["ruleset_id"], r["read_run"], r["now_run"], r["stale"])
+            grouped.setdefault(key, []).append(r["why"].replace("periods:", "dimension "))
+        why = []
+        for (cycle, rs, read, now, stale_itself), whats in grouped.items():
+            what = f"{cycle} of {rs} ({', '.join(whats)})"
+            if stale_itself:
+                why.append(f"{what}, which is stale itself")
+            elif read is None:
+                why.append(f"{what}, which had no run then and has run {now} now")
+            elif now is None:
+                why.append(f"{what}: run {read}, no longer current")
             else:
-                why.append(f"{r['cycle']} of {r['ruleset_id']} ({what}): run {r['read_run']} replaced by run "
-                           f"{r['now_run']}")
-        out.append(f"{s['cycle']} ({s['ruleset_id']}, run {s['run_id']}): read " + "; ".join(why)
+                why.append(f"{what}: run {read}, since replaced by run {now}")
+        out.append(f"{s['cycle']} ({s['ruleset_id']}, run {s['run_id']}) read " + "; ".join(why)
                    + f" → {rerun_command(s['cycle_file'])}")
     return out
 
