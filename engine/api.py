@@ -82,8 +82,13 @@ class Results:
 
 
 def evaluate(ruleset: Ruleset | str | Path, *, period: str | Period, context: Mapping[str, Any] | None = None,
-             employees, metrics=None, aggregated=None, feedback=None, okrs=None, previous=None) -> Results:
-    """Score a population in memory: tables in, :class:`Results` out (no files written)."""
+             employees, metrics=None, aggregated=None, feedback=None, okrs=None, previous=None,
+             subperiods=None, paid=None, overrides=None) -> Results:
+    """Score a population in memory: tables in, :class:`Results` out (no files written).
+
+    ``subperiods`` (employee, ruleset, period, score) feeds ``periods:`` dimensions and ``paid`` (employee,
+    ruleset, period, bonus) ``bonus.net_of``, as :func:`appraise.store.period_inputs` reads them from a store;
+    ``overrides`` is a list of :class:`appraise.overrides.Override`."""
     from .evaluate import evaluate as run
     from .results import results_document
     from .tables import Inputs
@@ -95,7 +100,8 @@ def evaluate(ruleset: Ruleset | str | Path, *, period: str | Period, context: Ma
 
     emp = emp.with_columns(pl.all().cast(pl.Utf8))
     inputs = Inputs(employees=emp, metrics=_frame(metrics), aggregated=_frame(aggregated),
-                    feedback=_frame(feedback), okrs=_frame(okrs), previous=_frame(previous))
+                    feedback=_frame(feedback), okrs=_frame(okrs), previous=_frame(previous),
+                    subperiods=_frame(subperiods), paid=_frame(paid), overrides=list(overrides or []))
     ev = run(rs, inputs, p, dict(context or {}))
     return Results(ev, results_document(ev))
 

@@ -85,7 +85,7 @@ def _rounded(column: str) -> bool:
 
 def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict] | None = None, *,
                     layout: _CardLayout | None = None, rounded: bool = False, period=None,
-                    overrides: dict | None = None) -> dict[str, Any]:
+                    overrides: dict | None = None, paid: dict | None = None) -> dict[str, Any]:
     """One employee's results.json entry from a row of the result frame (``objectives``: their OKR progress rows).
 
     ``rounded`` says the row's numbers were already rounded to 4 decimals (by :func:`results_document`,
@@ -190,6 +190,8 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
             "uncapped": _plain(get("bonus.uncapped")),
             "cap": _plain(get("bonus.cap")),
         }
+        if ruleset.bonus.net_of is not None:  # what each sub-period's run paid (null: nothing)
+            out["bonus_detail"]["paid"] = dict(sorted((paid or {}).get(row["id"], {}).items()))
         if ruleset.bonus.target_period != "cycle" or ruleset.proration == "days":
             out["bonus_detail"]["target_cycle"] = _plain(get("bonus.target_cycle"))  # after target_period, proration
     return out
@@ -224,10 +226,23 @@ def employee_results(ev: Evaluation) -> list[dict[str, Any]]:
                                + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in lost])
     layouts = {card.key: _CardLayout(card, ev.ruleset, ev.period) for card in ev.ruleset.scorecards}
     okrs = _objectives_by_employee(ev)
+    paid = paid_by_employee(ev)
     out = []
     for row in frame.iter_rows(named=True):
         out.append(employee_result(row, ev.ruleset, okrs.get(row["id"]), layout=layouts[row["scorecard"]],
-                                   rounded=True, overrides=ev.overrides))
+                                   rounded=True, overrides=ev.overrides, paid=paid))
+    return out
+
+
+def paid_by_employee(ev: Evaluation) -> dict[str, dict[str, str | None]]:
+    """``{id: {period: bonus}}``: what the runs ``bonus.net_of`` nets paid each employee."""
+    plan = ev.ruleset.bonus
+    if ev.paid is None or plan is None or plan.net_of is None:
+        return {}
+    out: dict[str, dict[str, str | None]] = {}
+    for emp, rs, period, bonus in ev.paid.select("employee", "ruleset", "period", "bonus").iter_rows():
+        if rs == plan.net_of.ruleset:
+            out.setdefault(emp, {})[period] = bonus
     return out
 
 
