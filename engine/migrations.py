@@ -96,6 +96,8 @@ def _step4(conn: Connection) -> None:
                          if pg else
                          "CREATE UNIQUE INDEX ix_runs_current ON runs (cycle, ruleset_id) WHERE is_current = 1"))
     conn.execute(sa.text("ALTER TABLE runs ADD COLUMN replaced_run INTEGER"))
+    # the run's stored results equal those of the run it replaced: what read that one is not stale
+    conn.execute(sa.text("ALTER TABLE runs ADD COLUMN unchanged BOOLEAN"))
     md = sa.MetaData()
     sa.Table(
         "run_locks", md,

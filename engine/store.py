@@ -54,6 +54,7 @@ runs = sa.Table(
     sa.Column("pid", sa.Integer), sa.Column("hostname", sa.String(255)),
     sa.Column("employees", sa.Integer), sa.Column("errors", sa.Integer), sa.Column("message", sa.Text),
     sa.Column("manifest_sha256", sa.String(64)), sa.Column("replaced_run", sa.Integer),
+    sa.Column("unchanged", sa.Boolean),
 )
 results = sa.Table(
     "results", _md,
@@ -300,6 +301,12 @@ class Store:
             ruleset_id = conn.execute(sa.select(runs.c.ruleset_id).where(runs.c.id == run_id)).scalar()
             mine = (runs.c.cycle == cycle) & (runs.c.ruleset_id == ruleset_id) & runs.c.is_current
             replaced = conn.execute(sa.select(runs.c.id).where(mine)).scalar()
+            unchanged = None
+            if replaced is not None:  # the same stored results as the run replaced? (then nothing read it is stale)
+                cols = ("employee", "scorecard", "score", "grade", "grade_uncalibrated", "bonus")
+                old = {tuple(r) for r in conn.execute(sa.select(*(results.c[c] for c in cols))
+                                                      .where(results.c.run_id == replaced))}
+                unchanged = old == {tuple(r[c] for c in cols) for r in rows}
             conn.execute(runs.update().where(mine).values(is_current=False))
             for i in range(0, len(rows), INSERT_CHUNK):
                 conn.execute(results.insert(), rows[i:i + INSERT_CHUNK])
@@ -309,7 +316,7 @@ class Store:
                 conn.execute(run_reads.insert(), read_rows)
             conn.execute(runs.update().where(runs.c.id == run_id).values(
                 status="complete", is_current=True, finished_at=_now(), employees=len(rows),
-                errors=len(document.get("errors") or []), replaced_run=replaced))
+                errors=len(document.get("errors") or []), replaced_run=replaced, unchanged=unchanged))
             if before_commit is not None:
                 before_commit()
         return len(rows)
@@ -585,8 +592,9 @@ def history(store_url: str, employee_ids: Iterable[str] | None = None, *, kind: 
 
 def stale_runs(store_url: str) -> list[dict[str, Any]]:
     """Current runs whose results are out of date: they read a run (``previous``, ``periods:``, ``net_of``)
-    that has since been replaced (or a period that had no run then and has one now), or they read a run that
-    is itself stale.  Each: ``{run_id, cycle, ruleset_id, cycle_file, reasons: [{cycle, ruleset_id, why,
+    that has since been replaced by one with other results (or a period that had no run then and has one now),
+    or they read a run that is itself stale.  A re-run that stored the very same results (score, grade,
+    grade before calibration, bonus, scorecard of the same employees) makes nothing stale.  Each: ``{run_id, cycle, ruleset_id, cycle_file, reasons: [{cycle, ruleset_id, why,
     read_run, now_run, stale}]}`` (``stale``: the read run is current but stale itself), in
     :func:`period_order` — the order to re-run them in.  Empty for a store without recorded reads."""
     engine = _reader(store_url)
@@ -599,17 +607,30 @@ def stale_runs(store_url: str) -> list[dict[str, Any]]:
             current = {(r.cycle, r.ruleset_id): dict(r._mapping) for r in conn.execute(
                 sa.select(runs.c.id, runs.c.cycle, runs.c.ruleset_id, runs.c.cycle_file)
                 .where(runs.c.is_current & (runs.c.status == "complete")))}
+            # runs whose results equal the run they replaced: reading either is reading the same results
+            same = {r.id: r.replaced_run for r in conn.execute(
+                sa.select(runs.c.id, runs.c.replaced_run).where(runs.c.unchanged.is_(True)))}
             by_run = {v["id"]: k for k, v in current.items()}
             reads: dict[int, list[dict]] = {}
             for r in conn.execute(sa.select(run_reads).where(run_reads.c.run_id.in_(list(by_run) or [-1]))):
                 reads.setdefault(r.run_id, []).append(dict(r._mapping))
     finally:
         engine.dispose()
+    def equivalent(now, read) -> bool:
+        """``read`` is ``now``, or ``now`` replaced it (through runs that replaced each other) with equal results."""
+        seen = set()
+        while now is not None and now not in seen:
+            if now == read:
+                return True
+            seen.add(now)
+            now = same.get(now)
+        return False
+
     reasons: dict[int, list[dict]] = {}
     for run_id, rows in reads.items():
         for r in rows:
             now = (current.get((r["cycle"], r["ruleset_id"])) or {}).get("id")
-            if now != r["read_run"]:
+            if not (now == r["read_run"] or (r["read_run"] is not None and equivalent(now, r["read_run"]))):
                 reasons.setdefault(run_id, []).append({**r, "now_run": now, "stale": False})
     changed = True
     while changed:  # a run that read a stale run is stale too
@@ -617,7 +638,7 @@ def stale_runs(store_url: str) -> list[dict[str, Any]]:
         for run_id, rows in reads.items():
             for r in rows:
                 now = (current.get((r["cycle"], r["ruleset_id"])) or {}).get("id")
-                if now is not None and now == r["read_run"] and now in reasons and not any(
+                if now is not None and equivalent(now, r["read_run"]) and now in reasons and not any(
                         (x["cycle"], x["ruleset_id"], x["why"]) == (r["cycle"], r["ruleset_id"], r["why"])
                         for x in reasons.get(run_id, [])):
                     reasons.setdefault(run_id, []).append({**r, "now_run": now, "stale": True})
