@@ -54,6 +54,7 @@ class Metric:
     aggregate: str | None
     formula: expressions.Expression | None
     direction: str = "higher"
+    optional: bool = False  # raw metrics only: the data may lack it entirely
 
     @property
     def derived(self) -> bool:
@@ -345,7 +346,7 @@ class Ruleset:
     sha256: str = ""
     proration: str = "none"   # none | days: the bonus target times employed_share
 
-    def reads(self) -> tuple[tuple[str, str, str], ...]:
+    def stored_reads(self) -> tuple[tuple[str, str, str], ...]:
         """What this ruleset reads of other periods' stored results besides ``previous``:
         ``(why, ruleset id, every)`` with why ``periods:<dimension>`` or ``net_of``."""
         out = []
@@ -414,6 +415,17 @@ class Ruleset:
         for o in self.outcomes:
             yield o.when
 
+    def reads(self, name: str) -> bool:
+        """Whether any expression of the ruleset reads the bare name ``name`` (``tenure_months``)."""
+        return any(name in e.names for e in self.expressions())
+
+    def conditions(self) -> set:
+        """The expressions that are conditions (``applies_to``, ``when``): they must be true or false."""
+        out = {card.applies_to for card in self.scorecards if card.applies_to}
+        out |= {a.when for card in self.scorecards for a in card.adjustments}
+        out |= {r.when for r in self.rules if r.when} | {o.when for o in self.outcomes}
+        return out
+
 
 def _curve(spec) -> Curve:
     spec = spec or {}
@@ -469,7 +481,7 @@ def compile_ruleset(doc: Document | Mapping, source: str = "", raw: bytes | None
             name=name, label=_text(m.get("label")), unit=str(m.get("unit", "number")),
             aggregate=m.get("aggregate") if "formula" not in m else None,
             formula=expressions.parse(m["formula"]) if "formula" in m else None,
-            direction=str(m.get("direction", "higher"))))
+            direction=str(m.get("direction", "higher")), optional=bool(m.get("optional", False))))
     by_metric = {m.name: m for m in metrics}
     cards = []
     for ckey, card in (data.get("scorecards") or {}).items():

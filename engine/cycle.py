@@ -86,6 +86,7 @@ class Cycle:
     output: Path
     on_error: str = "fail"
     locale: str | None = None
+    strict: bool = False  # warnings and employee errors fail the run (appraise run --strict)
     overrides: Path | None = None  # the overrides file, if the cycle names one
     document: Document | None = field(default=None, compare=False, repr=False)
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False, repr=False)  # from validation
@@ -137,7 +138,8 @@ def load_cycle(path: str | Path) -> Cycle:
         path=path, period=period, ruleset_path=(base / str(data["ruleset"])).resolve(),
         context=MappingProxyType(dict(data.get("context") or {})), sources=tuple(sources),
         store=resolve_store_url(str(data.get("store") or "sqlite:///appraise.db"), base),
-        output=(base / str(output)).resolve(), on_error=on_error, locale=data.get("locale"),
+        output=(base / str(output)).resolve(), on_error=on_error, strict=data.get("strict") is True,
+        locale=data.get("locale"),
         overrides=(base / str(data["overrides"])).resolve() if data.get("overrides") else None, document=doc,
         warnings=tuple(warnings))
 

@@ -34,6 +34,7 @@ explainer, the store and the dashboards all read the same values:
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping
@@ -41,10 +42,10 @@ from typing import Any, Mapping
 import polars as pl
 
 from . import expr as expressions
-from .compile import BUILTIN_ATTRIBUTES, Action, Kpi, Ruleset, Scorecard
+from .compile import BUILTIN_ATTRIBUTES, Action, Dimension, Kpi, Ruleset, Scorecard
 from .errors import AppraiseError
 from .period import Period
-from .tables import THOUSANDS, Inputs, empty_frames
+from .tables import LARGEST, THOUSANDS, Inputs, empty_frames
 
 MONEY = pl.Decimal(38, 10)
 F64 = pl.Float64
@@ -186,8 +187,19 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
             if kind == "money":
                 parsed.append(text.cast(MONEY, strict=False).alias(f"money.{name}"))
             checks.append((name, f"attr.{name}", f"is not a number (declared {kind})"))
+            # too large to compute exactly (and NaN/inf, which cast from 'nan'/'inf')
+            num = text.cast(F64, strict=False)
+            parsed.append(pl.when(num.is_null() | (num.is_finite() & (num.abs() < LARGEST))).then(True)
+                          .otherwise(None).alias(f"_sane.{name}"))
+            checks.append((name, f"_sane.{name}", "is not a usable number: it must be finite and below 10^15"))
         else:
             parsed.append(raw.alias(f"attr.{name}"))
+    if ruleset.reads("tenure_months"):  # a blank hire date must not read as a tenure of 0 months
+        checks.append(("hire_date", "_tenure_known", "is empty, but the ruleset reads tenure_months; "
+                       "give the employee's hire date (YYYY-MM-DD)"))
+        parsed.append(pl.when(pl.col("hire_date").is_null()
+                              | (pl.col("hire_date").str.strip_chars() == "")).then(None).otherwise(True)
+                      .alias("_tenure_known"))
     emp = emp.with_columns(parsed)
     if ruleset.bonus and ruleset.attribute_type(ruleset.bonus.target) == "money":
         target = ruleset.bonus.target
@@ -195,8 +207,9 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
         emp = emp.with_columns(pl.when(pl.col(f"money.{target}") < 0).then(None).otherwise(True)
                                .alias("_bonus_target"))
     # a value that is there (not null, not blank) but did not parse
-    unread = [(pl.col(c).is_not_null() & pl.col(p).is_null() & (pl.col(c).cast(pl.Utf8).str.strip_chars() != ""))
-              .alias(f"_unread.{i}") for i, (c, p, _) in enumerate(checks)]
+    unread = [(((pl.col(c).is_not_null() & (pl.col(c).cast(pl.Utf8).str.strip_chars() != ""))
+                | pl.lit(p == "_tenure_known")) & pl.col(p).is_null()).alias(f"_unread.{i}")
+              for i, (c, p, _) in enumerate(checks)]
     if emp.select(pl.any_horizontal(unread).any()).item():
         bad = emp.filter(pl.any_horizontal(unread)).select("id", *dict.fromkeys(c for c, _, _ in checks), *unread)
         for row in bad.iter_rows(named=True):
@@ -209,7 +222,8 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
     hire = pl.col("_hire_date")
     months = ((end.year - hire.dt.year()) * 12 + (end.month - hire.dt.month())
               - pl.when(hire.dt.day() > end.day).then(1).otherwise(0))
-    emp = emp.with_columns(pl.max_horizontal(months, pl.lit(0)).cast(F64).alias("tenure_months"))
+    emp = emp.with_columns(pl.when(hire.is_null()).then(None).otherwise(pl.max_horizontal(months, pl.lit(0)))
+                           .cast(F64).alias("tenure_months"))
     # days employed within the period, hire and leave dates included: the exact share is employed_days / days
     first = pl.when(hire.is_not_null() & (hire > start)).then(hire).otherwise(pl.lit(start))
     leave = pl.col("_leave_date")
@@ -218,7 +232,8 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
     emp = emp.with_columns(days.alias("employed_days"))
     emp = emp.with_columns((pl.col("employed_days") / period.days).cast(F64).alias("employed_share"))
     derived = [c for c in emp.columns if c.startswith(("attr.", "money."))]
-    helpers = ("_hire_date", "_leave_date", "_bonus_target")
+    helpers = {"_hire_date", "_leave_date", "_bonus_target", "_tenure_known"} \
+        | {c for c in emp.columns if c.startswith("_sane.")}
     return emp.select([c for c in emp.columns if c not in derived and c not in helpers] + derived)
 
 
@@ -270,10 +285,15 @@ def _aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warning
         if (m.aggregate or "sum") == "sum":  # the others are null already when every value is
             agg = pl.when(c.count() > 0).then(agg).otherwise(None)
         aggs.append(agg.alias(f"m.{m.name}"))
-    missing = [m.name for m in raw if m.name not in present and m.name not in from_agg]
+    missing = [m for m in raw if m.name not in present and m.name not in from_agg]
+    required = [m.name for m in missing if not m.optional]
+    if required:  # a misspelt column must not score (and pay) as if the metric were missing
+        raise AppraiseError("no metrics table has a column for " + ", ".join(f"'{n}'" for n in required)
+                            + ", which the ruleset declares; rename the column, or declare the metric "
+                            "optional: true if the data may lack it")
     if missing:
-        warnings.append("no data source provides " + ", ".join(f"'{n}'" for n in missing)
-                        + "; whatever reads them counts as missing")
+        warnings.append("no data source provides " + ", ".join(f"'{m.name}'" for m in missing)
+                        + " (declared optional); whatever reads them counts as missing")
     if aggs:
         out = _aggregate_runs(table, codes, [m for m in raw if m.name in present])
         if out is None:
@@ -420,16 +440,31 @@ def _source_values(rows: pl.LazyFrame, repeated: bool = False) -> pl.DataFrame:
     return out
 
 
-def _feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period, codes: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    dims = {d.key: d for c in ruleset.scorecards for d in c.dimensions if d.kind == "feedback360"}
-    if not dims:
+def _feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period,
+                     codes: pl.DataFrame) -> dict[tuple[str, str], pl.DataFrame]:
+    """Source scores and rater counts per 360 dimension, keyed ``(scorecard, dimension)``.
+
+    Scorecards may share a dimension name with different ``sources:``: each distinct
+    definition is rolled up once and handed to the scorecards that use it.
+    """
+    uses: list[tuple[Dimension, list[tuple[str, str]]]] = []
+    for c in ruleset.scorecards:
+        for d in c.dimensions:
+            if d.kind != "feedback360":
+                continue
+            same = next((u for u in uses if u[0].key == d.key and u[0].feedback == d.feedback), None)
+            if same is None:
+                uses.append((d, [(c.key, d.key)]))
+            else:
+                same[1].append((c.key, d.key))
+    if not uses:
         return {}
     fb = inputs.feedback if inputs.feedback is not None else empty_frames()["feedback"]
     if "period" in fb.columns:
         periods = [p for p in fb["period"].drop_nulls().unique().to_list() if period.contains(p)]
         fb = fb.filter(pl.col("period").is_null() | pl.col("period").is_in(periods))
     out = {}
-    relations_all = sorted({r for d in dims.values() for r, _ in d.feedback.sources} | {"self"})
+    relations_all = sorted({r for d, _ in uses for r, _ in d.feedback.sources} | {"self"})
     code = {r: i for i, r in enumerate(relations_all)}
     # integer keys: grouping 8 ratings × 1M employees by strings is several times slower; an Enum
     # cast codes the relation (unknown relations become null and drop) faster than a replace
@@ -438,10 +473,11 @@ def _feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period, codes: pl
     repeated = peek.height > 0 and peek.n_unique() < peek.height
     fb = _coded(fb.select(keep), codes).with_columns(
         pl.col("relation").cast(pl.Utf8).cast(pl.Enum(relations_all), strict=False).to_physical().alias("_rel"),
-        pl.col("rater").cast(pl.Utf8), pl.col("rating").cast(F64)).drop_nulls("_rel")
+        pl.col("rater").cast(pl.Utf8), pl.col("rating").cast(F64)).drop_nulls(["_rel", "rating"])
+    # (a blank cell is not a rating: a rater counts only with at least one, SPEC v1.1)
     n = codes.height
-    for key, d in dims.items():
-        spec = d.feedback
+    for d, users in uses:
+        key, spec = d.key, d.feedback
         rows = fb
         if spec.competencies:
             rows = rows.filter(pl.col("competency").is_in(list(spec.competencies)))
@@ -465,7 +501,8 @@ def _feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period, codes: pl
                 .scatter(idx, sub["value"] / spec.scale * 100.0) if n else pl.Series(dtype=F64)
             columns[f"f.{key}.{r}.raters"] = pl.Series(dtype=pl.UInt32).extend_constant(None, n) \
                 .scatter(idx, sub["raters"].cast(pl.UInt32)) if n else pl.Series(dtype=pl.UInt32)
-        out[key] = pl.DataFrame(columns)
+        frame = pl.DataFrame(columns)
+        out.update((user, frame) for user in users)
     return out
 
 
@@ -553,7 +590,7 @@ def _apply(action: Action, fired: pl.Expr, card: Scorecard) -> list[pl.Expr]:
 # ---------------------------------------------------------------- one scorecard
 
 def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, context,
-                okr: pl.DataFrame | None, feedback: dict[str, pl.DataFrame],
+                okr: pl.DataFrame | None, feedback: dict[tuple[str, str], pl.DataFrame],
                 periods: dict[tuple[str, str], pl.DataFrame] | None = None, period: Period | None = None
                 ) -> pl.LazyFrame:
     f = frame
@@ -564,7 +601,7 @@ def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, 
             f = f.join(okr.lazy().select("_eid", pl.col(f"okr@{d.aspirational_threshold}").alias(f"d.{d.key}.score")),
                        on="_eid", how="left")
         elif d.kind == "feedback360":
-            f = f.join(feedback[d.key].lazy(), on="_eid", how="left")
+            f = f.join(feedback[(card.key, d.key)].lazy(), on="_eid", how="left")
         elif d.kind == "periods":
             f = f.join(periods[(card.key, d.key)].lazy(), on="_eid", how="left")
     # rules: conditions, then weights and target scales in file order
@@ -692,6 +729,48 @@ def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, 
 
 
 # ---------------------------------------------------------------- grades, calibration, bonus
+
+_COMPUTED = ("k.", "d.", "f.", "w.", "wr.", "lost.")  # what the score and pay are made of
+_OVERFLOW = 1e27  # the bonus stage's decimals hold 28 integer digits
+
+
+def _drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
+    """Employees any of whose computed numbers is infinite, NaN or too large for exact money go to the errors.
+
+    Inputs are range-checked where they are read (:data:`appraise.tables.LARGEST`), but arithmetic can
+    still overflow: a quota of 1e-320 makes an attainment of infinity.  No output ever holds one.
+    """
+    cols = [c for c, t in f.schema.items() if t == F64 and (c.startswith(_COMPUTED) or c == "total")]
+    if not cols:
+        return f
+    flags = [(~pl.col(c).is_finite() | (pl.col(c).abs() >= _OVERFLOW)).fill_null(False) for c in cols]
+    bad = pl.any_horizontal(flags)
+    if not f.select(bad.any()).item():
+        return f
+    for row in f.filter(bad).select("id", *cols).iter_rows(named=True):
+        c = next(c for c in cols if row[c] is not None and not (math.isfinite(row[c]) and abs(row[c]) < _OVERFLOW))
+        name, what = _describe_column(c)
+        detail = ""
+        if c.startswith("k.") and c.endswith(".attainment"):
+            path = c[2:-len(".attainment")]
+            detail = f" (actual {row.get(f'k.{path}.actual')}, target {row.get(f'k.{path}.target')})"
+        errors.append(EmployeeError(row["id"], "evaluate",
+                                    f"{what} of {name} is {row[c]}{detail}, not a finite number this engine can "
+                                    "pay on; check the data behind it (a target near 0, a value with a wrong "
+                                    "exponent)"))
+    return f.filter(~bad)
+
+
+def _describe_column(column: str) -> tuple[str, str]:
+    """``k.results.revenue.attainment`` → ("results.revenue", "attainment")."""
+    if column == "total":
+        return "the scorecard", "the total score"
+    prefix, _, rest = column.partition(".")
+    if prefix in ("k", "d", "f") and "." in rest:
+        name, _, what = rest.rpartition(".")
+        return name, what
+    return rest, {"w": "the weight", "wr": "the weight", "lost": "the points lost"}.get(prefix, prefix)
+
 
 def _grade_expr(ruleset: Ruleset, score: pl.Expr) -> pl.Expr:
     out = pl.when(score.is_null()).then(None)
@@ -941,7 +1020,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
         raise AppraiseError("the ruleset reads " + ", ".join(f"context.{a}" for a in absent)
                             + " but the cycle's 'context:' does not set it; add it to the cycle file")
     mistyped = [f"'{e.text}': {p.message}" for e in dict.fromkeys(ruleset.expressions())
-                for p in expressions.context_problems(e, context)]
+                for p in expressions.context_problems(e, context, condition=e in ruleset.conditions())]
     if mistyped:  # e.g. 'x in context.flag' with flag: true — refused here rather than failing inside polars
         raise AppraiseError("the cycle's context does not fit the ruleset: " + "; ".join(mistyped))
     column = Columns(ruleset)
@@ -1017,6 +1096,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
         for row in f.filter(~pl.col("_scored")).select("id").iter_rows():
             errors.append(EmployeeError(row[0], "score", "no data for any dimension of the scorecard; nothing to score"))
         f = f.filter(pl.col("_scored"))
+    f = _drop_unfinite(f, errors)
     if ruleset.missing == "error":
         bad = f.filter(pl.col("_missing_any"))
         for row in bad.iter_rows(named=True):

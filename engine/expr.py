@@ -289,14 +289,19 @@ def check(expr: Expression, scope: Scope, *, want_bool: bool = False) -> list[Ex
     return problems
 
 
-def context_problems(expr: Expression, context: Mapping[str, Any]) -> list[ExpressionError]:
+def context_problems(expr: Expression, context: Mapping[str, Any], condition: bool = False) -> list[ExpressionError]:
     """Type problems that only the cycle's context values reveal (``context.label + 1`` when label is
-    text, ``x in context.flag``).  Names were checked when the ruleset was validated."""
+    text, ``x in context.flag``, ``when: context.price_war`` with ``price_war: "yes"``).  Names were
+    checked when the ruleset was validated.  A ``condition`` must come out true or false."""
     permissive = Scope("the cycle's context", _AnyName(), context=True, previous=True, context_values=context)
     try:
-        _type(expr.tree.body, permissive, expr.text)
+        kind = _type(expr.tree.body, permissive, expr.text)
     except ExpressionError as exc:
         return [exc]
+    if condition and kind not in ("bool", "any"):
+        what = {"string": "a text", "number": "a number", "list": "a list"}.get(kind, kind)
+        return [ExpressionError(f"a condition must be true or false, but this is {what}; "
+                                "write true or false (not yes/no, 1/0 or \"false\")", 0)]
     return []
 
 

@@ -34,7 +34,7 @@ from .cycle import Cycle, SourceSpec
 from .errors import Diagnostic, InvalidInput
 from .hookspecs import KIND_TABLES, Origin, ProvideRequest, Provided
 from .period import Period
-from .tables import THOUSANDS, Inputs
+from .tables import LARGEST, THOUSANDS, Inputs
 
 AGGREGATES = ("sum", "mean", "min", "max", "first", "last")
 ATTRIBUTE_TYPES = ("string", "number", "money", "date")
@@ -51,7 +51,8 @@ class Needs:
     last``).  ``attributes``: employee column → type (``string | number | money
     | date``); ``id``, ``name``, ``hire_date``, ``leave_date`` always exist.
     ``feedback360`` / ``okr``: whether a dimension of that kind exists (then a
-    missing source is a warning).  ``rating_scale`` is the 360 scale's top
+    missing source is a warning).  ``optional``: raw metrics the data may lack
+    entirely (any other declared metric no source provides stops the run).  ``rating_scale`` is the 360 scale's top
     (ratings must lie in ``[rating_min, rating_scale]``).
     """
 
@@ -61,6 +62,7 @@ class Needs:
     okr: bool = False
     rating_scale: float | None = None
     rating_min: float = 1.0
+    optional: frozenset[str] = frozenset()
 
     @classmethod
     def from_ruleset(cls, ruleset) -> "Needs":
@@ -72,7 +74,8 @@ class Needs:
             attributes=dict(ruleset.attributes),
             feedback360=bool(scales) or any(d.kind == "feedback360" for d in dims),
             okr=any(d.kind == "okr" for d in dims),
-            rating_scale=max(scales) if scales else None)
+            rating_scale=max(scales) if scales else None,
+            optional=frozenset(m.name for m in ruleset.raw_metrics if m.optional))
 
 
 @dataclass
@@ -159,10 +162,20 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     given = {c for frame in metrics if frame is not None for c in frame.columns}
     absent = [m for m in needs.metrics if m not in given]
     if absent and employees is not None and employees.height:
-        names = ", ".join(f"'{m}'" for m in absent)
-        report.fatal(replace(_cycle_diag(cycle, f"no source has a value of {names} for {cycle.period.id}; "
-                                         "whatever reads it counts as missing (is a column named differently?)",
-                                         severity="warning"), code=METRIC_ABSENT))
+        required = [m for m in absent if m not in needs.optional]
+        if required:  # a misspelt header must not quietly score (and pay) as if the metric were missing
+            names = ", ".join(f"'{m}'" for m in required)
+            report.fatal(replace(_cycle_diag(
+                cycle, f"no source has a column for {names}, which the ruleset declares; is a column named "
+                "differently (see the warnings about columns not read)?"),
+                hint="fix the column's name or map it with columns: {<column>: <metric>}; if the data may "
+                "really lack it, declare the metric optional: true in the ruleset", code=METRIC_ABSENT))
+        optional = [m for m in absent if m in needs.optional]
+        if optional:
+            names = ", ".join(f"'{m}'" for m in optional)
+            report.fatal(replace(_cycle_diag(cycle, f"no source has a value of {names} for {cycle.period.id} "
+                                             "(declared optional); whatever reads it counts as missing",
+                                             severity="warning"), code=METRIC_ABSENT))
     if needs.feedback360 and not parts["feedback"]:
         report.fatal(_cycle_diag(cycle, "the ruleset scores 360 feedback but no source has kind feedback360; "
                                  "every 360 dimension will count as missing", severity="warning"))
@@ -173,7 +186,7 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     errors = report.errors
     fatal = [d for d, e in errors if e is None]
     if fatal or (errors and cycle.on_error == "fail"):
-        raise InvalidInput(_sorted([d for d, _ in errors]))
+        raise InvalidInput(_sorted([d for d, _ in report.items]))  # warnings too: they often say why
     # only people of the employee table are "skipped"; rows of unknown ids were never anyone's
     skipped = frozenset(e for _, e in errors if e is not None and (known is None or e in known))
 
@@ -277,12 +290,15 @@ def _numbers(part: _Part, frame: pl.DataFrame, columns, report: _Report, what: s
     for c in columns:
         bad = frame.with_columns(cast[c].alias("_num")).filter(
             (pl.col(c).is_not_null() & pl.col("_num").is_null()) | pl.col("_num").is_nan()
-            | pl.col("_num").is_infinite())
+            | pl.col("_num").is_infinite() | (pl.col("_num").abs() >= LARGEST))
         for row in bad.select(employee_col, "_row", c, "_num").head(200).iter_rows():
             emp, line, raw, num = row
             if num is None:
                 msg = f"{what} '{c}' is '{raw}', which is not a number"
                 hint = "write plain numbers: 1234.5 (no thousands separators, units or %)"
+            elif math.isfinite(num):
+                msg = f"{what} '{c}' is {raw}, too large to compute exactly (the limit is 10^15)"
+                hint = "check the cell: a unit or an exponent may be wrong"
             else:
                 msg = f"{what} '{c}' is {raw} ({'not a number' if math.isnan(num) else 'infinite'})"
                 hint = "leave the cell empty if the value is unknown"
@@ -569,7 +585,8 @@ def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Repor
         cols = {v: part.origin.col(v) for v in values}
         long = long.with_columns(pl.col("metric").replace_strict(cols, return_dtype=pl.Int64).alias("_col"))
     long = long.filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
-    return long.with_columns(pl.lit(index, dtype=pl.Int64).alias("_part"))
+    # one column order for both layouts: a cycle may mix wide and long files
+    return long.select(*keys, "metric", "value", "_row", "_col", pl.lit(index, dtype=pl.Int64).alias("_part"))
 
 
 def _unknown_metric_message(name: str, declared: set[str]) -> str:

@@ -42,6 +42,7 @@ from typing import Callable, Iterable
 
 from . import __version__
 from .atomic import move_into_place, remove_leftovers, staging_dir, write_bytes, write_chunks
+from .errors import AppraiseError
 
 PAUSE_ENV = "APPRAISE_TEST_PAUSE_AT"
 STAGES = ("validate", "provide", "evaluate", "store", "export", "render", "manifest")
@@ -53,6 +54,16 @@ def pause_point(stage: str) -> None:
     if os.environ.get(PAUSE_ENV) == stage:
         print(f"paused at {stage}", file=sys.stderr, flush=True)
         time.sleep(float(os.environ.get("APPRAISE_TEST_PAUSE_SECONDS", "30")))
+
+
+class StrictRefusal(AppraiseError):
+    """A strict run (``--strict``, ``strict: true``) that met warnings or errors: nothing was written."""
+
+    def __init__(self, lines: list[str], warnings: int, errors: int):
+        self.lines, self.warnings, self.errors = lines, warnings, errors
+        super().__init__(f"{warnings} warning{'s' if warnings != 1 else ''} and {errors} "
+                         f"error{'s' if errors != 1 else ''} in a strict run; nothing was stored or written "
+                         "(fix them, or run without --strict / strict: true)")
 
 
 @dataclass
@@ -108,7 +119,7 @@ class _Progress:
 def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store: str | None = None,
               jobs: int | None = None, only: Iterable[str] | None = None, render: bool = True,
               break_lock: bool = False, progress: Callable[[str], None] | None = None,
-              redact: bool = False) -> RunReport:
+              redact: bool = False, strict: bool | None = None) -> RunReport:
     """Run a review cycle; returns a :class:`RunReport`.
 
     ``output`` / ``store`` override the cycle file's.  ``jobs`` caps the worker
@@ -118,6 +129,9 @@ def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store
     them).  ``render=False`` skips the HTML pages.  ``progress`` receives one
     line per stage.  ``redact=True`` writes exports that may leave HR: names
     replaced by ids, no bonus amounts, no pages (the store keeps the full results).
+    ``strict=True`` (default: the cycle file's ``strict:``) refuses to store or
+    write anything when the run meets a warning or an employee error
+    (:class:`StrictRefusal`), for batch and CI use.
 
     Everything the run creates is owner-only (folders 0700, files 0600): the
     process umask is 0o077 for the duration of the run.
@@ -131,7 +145,8 @@ def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store
         os.environ["APPRAISE_JOBS"] = str(jobs)  # read by renderers that parallelise (the HTML one does)
     saved_umask = os.umask(0o077)  # pay data: outputs, store and staging readable by the owner only
     try:
-        return _run_cycle(cycle_path, output, store, only, render and not redact, break_lock, progress, redact)
+        return _run_cycle(cycle_path, output, store, only, render and not redact, break_lock, progress, redact,
+                          strict)
     finally:
         os.umask(saved_umask)
         if jobs is not None:
@@ -141,7 +156,8 @@ def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store
                 os.environ["APPRAISE_JOBS"] = saved_jobs
 
 
-def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, progress, redact: bool = False) -> RunReport:
+def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, progress, redact: bool = False,
+               strict: bool | None = None) -> RunReport:
     from .cycle import load_cycle
 
     p = _Progress(progress)
@@ -165,7 +181,8 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
         if db is not None:
             run_id = db.start_run(cycle=cycle.period.id, kind=cycle.period.kind, cycle_file=str(cycle.path),
                                   ruleset=ruleset, inputs={}, engine_version=__version__)
-        report = _run(cycle, ruleset, out, store_url, db, run_id, only_ids, render, p, redact)
+        report = _run(cycle, ruleset, out, store_url, db, run_id, only_ids, render, p, redact,
+                      cycle.strict if strict is None else strict)
         report.timings = p.timings
         return report
     except BaseException as exc:
@@ -185,7 +202,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
 
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
-         redact: bool = False) -> RunReport:
+         redact: bool = False, strict: bool = False) -> RunReport:
     from .api import cycle_overrides, previous_table
     from .evaluate import evaluate
     from .export import (bonus_total, changes, changes_csv, errors_csv, grade_counts, manifest_json, redact_document,
@@ -231,6 +248,15 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         gc.freeze()
     employees = doc["employees"]
     errors = sum(1 for d in provided.diagnostics if d.severity == "error") + len(ev.errors)
+    diagnostics = [*cycle.warnings, *provided.diagnostics]  # the cycle file's own warnings first
+    engine_warnings = ev.warnings
+    if any(d.code == METRIC_ABSENT for d, _ in data_diags):  # said once, with the cycle file's location
+        engine_warnings = [w for w in ev.warnings if not w.startswith("no data source provides")]
+    warnings = sum(1 for d in diagnostics if d.severity == "warning") + len(engine_warnings)
+    if strict and (warnings or errors):
+        lines = [str(d) for d in diagnostics] + [f"warning: {w}" for w in engine_warnings] \
+            + [f"{e.employee}: {e.stage}: error: {e.message}" for e in ev.errors]
+        raise StrictRefusal(lines, warnings, errors)
 
     replaced, before = None, None
     if db is not None:
@@ -259,11 +285,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     put("results.xlsx", results_xlsx(doc, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,
                                                                      cycle.period.end.day), errors=errors,
                                      redact=redact))
-    diagnostics = [*cycle.warnings, *provided.diagnostics]  # the cycle file's own warnings first
     validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
-    engine_warnings = ev.warnings
-    if any(d.code == METRIC_ABSENT for d, _ in data_diags):  # said once, with the cycle file's location
-        engine_warnings = [w for w in ev.warnings if not w.startswith("no data source provides")]
     put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
                                  employee_of={d: who for d, who in data_diags if who}))
     put("changes.csv", changes_csv(ledger, redact=redact))
@@ -291,7 +313,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         store=store_url if db is not None else None, run_id=run_id, employees=len(employees),
         grades=grade_counts(doc, ruleset), bonus_total=bonus_total(full) if ruleset.bonus else None,
         currency=str(doc.get("currency") or ""),
-        errors=errors, warnings=sum(1 for d in diagnostics if d.severity == "warning") + len(engine_warnings),
+        errors=errors, warnings=warnings,
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
         diagnostics=diagnostics, employee_errors=list(ev.errors), not_covered=len(ev.not_covered),
         replaced_run=replaced["id"] if replaced is not None else None,

@@ -140,7 +140,9 @@ def create_engine(url: str, *, write: bool = True) -> sa.Engine:
     """
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed)
+        # pre-ping: a server restarted while a run was evaluating must not fail the store stage on a stale
+        # pooled connection
+        return sa.create_engine(parsed, pool_pre_ping=True)
     path = _sqlite_path(parsed)
     if path is not None and write:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -39,6 +39,9 @@ from typing import Any
 
 # An amount written with thousands separators, '20,000' or '-1,234.50': the only place a comma may stand in a
 # number ('12.375,00' or '1,2,3' are refused, never guessed at)
+# Numbers at or above this magnitude are refused where they are read: float64 keeps cents exact only
+# below ~10^13 and the bonus stage's decimals hold 28 integer digits; no real KPI comes near it.
+LARGEST = 1e15
 THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 
 EMPLOYEE_REQUIRED = ("id", "name")

@@ -131,7 +131,7 @@ def _check_cycle_periods(doc: Document, rs_doc: Document, name: str) -> list[Dia
         return []
     rs = compile_ruleset(rs_doc)
     out: list[Diagnostic] = []
-    for why, rs_id, every in rs.reads():
+    for why, rs_id, every in rs.stored_reads():
         what = f"dimension '{why.split(':', 1)[1]}'" if why.startswith("periods:") else "bonus.net_of"
         try:
             subs = period.subperiods(every)
@@ -190,12 +190,13 @@ def _check_cycle_context(doc: Document, rs_doc: Document, name: str) -> list[Dia
                               hint=f"add it: context: {{{attr}: ...}} (true/false, a number, a text or a list)",
                               code="cycle-context"))
     if not found:
+        conditions = rs.conditions()
         for e in dict.fromkeys(rs.expressions()):
-            for problem in expressions.context_problems(e, context):
+            for problem in expressions.context_problems(e, context, condition=e in conditions):
                 fields = [attr for obj, attr in sorted(e.fields) if obj == "context" and attr in context]
                 found.append(doc.diag(("context", fields[0]) if fields else ("context",),
                                       f"'{e.text}' in the ruleset ({name}) cannot use this context: {problem.message}",
-                                      hint="give the context value the type the ruleset expects (a list for 'in')",
+                                      hint="give the context value the type the ruleset expects (true/false for a condition, a list for 'in')",
                                       code="cycle-context"))
     for key in sorted(set(map(str, context)) - set(readers)):
         close = difflib.get_close_matches(key, list(readers), n=1, cutoff=0.6)
@@ -753,6 +754,9 @@ class _RulesetCheck:
         if isinstance(target, str):
             self.expression(path + ("target",), self.scope_rule, f"the target of KPI '{dim_id}.{kpi_id}'",
                             want_bool=False)
+        elif _number(target) and isinstance(metric, str) and isinstance(self.metrics.get(metric), dict):
+            self._check_target_plausible(path + ("target",), f"{dim_id}.{kpi_id}", target,
+                                         self.metrics[metric].get("unit"))
         curve = kpi.get("curve")
         if isinstance(curve, dict) and not self.bad(path + ("curve",)):
             cpath = path + ("curve",)
@@ -773,6 +777,23 @@ class _RulesetCheck:
                     self.error(cpath + (("floor",) if "floor" in curve else ("cap",)),
                                f"floor {_fmt(floor)} is above cap {_fmt(cap)}",
                                hint="the floor is where scoring starts and the cap where it stops; floor ≤ cap")
+
+    def _check_target_plausible(self, path: tuple, kpi: str, target, unit) -> None:
+        """A number target far from what its metric's unit allows is most likely a slip (95 meant as 95 %)."""
+        problem = hint = None
+        if target < 0:
+            problem, hint = "is below zero", "targets are amounts or rates of 0 or more"
+        elif unit == "ratio" and target > 2:
+            problem = "is above 2, but the metric is a ratio (0.95 = 95 %)"
+            hint = f"write {_fmt(Decimal(str(target)) / 100)} for {_fmt(target)} %"
+        elif unit == "percent" and 0 < target <= 1:
+            problem = "is 1 or less, but the metric is in percent (95 = 95 %)"
+            hint = f"write {_fmt(Decimal(str(target)) * 100)} for {_fmt(Decimal(str(target)) * 100)} %"
+        elif unit == "money" and 0 < target < 1:
+            problem, hint = "is below 1, but the metric is an amount of money", "write the amount in currency units"
+        if problem:
+            self.out.append(replace(self.doc.diag(path, f"the target of KPI '{kpi}' ({_fmt(target)}) {problem}",
+                                                  hint=hint, code="target-implausible"), severity="warning"))
 
     def _not_falling(self, scores: list, path: tuple, tail: tuple) -> None:
         """A curve's scores may not fall as attainment rises: selling more must never score less."""

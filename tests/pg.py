@@ -36,9 +36,48 @@ def _as_owner(cmd: list[str], user: str | None) -> list[str]:
     return ["runuser", "-u", user, "--", *cmd] if user else cmd
 
 
+class PostgresServer:
+    """A running throw-away server: ``url`` to connect, :meth:`restart` to stop and start it again."""
+
+    def __init__(self, bin_: Path, root: Path, user: str | None):
+        self.bin, self.root, self.user = bin_, root, user
+        self.data, self.port = root / "data", _free_port()
+        self.proc: subprocess.Popen | None = None
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/appraise"
+
+    def start(self) -> None:
+        log = open(self.root / "server.log", "ab")
+        self.proc = subprocess.Popen(_as_owner([str(self.bin / "postgres"), "-D", str(self.data), "-k", str(self.root),
+                                                "-h", "127.0.0.1", "-p", str(self.port), "-c", "fsync=off"],
+                                               self.user), stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            ready = subprocess.run([str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
+                                   capture_output=True)
+            if ready.returncode == 0:
+                return
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("PostgreSQL did not start:\n" + (self.root / "server.log").read_text())
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            subprocess.run(_as_owner([str(self.bin / "pg_ctl"), "-D", str(self.data), "stop", "-m", "fast", "-w"],
+                                     self.user), capture_output=True)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def restart(self) -> None:
+        """Stop the server (every client connection is cut) and start it again on the same port."""
+        self.stop()
+        self.start()
+
+
 @contextmanager
-def postgres_server():
-    """Yields a SQLAlchemy URL of a fresh database ``appraise`` on 127.0.0.1; the server is gone afterwards."""
+def postgres(**_):
+    """Yields a :class:`PostgresServer` with a fresh database ``appraise`` on 127.0.0.1; gone afterwards."""
     bin_ = bindir()
     if bin_ is None:
         raise FileNotFoundError("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin "
@@ -52,33 +91,21 @@ def postgres_server():
     root = Path(tempfile.mkdtemp(prefix="appraise-pg-"))
     if user:
         shutil.chown(root, user=user)
-    data, port = root / "data", _free_port()
-    proc = None
+    server = PostgresServer(bin_, root, user)
     try:
-        subprocess.run(_as_owner([str(bin_ / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+        subprocess.run(_as_owner([str(bin_ / "initdb"), "-D", str(server.data), "-U", "postgres", "--auth=trust",
                                   "-E", "UTF8", "--no-locale"], user), check=True, capture_output=True)
-        log = open(root / "server.log", "wb")
-        proc = subprocess.Popen(_as_owner([str(bin_ / "postgres"), "-D", str(data), "-k", str(root),
-                                           "-h", "127.0.0.1", "-p", str(port), "-c", "fsync=off"], user),
-                                stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while True:
-            ready = subprocess.run([str(bin_ / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
-                                   capture_output=True)
-            if ready.returncode == 0:
-                break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("PostgreSQL did not start:\n" + (root / "server.log").read_text())
-            time.sleep(0.1)
-        subprocess.run([str(bin_ / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "appraise"],
-                       check=True, capture_output=True)
-        yield f"postgresql://postgres@127.0.0.1:{port}/appraise"
+        server.start()
+        subprocess.run([str(bin_ / "createdb"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres",
+                        "appraise"], check=True, capture_output=True)
+        yield server
     finally:
-        if proc is not None and proc.poll() is None:
-            subprocess.run(_as_owner([str(bin_ / "pg_ctl"), "-D", str(data), "stop", "-m", "fast", "-w"], user),
-                           capture_output=True)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def postgres_server():
+    """Yields a SQLAlchemy URL of a fresh database ``appraise`` on 127.0.0.1; the server is gone afterwards."""
+    with postgres() as server:
+        yield server.url

@@ -90,7 +90,9 @@ def test_fail_reports_every_problem_at_once(tmp_path):
         "employee,month,revenue,quota\nE001,2026-07,x,1\nE003,2026-07,1,y\nE099,2026-07,1,1\n")
     with pytest.raises(InvalidInput) as info:
         provided(cycle)
-    assert len(info.value.diagnostics) == 3
+    # x, y and E099 at their cells, and the other declared metrics (billed, ...) that no column holds
+    assert len(info.value.diagnostics) == 4
+    assert sum("no source has a column for 'billed'" in d.message for d in info.value.diagnostics) == 1
 
 
 def test_file_level_errors_fail_even_with_skip_employee(tmp_path):

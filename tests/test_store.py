@@ -249,3 +249,29 @@ def test_postgres_upgrade_from_version_1(pg_url):
         with pytest.raises(sa.exc.IntegrityError):  # the database itself allows one current run per cycle
             with db.engine.begin() as conn:
                 conn.execute(runs.update().values(is_current=True))
+
+
+@pytest.mark.postgres
+def test_postgres_restarted_while_a_run_evaluates(tmp_path):
+    """Issue 13: the store stage used a pooled connection the restart had cut, and died with a traceback."""
+    from pg import bindir, postgres
+
+    if bindir() is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql-15)")
+    work = tmp_path / "example"
+    shutil.copytree(EXAMPLE, work)
+    with postgres() as server:
+        env = dict(os.environ, APPRAISE_TEST_PAUSE_AT="evaluate", APPRAISE_TEST_PAUSE_SECONDS="3")
+        proc = subprocess.Popen([sys.executable, "-m", "appraise", "run", str(work / "cycle-q2.yaml"), "--store",
+                                 server.url, "--no-render"], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+                                env=env, text=True)
+        assert proc.stderr.readline().startswith("validate")
+        for line in proc.stderr:
+            if line.strip() == "paused at evaluate":
+                break
+        server.restart()  # every connection the run holds is cut
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err
+        with Store(server.url) as db:
+            assert len(db.current_results("2026-Q2")) == 4

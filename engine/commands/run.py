@@ -36,9 +36,12 @@ def _shown(path: Path) -> str:
 @click.option("--redact", is_flag=True,
               help="Exports to share outside HR: names replaced by ids, no bonus amounts, no pages "
                    "(the store still keeps the full results).")
+@click.option("--strict", is_flag=True, default=None,
+              help="Fail (exit 1, nothing stored or written) on any warning or employee error "
+                   "(default: the cycle file's strict:).")
 @click.option("--quiet", "-q", is_flag=True, help="No stage lines on stderr.")
 def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int | None, only: tuple[str, ...],
-            no_render: bool, break_lock: bool, redact: bool, quiet: bool) -> None:
+            no_render: bool, break_lock: bool, redact: bool, strict: bool | None, quiet: bool) -> None:
     """Run the review cycle CYCLE: validate → read data → evaluate → store → export → render.
 
     Writes results.json, results.csv, results.xlsx, errors.csv, manifest.json
@@ -55,19 +58,38 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
 
         os.environ.setdefault("POLARS_MAX_THREADS", str(jobs))  # effective only before polars loads
     from ..errors import AppraiseError, InvalidInput
-    from ..run import run_cycle
+    from ..run import StrictRefusal, run_cycle
 
     echo = None if quiet else (lambda line: click.echo(line, err=True))
     try:
         report = run_cycle(cycle, output=output, store=store_url, jobs=jobs, only=only or None,
-                           render=not no_render, break_lock=break_lock, progress=echo, redact=redact)
+                           render=not no_render, break_lock=break_lock, progress=echo, redact=redact,
+                           strict=strict or None)
     except InvalidInput as exc:
         click.echo(str(exc), err=True)
         errors = sum(1 for d in exc.diagnostics if d.severity == "error")
         click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written", err=True)
         sys.exit(1)
+    except StrictRefusal as exc:
+        for line in exc.lines:
+            click.echo(line, err=True)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     except AppraiseError as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:
+        import sqlalchemy
+
+        if not isinstance(exc, sqlalchemy.exc.SQLAlchemyError):
+            raise
+        from ..run import safe_url
+
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        where = f" {safe_url(store_url)}" if store_url else ""
+        click.echo(f"error: the results store{where} failed: "
+                   f"{first[0] if first else type(exc).__name__}; no results were made current. Check that the "
+                   "database is reachable, then run the cycle again", err=True)
         sys.exit(1)
 
     if not quiet:
@@ -86,6 +108,8 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
     click.echo(f"  errors:      {report.errors}" + (f" (see {_shown(report.output / 'errors.csv')})"
                                                     if report.errors else "")
                + (f", {len(report.skipped)} employees skipped" if report.skipped else ""))
+    click.echo(f"  warnings:    {report.warnings}" + (f" (see {_shown(report.output / 'errors.csv')}; "
+                                                      "--strict makes them fail the run)" if report.warnings else ""))
     click.echo(f"  results:     {_shown(report.output)}/ (results.json, results.csv, results.xlsx, manifest.json)")
     if report.index is not None:
         click.echo(f"  pages:       {_shown(report.index)} ({report.pages} pages; dashboards in "

@@ -1,0 +1,890 @@
+"""A deliberately plain, row-by-row evaluator of SPEC.md (v1, the v1.1 settled questions and v2).
+
+Independent of the engine: written from SPEC.md, the README's "Semantics the SPEC leaves open" and the input
+formats the providers accept; only appraise's strict YAML loader is shared.  Every number is an exact
+:class:`~fractions.Fraction` (data cells and YAML numbers are read as the decimals they were written as) and
+money a :class:`~decimal.Decimal`; nothing is rounded until results are written, except the reported score
+(2 decimals, half-up), which grades, calibration, outcomes and later periods use, and the bonus (half-up to the
+``rounding`` unit).
+
+``evaluate_cycle(path, store)`` returns a results.json-shaped document whose numbers are NOT rounded to 4
+decimals (floats of the exact values; ``score`` is the exact 2-decimal reported score), so that
+:func:`reference.compare.compare` can check an engine's rounded numbers within half a unit of the 4th decimal.
+
+Where SPEC.md and the README leave a choice, this file takes the reading below (each is listed in the report
+of the session that wrote it, so the engine can be checked against the same reading):
+
+1. Rules act per action on the scorecard's paths: ``set``/``drop``/``scale_target`` act on each named path the
+   employee's scorecard has, ``shift`` when it has both; a rule is *fired* when its condition holds and at least
+   one action acted.  ``scale_target: {kpi: f}`` scales every KPI of that key in the scorecard
+   (``dimension.kpi`` names one).  Factors of several rules multiply.
+2. ``set``/``drop`` rescale the siblings in proportion to their weights (a dropped sibling stays 0); when the
+   siblings weigh 0 together, the freed weight is shared equally among the siblings not dropped.
+3. A KPI or dimension whose weight after the rules is 0 (``drop:``, ``set`` to 0, or 0 in the ruleset) is out
+   of the employee's appraisal: never listed in ``missing`` or ``lost_points``.  A KPI dropped by ``drop:`` is
+   left out of ``kpis``; every other KPI and every dimension keeps its entry (weight 0, its score when it has
+   one).
+4. A KPI is missing when its attainment is: no actual, no target, or ``actual / 0`` (higher-is-better with
+   target 0).  Under ``redistribute`` a dimension whose remaining present KPIs weigh 0 is missing, and is
+   listed alone; otherwise each missing KPI is listed.  Under ``zero`` missing items score 0 at their weight,
+   and a dimension with no present KPI, objective, source or sub-period is listed alone (score 0).
+5. Missing ``previous`` fields, missing attribute cells and metrics without any value are missing (three-valued
+   logic).  A blank ``hire_date`` makes ``employed_share`` missing (so a prorated bonus target is missing and
+   the bonus null) and keeps every metric row (the employment start is unknown); see 16 for ``tenure_months``.
+6. Aggregates skip blank cells; ``first``/``last`` are the values of the earliest/latest month that has one.
+7. 360: the ratings of a (relation, rater) are averaged, then the raters of a relation; a relation is scored
+   when it is listed in ``sources`` and has at least ``min_raters`` raters (an integer ``min_raters`` applies to
+   every relation; a mapping falls back to the defaults: 1 for ``manager`` and ``self``, 3 otherwise).  Hidden
+   sources are redistributed among the scored ones under every ``missing:`` policy and never listed in
+   ``missing``; a dimension without any scored source is missing.  An unlisted ``self`` reaching its
+   ``min_raters`` is shown as ``self`` beside ``sources``; ``raters`` gives the scored sources' rater counts.
+   A rating row with a blank ``period`` (or a file without the column) belongs to every cycle.
+   ``competencies:`` only labels reports; it does not filter ratings.
+8. OKRs: a key result with a blank ``current`` is left out; an objective without key results left is left
+   out; no objective → the dimension is missing.  ``okr: {aspirational_threshold: t}`` replaces 0.7.
+9. An employee with no dimension left to score is in ``errors`` (stage ``evaluate``), like ``missing: error``.
+10. Calibration: a blank cohort value is not calibrated.  Caps are applied grade by grade from the top; while
+    more employees are at or above a capped grade than allowed, the lowest (reported score, then id compared
+    as text, larger first) among them moves down one grade.
+11. Bonus: the multiplier of a grade missing from ``multiplier`` is 1; the total is floored at 0, capped,
+    rounded half-up to the unit, and rounded down to the unit when that would exceed the cap.  Strings carry
+    as many decimals as the (normalised) unit: ``rounding: 1`` → ``"8000"``, ``0.01`` → ``"8000.00"``.
+    ``bonus_paid`` (net_of) is the sum of the sub-periods' stored ``bonus`` strings, written the same way.
+12. Overrides: ``score`` is taken to 2 decimals half-up; ``override.score`` is recorded whenever a score is
+    given, ``override.grade`` whenever the grade changed.  An override naming anyone not in this run's results
+    (not employed, not covered, or sent to errors) raises :class:`ReferenceInputError`.
+13. ``periods:`` dimensions read the reported (final) ``score`` of each sub-period's current run of the named
+    ruleset; a wholly missing one is listed alone (``"year_results"``), with every sub-period null.  Weights
+    keyed for sub-periods are read as written; absent keys weigh 0 (equal weights when ``weights`` is absent).
+14. ``lost_points`` lists items with more than 0 points lost, keyed by KPI id (``dimension.kpi`` when two
+    dimensions of the scorecard share the id) or dimension; ``focus_areas`` are its biggest items (exact
+    values, ties by key).  Outcomes may read ``score``, ``grade`` and ``bonus`` (the amount due now).
+15. Metric rows of employees not in the employee table, or not appraised in the period, are ignored.
+16. Input checks beyond the SPEC follow issue 13 where the engine has them: a declared raw metric without any
+    value for the period in any source (and not ``optional: true``) is an input error; an employee without a
+    ``hire_date`` is in ``errors`` (stage ``employees``) when an expression of the ruleset reads
+    ``tenure_months``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+from .expr import Expr, ExpressionError, number, round_half_up
+from .periods import LENGTH, Period, parse, tenure_months
+from .readers import (ReferenceInputError, metric_rows, okr_objectives, parse_date, parse_number, read_csv,
+                      source_kind, yaml_data)
+from .ruleset import Dimension, Ruleset, Scorecard, decimal_of, parse_ruleset
+
+_DEFAULT_MIN_RATERS = {"manager": 1, "self": 1}
+
+
+# ===================================================================================== the store
+
+class ReferenceStore:
+    """In-memory results store: one current run per (period, ruleset id), earlier runs kept as history."""
+
+    def __init__(self):
+        self.current: dict[tuple[str, str], dict] = {}
+        self.history: list[tuple[str, str, dict]] = []
+
+    def run(self, cycle_path) -> dict:
+        """Evaluate a cycle against this store and record its results as the current run."""
+        doc = evaluate_cycle(cycle_path, store=self)
+        self.record(doc)
+        return doc
+
+    def record(self, doc: dict) -> None:
+        key = (doc["cycle"], doc["ruleset"]["id"])
+        self.current[key] = doc
+        self.history.append((key[0], key[1], doc))
+
+    def result(self, period: str, ruleset_id: str, employee: str) -> dict | None:
+        """The employee's entry in the current run of (period, ruleset id), else None."""
+        doc = self.current.get((period, ruleset_id))
+        if doc is None:
+            return None
+        return next((e for e in doc["employees"] if e["id"] == employee), None)
+
+    def has_run(self, period: str, ruleset_id: str) -> bool:
+        return (period, ruleset_id) in self.current
+
+
+# ===================================================================================== inputs
+
+class Person:
+    """One row of the employee table, typed by the ruleset's ``attributes:``."""
+
+    def __init__(self, row: dict, rs: Ruleset, where: str):
+        self.id = row.get("id")
+        if self.id is None:
+            raise ReferenceInputError(f"{where}: employee row without id")
+        self.name = row.get("name")
+        self.hire = parse_date(row.get("hire_date"), where)
+        self.leave = parse_date(row.get("leave_date"), where)
+        self.values = {"id": self.id, "name": self.name,
+                       "hire_date": self.hire.isoformat() if self.hire else None,
+                       "leave_date": self.leave.isoformat() if self.leave else None,
+                       "locale": row.get("locale")}
+        for attr, kind in rs.attributes.items():
+            cell = row.get(attr)
+            if kind == "number":
+                self.values[attr] = parse_number(cell, f"{where} ({attr})")
+            elif kind == "money":
+                self.values[attr] = parse_number(cell, f"{where} ({attr})", money=True)
+            elif kind == "date":
+                d = parse_date(cell, f"{where} ({attr})")
+                self.values[attr] = d.isoformat() if d else None
+            else:
+                self.values[attr] = cell
+
+    def appraised_in(self, period: Period) -> bool:
+        """SPEC: not hired after the period's last day, not left before its first day."""
+        if self.hire is not None and self.hire > period.last_day:
+            return False
+        if self.leave is not None and self.leave < period.first_day:
+            return False
+        return True
+
+    def month_outside(self, month: str) -> bool:
+        """Whether a ``YYYY-MM`` month lies wholly outside the employment."""
+        year, m = int(month[:4]), int(month[5:7])
+        first = dt.date(year, m, 1)
+        last = (dt.date(year + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1))
+        return (self.hire is not None and last < self.hire) or (self.leave is not None and first > self.leave)
+
+    def employed_share(self, period: Period) -> Fraction | None:
+        if self.hire is None:
+            return None
+        start = max(self.hire, period.first_day)
+        end = min(self.leave or period.last_day, period.last_day)
+        days = max((end - start).days + 1, 0)
+        return Fraction(days, period.days)
+
+
+class Inputs:
+    def __init__(self):
+        self.people: list[Person] = []
+        self.metrics: dict[str, dict[tuple[str, str], tuple]] = {}   # emp -> (month, metric) -> (value, where)
+        self.feedback: dict[str, list[tuple[str, str, Fraction | None]]] = {}   # emp -> (relation, rater, rating)
+        self.okrs: dict[str, list[dict]] = {}
+        self.warnings: list[str] = []
+
+
+def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs:
+    inputs = Inputs()
+    declared = set(rs.raw_metrics)
+    for source in cycle["sources"]:
+        path = base / source["path"]
+        label = source["path"]
+        provider = source["provider"]
+        is_yaml = path.suffix.lower() in (".yaml", ".yml")
+        rows = None if (provider == "okr" and is_yaml) else read_csv(path, source)
+        kind = source_kind(source, rows)
+        if kind == "employees":
+            for row in rows:
+                inputs.people.append(Person(row, rs, f"{label}:{row['_line']}"))
+        elif kind == "metrics":
+            for emp, month, name, value, where in metric_rows(rows, source, declared, label):
+                if month not in period.months:
+                    continue
+                cell = inputs.metrics.setdefault(emp, {})
+                if (month, name) in cell:
+                    old_value, old_where = cell[(month, name)]
+                    if value is None:
+                        continue
+                    if old_value is not None:
+                        raise ReferenceInputError(f"{where}: {name} of {emp} for {month} also given at {old_where}")
+                cell[(month, name)] = (value, where)
+        elif kind == "feedback360":
+            for row in rows:
+                where = f"{label}:{row['_line']}"
+                raw_period = row.get("period")
+                if raw_period is not None and not period.contains(parse(raw_period)):
+                    continue
+                rating = parse_number(row.get("rating"), where)
+                inputs.feedback.setdefault(row["employee"], []).append((row["relation"], row["rater"], rating))
+        elif kind == "okr":
+            for emp, objectives in okr_objectives(path, rows, label).items():
+                inputs.okrs.setdefault(emp, []).extend(objectives)
+        else:
+            raise ReferenceInputError(f"{label}: unknown kind {kind!r}")
+    ids = [p.id for p in inputs.people]
+    if len(set(ids)) != len(ids):
+        raise ReferenceInputError("duplicate employee ids in the employee table")
+    given = {name for cells in inputs.metrics.values() for (_m, name), (v, _w) in cells.items() if v is not None}
+    optional = {n for n, m in rs.doc["metrics"].items() if m.get("optional")}
+    absent = sorted(set(rs.raw_metrics) - given - optional)
+    if absent and inputs.people:
+        raise ReferenceInputError(f"no source has a value of {', '.join(absent)} for {period.id} (issue 13: a "
+                                  "declared raw metric no source provides is an error unless optional: true)")
+    return inputs
+
+
+def _context_value(v):
+    if isinstance(v, bool) or isinstance(v, str) or v is None:
+        return v
+    if isinstance(v, (int, float)):
+        return number(v)
+    if isinstance(v, list):
+        return [_context_value(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _context_value(x) for k, x in v.items()}
+    raise ReferenceInputError(f"context value {v!r} is not supported")
+
+
+# ===================================================================================== one employee
+
+class Appraisal:
+    """Everything computed for one employee under one scorecard."""
+
+    def __init__(self, person: Person, card: Scorecard):
+        self.person, self.card = person, card
+        self.fired: list[str] = []
+        self.dim_w: dict[str, Fraction] = {d.key: d.weight for d in card.dimensions}
+        self.kpi_w: dict[str, dict[str, Fraction]] = {d.key: {k.key: k.weight for k in d.kpis}
+                                                      for d in card.dimensions if d.kind == "kpis"}
+        self.dropped: set[str] = set()
+        self.scale: dict[str, Fraction] = {}
+        self.missing: list[str] = []
+        self.kpis: dict[str, dict] = {}
+        self.dims: dict[str, dict] = {}
+        self.lost: dict[str, Fraction] = {}
+        self.adjustments: list[dict] = []
+        self.total: Fraction | None = None
+        self.score: Fraction | None = None
+        self.grade_uncalibrated = self.grade = None
+        self.override: dict | None = None
+        self.bonus = self.bonus_gross = self.bonus_paid = None
+        self.paid_text = None
+        self.outcomes: list[str] = []
+        self.plan = False
+
+
+class Evaluator:
+    def __init__(self, rs: Ruleset, period: Period, context: dict, inputs: Inputs, store):
+        self.rs, self.period, self.context, self.inputs, self.store = rs, period, context, inputs, store
+        self.warnings = inputs.warnings
+        self.previous_period = period.previous()
+        self._rolled_up: dict[str, dict] = {}
+
+    # ------------------------------------------------------------------ names
+    def scope(self, person: Person, extra: dict | None = None):
+        """The lookup of plain names for one employee (metrics, attributes, built-ins)."""
+        rs = self.rs
+        agg = self._aggregates(person)
+        cache: dict[str, object] = {}
+        busy: set[str] = set()
+        tenure = tenure_months(person.hire, self.period.last_day) if person.hire else None
+        share = person.employed_share(self.period)
+
+        def lookup(name: str):
+            if extra and name in extra:
+                return extra[name]
+            if name in rs.raw_metrics:
+                return agg.get(name)
+            if name in rs.derived:
+                if name not in cache:
+                    if name in busy:
+                        raise ExpressionError(f"metric {name} is defined in terms of itself")
+                    busy.add(name)
+                    cache[name] = rs.derived[name].evaluate(lookup, self.context, None)
+                    busy.discard(name)
+                return cache[name]
+            if name == "tenure_months":
+                return None if tenure is None else Fraction(tenure)
+            if name == "employed_share":
+                return share
+            if name in person.values:
+                return person.values[name]
+            raise ExpressionError(f"unknown name {name!r}")
+        return lookup
+
+    def _aggregates(self, person: Person) -> dict[str, Fraction | None]:
+        if person.id not in self._rolled_up:
+            self._rolled_up[person.id] = self._roll_up(person)
+        return self._rolled_up[person.id]
+
+    def _roll_up(self, person: Person) -> dict[str, Fraction | None]:
+        cells = self.inputs.metrics.get(person.id, {})
+        out: dict[str, Fraction | None] = {}
+        for name, how in self.rs.raw_metrics.items():
+            values = []
+            for month in self.period.months:
+                if (month, name) not in cells:
+                    continue
+                value, where = cells[(month, name)]
+                if person.month_outside(month):
+                    self.warnings.append(f"{where}: {name} of {person.id} for {month} lies outside the employment; "
+                                         "not used")
+                    continue
+                if value is not None:
+                    values.append(value)
+            if not values:
+                out[name] = None
+            elif how == "sum":
+                out[name] = sum(values, Fraction(0))
+            elif how == "mean":
+                out[name] = sum(values, Fraction(0)) / len(values)
+            elif how == "min":
+                out[name] = min(values)
+            elif how == "max":
+                out[name] = max(values)
+            elif how == "first":
+                out[name] = values[0]
+            else:
+                out[name] = values[-1]
+        return out
+
+    def previous_of(self, person: Person) -> dict | None:
+        if self.store is None:
+            return None
+        entry = self.store.result(self.previous_period.id, self.rs.id, person.id)
+        if entry is None:
+            return None
+        return {"grade": entry.get("grade"), "grade_uncalibrated": entry.get("grade_uncalibrated"),
+                "score": None if entry.get("score") is None else number(entry["score"]),
+                "bonus": None if entry.get("bonus") is None else Fraction(Decimal(entry["bonus"])),
+                "scorecard": entry.get("scorecard")}
+
+    # ------------------------------------------------------------------ scoring
+    def appraise(self, person: Person) -> Appraisal | None:
+        lookup = self.scope(person)
+        previous = self.previous_of(person)
+        card = None
+        for c in self.rs.scorecards:
+            if c.applies_to is None or c.applies_to.holds(lookup, self.context, previous):
+                card = c
+                break
+        if card is None:
+            return None
+        ap = Appraisal(person, card)
+        ap.lookup, ap.previous = lookup, previous
+        self._rules(ap)
+        for d in card.dimensions:
+            getattr(self, "_dim_" + d.kind)(ap, d)
+        self._combine(ap)
+        return ap
+
+    def _rules(self, ap: Appraisal) -> None:
+        card = ap.card
+        for rule in self.rs.rules:
+            if rule["when"] is not None and not rule["when"].holds(ap.lookup, self.context, ap.previous):
+                continue
+            acted = False
+            for action in rule["then"]:
+                (verb, arg), = action.items()
+                if verb == "set":
+                    for path, w in arg.items():
+                        where = self._group(ap, path)
+                        if where:
+                            self._set(ap, where[0], where[1], number(w), where[2])
+                            acted = True
+                elif verb == "shift":
+                    a, b = self._group(ap, arg["from"]), self._group(ap, arg["to"])
+                    if a and b and a[0] is b[0]:
+                        points = number(arg["points"])
+                        a[0][a[1]] -= points
+                        b[0][b[1]] += points
+                        acted = True
+                elif verb == "drop":
+                    for path in ([arg] if isinstance(arg, str) else arg):
+                        where = self._group(ap, path)
+                        if where:
+                            self._set(ap, where[0], where[1], Fraction(0), where[2])
+                            ap.dropped.add(path)
+                            acted = True
+                elif verb == "scale_target":
+                    for ref, factor in arg.items():
+                        for d, k in card.find_kpis(ref):
+                            key = f"{d.key}.{k.key}"
+                            ap.scale[key] = ap.scale.get(key, Fraction(1)) * number(factor)
+                            acted = True
+                else:
+                    raise ReferenceInputError(f"rule {rule['id']}: unknown action {verb!r}")
+            if acted:
+                ap.fired.append(rule["id"])
+
+    @staticmethod
+    def _group(ap: Appraisal, path: str):
+        """(group weights, key, path prefix of the group) for a ``dimension`` or ``dimension.kpi`` path."""
+        if "." in path:
+            d, k = path.split(".", 1)
+            if d in ap.kpi_w and k in ap.kpi_w[d]:
+                return ap.kpi_w[d], k, d + "."
+            return None
+        if path in ap.dim_w:
+            return ap.dim_w, path, ""
+        return None
+
+    @staticmethod
+    def _set(ap: Appraisal, group: dict, key: str, w: Fraction, prefix: str) -> None:
+        total = sum(group.values(), Fraction(0))
+        siblings = [k for k in group if k != key]
+        rest = total - group[key]
+        if rest > 0:
+            for k in siblings:
+                group[k] = group[k] * (total - w) / rest
+        else:
+            alive = [k for k in siblings if prefix + k not in ap.dropped]
+            for k in alive:
+                group[k] = (total - w) / len(alive)
+        group[key] = w
+        if w > 0:
+            ap.dropped.discard(prefix + key)
+
+    # ------------------------------------------------------------------ dimension kinds
+    def _dim_kpis(self, ap: Appraisal, d: Dimension) -> None:
+        scores = {}
+        for k in d.kpis:
+            path = f"{d.key}.{k.key}"
+            actual = ap.lookup(k.metric)
+            if isinstance(k.target, Expr):
+                target = k.target.evaluate(ap.lookup, self.context, ap.previous)
+            else:
+                target = k.target
+            if target is not None:
+                target = target * ap.scale.get(path, Fraction(1))
+            a = None
+            if actual is not None and target is not None:
+                if self.rs.direction.get(k.metric, "higher") == "lower":
+                    a = k.curve.top() if actual == 0 else target / actual
+                elif target != 0:
+                    a = actual / target
+            score = None if a is None else k.curve.score(a)
+            scores[k.key] = score
+            ap.kpis[path] = {"actual": actual, "target": target, "attainment": a, "score": score, "weight": None}
+        weights = ap.kpi_w[d.key]
+        active = [k.key for k in d.kpis if f"{d.key}.{k.key}" not in ap.dropped and weights[k.key] > 0]
+        present = [k for k in active if scores[k] is not None]
+        absent = [k for k in active if scores[k] is None]
+        eff: dict[str, Fraction] = {}
+        if self.rs.missing == "zero":
+            for k in absent:
+                scores[k] = Fraction(0)
+                ap.kpis[f"{d.key}.{k}"]["score"] = Fraction(0)
+            total_w = sum((weights[k] for k in active), Fraction(0))
+            eff = {k: weights[k] for k in active}
+            dim_score = None if total_w == 0 else sum(weights[k] * scores[k] for k in active) / total_w
+            whole = not present
+        else:
+            pw = sum((weights[k] for k in present), Fraction(0))
+            whole = pw == 0
+            if whole:
+                eff = {k: Fraction(0) for k in active}
+                dim_score = None
+            else:
+                eff = {k: (weights[k] * 100 / pw if k in present else Fraction(0)) for k in active}
+                dim_score = sum(eff[k] * scores[k] for k in present) / 100
+        for k in d.kpis:
+            ap.kpis[f"{d.key}.{k.key}"]["weight"] = eff.get(k.key, Fraction(0))
+        ap.dims[d.key] = {"score": dim_score, "kpi_weights": eff, "kpi_scores": scores,
+                          "missing": [d.key] if whole else [f"{d.key}.{k}" for k in absent]}
+        if not active:
+            ap.dims[d.key]["missing"] = [d.key]
+
+    def _dim_okr(self, ap: Appraisal, d: Dimension) -> None:
+        threshold = number(d.spec.get("aspirational_threshold", 0.7))
+        scores = []
+        for obj in self.inputs.okrs.get(ap.person.id, []):
+            num = den = Fraction(0)
+            for kr in obj["key_results"]:
+                if kr["current"] is None or kr["start"] is None or kr["target"] is None:
+                    continue
+                if kr["target"] == kr["start"]:
+                    raise ReferenceInputError(f"OKR of {ap.person.id}: key result {kr['name']!r} has target == start")
+                p = (kr["current"] - kr["start"]) / (kr["target"] - kr["start"])
+                p = min(max(p, Fraction(0)), Fraction(1))
+                num += kr["weight"] * p
+                den += kr["weight"]
+            if den == 0:
+                continue
+            progress = num / den
+            scores.append(min(progress / threshold, Fraction(1)) if obj["type"] == "aspirational" else progress)
+        score = sum(scores, Fraction(0)) / len(scores) * 100 if scores else None
+        if score is None and self.rs.missing == "zero":
+            score = Fraction(0)
+        ap.dims[d.key] = {"score": score, "missing": [] if scores else [d.key]}
+
+    def _dim_feedback360(self, ap: Appraisal, d: Dimension) -> None:
+        spec = d.spec
+        scale = number(spec["scale"])
+        weights = {rel: number(w) for rel, w in spec["sources"].items()}
+        min_cfg = spec.get("min_raters")
+        raters: dict[str, dict[str, list[Fraction]]] = {}
+        for relation, rater, rating in self.inputs.feedback.get(ap.person.id, []):
+            if rating is None:
+                continue
+            raters.setdefault(relation, {}).setdefault(rater, []).append(rating)
+
+        def needed(rel):
+            if isinstance(min_cfg, int) and not isinstance(min_cfg, bool):
+                return min_cfg
+            if isinstance(min_cfg, dict) and rel in min_cfg:
+                return int(min_cfg[rel])
+            return _DEFAULT_MIN_RATERS.get(rel, 3)
+
+        def value(rel):
+            means = [sum(r, Fraction(0)) / len(r) for r in raters[rel].values()]
+            return sum(means, Fraction(0)) / len(means) / scale * 100
+
+        shown, counts = {}, {}
+        for rel in weights:
+            n = len(raters.get(rel, {}))
+            if n > 0 and n >= needed(rel):
+                shown[rel] = value(rel)
+                counts[rel] = n
+        wsum = sum((weights[r] for r in shown), Fraction(0))
+        score = None if wsum == 0 else sum(weights[r] * s for r, s in shown.items()) / wsum
+        missing = [] if score is not None else [d.key]
+        if score is None and self.rs.missing == "zero":
+            score = Fraction(0)
+        entry = {"score": score, "missing": missing, "sources": shown, "raters": counts}
+        if "self" not in weights and len(raters.get("self", {})) >= max(needed("self"), 1):
+            entry["self"] = value("self")
+        ap.dims[d.key] = entry
+
+    def _dim_periods(self, ap: Appraisal, d: Dimension) -> None:
+        spec = d.spec
+        subs = self.period.sub_periods(spec["every"])
+        given = spec.get("weights")
+        scores: dict[str, Fraction | None] = {}
+        weights: dict[str, Fraction] = {}
+        for key, sub in subs:
+            weights[sub.id] = number(given.get(key, 0)) if given else Fraction(1)
+            entry = None
+            if self.store is not None:
+                entry = self.store.result(sub.id, spec["ruleset"], ap.person.id)
+            if self.store is None or not self.store.has_run(sub.id, spec["ruleset"]):
+                msg = f"no stored run of {spec['ruleset']} for {sub.id} (dimension {d.key})"
+                if msg not in self.warnings:
+                    self.warnings.append(msg)
+            scores[sub.id] = None if entry is None or entry.get("score") is None else number(entry["score"])
+        present = [p for p, s in scores.items() if s is not None]
+        absent = [p for p, s in scores.items() if s is None]
+        if not present:
+            score = Fraction(0) if self.rs.missing == "zero" else None
+            missing = [d.key]
+        elif self.rs.missing == "zero":
+            total_w = sum(weights.values(), Fraction(0))
+            score = sum(weights[p] * (scores[p] or 0) for p in scores) / total_w
+            missing = [f"{d.key}.{p}" for p in absent]
+        else:
+            pw = sum((weights[p] for p in present), Fraction(0))
+            score = None if pw == 0 else sum(weights[p] * scores[p] for p in present) / pw
+            missing = [f"{d.key}.{p}" for p in absent] if score is not None else [d.key]
+        ap.dims[d.key] = {"score": score, "missing": missing, "periods": scores}
+
+    # ------------------------------------------------------------------ totals
+    def _combine(self, ap: Appraisal) -> None:
+        card = ap.card
+        active = [d for d in card.dimensions if d.key not in ap.dropped and ap.dim_w[d.key] > 0]
+        for d in active:
+            ap.missing.extend(ap.dims[d.key]["missing"])
+        present = [d for d in active if ap.dims[d.key]["score"] is not None]
+        eff: dict[str, Fraction] = {d.key: Fraction(0) for d in card.dimensions}
+        if self.rs.missing == "zero":
+            for d in present:
+                eff[d.key] = ap.dim_w[d.key]
+            pw = sum(eff.values(), Fraction(0))
+            if pw > 0:
+                eff = {k: w * 100 / pw for k, w in eff.items()}
+        else:
+            pw = sum((ap.dim_w[d.key] for d in present), Fraction(0))
+            for d in present:
+                if pw > 0:
+                    eff[d.key] = ap.dim_w[d.key] * 100 / pw
+        ap.dim_eff = eff
+        if not present or sum(eff.values(), Fraction(0)) == 0:
+            ap.total = None
+            return
+        total = sum((eff[d.key] * ap.dims[d.key]["score"] for d in present), Fraction(0)) / 100
+        for adj_id, when, points in card.adjustments:
+            if when.holds(ap.lookup, self.context, ap.previous):
+                total += points
+                ap.adjustments.append({"id": adj_id, "points": points})
+        ap.total = max(total, Fraction(0))
+        ap.score = round_half_up(ap.total, 2)
+        ap.grade_uncalibrated = ap.grade = self.rs.grade_of(ap.score)
+        self._lost_points(ap, present)
+
+    def _lost_points(self, ap: Appraisal, present: list[Dimension]) -> None:
+        seen: dict[str, int] = {}
+        for d in ap.card.dimensions:
+            for k in d.kpis:
+                seen[k.key] = seen.get(k.key, 0) + 1
+        for d in present:
+            share = ap.dim_eff[d.key] / 100
+            if share == 0:
+                continue
+            info = ap.dims[d.key]
+            if d.kind == "kpis":
+                for k in d.kpis:
+                    path = f"{d.key}.{k.key}"
+                    if path in ap.dropped:
+                        continue
+                    s = info["kpi_scores"][k.key]
+                    w = info["kpi_weights"].get(k.key, Fraction(0))
+                    if s is None or w == 0:
+                        continue
+                    lost = share * w / 100 * max(Fraction(0), 100 - s)
+                    if lost > 0:
+                        ap.lost[path if seen[k.key] > 1 else k.key] = lost
+            else:
+                lost = share * max(Fraction(0), 100 - info["score"])
+                if lost > 0:
+                    ap.lost[d.key] = lost
+
+    # ------------------------------------------------------------------ after scoring
+    def calibrate(self, results: list[Appraisal]) -> None:
+        cal = self.rs.calibration
+        if not cal:
+            return
+        min_cohort = int(cal.get("min_cohort", 5))
+        order = [g for g, _ in self.rs.grades]
+        cohorts: dict[object, list[Appraisal]] = {}
+        for ap in results:
+            value = ap.lookup(cal["cohort"])
+            if value is not None:
+                cohorts.setdefault(value, []).append(ap)
+        for members in cohorts.values():
+            n = len(members)
+            if n < min_cohort:
+                continue
+            for grade in order:
+                if grade not in cal["max_share"]:
+                    continue
+                allowed = math.floor(n * number(cal["max_share"][grade]))
+                limit = order.index(grade)
+                while True:
+                    above = [ap for ap in members if order.index(ap.grade) <= limit]
+                    if len(above) <= allowed:
+                        break
+                    lowest = min(above, key=lambda ap: (ap.score, _Desc(ap.person.id)))
+                    lowest.grade = order[min(order.index(lowest.grade) + 1, len(order) - 1)]
+
+    def apply_overrides(self, results: list[Appraisal], overrides: list[dict]) -> None:
+        by_id = {ap.person.id: ap for ap in results}
+        for i, o in enumerate(overrides):
+            ap = by_id.get(str(o.get("id")))
+            if ap is None:
+                raise ReferenceInputError(f"override #{i + 1}: {o.get('id')!r} is not appraised in this run")
+            record = {}
+            old_grade = ap.grade
+            if o.get("score") is not None:
+                new = round_half_up(number(o["score"]), 2)
+                record["score"] = [ap.score, new]
+                ap.score = new
+                ap.grade = self.rs.grade_of(new)
+            if o.get("grade") is not None:
+                ap.grade = str(o["grade"])
+            if ap.grade != old_grade:
+                record["grade"] = [old_grade, ap.grade]
+            record.update({"reason": o.get("reason"), "by": o.get("by"), "date": o.get("date")})
+            ap.override = record
+
+    def pay(self, ap: Appraisal) -> None:
+        bonus = self.rs.bonus
+        if not bonus:
+            return
+        unit = decimal_of(bonus.get("rounding", 1))
+        ap.unit = unit
+        gross = self._gross(ap, bonus, Fraction(unit))
+        ap.bonus_gross = gross
+        ap.bonus = gross
+        net_of = bonus.get("net_of")
+        if net_of:
+            paid = Decimal(0)
+            for _key, sub in self.period.sub_periods(net_of["every"]):
+                entry = self.store.result(sub.id, net_of["ruleset"], ap.person.id) if self.store else None
+                if entry is not None and entry.get("bonus") is not None:
+                    paid += Decimal(entry["bonus"])
+            ap.bonus_paid = paid
+            if gross is not None:
+                due = gross - Fraction(paid)
+                ap.bonus = due if net_of.get("clawback") else max(due, Fraction(0))
+
+    def _gross(self, ap: Appraisal, bonus: dict, unit: Fraction) -> Fraction | None:
+        target = ap.lookup(bonus["target"])
+        if target is None:
+            return None
+        months = self.period.length
+        per = bonus.get("target_period", "cycle")
+        target = target * months / (months if per == "cycle" else LENGTH[per])
+        if self.rs.proration == "days":
+            share = ap.person.employed_share(self.period)
+            if share is None:
+                return None
+            target *= share
+        found = ap.card.find_kpis(bonus["attainment"])
+        if not found:
+            return None
+        d, k = found[0]
+        kpi = ap.kpis[f"{d.key}.{k.key}"]  # a KPI dropped by a rule still has its attainment
+        a = kpi["attainment"]
+        if a is None:
+            return None
+        tiers = sum((number(t["pay"]) for t in bonus["tiers"] if a >= number(t["from"])), Fraction(0)) * target
+        multiplier = (bonus.get("multiplier") or {}).get(ap.grade, 1)
+        total = tiers * number(multiplier)
+        excess = bonus.get("excess")
+        if excess and a > number(excess["above"]):
+            total += number(excess["rate"]) * (kpi["actual"] - number(excess["above"]) * kpi["target"])
+        total = max(total, Fraction(0))
+        cap = None
+        if bonus.get("cap") is not None:
+            cap = number(bonus["cap"]) * target
+            total = min(total, cap)
+        rounded = round_half_up(total / unit) * unit
+        if cap is not None and rounded > cap:
+            rounded = math.floor(total / unit) * unit
+        return rounded
+
+    def outcomes(self, ap: Appraisal) -> None:
+        extra = {"score": ap.score, "grade": ap.grade, "bonus": ap.bonus}
+        lookup = self.scope(ap.person, extra)
+        for oid, when, plan in self.rs.outcomes:
+            if when.holds(lookup, self.context, ap.previous):
+                ap.outcomes.append(oid)
+                ap.plan = ap.plan or plan
+
+
+class _Desc:
+    """Orders text descending (larger employee id first among equal scores)."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __lt__(self, other):
+        return self.text > other.text
+
+    def __eq__(self, other):
+        return self.text == other.text
+
+
+# ===================================================================================== the document
+
+def _f(v):
+    return None if v is None else float(v)
+
+
+def _money_text(value, unit: Decimal) -> str | None:
+    if value is None:
+        return None
+    places = max(0, -unit.normalize().as_tuple().exponent)
+    d = value if isinstance(value, Decimal) else Decimal(value.numerator) / Decimal(value.denominator)
+    exponent = d.normalize().as_tuple().exponent
+    places = max(places, -exponent if isinstance(exponent, int) else 0)
+    return f"{d:.{places}f}"
+
+
+def _entry(ev: Evaluator, ap: Appraisal) -> dict:
+    rs = ev.rs
+    dims = {}
+    for d in ap.card.dimensions:
+        info = ap.dims[d.key]
+        out = {"weight": float(ap.dim_eff[d.key]), "score": _f(info["score"])}
+        if d.kind == "feedback360":
+            out["sources"] = {k: float(v) for k, v in info["sources"].items()}
+            out["raters"] = dict(info["raters"])
+            if "self" in info:
+                out["self"] = float(info["self"])
+        if d.kind == "periods":
+            out["periods"] = {k: _f(v) for k, v in info["periods"].items()}
+        dims[d.key] = out
+    kpis = {path: {k: _f(v) for k, v in entry.items()} for path, entry in ap.kpis.items()
+            if path not in ap.dropped}
+    lost = sorted(ap.lost.items(), key=lambda kv: (-kv[1], kv[0]))
+    entry = {
+        "id": ap.person.id, "name": ap.person.name, "scorecard": ap.card.key,
+        "score": float(ap.score), "grade": ap.grade, "grade_uncalibrated": ap.grade_uncalibrated,
+        "bonus": None, "rules_fired": list(ap.fired),
+        "adjustments": [{"id": a["id"], "points": float(a["points"])} for a in ap.adjustments],
+        "missing": list(ap.missing), "outcomes": list(ap.outcomes), "plan": ap.plan,
+        "focus_areas": [k for k, _ in lost[:rs.max_focus_areas]],
+        "lost_points": {k: float(v) for k, v in lost},
+        "dimensions": dims, "kpis": kpis,
+    }
+    if ap.person.hire is not None:
+        entry["tenure_months"] = tenure_months(ap.person.hire, ev.period.last_day)
+    if rs.bonus:
+        entry["bonus"] = _money_text(ap.bonus, ap.unit)
+        if rs.bonus.get("net_of"):
+            entry["bonus_gross"] = _money_text(ap.bonus_gross, ap.unit)
+            entry["bonus_paid"] = _money_text(ap.bonus_paid, ap.unit)
+    if rs.proration == "days":
+        entry["employed_share"] = _f(ap.person.employed_share(ev.period))
+    if ap.override is not None:
+        o = dict(ap.override)
+        if "score" in o:
+            o["score"] = [float(o["score"][0]), float(o["score"][1])]
+        entry["override"] = o
+    return entry
+
+
+def _names_read(rs: Ruleset) -> set[str]:
+    exprs = list(rs.derived.values())
+    for card in rs.scorecards:
+        exprs.append(card.applies_to)
+        exprs.extend(when for _, when, _ in card.adjustments)
+        exprs.extend(k.target for d in card.dimensions for k in d.kpis)
+    exprs.extend(r["when"] for r in rs.rules)
+    exprs.extend(when for _, when, _ in rs.outcomes)
+    return {n for e in exprs if isinstance(e, Expr) for n in e.names()}
+
+
+def evaluate_cycle(cycle_path, store: ReferenceStore | None = None) -> dict:
+    """The results document of a cycle file, computed row by row (``store`` supplies ``previous``,
+    ``periods:`` dimensions and ``bonus.net_of``; it is only read)."""
+    cycle_path = Path(cycle_path).resolve()
+    base = cycle_path.parent
+    cycle = yaml_data(cycle_path)
+    period = parse(cycle["cycle"])
+    rs = parse_ruleset(yaml_data(base / cycle["ruleset"]))
+    context = _context_value(cycle.get("context") or {})
+    inputs = _read_inputs(cycle, base, rs, period)
+    overrides = []
+    if cycle.get("overrides"):
+        overrides = yaml_data(base / cycle["overrides"]) or []
+    ev = Evaluator(rs, period, context, inputs, store)
+
+    results: list[Appraisal] = []
+    errors: list[dict] = []
+    not_covered: list[str] = []
+    reads_tenure = "tenure_months" in _names_read(rs)
+    for person in inputs.people:
+        if not person.appraised_in(period):
+            continue
+        if reads_tenure and person.hire is None:
+            errors.append({"employee": person.id, "stage": "employees",
+                           "message": "hire_date is empty, but the ruleset reads tenure_months"})
+            continue
+        ap = ev.appraise(person)
+        if ap is None:
+            not_covered.append(person.id)
+            continue
+        if rs.missing == "error" and ap.missing:
+            errors.append({"employee": person.id, "stage": "evaluate",
+                           "message": f"missing data: {', '.join(ap.missing)}"})
+            continue
+        if ap.score is None:
+            errors.append({"employee": person.id, "stage": "evaluate", "message": "no dimension could be scored"})
+            continue
+        results.append(ap)
+    ev.calibrate(results)
+    ev.apply_overrides(results, overrides)
+    for ap in results:
+        ev.pay(ap)
+        ev.outcomes(ap)
+    return {
+        "cycle": period.id,
+        "ruleset": {"id": rs.id, "version": rs.version},
+        "currency": rs.currency,
+        "employees": [_entry(ev, ap) for ap in results],
+        "errors": errors,
+        "warnings": list(ev.warnings),
+        "not_covered": not_covered,
+    }

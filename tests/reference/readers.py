@@ -1,0 +1,231 @@
+"""Reading a cycle's files plainly: the cycle and ruleset YAML (appraise's strict loader), CSV sources with
+:mod:`csv`, the OKR and overrides YAML.
+
+Formats accepted (README "Writing a provider", the plugins' docstrings, the example data):
+
+- CSV: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (or ``encoding:``); separator ``, ; tab |``
+  detected from the header (or ``delimiter:``); cells are trimmed, a blank cell is missing, rows that are
+  wholly blank are skipped; ``columns: {in file: canonical}`` renames, ``ignore: [...]`` drops columns.
+- ``csv`` sources: ``kind: employees`` (``id, name, hire_date, leave_date, locale`` + attribute columns) or
+  metrics (default): wide ``employee, month, <metric>...`` or long ``employee, month, metric, value``
+  (``layout: long``; with ``layout`` absent or ``auto``, long when the columns are exactly those four).
+  ``kind: feedback360`` / ``okr`` read the same columns as those providers.
+- months: ``2026-07``, ``2026-07-01`` (any day/time), ``2026/7``, ``2026.7``, ``2026年7月``, ``202607``.
+- dates (``hire_date``, ``leave_date``, ``date`` attributes): ``2026-07-15``, ``2026/7/15``, ``2026.7.15``,
+  ``2026年7月15日``, optionally followed by a time.
+- metric values, ratings, ``number`` attributes: plain numbers (``1234.5``, ``-3``, ``1e3``); ``money``
+  attributes may also group thousands with commas (``30,000.50``).
+- ``feedback360``: ``employee, rater, relation, competency, rating, period``; a blank rating is no rating.
+- ``okr`` YAML: ``{employee: [{objective, type?, key_results: [{name, start, target, current, weight?}]}]}``;
+  a CSV ``okr`` table has ``employee, objective, type, key_result, start, target, current, weight``.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+
+from appraise.load import load as load_yaml  # the one engine import allowed: the strict YAML loader
+
+from .expr import number
+
+
+class ReferenceInputError(ValueError):
+    """Input the reference cannot read (the engine should refuse it too, with a located message)."""
+
+
+def yaml_data(path: Path):
+    """Plain data of a YAML file through appraise's strict loader."""
+    return load_yaml(path).data
+
+
+# ----------------------------------------------------------------------------------------- CSV
+
+def _decode(raw: bytes, encoding: str | None) -> str:
+    if encoding:
+        return raw.decode(encoding)
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[3:].decode("utf-8")
+    if raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030")
+
+
+def read_csv(path: Path, options: dict) -> list[dict]:
+    """Rows of a CSV file as {column: text or None}, with ``_line`` (1-based line of the row)."""
+    text = _decode(path.read_bytes(), options.get("encoding"))
+    header_line = text.split("\n", 1)[0]
+    delimiter = options.get("delimiter")
+    if not delimiter:
+        counts = {d: header_line.count(d) for d in (",", ";", "\t", "|")}
+        delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    header = None
+    rename = options.get("columns") or {}
+    ignore = set(options.get("ignore") or [])
+    for record in reader:
+        cells = [c.strip() for c in record]
+        if header is None:
+            header = [rename.get(c, c) for c in cells]
+            continue
+        if not any(cells):
+            continue
+        if len(cells) < len(header):
+            raise ReferenceInputError(f"{path}:{reader.line_num}: {len(cells)} cells, header has {len(header)}")
+        row = {"_line": reader.line_num}
+        for name, cell in zip(header, cells):
+            if name in ignore or name == "":
+                continue
+            row[name] = cell if cell != "" else None
+        rows.append(row)
+    if header is None:
+        raise ReferenceInputError(f"{path}: empty file")
+    return rows
+
+
+# ----------------------------------------------------------------------------------------- cells
+
+_PLAIN = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\Z")
+_GROUPED = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?\Z")
+_MONTH = re.compile(r"(\d{4})(?:[-/.]|年)\s*(\d{1,2})(?:月)?(?:(?:[-/.]\d{1,2})|(?:\d{1,2}日))?"
+                    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\Z")
+_COMPACT_MONTH = re.compile(r"(\d{4})(\d{2})\Z")
+_DATE = re.compile(r"(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?"
+                   r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\Z")
+
+
+def parse_number(text, where: str, money: bool = False) -> Fraction | None:
+    """A cell as an exact number (None when blank)."""
+    if text is None:
+        return None
+    if isinstance(text, (int, float, Fraction, Decimal)) and not isinstance(text, bool):
+        return number(text)
+    s = str(text).strip()
+    if s == "":
+        return None
+    if money and _GROUPED.match(s):
+        s = s.replace(",", "")
+    if not _PLAIN.match(s):
+        raise ReferenceInputError(f"{where}: {text!r} is not a number")
+    try:
+        return Fraction(Decimal(s))
+    except InvalidOperation:
+        raise ReferenceInputError(f"{where}: {text!r} is not a number") from None
+
+
+def parse_month(text, where: str) -> str:
+    """``YYYY-MM`` of a month cell."""
+    s = str(text).strip()
+    m = _MONTH.match(s) or _COMPACT_MONTH.match(s)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ReferenceInputError(f"{where}: month {text!r} is not a month")
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+
+
+def parse_date(text, where: str) -> dt.date | None:
+    """A date cell (None when blank)."""
+    if text is None or str(text).strip() == "":
+        return None
+    m = _DATE.match(str(text).strip())
+    if not m:
+        raise ReferenceInputError(f"{where}: {text!r} is not a date (write 2026-07-15)")
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise ReferenceInputError(f"{where}: {text!r} is not a date") from None
+
+
+# ----------------------------------------------------------------------------------------- sources
+
+_KIND_OF_PROVIDER = {"feedback360": "feedback360", "okr": "okr", "csv": None}
+
+
+def source_kind(source: dict, rows: list[dict] | None) -> str:
+    """What a source holds: its ``kind:``, the provider's kind, else guessed from the columns."""
+    if source.get("kind"):
+        return source["kind"]
+    provider = source["provider"]
+    if provider not in _KIND_OF_PROVIDER:
+        raise ReferenceInputError(f"the reference reads only csv, feedback360 and okr sources, not {provider!r}")
+    if _KIND_OF_PROVIDER[provider]:
+        return _KIND_OF_PROVIDER[provider]
+    columns = set(rows[0]) if rows else set()
+    if {"rater", "rating"} <= columns:
+        return "feedback360"
+    if "key_result" in columns:
+        return "okr"
+    if "month" in columns:
+        return "metrics"
+    if "id" in columns:
+        return "employees"
+    return "metrics"
+
+
+def metric_rows(rows: list[dict], source: dict, declared: set[str], label: str):
+    """(employee, month, metric, value, where) of a metrics table, wide or long; undeclared metrics skipped."""
+    columns = set(rows[0]) - {"_line"} if rows else set()
+    layout = source.get("layout", "auto")
+    long = layout == "long" or (layout in (None, "auto") and columns == {"employee", "month", "metric", "value"})
+    for row in rows:
+        where = f"{label}:{row['_line']}"
+        emp, month = row.get("employee"), row.get("month")
+        if emp is None or month is None:
+            raise ReferenceInputError(f"{where}: a metric row needs employee and month")
+        month = parse_month(month, where)
+        if long:
+            name = row.get("metric")
+            if name is None or name not in declared:
+                continue
+            yield emp, month, name, parse_number(row.get("value"), where), where
+        else:
+            for name in sorted(columns - {"employee", "month"}):
+                if name in declared:
+                    yield emp, month, name, parse_number(row.get(name), where), where
+
+
+def okr_objectives(source_path: Path, rows: list[dict] | None, label: str) -> dict[str, list[dict]]:
+    """{employee: [{objective, type, key_results: [{name, start, target, current, weight}]}]} (numbers exact)."""
+    out: dict[str, list[dict]] = {}
+    if rows is None:
+        data = yaml_data(source_path) or {}
+        if not isinstance(data, dict):
+            raise ReferenceInputError(f"{label}: an OKR file maps employee ids to lists of objectives")
+        for emp, objectives in data.items():
+            for obj in objectives or []:
+                krs = []
+                for kr in obj.get("key_results") or []:
+                    krs.append({"name": kr.get("name"),
+                                "start": _opt_number(kr.get("start")), "target": _opt_number(kr.get("target")),
+                                "current": _opt_number(kr.get("current")),
+                                "weight": _opt_number(kr.get("weight"), Fraction(1))})
+                out.setdefault(str(emp), []).append({"objective": obj.get("objective"),
+                                                     "type": obj.get("type") or "committed", "key_results": krs})
+        return out
+    index: dict[tuple, dict] = {}
+    for row in rows:
+        where = f"{label}:{row['_line']}"
+        key = (row["employee"], row["objective"])
+        if key not in index:
+            index[key] = {"objective": row["objective"], "type": row.get("type") or "committed", "key_results": []}
+            out.setdefault(row["employee"], []).append(index[key])
+        weight = parse_number(row.get("weight"), where)
+        index[key]["key_results"].append({
+            "name": row.get("key_result"), "start": parse_number(row.get("start"), where),
+            "target": parse_number(row.get("target"), where), "current": parse_number(row.get("current"), where),
+            "weight": Fraction(1) if weight is None else weight})
+    return out
+
+
+def _opt_number(v, default=None):
+    if v is None:
+        return default
+    return parse_number(v, "okr") if isinstance(v, str) else number(v)
