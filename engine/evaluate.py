@@ -1121,9 +1121,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
         f = f.sort("_eid")
     f = f.drop("_scored", "_eid")
     lap("outcomes")
-    drop = [c for c in ("_fnum", "_fden", "_paid") if c in f.columns]
-    if drop:
-        f = f.drop(drop)
+    # _fnum/_fden (the cycle's share of the target) and _paid (netted) stay: the workshop re-pays from them
     return Evaluation(ruleset, period, context, f, errors, warnings, timings, objectives, inputs.okrs,
                       not_covered=not_covered, overrides={o.id: o for o in overrides},
                       paid=inputs.paid if paid is not None else None)

@@ -44,7 +44,7 @@ class Rescorer:
             c = rs.calibration.cohort
             keep.add(c if c in BUILTIN_ATTRIBUTES else f"attr.{c}")
         if rs.bonus is not None:
-            keep |= {f"money.{rs.bonus.target}", f"attr.{rs.bonus.target}"}
+            keep |= {f"money.{rs.bonus.target}", f"attr.{rs.bonus.target}", "_fnum", "_fden", "_paid"}
             for card in rs.scorecards:
                 for k in card.kpis_named(rs.bonus.attainment)[:1]:
                     keep |= {f"k.{k.path}.{x}" for x in ("attainment", "actual", "target")}
