@@ -99,5 +99,6 @@ class Rescorer:
         adj = pl.sum_horizontal([pl.when(pl.col(f"adj.{a.id}")).then(a.points).otherwise(0.0)
                                  for a in card.adjustments]) if card.adjustments else pl.lit(0.0)
         return f.select(
-            "_row", "id", *[c for c in f.columns if c.startswith(("money.", "attr.", "k.")) or c == "scorecard"],
+            "_row", "id", *[c for c in f.columns if c.startswith(("money.", "attr.", "k."))
+                            or c in ("scorecard", "_fnum", "_fden", "_paid")],
             pl.when(kept > 0).then(pl.max_horizontal(base + adj, pl.lit(0.0))).otherwise(None).alias("total"))
