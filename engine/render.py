@@ -818,14 +818,17 @@ def _summary(c: _Ctx, members: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     grades = [g.grade for g in rs.grades]
     counts = [(g, sum(1 for e in members if e.get("grade") == g)) for g in grades]
     bonus = _money_sum(e.get("bonus") for e in members)
-    target = _money_sum((e.get("bonus_detail") or {}).get("target") for e in members)
+    # against the cycle's targets (after target_period and proration), what the period earned (before netting)
+    target = _money_sum((e.get("bonus_detail") or {}).get("target_cycle", (e.get("bonus_detail") or {}).get("target"))
+                        for e in members)
+    earned = _money_sum(e.get("bonus_gross", e.get("bonus")) for e in members)
     summary = {"people": len(members),
                "average": f.score(sum(float(e["score"]) for e in members) / len(members)) if members else "—",
                "grades": counts, "grade_chart": _grade_chart(c, counts),
                "bonus": f.money(bonus) if bonus is not None else None, "bonus_vs_target": None}
-    if bonus is not None and target:
-        summary["bonus_vs_target"] = t("overview.bonus_vs_target", share=f.percent(float(bonus / target)),
-                                       target=f.money(target))
+    if earned is not None and target:
+        summary["bonus_vs_target"] = t("overview.bonus_vs_target", share=f.percent(float(earned / target)),
+                                       target=f.money(_cents(target)))
     return summary
 
 

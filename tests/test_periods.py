@@ -300,3 +300,43 @@ def test_the_new_syntax_is_validated_at_its_line_and_column(tmp_path, monkeypatc
     assert "overrides.yaml:1:36: error: the override of E1 needs the 'date' it was approved, as YYYY-MM-DD " \
            "(not '2026-13-01')" in out
     assert out.splitlines()[-1] == "6 errors in 2 of 2 files"
+
+
+# ---------------------------------------------------------------------------------------------- policies
+
+def test_missing_sub_periods_under_zero_and_error_and_netting_with_clawback(tmp_path):
+    """In process (no store): the annual ruleset with `missing: zero`, then `error`, and `clawback: true`."""
+    from appraise.api import evaluate
+    from appraise.compile import load_ruleset
+
+    text = (FIXTURE / "annual.yaml").read_text(encoding="utf-8")
+    employees = [{"id": "A", "name": "A", "role": "rep", "target_bonus": "30000", "hire_date": "2020-01-01"},
+                 {"id": "B", "name": "B", "role": "rep", "target_bonus": None, "hire_date": "2020-01-01"}]
+    metrics = [{"employee": e, "revenue": 1200000.0, "quota": 1200000.0} for e in ("A", "B")]
+    sub = [{"employee": e, "ruleset": "reps", "period": p, "score": 100.0}
+           for e in ("A", "B") for p in ("2026-Q1", "2026-Q2", "2026-Q3")]  # no Q4 for anyone
+    paid = [{"employee": "A", "ruleset": "reps", "period": "2026-Q1", "bonus": "160000"},
+            {"employee": "B", "ruleset": "reps", "period": "2026-Q1", "bonus": "5000"}]
+
+    def year(policy: str, clawback: bool = False):
+        path = tmp_path / f"{policy}-{clawback}.yaml"
+        path.write_text(text.replace('version: "1"', f'version: "1"\nmissing: {policy}')
+                        .replace("every: quarter}\n", f"every: quarter, clawback: {'true' if clawback else 'false'}}}\n"),
+                        encoding="utf-8")
+        res = evaluate(load_ruleset(path), period="2026", employees=employees, aggregated=metrics,
+                       subperiods=sub, paid=paid)
+        return res, {e["id"]: e for e in res.document["employees"]}
+
+    res, got = year("zero", clawback=True)
+    # Q4 missing scores 0: (20 x 100 + 20 x 100 + 30 x 100 + 30 x 0) / 100 = 70, still listed
+    assert got["A"]["dimensions"]["quarters"]["score"] == 70 and got["A"]["missing"] == ["quarters.2026-Q4"]
+    # no stored run of reps for 2026-Q4 at all: one warning for the run
+    assert any("2026-Q4" in w and "'reps'" in w for w in res.document["warnings"])
+    # 0.8 x 70 + 0.2 x 100 = 76 -> C: multiplier 0; gross 0; paid 160000: due -160000 with clawback
+    assert (got["A"]["grade"], got["A"]["bonus_gross"], got["A"]["bonus_paid"], got["A"]["bonus"]) == \
+        ("C", "0", "160000", "-160000")
+    # B has no target bonus: the gross is null, so is what is due; what was paid is still given
+    assert (got["B"]["bonus_gross"], got["B"]["bonus_paid"], got["B"]["bonus"]) == (None, "5000", None)
+    res, got = year("error")
+    assert got == {} and [(e.employee, "quarters.2026-Q4" in e.message) for e in res.errors] == \
+        [("A", True), ("B", True)]
