@@ -223,12 +223,14 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     if cycle.overrides is not None:
         inputs.overrides = overrides
         inputs.sources = {**inputs.sources, _in_cycle_folder_path(cycle.overrides, cycle.base_dir): digest}
-    if db is not None:
-        db.set_inputs(run_id, inputs.sources)
-    # what this run reads of other runs: the previous period under this ruleset, sub-periods, what they paid
+    # what this run reads of other runs: the previous period under this ruleset, sub-periods, what they paid;
+    # the stored results read are inputs like the files ("store:<ruleset>/<period>" in the manifest)
     reads = period_inputs(store_url, cycle.period, ruleset)
     inputs.previous = previous_table(reads.previous)
     inputs.subperiods, inputs.paid, inputs.stored = reads.subperiods, reads.paid, reads.stored
+    inputs.sources = {**inputs.sources, **reads.digests}
+    if db is not None:
+        db.set_inputs(run_id, inputs.sources)
 
     p.stage("evaluate", f"{cycle.period.id}, {inputs.employees.height} employees")
     pause_point("evaluate")

@@ -451,10 +451,21 @@ class PeriodInputs:
     paid: Any = None                # employee, period, bonus: for ``bonus.net_of``
     stored: dict = None             # (ruleset id, period) -> its current run id, or None when there is none
     reads: list = None              # rows for :meth:`Store.complete_run` (``reads=``)
+    digests: dict = None            # "store:<ruleset id>/<period>" -> sha256 of the stored results read
 
     def __post_init__(self):
         self.stored = self.stored or {}
         self.reads = self.reads or []
+        self.digests = self.digests or {}
+
+
+def _digest(rows: list[dict], columns: tuple[str, ...]) -> str:
+    """The sha256 of stored results as read (content, not run ids: two stores holding the same results agree)."""
+    import hashlib
+
+    text = json.dumps(sorted([[r.get(c) for c in columns] for r in rows], key=lambda r: [str(x) for x in r]),
+                      ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def period_inputs(store_url: str | None, period, ruleset) -> PeriodInputs:
@@ -492,12 +503,18 @@ def period_inputs(store_url: str | None, period, ruleset) -> PeriodInputs:
         if reads_previous:
             out.reads.append({"cycle": prev_id, "ruleset_id": ruleset.id, "why": "previous",
                               "read_run": found.get((prev_id, ruleset.id))})
+            if found:
+                out.digests[f"store:{ruleset.id}/{prev_id}"] = _digest(
+                    rows, ("employee", "scorecard", "score", "grade", "grade_uncalibrated", "bonus"))
         sub, paid = [], []
         for rs_id in dict.fromkeys(r for _, r, _ in wanted):
             periods = sorted({p for _, r, p in wanted if r == rs_id})
             rows, found = _current_rows(engine, periods, rs_id, (results.c.employee, results.c.score, results.c.bonus))
             for p in periods:
                 out.stored[(rs_id, p)] = found.get((p, rs_id))
+                if found.get((p, rs_id)) is not None:
+                    out.digests[f"store:{rs_id}/{p}"] = _digest([r for r in rows if r["cycle"] == p],
+                                                                ("employee", "score", "bonus"))
             for r in rows:
                 sub.append({"employee": r["employee"], "ruleset": rs_id, "period": r["cycle"], "score": r["score"]})
                 paid.append({"employee": r["employee"], "ruleset": rs_id, "period": r["cycle"], "bonus": r["bonus"]})
