@@ -514,7 +514,9 @@ def _bonus_view(c: _Ctx, employee: Mapping[str, Any]) -> dict[str, Any] | None:
     if "bonus_gross" in employee:  # net_of: the period's bonus less what the sub-periods already paid
         rows.append((t("bonus.gross"), f.money(employee.get("bonus_gross"))))
         for period, amount in (detail.get("paid") or {}).items():
-            rows.append((t("bonus.paid_for", period=period), "−" + f.money(amount if amount is not None else 0)))
+            shown = f.money(amount if amount is not None else 0)
+            rows.append((t("bonus.paid_for", period=period),
+                         shown if amount is None or Decimal(str(amount)) == 0 else "−" + shown))
         total_label = t("bonus.due")
         try:
             negative = employee.get("bonus") is not None and Decimal(str(employee["bonus"])) < 0
