@@ -127,6 +127,9 @@ def test_2_the_year_reads_the_quarters_and_pays_what_they_did_not(company):
     assert (e2["bonus_gross"], e2["bonus_paid"], e2["bonus"]) == ("82603", "83152", "0")
     # 25500 + 0 + 0
     assert "bonus total: 25,500 CNY" in out
+    # history by end date, the year after the quarter that ends with it
+    assert [line.split()[0] for line in cli("history", "E1", "--cycle", "cycle-2026.yaml").splitlines()[1:]] == \
+        ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4", "2026"]
     text = cli("explain", "cycle-2026.yaml", "E1")
     assert "2026-Q3: score 90; weight 30 → effective 30" in text
     assert "due now: 150000 − 124500 = 25500 CNY" in text
