@@ -1024,6 +1024,12 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
 
     errors: list[EmployeeError] = []
     warnings: list[str] = []
+    for why, rs_id, every in ruleset.stored_reads():  # appraise validate says so at the cycle file's line
+        try:
+            period.subperiods(every)
+        except ValueError:
+            raise AppraiseError(f"the ruleset reads {every}s of ruleset '{rs_id}' ({why}), but {period.id} is a "
+                                f"{period.kind}, not made of {every}s; run it for a longer period") from None
     absent = sorted(ruleset.context_fields() - set(context))
     if absent:
         raise AppraiseError("the ruleset reads " + ", ".join(f"context.{a}" for a in absent)

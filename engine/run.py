@@ -220,8 +220,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
 
         inputs.employees = inputs.employees.filter(pl.col("id").is_in(only_ids))
     overrides, digest = cycle_overrides(cycle, ruleset)
-    if cycle.overrides is not None:
-        inputs.overrides = overrides
+    if cycle.overrides is not None:  # a trial run (--only) applies the overrides of the people it appraises
+        inputs.overrides = [o for o in overrides if only_ids is None or o.id in only_ids]
         inputs.sources = {**inputs.sources, _in_cycle_folder_path(cycle.overrides, cycle.base_dir): digest}
     # what this run reads of other runs: the previous period under this ruleset, sub-periods, what they paid;
     # the stored results read are inputs like the files ("store:<ruleset>/<period>" in the manifest)
