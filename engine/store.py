@@ -5,26 +5,35 @@ the cycle file) and PostgreSQL are tested.  The schema is versioned
 (:mod:`appraise.migrations`) and upgraded when a run opens the store.
 
 Tables
-    ``runs``: one row per ``appraise run``: cycle, ruleset id/version/sha256,
-    input sha256s (JSON), engine version, status (``running`` → ``complete``
-    or ``failed``), ``is_current``, start and finish times, pid and host.
+    ``runs``: one row per ``appraise run``: cycle (the period), ruleset
+    id/version/sha256, input sha256s (JSON), engine version, status
+    (``running`` → ``complete`` or ``failed``), ``is_current``, start and finish
+    times, pid and host, the run it replaced (``replaced_run``) and whether its
+    results equal that run's (``unchanged``).
     ``results``: one row per (run, employee): score, grade,
     grade_uncalibrated, bonus (exact decimal string), scorecard and the
     employee's full results.json entry (JSON text).
-    ``cycle_locks``: one row per cycle being run right now.
+    ``run_reads``: what each run read of other runs — the period and ruleset
+    id, why (``previous``, ``periods:<dimension>``, ``net_of``) and the run
+    that was current then (NULL: none) — so :func:`stale_runs` can tell which
+    current results read results that have changed since.
+    ``cycle_locks``: one row per (period, ruleset id) being run right now.
 
-Re-running a cycle commits its results and makes the run current in **one
-transaction** (the previous current run stays, marked not current, as
-history); a unique index allows at most one current run per cycle.
+A period may be appraised by several rulesets (reps, managers): there is one
+current run per **(period, ruleset id)**.  Re-running a cycle commits its
+results and makes the run current in **one transaction** (the previous current
+run of the same period and ruleset stays, marked not current, as history); a
+unique index allows at most one current run per period and ruleset.
 
-Concurrent runs of one cycle are refused: :meth:`Store.lock` inserts the
-cycle's ``cycle_locks`` row in its own transaction, and a second run's insert
-fails on the primary key.  A lock whose owner was killed does not block
+Concurrent runs of one period and ruleset are refused: :meth:`Store.lock`
+inserts the ``cycle_locks`` row in its own transaction, and a second run finds
+it.  A lock whose owner was killed does not block
 forever: the row records hostname, pid and the process's start time (from
 ``/proc`` on Linux), and a run on the same host takes the lock over when that
 process no longer exists (or the pid now belongs to a younger process).  A
 lock held from another host cannot be checked; ``appraise run --break-lock``
-removes it after you have made sure that run is gone.
+removes it after you have made sure that run is gone.  A lock row with ruleset
+id '' (an older appraise's) locks its whole period.
 """
 from __future__ import annotations
 
