@@ -3,10 +3,14 @@
 :func:`run_cycle` is the library function behind the command (and
 ``appraise.run_cycle``).  What it guarantees:
 
-* **One run per cycle at a time.**  The cycle's lock row in the store is taken
-  before any data is read (:meth:`appraise.store.Store.lock`); a second run is
-  refused with :class:`~appraise.store.CycleLocked`.  A lock left by a killed
-  process on this host is taken over.
+* **One run per period and ruleset at a time.**  The lock row of (period,
+  ruleset id) in the store is taken before any data is read
+  (:meth:`appraise.store.Store.lock`); a second run is refused with
+  :class:`~appraise.store.CycleLocked`.  A lock left by a killed process on
+  this host is taken over.  Other rulesets of the period are not blocked.
+* **Re-runs leave a ledger.**  ``changes.csv`` lists what changed against the
+  run this one replaced (employee, field, before, after), and the report lists
+  the stored results that read a replaced run (:func:`appraise.store.stale_runs`).
 * **The store changes in one transaction.**  The run's results are inserted
   and the run made current (the earlier run kept as history, not current) in a
   single commit; a crash before it leaves the previous results current.

@@ -48,7 +48,10 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
     and (unless --no-render) index.html, dashboards/, plans/ and teams/ to the
     output folder, and records the run in the results store, where the next
     period finds this one as `previous`.  Running a cycle again replaces its
-    current results (earlier runs stay as history).
+    current results under its ruleset (earlier runs stay as history; other
+    rulesets of the period are untouched), writes changes.csv against the
+    run it replaced and lists the stored results that read it (stale), with
+    the commands that re-run them.
 
     Exit status: 0 done, 1 invalid files or data (each problem listed as
     file:line:col) or the cycle is being run elsewhere, 2 usage error.
