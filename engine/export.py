@@ -144,9 +144,12 @@ REDACTED = ("bonus", "bonus_detail", "bonus_gross", "bonus_paid")
 
 
 def redact_document(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The results for readers outside HR: each name replaced by the id, no bonus amounts."""
+    """The results for readers outside HR: each name replaced by the id, no bonus amounts, an override without
+    its reason and approver."""
     out = dict(document)
-    out["employees"] = [{**{k: v for k, v in e.items() if k not in REDACTED}, "name": e.get("id")}
+    out["employees"] = [{**{k: v for k, v in e.items() if k not in REDACTED}, "name": e.get("id"),
+                         **({"override": {k: v for k, v in e["override"].items() if k not in ("reason", "by")}}
+                            if e.get("override") else {})}
                         for e in document.get("employees", [])]
     out["redacted"] = True
     return out
