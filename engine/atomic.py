@@ -43,9 +43,12 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_bytes(path: str | Path, data: bytes, *, sync_dir: bool = True) -> str:
-    """Write ``data`` to ``path`` atomically; returns the sha256 of ``data`` (hex)."""
-    return _write(Path(path), (data,), sync_dir)[0]
+def write_bytes(path: str | Path, data: bytes, *, sync_dir: bool = True, mode: int | None = None) -> str:
+    """Write ``data`` to ``path`` atomically; returns the sha256 of ``data`` (hex).
+
+    The file gets ``mode`` (e.g. the permission bits of the file it replaces), else what the umask gives.
+    """
+    return _write(Path(path), (data,), sync_dir, mode)[0]
 
 
 def write_chunks(path: str | Path, chunks: Iterable[bytes | str]) -> tuple[str, int]:
@@ -53,7 +56,7 @@ def write_chunks(path: str | Path, chunks: Iterable[bytes | str]) -> tuple[str, 
     return _write(Path(path), chunks, True)
 
 
-def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool) -> tuple[str, int]:
+def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int | None = None) -> tuple[str, int]:
     """Temporary file in the same folder, fsync, rename over ``path``; returns (sha256, size)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
@@ -62,7 +65,7 @@ def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool) -> tuple[s
     try:
         with os.fdopen(fd, "wb") as fh:
             if hasattr(os, "fchmod"):
-                os.fchmod(fh.fileno(), _file_mode())  # the umask now, not at import
+                os.fchmod(fh.fileno(), _file_mode() if mode is None else mode)  # the umask now, not at import
             buf: list[bytes] = []
             pending = 0
             for chunk in chunks:
