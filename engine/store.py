@@ -266,11 +266,12 @@ class Store:
                 inputs=json.dumps(dict(inputs), ensure_ascii=False, sort_keys=True)))
 
     def complete_run(self, run_id: int, cycle: str, document: Mapping[str, Any],
-                     before_commit: Callable[[], None] | None = None) -> int:
+                     before_commit: Callable[[], None] | None = None, manifest_sha256: str | None = None) -> int:
         """Store a run's results and make it the cycle's current run, in one transaction; returns the count.
 
         The cycle's previous current run stays, marked not current.
         ``before_commit`` runs inside the transaction just before the commit (crash tests).
+        ``manifest_sha256``: the sha256 of the output folder's ``manifest.json``, staged before the commit.
         """
         rows = [{"run_id": run_id, "employee": e["id"], "scorecard": e.get("scorecard"), "score": e.get("score"),
                  "grade": e.get("grade"), "grade_uncalibrated": e.get("grade_uncalibrated"), "bonus": e.get("bonus"),
@@ -281,7 +282,7 @@ class Store:
                 conn.execute(results.insert(), rows[i:i + INSERT_CHUNK])
             conn.execute(runs.update().where(runs.c.id == run_id).values(
                 status="complete", is_current=True, finished_at=_now(), employees=len(rows),
-                errors=len(document.get("errors") or [])))
+                errors=len(document.get("errors") or []), manifest_sha256=manifest_sha256))
             if before_commit is not None:
                 before_commit()
         return len(rows)
