@@ -196,6 +196,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
 
     from .store import Store
 
+    _check_output(out, cycle, store_url)
     db = Store(store_url) if only_ids is None else None
     lock = db.lock(cycle.period.id, break_lock=break_lock) if db is not None else None
     folder = None
@@ -228,14 +229,38 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
             db.close()
 
 
+def _check_output(out: Path, cycle, store_url: str) -> None:
+    """The output folder is replaced as a whole by each run: it must be a folder of its own, not one holding
+    the cycle's inputs, its store or its repository (and not a file)."""
+    from .cycle import workspace
+
+    if out.exists() and not out.is_dir():
+        raise AppraiseError(f"output {out} is a file; name a folder / 输出路径 {out} 是文件，请指定一个目录")
+    own = [cycle.path, cycle.ruleset_path, *(s.path for s in cycle.sources if s.path is not None)]
+    try:
+        from sqlalchemy import make_url
+
+        url = make_url(store_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            own.append(Path(url.database))
+    except Exception:
+        pass
+    root = workspace(Path(cycle.path))
+    inside = [p for p in own if Path(p).resolve().is_relative_to(out)]
+    if inside or root.is_relative_to(out):
+        what = Path(inside[0]).name if inside else str(root)
+        raise AppraiseError(f"output folder {out} holds the cycle's own files ({what}); each run replaces the "
+                            f"whole output folder, so give it a folder of its own, e.g. out/{cycle.period.id} / "
+                            f"输出目录 {out} 包含本周期自己的文件（{what}）；每次运行会整体替换输出目录，"
+                            "请为输出指定单独的目录")
+
+
 def _lock_output(out: Path, cycle: str, store: str | None):
     """Lock the output folder for this process (:class:`OutputLocked` when another run holds it)."""
     import socket
 
     holder = {"pid": os.getpid(), "host": socket.gethostname(), "cycle": cycle, "store": store,
               "started": datetime.now().astimezone().isoformat(timespec="seconds")}
-    if out.exists() and not out.is_dir():
-        raise AppraiseError(f"output {out} is a file; name a folder / 输出路径 {out} 是文件，请指定一个目录")
     try:
         return lock_folder(out, holder)
     except FolderLocked as exc:

@@ -31,3 +31,16 @@ def test_ids_differing_only_in_case_are_refused_at_the_employees_file(tmp_path):
             in result.output), result.output
     assert "仅大小写不同" in result.output
     assert not (example / "out" / "2026-Q3").exists()  # nothing written
+
+
+def test_an_output_folder_holding_the_cycles_own_files_is_refused(tmp_path):
+    """Each run replaces its output folder as a whole: `output: .` would swap the cycle's own folder (its data,
+    its cycle file) and stage the new one beside it, outside the workspace."""
+    example = _example(tmp_path)
+    before = sorted(p.relative_to(example).as_posix() for p in example.rglob("*"))
+    for output in (".", "data", ".."):
+        result = CliRunner().invoke(main, ["run", str(example / "cycle-q3.yaml"), "--output", str(example / output)])
+        assert result.exit_code == 1, result.output
+        assert "holds the cycle's own files" in result.output and "请为输出指定单独的目录" in result.output
+    assert sorted(p.relative_to(example).as_posix() for p in example.rglob("*")) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # nothing staged beside it
