@@ -54,7 +54,7 @@ def _start(cycle: Path, stage: str, *args: str, pauses: int = 1) -> subprocess.P
 
 
 def _kill(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGKILL)
+    proc.send_signal(signal.SIGKILL)  # (nothing if it was killed already)
     proc.wait(timeout=10)
     proc.stderr.close()
 
@@ -62,6 +62,17 @@ def _kill(proc: subprocess.Popen) -> None:
 def _files(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _rename_first_employee(root: Path, tag: str) -> None:
+    """Change the inputs between two runs (a name: in results, exports and pages), so that a folder mixing
+    two runs' files is told apart from either run's (same inputs give the same bytes)."""
+    path = root / "data" / "employees.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    fields = lines[1].split(",")
+    fields[1] = fields[1].split(" #")[0] + f" #{tag}"
+    lines[1] = ",".join(fields)
+    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def _whole(out: Path) -> str:
@@ -109,16 +120,19 @@ def test_killed_run_then_rerun_is_complete_and_consistent(company, stage):
     out = company / "out/2026-Q3"
     first_time = not (out / "manifest.json").exists()
     before = _files(out) if not first_time else {}
+    _rename_first_employee(company, stage)  # the killed run's outputs differ from the folder's
     proc = _start(cycle, stage)
     committed = stage == "publish"
-    with Store(f"sqlite:///{company / 'appraise.db'}") as db:
-        held = [r for r in db.runs("2026-Q3") if r["pid"] == proc.pid]
-        assert len(held) == 1
-        if not committed:
-            assert held[0]["status"] == "running"
-        else:  # committed with the staged manifest's sha256; the folder is not swapped yet
-            assert held[0]["status"] == "complete" and held[0]["is_current"] and held[0]["manifest_sha256"]
-    _kill(proc)
+    try:
+        with Store(f"sqlite:///{company / 'appraise.db'}") as db:
+            held = [r for r in db.runs("2026-Q3") if r["pid"] == proc.pid]
+            assert len(held) == 1
+            if not committed:
+                assert held[0]["status"] == "running"
+            else:  # committed with the staged manifest's sha256; the folder is not swapped yet
+                assert held[0]["status"] == "complete" and held[0]["is_current"] and held[0]["manifest_sha256"]
+    finally:
+        _kill(proc)
     # the folder is exactly the previous run's (or absent before the first): never a mix of two runs
     if first_time:
         assert not out.exists()
@@ -134,8 +148,8 @@ def test_killed_run_then_rerun_is_complete_and_consistent(company, stage):
                                     {"r": held[0]["id"]}).scalar() == 0
         if not first_time:  # the folder is a complete run's, and its manifest says which
             assert previous in {r["manifest_sha256"] for r in q3 if r["status"] == "complete"}
-            # (killed at 'publish' the store is ahead of the folder; here the inputs did not change, so the
-            # new manifest is byte for byte the previous one: same inputs, same bytes)
+            if committed:  # the store is ahead of the folder until the swap, and that is visible
+                assert previous != held[0]["manifest_sha256"]
         with db.engine.connect() as conn:  # the dead process's lock is still there...
             assert conn.execute(cycle_locks.select()).one().pid == proc.pid
     # ...and the next run takes it over
@@ -151,12 +165,14 @@ def test_killed_run_then_rerun_is_complete_and_consistent(company, stage):
 
 def test_killed_after_the_swap_leaves_the_new_folder(company):
     cycle = company / "cycle-2026-Q3.yaml"
+    before = _whole(company / "out/2026-Q3")
+    _rename_first_employee(company, "published")
     proc = _start(cycle, "published")
     _kill(proc)
     out = company / "out/2026-Q3"
     with Store(f"sqlite:///{company / 'appraise.db'}") as db:
         current = next(r for r in db.runs("2026-Q3") if r["is_current"])
-        assert current["pid"] == proc.pid and _whole(out) == current["manifest_sha256"]
+        assert current["pid"] == proc.pid and _whole(out) == current["manifest_sha256"] != before
     res = subprocess.run([*APPRAISE, "run", str(cycle)], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     _check_consistent(company, "2026-Q3")
