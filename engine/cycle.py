@@ -87,6 +87,7 @@ class Cycle:
     on_error: str = "fail"
     locale: str | None = None
     strict: bool = False  # warnings and employee errors fail the run (appraise run --strict)
+    overrides: Path | None = None  # the overrides file, if the cycle names one
     document: Document | None = field(default=None, compare=False, repr=False)
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False, repr=False)  # from validation
 
@@ -138,7 +139,8 @@ def load_cycle(path: str | Path) -> Cycle:
         context=MappingProxyType(dict(data.get("context") or {})), sources=tuple(sources),
         store=resolve_store_url(str(data.get("store") or "sqlite:///appraise.db"), base),
         output=(base / str(output)).resolve(), on_error=on_error, strict=data.get("strict") is True,
-        locale=data.get("locale"), document=doc,
+        locale=data.get("locale"),
+        overrides=(base / str(data["overrides"])).resolve() if data.get("overrides") else None, document=doc,
         warnings=tuple(warnings))
 
 
@@ -196,6 +198,8 @@ def _outside_paths(doc: Document, base: Path, sources: list[SourceSpec]) -> list
                 found.append((("sources", src.index, "url"), url, db))
     if data.get("output"):
         found.append((("output",), str(data["output"]), base / str(data["output"])))
+    if isinstance(data.get("overrides"), str):
+        found.append((("overrides",), data["overrides"], base / data["overrides"]))
     if data.get("store"):
         db = _sqlite_file(str(data["store"]), base)
         if db is not None:

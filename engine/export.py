@@ -140,13 +140,16 @@ def _row(e: Mapping[str, Any], kpis: Sequence[str], dims: Sequence[str]) -> list
 _NUMERIC = {"score", "bonus"}
 
 
-REDACTED = ("bonus", "bonus_detail")
+REDACTED = ("bonus", "bonus_detail", "bonus_gross", "bonus_paid")
 
 
 def redact_document(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The results for readers outside HR: each name replaced by the id, no bonus amounts."""
+    """The results for readers outside HR: each name replaced by the id, no bonus amounts, an override without
+    its reason and approver."""
     out = dict(document)
-    out["employees"] = [{**{k: v for k, v in e.items() if k not in REDACTED}, "name": e.get("id")}
+    out["employees"] = [{**{k: v for k, v in e.items() if k not in REDACTED}, "name": e.get("id"),
+                         **({"override": {k: v for k, v in e["override"].items() if k not in ("reason", "by")}}
+                            if e.get("override") else {})}
                         for e in document.get("employees", [])]
     out["redacted"] = True
     return out
@@ -212,6 +215,56 @@ def errors_csv(diagnostics: Iterable, employee_errors: Iterable, warnings: Itera
     writer.writerow(ERROR_COLUMNS)
     for row in _diag_rows(diagnostics, employee_errors, warnings, validation, employee_of):
         writer.writerow([safe_text(v) if isinstance(v, str) else ("" if v is None else v) for v in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+CHANGE_COLUMNS = ("employee", "field", "before", "after")
+CHANGE_FIELDS = ("score", "grade", "bonus", "bonus_gross", "bonus_paid", "outcomes")
+
+
+def changes(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """The recalculation ledger: what re-running a period changed against the run it replaces, as
+    (employee, field, before, after) rows in employee order.  Fields: ``appraised`` (``true``/``false``:
+    someone appraised by one run only), ``score`` (2 decimals), ``grade``, ``bonus`` (and ``bonus_gross``,
+    ``bonus_paid`` when netting) as decimal strings, ``outcomes`` (ids joined with ``;``); an empty cell is no
+    value."""
+    old = {e["id"]: e for e in before}
+    new = {e["id"]: e for e in after}
+
+    def shown(field: str, value) -> str:
+        if value is None:
+            return ""
+        if field == "score":
+            return f"{float(value):.2f}"
+        if isinstance(value, list):
+            return ";".join(map(str, value))
+        return str(value)
+
+    rows = []
+    for emp in sorted(set(old) | set(new)):
+        a, b = old.get(emp), new.get(emp)
+        if a is None or b is None:
+            rows.append((emp, "appraised", "false" if a is None else "true", "false" if b is None else "true"))
+            continue
+        for field in CHANGE_FIELDS:
+            if field not in a and field not in b:
+                continue
+            x, y = shown(field, a.get(field)), shown(field, b.get(field))
+            if x != y:
+                rows.append((emp, field, x, y))
+    return rows
+
+
+def changes_csv(rows: Iterable[tuple[str, str, str, str]], *, redact: bool = False) -> bytes:
+    """``changes.csv``: the ledger of :func:`changes` (UTF-8 with a BOM, like the other CSV files); ``redact``
+    leaves out the bonus amounts."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CHANGE_COLUMNS)
+    for row in rows:
+        if redact and row[1].startswith("bonus"):
+            continue
+        writer.writerow([safe_text(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

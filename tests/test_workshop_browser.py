@@ -135,6 +135,10 @@ def test_moving_a_slider_changes_the_grade_distribution(browser, server):
     page.wait_for_function("() => document.querySelector('#changed-count').textContent !== '0'")
     page.wait_for_function(
         "() => document.querySelector('.row[data-key=\"sales_rep/feedback\"] input[type=number]').value === '40'")
+    # the last move reaches the server (networkidle alone returns at once once reached: racy under load)
+    deadline = time.time() + 30
+    while server.workshop.weights["sales_rep/feedback"] != 40 and time.time() < deadline:
+        time.sleep(0.05)
     page.wait_for_load_state("networkidle")  # the last re-score has come back
     counts = grade_counts(page)
     assert counts["after"] != counts["before"]
