@@ -44,3 +44,43 @@ def test_an_output_folder_holding_the_cycles_own_files_is_refused(tmp_path):
         assert "holds the cycle's own files" in result.output and "请为输出指定单独的目录" in result.output
     assert sorted(p.relative_to(example).as_posix() for p in example.rglob("*")) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # nothing staged beside it
+
+
+def _run(example: Path, *args: str):
+    result = CliRunner().invoke(main, ["run", "-q", str(example / "cycle-q3.yaml"), *args])
+    assert result.exit_code == 0, result.output
+    return example / "out" / "2026-Q3"
+
+
+def test_the_folder_swap_keeps_other_files_and_drops_stale_pages(tmp_path, monkeypatch):
+    """The whole folder is replaced: files no run wrote stay (hard links); pages of an earlier run (its
+    manifest's, or in dashboards/, plans/, teams/) go; without RENAME_EXCHANGE (two renames) a run killed
+    between the renames is repaired by the next."""
+    import json
+
+    from appraise import atomic
+
+    example = _example(tmp_path)
+    out = _run(example)
+    (out / "notes.txt").write_text("HR's own notes", encoding="utf-8")
+    (out / "extra").mkdir()
+    (out / "extra" / "a.txt").write_text("a", encoding="utf-8")
+    (out / "dashboards" / "E999.html").write_text("someone who left", encoding="utf-8")
+    (out / "slides").mkdir()
+    (out / "slides" / "E999.pdf").write_text("a plugin's page of someone who left", encoding="utf-8")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"].append({"path": "slides/E999.pdf", "sha256": "0" * 64, "bytes": 35})
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)  # as on a system without RENAME_EXCHANGE
+    out = _run(example)
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "HR's own notes"
+    assert (out / "extra" / "a.txt").read_text(encoding="utf-8") == "a"
+    assert not (out / "dashboards" / "E999.html").exists() and not (out / "slides").exists()
+    assert (out / "dashboards" / "E001.html").exists()
+    listed = {f["path"] for f in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]}
+    assert "notes.txt" not in listed and "dashboards/E001.html" in listed
+    # killed between the two renames: the folder is gone, the previous one sits beside it
+    out.rename(out.parent / ".2026-Q3.appraise-old-y")
+    out = _run(example)
+    assert (out / "notes.txt").exists() and (out / "manifest.json").exists()
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
