@@ -103,7 +103,8 @@ def _check_consistent(root: Path, cycle: str) -> None:
         assert current[0]["manifest_sha256"] == manifest_sha  # the folder is the current run's
         with db.engine.connect() as conn:
             n, distinct = conn.execute(sa.text(
-                "SELECT count(*), count(DISTINCT employee) FROM results WHERE run_id = :r"), {"r": current[0]["id"]}).one()
+                "SELECT count(*), count(DISTINCT employee) FROM results WHERE run_id = :r"),
+                {"r": current[0]["id"]}).one()
             assert n == distinct == len(ids)
             assert conn.execute(cycle_locks.select()).first() is None
         assert sorted(e["id"] for e in db.current_results(cycle)) == sorted(ids)

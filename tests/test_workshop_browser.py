@@ -286,7 +286,8 @@ def test_a_page_on_another_local_port_cannot_drive_the_workshop(browser, server)
         const opts = {method: "POST", mode: "no-cors", credentials: "include",
                       headers: {"Content-Type": "text/plain"}};
         // an opaque 403 may surface as a network error (Chromium's opaque response blocking): sent all the same
-        try { await fetch(base + "/api/weights", Object.assign({body: '{"key": "sales_rep/results", "value": 5}'}, opts)); } catch (e) {}
+        const move = '{"key": "sales_rep/results", "value": 5}';
+        try { await fetch(base + "/api/weights", Object.assign({body: move}, opts)); } catch (e) {}
         try { await fetch(base + "/api/save", Object.assign({body: "{}"}, opts)); } catch (e) {}
     }""", server.base)
     evil.wait_for_load_state("networkidle")
