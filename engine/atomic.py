@@ -43,9 +43,12 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_bytes(path: str | Path, data: bytes, *, sync_dir: bool = True) -> str:
-    """Write ``data`` to ``path`` atomically; returns the sha256 of ``data`` (hex)."""
-    return _write(Path(path), (data,), sync_dir)[0]
+def write_bytes(path: str | Path, data: bytes, *, sync_dir: bool = True, mode: int | None = None) -> str:
+    """Write ``data`` to ``path`` atomically; returns the sha256 of ``data`` (hex).
+
+    The file gets ``mode`` (e.g. the permission bits of the file it replaces), else what the umask gives.
+    """
+    return _write(Path(path), (data,), sync_dir, mode)[0]
 
 
 def write_chunks(path: str | Path, chunks: Iterable[bytes | str]) -> tuple[str, int]:
@@ -53,7 +56,7 @@ def write_chunks(path: str | Path, chunks: Iterable[bytes | str]) -> tuple[str, 
     return _write(Path(path), chunks, True)
 
 
-def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool) -> tuple[str, int]:
+def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int | None = None) -> tuple[str, int]:
     """Temporary file in the same folder, fsync, rename over ``path``; returns (sha256, size)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
@@ -62,7 +65,7 @@ def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool) -> tuple[s
     try:
         with os.fdopen(fd, "wb") as fh:
             if hasattr(os, "fchmod"):
-                os.fchmod(fh.fileno(), _file_mode())  # the umask now, not at import
+                os.fchmod(fh.fileno(), _file_mode() if mode is None else mode)  # the umask now, not at import
             buf: list[bytes] = []
             pending = 0
             for chunk in chunks:
@@ -139,3 +142,181 @@ def remove_leftovers(folder: Path) -> list[Path]:
                 except FileNotFoundError:
                     pass
     return removed
+
+
+# ---------------------------------------------------------------------------- whole output folders
+
+OLD_MARK = ".appraise-old-"
+LOCK_SUFFIX = ".appraise-lock"
+RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+class FolderLocked(Exception):
+    """Another process is writing the same output folder (see :func:`lock_folder`)."""
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where that is not available."""
+    import ctypes
+    import errno
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # the file system cannot swap: two renames instead
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def staging_sibling(folder: Path) -> Path:
+    """A fresh, empty staging folder beside ``folder`` (``.<name>.appraise-tmp-*``, same file system, 0700)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{folder.name}{TMP_MARK}", dir=folder.parent))
+
+
+def remove_sibling_leftovers(folder: Path) -> list[Path]:
+    """Clean up after a run of ``folder`` that was killed: staging folders beside it are deleted; if
+    ``folder`` itself is gone (killed between the two renames of a swap without RENAME_EXCHANGE), the
+    previous folder is put back.  Call only while holding :func:`lock_folder` (another run's staging
+    folder is not a leftover).  Returns what was removed."""
+    parent = folder.parent
+    if not parent.is_dir():
+        return []
+    ours = [p for p in parent.iterdir() if p.name.startswith(f".{folder.name}{TMP_MARK}")
+            or p.name.startswith(f".{folder.name}{OLD_MARK}")]
+    old = sorted((p for p in ours if OLD_MARK in p.name and p.is_dir()), key=lambda p: p.stat().st_mtime)
+    if not folder.exists() and old:
+        os.rename(old[-1], folder)
+        ours.remove(old[-1])
+    for p in ours:
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+    return ours
+
+
+def publish_folder(staged: Path, folder: Path) -> Path | None:
+    """Make the complete folder ``staged`` appear at ``folder`` in one step; returns where the previous
+    folder now is (delete it), or None when there was none.
+
+    With RENAME_EXCHANGE (Linux) a reader sees the old folder or the new one, never a mix and never
+    nothing; elsewhere ``folder`` is missing for the instant between two renames (a run killed there is
+    repaired by :func:`remove_sibling_leftovers`).
+    """
+    _fsync_dir(staged)
+    if not folder.exists():
+        os.rename(staged, folder)
+        _fsync_dir(folder.parent)
+        return None
+    if not folder.is_dir() or folder.is_symlink():
+        raise NotADirectoryError(f"{folder} is not a folder")
+    if _exchange(staged, folder):
+        _fsync_dir(folder.parent)
+        return staged
+    old = Path(tempfile.mkdtemp(prefix=f".{folder.name}{OLD_MARK}", dir=folder.parent))
+    os.rmdir(old)
+    os.rename(folder, old)
+    os.rename(staged, folder)
+    _fsync_dir(folder.parent)
+    return old
+
+
+def seal(path: Path) -> str:
+    """fsync a file written without :func:`write_bytes` (a renderer's page); returns its sha256."""
+    h = hashlib.sha256()
+    with open(path, "rb+") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+        os.fsync(fh.fileno())
+    return h.hexdigest()
+
+
+def carry_over(old: Path, new: Path, skip) -> list[str]:
+    """Hard-link (or copy) into ``new`` every file of ``old`` that ``skip(relative_posix_path)`` does not
+    reject and ``new`` does not have: files someone put in an output folder survive its replacement.
+    Returns the relative paths carried."""
+    carried: list[str] = []
+    if not old.is_dir():
+        return carried
+    for root, dirs, names in os.walk(old):
+        base = Path(root)
+        rel_root = base.relative_to(old)
+        dirs[:] = [d for d in dirs if not skip(((rel_root / d).as_posix()) + "/") and TMP_MARK.lstrip(".") not in d]
+        for name in names:
+            rel = (rel_root / name).as_posix()
+            if TMP_MARK in name or skip(rel):
+                continue
+            src, dst = base / name, new / rel
+            if dst.exists() or dst.is_symlink():
+                continue
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_symlink():
+                os.symlink(os.readlink(src), dst)
+            else:
+                try:
+                    os.link(src, dst, follow_symlinks=False)
+                except OSError:
+                    shutil.copy2(src, dst, follow_symlinks=False)
+            carried.append(rel)
+    return carried
+
+
+class FolderLock:
+    """An exclusive lock on one output folder, held by this process until :meth:`release`."""
+
+    def __init__(self, fd: int | None, path: Path):
+        self.fd, self.path = fd, path
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        try:
+            self.path.unlink(missing_ok=True)  # before closing: nobody can lock the old file after this
+        finally:
+            os.close(self.fd)
+            self.fd = None
+
+
+def lock_folder(folder: Path, holder: dict) -> FolderLock:
+    """Lock ``folder`` against other processes writing it (``flock`` on ``.<name>.appraise-lock`` beside it;
+    released when the process dies, however it dies).  ``holder`` (pid, host, cycle, store...) is written
+    into the lock file for the refusal message; raises :class:`FolderLocked` with it when the folder is held.
+    Where ``flock`` does not exist (Windows) nothing is locked."""
+    import json
+    try:
+        import fcntl
+    except ImportError:
+        return FolderLock(None, folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    path = folder.parent / f".{folder.name}{LOCK_SUFFIX}"
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                held = json.loads(os.read(fd, 4096).decode("utf-8") or "{}")
+            except ValueError:
+                held = {}
+            os.close(fd)
+            raise FolderLocked(held) from None
+        try:  # the previous holder may have removed the file between our open and our lock
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.write(fd, json.dumps(holder, ensure_ascii=False).encode("utf-8"))
+    return FolderLock(fd, path)

@@ -412,6 +412,7 @@ def _employees(parts: list[_Part], needs: Needs, report: _Report, cycle: Cycle) 
     types = {**BUILTIN_ATTRIBUTES, **dict(needs.attributes)}
     frames = []
     seen: dict[str, tuple[_Part, int]] = {}
+    folded: dict[str, tuple[str, _Part, int]] = {}
     for part in parts:
         frame = _rows(part.frame)
         if not _require(part, ["id", "name", *needs.attributes], report, "the employees table"):
@@ -440,7 +441,21 @@ def _employees(parts: list[_Part], needs: Needs, report: _Report, cycle: Cycle) 
                 report.employee(emp, part.origin.diag(line, "id", f"employee '{emp}' appears twice; first at {where}",
                                                       code="data-duplicate"))
                 continue
+            # 'e001' and 'E001' would be two people whose pages (dashboards/e001.html, dashboards/E001.html) are
+            # one file on a case-insensitive file system (macOS, Windows): refused, like a duplicate
+            other = folded.get(emp.casefold())
+            if other is not None:
+                first_id, first_part, first_line = other
+                where = (f"line {first_part.origin.line(first_line)}" if first_part is part else
+                         f"{first_part.origin.file}:{first_part.origin.line(first_line)}")
+                report.employee(emp, part.origin.diag(
+                    line, "id", f"employee id '{emp}' differs from '{first_id}' ({where}) only in letter case / "
+                    f"员工编号“{emp}”与“{first_id}”仅大小写不同",
+                    hint="ids must differ by more than letter case (their pages would be one file on macOS and "
+                    "Windows): correct the id, or give one of them another id", code="data-duplicate"))
+                continue
             seen[emp] = (part, line)
+            folded[emp.casefold()] = (emp, part, line)
             for col, kind in types.items():
                 value = row.get(col)
                 if value is None:

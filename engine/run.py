@@ -1,4 +1,4 @@
-"""``appraise run``: one review cycle end to end — validate → provide → evaluate → store → export → render.
+"""``appraise run``: one review cycle end to end — validate → provide → evaluate → export → render → store.
 
 :func:`run_cycle` is the library function behind the command (and
 ``appraise.run_cycle``).  What it guarantees:
@@ -14,22 +14,32 @@
 * **The store changes in one transaction.**  The run's results are inserted
   and the run made current (the earlier run kept as history, not current) in a
   single commit; a crash before it leaves the previous results current.
-* **No half-written file.**  Every output is written to a temporary file in its
-  folder, fsync'ed and renamed into place (:mod:`appraise.atomic`); rendered
-  pages are rendered into a staging folder inside ``output`` and renamed into
-  place.  ``manifest.json`` is written last: it lists every output with its
-  sha256, so a folder whose files match its manifest is complete.  Temporary
-  files of a killed run are removed by the next run, and files an earlier run
-  wrote that this one does not (an employee who left) are deleted.
+* **One run per output folder at a time.**  The output folder is locked too
+  (``flock`` on ``.<name>.appraise-lock`` beside it, :func:`appraise.atomic.lock_folder`):
+  two runs with different stores and one ``output`` cannot interleave; the
+  second is refused with :class:`OutputLocked`.
+* **The output folder is old or new, never a mix.**  Everything — exports,
+  pages, ``manifest.json`` last — is written into a staging folder beside
+  ``output`` (``.<name>.appraise-tmp-*``); the staged files are checked
+  against the manifest; the results are committed to the store (with the
+  manifest's sha256); then the staging folder replaces ``output`` in one
+  rename (``RENAME_EXCHANGE`` on Linux).  A run killed before the commit
+  leaves the store and the folder as they were; killed after it, the store is
+  new and the folder the previous, complete one until the swap; the next run
+  removes leftovers.  Files in ``output`` that appraise did not write are
+  carried into the new folder (hard links).
 * **Same inputs → byte-identical outputs**: no timestamps, run ids or store
   URLs in any file.
 
 Test hook: when the environment variable ``APPRAISE_TEST_PAUSE_AT`` names a
-stage (``provide``, ``evaluate``, ``store`` — inside the results transaction,
-before the commit —, ``export`` — after the first file —, ``render`` — pages
-staged, none moved —, ``manifest``), the run prints ``paused at <stage>`` on
-stderr and sleeps ``APPRAISE_TEST_PAUSE_SECONDS`` (default 30) there, so a test
-can kill it at a known point.  Unset, it costs nothing.
+stage (``provide``, ``evaluate``, ``export`` — after the first file —,
+``render`` — pages rendered, none moved into the staging folder —,
+``manifest``, ``store`` — inside the results transaction, before the commit —,
+``publish`` — committed, the folder not yet swapped —, ``published`` — the
+folder swapped, the previous one not yet deleted —, ``render-worker`` — in
+each render worker process as it starts), the run prints ``paused at <stage>``
+on stderr and sleeps ``APPRAISE_TEST_PAUSE_SECONDS`` (default 30) there, so a
+test can kill it at a known point.  Unset, it costs nothing.
 """
 from __future__ import annotations
 
@@ -45,12 +55,16 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import __version__
-from .atomic import move_into_place, remove_leftovers, staging_dir, write_bytes, write_chunks
+from .atomic import (FolderLocked, carry_over, lock_folder, move_into_place, publish_folder,
+                     remove_sibling_leftovers, staging_dir, staging_sibling, write_bytes, write_chunks)
 from .errors import AppraiseError
 
 PAUSE_ENV = "APPRAISE_TEST_PAUSE_AT"
-STAGES = ("validate", "provide", "evaluate", "store", "export", "render", "manifest")
+STAGES = ("validate", "provide", "evaluate", "export", "render", "manifest", "store")
 MANIFEST = "manifest.json"
+# what a run writes into its folder (the files of an earlier run's manifest count too): never carried over
+OUTPUT_FILES = {"results.json", "results.csv", "results.xlsx", "errors.csv", "changes.csv", MANIFEST, "index.html"}
+OUTPUT_DIRS = {"dashboards/", "plans/", "teams/"}
 
 
 def pause_point(stage: str) -> None:
@@ -58,6 +72,20 @@ def pause_point(stage: str) -> None:
     if os.environ.get(PAUSE_ENV) == stage:
         print(f"paused at {stage}", file=sys.stderr, flush=True)
         time.sleep(float(os.environ.get("APPRAISE_TEST_PAUSE_SECONDS", "30")))
+
+
+class OutputLocked(AppraiseError):
+    """Another run is writing the same output folder (whatever its store)."""
+
+    def __init__(self, folder: Path, holder: dict):
+        self.folder, self.holder = folder, holder
+        who = f"process {holder.get('pid', '?')} on {holder.get('host', '?')}"
+        what = ", ".join(f"{k} {holder[k]}" for k in ("cycle", "store") if holder.get(k))
+        since = f" since {holder['started']}" if holder.get("started") else ""
+        super().__init__(f"output folder {folder} is being written by another run ({who}"
+                         f"{', ' + what if what else ''}{since}); two runs must not share an output folder: "
+                         "wait for it to finish, or give this run its own (--output, or output: in the cycle "
+                         f"file) / 输出目录 {folder} 正被另一个运行写入；请等待其完成，或为本次运行指定另一个输出目录")
 
 
 class StrictRefusal(AppraiseError):
@@ -177,11 +205,14 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
 
     from .store import Store
 
+    _check_output(out, cycle, store_url)
     db = Store(store_url) if only_ids is None else None
     lock = db.lock(cycle.period.id, ruleset.id, break_lock=break_lock) if db is not None else None
+    folder = None
     run_id = None
     frozen_before = gc.get_freeze_count()
     try:
+        folder = _lock_output(out, cycle.period.id, safe_url(store_url) if db is not None else None)
         if db is not None:
             run_id = db.start_run(cycle=cycle.period.id, kind=cycle.period.kind, cycle_file=str(cycle.path),
                                   ruleset=ruleset, inputs={}, engine_version=__version__)
@@ -199,10 +230,50 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
     finally:
         if frozen_before == 0:
             gc.unfreeze()  # _run froze the document's objects; they are garbage to collect like any other now
+        if folder is not None:
+            folder.release()
         if db is not None:
             if lock is not None:
                 db.unlock(lock)
             db.close()
+
+
+def _check_output(out: Path, cycle, store_url: str) -> None:
+    """The output folder is replaced as a whole by each run: it must be a folder of its own, not one holding
+    the cycle's inputs, its store or its repository (and not a file)."""
+    from .cycle import workspace
+
+    if out.exists() and not out.is_dir():
+        raise AppraiseError(f"output {out} is a file; name a folder / 输出路径 {out} 是文件，请指定一个目录")
+    own = [cycle.path, cycle.ruleset_path, *(s.path for s in cycle.sources if s.path is not None)]
+    try:
+        from sqlalchemy import make_url
+
+        url = make_url(store_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            own.append(Path(url.database))
+    except Exception:
+        pass
+    root = workspace(Path(cycle.path))
+    inside = [p for p in own if Path(p).resolve().is_relative_to(out)]
+    if inside or root.is_relative_to(out):
+        what = Path(inside[0]).name if inside else str(root)
+        raise AppraiseError(f"output folder {out} holds the cycle's own files ({what}); each run replaces the "
+                            f"whole output folder, so give it a folder of its own, e.g. out/{cycle.period.id} / "
+                            f"输出目录 {out} 包含本周期自己的文件（{what}）；每次运行会整体替换输出目录，"
+                            "请为输出指定单独的目录")
+
+
+def _lock_output(out: Path, cycle: str, store: str | None):
+    """Lock the output folder for this process (:class:`OutputLocked` when another run holds it)."""
+    import socket
+
+    holder = {"pid": os.getpid(), "host": socket.gethostname(), "cycle": cycle, "store": store,
+              "started": datetime.now().astimezone().isoformat(timespec="seconds")}
+    try:
+        return lock_folder(out, holder)
+    except FolderLocked as exc:
+        raise OutputLocked(out, exc.args[0] if exc.args else {}) from None
 
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
@@ -264,55 +335,69 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             + [f"{e.employee}: {e.stage}: error: {e.message}" for e in ev.errors]
         raise StrictRefusal(lines, warnings, errors)
 
+    # what the run replaces (read before staging; the (period, ruleset) lock keeps it current until the commit),
+    # for the recalculation ledger: what changed against it (header only when nothing did)
     replaced, before = None, None
     if db is not None:
-        p.stage("store", safe_url(store_url))
         replaced = db.current_run(cycle.period.id, ruleset.id)
         before = db.run_results(replaced["id"]) if replaced is not None else None
-        db.complete_run(run_id, cycle.period.id, doc, before_commit=lambda: pause_point("store"), reads=reads.reads)
-    # the recalculation ledger: what changed against the run this one replaced (header only when nothing did)
     ledger = changes(before, employees) if before is not None else []
 
     p.stage("export", str(out))
-    out.mkdir(parents=True, exist_ok=True)
-    out.chmod(0o700)  # it may predate this run
-    remove_leftovers(out)
-    full = doc
-    if redact:
-        doc = redact_document(doc)
-    files: dict[str, tuple[str, int]] = {}
+    remove_sibling_leftovers(out)  # of a killed run; safe: this process holds the folder's lock
+    stage = staging_sibling(out)
+    old = None
+    try:
+        full = doc
+        if redact:
+            doc = redact_document(doc)
+        files: dict[str, tuple[str, int]] = {}
 
-    def put(name: str, data: bytes) -> None:
-        files[name] = (write_bytes(out / name, data), len(data))
+        def put(name: str, data: bytes) -> None:
+            files[name] = (write_bytes(stage / name, data, sync_dir=False), len(data))
 
-    files["results.json"] = write_chunks(out / "results.json", results_json_chunks(doc))
-    pause_point("export")
-    put("results.csv", results_csv(doc, ruleset, redact=redact))
-    put("results.xlsx", results_xlsx(doc, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,
-                                                                     cycle.period.end.day), errors=errors,
-                                     redact=redact))
-    validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
-    put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
-                                 employee_of={d: who for d, who in data_diags if who}))
-    put("changes.csv", changes_csv(ledger, redact=redact))
+        files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(doc))
+        pause_point("export")
+        put("results.csv", results_csv(doc, ruleset, redact=redact))
+        put("results.xlsx", results_xlsx(doc, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,
+                                                                         cycle.period.end.day), errors=errors,
+                                         redact=redact))
+        validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
+        put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
+                                     employee_of={d: who for d, who in data_diags if who}))
+        put("changes.csv", changes_csv(ledger, redact=redact))
 
-    pages = 0
-    index = None
-    if render:
-        p.stage("render", f"{len(employees)} dashboards and plans")
-        pages = _render(doc, ruleset, cycle, inputs, store_url, out, files, history)
-        index = out / "index.html" if "index.html" in files else None
+        pages = 0
+        index = None
+        if render:
+            p.stage("render", f"{len(employees)} dashboards and plans")
+            pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history)
+            index = out / "index.html" if "index.html" in files else None
 
-    p.stage("manifest")
-    pause_point("manifest")
-    _remove_stale(out, files)
-    manifest = manifest_json(cycle=cycle, ruleset=ruleset, inputs=inputs.sources, engine_version=__version__,
-                             files=files, employees=len(employees), errors=errors, redacted=redact)
-    sha = write_bytes(out / MANIFEST, manifest)
-    stale = []
-    if db is not None:
-        db.set_manifest(run_id, sha)
-        stale = stale_runs(store_url)
+        p.stage("manifest")
+        pause_point("manifest")
+        _carry_over(out, stage, files)
+        manifest = manifest_json(cycle=cycle, ruleset=ruleset, inputs=inputs.sources, engine_version=__version__,
+                                 files=files, employees=len(employees), errors=errors, redacted=redact)
+        sha = write_bytes(stage / MANIFEST, manifest)
+        _check_staged(stage, files)
+
+        if db is not None:
+            p.stage("store", safe_url(store_url))
+            db.complete_run(run_id, cycle.period.id, full, before_commit=lambda: pause_point("store"),
+                            reads=reads.reads, manifest_sha256=sha)
+        pause_point("publish")
+        old = publish_folder(stage, out)
+        stage = None
+        pause_point("published")
+    finally:
+        import shutil
+
+        if stage is not None:  # the run failed before the swap: the folder stays as it was
+            shutil.rmtree(stage, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    stale = stale_runs(store_url) if db is not None else []
     p.done()
     return RunReport(
         cycle=cycle.period.id, ruleset=f"{ruleset.id} {ruleset.version or ''}".strip(), output=out,
@@ -356,10 +441,10 @@ def safe_url(url: str) -> str:
 
 
 def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict, history) -> int:
-    """Render into a staging folder inside ``out``, then rename every page into place (atomic per page)."""
+    """Render into a folder inside ``out`` (the run's staging folder), then rename every page into place."""
     import shutil
 
-    from .render import render_all
+    from .render import RenderError, render_all
 
     ids = [e["id"] for e in doc["employees"]]
     past = history(store_url, ids if len(ids) <= 5000 else None, kind=cycle.period.kind, before=cycle.period.id,
@@ -374,6 +459,9 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
         pause_point("render")
         for rel in written:
             name = Path(rel).as_posix()
+            if name in files or name == MANIFEST:
+                raise RenderError(f"a renderer wrote {name}, which is one of the run's own outputs; "
+                                  "name the page differently")
             size = (stage / rel).stat().st_size
             files[name] = (move_into_place(stage / rel, out / rel), size)
     finally:
@@ -389,17 +477,21 @@ def _fsync_dir(folder: Path) -> None:
     sync(folder)
 
 
-def _remove_stale(out: Path, files: dict) -> None:
-    """Delete outputs the previous run listed in its manifest that this run did not write."""
+def _carry_over(out: Path, stage: Path, files: dict) -> None:
+    """Files in the old output folder that no run wrote (someone's notes) go into the new one; outputs of
+    the previous run (its manifest's files, the standard names) do not: stale pages disappear."""
     try:
         old = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        listed = [f["path"] for f in old.get("files", [])]
-    except (OSError, ValueError, AttributeError, TypeError):
-        return
-    root = out.resolve()
-    for rel in listed:
-        if rel in files or rel == MANIFEST:
-            continue
-        target = (out / rel).resolve()
-        if root in target.parents and target.is_file():
-            target.unlink()
+        listed = {f["path"] for f in old.get("files", [])}
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        listed = set()
+    carry_over(out, stage, lambda rel: rel in OUTPUT_FILES or rel in OUTPUT_DIRS or rel in listed or rel in files)
+
+
+def _check_staged(stage: Path, files: dict) -> None:
+    """Every file the manifest lists is in the staging folder with its size (checked before the commit)."""
+    for name, (_, size) in files.items():
+        path = stage / name
+        if not path.is_file() or path.stat().st_size != size:
+            raise AppraiseError(f"staged output {name} is missing or changed before it was published; "
+                                "nothing was stored, run the cycle again")

@@ -295,7 +295,7 @@ class Store:
 
     def complete_run(self, run_id: int, cycle: str, document: Mapping[str, Any],
                      before_commit: Callable[[], None] | None = None,
-                     reads: Iterable[Mapping[str, Any]] = ()) -> int:
+                     reads: Iterable[Mapping[str, Any]] = (), manifest_sha256: str | None = None) -> int:
         """Store a run's results and make it the current run of its (period, ruleset id), in one transaction;
         returns the count.
 
@@ -303,7 +303,8 @@ class Store:
         of the new run names it); other rulesets' runs of the period are untouched.  ``reads`` records what
         the run read of other runs (``{cycle, ruleset_id, why, read_run}``), so that a later re-run of those
         can report this one stale.  ``before_commit`` runs inside the transaction just before the commit
-        (crash tests).
+        (crash tests).  ``manifest_sha256``: the sha256 of the output folder's ``manifest.json``, staged
+        before the commit.
         """
         rows = [{"run_id": run_id, "employee": e["id"], "scorecard": e.get("scorecard"), "score": e.get("score"),
                  "grade": e.get("grade"), "grade_uncalibrated": e.get("grade_uncalibrated"), "bonus": e.get("bonus"),
@@ -327,7 +328,8 @@ class Store:
                 conn.execute(run_reads.insert(), read_rows)
             conn.execute(runs.update().where(runs.c.id == run_id).values(
                 status="complete", is_current=True, finished_at=_now(), employees=len(rows),
-                errors=len(document.get("errors") or []), replaced_run=replaced, unchanged=unchanged))
+                errors=len(document.get("errors") or []), replaced_run=replaced, unchanged=unchanged,
+                manifest_sha256=manifest_sha256))
             if before_commit is not None:
                 before_commit()
         return len(rows)

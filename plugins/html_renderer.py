@@ -20,6 +20,9 @@ not trusted code.
 Pages are self-contained (inline CSS and SVG, no script, no external URL) and
 deterministic: the same request writes byte-identical files.  Large cycles are
 rendered by a process pool; the views are plain data, so they travel cheaply.
+The pool's workers die with the process that started them, however it dies
+(SIGKILL included): on Linux the kernel kills them (``PR_SET_PDEATHSIG``),
+elsewhere a thread in each worker watches its parent.
 """
 from __future__ import annotations
 
@@ -28,6 +31,10 @@ import difflib
 import json
 import os
 import re
+import signal
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from importlib.resources import files
@@ -224,7 +231,8 @@ class HtmlRenderer:
         # whole cohort) while this process lays out the overviews.  spawn, not fork: the caller
         # may hold polars' thread pool, which does not survive a fork.
         _make_rulesets_picklable()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             pending = [pool.submit(_render_people, part, str(out_dir), brand, wording)
                        for part in _split(request, max(BATCH, len(employees) // (workers * 8)))]
             written += _render_overviews(request, str(out_dir), brand, wording)
@@ -234,6 +242,34 @@ class HtmlRenderer:
 
 
 BATCH = 200  # employees per task at least: enough to amortise sending the ruleset and starting up
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when ``parent`` (the process rendering) ends, even by SIGKILL,
+    so no worker goes on writing pages after the run is gone."""
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            armed = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
+    from appraise.run import pause_point
+
+    pause_point("render-worker")  # crash tests
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
+
 
 
 def _render_people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> int:

@@ -53,15 +53,24 @@ def app(workshop):
     return create_app(workshop)
 
 
+def _client(app, token: str) -> TestClient:
+    """A client that sends ``token`` as the pages do: in the link's query and in the API header."""
+    client = TestClient(app, base_url=BASE, headers={"X-Appraise-Token": token})
+    client.params = {"token": token}
+    client.token = token
+    return client
+
+
 def facilitator(app) -> TestClient:
-    client = TestClient(app, base_url=BASE)
-    assert client.get("/", params={"token": app.state.tokens.facilitator}).status_code == 200
+    client = _client(app, app.state.tokens.facilitator)
+    assert client.get("/").status_code == 200
     return client
 
 
 def participant(app) -> TestClient:
-    client = TestClient(app, base_url=BASE)
-    assert client.get("/vote", params={"token": app.state.tokens.participant}).status_code == 200
+    """A participant with a link of their own (issued by the facilitator)."""
+    client = _client(app, app.state.tokens.issue())
+    assert client.get("/vote").status_code == 200
     return client
 
 
@@ -201,27 +210,30 @@ def test_every_request_needs_a_token(app):
 def test_the_participant_token_opens_only_the_voting_page(app):
     client = participant(app)
     assert client.get("/api/ballot").status_code == 200
-    for path in ("/", "/api/state", "/api/votes"):
+    for path in ("/", "/api/state", "/api/votes", "/api/links"):
         assert client.get(path).status_code == 403, path
-        assert client.get(path, params={"token": app.state.tokens.participant}).status_code == 403, path
-    for path in ("/api/weights", "/api/save", "/api/adopt", "/api/reset"):
+    for path in ("/api/weights", "/api/save", "/api/adopt", "/api/reset", "/api/links"):
         assert client.post(path, json={"key": "sales_rep/results", "value": 70}).status_code == 403, path
     ballot = client.get("/api/ballot").json()
     text = repr(ballot)
     assert "Zhang" not in text and "E001" not in text and "score" not in text  # no individual data
 
 
-def test_the_facilitator_token_works_from_the_query_then_the_cookie(app):
+def test_the_facilitator_token_opens_pages_from_the_query_and_the_api_from_a_header(app):
     client = TestClient(app, base_url=BASE)
+    link = app.state.tokens.issue()
     first = client.get("/", params={"token": app.state.tokens.facilitator})
     assert first.status_code == 200
-    cookie = first.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
+    assert "set-cookie" not in first.headers                  # no token in a cookie (see test_workshop_attacks)
     assert "script-src 'nonce-" in first.headers["content-security-policy"]
     assert first.headers["referrer-policy"] == "no-referrer"
-    assert client.get("/api/state").status_code == 200       # cookie only
+    assert client.get("/api/state").status_code == 403
+    assert client.get("/api/state", params={"token": app.state.tokens.facilitator}).status_code == 403
+    assert client.get("/api/state", headers={"X-Appraise-Token": app.state.tokens.facilitator}).status_code == 200
     assert app.state.tokens.facilitator not in first.text    # the page does not repeat its own token
-    assert app.state.tokens.participant in first.text        # but shows the participants' link
+    assert link in first.text                                # but lists the participant links it issued
+    issued = client.post("/api/links", json={}, headers={"X-Appraise-Token": app.state.tokens.facilitator})
+    assert [x["label"] for x in issued.json()["links"]] == ["1", "2"]
 
 
 # ---------------------------------------------------------------- re-scoring API
@@ -294,13 +306,15 @@ def test_two_participants_vote_and_the_facilitator_sees_the_median(app, workshop
     assert (results["low"], results["high"]) == (pytest.approx(25), pytest.approx(60))
     dims = [k for k in votes["items"] if "." not in k]
     assert sum(Decimal(str(votes["items"][k]["median"])) for k in dims) == 100
-    # resubmitting replaces; the same name from another browser replaces too
+    # resubmitting from the same link replaces its ballot
     assert li.post("/api/vote", json={"name": "Li Wei", "weights": b}).status_code == 200
     assert facilitator(app).get("/api/votes").json()["items"]["sales_rep/results"]["median"] == 60
+    assert len(workshop.votes) == 2
+    # a name is only a label: another link typing it is another ballot, and does not remove Li Wei's
     other = participant(app)
     assert other.post("/api/vote", json={"name": " li  wei ", "weights": a}).status_code == 200
-    assert len(workshop.votes) == 2
-    assert li.get("/api/ballot").json()["ballot"] is None        # replaced by the other browser's vote
+    assert len(workshop.votes) == 3
+    assert li.get("/api/ballot").json()["ballot"]["name"] == "Li Wei"
     assert other.get("/api/ballot").json()["ballot"]["name"] == "li wei"
 
 
@@ -315,10 +329,9 @@ def test_invalid_votes_are_refused(app, workshop):
                                           "weights": dict(start, **{"sales_rep/results": -1})}).status_code == 400
     zero = dict(start, **{k: 0 for k in start if k.startswith("sales_rep/results.")})
     assert client.post("/api/vote", json={"name": "A", "weights": zero}).status_code == 400
-    no_cookie = TestClient(app, base_url=BASE)
-    r = no_cookie.post("/api/vote", params={"token": app.state.tokens.participant},
-                       json={"name": "A", "weights": start})
-    assert r.status_code == 400 and "participant link" in r.json()["error"]
+    no_header = TestClient(app, base_url=BASE)
+    r = no_header.post("/api/vote", params={"token": client.token}, json={"name": "A", "weights": start})
+    assert r.status_code == 403 and "access link" in r.json()["error"]
     assert workshop.votes == {}
 
 

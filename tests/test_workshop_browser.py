@@ -46,14 +46,14 @@ class Server:
     def __init__(self, cycle: Path):
         import uvicorn
 
-        from appraise.workshop.app import Tokens, create_app, listen_socket, urls
+        from appraise.workshop.app import Tokens, create_app, facilitator_link, listen_socket
         from appraise.workshop.session import Workshop
 
         self.workshop = Workshop.from_cycle(cycle)
         self.tokens = Tokens()
         sock = listen_socket(0)
         self.base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self.facilitator, self.participant = urls(self.base, self.tokens)
+        self.facilitator = facilitator_link(self.base, self.tokens)
         self.server = uvicorn.Server(uvicorn.Config(create_app(self.workshop, self.tokens), log_level="warning",
                                                     lifespan="off"))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -62,6 +62,12 @@ class Server:
         while not self.server.started:
             assert time.time() < deadline, "the workshop server did not start"
             time.sleep(0.02)
+
+    def participant(self) -> str:
+        """A new participant link (one per person: each holds one ballot)."""
+        from appraise.workshop.app import participant_link
+
+        return participant_link(self.base, self.tokens.issue())
 
     def stop(self) -> None:
         self.server.should_exit = True
@@ -129,6 +135,10 @@ def test_moving_a_slider_changes_the_grade_distribution(browser, server):
     page.wait_for_function("() => document.querySelector('#changed-count').textContent !== '0'")
     page.wait_for_function(
         "() => document.querySelector('.row[data-key=\"sales_rep/feedback\"] input[type=number]').value === '40'")
+    # the last move reaches the server (networkidle alone returns at once once reached: racy under load)
+    deadline = time.time() + 30
+    while server.workshop.weights["sales_rep/feedback"] != 40 and time.time() < deadline:
+        time.sleep(0.05)
     page.wait_for_load_state("networkidle")  # the last re-score has come back
     counts = grade_counts(page)
     assert counts["after"] != counts["before"]
@@ -144,7 +154,7 @@ def test_moving_a_slider_changes_the_grade_distribution(browser, server):
 def test_two_participants_vote_and_the_median_appears(browser, server):
     problems: list[str] = []
     for name, value in (("李伟", 30), ("Wang Fang", 60)):
-        page = open_page(browser, server.participant, problems, width=900)
+        page = open_page(browser, server.participant(), problems, width=900)
         page.wait_for_selector('.row[data-key="sales_rep/results"]')
         content = page.content()
         assert not [n for n in server.workshop.baseline["name"].head(30) if n in content]  # no individual data
@@ -239,6 +249,60 @@ def test_save_waits_for_moves_still_on_their_way(browser, server):
     assert not problems, problems
 
 
+def test_a_page_on_another_local_port_cannot_drive_the_workshop(browser, server):
+    """Issue 16's attack in a real browser: the facilitator has the workshop open; a page served from
+    another port of 127.0.0.1 (same site, so SameSite cookies would go along) sends no-cors text/plain
+    POSTs to move a weight and save.  No token lives in a cookie, so they arrive without one: 403."""
+    problems: list[str] = []
+    page = open_page(browser, server.facilitator, problems)
+    page.wait_for_selector("#grade-chart rect")
+    context = page.context
+    assert context.cookies() == []
+    path = server.workshop.path
+    before, weights = path.read_bytes(), dict(server.workshop.weights)
+    # a real server on another loopback port (a routed page would not count as loopback for Chromium)
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Other(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<!doctype html><title>another local app</title>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Other)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    other = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    evil = context.new_page()
+    answers = []
+    evil.on("response", lambda r: answers.append((r.url.split("?")[0], r.status)) if "/api/" in r.url else None)
+    evil.goto(other)
+    evil.evaluate("""async (base) => {
+        const opts = {method: "POST", mode: "no-cors", credentials: "include",
+                      headers: {"Content-Type": "text/plain"}};
+        // an opaque 403 may surface as a network error (Chromium's opaque response blocking): sent all the same
+        const move = '{"key": "sales_rep/results", "value": 5}';
+        try { await fetch(base + "/api/weights", Object.assign({body: move}, opts)); } catch (e) {}
+        try { await fetch(base + "/api/save", Object.assign({body: "{}"}, opts)); } catch (e) {}
+    }""", server.base)
+    evil.wait_for_load_state("networkidle")
+    httpd.shutdown()
+    assert sorted(answers) == [(server.base + "/api/save", 403), (server.base + "/api/weights", 403)]
+    assert server.workshop.weights == weights and path.read_bytes() == before
+    # the facilitator's own page still works, language switch included (it keeps the token)
+    page.click("#lang-switch")
+    page.wait_for_selector("#grade-chart rect")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    page.click("#new-link")
+    page.wait_for_selector('#links [data-link="1"]')
+    assert not problems, problems
+
+
 @pytest.mark.skipif(not os.environ.get("APPRAISE_WORKSHOP_SCREENSHOTS"),
                     reason="set APPRAISE_WORKSHOP_SCREENSHOTS=<folder> to write the docs screenshots")
 def test_screenshots(browser, tmp_path):
@@ -250,7 +314,7 @@ def test_screenshots(browser, tmp_path):
         for i, (name, changes) in enumerate([("李伟", {"sales_rep/results": 40, "sales_rep/strategy": 18}),
                                              ("Wang Fang", {"sales_rep/process": 22}),
                                              ("Zhao Min", {"sales_rep/results": 45, "sales_rep/feedback": 20})]):
-            page = open_page(browser, s.participant, problems, width=900, height=1100)
+            page = open_page(browser, s.participant(), problems, width=900, height=1100)
             page.wait_for_selector('.row[data-key="sales_rep/results"]')
             page.fill("#voter-name", name)
             for key, value in changes.items():

@@ -28,14 +28,18 @@ def _budget(ctx, param, value):
               help="Bonus budget to compare against (default: the bonus total under the weights the workshop starts with).")
 @click.option("--lang", type=click.Choice(["en", "zh-CN"]), default=None,
               help="Interface language (default: the cycle's or ruleset's locale).")
+@click.option("--links", type=click.IntRange(0, 1000), default=0, show_default=True,
+              help="Participant links to issue at start, one per person (each holds one vote); "
+                   "the facilitator's page issues more.")
 @click.option("--no-browser", is_flag=True, help="Only print the links; do not open a browser.")
-def command(cycle: Path, port: int, budget: Decimal | None, lang: str | None, no_browser: bool) -> None:
+def command(cycle: Path, port: int, budget: Decimal | None, lang: str | None, links: int, no_browser: bool) -> None:
     """Open a co-design workshop on the weights of CYCLE's ruleset.
 
     The facilitator moves dimension and KPI weights and sees every change
     re-scored over the whole population (grades, bonus cost against the
-    budget, mean scores by team, region and tenure).  Participants open their
-    own link, see only the weights, and vote; the median proposal can be
+    budget, mean scores by team, region and tenure).  Each participant opens
+    their own link (one per person: --links N, or the facilitator's page),
+    sees only the weights and votes once (voting again replaces it); the median proposal can be
     adopted and saved into the ruleset file (comments and layout kept, version
     bumped, validated before writing).  The server listens on 127.0.0.1 only;
     every link carries a random access token.
@@ -50,7 +54,7 @@ def command(cycle: Path, port: int, budget: Decimal | None, lang: str | None, no
         click.echo(str(exc), err=True)
         sys.exit(1)
     try:
-        serve(workshop, port, open_browser=not no_browser, echo=click.echo)
+        serve(workshop, port, open_browser=not no_browser, echo=click.echo, links=links)
     except OSError as exc:
         click.echo(f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
         sys.exit(2)

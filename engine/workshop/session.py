@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
+import stat
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +42,39 @@ class SaveRefused(Exception):
     def __init__(self, messages: list[str]):
         super().__init__("\n".join(messages))
         self.messages = messages
+
+
+class SaveConflict(SaveRefused):
+    """Saving was refused because the file changed since the workshop read it (another workshop saved)."""
+
+
+LOCK_WAIT = 10.0  # seconds a save waits for another workshop's save of the same folder to finish
+
+
+@contextmanager
+def _folder_lock(folder: Path):
+    """An exclusive ``flock`` on ``folder`` itself (no lock file left in a repository): every workshop saving a
+    ruleset of that folder takes it, so one compare-and-write finishes before the next compare begins."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): saves of one server are still serialised by the app
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise SaveConflict([f"another workshop has been saving into {folder} for {LOCK_WAIT:.0f} s; "
+                                        "try again"]) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @dataclass
@@ -128,14 +164,22 @@ class Workshop:
             raise KeyError(f"no weight '{key}'")
         if group.fixed:
             raise ValueError(f"'{key}' is the only member of its group and stays at 100")
-        self.weights = weightset.move(self.weights, group, key, Decimal(str(value)))
+        self.weights = weightset.move(self.weights, group, key, _finite(key, value))
         self.rescore()
 
     def set_all(self, new: Mapping[str, Decimal]) -> None:
         """Replace every weight (each group rounded to cents summing to 100); re-score."""
+        unknown = sorted(set(new) - set(self.group_of))
+        if unknown:
+            raise KeyError(f"no weight '{unknown[0]}'")
         out = dict(self.weights)
         for g in self.groups:
-            out.update(weightset.round_to_total({k: Decimal(str(new.get(k, self.weights[k]))) for k in g.items}))
+            values = {k: _finite(k, new[k]) if k in new else self.weights[k] for k in g.items}
+            if any(v < 0 or v > 100 for v in values.values()):
+                raise ValueError(f"group '{g.id}': weights are between 0 and 100")
+            if sum(values.values()) == 0:
+                raise ValueError(f"group '{g.id}' needs at least one weight above 0")
+            out.update(weightset.round_to_total(values))
         self.weights = out
         self.rescore()
 
@@ -146,7 +190,11 @@ class Workshop:
     # ------------------------------------------------------------ votes
 
     def vote(self, voter: str, name: str, proposal: Mapping[str, Any]) -> Ballot:
-        """Record a participant's proposal; one per voter (cookie) and per name, the latest replaces."""
+        """Record a participant's proposal: one ballot per voter (a participant link), the latest replaces.
+
+        The name is a label the participant types; it identifies nobody, so it
+        neither merges nor replaces ballots of other links.
+        """
         name = " ".join(str(name or "").split())[:MAX_NAME]
         if not name:
             raise ValueError("name_required")
@@ -166,9 +214,6 @@ class Workshop:
                 raise ValueError(f"the proposal misses weights of group '{g.id}'")
             if sum(weights[k] for k in g.items) == 0:
                 raise ValueError(f"group '{g.id}' needs at least one weight above 0")
-        folded = name.casefold()
-        for other in [v for v, b in self.votes.items() if b.name.casefold() == folded and v != voter]:
-            del self.votes[other]
         ballot = Ballot(voter, name, weights)
         self.votes[voter] = ballot
         return ballot
@@ -190,16 +235,23 @@ class Workshop:
         """Write the current weights into the ruleset file (validated first, atomically) and bump its version.
 
         Returns ``changed``, ``version``, ``diff`` (unified) and ``file``; raises
-        :class:`SaveRefused` when the new text would not validate or the file
-        changed on disk since the workshop read it.
+        :class:`SaveRefused` when the new text would not validate, and
+        :class:`SaveConflict` when the file changed on disk since the workshop
+        read it (e.g. another workshop on the same ruleset saved first).  The
+        file keeps its permission bits.
         """
-        prepared = self._prepare()
-        if prepared is None:
-            return {"changed": False, "version": self.version, "diff": "", "file": str(self.path)}
-        text, new_text, version = prepared
-        data = new_text.encode("utf-8")
-        write_bytes(self.path, data)
-        self._file_sha = hashlib.sha256(data).hexdigest()
+        if self.path is None:
+            raise SaveRefused(["this workshop has no ruleset file to save to"])
+        # compare-and-swap: the file is read, compared with what this workshop read at start and replaced while
+        # holding the folder's lock, so two workshops on one ruleset cannot both succeed
+        with _folder_lock(self.path.parent):
+            prepared = self._prepare()
+            if prepared is None:
+                return {"changed": False, "version": self.version, "diff": "", "file": str(self.path)}
+            text, new_text, version = prepared
+            data = new_text.encode("utf-8")
+            write_bytes(self.path, data, mode=stat.S_IMODE(self.path.stat().st_mode))  # 0600 stays 0600
+            self._file_sha = hashlib.sha256(data).hexdigest()
         self.file_weights = dict(self.weights)
         self.version = version
         name = self.path.name
@@ -221,7 +273,7 @@ class Workshop:
             raise SaveRefused(["this workshop has no ruleset file to save to"])
         raw = self.path.read_bytes()
         if hashlib.sha256(raw).hexdigest() != self._file_sha:
-            raise SaveRefused([f"{self.path} changed on disk since the workshop read it; "
+            raise SaveConflict([f"{self.path} changed on disk since the workshop read it; "
                                "restart the workshop so nobody's edit is overwritten"])
         changes = {weightset.yaml_path(k): weightset.format_weight(v)
                    for k, v in self.weights.items() if v != self.file_weights[k]}
@@ -307,6 +359,19 @@ class Workshop:
             out["more_people"] = max(moved.height - MAX_PEOPLE, 0)
             out["people_group"] = self.breakdowns[0] if self.breakdowns else None
         return out
+
+
+def _finite(key: str, value) -> Decimal:
+    """A weight as an exact decimal; NaN, infinity and non-numbers are refused (ValueError)."""
+    if isinstance(value, bool):
+        raise ValueError(f"'{key}': a weight is a number")
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise ValueError(f"'{key}': {str(value)[:40]!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"'{key}': a weight is a finite number between 0 and 100")
+    return number
 
 
 def _validate(text: str, name: str) -> list[str]:

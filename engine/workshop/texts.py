@@ -57,10 +57,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "more_people": {"en": "… and {n} more", "zh-CN": "…… 另有 {n} 人"},
     "rescored_in": {"en": "re-scored in {ms} ms", "zh-CN": "重算耗时 {ms} 毫秒"},
     "votes": {"en": "Votes", "zh-CN": "投票"},
-    "participant_link": {"en": "Participant link", "zh-CN": "参与者链接"},
+    "participant_link": {"en": "Participant links", "zh-CN": "参与者链接"},
+    "links_hint": {"en": "One link per person: each link holds one vote (voting again replaces it).",
+                   "zh-CN": "每人一个链接：每个链接只计一票（再次投票会替换上一票）。"},
+    "new_link": {"en": "New participant link", "zh-CN": "新建参与者链接"},
+    "voted": {"en": "voted", "zh-CN": "已投票"},
+    "not_voted": {"en": "not yet", "zh-CN": "未投票"},
     "copy": {"en": "Copy", "zh-CN": "复制"},
     "copied": {"en": "Copied", "zh-CN": "已复制"},
-    "no_votes": {"en": "No votes yet. Share the participant link.", "zh-CN": "暂无投票。请分享参与者链接。"},
+    "no_votes": {"en": "No votes yet. Give each participant a link.", "zh-CN": "暂无投票。请给每位参与者一个链接。"},
     "n_votes": {"en": "{n} votes: {names}", "zh-CN": "{n} 票：{names}"},
     "median": {"en": "Median", "zh-CN": "中位数"},
     "iqr": {"en": "IQR", "zh-CN": "四分位距"},
@@ -76,6 +81,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "zh-CN": "权重与文件一致，无需保存。"},
     "would_be_refused": {"en": "These weights could not be saved yet:", "zh-CN": "当前权重暂时无法保存："},
     "save_refused": {"en": "Not saved: the new ruleset would not be valid.", "zh-CN": "未保存：新规则文件无法通过校验。"},
+    "save_conflict": {"en": "Not saved: the ruleset file was changed by someone else (another workshop or an editor).",
+                      "zh-CN": "未保存：规则文件已被他人修改（另一个工作坊或编辑器）。"},
     "your_name": {"en": "Your name", "zh-CN": "你的姓名"},
     "propose": {"en": "Propose your weights", "zh-CN": "提出你的权重建议"},
     "propose_hint": {"en": "Set the weights you think are right, then submit. You can change and resubmit; "
@@ -88,7 +95,35 @@ MESSAGES: dict[str, dict[str, str]] = {
     "language": {"en": "中文", "zh-CN": "English"},
     "unscored": {"en": "{n} people cannot be scored with these weights (no weighted data left).",
                  "zh-CN": "按当前权重有 {n} 人无法计分（没有剩余的有权重数据）。"},
+    # refusals of the web server (HTTP 4xx)
+    "err_host": {"en": "this workshop answers only requests for 127.0.0.1 or localhost, not '{host}'; "
+                       "open the link it printed",
+                 "zh-CN": "本工作坊只响应发往 127.0.0.1 或 localhost 的请求，而不是“{host}”；请打开启动时打印的链接"},
+    "err_token": {"en": "Forbidden: this workshop needs the access link printed when it started "
+                        "(or a participant link the facilitator issued)",
+                  "zh-CN": "禁止访问：请使用工作坊启动时打印的访问链接（或主持人发给你的参与者链接）"},
+    "err_cross_site": {"en": "cross-site request refused ({origin}): the workshop's API answers only its own pages",
+                       "zh-CN": "已拒绝跨站请求（{origin}）：工作坊的接口只响应它自己的页面"},
+    "err_content_type": {"en": "send JSON: a POST needs 'Content-Type: application/json'",
+                         "zh-CN": "请发送 JSON：POST 请求需要 “Content-Type: application/json”"},
+    "err_too_large": {"en": "the request body is larger than {limit} bytes",
+                      "zh-CN": "请求内容超过 {limit} 字节"},
+    "err_not_json": {"en": "the request body is not JSON (UTF-8)", "zh-CN": "请求内容不是 JSON（UTF-8）"},
+    "err_too_deep": {"en": "the request body is nested more than {depth} levels deep",
+                     "zh-CN": "请求内容的嵌套超过 {depth} 层"},
+    "err_non_finite": {"en": "'{value}' is not a number the workshop accepts: weights are finite numbers "
+                             "between 0 and 100",
+                       "zh-CN": "“{value}”不是可接受的数字：权重是 0 到 100 之间的有限数"},
+    "err_not_object": {"en": "the request body must be a JSON object", "zh-CN": "请求内容必须是 JSON 对象"},
 }
+
+
+def message(key: str, locale: str, **values) -> str:
+    """One message in ``locale`` with ``{name}`` placeholders filled."""
+    text = table(locale)[key]
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
 
 
 def table(locale: str) -> dict[str, str]:

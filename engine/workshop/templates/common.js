@@ -3,6 +3,15 @@
 const BOOT = JSON.parse(document.getElementById("boot").textContent);
 const T = BOOT.texts;
 const LANG = BOOT.lang;
+// The page's own link carries its token; every API call sends it in a header (never a cookie: cookies
+// reach every port of this host, so another local server could read them and its pages could use them).
+const TOKEN = new URLSearchParams(location.search).get("token") || "";
+// the language switch keeps the token
+function langLink(lang) {
+  const q = new URLSearchParams(location.search);
+  q.set("lang", lang);
+  return "?" + q.toString();
+}
 
 function t(key, values) {
   let s = T[key] || key;
@@ -39,7 +48,7 @@ function el(tag, attrs, ...kids) {
   return node;
 }
 async function api(path, body) {
-  const init = {credentials: "same-origin", headers: {"Accept": "application/json"}};
+  const init = {credentials: "omit", headers: {"Accept": "application/json", "X-Appraise-Token": TOKEN}};
   if (body !== undefined) {
     init.method = "POST";
     init.headers["Content-Type"] = "application/json";

@@ -5,8 +5,7 @@ let votes = BOOT.votes;
 const SVG = "http://www.w3.org/2000/svg";
 
 document.getElementById("meta").textContent = [view.title, "v" + view.version, view.cycle].join(" · ");
-document.getElementById("lang-switch").href = "?lang=" + encodeURIComponent(BOOT.other_lang);
-document.getElementById("participant-url").value = BOOT.participant_url;
+document.getElementById("lang-switch").href = langLink(BOOT.other_lang);
 document.getElementById("save-hint").textContent = t("save_hint", {file: BOOT.file});
 
 // ---- weights: move locally at once, let the server re-score; one request in flight, the latest wins
@@ -65,13 +64,25 @@ document.getElementById("reset").addEventListener("click", () => replaceAll("api
   showError(document.getElementById("save-result"), e)));
 document.getElementById("adopt").addEventListener("click", () => replaceAll("api/adopt").catch((e) =>
   showError(document.getElementById("save-result"), e)));
-document.getElementById("copy").addEventListener("click", async (ev) => {
-  const input = document.getElementById("participant-url");
-  input.select();
-  try { await navigator.clipboard.writeText(input.value); } catch (e) { document.execCommand("copy"); }
-  ev.target.textContent = t("copied");
-  setTimeout(() => { ev.target.textContent = t("copy"); }, 1500);
+// ---- participant links: one per person, each holds one ballot
+function renderLinks(links) {
+  document.getElementById("links").replaceChildren(...links.map((link) => {
+    const input = el("input", {readonly: true, value: link.url, "aria-label": t("participant_link") + " " + link.label});
+    const copy = el("button", {type: "button", text: t("copy"), onclick: async (ev) => {
+      input.select();
+      try { await navigator.clipboard.writeText(input.value); } catch (e) { document.execCommand("copy"); }
+      ev.target.textContent = t("copied");
+      setTimeout(() => { ev.target.textContent = t("copy"); }, 1500);
+    }});
+    return el("div", {class: "link-box", "data-link": link.label}, el("span", {class: "small", text: "#" + link.label}),
+      input, copy, el("span", {class: "small", text: link.voted ? t("voted") : t("not_voted")}));
+  }));
+}
+document.getElementById("new-link").addEventListener("click", async () => {
+  try { renderLinks((await api("api/links", {})).links); }
+  catch (e) { showError(document.getElementById("save-result"), e); }
 });
+renderLinks(BOOT.links);
 
 // ---- impact
 function renderImpact(impact) {
@@ -211,7 +222,11 @@ function renderVotes() {
 async function pollVotes() {
   try {
     const fresh = await api("api/votes");
-    if (JSON.stringify(fresh) !== JSON.stringify(votes)) { votes = fresh; renderVotes(); }
+    if (JSON.stringify(fresh) !== JSON.stringify(votes)) {
+      votes = fresh;
+      renderVotes();
+      renderLinks((await api("api/links")).links);
+    }
   } catch (e) { /* the server may be gone; keep the page */ }
 }
 setInterval(pollVotes, 2000);
@@ -220,7 +235,8 @@ setInterval(pollVotes, 2000);
 function showError(box, e) {
   const messages = (e.data && e.data.messages) || [];
   box.replaceChildren(el("div", {class: "message error"},
-    el("div", {text: e.data && e.data.error === "save_refused" ? t("save_refused") : t("error", {message: e.message})}),
+    el("div", {text: e.data && e.data.error === "save_refused" ? t("save_refused")
+      : e.data && e.data.error === "save_conflict" ? t("save_conflict") : t("error", {message: e.message})}),
     messages.length ? el("ul", {}, messages.map((m) => el("li", {text: m}))) : null));
 }
 document.getElementById("save").addEventListener("click", async () => {

@@ -1,5 +1,5 @@
 // Participant page: weights only (no employee data), propose, submit; resubmitting replaces the vote.
-document.getElementById("lang-switch").href = "?lang=" + encodeURIComponent(BOOT.other_lang);
+document.getElementById("lang-switch").href = langLink(BOOT.other_lang);
 (async function () {
   const status = document.getElementById("status");
   let data;
