@@ -649,6 +649,7 @@ class _RulesetCheck:
                                            f"'{rel}' is not one of the 360 sources of dimension '{dim_id}'"
                                            + _did_you_mean(rel, fb["sources"]), key=True,
                                            hint="sources: " + ", ".join(fb["sources"]))
+                    self._check_min_raters(dpath + ("feedback360",), fb)
             seen: dict[str, int] = {}
             for i, adj in enumerate(sc.get("adjustments") or []):
                 if not isinstance(adj, dict):
@@ -658,6 +659,34 @@ class _RulesetCheck:
                 if "when" in adj:
                     self.expression(apath + ("when",), self.scope_rule, f"the condition of adjustment '{adj.get('id')}'",
                                     want_bool=True)
+
+    def _check_min_raters(self, path: tuple, fb: dict) -> None:
+        """Rater anonymity: a source other than ``manager`` and ``self`` shown with one rater is that rater's
+        own ratings (an error), with two each rater can read the other's (a warning)."""
+        from .compile import SINGLE_RATER_RELATIONS
+
+        raters = fb.get("min_raters")
+        if isinstance(raters, bool) or self.bad(path + ("min_raters",)):
+            return
+        if isinstance(raters, int):  # one number for every relation
+            shared = [r for r in fb["sources"] if r not in SINGLE_RATER_RELATIONS]
+            checks = [(path + ("min_raters",), raters, "'" + "', '".join(shared) + "'")] if shared else []
+        elif isinstance(raters, dict):
+            checks = [(path + ("min_raters", rel), n, f"'{rel}'" if rel != "*" else "every other relation")
+                      for rel, n in raters.items()
+                      if rel not in SINGLE_RATER_RELATIONS and isinstance(n, int) and not isinstance(n, bool)]
+        else:
+            return
+        for where, n, who in checks:
+            if n < 2:
+                self.error(where, f"min_raters {n} for {who} would show one rater's own ratings; only 'manager' "
+                           "and 'self' may have fewer than 2 raters", hint="write at least 2 (3 or more keeps "
+                           "raters anonymous from each other too)", code="min-raters")
+            elif n < 3:
+                self.out.append(replace(self.doc.diag(
+                    where, f"min_raters {n} for {who}: each of two raters can work out the other's ratings from "
+                    "the source's mean", hint="write 3 or more, or keep 2 on purpose", code="min-raters"),
+                    severity="warning"))
 
     def _check_kpi(self, path: tuple, dim_id: str, kpi_id: str, kpi: dict) -> None:
         metric = kpi.get("metric", kpi_id)
