@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -383,6 +384,14 @@ def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path, *, reda
     from .results import results_document
 
     old, new = Path(old), Path(new)
+    from .cycle import leaves_workspace
+    from .errors import Diagnostic
+
+    links = [Diagnostic(os.path.normpath(p), 0, 0, f"is a symbolic link leading outside {root.as_posix()}; it was not read",
+                        hint="replace the link by the file", code="outside-path")
+             for p in (old, new) for root in [leaves_workspace(p, p)] if root is not None]
+    if links:  # a pull request's rulesets/x.yaml -> ~/.aws/credentials: its lines would be quoted
+        raise InvalidInput(links)
     rs_old, rs_new = load_ruleset(old), load_ruleset(new)
     if redact:
         found = singling_out(rs_old, rs_new, new)

@@ -100,6 +100,11 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
     found = schemas.check(doc, "cycle") + _non_finite(doc)
     if not isinstance(data, dict):
         return _ordered(found)
+    from .cycle import outside_path_problems
+
+    # paths leading outside the workspace: a ruleset there is not even read (its lines would be quoted in
+    # messages, e.g. in a CI log: a credentials file named as the ruleset)
+    found += outside_path_problems(doc)
     bad = {d.path for d in found}
     sources = data.get("sources")
     if provider_schemas is not None and isinstance(sources, list):
@@ -202,6 +207,8 @@ def validate_files(paths: Iterable[str | Path],
     ``provider_schemas`` may be a function returning them: it is then called only
     when a cycle file is met, so checking rulesets never pays for loading plugins.
     """
+    from .cycle import leaves_workspace
+
     outcome = Outcome()
     lazy = {"schemas": provider_schemas, "resolved": not callable(provider_schemas)}
 
@@ -225,6 +232,14 @@ def validate_files(paths: Iterable[str | Path],
             continue
         for file in files:
             shown = _shown(file)
+            root = leaves_workspace(file, file)
+            if root is not None:  # a symlink out of the repository: never read (its lines would be quoted)
+                outcome.checked.append(shown)
+                outcome.diagnostics.append(Diagnostic(
+                    shown, 0, 0, f"is a symbolic link leading outside {root.as_posix()}; it was not read",
+                    hint="replace the link by the file, or set APPRAISE_ALLOW_OUTSIDE_PATHS=1 if it is meant",
+                    code="outside-path"))
+                continue
             try:
                 doc = load(file, shown)
             except InvalidInput as exc:
