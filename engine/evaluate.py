@@ -196,7 +196,8 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
     if emp.select(pl.any_horizontal(unread).any()).item():
         bad = emp.filter(pl.any_horizontal(unread)).select("id", *dict.fromkeys(c for c, _, _ in checks), *unread)
         for row in bad.iter_rows(named=True):
-            errors.extend(EmployeeError(row["id"], "employees", f"{c} '{row[c]}' {message}")
+            errors.extend(EmployeeError(row["id"], "employees", f"{c} {message}" if row[c] is None
+                                        or not str(row[c]).strip() else f"{c} '{row[c]}' {message}")
                           for i, (c, _, message) in enumerate(checks) if row[f"_unread.{i}"])
         emp = emp.filter(~pl.any_horizontal(unread))
     end, start = period.end, period.start
@@ -456,6 +457,10 @@ def _feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period,
         key, spec = d.key, d.feedback
         rows = fb
         if spec.competencies:
+            if "competency" not in fb.collect_schema().names():
+                raise AppraiseError(f"360 dimension '{key}' rates the competencies {', '.join(spec.competencies)}, "
+                                    "but the feedback has no 'competency' column; add it to the feedback file "
+                                    "(or map it with columns:)")
             rows = rows.filter(pl.col("competency").is_in(list(spec.competencies)))
         relations = [r for r, _ in spec.sources]
         if "self" not in relations:
@@ -737,7 +742,9 @@ def _bonus(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
     # the bonus reads few columns: the work runs on those, lazily, in one pass
     wide = f
     # scorecards may share a KPI's path (results.revenue in two of them): one column, listed once
-    paths = list(dict.fromkeys(k.path for card in ruleset.scorecards for k in card.kpis_named(plan.attainment)[:1]))
+    # (a scorecard no employee of this cycle has contributes no columns, and no one to pick)
+    paths = list(dict.fromkeys(k.path for card in ruleset.scorecards for k in card.kpis_named(plan.attainment)[:1]
+                               if f"k.{k.path}.attainment" in f.columns))
     needed = ["scorecard", "grade"] + [c for c in (f"money.{plan.target}", f"attr.{plan.target}") if c in f.columns] \
         + [f"k.{p}.{part}" for p in paths for part in ("attainment", "actual", "target")]
     f = f.select(needed).lazy()
@@ -747,6 +754,8 @@ def _bonus(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
     att, act, tgt = [], [], []
     for card in ruleset.scorecards:
         for k in card.kpis_named(plan.attainment)[:1]:
+            if k.path not in paths:
+                continue
             on = pl.col("scorecard") == card.key
             att.append((on, pl.col(f"k.{k.path}.attainment")))
             act.append((on, pl.col(f"k.{k.path}.actual")))

@@ -248,3 +248,23 @@ def test_warnings_are_counted_and_strict_makes_them_fail(work):
     assert con.execute("SELECT count(*) FROM results").fetchone() == (0,)
     edit(work / "cycle-q3.yaml", "output:", "strict: true\noutput:")
     assert run(work / "cycle-q3.yaml").exit_code == 1
+
+
+def test_competencies_without_a_competency_column_is_one_clear_error(work):
+    """Found by the generated cases: a 360 dimension limited to some competencies crashed inside polars
+    when the feedback file had no competency column."""
+    edit(work / "sales-team.yaml", "        feedback360:\n          scale: 5\n",
+         "        feedback360:\n          scale: 5\n          competencies: [collaboration]\n")
+    table = rows(work / "data/feedback.csv")
+    drop = table[0].index("competency")
+    seen, kept = set(), []
+    for r in table:
+        r = r[:drop] + r[drop + 1:]
+        if tuple(r[:3] + r[4:]) not in seen:  # one rating per rater and period once competencies are gone
+            seen.add(tuple(r[:3] + r[4:]))
+            kept.append(r)
+    write_rows(work / "data/feedback.csv", kept)
+    res = run(work / "cycle-q3.yaml")
+    assert res.exit_code == 1
+    assert "360 dimension 'feedback' rates the competencies collaboration, but the feedback has no 'competency' " \
+        "column" in res.output
