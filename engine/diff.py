@@ -11,7 +11,10 @@ the results store is not read, so outcomes that depend on ``previous`` do not
 fire in either run — the report says so.
 
 :func:`render` prints a :class:`RulesetDiff` as text, Markdown (tables for a
-pull-request comment) or JSON.
+pull-request comment) or JSON.  Redacted (``--redact``, for readers outside HR
+and a new ruleset whose author may be hostile) it prints
+:meth:`RulesetDiff.redacted_view`: aggregates over groups of at least
+``privacy.min_group`` people, nothing per person.
 """
 from __future__ import annotations
 
