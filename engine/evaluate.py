@@ -845,8 +845,8 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     codes = emp.select("id", "_eid")
     metrics = _aggregate_metrics(ruleset, inputs, period, warnings, codes)
     ids = metrics["_eid"] if "_eid" in metrics.columns else None
-    if ids is not None and metrics.height == emp.height and ids.null_count() == 0 and ids.is_sorted() \
-            and ids.n_unique() == emp.height and ids[0] == 0:  # exactly one row per employee, in code order
+    if ids is not None and emp.height and metrics.height == emp.height and ids.null_count() == 0 \
+            and ids.is_sorted() and ids.n_unique() == emp.height and ids[0] == 0:  # one row each, in code order
         df = emp.hstack(metrics.drop("_eid").get_columns())
     else:
         df = emp.join(metrics, on="_eid", how="left")

@@ -61,3 +61,23 @@ def test_bonus_attainment_kpi_only_in_a_scorecard_nobody_has_this_cycle(tmp_path
     [e] = json.loads((tmp_path / "out/2026-Q3/results.json").read_text(encoding="utf-8"))["employees"]
     # scorecard 'rep' has no revenue KPI: no attainment, so no bonus (README: null, never a silent 0)
     assert (e["scorecard"], e["score"], e["bonus"]) == ("rep", 100.0, None)
+
+
+def test_a_cycle_that_appraises_nobody(tmp_path):
+    # everyone was hired after the period: evaluate looked at the first code of an empty table (IndexError)
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        metrics:
+          visits: {aggregate: sum}
+        scorecards:
+          rep:
+            dimensions:
+              results: {weight: 100, kpis: {visits: {weight: 100, target: 10}}}
+        grades: [{grade: A, min: 0}]
+        """, employees_csv="id,name,hire_date\nE1,A,2026-10-01\n",
+        metrics_csv="employee,month,visits\nE1,2026-07,10\n")
+    res = CliRunner().invoke(main, ["run", "-q", str(cycle)])  # pages rendered too
+    assert res.exit_code == 0, res.output
+    assert "2026-Q3: 0 employees appraised" in res.output
+    assert json.loads((tmp_path / "out/2026-Q3/results.json").read_text(encoding="utf-8"))["employees"] == []

@@ -1,0 +1,425 @@
+"""Random legal data for a :class:`~generate.ruleset.Plan`: employees, metrics, 360 ratings, OKRs.
+
+Shapes and spellings are the ones README ("Running a review cycle", "Writing a provider") and the
+providers' docstrings accept: CSV with ``,`` ``;`` or tab, with or without a BOM; metrics wide
+(``employee, month, <metric>...``), long (``employee, month, metric, value``) or both in one cycle
+(never the same metric of the same employee-month twice); months as ``2026-07``, ``2026-07-01``,
+``2026/7``; dates as ``2026-07-15``, ``2026/7/15``, ``2026年7月15日``; money with thousands commas.
+Values are legal but not always comfortable: empty cells, people without metrics, OKRs or ratings,
+blank rating cells, raters whose every cell is blank, hire dates inside or before the period, people
+hired after it or gone before it, zeros, subnormal and near-limit numbers (below 10^15).
+
+All choices here come from a forked :class:`~generate.choosers.RandomChooser` (bulk data).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from .choosers import Chooser
+from .ruleset import RAW, REGIONS, TEAMS, Period, Plan
+
+NAMES = ["Li Wei", "王芳", "Zhang Min", "O'Brien, Pat", "Müller", "陈杰", "Ana María", "Kim", "刘洋",
+         "Sam \"Ace\" Lee"]
+COMPETENCIES = ["collaboration", "customer_focus", "integrity"]
+EXTREMES = ["0", "0.0", "1e-9", "1e-320", "5e-324", "999999999999999", "123456789012.345", "1e14", "-1",
+            "0.30000000000000004", "2.5e-7"]
+
+
+@dataclass
+class Table:
+    """A CSV table to write: header and rows of cells (text or None for empty)."""
+
+    header: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+
+def csv_bytes(table: Table, ch: Chooser) -> tuple[bytes, str]:
+    """Encode a table as CSV; returns (bytes, delimiter)."""
+    sep = ch.weighted([(",", 8), (";", 1), ("\t", 1)])
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=sep, lineterminator="\r\n" if ch.chance(0.2) else "\n")
+    writer.writerow(table.header)
+    for row in table.rows:
+        writer.writerow(["" if v is None else v for v in row])
+    text = out.getvalue()
+    raw = text.encode("utf-8")
+    if ch.chance(0.1):
+        raw = b"\xef\xbb\xbf" + raw
+    return raw, sep
+
+
+def month_text(ch: Chooser, style: str, year: int, month: int) -> str:
+    if style == "iso":
+        return f"{year}-{month:02d}"
+    if style == "day":
+        return f"{year}-{month:02d}-01"
+    if style == "slash":
+        return f"{year}/{month}"
+    return f"{year}{month:02d}"
+
+
+def date_text(style: str, d: date) -> str:
+    if style == "iso":
+        return d.isoformat()
+    if style == "slash":
+        return f"{d.year}/{d.month}/{d.day}"
+    if style == "dot":
+        return f"{d.year}.{d.month}.{d.day}"
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _day_between(ch: Chooser, a: date, b: date) -> date:
+    return a + timedelta(days=ch.integer(0, max(0, (b - a).days)))
+
+
+def _money(ch: Chooser, value: Decimal) -> str:
+    style = ch.weighted([("plain", 6), ("cents", 2), ("commas", 2)])
+    if style == "plain":
+        return str(int(value))
+    if style == "cents":
+        return f"{value:.2f}"
+    return f"{value:,.2f}"
+
+
+class DataGenerator:
+    """Data of one case: the employees once, metrics and ratings for the current and previous periods."""
+
+    def __init__(self, ch: Chooser, plan: Plan, previous: Period | None):
+        self.ch = ch
+        self.plan = plan
+        self.previous = previous
+        self.notes: set[str] = set()
+        self.refusal: str | None = None
+        # now and then one broken cell: the run must stop at it (on_error: fail) or skip its employee
+        kinds = ["metric-not-a-number", "unknown-employee", "hire-date-not-a-date", "okr-target-is-start"]
+        if plan.scales:
+            kinds.append("rating-above-scale")
+        self.dirty = ch.choice(kinds) if ch.chance(0.06) else None
+        self.employee_error = None  # the message expected when on_error: skip-employee leaves someone out
+
+    # -- employees
+
+    def employees(self) -> tuple[list[dict], Table, dict]:
+        ch, plan = self.ch, self.plan
+        period = plan.period
+        first = self.previous.start if self.previous else period.start
+        n = ch.weighted([(ch.integer(3, 12), 18), (1, 1)])
+        nobody = ch.chance(0.02)  # everyone hired after the period: a cycle that appraises no one
+        if n == 1:
+            self.notes.add("one-employee")
+        id_style = ch.weighted([("E", 6), ("digits", 2), ("dash", 1), ("zh", 1)])
+        date_style = ch.weighted([("iso", 8), ("slash", 1), ("dot", 1), ("zh", 1)])
+        people = []
+        for i in range(n):
+            pid = {"E": f"E{i + 1:03d}", "digits": f"{1001 + i}", "dash": f"s-{i + 1:02d}",
+                   "zh": f"员工{i + 1:02d}"}[id_style]
+            p: dict[str, Any] = {"id": pid, "name": ch.choice(NAMES)}
+            when = ch.weighted([("long-ago", 60), ("in-period", 10), ("period-edge", 4), ("after", 4),
+                                ("in-previous", 6), ("blank", 3)]) if not nobody else "after"
+            if when == "long-ago":
+                hire = _day_between(ch, date(2012, 1, 1), first - timedelta(days=1))
+            elif when == "in-period":
+                hire = _day_between(ch, period.start, period.end)
+                self.notes.add("hired-in-period")
+            elif when == "period-edge":
+                hire = ch.choice([period.start, period.end])
+                self.notes.add("hired-on-period-edge")
+            elif when == "after":
+                hire = period.end + timedelta(days=ch.integer(1, 40))
+                self.notes.add("hired-after-period")
+            elif when == "in-previous":
+                hire = _day_between(ch, first, period.start - timedelta(days=1))
+            else:
+                hire = None
+                self.notes.add("blank-hire-date")
+            leave = None
+            how = ch.weighted([("stays", 80), ("leaves-in", 8), ("gone-before", 4), ("leaves-after", 4),
+                               ("leaves-first-day", 4)])
+            if how == "leaves-in":
+                leave = _day_between(ch, period.start, period.end)
+            elif how == "gone-before":
+                leave = _day_between(ch, first - timedelta(days=200), period.start - timedelta(days=1))
+            elif how == "leaves-after":
+                leave = period.end + timedelta(days=ch.integer(1, 90))
+            elif how == "leaves-first-day":
+                leave = period.start
+            if leave is not None and hire is not None and leave < hire:
+                leave = None
+            if leave is not None:
+                self.notes.add(f"leaver-{how}")
+            p["hire_date"], p["leave_date"] = hire, leave
+            p["role"] = ch.weighted([("rep", 5), ("lead", 2), ("manager", 1), ("intern", 1), (None, 1)])
+            p["team"] = ch.weighted([(t, 4) for t in TEAMS] + [(None, 1)])
+            p["region"] = ch.weighted([(r, 4) for r in REGIONS] + [(None, 1)])
+            p["level"] = ch.weighted([(str(x), 4) for x in range(1, 6)] + [(None, 1), ("2.5", 1)])
+            if "target_bonus" in plan.attributes:
+                p["target_bonus"] = None if ch.chance(0.07) else _money(
+                    ch, Decimal(ch.integer(0, 60)) * 1000 + Decimal(ch.integer(0, 99)) / 100)
+                if ch.chance(0.01):
+                    p["target_bonus"] = "-100"  # an error for that employee, not a negative bonus
+                    self.notes.add("negative-bonus-target")
+            if "personal_target" in plan.attributes:
+                p["personal_target"] = None if ch.chance(0.05) else str(ch.choice([5, 12, 40, 120, 3.5, 0, 90000]))
+            if "joined_on" in plan.attributes:
+                p["joined_on"] = None if ch.chance(0.3) else date_text(date_style, _day_between(
+                    ch, date(2020, 1, 1), date(2026, 6, 1)))
+            if hire is None and plan.reads_tenure:
+                self.notes.add("blank-hire-date-read-by-tenure")
+            people.append(p)
+        if nobody:
+            self.notes.add("nobody-appraised")
+        if self.dirty == "hire-date-not-a-date":
+            people[-1]["hire_date"] = "2026-02-30"
+            self.broken("a hire date that is not a date")
+        # the table
+        attrs = [a for a in plan.attributes]
+        extra_locale = ch.chance(0.2)
+        header = ["id", "name", "hire_date", "leave_date", *attrs] + (["locale"] if extra_locale else [])
+        if ch.chance(0.3):  # optional columns may be left out when nobody has a value
+            if all(p["leave_date"] is None for p in people):
+                header.remove("leave_date")
+        rows = []
+        for p in people:
+            row = []
+            for col in header:
+                v = p.get(col)
+                if col in ("hire_date", "leave_date"):
+                    v = None if v is None else v if isinstance(v, str) else date_text(date_style, v)
+                elif col == "locale":
+                    v = ch.choice(["en", "zh-CN", None])
+                row.append(v)
+            rows.append(row)
+        source: dict[str, Any] = {"provider": "csv", "path": "data/employees.csv", "kind": "employees"}
+        if ch.chance(0.15):  # the HR export calls it differently
+            header[0] = "Employee ID"
+            source["columns"] = {"Employee ID": "id"}
+            self.notes.add("renamed-column")
+        return people, Table(header, rows), source
+
+    # -- metrics
+
+    def value(self, metric: str, extreme: bool) -> str | None:
+        ch = self.ch
+        if extreme and ch.chance(0.12):
+            self.notes.add("extreme-number")
+            return ch.choice(EXTREMES)
+        agg, _, unit, lo, hi = RAW[metric]
+        if ch.chance(0.02):
+            self.notes.add("number-spelling")
+            return ch.choice([f"{ch.integer(1, 9)}.5e{ch.integer(0, 3)}", f" {ch.integer(0, 50)} ",
+                              f"{ch.integer(0, 9)}.", f".{ch.integer(1, 9)}"])
+        if unit == "money":
+            return f"{ch.integer(int(lo * 100), int(hi * 100)) / 100:.2f}".rstrip("0").rstrip(".")
+        if unit == "ratio":
+            return str(ch.integer(int(lo * 1000), int(hi * 1000)) / 1000)
+        return str(ch.integer(int(lo), int(hi)))
+
+    def metric_rows(self, people: list[dict], months: list[tuple[int, int]], extreme: bool,
+                    leave_out: set[str]) -> list[tuple[str, tuple[int, int], str, str | None]]:
+        """(employee, month, metric, value or None) of every cell the data has."""
+        ch = self.ch
+        metrics = [m for m in self.plan.raw if m not in leave_out]
+        cells = []
+        for p in people:
+            if ch.chance(0.08):
+                self.notes.add("employee-without-metrics")
+                continue
+            gone = {m for m in metrics if ch.chance(0.04)}  # no value of this metric all period
+            for month in months:
+                if ch.chance(0.1):
+                    continue
+                for m in metrics:
+                    blank = m in gone or ch.chance(0.08)
+                    if blank:
+                        self.notes.add("empty-metric-cell")
+                    cells.append((p["id"], month, m, None if blank else self.value(m, extreme)))
+        return cells
+
+    def metrics(self, people: list[dict], months: list[tuple[int, int]]) -> tuple[dict[str, bytes], list[dict]]:
+        ch, plan = self.ch, self.plan
+        extreme = ch.chance(0.25)
+        leave_out = {m for m in sorted(plan.optional) if ch.chance(0.5)}
+        if leave_out:
+            self.notes.add("optional-metric-absent")
+        required = sorted(set(plan.raw) - plan.optional)
+        if required and ch.chance(0.02):  # a declared metric nobody provides: the run must stop, located
+            leave_out.add(ch.choice(required))
+            self.refusal = "a declared metric no source provides"
+        cells = self.metric_rows(people, months, extreme, leave_out)
+        metrics_left = [m for m in plan.raw if m not in leave_out]
+        now = plan.period.months[-1]
+        if self.dirty == "metric-not-a-number" and metrics_left:
+            cells = [c for c in cells if not (c[0] == people[0]["id"] and c[1] == now and c[2] == metrics_left[0])]
+            cells.append((people[0]["id"], now, metrics_left[0], "n/a"))
+            self.broken("a metric value that is not a number")
+        elif self.dirty == "unknown-employee" and metrics_left:
+            cells.append(("ZZ999", now, metrics_left[0], "1"))
+            self.broken("metric rows of an employee not in the employee table")
+        style = ch.weighted([("iso", 6), ("day", 1), ("slash", 1), ("compact", 1)])
+        layout = ch.weighted([("wide", 9), ("long", 6), ("both", 5)])
+        self.notes.add(f"metrics-{layout}")
+        metrics = [m for m in plan.raw if m not in leave_out]
+        files: dict[str, bytes] = {}
+        sources: list[dict] = []
+        if layout == "both":
+            how = ch.choice(["by-metric", "by-employee", "by-month"])
+            self.notes.add(f"metrics-both-{how}")
+            if how == "by-metric":
+                long_set = set(ch.sample(metrics, 1, max(1, len(metrics) - 1))) if metrics else set()
+                in_long = lambda c: c[2] in long_set  # noqa: E731
+            elif how == "by-employee":
+                long_ids = {p["id"] for p in people if ch.chance(0.5)}
+                in_long = lambda c: c[0] in long_ids  # noqa: E731
+            else:
+                long_months = {m for m in months if ch.chance(0.5)}
+                in_long = lambda c: c[1] in long_months  # noqa: E731
+            wide_cells = [c for c in cells if not in_long(c)]
+            long_cells = [c for c in cells if in_long(c)]
+            wide_metrics = [m for m in metrics if how != "by-metric" or m not in long_set]
+        else:
+            wide_cells = cells if layout == "wide" else []
+            long_cells = cells if layout == "long" else []
+            wide_metrics = metrics
+        if layout in ("wide", "both") and (wide_cells or layout == "wide"):
+            grid: dict[tuple, dict] = {}
+            for emp, month, m, v in wide_cells:
+                grid.setdefault((emp, month), {})[m] = v
+            notes = ch.chance(0.05)
+            header = ["employee", "month", *wide_metrics] + (["notes"] if notes else [])
+            if notes:
+                self.notes.add("unknown-metric-column")
+            rows = [[emp, month_text(ch, style, *month), *[vals.get(m) for m in wide_metrics]]
+                    + (["ok"] if notes else []) for (emp, month), vals in grid.items()]
+            if ch.chance(0.3):
+                rows.reverse()
+            if not rows:  # a header alone is refused ("no data rows"); give one person a row
+                rows = [[people[0]["id"], month_text(ch, style, *months[0]), *[None] * len(wide_metrics)]
+                        + (["ok"] if notes else [])]
+            src: dict[str, Any] = {"provider": "csv", "path": "data/metrics.csv"}
+            if ch.chance(0.1):
+                header[1] = "Monat"
+                src["columns"] = {"Monat": "month"}
+                self.notes.add("renamed-column")
+            if notes and ch.chance(0.5):
+                src["ignore"] = ["notes"]
+                self.notes.add("ignored-column")
+            raw, _ = csv_bytes(Table(header, rows), ch)
+            files["data/metrics.csv"] = raw
+            sources.append(src)
+        if layout in ("long", "both") and (long_cells or layout == "long"):
+            rows = [[emp, month_text(ch, style, *month), m, v] for emp, month, m, v in long_cells
+                    if v is not None or ch.chance(0.1)]
+            if not rows:
+                rows = [[people[0]["id"], month_text(ch, style, *months[0]), metrics[0] if metrics else "x", None]]
+            raw, _ = csv_bytes(Table(["employee", "month", "metric", "value"], rows), ch)
+            files["data/metrics-long.csv"] = raw
+            src = {"provider": "csv", "path": "data/metrics-long.csv"}
+            if ch.chance(0.6):
+                src["layout"] = "long"
+            sources.append(src)
+        if not sources:  # every metric column was left out: still one (empty-valued) file
+            files["data/metrics.csv"] = csv_bytes(Table(["employee", "month"], [[people[0]["id"], "2026-01"]]),
+                                                  ch)[0]
+            sources.append({"provider": "csv", "path": "data/metrics.csv"})
+        return files, sources
+
+    # -- 360 feedback
+
+    def feedback(self, people: list[dict]) -> Table | None:
+        ch, plan = self.ch, self.plan
+        if not plan.relations:
+            if not ch.chance(0.1):
+                return None
+            self.notes.add("feedback-nobody-scores")
+        top = min(plan.scales) if plan.scales else Decimal(5)
+        with_period = ch.chance(0.85)
+        header = ["employee", "rater", "relation", "competency", "rating"] + (["period"] if with_period else [])
+        if ch.chance(0.2):
+            header = ["employee", "rater", "relation", "rating"] + (["period"] if with_period else [])
+        inside = [plan.period.id, *plan.period.halves(), *plan.period.quarters(),
+                  *(f"{y}-{m:02d}" for y, m in plan.period.months)]
+        rows = []
+        relations = sorted(plan.relations | {"self"} | ({"vendor"} if ch.chance(0.1) else set()))
+        for p in people:
+            if ch.chance(0.2):
+                self.notes.add("employee-without-ratings")
+                continue
+            for rel in relations:
+                raters = ch.integer(0, 2) if rel in ("manager", "self") else ch.integer(0, 5)
+                for r in range(raters):
+                    rater = f"{rel[:3].upper()}{r:02d}-{p['id']}" if ch.chance(0.5) else f"{rel[:1].upper()}{r:02d}"
+                    period = ch.weighted([(plan.period.id, 6), (ch.choice(inside), 2),
+                                          (self.previous.id if self.previous else plan.period.id, 2),
+                                          ("2019-Q1", 1)])
+                    all_blank = ch.chance(0.05)
+                    if all_blank:
+                        self.notes.add("rater-all-blank")
+                    for comp in ch.sample(COMPETENCIES, 1, 3) if "competency" in header else [None]:
+                        blank = all_blank or ch.chance(0.07)
+                        if blank:
+                            self.notes.add("blank-rating")
+                        rating = None if blank else self._rating(top)
+                        row = [p["id"], rater, rel] + ([comp] if "competency" in header else []) + [rating]
+                        rows.append(row + ([period] if with_period else []))
+        if self.dirty == "rating-above-scale" and people:
+            row = [people[0]["id"], "X99", "peer"] + (["integrity"] if "competency" in header else []) \
+                + [format(max(plan.scales) + 1, "f")] + ([plan.period.id] if with_period else [])
+            rows.append(row)
+            self.broken("a rating above the 360 scale")
+        if not rows:
+            return None
+        return Table(header, rows)
+
+    def _rating(self, top: Decimal) -> str:
+        ch = self.ch
+        whole = int(top)
+        if ch.chance(0.2):
+            v = Decimal(ch.integer(2, 2 * whole)) / 2
+            return format(min(v, top), "f")
+        return str(ch.integer(1, whole))
+
+    # -- OKRs
+
+    def broken(self, what: str) -> None:
+        self.notes.add(f"dirty-{self.dirty}")
+        self.refusal = f"broken data: {what}"
+
+    def okrs(self, people: list[dict], current: bool = True) -> dict:
+        ch = self.ch
+        out: dict[str, list] = {}
+        if current and self.dirty == "okr-target-is-start" and people:
+            out[people[0]["id"]] = [{"objective": "Broken", "key_results": [
+                {"name": "Flat", "start": 5, "target": 5, "current": 6}]}]
+            self.broken("an OKR key result whose target equals its start")
+            people = people[1:]
+        for p in people:
+            if not ch.chance(0.75):
+                continue
+            objectives = []
+            for o in range(ch.integer(1, 3)):
+                obj: dict[str, Any] = {"objective": f"Objective {o + 1} of {p['id']}"}
+                kind = ch.weighted([(None, 2), ("committed", 1), ("aspirational", 2)])
+                if kind:
+                    obj["type"] = kind
+                krs = []
+                for k in range(ch.integer(1, 3)):
+                    start = ch.integer(0, 60)
+                    span = ch.choice([1, 5, 10, 40, 100]) if not ch.chance(0.03) else Decimal("0.000001")
+                    target = start + span if ch.chance(0.7) else start - span
+                    current = start + (target - start) * Decimal(ch.integer(-20, 150)) / 100
+                    kr: dict[str, Any] = {"name": f"KR {k + 1}", "start": start, "target": target,
+                                          "current": current}
+                    if ch.chance(0.3):
+                        kr["weight"] = ch.choice([1, 2, 3, Decimal("0.5")])
+                    krs.append(kr)
+                obj["key_results"] = krs
+                objectives.append(obj)
+            out[p["id"]] = objectives
+        if len(out) < len(people):
+            self.notes.add("employee-without-okrs")
+        return out
