@@ -24,16 +24,25 @@ system-packages:
 	@dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || apt-get install -y -qq fonts-wqy-microhei
 	@[ -x $(PG_BIN) ] || apt-get install -y -qq postgresql-15 || apt-get install -y -qq postgresql
 
-# A generated company (300 sales reps, seeded) appraised for 2026-Q2 then Q3 into one store, under demo/ (git-ignored).
+# A year of reviews of a generated company (300 sales reps in teams with their managers, seeded), into one store
+# under demo/ (git-ignored): each quarter under sales-team (reps) and sales-manager (managers), one monthly
+# process review, then the annual review (sales-annual, netting the quarters' bonuses).  The first three
+# quarters are stored without pages, to keep the demo quick.
+DEMO_CYCLES := 2026-Q1 managers-2026-Q1 2026-Q2 managers-2026-Q2 2026-Q3 managers-2026-Q3
 demo: venv
-	$(BIN)/python -m appraise.demo demo --employees 300 --quarters 2026-Q2,2026-Q3
-	$(BIN)/appraise validate rulesets/ demo/cycle-2026-Q2.yaml demo/cycle-2026-Q3.yaml
-	$(BIN)/appraise run demo/cycle-2026-Q2.yaml
-	$(BIN)/appraise run demo/cycle-2026-Q3.yaml
+	rm -rf demo/out demo/appraise.db
+	$(BIN)/python -m appraise.demo demo --employees 300 --year 2026 > /dev/null
+	$(BIN)/appraise validate rulesets/ demo/
+	@for c in $(DEMO_CYCLES); do $(BIN)/appraise run demo/cycle-$$c.yaml --no-render -q || exit 1; done
+	$(BIN)/appraise run demo/cycle-2026-Q4.yaml -q
+	$(BIN)/appraise run demo/cycle-managers-2026-Q4.yaml -q
+	$(BIN)/appraise run demo/cycle-process-2026-07.yaml -q
+	$(BIN)/appraise run demo/cycle-2026.yaml -q
 	@echo
-	@echo "Overview:   demo/out/2026-Q3/index.html"
-	@echo "Dashboards: demo/out/2026-Q3/dashboards/<id>.html  (e.g. demo/out/2026-Q3/dashboards/S000001.html)"
-	@echo "Plans:      demo/out/2026-Q3/plans/;  history: $(BIN)/appraise history S000001 --cycle demo/cycle-2026-Q3.yaml"
+	@echo "Overview:   demo/out/2026-Q4/index.html (reps), demo/out/managers/2026-Q4/index.html (managers)"
+	@echo "Annual:     demo/out/2026/index.html; dashboards show each quarter and what the year pays on top"
+	@echo "Monthly:    demo/out/process/2026-07/index.html"
+	@echo "History:    $(BIN)/appraise history S000001 --cycle demo/cycle-2026.yaml"
 
 test: venv system-packages
 	$(BIN)/pytest -q

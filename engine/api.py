@@ -82,8 +82,13 @@ class Results:
 
 
 def evaluate(ruleset: Ruleset | str | Path, *, period: str | Period, context: Mapping[str, Any] | None = None,
-             employees, metrics=None, aggregated=None, feedback=None, okrs=None, previous=None) -> Results:
-    """Score a population in memory: tables in, :class:`Results` out (no files written)."""
+             employees, metrics=None, aggregated=None, feedback=None, okrs=None, previous=None,
+             subperiods=None, paid=None, overrides=None) -> Results:
+    """Score a population in memory: tables in, :class:`Results` out (no files written).
+
+    ``subperiods`` (employee, ruleset, period, score) feeds ``periods:`` dimensions and ``paid`` (employee,
+    ruleset, period, bonus) ``bonus.net_of``, as :func:`appraise.store.period_inputs` reads them from a store;
+    ``overrides`` is a list of :class:`appraise.overrides.Override`."""
     from .evaluate import evaluate as run
     from .results import results_document
     from .tables import Inputs
@@ -95,7 +100,8 @@ def evaluate(ruleset: Ruleset | str | Path, *, period: str | Period, context: Ma
 
     emp = emp.with_columns(pl.all().cast(pl.Utf8))
     inputs = Inputs(employees=emp, metrics=_frame(metrics), aggregated=_frame(aggregated),
-                    feedback=_frame(feedback), okrs=_frame(okrs), previous=_frame(previous))
+                    feedback=_frame(feedback), okrs=_frame(okrs), previous=_frame(previous),
+                    subperiods=_frame(subperiods), paid=_frame(paid), overrides=list(overrides or []))
     ev = run(rs, inputs, p, dict(context or {}))
     return Results(ev, results_document(ev))
 
@@ -107,12 +113,14 @@ class CycleResults(Results):
     cycle: Any = None
 
 
-def evaluate_cycle_results(cycle_path: str | Path, previous=None) -> CycleResults:
+def evaluate_cycle_results(cycle_path: str | Path, previous=None, store: str | None = None) -> CycleResults:
     """Load a cycle file, read its sources through the providers and evaluate it (nothing is written).
 
     ``previous`` is the previous period's results (a table with ``employee``,
     ``grade``, ``score``, … or a results.json document); ``appraise run`` takes
-    it from the results store.
+    it from the results store.  ``store`` (a URL) is read for what the ruleset
+    reads of other runs: ``previous`` when not given, the sub-periods of
+    ``periods:`` dimensions and the bonuses ``bonus.net_of`` nets.
     """
     from .cycle import load_cycle
     from .evaluate import evaluate as run
@@ -123,15 +131,35 @@ def evaluate_cycle_results(cycle_path: str | Path, previous=None) -> CycleResult
     rs = load_ruleset(cycle.ruleset_path)
     provided = provide(cycle, Needs.from_ruleset(rs))
     inputs = provided.inputs
+    inputs.overrides = cycle_overrides(cycle, rs)[0]
+    if store is not None:
+        from .store import period_inputs
+
+        reads = period_inputs(store, cycle.period, rs)
+        inputs.subperiods, inputs.paid, inputs.stored = reads.subperiods, reads.paid, reads.stored
+        if previous is None:
+            previous = reads.previous
     inputs.previous = previous_table(previous)
     ev = run(rs, inputs, cycle.period, dict(cycle.context))
     doc = results_document(ev)
     return CycleResults(ev, doc, list(provided.diagnostics), frozenset(provided.skipped), cycle=cycle)
 
 
-def evaluate_cycle(cycle_path: str | Path, previous=None) -> dict[str, Any]:
+def evaluate_cycle(cycle_path: str | Path, previous=None, store: str | None = None) -> dict[str, Any]:
     """The results.json document of a cycle file (see :func:`evaluate_cycle_results`)."""
-    return evaluate_cycle_results(cycle_path, previous).document
+    return evaluate_cycle_results(cycle_path, previous, store).document
+
+
+def cycle_overrides(cycle, ruleset) -> tuple[list, str | None]:
+    """The overrides the cycle names, checked (raises InvalidInput at file:line:col), and the file's sha256."""
+    if cycle.overrides is None:
+        return [], None
+    import os
+
+    from .overrides import load_overrides
+
+    shown = os.path.relpath(cycle.overrides) if cycle.overrides.is_absolute() else str(cycle.overrides)
+    return load_overrides(cycle.overrides, [g.grade for g in ruleset.grades], shown)
 
 
 def previous_table(previous):

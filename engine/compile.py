@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -153,14 +154,34 @@ class Feedback360:
 
 
 @dataclass(frozen=True)
+class PeriodsSpec:
+    """A ``periods:`` dimension: the employee's reported scores in the current runs of ``ruleset`` for the
+    sub-periods (``every``: month, quarter, half) of the cycle, weighted by their keys (``Q1``...)."""
+
+    ruleset: str
+    every: str
+    weights: tuple[tuple[str, float], ...] = ()  # empty: every sub-period weighs the same
+
+    def parts(self, period) -> tuple[tuple[Any, float], ...]:
+        """The sub-periods of ``period`` this dimension reads, with their weights (a sub-period the weights do
+        not name weighs 0 and is not read)."""
+        subs = period.subperiods(self.every)
+        if not self.weights:
+            return tuple((p, 1.0) for p in subs)
+        given = dict(self.weights)
+        return tuple((p, given[p.key]) for p in subs if given.get(p.key, 0) > 0)
+
+
+@dataclass(frozen=True)
 class Dimension:
     key: str
     label: Mapping[str, str]
     weight: float
-    kind: str  # kpis | okr | feedback360
+    kind: str  # kpis | okr | feedback360 | periods
     kpis: tuple[Kpi, ...] = ()
     feedback: Feedback360 | None = None
     aspirational_threshold: float = 0.7
+    periods: PeriodsSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -252,6 +273,15 @@ class Tier:
 
 
 @dataclass(frozen=True)
+class NetOf:
+    """``bonus.net_of``: pay what is due now, less the bonuses of ``ruleset``'s runs for the sub-periods."""
+
+    ruleset: str
+    every: str
+    clawback: bool = False
+
+
+@dataclass(frozen=True)
 class BonusPlan:
     target: str                     # money attribute holding the target bonus
     attainment: str                 # KPI whose attainment drives the tiers
@@ -261,6 +291,16 @@ class BonusPlan:
     multiplier: Mapping[str, Decimal]
     cap: Decimal | None
     rounding: Decimal
+    target_period: str = "cycle"    # cycle | month | quarter | half | year: the length the target column is for
+    net_of: NetOf | None = None
+
+    def target_factor(self, period) -> Fraction:
+        """The cycle's share of the target: months in the cycle / months in ``target_period``, exact."""
+        from .period import KIND_MONTHS
+
+        if self.target_period == "cycle":
+            return Fraction(1)
+        return Fraction(period.months_count, KIND_MONTHS[self.target_period])
 
 
 @dataclass(frozen=True)
@@ -307,9 +347,22 @@ class Ruleset:
     report: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     source: str = ""
     sha256: str = ""
+    proration: str = "none"   # none | days: the bonus target times employed_share
     # privacy.min_group: the smallest group any comparison or aggregate shown to someone other than HR may
     # describe (index.html team rows, dashboard team averages, appraise diff --redact, workshop summaries)
     min_group: int = MIN_GROUP
+
+    def stored_reads(self) -> tuple[tuple[str, str, str], ...]:
+        """What this ruleset reads of other periods' stored results besides ``previous``:
+        ``(why, ruleset id, every)`` with why ``periods:<dimension>`` or ``net_of``."""
+        out = []
+        for card in self.scorecards:
+            for d in card.dimensions:
+                if d.periods is not None:
+                    out.append((f"periods:{d.key}", d.periods.ruleset, d.periods.every))
+        if self.bonus is not None and self.bonus.net_of is not None:
+            out.append(("net_of", self.bonus.net_of.ruleset, self.bonus.net_of.every))
+        return tuple(dict.fromkeys(out))
 
     def metric(self, name: str) -> Metric | None:
         return next((m for m in self.metrics if m.name == name), None)
@@ -449,6 +502,11 @@ def compile_ruleset(doc: Document | Mapping, source: str = "", raw: bytes | None
                                     _target(k["target"], metric_names, attr_names), _curve(k.get("curve")),
                                     direction, _text(k.get("label") or getattr(by_metric.get(metric), "label", None))))
                 dims.append(Dimension(dkey, _text(d.get("label")), float(d["weight"]), "kpis", tuple(kpis)))
+            elif "periods" in d:
+                ps = d["periods"] or {}
+                spec = PeriodsSpec(str(ps["ruleset"]), str(ps["every"]),
+                                   tuple((str(k), float(v)) for k, v in (ps.get("weights") or {}).items()))
+                dims.append(Dimension(dkey, _text(d.get("label")), float(d["weight"]), "periods", periods=spec))
             elif "feedback360" in d:
                 f = d["feedback360"] or {}
                 mr = f.get("min_raters", {})
@@ -490,7 +548,10 @@ def compile_ruleset(doc: Document | Mapping, source: str = "", raw: bytes | None
             excess_rate=_dec(excess["rate"]) if excess else None,
             multiplier=MappingProxyType({str(k): _dec(v) for k, v in (b.get("multiplier") or {}).items()}),
             cap=_dec(b["cap"]) if b.get("cap") is not None else None,
-            rounding=_dec(b.get("rounding", 1)))
+            rounding=_dec(b.get("rounding", 1)),
+            target_period=str(b.get("target_period", "cycle")),
+            net_of=NetOf(str(b["net_of"]["ruleset"]), str(b["net_of"]["every"]), bool(b["net_of"].get("clawback")))
+            if b.get("net_of") else None)
     outcomes = tuple(Outcome(str(o["id"]), _text(o.get("label")), expressions.parse(o["when"]), bool(o.get("plan")))
                      for o in data.get("outcomes") or [])
     p = data.get("plan") or {}
@@ -507,7 +568,8 @@ def compile_ruleset(doc: Document | Mapping, source: str = "", raw: bytes | None
         calibration=calibration, bonus=bonus, outcomes=outcomes,
         plan=PlanPolicy(int(p.get("max_focus_areas", 3)), int(p.get("horizon_weeks", 12))),
         playbook=playbook, report=MappingProxyType(dict(data.get("report") or {})),
-        source=source, sha256=digest, min_group=int((data.get("privacy") or {}).get("min_group", MIN_GROUP)))
+        source=source, sha256=digest, proration=str(data.get("proration", "none")),
+        min_group=int((data.get("privacy") or {}).get("min_group", MIN_GROUP)))
 
 
 def load_ruleset(path: str | Path) -> Ruleset:

@@ -102,6 +102,7 @@ class Cycle:
     on_error: str = "fail"
     locale: str | None = None
     strict: bool = False  # warnings and employee errors fail the run (appraise run --strict)
+    overrides: Path | None = None  # the overrides file, if the cycle names one
     document: Document | None = field(default=None, compare=False, repr=False)
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False, repr=False)  # from validation
 
@@ -154,7 +155,8 @@ def load_cycle(path: str | Path) -> Cycle:
         context=MappingProxyType(dict(data.get("context") or {})), sources=tuple(sources),
         store=resolve_store_url(str(data.get("store") or "sqlite:///appraise.db"), base),
         output=(base / str(output)).resolve(), on_error=on_error, strict=data.get("strict") is True,
-        locale=data.get("locale"), document=doc,
+        locale=data.get("locale"),
+        overrides=(base / str(data["overrides"])).resolve() if data.get("overrides") else None, document=doc,
         warnings=tuple(warnings))
 
 
@@ -215,7 +217,8 @@ def source_path(base: Path, raw: Any) -> Path:
 
 def outside_path_problems(doc: Document) -> list[Diagnostic]:
     """Every path of a cycle file that leads outside its workspace (symlinks followed), unless the cycle or
-    APPRAISE_ALLOW_OUTSIDE_PATHS allows it: data files, query files, the ruleset, the output, SQLite files.
+    APPRAISE_ALLOW_OUTSIDE_PATHS allows it: data files, query files, the ruleset, an overrides file, the
+    output, SQLite files.
 
     A cycle file arrives in a pull request like a rule file; without this rule it could have CI read
     ``~/.ssh/id_rsa`` as "data" or as its ruleset (and print its lines in error messages) or write the
@@ -253,7 +256,7 @@ def outside_path_problems(doc: Document) -> list[Diagnostic]:
             db = sqlite_file(expand_vars(url), base)
             if db is not None:
                 found.append((("sources", i, "url"), url, db))
-    for key in ("ruleset", "output"):
+    for key in ("ruleset", "output", "overrides"):
         if isinstance(data.get(key), str) and data[key]:
             found.append(((key,), data[key], base / data[key]))
     if isinstance(data.get("store"), str):
@@ -268,7 +271,7 @@ def outside_path_problems(doc: Document) -> list[Diagnostic]:
         seen.add(key)  # one message per key: a glob matching a thousand files outside is one problem
         to = "" if key[-1] == "url" else f" (to {path.resolve().as_posix()})"  # a url may hold a ${VAR}'s value
         what = ("the ruleset" if key == ("ruleset",) else
-                "data files, query files, the ruleset, the output and a SQLite store")
+                "data files, query files, the ruleset, overrides, the output and a SQLite store")
         out.append(doc.diag(key, f"'{shown}' leads outside the cycle's {where} {root.as_posix()}{to}; {what} "
                             f"must be inside it{'; it was not read' if key == ('ruleset',) else ''}",
                             hint=OUTSIDE_HINT, code="cycle-outside-path"))

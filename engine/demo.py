@@ -73,8 +73,12 @@ def _name(rng: random.Random) -> tuple[str, str]:
 
 def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
                  quarters: tuple[str, ...] = ("2026-Q2", "2026-Q3"), ruleset: str | Path = DEFAULT_RULESET,
-                 feedback_quarters: tuple[str, ...] | None = None) -> list[Path]:
-    """Write a company of ``employees`` sales reps into ``folder``; returns the cycle files written."""
+                 feedback_quarters: tuple[str, ...] | None = None, managers: bool = False) -> list[Path]:
+    """Write a company of ``employees`` sales reps into ``folder``; returns the cycle files written.
+
+    ``managers=True`` adds a first-line manager per team (``role: sales_manager``, appraised by
+    ``rulesets/sales-manager.yaml`` on the team's monthly totals in ``data/manager-metrics.csv``, 360 feedback
+    from their reps, OKRs); the reps' employee rows, metrics and 360 ratings stay the same."""
     rng = random.Random(seed)
     root = Path(folder)
     data = root / "data"
@@ -116,12 +120,16 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
             "_no_leads": rng.random() < 0.04, "_no_customers": rng.random() < 0.03,
         })
 
+    heads = _managers(people, random.Random(seed + 1), first.year) if managers else []
     with open(data / "employees.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         cols = ["id", "name", "role", "team", "region", "hire_date", "leave_date", "target_bonus", "locale", "manager"]
+        if managers:
+            cols += ["team_size", "months_as_manager"]
         w.writerow(cols)
-        for p in people:
-            w.writerow([p[c] for c in cols])
+        for p in people + heads:
+            w.writerow([p.get(c, "") for c in cols])
+    team_months: dict[tuple[str, str], dict[str, float]] = {}  # the team's monthly totals, for its manager
 
     with open(data / "metrics.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -151,9 +159,16 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
                     "new_product_revenue": round(revenue * rng.uniform(0.03, 0.25), -2),
                 }
                 customers = retained + rng.randint(0, 5)
+                total = team_months.setdefault((p["team"], month), {})
+                for k in ("revenue", "quota", "billed", "collected", "gross_profit", "customers_start",
+                          "customers_retained"):
+                    total[k] = total.get(k, 0) + (row[k] if row[k] != "" else 0)
                 w.writerow([p["id"], month, *(row[m] if row[m] == "" else
                                               (int(row[m]) if float(row[m]).is_integer() else row[m])
                                               for m in METRICS)])
+
+    if managers:
+        _manager_metrics(data / "manager-metrics.csv", heads, team_months, months, random.Random(seed + 2))
 
     with open(data / "feedback.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -169,6 +184,8 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
                     for comp in COMPETENCIES:
                         rating = min(5, max(1, round(base + rng.uniform(-1.2, 1.2))))
                         w.writerow([p["id"], rater, relation, comp, rating, q])
+            if managers:
+                _manager_feedback(w, heads, people, q, random.Random(f"{seed}-{q}"))
 
     # OKRs as YAML (the SPEC's shape) for a readable demo; as CSV for big companies (YAML files are
     # limited to 1 MiB)
@@ -176,7 +193,7 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
     okr_files = {}
     for q in quarters:
         records = []  # (employee, objective no., objective, type, key result, start, target, current)
-        for p in people:
+        for p in people + heads:
             if rng.random() < 0.1:
                 continue  # no OKRs this quarter: the dimension's weight is shared by the others
             for number in range(rng.randint(1, 2)):
@@ -243,6 +260,120 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
     return cycles
 
 
+MANAGER_METRICS = ("team_revenue", "team_quota", "team_billed", "team_collected", "team_gross_profit",
+                   "customers_start", "customers_retained", "new_accounts", "headcount_start", "regretted_leavers",
+                   "people_developed", "collaboration_score", "one_on_ones_held", "one_on_ones_planned",
+                   "pipeline_reviews")
+
+
+def _managers(people: list[dict], rng: random.Random, year: int) -> list[dict]:
+    """One first-line manager per team (the id the reps' ``manager`` column names)."""
+    teams: dict[str, list[dict]] = {}
+    for p in people:
+        teams.setdefault(p["team"], []).append(p)
+    out = []
+    for team, members in teams.items():
+        name, locale = _name(rng)
+        out.append({"id": members[0]["manager"], "name": name, "role": "sales_manager", "team": team,
+                    "region": members[0]["region"], "hire_date": date(rng.randint(2010, year - 3), rng.randint(1, 12),
+                                                                     rng.randint(1, 28)).isoformat(),
+                    "leave_date": "", "target_bonus": str(rng.choice(range(40000, 80001, 5000))), "locale": locale,
+                    "manager": f"H-{members[0]['region']}", "team_size": str(len(members)),
+                    "months_as_manager": str(rng.choice((3, 8, 14, 26, 40, 60))),
+                    "_skill": max(0.5, rng.gauss(1.0, 0.12))})
+    return out
+
+
+def _manager_metrics(path: Path, leads: list[dict], team_months: dict, months: list[str],
+                     rng: random.Random) -> None:
+    """Each manager's team totals per month (from the reps' rows) and their own coaching numbers."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["employee", "month", *MANAGER_METRICS])
+        for m in leads:
+            size = int(m["team_size"])
+            for month in months:
+                t = team_months.get((m["team"], month))
+                if not t:
+                    continue
+                planned = size * 4
+                row = [t["revenue"], t["quota"], t["billed"], t["collected"], t["gross_profit"],
+                       t["customers_start"], t["customers_retained"], rng.randint(0, 4), size,
+                       1 if rng.random() < 0.05 else 0, 1 if rng.random() < 0.1 else 0,
+                       round(min(5.0, max(2.0, rng.gauss(4.0, 0.4) * m["_skill"])), 1),
+                       min(planned, int(planned * rng.uniform(0.6, 1.05) * m["_skill"])), planned,
+                       rng.randint(3, 5)]
+                w.writerow([m["id"], month, *(int(v) if float(v).is_integer() else v for v in row)])
+
+
+def _manager_feedback(w, leads: list[dict], people: list[dict], quarter: str, rng: random.Random) -> None:
+    """360 ratings of each manager: by their reps (subordinate), their regional head and the other managers."""
+    by_region: dict[str, list[dict]] = {}
+    for m in leads:
+        by_region.setdefault(m["region"], []).append(m)
+    for m in leads:
+        reps = [p for p in people if p["manager"] == m["id"]]
+        raters = ([(p["id"], "subordinate") for p in reps] + [(m["manager"], "manager")]
+                  + [(o["id"], "peer") for o in by_region[m["region"]] if o is not m][:3])
+        base = min(5.0, max(1.0, 3.2 + (m["_skill"] - 1.0) * 4))
+        for rater, relation in raters:
+            for comp in ("coaching", "clarity", "fairness", "collaboration"):
+                w.writerow([m["id"], rater, relation, comp, min(5, max(1, round(base + rng.uniform(-1.2, 1.2)))),
+                            quarter])
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _cycle_text(rel_schema: str, period: str, ruleset: str, sources: list[str], output: str, context: bool) -> str:
+    lines = [f"# yaml-language-server: $schema={rel_schema}", f"cycle: {period}", f"ruleset: {ruleset}"]
+    if context:
+        lines += ["context:", f"  price_war: {'true' if period.endswith(('Q2', 'Q4')) else 'false'}",
+                  "  restricted_regions: [north]"]
+    lines += ["sources:"] + [f"  - {s}" for s in sources] + ["store: sqlite:///appraise.db", f"output: {output}"]
+    return "\n".join(lines) + "\n"
+
+
+def make_year(folder: str | Path, *, employees: int = 300, seed: int = 2026, year: int = 2026,
+              month: str | None = None) -> list[Path]:
+    """A whole year of reviews (issue 15): reps and their managers, four quarters each under two rulesets
+    (``sales-team``, ``sales-manager``), the annual review of the reps (``sales-annual``, netting the quarters'
+    bonuses) and one monthly process review (``process-review``, ``month``, default July).  Returns the cycle
+    files in the order to run them: each quarter's reps then managers, the month, the year."""
+    root = Path(folder)
+    quarters = tuple(f"{year}-Q{q}" for q in range(1, 5))
+    reps = make_company(root, employees=employees, seed=seed, quarters=quarters, managers=True)
+    rel = lambda p: os.path.relpath(p, root.resolve()).replace(os.sep, "/")  # noqa: E731
+    schema = rel(REPO / "schemas" / "cycle.schema.json")
+    employees_src = "{provider: csv, path: data/employees.csv, kind: employees}"
+    feedback = "{provider: feedback360, path: data/feedback.csv}"
+    okr_file = {q: next(p for p in ("data/okrs-%s.yaml" % q, "data/okrs-%s.csv" % q) if (root / p).exists())
+                for q in quarters}
+    out = []
+    for q, rep_cycle in zip(quarters, reps):
+        out.append(rep_cycle)
+        path = root / f"cycle-managers-{q}.yaml"
+        path.write_text(_cycle_text(schema, q, rel(REPO / "rulesets" / "sales-manager.yaml"),
+                                    [employees_src, "{provider: csv, path: data/manager-metrics.csv}", feedback,
+                                     f"{{provider: okr, path: {okr_file[q]}}}"], f"out/managers/{q}", True),
+                        encoding="utf-8")
+        out.append(path)
+    others = [m for m in METRICS if m not in ("visits", "qualified_leads", "won_deals")]
+    month = month or f"{year}-07"
+    path = root / f"cycle-process-{month}.yaml"
+    path.write_text(_cycle_text(schema, month, rel(REPO / "rulesets" / "process-review.yaml"),
+                                [employees_src, f"{{provider: csv, path: data/metrics.csv, ignore: [{', '.join(others)}]}}"],
+                                f"out/process/{month}", False), encoding="utf-8")
+    out.append(path)
+    others = [m for m in METRICS if m not in ("revenue", "quota")]
+    path = root / f"cycle-{year}.yaml"
+    path.write_text(_cycle_text(schema, str(year), rel(REPO / "rulesets" / "sales-annual.yaml"),
+                                [employees_src, f"{{provider: csv, path: data/metrics.csv, ignore: [{', '.join(others)}]}}",
+                                 feedback], f"out/{year}", False), encoding="utf-8")
+    out.append(path)
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: ``python -m appraise.demo FOLDER [--employees N] [--seed S] [--quarters Q,Q]``."""
     ap = argparse.ArgumentParser(prog="python -m appraise.demo", description=__doc__.split("\n")[0])
@@ -251,10 +382,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--quarters", default="2026-Q2,2026-Q3")
     ap.add_argument("--ruleset", type=Path, default=DEFAULT_RULESET)
+    ap.add_argument("--year", type=int, default=None,
+                    help="a whole year: reps and managers for four quarters, the annual review, one monthly "
+                    "process review (the cycle files are printed in the order to run them)")
     args = ap.parse_args(argv)
-    cycles = make_company(args.folder, employees=args.employees, seed=args.seed,
-                          quarters=tuple(q.strip() for q in args.quarters.split(",") if q.strip()),
-                          ruleset=args.ruleset)
+    if args.year is not None:
+        cycles = make_year(args.folder, employees=args.employees, seed=args.seed, year=args.year)
+    else:
+        cycles = make_company(args.folder, employees=args.employees, seed=args.seed,
+                              quarters=tuple(q.strip() for q in args.quarters.split(",") if q.strip()),
+                              ruleset=args.ruleset)
     for c in cycles:
         print(c.as_posix())
 

@@ -454,6 +454,11 @@ def compare(rs_old, rs_new, ev_old, ev_new, doc_old: dict, doc_new: dict, *, old
     if readers:
         note += ": outcome" + ("s " if len(readers) > 1 else " ") + ", ".join(readers) + " cannot hold"
     notes.append(note)
+    stored = sorted({f"{why.replace('periods:', 'dimension ')} ({rs_id})" for rs in (rs_old, rs_new)
+                     for why, rs_id, _ in rs.stored_reads()})
+    if stored:
+        notes.append("the results of shorter periods are not loaded either: " + ", ".join(stored)
+                     + " read nothing (periods: dimensions count as missing, net_of nets nothing)")
     only_old = [e.id for e in employees if e.new_score is None]
     only_new = [e.id for e in employees if e.old_score is None]
     if only_old:

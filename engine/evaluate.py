@@ -9,6 +9,8 @@ explainer, the store and the dashboards all read the same values:
 ``id``, ``name``           the employee
 ``scorecard``              the scorecard that applies (first ``applies_to`` that holds)
 ``tenure_months``          whole months from ``hire_date`` to the period's last day
+``employed_days``,         days employed within the period (hire and leave dates count); their share of
+``employed_share``         the period's days (``employed_share``, a name expressions read)
 ``attr.<a>``               declared attributes, typed (money as Float64; exact in ``money.<a>``)
 ``m.<metric>``             actuals: raw metrics rolled up, then derived metrics
 ``rule.<id>``              the rule fired (its condition held and it acts on this scorecard)
@@ -16,14 +18,18 @@ explainer, the store and the dashboards all read the same values:
 ``k.<dim>.<kpi>.<field>``  ``actual``, ``target``, ``attainment``, ``score``, ``scale``
 ``f.<dim>.<rel>.<field>``  360 source ``score`` and ``raters`` (shown sources only)
 ``d.<dim>.score``          dimension score (null when it dropped out)
+``p.<dim>.<period>``       a ``periods:`` dimension's sub-period score (null: no stored result)
 ``adj.<id>``               the adjustment applied
 ``total``                  unrounded total; ``score`` rounded half-up to 2 decimals
 ``grade_uncalibrated``,    grades from ``score``; calibration may lower ``grade``
 ``grade``
-``bonus.*``, ``bonus``     bonus steps (exact decimals) and the paid amount
+``bonus.*``, ``bonus``     bonus steps (exact decimals) and the amount due now (``bonus.gross`` before
+                           ``net_of``, ``bonus.paid`` netted)
+``override.*``             ``score_from``/``grade_from`` of an overridden result
 ``outcome.<id>``           the outcome holds
 ``lost.<key>``             weighted points lost per KPI / OKR or 360 dimension
-``miss.<dim>[.<kpi>]``     the item dropped out for missing data (see :func:`missing_items`)
+``miss.<dim>[.<kpi>]``     the item dropped out for missing data (see :func:`missing_items`;
+                           ``miss.<dim>.<period>`` for a sub-period of a ``periods:`` dimension)
 =========================  =====================================================
 """
 from __future__ import annotations
@@ -67,17 +73,28 @@ class Evaluation:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for benchmarks and --verbose
     objectives: pl.DataFrame | None = None  # OKR progress per objective: id, objective_index, objective, type, progress
     key_results: pl.DataFrame | None = None  # the OKR input rows (a reference, not a copy), for explanations
+    not_covered: list[str] = field(default_factory=list)  # employees no scorecard applies to (not errors)
+    overrides: dict = field(default_factory=dict)  # id -> appraise.overrides.Override applied
+    paid: pl.DataFrame | None = None  # net_of: employee, period, bonus of the sub-periods (for explanations)
 
 
-def missing_items(ruleset: Ruleset, row: Mapping[str, Any]) -> list[str]:
-    """``dimension`` / ``dimension.kpi`` items that dropped out for missing data, in scorecard order."""
-    card = ruleset.scorecard(row["scorecard"])
+def item_paths(card: Scorecard, period: Period | None) -> list[str]:
+    """Every item that can be listed in ``missing``, in scorecard order: each dimension, then its KPIs
+    (``dim.kpi``) or, for a ``periods:`` dimension, its sub-periods (``dim.2026-Q2``)."""
     out = []
     for d in card.dimensions:
-        if row.get(f"miss.{d.key}"):
-            out.append(d.key)
-        out.extend(k.path for k in d.kpis if row.get(f"miss.{k.path}"))
+        out.append(d.key)
+        out.extend(k.path for k in d.kpis)
+        if d.periods is not None and period is not None:
+            out.extend(f"{d.key}.{p.id}" for p, _ in d.periods.parts(period))
     return out
+
+
+def missing_items(ruleset: Ruleset, row: Mapping[str, Any], period: Period | None = None) -> list[str]:
+    """``dimension`` / ``dimension.kpi`` / ``dimension.period`` items that dropped out for missing data, in
+    scorecard order."""
+    card = ruleset.scorecard(row["scorecard"])
+    return [item for item in item_paths(card, period) if row.get(f"miss.{item}")]
 
 
 def lost_key(card: Scorecard, kpi: Kpi) -> str:
@@ -95,7 +112,7 @@ class Columns:
         self.types = {**{name: "number" if ruleset.attribute_type(name) in ("number", "money") else "string"
                          for name in (*ruleset.attributes, "id", "name", "hire_date", "leave_date", "locale")},
                       **{m: "number" for m in self.metrics},
-                      "tenure_months": "number", "score": "number", "bonus": "number",
+                      "tenure_months": "number", "employed_share": "number", "score": "number", "bonus": "number",
                       "grade": "string", "grade_uncalibrated": "string"}
 
     def __call__(self, name: str) -> pl.Expr:
@@ -103,7 +120,7 @@ class Columns:
             return pl.col(f"prev.{name[len('previous.'):]}")
         if name in self.metrics:
             return pl.col(f"m.{name}")
-        if name in ("id", "name", "tenure_months", "grade", "grade_uncalibrated", "score"):
+        if name in ("id", "name", "tenure_months", "employed_share", "grade", "grade_uncalibrated", "score"):
             return pl.col(name)
         if name == "bonus":
             return pl.col("bonus.value")
@@ -208,6 +225,13 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
               - pl.when(hire.dt.day() > end.day).then(1).otherwise(0))
     emp = emp.with_columns(pl.when(hire.is_null()).then(None).otherwise(pl.max_horizontal(months, pl.lit(0)))
                            .cast(F64).alias("tenure_months"))
+    # days employed within the period, hire and leave dates included: the exact share is employed_days / days
+    first = pl.when(hire.is_not_null() & (hire > start)).then(hire).otherwise(pl.lit(start))
+    leave = pl.col("_leave_date")
+    last = pl.when(leave.is_not_null() & (leave < end)).then(leave).otherwise(pl.lit(end))
+    days = ((last - first).dt.total_days() + 1).cast(pl.Int64)
+    emp = emp.with_columns(days.alias("employed_days"))
+    emp = emp.with_columns((pl.col("employed_days") / period.days).cast(F64).alias("employed_share"))
     derived = [c for c in emp.columns if c.startswith(("attr.", "money."))]
     helpers = {"_hire_date", "_leave_date", "_bonus_target", "_tenure_known"} \
         | {c for c in emp.columns if c.startswith("_sane.")}
@@ -487,6 +511,53 @@ def _feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period,
     return out
 
 
+def _period_scores(ruleset: Ruleset, inputs: Inputs, period: Period, codes: pl.DataFrame,
+                   warnings: list[str]) -> dict[tuple[str, str], pl.DataFrame]:
+    """Per ``periods:`` dimension (scorecard, dimension): ``_eid`` and ``p.<dim>.<period>``, each employee's
+    reported score in the stored run of the named ruleset for each sub-period (null: no stored result)."""
+    dims = [(card, d) for card in ruleset.scorecards for d in card.dimensions if d.kind == "periods"]
+    if not dims:
+        return {}
+    sub = inputs.subperiods
+    if sub is None:
+        sub = pl.DataFrame(schema={"employee": pl.Utf8, "ruleset": pl.Utf8, "period": pl.Utf8, "score": F64})
+    n = codes.height
+    out: dict[tuple[str, str], pl.DataFrame] = {}
+    warned: set[tuple[str, str]] = set()
+    for card, d in dims:
+        spec = d.periods
+        parts = d.periods.parts(period)
+        columns = {"_eid": pl.Series("_eid", range(n), dtype=pl.UInt32)}
+        for p, _ in parts:
+            rows = sub.filter((pl.col("ruleset") == spec.ruleset) & (pl.col("period") == p.id))
+            if not rows.height and inputs.stored.get((spec.ruleset, p.id)) is None \
+                    and (spec.ruleset, p.id) not in warned:
+                warned.add((spec.ruleset, p.id))
+                warnings.append(f"no stored results of ruleset '{spec.ruleset}' for {p.id}: every employee's "
+                                f"{d.key}.{p.id} is missing (run that period first, then this one again)")
+            coded = rows.join(codes, left_on="employee", right_on="id", how="inner")
+            columns[f"p.{d.key}.{p.id}"] = pl.Series(dtype=F64).extend_constant(None, n).scatter(
+                coded["_eid"], coded["score"].cast(F64)) if n and coded.height else \
+                pl.Series(f"p.{d.key}.{p.id}", [None] * n, dtype=F64)
+        out[(card.key, d.key)] = pl.DataFrame(columns)
+    return out
+
+
+def _paid(ruleset: Ruleset, inputs: Inputs) -> pl.DataFrame | None:
+    """``id`` and ``_paid``: what the runs ``bonus.net_of`` names paid each employee (exact; a null bonus
+    counts 0), or None when the ruleset does not net."""
+    plan = ruleset.bonus
+    if plan is None or plan.net_of is None:
+        return None
+    paid = inputs.paid
+    if paid is None or not paid.height:
+        return pl.DataFrame(schema={"id": pl.Utf8, "_paid": MONEY})
+    return (paid.filter(pl.col("ruleset") == plan.net_of.ruleset)
+            .group_by("employee").agg(pl.col("bonus").cast(pl.Utf8).cast(MONEY, strict=False).fill_null(Decimal(0))
+                                      .sum().alias("_paid"))
+            .rename({"employee": "id"}))
+
+
 # ---------------------------------------------------------------- reweighting
 
 def _group(card: Scorecard, path: str) -> list[str]:
@@ -524,16 +595,20 @@ def _apply(action: Action, fired: pl.Expr, card: Scorecard) -> list[pl.Expr]:
 # ---------------------------------------------------------------- one scorecard
 
 def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, context,
-                okr: pl.DataFrame | None, feedback: dict[tuple[str, str], pl.DataFrame]) -> pl.LazyFrame:
+                okr: pl.DataFrame | None, feedback: dict[tuple[str, str], pl.DataFrame],
+                periods: dict[tuple[str, str], pl.DataFrame] | None = None, period: Period | None = None
+                ) -> pl.LazyFrame:
     f = frame
     zero = ruleset.missing == "zero"
-    # OKR and 360 inputs joined while the frame is still narrow
+    # OKR, 360 and sub-period inputs joined while the frame is still narrow
     for d in card.dimensions:
         if d.kind == "okr":
             f = f.join(okr.lazy().select("_eid", pl.col(f"okr@{d.aspirational_threshold}").alias(f"d.{d.key}.score")),
                        on="_eid", how="left")
         elif d.kind == "feedback360":
             f = f.join(feedback[(card.key, d.key)].lazy(), on="_eid", how="left")
+        elif d.kind == "periods":
+            f = f.join(periods[(card.key, d.key)].lazy(), on="_eid", how="left")
     # rules: conditions, then weights and target scales in file order
     rules = [(r, r.applies_to(card)) for r in ruleset.rules]
     rules = [(r, acts) for r, acts in rules if acts]
@@ -592,6 +667,18 @@ def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, 
         elif d.kind == "feedback360":
             pairs = [(pl.lit(w), pl.col(f"f.{d.key}.{r}.score")) for r, w in d.feedback.sources]
             dcols.append(_weighted(pairs).alias(f"d.{d.key}.score"))
+        elif d.kind == "periods":
+            # the weighted mean of the sub-periods' reported scores: a missing one shares its weight among
+            # the present ones (redistribute) or scores 0 (zero); none present: the dimension is missing
+            parts = d.periods.parts(period)
+            pairs = [(pl.lit(w, dtype=F64), pl.col(f"p.{d.key}.{p.id}")) for p, w in parts]
+            if zero and pairs:
+                present = pl.any_horizontal([s.is_not_null() for _, s in pairs])
+                score = pl.when(present).then(
+                    pl.sum_horizontal([w * s.fill_null(0.0) for w, s in pairs]) / sum(w for _, w in parts))
+                dcols.append(score.otherwise(None).alias(f"d.{d.key}.score"))
+            else:
+                dcols.append((_weighted(pairs) if pairs else pl.lit(None, dtype=F64)).alias(f"d.{d.key}.score"))
     f = f.with_columns(wcols + dcols)
     f = f.with_columns([pl.col(f"d.{d.key}.score").is_not_null().alias(f"d.{d.key}.has_data") if d.kind != "kpis"
                         else pl.any_horizontal([pl.col(f"k.{k.path}.attainment").is_not_null() & (pl.col(f"wr.{k.path}") > 0)
@@ -612,6 +699,10 @@ def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, 
     for d in card.dimensions:
         has = pl.col(f"d.{d.key}.has_data")
         items.append((~has & (pl.col(f"wr.{d.key}") > 0)).alias(f"miss.{d.key}"))
+        if d.kind == "periods":
+            for p, _ in d.periods.parts(period):
+                items.append((has & pl.col(f"p.{d.key}.{p.id}").is_null() & (pl.col(f"wr.{d.key}") > 0))
+                             .alias(f"miss.{d.key}.{p.id}"))
         for k in d.kpis:
             items.append((has & pl.col(f"k.{k.path}.attainment").is_null() & (pl.col(f"wr.{k.path}") > 0))
                          .alias(f"miss.{k.path}"))
@@ -735,6 +826,52 @@ def _dec(value: Decimal) -> pl.Expr:
     return pl.lit(value, dtype=MONEY)
 
 
+def _check_overrides(overrides: list, f: pl.DataFrame, errors: list[EmployeeError], not_covered: list[str]) -> list:
+    """The overrides, once every one names an appraised employee; otherwise :class:`InvalidInput` at the
+    override's line (the run fails before anything is written)."""
+    if not overrides:
+        return []
+    from .errors import InvalidInput
+
+    appraised = set(f.filter(pl.col("id").is_in([o.id for o in overrides]))["id"].to_list())
+    reasons = {e.employee: e.message for e in errors}
+    uncovered = set(not_covered)
+    bad = []
+    for o in overrides:
+        if o.id in appraised:
+            continue
+        why = ("no scorecard of this ruleset applies to them" if o.id in uncovered else
+               f"they could not be appraised ({reasons[o.id]})" if o.id in reasons else
+               "they are not in the employee table, or not employed during the period")
+        bad.append(o.diag(f"override for {o.id}, whom this cycle does not appraise: {why}",
+                          hint="remove the override, or fix the id", code="override-not-appraised"))
+    if bad:
+        raise InvalidInput(bad)
+    return list(overrides)
+
+
+def _override(ruleset: Ruleset, f: pl.DataFrame, overrides: list) -> pl.DataFrame:
+    """Apply overrides after calibration: a score replaces the reported score and the grade follows from it
+    (unless a grade is given too); a grade replaces the grade.  ``override.score_from`` / ``override.grade_from``
+    keep what they replaced; ``grade_uncalibrated`` stays."""
+    if not overrides:
+        return f
+    table = pl.DataFrame({"id": [o.id for o in overrides], "_ov_score": [o.score for o in overrides],
+                          "_ov_grade": [o.grade for o in overrides]},
+                         schema={"id": pl.Utf8, "_ov_score": F64, "_ov_grade": pl.Utf8})
+    f = f.join(table, on="id", how="left", maintain_order="left")
+    on = pl.col("_ov_score").is_not_null() | pl.col("_ov_grade").is_not_null()
+    score = pl.coalesce(pl.col("_ov_score"), pl.col("score"))
+    grade = (pl.when(pl.col("_ov_grade").is_not_null()).then(pl.col("_ov_grade"))
+             .when(pl.col("_ov_score").is_not_null()).then(_grade_expr(ruleset, pl.col("_ov_score")))
+             .otherwise(pl.col("grade")))
+    f = f.with_columns(pl.when(pl.col("_ov_score").is_not_null()).then(pl.col("score")).otherwise(None)
+                       .alias("override.score_from"),
+                       pl.when(on).then(pl.col("grade")).otherwise(None).alias("override.grade_from"),
+                       on.alias("override.applied"))
+    return f.with_columns(score.alias("score"), grade.alias("grade")).drop("_ov_score", "_ov_grade")
+
+
 def _bonus(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
     plan = ruleset.bonus
     if plan is None:
@@ -746,7 +883,8 @@ def _bonus(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
     paths = list(dict.fromkeys(k.path for card in ruleset.scorecards for k in card.kpis_named(plan.attainment)[:1]
                                if f"k.{k.path}.attainment" in f.columns))
     needed = ["scorecard", "grade"] + [c for c in (f"money.{plan.target}", f"attr.{plan.target}") if c in f.columns] \
-        + [f"k.{p}.{part}" for p in paths for part in ("attainment", "actual", "target")]
+        + [f"k.{p}.{part}" for p in paths for part in ("attainment", "actual", "target")] \
+        + [c for c in ("_fnum", "_fden", "_paid") if c in f.columns]
     f = f.select(needed).lazy()
     target = pl.col(f"money.{plan.target}") if f"money.{plan.target}" in wide.columns else \
         pl.col(f"attr.{plan.target}").cast(pl.Utf8).cast(MONEY, strict=False)
@@ -778,7 +916,7 @@ def _bonus(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
     mult = pl.col("grade").replace_strict({g: v for g, v in plan.multiplier.items()}, default=Decimal(1),
                                           return_dtype=MONEY) if plan.multiplier else _dec(Decimal(1))
     f = f.with_columns(reached.alias("bonus.tiers_reached"), (target * pay).alias("bonus.tier_pay"),
-                       mult.alias("bonus.multiplier"))
+                       mult.alias("bonus.multiplier"), pay.alias("_paysum"), target.alias("_target"))
     if plan.excess_above is not None:
         actual = pl.col("_bact").round(2).cast(MONEY)
         threshold = (pl.col("_btgt") * plan.excess_above).round(2).cast(MONEY)
@@ -803,9 +941,65 @@ def _bonus(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
         ceiling = (pl.col("bonus.cap") / unit).floor() * unit
         rounded = pl.when(rounded > ceiling).then(ceiling).otherwise(rounded)
     valid = target.is_not_null() & a.is_not_null() & pl.col("grade").is_not_null()
-    f = f.with_columns(pl.when(valid).then(rounded).otherwise(None).alias("bonus"))
-    out = f.with_columns(pl.col("bonus").cast(F64).alias("bonus.value")).select(pl.selectors.starts_with("bonus")).collect()
+    f = f.with_columns(pl.when(valid).then(rounded).otherwise(None).alias("bonus"),
+                       target.alias("bonus.target_cycle"), valid.alias("_valid"))
+    g = f.collect()
+    if "_fnum" in g.columns:
+        g = _scaled_targets(plan, g)
+    if plan.net_of is not None:
+        # what the sub-periods already paid is netted: due now = gross − paid, floored at 0 without clawback
+        paid = pl.col("_paid") if "_paid" in g.columns else _dec(Decimal(0))
+        due = pl.col("bonus.gross") - pl.col("bonus.paid")
+        if not plan.net_of.clawback:
+            due = pl.when(due < _dec(Decimal(0))).then(_dec(Decimal(0))).otherwise(due)
+        g = g.with_columns(pl.col("bonus").alias("bonus.gross"), paid.cast(MONEY).alias("bonus.paid"))
+        g = g.with_columns(pl.when(pl.col("bonus.gross").is_null()).then(None).otherwise(due).alias("bonus"))
+    out = g.with_columns(pl.col("bonus").cast(F64).alias("bonus.value")).select(pl.selectors.starts_with("bonus"))
     return wide.hstack(out.get_columns())
+
+
+def _scaled_targets(plan, g: pl.DataFrame) -> pl.DataFrame:
+    """The bonus of employees whose cycle target is not the target column as written (``target_period``,
+    ``proration: days``): computed again with exact fractions, so 20,000 × 1/3 pays what the fraction
+    pays, not what a 10-decimal 6,666.6666666667 would (SPEC: exact).  Everyone else keeps the columnar
+    result."""
+    from fractions import Fraction
+    from math import floor
+
+    rows = g.with_row_index("_i").filter(pl.col("_fnum") != pl.col("_fden"))
+    if not rows.height:
+        return g
+    unit = Fraction(plan.rounding)
+    q = Decimal(10) ** -10
+    cols: dict[str, list] = {c: g[c].to_list() for c in
+                             ("bonus.tier_pay", "bonus.uncapped", "bonus.cap", "bonus", "bonus.target_cycle")}
+
+    def dec(x: Fraction | None) -> Decimal | None:
+        if x is None:
+            return None
+        return (Decimal(x.numerator) / Decimal(x.denominator)).quantize(q) if x.denominator != 1 else Decimal(x.numerator)
+
+    for r in rows.select("_i", "_fnum", "_fden", "_target", "_paysum", "bonus.multiplier", "bonus.excess",
+                         "_valid").iter_rows():
+        i, num, den, target, paysum, mult, excess, valid = r
+        if target is None:
+            continue
+        tc = Fraction(target) * Fraction(num, den)
+        tier = tc * Fraction(paysum)
+        total = max(tier * Fraction(mult) + Fraction(excess), Fraction(0))
+        cap = tc * Fraction(plan.cap) if plan.cap is not None else None
+        uncapped = total
+        if cap is not None and total > cap:
+            total = cap
+        rounded = floor(total / unit + Fraction(1, 2)) * unit
+        if cap is not None:
+            rounded = min(rounded, floor(cap / unit) * unit)
+        cols["bonus.target_cycle"][i] = dec(tc)
+        cols["bonus.tier_pay"][i] = dec(tier)
+        cols["bonus.uncapped"][i] = dec(uncapped)
+        cols["bonus.cap"][i] = dec(cap)
+        cols["bonus"][i] = dec(rounded) if valid else None
+    return g.with_columns([pl.Series(c, v, dtype=MONEY) for c, v in cols.items()])
 
 
 # ---------------------------------------------------------------- entry point
@@ -830,6 +1024,12 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
 
     errors: list[EmployeeError] = []
     warnings: list[str] = []
+    for why, rs_id, every in ruleset.stored_reads():  # appraise validate says so at the cycle file's line
+        try:
+            period.subperiods(every)
+        except ValueError:
+            raise AppraiseError(f"the ruleset reads {every}s of ruleset '{rs_id}' ({why}), but {period.id} is a "
+                                f"{period.kind}, not made of {every}s; run it for a longer period") from None
     absent = sorted(ruleset.context_fields() - set(context))
     if absent:
         raise AppraiseError("the ruleset reads " + ", ".join(f"context.{a}" for a in absent)
@@ -874,17 +1074,33 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
         choice = pl.when(_condition(card.applies_to, column, context)).then(pl.lit(card.key)).otherwise(choice)
     df = df.with_columns(choice.alias("scorecard"))
     lap("derived, previous, scorecards")
-    for row in df.filter(pl.col("scorecard").is_null()).select("id").iter_rows():
-        errors.append(EmployeeError(row[0], "scorecard", "no scorecard's applies_to holds for this employee"))
+    # employees no scorecard applies to are not covered by this ruleset (another ruleset appraises them):
+    # counted, not errors
+    not_covered = df.filter(pl.col("scorecard").is_null())["id"].to_list()
+    if not_covered and len(not_covered) == df.height:
+        warnings.append(f"no scorecard of ruleset '{ruleset.id}' applies to any of the {df.height} employees; "
+                        "check the scorecards' applies_to against the employee table")
     okr, objectives = _okr_scores(ruleset, inputs, codes)
     lap("okr")
-    lap("derived, previous, scorecards")
     feedback = _feedback_scores(ruleset, inputs, period, codes)
     lap("360")
+    periods = _period_scores(ruleset, inputs, period, codes, warnings)
+    paid = _paid(ruleset, inputs)
+    if ruleset.bonus is not None:
+        # the cycle's share of the target bonus, exact: months in the cycle / months of target_period, times
+        # the employed share with proration: days
+        share = ruleset.bonus.target_factor(period)
+        num, den = pl.lit(share.numerator, dtype=pl.Int64), pl.lit(share.denominator, dtype=pl.Int64)
+        if ruleset.proration == "days":
+            num, den = num * pl.col("employed_days"), den * period.days
+        df = df.with_columns(num.alias("_fnum"), den.alias("_fden"))
+    if paid is not None:
+        df = df.join(paid, on="id", how="left", maintain_order="left").with_columns(
+            pl.col("_paid").fill_null(Decimal(0)))
     parts = []
     for card in ruleset.scorecards:
         lf = df.lazy().filter(pl.col("scorecard") == card.key)
-        parts.append(_score_card(lf, ruleset, card, column, context, okr, feedback))
+        parts.append(_score_card(lf, ruleset, card, column, context, okr, feedback, periods, period))
     frames = [p.collect(engine="in-memory") for p in parts]  # wide frames: faster than streaming
     lap("scoring")
     frames = [fr for fr in frames if fr.height] or frames[:1]
@@ -899,7 +1115,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     if ruleset.missing == "error":
         bad = f.filter(pl.col("_missing_any"))
         for row in bad.iter_rows(named=True):
-            miss = missing_items(ruleset, row)
+            miss = missing_items(ruleset, row, period)
             errors.append(EmployeeError(row["id"], "missing", "missing data for " + ", ".join(miss)
                                         + " (the ruleset says missing: error)"))
         f = f.filter(~pl.col("_missing_any"))
@@ -908,6 +1124,8 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     lap("scoring")
     f = _calibrate(ruleset, f)
     lap("calibration")
+    overrides = _check_overrides(inputs.overrides, f, errors, not_covered)
+    f = _override(ruleset, f, overrides)
     f = _bonus(ruleset, f)
     lap("bonus")
     f = f.with_columns([_condition(o.when, column, context).alias(f"outcome.{o.id}") for o in ruleset.outcomes])
@@ -918,4 +1136,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
         f = f.sort("_eid")
     f = f.drop("_scored", "_eid")
     lap("outcomes")
-    return Evaluation(ruleset, period, context, f, errors, warnings, timings, objectives, inputs.okrs)
+    # _fnum/_fden (the cycle's share of the target) and _paid (netted) stay: the workshop re-pays from them
+    return Evaluation(ruleset, period, context, f, errors, warnings, timings, objectives, inputs.okrs,
+                      not_covered=not_covered, overrides={o.id: o for o in overrides},
+                      paid=inputs.paid if paid is not None else None)

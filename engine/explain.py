@@ -63,11 +63,28 @@ MESSAGES = {
         "excess": "  excess: {rate} × (actual {actual} − {above} × target {target}) = {excess}",
         "cap": "  cap {cap}: {uncapped} → {capped}",
         "bonus_paid": "  paid (rounded half-up to {unit}): {bonus} {currency}",
+        "bonus_gross": "  gross bonus (rounded half-up to {unit}): {bonus} {currency}", "sep": "; ",
         "bonus_none": "  no bonus computed: {why}",
         "outcome": "Outcome {id} — {label}: `{when}` {held}",
         "focus": "Focus areas (most weighted points lost): {items}",
         "missing": "Missing data: {items}",
         "held": "held", "not_held": "did not hold",
+        "employed": "Employed {days} of the period's {total} days: employed_share = {share}",
+        "periods": "  Sub-periods: the reported scores of ruleset {ruleset}'s current runs (weights {weights}):",
+        "subperiod": "    {period}: score {score}; weight {weight} → effective {eff}",
+        "subperiod_missing": "    {period}: no stored result → {how}",
+        "missing_redistribute": "its weight shared among the present sub-periods",
+        "missing_zero": "scored 0",
+        "target_cycle": "  cycle target: {target} × {factor} = {cycle_target} ({why})",
+        "target_period": "the target is for a {period}; the cycle has {months} month(s)",
+        "kind_month": "month", "kind_quarter": "quarter", "kind_half": "half year", "kind_year": "year",
+        "prorated": "employed_share {share}",
+        "net_paid": "  already paid by {ruleset} for {period}: {amount} {currency}",
+        "net": "  due now: {gross} − {paid} = {due} {currency}{floor}",
+        "net_floor": " (floored at 0; no clawback)",
+        "override": "Override by {by} on {date}: {what} — {reason}",
+        "override_score": "score {before} → {after}",
+        "override_grade": "grade {before} → {after}",
     },
     "zh-CN": {
         "title": "{name}（{id}）的绩效考核 — {cycle}",
@@ -112,11 +129,28 @@ MESSAGES = {
         "excess": "  超额：{rate} × （实际 {actual} − {above} × 目标 {target}）= {excess}",
         "cap": "  封顶 {cap}：{uncapped} → {capped}",
         "bonus_paid": "  实发（按 {unit} 四舍五入）：{bonus} {currency}",
+        "bonus_gross": "  应计奖金（按 {unit} 四舍五入）：{bonus} {currency}", "sep": "；",
         "bonus_none": "  未计算奖金：{why}",
         "outcome": "结果 {id} — {label}：`{when}` {held}",
         "focus": "重点提升方向（损失加权分最多）：{items}",
         "missing": "缺失数据：{items}",
         "held": "成立", "not_held": "不成立",
+        "employed": "在职天数：考核期 {total} 天中的 {days} 天，employed_share = {share}",
+        "periods": "  子周期：规则集 {ruleset} 当前运行的报告得分（权重 {weights}）：",
+        "subperiod": "    {period}：得分 {score}；权重 {weight} → 有效 {eff}",
+        "subperiod_missing": "    {period}：无存储结果 → {how}",
+        "missing_redistribute": "其权重分给有结果的子周期",
+        "missing_zero": "计 0 分",
+        "target_cycle": "  本期目标奖金：{target} × {factor} = {cycle_target}（{why}）",
+        "target_period": "目标奖金按{period}计；本期 {months} 个月",
+        "kind_month": "月", "kind_quarter": "季度", "kind_half": "半年", "kind_year": "年",
+        "prorated": "在职比例 {share}",
+        "net_paid": "  {ruleset} 已发放 {period}：{amount} {currency}",
+        "net": "  本期应发：{gross} − {paid} = {due} {currency}{floor}",
+        "net_floor": "（最低为 0，不追回）",
+        "override": "人工调整（{by}，{date}）：{what} — {reason}",
+        "override_score": "得分 {before} → {after}",
+        "override_grade": "等级 {before} → {after}",
     },
 }
 
@@ -228,7 +262,7 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
         raise KeyError(employee_id)
     row = rows.row(0, named=True)
     locale = locale or row.get("locale") or rs.locale or "en"
-    result = employee_result(row, rs)
+    result = employee_result(row, rs, period=ev.period, overrides=ev.overrides)
     card: Scorecard = rs.scorecard(row["scorecard"])
     out: dict[str, Any] = {"id": employee_id, "name": row["name"], "cycle": ev.period.id, "locale": locale,
                            "ruleset": {"id": rs.id, "version": rs.version},
@@ -314,6 +348,16 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
                     de["sources"].append({"relation": rel, "weight": w, "shown": False})
         elif d.kind == "okr":
             de["objectives"] = _objectives(ev, employee_id, d.aspirational_threshold)
+        elif d.kind == "periods":
+            parts = d.periods.parts(ev.period)
+            present = sum(w for p, w in parts if row.get(f"p.{d.key}.{p.id}") is not None)
+            total = sum(w for _, w in parts)
+            zero = rs.missing == "zero"
+            de["ruleset"], de["every"] = d.periods.ruleset, d.periods.every
+            de["periods"] = [{"period": p.id, "weight": w, "score": r4(row.get(f"p.{d.key}.{p.id}")),
+                              "effective": r4(100 * w / (total if zero else present))
+                              if (row.get(f"p.{d.key}.{p.id}") is not None or zero) and present else None}
+                             for p, w in parts]
         dimensions.append(de)
     out["dimensions"] = dimensions
     base = sum((row[f"w.{d.key}"] or 0) * (row.get(f"d.{d.key}.score") or 0) for d in card.dimensions) / 100
@@ -332,6 +376,11 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
                               "applied": bool(row.get("calibrated")),
                               "caps": {g: str(s) for g, s in cal.max_share},
                               "moved": result["grade"] != result["grade_uncalibrated"]}
+    if rs.proration == "days" or any("employed_share" in e.names for e in rs.expressions()):
+        out["employed"] = {"days": row.get("employed_days"), "total": ev.period.days,
+                           "share": r4(row.get("employed_share"))}
+    if "override" in result:
+        out["override"] = result["override"]
     if rs.bonus:
         b = rs.bonus
         a = row.get("bonus.attainment")
@@ -343,11 +392,25 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
             "excess_rule": {"above": b.excess_above, "rate": str(b.excess_rate)} if b.excess_above is not None else None,
             "uncapped": result["bonus_detail"]["uncapped"], "cap": result["bonus_detail"]["cap"],
             "rounding": str(b.rounding), "bonus": result["bonus"], "currency": rs.currency,
+            "target_period": b.target_period, "factor": str(b.target_factor(ev.period)),
+            "proration": rs.proration, "target_cycle": result["bonus_detail"].get("target_cycle"),
         }
+        if b.net_of is not None:
+            import polars as pl
+
+            paid = []
+            if ev.paid is not None:
+                mine = ev.paid.filter((pl.col("employee") == employee_id) & (pl.col("ruleset") == b.net_of.ruleset))
+                paid = [{"period": r["period"], "bonus": r["bonus"]} for r in mine.sort("period").iter_rows(named=True)]
+            out["bonus"]["net_of"] = {"ruleset": b.net_of.ruleset, "every": b.net_of.every,
+                                      "clawback": b.net_of.clawback, "paid": paid,
+                                      "gross": result.get("bonus_gross"), "bonus_paid": result.get("bonus_paid")}
     out["outcomes"] = [{"id": o.id, "label": localized(o.label, locale, o.id), "when": o.when.text,
                         "values": _values(o.when, row, ev), "held": bool(row.get(f"outcome.{o.id}"))}
                        for o in rs.outcomes]
     out["missing"] = result["missing"]
+    out["missing_policy"] = rs.missing
+    out["months"] = ev.period.months_count
     out["lost_points"] = result["lost_points"]
     out["focus_areas"] = result["focus_areas"]
     out["result"] = {k: result[k] for k in ("score", "grade", "grade_uncalibrated", "bonus", "rules_fired",
@@ -375,6 +438,9 @@ def render_text(x: dict[str, Any]) -> str:
         lines.append(m["also_matched"].format(others=", ".join(sc["also_matched"])))
     if x.get("tenure_months") is not None:
         lines.append(m["tenure"].format(months=x["tenure_months"]))
+    if x.get("employed"):
+        e = x["employed"]
+        lines.append(m["employed"].format(days=e["days"], total=e["total"], share=_fmt(e["share"])))
     if x["rules"]:
         lines += ["", m["rules"]]
         for r in x["rules"]:
@@ -424,6 +490,16 @@ def render_text(x: dict[str, Any]) -> str:
                                                 raters=s["raters"],
                                                 value=_fmt(s["score"] * d["scale"] / 100), scale=_fmt(d["scale"]),
                                                 score=_fmt(s["score"]), weight=_fmt(s["weight"])))
+        if d["kind"] == "periods":
+            weights = ", ".join(f"{p['period']} {_fmt(p['weight'])}" for p in d["periods"])
+            lines.append(m["periods"].format(ruleset=d["ruleset"], weights=weights))
+            for p in d["periods"]:
+                if p["score"] is None:
+                    how = m["missing_zero"] if x.get("missing_policy") == "zero" else m["missing_redistribute"]
+                    lines.append(m["subperiod_missing"].format(period=p["period"], how=how))
+                else:
+                    lines.append(m["subperiod"].format(period=p["period"], score=_fmt(p["score"]),
+                                                       weight=_fmt(p["weight"]), eff=_fmt(p["effective"])))
         if d["kind"] == "okr" and d["score"] is not None:
             lines.append(m["okr"].format(score=_fmt(d["score"])))
             for o in d.get("objectives", []):
@@ -442,6 +518,7 @@ def render_text(x: dict[str, Any]) -> str:
     lines.append(m["rounded"].format(score=f"{t['score']:.2f}"))
     g = x["grade"]
     lines.append(m["grade"].format(grade=g["uncalibrated"], min=_fmt(g["min"])))
+    grade_now = g["grade"]
     if "calibration" in x:
         c = x["calibration"]
         caps = ", ".join(f"{k} ≤ {v}" for k, v in c["caps"].items())
@@ -452,11 +529,30 @@ def render_text(x: dict[str, Any]) -> str:
         else:
             what = m["calibration_kept"].format(caps=caps)
         lines.append(m["calibration"].format(cohort=c["cohort"], value=c["value"], size=c["size"], what=what))
+    if x.get("override"):
+        o = x["override"]
+        what = [m["override_score"].format(before=f"{o['score'][0]:.2f}", after=f"{o['score'][1]:.2f}")
+                for _ in [0] if "score" in o]
+        what += [m["override_grade"].format(before=o["grade"][0], after=o["grade"][1]) for _ in [0] if "grade" in o]
+        lines.append(m["override"].format(by=o.get("by", ""), date=o.get("date", ""), what=m["sep"].join(what),
+                                          reason=o.get("reason", "")))
     if "bonus" in x:
         b = x["bonus"]
         lines += ["", m["bonus"].format(target=b["target"], currency=b["currency"], kpi=b["kpi"],
                                         att=_fmt(b["attainment"]))]
-        if b["bonus"] is None:
+        if b.get("target_period", "cycle") != "cycle" or b.get("proration") == "days":
+            why = []
+            if b["target_period"] != "cycle":
+                why.append(m["target_period"].format(period=m.get(f"kind_{b['target_period']}", b["target_period"]),
+                                                     months=x.get("months", "")))
+            if b.get("proration") == "days" and x.get("employed"):
+                why.append(m["prorated"].format(share=_fmt(x["employed"]["share"])))
+            lines.append(m["target_cycle"].format(target=b["target"], factor=b["factor"] + (
+                " × employed_share" if b.get("proration") == "days" else ""), cycle_target=b.get("target_cycle"),
+                why=m["sep"].join(why)))
+        if b["bonus"] is None and not b.get("net_of"):
+            lines.append(m["bonus_none"].format(why="missing target bonus or attainment"))
+        elif b["bonus"] is None and b["net_of"]["gross"] is None:
             lines.append(m["bonus_none"].format(why="missing target bonus or attainment"))
         else:
             for tier in b["tiers"]:
@@ -474,7 +570,17 @@ def render_text(x: dict[str, Any]) -> str:
             if b["cap"] is not None:
                 capped = min(Decimal(b["uncapped"]), Decimal(b["cap"]))
                 lines.append(m["cap"].format(cap=b["cap"], uncapped=b["uncapped"], capped=format(capped.normalize(), "f")))
-            lines.append(m["bonus_paid"].format(unit=b["rounding"], bonus=b["bonus"], currency=b["currency"]))
+            net = b.get("net_of")
+            lines.append(m["bonus_gross" if net else "bonus_paid"].format(
+                unit=b["rounding"], bonus=net["gross"] if net else b["bonus"], currency=b["currency"]))
+            if net:
+                for p in net["paid"]:
+                    lines.append(m["net_paid"].format(ruleset=net["ruleset"], period=p["period"],
+                                                      amount=p["bonus"] if p["bonus"] is not None else "—",
+                                                      currency=b["currency"]))
+                lines.append(m["net"].format(gross=net["gross"], paid=net["bonus_paid"], due=b["bonus"],
+                                             currency=b["currency"],
+                                             floor="" if net["clawback"] else m["net_floor"]))
     if x["outcomes"]:
         lines.append("")
         for o in x["outcomes"]:

@@ -152,7 +152,8 @@ REDACTED_MESSAGE = "(left out of a redacted export: it may quote the data; see t
 
 def redact_document(document: Mapping[str, Any]) -> dict[str, Any]:
     """The results for readers outside HR: each name replaced by the id, no bonus amounts, no KPI actuals or
-    targets (from which the excess part of a bonus can be computed), no error message (they quote cells)."""
+    targets (from which the excess part of a bonus can be computed), no error message (they quote cells), an
+    override without its reason and approver."""
     out = dict(document)
     out["employees"] = [_redacted_employee(e) for e in document.get("employees", [])]
     if document.get("errors"):
@@ -167,6 +168,8 @@ def _redacted_employee(e: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(e.get("kpis"), Mapping):
         kept["kpis"] = {path: ({f: v for f, v in kpi.items() if f not in REDACTED_KPI_FIELDS}
                                if isinstance(kpi, Mapping) else kpi) for path, kpi in e["kpis"].items()}
+    if e.get("override"):
+        kept["override"] = {k: v for k, v in e["override"].items() if k not in ("reason", "by")}
     kept["name"] = e.get("id")
     return kept
 
@@ -237,6 +240,56 @@ def errors_csv(diagnostics: Iterable, employee_errors: Iterable, warnings: Itera
     writer.writerow(ERROR_COLUMNS)
     for row in _diag_rows(diagnostics, employee_errors, warnings, validation, employee_of, redact):
         writer.writerow([safe_text(v) if isinstance(v, str) else ("" if v is None else v) for v in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+CHANGE_COLUMNS = ("employee", "field", "before", "after")
+CHANGE_FIELDS = ("score", "grade", "bonus", "bonus_gross", "bonus_paid", "outcomes")
+
+
+def changes(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """The recalculation ledger: what re-running a period changed against the run it replaces, as
+    (employee, field, before, after) rows in employee order.  Fields: ``appraised`` (``true``/``false``:
+    someone appraised by one run only), ``score`` (2 decimals), ``grade``, ``bonus`` (and ``bonus_gross``,
+    ``bonus_paid`` when netting) as decimal strings, ``outcomes`` (ids joined with ``;``); an empty cell is no
+    value."""
+    old = {e["id"]: e for e in before}
+    new = {e["id"]: e for e in after}
+
+    def shown(field: str, value) -> str:
+        if value is None:
+            return ""
+        if field == "score":
+            return f"{float(value):.2f}"
+        if isinstance(value, list):
+            return ";".join(map(str, value))
+        return str(value)
+
+    rows = []
+    for emp in sorted(set(old) | set(new)):
+        a, b = old.get(emp), new.get(emp)
+        if a is None or b is None:
+            rows.append((emp, "appraised", "false" if a is None else "true", "false" if b is None else "true"))
+            continue
+        for field in CHANGE_FIELDS:
+            if field not in a and field not in b:
+                continue
+            x, y = shown(field, a.get(field)), shown(field, b.get(field))
+            if x != y:
+                rows.append((emp, field, x, y))
+    return rows
+
+
+def changes_csv(rows: Iterable[tuple[str, str, str, str]], *, redact: bool = False) -> bytes:
+    """``changes.csv``: the ledger of :func:`changes` (UTF-8 with a BOM, like the other CSV files); ``redact``
+    leaves out the bonus amounts."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CHANGE_COLUMNS)
+    for row in rows:
+        if redact and row[1].startswith("bonus"):
+            continue
+        writer.writerow([safe_text(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

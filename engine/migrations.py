@@ -9,7 +9,8 @@ lock) and the second finds nothing left to do.
 
 A step is appended, never edited: a store created by an older appraise is
 upgraded by running the steps it lacks.  Steps only use DDL both databases
-understand (``CREATE TABLE``, ``ADD COLUMN``, ``CREATE INDEX``).
+understand (``CREATE TABLE``, ``ADD COLUMN``, ``CREATE INDEX``, ``DROP INDEX``, ``DROP TABLE``,
+``RENAME TO``).
 """
 from __future__ import annotations
 
@@ -82,8 +83,49 @@ def _step3(conn: Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_runs_cycle ON runs (cycle, status)"))
 
 
+def _step4(conn: Connection) -> None:
+    """Several rulesets per period (issue 15): one current run per (period, ruleset id), locks per (period,
+    ruleset id), which run each run replaced, and what each run read of other runs (previous, ``periods:``,
+    ``net_of``), so re-running a period can tell which results became stale.
+
+    A store written before keeps every run and result; its runs simply have no recorded reads (so they are never
+    reported stale).  A lock row of an older appraise (ruleset id '') keeps locking its whole period."""
+    pg = conn.dialect.name == "postgresql"
+    conn.execute(sa.text("DROP INDEX ix_runs_current"))
+    conn.execute(sa.text("CREATE UNIQUE INDEX ix_runs_current ON runs (cycle, ruleset_id) WHERE is_current"
+                         if pg else
+                         "CREATE UNIQUE INDEX ix_runs_current ON runs (cycle, ruleset_id) WHERE is_current = 1"))
+    conn.execute(sa.text("ALTER TABLE runs ADD COLUMN replaced_run INTEGER"))
+    # the run's stored results equal those of the run it replaced: what read that one is not stale
+    conn.execute(sa.text("ALTER TABLE runs ADD COLUMN unchanged BOOLEAN"))
+    md = sa.MetaData()
+    sa.Table(
+        "run_locks", md,
+        sa.Column("cycle", sa.String(16), primary_key=True),
+        sa.Column("ruleset_id", sa.String(200), primary_key=True, server_default=""),
+        sa.Column("pid", sa.Integer, nullable=False),
+        sa.Column("hostname", sa.String(255), nullable=False),
+        sa.Column("process_start", sa.String(40)),
+        sa.Column("started_at", sa.DateTime, nullable=False),
+    )
+    sa.Table(
+        "run_reads", md,
+        sa.Column("run_id", sa.Integer, primary_key=True),            # the run that read (runs.id)
+        sa.Column("cycle", sa.String(16), primary_key=True),          # the period read
+        sa.Column("ruleset_id", sa.String(200), primary_key=True),   # ... of this ruleset
+        sa.Column("why", sa.String(80), primary_key=True),            # previous | periods:<dimension> | net_of
+        sa.Column("read_run", sa.Integer),                            # its current run then (NULL: none stored)
+    )
+    md.create_all(conn)
+    conn.execute(sa.text("INSERT INTO run_locks (cycle, ruleset_id, pid, hostname, process_start, started_at) "
+                         "SELECT cycle, '', pid, hostname, process_start, started_at FROM cycle_locks"))
+    conn.execute(sa.text("DROP TABLE cycle_locks"))
+    conn.execute(sa.text("ALTER TABLE run_locks RENAME TO cycle_locks"))
+    conn.execute(sa.text("CREATE INDEX ix_run_reads_read ON run_reads (cycle, ruleset_id)"))
+
+
 # Index i holds the step that takes a store from version i to i + 1.  Append only.
-STEPS: list[Callable[[Connection], None]] = [_step1, _step2, _step3]
+STEPS: list[Callable[[Connection], None]] = [_step1, _step2, _step3, _step4]
 LATEST = len(STEPS)
 
 VERSION_TABLE = sa.Table("schema_version", sa.MetaData(), sa.Column("version", sa.Integer, nullable=False))

@@ -11,6 +11,11 @@ _QUARTER = re.compile(r"(\d{4})-Q([1-4])\Z")
 _HALF = re.compile(r"(\d{4})-H([12])\Z")
 _YEAR = re.compile(r"(\d{4})\Z")
 
+KIND_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+# the keys a sub-period has in `periods: {weights: ...}`, per `every:`
+SUBPERIOD_KEYS = {"month": tuple(f"{m:02d}" for m in range(1, 13)), "quarter": ("Q1", "Q2", "Q3", "Q4"),
+                  "half": ("H1", "H2")}
+
 
 @dataclass(frozen=True)
 class Period:
@@ -35,6 +40,37 @@ class Period:
     def end(self) -> date:
         last = self.first_month + self.months_count - 1
         return date(self.year, last, calendar.monthrange(self.year, last)[1])
+
+    @property
+    def days(self) -> int:
+        """Days in the period (both ends included)."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def key(self) -> str:
+        """The period's key among its year's periods of its kind: ``07``, ``Q3``, ``H2`` (a year: ``2026``)."""
+        if self.kind == "month":
+            return f"{self.first_month:02d}"
+        if self.kind == "quarter":
+            return f"Q{(self.first_month - 1) // 3 + 1}"
+        if self.kind == "half":
+            return f"H{(self.first_month - 1) // 6 + 1}"
+        return str(self.year)
+
+    def subperiods(self, every: str) -> tuple["Period", ...]:
+        """The periods of kind ``every`` (month, quarter, half) this period is made of, in order; raises
+        ``ValueError`` when ``every`` is not shorter than the period."""
+        step = KIND_MONTHS[every]
+        if step >= self.months_count:
+            raise ValueError(f"a {self.kind} ({self.id}) is not made of {every}s")
+        return tuple(Period(_format(every, self.year, m), every, self.year, m, step)
+                     for m in range(self.first_month, self.first_month + self.months_count, step))
+
+    def employed_days(self, hire: date | None, leave: date | None) -> int:
+        """Days of the period between ``hire`` and ``leave`` (both count as employed days; None = open)."""
+        first = max(self.start, hire) if hire else self.start
+        last = min(self.end, leave) if leave else self.end
+        return max((last - first).days + 1, 0)
 
     def previous(self) -> "Period":
         """The period of the same kind just before this one (Q3 -> Q2, Q1 -> last year's Q4)."""

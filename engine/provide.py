@@ -63,6 +63,7 @@ class Needs:
     rating_scale: float | None = None
     rating_min: float = 1.0
     optional: frozenset[str] = frozenset()
+    competencies: bool = False  # a 360 dimension counts only some competencies: the column must be there
 
     @classmethod
     def from_ruleset(cls, ruleset) -> "Needs":
@@ -75,7 +76,8 @@ class Needs:
             feedback360=bool(scales) or any(d.kind == "feedback360" for d in dims),
             okr=any(d.kind == "okr" for d in dims),
             rating_scale=max(scales) if scales else None,
-            optional=frozenset(m.name for m in ruleset.raw_metrics if m.optional))
+            optional=frozenset(m.name for m in ruleset.raw_metrics if m.optional),
+            competencies=any(d.feedback is not None and bool(d.feedback.competencies) for d in dims))
 
 
 @dataclass
@@ -155,9 +157,10 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
 
     employees = _employees(parts["employees"], needs, report, cycle)
     known = set(employees["id"].to_list()) if employees is not None else None
-    metrics = _metric_tables(parts["metrics"], parts["aggregated"], needs, cycle.period, report, known)
+    employment = _employment(employees)
+    metrics = _metric_tables(parts["metrics"], parts["aggregated"], needs, cycle.period, report, known, employment)
     feedback = _feedback(parts["feedback"], needs, cycle.period, report, known)
-    okrs = _okrs(parts["okrs"], report, known)
+    okrs = _okrs(parts["okrs"], report, known, cycle.period, employment)
     given = {c for frame in metrics if frame is not None for c in frame.columns}
     absent = [m for m in needs.metrics if m not in given]
     if absent and employees is not None and employees.height:
@@ -467,13 +470,51 @@ def _employees(parts: list[_Part], needs: Needs, report: _Report, cycle: Cycle) 
     return out.select(front + [c for c in out.columns if c not in front])
 
 
+# ---------------------------------------------------------------- employment
+
+def _employment(employees: pl.DataFrame | None) -> pl.DataFrame | None:
+    """``employee``, ``_hire``, ``_leave`` (dates) of the employees with a hire or leave date, or None."""
+    if employees is None or not employees.height:
+        return None
+    dates = employees.select(pl.col("id").alias("employee"),
+                             pl.col("hire_date").str.to_date("%Y-%m-%d", strict=False).alias("_hire"),
+                             pl.col("leave_date").str.to_date("%Y-%m-%d", strict=False).alias("_leave"))
+    dates = dates.filter(pl.col("_hire").is_not_null() | pl.col("_leave").is_not_null())
+    return dates if dates.height else None
+
+
+def _outside_employment(part: _Part, frame: pl.DataFrame, employment: pl.DataFrame | None, report: _Report,
+                        what: str) -> pl.DataFrame:
+    """Rows dated in a month that lies wholly outside the employee's employment (ending before the hire date,
+    starting after the leave date) are not used; each is a warning at its line (SPEC v2)."""
+    if employment is None or not frame.height or "month" not in frame.columns:
+        return frame
+    start = (pl.col("month") + pl.lit("-01")).str.to_date("%Y-%m-%d", strict=False)
+    joined = frame.select("employee", "month", "_row").join(employment, on="employee", how="left",
+                                                            maintain_order="left")
+    outside = ((start.dt.month_end() < pl.col("_hire")) | (start > pl.col("_leave"))).fill_null(False)
+    mask = joined.select(outside.alias("_out"))["_out"]
+    if not mask.any():
+        return frame
+    for emp, month, line, hire, leave in joined.filter(mask).select("employee", "month", "_row", "_hire",
+                                                                    "_leave").iter_rows():
+        when = f"left on {leave}" if leave is not None and leave < date.fromisoformat(month + "-01") else \
+            f"hired on {hire}"
+        report.employee(emp, replace(part.origin.diag(
+            line, "month", f"{what} of {emp} for {month} is not used: {emp} {when}, so the month lies wholly "
+            "outside the employment", hint="check the row's employee and month, or the employee's hire_date and "
+            "leave_date", code="data-outside-employment"), severity="warning"))
+    return frame.filter(~mask)
+
+
 # ---------------------------------------------------------------- metrics
 
 def _metric_tables(monthly: list[_Part], aggregated: list[_Part], needs: Needs, period: Period,
-                   report: _Report, known: set[str] | None) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+                   report: _Report, known: set[str] | None,
+                   employment: pl.DataFrame | None = None) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     longs = []
     for i, part in enumerate(monthly):
-        long = _metric_part(part, ("employee", "month"), needs, period, report, known, i)
+        long = _metric_part(part, ("employee", "month"), needs, period, report, known, i, employment)
         if long is not None:
             longs.append(long)
     agg_longs = []
@@ -490,7 +531,8 @@ def _metric_tables(monthly: list[_Part], aggregated: list[_Part], needs: Needs, 
             _wide(a, ("employee",), needs) if a is not None else None)
 
 
-def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Report, known, index: int):
+def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Report, known, index: int,
+                 employment: pl.DataFrame | None = None):
     what = "metric row" if "month" in keys else "aggregated metric row"
     label = "the metrics table" if "month" in keys else "the aggregated metrics"
     frame = _rows(part.frame)
@@ -513,6 +555,8 @@ def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Repor
         frame = frame.filter(pl.col("month").is_in(list(period.months)))
     if known is not None:
         _unknown_employees(part, frame, known, report, "metric row")
+    if "month" in keys:
+        frame = _outside_employment(part, frame, employment, report, "the metric row")
     declared = set(needs.metrics)
     if long_layout:
         frame = frame.with_columns(_text(frame, "metric").alias("metric"))
@@ -607,8 +651,8 @@ def _feedback(parts: list[_Part], needs: Needs, period: Period, report: _Report,
     frames = []
     for part in parts:
         frame = _rows(part.frame)
-        if not _require(part, ["employee", "rater", "relation", "rating"], report, "the 360 feedback") \
-                or _empty(part, report, "the 360 feedback"):
+        required = ["employee", "rater", "relation", "rating"] + (["competency"] if needs.competencies else [])
+        if not _require(part, required, report, "the 360 feedback") or _empty(part, report, "the 360 feedback"):
             continue
         text_cols = [c for c in ("employee", "rater", "relation", "competency", "period") if c in frame.columns]
         frame = _as_text(frame, text_cols)
@@ -659,7 +703,8 @@ def _is_period(text: str) -> bool:
 
 # ---------------------------------------------------------------- OKRs
 
-def _okrs(parts: list[_Part], report: _Report, known) -> pl.DataFrame | None:
+def _okrs(parts: list[_Part], report: _Report, known, period: Period | None = None,
+          employment: pl.DataFrame | None = None) -> pl.DataFrame | None:
     if not parts:
         return None
     frames = []
@@ -672,6 +717,19 @@ def _okrs(parts: list[_Part], report: _Report, known) -> pl.DataFrame | None:
         frame = _null_keys(part, frame, ["employee", "objective", "key_result"], report, "key result")
         if known is not None:
             _unknown_employees(part, frame, known, report, "OKR")
+        if "month" in frame.columns:
+            # a dated key result: rows of other periods are other cycles' business; rows in months wholly
+            # outside the employment are not used and warned about
+            normal = frame.with_columns(_month_expr(frame).alias("_month"))
+            for emp, raw, line in normal.filter(pl.col("month").is_not_null() & pl.col("_month").is_null()) \
+                    .select("employee", _text(frame, "month"), "_row").head(200).iter_rows():
+                report.employee(emp, part.origin.diag(line, "month", f"month '{raw}' of {emp}'s key result is not "
+                                                      "a month", hint="write months as 2026-07", code="data-month"))
+            frame = normal.filter(pl.col("_month").is_not_null() | pl.col("month").is_null()) \
+                .with_columns(pl.col("_month").alias("month")).drop("_month")
+            if period is not None:
+                frame = frame.filter(pl.col("month").is_null() | pl.col("month").is_in(list(period.months)))
+            frame = _outside_employment(part, frame, employment, report, "the key result")
         if "weight" not in frame.columns:
             frame = frame.with_columns(pl.lit(1.0).alias("weight"))
         if "type" not in frame.columns:

@@ -354,6 +354,9 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
                              if a["id"] in adjustments else a["id"], points=_signed(f, float(a["points"])))
                            for a in employee.get("adjustments") or []]
     view["bonus"] = _bonus_view(c, employee)
+    view["override"] = _override_note(c, employee)
+    view["employed"] = _employed_note(c, employee)
+    view["periods"] = _periods_view(c, card, employee)
 
     # dimensions
     dims = []
@@ -504,8 +507,80 @@ def _bonus_view(c: _Ctx, employee: Mapping[str, Any]) -> dict[str, Any] | None:
             capped = Decimal(str(detail["uncapped"])) > Decimal(str(detail["cap"]))
         except (InvalidOperation, KeyError, TypeError):  # a malformed amount just shows no note
             capped = False
-    return {"rows": rows, "total_label": t("bonus.total"), "total": f.money(employee.get("bonus")),
-            "capped": t("bonus.capped") if capped else None}
+    if detail.get("target_cycle") is not None:
+        rows.insert(1, (t("bonus.target_cycle"), f.money(_cents(detail["target_cycle"]))))
+    total_label = t("bonus.total")
+    negative = False
+    if "bonus_gross" in employee:  # net_of: the period's bonus less what the sub-periods already paid
+        rows.append((t("bonus.gross"), f.money(employee.get("bonus_gross"))))
+        for period, amount in (detail.get("paid") or {}).items():
+            shown = f.money(amount if amount is not None else 0)
+            rows.append((t("bonus.paid_for", period=period),
+                         shown if amount is None or Decimal(str(amount)) == 0 else "−" + shown))
+        total_label = t("bonus.due")
+        try:
+            negative = employee.get("bonus") is not None and Decimal(str(employee["bonus"])) < 0
+        except InvalidOperation:
+            negative = False
+    return {"rows": rows, "total_label": total_label, "total": f.money(employee.get("bonus")),
+            "capped": t("bonus.capped") if capped else None, "clawback": t("bonus.clawback") if negative else None}
+
+
+def _cents(amount) -> str:
+    """A money amount shown to the cent (a prorated target is an exact fraction, kept to 10 decimals)."""
+    try:
+        return str(Decimal(str(amount)).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP").normalize())
+    except InvalidOperation:
+        return str(amount)
+
+
+def _override_note(c: _Ctx, employee: Mapping[str, Any]) -> str | None:
+    """The override of this result, with who approved it, when and why."""
+    o = employee.get("override")
+    if not o:
+        return None
+    t, f = c.t, c.f
+    what = []
+    if "score" in o:
+        what.append(t("override.score", before=f.number(o["score"][0], 2), after=f.number(o["score"][1], 2)))
+    if "grade" in o:
+        what.append(t("override.grade", before=o["grade"][0], after=o["grade"][1]))
+    sep = "；" if c.t.locale.startswith("zh") else "; "
+    return t("override.note", by=o.get("by", ""), date=o.get("date", ""), what=sep.join(what),
+             reason=o.get("reason", ""))
+
+
+def _employed_note(c: _Ctx, employee: Mapping[str, Any]) -> str | None:
+    """Employed for part of the period (``proration: days``)."""
+    share = employee.get("employed_share")
+    if share is None or float(share) >= 1:
+        return None
+    return c.t("employed.note", share=c.f.percent(share))
+
+
+def _periods_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The sub-period scores behind each ``periods:`` dimension (the annual page's quarters)."""
+    t, f = c.t, c.f
+    out = []
+    for d in (card.dimensions if card else ()):
+        if d.kind != "periods":
+            continue
+        entry = (employee.get("dimensions") or {}).get(d.key) or {}
+        weights = dict(d.periods.weights)
+        rows = []
+        for period, score in (entry.get("periods") or {}).items():
+            key = period.rsplit("-", 1)[-1] if "-" in period else period
+            weight = weights.get(key) if weights else 100 / max(len(entry["periods"]), 1)
+            rows.append({"period": period, "score": f.score(score) if score is not None else t("periods.missing"),
+                         "weight": f.number(weight, 1) if weight is not None else "—", "value": score})
+        label = t.localized(d.label, d.key)
+        chart = _bar_chart([(r["period"], r["value"], r["score"]) for r in rows])
+        chart["alt"] = t("periods.heading", dimension=label) + ": " + "; ".join(f"{r['period']} {r['score']}"
+                                                                                for r in rows)
+        out.append({"label": t("periods.heading", dimension=label), "note": t("periods.note", ruleset=d.periods.ruleset),
+                    "rows": rows, "chart": chart,
+                    "score": f.score(entry.get("score")) if entry.get("score") is not None else "—"})
+    return out
 
 
 def _feedback_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -638,6 +713,8 @@ def plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str |
         "links": {"dashboard": "../" + dashboard_path(employee["id"])},
         "intro": t("plan.intro"), "focus": focus,
         "outcomes": [t.localized(o.label, o.id) for o in rs.outcomes if o.id in (employee.get("outcomes") or [])],
+        "override": _override_note(c, employee), "employed": _employed_note(c, employee),
+        "periods": _periods_view(c, card, employee),
     }
     if not formal:
         return view
@@ -743,14 +820,17 @@ def _summary(c: _Ctx, members: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     grades = [g.grade for g in rs.grades]
     counts = [(g, sum(1 for e in members if e.get("grade") == g)) for g in grades]
     bonus = _money_sum(e.get("bonus") for e in members)
-    target = _money_sum((e.get("bonus_detail") or {}).get("target") for e in members)
+    # against the cycle's targets (after target_period and proration), what the period earned (before netting)
+    target = _money_sum((e.get("bonus_detail") or {}).get("target_cycle", (e.get("bonus_detail") or {}).get("target"))
+                        for e in members)
+    earned = _money_sum(e.get("bonus_gross", e.get("bonus")) for e in members)
     summary = {"people": len(members),
                "average": f.score(sum(float(e["score"]) for e in members) / len(members)) if members else "—",
                "grades": counts, "grade_chart": _grade_chart(c, counts),
                "bonus": f.money(bonus) if bonus is not None else None, "bonus_vs_target": None}
-    if bonus is not None and target:
-        summary["bonus_vs_target"] = t("overview.bonus_vs_target", share=f.percent(float(bonus / target)),
-                                       target=f.money(target))
+    if earned is not None and target:
+        summary["bonus_vs_target"] = t("overview.bonus_vs_target", share=f.percent(float(earned / target)),
+                                       target=f.money(_cents(target)))
     return summary
 
 

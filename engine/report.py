@@ -37,7 +37,8 @@ def summary(diagnostics: Sequence[Diagnostic], checked: Sequence[str]) -> str:
             text += f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
         return text
     bad = len({d.file for d in errors})
-    text = f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {bad} of {max(files, bad)} {noun}"
+    total = max(files, bad)  # a cycle's errors may lie in the files it names (its ruleset, its overrides)
+    text = f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {bad} of {total} {'file' if total == 1 else 'files'}"
     if warnings:
         text += f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
     return text

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from .compile import Ruleset, Scorecard
-from .evaluate import Evaluation, lost_key
+from .evaluate import Evaluation, item_paths, lost_key
 
 
 def r4(x) -> float | None:
@@ -46,17 +46,18 @@ def focus_areas(lost: dict[str, float], limit: int) -> list[str]:
 class _CardLayout:
     """Column names of one scorecard's results, worked out once per document rather than per employee."""
 
-    def __init__(self, card: Scorecard, ruleset: Ruleset):
+    def __init__(self, card: Scorecard, ruleset: Ruleset, period=None):
         self.card = card
         # rules fired, outcomes held and items missing, in file and scorecard order
         self.rules = tuple((r.id, f"rule.{r.id}") for r in ruleset.rules)
         self.outcomes = tuple((o.id, f"outcome.{o.id}", o.plan) for o in ruleset.outcomes)
-        self.missing = tuple((item, f"miss.{item}") for d in card.dimensions
-                             for item in (d.key, *(k.path for k in d.kpis)))
+        self.missing = tuple((item, f"miss.{item}") for item in item_paths(card, period))
         self.adjustments = tuple((a, f"adj.{a.id}") for a in card.adjustments)
         self.dims = []
         for d in card.dimensions:
-            sources, self_col = (), None
+            sources, self_col, subperiods = (), None, ()
+            if d.kind == "periods" and period is not None:
+                subperiods = tuple((p.id, f"p.{d.key}.{p.id}") for p, _ in d.periods.parts(period))
             if d.kind == "feedback360":
                 sources = tuple((r, f"f.{d.key}.{r}.score", f"f.{d.key}.{r}.raters") for r, _ in d.feedback.sources)
                 if "self" not in dict(d.feedback.sources):  # shown beside the scored sources, not one of them
@@ -65,7 +66,7 @@ class _CardLayout:
                           f"k.{k.path}.score", f"w.{k.path}", f"wr.{k.path}", f"lost.{lost_key(card, k)}",
                           lost_key(card, k)) for k in d.kpis)
             self.dims.append((d, f"w.{d.key}", f"d.{d.key}.score", f"d.{d.key}.has_data", sources, self_col, kpis,
-                              f"lost.{d.key}"))
+                              f"lost.{d.key}", subperiods))
 
 
 def _rounded_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -78,19 +79,20 @@ def _rounded_row(row: dict[str, Any]) -> dict[str, Any]:
 
 def _rounded(column: str) -> bool:
     """Whether a result column's numbers appear rounded to 4 decimals."""
-    return column.startswith(("k.", "w.", "d.", "f.")) and not column.endswith(".has_data") \
+    return column.startswith(("k.", "w.", "d.", "f.", "p.")) and not column.endswith(".has_data") \
         or column == "bonus.attainment"
 
 
 def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict] | None = None, *,
-                    layout: _CardLayout | None = None, rounded: bool = False) -> dict[str, Any]:
+                    layout: _CardLayout | None = None, rounded: bool = False, period=None,
+                    overrides: dict | None = None, paid: dict | None = None) -> dict[str, Any]:
     """One employee's results.json entry from a row of the result frame (``objectives``: their OKR progress rows).
 
     ``rounded`` says the row's numbers were already rounded to 4 decimals (by :func:`results_document`,
     in one vectorised pass); otherwise they are rounded here.
     """
     card: Scorecard = layout.card if layout else ruleset.scorecard(row["scorecard"])
-    layout = layout or _CardLayout(card, ruleset)
+    layout = layout or _CardLayout(card, ruleset, period)
     if not rounded:
         row = _rounded_row(row)
     get = row.get
@@ -98,7 +100,7 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
     kpis: dict[str, Any] = {}
     lost: dict[str, float] = {}
     rounded_lost: dict[str, float] = {}
-    for d, w_col, score_col, has_col, sources, self_col, kpi_cols, lost_col in layout.dims:
+    for d, w_col, score_col, has_col, sources, self_col, kpi_cols, lost_col, subperiods in layout.dims:
         weight = row[w_col]
         score = get(score_col)
         entry: dict[str, Any] = {"weight": weight, "score": score}
@@ -107,6 +109,8 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
             entry["raters"] = {r: get(rc) for r, sc, rc in sources if get(sc) is not None}
         if self_col is not None and get(self_col) is not None:
             entry["self"] = get(self_col)
+        if subperiods:
+            entry["periods"] = {pid: get(col) for pid, col in subperiods}
         if not get(has_col, True) and not weight:
             entry["score"] = None
         if d.kind == "okr" and objectives:
@@ -158,6 +162,19 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
         "kpis": kpis,
         "tenure_months": int(row["tenure_months"]) if get("tenure_months") is not None else None,
     }
+    if ruleset.proration == "days":
+        out["employed_share"] = r4(get("employed_share"))
+    if ruleset.bonus and ruleset.bonus.net_of is not None:
+        out["bonus_gross"] = money(get("bonus.gross"), ruleset)
+        out["bonus_paid"] = money(get("bonus.paid"), ruleset)
+    if get("override.applied"):
+        o = (overrides or {}).get(row["id"])
+        change: dict[str, Any] = {}
+        if get("override.score_from") is not None:
+            change["score"] = [round(float(get("override.score_from")), 2), round(float(row["score"]), 2)]
+        if (o is not None and o.grade is not None) or get("override.grade_from") != row["grade"]:
+            change["grade"] = [get("override.grade_from"), row["grade"]]
+        out["override"] = {**change, **(o.record() if o is not None else {})}
     if ruleset.calibration:
         out["calibration"] = {"cohort": get(f"attr.{ruleset.calibration.cohort}", get(ruleset.calibration.cohort)),
                               "cohort_size": get("cohort_size"), "applied": bool(get("calibrated"))}
@@ -173,6 +190,10 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
             "uncapped": _plain(get("bonus.uncapped")),
             "cap": _plain(get("bonus.cap")),
         }
+        if ruleset.bonus.net_of is not None:  # what each sub-period's run paid (null: nothing)
+            out["bonus_detail"]["paid"] = dict(sorted((paid or {}).get(row["id"], {}).items()))
+        if ruleset.bonus.target_period != "cycle" or ruleset.proration == "days":
+            out["bonus_detail"]["target_cycle"] = _plain(get("bonus.target_cycle"))  # after target_period, proration
     return out
 
 
@@ -203,12 +224,25 @@ def employee_results(ev: Evaluation) -> list[dict[str, Any]]:
     lost = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith("lost.")]
     frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats]
                                + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in lost])
-    layouts = {card.key: _CardLayout(card, ev.ruleset) for card in ev.ruleset.scorecards}
+    layouts = {card.key: _CardLayout(card, ev.ruleset, ev.period) for card in ev.ruleset.scorecards}
     okrs = _objectives_by_employee(ev)
+    paid = paid_by_employee(ev)
     out = []
     for row in frame.iter_rows(named=True):
         out.append(employee_result(row, ev.ruleset, okrs.get(row["id"]), layout=layouts[row["scorecard"]],
-                                   rounded=True))
+                                   rounded=True, overrides=ev.overrides, paid=paid))
+    return out
+
+
+def paid_by_employee(ev: Evaluation) -> dict[str, dict[str, str | None]]:
+    """``{id: {period: bonus}}``: what the runs ``bonus.net_of`` nets paid each employee."""
+    plan = ev.ruleset.bonus
+    if ev.paid is None or plan is None or plan.net_of is None:
+        return {}
+    out: dict[str, dict[str, str | None]] = {}
+    for emp, rs, period, bonus in ev.paid.select("employee", "ruleset", "period", "bonus").iter_rows():
+        if rs == plan.net_of.ruleset:
+            out.setdefault(emp, {})[period] = bonus
     return out
 
 
@@ -262,6 +296,7 @@ def _results_document(ev: Evaluation) -> dict[str, Any]:
         "ruleset": {"id": rs.id, "version": rs.version, "sha256": rs.sha256},
         "currency": rs.currency,
         "employees": employee_results(ev),
+        "not_covered": len(ev.not_covered),
         "errors": [{"employee": e.employee, "stage": e.stage, "message": e.message} for e in ev.errors],
         "warnings": list(ev.warnings),
     }

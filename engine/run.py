@@ -3,10 +3,14 @@
 :func:`run_cycle` is the library function behind the command (and
 ``appraise.run_cycle``).  What it guarantees:
 
-* **One run per cycle at a time.**  The cycle's lock row in the store is taken
-  before any data is read (:meth:`appraise.store.Store.lock`); a second run is
-  refused with :class:`~appraise.store.CycleLocked`.  A lock left by a killed
-  process on this host is taken over.
+* **One run per period and ruleset at a time.**  The lock row of (period,
+  ruleset id) in the store is taken before any data is read
+  (:meth:`appraise.store.Store.lock`); a second run is refused with
+  :class:`~appraise.store.CycleLocked`.  A lock left by a killed process on
+  this host is taken over.  Other rulesets of the period are not blocked.
+* **Re-runs leave a ledger.**  ``changes.csv`` lists what changed against the
+  run this one replaced (employee, field, before, after), and the report lists
+  the stored results that read a replaced run (:func:`appraise.store.stale_runs`).
 * **The store changes in one transaction.**  The run's results are inserted
   and the run made current (the earlier run kept as history, not current) in a
   single commit; a crash before it leaves the previous results current.
@@ -88,6 +92,11 @@ class RunReport:
     timings: dict[str, float] = field(default_factory=dict)
     diagnostics: list = field(default_factory=list)
     employee_errors: list = field(default_factory=list)
+    not_covered: int = 0               # employees no scorecard of the ruleset applies to
+    replaced_run: int | None = None    # the run this one replaced as current for (period, ruleset)
+    changed: int | None = None         # people whose score, grade or bonus changed against it (changes.csv)
+    stale: list = field(default_factory=list)  # appraise.store.stale_runs after this run
+    engine_warnings: list = field(default_factory=list)
 
 
 class _Progress:
@@ -169,7 +178,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
     from .store import Store
 
     db = Store(store_url) if only_ids is None else None
-    lock = db.lock(cycle.period.id, break_lock=break_lock) if db is not None else None
+    lock = db.lock(cycle.period.id, ruleset.id, break_lock=break_lock) if db is not None else None
     run_id = None
     frozen_before = gc.get_freeze_count()
     try:
@@ -198,13 +207,13 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False) -> RunReport:
-    from .api import previous_table
+    from .api import cycle_overrides, previous_table
     from .evaluate import evaluate
-    from .export import (bonus_total, errors_csv, grade_counts, manifest_json, redact_document, results_csv,
-                         results_json_chunks, results_xlsx)
+    from .export import (bonus_total, changes, changes_csv, errors_csv, grade_counts, manifest_json, redact_document,
+                         results_csv, results_json_chunks, results_xlsx)
     from .provide import METRIC_ABSENT, Needs, provide
     from .results import results_document
-    from .store import history, previous_results
+    from .store import history, period_inputs, stale_runs
 
     p.stage("provide", f"{len(cycle.sources)} sources")
     pause_point("provide")
@@ -214,9 +223,18 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         import polars as pl
 
         inputs.employees = inputs.employees.filter(pl.col("id").is_in(only_ids))
+    overrides, digest = cycle_overrides(cycle, ruleset)
+    if cycle.overrides is not None:  # a trial run (--only) applies the overrides of the people it appraises
+        inputs.overrides = [o for o in overrides if only_ids is None or o.id in only_ids]
+        inputs.sources = {**inputs.sources, _in_cycle_folder_path(cycle.overrides, cycle.base_dir): digest}
+    # what this run reads of other runs: the previous period under this ruleset, sub-periods, what they paid;
+    # the stored results read are inputs like the files ("store:<ruleset>/<period>" in the manifest)
+    reads = period_inputs(store_url, cycle.period, ruleset)
+    inputs.previous = previous_table(reads.previous)
+    inputs.subperiods, inputs.paid, inputs.stored = reads.subperiods, reads.paid, reads.stored
+    inputs.sources = {**inputs.sources, **reads.digests}
     if db is not None:
         db.set_inputs(run_id, inputs.sources)
-    inputs.previous = previous_table(previous_results(store_url, cycle))
 
     p.stage("evaluate", f"{cycle.period.id}, {inputs.employees.height} employees")
     pause_point("evaluate")
@@ -246,9 +264,14 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             + [f"{e.employee}: {e.stage}: error: {e.message}" for e in ev.errors]
         raise StrictRefusal(lines, warnings, errors)
 
+    replaced, before = None, None
     if db is not None:
         p.stage("store", safe_url(store_url))
-        db.complete_run(run_id, cycle.period.id, doc, before_commit=lambda: pause_point("store"))
+        replaced = db.current_run(cycle.period.id, ruleset.id)
+        before = db.run_results(replaced["id"]) if replaced is not None else None
+        db.complete_run(run_id, cycle.period.id, doc, before_commit=lambda: pause_point("store"), reads=reads.reads)
+    # the recalculation ledger: what changed against the run this one replaced (header only when nothing did)
+    ledger = changes(before, employees) if before is not None else []
 
     p.stage("export", str(out))
     out.mkdir(parents=True, exist_ok=True)
@@ -271,6 +294,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
     put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
                                  employee_of={d: who for d, who in data_diags if who}, redact=redact))
+    put("changes.csv", changes_csv(ledger, redact=redact))
 
     pages = 0
     index = None
@@ -285,8 +309,10 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     manifest = manifest_json(cycle=cycle, ruleset=ruleset, inputs=inputs.sources, engine_version=__version__,
                              files=files, employees=len(employees), errors=errors, redacted=redact)
     sha = write_bytes(out / MANIFEST, manifest)
+    stale = []
     if db is not None:
         db.set_manifest(run_id, sha)
+        stale = stale_runs(store_url)
     p.done()
     return RunReport(
         cycle=cycle.period.id, ruleset=f"{ruleset.id} {ruleset.version or ''}".strip(), output=out,
@@ -295,7 +321,10 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         currency=str(doc.get("currency") or ""),
         errors=errors, warnings=warnings,
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
-        diagnostics=diagnostics, employee_errors=list(ev.errors))
+        diagnostics=diagnostics, employee_errors=list(ev.errors), not_covered=len(ev.not_covered),
+        replaced_run=replaced["id"] if replaced is not None else None,
+        changed=len({row[0] for row in ledger}) if before is not None else None, stale=stale,
+        engine_warnings=list(engine_warnings))
 
 
 def _in_cycle_folder(d, base_dir: Path):
@@ -306,6 +335,14 @@ def _in_cycle_folder(d, base_dir: Path):
             if d.file and Path(d.file).exists() else d
     except ValueError:
         return d
+
+
+def _in_cycle_folder_path(path: Path, base_dir: Path) -> str:
+    """A file named as from the cycle's folder (as sources are in the manifest)."""
+    try:
+        return path.resolve().relative_to(base_dir.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def safe_url(url: str) -> str:
@@ -325,7 +362,8 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
     from .render import render_all
 
     ids = [e["id"] for e in doc["employees"]]
-    past = history(store_url, ids if len(ids) <= 5000 else None, kind=cycle.period.kind, before=cycle.period.id)
+    past = history(store_url, ids if len(ids) <= 5000 else None, kind=cycle.period.kind, before=cycle.period.id,
+                   ruleset_id=ruleset.id)
     info = {}
     if inputs.employees is not None:
         for row in inputs.employees.iter_rows(named=True):

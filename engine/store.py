@@ -5,26 +5,35 @@ the cycle file) and PostgreSQL are tested.  The schema is versioned
 (:mod:`appraise.migrations`) and upgraded when a run opens the store.
 
 Tables
-    ``runs``: one row per ``appraise run``: cycle, ruleset id/version/sha256,
-    input sha256s (JSON), engine version, status (``running`` → ``complete``
-    or ``failed``), ``is_current``, start and finish times, pid and host.
+    ``runs``: one row per ``appraise run``: cycle (the period), ruleset
+    id/version/sha256, input sha256s (JSON), engine version, status
+    (``running`` → ``complete`` or ``failed``), ``is_current``, start and finish
+    times, pid and host, the run it replaced (``replaced_run``) and whether its
+    results equal that run's (``unchanged``).
     ``results``: one row per (run, employee): score, grade,
     grade_uncalibrated, bonus (exact decimal string), scorecard and the
     employee's full results.json entry (JSON text).
-    ``cycle_locks``: one row per cycle being run right now.
+    ``run_reads``: what each run read of other runs — the period and ruleset
+    id, why (``previous``, ``periods:<dimension>``, ``net_of``) and the run
+    that was current then (NULL: none) — so :func:`stale_runs` can tell which
+    current results read results that have changed since.
+    ``cycle_locks``: one row per (period, ruleset id) being run right now.
 
-Re-running a cycle commits its results and makes the run current in **one
-transaction** (the previous current run stays, marked not current, as
-history); a unique index allows at most one current run per cycle.
+A period may be appraised by several rulesets (reps, managers): there is one
+current run per **(period, ruleset id)**.  Re-running a cycle commits its
+results and makes the run current in **one transaction** (the previous current
+run of the same period and ruleset stays, marked not current, as history); a
+unique index allows at most one current run per period and ruleset.
 
-Concurrent runs of one cycle are refused: :meth:`Store.lock` inserts the
-cycle's ``cycle_locks`` row in its own transaction, and a second run's insert
-fails on the primary key.  A lock whose owner was killed does not block
+Concurrent runs of one period and ruleset are refused: :meth:`Store.lock`
+inserts the ``cycle_locks`` row in its own transaction, and a second run finds
+it.  A lock whose owner was killed does not block
 forever: the row records hostname, pid and the process's start time (from
 ``/proc`` on Linux), and a run on the same host takes the lock over when that
 process no longer exists (or the pid now belongs to a younger process).  A
 lock held from another host cannot be checked; ``appraise run --break-lock``
-removes it after you have made sure that run is gone.
+removes it after you have made sure that run is gone.  A lock row with ruleset
+id '' (an older appraise's) locks its whole period.
 """
 from __future__ import annotations
 
@@ -53,7 +62,8 @@ runs = sa.Table(
     sa.Column("started_at", sa.DateTime), sa.Column("finished_at", sa.DateTime),
     sa.Column("pid", sa.Integer), sa.Column("hostname", sa.String(255)),
     sa.Column("employees", sa.Integer), sa.Column("errors", sa.Integer), sa.Column("message", sa.Text),
-    sa.Column("manifest_sha256", sa.String(64)),
+    sa.Column("manifest_sha256", sa.String(64)), sa.Column("replaced_run", sa.Integer),
+    sa.Column("unchanged", sa.Boolean),
 )
 results = sa.Table(
     "results", _md,
@@ -63,9 +73,17 @@ results = sa.Table(
 )
 cycle_locks = sa.Table(
     "cycle_locks", _md,
-    sa.Column("cycle", sa.String(16), primary_key=True), sa.Column("pid", sa.Integer),
+    sa.Column("cycle", sa.String(16), primary_key=True),
+    sa.Column("ruleset_id", sa.String(200), primary_key=True, default=""),  # '': the whole period
+    sa.Column("pid", sa.Integer),
     sa.Column("hostname", sa.String(255)), sa.Column("process_start", sa.String(40)),
     sa.Column("started_at", sa.DateTime),
+)
+run_reads = sa.Table(
+    "run_reads", _md,
+    sa.Column("run_id", sa.Integer, primary_key=True), sa.Column("cycle", sa.String(16), primary_key=True),
+    sa.Column("ruleset_id", sa.String(200), primary_key=True), sa.Column("why", sa.String(80), primary_key=True),
+    sa.Column("read_run", sa.Integer),
 )
 
 INSERT_CHUNK = 5000
@@ -169,6 +187,7 @@ class Lock:
     hostname: str
     process_start: str | None
     started_at: datetime
+    ruleset_id: str = ""
 
 
 class Store:
@@ -202,47 +221,56 @@ class Store:
 
     # ------------------------------------------------------------------ locks
 
-    def lock(self, cycle: str, *, break_lock: bool = False) -> Lock:
-        """Take the cycle's lock in its own transaction; raises :class:`CycleLocked` when it is held."""
-        me = Lock(cycle, os.getpid(), socket.gethostname(), _process_start(os.getpid()), _now())
+    def lock(self, cycle: str, ruleset_id: str = "", *, break_lock: bool = False) -> Lock:
+        """Take the lock of (``cycle``, ``ruleset_id``) in its own transaction; raises :class:`CycleLocked` when
+        it is held.  Runs of other rulesets of the same period are not blocked; a lock with ruleset id ''
+        (an older appraise's, or taken for the whole period) blocks and is blocked by every ruleset's."""
+        me = Lock(cycle, os.getpid(), socket.gethostname(), _process_start(os.getpid()), _now(), ruleset_id)
+        c = cycle_locks.c
+        clash = (c.cycle == cycle) & (sa.true() if not ruleset_id else c.ruleset_id.in_([ruleset_id, ""]))
+        what = f"cycle {cycle}" + (f" (ruleset {ruleset_id})" if ruleset_id else "")
         for _ in range(3):
-            try:
-                with write_transaction(self.engine) as conn:
-                    conn.execute(cycle_locks.insert().values(
-                        cycle=cycle, pid=me.pid, hostname=me.hostname, process_start=me.process_start,
-                        started_at=me.started_at))
-                return me
-            except sa.exc.IntegrityError:
-                pass
             with write_transaction(self.engine) as conn:
-                row = conn.execute(sa.select(cycle_locks).where(cycle_locks.c.cycle == cycle)).mappings().first()
+                row = conn.execute(sa.select(cycle_locks).where(clash)).mappings().first()
                 if row is None:
-                    continue  # released meanwhile: try again
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(cycle_locks.insert().values(
+                                cycle=cycle, ruleset_id=ruleset_id, pid=me.pid, hostname=me.hostname,
+                                process_start=me.process_start, started_at=me.started_at))
+                        return me
+                    except sa.exc.IntegrityError:
+                        continue  # taken meanwhile (PostgreSQL): look again
                 stale = row["hostname"] == me.hostname and not _alive(row["pid"], row["process_start"])
                 if not (stale or break_lock):
                     raise CycleLocked(
                         f"cycle {cycle} is being run by process {row['pid']} on {row['hostname']} since "
-                        f"{row['started_at']:%Y-%m-%d %H:%M:%S} UTC; wait for it to finish"
+                        f"{row['started_at']:%Y-%m-%d %H:%M:%S} UTC"
+                        + (f" with ruleset {row['ruleset_id']}" if row["ruleset_id"] else "")
+                        + "; wait for it to finish"
                         + ("" if row["hostname"] == me.hostname else
                            " (if that run is gone, `appraise run --break-lock` removes its lock)"))
                 # the owner is gone: take over (the delete matches only the row we looked at)
                 gone = conn.execute(cycle_locks.delete().where(
-                    (cycle_locks.c.cycle == cycle) & (cycle_locks.c.pid == row["pid"])
-                    & (cycle_locks.c.hostname == row["hostname"])))
+                    (c.cycle == cycle) & (c.ruleset_id == row["ruleset_id"]) & (c.pid == row["pid"])
+                    & (c.hostname == row["hostname"])))
                 if gone.rowcount == 1:
-                    conn.execute(runs.update().where(
-                        (runs.c.cycle == cycle) & (runs.c.status == "running") & (runs.c.pid == row["pid"])
-                        & (runs.c.hostname == row["hostname"])).values(
+                    owner = (runs.c.cycle == cycle) & (runs.c.status == "running") & (runs.c.pid == row["pid"]) \
+                        & (runs.c.hostname == row["hostname"])
+                    if row["ruleset_id"]:
+                        owner = owner & (runs.c.ruleset_id == row["ruleset_id"])
+                    conn.execute(runs.update().where(owner).values(
                         status="failed", finished_at=me.started_at,
                         message="interrupted: its process ended without finishing; lock taken over"))
-        raise CycleLocked(f"could not take the lock of cycle {cycle}: other runs keep taking it")
+        raise CycleLocked(f"could not take the lock of {what}: other runs keep taking it")
 
     def unlock(self, lock: Lock) -> None:
         """Release a lock taken by :meth:`lock` (only if it is still ours)."""
+        c = cycle_locks.c
         with write_transaction(self.engine) as conn:
             conn.execute(cycle_locks.delete().where(
-                (cycle_locks.c.cycle == lock.cycle) & (cycle_locks.c.pid == lock.pid)
-                & (cycle_locks.c.hostname == lock.hostname)))
+                (c.cycle == lock.cycle) & (c.ruleset_id == lock.ruleset_id) & (c.pid == lock.pid)
+                & (c.hostname == lock.hostname)))
 
     # ------------------------------------------------------------------ runs
 
@@ -266,25 +294,57 @@ class Store:
                 inputs=json.dumps(dict(inputs), ensure_ascii=False, sort_keys=True)))
 
     def complete_run(self, run_id: int, cycle: str, document: Mapping[str, Any],
-                     before_commit: Callable[[], None] | None = None) -> int:
-        """Store a run's results and make it the cycle's current run, in one transaction; returns the count.
+                     before_commit: Callable[[], None] | None = None,
+                     reads: Iterable[Mapping[str, Any]] = ()) -> int:
+        """Store a run's results and make it the current run of its (period, ruleset id), in one transaction;
+        returns the count.
 
-        The cycle's previous current run stays, marked not current.
-        ``before_commit`` runs inside the transaction just before the commit (crash tests).
+        The previous current run of the same period and ruleset stays, marked not current (``replaced_run``
+        of the new run names it); other rulesets' runs of the period are untouched.  ``reads`` records what
+        the run read of other runs (``{cycle, ruleset_id, why, read_run}``), so that a later re-run of those
+        can report this one stale.  ``before_commit`` runs inside the transaction just before the commit
+        (crash tests).
         """
         rows = [{"run_id": run_id, "employee": e["id"], "scorecard": e.get("scorecard"), "score": e.get("score"),
                  "grade": e.get("grade"), "grade_uncalibrated": e.get("grade_uncalibrated"), "bonus": e.get("bonus"),
                  "entry": json.dumps(e, ensure_ascii=False)} for e in document.get("employees", [])]
         with write_transaction(self.engine) as conn:
-            conn.execute(runs.update().where((runs.c.cycle == cycle) & runs.c.is_current).values(is_current=False))
+            ruleset_id = conn.execute(sa.select(runs.c.ruleset_id).where(runs.c.id == run_id)).scalar()
+            mine = (runs.c.cycle == cycle) & (runs.c.ruleset_id == ruleset_id) & runs.c.is_current
+            replaced = conn.execute(sa.select(runs.c.id).where(mine)).scalar()
+            unchanged = None
+            if replaced is not None:  # the same stored results as the run replaced? (then nothing read it is stale)
+                cols = ("employee", "scorecard", "score", "grade", "grade_uncalibrated", "bonus")
+                old = {tuple(r) for r in conn.execute(sa.select(*(results.c[c] for c in cols))
+                                                      .where(results.c.run_id == replaced))}
+                unchanged = old == {tuple(r[c] for c in cols) for r in rows}
+            conn.execute(runs.update().where(mine).values(is_current=False))
             for i in range(0, len(rows), INSERT_CHUNK):
                 conn.execute(results.insert(), rows[i:i + INSERT_CHUNK])
+            read_rows = [{"run_id": run_id, "cycle": r["cycle"], "ruleset_id": r["ruleset_id"], "why": r["why"],
+                          "read_run": r.get("read_run")} for r in reads]
+            if read_rows:
+                conn.execute(run_reads.insert(), read_rows)
             conn.execute(runs.update().where(runs.c.id == run_id).values(
                 status="complete", is_current=True, finished_at=_now(), employees=len(rows),
-                errors=len(document.get("errors") or [])))
+                errors=len(document.get("errors") or []), replaced_run=replaced, unchanged=unchanged))
             if before_commit is not None:
                 before_commit()
         return len(rows)
+
+    def current_run(self, cycle: str, ruleset_id: str) -> dict[str, Any] | None:
+        """The current complete run of (``cycle``, ``ruleset_id``), or None."""
+        q = sa.select(runs).where((runs.c.cycle == cycle) & (runs.c.ruleset_id == ruleset_id) & runs.c.is_current
+                                  & (runs.c.status == "complete"))
+        with self.engine.connect() as conn:
+            row = conn.execute(q).mappings().first()
+        return dict(row) if row else None
+
+    def run_results(self, run_id: int) -> list[dict[str, Any]]:
+        """The stored results of one run (full entries), by employee id."""
+        q = sa.select(results.c.entry).where(results.c.run_id == run_id).order_by(results.c.employee)
+        with self.engine.connect() as conn:
+            return [json.loads(e) for (e,) in conn.execute(q)]
 
     def fail_run(self, run_id: int, message: str) -> None:
         """Mark a run failed (its results, if any, were never committed)."""
@@ -305,10 +365,14 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 
-    def current_results(self, cycle: str) -> list[dict[str, Any]]:
-        """The current results of ``cycle`` (full entries), by employee id."""
-        q = (sa.select(results.c.entry).join(runs, runs.c.id == results.c.run_id)
-             .where((runs.c.cycle == cycle) & runs.c.is_current).order_by(results.c.employee))
+    def current_results(self, cycle: str, ruleset_id: str | None = None) -> list[dict[str, Any]]:
+        """The current results of ``cycle`` (full entries), by employee id: of ``ruleset_id``, or of every
+        ruleset appraising the period."""
+        where = (runs.c.cycle == cycle) & runs.c.is_current
+        if ruleset_id is not None:
+            where = where & (runs.c.ruleset_id == ruleset_id)
+        q = (sa.select(results.c.entry).join(runs, runs.c.id == results.c.run_id).where(where)
+             .order_by(results.c.employee, runs.c.ruleset_id))
         with self.engine.connect() as conn:
             return [json.loads(e) for (e,) in conn.execute(q)]
 
@@ -341,44 +405,154 @@ def _period_of(cycle) -> Any:
     return parse(str(cycle))
 
 
-def previous_results(store_url: str, cycle):
+def _current_rows(engine: sa.Engine, cycles: list[str], ruleset_id: str | None, columns) -> tuple[list[dict], dict]:
+    """Result rows (``cycle``, ``run_id`` and ``columns``) of the current complete runs of ``cycles`` (of
+    ``ruleset_id``, or of any ruleset when None), and those runs: ``{(cycle, ruleset id): run id}``."""
+    where = runs.c.cycle.in_(cycles) & runs.c.is_current & (runs.c.status == "complete")
+    if ruleset_id is not None:
+        where = where & (runs.c.ruleset_id == ruleset_id)
+    with engine.connect() as conn:
+        found = {(r.cycle, r.ruleset_id): r.id for r in conn.execute(
+            sa.select(runs.c.id, runs.c.cycle, runs.c.ruleset_id).where(where))}
+        q = (sa.select(runs.c.cycle, results.c.run_id, *columns).join(runs, runs.c.id == results.c.run_id)
+             .where(where).order_by(results.c.employee, runs.c.cycle))
+        rows = [dict(r) for r in conn.execute(q).mappings()]
+    return rows, found
+
+
+def _previous_frame(rows):
+    import polars as pl
+
+    return pl.DataFrame([{k: r[k] for k in ("employee", "grade", "grade_uncalibrated", "score", "bonus", "scorecard")}
+                         for r in rows],
+                        schema={"employee": pl.Utf8, "grade": pl.Utf8, "grade_uncalibrated": pl.Utf8,
+                                "score": pl.Float64, "bonus": pl.Utf8, "scorecard": pl.Utf8})
+
+
+def previous_results(store_url: str, cycle, ruleset_id: str | None = None):
     """The previous period's results as the engine's ``previous`` table, or None.
 
     ``cycle`` is a :class:`~appraise.cycle.Cycle`, a :class:`~appraise.period.Period`
     or a period id; "previous" is the period of the same kind just before it
-    (``2026-Q3`` → ``2026-Q2``), taken from its current complete run.  Returns
-    None when the store does not exist or holds nothing for that period.
+    (``2026-Q3`` → ``2026-Q2``), taken from its current complete run of ``ruleset_id`` (the same ruleset:
+    the reps' previous quarter, not the managers'; None: any ruleset).  Returns None when the store does
+    not exist or holds nothing for that period.
     """
-    import polars as pl
-
     prev = _period_of(cycle).previous().id
     engine = _reader(store_url)
     if engine is None:
         return None
     try:
-        q = (sa.select(results.c.employee, results.c.grade, results.c.grade_uncalibrated, results.c.score,
-                       results.c.bonus, results.c.scorecard)
-             .join(runs, runs.c.id == results.c.run_id)
-             .where((runs.c.cycle == prev) & runs.c.is_current & (runs.c.status == "complete"))
-             .order_by(results.c.employee))
-        with engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(q).mappings()]
+        rows, _ = _current_rows(engine, [prev], ruleset_id,
+                                (results.c.employee, results.c.grade, results.c.grade_uncalibrated,
+                                 results.c.score, results.c.bonus, results.c.scorecard))
     finally:
         engine.dispose()
-    if not rows:
-        return None
-    return pl.DataFrame(rows, schema={"employee": pl.Utf8, "grade": pl.Utf8, "grade_uncalibrated": pl.Utf8,
-                                      "score": pl.Float64, "bonus": pl.Utf8, "scorecard": pl.Utf8})
+    return _previous_frame(rows) if rows else None
 
 
-def _cycle_order(cycle: str):
+@dataclass
+class PeriodInputs:
+    """What a run reads of other runs in the store (see :func:`period_inputs`)."""
+
+    previous: Any = None            # the engine's ``previous`` table, or None
+    subperiods: Any = None          # employee, ruleset, period, score: for ``periods:`` dimensions
+    paid: Any = None                # employee, period, bonus: for ``bonus.net_of``
+    stored: dict = None             # (ruleset id, period) -> its current run id, or None when there is none
+    reads: list = None              # rows for :meth:`Store.complete_run` (``reads=``)
+    digests: dict = None            # "store:<ruleset id>/<period>" -> sha256 of the stored results read
+
+    def __post_init__(self):
+        self.stored = self.stored or {}
+        self.reads = self.reads or []
+        self.digests = self.digests or {}
+
+
+def _digest(rows: list[dict], columns: tuple[str, ...]) -> str:
+    """The sha256 of stored results as read (content, not run ids: two stores holding the same results agree)."""
+    import hashlib
+
+    text = json.dumps(sorted([[r.get(c) for c in columns] for r in rows], key=lambda r: [str(x) for x in r]),
+                      ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def period_inputs(store_url: str | None, period, ruleset) -> PeriodInputs:
+    """Everything a run of ``ruleset`` for ``period`` reads from the store: its previous period's results
+    under the same ruleset id, the reported scores of the sub-periods its ``periods:`` dimensions read, the
+    bonuses ``bonus.net_of`` nets, and which run each came from (so a later re-run of one can report this
+    run stale).  Empty when the store does not exist."""
+    import polars as pl
+
+    period = _period_of(period)
+    out = PeriodInputs()
+    reads_previous = any(obj == "previous" for e in ruleset.expressions() for obj, _ in e.fields)
+    wanted: list[tuple[str, str, str]] = []  # (why, ruleset id, period id)
+    for card in ruleset.scorecards:
+        for d in card.dimensions:
+            if d.periods is not None:
+                wanted += [(f"periods:{d.key}", d.periods.ruleset, p.id) for p, _ in d.periods.parts(period)]
+    net = ruleset.bonus.net_of if ruleset.bonus is not None else None
+    if net is not None:
+        wanted += [("net_of", net.ruleset, p.id) for p in period.subperiods(net.every)]
+    wanted = list(dict.fromkeys(wanted))
+    engine = _reader(store_url) if store_url else None
+    prev_id = period.previous().id
+    if engine is None:
+        out.stored = {(r, p): None for _, r, p in wanted}
+        out.reads = ([{"cycle": prev_id, "ruleset_id": ruleset.id, "why": "previous", "read_run": None}]
+                     if reads_previous else []) + [{"cycle": p, "ruleset_id": r, "why": w, "read_run": None}
+                                                   for w, r, p in wanted]
+        return out
+    try:
+        cols = (results.c.employee, results.c.grade, results.c.grade_uncalibrated, results.c.score,
+                results.c.bonus, results.c.scorecard)
+        rows, found = _current_rows(engine, [prev_id], ruleset.id, cols)
+        out.previous = _previous_frame(rows) if rows else None
+        if reads_previous:
+            out.reads.append({"cycle": prev_id, "ruleset_id": ruleset.id, "why": "previous",
+                              "read_run": found.get((prev_id, ruleset.id))})
+            if found:
+                out.digests[f"store:{ruleset.id}/{prev_id}"] = _digest(
+                    rows, ("employee", "scorecard", "score", "grade", "grade_uncalibrated", "bonus"))
+        sub, paid = [], []
+        for rs_id in dict.fromkeys(r for _, r, _ in wanted):
+            periods = sorted({p for _, r, p in wanted if r == rs_id})
+            rows, found = _current_rows(engine, periods, rs_id, (results.c.employee, results.c.score, results.c.bonus))
+            for p in periods:
+                out.stored[(rs_id, p)] = found.get((p, rs_id))
+                if found.get((p, rs_id)) is not None:
+                    out.digests[f"store:{rs_id}/{p}"] = _digest([r for r in rows if r["cycle"] == p],
+                                                                ("employee", "score", "bonus"))
+            for r in rows:
+                sub.append({"employee": r["employee"], "ruleset": rs_id, "period": r["cycle"], "score": r["score"]})
+                paid.append({"employee": r["employee"], "ruleset": rs_id, "period": r["cycle"], "bonus": r["bonus"]})
+        out.reads += [{"cycle": p, "ruleset_id": r, "why": w, "read_run": out.stored.get((r, p))} for w, r, p in wanted]
+        schema = {"employee": pl.Utf8, "ruleset": pl.Utf8, "period": pl.Utf8}
+        if any(w.startswith("periods:") for w, _, _ in wanted):
+            out.subperiods = pl.DataFrame(sub, schema={**schema, "score": pl.Float64})
+        if net is not None:
+            out.paid = pl.DataFrame([r for r in paid if r["ruleset"] == net.ruleset
+                                     and r["period"] in {p.id for p in period.subperiods(net.every)}],
+                                    schema={**schema, "bonus": pl.Utf8})
+    finally:
+        engine.dispose()
+    return out
+
+
+def period_order(cycle: str):
+    """How periods are listed: by end date, a longer period after the shorter ones it contains
+    (2026-12, 2026-Q4, 2026-H2, 2026); anything that is not a period last."""
     from .period import parse
 
     try:
         p = parse(cycle)
-        return (0, p.start, p.months_count, cycle)
+        return (0, p.end, p.months_count, cycle)
     except ValueError:
         return (1, datetime.min.date(), 0, cycle)
+
+
+_cycle_order = period_order
 
 
 def _period_end(cycle: str):
@@ -388,23 +562,26 @@ def _period_end(cycle: str):
 
 
 def history(store_url: str, employee_ids: Iterable[str] | None = None, *, kind: str | None = None,
-            before: str | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Past results per employee from the current runs: ``{id: [{cycle, score, grade, bonus, ruleset_version}]}``.
+            before: str | None = None, ruleset_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Past results per employee from the current runs:
+    ``{id: [{cycle, ruleset, score, grade, bonus, ruleset_version}]}``.
 
-    Oldest first.  ``kind`` keeps periods of one kind (``quarter``...);
-    ``before`` keeps periods that end before that period id starts.  Empty
-    when the store does not exist.
+    In :func:`period_order` (by end date; a year after its quarters).  ``kind`` keeps periods of one kind
+    (``quarter``...); ``before`` keeps periods that end before that period id starts; ``ruleset_id`` keeps
+    one ruleset's results.  Empty when the store does not exist.
     """
     engine = _reader(store_url)
     if engine is None:
         return {}
     wanted = None if employee_ids is None else sorted(set(map(str, employee_ids)))
-    q = (sa.select(results.c.employee, runs.c.cycle, runs.c.kind, results.c.score, results.c.grade,
-                   results.c.bonus, runs.c.ruleset_version)
+    q = (sa.select(results.c.employee, runs.c.cycle, runs.c.kind, runs.c.ruleset_id, results.c.score,
+                   results.c.grade, results.c.bonus, runs.c.ruleset_version)
          .join(runs, runs.c.id == results.c.run_id)
          .where(runs.c.is_current & (runs.c.status == "complete")))
     if kind is not None:
         q = q.where(runs.c.kind == kind)
+    if ruleset_id is not None:
+        q = q.where(runs.c.ruleset_id == ruleset_id)
     limit = None
     if before is not None:
         from .period import parse
@@ -416,7 +593,7 @@ def history(store_url: str, employee_ids: Iterable[str] | None = None, *, kind: 
         if limit is None:
             return True
         if cycle not in keep:
-            order = _cycle_order(cycle)
+            order = period_order(cycle)
             keep[cycle] = order[0] == 0 and _period_end(cycle) < limit
         return keep[cycle]
 
@@ -432,13 +609,74 @@ def history(store_url: str, employee_ids: Iterable[str] | None = None, *, kind: 
                 for r in conn.execute(qb):
                     if (only is None or r.employee in only) and kept(r.cycle):
                         out.setdefault(r.employee, []).append(
-                            {"cycle": r.cycle, "score": r.score, "grade": r.grade, "bonus": r.bonus,
-                             "ruleset_version": r.ruleset_version})
+                            {"cycle": r.cycle, "ruleset": r.ruleset_id, "score": r.score, "grade": r.grade,
+                             "bonus": r.bonus, "ruleset_version": r.ruleset_version})
     finally:
         engine.dispose()
     for rows in out.values():
-        rows.sort(key=lambda r: _cycle_order(r["cycle"]))
+        rows.sort(key=lambda r: (period_order(r["cycle"]), r["ruleset"] or ""))
     return dict(sorted(out.items()))
+
+
+def stale_runs(store_url: str) -> list[dict[str, Any]]:
+    """Current runs whose results are out of date: they read a run (``previous``, ``periods:``, ``net_of``)
+    that has since been replaced by one with other results (or a period that had no run then and has one now),
+    or they read a run that is itself stale.  A re-run that stored the very same results (score, grade,
+    grade before calibration, bonus, scorecard of the same employees) makes nothing stale.  Each: ``{run_id, cycle, ruleset_id, cycle_file, reasons: [{cycle, ruleset_id, why,
+    read_run, now_run, stale}]}`` (``stale``: the read run is current but stale itself), in
+    :func:`period_order` — the order to re-run them in.  Empty for a store without recorded reads."""
+    engine = _reader(store_url)
+    if engine is None:
+        return []
+    try:
+        with engine.connect() as conn:
+            if current_version(conn) < 4:
+                return []
+            current = {(r.cycle, r.ruleset_id): dict(r._mapping) for r in conn.execute(
+                sa.select(runs.c.id, runs.c.cycle, runs.c.ruleset_id, runs.c.cycle_file)
+                .where(runs.c.is_current & (runs.c.status == "complete")))}
+            # runs whose results equal the run they replaced: reading either is reading the same results
+            same = {r.id: r.replaced_run for r in conn.execute(
+                sa.select(runs.c.id, runs.c.replaced_run).where(runs.c.unchanged.is_(True)))}
+            by_run = {v["id"]: k for k, v in current.items()}
+            reads: dict[int, list[dict]] = {}
+            for r in conn.execute(sa.select(run_reads).where(run_reads.c.run_id.in_(list(by_run) or [-1]))):
+                reads.setdefault(r.run_id, []).append(dict(r._mapping))
+    finally:
+        engine.dispose()
+    def equivalent(now, read) -> bool:
+        """``read`` is ``now``, or ``now`` replaced it (through runs that replaced each other) with equal results."""
+        seen = set()
+        while now is not None and now not in seen:
+            if now == read:
+                return True
+            seen.add(now)
+            now = same.get(now)
+        return False
+
+    reasons: dict[int, list[dict]] = {}
+    for run_id, rows in reads.items():
+        for r in rows:
+            now = (current.get((r["cycle"], r["ruleset_id"])) or {}).get("id")
+            if not (now == r["read_run"] or (r["read_run"] is not None and equivalent(now, r["read_run"]))):
+                reasons.setdefault(run_id, []).append({**r, "now_run": now, "stale": False})
+    changed = True
+    while changed:  # a run that read a stale run is stale too
+        changed = False
+        for run_id, rows in reads.items():
+            for r in rows:
+                now = (current.get((r["cycle"], r["ruleset_id"])) or {}).get("id")
+                if now is not None and equivalent(now, r["read_run"]) and now in reasons and not any(
+                        (x["cycle"], x["ruleset_id"], x["why"]) == (r["cycle"], r["ruleset_id"], r["why"])
+                        for x in reasons.get(run_id, [])):
+                    reasons.setdefault(run_id, []).append({**r, "now_run": now, "stale": True})
+                    changed = True
+    out = []
+    for run_id, why in reasons.items():
+        cycle, rs = by_run[run_id]
+        out.append({"run_id": run_id, "cycle": cycle, "ruleset_id": rs, "cycle_file": current[(cycle, rs)]["cycle_file"],
+                    "reasons": sorted(why, key=lambda x: (period_order(x["cycle"]), x["ruleset_id"], x["why"]))})
+    return sorted(out, key=lambda x: (period_order(x["cycle"]), x["ruleset_id"]))
 
 
 def open_store(url: str) -> Store:
@@ -447,4 +685,4 @@ def open_store(url: str) -> Store:
 
 
 __all__ = ["Store", "StoreError", "CycleLocked", "Lock", "open_store", "previous_results", "history",
-           "create_engine", "LATEST"]
+           "period_inputs", "PeriodInputs", "stale_runs", "period_order", "create_engine", "LATEST"]

@@ -24,7 +24,13 @@ are fixed; extra columns are kept where noted.
     ``start``, ``target``, ``current``, ``weight`` (Float64).
 ``previous``
     ``employee`` and the previous period's ``grade``, ``grade_uncalibrated``,
-    ``score``, ``bonus``, ``scorecard``.
+    ``score``, ``bonus``, ``scorecard`` (under the same ruleset id).
+``subperiods`` (for ``periods:`` dimensions)
+    ``employee``, ``ruleset`` (id), ``period`` (id), ``score``: the reported
+    scores of the stored current runs of shorter periods.
+``paid`` (for ``bonus.net_of``)
+    ``employee``, ``ruleset``, ``period``, ``bonus`` (decimal string or null):
+    what those runs paid.
 """
 from __future__ import annotations
 
@@ -56,6 +62,10 @@ class Inputs:
     feedback: Any = None
     okrs: Any = None
     previous: Any = None
+    subperiods: Any = None
+    paid: Any = None
+    stored: dict = field(default_factory=dict)  # (ruleset id, period) -> its stored run id (None: no run stored)
+    overrides: list = field(default_factory=list)  # appraise.overrides.Override, applied after calibration
     sources: dict = field(default_factory=dict)  # source label -> sha256, for the manifest
 
 

@@ -249,10 +249,30 @@ class _Checker:
             "rules_fired": [r.id for r in rs.rules],
             "adjustments": list(dict.fromkeys(a.id for c in rs.scorecards for a in c.adjustments)),
             "outcomes": [o.id for o in rs.outcomes],
-            "missing": sorted(self.dims | self.kpis),
+            "missing": sorted(self.dims | self.kpis | self._subperiod_items()),
         }
         self.grades = [g.grade for g in rs.grades]
         self.out: list[Diagnostic] = []
+
+    def _subperiod_items(self) -> set[str]:
+        """``dimension.period`` items of ``periods:`` dimensions in the file's (and its tests') periods."""
+        from .period import parse as parse_period
+
+        data = self.doc.data if isinstance(self.doc.data, dict) else {}
+        out: set[str] = set()
+        for text in [data.get("cycle")] + [t.get("cycle") for t in data.get("tests") or [] if isinstance(t, dict)]:
+            try:
+                period = parse_period(str(text))
+            except ValueError:
+                continue
+            for c in self.tf.ruleset.scorecards:
+                for d in c.dimensions:
+                    if d.periods is not None:
+                        try:
+                            out |= {f"{d.key}.{p.id}" for p, _ in d.periods.parts(period)}
+                        except ValueError:
+                            pass
+        return out
 
     def error(self, path: tuple, message: str, *, key: bool = False, hint: str = "", code: str = "test") -> None:
         """Report a problem at ``path`` of the test file."""
@@ -303,7 +323,7 @@ class _Checker:
                            f"{seen[emp_id] + 1})", code="test-duplicate")
             seen[emp_id] = at[-1]
         for key in emp:
-            if key in ("metrics", "feedback360", "okrs", "previous") or key in self.attributes:
+            if key in ("metrics", "feedback360", "okrs", "previous", "periods", "paid") or key in self.attributes:
                 continue
             if key in self.raw or key in self.derived:
                 self.error(at + (key,), f"'{key}' is a metric; put it under metrics:", key=True, code="test-unknown")
@@ -414,13 +434,17 @@ def inputs_of(test: dict, ruleset, defaults: dict | None = None) -> dict[str, An
     import polars as pl
 
     employees, monthly, aggregated, feedback, okrs, previous = [], [], [], [], [], []
+    subperiods, paid = [], []
+    read_by_periods = list(dict.fromkeys(d.periods.ruleset for c in ruleset.scorecards for d in c.dimensions
+                                         if d.periods is not None))
+    net = ruleset.bonus.net_of if ruleset.bonus is not None else None
     columns = list(BUILT_IN) + [a for a in ruleset.attributes if a not in BUILT_IN]
     competencies = competencies_of(ruleset)
     for emp in (merged(defaults, e) for e in test["given"]):
         eid = str(emp["id"])
         row = {c: None for c in columns}
         for k, v in emp.items():
-            if k not in ("metrics", "feedback360", "okrs", "previous"):
+            if k not in ("metrics", "feedback360", "okrs", "previous", "periods", "paid"):
                 row[k] = None if v is None else _text(v)
         row["id"], row["name"] = eid, row["name"] or eid
         employees.append(row)
@@ -441,6 +465,15 @@ def inputs_of(test: dict, ruleset, defaults: dict | None = None) -> dict[str, An
                              "type": o.get("type", "committed"), "key_result": kr["name"],
                              "start": float(kr["start"]), "target": float(kr["target"]),
                              "current": float(kr["current"]), "weight": float(kr.get("weight", 1))})
+        for key, value in (emp.get("periods") or {}).items():
+            # {period: score} for every ruleset the periods: dimensions read, or {ruleset: {period: score}}
+            scores = value.items() if isinstance(value, dict) else [(key, value)]
+            for rs_id in ([key] if isinstance(value, dict) else read_by_periods):
+                subperiods += [{"employee": eid, "ruleset": rs_id, "period": str(p), "score": _float(v)}
+                               for p, v in scores if v is not None]
+        if net is not None:
+            paid += [{"employee": eid, "ruleset": net.ruleset, "period": str(p), "bonus": None if v is None else _text(v)}
+                     for p, v in (emp.get("paid") or {}).items()]
         if emp.get("previous"):
             p = emp["previous"]
             previous.append({"employee": eid, "grade": p.get("grade"), "grade_uncalibrated": p.get("grade_uncalibrated"),
@@ -467,6 +500,10 @@ def inputs_of(test: dict, ruleset, defaults: dict | None = None) -> dict[str, An
         "previous": pl.DataFrame(previous, schema={"employee": pl.Utf8, "grade": pl.Utf8, "grade_uncalibrated": pl.Utf8,
                                                    "score": pl.Float64, "bonus": pl.Utf8, "scorecard": pl.Utf8})
         if previous else None,
+        "subperiods": pl.DataFrame(subperiods, schema={"employee": pl.Utf8, "ruleset": pl.Utf8, "period": pl.Utf8,
+                                                       "score": pl.Float64}) if read_by_periods else None,
+        "paid": pl.DataFrame(paid, schema={"employee": pl.Utf8, "ruleset": pl.Utf8, "period": pl.Utf8,
+                                           "bonus": pl.Utf8}) if net is not None else None,
     }
 
 
@@ -537,8 +574,11 @@ def _compare(doc: Document, at: tuple, emp_id: str, exp: dict, got: dict | None,
     for name in ("grade", "grade_uncalibrated"):
         if name in exp and got.get(name) != exp[name]:
             fail((name,), name, exp[name], got.get(name))
-    if "bonus" in exp and not _same_money(got.get("bonus"), exp["bonus"]):
-        fail(("bonus",), "bonus", exp["bonus"], got.get("bonus"))
+    for name in ("bonus", "bonus_gross", "bonus_paid"):
+        if name in exp and not _same_money(got.get(name), exp[name]):
+            fail((name,), name, exp[name], got.get(name))
+    if "employed_share" in exp and not _close(got.get("employed_share"), exp["employed_share"], tolerance):
+        fail(("employed_share",), "employed_share", exp["employed_share"], got.get("employed_share"))
     for name in LIST_FIELDS:
         if name not in exp:
             continue

@@ -113,9 +113,64 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
     if isinstance(ruleset, str) and ruleset and "ruleset" not in bad:
         in_ruleset, rs_doc = _check_cycle_ruleset(doc, ruleset, _rulesets)
         found += in_ruleset
-        if rs_doc is not None and not any(d.severity == "error" for d in in_ruleset) and "context" not in bad:
-            found += _check_cycle_context(doc, rs_doc, ruleset)
+        if rs_doc is not None and not any(d.severity == "error" for d in in_ruleset):
+            if "context" not in bad:
+                found += _check_cycle_context(doc, rs_doc, ruleset)
+            if "cycle" not in bad:
+                found += _check_cycle_periods(doc, rs_doc, ruleset)
+            overrides = data.get("overrides")
+            if isinstance(overrides, str) and overrides and "overrides" not in bad:
+                found += _check_cycle_overrides(doc, rs_doc, overrides)
     return _ordered(found)
+
+
+def _check_cycle_periods(doc: Document, rs_doc: Document, name: str) -> list[Diagnostic]:
+    """What the ruleset reads of shorter periods (``periods:`` dimensions, ``bonus.net_of``) must fit this cycle:
+    ``every:`` shorter than the cycle, and the weights naming at least one of its sub-periods."""
+    from .compile import compile_ruleset
+    from .period import parse as parse_period
+
+    try:
+        period = parse_period(str(doc.data.get("cycle")))
+    except ValueError:
+        return []
+    rs = compile_ruleset(rs_doc)
+    out: list[Diagnostic] = []
+    for why, rs_id, every in rs.stored_reads():
+        what = f"dimension '{why.split(':', 1)[1]}'" if why.startswith("periods:") else "bonus.net_of"
+        try:
+            subs = period.subperiods(every)
+        except ValueError:
+            out.append(doc.diag(("cycle",), f"the ruleset ({name}) reads {every}s of ruleset '{rs_id}' in {what}, "
+                                f"but {period.id} is a {period.kind}, not made of {every}s",
+                                hint=f"run this ruleset for a period longer than a {every} (e.g. a year), or "
+                                "read shorter periods", code="cycle-periods"))
+            continue
+        if why.startswith("periods:"):
+            dim = next(d for c in rs.scorecards for d in c.dimensions if d.periods is not None
+                       and d.key == why.split(":", 1)[1])
+            if not dim.periods.parts(period):
+                out.append(doc.diag(("cycle",), f"the weights of {what} in the ruleset ({name}) name no {every} of "
+                                    f"{period.id} ({', '.join(p.key for p in subs)})",
+                                    hint="weigh the sub-periods of this cycle, or run the ruleset for another period",
+                                    code="cycle-periods"))
+    return out
+
+
+def _check_cycle_overrides(doc: Document, rs_doc: Document, relative: str) -> list[Diagnostic]:
+    """The overrides file the cycle names, checked (grades against the ruleset's)."""
+    from .overrides import check
+
+    target = Path(doc.file).parent / relative
+    if not target.is_file():
+        return [doc.diag(("overrides",), f"overrides file '{relative}' not found (looked for {target})",
+                         hint="paths in a cycle file are relative to the cycle file's folder", code="cycle-overrides")]
+    try:
+        o_doc = load(target, os.path.normpath(str(target)))
+    except InvalidInput as exc:
+        return list(exc.diagnostics)
+    grades = [g.get("grade") for g in rs_doc.data.get("grades") or [] if isinstance(g, dict)]
+    return check(o_doc, [g for g in grades if isinstance(g, str)])[1]
 
 
 def _check_cycle_context(doc: Document, rs_doc: Document, name: str) -> list[Diagnostic]:
@@ -415,7 +470,8 @@ class _RulesetCheck:
         self.cards = self._scorecards()
         self.grades = [g.get("grade") for g in self.section("grades", list)
                        if isinstance(g, dict) and isinstance(g.get("grade"), str)]
-        names = {**{k: ATTRIBUTE_TYPES.get(t, "any") for k, t in self.attributes.items()}, "tenure_months": "number"}
+        names = {**{k: ATTRIBUTE_TYPES.get(t, "any") for k, t in self.attributes.items()}, "tenure_months": "number",
+                 "employed_share": "number"}
         self.scope_employee = expressions.Scope("", names, context=True, previous=False)
         with_metrics = {**names, **{m: "number" for m in self.metrics}}
         self.scope_rule = expressions.Scope("", with_metrics, context=True, previous=True)
@@ -438,6 +494,9 @@ class _RulesetCheck:
     def _attributes(self) -> dict[str, str]:
         declared = self.section("attributes")
         for name in declared:
+            if name in ("tenure_months", "employed_share"):
+                self.error(("attributes", name), f"'{name}' is computed by appraise for every employee; it cannot "
+                           "be an attribute", key=True, hint="rename the column (and map it with columns:)")
             if name in BUILT_IN_ATTRIBUTES:
                 self.error(("attributes", name), f"'{name}' is built in; it cannot be declared again", key=True,
                            hint=f"remove it from attributes (built in: {', '.join(BUILT_IN_ATTRIBUTES)})")
@@ -575,7 +634,7 @@ class _RulesetCheck:
         attrs = self.section("attributes")
         formulas: dict[str, Any] = {}
         for name, spec in self.metrics.items():
-            if name in attrs or name in BUILT_IN_ATTRIBUTES or name == "tenure_months":
+            if name in attrs or name in BUILT_IN_ATTRIBUTES or name in ("tenure_months", "employed_share"):
                 self.error(("metrics", name), f"'{name}' is both an employee column (attribute) and a metric",
                            key=True, hint="rename one of them so expressions know which is meant")
             if "formula" in spec:
@@ -652,6 +711,9 @@ class _RulesetCheck:
                     self._weight_sum(dpath + ("kpis",), kpis, f"the KPIs of dimension '{dim_id}'")
                     for kpi_id, kpi in kpis.items():
                         self._check_kpi(dpath + ("kpis", kpi_id), dim_id, kpi_id, kpi)
+                ps = dim.get("periods")
+                if isinstance(ps, dict) and not self.bad(dpath + ("periods",)):
+                    self._check_periods(dpath + ("periods",), dim_id, ps)
                 fb = dim.get("feedback360")
                 if isinstance(fb, dict) and isinstance(fb.get("sources"), dict):
                     self._weight_sum(dpath + ("feedback360", "sources"), fb["sources"],
@@ -702,6 +764,25 @@ class _RulesetCheck:
                     where, f"min_raters {n} for {who}: each of two raters can work out the other's ratings from "
                     "the source's mean", hint="write 3 or more, or keep 2 on purpose", code="min-raters"),
                     severity="warning"))
+
+    def _check_periods(self, path: tuple, dim_id: str, spec: dict) -> None:
+        """``periods:`` weights are keyed for ``every:`` (``01``…``12``, ``Q1``…``Q4``, ``H1``/``H2``) and sum to
+        exactly 100."""
+        from .period import SUBPERIOD_KEYS
+
+        weights, every = spec.get("weights"), spec.get("every")
+        if not isinstance(weights, dict):
+            return
+        keys = SUBPERIOD_KEYS.get(every) if isinstance(every, str) else None
+        if keys is not None:
+            for key in weights:
+                if key not in keys:
+                    self.error(path + ("weights", key), f"'{key}' is not a {every} of a year: with every: {every} "
+                               "the weights are keyed " + (", ".join(keys) if len(keys) < 5 else
+                                                           f"{keys[0]}, {keys[1]} … {keys[-1]}"), key=True,
+                               hint=f"key each {every} by its place in the year, e.g. {keys[-1]}",
+                               code="periods-key")
+        self._weight_sum(path + ("weights",), weights, f"the sub-periods of dimension '{dim_id}'")
 
     def _check_kpi(self, path: tuple, dim_id: str, kpi_id: str, kpi: dict) -> None:
         metric = kpi.get("metric", kpi_id)

@@ -9,7 +9,10 @@ YAML maps an employee id to a list of objectives::
           - {name: Signed contracts, start: 0, target: 3, current: 2, weight: 2}
 
 A table (``.csv``, ``.xlsx``) has one row per key result: ``employee,
-objective, type, key_result, start, target, current, weight``.  Messages point
+objective, type, key_result, start, target, current, weight`` and optionally
+``month``.  A key result (or a whole objective, in YAML) may be dated with
+``month: 2026-08``: rows of months outside the cycle are not read, and rows of
+months wholly outside the employee's employment are not used (a warning each).  Messages point
 at the YAML line and column of the very value (``target: 3``) or the cell.
 """
 from __future__ import annotations
@@ -19,7 +22,7 @@ from appraise.hookspecs import Origin, Provided
 from appraise.plugins import hookimpl
 from appraise.plugins._tabular import TABULAR_OPTIONS, provided, read_any, read_bytes, rename
 
-KR_FIELDS = ("name", "start", "target", "current", "weight")
+KR_FIELDS = ("name", "start", "target", "current", "weight", "month")
 
 
 class OkrProvider:
@@ -51,7 +54,7 @@ class OkrProvider:
             raise InvalidInput([doc.diag((), "expected employee ids mapped to lists of objectives",
                                          code="data-okr-shape")])
         rows: dict[str, list] = {c: [] for c in ("employee", "objective", "objective_index", "type", "key_result",
-                                                 "start", "target", "current", "weight", "_row")}
+                                                 "start", "target", "current", "weight", "month", "_row")}
         paths: list[tuple] = []
         for emp, objectives in data.items():
             if not isinstance(objectives, list):
@@ -68,10 +71,11 @@ class OkrProvider:
                                           "has no key results", key=True, code="data-okr-shape",
                                           hint="add its key results, or remove the objective"))
                     continue
-                unknown = set(obj) - {"objective", "type", "key_results"}
+                unknown = set(obj) - {"objective", "type", "key_results", "month"}
                 for key in sorted(unknown):
                     diags.append(doc.diag((emp, oi, key), f"unknown key '{key}' in an objective; "
-                                          "expected objective, type, key_results", key=True, code="data-okr-shape"))
+                                          "expected objective, type, key_results, month", key=True,
+                                          code="data-okr-shape"))
                 for ki, kr in enumerate(obj["key_results"]):
                     if not isinstance(kr, dict):
                         diags.append(doc.diag((emp, oi, "key_results", ki), "a key result is a mapping "
@@ -79,8 +83,8 @@ class OkrProvider:
                         continue
                     for key in sorted(set(kr) - set(KR_FIELDS)):
                         diags.append(doc.diag((emp, oi, "key_results", ki, key), f"unknown key '{key}' in a key "
-                                              "result; expected name, start, target, current, weight", key=True,
-                                              code="data-okr-shape"))
+                                              "result; expected name, start, target, current, weight, month",
+                                              key=True, code="data-okr-shape"))
                     paths.append((emp, oi, ki))
                     rows["employee"].append(str(emp))
                     rows["objective"].append(None if obj.get("objective") is None else str(obj["objective"]))
@@ -90,15 +94,20 @@ class OkrProvider:
                     for f in ("start", "target", "current", "weight"):
                         v = kr.get(f)
                         rows[f].append(None if v is None else (v if isinstance(v, str) else str(v)))
+                    month = kr.get("month", obj.get("month"))
+                    rows["month"].append(None if month is None else str(month))
                     rows["_row"].append(len(paths))
         if diags:
             raise InvalidInput(diags)
         schema = {c: pl.Utf8 for c in rows} | {"objective_index": pl.Int64, "_row": pl.Int64}
         frame = pl.DataFrame(rows, schema=schema)
+        if frame["month"].null_count() == frame.height:
+            frame = frame.drop("month")
 
         def cells(row: int, column: str) -> tuple[int, int]:
             emp, oi, ki = paths[row - 1]
             where = {"employee": ((emp,), True), "objective": ((emp, oi, "objective"), False),
+                     "month": ((emp, oi, "key_results", ki, "month"), False),
                      "type": ((emp, oi, "type"), False), "key_result": ((emp, oi, "key_results", ki, "name"), False)}
             path, key = where.get(column, ((emp, oi, "key_results", ki, column), False))
             if not column:

@@ -133,7 +133,7 @@ def test_employment_window_and_tenure():
     assert res["E001"]["tenure_months"] == 80
 
 
-def test_no_scorecard_applies_is_an_error_not_a_zero():
+def test_no_scorecard_applies_is_not_covered_not_a_zero():
     rs = ruleset(attributes={"team": "string", "target_bonus": "money", "role": "string"})
     rs["scorecards"]["rep"]["applies_to"] = 'role == "rep"'
     emp = employees(2, role=["rep", "intern"])
@@ -141,7 +141,9 @@ def test_no_scorecard_applies_is_an_error_not_a_zero():
         month_rows("E002", revenue=1, quota=1, calls=1, complaints=1, orders=1)
     ev, res = run(rs, emp, frame(rows))
     assert set(res) == {"E001"}
-    assert ev.errors[0].employee == "E002" and "scorecard" in ev.errors[0].message
+    # SPEC v2: someone no scorecard applies to is not covered by this ruleset (another one appraises them):
+    # counted, neither a result nor an error
+    assert ev.not_covered == ["E002"] and ev.errors == []
 
 
 def test_calibration_moves_lowest_and_breaks_ties_by_larger_id():

@@ -266,5 +266,4 @@ def test_competencies_without_a_competency_column_is_one_clear_error(work):
     write_rows(work / "data/feedback.csv", kept)
     res = run(work / "cycle-q3.yaml")
     assert res.exit_code == 1
-    assert "360 dimension 'feedback' rates the competencies collaboration, but the feedback has no 'competency' " \
-        "column" in res.output
+    assert "data/feedback.csv:1:1: error: the 360 feedback has no column 'competency'" in res.output

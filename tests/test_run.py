@@ -14,7 +14,7 @@ from appraise.cli import main
 from appraise.store import Store, cycle_locks
 from engine_inputs import EXAMPLE, compare
 
-OUTPUTS = {"results.json", "results.csv", "results.xlsx", "errors.csv", "manifest.json", "index.html"}
+OUTPUTS = {"results.json", "results.csv", "results.xlsx", "errors.csv", "changes.csv", "manifest.json", "index.html"}
 
 
 @pytest.fixture
@@ -246,8 +246,8 @@ def test_history_command(example):
     res = CliRunner().invoke(main, ["history", "E001", "--cycle", str(example / "cycle-q3.yaml")])
     assert res.exit_code == 0
     lines = res.output.splitlines()
-    assert lines[1].split() == ["2026-Q2", "104.48", "A", "37500", "2026.1"]
-    assert lines[2].split() == ["2026-Q3", "108.27", "A", "41100", "2026.1"]
+    assert lines[1].split() == ["2026-Q2", "104.48", "A", "37500", "sales-team", "2026.1"]
+    assert lines[2].split() == ["2026-Q3", "108.27", "A", "41100", "sales-team", "2026.1"]
     res = CliRunner().invoke(main, ["history", "E002", "--store", f"sqlite:///{example / 'out/appraise.db'}",
                                     "--format", "json"])
     assert [r["cycle"] for r in json.loads(res.output)["history"]] == ["2026-Q3"]

@@ -127,7 +127,8 @@ def test_previous_and_history(url):
     assert previous_results(url, "2026")["score"].to_list() == [85.0]
     h = history(url)
     assert [r["cycle"] for r in h["E1"]] == ["2025", "2026-Q1", "2026-Q2", "2026-Q3"]
-    assert h["E1"][0] == {"cycle": "2025", "score": 85.0, "grade": "B", "bonus": "1000", "ruleset_version": "2026.1"}
+    assert h["E1"][0] == {"cycle": "2025", "ruleset": "sales-team", "score": 85.0, "grade": "B", "bonus": "1000",
+                          "ruleset_version": "2026.1"}
     assert [r["cycle"] for r in history(url, ["E1"], kind="quarter", before="2026-Q3")["E1"]] == ["2026-Q1", "2026-Q2"]
     assert list(history(url, ["E2", "nobody"])) == ["E2"]
 

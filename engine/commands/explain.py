@@ -21,16 +21,17 @@ def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url:
 
     Shows every actual, target, attainment, curve and weight (and which rule
     changed it, and why its condition held), redistribution of missing data,
-    adjustments, rounding, grade, calibration, the bonus step by step,
-    outcomes and focus areas.  Nothing is written.
+    adjustments, rounding, grade, calibration, the bonus step by step (target
+    period, employed share, what sub-periods already paid), overrides, the
+    sub-period scores of a ``periods:`` dimension, outcomes and focus areas.
+    Nothing is written.
     """
     from ..api import evaluate_cycle_results
     from ..errors import AppraiseError, InvalidInput
     from ..explain import explain, render_text
 
     try:
-        previous = _previous(cycle, store_url)
-        res = evaluate_cycle_results(cycle, previous=previous)
+        res = evaluate_cycle_results(cycle, store=_store(cycle, store_url))
         x = explain(res.evaluation, employee, locale)
     except InvalidInput as exc:
         click.echo(str(exc), err=True)
@@ -39,8 +40,12 @@ def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except KeyError:
-        click.echo(f"error: no employee '{employee}' in {cycle} (not in the employee table, or not employed "
-                   "during the period)", err=True)
+        if employee in set(res.evaluation.not_covered):
+            click.echo(f"error: no scorecard of ruleset '{res.evaluation.ruleset.id}' applies to '{employee}' in "
+                       f"{cycle} (not covered: another ruleset appraises them)", err=True)
+        else:
+            click.echo(f"error: no employee '{employee}' in {cycle} (not in the employee table, or not employed "
+                       "during the period)", err=True)
         sys.exit(1)
     text = json.dumps(x, ensure_ascii=False, indent=2) if fmt == "json" else render_text(x)
     click.echo(text, nl=not text.endswith("\n"))
@@ -48,13 +53,10 @@ def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url:
         sys.exit(1)
 
 
-def _previous(cycle: Path, store_url: str | None):
-    """The previous period's results from the store, when a store module and data exist."""
-    try:
-        from ..store import previous_results
-    except ImportError:
-        return None
+def _store(cycle: Path, store_url: str | None) -> str:
+    """The results store read for previous results, sub-periods and what was paid: --store, else the cycle's."""
+    if store_url is not None:
+        return store_url
     from ..cycle import load_cycle
 
-    c = load_cycle(cycle)
-    return previous_results(store_url or c.store, c)
+    return load_cycle(cycle).store

@@ -16,13 +16,18 @@ import click
               help="Take the store from this cycle file.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def command(employee: str, store_url: str | None, cycle_file: Path | None, fmt: str) -> None:
-    """Show EMPLOYEE's score, grade, bonus and ruleset version in every stored period, oldest first.
+    """Show EMPLOYEE's score, grade, bonus and ruleset in every stored period.
 
-    Only each cycle's current run counts (a re-run replaces the earlier one).
-    Exit status: 0 found, 1 nothing stored for EMPLOYEE, 2 usage error.
+    Periods are listed by end date, a longer period after the shorter ones it
+    contains (2026-Q4, then 2026).  Only the current run of each period and
+    ruleset counts (a re-run replaces the earlier one); a period appraised by
+    several rulesets shows each.  Results that read a run since replaced
+    (previous, periods:, net_of) are marked stale, with the command that
+    re-runs them.  Exit status: 0 found, 1 nothing stored for EMPLOYEE, 2
+    usage error.
     """
     from ..errors import AppraiseError
-    from ..store import history
+    from ..store import history, stale_runs
 
     if store_url is None:
         if cycle_file is not None:
@@ -36,17 +41,68 @@ def command(employee: str, store_url: str | None, cycle_file: Path | None, fmt: 
         else:
             store_url = "sqlite:///" + (Path.cwd() / "appraise.db").as_posix()
     rows = history(store_url, [employee]).get(employee, [])
+    stale = stale_runs(store_url)
+    marked = {(s["cycle"], s["ruleset_id"]) for s in stale}
+    for r in rows:
+        r["stale"] = (r["cycle"], r["ruleset"]) in marked
+    mine = [s for s in stale if any((s["cycle"], s["ruleset_id"]) == (r["cycle"], r["ruleset"]) for r in rows)]
     if fmt == "json":
-        click.echo(json.dumps({"employee": employee, "history": rows}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"employee": employee, "history": rows,
+                               "stale": [{"cycle": s["cycle"], "ruleset": s["ruleset_id"], "run": s["run_id"],
+                                          "rerun": rerun_command(s["cycle_file"]), "reasons": s["reasons"]}
+                                         for s in mine]},
+                              ensure_ascii=False, indent=2, default=str))
     elif rows:
         click.echo(f"{'cycle':<9} {'score':>7}  {'grade':<6} {'bonus':>12}  ruleset")
         for r in rows:
             score = "" if r["score"] is None else f"{r['score']:.2f}"
             click.echo(f"{r['cycle']:<9} {score:>7}  {r['grade'] or '':<6} {r['bonus'] or '':>12}  "
-                       f"{r['ruleset_version'] or ''}")
+                       f"{r['ruleset'] or ''} {r['ruleset_version'] or ''}".rstrip()
+                       + ("  (stale)" if r["stale"] else ""))
+        if mine:
+            click.echo("stale: these results read results that have changed since; re-run, in this order:")
+            for line in stale_lines(mine):
+                click.echo(f"  {line}")
     if not rows:
         click.echo(f"no results stored for '{employee}' in {_safe(store_url)}", err=True)
         sys.exit(1)
+
+
+def rerun_command(cycle_file: str | None) -> str:
+    """``appraise run <cycle file>``, the file named from the working folder when it lies inside it."""
+    if not cycle_file:
+        return "appraise run <its cycle file>"
+    path = Path(cycle_file)
+    try:
+        path = path.resolve().relative_to(Path.cwd().resolve())
+    except (ValueError, OSError):
+        pass
+    return f"appraise run {path.as_posix()}"
+
+
+def stale_lines(stale: list[dict]) -> list[str]:
+    """One line per stale run (as :func:`appraise.store.stale_runs` lists them): what it read that changed,
+    and the command that re-runs it."""
+    out = []
+    for s in stale:
+        grouped: dict[tuple, list[str]] = {}
+        for r in s["reasons"]:
+            key = (r["cycle"], r["ruleset_id"], r["read_run"], r["now_run"], r["stale"])
+            grouped.setdefault(key, []).append(r["why"].replace("periods:", "dimension "))
+        why = []
+        for (cycle, rs, read, now, stale_itself), whats in grouped.items():
+            what = f"{cycle} of {rs} ({', '.join(whats)})"
+            if stale_itself:
+                why.append(f"{what}, which is stale itself")
+            elif read is None:
+                why.append(f"{what}, which had no run then and has run {now} now")
+            elif now is None:
+                why.append(f"{what}: run {read}, no longer current")
+            else:
+                why.append(f"{what}: run {read}, since replaced by run {now}")
+        out.append(f"{s['cycle']} ({s['ruleset_id']}, run {s['run_id']}) read " + "; ".join(why)
+                   + f" → {rerun_command(s['cycle_file'])}")
+    return out
 
 
 def _safe(url: str) -> str:

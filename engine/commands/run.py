@@ -48,7 +48,10 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
     and (unless --no-render) index.html, dashboards/, plans/ and teams/ to the
     output folder, and records the run in the results store, where the next
     period finds this one as `previous`.  Running a cycle again replaces its
-    current results (earlier runs stay as history).
+    current results under its ruleset (earlier runs stay as history; other
+    rulesets of the period are untouched), writes changes.csv against the
+    run it replaced and lists the stored results that read it (stale), with
+    the commands that re-run them.
 
     Exit status: 0 done, 1 invalid files or data (each problem listed as
     file:line:col) or the cycle is being run elsewhere, 2 usage error.
@@ -100,7 +103,8 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
         click.echo(f"{e.employee}: {e.stage}: error: {e.message}", err=True)
     grades = " · ".join(f"{g} {n}" for g, n in report.grades.items())
     people = f"{report.employees} employee{'s' if report.employees != 1 else ''}"
-    click.echo(f"{report.cycle}: {people} appraised ({report.ruleset})")
+    click.echo(f"{report.cycle}: {people} appraised ({report.ruleset})"
+               + (f"; {report.not_covered} not covered by its scorecards" if report.not_covered else ""))
     click.echo(f"  grades:      {grades}")
     if report.bonus_total is not None:
         click.echo(f"  bonus total: {_fmt_money(report.bonus_total, report.currency)}")
@@ -114,6 +118,19 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
         click.echo(f"  pages:       {_shown(report.index)} ({report.pages} pages; dashboards in "
                    f"{_shown(report.output / 'dashboards')}/)")
     if report.run_id is not None:
-        click.echo(f"  store:       run {report.run_id}, now current for {report.cycle}")
+        rs_id = report.ruleset.split()[0]
+        click.echo(f"  store:       run {report.run_id}, now current for {report.cycle} ({rs_id})"
+                   + (f", replacing run {report.replaced_run}" if report.replaced_run is not None else ""))
     else:
         click.echo("  store:       not written (--only is a trial run)")
+    if report.changed is not None:
+        who = f"{report.changed} {'person' if report.changed == 1 else 'people'}"
+        click.echo(f"  changes:     {who} changed against run {report.replaced_run} "
+                   f"(see {_shown(report.output / 'changes.csv')})")
+    if report.stale:
+        from ..commands.history import stale_lines
+
+        click.echo(f"  stale:       {len(report.stale)} stored result{'s' if len(report.stale) != 1 else ''} read "
+                   "results that have changed since; re-run, in this order:")
+        for line in stale_lines(report.stale):
+            click.echo(f"    {line}")

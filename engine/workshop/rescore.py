@@ -44,7 +44,7 @@ class Rescorer:
             c = rs.calibration.cohort
             keep.add(c if c in BUILTIN_ATTRIBUTES else f"attr.{c}")
         if rs.bonus is not None:
-            keep |= {f"money.{rs.bonus.target}", f"attr.{rs.bonus.target}"}
+            keep |= {f"money.{rs.bonus.target}", f"attr.{rs.bonus.target}", "_fnum", "_fden", "_paid"}
             for card in rs.scorecards:
                 for k in card.kpis_named(rs.bonus.attainment)[:1]:
                     keep |= {f"k.{k.path}.{x}" for x in ("attainment", "actual", "target")}
@@ -99,5 +99,6 @@ class Rescorer:
         adj = pl.sum_horizontal([pl.when(pl.col(f"adj.{a.id}")).then(a.points).otherwise(0.0)
                                  for a in card.adjustments]) if card.adjustments else pl.lit(0.0)
         return f.select(
-            "_row", "id", *[c for c in f.columns if c.startswith(("money.", "attr.", "k.")) or c == "scorecard"],
+            "_row", "id", *[c for c in f.columns if c.startswith(("money.", "attr.", "k."))
+                            or c in ("scorecard", "_fnum", "_fden", "_paid")],
             pl.when(kept > 0).then(pl.max_horizontal(base + adj, pl.lit(0.0))).otherwise(None).alias("total"))

@@ -1,0 +1,147 @@
+"""Overrides: a reviewed file of score and grade corrections, each with its reason, approver and date.
+
+A cycle file names it (``overrides: overrides.yaml``, relative to the cycle's
+folder)::
+
+    - {id: E004, score: 72, reason: "Q3 revenue booked late by finance (ticket FIN-1182)", by: Li Na, date: 2026-10-08}
+    - {id: E002, grade: A, reason: Calibration committee decision, by: HR committee, date: 2026-10-09}
+
+Every entry needs ``id``, ``reason``, ``by`` and ``date`` and at least one of
+``score`` and ``grade``.  Overrides apply after calibration (see
+:func:`appraise.evaluate.evaluate`): ``score`` replaces the reported score and
+the grade is derived from it again unless ``grade`` is also given; ``grade``
+replaces the grade.  Problems are reported at ``file:line:col``; an override
+for someone the cycle does not appraise fails the run before anything is
+written (checked by the engine, which knows who was appraised).
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import Diagnostic, InvalidInput
+from .load import Document, load
+
+KEYS = ("id", "score", "grade", "reason", "by", "date")
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
+
+
+@dataclass(frozen=True)
+class Override:
+    """One override, located in its file."""
+
+    id: str
+    score: float | None
+    grade: str | None
+    reason: str
+    by: str
+    date: str
+    file: str = ""
+    line: int = 0
+    col: int = 0
+
+    def diag(self, message: str, hint: str = "", code: str = "override") -> Diagnostic:
+        return Diagnostic(self.file, self.line, self.col, message, "id", hint=hint, code=code)
+
+    def record(self) -> dict[str, Any]:
+        """What the store and results.json keep of it besides the changes (``reason``, ``by``, ``date``)."""
+        return {"reason": self.reason, "by": self.by, "date": self.date}
+
+
+def check(doc: Document, grades: Iterable[str]) -> tuple[list[Override], list[Diagnostic]]:
+    """The overrides of a loaded file and every problem in it (grades: the ruleset's, from the top)."""
+    grades = list(grades)
+    data = doc.data
+    found: list[Diagnostic] = []
+    out: list[Override] = []
+    if data is None:
+        return [], []
+    if not isinstance(data, list):
+        return [], [doc.diag((), "an overrides file is a list of {id, score?, grade?, reason, by, date}",
+                             hint="start each override with '- id: ...'", code="override-shape")]
+    seen: dict[str, int] = {}
+    for i, item in enumerate(data):
+        at = (i,)
+        if not isinstance(item, dict):
+            found.append(doc.diag(at, "an override is a mapping {id, score?, grade?, reason, by, date}",
+                                  code="override-shape"))
+            continue
+        before = len(found)
+        for key in item:
+            if key not in KEYS:
+                close = difflib.get_close_matches(str(key), KEYS, n=1)
+                found.append(doc.diag(at + (key,), f"unknown key '{key}' in an override"
+                                      + (f"; did you mean '{close[0]}'?" if close else ""), key=True,
+                                      hint="an override has id, score, grade, reason, by and date",
+                                      code="override-key"))
+        raw_id = item.get("id")
+        if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or not str(raw_id).strip():
+            found.append(doc.diag(at + (("id",) if "id" in item else ()), "an override needs the employee's 'id'",
+                                  key="id" not in item, code="override-id"))
+        ident = str(raw_id).strip() if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) else ""
+        if ident and ident in seen:
+            found.append(doc.diag(at + ("id",), f"employee {ident} is overridden twice (first at line {seen[ident]})",
+                                  hint="keep one override per employee", code="override-duplicate"))
+        elif ident:
+            seen[ident] = doc.where(at + ("id",))[0]
+        if "score" not in item and "grade" not in item:
+            found.append(doc.diag(at, f"the override of {ident or 'an employee'} changes nothing: give 'score', "
+                                  "'grade' or both", code="override-empty"))
+        score = item.get("score")
+        if "score" in item and (isinstance(score, bool) or not isinstance(score, (int, float))
+                                or not math.isfinite(score) or score < 0):
+            found.append(doc.diag(at + ("score",), f"score '{score}' is not a score; write a number of 0 or more",
+                                  code="override-score"))
+        grade = item.get("grade")
+        if "grade" in item and (not isinstance(grade, str) or grade not in grades):
+            close = difflib.get_close_matches(str(grade), grades, n=1)
+            found.append(doc.diag(at + ("grade",), f"'{grade}' is not a grade of the ruleset"
+                                  + (f"; did you mean '{close[0]}'?" if close else ""),
+                                  hint="the grades are " + ", ".join(grades), code="override-grade"))
+        for key, what in (("reason", "why the result is overridden"), ("by", "who approved it")):
+            value = item.get(key)
+            if not isinstance(value, str) or not value.strip():
+                found.append(doc.diag(at + ((key,) if key in item else ()),
+                                      f"the override of {ident or 'an employee'} needs '{key}': {what}",
+                                      key=key not in item, code="override-" + key))
+        when = item.get("date")
+        m = _DATE.match(str(when)) if isinstance(when, str) else None
+        valid = False
+        if m:
+            try:
+                date(int(m[1]), int(m[2]), int(m[3]))
+                valid = True
+            except ValueError:
+                valid = False
+        if not valid:
+            found.append(doc.diag(at + (("date",) if "date" in item else ()),
+                                  f"the override of {ident or 'an employee'} needs the 'date' it was approved, "
+                                  "as YYYY-MM-DD" + (f" (not '{when}')" if "date" in item else ""),
+                                  key="date" not in item, code="override-date"))
+        if len(found) == before:
+            line, col = doc.where(at + ("id",))
+            out.append(Override(ident, float(score) if score is not None else None, grade,
+                                item["reason"].strip(), item["by"].strip(), when, doc.file, line, col))
+    return out, found
+
+
+def load_overrides(path: str | Path, grades: Iterable[str], shown: str | None = None) -> tuple[list[Override], str]:
+    """Read and check an overrides file; returns the overrides and the file's sha256.  Raises
+    :class:`InvalidInput` with every problem."""
+    import hashlib
+
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput([Diagnostic(shown or str(path), 0, 0, "overrides file not found",
+                                       hint="paths in a cycle file are relative to the cycle file's folder",
+                                       code="override-file")])
+    doc = load(path, shown or str(path))
+    overrides, found = check(doc, grades)
+    if found:
+        raise InvalidInput(found)
+    return overrides, hashlib.sha256(path.read_bytes()).hexdigest()
