@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PG_BIN := /usr/lib/postgresql/15/bin/postgres
 
-.PHONY: demo test venv system-packages fuzz
+.PHONY: demo test venv system-packages fuzz mutation
 
 # The venv is (re)built when missing or when the package's dependencies change.
 $(BIN)/appraise: pyproject.toml
@@ -65,3 +65,10 @@ fuzz: venv
 		&& ../$(BIN)/python -m fuzz.atheris_run yaml $(APPRAISE_FUZZ_YAML_RUNS) $(CURDIR)/fuzz-counts.json; \
 	else echo "atheris not installed: hypothesis only"; fi
 	@cat fuzz-counts.json
+
+# Mutation testing (issue 13): one change at a time to the bonus, curve, grade, calibration and expression code,
+# each run against a fast subset of the tests in a temporary copy of the tree (nothing here is touched); fails on a
+# surviving mutant that tests/mutation/equivalent.yaml does not explain. MUTATION_ARGS="--only _bonus", "--list".
+MUTATION_ARGS ?=
+mutation: venv
+	$(BIN)/python tests/mutation/run.py $(MUTATION_ARGS)

@@ -158,10 +158,19 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     employees = _employees(parts["employees"], needs, report, cycle)
     known = set(employees["id"].to_list()) if employees is not None else None
     employment = _employment(employees)
-    metrics = _metric_tables(parts["metrics"], parts["aggregated"], needs, cycle.period, report, known, employment)
+    given: set[str] = set()  # metrics a source has a column (or, laid out long, rows) for, whatever the rows' months
+    metrics = _metric_tables(parts["metrics"], parts["aggregated"], needs, cycle.period, report, known, employment,
+                             given)
     feedback = _feedback(parts["feedback"], needs, cycle.period, report, known)
     okrs = _okrs(parts["okrs"], report, known, cycle.period, employment)
-    given = {c for frame in metrics if frame is not None for c in frame.columns}
+    # a metric a source has, whose rows all fall outside the period or the employment, is there with no
+    # values (missing data for everyone), not absent: the engine must not take it for a misspelt column
+    have = {c for frame in metrics if frame is not None for c in frame.columns}
+    empty = sorted(m for m in needs.metrics if m in given and m not in have)
+    if empty:
+        monthly = metrics[0] if metrics[0] is not None else pl.DataFrame(schema={"employee": pl.Utf8,
+                                                                                  "month": pl.Utf8})
+        metrics = (monthly.with_columns([pl.lit(None, dtype=F64).alias(m) for m in empty]), metrics[1])
     absent = [m for m in needs.metrics if m not in given]
     if absent and employees is not None and employees.height:
         required = [m for m in absent if m not in needs.optional]
@@ -510,16 +519,17 @@ def _outside_employment(part: _Part, frame: pl.DataFrame, employment: pl.DataFra
 # ---------------------------------------------------------------- metrics
 
 def _metric_tables(monthly: list[_Part], aggregated: list[_Part], needs: Needs, period: Period,
-                   report: _Report, known: set[str] | None,
-                   employment: pl.DataFrame | None = None) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+                   report: _Report, known: set[str] | None, employment: pl.DataFrame | None = None,
+                   given: set[str] | None = None) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    given = set() if given is None else given
     longs = []
     for i, part in enumerate(monthly):
-        long = _metric_part(part, ("employee", "month"), needs, period, report, known, i, employment)
+        long = _metric_part(part, ("employee", "month"), needs, period, report, known, i, employment, given)
         if long is not None:
             longs.append(long)
     agg_longs = []
     for i, part in enumerate(aggregated):
-        long = _metric_part(part, ("employee",), needs, period, report, known, len(monthly) + i)
+        long = _metric_part(part, ("employee",), needs, period, report, known, len(monthly) + i, given=given)
         if long is not None:
             agg_longs.append(long)
     parts = monthly + aggregated
@@ -532,7 +542,7 @@ def _metric_tables(monthly: list[_Part], aggregated: list[_Part], needs: Needs, 
 
 
 def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Report, known, index: int,
-                 employment: pl.DataFrame | None = None):
+                 employment: pl.DataFrame | None = None, given: set[str] | None = None):
     what = "metric row" if "month" in keys else "aggregated metric row"
     label = "the metrics table" if "month" in keys else "the aggregated metrics"
     frame = _rows(part.frame)
@@ -541,6 +551,9 @@ def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Repor
     frame = _as_text(frame, ["employee"])
     long_layout = {"metric", "value"} <= set(frame.columns) and not (
         set(frame.columns) - {*keys, "metric", "value", "_row"})
+    if given is not None:  # what the source gives, before rows of other months or people are set aside
+        given.update(map(str, frame.select(_text(frame, "metric")).to_series().drop_nulls().unique().to_list())
+                     if long_layout else [c for c in frame.columns if c not in (*keys, "_row")])
     if "month" in keys:
         normal = frame.with_columns(_month_expr(frame).alias("_month"))
         bad = normal.filter(pl.col("month").is_not_null() & pl.col("_month").is_null())

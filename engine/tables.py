@@ -76,7 +76,7 @@ def empty_frames():
     return {
         "metrics": pl.DataFrame(schema={"employee": pl.Utf8, "month": pl.Utf8}),
         "feedback": pl.DataFrame(schema={"employee": pl.Utf8, "rater": pl.Utf8, "relation": pl.Utf8,
-                                         "rating": pl.Float64, "period": pl.Utf8}),
+                                         "rating": pl.Float64, "competency": pl.Utf8, "period": pl.Utf8}),
         "okrs": pl.DataFrame(schema={"employee": pl.Utf8, "objective": pl.Utf8, "objective_index": pl.Int64,
                                      "type": pl.Utf8, "key_result": pl.Utf8, "start": pl.Float64,
                                      "target": pl.Float64, "current": pl.Float64, "weight": pl.Float64}),

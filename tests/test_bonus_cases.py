@@ -214,7 +214,8 @@ def test_excess_is_paid_on_the_actual_above_above_times_the_kpi_target(tmp_path)
         person("E1", revenue=150_000, calls=0),   # a = 1.5 > 1.2: 0.1 × (150,000 − 120,000) = 3,000; + 5,000
         person("E2", revenue=110_000, calls=0),   # a = 1.1 ≤ 1.2: no excess; 5,000
         person("E3", revenue=120_000, calls=0),   # a = 1.2, not above 1.2: no excess; 5,000
-        person("E4", revenue=130_000, quota=50_000.0, calls=0)])   # a = 2.6: 0.1 × (130,000 − 60,000) = 7,000 + 5,000
+        # a = 2.6: 0.1 × (130,000 − 1.2 × 50,000) = 7,000; + 5,000
+        person("E4", revenue=130_000, quota=50_000.0, calls=0)])
     assert {e: r["bonus"] for e, r in res.items()} == {"E1": "8000", "E2": "5000", "E3": "5000", "E4": "12000"}
     assert res["E1"]["bonus_detail"]["excess"] == "3000" and res["E2"]["bonus_detail"]["excess"] == "0"
 
@@ -271,7 +272,8 @@ def test_excess_of_a_kpi_measured_in_thousandths_is_exact(tmp_path):
                                        "the SPEC's rate × (actual − above × target) reads 99.995")
 def test_excess_baseline_of_a_target_in_thousandths_is_exact(tmp_path):
     data = ruleset(metrics={"revenue": {"aggregate": "sum"}, "quota": {"aggregate": "sum"},
-                            "calls": {"aggregate": "sum"}, "tonnes": {"aggregate": "sum"}, "plan": {"aggregate": "sum"}},
+                            "calls": {"aggregate": "sum"}, "tonnes": {"aggregate": "sum"},
+                            "plan": {"aggregate": "sum"}},
                    bonus={"target": "target_bonus", "attainment": "tonnes", "tiers": [{"from": 2.0, "pay": 1}],
                           "excess": {"above": 1.0, "rate": 100}, "rounding": 0.01})
     data["scorecards"]["rep"]["dimensions"]["results"]["kpis"]["tonnes"] = {"weight": 0, "target": "plan"}
@@ -405,9 +407,9 @@ def test_calibration_ties_are_decided_on_the_reported_score_then_the_larger_id_a
     data = ruleset(calibration={"cohort": "team", "min_cohort": 5, "max_share": {"A": 0.4}})
     data["scorecards"]["rep"]["dimensions"]["results"]["kpis"] = {"revenue": {"weight": 100, "target": "quota"}}
     # score = revenue / 1,000 (quota 100,000): '10' 95.00; '9' 90.004 → reported 90.00; '11' 89.996 → 90.00;
-    # '12' 50 and '13' 40 (C, below B's 60).  Three A's (≥ 90), allowed floor(5 × 0.4) = 2: one moves down.  '9' and '11' tie at
-    # 90.00 (the unrounded 90.004 > 89.996 does not count); the larger id as text is '9' ('9' > '11'), so
-    # '9' moves to B, although both its unrounded score and its number are the better ones.
+    # '12' 50 and '13' 40 (C, below B's 60).  Three A's (≥ 90), allowed floor(5 × 0.4) = 2: one moves down.
+    # '9' and '11' tie at 90.00 (the unrounded 90.004 > 89.996 does not count); the larger id as text is '9'
+    # ('9' > '11'), so '9' moves to B, although both its unrounded score and its number are the better ones.
     people = [person("10", revenue=95_000), person("9", revenue=90_004), person("11", revenue=89_996),
               person("12", revenue=50_000), person("13", revenue=40_000)]
     res = appraise(tmp_path, data, people)

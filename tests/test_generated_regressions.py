@@ -81,3 +81,27 @@ def test_a_cycle_that_appraises_nobody(tmp_path):
     assert res.exit_code == 0, res.output
     assert "2026-Q3: 0 employees appraised" in res.output
     assert json.loads((tmp_path / "out/2026-Q3/results.json").read_text(encoding="utf-8"))["employees"] == []
+
+
+def test_360_competencies_and_no_feedback_source_at_all(tmp_path):
+    # with no feedback360 source the dimension is missing (a warning); the empty stand-in table had no
+    # competency column, so the run stopped with an error naming no file ("add it to the feedback file")
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        metrics:
+          visits: {aggregate: sum}
+        scorecards:
+          rep:
+            dimensions:
+              results: {weight: 50, kpis: {visits: {weight: 100, target: 10}}}
+              feedback:
+                weight: 50
+                feedback360: {scale: 5, sources: {manager: 100}, competencies: [teamwork]}
+        grades: [{grade: A, min: 0}]
+        """, employees_csv="id,name\nE1,A\n", metrics_csv="employee,month,visits\nE1,2026-07,5\n")
+    res = run(cycle)
+    assert res.exit_code == 0, res.output
+    assert "no source has kind feedback360" in res.output
+    [e] = json.loads((tmp_path / "out/2026-Q3/results.json").read_text(encoding="utf-8"))["employees"]
+    assert (e["missing"], e["score"]) == (["feedback"], 50.0)  # visits 5 of 10; feedback's weight redistributed

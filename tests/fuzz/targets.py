@@ -3,7 +3,7 @@
 - Nothing raises except the documented clean errors (:class:`ExpressionError`
   with an offset inside the text; :class:`InvalidInput` whose diagnostics have
   a line and column ≥ 0 and a message).
-- No single input takes longer than :data:`TIME_LIMIT` seconds.
+- No single input takes more than :data:`TIME_LIMIT` seconds of CPU (a blow-up guard).
 - An expression that passes :func:`check` runs in both evaluators, and the
   scalar interpreter (:func:`evaluate`) and the polars compilation
   (:func:`to_polars`) agree on every row — nulls, division by zero and all.
@@ -28,16 +28,18 @@ from .strategies import CONTEXT, SCOPE as _NAMES
 
 SCOPE = Scope(_NAMES.where, _NAMES.names, context=True, previous=True, context_values=CONTEXT)
 
-TIME_LIMIT = 1.0
+# A guard against blow-ups (exponential parsing, validation combinatorics), not a speed target: CPU time of
+# this process, so a loaded CI machine does not turn a normal input into a failure (it did at 1 s wall).
+TIME_LIMIT = 5.0
 COUNTS: Counter = Counter()
 
 
 @contextmanager
 def bounded(what: str, shown):
-    """Fail when the body takes longer than TIME_LIMIT seconds."""
-    start = time.perf_counter()
+    """Fail when the body takes more than TIME_LIMIT seconds of CPU."""
+    start = time.process_time()
     yield
-    took = time.perf_counter() - start
+    took = time.process_time() - start
     assert took <= TIME_LIMIT, f"{what} took {took:.2f} s (limit {TIME_LIMIT} s) on {shown!r:.300}"
 
 

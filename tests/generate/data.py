@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -51,6 +52,39 @@ def csv_bytes(table: Table, ch: Chooser) -> tuple[bytes, str]:
     if ch.chance(0.1):
         raw = b"\xef\xbb\xbf" + raw
     return raw, sep
+
+
+PLAIN_NUMBER = re.compile(r"^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$")
+
+
+def xlsx_bytes(table: Table) -> bytes:
+    """The table as the first sheet of a workbook; cells that are plain numbers become numbers."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(table.header)
+    for row in table.rows:
+        sheet.append([float(v) if isinstance(v, str) and PLAIN_NUMBER.match(v) and len(v) < 18 else v for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def parquet_bytes(table: Table) -> bytes:
+    """The table as Parquet; a column whose every value is a plain number is Float64, the others text."""
+    import polars as pl
+
+    columns = {}
+    for i, name in enumerate(table.header):
+        values = [None if r[i] is None else str(r[i]) for r in table.rows]
+        numeric = name not in ("id", "employee", "rater", "name") and any(v is not None for v in values) and all(
+            v is None or PLAIN_NUMBER.match(v.strip()) for v in values)
+        columns[name] = pl.Series(name, [None if v is None else float(v) for v in values] if numeric else values,
+                                  dtype=pl.Float64 if numeric else pl.Utf8)
+    out = io.BytesIO()
+    pl.DataFrame(columns).write_parquet(out)
+    return out.getvalue()
 
 
 def month_text(ch: Chooser, style: str, year: int, month: int) -> str:
@@ -240,7 +274,7 @@ class DataGenerator:
                     cells.append((p["id"], month, m, None if blank else self.value(m, extreme)))
         return cells
 
-    def metrics(self, people: list[dict], months: list[tuple[int, int]]) -> tuple[dict[str, bytes], list[dict]]:
+    def metrics(self, people: list[dict], months: list[tuple[int, int]]) -> tuple[dict[str, Table], list[dict]]:
         ch, plan = self.ch, self.plan
         extreme = ch.chance(0.25)
         leave_out = {m for m in sorted(plan.optional) if ch.chance(0.5)}
@@ -264,7 +298,7 @@ class DataGenerator:
         layout = ch.weighted([("wide", 9), ("long", 6), ("both", 5)])
         self.notes.add(f"metrics-{layout}")
         metrics = [m for m in plan.raw if m not in leave_out]
-        files: dict[str, bytes] = {}
+        files: dict[str, Table] = {}
         sources: list[dict] = []
         if layout == "both":
             how = ch.choice(["by-metric", "by-employee", "by-month"])
@@ -308,23 +342,20 @@ class DataGenerator:
             if notes and ch.chance(0.5):
                 src["ignore"] = ["notes"]
                 self.notes.add("ignored-column")
-            raw, _ = csv_bytes(Table(header, rows), ch)
-            files["data/metrics.csv"] = raw
+            files["data/metrics.csv"] = Table(header, rows)
             sources.append(src)
         if layout in ("long", "both") and (long_cells or layout == "long"):
             rows = [[emp, month_text(ch, style, *month), m, v] for emp, month, m, v in long_cells
                     if v is not None or ch.chance(0.1)]
             if not rows:
                 rows = [[people[0]["id"], month_text(ch, style, *months[0]), metrics[0] if metrics else "x", None]]
-            raw, _ = csv_bytes(Table(["employee", "month", "metric", "value"], rows), ch)
-            files["data/metrics-long.csv"] = raw
+            files["data/metrics-long.csv"] = Table(["employee", "month", "metric", "value"], rows)
             src = {"provider": "csv", "path": "data/metrics-long.csv"}
             if ch.chance(0.6):
                 src["layout"] = "long"
             sources.append(src)
         if not sources:  # every metric column was left out: still one (empty-valued) file
-            files["data/metrics.csv"] = csv_bytes(Table(["employee", "month"], [[people[0]["id"], "2026-01"]]),
-                                                  ch)[0]
+            files["data/metrics.csv"] = Table(["employee", "month"], [[people[0]["id"], "2026-01"]])
             sources.append({"provider": "csv", "path": "data/metrics.csv"})
         return files, sources
 

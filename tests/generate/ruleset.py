@@ -434,7 +434,7 @@ class RulesetGenerator:
             if self.ch.chance(0.07):  # a KPI keyed differently from the metric it reads
                 key = f"{name}_kpi"
                 self.feature("kpi-metric-key")
-                if self.ch.chance(0.3) and names[0] in kpis and names[0] != name:
+                if self.ch.chance(0.3) and names[0] in kpis and names[0] != name and f"{names[0]}_again" not in kpis:
                     key, metric = f"{names[0]}_again", names[0]  # two KPIs of one dimension read one metric
             self.use_metric(metric)
             spec: dict[str, Any] = {"weight": _num(w), "target": self.target(metric)}
