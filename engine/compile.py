@@ -21,6 +21,9 @@ from .load import Document
 
 BUILTIN_ATTRIBUTES = {"id": "string", "name": "string", "hire_date": "date", "leave_date": "date",
                       "locale": "string"}
+MIN_GROUP = 5  # privacy.min_group's default
+# 360 relations one rater may score on their own: everyone knows who their manager is, and self is oneself
+SINGLE_RATER_RELATIONS = ("manager", "self")
 
 
 def _text(value) -> Mapping[str, str]:
@@ -345,6 +348,9 @@ class Ruleset:
     source: str = ""
     sha256: str = ""
     proration: str = "none"   # none | days: the bonus target times employed_share
+    # privacy.min_group: the smallest group any comparison or aggregate shown to someone other than HR may
+    # describe (index.html team rows, dashboard team averages, appraise diff --redact, workshop summaries)
+    min_group: int = MIN_GROUP
 
     def stored_reads(self) -> tuple[tuple[str, str, str], ...]:
         """What this ruleset reads of other periods' stored results besides ``previous``:
@@ -562,7 +568,8 @@ def compile_ruleset(doc: Document | Mapping, source: str = "", raw: bytes | None
         calibration=calibration, bonus=bonus, outcomes=outcomes,
         plan=PlanPolicy(int(p.get("max_focus_areas", 3)), int(p.get("horizon_weeks", 12))),
         playbook=playbook, report=MappingProxyType(dict(data.get("report") or {})),
-        source=source, sha256=digest, proration=str(data.get("proration", "none")))
+        source=source, sha256=digest, proration=str(data.get("proration", "none")),
+        min_group=int((data.get("privacy") or {}).get("min_group", MIN_GROUP)))
 
 
 def load_ruleset(path: str | Path) -> Ruleset:

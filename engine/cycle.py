@@ -49,6 +49,10 @@ class SourceSpec:
     col: int = 0
     cycle_file: str = ""
     base_dir: Path = Path(".")
+    # where every file the source reads must lie (symlinks followed): the cycle's workspace, or None when
+    # the cycle (or APPRAISE_ALLOW_OUTSIDE_PATHS=1) allows paths outside it.  Providers that find files
+    # themselves (a duckdb glob) or build a path at read time (a sql url with ${VAR}) check with confine().
+    root: Path | None = None
 
     @property
     def label(self) -> str:
@@ -66,6 +70,17 @@ class SourceSpec:
         """A path from this source's options (``query: q.sql``) resolved against the cycle folder."""
         p = Path(relative).expanduser()
         return p if p.is_absolute() else (self.base_dir / p)
+
+    def confine(self, path: Path, key: str = "path") -> None:
+        """Raise :class:`InvalidInput` (naming where it leads, never what it holds) when ``path``, symlinks
+        followed, lies outside :attr:`root`."""
+        if self.root is not None and not _inside(path, self.root):
+            # a url's file is not named: it may hold a ${VAR}'s value
+            what, to = (self.label, f" (to {Path(path).resolve().as_posix()})") if key == "path" \
+                else (str(self.options.get(key)), "")
+            raise InvalidInput([self.diag(
+                f"'{what}' leads outside the cycle's workspace {self.root.as_posix()}{to}; it is not read",
+                key=key, hint=OUTSIDE_HINT, code="cycle-outside-path")])
 
     def diag(self, message: str, *, key: str | None = None, hint: str = "", code: str = "source") -> Diagnostic:
         """A diagnostic pointing at this source's entry in the cycle file."""
@@ -116,17 +131,18 @@ def load_cycle(path: str | Path) -> Cycle:
     except ValueError as exc:
         raise InvalidInput([doc.diag(("cycle",), str(exc), code="cycle-period")]) from None
     sources = []
+    confined = not outside_paths_allowed(data)
+    root = workspace(path) if confined else None
     for i, entry in enumerate(data.get("sources") or []):
         line, col = doc.where(("sources", i))
         raw_path = entry.get("path")
         options = {k: v for k, v in entry.items() if k not in ("provider", "kind", "path", "columns")}
         sources.append(SourceSpec(
             provider=str(entry["provider"]), kind=entry.get("kind"),
-            path=None if raw_path is None else (base / Path(str(raw_path)).expanduser()).resolve(),
+            path=None if raw_path is None else source_path(base, raw_path),
             columns=MappingProxyType({str(k): str(v) for k, v in (entry.get("columns") or {}).items()}),
-            options=MappingProxyType(options), index=i, line=line, col=col, cycle_file=doc.file, base_dir=base))
-    if not outside_paths_allowed(data):
-        diags += _outside_paths(doc, base, sources)
+            options=MappingProxyType(options), index=i, line=line, col=col, cycle_file=doc.file, base_dir=base,
+            root=root))
     on_error = str(data.get("on_error", "fail"))
     if on_error not in ON_ERROR:
         diags.append(doc.diag(("on_error",), f"on_error is '{on_error}'; write 'fail' or 'skip-employee'",
@@ -155,6 +171,21 @@ def outside_paths_allowed(data: Mapping[str, Any]) -> bool:
     return data.get("allow_outside_paths") is True
 
 
+def leaves_workspace(target: Path, named_in: Path) -> Path | None:
+    """The workspace ``target`` leaves, symlinks followed, when named from file ``named_in``, else None.
+
+    The workspace is the git work tree holding ``named_in`` *as named* (its own symlinks not followed),
+    else its folder; ``leaves_workspace(f, f)`` says whether file ``f`` itself is a symlink out of it.  For
+    the rule, test and cycle files that validate, test and diff open by name or find in a folder: a pull
+    request may add ``rulesets/x.yaml -> ~/.aws/credentials``.  APPRAISE_ALLOW_OUTSIDE_PATHS=1 allows it.
+    """
+    if outside_paths_allowed({}):
+        return None
+    folder = Path(os.path.abspath(named_in)).parent
+    root = next((c for c in (folder, *folder.parents) if (c / ".git").exists()), folder)
+    return None if _inside(target, root) else root.resolve()
+
+
 def _inside(path: Path, base: Path) -> bool:
     try:
         path.resolve().relative_to(base.resolve())
@@ -173,52 +204,112 @@ def workspace(cycle_file: Path) -> Path:
     return folder
 
 
-def _outside_paths(doc: Document, base: Path, sources: list[SourceSpec]) -> list[Diagnostic]:
-    """Data, query files, output and SQLite files must stay in the workspace (symlinks followed).
+OUTSIDE_HINT = ("move it into that folder, or set 'allow_outside_paths: true' in the cycle file (or "
+                "APPRAISE_ALLOW_OUTSIDE_PATHS=1) if it is meant")
+_GLOB = re.compile(r"[*?\[]")  # what glob.glob treats as a pattern
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")  # as the sql provider reads its url
+
+
+def source_path(base: Path, raw: Any) -> Path:
+    """A source's ``path:`` as the providers get it: ``~`` expanded, against the cycle folder, resolved."""
+    return (base / Path(str(raw)).expanduser()).resolve()
+
+
+def outside_path_problems(doc: Document) -> list[Diagnostic]:
+    """Every path of a cycle file that leads outside its workspace (symlinks followed), unless the cycle or
+    APPRAISE_ALLOW_OUTSIDE_PATHS allows it: data files, query files, the ruleset, an overrides file, the
+    output, SQLite files.
 
     A cycle file arrives in a pull request like a rule file; without this rule it could have CI read
-    ``~/.ssh/id_rsa`` as "data" (and print its lines in error messages) or write the results over
-    ``.github/workflows`` of another checkout.  The ruleset may live anywhere: it is only ever read as
-    strict YAML of at most 1 MiB and validated.
+    ``~/.ssh/id_rsa`` as "data" or as its ruleset (and print its lines in error messages) or write the
+    results over ``.github/workflows`` of another checkout.  A glob (``data/*.parquet``) is checked file by
+    file as it matches now, since a symlink in the repository (``data/lnk -> /``) makes
+    ``data/[l]nk/etc/passwd`` a pattern that looks inside and matches outside.  A SQLite URL is checked for
+    the file SQLAlchemy will open: after ``${VAR}`` (sql sources read the environment), percent-decoding and
+    ``..``.  ``appraise validate`` and :func:`load_cycle` both run this (through
+    :func:`appraise.validate.validate_cycle`), and the ruleset is not read when it is outside.
     """
     data = doc.data
+    if not isinstance(data, Mapping) or outside_paths_allowed(data):
+        return []
+    base = Path(doc.file).resolve().parent
     root = workspace(Path(doc.file))
     found: list[tuple[tuple, str, Path]] = []
-    for src in sources:
-        entry = data["sources"][src.index]
-        if src.path is not None:
-            found.append((("sources", src.index, "path"), str(entry.get("path")), src.path))
-        query = src.options.get("query")
-        if isinstance(query, str):
-            found.append((("sources", src.index, "query"), query, src.resolve(query)))
-        url = src.options.get("url")
+    sources = data.get("sources")
+    for i, entry in enumerate(sources if isinstance(sources, list) else []):
+        if not isinstance(entry, Mapping):
+            continue
+        raw = entry.get("path")
+        if isinstance(raw, str) and raw:
+            resolved = source_path(base, raw)
+            found.append((("sources", i, "path"), raw, resolved))
+            if _GLOB.search(raw):
+                import glob
+
+                found += [(("sources", i, "path"), raw, Path(m)) for m in sorted(glob.glob(str(resolved)))]
+        query = entry.get("query")
+        if isinstance(query, str) and query:
+            q = Path(query).expanduser()
+            found.append((("sources", i, "query"), query, q if q.is_absolute() else base / q))
+        url = entry.get("url")
         if isinstance(url, str):
-            db = _sqlite_file(url, base)
+            db = sqlite_file(expand_vars(url), base)
             if db is not None:
-                found.append((("sources", src.index, "url"), url, db))
-    if data.get("output"):
-        found.append((("output",), str(data["output"]), base / str(data["output"])))
-    if isinstance(data.get("overrides"), str):
-        found.append((("overrides",), data["overrides"], base / data["overrides"]))
-    if data.get("store"):
-        db = _sqlite_file(str(data["store"]), base)
+                found.append((("sources", i, "url"), url, db))
+    for key in ("ruleset", "output", "overrides"):
+        if isinstance(data.get(key), str) and data[key]:
+            found.append(((key,), data[key], base / data[key]))
+    if isinstance(data.get("store"), str):
+        db = sqlite_file(data["store"], base)
         if db is not None:
-            found.append((("store",), str(data["store"]), db))
+            found.append((("store",), data["store"], db))
     where = "git repository" if (root / ".git").exists() else "folder"
-    return [doc.diag(key, f"'{shown}' leads outside the cycle's {where} {root.as_posix()} (to "
-                     f"{path.resolve().as_posix()}); data files, query files, the output and a SQLite store must "
-                     f"be inside it",
-                     hint="move it into that folder, or set 'allow_outside_paths: true' in the cycle file (or "
-                     "APPRAISE_ALLOW_OUTSIDE_PATHS=1) if it is meant", code="cycle-outside-path")
-            for key, shown, path in found if not _inside(path, root)]
+    out, seen = [], set()
+    for key, shown, path in found:
+        if key in seen or _inside(path, root):
+            continue
+        seen.add(key)  # one message per key: a glob matching a thousand files outside is one problem
+        to = "" if key[-1] == "url" else f" (to {path.resolve().as_posix()})"  # a url may hold a ${VAR}'s value
+        what = ("the ruleset" if key == ("ruleset",) else
+                "data files, query files, the ruleset, overrides, the output and a SQLite store")
+        out.append(doc.diag(key, f"'{shown}' leads outside the cycle's {where} {root.as_posix()}{to}; {what} "
+                            f"must be inside it{'; it was not read' if key == ('ruleset',) else ''}",
+                            hint=OUTSIDE_HINT, code="cycle-outside-path"))
+    return out
 
 
-def _sqlite_file(url: str, base: Path) -> Path | None:
-    """The database file of a ``sqlite:///`` URL (relative to ``base``), else None."""
-    m = re.match(r"\Asqlite(?:\+\w+)?:///(.+?)(?:\?.*)?\Z", url)
-    if not m or m[1] == ":memory:" or "${" in m[1]:
+def expand_vars(url: str) -> str:
+    """``${VAR}`` replaced from the environment as the sql provider does (an unset one is left as written:
+    the provider refuses it)."""
+    return _VAR.sub(lambda m: os.environ.get(m[1], m[0]), url)
+
+
+def sqlite_file(url: str, base: Path) -> Path | None:
+    """The database file SQLAlchemy opens for a SQLite URL (relative ones against ``base``), else None.
+
+    Read through SQLAlchemy's own URL parser after :func:`resolve_store_url`, so ``%2F``, ``..`` and
+    ``sqlite+driver`` are judged as they will be opened.
+    """
+    if not url[:6].lower() == "sqlite":
         return None
-    return Path(m[1]) if m[1].startswith("/") else base / m[1]
+    url = resolve_store_url(url, base)
+    plain = re.match(r"\Asqlite(?:\+\w+)?:///([^?%]*)(?:\?.*)?\Z", url)
+    if plain:  # the common case, read as SQLAlchemy reads it without importing it
+        database = plain[1]
+    else:
+        import sqlalchemy as sa
+
+        try:
+            parsed = sa.make_url(url)
+        except Exception:
+            return None  # not a URL SQLAlchemy can open either
+        if parsed.get_backend_name() != "sqlite":
+            return None
+        database = parsed.database
+    if not database or database == ":memory:":
+        return None
+    path = Path(database)
+    return path if path.is_absolute() else Path.cwd() / path
 
 
 def _shown(path: Path) -> str:

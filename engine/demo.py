@@ -17,8 +17,9 @@ writes into the folder:
 * ``data/okrs-<quarter>.yaml`` — committed and aspirational objectives; some
   employees have none;
 * ``cycle-<quarter>.yaml`` — one cycle file per quarter pointing at the
-  ruleset (relative path), storing into ``appraise.db`` and writing
-  ``out/<quarter>``.
+  ruleset (relative path; a copy beside them when the ruleset lies outside
+  the folder's workspace, which a cycle may not name), storing into
+  ``appraise.db`` and writing ``out/<quarter>``.
 
 The same arguments give byte-identical files.
 """
@@ -226,7 +227,16 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
             lines.append(f"      - {{name: \"{kr}\", start: {start}, target: {target}, current: {current}}}")
         (root / okr_files[q]).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    rel_ruleset = os.path.relpath(Path(ruleset).resolve(), root.resolve()).replace(os.sep, "/")
+    from .cycle import workspace
+
+    ruleset = Path(ruleset).resolve()
+    try:
+        ruleset.relative_to(workspace(root / "cycle.yaml").resolve())
+    except ValueError:  # a cycle may not name a ruleset outside its workspace (SECURITY.md): bring a copy
+        copy = root / ruleset.name
+        copy.write_bytes(ruleset.read_bytes())
+        ruleset = copy.resolve()
+    rel_ruleset = os.path.relpath(ruleset, root.resolve()).replace(os.sep, "/")
     schema = Path(__file__).resolve().parents[1] / "schemas" / "cycle.schema.json"
     rel_schema = os.path.relpath(schema, root.resolve()).replace(os.sep, "/")
     cycles = []

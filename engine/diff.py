@@ -11,13 +11,17 @@ the results store is not read, so outcomes that depend on ``previous`` do not
 fire in either run — the report says so.
 
 :func:`render` prints a :class:`RulesetDiff` as text, Markdown (tables for a
-pull-request comment) or JSON.
+pull-request comment) or JSON.  Redacted (``--redact``, for readers outside HR
+and a new ruleset whose author may be hostile) it prints
+:meth:`RulesetDiff.redacted_view`: aggregates over groups of at least
+``privacy.min_group`` people, nothing per person.
 """
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
@@ -159,7 +163,9 @@ class RulesetDiff:
     migration: dict[tuple[str, str], int]
     rules: list[RuleChange]
     notes: list[str] = field(default_factory=list)
-    redacted: bool = False      # for sharing outside HR: no names, no per-person bonus amounts
+    redacted: bool = False      # for sharing outside HR: aggregates only, groups of at least min_group
+    min_group: int = 5          # the larger privacy.min_group of the two rulesets
+    left_out: int = 0           # employees the providers left out of both runs (on_error: skip-employee)
 
     @property
     def both(self) -> list[EmployeeChange]:
@@ -202,15 +208,10 @@ class RulesetDiff:
         scores = [getattr(e, f"{side}_score") for e in self.both]
         return round(sum(scores) / len(scores), 2) if scores else None
 
-    def _person(self, e: EmployeeChange) -> dict:
-        out = e.to_dict()
-        if self.redacted:
-            for key in ("name", "old_bonus", "new_bonus", "bonus_delta"):
-                del out[key]
-        return out
-
     def to_dict(self) -> dict:
         """The ``--format json`` document."""
+        if self.redacted:
+            return self.redacted_view()
         tau = self.tau
         return {
             "old": self.old, "new": self.new, "cycle": self.cycle, "period": self.period, "currency": self.currency,
@@ -223,12 +224,102 @@ class RulesetDiff:
             "grades_changed": self.grades_changed,
             "migration": {"old_grades": self.grades_old, "new_grades": self.grades_new,
                           "counts": [[self.migration.get((o, n), 0) for n in self.grades_new] for o in self.grades_old]},
-            "movers": [self._person(e) for e in self.movers()],
+            "movers": [e.to_dict() for e in self.movers()],
             "rules": [r.to_dict() for r in self.rules],
-            "employees": [self._person(e) for e in self.employees],
+            "employees": [e.to_dict() for e in self.employees],
             "notes": self.notes,
             "redacted": self.redacted,
         }
+
+
+    def redacted_view(self) -> dict:
+        """What may leave HR (``--redact``): aggregates only, each describing at least ``min_group`` people.
+
+        The new ruleset may come from anyone who can open a pull request, and it computes what it likes
+        from real data (a KPI ``revenue / revenue`` with ``target: 100000 / target_bonus`` scores everyone
+        their target bonus / 1000).  So no per-person value leaves: no ids, names, scores, movers or rule
+        gains and losses.  What stays: how many were compared, the grade migration matrix, how many
+        changed grade, the total bonus cost change, Kendall's tau-b (2 decimals) and how many each rule
+        fired for.  A count is shown only when it is 0, at least ``min_group`` and at most N - min_group
+        from the total (so neither the group nor the rest is a handful of people); the cost change only
+        when 0 or at least ``min_group`` people's bonus changed; matrix cells below ``min_group`` are
+        hidden, and more cells are hidden until the hidden ones cannot be worked out from the counts
+        shown (the whole table, the grades changed and the grades kept).  With fewer than ``min_group``
+        employees compared nothing but that number is shown.
+        """
+        k = self.min_group
+        both = self.both
+        n = len(both)
+        out: dict[str, Any] = {"old": self.old, "new": self.new, "cycle": self.cycle, "period": self.period,
+                               "currency": self.currency, "redacted": True, "min_group": k,
+                               "employees_compared": n}
+        only_old = sum(1 for e in self.employees if e.new_score is None)
+        only_new = sum(1 for e in self.employees if e.old_score is None)
+        everyone = len(self.employees)
+        out["only_old"] = _group(only_old, everyone, k)
+        out["only_new"] = _group(only_new, everyone, k)
+        out["left_out_for_data_errors"] = _group(self.left_out, everyone + self.left_out, k)
+        notes = [note for note in self.notes if not _names_people(note)]
+        data = sum(1 for note in self.notes if note.startswith("data: "))
+        if data:
+            notes.append(f"{data} data problem{'s' if data != 1 else ''} reported by the sources, not shown here "
+                         "(run appraise diff without --redact inside HR to see them)")
+        out["notes"] = notes
+        if n < k:
+            out.update({"bonus_delta": None, "grades_changed": None, "kendall_tau_b": None, "migration": None,
+                        "rules": []})
+            out["notes"] = notes + [f"fewer than {k} employees compared (privacy.min_group): nothing else is shown"]
+            return out
+        changed_pay = sum(1 for e in self.employees if e.bonus_delta != 0)
+        out["bonus_delta"] = _money(self.bonus_delta) if changed_pay == 0 or changed_pay >= k else None
+        out["bonus_changed_for"] = _group(changed_pay, everyone, k)
+        cells, changed = _suppressed_migration(self, k)
+        out["grades_changed"] = changed
+        tau = self.tau
+        out["kendall_tau_b"] = None if tau is None else round(tau, 2)
+        out["migration"] = {"old_grades": self.grades_old, "new_grades": self.grades_new, "counts": cells}
+        out["rules"] = [{"id": r.id, "status": r.status, "old_count": _group(r.old_count, n, k),
+                         "new_count": _group(r.new_count, n, k)} for r in self.rules]
+        return out
+
+
+def _group(count: int, total: int, k: int) -> int | None:
+    """``count`` of ``total`` people, or None when it (or the rest) is a group of 1 to k - 1."""
+    if count in (0, total) or (count >= k and total - count >= k):
+        return count
+    return None
+
+
+def _names_people(note: str) -> bool:
+    return note.startswith(("appraised only under", "left out of both runs", "data: "))
+
+
+def _suppressed_migration(d: RulesetDiff, k: int) -> tuple[list[list[int | None]], int | None]:
+    """The grade migration counts with cells of 1 to k - 1 hidden (None), and the number who changed grade
+    (None when hidden).  Counts known to the reader: N (all cells), the grades changed (off the diagonal)
+    and so the grades kept (on it).  In each of those three sums the hidden cells must add up to 0 or to at
+    least k, otherwise the smallest cell still shown in that sum is hidden too, until none is short.  Zeros
+    are shown: an empty cell is nobody."""
+    cells = {(o, n): d.migration.get((o, n), 0) for o in d.grades_old for n in d.grades_new}
+    hidden = {c for c, v in cells.items() if 0 < v < k}
+    changed = d.grades_changed
+    n = len(d.both)
+    show_changed = _group(changed, n, k) is not None
+    groups = [list(cells)]
+    if show_changed:
+        groups += [[c for c in cells if c[0] != c[1]], [c for c in cells if c[0] == c[1]]]
+    while True:
+        short = next((g for g in groups if 0 < sum(cells[c] for c in g if c in hidden) < k), None)
+        if short is None:
+            break
+        visible = sorted((cells[c], c) for c in short if c not in hidden and cells[c] > 0)
+        if not visible:  # nothing left to hide in that sum: hide the sum itself (the grades changed)
+            show_changed = False
+            groups = groups[:1]
+            continue
+        hidden.add(visible[0][1])
+    counts = [[None if (o, nn) in hidden else cells[(o, nn)] for nn in d.grades_new] for o in d.grades_old]
+    return counts, changed if show_changed else None
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -252,18 +343,74 @@ def merged_needs(*rulesets):
                  okr=any(p.okr for p in parts), rating_scale=max(scales) if scales else None)
 
 
-def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path) -> RulesetDiff:
-    """Score ``cycle_path``'s data under rulesets ``old`` and ``new`` and compare (nothing is written)."""
+# Expressions reading these name one person: a redacted diff does not run a new one on real data.
+PERSONAL_NAMES = ("id", "name")
+
+
+def singling_out(rs_old, rs_new, new_path: Path) -> list:
+    """Diagnostics for the expressions of ``rs_new`` that read an employee's id or name and are not in
+    ``rs_old`` as written: a condition such as ``id == "E001"`` makes an aggregate one person's value."""
+    from .errors import Diagnostic
+
+    kept = {e.text for e in rs_old.expressions()}
+    try:
+        text = new_path.read_text(encoding="utf-8-sig")
+    except OSError:
+        text = ""
+    out = []
+    for e in dict.fromkeys(rs_new.expressions()):
+        names = sorted(set(PERSONAL_NAMES) & set(e.names))
+        if not names or e.text in kept:
+            continue
+        at = text.find(e.text)
+        line = text.count("\n", 0, at) + 1 if at >= 0 else 0
+        col = at - (text.rfind("\n", 0, at) + 1) + 1 if at >= 0 else 0
+        out.append(Diagnostic(_shown(new_path), line, col,
+                              f"'{e.text}' reads the employee's {' and '.join(names)}: a condition on one person "
+                              "would make the redacted diff's totals that person's own values",
+                              hint="a redacted diff does not run it on real data; have it reviewed and run "
+                              "appraise diff without --redact inside HR", code="diff-singles-out"))
+    return out
+
+
+def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path, *, redact: bool = False) -> RulesetDiff:
+    """Score ``cycle_path``'s data under rulesets ``old`` and ``new`` and compare (nothing is written).
+
+    ``redact`` gives the aggregates-only view (:meth:`RulesetDiff.redacted_view`) and refuses, before any
+    data is read, a new ruleset whose new expressions read employee ids or names (:func:`singling_out`).
+    """
     from .compile import load_ruleset
     from .cycle import load_cycle
+    from .errors import InvalidInput
     from .evaluate import evaluate
     from .provide import provide
     from .results import results_document
 
     old, new = Path(old), Path(new)
+    from .cycle import leaves_workspace
+    from .errors import Diagnostic
+
+    links = [Diagnostic(os.path.normpath(p), 0, 0, f"is a symbolic link leading outside {root.as_posix()}; it was not read",
+                        hint="replace the link by the file", code="outside-path")
+             for p in (old, new) for root in [leaves_workspace(p, p)] if root is not None]
+    if links:  # a pull request's rulesets/x.yaml -> ~/.aws/credentials: its lines would be quoted
+        raise InvalidInput(links)
     rs_old, rs_new = load_ruleset(old), load_ruleset(new)
+    if redact:
+        found = singling_out(rs_old, rs_new, new)
+        if found:
+            raise InvalidInput(found)
     cycle = load_cycle(cycle_path)
-    provided = provide(cycle, merged_needs(rs_old, rs_new))
+    try:
+        provided = provide(cycle, merged_needs(rs_old, rs_new))
+    except InvalidInput as exc:
+        if not redact:
+            raise
+        # a data message quotes the cell ("'salary' of employee E001 is '35000', which is not a date"), and a
+        # new ruleset can declare a column with the wrong type to have every cell quoted into the CI log
+        raise InvalidInput([replace(d, message=f"a data problem ({d.code or 'data'}); not shown by a redacted "
+                                    "diff", hint="run appraise validate or appraise diff without --redact inside "
+                                    "HR to see it") for d in exc.diagnostics]) from None
     ev_old = evaluate(rs_old, provided.inputs, cycle.period, dict(cycle.context))
     ev_new = evaluate(rs_new, provided.inputs, cycle.period, dict(cycle.context))
     result = compare(rs_old, rs_new, ev_old, ev_new, results_document(ev_old), results_document(ev_new),
@@ -272,6 +419,9 @@ def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path) -> Rule
     result.notes += [f"data: {d}" for d in provided.diagnostics]
     if provided.skipped:
         result.notes.append("left out of both runs for data errors: " + ", ".join(sorted(provided.skipped)))
+        result.left_out = len(provided.skipped)
+    result.min_group = max(rs_old.min_group, rs_new.min_group)  # the new ruleset cannot lower the old one's
+    result.redacted = redact
     return result
 
 
@@ -338,13 +488,13 @@ def _rule_changes(rs_old, rs_new, a: dict, b: dict) -> list[RuleChange]:
 # ---------------------------------------------------------------- output
 
 def render(d: RulesetDiff, fmt: str = "text") -> str:
-    """The diff as ``text``, ``markdown`` or ``json``."""
+    """The diff as ``text``, ``markdown`` or ``json`` (aggregates only when ``d.redacted``)."""
     if fmt == "json":
         return json.dumps(d.to_dict(), indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":
-        return _markdown(d)
+        return _markdown_redacted(d.redacted_view()) if d.redacted else _markdown(d)
     if fmt == "text":
-        return _text(d)
+        return _text_redacted(d.redacted_view()) if d.redacted else _text(d)
     raise ValueError(f"unknown format '{fmt}'; the formats are {', '.join(FORMATS)}")
 
 
@@ -403,12 +553,7 @@ def _markdown(d: RulesetDiff) -> str:
     lines += _table(["old \\ new"] + d.grades_new + ["total"], rows, "l" + "r" * (len(d.grades_new) + 1))
     movers = d.movers()
     lines += ["", f"**Biggest movers** (top {TOP_MOVERS} by score change)", ""]
-    if movers and d.redacted:
-        lines += _table(["Employee", "Score", "Δ score", "Grade"], [
-            [e.id, f"{_num(e.old_score)} → {_num(e.new_score)}", _num(e.score_delta, True),
-             e.old_grade if e.old_grade == e.new_grade else f"{e.old_grade} → **{e.new_grade}**"] for e in movers],
-            "lrrl")
-    elif movers:
+    if movers:
         lines += _table(["Employee", "Score", "Δ score", "Grade", f"Bonus ({d.currency})", "Δ bonus"], [
             [f"{e.id} {e.name}", f"{_num(e.old_score)} → {_num(e.new_score)}", _num(e.score_delta, True),
              e.old_grade if e.old_grade == e.new_grade else f"{e.old_grade} → **{e.new_grade}**",
@@ -425,8 +570,6 @@ def _markdown(d: RulesetDiff) -> str:
         lines.append("Every rule fired for the same employees.")
     lines.append("")
     lines += [f"> Note: {n}." for n in d.notes]
-    if d.redacted:
-        lines.append("> Redacted: names and per-person bonus amounts are left out; totals and counts are not.")
     return "\n".join(lines) + "\n"
 
 
@@ -442,10 +585,9 @@ def _text(d: RulesetDiff) -> str:
     lines.append(" " * (width + 2) + "".join(f"{n:>{width + 1}}" for n in d.grades_new))
     for o in d.grades_old:
         lines.append(f"  {o:<{width}}" + "".join(f"{d.migration.get((o, n), 0):>{width + 1}}" for n in d.grades_new))
-    lines += ["", "employees (score, grade):" if d.redacted else "employees (score, grade, bonus):"]
+    lines += ["", "employees (score, grade, bonus):"]
     for e in d.employees:
-        money = "" if d.redacted else \
-            f"  {_amount(e.old_bonus)} -> {_amount(e.new_bonus)} ({_amount(e.bonus_delta, True)})"
+        money = f"  {_amount(e.old_bonus)} -> {_amount(e.new_bonus)} ({_amount(e.bonus_delta, True)})"
         lines.append(f"  {e.id:<8} {_num(e.old_score):>7} -> {_num(e.new_score):>7} ({_num(e.score_delta, True):>7})"
                      f"  {e.old_grade or '–'} -> {e.new_grade or '–'}" + money)
     movers = d.movers()
@@ -456,6 +598,86 @@ def _text(d: RulesetDiff) -> str:
         tag = f" ({r.status})" if r.status != "both" else ""
         lines.append(f"  {r.id}{tag}: fired {r.old_count} -> {r.new_count}; gained {_ids(r.gained)}; lost {_ids(r.lost)}")
     lines += [""] + [f"note: {n}" for n in d.notes]
-    if d.redacted:
-        lines.append("redacted: names and per-person bonus amounts are left out; totals and counts are not")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- redacted output (aggregates only)
+
+def _count(value: int | None, k: int) -> str:
+    return f"< {k} or hidden" if value is None else str(value)
+
+
+def _redaction_note(v: dict) -> str:
+    k = v["min_group"]
+    return (f"Redacted for readers outside HR: aggregates only (no ids, names, scores or amounts of anyone); "
+            f"a count is shown only when it and the rest are groups of at least {k} people (privacy.min_group), "
+            f"and x marks a hidden migration cell (1 to {k - 1} people, or one that would give such a cell away)")
+
+
+def _redacted_rows(v: dict) -> list[list[str]]:
+    k = v["min_group"]
+    rows = [["Employees compared", str(v["employees_compared"])]]
+    for key, label in (("only_old", "Appraised only under the old ruleset"),
+                       ("only_new", "Appraised only under the new ruleset"),
+                       ("left_out_for_data_errors", "Left out of both runs for data errors")):
+        if v[key] != 0:
+            rows.append([label, _count(v[key], k)])
+    if v.get("migration") is None:
+        return rows
+    delta = v["bonus_delta"]
+    rows.append([f"Total bonus change ({v['currency']})",
+                 f"fewer than {k} people's bonus changed: hidden" if delta is None
+                 else _amount(Decimal(delta), True)])
+    rows.append(["Grades changed", _count(v["grades_changed"], k)])
+    tau = v["kendall_tau_b"]
+    rows.append(["Rank correlation (Kendall's τ-b)", "undefined" if tau is None else f"{tau:.2f}"])
+    return rows
+
+
+def _redacted_matrix(v: dict, cell, bold=lambda s: s) -> tuple[list[str], list[list[str]]]:
+    m = v["migration"]
+    header = ["old \\ new"] + m["new_grades"]
+    rows = [[bold(o)] + [cell(c) for c in counts] for o, counts in zip(m["old_grades"], m["counts"])]
+    return header, rows
+
+
+def _markdown_redacted(v: dict) -> str:
+    lines = [f"### appraise diff: `{v['old']}` → `{v['new']}`", "",
+             f"Cycle `{v['cycle']}` ({v['period']}), redacted.", ""]
+    lines += _table(["", "change"], _redacted_rows(v), "lr")
+    if v.get("migration") is not None:
+        header, rows = _redacted_matrix(v, lambda c: "x" if c is None else (str(c) if c else "·"),
+                                        lambda s: f"**{s}**")
+        lines += ["", "**Grade migration** (rows: old grade, columns: new grade)", ""]
+        lines += _table(header, rows, "l" + "r" * (len(header) - 1))
+        lines += ["", "**Rules whose firing changed**", ""]
+        if v["rules"]:
+            lines += _table(["Rule", "", "Fired old → new"], [
+                [f"`{r['id']}`", {"both": "", "removed": "removed", "added": "added"}[r["status"]],
+                 f"{_count(r['old_count'], v['min_group'])} → {_count(r['new_count'], v['min_group'])}"]
+                for r in v["rules"]], "llr")
+        else:
+            lines.append("Every rule fired for the same employees.")
+    lines.append("")
+    lines += [f"> Note: {n}." for n in v["notes"]]
+    lines.append(f"> {_redaction_note(v)}.")
+    return "\n".join(lines) + "\n"
+
+
+def _text_redacted(v: dict) -> str:
+    lines = [f"appraise diff {v['old']} -> {v['new']} on {v['cycle']} ({v['period']}), redacted"]
+    lines += [f"{label}: {value}" for label, value in _redacted_rows(v)]
+    if v.get("migration") is not None:
+        header, rows = _redacted_matrix(v, lambda c: "x" if c is None else str(c))
+        width = max(len(s) for row in [header[1:]] + rows for s in row) + 1
+        lines += ["", "grade migration (rows old, columns new):",
+                  " " * (width + 2) + "".join(f"{s:>{width + 1}}" for s in header[1:])]
+        lines += [f"  {row[0]:<{width}}" + "".join(f"{s:>{width + 1}}" for s in row[1:]) for row in rows]
+        lines += ["", "rules whose firing changed:" if v["rules"] else "every rule fired for the same employees"]
+        k = v["min_group"]
+        for r in v["rules"]:
+            tag = f" ({r['status']})" if r["status"] != "both" else ""
+            lines.append(f"  {r['id']}{tag}: fired {_count(r['old_count'], k)} -> {_count(r['new_count'], k)}")
+    lines += [""] + [f"note: {n}" for n in v["notes"]]
+    lines.append(_redaction_note(v))
     return "\n".join(lines) + "\n"

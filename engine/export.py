@@ -140,19 +140,38 @@ def _row(e: Mapping[str, Any], kpis: Sequence[str], dims: Sequence[str]) -> list
 _NUMERIC = {"score", "bonus"}
 
 
+# What a redacted export (appraise run --redact, for readers outside HR) leaves out of each employee: every
+# amount of pay, and what pay is computed from.  The excess part of a bonus is rate x (actual - above x target)
+# of the attainment KPI, so a KPI's actual and target give it away without any bonus field; they are left out
+# of every KPI (any KPI may drive the bonus, and actuals such as revenue are pay-like themselves), while its
+# attainment, score and weight stay: the reader sees how the score was made, not the money.
 REDACTED = ("bonus", "bonus_detail", "bonus_gross", "bonus_paid")
+REDACTED_KPI_FIELDS = ("actual", "target")
+REDACTED_MESSAGE = "(left out of a redacted export: it may quote the data; see the full run in HR)"
 
 
 def redact_document(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The results for readers outside HR: each name replaced by the id, no bonus amounts, an override without
-    its reason and approver."""
+    """The results for readers outside HR: each name replaced by the id, no bonus amounts, no KPI actuals or
+    targets (from which the excess part of a bonus can be computed), no error message (they quote cells), an
+    override without its reason and approver."""
     out = dict(document)
-    out["employees"] = [{**{k: v for k, v in e.items() if k not in REDACTED}, "name": e.get("id"),
-                         **({"override": {k: v for k, v in e["override"].items() if k not in ("reason", "by")}}
-                            if e.get("override") else {})}
-                        for e in document.get("employees", [])]
+    out["employees"] = [_redacted_employee(e) for e in document.get("employees", [])]
+    if document.get("errors"):
+        out["errors"] = [{**e, "message": REDACTED_MESSAGE} if isinstance(e, Mapping) and "message" in e else e
+                         for e in document["errors"]]
     out["redacted"] = True
     return out
+
+
+def _redacted_employee(e: Mapping[str, Any]) -> dict[str, Any]:
+    kept = {k: v for k, v in e.items() if k not in REDACTED}
+    if isinstance(e.get("kpis"), Mapping):
+        kept["kpis"] = {path: ({f: v for f, v in kpi.items() if f not in REDACTED_KPI_FIELDS}
+                               if isinstance(kpi, Mapping) else kpi) for path, kpi in e["kpis"].items()}
+    if e.get("override"):
+        kept["override"] = {k: v for k, v in e["override"].items() if k not in ("reason", "by")}
+    kept["name"] = e.get("id")
+    return kept
 
 
 def _without_bonus(header: list[str], redact: bool) -> list[int]:
@@ -184,36 +203,42 @@ def results_csv(document: Mapping[str, Any], ruleset, *, redact: bool = False) -
 
 
 def _diag_rows(diagnostics: Iterable, employee_errors: Iterable, warnings: Iterable[str],
-               validation: Iterable = (), employee_of: Mapping | None = None) -> list[list[Any]]:
+               validation: Iterable = (), employee_of: Mapping | None = None,
+               redact: bool = False) -> list[list[Any]]:
     rows: list[list[Any]] = []
     employee_of = employee_of or {}
     for stage, diags in (("validate", validation), ("provide", diagnostics)):
         for d in diags:
             message = d.message + (f"; {d.hint}" if getattr(d, "hint", "") else "") + (
                 f" ({d.path})" if getattr(d, "path", "") else "")
+            if redact and stage == "provide":  # a data message quotes its cell; the location stays
+                message = f"{getattr(d, 'code', '') or 'data'} {REDACTED_MESSAGE}"
             rows.append([d.file, d.line, d.col, employee_of.get(d) or getattr(d, "employee", "") or "", stage,
                          d.severity, message])
     for e in employee_errors:
         get = e.get if isinstance(e, Mapping) else (lambda k, _e=e: getattr(_e, k, None))
-        rows.append(["", "", "", get("employee"), get("stage"), "error", get("message")])
+        rows.append(["", "", "", get("employee"), get("stage"), "error",
+                     REDACTED_MESSAGE if redact else get("message")])
     for w in warnings:
         rows.append(["", "", "", "", "evaluate", "warning", w])
     return rows
 
 
 def errors_csv(diagnostics: Iterable, employee_errors: Iterable, warnings: Iterable[str] = (),
-               validation: Iterable = (), employee_of: Mapping | None = None) -> bytes:
+               validation: Iterable = (), employee_of: Mapping | None = None, redact: bool = False) -> bytes:
     """``errors.csv``: the cycle file's validation warnings, every diagnostic of the providers and every
     employee the engine could not appraise.
 
     Columns: file, line, col, employee, stage (``validate``, ``provide`` or the
     engine's stage), severity (``error`` or ``warning``), message.  Only the
-    header when all went well.
+    header when all went well.  ``redact`` (appraise run --redact) keeps every
+    row and its location but not the messages of data and employee errors,
+    which may quote the cell.
     """
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(ERROR_COLUMNS)
-    for row in _diag_rows(diagnostics, employee_errors, warnings, validation, employee_of):
+    for row in _diag_rows(diagnostics, employee_errors, warnings, validation, employee_of, redact):
         writer.writerow([safe_text(v) if isinstance(v, str) else ("" if v is None else v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
@@ -354,7 +379,8 @@ def xlsx_tables(document: Mapping[str, Any], ruleset, *, redact: bool):
     header = CSV_FIRST + [f"kpi.{p}.score" for p in kpis] + [f"dimension.{d}.score" for d in dims]
     keep = _without_bonus(header, redact)
     rows = ([row[i] for i in keep] for row in (_row(e, kpis, dims) for e in employees))
-    fields = ("actual", "target", "attainment", "score", "weight")
+    fields = tuple(f for f in ("actual", "target", "attainment", "score", "weight")
+                   if not (redact and f in REDACTED_KPI_FIELDS))
     kheader = ["id", "name"] + [f"{p}.{f}" for p in kpis for f in fields]
 
     def kpi_row(e):

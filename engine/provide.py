@@ -390,14 +390,17 @@ def _null_keys(part: _Part, frame: pl.DataFrame, keys, report: _Report, what: st
     return frame.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys]))
 
 
-def _duplicates(part: _Part, frame: pl.DataFrame, keys, report: _Report, what: str, column: str) -> None:
+def _duplicates(part: _Part, frame: pl.DataFrame, keys, report: _Report, what: str, column: str,
+                unnamed: str | None = None) -> None:
+    """Rows repeating ``keys``, each at its line; the value of column ``unnamed`` (the rater) is not shown."""
     dup = frame.with_columns(pl.col("_row").min().over(keys).alias("_first"),
                              pl.len().over(keys).alias("_n")).filter(
         (pl.col("_n") > 1) & (pl.col("_row") != pl.col("_first")))
     for row in dup.select(*keys, "_row", "_first").iter_rows(named=True):
-        key = ", ".join(str(row[k]) for k in keys)
+        key = ", ".join(str(row[k]) for k in keys if k != unnamed)
+        by = f" by the same {unnamed}" if unnamed else ""
         report.employee(row.get("employee"), part.origin.diag(
-            row["_row"], column, f"{what} ({key}) appears twice; first at line "
+            row["_row"], column, f"{what} ({key}){by} appears twice; first at line "
             f"{part.origin.line(row['_first'])}", hint="keep one row per " + " and ".join(keys),
             code="data-duplicate"))
 
@@ -699,14 +702,16 @@ def _feedback(parts: list[_Part], needs: Needs, period: Period, report: _Report,
         if needs.rating_scale is not None:
             out = frame.filter(pl.col("rating").is_not_null() & ~pl.col("rating").is_between(
                 needs.rating_min, needs.rating_scale))
-            for emp, rater, rating, line in out.select("employee", "rater", "rating", "_row").iter_rows():
+            # the row and column say where it is; the rater is never named (errors.csv, stderr and CI logs
+            # are read by more people than the survey file)
+            for emp, rating, line in out.select("employee", "rating", "_row").iter_rows():
                 report.employee(emp, part.origin.diag(
-                    line, "rating", f"rating {rating:g} by {rater} for {emp} is outside the scale "
+                    line, "rating", f"rating {rating:g} for {emp} is outside the scale "
                     f"{needs.rating_min:g}–{needs.rating_scale:g}", hint="fix the rating, or the ruleset's "
                     "feedback360 scale", code="data-rating-scale"))
         # a rater may rate the same competency in each quarter of a half-year or annual cycle
         keys = ["employee", "rater", "relation"] + [c for c in ("competency", "period") if c in frame.columns]
-        _duplicates(part, frame, keys, report, "rating", "rater")
+        _duplicates(part, frame, keys, report, "rating", "rater", unnamed="rater")
         frames.append(frame.select(["employee", "rater", "relation", "rating"]
                                    + [c for c in ("competency", "period") if c in frame.columns]))
     if not frames:

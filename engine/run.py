@@ -364,7 +364,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
                                          redact=redact))
         validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
         put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
-                                     employee_of={d: who for d, who in data_diags if who}))
+                                     employee_of={d: who for d, who in data_diags if who}, redact=redact))
         put("changes.csv", changes_csv(ledger, redact=redact))
 
         pages = 0

@@ -198,13 +198,24 @@ def load_test_file(path: str | Path) -> TestFile:
     from .compile import compile_ruleset
     from .validate import validate_ruleset
 
+    from .cycle import leaves_workspace
+
     path = Path(path)
+    if leaves_workspace(path, path) is not None:  # a symlink out of the repository is not read
+        raise InvalidInput([Diagnostic(_shown(path), 0, 0, "is a symbolic link leading outside "
+                                       f"{leaves_workspace(path, path).as_posix()}; it was not read",
+                                       hint="replace the link by the file", code="outside-path")])
     doc = load(path, _shown(path))
     found = schemas.check(doc, SCHEMA)
     if found:
         raise InvalidInput(found)
     data = doc.data
     rpath = (path.parent / data["ruleset"]).resolve()
+    root = leaves_workspace(rpath, path)
+    if root is not None:  # its lines would be quoted in the report (a credentials file named as the ruleset)
+        raise InvalidInput([doc.diag(("ruleset",), f"'{data['ruleset']}' leads outside {root.as_posix()}; the "
+                                     "ruleset of a test must be inside it; it was not read",
+                                     hint="set APPRAISE_ALLOW_OUTSIDE_PATHS=1 if it is meant", code="test-ruleset")])
     if not rpath.is_file():
         raise InvalidInput([doc.diag(("ruleset",), f"no ruleset at '{data['ruleset']}' (looked for {_shown(rpath)})",
                                      hint="the path is relative to this test file", code="test-ruleset")])

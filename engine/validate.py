@@ -100,6 +100,11 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
     found = schemas.check(doc, "cycle") + _non_finite(doc)
     if not isinstance(data, dict):
         return _ordered(found)
+    from .cycle import outside_path_problems
+
+    # paths leading outside the workspace: a ruleset there is not even read (its lines would be quoted in
+    # messages, e.g. in a CI log: a credentials file named as the ruleset)
+    found += outside_path_problems(doc)
     bad = {d.path for d in found}
     sources = data.get("sources")
     if provider_schemas is not None and isinstance(sources, list):
@@ -257,6 +262,8 @@ def validate_files(paths: Iterable[str | Path],
     ``provider_schemas`` may be a function returning them: it is then called only
     when a cycle file is met, so checking rulesets never pays for loading plugins.
     """
+    from .cycle import leaves_workspace
+
     outcome = Outcome()
     lazy = {"schemas": provider_schemas, "resolved": not callable(provider_schemas)}
 
@@ -280,6 +287,14 @@ def validate_files(paths: Iterable[str | Path],
             continue
         for file in files:
             shown = _shown(file)
+            root = leaves_workspace(file, file)
+            if root is not None:  # a symlink out of the repository: never read (its lines would be quoted)
+                outcome.checked.append(shown)
+                outcome.diagnostics.append(Diagnostic(
+                    shown, 0, 0, f"is a symbolic link leading outside {root.as_posix()}; it was not read",
+                    hint="replace the link by the file, or set APPRAISE_ALLOW_OUTSIDE_PATHS=1 if it is meant",
+                    code="outside-path"))
+                continue
             try:
                 doc = load(file, shown)
             except InvalidInput as exc:
@@ -711,6 +726,7 @@ class _RulesetCheck:
                                            f"'{rel}' is not one of the 360 sources of dimension '{dim_id}'"
                                            + _did_you_mean(rel, fb["sources"]), key=True,
                                            hint="sources: " + ", ".join(fb["sources"]))
+                    self._check_min_raters(dpath + ("feedback360",), fb)
             seen: dict[str, int] = {}
             for i, adj in enumerate(sc.get("adjustments") or []):
                 if not isinstance(adj, dict):
@@ -720,6 +736,34 @@ class _RulesetCheck:
                 if "when" in adj:
                     self.expression(apath + ("when",), self.scope_rule, f"the condition of adjustment '{adj.get('id')}'",
                                     want_bool=True)
+
+    def _check_min_raters(self, path: tuple, fb: dict) -> None:
+        """Rater anonymity: a source other than ``manager`` and ``self`` shown with one rater is that rater's
+        own ratings (an error), with two each rater can read the other's (a warning)."""
+        from .compile import SINGLE_RATER_RELATIONS
+
+        raters = fb.get("min_raters")
+        if isinstance(raters, bool) or self.bad(path + ("min_raters",)):
+            return
+        if isinstance(raters, int):  # one number for every relation
+            shared = [r for r in fb["sources"] if r not in SINGLE_RATER_RELATIONS]
+            checks = [(path + ("min_raters",), raters, "'" + "', '".join(shared) + "'")] if shared else []
+        elif isinstance(raters, dict):
+            checks = [(path + ("min_raters", rel), n, f"'{rel}'" if rel != "*" else "every other relation")
+                      for rel, n in raters.items()
+                      if rel not in SINGLE_RATER_RELATIONS and isinstance(n, int) and not isinstance(n, bool)]
+        else:
+            return
+        for where, n, who in checks:
+            if n < 2:
+                self.error(where, f"min_raters {n} for {who} would show one rater's own ratings; only 'manager' "
+                           "and 'self' may have fewer than 2 raters", hint="write at least 2 (3 or more keeps "
+                           "raters anonymous from each other too)", code="min-raters")
+            elif n < 3:
+                self.out.append(replace(self.doc.diag(
+                    where, f"min_raters {n} for {who}: each of two raters can work out the other's ratings from "
+                    "the source's mean", hint="write 3 or more, or keep 2 on purpose", code="min-raters"),
+                    severity="warning"))
 
     def _check_periods(self, path: tuple, dim_id: str, spec: dict) -> None:
         """``periods:`` weights are keyed for ``every:`` (``01``…``12``, ``Q1``…``Q4``, ``H1``/``H2``) and sum to

@@ -97,6 +97,8 @@ class DuckdbProvider:
             raise InvalidInput([source.diag(f"no file matches {source.label}", key="path",
                                             hint="paths are relative to the cycle file's folder",
                                             code="source-missing")])
+        for f in files:  # a glob follows symlinks (data/[l]nk/etc/passwd with data/lnk -> /): each match, resolved
+            source.confine(f)
         return files
 
 

@@ -38,10 +38,13 @@ class SqlProvider:
         import polars as pl
         import sqlalchemy as sa
 
-        from appraise.cycle import resolve_store_url
+        from appraise.cycle import resolve_store_url, sqlite_file
 
         url = self._url(source)
         scrub = _scrubber(source)
+        db = sqlite_file(url, source.base_dir)  # after ${VAR}: the file that would be opened
+        if db is not None:
+            source.confine(db, key="url")
         base, origin = query_text(source)
         params = period_params(request.period)
         try:
@@ -89,15 +92,46 @@ class SqlProvider:
         return _VAR.sub(lambda m: os.environ[m[1]], url)
 
 
+# PostgreSQL cuts identifiers (a database or role name) to NAMEDATALEN - 1 = 63 bytes before it repeats them
+IDENTIFIER_BYTES = 63
+# a secret's first characters appearing in a message are taken for the secret, however the message cuts it
+PREFIX_CHARS = 16
+
+
+def _forms(value: str) -> set[str]:
+    """How a value read through ``${VAR}`` may come back in a message: as written, percent-decoded (a URL
+    parser reads ``%41`` as ``A``) or encoded again (a URL rendered back), and cut to 63 bytes."""
+    from urllib.parse import quote, unquote, unquote_plus
+
+    forms = {value, unquote(value), unquote_plus(value), quote(value, safe=""), quote(unquote(value), safe="")}
+    for f in list(forms):
+        raw = f.encode("utf-8")
+        if len(raw) > IDENTIFIER_BYTES:
+            forms.add(raw[:IDENTIFIER_BYTES].decode("utf-8", "ignore"))
+    return {f for f in forms if len(f) >= 3}
+
+
 def _scrubber(source):
     """Messages and labels name the url as the cycle file writes it: every value read through ``${VAR}``
-    is shown as ``${VAR}`` again, wherever a driver's message repeats it (host, user, database)."""
-    values = sorted({(os.environ[m], m) for m in _VAR.findall(str(source.options["url"]))
-                     if len(os.environ.get(m, "")) >= 3}, key=lambda v: -len(v[0]))
+    is shown as ``${VAR}`` again, wherever a driver's message repeats it (host, user, database), also
+    percent-decoded, re-encoded or cut short (a run of its first 16 characters or more is masked)."""
+    forms = sorted({(f, m) for m in _VAR.findall(str(source.options["url"]))
+                    if len(os.environ.get(m, "")) >= 3 for f in _forms(os.environ[m])},
+                   key=lambda v: (-len(v[0]), v))
 
     def scrub(text: str) -> str:
-        for value, name in values:
+        for value, name in forms:
             text = text.replace(value, "${" + name + "}")
+        for value, name in forms:  # what is left of a long value cut at any length
+            if len(value) < PREFIX_CHARS:
+                continue
+            start = text.find(value[:PREFIX_CHARS])
+            while start >= 0:
+                end = start + PREFIX_CHARS
+                while end < len(text) and end - start < len(value) and text[end] == value[end - start]:
+                    end += 1
+                text = text[:start] + "${" + name + "}" + text[end:]
+                start = text.find(value[:PREFIX_CHARS], start + 1)
         return text
     return scrub
 

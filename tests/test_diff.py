@@ -122,20 +122,27 @@ def test_redacted_diff_names_nobody_and_pays_nobody(d, fmt):
     out = result.output
     names = [e.name for e in d.employees]
     assert names and not [n for n in names if n in out]
-    for e in d.employees:  # no one's own amounts (the example's bonuses are all distinct from the totals)
+    assert not [e.id for e in d.employees if e.id in out]  # aggregates only (issue 16): no ids either
+    for e in d.employees:  # no one's own amounts or scores
         for amount in (e.old_bonus, e.new_bonus):
             if amount:
                 assert f"{amount:,f}" not in out and f'"{amount:f}"' not in out
-    assert all(e.id in out for e in d.employees)
+        for score in (e.old_score, e.new_score):
+            assert f"{score:.2f}" not in out and f"{score}" not in out
+    # only E005's bonus changed (-2,800): a group of one, below privacy.min_group (5), so the cost change is
+    # hidden; the one grade change (S -> A) is hidden too; the rule fired for all 5, then none: shown
+    assert "2,800" not in out and "2800" not in out
     if fmt == "json":
         doc = json.loads(out)
-        assert doc["redacted"] is True
-        assert doc["bonus"] == {"old": "122900", "new": "120100", "delta": "-2800"}  # totals stay
-        assert all(set(e) == {"id", "old_score", "new_score", "score_delta", "old_grade", "new_grade"}
-                   for e in doc["employees"] + doc["movers"])
+        assert doc["redacted"] is True and doc["min_group"] == 5 and doc["employees_compared"] == 5
+        assert doc["bonus_delta"] is None and doc["grades_changed"] is None
+        assert "employees" not in doc and "movers" not in doc
+        assert doc["rules"] == [{"id": "price-war", "status": "removed", "old_count": 5, "new_count": 0}]
+        # every non-empty cell is 1 or 2 people: all hidden; the empty ones are shown as 0
+        assert [c for row in doc["migration"]["counts"] for c in row if c is not None] == [0] * 21
     else:
-        assert "122,900" in out  # the total stays
         assert "redacted" in out.lower()
+        assert ("5 → 0" if fmt == "markdown" else "fired 5 -> 0") in out
     # unredacted, the same format does show a person's amount (and, in markdown, names)
     plain = CliRunner().invoke(main, ["diff", str(OLD), str(NEW), "--cycle", str(CYCLE), "--format", fmt]).output
     mover = d.movers()[0]
@@ -201,7 +208,8 @@ def test_ci_example_diff_step_runs_on_a_real_pull_request_history(tmp_path):
     import yaml
 
     workflow = yaml.safe_load((HERE.parent / "docs" / "ci-example.yml").read_text(encoding="utf-8"))
-    [job] = workflow["jobs"].values()
+    job = workflow["jobs"]["diff"]
+    assert job["environment"] == "appraise-diff"  # real data only once a reviewer approves (issue 16)
     step = next(s for s in job["steps"] if s.get("id") == "diff")
     repo = tmp_path / "hr"
     (repo / "rulesets").mkdir(parents=True)
@@ -229,6 +237,15 @@ def test_ci_example_diff_step_runs_on_a_real_pull_request_history(tmp_path):
     done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     md = (repo / "diff.md").read_text(encoding="utf-8")
-    assert "| Total bonus (CNY) | 122,900 | 120,100 | -2,800 |" in md
-    assert "`price-war` | removed" in md
+    assert "| Employees compared | 5 |" in md and "Redacted for readers outside HR" in md
+    assert "`price-war` | removed | 5 → 0 |" in md
     assert output.read_text() == "changed=true\n"
+    # a pull request that also changes the cycle file gets no diff on real data
+    (repo / "cycles" / "2026-Q3.yaml").write_text(cycle.replace("price_war: true", "price_war: false"),
+                                                 encoding="utf-8")
+    git("commit", "-q", "-am", "and the cycle")
+    output.write_text("")
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "changes files outside `rulesets/`" in (repo / "diff.md").read_text(encoding="utf-8")
+    assert "Employees compared" not in (repo / "diff.md").read_text(encoding="utf-8")

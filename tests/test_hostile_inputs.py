@@ -313,10 +313,15 @@ def test_the_cycle_or_the_environment_can_allow_outside_paths(work, monkeypatch)
     load_cycle(work / "cycle-q3.yaml")
 
 
-def test_the_ruleset_may_live_beside_the_cycle_folder(work):
+def test_the_ruleset_may_live_beside_the_cycle_folder_in_its_repository(work):
     (work.parent / "rulesets").mkdir()
     shutil.move(work / "sales-team.yaml", work.parent / "rulesets" / "sales-team.yaml")
     edit_cycle(work, ruleset="../rulesets/sales-team.yaml")
+    # outside the workspace (no git repository: the cycle's folder) it is not even read (issue 16)
+    with pytest.raises(InvalidInput) as exc:
+        load_cycle(work / "cycle-q3.yaml")
+    assert [d.path for d in exc.value.diagnostics] == ["ruleset"]
+    (work.parent / ".git").mkdir()  # the HR repository holding cycles and rulesets side by side
     assert load_cycle(work / "cycle-q3.yaml").ruleset_path.parent.name == "rulesets"
 
 

@@ -17,8 +17,10 @@ FORMATS = ("text", "markdown", "json")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for a terminal; markdown for a pull-request comment; json for scripts.")
 @click.option("--redact", is_flag=True,
-              help="For sharing outside HR (a pull-request comment, say): no names and no per-person bonus "
-                   "amounts; totals, counts and ids stay.")
+              help="For sharing outside HR (a pull-request comment, say): aggregates only, each about at least "
+                   "privacy.min_group people (grade migration, grades changed, bonus cost change, rank "
+                   "correlation, rule counts); no ids, names, scores or amounts of anyone.  A new ruleset whose "
+                   "new conditions read employee ids or names is refused.")
 def command(old: Path, new: Path, cycle: Path, fmt: str, redact: bool) -> None:
     """Score a cycle's data under ruleset OLD and ruleset NEW and show what changes.
 
@@ -32,7 +34,7 @@ def command(old: Path, new: Path, cycle: Path, fmt: str, redact: bool) -> None:
     from ..errors import AppraiseError, InvalidInput
 
     try:
-        result = diff_cycle(old, new, cycle)
+        result = diff_cycle(old, new, cycle, redact=redact)
     except InvalidInput as exc:
         for d in exc.diagnostics:
             click.echo(str(d), err=True)
@@ -40,5 +42,4 @@ def command(old: Path, new: Path, cycle: Path, fmt: str, redact: bool) -> None:
     except AppraiseError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    result.redacted = redact
     click.echo(render(result, fmt), nl=False)

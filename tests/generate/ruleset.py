@@ -457,11 +457,12 @@ class RulesetGenerator:
         self.plan.relations.update(relations)
         self.plan.scales.append(scale)
         style = self.ch.weighted([("default", 3), ("number", 1), ("per-relation", 2)])
+        # below 2 only manager and self are valid (rater anonymity, issue 16)
         if style == "number":
-            fb["min_raters"] = self.ch.integer(1, 3)
+            fb["min_raters"] = self.ch.integer(1 if set(relations) <= {"manager", "self"} else 2, 3)
         elif style == "per-relation":
             keys = self.ch.sample(relations + (["self"] if "self" not in relations else []), 1, 3)
-            fb["min_raters"] = {r: self.ch.integer(1, 3) for r in keys}
+            fb["min_raters"] = {r: self.ch.integer(1 if r in ("manager", "self") else 2, 3) for r in keys}
         if self.ch.chance(0.3):
             fb["competencies"] = ["collaboration", "customer_focus", "integrity"]
         self.feature("dimension-feedback360")
