@@ -17,7 +17,7 @@ Hypothesis drives the generator (derandomized in CI through tests/conftest.py's 
 are collected over the whole budget and reported together with each case's folder (kept under
 pytest's basetemp) and what it exercises.  Budget: ``APPRAISE_GENERATED_CASES`` cases (default 150),
 or a quarter of ``APPRAISE_FUZZ_EXAMPLES`` under ``make fuzz``.  The counts are printed in the test
-session's summary.
+session's summary.  ``APPRAISE_GENERATED_KEEP=<folder>`` keeps the folders of failing cases there.
 """
 from __future__ import annotations
 
@@ -127,7 +127,7 @@ class Runner:
             self.stats.problems.append(("crash", text if exc is None else _signature(exc), case))
 
     def check_outputs(self, case, cycle_file: Path) -> None:
-        out = case.folder / "out" / (case.summary["period"] if cycle_file == case.cycle else case.summary["previous"])
+        out = case.folder / case.summary["outputs"][cycle_file.name]
         for name in ("results.json", "manifest.json"):
             try:
                 _strict_json((out / name).read_text(encoding="utf-8"))
@@ -200,13 +200,24 @@ class Runner:
                 return
 
     def api(self, case) -> None:
+        """``appraise.api.evaluate_cycle_results``: the previous period's document handed over as ``previous``;
+        or, when shorter periods are read from the store, those run first through the CLI and the store URL."""
         from appraise.api import evaluate_cycle_results
         from appraise.errors import AppraiseError, InvalidInput
 
-        previous = None
-        for cycle_file in case.cycles:
+        previous = store = None
+        cycles = case.cycles
+        if case.sub_cycles:
+            for cycle_file in cycles[:-1]:
+                res = CliRunner().invoke(main, ["run", "-q", "--no-render", str(cycle_file)])
+                if res.exception is not None and not isinstance(res.exception, SystemExit):
+                    self.crash(case, _signature(res.exception), res.exception)
+                    return
+            cycles = cycles[-1:]
+            store = f"sqlite:///{case.folder / 'out' / 'appraise.db'}"
+        for cycle_file in cycles:
             try:
-                doc = evaluate_cycle_results(cycle_file, previous=previous).document
+                doc = evaluate_cycle_results(cycle_file, previous=previous, store=store).document
             except InvalidInput as exc:
                 previous = None
                 if cycle_file == case.cycle:
@@ -230,7 +241,7 @@ class Runner:
 
 def _validate(case) -> str | None:
     """None when `appraise validate` accepts the ruleset and the cycle files, else its output."""
-    res = CliRunner().invoke(main, ["validate", str(case.ruleset), *map(str, case.cycles)])
+    res = CliRunner().invoke(main, ["validate", *map(str, case.rulesets), *map(str, case.cycles)])
     if res.exception is not None and not isinstance(res.exception, SystemExit):
         return "validate crashed: " + _signature(res.exception)
     return None if res.exit_code == 0 else res.output
@@ -252,7 +263,11 @@ def summary(request):
 def test_generated_valid_cases_run_or_stop_with_a_located_error(tmp_path_factory, summary):
     stats = Stats()
     runner = Runner(stats)
-    keep = tmp_path_factory.mktemp("generated")  # folders of cases with a problem, for a look afterwards
+    # folders of cases with a problem, for a look afterwards (APPRAISE_GENERATED_KEEP: a folder that outlives
+    # pytest's rotation of its temporary folders)
+    keep = Path(os.environ["APPRAISE_GENERATED_KEEP"]) if os.environ.get("APPRAISE_GENERATED_KEEP") \
+        else tmp_path_factory.mktemp("generated")
+    keep.mkdir(parents=True, exist_ok=True)
     # runs fsync their outputs and store: on a disk that is most of their time, on tmpfs none of it
     shm = Path("/dev/shm")
     base = Path(tempfile.mkdtemp(prefix="appraise-generated-", dir=shm)) if shm.is_dir() and os.access(shm, os.W_OK) \
@@ -275,7 +290,7 @@ def test_generated_valid_cases_run_or_stop_with_a_located_error(tmp_path_factory
                 if case is not None and (any(c is case for *_, c in stats.problems)
                                          or any(c is case for _, c in stats.known)
                                          or any(c is case for c, _ in stats.rejected)):
-                    shutil.copytree(folder, keep / folder.name)
+                    shutil.copytree(folder, keep / folder.name, dirs_exist_ok=True)
                     case.folder = keep / folder.name
                 shutil.rmtree(folder, ignore_errors=True)
 

@@ -287,9 +287,10 @@ class DataGenerator:
         cells = self.metric_rows(people, months, extreme, leave_out)
         metrics_left = [m for m in plan.raw if m not in leave_out]
         now = plan.period.months[-1]
-        if self.dirty == "metric-not-a-number" and metrics_left:
-            cells = [c for c in cells if not (c[0] == people[0]["id"] and c[1] == now and c[2] == metrics_left[0])]
-            cells.append((people[0]["id"], now, metrics_left[0], "n/a"))
+        who = self.employed(people)
+        if self.dirty == "metric-not-a-number" and metrics_left and who:
+            cells = [c for c in cells if not (c[0] == who and c[1] == now and c[2] == metrics_left[0])]
+            cells.append((who, now, metrics_left[0], "n/a"))
             self.broken("a metric value that is not a number")
         elif self.dirty == "unknown-employee" and metrics_left:
             cells.append(("ZZ999", now, metrics_left[0], "1"))
@@ -397,8 +398,8 @@ class DataGenerator:
                         rating = None if blank else self._rating(top)
                         row = [p["id"], rater, rel] + ([comp] if "competency" in header else []) + [rating]
                         rows.append(row + ([period] if with_period else []))
-        if self.dirty == "rating-above-scale" and people:
-            row = [people[0]["id"], "X99", "peer"] + (["integrity"] if "competency" in header else []) \
+        if self.dirty == "rating-above-scale" and self.employed(people):
+            row = [self.employed(people), "X99", "peer"] + (["integrity"] if "competency" in header else []) \
                 + [format(max(plan.scales) + 1, "f")] + ([plan.period.id] if with_period else [])
             rows.append(row)
             self.broken("a rating above the 360 scale")
@@ -416,6 +417,15 @@ class DataGenerator:
 
     # -- OKRs
 
+    def employed(self, people: list[dict]) -> str | None:
+        """Someone employed all period (rows of months outside an employment are dropped, SPEC v2)."""
+        return next(iter(self.employed_all(people)), None)
+
+    def employed_all(self, people: list[dict]) -> list[str]:
+        first = self.previous.start if self.previous else self.plan.period.start
+        return [p["id"] for p in people if isinstance(p["hire_date"], date) and p["hire_date"] <= first
+                and (p["leave_date"] is None or p["leave_date"] >= self.plan.period.end)]
+
     def broken(self, what: str) -> None:
         self.notes.add(f"dirty-{self.dirty}")
         self.refusal = f"broken data: {what}"
@@ -423,11 +433,12 @@ class DataGenerator:
     def okrs(self, people: list[dict], current: bool = True) -> dict:
         ch = self.ch
         out: dict[str, list] = {}
-        if current and self.dirty == "okr-target-is-start" and people:
-            out[people[0]["id"]] = [{"objective": "Broken", "key_results": [
+        who = self.employed(people)
+        if current and self.dirty == "okr-target-is-start" and who:
+            out[who] = [{"objective": "Broken", "key_results": [
                 {"name": "Flat", "start": 5, "target": 5, "current": 6}]}]
             self.broken("an OKR key result whose target equals its start")
-            people = people[1:]
+            people = [p for p in people if p["id"] != who]
         for p in people:
             if not ch.chance(0.75):
                 continue

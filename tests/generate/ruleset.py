@@ -70,6 +70,12 @@ class Period:
             ident = f"{year}-{first:02d}"
         return Period(ident, year, first, self.count)
 
+    def subperiods(self, every: str) -> list["Period"]:
+        step = {"month": 1, "quarter": 3, "half": 6}[every]
+        return [Period(f"{self.year}-" + (f"{m:02d}" if step == 1 else f"Q{(m - 1) // 3 + 1}" if step == 3
+                                          else f"H{(m - 1) // 6 + 1}"), self.year, m, step)
+                for m in range(self.first, self.first + self.count, step)]
+
     def halves(self) -> list[str]:
         """Half-year ids inside the period (only a year has them)."""
         last = self.first + self.count - 1
@@ -255,9 +261,12 @@ def rules_break_weights(scorecards: dict, rules: list[dict]) -> bool:
 class RulesetGenerator:
     """Builds one ruleset and its :class:`Plan` from a :class:`Chooser`."""
 
-    def __init__(self, ch: Chooser, period: Period):
+    def __init__(self, ch: Chooser, period: Period, ruleset_id: str | None = None,
+                 stored: tuple[str, str] | None = None):
         self.ch = ch
         self.plan = Plan(period)
+        self.ruleset_id = ruleset_id
+        self.stored = stored  # (ruleset id, every): shorter periods' results in the store, for periods:/net_of
         self.metrics: dict[str, dict] = {}
         self.kpi_names: dict[str, dict[str, str]] = {}  # card -> {kpi key or dim.kpi: dim}
 
@@ -326,7 +335,11 @@ class RulesetGenerator:
         if kind == "tenure":
             self.plan.reads_tenure = True
             self.feature("tenure")
-            return self.ch.choice(["tenure_months < 3", "tenure_months >= 12", "tenure_months < 6"])
+            pick = self.ch.choice(["tenure_months < 3", "tenure_months >= 12", "tenure_months < 6",
+                                   "employed_share < 1"])
+            if "employed_share" in pick:
+                self.feature("employed-share")
+            return pick
         if kind == "level":
             self.feature("condition-number-attribute")
             return self.ch.choice(["level >= 3", "level < 2", "level == 4"])
@@ -407,7 +420,9 @@ class RulesetGenerator:
             self.use_metric("quota")
             pick = self.ch.choice(["quota * 1.1", "max(quota, 1000) * 0.9", "round(quota * 1.05, 0)",
                                    f"quota * {self.context('growth', 'number')}", "quota * min(tenure_months, 12) / 12",
-                                   "quota - 0"])
+                                   "quota - 0", "quota * employed_share"])
+            if "employed_share" in pick:
+                self.feature("employed-share")
             if "tenure_months" in pick:
                 self.plan.reads_tenure = True
                 self.feature("target-reads-tenure")
@@ -518,6 +533,8 @@ class RulesetGenerator:
                 dimensions[dim] = {"weight": _num(w), **body}
                 if self.ch.chance(0.1):
                     dimensions[dim]["label"] = {"en": dim.title(), "zh-CN": "维度"}
+            if self.stored and self.ch.chance(0.6):  # the results of shorter periods, from the store
+                dimensions = self.with_periods_dimension(dimensions)
             spec["dimensions"] = dimensions
             cards[card] = spec
         if len(feedback_sources) > 1 and any(s != feedback_sources[0] for s in feedback_sources):
@@ -526,6 +543,20 @@ class RulesetGenerator:
         if shared:
             self.feature("shared-kpi-names")
         return cards
+
+    def with_periods_dimension(self, dimensions: dict) -> dict:
+        """The dimensions plus one scoring the stored results of ``self.stored``'s ruleset (SPEC v2)."""
+        rs_id, every = self.stored
+        spec: dict[str, Any] = {"ruleset": rs_id, "every": every}
+        if self.ch.chance(0.6):  # keyed for the whole year, so that the previous period finds its own too
+            keys = {"month": [f"{m:02d}" for m in range(1, 13)], "quarter": ["Q1", "Q2", "Q3", "Q4"],
+                    "half": ["H1", "H2"]}[every]
+            spec["weights"] = {k: _num(w) for k, w in zip(keys, partition(self.ch, len(keys)))}
+        weights = partition(self.ch, len(dimensions) + 1)
+        out = {d: {**v, "weight": _num(w)} for (d, v), w in zip(dimensions.items(), weights)}
+        out["history"] = {"weight": _num(weights[-1]), "periods": spec}
+        self.feature("dimension-periods")
+        return out
 
     def adjustments(self, cards: dict) -> None:
         for card in cards.values():
@@ -656,6 +687,14 @@ class RulesetGenerator:
             bonus["rounding"] = _num(self.ch.choice([Decimal(1), Decimal(10), Decimal("0.01"), Decimal(100),
                                                      Decimal(5)]))
             self.feature(f"bonus-rounding-{bonus['rounding']}")
+        if self.ch.chance(0.3):
+            bonus["target_period"] = self.ch.choice(["cycle", "month", "quarter", "half", "year"])
+            self.feature(f"bonus-target-period-{bonus['target_period']}")
+        if self.stored and self.ch.chance(0.5):
+            bonus["net_of"] = {"ruleset": self.stored[0], "every": self.stored[1]}
+            if self.ch.chance(0.5):
+                bonus["net_of"]["clawback"] = self.ch.chance(0.7)
+            self.feature("bonus-net-of")
         self.feature("bonus")
         return bonus
 
@@ -705,7 +744,8 @@ class RulesetGenerator:
     def build(self) -> dict:
         ch = self.ch
         self.grades = ch.choice(GRADE_SETS)
-        data: dict[str, Any] = {"id": ch.choice(["sales", "gen-rules", "team_2026"]), "version": "2026.1"}
+        data: dict[str, Any] = {"id": self.ruleset_id or ch.choice(["sales", "gen-rules", "team_2026"]),
+                                "version": "2026.1"}
         if ch.chance(0.3):
             data["title"] = {"en": "Generated", "zh-CN": "生成的考核"}
         if ch.chance(0.3):
@@ -716,6 +756,10 @@ class RulesetGenerator:
         if missing:
             data["missing"] = missing
         self.feature(f"missing-{missing or 'default'}")
+        proration = ch.weighted([(None, 7), ("days", 3), ("none", 1)])
+        if proration:
+            data["proration"] = proration
+            self.feature(f"proration-{proration}")
         self.plan.attributes.update({"role": "string", "team": "string", "region": "string", "level": "number"})
         cards = self.scorecards()
         self.adjustments(cards)
@@ -758,7 +802,27 @@ def _list(items: list[str]) -> str:
     return "[" + ", ".join(f'"{x}"' for x in items) + "]"
 
 
-def generate_ruleset(ch: Chooser, period: Period) -> tuple[dict, Plan]:
-    """A valid ruleset (plain data) and the plan its data must follow."""
-    gen = RulesetGenerator(ch, period)
+def generate_ruleset(ch: Chooser, period: Period, ruleset_id: str | None = None,
+                     stored: tuple[str, str] | None = None) -> tuple[dict, Plan]:
+    """A valid ruleset (plain data) and the plan its data must follow.
+
+    ``stored``: ``(ruleset id, every)`` of shorter periods' results the store will hold; then some
+    scorecards get a ``periods:`` dimension and the bonus may be paid ``net_of`` them (SPEC v2)."""
+    gen = RulesetGenerator(ch, period, ruleset_id, stored)
     return gen.build(), gen.plan
+
+
+def merged(plans: list[Plan]) -> Plan:
+    """One plan for data that several rulesets read (a metric may be left out only if none needs it)."""
+    out = Plan(plans[0].period)
+    for p in plans:
+        out.attributes.update(p.attributes)
+        out.raw.update(p.raw)
+        out.relations |= p.relations
+        out.scales += p.scales
+        out.okr |= p.okr
+        out.reads_tenure |= p.reads_tenure
+        out.features |= p.features
+    out.optional = {m for m in out.raw if all(m in p.optional for p in plans if m in p.raw)}
+    out.context = dict(plans[0].context)
+    return out
