@@ -194,8 +194,13 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
             checks.append((name, f"_sane.{name}", "is not a usable number: it must be finite and below 10^15"))
         else:
             parsed.append(raw.alias(f"attr.{name}"))
-    if ruleset.reads("tenure_months"):  # a blank hire date must not read as a tenure of 0 months
-        checks.append(("hire_date", "_tenure_known", "is empty, but the ruleset reads tenure_months; "
+    # a blank hire date must not read as a tenure of 0 months, nor as employed the whole period
+    readers = [why for why, reads in (("reads tenure_months", ruleset.reads("tenure_months")),
+                                      ("reads employed_share", ruleset.reads("employed_share")),
+                                      ("prorates the bonus by days employed", ruleset.proration == "days"))
+               if reads]
+    if readers:
+        checks.append(("hire_date", "_tenure_known", f"is empty, but the ruleset {' and '.join(readers)}; "
                        "give the employee's hire date (YYYY-MM-DD)"))
         parsed.append(pl.when(pl.col("hire_date").is_null()
                               | (pl.col("hire_date").str.strip_chars() == "")).then(None).otherwise(True)

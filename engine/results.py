@@ -172,7 +172,7 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
         change: dict[str, Any] = {}
         if get("override.score_from") is not None:
             change["score"] = [round(float(get("override.score_from")), 2), round(float(row["score"]), 2)]
-        if (o is not None and o.grade is not None) or get("override.grade_from") != row["grade"]:
+        if get("override.grade_from") != row["grade"]:  # SPEC v2: whenever the grade changed
             change["grade"] = [get("override.grade_from"), row["grade"]]
         out["override"] = {**change, **(o.record() if o is not None else {})}
     if ruleset.calibration:

@@ -29,8 +29,8 @@ of the session that wrote it, so the engine can be checked against the same read
    listed alone; otherwise each missing KPI is listed.  Under ``zero`` missing items score 0 at their weight,
    and a dimension with no present KPI, objective, source or sub-period is listed alone (score 0).
 5. Missing ``previous`` fields, missing attribute cells and metrics without any value are missing (three-valued
-   logic).  A blank ``hire_date`` makes ``employed_share`` missing (so a prorated bonus target is missing and
-   the bonus null) and keeps every metric row (the employment start is unknown); see 16 for ``tenure_months``.
+   logic).  A blank ``hire_date`` keeps every metric row (the employment start is unknown) and is an error for
+   the employee when the ruleset reads ``tenure_months`` or ``employed_share`` or prorates by days (issue 13).
 6. Aggregates skip blank cells; ``first``/``last`` are the values of the earliest/latest month that has one.
 7. 360: the ratings of a (relation, rater) are averaged, then the raters of a relation; a relation is scored
    when it is listed in ``sources`` and has at least ``min_raters`` raters (an integer ``min_raters`` applies to
@@ -39,7 +39,8 @@ of the session that wrote it, so the engine can be checked against the same read
    ``missing``; a dimension without any scored source is missing.  An unlisted ``self`` reaching its
    ``min_raters`` is shown as ``self`` beside ``sources``; ``raters`` gives the scored sources' rater counts.
    A rating row with a blank ``period`` (or a file without the column) belongs to every cycle.
-   ``competencies:`` only labels reports; it does not filter ratings.
+   ``competencies:`` keeps only the ratings of those competencies (the file must have the column); a rating
+   outside 1..the largest 360 scale of the ruleset is a data error.
 8. OKRs: a key result with a blank ``current`` is left out; an objective without key results left is left
    out; no objective → the dimension is missing.  ``okr: {aspirational_threshold: t}`` replaces 0.7.
 9. An employee with no dimension left to score is in ``errors`` (stage ``evaluate``), like ``missing: error``.
@@ -63,7 +64,7 @@ of the session that wrote it, so the engine can be checked against the same read
 16. Input checks beyond the SPEC follow issue 13 where the engine has them: a declared raw metric without any
     value for the period in any source (and not ``optional: true``) is an input error; an employee without a
     ``hire_date`` is in ``errors`` (stage ``employees``) when an expression of the ruleset reads
-    ``tenure_months``.
+    ``tenure_months`` or ``employed_share``, or the ruleset prorates by days.
 """
 from __future__ import annotations
 
@@ -169,7 +170,7 @@ class Inputs:
     def __init__(self):
         self.people: list[Person] = []
         self.metrics: dict[str, dict[tuple[str, str], tuple]] = {}   # emp -> (month, metric) -> (value, where)
-        self.feedback: dict[str, list[tuple[str, str, Fraction | None]]] = {}   # emp -> (relation, rater, rating)
+        self.feedback: dict[str, list[tuple]] = {}   # emp -> (relation, rater, rating, competency)
         self.okrs: dict[str, list[dict]] = {}
         self.warnings: list[str] = []
 
@@ -200,13 +201,21 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
                         raise ReferenceInputError(f"{where}: {name} of {emp} for {month} also given at {old_where}")
                 cell[(month, name)] = (value, where)
         elif kind == "feedback360":
+            specs = [d.spec for c in rs.scorecards for d in c.dimensions if d.kind == "feedback360"]
+            top = max((number(sp["scale"]) for sp in specs), default=None)
+            if any(sp.get("competencies") for sp in specs) and rows and "competency" not in rows[0]:
+                raise ReferenceInputError(f"{label}: a 360 dimension counts only some competencies, but the "
+                                          "file has no competency column")
             for row in rows:
                 where = f"{label}:{row['_line']}"
                 raw_period = row.get("period")
                 if raw_period is not None and not period.contains(parse(raw_period)):
                     continue
                 rating = parse_number(row.get("rating"), where)
-                inputs.feedback.setdefault(row["employee"], []).append((row["relation"], row["rater"], rating))
+                if rating is not None and top is not None and not 1 <= rating <= top:
+                    raise ReferenceInputError(f"{where}: rating {rating} outside the scale 1..{top}")
+                inputs.feedback.setdefault(row["employee"], []).append(
+                    (row["relation"], row["rater"], rating, row.get("competency")))
         elif kind == "okr":
             for emp, objectives in okr_objectives(path, rows, label).items():
                 inputs.okrs.setdefault(emp, []).extend(objectives)
@@ -515,8 +524,9 @@ class Evaluator:
         weights = {rel: number(w) for rel, w in spec["sources"].items()}
         min_cfg = spec.get("min_raters")
         raters: dict[str, dict[str, list[Fraction]]] = {}
-        for relation, rater, rating in self.inputs.feedback.get(ap.person.id, []):
-            if rating is None:
+        only = set(spec.get("competencies") or ())
+        for relation, rater, rating, competency in self.inputs.feedback.get(ap.person.id, []):
+            if rating is None or (only and competency not in only):
                 continue
             raters.setdefault(relation, {}).setdefault(rater, []).append(rating)
 
@@ -744,7 +754,8 @@ class Evaluator:
         return rounded
 
     def outcomes(self, ap: Appraisal) -> None:
-        extra = {"score": ap.score, "grade": ap.grade, "bonus": ap.bonus}
+        # (grade_uncalibrated: a name the engine's validator accepts in outcomes, beside grade)
+        extra = {"score": ap.score, "grade": ap.grade, "grade_uncalibrated": ap.grade_uncalibrated, "bonus": ap.bonus}
         lookup = self.scope(ap.person, extra)
         for oid, when, plan in self.rs.outcomes:
             if when.holds(lookup, self.context, ap.previous):
@@ -854,13 +865,14 @@ def evaluate_cycle(cycle_path, store: ReferenceStore | None = None) -> dict:
     results: list[Appraisal] = []
     errors: list[dict] = []
     not_covered: list[str] = []
-    reads_tenure = "tenure_months" in _names_read(rs)
+    # a blank hire date is an error when something needs it: tenure_months, employed_share, proration (issue 13)
+    needs_hire = bool({"tenure_months", "employed_share"} & _names_read(rs)) or rs.proration == "days"
     for person in inputs.people:
         if not person.appraised_in(period):
             continue
-        if reads_tenure and person.hire is None:
+        if needs_hire and person.hire is None:
             errors.append({"employee": person.id, "stage": "employees",
-                           "message": "hire_date is empty, but the ruleset reads tenure_months"})
+                           "message": "hire_date is empty, but the ruleset needs it"})
             continue
         ap = ev.appraise(person)
         if ap is None:
