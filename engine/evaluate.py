@@ -709,8 +709,9 @@ def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, 
                 items.append((has & pl.col(f"p.{d.key}.{p.id}").is_null() & (pl.col(f"wr.{d.key}") > 0))
                              .alias(f"miss.{d.key}.{p.id}"))
         for k in d.kpis:
-            items.append((has & pl.col(f"k.{k.path}.attainment").is_null() & (pl.col(f"wr.{k.path}") > 0))
-                         .alias(f"miss.{k.path}"))
+            # (in a dimension a rule weighed 0, nothing is dropped for missing data: nothing is scored)
+            items.append((has & pl.col(f"k.{k.path}.attainment").is_null() & (pl.col(f"wr.{k.path}") > 0)
+                          & (pl.col(f"wr.{d.key}") > 0)).alias(f"miss.{k.path}"))
     f = f.with_columns(items)
     f = f.with_columns(pl.any_horizontal([pl.col(i.meta.output_name()) for i in items]).alias("_missing_any"))
     # total, adjustments, rounding

@@ -398,6 +398,8 @@ class Evaluator:
                         points = number(arg["points"])
                         a[0][a[1]] -= points
                         b[0][b[1]] += points
+                        if b[0][b[1]] > 0:  # weight shifted onto an item an earlier drop emptied: it counts again
+                            ap.dropped.discard(b[2] + b[1])
                         acted = True
                 elif verb == "drop":
                     for path in ([arg] if isinstance(arg, str) else arg):
