@@ -109,13 +109,13 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",)) -
     folder = Path(folder)
     (folder / "data").mkdir(parents=True, exist_ok=True)
     period = Period.parse(ch.weighted([("2026-Q3", 6), ("2026-07", 2), ("2026-H2", 1), ("2026", 1), ("2027-Q1", 1)]))
-    with_previous = ch.chance(0.2)
+    with_previous = ch.chance(0.12)
     previous = period.previous() if with_previous else None
     # SPEC v2: shorter periods appraised by another ruleset first (same store), read by periods: and net_of
     shorter = {3: ["month"], 6: ["quarter", "month"], 12: ["half", "quarter"]}.get(period.count, [])
     stored = sub_rs = sub_plan = None
     subs: list[Period] = []
-    if shorter and ch.chance(0.2):
+    if shorter and ch.chance(0.12):
         every = ch.choice(shorter)
         subs = period.subperiods(every)
         stored = (f"sub-{every}", every)
@@ -208,7 +208,7 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",)) -
         sources: list[dict] = [*emp_sources, *metric_sources]
         if fb_source:
             sources.append(fb_source)
-        if plan.okr and not okr_missing or (not plan.okr and bulk.chance(0.05)):
+        if rs_plan.okr and not okr_missing or (not rs_plan.okr and bulk.chance(0.05)):
             okrs = gen.okrs(people, current=name == "cycle.yaml")
             if okrs and bulk.chance(0.15):
                 rows = [[emp, o["objective"], o.get("type"), kr["name"], kr["start"], kr["target"], kr["current"],

@@ -131,7 +131,7 @@ class DataGenerator:
         self.refusal: str | None = None
         # now and then one broken cell: the run must stop at it (on_error: fail) or skip its employee
         kinds = ["metric-not-a-number", "unknown-employee", "hire-date-not-a-date", "okr-target-is-start"]
-        if plan.scales:
+        if plan.own.scales:
             kinds.append("rating-above-scale")
         self.dirty = ch.choice(kinds) if ch.chance(0.06) else None
         self.employee_error = None  # the message expected when on_error: skip-employee leaves someone out
@@ -280,12 +280,12 @@ class DataGenerator:
         leave_out = {m for m in sorted(plan.optional) if ch.chance(0.5)}
         if leave_out:
             self.notes.add("optional-metric-absent")
-        required = sorted(set(plan.raw) - plan.optional)
+        required = sorted(set(plan.own.raw) - plan.optional)  # declared by the ruleset of the cycle under test
         if required and ch.chance(0.02):  # a declared metric nobody provides: the run must stop, located
             leave_out.add(ch.choice(required))
             self.refusal = "a declared metric no source provides"
         cells = self.metric_rows(people, months, extreme, leave_out)
-        metrics_left = [m for m in plan.raw if m not in leave_out]
+        metrics_left = [m for m in plan.own.raw if m not in leave_out]
         now = plan.period.months[-1]
         who = self.employed(people)
         if self.dirty == "metric-not-a-number" and metrics_left and who:
@@ -400,7 +400,7 @@ class DataGenerator:
                         rows.append(row + ([period] if with_period else []))
         if self.dirty == "rating-above-scale" and self.employed(people):
             row = [self.employed(people), "X99", "peer"] + (["integrity"] if "competency" in header else []) \
-                + [format(max(plan.scales) + 1, "f")] + ([plan.period.id] if with_period else [])
+                + [format(max(plan.scales) + 1, "f")] + ([plan.period.id] if with_period else [])  # above them all
             rows.append(row)
             self.broken("a rating above the 360 scale")
         if not rows:

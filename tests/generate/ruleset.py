@@ -154,6 +154,11 @@ class Plan:
     context: dict[str, Any] = field(default_factory=dict)        # key -> value the cycle sets
     reads_tenure: bool = False
     features: set[str] = field(default_factory=set)              # what this case exercises (summary)
+    main: "Plan | None" = None   # in a merged plan: the plan of the ruleset of the cycle under test
+
+    @property
+    def own(self) -> "Plan":
+        return self.main or self
 
 
 # ------------------------------------------------------------------------------------------ weights
@@ -825,4 +830,5 @@ def merged(plans: list[Plan]) -> Plan:
         out.features |= p.features
     out.optional = {m for m in out.raw if all(m in p.optional for p in plans if m in p.raw)}
     out.context = dict(plans[0].context)
+    out.main = plans[0]
     return out
