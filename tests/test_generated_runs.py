@@ -4,11 +4,13 @@
 
 1. ``appraise validate`` must accept the files (a refusal is a generator or a validator bug; more than
    a small share fails the test, listing them);
-2. the cycle (after its previous period, when the case has one, into the same store) is run through
-   ``appraise run`` in process (click's CliRunner; some with pages rendered), through a subprocess,
-   or through ``appraise.api.evaluate_cycle_results``.  The run either completes (exit 0) or stops
-   with exit 1 and a located message (``file:line:col: error: ...``): never a traceback, never an
-   unlocated error;
+2. the cycle (after the shorter periods a ``periods:`` dimension or ``bonus.net_of`` reads and the
+   previous period, when the case has them, into the same store) is run through ``appraise run`` in
+   process (click's CliRunner; some with pages rendered), through a subprocess, or through
+   ``appraise.api.evaluate_cycle_results``.  The run either completes (exit 0) or stops with exit 1
+   and a located message (``file:line:col: error: ...`` or a row): never a traceback, never an
+   unlocated error; and a case whose data the generator broke on purpose (a declared metric no file
+   has, a cell that is not a number...) must not complete under ``on_error: fail``;
 3. what a completed run wrote holds no NaN or Infinity: results.json and manifest.json parse with a
    ``parse_constant`` that refuses them, the CSVs have no such cell, the API's document dumps with
    ``allow_nan=False``.

@@ -7,6 +7,18 @@ the chooser is a :class:`RandomChooser` (``random.Random(seed)``) or a :class:`D
 The generator imports nothing of ``appraise``: what is valid is re-derived from SPEC.md, README and
 the schemas, so a case the validator refuses is a disagreement to look at (a generator bug, or a
 validator bug), never silently "fixed" by asking the engine.
+
+For a differential test (engine against tests/reference)::
+
+    case = write_case(RandomChooser(seed), folder)      # CSV data only (formats= adds xlsx, parquet)
+    for cycle in case.cycles:                            # shorter periods, previous period, then this one
+        ...run both into their own store...              # the last is the cycle under test
+    case.summary["expect_refusal"]   # None, or why the data must stop the run (broken on purpose)
+    case.features                    # what the case exercises: "sub-periods-quarter", "overrides", ...
+
+Every case is a valid ruleset (``case.rulesets``: the ruleset and, with shorter periods, the ruleset
+of those) and legal data, except for the rare ``dirty-*`` features (a cell or row that must stop the
+run with a located error, or skip its employee under ``on_error: skip-employee``).
 """
 from __future__ import annotations
 
