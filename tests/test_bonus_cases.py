@@ -381,6 +381,27 @@ def test_lower_is_better_with_a_target_of_zero_follows_the_formula(tmp_path):
     assert res["E2"]["score"] == 110.0           # 50 × 1 + 50 × 1.2
 
 
+def test_lower_is_better_without_an_actual_or_without_a_target_is_missing_even_at_zero(tmp_path):
+    data = ruleset()
+    data["metrics"]["calls"]["direction"] = "lower"
+    data["metrics"]["ceiling"] = {"aggregate": "sum"}
+    data["scorecards"]["rep"]["dimensions"]["results"]["kpis"]["calls"] = {"weight": 50, "target": "ceiling"}
+    res = appraise(tmp_path, data, [person("E1", revenue=100_000, calls=None, ceiling=10.0),  # no actual
+                                    person("E2", revenue=100_000, calls=0.0, ceiling=None),   # 0, but no target
+                                    person("E3", revenue=100_000, calls=0.0, ceiling=10.0)])  # 0: a = cap 1.0
+    for e in ("E1", "E2"):   # missing, not the cap: revenue alone, 100
+        assert res[e]["kpis"]["results.calls"]["attainment"] is None and res[e]["missing"] == ["results.calls"]
+        assert res[e]["score"] == 100.0
+    assert res["E3"]["kpis"]["results.calls"]["attainment"] == 1.0 and res["E3"]["missing"] == []
+
+
+def test_a_target_of_one(tmp_path):
+    # attainment = actual / 1; the bands give 60 from 0.8 and 100 from 1.0
+    scores = curve_case(tmp_path, {"bands": [{"from": 0.8, "score": 60}, {"from": 1.0, "score": 100}]},
+                        [0.5, 0.8, 1.0], target=1.0)
+    assert scores == [0.0, 60.0, 100.0]
+
+
 # ---------------------------------------------------------------- grades
 
 def test_grades_use_the_reported_two_decimal_score_and_include_their_minimum(tmp_path):

@@ -57,3 +57,17 @@ def test_the_targets_and_equivalent_mutants_name_real_code():
         assert run.find_mutants(file, (root / file).read_text(encoding="utf-8"), names)
         assert all((root / t.split("::")[0]).exists() for t in tests)
     assert all(e["why"].strip() for e in run.load_equivalent())
+
+
+def test_the_run_fails_only_on_a_survivor_that_is_not_explained(capsys):
+    mutants = run.find_mutants("x.py", SOURCE, ["g"])           # `-` → `+`, `1` → `0`, `1` → `2`
+    results = [(m, outcome, 0.1) for m, outcome in zip(mutants, ("killed", "survived", "survived"))]
+    entry = {"file": "x.py", "function": "g", "line": "return a - 1", "why": "a reason"}
+    listed = [dict(entry, mutation=mutants[1].description), dict(entry, mutation=mutants[2].description,
+                                                                 kind="tolerance")]
+    assert run.report(list(results), {"x.py": SOURCE}, listed, 1.0, None) == 0
+    out = capsys.readouterr().out
+    assert "survived 2 (1 equivalent, 1 tolerance choices, 0 not explained)" in out
+    assert "score: 1/3 = 33.3% of all mutants; 1/2 = 50.0% of the non-equivalent ones" in out
+    assert run.report(list(results), {"x.py": SOURCE}, listed[:1], 1.0, None) == 1
+    assert "NOT EXPLAINED" in capsys.readouterr().out

@@ -3,9 +3,10 @@
 Each mutant changes one thing in one targeted function (an operator, a comparison, a constant, a
 polars method such as ``floor``/``ceil``, a condition negated, a rounding or null-filling call
 dropped) and runs a fast subset of the tests with ``-x``.  A mutant the tests do not notice
-*survives*; a survivor listed in ``equivalent.yaml`` (beside this file) is one no input can tell
-apart from the original, with the reason written there.  Anything else is a gap in the tests and
-makes the run fail.
+*survives*; a survivor listed in ``equivalent.yaml`` (beside this file) is one no valid input can
+tell apart from the original (``kind: equivalent``), or one that only moves the precision at which
+binary noise is rounded away, which no SPEC rule fixes (``kind: tolerance``), with the reason
+written there.  Anything else is a gap in the tests and makes the run fail.
 
 The working tree is never touched: the files git knows (committed or not, untracked but not
 ignored) are copied to a temporary folder per worker, ``appraise`` is imported from that copy
@@ -42,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 # What is mutated, and which tests are run against it (fastest and closest first: -x stops at the first
 # failure).  Functions are named as in the file (``Class.method`` for methods); a module-level name
 # (``_NEAR``) targets that assignment.
-ENGINE_TESTS = ["tests/test_bonus_cases.py", "tests/test_evaluate.py",
+ENGINE_TESTS = ["tests/test_bonus_cases.py", "tests/test_evaluate.py", "tests/test_reference.py", "tests/test_periods.py",
                 "tests/test_fuzz.py::test_calibration_quotas_hold_in_every_cohort", "tests/test_properties.py"]
 EXPR_TESTS = ["tests/test_expr_cases.py", "tests/test_expr.py", "tests/test_bonus_cases.py", "tests/test_evaluate.py",
               *(f"tests/test_fuzz.py::test_regression_{name}" for name in (
@@ -52,7 +53,8 @@ EXPR_TESTS = ["tests/test_expr_cases.py", "tests/test_expr.py", "tests/test_bonu
                   "type_check_refuses_what_polars_cannot_run")),
               "tests/test_fuzz.py::test_evaluate_and_to_polars_agree_on_random_expressions_and_data"]
 TARGETS = {
-    "engine/evaluate.py": (["_curve_expr", "_grade_expr", "_calibrate", "_bonus"], ENGINE_TESTS),
+    "engine/evaluate.py": (["_score_card[# KPI actuals, targets, attainment, scores|# dimension scores with KPI]",
+                            "_curve_expr", "_grade_expr", "_calibrate", "_bonus", "_scaled_targets"], ENGINE_TESTS),
     "engine/compile.py": (["Curve.attainment_at_zero_actual"], ENGINE_TESTS),
     "engine/results.py": (["money"], ENGINE_TESTS),
     "engine/expr.py": (["_EXACT", "_NEAR", "evaluate", "_near_compare", "holds", "round_half_up", "_is_number",
@@ -133,7 +135,9 @@ def _blank_comments(gap: str) -> str:
     return re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), gap)
 
 
-def _targets(tree: ast.Module, names: list[str]) -> list[tuple[str, ast.AST]]:
+def _targets(tree: ast.Module, names: list[str], src: Source) -> list[tuple[str, ast.AST, range | None]]:
+    """(name, node, lines) of each target; ``name[start text|end text]`` is the part of a function from
+    the line holding the start text up to the line holding the end text."""
     found = {}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -146,10 +150,23 @@ def _targets(tree: ast.Module, names: list[str]) -> list[tuple[str, ast.AST]]:
             for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
                 if isinstance(t, ast.Name):
                     found[t.id] = node
-    missing = [n for n in names if n not in found]
-    if missing:
-        raise SystemExit(f"mutation: {', '.join(missing)} not found; update TARGETS in {Path(__file__).name}")
-    return [(n, found[n]) for n in names]
+    out = []
+    for name in names:
+        base, _, part = name.partition("[")
+        if base not in found:
+            raise SystemExit(f"mutation: {base} not found; update TARGETS in {Path(__file__).name}")
+        node, lines = found[base], None
+        if part:
+            begin, end = part.rstrip("]").split("|")
+            numbers = range(node.lineno, node.end_lineno + 1)
+            starts = [n for n in numbers if begin in src.lines[n - 1]]
+            ends = [n for n in numbers if end in src.lines[n - 1] and starts and n > starts[0]]
+            if not starts or not ends:
+                raise SystemExit(f"mutation: {name}: the lines '{begin}' … '{end}' are not in {base}; "
+                                 f"update TARGETS in {Path(__file__).name}")
+            lines = range(starts[0], ends[0])
+        out.append((base, node, lines))
+    return out
 
 
 def _walk(node: ast.AST):
@@ -214,10 +231,12 @@ def find_mutants(file: str, text: str, names: list[str]) -> list[Mutant]:
         return (a + m.start(), a + m.end(), m.group()) if m else None
 
     spans = {}  # each target's whole lines: a mutant is checked by compiling its function alone (fast)
-    for function, root in _targets(tree, names):
+    for function, root, lines in _targets(tree, names, src):
         first = getattr(root, "decorator_list", None) or [root]
         spans[function] = (src.starts[first[0].lineno - 1], src.starts[root.end_lineno])
         for node in _walk(root):
+            if lines is not None and getattr(node, "lineno", lines.start) not in lines:
+                continue
             if isinstance(node, ast.BinOp) and type(node.op) in BINOP:
                 found = operator_between(node.left, node.right, BINOP_TEXT)
                 if found:
@@ -339,17 +358,23 @@ def load_equivalent() -> list[dict]:
         return []
     entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     for e in entries:
-        if not {"file", "function", "line", "mutation", "why"} <= set(e):
-            raise SystemExit(f"{path.name}: each entry needs file, function, line, mutation and why: {e}")
+        if not {"file", "function", "line", "mutation", "why"} <= set(e) or e.get("kind", KINDS[0]) not in KINDS:
+            raise SystemExit(f"{path.name}: each entry needs file, function, line, mutation and why "
+                             f"(and kind {' or '.join(KINDS)}, if any): {e}")
     return entries
 
 
-def equivalent_reason(m: Mutant, entries: list[dict]) -> str | None:
+KINDS = ("equivalent", "tolerance")
+
+
+def explanation(m: Mutant, entries: list[dict]) -> dict | None:
+    """The equivalent.yaml entry of a mutant: ``kind: equivalent`` (the default) when no valid input tells it
+    apart, ``kind: tolerance`` when it only moves a noise-rounding precision that no SPEC rule fixes."""
     for e in entries:
         if e["file"] == m.file and e["function"] == m.function and " ".join(str(e["line"]).split()) == \
                 " ".join(m.key_line.split()) and e["mutation"] == m.description \
                 and int(e.get("occurrence", 1)) == m.occurrence:
-            return e["why"]
+            return e
     return None
 
 
@@ -535,43 +560,44 @@ def report(results, sources, equivalent, elapsed: float, json_path: Path | None)
     killed = [r for r in results if r[1] in ("killed", "timeout")]
     survived = [r for r in results if r[1] == "survived"]
     errors = [r for r in results if r[1] not in ("killed", "timeout", "survived")]
-    explained = [(m, equivalent_reason(m, equivalent)) for m, _, _ in survived]
-    unexplained = [m for m, why in explained if why is None]
+    explained = [(m, explanation(m, equivalent)) for m, _, _ in survived]
+    count = {k: sum(1 for _, e in explained if e and e.get("kind", KINDS[0]) == k) for k in KINDS}
+    unexplained = [m for m, e in explained if e is None]
     used = {(e["file"], e["function"], " ".join(str(e["line"]).split()), e["mutation"], int(e.get("occurrence", 1)))
             for e in equivalent}
     matched = {(m.file, m.function, " ".join(m.key_line.split()), m.description, m.occurrence)
                for m, _, _ in results}
     stale = sorted(used - matched)
-    killed_but_listed = [m for m, o, _ in killed if equivalent_reason(m, equivalent)]
+    killed_but_listed = [m for m, o, _ in killed if explanation(m, equivalent)]
     total = len(results)
-    scored = total - (len(survived) - len(unexplained))
+    scored = total - count["equivalent"]
     print("\nSurvivors:" if survived else "")
-    for m, why in explained:
-        print(f"\n{m.name}  [line {m.line}]" + (f"\n  equivalent: {why}" if why else "\n  NOT EXPLAINED"))
+    for m, e in explained:
+        said = f"\n  {e.get('kind', KINDS[0])}: {' '.join(e['why'].split())}" if e else "\n  NOT EXPLAINED"
+        print(f"\n{m.name}  [line {m.line}]{said}")
         print(textwrap.indent(diff(sources[m.file], m), "    "))
     for m, outcome, _ in errors:
         print(f"\nERROR {m.name}: {outcome}")
     for e in stale:
-        print(f"\nequivalent.yaml lists a mutant that no longer exists: {e}")
+        print(f"\nequivalent.yaml lists a mutant that no longer exists (update or remove it): {e}")
     for m in killed_but_listed:
         print(f"\nequivalent.yaml lists a mutant the tests now kill (remove it): {m.name}")
     by_file = {}
     for m, outcome, _ in results:
-        k, s = by_file.get(m.file, (0, 0))
-        by_file[m.file] = (k + (outcome in ("killed", "timeout")), s + 1)
+        k, n = by_file.get(m.file, (0, 0))
+        by_file[m.file] = (k + (outcome in ("killed", "timeout")), n + 1)
     print("\n" + "\n".join(f"  {f}: {k}/{n} killed" for f, (k, n) in sorted(by_file.items())))
     print(f"mutants: {total}; killed {len(killed)} ({sum(1 for r in killed if r[1] == 'timeout')} by timeout); "
-          f"survived {len(survived)} ({len(survived) - len(unexplained)} equivalent, {len(unexplained)} not "
-          f"explained); errors {len(errors)}")
+          f"survived {len(survived)} ({count['equivalent']} equivalent, {count['tolerance']} tolerance choices, "
+          f"{len(unexplained)} not explained); errors {len(errors)}")
     print(f"score: {len(killed)}/{total} = {100 * len(killed) / max(total, 1):.1f}% of all mutants; "
           f"{len(killed)}/{scored} = {100 * len(killed) / max(scored, 1):.1f}% of the non-equivalent ones "
           f"({elapsed / 60:.1f} min)")
     if json_path:
         json_path.write_text(json.dumps([{**asdict(m), "outcome": o, "seconds": round(t, 2),
-                                          "equivalent": equivalent_reason(m, equivalent)}
+                                          "explained": explanation(m, equivalent)}
                                          for m, o, t in results], indent=1, ensure_ascii=False), encoding="utf-8")
     return 1 if unexplained or errors else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
