@@ -124,8 +124,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "strengths.none": {"en": "No indicator stands out yet.", "zh-CN": "暂无突出指标。"},
     "gaps.none": {"en": "No gaps found.", "zh-CN": "未发现明显短板。"},
     "comparison.off": {
-        "en": "Team comparisons appear only when at least three colleagues share your scorecard and team.",
-        "zh-CN": "仅当同一考核方案和团队中至少有三名同事时才显示团队对比。"},
+        "en": "Team comparisons appear only when at least {n} people share your scorecard and team.",
+        "zh-CN": "仅当同一考核方案和团队中至少有 {n} 人时才显示团队对比。"},
     # 360
     "feedback.heading": {"en": "360° feedback", "zh-CN": "360度反馈"},
     "punct.colon": {"en": ": ", "zh-CN": "："},
@@ -206,6 +206,19 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "zh-CN": "{count} 名员工未能完成考核，详见 errors.csv。"},
     "overview.no_team": {"en": "All employees", "zh-CN": "全体员工"},
     "overview.empty": {"en": "No employee was appraised in this cycle.", "zh-CN": "本周期无员工参与考核。"},
+    # small groups (privacy.min_group)
+    "privacy.small_group": {"en": "fewer than {n} people — not shown", "zh-CN": "不足 {n} 人，不予显示"},
+    "privacy.small_group_note": {
+        "en": "Fewer than {n} people — not shown: the average score, grade distribution and bonus total "
+              "would tell individual results.",
+        "zh-CN": "不足 {n} 人，不予显示：平均分、等级分布和奖金总额会透露个人结果。"},
+    "privacy.complement": {
+        "en": "not shown, so that a team of fewer than {n} people cannot be worked out from the totals",
+        "zh-CN": "不予显示，以免由总计推算出不足 {n} 人的团队"},
+    "privacy.totals_withheld": {
+        "en": "The totals are not shown: less one team's own figures (which its manager knows), they would give "
+              "away those of fewer than {n} people.",
+        "zh-CN": "不显示总计：减去某一团队自身的数据（其上级已知），即可推算出不足 {n} 人的结果。"},
 }
 
 

@@ -13,8 +13,12 @@ only lays it out and ruleset template overrides never compute anything.
 
 Privacy is decided here, not in templates: a personal view holds the
 employee's own figures plus cohort aggregates (average, rank, size) and only
-when at least :data:`MIN_OTHERS` colleagues share the cohort.  It never holds
-another person's name, id or value.
+when the cohort holds at least the ruleset's ``privacy.min_group`` people.  It
+never holds another person's name, id or value.  Team overviews and the index
+(read by line managers) hold no aggregate of a group smaller than
+``min_group``, nor one that would let such a group's figures be worked out by
+subtraction (:func:`withheld_groups`); a withheld figure is not in the view at
+all, so no template override can show it.
 """
 from __future__ import annotations
 
@@ -28,11 +32,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
-from .compile import Ruleset, Scorecard
+from .compile import MIN_GROUP, Ruleset, Scorecard
 from .errors import AppraiseError
 from .i18n import Formatter, Texts, formatter, normalize_locale
 
-MIN_OTHERS = 3            # colleagues needed before any team comparison is shown
 STRENGTH_ATTAINMENT = 1.10
 CHECKPOINT_WEEKS = 4
 MAX_LISTED = 5            # strengths and gaps shown: the biggest, so the page stays a summary
@@ -188,11 +191,13 @@ class CohortStats:
     """KPI attainments of one comparison cohort (same scorecard, same cohort value).
 
     Holds sorted values only: it answers "average" and "rank" questions and
-    never hands out anyone's individual value.
+    never hands out anyone's individual value, and answers only for groups of
+    at least ``min_group`` people (the ruleset's ``privacy.min_group``).
     """
 
-    def __init__(self, members: Sequence[Mapping[str, Any]]):
+    def __init__(self, members: Sequence[Mapping[str, Any]], min_group: int = MIN_GROUP):
         self.size = len(members)
+        self.min_group = int(min_group)
         self._values: dict[str, list[float]] = {}
         for e in members:
             for path, k in (e.get("kpis") or {}).items():
@@ -201,10 +206,11 @@ class CohortStats:
         for v in self._values.values():
             v.sort()
 
-    def compare(self, path: str, mine: float) -> tuple[float, int, int] | None:
-        """(average, rank, count) of ``path`` when at least MIN_OTHERS others have a value, else None."""
+    def compare(self, path: str, mine: float, min_group: int | None = None) -> tuple[float, int, int] | None:
+        """(average, rank, count) of ``path`` when at least ``min_group`` people (the larger of this
+        cohort's and the argument) have a value, else None."""
         values = self._values.get(path) or []
-        if len(values) - 1 < MIN_OTHERS:
+        if len(values) < max(self.min_group, min_group or 0):
             return None
         higher = len(values) - bisect_right(values, mine)
         return sum(values) / len(values), higher + 1, len(values)
@@ -328,7 +334,8 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
     fired = list(employee.get("rules_fired") or [])
     fired_rules = [r for r in rs.rules if r.id in fired]
     missing = set(employee.get("missing") or [])
-    comparison = stats is not None and stats.size - 1 >= MIN_OTHERS
+    min_group = rs.min_group
+    comparison = stats is not None and stats.size >= max(min_group, stats.min_group)
 
     view: dict[str, Any] = {
         "lang": locale, "kind": "dashboard",
@@ -343,6 +350,7 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
         "confidential": t("confidential", name=employee["name"]),
         "links": {"plan": "../" + plan_path(employee["id"])},
         "comparison": comparison,
+        "comparison_off": None if comparison else t("comparison.off", n=min_group),
     }
     if employee.get("grade_uncalibrated") and employee["grade_uncalibrated"] != employee["grade"]:
         cal = employee.get("calibration") or {}
@@ -423,7 +431,7 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
                    "level": _level(r.get("attainment")) if r.get("weight") else "none"}
             att = r.get("attainment")
             if r.get("weight") and att is not None:
-                cmp = stats.compare(k.path, float(att)) if (comparison and stats) else None
+                cmp = stats.compare(k.path, float(att), min_group) if (comparison and stats) else None
                 if cmp:
                     avg, rank, size = cmp
                     row["average"] = f.percent(avg)
@@ -815,8 +823,13 @@ def _money_sum(values: Iterable[Any]) -> Decimal | None:
     return total if seen else None
 
 
-def _summary(c: _Ctx, members: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def _summary(c: _Ctx, members: Sequence[Mapping[str, Any]], withheld: str | None = None) -> dict[str, Any]:
+    """Head count, average score, grade distribution and bonus total of a group; with ``withheld`` (the
+    reason, for the reader) only the head count: the figures are not computed, so no template can show them."""
     t, f, rs = c.t, c.f, c.rs
+    if withheld is not None:
+        return {"people": len(members), "withheld": withheld, "average": None, "grades": None,
+                "grade_chart": None, "bonus": None, "bonus_vs_target": None}
     grades = [g.grade for g in rs.grades]
     counts = [(g, sum(1 for e in members if e.get("grade") == g)) for g in grades]
     bonus = _money_sum(e.get("bonus") for e in members)
@@ -824,7 +837,7 @@ def _summary(c: _Ctx, members: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     target = _money_sum((e.get("bonus_detail") or {}).get("target_cycle", (e.get("bonus_detail") or {}).get("target"))
                         for e in members)
     earned = _money_sum(e.get("bonus_gross", e.get("bonus")) for e in members)
-    summary = {"people": len(members),
+    summary = {"people": len(members), "withheld": None,
                "average": f.score(sum(float(e["score"]) for e in members) / len(members)) if members else "—",
                "grades": counts, "grade_chart": _grade_chart(c, counts),
                "bonus": f.money(bonus) if bonus is not None else None, "bonus_vs_target": None}
@@ -845,7 +858,8 @@ def team_view(request: RenderRequest, cohort: str | None, members: Sequence[Mapp
                             "title": f"{t('team.title', team=name)} · {request.results.get('cycle', '')}",
                             "cycle": request.results.get("cycle", ""), "ruleset_title": t.localized(rs.title, rs.id),
                             "confidential": t("confidential.team"), "links": {"index": "../index.html"}}
-    view.update(_summary(c, members))
+    small = len(members) < rs.min_group
+    view.update(_summary(c, members, t("privacy.small_group_note", n=rs.min_group) if small else None))
     sections = []
     for card in rs.scorecards:
         people = [e for e in members if e["scorecard"] == card.key]
@@ -882,18 +896,57 @@ def index_view(request: RenderRequest, groups: Mapping[str | None, Sequence[Mapp
                             "title": f"{t('index.title')} · {t.localized(rs.title, rs.id)} · {cycle}",
                             "cycle": cycle, "ruleset_title": t.localized(rs.title, rs.id),
                             "confidential": t("confidential.team"), "links": {}}
-    view.update(_summary(c, everyone))
+    k = rs.min_group
+    withheld, totals_shown = withheld_groups({cohort: len(members) for cohort, members in groups.items()}, k)
+    totals_reason = None
+    if not totals_shown:
+        totals_reason = t("privacy.small_group_note", n=k) if len(everyone) < k else t("privacy.totals_withheld", n=k)
+    view.update(_summary(c, everyone, totals_reason))
     teams = []
     for cohort, members in groups.items():
-        s = _summary(c, members)
-        teams.append({"name": cohort if cohort is not None else t("overview.no_team"), "href": team_path(cohort),
-                      "people": s["people"], "average": s["average"], "bonus": s["bonus"] or "—",
-                      "grades": ", ".join(f"{g} {n}" for g, n in s["grades"] if n),
-                      "plans": sum(1 for e in members if e.get("plan"))})
+        row = {"name": cohort if cohort is not None else t("overview.no_team"), "href": team_path(cohort),
+               "people": len(members), "withheld": None}
+        if cohort in withheld:
+            row["withheld"] = t("privacy.small_group", n=k) if withheld[cohort] == "small" else t(
+                "privacy.complement", n=k)
+        else:
+            s = _summary(c, members)
+            row.update({"average": s["average"], "bonus": s["bonus"] or "—",
+                        "grades": ", ".join(f"{g} {n}" for g, n in s["grades"] if n),
+                        "plans": sum(1 for e in members if e.get("plan"))})
+        teams.append(row)
     view["teams"] = teams
     errors = request.results.get("errors") or []
     view["errors"] = t("overview.errors", count=len({e.get("employee") for e in errors})) if errors else None
     return view
+
+
+def withheld_groups(sizes: Mapping[Any, int], min_group: int) -> tuple[dict[Any, str], bool]:
+    """Which groups' aggregates a page read outside HR must not show, and whether the totals may be shown.
+
+    ``sizes`` maps each group (team) to its head count.  A group of fewer than ``min_group`` people is
+    withheld (``"small"``).  The totals minus the groups shown give the withheld groups' combined figures,
+    and a reader who knows one withheld group (its own manager) can subtract that too; so the withheld
+    groups together, and together less any one of them, must be none or at least ``min_group`` people.
+    Until they are, the smallest groups shown are withheld as well (``"complement"``).  When even
+    withholding every group cannot make that so, the totals are not shown instead (``False``) and only
+    the small groups are withheld.
+    """
+    small = {g for g, n in sizes.items() if n < min_group}
+    if not small:
+        return {}, True
+
+    def safe(hidden: set) -> bool:
+        total = sum(sizes[g] for g in hidden)
+        return total >= min_group and all(total - sizes[g] == 0 or total - sizes[g] >= min_group for g in hidden)
+
+    hidden = set(small)
+    rest = sorted((g for g in sizes if g not in small), key=lambda g: (sizes[g], g is None, str(g)))
+    while not safe(hidden) and rest:
+        hidden.add(rest.pop(0))
+    if safe(hidden):
+        return {g: "small" if g in small else "complement" for g in hidden}, True
+    return {g: "small" for g in small}, False
 
 
 def team_groups(results: Mapping[str, Any]) -> dict[str | None, list[Mapping[str, Any]]]:

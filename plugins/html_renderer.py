@@ -277,7 +277,7 @@ def _render_people(request: RenderRequest, out_dir: str, brand: Branding, wordin
     out = Path(out_dir)
     count = 0
     for members in cohorts(request.results).values():
-        stats = CohortStats(members)
+        stats = CohortStats(members, request.ruleset.min_group)
         for e in members:
             _write(out, dashboard_path(e["id"]), render_page("dashboard.html", dashboard_view(request, e, stats),
                                                              brand, wording))

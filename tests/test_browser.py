@@ -1,6 +1,7 @@
 """Every page type in a real Chromium: no console error, no network, visible content, contrast, A4 print."""
 from __future__ import annotations
 
+import copy
 import struct
 import zlib
 from pathlib import Path
@@ -27,6 +28,9 @@ PAGES = {
     "plan": ("plans/E001.html", ["h1", ".focus"]),
     "team": ("teams/east-1.html", ["table.heatmap", "svg[role=img]", "#plans"]),
     "index": ("index.html", ["#teams", "svg[role=img]"]),
+    # the worked example as it is: teams of 4 and 1, below privacy.min_group (5), so no figures
+    "team-small": ("small/teams/east-1.html", ["table.heatmap", "#withheld", "#plans"]),
+    "index-small": ("small/index.html", ["#teams", "td.withheld", "#withheld"]),
 }
 
 # Contrast of every text node against its effective background (WCAG AA: 4.5, large text 3).
@@ -104,14 +108,20 @@ def assert_not_blank(png: bytes) -> None:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    """``<locale>/``: the worked example with E005 moved into east-1, one team of five, so that every
+    figure is shown (privacy.min_group is 5); ``<locale>/small/``: the example as it is."""
     _, q2 = run_example("Q2")
     _, q3 = run_example("Q3", previous=previous_from(q2))
     history = {e["id"]: [{"cycle": "2026-Q2", "score": e["score"], "grade": e["grade"], "bonus": e["bonus"]}]
                for e in q2["employees"]}
     ruleset = load_ruleset(EXAMPLE / "sales-team.yaml")
+    one_team = copy.deepcopy(q3)
+    for e in one_team["employees"]:
+        e["calibration"]["cohort"] = "east-1"
     out = tmp_path_factory.mktemp("browser")
-    render_all(q3, ruleset, out / "en", history=history)
-    render_all(q3, ruleset, out / "zh-CN", history=history, locale="zh-CN")
+    for locale in ("en", "zh-CN"):
+        render_all(one_team, ruleset, out / locale, history=history, locale=locale)
+        render_all(q3, ruleset, out / locale / "small", history=history, locale=locale)
     return out
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import html
 import re
 from pathlib import Path
@@ -33,6 +34,15 @@ def site(example, tmp_path_factory):
     written = render_all(example["q3"], example["ruleset"], out, history=example["history"],
                          employees_info={"E005": {"locale": "zh-CN"}, "E004": {"manager": "Sun Li"}})
     return out, written
+
+
+@pytest.fixture(scope="module")
+def site4(example, tmp_path_factory):
+    """The site with ``privacy.min_group: 4``: team east-1 (4 people) is big enough to compare with."""
+    out = tmp_path_factory.mktemp("site4")
+    ruleset = dataclasses.replace(example["ruleset"], min_group=4)
+    render_all(example["q3"], ruleset, out, history=example["history"], employees_info={"E005": {"locale": "zh-CN"}})
+    return out
 
 
 def read(out: Path, page: str) -> str:
@@ -71,8 +81,8 @@ def test_dashboard_shows_score_grade_bonus_and_calibration(site):
     assert "Changed from 50 by rule: Price war - protect existing customers" in e001
 
 
-def test_strengths_and_gaps_use_team_average_and_rank(site):
-    out, _ = site
+def test_strengths_and_gaps_use_team_average_and_rank(site4):
+    out = site4
     e001 = text_of(read(out, "dashboards/E001.html"))
     assert "Revenue ranks first in the team" in e001
     e004 = text_of(read(out, "dashboards/E004.html"))
@@ -80,19 +90,28 @@ def test_strengths_and_gaps_use_team_average_and_rank(site):
     assert "rank 4 of 4" in e004
 
 
-def test_no_team_comparison_below_three_colleagues(site):
+def test_no_team_comparison_below_min_group(site, site4):
     out, _ = site
-    e005 = text_of(read(out, "dashboards/E005.html"))  # alone in east-2, and reads Chinese
-    assert "仅当同一考核方案和团队中至少有三名同事时才显示团队对比" in e005
-    assert "团队均值" not in e005 and "排名" not in e005
+    for folder in (out, site4):
+        e005 = text_of(read(folder, "dashboards/E005.html"))  # alone in east-2, and reads Chinese
+        assert "团队均值" not in e005 and "排名" not in e005
+    assert "仅当同一考核方案和团队中至少有 5 人时才显示团队对比" in text_of(read(out, "dashboards/E005.html"))
+    assert "至少有 4 人时" in text_of(read(site4, "dashboards/E005.html"))
+    # east-1 holds 4 people: below the default privacy.min_group of 5, so no average and no rank
+    for i in range(1, 5):
+        page = text_of(read(out, f"dashboards/E00{i}.html"))
+        assert "Team comparisons appear only when at least 5 people share your scorecard and team" in page
+        assert "Team average" not in page and not re.search(r"rank \d of", page) and "in the team" not in page
 
 
-def test_cohort_stats_need_three_others():
+def test_cohort_stats_need_min_group():
     members = [{"kpis": {"a.x": {"weight": 50, "attainment": v}}} for v in (0.5, 0.9, 1.2)]
-    assert CohortStats(members).compare("a.x", 0.9) is None
+    assert CohortStats(members, 4).compare("a.x", 0.9) is None
     members.append({"kpis": {"a.x": {"weight": 50, "attainment": 1.0}}})
-    avg, rank, size = CohortStats(members).compare("a.x", 1.2)
+    avg, rank, size = CohortStats(members, 4).compare("a.x", 1.2)
     assert (round(avg, 4), rank, size) == (0.9, 1, 4)
+    assert CohortStats(members).compare("a.x", 1.2) is None  # the default min_group is 5
+    assert CohortStats(members, 4).compare("a.x", 1.2, 5) is None  # the larger of the two applies
 
 
 def test_360_summary_hides_small_sources_and_raters(site, example):
@@ -173,8 +192,8 @@ def test_chinese_plan_formats_dates_and_money(example, tmp_path):
     assert "考核总览" in index and "等级分布" in index
 
 
-def test_team_overview_and_index(site):
-    out, _ = site
+def test_team_overview_and_index(site4):
+    out = site4
     team = read(out, "teams/east-1.html")
     body = text_of(team)
     for name in ("Li Wei", "Zhang Min", "Wang Fang", "Chen Jie"):
@@ -184,7 +203,9 @@ def test_team_overview_and_index(site):
     assert "lv-low" in team and "lv-high" in team
     index = read(out, "index.html")
     assert 'href="teams/east-1.html"' in index and 'href="teams/east-2.html"' in index
-    assert "CN¥122,900" in text_of(index)
+    # east-1's row shows its total; the cycle's (CN¥122,900) would give east-2's one person's (CN¥42,900)
+    assert "CN¥80,000" in text_of(index) and "CN¥122,900" not in text_of(index)
+    assert "CN¥42,900" not in text_of(index)
 
 
 def test_links_are_relative_and_resolve(site):
