@@ -498,7 +498,9 @@ def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any
                 if left is None or right is None:
                     parts.append(None)
                 elif isinstance(op, (ast.In, ast.NotIn)):
-                    hit = left in right
+                    # a number is in a list when it equals one of its numbers, within TOLERANCE as '==' is
+                    hit = any(_near_compare(ast.Eq, float(left), float(v)) for v in right if _is_number(v)) \
+                        if _is_number(left) else left in right
                     parts.append(hit if isinstance(op, ast.In) else not hit)
                 elif _is_number(left) and _is_number(right):
                     parts.append(_near_compare(type(op), float(left), float(right)))
@@ -657,13 +659,14 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
                 if isinstance(op, (ast.In, ast.NotIn)):
                     vals = [v for v in values(right_node) if v is not None]
                     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
-                    if vals and numeric:
-                        vals, probe = [float(v) for v in vals], left.cast(pl.Float64, strict=False)
+                    if vals and numeric:  # equal within TOLERANCE, as '==' is (null in, null out)
+                        probe = left.cast(pl.Float64, strict=False)
+                        part = pl.any_horizontal([near(ast.Eq, probe, pl.lit(float(v), dtype=pl.Float64))
+                                                  for v in dict.fromkeys(vals)])
                     else:
                         vals, probe = [str(v) for v in vals], left.cast(pl.Utf8, strict=False)
-                    # null in, null out; the type check keeps numbers from being looked up among texts
-                    part = probe.is_in(pl.lit(pl.Series(vals, dtype=pl.Float64 if vals and numeric else pl.Utf8))
-                                       .implode(), nulls_equal=False)
+                        # the type check keeps numbers from being looked up among texts
+                        part = probe.is_in(pl.lit(pl.Series(vals, dtype=pl.Utf8)).implode(), nulls_equal=False)
                     if isinstance(op, ast.NotIn):
                         part = ~part
                 elif is_numeric(left_node) or is_numeric(right_node):

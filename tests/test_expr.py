@@ -291,3 +291,16 @@ def test_exclusive_is_exact_on_every_pair_of_simple_comparisons():
                 assert not (together and exclusive(pa, pb)), (a, b)
             else:
                 assert exclusive(pa, pb) is (not together), (a, b)
+
+
+def test_in_a_list_of_numbers_is_equality_within_the_tolerance():
+    """'x in [3]' means 'x == 3' (hypothesis found 3.0000000000001 both == 3 and not in [3])."""
+    import polars as pl
+
+    x = 3.0000000000001  # 3.3e-14 apart: within the relative 1e-12 of '=='
+    for text, want in [("x == 3", True), ("x in [3]", True), ("x not in [3]", False), ("x in [2, 4]", False),
+                       ("x in [3.1]", False), ("y in [3]", None)]:
+        assert evaluate(parse(text), {"x": x, "y": None}) is want, text
+        got = pl.DataFrame({"x": [x], "y": [None]}, schema={"x": pl.Float64, "y": pl.Float64}) \
+            .select(expr.to_polars(parse(text), pl.col, {}, {"x": "number", "y": "number"}))[0, 0]
+        assert got is want, text
