@@ -348,6 +348,14 @@ class DataGenerator:
         if layout in ("long", "both") and (long_cells or layout == "long"):
             rows = [[emp, month_text(ch, style, *month), m, v] for emp, month, m, v in long_cells
                     if v is not None or ch.chance(0.1)]
+            # a metric no row names is a metric the file does not have (the run stops, as for a misspelt
+            # column); one with rows but no values is present and missing: give each a row, blank if need be
+            in_wide = set(wide_metrics) if "data/metrics.csv" in files else set()
+            named = {r[2] for r in rows}
+            for m in metrics:
+                if m not in in_wide and m not in named:
+                    rows.append([people[0]["id"], month_text(ch, style, *months[ch.integer(0, len(months) - 1)]), m,
+                                 None])
             if not rows:
                 rows = [[people[0]["id"], month_text(ch, style, *months[0]), metrics[0] if metrics else "x", None]]
             files["data/metrics-long.csv"] = Table(["employee", "month", "metric", "value"], rows)
@@ -371,7 +379,8 @@ class DataGenerator:
         top = min(plan.scales) if plan.scales else Decimal(5)
         with_period = ch.chance(0.85)
         header = ["employee", "rater", "relation", "competency", "rating"] + (["period"] if with_period else [])
-        if ch.chance(0.2):
+        # without a competency column (a run whose ruleset counts only some competencies stops, located)
+        if ch.chance(0.03 if plan.competencies else 0.2):
             header = ["employee", "rater", "relation", "rating"] + (["period"] if with_period else [])
         inside = [plan.period.id, *plan.period.halves(), *plan.period.quarters(),
                   *(f"{y}-{m:02d}" for y, m in plan.period.months)]

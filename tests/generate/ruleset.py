@@ -151,6 +151,7 @@ class Plan:
     relations: set[str] = field(default_factory=set)             # 360 relations some dimension scores
     scales: list[Decimal] = field(default_factory=list)          # 360 scales
     okr: bool = False
+    competencies: bool = False                                   # a 360 dimension counts only some
     context: dict[str, Any] = field(default_factory=dict)        # key -> value the cycle sets
     reads_tenure: bool = False
     features: set[str] = field(default_factory=set)              # what this case exercises (summary)
@@ -485,6 +486,7 @@ class RulesetGenerator:
             fb["min_raters"] = {r: self.ch.integer(1 if r in ("manager", "self") else 2, 3) for r in keys}
         if self.ch.chance(0.3):
             fb["competencies"] = ["collaboration", "customer_focus", "integrity"]
+            self.plan.competencies = True
         self.feature("dimension-feedback360")
         return {"feedback360": fb}
 
@@ -826,6 +828,7 @@ def merged(plans: list[Plan]) -> Plan:
         out.relations |= p.relations
         out.scales += p.scales
         out.okr |= p.okr
+        out.competencies |= p.competencies
         out.reads_tenure |= p.reads_tenure
         out.features |= p.features
     out.optional = {m for m in out.raw if all(m in p.optional for p in plans if m in p.raw)}
