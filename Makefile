@@ -44,12 +44,15 @@ demo: venv
 	@echo "Monthly:    demo/out/process/2026-07/index.html"
 	@echo "History:    $(BIN)/appraise history S000001 --cycle demo/cycle-2026.yaml"
 
+# Two workers (pytest-xdist), one test file per worker at a time: module fixtures (a PostgreSQL server, a
+# browser) start once per file, and the whole suite stays within CI's time on 2 cores.
 test: venv system-packages
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 # Long fuzz campaign (issue #9): the tests of tests/test_fuzz.py with APPRAISE_FUZZ_EXAMPLES examples each
 # (each example is a batch of inputs) and APPRAISE_FUZZ_EXAMPLES / 4 generated valid cases run end to end
-# (tests/test_generated_runs.py), then coverage-guided atheris runs on expressions and YAML when atheris
+# (tests/test_generated_runs.py), as many engine-vs-reference cases, several periods included
+# (tests/test_differential.py), then coverage-guided atheris runs on expressions and YAML when atheris
 # is installed (pip install atheris). The inputs every target saw go to fuzz-counts.json.
 APPRAISE_FUZZ_EXAMPLES ?= 2000
 APPRAISE_FUZZ_RUNS ?= 1000000
@@ -58,8 +61,8 @@ fuzz: venv
 	rm -f fuzz-counts.json
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check atheris || echo "atheris unavailable: hypothesis only"
 	APPRAISE_FUZZ_EXAMPLES=$(APPRAISE_FUZZ_EXAMPLES) APPRAISE_FUZZ_REPORT=$(CURDIR)/fuzz-counts.json \
-		$(BIN)/pytest -q -p no:cacheprovider -W ignore::hypothesis.errors.HypothesisWarning tests/test_fuzz.py \
-		tests/test_generated_runs.py
+		$(BIN)/pytest -q -p no:cacheprovider -n 2 -W ignore::hypothesis.errors.HypothesisWarning tests/test_fuzz.py \
+		tests/test_generated_runs.py tests/test_differential.py
 	@if $(BIN)/python -c "import atheris" 2>/dev/null; then \
 		cd tests && ../$(BIN)/python -m fuzz.atheris_run expression $(APPRAISE_FUZZ_RUNS) $(CURDIR)/fuzz-counts.json \
 		&& ../$(BIN)/python -m fuzz.atheris_run yaml $(APPRAISE_FUZZ_YAML_RUNS) $(CURDIR)/fuzz-counts.json; \

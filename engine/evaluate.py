@@ -655,8 +655,10 @@ def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, 
     f = f.with_columns(acols)
     f = f.with_columns([_curve_expr(k, pl.col(f"k.{k.path}.attainment")).alias(f"k.{k.path}.score")
                         for d in card.dimensions for k in d.kpis])
-    if zero:
-        f = f.with_columns([pl.col(f"k.{k.path}.score").fill_null(0.0) for d in card.dimensions for k in d.kpis])
+    if zero:  # only what counts: a KPI or dimension weighed 0 (by the ruleset or a rule) is not scored at all
+        f = f.with_columns([pl.when((pl.col(f"wr.{k.path}") > 0) & (pl.col(f"wr.{d.key}") > 0))
+                            .then(pl.col(f"k.{k.path}.score").fill_null(0.0)).otherwise(pl.col(f"k.{k.path}.score"))
+                            .alias(f"k.{k.path}.score") for d in card.dimensions for k in d.kpis])
     # dimension scores with KPI redistribution
     dcols, wcols = [], []
     for d in card.dimensions:
@@ -690,7 +692,8 @@ def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, 
                                                 for k in d.kpis])
                         .alias(f"d.{d.key}.has_data") for d in card.dimensions])
     if zero:
-        f = f.with_columns([pl.col(f"d.{d.key}.score").fill_null(0.0) for d in card.dimensions])
+        f = f.with_columns([pl.when(pl.col(f"wr.{d.key}") > 0).then(pl.col(f"d.{d.key}.score").fill_null(0.0))
+                            .otherwise(pl.col(f"d.{d.key}.score")).alias(f"d.{d.key}.score") for d in card.dimensions])
     dpairs = [(pl.col(f"wr.{d.key}"), pl.col(f"d.{d.key}.score")) for d in card.dimensions]
     kept = pl.sum_horizontal([pl.when(s.is_not_null()).then(w).otherwise(0.0) for w, s in dpairs])
     total = pl.sum_horizontal([w for w, _ in dpairs])

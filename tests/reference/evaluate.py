@@ -473,7 +473,7 @@ class Evaluator:
         present = [k for k in active if scores[k] is not None]
         absent = [k for k in active if scores[k] is None]
         eff: dict[str, Fraction] = {}
-        if self.rs.missing == "zero":
+        if self.rs.missing == "zero" and ap.dim_w[d.key] > 0:  # a dimension weighed 0 is not scored at all
             for k in absent:
                 scores[k] = Fraction(0)
                 ap.kpis[f"{d.key}.{k}"]["score"] = Fraction(0)
@@ -516,7 +516,7 @@ class Evaluator:
             progress = num / den
             scores.append(min(progress / threshold, Fraction(1)) if obj["type"] == "aspirational" else progress)
         score = sum(scores, Fraction(0)) / len(scores) * 100 if scores else None
-        if score is None and self.rs.missing == "zero":
+        if score is None and self.rs.missing == "zero" and ap.dim_w[d.key] > 0:
             score = Fraction(0)
         ap.dims[d.key] = {"score": score, "missing": [] if scores else [d.key]}
 
@@ -552,7 +552,7 @@ class Evaluator:
         wsum = sum((weights[r] for r in shown), Fraction(0))
         score = None if wsum == 0 else sum(weights[r] * s for r, s in shown.items()) / wsum
         missing = [] if score is not None else [d.key]
-        if score is None and self.rs.missing == "zero":
+        if score is None and self.rs.missing == "zero" and ap.dim_w[d.key] > 0:
             score = Fraction(0)
         entry = {"score": score, "missing": missing, "sources": shown, "raters": counts}
         if "self" not in weights and len(raters.get("self", {})) >= max(needed("self"), 1):
@@ -578,7 +578,7 @@ class Evaluator:
         present = [p for p, s in scores.items() if s is not None]
         absent = [p for p, s in scores.items() if s is None]
         if not present:
-            score = Fraction(0) if self.rs.missing == "zero" else None
+            score = Fraction(0) if self.rs.missing == "zero" and ap.dim_w[d.key] > 0 else None
             missing = [d.key]
         elif self.rs.missing == "zero":
             total_w = sum(weights.values(), Fraction(0))
@@ -676,7 +676,9 @@ class Evaluator:
                     if len(above) <= allowed:
                         break
                     lowest = min(above, key=lambda ap: (ap.score, _Desc(ap.person.id)))
-                    lowest.grade = order[min(order.index(lowest.grade) + 1, len(order) - 1)]
+                    if order.index(lowest.grade) == len(order) - 1:
+                        break  # a cap on the bottom grade: nobody can move lower
+                    lowest.grade = order[order.index(lowest.grade) + 1]
 
     def apply_overrides(self, results: list[Appraisal], overrides: list[dict]) -> None:
         by_id = {ap.person.id: ap for ap in results}
