@@ -19,7 +19,7 @@ Hypothesis drives the generator (derandomized in CI through tests/conftest.py's 
 are collected over the whole budget and reported together with each case's folder (kept under
 pytest's basetemp) and what it exercises.  Budget: ``APPRAISE_GENERATED_CASES`` cases (default 150),
 or a quarter of ``APPRAISE_FUZZ_EXAMPLES`` under ``make fuzz``.  The counts are printed in the test
-session's summary.  ``APPRAISE_GENERATED_KEEP=<folder>`` keeps the folders of failing cases there.
+session's summary (tests/conftest.py).  ``APPRAISE_GENERATED_KEEP=<folder>`` keeps failing cases there.
 """
 from __future__ import annotations
 
@@ -78,17 +78,6 @@ class Stats:
                 f"{self.outcome['completed']} completed, {self.outcome['refused']} stopped with a located error, "
                 f"{len(self.problems)} problems, {len(self.known)} known open crashes; "
                 f"{len(self.features)} features exercised")
-
-
-class _Summary:
-    """Prints the counts at the end of the session (visible under -q, as `make test` runs)."""
-
-    def __init__(self):
-        self.lines: list[str] = []
-
-    def pytest_terminal_summary(self, terminalreporter):
-        for line in self.lines:
-            terminalreporter.write_line(line)
 
 
 def _strict_json(text: str):
@@ -255,14 +244,7 @@ def _describe(case) -> str:
             f"scorecards {s['scorecards']}, {s['rules']} rules)")
 
 
-@pytest.fixture(scope="module")
-def summary(request):
-    plugin = _Summary()
-    request.config.pluginmanager.register(plugin, "generated-runs-summary")
-    return plugin
-
-
-def test_generated_valid_cases_run_or_stop_with_a_located_error(tmp_path_factory, summary):
+def test_generated_valid_cases_run_or_stop_with_a_located_error(tmp_path_factory, record_property):
     stats = Stats()
     runner = Runner(stats)
     # folders of cases with a problem, for a look afterwards (APPRAISE_GENERATED_KEEP: a folder that outlives
@@ -318,10 +300,16 @@ def test_generated_valid_cases_run_or_stop_with_a_located_error(tmp_path_factory
     finally:
         if base != keep:
             shutil.rmtree(base, ignore_errors=True)
-    summary.lines.append(stats.line())
-    if stats.refusals:
-        summary.lines.append("  located refusals: " + "; ".join(f"{n}× {m}" for m, n in stats.refusals.most_common(4)))
+    # shown at the end of the session by tests/conftest.py (also under pytest -n)
+    record_property("counts", {"label": "generated cases", "written": stats.cases,
+                               "refused by validate": len(stats.rejected), "runs": sum(stats.runs.values()),
+                               "completed": stats.outcome["completed"],
+                               "stopped with a located error": stats.outcome["refused"],
+                               "problems": len(stats.problems), "known open": len(stats.known),
+                               "features": len(stats.features)})
     print(stats.line())
+    if stats.refusals:
+        print("  located refusals: " + "; ".join(f"{n}× {m}" for m, n in stats.refusals.most_common(4)))
     where = os.environ.get("APPRAISE_FUZZ_REPORT")
     if where:  # `make fuzz`: beside tests/test_fuzz.py's counts
         path = Path(where)
