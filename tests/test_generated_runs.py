@@ -49,7 +49,7 @@ SCALE = int(os.environ.get("APPRAISE_FUZZ_EXAMPLES", "0"))
 CASES = int(os.environ.get("APPRAISE_GENERATED_CASES", "0")) or (max(1, SCALE // 4) if SCALE else 150)
 MAX_REJECTED = 0.02    # share of generated cases `appraise validate` may refuse before the test fails
 MIN_COMPLETED = 0.7    # share of run cases that must complete (exit 0): legal data should mostly score
-SUBPROCESS_EVERY = 75  # one case in this many runs through a real `appraise` process (~2 s each)
+SUBPROCESS_EVERY = 100  # one case in this many runs through a real `appraise` process (~2 s of CPU each)
 FORMATS = ("csv", "xlsx", "parquet")  # data files: mostly CSV, some workbooks and Parquet files
 
 # Crashes already reported and not fixed yet: (regular expression on "Type: message", what it is).
