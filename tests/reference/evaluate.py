@@ -170,6 +170,7 @@ class Inputs:
     def __init__(self):
         self.people: list[Person] = []
         self.metrics: dict[str, dict[tuple[str, str], tuple]] = {}   # emp -> (month, metric) -> (value, where)
+        self.named: set[str] = set()  # metrics some source has a column (or long rows) for
         self.feedback: dict[str, list[tuple]] = {}   # emp -> (relation, rater, rating, competency)
         self.okrs: dict[str, list[dict]] = {}
         self.warnings: list[str] = []
@@ -190,6 +191,7 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
                 inputs.people.append(Person(row, rs, f"{label}:{row['_line']}"))
         elif kind == "metrics":
             for emp, month, name, value, where in metric_rows(rows, source, declared, label):
+                inputs.named.add(name)  # the source has the metric, whatever the month or the value
                 if month not in period.months:
                     continue
                 cell = inputs.metrics.setdefault(emp, {})
@@ -224,7 +226,7 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
     ids = [p.id for p in inputs.people]
     if len(set(ids)) != len(ids):
         raise ReferenceInputError("duplicate employee ids in the employee table")
-    given = {name for cells in inputs.metrics.values() for (_m, name), (v, _w) in cells.items() if v is not None}
+    given = inputs.named  # a column (or long rows) for the metric: present, maybe with no value in the period
     optional = {n for n, m in rs.doc["metrics"].items() if m.get("optional")}
     absent = sorted(set(rs.raw_metrics) - given - optional)
     if absent and inputs.people:
@@ -782,6 +784,14 @@ class _Desc:
 
 # ===================================================================================== the document
 
+def _too_large(ap) -> bool:
+    """Whether a KPI's actual, target, attainment or score, or a dimension's score, is 10^27 or more in size."""
+    numbers = [v for k in ap.kpis.values() for v in (k.get("actual"), k.get("target"), k.get("attainment"),
+                                                     k.get("score"))]
+    numbers += [d.get("score") for d in ap.dims.values()]
+    return any(isinstance(v, (int, Fraction)) and abs(v) >= 10 ** 27 for v in numbers)
+
+
 def _f(v):
     return None if v is None else float(v)
 
@@ -874,6 +884,12 @@ def evaluate_cycle(cycle_path, store: ReferenceStore | None = None) -> dict:
     for person in inputs.people:
         if not person.appraised_in(period):
             continue
+        target = rs.doc.get("bonus", {}).get("target") if isinstance(rs.doc.get("bonus"), dict) else None
+        if target and (rs.doc.get("attributes") or {}).get(target) == "money" \
+                and isinstance(person.values.get(target), Fraction) and person.values[target] < 0:
+            errors.append({"employee": person.id, "stage": "employees",
+                           "message": f"{target} is below zero"})  # README: an error, never a negative bonus
+            continue
         if needs_hire and person.hire is None:
             errors.append({"employee": person.id, "stage": "employees",
                            "message": "hire_date is empty, but the ruleset needs it"})
@@ -881,6 +897,9 @@ def evaluate_cycle(cycle_path, store: ReferenceStore | None = None) -> dict:
         ap = ev.appraise(person)
         if ap is None:
             not_covered.append(person.id)
+            continue
+        if _too_large(ap):  # README: such a person is an error, no output holds a number floats cannot carry
+            errors.append({"employee": person.id, "stage": "evaluate", "message": "a number too large to pay on"})
             continue
         if rs.missing == "error" and ap.missing:
             errors.append({"employee": person.id, "stage": "evaluate",
