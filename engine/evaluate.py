@@ -927,8 +927,10 @@ def _bonus(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
     f = f.with_columns(reached.alias("bonus.tiers_reached"), (target * pay).alias("bonus.tier_pay"),
                        mult.alias("bonus.multiplier"), pay.alias("_paysum"), target.alias("_target"))
     if plan.excess_above is not None:
-        actual = pl.col("_bact").round(2).cast(MONEY)
-        threshold = (pl.col("_btgt") * plan.excess_above).round(2).cast(MONEY)
+        # the KPI's values as the decimals they were written as (6 places take off the float noise of a
+        # sum and keep thousandths), the baseline above × target computed exactly from them (SPEC)
+        actual = pl.col("_bact").round(6).cast(MONEY)
+        threshold = (pl.col("_btgt").round(6).cast(MONEY) * _dec(Decimal(str(plan.excess_above)))).cast(MONEY)
         excess = pl.when(a > plan.excess_above).then((actual - threshold) * _dec(plan.excess_rate)) \
             .otherwise(_dec(Decimal(0)))
     else:

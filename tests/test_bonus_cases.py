@@ -255,8 +255,6 @@ def test_excess_reads_actual_and_baseline_as_written_not_their_binary_noise(tmp_
     assert res["E1"]["bonus"] == "0.02"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the excess rounds the KPI's actual to 2 decimals first (123.46), "
-                                       "the SPEC's rate × (actual − above × target) reads 123.456")
 def test_excess_of_a_kpi_measured_in_thousandths_is_exact(tmp_path):
     data = ruleset(metrics={"revenue": {"aggregate": "sum"}, "quota": {"aggregate": "sum"},
                             "calls": {"aggregate": "sum"}, "tonnes": {"aggregate": "sum"}},
@@ -268,8 +266,6 @@ def test_excess_of_a_kpi_measured_in_thousandths_is_exact(tmp_path):
     assert res["E1"]["bonus"] == "2345.60"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the excess rounds above × target to 2 decimals first (100.00), "
-                                       "the SPEC's rate × (actual − above × target) reads 99.995")
 def test_excess_baseline_of_a_target_in_thousandths_is_exact(tmp_path):
     data = ruleset(metrics={"revenue": {"aggregate": "sum"}, "quota": {"aggregate": "sum"},
                             "calls": {"aggregate": "sum"}, "tonnes": {"aggregate": "sum"},
