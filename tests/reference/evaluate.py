@@ -58,8 +58,8 @@ of the session that wrote it, so the engine can be checked against the same read
     ruleset; a wholly missing one is listed alone (``"year_results"``), with every sub-period null.  Weights
     keyed for sub-periods are read as written; absent keys weigh 0 (equal weights when ``weights`` is absent).
 14. ``lost_points`` lists items with more than 0 points lost, keyed by KPI id (``dimension.kpi`` when two
-    dimensions of the scorecard share the id) or dimension; ``focus_areas`` are its biggest items (exact
-    values, ties by key).  Outcomes may read ``score``, ``grade`` and ``bonus`` (the amount due now).
+    dimensions of the scorecard share the id) or dimension; ``focus_areas`` are its biggest items (ties,
+    to 9 decimals, by key).  Outcomes may read ``score``, ``grade`` and ``bonus`` (the amount due now).
 15. Metric rows of employees not in the employee table, or not appraised in the period, are ignored.
 16. Input checks beyond the SPEC follow issue 13 where the engine has them: a declared raw metric without any
     value for the period in any source (and not ``optional: true``) is an input error; an employee without a
@@ -822,7 +822,9 @@ def _entry(ev: Evaluator, ap: Appraisal) -> dict:
         dims[d.key] = out
     kpis = {path: {k: _f(v) for k, v in entry.items()} for path, entry in ap.kpis.items()
             if path not in ap.dropped}
-    lost = sorted(ap.lost.items(), key=lambda kv: (-kv[1], kv[0]))
+    # items within 1e-9 points of each other are a tie, decided by key (README: lost points that agree to 9
+    # decimals are equal; a 1e-12 difference of exact arithmetic is noise to the person reading them)
+    lost = sorted(ap.lost.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))
     entry = {
         "id": ap.person.id, "name": ap.person.name, "scorecard": ap.card.key,
         "score": float(ap.score), "grade": ap.grade, "grade_uncalibrated": ap.grade_uncalibrated,
