@@ -60,7 +60,9 @@ of the session that wrote it, so the engine can be checked against the same read
 14. ``lost_points`` lists items with more than 0 points lost, keyed by KPI id (``dimension.kpi`` when two
     dimensions of the scorecard share the id) or dimension; ``focus_areas`` are its biggest items (ties,
     to 9 decimals, by key).  Outcomes may read ``score``, ``grade`` and ``bonus`` (the amount due now).
-15. Metric rows of employees not in the employee table, or not appraised in the period, are ignored.
+15. Rows of employees not in the employee table stop the run (``on_error: fail``; ignored under
+    ``skip-employee``), as does a key result with target == start anywhere in the OKR data; rows of people not
+    appraised in the period are ignored.
 16. Input checks beyond the SPEC follow issue 13 where the engine has them: a declared raw metric without any
     value for the period in any source (and not ``optional: true``) is an input error; an employee without a
     ``hire_date`` is in ``errors`` (stage ``employees``) when an expression of the ruleset reads
@@ -226,6 +228,17 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
     ids = [p.id for p in inputs.people]
     if len(set(ids)) != len(ids):
         raise ReferenceInputError("duplicate employee ids in the employee table")
+    # data errors the engine refuses a run for (on_error: fail): a key result that cannot be measured, a row
+    # of someone the employee table does not know
+    for emp, objectives in inputs.okrs.items():
+        for obj in objectives:
+            for kr in obj.get("key_results", []):
+                if kr.get("target") is not None and kr.get("target") == kr.get("start"):
+                    raise ReferenceInputError(f"OKR of {emp}: key result {kr.get('name')!r} has target == start")
+    if cycle.get("on_error", "fail") == "fail":
+        unknown = sorted((set(inputs.metrics) | set(inputs.feedback) | set(inputs.okrs)) - set(ids))
+        if unknown:
+            raise ReferenceInputError(f"rows of employees not in the employee table: {', '.join(unknown[:5])}")
     given = inputs.named  # a column (or long rows) for the metric: present, maybe with no value in the period
     optional = {n for n, m in rs.doc["metrics"].items() if m.get("optional")}
     absent = sorted(set(rs.raw_metrics) - given - optional)
