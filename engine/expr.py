@@ -369,6 +369,9 @@ def _type(node, scope: Scope, text: str) -> str:
                 raise ExpressionError("a list can only follow 'in' or 'not in'", at)
             if {left, right} == {"bool", "string"}:
                 raise ExpressionError("compares a true/false value with text", at)
+            if {left, right} == {"bool", "number"}:  # polars would read true as 1.0 (within tolerance), Python exactly
+                raise ExpressionError("compares a true/false value with a number; compare the number with a "
+                                      "number, or use the true/false value alone as the condition", at)
             left = right
         return "bool"
     if isinstance(node, ast.Name):

@@ -90,8 +90,14 @@ def test_dividing_by_a_negative_constant_keeps_the_sign_of_zero_as_python_does()
     assert math.copysign(1.0, compiled[0]) == math.copysign(1.0, interpreted[0])
 
 
-@pytest.mark.xfail(strict=True, reason="bug: 'x == true' passes the type check; polars compares 1.0000000000001 "
-                                       "with true (1.0) within tolerance, the interpreter exactly")
-def test_a_number_compared_with_true_gives_the_same_answer_in_both_evaluators():
-    interpreted, compiled = both("x == true", [{"x": 1.0000000000001}], types={"x": "number"})
-    assert interpreted == compiled
+def test_a_number_compared_with_true_is_refused_by_the_type_check():
+    """'x == true' passed the type check, and polars compared 1.0000000000001 with true (1.0) within the
+    tolerance while the interpreter compared exactly: the two evaluators disagreed.  It is a type error now."""
+    from appraise.expr import Scope, check
+
+    scope = Scope("the condition of rule 'r'", {"x": "number"})
+    for text in ("x == true", "false != x", "x < true"):
+        problems = check(parse(text), scope, want_bool=True)
+        assert [p.message for p in problems] == ["compares a true/false value with a number; compare the number "
+                                                 "with a number, or use the true/false value alone as the "
+                                                 "condition"], text
