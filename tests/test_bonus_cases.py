@@ -50,7 +50,7 @@ def appraise(tmp_path, data: dict, people: list[tuple[dict, dict]], **kw) -> dic
     return {e["id"]: e for e in evaluated(tmp_path, data, people, **kw).document["employees"]}
 
 
-def evaluated(tmp_path, data: dict, people: list[tuple[dict, dict]], **kw) -> api.Results:
+def evaluated(tmp_path, data: dict, people: list[tuple[dict, dict]], period_id: str = PERIOD, **kw) -> api.Results:
     path = tmp_path / "ruleset.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     metrics = [row for _, m in people for row in (m if isinstance(m, list) else [m])]
@@ -58,7 +58,7 @@ def evaluated(tmp_path, data: dict, people: list[tuple[dict, dict]], **kw) -> ap
     import polars as pl
 
     frame = pl.DataFrame(metrics, schema={"employee": pl.Utf8, "month": pl.Utf8, **{c: pl.Float64 for c in columns}})
-    res = api.evaluate(path, period=PERIOD, employees=[e for e, _ in people], metrics=frame, **kw)
+    res = api.evaluate(path, period=period_id, employees=[e for e, _ in people], metrics=frame, **kw)
     assert not res.errors, res.errors
     return res
 
@@ -527,3 +527,39 @@ def test_the_validator_counts_a_grade_missing_from_multiplier_as_one():
                           "multiplier": {"A": 0.8, "C": 0}})
     found = validate_ruleset(loads(yaml.safe_dump(data, sort_keys=False), "ruleset.yaml"))
     assert any(d.path.startswith("bonus.multiplier") and d.severity == "error" for d in found)
+
+
+# ---------------------------------------------------------------- v2: a target for a year, netting what was paid
+
+def test_a_yearly_target_in_a_quarter_is_a_quarter_of_it_capped_and_rounded_exactly(tmp_path):
+    data = ruleset(bonus={"target": "target_bonus", "target_period": "year", "attainment": "revenue",
+                          "tiers": [{"from": 0.5, "pay": 0.2}, {"from": 1.0, "pay": 0.3}],
+                          "excess": {"above": 1.0, "rate": 0.01}, "cap": 0.5, "rounding": 100})
+    res = appraise(tmp_path, data, [
+        # cycle target 40,600 × 3/12 = 10,150.  a = 1.5: tiers (0.2 + 0.3) × 10,150 = 5,075; excess
+        # 0.01 × (150,000 − 100,000) = 500 → 5,575; cap 0.5 × 10,150 = 5,075 → 5,075; half-up to 100 is
+        # 5,100 > the cap → rounded down: 5,000
+        person("E1", revenue=150_000, calls=0, target_bonus="40600"),
+        # a = 0.8: 0.2 × 10,150 = 2,030 → 2,000
+        person("E2", revenue=80_000, calls=0, target_bonus="40600"),
+        # cycle target 40,602 / 4 = 10,150.5; 0.2 × 10,150.5 = 2,030.1 → 2,000
+        person("E3", revenue=80_000, calls=0, target_bonus="40602")])
+    assert {e: r["bonus"] for e, r in res.items()} == {"E1": "5000", "E2": "2000", "E3": "2000"}
+    d1 = res["E1"]["bonus_detail"]
+    assert (d1["target_cycle"], d1["tier_pay"], d1["uncapped"], d1["cap"]) == ("10150", "5075", "5575", "5075")
+    assert res["E3"]["bonus_detail"]["target_cycle"] == "10150.5"
+
+
+def test_net_of_pays_the_gross_less_what_the_quarters_paid_floored_at_zero(tmp_path):
+    data = ruleset(bonus={"target": "target_bonus", "attainment": "revenue", "tiers": [{"from": 0.5, "pay": 0.5}],
+                          "rounding": 0.01, "net_of": {"ruleset": "quarterly", "every": "quarter"}})
+    people = [person(f"E{i}", revenue=100_000, calls=0) for i in (1, 2, 3)]   # gross 0.5 × 10,000 = 5,000.00
+    paid = [{"employee": "E1", "ruleset": "quarterly", "period": "2026-Q3", "bonus": "3000"},
+            {"employee": "E1", "ruleset": "quarterly", "period": "2026-Q4", "bonus": "1999.50"},
+            {"employee": "E2", "ruleset": "quarterly", "period": "2026-Q3", "bonus": "6000"},
+            {"employee": "E3", "ruleset": "other", "period": "2026-Q3", "bonus": "100"}]
+    res = {e["id"]: e for e in evaluated(tmp_path, data, people, paid=paid, period_id="2026-H2").document["employees"]}
+    # E1: 5,000 − (3,000 + 1,999.50) = 0.50 (a small amount, not floored); E2: 5,000 − 6,000 < 0 → 0;
+    # E3: nothing paid by 'quarterly' (the other ruleset's payment does not count) → 5,000
+    assert {e: (r["bonus_gross"], r["bonus_paid"], r["bonus"]) for e, r in res.items()} == {
+        "E1": ("5000.00", "4999.50", "0.50"), "E2": ("5000.00", "6000.00", "0.00"), "E3": ("5000.00", "0.00", "5000.00")}
