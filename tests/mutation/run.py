@@ -378,6 +378,14 @@ def explanation(m: Mutant, entries: list[dict]) -> dict | None:
     return None
 
 
+def stale_entries(entries: list[dict], mutants: list[Mutant]) -> list[tuple]:
+    """Entries of equivalent.yaml that name no mutant any more (the code changed under them)."""
+    used = {(e["file"], e["function"], " ".join(str(e["line"]).split()), e["mutation"], int(e.get("occurrence", 1)))
+            for e in entries}
+    return sorted(used - {(m.file, m.function, " ".join(m.key_line.split()), m.description, m.occurrence)
+                          for m in mutants})
+
+
 # ---------------------------------------------------------------- running
 
 BOOT = '''\
@@ -495,12 +503,15 @@ def main(argv: list[str] | None = None) -> int:
         base = Path(tmp) / "w0"
         snapshot(base, args.ref)
         sources = {f: (base / f).read_text(encoding="utf-8") for f in TARGETS}
-        mutants = [m for f, (names, _) in TARGETS.items() for m in find_mutants(f, sources[f], names)
-                   if args.only in f"{m.file}:{m.function}"]
+        every = [m for f, (names, _) in TARGETS.items() for m in find_mutants(f, sources[f], names)]
+        stale = stale_entries(equivalent, every)
+        mutants = [m for m in every if args.only in f"{m.file}:{m.function}"]
         if args.list:
             for m in mutants:
                 print(f"{m.name}  [line {m.line}]")
             print(f"{len(mutants)} mutants")
+            for e in stale:
+                print(f"equivalent.yaml lists a mutant that no longer exists (update or remove it): {e}")
             return 0
         copies = [base]
         for i in range(1, max(args.jobs, 1)):
@@ -552,10 +563,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(mark, end="" if n % 80 else "\n", flush=True)
         print()
         elapsed = time.perf_counter() - started
-    return report(results, sources, equivalent, elapsed, args.json)
+    return report(results, sources, equivalent, elapsed, args.json, stale)
 
 
-def report(results, sources, equivalent, elapsed: float, json_path: Path | None) -> int:
+def report(results, sources, equivalent, elapsed: float, json_path: Path | None, stale=()) -> int:
     results.sort(key=lambda r: (r[0].file, r[0].start, r[0].replacement))
     killed = [r for r in results if r[1] in ("killed", "timeout")]
     survived = [r for r in results if r[1] == "survived"]
@@ -563,11 +574,6 @@ def report(results, sources, equivalent, elapsed: float, json_path: Path | None)
     explained = [(m, explanation(m, equivalent)) for m, _, _ in survived]
     count = {k: sum(1 for _, e in explained if e and e.get("kind", KINDS[0]) == k) for k in KINDS}
     unexplained = [m for m, e in explained if e is None]
-    used = {(e["file"], e["function"], " ".join(str(e["line"]).split()), e["mutation"], int(e.get("occurrence", 1)))
-            for e in equivalent}
-    matched = {(m.file, m.function, " ".join(m.key_line.split()), m.description, m.occurrence)
-               for m, _, _ in results}
-    stale = sorted(used - matched)
     killed_but_listed = [m for m, o, _ in killed if explanation(m, equivalent)]
     total = len(results)
     scored = total - count["equivalent"]
