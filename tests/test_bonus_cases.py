@@ -242,17 +242,24 @@ def test_excess_baseline_uses_the_kpi_target_after_scale_target(tmp_path):
 
 
 def test_excess_reads_actual_and_baseline_as_written_not_their_binary_noise(tmp_path):
-    """Two months of 7,700,000.01 and 7,700,000.14 add up to 15,400,000.149999999 in binary, and
-    1.1 × 14,000,000 is 15,400,000.000000002: the excess is worked on 15,400,000.15 and 15,400,000."""
+    """Sums of monthly amounts and above × target are a hair off in binary; the excess is worked on the
+    amounts as written (here each case lands on a half cent, where the hair would round the other way)."""
     assert 7_700_000.01 + 7_700_000.14 < 15_400_000.15 and 14_000_000 * 1.1 > 15_400_000      # the premises
+    assert 3_500_000.01 + 3_500_000.44 < 7_000_000.45 and 2_000_000.07 + 2_000_000.37 > 4_000_000.44
     data = ruleset(bonus={"target": "target_bonus", "attainment": "revenue", "tiers": [{"from": 2.0, "pay": 1}],
                           "excess": {"above": 1.1, "rate": 0.1}, "rounding": 0.01})
-    e, july = person("E1", revenue=7_700_000.01, quota=7_000_000.0, calls=0)
-    august = dict(july, month="2026-08", revenue=7_700_000.14)
-    # quota 14,000,000; a = 15,400,000.15 / 14,000,000 > 1.1; no tier (from 2.0);
-    # excess 0.1 × (15,400,000.15 − 15,400,000.00) = 0.015 → half-up to the cent: 0.02 (the noise would give 0.01)
-    res = appraise(tmp_path, data, [(e, [july, august])])
-    assert res["E1"]["bonus"] == "0.02"
+    e1, july = person("E1", revenue=7_700_000.01, quota=7_000_000.0, calls=0)
+    e2, july2 = person("E2", revenue=3_500_000.01, quota=3_000_000.0, calls=0)
+    e3, july3 = person("E3", revenue=4_400_000.534, quota=2_000_000.07, calls=0)
+    people = [(e1, [july, dict(july, month="2026-08", revenue=7_700_000.14)]),
+              (e2, [july2, dict(july2, month="2026-08", revenue=3_500_000.44, quota=3_000_000.0)]),
+              (e3, [july3, dict(july3, month="2026-08", revenue=None, quota=2_000_000.37)])]
+    res = appraise(tmp_path, data, people)
+    # no tier (from 2.0); excess 0.1 × (actual − 1.1 × quota), to the cent, half-up:
+    # E1: quota 14,000,000; 0.1 × (15,400,000.15 − 15,400,000.00) = 0.015 → 0.02
+    # E2: quota 6,000,000; 0.1 × (7,000,000.45 − 6,600,000.00) = 40,000.045 → 40,000.05
+    # E3: quota 4,000,000.44; 0.1 × (4,400,000.534 − 4,400,000.484) = 0.005 → 0.01
+    assert {e: r["bonus"] for e, r in res.items()} == {"E1": "0.02", "E2": "40000.05", "E3": "0.01"}
 
 
 def test_excess_of_a_kpi_measured_in_thousandths_is_exact(tmp_path):
@@ -563,3 +570,27 @@ def test_net_of_pays_the_gross_less_what_the_quarters_paid_floored_at_zero(tmp_p
     # E3: nothing paid by 'quarterly' (the other ruleset's payment does not count) → 5,000
     assert {e: (r["bonus_gross"], r["bonus_paid"], r["bonus"]) for e, r in res.items()} == {
         "E1": ("5000.00", "4999.50", "0.50"), "E2": ("5000.00", "6000.00", "0.00"), "E3": ("5000.00", "0.00", "5000.00")}
+
+
+# ---------------------------------------------------------------- missing: zero counts only what is weighed
+
+def test_missing_zero_scores_0_every_item_with_weight_and_leaves_unweighed_ones_unscored(tmp_path):
+    data = ruleset(missing="zero")
+    data["metrics"].update({"cost": {"aggregate": "sum"}, "tonnes": {"aggregate": "sum"},
+                            "visits": {"aggregate": "sum"}})
+    data["scorecards"]["rep"]["dimensions"] = {
+        "results": {"weight": 99, "kpis": {"revenue": {"weight": 99, "target": "quota"},
+                                           "calls": {"weight": 1, "target": 100},
+                                           "cost": {"weight": 0, "target": 10}}},
+        "extra": {"weight": 1, "kpis": {"tonnes": {"weight": 100, "target": 10}}},
+        "idle": {"weight": 0, "kpis": {"visits": {"weight": 100, "target": 10}}}}
+    res = appraise(tmp_path, data, [person("E1", revenue=100_000, calls=None, cost=None, tonnes=None,
+                                           visits=None)])   # only revenue has an actual
+    k = {p: v["score"] for p, v in res["E1"]["kpis"].items()}
+    # weighed items without an actual score 0 (calls weighs 1, tonnes 100 in a dimension weighing 1);
+    # items weighing 0 (cost, and visits in a dimension weighing 0) are not scored at all
+    assert k == {"results.revenue": 100.0, "results.calls": 0.0, "results.cost": None, "extra.tonnes": 0.0,
+                 "idle.visits": None}
+    # results (99 × 100 + 1 × 0) / 100 = 99; extra 0; total (99 × 99 + 1 × 0) / 100 = 98.01
+    assert res["E1"]["score"] == 98.01
+    assert res["E1"]["missing"] == ["results.calls", "extra"]
