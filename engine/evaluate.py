@@ -1045,8 +1045,9 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     if absent:
         raise AppraiseError("the ruleset reads " + ", ".join(f"context.{a}" for a in absent)
                             + " but the cycle's 'context:' does not set it; add it to the cycle file")
+    conditions = ruleset.conditions()
     mistyped = [f"'{e.text}': {p.message}" for e in dict.fromkeys(ruleset.expressions())
-                for p in expressions.context_problems(e, context, condition=e in ruleset.conditions())]
+                for p in expressions.context_problems(e, context, condition=e in conditions)]
     if mistyped:  # e.g. 'x in context.flag' with flag: true — refused here rather than failing inside polars
         raise AppraiseError("the cycle's context does not fit the ruleset: " + "; ".join(mistyped))
     column = Columns(ruleset)
