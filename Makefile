@@ -31,7 +31,7 @@ system-packages:
 DEMO_CYCLES := 2026-Q1 managers-2026-Q1 2026-Q2 managers-2026-Q2 2026-Q3 managers-2026-Q3
 demo: venv
 	rm -rf demo/out demo/appraise.db
-	$(BIN)/python -m appraise.demo demo --employees 300 --year 2026 > /dev/null
+	$(BIN)/python -m appraise.tools.demo demo --employees 300 --year 2026 > /dev/null
 	$(BIN)/appraise validate rulesets/ demo/
 	@for c in $(DEMO_CYCLES); do $(BIN)/appraise run demo/cycle-$$c.yaml --no-render -q || exit 1; done
 	$(BIN)/appraise run demo/cycle-2026-Q4.yaml -q

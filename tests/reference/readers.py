@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 
-from appraise.load import load as load_yaml  # the one engine import allowed: the strict YAML loader
+from appraise.language.load import load as load_yaml  # the one engine import allowed: the strict YAML loader
 
 from .expr import number
 
