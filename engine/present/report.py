@@ -57,12 +57,14 @@ def _json(diags, checked, skipped) -> str:
                       indent=2, ensure_ascii=False) + "\n"
 
 
-def _escape_data(text: str) -> str:
+def escape_data(text: str) -> str:
+    """Text for the message of a GitHub Actions workflow command (``::error ...::message``)."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def escape_property(text: str) -> str:
+    """Text for a property of a GitHub Actions workflow command (``file=``, ``title=``)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _github(diags, checked, skipped) -> str:
@@ -70,12 +72,12 @@ def _github(diags, checked, skipped) -> str:
     out = []
     for d in diags:
         level = "error" if d.severity == "error" else "warning"
-        props = [f"file={_escape_property(d.file)}"]
+        props = [f"file={escape_property(d.file)}"]
         if d.line:
             props += [f"line={d.line}", f"col={d.col}"]
-        props.append(f"title={_escape_property('appraise ' + (d.code or 'validate'))}")
+        props.append(f"title={escape_property('appraise ' + (d.code or 'validate'))}")
         message = d.message + (f"; {d.hint}" if d.hint else "") + (f" ({d.path})" if d.path else "")
-        out.append(f"::{level} {','.join(props)}::{_escape_data(message)}")
+        out.append(f"::{level} {','.join(props)}::{escape_data(message)}")
     out.append(summary(diags, checked))
     return "\n".join(out) + "\n"
 
