@@ -14,8 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
-from appraise.language.compile import Ruleset, Scorecard
 from appraise.core.evaluate import Evaluation, item_paths, lost_key
+from appraise.language.compile import Ruleset, Scorecard
 
 
 def r4(x) -> float | None:

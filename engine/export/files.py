@@ -14,9 +14,10 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from appraise.export.summary import bonus_total, grade_counts
 

@@ -7,8 +7,9 @@ list of a results.json document, or any part of it (one team).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 
 def grade_counts(employees: Iterable[Mapping[str, Any]], ruleset) -> dict[str, int]:

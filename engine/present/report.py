@@ -8,7 +8,7 @@ reports (one test case per file checked).
 from __future__ import annotations
 
 import json
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from appraise.errors import Diagnostic
 
@@ -38,7 +38,8 @@ def summary(diagnostics: Sequence[Diagnostic], checked: Sequence[str]) -> str:
         return text
     bad = len({d.file for d in errors})
     total = max(files, bad)  # a cycle's errors may lie in the files it names (its ruleset, its overrides)
-    text = f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {bad} of {total} {'file' if total == 1 else 'files'}"
+    text = (f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {bad} of {total} "
+            f"{'file' if total == 1 else 'files'}")
     if warnings:
         text += f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
     return text

@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import base64
 import difflib
-import json
 import os
 import re
 import signal
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from importlib.resources import files
@@ -43,7 +43,7 @@ from multiprocessing import get_context
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -75,7 +75,7 @@ class Branding:
     templates: str | None = None     # override folder (absolute), or None
 
     @classmethod
-    def from_request(cls, request: RenderRequest) -> "Branding":
+    def from_request(cls, request: RenderRequest) -> Branding:
         """Read and check ``report:`` of the ruleset; raises :class:`RenderError` saying what to fix."""
         report = request.ruleset.report or {}
         base = request.ruleset_dir

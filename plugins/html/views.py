@@ -15,10 +15,11 @@ override can show it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from appraise.export.summary import grade_counts, money_total
 from appraise.i18n import Formatter, Texts, formatter
@@ -153,12 +154,14 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
     view: dict[str, Any] = {
         "lang": locale, "kind": "dashboard",
         "title": f"{t('dashboard.title')} · {employee['name']} · {request.results.get('cycle', '')}",
-        "heading": t("page.h1", title=t("dashboard.title"), name=employee["name"]), "name": employee["name"], "id": employee["id"],
+        "heading": t("page.h1", title=t("dashboard.title"), name=employee["name"]),
+        "name": employee["name"], "id": employee["id"],
         "cycle": request.results.get("cycle", ""),
         "ruleset_title": t.localized(rs.title, rs.id),
         "scorecard": _label_of_card(c, card, employee["scorecard"]),
         "team": cohort_value(employee),
-        "tenure": t("tenure.months", n=employee["tenure_months"]) if employee.get("tenure_months") is not None else None,
+        "tenure": (t("tenure.months", n=employee["tenure_months"]) if employee.get("tenure_months") is not None
+                   else None),
         "score": f.number(employee["score"], 2), "grade": employee["grade"],
         "confidential": t("confidential", name=employee["name"]),
         "links": {"plan": "../" + plan_path(employee["id"])},
@@ -398,7 +401,8 @@ def _periods_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any]) 
         chart = _bar_chart([(r["period"], r["value"], r["score"]) for r in rows])
         chart["alt"] = t("periods.heading", dimension=label) + ": " + "; ".join(f"{r['period']} {r['score']}"
                                                                                 for r in rows)
-        out.append({"label": t("periods.heading", dimension=label), "note": t("periods.note", ruleset=d.periods.ruleset),
+        out.append({"label": t("periods.heading", dimension=label),
+                    "note": t("periods.note", ruleset=d.periods.ruleset),
                     "rows": rows, "chart": chart,
                     "score": f.score(entry.get("score")) if entry.get("score") is not None else "—"})
     return out
@@ -461,7 +465,8 @@ def _trend_view(c: _Ctx, employee: Mapping[str, Any], past: Sequence[Mapping[str
     if not rows:
         return None
     rows = sorted(rows, key=lambda r: _cycle_key(str(r.get("cycle"))))
-    rows.append({"cycle": cycle, "score": employee["score"], "grade": employee["grade"], "bonus": employee.get("bonus")})
+    rows.append({"cycle": cycle, "score": employee["score"], "grade": employee["grade"],
+                 "bonus": employee.get("bonus")})
     width, height, left, right, top, bottom = 640, 200, 70, 50, 24, 36
     hi = max(120.0, max(float(r["score"]) for r in rows))
     n = len(rows)
@@ -684,7 +689,7 @@ def index_view(request: RenderRequest, groups: Mapping[str | None, Sequence[Mapp
     """The cycle's front page: totals and one row per team, linking to every overview."""
     locale = locale or request.locale
     c = context(request, locale)
-    t, f, rs = c.t, c.f, c.rs
+    t, rs = c.t, c.rs
     everyone = [e for members in groups.values() for e in members]
     cycle = request.results.get("cycle", "")
     view: dict[str, Any] = {"lang": locale, "kind": "index", "heading": f"{t('index.title')} · {cycle}",
