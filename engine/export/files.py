@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -88,8 +88,9 @@ def _finite(x: float) -> str:
 
 _INF = float("inf")
 # Exact types only (a subclass such as bool or an IntEnum takes the general path).
-_SCALAR = {str: _encode_str, float: _finite, int: _int_repr, type(None): lambda _: "null",
-           bool: lambda b: "true" if b else "false"}
+_SCALAR: dict[type, Callable[[Any], str]] = {
+    str: _encode_str, float: _finite, int: _int_repr, type(None): lambda _: "null",
+    bool: lambda b: "true" if b else "false"}
 
 
 def _indented(o, ind: str) -> str:
@@ -404,7 +405,7 @@ def _table(wb, name: str, header: list[str], rows: Iterable[list[Any]], count: i
 
     per_sheet = XLSX_MAX_ROWS - 1
     rows = iter(rows)
-    out = []
+    out: list[tuple[str, int, Iterable[list[Any]], int | None, int]] = []
     for part in range(max(1, -(-count // per_sheet))):
         ws = wb.add_worksheet(name if part == 0 else f"{name} ({part + 1})")
         ws.freeze_panes(1, 2)

@@ -192,7 +192,8 @@ def render_page(template: str, view: Mapping[str, Any], brand: Branding, wording
         tpl = env.get_template(template)
         return tpl.render(v=view, t=texts(view["lang"], wording), brand=asdict(brand))
     except jinja2.TemplateError as exc:
-        where = f" ({exc.filename}:{exc.lineno})" if getattr(exc, "lineno", None) else ""
+        line = getattr(exc, "lineno", None)
+        where = f" ({getattr(exc, 'filename', None)}:{line})" if line else ""
         raise RenderError(f"template {template}{where}: {exc}") from exc
 
 

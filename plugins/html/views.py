@@ -183,13 +183,13 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
     view["periods"] = _periods_view(c, card, employee)
 
     # dimensions
-    dims = []
+    dims: list[dict[str, Any]] = []
     for d in (card.dimensions if card else ()):
         entry = (employee.get("dimensions") or {}).get(d.key) or {}
         weight = entry.get("weight")
         why = []
         if weight is not None and abs(float(weight) - d.weight) > 1e-6:
-            siblings = [x.key for x in card.dimensions if x.key != d.key]
+            siblings = [x.key for x in (card.dimensions if card else ()) if x.key != d.key]
             rules = [r.id for r in fired_rules if _touches(r, d.key, siblings)[0]]
             if d.key in missing:
                 why.append(t("weight.missing"))
@@ -390,7 +390,9 @@ def _periods_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any]) 
         if d.kind != "periods":
             continue
         entry = (employee.get("dimensions") or {}).get(d.key) or {}
-        weights = dict(d.periods.weights)
+        spec = d.periods
+        assert spec is not None  # a periods dimension always has its periods (compile)
+        weights = dict(spec.weights)
         rows = []
         for period, score in (entry.get("periods") or {}).items():
             key = period.rsplit("-", 1)[-1] if "-" in period else period
@@ -402,7 +404,7 @@ def _periods_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any]) 
         chart["alt"] = t("periods.heading", dimension=label) + ": " + "; ".join(f"{r['period']} {r['score']}"
                                                                                 for r in rows)
         out.append({"label": t("periods.heading", dimension=label),
-                    "note": t("periods.note", ruleset=d.periods.ruleset),
+                    "note": t("periods.note", ruleset=spec.ruleset),
                     "rows": rows, "chart": chart,
                     "score": f.score(entry.get("score")) if entry.get("score") is not None else "—"})
     return out
@@ -417,8 +419,10 @@ def _feedback_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any])
         entry = (employee.get("dimensions") or {}).get(d.key) or {}
         sources = {**(entry.get("sources") or {}), **({"self": entry["self"]} if "self" in entry else {})}
         raters = entry.get("raters") or {}
-        weights = dict(d.feedback.sources)
-        order = [r for r, _ in d.feedback.sources if r in sources] + sorted(r for r in sources if r not in weights)
+        feedback = d.feedback
+        assert feedback is not None  # a feedback360 dimension always has its sources (compile)
+        weights = dict(feedback.sources)
+        order = [r for r, _ in feedback.sources if r in sources] + sorted(r for r in sources if r not in weights)
         rows = [{"source": t.relation(r), "score": f.score(sources[r]), "raters": raters.get(r, ""),
                  "value": sources[r], "scored": r in weights} for r in order]
         self_gap = None
@@ -545,7 +549,7 @@ def plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str |
     weeks = rs.plan.horizon_weeks
     view["formal_intro"] = t("plan.formal_intro", weeks=weeks)
     view["owner"] = owner
-    goals = []
+    goals: list[dict[str, Any]] = []
     for key in employee.get("focus_areas") or []:
         goals.append({"text": _goal(c, card, employee, key), "owner": owner,
                       "actions": next((x["actions"] for x in focus if x["key"] == key), [])})
