@@ -625,7 +625,7 @@ class _RulesetCheck:
                     if isinstance(item, ast.Constant) and isinstance(item.value, str) and item.value not in self.grades:
                         self.expression_error(path, parsed.text,
                                               f"'{item.value}' is not a grade{_did_you_mean(item.value, self.grades)}",
-                                              expressions._char_offset(parsed.text, item),
+                                              expressions.char_offset(parsed.text, item),
                                               hint="the grades are " + ", ".join(self.grades))
 
     # -- metrics
