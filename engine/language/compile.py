@@ -12,7 +12,6 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -392,9 +391,6 @@ class Ruleset:
     def scorecard(self, key: str) -> Scorecard | None:
         return next((s for s in self.scorecards if s.key == key), None)
 
-    def grade_rank(self, grade: str) -> int:
-        return [g.grade for g in self.grades].index(grade)
-
     def context_fields(self) -> set[str]:
         """Every ``context.x`` any expression of the ruleset reads."""
         out = set()
@@ -570,17 +566,3 @@ def compile_ruleset(doc: Document | Mapping, source: str = "", raw: bytes | None
         playbook=playbook, report=MappingProxyType(dict(data.get("report") or {})),
         source=source, sha256=digest, proration=str(data.get("proration", "none")),
         min_group=int((data.get("privacy") or {}).get("min_group", MIN_GROUP)))
-
-
-def load_ruleset(path: str | Path) -> Ruleset:
-    """Load, validate and compile a ruleset file; raises ``InvalidInput`` listing every problem."""
-    path = Path(path)
-    try:
-        from appraise.language.validate import check_ruleset
-    except ImportError:  # pragma: no cover - only while the validator is being built
-        from appraise.language.load import load
-
-        doc = load(path)
-    else:
-        doc = check_ruleset(path)
-    return compile_ruleset(doc, str(path), path.read_bytes())

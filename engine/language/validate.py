@@ -100,7 +100,7 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
     found = schemas.check(doc, "cycle") + _non_finite(doc)
     if not isinstance(data, dict):
         return _ordered(found)
-    from appraise.language.cycle import outside_path_problems
+    from appraise.language.paths import outside_path_problems
 
     # paths leading outside the workspace: a ruleset there is not even read (its lines would be quoted in
     # messages, e.g. in a CI log: a credentials file named as the ruleset)
@@ -262,7 +262,7 @@ def validate_files(paths: Iterable[str | Path],
     ``provider_schemas`` may be a function returning them: it is then called only
     when a cycle file is met, so checking rulesets never pays for loading plugins.
     """
-    from appraise.language.cycle import leaves_workspace
+    from appraise.language.paths import leaves_workspace
 
     outcome = Outcome()
     lazy = {"schemas": provider_schemas, "resolved": not callable(provider_schemas)}

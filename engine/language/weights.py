@@ -63,22 +63,6 @@ def shift_weight(group: Mapping[str, N], source: str, target: str, points: N) ->
     return out
 
 
-def redistribute(group: Mapping[str, N], present: Mapping[str, bool]) -> dict[str, N]:
-    """Missing members get 0; their weight goes to the present ones in proportion.
-
-    When nothing with weight is left, every weight is 0 (the whole group drops out).
-    """
-    total = sum(group.values())
-    kept = sum(w for k, w in group.items() if present.get(k, False))
-    out = {}
-    for k, w in group.items():
-        if not present.get(k, False) or kept == 0:
-            out[k] = w * 0
-        else:
-            out[k] = w * total / kept
-    return out
-
-
 def _fmt(x) -> str:
     try:
         f = float(x)
