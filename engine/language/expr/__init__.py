@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from appraise.language.expr.checking import Scope, check, context_problems
 from appraise.language.expr.compare import TOLERANCE
+from appraise.language.expr.compiler import polars_round_half_up, to_polars
 from appraise.language.expr.exclusivity import exclusive
 from appraise.language.expr.interpret import evaluate, holds, round_half_up
 from appraise.language.expr.parsing import (
@@ -45,7 +46,6 @@ from appraise.language.expr.parsing import (
     char_offset,
     parse,
 )
-from appraise.language.expr.compiler import polars_round_half_up, to_polars
 
 __all__ = ["AFTER_SCORING", "FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "MAX_LIST", "MAX_NUMBER", "MAX_STRING", "OBJECTS",
            "PREVIOUS_FIELDS", "PREVIOUS_TYPES", "TOLERANCE", "Expression", "ExpressionError", "Scope", "char_offset",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ast
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from appraise.language.expr.parsing import (
     AFTER_SCORING,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 import math
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from appraise.language.expr.compare import EXACT, NEAR, TOLERANCE, is_number
 from appraise.language.expr.interpret import evaluate

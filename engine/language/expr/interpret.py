@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from appraise.language.expr.compare import EXACT, is_number, near_compare
 from appraise.language.expr.parsing import Expression, ExpressionError, literal_value
