@@ -9,11 +9,12 @@ an exact :class:`~decimal.Decimal`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from appraise.language import expr as expressions
 from appraise.language.load import Document
@@ -115,7 +116,7 @@ class Target:
     def describe(self) -> str:
         if self.kind == "number":
             return f"{self.number:g}"
-        if self.kind == "expression":
+        if self.kind == "expression" and self.expression is not None:
             return self.expression.text
         return str(self.name)
 
@@ -376,7 +377,7 @@ class Ruleset:
         pending = [m for m in self.metrics if m.derived]
         out: list[Metric] = []
         while pending:
-            ready = [m for m in pending if m.formula.names <= done]
+            ready = [m for m in pending if m.formula is not None and m.formula.names <= done]
             if not ready:  # the validator refuses cycles; this is a last guard
                 raise ValueError("formulas form a cycle: " + ", ".join(m.name for m in pending))
             for m in ready:
@@ -453,7 +454,7 @@ def _target(value, metrics: set[str], attributes: set[str]) -> Target:
 
 
 def _actions(then) -> tuple[Action, ...]:
-    out = []
+    out: list[Action] = []
     for item in then or []:
         for kind, body in item.items():
             if kind == "set":

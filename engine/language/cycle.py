@@ -9,16 +9,18 @@ a cycle runs the same from any working directory.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import SourceSpec
 from appraise.language.load import Document
 from appraise.language.paths import outside_paths_allowed, resolve_store_url, source_path, workspace
-from appraise.language.period import Period, parse as parse_period
+from appraise.language.period import Period
+from appraise.language.period import parse as parse_period
 
 ON_ERROR = ("fail", "skip-employee")
 
@@ -97,8 +99,8 @@ def _shown(path: Path) -> str:
 def _validated(path: Path) -> tuple[Document, list[Diagnostic]]:
     """The cycle file loaded and validated — schema, ruleset, and every source against its provider's options —
     and the warnings of that validation; raises InvalidInput with every problem."""
-    from appraise.plugins import provider_schemas
     from appraise.language.validate import check_cycle
+    from appraise.plugins import provider_schemas
 
     warnings: list[Diagnostic] = []
     return check_cycle(_shown(path), provider_schemas(), warnings=warnings), warnings

@@ -126,9 +126,9 @@ def outside_path_problems(doc: Document) -> list[Diagnostic]:
             db = sqlite_file(expand_vars(url), base)
             if db is not None:
                 found.append((("sources", i, "url"), url, db))
-    for key in ("ruleset", "output", "overrides"):
-        if isinstance(data.get(key), str) and data[key]:
-            found.append(((key,), data[key], base / data[key]))
+    for name in ("ruleset", "output", "overrides"):
+        if isinstance(data.get(name), str) and data[name]:
+            found.append(((name,), data[name], base / data[name]))
     if isinstance(data.get("store"), str):
         db = sqlite_file(data["store"], base)
         if db is not None:

@@ -10,9 +10,11 @@ The columnar evaluator implements the very same formulas on polars columns.
 """
 from __future__ import annotations
 
-from typing import Mapping, TypeVar
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import TypeVar
 
-N = TypeVar("N")
+N = TypeVar("N", Fraction, float)  # exact fractions (the validator) or floats
 
 
 class WeightError(ValueError):
@@ -28,7 +30,7 @@ def set_weight(group: Mapping[str, N], key: str, value: N) -> dict[str, N]:
     if value > total:
         raise WeightError(f"'{key}' would get {_fmt(value)} of a group whose weights total {_fmt(total)}")
     rest = total - group[key]
-    out = {}
+    out: dict[str, N] = {}
     for k, w in group.items():
         if k == key:
             out[k] = value

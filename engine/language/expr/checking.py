@@ -6,7 +6,7 @@ import ast
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from appraise.language.expr.parsing import (
     AFTER_SCORING,
@@ -16,6 +16,7 @@ from appraise.language.expr.parsing import (
     ExpressionError,
     char_offset,
     literal_value,
+    object_name,
 )
 
 _ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
@@ -37,7 +38,7 @@ def _locate(expr: Expression, name: str, attr: bool = False) -> int:
     for node in ast.walk(expr.tree):
         if not attr and isinstance(node, ast.Name) and node.id == name:
             return char_offset(expr.text, node)
-        if attr and isinstance(node, ast.Attribute) and f"{node.value.id}.{node.attr}" == name:
+        if attr and isinstance(node, ast.Attribute) and f"{object_name(node)}.{node.attr}" == name:
             return char_offset(expr.text, node)
     return 0
 
@@ -75,7 +76,8 @@ def check(expr: Expression, scope: Scope, *, want_bool: bool = False) -> list[Ex
             problems.append(ExpressionError(f"{scope.where} must be true or false, but this is a {shown}; "
                                             "compare it, e.g. 'x > 0'", 0))
         if not want_bool and kind in ("bool", "string", "list"):
-            problems.append(ExpressionError(f"{scope.where} must be a number, but this is {'a ' if kind == 'bool' else ''}{shown}", 0))
+            article = "a " if kind == "bool" else ""
+            problems.append(ExpressionError(f"{scope.where} must be a number, but this is {article}{shown}", 0))
     except ExpressionError as exc:
         problems.append(exc)
     return problems
@@ -109,10 +111,10 @@ def _type(node, scope: Scope, text: str) -> str:
     at = char_offset(text, node)
     if isinstance(node, ast.BoolOp):
         word = "and" if isinstance(node.op, ast.And) else "or"
-        for v in node.values:
-            if _type(v, scope, text) not in ("bool", "any"):
+        for operand in node.values:
+            if _type(operand, scope, text) not in ("bool", "any"):
                 raise ExpressionError(f"'{word}' joins true/false values; compare first, e.g. 'x > 0'",
-                                      char_offset(text, v))
+                                      char_offset(text, operand))
         return "bool"
     if isinstance(node, ast.UnaryOp):
         inner = _type(node.operand, scope, text)
@@ -121,7 +123,8 @@ def _type(node, scope: Scope, text: str) -> str:
                 raise ExpressionError("'not' takes a true/false value; compare first, e.g. 'not x > 0'", at)
             return "bool"
         if inner in ("string", "list", "bool"):
-            raise ExpressionError(f"cannot negate {'text' if inner == 'string' else inner + 's' if inner == 'list' else 'a true/false value'}", at)
+            what = "text" if inner == "string" else inner + "s" if inner == "list" else "a true/false value"
+            raise ExpressionError(f"cannot negate {what}", at)
         return "number"
     if isinstance(node, ast.BinOp):
         left, right = _type(node.left, scope, text), _type(node.right, scope, text)
@@ -135,7 +138,7 @@ def _type(node, scope: Scope, text: str) -> str:
             right = _type(comp, scope, text)
             if isinstance(op, (ast.In, ast.NotIn)):
                 if right not in ("list", "any") or not (isinstance(comp, (ast.List, ast.Tuple)) or (
-                        isinstance(comp, ast.Attribute) and comp.value.id == "context")):
+                        isinstance(comp, ast.Attribute) and object_name(comp) == "context")):
                     raise ExpressionError("'in' needs a list on its right, like ['C', 'D'] or "
                                           "context.restricted_regions", char_offset(text, comp))
                 if left in ("bool", "list"):
@@ -169,7 +172,7 @@ def _type(node, scope: Scope, text: str) -> str:
             return "any"
         return scope.names.get(node.id, "any")
     if isinstance(node, ast.Attribute):
-        if node.value.id == "previous":
+        if object_name(node) == "previous":
             return PREVIOUS_TYPES.get(node.attr, "any")
         if scope.context_values is not None and node.attr in scope.context_values:
             return _value_type(scope.context_values[node.attr])
@@ -186,7 +189,7 @@ def _type(node, scope: Scope, text: str) -> str:
     if isinstance(node, ast.Call):
         for a in node.args:
             if _type(a, scope, text) in ("string", "list", "bool"):
-                raise ExpressionError(f"{node.func.id}() takes numbers", at)
+                raise ExpressionError(f"{cast(ast.Name, node.func).id}() takes numbers", at)
         return "number"
     return "any"
 
@@ -208,7 +211,7 @@ def _list_items_type(node, scope: Scope) -> str:
     """``number``, ``string``, ``mixed`` or ``any`` (empty, unknown, nulls only) for the list of an ``in``."""
     if isinstance(node, (ast.List, ast.Tuple)):
         values = [literal_value(e) for e in node.elts]
-    elif (isinstance(node, ast.Attribute) and node.value.id == "context" and scope.context_values is not None
+    elif (isinstance(node, ast.Attribute) and object_name(node) == "context" and scope.context_values is not None
           and isinstance(scope.context_values.get(node.attr), (list, tuple))):
         values = list(scope.context_values[node.attr])
     else:

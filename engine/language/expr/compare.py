@@ -21,7 +21,7 @@ def is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def near_compare(op: type, a: float, b: float) -> bool:
+def near_compare(op: type[ast.cmpop], a: float, b: float) -> bool:
     """``a op b`` where numbers within ``TOLERANCE`` (relative) of each other are equal."""
     if not (math.isfinite(a) and math.isfinite(b)):
         return EXACT[op](a, b)

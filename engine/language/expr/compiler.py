@@ -9,7 +9,14 @@ from typing import Any
 
 from appraise.language.expr.compare import EXACT, NEAR, TOLERANCE, is_number
 from appraise.language.expr.interpret import evaluate
-from appraise.language.expr.parsing import PREVIOUS_TYPES, Expression, ExpressionError, char_offset, literal_value
+from appraise.language.expr.parsing import (
+    PREVIOUS_TYPES,
+    Expression,
+    ExpressionError,
+    char_offset,
+    literal_value,
+    object_name,
+)
 
 
 def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[str, Any],
@@ -37,12 +44,12 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
         if isinstance(node, ast.Name):
             return types.get(node.id) == "number"
         if isinstance(node, ast.Attribute):
-            if node.value.id == "context":
+            if object_name(node) == "context":
                 return is_number(context.get(node.attr))
             return PREVIOUS_TYPES.get(node.attr) == "number"
         return False
 
-    def near(op: type, a, b):
+    def near(op: type[ast.cmpop], a, b):
         a, b = a.cast(pl.Float64), b.cast(pl.Float64)
         finite = a.is_finite() & b.is_finite()
         close = NEAR[op](a - b, pl.max_horizontal(a.abs(), b.abs()) * TOLERANCE)
@@ -61,7 +68,7 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
     def values(node) -> list:
         if isinstance(node, (ast.List, ast.Tuple)):
             return [literal_value(e) for e in node.elts]
-        if isinstance(node, ast.Attribute) and node.value.id == "context":
+        if isinstance(node, ast.Attribute) and object_name(node) == "context":
             v = context.get(node.attr)
             if isinstance(v, (list, tuple)):
                 return list(v)

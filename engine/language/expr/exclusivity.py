@@ -32,7 +32,8 @@ def _nnf(node, negated: bool):
         return ("and" if is_and else "or", [_nnf(v, negated) for v in node.values])
     if isinstance(node, ast.Compare) and len(node.ops) > 1:  # a < b < c is a < b and b < c
         nodes = [node.left, *node.comparators]
-        parts = [ast.Compare(left=x, ops=[op], comparators=[y]) for x, op, y in zip(nodes, node.ops, nodes[1:])]
+        parts: list[ast.expr] = [ast.Compare(left=x, ops=[op], comparators=[y])
+                                 for x, op, y in zip(nodes, node.ops, nodes[1:])]
         return _nnf(ast.BoolOp(op=ast.And(), values=parts), negated)
     if isinstance(node, ast.Compare) and isinstance(node.ops[0], (ast.NotIn, ast.NotEq)):  # 'x != y' is 'not x == y'
         positive = ast.In() if isinstance(node.ops[0], ast.NotIn) else ast.Eq()

@@ -6,6 +6,7 @@ import ast
 import math
 import warnings
 from dataclasses import dataclass
+from typing import cast
 
 MAX_LENGTH = 500
 MAX_DEPTH = 32
@@ -44,7 +45,7 @@ class Expression:
     ``fields`` the ``object.attribute`` pairs (``("context", "price_war")``)."""
 
     text: str
-    tree: ast.AST
+    tree: ast.Expression
     names: frozenset[str]
     fields: frozenset[tuple[str, str]]
 
@@ -131,8 +132,8 @@ def _check(node: ast.AST, text: str, names: set, fields: set, depth: int) -> Non
         raise ExpressionError(f"expression nests deeper than {MAX_DEPTH} levels", at)
     nxt = depth + 1
     if isinstance(node, ast.BoolOp):
-        for v in node.values:
-            _check(v, text, names, fields, nxt)
+        for operand in node.values:
+            _check(operand, text, names, fields, nxt)
     elif isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.Not, ast.USub, ast.UAdd)):
             raise ExpressionError("'~' is not allowed; use 'not'", at)
@@ -153,7 +154,8 @@ def _check(node: ast.AST, text: str, names: set, fields: set, depth: int) -> Non
         if node.id.startswith("_"):
             raise ExpressionError(f"names starting with '_' are not allowed ('{node.id}')", at)
         if node.id in OBJECTS:
-            raise ExpressionError(f"'{node.id}' needs a field, like {node.id}.{'price_war' if node.id == 'context' else 'grade'}", at)
+            example = "price_war" if node.id == "context" else "grade"
+            raise ExpressionError(f"'{node.id}' needs a field, like {node.id}.{example}", at)
         if node.id not in ("true", "false", "null"):
             names.add(node.id)
     elif isinstance(node, ast.Attribute):
@@ -207,6 +209,11 @@ def _check(node: ast.AST, text: str, names: set, fields: set, depth: int) -> Non
                 ast.GeneratorExp: "comprehensions", ast.JoinedStr: "f-strings", ast.NamedExpr: "':='",
                 ast.Starred: "'*'"}.get(type(node), type(node).__name__)
         raise ExpressionError(f"{kind} is not allowed in appraise expressions", at)
+
+
+def object_name(node: ast.Attribute) -> str:
+    """The object an attribute is read from: ``context`` or ``previous`` (parsing allows no other)."""
+    return cast(ast.Name, node.value).id
 
 
 def signed_number(node) -> bool:

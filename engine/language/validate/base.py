@@ -139,7 +139,8 @@ class RulesetBase:
             a, b = values[i - 1], values[i]
             if number(a) and number(b) and b <= a:
                 self.error(path + (i,) + tail, f"{what} must go up: {field_name} {fmt(b)} comes after {fmt(a)}",
-                           hint=f"list them from the lowest {field_name} to the highest, each higher than the one before",
+                           hint=f"list them from the lowest {field_name} to the highest, each higher than the one "
+                           "before",
                            code="order")
 
     def unique(self, seen: dict, value: Any, path: tuple, what: str) -> None:

@@ -18,7 +18,8 @@ class BonusChecks(RulesetBase):
                 pass
             elif target not in self.attributes:
                 self.error(("bonus", "target"), f"bonus target '{target}' is not an employee column"
-                           + did_you_mean(target, self.attributes), hint=f"declare it under attributes: ({target}: money)",
+                           + did_you_mean(target, self.attributes),
+                           hint=f"declare it under attributes: ({target}: money)",
                            code="reference")
             elif declared != "money":
                 kind = declared or BUILT_IN_ATTRIBUTES.get(target)

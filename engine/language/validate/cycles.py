@@ -82,7 +82,8 @@ def _check_sources(doc: Document, sources: list, provider_schemas: Mapping[str, 
         if name not in provider_schemas:
             close = difflib.get_close_matches(name, list(provider_schemas), n=1)
             out.append(doc.diag(("sources", i, "provider"),
-                                f"no provider '{name}' is installed" + (f"; did you mean '{close[0]}'?" if close else ""),
+                                f"no provider '{name}' is installed"
+                                + (f"; did you mean '{close[0]}'?" if close else ""),
                                 hint="installed: " + ", ".join(sorted(provider_schemas)) + " (`appraise plugins`)",
                                 code="cycle-provider"))
             continue
@@ -107,7 +108,7 @@ def _check_cycle_ruleset(doc: Document, ruleset: str,
         return cache[key]
     try:
         rs_doc = load(target, os.path.normpath(str(target)))
-        checked = (validate_ruleset(rs_doc), rs_doc)
+        checked: tuple[list[Diagnostic], Document | None] = (validate_ruleset(rs_doc), rs_doc)
     except InvalidInput as exc:
         checked = (list(exc.diagnostics), None)
     if cache is not None:
@@ -141,7 +142,8 @@ def _check_cycle_context(doc: Document, rs_doc: Document, name: str) -> list[Dia
                 fields = [attr for obj, attr in sorted(e.fields) if obj == "context" and attr in context]
                 found.append(doc.diag(("context", fields[0]) if fields else ("context",),
                                       f"'{e.text}' in the ruleset ({name}) cannot use this context: {problem.message}",
-                                      hint="give the context value the type the ruleset expects (true/false for a condition, a list for 'in')",
+                                      hint="give the context value the type the ruleset expects "
+                                      "(true/false for a condition, a list for 'in')",
                                       code="cycle-context"))
     for key in sorted(set(map(str, context)) - set(readers)):
         close = difflib.get_close_matches(key, list(readers), n=1, cutoff=0.6)

@@ -1,6 +1,8 @@
 """Grades (from the top down, the last at 0) and calibration (a known cohort, cumulative shares)."""
 from __future__ import annotations
 
+from typing import Any
+
 from appraise.language.validate.base import RulesetBase
 from appraise.language.validate.common import did_you_mean, fmt, number
 
@@ -16,7 +18,7 @@ class GradeChecks(RulesetBase):
             if not isinstance(g, dict):
                 continue
             self.unique(seen, g.get("grade"), ("grades", i, "grade"), "grade")
-            m = g.get("min")
+            m: Any = g.get("min")
             if number(m) and previous is not None and m >= previous[1]:
                 self.error(("grades", i, "min"), f"grades go from the top down, so the min of '{g.get('grade')}' "
                            f"({fmt(m)}) must be below the min of '{previous[0]}' ({fmt(previous[1])})",
@@ -26,7 +28,8 @@ class GradeChecks(RulesetBase):
                 previous = (g.get("grade"), m)
         if grades and isinstance(grades[-1], dict) and number(grades[-1].get("min")) and grades[-1]["min"] != 0:
             self.error(("grades", len(grades) - 1, "min"),
-                       f"the last grade ('{grades[-1].get('grade')}') must have min 0, so that every score gets a grade",
+                       f"the last grade ('{grades[-1].get('grade')}') must have min 0, so that every score gets "
+                       "a grade",
                        hint="set its min to 0, or add a grade with min 0 below it", code="order")
 
     def check_calibration(self) -> None:

@@ -53,6 +53,7 @@ def check_cycle_periods(doc: Document, rs_doc: Document, name: str) -> list[Diag
         if why.startswith("periods:"):
             dim = next(d for c in rs.scorecards for d in c.dimensions if d.periods is not None
                        and d.key == why.split(":", 1)[1])
+            assert dim.periods is not None  # chosen for its periods: above
             if not dim.periods.parts(period):
                 out.append(doc.diag(("cycle",), f"the weights of {what} in the ruleset ({name}) name no {every} of "
                                     f"{period.id} ({', '.join(p.key for p in subs)})",

@@ -103,14 +103,15 @@ class RuleChecks(ExpressionChecks):
         card_when = self.parsed.get(("scorecards", sc_id, "applies_to"))
         when = {i: self.parsed.get(("rules", i, "when")) for i, _ in rules}
         if card_when is not None:
-            rules = [(i, r) for i, r in rules if when[i] is None or not expressions.exclusive(when[i], card_when)]
+            rules = [(i, r) for i, r in rules if (w := when[i]) is None or not expressions.exclusive(w, card_when)]
 
         def apart(i: int, j: int) -> bool:
-            return when[i] is not None and when[j] is not None and expressions.exclusive(when[i], when[j])
+            a, b = when[i], when[j]
+            return a is not None and b is not None and expressions.exclusive(a, b)
 
         ops_of: dict[int, list] = {}
         for i, rule in rules:
-            ops = []
+            ops: list[tuple] = []
             for j, action in enumerate(rule["then"]):
                 at = ("rules", i, "then", j, next(iter(action)))
                 for target, w in (action.get("set") or {}).items():

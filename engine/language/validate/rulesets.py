@@ -49,8 +49,8 @@ class RulesetCheck(MetricChecks, ScorecardChecks, RuleChecks, GradeChecks, Bonus
         self.attributes = self.read_attributes()
         self.metrics = {k: v for k, v in self.section("metrics").items() if isinstance(v, dict)}
         self.cards = self.read_scorecards()
-        self.grades = [g.get("grade") for g in self.section("grades", list)
-                       if isinstance(g, dict) and isinstance(g.get("grade"), str)]
+        self.grades = [grade for g in self.section("grades", list)
+                       if isinstance(g, dict) and isinstance(grade := g.get("grade"), str)]
         names = {**{k: ATTRIBUTE_TYPES.get(t, "any") for k, t in self.attributes.items()}, "tenure_months": "number",
                  "employed_share": "number"}
         self.scope_employee = expressions.Scope("", names, context=True, previous=False)

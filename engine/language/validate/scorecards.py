@@ -20,7 +20,7 @@ class ScorecardChecks(ExpressionChecks, PeriodChecks):
         scorecard without a condition is never used (an error); two whose conditions can both hold is a
         warning naming the one that wins."""
         cards = [(k, v) for k, v in self.section("scorecards").items() if isinstance(v, dict)]
-        for i, (later, spec) in enumerate(cards):
+        for i, (later, _spec) in enumerate(cards):
             for earlier, first in cards[:i]:
                 if "applies_to" not in first:
                     self.error(("scorecards", later), f"scorecard '{later}' is never used: '{earlier}' comes first "
@@ -77,8 +77,8 @@ class ScorecardChecks(ExpressionChecks, PeriodChecks):
                 apath = base + ("adjustments", i)
                 self.unique(seen, adj.get("id"), apath + ("id",), f"adjustment id in scorecard '{sc_id}'")
                 if "when" in adj:
-                    self.expression(apath + ("when",), self.scope_rule, f"the condition of adjustment '{adj.get('id')}'",
-                                    want_bool=True)
+                    self.expression(apath + ("when",), self.scope_rule,
+                                    f"the condition of adjustment '{adj.get('id')}'", want_bool=True)
 
     def _check_min_raters(self, path: tuple, fb: dict) -> None:
         """Rater anonymity: a source other than ``manager`` and ``self`` shown with one rater is that rater's
@@ -146,7 +146,8 @@ class ScorecardChecks(ExpressionChecks, PeriodChecks):
 
     def _check_target_plausible(self, path: tuple, kpi: str, target, unit) -> None:
         """A number target far from what its metric's unit allows is most likely a slip (95 meant as 95 %)."""
-        problem = hint = None
+        problem: str | None = None
+        hint = ""
         if target < 0:
             problem, hint = "is below zero", "targets are amounts or rates of 0 or more"
         elif unit == "ratio" and target > 2:
