@@ -28,9 +28,10 @@ only imported by the code that builds them.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pluggy
 
@@ -131,7 +132,7 @@ class ProvideRequest:
     """
 
     kind: str
-    period: "Period"
+    period: Period
     metrics: Mapping[str, str] = field(default_factory=dict)
     attributes: Mapping[str, str] = field(default_factory=dict)
 
@@ -208,14 +209,14 @@ class Provided:
     per-row diagnostic is about.
     """
 
-    inputs: "Inputs"
+    inputs: Inputs
     diagnostics: list[Diagnostic] = field(default_factory=list)
     skipped: frozenset[str] = frozenset()
     origins: dict[str, Origin] = field(default_factory=dict)
     employee_of: dict[Diagnostic, str] = field(default_factory=dict)  # filled by provide(): whose row it was
 
     @classmethod
-    def single(cls, table: str, frame: Any, origin: Origin, *, label: str = "", sha256: str = "") -> "Provided":
+    def single(cls, table: str, frame: Any, origin: Origin, *, label: str = "", sha256: str = "") -> Provided:
         """A result holding one table (``employees``, ``metrics``, ``aggregated``, ``feedback``, ``okrs``)."""
         from appraise.tables import Inputs
 
@@ -244,7 +245,7 @@ class Provider(Protocol):
     default_kind: str
     options_schema: Mapping[str, Any]
 
-    def read(self, source: "SourceSpec", request: ProvideRequest) -> Provided: ...
+    def read(self, source: SourceSpec, request: ProvideRequest) -> Provided: ...
 
 
 @hookspec
