@@ -144,7 +144,7 @@ def test_errors_csv():
 
 
 def test_manifest_has_no_clock(tmp_path):
-    from appraise.language.compile import load_ruleset
+    from appraise.language.ruleset import load_ruleset
     from appraise.language.cycle import load_cycle
     from engine_inputs import EXAMPLE
 

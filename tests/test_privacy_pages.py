@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
 from appraise.cli import main
-from appraise.language.compile import load_ruleset
+from appraise.language.ruleset import load_ruleset
 from appraise.present.render import render_all, withheld_groups
 from engine_inputs import EXAMPLE, run_example
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from appraise.language.compile import compile_ruleset, load_ruleset
+from appraise.language.compile import compile_ruleset
+from appraise.language.ruleset import load_ruleset
 from appraise.plugins.html.views import plan_dates
 from appraise.present.render import CohortStats, RenderError, file_stem, render_all, renderers
 from engine_inputs import EXAMPLE, previous_from, run_example

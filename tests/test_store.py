@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from appraise.language.compile import load_ruleset
+from appraise.language.ruleset import load_ruleset
 from appraise.store.migrations import LATEST, STEPS, current_version, migrate
 from appraise.store.database import CycleLocked, Store, create_engine, cycle_locks, history, previous_results, runs
 from engine_inputs import EXAMPLE, compare

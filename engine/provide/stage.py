@@ -30,9 +30,9 @@ from typing import Any, Mapping
 import polars as pl
 
 from appraise.language.compile import BUILTIN_ATTRIBUTES  # one list of the columns every employee table has
-from appraise.language.cycle import Cycle, SourceSpec
+from appraise.language.cycle import Cycle
 from appraise.errors import Diagnostic, InvalidInput
-from appraise.hookspecs import KIND_TABLES, Origin, ProvideRequest, Provided
+from appraise.hookspecs import KIND_TABLES, Origin, ProvideRequest, Provided, SourceSpec
 from appraise.language.period import Period
 from appraise.tables import LARGEST, THOUSANDS, Inputs
 

@@ -198,7 +198,7 @@ def load_test_file(path: str | Path) -> TestFile:
     from appraise.language.compile import compile_ruleset
     from appraise.language.validate import validate_ruleset
 
-    from appraise.language.cycle import leaves_workspace
+    from appraise.language.paths import leaves_workspace
 
     path = Path(path)
     if leaves_workspace(path, path) is not None:  # a symlink out of the repository is not read

@@ -57,9 +57,10 @@ TARGETS = {
                             "_curve_expr", "_grade_expr", "_calibrate", "_bonus", "_scaled_targets"], ENGINE_TESTS),
     "engine/language/compile.py": (["Curve.attainment_at_zero_actual"], ENGINE_TESTS),
     "engine/export/document.py": (["money"], ENGINE_TESTS),
-    "engine/language/expr.py": (["_EXACT", "_NEAR", "evaluate", "_near_compare", "holds", "round_half_up", "_is_number",
-                        "_const", "_signed_number", "to_polars", "_constant", "polars_round_half_up", "_divided_by"],
-                       EXPR_TESTS),
+    "engine/language/expr/compare.py": (["EXACT", "NEAR", "near_compare", "is_number"], EXPR_TESTS),
+    "engine/language/expr/interpret.py": (["evaluate", "holds", "round_half_up"], EXPR_TESTS),
+    "engine/language/expr/parsing.py": (["literal_value", "signed_number"], EXPR_TESTS),
+    "engine/language/expr/compiler.py": (["to_polars", "_constant", "polars_round_half_up", "_divided_by"], EXPR_TESTS),
 }
 
 BINOP = {ast.Add: "-", ast.Sub: "+", ast.Mult: "/", ast.Div: "*", ast.FloorDiv: "/", ast.BitAnd: "|", ast.BitOr: "&"}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from appraise.language.cycle import SourceSpec
+from appraise.hookspecs import SourceSpec
 from appraise.errors import InvalidInput
 from appraise.hookspecs import Provider, ProvideRequest
 from appraise.language.period import parse
