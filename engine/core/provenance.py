@@ -9,7 +9,7 @@ changes of everyone as one table.  The explainer and the dashboards read these a
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,7 +19,7 @@ import polars as pl
 from appraise.core.frame import F64
 from appraise.core.reweighting import Step, trace
 from appraise.core.rollup import key_result_progress
-from appraise.language.compile import BUILTIN_ATTRIBUTES, Ruleset
+from appraise.language.compile import BUILTIN_ATTRIBUTES, Ruleset, Scorecard
 
 Row = Mapping[str, Any]
 
@@ -149,3 +149,17 @@ class Provenance:
                                                            maintain_order="left", nulls_equal=True)
         return people.select("id", "_sig").with_row_index("_order").join(changes, on="_sig", how="inner") \
             .sort("_order", maintain_order=True).select(*schema)
+
+
+def changed_by(ruleset: Ruleset, card: Scorecard, fired: Collection[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """For an employee on ``card`` for whom the rules ``fired`` (ids, e.g. results.json's ``rules_fired``): path →
+    the rules that changed its weight, and KPI path → the rules that changed its target scale, in file order (the
+    same :func:`~appraise.core.reweighting.trace` as :meth:`Provenance.weights`)."""
+    weights: dict[str, list[str]] = {}
+    targets: dict[str, list[str]] = {}
+    for step in trace(ruleset, card, fired):
+        for path in step.changed():
+            got = (targets if step.kind == "target" else weights).setdefault(path, [])
+            if step.rule not in got:
+                got.append(step.rule)
+    return weights, targets
