@@ -2,7 +2,6 @@
 coded, every row gets its employee's code and rows of unknown employees drop."""
 from __future__ import annotations
 
-
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st

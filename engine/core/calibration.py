@@ -52,7 +52,8 @@ def calibrate(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
         allowed = (pl.col("cohort_size") * num) // den
         need = pl.max_horizontal(need, pl.when(pl.col("_pos") >= allowed).then(rank_of[grade] + 1).otherwise(0))
     eligible = pl.col(cohort).is_not_null() & (pl.col("cohort_size") >= cal.min_cohort) & pl.col("_rank").is_not_null()
-    rank = pl.when(eligible).then(pl.min_horizontal(pl.max_horizontal(pl.col("_rank"), need), pl.lit(len(grades) - 1))) \
+    rank = pl.when(eligible) \
+        .then(pl.min_horizontal(pl.max_horizontal(pl.col("_rank"), need), pl.lit(len(grades) - 1))) \
         .otherwise(pl.col("_rank"))
     n = n.select("_row", rank.alias("_final"), eligible.alias("calibrated"),
                  pl.when(pl.col(cohort).is_null()).then(None).otherwise(pl.col("cohort_size")).alias("cohort_size"))

@@ -8,9 +8,10 @@ the employees who could not be scored and the :class:`~appraise.core.provenance.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 import polars as pl
 
@@ -151,7 +152,8 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
         f = f.with_columns(pl.lit(False).alias("_scored"), pl.lit(None, dtype=F64).alias("total"))
     if not f["_scored"].all():  # filtering copies every column: only when someone has to go
         for row in f.filter(~pl.col("_scored")).select("id").iter_rows():
-            errors.append(EmployeeError(row[0], "score", "no data for any dimension of the scorecard; nothing to score"))
+            errors.append(EmployeeError(row[0], "score",
+                                        "no data for any dimension of the scorecard; nothing to score"))
         f = f.filter(pl.col("_scored"))
     f = scoring.drop_unfinite(f, errors)
     if ruleset.missing == "error":

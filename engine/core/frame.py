@@ -33,8 +33,9 @@ explainer, the store and the dashboards all read the same values:
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import polars as pl
 

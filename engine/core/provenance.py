@@ -151,7 +151,8 @@ class Provenance:
             .sort("_order", maintain_order=True).select(*schema)
 
 
-def changed_by(ruleset: Ruleset, card: Scorecard, fired: Collection[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+def changed_by(ruleset: Ruleset, card: Scorecard,
+               fired: Collection[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """For an employee on ``card`` for whom the rules ``fired`` (ids, e.g. results.json's ``rules_fired``): path →
     the rules that changed its weight, and KPI path → the rules that changed its target scale, in file order (the
     same :func:`~appraise.core.reweighting.trace` as :meth:`Provenance.weights`)."""

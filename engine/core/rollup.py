@@ -194,7 +194,8 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list) -> p
     aggs = []
     for m in metrics:
         c = pl.col(m.name)
-        agg = {"sum": c.list.sum(), "mean": c.list.mean(), "min": c.list.min(), "max": c.list.max()}[m.aggregate or "sum"]
+        agg = {"sum": c.list.sum(), "mean": c.list.mean(), "min": c.list.min(),
+               "max": c.list.max()}[m.aggregate or "sum"]
         if (m.aggregate or "sum") == "sum" and table[m.name].null_count():  # a sum of nothing is missing, not 0
             agg = pl.when(c.list.drop_nulls().list.len() > 0).then(agg).otherwise(None)
         aggs.append(agg.alias(f"m.{m.name}"))
@@ -233,9 +234,11 @@ def objective_score(progress: pl.Expr, aspirational: pl.Expr, threshold: float) 
     return pl.when(aspirational).then(pl.min_horizontal(progress / threshold, pl.lit(1.0))).otherwise(progress)
 
 
-def okr_scores(ruleset: Ruleset, inputs: Inputs, codes: pl.DataFrame) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+def okr_scores(ruleset: Ruleset, inputs: Inputs,
+               codes: pl.DataFrame) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     """Per-employee OKR dimension scores (``okr@<threshold>``, one column per aspirational threshold) and per
-    objective: ``_eid``, ``objective_index``, ``objective``, ``type``, ``progress`` and ``score@<threshold>`` (0–100)."""
+    objective: ``_eid``, ``objective_index``, ``objective``, ``type``, ``progress`` and ``score@<threshold>``
+    (0–100)."""
     thresholds = {d.aspirational_threshold for c in ruleset.scorecards for d in c.dimensions if d.kind == "okr"}
     if not thresholds:
         return None, None
@@ -289,8 +292,8 @@ def okr_scores(ruleset: Ruleset, inputs: Inputs, codes: pl.DataFrame) -> tuple[p
         "type": okrs["type"].cast(pl.Utf8).gather(rows).fill_null("committed"),
         "progress": obj["_progress"]})
     aspirational = pl.col("type") == "aspirational"
-    objectives = objectives.with_columns((objective_score(pl.col("progress"), aspirational, t) * 100.0).alias(f"score@{t}")
-                                         for t in sorted(thresholds))
+    objectives = objectives.with_columns(
+        (objective_score(pl.col("progress"), aspirational, t) * 100.0).alias(f"score@{t}") for t in sorted(thresholds))
     return scores, objectives
 
 

@@ -109,7 +109,8 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
                 base = column(t.name).cast(F64, strict=False)
             else:
                 base = expressions.to_polars(t.expression, column, context, column.types).cast(F64)
-            kcols += [actual.alias(f"k.{k.path}.actual"), (base * pl.col(f"k.{k.path}.scale")).alias(f"k.{k.path}.target")]
+            kcols += [actual.alias(f"k.{k.path}.actual"),
+                      (base * pl.col(f"k.{k.path}.scale")).alias(f"k.{k.path}.target")]
     f = f.with_columns(kcols)
     acols = []
     for d in card.dimensions:
@@ -155,7 +156,8 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
                 dcols.append((weighted(pairs) if pairs else pl.lit(None, dtype=F64)).alias(f"d.{d.key}.score"))
     f = f.with_columns(wcols + dcols)
     f = f.with_columns([pl.col(f"d.{d.key}.score").is_not_null().alias(f"d.{d.key}.has_data") if d.kind != "kpis"
-                        else pl.any_horizontal([pl.col(f"k.{k.path}.attainment").is_not_null() & (pl.col(f"wr.{k.path}") > 0)
+                        else pl.any_horizontal([pl.col(f"k.{k.path}.attainment").is_not_null()
+                                                & (pl.col(f"wr.{k.path}") > 0)
                                                 for k in d.kpis])
                         .alias(f"d.{d.key}.has_data") for d in card.dimensions])
     if zero:

@@ -12,13 +12,14 @@ threshold are reported only as "not shown", never with a value or a count.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from appraise.core.evaluate import Evaluation, lost_key
 from appraise.core.provenance import Provenance
-from appraise.language.compile import Ruleset, Scorecard, localized
 from appraise.export.document import employee_result, r4
+from appraise.language.compile import Ruleset, Scorecard, localized
 
 MESSAGES = {
     "en": {
@@ -192,8 +193,8 @@ def _values(expression, row: Mapping[str, Any], ev: Evaluation) -> dict[str, Any
 
 def _also_matched(ev: Evaluation, chosen: Scorecard, row: Mapping[str, Any]) -> list[str]:
     """The later scorecards whose condition also holds for this employee (the first in the file wins)."""
-    from appraise.language import expr as expressions
     from appraise.core.evaluate import Columns
+    from appraise.language import expr as expressions
 
     column = Columns(ev.ruleset)
     cards = list(ev.ruleset.scorecards)

@@ -13,7 +13,8 @@ Those steps call the engine's own public functions
 (:func:`~appraise.core.reweighting.apply_action`, :func:`~appraise.core.scoring.weighted`,
 :func:`~appraise.core.scoring.redistributed` and :func:`~appraise.core.scoring.total_score`,
 :func:`~appraise.core.calibration.grade_expr`, :func:`~appraise.core.calibration.calibrate`,
-:func:`~appraise.core.bonus.pay`) so the numbers are the engine's; ``tests/test_workshop.py`` checks the result against a full
+:func:`~appraise.core.bonus.pay`) so the numbers are the engine's; ``tests/test_workshop.py`` checks the
+result against a full
 ``evaluate`` of the new plan, and :class:`Rescorer` checks itself against the
 baseline when it is built (a mismatch switches to full evaluations).
 """
