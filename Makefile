@@ -58,7 +58,7 @@ check: venv
 	@for f in engine/*; do ln -s ../../../$$f $(TYPECHECK)/appraise/; done
 	@ln -s ../../../plugins $(TYPECHECK)/appraise/plugins
 	cd $(TYPECHECK) && MYPYPATH=. ../../$(BIN)/mypy --config-file ../../pyproject.toml -p appraise
-	cd $(TYPECHECK) && PYTHONPATH=. ../../$(BIN)/lint-imports --config ../../pyproject.toml
+	cd $(TYPECHECK) && PYTHONPATH=. ../../$(BIN)/lint-imports ../../pyproject.toml
 
 # Long fuzz campaign (issue #9): the tests of tests/test_fuzz.py with APPRAISE_FUZZ_EXAMPLES examples each
 # (each example is a batch of inputs) and APPRAISE_FUZZ_EXAMPLES / 4 generated valid cases run end to end
