@@ -57,8 +57,8 @@ def _child(path: str, fmt: str, how: str) -> None:
 
     start = time.perf_counter()
     if how == "duckdb":
-        from appraise.language.cycle import SourceSpec
         from appraise.hookspecs import ProvideRequest
+        from appraise.language.cycle import SourceSpec
         from appraise.language.period import parse
         from appraise.plugins.duckdb_provider import DuckdbProvider
 

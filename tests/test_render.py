@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from appraise.language.compile import compile_ruleset, load_ruleset
-from appraise.present.render import (CohortStats, RenderError, file_stem, plan_dates, render_all, renderers)
+from appraise.present.render import CohortStats, RenderError, file_stem, plan_dates, render_all, renderers
 from engine_inputs import EXAMPLE, previous_from, run_example
 
 PAGES = ["index.html", "teams/east-1.html", "teams/east-2.html"] + \

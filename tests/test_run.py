@@ -137,7 +137,8 @@ def test_annual_half_year_and_monthly_cycles(example, cycle, months, employees):
     # 360 ratings are collected per quarter; a longer cycle reads one round of them (the Q3 one)
     feedback = (example / "data/feedback.csv").read_text().splitlines()
     (example / "data/feedback-once.csv").write_text("\n".join(
-        [feedback[0]] + [l.replace(",2026-Q3", f",{cycle}") for l in feedback[1:] if l.endswith(",2026-Q3")]) + "\n")
+        [feedback[0]] + [row.replace(",2026-Q3", f",{cycle}") for row in feedback[1:] if row.endswith(",2026-Q3")])
+        + "\n")
     text = (example / "cycle-q3.yaml").read_text().replace("cycle: 2026-Q3", f"cycle: {cycle}").replace(
         "out/2026-Q3", f"out/{cycle}").replace("data/feedback.csv", "data/feedback-once.csv")
     path = example / f"cycle-{cycle}.yaml"
@@ -269,7 +270,7 @@ def test_python_api(example):
     report = appraise.run_cycle(example / "cycle-q3.yaml", render=False, progress=lines.append)
     assert report.employees == 5 and report.errors == 0 and report.run_id == 1
     assert str(report.bonus_total) == "122900"
-    assert [l.split()[0] for l in lines] == ["validate", "provide", "evaluate", "export", "manifest", "store"]
+    assert [line.split()[0] for line in lines] == ["validate", "provide", "evaluate", "export", "manifest", "store"]
     assert set(report.timings) == {"validate", "provide", "evaluate", "store", "export", "manifest"}
 
 
