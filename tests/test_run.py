@@ -292,7 +292,10 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(example):
     try:
         frozen = gc.get_freeze_count()
         run(example / "cycle-q3.yaml", "--no-render")
-        assert gc.get_freeze_count() == frozen
+        # still the host's: an unfreeze would drop the count to 0, freezing the run's document would raise it.
+        # It may fall a little: a frozen object that the run frees (a replaced cache entry) leaves the count
+        # (run alone, this test saw 270,821 -> 270,820)
+        assert frozen * 0.99 <= gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
     del keep
