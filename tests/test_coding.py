@@ -169,7 +169,8 @@ def test_okr_runs_and_group_by_agree(krs, rnd):
 
 
 def test_okr_runs_score_objectives_by_hand():
-    rows = [("E1", "win", 0, "committed", "a", 0.0, 10.0, 5.0, 1.0), ("E1", "win", 0, "committed", "b", 0.0, 10.0, 10.0, 3.0),
+    rows = [("E1", "win", 0, "committed", "a", 0.0, 10.0, 5.0, 1.0),
+            ("E1", "win", 0, "committed", "b", 0.0, 10.0, 10.0, 3.0),
             ("E1", "moon", 1, "aspirational", "c", 0.0, 10.0, 3.5, 1.0),
             ("E2", "flat", 0, "committed", "d", 5.0, 5.0, 9.0, 1.0),  # target == start: no progress to count
             ("E3", "down", 0, "committed", "e", 100.0, 50.0, 75.0, 1.0)]

@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from appraise.language.ruleset import load_ruleset
-from appraise.store.migrations import LATEST, STEPS, current_version, migrate
 from appraise.store.database import CycleLocked, Store, create_engine, cycle_locks, history, previous_results, runs
+from appraise.store.migrations import LATEST, STEPS, current_version, migrate
 from engine_inputs import EXAMPLE, compare
 
 RULESET = load_ruleset(EXAMPLE / "sales-team.yaml")
