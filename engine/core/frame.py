@@ -17,9 +17,11 @@ explainer, the store and the dashboards all read the same values:
 ``k.<dim>.<kpi>.<field>``  ``actual``, ``target``, ``attainment``, ``score``, ``scale``
 ``f.<dim>.<rel>.<field>``  360 source ``score`` and ``raters`` (shown sources only)
 ``d.<dim>.score``          dimension score (null when it dropped out)
-``p.<dim>.<period>``       a ``periods:`` dimension's sub-period score (null: no stored result)
+``p.<dim>.<period>``       a ``periods:`` dimension's sub-period score (null: no stored result);
+                           ``w.<dim>.<period>`` its effective weight in percent of the dimension
 ``adj.<id>``               the adjustment applied
-``total``                  unrounded total; ``score`` rounded half-up to 2 decimals
+``total``                  unrounded total; ``score`` rounded half-up to 2 decimals; ``total.weighted`` the
+                           weighted sum of the dimension scores before adjustments and the floor at 0
 ``grade_uncalibrated``,    grades from ``score``; calibration may lower ``grade``
 ``grade``
 ``bonus.*``, ``bonus``     bonus steps (exact decimals) and the amount due now (``bonus.gross`` before

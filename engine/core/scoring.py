@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
 
@@ -59,12 +60,34 @@ def adjustment_points(card: Scorecard) -> pl.Expr:
     return pl.sum_horizontal([pl.when(pl.col(f"adj.{a.id}")).then(a.points).otherwise(0.0) for a in card.adjustments])
 
 
-def total_score(card: Scorecard, scored: pl.Expr, weights: Sequence[pl.Expr], scores: Sequence[pl.Expr]) -> pl.Expr:
-    """The unrounded total: Σ effective weight × dimension score / 100 over the dimensions with a score, plus the
-    adjustments' points, floored at 0; null where ``scored`` does not hold (no dimension has data)."""
-    base = pl.sum_horizontal([pl.when(s.is_not_null()).then(w * s).otherwise(0.0)
+def weighted_sum(weights: Sequence[pl.Expr], scores: Sequence[pl.Expr]) -> pl.Expr:
+    """The total before adjustments: Σ effective weight × dimension score / 100 over the dimensions with a score
+    (the ``total.weighted`` column)."""
+    return pl.sum_horizontal([pl.when(s.is_not_null()).then(w * s).otherwise(0.0)
                               for w, s in zip(weights, scores)]) / 100.0
+
+
+def total_score(card: Scorecard, scored: pl.Expr, weights: Sequence[pl.Expr], scores: Sequence[pl.Expr]) -> pl.Expr:
+    """The unrounded total: :func:`weighted_sum` plus the adjustments' points, floored at 0; null where
+    ``scored`` does not hold (no dimension has data)."""
+    base = weighted_sum(weights, scores)
     return pl.when(scored).then(pl.max_horizontal(base + adjustment_points(card), pl.lit(0.0))).otherwise(None)
+
+
+def subperiod_weights(parts: Sequence[tuple[Any, float]], scores: Sequence[pl.Expr], zero: bool) -> list[pl.Expr]:
+    """The effective weight of each sub-period of a ``periods:`` dimension, in percent of the dimension (the
+    ``w.<dim>.<period>`` columns): its weight over the weights of the present sub-periods (``missing: zero``:
+    over all of them, a missing one scoring 0); null for a missing one under ``redistribute`` and for every one
+    when none is present."""
+    present = pl.sum_horizontal([pl.when(s.is_not_null()).then(pl.lit(w, dtype=F64)).otherwise(0.0)
+                                 for (_, w), s in zip(parts, scores)])
+    total = sum(w for _, w in parts)
+    out = []
+    for (_, w), s in zip(parts, scores):
+        share = pl.lit(100 * w, dtype=F64) / (pl.lit(total, dtype=F64) if zero else present)
+        counted = pl.lit(True) if zero else s.is_not_null()
+        out.append(pl.when(counted & (present != 0)).then(share).otherwise(None))
+    return out
 
 
 # ---------------------------------------------------------------- one scorecard
@@ -147,6 +170,8 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
             # the present ones (redistribute) or scores 0 (zero); none present: the dimension is missing
             parts = d.periods.parts(period)
             pairs = [(pl.lit(w, dtype=F64), pl.col(f"p.{d.key}.{p.id}")) for p, w in parts]
+            wcols += [w.alias(f"w.{d.key}.{p.id}")
+                      for (p, _), w in zip(parts, subperiod_weights(parts, [s for _, s in pairs], zero))]
             if zero and pairs:
                 present = pl.any_horizontal([s.is_not_null() for _, s in pairs])
                 score = pl.when(present).then(
@@ -185,8 +210,9 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
     f = f.with_columns(pl.any_horizontal([pl.col(i.meta.output_name()) for i in items]).alias("_missing_any"))
     # total, adjustments, rounding
     f = f.with_columns([condition(a.when, column, context).alias(f"adj.{a.id}") for a in card.adjustments])
-    f = f.with_columns(total_score(card, pl.col("_scored"), [pl.col(f"w.{d.key}") for d in card.dimensions],
-                                   [s for _, s in dpairs]).alias("total"))
+    weights = [pl.col(f"w.{d.key}") for d in card.dimensions]
+    f = f.with_columns(total_score(card, pl.col("_scored"), weights, [s for _, s in dpairs]).alias("total"),
+                       weighted_sum(weights, [s for _, s in dpairs]).alias("total.weighted"))
     # lost points per KPI and per OKR/360 dimension
     lost = []
     for d in card.dimensions:

@@ -334,18 +334,13 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
             de["objectives"] = _objectives(ev, employee_id, d.aspirational_threshold)
         elif d.kind == "periods":
             parts = d.periods.parts(ev.period)
-            present = sum(w for p, w in parts if row.get(f"p.{d.key}.{p.id}") is not None)
-            total = sum(w for _, w in parts)
-            zero = rs.missing == "zero"
             de["ruleset"], de["every"] = d.periods.ruleset, d.periods.every
             de["periods"] = [{"period": p.id, "weight": w, "score": r4(row.get(f"p.{d.key}.{p.id}")),
-                              "effective": r4(100 * w / (total if zero else present))
-                              if (row.get(f"p.{d.key}.{p.id}") is not None or zero) and present else None}
+                              "effective": r4(row.get(f"w.{d.key}.{p.id}"))}  # as scoring weighed it
                              for p, w in parts]
         dimensions.append(de)
     out["dimensions"] = dimensions
-    base = sum((row[f"w.{d.key}"] or 0) * (row.get(f"d.{d.key}.score") or 0) for d in card.dimensions) / 100
-    out["total"] = {"weighted_sum": r4(base),
+    out["total"] = {"weighted_sum": r4(row["total.weighted"]),
                     "adjustments": [{"id": a.id, "when": a.when.text, "values": _values(a.when, row, ev),
                                      "points": a.points, "reason": localized(a.reason, locale, "")}
                                     for a in card.adjustments if row.get(f"adj.{a.id}")],

@@ -17,7 +17,7 @@ digits gets ``.1`` appended (``"draft"`` → ``"draft.1"``).
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from ruamel.yaml import YAML
 
