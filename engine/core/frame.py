@@ -42,7 +42,7 @@ from typing import Any
 import polars as pl
 
 from appraise.language import expr as expressions
-from appraise.language.compile import Kpi, Ruleset, Scorecard
+from appraise.language.compile import Dimension, Feedback360, Kpi, PeriodsSpec, Ruleset, Scorecard
 from appraise.language.period import Period
 
 MONEY = pl.Decimal(38, 10)
@@ -56,6 +56,25 @@ class EmployeeError:
     employee: str
     stage: str
     message: str
+
+
+def feedback_of(dimension: Dimension) -> Feedback360:
+    """The sources of a ``feedback360`` dimension (compile gives every one of them its ``feedback``)."""
+    assert dimension.feedback is not None, dimension.key
+    return dimension.feedback
+
+
+def periods_of(dimension: Dimension) -> PeriodsSpec:
+    """The sub-periods of a ``periods`` dimension (compile gives every one of them its ``periods``)."""
+    assert dimension.periods is not None, dimension.key
+    return dimension.periods
+
+
+def card_of(ruleset: Ruleset, row: Mapping[str, Any]) -> Scorecard:
+    """The scorecard of a row of the result frame (its ``scorecard`` column names one of the ruleset's)."""
+    card = ruleset.scorecard(row["scorecard"])
+    assert card is not None, row["scorecard"]
+    return card
 
 
 def item_paths(card: Scorecard, period: Period | None) -> list[str]:
@@ -73,8 +92,7 @@ def item_paths(card: Scorecard, period: Period | None) -> list[str]:
 def missing_items(ruleset: Ruleset, row: Mapping[str, Any], period: Period | None = None) -> list[str]:
     """``dimension`` / ``dimension.kpi`` / ``dimension.period`` items that dropped out for missing data, in
     scorecard order."""
-    card = ruleset.scorecard(row["scorecard"])
-    return [item for item in item_paths(card, period) if row.get(f"miss.{item}")]
+    return [item for item in item_paths(card_of(ruleset, row), period) if row.get(f"miss.{item}")]
 
 
 def lost_key(card: Scorecard, kpi: Kpi) -> str:

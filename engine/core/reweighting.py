@@ -32,6 +32,7 @@ def weight_group(card: Scorecard, path: str) -> list[str]:
     """Column names (``wr.``) of the sibling group that ``path`` belongs to."""
     if "." in path:
         dim = card.dimension(path.split(".")[0])
+        assert dim is not None, path  # the validator checks every path a rule names
         return [f"wr.{k.path}" for k in dim.kpis]
     return [f"wr.{d.key}" for d in card.dimensions]
 

@@ -11,10 +11,11 @@ The columnar evaluator implements the very same formulas on polars columns.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar
 
-N = TypeVar("N", Fraction, float)  # exact fractions (the validator) or floats
+N = TypeVar("N", Fraction, float, Decimal)  # exact fractions (the validator), floats, decimals (the workshop)
 
 
 class WeightError(ValueError):

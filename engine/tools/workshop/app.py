@@ -266,8 +266,8 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None) -> Starlette:
             return JSONResponse({"error": str(message)}, status_code=400)
 
     def voter_of(request: Request) -> str:
-        r, label = role(request)
-        return label if r == "participant" else FACILITATOR_VOTER
+        r, label = role(request)  # a participant always has their link's label
+        return label if r == "participant" and label is not None else FACILITATOR_VOTER
 
     def handle(request: Request, name: str, body: dict, locale: str) -> dict:
         if name == "state":
