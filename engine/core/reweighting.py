@@ -5,10 +5,10 @@ arithmetic, which :mod:`appraise.language.weights` states over exact fractions f
 applies it to every employee at once, the workshop to new plans, and :func:`trace` replays it, one action at a
 time, for the rules that fired for someone, which is where the provenance of every weight comes from.
 
-Why two implementations: the validator needs exact fractions and refusals (:class:`~appraise.language.weights.
-WeightError`), the engine columns for everyone at once, and its float sums are polars' (not bit-equal to Python's
-``sum``), so it cannot call the validator's functions without changing result bytes; ``tests/test_weights_agree.py``
-checks on generated groups and actions that the two agree to binary noise.
+Why two implementations: the validator (:mod:`appraise.language.weights`) needs exact fractions and refusals,
+the engine columns for everyone at once, and its float sums are polars' (not bit-equal to Python's ``sum``), so
+it cannot call the validator's functions without changing result bytes; ``tests/test_weights_agree.py`` checks on
+generated groups and actions that the two agree to binary noise.
 """
 from __future__ import annotations
 
