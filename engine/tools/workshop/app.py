@@ -31,6 +31,7 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -279,7 +280,8 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None) -> Starlette:
             if "weights" in body:
                 if not isinstance(body["weights"], dict):
                     raise ValueError("'weights' is an object of weight keys and numbers")
-                workshop.set_all({str(k): _number(v) for k, v in body["weights"].items()})
+                # as exact decimals, written as the JSON number was (what the session makes of any number)
+                workshop.set_all({str(k): Decimal(str(_number(v))) for k, v in body["weights"].items()})
             else:
                 workshop.move(str(body["key"]), _number(body["value"]))
             return {"weights": workshop.weights_view(locale)["weights"], "impact": workshop.impact()}
