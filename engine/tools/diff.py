@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
 
-from appraise.tools.testing import _shown  # one rule for showing paths in both reports
+from appraise.display import shown
 
 FORMATS = ("text", "markdown", "json")
 TOP_MOVERS = 10
@@ -365,7 +365,7 @@ def singling_out(rs_old, rs_new, new_path: Path) -> list:
         at = text.find(e.text)
         line = text.count("\n", 0, at) + 1 if at >= 0 else 0
         col = at - (text.rfind("\n", 0, at) + 1) + 1 if at >= 0 else 0
-        out.append(Diagnostic(_shown(new_path), line, col,
+        out.append(Diagnostic(shown(new_path), line, col,
                               f"'{e.text}' reads the employee's {' and '.join(names)}: a condition on one person "
                               "would make the redacted diff's totals that person's own values",
                               hint="a redacted diff does not run it on real data; have it reviewed and run "
@@ -379,18 +379,13 @@ def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path, *, reda
     ``redact`` gives the aggregates-only view (:meth:`RulesetDiff.redacted_view`) and refuses, before any
     data is read, a new ruleset whose new expressions read employee ids or names (:func:`singling_out`).
     """
+    from appraise.errors import Diagnostic, InvalidInput
     from appraise.language.compile import load_ruleset
-    from appraise.language.cycle import load_cycle
-    from appraise.errors import InvalidInput
-    from appraise.core.evaluate import evaluate
-    from appraise.provide.stage import provide
-    from appraise.export.document import results_document
+    from appraise.language.cycle import leaves_workspace, load_cycle
+    from appraise.pipeline import prepare
 
     old, new = Path(old), Path(new)
-    from appraise.language.cycle import leaves_workspace
-    from appraise.errors import Diagnostic
-
-    links = [Diagnostic(os.path.normpath(p), 0, 0, f"is a symbolic link leading outside {root.as_posix()}; it was not read",
+    links = [Diagnostic(shown(p), 0, 0, f"is a symbolic link leading outside {root.as_posix()}; it was not read",
                         hint="replace the link by the file", code="outside-path")
              for p in (old, new) for root in [leaves_workspace(p, p)] if root is not None]
     if links:  # a pull request's rulesets/x.yaml -> ~/.aws/credentials: its lines would be quoted
@@ -402,7 +397,8 @@ def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path, *, reda
             raise InvalidInput(found)
     cycle = load_cycle(cycle_path)
     try:
-        provided = provide(cycle, merged_needs(rs_old, rs_new))
+        # the same inputs for both: the needs of both rulesets; the store is not read, the overrides not applied
+        prepared = prepare(cycle, rs_new, needs=merged_needs(rs_old, rs_new), overrides=False)
     except InvalidInput as exc:
         if not redact:
             raise
@@ -411,10 +407,10 @@ def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path, *, reda
         raise InvalidInput([replace(d, message=f"a data problem ({d.code or 'data'}); not shown by a redacted "
                                     "diff", hint="run appraise validate or appraise diff without --redact inside "
                                     "HR to see it") for d in exc.diagnostics]) from None
-    ev_old = evaluate(rs_old, provided.inputs, cycle.period, dict(cycle.context))
-    ev_new = evaluate(rs_new, provided.inputs, cycle.period, dict(cycle.context))
-    result = compare(rs_old, rs_new, ev_old, ev_new, results_document(ev_old), results_document(ev_new),
-                     old=_shown(old), new=_shown(new), cycle=_shown(Path(cycle_path)), period=cycle.period.id)
+    a, b = prepared.results(rs_old), prepared.results(rs_new)
+    provided = prepared.provided
+    result = compare(rs_old, rs_new, a.evaluation, b.evaluation, a.document, b.document,
+                     old=shown(old), new=shown(new), cycle=shown(cycle_path), period=cycle.period.id)
     # what the providers warned about, and who they left out (on_error: skip-employee), applies to both runs
     result.notes += [f"data: {d}" for d in provided.diagnostics]
     if provided.skipped:

@@ -130,13 +130,10 @@ class Workshop:
     def from_cycle(cls, cycle_path: str | Path, *, budget: Decimal | None = None, locale: str | None = None
                    ) -> "Workshop":
         """Read a cycle file's ruleset and sources once (the providers run here, not per slider move)."""
-        from appraise.language.compile import load_ruleset
-        from appraise.language.cycle import load_cycle
-        from appraise.provide.stage import Needs, provide
+        from appraise.pipeline import load, prepare
 
-        cycle = load_cycle(cycle_path)
-        rs = load_ruleset(cycle.ruleset_path)
-        inputs = provide(cycle, Needs.from_ruleset(rs)).inputs
+        cycle, rs = load(cycle_path)
+        inputs = prepare(cycle, rs, overrides=False).inputs  # neither the overrides file nor the store is read
         return cls(rs, inputs, cycle.period, cycle.context, ruleset_path=cycle.ruleset_path, budget=budget,
                    locale=locale or cycle.locale, cycle_label=cycle.period.id)
 
