@@ -13,9 +13,10 @@ Frames may be polars or pandas DataFrames, or lists of dicts, in the shapes of
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from appraise.language.compile import Ruleset, load_ruleset
 from appraise.language.period import Period

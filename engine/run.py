@@ -48,15 +48,26 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterable
 
 from appraise import __version__
-from appraise.atomic import (FolderLocked, carry_over, fsync_dir, lock_folder, move_into_place, publish_folder,
-                             remove_sibling_leftovers, staging_dir, staging_sibling, write_bytes, write_chunks)
+from appraise.atomic import (
+    FolderLocked,
+    carry_over,
+    fsync_dir,
+    lock_folder,
+    move_into_place,
+    publish_folder,
+    remove_sibling_leftovers,
+    staging_dir,
+    staging_sibling,
+    write_bytes,
+    write_chunks,
+)
 from appraise.display import safe_url
 from appraise.errors import AppraiseError
 from appraise.pipeline import load, prepare
@@ -275,8 +286,18 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False) -> RunReport:
-    from appraise.export.files import (bonus_total, changes, changes_csv, errors_csv, grade_counts, manifest_json,
-                                       redact_document, results_csv, results_json_chunks, results_xlsx)
+    from appraise.export.files import (
+        bonus_total,
+        changes,
+        changes_csv,
+        errors_csv,
+        grade_counts,
+        manifest_json,
+        redact_document,
+        results_csv,
+        results_json_chunks,
+        results_xlsx,
+    )
     from appraise.provide.stage import METRIC_ABSENT
     from appraise.store.database import history, stale_runs
 
@@ -329,6 +350,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     p.stage("export", str(out))
     remove_sibling_leftovers(out)  # of a killed run; safe: this process holds the folder's lock
     stage = staging_sibling(out)
+    leftover: Path | None = stage  # removed unless published
     old = None
     try:
         full = doc
@@ -371,13 +393,13 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
                             reads=reads.reads, manifest_sha256=sha)
         pause_point("publish")
         old = publish_folder(stage, out)
-        stage = None
+        leftover = None
         pause_point("published")
     finally:
         import shutil
 
-        if stage is not None:  # the run failed before the swap: the folder stays as it was
-            shutil.rmtree(stage, ignore_errors=True)
+        if leftover is not None:  # the run failed before the swap: the folder stays as it was
+            shutil.rmtree(leftover, ignore_errors=True)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     stale = stale_runs(store_url) if db is not None else []

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from appraise.display import shown
 
@@ -160,7 +160,7 @@ class RulesetDiff:
     employees: list[EmployeeChange]
     grades_old: list[str]
     grades_new: list[str]
-    migration: dict[tuple[str, str], int]
+    migration: dict[tuple[str | None, str | None], int]
     rules: list[RuleChange]
     notes: list[str] = field(default_factory=list)
     redacted: bool = False      # for sharing outside HR: aggregates only, groups of at least min_group
@@ -190,8 +190,9 @@ class RulesetDiff:
     @property
     def tau(self) -> float | None:
         """Kendall's tau-b of old vs new scores of the employees appraised under both."""
-        both = self.both
-        return kendall_tau_b([e.old_score for e in both], [e.new_score for e in both])
+        pairs = [(e.old_score, e.new_score) for e in self.both
+                 if e.old_score is not None and e.new_score is not None]  # all of them: both sides scored
+        return kendall_tau_b([o for o, _ in pairs], [n for _, n in pairs])
 
     @property
     def grades_changed(self) -> int:
@@ -201,7 +202,7 @@ class RulesetDiff:
     def movers(self, limit: int = TOP_MOVERS) -> list[EmployeeChange]:
         """The employees whose score moved most (|delta|, biggest first; ties by id), zero moves left out."""
         moved = [e for e in self.both if e.score_delta]
-        return sorted(moved, key=lambda e: (-abs(e.score_delta), e.id))[:limit]
+        return sorted(moved, key=lambda e: (-abs(e.score_delta or 0.0), e.id))[:limit]
 
     def mean(self, side: str) -> float | None:
         """Mean score on ``side`` (``old`` or ``new``) over the employees appraised under both."""
@@ -223,7 +224,8 @@ class RulesetDiff:
             "kendall_tau_b": None if tau is None else round(tau, 6),
             "grades_changed": self.grades_changed,
             "migration": {"old_grades": self.grades_old, "new_grades": self.grades_new,
-                          "counts": [[self.migration.get((o, n), 0) for n in self.grades_new] for o in self.grades_old]},
+                          "counts": [[self.migration.get((o, n), 0) for n in self.grades_new]
+                                     for o in self.grades_old]},
             "movers": [e.to_dict() for e in self.movers()],
             "rules": [r.to_dict() for r in self.rules],
             "employees": [e.to_dict() for e in self.employees],
@@ -429,15 +431,16 @@ def compare(rs_old, rs_new, ev_old, ev_new, doc_old: dict, doc_new: dict, *, old
     employees = []
     for eid in sorted(set(a) | set(b)):
         x, y = a.get(eid), b.get(eid)
+        either = x if x is not None else y
         employees.append(EmployeeChange(
-            eid, (x or y).get("name") or eid,
+            eid, (either or {}).get("name") or eid,
             None if x is None else x["score"], None if y is None else y["score"],
             None if x is None else x["grade"], None if y is None else y["grade"],
             None if x is None or x.get("bonus") is None else Decimal(x["bonus"]),
             None if y is None or y.get("bonus") is None else Decimal(y["bonus"])))
     grades_old = [g.grade for g in rs_old.grades]
     grades_new = [g.grade for g in rs_new.grades]
-    migration: dict[tuple[str, str], int] = {}
+    migration: dict[tuple[str | None, str | None], int] = {}
     for e in employees:
         if e.old_score is not None and e.new_score is not None:
             migration[(e.old_grade, e.new_grade)] = migration.get((e.old_grade, e.new_grade), 0) + 1
@@ -531,9 +534,10 @@ def _markdown(d: RulesetDiff) -> str:
     both = d.both
     lines = [f"### appraise diff: `{d.old}` → `{d.new}`", "",
              f"Cycle `{d.cycle}` ({d.period}): {len(both)} employees scored under both rulesets.", ""]
+    mean_old, mean_new = d.mean("old"), d.mean("new")
     lines += _table(["", "old", "new", "change"], [
-        ["Mean score", _num(d.mean("old")), _num(d.mean("new")),
-         _num(None if d.mean("old") is None else round(d.mean("new") - d.mean("old"), 2), True)],
+        ["Mean score", _num(mean_old), _num(mean_new),
+         _num(None if mean_old is None or mean_new is None else round(mean_new - mean_old, 2), True)],
         [f"Total bonus ({d.currency})", _amount(d.total_old), _amount(d.total_new), _amount(d.bonus_delta, True)],
         ["Grades changed", "", "", f"{d.grades_changed} of {len(both)}"],
         ["Rank correlation (Kendall's τ-b)", "", "", _tau(d)],
@@ -552,7 +556,7 @@ def _markdown(d: RulesetDiff) -> str:
     if movers:
         lines += _table(["Employee", "Score", "Δ score", "Grade", f"Bonus ({d.currency})", "Δ bonus"], [
             [f"{e.id} {e.name}", f"{_num(e.old_score)} → {_num(e.new_score)}", _num(e.score_delta, True),
-             e.old_grade if e.old_grade == e.new_grade else f"{e.old_grade} → **{e.new_grade}**",
+             (e.old_grade or "") if e.old_grade == e.new_grade else f"{e.old_grade} → **{e.new_grade}**",
              f"{_amount(e.old_bonus)} → {_amount(e.new_bonus)}", _amount(e.bonus_delta, True)] for e in movers],
             "lrrlrr")
     else:
@@ -588,11 +592,12 @@ def _text(d: RulesetDiff) -> str:
                      f"  {e.old_grade or '–'} -> {e.new_grade or '–'}" + money)
     movers = d.movers()
     if movers:
-        lines += ["", f"biggest movers: " + ", ".join(f"{e.id} {_num(e.score_delta, True)}" for e in movers)]
+        lines += ["", "biggest movers: " + ", ".join(f"{e.id} {_num(e.score_delta, True)}" for e in movers)]
     lines += ["", "rules whose firing changed:" if d.rules else "every rule fired for the same employees"]
     for r in d.rules:
         tag = f" ({r.status})" if r.status != "both" else ""
-        lines.append(f"  {r.id}{tag}: fired {r.old_count} -> {r.new_count}; gained {_ids(r.gained)}; lost {_ids(r.lost)}")
+        lines.append(f"  {r.id}{tag}: fired {r.old_count} -> {r.new_count}; gained {_ids(r.gained)}; "
+                     f"lost {_ids(r.lost)}")
     lines += [""] + [f"note: {n}" for n in d.notes]
     return "\n".join(lines) + "\n"
 

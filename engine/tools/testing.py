@@ -37,14 +37,15 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from appraise.display import did_you_mean, shown
-from appraise.language import schema as schemas
 from appraise.errors import AppraiseError, Diagnostic, InvalidInput
+from appraise.language import schema as schemas
 from appraise.language.load import Document, load
 
 DEFAULT_TOLERANCE = 0.005
@@ -157,15 +158,15 @@ def discover(paths: Iterable[str | Path] = ()) -> list[Path]:
     a test file when it is named ``*.test.yaml``/``*.test.yml`` or lies in a
     folder called ``tests``.
     """
-    paths = [Path(p) for p in paths]
-    if not paths:
+    named = [Path(p) for p in paths]
+    if not named:
         default = Path("rulesets/tests")
         if default.is_dir():
-            paths = [default]
+            named = [default]
         else:
             return sorted(p for p in Path(".").rglob("*.test.y*ml") if not _hidden(p))
     out: list[Path] = []
-    for given in paths:
+    for given in named:
         if given.is_dir():
             for p in sorted(given.rglob("*")):
                 if p.suffix in (".yaml", ".yml") and p.is_file() and not _hidden(p.relative_to(given)) and (
@@ -186,14 +187,14 @@ def _hidden(p: Path) -> bool:
 def load_test_file(path: str | Path) -> TestFile:
     """Load and check a ruleset test file; raises :class:`InvalidInput` with every problem found."""
     from appraise.language.compile import compile_ruleset
+    from appraise.language.cycle import leaves_workspace
     from appraise.language.validate import validate_ruleset
 
-    from appraise.language.cycle import leaves_workspace
-
     path = Path(path)
-    if leaves_workspace(path, path) is not None:  # a symlink out of the repository is not read
+    outside = leaves_workspace(path, path)
+    if outside is not None:  # a symlink out of the repository is not read
         raise InvalidInput([Diagnostic(shown(path), 0, 0, "is a symbolic link leading outside "
-                                       f"{leaves_workspace(path, path).as_posix()}; it was not read",
+                                       f"{outside.as_posix()}; it was not read",
                                        hint="replace the link by the file", code="outside-path")])
     doc = load(path, shown(path))
     found = schemas.check(doc, SCHEMA)
@@ -288,7 +289,8 @@ class _Checker:
             context = {**base_context, **(test.get("context") or {})}
             absent = [n for n in needed if n not in context]
             if absent:
-                self.error(at + ("name",), f"test '{test['name']}' does not set " + ", ".join(f"context.{n}" for n in absent)
+                self.error(at + ("name",), f"test '{test['name']}' does not set "
+                           + ", ".join(f"context.{n}" for n in absent)
                            + ", which the ruleset reads", hint="add it to the file's context: or the test's",
                            code="test-context")
             period = periods.get(at + ("cycle",)) or periods.get(("cycle",))
@@ -427,7 +429,7 @@ def inputs_of(test: dict, ruleset, defaults: dict | None = None) -> dict[str, An
     competencies = competencies_of(ruleset)
     for emp in (merged(defaults, e) for e in test["given"]):
         eid = str(emp["id"])
-        row = {c: None for c in columns}
+        row: dict[str, str | None] = {c: None for c in columns}
         for k, v in emp.items():
             if k not in ("metrics", "feedback360", "okrs", "previous", "periods", "paid"):
                 row[k] = None if v is None else _text(v)
@@ -457,11 +459,13 @@ def inputs_of(test: dict, ruleset, defaults: dict | None = None) -> dict[str, An
                 subperiods += [{"employee": eid, "ruleset": rs_id, "period": str(p), "score": _float(v)}
                                for p, v in scores if v is not None]
         if net is not None:
-            paid += [{"employee": eid, "ruleset": net.ruleset, "period": str(p), "bonus": None if v is None else _text(v)}
+            paid += [{"employee": eid, "ruleset": net.ruleset, "period": str(p),
+                      "bonus": None if v is None else _text(v)}
                      for p, v in (emp.get("paid") or {}).items()]
         if emp.get("previous"):
             p = emp["previous"]
-            previous.append({"employee": eid, "grade": p.get("grade"), "grade_uncalibrated": p.get("grade_uncalibrated"),
+            previous.append({"employee": eid, "grade": p.get("grade"),
+                             "grade_uncalibrated": p.get("grade_uncalibrated"),
                              "score": None if p.get("score") is None else float(p["score"]),
                              "bonus": None if p.get("bonus") is None else _text(p["bonus"]),
                              "scorecard": p.get("scorecard")})
@@ -503,7 +507,8 @@ def _float(v):
 
 
 def run_file(tf: TestFile, collector=None) -> list[TestResult]:
-    """Run every case of a checked test file; ``collector`` (a :class:`appraise.tools.coverage.Collector`) sees each result frame."""
+    """Run every case of a checked test file; ``collector`` (a :class:`appraise.tools.coverage.Collector`) sees
+    each result frame."""
     from appraise.language.period import parse as parse_period
     from appraise.pipeline import evaluate_tables
 
@@ -586,13 +591,13 @@ def _compare(doc: Document, at: tuple, emp_id: str, exp: dict, got: dict | None,
         for key, fields in (exp.get(section) or {}).items():
             entry = (got.get(section) or {}).get(key)
             for fname, want in fields.items():
-                have = None if entry is None else entry.get(fname)
-                if not _close(have, want, tolerance):
-                    fail((section, key, fname), f"{section}.{key}.{fname}", want, have)
+                value = None if entry is None else entry.get(fname)
+                if not _close(value, want, tolerance):
+                    fail((section, key, fname), f"{section}.{key}.{fname}", want, value)
     for key, want in (exp.get("lost_points") or {}).items():
-        have = (got.get("lost_points") or {}).get(key, 0.0)
-        if not _close(have, want, tolerance):
-            fail(("lost_points", key), f"lost_points.{key}", want, have)
+        value = (got.get("lost_points") or {}).get(key, 0.0)
+        if not _close(value, want, tolerance):
+            fail(("lost_points", key), f"lost_points.{key}", want, value)
     return fails
 
 
@@ -722,7 +727,8 @@ def _junit_report(report: Report, show_coverage: bool, verbose: bool) -> str:
                                  file=file, line=str(r.line))
             if r.failures:
                 body = ET.SubElement(case, "failure", type="expectation",
-                                     message=f"{len(r.failures)} expectation{'s' if len(r.failures) != 1 else ''} failed")
+                                     message=f"{len(r.failures)} expectation"
+                                             f"{'s' if len(r.failures) != 1 else ''} failed")
                 body.text = "\n".join(str(f) for f in r.failures)
         if diags:
             case = ET.SubElement(suite, "testcase", classname=file, name="test file is valid")
@@ -749,7 +755,8 @@ def _github_report(report: Report, show_coverage: bool, verbose: bool) -> str:
         for c in report.coverage.values():
             for item in c.uncovered:
                 lines.append(f"::notice file={_escape_property(item.file)},line={item.line},col={item.col},"
-                             f"title=appraise test coverage::{_escape_data(item.kind + ' ' + item.id + ' is not covered by any test')}")
+                             "title=appraise test coverage::"
+                             + _escape_data(f"{item.kind} {item.id} is not covered by any test"))
             lines.append(render_text(c))
     for c in report.below_min_coverage():
         lines.append(f"::error title=appraise test coverage::coverage of {_escape_data(c.ruleset)} is "

@@ -13,19 +13,20 @@ import hashlib
 import os
 import stat
 import time
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import polars as pl
 
 from appraise.atomic import write_bytes
-from appraise.language.compile import Ruleset, localized
-from appraise.errors import InvalidInput
 from appraise.core.evaluate import evaluate
+from appraise.errors import InvalidInput
 from appraise.i18n import normalize_locale
+from appraise.language.compile import Ruleset, localized
 from appraise.tools.workshop import weightset, yamledit
 from appraise.tools.workshop.rescore import RESULT_COLUMNS, Rescorer
 
@@ -128,7 +129,7 @@ class Workshop:
 
     @classmethod
     def from_cycle(cls, cycle_path: str | Path, *, budget: Decimal | None = None, locale: str | None = None
-                   ) -> "Workshop":
+                   ) -> Workshop:
         """Read a cycle file's ruleset and sources once (the providers run here, not per slider move)."""
         from appraise.pipeline import load, prepare
 
@@ -383,7 +384,7 @@ def _validate(text: str, name: str) -> list[str]:
 
 
 def _tenure_band(months: pl.Expr) -> pl.Expr:
-    out = pl.when(months.is_null()).then(pl.lit("tenure_none"))
+    out: Any = pl.when(months.is_null()).then(pl.lit("tenure_none"))  # Then, then ChainedThen
     for limit, key in TENURE_BANDS:
         out = out.when(months < limit).then(pl.lit(key))
     return out.otherwise(pl.lit("tenure_5"))
