@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    from appraise.plugins.html_renderer import HtmlRenderer
+    from appraise.plugins.html import HtmlRenderer
     from appraise.present.render import RenderRequest, normalize_history
 
     doc, ruleset, history = synthetic_results(args.employees)

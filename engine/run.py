@@ -407,7 +407,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     return RunReport(
         cycle=cycle.period.id, ruleset=f"{ruleset.id} {ruleset.version or ''}".strip(), output=out,
         store=store_url if db is not None else None, run_id=run_id, employees=len(employees),
-        grades=grade_counts(doc, ruleset), bonus_total=bonus_total(full) if ruleset.bonus else None,
+        grades=grade_counts(doc["employees"], ruleset),
+        bonus_total=bonus_total(full["employees"]) if ruleset.bonus else None,
         currency=str(doc.get("currency") or ""),
         errors=errors, warnings=warnings,
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,

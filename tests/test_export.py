@@ -15,8 +15,9 @@ import pytest
 from appraise.atomic import remove_leftovers, write_bytes
 from appraise.errors import Diagnostic
 from appraise.core.evaluate import EmployeeError
-from appraise.export.files import (CSV_FIRST, bonus_total, errors_csv, grade_counts, manifest_json, results_csv,
+from appraise.export.files import (CSV_FIRST, errors_csv, manifest_json, results_csv,
                              results_json, results_xlsx, safe_text, score_columns)
+from appraise.export.summary import bonus_total, grade_counts, money_total
 from engine_inputs import previous_from, run_example
 
 CREATED = datetime(2026, 9, 30)
@@ -90,7 +91,7 @@ def test_xlsx_summary_and_sheets(q3, tmp_path):
     assert wb.sheetnames == ["Summary", "Employees", "KPIs"]
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
     assert summary["Cycle"] == "2026-Q3" and summary["Employees"] == 5 and summary["Errors"] == 2
-    assert Decimal(str(summary["Bonus total"])) == bonus_total(doc) == Decimal("122900")
+    assert Decimal(str(summary["Bonus total"])) == bonus_total(doc["employees"]) == Decimal("122900")
     assert summary["S"] == 1 and summary["B"] == 2 and summary["C"] == 0
     emp = list(wb["Employees"].iter_rows(values_only=True))
     assert emp[0][:len(CSV_FIRST)] == tuple(CSV_FIRST)
@@ -114,7 +115,17 @@ def test_xlsx_is_byte_identical_later(q3):
 
 def test_grade_counts_list_every_grade_top_first(q3):
     rs, doc = q3
-    assert grade_counts(doc, rs) == {"S": 1, "A": 1, "B": 2, "C": 0, "D": 1}
+    assert grade_counts(doc["employees"], rs) == {"S": 1, "A": 1, "B": 2, "C": 0, "D": 1}
+    # part of it (E001 A, E003 B in the SPEC's expected-q3.json); a grade the ruleset does not define follows
+    team = [e for e in doc["employees"] if e["id"] in ("E001", "E003")] + [{"grade": "Z"}]
+    assert grade_counts(team, rs) == {"S": 0, "A": 1, "B": 1, "C": 0, "D": 0, "Z": 1}
+
+
+def test_money_totals_are_exact_and_know_no_amount_from_zero():
+    assert money_total(["0.10", "0.20", None, "", 1]) == Decimal("1.30")  # 0.1 + 0.2 in floats is 0.30000000000000004
+    assert money_total([None, ""]) is None
+    assert bonus_total([{"bonus": None}, {}]) == 0
+    assert str(bonus_total([{"bonus": "0.50"}, {"bonus": "-0.50"}])) == "0.00"
 
 
 def test_errors_csv():

@@ -738,7 +738,8 @@ def _junit_report(report: Report, show_coverage: bool, verbose: bool) -> str:
 
 
 def _github_report(report: Report, show_coverage: bool, verbose: bool) -> str:
-    from appraise.present.report import _escape_data, _escape_property
+    from appraise.present.report import escape_data as _escape_data
+    from appraise.present.report import escape_property as _escape_property
 
     lines = []
     for d in report.diagnostics:
