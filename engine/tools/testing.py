@@ -738,29 +738,28 @@ def _junit_report(report: Report, show_coverage: bool, verbose: bool) -> str:
 
 
 def _github_report(report: Report, show_coverage: bool, verbose: bool) -> str:
-    from appraise.present.report import escape_data as _escape_data
-    from appraise.present.report import escape_property as _escape_property
+    from appraise.present.report import escape_data, escape_property
 
     lines = []
     for d in report.diagnostics:
-        props = f"file={_escape_property(d.file)},line={d.line},col={d.col},title=appraise test"
-        lines.append(f"::error {props}::{_escape_data(str(d).split(': error: ', 1)[-1])}")
+        props = f"file={escape_property(d.file)},line={d.line},col={d.col},title=appraise test"
+        lines.append(f"::error {props}::{escape_data(str(d).split(': error: ', 1)[-1])}")
     for r in report.results:
         for f in r.failures:
-            props = (f"file={_escape_property(f.file)},line={f.line},col={f.col},"
-                     f"title={_escape_property('appraise test: ' + r.name)}")
-            lines.append(f"::error {props}::{_escape_data(str(f).split(': ', 1)[-1])}")
+            props = (f"file={escape_property(f.file)},line={f.line},col={f.col},"
+                     f"title={escape_property('appraise test: ' + r.name)}")
+            lines.append(f"::error {props}::{escape_data(str(f).split(': ', 1)[-1])}")
     if show_coverage:
         from appraise.tools.coverage import render_text
 
         for c in report.coverage.values():
             for item in c.uncovered:
-                lines.append(f"::notice file={_escape_property(item.file)},line={item.line},col={item.col},"
+                lines.append(f"::notice file={escape_property(item.file)},line={item.line},col={item.col},"
                              "title=appraise test coverage::"
-                             + _escape_data(f"{item.kind} {item.id} is not covered by any test"))
+                             + escape_data(f"{item.kind} {item.id} is not covered by any test"))
             lines.append(render_text(c))
     for c in report.below_min_coverage():
-        lines.append(f"::error title=appraise test coverage::coverage of {_escape_data(c.ruleset)} is "
+        lines.append(f"::error title=appraise test coverage::coverage of {escape_data(c.ruleset)} is "
                      f"{c.percent:.1f}%, below --min-coverage {report.min_coverage:g}%")
     lines.append(report.summary())
     return "\n".join(lines) + "\n"
