@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from appraise.language.compile import Ruleset, load_ruleset
+from appraise.language.compile import Ruleset
+from appraise.language.ruleset import load_ruleset
 from appraise.language.period import Period
 from appraise.pipeline import cycle_overrides, previous_table
 

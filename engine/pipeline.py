@@ -70,8 +70,8 @@ class Prepared:
 
 def load(cycle_path: str | Path):
     """The cycle file and its ruleset, each validated (raises :class:`~appraise.errors.InvalidInput`)."""
-    from appraise.language.compile import load_ruleset
     from appraise.language.cycle import load_cycle
+    from appraise.language.ruleset import load_ruleset
 
     cycle = load_cycle(cycle_path)
     return cycle, load_ruleset(cycle.ruleset_path)
@@ -177,9 +177,10 @@ def evaluate_tables(ruleset, *, period, context: Mapping[str, Any] | None = None
     (a :class:`~appraise.language.compile.Ruleset` or a path) for ``period`` (a Period or its id)."""
     from appraise.core.evaluate import evaluate
     from appraise.export.document import results_document
-    from appraise.language.compile import Ruleset, load_ruleset
+    from appraise.language.compile import Ruleset
     from appraise.language.period import Period
     from appraise.language.period import parse as parse_period
+    from appraise.language.ruleset import load_ruleset
 
     rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
     p = period if isinstance(period, Period) else parse_period(str(period))

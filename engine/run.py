@@ -249,7 +249,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
 def _check_output(out: Path, cycle, store_url: str) -> None:
     """The output folder is replaced as a whole by each run: it must be a folder of its own, not one holding
     the cycle's inputs, its store or its repository (and not a file)."""
-    from appraise.language.cycle import workspace
+    from appraise.language.paths import workspace
 
     if out.exists() and not out.is_dir():
         raise AppraiseError(f"output {out} is a file; name a folder / 输出路径 {out} 是文件，请指定一个目录")

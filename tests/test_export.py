@@ -11,12 +11,22 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from appraise.atomic import remove_leftovers, write_bytes
-from appraise.errors import Diagnostic
 from appraise.core.evaluate import EmployeeError
-from appraise.export.files import (CSV_FIRST, errors_csv, manifest_json, results_csv,
-                             results_json, results_xlsx, safe_text, score_columns)
+from appraise.errors import Diagnostic
+from appraise.export.files import (
+    CSV_FIRST,
+    errors_csv,
+    manifest_json,
+    results_csv,
+    results_json,
+    results_xlsx,
+    safe_text,
+    score_columns,
+)
 from appraise.export.summary import bonus_total, grade_counts, money_total
 from engine_inputs import previous_from, run_example
 
@@ -144,8 +154,8 @@ def test_errors_csv():
 
 
 def test_manifest_has_no_clock(tmp_path):
-    from appraise.language.compile import load_ruleset
     from appraise.language.cycle import load_cycle
+    from appraise.language.ruleset import load_ruleset
     from engine_inputs import EXAMPLE
 
     rs = load_ruleset(EXAMPLE / "sales-team.yaml")
@@ -254,9 +264,8 @@ def test_markup_in_a_name_stays_text_in_xlsx(q3):
 
 def test_xlsx_sheets_continue_past_excel_row_limit(q3, monkeypatch):
     import appraise.export.files as export
-    from xlsx_reference import reference_xlsx
-
     import xlsx_reference
+    from xlsx_reference import reference_xlsx
 
     monkeypatch.setattr(export, "XLSX_MAX_ROWS", 3)  # two people per sheet
     monkeypatch.setattr(xlsx_reference, "XLSX_MAX_ROWS", 3)
@@ -265,7 +274,8 @@ def test_xlsx_sheets_continue_past_excel_row_limit(q3, monkeypatch):
     assert _parts(fast) == _parts(reference_xlsx(doc, rs, created=CREATED))
     wb = openpyxl.load_workbook(io.BytesIO(fast))
     assert wb.sheetnames == ["Summary", "Employees", "Employees (2)", "Employees (3)", "KPIs", "KPIs (2)", "KPIs (3)"]
-    ids = [r[0] for s in ("Employees", "Employees (2)", "Employees (3)") for r in wb[s].iter_rows(min_row=2, values_only=True)]
+    ids = [r[0] for s in ("Employees", "Employees (2)", "Employees (3)")
+           for r in wb[s].iter_rows(min_row=2, values_only=True)]
     assert ids == [e["id"] for e in doc["employees"]]
 
 
@@ -276,7 +286,8 @@ def _column_r4(values: list[float]) -> list[float]:
 
     from appraise.language.expr import polars_round_half_up
 
-    return pl.DataFrame({"x": values}, schema={"x": pl.Float64}).select(polars_round_half_up(pl.col("x"), 4))["x"].to_list()
+    frame = pl.DataFrame({"x": values}, schema={"x": pl.Float64})
+    return frame.select(polars_round_half_up(pl.col("x"), 4))["x"].to_list()
 
 
 def test_r4_rounds_like_the_columns_on_the_awkward_cases():
@@ -288,8 +299,6 @@ def test_r4_rounds_like_the_columns_on_the_awkward_cases():
     assert [repr(r4(x)) for x in cases] == [repr(v) for v in _column_r4(cases)]
     assert r4(108.26499999999) == 108.265 and r4(0.00005) == 0.0001 and r4(-0.00005) == -0.0001
 
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 
 @settings(max_examples=300, deadline=None)

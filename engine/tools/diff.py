@@ -382,8 +382,9 @@ def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path, *, reda
     data is read, a new ruleset whose new expressions read employee ids or names (:func:`singling_out`).
     """
     from appraise.errors import Diagnostic, InvalidInput
-    from appraise.language.compile import load_ruleset
-    from appraise.language.cycle import leaves_workspace, load_cycle
+    from appraise.language.cycle import load_cycle
+    from appraise.language.paths import leaves_workspace
+    from appraise.language.ruleset import load_ruleset
     from appraise.pipeline import prepare
 
     old, new = Path(old), Path(new)

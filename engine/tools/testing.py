@@ -187,7 +187,7 @@ def _hidden(p: Path) -> bool:
 def load_test_file(path: str | Path) -> TestFile:
     """Load and check a ruleset test file; raises :class:`InvalidInput` with every problem found."""
     from appraise.language.compile import compile_ruleset
-    from appraise.language.cycle import leaves_workspace
+    from appraise.language.paths import leaves_workspace
     from appraise.language.validate import validate_ruleset
 
     path = Path(path)

@@ -97,18 +97,12 @@ def _unit(c: _Ctx, card: Scorecard | None, path: str) -> str:
     return metric.unit if metric else "number"
 
 
-def _touches(rule, path: str, siblings: Sequence[str]) -> tuple[bool, bool]:
-    """(changes the weight of ``path``, scales its target) for one rule."""
-    weight = target = False
-    key = path.rsplit(".", 1)[-1]
-    for a in rule.actions:
-        if a.kind == "scale_target":
-            target |= a.path in (path, key)
-        elif a.kind == "shift":
-            weight |= path in (a.source, a.target) or (a.source in siblings and a.target in siblings)
-        else:
-            weight |= a.path == path or a.path in siblings
-    return weight, target
+def _touches(rs: Ruleset, card: Scorecard | None, fired: Sequence[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(path → rules that changed its weight, KPI path → rules that scaled its target) for an employee, as the
+    engine's provenance records them (:func:`appraise.core.provenance.changed_by`); nothing is inferred here."""
+    from appraise.core.provenance import changed_by
+
+    return changed_by(rs, card, fired) if card is not None else ({}, {})
 
 
 def _signed(f: Formatter, value: float) -> str:
@@ -181,6 +175,7 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
     view["override"] = _override_note(c, employee)
     view["employed"] = _employed_note(c, employee)
     view["periods"] = _periods_view(c, card, employee)
+    weight_changes, target_changes = _touches(rs, card, fired)
 
     # dimensions
     dims: list[dict[str, Any]] = []
@@ -189,8 +184,7 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
         weight = entry.get("weight")
         why = []
         if weight is not None and abs(float(weight) - d.weight) > 1e-6:
-            siblings = [x.key for x in (card.dimensions if card else ()) if x.key != d.key]
-            rules = [r.id for r in fired_rules if _touches(r, d.key, siblings)[0]]
+            rules = weight_changes.get(d.key, [])
             if d.key in missing:
                 why.append(t("weight.missing"))
             elif rules:
@@ -209,7 +203,6 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
     # KPIs, strengths and gaps
     kpis, strengths, gaps = [], [], []
     for d in (card.dimensions if card else ()):
-        siblings = [f"{d.key}.{k.key}" for k in d.kpis]
         for k in d.kpis:
             r = (employee.get("kpis") or {}).get(k.path)
             if r is None:
@@ -217,13 +210,7 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
             unit = _unit(c, card, k.path)
             label = t.localized(k.label, k.key)
             why, target_note = [], None
-            weight_rules, target_rules = [], []
-            for rule in fired_rules:
-                w, tg = _touches(rule, k.path, [s for s in siblings if s != k.path])
-                if w:
-                    weight_rules.append(rule.id)
-                if tg:
-                    target_rules.append(rule.id)
+            weight_rules, target_rules = weight_changes.get(k.path, []), target_changes.get(k.path, [])
             if r.get("dropped_by_rule"):
                 dropping = [rule.id for rule in fired_rules
                             if any(a.kind == "drop" and a.path == k.path for a in rule.actions)] or weight_rules
