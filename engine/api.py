@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from appraise.language.compile import Ruleset
-from appraise.language.ruleset import load_ruleset
 from appraise.language.period import Period
+from appraise.language.ruleset import load_ruleset
 from appraise.pipeline import cycle_overrides, previous_table
 
 __all__ = ["Results", "CycleResults", "evaluate", "evaluate_cycle", "evaluate_cycle_results", "run_cycle",
