@@ -5,9 +5,12 @@ Everything that scores people goes through here, so each gets the same inputs th
 * ``appraise run`` (:mod:`appraise.run`): :func:`load`, :func:`prepare` (with the store), :meth:`Prepared.results`;
 * the Python API (:mod:`appraise.api`): :func:`evaluate_tables` for tables in memory, :func:`evaluate_cycle`
   for a cycle file;
-* ``appraise explain`` (through the API), ``appraise diff`` (:mod:`appraise.tools.diff`: one :class:`Prepared`
-  scored under two rulesets), ruleset tests (:mod:`appraise.tools.testing`: :func:`evaluate_tables`) and the
-  workshop (:mod:`appraise.tools.workshop.session`: :func:`load`, :func:`prepare`).
+* ``appraise explain`` (:mod:`appraise.commands.explain`: :func:`load`, :func:`prepare` with the store,
+  :meth:`Prepared.evaluate`);
+* ``appraise diff`` (:mod:`appraise.tools.diff`: one :class:`Prepared`, the needs of both rulesets, scored under
+  each) and the workshop (:mod:`appraise.tools.workshop.session`: :func:`load`, :func:`prepare`), both without
+  the overrides file or the store, as before;
+* ruleset tests (:mod:`appraise.tools.testing`: :func:`evaluate_tables`, as :func:`appraise.evaluate`).
 
 Stages, in order:
 
