@@ -52,9 +52,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from importlib import metadata
 from pathlib import Path
 
-from appraise import __version__
 from appraise.atomic import (
     FolderLocked,
     carry_over,
@@ -223,7 +223,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
         folder = _lock_output(out, cycle.period.id, safe_url(store_url) if db is not None else None)
         if db is not None:
             run_id = db.start_run(cycle=cycle.period.id, kind=cycle.period.kind, cycle_file=str(cycle.path),
-                                  ruleset=ruleset, inputs={}, engine_version=__version__)
+                                  ruleset=ruleset, inputs={}, engine_version=metadata.version("appraise"))
         report = _run(cycle, ruleset, out, store_url, db, run_id, only_ids, render, p, redact,
                       cycle.strict if strict is None else strict)
         report.timings = p.timings
@@ -382,8 +382,9 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         p.stage("manifest")
         pause_point("manifest")
         _carry_over(out, stage, files)
-        manifest = manifest_json(cycle=cycle, ruleset=ruleset, inputs=inputs.sources, engine_version=__version__,
-                                 files=files, employees=len(employees), errors=errors, redacted=redact)
+        manifest = manifest_json(cycle=cycle, ruleset=ruleset, inputs=inputs.sources,
+                                 engine_version=metadata.version("appraise"), files=files, employees=len(employees),
+                                 errors=errors, redacted=redact)
         sha = write_bytes(stage / MANIFEST, manifest)
         _check_staged(stage, files)
 

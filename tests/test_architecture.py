@@ -16,13 +16,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TREES = {"appraise": ROOT / "engine", "appraise.plugins": ROOT / "plugins"}
 MAX_TOP_LEVEL_MODULES = 12
 
-# Cycles on main while issue 14 is under way, each from its smallest module (a -> b -> ... -> back to a).  They are
-# being removed on the work-package branches; delete a line when its cycle is gone: the test fails on a listed cycle
-# that no longer exists as well as on a new one, so the list can only shrink.  Once it is empty (and this comment
-# with it), the test is a plain "no cycles" assertion.
-KNOWN_CYCLES: set[tuple[str, ...]] = {
-    ("appraise", "appraise.api", "appraise.run"),  # run: from appraise import __version__; appraise -> api lazily
-}
 
 
 def modules() -> dict[str, Path]:
@@ -200,17 +193,10 @@ def test_every_module_is_found():
 
 
 def test_no_import_cycles():
+    """No module reaches itself through imports, not even through imports inside functions or TYPE_CHECKING."""
     found = cycles()
-    new = found - KNOWN_CYCLES
-    gone = KNOWN_CYCLES - found
-    message = []
-    if new:
-        message.append("import cycles (break them: move the shared code down a layer):\n  "
-                       + "\n  ".join(show(c) for c in sorted(new)))
-    if gone:
-        message.append("cycles gone, remove them from KNOWN_CYCLES in tests/test_architecture.py:\n  "
-                       + "\n  ".join(show(c) for c in sorted(gone)))
-    assert not message, "\n".join(message)
+    assert not found, ("import cycles (break them: move the shared code down a layer):\n  "
+                       + "\n  ".join(show(c) for c in sorted(found)))
 
 
 def test_engine_top_level_stays_small():
