@@ -38,6 +38,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from importlib.resources import files
 from multiprocessing import get_context
 from multiprocessing.reduction import ForkingPickler
@@ -46,6 +47,7 @@ from types import MappingProxyType
 from typing import Any
 
 import jinja2
+import markupsafe
 from jinja2.sandbox import SandboxedEnvironment
 
 from appraise.i18n import MESSAGES, Texts
@@ -73,6 +75,11 @@ class Branding:
     logo: str | None = None          # data: URI
     logo_alt: str = ""
     templates: str | None = None     # override folder (absolute), or None
+
+    @cached_property
+    def as_dict(self) -> dict[str, Any]:
+        """What templates see as ``brand`` (built once, not per page)."""
+        return asdict(self)
 
     @classmethod
     def from_request(cls, request: RenderRequest) -> Branding:
@@ -161,6 +168,54 @@ class _ConfinedLoader(jinja2.FileSystemLoader):
         return super().get_source(environment, template)
 
 
+try:  # markupsafe's C escaper without the Markup wrapper (the public escape() is the fallback)
+    from markupsafe._speedups import _escape_inner  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - pure-Python markupsafe
+    def _escape_inner(s: str, /) -> str:
+        return str(markupsafe.escape(s))
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def _output_escape(value: Any, /) -> str:
+    """What ``{{ value }}`` writes with autoescape: markupsafe's :func:`~markupsafe.escape` as text.
+
+    Jinja's compiler calls ``escape`` only on a value being written out (the pieces are then joined, and
+    a macro's or block's joined output is wrapped in ``Markup`` by Jinja itself), so the ``Markup`` object
+    markupsafe builds around each piece is never looked at: the same characters, without it."""
+    if type(value) is str:
+        return _escape_inner(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return _escape_inner(str(value))
+
+
+class _BuiltinTemplate(jinja2.Template):
+    """A built-in template whose output escaping skips the ``Markup`` wrapper (see :func:`_output_escape`)."""
+
+    @classmethod
+    def _from_namespace(cls, environment, namespace, globals):
+        namespace["escape"] = _output_escape  # the compiled code's only use of it: writing a value out
+        return super()._from_namespace(environment, namespace, globals)
+
+
+class _BuiltinEnvironment(jinja2.Environment):
+    """The environment of the package's own templates (never of a ruleset's overrides, which are sandboxed).
+
+    ``v.key`` on a view (a plain dict) is looked up as a key straight away; Jinja's own lookup tries the
+    attribute first, which on a dict exists only for dict's methods, so the answer is the same."""
+
+    template_class = _BuiltinTemplate
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 _ENVS: dict[str | None, jinja2.Environment] = {}
 
 
@@ -172,8 +227,9 @@ def environment(templates: str | None) -> jinja2.Environment:
         if templates:
             env = SandboxedEnvironment(loader=jinja2.ChoiceLoader([_ConfinedLoader(templates), builtin]),
                                        autoescape=True, keep_trailing_newline=True)
-        else:
-            env = jinja2.Environment(loader=builtin, autoescape=True, keep_trailing_newline=True)
+        else:  # package files: loaded once per process, not checked for changes at every page
+            env = _BuiltinEnvironment(loader=builtin, autoescape=True, keep_trailing_newline=True,
+                                      auto_reload=False)
         _ENVS[templates] = env
     return env
 
@@ -190,7 +246,7 @@ def render_page(template: str, view: Mapping[str, Any], brand: Branding, wording
     env = environment(brand.templates)
     try:
         tpl = env.get_template(template)
-        return tpl.render(v=view, t=texts(view["lang"], wording), brand=asdict(brand))
+        return tpl.render(v=view, t=texts(view["lang"], wording), brand=brand.as_dict)
     except jinja2.TemplateError as exc:
         line = getattr(exc, "lineno", None)
         where = f" ({getattr(exc, 'filename', None)}:{line})" if line else ""
