@@ -191,6 +191,7 @@ class CohortStats:
                     self._values.setdefault(path, []).append(float(k["attainment"]))
         for v in self._values.values():
             v.sort()
+        self._means = {path: sum(v) / len(v) for path, v in self._values.items()}
 
     def compare(self, path: str, mine: float, min_group: int | None = None) -> tuple[float, int, int] | None:
         """(average, rank, count) of ``path`` when at least ``min_group`` people (the larger of this
@@ -199,7 +200,7 @@ class CohortStats:
         if len(values) < max(self.min_group, min_group or 0):
             return None
         higher = len(values) - bisect_right(values, mine)
-        return sum(values) / len(values), higher + 1, len(values)
+        return self._means[path], higher + 1, len(values)
 
 
 def cohorts(results: Mapping[str, Any]) -> dict[tuple[str, str | None], list[Mapping[str, Any]]]:

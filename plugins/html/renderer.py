@@ -234,11 +234,29 @@ def environment(templates: str | None) -> jinja2.Environment:
     return env
 
 
+_MADE: set[str] = set()  # folders this process has made (a page folder is made once, not checked per page)
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+
+
 def _write(out_dir: Path, relative: str, text: str) -> None:
-    path = out_dir / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+    """Write one page (UTF-8, ``\\n`` line ends as the templates have them) in one system call or so."""
+    path = os.path.join(out_dir, relative)
+    folder = os.path.dirname(path)
+    if folder not in _MADE:
+        os.makedirs(folder, exist_ok=True)
+        _MADE.add(folder)
+    data = text.encode("utf-8")
+    try:
+        fd = os.open(path, _WRITE_FLAGS, 0o666)
+    except FileNotFoundError:  # the folder was removed since (another render into the same place)
+        os.makedirs(folder, exist_ok=True)
+        fd = os.open(path, _WRITE_FLAGS, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def render_page(template: str, view: Mapping[str, Any], brand: Branding, wording: Mapping[str, Any]) -> str:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from appraise.export.summary import grade_counts, money_total
@@ -41,34 +42,105 @@ class _Ctx:
 
     request: RenderRequest
     t: Texts
-    f: Formatter
+    f: Formatter | _Memo
+    memo: dict[Any, Any] = field(default_factory=dict)  # what depends on the ruleset and locale only
 
     @property
     def rs(self) -> Ruleset:
         return self.request.ruleset
 
 
+_CONTEXTS: dict[tuple[int, str], _Ctx] = {}
+
+
 def context(request: RenderRequest, locale: str) -> _Ctx:
-    """Texts and formatter for ``locale`` with the ruleset's wording overrides."""
+    """Texts and formatter for ``locale`` with the ruleset's wording overrides (made once per request and
+    locale: a worker builds thousands of views from one request)."""
+    key = (id(request), locale)
+    found = _CONTEXTS.get(key)
+    if found is not None and found.request is request:  # the cache holds the request, so its id is not reused
+        return found
     wording = (request.ruleset.report or {}).get("wording") or {}
-    return _Ctx(request, texts(locale, wording),
-                formatter(locale, str(request.results.get("currency") or request.ruleset.currency)))
+    found = _Ctx(request, texts(locale, wording),
+                 _Memo(formatter(locale, str(request.results.get("currency") or request.ruleset.currency))))
+    if len(_CONTEXTS) >= 16:
+        _CONTEXTS.clear()
+    _CONTEXTS[key] = found
+    return found
+
+
+class _Memo:
+    """A :class:`~appraise.i18n.Formatter` that remembers what it formatted: pages repeat the same weights,
+    targets, scores and amounts thousands of times.  Keys carry the value's type, so ``1``, ``1.0`` and
+    ``Decimal("1.00")`` are formatted each by the formatter itself; what comes back is always what the
+    formatter returns for that value."""
+
+    __slots__ = ("_f", "_seen", "locale", "currency")
+    LIMIT = 1 << 16
+
+    def __init__(self, f: Formatter):
+        self._f = f
+        self._seen: dict[tuple, str] = {}
+        self.locale, self.currency = f.locale, f.currency
+
+    def _call(self, kind: str, value, extra) -> str:
+        try:
+            key = (kind, type(value), value, extra)
+            found = self._seen.get(key)
+        except TypeError:  # unhashable: not remembered
+            return getattr(self._f, kind)(value, extra)
+        if found is None:
+            found = getattr(self._f, kind)(value, extra)
+            if len(self._seen) >= self.LIMIT:
+                self._seen.clear()
+            self._seen[key] = found
+        return found
+
+    def number(self, value, digits: int = 1) -> str:
+        return self._call("number", value, digits)
+
+    def integer(self, value) -> str:
+        return self._call("number", value, 0)
+
+    def score(self, value) -> str:
+        return self._call("number", value, 1)
+
+    def percent(self, value, digits: int = 1) -> str:
+        return self._call("percent", value, digits)
+
+    def money(self, value, currency: str | None = None) -> str:
+        return self._call("money", value, currency)
+
+    def measure(self, value, unit: str) -> str:
+        return self._call("measure", value, unit)
+
+    def date(self, value: date) -> str:
+        return self._f.date(value)
 
 
 _TEXTS: dict[tuple[str, str], Texts] = {}
+_TEXTS_OF: dict[tuple[int, str], tuple[Mapping[str, Any], Texts]] = {}
 
 
 def texts(locale: str, wording: Mapping[str, Any]) -> Texts:
     """The texts of ``locale`` with the ruleset's wording overrides (built once per locale and wording)."""
+    same = _TEXTS_OF.get((id(wording), locale))
+    if same is not None and same[0] is wording:  # the same mapping as the page before (held, so its id is ours)
+        return same[1]
     key = (locale, json.dumps(wording, sort_keys=True, ensure_ascii=False, default=str))
     found = _TEXTS.get(key)
     if found is None:
         found = _TEXTS[key] = Texts(locale, wording)
+    if len(_TEXTS_OF) >= 64:
+        _TEXTS_OF.clear()
+    _TEXTS_OF[(id(wording), locale)] = (wording, found)
     return found
 
 
 def _rule_labels(c: _Ctx, ids: Iterable[str]) -> list[str]:
-    by_id = {r.id: r for r in c.rs.rules}
+    by_id = c.memo.get("rules")
+    if by_id is None:
+        by_id = c.memo["rules"] = {r.id: r for r in c.rs.rules}
     return [c.t.localized(by_id[i].label, i) if i in by_id else i for i in ids]
 
 
@@ -92,21 +164,32 @@ def _label_of(c: _Ctx, card: Scorecard | None, key: str) -> str:
 
 
 def _unit(c: _Ctx, card: Scorecard | None, path: str) -> str:
-    kpi = card.kpi(path) if card else None
-    metric = c.rs.metric(kpi.metric) if kpi else None
-    return metric.unit if metric else "number"
+    key = ("unit", card.key if card else None, path)
+    unit = c.memo.get(key)
+    if unit is None:
+        kpi = card.kpi(path) if card else None
+        metric = c.rs.metric(kpi.metric) if kpi else None
+        unit = c.memo[key] = metric.unit if metric else "number"
+    return unit
 
 
-def _touches(rs: Ruleset, card: Scorecard | None,
+def _touches(c: _Ctx, card: Scorecard | None,
              fired: Sequence[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(path → rules that changed its weight, KPI path → rules that scaled its target) for an employee, as the
-    engine's provenance records them (:func:`appraise.core.provenance.changed_by`); nothing is inferred here."""
+    engine's provenance records them (:func:`appraise.core.provenance.changed_by`); nothing is inferred here.
+    The same for everyone on one scorecard with the same rules fired (remembered; read only)."""
     from appraise.core.provenance import changed_by
 
-    return changed_by(rs, card, fired) if card is not None else ({}, {})
+    if card is None:
+        return {}, {}
+    key = ("touches", card.key, tuple(fired))
+    found = c.memo.get(key)
+    if found is None:
+        found = c.memo[key] = changed_by(c.rs, card, fired)
+    return found
 
 
-def _signed(f: Formatter, value: float) -> str:
+def _signed(f: Formatter | _Memo, value: float) -> str:
     text = f.number(abs(value), 1)
     return ("+" if value > 0 else "−" if value < 0 else "") + text
 
@@ -176,7 +259,7 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
     view["override"] = _override_note(c, employee)
     view["employed"] = _employed_note(c, employee)
     view["periods"] = _periods_view(c, card, employee)
-    weight_changes, target_changes = _touches(rs, card, fired)
+    weight_changes, target_changes = _touches(c, card, fired)
 
     # dimensions
     dims: list[dict[str, Any]] = []
@@ -478,6 +561,7 @@ def _trend_view(c: _Ctx, employee: Mapping[str, Any], past: Sequence[Mapping[str
             "alt": t("trend.chart", points="; ".join(f"{p['cycle']} {p['score']} ({p['grade']})" for p in points))}
 
 
+@lru_cache(maxsize=4096)
 def _cycle_key(cycle: str):
     try:
         p = parse_period(cycle)
