@@ -211,6 +211,10 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
         checks.append((target, "_bonus_target", "is below zero; a bonus target is 0 or more"))
         emp = emp.with_columns(pl.when(pl.col(f"money.{target}") < 0).then(None).otherwise(True)
                                .alias("_bonus_target"))
+    # only those the period appraises: hired by its last day (or when unknown), not gone before its first
+    end, start = period.end, period.start
+    emp = emp.filter((pl.col("_hire_date").is_null() | (pl.col("_hire_date") <= end))
+                     & (pl.col("_leave_date").is_null() | (pl.col("_leave_date") >= start)))
     # a value that is there (not null, not blank) but did not parse
     unread = [(((pl.col(c).is_not_null() & (pl.col(c).cast(pl.Utf8).str.strip_chars() != ""))
                 | pl.lit(p == "_tenure_known")) & pl.col(p).is_null()).alias(f"_unread.{i}")
@@ -222,9 +226,6 @@ def _employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[Em
                                         or not str(row[c]).strip() else f"{c} '{row[c]}' {message}")
                           for i, (c, _, message) in enumerate(checks) if row[f"_unread.{i}"])
         emp = emp.filter(~pl.any_horizontal(unread))
-    end, start = period.end, period.start
-    emp = emp.filter((pl.col("_hire_date").is_null() | (pl.col("_hire_date") <= end))
-                     & (pl.col("_leave_date").is_null() | (pl.col("_leave_date") >= start)))
     hire = pl.col("_hire_date")
     months = ((end.year - hire.dt.year()) * 12 + (end.month - hire.dt.month())
               - pl.when(hire.dt.day() > end.day).then(1).otherwise(0))
@@ -746,23 +747,36 @@ def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, 
 
 _COMPUTED = ("k.", "d.", "f.", "w.", "wr.", "lost.")  # what the score and pay are made of
 _OVERFLOW = 1e27  # the bonus stage's decimals hold 28 integer digits
+_UNDERFLOW = 1e-300  # a metric value closer to 0 (5e-324) vanishes in float arithmetic: 5e-324 / 22 is 0.0
 
 
 def _drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
     """Employees any of whose computed numbers is infinite, NaN or too large for exact money go to the errors.
 
     Inputs are range-checked where they are read (:data:`appraise.tables.LARGEST`), but arithmetic can
-    still overflow: a quota of 1e-320 makes an attainment of infinity.  No output ever holds one.
+    still overflow: a quota of 1e-320 makes an attainment of infinity.  No output ever holds one.  So do
+    employees with a metric value that is not 0 but below 10^-300 in size: a ratio over it would silently
+    become 0 (an actual of 0, full marks on a lower-is-better KPI) where the exact value is not.
     """
     cols = [c for c, t in f.schema.items() if t == F64 and (c.startswith(_COMPUTED) or c == "total")]
-    if not cols:
+    tiny = [c for c, t in f.schema.items() if t == F64 and c.startswith("m.")]
+    if not cols and not tiny:
         return f
     flags = [(~pl.col(c).is_finite() | (pl.col(c).abs() >= _OVERFLOW)).fill_null(False) for c in cols]
+    flags += [((pl.col(c) != 0) & (pl.col(c).abs() < _UNDERFLOW)).fill_null(False) for c in tiny]
     bad = pl.any_horizontal(flags)
     if not f.select(bad.any()).item():
         return f
-    for row in f.filter(bad).select("id", *cols).iter_rows(named=True):
-        c = next(c for c in cols if row[c] is not None and not (math.isfinite(row[c]) and abs(row[c]) < _OVERFLOW))
+    for row in f.filter(bad).select("id", *cols, *tiny).iter_rows(named=True):
+        c = next((c for c in cols if row[c] is not None and not (math.isfinite(row[c]) and abs(row[c]) < _OVERFLOW)),
+                 None)
+        if c is None:
+            c = next(c for c in tiny if row[c] is not None and row[c] != 0 and abs(row[c]) < _UNDERFLOW)
+            errors.append(EmployeeError(row["id"], "evaluate",
+                                        f"metric {c[2:]} is {row[c]!r}, not 0 but too close to 0 to compute with "
+                                        "(below 10^-300 in size); check the data behind it (a value with a wrong "
+                                        "exponent)"))
+            continue
         name, what = _describe_column(c)
         detail = ""
         if c.startswith("k.") and c.endswith(".attainment"):
