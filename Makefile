@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PG_BIN := /usr/lib/postgresql/15/bin/postgres
 
-.PHONY: demo test venv system-packages fuzz mutation
+.PHONY: demo test venv system-packages fuzz mutation check
 
 # The venv is (re)built when missing or when the package's dependencies change.
 $(BIN)/appraise: pyproject.toml
@@ -31,7 +31,7 @@ system-packages:
 DEMO_CYCLES := 2026-Q1 managers-2026-Q1 2026-Q2 managers-2026-Q2 2026-Q3 managers-2026-Q3
 demo: venv
 	rm -rf demo/out demo/appraise.db
-	$(BIN)/python -m appraise.demo demo --employees 300 --year 2026 > /dev/null
+	$(BIN)/python -m appraise.tools.demo demo --employees 300 --year 2026 > /dev/null
 	$(BIN)/appraise validate rulesets/ demo/
 	@for c in $(DEMO_CYCLES); do $(BIN)/appraise run demo/cycle-$$c.yaml --no-render -q || exit 1; done
 	$(BIN)/appraise run demo/cycle-2026-Q4.yaml -q
@@ -48,6 +48,17 @@ demo: venv
 # browser) start once per file, and the whole suite stays within CI's time on 2 cores.
 test: venv system-packages
 	$(BIN)/pytest -q -n 2 --dist loadfile
+
+# Lint, types and layer contracts (issue 14).  mypy and import-linter see the installed layout (appraise =
+# engine/, appraise.plugins = plugins/) through a tree of symlinks under build/typecheck.
+TYPECHECK := build/typecheck
+check: venv
+	$(BIN)/ruff check --quiet .
+	@rm -rf $(TYPECHECK)/appraise && mkdir -p $(TYPECHECK)/appraise
+	@for f in engine/*; do ln -s ../../../$$f $(TYPECHECK)/appraise/; done
+	@ln -s ../../../plugins $(TYPECHECK)/appraise/plugins
+	cd $(TYPECHECK) && MYPYPATH=. ../../$(BIN)/mypy --config-file ../../pyproject.toml -p appraise
+	cd $(TYPECHECK) && PYTHONPATH=. ../../$(BIN)/lint-imports --config ../../pyproject.toml
 
 # Long fuzz campaign (issue #9): the tests of tests/test_fuzz.py with APPRAISE_FUZZ_EXAMPLES examples each
 # (each example is a batch of inputs) and APPRAISE_FUZZ_EXAMPLES / 4 generated valid cases run end to end

@@ -7,7 +7,7 @@ metrics, 25 KPIs in 5 dimensions (5 of them derived ratios), a 360 dimension
 (~8 raters each) and an OKR dimension (2 objectives × 2 key results), 5
 reweighting rules, calibration by team and a bonus plan.  It prints
 
-* the engine time (``appraise.evaluate.evaluate``: roll-up, derived metrics,
+* the engine time (``appraise.core.evaluate.evaluate``: roll-up, derived metrics,
   rules, scores, redistribution, 360, OKR, grades, calibration, exact-decimal
   bonus, outcomes, lost points) — best of ``--repeat``;
 * the time of a hand-written polars kernel computing the same weighted sums
@@ -32,9 +32,9 @@ import appraise  # noqa: E402,F401  before polars, as the CLI does: it sets the 
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 
-from appraise.compile import compile_ruleset  # noqa: E402
-from appraise.evaluate import evaluate  # noqa: E402
-from appraise.period import parse  # noqa: E402
+from appraise.language.compile import compile_ruleset  # noqa: E402
+from appraise.core.evaluate import evaluate  # noqa: E402
+from appraise.language.period import parse  # noqa: E402
 from appraise.tables import Inputs  # noqa: E402
 
 DIMS = ["results", "profit", "customers", "process", "growth"]

@@ -57,9 +57,9 @@ def _child(path: str, fmt: str, how: str) -> None:
 
     start = time.perf_counter()
     if how == "duckdb":
-        from appraise.cycle import SourceSpec
+        from appraise.language.cycle import SourceSpec
         from appraise.hookspecs import ProvideRequest
-        from appraise.period import parse
+        from appraise.language.period import parse
         from appraise.plugins.duckdb_provider import DuckdbProvider
 
         spec = SourceSpec("duckdb", "metrics", Path(path), options={"sql": QUERY}, base_dir=Path(path).parent)

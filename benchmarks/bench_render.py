@@ -26,7 +26,7 @@ def synthetic_results(n: int, seed: int = 7) -> tuple[dict, object, dict]:
     """(results document, ruleset, history) with ``n`` employees."""
     from engine_inputs import EXAMPLE, previous_from, run_example
 
-    from appraise.compile import load_ruleset
+    from appraise.language.compile import load_ruleset
 
     _, q2 = run_example("Q2")
     _, q3 = run_example("Q3", previous=previous_from(q2))
@@ -56,7 +56,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from appraise.plugins.html_renderer import HtmlRenderer
-    from appraise.render import RenderRequest, normalize_history
+    from appraise.present.render import RenderRequest, normalize_history
 
     doc, ruleset, history = synthetic_results(args.employees)
     info = {e["id"]: {"locale": "zh-CN" if i % 2 else "en"} for i, e in enumerate(doc["employees"])}

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_run.py [--employees 100000] [--folder /tmp/appraise-bench-run]
 
-Generates (once, seeded; :mod:`appraise.demo`) a company with ``--employees``
+Generates (once, seeded; :mod:`appraise.tools.demo`) a company with ``--employees``
 sales reps for 2026-Q3 — employees, 3 monthly metric rows each, ~25 360
 ratings each, OKRs — then runs ``appraise run`` as a subprocess:
 
@@ -66,7 +66,7 @@ def main() -> None:
     cycle = folder / "cycle-2026-Q3.yaml"
     if not cycle.exists():
         sys.path.insert(0, str(ROOT))
-        from appraise.demo import make_company
+        from appraise.tools.demo import make_company
 
         t = time.perf_counter()
         make_company(folder, employees=args.employees, seed=11, quarters=("2026-Q3",))

@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from appraise.load import loads  # noqa: E402
-from appraise.validate import validate_ruleset  # noqa: E402
+from appraise.language.load import loads  # noqa: E402
+from appraise.language.validate import validate_ruleset  # noqa: E402
 
 EXAMPLE = ROOT / "tests" / "fixtures" / "example" / "sales-team.yaml"
 

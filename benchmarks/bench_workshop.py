@@ -2,12 +2,12 @@
 
     .venv/bin/python benchmarks/bench_workshop.py [--employees 10000] [--moves 200] [--http]
 
-Builds a synthetic company with :mod:`appraise.demo` (the sales-team ruleset:
+Builds a synthetic company with :mod:`appraise.tools.demo` (the sales-team ruleset:
 five dimensions, seven KPIs, 360 and OKR dimensions, three reweighting rules,
 calibration by team, an exact-decimal bonus plan), opens a workshop on it and
 moves random sliders.  It prints the median and p95 of
 
-* ``full engine``: :func:`appraise.evaluate.evaluate` of the new plan on the
+* ``full engine``: :func:`appraise.core.evaluate.evaluate` of the new plan on the
   already-loaded tables (what a naive re-score would cost);
 * ``re-score``: :meth:`Workshop.move` — proportional rescaling, a new frozen
   plan, and the fast re-score (weights, rules, redistribution, totals, grades,
@@ -44,7 +44,7 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def company(folder: Path, employees: int) -> Path:
-    from appraise.demo import make_company
+    from appraise.tools.demo import make_company
 
     shutil.copy(ROOT / "rulesets" / "sales-team.yaml", folder / "sales-team.yaml")
     (cycle,) = make_company(folder, employees=employees, quarters=("2026-Q3",), ruleset=folder / "sales-team.yaml")
@@ -66,9 +66,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--http", action="store_true", help="also time POST /api/weights over loopback")
     args = parser.parse_args(argv)
 
-    from appraise.evaluate import evaluate
-    from appraise.workshop import weightset
-    from appraise.workshop.session import Workshop
+    from appraise.core.evaluate import evaluate
+    from appraise.tools.workshop import weightset
+    from appraise.tools.workshop.session import Workshop
 
     with tempfile.TemporaryDirectory() as tmp:
         cycle = company(Path(tmp), args.employees)
@@ -116,7 +116,7 @@ def http_round_trips(workshop, n: int) -> list[float]:
     import httpx
     import uvicorn
 
-    from appraise.workshop.app import Tokens, create_app, listen_socket
+    from appraise.tools.workshop.app import Tokens, create_app, listen_socket
 
     tokens = Tokens()
     sock = listen_socket(0)

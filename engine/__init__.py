@@ -1,10 +1,10 @@
 """appraise: appraisal as code.
 
-The pipeline, one module per stage: :mod:`~appraise.load` (strict YAML) →
-:mod:`~appraise.validate` (schema + semantics) → :mod:`~appraise.compile`
-(immutable plan) → :mod:`~appraise.provide` (plugins return tables) →
-:mod:`~appraise.evaluate` (pure columnar core) → :mod:`~appraise.store` →
-:mod:`~appraise.render`.
+The pipeline, one module per stage: :mod:`~appraise.language.load` (strict YAML) →
+:mod:`~appraise.language.validate` (schema + semantics) → :mod:`~appraise.language.compile`
+(immutable plan) → :mod:`~appraise.provide.stage` (plugins return tables) →
+:mod:`~appraise.core.evaluate` (pure columnar core) → :mod:`~appraise.store.database` →
+:mod:`~appraise.present.render`.
 
 Heavy modules load lazily: ``import appraise`` is cheap.
 """
@@ -26,15 +26,15 @@ __all__ = ["__version__", "load_ruleset", "evaluate", "run_cycle"]
 
 def __getattr__(name):  # PEP 562: the public API without importing polars up front
     if name == "load_ruleset":
-        from .compile import load_ruleset
+        from appraise.language.compile import load_ruleset
 
         return load_ruleset
     if name == "evaluate":
-        from .api import evaluate
+        from appraise.api import evaluate
 
         return evaluate
     if name == "run_cycle":
-        from .api import run_cycle
+        from appraise.api import run_cycle
 
         return run_cycle
     raise AttributeError(f"module 'appraise' has no attribute {name!r}")

@@ -1,4 +1,4 @@
 """``python -m appraise``."""
-from .cli import main
+from appraise.cli import main
 
 main()

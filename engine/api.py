@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .compile import Ruleset, load_ruleset
-from .period import Period, parse as parse_period
+from appraise.language.compile import Ruleset, load_ruleset
+from appraise.language.period import Period, parse as parse_period
 
 
 def _frame(data):
@@ -58,7 +58,7 @@ class Results:
 
     @property
     def frame(self):
-        """Every intermediate column the engine computed (see :mod:`appraise.evaluate`)."""
+        """Every intermediate column the engine computed (see :mod:`appraise.core.evaluate`)."""
         return self.evaluation.frame
 
     @property
@@ -72,7 +72,7 @@ class Results:
 
     def explain(self, employee_id: str, locale: str | None = None, format: str = "text"):
         """The derivation of one employee's numbers (``format='json'`` for the structure)."""
-        from .explain import explain, render_text
+        from appraise.present.explain import explain, render_text
 
         x = explain(self.evaluation, employee_id, locale)
         return x if format == "json" else render_text(x)
@@ -87,11 +87,11 @@ def evaluate(ruleset: Ruleset | str | Path, *, period: str | Period, context: Ma
     """Score a population in memory: tables in, :class:`Results` out (no files written).
 
     ``subperiods`` (employee, ruleset, period, score) feeds ``periods:`` dimensions and ``paid`` (employee,
-    ruleset, period, bonus) ``bonus.net_of``, as :func:`appraise.store.period_inputs` reads them from a store;
-    ``overrides`` is a list of :class:`appraise.overrides.Override`."""
-    from .evaluate import evaluate as run
-    from .results import results_document
-    from .tables import Inputs
+    ruleset, period, bonus) ``bonus.net_of``, as :func:`appraise.store.database.period_inputs` reads them from a store;
+    ``overrides`` is a list of :class:`appraise.language.overrides.Override`."""
+    from appraise.core.evaluate import evaluate as run
+    from appraise.export.document import results_document
+    from appraise.tables import Inputs
 
     rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
     p = period if isinstance(period, Period) else parse_period(str(period))
@@ -122,10 +122,10 @@ def evaluate_cycle_results(cycle_path: str | Path, previous=None, store: str | N
     reads of other runs: ``previous`` when not given, the sub-periods of
     ``periods:`` dimensions and the bonuses ``bonus.net_of`` nets.
     """
-    from .cycle import load_cycle
-    from .evaluate import evaluate as run
-    from .provide import Needs, provide
-    from .results import results_document
+    from appraise.language.cycle import load_cycle
+    from appraise.core.evaluate import evaluate as run
+    from appraise.provide.stage import Needs, provide
+    from appraise.export.document import results_document
 
     cycle = load_cycle(cycle_path)
     rs = load_ruleset(cycle.ruleset_path)
@@ -133,7 +133,7 @@ def evaluate_cycle_results(cycle_path: str | Path, previous=None, store: str | N
     inputs = provided.inputs
     inputs.overrides = cycle_overrides(cycle, rs)[0]
     if store is not None:
-        from .store import period_inputs
+        from appraise.store.database import period_inputs
 
         reads = period_inputs(store, cycle.period, rs)
         inputs.subperiods, inputs.paid, inputs.stored = reads.subperiods, reads.paid, reads.stored
@@ -156,7 +156,7 @@ def cycle_overrides(cycle, ruleset) -> tuple[list, str | None]:
         return [], None
     import os
 
-    from .overrides import load_overrides
+    from appraise.language.overrides import load_overrides
 
     shown = os.path.relpath(cycle.overrides) if cycle.overrides.is_absolute() else str(cycle.overrides)
     return load_overrides(cycle.overrides, [g.grade for g in ruleset.grades], shown)
@@ -179,6 +179,6 @@ def previous_table(previous):
 
 def run_cycle(cycle_path: str | Path, **options):
     """Run a whole review cycle (validate → provide → evaluate → store → export → render)."""
-    from .run import run_cycle as run
+    from appraise.run import run_cycle as run
 
     return run(cycle_path, **options)

@@ -11,14 +11,14 @@ import pkgutil
 
 import click
 
-from . import __version__
+from appraise import __version__
 
 
 class _LazyGroup(click.Group):
     """Finds commands as modules of :mod:`appraise.commands` exposing ``command``."""
 
     def _names(self) -> list[str]:
-        from . import commands
+        from appraise import commands
 
         return sorted(m.name.replace("_", "-") for m in pkgutil.iter_modules(commands.__path__)
                       if not m.name.startswith("_"))

@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, runtime_chec
 
 import pluggy
 
-from .errors import Diagnostic
+from appraise.errors import Diagnostic
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .cycle import SourceSpec
-    from .period import Period
-    from .tables import Inputs
+    from appraise.language.cycle import SourceSpec
+    from appraise.language.period import Period
+    from appraise.tables import Inputs
 
 hookspec = pluggy.HookspecMarker("appraise")
 hookimpl = pluggy.HookimplMarker("appraise")
@@ -125,12 +125,12 @@ def _short(query: str, limit: int = 160) -> str:
 
 @dataclass
 class Provided:
-    """What a provider returns for one source — and what :func:`appraise.provide.provide` returns for a cycle.
+    """What a provider returns for one source — and what :func:`appraise.provide.stage.provide` returns for a cycle.
 
     ``inputs`` holds the tables filled (others ``None``) and ``inputs.sources``
     the sha256 of what was read, keyed by a label.  A provider returns frames
     with canonical column names (``appraise.tables``); values may still be
-    text — :func:`~appraise.provide.provide` casts, normalises and checks them,
+    text — :func:`~appraise.provide.stage.provide` casts, normalises and checks them,
     so providers need not.  An optional Int64 ``_row`` column locates each row
     (see :class:`Origin`); ``origins`` maps a table name to its Origin.
 
@@ -153,7 +153,7 @@ class Provided:
     @classmethod
     def single(cls, table: str, frame: Any, origin: Origin, *, label: str = "", sha256: str = "") -> "Provided":
         """A result holding one table (``employees``, ``metrics``, ``aggregated``, ``feedback``, ``okrs``)."""
-        from .tables import Inputs
+        from appraise.tables import Inputs
 
         inputs = Inputs(employees=None)
         setattr(inputs, table, frame)
@@ -200,8 +200,8 @@ def appraise_renderers(register: Callable[[Any], None]) -> None:
     """Register output renderers (dashboards, plans, exports).
 
     Receives ``register``; call it once per renderer: an object (or class)
-    with a ``name`` and ``render(request: appraise.render.RenderRequest,
+    with a ``name`` and ``render(request: appraise.present.render.RenderRequest,
     out_dir: Path) -> list[Path]`` returning the files it wrote, relative to
-    ``out_dir`` (see :class:`appraise.render.Renderer`).  Collector hook: all
+    ``out_dir`` (see :class:`appraise.present.render.Renderer`).  Collector hook: all
     registrations are kept; duplicate names are an error.  Returns nothing.
     """

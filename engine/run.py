@@ -5,12 +5,12 @@
 
 * **One run per period and ruleset at a time.**  The lock row of (period,
   ruleset id) in the store is taken before any data is read
-  (:meth:`appraise.store.Store.lock`); a second run is refused with
-  :class:`~appraise.store.CycleLocked`.  A lock left by a killed process on
+  (:meth:`appraise.store.database.Store.lock`); a second run is refused with
+  :class:`~appraise.store.database.CycleLocked`.  A lock left by a killed process on
   this host is taken over.  Other rulesets of the period are not blocked.
 * **Re-runs leave a ledger.**  ``changes.csv`` lists what changed against the
   run this one replaced (employee, field, before, after), and the report lists
-  the stored results that read a replaced run (:func:`appraise.store.stale_runs`).
+  the stored results that read a replaced run (:func:`appraise.store.database.stale_runs`).
 * **The store changes in one transaction.**  The run's results are inserted
   and the run made current (the earlier run kept as history, not current) in a
   single commit; a crash before it leaves the previous results current.
@@ -54,10 +54,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import __version__
-from .atomic import (FolderLocked, carry_over, lock_folder, move_into_place, publish_folder,
+from appraise import __version__
+from appraise.atomic import (FolderLocked, carry_over, lock_folder, move_into_place, publish_folder,
                      remove_sibling_leftovers, staging_dir, staging_sibling, write_bytes, write_chunks)
-from .errors import AppraiseError
+from appraise.errors import AppraiseError
 
 PAUSE_ENV = "APPRAISE_TEST_PAUSE_AT"
 STAGES = ("validate", "provide", "evaluate", "export", "render", "manifest", "store")
@@ -123,7 +123,7 @@ class RunReport:
     not_covered: int = 0               # employees no scorecard of the ruleset applies to
     replaced_run: int | None = None    # the run this one replaced as current for (period, ruleset)
     changed: int | None = None         # people whose score, grade or bonus changed against it (changes.csv)
-    stale: list = field(default_factory=list)  # appraise.store.stale_runs after this run
+    stale: list = field(default_factory=list)  # appraise.store.database.stale_runs after this run
     engine_warnings: list = field(default_factory=list)
 
 
@@ -169,7 +169,7 @@ def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store
     process umask is 0o077 for the duration of the run.
 
     Raises :class:`~appraise.errors.InvalidInput` (every problem, with
-    file:line:col) for invalid files or data, :class:`~appraise.store.CycleLocked`
+    file:line:col) for invalid files or data, :class:`~appraise.store.database.CycleLocked`
     when the cycle is being run elsewhere.
     """
     saved_jobs = os.environ.get("APPRAISE_JOBS")
@@ -190,12 +190,12 @@ def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store
 
 def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, progress, redact: bool = False,
                strict: bool | None = None) -> RunReport:
-    from .cycle import load_cycle
+    from appraise.language.cycle import load_cycle
 
     p = _Progress(progress)
     p.stage("validate", str(cycle_path))
     cycle = load_cycle(cycle_path)
-    from .compile import load_ruleset
+    from appraise.language.compile import load_ruleset
 
     ruleset = load_ruleset(cycle.ruleset_path)
     only_ids = sorted(set(map(str, only))) if only else None
@@ -203,7 +203,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
         cycle.output if only_ids is None else cycle.output.with_name(cycle.output.name + "-only"))
     store_url = store or cycle.store
 
-    from .store import Store
+    from appraise.store.database import Store
 
     _check_output(out, cycle, store_url)
     db = Store(store_url) if only_ids is None else None
@@ -241,7 +241,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
 def _check_output(out: Path, cycle, store_url: str) -> None:
     """The output folder is replaced as a whole by each run: it must be a folder of its own, not one holding
     the cycle's inputs, its store or its repository (and not a file)."""
-    from .cycle import workspace
+    from appraise.language.cycle import workspace
 
     if out.exists() and not out.is_dir():
         raise AppraiseError(f"output {out} is a file; name a folder / 输出路径 {out} 是文件，请指定一个目录")
@@ -278,13 +278,13 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False) -> RunReport:
-    from .api import cycle_overrides, previous_table
-    from .evaluate import evaluate
-    from .export import (bonus_total, changes, changes_csv, errors_csv, grade_counts, manifest_json, redact_document,
+    from appraise.api import cycle_overrides, previous_table
+    from appraise.core.evaluate import evaluate
+    from appraise.export.files import (bonus_total, changes, changes_csv, errors_csv, grade_counts, manifest_json, redact_document,
                          results_csv, results_json_chunks, results_xlsx)
-    from .provide import METRIC_ABSENT, Needs, provide
-    from .results import results_document
-    from .store import history, period_inputs, stale_runs
+    from appraise.provide.stage import METRIC_ABSENT, Needs, provide
+    from appraise.export.document import results_document
+    from appraise.store.database import history, period_inputs, stale_runs
 
     p.stage("provide", f"{len(cycle.sources)} sources")
     pause_point("provide")
@@ -444,7 +444,7 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
     """Render into a folder inside ``out`` (the run's staging folder), then rename every page into place."""
     import shutil
 
-    from .render import RenderError, render_all
+    from appraise.present.render import RenderError, render_all
 
     ids = [e["id"] for e in doc["employees"]]
     past = history(store_url, ids if len(ids) <= 5000 else None, kind=cycle.period.kind, before=cycle.period.id,
@@ -472,7 +472,7 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
 
 
 def _fsync_dir(folder: Path) -> None:
-    from .atomic import _fsync_dir as sync
+    from appraise.atomic import _fsync_dir as sync
 
     sync(folder)
 

@@ -65,7 +65,7 @@ class Inputs:
     subperiods: Any = None
     paid: Any = None
     stored: dict = field(default_factory=dict)  # (ruleset id, period) -> its stored run id (None: no run stored)
-    overrides: list = field(default_factory=list)  # appraise.overrides.Override, applied after calibration
+    overrides: list = field(default_factory=list)  # appraise.language.overrides.Override, applied after calibration
     sources: dict = field(default_factory=dict)  # source label -> sha256, for the manifest
 
 

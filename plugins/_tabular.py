@@ -5,7 +5,7 @@ Shared by the file-based built-in providers.  Every reader returns a
 a ``_row`` column with the row's line number in the file (1-based, the header
 being line 1), and the column numbers — so any later check can say
 ``file:line:col``.  Values are not interpreted here (CSV and xlsx cells arrive
-as text); :mod:`appraise.provide` casts them and reports what does not fit.
+as text); :mod:`appraise.provide.stage` casts them and reports what does not fit.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The built-in HTML renderer: dashboards, improvement plans, team overviews and the index.
 
 An ordinary plugin (entry point ``html`` in ``pyproject.toml``).  Views come
-from :mod:`appraise.render`; this module only lays them out with Jinja2
+from :mod:`appraise.present.render`; this module only lays them out with Jinja2
 (autoescape always on) and writes the files.
 
 A ruleset may brand and reshape the pages through its ``report:`` section::
@@ -49,7 +49,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from appraise.hookspecs import hookimpl
 from appraise.i18n import MESSAGES, Texts
-from appraise.render import (CohortStats, RenderError, RenderRequest, cohorts, dashboard_path, dashboard_view,
+from appraise.present.render import (CohortStats, RenderError, RenderRequest, cohorts, dashboard_path, dashboard_view,
                              index_view, plan_path, plan_view, team_groups, team_path, team_view)
 
 BUILTIN_TEMPLATES = Path(str(files("appraise") / "templates"))

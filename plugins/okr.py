@@ -41,7 +41,7 @@ class OkrProvider:
     def _read_yaml(self, source) -> Provided:
         import polars as pl
 
-        from appraise.load import loads
+        from appraise.language.load import loads
 
         raw, sha, name = read_bytes(source)
         doc = loads(raw, name)

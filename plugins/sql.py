@@ -38,7 +38,7 @@ class SqlProvider:
         import polars as pl
         import sqlalchemy as sa
 
-        from appraise.cycle import resolve_store_url, sqlite_file
+        from appraise.language.cycle import resolve_store_url, sqlite_file
 
         url = self._url(source)
         scrub = _scrubber(source)

@@ -525,8 +525,8 @@ def test_the_bonus_multiplier_uses_the_calibrated_grade(tmp_path):
 @pytest.mark.xfail(strict=True, reason="validator gap: a grade left out of 'multiplier' pays × 1, but the check that "
                                        "multipliers never rise down the grades only compares the grades listed")
 def test_the_validator_counts_a_grade_missing_from_multiplier_as_one():
-    from appraise.load import loads
-    from appraise.validate import validate_ruleset
+    from appraise.language.load import loads
+    from appraise.language.validate import validate_ruleset
 
     # A (the best grade) × 0.8, B not listed → × 1, C × 0: B pays more than A, so raising an actual that lifts
     # an employee from B to A lowers the bonus (tiers 0.5 × 10,000: B 5,000, A 4,000)

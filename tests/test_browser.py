@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from appraise.compile import load_ruleset
-from appraise.render import render_all
+from appraise.language.compile import load_ruleset
+from appraise.present.render import render_all
 from engine_inputs import EXAMPLE, previous_from, run_example
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,7 +8,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-engine = importlib.import_module("appraise.evaluate")  # the package exports a function of that name
+engine = importlib.import_module("appraise.core.evaluate")  # the package exports a function of that name
 
 CODES = pl.DataFrame({"id": ["E1", "E2", "E3", "E4"]}).with_row_index("_eid")
 
@@ -53,8 +53,8 @@ def test_any_rows_code_like_a_join(rows, sort):
 # ---------------------------------------------------------------- the metric roll-up by runs
 
 def rollup(rows: list[tuple[str, str, float | None]], aggregate: str) -> dict[str, float | None]:
-    from appraise.compile import compile_ruleset
-    from appraise.period import parse
+    from appraise.language.compile import compile_ruleset
+    from appraise.language.period import parse
     from appraise.tables import Inputs
 
     rs = compile_ruleset({
@@ -126,7 +126,7 @@ def test_runs_that_are_exactly_the_codes_roll_up_in_place():
 # ---------------------------------------------------------------- OKRs by runs
 
 def okr_rollup(rows: list[tuple]) -> tuple[dict, list]:
-    from appraise.compile import compile_ruleset
+    from appraise.language.compile import compile_ruleset
     from appraise.tables import Inputs
 
     rs = compile_ruleset({

@@ -15,7 +15,7 @@ from hypothesis import given, settings, strategies as st
 
 from appraise.api import evaluate_cycle
 from appraise.cli import main
-from appraise.diff import diff_cycle, kendall_tau_b, render
+from appraise.tools.diff import diff_cycle, kendall_tau_b, render
 
 HERE = Path(__file__).parent
 EXAMPLE = HERE / "fixtures" / "example"

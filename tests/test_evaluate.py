@@ -7,10 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal
 import polars as pl
 import pytest
 
-from appraise.compile import compile_ruleset
-from appraise.evaluate import evaluate
-from appraise.period import parse
-from appraise.results import results_document
+from appraise.language.compile import compile_ruleset
+from appraise.core.evaluate import evaluate
+from appraise.language.period import parse
+from appraise.export.document import results_document
 from appraise.tables import Inputs
 from engine_inputs import EXAMPLE, compare, previous_from, run_example
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from appraise.cli import main
-from appraise.explain import explain, render_text
+from appraise.present.explain import explain, render_text
 from engine_inputs import EXAMPLE, previous_from, run_example
 
 

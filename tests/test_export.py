@@ -14,8 +14,8 @@ import pytest
 
 from appraise.atomic import remove_leftovers, write_bytes
 from appraise.errors import Diagnostic
-from appraise.evaluate import EmployeeError
-from appraise.export import (CSV_FIRST, bonus_total, errors_csv, grade_counts, manifest_json, results_csv,
+from appraise.core.evaluate import EmployeeError
+from appraise.export.files import (CSV_FIRST, bonus_total, errors_csv, grade_counts, manifest_json, results_csv,
                              results_json, results_xlsx, safe_text, score_columns)
 from engine_inputs import previous_from, run_example
 
@@ -133,8 +133,8 @@ def test_errors_csv():
 
 
 def test_manifest_has_no_clock(tmp_path):
-    from appraise.compile import load_ruleset
-    from appraise.cycle import load_cycle
+    from appraise.language.compile import load_ruleset
+    from appraise.language.cycle import load_cycle
     from engine_inputs import EXAMPLE
 
     rs = load_ruleset(EXAMPLE / "sales-team.yaml")
@@ -169,20 +169,20 @@ def test_atomic_write_and_leftovers(tmp_path):
     [1, 2], "text", 3, None, {},
 ])
 def test_fast_json_is_exactly_json_dumps(value):
-    from appraise.export import results_json_chunks
+    from appraise.export.files import results_json_chunks
 
     assert "".join(results_json_chunks(value)).encode() == results_json(value)
 
 
 def test_fast_json_on_the_example(q3):
-    from appraise.export import results_json_chunks
+    from appraise.export.files import results_json_chunks
 
     _, doc = q3
     assert "".join(results_json_chunks(doc)).encode() == results_json(doc)
 
 
 def test_fast_json_refuses_what_json_refuses():
-    from appraise.export import results_json_chunks
+    from appraise.export.files import results_json_chunks
 
     with pytest.raises(TypeError):
         "".join(results_json_chunks({"employees": [{"bonus": Decimal("1")}]}))
@@ -242,7 +242,7 @@ def test_markup_in_a_name_stays_text_in_xlsx(q3):
 
 
 def test_xlsx_sheets_continue_past_excel_row_limit(q3, monkeypatch):
-    import appraise.export as export
+    import appraise.export.files as export
     from xlsx_reference import reference_xlsx
 
     import xlsx_reference
@@ -263,13 +263,13 @@ def test_xlsx_sheets_continue_past_excel_row_limit(q3, monkeypatch):
 def _column_r4(values: list[float]) -> list[float]:
     import polars as pl
 
-    from appraise.expr import polars_round_half_up
+    from appraise.language.expr import polars_round_half_up
 
     return pl.DataFrame({"x": values}, schema={"x": pl.Float64}).select(polars_round_half_up(pl.col("x"), 4))["x"].to_list()
 
 
 def test_r4_rounds_like_the_columns_on_the_awkward_cases():
-    from appraise.results import r4
+    from appraise.export.document import r4
 
     cases = [108.265 - 1e-12, 108.26499999999, 0.00005, -0.00005, 1.23455, 2.5e-5, 0.0, -0.0, 1e9 + 0.00005,
              0.1 + 0.2, 100 / 3, -100 / 3, 12.34565, 99.99995]
@@ -286,7 +286,7 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
                           st.integers(-10 ** 9, 10 ** 9).map(lambda n: n / 10 ** 5),   # exact half-way cases
                           st.integers(-10 ** 7, 10 ** 7).map(lambda n: n / 3)), min_size=1, max_size=50))
 def test_r4_and_the_column_rounding_agree(values):
-    from appraise.results import r4
+    from appraise.export.document import r4
 
     assert [repr(r4(x)) for x in values] == [repr(v) for v in _column_r4(values)]
 
@@ -294,7 +294,7 @@ def test_r4_and_the_column_rounding_agree(values):
 def test_results_json_numbers_carry_no_binary_noise(tmp_path):
     """Every rounded number reads as written: 55.5556, never 55.555600000000005 (one seeded company)."""
     from appraise.api import evaluate_cycle
-    from appraise.demo import make_company
+    from appraise.tools.demo import make_company
 
     cycles = make_company(tmp_path, employees=200, seed=11)
     doc = evaluate_cycle(cycles[-1])

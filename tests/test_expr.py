@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from appraise import expr
-from appraise.expr import ExpressionError, Scope, check, evaluate, holds, parse
+from appraise.language import expr
+from appraise.language.expr import ExpressionError, Scope, check, evaluate, holds, parse
 
 
 def refusal(text) -> ExpressionError:
@@ -195,7 +195,7 @@ def test_numbers_compare_as_written_in_both_interpreters(text, want):
     row interpreter and the columnar compiler agree."""
     import polars as pl
 
-    from appraise.expr import to_polars
+    from appraise.language.expr import to_polars
 
     parsed = parse(text)
     assert evaluate(parsed, {"x": 100000.0}) is want
@@ -206,7 +206,7 @@ def test_numbers_compare_as_written_in_both_interpreters(text, want):
 def test_text_comparisons_stay_exact():
     import polars as pl
 
-    from appraise.expr import to_polars
+    from appraise.language.expr import to_polars
 
     for text, want in (("s == 'north'", False), ("s < 'b'", True), ("s >= 'a'", True)):
         assert evaluate(parse(text), {"s": "a"}) is want
@@ -216,7 +216,7 @@ def test_text_comparisons_stay_exact():
 # ---------------------------------------------------------------- exclusivity (the validator's proof)
 
 def test_exclusive_conditions_are_recognised():
-    from appraise.expr import exclusive
+    from appraise.language.expr import exclusive
 
     pairs = [("context.f", "not context.f", True), ("tenure_months < 3", "3 <= tenure_months", True),
              ('r in context.regions', 'r not in context.regions', True), ("1 < x < 3", "x >= 3", True),
@@ -253,7 +253,7 @@ def test_exclusive_is_a_proof_never_both_hold():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from appraise.expr import exclusive
+    from appraise.language.expr import exclusive
 
     xs = [None, -1.0, 0.0, 2.5, 3.0, 3.0000000000001, 2.9999999999999, 10.0, 5.0]
 
@@ -276,7 +276,7 @@ def test_exclusive_is_exact_on_every_pair_of_simple_comparisons():
     """Every pair of one-comparison conditions on x (and their negations): exclusive() says so exactly
     when no tested value satisfies both, at the constants themselves and a hair either side of them;
     for chained comparisons it is never wrong when it says so."""
-    from appraise.expr import exclusive
+    from appraise.language.expr import exclusive
 
     atoms = [f"x {o} {c}" for o in ("<", "<=", ">", ">=", "==", "!=") for c in ("-1", "0", "3")]
     atoms += ["x in [0, 3]", "x not in [0, 3]", "x in [-1]"]

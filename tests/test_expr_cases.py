@@ -10,7 +10,7 @@ import math
 import polars as pl
 import pytest
 
-from appraise.expr import evaluate, parse, to_polars
+from appraise.language.expr import evaluate, parse, to_polars
 
 
 def column(name: str) -> pl.Expr:
@@ -93,7 +93,7 @@ def test_dividing_by_a_negative_constant_keeps_the_sign_of_zero_as_python_does()
 def test_a_number_compared_with_true_is_refused_by_the_type_check():
     """'x == true' passed the type check, and polars compared 1.0000000000001 with true (1.0) within the
     tolerance while the interpreter compared exactly: the two evaluators disagreed.  It is a type error now."""
-    from appraise.expr import Scope, check
+    from appraise.language.expr import Scope, check
 
     scope = Scope("the condition of rule 'r'", {"x": "number"})
     for text in ("x == true", "false != x", "x < true"):

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-engine = importlib.import_module("appraise.evaluate")  # the package exports a function of that name
+engine = importlib.import_module("appraise.core.evaluate")  # the package exports a function of that name
 
 
 def reference(rows: list[tuple[int, str, float | None]]) -> dict[int, tuple[float | None, int]]:

@@ -136,9 +136,9 @@ def test_calibration_quotas_hold_in_every_cohort(rs, rows, context, shares, min_
 @budget(15, 0.003)
 @given(P.rulesets(), P.people, P.contexts)
 def test_two_runs_of_the_same_inputs_give_the_same_document(rs, rows, context):
-    from appraise.compile import compile_ruleset
-    from appraise.evaluate import evaluate
-    from appraise.results import results_document
+    from appraise.language.compile import compile_ruleset
+    from appraise.core.evaluate import evaluate
+    from appraise.export.document import results_document
 
     T.COUNTS["engine runs"] += 2
     a = results_document(evaluate(compile_ruleset(rs), P.inputs(rows), P.PERIOD, context))
@@ -154,8 +154,8 @@ import warnings  # noqa: E402
 import polars as pl  # noqa: E402
 
 from appraise.errors import InvalidInput  # noqa: E402
-from appraise.expr import ExpressionError, check, context_problems, evaluate, parse, to_polars  # noqa: E402
-from appraise.load import loads  # noqa: E402
+from appraise.language.expr import ExpressionError, check, context_problems, evaluate, parse, to_polars  # noqa: E402
+from appraise.language.load import loads  # noqa: E402
 
 
 @pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, "".join("  " * i + "k:\n" for i in range(100)) + "  " * 100
@@ -221,7 +221,7 @@ def test_regression_python_syntax_warnings_stay_quiet():
 def test_regression_malformed_rulesets_give_diagnostics_not_exceptions(edit, message):
     import yaml
 
-    from appraise.validate import validate_ruleset
+    from appraise.language.validate import validate_ruleset
 
     data = _example_ruleset()
     edit(data)
@@ -234,7 +234,7 @@ def test_regression_malformed_rulesets_give_diagnostics_not_exceptions(edit, mes
 @pytest.mark.parametrize("text", ["x in [-'']", "(not(0not in[-''])and(context.A))", "x in [not 1]", "x in [-True]"])
 def test_regression_signs_in_lists_only_on_number_literals(text):
     """Found by the fuzzer in CI: a minus on a text literal inside a list crashed the type check."""
-    from appraise.expr import ExpressionError, parse
+    from appraise.language.expr import ExpressionError, parse
 
     with pytest.raises(ExpressionError, match="list items must be plain numbers or text"):
         parse(text)

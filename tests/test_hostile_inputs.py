@@ -36,9 +36,9 @@ from click.testing import CliRunner
 import appraise
 import appraise.api
 from appraise.cli import main
-from appraise.cycle import load_cycle
+from appraise.language.cycle import load_cycle
 from appraise.errors import InvalidInput
-from appraise.provide import Needs, provide
+from appraise.provide.stage import Needs, provide
 from engine_inputs import EXAMPLE
 
 

@@ -6,7 +6,7 @@ import math
 import pytest
 
 from appraise.errors import InvalidInput
-from appraise.load import MAX_BYTES, load, loads
+from appraise.language.load import MAX_BYTES, load, loads
 
 
 def refused(text, name="f.yaml"):

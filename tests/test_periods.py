@@ -29,8 +29,8 @@ import pytest
 from click.testing import CliRunner
 
 from appraise.cli import main
-from appraise.migrations import LATEST
-from appraise.store import Store
+from appraise.store.migrations import LATEST
+from appraise.store.database import Store
 
 HERE = Path(__file__).parent
 FIXTURE = HERE / "fixtures" / "periods"
@@ -310,7 +310,7 @@ def test_the_new_syntax_is_validated_at_its_line_and_column(tmp_path, monkeypatc
 def test_missing_sub_periods_under_zero_and_error_and_netting_with_clawback(tmp_path):
     """In process (no store): the annual ruleset with `missing: zero`, then `error`, and `clawback: true`."""
     from appraise.api import evaluate
-    from appraise.compile import load_ruleset
+    from appraise.language.compile import load_ruleset
 
     text = (FIXTURE / "annual.yaml").read_text(encoding="utf-8")
     employees = [{"id": "A", "name": "A", "role": "rep", "target_bonus": "30000", "hire_date": "2020-01-01"},

@@ -75,7 +75,7 @@ def test_builtins_are_entry_points_of_the_appraise_distribution():
 
 
 def test_loading_is_lazy_and_cheap():
-    code = ("import sys, appraise.plugins as p, appraise.cycle, appraise.hookspecs\n"
+    code = ("import sys, appraise.plugins as p, appraise.language.cycle, appraise.hookspecs\n"
             "assert p._pm is None, 'loaded at import'\n"
             "p.provider_schemas()\n"
             "heavy = [m for m in ('polars', 'duckdb', 'sqlalchemy', 'openpyxl') if m in sys.modules]\n"
@@ -250,8 +250,8 @@ def test_a_cycle_can_read_metrics_with_the_installed_plugin(jsonl_installed, tmp
     cycle.write_text(cycle.read_text().replace("provider: csv\n  path: data/metrics.csv",
                                                "provider: jsonl\n  path: data/metrics.jsonl"))
     code = ("import sys, json\n"
-            "from appraise.cycle import load_cycle\nfrom appraise.compile import load_ruleset\n"
-            "from appraise.provide import Needs, provide\n"
+            "from appraise.language.cycle import load_cycle\nfrom appraise.language.compile import load_ruleset\n"
+            "from appraise.provide.stage import Needs, provide\n"
             f"c = load_cycle({str(cycle)!r})\n"
             "p = provide(c, Needs.from_ruleset(load_ruleset(c.ruleset_path)))\n"
             "m = p.inputs.metrics.sort('employee', 'month')\n"

@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
 from appraise.cli import main
-from appraise.compile import load_ruleset
-from appraise.render import render_all, withheld_groups
+from appraise.language.compile import load_ruleset
+from appraise.present.render import render_all, withheld_groups
 from engine_inputs import EXAMPLE, run_example
 
 TEAMS = {"solo": 1, "trio-a": 3, "trio-b": 3, "four": 4, "six": 6}

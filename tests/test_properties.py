@@ -9,12 +9,12 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from appraise.compile import compile_ruleset
-from appraise.load import loads
-from appraise.validate import validate_ruleset
-from appraise.evaluate import evaluate
-from appraise.period import parse
-from appraise.results import results_document
+from appraise.language.compile import compile_ruleset
+from appraise.language.load import loads
+from appraise.language.validate import validate_ruleset
+from appraise.core.evaluate import evaluate
+from appraise.language.period import parse
+from appraise.export.document import results_document
 from appraise.tables import Inputs
 
 PERIOD = parse("2026-Q3")

@@ -169,9 +169,9 @@ def sqlite_rows(db: Path, sql: str) -> list:
 
 import pytest  # noqa: E402
 
-from appraise.compile import load_ruleset  # noqa: E402
-from appraise.cycle import load_cycle  # noqa: E402
-from appraise.provide import Needs, provide  # noqa: E402
+from appraise.language.compile import load_ruleset  # noqa: E402
+from appraise.language.cycle import load_cycle  # noqa: E402
+from appraise.provide.stage import Needs, provide  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

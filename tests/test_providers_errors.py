@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 import yaml
 
-from appraise.cycle import load_cycle
+from appraise.language.cycle import load_cycle
 from appraise.errors import InvalidInput
 from test_providers import _cycle, provided, write_csv  # noqa: F401  (fixture helpers)
 from test_providers import _only_builtin_plugins  # noqa: F401  (autouse fixture)

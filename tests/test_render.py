@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from appraise.compile import compile_ruleset, load_ruleset
-from appraise.render import (CohortStats, RenderError, file_stem, plan_dates, render_all, renderers)
+from appraise.language.compile import compile_ruleset, load_ruleset
+from appraise.present.render import (CohortStats, RenderError, file_stem, plan_dates, render_all, renderers)
 from engine_inputs import EXAMPLE, previous_from, run_example
 
 PAGES = ["index.html", "teams/east-1.html", "teams/east-2.html"] + \
@@ -388,7 +388,7 @@ def test_empty_cycle_renders_an_index(example, tmp_path):
 
 def test_parallel_rendering_matches_serial(example, tmp_path):
     from appraise.plugins.html_renderer import HtmlRenderer
-    from appraise.render import RenderRequest
+    from appraise.present.render import RenderRequest
 
     doc = copy.deepcopy(example["q3"])
     base = doc["employees"]

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from appraise.cli import main
-from appraise.store import Store, cycle_locks
+from appraise.store.database import Store, cycle_locks
 from engine_inputs import EXAMPLE, compare
 
 OUTPUTS = {"results.json", "results.csv", "results.xlsx", "errors.csv", "changes.csv", "manifest.json", "index.html"}
@@ -149,7 +149,7 @@ def test_annual_half_year_and_monthly_cycles(example, cycle, months, employees):
 
     metrics = pl.read_csv(example / "data/metrics.csv", infer_schema=False).with_columns(
         pl.col("revenue").cast(pl.Float64))
-    from appraise.period import parse
+    from appraise.language.period import parse
 
     wanted = parse(cycle).months
     rows = metrics.filter((pl.col("employee") == "E001") & pl.col("month").is_in(list(wanted)))

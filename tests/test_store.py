@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from appraise.compile import load_ruleset
-from appraise.migrations import LATEST, STEPS, current_version, migrate
-from appraise.store import CycleLocked, Store, create_engine, cycle_locks, history, previous_results, runs
+from appraise.language.compile import load_ruleset
+from appraise.store.migrations import LATEST, STEPS, current_version, migrate
+from appraise.store.database import CycleLocked, Store, create_engine, cycle_locks, history, previous_results, runs
 from engine_inputs import EXAMPLE, compare
 
 RULESET = load_ruleset(EXAMPLE / "sales-team.yaml")
@@ -67,7 +67,7 @@ def test_upgrade_from_version_1_keeps_the_data(url):
 
 
 def test_migration_is_one_transaction(url, monkeypatch):
-    import appraise.migrations as m
+    import appraise.store.migrations as m
 
     def broken(conn):
         conn.execute(sa.text("CREATE TABLE half_done (x INTEGER)"))

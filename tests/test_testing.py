@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from appraise.cli import main
-from appraise.testing import discover, run_paths
+from appraise.tools.testing import discover, run_paths
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from appraise import schema as schemas
+from appraise.language import schema as schemas
 from appraise.errors import InvalidInput
-from appraise.load import MAX_BYTES, load, loads
-from appraise.validate import (check_cycle, check_ruleset, validate_cycle, validate_files, validate_paths,
+from appraise.language.load import MAX_BYTES, load, loads
+from appraise.language.validate import (check_cycle, check_ruleset, validate_cycle, validate_files, validate_paths,
                                validate_ruleset)
 
 HERE = Path(__file__).parent

@@ -23,13 +23,13 @@ with warnings.catch_warnings():  # starlette 1.x asks for httpx2; httpx is what 
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
 
-from appraise.compile import compile_ruleset, load_ruleset  # noqa: E402
-from appraise.evaluate import evaluate  # noqa: E402
-from appraise.workshop import weightset as ws  # noqa: E402
-from appraise.workshop import yamledit  # noqa: E402
-from appraise.workshop.app import create_app  # noqa: E402
-from appraise.workshop.rescore import RESULT_COLUMNS, Rescorer  # noqa: E402
-from appraise.workshop.session import SaveRefused, Workshop  # noqa: E402
+from appraise.language.compile import compile_ruleset, load_ruleset  # noqa: E402
+from appraise.core.evaluate import evaluate  # noqa: E402
+from appraise.tools.workshop import weightset as ws  # noqa: E402
+from appraise.tools.workshop import yamledit  # noqa: E402
+from appraise.tools.workshop.app import create_app  # noqa: E402
+from appraise.tools.workshop.rescore import RESULT_COLUMNS, Rescorer  # noqa: E402
+from appraise.tools.workshop.session import SaveRefused, Workshop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "tests" / "fixtures" / "example"
@@ -177,7 +177,7 @@ def test_fast_rescoring_equals_a_full_evaluation_on_a_synthetic_company():
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from bench_engine import generate, ruleset
 
-    from appraise.period import parse
+    from appraise.language.period import parse
 
     inputs = generate(600, seed=5)
     rs = compile_ruleset(ruleset())
@@ -485,7 +485,7 @@ def test_cli_help_lists_the_workshop():
 def test_listen_socket_is_loopback_and_sends_at_once():
     import socket
 
-    from appraise.workshop.app import listen_socket
+    from appraise.tools.workshop.app import listen_socket
 
     sock = listen_socket(0)
     try:

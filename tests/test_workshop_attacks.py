@@ -1,6 +1,6 @@
 """Attacks on the workshop server (issue 16), each replayed over HTTP; every test fails if its attack works again.
 
-The server's defences are described in :mod:`appraise.workshop.app` and SECURITY.md ("The workshop server").
+The server's defences are described in :mod:`appraise.tools.workshop.app` and SECURITY.md ("The workshop server").
 A real browser replays the cross-port attack in ``tests/test_workshop_browser.py``.
 """
 from __future__ import annotations
@@ -21,9 +21,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
 
-from appraise.workshop import session  # noqa: E402
-from appraise.workshop.app import MAX_BODY, create_app  # noqa: E402
-from appraise.workshop.session import Workshop  # noqa: E402
+from appraise.tools.workshop import session  # noqa: E402
+from appraise.tools.workshop.app import MAX_BODY, create_app  # noqa: E402
+from appraise.tools.workshop.session import Workshop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "tests" / "fixtures" / "example"

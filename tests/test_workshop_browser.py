@@ -32,7 +32,7 @@ pytest.importorskip("uvicorn")
 
 def make_company(folder: Path, employees: int) -> Path:
     """A synthetic company scored by a private copy of rulesets/sales-team.yaml; returns the cycle file."""
-    from appraise.demo import make_company as generate
+    from appraise.tools.demo import make_company as generate
 
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "rulesets" / "sales-team.yaml", folder / "sales-team.yaml")
@@ -46,8 +46,8 @@ class Server:
     def __init__(self, cycle: Path):
         import uvicorn
 
-        from appraise.workshop.app import Tokens, create_app, facilitator_link, listen_socket
-        from appraise.workshop.session import Workshop
+        from appraise.tools.workshop.app import Tokens, create_app, facilitator_link, listen_socket
+        from appraise.tools.workshop.session import Workshop
 
         self.workshop = Workshop.from_cycle(cycle)
         self.tokens = Tokens()
@@ -65,7 +65,7 @@ class Server:
 
     def participant(self) -> str:
         """A new participant link (one per person: each holds one ballot)."""
-        from appraise.workshop.app import participant_link
+        from appraise.tools.workshop.app import participant_link
 
         return participant_link(self.base, self.tokens.issue())
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from appraise.export import XLSX_MAX_ROWS, _cell, xlsx_tables, xlsx_workbook
+from appraise.export.files import XLSX_MAX_ROWS, _cell, xlsx_tables, xlsx_workbook
 
 
 def reference_xlsx(document, ruleset, *, created, errors: int = 0, redact: bool = False) -> bytes:

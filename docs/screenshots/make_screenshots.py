@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from engine_inputs import EXAMPLE, previous_from, run_example  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from appraise.compile import load_ruleset  # noqa: E402
-from appraise.render import render_all  # noqa: E402
+from appraise.language.compile import load_ruleset  # noqa: E402
+from appraise.present.render import render_all  # noqa: E402
 
 
 def main() -> None:

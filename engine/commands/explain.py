@@ -26,9 +26,9 @@ def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url:
     sub-period scores of a ``periods:`` dimension, outcomes and focus areas.
     Nothing is written.
     """
-    from ..api import evaluate_cycle_results
-    from ..errors import AppraiseError, InvalidInput
-    from ..explain import explain, render_text
+    from appraise.api import evaluate_cycle_results
+    from appraise.errors import AppraiseError, InvalidInput
+    from appraise.present.explain import explain, render_text
 
     try:
         res = evaluate_cycle_results(cycle, store=_store(cycle, store_url))
@@ -57,6 +57,6 @@ def _store(cycle: Path, store_url: str | None) -> str:
     """The results store read for previous results, sub-periods and what was paid: --store, else the cycle's."""
     if store_url is not None:
         return store_url
-    from ..cycle import load_cycle
+    from appraise.language.cycle import load_cycle
 
     return load_cycle(cycle).store

@@ -26,12 +26,12 @@ def command(employee: str, store_url: str | None, cycle_file: Path | None, fmt: 
     re-runs them.  Exit status: 0 found, 1 nothing stored for EMPLOYEE, 2
     usage error.
     """
-    from ..errors import AppraiseError
-    from ..store import history, stale_runs
+    from appraise.errors import AppraiseError
+    from appraise.store.database import history, stale_runs
 
     if store_url is None:
         if cycle_file is not None:
-            from ..cycle import load_cycle
+            from appraise.language.cycle import load_cycle
 
             try:
                 store_url = load_cycle(cycle_file).store
@@ -81,7 +81,7 @@ def rerun_command(cycle_file: str | None) -> str:
 
 
 def stale_lines(stale: list[dict]) -> list[str]:
-    """One line per stale run (as :func:`appraise.store.stale_runs` lists them): what it read that changed,
+    """One line per stale run (as :func:`appraise.store.database.stale_runs` lists them): what it read that changed,
     and the command that re-runs it."""
     out = []
     for s in stale:

@@ -8,7 +8,7 @@ import click
 
 def describe() -> list[dict]:
     """Every loaded plugin with its providers and their options (the ``--format json`` shape)."""
-    from ..plugins import plugins, provider_plugin, providers
+    from appraise.plugins import plugins, provider_plugin, providers
 
     found = providers()
     out = []

@@ -60,8 +60,8 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
         import os
 
         os.environ.setdefault("POLARS_MAX_THREADS", str(jobs))  # effective only before polars loads
-    from ..errors import AppraiseError, InvalidInput
-    from ..run import StrictRefusal, run_cycle
+    from appraise.errors import AppraiseError, InvalidInput
+    from appraise.run import StrictRefusal, run_cycle
 
     echo = None if quiet else (lambda line: click.echo(line, err=True))
     try:
@@ -86,7 +86,7 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
 
         if not isinstance(exc, sqlalchemy.exc.SQLAlchemyError):
             raise
-        from ..run import safe_url
+        from appraise.run import safe_url
 
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         where = f" {safe_url(store_url)}" if store_url else ""
@@ -128,7 +128,7 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
         click.echo(f"  changes:     {who} changed against run {report.replaced_run} "
                    f"(see {_shown(report.output / 'changes.csv')})")
     if report.stale:
-        from ..commands.history import stale_lines
+        from appraise.commands.history import stale_lines
 
         click.echo(f"  stale:       {len(report.stale)} stored result{'s' if len(report.stale) != 1 else ''} read "
                    "results that have changed since; re-run, in this order:")

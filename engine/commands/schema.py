@@ -16,7 +16,7 @@ def command(out: Path) -> None:
     Point your editor at them with a modeline on the first line of a file:
     # yaml-language-server: $schema=schemas/ruleset.schema.json
     """
-    from ..schema import write
+    from appraise.language.schema import write
 
     for path in write(out):
         click.echo(str(path))

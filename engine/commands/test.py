@@ -29,7 +29,7 @@ def command(paths: tuple[Path, ...], fmt: str, show_coverage: bool, min_coverage
     Exit status: 0 all passed, 1 a test failed (or coverage below --min-coverage),
     2 usage error or invalid test file.
     """
-    from ..testing import discover, render, run_paths
+    from appraise.tools.testing import discover, render, run_paths
 
     if not discover(paths):
         raise click.UsageError("no test files found; give a file or folder, e.g. appraise test rulesets/tests/")

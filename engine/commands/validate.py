@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from ..report import FORMATS, render
+from appraise.present.report import FORMATS, render
 
 
 def _provider_schemas():
     """The installed providers' source schemas, or None when plugins cannot be loaded here."""
     try:
-        from ..plugins import provider_schemas
+        from appraise.plugins import provider_schemas
     except ImportError:
         return None
     try:
@@ -38,7 +38,7 @@ def command(paths: tuple[Path, ...], fmt: str) -> None:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.BadParameter(f"no such file or folder: {', '.join(missing)}", param_hint="PATH")
-    from ..validate import validate_files
+    from appraise.language.validate import validate_files
 
     outcome = validate_files(paths, _provider_schemas)  # plugins load only if a cycle file is met
     click.echo(render(fmt, outcome.diagnostics, outcome.checked, outcome.skipped), nl=False)

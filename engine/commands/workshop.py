@@ -44,9 +44,9 @@ def command(cycle: Path, port: int, budget: Decimal | None, lang: str | None, li
     bumped, validated before writing).  The server listens on 127.0.0.1 only;
     every link carries a random access token.
     """
-    from ..errors import InvalidInput
-    from ..workshop.app import serve
-    from ..workshop.session import Workshop
+    from appraise.errors import InvalidInput
+    from appraise.tools.workshop.app import serve
+    from appraise.tools.workshop.session import Workshop
 
     try:
         workshop = Workshop.from_cycle(cycle, budget=budget, locale=lang)

@@ -2,7 +2,7 @@
 
 The expression strategies are typed: ``numbers()`` builds number-valued text,
 ``conditions()`` true/false-valued text, over the names of :data:`SCOPE` — so
-most of what they make passes :func:`appraise.expr.check` and can be run by
+most of what they make passes :func:`appraise.language.expr.check` and can be run by
 both evaluators.  ``garbage()`` is Python-ish token soup, raw unicode (NULs,
 surrogates, RTL marks) and pathological shapes (deep nesting, huge numbers,
 very long text).  ``yaml_documents()`` returns bytes: generated YAML with
@@ -15,7 +15,7 @@ import math
 import polars as pl
 from hypothesis import strategies as st
 
-from appraise.expr import Scope
+from appraise.language.expr import Scope
 
 NUMBER_NAMES = ("x", "y", "z")
 TEXT_NAMES = ("s",)

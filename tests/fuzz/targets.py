@@ -21,8 +21,8 @@ from contextlib import contextmanager
 import polars as pl
 
 from appraise.errors import Diagnostic, InvalidInput
-from appraise.expr import Expression, ExpressionError, Scope, check, evaluate, parse, to_polars
-from appraise.load import loads
+from appraise.language.expr import Expression, ExpressionError, Scope, check, evaluate, parse, to_polars
+from appraise.language.load import loads
 
 from .strategies import CONTEXT, SCOPE as _NAMES
 
@@ -189,8 +189,8 @@ def ruleset(data) -> str:
     """A mutated ruleset: validation returns diagnostics or nothing; a valid one compiles."""
     import yaml
 
-    from appraise.compile import compile_ruleset
-    from appraise.validate import validate_ruleset
+    from appraise.language.compile import compile_ruleset
+    from appraise.language.validate import validate_ruleset
 
     COUNTS["rulesets"] += 1
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -53,11 +53,11 @@ EXPR_TESTS = ["tests/test_expr_cases.py", "tests/test_expr.py", "tests/test_bonu
                   "type_check_refuses_what_polars_cannot_run")),
               "tests/test_fuzz.py::test_evaluate_and_to_polars_agree_on_random_expressions_and_data"]
 TARGETS = {
-    "engine/evaluate.py": (["_score_card[# KPI actuals, targets, attainment, scores|# dimension scores with KPI]",
+    "engine/core/evaluate.py": (["_score_card[# KPI actuals, targets, attainment, scores|# dimension scores with KPI]",
                             "_curve_expr", "_grade_expr", "_calibrate", "_bonus", "_scaled_targets"], ENGINE_TESTS),
-    "engine/compile.py": (["Curve.attainment_at_zero_actual"], ENGINE_TESTS),
-    "engine/results.py": (["money"], ENGINE_TESTS),
-    "engine/expr.py": (["_EXACT", "_NEAR", "evaluate", "_near_compare", "holds", "round_half_up", "_is_number",
+    "engine/language/compile.py": (["Curve.attainment_at_zero_actual"], ENGINE_TESTS),
+    "engine/export/document.py": (["money"], ENGINE_TESTS),
+    "engine/language/expr.py": (["_EXACT", "_NEAR", "evaluate", "_near_compare", "holds", "round_half_up", "_is_number",
                         "_const", "_signed_number", "to_polars", "_constant", "polars_round_half_up", "_divided_by"],
                        EXPR_TESTS),
 }
@@ -468,7 +468,7 @@ def run_tests(copy: Path, tests: list[str], timeout: float) -> tuple[str, float]
 
 
 def check_copy(copy: Path) -> None:
-    probe = "import appraise, appraise.plugins, appraise.evaluate; print(appraise.__file__); " \
+    probe = "import appraise, appraise.plugins, appraise.core.evaluate; print(appraise.__file__); " \
             "print(appraise.plugins.__file__)"
     out = subprocess.run([sys.executable, "-c", probe], cwd=copy, env=environment(copy), capture_output=True,
                          text=True, check=True).stdout.split()

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from appraise.cycle import SourceSpec
+from appraise.language.cycle import SourceSpec
 from appraise.errors import InvalidInput
 from appraise.hookspecs import Provider, ProvideRequest
-from appraise.period import parse
+from appraise.language.period import parse
 
 import appraise_jsonl
 

@@ -29,12 +29,12 @@ from typing import Any, Mapping
 
 import polars as pl
 
-from .compile import BUILTIN_ATTRIBUTES  # one list of the columns every employee table has
-from .cycle import Cycle, SourceSpec
-from .errors import Diagnostic, InvalidInput
-from .hookspecs import KIND_TABLES, Origin, ProvideRequest, Provided
-from .period import Period
-from .tables import LARGEST, THOUSANDS, Inputs
+from appraise.language.compile import BUILTIN_ATTRIBUTES  # one list of the columns every employee table has
+from appraise.language.cycle import Cycle, SourceSpec
+from appraise.errors import Diagnostic, InvalidInput
+from appraise.hookspecs import KIND_TABLES, Origin, ProvideRequest, Provided
+from appraise.language.period import Period
+from appraise.tables import LARGEST, THOUSANDS, Inputs
 
 AGGREGATES = ("sum", "mean", "min", "max", "first", "last")
 ATTRIBUTE_TYPES = ("string", "number", "money", "date")
@@ -67,7 +67,7 @@ class Needs:
 
     @classmethod
     def from_ruleset(cls, ruleset) -> "Needs":
-        """The needs of a compiled :class:`appraise.compile.Ruleset`."""
+        """The needs of a compiled :class:`appraise.language.compile.Ruleset`."""
         dims = [d for card in ruleset.scorecards for d in card.dimensions]
         scales = [d.feedback.scale for d in dims if d.kind == "feedback360" and d.feedback is not None]
         return cls(
@@ -720,7 +720,7 @@ def _feedback(parts: list[_Part], needs: Needs, period: Period, report: _Report,
 
 
 def _is_period(text: str) -> bool:
-    from .period import parse
+    from appraise.language.period import parse
 
     try:
         parse(text)

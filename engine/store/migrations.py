@@ -19,7 +19,7 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .errors import AppraiseError
+from appraise.errors import AppraiseError
 
 _ADVISORY_KEY = 0x61707072  # "appr": serialises migrations on PostgreSQL
 

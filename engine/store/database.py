@@ -2,7 +2,7 @@
 
 Any SQLAlchemy URL works; SQLite (the default, ``sqlite:///appraise.db`` beside
 the cycle file) and PostgreSQL are tested.  The schema is versioned
-(:mod:`appraise.migrations`) and upgraded when a run opens the store.
+(:mod:`appraise.store.migrations`) and upgraded when a run opens the store.
 
 Tables
     ``runs``: one row per ``appraise run``: cycle (the period), ruleset
@@ -47,8 +47,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 import sqlalchemy as sa
 
-from .errors import AppraiseError
-from .migrations import LATEST, current_version, migrate, write_transaction
+from appraise.errors import AppraiseError
+from appraise.store.migrations import LATEST, current_version, migrate, write_transaction
 
 _md = sa.MetaData()
 runs = sa.Table(
@@ -143,7 +143,7 @@ def _sqlite_path(url: sa.URL) -> Path | None:
 def create_engine(url: str, *, write: bool = True) -> sa.Engine:
     """A SQLAlchemy engine for ``url``; SQLite gets real transactions (DDL included) and a busy timeout.
 
-    Transactions opened through :func:`appraise.migrations.write_transaction`
+    Transactions opened through :func:`appraise.store.migrations.write_transaction`
     start with ``BEGIN IMMEDIATE`` (the write lock up front); reads take no
     write lock, so they never wait for a run that is storing results.
     """
@@ -398,7 +398,7 @@ def _reader(url: str) -> sa.Engine | None:
 
 
 def _period_of(cycle) -> Any:
-    from .period import Period, parse
+    from appraise.language.period import Period, parse
 
     if isinstance(cycle, Period):
         return cycle
@@ -434,7 +434,7 @@ def _previous_frame(rows):
 def previous_results(store_url: str, cycle, ruleset_id: str | None = None):
     """The previous period's results as the engine's ``previous`` table, or None.
 
-    ``cycle`` is a :class:`~appraise.cycle.Cycle`, a :class:`~appraise.period.Period`
+    ``cycle`` is a :class:`~appraise.language.cycle.Cycle`, a :class:`~appraise.language.period.Period`
     or a period id; "previous" is the period of the same kind just before it
     (``2026-Q3`` → ``2026-Q2``), taken from its current complete run of ``ruleset_id`` (the same ruleset:
     the reps' previous quarter, not the managers'; None: any ruleset).  Returns None when the store does
@@ -545,7 +545,7 @@ def period_inputs(store_url: str | None, period, ruleset) -> PeriodInputs:
 def period_order(cycle: str):
     """How periods are listed: by end date, a longer period after the shorter ones it contains
     (2026-12, 2026-Q4, 2026-H2, 2026); anything that is not a period last."""
-    from .period import parse
+    from appraise.language.period import parse
 
     try:
         p = parse(cycle)
@@ -558,7 +558,7 @@ _cycle_order = period_order
 
 
 def _period_end(cycle: str):
-    from .period import parse
+    from appraise.language.period import parse
 
     return parse(cycle).end
 
@@ -586,7 +586,7 @@ def history(store_url: str, employee_ids: Iterable[str] | None = None, *, kind: 
         q = q.where(runs.c.ruleset_id == ruleset_id)
     limit = None
     if before is not None:
-        from .period import parse
+        from appraise.language.period import parse
 
         limit = parse(before).start
     keep: dict[str, bool] = {}

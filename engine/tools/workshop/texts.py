@@ -5,7 +5,7 @@ JavaScript never builds user-visible text of its own.
 """
 from __future__ import annotations
 
-from ..i18n import normalize_locale
+from appraise.i18n import normalize_locale
 
 LOCALES = ("en", "zh-CN")
 

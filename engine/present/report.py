@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Callable, Sequence
 
-from .errors import Diagnostic
+from appraise.errors import Diagnostic
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 
@@ -81,7 +81,7 @@ def _github(diags, checked, skipped) -> str:
 
 
 def _sarif(diags, checked, skipped) -> str:
-    from . import __version__
+    from appraise import __version__
 
     codes = sorted({d.code or "validate" for d in diags})
     results = []
@@ -115,10 +115,10 @@ def _junit(diags, checked, skipped) -> str:
     errors = [d for d in diags if d.severity == "error"]
     suites = ET.Element("testsuites", name="appraise validate", tests=str(len(files) + len(skipped)),
                         failures=str(len({d.file for d in errors})))
-    suite = ET.SubElement(suites, "testsuite", name="appraise.validate", tests=str(len(files) + len(skipped)),
+    suite = ET.SubElement(suites, "testsuite", name="appraise.language.validate", tests=str(len(files) + len(skipped)),
                           failures=str(len({d.file for d in errors})), errors="0", skipped=str(len(skipped)))
     for file in files:
-        case = ET.SubElement(suite, "testcase", classname="appraise.validate", name=file)
+        case = ET.SubElement(suite, "testcase", classname="appraise.language.validate", name=file)
         mine = [d for d in diags if d.file == file]
         failures = [d for d in mine if d.severity == "error"]
         if failures:
@@ -126,7 +126,7 @@ def _junit(diags, checked, skipped) -> str:
                                  message=f"{len(failures)} problem{'s' if len(failures) != 1 else ''}")
             body.text = "\n".join(str(d) for d in mine)
     for file in skipped:
-        case = ET.SubElement(suite, "testcase", classname="appraise.validate", name=file)
+        case = ET.SubElement(suite, "testcase", classname="appraise.language.validate", name=file)
         ET.SubElement(case, "skipped", message="not an appraise file")
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 

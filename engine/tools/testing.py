@@ -28,7 +28,7 @@ say: the ruleset is valid, metrics and attributes are declared, ids named in
 ``expect`` exist, months lie in the period, ...) and raises
 :class:`~appraise.errors.InvalidInput` with every problem at ``file:line:col``.
 :func:`run_paths` runs files and folders and collects :mod:`coverage
-<appraise.coverage>` of each ruleset; :func:`render` prints a :class:`Report`
+<appraise.tools.coverage>` of each ruleset; :func:`render` prints a :class:`Report`
 as text, JSON, JUnit XML or GitHub annotations.  Ruleset authors can call
 :func:`run_paths` from their own pytest suites the same way ``appraise test`` does.
 """
@@ -44,9 +44,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import schema as schemas
-from .errors import AppraiseError, Diagnostic, InvalidInput
-from .load import Document, load
+from appraise.language import schema as schemas
+from appraise.errors import AppraiseError, Diagnostic, InvalidInput
+from appraise.language.load import Document, load
 
 DEFAULT_TOLERANCE = 0.005
 LIST_FIELDS = ("rules_fired", "adjustments", "outcomes", "missing", "focus_areas")
@@ -195,10 +195,10 @@ def _shown(path: Path) -> str:
 
 def load_test_file(path: str | Path) -> TestFile:
     """Load and check a ruleset test file; raises :class:`InvalidInput` with every problem found."""
-    from .compile import compile_ruleset
-    from .validate import validate_ruleset
+    from appraise.language.compile import compile_ruleset
+    from appraise.language.validate import validate_ruleset
 
-    from .cycle import leaves_workspace
+    from appraise.language.cycle import leaves_workspace
 
     path = Path(path)
     if leaves_workspace(path, path) is not None:  # a symlink out of the repository is not read
@@ -256,7 +256,7 @@ class _Checker:
 
     def _subperiod_items(self) -> set[str]:
         """``dimension.period`` items of ``periods:`` dimensions in the file's (and its tests') periods."""
-        from .period import parse as parse_period
+        from appraise.language.period import parse as parse_period
 
         data = self.doc.data if isinstance(self.doc.data, dict) else {}
         out: set[str] = set()
@@ -280,7 +280,7 @@ class _Checker:
 
     def run(self) -> list[Diagnostic]:
         """Every problem found, in the order met."""
-        from .period import parse as parse_period
+        from appraise.language.period import parse as parse_period
 
         data = self.doc.data
         periods = {}
@@ -518,9 +518,9 @@ def _float(v):
 
 
 def run_file(tf: TestFile, collector=None) -> list[TestResult]:
-    """Run every case of a checked test file; ``collector`` (a :class:`appraise.coverage.Collector`) sees each result frame."""
-    from .api import evaluate
-    from .period import parse as parse_period
+    """Run every case of a checked test file; ``collector`` (a :class:`appraise.tools.coverage.Collector`) sees each result frame."""
+    from appraise.api import evaluate
+    from appraise.language.period import parse as parse_period
 
     data = tf.doc.data
     out = []
@@ -645,7 +645,7 @@ def _jsonable(value):
 
 def run_paths(paths: Iterable[str | Path] = (), *, coverage: bool = True) -> Report:
     """Discover, check and run test files; invalid files go to ``diagnostics``, never half-run."""
-    from .coverage import Collector
+    from appraise.tools.coverage import Collector
 
     report = Report()
     collectors: dict[str, Collector] = {}
@@ -694,7 +694,7 @@ def _text_report(report: Report, show_coverage: bool, verbose: bool) -> str:
         lines.append(f"FAIL {r.file}:{r.line}:{r.col}: {r.name}")
         lines.extend(f"  {f}" for f in r.failures)
     if show_coverage:
-        from .coverage import render_text
+        from appraise.tools.coverage import render_text
 
         lines.extend(render_text(c) for c in report.coverage.values())
     lines.extend(f"FAIL coverage of {c.ruleset} is {c.percent:.1f}%, below --min-coverage {report.min_coverage:g}%"
@@ -746,7 +746,7 @@ def _junit_report(report: Report, show_coverage: bool, verbose: bool) -> str:
 
 
 def _github_report(report: Report, show_coverage: bool, verbose: bool) -> str:
-    from .report import _escape_data, _escape_property
+    from appraise.present.report import _escape_data, _escape_property
 
     lines = []
     for d in report.diagnostics:
@@ -758,7 +758,7 @@ def _github_report(report: Report, show_coverage: bool, verbose: bool) -> str:
                      f"title={_escape_property('appraise test: ' + r.name)}")
             lines.append(f"::error {props}::{_escape_data(str(f).split(': ', 1)[-1])}")
     if show_coverage:
-        from .coverage import render_text
+        from appraise.tools.coverage import render_text
 
         for c in report.coverage.values():
             for item in c.uncovered:

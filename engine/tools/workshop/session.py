@@ -3,8 +3,8 @@
 :class:`Workshop` is the whole server-side state; the web app only translates
 HTTP to its methods.  Inputs are read once (:meth:`Workshop.from_cycle`);
 every weight change builds a new immutable plan
-(:func:`appraise.workshop.weightset.with_weights`) and re-scores it with
-:class:`~appraise.workshop.rescore.Rescorer`.
+(:func:`appraise.tools.workshop.weightset.with_weights`) and re-scores it with
+:class:`~appraise.tools.workshop.rescore.Rescorer`.
 """
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ from typing import Any, Mapping
 
 import polars as pl
 
-from ..atomic import write_bytes
-from ..compile import Ruleset, localized
-from ..errors import InvalidInput
-from ..evaluate import evaluate
-from ..i18n import normalize_locale
-from . import weightset, yamledit
-from .rescore import RESULT_COLUMNS, Rescorer
+from appraise.atomic import write_bytes
+from appraise.language.compile import Ruleset, localized
+from appraise.errors import InvalidInput
+from appraise.core.evaluate import evaluate
+from appraise.i18n import normalize_locale
+from appraise.tools.workshop import weightset, yamledit
+from appraise.tools.workshop.rescore import RESULT_COLUMNS, Rescorer
 
 BREAKDOWN_ATTRIBUTES = ("team", "region")
 TENURE_BANDS = ((12, "tenure_0"), (36, "tenure_1"), (60, "tenure_3"))
@@ -130,9 +130,9 @@ class Workshop:
     def from_cycle(cls, cycle_path: str | Path, *, budget: Decimal | None = None, locale: str | None = None
                    ) -> "Workshop":
         """Read a cycle file's ruleset and sources once (the providers run here, not per slider move)."""
-        from ..compile import load_ruleset
-        from ..cycle import load_cycle
-        from ..provide import Needs, provide
+        from appraise.language.compile import load_ruleset
+        from appraise.language.cycle import load_cycle
+        from appraise.provide.stage import Needs, provide
 
         cycle = load_cycle(cycle_path)
         rs = load_ruleset(cycle.ruleset_path)
@@ -375,8 +375,8 @@ def _finite(key: str, value) -> Decimal:
 
 
 def _validate(text: str, name: str) -> list[str]:
-    from ..load import loads
-    from ..validate import validate_ruleset
+    from appraise.language.load import loads
+    from appraise.language.validate import validate_ruleset
 
     try:
         doc = loads(text, name)

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Diagnostic, InvalidInput
+from appraise.errors import Diagnostic, InvalidInput
 
 MAX_BYTES = 1 << 20
 MAX_DEPTH = 64  # nested lists/mappings; PyYAML's composer recurses, so '[[[[...' must stop well before Python does
@@ -104,7 +104,7 @@ class Document:
     def diag(self, path: tuple, message: str, *, key: bool = False, hint: str = "", code: str = "",
              offset: int = 0) -> Diagnostic:
         """A diagnostic located at ``path`` in this document."""
-        from .errors import dotted
+        from appraise.errors import dotted
 
         line, col = self.where(path, key=key)
         return Diagnostic(self.file, line, col + offset, message, dotted(path), hint=hint, code=code)
@@ -180,7 +180,7 @@ def _build(node, path: tuple, doc: Document, diags: list[Diagnostic]):
             continue
         if key in first_seen:
             first = first_seen[key]
-            from .errors import dotted
+            from appraise.errors import dotted
             diags.append(Diagnostic(doc.file, *where,
                                     f"duplicate key '{key}' (first defined at line {first[0]}); "
                                     "keep one of them", dotted(path + (key,)), code="yaml-duplicate-key"))

@@ -6,7 +6,7 @@ The semantic checks are the ones a schema cannot express: weights that sum to
 exactly 100, references that resolve, formulas without cycles, ordered grades
 and tiers, expressions checked name by name at their exact column, and every
 combination of reweighting rules that can fire together leaving valid weights
-(computed with :mod:`appraise.weights`, the same arithmetic the engine uses).
+(computed with :mod:`appraise.language.weights`, the same arithmetic the engine uses).
 
 Which files are what (:func:`validate_paths`): a file named on the command line
 is a *cycle file* when it has a top-level ``cycle:`` key and a *ruleset*
@@ -33,11 +33,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from . import expr as expressions
-from . import schema as schemas
-from .errors import Diagnostic, InvalidInput, dotted
-from .load import Document, load
-from .weights import WeightError, drop_weight, set_weight, shift_weight
+from appraise.language import expr as expressions
+from appraise.language import schema as schemas
+from appraise.errors import Diagnostic, InvalidInput, dotted
+from appraise.language.load import Document, load
+from appraise.language.weights import WeightError, drop_weight, set_weight, shift_weight
 
 BUILT_IN_ATTRIBUTES = {"id": "string", "name": "string", "hire_date": "date", "leave_date": "date",
                        "locale": "string"}
@@ -100,7 +100,7 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
     found = schemas.check(doc, "cycle") + _non_finite(doc)
     if not isinstance(data, dict):
         return _ordered(found)
-    from .cycle import outside_path_problems
+    from appraise.language.cycle import outside_path_problems
 
     # paths leading outside the workspace: a ruleset there is not even read (its lines would be quoted in
     # messages, e.g. in a CI log: a credentials file named as the ruleset)
@@ -127,8 +127,8 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
 def _check_cycle_periods(doc: Document, rs_doc: Document, name: str) -> list[Diagnostic]:
     """What the ruleset reads of shorter periods (``periods:`` dimensions, ``bonus.net_of``) must fit this cycle:
     ``every:`` shorter than the cycle, and the weights naming at least one of its sub-periods."""
-    from .compile import compile_ruleset
-    from .period import parse as parse_period
+    from appraise.language.compile import compile_ruleset
+    from appraise.language.period import parse as parse_period
 
     try:
         period = parse_period(str(doc.data.get("cycle")))
@@ -159,7 +159,7 @@ def _check_cycle_periods(doc: Document, rs_doc: Document, name: str) -> list[Dia
 
 def _check_cycle_overrides(doc: Document, rs_doc: Document, relative: str) -> list[Diagnostic]:
     """The overrides file the cycle names, checked (grades against the ruleset's)."""
-    from .overrides import check
+    from appraise.language.overrides import check
 
     target = Path(doc.file).parent / relative
     if not target.is_file():
@@ -176,7 +176,7 @@ def _check_cycle_overrides(doc: Document, rs_doc: Document, relative: str) -> li
 def _check_cycle_context(doc: Document, rs_doc: Document, name: str) -> list[Diagnostic]:
     """The cycle's ``context:`` against what the (valid) ruleset reads: every ``context.x`` set, each value
     of a type the expressions can use; a key nothing reads is a warning (usually a typo)."""
-    from .compile import compile_ruleset
+    from appraise.language.compile import compile_ruleset
 
     context = doc.data.get("context")
     context = context if isinstance(context, dict) else {}
@@ -262,7 +262,7 @@ def validate_files(paths: Iterable[str | Path],
     ``provider_schemas`` may be a function returning them: it is then called only
     when a cycle file is met, so checking rulesets never pays for loading plugins.
     """
-    from .cycle import leaves_workspace
+    from appraise.language.cycle import leaves_workspace
 
     outcome = Outcome()
     lazy = {"schemas": provider_schemas, "resolved": not callable(provider_schemas)}
@@ -740,7 +740,7 @@ class _RulesetCheck:
     def _check_min_raters(self, path: tuple, fb: dict) -> None:
         """Rater anonymity: a source other than ``manager`` and ``self`` shown with one rater is that rater's
         own ratings (an error), with two each rater can read the other's (a warning)."""
-        from .compile import SINGLE_RATER_RELATIONS
+        from appraise.language.compile import SINGLE_RATER_RELATIONS
 
         raters = fb.get("min_raters")
         if isinstance(raters, bool) or self.bad(path + ("min_raters",)):
@@ -768,7 +768,7 @@ class _RulesetCheck:
     def _check_periods(self, path: tuple, dim_id: str, spec: dict) -> None:
         """``periods:`` weights are keyed for ``every:`` (``01``…``12``, ``Q1``…``Q4``, ``H1``/``H2``) and sum to
         exactly 100."""
-        from .period import SUBPERIOD_KEYS
+        from appraise.language.period import SUBPERIOD_KEYS
 
         weights, every = spec.get("weights"), spec.get("every")
         if not isinstance(weights, dict):

@@ -17,8 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import Diagnostic
-from .load import Document
+from appraise.errors import Diagnostic
+from appraise.language.load import Document
 
 NAMES = ("ruleset", "cycle", "ruleset-test")
 

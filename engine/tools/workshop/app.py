@@ -42,9 +42,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from ..i18n import normalize_locale
-from . import texts
-from .session import SaveConflict, SaveRefused, Workshop
+from appraise.i18n import normalize_locale
+from appraise.tools.workshop import texts
+from appraise.tools.workshop.session import SaveConflict, SaveRefused, Workshop
 
 TEMPLATES = Path(__file__).parent / "templates"
 PARTICIPANT_PATHS = {"/vote", "/api/ballot", "/api/vote"}

@@ -32,9 +32,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
-from .compile import MIN_GROUP, Ruleset, Scorecard
-from .errors import AppraiseError
-from .i18n import Formatter, Texts, formatter, normalize_locale
+from appraise.language.compile import MIN_GROUP, Ruleset, Scorecard
+from appraise.errors import AppraiseError
+from appraise.i18n import Formatter, Texts, formatter, normalize_locale
 
 STRENGTH_ATTAINMENT = 1.10
 CHECKPOINT_WEEKS = 4
@@ -103,7 +103,7 @@ def renderers() -> dict[str, Renderer]:
             instance = renderer() if isinstance(renderer, type) else renderer
             if not isinstance(getattr(instance, "name", None), str) or not callable(getattr(instance, "render", None)):
                 raise RenderError(f"plugin '{_plugin}' registered a renderer without a 'name' and a "
-                                  "'render(request, out_dir)' method (see appraise.render.Renderer)")
+                                  "'render(request, out_dir)' method (see appraise.present.render.Renderer)")
             if instance.name in found:
                 raise RenderError(f"renderer '{instance.name}' is registered by both plugin "
                                   f"'{owner[instance.name]}' and plugin '{_plugin}'; uninstall one of them "
@@ -669,7 +669,7 @@ def _trend_view(c: _Ctx, employee: Mapping[str, Any], past: Sequence[Mapping[str
 
 
 def _cycle_key(cycle: str):
-    from .period import parse
+    from appraise.language.period import parse
 
     try:
         p = parse(cycle)
@@ -683,7 +683,7 @@ def _cycle_key(cycle: str):
 
 def plan_dates(cycle: str, horizon_weeks: int) -> tuple[date, list[tuple[int, date]]]:
     """The plan's start (day after the period ends) and its checkpoints (week, date); the last is the review."""
-    from .period import parse
+    from appraise.language.period import parse
 
     start = parse(cycle).end + timedelta(days=1)
     horizon = max(int(horizon_weeks), 1)

@@ -8,7 +8,7 @@ folder)::
 
 Every entry needs ``id``, ``reason``, ``by`` and ``date`` and at least one of
 ``score`` and ``grade``.  Overrides apply after calibration (see
-:func:`appraise.evaluate.evaluate`): ``score`` replaces the reported score and
+:func:`appraise.core.evaluate.evaluate`): ``score`` replaces the reported score and
 the grade is derived from it again unless ``grade`` is also given; ``grade``
 replaces the grade.  Problems are reported at ``file:line:col``; an override
 for someone the cycle does not appraise fails the run before anything is
@@ -24,8 +24,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import Diagnostic, InvalidInput
-from .load import Document, load
+from appraise.errors import Diagnostic, InvalidInput
+from appraise.language.load import Document, load
 
 KEYS = ("id", "score", "grade", "reason", "by", "date")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")

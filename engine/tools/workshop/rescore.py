@@ -4,7 +4,7 @@ A slider move changes dimension and KPI weights and nothing else.  Everything
 that does not depend on weights — reading the sources, rolling monthly rows up
 to the period, derived metrics, which rules fire for whom, target scaling, KPI
 attainments and curve scores, OKR and 360 dimension scores, adjustments — is
-taken once from a full :func:`appraise.evaluate.evaluate` of the baseline plan.
+taken once from a full :func:`appraise.core.evaluate.evaluate` of the baseline plan.
 A re-score only redoes what does: reweighting rules on the new base weights,
 missing-data redistribution, dimension and total scores, rounding, grades,
 calibration and the bonus (whose multiplier follows the grade).
@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from .. import evaluate as engine
-from ..compile import BUILTIN_ATTRIBUTES, Ruleset
-from ..expr import polars_round_half_up
+from appraise.core import evaluate as engine
+from appraise.language.compile import BUILTIN_ATTRIBUTES, Ruleset
+from appraise.language.expr import polars_round_half_up
 
 F64 = pl.Float64
 RESULT_COLUMNS = ("score", "grade_uncalibrated", "grade", "bonus", "bonus.value")

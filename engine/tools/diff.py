@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
 
-from .testing import _shown  # one rule for showing paths in both reports
+from appraise.tools.testing import _shown  # one rule for showing paths in both reports
 
 FORMATS = ("text", "markdown", "json")
 TOP_MOVERS = 10
@@ -329,8 +329,8 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def merged_needs(*rulesets):
-    """The :class:`~appraise.provide.Needs` of several rulesets together (the first one's types win)."""
-    from .provide import Needs
+    """The :class:`~appraise.provide.stage.Needs` of several rulesets together (the first one's types win)."""
+    from appraise.provide.stage import Needs
 
     parts = [Needs.from_ruleset(rs) for rs in rulesets]
     metrics: dict[str, str] = {}
@@ -350,7 +350,7 @@ PERSONAL_NAMES = ("id", "name")
 def singling_out(rs_old, rs_new, new_path: Path) -> list:
     """Diagnostics for the expressions of ``rs_new`` that read an employee's id or name and are not in
     ``rs_old`` as written: a condition such as ``id == "E001"`` makes an aggregate one person's value."""
-    from .errors import Diagnostic
+    from appraise.errors import Diagnostic
 
     kept = {e.text for e in rs_old.expressions()}
     try:
@@ -379,16 +379,16 @@ def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path, *, reda
     ``redact`` gives the aggregates-only view (:meth:`RulesetDiff.redacted_view`) and refuses, before any
     data is read, a new ruleset whose new expressions read employee ids or names (:func:`singling_out`).
     """
-    from .compile import load_ruleset
-    from .cycle import load_cycle
-    from .errors import InvalidInput
-    from .evaluate import evaluate
-    from .provide import provide
-    from .results import results_document
+    from appraise.language.compile import load_ruleset
+    from appraise.language.cycle import load_cycle
+    from appraise.errors import InvalidInput
+    from appraise.core.evaluate import evaluate
+    from appraise.provide.stage import provide
+    from appraise.export.document import results_document
 
     old, new = Path(old), Path(new)
-    from .cycle import leaves_workspace
-    from .errors import Diagnostic
+    from appraise.language.cycle import leaves_workspace
+    from appraise.errors import Diagnostic
 
     links = [Diagnostic(os.path.normpath(p), 0, 0, f"is a symbolic link leading outside {root.as_posix()}; it was not read",
                         hint="replace the link by the file", code="outside-path")

@@ -5,7 +5,7 @@ rule firing, a bonus tier being reached, a grade being given (after
 calibration), an adjustment applying, an outcome holding.  A :class:`Collector`
 reads the result frame of every test evaluation (columns ``rule.<id>``,
 ``bonus.tiers_reached``, ``grade``, ``adj.<id>``, ``outcome.<id>`` documented
-in :mod:`appraise.evaluate`) and :meth:`Collector.result` says which items no
+in :mod:`appraise.core.evaluate`) and :meth:`Collector.result` says which items no
 test reached, each with its ``file:line:col`` in the ruleset.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .load import Document
+from appraise.language.load import Document
 
 
 @dataclass(frozen=True)

@@ -41,11 +41,11 @@ from typing import Any, Mapping
 
 import polars as pl
 
-from . import expr as expressions
-from .compile import BUILTIN_ATTRIBUTES, Action, Dimension, Kpi, Ruleset, Scorecard
-from .errors import AppraiseError
-from .period import Period
-from .tables import LARGEST, THOUSANDS, Inputs, empty_frames
+from appraise.language import expr as expressions
+from appraise.language.compile import BUILTIN_ATTRIBUTES, Action, Dimension, Kpi, Ruleset, Scorecard
+from appraise.errors import AppraiseError
+from appraise.language.period import Period
+from appraise.tables import LARGEST, THOUSANDS, Inputs, empty_frames
 
 MONEY = pl.Decimal(38, 10)
 F64 = pl.Float64
@@ -74,7 +74,7 @@ class Evaluation:
     objectives: pl.DataFrame | None = None  # OKR progress per objective: id, objective_index, objective, type, progress
     key_results: pl.DataFrame | None = None  # the OKR input rows (a reference, not a copy), for explanations
     not_covered: list[str] = field(default_factory=list)  # employees no scorecard applies to (not errors)
-    overrides: dict = field(default_factory=dict)  # id -> appraise.overrides.Override applied
+    overrides: dict = field(default_factory=dict)  # id -> appraise.language.overrides.Override applied
     paid: pl.DataFrame | None = None  # net_of: employee, period, bonus of the sub-periods (for explanations)
 
 
@@ -105,7 +105,7 @@ def lost_key(card: Scorecard, kpi: Kpi) -> str:
 
 class Columns:
     """The frame column of each name an expression reads, and the names' types (numbers compare with a
-    tolerance; see :mod:`appraise.expr`)."""
+    tolerance; see :mod:`appraise.language.expr`)."""
 
     def __init__(self, ruleset: Ruleset):
         self.metrics = {m.name for m in ruleset.metrics}
@@ -854,7 +854,7 @@ def _check_overrides(overrides: list, f: pl.DataFrame, errors: list[EmployeeErro
     override's line (the run fails before anything is written)."""
     if not overrides:
         return []
-    from .errors import InvalidInput
+    from appraise.errors import InvalidInput
 
     appraised = set(f.filter(pl.col("id").is_in([o.id for o in overrides]))["id"].to_list())
     reasons = {e.employee: e.message for e in errors}

@@ -1,4 +1,4 @@
-"""Shape an :class:`~appraise.evaluate.Evaluation` into the results.json document of SPEC.
+"""Shape an :class:`~appraise.core.evaluate.Evaluation` into the results.json document of SPEC.
 
 Intermediate numbers are rounded half-up to 4 decimals, the score to 2;
 money is a decimal string at the ruleset's rounding unit.  Keys beyond SPEC
@@ -14,12 +14,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
-from .compile import Ruleset, Scorecard
-from .evaluate import Evaluation, item_paths, lost_key
+from appraise.language.compile import Ruleset, Scorecard
+from appraise.core.evaluate import Evaluation, item_paths, lost_key
 
 
 def r4(x) -> float | None:
-    """Round half-up to 4 decimals (None stays None), exactly as :func:`appraise.expr.polars_round_half_up`
+    """Round half-up to 4 decimals (None stays None), exactly as :func:`appraise.language.expr.polars_round_half_up`
     rounds whole columns: binary noise 6 digits further down is rounded away first, so 108.26499999999
     (the float nearest 108.265 after arithmetic) becomes 108.265 and then 108.27."""
     if x is None:
@@ -217,7 +217,7 @@ def employee_results(ev: Evaluation) -> list[dict[str, Any]]:
     """
     import polars as pl
 
-    from .expr import polars_round_half_up
+    from appraise.language.expr import polars_round_half_up
 
     frame = ev.frame
     floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)]
@@ -271,7 +271,7 @@ def _objectives_by_employee(ev: Evaluation) -> dict[str, list[dict]]:
     vectorised pass (``progress~r4``, ``score@<threshold>``)."""
     import polars as pl
 
-    from .expr import polars_round_half_up
+    from appraise.language.expr import polars_round_half_up
 
     okrs: dict[str, list[dict]] = {}
     if ev.objectives is None:

@@ -16,8 +16,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from . import expr as expressions
-from .load import Document
+from appraise.language import expr as expressions
+from appraise.language.load import Document
 
 BUILTIN_ATTRIBUTES = {"id": "string", "name": "string", "hire_date": "date", "leave_date": "date",
                       "locale": "string"}
@@ -296,7 +296,7 @@ class BonusPlan:
 
     def target_factor(self, period) -> Fraction:
         """The cycle's share of the target: months in the cycle / months in ``target_period``, exact."""
-        from .period import KIND_MONTHS
+        from appraise.language.period import KIND_MONTHS
 
         if self.target_period == "cycle":
             return Fraction(1)
@@ -576,9 +576,9 @@ def load_ruleset(path: str | Path) -> Ruleset:
     """Load, validate and compile a ruleset file; raises ``InvalidInput`` listing every problem."""
     path = Path(path)
     try:
-        from .validate import check_ruleset
+        from appraise.language.validate import check_ruleset
     except ImportError:  # pragma: no cover - only while the validator is being built
-        from .load import load
+        from appraise.language.load import load
 
         doc = load(path)
     else:

@@ -14,10 +14,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Mapping
 
-from . import weights as W
-from .compile import Ruleset, Scorecard, localized
-from .evaluate import Evaluation, lost_key
-from .results import employee_result, r4
+from appraise.language import weights as W
+from appraise.language.compile import Ruleset, Scorecard, localized
+from appraise.core.evaluate import Evaluation, lost_key
+from appraise.export.document import employee_result, r4
 
 MESSAGES = {
     "en": {
@@ -170,7 +170,7 @@ def _fmt(x, digits: int = 4) -> str:
 
 def _values(expression, row: Mapping[str, Any], ev: Evaluation) -> dict[str, Any]:
     """The value of every name an expression reads, for this employee."""
-    from .evaluate import Columns  # the same name → column mapping the evaluator uses
+    from appraise.core.evaluate import Columns  # the same name → column mapping the evaluator uses
 
     out: dict[str, Any] = {}
     if expression is None:
@@ -191,8 +191,8 @@ def _values(expression, row: Mapping[str, Any], ev: Evaluation) -> dict[str, Any
 
 def _also_matched(ev: Evaluation, chosen: Scorecard, row: Mapping[str, Any]) -> list[str]:
     """The later scorecards whose condition also holds for this employee (the first in the file wins)."""
-    from . import expr as expressions
-    from .evaluate import Columns
+    from appraise.language import expr as expressions
+    from appraise.core.evaluate import Columns
 
     column = Columns(ev.ruleset)
     cards = list(ev.ruleset.scorecards)
@@ -271,7 +271,7 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
                                          "values": _values(card.applies_to, row, ev),
                                          "also_matched": _also_matched(ev, card, row)},
                            "tenure_months": result["tenure_months"]}
-    # rules: replay the weight arithmetic (appraise.weights) to show before → after
+    # rules: replay the weight arithmetic (appraise.language.weights) to show before → after
     dims = {d.key: d.weight for d in card.dimensions}
     kpis = {d.key: {k.key: k.weight for k in d.kpis} for d in card.dimensions if d.kind == "kpis"}
     rules = []
@@ -424,7 +424,7 @@ def _vals(values: Mapping[str, Any]) -> str:
 
 def render_text(x: dict[str, Any]) -> str:
     """The derivation as readable text in ``x['locale']`` (en or zh-CN)."""
-    from .i18n import Texts
+    from appraise.i18n import Texts
 
     m = _messages(x.get("locale"))
     names = Texts(x.get("locale") or "en")  # 360 relations named as on the dashboards

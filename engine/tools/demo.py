@@ -1,6 +1,6 @@
 """A synthetic sales company for demos, crash tests and benchmarks (deterministic: seeded).
 
-    python -m appraise.demo demo/ --employees 300 --quarters 2026-Q2,2026-Q3
+    python -m appraise.tools.demo demo/ --employees 300 --quarters 2026-Q2,2026-Q3
 
 writes into the folder:
 
@@ -32,7 +32,7 @@ import random
 from datetime import date
 from pathlib import Path
 
-from .period import parse as parse_period
+from appraise.language.period import parse as parse_period
 
 REGIONS = ("east", "west", "north", "south", "central")
 SURNAMES = [("李", "Li"), ("王", "Wang"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"), ("杨", "Yang"),
@@ -52,7 +52,7 @@ OBJECTIVES = [("Win enterprise accounts", "Signed enterprise contracts", 0, 4),
               ("Expand the distributor network", "New distributors", 0, 10),
               ("Launch the new product line", "Customers on the new line", 0, 15),
               ("Improve forecast accuracy", "Forecast error (%)", 25, 10)]
-DEFAULT_RULESET = Path(__file__).resolve().parents[1] / "rulesets" / "sales-team.yaml"
+DEFAULT_RULESET = Path(__file__).resolve().parents[2] / "rulesets" / "sales-team.yaml"
 
 
 def _months(quarters: list[str]) -> list[str]:
@@ -227,7 +227,7 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
             lines.append(f"      - {{name: \"{kr}\", start: {start}, target: {target}, current: {current}}}")
         (root / okr_files[q]).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    from .cycle import workspace
+    from appraise.language.cycle import workspace
 
     ruleset = Path(ruleset).resolve()
     try:
@@ -237,7 +237,7 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
         copy.write_bytes(ruleset.read_bytes())
         ruleset = copy.resolve()
     rel_ruleset = os.path.relpath(ruleset, root.resolve()).replace(os.sep, "/")
-    schema = Path(__file__).resolve().parents[1] / "schemas" / "cycle.schema.json"
+    schema = Path(__file__).resolve().parents[2] / "schemas" / "cycle.schema.json"
     rel_schema = os.path.relpath(schema, root.resolve()).replace(os.sep, "/")
     cycles = []
     for i, q in enumerate(quarters):
@@ -322,7 +322,7 @@ def _manager_feedback(w, leads: list[dict], people: list[dict], quarter: str, rn
                             quarter])
 
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _cycle_text(rel_schema: str, period: str, ruleset: str, sources: list[str], output: str, context: bool) -> str:
@@ -375,8 +375,8 @@ def make_year(folder: str | Path, *, employees: int = 300, seed: int = 2026, yea
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: ``python -m appraise.demo FOLDER [--employees N] [--seed S] [--quarters Q,Q]``."""
-    ap = argparse.ArgumentParser(prog="python -m appraise.demo", description=__doc__.split("\n")[0])
+    """Command line: ``python -m appraise.tools.demo FOLDER [--employees N] [--seed S] [--quarters Q,Q]``."""
+    ap = argparse.ArgumentParser(prog="python -m appraise.tools.demo", description=__doc__.split("\n")[0])
     ap.add_argument("folder", type=Path)
     ap.add_argument("--employees", type=int, default=300)
     ap.add_argument("--seed", type=int, default=2026)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Iterable, Mapping
 
-from ..compile import Ruleset
-from ..weights import WeightError, set_weight
+from appraise.language.compile import Ruleset
+from appraise.language.weights import WeightError, set_weight
 
 TOTAL = Decimal(100)
 CENT = Decimal("0.01")
@@ -92,7 +92,7 @@ def with_weights(ruleset: Ruleset, new: Mapping[str, Decimal | float]) -> Rulese
 def move(current: Mapping[str, Decimal], group: Group, key: str, value: Decimal) -> dict[str, Decimal]:
     """Set one item and rescale its siblings in proportion so the group keeps 100 (then round to cents).
 
-    The same rule as a ruleset's ``set:`` action (:func:`appraise.weights.set_weight`).  Where
+    The same rule as a ruleset's ``set:`` action (:func:`appraise.language.weights.set_weight`).  Where
     that would refuse because every sibling is at 0, the freed points are shared equally instead.
     """
     if key not in group.items:

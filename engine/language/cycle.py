@@ -1,7 +1,7 @@
 """Cycle files: one review run — the period, the ruleset, the context, where the data is.
 
-:func:`load_cycle` reads ``cycle.yaml`` strictly (:mod:`appraise.load`), has it
-validated (:func:`appraise.validate.check_cycle`, with every installed
+:func:`load_cycle` reads ``cycle.yaml`` strictly (:mod:`appraise.language.load`), has it
+validated (:func:`appraise.language.validate.check_cycle`, with every installed
 provider's option schema merged in) and returns a frozen
 :class:`Cycle`.  Every relative path (sources, ``query:`` files, ``output``, a
 relative ``sqlite:///`` store) resolves against the cycle file's own folder, so
@@ -16,9 +16,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .errors import Diagnostic, InvalidInput
-from .load import Document
-from .period import Period, parse as parse_period
+from appraise.errors import Diagnostic, InvalidInput
+from appraise.language.load import Document
+from appraise.language.period import Period, parse as parse_period
 
 ON_ERROR = ("fail", "skip-employee")
 # Keys every source may have, whatever its provider; the rest are the provider's options.
@@ -227,7 +227,7 @@ def outside_path_problems(doc: Document) -> list[Diagnostic]:
     ``data/[l]nk/etc/passwd`` a pattern that looks inside and matches outside.  A SQLite URL is checked for
     the file SQLAlchemy will open: after ``${VAR}`` (sql sources read the environment), percent-decoding and
     ``..``.  ``appraise validate`` and :func:`load_cycle` both run this (through
-    :func:`appraise.validate.validate_cycle`), and the ruleset is not read when it is outside.
+    :func:`appraise.language.validate.validate_cycle`), and the ruleset is not read when it is outside.
     """
     data = doc.data
     if not isinstance(data, Mapping) or outside_paths_allowed(data):
@@ -322,8 +322,8 @@ def _shown(path: Path) -> str:
 def _validated(path: Path) -> tuple[Document, list[Diagnostic]]:
     """The cycle file loaded and validated — schema, ruleset, and every source against its provider's options —
     and the warnings of that validation; raises InvalidInput with every problem."""
-    from .plugins import provider_schemas
-    from .validate import check_cycle
+    from appraise.plugins import provider_schemas
+    from appraise.language.validate import check_cycle
 
     warnings: list[Diagnostic] = []
     return check_cycle(_shown(path), provider_schemas(), warnings=warnings), warnings

@@ -1,0 +1,1 @@
+"""Presentation: explanations, diagnostics reports and the render contract the renderer plugins fulfil."""

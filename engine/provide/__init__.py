@@ -1,0 +1,1 @@
+"""The provide stage: every source's provider asked for its tables, checked together, handed to the core."""
