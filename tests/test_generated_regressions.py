@@ -118,7 +118,7 @@ def test_a_metric_too_close_to_zero_is_an_error_for_that_employee(tmp_path):
     # 5e-324 / 22 is 0.0, so the lower-is-better complaint rate had an actual of 0 and attainment = cap: full
     # marks. Exactly it is a tiny positive rate: attainment 0.05 / (5e-324 / 22) is about 2.2e321, too large
     # to pay on, and with target 0 it is 0 / actual = 0 (seed 10243). README: a metric value that is not 0
-    # but below 10^-300 in size is an error for that employee, never a silent 0.
+    # but below 2.2e-308 in size (a subnormal float) is an error for that employee, never a silent 0.
     cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
         id: r
         version: "1"
@@ -147,7 +147,7 @@ def test_a_metric_too_close_to_zero_is_an_error_for_that_employee(tmp_path):
     got = {e["id"]: (e["score"], e["grade"]) for e in doc["employees"]}
     assert got == {"E2": (75.0, "B"), "E3": (100.0, "A")}  # E2: (100 + 50) / 2; E3: (100 + 100) / 2
     [error] = [e for e in doc["errors"] if e["employee"] == "E1"]
-    assert error["stage"] == "evaluate" and "complaints" in error["message"] and "10^-300" in error["message"]
+    assert error["stage"] == "evaluate" and "complaints" in error["message"] and "2.2e-308" in error["message"]
     from reference import evaluate_cycle as reference
 
     ref = reference(cycle)

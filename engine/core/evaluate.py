@@ -747,7 +747,7 @@ def _score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, 
 
 _COMPUTED = ("k.", "d.", "f.", "w.", "wr.", "lost.")  # what the score and pay are made of
 _OVERFLOW = 1e27  # the bonus stage's decimals hold 28 integer digits
-_UNDERFLOW = 1e-300  # a metric value closer to 0 (5e-324) vanishes in float arithmetic: 5e-324 / 22 is 0.0
+_UNDERFLOW = 2.2250738585072014e-308  # the smallest normal float: below it (5e-324) 5e-324 / 22 is 0.0
 
 
 def _drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
@@ -755,8 +755,9 @@ def _drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame
 
     Inputs are range-checked where they are read (:data:`appraise.tables.LARGEST`), but arithmetic can
     still overflow: a quota of 1e-320 makes an attainment of infinity.  No output ever holds one.  So do
-    employees with a metric value that is not 0 but below 10^-300 in size: a ratio over it would silently
-    become 0 (an actual of 0, full marks on a lower-is-better KPI) where the exact value is not.
+    employees with a metric value that is not 0 but a subnormal float (below 2.2e-308 in size): a ratio over
+    it would silently become 0 (an actual of 0, full marks on a lower-is-better KPI) where the exact value is
+    not.
     """
     cols = [c for c, t in f.schema.items() if t == F64 and (c.startswith(_COMPUTED) or c == "total")]
     tiny = [c for c, t in f.schema.items() if t == F64 and c.startswith("m.")]
@@ -774,7 +775,7 @@ def _drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame
             c = next(c for c in tiny if row[c] is not None and row[c] != 0 and abs(row[c]) < _UNDERFLOW)
             errors.append(EmployeeError(row["id"], "evaluate",
                                         f"metric {c[2:]} is {row[c]!r}, not 0 but too close to 0 to compute with "
-                                        "(below 10^-300 in size); check the data behind it (a value with a wrong "
+                                        "(below 2.2e-308 in size); check the data behind it (a value with a wrong "
                                         "exponent)"))
             continue
         name, what = _describe_column(c)
