@@ -4,15 +4,27 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PG_BIN := /usr/lib/postgresql/15/bin/postgres
 
-.PHONY: demo test venv system-packages fuzz mutation check
+.PHONY: demo test venv system-packages fuzz mutation check lock
 
-# The venv is (re)built when missing or when the package's dependencies change.
-$(BIN)/appraise: pyproject.toml
+# The venv is (re)built when missing or when the package's dependencies or their pins change.  Every version comes
+# from requirements.lock (constraints), so outputs stay byte-identical until someone re-locks on purpose.
+$(BIN)/appraise: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
 	touch $@
 
 venv: $(BIN)/appraise
+
+# requirements.lock from the venv: after a dependency is added to pyproject.toml (the pins of the others are kept),
+# or with UPGRADE=1 to move everything to the newest versions pyproject.toml allows (then run make test and the
+# byte-identical checks before committing the new lock).
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		$(if $(UPGRADE),--upgrade --upgrade-strategy eager,-c requirements.lock) -e '.[test,postgres,workshop]'
+	$(BIN)/python tests/requirements_lock.py > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	touch $(BIN)/appraise
 
 # Browser tests drive chromium; PostgreSQL tests start their own server from $(PG_BIN).
 # Chinese pages need a CJK font or chromium draws empty boxes.
@@ -46,7 +58,8 @@ demo: venv
 
 # Two workers (pytest-xdist), one test file per worker at a time: module fixtures (a PostgreSQL server, a
 # browser) start once per file, and the whole suite stays within CI's time on 2 cores.
-test: venv system-packages
+# `make check` (ruff, mypy, import-linter; ~10 s) runs first: a lint, type or layer finding fails the test run.
+test: venv check system-packages
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 # Lint, types and layer contracts (issue 14).  mypy and import-linter see the installed layout (appraise =
@@ -58,7 +71,7 @@ check: venv
 	@for f in engine/*; do ln -s ../../../$$f $(TYPECHECK)/appraise/; done
 	@ln -s ../../../plugins $(TYPECHECK)/appraise/plugins
 	cd $(TYPECHECK) && MYPYPATH=. ../../$(BIN)/mypy --config-file ../../pyproject.toml -p appraise
-	cd $(TYPECHECK) && PYTHONPATH=. ../../$(BIN)/lint-imports --config ../../pyproject.toml
+	cd $(TYPECHECK) && PYTHONPATH=. ../../$(BIN)/lint-imports ../../pyproject.toml
 
 # Long fuzz campaign (issue #9): the tests of tests/test_fuzz.py with APPRAISE_FUZZ_EXAMPLES examples each
 # (each example is a batch of inputs) and APPRAISE_FUZZ_EXAMPLES / 4 generated valid cases run end to end

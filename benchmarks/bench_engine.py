@@ -28,12 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import appraise  # noqa: E402,F401  before polars, as the CLI does: it sets the allocator's decay (engine/__init__.py)
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 
-from appraise.language.compile import compile_ruleset  # noqa: E402
+import appraise  # noqa: E402,F401  before polars, as the CLI does: it sets the allocator's decay (engine/__init__.py)
 from appraise.core.evaluate import evaluate  # noqa: E402
+from appraise.language.compile import compile_ruleset  # noqa: E402
 from appraise.language.period import parse  # noqa: E402
 from appraise.tables import Inputs  # noqa: E402
 
@@ -44,7 +44,7 @@ N_KPI = 5
 def ruleset() -> dict:
     metrics = {}
     dims = {}
-    for di, d in enumerate(DIMS):
+    for d in DIMS:
         kpis = {}
         for k in range(N_KPI):
             name = f"{d}_{k}"
@@ -60,7 +60,8 @@ def ruleset() -> dict:
     metrics["quota"] = {"aggregate": "sum"}
     dims["results"]["weight"] = 16
     dims["okr"] = {"weight": 10, "okr": {}}
-    dims["feedback"] = {"weight": 20, "feedback360": {"scale": 5, "sources": {"manager": 40, "peer": 30, "customer": 30}}}
+    dims["feedback"] = {"weight": 20,
+                        "feedback360": {"scale": 5, "sources": {"manager": 40, "peer": 30, "customer": 30}}}
     return {
         "id": "bench", "version": "1",
         "attributes": {"team": "string", "region": "string", "target_bonus": "money"},
@@ -68,11 +69,13 @@ def ruleset() -> dict:
         "scorecards": {"rep": {"dimensions": dims,
                                "adjustments": [{"id": "low", "when": "process_4 < 0.1", "points": -5}]}},
         "rules": [
-            {"id": "war", "when": "context.price_war", "then": [{"set": {"customers.customers_0": 40}},
-                                                              {"shift": {"from": "results", "to": "customers", "points": 4}}]},
+            {"id": "war", "when": "context.price_war",
+             "then": [{"set": {"customers.customers_0": 40}},
+                      {"shift": {"from": "results", "to": "customers", "points": 4}}]},
             {"id": "blocked", "when": "region in context.blocked", "then": [{"drop": "growth.growth_1"}]},
             {"id": "ramp", "when": "tenure_months < 3", "then": [{"scale_target": {"results_0": 0.5}}]},
-            {"id": "north", "when": 'region == "north"', "then": [{"shift": {"from": "profit", "to": "process", "points": 2}}]},
+            {"id": "north", "when": 'region == "north"',
+             "then": [{"shift": {"from": "profit", "to": "process", "points": 2}}]},
             {"id": "big", "when": "quota > 3000", "then": [{"set": {"profit.profit_0": 30}}]},
         ],
         "grades": [{"grade": "S", "min": 110}, {"grade": "A", "min": 95}, {"grade": "B", "min": 80},
@@ -116,7 +119,8 @@ def generate(n: int, seed: int = 1) -> Inputs:
                              "relation": rel, "rating": rng.integers(1, 6, raters * n).astype(float)})
     okrs = pl.DataFrame({
         "employee": np.repeat(ids, 4), "objective": np.tile(["o1", "o1", "o2", "o2"], n),
-        "objective_index": np.tile([0, 0, 1, 1], n), "type": np.tile(["committed", "committed", "aspirational", "aspirational"], n),
+        "objective_index": np.tile([0, 0, 1, 1], n),
+        "type": np.tile(["committed", "committed", "aspirational", "aspirational"], n),
         "key_result": np.tile(["a", "b", "c", "d"], n), "start": np.zeros(4 * n), "target": np.full(4 * n, 10.0),
         "current": rng.uniform(0, 12, 4 * n), "weight": np.ones(4 * n)})
     return Inputs(employees=employees, metrics=metrics, feedback=feedback, okrs=okrs)
@@ -149,7 +153,7 @@ def kernel(inputs: Inputs, rs: dict) -> pl.DataFrame:
            .group_by("employee").agg((pl.col("p").mean() * 100).alias("okr")))
     df = df.join(src, on="employee", how="left").join(okr, on="employee", how="left")
     total = [pl.col("feedback") * dims["feedback"]["weight"] / 100, pl.col("okr") * dims["okr"]["weight"] / 100]
-    for d, spec in dims.items():
+    for spec in dims.values():
         if "kpis" not in spec:
             continue
         parts = []
@@ -157,7 +161,8 @@ def kernel(inputs: Inputs, rs: dict) -> pl.DataFrame:
             target = pl.col("quota") if kspec["target"] == "quota" else pl.lit(float(kspec["target"]))
             a = pl.col(k) / target
             curve = kspec.get("curve", {})
-            s = pl.when(a < curve.get("floor", 0)).then(0.0).otherwise(pl.min_horizontal(a, pl.lit(curve.get("cap", 1.0))) * 100)
+            capped = pl.min_horizontal(a, pl.lit(curve.get("cap", 1.0)))
+            s = pl.when(a < curve.get("floor", 0)).then(0.0).otherwise(capped * 100)
             parts.append(s * kspec["weight"] / 100)
         total.append(pl.sum_horizontal(parts) * spec["weight"] / 100)
     return df.with_columns(pl.sum_horizontal(total).alias("total")).collect()

@@ -57,8 +57,7 @@ def _child(path: str, fmt: str, how: str) -> None:
 
     start = time.perf_counter()
     if how == "duckdb":
-        from appraise.language.cycle import SourceSpec
-        from appraise.hookspecs import ProvideRequest
+        from appraise.hookspecs import ProvideRequest, SourceSpec
         from appraise.language.period import parse
         from appraise.plugins.duckdb_provider import DuckdbProvider
 

@@ -24,9 +24,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 def synthetic_results(n: int, seed: int = 7) -> tuple[dict, object, dict]:
     """(results document, ruleset, history) with ``n`` employees."""
+    from appraise.language.ruleset import load_ruleset
     from engine_inputs import EXAMPLE, previous_from, run_example
-
-    from appraise.language.compile import load_ruleset
 
     _, q2 = run_example("Q2")
     _, q3 = run_example("Q3", previous=previous_from(q2))
@@ -55,7 +54,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    from appraise.plugins.html_renderer import HtmlRenderer
+    from appraise.plugins.html import HtmlRenderer
     from appraise.present.render import RenderRequest, normalize_history
 
     doc, ruleset, history = synthetic_results(args.employees)

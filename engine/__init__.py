@@ -26,7 +26,7 @@ __all__ = ["__version__", "load_ruleset", "evaluate", "run_cycle"]
 
 def __getattr__(name):  # PEP 562: the public API without importing polars up front
     if name == "load_ruleset":
-        from appraise.language.compile import load_ruleset
+        from appraise.language.ruleset import load_ruleset
 
         return load_ruleset
     if name == "evaluate":

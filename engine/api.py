@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from appraise.language.compile import Ruleset, load_ruleset
+from appraise.language.compile import Ruleset
+from appraise.language.ruleset import load_ruleset
 from appraise.language.period import Period, parse as parse_period
 
 

@@ -14,8 +14,8 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 TMP_MARK = ".appraise-tmp-"
 

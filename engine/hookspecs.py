@@ -28,15 +28,17 @@ only imported by the code that builds them.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pluggy
 
-from appraise.errors import Diagnostic
+from appraise.errors import Diagnostic, InvalidInput
+from appraise.language.paths import OUTSIDE_HINT, inside
 
 if TYPE_CHECKING:  # pragma: no cover
-    from appraise.language.cycle import SourceSpec
     from appraise.language.period import Period
     from appraise.tables import Inputs
 
@@ -54,6 +56,69 @@ KIND_TABLES = {
 
 
 @dataclass(frozen=True)
+class SourceSpec:
+    """One entry of a cycle's ``sources:`` list, paths already resolved.
+
+    ``provider`` names the plugin, ``kind`` what it produces (``employees``,
+    ``metrics``, ``feedback360``, ``okr``; ``None`` = the provider's default),
+    ``path`` the data file (absolute, or ``None`` for database sources),
+    ``columns`` renames source columns to canonical ones (``{销售额: revenue}``),
+    ``options`` holds every other key (the provider's own, checked against its
+    ``options_schema``).  ``line``/``col`` locate the entry in ``cycle_file``
+    so a provider can point at it when the source as a whole is wrong.
+    """
+
+    provider: str
+    kind: str | None
+    path: Path | None
+    columns: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    index: int = 0
+    line: int = 0
+    col: int = 0
+    cycle_file: str = ""
+    base_dir: Path = Path(".")
+    # where every file the source reads must lie (symlinks followed): the cycle's workspace, or None when
+    # the cycle (or APPRAISE_ALLOW_OUTSIDE_PATHS=1) allows paths outside it.  Providers that find files
+    # themselves (a duckdb glob) or build a path at read time (a sql url with ${VAR}) check with confine().
+    root: Path | None = None
+
+    @property
+    def label(self) -> str:
+        """How the source is named in messages and in the manifest: its path relative to the cycle folder."""
+        if self.options.get("label"):
+            return str(self.options["label"])
+        if self.path is not None:
+            try:
+                return self.path.relative_to(self.base_dir).as_posix()
+            except ValueError:
+                return self.path.as_posix()
+        return f"sources[{self.index}] ({self.provider})"
+
+    def resolve(self, relative: str | Path) -> Path:
+        """A path from this source's options (``query: q.sql``) resolved against the cycle folder."""
+        p = Path(relative).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    def confine(self, path: Path, key: str = "path") -> None:
+        """Raise :class:`InvalidInput` (naming where it leads, never what it holds) when ``path``, symlinks
+        followed, lies outside :attr:`root`."""
+        if self.root is not None and not inside(path, self.root):
+            # a url's file is not named: it may hold a ${VAR}'s value
+            what, to = (self.label, f" (to {Path(path).resolve().as_posix()})") if key == "path" \
+                else (str(self.options.get(key)), "")
+            raise InvalidInput([self.diag(
+                f"'{what}' leads outside the cycle's workspace {self.root.as_posix()}{to}; it is not read",
+                key=key, hint=OUTSIDE_HINT, code="cycle-outside-path")])
+
+    def diag(self, message: str, *, key: str | None = None, hint: str = "", code: str = "source") -> Diagnostic:
+        """A diagnostic pointing at this source's entry in the cycle file."""
+        path = f"sources[{self.index}]" + (f".{key}" if key else "")
+        return Diagnostic(self.cycle_file, self.line, self.col, message, path, hint=hint, code=code)
+
+
+
+@dataclass(frozen=True)
 class ProvideRequest:
     """What the engine asks one source for.
 
@@ -67,7 +132,7 @@ class ProvideRequest:
     """
 
     kind: str
-    period: "Period"
+    period: Period
     metrics: Mapping[str, str] = field(default_factory=dict)
     attributes: Mapping[str, str] = field(default_factory=dict)
 
@@ -144,14 +209,14 @@ class Provided:
     per-row diagnostic is about.
     """
 
-    inputs: "Inputs"
+    inputs: Inputs
     diagnostics: list[Diagnostic] = field(default_factory=list)
     skipped: frozenset[str] = frozenset()
     origins: dict[str, Origin] = field(default_factory=dict)
     employee_of: dict[Diagnostic, str] = field(default_factory=dict)  # filled by provide(): whose row it was
 
     @classmethod
-    def single(cls, table: str, frame: Any, origin: Origin, *, label: str = "", sha256: str = "") -> "Provided":
+    def single(cls, table: str, frame: Any, origin: Origin, *, label: str = "", sha256: str = "") -> Provided:
         """A result holding one table (``employees``, ``metrics``, ``aggregated``, ``feedback``, ``okrs``)."""
         from appraise.tables import Inputs
 
@@ -180,7 +245,7 @@ class Provider(Protocol):
     default_kind: str
     options_schema: Mapping[str, Any]
 
-    def read(self, source: "SourceSpec", request: ProvideRequest) -> Provided: ...
+    def read(self, source: SourceSpec, request: ProvideRequest) -> Provided: ...
 
 
 @hookspec

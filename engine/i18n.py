@@ -12,10 +12,10 @@ pages must not parse a CLDR locale ten thousand times.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
-from typing import Mapping
+from functools import cache, lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -39,7 +39,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nav.label": {"en": "Pages", "zh-CN": "页面导航"},
     "confidential": {"en": "Confidential: for {name} and their manager only.",
                      "zh-CN": "保密：仅限{name}本人及其上级查阅。"},
-    "confidential.team": {"en": "Confidential: for HR and line managers.", "zh-CN": "保密：仅限人力资源部与直属上级查阅。"},
+    "confidential.team": {"en": "Confidential: for HR and line managers.",
+                          "zh-CN": "保密：仅限人力资源部与直属上级查阅。"},
     # headline facts
     "cycle": {"en": "Cycle", "zh-CN": "考核周期"},
     "scorecard": {"en": "Scorecard", "zh-CN": "考核方案"},
@@ -167,14 +168,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "plan.goals_heading": {"en": "Goals for the next cycle", "zh-CN": "下一周期目标"},
     "plan.goal_kpi": {"en": "{kpi} from {current} to {target}", "zh-CN": "{kpi}由 {current} 提升至 {target}"},
     "plan.goal_kpi_lower": {"en": "{kpi} down from {current} to {target}", "zh-CN": "{kpi}由 {current} 降至 {target}"},
-    "plan.goal_kpi_nodata": {"en": "{kpi}: report data and reach {target}", "zh-CN": "{kpi}：按时提供数据并达到 {target}"},
+    "plan.goal_kpi_nodata": {"en": "{kpi}: report data and reach {target}",
+                             "zh-CN": "{kpi}：按时提供数据并达到 {target}"},
     "plan.goal_dimension": {"en": "{dimension} score from {current} to {target} (half the gap to 100)",
                             "zh-CN": "{dimension}得分由 {current} 提升至 {target}（缩小与满分差距的一半）"},
     "plan.goal": {"en": "Goal", "zh-CN": "目标"},
     "plan.owner": {"en": "Owner", "zh-CN": "负责人"},
     "plan.owner_default": {"en": "Line manager", "zh-CN": "直属上级"},
     "plan.checkpoints": {"en": "Checkpoints", "zh-CN": "检查节点"},
-    "plan.checkpoint": {"en": "Checkpoint {n}: review progress on every goal", "zh-CN": "第 {n} 次检查：逐项回顾目标进展"},
+    "plan.checkpoint": {"en": "Checkpoint {n}: review progress on every goal",
+                        "zh-CN": "第 {n} 次检查：逐项回顾目标进展"},
     "plan.review": {"en": "Final review", "zh-CN": "最终评估"},
     "plan.week": {"en": "Week {n}", "zh-CN": "第 {n} 周"},
     "plan.date": {"en": "Date", "zh-CN": "日期"},
@@ -272,7 +275,7 @@ def _pick(entry: Mapping[str, str], locale: str) -> str:
     return next(iter(entry.values()))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _babel_locale(locale: str) -> Locale:
     try:
         return Locale.parse(locale, sep="-")

@@ -195,7 +195,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
     p = _Progress(progress)
     p.stage("validate", str(cycle_path))
     cycle = load_cycle(cycle_path)
-    from appraise.language.compile import load_ruleset
+    from appraise.language.ruleset import load_ruleset
 
     ruleset = load_ruleset(cycle.ruleset_path)
     only_ids = sorted(set(map(str, only))) if only else None
@@ -241,7 +241,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
 def _check_output(out: Path, cycle, store_url: str) -> None:
     """The output folder is replaced as a whole by each run: it must be a folder of its own, not one holding
     the cycle's inputs, its store or its repository (and not a file)."""
-    from appraise.language.cycle import workspace
+    from appraise.language.paths import workspace
 
     if out.exists() and not out.is_dir():
         raise AppraiseError(f"output {out} is a file; name a folder / 输出路径 {out} 是文件，请指定一个目录")
@@ -402,7 +402,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     return RunReport(
         cycle=cycle.period.id, ruleset=f"{ruleset.id} {ruleset.version or ''}".strip(), output=out,
         store=store_url if db is not None else None, run_id=run_id, employees=len(employees),
-        grades=grade_counts(doc, ruleset), bonus_total=bonus_total(full) if ruleset.bonus else None,
+        grades=grade_counts(doc["employees"], ruleset),
+        bonus_total=bonus_total(full["employees"]) if ruleset.bonus else None,
         currency=str(doc.get("currency") or ""),
         errors=errors, warnings=warnings,
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,

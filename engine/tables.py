@@ -44,8 +44,10 @@ from typing import Any
 LARGEST = 1e15
 THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 
+# The columns of the canonical tables, in their order (appraise.provide.stage builds the tables with them)
 EMPLOYEE_REQUIRED = ("id", "name")
-EMPLOYEE_BUILTIN = ("id", "name", "hire_date", "leave_date", "locale")
+EMPLOYEE_OPTIONAL = ("hire_date", "leave_date", "locale")  # added as null columns when a source has none
+EMPLOYEE_BUILTIN = EMPLOYEE_REQUIRED + EMPLOYEE_OPTIONAL
 METRIC_KEYS = ("employee", "month")
 FEEDBACK_COLUMNS = ("employee", "rater", "relation", "rating")
 OKR_COLUMNS = ("employee", "objective", "objective_index", "type", "key_result", "start", "target", "current", "weight")

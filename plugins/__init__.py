@@ -22,8 +22,9 @@ misspelt hook (``appraise_provider`` for ``appraise_providers``) fail loudly.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import pluggy
 

@@ -9,8 +9,8 @@ totals, computed by the database, that go to ``Inputs.aggregated``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Callable, Mapping
 
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import Origin

@@ -12,10 +12,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import Origin, Provided
@@ -208,11 +209,13 @@ class _LineMap:
     """Record number -> line number, computed only when a message needs one (quoted newlines span lines)."""
 
     def __init__(self, text: str, sep: str):
-        self._text, self._sep, self._starts = text, sep, None
+        self._text, self._sep = text, sep
+        self._starts: list[int] | None = None
 
     def __call__(self, record: int) -> int:
         if self._starts is None:
-            starts, line = [], 1
+            starts: list[int] = []
+            line = 1
             reader = csv.reader(io.StringIO(self._text, newline=""), delimiter=self._sep)
             for _ in reader:
                 starts.append(line)

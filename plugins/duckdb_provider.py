@@ -21,7 +21,6 @@ from appraise.plugins import hookimpl
 from appraise.plugins._query import QUERY_OPTIONS, aggregate_query, period_params, query_text, target_table
 
 
-
 class DuckdbProvider:
     name = "duckdb"
     kinds = frozenset({"employees", "metrics", "feedback360", "okr"})
@@ -60,7 +59,8 @@ class DuckdbProvider:
             if request.kind == "metrics" and source.options.get("aggregate"):
                 columns = [d[0] for d in con.execute(f"SELECT * FROM ({_dollar(base)}) AS probe LIMIT 0",
                                                      _used(base, params)).description]
-                sql, _, diags = aggregate_query(base, columns, request.metrics, lambda n: '"' + n.replace('"', '""') + '"',
+                sql, _, diags = aggregate_query(base, columns, request.metrics,
+                                                lambda n: '"' + n.replace('"', '""') + '"',
                                                 source.options.get("date"), origin)
                 if diags:
                     raise InvalidInput(diags)
@@ -82,8 +82,8 @@ class DuckdbProvider:
         label = source.options.get("label") or source.label
         plain = not any(source.options.get(k) for k in ("query", "sql", "table"))
         if plain and len(files) == 1:  # rows are the file's own records: point at them
-            columns = {c: i + 1 for i, c in enumerate(c for c in frame.columns if c != "_row")}
-            origin = Origin(shown(files[0]), columns, (lambda r: r + 1) if fmt == "csv" else None)
+            positions = {c: i + 1 for i, c in enumerate(c for c in frame.columns if c != "_row")}
+            origin = Origin(shown(files[0]), positions, (lambda r: r + 1) if fmt == "csv" else None)
         table = target_table(request.kind, frame)
         return Provided.single(table, frame, origin, label=label, sha256=digest.hexdigest())
 
@@ -106,7 +106,7 @@ def _frame(relation):
     """A duckdb result as a polars frame, through Arrow (no Python objects per row)."""
     import polars as pl
 
-    fetch = getattr(relation, "to_arrow_table", None) or getattr(relation, "arrow")
+    fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
     return pl.from_arrow(fetch())
 
 

@@ -38,7 +38,7 @@ class SqlProvider:
         import polars as pl
         import sqlalchemy as sa
 
-        from appraise.language.cycle import resolve_store_url, sqlite_file
+        from appraise.language.paths import resolve_store_url, sqlite_file
 
         url = self._url(source)
         scrub = _scrubber(source)
@@ -78,7 +78,8 @@ class SqlProvider:
         frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
         frame = frame.rename({k: v for k, v in source.columns.items() if k in frame.columns})
         digest = hashlib.sha256(base.encode() + b"\0" + frame.drop("_row").write_csv().encode()).hexdigest()
-        label = source.options.get("label") or f"{shown_url} {source.options.get('query') or source.options.get('table') or 'sql'}"
+        what = source.options.get("query") or source.options.get("table") or "sql"
+        label = source.options.get("label") or f"{shown_url} {what}"
         table = target_table(request.kind, frame)
         return Provided.single(table, frame, origin, label=label, sha256=digest)
 

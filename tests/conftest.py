@@ -1,4 +1,5 @@
-"""Shared test set-up: the engine-input helpers on sys.path (tests that depend on plugins set APPRAISE_PLUGINS themselves)."""
+"""Shared test set-up: the engine-input helpers on sys.path (tests that depend on plugins set APPRAISE_PLUGINS
+themselves)."""
 import os
 import sys
 from pathlib import Path

@@ -7,11 +7,11 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from appraise.language.compile import compile_ruleset
 from appraise.core.evaluate import evaluate
+from appraise.export.document import results_document
+from appraise.language.compile import compile_ruleset
 from appraise.language.load import load
 from appraise.language.period import parse
-from appraise.export.document import results_document
 from appraise.tables import Inputs
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "example"

@@ -569,7 +569,8 @@ def test_net_of_pays_the_gross_less_what_the_quarters_paid_floored_at_zero(tmp_p
     # E1: 5,000 − (3,000 + 1,999.50) = 0.50 (a small amount, not floored); E2: 5,000 − 6,000 < 0 → 0;
     # E3: nothing paid by 'quarterly' (the other ruleset's payment does not count) → 5,000
     assert {e: (r["bonus_gross"], r["bonus_paid"], r["bonus"]) for e, r in res.items()} == {
-        "E1": ("5000.00", "4999.50", "0.50"), "E2": ("5000.00", "6000.00", "0.00"), "E3": ("5000.00", "0.00", "5000.00")}
+        "E1": ("5000.00", "4999.50", "0.50"), "E2": ("5000.00", "6000.00", "0.00"),
+        "E3": ("5000.00", "0.00", "5000.00")}
 
 
 # ---------------------------------------------------------------- missing: zero counts only what is weighed

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from appraise.language.compile import load_ruleset
+from appraise.language.ruleset import load_ruleset
 from appraise.present.render import render_all
 from engine_inputs import EXAMPLE, previous_from, run_example
 

@@ -2,13 +2,11 @@
 coded, every row gets its employee's code and rows of unknown employees drop."""
 from __future__ import annotations
 
-import importlib
-
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-engine = importlib.import_module("appraise.core.evaluate")  # the package exports a function of that name
+from appraise.core import rollup as engine
 
 CODES = pl.DataFrame({"id": ["E1", "E2", "E3", "E4"]}).with_row_index("_eid")
 
@@ -16,7 +14,7 @@ CODES = pl.DataFrame({"id": ["E1", "E2", "E3", "E4"]}).with_row_index("_eid")
 def coded(employees: list[str]) -> list[tuple[str, int]]:
     table = pl.DataFrame({"employee": employees, "row": range(len(employees))},
                          schema={"employee": pl.Utf8, "row": pl.Int64})
-    out = engine._coded(table, CODES).collect().sort("row")
+    out = engine.coded(table, CODES).collect().sort("row")
     return list(zip(out["employee"], out["_eid"]))
 
 
@@ -27,19 +25,19 @@ def by_join(employees: list[str]) -> list[tuple[str, int]]:
 
 def test_runs_that_are_exactly_the_codes_are_numbered_without_a_lookup():
     rows = ["E1", "E1", "E2", "E3", "E3", "E3", "E4"]
-    assert engine._codes_of_sorted(pl.Series(rows), CODES)[0].to_list() == [0, 0, 1, 2, 2, 2, 3]
+    assert engine.codes_of_sorted(pl.Series(rows), CODES)[0].to_list() == [0, 0, 1, 2, 2, 2, 3]
     assert coded(rows) == by_join(rows)
 
 
 def test_sorted_rows_with_gaps_and_strangers():
     rows = ["E0", "E2", "E2", "E4", "E9"]  # E1 and E3 have no rows; E0 and E9 are not employees
-    assert engine._codes_of_sorted(pl.Series(rows), CODES)[0].to_list() == [None, 1, 1, 3, None]
+    assert engine.codes_of_sorted(pl.Series(rows), CODES)[0].to_list() == [None, 1, 1, 3, None]
     assert coded(rows) == by_join(rows)
 
 
 def test_unsorted_or_null_keys_take_the_join():
-    assert engine._codes_of_sorted(pl.Series(["E2", "E1"]), CODES) is None
-    assert engine._codes_of_sorted(pl.Series(["E1", None]), CODES) is None
+    assert engine.codes_of_sorted(pl.Series(["E2", "E1"]), CODES) is None
+    assert engine.codes_of_sorted(pl.Series(["E1", None]), CODES) is None
     assert coded(["E3", "E1", "E3", "E9"]) == by_join(["E3", "E1", "E3", "E9"])
 
 
@@ -63,7 +61,7 @@ def rollup(rows: list[tuple[str, str, float | None]], aggregate: str) -> dict[st
         "grades": [{"grade": "A", "min": 0}]})
     metrics = pl.DataFrame(rows, schema={"employee": pl.Utf8, "month": pl.Utf8, "x": pl.Float64}, orient="row")
     codes = CODES.select("_eid", "id")
-    out = engine._aggregate_metrics(rs, Inputs(employees=None, metrics=metrics), parse("2026-Q3"), [], codes)
+    out = engine.aggregate_metrics(rs, Inputs(employees=None, metrics=metrics), parse("2026-Q3"), [], codes)
     ids = dict(zip(CODES["_eid"], CODES["id"]))
     return {ids[e]: v for e, v in zip(out["_eid"], out["m.x"])}
 
@@ -99,7 +97,7 @@ def test_runs_roll_up_sums_with_gaps_strangers_nulls_and_other_months():
     rows = [("E0", "2026-07", 5.0), ("E1", "2026-07", 1.0), ("E1", "2026-08", None), ("E1", "2026-09", 2.0),
             ("E2", "2026-07", None), ("E2", "2026-08", None), ("E4", "2026-06", 100.0), ("E4", "2026-07", 3.0),
             ("E9", "2026-07", 7.0)]
-    assert engine._codes_of_sorted(pl.Series([r[0] for r in rows]), CODES) is not None  # the runs path
+    assert engine.codes_of_sorted(pl.Series([r[0] for r in rows]), CODES) is not None  # the runs path
     assert rollup(rows, "sum") == {"E1": 3.0, "E2": None, "E4": 3.0}  # E2's nothing is missing, not 0
     close(rollup(rows, "mean"), by_hand(rows, "mean"))
 
@@ -117,7 +115,7 @@ def test_any_metric_rows_roll_up_like_by_hand(rows, aggregate, sort):
 def test_runs_that_are_exactly_the_codes_roll_up_in_place():
     rows = [("E1", "2026-07", 1.0), ("E1", "2026-08", 4.0), ("E2", "2026-07", None), ("E3", "2026-09", -2.0),
             ("E4", "2026-07", 0.5), ("E4", "2026-08", 0.25)]
-    assert engine._codes_of_sorted(pl.Series([r[0] for r in rows]), CODES)[0].to_list() == [0, 0, 1, 2, 3, 3]
+    assert engine.codes_of_sorted(pl.Series([r[0] for r in rows]), CODES)[0].to_list() == [0, 0, 1, 2, 3, 3]
     for aggregate in ("sum", "mean", "min", "max"):
         close(rollup(rows, aggregate), by_hand(rows, aggregate))
     assert rollup(rows, "sum")["E2"] is None
@@ -138,7 +136,7 @@ def okr_rollup(rows: list[tuple]) -> tuple[dict, list]:
         "employee": pl.Utf8, "objective": pl.Utf8, "objective_index": pl.Int64, "type": pl.Utf8,
         "key_result": pl.Utf8, "start": pl.Float64, "target": pl.Float64, "current": pl.Float64,
         "weight": pl.Float64})
-    scores, objectives = engine._okr_scores(rs, Inputs(employees=None, metrics=None, okrs=okrs), CODES)
+    scores, objectives = engine.okr_scores(rs, Inputs(employees=None, metrics=None, okrs=okrs), CODES)
     col = [c for c in scores.columns if c.startswith("okr@")][0]
     return (dict(zip(scores["_eid"], scores[col])),
             objectives.select("_eid", "objective_index", "objective", "type", "progress").rows())
@@ -171,7 +169,8 @@ def test_okr_runs_and_group_by_agree(krs, rnd):
 
 
 def test_okr_runs_score_objectives_by_hand():
-    rows = [("E1", "win", 0, "committed", "a", 0.0, 10.0, 5.0, 1.0), ("E1", "win", 0, "committed", "b", 0.0, 10.0, 10.0, 3.0),
+    rows = [("E1", "win", 0, "committed", "a", 0.0, 10.0, 5.0, 1.0),
+            ("E1", "win", 0, "committed", "b", 0.0, 10.0, 10.0, 3.0),
             ("E1", "moon", 1, "aspirational", "c", 0.0, 10.0, 3.5, 1.0),
             ("E2", "flat", 0, "committed", "d", 5.0, 5.0, 9.0, 1.0),  # target == start: no progress to count
             ("E3", "down", 0, "committed", "e", 100.0, 50.0, 75.0, 1.0)]

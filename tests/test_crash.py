@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from appraise.tools.demo import make_company
 from appraise.store.database import Store, cycle_locks
+from appraise.tools.demo import make_company
 
 APPRAISE = [sys.executable, "-m", "appraise"]
 

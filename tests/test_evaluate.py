@@ -7,10 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal
 import polars as pl
 import pytest
 
-from appraise.language.compile import compile_ruleset
 from appraise.core.evaluate import evaluate
-from appraise.language.period import parse
 from appraise.export.document import results_document
+from appraise.language.compile import compile_ruleset
+from appraise.language.period import parse
 from appraise.tables import Inputs
 from engine_inputs import EXAMPLE, compare, previous_from, run_example
 
@@ -103,7 +103,8 @@ def test_missing_kpi_redistributes_and_is_listed():
     ev, res = run(ruleset(), employees(1), frame(rows))
     e = res["E001"]
     assert e["missing"] == ["activity.complaint_rate"]
-    assert e["kpis"]["activity.complaint_rate"]["weight"] == 0.0 and e["kpis"]["activity.complaint_rate"]["score"] is None
+    assert e["kpis"]["activity.complaint_rate"]["weight"] == 0.0
+    assert e["kpis"]["activity.complaint_rate"]["score"] is None
     assert e["kpis"]["activity.calls"]["weight"] == 100.0
     assert e["score"] == pytest.approx(0.6 * 100 + 0.4 * 50)
 
@@ -127,7 +128,8 @@ def test_missing_error_policy_moves_employee_to_errors():
 def test_employment_window_and_tenure():
     emp = employees(3, hire_date=["2020-01-01", "2026-10-01", "2024-01-15"],
                     leave_date=[None, None, "2026-06-30"])
-    rows = sum((month_rows(f"E00{i}", revenue=100, quota=100, calls=100, complaints=1, orders=10) for i in (1, 2, 3)), [])
+    rows = sum((month_rows(f"E00{i}", revenue=100, quota=100, calls=100, complaints=1, orders=10)
+                for i in (1, 2, 3)), [])
     _, res = run(ruleset(), emp, frame(rows))
     assert set(res) == {"E001"}  # E002 hired after the period, E003 left before it
     assert res["E001"]["tenure_months"] == 80
@@ -187,9 +189,11 @@ def test_bonus_tiers_multiplier_excess_cap_and_rounding():
 
 def test_rules_set_shift_drop_scale_target_in_file_order():
     rs = ruleset(attributes={"team": "string", "target_bonus": "money", "region": "string"},
-                 rules=[{"id": "r1", "when": "context.war", "then": [{"set": {"activity.calls": 80}},
-                                                                     {"shift": {"from": "results", "to": "activity", "points": 10}}]},
-                        {"id": "r2", "when": "region in context.blocked", "then": [{"drop": "activity.complaint_rate"}]},
+                 rules=[{"id": "r1", "when": "context.war",
+                         "then": [{"set": {"activity.calls": 80}},
+                                  {"shift": {"from": "results", "to": "activity", "points": 10}}]},
+                        {"id": "r2", "when": "region in context.blocked",
+                         "then": [{"drop": "activity.complaint_rate"}]},
                         {"id": "r3", "when": "tenure_months < 3", "then": [{"scale_target": {"revenue": 0.5}}]}])
     emp = employees(2, region=["north", "east"], hire_date=["2026-08-01", "2020-01-01"])
     rows = month_rows("E001", revenue=50, quota=100, calls=100, complaints=1, orders=10) + \
@@ -242,7 +246,8 @@ def test_360_anonymity_and_self_not_scored():
     rows = month_rows("E001", revenue=100, quota=100, calls=0, complaints=0, orders=1)
     _, res = run(rs, employees(1), frame(rows), feedback=fb)
     d = res["E001"]["dimensions"]["fb"]
-    assert d["sources"] == {"manager": 80.0} and d["self"] == 20.0  # peers (2 < 3) hidden; customer not listed; self beside
+    # peers (2 < 3) hidden; customer not listed; self beside
+    assert d["sources"] == {"manager": 80.0} and d["self"] == 20.0
     assert d["score"] == 80.0
 
 

@@ -26,7 +26,8 @@ def test_explain_covers_every_step_and_matches_the_results():
     assert x["calibration"]["moved"] is True and x["grade"] == {"uncalibrated": "A", "min": 95.0, "grade": "B"}
     text = render_text(x)
     for fragment in ("price-war", "drop strategy.new_product_share", "attainment 1.0303", "moved from A to B",
-                     "excess: 0.03 × (actual 1,020,000 − 1 × target 990,000) = 900", "paid (rounded half-up to 1): 30900 CNY"):
+                     "excess: 0.03 × (actual 1,020,000 − 1 × target 990,000) = 900",
+                     "paid (rounded half-up to 1): 30900 CNY"):
         assert fragment in text, fragment
 
 

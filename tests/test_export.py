@@ -11,12 +11,23 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from appraise.atomic import remove_leftovers, write_bytes
-from appraise.errors import Diagnostic
 from appraise.core.evaluate import EmployeeError
-from appraise.export.files import (CSV_FIRST, bonus_total, errors_csv, grade_counts, manifest_json, results_csv,
-                             results_json, results_xlsx, safe_text, score_columns)
+from appraise.errors import Diagnostic
+from appraise.export.files import (
+    CSV_FIRST,
+    errors_csv,
+    manifest_json,
+    results_csv,
+    results_json,
+    results_xlsx,
+    safe_text,
+    score_columns,
+)
+from appraise.export.summary import bonus_total, grade_counts, money_total
 from engine_inputs import previous_from, run_example
 
 CREATED = datetime(2026, 9, 30)
@@ -90,7 +101,7 @@ def test_xlsx_summary_and_sheets(q3, tmp_path):
     assert wb.sheetnames == ["Summary", "Employees", "KPIs"]
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
     assert summary["Cycle"] == "2026-Q3" and summary["Employees"] == 5 and summary["Errors"] == 2
-    assert Decimal(str(summary["Bonus total"])) == bonus_total(doc) == Decimal("122900")
+    assert Decimal(str(summary["Bonus total"])) == bonus_total(doc["employees"]) == Decimal("122900")
     assert summary["S"] == 1 and summary["B"] == 2 and summary["C"] == 0
     emp = list(wb["Employees"].iter_rows(values_only=True))
     assert emp[0][:len(CSV_FIRST)] == tuple(CSV_FIRST)
@@ -114,7 +125,17 @@ def test_xlsx_is_byte_identical_later(q3):
 
 def test_grade_counts_list_every_grade_top_first(q3):
     rs, doc = q3
-    assert grade_counts(doc, rs) == {"S": 1, "A": 1, "B": 2, "C": 0, "D": 1}
+    assert grade_counts(doc["employees"], rs) == {"S": 1, "A": 1, "B": 2, "C": 0, "D": 1}
+    # part of it (E001 A, E003 B in the SPEC's expected-q3.json); a grade the ruleset does not define follows
+    team = [e for e in doc["employees"] if e["id"] in ("E001", "E003")] + [{"grade": "Z"}]
+    assert grade_counts(team, rs) == {"S": 0, "A": 1, "B": 1, "C": 0, "D": 0, "Z": 1}
+
+
+def test_money_totals_are_exact_and_know_no_amount_from_zero():
+    assert money_total(["0.10", "0.20", None, "", 1]) == Decimal("1.30")  # 0.1 + 0.2 in floats is 0.30000000000000004
+    assert money_total([None, ""]) is None
+    assert bonus_total([{"bonus": None}, {}]) == 0
+    assert str(bonus_total([{"bonus": "0.50"}, {"bonus": "-0.50"}])) == "0.00"
 
 
 def test_errors_csv():
@@ -133,8 +154,8 @@ def test_errors_csv():
 
 
 def test_manifest_has_no_clock(tmp_path):
-    from appraise.language.compile import load_ruleset
     from appraise.language.cycle import load_cycle
+    from appraise.language.ruleset import load_ruleset
     from engine_inputs import EXAMPLE
 
     rs = load_ruleset(EXAMPLE / "sales-team.yaml")
@@ -243,9 +264,8 @@ def test_markup_in_a_name_stays_text_in_xlsx(q3):
 
 def test_xlsx_sheets_continue_past_excel_row_limit(q3, monkeypatch):
     import appraise.export.files as export
-    from xlsx_reference import reference_xlsx
-
     import xlsx_reference
+    from xlsx_reference import reference_xlsx
 
     monkeypatch.setattr(export, "XLSX_MAX_ROWS", 3)  # two people per sheet
     monkeypatch.setattr(xlsx_reference, "XLSX_MAX_ROWS", 3)
@@ -254,7 +274,8 @@ def test_xlsx_sheets_continue_past_excel_row_limit(q3, monkeypatch):
     assert _parts(fast) == _parts(reference_xlsx(doc, rs, created=CREATED))
     wb = openpyxl.load_workbook(io.BytesIO(fast))
     assert wb.sheetnames == ["Summary", "Employees", "Employees (2)", "Employees (3)", "KPIs", "KPIs (2)", "KPIs (3)"]
-    ids = [r[0] for s in ("Employees", "Employees (2)", "Employees (3)") for r in wb[s].iter_rows(min_row=2, values_only=True)]
+    ids = [r[0] for s in ("Employees", "Employees (2)", "Employees (3)")
+           for r in wb[s].iter_rows(min_row=2, values_only=True)]
     assert ids == [e["id"] for e in doc["employees"]]
 
 
@@ -265,7 +286,8 @@ def _column_r4(values: list[float]) -> list[float]:
 
     from appraise.language.expr import polars_round_half_up
 
-    return pl.DataFrame({"x": values}, schema={"x": pl.Float64}).select(polars_round_half_up(pl.col("x"), 4))["x"].to_list()
+    frame = pl.DataFrame({"x": values}, schema={"x": pl.Float64})
+    return frame.select(polars_round_half_up(pl.col("x"), 4))["x"].to_list()
 
 
 def test_r4_rounds_like_the_columns_on_the_awkward_cases():
@@ -277,8 +299,6 @@ def test_r4_rounds_like_the_columns_on_the_awkward_cases():
     assert [repr(r4(x)) for x in cases] == [repr(v) for v in _column_r4(cases)]
     assert r4(108.26499999999) == 108.265 and r4(0.00005) == 0.0001 and r4(-0.00005) == -0.0001
 
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 
 @settings(max_examples=300, deadline=None)

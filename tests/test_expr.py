@@ -158,7 +158,8 @@ def test_round_half_up():
 def test_to_polars_basics():
     import polars as pl
 
-    df = pl.DataFrame({"a": [1.0, 2.0, None, 4.0], "b": [0.0, 1.0, 1.0, 2.0], "region": ["north", "east", "north", None]})
+    df = pl.DataFrame({"a": [1.0, 2.0, None, 4.0], "b": [0.0, 1.0, 1.0, 2.0],
+                       "region": ["north", "east", "north", None]})
     ctx = {"restricted": ["north"], "flag": True}
 
     def run(text):
@@ -251,7 +252,6 @@ def _conditions():
 def test_exclusive_is_a_proof_never_both_hold():
     """Whenever exclusive() says two conditions never hold together, no employee satisfies both."""
     from hypothesis import given, settings
-    from hypothesis import strategies as st
 
     from appraise.language.expr import exclusive
 

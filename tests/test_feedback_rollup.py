@@ -3,7 +3,6 @@ otherwise); whichever it picks, the numbers are SPEC's: a rater's value is the m
 ratings, a source's value the mean over its raters, and every rater counts once."""
 from __future__ import annotations
 
-import importlib
 import random
 from collections import defaultdict
 from statistics import mean
@@ -13,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-engine = importlib.import_module("appraise.core.evaluate")  # the package exports a function of that name
+from appraise.core import rollup as engine
 
 
 def reference(rows: list[tuple[int, str, float | None]]) -> dict[int, tuple[float | None, int]]:
@@ -30,7 +29,7 @@ def reference(rows: list[tuple[int, str, float | None]]) -> dict[int, tuple[floa
 
 def rolled(rows, repeated: bool = False) -> dict[int, tuple[float | None, int]]:
     frame = pl.DataFrame(rows, schema={"_k": pl.UInt64, "rater": pl.Utf8, "rating": pl.Float64}, orient="row")
-    got = engine._source_values(frame.lazy(), repeated)
+    got = engine.source_values(frame.lazy(), repeated)
     return {k: (v, n) for k, v, n in got.select("_k", "value", "raters").iter_rows()}
 
 

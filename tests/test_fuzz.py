@@ -135,9 +135,9 @@ def test_calibration_quotas_hold_in_every_cohort(rs, rows, context, shares, min_
 @budget(15, 0.003)
 @given(P.rulesets(), P.people, P.contexts)
 def test_two_runs_of_the_same_inputs_give_the_same_document(rs, rows, context):
-    from appraise.language.compile import compile_ruleset
     from appraise.core.evaluate import evaluate
     from appraise.export.document import results_document
+    from appraise.language.compile import compile_ruleset
 
     T.COUNTS["engine runs"] += 2
     a = results_document(evaluate(compile_ruleset(rs), P.inputs(rows), P.PERIOD, context))
@@ -215,7 +215,8 @@ def test_regression_python_syntax_warnings_stay_quiet():
     (lambda d: d["attributes"].update(team=[1]), None),
     (lambda d: d["grades"][0].update(grade=[1, [2]]), None),
     (lambda d: d["rules"][0].update(then=5), None),
-    (lambda d: d["scorecards"]["sales_rep"]["dimensions"]["results"].update(weight=float("nan")), "not a usable number"),
+    (lambda d: d["scorecards"]["sales_rep"]["dimensions"]["results"].update(weight=float("nan")),
+     "not a usable number"),
 ])
 def test_regression_malformed_rulesets_give_diagnostics_not_exceptions(edit, message):
     import yaml

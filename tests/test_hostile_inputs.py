@@ -21,8 +21,6 @@ cycles through the real ``appraise run``.  Decisions (SECURITY.md):
 from __future__ import annotations
 
 import io
-import json
-import os
 import shutil
 import unicodedata
 import zipfile
@@ -36,8 +34,8 @@ from click.testing import CliRunner
 import appraise
 import appraise.api
 from appraise.cli import main
-from appraise.language.cycle import load_cycle
 from appraise.errors import InvalidInput
+from appraise.language.cycle import load_cycle
 from appraise.provide.stage import Needs, provide
 from engine_inputs import EXAMPLE
 
@@ -146,8 +144,8 @@ def test_real_gbk_is_still_detected_and_rare_characters_need_the_encoding_named(
     add_employee_rows(work, ["X900,赵磊,sales_rep,east-1,east,2020-01-01,30000"], "gbk", whole=True)
     names = provided(work).inputs.employees.filter(id="X900")["name"].to_list()
     assert names == ["赵磊"]
-    (work / "data" / "employees.csv").write_bytes(
-        (work / "data" / "employees.csv").read_bytes() + "X901,张喆,sales_rep,east-1,east,2020-01-01,30000\r\n".encode("gbk"))   # 喆 is GBK, not GB2312
+    row = "X901,张喆,sales_rep,east-1,east,2020-01-01,30000\r\n".encode("gbk")  # 喆 is GBK, not GB2312
+    (work / "data" / "employees.csv").write_bytes((work / "data" / "employees.csv").read_bytes() + row)
     assert any(d.code == "data-encoding" for d in errors(work))
     data = yaml.safe_load((work / "cycle-q3.yaml").read_text(encoding="utf-8"))
     data["sources"][0]["encoding"] = "gbk"

@@ -197,8 +197,8 @@ def test_a_misspelt_metric_header_stops_the_run(work):
     assert "error: no source has a column for 'revenue'" in res.output
     assert not (work / "out" / "2026-Q3").exists()
     # declared optional, the metric may be absent: the run goes on and says so
-    edit(work / "sales-team.yaml", "revenue:             {label: {en: Revenue, zh-CN: 销售额}, unit: money, aggregate: sum}",
-         "revenue:             {label: {en: Revenue, zh-CN: 销售额}, unit: money, aggregate: sum, optional: true}")
+    revenue = "revenue:             {label: {en: Revenue, zh-CN: 销售额}, unit: money, aggregate: sum"
+    edit(work / "sales-team.yaml", revenue + "}", revenue + ", optional: true}")
     res = run(work / "cycle-q3.yaml")
     assert res.exit_code == 0, res.output
     assert "warning: no source has a value of 'revenue'" in res.output
@@ -206,7 +206,8 @@ def test_a_misspelt_metric_header_stops_the_run(work):
 
 
 def test_a_ratio_target_written_as_a_percentage_is_a_warning(work):
-    edit(work / "sales-team.yaml", "collection_rate: {weight: 30, target: 0.95,", "collection_rate: {weight: 30, target: 95,")
+    edit(work / "sales-team.yaml", "collection_rate: {weight: 30, target: 0.95,",
+         "collection_rate: {weight: 30, target: 95,")
     line = next(i for i, t in enumerate((work / "sales-team.yaml").read_text().splitlines(), 1)
                 if "collection_rate: {weight: 30" in t)
     res = cli("validate", str(work / "sales-team.yaml"))

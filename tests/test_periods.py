@@ -29,8 +29,8 @@ import pytest
 from click.testing import CliRunner
 
 from appraise.cli import main
-from appraise.store.migrations import LATEST
 from appraise.store.database import Store
+from appraise.store.migrations import LATEST
 
 HERE = Path(__file__).parent
 FIXTURE = HERE / "fixtures" / "periods"
@@ -177,7 +177,8 @@ def test_5_a_corrected_quarter_is_a_ledger_and_what_read_it_is_stale(company):
     metrics = company / "data/metrics.csv"
     # the correction: E3's Q2 revenue was 88k a month, not 100k
     metrics.write_text(metrics.read_text().replace("E3,2026-04,100000", "E3,2026-04,88000")
-                       .replace("E3,2026-05,100000", "E3,2026-05,88000").replace("E3,2026-06,100000", "E3,2026-06,88000"))
+                       .replace("E3,2026-05,100000", "E3,2026-05,88000")
+                       .replace("E3,2026-06,100000", "E3,2026-06,88000"))
     out = run("cycle-2026-Q2.yaml")
     # E3's Q2: 264k / 300k = 0.88 -> 88, B: 0.4 x 30000 x 1.0 = 12000 instead of 1.0 x 30000 x 1.25 = 37500;
     # the 25500 difference is on record
@@ -274,7 +275,8 @@ def test_the_new_syntax_is_validated_at_its_line_and_column(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     text = (FIXTURE / "annual.yaml").read_text(encoding="utf-8")
     bad = tmp_path / "annual.yaml"
-    bad.write_text(text.replace("weights: {Q1: 20, Q2: 20, Q3: 30, Q4: 30}", "weights: {Q1: 20, Q2: 20, Q3: 30, 07: 29}")
+    bad.write_text(text.replace("weights: {Q1: 20, Q2: 20, Q3: 30, Q4: 30}",
+                                "weights: {Q1: 20, Q2: 20, Q3: 30, 07: 29}")
                    .replace("net_of: {ruleset: reps, every: quarter}", "net_of: {ruleset: reps, every: week}"),
                    encoding="utf-8")
     out = cli("validate", "annual.yaml", code=1)
@@ -310,7 +312,7 @@ def test_the_new_syntax_is_validated_at_its_line_and_column(tmp_path, monkeypatc
 def test_missing_sub_periods_under_zero_and_error_and_netting_with_clawback(tmp_path):
     """In process (no store): the annual ruleset with `missing: zero`, then `error`, and `clawback: true`."""
     from appraise.api import evaluate
-    from appraise.language.compile import load_ruleset
+    from appraise.language.ruleset import load_ruleset
 
     text = (FIXTURE / "annual.yaml").read_text(encoding="utf-8")
     employees = [{"id": "A", "name": "A", "role": "rep", "target_bonus": "30000", "hire_date": "2020-01-01"},
@@ -323,8 +325,9 @@ def test_missing_sub_periods_under_zero_and_error_and_netting_with_clawback(tmp_
 
     def year(policy: str, clawback: bool = False):
         path = tmp_path / f"{policy}-{clawback}.yaml"
+        flag = "true" if clawback else "false"
         path.write_text(text.replace('version: "1"', f'version: "1"\nmissing: {policy}')
-                        .replace("every: quarter}\n", f"every: quarter, clawback: {'true' if clawback else 'false'}}}\n"),
+                        .replace("every: quarter}\n", f"every: quarter, clawback: {flag}}}\n"),
                         encoding="utf-8")
         res = evaluate(load_ruleset(path), period="2026", employees=employees, aggregated=metrics,
                        subperiods=sub, paid=paid)

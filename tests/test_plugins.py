@@ -250,7 +250,7 @@ def test_a_cycle_can_read_metrics_with_the_installed_plugin(jsonl_installed, tmp
     cycle.write_text(cycle.read_text().replace("provider: csv\n  path: data/metrics.csv",
                                                "provider: jsonl\n  path: data/metrics.jsonl"))
     code = ("import sys, json\n"
-            "from appraise.language.cycle import load_cycle\nfrom appraise.language.compile import load_ruleset\n"
+            "from appraise.language.cycle import load_cycle\nfrom appraise.language.ruleset import load_ruleset\n"
             "from appraise.provide.stage import Needs, provide\n"
             f"c = load_cycle({str(cycle)!r})\n"
             "p = provide(c, Needs.from_ruleset(load_ruleset(c.ruleset_path)))\n"

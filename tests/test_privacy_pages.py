@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from appraise.cli import main
-from appraise.language.compile import load_ruleset
+from appraise.language.ruleset import load_ruleset
 from appraise.present.render import render_all, withheld_groups
 from engine_inputs import EXAMPLE, run_example
 

@@ -9,12 +9,12 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from appraise.core.evaluate import evaluate
+from appraise.export.document import results_document
 from appraise.language.compile import compile_ruleset
 from appraise.language.load import loads
-from appraise.language.validate import validate_ruleset
-from appraise.core.evaluate import evaluate
 from appraise.language.period import parse
-from appraise.export.document import results_document
+from appraise.language.validate import validate_ruleset
 from appraise.tables import Inputs
 
 PERIOD = parse("2026-Q3")
@@ -80,7 +80,8 @@ def rulesets(draw):
                 "margin": {"weight": kw[1] + kw[2], "target": 0.3, "curve": draw(curves())}}},
         }}},
         "rules": [
-            {"id": "a", "when": "context.a", "then": [{"shift": {"from": "results", "to": "activity", "points": shift}}]},
+            {"id": "a", "when": "context.a",
+             "then": [{"shift": {"from": "results", "to": "activity", "points": shift}}]},
             {"id": "b", "when": 'region == "north"', "then": [{"set": {"activity.calls": setw}}]},
             {"id": "c", "when": "context.c", "then": [{"drop": "activity.margin"}]},
         ],

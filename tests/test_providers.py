@@ -7,7 +7,6 @@ cycle file reading it.  The data is the same; only the container differs.
 from __future__ import annotations
 
 import dataclasses
-
 import shutil
 import sqlite3
 from datetime import date
@@ -169,7 +168,7 @@ def sqlite_rows(db: Path, sql: str) -> list:
 
 import pytest  # noqa: E402
 
-from appraise.language.compile import load_ruleset  # noqa: E402
+from appraise.language.ruleset import load_ruleset  # noqa: E402
 from appraise.language.cycle import load_cycle  # noqa: E402
 from appraise.provide.stage import Needs, provide  # noqa: E402
 
@@ -219,8 +218,9 @@ def assert_same(a: dict, b: dict, label: str) -> None:
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    from appraise.plugins import reset_plugin_manager
     import os
+
+    from appraise.plugins import reset_plugin_manager
 
     os.environ["APPRAISE_PLUGINS"] = ""
     reset_plugin_manager()
@@ -431,8 +431,9 @@ def _results(cycle_path: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def reference_results(tmp_path_factory):
-    from appraise.plugins import reset_plugin_manager
     import os
+
+    from appraise.plugins import reset_plugin_manager
 
     os.environ["APPRAISE_PLUGINS"] = ""
     reset_plugin_manager()

@@ -12,10 +12,14 @@ import polars as pl
 import pytest
 import yaml
 
-from appraise.language.cycle import load_cycle
 from appraise.errors import InvalidInput
-from test_providers import _cycle, provided, write_csv  # noqa: F401  (fixture helpers)
-from test_providers import _only_builtin_plugins  # noqa: F401  (autouse fixture)
+from appraise.language.cycle import load_cycle
+from test_providers import (  # noqa: F401  (fixture helpers)
+    _cycle,
+    _only_builtin_plugins,  # noqa: F401  (autouse fixture)
+    provided,
+    write_csv,
+)
 
 CORPUS = Path(__file__).parent / "provider_errors"
 CASES = sorted(CORPUS.glob("*.yaml"))
@@ -116,7 +120,8 @@ def test_xlsx_errors_name_the_sheet_and_cell(tmp_path):
     ws.append(["E001", "2026-07", 450000])
     ws.append(["E001", "2026-08", "about 470k"])
     book.save(tmp_path / "m.xlsx")
-    cycle.write_text(cycle.read_text().replace("path: appraisal.xlsx\n  sheet: metrics", "path: m.xlsx\n  sheet: metrics"))
+    cycle.write_text(cycle.read_text().replace("path: appraisal.xlsx\n  sheet: metrics",
+                                               "path: m.xlsx\n  sheet: metrics"))
     with pytest.raises(InvalidInput) as info:
         provided(cycle)
     assert "m.xlsx[metrics]:3:3: error: value of 'revenue' is 'about 470k'" in str(info.value)

@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+
 from reference import ReferenceStore, compare, evaluate_cycle
 from reference.expr import Expr
 

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from appraise.language.compile import compile_ruleset, load_ruleset
-from appraise.present.render import (CohortStats, RenderError, file_stem, plan_dates, render_all, renderers)
+from appraise.language.compile import compile_ruleset
+from appraise.language.ruleset import load_ruleset
+from appraise.plugins.html.views import plan_dates
+from appraise.present.render import CohortStats, RenderError, file_stem, render_all, renderers
 from engine_inputs import EXAMPLE, previous_from, run_example
 
 PAGES = ["index.html", "teams/east-1.html", "teams/east-2.html"] + \
@@ -387,7 +389,7 @@ def test_empty_cycle_renders_an_index(example, tmp_path):
 
 
 def test_parallel_rendering_matches_serial(example, tmp_path):
-    from appraise.plugins.html_renderer import HtmlRenderer
+    from appraise.plugins.html import HtmlRenderer
     from appraise.present.render import RenderRequest
 
     doc = copy.deepcopy(example["q3"])
@@ -404,3 +406,18 @@ def test_parallel_rendering_matches_serial(example, tmp_path):
     HtmlRenderer(workers=2).render(request, tmp_path / "parallel")
     for f in sorted((tmp_path / "serial").rglob("*.html")):
         assert f.read_bytes() == (tmp_path / "parallel" / f.relative_to(tmp_path / "serial")).read_bytes()
+
+
+def test_weight_notes_name_only_the_rules_that_moved_that_weight(site):
+    """E002 (Q3): price war shifts 5 points from results to strategy (50/10 → 45/15); the objectives dimension (10) has
+    no data, so its points are shared over the other 90: results 45 → 50, strategy 15 → 16.67, process and 360°
+    feedback 15 → 16.67.  Until the core's provenance fed
+    the notes, the dashboard inferred 'by rule: Price war' for process and feedback, which the shift never touched."""
+    out, _ = site
+    page = read(out, "dashboards/E002.html")
+    notes = dict(re.findall(r'<th scope="row">([^<]+)<span class="why">([^<]+)</span>', page))
+    assert notes["Process quality"] == "Changed from 15: weight of dropped items shared"
+    assert notes["360° feedback"] == "Changed from 15: weight of dropped items shared"
+    assert notes["Strategic execution"] == "Changed from 10 by rule: Price war - protect existing customers"
+    assert notes["Objectives and key results"] == "No data: weight shared among the others"
+    assert "Business results" not in notes  # 50 before, 50 after: no note

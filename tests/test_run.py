@@ -137,7 +137,8 @@ def test_annual_half_year_and_monthly_cycles(example, cycle, months, employees):
     # 360 ratings are collected per quarter; a longer cycle reads one round of them (the Q3 one)
     feedback = (example / "data/feedback.csv").read_text().splitlines()
     (example / "data/feedback-once.csv").write_text("\n".join(
-        [feedback[0]] + [l.replace(",2026-Q3", f",{cycle}") for l in feedback[1:] if l.endswith(",2026-Q3")]) + "\n")
+        [feedback[0]] + [row.replace(",2026-Q3", f",{cycle}") for row in feedback[1:] if row.endswith(",2026-Q3")])
+        + "\n")
     text = (example / "cycle-q3.yaml").read_text().replace("cycle: 2026-Q3", f"cycle: {cycle}").replace(
         "out/2026-Q3", f"out/{cycle}").replace("data/feedback.csv", "data/feedback-once.csv")
     path = example / f"cycle-{cycle}.yaml"
@@ -269,7 +270,7 @@ def test_python_api(example):
     report = appraise.run_cycle(example / "cycle-q3.yaml", render=False, progress=lines.append)
     assert report.employees == 5 and report.errors == 0 and report.run_id == 1
     assert str(report.bonus_total) == "122900"
-    assert [l.split()[0] for l in lines] == ["validate", "provide", "evaluate", "export", "manifest", "store"]
+    assert [line.split()[0] for line in lines] == ["validate", "provide", "evaluate", "export", "manifest", "store"]
     assert set(report.timings) == {"validate", "provide", "evaluate", "store", "export", "manifest"}
 
 
@@ -291,7 +292,10 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(example):
     try:
         frozen = gc.get_freeze_count()
         run(example / "cycle-q3.yaml", "--no-render")
-        assert gc.get_freeze_count() == frozen
+        # still the host's: an unfreeze would drop the count to 0, freezing the run's document would raise it.
+        # It may fall a little: a frozen object that the run frees (a replaced cache entry) leaves the count
+        # (run alone, this test saw 270,821 -> 270,820)
+        assert frozen * 0.99 <= gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
     del keep

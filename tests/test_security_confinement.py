@@ -7,7 +7,6 @@ written or shown.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sqlite3
@@ -47,7 +46,8 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def located(output: str, cycle: Path, key: str) -> None:
     """The refusal names the cycle file's line and column and the key path."""
-    assert re.search(rf"{re.escape(cycle.name)}:\d+:\d+: error: .* leads outside .*\({re.escape(key)}\)", output), output
+    pattern = rf"{re.escape(cycle.name)}:\d+:\d+: error: .* leads outside .*\({re.escape(key)}\)"
+    assert re.search(pattern, output), output
 
 
 # ------------------------------------------------------------------ duckdb globs and symlinks

@@ -20,6 +20,7 @@ def test_every_test_named_in_security_md_exists():
             continue
         if function:
             tree = ast.parse(path.read_text(encoding="utf-8"))
-            if function not in {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}:
+            defined = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+            if function not in defined:
                 missing.append(f"{file}::{function}")
     assert missing == []

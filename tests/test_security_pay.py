@@ -7,7 +7,6 @@ own output: e.g. the hostile ruleset scores everyone target_bonus / 1000, so tho
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import shutil

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from appraise.language.compile import load_ruleset
-from appraise.store.migrations import LATEST, STEPS, current_version, migrate
+from appraise.language.ruleset import load_ruleset
 from appraise.store.database import CycleLocked, Store, create_engine, cycle_locks, history, previous_results, runs
+from appraise.store.migrations import LATEST, STEPS, current_version, migrate
 from engine_inputs import EXAMPLE, compare
 
 RULESET = load_ruleset(EXAMPLE / "sales-team.yaml")

@@ -139,7 +139,8 @@ def test_a_wrong_expectation_in_a_copy_of_the_shipped_tests(tmp_path):
     text = (RULESETS / "tests" / "sales-team.yaml").read_text(encoding="utf-8")
     text = text.replace("ruleset: ../sales-team.yaml", f"ruleset: {(RULESETS / 'sales-team.yaml').as_posix()}")
     assert "      S1: {score: 112.5, grade: S, bonus: \"39000\"}" in text
-    text = text.replace("      S1: {score: 112.5, grade: S, bonus: \"39000\"}", "      S1: {score: 112.5, grade: S, bonus: \"39500\"}")
+    text = text.replace("      S1: {score: 112.5, grade: S, bonus: \"39000\"}",
+                        "      S1: {score: 112.5, grade: S, bonus: \"39500\"}")
     copy.write_text(text, encoding="utf-8")
     code, out = run(copy)
     assert code == 1
@@ -232,7 +233,7 @@ def test_invalid_test_file_exits_2_at_file_line_col(tmp_path, change, needle, me
     code, out = run(path)
     assert code == 2, out
     line, col = where(path, needle)
-    hits = [l for l in out.splitlines() if l.startswith(f"{path}:{line}:") and message in l]
+    hits = [row for row in out.splitlines() if row.startswith(f"{path}:{line}:") and message in row]
     assert hits, out
     assert out.rstrip().splitlines()[-1] == "0 passed, 0 failed"
 
@@ -252,8 +253,8 @@ def test_invalid_ruleset_is_reported_with_its_own_locations(tmp_path):
     bad = tmp_path / "bad.yaml"
     shutil.copy(HERE / "broken" / "weights-99-99.yaml", bad)
     path = tmp_path / "t.test.yaml"
-    path.write_text(f"ruleset: bad.yaml\ncycle: 2026-Q3\ntests:\n  - name: x\n    given: [{{id: a}}]\n"
-                    f"    expect: {{a: {{score: 1}}}}\n")
+    path.write_text("ruleset: bad.yaml\ncycle: 2026-Q3\ntests:\n  - name: x\n    given: [{id: a}]\n"
+                    "    expect: {a: {score: 1}}\n")
     code, out = run(path)
     assert code == 2
     assert "error: the ruleset" in out and "is not valid" in out
@@ -285,9 +286,9 @@ def test_coverage_lists_uncovered_items_at_their_ruleset_line(tmp_path, monkeypa
     assert code == 0
     ruleset = "rulesets/sales-team.yaml"
     text = (ROOT / ruleset).read_text(encoding="utf-8").splitlines()
-    line = next(n for n, l in enumerate(text, 1) if "- id: new-hire-ramp" in l)
+    line = next(n for n, row in enumerate(text, 1) if "- id: new-hire-ramp" in row)
     assert f"  not covered: {ruleset}:{line}:5: rule new-hire-ramp" in out
-    line = next(n for n, l in enumerate(text, 1) if "{grade: S, min: 110}" in l)
+    line = next(n for n, row in enumerate(text, 1) if "{grade: S, min: 110}" in row)
     assert f"  not covered: {ruleset}:{line}:5: grade S" in out
     assert f"coverage of {ruleset}: 3 of 13 items (23.1%)" in out   # tiers 1 and 2, grade A
     assert out.rstrip().splitlines()[-1] == "1 passed, 0 failed"
@@ -330,7 +331,8 @@ def test_github_annotations(tmp_path):
     path = small(tmp_path, score="99")
     code, out = run(path, "--format", "github")
     line, col = where(path, "99")
-    assert out.splitlines()[0].startswith(f"::error file={path},line={line},col={col},title=appraise test%3A on target::")
+    first = out.splitlines()[0]
+    assert first.startswith(f"::error file={path},line={line},col={col},title=appraise test%3A on target::")
     assert out.rstrip().splitlines()[-1] == "0 passed, 1 failed"
 
 

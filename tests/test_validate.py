@@ -13,11 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from appraise.language import schema as schemas
 from appraise.errors import InvalidInput
+from appraise.language import schema as schemas
 from appraise.language.load import MAX_BYTES, load, loads
-from appraise.language.validate import (check_cycle, check_ruleset, validate_cycle, validate_files, validate_paths,
-                               validate_ruleset)
+from appraise.language.validate import (
+    check_cycle,
+    check_ruleset,
+    validate_cycle,
+    validate_files,
+    validate_paths,
+    validate_ruleset,
+)
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -48,7 +54,7 @@ def test_broken_file_reports_exactly_what_it_expects(path):
     found = problems(path)
     got = [(d.line, d.col, str(d)) for d in found]
     for line, col, fragment in expected:
-        assert any(l == line and c == col and fragment in text for l, c, text in got), \
+        assert any(ln == line and c == col and fragment in text for ln, c, text in got), \
             f"{path.name}: expected {line}:{col}: {fragment}\nbut got:\n" + "\n".join(map(str, found))
     assert len(found) == len(expected), "unexpected extra problems:\n" + "\n".join(map(str, found))
     for d in found:
@@ -125,10 +131,12 @@ def test_base_is_valid():
 
 def test_weights_are_summed_as_written():
     three = ("          revenue: {weight: 60, target: quota}\n          collection_rate: {weight: 40, target: 0.95}",
-             "          revenue: {weight: 33.33, target: quota}\n          collection_rate: {weight: 33.33, target: 0.95}\n"
+             "          revenue: {weight: 33.33, target: quota}\n"
+             "          collection_rate: {weight: 33.33, target: 0.95}\n"
              "          billed: {weight: 33.34, target: 1}")
     assert variant(three) == []
-    [d] = variant(("revenue: {weight: 60,", "revenue: {weight: 0.75,"), ("collection_rate: {weight: 40,", "collection_rate: {weight: 99.24,"))
+    [d] = variant(("revenue: {weight: 60,", "revenue: {weight: 0.75,"),
+                  ("collection_rate: {weight: 40,", "collection_rate: {weight: 99.24,"))
     assert "add up to 99.99, not 100" in d.message
 
 
@@ -148,9 +156,11 @@ def test_curve_forms_report_the_branch_that_nearly_matched():
                                 "visits: {weight: 100, target: 60, curve: {bands: [{from: 1, scor: 100}]}}"))
     assert missing.message == "'score' is missing" and (missing.line, missing.col) == (28, 61)
     assert unknown.message == "unknown key 'scor'; did you mean 'score'?" and (unknown.line, unknown.col) == (28, 71)
-    [d] = variant(("visits: {weight: 100, target: 60}", "visits: {weight: 100, target: 60, curve: {floor: 0.5, cap: 0.4}}"))
+    [d] = variant(("visits: {weight: 100, target: 60}",
+                   "visits: {weight: 100, target: 60, curve: {floor: 0.5, cap: 0.4}}"))
     assert d.message == "floor 0.5 is above cap 0.4"
-    [d] = variant(("visits: {weight: 100, target: 60}", "visits: {weight: 100, target: 60, curve: {points: [[1, 100]]}}"))
+    [d] = variant(("visits: {weight: 100, target: 60}",
+                   "visits: {weight: 100, target: 60, curve: {points: [[1, 100]]}}"))
     assert "needs at least 2 items" in d.message
 
 
@@ -162,7 +172,8 @@ def test_label_of_the_wrong_type_names_both_forms():
 def test_shift_and_scale_target_references():
     [d] = variant(("- shift: {from: results, to: activity, points: 10}", "- scale_target: {revnue: 0.5}"))
     assert "'revnue' is not a KPI of any scorecard; did you mean 'revenue'?" in d.message
-    assert variant(("- shift: {from: results, to: activity, points: 10}", "- scale_target: {results.revenue: 0.5}")) == []
+    assert variant(("- shift: {from: results, to: activity, points: 10}",
+                    "- scale_target: {results.revenue: 0.5}")) == []
 
 
 def test_expression_in_a_block_scalar_is_located_on_its_own_line():
@@ -212,8 +223,9 @@ def test_rules_that_can_never_fire_together_are_not_combined():
     """Conditions that exclude each other (P / not P, different values of one column, ranges that do
     not meet) never fire together, so their combination is not checked; overlapping ones still are."""
     def two(when_a, when_b):
-        rules = (f"  - id: a\n    when: {when_a}\n    then:\n      - shift: {{from: activity, to: results, points: 16}}\n"
-                 f"  - id: b\n    when: {when_b}\n    then:\n      - shift: {{from: activity, to: results, points: 16}}\n")
+        shift = "      - shift: {from: activity, to: results, points: 16}\n"
+        rules = (f"  - id: a\n    when: {when_a}\n    then:\n{shift}"
+                 f"  - id: b\n    when: {when_b}\n    then:\n{shift}")
         return [d.message for d in variant(("rules:\n", "rules:\n" + rules))]
 
     for a, b in (("context.price_war", "not context.price_war"), ('team == "north"', 'team == "south"'),
@@ -222,7 +234,8 @@ def test_rules_that_can_never_fire_together_are_not_combined():
         assert two(a, b) == [], (a, b)
     overlapping = "rules a + b together shift 16 points from 'activity', which has 14 by then (scorecard 'rep')"
     for a, b in (("context.price_war", "context.new_market"), ("tenure_months <= 3", "tenure_months >= 3"),
-                 ('team != "north"', 'team != "south"'), ("context.price_war or tenure_months < 3", "tenure_months > 6")):
+                 ('team != "north"', 'team != "south"'),
+                 ("context.price_war or tenure_months < 3", "tenure_months > 6")):
         assert two(a, b) == [overlapping], (a, b)
 
 
@@ -419,7 +432,8 @@ def test_schema_files_in_the_repo_are_the_packaged_ones():
 
 def test_rulesets_carry_the_editor_modeline():
     for path in (ROOT / "rulesets").glob("*.yaml"):
-        assert path.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=../schemas/ruleset.schema.json")
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# yaml-language-server: $schema=../schemas/ruleset.schema.json")
 
 
 def test_hints_for_common_expression_slips():

@@ -23,8 +23,9 @@ with warnings.catch_warnings():  # starlette 1.x asks for httpx2; httpx is what 
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
 
-from appraise.language.compile import compile_ruleset, load_ruleset  # noqa: E402
 from appraise.core.evaluate import evaluate  # noqa: E402
+from appraise.language.compile import compile_ruleset  # noqa: E402
+from appraise.language.ruleset import load_ruleset  # noqa: E402
 from appraise.tools.workshop import weightset as ws  # noqa: E402
 from appraise.tools.workshop import yamledit  # noqa: E402
 from appraise.tools.workshop.app import create_app  # noqa: E402

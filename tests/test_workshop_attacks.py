@@ -143,8 +143,8 @@ def test_non_finite_votes_are_400_not_500(app):
     voter = client(app, app.state.tokens.issue())
     start = app.state.workshop.weights_view()["start"]
     for value in ("NaN", "Infinity", "1e999"):
-        body = '{"name": "A", "weights": {%s}}' % ", ".join(
-            f'"{k}": {value if k == RESULTS else v}' for k, v in start.items())
+        weights = ", ".join(f'"{k}": {value if k == RESULTS else v}' for k, v in start.items())
+        body = '{"name": "A", "weights": {' + weights + "}}"
         r = voter.post("/api/vote", content=body, headers={"content-type": "application/json"})
         assert r.status_code == 400, r.text
     r = voter.post("/api/vote", json={"name": "A", "weights": dict(start, **{RESULTS: "NaN"})})

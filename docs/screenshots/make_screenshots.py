@@ -20,11 +20,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from engine_inputs import EXAMPLE, previous_from, run_example  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from appraise.language.compile import load_ruleset  # noqa: E402
 from appraise.present.render import render_all  # noqa: E402
+from engine_inputs import EXAMPLE, previous_from, run_example  # noqa: E402
 
 
 def main() -> None:
@@ -41,7 +41,8 @@ def main() -> None:
             out = Path(tmp) / locale
             render_all(q3, ruleset, out, history=history, locale=locale)
             shots = [(f"dashboards/{e['id']}.html", f"{e['id']}-{locale}.png") for e in q3["employees"]]
-            shots += [("plans/E004.html", f"plan-E004-{locale}.png"), ("teams/east-1.html", f"team-east-1-{locale}.png")]
+            shots += [("plans/E004.html", f"plan-E004-{locale}.png"),
+                      ("teams/east-1.html", f"team-east-1-{locale}.png")]
             for page_path, name in shots:
                 page.goto((out / page_path).as_uri())
                 page.screenshot(path=str(HERE / name), full_page=True)

@@ -12,10 +12,10 @@ import math
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from appraise.language.compile import Ruleset, Scorecard
 from appraise.core.evaluate import Evaluation, item_paths, lost_key
+from appraise.language.compile import Ruleset, Scorecard
 
 
 def r4(x) -> float | None:
@@ -33,7 +33,7 @@ def money(value, ruleset: Ruleset) -> str | None:
     if value is None:
         return None
     unit = ruleset.bonus.rounding if ruleset.bonus else Decimal(1)
-    exp = min(unit.normalize().as_tuple().exponent, 0)
+    exp = min(int(unit.normalize().as_tuple().exponent), 0)  # a rounding unit is finite (schema)
     return format(Decimal(value).quantize(Decimal(1).scaleb(exp), rounding=ROUND_HALF_UP), "f")
 
 
@@ -55,10 +55,14 @@ class _CardLayout:
         self.adjustments = tuple((a, f"adj.{a.id}") for a in card.adjustments)
         self.dims = []
         for d in card.dimensions:
-            sources, self_col, subperiods = (), None, ()
+            sources: tuple[tuple[str, str, str], ...] = ()
+            subperiods: tuple[tuple[str, str], ...] = ()
+            self_col = None
             if d.kind == "periods" and period is not None:
+                assert d.periods is not None  # a periods dimension always has its periods (compile)
                 subperiods = tuple((p.id, f"p.{d.key}.{p.id}") for p, _ in d.periods.parts(period))
             if d.kind == "feedback360":
+                assert d.feedback is not None  # a feedback360 dimension always has its sources (compile)
                 sources = tuple((r, f"f.{d.key}.{r}.score", f"f.{d.key}.{r}.raters") for r, _ in d.feedback.sources)
                 if "self" not in dict(d.feedback.sources):  # shown beside the scored sources, not one of them
                     self_col = f"f.{d.key}.self.score"
@@ -91,7 +95,7 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
     ``rounded`` says the row's numbers were already rounded to 4 decimals (by :func:`results_document`,
     in one vectorised pass); otherwise they are rounded here.
     """
-    card: Scorecard = layout.card if layout else ruleset.scorecard(row["scorecard"])
+    card = layout.card if layout else cast(Scorecard, ruleset.scorecard(row["scorecard"]))
     layout = layout or _CardLayout(card, ruleset, period)
     if not rounded:
         row = _rounded_row(row)
@@ -170,8 +174,9 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
     if get("override.applied"):
         o = (overrides or {}).get(row["id"])
         change: dict[str, Any] = {}
-        if get("override.score_from") is not None:
-            change["score"] = [round(float(get("override.score_from")), 2), round(float(row["score"]), 2)]
+        score_from = get("override.score_from")
+        if score_from is not None:
+            change["score"] = [round(float(score_from), 2), round(float(row["score"]), 2)]
         if get("override.grade_from") != row["grade"]:  # SPEC v2: whenever the grade changed
             change["grade"] = [get("override.grade_from"), row["grade"]]
         out["override"] = {**change, **(o.record() if o is not None else {})}

@@ -14,10 +14,12 @@ import csv
 import io
 import json
 import re
-from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from appraise.export.summary import bonus_total, grade_counts
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_FIRST = ["id", "name", "scorecard", "score", "grade", "grade_uncalibrated", "bonus", "rules_fired", "outcomes",
@@ -86,8 +88,9 @@ def _finite(x: float) -> str:
 
 _INF = float("inf")
 # Exact types only (a subclass such as bool or an IntEnum takes the general path).
-_SCALAR = {str: _encode_str, float: _finite, int: _int_repr, type(None): lambda _: "null",
-           bool: lambda b: "true" if b else "false"}
+_SCALAR: dict[type, Callable[[Any], str]] = {
+    str: _encode_str, float: _finite, int: _int_repr, type(None): lambda _: "null",
+    bool: lambda b: "true" if b else "false"}
 
 
 def _indented(o, ind: str) -> str:
@@ -293,22 +296,6 @@ def changes_csv(rows: Iterable[tuple[str, str, str, str]], *, redact: bool = Fal
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def grade_counts(document: Mapping[str, Any], ruleset) -> dict[str, int]:
-    """Employees per grade, in the ruleset's order (top grade first), every grade listed."""
-    counts = Counter(e.get("grade") for e in document.get("employees", []))
-    out = {g.grade: counts.get(g.grade, 0) for g in ruleset.grades}
-    for grade, n in sorted(counts.items(), key=lambda kv: str(kv[0])):
-        if grade not in out:
-            out[str(grade)] = n
-    return out
-
-
-def bonus_total(document: Mapping[str, Any]) -> Decimal:
-    """The exact sum of every bonus in the document."""
-    return sum((Decimal(e["bonus"]) for e in document.get("employees", []) if e.get("bonus") is not None),
-               Decimal(0))
-
-
 def results_xlsx(document: Mapping[str, Any], ruleset, *, created: datetime, errors: int = 0,
                  redact: bool = False) -> bytes:
     """``results.xlsx``: a Summary sheet (employees per grade, bonus total) and an Employees sheet.
@@ -352,7 +339,7 @@ def xlsx_workbook(buf, document: Mapping[str, Any], ruleset, *, created: datetim
         ("Ruleset", f"{ruleset.id} {ruleset.version or ''}".strip()),
         ("Employees", len(document.get("employees", []))),
         ("Errors", errors),
-        ("Bonus total", bonus_total(document)),
+        ("Bonus total", bonus_total(document.get("employees", []))),
         ("Currency", document.get("currency") or ""),
     ]
     if redact:
@@ -365,7 +352,7 @@ def xlsx_workbook(buf, document: Mapping[str, Any], ruleset, *, created: datetim
     r += 1
     summary.write_string(r, 0, "Grade", bold)
     summary.write_string(r, 1, "Employees", bold)
-    for grade, n in grade_counts(document, ruleset).items():
+    for grade, n in grade_counts(document.get("employees", []), ruleset).items():
         r += 1
         summary.write_string(r, 0, safe_text(grade))
         summary.write_number(r, 1, n)
@@ -418,7 +405,7 @@ def _table(wb, name: str, header: list[str], rows: Iterable[list[Any]], count: i
 
     per_sheet = XLSX_MAX_ROWS - 1
     rows = iter(rows)
-    out = []
+    out: list[tuple[str, int, Iterable[list[Any]], int | None, int]] = []
     for part in range(max(1, -(-count // per_sheet))):
         ws = wb.add_worksheet(name if part == 0 else f"{name} ({part + 1})")
         ws.freeze_panes(1, 2)

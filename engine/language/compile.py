@@ -9,12 +9,12 @@ an exact :class:`~decimal.Decimal`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from appraise.language import expr as expressions
 from appraise.language.load import Document
@@ -116,7 +116,7 @@ class Target:
     def describe(self) -> str:
         if self.kind == "number":
             return f"{self.number:g}"
-        if self.kind == "expression":
+        if self.kind == "expression" and self.expression is not None:
             return self.expression.text
         return str(self.name)
 
@@ -377,7 +377,7 @@ class Ruleset:
         pending = [m for m in self.metrics if m.derived]
         out: list[Metric] = []
         while pending:
-            ready = [m for m in pending if m.formula.names <= done]
+            ready = [m for m in pending if m.formula is not None and m.formula.names <= done]
             if not ready:  # the validator refuses cycles; this is a last guard
                 raise ValueError("formulas form a cycle: " + ", ".join(m.name for m in pending))
             for m in ready:
@@ -391,9 +391,6 @@ class Ruleset:
 
     def scorecard(self, key: str) -> Scorecard | None:
         return next((s for s in self.scorecards if s.key == key), None)
-
-    def grade_rank(self, grade: str) -> int:
-        return [g.grade for g in self.grades].index(grade)
 
     def context_fields(self) -> set[str]:
         """Every ``context.x`` any expression of the ruleset reads."""
@@ -457,7 +454,7 @@ def _target(value, metrics: set[str], attributes: set[str]) -> Target:
 
 
 def _actions(then) -> tuple[Action, ...]:
-    out = []
+    out: list[Action] = []
     for item in then or []:
         for kind, body in item.items():
             if kind == "set":
@@ -570,17 +567,3 @@ def compile_ruleset(doc: Document | Mapping, source: str = "", raw: bytes | None
         playbook=playbook, report=MappingProxyType(dict(data.get("report") or {})),
         source=source, sha256=digest, proration=str(data.get("proration", "none")),
         min_group=int((data.get("privacy") or {}).get("min_group", MIN_GROUP)))
-
-
-def load_ruleset(path: str | Path) -> Ruleset:
-    """Load, validate and compile a ruleset file; raises ``InvalidInput`` listing every problem."""
-    path = Path(path)
-    try:
-        from appraise.language.validate import check_ruleset
-    except ImportError:  # pragma: no cover - only while the validator is being built
-        from appraise.language.load import load
-
-        doc = load(path)
-    else:
-        doc = check_ruleset(path)
-    return compile_ruleset(doc, str(path), path.read_bytes())

@@ -44,7 +44,7 @@ _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 class _StrictLoader(yaml.SafeLoader):
     """PyYAML's composer with anchors refused and no YAML 1.1 implicit typing."""
 
-    DEFAULT_SCALAR_TAG = _UNTAGGED
+    DEFAULT_SCALAR_TAG = _UNTAGGED  # type: ignore[misc]  # Final in the stubs; overriding it is the point
     yaml_implicit_resolvers: dict = {}
 
     _depth = 0

@@ -19,10 +19,11 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.language.load import Document, load
@@ -126,7 +127,7 @@ def check(doc: Document, grades: Iterable[str]) -> tuple[list[Override], list[Di
         if len(found) == before:
             line, col = doc.where(at + ("id",))
             out.append(Override(ident, float(score) if score is not None else None, grade,
-                                item["reason"].strip(), item["by"].strip(), when, doc.file, line, col))
+                                item["reason"].strip(), item["by"].strip(), str(when), doc.file, line, col))
     return out, found
 
 

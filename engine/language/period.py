@@ -57,7 +57,7 @@ class Period:
             return f"H{(self.first_month - 1) // 6 + 1}"
         return str(self.year)
 
-    def subperiods(self, every: str) -> tuple["Period", ...]:
+    def subperiods(self, every: str) -> tuple[Period, ...]:
         """The periods of kind ``every`` (month, quarter, half) this period is made of, in order; raises
         ``ValueError`` when ``every`` is not shorter than the period."""
         step = KIND_MONTHS[every]
@@ -72,7 +72,7 @@ class Period:
         last = min(self.end, leave) if leave else self.end
         return max((last - first).days + 1, 0)
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """The period of the same kind just before this one (Q3 -> Q2, Q1 -> last year's Q4)."""
         step = self.months_count
         month = self.first_month - step

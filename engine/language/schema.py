@@ -12,10 +12,11 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from appraise.errors import Diagnostic
 from appraise.language.load import Document
@@ -23,7 +24,7 @@ from appraise.language.load import Document
 NAMES = ("ruleset", "cycle", "ruleset-test")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> dict:
     """The schema ``name`` (``ruleset`` or ``cycle``) as a dict, read once from the package."""
     if name not in NAMES:
@@ -32,7 +33,7 @@ def load(name: str) -> dict:
     return json.loads(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str):
     """A draft-07 validator for schema ``name`` (built once per process)."""
     from jsonschema import Draft7Validator

@@ -10,9 +10,11 @@ The columnar evaluator implements the very same formulas on polars columns.
 """
 from __future__ import annotations
 
-from typing import Mapping, TypeVar
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import TypeVar
 
-N = TypeVar("N")
+N = TypeVar("N", Fraction, float)  # exact fractions (the validator) or floats
 
 
 class WeightError(ValueError):
@@ -28,7 +30,7 @@ def set_weight(group: Mapping[str, N], key: str, value: N) -> dict[str, N]:
     if value > total:
         raise WeightError(f"'{key}' would get {_fmt(value)} of a group whose weights total {_fmt(total)}")
     rest = total - group[key]
-    out = {}
+    out: dict[str, N] = {}
     for k, w in group.items():
         if k == key:
             out[k] = value
@@ -60,22 +62,6 @@ def shift_weight(group: Mapping[str, N], source: str, target: str, points: N) ->
     out = dict(group)
     out[source] = group[source] - points
     out[target] = group[target] + points
-    return out
-
-
-def redistribute(group: Mapping[str, N], present: Mapping[str, bool]) -> dict[str, N]:
-    """Missing members get 0; their weight goes to the present ones in proportion.
-
-    When nothing with weight is left, every weight is 0 (the whole group drops out).
-    """
-    total = sum(group.values())
-    kept = sum(w for k, w in group.items() if present.get(k, False))
-    out = {}
-    for k, w in group.items():
-        if not present.get(k, False) or kept == 0:
-            out[k] = w * 0
-        else:
-            out[k] = w * total / kept
     return out
 
 

@@ -1,8 +1,9 @@
 """Explain every number of one employee's appraisal.
 
-:func:`explain` reads the result frame the evaluator produced (it never
-recomputes anything differently) plus the compiled plan, and returns a
-structured derivation: each rule with the values that made its condition hold
+:func:`explain` reads the result frame the evaluator produced and its
+provenance (:mod:`appraise.core.provenance`: which rule changed which weight,
+tiers reached, calibration, objective scores; never worked out again here)
+plus the compiled plan, and returns a structured derivation: each rule with the values that made its condition hold
 and the weights before and after, each KPI's actual, target, attainment, curve
 and score, redistribution, adjustments, rounding, grade, calibration, bonus
 step by step, outcomes and focus areas.  :func:`render_text` prints it in the
@@ -11,13 +12,14 @@ threshold are reported only as "not shown", never with a value or a count.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
-from appraise.language import weights as W
-from appraise.language.compile import Ruleset, Scorecard, localized
 from appraise.core.evaluate import Evaluation, lost_key
+from appraise.core.provenance import Provenance
 from appraise.export.document import employee_result, r4
+from appraise.language.compile import Ruleset, Scorecard, localized
 
 MESSAGES = {
     "en": {
@@ -191,8 +193,8 @@ def _values(expression, row: Mapping[str, Any], ev: Evaluation) -> dict[str, Any
 
 def _also_matched(ev: Evaluation, chosen: Scorecard, row: Mapping[str, Any]) -> list[str]:
     """The later scorecards whose condition also holds for this employee (the first in the file wins)."""
-    from appraise.language import expr as expressions
     from appraise.core.evaluate import Columns
+    from appraise.language import expr as expressions
 
     column = Columns(ev.ruleset)
     cards = list(ev.ruleset.scorecards)
@@ -219,27 +221,20 @@ def _describe(a, locale: str | None) -> str:
                                                      value=f"{a.value:g}" if a.value is not None else "")
 
 
+def _provenance(ev: Evaluation) -> Provenance:
+    """The evaluation's provenance (built over its frame for an evaluation made without one)."""
+    return ev.provenance or Provenance(ev.ruleset, ev.frame, ev.objectives, ev.key_results)
+
+
 def _objectives(ev: Evaluation, employee_id: str, threshold: float) -> list[dict[str, Any]]:
     """Each objective of the employee: type, progress, score and the key results it came from."""
-    import polars as pl
-
-    if ev.objectives is None:
-        return []
-    krs = ev.key_results.filter(pl.col("employee") == employee_id) if ev.key_results is not None else None
     out = []
-    for o in ev.objectives.filter(pl.col("id") == employee_id).sort("objective_index").iter_rows(named=True):
-        progress = o["progress"]
-        score = 100 * (min(progress / threshold, 1.0) if o["type"] == "aspirational" else progress)
-        items = []
-        if krs is not None:
-            for kr in krs.filter(pl.col("objective_index") == o["objective_index"]).iter_rows(named=True):
-                span = kr["target"] - kr["start"]
-                items.append({"name": kr["key_result"], "start": kr["start"], "target": kr["target"],
-                              "current": kr["current"], "weight": 1.0 if kr["weight"] is None else kr["weight"],
-                              "progress": r4(min(max((kr["current"] - kr["start"]) / span, 0.0), 1.0))
-                              if span else None})
+    for o in _provenance(ev).objectives(employee_id, threshold):
+        items = [{"name": kr["key_result"], "start": kr["start"], "target": kr["target"], "current": kr["current"],
+                  "weight": 1.0 if kr["weight"] is None else kr["weight"], "progress": r4(kr["progress"])}
+                 for kr in o["key_results"]]
         out.append({"objective": o["objective"], "type": o["type"], "threshold": threshold,
-                    "progress": r4(progress), "score": r4(score), "key_results": items})
+                    "progress": r4(o["progress"]), "score": r4(o["score"]), "key_results": items})
     return out
 
 
@@ -271,9 +266,9 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
                                          "values": _values(card.applies_to, row, ev),
                                          "also_matched": _also_matched(ev, card, row)},
                            "tenure_months": result["tenure_months"]}
-    # rules: replay the weight arithmetic (appraise.language.weights) to show before → after
-    dims = {d.key: d.weight for d in card.dimensions}
-    kpis = {d.key: {k.key: k.weight for k in d.kpis} for d in card.dimensions if d.kind == "kpis"}
+    # rules: what each action of a rule that fired did, as the engine recorded it (before → after)
+    provenance = _provenance(ev)
+    steps = {(s.rule, s.action): s for s in provenance.weights(row)}
     rules = []
     for rule in rs.rules:
         acts = rule.applies_to(card)
@@ -287,27 +282,16 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
             if not fired:
                 entry["actions"].append({"action": _describe(a, "en"), "text": _describe(a, locale)})
                 continue
-            if a.kind == "scale_target":
-                entry["actions"].append({"action": _describe(a, "en"), "text": _describe(a, locale), "before": 1,
-                                         "after": a.value})
+            step = steps[(rule.id, a)]
+            if a.kind == "scale_target":  # the target scale of the (first) KPI it scales
+                path = next(iter(step.before))
+                entry["actions"].append({"action": _describe(a, "en"), "text": _describe(a, locale),
+                                         "before": r4(step.before[path]), "after": r4(step.after[path])})
                 continue
-            if "." in (a.path or a.source):
-                dim = (a.path or a.source).split(".")[0]
-                group, key = kpis[dim], lambda p: p.split(".", 1)[1]
-            else:
-                group, key = dims, lambda p: p
-            before = dict(group)
-            if a.kind == "set":
-                after = W.set_weight(group, key(a.path), a.value)
-            elif a.kind == "drop":
-                after = W.drop_weight(group, key(a.path))
-            else:
-                after = W.shift_weight(group, key(a.source), key(a.target), a.value)
-            group.clear()
-            group.update(after)
+            key = (lambda p: p.split(".", 1)[1]) if "." in (a.path or a.source) else (lambda p: p)
             entry["actions"].append({"action": _describe(a, "en"), "text": _describe(a, locale),
-                                     "before": {k: r4(v) for k, v in before.items()},
-                                     "after": {k: r4(v) for k, v in after.items()}})
+                                     "before": {key(k): r4(v) for k, v in step.before.items()},
+                                     "after": {key(k): r4(v) for k, v in step.after.items()}})
         rules.append(entry)
     out["rules"] = rules
     dimensions = []
@@ -369,13 +353,14 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
     grade = next((g for g in rs.grades if g.grade == result["grade_uncalibrated"]), None)
     out["grade"] = {"uncalibrated": result["grade_uncalibrated"], "min": grade.min if grade else None,
                     "grade": result["grade"]}
-    if rs.calibration:
+    calibrated = provenance.calibration(row)
+    if rs.calibration and calibrated:
         cal = rs.calibration
-        out["calibration"] = {"cohort": cal.cohort, "value": row.get(f"attr.{cal.cohort}", row.get(cal.cohort)),
-                              "size": row.get("cohort_size"), "min_cohort": cal.min_cohort,
-                              "applied": bool(row.get("calibrated")),
+        out["calibration"] = {"cohort": cal.cohort, "value": calibrated.value,
+                              "size": calibrated.size, "min_cohort": cal.min_cohort,
+                              "applied": calibrated.applied,
                               "caps": {g: str(s) for g, s in cal.max_share},
-                              "moved": result["grade"] != result["grade_uncalibrated"]}
+                              "moved": calibrated.moved, "before": calibrated.before, "after": calibrated.after}
     if rs.proration == "days" or any("employed_share" in e.names for e in rs.expressions()):
         out["employed"] = {"days": row.get("employed_days"), "total": ev.period.days,
                            "share": r4(row.get("employed_share"))}
@@ -386,7 +371,7 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
         a = row.get("bonus.attainment")
         out["bonus"] = {
             "target": result.get("bonus_detail", {}).get("target"), "kpi": b.attainment, "attainment": r4(a),
-            "tiers": [{"from": t.start, "pay": str(t.pay), "reached": a is not None and a >= t.start} for t in b.tiers],
+            "tiers": [{"from": t.start, "pay": str(t.pay), "reached": t.reached} for t in provenance.tiers(row)],
             "tier_pay": result["bonus_detail"]["tier_pay"], "multiplier": result["bonus_detail"]["multiplier"],
             "excess": result["bonus_detail"]["excess"],
             "excess_rule": {"above": b.excess_above, "rate": str(b.excess_rate)} if b.excess_above is not None else None,
@@ -456,8 +441,8 @@ def render_text(x: dict[str, Any]) -> str:
                                             if v != a["after"][k])
                         lines.append(f"    {a.get('text', a['action'])}{m['colon']}{changes}")
                     else:
-                        lines.append(m["action"].format(what=a.get("text", a["action"]), before=a["before"],
-                                                        after=a["after"]))
+                        lines.append(m["action"].format(what=a.get("text", a["action"]), before=_fmt(a["before"]),
+                                                        after=_fmt(a["after"])))
     lines.append("")
     for d in x["dimensions"]:
         w = d["weight"]
@@ -518,14 +503,14 @@ def render_text(x: dict[str, Any]) -> str:
     lines.append(m["rounded"].format(score=f"{t['score']:.2f}"))
     g = x["grade"]
     lines.append(m["grade"].format(grade=g["uncalibrated"], min=_fmt(g["min"])))
-    grade_now = g["grade"]
     if "calibration" in x:
         c = x["calibration"]
         caps = ", ".join(f"{k} ≤ {v}" for k, v in c["caps"].items())
         if not c["applied"]:
             what = m["calibration_small"].format(min=c["min_cohort"])
         elif c["moved"]:
-            what = m["calibration_moved"].format(before=g["uncalibrated"], after=g["grade"], caps=caps)
+            what = m["calibration_moved"].format(before=c.get("before", g["uncalibrated"]),
+                                                 after=c.get("after", g["grade"]), caps=caps)
         else:
             what = m["calibration_kept"].format(caps=caps)
         lines.append(m["calibration"].format(cohort=c["cohort"], value=c["value"], size=c["size"], what=what))

@@ -8,7 +8,7 @@ reports (one test case per file checked).
 from __future__ import annotations
 
 import json
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from appraise.errors import Diagnostic
 
@@ -38,7 +38,8 @@ def summary(diagnostics: Sequence[Diagnostic], checked: Sequence[str]) -> str:
         return text
     bad = len({d.file for d in errors})
     total = max(files, bad)  # a cycle's errors may lie in the files it names (its ruleset, its overrides)
-    text = f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {bad} of {total} {'file' if total == 1 else 'files'}"
+    text = (f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {bad} of {total} "
+            f"{'file' if total == 1 else 'files'}")
     if warnings:
         text += f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
     return text
@@ -57,12 +58,14 @@ def _json(diags, checked, skipped) -> str:
                       indent=2, ensure_ascii=False) + "\n"
 
 
-def _escape_data(text: str) -> str:
+def escape_data(text: str) -> str:
+    """Text for the message of a GitHub Actions workflow command (``::error ...::message``)."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def escape_property(text: str) -> str:
+    """Text for a property of a GitHub Actions workflow command (``file=``, ``title=``)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _github(diags, checked, skipped) -> str:
@@ -70,12 +73,12 @@ def _github(diags, checked, skipped) -> str:
     out = []
     for d in diags:
         level = "error" if d.severity == "error" else "warning"
-        props = [f"file={_escape_property(d.file)}"]
+        props = [f"file={escape_property(d.file)}"]
         if d.line:
             props += [f"line={d.line}", f"col={d.col}"]
-        props.append(f"title={_escape_property('appraise ' + (d.code or 'validate'))}")
+        props.append(f"title={escape_property('appraise ' + (d.code or 'validate'))}")
         message = d.message + (f"; {d.hint}" if d.hint else "") + (f" ({d.path})" if d.path else "")
-        out.append(f"::{level} {','.join(props)}::{_escape_data(message)}")
+        out.append(f"::{level} {','.join(props)}::{escape_data(message)}")
     out.append(summary(diags, checked))
     return "\n".join(out) + "\n"
 

@@ -20,21 +20,32 @@ from __future__ import annotations
 
 import difflib
 import math
-import unicodedata
 import re
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any
 
 import polars as pl
 
-from appraise.language.compile import BUILTIN_ATTRIBUTES  # one list of the columns every employee table has
-from appraise.language.cycle import Cycle, SourceSpec
 from appraise.errors import Diagnostic, InvalidInput
-from appraise.hookspecs import KIND_TABLES, Origin, ProvideRequest, Provided
+from appraise.hookspecs import KIND_TABLES, Origin, Provided, ProvideRequest, SourceSpec
+from appraise.language.compile import BUILTIN_ATTRIBUTES  # one list of the columns every employee table has
+from appraise.language.cycle import Cycle
 from appraise.language.period import Period
-from appraise.tables import LARGEST, THOUSANDS, Inputs
+from appraise.tables import (
+    EMPLOYEE_BUILTIN,
+    EMPLOYEE_OPTIONAL,
+    EMPLOYEE_REQUIRED,
+    FEEDBACK_COLUMNS,
+    LARGEST,
+    METRIC_KEYS,
+    OKR_COLUMNS,
+    THOUSANDS,
+    Inputs,
+)
 
 AGGREGATES = ("sum", "mean", "min", "max", "first", "last")
 ATTRIBUTE_TYPES = ("string", "number", "money", "date")
@@ -66,7 +77,7 @@ class Needs:
     competencies: bool = False  # a 360 dimension counts only some competencies: the column must be there
 
     @classmethod
-    def from_ruleset(cls, ruleset) -> "Needs":
+    def from_ruleset(cls, ruleset) -> Needs:
         """The needs of a compiled :class:`appraise.language.compile.Ruleset`."""
         dims = [d for card in ruleset.scorecards for d in card.dimensions]
         scales = [d.feedback.scale for d in dims if d.kind == "feedback360" and d.feedback is not None]
@@ -90,7 +101,7 @@ class _Part:
 class _Report:
     """Diagnostics, each either about one employee (``on_error`` applies) or fatal."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.items: list[tuple[Diagnostic, str | None]] = []
 
     def fatal(self, diag: Diagnostic) -> None:
@@ -418,7 +429,7 @@ def _employees(parts: list[_Part], needs: Needs, report: _Report, cycle: Cycle) 
     folded: dict[str, tuple[str, _Part, int]] = {}
     for part in parts:
         frame = _rows(part.frame)
-        if not _require(part, ["id", "name", *needs.attributes], report, "the employees table"):
+        if not _require(part, [*EMPLOYEE_REQUIRED, *needs.attributes], report, "the employees table"):
             continue
         if _empty(part, report, "the employees table"):
             continue
@@ -487,10 +498,10 @@ def _employees(parts: list[_Part], needs: Needs, report: _Report, cycle: Cycle) 
         return None
     out = pl.concat(frames, how="diagonal_relaxed").drop("_row")
     out = out.unique("id", keep="first", maintain_order=True)
-    for col in ("hire_date", "leave_date", "locale"):
+    for col in EMPLOYEE_OPTIONAL:
         if col not in out.columns:
             out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
-    front = ["id", "name", "hire_date", "leave_date", "locale"]
+    front = list(EMPLOYEE_BUILTIN)
     return out.select(front + [c for c in out.columns if c not in front])
 
 
@@ -539,7 +550,7 @@ def _metric_tables(monthly: list[_Part], aggregated: list[_Part], needs: Needs, 
     given = set() if given is None else given
     longs = []
     for i, part in enumerate(monthly):
-        long = _metric_part(part, ("employee", "month"), needs, period, report, known, i, employment, given)
+        long = _metric_part(part, METRIC_KEYS, needs, period, report, known, i, employment, given)
         if long is not None:
             longs.append(long)
     agg_longs = []
@@ -548,11 +559,11 @@ def _metric_tables(monthly: list[_Part], aggregated: list[_Part], needs: Needs, 
         if long is not None:
             agg_longs.append(long)
     parts = monthly + aggregated
-    m = _merge(longs, ("employee", "month"), parts, report) if longs else None
+    m = _merge(longs, METRIC_KEYS, parts, report) if longs else None
     a = _merge(agg_longs, ("employee",), parts, report) if agg_longs else None
     if m is not None and a is not None:
         _conflicts_monthly_vs_aggregated(longs, agg_longs, parts, report)
-    return (_wide(m, ("employee", "month"), needs) if m is not None else None,
+    return (_wide(m, METRIC_KEYS, needs) if m is not None else None,
             _wide(a, ("employee",), needs) if a is not None else None)
 
 
@@ -679,7 +690,7 @@ def _feedback(parts: list[_Part], needs: Needs, period: Period, report: _Report,
     frames = []
     for part in parts:
         frame = _rows(part.frame)
-        required = ["employee", "rater", "relation", "rating"] + (["competency"] if needs.competencies else [])
+        required = [*FEEDBACK_COLUMNS] + (["competency"] if needs.competencies else [])
         if not _require(part, required, report, "the 360 feedback") or _empty(part, report, "the 360 feedback"):
             continue
         text_cols = [c for c in ("employee", "rater", "relation", "competency", "period") if c in frame.columns]
@@ -712,8 +723,7 @@ def _feedback(parts: list[_Part], needs: Needs, period: Period, report: _Report,
         # a rater may rate the same competency in each quarter of a half-year or annual cycle
         keys = ["employee", "rater", "relation"] + [c for c in ("competency", "period") if c in frame.columns]
         _duplicates(part, frame, keys, report, "rating", "rater", unnamed="rater")
-        frames.append(frame.select(["employee", "rater", "relation", "rating"]
-                                   + [c for c in ("competency", "period") if c in frame.columns]))
+        frames.append(frame.select([*FEEDBACK_COLUMNS] + [c for c in ("competency", "period") if c in frame.columns]))
     if not frames:
         return None
     return pl.concat(frames, how="diagonal_relaxed")
@@ -785,8 +795,8 @@ def _okrs(parts: list[_Part], report: _Report, known, period: Period | None = No
                                          .alias("objective_index"))
             frame = frame.join(firsts.select("employee", "objective", "objective_index"),
                                on=["employee", "objective"], how="left").drop("_dummy")
-        frames.append(frame.select("employee", "objective", pl.col("objective_index").cast(pl.Int64), "type",
-                                   "key_result", "start", "target", "current", "weight"))
+        frames.append(frame.select(*(pl.col(c).cast(pl.Int64) if c == "objective_index" else c
+                                     for c in OKR_COLUMNS)))
     if not frames:
         return None
     return pl.concat(frames, how="vertical_relaxed")

@@ -40,15 +40,17 @@ from __future__ import annotations
 import json
 import os
 import socket
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
 from appraise.errors import AppraiseError
 from appraise.store.migrations import LATEST, current_version, migrate, write_transaction
+from appraise.tables import PREVIOUS_COLUMNS
 
 _md = sa.MetaData()
 runs = sa.Table(
@@ -106,7 +108,7 @@ def _shown_url(url: str) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def _process_start(pid: int) -> str | None:
@@ -208,7 +210,7 @@ class Store:
         """Release the database connections."""
         self.engine.dispose()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -425,8 +427,7 @@ def _current_rows(engine: sa.Engine, cycles: list[str], ruleset_id: str | None, 
 def _previous_frame(rows):
     import polars as pl
 
-    return pl.DataFrame([{k: r[k] for k in ("employee", "grade", "grade_uncalibrated", "score", "bonus", "scorecard")}
-                         for r in rows],
+    return pl.DataFrame([{k: r[k] for k in PREVIOUS_COLUMNS} for r in rows],
                         schema={"employee": pl.Utf8, "grade": pl.Utf8, "grade_uncalibrated": pl.Utf8,
                                 "score": pl.Float64, "bonus": pl.Utf8, "scorecard": pl.Utf8})
 
@@ -460,14 +461,9 @@ class PeriodInputs:
     previous: Any = None            # the engine's ``previous`` table, or None
     subperiods: Any = None          # employee, ruleset, period, score: for ``periods:`` dimensions
     paid: Any = None                # employee, period, bonus: for ``bonus.net_of``
-    stored: dict = None             # (ruleset id, period) -> its current run id, or None when there is none
-    reads: list = None              # rows for :meth:`Store.complete_run` (``reads=``)
-    digests: dict = None            # "store:<ruleset id>/<period>" -> sha256 of the stored results read
-
-    def __post_init__(self):
-        self.stored = self.stored or {}
-        self.reads = self.reads or []
-        self.digests = self.digests or {}
+    stored: dict = field(default_factory=dict)   # (ruleset id, period) -> its current run id, or None: none
+    reads: list = field(default_factory=list)    # rows for :meth:`Store.complete_run` (``reads=``)
+    digests: dict = field(default_factory=dict)  # "store:<ruleset id>/<period>" -> sha256 of the stored results read
 
 
 def _digest(rows: list[dict], columns: tuple[str, ...]) -> str:
@@ -604,7 +600,9 @@ def history(store_url: str, employee_ids: Iterable[str] | None = None, *, kind: 
         with engine.connect() as conn:
             # a few ids: ask for them (IN lists of 900 stay under SQLite's variable limit); many: read all
             small = wanted is not None and len(wanted) <= 5000
-            batches = [wanted[i:i + 900] for i in range(0, len(wanted), 900)] if small else [None]
+            batches: list[list[str] | None] = [None]
+            if wanted is not None and small:
+                batches = [wanted[i:i + 900] for i in range(0, len(wanted), 900)]
             only = set(wanted) if wanted is not None and not small else None
             for batch in batches:
                 qb = q if batch is None else q.where(results.c.employee.in_(batch))
@@ -624,8 +622,9 @@ def stale_runs(store_url: str) -> list[dict[str, Any]]:
     """Current runs whose results are out of date: they read a run (``previous``, ``periods:``, ``net_of``)
     that has since been replaced by one with other results (or a period that had no run then and has one now),
     or they read a run that is itself stale.  A re-run that stored the very same results (score, grade,
-    grade before calibration, bonus, scorecard of the same employees) makes nothing stale.  Each: ``{run_id, cycle, ruleset_id, cycle_file, reasons: [{cycle, ruleset_id, why,
-    read_run, now_run, stale}]}`` (``stale``: the read run is current but stale itself), in
+    grade before calibration, bonus, scorecard of the same employees) makes nothing stale.  Each: ``{run_id, cycle,
+    ruleset_id, cycle_file, reasons: [{cycle, ruleset_id, why, read_run, now_run, stale}]}`` (``stale``: the read run
+    is current but stale itself), in
     :func:`period_order` — the order to re-run them in.  Empty for a store without recorded reads."""
     engine = _reader(store_url)
     if engine is None:
@@ -634,16 +633,16 @@ def stale_runs(store_url: str) -> list[dict[str, Any]]:
         with engine.connect() as conn:
             if current_version(conn) < 4:
                 return []
-            current = {(r.cycle, r.ruleset_id): dict(r._mapping) for r in conn.execute(
+            current = {(row.cycle, row.ruleset_id): dict(row._mapping) for row in conn.execute(
                 sa.select(runs.c.id, runs.c.cycle, runs.c.ruleset_id, runs.c.cycle_file)
                 .where(runs.c.is_current & (runs.c.status == "complete")))}
             # runs whose results equal the run they replaced: reading either is reading the same results
-            same = {r.id: r.replaced_run for r in conn.execute(
+            same = {row.id: row.replaced_run for row in conn.execute(
                 sa.select(runs.c.id, runs.c.replaced_run).where(runs.c.unchanged.is_(True)))}
             by_run = {v["id"]: k for k, v in current.items()}
             reads: dict[int, list[dict]] = {}
-            for r in conn.execute(sa.select(run_reads).where(run_reads.c.run_id.in_(list(by_run) or [-1]))):
-                reads.setdefault(r.run_id, []).append(dict(r._mapping))
+            for row in conn.execute(sa.select(run_reads).where(run_reads.c.run_id.in_(list(by_run) or [-1]))):
+                reads.setdefault(row.run_id, []).append(dict(row._mapping))
     finally:
         engine.dispose()
     def equivalent(now, read) -> bool:
@@ -676,7 +675,8 @@ def stale_runs(store_url: str) -> list[dict[str, Any]]:
     out = []
     for run_id, why in reasons.items():
         cycle, rs = by_run[run_id]
-        out.append({"run_id": run_id, "cycle": cycle, "ruleset_id": rs, "cycle_file": current[(cycle, rs)]["cycle_file"],
+        out.append({"run_id": run_id, "cycle": cycle, "ruleset_id": rs,
+                    "cycle_file": current[(cycle, rs)]["cycle_file"],
                     "reasons": sorted(why, key=lambda x: (period_order(x["cycle"]), x["ruleset_id"], x["why"]))})
     return sorted(out, key=lambda x: (period_order(x["cycle"]), x["ruleset_id"]))
 

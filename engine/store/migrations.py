@@ -14,7 +14,7 @@ understand (``CREATE TABLE``, ``ADD COLUMN``, ``CREATE INDEX``, ``DROP INDEX``, 
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection

@@ -227,7 +227,7 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
             lines.append(f"      - {{name: \"{kr}\", start: {start}, target: {target}, current: {current}}}")
         (root / okr_files[q]).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    from appraise.language.cycle import workspace
+    from appraise.language.paths import workspace
 
     ruleset = Path(ruleset).resolve()
     try:

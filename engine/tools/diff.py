@@ -379,7 +379,7 @@ def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path, *, reda
     ``redact`` gives the aggregates-only view (:meth:`RulesetDiff.redacted_view`) and refuses, before any
     data is read, a new ruleset whose new expressions read employee ids or names (:func:`singling_out`).
     """
-    from appraise.language.compile import load_ruleset
+    from appraise.language.ruleset import load_ruleset
     from appraise.language.cycle import load_cycle
     from appraise.errors import InvalidInput
     from appraise.core.evaluate import evaluate
@@ -387,7 +387,7 @@ def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path, *, reda
     from appraise.export.document import results_document
 
     old, new = Path(old), Path(new)
-    from appraise.language.cycle import leaves_workspace
+    from appraise.language.paths import leaves_workspace
     from appraise.errors import Diagnostic
 
     links = [Diagnostic(os.path.normpath(p), 0, 0, f"is a symbolic link leading outside {root.as_posix()}; it was not read",

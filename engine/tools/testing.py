@@ -198,7 +198,7 @@ def load_test_file(path: str | Path) -> TestFile:
     from appraise.language.compile import compile_ruleset
     from appraise.language.validate import validate_ruleset
 
-    from appraise.language.cycle import leaves_workspace
+    from appraise.language.paths import leaves_workspace
 
     path = Path(path)
     if leaves_workspace(path, path) is not None:  # a symlink out of the repository is not read
@@ -746,7 +746,8 @@ def _junit_report(report: Report, show_coverage: bool, verbose: bool) -> str:
 
 
 def _github_report(report: Report, show_coverage: bool, verbose: bool) -> str:
-    from appraise.present.report import _escape_data, _escape_property
+    from appraise.present.report import escape_data as _escape_data
+    from appraise.present.report import escape_property as _escape_property
 
     lines = []
     for d in report.diagnostics:

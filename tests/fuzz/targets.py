@@ -24,7 +24,8 @@ from appraise.errors import Diagnostic, InvalidInput
 from appraise.language.expr import Expression, ExpressionError, Scope, check, evaluate, parse, to_polars
 from appraise.language.load import loads
 
-from .strategies import CONTEXT, SCOPE as _NAMES
+from .strategies import CONTEXT
+from .strategies import SCOPE as _NAMES
 
 SCOPE = Scope(_NAMES.where, _NAMES.names, context=True, previous=True, context_values=CONTEXT)
 

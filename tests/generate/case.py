@@ -27,7 +27,7 @@ import yaml
 
 from .choosers import Chooser
 from .data import DataGenerator, Table, csv_bytes, parquet_bytes, xlsx_bytes
-from .ruleset import Period, Plan, REGIONS, generate_ruleset, merged
+from .ruleset import REGIONS, Period, Plan, generate_ruleset, merged
 
 
 @dataclass

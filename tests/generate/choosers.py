@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -67,7 +68,7 @@ class Chooser:
         a, b = int(Decimal(lo) / unit), int(Decimal(hi) / unit)
         return (self.integer(a, b) * unit).normalize()
 
-    def fork(self) -> "RandomChooser":
+    def fork(self) -> RandomChooser:
         """A seeded :class:`RandomChooser` for bulk choices (data rows), its seed chosen here."""
         return RandomChooser(self.integer(0, 2**32 - 1))
 

@@ -33,7 +33,7 @@ class Period:
     count: int   # months in the period
 
     @classmethod
-    def parse(cls, text: str) -> "Period":
+    def parse(cls, text: str) -> Period:
         year, _, rest = text.partition("-")
         if not rest:
             return cls(text, int(year), 1, 12)
@@ -56,7 +56,7 @@ class Period:
         last = self.first + self.count - 1
         return date(self.year, last, calendar.monthrange(self.year, last)[1])
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         first, year = self.first - self.count, self.year
         if first < 1:
             first, year = first + 12, year - 1
@@ -70,7 +70,7 @@ class Period:
             ident = f"{year}-{first:02d}"
         return Period(ident, year, first, self.count)
 
-    def subperiods(self, every: str) -> list["Period"]:
+    def subperiods(self, every: str) -> list[Period]:
         step = {"month": 1, "quarter": 3, "half": 6}[every]
         return [Period(f"{self.year}-" + (f"{m:02d}" if step == 1 else f"Q{(m - 1) // 3 + 1}" if step == 3
                                           else f"H{(m - 1) // 6 + 1}"), self.year, m, step)
@@ -155,10 +155,10 @@ class Plan:
     context: dict[str, Any] = field(default_factory=dict)        # key -> value the cycle sets
     reads_tenure: bool = False
     features: set[str] = field(default_factory=set)              # what this case exercises (summary)
-    main: "Plan | None" = None   # in a merged plan: the plan of the ruleset of the cycle under test
+    main: Plan | None = None   # in a merged plan: the plan of the ruleset of the cycle under test
 
     @property
-    def own(self) -> "Plan":
+    def own(self) -> Plan:
         return self.main or self
 
 

@@ -16,7 +16,7 @@ in the middle of an edit.
 
     python tests/mutation/run.py                 # everything, 2 workers
     python tests/mutation/run.py --list          # the mutants only, no tests run
-    python tests/mutation/run.py --only _bonus   # mutants of functions whose name contains '_bonus'
+    python tests/mutation/run.py --only core/bonus.py   # mutants whose file:function contains 'core/bonus.py'
 """
 from __future__ import annotations
 
@@ -53,13 +53,16 @@ EXPR_TESTS = ["tests/test_expr_cases.py", "tests/test_expr.py", "tests/test_bonu
                   "type_check_refuses_what_polars_cannot_run")),
               "tests/test_fuzz.py::test_evaluate_and_to_polars_agree_on_random_expressions_and_data"]
 TARGETS = {
-    "engine/core/evaluate.py": (["_score_card[# KPI actuals, targets, attainment, scores|# dimension scores with KPI]",
-                            "_curve_expr", "_grade_expr", "_calibrate", "_bonus", "_scaled_targets"], ENGINE_TESTS),
+    "engine/core/scoring.py": (["score_card[# KPI actuals, targets, attainment, scores|# dimension scores with KPI]",
+                                "curve_expr"], ENGINE_TESTS),
+    "engine/core/calibration.py": (["grade_expr", "calibrate"], ENGINE_TESTS),
+    "engine/core/bonus.py": (["pay", "scaled_targets"], ENGINE_TESTS),
     "engine/language/compile.py": (["Curve.attainment_at_zero_actual"], ENGINE_TESTS),
     "engine/export/document.py": (["money"], ENGINE_TESTS),
-    "engine/language/expr.py": (["_EXACT", "_NEAR", "evaluate", "_near_compare", "holds", "round_half_up", "_is_number",
-                        "_const", "_signed_number", "to_polars", "_constant", "polars_round_half_up", "_divided_by"],
-                       EXPR_TESTS),
+    "engine/language/expr/compare.py": (["EXACT", "NEAR", "near_compare", "is_number"], EXPR_TESTS),
+    "engine/language/expr/interpret.py": (["evaluate", "holds", "round_half_up"], EXPR_TESTS),
+    "engine/language/expr/parsing.py": (["literal_value", "signed_number"], EXPR_TESTS),
+    "engine/language/expr/compiler.py": (["to_polars", "_constant", "polars_round_half_up", "_divided_by"], EXPR_TESTS),
 }
 
 BINOP = {ast.Add: "-", ast.Sub: "+", ast.Mult: "/", ast.Div: "*", ast.FloorDiv: "/", ast.BitAnd: "|", ast.BitOr: "&"}

@@ -83,8 +83,16 @@ from pathlib import Path
 
 from .expr import Expr, ExpressionError, number, round_half_up
 from .periods import LENGTH, Period, parse, tenure_months
-from .readers import (ReferenceInputError, metric_rows, okr_objectives, parse_date, parse_number, read_csv,
-                      source_kind, yaml_data)
+from .readers import (
+    ReferenceInputError,
+    metric_rows,
+    okr_objectives,
+    parse_date,
+    parse_number,
+    read_csv,
+    source_kind,
+    yaml_data,
+)
 from .ruleset import Dimension, Ruleset, Scorecard, decimal_of, parse_ruleset
 
 _DEFAULT_MIN_RATERS = {"manager": 1, "self": 1}

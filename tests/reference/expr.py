@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 _LITERALS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
              "null": None, "None": None, "NULL": None}

@@ -49,7 +49,7 @@ class Period:
     def days(self) -> int:
         return (self.last_day - self.first_day).days + 1
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """The period of the same kind just before (Q1 → last year's Q4, 2026 → 2025)."""
         if self.kind == "year":
             return parse(str(self.year - 1))
@@ -58,11 +58,11 @@ class Period:
             return _make(self.kind, self.year - 1, 12 // self.length - 1)
         return _make(self.kind, self.year, index - 1)
 
-    def contains(self, other: "Period") -> bool:
+    def contains(self, other: Period) -> bool:
         """Whether ``other`` lies wholly within this period."""
         return set(other.months) <= set(self.months)
 
-    def sub_periods(self, every: str) -> list[tuple[str, "Period"]]:
+    def sub_periods(self, every: str) -> list[tuple[str, Period]]:
         """The ``every`` periods inside this one, each with its weight key (``01``..``12``, ``Q1``..``Q4``,
         ``H1``, ``H2``)."""
         if LENGTH[every] >= self.length:

@@ -9,9 +9,12 @@ A re-score only redoes what does: reweighting rules on the new base weights,
 missing-data redistribution, dimension and total scores, rounding, grades,
 calibration and the bonus (whose multiplier follows the grade).
 
-Those steps call the engine's own expression builders (``_apply``,
-``_weighted``, ``_grade_expr``, ``_calibrate``, ``_bonus``) so the numbers are
-the engine's; ``tests/test_workshop.py`` checks the result against a full
+Those steps call the engine's own public functions
+(:func:`~appraise.core.reweighting.apply_action`, :func:`~appraise.core.scoring.weighted`,
+:func:`~appraise.core.scoring.redistributed` and :func:`~appraise.core.scoring.total_score`,
+:func:`~appraise.core.calibration.grade_expr`, :func:`~appraise.core.calibration.calibrate`,
+:func:`~appraise.core.bonus.pay`) so the numbers are the engine's; ``tests/test_workshop.py`` checks the
+result against a full
 ``evaluate`` of the new plan, and :class:`Rescorer` checks itself against the
 baseline when it is built (a mismatch switches to full evaluations).
 """
@@ -19,16 +22,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from appraise.core import evaluate as engine
+from appraise.core.bonus import pay
+from appraise.core.calibration import calibrate, grade_expr
+from appraise.core.reweighting import apply_action, weight_actions
+from appraise.core.scoring import redistributed, total_score, weighted
 from appraise.language.compile import BUILTIN_ATTRIBUTES, Ruleset
 from appraise.language.expr import polars_round_half_up
 
 F64 = pl.Float64
 RESULT_COLUMNS = ("score", "grade_uncalibrated", "grade", "bonus", "bonus.value")
-
-
-def _weight_actions(rule, card):
-    return [a for a in rule.applies_to(card) if a.kind != "scale_target"]
 
 
 class Rescorer:
@@ -49,7 +51,7 @@ class Rescorer:
                 for k in card.kpis_named(rs.bonus.attainment)[:1]:
                     keep |= {f"k.{k.path}.{x}" for x in ("attainment", "actual", "target")}
         for card in rs.scorecards:
-            keep |= {f"rule.{r.id}" for r in rs.rules if _weight_actions(r, card)}
+            keep |= {f"rule.{r.id}" for r in rs.rules if weight_actions(r, card)}
             keep |= {f"adj.{a.id}" for a in card.adjustments}
             for d in card.dimensions:
                 if d.kind == "kpis":
@@ -71,9 +73,9 @@ class Rescorer:
         if not self._order_kept:
             f = f.sort("_row")
         f = f.with_columns(polars_round_half_up(pl.col("total"), 2).alias("score"))
-        f = f.with_columns(engine._grade_expr(plan, pl.col("score")).alias("grade_uncalibrated"))
-        f = engine._calibrate(plan, f)
-        f = engine._bonus(plan, f)
+        f = f.with_columns(grade_expr(plan, pl.col("score")).alias("grade_uncalibrated"))
+        f = calibrate(plan, f)
+        f = pay(plan, f)
         return f.select("id", *RESULT_COLUMNS)
 
     def _card(self, plan: Ruleset, card, f: pl.DataFrame) -> pl.DataFrame:
@@ -82,23 +84,18 @@ class Rescorer:
                            + [pl.lit(k.weight, dtype=F64).alias(f"wr.{k.path}") for d in card.dimensions
                               for k in d.kpis])
         for rule in plan.rules:
-            for action in _weight_actions(rule, card):
-                f = f.with_columns(engine._apply(action, pl.col(f"rule.{rule.id}"), card))
+            for action in weight_actions(rule, card):
+                f = f.with_columns(apply_action(action, pl.col(f"rule.{rule.id}"), card))
         dcols = []
         for d in card.dimensions:
             if d.kind == "kpis":
-                score = engine._weighted([(pl.col(f"wr.{k.path}"), pl.col(f"k.{k.path}.score")) for k in d.kpis])
+                score = weighted([(pl.col(f"wr.{k.path}"), pl.col(f"k.{k.path}.score")) for k in d.kpis])
                 dcols.append((score.fill_null(0.0) if zero else score).alias(f"d.{d.key}.score"))
         if dcols:
             f = f.with_columns(dcols)
         pairs = [(pl.col(f"wr.{d.key}"), pl.col(f"d.{d.key}.score")) for d in card.dimensions]
-        kept = pl.sum_horizontal([pl.when(s.is_not_null()).then(w).otherwise(0.0) for w, s in pairs])
-        total = pl.sum_horizontal([w for w, _ in pairs])
-        base = pl.sum_horizontal([pl.when(s.is_not_null() & (kept > 0)).then(w * total / kept * s).otherwise(0.0)
-                                  for w, s in pairs]) / 100.0
-        adj = pl.sum_horizontal([pl.when(pl.col(f"adj.{a.id}")).then(a.points).otherwise(0.0)
-                                 for a in card.adjustments]) if card.adjustments else pl.lit(0.0)
+        effective, scored = redistributed(pairs)
         return f.select(
             "_row", "id", *[c for c in f.columns if c.startswith(("money.", "attr.", "k."))
                             or c in ("scorecard", "_fnum", "_fden", "_paid")],
-            pl.when(kept > 0).then(pl.max_horizontal(base + adj, pl.lit(0.0))).otherwise(None).alias("total"))
+            total_score(card, scored, effective, [s for _, s in pairs]).alias("total"))

@@ -130,7 +130,7 @@ class Workshop:
     def from_cycle(cls, cycle_path: str | Path, *, budget: Decimal | None = None, locale: str | None = None
                    ) -> "Workshop":
         """Read a cycle file's ruleset and sources once (the providers run here, not per slider move)."""
-        from appraise.language.compile import load_ruleset
+        from appraise.language.ruleset import load_ruleset
         from appraise.language.cycle import load_cycle
         from appraise.provide.stage import Needs, provide
 

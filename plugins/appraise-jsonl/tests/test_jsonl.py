@@ -3,14 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import appraise_jsonl
 import pytest
 
-from appraise.language.cycle import SourceSpec
 from appraise.errors import InvalidInput
-from appraise.hookspecs import Provider, ProvideRequest
+from appraise.hookspecs import Provider, ProvideRequest, SourceSpec
 from appraise.language.period import parse
-
-import appraise_jsonl
 
 
 def source(path: Path) -> SourceSpec:

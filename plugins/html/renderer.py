@@ -1,8 +1,9 @@
 """The built-in HTML renderer: dashboards, improvement plans, team overviews and the index.
 
-An ordinary plugin (entry point ``html`` in ``pyproject.toml``).  Views come
-from :mod:`appraise.present.render`; this module only lays them out with Jinja2
-(autoescape always on) and writes the files.
+Views come from :mod:`appraise.plugins.html.views`; this module only lays them
+out with Jinja2 (autoescape always on, templates in this package's
+``templates/``) and writes the files where :mod:`appraise.plugins.html.paths`
+says.
 
 A ruleset may brand and reshape the pages through its ``report:`` section::
 
@@ -28,13 +29,13 @@ from __future__ import annotations
 
 import base64
 import difflib
-import json
 import os
 import re
 import signal
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from importlib.resources import files
@@ -42,17 +43,17 @@ from multiprocessing import get_context
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from appraise.hookspecs import hookimpl
 from appraise.i18n import MESSAGES, Texts
-from appraise.present.render import (CohortStats, RenderError, RenderRequest, cohorts, dashboard_path, dashboard_view,
-                             index_view, plan_path, plan_view, team_groups, team_path, team_view)
+from appraise.plugins.html.paths import INDEX, dashboard_path, plan_path, team_path
+from appraise.plugins.html.views import dashboard_view, index_view, plan_view, team_view, texts
+from appraise.present.render import CohortStats, RenderError, RenderRequest, cohorts, team_groups
 
-BUILTIN_TEMPLATES = Path(str(files("appraise") / "templates"))
+BUILTIN_TEMPLATES = Path(str(files("appraise.plugins.html") / "templates"))
 DEFAULT_PRIMARY = "#1f4e79"
 DEFAULT_ACCENT = "#c55a11"
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -74,7 +75,7 @@ class Branding:
     templates: str | None = None     # override folder (absolute), or None
 
     @classmethod
-    def from_request(cls, request: RenderRequest) -> "Branding":
+    def from_request(cls, request: RenderRequest) -> Branding:
         """Read and check ``report:`` of the ruleset; raises :class:`RenderError` saying what to fix."""
         report = request.ruleset.report or {}
         base = request.ruleset_dir
@@ -189,21 +190,11 @@ def render_page(template: str, view: Mapping[str, Any], brand: Branding, wording
     env = environment(brand.templates)
     try:
         tpl = env.get_template(template)
-        return tpl.render(v=view, t=_texts(view["lang"], wording), brand=asdict(brand))
+        return tpl.render(v=view, t=texts(view["lang"], wording), brand=asdict(brand))
     except jinja2.TemplateError as exc:
-        where = f" ({exc.filename}:{exc.lineno})" if getattr(exc, "lineno", None) else ""
+        line = getattr(exc, "lineno", None)
+        where = f" ({getattr(exc, 'filename', None)}:{line})" if line else ""
         raise RenderError(f"template {template}{where}: {exc}") from exc
-
-
-_TEXTS: dict[tuple[str, str], Texts] = {}
-
-
-def _texts(locale: str, wording: Mapping[str, Any]) -> Texts:
-    key = (locale, json.dumps(wording, sort_keys=True, ensure_ascii=False, default=str))
-    texts = _TEXTS.get(key)
-    if texts is None:
-        texts = _TEXTS[key] = Texts(locale, wording)
-    return texts
 
 
 class HtmlRenderer:
@@ -271,7 +262,6 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-
 def _render_people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> int:
     """Dashboards and plans of every employee in ``request`` (worker entry point too)."""
     out = Path(out_dir)
@@ -294,8 +284,8 @@ def _render_overviews(request: RenderRequest, out_dir: str, brand: Branding, wor
     for cohort, members in groups.items():
         _write(out, team_path(cohort), render_page("team.html", team_view(request, cohort, members), brand, wording))
         written.append(team_path(cohort))
-    _write(out, "index.html", render_page("index.html", index_view(request, groups), brand, wording))
-    return written + ["index.html"]
+    _write(out, INDEX, render_page("index.html", index_view(request, groups), brand, wording))
+    return written + [INDEX]
 
 
 def _split(request: RenderRequest, size: int):
@@ -329,8 +319,3 @@ def _make_rulesets_picklable() -> None:
     """
     ForkingPickler.register(MappingProxyType, lambda m: (_proxy, (dict(m),)))
 
-
-@hookimpl
-def appraise_renderers(register):
-    """Register the built-in HTML renderer."""
-    register(HtmlRenderer)

@@ -1,0 +1,108 @@
+"""Grading: the grade a score earns, calibration within cohorts, and manual overrides.
+
+Everything that decides an employee's grade after the total score: :func:`grade_expr` (also the workshop's),
+:func:`calibrate`, then :func:`check_overrides` and :func:`apply_overrides`.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from appraise.core.frame import F64, EmployeeError
+from appraise.core.rollup import runs
+from appraise.language.compile import BUILTIN_ATTRIBUTES, Ruleset
+
+
+def grade_expr(ruleset: Ruleset, score: pl.Expr) -> pl.Expr:
+    """The grade ``score`` earns: the first grade whose ``min`` it reaches (null score: null)."""
+    out = pl.when(score.is_null()).then(None)
+    for g in ruleset.grades:
+        out = out.when(score >= g.min).then(pl.lit(g.grade))
+    return out.otherwise(pl.lit(ruleset.grades[-1].grade) if ruleset.grades else None)
+
+
+def calibrate(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
+    """``grade`` (from ``grade_uncalibrated``), ``calibrated`` and ``cohort_size``: within each cohort of at least
+    ``min_cohort``, a grade whose ``max_share`` is full moves the lowest-ranked down (lower score, then larger id,
+    first) until every share holds."""
+    grades = [g.grade for g in ruleset.grades]
+    rank_of = {g: i for i, g in enumerate(grades)}
+    cal = ruleset.calibration
+    if cal is None or not grades:
+        return f.with_columns(pl.col("grade_uncalibrated").alias("grade"), pl.lit(False).alias("calibrated"),
+                              pl.lit(None, dtype=pl.Int64).alias("cohort_size"))
+    cohort = f"attr.{cal.cohort}" if cal.cohort not in BUILTIN_ATTRIBUTES else cal.cohort
+    tie = "_eid" if "_eid" in f.columns else "id"  # _eid follows id order and sorts faster
+    # the work happens on a narrow frame, sorted by cohort, score (best first) and id; results go
+    # back by row number (no wide sort or join)
+    n = f.select(cohort, "score", tie, pl.col("grade_uncalibrated").replace_strict(
+        rank_of, default=None, return_dtype=pl.Int64).alias("_rank")).with_row_index("_row")
+    n = n.sort([cohort, "score", tie], descending=[False, True, False], nulls_last=True)
+    # cohorts are runs of the sorted frame: a place in the cohort is the distance from the run's start
+    h = n.height
+    run, first = runs(n[cohort])
+    index = pl.int_range(0, h, eager=True, dtype=pl.Int64)
+    starts = index.filter(first)
+    ends = starts.shift(-1, fill_value=h)
+    n = n.with_columns((index - starts.gather(run)).alias("_pos"), (ends - starts).gather(run).alias("cohort_size"))
+    need = pl.lit(0, dtype=pl.Int64)
+    for grade, share in cal.max_share:
+        if grade not in rank_of:
+            continue
+        num, den = share.as_integer_ratio()
+        allowed = (pl.col("cohort_size") * num) // den
+        need = pl.max_horizontal(need, pl.when(pl.col("_pos") >= allowed).then(rank_of[grade] + 1).otherwise(0))
+    eligible = pl.col(cohort).is_not_null() & (pl.col("cohort_size") >= cal.min_cohort) & pl.col("_rank").is_not_null()
+    rank = pl.when(eligible) \
+        .then(pl.min_horizontal(pl.max_horizontal(pl.col("_rank"), need), pl.lit(len(grades) - 1))) \
+        .otherwise(pl.col("_rank"))
+    n = n.select("_row", rank.alias("_final"), eligible.alias("calibrated"),
+                 pl.when(pl.col(cohort).is_null()).then(None).otherwise(pl.col("cohort_size")).alias("cohort_size"))
+    n = n.sort("_row")
+    grade = pl.Series("grade", grades, dtype=pl.Utf8).gather(n["_final"])
+    return f.hstack([grade, n["calibrated"], n["cohort_size"]])
+
+
+def check_overrides(overrides: list, f: pl.DataFrame, errors: list[EmployeeError], not_covered: list[str]) -> list:
+    """The overrides, once every one names an appraised employee; otherwise :class:`InvalidInput` at the
+    override's line (the run fails before anything is written)."""
+    if not overrides:
+        return []
+    from appraise.errors import InvalidInput
+
+    appraised = set(f.filter(pl.col("id").is_in([o.id for o in overrides]))["id"].to_list())
+    reasons = {e.employee: e.message for e in errors}
+    uncovered = set(not_covered)
+    bad = []
+    for o in overrides:
+        if o.id in appraised:
+            continue
+        why = ("no scorecard of this ruleset applies to them" if o.id in uncovered else
+               f"they could not be appraised ({reasons[o.id]})" if o.id in reasons else
+               "they are not in the employee table, or not employed during the period")
+        bad.append(o.diag(f"override for {o.id}, whom this cycle does not appraise: {why}",
+                          hint="remove the override, or fix the id", code="override-not-appraised"))
+    if bad:
+        raise InvalidInput(bad)
+    return list(overrides)
+
+
+def apply_overrides(ruleset: Ruleset, f: pl.DataFrame, overrides: list) -> pl.DataFrame:
+    """Apply overrides after calibration: a score replaces the reported score and the grade follows from it
+    (unless a grade is given too); a grade replaces the grade.  ``override.score_from`` / ``override.grade_from``
+    keep what they replaced; ``grade_uncalibrated`` stays."""
+    if not overrides:
+        return f
+    table = pl.DataFrame({"id": [o.id for o in overrides], "_ov_score": [o.score for o in overrides],
+                          "_ov_grade": [o.grade for o in overrides]},
+                         schema={"id": pl.Utf8, "_ov_score": F64, "_ov_grade": pl.Utf8})
+    f = f.join(table, on="id", how="left", maintain_order="left")
+    on = pl.col("_ov_score").is_not_null() | pl.col("_ov_grade").is_not_null()
+    score = pl.coalesce(pl.col("_ov_score"), pl.col("score"))
+    grade = (pl.when(pl.col("_ov_grade").is_not_null()).then(pl.col("_ov_grade"))
+             .when(pl.col("_ov_score").is_not_null()).then(grade_expr(ruleset, pl.col("_ov_score")))
+             .otherwise(pl.col("grade")))
+    f = f.with_columns(pl.when(pl.col("_ov_score").is_not_null()).then(pl.col("score")).otherwise(None)
+                       .alias("override.score_from"),
+                       pl.when(on).then(pl.col("grade")).otherwise(None).alias("override.grade_from"),
+                       on.alias("override.applied"))
+    return f.with_columns(score.alias("score"), grade.alias("grade")).drop("_ov_score", "_ov_grade")

@@ -1,0 +1,443 @@
+"""The roll-up: input rows (employees, monthly metrics, OKRs, 360 ratings, stored sub-period results, payouts) in,
+one row per employee out.
+
+Nothing here scores: it types the employee table, rolls monthly rows up to the period, OKR key results up to
+objective and dimension scores, 360 ratings up to source scores (anonymity thresholds applied), and looks up
+stored sub-period scores and earlier payouts.  Employees are addressed by an integer code ``_eid`` (their row in
+the id-sorted employee table); most exports come sorted by employee, and the fast paths below reduce such runs
+of rows in place instead of hashing them.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from appraise.core.frame import F64, MONEY, EmployeeError
+from appraise.errors import AppraiseError
+from appraise.language.compile import Dimension, Ruleset
+from appraise.language.period import Period
+from appraise.tables import LARGEST, THOUSANDS, Inputs, empty_frames
+
+
+def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[EmployeeError]) -> pl.DataFrame:
+    """The employees of the period, their attributes typed (``attr.<a>``, exact ``money.<a>``), ``tenure_months``,
+    ``employed_days`` and ``employed_share``; unreadable rows go to ``errors``."""
+    emp = inputs.employees
+    for col in ("hire_date", "leave_date", "locale"):
+        if col not in emp.columns:
+            emp = emp.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
+    for name in ruleset.attributes:
+        if name not in emp.columns:
+            raise AppraiseError(f"the ruleset declares attribute '{name}' but the employee table has no "
+                                f"column '{name}'; add it to the employees source or remove it from 'attributes:'")
+    emp = emp.with_columns(pl.col("id").cast(pl.Utf8), pl.col("name").cast(pl.Utf8),
+                           pl.col("hire_date").cast(pl.Utf8), pl.col("leave_date").cast(pl.Utf8))
+    # each value is parsed once; the checks below read the parsed columns
+    parsed = [pl.col(c).str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).alias(f"_{c}")
+              for c in ("hire_date", "leave_date")]
+    checks: list[tuple[str, str, str]] = [(c, f"_{c}", "is not a date; write YYYY-MM-DD")
+                                          for c in ("hire_date", "leave_date")]
+    for name, kind in ruleset.attributes.items():
+        raw = pl.col(name).cast(pl.Utf8).str.strip_chars()
+        if kind in ("number", "money"):
+            # commas only as thousands separators ('20,000.50'); '12.375,00' or '1,2,3' stay unreadable
+            text = pl.when(raw.str.contains(THOUSANDS)).then(raw.str.replace_all(",", "", literal=True)) \
+                .otherwise(raw)
+            parsed.append(text.cast(F64, strict=False).alias(f"attr.{name}"))
+            if kind == "money":
+                parsed.append(text.cast(MONEY, strict=False).alias(f"money.{name}"))
+            checks.append((name, f"attr.{name}", f"is not a number (declared {kind})"))
+            # too large to compute exactly (and NaN/inf, which cast from 'nan'/'inf')
+            num = text.cast(F64, strict=False)
+            parsed.append(pl.when(num.is_null() | (num.is_finite() & (num.abs() < LARGEST))).then(True)
+                          .otherwise(None).alias(f"_sane.{name}"))
+            checks.append((name, f"_sane.{name}", "is not a usable number: it must be finite and below 10^15"))
+        else:
+            parsed.append(raw.alias(f"attr.{name}"))
+    # a blank hire date must not read as a tenure of 0 months, nor as employed the whole period
+    readers = [why for why, reads in (("reads tenure_months", ruleset.reads("tenure_months")),
+                                      ("reads employed_share", ruleset.reads("employed_share")),
+                                      ("prorates the bonus by days employed", ruleset.proration == "days"))
+               if reads]
+    if readers:
+        checks.append(("hire_date", "_tenure_known", f"is empty, but the ruleset {' and '.join(readers)}; "
+                       "give the employee's hire date (YYYY-MM-DD)"))
+        parsed.append(pl.when(pl.col("hire_date").is_null()
+                              | (pl.col("hire_date").str.strip_chars() == "")).then(None).otherwise(True)
+                      .alias("_tenure_known"))
+    emp = emp.with_columns(parsed)
+    if ruleset.bonus and ruleset.attribute_type(ruleset.bonus.target) == "money":
+        target = ruleset.bonus.target
+        checks.append((target, "_bonus_target", "is below zero; a bonus target is 0 or more"))
+        emp = emp.with_columns(pl.when(pl.col(f"money.{target}") < 0).then(None).otherwise(True)
+                               .alias("_bonus_target"))
+    # only those the period appraises: hired by its last day (or when unknown), not gone before its first
+    end, start = period.end, period.start
+    emp = emp.filter((pl.col("_hire_date").is_null() | (pl.col("_hire_date") <= end))
+                     & (pl.col("_leave_date").is_null() | (pl.col("_leave_date") >= start)))
+    # a value that is there (not null, not blank) but did not parse
+    unread = [(((pl.col(c).is_not_null() & (pl.col(c).cast(pl.Utf8).str.strip_chars() != ""))
+                | pl.lit(p == "_tenure_known")) & pl.col(p).is_null()).alias(f"_unread.{i}")
+              for i, (c, p, _) in enumerate(checks)]
+    if emp.select(pl.any_horizontal(unread).any()).item():
+        bad = emp.filter(pl.any_horizontal(unread)).select("id", *dict.fromkeys(c for c, _, _ in checks), *unread)
+        for row in bad.iter_rows(named=True):
+            errors.extend(EmployeeError(row["id"], "employees", f"{c} {message}" if row[c] is None
+                                        or not str(row[c]).strip() else f"{c} '{row[c]}' {message}")
+                          for i, (c, _, message) in enumerate(checks) if row[f"_unread.{i}"])
+        emp = emp.filter(~pl.any_horizontal(unread))
+    hire = pl.col("_hire_date")
+    months = ((end.year - hire.dt.year()) * 12 + (end.month - hire.dt.month())
+              - pl.when(hire.dt.day() > end.day).then(1).otherwise(0))
+    emp = emp.with_columns(pl.when(hire.is_null()).then(None).otherwise(pl.max_horizontal(months, pl.lit(0)))
+                           .cast(F64).alias("tenure_months"))
+    # days employed within the period, hire and leave dates included: the exact share is employed_days / days
+    first = pl.when(hire.is_not_null() & (hire > start)).then(hire).otherwise(pl.lit(start))
+    leave = pl.col("_leave_date")
+    last = pl.when(leave.is_not_null() & (leave < end)).then(leave).otherwise(pl.lit(end))
+    days = ((last - first).dt.total_days() + 1).cast(pl.Int64)
+    emp = emp.with_columns(days.alias("employed_days"))
+    emp = emp.with_columns((pl.col("employed_days") / period.days).cast(F64).alias("employed_share"))
+    derived = [c for c in emp.columns if c.startswith(("attr.", "money."))]
+    helpers = {"_hire_date", "_leave_date", "_bonus_target", "_tenure_known"} \
+        | {c for c in emp.columns if c.startswith("_sane.")}
+    return emp.select([c for c in emp.columns if c not in derived and c not in helpers] + derived)
+
+
+def coded(table: pl.DataFrame, codes: pl.DataFrame) -> pl.LazyFrame:
+    """Rows of ``table`` with the employee's integer code ``_eid`` (rows of unknown employees drop here;
+    the providers report them before the engine runs)."""
+    sorted_codes = codes_of_sorted(table["employee"], codes) if table.height else None
+    if sorted_codes is not None:
+        return table.lazy().with_columns(sorted_codes[0].alias("_eid")).filter(pl.col("_eid").is_not_null())
+    return table.lazy().join(codes.lazy(), left_on="employee", right_on="id", how="inner")
+
+
+def codes_of_sorted(employee: pl.Series, codes: pl.DataFrame) -> tuple[pl.Series, pl.Series] | None:
+    """The code of each row's employee when the rows come sorted by employee id, as exports usually
+    do: each run of equal ids is looked up once (not at all when the runs are exactly the codes),
+    instead of joining every row.  With it, where each employee's run begins.  ``None`` when the rows
+    are not sorted that way."""
+    if employee.dtype != pl.Utf8 or employee.null_count() or not employee.is_sorted():
+        return None
+    run, first = runs(employee)
+    values = employee.filter(first)
+    if values.len() == codes.height and values.equals(codes["id"], check_names=False):
+        return run.cast(pl.UInt32), first  # the common case: run i is employee i
+    per_run = values.to_frame("employee").join(codes, left_on="employee", right_on="id", how="left",
+                                               maintain_order="left")["_eid"]
+    return per_run.gather(run), first
+
+
+def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings: list[str],
+                      codes: pl.DataFrame) -> pl.DataFrame:
+    """``_eid`` and ``m.<metric>`` per employee: the period's monthly rows rolled up by each raw metric's
+    ``aggregate``, joined with pre-aggregated values."""
+    raw = ruleset.raw_metrics
+    metrics = inputs.metrics if inputs.metrics is not None else empty_frames()["metrics"]
+    present = set(metrics.columns)
+    wanted = ["employee", "month"] + [m.name for m in raw if m.name in present]
+    table = metrics.select(wanted)
+    in_period = pl.col("month").is_in(list(period.months))
+    if table.height and not table.select(in_period.fill_null(False).all()).item():
+        table = table.filter(in_period)
+    aggs = []
+    aggregated = inputs.aggregated
+    from_agg = set(aggregated.columns) - {"employee"} if aggregated is not None else set()
+    for m in raw:
+        if m.name not in present:
+            continue
+        c = pl.col(m.name).cast(F64)
+        agg = {"sum": c.sum(), "mean": c.mean(), "min": c.min(), "max": c.max(),
+               "first": c.sort_by("month").drop_nulls().first(),
+               "last": c.sort_by("month").drop_nulls().last()}[m.aggregate or "sum"]
+        if (m.aggregate or "sum") == "sum":  # the others are null already when every value is
+            agg = pl.when(c.count() > 0).then(agg).otherwise(None)
+        aggs.append(agg.alias(f"m.{m.name}"))
+    missing = [m for m in raw if m.name not in present and m.name not in from_agg]
+    required = [m.name for m in missing if not m.optional]
+    if required:  # a misspelt column must not score (and pay) as if the metric were missing
+        raise AppraiseError("no metrics table has a column for " + ", ".join(f"'{n}'" for n in required)
+                            + ", which the ruleset declares; rename the column, or declare the metric "
+                            "optional: true if the data may lack it")
+    if missing:
+        warnings.append("no data source provides " + ", ".join(f"'{m.name}'" for m in missing)
+                        + " (declared optional); whatever reads them counts as missing")
+    if aggs:
+        out = aggregate_runs(table, codes, [m for m in raw if m.name in present])
+        if out is None:
+            out = coded(table, codes).group_by("_eid").agg(aggs).collect(engine="streaming")
+    else:
+        out = pl.DataFrame(schema={"_eid": pl.UInt32})
+    if aggregated is not None and from_agg:
+        agg = coded(aggregated, codes).select(["_eid"] + [pl.col(n).cast(F64).alias(f"m.{n}") for n in sorted(from_agg)
+                                                            if ruleset.metric(n) is not None]).collect()
+        out = out.join(agg, on="_eid", how="full", coalesce=True, suffix=".agg")
+        for n in from_agg:
+            if f"m.{n}.agg" in out.columns:
+                out = out.with_columns(pl.coalesce(f"m.{n}", f"m.{n}.agg").alias(f"m.{n}")).drop(f"m.{n}.agg")
+    return out
+
+
+def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list) -> pl.DataFrame | None:
+    """The roll-up when the rows come sorted by employee, as exports usually do: each employee's run
+    of rows becomes one list (offsets into the column, no copy) reduced in place.  No hashing, and
+    the result is already in code order.  ``None`` when the rows are not sorted that way, or a metric
+    takes its first or last value (those need the months' order)."""
+    if not table.height or any(m.aggregate in ("first", "last") for m in metrics):
+        return None
+    sorted_codes = codes_of_sorted(table["employee"], codes)
+    if sorted_codes is None:
+        return None
+    eid, first = sorted_codes
+    lists = run_lists({m.name: table[m.name].cast(F64) for m in metrics}, first)
+    aggs = []
+    for m in metrics:
+        c = pl.col(m.name)
+        agg = {"sum": c.list.sum(), "mean": c.list.mean(), "min": c.list.min(),
+               "max": c.list.max()}[m.aggregate or "sum"]
+        if (m.aggregate or "sum") == "sum" and table[m.name].null_count():  # a sum of nothing is missing, not 0
+            agg = pl.when(c.list.drop_nulls().list.len() > 0).then(agg).otherwise(None)
+        aggs.append(agg.alias(f"m.{m.name}"))
+    out = lists.select(aggs).with_columns(eid.filter(first).alias("_eid"))
+    return out.filter(pl.col("_eid").is_not_null()) if out["_eid"].null_count() else out
+
+
+def runs(key: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Runs of equal ``key`` values: each row's run number, and True where a run begins."""
+    run = key.rle_id()
+    return run, (run != run.shift(1)).fill_null(True)
+
+
+def run_lists(columns: dict[str, pl.Series], first: pl.Series) -> pl.DataFrame:
+    """Each column cut into one list per run (runs begin where ``first`` holds): Arrow list arrays
+    over the column's own values, so nothing is copied or hashed."""
+    import pyarrow as pa
+
+    height = first.len()
+    large = height >= 2 ** 31
+    index = pl.Int64 if large else pl.Int32
+    starts = pl.int_range(0, height, eager=True, dtype=index).filter(first)
+    offsets = starts.append(pl.Series([height], dtype=index)).to_arrow()
+    make = pa.LargeListArray.from_arrays if large else pa.ListArray.from_arrays
+    return pl.DataFrame({name: pl.from_arrow(make(offsets, col.rechunk().to_arrow())) for name, col in columns.items()})
+
+
+def key_result_progress(start: pl.Expr, target: pl.Expr, current: pl.Expr) -> pl.Expr:
+    """A key result's progress: (current − start) / (target − start), clamped to 0–1; null when target = start."""
+    return pl.when(target != start).then(((current - start) / (target - start)).clip(0.0, 1.0)).otherwise(None)
+
+
+def objective_score(progress: pl.Expr, aspirational: pl.Expr, threshold: float) -> pl.Expr:
+    """An objective's score as a share (0–1) from its progress: committed objectives score their progress,
+    aspirational ones min(progress / threshold, 1)."""
+    return pl.when(aspirational).then(pl.min_horizontal(progress / threshold, pl.lit(1.0))).otherwise(progress)
+
+
+def okr_scores(ruleset: Ruleset, inputs: Inputs,
+               codes: pl.DataFrame) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """Per-employee OKR dimension scores (``okr@<threshold>``, one column per aspirational threshold) and per
+    objective: ``_eid``, ``objective_index``, ``objective``, ``type``, ``progress`` and ``score@<threshold>``
+    (0–100)."""
+    thresholds = {d.aspirational_threshold for c in ruleset.scorecards for d in c.dimensions if d.kind == "okr"}
+    if not thresholds:
+        return None, None
+    okrs = inputs.okrs if inputs.okrs is not None else empty_frames()["okrs"]
+    if "weight" not in okrs.columns:
+        okrs = okrs.with_columns(pl.lit(1.0).alias("weight"))
+    if "objective_index" not in okrs.columns:
+        okrs = okrs.with_columns(pl.col("objective").rank("dense").over("employee").cast(pl.Int64)
+                                 .alias("objective_index"))
+    if "type" not in okrs.columns:
+        okrs = okrs.with_columns(pl.lit("committed").alias("type"))
+    okrs = okrs.select("employee", "objective", "objective_index", "type", "start", "target", "current", "weight")
+    index = okrs["objective_index"].cast(pl.Int64)
+    low, high = (index.min() or 0), (index.max() or 0)
+    if low < 0:
+        raise AppraiseError(f"an OKR objective_index is negative ({low}); number objectives from 0")
+    # one integer key per (employee, objective): single-key group-bys are the fast ones
+    span = high + 1
+    start, target, current = (pl.col(c).cast(F64) for c in ("start", "target", "current"))
+    kr = coded(okrs.with_row_index("_row"), codes).select(
+        (pl.col("_eid").cast(pl.UInt64) * span + pl.col("objective_index").cast(pl.UInt64)).alias("_k"), "_row",
+        key_result_progress(start, target, current).alias("_progress"),
+        pl.col("weight").cast(F64).fill_null(1.0).alias("_w"),
+        (pl.col("type") == "aspirational").fill_null(False).alias("_aspirational"))
+    kr = kr.filter(pl.col("_progress").is_not_null()).collect()
+    scored = {f"okr@{t}": objective_score(pl.col("_progress"), pl.col("_aspirational"), t) for t in sorted(thresholds)}
+    if kr.height and kr["_k"].is_sorted():
+        # rows in (employee, objective) order, as the okr provider gives them: every objective and
+        # then every employee is a run, reduced in place
+        _, first = runs(kr["_k"])
+        lists = run_lists({"pw": kr["_progress"] * kr["_w"], "w": kr["_w"]}, first)
+        obj = kr.filter(first).select("_k", "_row", "_aspirational").with_columns(
+            (lists["pw"].list.sum() / lists["w"].list.sum()).alias("_progress"))
+        per = obj.select((pl.col("_k") // span).cast(pl.UInt32).alias("_eid"), *(e.alias(n) for n, e in scored.items()))
+        _, first = runs(per["_eid"])
+        lists = run_lists({n: per[n] for n in scored}, first)
+        scores = lists.select(pl.col(n).list.mean() * 100.0 for n in scored).with_columns(per["_eid"].filter(first))
+    else:
+        obj = kr.lazy().group_by("_k").agg(
+            pl.col("_row").first(), pl.col("_aspirational").first(),
+            ((pl.col("_progress") * pl.col("_w")).sum() / pl.col("_w").sum()).alias("_progress")).collect()
+        scores = obj.lazy().group_by((pl.col("_k") // span).cast(pl.UInt32).alias("_eid")) \
+            .agg((e.mean() * 100.0).alias(n) for n, e in scored.items()).collect()
+        obj = obj.sort("_k")
+    # names and types of the objectives: gathered once per objective, not carried through the group-by
+    rows = obj["_row"]
+    objectives = pl.DataFrame({
+        "_eid": (obj["_k"] // span).cast(pl.UInt32),
+        "objective_index": (obj["_k"] % span).cast(pl.Int64),
+        "objective": okrs["objective"].cast(pl.Utf8).gather(rows),
+        "type": okrs["type"].cast(pl.Utf8).gather(rows).fill_null("committed"),
+        "progress": obj["_progress"]})
+    aspirational = pl.col("type") == "aspirational"
+    objectives = objectives.with_columns(
+        (objective_score(pl.col("progress"), aspirational, t) * 100.0).alias(f"score@{t}") for t in sorted(thresholds))
+    return scores, objectives
+
+
+_PEEK = 1000  # rows looked at to choose the 360 strategy
+
+
+def source_values(rows: pl.LazyFrame, repeated: bool = False) -> pl.DataFrame:
+    """Per (employee, relation) key ``_k``: the mean over raters of each rater's mean rating, and the
+    number of raters.
+
+    Most surveys hold one rating per rater and relation; then one group-by gives both numbers, and
+    the distinct rater hashes prove it (distinct hashes mean distinct raters).  Keys where that proof
+    fails (several ratings per rater, e.g. one per competency, or a hash collision) are computed again
+    exactly, rater by rater.  ``repeated`` (a peek at the first rows saw a rater rate twice) skips the
+    single-level attempt when it is bound to fail."""
+    def exact(part: pl.LazyFrame) -> pl.LazyFrame:
+        return (part.group_by("_k", "rater").agg(pl.col("rating").mean().alias("v"))
+                .group_by("_k").agg(pl.col("v").mean().alias("value"), pl.len().alias("raters")))
+
+    if repeated:
+        return exact(rows).collect()
+    out = rows.group_by("_k").agg(pl.col("rating").mean().alias("value"), pl.len().alias("raters"),
+                                  pl.col("rater").hash().n_unique().alias("_distinct")).collect()
+    unproved = out.filter(pl.col("_distinct") < pl.col("raters")).select("_k")
+    out = out.drop("_distinct")
+    if unproved.height:
+        fixed = exact(rows.join(unproved.lazy(), on="_k", how="semi")).collect()
+        out = pl.concat([out.join(fixed.select("_k"), on="_k", how="anti"), fixed], how="vertical_relaxed")
+    return out
+
+
+def feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period,
+                     codes: pl.DataFrame) -> dict[tuple[str, str], pl.DataFrame]:
+    """Source scores and rater counts per 360 dimension, keyed ``(scorecard, dimension)``.
+
+    Scorecards may share a dimension name with different ``sources:``: each distinct
+    definition is rolled up once and handed to the scorecards that use it.
+    """
+    uses: list[tuple[Dimension, list[tuple[str, str]]]] = []
+    for c in ruleset.scorecards:
+        for d in c.dimensions:
+            if d.kind != "feedback360":
+                continue
+            same = next((u for u in uses if u[0].key == d.key and u[0].feedback == d.feedback), None)
+            if same is None:
+                uses.append((d, [(c.key, d.key)]))
+            else:
+                same[1].append((c.key, d.key))
+    if not uses:
+        return {}
+    fb = inputs.feedback if inputs.feedback is not None else empty_frames()["feedback"]
+    if "period" in fb.columns:
+        periods = [p for p in fb["period"].drop_nulls().unique().to_list() if period.contains(p)]
+        fb = fb.filter(pl.col("period").is_null() | pl.col("period").is_in(periods))
+    out = {}
+    relations_all = sorted({r for d, _ in uses for r, _ in d.feedback.sources} | {"self"})
+    code = {r: i for i, r in enumerate(relations_all)}
+    # integer keys: grouping 8 ratings × 1M employees by strings is several times slower; an Enum
+    # cast codes the relation (unknown relations become null and drop) faster than a replace
+    keep = ["employee", "relation", "rater", "rating"] + (["competency"] if "competency" in fb.columns else [])
+    peek = fb.head(_PEEK).select("employee", "relation", "rater")
+    repeated = peek.height > 0 and peek.n_unique() < peek.height
+    fb = coded(fb.select(keep), codes).with_columns(
+        pl.col("relation").cast(pl.Utf8).cast(pl.Enum(relations_all), strict=False).to_physical().alias("_rel"),
+        pl.col("rater").cast(pl.Utf8), pl.col("rating").cast(F64)).drop_nulls(["_rel", "rating"])
+    # (a blank cell is not a rating: a rater counts only with at least one, SPEC v1.1)
+    n = codes.height
+    for d, users in uses:
+        key, spec = d.key, d.feedback
+        rows = fb
+        if spec.competencies:
+            if "competency" not in fb.collect_schema().names():
+                raise AppraiseError(f"360 dimension '{key}' rates the competencies {', '.join(spec.competencies)}, "
+                                    "but the feedback has no 'competency' column; add it to the feedback file "
+                                    "(or map it with columns:)")
+            rows = rows.filter(pl.col("competency").is_in(list(spec.competencies)))
+        relations = [r for r, _ in spec.sources]
+        if "self" not in relations:
+            relations.append("self")
+        # one integer key per (employee, relation): single-key group-bys are the fast ones
+        k = pl.col("_eid").cast(pl.UInt64) * 256 + pl.col("_rel").cast(pl.UInt64)
+        rows = rows.filter(pl.col("_rel").is_in([code[r] for r in relations])).select(k.alias("_k"), "rater", "rating")
+        sources = source_values(rows, repeated).with_columns((pl.col("_k") // 256).cast(pl.UInt32).alias("_eid"),
+                                                    (pl.col("_k") % 256).cast(pl.UInt8).alias("_rel"))
+        threshold = pl.col("_rel").replace_strict({code[r]: spec.threshold(r) for r in relations},
+                                                  default=None, return_dtype=pl.Int64)
+        sources = sources.filter(pl.col("raters") >= threshold)
+        # pivot by scattering into one dense column per relation (faster than a group-by with filters)
+        columns = {"_eid": pl.Series("_eid", range(n), dtype=pl.UInt32)}
+        for r in relations:
+            sub = sources.filter(pl.col("_rel") == code[r])
+            idx = sub["_eid"]
+            columns[f"f.{key}.{r}.score"] = pl.Series(dtype=F64).extend_constant(None, n) \
+                .scatter(idx, sub["value"] / spec.scale * 100.0) if n else pl.Series(dtype=F64)
+            columns[f"f.{key}.{r}.raters"] = pl.Series(dtype=pl.UInt32).extend_constant(None, n) \
+                .scatter(idx, sub["raters"].cast(pl.UInt32)) if n else pl.Series(dtype=pl.UInt32)
+        frame = pl.DataFrame(columns)
+        out.update((user, frame) for user in users)
+    return out
+
+
+def period_scores(ruleset: Ruleset, inputs: Inputs, period: Period, codes: pl.DataFrame,
+                   warnings: list[str]) -> dict[tuple[str, str], pl.DataFrame]:
+    """Per ``periods:`` dimension (scorecard, dimension): ``_eid`` and ``p.<dim>.<period>``, each employee's
+    reported score in the stored run of the named ruleset for each sub-period (null: no stored result)."""
+    dims = [(card, d) for card in ruleset.scorecards for d in card.dimensions if d.kind == "periods"]
+    if not dims:
+        return {}
+    sub = inputs.subperiods
+    if sub is None:
+        sub = pl.DataFrame(schema={"employee": pl.Utf8, "ruleset": pl.Utf8, "period": pl.Utf8, "score": F64})
+    n = codes.height
+    out: dict[tuple[str, str], pl.DataFrame] = {}
+    warned: set[tuple[str, str]] = set()
+    for card, d in dims:
+        spec = d.periods
+        parts = d.periods.parts(period)
+        columns = {"_eid": pl.Series("_eid", range(n), dtype=pl.UInt32)}
+        for p, _ in parts:
+            rows = sub.filter((pl.col("ruleset") == spec.ruleset) & (pl.col("period") == p.id))
+            if not rows.height and inputs.stored.get((spec.ruleset, p.id)) is None \
+                    and (spec.ruleset, p.id) not in warned:
+                warned.add((spec.ruleset, p.id))
+                warnings.append(f"no stored results of ruleset '{spec.ruleset}' for {p.id}: every employee's "
+                                f"{d.key}.{p.id} is missing (run that period first, then this one again)")
+            coded = rows.join(codes, left_on="employee", right_on="id", how="inner")
+            columns[f"p.{d.key}.{p.id}"] = pl.Series(dtype=F64).extend_constant(None, n).scatter(
+                coded["_eid"], coded["score"].cast(F64)) if n and coded.height else \
+                pl.Series(f"p.{d.key}.{p.id}", [None] * n, dtype=F64)
+        out[(card.key, d.key)] = pl.DataFrame(columns)
+    return out
+
+
+def paid_before(ruleset: Ruleset, inputs: Inputs) -> pl.DataFrame | None:
+    """``id`` and ``_paid``: what the runs ``bonus.net_of`` names paid each employee (exact; a null bonus
+    counts 0), or None when the ruleset does not net."""
+    plan = ruleset.bonus
+    if plan is None or plan.net_of is None:
+        return None
+    paid = inputs.paid
+    if paid is None or not paid.height:
+        return pl.DataFrame(schema={"id": pl.Utf8, "_paid": MONEY})
+    return (paid.filter(pl.col("ruleset") == plan.net_of.ruleset)
+            .group_by("employee").agg(pl.col("bonus").cast(pl.Utf8).cast(MONEY, strict=False).fill_null(Decimal(0))
+                                      .sum().alias("_paid"))
+            .rename({"employee": "id"}))

@@ -1,0 +1,262 @@
+"""Scoring: KPI targets, attainments and curve scores, dimension scores, and the total score.
+
+:func:`score_card` scores every employee of one scorecard in one pass of polars expressions (rules first, through
+:mod:`appraise.core.reweighting`).  The total-score formula is :func:`total_score`, with missing-data
+redistribution in :func:`redistributed`; the workshop's re-scoring calls the same two functions.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import polars as pl
+
+from appraise.core.frame import F64, EmployeeError, condition, lost_key
+from appraise.core.reweighting import apply_action, base_weights
+from appraise.language import expr as expressions
+from appraise.language.compile import Kpi, Ruleset, Scorecard
+from appraise.language.period import Period
+
+
+def curve_expr(kpi: Kpi, a: pl.Expr) -> pl.Expr:
+    """The KPI's score (0 to the curve's top) from its attainment ``a``; null stays null."""
+    c = kpi.curve
+    if c.kind == "linear":
+        return pl.when(a.is_null()).then(None).when(a < c.floor).then(0.0).otherwise(
+            pl.min_horizontal(a, pl.lit(c.cap)) * 100.0)
+    if c.kind == "bands":
+        out = pl.when(a.is_null()).then(None)
+        for start, score in reversed(c.bands):
+            out = out.when(a >= start).then(score)
+        return out.otherwise(0.0)
+    pts = c.points
+    out = pl.when(a.is_null()).then(None).when(a <= pts[0][0]).then(pts[0][1])
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        out = out.when(a <= x1).then(y0 + (y1 - y0) * (a - x0) / (x1 - x0))
+    return out.otherwise(pts[-1][1])
+
+
+def weighted(cols: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
+    """Σ w·s / Σ w over the pairs whose score is present (null when none)."""
+    num = pl.sum_horizontal([pl.when(s.is_not_null()).then(w * s).otherwise(0.0) for w, s in cols])
+    den = pl.sum_horizontal([pl.when(s.is_not_null()).then(w).otherwise(0.0) for w, s in cols])
+    return pl.when(den > 0).then(num / den).otherwise(None)
+
+
+def redistributed(pairs: Sequence[tuple[pl.Expr, pl.Expr]]) -> tuple[list[pl.Expr], pl.Expr]:
+    """Missing-data redistribution of (weight, score) siblings: each one's effective weight (a missing score's
+    weight goes to the present ones in proportion to theirs; every weight is 0 when none is present), and
+    whether any is present."""
+    kept = pl.sum_horizontal([pl.when(s.is_not_null()).then(w).otherwise(0.0) for w, s in pairs])
+    total = pl.sum_horizontal([w for w, _ in pairs])
+    return [pl.when(s.is_not_null() & (kept > 0)).then(w * total / kept).otherwise(0.0) for w, s in pairs], kept > 0
+
+
+def adjustment_points(card: Scorecard) -> pl.Expr:
+    """The points of the card's adjustments that hold (the ``adj.<id>`` columns)."""
+    if not card.adjustments:
+        return pl.lit(0.0)
+    return pl.sum_horizontal([pl.when(pl.col(f"adj.{a.id}")).then(a.points).otherwise(0.0) for a in card.adjustments])
+
+
+def total_score(card: Scorecard, scored: pl.Expr, weights: Sequence[pl.Expr], scores: Sequence[pl.Expr]) -> pl.Expr:
+    """The unrounded total: Σ effective weight × dimension score / 100 over the dimensions with a score, plus the
+    adjustments' points, floored at 0; null where ``scored`` does not hold (no dimension has data)."""
+    base = pl.sum_horizontal([pl.when(s.is_not_null()).then(w * s).otherwise(0.0)
+                              for w, s in zip(weights, scores)]) / 100.0
+    return pl.when(scored).then(pl.max_horizontal(base + adjustment_points(card), pl.lit(0.0))).otherwise(None)
+
+
+# ---------------------------------------------------------------- one scorecard
+
+def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, context,
+               okr: pl.DataFrame | None, feedback: dict[tuple[str, str], pl.DataFrame],
+               periods: dict[tuple[str, str], pl.DataFrame] | None = None, period: Period | None = None
+               ) -> pl.LazyFrame:
+    """Score the employees of ``frame`` (all on ``card``): rules, weights, KPI targets, attainments and curve
+    scores, dimension scores with missing-data redistribution, adjustments, the total, the missing items and
+    the points lost (see :mod:`appraise.core.frame` for the columns)."""
+    f = frame
+    zero = ruleset.missing == "zero"
+    # OKR, 360 and sub-period inputs joined while the frame is still narrow
+    for d in card.dimensions:
+        if d.kind == "okr":
+            f = f.join(okr.lazy().select("_eid", pl.col(f"okr@{d.aspirational_threshold}").alias(f"d.{d.key}.score")),
+                       on="_eid", how="left")
+        elif d.kind == "feedback360":
+            f = f.join(feedback[(card.key, d.key)].lazy(), on="_eid", how="left")
+        elif d.kind == "periods":
+            f = f.join(periods[(card.key, d.key)].lazy(), on="_eid", how="left")
+    # rules: conditions, then weights and target scales in file order
+    rules = [(r, r.applies_to(card)) for r in ruleset.rules]
+    rules = [(r, acts) for r, acts in rules if acts]
+    f = f.with_columns([condition(r.when, column, context).alias(f"rule.{r.id}") for r, _ in rules]
+                       + base_weights(card))
+    for r, acts in rules:
+        for a in acts:
+            f = f.with_columns(apply_action(a, pl.col(f"rule.{r.id}"), card))
+    # KPI actuals, targets, attainment, scores
+    kcols = []
+    for d in card.dimensions:
+        for k in d.kpis:
+            actual = pl.col(f"m.{k.metric}")
+            t = k.target
+            if t.kind == "number":
+                base = pl.lit(t.number, dtype=F64)
+            elif t.kind == "metric":
+                base = pl.col(f"m.{t.name}")
+            elif t.kind == "attribute":
+                base = column(t.name).cast(F64, strict=False)
+            else:
+                base = expressions.to_polars(t.expression, column, context, column.types).cast(F64)
+            kcols += [actual.alias(f"k.{k.path}.actual"),
+                      (base * pl.col(f"k.{k.path}.scale")).alias(f"k.{k.path}.target")]
+    f = f.with_columns(kcols)
+    acols = []
+    for d in card.dimensions:
+        for k in d.kpis:
+            actual, target = pl.col(f"k.{k.path}.actual"), pl.col(f"k.{k.path}.target")
+            if k.direction == "lower":
+                a = (pl.when(actual.is_null() | target.is_null()).then(None)
+                     .when(actual == 0).then(k.curve.attainment_at_zero_actual).otherwise(target / actual))
+            else:
+                a = pl.when(target != 0).then(actual / target).otherwise(None)
+            # to 12 decimals: an actual that hits its target is 1, not 0.9999999999999999, before any
+            # floor, band or bonus tier compares it (actual and target are binary floats)
+            acols.append(a.round(12).alias(f"k.{k.path}.attainment"))
+    f = f.with_columns(acols)
+    f = f.with_columns([curve_expr(k, pl.col(f"k.{k.path}.attainment")).alias(f"k.{k.path}.score")
+                        for d in card.dimensions for k in d.kpis])
+    if zero:  # only what counts: a KPI or dimension weighed 0 (by the ruleset or a rule) is not scored at all
+        f = f.with_columns([pl.when((pl.col(f"wr.{k.path}") > 0) & (pl.col(f"wr.{d.key}") > 0))
+                            .then(pl.col(f"k.{k.path}.score").fill_null(0.0)).otherwise(pl.col(f"k.{k.path}.score"))
+                            .alias(f"k.{k.path}.score") for d in card.dimensions for k in d.kpis])
+    # dimension scores with KPI redistribution
+    dcols, wcols = [], []
+    for d in card.dimensions:
+        if d.kind == "kpis":
+            pairs = [(pl.col(f"wr.{k.path}"), pl.col(f"k.{k.path}.score")) for k in d.kpis]
+            effective, _ = redistributed(pairs)
+            wcols += [w.alias(f"w.{k.path}") for k, w in zip(d.kpis, effective)]
+            dcols.append(weighted(pairs).alias(f"d.{d.key}.score"))
+        elif d.kind == "feedback360":
+            pairs = [(pl.lit(w), pl.col(f"f.{d.key}.{r}.score")) for r, w in d.feedback.sources]
+            dcols.append(weighted(pairs).alias(f"d.{d.key}.score"))
+        elif d.kind == "periods":
+            # the weighted mean of the sub-periods' reported scores: a missing one shares its weight among
+            # the present ones (redistribute) or scores 0 (zero); none present: the dimension is missing
+            parts = d.periods.parts(period)
+            pairs = [(pl.lit(w, dtype=F64), pl.col(f"p.{d.key}.{p.id}")) for p, w in parts]
+            if zero and pairs:
+                present = pl.any_horizontal([s.is_not_null() for _, s in pairs])
+                score = pl.when(present).then(
+                    pl.sum_horizontal([w * s.fill_null(0.0) for w, s in pairs]) / sum(w for _, w in parts))
+                dcols.append(score.otherwise(None).alias(f"d.{d.key}.score"))
+            else:
+                dcols.append((weighted(pairs) if pairs else pl.lit(None, dtype=F64)).alias(f"d.{d.key}.score"))
+    f = f.with_columns(wcols + dcols)
+    f = f.with_columns([pl.col(f"d.{d.key}.score").is_not_null().alias(f"d.{d.key}.has_data") if d.kind != "kpis"
+                        else pl.any_horizontal([pl.col(f"k.{k.path}.attainment").is_not_null()
+                                                & (pl.col(f"wr.{k.path}") > 0)
+                                                for k in d.kpis])
+                        .alias(f"d.{d.key}.has_data") for d in card.dimensions])
+    if zero:
+        f = f.with_columns([pl.when(pl.col(f"wr.{d.key}") > 0).then(pl.col(f"d.{d.key}.score").fill_null(0.0))
+                            .otherwise(pl.col(f"d.{d.key}.score")).alias(f"d.{d.key}.score") for d in card.dimensions])
+    dpairs = [(pl.col(f"wr.{d.key}"), pl.col(f"d.{d.key}.score")) for d in card.dimensions]
+    effective, scored = redistributed(dpairs)
+    f = f.with_columns([w.alias(f"w.{d.key}") for d, w in zip(card.dimensions, effective)] + [scored.alias("_scored")])
+    # missing list, in scorecard order: a dimension with nothing left is listed alone,
+    # otherwise each of its KPIs that dropped out
+    # (boolean columns, not list columns: list building is the slowest thing polars does here)
+    items = []
+    for d in card.dimensions:
+        has = pl.col(f"d.{d.key}.has_data")
+        items.append((~has & (pl.col(f"wr.{d.key}") > 0)).alias(f"miss.{d.key}"))
+        if d.kind == "periods":
+            for p, _ in d.periods.parts(period):
+                items.append((has & pl.col(f"p.{d.key}.{p.id}").is_null() & (pl.col(f"wr.{d.key}") > 0))
+                             .alias(f"miss.{d.key}.{p.id}"))
+        for k in d.kpis:
+            # (in a dimension a rule weighed 0, nothing is dropped for missing data: nothing is scored)
+            items.append((has & pl.col(f"k.{k.path}.attainment").is_null() & (pl.col(f"wr.{k.path}") > 0)
+                          & (pl.col(f"wr.{d.key}") > 0)).alias(f"miss.{k.path}"))
+    f = f.with_columns(items)
+    f = f.with_columns(pl.any_horizontal([pl.col(i.meta.output_name()) for i in items]).alias("_missing_any"))
+    # total, adjustments, rounding
+    f = f.with_columns([condition(a.when, column, context).alias(f"adj.{a.id}") for a in card.adjustments])
+    f = f.with_columns(total_score(card, pl.col("_scored"), [pl.col(f"w.{d.key}") for d in card.dimensions],
+                                   [s for _, s in dpairs]).alias("total"))
+    # lost points per KPI and per OKR/360 dimension
+    lost = []
+    for d in card.dimensions:
+        share = pl.col(f"w.{d.key}") / 100.0
+        if d.kind == "kpis":
+            for k in d.kpis:
+                s = pl.col(f"k.{k.path}.score")
+                lost.append(pl.when(s.is_not_null()).then(
+                    share * pl.col(f"w.{k.path}") / 100.0 * pl.max_horizontal(100.0 - s, pl.lit(0.0)))
+                    .otherwise(0.0).alias(f"lost.{lost_key(card, k)}"))
+        else:
+            s = pl.col(f"d.{d.key}.score")
+            lost.append(pl.when(s.is_not_null()).then(share * pl.max_horizontal(100.0 - s, pl.lit(0.0)))
+                        .otherwise(0.0).alias(f"lost.{d.key}"))
+    return f.with_columns(lost)
+
+
+# ---------------------------------------------------------------- numbers no output may hold
+
+_COMPUTED = ("k.", "d.", "f.", "w.", "wr.", "lost.")  # what the score and pay are made of
+_OVERFLOW = 1e27  # the bonus stage's decimals hold 28 integer digits
+_UNDERFLOW = 2.2250738585072014e-308  # the smallest normal float: below it (5e-324) 5e-324 / 22 is 0.0
+
+
+def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
+    """Employees any of whose computed numbers is infinite, NaN or too large for exact money go to the errors.
+
+    Inputs are range-checked where they are read (:data:`appraise.tables.LARGEST`), but arithmetic can
+    still overflow: a quota of 1e-320 makes an attainment of infinity.  No output ever holds one.  So do
+    employees with a metric value that is not 0 but a subnormal float (below 2.2e-308 in size): a ratio over
+    it would silently become 0 (an actual of 0, full marks on a lower-is-better KPI) where the exact value is
+    not.
+    """
+    cols = [c for c, t in f.schema.items() if t == F64 and (c.startswith(_COMPUTED) or c == "total")]
+    tiny = [c for c, t in f.schema.items() if t == F64 and c.startswith("m.")]
+    if not cols and not tiny:
+        return f
+    flags = [(~pl.col(c).is_finite() | (pl.col(c).abs() >= _OVERFLOW)).fill_null(False) for c in cols]
+    flags += [((pl.col(c) != 0) & (pl.col(c).abs() < _UNDERFLOW)).fill_null(False) for c in tiny]
+    bad = pl.any_horizontal(flags)
+    if not f.select(bad.any()).item():
+        return f
+    for row in f.filter(bad).select("id", *cols, *tiny).iter_rows(named=True):
+        c = next((c for c in cols if row[c] is not None and not (math.isfinite(row[c]) and abs(row[c]) < _OVERFLOW)),
+                 None)
+        if c is None:
+            c = next(c for c in tiny if row[c] is not None and row[c] != 0 and abs(row[c]) < _UNDERFLOW)
+            errors.append(EmployeeError(row["id"], "evaluate",
+                                        f"metric {c[2:]} is {row[c]!r}, not 0 but too close to 0 to compute with "
+                                        "(below 2.2e-308 in size); check the data behind it (a value with a wrong "
+                                        "exponent)"))
+            continue
+        name, what = _describe_column(c)
+        detail = ""
+        if c.startswith("k.") and c.endswith(".attainment"):
+            path = c[2:-len(".attainment")]
+            detail = f" (actual {row.get(f'k.{path}.actual')}, target {row.get(f'k.{path}.target')})"
+        errors.append(EmployeeError(row["id"], "evaluate",
+                                    f"{what} of {name} is {row[c]}{detail}, not a finite number this engine can "
+                                    "pay on; check the data behind it (a target near 0, a value with a wrong "
+                                    "exponent)"))
+    return f.filter(~bad)
+
+
+def _describe_column(column: str) -> tuple[str, str]:
+    """``k.results.revenue.attainment`` → ("results.revenue", "attainment")."""
+    if column == "total":
+        return "the scorecard", "the total score"
+    prefix, _, rest = column.partition(".")
+    if prefix in ("k", "d", "f") and "." in rest:
+        name, _, what = rest.rpartition(".")
+        return name, what
+    return rest, {"w": "the weight", "wr": "the weight", "lost": "the points lost"}.get(prefix, prefix)

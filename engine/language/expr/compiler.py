@@ -1,0 +1,204 @@
+"""The polars compiler: an expression as a polars expression (the columnar engine), giving what the row
+interpreter gives: missing for ``x / 0`` and for anything built on a missing value."""
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from appraise.language.expr.compare import EXACT, NEAR, TOLERANCE, is_number
+from appraise.language.expr.interpret import evaluate
+from appraise.language.expr.parsing import (
+    PREVIOUS_TYPES,
+    Expression,
+    ExpressionError,
+    char_offset,
+    literal_value,
+    object_name,
+)
+
+
+def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[str, Any],
+              types: Mapping[str, str] | None = None):
+    """Compile ``expr`` to a polars expression.
+
+    ``column(name)`` returns the polars expression for a bare name or for
+    ``previous.<field>``; ``context`` supplies ``context.<field>`` values, which
+    become literals; ``types`` gives the type of each bare name (``number`` ones
+    compare within ``TOLERANCE``, as in :func:`evaluate`; a comparison with a
+    number literal or arithmetic on either side does too).  Division by zero
+    gives null; nulls propagate.
+    """
+    import polars as pl
+
+    types = types or {}
+
+    def is_numeric(node) -> bool:
+        if isinstance(node, ast.Constant):
+            return is_number(node.value)
+        if isinstance(node, (ast.BinOp, ast.Call)):
+            return True
+        if isinstance(node, ast.UnaryOp):
+            return not isinstance(node.op, ast.Not)
+        if isinstance(node, ast.Name):
+            return types.get(node.id) == "number"
+        if isinstance(node, ast.Attribute):
+            if object_name(node) == "context":
+                return is_number(context.get(node.attr))
+            return PREVIOUS_TYPES.get(node.attr) == "number"
+        return False
+
+    def near(op: type[ast.cmpop], a, b):
+        a, b = a.cast(pl.Float64), b.cast(pl.Float64)
+        finite = a.is_finite() & b.is_finite()
+        close = NEAR[op](a - b, pl.max_horizontal(a.abs(), b.abs()) * TOLERANCE)
+        # no when/then (see BinOp below): pick by arithmetic on booleans, nulls propagating
+        return (finite & close) | (~finite & EXACT[op](a, b))
+
+    def lit(v):
+        if isinstance(v, bool):
+            return pl.lit(v, dtype=pl.Boolean)
+        if isinstance(v, (int, float)):
+            return pl.lit(float(v), dtype=pl.Float64)
+        if v is None:
+            return pl.lit(None)
+        return pl.lit(v)
+
+    def values(node) -> list:
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return [literal_value(e) for e in node.elts]
+        if isinstance(node, ast.Attribute) and object_name(node) == "context":
+            v = context.get(node.attr)
+            if isinstance(v, (list, tuple)):
+                return list(v)
+            if v is None:
+                return []
+            return [v]
+        raise ExpressionError("'in' needs a list on its right", char_offset(expr.text, node))
+
+    def comp(node):
+        if not isinstance(node, (ast.Constant, ast.Name, ast.Attribute)) and _constant(node):
+            # computed here once: polars 2.1 mis-sizes comparisons of a computed literal ('-(1)',
+            # 'abs(0)') with a when/then over an all-null column
+            sub = Expression(expr.text, ast.Expression(body=node), frozenset(), frozenset())
+            return lit(evaluate(sub, {}, context))
+        if isinstance(node, ast.BoolOp):
+            parts = [comp(v) for v in node.values]
+            out = parts[0]
+            for p in parts[1:]:
+                out = (out & p) if isinstance(node.op, ast.And) else (out | p)
+            return out
+        if isinstance(node, ast.UnaryOp):
+            inner = comp(node.operand)
+            if isinstance(node.op, ast.Not):  # the casts let 'not null' and '-null' be missing, not an error
+                return ~inner.cast(pl.Boolean)
+            return -inner.cast(pl.Float64) if isinstance(node.op, ast.USub) else inner
+        if isinstance(node, ast.BinOp):
+            a, b = comp(node.left), comp(node.right)
+            if isinstance(node.op, ast.Add):
+                return a + b
+            if isinstance(node.op, ast.Sub):
+                return a - b
+            if isinstance(node.op, ast.Mult):
+                return a * b
+            # No when/then here or below: polars 2.1 returns one row instead of a column for
+            # 'lit < when(p).then(..).otherwise(..)' when p is all false or null (x / 0 for everyone)
+            if _constant(node.right):
+                sub = Expression(expr.text, ast.Expression(body=node.right), frozenset(), frozenset())
+                c = evaluate(sub, {}, context)
+                if is_number(c) and c != 0 and math.isfinite(c):
+                    # polars divides by a number through its reciprocal: x / 3 off in the last digit, and
+                    # 0 / 5e-324 = 0 × inf = NaN; Arrow divides each value as Python does
+                    return a.cast(pl.Float64).map_batches(_divided_by(float(c), True), return_dtype=pl.Float64,
+                                                          is_elementwise=True)
+            return a.cast(pl.Float64) / b.cast(pl.Float64).replace(0.0, None)
+        if isinstance(node, ast.Compare):
+            left_node, out = node.left, None
+            for op, right_node in zip(node.ops, node.comparators):
+                left = comp(left_node)
+                if isinstance(op, (ast.In, ast.NotIn)):
+                    vals = [v for v in values(right_node) if v is not None]
+                    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
+                    if vals and numeric:  # equal within TOLERANCE, as '==' is (null in, null out)
+                        probe = left.cast(pl.Float64, strict=False)
+                        part = pl.any_horizontal([near(ast.Eq, probe, pl.lit(float(v), dtype=pl.Float64))
+                                                  for v in dict.fromkeys(vals)])
+                    else:
+                        vals, probe = [str(v) for v in vals], left.cast(pl.Utf8, strict=False)
+                        # the type check keeps numbers from being looked up among texts
+                        part = probe.is_in(pl.lit(pl.Series(vals, dtype=pl.Utf8)).implode(), nulls_equal=False)
+                    if isinstance(op, ast.NotIn):
+                        part = ~part
+                elif is_numeric(left_node) or is_numeric(right_node):
+                    part = near(type(op), left, comp(right_node))
+                else:
+                    part = EXACT[type(op)](left, comp(right_node))
+                out = part if out is None else (out & part)
+                left_node = right_node
+            return out
+        if isinstance(node, ast.Name):
+            if node.id in ("true", "false"):
+                return pl.lit(node.id == "true")
+            if node.id == "null":
+                return pl.lit(None)
+            return column(node.id)
+        if isinstance(node, ast.Attribute):
+            if node.value.id == "context":
+                v = context.get(node.attr)
+                if isinstance(v, (list, tuple, dict)):
+                    raise ExpressionError(f"context.{node.attr} is a list; use it with 'in'",
+                                          char_offset(expr.text, node))
+                return lit(v)
+            return column(f"previous.{node.attr}")
+        if isinstance(node, ast.Constant):
+            return lit(node.value)
+        if isinstance(node, ast.Call):
+            args = [comp(a) for a in node.args]
+            name = node.func.id
+            if name == "abs":
+                return args[0].cast(pl.Float64).abs()
+            if name == "round":
+                digits = node.args[1].value if len(node.args) > 1 else 0
+                return polars_round_half_up(args[0], digits)
+            agg = pl.min_horizontal(*args) if name == "min" else pl.max_horizontal(*args)
+            for a in args:  # min_horizontal skips nulls; '+ a * 0' makes any missing argument missing
+                agg = agg + a.cast(pl.Float64) * 0.0
+            return agg
+        raise ExpressionError("unsupported expression", char_offset(expr.text, node))
+
+    return comp(expr.tree.body)
+
+
+def _constant(node: ast.AST) -> bool:
+    """Whether ``node`` reads no column (literals, true/false/null and context values only)."""
+    return all(sub.id in ("true", "false", "null", "context") for sub in ast.walk(node) if isinstance(sub, ast.Name))
+
+
+def polars_round_half_up(e, digits: int):
+    """Half-up rounding in polars (its own ``round`` rounds half to even).
+
+    The value is first rounded to 9 more digits so binary noise such as
+    ``108.26499999999`` for ``108.265`` rounds the way the written number does.
+    """
+    import polars as pl
+
+    scale = 10.0 ** digits
+    x = (e.cast(pl.Float64) * scale).round(6)
+    k = (x.abs() + 0.5).floor() * x.sign()  # a whole number of 10^-digits
+    # k / 10^digits correctly rounded: polars divides a column by a number through its reciprocal, which
+    # gives 19844 / 1e4 = 1.9844000000000002; Arrow divides each value
+    return k.map_batches(_divided_by(scale), return_dtype=pl.Float64, is_elementwise=True)
+
+
+def _divided_by(divisor: float, signed_zero: bool = False):
+    def divide(s):
+        import polars as pl
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        quotient = pc.divide(s.cast(pl.Float64).to_arrow(), pa.scalar(divisor, pa.float64()))
+        if not signed_zero:
+            quotient = pc.add(quotient, pa.scalar(0.0))  # -0.0 becomes 0.0
+        return pl.from_arrow(quotient).alias(s.name)
+    return divide

@@ -1,0 +1,57 @@
+"""The bonus plan: its target column is money, its attainment KPI resolves, tiers rise, multipliers
+do not rise down the grades."""
+from __future__ import annotations
+
+from appraise.language.validate.base import RulesetBase
+from appraise.language.validate.common import BUILT_IN_ATTRIBUTES, did_you_mean, fmt, number
+
+
+class BonusChecks(RulesetBase):
+    """The bonus plan."""
+
+    def check_bonus(self) -> None:
+        bonus = self.section("bonus")
+        target = bonus.get("target")
+        if isinstance(target, str) and not self.bad(("bonus", "target")):
+            declared = self.section("attributes").get(target)
+            if self.bad(("attributes", target)):
+                pass
+            elif target not in self.attributes:
+                self.error(("bonus", "target"), f"bonus target '{target}' is not an employee column"
+                           + did_you_mean(target, self.attributes),
+                           hint=f"declare it under attributes: ({target}: money)",
+                           code="reference")
+            elif declared != "money":
+                kind = declared or BUILT_IN_ATTRIBUTES.get(target)
+                self.error(("bonus", "target"), f"bonus target '{target}' is declared as {kind}, but it is an amount "
+                           "of money", hint=f"declare it under attributes as '{target}: money'", code="money")
+        ref = bonus.get("attainment")
+        if isinstance(ref, str) and not self.bad(("bonus", "attainment")):
+            matches = self.kpi_matches(ref)
+            if not matches:
+                self.error(("bonus", "attainment"), f"'{ref}' is not a KPI of any scorecard"
+                           + did_you_mean(ref, self.all_kpi_refs()), code="reference")
+            else:
+                per_card: dict[str, list[str]] = {}
+                for sc, d, _ in matches:
+                    per_card.setdefault(sc, []).append(d)
+                for sc, ds in per_card.items():
+                    if len(ds) > 1:
+                        self.error(("bonus", "attainment"), f"KPI '{ref}' is in dimensions {', '.join(ds)} of "
+                                   f"scorecard '{sc}'; say which one", hint=f"write '{ds[0]}.{ref}'", code="reference")
+                        break
+        tiers = bonus.get("tiers")
+        if isinstance(tiers, list) and not self.bad(("bonus", "tiers")):
+            self.ascending([t.get("from") for t in tiers], ("bonus", "tiers"), ("from",), "bonus tiers", "'from'")
+        multiplier = bonus.get("multiplier")
+        if isinstance(multiplier, dict):
+            for grade in multiplier:
+                self.grade_key(("bonus", "multiplier", grade), grade)
+            order = [g.get("grade") for g in self.data.get("grades") or [] if isinstance(g, dict)]
+            ranked = [(g, multiplier[g]) for g in order
+                      if isinstance(g, str) and g in multiplier and number(multiplier[g])]
+            for (better, m1), (worse, m2) in zip(ranked, ranked[1:]):
+                if m2 > m1:
+                    self.error(("bonus", "multiplier", worse), f"grade {worse} pays multiplier {fmt(m2)}, more than "
+                               f"the better grade {better} ({fmt(m1)})", hint="multipliers must not rise down the "
+                               "grades, or a better appraisal could pay less", code="order")

@@ -1,0 +1,168 @@
+"""A cycle file: its schema, paths that stay inside the workspace, its sources against their providers'
+option schemas, the ruleset it names, its context against what the ruleset reads, its periods and its
+overrides file."""
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from appraise.errors import Diagnostic, InvalidInput
+from appraise.language import expr as expressions
+from appraise.language import schema as schemas
+from appraise.language.compile import compile_ruleset
+from appraise.language.load import Document, load
+from appraise.language.overrides import check as check_overrides
+from appraise.language.paths import outside_path_problems
+from appraise.language.validate.common import RULESET_MARKERS, non_finite, ordered
+from appraise.language.validate.periods import check_cycle_periods
+from appraise.language.validate.rulesets import validate_ruleset
+
+
+def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = None, *,
+                   _rulesets: dict | None = None) -> list[Diagnostic]:
+    """Every problem in a loaded cycle file, including those of the ruleset it names.
+
+    ``provider_schemas`` maps a provider name to the JSON Schema of its source
+    entries (contributed by provider plugins); sources naming a provider not in
+    it are errors.  ``None`` skips provider checks.
+    """
+    data = doc.data
+    if isinstance(data, dict) and "cycle" not in data and any(k in data for k in RULESET_MARKERS):
+        return [doc.diag((), "this is a ruleset, not a cycle file; give the cycle file that names it "
+                         "(cycle:, ruleset:, sources:)", hint="appraise validate checks a ruleset on its own",
+                         code="cycle-kind")]
+    found = schemas.check(doc, "cycle") + non_finite(doc)
+    if not isinstance(data, dict):
+        return ordered(found)
+    # paths leading outside the workspace: a ruleset there is not even read (its lines would be quoted in
+    # messages, e.g. in a CI log: a credentials file named as the ruleset)
+    found += outside_path_problems(doc)
+    bad = {d.path for d in found}
+    sources = data.get("sources")
+    if provider_schemas is not None and isinstance(sources, list):
+        found += _check_sources(doc, sources, provider_schemas)
+    ruleset = data.get("ruleset")
+    if isinstance(ruleset, str) and ruleset and "ruleset" not in bad:
+        in_ruleset, rs_doc = _check_cycle_ruleset(doc, ruleset, _rulesets)
+        found += in_ruleset
+        if rs_doc is not None and not any(d.severity == "error" for d in in_ruleset):
+            if "context" not in bad:
+                found += _check_cycle_context(doc, rs_doc, ruleset)
+            if "cycle" not in bad:
+                found += check_cycle_periods(doc, rs_doc, ruleset)
+            overrides = data.get("overrides")
+            if isinstance(overrides, str) and overrides and "overrides" not in bad:
+                found += _check_cycle_overrides(doc, rs_doc, overrides)
+    return ordered(found)
+
+
+def check_cycle(path: str | Path, provider_schemas: Mapping[str, dict] | None = None, *,
+                warnings: list[Diagnostic] | None = None) -> Document:
+    """Load and validate a cycle file and its ruleset; raises :class:`InvalidInput` with every problem.
+    The warnings, if any, are added to ``warnings`` when it is given."""
+    doc = load(path)
+    found = validate_cycle(doc, provider_schemas)
+    if any(d.severity == "error" for d in found):
+        raise InvalidInput(found)
+    if warnings is not None:
+        warnings.extend(d for d in found if d.severity == "warning")
+    return doc
+
+
+def _check_sources(doc: Document, sources: list, provider_schemas: Mapping[str, dict]) -> list[Diagnostic]:
+    base = schemas.load("cycle")["properties"]["sources"]["items"]["properties"]
+    out: list[Diagnostic] = []
+    for i, entry in enumerate(sources):
+        if not isinstance(entry, dict) or not isinstance(entry.get("provider"), str):
+            continue
+        name = entry["provider"]
+        if name not in provider_schemas:
+            close = difflib.get_close_matches(name, list(provider_schemas), n=1)
+            out.append(doc.diag(("sources", i, "provider"),
+                                f"no provider '{name}' is installed"
+                                + (f"; did you mean '{close[0]}'?" if close else ""),
+                                hint="installed: " + ", ".join(sorted(provider_schemas)) + " (`appraise plugins`)",
+                                code="cycle-provider"))
+            continue
+        own = dict(provider_schemas[name] or {})
+        own["properties"] = {**base, **own.get("properties", {})}
+        out += schemas.check(doc, "cycle", instance=entry, base=("sources", i), schema=own,
+                             context=f"for provider '{name}'")
+    return out
+
+
+def _check_cycle_ruleset(doc: Document, ruleset: str,
+                         cache: dict | None) -> tuple[list[Diagnostic], Document | None]:
+    """The problems of the ruleset a cycle names, and its document (None when it could not be read)."""
+    folder = Path(doc.file).parent
+    target = folder / ruleset
+    if not target.is_file():
+        return [doc.diag(("ruleset",), f"ruleset file '{ruleset}' not found (looked for {target})",
+                         hint="paths in a cycle file are relative to the cycle file's folder",
+                         code="cycle-ruleset")], None
+    key = str(target.resolve())
+    if cache is not None and key in cache:
+        return cache[key]
+    try:
+        rs_doc = load(target, os.path.normpath(str(target)))
+        checked: tuple[list[Diagnostic], Document | None] = (validate_ruleset(rs_doc), rs_doc)
+    except InvalidInput as exc:
+        checked = (list(exc.diagnostics), None)
+    if cache is not None:
+        cache[key] = checked
+    return checked
+
+
+def _check_cycle_context(doc: Document, rs_doc: Document, name: str) -> list[Diagnostic]:
+    """The cycle's ``context:`` against what the (valid) ruleset reads: every ``context.x`` set, each value
+    of a type the expressions can use; a key nothing reads is a warning (usually a typo)."""
+    context = doc.data.get("context")
+    context = context if isinstance(context, dict) else {}
+    rs = compile_ruleset(rs_doc)
+    found: list[Diagnostic] = []
+    readers: dict[str, list[str]] = {}
+    for e in dict.fromkeys(rs.expressions()):
+        for obj, attr in sorted(e.fields):
+            if obj == "context":
+                readers.setdefault(attr, []).append(e.text)
+    for attr in sorted(set(readers) - set(context)):
+        close = difflib.get_close_matches(attr, [str(k) for k in context], n=1, cutoff=0.6)
+        found.append(doc.diag(("context",), f"the ruleset ({name}) reads context.{attr} (in '{readers[attr][0]}'), "
+                              "but this cycle's context does not set it" + (f"; did you mean '{close[0]}'?" if close
+                                                                             else ""), key=True,
+                              hint=f"add it: context: {{{attr}: ...}} (true/false, a number, a text or a list)",
+                              code="cycle-context"))
+    if not found:
+        conditions = rs.conditions()
+        for e in dict.fromkeys(rs.expressions()):
+            for problem in expressions.context_problems(e, context, condition=e in conditions):
+                fields = [attr for obj, attr in sorted(e.fields) if obj == "context" and attr in context]
+                found.append(doc.diag(("context", fields[0]) if fields else ("context",),
+                                      f"'{e.text}' in the ruleset ({name}) cannot use this context: {problem.message}",
+                                      hint="give the context value the type the ruleset expects "
+                                      "(true/false for a condition, a list for 'in')",
+                                      code="cycle-context"))
+    for key in sorted(set(map(str, context)) - set(readers)):
+        close = difflib.get_close_matches(key, list(readers), n=1, cutoff=0.6)
+        found.append(replace(doc.diag(("context", key), f"context.{key} is set but the ruleset ({name}) never "
+                                      "reads it" + (f"; did you mean '{close[0]}'?" if close else ""), key=True,
+                                      hint="remove it, or fix its name", code="cycle-context-unused"),
+                             severity="warning"))
+    return found
+
+
+def _check_cycle_overrides(doc: Document, rs_doc: Document, relative: str) -> list[Diagnostic]:
+    """The overrides file the cycle names, checked (grades against the ruleset's)."""
+    target = Path(doc.file).parent / relative
+    if not target.is_file():
+        return [doc.diag(("overrides",), f"overrides file '{relative}' not found (looked for {target})",
+                         hint="paths in a cycle file are relative to the cycle file's folder", code="cycle-overrides")]
+    try:
+        o_doc = load(target, os.path.normpath(str(target)))
+    except InvalidInput as exc:
+        return list(exc.diagnostics)
+    grades = [g.get("grade") for g in rs_doc.data.get("grades") or [] if isinstance(g, dict)]
+    return check_overrides(o_doc, [g for g in grades if isinstance(g, str)])[1]

@@ -1,0 +1,106 @@
+"""Expressions in a ruleset: each parsed and checked name by name (against what it may read where it
+stands) and reported at its exact line and column, also inside YAML block scalars."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+from appraise.errors import Diagnostic, dotted
+from appraise.language import expr as expressions
+from appraise.language.validate.base import RulesetBase
+from appraise.language.validate.common import did_you_mean
+
+
+def _expression_hint(message: str, want_bool: bool = True) -> str:
+    """What to do about an unknown name: in a condition it may be meant as text or true/false; in a formula
+    or target (a number) it is a metric or column still to declare."""
+    if not message.startswith("unknown name '") or "did you mean" in message:
+        return ""
+    name = message.split("'")[1]
+    if not want_bool:
+        return f"declare '{name}' under metrics: (or attributes: for an employee column)"
+    if name.lower() in ("yes", "no", "on", "off"):
+        return "write true or false"
+    return f'if you mean the text {name}, put it in quotes: "{name}"'
+
+
+class ExpressionChecks(RulesetBase):
+    """Parse and check the expression at a path; remember the ones that passed (``parsed``)."""
+
+    def source_lines(self) -> list[str]:
+        if self._lines is None:
+            try:
+                self._lines = Path(self.doc.file).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                self._lines = []
+        return self._lines
+
+    def expression_error(self, path: tuple, text: str, message: str, offset: int, hint: str = "") -> None:
+        line, col = self.doc.expression_column(path)
+        style = self.doc.styles.get(path)
+        offset = max(0, min(offset, len(text)))
+        if style in ("|", ">"):
+            # a block scalar's text starts on the line after the indicator
+            before = text[:offset]
+            line = line + 1 + before.count("\n")
+            lines = self.source_lines()
+            indent = self.doc.where(path, key=True)[1] + 1  # usual layout when the source is not at hand
+            if 0 < line <= len(lines):
+                indent = len(lines[line - 1]) - len(lines[line - 1].lstrip(" "))
+            col = indent + 1 + len(before.rsplit("\n", 1)[-1])
+        elif "\n" not in text[:offset]:
+            col += offset
+        self.out.append(Diagnostic(self.doc.file, line, col, message, dotted(path), hint=hint, code="expression"))
+
+    def expression(self, path: tuple, scope: expressions.Scope, where: str, *, want_bool: bool):
+        """Parse and name-check the expression at ``path``; returns it, or None when broken."""
+        if self.bad(path):
+            return None
+        node: Any = self.data
+        for part in path:
+            node = node[part]
+        if not isinstance(node, str):
+            return None
+        try:
+            parsed = expressions.parse(node)
+        except expressions.ExpressionError as exc:
+            hint = ""
+            if node[exc.offset:exc.offset + 1] == "=" and node[exc.offset + 1:exc.offset + 2] != "=":
+                hint = "to compare, write '=='"
+            self.expression_error(path, node, f"{where}: {exc.message}", exc.offset, hint=hint)
+            return None
+        problems = expressions.check(parsed, expressions.Scope(where, scope.names, scope.context, scope.previous),
+                                     want_bool=want_bool)
+        for p in problems:
+            self.expression_error(path, node, p.message, p.offset, hint=_expression_hint(p.message, want_bool))
+        if problems:
+            return None
+        self.check_grade_literals(path, parsed)
+        self.parsed[path] = parsed
+        return parsed
+
+    def check_grade_literals(self, path: tuple, parsed) -> None:
+        """``grade == "E"`` or ``grade in ["A", "E"]`` must name existing grades."""
+        if not self.grades:
+            return
+        grade_like = {"grade", "grade_uncalibrated"}
+
+        def is_grade(node) -> bool:
+            return (isinstance(node, ast.Name) and node.id in grade_like) or \
+                (isinstance(node, ast.Attribute) and node.attr in grade_like)
+
+        for node in ast.walk(parsed.tree):
+            if not isinstance(node, ast.Compare):
+                continue
+            operands = [node.left, *node.comparators]
+            if not any(is_grade(o) for o in operands):
+                continue
+            for o in operands:
+                items = o.elts if isinstance(o, (ast.List, ast.Tuple)) else [o]
+                for item in items:
+                    if isinstance(item, ast.Constant) and isinstance(item.value, str) and item.value not in self.grades:
+                        self.expression_error(path, parsed.text,
+                                              f"'{item.value}' is not a grade{did_you_mean(item.value, self.grades)}",
+                                              expressions.char_offset(parsed.text, item),
+                                              hint="the grades are " + ", ".join(self.grades))

@@ -1,0 +1,714 @@
+"""The HTML renderer's view models: one employee's (or one team's) results as a *view*.
+
+:func:`dashboard_view`, :func:`plan_view`, :func:`team_view` and :func:`index_view` turn results into plain
+data — strings already translated and formatted for the reader's locale, chart geometry already computed — so
+the templates only lay it out and ruleset template overrides never compute anything.
+
+Privacy follows the render contract (:mod:`appraise.present.render`): a personal view holds the employee's own
+figures plus cohort aggregates (average, rank, size) only when the cohort holds at least the ruleset's
+``privacy.min_group`` people (:class:`~appraise.present.render.CohortStats`).  It never holds another person's
+name, id or value.  Team overviews and the index (read by line managers) hold no aggregate of a group smaller
+than ``min_group``, nor one that would let such a group's figures be worked out by subtraction
+(:func:`~appraise.present.render.withheld_groups`); a withheld figure is not in the view at all, so no template
+override can show it.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from appraise.export.summary import grade_counts, money_total
+from appraise.i18n import Formatter, Texts, formatter
+from appraise.language.compile import Ruleset, Scorecard
+from appraise.language.period import parse as parse_period
+from appraise.plugins.html.paths import dashboard_path, plan_path, team_path
+from appraise.present.render import CohortStats, RenderRequest, cohort_value, withheld_groups
+
+STRENGTH_ATTAINMENT = 1.10
+CHECKPOINT_WEEKS = 4
+MAX_LISTED = 5            # strengths and gaps shown: the biggest, so the page stays a summary
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+@dataclass
+class _Ctx:
+    """What every view builder needs for one locale."""
+
+    request: RenderRequest
+    t: Texts
+    f: Formatter
+
+    @property
+    def rs(self) -> Ruleset:
+        return self.request.ruleset
+
+
+def context(request: RenderRequest, locale: str) -> _Ctx:
+    """Texts and formatter for ``locale`` with the ruleset's wording overrides."""
+    wording = (request.ruleset.report or {}).get("wording") or {}
+    return _Ctx(request, texts(locale, wording),
+                formatter(locale, str(request.results.get("currency") or request.ruleset.currency)))
+
+
+_TEXTS: dict[tuple[str, str], Texts] = {}
+
+
+def texts(locale: str, wording: Mapping[str, Any]) -> Texts:
+    """The texts of ``locale`` with the ruleset's wording overrides (built once per locale and wording)."""
+    key = (locale, json.dumps(wording, sort_keys=True, ensure_ascii=False, default=str))
+    found = _TEXTS.get(key)
+    if found is None:
+        found = _TEXTS[key] = Texts(locale, wording)
+    return found
+
+
+def _rule_labels(c: _Ctx, ids: Iterable[str]) -> list[str]:
+    by_id = {r.id: r for r in c.rs.rules}
+    return [c.t.localized(by_id[i].label, i) if i in by_id else i for i in ids]
+
+
+def _label_of(c: _Ctx, card: Scorecard | None, key: str) -> str:
+    """The reader's label of a dimension, ``dim.kpi`` path, bare KPI id or ``feedback360``."""
+    if card is not None:
+        if "." in key:
+            kpi = card.kpi(key)
+            if kpi:
+                return c.t.localized(kpi.label, kpi.key)
+        dim = card.dimension(key)
+        if dim:
+            return c.t.localized(dim.label, dim.key)
+        named = card.kpis_named(key)
+        if named:
+            return c.t.localized(named[0].label, named[0].key)
+    if key == "feedback360":
+        return c.t("feedback.heading")
+    metric = c.rs.metric(key)
+    return c.t.localized(metric.label, key) if metric else key
+
+
+def _unit(c: _Ctx, card: Scorecard | None, path: str) -> str:
+    kpi = card.kpi(path) if card else None
+    metric = c.rs.metric(kpi.metric) if kpi else None
+    return metric.unit if metric else "number"
+
+
+def _touches(rs: Ruleset, card: Scorecard | None, fired: Sequence[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(path → rules that changed its weight, KPI path → rules that scaled its target) for an employee, as the
+    engine's provenance records them (:func:`appraise.core.provenance.changed_by`); nothing is inferred here."""
+    from appraise.core.provenance import changed_by
+
+    return changed_by(rs, card, fired) if card is not None else ({}, {})
+
+
+def _signed(f: Formatter, value: float) -> str:
+    text = f.number(abs(value), 1)
+    return ("+" if value > 0 else "−" if value < 0 else "") + text
+
+
+def _bar_chart(rows: Sequence[tuple[str, float | None, str]], *, width: int = 640, scale_max: float = 120.0,
+               marker: float | None = 100.0) -> dict[str, Any]:
+    """Horizontal bars: rows of (label, value, value text) → geometry for an inline SVG."""
+    label_w, pad, row_h, bar_h = 190, 8, 30, 18
+    top = max([scale_max] + [v for _, v, _ in rows if v is not None])
+    plot_w = width - label_w - 70
+    bars = []
+    for i, (label, value, text) in enumerate(rows):
+        y = pad + i * row_h
+        w = 0.0 if value is None else max(0.0, value) / top * plot_w
+        bars.append({"label": label, "y": y, "ty": y + bar_h - 4, "x": label_w, "w": round(w, 1),
+                     "tx": round(label_w + w + 6, 1), "h": bar_h, "text": text, "empty": value is None})
+    height = pad * 2 + len(rows) * row_h
+    out = {"width": width, "height": height, "bars": bars, "label_w": label_w, "marker_x": None}
+    if marker is not None:
+        out["marker_x"] = round(label_w + marker / top * plot_w, 1)
+    return out
+
+
+# --------------------------------------------------------------------------- personal dashboard
+
+
+def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: CohortStats | None,
+                   locale: str | None = None) -> dict[str, Any]:
+    """Everything one employee's dashboard shows, formatted for their locale."""
+    locale = locale or request.employee_locale(employee["id"])
+    c = context(request, locale)
+    t, f, rs = c.t, c.f, c.rs
+    card = rs.scorecard(employee["scorecard"])
+    fired = list(employee.get("rules_fired") or [])
+    fired_rules = [r for r in rs.rules if r.id in fired]
+    missing = set(employee.get("missing") or [])
+    min_group = rs.min_group
+    comparison = stats is not None and stats.size >= max(min_group, stats.min_group)
+
+    view: dict[str, Any] = {
+        "lang": locale, "kind": "dashboard",
+        "title": f"{t('dashboard.title')} · {employee['name']} · {request.results.get('cycle', '')}",
+        "heading": t("page.h1", title=t("dashboard.title"), name=employee["name"]),
+        "name": employee["name"], "id": employee["id"],
+        "cycle": request.results.get("cycle", ""),
+        "ruleset_title": t.localized(rs.title, rs.id),
+        "scorecard": _label_of_card(c, card, employee["scorecard"]),
+        "team": cohort_value(employee),
+        "tenure": (t("tenure.months", n=employee["tenure_months"]) if employee.get("tenure_months") is not None
+                   else None),
+        "score": f.number(employee["score"], 2), "grade": employee["grade"],
+        "confidential": t("confidential", name=employee["name"]),
+        "links": {"plan": "../" + plan_path(employee["id"])},
+        "comparison": comparison,
+        "comparison_off": None if comparison else t("comparison.off", n=min_group),
+    }
+    if employee.get("grade_uncalibrated") and employee["grade_uncalibrated"] != employee["grade"]:
+        cal = employee.get("calibration") or {}
+        view["calibration_note"] = t("calibration.note", before=employee["grade_uncalibrated"],
+                                     after=employee["grade"], cohort=cal.get("cohort", ""),
+                                     size=cal.get("cohort_size", ""))
+    adjustments = {a.id: a for a in card.adjustments} if card else {}
+    view["adjustments"] = [t("adjustment", reason=t.localized(adjustments[a["id"]].reason, a["id"])
+                             if a["id"] in adjustments else a["id"], points=_signed(f, float(a["points"])))
+                           for a in employee.get("adjustments") or []]
+    view["bonus"] = _bonus_view(c, employee)
+    view["override"] = _override_note(c, employee)
+    view["employed"] = _employed_note(c, employee)
+    view["periods"] = _periods_view(c, card, employee)
+    weight_changes, target_changes = _touches(rs, card, fired)
+
+    # dimensions
+    dims: list[dict[str, Any]] = []
+    for d in (card.dimensions if card else ()):
+        entry = (employee.get("dimensions") or {}).get(d.key) or {}
+        weight = entry.get("weight")
+        why = []
+        if weight is not None and abs(float(weight) - d.weight) > 1e-6:
+            rules = weight_changes.get(d.key, [])
+            if d.key in missing:
+                why.append(t("weight.missing"))
+            elif rules:
+                why.append(t("weight.changed", base=f.number(d.weight, 0), rules="; ".join(_rule_labels(c, rules))))
+            else:
+                why.append(t("weight.redistributed", base=f.number(d.weight, 0)))
+        dims.append({"key": d.key, "kind": d.kind, "label": t.localized(d.label, d.key),
+                     "weight": f.number(weight, 1) if weight is not None else "—",
+                     "score": f.score(entry.get("score")) if entry.get("score") is not None else "—",
+                     "value": entry.get("score") if weight else None, "why": why})
+    view["dimensions"] = dims
+    chart = _bar_chart([(d["label"], d["value"], d["score"]) for d in dims])
+    chart["alt"] = t("dimensions.chart") + ": " + "; ".join(f"{d['label']} {d['score']}" for d in dims)
+    view["dimension_chart"] = chart
+
+    # KPIs, strengths and gaps
+    kpis, strengths, gaps = [], [], []
+    for d in (card.dimensions if card else ()):
+        for k in d.kpis:
+            r = (employee.get("kpis") or {}).get(k.path)
+            if r is None:
+                continue
+            unit = _unit(c, card, k.path)
+            label = t.localized(k.label, k.key)
+            why, target_note = [], None
+            weight_rules, target_rules = weight_changes.get(k.path, []), target_changes.get(k.path, [])
+            if r.get("dropped_by_rule"):
+                dropping = [rule.id for rule in fired_rules
+                            if any(a.kind == "drop" and a.path == k.path for a in rule.actions)] or weight_rules
+                why.append(t("weight.dropped", rules="; ".join(_rule_labels(c, dropping))))
+            elif k.path in missing or (r.get("actual") is None and not r.get("weight")):
+                why.append(t("weight.missing"))
+            elif r.get("weight") is not None and abs(float(r["weight"]) - k.weight) > 1e-6:
+                if weight_rules:
+                    why.append(t("weight.changed", base=f.number(k.weight, 0),
+                                 rules="; ".join(_rule_labels(c, weight_rules))))
+                else:
+                    why.append(t("weight.redistributed", base=f.number(k.weight, 0)))
+            if target_rules:
+                target_note = t("target.scaled", rules="; ".join(_rule_labels(c, target_rules)))
+            row = {"path": k.path, "dimension": t.localized(d.label, d.key), "label": label,
+                   "actual": f.measure(r.get("actual"), unit), "target": f.measure(r.get("target"), unit),
+                   "attainment": f.percent(r.get("attainment")),
+                   "score": f.score(r.get("score")) if r.get("weight") else "—",
+                   "weight": f.number(r.get("weight"), 1) if r.get("weight") is not None else "—",
+                   "why": why, "target_note": target_note, "average": None, "rank": None,
+                   "level": _level(r.get("attainment")) if r.get("weight") else "none"}
+            att = r.get("attainment")
+            if r.get("weight") and att is not None:
+                cmp = stats.compare(k.path, float(att), min_group) if (comparison and stats) else None
+                if cmp:
+                    avg, rank, size = cmp
+                    row["average"] = f.percent(avg)
+                    row["rank"] = t("rank", rank=rank, size=size)
+                    if rank == 1:
+                        strengths.append((-att, k.path, t("strength.rank1", kpi=label, attainment=f.percent(att))))
+                    elif att >= STRENGTH_ATTAINMENT:
+                        strengths.append((-att, k.path, t("strength.high", kpi=label, attainment=f.percent(att))))
+                    if att < avg - 1e-9:
+                        gaps.append((att - avg, k.path, t("gap.below_average", kpi=label, mine=f.percent(att),
+                                                          average=f.percent(avg))))
+                else:
+                    if att >= STRENGTH_ATTAINMENT:
+                        strengths.append((-att, k.path, t("strength.high", kpi=label, attainment=f.percent(att))))
+                    if att < 1.0:
+                        gaps.append((att - 1.0, k.path, t("gap.below_target", kpi=label, attainment=f.percent(att))))
+            kpis.append(row)
+    view["kpis"] = kpis
+    view["strengths"] = [text for _, _, text in sorted(strengths)[:MAX_LISTED]]
+    view["gaps"] = [text for _, _, text in sorted(gaps)[:MAX_LISTED]]
+
+    view["feedback"] = _feedback_view(c, card, employee)
+    view["okr"] = _okr_view(c, card, employee)
+    view["missing"] = [t("missing.item", item=_path_label(c, card, m)) for m in employee.get("missing") or []]
+    view["rules"] = _rule_labels(c, fired)
+    outcomes = {o.id: o for o in rs.outcomes}
+    view["outcomes"] = [t.localized(outcomes[o].label, o) if o in outcomes else o
+                        for o in employee.get("outcomes") or []]
+    view["trend"] = _trend_view(c, employee, request.history.get(employee["id"]) or [])
+    return view
+
+
+def _label_of_card(c: _Ctx, card: Scorecard | None, key: str) -> str:
+    return c.t.localized(card.label, key) if card else key
+
+
+def _path_label(c: _Ctx, card: Scorecard | None, path: str) -> str:
+    if card and "." in path:
+        dim = card.dimension(path.split(".")[0])
+        if dim:
+            return f"{c.t.localized(dim.label, dim.key)} › {_label_of(c, card, path)}"
+    return _label_of(c, card, path)
+
+
+def _level(attainment) -> str:
+    """Heat-map bucket of an attainment (colour plus the printed value, never colour alone)."""
+    if attainment is None:
+        return "none"
+    a = float(attainment)
+    if a >= 1.10:
+        return "high"
+    if a >= 1.0:
+        return "met"
+    if a >= 0.8:
+        return "near"
+    return "low"
+
+
+def _bonus_view(c: _Ctx, employee: Mapping[str, Any]) -> dict[str, Any] | None:
+    t, f, rs = c.t, c.f, c.rs
+    detail = employee.get("bonus_detail")
+    if not rs.bonus or detail is None:
+        return None
+    card = rs.scorecard(employee["scorecard"])
+    kpi_label = _label_of(c, card, rs.bonus.attainment)
+    rows = [
+        (t("bonus.target"), f.money(detail.get("target"))),
+        (t("bonus.attainment", kpi=kpi_label), f.percent(detail.get("attainment"))),
+        (t("bonus.tiers"), t("bonus.tiers_value", reached=detail.get("tiers_reached") or 0,
+                             total=len(rs.bonus.tiers))),
+        (t("bonus.tier_pay"), f.money(detail.get("tier_pay"))),
+        (t("bonus.multiplier", grade=employee["grade"]), "×" + str(detail.get("multiplier") or "1")),
+    ]
+    if rs.bonus.excess_above is not None:
+        rows.append((t("bonus.excess"), f.money(detail.get("excess"))))
+    rows.append((t("bonus.uncapped"), f.money(detail.get("uncapped"))))
+    capped = False
+    if detail.get("cap") is not None:
+        rows.append((t("bonus.cap"), f.money(detail.get("cap"))))
+        try:
+            capped = Decimal(str(detail["uncapped"])) > Decimal(str(detail["cap"]))
+        except (InvalidOperation, KeyError, TypeError):  # a malformed amount just shows no note
+            capped = False
+    if detail.get("target_cycle") is not None:
+        rows.insert(1, (t("bonus.target_cycle"), f.money(_cents(detail["target_cycle"]))))
+    total_label = t("bonus.total")
+    negative = False
+    if "bonus_gross" in employee:  # net_of: the period's bonus less what the sub-periods already paid
+        rows.append((t("bonus.gross"), f.money(employee.get("bonus_gross"))))
+        for period, amount in (detail.get("paid") or {}).items():
+            shown = f.money(amount if amount is not None else 0)
+            rows.append((t("bonus.paid_for", period=period),
+                         shown if amount is None or Decimal(str(amount)) == 0 else "−" + shown))
+        total_label = t("bonus.due")
+        try:
+            negative = employee.get("bonus") is not None and Decimal(str(employee["bonus"])) < 0
+        except InvalidOperation:
+            negative = False
+    return {"rows": rows, "total_label": total_label, "total": f.money(employee.get("bonus")),
+            "capped": t("bonus.capped") if capped else None, "clawback": t("bonus.clawback") if negative else None}
+
+
+def _cents(amount) -> str:
+    """A money amount shown to the cent (a prorated target is an exact fraction, kept to 10 decimals)."""
+    try:
+        return str(Decimal(str(amount)).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP").normalize())
+    except InvalidOperation:
+        return str(amount)
+
+
+def _override_note(c: _Ctx, employee: Mapping[str, Any]) -> str | None:
+    """The override of this result, with who approved it, when and why."""
+    o = employee.get("override")
+    if not o:
+        return None
+    t, f = c.t, c.f
+    what = []
+    if "score" in o:
+        what.append(t("override.score", before=f.number(o["score"][0], 2), after=f.number(o["score"][1], 2)))
+    if "grade" in o:
+        what.append(t("override.grade", before=o["grade"][0], after=o["grade"][1]))
+    sep = "；" if c.t.locale.startswith("zh") else "; "
+    return t("override.note", by=o.get("by", ""), date=o.get("date", ""), what=sep.join(what),
+             reason=o.get("reason", ""))
+
+
+def _employed_note(c: _Ctx, employee: Mapping[str, Any]) -> str | None:
+    """Employed for part of the period (``proration: days``)."""
+    share = employee.get("employed_share")
+    if share is None or float(share) >= 1:
+        return None
+    return c.t("employed.note", share=c.f.percent(share))
+
+
+def _periods_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The sub-period scores behind each ``periods:`` dimension (the annual page's quarters)."""
+    t, f = c.t, c.f
+    out = []
+    for d in (card.dimensions if card else ()):
+        if d.kind != "periods":
+            continue
+        entry = (employee.get("dimensions") or {}).get(d.key) or {}
+        spec = d.periods
+        assert spec is not None  # a periods dimension always has its periods (compile)
+        weights = dict(spec.weights)
+        rows = []
+        for period, score in (entry.get("periods") or {}).items():
+            key = period.rsplit("-", 1)[-1] if "-" in period else period
+            weight = weights.get(key) if weights else 100 / max(len(entry["periods"]), 1)
+            rows.append({"period": period, "score": f.score(score) if score is not None else t("periods.missing"),
+                         "weight": f.number(weight, 1) if weight is not None else "—", "value": score})
+        label = t.localized(d.label, d.key)
+        chart = _bar_chart([(r["period"], r["value"], r["score"]) for r in rows])
+        chart["alt"] = t("periods.heading", dimension=label) + ": " + "; ".join(f"{r['period']} {r['score']}"
+                                                                                for r in rows)
+        out.append({"label": t("periods.heading", dimension=label),
+                    "note": t("periods.note", ruleset=spec.ruleset),
+                    "rows": rows, "chart": chart,
+                    "score": f.score(entry.get("score")) if entry.get("score") is not None else "—"})
+    return out
+
+
+def _feedback_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any]) -> list[dict[str, Any]]:
+    t, f = c.t, c.f
+    out = []
+    for d in (card.dimensions if card else ()):
+        if d.kind != "feedback360":
+            continue
+        entry = (employee.get("dimensions") or {}).get(d.key) or {}
+        sources = {**(entry.get("sources") or {}), **({"self": entry["self"]} if "self" in entry else {})}
+        raters = entry.get("raters") or {}
+        feedback = d.feedback
+        assert feedback is not None  # a feedback360 dimension always has its sources (compile)
+        weights = dict(feedback.sources)
+        order = [r for r, _ in feedback.sources if r in sources] + sorted(r for r in sources if r not in weights)
+        rows = [{"source": t.relation(r), "score": f.score(sources[r]), "raters": raters.get(r, ""),
+                 "value": sources[r], "scored": r in weights} for r in order]
+        self_gap = None
+        if "self" in sources:
+            others = [(weights.get(r, 1.0), sources[r]) for r in order if r != "self" and sources[r] is not None]
+            total = sum(w for w, _ in others)
+            if total:
+                mean = sum(w * v for w, v in others) / total
+                self_gap = t("feedback.self_gap", self=f.score(sources["self"]), others=f.score(mean),
+                             gap=_signed(f, float(sources["self"]) - mean))
+        chart = _bar_chart([(r["source"], r["value"], r["score"]) for r in rows], scale_max=100.0, marker=None)
+        chart["alt"] = t.localized(d.label, d.key) + ": " + "; ".join(f"{r['source']} {r['score']}" for r in rows)
+        out.append({"label": t.localized(d.label, d.key),
+                    "score": f.score(entry.get("score")) if entry.get("score") is not None else "—",
+                    "rows": rows, "self_gap": self_gap, "chart": chart if rows else None,
+                    "not_scored": t("feedback.not_scored")})
+    return out
+
+
+def _okr_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any]) -> list[dict[str, Any]]:
+    t, f = c.t, c.f
+    out = []
+    for d in (card.dimensions if card else ()):
+        if d.kind != "okr":
+            continue
+        entry = (employee.get("dimensions") or {}).get(d.key) or {}
+        score = entry.get("score") if entry.get("weight") else None
+        objectives = [{"name": str(o.get("objective", "")), "progress": f.percent(o.get("progress"), 0),
+                       "value": o.get("progress")} for o in entry.get("objectives") or []]
+        out.append({"label": t.localized(d.label, d.key),
+                    "score": f.score(score) if score is not None else None,
+                    "percent": max(0.0, min(float(score), 100.0)) if score is not None else 0.0,
+                    "objectives": objectives})
+    return out
+
+
+def _trend_view(c: _Ctx, employee: Mapping[str, Any], past: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    t, f = c.t, c.f
+    cycle = str(c.request.results.get("cycle", ""))
+    now = _cycle_key(cycle)
+    # only earlier periods: re-running an old cycle must not plot the future beside it
+    rows = [r for r in past if r.get("score") is not None and str(r.get("cycle")) != cycle
+            and (now[0] or _cycle_key(str(r.get("cycle"))) < now)]
+    if not rows:
+        return None
+    rows = sorted(rows, key=lambda r: _cycle_key(str(r.get("cycle"))))
+    rows.append({"cycle": cycle, "score": employee["score"], "grade": employee["grade"],
+                 "bonus": employee.get("bonus")})
+    width, height, left, right, top, bottom = 640, 200, 70, 50, 24, 36
+    hi = max(120.0, max(float(r["score"]) for r in rows))
+    n = len(rows)
+    inset = 40  # keeps the first and last labels clear of the axis labels and the edge
+    step = (width - left - right - 2 * inset) / max(n - 1, 1)
+    points = []
+    for i, r in enumerate(rows):
+        x = left + inset + (i * step if n > 1 else (width - left - right - 2 * inset) / 2)
+        y = top + (1 - float(r["score"]) / hi) * (height - top - bottom)
+        points.append({"x": round(x, 1), "y": round(y, 1), "cycle": str(r["cycle"]), "score": f.number(r["score"], 2),
+                       "grade": str(r.get("grade") or ""), "bonus": f.money(r.get("bonus"))})
+    grid = [{"y": round(top + (1 - v / hi) * (height - top - bottom), 1), "label": f.integer(v)}
+            for v in (0, 50, 100)]
+    return {"width": width, "height": height, "points": points, "grid": grid, "left": left,
+            "right": width - right, "base": height - bottom, "label_y": height - 12,
+            "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
+            "alt": t("trend.chart", points="; ".join(f"{p['cycle']} {p['score']} ({p['grade']})" for p in points))}
+
+
+def _cycle_key(cycle: str):
+    try:
+        p = parse_period(cycle)
+        return (0, p.start, p.months_count, cycle)
+    except ValueError:
+        return (1, date.min, 0, cycle)
+
+
+# --------------------------------------------------------------------------- improvement plan
+
+
+def plan_dates(cycle: str, horizon_weeks: int) -> tuple[date, list[tuple[int, date]]]:
+    """The plan's start (day after the period ends) and its checkpoints (week, date); the last is the review."""
+    start = parse_period(cycle).end + timedelta(days=1)
+    horizon = max(int(horizon_weeks), 1)
+    step = min(CHECKPOINT_WEEKS, horizon)
+    weeks = list(range(step, horizon, step)) + [horizon]
+    return start, [(w, start + timedelta(weeks=w)) for w in weeks]
+
+
+def plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str | None = None) -> dict[str, Any]:
+    """Development suggestions for everyone; a formal plan (goals, owner, checkpoints, sign-off) when due."""
+    locale = locale or request.employee_locale(employee["id"])
+    c = context(request, locale)
+    t, f, rs = c.t, c.f, c.rs
+    card = rs.scorecard(employee["scorecard"])
+    formal = bool(employee.get("plan"))
+    heading = t("plan.title_formal") if formal else t("plan.title")
+    lost = employee.get("lost_points") or {}
+    focus = []
+    for key in employee.get("focus_areas") or []:
+        entry = _playbook(rs, card, key)
+        focus.append({"key": key, "label": _label_of(c, card, key),
+                      "lost": t("plan.lost", points=f.number(lost.get(key), 1)) if key in lost else None,
+                      "focus": t.localized(entry.focus) if entry else None,
+                      "actions": [t.localized(a) for a in entry.actions] if entry else []})
+    view: dict[str, Any] = {
+        "lang": locale, "kind": "plan", "formal": formal,
+        "title": f"{heading} · {employee['name']} · {request.results.get('cycle', '')}",
+        "heading": t("page.h1", title=heading, name=employee["name"]), "name": employee["name"], "id": employee["id"],
+        "cycle": request.results.get("cycle", ""), "grade": employee["grade"],
+        "score": f.number(employee["score"], 2),
+        "ruleset_title": t.localized(rs.title, rs.id),
+        "scorecard": _label_of_card(c, card, employee["scorecard"]),
+        "team": cohort_value(employee),
+        "confidential": t("confidential", name=employee["name"]),
+        "links": {"dashboard": "../" + dashboard_path(employee["id"])},
+        "intro": t("plan.intro"), "focus": focus,
+        "outcomes": [t.localized(o.label, o.id) for o in rs.outcomes if o.id in (employee.get("outcomes") or [])],
+        "override": _override_note(c, employee), "employed": _employed_note(c, employee),
+        "periods": _periods_view(c, card, employee),
+    }
+    if not formal:
+        return view
+    info = request.employees_info.get(employee["id"]) or {}
+    owner = str(info.get("manager") or "").strip() or t("plan.owner_default")
+    weeks = rs.plan.horizon_weeks
+    view["formal_intro"] = t("plan.formal_intro", weeks=weeks)
+    view["owner"] = owner
+    goals: list[dict[str, Any]] = []
+    for key in employee.get("focus_areas") or []:
+        goals.append({"text": _goal(c, card, employee, key), "owner": owner,
+                      "actions": next((x["actions"] for x in focus if x["key"] == key), [])})
+    view["goals"] = goals
+    try:
+        start, checkpoints = plan_dates(str(request.results.get("cycle", "")), weeks)
+    except ValueError:
+        start, checkpoints = None, []
+    rows = []
+    for n, (week, when) in enumerate(checkpoints, 1):
+        last = n == len(checkpoints)
+        rows.append({"week": t("plan.week", n=week), "date": f.date(when),
+                     "what": t("plan.review") if last else t("plan.checkpoint", n=n), "final": last})
+    view["checkpoints"] = rows
+    if start and checkpoints:
+        view["period"] = t("plan.period", start=f.date(start), end=f.date(checkpoints[-1][1]))
+        view["review_date"] = f.date(checkpoints[-1][1])
+    view["signoff"] = [t("plan.sign_employee"), t("plan.sign_manager"), t("plan.sign_hr")]
+    return view
+
+
+def _playbook(rs: Ruleset, card: Scorecard | None, key: str):
+    """The playbook entry for a focus key: the KPI (full path or id), its dimension, or ``feedback360``."""
+    book = rs.playbook
+    candidates = [key]
+    if "." in key:
+        candidates.append(key.split(".", 1)[1])
+        candidates.append(key.split(".", 1)[0])
+    if card is not None:
+        dim = card.dimension(key)
+        if dim is not None and dim.kind == "feedback360":
+            candidates.append("feedback360")
+        named = card.kpis_named(key)
+        if named:
+            candidates.append(named[0].dimension)
+    return next((book[k] for k in candidates if k in book), None)
+
+
+def _goal(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any], key: str) -> str:
+    t, f = c.t, c.f
+    kpis = card.kpis_named(key) if card else ()
+    if kpis:
+        k = kpis[0]
+        r = (employee.get("kpis") or {}).get(k.path) or {}
+        unit = _unit(c, card, k.path)
+        label = t.localized(k.label, k.key)
+        target = f.measure(r.get("target"), unit)
+        if r.get("actual") is None:
+            return t("plan.goal_kpi_nodata", kpi=label, target=target)
+        template = "plan.goal_kpi_lower" if k.direction == "lower" else "plan.goal_kpi"
+        return t(template, kpi=label, current=f.measure(r["actual"], unit), target=target)
+    entry = (employee.get("dimensions") or {}).get(key) or {}
+    current = entry.get("score")
+    label = _label_of(c, card, key)
+    if current is None:
+        return label
+    goal = min(100.0, float(current) + (100.0 - float(current)) / 2)
+    return t("plan.goal_dimension", dimension=label, current=f.score(current), target=f.integer(-(-goal // 1)))
+
+
+# --------------------------------------------------------------------------- team overview and index
+
+
+def _grade_chart(c: _Ctx, counts: Sequence[tuple[str, int]]) -> dict[str, Any]:
+    width, height, left, bottom, top = 360, 180, 30, 30, 16
+    hi = max([1] + [n for _, n in counts])
+    slot = (width - left) / max(len(counts), 1)
+    bars = []
+    for i, (grade, n) in enumerate(counts):
+        h = n / hi * (height - top - bottom)
+        x = left + i * slot + slot * 0.2
+        bars.append({"grade": grade, "count": n, "x": round(x, 1), "w": round(slot * 0.6, 1),
+                     "y": round(height - bottom - h, 1), "h": round(h, 1),
+                     "cx": round(x + slot * 0.3, 1), "ty": round(height - bottom - h - 4, 1)})
+    return {"width": width, "height": height, "bars": bars, "base": height - bottom, "label_y": height - 10,
+            "left": left, "alt": c.t("overview.grades_chart", counts="; ".join(f"{g} {n}" for g, n in counts))}
+
+
+def _summary(c: _Ctx, members: Sequence[Mapping[str, Any]], withheld: str | None = None) -> dict[str, Any]:
+    """Head count, average score, grade distribution and bonus total of a group; with ``withheld`` (the
+    reason, for the reader) only the head count: the figures are not computed, so no template can show them."""
+    t, f, rs = c.t, c.f, c.rs
+    if withheld is not None:
+        return {"people": len(members), "withheld": withheld, "average": None, "grades": None,
+                "grade_chart": None, "bonus": None, "bonus_vs_target": None}
+    counts = list(grade_counts(members, rs).items())
+    bonus = money_total(e.get("bonus") for e in members)
+    # against the cycle's targets (after target_period and proration), what the period earned (before netting)
+    target = money_total((e.get("bonus_detail") or {}).get("target_cycle", (e.get("bonus_detail") or {}).get("target"))
+                        for e in members)
+    earned = money_total(e.get("bonus_gross", e.get("bonus")) for e in members)
+    summary = {"people": len(members), "withheld": None,
+               "average": f.score(sum(float(e["score"]) for e in members) / len(members)) if members else "—",
+               "grades": counts, "grade_chart": _grade_chart(c, counts),
+               "bonus": f.money(bonus) if bonus is not None else None, "bonus_vs_target": None}
+    if earned is not None and target:
+        summary["bonus_vs_target"] = t("overview.bonus_vs_target", share=f.percent(float(earned / target)),
+                                       target=f.money(_cents(target)))
+    return summary
+
+
+def team_view(request: RenderRequest, cohort: str | None, members: Sequence[Mapping[str, Any]],
+              locale: str | None = None) -> dict[str, Any]:
+    """One cohort's overview for HR and managers: names and figures of everyone in it."""
+    locale = locale or request.locale
+    c = context(request, locale)
+    t, f, rs = c.t, c.f, c.rs
+    name = cohort if cohort is not None else t("overview.no_team")
+    view: dict[str, Any] = {"lang": locale, "kind": "team", "heading": t("team.title", team=name),
+                            "title": f"{t('team.title', team=name)} · {request.results.get('cycle', '')}",
+                            "cycle": request.results.get("cycle", ""), "ruleset_title": t.localized(rs.title, rs.id),
+                            "confidential": t("confidential.team"), "links": {"index": "../index.html"}}
+    small = len(members) < rs.min_group
+    view.update(_summary(c, members, t("privacy.small_group_note", n=rs.min_group) if small else None))
+    sections = []
+    for card in rs.scorecards:
+        people = [e for e in members if e["scorecard"] == card.key]
+        if not people:
+            continue
+        columns = [{"path": k.path, "label": t.localized(k.label, k.key)} for d in card.dimensions for k in d.kpis]
+        rows = []
+        for e in people:
+            cells = []
+            for col in columns:
+                r = (e.get("kpis") or {}).get(col["path"]) or {}
+                active = bool(r.get("weight")) and r.get("attainment") is not None
+                cells.append({"text": f.percent(r.get("attainment"), 0) if active else "—",
+                              "level": _level(r.get("attainment")) if active else "none"})
+            rows.append({"name": e["name"], "id": e["id"], "score": f.number(e["score"], 2), "grade": e["grade"],
+                         "cells": cells, "dashboard": "../" + dashboard_path(e["id"]),
+                         "plan": "../" + plan_path(e["id"]), "needs_plan": bool(e.get("plan"))})
+        sections.append({"label": _label_of_card(c, card, card.key), "columns": columns, "rows": rows})
+    view["sections"] = sections
+    view["plans"] = [{"name": e["name"], "id": e["id"], "href": "../" + plan_path(e["id"]), "grade": e["grade"]}
+                     for e in members if e.get("plan")]
+    return view
+
+
+def index_view(request: RenderRequest, groups: Mapping[str | None, Sequence[Mapping[str, Any]]],
+               locale: str | None = None) -> dict[str, Any]:
+    """The cycle's front page: totals and one row per team, linking to every overview."""
+    locale = locale or request.locale
+    c = context(request, locale)
+    t, rs = c.t, c.rs
+    everyone = [e for members in groups.values() for e in members]
+    cycle = request.results.get("cycle", "")
+    view: dict[str, Any] = {"lang": locale, "kind": "index", "heading": f"{t('index.title')} · {cycle}",
+                            "title": f"{t('index.title')} · {t.localized(rs.title, rs.id)} · {cycle}",
+                            "cycle": cycle, "ruleset_title": t.localized(rs.title, rs.id),
+                            "confidential": t("confidential.team"), "links": {}}
+    k = rs.min_group
+    withheld, totals_shown = withheld_groups({cohort: len(members) for cohort, members in groups.items()}, k)
+    totals_reason = None
+    if not totals_shown:
+        totals_reason = t("privacy.small_group_note", n=k) if len(everyone) < k else t("privacy.totals_withheld", n=k)
+    view.update(_summary(c, everyone, totals_reason))
+    teams = []
+    for cohort, members in groups.items():
+        row = {"name": cohort if cohort is not None else t("overview.no_team"), "href": team_path(cohort),
+               "people": len(members), "withheld": None}
+        if cohort in withheld:
+            row["withheld"] = t("privacy.small_group", n=k) if withheld[cohort] == "small" else t(
+                "privacy.complement", n=k)
+        else:
+            s = _summary(c, members)
+            row.update({"average": s["average"], "bonus": s["bonus"] or "—",
+                        "grades": ", ".join(f"{g} {n}" for g, n in s["grades"] if n),
+                        "plans": sum(1 for e in members if e.get("plan"))})
+        teams.append(row)
+    view["teams"] = teams
+    errors = request.results.get("errors") or []
+    view["errors"] = t("overview.errors", count=len({e.get("employee") for e in errors})) if errors else None
+    return view
+
+
