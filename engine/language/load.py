@@ -234,7 +234,10 @@ def _flow_depth(source: str, name: str) -> None:
             depth = max(depth - 1, 0)
 
 
-class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+_LIBYAML: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # PyYAML without libyaml: never used (below)
+
+
+class _FastLoader(_LIBYAML):
     """libyaml's parser and composer with the strict loader's typing (the same resolver settings)."""
 
     DEFAULT_SCALAR_TAG = _UNTAGGED
