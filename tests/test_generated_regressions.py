@@ -194,3 +194,37 @@ def test_someone_who_left_before_the_period_needs_no_hire_date(tmp_path):
     ref = reference(cycle)
     assert [(e["id"], e["score"], e["bonus"]) for e in ref["employees"]] == [("E3", 40.0, "1000")]
     assert [e["employee"] for e in ref["errors"]] == ["E2"]
+
+
+def test_key_result_progress_is_computed_on_the_numbers_as_written(tmp_path):
+    # Differential seed 20393: a key result from 27 to 26.999999 at 26.99999916. In floats
+    # (26.99999916 - 27) / (26.999999 - 27) is 0.8399999976 (the cancellation magnifies the binary noise), so a
+    # score of exactly 56.125 came out 56.12499988 and was reported 56.12 instead of 56.13 (half-up).
+    cycle = write(tmp_path, cycle_yaml=CYCLE.replace(
+        "  - {provider: csv, path: metrics.csv}\n", "  - {provider: okr, path: okrs.yaml}\n"), ruleset_yaml="""\
+        id: r
+        version: "1"
+        metrics:
+          visits: {aggregate: sum, optional: true}
+        scorecards:
+          rep:
+            dimensions:
+              objectives: {weight: 100, okr: {}}
+        grades: [{grade: A, min: 56.13}, {grade: B, min: 0}]
+        """, employees_csv="id,name\nE1,A\n", okrs_yaml="""\
+        E1:
+          - objective: Hold the line
+            key_results:
+              - {name: defects, start: 27, target: 26.999999, current: 26.99999916}
+              - {name: coverage, start: 0, target: 100, current: 28.25}
+        """)
+    res = run(cycle)
+    assert res.exit_code == 0, res.output
+    [e] = _results(tmp_path)["employees"]
+    # progress (26.99999916 - 27) / (26.999999 - 27) = -0.00000084 / -0.000001 = 0.84; 28.25 / 100 = 0.2825;
+    # objective (0.84 + 0.2825) / 2 = 0.56125 -> score 56.125 -> 56.13 half-up -> grade A
+    assert (e["score"], e["grade"]) == (56.13, "A")
+    from reference import evaluate_cycle as reference
+
+    [r] = reference(cycle)["employees"]
+    assert (r["score"], r["grade"]) == (56.13, "A")

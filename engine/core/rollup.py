@@ -224,9 +224,17 @@ def run_lists(columns: dict[str, pl.Series], first: pl.Series) -> pl.DataFrame:
     return pl.DataFrame({name: pl.from_arrow(make(offsets, col.rechunk().to_arrow())) for name, col in columns.items()})
 
 
+def _as_written(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """a − b to 15 significant digits of the larger of them: the difference of the numbers as written, without
+    the binary noise a near cancellation magnifies (26.99999916 − 27 is −8.4e-7, not −8.400000004e-7)."""
+    unit = pl.lit(10.0).pow(pl.lit(15.0) - pl.max_horizontal(a.abs(), b.abs(), pl.lit(1.0)).log10().ceil())
+    return ((a - b) * unit).round(0) / unit
+
+
 def key_result_progress(start: pl.Expr, target: pl.Expr, current: pl.Expr) -> pl.Expr:
     """A key result's progress: (current − start) / (target − start), clamped to 0–1; null when target = start."""
-    return pl.when(target != start).then(((current - start) / (target - start)).clip(0.0, 1.0)).otherwise(None)
+    return pl.when(target != start).then((_as_written(current, start) / _as_written(target, start)).clip(0.0, 1.0)) \
+        .otherwise(None)
 
 
 def objective_score(progress: pl.Expr, aspirational: pl.Expr, threshold: float) -> pl.Expr:
