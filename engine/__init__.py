@@ -11,6 +11,7 @@ Heavy modules load lazily: ``import appraise`` is cheap.
 from __future__ import annotations
 
 import os as _os
+from importlib import metadata as _metadata
 
 # Polars' allocator (jemalloc) hands freed memory back to the OS after half a second.  An appraisal
 # frees and reallocates gigabytes between its stages, and faulting those pages in again cost about a
@@ -19,7 +20,9 @@ import os as _os
 # a setting of your own wins.
 _os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:10000,muzzy_decay_ms:10000")
 
-__version__ = "0.1.0"
+# One source of the version: pyproject.toml, through the installed distribution's metadata.  Modules of the
+# package read it the same way (importlib.metadata), never from this facade, whose lazy attributes import the API.
+__version__ = _metadata.version("appraise")
 
 __all__ = ["__version__", "load_ruleset", "evaluate", "run_cycle"]
 

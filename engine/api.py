@@ -13,25 +13,18 @@ Frames may be polars or pandas DataFrames, or lists of dicts, in the shapes of
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from appraise.language.compile import Ruleset
+from appraise.language.period import Period
 from appraise.language.ruleset import load_ruleset
-from appraise.language.period import Period, parse as parse_period
+from appraise.pipeline import cycle_overrides, previous_table
 
-
-def _frame(data):
-    import polars as pl
-
-    if data is None or isinstance(data, pl.DataFrame):
-        return data
-    if isinstance(data, list):
-        return pl.DataFrame(data)
-    if type(data).__module__.startswith("pandas"):
-        return pl.from_pandas(data)
-    return pl.DataFrame(data)
+__all__ = ["Results", "CycleResults", "evaluate", "evaluate_cycle", "evaluate_cycle_results", "run_cycle",
+           "load_ruleset", "cycle_overrides", "previous_table"]
 
 
 @dataclass
@@ -90,21 +83,12 @@ def evaluate(ruleset: Ruleset | str | Path, *, period: str | Period, context: Ma
     ``subperiods`` (employee, ruleset, period, score) feeds ``periods:`` dimensions and ``paid`` (employee,
     ruleset, period, bonus) ``bonus.net_of``, as :func:`appraise.store.database.period_inputs` reads them from a store;
     ``overrides`` is a list of :class:`appraise.language.overrides.Override`."""
-    from appraise.core.evaluate import evaluate as run
-    from appraise.export.document import results_document
-    from appraise.tables import Inputs
+    from appraise.pipeline import evaluate_tables
 
-    rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
-    p = period if isinstance(period, Period) else parse_period(str(period))
-    emp = _frame(employees)
-    import polars as pl
-
-    emp = emp.with_columns(pl.all().cast(pl.Utf8))
-    inputs = Inputs(employees=emp, metrics=_frame(metrics), aggregated=_frame(aggregated),
-                    feedback=_frame(feedback), okrs=_frame(okrs), previous=_frame(previous),
-                    subperiods=_frame(subperiods), paid=_frame(paid), overrides=list(overrides or []))
-    ev = run(rs, inputs, p, dict(context or {}))
-    return Results(ev, results_document(ev))
+    out = evaluate_tables(ruleset, period=period, context=context, employees=employees, metrics=metrics,
+                          aggregated=aggregated, feedback=feedback, okrs=okrs, previous=previous,
+                          subperiods=subperiods, paid=paid, overrides=overrides)
+    return Results(out.evaluation, out.document)
 
 
 @dataclass
@@ -123,59 +107,17 @@ def evaluate_cycle_results(cycle_path: str | Path, previous=None, store: str | N
     reads of other runs: ``previous`` when not given, the sub-periods of
     ``periods:`` dimensions and the bonuses ``bonus.net_of`` nets.
     """
-    from appraise.language.cycle import load_cycle
-    from appraise.core.evaluate import evaluate as run
-    from appraise.provide.stage import Needs, provide
-    from appraise.export.document import results_document
+    from appraise.pipeline import evaluate_cycle as run
 
-    cycle = load_cycle(cycle_path)
-    rs = load_ruleset(cycle.ruleset_path)
-    provided = provide(cycle, Needs.from_ruleset(rs))
-    inputs = provided.inputs
-    inputs.overrides = cycle_overrides(cycle, rs)[0]
-    if store is not None:
-        from appraise.store.database import period_inputs
-
-        reads = period_inputs(store, cycle.period, rs)
-        inputs.subperiods, inputs.paid, inputs.stored = reads.subperiods, reads.paid, reads.stored
-        if previous is None:
-            previous = reads.previous
-    inputs.previous = previous_table(previous)
-    ev = run(rs, inputs, cycle.period, dict(cycle.context))
-    doc = results_document(ev)
-    return CycleResults(ev, doc, list(provided.diagnostics), frozenset(provided.skipped), cycle=cycle)
+    prepared, out = run(cycle_path, previous=previous, store=store)
+    provided = prepared.provided
+    return CycleResults(out.evaluation, out.document, list(provided.diagnostics), frozenset(provided.skipped),
+                        cycle=prepared.cycle)
 
 
 def evaluate_cycle(cycle_path: str | Path, previous=None, store: str | None = None) -> dict[str, Any]:
     """The results.json document of a cycle file (see :func:`evaluate_cycle_results`)."""
     return evaluate_cycle_results(cycle_path, previous, store).document
-
-
-def cycle_overrides(cycle, ruleset) -> tuple[list, str | None]:
-    """The overrides the cycle names, checked (raises InvalidInput at file:line:col), and the file's sha256."""
-    if cycle.overrides is None:
-        return [], None
-    import os
-
-    from appraise.language.overrides import load_overrides
-
-    shown = os.path.relpath(cycle.overrides) if cycle.overrides.is_absolute() else str(cycle.overrides)
-    return load_overrides(cycle.overrides, [g.grade for g in ruleset.grades], shown)
-
-
-def previous_table(previous):
-    """Accept a previous-period table or a results.json document; return the canonical table."""
-    import polars as pl
-
-    if previous is None:
-        return None
-    if isinstance(previous, dict) and "employees" in previous:
-        rows = [{"employee": e["id"], "grade": e.get("grade"), "grade_uncalibrated": e.get("grade_uncalibrated"),
-                 "score": e.get("score"), "bonus": e.get("bonus"), "scorecard": e.get("scorecard")}
-                for e in previous["employees"]]
-        return pl.DataFrame(rows, schema={"employee": pl.Utf8, "grade": pl.Utf8, "grade_uncalibrated": pl.Utf8,
-                                          "score": pl.Float64, "bonus": pl.Utf8, "scorecard": pl.Utf8})
-    return _frame(previous)
 
 
 def run_cycle(cycle_path: str | Path, **options):

@@ -29,7 +29,7 @@ def _file_mode() -> int:
 
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make a rename durable: fsync the folder entry (a no-op where folders cannot be opened)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -92,7 +92,7 @@ def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int 
             pass
         raise
     if sync_dir:
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     return h.hexdigest(), size
 
 
@@ -213,21 +213,21 @@ def publish_folder(staged: Path, folder: Path) -> Path | None:
     nothing; elsewhere ``folder`` is missing for the instant between two renames (a run killed there is
     repaired by :func:`remove_sibling_leftovers`).
     """
-    _fsync_dir(staged)
+    fsync_dir(staged)
     if not folder.exists():
         os.rename(staged, folder)
-        _fsync_dir(folder.parent)
+        fsync_dir(folder.parent)
         return None
     if not folder.is_dir() or folder.is_symlink():
         raise NotADirectoryError(f"{folder} is not a folder")
     if _exchange(staged, folder):
-        _fsync_dir(folder.parent)
+        fsync_dir(folder.parent)
         return staged
     old = Path(tempfile.mkdtemp(prefix=f".{folder.name}{OLD_MARK}", dir=folder.parent))
     os.rmdir(old)
     os.rename(folder, old)
     os.rename(staged, folder)
-    _fsync_dir(folder.parent)
+    fsync_dir(folder.parent)
     return old
 
 

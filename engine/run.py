@@ -48,16 +48,29 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable
 
-from appraise import __version__
-from appraise.atomic import (FolderLocked, carry_over, lock_folder, move_into_place, publish_folder,
-                     remove_sibling_leftovers, staging_dir, staging_sibling, write_bytes, write_chunks)
+from appraise.atomic import (
+    FolderLocked,
+    carry_over,
+    fsync_dir,
+    lock_folder,
+    move_into_place,
+    publish_folder,
+    remove_sibling_leftovers,
+    staging_dir,
+    staging_sibling,
+    write_bytes,
+    write_chunks,
+)
+from appraise.display import safe_url
 from appraise.errors import AppraiseError
+from appraise.pipeline import load, prepare
 
 PAUSE_ENV = "APPRAISE_TEST_PAUSE_AT"
 STAGES = ("validate", "provide", "evaluate", "export", "render", "manifest", "store")
@@ -190,14 +203,9 @@ def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store
 
 def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, progress, redact: bool = False,
                strict: bool | None = None) -> RunReport:
-    from appraise.language.cycle import load_cycle
-
     p = _Progress(progress)
     p.stage("validate", str(cycle_path))
-    cycle = load_cycle(cycle_path)
-    from appraise.language.ruleset import load_ruleset
-
-    ruleset = load_ruleset(cycle.ruleset_path)
+    cycle, ruleset = load(cycle_path)
     only_ids = sorted(set(map(str, only))) if only else None
     out = Path(output).resolve() if output is not None else (
         cycle.output if only_ids is None else cycle.output.with_name(cycle.output.name + "-only"))
@@ -215,7 +223,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
         folder = _lock_output(out, cycle.period.id, safe_url(store_url) if db is not None else None)
         if db is not None:
             run_id = db.start_run(cycle=cycle.period.id, kind=cycle.period.kind, cycle_file=str(cycle.path),
-                                  ruleset=ruleset, inputs={}, engine_version=__version__)
+                                  ruleset=ruleset, inputs={}, engine_version=metadata.version("appraise"))
         report = _run(cycle, ruleset, out, store_url, db, run_id, only_ids, render, p, redact,
                       cycle.strict if strict is None else strict)
         report.timings = p.timings
@@ -278,39 +286,35 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False) -> RunReport:
-    from appraise.api import cycle_overrides, previous_table
-    from appraise.core.evaluate import evaluate
-    from appraise.export.files import (bonus_total, changes, changes_csv, errors_csv, grade_counts, manifest_json, redact_document,
-                         results_csv, results_json_chunks, results_xlsx)
-    from appraise.provide.stage import METRIC_ABSENT, Needs, provide
-    from appraise.export.document import results_document
-    from appraise.store.database import history, period_inputs, stale_runs
+    from appraise.export.files import (
+        bonus_total,
+        changes,
+        changes_csv,
+        errors_csv,
+        grade_counts,
+        manifest_json,
+        redact_document,
+        results_csv,
+        results_json_chunks,
+        results_xlsx,
+    )
+    from appraise.provide.stage import METRIC_ABSENT
+    from appraise.store.database import history, stale_runs
 
     p.stage("provide", f"{len(cycle.sources)} sources")
     pause_point("provide")
-    provided = provide(cycle, Needs.from_ruleset(ruleset))
-    inputs = provided.inputs
-    if only_ids is not None:
-        import polars as pl
-
-        inputs.employees = inputs.employees.filter(pl.col("id").is_in(only_ids))
-    overrides, digest = cycle_overrides(cycle, ruleset)
-    if cycle.overrides is not None:  # a trial run (--only) applies the overrides of the people it appraises
-        inputs.overrides = [o for o in overrides if only_ids is None or o.id in only_ids]
-        inputs.sources = {**inputs.sources, _in_cycle_folder_path(cycle.overrides, cycle.base_dir): digest}
-    # what this run reads of other runs: the previous period under this ruleset, sub-periods, what they paid;
-    # the stored results read are inputs like the files ("store:<ruleset>/<period>" in the manifest)
-    reads = period_inputs(store_url, cycle.period, ruleset)
-    inputs.previous = previous_table(reads.previous)
-    inputs.subperiods, inputs.paid, inputs.stored = reads.subperiods, reads.paid, reads.stored
-    inputs.sources = {**inputs.sources, **reads.digests}
+    # a trial run (--only) applies the overrides of the people it appraises; what this run reads of other runs
+    # (the previous period under this ruleset, sub-periods, what they paid) are inputs like the files
+    # ("store:<ruleset>/<period>" in the manifest)
+    prepared = prepare(cycle, ruleset, only=only_ids, store=store_url)
+    provided, inputs, reads = prepared.provided, prepared.inputs, prepared.reads
     if db is not None:
         db.set_inputs(run_id, inputs.sources)
 
     p.stage("evaluate", f"{cycle.period.id}, {inputs.employees.height} employees")
     pause_point("evaluate")
-    ev = evaluate(ruleset, inputs, cycle.period, dict(cycle.context))
-    doc = results_document(ev)
+    outcome = prepared.results()
+    ev, doc = outcome.evaluation, outcome.document
     # files named as from the cycle's folder, like the sources: the outputs are the same wherever the run started
     data_diags = [(_in_cycle_folder(d, cycle.base_dir), provided.employee_of.get(d)) for d in provided.diagnostics]
     # people left out for their data (on_error: skip-employee) are listed with the engine's errors
@@ -346,6 +350,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     p.stage("export", str(out))
     remove_sibling_leftovers(out)  # of a killed run; safe: this process holds the folder's lock
     stage = staging_sibling(out)
+    leftover: Path | None = stage  # removed unless published
     old = None
     try:
         full = doc
@@ -377,8 +382,9 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         p.stage("manifest")
         pause_point("manifest")
         _carry_over(out, stage, files)
-        manifest = manifest_json(cycle=cycle, ruleset=ruleset, inputs=inputs.sources, engine_version=__version__,
-                                 files=files, employees=len(employees), errors=errors, redacted=redact)
+        manifest = manifest_json(cycle=cycle, ruleset=ruleset, inputs=inputs.sources,
+                                 engine_version=metadata.version("appraise"), files=files, employees=len(employees),
+                                 errors=errors, redacted=redact)
         sha = write_bytes(stage / MANIFEST, manifest)
         _check_staged(stage, files)
 
@@ -388,13 +394,13 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
                             reads=reads.reads, manifest_sha256=sha)
         pause_point("publish")
         old = publish_folder(stage, out)
-        stage = None
+        leftover = None
         pause_point("published")
     finally:
         import shutil
 
-        if stage is not None:  # the run failed before the swap: the folder stays as it was
-            shutil.rmtree(stage, ignore_errors=True)
+        if leftover is not None:  # the run failed before the swap: the folder stays as it was
+            shutil.rmtree(leftover, ignore_errors=True)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     stale = stale_runs(store_url) if db is not None else []
@@ -421,24 +427,6 @@ def _in_cycle_folder(d, base_dir: Path):
             if d.file and Path(d.file).exists() else d
     except ValueError:
         return d
-
-
-def _in_cycle_folder_path(path: Path, base_dir: Path) -> str:
-    """A file named as from the cycle's folder (as sources are in the manifest)."""
-    try:
-        return path.resolve().relative_to(base_dir.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def safe_url(url: str) -> str:
-    """A store URL fit to print: the password hidden."""
-    from sqlalchemy import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url
 
 
 def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict, history) -> int:
@@ -468,14 +456,8 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     for folder in {(out / Path(r)).parent for r in files}:
-        _fsync_dir(folder)
+        fsync_dir(folder)
     return len(written)
-
-
-def _fsync_dir(folder: Path) -> None:
-    from appraise.atomic import _fsync_dir as sync
-
-    sync(folder)
 
 
 def _carry_over(out: Path, stage: Path, files: dict) -> None:

@@ -15,9 +15,9 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Any
 
+from appraise.display import shown
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import Origin, Provided
 
@@ -65,14 +65,6 @@ class Sheet:
 
     def origin(self) -> Origin:
         return Origin(self.file, dict(self.columns), self.lines)
-
-
-def shown(path: Path) -> str:
-    """How a data file is named in messages: relative to the working directory when below it."""
-    try:
-        return path.resolve().relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def fail(file: str, message: str, *, line: int = 1, col: int = 1, hint: str = "", code: str = "source",

@@ -10,20 +10,13 @@ that edge is only counted when the __init__ itself has code that imports (an emp
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TREES = {"appraise": ROOT / "engine", "appraise.plugins": ROOT / "plugins"}
 MAX_TOP_LEVEL_MODULES = 12
 
-# Cycles on main while issue 14 is under way, each from its smallest module (a -> b -> ... -> back to a).  They are
-# being removed on the work-package branches; delete a line when its cycle is gone: the test fails on a listed cycle
-# that no longer exists as well as on a new one, so the list can only shrink.  Once it is empty (and this comment
-# with it), the test is a plain "no cycles" assertion.
-KNOWN_CYCLES: set[tuple[str, ...]] = {
-    ("appraise.api", "appraise.run"),  # run imports api.previous_table
-    ("appraise", "appraise.api", "appraise.run"),  # run: from appraise import __version__; appraise -> api lazily
-}
 
 
 def modules() -> dict[str, Path]:
@@ -201,17 +194,10 @@ def test_every_module_is_found():
 
 
 def test_no_import_cycles():
+    """No module reaches itself through imports, not even through imports inside functions or TYPE_CHECKING."""
     found = cycles()
-    new = found - KNOWN_CYCLES
-    gone = KNOWN_CYCLES - found
-    message = []
-    if new:
-        message.append("import cycles (break them: move the shared code down a layer):\n  "
-                       + "\n  ".join(show(c) for c in sorted(new)))
-    if gone:
-        message.append("cycles gone, remove them from KNOWN_CYCLES in tests/test_architecture.py:\n  "
-                       + "\n  ".join(show(c) for c in sorted(gone)))
-    assert not message, "\n".join(message)
+    assert not found, ("import cycles (break them: move the shared code down a layer):\n  "
+                       + "\n  ".join(show(c) for c in sorted(found)))
 
 
 def test_engine_top_level_stays_small():
@@ -219,3 +205,14 @@ def test_engine_top_level_stays_small():
     assert len(top) <= MAX_TOP_LEVEL_MODULES, (
         f"{len(top)} modules at engine/'s top level (at most {MAX_TOP_LEVEL_MODULES}): {top}; "
         "give the new one a home in a sub-package")
+
+
+def test_readme_architecture_maps_every_module():
+    """README "Architecture" lists every module of engine/ and plugins/ (one line each), and no module that is gone."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Architecture\n", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `((?:engine|plugins)/[\w/]+\.py)` \|", section, flags=re.M))
+    files = {str(path.relative_to(ROOT)) for tree in TREES.values() for path in tree.rglob("*.py")
+             if "appraise-jsonl" not in str(path)}
+    assert sorted(files - listed) == [], "modules missing from README's package map"
+    assert sorted(listed - files) == [], "README's package map names modules that no longer exist"

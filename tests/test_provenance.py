@@ -2,9 +2,8 @@
 worked by hand from sales-team.yaml's weights, rules, tiers and calibration."""
 from __future__ import annotations
 
-from engine_inputs import run_example
-
 from appraise.core.provenance import changed_by
+from engine_inputs import run_example
 
 
 def test_rules_weight_changes_tiers_and_calibration_of_one_employee():

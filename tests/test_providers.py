@@ -168,8 +168,8 @@ def sqlite_rows(db: Path, sql: str) -> list:
 
 import pytest  # noqa: E402
 
-from appraise.language.ruleset import load_ruleset  # noqa: E402
 from appraise.language.cycle import load_cycle  # noqa: E402
+from appraise.language.ruleset import load_ruleset  # noqa: E402
 from appraise.provide.stage import Needs, provide  # noqa: E402
 
 

@@ -30,8 +30,8 @@ def command(old: Path, new: Path, cycle: Path, fmt: str, redact: bool) -> None:
     results store is not read (conditions on previous.* are false in both runs).
     Exit status: 0 compared, 2 usage error or invalid ruleset, cycle or data.
     """
-    from appraise.tools.diff import diff_cycle, render
     from appraise.errors import AppraiseError, InvalidInput
+    from appraise.tools.diff import diff_cycle, render
 
     try:
         result = diff_cycle(old, new, cycle, redact=redact)

@@ -26,13 +26,15 @@ def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url:
     sub-period scores of a ``periods:`` dimension, outcomes and focus areas.
     Nothing is written.
     """
-    from appraise.api import evaluate_cycle_results
     from appraise.errors import AppraiseError, InvalidInput
+    from appraise.pipeline import load, prepare
     from appraise.present.explain import explain, render_text
 
     try:
-        res = evaluate_cycle_results(cycle, store=_store(cycle, store_url))
-        x = explain(res.evaluation, employee, locale)
+        loaded, ruleset = load(cycle)
+        # the store (--store, else the cycle's) is read for previous results, sub-periods and what was paid
+        evaluation = prepare(loaded, ruleset, store=store_url if store_url is not None else loaded.store).evaluate()
+        x = explain(evaluation, employee, locale)
     except InvalidInput as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -40,8 +42,8 @@ def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except KeyError:
-        if employee in set(res.evaluation.not_covered):
-            click.echo(f"error: no scorecard of ruleset '{res.evaluation.ruleset.id}' applies to '{employee}' in "
+        if employee in set(evaluation.not_covered):
+            click.echo(f"error: no scorecard of ruleset '{evaluation.ruleset.id}' applies to '{employee}' in "
                        f"{cycle} (not covered: another ruleset appraises them)", err=True)
         else:
             click.echo(f"error: no employee '{employee}' in {cycle} (not in the employee table, or not employed "
@@ -52,11 +54,3 @@ def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url:
     if "error" in x:  # the reason this employee was not appraised: said, but not a success
         sys.exit(1)
 
-
-def _store(cycle: Path, store_url: str | None) -> str:
-    """The results store read for previous results, sub-periods and what was paid: --store, else the cycle's."""
-    if store_url is not None:
-        return store_url
-    from appraise.language.cycle import load_cycle
-
-    return load_cycle(cycle).store

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from appraise.display import safe_url, shown
+
 
 @click.command("history")
 @click.argument("employee")
@@ -64,7 +66,7 @@ def command(employee: str, store_url: str | None, cycle_file: Path | None, fmt: 
             for line in stale_lines(mine):
                 click.echo(f"  {line}")
     if not rows:
-        click.echo(f"no results stored for '{employee}' in {_safe(store_url)}", err=True)
+        click.echo(f"no results stored for '{employee}' in {safe_url(store_url)}", err=True)
         sys.exit(1)
 
 
@@ -72,12 +74,7 @@ def rerun_command(cycle_file: str | None) -> str:
     """``appraise run <cycle file>``, the file named from the working folder when it lies inside it."""
     if not cycle_file:
         return "appraise run <its cycle file>"
-    path = Path(cycle_file)
-    try:
-        path = path.resolve().relative_to(Path.cwd().resolve())
-    except (ValueError, OSError):
-        pass
-    return f"appraise run {path.as_posix()}"
+    return f"appraise run {shown(cycle_file)}"
 
 
 def stale_lines(stale: list[dict]) -> list[str]:
@@ -103,13 +100,3 @@ def stale_lines(stale: list[dict]) -> list[str]:
         out.append(f"{s['cycle']} ({s['ruleset_id']}, run {s['run_id']}) read " + "; ".join(why)
                    + f" → {rerun_command(s['cycle_file'])}")
     return out
-
-
-def _safe(url: str) -> str:
-    """The store URL without a password."""
-    from sqlalchemy import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url

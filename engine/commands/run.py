@@ -6,17 +6,13 @@ from pathlib import Path
 
 import click
 
+from appraise.display import safe_url
+from appraise.display import shown as _shown
+
 
 def _fmt_money(amount, currency: str) -> str:
     text = f"{amount:,f}" if amount == amount.to_integral() else f"{amount:,}"
     return f"{text} {currency}".strip()
-
-
-def _shown(path: Path) -> str:
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 @click.command("run")
@@ -86,8 +82,6 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
 
         if not isinstance(exc, sqlalchemy.exc.SQLAlchemyError):
             raise
-        from appraise.run import safe_url
-
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         where = f" {safe_url(store_url)}" if store_url else ""
         click.echo(f"error: the results store{where} failed: "

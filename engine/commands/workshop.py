@@ -25,7 +25,8 @@ def _budget(ctx, param, value):
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="Port on 127.0.0.1; 0 picks a free one.")
 @click.option("--budget", callback=_budget, metavar="AMOUNT",
-              help="Bonus budget to compare against (default: the bonus total under the weights the workshop starts with).")
+              help="Bonus budget to compare against (default: the bonus total under the weights the workshop "
+                   "starts with).")
 @click.option("--lang", type=click.Choice(["en", "zh-CN"]), default=None,
               help="Interface language (default: the cycle's or ruleset's locale).")
 @click.option("--links", type=click.IntRange(0, 1000), default=0, show_default=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
+from typing import cast
 
 import polars as pl
 
@@ -20,23 +21,24 @@ def _dec(value: Decimal) -> pl.Expr:
     return pl.lit(value, dtype=MONEY)
 
 
-def pay(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
-    """``f`` with the ``bonus.*`` steps (exact decimals), ``bonus`` (due now) and ``bonus.value`` (its float) after
+def pay(ruleset: Ruleset, wide: pl.DataFrame) -> pl.DataFrame:
+    """``wide`` with the ``bonus.*`` steps (exact decimals), ``bonus`` (due now) and ``bonus.value`` (its float) after
     the grade is final: tiers reached by the attainment KPI, times the grade's multiplier, plus the excess, capped,
     rounded half-up; netted against earlier payouts with ``net_of``."""
     plan = ruleset.bonus
     if plan is None:
-        return f.with_columns(pl.lit(None, dtype=MONEY).alias("bonus"), pl.lit(None, dtype=F64).alias("bonus.value"))
+        return wide.with_columns(pl.lit(None, dtype=MONEY).alias("bonus"),
+                                 pl.lit(None, dtype=F64).alias("bonus.value"))
     # the bonus reads few columns: the work runs on those, lazily, in one pass
-    wide = f
     # scorecards may share a KPI's path (results.revenue in two of them): one column, listed once
     # (a scorecard no employee of this cycle has contributes no columns, and no one to pick)
     paths = list(dict.fromkeys(k.path for card in ruleset.scorecards for k in card.kpis_named(plan.attainment)[:1]
-                               if f"k.{k.path}.attainment" in f.columns))
-    needed = ["scorecard", "grade"] + [c for c in (f"money.{plan.target}", f"attr.{plan.target}") if c in f.columns] \
+                               if f"k.{k.path}.attainment" in wide.columns))
+    needed = ["scorecard", "grade"] \
+        + [c for c in (f"money.{plan.target}", f"attr.{plan.target}") if c in wide.columns] \
         + [f"k.{p}.{part}" for p in paths for part in ("attainment", "actual", "target")] \
-        + [c for c in ("_fnum", "_fden", "_paid") if c in f.columns]
-    f = f.select(needed).lazy()
+        + [c for c in ("_fnum", "_fden", "_paid") if c in wide.columns]
+    f = wide.select(needed).lazy()
     target = pl.col(f"money.{plan.target}") if f"money.{plan.target}" in wide.columns else \
         pl.col(f"attr.{plan.target}").cast(pl.Utf8).cast(MONEY, strict=False)
     # the attainment KPI, wherever the employee's scorecard has it
@@ -73,7 +75,8 @@ def pay(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
         # sum and keep thousandths), the baseline above × target computed exactly from them (SPEC)
         actual = pl.col("_bact").round(6).cast(MONEY)
         threshold = (pl.col("_btgt").round(6).cast(MONEY) * _dec(Decimal(str(plan.excess_above)))).cast(MONEY)
-        excess = pl.when(a > plan.excess_above).then((actual - threshold) * _dec(plan.excess_rate)) \
+        # (compile sets excess_rate whenever it sets excess_above)
+        excess = pl.when(a > plan.excess_above).then((actual - threshold) * _dec(cast(Decimal, plan.excess_rate))) \
             .otherwise(_dec(Decimal(0)))
     else:
         excess = _dec(Decimal(0))
@@ -127,7 +130,8 @@ def scaled_targets(plan, g: pl.DataFrame) -> pl.DataFrame:
     def dec(x: Fraction | None) -> Decimal | None:
         if x is None:
             return None
-        return (Decimal(x.numerator) / Decimal(x.denominator)).quantize(q) if x.denominator != 1 else Decimal(x.numerator)
+        return (Decimal(x.numerator) / Decimal(x.denominator)).quantize(q) if x.denominator != 1 \
+            else Decimal(x.numerator)
 
     for r in rows.select("_i", "_fnum", "_fden", "_target", "_paysum", "bonus.multiplier", "bonus.excess",
                          "_valid").iter_rows():

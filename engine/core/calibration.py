@@ -6,6 +6,7 @@ Everything that decides an employee's grade after the total score: :func:`grade_
 from __future__ import annotations
 
 import polars as pl
+from polars.expr.whenthen import ChainedThen, Then
 
 from appraise.core.frame import F64, EmployeeError
 from appraise.core.rollup import runs
@@ -14,6 +15,7 @@ from appraise.language.compile import BUILTIN_ATTRIBUTES, Ruleset
 
 def grade_expr(ruleset: Ruleset, score: pl.Expr) -> pl.Expr:
     """The grade ``score`` earns: the first grade whose ``min`` it reaches (null score: null)."""
+    out: Then | ChainedThen  # a when/then chain, finished by .otherwise
     out = pl.when(score.is_null()).then(None)
     for g in ruleset.grades:
         out = out.when(score >= g.min).then(pl.lit(g.grade))
@@ -58,8 +60,8 @@ def calibrate(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
     n = n.select("_row", rank.alias("_final"), eligible.alias("calibrated"),
                  pl.when(pl.col(cohort).is_null()).then(None).otherwise(pl.col("cohort_size")).alias("cohort_size"))
     n = n.sort("_row")
-    grade = pl.Series("grade", grades, dtype=pl.Utf8).gather(n["_final"])
-    return f.hstack([grade, n["calibrated"], n["cohort_size"]])
+    graded = pl.Series("grade", grades, dtype=pl.Utf8).gather(n["_final"])
+    return f.hstack([graded, n["calibrated"], n["cohort_size"]])
 
 
 def check_overrides(overrides: list, f: pl.DataFrame, errors: list[EmployeeError], not_covered: list[str]) -> list:

@@ -98,6 +98,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
         if f"m.{m.name}" not in df.columns and not m.derived:
             df = df.with_columns(pl.lit(None, dtype=F64).alias(f"m.{m.name}"))
     for m in ruleset.derived_in_order():
+        assert m.formula is not None  # a derived metric is one with a formula
         df = df.with_columns(expressions.to_polars(m.formula, column, context, column.types).cast(F64)
                              .alias(f"m.{m.name}"))
     previous = inputs.previous if inputs.previous is not None else empty_frames()["previous"]
@@ -158,9 +159,9 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     f = scoring.drop_unfinite(f, errors)
     if ruleset.missing == "error":
         bad = f.filter(pl.col("_missing_any"))
-        for row in bad.iter_rows(named=True):
-            miss = missing_items(ruleset, row, period)
-            errors.append(EmployeeError(row["id"], "missing", "missing data for " + ", ".join(miss)
+        for named in bad.iter_rows(named=True):
+            miss = missing_items(ruleset, named, period)
+            errors.append(EmployeeError(named["id"], "missing", "missing data for " + ", ".join(miss)
                                         + " (the ruleset says missing: error)"))
         f = f.filter(~pl.col("_missing_any"))
     f = f.with_columns(expressions.polars_round_half_up(pl.col("total"), 2).alias("score"))

@@ -17,9 +17,11 @@ explainer, the store and the dashboards all read the same values:
 ``k.<dim>.<kpi>.<field>``  ``actual``, ``target``, ``attainment``, ``score``, ``scale``
 ``f.<dim>.<rel>.<field>``  360 source ``score`` and ``raters`` (shown sources only)
 ``d.<dim>.score``          dimension score (null when it dropped out)
-``p.<dim>.<period>``       a ``periods:`` dimension's sub-period score (null: no stored result)
+``p.<dim>.<period>``       a ``periods:`` dimension's sub-period score (null: no stored result);
+                           ``w.<dim>.<period>`` its effective weight in percent of the dimension
 ``adj.<id>``               the adjustment applied
-``total``                  unrounded total; ``score`` rounded half-up to 2 decimals
+``total``                  unrounded total; ``score`` rounded half-up to 2 decimals; ``total.weighted`` the
+                           weighted sum of the dimension scores before adjustments and the floor at 0
 ``grade_uncalibrated``,    grades from ``score``; calibration may lower ``grade``
 ``grade``
 ``bonus.*``, ``bonus``     bonus steps (exact decimals) and the amount due now (``bonus.gross`` before
@@ -40,7 +42,7 @@ from typing import Any
 import polars as pl
 
 from appraise.language import expr as expressions
-from appraise.language.compile import Kpi, Ruleset, Scorecard
+from appraise.language.compile import Dimension, Feedback360, Kpi, PeriodsSpec, Ruleset, Scorecard
 from appraise.language.period import Period
 
 MONEY = pl.Decimal(38, 10)
@@ -54,6 +56,25 @@ class EmployeeError:
     employee: str
     stage: str
     message: str
+
+
+def feedback_of(dimension: Dimension) -> Feedback360:
+    """The sources of a ``feedback360`` dimension (compile gives every one of them its ``feedback``)."""
+    assert dimension.feedback is not None, dimension.key
+    return dimension.feedback
+
+
+def periods_of(dimension: Dimension) -> PeriodsSpec:
+    """The sub-periods of a ``periods`` dimension (compile gives every one of them its ``periods``)."""
+    assert dimension.periods is not None, dimension.key
+    return dimension.periods
+
+
+def card_of(ruleset: Ruleset, row: Mapping[str, Any]) -> Scorecard:
+    """The scorecard of a row of the result frame (its ``scorecard`` column names one of the ruleset's)."""
+    card = ruleset.scorecard(row["scorecard"])
+    assert card is not None, row["scorecard"]
+    return card
 
 
 def item_paths(card: Scorecard, period: Period | None) -> list[str]:
@@ -71,8 +92,7 @@ def item_paths(card: Scorecard, period: Period | None) -> list[str]:
 def missing_items(ruleset: Ruleset, row: Mapping[str, Any], period: Period | None = None) -> list[str]:
     """``dimension`` / ``dimension.kpi`` / ``dimension.period`` items that dropped out for missing data, in
     scorecard order."""
-    card = ruleset.scorecard(row["scorecard"])
-    return [item for item in item_paths(card, period) if row.get(f"miss.{item}")]
+    return [item for item in item_paths(card_of(ruleset, row), period) if row.get(f"miss.{item}")]
 
 
 def lost_key(card: Scorecard, kpi: Kpi) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from appraise.core.frame import F64
+from appraise.core.frame import F64, card_of
 from appraise.core.reweighting import Step, trace
 from appraise.core.rollup import key_result_progress
 from appraise.language.compile import BUILTIN_ATTRIBUTES, Ruleset, Scorecard
@@ -76,7 +76,7 @@ class Provenance:
     def weights(self, employee: str | Row) -> tuple[Step, ...]:
         """Each action of each rule that fired, in file order, with the weights (or target scales) before and after."""
         row = self._row(employee)
-        return trace(self.ruleset, self.ruleset.scorecard(row["scorecard"]), self.fired(row))
+        return trace(self.ruleset, card_of(self.ruleset, row), self.fired(row))
 
     def tiers(self, employee: str | Row) -> list[Tier]:
         """The bonus tiers, each with whether it was reached (none without a bonus plan)."""
@@ -133,7 +133,7 @@ class Provenance:
         signatures = keys.unique(maintain_order=True).with_row_index("_sig")
         records: dict[str, list] = {c: [] for c in ("_sig", *schema)}
         for sig in signatures.iter_rows(named=True):
-            card = self.ruleset.scorecard(sig["scorecard"])
+            card = card_of(self.ruleset, sig)
             fired = [c[len("rule."):] for c in rules if sig[c]]
             steps = trace(self.ruleset, card, fired)
             for step in steps:

@@ -4,6 +4,11 @@
 arithmetic, which :mod:`appraise.language.weights` states over exact fractions for the validator): scoring
 applies it to every employee at once, the workshop to new plans, and :func:`trace` replays it, one action at a
 time, for the rules that fired for someone, which is where the provenance of every weight comes from.
+
+Why two implementations: the validator (:mod:`appraise.language.weights`) needs exact fractions and refusals,
+the engine columns for everyone at once, and its float sums are polars' (not bit-equal to Python's ``sum``), so
+it cannot call the validator's functions without changing result bytes; ``tests/test_weights_agree.py`` checks on
+generated groups and actions that the two agree to binary noise.
 """
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ def weight_group(card: Scorecard, path: str) -> list[str]:
     """Column names (``wr.``) of the sibling group that ``path`` belongs to."""
     if "." in path:
         dim = card.dimension(path.split(".")[0])
+        assert dim is not None, path  # the validator checks every path a rule names
         return [f"wr.{k.path}" for k in dim.kpis]
     return [f"wr.{d.key}" for d in card.dimensions]
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from appraise.core.frame import F64, MONEY, EmployeeError
+from appraise.core.frame import F64, MONEY, EmployeeError, feedback_of, periods_of
 from appraise.errors import AppraiseError
 from appraise.language.compile import Dimension, Ruleset
 from appraise.language.period import Period
@@ -171,9 +171,10 @@ def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings
     else:
         out = pl.DataFrame(schema={"_eid": pl.UInt32})
     if aggregated is not None and from_agg:
-        agg = coded(aggregated, codes).select(["_eid"] + [pl.col(n).cast(F64).alias(f"m.{n}") for n in sorted(from_agg)
+        given = coded(aggregated, codes).select(["_eid"] + [pl.col(n).cast(F64).alias(f"m.{n}")
+                                                            for n in sorted(from_agg)
                                                             if ruleset.metric(n) is not None]).collect()
-        out = out.join(agg, on="_eid", how="full", coalesce=True, suffix=".agg")
+        out = out.join(given, on="_eid", how="full", coalesce=True, suffix=".agg")
         for n in from_agg:
             if f"m.{n}.agg" in out.columns:
                 out = out.with_columns(pl.coalesce(f"m.{n}", f"m.{n}.agg").alias(f"m.{n}")).drop(f"m.{n}.agg")
@@ -271,8 +272,8 @@ def okr_scores(ruleset: Ruleset, inputs: Inputs,
         (pl.col("_eid").cast(pl.UInt64) * span + pl.col("objective_index").cast(pl.UInt64)).alias("_k"), "_row",
         key_result_progress(start, target, current).alias("_progress"),
         pl.col("weight").cast(F64).fill_null(1.0).alias("_w"),
-        (pl.col("type") == "aspirational").fill_null(False).alias("_aspirational"))
-    kr = kr.filter(pl.col("_progress").is_not_null()).collect()
+        (pl.col("type") == "aspirational").fill_null(False).alias("_aspirational")
+    ).filter(pl.col("_progress").is_not_null()).collect()
     scored = {f"okr@{t}": objective_score(pl.col("_progress"), pl.col("_aspirational"), t) for t in sorted(thresholds)}
     if kr.height and kr["_k"].is_sorted():
         # rows in (employee, objective) order, as the okr provider gives them: every objective and
@@ -357,8 +358,8 @@ def feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period,
     if "period" in fb.columns:
         periods = [p for p in fb["period"].drop_nulls().unique().to_list() if period.contains(p)]
         fb = fb.filter(pl.col("period").is_null() | pl.col("period").is_in(periods))
-    out = {}
-    relations_all = sorted({r for d, _ in uses for r, _ in d.feedback.sources} | {"self"})
+    out: dict[tuple[str, str], pl.DataFrame] = {}
+    relations_all = sorted({r for d, _ in uses for r, _ in feedback_of(d).sources} | {"self"})
     code = {r: i for i, r in enumerate(relations_all)}
     # integer keys: grouping 8 ratings × 1M employees by strings is several times slower; an Enum
     # cast codes the relation (unknown relations become null and drop) faster than a replace
@@ -371,7 +372,7 @@ def feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period,
     # (a blank cell is not a rating: a rater counts only with at least one, SPEC v1.1)
     n = codes.height
     for d, users in uses:
-        key, spec = d.key, d.feedback
+        key, spec = d.key, feedback_of(d)
         rows = fb
         if spec.competencies:
             if "competency" not in fb.collect_schema().names():
@@ -418,8 +419,8 @@ def period_scores(ruleset: Ruleset, inputs: Inputs, period: Period, codes: pl.Da
     out: dict[tuple[str, str], pl.DataFrame] = {}
     warned: set[tuple[str, str]] = set()
     for card, d in dims:
-        spec = d.periods
-        parts = d.periods.parts(period)
+        spec = periods_of(d)
+        parts = spec.parts(period)
         columns = {"_eid": pl.Series("_eid", range(n), dtype=pl.UInt32)}
         for p, _ in parts:
             rows = sub.filter((pl.col("ruleset") == spec.ruleset) & (pl.col("period") == p.id))

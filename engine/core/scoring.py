@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any, cast
 
 import polars as pl
+from polars.expr.whenthen import ChainedThen, Then
 
-from appraise.core.frame import F64, EmployeeError, condition, lost_key
+from appraise.core.frame import F64, EmployeeError, condition, feedback_of, lost_key, periods_of
 from appraise.core.reweighting import apply_action, base_weights
 from appraise.language import expr as expressions
 from appraise.language.compile import Kpi, Ruleset, Scorecard
+from appraise.language.expr import Expression
 from appraise.language.period import Period
 
 
 def curve_expr(kpi: Kpi, a: pl.Expr) -> pl.Expr:
     """The KPI's score (0 to the curve's top) from its attainment ``a``; null stays null."""
+    out: Then | ChainedThen  # a when/then chain, finished by .otherwise
     c = kpi.curve
     if c.kind == "linear":
         return pl.when(a.is_null()).then(None).when(a < c.floor).then(0.0).otherwise(
@@ -59,12 +63,34 @@ def adjustment_points(card: Scorecard) -> pl.Expr:
     return pl.sum_horizontal([pl.when(pl.col(f"adj.{a.id}")).then(a.points).otherwise(0.0) for a in card.adjustments])
 
 
-def total_score(card: Scorecard, scored: pl.Expr, weights: Sequence[pl.Expr], scores: Sequence[pl.Expr]) -> pl.Expr:
-    """The unrounded total: Σ effective weight × dimension score / 100 over the dimensions with a score, plus the
-    adjustments' points, floored at 0; null where ``scored`` does not hold (no dimension has data)."""
-    base = pl.sum_horizontal([pl.when(s.is_not_null()).then(w * s).otherwise(0.0)
+def weighted_sum(weights: Sequence[pl.Expr], scores: Sequence[pl.Expr]) -> pl.Expr:
+    """The total before adjustments: Σ effective weight × dimension score / 100 over the dimensions with a score
+    (the ``total.weighted`` column)."""
+    return pl.sum_horizontal([pl.when(s.is_not_null()).then(w * s).otherwise(0.0)
                               for w, s in zip(weights, scores)]) / 100.0
+
+
+def total_score(card: Scorecard, scored: pl.Expr, weights: Sequence[pl.Expr], scores: Sequence[pl.Expr]) -> pl.Expr:
+    """The unrounded total: :func:`weighted_sum` plus the adjustments' points, floored at 0; null where
+    ``scored`` does not hold (no dimension has data)."""
+    base = weighted_sum(weights, scores)
     return pl.when(scored).then(pl.max_horizontal(base + adjustment_points(card), pl.lit(0.0))).otherwise(None)
+
+
+def subperiod_weights(parts: Sequence[tuple[Any, float]], scores: Sequence[pl.Expr], zero: bool) -> list[pl.Expr]:
+    """The effective weight of each sub-period of a ``periods:`` dimension, in percent of the dimension (the
+    ``w.<dim>.<period>`` columns): its weight over the weights of the present sub-periods (``missing: zero``:
+    over all of them, a missing one scoring 0); null for a missing one under ``redistribute`` and for every one
+    when none is present."""
+    present = pl.sum_horizontal([pl.when(s.is_not_null()).then(pl.lit(w, dtype=F64)).otherwise(0.0)
+                                 for (_, w), s in zip(parts, scores)])
+    total = sum(w for _, w in parts)
+    out = []
+    for (_, w), s in zip(parts, scores):
+        share = pl.lit(100 * w, dtype=F64) / (pl.lit(total, dtype=F64) if zero else present)
+        counted = pl.lit(True) if zero else s.is_not_null()
+        out.append(pl.when(counted & (present != 0)).then(share).otherwise(None))
+    return out
 
 
 # ---------------------------------------------------------------- one scorecard
@@ -81,11 +107,13 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
     # OKR, 360 and sub-period inputs joined while the frame is still narrow
     for d in card.dimensions:
         if d.kind == "okr":
+            assert okr is not None  # okr_scores gives them whenever a scorecard has an okr dimension
             f = f.join(okr.lazy().select("_eid", pl.col(f"okr@{d.aspirational_threshold}").alias(f"d.{d.key}.score")),
                        on="_eid", how="left")
         elif d.kind == "feedback360":
             f = f.join(feedback[(card.key, d.key)].lazy(), on="_eid", how="left")
         elif d.kind == "periods":
+            assert periods is not None  # period_scores gives them whenever a scorecard has a periods dimension
             f = f.join(periods[(card.key, d.key)].lazy(), on="_eid", how="left")
     # rules: conditions, then weights and target scales in file order
     rules = [(r, r.applies_to(card)) for r in ruleset.rules]
@@ -93,8 +121,8 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
     f = f.with_columns([condition(r.when, column, context).alias(f"rule.{r.id}") for r, _ in rules]
                        + base_weights(card))
     for r, acts in rules:
-        for a in acts:
-            f = f.with_columns(apply_action(a, pl.col(f"rule.{r.id}"), card))
+        for action in acts:
+            f = f.with_columns(apply_action(action, pl.col(f"rule.{r.id}"), card))
     # KPI actuals, targets, attainment, scores
     kcols = []
     for d in card.dimensions:
@@ -108,7 +136,8 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
             elif t.kind == "attribute":
                 base = column(t.name).cast(F64, strict=False)
             else:
-                base = expressions.to_polars(t.expression, column, context, column.types).cast(F64)
+                # (compile gives an expression target its expression)
+                base = expressions.to_polars(cast(Expression, t.expression), column, context, column.types).cast(F64)
             kcols += [actual.alias(f"k.{k.path}.actual"),
                       (base * pl.col(f"k.{k.path}.scale")).alias(f"k.{k.path}.target")]
     f = f.with_columns(kcols)
@@ -140,13 +169,15 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
             wcols += [w.alias(f"w.{k.path}") for k, w in zip(d.kpis, effective)]
             dcols.append(weighted(pairs).alias(f"d.{d.key}.score"))
         elif d.kind == "feedback360":
-            pairs = [(pl.lit(w), pl.col(f"f.{d.key}.{r}.score")) for r, w in d.feedback.sources]
+            pairs = [(pl.lit(w), pl.col(f"f.{d.key}.{r}.score")) for r, w in feedback_of(d).sources]
             dcols.append(weighted(pairs).alias(f"d.{d.key}.score"))
         elif d.kind == "periods":
             # the weighted mean of the sub-periods' reported scores: a missing one shares its weight among
             # the present ones (redistribute) or scores 0 (zero); none present: the dimension is missing
-            parts = d.periods.parts(period)
+            parts = periods_of(d).parts(period)
             pairs = [(pl.lit(w, dtype=F64), pl.col(f"p.{d.key}.{p.id}")) for p, w in parts]
+            wcols += [w.alias(f"w.{d.key}.{p.id}")
+                      for (p, _), w in zip(parts, subperiod_weights(parts, [s for _, s in pairs], zero))]
             if zero and pairs:
                 present = pl.any_horizontal([s.is_not_null() for _, s in pairs])
                 score = pl.when(present).then(
@@ -174,7 +205,7 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
         has = pl.col(f"d.{d.key}.has_data")
         items.append((~has & (pl.col(f"wr.{d.key}") > 0)).alias(f"miss.{d.key}"))
         if d.kind == "periods":
-            for p, _ in d.periods.parts(period):
+            for p, _ in periods_of(d).parts(period):
                 items.append((has & pl.col(f"p.{d.key}.{p.id}").is_null() & (pl.col(f"wr.{d.key}") > 0))
                              .alias(f"miss.{d.key}.{p.id}"))
         for k in d.kpis:
@@ -185,8 +216,9 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
     f = f.with_columns(pl.any_horizontal([pl.col(i.meta.output_name()) for i in items]).alias("_missing_any"))
     # total, adjustments, rounding
     f = f.with_columns([condition(a.when, column, context).alias(f"adj.{a.id}") for a in card.adjustments])
-    f = f.with_columns(total_score(card, pl.col("_scored"), [pl.col(f"w.{d.key}") for d in card.dimensions],
-                                   [s for _, s in dpairs]).alias("total"))
+    weights = [pl.col(f"w.{d.key}") for d in card.dimensions]
+    f = f.with_columns(total_score(card, pl.col("_scored"), weights, [s for _, s in dpairs]).alias("total"),
+                       weighted_sum(weights, [s for _, s in dpairs]).alias("total.weighted"))
     # lost points per KPI and per OKR/360 dimension
     lost = []
     for d in card.dimensions:

@@ -272,8 +272,9 @@ def results_document(ev: Evaluation) -> dict[str, Any]:
 
 
 def _objectives_by_employee(ev: Evaluation) -> dict[str, list[dict]]:
-    """Each employee's objectives, with progress and each aspirational threshold's score rounded in one
-    vectorised pass (``progress~r4``, ``score@<threshold>``)."""
+    """Each employee's objectives, with progress and each aspirational threshold's score (the ``score@<threshold>``
+    columns the core computed, :func:`appraise.core.rollup.okr_scores`) rounded in one vectorised pass
+    (``progress~r4``, ``score@<threshold>``)."""
     import polars as pl
 
     from appraise.language.expr import polars_round_half_up
@@ -281,14 +282,10 @@ def _objectives_by_employee(ev: Evaluation) -> dict[str, list[dict]]:
     okrs: dict[str, list[dict]] = {}
     if ev.objectives is None:
         return okrs
-    thresholds = sorted({d.aspirational_threshold for c in ev.ruleset.scorecards for d in c.dimensions
-                         if d.kind == "okr"})
-    p = pl.col("progress")
+    scores = [c for c in ev.objectives.columns if c.startswith("score@")]
     objectives = ev.objectives.with_columns(
-        polars_round_half_up(p, 4).alias("progress" + _R4),
-        *(polars_round_half_up(100.0 * pl.when(pl.col("type") == "aspirational")
-                               .then(pl.min_horizontal(p / t, pl.lit(1.0))).otherwise(p), 4).alias(f"score@{t}")
-          for t in thresholds))
+        polars_round_half_up(pl.col("progress"), 4).alias("progress" + _R4),
+        *(polars_round_half_up(pl.col(c), 4).alias(c) for c in scores))
     for o in objectives.iter_rows(named=True):
         okrs.setdefault(o["id"], []).append(o)
     return okrs

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from appraise.display import shown
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import SourceSpec
 from appraise.language.load import Document
@@ -89,13 +90,6 @@ def load_cycle(path: str | Path) -> Cycle:
         warnings=tuple(warnings))
 
 
-def _shown(path: Path) -> str:
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def _validated(path: Path) -> tuple[Document, list[Diagnostic]]:
     """The cycle file loaded and validated — schema, ruleset, and every source against its provider's options —
     and the warnings of that validation; raises InvalidInput with every problem."""
@@ -103,4 +97,4 @@ def _validated(path: Path) -> tuple[Document, list[Diagnostic]]:
     from appraise.plugins import provider_schemas
 
     warnings: list[Diagnostic] = []
-    return check_cycle(_shown(path), provider_schemas(), warnings=warnings), warnings
+    return check_cycle(shown(path), provider_schemas(), warnings=warnings), warnings

@@ -6,15 +6,20 @@ sources of a 360 dimension.  Rules change one weight and rescale the siblings
 in proportion so the total is kept; missing data drops members and shares their
 weight among the rest the same way.  The functions are generic over the number
 type: :class:`fractions.Fraction` for exact validation, ``float`` elsewhere.
-The columnar evaluator implements the very same formulas on polars columns.
+
+The engine does not call these: :mod:`appraise.core.reweighting` states the same formulas on polars columns,
+because it reweights every employee at once and because polars adds a row's weights in another order than
+Python's ``sum`` (the last bit of a float weight can differ), so computing the engine's weights here would change
+result bytes.  ``tests/test_weights_agree.py`` keeps the two equal, to binary noise, on generated groups and actions.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar
 
-N = TypeVar("N", Fraction, float)  # exact fractions (the validator) or floats
+N = TypeVar("N", Fraction, float, Decimal)  # exact fractions (the validator), floats, decimals (the workshop)
 
 
 class WeightError(ValueError):

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from appraise.core.evaluate import Evaluation, lost_key
+from appraise.core.frame import card_of, feedback_of, periods_of
 from appraise.core.provenance import Provenance
 from appraise.export.document import employee_result, r4
 from appraise.language.compile import Ruleset, Scorecard, localized
@@ -39,14 +40,16 @@ MESSAGES = {
         "kpi_missing": "  KPI {label} ({path}): no actual for the period → dropped out, weight shared among the others",
         "kpi_rule_dropped": "  KPI {label} ({path}): dropped by a rule (weight 0)",
         "source": "  360 source {relation}: {raters} raters, mean {value} of {scale} → score {score} (weight {weight})",
-        "source_hidden": "  360 source {relation}: not shown (fewer raters than its anonymity threshold); weight redistributed",
+        "source_hidden": "  360 source {relation}: not shown (fewer raters than its anonymity threshold);"
+                         " weight redistributed",
         "source_self": "  360 self-assessment: score {score} (shown for comparison, not scored)",
         "okr": "  OKR score {score} (mean of objective scores × 100)",
         "colon": ": ", "type_committed": "committed", "type_aspirational": "aspirational",
         "do_set": "set {path} to {value}", "do_drop": "drop {path}",
         "do_shift": "shift {value} points from {source} to {target}",
         "do_scale_target": "scale the target of {path} by {value}",
-        "objective": "  Objective {name} ({type}): progress {progress} (weighted mean of its key results) → score {score}{how}",
+        "objective": "  Objective {name} ({type}): progress {progress} (weighted mean of its key results)"
+                     " → score {score}{how}",
         "aspirational": " = min(progress / {threshold}, 1) × 100",
         "key_result": "    key result {name}: (current {current} − start {start}) / (target {target} − start {start})"
                       " = {progress} (clamped to 0–1; weight {weight})",
@@ -56,7 +59,8 @@ MESSAGES = {
         "rounded": "Reported score (half-up to 2 decimals): {score}",
         "grade": "Grade from the reported score: {grade} (needs ≥ {min})",
         "calibration": "Calibration in cohort {cohort}={value} of {size}: {what}",
-        "calibration_moved": "moved from {before} to {after} (grade caps: {caps}; ties: lower score, then larger id, moves first)",
+        "calibration_moved": "moved from {before} to {after} (grade caps: {caps};"
+                             " ties: lower score, then larger id, moves first)",
         "calibration_kept": "grade kept ({caps})",
         "calibration_small": "cohort smaller than {min}: not calibrated",
         "bonus": "Bonus (target {target} {currency}, attainment of {kpi} = {att})",
@@ -104,7 +108,8 @@ MESSAGES = {
                "（{att_formula}）；计分曲线 {curve} → 得分 {score}；权重 {base} → {ruled} → 有效 {eff}",
         "kpi_missing": "  指标 {label}（{path}）：本期无实际值 → 剔除，权重按比例分给其他指标",
         "kpi_rule_dropped": "  指标 {label}（{path}）：被规则剔除（权重为 0）",
-        "source": "  360 来源 {relation}：{raters} 位评价人，平均 {value}（满分 {scale}）→ 得分 {score}（权重 {weight}）",
+        "source": "  360 来源 {relation}：{raters} 位评价人，平均 {value}（满分 {scale}）"
+                  "→ 得分 {score}（权重 {weight}）",
         "source_hidden": "  360 来源 {relation}：不显示（评价人数低于匿名门槛）；权重重新分配",
         "source_self": "  360 自评：得分 {score}（仅供对照，不计分）",
         "okr": "  OKR 得分 {score}（各目标得分的平均值 × 100）",
@@ -258,7 +263,7 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
     row = rows.row(0, named=True)
     locale = locale or row.get("locale") or rs.locale or "en"
     result = employee_result(row, rs, period=ev.period, overrides=ev.overrides)
-    card: Scorecard = rs.scorecard(row["scorecard"])
+    card: Scorecard = card_of(rs, row)
     out: dict[str, Any] = {"id": employee_id, "name": row["name"], "cycle": ev.period.id, "locale": locale,
                            "ruleset": {"id": rs.id, "version": rs.version},
                            "scorecard": {"key": card.key, "label": localized(card.label, locale, card.key),
@@ -275,21 +280,22 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
         if not acts:
             continue
         fired = bool(row.get(f"rule.{rule.id}"))
+        actions: list[dict[str, Any]] = []
         entry = {"id": rule.id, "label": localized(rule.label, locale, rule.id),
                  "when": rule.when.text if rule.when else None, "held": fired,
-                 "values": _values(rule.when, row, ev), "actions": []}
+                 "values": _values(rule.when, row, ev), "actions": actions}
         for a in acts:
             if not fired:
-                entry["actions"].append({"action": _describe(a, "en"), "text": _describe(a, locale)})
+                actions.append({"action": _describe(a, "en"), "text": _describe(a, locale)})
                 continue
             step = steps[(rule.id, a)]
             if a.kind == "scale_target":  # the target scale of the (first) KPI it scales
                 path = next(iter(step.before))
-                entry["actions"].append({"action": _describe(a, "en"), "text": _describe(a, locale),
+                actions.append({"action": _describe(a, "en"), "text": _describe(a, locale),
                                          "before": r4(step.before[path]), "after": r4(step.after[path])})
                 continue
             key = (lambda p: p.split(".", 1)[1]) if "." in (a.path or a.source) else (lambda p: p)
-            entry["actions"].append({"action": _describe(a, "en"), "text": _describe(a, locale),
+            actions.append({"action": _describe(a, "en"), "text": _describe(a, locale),
                                      "before": {key(k): r4(v) for k, v in step.before.items()},
                                      "after": {key(k): r4(v) for k, v in step.after.items()}})
         rules.append(entry)
@@ -321,31 +327,28 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
         elif d.kind == "feedback360":
             entry = result["dimensions"][d.key]
             shown = {**entry.get("sources", {}), **({"self": entry["self"]} if "self" in entry else {})}
-            de["scale"] = d.feedback.scale
+            feedback = feedback_of(d)
+            de["scale"] = feedback.scale
             de["sources"] = []
-            for rel, w in d.feedback.sources + ((("self", 0.0),) if "self" not in dict(d.feedback.sources) else ()):
+            for rel, w in feedback.sources + ((("self", 0.0),) if "self" not in dict(feedback.sources) else ()):
                 if rel in shown:
                     de["sources"].append({"relation": rel, "weight": w, "score": shown[rel],
                                           "raters": row.get(f"f.{d.key}.{rel}.raters"),
-                                          "scored": rel in dict(d.feedback.sources)})
+                                          "scored": rel in dict(feedback.sources)})
                 elif rel != "self":
                     de["sources"].append({"relation": rel, "weight": w, "shown": False})
         elif d.kind == "okr":
             de["objectives"] = _objectives(ev, employee_id, d.aspirational_threshold)
         elif d.kind == "periods":
-            parts = d.periods.parts(ev.period)
-            present = sum(w for p, w in parts if row.get(f"p.{d.key}.{p.id}") is not None)
-            total = sum(w for _, w in parts)
-            zero = rs.missing == "zero"
-            de["ruleset"], de["every"] = d.periods.ruleset, d.periods.every
+            spec = periods_of(d)
+            parts = spec.parts(ev.period)
+            de["ruleset"], de["every"] = spec.ruleset, spec.every
             de["periods"] = [{"period": p.id, "weight": w, "score": r4(row.get(f"p.{d.key}.{p.id}")),
-                              "effective": r4(100 * w / (total if zero else present))
-                              if (row.get(f"p.{d.key}.{p.id}") is not None or zero) and present else None}
+                              "effective": r4(row.get(f"w.{d.key}.{p.id}"))}  # as scoring weighed it
                              for p, w in parts]
         dimensions.append(de)
     out["dimensions"] = dimensions
-    base = sum((row[f"w.{d.key}"] or 0) * (row.get(f"d.{d.key}.score") or 0) for d in card.dimensions) / 100
-    out["total"] = {"weighted_sum": r4(base),
+    out["total"] = {"weighted_sum": r4(row["total.weighted"]),
                     "adjustments": [{"id": a.id, "when": a.when.text, "values": _values(a.when, row, ev),
                                      "points": a.points, "reason": localized(a.reason, locale, "")}
                                     for a in card.adjustments if row.get(f"adj.{a.id}")],
@@ -368,13 +371,14 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
         out["override"] = result["override"]
     if rs.bonus:
         b = rs.bonus
-        a = row.get("bonus.attainment")
+        attained = row.get("bonus.attainment")
         out["bonus"] = {
-            "target": result.get("bonus_detail", {}).get("target"), "kpi": b.attainment, "attainment": r4(a),
+            "target": result.get("bonus_detail", {}).get("target"), "kpi": b.attainment, "attainment": r4(attained),
             "tiers": [{"from": t.start, "pay": str(t.pay), "reached": t.reached} for t in provenance.tiers(row)],
             "tier_pay": result["bonus_detail"]["tier_pay"], "multiplier": result["bonus_detail"]["multiplier"],
             "excess": result["bonus_detail"]["excess"],
-            "excess_rule": {"above": b.excess_above, "rate": str(b.excess_rate)} if b.excess_above is not None else None,
+            "excess_rule": {"above": b.excess_above, "rate": str(b.excess_rate)}
+            if b.excess_above is not None else None,
             "uncapped": result["bonus_detail"]["uncapped"], "cap": result["bonus_detail"]["cap"],
             "rounding": str(b.rounding), "bonus": result["bonus"], "currency": rs.currency,
             "target_period": b.target_period, "factor": str(b.target_factor(ev.period)),
@@ -418,7 +422,8 @@ def render_text(x: dict[str, Any]) -> str:
     lines = [m["title"].format(**x), ""]
     sc = x["scorecard"]
     lines.append(m["scorecard"].format(label=sc["label"], key=sc["key"],
-                                       why=f"`{sc['applies_to']}` ({_vals(sc['values'])})" if sc["applies_to"] else "—"))
+                                       why=f"`{sc['applies_to']}` ({_vals(sc['values'])})"
+                                       if sc["applies_to"] else "—"))
     if sc.get("also_matched"):
         lines.append(m["also_matched"].format(others=", ".join(sc["also_matched"])))
     if x.get("tenure_months") is not None:
@@ -516,10 +521,11 @@ def render_text(x: dict[str, Any]) -> str:
         lines.append(m["calibration"].format(cohort=c["cohort"], value=c["value"], size=c["size"], what=what))
     if x.get("override"):
         o = x["override"]
-        what = [m["override_score"].format(before=f"{o['score'][0]:.2f}", after=f"{o['score'][1]:.2f}")
-                for _ in [0] if "score" in o]
-        what += [m["override_grade"].format(before=o["grade"][0], after=o["grade"][1]) for _ in [0] if "grade" in o]
-        lines.append(m["override"].format(by=o.get("by", ""), date=o.get("date", ""), what=m["sep"].join(what),
+        overridden = [m["override_score"].format(before=f"{o['score'][0]:.2f}", after=f"{o['score'][1]:.2f}")
+                      for _ in [0] if "score" in o]
+        overridden += [m["override_grade"].format(before=o["grade"][0], after=o["grade"][1])
+                       for _ in [0] if "grade" in o]
+        lines.append(m["override"].format(by=o.get("by", ""), date=o.get("date", ""), what=m["sep"].join(overridden),
                                           reason=o.get("reason", "")))
     if "bonus" in x:
         b = x["bonus"]
@@ -554,7 +560,8 @@ def render_text(x: dict[str, Any]) -> str:
                                                 excess=b["excess"]))
             if b["cap"] is not None:
                 capped = min(Decimal(b["uncapped"]), Decimal(b["cap"]))
-                lines.append(m["cap"].format(cap=b["cap"], uncapped=b["uncapped"], capped=format(capped.normalize(), "f")))
+                lines.append(m["cap"].format(cap=b["cap"], uncapped=b["uncapped"],
+                                             capped=format(capped.normalize(), "f")))
             net = b.get("net_of")
             lines.append(m["bonus_gross" if net else "bonus_paid"].format(
                 unit=b["rounding"], bonus=net["gross"] if net else b["bonus"], currency=b["currency"]))
@@ -575,5 +582,6 @@ def render_text(x: dict[str, Any]) -> str:
     lines.append("")
     if x["missing"]:
         lines.append(m["missing"].format(items=", ".join(x["missing"])))
-    lines.append(m["focus"].format(items=", ".join(f"{k} ({_fmt(x['lost_points'][k])})" for k in x["focus_areas"]) or "—"))
+    focus = ", ".join(f"{k} ({_fmt(x['lost_points'][k])})" for k in x["focus_areas"])
+    lines.append(m["focus"].format(items=focus or "—"))
     return "\n".join(lines) + "\n"

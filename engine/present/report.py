@@ -84,7 +84,7 @@ def _github(diags, checked, skipped) -> str:
 
 
 def _sarif(diags, checked, skipped) -> str:
-    from appraise import __version__
+    from importlib.metadata import version
 
     codes = sorted({d.code or "validate" for d in diags})
     results = []
@@ -101,7 +101,7 @@ def _sarif(diags, checked, skipped) -> str:
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "appraise", "version": __version__,
+            "tool": {"driver": {"name": "appraise", "version": version("appraise"),
                                 "informationUri": "https://appraise.dev",
                                 "rules": [{"id": c, "shortDescription": {"text": f"appraise {c}"}} for c in codes]}},
             "results": results,

@@ -48,6 +48,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from appraise.display import safe_url
 from appraise.errors import AppraiseError
 from appraise.store.migrations import LATEST, current_version, migrate, write_transaction
 from appraise.tables import PREVIOUS_COLUMNS
@@ -97,14 +98,6 @@ class StoreError(AppraiseError):
 
 class CycleLocked(StoreError):
     """Another run of the same cycle holds the lock."""
-
-
-def _shown_url(url: str) -> str:
-    """A store URL fit to print: the password hidden."""
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url
 
 
 def _now() -> datetime:
@@ -203,7 +196,7 @@ class Store:
                 migrate(self.engine)
         except (sa.exc.ArgumentError, sa.exc.OperationalError, sa.exc.NoSuchModuleError, ImportError) as exc:
             first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-            raise StoreError(f"cannot open the results store {_shown_url(url)}: {first[0] if first else exc}"
+            raise StoreError(f"cannot open the results store {safe_url(url)}: {first[0] if first else exc}"
                              ) from None
 
     def close(self) -> None:

@@ -29,8 +29,10 @@ import argparse
 import csv
 import os
 import random
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from appraise.language.period import parse as parse_period
 
@@ -55,7 +57,7 @@ OBJECTIVES = [("Win enterprise accounts", "Signed enterprise contracts", 0, 4),
 DEFAULT_RULESET = Path(__file__).resolve().parents[2] / "rulesets" / "sales-team.yaml"
 
 
-def _months(quarters: list[str]) -> list[str]:
+def _months(quarters: Sequence[str]) -> list[str]:
     months: list[str] = []
     for q in quarters:
         for m in parse_period(q).months:
@@ -83,12 +85,11 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
     root = Path(folder)
     data = root / "data"
     data.mkdir(parents=True, exist_ok=True)
-    quarters = list(quarters)
     months = _months(quarters)
     first = parse_period(quarters[0]).start
     last = parse_period(quarters[-1]).end
 
-    people = []
+    people: list[dict[str, Any]] = []  # the employee columns, and "_"-prefixed traits the data is drawn from
     team_no = 0
     region_teams: dict[str, int] = {}
     left_in_team = 0
@@ -114,7 +115,8 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
             leave = date(first.year, first.month + 2, 28).isoformat()  # left at the end of the first quarter
         people.append({
             "id": f"S{i:06d}", "name": name, "role": "sales_rep", "team": team, "region": region,
-            "hire_date": hire.isoformat(), "leave_date": leave, "target_bonus": str(rng.choice(range(15000, 45001, 1000))),
+            "hire_date": hire.isoformat(), "leave_date": leave,
+            "target_bonus": str(rng.choice(range(15000, 45001, 1000))),
             "locale": locale, "manager": f"M{team}",
             "_skill": max(0.3, rng.gauss(1.0, 0.18)), "_quota": rng.choice(range(200000, 500001, 10000)),
             "_no_leads": rng.random() < 0.04, "_no_customers": rng.random() < 0.03,
@@ -199,10 +201,10 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
             for number in range(rng.randint(1, 2)):
                 objective, kr, start, target = rng.choice(OBJECTIVES)
                 kind = "aspirational" if rng.random() < 0.3 else "committed"
-                for k in range(rng.randint(1, 2)):
+                for extra in range(rng.randint(1, 2)):
                     span = target - start
                     current = round(start + span * min(1.2, max(-0.1, rng.gauss(0.7, 0.3) * p["_skill"])), 1)
-                    records.append((p["id"], number, objective, kind, kr + (f" {k + 1}" if k else ""), start,
+                    records.append((p["id"], number, objective, kind, kr + (f" {extra + 1}" if extra else ""), start,
                                     target, current))
         if okr_csv:
             okr_files[q] = f"data/okrs-{q}.csv"
@@ -214,16 +216,16 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
             continue
         okr_files[q] = f"data/okrs-{q}.yaml"
         lines: list[str] = []
-        last = None
+        written: tuple[str, int] | None = None  # the objective written last
         for emp, number, objective, kind, kr, start, target, current in records:
-            if emp != (last or ("",))[0]:
+            if emp != (written or ("",))[0]:
                 lines.append(f"{emp}:")
-            if (emp, number) != last:
+            if (emp, number) != written:
                 lines.append(f"  - objective: {objective}")
                 if kind == "aspirational":
                     lines.append("    type: aspirational")
                 lines.append("    key_results:")
-                last = (emp, number)
+                written = (emp, number)
             lines.append(f"      - {{name: \"{kr}\", start: {start}, target: {target}, current: {current}}}")
         (root / okr_files[q]).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -347,7 +349,7 @@ def make_year(folder: str | Path, *, employees: int = 300, seed: int = 2026, yea
     schema = rel(REPO / "schemas" / "cycle.schema.json")
     employees_src = "{provider: csv, path: data/employees.csv, kind: employees}"
     feedback = "{provider: feedback360, path: data/feedback.csv}"
-    okr_file = {q: next(p for p in ("data/okrs-%s.yaml" % q, "data/okrs-%s.csv" % q) if (root / p).exists())
+    okr_file = {q: next(p for p in (f"data/okrs-{q}.yaml", f"data/okrs-{q}.csv") if (root / p).exists())
                 for q in quarters}
     out = []
     for q, rep_cycle in zip(quarters, reps):
@@ -361,15 +363,16 @@ def make_year(folder: str | Path, *, employees: int = 300, seed: int = 2026, yea
     others = [m for m in METRICS if m not in ("visits", "qualified_leads", "won_deals")]
     month = month or f"{year}-07"
     path = root / f"cycle-process-{month}.yaml"
+    metrics_src = f"{{provider: csv, path: data/metrics.csv, ignore: [{', '.join(others)}]}}"
     path.write_text(_cycle_text(schema, month, rel(REPO / "rulesets" / "process-review.yaml"),
-                                [employees_src, f"{{provider: csv, path: data/metrics.csv, ignore: [{', '.join(others)}]}}"],
+                                [employees_src, metrics_src],
                                 f"out/process/{month}", False), encoding="utf-8")
     out.append(path)
     others = [m for m in METRICS if m not in ("revenue", "quota")]
     path = root / f"cycle-{year}.yaml"
+    metrics_src = f"{{provider: csv, path: data/metrics.csv, ignore: [{', '.join(others)}]}}"
     path.write_text(_cycle_text(schema, str(year), rel(REPO / "rulesets" / "sales-annual.yaml"),
-                                [employees_src, f"{{provider: csv, path: data/metrics.csv, ignore: [{', '.join(others)}]}}",
-                                 feedback], f"out/{year}", False), encoding="utf-8")
+                                [employees_src, metrics_src, feedback], f"out/{year}", False), encoding="utf-8")
     out.append(path)
     return out
 

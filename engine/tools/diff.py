@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from appraise.tools.testing import _shown  # one rule for showing paths in both reports
+from appraise.display import shown
 
 FORMATS = ("text", "markdown", "json")
 TOP_MOVERS = 10
@@ -160,7 +160,7 @@ class RulesetDiff:
     employees: list[EmployeeChange]
     grades_old: list[str]
     grades_new: list[str]
-    migration: dict[tuple[str, str], int]
+    migration: dict[tuple[str | None, str | None], int]
     rules: list[RuleChange]
     notes: list[str] = field(default_factory=list)
     redacted: bool = False      # for sharing outside HR: aggregates only, groups of at least min_group
@@ -190,8 +190,9 @@ class RulesetDiff:
     @property
     def tau(self) -> float | None:
         """Kendall's tau-b of old vs new scores of the employees appraised under both."""
-        both = self.both
-        return kendall_tau_b([e.old_score for e in both], [e.new_score for e in both])
+        pairs = [(e.old_score, e.new_score) for e in self.both
+                 if e.old_score is not None and e.new_score is not None]  # all of them: both sides scored
+        return kendall_tau_b([o for o, _ in pairs], [n for _, n in pairs])
 
     @property
     def grades_changed(self) -> int:
@@ -201,7 +202,7 @@ class RulesetDiff:
     def movers(self, limit: int = TOP_MOVERS) -> list[EmployeeChange]:
         """The employees whose score moved most (|delta|, biggest first; ties by id), zero moves left out."""
         moved = [e for e in self.both if e.score_delta]
-        return sorted(moved, key=lambda e: (-abs(e.score_delta), e.id))[:limit]
+        return sorted(moved, key=lambda e: (-abs(e.score_delta or 0.0), e.id))[:limit]
 
     def mean(self, side: str) -> float | None:
         """Mean score on ``side`` (``old`` or ``new``) over the employees appraised under both."""
@@ -223,7 +224,8 @@ class RulesetDiff:
             "kendall_tau_b": None if tau is None else round(tau, 6),
             "grades_changed": self.grades_changed,
             "migration": {"old_grades": self.grades_old, "new_grades": self.grades_new,
-                          "counts": [[self.migration.get((o, n), 0) for n in self.grades_new] for o in self.grades_old]},
+                          "counts": [[self.migration.get((o, n), 0) for n in self.grades_new]
+                                     for o in self.grades_old]},
             "movers": [e.to_dict() for e in self.movers()],
             "rules": [r.to_dict() for r in self.rules],
             "employees": [e.to_dict() for e in self.employees],
@@ -365,7 +367,7 @@ def singling_out(rs_old, rs_new, new_path: Path) -> list:
         at = text.find(e.text)
         line = text.count("\n", 0, at) + 1 if at >= 0 else 0
         col = at - (text.rfind("\n", 0, at) + 1) + 1 if at >= 0 else 0
-        out.append(Diagnostic(_shown(new_path), line, col,
+        out.append(Diagnostic(shown(new_path), line, col,
                               f"'{e.text}' reads the employee's {' and '.join(names)}: a condition on one person "
                               "would make the redacted diff's totals that person's own values",
                               hint="a redacted diff does not run it on real data; have it reviewed and run "
@@ -379,18 +381,14 @@ def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path, *, reda
     ``redact`` gives the aggregates-only view (:meth:`RulesetDiff.redacted_view`) and refuses, before any
     data is read, a new ruleset whose new expressions read employee ids or names (:func:`singling_out`).
     """
-    from appraise.language.ruleset import load_ruleset
+    from appraise.errors import Diagnostic, InvalidInput
     from appraise.language.cycle import load_cycle
-    from appraise.errors import InvalidInput
-    from appraise.core.evaluate import evaluate
-    from appraise.provide.stage import provide
-    from appraise.export.document import results_document
+    from appraise.language.paths import leaves_workspace
+    from appraise.language.ruleset import load_ruleset
+    from appraise.pipeline import prepare
 
     old, new = Path(old), Path(new)
-    from appraise.language.paths import leaves_workspace
-    from appraise.errors import Diagnostic
-
-    links = [Diagnostic(os.path.normpath(p), 0, 0, f"is a symbolic link leading outside {root.as_posix()}; it was not read",
+    links = [Diagnostic(shown(p), 0, 0, f"is a symbolic link leading outside {root.as_posix()}; it was not read",
                         hint="replace the link by the file", code="outside-path")
              for p in (old, new) for root in [leaves_workspace(p, p)] if root is not None]
     if links:  # a pull request's rulesets/x.yaml -> ~/.aws/credentials: its lines would be quoted
@@ -402,7 +400,8 @@ def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path, *, reda
             raise InvalidInput(found)
     cycle = load_cycle(cycle_path)
     try:
-        provided = provide(cycle, merged_needs(rs_old, rs_new))
+        # the same inputs for both: the needs of both rulesets; the store is not read, the overrides not applied
+        prepared = prepare(cycle, rs_new, needs=merged_needs(rs_old, rs_new), overrides=False)
     except InvalidInput as exc:
         if not redact:
             raise
@@ -411,10 +410,10 @@ def diff_cycle(old: str | Path, new: str | Path, cycle_path: str | Path, *, reda
         raise InvalidInput([replace(d, message=f"a data problem ({d.code or 'data'}); not shown by a redacted "
                                     "diff", hint="run appraise validate or appraise diff without --redact inside "
                                     "HR to see it") for d in exc.diagnostics]) from None
-    ev_old = evaluate(rs_old, provided.inputs, cycle.period, dict(cycle.context))
-    ev_new = evaluate(rs_new, provided.inputs, cycle.period, dict(cycle.context))
-    result = compare(rs_old, rs_new, ev_old, ev_new, results_document(ev_old), results_document(ev_new),
-                     old=_shown(old), new=_shown(new), cycle=_shown(Path(cycle_path)), period=cycle.period.id)
+    a, b = prepared.results(rs_old), prepared.results(rs_new)
+    provided = prepared.provided
+    result = compare(rs_old, rs_new, a.evaluation, b.evaluation, a.document, b.document,
+                     old=shown(old), new=shown(new), cycle=shown(cycle_path), period=cycle.period.id)
     # what the providers warned about, and who they left out (on_error: skip-employee), applies to both runs
     result.notes += [f"data: {d}" for d in provided.diagnostics]
     if provided.skipped:
@@ -433,15 +432,16 @@ def compare(rs_old, rs_new, ev_old, ev_new, doc_old: dict, doc_new: dict, *, old
     employees = []
     for eid in sorted(set(a) | set(b)):
         x, y = a.get(eid), b.get(eid)
+        either = x if x is not None else y
         employees.append(EmployeeChange(
-            eid, (x or y).get("name") or eid,
+            eid, (either or {}).get("name") or eid,
             None if x is None else x["score"], None if y is None else y["score"],
             None if x is None else x["grade"], None if y is None else y["grade"],
             None if x is None or x.get("bonus") is None else Decimal(x["bonus"]),
             None if y is None or y.get("bonus") is None else Decimal(y["bonus"])))
     grades_old = [g.grade for g in rs_old.grades]
     grades_new = [g.grade for g in rs_new.grades]
-    migration: dict[tuple[str, str], int] = {}
+    migration: dict[tuple[str | None, str | None], int] = {}
     for e in employees:
         if e.old_score is not None and e.new_score is not None:
             migration[(e.old_grade, e.new_grade)] = migration.get((e.old_grade, e.new_grade), 0) + 1
@@ -535,9 +535,10 @@ def _markdown(d: RulesetDiff) -> str:
     both = d.both
     lines = [f"### appraise diff: `{d.old}` → `{d.new}`", "",
              f"Cycle `{d.cycle}` ({d.period}): {len(both)} employees scored under both rulesets.", ""]
+    mean_old, mean_new = d.mean("old"), d.mean("new")
     lines += _table(["", "old", "new", "change"], [
-        ["Mean score", _num(d.mean("old")), _num(d.mean("new")),
-         _num(None if d.mean("old") is None else round(d.mean("new") - d.mean("old"), 2), True)],
+        ["Mean score", _num(mean_old), _num(mean_new),
+         _num(None if mean_old is None or mean_new is None else round(mean_new - mean_old, 2), True)],
         [f"Total bonus ({d.currency})", _amount(d.total_old), _amount(d.total_new), _amount(d.bonus_delta, True)],
         ["Grades changed", "", "", f"{d.grades_changed} of {len(both)}"],
         ["Rank correlation (Kendall's τ-b)", "", "", _tau(d)],
@@ -556,7 +557,7 @@ def _markdown(d: RulesetDiff) -> str:
     if movers:
         lines += _table(["Employee", "Score", "Δ score", "Grade", f"Bonus ({d.currency})", "Δ bonus"], [
             [f"{e.id} {e.name}", f"{_num(e.old_score)} → {_num(e.new_score)}", _num(e.score_delta, True),
-             e.old_grade if e.old_grade == e.new_grade else f"{e.old_grade} → **{e.new_grade}**",
+             (e.old_grade or "") if e.old_grade == e.new_grade else f"{e.old_grade} → **{e.new_grade}**",
              f"{_amount(e.old_bonus)} → {_amount(e.new_bonus)}", _amount(e.bonus_delta, True)] for e in movers],
             "lrrlrr")
     else:
@@ -592,11 +593,12 @@ def _text(d: RulesetDiff) -> str:
                      f"  {e.old_grade or '–'} -> {e.new_grade or '–'}" + money)
     movers = d.movers()
     if movers:
-        lines += ["", f"biggest movers: " + ", ".join(f"{e.id} {_num(e.score_delta, True)}" for e in movers)]
+        lines += ["", "biggest movers: " + ", ".join(f"{e.id} {_num(e.score_delta, True)}" for e in movers)]
     lines += ["", "rules whose firing changed:" if d.rules else "every rule fired for the same employees"]
     for r in d.rules:
         tag = f" ({r.status})" if r.status != "both" else ""
-        lines.append(f"  {r.id}{tag}: fired {r.old_count} -> {r.new_count}; gained {_ids(r.gained)}; lost {_ids(r.lost)}")
+        lines.append(f"  {r.id}{tag}: fired {r.old_count} -> {r.new_count}; gained {_ids(r.gained)}; "
+                     f"lost {_ids(r.lost)}")
     lines += [""] + [f"note: {n}" for n in d.notes]
     return "\n".join(lines) + "\n"
 

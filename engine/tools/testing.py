@@ -18,8 +18,8 @@ outcomes, focus areas, missing items, KPI and dimension numbers)::
         expect:
           R1: {bonus: "20000", rules_fired: [], kpis: {results.revenue: {attainment: 1.0}}}
 
-Every case runs through :func:`appraise.api.evaluate` — the same code path as
-``appraise run`` minus the providers — so a passing test says something about
+Every case runs through :func:`appraise.pipeline.evaluate_tables` — the same code path as
+``appraise run`` and :func:`appraise.evaluate` minus the providers — so a passing test says something about
 the engine as shipped, not about a re-implementation.  The employees of one
 case are scored together, so calibration can be tested with several of them.
 
@@ -34,18 +34,18 @@ as text, JSON, JUnit XML or GitHub annotations.  Ruleset authors can call
 """
 from __future__ import annotations
 
-import difflib
 import json
 import math
-import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from appraise.language import schema as schemas
+from appraise.display import did_you_mean, shown
 from appraise.errors import AppraiseError, Diagnostic, InvalidInput
+from appraise.language import schema as schemas
 from appraise.language.load import Document, load
 
 DEFAULT_TOLERANCE = 0.005
@@ -158,15 +158,15 @@ def discover(paths: Iterable[str | Path] = ()) -> list[Path]:
     a test file when it is named ``*.test.yaml``/``*.test.yml`` or lies in a
     folder called ``tests``.
     """
-    paths = [Path(p) for p in paths]
-    if not paths:
+    named = [Path(p) for p in paths]
+    if not named:
         default = Path("rulesets/tests")
         if default.is_dir():
-            paths = [default]
+            named = [default]
         else:
             return sorted(p for p in Path(".").rglob("*.test.y*ml") if not _hidden(p))
     out: list[Path] = []
-    for given in paths:
+    for given in named:
         if given.is_dir():
             for p in sorted(given.rglob("*")):
                 if p.suffix in (".yaml", ".yml") and p.is_file() and not _hidden(p.relative_to(given)) and (
@@ -182,30 +182,21 @@ def _hidden(p: Path) -> bool:
     return any(part.startswith(".") and part not in (".", "..") for part in p.parts)
 
 
-def _shown(path: Path) -> str:
-    """``path`` relative to the working folder when it lies inside it, else absolute."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # pragma: no cover - another drive on Windows
-        return str(Path(path).resolve())
-    return str(Path(path).resolve()) if rel == ".." or rel.startswith(".." + os.sep) else rel
-
-
 # ---------------------------------------------------------------- loading and checking
 
 def load_test_file(path: str | Path) -> TestFile:
     """Load and check a ruleset test file; raises :class:`InvalidInput` with every problem found."""
     from appraise.language.compile import compile_ruleset
+    from appraise.language.paths import leaves_workspace
     from appraise.language.validate import validate_ruleset
 
-    from appraise.language.paths import leaves_workspace
-
     path = Path(path)
-    if leaves_workspace(path, path) is not None:  # a symlink out of the repository is not read
-        raise InvalidInput([Diagnostic(_shown(path), 0, 0, "is a symbolic link leading outside "
-                                       f"{leaves_workspace(path, path).as_posix()}; it was not read",
+    outside = leaves_workspace(path, path)
+    if outside is not None:  # a symlink out of the repository is not read
+        raise InvalidInput([Diagnostic(shown(path), 0, 0, "is a symbolic link leading outside "
+                                       f"{outside.as_posix()}; it was not read",
                                        hint="replace the link by the file", code="outside-path")])
-    doc = load(path, _shown(path))
+    doc = load(path, shown(path))
     found = schemas.check(doc, SCHEMA)
     if found:
         raise InvalidInput(found)
@@ -217,9 +208,9 @@ def load_test_file(path: str | Path) -> TestFile:
                                      "ruleset of a test must be inside it; it was not read",
                                      hint="set APPRAISE_ALLOW_OUTSIDE_PATHS=1 if it is meant", code="test-ruleset")])
     if not rpath.is_file():
-        raise InvalidInput([doc.diag(("ruleset",), f"no ruleset at '{data['ruleset']}' (looked for {_shown(rpath)})",
+        raise InvalidInput([doc.diag(("ruleset",), f"no ruleset at '{data['ruleset']}' (looked for {shown(rpath)})",
                                      hint="the path is relative to this test file", code="test-ruleset")])
-    rdoc = load(rpath, _shown(rpath))
+    rdoc = load(rpath, shown(rpath))
     problems = [d for d in validate_ruleset(rdoc) if d.severity == "error"]
     if problems:
         raise InvalidInput([doc.diag(("ruleset",), f"the ruleset {rdoc.file} is not valid "
@@ -298,7 +289,8 @@ class _Checker:
             context = {**base_context, **(test.get("context") or {})}
             absent = [n for n in needed if n not in context]
             if absent:
-                self.error(at + ("name",), f"test '{test['name']}' does not set " + ", ".join(f"context.{n}" for n in absent)
+                self.error(at + ("name",), f"test '{test['name']}' does not set "
+                           + ", ".join(f"context.{n}" for n in absent)
                            + ", which the ruleset reads", hint="add it to the file's context: or the test's",
                            code="test-context")
             period = periods.get(at + ("cycle",)) or periods.get(("cycle",))
@@ -329,7 +321,7 @@ class _Checker:
                 self.error(at + (key,), f"'{key}' is a metric; put it under metrics:", key=True, code="test-unknown")
             else:
                 self.error(at + (key,), f"'{key}' is not an attribute the ruleset declares"
-                           + _did_you_mean(key, self.attributes), key=True,
+                           + did_you_mean(key, self.attributes), key=True,
                            hint="declared: " + ", ".join(sorted(self.attributes)), code="test-unknown")
         metrics = emp.get("metrics")
         rows = [((), metrics)] if isinstance(metrics, dict) else [((k,), r) for k, r in enumerate(metrics or [])]
@@ -346,7 +338,7 @@ class _Checker:
                                "it is computed from", key=True, code="test-derived")
                 elif name not in self.raw:
                     self.error(where, f"'{name}' is not a metric the ruleset declares"
-                               + _did_you_mean(name, self.raw | set(self.derived)), key=True, code="test-unknown")
+                               + did_you_mean(name, self.raw | set(self.derived)), key=True, code="test-unknown")
         competencies = competencies_of(self.tf.ruleset)
         for relation, raters in (emp.get("feedback360") or {}).items():
             for n, ratings in enumerate(raters):
@@ -357,7 +349,7 @@ class _Checker:
                 for c in ratings if isinstance(ratings, dict) else ():
                     if competencies and c not in competencies:
                         self.error(where + (c,), f"'{c}' is not a competency the ruleset rates"
-                                   + _did_you_mean(c, competencies), key=True,
+                                   + did_you_mean(c, competencies), key=True,
                                    hint="the competencies are " + ", ".join(competencies), code="test-feedback")
         for k, objective in enumerate(emp.get("okrs") or []):
             for m, kr in enumerate(objective["key_results"]):
@@ -367,11 +359,11 @@ class _Checker:
 
     def _expectation(self, at: tuple, emp_id: str, exp: dict, given: dict) -> None:
         if emp_id not in given:
-            self.error(at, f"'{emp_id}' is not an employee given in this test" + _did_you_mean(emp_id, given),
+            self.error(at, f"'{emp_id}' is not an employee given in this test" + did_you_mean(emp_id, given),
                        key=True, code="test-unknown")
         for name in ("grade", "grade_uncalibrated"):
             if name in exp and exp[name] not in self.grades:
-                self.error(at + (name,), f"'{exp[name]}' is not a grade" + _did_you_mean(str(exp[name]), self.grades),
+                self.error(at + (name,), f"'{exp[name]}' is not a grade" + did_you_mean(str(exp[name]), self.grades),
                            hint="the grades are " + ", ".join(self.grades), code="test-unknown")
         for name, known in self.ids.items():
             value = exp.get(name)
@@ -384,20 +376,15 @@ class _Checker:
                     what = {"rules_fired": "a rule", "adjustments": "an adjustment", "outcomes": "an outcome",
                             "missing": "a dimension or dimension.kpi"}[name]
                     self.error(at + (name,) + sub, f"'{item}' is not {what} of the ruleset"
-                               + _did_you_mean(item, known), code="test-unknown")
+                               + did_you_mean(item, known), code="test-unknown")
         for kpi in exp.get("kpis") or {}:
             if kpi not in self.kpis:
                 self.error(at + ("kpis", kpi), f"'{kpi}' is not a KPI of the ruleset (write dimension.kpi)"
-                           + _did_you_mean(kpi, self.kpis), key=True, code="test-unknown")
+                           + did_you_mean(kpi, self.kpis), key=True, code="test-unknown")
         for dim in exp.get("dimensions") or {}:
             if dim not in self.dims:
                 self.error(at + ("dimensions", dim), f"'{dim}' is not a dimension of the ruleset"
-                           + _did_you_mean(dim, self.dims), key=True, code="test-unknown")
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.75)
-    return f"; did you mean '{close[0]}'?" if close else ""
+                           + did_you_mean(dim, self.dims), key=True, code="test-unknown")
 
 
 # ---------------------------------------------------------------- running
@@ -430,7 +417,7 @@ def rater_ratings(ratings, competencies: list[str]) -> list[tuple[str, float]]:
 
 
 def inputs_of(test: dict, ruleset, defaults: dict | None = None) -> dict[str, Any]:
-    """The keyword arguments of :func:`appraise.api.evaluate` for one test's ``given`` employees."""
+    """The keyword arguments of :func:`appraise.pipeline.evaluate_tables` for one test's ``given`` employees."""
     import polars as pl
 
     employees, monthly, aggregated, feedback, okrs, previous = [], [], [], [], [], []
@@ -442,7 +429,7 @@ def inputs_of(test: dict, ruleset, defaults: dict | None = None) -> dict[str, An
     competencies = competencies_of(ruleset)
     for emp in (merged(defaults, e) for e in test["given"]):
         eid = str(emp["id"])
-        row = {c: None for c in columns}
+        row: dict[str, str | None] = {c: None for c in columns}
         for k, v in emp.items():
             if k not in ("metrics", "feedback360", "okrs", "previous", "periods", "paid"):
                 row[k] = None if v is None else _text(v)
@@ -472,11 +459,13 @@ def inputs_of(test: dict, ruleset, defaults: dict | None = None) -> dict[str, An
                 subperiods += [{"employee": eid, "ruleset": rs_id, "period": str(p), "score": _float(v)}
                                for p, v in scores if v is not None]
         if net is not None:
-            paid += [{"employee": eid, "ruleset": net.ruleset, "period": str(p), "bonus": None if v is None else _text(v)}
+            paid += [{"employee": eid, "ruleset": net.ruleset, "period": str(p),
+                      "bonus": None if v is None else _text(v)}
                      for p, v in (emp.get("paid") or {}).items()]
         if emp.get("previous"):
             p = emp["previous"]
-            previous.append({"employee": eid, "grade": p.get("grade"), "grade_uncalibrated": p.get("grade_uncalibrated"),
+            previous.append({"employee": eid, "grade": p.get("grade"),
+                             "grade_uncalibrated": p.get("grade_uncalibrated"),
                              "score": None if p.get("score") is None else float(p["score"]),
                              "bonus": None if p.get("bonus") is None else _text(p["bonus"]),
                              "scorecard": p.get("scorecard")})
@@ -518,9 +507,10 @@ def _float(v):
 
 
 def run_file(tf: TestFile, collector=None) -> list[TestResult]:
-    """Run every case of a checked test file; ``collector`` (a :class:`appraise.tools.coverage.Collector`) sees each result frame."""
-    from appraise.api import evaluate
+    """Run every case of a checked test file; ``collector`` (a :class:`appraise.tools.coverage.Collector`) sees
+    each result frame."""
     from appraise.language.period import parse as parse_period
+    from appraise.pipeline import evaluate_tables
 
     data = tf.doc.data
     out = []
@@ -533,14 +523,15 @@ def run_file(tf: TestFile, collector=None) -> list[TestResult]:
         period = parse_period(str(test.get("cycle", data["cycle"])))
         tolerance = test.get("tolerance", data.get("tolerance", DEFAULT_TOLERANCE))
         try:
-            res = evaluate(tf.ruleset, period=period, context=context, **inputs_of(test, tf.ruleset, data.get("defaults")))
+            res = evaluate_tables(tf.ruleset, period=period, context=context,
+                                  **inputs_of(test, tf.ruleset, data.get("defaults")))
         except AppraiseError as exc:
             result.failures.append(Failure(tf.shown, line, col, "-", "evaluation", None, None,
                                            f"the engine refused the test: {exc}"))
         else:
             if collector is not None:
-                collector.add(res.frame)
-            reasons = {e.employee: e.message for e in res.errors}
+                collector.add(res.evaluation.frame)
+            reasons = {e.employee: e.message for e in res.evaluation.errors}
             actual = {e["id"]: e for e in res.document["employees"]}
             for emp_id, exp in test["expect"].items():
                 result.failures.extend(_compare(tf.doc, at + ("expect", emp_id), emp_id, exp, actual.get(emp_id),
@@ -600,13 +591,13 @@ def _compare(doc: Document, at: tuple, emp_id: str, exp: dict, got: dict | None,
         for key, fields in (exp.get(section) or {}).items():
             entry = (got.get(section) or {}).get(key)
             for fname, want in fields.items():
-                have = None if entry is None else entry.get(fname)
-                if not _close(have, want, tolerance):
-                    fail((section, key, fname), f"{section}.{key}.{fname}", want, have)
+                value = None if entry is None else entry.get(fname)
+                if not _close(value, want, tolerance):
+                    fail((section, key, fname), f"{section}.{key}.{fname}", want, value)
     for key, want in (exp.get("lost_points") or {}).items():
-        have = (got.get("lost_points") or {}).get(key, 0.0)
-        if not _close(have, want, tolerance):
-            fail(("lost_points", key), f"lost_points.{key}", want, have)
+        value = (got.get("lost_points") or {}).get(key, 0.0)
+        if not _close(value, want, tolerance):
+            fail(("lost_points", key), f"lost_points.{key}", want, value)
     return fails
 
 
@@ -650,10 +641,10 @@ def run_paths(paths: Iterable[str | Path] = (), *, coverage: bool = True) -> Rep
     report = Report()
     collectors: dict[str, Collector] = {}
     for path in discover(paths):
-        shown = _shown(path)
-        report.files.append(shown)
+        label = shown(path)
+        report.files.append(label)
         if not path.exists():
-            report.diagnostics.append(Diagnostic(shown, 0, 0, "no such file or folder", code="io"))
+            report.diagnostics.append(Diagnostic(label, 0, 0, "no such file or folder", code="io"))
             continue
         try:
             tf = load_test_file(path)
@@ -736,7 +727,8 @@ def _junit_report(report: Report, show_coverage: bool, verbose: bool) -> str:
                                  file=file, line=str(r.line))
             if r.failures:
                 body = ET.SubElement(case, "failure", type="expectation",
-                                     message=f"{len(r.failures)} expectation{'s' if len(r.failures) != 1 else ''} failed")
+                                     message=f"{len(r.failures)} expectation"
+                                             f"{'s' if len(r.failures) != 1 else ''} failed")
                 body.text = "\n".join(str(f) for f in r.failures)
         if diags:
             case = ET.SubElement(suite, "testcase", classname=file, name="test file is valid")
@@ -746,28 +738,28 @@ def _junit_report(report: Report, show_coverage: bool, verbose: bool) -> str:
 
 
 def _github_report(report: Report, show_coverage: bool, verbose: bool) -> str:
-    from appraise.present.report import escape_data as _escape_data
-    from appraise.present.report import escape_property as _escape_property
+    from appraise.present.report import escape_data, escape_property
 
     lines = []
     for d in report.diagnostics:
-        props = f"file={_escape_property(d.file)},line={d.line},col={d.col},title=appraise test"
-        lines.append(f"::error {props}::{_escape_data(str(d).split(': error: ', 1)[-1])}")
+        props = f"file={escape_property(d.file)},line={d.line},col={d.col},title=appraise test"
+        lines.append(f"::error {props}::{escape_data(str(d).split(': error: ', 1)[-1])}")
     for r in report.results:
         for f in r.failures:
-            props = (f"file={_escape_property(f.file)},line={f.line},col={f.col},"
-                     f"title={_escape_property('appraise test: ' + r.name)}")
-            lines.append(f"::error {props}::{_escape_data(str(f).split(': ', 1)[-1])}")
+            props = (f"file={escape_property(f.file)},line={f.line},col={f.col},"
+                     f"title={escape_property('appraise test: ' + r.name)}")
+            lines.append(f"::error {props}::{escape_data(str(f).split(': ', 1)[-1])}")
     if show_coverage:
         from appraise.tools.coverage import render_text
 
         for c in report.coverage.values():
             for item in c.uncovered:
-                lines.append(f"::notice file={_escape_property(item.file)},line={item.line},col={item.col},"
-                             f"title=appraise test coverage::{_escape_data(item.kind + ' ' + item.id + ' is not covered by any test')}")
+                lines.append(f"::notice file={escape_property(item.file)},line={item.line},col={item.col},"
+                             "title=appraise test coverage::"
+                             + escape_data(f"{item.kind} {item.id} is not covered by any test"))
             lines.append(render_text(c))
     for c in report.below_min_coverage():
-        lines.append(f"::error title=appraise test coverage::coverage of {_escape_data(c.ruleset)} is "
+        lines.append(f"::error title=appraise test coverage::coverage of {escape_data(c.ruleset)} is "
                      f"{c.percent:.1f}%, below --min-coverage {report.min_coverage:g}%")
     lines.append(report.summary())
     return "\n".join(lines) + "\n"

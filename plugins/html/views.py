@@ -97,7 +97,8 @@ def _unit(c: _Ctx, card: Scorecard | None, path: str) -> str:
     return metric.unit if metric else "number"
 
 
-def _touches(rs: Ruleset, card: Scorecard | None, fired: Sequence[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+def _touches(rs: Ruleset, card: Scorecard | None,
+             fired: Sequence[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(path → rules that changed its weight, KPI path → rules that scaled its target) for an employee, as the
     engine's provenance records them (:func:`appraise.core.provenance.changed_by`); nothing is inferred here."""
     from appraise.core.provenance import changed_by

@@ -43,8 +43,9 @@ HERE = Path(__file__).resolve().parent
 # What is mutated, and which tests are run against it (fastest and closest first: -x stops at the first
 # failure).  Functions are named as in the file (``Class.method`` for methods); a module-level name
 # (``_NEAR``) targets that assignment.
-ENGINE_TESTS = ["tests/test_bonus_cases.py", "tests/test_evaluate.py", "tests/test_reference.py", "tests/test_periods.py",
-                "tests/test_fuzz.py::test_calibration_quotas_hold_in_every_cohort", "tests/test_properties.py"]
+ENGINE_TESTS = ["tests/test_bonus_cases.py", "tests/test_evaluate.py", "tests/test_reference.py",
+                "tests/test_periods.py", "tests/test_fuzz.py::test_calibration_quotas_hold_in_every_cohort",
+                "tests/test_properties.py"]
 EXPR_TESTS = ["tests/test_expr_cases.py", "tests/test_expr.py", "tests/test_bonus_cases.py", "tests/test_evaluate.py",
               *(f"tests/test_fuzz.py::test_regression_{name}" for name in (
                   "to_polars_gives_a_full_column_when_a_column_is_all_null_or_zero",
@@ -526,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
             check_copy(c)
         # the unmutated tests must pass, and their time sets each mutant's timeout
         budgets = {}
-        for f, (_, tests) in TARGETS.items():
+        for _, tests in TARGETS.values():
             key = tuple(tests)
             if key in budgets:
                 continue

@@ -2,13 +2,12 @@
 of diagnostics."""
 from __future__ import annotations
 
-import difflib
 import math
-from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from appraise.display import did_you_mean as did_you_mean  # one suggestion rule for every command
 from appraise.errors import Diagnostic
 from appraise.language.load import Document
 
@@ -62,8 +61,3 @@ def fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
-
-
-def did_you_mean(name: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""

@@ -1,12 +1,12 @@
 """Files and folders: which files are what, each checked once (see :mod:`appraise.language.validate`)."""
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from appraise.display import shown as _shown
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.language import schema as schemas
 from appraise.language.load import load
@@ -114,10 +114,3 @@ def _kind(data: Any, explicit: bool) -> str | None:
     if isinstance(data, dict) and (any(k in data for k in RULESET_MARKERS) or {"id", "version"} <= set(data)):
         return "ruleset"
     return None
-
-
-def _shown(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # pragma: no cover - another drive on Windows
-        return str(path)

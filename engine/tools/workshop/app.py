@@ -31,12 +31,13 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -266,8 +267,8 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None) -> Starlette:
             return JSONResponse({"error": str(message)}, status_code=400)
 
     def voter_of(request: Request) -> str:
-        r, label = role(request)
-        return label if r == "participant" else FACILITATOR_VOTER
+        r, label = role(request)  # a participant always has their link's label
+        return label if r == "participant" and label is not None else FACILITATOR_VOTER
 
     def handle(request: Request, name: str, body: dict, locale: str) -> dict:
         if name == "state":
@@ -279,7 +280,8 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None) -> Starlette:
             if "weights" in body:
                 if not isinstance(body["weights"], dict):
                     raise ValueError("'weights' is an object of weight keys and numbers")
-                workshop.set_all({str(k): _number(v) for k, v in body["weights"].items()})
+                # as exact decimals, written as the JSON number was (what the session makes of any number)
+                workshop.set_all({str(k): Decimal(str(_number(v))) for k, v in body["weights"].items()})
             else:
                 workshop.move(str(body["key"]), _number(body["value"]))
             return {"weights": workshop.weights_view(locale)["weights"], "impact": workshop.impact()}

@@ -13,19 +13,20 @@ import hashlib
 import os
 import stat
 import time
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import polars as pl
 
 from appraise.atomic import write_bytes
-from appraise.language.compile import Ruleset, localized
-from appraise.errors import InvalidInput
 from appraise.core.evaluate import evaluate
+from appraise.errors import InvalidInput
 from appraise.i18n import normalize_locale
+from appraise.language.compile import Ruleset, localized
 from appraise.tools.workshop import weightset, yamledit
 from appraise.tools.workshop.rescore import RESULT_COLUMNS, Rescorer
 
@@ -128,15 +129,12 @@ class Workshop:
 
     @classmethod
     def from_cycle(cls, cycle_path: str | Path, *, budget: Decimal | None = None, locale: str | None = None
-                   ) -> "Workshop":
+                   ) -> Workshop:
         """Read a cycle file's ruleset and sources once (the providers run here, not per slider move)."""
-        from appraise.language.ruleset import load_ruleset
-        from appraise.language.cycle import load_cycle
-        from appraise.provide.stage import Needs, provide
+        from appraise.pipeline import load, prepare
 
-        cycle = load_cycle(cycle_path)
-        rs = load_ruleset(cycle.ruleset_path)
-        inputs = provide(cycle, Needs.from_ruleset(rs)).inputs
+        cycle, rs = load(cycle_path)
+        inputs = prepare(cycle, rs, overrides=False).inputs  # neither the overrides file nor the store is read
         return cls(rs, inputs, cycle.period, cycle.context, ruleset_path=cycle.ruleset_path, budget=budget,
                    locale=locale or cycle.locale, cycle_label=cycle.period.id)
 
@@ -386,7 +384,7 @@ def _validate(text: str, name: str) -> list[str]:
 
 
 def _tenure_band(months: pl.Expr) -> pl.Expr:
-    out = pl.when(months.is_null()).then(pl.lit("tenure_none"))
+    out: Any = pl.when(months.is_null()).then(pl.lit("tenure_none"))  # Then, then ChainedThen
     for limit, key in TENURE_BANDS:
         out = out.when(months < limit).then(pl.lit(key))
     return out.otherwise(pl.lit("tenure_5"))

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Iterable, Mapping
 
 from appraise.language.compile import Ruleset
 from appraise.language.weights import WeightError, set_weight

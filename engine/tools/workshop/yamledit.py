@@ -17,7 +17,7 @@ digits gets ``.1`` appended (``"draft"`` → ``"draft.1"``).
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from ruamel.yaml import YAML
 
@@ -82,6 +82,8 @@ def rewrite(text: str, numbers: Mapping[tuple, str], version: str | None = None)
             edits.append((line, col, end + 1, new))
         else:
             m = PLAIN.match(src, col)
+            if m is None:
+                raise EditError(f"version: expected a plain or quoted string at line {line + 1}")
             plain_ok = PLAIN.fullmatch(version) and not NUMBER.fullmatch(version)
             edits.append((line, col, m.end(), version if plain_ok else '"' + version.replace('"', '\\"') + '"'))
     for line, start, end, new in sorted(edits, reverse=True):
