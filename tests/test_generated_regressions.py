@@ -228,3 +228,34 @@ def test_key_result_progress_is_computed_on_the_numbers_as_written(tmp_path):
 
     [r] = reference(cycle)["employees"]
     assert (r["score"], r["grade"]) == (56.13, "A")
+
+
+def test_a_metric_of_10_to_the_15_or_more_is_an_error_for_that_employee(tmp_path):
+    # Differential seed 30256: margin_pct = round(worst_margin * 100, 1) of a cell of 999999999999999 is
+    # 9.99999999999999e16, past what floats carry exactly; the excess bonus on it (8.1e15) came out 1 unit below
+    # the exact amount. README: a metric value (a sum, a formula) of 10^15 or more is an error for the employee,
+    # as a cell of 10^15 or more is refused where it is read.
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        metrics:
+          visits: {aggregate: sum}
+        scorecards:
+          rep:
+            dimensions:
+              results: {weight: 100, kpis: {visits: {weight: 100, target: 100}}}
+        grades: [{grade: A, min: 0}]
+        """, employees_csv="id,name\nE1,A\nE2,B\n",
+        metrics_csv="employee,month,visits\nE1,2026-07,600000000000000\nE1,2026-08,400000000000000\n"
+                    "E2,2026-07,60\nE2,2026-08,40\n")  # E1: 6e14 + 4e14 = 1e15; E2: 100 of 100 -> 100
+    res = run(cycle)
+    assert res.exit_code == 0, res.output
+    doc = _results(tmp_path)
+    assert [(e["id"], e["score"]) for e in doc["employees"]] == [("E2", 100.0)]
+    [error] = doc["errors"]
+    assert error["employee"] == "E1" and "visits" in error["message"] and "10^15" in error["message"]
+    from reference import evaluate_cycle as reference
+
+    ref = reference(cycle)
+    assert [(e["id"], e["score"]) for e in ref["employees"]] == [("E2", 100.0)]
+    assert [e["employee"] for e in ref["errors"]] == ["E1"]

@@ -19,6 +19,7 @@ from appraise.language import expr as expressions
 from appraise.language.compile import Kpi, Ruleset, Scorecard
 from appraise.language.expr import Expression
 from appraise.language.period import Period
+from appraise.tables import LARGEST
 
 
 def curve_expr(kpi: Kpi, a: pl.Expr) -> pl.Expr:
@@ -250,14 +251,16 @@ def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
     still overflow: a quota of 1e-320 makes an attainment of infinity.  No output ever holds one.  So do
     employees with a metric value that is not 0 but a subnormal float (below 2.2e-308 in size): a ratio over
     it would silently become 0 (an actual of 0, full marks on a lower-is-better KPI) where the exact value is
-    not.
+    not; and with a metric value (a sum, a formula) of 10^15 or more, which floats no longer carry exactly
+    (the limit of a cell, :data:`appraise.tables.LARGEST`): pay on it would be off by units.
     """
     cols = [c for c, t in f.schema.items() if t == F64 and (c.startswith(_COMPUTED) or c == "total")]
     tiny = [c for c, t in f.schema.items() if t == F64 and c.startswith("m.")]
     if not cols and not tiny:
         return f
     flags = [(~pl.col(c).is_finite() | (pl.col(c).abs() >= _OVERFLOW)).fill_null(False) for c in cols]
-    flags += [((pl.col(c) != 0) & (pl.col(c).abs() < _UNDERFLOW)).fill_null(False) for c in tiny]
+    flags += [(((pl.col(c) != 0) & (pl.col(c).abs() < _UNDERFLOW)) | (pl.col(c).abs() >= LARGEST)).fill_null(False)
+              for c in tiny]
     bad = pl.any_horizontal(flags)
     if not f.select(bad.any()).item():
         return f
@@ -265,11 +268,12 @@ def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
         c = next((c for c in cols if row[c] is not None and not (math.isfinite(row[c]) and abs(row[c]) < _OVERFLOW)),
                  None)
         if c is None:
-            c = next(c for c in tiny if row[c] is not None and row[c] != 0 and abs(row[c]) < _UNDERFLOW)
-            errors.append(EmployeeError(row["id"], "evaluate",
-                                        f"metric {c[2:]} is {row[c]!r}, not 0 but too close to 0 to compute with "
-                                        "(below 2.2e-308 in size); check the data behind it (a value with a wrong "
-                                        "exponent)"))
+            c = next(c for c in tiny if row[c] is not None and (row[c] != 0 and abs(row[c]) < _UNDERFLOW
+                                                                or abs(row[c]) >= LARGEST))
+            why = "too close to 0 to compute with (below 2.2e-308 in size)" if abs(row[c]) < 1 else \
+                "too large to compute exactly (the limit is 10^15)"
+            errors.append(EmployeeError(row["id"], "evaluate", f"metric {c[2:]} is {row[c]!r}, {why}; check the "
+                                        "data behind it (a value with a wrong exponent)"))
             continue
         name, what = _describe_column(c)
         detail = ""

@@ -71,7 +71,8 @@ of the session that wrote it, so the engine can be checked against the same read
     ``tenure_months`` or ``employed_share``, or the ruleset prorates by days (someone who left before the
     period is not appraised in it, so needs none).  An employee any of whose KPI numbers or dimension scores
     is 10^27 or more in size, or any of whose metric values (aggregated or derived) is not 0 but below
-    2^-1022 (~2.2e-308) in size (README: floats cannot carry it; 5e-324 / 22 would be 0), is in ``errors``.
+    2^-1022 (~2.2e-308) in size (README: floats cannot carry it; 5e-324 / 22 would be 0), or 10^15 or more (a
+    sum or formula past the limit of a cell), is in ``errors``.
 """
 from __future__ import annotations
 
@@ -823,9 +824,10 @@ def _too_large(ap) -> bool:
 
 def _too_small(ev: Evaluator, ap) -> bool:
     """Whether a metric's value (aggregated, or derived) is not 0 but below 2^-1022 in size (README: the
-    smallest normal float; 5e-324 / 22 is 0 in floats)."""
+    smallest normal float; 5e-324 / 22 is 0 in floats), or 10^15 or more (README: the limit of a cell)."""
     values = (ap.lookup(name) for name in (*ev.rs.raw_metrics, *ev.rs.derived))
-    return any(isinstance(v, (int, Fraction)) and v != 0 and -_TINY < v < _TINY for v in values)
+    return any(isinstance(v, (int, Fraction)) and (v != 0 and -_TINY < v < _TINY or abs(v) >= 10 ** 15)
+               for v in values)
 
 
 _TINY = Fraction(1, 2 ** 1022)
