@@ -53,7 +53,14 @@ from jinja2.sandbox import SandboxedEnvironment
 from appraise.i18n import MESSAGES, Texts
 from appraise.plugins.html.paths import INDEX, dashboard_path, plan_path, team_path
 from appraise.plugins.html.views import dashboard_view, index_view, plan_view, team_view, texts
-from appraise.present.render import CohortStats, RenderError, RenderRequest, cohorts, team_groups
+from appraise.present.render import (
+    CohortStats,
+    RenderError,
+    RenderRequest,
+    cohorts,
+    same_file_as,
+    team_groups,
+)
 
 BUILTIN_TEMPLATES = Path(str(files("appraise.plugins.html") / "templates"))
 DEFAULT_PRIMARY = "#1f4e79"
@@ -238,14 +245,27 @@ _MADE: set[str] = set()  # folders this process has made (a page folder is made 
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 
 
-def _write(out_dir: Path, relative: str, text: str) -> None:
-    """Write one page (UTF-8, ``\\n`` line ends as the templates have them) in one system call or so."""
+def _write(out_dir: Path, relative: str, text: str, previous: str | None = None) -> None:
+    """Write one page (UTF-8, ``\\n`` line ends as the templates have them) in one system call or so; when
+    ``previous`` (the folder published before) holds exactly these bytes at ``relative``, link that file
+    instead: a re-run rewrites only the pages whose content changed."""
     path = os.path.join(out_dir, relative)
     folder = os.path.dirname(path)
     if folder not in _MADE:
         os.makedirs(folder, exist_ok=True)
         _MADE.add(folder)
     data = text.encode("utf-8")
+    same = same_file_as(previous, relative, data)
+    if same is not None:
+        try:
+            os.link(same, path, follow_symlinks=False)
+            return
+        except FileExistsError:
+            os.unlink(path)
+            os.link(same, path, follow_symlinks=False)
+            return
+        except OSError:  # no hard links here (another file system...): write it
+            pass
     try:
         fd = os.open(path, _WRITE_FLAGS, 0o666)
     except FileNotFoundError:  # the folder was removed since (another render into the same place)
@@ -284,12 +304,17 @@ class HtmlRenderer:
         brand = Branding.from_request(request)
         wording = dict((request.ruleset.report or {}).get("wording") or {})
         employees = request.results.get("employees") or []
+        people = request
+        if request.pages is not None:  # a slice: whole teams, so the sub-request's cohorts are complete
+            chosen = request.pages.people(request.results, request.employees_info)
+            employees = [e for e in employees if str(e["id"]) in chosen]
+            people = _part(request, {k: v for k, v in request.results.items() if k != "employees"}, employees)
         # `appraise run --jobs N` sets APPRAISE_JOBS; otherwise every CPU
         workers = self.workers if self.workers is not None else (
             int(os.environ.get("APPRAISE_JOBS") or 0) or os.cpu_count() or 1)
         written = [p for e in employees for p in (dashboard_path(e["id"]), plan_path(e["id"]))]
         if workers <= 1 or len(employees) < PARALLEL_FROM:
-            _render_people(request, str(out_dir), brand, wording)
+            _render_people(people, str(out_dir), brand, wording)
             written += _render_overviews(request, str(out_dir), brand, wording)
             return sorted(Path(p) for p in written)
         # Workers build the personal views and pages of whole cohorts (team comparisons need the
@@ -299,7 +324,7 @@ class HtmlRenderer:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_die_with_parent,
                                  initargs=(os.getpid(),)) as pool:
             pending = [pool.submit(_render_people, part, str(out_dir), brand, wording)
-                       for part in _split(request, max(BATCH, len(employees) // (workers * 8)))]
+                       for part in _split(people, max(BATCH, len(employees) // (workers * 8)))]
             written += _render_overviews(request, str(out_dir), brand, wording)
             for future in pending:
                 future.result()
@@ -344,21 +369,31 @@ def _render_people(request: RenderRequest, out_dir: str, brand: Branding, wordin
         stats = CohortStats(members, request.ruleset.min_group)
         for e in members:
             _write(out, dashboard_path(e["id"]), render_page("dashboard.html", dashboard_view(request, e, stats),
-                                                             brand, wording))
-            _write(out, plan_path(e["id"]), render_page("plan.html", plan_view(request, e), brand, wording))
+                                                             brand, wording), request.previous)
+            _write(out, plan_path(e["id"]), render_page("plan.html", plan_view(request, e), brand, wording),
+                   request.previous)
             count += 2
     return count
 
 
 def _render_overviews(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> list[str]:
-    """Team overviews and the index; returns their relative paths."""
+    """Team overviews and the index; returns their relative paths.  With a slice, the overviews of the teams
+    in it; the index lists every team with the whole cycle's figures and links the overviews rendered."""
     out = Path(out_dir)
     groups = team_groups(request.results)
+    teams: set[str | None] | None = None
+    if request.pages is not None:
+        chosen = request.pages.people(request.results, request.employees_info)
+        teams = {cohort for cohort, members in groups.items() if any(str(e["id"]) in chosen for e in members)}
     written = []
     for cohort, members in groups.items():
-        _write(out, team_path(cohort), render_page("team.html", team_view(request, cohort, members), brand, wording))
+        if teams is not None and cohort not in teams:
+            continue
+        _write(out, team_path(cohort), render_page("team.html", team_view(request, cohort, members), brand, wording),
+               request.previous)
         written.append(team_path(cohort))
-    _write(out, INDEX, render_page("index.html", index_view(request, groups), brand, wording))
+    _write(out, INDEX, render_page("index.html", index_view(request, groups, rendered=teams), brand, wording),
+           request.previous)
     return written + [INDEX]
 
 
@@ -379,7 +414,8 @@ def _part(request: RenderRequest, header: Mapping[str, Any], people: list) -> Re
     ids = [e["id"] for e in people]
     return RenderRequest(dict(header, employees=people), request.ruleset,
                          {i: request.employees_info[i] for i in ids if i in request.employees_info},
-                         {i: request.history[i] for i in ids if i in request.history}, request.locale)
+                         {i: request.history[i] for i in ids if i in request.history}, request.locale,
+                         request.previous)
 
 
 def _proxy(mapping: dict) -> MappingProxyType:

@@ -761,8 +761,12 @@ def team_view(request: RenderRequest, cohort: str | None, members: Sequence[Mapp
 
 
 def index_view(request: RenderRequest, groups: Mapping[str | None, Sequence[Mapping[str, Any]]],
-               locale: str | None = None) -> dict[str, Any]:
-    """The cycle's front page: totals and one row per team, linking to every overview."""
+               locale: str | None = None, rendered: set[str | None] | None = None) -> dict[str, Any]:
+    """The cycle's front page: totals and one row per team, linking to every overview.
+
+    ``rendered`` (a slice, ``appraise run --pages``): the teams whose overviews exist.  The index still lists
+    every team with the whole cycle's figures (the same privacy rules), links only those overviews, and says
+    which slice was rendered."""
     locale = locale or request.locale
     c = context(request, locale)
     t, rs = c.t, c.rs
@@ -780,7 +784,8 @@ def index_view(request: RenderRequest, groups: Mapping[str | None, Sequence[Mapp
     view.update(_summary(c, everyone, totals_reason))
     teams = []
     for cohort, members in groups.items():
-        row = {"name": cohort if cohort is not None else t("overview.no_team"), "href": team_path(cohort),
+        row = {"name": cohort if cohort is not None else t("overview.no_team"),
+               "href": team_path(cohort) if rendered is None or cohort in rendered else None,
                "people": len(members), "withheld": None}
         if cohort in withheld:
             row["withheld"] = t("privacy.small_group", n=k) if withheld[cohort] == "small" else t(
@@ -794,6 +799,9 @@ def index_view(request: RenderRequest, groups: Mapping[str | None, Sequence[Mapp
     view["teams"] = teams
     errors = request.results.get("errors") or []
     view["errors"] = t("overview.errors", count=len({e.get("employee") for e in errors})) if errors else None
+    if request.pages is not None and rendered is not None:
+        view["slice"] = t("index.slice", pages=str(request.pages), teams=len(rendered), total=len(groups),
+                          people=sum(len(members) for cohort, members in groups.items() if cohort in rendered))
     return view
 
 
