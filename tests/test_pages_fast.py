@@ -129,9 +129,9 @@ def test_a_rerender_links_unchanged_pages_and_writes_changed_ones(example, tmp_p
 
 
 def test_a_rerun_keeps_unchanged_pages_and_its_manifest(tmp_path):
-    from appraise.run import run_cycle
-
     import shutil
+
+    from appraise.run import run_cycle
 
     folder = tmp_path / "example"
     shutil.copytree(EXAMPLE, folder)

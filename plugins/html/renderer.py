@@ -176,7 +176,7 @@ class _ConfinedLoader(jinja2.FileSystemLoader):
 
 
 try:  # markupsafe's C escaper without the Markup wrapper (the public escape() is the fallback)
-    from markupsafe._speedups import _escape_inner  # type: ignore[import-not-found]
+    from markupsafe._speedups import _escape_inner
 except ImportError:  # pragma: no cover - pure-Python markupsafe
     def _escape_inner(s: str, /) -> str:
         return str(markupsafe.escape(s))
