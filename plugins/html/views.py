@@ -61,12 +61,33 @@ def context(request: RenderRequest, locale: str) -> _Ctx:
     if found is not None and found.request is request:  # the cache holds the request, so its id is not reused
         return found
     wording = (request.ruleset.report or {}).get("wording") or {}
-    found = _Ctx(request, texts(locale, wording),
+    found = _Ctx(request, _Labels(texts(locale, wording)),
                  _Memo(formatter(locale, str(request.results.get("currency") or request.ruleset.currency))))
     if len(_CONTEXTS) >= 16:
         _CONTEXTS.clear()
     _CONTEXTS[key] = found
     return found
+
+
+class _Labels(Texts):
+    """A :class:`~appraise.i18n.Texts` (sharing its table) that remembers the ruleset's labels it has picked:
+    every page asks for the same KPI, dimension and rule labels.  A label is remembered with the object it
+    came from, which the memory holds, so an id cannot stand for another object."""
+
+    def __init__(self, base: Texts):  # noqa: D107 - no Texts.__init__: the table is base's
+        self.locale = base.locale
+        self._table = base._table
+        self._picked: dict[int, tuple[Any, str, str]] = {}
+
+    def localized(self, text: Mapping[str, str] | str | None, fallback: str = "") -> str:
+        if text is None or isinstance(text, str):
+            return super().localized(text, fallback)
+        hit = self._picked.get(id(text))
+        if hit is not None and hit[0] is text and hit[1] == fallback:
+            return hit[2]
+        picked = super().localized(text, fallback)
+        self._picked[id(text)] = (text, fallback, picked)
+        return picked
 
 
 class _Memo:
