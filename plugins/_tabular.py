@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -92,20 +93,30 @@ def read_bytes(source) -> tuple[bytes, str, str]:
 
 def decode(raw: bytes, name: str, encoding: str = "auto") -> str:
     """Text of a CSV file: UTF-8 (BOM or not), UTF-16 with BOM, else GBK/GB18030."""
+    return _decode(raw, name, encoding)[0]
+
+
+def _decode(raw: bytes, name: str, encoding: str | None = "auto") -> tuple[str, bool]:
+    """:func:`decode`, and whether the text's UTF-8 bytes are ``raw`` itself (UTF-8 without a BOM)."""
     if encoding not in ("auto", None):
         try:
-            return raw.decode(encoding).lstrip("\ufeff")
+            text = raw.decode(encoding)
         except UnicodeDecodeError as exc:
             line, col = _byte_position(raw, exc.start)
             raise fail(name, f"file is not valid {encoding}", line=line, col=col,
                        hint="set 'encoding:' to the encoding the file was saved in, or leave it out to detect it",
                        code="data-encoding") from None
+        same = text[:1] != "\ufeff" and str(encoding).lower().replace("_", "-") in ("utf-8", "utf8")
+        return text.lstrip("\ufeff"), same
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+        bom = True
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
+        return raw.decode("utf-16"), False
+    else:
+        bom = False
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8"), not bom
     except UnicodeDecodeError as first:
         try:
             text = raw.decode("gb18030")
@@ -115,7 +126,7 @@ def decode(raw: bytes, name: str, encoding: str = "auto") -> str:
                        hint="save it as 'CSV UTF-8', or name its encoding with 'encoding:'",
                        code="data-encoding") from None
         _plausible_gbk(text, name)
-        return text
+        return text, False
 
 
 def _plausible_gbk(text: str, name: str) -> None:
@@ -157,34 +168,69 @@ def read_csv(source, options: Mapping[str, Any] | None = None) -> Sheet:
 
     options = dict(source.options if options is None else options)
     raw, sha, name = read_bytes(source)
-    text = decode(raw, name, options.get("encoding", "auto"))
+    encoding = options.get("encoding", "auto")
+    text, same = _decode(raw, name, encoding)
     if not text.strip():
         raise fail(name, "file is empty; expected a header row and data rows", code="data-empty")
-    sep = options.get("delimiter") or _sniff(text.split("\n", 1)[0])
-    header = [h.strip() for h in next(csv.reader(io.StringIO(text, newline=""), delimiter=sep))]
+    first = text.find("\n")
+    sep = options.get("delimiter") or _sniff(text if first < 0 else text[:first])
+    header = [h.strip() for h in next(csv.reader(_lines(text), delimiter=sep))]
     _check_header(header, name)
     lines = _LineMap(text, sep)
-    _check_shape(text, sep, header, name, lines)
+    # polars reads the bytes themselves when they are the UTF-8 text (no BOM): no second copy of the file
+    data = raw if same else text.encode("utf-8")
     try:
-        frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=sep, infer_schema=False,
-                            has_header=True, new_columns=header)
+        frame = pl.read_csv(data, separator=sep, infer_schema=False, has_header=True, new_columns=header)
     except Exception as exc:  # polars' own parse errors: find the offending line ourselves
-        for record, fields in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=sep)):
+        _check_shape(text, sep, header, name, lines)  # short rows are reported first, as on the plain path
+        for record, fields in enumerate(csv.reader(_lines(text), delimiter=sep)):
             if len(fields) > len(header):
                 raise fail(name, f"row has {len(fields)} fields but the header has {len(header)}",
                            line=lines(record), col=len(header) + 1,
                            hint="check for an unquoted separator (quote values that contain one)",
                            code="data-shape") from None
         raise fail(name, f"cannot parse CSV: {str(exc).splitlines()[0]}", code="data-shape") from None
+    if not _no_short_rows(text, sep, len(header)):
+        _check_shape(text, sep, header, name, lines)
+    if _one_line_per_record(text, sep):
+        lines.plain()  # record n is line n + 1: the text need not be kept for messages
+    del data, text
     # _row counts data records (polars keeps a blank line as a row of nulls, like csv.reader).
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
     return Sheet(name, _strip(frame), {h: i + 1 for i, h in enumerate(header)}, sha, lines)
 
 
+def _lines(text: str):
+    """The lines ``io.StringIO(text, newline="")`` yields (ended by \\n, \\r or \\r\\n, kept), lazily: csv.reader
+    takes them without a second, four-bytes-a-character copy of the file."""
+    for m in re.finditer(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text):
+        yield m.group()
+
+
+def _one_line_per_record(text: str, sep: str) -> bool:
+    """No quote and no lone carriage return: csv.reader's records are the text's lines, one for one."""
+    return '"' not in text and sep not in ("\n", "\r") and text.count("\r") == text.count("\r\n")
+
+
+def _no_short_rows(text: str, sep: str, width: int) -> bool:
+    """True when no record can have fewer fields than the header, decided without parsing the text.
+
+    Only for text polars has parsed (so no record has *more* fields than the header), one line per record
+    and no blank line: then every line is one record of (separators + 1) fields, and the separators adding
+    up to (lines x (width - 1)) means every line has exactly width - 1.  Anything else is left to
+    :func:`_check_shape`, the plain record-by-record check."""
+    if not _one_line_per_record(text, sep):
+        return False
+    if text.startswith(("\n", "\r\n")) or "\n\n" in text or "\n\r\n" in text:
+        return False
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return text.count(sep) == lines * (width - 1)
+
+
 def _check_shape(text: str, sep: str, header: list[str], name: str, lines) -> None:
     """Rows with fewer fields than the header are errors (polars would fill them with nulls silently)."""
     problems = []
-    for record, fields in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=sep)):
+    for record, fields in enumerate(csv.reader(_lines(text), delimiter=sep)):
         if record == 0 or not fields or fields == [""] or len(fields) >= len(header):
             continue
         problems.append(Diagnostic(name, lines(record), 1, f"row has {len(fields)} field"
@@ -201,19 +247,25 @@ class _LineMap:
     """Record number -> line number, computed only when a message needs one (quoted newlines span lines)."""
 
     def __init__(self, text: str, sep: str):
-        self._text, self._sep = text, sep
+        self._text: str | None = text
+        self._sep = sep
         self._starts: list[int] | None = None
 
     def __call__(self, record: int) -> int:
         if self._starts is None:
             starts: list[int] = []
             line = 1
-            reader = csv.reader(io.StringIO(self._text, newline=""), delimiter=self._sep)
+            reader = csv.reader(_lines(self._text or ""), delimiter=self._sep)
             for _ in reader:
                 starts.append(line)
                 line = reader.line_num + 1
             self._starts = starts
+            self._text = None
         return self._starts[record] if 0 <= record < len(self._starts) else record + 1
+
+    def plain(self) -> None:
+        """Every record is one line (see :func:`_one_line_per_record`): record n is line n + 1."""
+        self._text, self._starts = None, []
 
 
 def _check_header(header: list[str], name: str) -> None:
