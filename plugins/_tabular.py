@@ -190,9 +190,10 @@ def read_csv(source, options: Mapping[str, Any] | None = None) -> Sheet:
                            hint="check for an unquoted separator (quote values that contain one)",
                            code="data-shape") from None
         raise fail(name, f"cannot parse CSV: {str(exc).splitlines()[0]}", code="data-shape") from None
-    if not _no_short_rows(text, sep, len(header)):
+    one_line = _one_line_per_record(text, sep)
+    if not (one_line and _no_short_rows(text, sep, len(header))):
         _check_shape(text, sep, header, name, lines)
-    if _one_line_per_record(text, sep):
+    if one_line:
         lines.plain()  # record n is line n + 1: the text need not be kept for messages
     del data, text
     # _row counts data records (polars keeps a blank line as a row of nulls, like csv.reader).
@@ -209,18 +210,18 @@ def _lines(text: str):
 
 def _one_line_per_record(text: str, sep: str) -> bool:
     """No quote and no lone carriage return: csv.reader's records are the text's lines, one for one."""
-    return '"' not in text and sep not in ("\n", "\r") and text.count("\r") == text.count("\r\n")
+    if '"' in text or sep in ("\n", "\r"):
+        return False
+    return "\r" not in text or text.count("\r") == text.count("\r\n")
 
 
 def _no_short_rows(text: str, sep: str, width: int) -> bool:
     """True when no record can have fewer fields than the header, decided without parsing the text.
 
-    Only for text polars has parsed (so no record has *more* fields than the header), one line per record
-    and no blank line: then every line is one record of (separators + 1) fields, and the separators adding
-    up to (lines x (width - 1)) means every line has exactly width - 1.  Anything else is left to
-    :func:`_check_shape`, the plain record-by-record check."""
-    if not _one_line_per_record(text, sep):
-        return False
+    Only for text polars has parsed (so no record has *more* fields than the header) that has one line per
+    record (:func:`_one_line_per_record`, the caller's to check) and no blank line: then every line is one
+    record of (separators + 1) fields, and the separators adding up to (lines x (width - 1)) means every line
+    has exactly width - 1.  Anything else is left to :func:`_check_shape`, the plain record-by-record check."""
     if text.startswith(("\n", "\r\n")) or "\n\n" in text or "\n\r\n" in text:
         return False
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
