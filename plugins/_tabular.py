@@ -23,25 +23,50 @@ from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import Origin, Provided
 
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16")
-# Data files are read whole into memory (the CSV text about four times over); bigger ones belong to the
-# duckdb provider, which streams.  APPRAISE_MAX_DATA_BYTES raises (or lowers) the limit.
+# Data files are read whole into memory (about twice their size at the peak); a file beyond the limit is
+# refused before it is read, so a hostile or mistaken file cannot exhaust memory.  A source whose file is
+# known to be big says so in the cycle file (max_bytes: 2 GiB); APPRAISE_MAX_DATA_BYTES sets the default.
 MAX_DATA_BYTES = 256 << 20
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}
+SIZE_PATTERN = r"^\s*[0-9]+(\.[0-9]+)?\s*([KMG]i?B|B)?\s*$"
 
 
-def max_data_bytes() -> int:
-    """The size limit of one data file (bytes): APPRAISE_MAX_DATA_BYTES, else 256 MiB."""
+def max_data_bytes(source=None) -> int:
+    """The size limit of one data file (bytes): the source's ``max_bytes:``, else APPRAISE_MAX_DATA_BYTES,
+    else 256 MiB."""
     import os
 
+    given = (getattr(source, "options", None) or {}).get("max_bytes")
+    if given is not None:
+        return parse_size(given)
     value = os.environ.get("APPRAISE_MAX_DATA_BYTES", "").strip()
     return int(value) if value.isdigit() else MAX_DATA_BYTES
 
 
+def parse_size(value) -> int:
+    """Bytes of ``2147483648``, ``"2 GiB"``, ``"500 MB"`` (the schema has checked the spelling)."""
+    if isinstance(value, int):
+        return value
+    m = re.match(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$", str(value))
+    if m is None or m[2].lower() not in _UNITS:
+        raise ValueError(f"not a size: {value!r}")
+    from decimal import Decimal
+
+    return int(Decimal(m[1]) * _UNITS[m[2].lower()])
+
+
 def _too_large(source, name: str, size: int, what: str = "file") -> InvalidInput:
-    limit = max_data_bytes()
+    limit = max_data_bytes(source)
+    need = -(-size // (1 << 20))
     return InvalidInput([source.diag(
-        f"{name}: {what} is {size:,} bytes; appraise reads data files of at most {limit:,} bytes into memory",
-        key="path", hint="use the duckdb provider for big files (it aggregates without loading them), or raise "
-        "the limit with the environment variable APPRAISE_MAX_DATA_BYTES", code="source-too-large")])
+        f"{name}: {what} is {size:,} bytes; this source may read at most {limit:,} bytes into memory / "
+        f"{name}：{'文件' if what == 'file' else '解压后'}大小为 {size:,} 字节，"
+        f"超过此数据源可读入内存的上限 {limit:,} 字节",
+        key="path", hint=f"if the file is meant to be this big, allow it on this source in the cycle file: "
+        f"max_bytes: {need} MiB (or set APPRAISE_MAX_DATA_BYTES for every source); for very big files the duckdb "
+        f"provider aggregates without loading them / 若文件确应如此之大，请在周期文件的此数据源上设置 "
+        f"max_bytes: {need} MiB（或用环境变量 APPRAISE_MAX_DATA_BYTES 设置所有数据源的上限）；"
+        "极大的文件可改用 duckdb 数据源，它无需整体读入即可汇总", code="source-too-large")])
 TABULAR_OPTIONS = {
     "encoding": {"enum": ["auto", *ENCODINGS], "default": "auto",
                  "description": "text encoding of a CSV file; auto detects UTF-8 (with or without BOM), "
@@ -51,6 +76,9 @@ TABULAR_OPTIONS = {
     "sheet": {"type": "string", "description": "xlsx: the worksheet's name (default: the first sheet)"},
     "ignore": {"type": "array", "items": {"type": "string"}, "uniqueItems": True,
                "description": "columns of the file to leave out (after renaming)"},
+    "max_bytes": {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": SIZE_PATTERN}],
+                  "description": "the largest this source's file may be (bytes, or e.g. '2 GiB', '500 MB'); "
+                  "bigger files are refused before they are read.  Default: APPRAISE_MAX_DATA_BYTES, else 256 MiB"},
 }
 
 
@@ -81,7 +109,7 @@ def read_bytes(source) -> tuple[bytes, str, str]:
     name = shown(source.path)
     try:
         size = source.path.stat().st_size
-        if size > max_data_bytes():
+        if size > max_data_bytes(source):
             raise _too_large(source, name, size)
         raw = source.path.read_bytes()
     except OSError as exc:
@@ -371,7 +399,7 @@ def _unzipped_size(source, raw: bytes, name: str) -> None:
             size = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
         return  # openpyxl says what is wrong with it
-    if size > max_data_bytes():
+    if size > max_data_bytes(source):
         raise _too_large(source, name, size, "unpacked workbook")
 
 
@@ -453,7 +481,8 @@ class TabularProvider:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        props = {"ignore": TABULAR_OPTIONS["ignore"], **cls.extra_options}
+        props = {"ignore": TABULAR_OPTIONS["ignore"], "max_bytes": TABULAR_OPTIONS["max_bytes"],
+                 **cls.extra_options}
         if "metrics" in cls.kinds:
             props["layout"] = {"enum": ["auto", "wide", "long"], "default": "auto",
                                "description": "metrics: wide = one column per metric; long = metric and value "

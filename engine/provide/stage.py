@@ -385,11 +385,17 @@ def _month_expr(frame: pl.DataFrame, column: str = "month") -> pl.Expr:
             .otherwise(None))
 
 
+def _this_period_first(frame: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """The rows whose ``_month`` is in the period, is not a month or empty, or whose employee is empty."""
+    return frame.filter(pl.col("_month").is_null() | pl.col("_month").is_in(list(period.months))
+                        | _text(frame, "employee").is_null())
+
+
 def _month_column(frame: pl.DataFrame, column: str = "month") -> pl.Series:
     """:func:`_month_expr` of every row; for text, worked out once per distinct value (months are few, rows
     many) and mapped back."""
     if frame.schema[column] != pl.Utf8:
-        return frame.select(_month_expr(frame, column))[column]
+        return frame.select(_month_expr(frame, column).alias(column))[column]
     distinct = frame.select(pl.col(column).unique().drop_nulls())
     months = distinct.select(pl.col(column), _month_expr(distinct, column).alias("_month"))
     return frame[column].replace_strict(months[column], months["_month"], default=None, return_dtype=pl.Utf8)
@@ -741,9 +747,7 @@ def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Repor
         # Rows of another period's months are set aside first, so the checks below look only at this
         # period's rows: a row is kept if its month is in the period, is not a month, is empty, or its
         # employee is (those say so below, whatever their period), exactly the rows the checks report on
-        frame = frame.with_columns(_month_column(frame).alias("_month"))
-        frame = frame.filter(pl.col("_month").is_null() | pl.col("_month").is_in(list(period.months))
-                             | _text(frame, "employee").is_null())
+        frame = _this_period_first(frame.with_columns(_month_column(frame).alias("_month")), period)
     frame = _as_text(frame, ["employee"])
     if "month" in keys:
         bad = frame.filter(pl.col("month").is_not_null() & pl.col("_month").is_null())
