@@ -677,7 +677,7 @@ def _outside_employment(part: _Part, frame: pl.DataFrame, employment: pl.DataFra
 # ---------------------------------------------------------------- metrics
 
 def _metric_tables(monthly: list[_Part], aggregated: list[_Part], needs: Needs, period: Period,
-                   report: _Report, known: set[str] | None, employment: pl.DataFrame | None = None,
+                   report: _Report, known: _Known | None, employment: pl.DataFrame | None = None,
                    given: set[str] | None = None) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     given = set() if given is None else given
     longs = []
