@@ -307,22 +307,26 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
 
     # KPIs, strengths and gaps
     kpis, strengths, gaps = [], [], []
+    results_kpis = employee.get("kpis") or {}
     for d in (card.dimensions if card else ()):
+        dimension_label = t.localized(d.label, d.key)
         for k in d.kpis:
-            r = (employee.get("kpis") or {}).get(k.path)
+            path = k.path
+            r = results_kpis.get(path)
             if r is None:
                 continue
-            unit = _unit(c, card, k.path)
+            unit = _unit(c, card, path)
             label = t.localized(k.label, k.key)
+            weight = r.get("weight")
             why, target_note = [], None
-            weight_rules, target_rules = weight_changes.get(k.path, []), target_changes.get(k.path, [])
+            weight_rules, target_rules = weight_changes.get(path, []), target_changes.get(path, [])
             if r.get("dropped_by_rule"):
                 dropping = [rule.id for rule in fired_rules
-                            if any(a.kind == "drop" and a.path == k.path for a in rule.actions)] or weight_rules
+                            if any(a.kind == "drop" and a.path == path for a in rule.actions)] or weight_rules
                 why.append(t("weight.dropped", rules="; ".join(_rule_labels(c, dropping))))
-            elif k.path in missing or (r.get("actual") is None and not r.get("weight")):
+            elif path in missing or (r.get("actual") is None and not weight):
                 why.append(t("weight.missing"))
-            elif r.get("weight") is not None and abs(float(r["weight"]) - k.weight) > 1e-6:
+            elif weight is not None and abs(float(weight) - k.weight) > 1e-6:
                 if weight_rules:
                     why.append(t("weight.changed", base=f.number(k.weight, 0),
                                  rules="; ".join(_rule_labels(c, weight_rules))))
@@ -330,13 +334,13 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
                     why.append(t("weight.redistributed", base=f.number(k.weight, 0)))
             if target_rules:
                 target_note = t("target.scaled", rules="; ".join(_rule_labels(c, target_rules)))
-            row = {"path": k.path, "dimension": t.localized(d.label, d.key), "label": label,
+            row = {"path": path, "dimension": dimension_label, "label": label,
                    "actual": f.measure(r.get("actual"), unit), "target": f.measure(r.get("target"), unit),
                    "attainment": f.percent(r.get("attainment")),
-                   "score": f.score(r.get("score")) if r.get("weight") else "—",
-                   "weight": f.number(r.get("weight"), 1) if r.get("weight") is not None else "—",
+                   "score": f.score(r.get("score")) if weight else "—",
+                   "weight": f.number(weight, 1) if weight is not None else "—",
                    "why": why, "target_note": target_note, "average": None, "rank": None,
-                   "level": _level(r.get("attainment")) if r.get("weight") else "none"}
+                   "level": _level(r.get("attainment")) if weight else "none"}
             att = r.get("attainment")
             if r.get("weight") and att is not None:
                 cmp = stats.compare(k.path, float(att), min_group) if (comparison and stats) else None
