@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -99,6 +100,8 @@ def test_memoised_formatter_answers_as_the_formatter(locale):
             assert _outcome(memo.money, v) == _outcome(f.money, v), v
             for unit in ("ratio", "money", "number"):
                 assert _outcome(memo.measure, v, unit) == _outcome(f.measure, v, unit), (v, unit)
+        for day in (date(2026, 10, 1), date(2026, 10, 29), date(2027, 1, 1)):
+            assert memo.date(day) == f.date(day)
 
 
 # --------------------------------------------------------------------------- re-runs link unchanged pages

@@ -109,13 +109,16 @@ class _Memo:
             key = (kind, type(value), value, extra)
             found = self._seen.get(key)
         except TypeError:  # unhashable: not remembered
-            return getattr(self._f, kind)(value, extra)
+            return self._ask(kind, value, extra)
         if found is None:
-            found = getattr(self._f, kind)(value, extra)
+            found = self._ask(kind, value, extra)
             if len(self._seen) >= self.LIMIT:
                 self._seen.clear()
             self._seen[key] = found
         return found
+
+    def _ask(self, kind: str, value, extra) -> str:
+        return self._f.date(value) if kind == "date" else getattr(self._f, kind)(value, extra)
 
     def number(self, value, digits: int = 1) -> str:
         return self._call("number", value, digits)
@@ -136,7 +139,7 @@ class _Memo:
         return self._call("measure", value, unit)
 
     def date(self, value: date) -> str:
-        return self._f.date(value)
+        return self._call("date", value, None)
 
 
 _TEXTS: dict[tuple[str, str], Texts] = {}
@@ -598,13 +601,20 @@ def _cycle_key(cycle: str):
 # --------------------------------------------------------------------------- improvement plan
 
 
-def plan_dates(cycle: str, horizon_weeks: int) -> tuple[date, list[tuple[int, date]]]:
+@lru_cache(maxsize=256)
+def _plan_dates(cycle: str, horizon_weeks: int) -> tuple[date, tuple[tuple[int, date], ...]]:
     """The plan's start (day after the period ends) and its checkpoints (week, date); the last is the review."""
     start = parse_period(cycle).end + timedelta(days=1)
     horizon = max(int(horizon_weeks), 1)
     step = min(CHECKPOINT_WEEKS, horizon)
     weeks = list(range(step, horizon, step)) + [horizon]
-    return start, [(w, start + timedelta(weeks=w)) for w in weeks]
+    return start, tuple((w, start + timedelta(weeks=w)) for w in weeks)
+
+
+def plan_dates(cycle: str, horizon_weeks: int) -> tuple[date, list[tuple[int, date]]]:
+    """The plan's start (day after the period ends) and its checkpoints (week, date); the last is the review."""
+    start, checkpoints = _plan_dates(cycle, horizon_weeks)
+    return start, list(checkpoints)
 
 
 def plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str | None = None) -> dict[str, Any]:
@@ -618,7 +628,8 @@ def plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str |
     lost = employee.get("lost_points") or {}
     focus = []
     for key in employee.get("focus_areas") or []:
-        entry = _playbook(rs, card, key)
+        memo_key = ("playbook", card.key if card else None, key)
+        entry = c.memo[memo_key] if memo_key in c.memo else c.memo.setdefault(memo_key, _playbook(rs, card, key))
         focus.append({"key": key, "label": _label_of(c, card, key),
                       "lost": t("plan.lost", points=f.number(lost.get(key), 1)) if key in lost else None,
                       "focus": t.localized(entry.focus) if entry else None,
@@ -652,7 +663,7 @@ def plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str |
                       "actions": next((x["actions"] for x in focus if x["key"] == key), [])})
     view["goals"] = goals
     try:
-        start, checkpoints = plan_dates(str(request.results.get("cycle", "")), weeks)
+        start, checkpoints = _plan_dates(str(request.results.get("cycle", "")), weeks)
     except ValueError:
         start, checkpoints = None, []
     rows = []
