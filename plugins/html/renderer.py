@@ -54,7 +54,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from appraise.i18n import MESSAGES, Texts
 from appraise.plugins.html.paths import INDEX, dashboard_path, plan_path, team_path
-from appraise.plugins.html.views import dashboard_view, index_view, plan_view, team_view, texts
+from appraise.plugins.html.views import dashboard_view, forget, index_view, plan_view, team_view, texts
 from appraise.present.render import (
     CohortStats,
     RenderError,
@@ -318,6 +318,12 @@ class HtmlRenderer:
 
     def render(self, request: RenderRequest, out_dir: Path) -> list[Path]:
         """Render every page of the cycle; returns the files written, relative to ``out_dir``."""
+        try:
+            return self._render(request, out_dir)
+        finally:
+            _forget()  # what was remembered for this request goes with it
+
+    def _render(self, request: RenderRequest, out_dir: Path) -> list[Path]:
         brand = Branding.from_request(request)
         wording = dict((request.ruleset.report or {}).get("wording") or {})
         employees = request.results.get("employees") or []
@@ -350,6 +356,7 @@ class HtmlRenderer:
 
 BATCH = 200  # employees per task at least: enough to amortise sending the ruleset and starting up
 WORKER_GC_THRESHOLD = 50_000  # allocations between two young-generation collections in a worker (default 700)
+_IN_WORKER = False
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -372,6 +379,8 @@ def _die_with_parent(parent: int) -> None:
     # default thresholds the cyclic collector runs every 700 allocations and rescans the task's data whenever
     # it reaches the older generations (three quarters of the time spent unpickling a task; ~15% of a task)
     gc.set_threshold(WORKER_GC_THRESHOLD, 50, 50)
+    global _IN_WORKER
+    _IN_WORKER = True
     from appraise.run import pause_point
 
     pause_point("render-worker")  # crash tests
@@ -383,8 +392,22 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
+def _forget() -> None:
+    forget()
+    _MADE.clear()
+
+
 def _render_people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> int:
     """Dashboards and plans of every employee in ``request`` (worker entry point too)."""
+    if _IN_WORKER:
+        try:
+            return _people(request, out_dir, brand, wording)
+        finally:
+            _forget()  # a worker's next task is another request
+    return _people(request, out_dir, brand, wording)
+
+
+def _people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> int:
     out = Path(out_dir)
     count = 0
     for members in cohorts(request.results).values():

@@ -69,6 +69,12 @@ def context(request: RenderRequest, locale: str) -> _Ctx:
     return found
 
 
+def forget() -> None:
+    """Drop what was remembered for the requests rendered so far (their contexts hold their documents)."""
+    _CONTEXTS.clear()
+    _TEXTS_OF.clear()
+
+
 class _Labels(Texts):
     """A :class:`~appraise.i18n.Texts` (sharing its table) that remembers the ruleset's labels it has picked:
     every page asks for the same KPI, dimension and rule labels.  A label is remembered with the object it
