@@ -671,7 +671,7 @@ def plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str |
     try:
         start, checkpoints = _plan_dates(str(request.results.get("cycle", "")), weeks)
     except ValueError:
-        start, checkpoints = None, []
+        start, checkpoints = None, ()
     rows = []
     for n, (week, when) in enumerate(checkpoints, 1):
         last = n == len(checkpoints)
