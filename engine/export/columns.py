@@ -177,3 +177,60 @@ def score_columns(ruleset) -> tuple[list[str], list[str]]:
                 kpis.setdefault(k.path)
     return list(kpis), list(dims)
 
+
+
+FORMULA_PATTERN = r"^[=+\-@\t\r]"  # appraise.export.files.FORMULA_START, as a pattern
+NUMERIC_FIRST = {"score", "bonus"}
+
+
+def safe_text_expr(e):
+    """:func:`appraise.export.files.safe_text` of a text column (None as ``""``)."""
+    pl = _pl()
+    e = e.fill_null("")
+    return pl.when(e.str.contains(FORMULA_PATTERN)).then(pl.lit("'") + e).otherwise(e)
+
+
+def _csv_field(e):
+    """A field as ``csv.writer`` (QUOTE_MINIMAL, ``\\r\\n`` lines) writes it."""
+    pl = _pl()
+    return pl.when(e.str.contains(r'[,"\r\n]')).then(
+        pl.lit('"') + e.str.replace_all('"', '""', literal=True) + pl.lit('"')).otherwise(e)
+
+
+def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
+    """:func:`appraise.export.files.results_csv`'s exact text from :func:`summary`'s table, in chunks of rows
+    (the header first, with the byte-order mark): text through :func:`safe_text_expr`, numbers as ``json``
+    writes them, lists joined with ``;``, fields quoted as ``csv.writer`` quotes them."""
+    import csv
+    import io
+
+    pl = _pl()
+    columns = [c for c in table.columns if not (redact and c == "bonus")]
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerow(columns)
+    yield "\ufeff" + buf.getvalue()
+    for start in range(0, table.height, rows_per_chunk):
+        part = table.slice(start, rows_per_chunk)
+        floats = {c: float_text(part[c]) for c in columns if part[c].dtype == pl.Float64}
+        part = part.with_columns(pl.Series(c, t, dtype=pl.Utf8) for c, t in floats.items())
+        fields = []
+        for c in columns:
+            if c in LISTS:
+                fields.append(safe_text_expr(pl.col(c).list.join(";")).alias(c))
+            elif c in NUMERIC_FIRST or c.endswith(".score"):
+                fields.append(pl.col(c).cast(pl.Utf8).fill_null("").alias(c))
+            else:
+                fields.append(safe_text_expr(pl.col(c).cast(pl.Utf8)).alias(c))
+        cells = part.select(fields)
+        nul = cells.select(pl.any_horizontal(pl.col(c).str.contains("\x00", literal=True) for c in columns)
+                           ).to_series()
+        lines = cells.select(pl.concat_str([_csv_field(pl.col(c)) for c in columns], separator=",")).to_series()
+        if nul.any():  # csv.writer's own rules for what no spreadsheet data should hold
+            idx = nul.arg_true()
+            fixed = []
+            for row in cells[idx].iter_rows():
+                b = io.StringIO(newline="")
+                csv.writer(b, lineterminator="\r\n").writerow(row)
+                fixed.append(b.getvalue()[:-2])
+            lines = lines.scatter(idx, pl.Series(fixed, dtype=pl.Utf8))
+        yield "\r\n".join(lines.to_list()) + "\r\n"
