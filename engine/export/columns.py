@@ -102,7 +102,8 @@ def lost_ranking(frame, card) -> Any:
     if not cols or frame.height == 0:
         return pl.DataFrame(schema={"_row": pl.UInt32, "key": pl.Utf8, "value": pl.Float64})
     long = frame.select("_row", *cols).unpivot(index="_row", variable_name="key", value_name="value")
-    long = long.filter(pl.col("value").is_not_null() & (pl.col("value") > 1e-12))
+    # `v > 1e-12` as Python compares: NaN is not greater (polars orders NaN above every number)
+    long = long.filter(pl.col("value").is_not_null() & ~pl.col("value").is_nan() & (pl.col("value") > 1e-12))
     long = long.with_columns(pl.col("key").str.slice(5), py_round(long["value"], 9).alias("r9"))
     return long.sort(["_row", "r9", "key"], descending=[False, True, False]).drop("r9")
 
