@@ -302,13 +302,18 @@ def _objectives_by_employee(ev: Evaluation) -> dict[str, list[dict]]:
 
 
 def _results_document(ev: Evaluation) -> dict[str, Any]:
+    return {**document_head(ev), "employees": employee_results(ev), **document_tail(ev)}
+
+
+def document_head(ev: Evaluation) -> dict[str, Any]:
+    """The keys of the results.json document before ``employees``, in order."""
     rs = ev.ruleset
-    return {
-        "cycle": ev.period.id,
-        "ruleset": {"id": rs.id, "version": rs.version, "sha256": rs.sha256},
-        "currency": rs.currency,
-        "employees": employee_results(ev),
-        "not_covered": len(ev.not_covered),
-        "errors": [{"employee": e.employee, "stage": e.stage, "message": e.message} for e in ev.errors],
-        "warnings": list(ev.warnings),
-    }
+    return {"cycle": ev.period.id, "ruleset": {"id": rs.id, "version": rs.version, "sha256": rs.sha256},
+            "currency": rs.currency}
+
+
+def document_tail(ev: Evaluation) -> dict[str, Any]:
+    """The keys of the results.json document after ``employees``, in order."""
+    return {"not_covered": len(ev.not_covered),
+            "errors": [{"employee": e.employee, "stage": e.stage, "message": e.message} for e in ev.errors],
+            "warnings": list(ev.warnings)}

@@ -71,6 +71,35 @@ def results_json_chunks(document: Mapping[str, Any]) -> Iterable[str]:
     yield "\n}\n"
 
 
+def results_json_texts(document: Mapping[str, Any], employees: Sequence[str] | Any,
+                       batch: int = 2000) -> Iterable[str]:
+    """:func:`results_json_chunks`'s text for ``document`` whose ``employees`` entries are given as text
+    (``employees``: each entry as :func:`_indented` writes it at 4 spaces, e.g.
+    :func:`appraise.export.json_columns.employee_texts`); ``document``'s own ``employees`` is not read."""
+    yield "{"
+    first = True
+    for key, value in document.items():
+        yield ("\n  " if first else ",\n  ") + _key(key) + ": "
+        first = False
+        if key != "employees":
+            if isinstance(value, (list, tuple)) and value:
+                for i, item in enumerate(value):
+                    yield ("[\n    " if i == 0 else ",\n    ") + _indented(item, "    ")
+                yield "\n  ]"
+            else:
+                yield _indented(value, "  ")
+            continue
+        if not len(employees):
+            yield "[]"
+            continue
+        for start in range(0, len(employees), batch):
+            part = employees[start:start + batch]
+            texts = part.to_list() if hasattr(part, "to_list") else list(part)
+            yield ("[\n    " if start == 0 else ",\n    ") + ",\n    ".join(texts)
+        yield "\n  ]"
+    yield "\n}\n"
+
+
 _encode_str = json.encoder.encode_basestring  # the C function json.dumps(ensure_ascii=False) uses
 _float_repr = float.__repr__
 _int_repr = int.__repr__

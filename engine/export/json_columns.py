@@ -119,6 +119,7 @@ def _obj(pairs, ind: str):
     pl = _pl()
     inner = ind + "  "
     items = []
+    always = False
     for key, value in pairs:
         if value is None:
             continue
@@ -128,21 +129,24 @@ def _obj(pairs, ind: str):
             items.append(pl.when(present).then(head + text).otherwise(pl.lit(None, pl.Utf8)))
         else:
             items.append(head + value)
-    return _wrap(items, "{", "}", ind, inner)
+            always = True
+    return _wrap(items, "{", "}", ind, inner, always)
 
 
 def _arr(items, ind: str):
     """A JSON array at ``ind`` of the non-null texts of ``items``, in order."""
-    return _wrap(items, "[", "]", ind, ind + "  ")
+    return _wrap(items, "[", "]", ind, ind + "  ", False)
 
 
-def _wrap(items, open_: str, close: str, ind: str, inner: str):
+def _wrap(items, open_: str, close: str, ind: str, inner: str, always: bool):
+    """``items`` joined; ``always``: one of them is never null (the container is never empty), so the text is
+    not tested for emptiness (the test would repeat the whole expression beneath it)."""
     pl = _pl()
     if not items:
         return _lit(open_ + close)
     joined = pl.concat_str(items, separator=",\n" + inner, ignore_nulls=True)
-    return pl.when(joined == "").then(_lit(open_ + close)).otherwise(
-        _lit(open_ + "\n" + inner) + joined + _lit("\n" + ind + close))
+    full = _lit(open_ + "\n" + inner) + joined + _lit("\n" + ind + close)
+    return full if always else pl.when(joined == "").then(_lit(open_ + close)).otherwise(full)
 
 
 def _grouped(long, key: str, text, sep: str, name: str):
@@ -352,7 +356,7 @@ def _card_texts(ev: Evaluation, card, rows, objectives):
             detail.append(("target_cycle", plain("bonus.target_cycle")))
         fields.append(("bonus_detail", _obj(detail, K)))
     entry = _obj(fields, E)
-    return t.done().select("_row", entry.alias("entry"))
+    return t.done().lazy().select("_row", entry.alias("entry")).collect()
 
 
 def _ints(rows, col: str):
