@@ -294,10 +294,12 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         grade_counts,
         manifest_json,
         redact_document,
-        results_csv,
         results_json_chunks,
+        results_json_texts,
         results_xlsx,
     )
+    from appraise.export.columns import csv_chunks, summary
+    from appraise.export.json_columns import employee_texts
     from appraise.provide.stage import METRIC_ABSENT
     from appraise.store.database import history, stale_runs
 
@@ -361,9 +363,17 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         def put(name: str, data: bytes) -> None:
             files[name] = (write_bytes(stage / name, data, sync_dir=False), len(data))
 
-        files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(doc))
+        # results.json and results.csv straight from the engine's columns (appraise.export.columns); a redacted
+        # export's entries from its redacted document
+        files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(doc) if redact
+                                             else results_json_texts(doc, employee_texts(ev)))
         pause_point("export")
-        put("results.csv", results_csv(doc, ruleset, redact=redact))
+        table = summary(ev)
+        if redact:
+            import polars as pl
+
+            table = table.with_columns(pl.col("id").alias("name"))
+        files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
         put("results.xlsx", results_xlsx(doc, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,
                                                                          cycle.period.end.day), errors=errors,
                                          redact=redact))
