@@ -296,10 +296,10 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         redact_document,
         results_json_chunks,
         results_json_texts,
-        results_xlsx,
     )
     from appraise.export.columns import csv_chunks, summary
     from appraise.export.json_columns import employee_texts
+    from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
     from appraise.provide.stage import METRIC_ABSENT
     from appraise.store.database import history, stale_runs
 
@@ -374,9 +374,10 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
 
             table = table.with_columns(pl.col("id").alias("name"))
         files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
-        put("results.xlsx", results_xlsx(doc, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,
-                                                                         cycle.period.end.day), errors=errors,
-                                         redact=redact))
+        put("results.xlsx", results_xlsx_columns(doc, table, kpi_table(ev, redact=redact), ruleset,
+                                                 created=datetime(cycle.period.end.year, cycle.period.end.month,
+                                                                  cycle.period.end.day), errors=errors,
+                                                 redact=redact))
         validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
         put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
                                      employee_of={d: who for d, who in data_diags if who}, redact=redact))

@@ -1,10 +1,12 @@
-"""Issue 17: the export files written from the engine's columns equal, byte for byte, the files written from the
-per-employee documents (the plain path), on the worked example, a generated company and hostile values."""
+"""Issue 17: the export files written from the engine's columns (results.json, results.csv, results.xlsx) equal,
+byte for byte, the files written from the per-employee documents (the plain path), on the worked example, a
+generated company and hostile values."""
 from __future__ import annotations
 
 import json
 import math
 import random
+from datetime import datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import polars as pl
 import pytest
 
 from appraise.export.columns import csv_chunks, float_text, py_round, summary
-from appraise.export.document import results_document
+from appraise.export.document import document_head, results_document
 from appraise.export.files import (
     _indented,
     _row,
@@ -20,9 +22,11 @@ from appraise.export.files import (
     results_csv,
     results_json_chunks,
     results_json_texts,
+    results_xlsx,
     score_columns,
 )
 from appraise.export.json_columns import employee_texts, json_text
+from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
 from appraise.pipeline import evaluate_cycle, evaluate_tables
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +65,14 @@ def _check_same_files(ev):
             table = table.with_columns(pl.col("id").alias("name"))
         got = "".join(csv_chunks(table, redact=redact, rows_per_chunk=5)).encode("utf-8")
         assert got == results_csv(shown, ev.ruleset, redact=redact)
+    for redact in (False, True):
+        shown = redact_document(doc) if redact else doc
+        table = summary(ev)
+        if redact:
+            table = table.with_columns(pl.col("id").alias("name"))
+        kwargs = {"created": datetime(2026, 9, 30), "errors": 3, "redact": redact}
+        assert results_xlsx_columns(document_head(ev), table, kpi_table(ev, redact=redact), ev.ruleset,
+                                    **kwargs) == results_xlsx(shown, ev.ruleset, **kwargs)
     kpis, dims = score_columns(ev.ruleset)
     for e, row in zip(doc["employees"], summary(ev).iter_rows(named=True), strict=True):
         plain_row = _row(e, kpis, dims)
