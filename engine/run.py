@@ -286,6 +286,7 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False) -> RunReport:
+    from appraise.export.columns import csv_chunks, summary
     from appraise.export.files import (
         bonus_total,
         changes,
@@ -297,7 +298,6 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         results_json_chunks,
         results_json_texts,
     )
-    from appraise.export.columns import csv_chunks, summary
     from appraise.export.json_columns import employee_texts
     from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
     from appraise.provide.stage import METRIC_ABSENT

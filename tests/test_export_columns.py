@@ -7,7 +7,7 @@ import json
 import math
 import random
 from datetime import datetime
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from pathlib import Path
 
 import polars as pl

@@ -11,10 +11,10 @@ byte for byte.
 """
 from __future__ import annotations
 
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
-from appraise.core.evaluate import Evaluation, item_paths, lost_key
+from appraise.core.evaluate import Evaluation, item_paths
 from appraise.export.columns import float_text, lost_ranking, money_strings, py_round
 
 EMPLOYEE_INDENT = "    "  # an entry of the employees list, as results_json_chunks indents it
@@ -151,7 +151,6 @@ def _wrap(items, open_: str, close: str, ind: str, inner: str, always: bool):
 
 def _grouped(long, key: str, text, sep: str, name: str):
     """Per ``key`` (row number), the texts of ``long`` joined with ``sep``, in order."""
-    pl = _pl()
     return long.group_by(key, maintain_order=True).agg(text.str.join(sep).alias(name))
 
 
