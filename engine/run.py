@@ -298,7 +298,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         results_json_chunks,
         results_json_texts,
     )
-    from appraise.export.json_columns import employee_texts
+    from appraise.export.json_columns import employee_text_chunks
     from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
     from appraise.provide.stage import METRIC_ABSENT
     from appraise.store.database import history, stale_runs
@@ -366,7 +366,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         # results.json and results.csv straight from the engine's columns (appraise.export.columns); a redacted
         # export's entries from its redacted document
         files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(doc) if redact
-                                             else results_json_texts(doc, employee_texts(ev)))
+                                             else results_json_texts(doc, employee_text_chunks(ev)))
         pause_point("export")
         table = summary(ev)
         if redact:

@@ -25,8 +25,9 @@ from appraise.export.files import (
     results_xlsx,
     score_columns,
 )
-from appraise.export.json_columns import employee_texts, json_text
+from appraise.export.json_columns import employee_text_chunks, employee_texts, json_text
 from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
+from appraise.language.overrides import Override
 from appraise.pipeline import evaluate_cycle, evaluate_tables
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +58,7 @@ def _check_same_files(ev):
     doc = results_document(ev)
     plain = "".join(results_json_chunks(doc))
     assert "".join(results_json_texts(doc, employee_texts(ev), batch=7)) == plain
+    assert "".join(results_json_texts(doc, employee_text_chunks(ev, rows_per_chunk=3), batch=2)) == plain
     assert employee_texts(ev).to_list() == [_indented(e, "    ") for e in doc["employees"]]
     for redact in (False, True):
         shown = redact_document(doc) if redact else doc
@@ -91,8 +93,8 @@ def test_columnar_files_equal_the_document_files(evaluations):
 
 
 def test_hostile_names_and_numbers(tmp_path):
-    """Names a spreadsheet would run or JSON must escape, and KPI values Python writes in exponent form or that
-    sit next to a rounding half, through the API's tables."""
+    """Names a spreadsheet would run or JSON must escape, KPI values Python writes in exponent form or that sit
+    next to a rounding half, and two overridden employees (written by the plain path), through the API's tables."""
     names = ["=HYPERLINK(\"x\")", "a,b", 'quo"te', "line\nbreak", "tab\there", "back\\slash", "\x01ctl", "+1",
              "-2", "@x", " lead", "trail ", "郭婷", "emoji 🙂", "\u2028sep", "x\x00y", ""]
     employees = [{"id": f"E{i:02d}", "name": n, "team": "t", "region": "east", "hire_date": "2020-01-01"}
@@ -100,8 +102,11 @@ def test_hostile_names_and_numbers(tmp_path):
     values = [90, 1e-7, 2.675e-3, 1e17, 0.1 + 0.2, 100.125, 12345.5, 0, 3, 1.005, 99.995, 5e-5, 7, 8, 9, 10, 11]
     metrics = [{"employee": e["id"], "month": "2026-07", "revenue": float(v), "quota": 100.0}
                for e, v in zip(employees, values, strict=True)]
+    overrides = [Override("E04", None, "A", "reviewed \"by hand\"", "HR", "2026-10-01"),
+                 Override("E05", 85.0, None, "tab\there", "=HR", "2026-10-02")]
     ev = evaluate_tables(ROOT / "tests" / "fixtures" / "api" / "ruleset.yaml", period="2026-Q3",
-                         employees=employees, metrics=metrics).evaluation
+                         employees=employees, metrics=metrics, overrides=overrides).evaluation
+    assert ev.frame.filter(pl.col("override.applied"))["id"].to_list() == ["E04", "E05"]
     _check_same_files(ev)
 
 

@@ -71,11 +71,16 @@ def results_json_chunks(document: Mapping[str, Any]) -> Iterable[str]:
     yield "\n}\n"
 
 
-def results_json_texts(document: Mapping[str, Any], employees: Sequence[str] | Any,
+def results_json_texts(document: Mapping[str, Any], employees: Sequence[str] | Iterable[Any],
                        batch: int = 2000) -> Iterable[str]:
     """:func:`results_json_chunks`'s text for ``document`` whose ``employees`` entries are given as text
     (``employees``: each entry as :func:`_indented` writes it at 4 spaces, e.g.
-    :func:`appraise.export.json_columns.employee_texts`); ``document``'s own ``employees`` is not read."""
+    :func:`appraise.export.json_columns.employee_texts`, or an iterator of such sequences, e.g.
+    :func:`appraise.export.json_columns.employee_text_chunks`); ``document``'s own ``employees`` is not read."""
+    if not hasattr(employees, "__len__"):  # chunks: each written as it comes
+        chunks = iter(employees)
+    else:
+        chunks = iter([employees])
     yield "{"
     first = True
     for key, value in document.items():
@@ -89,14 +94,14 @@ def results_json_texts(document: Mapping[str, Any], employees: Sequence[str] | A
             else:
                 yield _indented(value, "  ")
             continue
-        if not len(employees):
-            yield "[]"
-            continue
-        for start in range(0, len(employees), batch):
-            part = employees[start:start + batch]
-            texts = part.to_list() if hasattr(part, "to_list") else list(part)
-            yield ("[\n    " if start == 0 else ",\n    ") + ",\n    ".join(texts)
-        yield "\n  ]"
+        written = 0
+        for chunk in chunks:
+            for start in range(0, len(chunk), batch):
+                part = chunk[start:start + batch]
+                texts = part.to_list() if hasattr(part, "to_list") else list(part)
+                yield ("[\n    " if written == 0 else ",\n    ") + ",\n    ".join(texts)
+                written += len(texts)
+        yield "\n  ]" if written else "[]"
     yield "\n}\n"
 
 

@@ -12,6 +12,7 @@ byte for byte.
 from __future__ import annotations
 
 from json.encoder import encode_basestring
+from collections.abc import Iterator
 from typing import Any
 
 from appraise.core.evaluate import Evaluation, item_paths
@@ -157,36 +158,47 @@ def _grouped(long, key: str, text, sep: str, name: str):
 def employee_texts(ev: Evaluation):
     """Every employee's entry of results.json as text, in the frame's order (a polars String series)."""
     pl = _pl()
+    return pl.concat([pl.Series("entry", [], dtype=pl.Utf8), *employee_text_chunks(ev)])
+
+
+def employee_text_chunks(ev: Evaluation, rows_per_chunk: int = 25_000) -> Iterator[Any]:
+    """:func:`employee_texts` a chunk of rows at a time (polars String series), so that results.json is
+    streamed: only one chunk's text is held at once."""
+    pl = _pl()
     from appraise.export.document import _R4, _indented_entries, _rounded
     from appraise.language.expr.compiler import polars_round_half_up
 
     rs = ev.ruleset
     frame = ev.frame
     if frame.height == 0:
-        return pl.Series("entry", [], dtype=pl.Utf8)
+        return
     if plain_path_only(ev):
-        return pl.Series("entry", _indented_entries(ev, None, EMPLOYEE_INDENT), dtype=pl.Utf8)
+        for start in range(0, frame.height, rows_per_chunk):
+            rows = list(range(start, min(start + rows_per_chunk, frame.height)))
+            yield pl.Series("entry", _indented_entries(ev, rows, EMPLOYEE_INDENT), dtype=pl.Utf8)
+        return
     floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)]
     lost = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith("lost.")]
-    frame = frame.with_row_index("_row").with_columns(
-        [polars_round_half_up(pl.col(c), 4).alias(c) for c in floats]
-        + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in lost])
     objectives = _objective_rows(ev)
-    parts = []
-    for card in rs.scorecards:
-        rows = frame.filter(pl.col("scorecard") == card.key)
-        if rows.height:
-            parts.append(_card_texts(ev, card, rows, objectives))
-    out = pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, "entry": pl.Utf8})
-    out = frame.select("_row").join(out, on="_row", how="left").sort("_row")
-    texts = out["entry"]
-    plain = (frame["override.applied"].fill_null(False) if "override.applied" in frame.columns
-             else pl.Series([False] * frame.height)) | texts.is_null()
-    if plain.any():  # an override's record (reason, approver, date), a scorecard the frame did not name
-        idx = plain.arg_true()
-        texts = texts.scatter(idx, pl.Series(_indented_entries(ev, idx.to_list(), EMPLOYEE_INDENT),
-                                             dtype=pl.Utf8))
-    return texts
+    for start in range(0, frame.height, rows_per_chunk):
+        part = frame.slice(start, rows_per_chunk).with_row_index("_row").with_columns(
+            [polars_round_half_up(pl.col(c), 4).alias(c) for c in floats]
+            + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in lost])
+        parts = []
+        for card in rs.scorecards:
+            rows = part.filter(pl.col("scorecard") == card.key)
+            if rows.height:
+                parts.append(_card_texts(ev, card, rows, objectives))
+        out = pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, "entry": pl.Utf8})
+        out = part.select("_row").join(out, on="_row", how="left").sort("_row")
+        texts = out["entry"]
+        plain = (part["override.applied"].fill_null(False) if "override.applied" in part.columns
+                 else pl.Series([False] * part.height)) | texts.is_null()
+        if plain.any():  # an override's record (reason, approver, date), a scorecard the frame did not name
+            idx = plain.arg_true()
+            texts = texts.scatter(idx, pl.Series(_indented_entries(ev, [start + i for i in idx.to_list()],
+                                                                   EMPLOYEE_INDENT), dtype=pl.Utf8))
+        yield texts
 
 
 def _objective_rows(ev: Evaluation):
