@@ -60,6 +60,7 @@ def _check_same_files(ev):
     assert "".join(results_json_texts(doc, employee_texts(ev), batch=7)) == plain
     assert "".join(results_json_texts(doc, employee_text_chunks(ev, rows_per_chunk=3), batch=2)) == plain
     assert employee_texts(ev).to_list() == [_indented(e, "    ") for e in doc["employees"]]
+    assert employee_texts(ev, compact=True).to_list() == [json.dumps(e, ensure_ascii=False) for e in doc["employees"]]
     for redact in (False, True):
         shown = redact_document(doc) if redact else doc
         table = summary(ev)

@@ -11,8 +11,8 @@ byte for byte.
 """
 from __future__ import annotations
 
-from json.encoder import encode_basestring
 from collections.abc import Iterator
+from json.encoder import encode_basestring
 from typing import Any
 
 from appraise.core.evaluate import Evaluation, item_paths
@@ -155,15 +155,24 @@ def _grouped(long, key: str, text, sep: str, name: str):
     return long.group_by(key, maintain_order=True).agg(text.str.join(sep).alias(name))
 
 
-def employee_texts(ev: Evaluation):
-    """Every employee's entry of results.json as text, in the frame's order (a polars String series)."""
+def employee_texts(ev: Evaluation, *, compact: bool = False):
+    """Every employee's entry of results.json as text, in the frame's order (a polars String series);
+    ``compact``: see :func:`employee_text_chunks`."""
     pl = _pl()
-    return pl.concat([pl.Series("entry", [], dtype=pl.Utf8), *employee_text_chunks(ev)])
+    return pl.concat([pl.Series("entry", [], dtype=pl.Utf8), *employee_text_chunks(ev, compact=compact)])
 
 
-def employee_text_chunks(ev: Evaluation, rows_per_chunk: int = 25_000) -> Iterator[Any]:
+def employee_text_chunks(ev: Evaluation, rows_per_chunk: int = 25_000, *, compact: bool = False) -> Iterator[Any]:
     """:func:`employee_texts` a chunk of rows at a time (polars String series), so that results.json is
-    streamed: only one chunk's text is held at once."""
+    streamed: only one chunk's text is held at once.
+
+    ``compact``: each entry as ``json.dumps(entry, ensure_ascii=False)`` writes it (what the store keeps of an
+    employee) instead: the indented text with its line breaks taken out (a JSON text has a raw line break
+    only between its tokens: one inside a string is written ``\\n``)."""
+    if compact:
+        for chunk in employee_text_chunks(ev, rows_per_chunk):
+            yield chunk.str.replace_all(r",\n *", ", ").str.replace_all(r"\n *", "")
+        return
     pl = _pl()
     from appraise.export.document import _R4, _indented_entries, _rounded
     from appraise.language.expr.compiler import polars_round_half_up
