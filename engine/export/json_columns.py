@@ -183,8 +183,8 @@ def employee_text_chunks(ev: Evaluation, rows_per_chunk: int = 25_000, *, compac
         return
     if plain_path_only(ev):
         for start in range(0, frame.height, rows_per_chunk):
-            rows = list(range(start, min(start + rows_per_chunk, frame.height)))
-            yield pl.Series("entry", _indented_entries(ev, rows, EMPLOYEE_INDENT), dtype=pl.Utf8)
+            positions = list(range(start, min(start + rows_per_chunk, frame.height)))
+            yield pl.Series("entry", _indented_entries(ev, positions, EMPLOYEE_INDENT), dtype=pl.Utf8)
         return
     floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)]
     lost = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith("lost.")]
