@@ -119,7 +119,10 @@ def summary(ev: Evaluation):
 
     rs = ev.ruleset
     frame = ev.frame.with_row_index("_row")
-    floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)]
+    # the scores shown and the weights that decide whether they are, rounded as the document rounds them (only
+    # these: the frame has a hundred more)
+    floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)
+              and (c.startswith(("k.", "d.")) and c.endswith(".score") or c.startswith("w."))]
     frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats])
     kpis, dims = score_columns(rs)
     parts = []
