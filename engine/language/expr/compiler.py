@@ -65,7 +65,7 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
             return pl.lit(None)
         return pl.lit(v)
 
-    def values(node) -> list:
+    def values(node) -> list | None:
         if isinstance(node, (ast.List, ast.Tuple)):
             return [literal_value(e) for e in node.elts]
         if isinstance(node, ast.Attribute) and object_name(node) == "context":
