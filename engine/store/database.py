@@ -91,6 +91,15 @@ run_reads = sa.Table(
 
 INSERT_CHUNK = 5000  # rows per executemany batch (SQLite) / per flush of the COPY stream (PostgreSQL)
 RESULT_COLUMNS = ("run_id", "employee", "scorecard", "score", "grade", "grade_uncalibrated", "bonus", "entry")
+# results columns that hold the entry's top-level field of the same name (see _result_rows)
+_ENTRY_COLUMNS = ("scorecard", "score", "grade", "grade_uncalibrated", "bonus")
+
+
+def _json_path(key: str) -> str:
+    """A SQLite JSON path to the top-level ``key`` (quoted: any characters)."""
+    return "$." + json.dumps(key)
+
+
 # json.dumps(e, ensure_ascii=False), with the encoder built once rather than per employee
 _entry_json = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -392,11 +401,45 @@ class Store:
             row = conn.execute(q).mappings().first()
         return dict(row) if row else None
 
-    def run_results(self, run_id: int) -> list[dict[str, Any]]:
-        """The stored results of one run (full entries), by employee id."""
+    def run_results(self, run_id: int, fields: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """The stored results of one run, by employee id: full entries, or with ``fields`` only ``id`` and those
+        top-level fields of each entry (None where the entry has none).
+
+        With ``fields`` the entries are not parsed in Python: the stored columns give score, grade, grade before
+        calibration, bonus and scorecard (the values the entries hold), and the database's JSON functions pick
+        the others out of the entry text (SQLite ``json_extract``, PostgreSQL ``->`` on ``json``: both keep a
+        number's text as written, so it parses to the same value); a database without them parses every entry.
+        At 100,000 employees this is the difference between well under a second and several seconds."""
         q = sa.select(results.c.entry).where(results.c.run_id == run_id).order_by(results.c.employee)
+        if fields is None:
+            with self.engine.connect() as conn:
+                return [json.loads(e) for (e,) in conn.execute(q)]
+        fields = list(dict.fromkeys(fields))
+        columns = [f for f in fields if f in _ENTRY_COLUMNS]
+        extra = [f for f in fields if f not in _ENTRY_COLUMNS]
+        picked: list[sa.ColumnElement] = []
         with self.engine.connect() as conn:
-            return [json.loads(e) for (e,) in conn.execute(q)]
+            dialect = conn.dialect.name
+            if extra and dialect == "sqlite":  # one JSON array of the values (null: missing); twice a lone one
+                paths = [_json_path(f) for f in (extra if len(extra) > 1 else extra * 2)]
+                picked = [sa.func.json_extract(results.c.entry, *paths)]
+            elif extra and dialect == "postgresql":
+                from sqlalchemy.dialects import postgresql
+
+                parsed = sa.cast(results.c.entry, postgresql.JSON())
+                picked = [sa.cast(sa.func.json_build_array(*(sa.func.json_extract_path(parsed, f) for f in extra)),
+                                  sa.Text)]
+            elif extra:
+                return [{"id": e["id"], **{f: e.get(f) for f in fields}} for e in self.run_results(run_id)]
+            q = (sa.select(results.c.employee, *(results.c[f] for f in columns), *picked)
+                 .where(results.c.run_id == run_id).order_by(results.c.employee))
+            out = []
+            for row in conn.execute(q):
+                entry = {"id": row[0], **dict(zip(columns, row[1:1 + len(columns)], strict=True))}
+                if extra:
+                    entry.update(zip(extra, json.loads(row[-1])[:len(extra)], strict=True))
+                out.append({"id": entry["id"], **{f: entry[f] for f in fields}})
+            return out
 
     def fail_run(self, run_id: int, message: str) -> None:
         """Mark a run failed (its results, if any, were never committed)."""
