@@ -339,3 +339,19 @@ def test_unchanged_compares_the_stored_columns_null_equal_to_null(any_url):
         again = _store(db, "2031-Q2", [{**e, "grade": e["grade"] or "C"} for e in _BULK])
         unchanged = {r["id"]: r["unchanged"] for r in db.runs("2031-Q2")}
     assert [unchanged[r] for r in (same, graded, fewer, more, again)] == [True, False, False, False, True]
+
+
+def test_prepared_rows_are_stored_as_the_document_would_be(url):
+    """complete_run(rows=...) (results prepared elsewhere, e.g. from a frame) stores what the document gives."""
+    with Store(url) as db:
+        a = _store(db, "2031-Q3", _BULK)
+        b = db.start_run(cycle="2031-Q4", kind="quarter", cycle_file="c.yaml", ruleset=RULESET, inputs={},
+                         engine_version="test")
+        rows = [(e["id"], e["scorecard"], e["score"], e["grade"], e["grade_uncalibrated"], e.get("bonus"),
+                 json.dumps(e, ensure_ascii=False)) for e in _BULK]
+        assert db.complete_run(b, "2031-Q4", {"employees": [], "errors": []}, rows=iter(rows)) == 3
+        assert db.run_results(b) == db.run_results(a)
+        with db.engine.connect() as conn:
+            q = "SELECT employee, scorecard, score, grade, grade_uncalibrated, bonus, entry FROM results " \
+                "WHERE run_id = {} ORDER BY employee"
+            assert conn.execute(sa.text(q.format(a))).all() == conn.execute(sa.text(q.format(b))).all()

@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,7 +112,8 @@ def _result_rows(run_id: int, employees: Iterable[Mapping[str, Any]]) -> Iterabl
                e.get("bonus"), _entry_json(e))
 
 
-def _insert_results(conn: sa.Connection, run_id: int, employees: Iterable[Mapping[str, Any]]) -> int:
+def _insert_results(conn: sa.Connection, run_id: int, employees: Iterable[Mapping[str, Any]],
+                    prepared: Iterable[Sequence[Any]] | None = None) -> int:
     """Write a run's results inside the open transaction of ``conn``, in bulk; returns the count.
 
     SQLite: the driver's ``executemany`` over prepared tuples (one statement, prepared once), in batches of
@@ -120,7 +121,7 @@ def _insert_results(conn: sa.Connection, run_id: int, employees: Iterable[Mappin
     ``executemany``.  All of them run in the caller's transaction, so nothing is visible before its commit."""
     import itertools
 
-    rows = _result_rows(run_id, employees)
+    rows = _result_rows(run_id, employees) if prepared is None else ((run_id, *r) for r in prepared)
     count = 0
     raw: Any = conn.connection.driver_connection
     dialect = conn.dialect.name
@@ -361,7 +362,8 @@ class Store:
 
     def complete_run(self, run_id: int, cycle: str, document: Mapping[str, Any],
                      before_commit: Callable[[], None] | None = None,
-                     reads: Iterable[Mapping[str, Any]] = (), manifest_sha256: str | None = None) -> int:
+                     reads: Iterable[Mapping[str, Any]] = (), manifest_sha256: str | None = None,
+                     rows: Iterable[Sequence[Any]] | None = None) -> int:
         """Store a run's results and make it the current run of its (period, ruleset id), in one transaction;
         returns the count.
 
@@ -371,6 +373,11 @@ class Store:
         can report this one stale.  ``before_commit`` runs inside the transaction just before the commit
         (crash tests).  ``manifest_sha256``: the sha256 of the output folder's ``manifest.json``, staged
         before the commit.
+
+        The results are written in bulk (see :func:`_insert_results`), each entry encoded as it is written.
+        ``rows``: the results already prepared, one sequence per employee of (employee, scorecard, score, grade,
+        grade_uncalibrated, bonus, entry JSON text as ``json.dumps(entry, ensure_ascii=False)``), e.g. a polars
+        frame's ``iter_rows()``; stored instead of the document's employees, which they must equal.
         """
         employees = document.get("employees", [])
         with write_transaction(self.engine) as conn:
@@ -378,7 +385,7 @@ class Store:
             mine = (runs.c.cycle == cycle) & (runs.c.ruleset_id == ruleset_id) & runs.c.is_current
             replaced = conn.execute(sa.select(runs.c.id).where(mine)).scalar()
             conn.execute(runs.update().where(mine).values(is_current=False))
-            count = _insert_results(conn, run_id, employees)
+            count = _insert_results(conn, run_id, employees, rows)
             # the same stored results as the run replaced? (then nothing that read it is stale)
             unchanged = _same_results(conn, replaced, run_id) if replaced is not None else None
             read_rows = [{"run_id": run_id, "cycle": r["cycle"], "ruleset_id": r["ruleset_id"], "why": r["why"],
