@@ -125,7 +125,7 @@ def _insert_results(conn: sa.Connection, run_id: int, employees: Iterable[Mappin
     count = 0
     raw: Any = conn.connection.driver_connection
     dialect = conn.dialect.name
-    if dialect == "postgresql" and type(raw).__module__.startswith("psycopg"):
+    if dialect == "postgresql" and type(raw).__module__.split(".")[0] == "psycopg":  # psycopg 3 (not psycopg2)
         with raw.cursor() as cur, cur.copy(f"COPY results ({', '.join(RESULT_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
