@@ -288,6 +288,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
          redact: bool = False, strict: bool = False) -> RunReport:
     from appraise.export.columns import csv_chunks, summary
     from appraise.export.files import (
+        CHANGE_FIELDS,
         bonus_total,
         changes,
         changes_csv,
@@ -346,7 +347,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     replaced, before = None, None
     if db is not None:
         replaced = db.current_run(cycle.period.id, ruleset.id)
-        before = db.run_results(replaced["id"]) if replaced is not None else None
+        # only the fields the ledger compares: the entries are not parsed (seconds at 100,000 employees)
+        before = db.run_results(replaced["id"], fields=CHANGE_FIELDS) if replaced is not None else None
     ledger = changes(before, employees) if before is not None else []
 
     p.stage("export", str(out))
