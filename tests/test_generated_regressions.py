@@ -6,6 +6,7 @@ import json
 import textwrap
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from appraise.cli import main
@@ -113,17 +114,17 @@ def _results(folder: Path) -> dict:
     return json.loads((folder / "out/2026-Q3/results.json").read_text(encoding="utf-8"))
 
 
-def test_a_metric_too_close_to_zero_is_an_error_for_that_employee(tmp_path):
+def test_a_metric_cell_too_close_to_zero_is_refused_at_its_cell(tmp_path):
     # Differential seeds 10240 and 10243: a complaints cell of 5e-324 (a subnormal float). In floats
     # 5e-324 / 22 is 0.0, so the lower-is-better complaint rate had an actual of 0 and attainment = cap: full
-    # marks. Exactly it is a tiny positive rate: attainment 0.05 / (5e-324 / 22) is about 2.2e321, too large
-    # to pay on, and with target 0 it is 0 / actual = 0 (seed 10243). README: a metric value that is not 0
-    # but below 2.2e-308 in size (a subnormal float) is an error for that employee, never a silent 0.
+    # marks. Exactly it is a tiny positive rate. Then seed 10078 (30-44 employees): a mean of 5e-324 and 0 is
+    # exactly 2.5e-324 but 0.0 in floats, which the check of aggregated values could not see. README: a cell
+    # that is not 0 but below 2.2e-308 in size is refused where it is read, as a non-number is, never a silent 0.
     cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
         id: r
         version: "1"
         metrics:
-          complaints: {aggregate: sum, direction: lower}
+          complaints: {aggregate: mean, direction: lower}
           orders: {aggregate: sum}
           complaint_rate: {formula: complaints / orders, direction: lower}
           visits: {aggregate: sum}
@@ -136,23 +137,19 @@ def test_a_metric_too_close_to_zero_is_an_error_for_that_employee(tmp_path):
                   complaint_rate: {weight: 50, target: 0.05}
                   visits: {weight: 50, target: 10}
         grades: [{grade: A, min: 90}, {grade: B, min: 0}]
-        """, employees_csv="id,name\nE1,A\nE2,B\nE3,C\n",
+        """, employees_csv="id,name\nE1,A\nE2,B\n",
         metrics_csv="employee,month,complaints,orders,visits\n"
-                    "E1,2026-07,5e-324,22,10\n"     # 5e-324 complaints: an error, not a rate of 0
-                    "E2,2026-07,1,20,5\n"           # rate 1/20 = 0.05: a = 0.05/0.05 = 1 → 100; visits 5/10 → 50
-                    "E3,2026-07,0,20,10\n")         # no complaints: a = cap = 1 → 100; visits 10/10 → 100
+                    "E1,2026-07,5e-324,22,10\n"     # row 2, column 3: refused here
+                    "E1,2026-08,0,22,10\n"
+                    "E2,2026-07,1,20,5\n")
     res = run(cycle)
-    assert res.exit_code == 0, res.output
-    doc = _results(tmp_path)
-    got = {e["id"]: (e["score"], e["grade"]) for e in doc["employees"]}
-    assert got == {"E2": (75.0, "B"), "E3": (100.0, "A")}  # E2: (100 + 50) / 2; E3: (100 + 100) / 2
-    [error] = [e for e in doc["errors"] if e["employee"] == "E1"]
-    assert error["stage"] == "evaluate" and "complaints" in error["message"] and "2.2e-308" in error["message"]
+    assert res.exit_code == 1
+    assert "metrics.csv:2:3: error:" in res.output and "too close to 0" in res.output and "E1" in res.output
+    from reference import ReferenceInputError
     from reference import evaluate_cycle as reference
 
-    ref = reference(cycle)
-    assert {e["id"]: (e["score"], e["grade"]) for e in ref["employees"]} == got
-    assert [e["employee"] for e in ref["errors"]] == ["E1"]
+    with pytest.raises(ReferenceInputError, match="too close to 0"):
+        reference(cycle)
 
 
 def test_someone_who_left_before_the_period_needs_no_hire_date(tmp_path):

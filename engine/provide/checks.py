@@ -18,6 +18,8 @@ from appraise.errors import Diagnostic
 from appraise.provide.parts import Known, Part, Report
 from appraise.tables import LARGEST
 
+SMALLEST = 2.2250738585072014e-308  # the smallest normal float: below it, arithmetic silently loses digits or makes 0
+
 F64 = pl.Float64
 EXCEL_EPOCH = date(1899, 12, 30)
 
@@ -115,18 +117,22 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
     def wrong(c: str) -> bool:  # the filter below finds a row
         n = cast[c]
         return bool(((frame[c].is_not_null() & n.is_null()) | n.is_nan() | n.is_infinite()
-                     | (n.abs() >= LARGEST)).any())
+                     | (n.abs() >= LARGEST) | ((n != 0) & (n.abs() < SMALLEST))).any())
 
     flagged = [c for c in columns if frame.height and wrong(c)]
     for c in flagged:
         bad = frame.with_columns(cast[c].alias("_num")).filter(
             (pl.col(c).is_not_null() & pl.col("_num").is_null()) | pl.col("_num").is_nan()
-            | pl.col("_num").is_infinite() | (pl.col("_num").abs() >= LARGEST))
+            | pl.col("_num").is_infinite() | (pl.col("_num").abs() >= LARGEST)
+            | ((pl.col("_num") != 0) & (pl.col("_num").abs() < SMALLEST)))
         for row in bad.select(employee_col, "_row", c, "_num").head(200).iter_rows():
             emp, line, raw, num = row
             if num is None:
                 msg = f"{what} '{c}' is '{raw}', which is not a number"
                 hint = "write plain numbers: 1234.5 (no thousands separators, units or %)"
+            elif math.isfinite(num) and abs(num) < 1:
+                msg = f"{what} '{c}' is {raw}, too close to 0 to compute with (below 2.2e-308 in size)"
+                hint = "check the cell: an exponent may be wrong (write 0 for none)"
             elif math.isfinite(num):
                 msg = f"{what} '{c}' is {raw}, too large to compute exactly (the limit is 10^15)"
                 hint = "check the cell: a unit or an exponent may be wrong"

@@ -27,8 +27,11 @@ from .ruleset import RAW, REGIONS, TEAMS, Period, Plan
 NAMES = ["Li Wei", "王芳", "Zhang Min", "O'Brien, Pat", "Müller", "陈杰", "Ana María", "Kim", "刘洋",
          "Sam \"Ace\" Lee"]
 COMPETENCIES = ["collaboration", "customer_focus", "integrity"]
-EXTREMES = ["0", "0.0", "1e-9", "1e-320", "5e-324", "999999999999999", "123456789012.345", "1e14", "-1",
-            "0.30000000000000004", "2.5e-7"]
+EXTREMES = ["0", "0.0", "1e-9", "999999999999999", "123456789012.345", "1e14", "-1",
+            "0.30000000000000004", "2.5e-7", "2.3e-308"]
+# subnormal floats: a cell holding one is refused where it is read (the whole run stops, located), so they are
+# drawn rarely, to keep most cases appraised
+SUBNORMALS = ["1e-320", "5e-324"]
 
 
 @dataclass
@@ -242,6 +245,9 @@ class DataGenerator:
         ch = self.ch
         if extreme and ch.chance(0.12):
             self.notes.add("extreme-number")
+            if ch.chance(0.004):
+                self.notes.add("subnormal-number")
+                return ch.choice(SUBNORMALS)
             return ch.choice(EXTREMES)
         agg, _, unit, lo, hi = RAW[metric]
         if ch.chance(0.02):

@@ -85,6 +85,7 @@ from pathlib import Path
 from .expr import Expr, ExpressionError, number, round_half_up
 from .periods import LENGTH, Period, parse, tenure_months
 from .readers import (
+    TINY,
     ReferenceInputError,
     metric_rows,
     okr_objectives,
@@ -359,6 +360,8 @@ class Evaluator:
                     self.warnings.append(f"{where}: {name} of {person.id} for {month} lies outside the employment; "
                                          "not used")
                     continue
+                if value is not None and value != 0 and abs(value) < TINY:  # a cell the period reads: refused
+                    raise ReferenceInputError(f"{where}: {name} {float(value)!r} is too close to 0")
                 if value is not None:
                     values.append(value)
             if not values:

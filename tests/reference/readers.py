@@ -153,8 +153,12 @@ _DATE = re.compile(r"(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?"
                    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\Z")
 
 
-def parse_number(text, where: str, money: bool = False) -> Fraction | None:
-    """A cell as an exact number (None when blank)."""
+TINY = Fraction(1, 2 ** 1022)  # README: a cell that is not 0 but below 2.2e-308 in size is refused where it is read
+
+
+def parse_number(text, where: str, money: bool = False, tiny_ok: bool = False) -> Fraction | None:
+    """A cell as an exact number (None when blank); ``tiny_ok`` leaves the size check to the caller (metric
+    rows: only the rows of the period are read)."""
     if text is None:
         return None
     if isinstance(text, (int, float, Fraction, Decimal)) and not isinstance(text, bool):
@@ -167,9 +171,12 @@ def parse_number(text, where: str, money: bool = False) -> Fraction | None:
     if not _PLAIN.match(s):
         raise ReferenceInputError(f"{where}: {text!r} is not a number")
     try:
-        return Fraction(Decimal(s))
+        value = Fraction(Decimal(s))
     except InvalidOperation:
         raise ReferenceInputError(f"{where}: {text!r} is not a number") from None
+    if not tiny_ok and value != 0 and abs(value) < TINY:
+        raise ReferenceInputError(f"{where}: {text!r} is too close to 0")
+    return value
 
 
 def parse_month(text, where: str) -> str:
@@ -235,11 +242,11 @@ def metric_rows(rows: list[dict], source: dict, declared: set[str], label: str):
             name = row.get("metric")
             if name is None or name not in declared:
                 continue
-            yield emp, month, name, parse_number(row.get("value"), where), where
+            yield emp, month, name, parse_number(row.get("value"), where, tiny_ok=True), where
         else:
             for name in sorted(columns - {"employee", "month"}):
                 if name in declared:
-                    yield emp, month, name, parse_number(row.get(name), where), where
+                    yield emp, month, name, parse_number(row.get(name), where, tiny_ok=True), where
 
 
 def okr_objectives(source_path: Path, rows: list[dict] | None, label: str) -> dict[str, list[dict]]:
