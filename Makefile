@@ -95,7 +95,7 @@ fuzz: venv
 
 # Mutation testing (issue 13): one change at a time to the bonus, curve, grade, calibration and expression code,
 # each run against a fast subset of the tests in a temporary copy of the tree (nothing here is touched); fails on a
-# surviving mutant that tests/mutation/equivalent.yaml does not explain. MUTATION_ARGS="--only _bonus", "--list".
+# surviving mutant that tests/mutation/equivalent.yaml does not explain. MUTATION_ARGS="--only core/bonus.py:pay", "--list".
 MUTATION_ARGS ?=
 mutation: venv
 	$(BIN)/python tests/mutation/run.py $(MUTATION_ARGS)

@@ -10,6 +10,7 @@ that edge is only counted when the __init__ itself has code that imports (an emp
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -204,3 +205,14 @@ def test_engine_top_level_stays_small():
     assert len(top) <= MAX_TOP_LEVEL_MODULES, (
         f"{len(top)} modules at engine/'s top level (at most {MAX_TOP_LEVEL_MODULES}): {top}; "
         "give the new one a home in a sub-package")
+
+
+def test_readme_architecture_maps_every_module():
+    """README "Architecture" lists every module of engine/ and plugins/ (one line each), and no module that is gone."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Architecture\n", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `((?:engine|plugins)/[\w/]+\.py)` \|", section, flags=re.M))
+    files = {str(path.relative_to(ROOT)) for tree in TREES.values() for path in tree.rglob("*.py")
+             if "appraise-jsonl" not in str(path)}
+    assert sorted(files - listed) == [], "modules missing from README's package map"
+    assert sorted(listed - files) == [], "README's package map names modules that no longer exist"
