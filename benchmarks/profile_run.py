@@ -57,11 +57,12 @@ def clean(cycle: Path) -> None:
 def short(path: str) -> str:
     if not path.startswith("/"):
         return path  # py-spy's names are already short
-    for marker in ("/site-packages/", "/engine/", "/plugins/", "/lib/python3"):
-        if marker in path:
-            head = {"/engine/": "appraise/", "/plugins/": "appraise/plugins/"}.get(marker, "")
-            return head + path.split(marker, 1)[1]
-    return path
+    if "/site-packages/" in path:
+        return path.split("/site-packages/", 1)[1]
+    for folder, shown in ((ROOT / "engine", "appraise"), (ROOT / "plugins", "appraise/plugins")):
+        if path.startswith(str(folder) + "/"):
+            return shown + path[len(str(folder)):]
+    return re.sub(r"^.*/lib/python3\.\d+/", "", path)
 
 
 def with_cprofile(cycle: Path, render: bool, top: int, save: Path | None) -> None:
