@@ -24,7 +24,10 @@ machine is shared).  Data files above the 256 MiB default limit (the 360 CSV fro
 allowed by setting ``APPRAISE_MAX_DATA_BYTES`` for the run, and the output says so.
 
 ``--million`` adds 1,000,000 employees (~10 GB of inputs to generate the first time, several GiB of memory).
-The last lines are a Markdown table for the README: each stage's seconds and its ratio to the engine's time.
+The last lines are a Markdown table for the README: each stage's seconds and its ratio to the engine's time
+(× the engine's best time), the sum of the stages, the run's wall and CPU (user + sys) time, its peak RSS and
+the 1-minute load average when it ended (on a shared machine CPU time is the steadier figure);
+``--json FILE`` keeps every figure and ``--table FILE...`` prints the table again from such files.
 """
 from __future__ import annotations
 
@@ -216,8 +219,8 @@ def markdown(results: list[dict]) -> str:
     """The README's table: seconds per stage and, after ×, the stage's time over the engine's own."""
     shown = [s for s in STAGES if any(s in r[run]["stages"] for r in results for run in ("no-render", "render")
                                       if run in r)]
-    head = ["employees", "engine (core)", *shown, "stages, no pages", "wall, no pages", "peak RSS, no pages",
-            "load avg"]
+    head = ["employees", "engine (core)", *shown, "stages, no pages", "wall, no pages", "CPU, no pages",
+            "peak RSS, no pages", "load avg"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
     for r in results:
         engine = r["engine"]["engine"]
@@ -229,7 +232,8 @@ def markdown(results: list[dict]) -> str:
             row.append("–" if v is None else f"{v:.2f} s ×{v / engine:.1f}")
         total = sum(v for k, v in plain["stages"].items() if k != "render")
         row += [f"{total:.1f} s ×{total / engine:.0f}", f"{plain['wall']:.1f} s",
-                f"{plain['peak_mib'] / 1024:.2f} GiB", f"{plain['load'][0]:.1f}"]
+                f"{plain['user'] + plain['sys']:.1f} s", f"{plain['peak_mib'] / 1024:.2f} GiB",
+                f"{plain['load'][0]:.1f}"]
         lines.append("| " + " | ".join(row) + " |")
     if any("bench_engine" in r for r in results):
         lines += ["", "| employees | bench_engine.py engine | hand-written kernel | ratio | peak RSS |",
@@ -250,7 +254,11 @@ def main() -> None:
     ap.add_argument("--max-rss-gib", type=float, default=12.0, help="stop a run whose memory passes this")
     ap.add_argument("--folder", type=Path, default=Path("/tmp/appraise-bench-run"))
     ap.add_argument("--json", type=Path, help="also write every figure here")
+    ap.add_argument("--table", type=Path, nargs="+", help="only print the table of figures saved with --json")
     args = ap.parse_args()
+    if args.table:
+        print(markdown([r for f in args.table for r in json.loads(f.read_text(encoding="utf-8"))]))
+        return
     sizes = list(args.employees) + ([1_000_000] if args.million and 1_000_000 not in args.employees else [])
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs")
     results = []
