@@ -1,16 +1,22 @@
 """The engine against the plain reference evaluator, on generated cases (issue 13).
 
 ``tests/generate`` writes random valid rulesets, cycle files and data; ``tests/reference`` is a
-deliberately plain, row-by-row reading of SPEC.md that shares no code with the engine beyond the
-YAML loader.  Each case is run through both (every cycle of a case in order into one store: the
-previous period, and the shorter periods a ``periods:`` dimension or ``bonus.net_of`` reads) and
-every number of every employee compared (:func:`reference.compare`).  Any difference is a bug in
-one of them: fix it, and keep the case as a regression test in ``test_generated_regressions.py``
-or ``test_reference.py``.
+deliberately plain, row-by-row reading of SPEC.md that imports nothing of the engine.  Each case is
+run through both and every number of every employee compared (:func:`reference.compare`), as is the
+set of employees each sends to the errors.  Any difference is a bug in one of them: fix it, and keep
+the case as a regression test in ``test_generated_regressions.py`` or ``test_reference.py``.
 
-Budget: ``APPRAISE_DIFFERENTIAL_CASES`` rulesets (opt-in for now, see below), split over ``CHUNKS`` tests so
-``pytest -n`` spreads them over the cores; ``make fuzz`` runs ``APPRAISE_FUZZ_EXAMPLES`` of them.
-The counts are printed in the session summary (tests/conftest.py).
+Single-period cases go through the Python API (``appraise.api.evaluate_cycle``).  Cases of several
+cycles (shorter periods read by ``periods:`` and ``bonus.net_of``, a previous period) run every cycle
+in order through ``appraise.run.run_cycle(render=False)`` into the case's store, and the reference
+into its own: they cost ~0.2 s a cycle, so ``make test`` runs the first ``PERIOD_CASES`` of each chunk
+and leaves the rest to ``make fuzz``.
+
+Budget (``make test``): ``RULESETS`` generated rulesets of ``EMPLOYEES`` people each, split over
+``CHUNKS`` tests (``pytest -n`` without ``--dist loadfile`` spreads them over the cores); the counts
+are printed in the session summary (tests/conftest.py).  ``APPRAISE_DIFFERENTIAL_CASES=N`` runs N
+rulesets instead, ``APPRAISE_DIFFERENTIAL_PERIODS=1`` every multi-period case met;
+``make fuzz`` sets ``APPRAISE_FUZZ_EXAMPLES`` and runs that many, every period included.
 """
 from __future__ import annotations
 
@@ -29,17 +35,12 @@ from generate import RandomChooser, write_case
 from reference import ReferenceInputError, ReferenceStore, compare
 
 SCALE = int(os.environ.get("APPRAISE_FUZZ_EXAMPLES", "0"))
-CASES = int(os.environ.get("APPRAISE_DIFFERENTIAL_CASES", "0")) or SCALE
-# Opt-in until the open disagreements are settled (README "Testing": OKR/360 edge cases under missing: zero,
-# employees the engine sends to errors that the reference appraises, an overflow in the reference); then
-# the default becomes 300 cases in `make test`.
-pytestmark = pytest.mark.skipif(not CASES, reason="differential cases are opt-in while open disagreements are "
-                                "triaged: APPRAISE_DIFFERENTIAL_CASES=N (make fuzz sets it)")
+RULESETS = int(os.environ.get("APPRAISE_DIFFERENTIAL_CASES", "0")) or SCALE or 300
 CHUNKS = 6
-# cases of several cycles run through `appraise run` into a store (~1 s per cycle): make fuzz sets this
-PERIODS = bool(os.environ.get("APPRAISE_DIFFERENTIAL_PERIODS", SCALE))
+EMPLOYEES = (30, 60)  # people in a case's employee table (now and then one): ~45 a ruleset
+# multi-period cases each chunk runs; the others are counted as left to make fuzz
+PERIOD_CASES = 10 ** 9 if os.environ.get("APPRAISE_DIFFERENTIAL_PERIODS", SCALE) else 1
 FIRST_SEED = 10_000  # seeds of their own: the crash-free test draws its cases through hypothesis
-
 
 
 def _engine(case) -> list[dict] | Exception:
@@ -73,42 +74,55 @@ def _skips_people(cycle: Path) -> bool:
     return "skip-employee" in cycle.read_text(encoding="utf-8")
 
 
+def _seeds(chunk: int):
+    seed = FIRST_SEED + chunk
+    while True:
+        yield seed
+        seed += CHUNKS
+
+
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_engine_agrees_with_the_reference_on_generated_cases(chunk, tmp_path_factory, record_property):
-    seeds = range(FIRST_SEED + chunk, FIRST_SEED + max(CASES, 1), CHUNKS)
-    TOTALS: Counter = Counter()
+    wanted = RULESETS // CHUNKS + (chunk < RULESETS % CHUNKS)
+    totals: Counter = Counter()
     root = tmp_path_factory.mktemp(f"differential{chunk}")
     disagreements = []
-    for seed in seeds:
+    seeds = _seeds(chunk)
+    while totals["rulesets"] < wanted:
+        seed = next(seeds)
         folder = root / f"case-{seed}"
-        case = write_case(RandomChooser(seed), folder)
-        if len(case.cycles) > 1 and not PERIODS:
-            TOTALS["multi-period cases left to make fuzz"] += 1
-            shutil.rmtree(folder, ignore_errors=True)
-            continue
-        TOTALS["rulesets"] += 1
-        TOTALS["cycles"] += len(case.cycles)
+        case = write_case(RandomChooser(seed), folder, employees=EMPLOYEES)
+        if len(case.cycles) > 1:
+            if totals["multi-period rulesets"] >= PERIOD_CASES:
+                totals["multi-period cases left to make fuzz"] += 1
+                shutil.rmtree(folder, ignore_errors=True)
+                continue
+            totals["multi-period rulesets"] += 1
+        totals["rulesets"] += 1
+        totals["cycles"] += len(case.cycles)
+        totals["employees generated"] += case.summary["employees"]
         engine, reference = _engine(case), _reference(case)
         if isinstance(engine, Exception) or isinstance(reference, Exception):
             if isinstance(engine, Exception) and isinstance(reference, Exception):
-                TOTALS["refused by both"] += 1
+                totals["refused by both"] += 1
             elif isinstance(reference, Exception) and _skips_people(case.cycle):
-                TOTALS["not comparable (skip-employee)"] += 1  # the reference refuses the whole run
+                totals["not comparable (skip-employee)"] += 1  # the reference refuses the whole run
             else:
                 who = "engine" if isinstance(engine, Exception) else "reference"
                 why = engine if isinstance(engine, Exception) else reference
                 disagreements.append(f"{folder}: only the {who} refused: {str(why)[:300]}")
             continue
         for cycle, got, want in zip(case.cycles, engine, reference):
-            TOTALS["employees"] += len(want["employees"])
             differences = compare(got, want)
             if differences:
                 disagreements.append(f"{folder} {cycle.name}: " + "\n    ".join(differences[:8]))
                 break
+            totals["employees compared"] += len(want["employees"])
+            totals["employee errors compared"] += len(want["errors"])
         else:
-            TOTALS["agreed"] += 1
+            totals["agreed"] += 1
             shutil.rmtree(folder, ignore_errors=True)  # keep only the folders worth reading
-    TOTALS["disagreements"] = len(disagreements)
-    record_property("counts", {"label": "differential (engine vs tests/reference)", **TOTALS})
-    assert not disagreements, f"{len(disagreements)} of {len(seeds)} cases disagree:\n" + "\n".join(disagreements)
-
+    totals["disagreements"] = len(disagreements)
+    record_property("counts", {"label": "differential (engine vs tests/reference)", **totals})
+    assert not disagreements, f"{len(disagreements)} of {totals['rulesets']} cases disagree:\n" + "\n".join(
+        disagreements)

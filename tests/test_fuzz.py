@@ -105,8 +105,7 @@ def test_mutated_rulesets_are_refused_with_diagnostics_or_compile(data):
 
 import test_properties as P  # noqa: E402  (its strategies: generated valid rulesets and people)
 
-many_people = st.lists(st.tuples(st.floats(0, 3_000_000, allow_nan=False), st.floats(0, 300, allow_nan=False),
-                                 st.one_of(st.none(), st.floats(0, 1, allow_nan=False)),
+many_people = st.lists(st.tuples(P.amounts(0, 3_000_000), P.amounts(0, 300), st.one_of(st.none(), P.amounts(0, 1)),
                                  st.sampled_from(["north", "south"]), st.sampled_from(["t1", "t2"]),
                                  st.integers(1, 99)), min_size=1, max_size=14)
 

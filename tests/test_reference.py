@@ -521,6 +521,31 @@ def test_v2_periods_dimension_net_of_and_overrides(tmp_path):
     assert claw["E2"]["bonus"] == "500"                  # no override here: B, 2000 - 1500
 
 
+def test_v2_a_sub_period_weighing_0_is_not_read(tmp_path):
+    # Differential seeds 10178 and 10206 (make fuzz): weights {..., '07': 0, ...}. README: a sub-period the
+    # weights do not name weighs 0 and is not read; one named with weight 0 weighs 0 the same way, so it is
+    # neither in `periods` nor ever `missing` (as a KPI of weight 0 is out of the appraisal).
+    store = run_year(tmp_path)
+    rules = annual("y0", False)
+    rules["scorecards"]["s"]["dimensions"]["year_results"]["periods"]["weights"] = {"Q1": 20, "Q2": 0, "Q3": 80,
+                                                                                   "Q4": 0}
+    (tmp_path / "y0.yaml").write_text(json.dumps(rules), encoding="utf-8")
+    doc = store.run(write_cycle(tmp_path, "year0", "y0.yaml", period="2026", employees=EMPLOYEES,
+                                metrics=ANNUAL_METRICS))
+    e = by_id(doc)
+    assert not any("2026-Q4" in w for w in doc["warnings"])   # Q4 is not read: its absent run is no warning
+    # E1: Q1 100 (w20), Q3 95 (w80, the stored overridden score): (2000 + 7600) / 100 = 96;
+    # own 310 / 400 -> 77.5; total 0.6 * 96 + 0.4 * 77.5 = 88.6
+    y1 = e["E1"]["dimensions"]["year_results"]
+    assert y1["periods"] == {"2026-Q1": 100.0, "2026-Q3": 95.0} and y1["score"] == approx(96)
+    assert e["E1"]["missing"] == [] and e["E1"]["score"] == 88.6
+    # E2: not in Q2 (weight 0, so not missing); Q1 80 (w20), Q3 150 (w80): (1600 + 12000) / 100 = 136;
+    # own 230 / 400 -> 57.5; total 0.6 * 136 + 0.4 * 57.5 = 104.6 -> A
+    y2 = e["E2"]["dimensions"]["year_results"]
+    assert y2["periods"] == {"2026-Q1": 80.0, "2026-Q3": 150.0} and y2["score"] == approx(136)
+    assert e["E2"]["missing"] == [] and (e["E2"]["score"], e["E2"]["grade"]) == (104.6, "A")
+
+
 def test_v2_override_of_someone_not_appraised_is_an_error(tmp_path):
     from reference import ReferenceInputError
     with pytest.raises(ReferenceInputError):

@@ -72,6 +72,10 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
         checks.append((target, "_bonus_target", "is below zero; a bonus target is 0 or more"))
         emp = emp.with_columns(pl.when(pl.col(f"money.{target}") < 0).then(None).otherwise(True)
                                .alias("_bonus_target"))
+    # only those the period appraises: hired by its last day (or when unknown), not gone before its first
+    end, start = period.end, period.start
+    emp = emp.filter((pl.col("_hire_date").is_null() | (pl.col("_hire_date") <= end))
+                     & (pl.col("_leave_date").is_null() | (pl.col("_leave_date") >= start)))
     # a value that is there (not null, not blank) but did not parse
     unread = [(((pl.col(c).is_not_null() & (pl.col(c).cast(pl.Utf8).str.strip_chars() != ""))
                 | pl.lit(p == "_tenure_known")) & pl.col(p).is_null()).alias(f"_unread.{i}")
@@ -83,9 +87,6 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
                                         or not str(row[c]).strip() else f"{c} '{row[c]}' {message}")
                           for i, (c, _, message) in enumerate(checks) if row[f"_unread.{i}"])
         emp = emp.filter(~pl.any_horizontal(unread))
-    end, start = period.end, period.start
-    emp = emp.filter((pl.col("_hire_date").is_null() | (pl.col("_hire_date") <= end))
-                     & (pl.col("_leave_date").is_null() | (pl.col("_leave_date") >= start)))
     hire = pl.col("_hire_date")
     months = ((end.year - hire.dt.year()) * 12 + (end.month - hire.dt.month())
               - pl.when(hire.dt.day() > end.day).then(1).otherwise(0))
@@ -224,9 +225,17 @@ def run_lists(columns: dict[str, pl.Series], first: pl.Series) -> pl.DataFrame:
     return pl.DataFrame({name: pl.from_arrow(make(offsets, col.rechunk().to_arrow())) for name, col in columns.items()})
 
 
+def _as_written(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """a − b to 15 significant digits of the larger of them: the difference of the numbers as written, without
+    the binary noise a near cancellation magnifies (26.99999916 − 27 is −8.4e-7, not −8.400000004e-7)."""
+    unit = pl.lit(10.0).pow(pl.lit(15.0) - pl.max_horizontal(a.abs(), b.abs(), pl.lit(1.0)).log10().ceil())
+    return ((a - b) * unit).round(0) / unit
+
+
 def key_result_progress(start: pl.Expr, target: pl.Expr, current: pl.Expr) -> pl.Expr:
     """A key result's progress: (current − start) / (target − start), clamped to 0–1; null when target = start."""
-    return pl.when(target != start).then(((current - start) / (target - start)).clip(0.0, 1.0)).otherwise(None)
+    return pl.when(target != start).then((_as_written(current, start) / _as_written(target, start)).clip(0.0, 1.0)) \
+        .otherwise(None)
 
 
 def objective_score(progress: pl.Expr, aspirational: pl.Expr, threshold: float) -> pl.Expr:

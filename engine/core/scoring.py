@@ -19,6 +19,7 @@ from appraise.language import expr as expressions
 from appraise.language.compile import Kpi, Ruleset, Scorecard
 from appraise.language.expr import Expression
 from appraise.language.period import Period
+from appraise.tables import LARGEST
 
 
 def curve_expr(kpi: Kpi, a: pl.Expr) -> pl.Expr:
@@ -240,23 +241,40 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
 
 _COMPUTED = ("k.", "d.", "f.", "w.", "wr.", "lost.")  # what the score and pay are made of
 _OVERFLOW = 1e27  # the bonus stage's decimals hold 28 integer digits
+_UNDERFLOW = 2.2250738585072014e-308  # the smallest normal float: below it (5e-324) 5e-324 / 22 is 0.0
 
 
 def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
     """Employees any of whose computed numbers is infinite, NaN or too large for exact money go to the errors.
 
     Inputs are range-checked where they are read (:data:`appraise.tables.LARGEST`), but arithmetic can
-    still overflow: a quota of 1e-320 makes an attainment of infinity.  No output ever holds one.
+    still overflow: a quota of 1e-320 makes an attainment of infinity.  No output ever holds one.  So do
+    employees with a metric value that is not 0 but a subnormal float (below 2.2e-308 in size): a ratio over
+    it would silently become 0 (an actual of 0, full marks on a lower-is-better KPI) where the exact value is
+    not; and with a metric value (a sum, a formula) of 10^15 or more, which floats no longer carry exactly
+    (the limit of a cell, :data:`appraise.tables.LARGEST`): pay on it would be off by units.
     """
     cols = [c for c, t in f.schema.items() if t == F64 and (c.startswith(_COMPUTED) or c == "total")]
-    if not cols:
+    tiny = [c for c, t in f.schema.items() if t == F64 and c.startswith("m.")]
+    if not cols and not tiny:
         return f
     flags = [(~pl.col(c).is_finite() | (pl.col(c).abs() >= _OVERFLOW)).fill_null(False) for c in cols]
+    flags += [(((pl.col(c) != 0) & (pl.col(c).abs() < _UNDERFLOW)) | (pl.col(c).abs() >= LARGEST)).fill_null(False)
+              for c in tiny]
     bad = pl.any_horizontal(flags)
     if not f.select(bad.any()).item():
         return f
-    for row in f.filter(bad).select("id", *cols).iter_rows(named=True):
-        c = next(c for c in cols if row[c] is not None and not (math.isfinite(row[c]) and abs(row[c]) < _OVERFLOW))
+    for row in f.filter(bad).select("id", *cols, *tiny).iter_rows(named=True):
+        c = next((c for c in cols if row[c] is not None and not (math.isfinite(row[c]) and abs(row[c]) < _OVERFLOW)),
+                 None)
+        if c is None:
+            c = next(c for c in tiny if row[c] is not None and (row[c] != 0 and abs(row[c]) < _UNDERFLOW
+                                                                or abs(row[c]) >= LARGEST))
+            why = "too close to 0 to compute with (below 2.2e-308 in size)" if abs(row[c]) < 1 else \
+                "too large to compute exactly (the limit is 10^15)"
+            errors.append(EmployeeError(row["id"], "evaluate", f"metric {c[2:]} is {row[c]!r}, {why}; check the "
+                                        "data behind it (a value with a wrong exponent)"))
+            continue
         name, what = _describe_column(c)
         detail = ""
         if c.startswith("k.") and c.endswith(".attainment"):

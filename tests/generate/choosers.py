@@ -81,7 +81,12 @@ class RandomChooser(Chooser):
         self.rng = random.Random(seed)
 
     def integer(self, lo: int, hi: int) -> int:
-        return self.rng.randint(lo, hi)
+        # random() scaled is ~3x faster than randint; ranges here are far below 2**53, so it stays uniform
+        # enough (the differential test draws hundreds of thousands of cells per run)
+        return lo + int(self.rng.random() * (hi - lo + 1))
+
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
 
     def __repr__(self) -> str:
         return f"RandomChooser({self.seed!r})"

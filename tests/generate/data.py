@@ -123,8 +123,9 @@ def _money(ch: Chooser, value: Decimal) -> str:
 class DataGenerator:
     """Data of one case: the employees once, metrics and ratings for the current and previous periods."""
 
-    def __init__(self, ch: Chooser, plan: Plan, previous: Period | None):
+    def __init__(self, ch: Chooser, plan: Plan, previous: Period | None, people: tuple[int, int] = (3, 12)):
         self.ch = ch
+        self.people = people  # how many employees the table has (now and then 1)
         self.plan = plan
         self.previous = previous
         self.notes: set[str] = set()
@@ -142,7 +143,7 @@ class DataGenerator:
         ch, plan = self.ch, self.plan
         period = plan.period
         first = self.previous.start if self.previous else period.start
-        n = ch.weighted([(ch.integer(3, 12), 18), (1, 1)])
+        n = ch.weighted([(ch.integer(*self.people), 18), (1, 1)])
         nobody = ch.chance(0.02)  # everyone hired after the period: a cycle that appraises no one
         if n == 1:
             self.notes.add("one-employee")

@@ -1,7 +1,8 @@
 """A deliberately plain, row-by-row evaluator of SPEC.md (v1, the v1.1 settled questions and v2).
 
 Independent of the engine: written from SPEC.md, the README's "Semantics the SPEC leaves open" and the input
-formats the providers accept; only appraise's strict YAML loader is shared.  Every number is an exact
+formats the providers accept; no code of the engine is imported (YAML is read with PyYAML's libyaml composer
+and typed by the YAML 1.2 core schema in :mod:`reference.readers`).  Every number is an exact
 :class:`~fractions.Fraction` (data cells and YAML numbers are read as the decimals they were written as) and
 money a :class:`~decimal.Decimal`; nothing is rounded until results are written, except the reported score
 (2 decimals, half-up), which grades, calibration, outcomes and later periods use, and the bonus (half-up to the
@@ -57,6 +58,7 @@ of the session that wrote it, so the engine can be checked against the same read
 13. ``periods:`` dimensions read the reported (final) ``score`` of each sub-period's current run of the named
     ruleset; a wholly missing one is listed alone (``"year_results"``), with every sub-period null.  Weights
     keyed for sub-periods are read as written; absent keys weigh 0 (equal weights when ``weights`` is absent).
+    A sub-period weighing 0 is not read: not in ``periods``, never missing (README, like a KPI of weight 0).
 14. ``lost_points`` lists items with more than 0 points lost, keyed by KPI id (``dimension.kpi`` when two
     dimensions of the scorecard share the id) or dimension; ``focus_areas`` are its biggest items (ties,
     to 9 decimals, by key).  Outcomes may read ``score``, ``grade`` and ``bonus`` (the amount due now).
@@ -66,7 +68,11 @@ of the session that wrote it, so the engine can be checked against the same read
 16. Input checks beyond the SPEC follow issue 13 where the engine has them: a declared raw metric without any
     value for the period in any source (and not ``optional: true``) is an input error; an employee without a
     ``hire_date`` is in ``errors`` (stage ``employees``) when an expression of the ruleset reads
-    ``tenure_months`` or ``employed_share``, or the ruleset prorates by days.
+    ``tenure_months`` or ``employed_share``, or the ruleset prorates by days (someone who left before the
+    period is not appraised in it, so needs none).  An employee any of whose KPI numbers or dimension scores
+    is 10^27 or more in size, or any of whose metric values (aggregated or derived) is not 0 but below
+    2^-1022 (~2.2e-308) in size (README: floats cannot carry it; 5e-324 / 22 would be 0), or 10^15 or more (a
+    sum or formula past the limit of a cell), is in ``errors``.
 """
 from __future__ import annotations
 
@@ -590,6 +596,9 @@ class Evaluator:
         weights: dict[str, Fraction] = {}
         for key, sub in subs:
             weights[sub.id] = number(given.get(key, 0)) if given else Fraction(1)
+            if weights[sub.id] == 0:  # README: a sub-period weighing 0 (unnamed, or named with 0) is not read
+                del weights[sub.id]
+                continue
             entry = None
             if self.store is not None:
                 entry = self.store.result(sub.id, spec["ruleset"], ap.person.id)
@@ -813,6 +822,17 @@ def _too_large(ap) -> bool:
     return any(isinstance(v, (int, Fraction)) and abs(v) >= 10 ** 27 for v in numbers)
 
 
+def _too_small(ev: Evaluator, ap) -> bool:
+    """Whether a metric's value (aggregated, or derived) is not 0 but below 2^-1022 in size (README: the
+    smallest normal float; 5e-324 / 22 is 0 in floats), or 10^15 or more (README: the limit of a cell)."""
+    values = (ap.lookup(name) for name in (*ev.rs.raw_metrics, *ev.rs.derived))
+    return any(isinstance(v, (int, Fraction)) and (v != 0 and -_TINY < v < _TINY or abs(v) >= 10 ** 15)
+               for v in values)
+
+
+_TINY = Fraction(1, 2 ** 1022)
+
+
 def _f(v):
     return None if v is None else float(v)
 
@@ -923,6 +943,9 @@ def evaluate_cycle(cycle_path, store: ReferenceStore | None = None) -> dict:
             continue
         if _too_large(ap):  # README: such a person is an error, no output holds a number floats cannot carry
             errors.append({"employee": person.id, "stage": "evaluate", "message": "a number too large to pay on"})
+            continue
+        if _too_small(ev, ap):
+            errors.append({"employee": person.id, "stage": "evaluate", "message": "a metric too close to 0"})
             continue
         if rs.missing == "error" and ap.missing:
             errors.append({"employee": person.id, "stage": "evaluate",

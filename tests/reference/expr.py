@@ -123,13 +123,17 @@ class _Eval:
         if v is None or isinstance(v, (bool, str)):
             return v
         if isinstance(v, (int, float)):
-            segment = ast.get_source_segment(self.text.strip(), node)
-            if segment is not None:
-                try:
-                    return Fraction(Decimal(segment.replace("_", "")))
-                except Exception:  # noqa: BLE001 - fall back to the parsed value
-                    pass
-            return number(v)
+            exact = getattr(node, "exact", None)  # the number as written, worked out once per expression
+            if exact is None:
+                exact = number(v)
+                segment = ast.get_source_segment(self.text.strip(), node)
+                if segment is not None:
+                    try:
+                        exact = Fraction(Decimal(segment.replace("_", "")))
+                    except Exception:  # noqa: BLE001 - fall back to the parsed value
+                        pass
+                node.exact = exact
+            return exact
         raise ExpressionError(f"literal {v!r} is not allowed in {self.text!r}")
 
     def _Name(self, node):

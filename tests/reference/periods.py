@@ -8,6 +8,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 _FORMS = (
     (re.compile(r"(\d{4})-(0[1-9]|1[0-2])\Z"), "month"),
@@ -31,9 +32,9 @@ class Period:
     def length(self) -> int:
         return LENGTH[self.kind]
 
-    @property
-    def months(self) -> list[str]:
-        return [f"{self.year}-{m:02d}" for m in range(self.first_month, self.first_month + self.length)]
+    @cached_property
+    def months(self) -> tuple[str, ...]:
+        return tuple(f"{self.year}-{m:02d}" for m in range(self.first_month, self.first_month + self.length))
 
     @property
     def first_day(self) -> dt.date:

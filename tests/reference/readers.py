@@ -1,5 +1,5 @@
-"""Reading a cycle's files plainly: the cycle and ruleset YAML (appraise's strict loader), CSV sources with
-:mod:`csv`, the OKR and overrides YAML.
+"""Reading a cycle's files plainly: the cycle, ruleset, OKR and overrides YAML (libyaml's composer, scalars
+typed here by the YAML 1.2 core schema), CSV sources with :mod:`csv`.
 
 Formats accepted (README "Writing a provider", the plugins' docstrings, the example data):
 
@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 
-from appraise.language.load import load as load_yaml  # the one engine import allowed: the strict YAML loader
+import yaml
 
 from .expr import number
 
@@ -39,9 +39,59 @@ class ReferenceInputError(ValueError):
     """Input the reference cannot read (the engine should refuse it too, with a located message)."""
 
 
+# ----------------------------------------------------------------------------------------- YAML
+
+class _Composer(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """libyaml's parser and composer (when PyYAML has them); no implicit typing: :func:`_value` types scalars."""
+
+    yaml_implicit_resolvers: dict = {}
+    DEFAULT_SCALAR_TAG = "tag:reference:plain"  # plain scalars; explicit !!int, !!float, !!bool read as plain
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode:
+            return self.DEFAULT_SCALAR_TAG
+        return self.DEFAULT_SEQUENCE_TAG if kind is yaml.SequenceNode else self.DEFAULT_MAPPING_TAG
+
+
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+
+
+def _value(node):
+    """Plain data of a composed node, scalars by the YAML 1.2 core schema (README: ``no`` and ``on`` stay text,
+    ``010`` is 10); mapping keys are always text.  Files the engine refuses (anchors, tags, duplicate keys) are
+    not the reference's business: it reads valid files only."""
+    if isinstance(node, yaml.MappingNode):
+        return {k.value: _value(v) for k, v in node.value}
+    if isinstance(node, yaml.SequenceNode):
+        return [_value(v) for v in node.value]
+    text = node.value
+    if node.style not in (None, "") or node.tag == "tag:yaml.org,2002:str":  # libyaml: plain style is ""
+        return text
+    if node.tag == "tag:yaml.org,2002:null":
+        return None
+    if text in ("", "~", "null", "Null", "NULL"):
+        return None
+    if text in ("true", "True", "TRUE"):
+        return True
+    if text in ("false", "False", "FALSE"):
+        return False
+    if _INT.match(text):
+        return int(text, 10)
+    if _FLOAT.match(text):
+        return float(text)
+    if re.fullmatch(r"0o[0-7]+", text):
+        return int(text[2:], 8)
+    if re.fullmatch(r"0x[0-9a-fA-F]+", text):
+        return int(text[2:], 16)
+    return text  # .inf and .nan are never valid in these files
+
+
 def yaml_data(path: Path):
-    """Plain data of a YAML file through appraise's strict loader."""
-    return load_yaml(path).data
+    """Plain data of a YAML file (UTF-8, maybe with a BOM)."""
+    text = Path(path).read_bytes().decode("utf-8-sig")
+    node = yaml.compose(text, Loader=_Composer)
+    return None if node is None else _value(node)
 
 
 # ----------------------------------------------------------------------------------------- CSV
