@@ -198,11 +198,8 @@ def one_size(employees: int, args: argparse.Namespace) -> dict:
         print("     " + (res["stdout"].strip().splitlines() or [""])[0])
         print("     stages: " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()), flush=True)
     clean(folder)
-    done = subprocess.run([sys.executable, "-c", _ENGINE, str(cycle), str(args.repeat)], capture_output=True,
-                          text=True, env=env)
-    if done.returncode != 0:
-        raise SystemExit(f"engine measurement failed:\n{done.stderr}")
-    engine = json.loads(done.stdout.strip().splitlines()[-1])
+    done = measure([sys.executable, "-c", _ENGINE, str(cycle), str(args.repeat)], args.max_rss_gib, env)
+    engine = json.loads(done["stdout"].strip().splitlines()[-1])
     result["engine"] = engine
     print(f"   engine alone on the same tables: best {engine['engine']:.2f} s of {args.repeat} (first "
           f"{engine['first']:.2f} s); load + provide in process {engine['load_and_provide']:.2f} s", flush=True)
