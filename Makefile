@@ -57,10 +57,11 @@ demo: venv
 	@echo "History:    $(BIN)/appraise history S000001 --cycle demo/cycle-2026.yaml"
 
 # Two workers (pytest-xdist), one test file per worker at a time: module fixtures (a PostgreSQL server, a
-# browser) start once per file, and the whole suite stays within CI's time on 2 cores.
+# browser) start once per file, and the whole suite stays within CI's time on 2 cores.  Files go out longest first
+# (tests/conftest.py SLOW_FIRST; --no-loadscope-reorder keeps that order) so the two workers finish together.
 # `make check` (ruff, mypy, import-linter; ~10 s) runs first: a lint, type or layer finding fails the test run.
 test: venv check system-packages
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 # Lint, types and layer contracts (issue 14).  mypy and import-linter see the installed layout (appraise =
 # engine/, appraise.plugins = plugins/) through a tree of symlinks under build/typecheck.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -22,25 +23,50 @@ from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import Origin, Provided
 
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16")
-# Data files are read whole into memory (the CSV text about four times over); bigger ones belong to the
-# duckdb provider, which streams.  APPRAISE_MAX_DATA_BYTES raises (or lowers) the limit.
+# Data files are read whole into memory (about twice their size at the peak); a file beyond the limit is
+# refused before it is read, so a hostile or mistaken file cannot exhaust memory.  A source whose file is
+# known to be big says so in the cycle file (max_bytes: 2 GiB); APPRAISE_MAX_DATA_BYTES sets the default.
 MAX_DATA_BYTES = 256 << 20
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}
+SIZE_PATTERN = r"^\s*[0-9]+(\.[0-9]+)?\s*([KMG]i?B|B)?\s*$"
 
 
-def max_data_bytes() -> int:
-    """The size limit of one data file (bytes): APPRAISE_MAX_DATA_BYTES, else 256 MiB."""
+def max_data_bytes(source=None) -> int:
+    """The size limit of one data file (bytes): the source's ``max_bytes:``, else APPRAISE_MAX_DATA_BYTES,
+    else 256 MiB."""
     import os
 
+    given = (getattr(source, "options", None) or {}).get("max_bytes")
+    if given is not None:
+        return parse_size(given)
     value = os.environ.get("APPRAISE_MAX_DATA_BYTES", "").strip()
     return int(value) if value.isdigit() else MAX_DATA_BYTES
 
 
+def parse_size(value) -> int:
+    """Bytes of ``2147483648``, ``"2 GiB"``, ``"500 MB"`` (the schema has checked the spelling)."""
+    if isinstance(value, int):
+        return value
+    m = re.match(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$", str(value))
+    if m is None or m[2].lower() not in _UNITS:
+        raise ValueError(f"not a size: {value!r}")
+    from decimal import Decimal
+
+    return int(Decimal(m[1]) * _UNITS[m[2].lower()])
+
+
 def _too_large(source, name: str, size: int, what: str = "file") -> InvalidInput:
-    limit = max_data_bytes()
+    limit = max_data_bytes(source)
+    need = -(-size // (1 << 20))
     return InvalidInput([source.diag(
-        f"{name}: {what} is {size:,} bytes; appraise reads data files of at most {limit:,} bytes into memory",
-        key="path", hint="use the duckdb provider for big files (it aggregates without loading them), or raise "
-        "the limit with the environment variable APPRAISE_MAX_DATA_BYTES", code="source-too-large")])
+        f"{name}: {what} is {size:,} bytes; this source may read at most {limit:,} bytes into memory / "
+        f"{name}：{'文件' if what == 'file' else '解压后'}大小为 {size:,} 字节，"
+        f"超过此数据源可读入内存的上限 {limit:,} 字节",
+        key="path", hint=f"if the file is meant to be this big, allow it on this source in the cycle file: "
+        f"max_bytes: {need} MiB (or set APPRAISE_MAX_DATA_BYTES for every source); for very big files the duckdb "
+        f"provider aggregates without loading them / 若文件确应如此之大，请在周期文件的此数据源上设置 "
+        f"max_bytes: {need} MiB（或用环境变量 APPRAISE_MAX_DATA_BYTES 设置所有数据源的上限）；"
+        "极大的文件可改用 duckdb 数据源，它无需整体读入即可汇总", code="source-too-large")])
 TABULAR_OPTIONS = {
     "encoding": {"enum": ["auto", *ENCODINGS], "default": "auto",
                  "description": "text encoding of a CSV file; auto detects UTF-8 (with or without BOM), "
@@ -50,6 +76,9 @@ TABULAR_OPTIONS = {
     "sheet": {"type": "string", "description": "xlsx: the worksheet's name (default: the first sheet)"},
     "ignore": {"type": "array", "items": {"type": "string"}, "uniqueItems": True,
                "description": "columns of the file to leave out (after renaming)"},
+    "max_bytes": {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": SIZE_PATTERN}],
+                  "description": "the largest this source's file may be (bytes, or e.g. '2 GiB', '500 MB'); "
+                  "bigger files are refused before they are read.  Default: APPRAISE_MAX_DATA_BYTES, else 256 MiB"},
 }
 
 
@@ -80,7 +109,7 @@ def read_bytes(source) -> tuple[bytes, str, str]:
     name = shown(source.path)
     try:
         size = source.path.stat().st_size
-        if size > max_data_bytes():
+        if size > max_data_bytes(source):
             raise _too_large(source, name, size)
         raw = source.path.read_bytes()
     except OSError as exc:
@@ -92,20 +121,30 @@ def read_bytes(source) -> tuple[bytes, str, str]:
 
 def decode(raw: bytes, name: str, encoding: str = "auto") -> str:
     """Text of a CSV file: UTF-8 (BOM or not), UTF-16 with BOM, else GBK/GB18030."""
+    return _decode(raw, name, encoding)[0]
+
+
+def _decode(raw: bytes, name: str, encoding: str | None = "auto") -> tuple[str, bool]:
+    """:func:`decode`, and whether the text's UTF-8 bytes are ``raw`` itself (UTF-8 without a BOM)."""
     if encoding not in ("auto", None):
         try:
-            return raw.decode(encoding).lstrip("\ufeff")
+            text = raw.decode(encoding)
         except UnicodeDecodeError as exc:
             line, col = _byte_position(raw, exc.start)
             raise fail(name, f"file is not valid {encoding}", line=line, col=col,
                        hint="set 'encoding:' to the encoding the file was saved in, or leave it out to detect it",
                        code="data-encoding") from None
+        same = text[:1] != "\ufeff" and str(encoding).lower().replace("_", "-") in ("utf-8", "utf8")
+        return text.lstrip("\ufeff"), same
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+        bom = True
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
+        return raw.decode("utf-16"), False
+    else:
+        bom = False
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8"), not bom
     except UnicodeDecodeError as first:
         try:
             text = raw.decode("gb18030")
@@ -115,7 +154,7 @@ def decode(raw: bytes, name: str, encoding: str = "auto") -> str:
                        hint="save it as 'CSV UTF-8', or name its encoding with 'encoding:'",
                        code="data-encoding") from None
         _plausible_gbk(text, name)
-        return text
+        return text, False
 
 
 def _plausible_gbk(text: str, name: str) -> None:
@@ -157,34 +196,70 @@ def read_csv(source, options: Mapping[str, Any] | None = None) -> Sheet:
 
     options = dict(source.options if options is None else options)
     raw, sha, name = read_bytes(source)
-    text = decode(raw, name, options.get("encoding", "auto"))
+    encoding = options.get("encoding", "auto")
+    text, same = _decode(raw, name, encoding)
     if not text.strip():
         raise fail(name, "file is empty; expected a header row and data rows", code="data-empty")
-    sep = options.get("delimiter") or _sniff(text.split("\n", 1)[0])
-    header = [h.strip() for h in next(csv.reader(io.StringIO(text, newline=""), delimiter=sep))]
+    first = text.find("\n")
+    sep = options.get("delimiter") or _sniff(text if first < 0 else text[:first])
+    header = [h.strip() for h in next(csv.reader(_lines(text), delimiter=sep))]
     _check_header(header, name)
     lines = _LineMap(text, sep)
-    _check_shape(text, sep, header, name, lines)
+    # polars reads the bytes themselves when they are the UTF-8 text (no BOM): no second copy of the file
+    data = raw if same else text.encode("utf-8")
     try:
-        frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=sep, infer_schema=False,
-                            has_header=True, new_columns=header)
+        frame = pl.read_csv(data, separator=sep, infer_schema=False, has_header=True, new_columns=header)
     except Exception as exc:  # polars' own parse errors: find the offending line ourselves
-        for record, fields in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=sep)):
+        _check_shape(text, sep, header, name, lines)  # short rows are reported first, as on the plain path
+        for record, fields in enumerate(csv.reader(_lines(text), delimiter=sep)):
             if len(fields) > len(header):
                 raise fail(name, f"row has {len(fields)} fields but the header has {len(header)}",
                            line=lines(record), col=len(header) + 1,
                            hint="check for an unquoted separator (quote values that contain one)",
                            code="data-shape") from None
         raise fail(name, f"cannot parse CSV: {str(exc).splitlines()[0]}", code="data-shape") from None
+    one_line = _one_line_per_record(text, sep)
+    if not (one_line and _no_short_rows(text, sep, len(header))):
+        _check_shape(text, sep, header, name, lines)
+    if one_line:
+        lines.plain()  # record n is line n + 1: the text need not be kept for messages
+    del data, text
     # _row counts data records (polars keeps a blank line as a row of nulls, like csv.reader).
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
     return Sheet(name, _strip(frame), {h: i + 1 for i, h in enumerate(header)}, sha, lines)
 
 
+def _lines(text: str):
+    """The lines ``io.StringIO(text, newline="")`` yields (ended by \\n, \\r or \\r\\n, kept), lazily: csv.reader
+    takes them without a second, four-bytes-a-character copy of the file."""
+    for m in re.finditer(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text):
+        yield m.group()
+
+
+def _one_line_per_record(text: str, sep: str) -> bool:
+    """No quote and no lone carriage return: csv.reader's records are the text's lines, one for one."""
+    if '"' in text or sep in ("\n", "\r"):
+        return False
+    return "\r" not in text or text.count("\r") == text.count("\r\n")
+
+
+def _no_short_rows(text: str, sep: str, width: int) -> bool:
+    """True when no record can have fewer fields than the header, decided without parsing the text.
+
+    Only for text polars has parsed (so no record has *more* fields than the header) that has one line per
+    record (:func:`_one_line_per_record`, the caller's to check) and no blank line: then every line is one
+    record of (separators + 1) fields, and the separators adding up to (lines x (width - 1)) means every line
+    has exactly width - 1.  Anything else is left to :func:`_check_shape`, the plain record-by-record check."""
+    if text.startswith(("\n", "\r\n")) or "\n\n" in text or "\n\r\n" in text:
+        return False
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return text.count(sep) == lines * (width - 1)
+
+
 def _check_shape(text: str, sep: str, header: list[str], name: str, lines) -> None:
     """Rows with fewer fields than the header are errors (polars would fill them with nulls silently)."""
     problems = []
-    for record, fields in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=sep)):
+    for record, fields in enumerate(csv.reader(_lines(text), delimiter=sep)):
         if record == 0 or not fields or fields == [""] or len(fields) >= len(header):
             continue
         problems.append(Diagnostic(name, lines(record), 1, f"row has {len(fields)} field"
@@ -201,19 +276,25 @@ class _LineMap:
     """Record number -> line number, computed only when a message needs one (quoted newlines span lines)."""
 
     def __init__(self, text: str, sep: str):
-        self._text, self._sep = text, sep
+        self._text: str | None = text
+        self._sep = sep
         self._starts: list[int] | None = None
 
     def __call__(self, record: int) -> int:
         if self._starts is None:
             starts: list[int] = []
             line = 1
-            reader = csv.reader(io.StringIO(self._text, newline=""), delimiter=self._sep)
+            reader = csv.reader(_lines(self._text or ""), delimiter=self._sep)
             for _ in reader:
                 starts.append(line)
                 line = reader.line_num + 1
             self._starts = starts
+            self._text = None
         return self._starts[record] if 0 <= record < len(self._starts) else record + 1
+
+    def plain(self) -> None:
+        """Every record is one line (see :func:`_one_line_per_record`): record n is line n + 1."""
+        self._text, self._starts = None, []
 
 
 def _check_header(header: list[str], name: str) -> None:
@@ -318,7 +399,7 @@ def _unzipped_size(source, raw: bytes, name: str) -> None:
             size = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
         return  # openpyxl says what is wrong with it
-    if size > max_data_bytes():
+    if size > max_data_bytes(source):
         raise _too_large(source, name, size, "unpacked workbook")
 
 
@@ -400,7 +481,8 @@ class TabularProvider:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        props = {"ignore": TABULAR_OPTIONS["ignore"], **cls.extra_options}
+        props = {"ignore": TABULAR_OPTIONS["ignore"], "max_bytes": TABULAR_OPTIONS["max_bytes"],
+                 **cls.extra_options}
         if "metrics" in cls.kinds:
             props["layout"] = {"enum": ["auto", "wide", "long"], "default": "auto",
                                "description": "metrics: wide = one column per metric; long = metric and value "

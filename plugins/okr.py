@@ -30,7 +30,7 @@ class OkrProvider:
     kinds = frozenset({"okr"})
     default_kind = "okr"
     options_schema = {"type": "object", "properties": {
-        k: TABULAR_OPTIONS[k] for k in ("encoding", "delimiter", "sheet", "ignore")}}
+        k: TABULAR_OPTIONS[k] for k in ("encoding", "delimiter", "sheet", "ignore", "max_bytes")}}
 
     def read(self, source, request) -> Provided:
         suffix = source.path.suffix.lower() if source.path is not None else ""

@@ -522,8 +522,6 @@ def test_the_bonus_multiplier_uses_the_calibrated_grade(tmp_path):
     assert [res[f"E{i}"]["bonus"] for i in range(1, 6)] == ["10000", "5000", "5000", "5000", "5000"]
 
 
-@pytest.mark.xfail(strict=True, reason="validator gap: a grade left out of 'multiplier' pays × 1, but the check that "
-                                       "multipliers never rise down the grades only compares the grades listed")
 def test_the_validator_counts_a_grade_missing_from_multiplier_as_one():
     from appraise.language.load import loads
     from appraise.language.validate import validate_ruleset
@@ -534,6 +532,15 @@ def test_the_validator_counts_a_grade_missing_from_multiplier_as_one():
                           "multiplier": {"A": 0.8, "C": 0}})
     found = validate_ruleset(loads(yaml.safe_dump(data, sort_keys=False), "ruleset.yaml"))
     assert any(d.path.startswith("bonus.multiplier") and d.severity == "error" for d in found)
+    # the bottom grade left out pays × 1, more than B's 0.5: refused at the mapping, naming both grades
+    data["bonus"]["multiplier"] = {"A": 1.2, "B": 0.5}
+    found = [d for d in validate_ruleset(loads(yaml.safe_dump(data, sort_keys=False), "ruleset.yaml"))
+             if d.severity == "error"]
+    assert [(d.path, "grade C" in d.message and "grade B" in d.message) for d in found] == [("bonus.multiplier", True)]
+    # the top grade left out (× 1) above B × 0.9 and C × 0: accepted
+    data["bonus"]["multiplier"] = {"B": 0.9, "C": 0}
+    assert not [d for d in validate_ruleset(loads(yaml.safe_dump(data, sort_keys=False), "ruleset.yaml"))
+                if d.severity == "error"]
 
 
 # ---------------------------------------------------------------- v2: a target for a year, netting what was paid

@@ -167,7 +167,7 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
             parts[table].append(_Part(frame, origin, source))
 
     employees = _employees(parts["employees"], needs, report, cycle)
-    known = set(employees["id"].to_list()) if employees is not None else None
+    known = _Known(employees["id"]) if employees is not None else None
     employment = _employment(employees)
     given: set[str] = set()  # metrics a source has a column (or, laid out long, rows) for, whatever the rows' months
     metrics = _metric_tables(parts["metrics"], parts["aggregated"], needs, cycle.period, report, known, employment,
@@ -292,8 +292,31 @@ ID_COLUMNS = ("id", "employee", "rater")
 
 
 def _as_text(frame: pl.DataFrame, columns) -> pl.DataFrame:
-    return frame.with_columns([(_text(frame, c).str.normalize("NFC") if c in ID_COLUMNS else _text(frame, c))
-                               .alias(c) for c in columns])
+    return frame.with_columns([(_text(frame, c).str.normalize("NFC") if c in ID_COLUMNS and _maybe_composed(frame, c)
+                                else _text(frame, c)).alias(c) for c in columns])
+
+
+def _maybe_composed(frame: pl.DataFrame, column: str) -> bool:
+    """Whether NFC could change the column's text: not when every value is ASCII (NFC leaves ASCII as it is)."""
+    dtype = frame.schema[column]
+    if dtype.is_numeric() or dtype in (pl.Null, pl.Boolean, pl.Date) or isinstance(dtype, pl.Datetime):
+        return False
+    if dtype != pl.Utf8:
+        return True
+    return bool(frame.select((pl.col(column).str.len_bytes() != pl.col(column).str.len_chars()).any()).item())
+
+
+class _Known:
+    """The employee table's ids: a Series for joins, a set (built when first asked) for membership."""
+
+    def __init__(self, ids: pl.Series):
+        self.ids = ids.drop_nulls().unique()
+        self._set: set[str] | None = None
+
+    def __contains__(self, emp: object) -> bool:
+        if self._set is None:
+            self._set = set(self.ids.to_list())
+        return emp in self._set
 
 
 def _numbers(part: _Part, frame: pl.DataFrame, columns, report: _Report, what: str,
@@ -309,7 +332,14 @@ def _numbers(part: _Part, frame: pl.DataFrame, columns, report: _Report, what: s
         else:
             casts.append(pl.lit(None, dtype=F64).alias(c))
     cast = frame.with_columns(casts)
-    for c in columns:
+
+    def wrong(c: str) -> bool:  # the filter below finds a row
+        n = cast[c]
+        return bool(((frame[c].is_not_null() & n.is_null()) | n.is_nan() | n.is_infinite()
+                     | (n.abs() >= LARGEST)).any())
+
+    flagged = [c for c in columns if frame.height and wrong(c)]
+    for c in flagged:
         bad = frame.with_columns(cast[c].alias("_num")).filter(
             (pl.col(c).is_not_null() & pl.col("_num").is_null()) | pl.col("_num").is_nan()
             | pl.col("_num").is_infinite() | (pl.col("_num").abs() >= LARGEST))
@@ -355,6 +385,22 @@ def _month_expr(frame: pl.DataFrame, column: str = "month") -> pl.Expr:
             .otherwise(None))
 
 
+def _this_period_first(frame: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """The rows whose ``_month`` is in the period, is not a month or empty, or whose employee is empty."""
+    return frame.filter(pl.col("_month").is_null() | pl.col("_month").is_in(list(period.months))
+                        | _text(frame, "employee").is_null())
+
+
+def _month_column(frame: pl.DataFrame, column: str = "month") -> pl.Series:
+    """:func:`_month_expr` of every row; for text, worked out once per distinct value (months are few, rows
+    many) and mapped back."""
+    if frame.schema[column] != pl.Utf8:
+        return frame.select(_month_expr(frame, column).alias(column))[column]
+    distinct = frame.select(pl.col(column).unique().drop_nulls())
+    months = distinct.select(pl.col(column), _month_expr(distinct, column).alias("_month"))
+    return frame[column].replace_strict(months[column], months["_month"], default=None, return_dtype=pl.Utf8)
+
+
 def _date_text(value: Any) -> str | None:
     """A date cell as ``YYYY-MM-DD`` (text in the usual spellings, Excel serials), else raises ValueError."""
     if value is None:
@@ -375,12 +421,13 @@ def _date_text(value: Any) -> str | None:
     raise ValueError(text)
 
 
-def _unknown_employees(part: _Part, frame: pl.DataFrame, known: set[str] | None, report: _Report,
+def _unknown_employees(part: _Part, frame: pl.DataFrame, known, report: _Report,
                        what: str) -> None:
     """One diagnostic per unknown employee and source, at its first row."""
     if known is None:
         return
-    bad = (frame.filter(pl.col("employee").is_not_null() & ~pl.col("employee").is_in(sorted(known)))
+    ids = known.ids if isinstance(known, _Known) else pl.Series(sorted(known), dtype=pl.Utf8)
+    bad = (frame.filter(pl.col("employee").is_not_null() & ~pl.col("employee").is_in(ids.implode()))
            .group_by("employee", maintain_order=True).agg(pl.col("_row").first(), pl.len().alias("_n")))
     for emp, line, n in bad.head(500).iter_rows():
         more = f" ({n} rows; this is the first)" if n > 1 else ""
@@ -402,8 +449,11 @@ def _null_keys(part: _Part, frame: pl.DataFrame, keys, report: _Report, what: st
 
 
 def _duplicates(part: _Part, frame: pl.DataFrame, keys, report: _Report, what: str, column: str,
-                unnamed: str | None = None) -> None:
-    """Rows repeating ``keys``, each at its line; the value of column ``unnamed`` (the rater) is not shown."""
+                unnamed: str | None = None) -> bool:
+    """Rows repeating ``keys``, each at its line; the value of column ``unnamed`` (the rater) is not shown.
+    Whether there were any."""
+    if not frame.select(pl.struct(keys).is_duplicated().any()).item():
+        return False  # no key repeats: nothing to say (the search below would find nothing)
     dup = frame.with_columns(pl.col("_row").min().over(keys).alias("_first"),
                              pl.len().over(keys).alias("_n")).filter(
         (pl.col("_n") > 1) & (pl.col("_row") != pl.col("_first")))
@@ -414,6 +464,7 @@ def _duplicates(part: _Part, frame: pl.DataFrame, keys, report: _Report, what: s
             row["_row"], column, f"{what} ({key}){by} appears twice; first at line "
             f"{part.origin.line(row['_first'])}", hint="keep one row per " + " and ".join(keys),
             code="data-duplicate"))
+    return True
 
 
 # ---------------------------------------------------------------- employees
@@ -425,7 +476,7 @@ def _employees(parts: list[_Part], needs: Needs, report: _Report, cycle: Cycle) 
         return None
     types = {**BUILTIN_ATTRIBUTES, **dict(needs.attributes)}
     frames = []
-    seen: dict[str, tuple[_Part, int]] = {}
+    # the employees accepted so far, by their id's case fold: (id, part, line)
     folded: dict[str, tuple[str, _Part, int]] = {}
     for part in parts:
         frame = _rows(part.frame)
@@ -434,66 +485,17 @@ def _employees(parts: list[_Part], needs: Needs, report: _Report, cycle: Cycle) 
         if _empty(part, report, "the employees table"):
             continue
         cols = [c for c in frame.columns if c != "_row"]
-        frame = _as_text(frame, cols)
-        rows = frame.to_dicts()
-        for row in rows:
-            emp, line = row["id"], row["_row"]
+        frame = _as_text(frame, cols).with_columns(pl.col("_row").cast(pl.Int64))
+        found: list[tuple[int, int, Diagnostic, str | None]] = []  # (row index, order, diagnostic, employee)
+        accepted = _accepted_ids(part, frame, folded, found)
+        frame = _employee_values(part, frame, accepted, types, found)
+        for _, _, diag, emp in sorted(found, key=lambda f: (f[0], f[1])):
             if emp is None:
-                report.fatal(part.origin.diag(line, "id", "employee row without an id", code="data-id"))
-                continue
-            hidden = next((ch for ch in emp if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")), None)
-            if hidden is not None:  # 'E001\u200b' would look like E001 and be someone else
-                report.employee(emp, part.origin.diag(
-                    line, "id", f"employee id {emp!r} contains an invisible character (U+{ord(hidden):04X})",
-                    hint="retype the id; ids may not contain control, zero-width or direction characters",
-                    code="data-id"))
-                continue
-            if emp in seen:
-                first_part, first_line = seen[emp]
-                where = (f"line {first_part.origin.line(first_line)}" if first_part is part else
-                         f"{first_part.origin.file}:{first_part.origin.line(first_line)}")
-                report.employee(emp, part.origin.diag(line, "id", f"employee '{emp}' appears twice; first at {where}",
-                                                      code="data-duplicate"))
-                continue
-            # 'e001' and 'E001' would be two people whose pages (dashboards/e001.html, dashboards/E001.html) are
-            # one file on a case-insensitive file system (macOS, Windows): refused, like a duplicate
-            other = folded.get(emp.casefold())
-            if other is not None:
-                first_id, first_part, first_line = other
-                where = (f"line {first_part.origin.line(first_line)}" if first_part is part else
-                         f"{first_part.origin.file}:{first_part.origin.line(first_line)}")
-                report.employee(emp, part.origin.diag(
-                    line, "id", f"employee id '{emp}' differs from '{first_id}' ({where}) only in letter case / "
-                    f"员工编号“{emp}”与“{first_id}”仅大小写不同",
-                    hint="ids must differ by more than letter case (their pages would be one file on macOS and "
-                    "Windows): correct the id, or give one of them another id", code="data-duplicate"))
-                continue
-            seen[emp] = (part, line)
-            folded[emp.casefold()] = (emp, part, line)
-            for col, kind in types.items():
-                value = row.get(col)
-                if value is None:
-                    continue
-                if kind == "date":
-                    try:
-                        row[col] = _date_text(value)
-                    except ValueError:
-                        report.employee(emp, part.origin.diag(
-                            line, col, f"'{col}' of employee {emp} is '{value}', which is not a date",
-                            hint="write dates as 2026-07-01", code="data-not-a-date"))
-                elif kind in ("number", "money"):
-                    try:
-                        plain = value.replace(",", "") if re.match(THOUSANDS, value.strip()) else value
-                        ok = Decimal(plain.strip()).is_finite()
-                    except InvalidOperation:
-                        ok = False
-                    if not ok:
-                        report.employee(emp, part.origin.diag(
-                            line, col, f"'{col}' of employee {emp} is '{value}', which is not "
-                            f"{'an amount' if kind == 'money' else 'a number'}",
-                            hint="write plain numbers: 30000, 30000.50 or 30,000.50", code="data-not-a-number"))
-        frames.append(pl.DataFrame(rows, schema={c: pl.Utf8 for c in cols} | {"_row": pl.Int64})
-                      .filter(pl.col("id").is_not_null()).unique("id", keep="first", maintain_order=True))
+                report.fatal(diag)
+            else:
+                report.employee(emp, diag)
+        frames.append(frame.select(*cols, "_row").filter(pl.col("id").is_not_null())
+                      .unique("id", keep="first", maintain_order=True))
     if not frames:
         return None
     out = pl.concat(frames, how="diagonal_relaxed").drop("_row")
@@ -503,6 +505,136 @@ def _employees(parts: list[_Part], needs: Needs, report: _Report, cycle: Cycle) 
             out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
     front = list(EMPLOYEE_BUILTIN)
     return out.select(front + [c for c in out.columns if c not in front])
+
+
+_HIDDEN = ("Cc", "Cf", "Zl", "Zp")  # control, format (zero-width, direction), line and paragraph separators
+
+
+def _accepted_ids(part: _Part, frame: pl.DataFrame, folded: dict[str, tuple[str, _Part, int]],
+                  found: list) -> pl.Series:
+    """Which rows are employees (a Boolean per row), in file order across the sources: a row without an id, an
+    id with an invisible character, an id seen before, or one differing from an earlier id only in letter case
+    is not; each of those gets its diagnostic in ``found``.  ``folded`` gains the accepted ids."""
+    ids = frame.select(pl.col("id"), pl.col("_row"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"))
+    for line, i in ids.filter(pl.col("id").is_null()).select("_row", "_i").iter_rows():
+        found.append((i, 0, part.origin.diag(line, "id", "employee row without an id", code="data-id"), None))
+    ids = ids.filter(pl.col("id").is_not_null())
+    # only ids outside printable ASCII can hold an invisible character (printable ASCII is letters, digits,
+    # punctuation, symbols and the space): those few are judged by Python's own Unicode tables
+    odd = ids.filter(pl.col("id").str.contains(r"[^\x20-\x7e]"))
+    hidden_rows = []
+    casefold: dict[str, str] = {}
+    for emp, line, i in odd.iter_rows():
+        hidden = next((ch for ch in emp if unicodedata.category(ch) in _HIDDEN), None)
+        if hidden is not None:  # 'E001\u200b' would look like E001 and be someone else
+            found.append((i, 0, part.origin.diag(
+                line, "id", f"employee id {emp!r} contains an invisible character (U+{ord(hidden):04X})",
+                hint="retype the id; ids may not contain control, zero-width or direction characters",
+                code="data-id"), emp))
+            hidden_rows.append(i)
+        else:
+            casefold[emp] = emp.casefold()
+    if hidden_rows:
+        ids = ids.filter(~pl.col("_i").is_in(hidden_rows))
+    # an ASCII id's case fold is its lower case; the others' are Python's str.casefold ('ß' -> 'ss')
+    fold = pl.col("id").str.to_lowercase()
+    if casefold:
+        fold = pl.when(pl.col("id").is_in(list(casefold))).then(
+            pl.col("id").replace_strict(casefold, default=None, return_dtype=pl.Utf8)).otherwise(fold)
+    ids = ids.with_columns(fold.alias("_fold"))
+    earlier = pl.Series("_fold", list(folded), dtype=pl.Utf8)
+    first = (pl.col("_i") == pl.col("_i").min().over("_fold")) & ~pl.col("_fold").is_in(earlier.implode())
+    ids = ids.with_columns(first.alias("_ok"))
+    taken = ids.filter(pl.col("_ok"))
+    refused = ids.filter(~pl.col("_ok"))
+    if refused.height:  # each against the first of its fold: an earlier source's, or this one's
+        here = {f: (e, part, line) for e, line, f in taken.select("id", "_row", "_fold").iter_rows()}
+        for emp, line, i, f in refused.select("id", "_row", "_i", "_fold").iter_rows():
+            first_id, first_part, first_line = folded.get(f) or here[f]
+            where = (f"line {first_part.origin.line(first_line)}" if first_part is part else
+                     f"{first_part.origin.file}:{first_part.origin.line(first_line)}")
+            if first_id == emp:
+                diag = part.origin.diag(line, "id", f"employee '{emp}' appears twice; first at {where}",
+                                        code="data-duplicate")
+            else:
+                # 'e001' and 'E001' would be two people whose pages (dashboards/e001.html, dashboards/E001.html)
+                # are one file on a case-insensitive file system (macOS, Windows): refused, like a duplicate
+                diag = part.origin.diag(
+                    line, "id", f"employee id '{emp}' differs from '{first_id}' ({where}) only in letter case / "
+                    f"员工编号“{emp}”与“{first_id}”仅大小写不同",
+                    hint="ids must differ by more than letter case (their pages would be one file on macOS and "
+                    "Windows): correct the id, or give one of them another id", code="data-duplicate")
+            found.append((i, 0, diag, emp))
+    for emp, line, f in taken.select("id", "_row", "_fold").iter_rows():
+        folded[f] = (emp, part, line)
+    return frame.select(pl.int_range(pl.len(), dtype=pl.Int64).is_in(taken["_i"].implode()).alias("_ok"))["_ok"]
+
+
+# Values the plain checks below accept, written with ASCII digits: polars settles these in bulk; anything else
+# (another script's digits, an impossible date, a stray character) goes through the plain check, which says why
+_ISO_DATE = r"^([0-9]{4})(?:[-/.]|年)([0-9]{1,2})(?:[-/.]|月)([0-9]{1,2})日?(?:[ T]00:00(?::00(?:\.0+)?)?)?$"
+_SERIAL = r"^([0-9]{5})(?:\.0+)?$"
+_DECIMAL = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,6})?$"
+_THOUSANDS_ASCII = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$"
+
+
+def _fast_date(column: str) -> pl.Expr:
+    """``YYYY-MM-DD`` of a date cell in the spellings :func:`_date_text` reads, with ASCII digits; null when the
+    cell is something else (left to :func:`_date_text`)."""
+    c = pl.col(column)
+    parts = c.str.extract_groups(_ISO_DATE)
+    y, m, d = (parts.struct.field(k) for k in ("1", "2", "3"))
+    iso = y + pl.lit("-") + m.str.zfill(2) + pl.lit("-") + d.str.zfill(2)
+    valid = iso.str.to_date("%Y-%m-%d", strict=False).is_not_null() & (y != "0000")
+    serial = c.str.extract(_SERIAL, 1).cast(pl.Int64, strict=False)
+    from_serial = (pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial)).dt.strftime("%Y-%m-%d")
+    return (pl.when(valid).then(iso)
+            .when(serial.is_between(20000, 80000)).then(from_serial)
+            .otherwise(None))
+
+
+def _employee_values(part: _Part, frame: pl.DataFrame, accepted: pl.Series, types: Mapping[str, str],
+                     found: list) -> pl.DataFrame:
+    """Dates of the accepted rows as ``YYYY-MM-DD``; numbers and amounts checked; a diagnostic per bad cell."""
+    frame = frame.with_columns(accepted.alias("_ok"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"))
+    order = 0
+    for col, kind in types.items():
+        order += 1
+        if col not in frame.columns or kind not in ("date", "number", "money"):
+            continue
+        todo = pl.col("_ok") & pl.col(col).is_not_null()
+        if kind == "date":
+            frame = frame.with_columns(_fast_date(col).alias("_fast"))
+            slow = frame.filter(todo & pl.col("_fast").is_null())
+            fixed: dict[int, str | None] = {}
+            for emp, line, i, value in slow.select("id", "_row", "_i", col).iter_rows():
+                try:
+                    fixed[i] = _date_text(value)
+                except ValueError:
+                    fixed[i] = value
+                    found.append((i, order, part.origin.diag(
+                        line, col, f"'{col}' of employee {emp} is '{value}', which is not a date",
+                        hint="write dates as 2026-07-01", code="data-not-a-date"), emp))
+            new = pl.when(todo).then(pl.col("_fast")).otherwise(pl.col(col))
+            if fixed:
+                new = pl.when(pl.col("_i").is_in(list(fixed))).then(
+                    pl.col("_i").replace_strict(fixed, default=None, return_dtype=pl.Utf8)).otherwise(new)
+            frame = frame.with_columns(new.alias(col)).drop("_fast")
+        else:
+            plain = pl.col(col).str.contains(_DECIMAL) | pl.col(col).str.contains(_THOUSANDS_ASCII)
+            slow = frame.filter(todo & ~plain)
+            for emp, line, i, value in slow.select("id", "_row", "_i", col).iter_rows():
+                try:
+                    cleaned = value.replace(",", "") if re.match(THOUSANDS, value.strip()) else value
+                    ok = Decimal(cleaned.strip()).is_finite()
+                except InvalidOperation:
+                    ok = False
+                if not ok:
+                    found.append((i, order, part.origin.diag(
+                        line, col, f"'{col}' of employee {emp} is '{value}', which is not "
+                        f"{'an amount' if kind == 'money' else 'a number'}",
+                        hint="write plain numbers: 30000, 30000.50 or 30,000.50", code="data-not-a-number"), emp))
+    return frame.drop("_ok", "_i")
 
 
 # ---------------------------------------------------------------- employment
@@ -545,7 +677,7 @@ def _outside_employment(part: _Part, frame: pl.DataFrame, employment: pl.DataFra
 # ---------------------------------------------------------------- metrics
 
 def _metric_tables(monthly: list[_Part], aggregated: list[_Part], needs: Needs, period: Period,
-                   report: _Report, known: set[str] | None, employment: pl.DataFrame | None = None,
+                   report: _Report, known: _Known | None, employment: pl.DataFrame | None = None,
                    given: set[str] | None = None) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     given = set() if given is None else given
     longs = []
@@ -559,12 +691,44 @@ def _metric_tables(monthly: list[_Part], aggregated: list[_Part], needs: Needs, 
         if long is not None:
             agg_longs.append(long)
     parts = monthly + aggregated
-    m = _merge(longs, METRIC_KEYS, parts, report) if longs else None
-    a = _merge(agg_longs, ("employee",), parts, report) if agg_longs else None
+    # one wide source without repeated keys, nothing to merge it with: its columns are the table already
+    if len(longs) == 1 and not agg_longs and longs[0].wide is not None:
+        return _wide_direct(longs[0].wide, METRIC_KEYS, needs), None
+    if len(agg_longs) == 1 and not longs and agg_longs[0].wide is not None:
+        return None, _wide_direct(agg_longs[0].wide, ("employee",), needs)
+    m = _merge([v.long for v in longs], METRIC_KEYS, parts, report) if longs else None
+    a = _merge([v.long for v in agg_longs], ("employee",), parts, report) if agg_longs else None
     if m is not None and a is not None:
-        _conflicts_monthly_vs_aggregated(longs, agg_longs, parts, report)
+        _conflicts_monthly_vs_aggregated([v.long for v in longs], [v.long for v in agg_longs], parts, report)
     return (_wide(m, METRIC_KEYS, needs) if m is not None else None,
             _wide(a, ("employee",), needs) if a is not None else None)
+
+
+class _Values:
+    """One source's metric values: ``long`` (one row per key and metric, as :func:`_merge` stacks them), and
+    ``wide`` (the key and value columns) when the source is laid out wide with no key repeated.  The long
+    table is made only when asked for: a single wide source goes to :func:`_wide_direct` without it."""
+
+    def __init__(self, long: pl.DataFrame | None = None, wide: pl.DataFrame | None = None, make=None):
+        self._long, self.wide, self._make = long, wide, make
+
+    @property
+    def long(self) -> pl.DataFrame:
+        if self._long is None:
+            self._long = self._make()
+        return self._long
+
+
+def _wide_direct(values: pl.DataFrame, keys, needs: Needs) -> pl.DataFrame:
+    """What ``_wide(_merge([long]))`` makes of one wide source with unique keys, from its columns: the keys
+    having a finite value, the metrics having one (the ruleset's order), NaN and infinity as missing."""
+    cols = [c for c in values.columns if c not in keys]
+    finite = values.select(*keys, *[pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c)
+                                    for c in cols])
+    have = {c for c in cols if finite[c].null_count() < finite.height}
+    present = [m for m in needs.metrics if m in have]
+    rows = finite.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in cols]))
+    return rows.select(*keys, *[pl.col(m).cast(F64) for m in present]).sort(list(keys))
 
 
 def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Report, known, index: int,
@@ -574,20 +738,24 @@ def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Repor
     frame = _rows(part.frame)
     if not _require(part, keys, report, label) or _empty(part, report, label):
         return None
-    frame = _as_text(frame, ["employee"])
     long_layout = {"metric", "value"} <= set(frame.columns) and not (
         set(frame.columns) - {*keys, "metric", "value", "_row"})
     if given is not None:  # what the source gives, before rows of other months or people are set aside
         given.update(map(str, frame.select(_text(frame, "metric")).to_series().drop_nulls().unique().to_list())
                      if long_layout else [c for c in frame.columns if c not in (*keys, "_row")])
     if "month" in keys:
-        normal = frame.with_columns(_month_expr(frame).alias("_month"))
-        bad = normal.filter(pl.col("month").is_not_null() & pl.col("_month").is_null())
+        # Rows of another period's months are set aside first, so the checks below look only at this
+        # period's rows: a row is kept if its month is in the period, is not a month, is empty, or its
+        # employee is (those say so below, whatever their period), exactly the rows the checks report on
+        frame = _this_period_first(frame.with_columns(_month_column(frame).alias("_month")), period)
+    frame = _as_text(frame, ["employee"])
+    if "month" in keys:
+        bad = frame.filter(pl.col("month").is_not_null() & pl.col("_month").is_null())
         for emp, raw, line in bad.select("employee", _text(frame, "month"), "_row").head(200).iter_rows():
             report.employee(emp, part.origin.diag(line, "month", f"month '{raw}' of employee {emp} is not a month",
                                                   hint="write months as 2026-07 (or a date in that month)",
                                                   code="data-month"))
-        frame = normal.filter(pl.col("_month").is_not_null() | pl.col("month").is_null()) \
+        frame = frame.filter(pl.col("_month").is_not_null() | pl.col("month").is_null()) \
             .with_columns(pl.col("_month").alias("month")).drop("_month")
     frame = _null_keys(part, frame, keys, report, what)
     if "month" in keys:  # rows of other periods are other cycles' business
@@ -610,6 +778,7 @@ def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Repor
         frame = _numbers(part, frame, ["value"], report, "value of")
         long = frame.select(*keys, "metric", "value", "_row")
         long = long.with_columns(pl.lit(part.origin.col("value"), dtype=pl.Int64).alias("_col"))
+        return _Values(_finish_long(long, keys, index))
     else:
         values = [c for c in frame.columns if c not in (*keys, "_row")]
         for name in values:
@@ -620,14 +789,21 @@ def _metric_part(part: _Part, keys, needs: Needs, period: Period, report: _Repor
                                         hint="fix the name, rename it with columns: {<column>: <metric>}, or "
                                         "leave it out with ignore: [<column>]", code="data-unknown-metric"))
         values = [c for c in values if c in declared]
-        _duplicates(part, frame, list(keys), report, "row for", keys[-1])
+        repeated = _duplicates(part, frame, list(keys), report, "row for", keys[-1])
         frame = _numbers(part, frame, values, report, "value of")
         if not values:
             return None
-        long = frame.select(*keys, "_row", *values).unpivot(index=[*keys, "_row"], on=values,
-                                                             variable_name="metric", value_name="value")
         cols = {v: part.origin.col(v) for v in values}
-        long = long.with_columns(pl.col("metric").replace_strict(cols, return_dtype=pl.Int64).alias("_col"))
+
+        def make(frame=frame, values=values, cols=cols) -> pl.DataFrame:
+            long = frame.select(*keys, "_row", *values).unpivot(index=[*keys, "_row"], on=values,
+                                                                 variable_name="metric", value_name="value")
+            long = long.with_columns(pl.col("metric").replace_strict(cols, return_dtype=pl.Int64).alias("_col"))
+            return _finish_long(long, keys, index)
+        return _Values(make=make, wide=None if repeated else frame.select(*keys, *values))
+
+
+def _finish_long(long: pl.DataFrame, keys, index: int) -> pl.DataFrame:
     long = long.filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
     # one column order for both layouts: a cycle may mix wide and long files
     return long.select(*keys, "metric", "value", "_row", "_col", pl.lit(index, dtype=pl.Int64).alias("_part"))
@@ -673,7 +849,8 @@ def _conflicts_monthly_vs_aggregated(longs, agg_longs, parts, report) -> None:
 
 
 def _wide(long: pl.DataFrame, keys, needs: Needs) -> pl.DataFrame:
-    present = [m for m in needs.metrics if m in set(long["metric"].unique().to_list())]
+    have = set(long["metric"].unique().to_list())
+    present = [m for m in needs.metrics if m in have]
     key_rows = long.select(*keys).unique().sort(list(keys))
     if long.height == 0:
         return key_rows

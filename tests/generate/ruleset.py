@@ -679,12 +679,25 @@ class RulesetGenerator:
             if bonus["excess"]["above"] != 1:
                 self.feature("bonus-excess-above-not-1")
         if self.ch.chance(0.6):
-            grades = [g for g, _ in self.grades]
-            picked = self.ch.sample(grades, 1, len(grades))
-            values = sorted((self.ch.decimal("0", "1.5", 1) for _ in picked), reverse=True)
-            bonus["multiplier"] = {g: _num(v) for g, v in zip(picked, values)}
+            grades = [g for g, _ in self.grades]  # best first
+            values = sorted((self.ch.decimal("0", "1.5", 1) for _ in grades), reverse=True)
+            # a grade left out pays × 1: leave one out only where 1 keeps the order (the grade above pays at
+            # least 1, the one below at most 1), so the mapping stays valid
+            mapping: dict[str, Any] = {}
+            above = None
+            for i, g in enumerate(grades):
+                below = values[i + 1] if i + 1 < len(grades) else None
+                if (len(mapping) or i < len(grades) - 1) and (above is None or above >= 1) \
+                        and (below is None or below <= 1) and self.ch.chance(0.35):
+                    above = Decimal(1)
+                    continue
+                mapping[g] = _num(values[i])
+                above = values[i]
+            if not mapping:
+                mapping[grades[-1]] = _num(values[-1])
+            bonus["multiplier"] = mapping
             self.feature("bonus-multiplier")
-            if len(picked) < len(grades):
+            if len(mapping) < len(grades):
                 self.feature("bonus-multiplier-skips-grades")
         if self.ch.chance(0.6):
             bonus["cap"] = _num(self.ch.choice([Decimal("1.37"), Decimal("2"), Decimal("1.5"), Decimal("0.8333"),

@@ -48,10 +48,15 @@ class BonusChecks(RulesetBase):
             for grade in multiplier:
                 self.grade_key(("bonus", "multiplier", grade), grade)
             order = [g.get("grade") for g in self.data.get("grades") or [] if isinstance(g, dict)]
-            ranked = [(g, multiplier[g]) for g in order
-                      if isinstance(g, str) and g in multiplier and number(multiplier[g])]
-            for (better, m1), (worse, m2) in zip(ranked, ranked[1:]):
+            # a grade left out of the mapping pays × 1 (SPEC), so it takes part in the order as 1
+            ranked = [(g, multiplier[g] if g in multiplier else 1, g in multiplier) for g in order
+                      if isinstance(g, str) and (g not in multiplier or number(multiplier[g]))]
+            for (better, m1, listed1), (worse, m2, listed2) in zip(ranked, ranked[1:]):
                 if m2 > m1:
-                    self.error(("bonus", "multiplier", worse), f"grade {worse} pays multiplier {fmt(m2)}, more than "
-                               f"the better grade {better} ({fmt(m1)})", hint="multipliers must not rise down the "
-                               "grades, or a better appraisal could pay less", code="order")
+                    shown1 = fmt(m1) if listed1 else "1, as it is not listed"
+                    self.error(("bonus", "multiplier", worse) if listed2 else ("bonus", "multiplier"),
+                               f"grade {worse} pays multiplier {fmt(m2)}{'' if listed2 else ' (not listed: × 1)'}, "
+                               f"more than the better grade {better} ({shown1})",
+                               hint="multipliers must not rise down the grades, or a better appraisal could pay less"
+                               + ("" if listed1 and listed2 else "; list every grade with its multiplier"),
+                               code="order")
