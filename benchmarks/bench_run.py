@@ -98,16 +98,18 @@ t = time.perf_counter()
 cycle, ruleset = load(sys.argv[1])
 prepared = prepare(cycle, ruleset)
 provided = time.perf_counter() - t
-times, stages = [], {}
+times, cpu, stages = [], [], {}
 for _ in range(int(sys.argv[2])):
     ev = None  # the previous result freed first, as in a run of its own
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     ev = evaluate(prepared.ruleset, prepared.inputs, cycle.period, dict(cycle.context))
     times.append(time.perf_counter() - t)
+    cpu.append(time.process_time() - c)
     if times[-1] == min(times):
         stages = dict(ev.timings)
-print(json.dumps({"engine": min(times), "first": times[0], "load_and_provide": provided, "stages": stages,
-                  "employees": ev.frame.height, "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+print(json.dumps({"engine": min(times), "engine_cpu": min(cpu), "first": times[0], "load_and_provide": provided,
+                  "stages": stages, "employees": ev.frame.height,
+                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
 
 
@@ -123,10 +125,13 @@ def measure(args: list[str], max_rss_gib: float, env: dict[str, str] | None = No
     return res
 
 
-def stage_times(stderr: str) -> dict[str, float]:
-    """The closing ``stages: validate 0.51 s, provide 7.40 s, ...`` line ``appraise run`` prints on stderr."""
-    found = re.findall(r"^stages: (.*)$", stderr, re.M)
+def stage_times(stderr: str, line: str = "stages") -> dict[str, float]:
+    """The closing ``stages: validate 0.51 s, provide 7.40 s, ...`` line ``appraise run`` prints on stderr (or,
+    with ``line="cpu"``, the ``cpu:`` line of the CPU seconds per stage, when this version prints one)."""
+    found = re.findall(rf"^{line}: (.*)$", stderr, re.M)
     if not found:
+        if line != "stages":
+            return {}
         raise SystemExit("appraise run printed no 'stages:' line on stderr")
     return {name: float(value) for name, value in re.findall(r"(\w+) ([\d.]+) s", found[-1])}
 
@@ -190,6 +195,7 @@ def one_size(employees: int, args: argparse.Namespace) -> dict:
         res = measure([appraise, "run", str(cycle), *extra], args.max_rss_gib, env)
         stages = stage_times(res["stderr"])
         result[label] = {"wall": res["wall"], "peak_mib": res["maxrss_kib"] / 1024, "stages": stages,
+                         "cpu": stage_times(res["stderr"], "cpu"),
                          "load": res["load"], "user": res["user"], "sys": res["sys"]}
         print(f"   appraise run {' '.join(extra) or '(with pages)'}: wall {res['wall']:.1f} s, "
               f"user {res['user']:.1f} s, sys {res['sys']:.1f} s, peak RSS {res['maxrss_kib'] / 1024:,.0f} MiB, "
@@ -197,11 +203,14 @@ def one_size(employees: int, args: argparse.Namespace) -> dict:
               flush=True)
         print("     " + (res["stdout"].strip().splitlines() or [""])[0])
         print("     stages: " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()), flush=True)
+        if result[label]["cpu"]:
+            print("     CPU:    " + ", ".join(f"{k} {v:.2f}" for k, v in result[label]["cpu"].items()), flush=True)
     clean(folder)
     done = measure([sys.executable, "-c", _ENGINE, str(cycle), str(args.repeat)], args.max_rss_gib, env)
     engine = json.loads(done["stdout"].strip().splitlines()[-1])
     result["engine"] = engine
-    print(f"   engine alone on the same tables: best {engine['engine']:.2f} s of {args.repeat} (first "
+    print(f"   engine alone on the same tables: best {engine['engine']:.2f} s of {args.repeat}, CPU "
+          f"{engine['engine_cpu']:.2f} s (first "
           f"{engine['first']:.2f} s); load + provide in process {engine['load_and_provide']:.2f} s", flush=True)
     if args.bench_engine:
         result["bench_engine"] = bench_engine(employees, args.repeat)
@@ -232,6 +241,18 @@ def markdown(results: list[dict]) -> str:
                 f"{plain['user'] + plain['sys']:.1f} s", f"{plain['peak_mib'] / 1024:.2f} GiB",
                 f"{plain['load'][0]:.1f}"]
         lines.append("| " + " | ".join(row) + " |")
+    if all(r["no-render"].get("cpu") and "engine_cpu" in r["engine"] for r in results):
+        cpu_shown = [s for s in shown if any(s in r["no-render"]["cpu"] for r in results)]
+        head = ["employees", "engine (core), CPU", *cpu_shown, "stages, no pages, CPU"]
+        lines += ["", "CPU seconds (the process, all its threads) per stage, and × the engine's CPU seconds:", "",
+                  "| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
+        for r in results:
+            engine, cpu = r["engine"]["engine_cpu"], r["no-render"]["cpu"]
+            row = [f"{r['employees']:,}", f"{engine:.2f} s"]
+            row += ["–" if cpu.get(s) is None else f"{cpu[s]:.2f} s ×{cpu[s] / engine:.1f}" for s in cpu_shown]
+            total = sum(cpu.values())
+            row.append(f"{total:.1f} s ×{total / engine:.0f}")
+            lines.append("| " + " | ".join(row) + " |")
     if any("bench_engine" in r for r in results):
         lines += ["", "| employees | bench_engine.py engine | hand-written kernel | ratio | peak RSS |",
                   "|---:|---:|---:|---:|---:|"]
