@@ -14,7 +14,6 @@ Frames may be polars or pandas DataFrames, or lists of dicts, in the shapes of
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,29 +25,43 @@ from appraise.pipeline import cycle_overrides, previous_table
 __all__ = ["Results", "CycleResults", "evaluate", "evaluate_cycle", "evaluate_cycle_results", "run_cycle",
            "load_ruleset", "cycle_overrides", "previous_table"]
 
+# the columns of Results.table, in order (each as the results.json document has it)
+TABLE_COLUMNS = ["id", "name", "scorecard", "score", "grade", "grade_uncalibrated", "bonus", "rules_fired",
+                 "outcomes", "missing", "focus_areas"]
 
-@dataclass
+
 class Results:
-    """The outcome of one evaluation: the result table plus everything behind it."""
+    """The outcome of one evaluation: the result table plus everything behind it.
 
-    evaluation: Any
-    document: dict[str, Any]
-    diagnostics: list = field(default_factory=list)
-    skipped: frozenset = frozenset()
+    The results.json document (:attr:`document`, ~16 KB a person) is built on first use; :attr:`table` is
+    computed from the engine's columns (:func:`appraise.export.columns.summary`) without it."""
+
+    def __init__(self, evaluation: Any, document: dict[str, Any] | None = None, diagnostics: list | None = None,
+                 skipped: frozenset = frozenset()):
+        self.evaluation = evaluation
+        self._document = document
+        self.diagnostics = list(diagnostics or [])
+        self.skipped = skipped
+        self._table = None
+        self._by_id: dict[str, dict[str, Any]] | None = None
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The results.json document (built once, on first use)."""
+        if self._document is None:
+            from appraise.export.document import results_document
+
+            self._document = results_document(self.evaluation)
+        return self._document
 
     @property
     def table(self):
         """One row per appraised employee (polars DataFrame): the columns HR reads first."""
-        import polars as pl
+        if self._table is None:
+            from appraise.export.columns import summary
 
-        rows = [{"id": e["id"], "name": e["name"], "scorecard": e["scorecard"], "score": e["score"],
-                 "grade": e["grade"], "grade_uncalibrated": e["grade_uncalibrated"], "bonus": e["bonus"],
-                 "rules_fired": e["rules_fired"], "outcomes": e["outcomes"], "missing": e["missing"],
-                 "focus_areas": e["focus_areas"]} for e in self.document["employees"]]
-        schema = {"id": pl.Utf8, "name": pl.Utf8, "scorecard": pl.Utf8, "score": pl.Float64, "grade": pl.Utf8,
-                  "grade_uncalibrated": pl.Utf8, "bonus": pl.Utf8, "rules_fired": pl.List(pl.Utf8),
-                  "outcomes": pl.List(pl.Utf8), "missing": pl.List(pl.Utf8), "focus_areas": pl.List(pl.Utf8)}
-        return pl.DataFrame(rows, schema=schema)
+            self._table = summary(self.evaluation).select(TABLE_COLUMNS)
+        return self._table
 
     @property
     def frame(self):
@@ -61,8 +74,14 @@ class Results:
         return self.evaluation.errors
 
     def employee(self, employee_id: str) -> dict[str, Any]:
-        """One employee's results.json entry."""
-        return next(e for e in self.document["employees"] if e["id"] == employee_id)
+        """One employee's results.json entry (StopIteration when nobody has that id, as before)."""
+        if self._by_id is None:
+            self._by_id = {}
+            for e in self.document["employees"]:
+                self._by_id.setdefault(e["id"], e)
+        if employee_id not in self._by_id:
+            raise StopIteration(employee_id)
+        return self._by_id[employee_id]
 
     def explain(self, employee_id: str, locale: str | None = None, format: str = "text"):
         """The derivation of one employee's numbers (``format='json'`` for the structure)."""
@@ -88,14 +107,16 @@ def evaluate(ruleset: Ruleset | str | Path, *, period: str | Period, context: Ma
     out = evaluate_tables(ruleset, period=period, context=context, employees=employees, metrics=metrics,
                           aggregated=aggregated, feedback=feedback, okrs=okrs, previous=previous,
                           subperiods=subperiods, paid=paid, overrides=overrides)
-    return Results(out.evaluation, out.document)
+    return Results(out.evaluation)
 
 
-@dataclass
 class CycleResults(Results):
     """:class:`Results` of a cycle file, with the cycle and what the providers reported."""
 
-    cycle: Any = None
+    def __init__(self, evaluation: Any, document: dict[str, Any] | None = None, diagnostics: list | None = None,
+                 skipped: frozenset = frozenset(), cycle: Any = None):
+        super().__init__(evaluation, document, diagnostics, skipped)
+        self.cycle = cycle
 
 
 def evaluate_cycle_results(cycle_path: str | Path, previous=None, store: str | None = None) -> CycleResults:
@@ -111,7 +132,7 @@ def evaluate_cycle_results(cycle_path: str | Path, previous=None, store: str | N
 
     prepared, out = run(cycle_path, previous=previous, store=store)
     provided = prepared.provided
-    return CycleResults(out.evaluation, out.document, list(provided.diagnostics), frozenset(provided.skipped),
+    return CycleResults(out.evaluation, None, list(provided.diagnostics), frozenset(provided.skipped),
                         cycle=prepared.cycle)
 
 

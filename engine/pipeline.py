@@ -20,7 +20,8 @@ Stages, in order:
    reads of other runs (:func:`appraise.store.database.period_inputs`: sub-periods, what they paid, and
    ``previous`` unless given); ``previous`` as the engine's table (:func:`previous_table`);
 3. :meth:`Prepared.evaluate` / :meth:`Prepared.results` — the engine (:func:`appraise.core.evaluate.evaluate`)
-   and the results.json document (:func:`appraise.export.document.results_document`).
+   and the results.json document (:func:`appraise.export.document.results_document`), built when first read
+   (:attr:`Outcome.document`).
 
 Nothing here writes: storing, exporting and rendering are :mod:`appraise.run`'s.
 """
@@ -34,12 +35,27 @@ from typing import Any
 from appraise.display import in_folder, shown
 
 
-@dataclass
 class Outcome:
-    """An evaluation and its results.json document."""
+    """An evaluation and its results.json document, built on first use (:attr:`document`): the per-employee
+    documents cost ~16 KB a person, and only results.json, the pages, the store and ``explain`` read them."""
 
-    evaluation: Any
-    document: dict[str, Any]
+    def __init__(self, evaluation: Any, document: dict[str, Any] | None = None):
+        self.evaluation = evaluation
+        self._document = document
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The results.json document (:func:`appraise.export.document.results_document`), built once."""
+        if self._document is None:
+            from appraise.export.document import results_document
+
+            self._document = results_document(self.evaluation)
+        return self._document
+
+    @property
+    def built(self) -> bool:
+        """Whether :attr:`document` has been built."""
+        return self._document is not None
 
 
 @dataclass
@@ -64,11 +80,8 @@ class Prepared:
                         dict(self.cycle.context))
 
     def results(self, ruleset=None) -> Outcome:
-        """:meth:`evaluate` and the results.json document of the evaluation."""
-        from appraise.export.document import results_document
-
-        ev = self.evaluate(ruleset)
-        return Outcome(ev, results_document(ev))
+        """:meth:`evaluate`, with the results.json document of the evaluation built when first read."""
+        return Outcome(self.evaluate(ruleset))
 
 
 def load(cycle_path: str | Path):
@@ -179,7 +192,6 @@ def evaluate_tables(ruleset, *, period, context: Mapping[str, Any] | None = None
     """Score tables in memory (``tables``: the keyword arguments of :func:`table_inputs`) under ``ruleset``
     (a :class:`~appraise.language.compile.Ruleset` or a path) for ``period`` (a Period or its id)."""
     from appraise.core.evaluate import evaluate
-    from appraise.export.document import results_document
     from appraise.language.compile import Ruleset
     from appraise.language.period import Period
     from appraise.language.period import parse as parse_period
@@ -187,5 +199,4 @@ def evaluate_tables(ruleset, *, period, context: Mapping[str, Any] | None = None
 
     rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
     p = period if isinstance(period, Period) else parse_period(str(period))
-    ev = evaluate(rs, table_inputs(**tables), p, dict(context or {}))
-    return Outcome(ev, results_document(ev))
+    return Outcome(evaluate(rs, table_inputs(**tables), p, dict(context or {})))

@@ -289,7 +289,9 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False) -> RunReport:
+    from appraise.export.columns import csv_chunks, summary
     from appraise.export.files import (
+        CHANGE_FIELDS,
         bonus_total,
         changes,
         changes_csv,
@@ -297,10 +299,11 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         grade_counts,
         manifest_json,
         redact_document,
-        results_csv,
         results_json_chunks,
-        results_xlsx,
+        results_json_texts,
     )
+    from appraise.export.json_columns import employee_text_chunks
+    from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
     from appraise.provide.stage import METRIC_ABSENT
     from appraise.store.database import history, stale_runs
 
@@ -347,7 +350,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     replaced, before = None, None
     if db is not None:
         replaced = db.current_run(cycle.period.id, ruleset.id)
-        before = db.run_results(replaced["id"]) if replaced is not None else None
+        # only the fields the ledger compares: the entries are not parsed (seconds at 100,000 employees)
+        before = db.run_results(replaced["id"], fields=CHANGE_FIELDS) if replaced is not None else None
     ledger = changes(before, employees) if before is not None else []
 
     p.stage("export", str(out))
@@ -364,12 +368,21 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         def put(name: str, data: bytes) -> None:
             files[name] = (write_bytes(stage / name, data, sync_dir=False), len(data))
 
-        files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(doc))
+        # results.json and results.csv straight from the engine's columns (appraise.export.columns); a redacted
+        # export's entries from its redacted document
+        files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(doc) if redact
+                                             else results_json_texts(doc, employee_text_chunks(ev)))
         pause_point("export")
-        put("results.csv", results_csv(doc, ruleset, redact=redact))
-        put("results.xlsx", results_xlsx(doc, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,
-                                                                         cycle.period.end.day), errors=errors,
-                                         redact=redact))
+        table = summary(ev)
+        if redact:
+            import polars as pl
+
+            table = table.with_columns(pl.col("id").alias("name"))
+        files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
+        put("results.xlsx", results_xlsx_columns(doc, table, kpi_table(ev, redact=redact), ruleset,
+                                                 created=datetime(cycle.period.end.year, cycle.period.end.month,
+                                                                  cycle.period.end.day), errors=errors,
+                                                 redact=redact))
         validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
         put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
                                      employee_of={d: who for d, who in data_diags if who}, redact=redact))

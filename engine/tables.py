@@ -44,7 +44,7 @@ from typing import Any
 LARGEST = 1e15
 THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 
-# The columns of the canonical tables, in their order (appraise.provide.stage builds the tables with them)
+# The columns of the canonical tables, in their order (the modules of appraise.provide build the tables with them)
 EMPLOYEE_REQUIRED = ("id", "name")
 EMPLOYEE_OPTIONAL = ("hire_date", "leave_date", "locale")  # added as null columns when a source has none
 EMPLOYEE_BUILTIN = EMPLOYEE_REQUIRED + EMPLOYEE_OPTIONAL

@@ -268,3 +268,29 @@ def test_competencies_without_a_competency_column_is_one_clear_error(work):
     res = run(work / "cycle-q3.yaml")
     assert res.exit_code == 1
     assert "data/feedback.csv:1:1: error: the 360 feedback has no column 'competency'" in res.output
+
+
+def test_a_context_list_set_to_nothing_is_refused_at_its_line_and_missing_in_both_evaluators(tmp_path):
+    """`restricted_regions:` with nothing after it is YAML null.  The polars compiler read it as an empty list (so
+    `region not in context.restricted_regions` fired for everyone) while the row interpreter behind explain read
+    it as missing (the rule did not fire): the dashboard and the pay disagreed.  validate now refuses it at the
+    value, and both evaluators give missing for a list that is not there (API callers skip validate)."""
+    import polars as pl
+
+    from appraise.language.expr import evaluate, parse, to_polars
+
+    for item in EXAMPLE.iterdir():
+        (shutil.copytree if item.is_dir() else shutil.copy)(item, tmp_path / item.name)
+    cycle = tmp_path / "cycle-q3.yaml"
+    text = cycle.read_text(encoding="utf-8").replace("restricted_regions: [north]", "restricted_regions:")
+    cycle.write_text(text, encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "restricted_regions:" in row)
+    res = CliRunner().invoke(main, ["validate", str(cycle)])
+    assert res.exit_code == 1
+    assert f"cycle-q3.yaml:{line}:" in res.output and "write [] for an empty list" in res.output
+
+    expr = parse("not (region in context.restricted_regions)")
+    frame = pl.DataFrame({"region": ["north", "east", None]})
+    compiled = frame.with_columns(to_polars(expr, pl.col, {"restricted_regions": None}).alias("r"))["r"].to_list()
+    interpreted = [evaluate(expr, {"region": r}, {"restricted_regions": None}) for r in frame["region"]]
+    assert compiled == interpreted == [None, None, None]

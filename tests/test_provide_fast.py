@@ -28,7 +28,8 @@ from appraise.errors import InvalidInput
 from appraise.hookspecs import Origin, SourceSpec
 from appraise.language.cycle import load_cycle
 from appraise.plugins import _tabular
-from appraise.provide import stage
+from appraise.provide import checks, employees, metrics
+from appraise.provide.parts import Part, Report
 from appraise.provide.stage import Needs, provide
 from appraise.tables import THOUSANDS
 from engine_inputs import EXAMPLE
@@ -118,7 +119,7 @@ def _reference_employees(frame: pl.DataFrame, types: dict) -> tuple[list[dict], 
                 continue
             if kind == "date":
                 try:
-                    row[col] = stage._date_text(value)
+                    row[col] = checks.date_text(value)
                 except ValueError:
                     found.append((line, col, "not a date"))
             elif kind in ("number", "money"):
@@ -169,11 +170,11 @@ def test_column_wise_employee_checks_agree_with_the_row_by_row_loop():
         }
         frame = pl.DataFrame(data, schema={k: pl.Utf8 for k in data}).with_columns(
             pl.int_range(2, n + 2, dtype=pl.Int64).alias("_row"))
-        frame = stage._as_text(frame, [c for c in frame.columns if c != "_row"])
-        part = stage._Part(frame, Origin("e.csv"), None)  # type: ignore[arg-type]
+        frame = checks.as_text(frame, [c for c in frame.columns if c != "_row"])
+        part = Part(frame, Origin("e.csv"), None)  # type: ignore[arg-type]
         found: list = []
-        accepted = stage._accepted_ids(part, frame, {}, found)
-        checked = stage._employee_values(part, frame, accepted, types, found)
+        accepted = employees._accepted_ids(part, frame, {}, found)
+        checked = employees._employee_values(part, frame, accepted, types, found)
         want_rows, want_found = _reference_employees(frame, types)
         assert checked.to_dicts() == want_rows
         got = [_summary(d) for _, _, d, _ in sorted(found, key=lambda f: (f[0], f[1]))]
@@ -189,8 +190,8 @@ MONTHS = ["2026-07", "2026-7", "2026/07", "2026-07-15", "2026年7月", "202607",
 def test_months_per_distinct_value_agree_with_months_per_row():
     frame = pl.DataFrame({"month": [random.Random(i).choice(MONTHS) for i in range(500)]},
                          schema={"month": pl.Utf8})
-    want = frame.select(stage._month_expr(frame).alias("month"))["month"]
-    assert stage._month_column(frame).to_list() == want.to_list()
+    want = frame.select(checks.month_expr(frame).alias("month"))["month"]
+    assert checks.month_column(frame).to_list() == want.to_list()
 
 
 def _company(tmp_path: Path, rows: list[str]) -> Path:
@@ -228,7 +229,7 @@ def test_rows_of_other_months_set_aside_first_change_nothing(tmp_path, monkeypat
         folder = _company(tmp_path / str(len(rows)), rows)
         fast = _provided(folder)
         with monkeypatch.context() as m:
-            m.setattr(stage, "_this_period_first", lambda frame, period: frame)  # the checks see every row
+            m.setattr(metrics, "_this_period_first", lambda frame, period: frame)  # the checks see every row
             slow = _provided(folder)
         if rows is broken:
             assert isinstance(fast, list) and fast == slow  # the bad month and the empty employee stop the run
@@ -259,10 +260,10 @@ def test_a_single_wide_source_becomes_the_table_as_unpivot_and_pivot_make_it():
         values = ["revenue", "visits", "empty", "nan_only"]
         long = frame.unpivot(index=["employee", "month", "_row"], on=values, variable_name="metric",
                              value_name="value").with_columns(pl.lit(1, dtype=pl.Int64).alias("_col"))
-        long = stage._finish_long(long, ("employee", "month"), 0)
-        plain = stage._wide(stage._merge([long], ("employee", "month"), [], stage._Report()), ("employee", "month"),
+        long = metrics._finish_long(long, ("employee", "month"), 0)
+        plain = metrics._wide(metrics._merge([long], ("employee", "month"), [], Report()), ("employee", "month"),
                             needs)
-        direct = stage._wide_direct(frame.select("employee", "month", *values), ("employee", "month"), needs)
+        direct = metrics._wide_direct(frame.select("employee", "month", *values), ("employee", "month"), needs)
         assert_frame_equal(direct, plain)
 
 
@@ -295,4 +296,4 @@ def test_sizes_are_read_in_bytes_and_binary_or_decimal_units():
 
 def test_months_of_dates_and_numbers_are_read_per_row():
     frame = pl.DataFrame({"month": [date(2026, 7, 1), None, date(2026, 8, 31)]})
-    assert stage._month_column(frame).to_list() == ["2026-07", None, "2026-08"]
+    assert checks.month_column(frame).to_list() == ["2026-07", None, "2026-08"]

@@ -275,3 +275,83 @@ def test_postgres_restarted_while_a_run_evaluates(tmp_path):
         assert "Traceback" not in err
         with Store(server.url) as db:
             assert len(db.current_results("2026-Q2")) == 4
+
+
+# ---------------------------------------------------------------------------------------- bulk writes, light reads
+
+# Entries as the engine writes them, with what a bulk path could get wrong: text beyond ASCII, a missing field, NULLs,
+# a float that prints in exponent form, a list, a key with a dot, nesting.
+_BULK = [
+    {"id": "F2", "name": "郭婷 \"Tina\"", "scorecard": "sales_rep", "score": 104.48, "grade": "A",
+     "grade_uncalibrated": "B", "bonus": "37500.50", "bonus_gross": "40000", "bonus_paid": "2499.50",
+     "outcomes": ["raise", "mentor"], "big": 1e16, "odd.key": {"x": [1, 2.5, None]}},
+    {"id": "F1", "name": "Ann\nLee", "scorecard": "sales_rep", "score": 1e-07, "grade": None,
+     "grade_uncalibrated": None, "outcomes": [], "big": 3},
+    {"id": "F3", "name": "Zoë", "scorecard": None, "score": None, "grade": "D", "grade_uncalibrated": "D",
+     "bonus": "0", "bonus_paid": None},
+]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_url(request, tmp_path):
+    return f"sqlite:///{tmp_path / 'store.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+def _store(db: Store, cycle: str, employees: list[dict]) -> int:
+    run = db.start_run(cycle=cycle, kind="quarter", cycle_file="c.yaml", ruleset=RULESET, inputs={},
+                       engine_version="test")
+    db.complete_run(run, cycle, {"employees": employees, "errors": []})
+    return run
+
+
+def test_bulk_write_stores_each_entry_as_json_dumps_and_light_reads_agree(any_url):
+    """The bulk paths (SQLite executemany, PostgreSQL COPY) store exactly what the row-by-row insert stored: the
+    columns and json.dumps(entry, ensure_ascii=False); run_results(fields=) (database JSON functions, no parsing of
+    the entries in Python) gives each entry's own value of those fields, None where it has none."""
+    with Store(any_url) as db:
+        run = _store(db, "2031-Q1", _BULK)
+        with db.engine.connect() as conn:
+            stored = conn.execute(sa.text("SELECT employee, scorecard, score, grade, grade_uncalibrated, bonus, entry "
+                                          f"FROM results WHERE run_id = {run} ORDER BY employee")).all()
+        by_id = {e["id"]: e for e in _BULK}
+        assert [tuple(r) for r in stored] == [
+            (i, by_id[i]["scorecard"], by_id[i]["score"], by_id[i]["grade"], by_id[i]["grade_uncalibrated"],
+             by_id[i].get("bonus"), json.dumps(by_id[i], ensure_ascii=False)) for i in ("F1", "F2", "F3")]
+        assert db.run_results(run) == [by_id[i] for i in ("F1", "F2", "F3")]
+        fields = ("score", "grade", "bonus", "bonus_gross", "bonus_paid", "outcomes", "big", "odd.key")
+        light = db.run_results(run, fields=fields)
+        assert light == [{"id": i, **{f: by_id[i].get(f) for f in fields}} for i in ("F1", "F2", "F3")]
+        assert [type(e["big"]) for e in light] == [int, float, type(None)]
+        assert db.run_results(run, fields=["outcomes"]) == [{"id": "F1", "outcomes": []},
+                                                            {"id": "F2", "outcomes": ["raise", "mentor"]},
+                                                            {"id": "F3", "outcomes": None}]
+
+
+def test_unchanged_compares_the_stored_columns_null_equal_to_null(any_url):
+    """A re-run is ``unchanged`` when every employee has the same scorecard, score, grade, grade before calibration
+    and bonus (a missing grade equal to a missing grade); the rest of the entry does not count."""
+    with Store(any_url) as db:
+        _store(db, "2031-Q2", _BULK)
+        same = _store(db, "2031-Q2", [{**e, "name": "renamed"} for e in _BULK])
+        graded = _store(db, "2031-Q2", [{**e, "grade": e["grade"] or "C"} for e in _BULK])
+        fewer = _store(db, "2031-Q2", [{**e, "grade": e["grade"] or "C"} for e in _BULK[:2]])
+        more = _store(db, "2031-Q2", [{**e, "grade": e["grade"] or "C"} for e in _BULK])
+        again = _store(db, "2031-Q2", [{**e, "grade": e["grade"] or "C"} for e in _BULK])
+        unchanged = {r["id"]: r["unchanged"] for r in db.runs("2031-Q2")}
+    assert [unchanged[r] for r in (same, graded, fewer, more, again)] == [True, False, False, False, True]
+
+
+def test_prepared_rows_are_stored_as_the_document_would_be(url):
+    """complete_run(rows=...) (results prepared elsewhere, e.g. from a frame) stores what the document gives."""
+    with Store(url) as db:
+        a = _store(db, "2031-Q3", _BULK)
+        b = db.start_run(cycle="2031-Q4", kind="quarter", cycle_file="c.yaml", ruleset=RULESET, inputs={},
+                         engine_version="test")
+        rows = [(e["id"], e["scorecard"], e["score"], e["grade"], e["grade_uncalibrated"], e.get("bonus"),
+                 json.dumps(e, ensure_ascii=False)) for e in _BULK]
+        assert db.complete_run(b, "2031-Q4", {"employees": [], "errors": []}, rows=iter(rows)) == 3
+        assert db.run_results(b) == db.run_results(a)
+        with db.engine.connect() as conn:
+            q = "SELECT employee, scorecard, score, grade, grade_uncalibrated, bonus, entry FROM results " \
+                "WHERE run_id = {} ORDER BY employee"
+            assert conn.execute(sa.text(q.format(a))).all() == conn.execute(sa.text(q.format(b))).all()

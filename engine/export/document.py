@@ -213,8 +213,8 @@ def _plain(value) -> str | None:
 _R4 = "~r4"  # suffix of a rounded copy kept beside the exact value (lost points, OKR progress)
 
 
-def employee_results(ev: Evaluation) -> list[dict[str, Any]]:
-    """Every employee's entry, in the frame's (id) order.
+def employee_results(ev: Evaluation, rows=None) -> list[dict[str, Any]]:
+    """Every employee's entry, in the frame's (id) order (``rows``: only the frame's rows at these positions).
 
     Numbers are rounded half-up to 4 decimals in one vectorised polars pass
     (the same rule as :func:`r4`); lost points stay exact until they are
@@ -224,7 +224,7 @@ def employee_results(ev: Evaluation) -> list[dict[str, Any]]:
 
     from appraise.language.expr import polars_round_half_up
 
-    frame = ev.frame
+    frame = ev.frame if rows is None else ev.frame[rows]
     floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)]
     lost = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith("lost.")]
     frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats]
@@ -237,6 +237,16 @@ def employee_results(ev: Evaluation) -> list[dict[str, Any]]:
         out.append(employee_result(row, ev.ruleset, okrs.get(row["id"]), layout=layouts[row["scorecard"]],
                                    rounded=True, overrides=ev.overrides, paid=paid))
     return out
+
+
+def _indented_entries(ev: Evaluation, rows, ind: str) -> list[str]:
+    """The results.json text of the entries of :func:`employee_results` (``rows``: positions in the frame, or
+    all), as :func:`appraise.export.files.results_json_chunks` writes them at indentation ``ind``: the plain path
+    that :mod:`appraise.export.json_columns` takes for what it does not write itself."""
+    from appraise.export.files import _indented
+
+    with no_cyclic_gc():
+        return [_indented(e, ind) for e in employee_results(ev, rows)]
 
 
 def paid_by_employee(ev: Evaluation) -> dict[str, dict[str, str | None]]:
@@ -292,13 +302,18 @@ def _objectives_by_employee(ev: Evaluation) -> dict[str, list[dict]]:
 
 
 def _results_document(ev: Evaluation) -> dict[str, Any]:
+    return {**document_head(ev), "employees": employee_results(ev), **document_tail(ev)}
+
+
+def document_head(ev: Evaluation) -> dict[str, Any]:
+    """The keys of the results.json document before ``employees``, in order."""
     rs = ev.ruleset
-    return {
-        "cycle": ev.period.id,
-        "ruleset": {"id": rs.id, "version": rs.version, "sha256": rs.sha256},
-        "currency": rs.currency,
-        "employees": employee_results(ev),
-        "not_covered": len(ev.not_covered),
-        "errors": [{"employee": e.employee, "stage": e.stage, "message": e.message} for e in ev.errors],
-        "warnings": list(ev.warnings),
-    }
+    return {"cycle": ev.period.id, "ruleset": {"id": rs.id, "version": rs.version, "sha256": rs.sha256},
+            "currency": rs.currency}
+
+
+def document_tail(ev: Evaluation) -> dict[str, Any]:
+    """The keys of the results.json document after ``employees``, in order."""
+    return {"not_covered": len(ev.not_covered),
+            "errors": [{"employee": e.employee, "stage": e.stage, "message": e.message} for e in ev.errors],
+            "warnings": list(ev.warnings)}

@@ -71,6 +71,40 @@ def results_json_chunks(document: Mapping[str, Any]) -> Iterable[str]:
     yield "\n}\n"
 
 
+def results_json_texts(document: Mapping[str, Any], employees: Sequence[str] | Iterable[Any],
+                       batch: int = 2000) -> Iterable[str]:
+    """:func:`results_json_chunks`'s text for ``document`` whose ``employees`` entries are given as text
+    (``employees``: each entry as :func:`_indented` writes it at 4 spaces, e.g.
+    :func:`appraise.export.json_columns.employee_texts`, or an iterator of such sequences, e.g.
+    :func:`appraise.export.json_columns.employee_text_chunks`); ``document``'s own ``employees`` is not read."""
+    if not hasattr(employees, "__len__"):  # chunks: each written as it comes
+        chunks = iter(employees)
+    else:
+        chunks = iter([employees])
+    yield "{"
+    first = True
+    for key, value in document.items():
+        yield ("\n  " if first else ",\n  ") + _key(key) + ": "
+        first = False
+        if key != "employees":
+            if isinstance(value, (list, tuple)) and value:
+                for i, item in enumerate(value):
+                    yield ("[\n    " if i == 0 else ",\n    ") + _indented(item, "    ")
+                yield "\n  ]"
+            else:
+                yield _indented(value, "  ")
+            continue
+        written = 0
+        for chunk in chunks:
+            for start in range(0, len(chunk), batch):
+                part = chunk[start:start + batch]
+                texts = part.to_list() if hasattr(part, "to_list") else list(part)
+                yield ("[\n    " if written == 0 else ",\n    ") + ",\n    ".join(texts)
+                written += len(texts)
+        yield "\n  ]" if written else "[]"
+    yield "\n}\n"
+
+
 _encode_str = json.encoder.encode_basestring  # the C function json.dumps(ensure_ascii=False) uses
 _float_repr = float.__repr__
 _int_repr = int.__repr__
@@ -394,8 +428,8 @@ def _cell(ws, r: int, c: int, value: Any, money_fmt=None) -> None:
         ws.write_string(r, c, safe_text(value))
 
 
-def _table(wb, name: str, header: list[str], rows: Iterable[list[Any]], count: int, bold,
-           money_col: int | None) -> list[tuple[str, int, Iterable[list[Any]], int | None, int]]:
+def _table(wb, name: str, header: list[str], rows: Iterable[Any], count: int, bold,
+           money_col: int | None) -> list[tuple[str, int, Iterable[Any], int | None, int]]:
     """Sheets for ``count`` rows (a new one each time Excel's row limit is reached), each with its header.
 
     The rows are not written here: xlsxwriter spends ~4 µs of Python on every cell, 23 s for 100,000
@@ -405,7 +439,7 @@ def _table(wb, name: str, header: list[str], rows: Iterable[list[Any]], count: i
 
     per_sheet = XLSX_MAX_ROWS - 1
     rows = iter(rows)
-    out: list[tuple[str, int, Iterable[list[Any]], int | None, int]] = []
+    out: list[tuple[str, int, Iterable[Any], int | None, int]] = []
     for part in range(max(1, -(-count // per_sheet))):
         ws = wb.add_worksheet(name if part == 0 else f"{name} ({part + 1})")
         ws.freeze_panes(1, 2)
@@ -421,10 +455,8 @@ def _sheet_rows(rows: Iterable[list[Any]], first: int, money_col: int | None, mo
     """XML rows exactly as xlsxwriter writes them in constant_memory mode (numbers ``%.16G``, inline
     strings through xlsxwriter's own escaping, booleans ``t="b"``, nothing for ``None``);
     ``tests/test_export.py`` compares the two part by part."""
-    from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
-    from xlsxwriter.xmlwriter import XMLwriter
+    from xlsxwriter.utility import xl_col_to_name
 
-    control = XMLwriter._escape_control_characters
     letters: list[str] = []
     r = first
     for row in rows:
@@ -448,18 +480,27 @@ def _sheet_rows(rows: Iterable[list[Any]], first: int, money_col: int | None, mo
             elif isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
                 add(f'<c r="{letters[c]}{n}"><v>{_cell_number(v):.16G}</v></c>')
             else:
-                text = safe_text(v)
-                if len(text) > 16383 and _utf16_len(text) > 32767:  # Excel's limit per cell
-                    text = _utf16_truncate(text, 32767)
-                if _ESCAPED.search(text):
-                    text = control(text)
-                space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-                if "&" in text or "<" in text or ">" in text:
-                    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                add(f'<c r="{letters[c]}{n}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+                add(f'<c r="{letters[c]}{n}" t="inlineStr"><is>{_inline_text(v)}</is></c>')
         add("</row>")
         yield "".join(cells)
         r += 1
+
+
+def _inline_text(v: Any) -> str:
+    """The ``<t>`` element of an inline string cell holding ``v`` as xlsxwriter writes it (safe_text, Excel's
+    length limit, control characters escaped, leading or trailing space preserved)."""
+    from xlsxwriter.utility import _utf16_len, _utf16_truncate
+    from xlsxwriter.xmlwriter import XMLwriter
+
+    text = safe_text(v)
+    if len(text) > 16383 and _utf16_len(text) > 32767:  # Excel's limit per cell
+        text = _utf16_truncate(text, 32767)
+    if _ESCAPED.search(text):
+        text = XMLwriter._escape_control_characters(text)
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<t{space}>{text}</t>"
 
 
 # what xlsxwriter's _escape_control_characters rewrites: control characters and literal _xHHHH_
@@ -473,10 +514,11 @@ def _cell_number(value) -> float:
     return x
 
 
-def _splice_rows(xlsx: bytes, parts, money_xf: int) -> bytes:
+def _splice_rows(xlsx: bytes, parts, money_xf: int, rendered: bool = False) -> bytes:
     """Write each data sheet's rows into ``xlsx`` (made by xlsxwriter with header rows only): every zip
     entry is copied with its own date and compression, the sheets get their rows (streamed, a thousand
-    at a time) and their dimension."""
+    at a time) and their dimension.  ``rendered``: the parts' rows are their ``<row>`` XML already
+    (:mod:`appraise.export.xlsx_columns`)."""
     import itertools
     import zipfile
 
@@ -500,7 +542,7 @@ def _splice_rows(xlsx: bytes, parts, money_xf: int) -> bytes:
                               f'<dimension ref="A1:{xl_col_to_name(width - 1)}{count + 1}"/>', head, count=1)
             # level 1: a third faster than xlsxwriter's 6 on 100,000 people, the file ~30% larger
             setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel", 1)
-            lines = _sheet_rows(rows, 1, money_col, money_xf)
+            lines = rows if rendered else _sheet_rows(rows, 1, money_col, money_xf)
             written = 0
             with zout.open(info, "w", force_zip64=True) as fh:
                 fh.write(head.encode("utf-8"))

@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,7 +89,78 @@ run_reads = sa.Table(
     sa.Column("read_run", sa.Integer),
 )
 
-INSERT_CHUNK = 5000
+INSERT_CHUNK = 5000  # rows per executemany batch (SQLite) / per flush of the COPY stream (PostgreSQL)
+RESULT_COLUMNS = ("run_id", "employee", "scorecard", "score", "grade", "grade_uncalibrated", "bonus", "entry")
+# results columns that hold the entry's top-level field of the same name (see _result_rows)
+_ENTRY_COLUMNS = ("scorecard", "score", "grade", "grade_uncalibrated", "bonus")
+
+
+def _json_path(key: str) -> str:
+    """A SQLite JSON path to the top-level ``key`` (quoted: any characters)."""
+    return "$." + json.dumps(key)
+
+
+# json.dumps(e, ensure_ascii=False), with the encoder built once rather than per employee
+_entry_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _result_rows(run_id: int, employees: Iterable[Mapping[str, Any]]) -> Iterable[tuple]:
+    """The ``results`` rows of a run, one tuple per employee in :data:`RESULT_COLUMNS` order, made as they are
+    written (the entries' JSON text is never all in memory at once)."""
+    for e in employees:
+        yield (run_id, e["id"], e.get("scorecard"), e.get("score"), e.get("grade"), e.get("grade_uncalibrated"),
+               e.get("bonus"), _entry_json(e))
+
+
+def _insert_results(conn: sa.Connection, run_id: int, employees: Iterable[Mapping[str, Any]],
+                    prepared: Iterable[Sequence[Any]] | None = None) -> int:
+    """Write a run's results inside the open transaction of ``conn``, in bulk; returns the count.
+
+    SQLite: the driver's ``executemany`` over prepared tuples (one statement, prepared once), in batches of
+    :data:`INSERT_CHUNK`.  PostgreSQL through psycopg 3: one ``COPY ... FROM STDIN``.  Anything else: SQLAlchemy's
+    ``executemany``.  All of them run in the caller's transaction, so nothing is visible before its commit."""
+    import itertools
+
+    rows = _result_rows(run_id, employees) if prepared is None else ((run_id, *r) for r in prepared)
+    count = 0
+    raw: Any = conn.connection.driver_connection
+    dialect = conn.dialect.name
+    if dialect == "postgresql" and type(raw).__module__.split(".")[0] == "psycopg":  # psycopg 3 (not psycopg2)
+        with raw.cursor() as cur, cur.copy(f"COPY results ({', '.join(RESULT_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+    if dialect == "sqlite":
+        sql = (f"INSERT INTO results ({', '.join(RESULT_COLUMNS)}) "
+               f"VALUES ({', '.join('?' * len(RESULT_COLUMNS))})")
+        cur = raw.cursor()
+        try:
+            while batch := list(itertools.islice(rows, INSERT_CHUNK)):
+                cur.executemany(sql, batch)
+                count += len(batch)
+        finally:
+            cur.close()
+        return count
+    while batch := list(itertools.islice(rows, INSERT_CHUNK)):
+        conn.execute(results.insert(), [dict(zip(RESULT_COLUMNS, r, strict=True)) for r in batch])
+        count += len(batch)
+    return count
+
+
+def _same_results(conn: sa.Connection, old_run: int, new_run: int) -> bool:
+    """Whether two runs stored the same results (employee, scorecard, score, grade, grade before calibration,
+    bonus; the entries' other content aside), compared by the database: as many rows, and no row of the old run
+    without an equal one (NULL equal to NULL) in the new one.  A set difference (``EXCEPT``), not a join: its
+    plan does not depend on statistics of rows written in this very transaction."""
+    cols = ("employee", "scorecard", "score", "grade", "grade_uncalibrated", "bonus")
+    counts: dict[int, int] = dict(conn.execute(sa.select(results.c.run_id, sa.func.count()).where(
+        results.c.run_id.in_([old_run, new_run])).group_by(results.c.run_id)).all())
+    if counts.get(old_run, 0) != counts.get(new_run, 0):
+        return False
+    gone = sa.except_(*(sa.select(*(results.c[c] for c in cols)).where(results.c.run_id == run)
+                        for run in (old_run, new_run))).subquery()
+    return conn.execute(sa.select(sa.func.count()).select_from(gone)).scalar() == 0
 
 
 class StoreError(AppraiseError):
@@ -290,7 +361,8 @@ class Store:
 
     def complete_run(self, run_id: int, cycle: str, document: Mapping[str, Any],
                      before_commit: Callable[[], None] | None = None,
-                     reads: Iterable[Mapping[str, Any]] = (), manifest_sha256: str | None = None) -> int:
+                     reads: Iterable[Mapping[str, Any]] = (), manifest_sha256: str | None = None,
+                     rows: Iterable[Sequence[Any]] | None = None) -> int:
         """Store a run's results and make it the current run of its (period, ruleset id), in one transaction;
         returns the count.
 
@@ -300,34 +372,32 @@ class Store:
         can report this one stale.  ``before_commit`` runs inside the transaction just before the commit
         (crash tests).  ``manifest_sha256``: the sha256 of the output folder's ``manifest.json``, staged
         before the commit.
+
+        The results are written in bulk (see :func:`_insert_results`), each entry encoded as it is written.
+        ``rows``: the results already prepared, one sequence per employee of (employee, scorecard, score, grade,
+        grade_uncalibrated, bonus, entry JSON text as ``json.dumps(entry, ensure_ascii=False)``), e.g. a polars
+        frame's ``iter_rows()``; stored instead of the document's employees, which they must equal.
         """
-        rows = [{"run_id": run_id, "employee": e["id"], "scorecard": e.get("scorecard"), "score": e.get("score"),
-                 "grade": e.get("grade"), "grade_uncalibrated": e.get("grade_uncalibrated"), "bonus": e.get("bonus"),
-                 "entry": json.dumps(e, ensure_ascii=False)} for e in document.get("employees", [])]
+        employees = document.get("employees", [])
         with write_transaction(self.engine) as conn:
             ruleset_id = conn.execute(sa.select(runs.c.ruleset_id).where(runs.c.id == run_id)).scalar()
             mine = (runs.c.cycle == cycle) & (runs.c.ruleset_id == ruleset_id) & runs.c.is_current
             replaced = conn.execute(sa.select(runs.c.id).where(mine)).scalar()
-            unchanged = None
-            if replaced is not None:  # the same stored results as the run replaced? (then nothing read it is stale)
-                cols = ("employee", "scorecard", "score", "grade", "grade_uncalibrated", "bonus")
-                old = {tuple(r) for r in conn.execute(sa.select(*(results.c[c] for c in cols))
-                                                      .where(results.c.run_id == replaced))}
-                unchanged = old == {tuple(r[c] for c in cols) for r in rows}
             conn.execute(runs.update().where(mine).values(is_current=False))
-            for i in range(0, len(rows), INSERT_CHUNK):
-                conn.execute(results.insert(), rows[i:i + INSERT_CHUNK])
+            count = _insert_results(conn, run_id, employees, rows)
+            # the same stored results as the run replaced? (then nothing that read it is stale)
+            unchanged = _same_results(conn, replaced, run_id) if replaced is not None else None
             read_rows = [{"run_id": run_id, "cycle": r["cycle"], "ruleset_id": r["ruleset_id"], "why": r["why"],
                           "read_run": r.get("read_run")} for r in reads]
             if read_rows:
                 conn.execute(run_reads.insert(), read_rows)
             conn.execute(runs.update().where(runs.c.id == run_id).values(
-                status="complete", is_current=True, finished_at=_now(), employees=len(rows),
+                status="complete", is_current=True, finished_at=_now(), employees=count,
                 errors=len(document.get("errors") or []), replaced_run=replaced, unchanged=unchanged,
                 manifest_sha256=manifest_sha256))
             if before_commit is not None:
                 before_commit()
-        return len(rows)
+        return count
 
     def current_run(self, cycle: str, ruleset_id: str) -> dict[str, Any] | None:
         """The current complete run of (``cycle``, ``ruleset_id``), or None."""
@@ -337,11 +407,45 @@ class Store:
             row = conn.execute(q).mappings().first()
         return dict(row) if row else None
 
-    def run_results(self, run_id: int) -> list[dict[str, Any]]:
-        """The stored results of one run (full entries), by employee id."""
+    def run_results(self, run_id: int, fields: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """The stored results of one run, by employee id: full entries, or with ``fields`` only ``id`` and those
+        top-level fields of each entry (None where the entry has none).
+
+        With ``fields`` the entries are not parsed in Python: the stored columns give score, grade, grade before
+        calibration, bonus and scorecard (the values the entries hold), and the database's JSON functions pick
+        the others out of the entry text (SQLite ``json_extract``, PostgreSQL ``->`` on ``json``: both keep a
+        number's text as written, so it parses to the same value); a database without them parses every entry.
+        At 100,000 employees this is the difference between well under a second and several seconds."""
         q = sa.select(results.c.entry).where(results.c.run_id == run_id).order_by(results.c.employee)
+        if fields is None:
+            with self.engine.connect() as conn:
+                return [json.loads(e) for (e,) in conn.execute(q)]
+        fields = list(dict.fromkeys(fields))
+        columns = [f for f in fields if f in _ENTRY_COLUMNS]
+        extra = [f for f in fields if f not in _ENTRY_COLUMNS]
+        picked: list[sa.ColumnElement] = []
         with self.engine.connect() as conn:
-            return [json.loads(e) for (e,) in conn.execute(q)]
+            dialect = conn.dialect.name
+            if extra and dialect == "sqlite":  # one JSON array of the values (null: missing); twice a lone one
+                paths = [_json_path(f) for f in (extra if len(extra) > 1 else extra * 2)]
+                picked = [sa.func.json_extract(results.c.entry, *paths)]
+            elif extra and dialect == "postgresql":
+                from sqlalchemy.dialects import postgresql
+
+                parsed = sa.cast(results.c.entry, postgresql.JSON())
+                picked = [sa.cast(sa.func.json_build_array(*(sa.func.json_extract_path(parsed, f) for f in extra)),
+                                  sa.Text)]
+            elif extra:
+                return [{"id": e["id"], **{f: e.get(f) for f in fields}} for e in self.run_results(run_id)]
+            q = (sa.select(results.c.employee, *(results.c[f] for f in columns), *picked)
+                 .where(results.c.run_id == run_id).order_by(results.c.employee))
+            out = []
+            for row in conn.execute(q):
+                entry = {"id": row[0], **dict(zip(columns, row[1:1 + len(columns)], strict=True))}
+                if extra:
+                    entry.update(zip(extra, json.loads(row[-1])[:len(extra)], strict=True))
+                out.append({"id": entry["id"], **{f: entry[f] for f in fields}})
+            return out
 
     def fail_run(self, run_id: int, message: str) -> None:
         """Mark a run failed (its results, if any, were never committed)."""
@@ -402,27 +506,38 @@ def _period_of(cycle) -> Any:
     return parse(str(cycle))
 
 
-def _current_rows(engine: sa.Engine, cycles: list[str], ruleset_id: str | None, columns) -> tuple[list[dict], dict]:
-    """Result rows (``cycle``, ``run_id`` and ``columns``) of the current complete runs of ``cycles`` (of
-    ``ruleset_id``, or of any ruleset when None), and those runs: ``{(cycle, ruleset id): run id}``."""
-    where = runs.c.cycle.in_(cycles) & runs.c.is_current & (runs.c.status == "complete")
-    if ruleset_id is not None:
-        where = where & (runs.c.ruleset_id == ruleset_id)
+def _current_columns(engine: sa.Engine, pairs: Iterable[tuple[str, str | None]], columns: tuple[str, ...]
+                     ) -> tuple[dict[str, list], dict[tuple[str, str], int]]:
+    """What the current complete runs of the (period, ruleset id) ``pairs`` hold (ruleset id None: every ruleset
+    of that period), in **one query**: the columns ``cycle``, ``ruleset_id`` and ``columns`` (of ``results``,
+    starting with ``employee``) as lists, in (employee, period) order, and the runs found:
+    ``{(cycle, ruleset id): run id}`` (a run without results too)."""
+    pairs = list(dict.fromkeys(pairs))
+    which = sa.or_(*((runs.c.cycle == c) & (runs.c.ruleset_id == r) if r is not None else runs.c.cycle == c
+                     for c, r in pairs))
+    q = (sa.select(runs.c.id, runs.c.cycle, runs.c.ruleset_id, *(results.c[c] for c in columns))
+         .select_from(runs.outerjoin(results, results.c.run_id == runs.c.id))
+         .where(which & runs.c.is_current & (runs.c.status == "complete"))
+         .order_by(results.c.employee, runs.c.cycle))
     with engine.connect() as conn:
-        found = {(r.cycle, r.ruleset_id): r.id for r in conn.execute(
-            sa.select(runs.c.id, runs.c.cycle, runs.c.ruleset_id).where(where))}
-        q = (sa.select(runs.c.cycle, results.c.run_id, *columns).join(runs, runs.c.id == results.c.run_id)
-             .where(where).order_by(results.c.employee, runs.c.cycle))
-        rows = [dict(r) for r in conn.execute(q).mappings()]
-    return rows, found
+        rows = conn.execute(q).all()
+    found = {(r[1], r[2]): r[0] for r in rows}
+    names = ("cycle", "ruleset_id", *columns)
+    # a run without results comes as one row of NULLs (the outer join); results always have an employee
+    kept = [r[1:] for r in rows if r[3] is not None]  # columns[0] is the employee
+    data = {n: list(col) for n, col in zip(names, zip(*kept, strict=True) if kept else [()] * len(names),
+                                           strict=True)}
+    return data, found
 
 
-def _previous_frame(rows):
+_PREVIOUS_SCHEMA = {"employee": "Utf8", "grade": "Utf8", "grade_uncalibrated": "Utf8", "score": "Float64",
+                    "bonus": "Utf8", "scorecard": "Utf8"}
+
+
+def _frame(data: dict[str, list], schema: Mapping[str, str]):
     import polars as pl
 
-    return pl.DataFrame([{k: r[k] for k in PREVIOUS_COLUMNS} for r in rows],
-                        schema={"employee": pl.Utf8, "grade": pl.Utf8, "grade_uncalibrated": pl.Utf8,
-                                "score": pl.Float64, "bonus": pl.Utf8, "scorecard": pl.Utf8})
+    return pl.DataFrame({k: data[k] for k in schema}, schema={k: getattr(pl, t) for k, t in schema.items()})
 
 
 def previous_results(store_url: str, cycle, ruleset_id: str | None = None):
@@ -439,12 +554,10 @@ def previous_results(store_url: str, cycle, ruleset_id: str | None = None):
     if engine is None:
         return None
     try:
-        rows, _ = _current_rows(engine, [prev], ruleset_id,
-                                (results.c.employee, results.c.grade, results.c.grade_uncalibrated,
-                                 results.c.score, results.c.bonus, results.c.scorecard))
+        data, _ = _current_columns(engine, [(prev, ruleset_id)], tuple(PREVIOUS_COLUMNS))
     finally:
         engine.dispose()
-    return _previous_frame(rows) if rows else None
+    return _frame(data, _PREVIOUS_SCHEMA) if data["employee"] else None
 
 
 @dataclass
@@ -459,11 +572,14 @@ class PeriodInputs:
     digests: dict = field(default_factory=dict)  # "store:<ruleset id>/<period>" -> sha256 of the stored results read
 
 
-def _digest(rows: list[dict], columns: tuple[str, ...]) -> str:
-    """The sha256 of stored results as read (content, not run ids: two stores holding the same results agree)."""
+def _digest(columns: list[list]) -> str:
+    """The sha256 of stored results as read (content, not run ids: two stores holding the same results agree):
+    ``columns`` are value lists, the first the employee ids of one run (unique: so sorting the rows by it
+    orders them as sorting by every value's text would)."""
     import hashlib
+    from operator import itemgetter
 
-    text = json.dumps(sorted([[r.get(c) for c in columns] for r in rows], key=lambda r: [str(x) for x in r]),
+    text = json.dumps(sorted(zip(*columns, strict=True), key=itemgetter(0)),
                       ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -472,7 +588,7 @@ def period_inputs(store_url: str | None, period, ruleset) -> PeriodInputs:
     """Everything a run of ``ruleset`` for ``period`` reads from the store: its previous period's results
     under the same ruleset id, the reported scores of the sub-periods its ``periods:`` dimensions read, the
     bonuses ``bonus.net_of`` nets, and which run each came from (so a later re-run of one can report this
-    run stale).  Empty when the store does not exist."""
+    run stale).  Empty when the store does not exist.  All of it is read in one query."""
     import polars as pl
 
     period = _period_of(period)
@@ -496,38 +612,42 @@ def period_inputs(store_url: str | None, period, ruleset) -> PeriodInputs:
                                                    for w, r, p in wanted]
         return out
     try:
-        cols = (results.c.employee, results.c.grade, results.c.grade_uncalibrated, results.c.score,
-                results.c.bonus, results.c.scorecard)
-        rows, found = _current_rows(engine, [prev_id], ruleset.id, cols)
-        out.previous = _previous_frame(rows) if rows else None
-        if reads_previous:
-            out.reads.append({"cycle": prev_id, "ruleset_id": ruleset.id, "why": "previous",
-                              "read_run": found.get((prev_id, ruleset.id))})
-            if found:
-                out.digests[f"store:{ruleset.id}/{prev_id}"] = _digest(
-                    rows, ("employee", "scorecard", "score", "grade", "grade_uncalibrated", "bonus"))
-        sub, paid = [], []
-        for rs_id in dict.fromkeys(r for _, r, _ in wanted):
-            periods = sorted({p for _, r, p in wanted if r == rs_id})
-            rows, found = _current_rows(engine, periods, rs_id, (results.c.employee, results.c.score, results.c.bonus))
-            for p in periods:
-                out.stored[(rs_id, p)] = found.get((p, rs_id))
-                if found.get((p, rs_id)) is not None:
-                    out.digests[f"store:{rs_id}/{p}"] = _digest([r for r in rows if r["cycle"] == p],
-                                                                ("employee", "score", "bonus"))
-            for r in rows:
-                sub.append({"employee": r["employee"], "ruleset": rs_id, "period": r["cycle"], "score": r["score"]})
-                paid.append({"employee": r["employee"], "ruleset": rs_id, "period": r["cycle"], "bonus": r["bonus"]})
-        out.reads += [{"cycle": p, "ruleset_id": r, "why": w, "read_run": out.stored.get((r, p))} for w, r, p in wanted]
-        schema = {"employee": pl.Utf8, "ruleset": pl.Utf8, "period": pl.Utf8}
-        if any(w.startswith("periods:") for w, _, _ in wanted):
-            out.subperiods = pl.DataFrame(sub, schema={**schema, "score": pl.Float64})
-        if net is not None:
-            out.paid = pl.DataFrame([r for r in paid if r["ruleset"] == net.ruleset
-                                     and r["period"] in {p.id for p in period.subperiods(net.every)}],
-                                    schema={**schema, "bonus": pl.Utf8})
+        data, found = _current_columns(engine, [(prev_id, ruleset.id), *((p, r) for _, r, p in wanted)],
+                                       tuple(PREVIOUS_COLUMNS))
     finally:
         engine.dispose()
+    every = _frame(data, {"cycle": "Utf8", "ruleset_id": "Utf8", **_PREVIOUS_SCHEMA})
+
+    def of(ruleset_id: str, periods) -> pl.DataFrame:  # in (employee, period) order, as read
+        return every.filter((pl.col("ruleset_id") == ruleset_id) & pl.col("cycle").is_in(list(periods)))
+
+    prev = of(ruleset.id, [prev_id])
+    out.previous = prev.select(PREVIOUS_COLUMNS) if prev.height else None
+    if reads_previous:
+        out.reads.append({"cycle": prev_id, "ruleset_id": ruleset.id, "why": "previous",
+                          "read_run": found.get((prev_id, ruleset.id))})
+        if (prev_id, ruleset.id) in found:
+            out.digests[f"store:{ruleset.id}/{prev_id}"] = _digest(
+                [prev[c].to_list() for c in ("employee", "scorecard", "score", "grade", "grade_uncalibrated",
+                                             "bonus")])
+    blocks = []
+    for rs_id in dict.fromkeys(r for _, r, _ in wanted):
+        periods = sorted({p for _, r, p in wanted if r == rs_id})
+        block = of(rs_id, periods)
+        for p in periods:
+            out.stored[(rs_id, p)] = found.get((p, rs_id))
+            if found.get((p, rs_id)) is not None:
+                mine = block.filter(pl.col("cycle") == p)
+                out.digests[f"store:{rs_id}/{p}"] = _digest([mine[c].to_list() for c in ("employee", "score", "bonus")])
+        blocks.append(block)
+    out.reads += [{"cycle": p, "ruleset_id": r, "why": w, "read_run": out.stored.get((r, p))} for w, r, p in wanted]
+    read = (pl.concat(blocks) if blocks else every.clear()).select(
+        "employee", pl.col("ruleset_id").alias("ruleset"), pl.col("cycle").alias("period"), "score", "bonus")
+    if any(w.startswith("periods:") for w, _, _ in wanted):
+        out.subperiods = read.select("employee", "ruleset", "period", "score")
+    if net is not None:
+        out.paid = read.filter((pl.col("ruleset") == net.ruleset) & pl.col("period").is_in(
+            [p.id for p in period.subperiods(net.every)])).select("employee", "ruleset", "period", "bonus")
     return out
 
 
@@ -559,55 +679,51 @@ def history(store_url: str, employee_ids: Iterable[str] | None = None, *, kind: 
 
     In :func:`period_order` (by end date; a year after its quarters).  ``kind`` keeps periods of one kind
     (``quarter``...); ``before`` keeps periods that end before that period id starts; ``ruleset_id`` keeps
-    one ruleset's results.  Empty when the store does not exist.
+    one ruleset's results.  Empty when the store does not exist.  The runs are chosen first (a few rows), then
+    their results are read in one query (by employee id in batches when a few people are asked for).
     """
     engine = _reader(store_url)
     if engine is None:
         return {}
     wanted = None if employee_ids is None else sorted(set(map(str, employee_ids)))
-    q = (sa.select(results.c.employee, runs.c.cycle, runs.c.kind, runs.c.ruleset_id, results.c.score,
-                   results.c.grade, results.c.bonus, runs.c.ruleset_version)
-         .join(runs, runs.c.id == results.c.run_id)
-         .where(runs.c.is_current & (runs.c.status == "complete")))
+    where = runs.c.is_current & (runs.c.status == "complete")
     if kind is not None:
-        q = q.where(runs.c.kind == kind)
+        where = where & (runs.c.kind == kind)
     if ruleset_id is not None:
-        q = q.where(runs.c.ruleset_id == ruleset_id)
+        where = where & (runs.c.ruleset_id == ruleset_id)
     limit = None
     if before is not None:
         from appraise.language.period import parse
 
         limit = parse(before).start
-    keep: dict[str, bool] = {}
-
-    def kept(cycle: str) -> bool:
-        if limit is None:
-            return True
-        if cycle not in keep:
-            order = period_order(cycle)
-            keep[cycle] = order[0] == 0 and _period_end(cycle) < limit
-        return keep[cycle]
-
     out: dict[str, list[dict[str, Any]]] = {}
     try:
         with engine.connect() as conn:
+            chosen = {r.id: r for r in conn.execute(
+                sa.select(runs.c.id, runs.c.cycle, runs.c.ruleset_id, runs.c.ruleset_version).where(where))
+                if limit is None or (period_order(r.cycle)[0] == 0 and _period_end(r.cycle) < limit)}
+            q = (sa.select(results.c.run_id, results.c.employee, results.c.score, results.c.grade, results.c.bonus)
+                 .where(results.c.run_id.in_(list(chosen))))
             # a few ids: ask for them (IN lists of 900 stay under SQLite's variable limit); many: read all
             small = wanted is not None and len(wanted) <= 5000
             batches: list[list[str] | None] = [None]
             if wanted is not None and small:
                 batches = [wanted[i:i + 900] for i in range(0, len(wanted), 900)]
             only = set(wanted) if wanted is not None and not small else None
-            for batch in batches:
+            for batch in batches if chosen else []:
                 qb = q if batch is None else q.where(results.c.employee.in_(batch))
-                for r in conn.execute(qb):
-                    if (only is None or r.employee in only) and kept(r.cycle):
-                        out.setdefault(r.employee, []).append(
-                            {"cycle": r.cycle, "ruleset": r.ruleset_id, "score": r.score, "grade": r.grade,
-                             "bonus": r.bonus, "ruleset_version": r.ruleset_version})
+                for run, employee, score, grade, bonus in conn.execute(qb):
+                    if only is None or employee in only:
+                        r = chosen[run]
+                        out.setdefault(employee, []).append(
+                            {"cycle": r.cycle, "ruleset": r.ruleset_id, "score": score, "grade": grade,
+                             "bonus": bonus, "ruleset_version": r.ruleset_version})
     finally:
         engine.dispose()
+    order = {(r.cycle, r.ruleset_id): (period_order(r.cycle), r.ruleset_id or "") for r in chosen.values()}
     for rows in out.values():
-        rows.sort(key=lambda r: (period_order(r["cycle"]), r["ruleset"] or ""))
+        if len(rows) > 1:
+            rows.sort(key=lambda r: order[(r["cycle"], r["ruleset"])])
     return dict(sorted(out.items()))
 
 

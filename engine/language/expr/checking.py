@@ -87,6 +87,12 @@ def context_problems(expr: Expression, context: Mapping[str, Any], condition: bo
     """Type problems that only the cycle's context values reveal (``context.label + 1`` when label is
     text, ``x in context.flag``, ``when: context.price_war`` with ``price_war: "yes"``).  Names were
     checked when the ruleset was validated.  A ``condition`` must come out true or false."""
+    for node in ast.walk(expr.tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "context" \
+                and node.attr in context and context[node.attr] is None:
+            return [ExpressionError(f"context.{node.attr} is set to nothing in the cycle file, so every condition "
+                                    f"reading it would be missing; write [] for an empty list, or its value",
+                                    char_offset(expr.text, node))]
     permissive = Scope("the cycle's context", _AnyName(), context=True, previous=True, context_values=context)
     try:
         kind = _type(expr.tree.body, permissive, expr.text)

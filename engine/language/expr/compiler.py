@@ -65,15 +65,15 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
             return pl.lit(None)
         return pl.lit(v)
 
-    def values(node) -> list:
+    def values(node) -> list | None:
         if isinstance(node, (ast.List, ast.Tuple)):
             return [literal_value(e) for e in node.elts]
         if isinstance(node, ast.Attribute) and object_name(node) == "context":
             v = context.get(node.attr)
             if isinstance(v, (list, tuple)):
                 return list(v)
-            if v is None:
-                return []
+            if v is None:  # not set, or set to nothing: missing, as the row interpreter has it
+                return None
             return [v]
         raise ExpressionError("'in' needs a list on its right", char_offset(expr.text, node))
 
@@ -117,8 +117,10 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
             left_node, out = node.left, None
             for op, right_node in zip(node.ops, node.comparators):
                 left = comp(left_node)
-                if isinstance(op, (ast.In, ast.NotIn)):
-                    vals = [v for v in values(right_node) if v is not None]
+                if isinstance(op, (ast.In, ast.NotIn)) and values(right_node) is None:
+                    part = pl.lit(None, dtype=pl.Boolean)  # 'x in <missing>' is missing, negated or not
+                elif isinstance(op, (ast.In, ast.NotIn)):
+                    vals = [v for v in values(right_node) or [] if v is not None]
                     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
                     if vals and numeric:  # equal within TOLERANCE, as '==' is (null in, null out)
                         probe = left.cast(pl.Float64, strict=False)

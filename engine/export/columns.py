@@ -1,0 +1,240 @@
+"""The results as columns: what the export files and the Python API's table read, without per-employee documents.
+
+:mod:`appraise.export.document` shapes one dict per employee (results.json, the pages, ``explain``); the
+CSV, the Excel file and :attr:`appraise.api.Results.table` need only a summary of each employee, which is
+computed here in whole columns (polars) from the same :class:`~appraise.core.evaluate.Evaluation`.  Every value
+is the one the document holds: the same rounding (Python's ``round`` where the document uses it, half-up to 4
+decimals elsewhere), the same money strings, the same focus areas in the same order.  Where a vectorised
+operation could differ from Python's in the last bit (a value next to a rounding half, a float Python writes
+in exponent form), those few values are recomputed with Python's own function, so the columns equal the
+document's exactly; ``tests/test_export_columns.py`` compares them with the document on the worked example,
+a generated company and hostile values.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from appraise.core.evaluate import Evaluation, item_paths
+
+LISTS = ("rules_fired", "outcomes", "missing", "focus_areas")
+
+
+def _pl():
+    import polars as pl
+
+    return pl
+
+
+def py_round(s, digits: int):
+    """``round(float(x), digits)`` of every value of the Float64 series ``s`` (None stays None), as Python rounds:
+    vectorised, with the values next to a rounding half (where a scaled product's last bit decides) and the
+    values too large to scale exactly recomputed by Python's ``round``."""
+    pl = _pl()
+    s = s.cast(pl.Float64)
+    scaled = s * (10.0 ** digits)
+    frac = scaled - scaled.floor()
+    doubtful = (((frac - 0.5).abs() < 1e-6 + scaled.abs() * 1e-15) | (scaled.abs() > 2.0 ** 50)
+                | ~s.is_finite()).fill_null(False)
+    out = s.round(digits)
+    if doubtful.any():
+        idx = doubtful.arg_true()
+        exact = [None if v is None else round(v, digits) for v in s.gather(idx).to_list()]
+        out = out.scatter(idx, pl.Series(exact, dtype=pl.Float64))
+    return out
+
+
+def float_text(s):
+    """Each value of the Float64 series ``s`` as ``json.dumps`` writes it (``repr``; ``NaN``/``Infinity``), None
+    as None.  polars writes the same shortest round-trip digits as ``repr``, except for the forms Python chooses
+    differently (exponents below 1e-4, non-finite values): those are written by Python."""
+    pl = _pl()
+    s = s.cast(pl.Float64)
+    out = s.cast(pl.Utf8)
+    a = s.abs()
+    odd = (((a < 1e-4) & (a != 0.0)) | (a >= 1e16) | ~s.is_finite()).fill_null(False)
+    if odd.any():
+        idx = odd.arg_true()
+        out = out.scatter(idx, pl.Series([json.dumps(v) for v in s.gather(idx).to_list()], dtype=pl.Utf8))
+    return out
+
+
+def money_strings(s, ruleset):
+    """:func:`appraise.export.document.money` of every value (decimal strings at the bonus rounding unit)."""
+    from appraise.export.document import money
+
+    return _by_unique(s, lambda v: money(v, ruleset))
+
+
+def _by_unique(s, fn):
+    """``fn`` of every value of ``s`` (None stays None), called once per distinct value."""
+    pl = _pl()
+    if s.null_count() == len(s):
+        return pl.Series(s.name, [None] * len(s), dtype=pl.Utf8)
+    uniq = s.drop_nulls().unique()
+    mapped = pl.Series([fn(v) for v in uniq.to_list()], dtype=pl.Utf8)
+    return s.replace_strict(uniq, mapped, default=None, return_dtype=pl.Utf8)
+
+
+def _ones(frame, pairs, name: str):
+    """A list column: for each row, the ids of ``pairs`` ((id, boolean column)) whose column is true, in order."""
+    pl = _pl()
+    exprs = [pl.when(pl.col(col).fill_null(False)).then(pl.lit(i)).otherwise(pl.lit(None, dtype=pl.Utf8))
+             for i, col in pairs if col in frame.columns]
+    if not exprs:
+        return pl.lit([], dtype=pl.List(pl.Utf8)).alias(name)
+    return pl.concat_list(exprs).list.drop_nulls().alias(name)
+
+
+def lost_ranking(frame, card) -> Any:
+    """(row number, lost key, rank) of every item that lost points, rank 0 the biggest: the order of
+    :func:`appraise.export.document.focus_areas` and ``lost_points`` (``round(v, 9)`` descending, ties by key).
+    ``frame`` has a ``_row`` column and only ``card``'s employees."""
+    pl = _pl()
+    from appraise.core.evaluate import lost_key
+
+    keys: list[str] = []
+    for d in card.dimensions:
+        keys.extend(lost_key(card, k) for k in d.kpis)
+        if d.kind != "kpis":
+            keys.append(d.key)
+    cols = [f"lost.{k}" for k in keys if f"lost.{k}" in frame.columns]
+    if not cols or frame.height == 0:
+        return pl.DataFrame(schema={"_row": pl.UInt32, "key": pl.Utf8, "value": pl.Float64})
+    long = frame.select("_row", *cols).unpivot(index="_row", variable_name="key", value_name="value")
+    # `v > 1e-12` as Python compares: NaN is not greater (polars orders NaN above every number)
+    long = long.filter(pl.col("value").is_not_null() & ~pl.col("value").is_nan() & (pl.col("value") > 1e-12))
+    long = long.with_columns(pl.col("key").str.slice(5), py_round(long["value"], 9).alias("r9"))
+    return long.sort(["_row", "r9", "key"], descending=[False, True, False]).drop("r9")
+
+
+def summary(ev: Evaluation):
+    """One row per employee in the document's order (the frame's): id, name, scorecard, score (2 decimals),
+    grade, grade_uncalibrated, bonus (decimal string), rules_fired, outcomes, missing, focus_areas (lists of
+    ids), then ``kpi.<path>.score`` and ``dimension.<key>.score`` of every scorecard (rounded to 4 decimals;
+    None where the document has no score), exactly the document's values."""
+    pl = _pl()
+    from appraise.export.document import _rounded
+    from appraise.language.expr.compiler import polars_round_half_up
+
+    rs = ev.ruleset
+    frame = ev.frame.with_row_index("_row")
+    # the scores shown and the weights that decide whether they are, rounded as the document rounds them (only
+    # these: the frame has a hundred more)
+    floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)
+              and (c.startswith(("k.", "d.")) and c.endswith(".score") or c.startswith("w."))]
+    frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats])
+    kpis, dims = score_columns(rs)
+    parts = []
+    for card in rs.scorecards:
+        rows = frame.filter(pl.col("scorecard") == card.key)
+        if rows.height == 0:
+            continue
+        exprs = [
+            _ones(rows, [(r.id, f"rule.{r.id}") for r in rs.rules], "rules_fired"),
+            _ones(rows, [(o.id, f"outcome.{o.id}") for o in rs.outcomes], "outcomes"),
+            _ones(rows, [(m, f"miss.{m}") for m in item_paths(card, ev.period)], "missing"),
+        ]
+        mine: dict[str, Any] = {}
+        for d in card.dimensions:
+            weight, has = pl.col(f"w.{d.key}"), f"d.{d.key}.has_data"
+            score = pl.col(f"d.{d.key}.score") if f"d.{d.key}.score" in rows.columns else pl.lit(None, pl.Float64)
+            if has in rows.columns:  # no data and no weight: no score (employee_result)
+                no_score = ~pl.col(has).fill_null(True) & ~(weight.is_not_null() & (weight != 0))
+                score = pl.when(no_score).then(None).otherwise(score)
+            mine[f"dimension.{d.key}.score"] = score
+            for k in d.kpis:
+                kw, ruled = pl.col(f"w.{k.path}"), pl.col(f"wr.{k.path}")
+                shown = (kw.is_not_null() & (kw != 0)) | (ruled == 0).fill_null(False)
+                mine[f"kpi.{k.path}.score"] = pl.when(shown).then(pl.col(f"k.{k.path}.score")).otherwise(None)
+        exprs += [mine.get(f"kpi.{p}.score", pl.lit(None, pl.Float64)).cast(pl.Float64).alias(f"kpi.{p}.score")
+                  for p in kpis]
+        exprs += [mine.get(f"dimension.{d}.score", pl.lit(None, pl.Float64)).cast(pl.Float64)
+                  .alias(f"dimension.{d}.score") for d in dims]
+        part = rows.select("_row", *exprs)
+        ranked = lost_ranking(rows, card)
+        focus = ranked.group_by("_row", maintain_order=True).agg(
+            pl.col("key").head(rs.plan.max_focus_areas).alias("focus_areas"))
+        part = part.join(focus, on="_row", how="left").with_columns(
+            pl.col("focus_areas").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))))
+        parts.append(part)
+    head = frame.select("_row", "id", "name", "scorecard", "grade", "grade_uncalibrated")
+    head = head.with_columns(py_round(frame["score"].cast(pl.Float64), 2).alias("score"),
+                             (money_strings(frame["bonus"], rs) if "bonus" in frame.columns
+                              else pl.Series([None] * frame.height, dtype=pl.Utf8)).alias("bonus"))
+    body = pl.concat(parts, how="vertical") if parts else None
+    out = head if body is None else head.join(body, on="_row", how="left")
+    first = ["id", "name", "scorecard", "score", "grade", "grade_uncalibrated", "bonus", *LISTS]
+    columns = first + [f"kpi.{p}.score" for p in kpis] + [f"dimension.{d}.score" for d in dims]
+    out = out.sort("_row").select([c if c in out.columns else pl.lit(None).alias(c) for c in columns])
+    return out.with_columns(pl.col(c).cast(pl.List(pl.Utf8)) for c in LISTS)
+
+
+def score_columns(ruleset) -> tuple[list[str], list[str]]:
+    """The KPI paths and dimension keys of every scorecard, in ruleset order, each once."""
+    kpis: dict[str, None] = {}
+    dims: dict[str, None] = {}
+    for card in ruleset.scorecards:
+        for d in card.dimensions:
+            dims.setdefault(d.key)
+            for k in d.kpis:
+                kpis.setdefault(k.path)
+    return list(kpis), list(dims)
+
+
+
+FORMULA_PATTERN = r"^[=+\-@\t\r]"  # appraise.export.files.FORMULA_START, as a pattern
+NUMERIC_FIRST = {"score", "bonus"}
+
+
+def safe_text_expr(e):
+    """:func:`appraise.export.files.safe_text` of a text column (None as ``""``)."""
+    pl = _pl()
+    e = e.fill_null("")
+    return pl.when(e.str.contains(FORMULA_PATTERN)).then(pl.lit("'") + e).otherwise(e)
+
+
+def _csv_field(e):
+    """A field as ``csv.writer`` (QUOTE_MINIMAL, ``\\r\\n`` lines) writes it."""
+    pl = _pl()
+    return pl.when(e.str.contains(r'[,"\r\n]')).then(
+        pl.lit('"') + e.str.replace_all('"', '""', literal=True) + pl.lit('"')).otherwise(e)
+
+
+def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
+    """:func:`appraise.export.files.results_csv`'s exact text from :func:`summary`'s table, in chunks of rows
+    (the header first, with the byte-order mark): text through :func:`safe_text_expr`, numbers as ``json``
+    writes them, lists joined with ``;``, fields quoted as ``csv.writer`` quotes them."""
+    import csv
+    import io
+
+    pl = _pl()
+    columns = [c for c in table.columns if not (redact and c == "bonus")]
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerow(columns)
+    yield "\ufeff" + buf.getvalue()
+    for start in range(0, table.height, rows_per_chunk):
+        part = table.slice(start, rows_per_chunk)
+        floats = {c: float_text(part[c]) for c in columns if part[c].dtype == pl.Float64}
+        part = part.with_columns(pl.Series(c, t, dtype=pl.Utf8) for c, t in floats.items())
+        fields = []
+        for c in columns:
+            if c in LISTS:
+                fields.append(safe_text_expr(pl.col(c).list.join(";")).alias(c))
+            elif c in NUMERIC_FIRST or c.endswith(".score"):
+                fields.append(pl.col(c).cast(pl.Utf8).fill_null("").alias(c))
+            else:
+                fields.append(safe_text_expr(pl.col(c).cast(pl.Utf8)).alias(c))
+        cells = part.select(fields)
+        nul = cells.select(pl.any_horizontal(pl.col(c).str.contains("\x00", literal=True) for c in columns)
+                           ).to_series()
+        lines = cells.select(pl.concat_str([_csv_field(pl.col(c)) for c in columns], separator=",")).to_series()
+        if nul.any():  # csv.writer's own rules for what no spreadsheet data should hold
+            idx = nul.arg_true()
+            fixed = []
+            for row in cells[idx].iter_rows():
+                b = io.StringIO(newline="")
+                csv.writer(b, lineterminator="\r\n").writerow(row)
+                fixed.append(b.getvalue()[:-2])
+            lines = lines.scatter(idx, pl.Series(fixed, dtype=pl.Utf8))
+        yield "\r\n".join(lines.to_list()) + "\r\n"

@@ -1,0 +1,397 @@
+"""results.json's employees written from the engine's columns, without building their documents.
+
+:func:`employee_texts` gives each employee's entry of ``results.json`` as text — exactly what
+:func:`appraise.export.files.results_json_chunks` writes for the entry :func:`appraise.export.document.employee_result`
+builds — assembled by polars from whole columns: numbers through :func:`appraise.export.columns.float_text`, text
+through :func:`json_text`, lists and maps that depend on the row (rules fired, sources that rated, lost points in
+rank order, objectives) joined per row.  What is rare or irregular is left to the plain path, per employee or per
+ruleset, so the two always agree: an overridden employee (the override's record), a ruleset that nets other runs
+(``bonus.net_of``), a calibration cohort that is not text.  ``tests/test_export_columns.py`` compares the two
+byte for byte.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from json.encoder import encode_basestring
+from typing import Any
+
+from appraise.core.evaluate import Evaluation, item_paths
+from appraise.export.columns import float_text, lost_ranking, money_strings, py_round
+
+EMPLOYEE_INDENT = "    "  # an entry of the employees list, as results_json_chunks indents it
+
+
+def _pl():
+    import polars as pl
+
+    return pl
+
+
+def json_text(s):
+    """Each value of a text series as ``json.dumps(..., ensure_ascii=False)`` writes it (None: ``null``); the
+    values that need escaping are escaped by json's own function."""
+    pl = _pl()
+    s = s.cast(pl.Utf8)
+    out = (pl.lit('"') + pl.lit(s) + pl.lit('"'))
+    out = pl.select(out.alias(s.name or "t")).to_series()
+    odd = s.str.contains(r'[\x00-\x1f"\\]').fill_null(False)
+    if odd.any():
+        idx = odd.arg_true()
+        out = out.scatter(idx, pl.Series([encode_basestring(v) for v in s.gather(idx).to_list()], dtype=pl.Utf8))
+    return out.fill_null("null")
+
+
+def plain_path_only(ev: Evaluation) -> bool:
+    """Whether the ruleset needs what only the plain path writes (every employee then takes it)."""
+    pl = _pl()
+    rs = ev.ruleset
+    if rs.bonus is not None and rs.bonus.net_of is not None:
+        return True
+    if rs.calibration is not None:
+        cohort = _cohort_column(ev.frame, rs.calibration.cohort)
+        if cohort is not None and ev.frame.schema[cohort] not in (pl.Utf8, pl.Null):
+            return True
+    return False
+
+
+def _cohort_column(frame, cohort: str) -> str | None:
+    for name in (f"attr.{cohort}", cohort):
+        if name in frame.columns:
+            return name
+    return None
+
+
+class _Texts:
+    """Text columns of one scorecard's rows, made once each and kept in :attr:`frame` under ``§<kind>:<column>``."""
+
+    def __init__(self, frame):
+        self.frame = frame
+        self.new: dict[str, Any] = {}
+
+    def _put(self, key: str, make) -> Any:
+        pl = _pl()
+        if key not in self.new:
+            self.new[key] = make().alias(key)
+        return pl.col(key)
+
+    def float(self, col: str):
+        pl = _pl()
+        if col not in self.frame.columns:
+            return pl.lit("null")
+        return self._put(f"§f:{col}", lambda: float_text(self.frame[col]).fill_null("null"))
+
+    def int(self, col: str):
+        pl = _pl()
+        if col not in self.frame.columns:
+            return pl.lit("null")
+        return self._put(f"§i:{col}", lambda: self.frame[col].cast(pl.Utf8).fill_null("null"))
+
+    def text(self, col: str):
+        pl = _pl()
+        if col not in self.frame.columns:
+            return pl.lit("null")
+        return self._put(f"§s:{col}", lambda: json_text(self.frame[col]))
+
+    def series(self, key: str, series):
+        return self._put(key, lambda: series)
+
+    def done(self):
+        return self.frame.with_columns(list(self.new.values()))
+
+
+def _lit(text: str):
+    return _pl().lit(text)
+
+
+def _truthy(col: str, frame):
+    """``bool(row.get(col))`` of a column (False when the frame has none)."""
+    pl = _pl()
+    if col not in frame.columns:
+        return pl.lit(False)
+    c = pl.col(col)
+    if frame.schema[col] == pl.Boolean:
+        return c.fill_null(False)
+    return (c.is_not_null() & (c != 0)).fill_null(False)
+
+
+def _obj(pairs, ind: str):
+    """A JSON object at indentation ``ind`` (``json.dumps(indent=2)``): ``pairs`` of (key, text expression or
+    None for a key absent in every row, or (present, text) for a key present where ``present``)."""
+    pl = _pl()
+    inner = ind + "  "
+    items = []
+    always = False
+    for key, value in pairs:
+        if value is None:
+            continue
+        head = _lit(encode_basestring(key) + ": ")
+        if isinstance(value, tuple):
+            present, text = value
+            items.append(pl.when(present).then(head + text).otherwise(pl.lit(None, pl.Utf8)))
+        else:
+            items.append(head + value)
+            always = True
+    return _wrap(items, "{", "}", ind, inner, always)
+
+
+def _arr(items, ind: str):
+    """A JSON array at ``ind`` of the non-null texts of ``items``, in order."""
+    return _wrap(items, "[", "]", ind, ind + "  ", False)
+
+
+def _wrap(items, open_: str, close: str, ind: str, inner: str, always: bool):
+    """``items`` joined; ``always``: one of them is never null (the container is never empty), so the text is
+    not tested for emptiness (the test would repeat the whole expression beneath it)."""
+    pl = _pl()
+    if not items:
+        return _lit(open_ + close)
+    joined = pl.concat_str(items, separator=",\n" + inner, ignore_nulls=True)
+    full = _lit(open_ + "\n" + inner) + joined + _lit("\n" + ind + close)
+    return full if always else pl.when(joined == "").then(_lit(open_ + close)).otherwise(full)
+
+
+def _grouped(long, key: str, text, sep: str, name: str):
+    """Per ``key`` (row number), the texts of ``long`` joined with ``sep``, in order."""
+    return long.group_by(key, maintain_order=True).agg(text.str.join(sep).alias(name))
+
+
+def employee_texts(ev: Evaluation, *, compact: bool = False):
+    """Every employee's entry of results.json as text, in the frame's order (a polars String series);
+    ``compact``: see :func:`employee_text_chunks`."""
+    pl = _pl()
+    return pl.concat([pl.Series("entry", [], dtype=pl.Utf8), *employee_text_chunks(ev, compact=compact)])
+
+
+def employee_text_chunks(ev: Evaluation, rows_per_chunk: int = 25_000, *, compact: bool = False) -> Iterator[Any]:
+    """:func:`employee_texts` a chunk of rows at a time (polars String series), so that results.json is
+    streamed: only one chunk's text is held at once.
+
+    ``compact``: each entry as ``json.dumps(entry, ensure_ascii=False)`` writes it (what the store keeps of an
+    employee) instead: the indented text with its line breaks taken out (a JSON text has a raw line break
+    only between its tokens: one inside a string is written ``\\n``)."""
+    if compact:
+        for chunk in employee_text_chunks(ev, rows_per_chunk):
+            yield chunk.str.replace_all(r",\n *", ", ").str.replace_all(r"\n *", "")
+        return
+    pl = _pl()
+    from appraise.export.document import _R4, _indented_entries, _rounded
+    from appraise.language.expr.compiler import polars_round_half_up
+
+    rs = ev.ruleset
+    frame = ev.frame
+    if frame.height == 0:
+        return
+    if plain_path_only(ev):
+        for start in range(0, frame.height, rows_per_chunk):
+            positions = list(range(start, min(start + rows_per_chunk, frame.height)))
+            yield pl.Series("entry", _indented_entries(ev, positions, EMPLOYEE_INDENT), dtype=pl.Utf8)
+        return
+    floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)]
+    lost = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith("lost.")]
+    objectives = _objective_rows(ev)
+    for start in range(0, frame.height, rows_per_chunk):
+        part = frame.slice(start, rows_per_chunk).with_row_index("_row").with_columns(
+            [polars_round_half_up(pl.col(c), 4).alias(c) for c in floats]
+            + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in lost])
+        parts = []
+        for card in rs.scorecards:
+            rows = part.filter(pl.col("scorecard") == card.key)
+            if rows.height:
+                parts.append(_card_texts(ev, card, rows, objectives))
+        out = pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, "entry": pl.Utf8})
+        out = part.select("_row").join(out, on="_row", how="left").sort("_row")
+        texts = out["entry"]
+        plain = (part["override.applied"].fill_null(False) if "override.applied" in part.columns
+                 else pl.Series([False] * part.height)) | texts.is_null()
+        if plain.any():  # an override's record (reason, approver, date), a scorecard the frame did not name
+            idx = plain.arg_true()
+            texts = texts.scatter(idx, pl.Series(_indented_entries(ev, [start + i for i in idx.to_list()],
+                                                                   EMPLOYEE_INDENT), dtype=pl.Utf8))
+        yield texts
+
+
+def _objective_rows(ev: Evaluation):
+    """The objectives frame with progress and each ``score@`` rounded as the document rounds them."""
+    pl = _pl()
+    from appraise.export.document import _R4
+    from appraise.language.expr.compiler import polars_round_half_up
+
+    if ev.objectives is None:
+        return None
+    scores = [c for c in ev.objectives.columns if c.startswith("score@")]
+    return ev.objectives.with_row_index("_o").with_columns(
+        polars_round_half_up(pl.col("progress"), 4).alias("progress" + _R4),
+        *(polars_round_half_up(pl.col(c), 4).alias(c) for c in scores))
+
+
+def _card_texts(ev: Evaluation, card, rows, objectives):
+    """(``_row``, ``entry``) of one scorecard's employees."""
+    pl = _pl()
+    from appraise.export.document import _R4, _plain, r4
+    from appraise.export.files import _indented
+
+    rs = ev.ruleset
+    t = _Texts(rows)
+    E = EMPLOYEE_INDENT
+    K = E + "  "       # the employee's keys
+    D = K + "  "       # dimensions' and kpis' keys
+    F = D + "  "       # a dimension's or KPI's fields
+    G = F + "  "       # inside a dimension's field (sources, raters, periods, objectives)
+
+    def flag_list(pairs, ind):
+        return _arr([pl.when(_truthy(col, rows)).then(_lit(encode_basestring(i))).otherwise(None)
+                     for i, col in pairs], ind)
+
+    # lost points in rank order, the focus areas the first of them
+    ranked = lost_ranking(rows, card)
+    if ranked.height:
+        r4col = rows.select("_row", *[pl.col(c) for c in rows.columns if c.endswith(_R4)])
+        long = ranked.with_columns(pl.lit(None, pl.Float64).alias("r4"))  # a card without lost.* columns
+        # the rounded copy of each item's lost points (lost.<key>~r4), looked up by row and key
+        cols = [c for c in r4col.columns if c != "_row"]
+        if cols:
+            vals = r4col.unpivot(index="_row", on=cols, variable_name="key", value_name="r4").with_columns(
+                pl.col("key").str.slice(5, None).str.strip_suffix(_R4))
+            long = ranked.join(vals, on=["_row", "key"], how="left", maintain_order="left")
+        long = long.with_columns(pl.Series("kt", json_text(long["key"])),
+                                 pl.Series("vt", float_text(long["r4"]).fill_null("null")))
+        long = long.with_columns(pl.int_range(pl.len()).over("_row").alias("_n"))
+        lostp = _grouped(long, "_row", pl.col("kt") + pl.lit(": ") + pl.col("vt"), ",\n" + D, "_lost")
+        focus = _grouped(long.filter(pl.col("_n") < rs.plan.max_focus_areas), "_row", pl.col("kt"),
+                         ",\n" + D, "_focus")
+        rows = rows.join(lostp, on="_row", how="left").join(focus, on="_row", how="left")
+    else:
+        rows = rows.with_columns(pl.lit(None, pl.Utf8).alias("_lost"), pl.lit(None, pl.Utf8).alias("_focus"))
+    t = _Texts(rows)
+
+    def joined(col, ind, open_, close):
+        c = pl.col(col)
+        return pl.when(c.is_null()).then(_lit(open_ + close)).otherwise(
+            _lit(open_ + "\n" + ind + "  ") + c + _lit("\n" + ind + close))
+
+    # objectives of the employee, per aspirational threshold of the OKR dimensions
+    okr_texts: dict[Any, str] = {}
+    if objectives is not None:
+        for d in card.dimensions:
+            if d.kind != "okr" or d.aspirational_threshold in okr_texts:
+                continue
+            scored = f"score@{d.aspirational_threshold}"
+            o = objectives
+            item = _obj([("objective", pl.col("_ot")),
+                         ("type", pl.col("_tt")), ("progress", pl.col("_pt")), ("score", pl.col("_st"))], G)
+            o = o.with_columns(pl.Series("_ot", json_text(o["objective"])), pl.Series("_tt", json_text(o["type"])),
+                               pl.Series("_pt", float_text(o["progress" + _R4]).fill_null("null")),
+                               pl.Series("_st", float_text(o[scored]).fill_null("null") if scored in o.columns
+                                         else pl.Series([None] * o.height, dtype=pl.Utf8).fill_null("null")))
+            name = f"_okr{len(okr_texts)}"
+            per = o.select("id", "_o", item.alias("_item")).sort("_o").group_by("id", maintain_order=True).agg(
+                pl.col("_item").str.join(",\n" + G).alias(name))
+            rows = rows.join(per, on="id", how="left")
+            okr_texts[d.aspirational_threshold] = name
+        t = _Texts(rows)
+
+    dims = []
+    for d in card.dimensions:
+        w_col, score_col, has_col = f"w.{d.key}", f"d.{d.key}.score", f"d.{d.key}.has_data"
+        score = t.float(score_col)
+        if has_col in rows.columns:
+            no_score = ~pl.col(has_col).fill_null(True) & ~_truthy(w_col, rows)
+            score = pl.when(no_score).then(_lit("null")).otherwise(score)
+        fields: list[tuple[str, Any]] = [("weight", t.float(w_col)), ("score", score)]
+        if d.kind == "feedback360":
+            assert d.feedback is not None
+            sources = [(r, f"f.{d.key}.{r}.score", f"f.{d.key}.{r}.raters") for r, _ in d.feedback.sources]
+            present = {r: (pl.col(sc).is_not_null() if sc in rows.columns else pl.lit(False)) for r, sc, _ in sources}
+            fields.append(("sources", _obj([(r, (present[r], t.float(sc))) for r, sc, _ in sources], F)))
+            fields.append(("raters", _obj([(r, (present[r], t.int(rc))) for r, _, rc in sources], F)))
+            if "self" not in dict(d.feedback.sources):
+                sc = f"f.{d.key}.self.score"
+                if sc in rows.columns:
+                    fields.append(("self", (pl.col(sc).is_not_null(), t.float(sc))))
+        if d.kind == "periods" and ev.period is not None:
+            assert d.periods is not None
+            fields.append(("periods", _obj([(p.id, t.float(f"p.{d.key}.{p.id}"))
+                                            for p, _ in d.periods.parts(ev.period)], F)))
+        if d.kind == "okr" and d.aspirational_threshold in okr_texts:
+            name = okr_texts[d.aspirational_threshold]
+            fields.append(("objectives", (pl.col(name).is_not_null(), joined(name, F, "[", "]"))))
+        dims.append((d.key, _obj(fields, D)))
+
+    kpis = []
+    for d in card.dimensions:
+        for k in d.kpis:
+            kw, ruled = f"w.{k.path}", f"wr.{k.path}"
+            dropped = (pl.col(ruled) == 0).fill_null(False)
+            shown = _truthy(kw, rows) | dropped
+            kpis.append((k.path, _obj([
+                ("actual", t.float(f"k.{k.path}.actual")), ("target", t.float(f"k.{k.path}.target")),
+                ("attainment", t.float(f"k.{k.path}.attainment")),
+                ("score", pl.when(shown).then(t.float(f"k.{k.path}.score")).otherwise(_lit("null"))),
+                ("weight", t.float(kw)), ("dropped_by_rule", (dropped, _lit("true")))], D)))
+
+    adjustments = [pl.when(_truthy(f"adj.{a.id}", rows)).then(_lit(_indented(
+        {"id": a.id, "points": a.points if a.points != int(a.points) else int(a.points)}, D))).otherwise(None)
+        for a in card.adjustments]
+    plan_cols = [_truthy(f"outcome.{o.id}", rows) for o in rs.outcomes if o.plan]
+    plan = pl.any_horizontal(plan_cols) if plan_cols else pl.lit(False)
+    score2 = py_round(rows["score"].cast(pl.Float64), 2)
+    fields = [
+        ("id", t.text("id")), ("name", t.text("name")), ("scorecard", _lit(encode_basestring(card.key))),
+        ("score", t.series("§score", float_text(score2))),
+        ("grade", t.text("grade")), ("grade_uncalibrated", t.text("grade_uncalibrated")),
+        ("bonus", t.series("§bonus", json_text(money_strings(rows["bonus"], rs)) if "bonus" in rows.columns
+                           else pl.Series([None] * rows.height, dtype=pl.Utf8).fill_null("null"))),
+        ("rules_fired", flag_list([(r.id, f"rule.{r.id}") for r in rs.rules], K)),
+        ("adjustments", _arr(adjustments, K)),
+        ("missing", flag_list([(m, f"miss.{m}") for m in item_paths(card, ev.period)], K)),
+        ("outcomes", flag_list([(o.id, f"outcome.{o.id}") for o in rs.outcomes], K)),
+        ("plan", pl.when(plan).then(_lit("true")).otherwise(_lit("false"))),
+        ("focus_areas", joined("_focus", K, "[", "]")),
+        ("lost_points", joined("_lost", K, "{", "}")),
+        ("dimensions", _obj(dims, K)),
+        ("kpis", _obj(kpis, K)),
+        ("tenure_months", t.series("§tenure", _ints(rows, "tenure_months"))),
+    ]
+    if rs.proration == "days":
+        share = rows["employed_share"].to_list() if "employed_share" in rows.columns else [None] * rows.height
+        fields.append(("employed_share", t.series("§share", float_text(pl.Series([r4(v) for v in share],
+                                                                                  dtype=pl.Float64))
+                                                   .fill_null("null"))))
+    if rs.calibration:
+        cohort = _cohort_column(rows, rs.calibration.cohort)
+        fields.append(("calibration", _obj([
+            ("cohort", t.text(cohort) if cohort else _lit("null")), ("cohort_size", t.int("cohort_size")),
+            ("applied", pl.when(_truthy("calibrated", rows)).then(_lit("true")).otherwise(_lit("false")))], K)))
+    if rs.bonus:
+        def plain(col):
+            if col not in rows.columns:
+                return _lit("null")
+            return t.series(f"§p:{col}", json_text(_unique_map(rows[col], _plain)))
+
+        detail = [("target", plain(f"money.{rs.bonus.target}")), ("attainment", t.float("bonus.attainment")),
+                  ("tiers_reached", t.int("bonus.tiers_reached")), ("tier_pay", plain("bonus.tier_pay")),
+                  ("multiplier", plain("bonus.multiplier")), ("excess", plain("bonus.excess")),
+                  ("uncapped", plain("bonus.uncapped")), ("cap", plain("bonus.cap"))]
+        if rs.bonus.target_period != "cycle" or rs.proration == "days":
+            detail.append(("target_cycle", plain("bonus.target_cycle")))
+        fields.append(("bonus_detail", _obj(detail, K)))
+    entry = _obj(fields, E)
+    return t.done().lazy().select("_row", entry.alias("entry")).collect()
+
+
+def _ints(rows, col: str):
+    """``int(v)`` of a column as text (None: ``null``)."""
+    pl = _pl()
+    if col not in rows.columns:
+        return pl.Series([None] * rows.height, dtype=pl.Utf8).fill_null("null")
+    s = rows[col]
+    if s.dtype.is_integer():
+        return s.cast(pl.Utf8).fill_null("null")
+    return pl.Series([None if v is None else str(int(v)) for v in s.to_list()], dtype=pl.Utf8).fill_null("null")
+
+
+def _unique_map(s, fn):
+    """``fn`` of each value of ``s`` (None stays None), once per distinct value, as text."""
+    from appraise.export.columns import _by_unique
+
+    return _by_unique(s, fn)

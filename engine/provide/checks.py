@@ -1,0 +1,241 @@
+"""The cell checks every table of the provide stage shares: required columns, empty files, text, numbers,
+months, dates, unknown employees, empty keys and repeated rows.
+
+Each check reports what it finds to a :class:`~appraise.provide.parts.Report` at the cell's ``file:line:col``
+and returns what is usable; nothing is zeroed or dropped silently.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+
+from appraise.errors import Diagnostic
+from appraise.provide.parts import Known, Part, Report
+from appraise.tables import LARGEST
+
+F64 = pl.Float64
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def with_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with a ``_row`` column (the source line of each row; null when the provider gives none)."""
+    if "_row" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("_row"))
+    return frame
+
+
+def require(part: Part, columns, report: Report, what: str) -> bool:
+    """Whether the source has every column of ``columns``; each missing one is fatal, with a likely rename."""
+    missing = [c for c in columns if c not in part.frame.columns]
+    for c in missing:
+        have = [x for x in part.frame.columns if x != "_row"]
+        close = difflib.get_close_matches(c, have, n=1)
+        hint = (f"is '{close[0]}' meant? rename it with columns: {{{close[0]}: {c}}}" if close
+                else f"add the column, or map yours with columns: {{<your column>: {c}}}")
+        report.fatal(Diagnostic(part.origin.file, 1 if part.origin.query is None else part.origin.at[0],
+                                1 if part.origin.query is None else part.origin.at[1],
+                                f"{what} has no column '{c}'; its columns: {', '.join(have) or 'none'}"
+                                + (f" (query: {' '.join(part.origin.query.split())[:160]})"
+                                   if part.origin.query else ""), c, hint=hint, code="data-missing-column"))
+    return not missing
+
+
+def empty(part: Part, report: Report, what: str) -> bool:
+    """Whether the source has no data rows (fatal: a header alone is not a table)."""
+    if part.frame.height:
+        return False
+    report.fatal(part.origin.diag(None, None, f"{what} has a header but no data rows", code="data-empty")
+                 if part.origin.query else
+                 Diagnostic(part.origin.file, 1, 1, f"{what} has a header but no data rows", code="data-empty"))
+    return True
+
+
+def text_of(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A column as text: whole floats without ``.0``, dates ISO, everything else as polars prints it."""
+    dtype = frame.schema[column]
+    c = pl.col(column)
+    if dtype == pl.Utf8:
+        return c.str.strip_chars().replace("", None)
+    if dtype.is_float():
+        return (pl.when(c.is_finite() & (c == c.round(0)) & (c.abs() < 1e15))
+                .then(c.cast(pl.Int64, strict=False).cast(pl.Utf8)).otherwise(c.cast(pl.Utf8)))
+    if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+        return (pl.when(c.dt.time() == pl.time(0)).then(c.dt.strftime("%Y-%m-%d"))
+                .otherwise(c.dt.strftime("%Y-%m-%d %H:%M:%S")))
+    if dtype == pl.Date:
+        return c.dt.strftime("%Y-%m-%d")
+    if dtype == pl.Null:
+        return c.cast(pl.Utf8)
+    if dtype.is_decimal():
+        return c.cast(pl.Utf8)
+    return c.cast(pl.Utf8)
+
+
+# Ids are compared after Unicode NFC normalisation: 'José' typed with a combining accent (NFD, as macOS
+# file names and some exports write it) is the same person as the precomposed 'José'.
+ID_COLUMNS = ("id", "employee", "rater")
+
+
+def as_text(frame: pl.DataFrame, columns) -> pl.DataFrame:
+    """``columns`` as text (:func:`text_of`); the id columns NFC-normalised."""
+    return frame.with_columns([(text_of(frame, c).str.normalize("NFC") if c in ID_COLUMNS and _maybe_composed(frame, c)
+                                else text_of(frame, c)).alias(c) for c in columns])
+
+
+def _maybe_composed(frame: pl.DataFrame, column: str) -> bool:
+    """Whether NFC could change the column's text: not when every value is ASCII (NFC leaves ASCII as it is)."""
+    dtype = frame.schema[column]
+    if dtype.is_numeric() or dtype in (pl.Null, pl.Boolean, pl.Date) or isinstance(dtype, pl.Datetime):
+        return False
+    if dtype != pl.Utf8:
+        return True
+    return bool(frame.select((pl.col(column).str.len_bytes() != pl.col(column).str.len_chars()).any()).item())
+
+
+
+def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
+             employee_col: str = "employee") -> pl.DataFrame:
+    """Cast ``columns`` to Float64; non-numbers, NaN and infinity are errors at their cell."""
+    casts = []
+    for c in columns:
+        dtype = frame.schema[c]
+        if dtype == pl.Utf8:
+            casts.append(pl.col(c).str.strip_chars().cast(F64, strict=False).alias(c))
+        elif dtype.is_numeric() or dtype == pl.Null or dtype.is_decimal():
+            casts.append(pl.col(c).cast(F64, strict=False).alias(c))
+        else:
+            casts.append(pl.lit(None, dtype=F64).alias(c))
+    cast = frame.with_columns(casts)
+
+    def wrong(c: str) -> bool:  # the filter below finds a row
+        n = cast[c]
+        return bool(((frame[c].is_not_null() & n.is_null()) | n.is_nan() | n.is_infinite()
+                     | (n.abs() >= LARGEST)).any())
+
+    flagged = [c for c in columns if frame.height and wrong(c)]
+    for c in flagged:
+        bad = frame.with_columns(cast[c].alias("_num")).filter(
+            (pl.col(c).is_not_null() & pl.col("_num").is_null()) | pl.col("_num").is_nan()
+            | pl.col("_num").is_infinite() | (pl.col("_num").abs() >= LARGEST))
+        for row in bad.select(employee_col, "_row", c, "_num").head(200).iter_rows():
+            emp, line, raw, num = row
+            if num is None:
+                msg = f"{what} '{c}' is '{raw}', which is not a number"
+                hint = "write plain numbers: 1234.5 (no thousands separators, units or %)"
+            elif math.isfinite(num):
+                msg = f"{what} '{c}' is {raw}, too large to compute exactly (the limit is 10^15)"
+                hint = "check the cell: a unit or an exponent may be wrong"
+            else:
+                msg = f"{what} '{c}' is {raw} ({'not a number' if math.isnan(num) else 'infinite'})"
+                hint = "leave the cell empty if the value is unknown"
+            if emp is not None:
+                msg += f" (employee {emp})"
+            report.employee(emp, part.origin.diag(line, c, msg, hint=hint, code="data-not-a-number"))
+    return cast
+
+
+_MONTH_RE = (r"^(\d{4})(?:[-/.]|年)\s*(\d{1,2})(?:月)?(?:(?:[-/.]\d{1,2})|(?:\d{1,2}日))?"
+             r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+
+def month_expr(frame: pl.DataFrame, column: str = "month") -> pl.Expr:
+    """``YYYY-MM`` from ``2026-07``, ``2026-07-01``, ``2026/7``, ``2026年7月``, ``202607``, dates, Excel serials."""
+    dtype = frame.schema[column]
+    c = pl.col(column)
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        return c.dt.strftime("%Y-%m")
+    text = text_of(frame, column)
+    parts = text.str.extract_groups(_MONTH_RE)
+    year = parts.struct.field("1")
+    month = parts.struct.field("2").cast(pl.Int32, strict=False)
+    compact = text.str.extract_groups(r"^(\d{4})(\d{2})$")
+    serial = text.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
+    from_serial = (pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)).dt.strftime("%Y-%m")
+    good = month.is_between(1, 12)
+    cmonth = compact.struct.field("2").cast(pl.Int32, strict=False)
+    return (pl.when(good).then(year + pl.lit("-") + month.cast(pl.Utf8).str.zfill(2))
+            .when(cmonth.is_between(1, 12)).then(compact.struct.field("1") + pl.lit("-") + compact.struct.field("2"))
+            .when(serial.is_between(20000, 80000)).then(from_serial)
+            .otherwise(None))
+
+
+def month_column(frame: pl.DataFrame, column: str = "month") -> pl.Series:
+    """:func:`month_expr` of every row; for text, worked out once per distinct value (months are few, rows
+    many) and mapped back."""
+    if frame.schema[column] != pl.Utf8:
+        return frame.select(month_expr(frame, column).alias(column))[column]
+    distinct = frame.select(pl.col(column).unique().drop_nulls())
+    months = distinct.select(pl.col(column), month_expr(distinct, column).alias("_month"))
+    return frame[column].replace_strict(months[column], months["_month"], default=None, return_dtype=pl.Utf8)
+
+
+def date_text(value: Any) -> str | None:
+    """A date cell as ``YYYY-MM-DD`` (text in the usual spellings, Excel serials), else raises ValueError."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    if not text:
+        return None
+    m = re.match(r"^(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?(?:[ T]00:00(?::00(?:\.0+)?)?)?$", text)
+    if m:
+        return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    m = re.match(r"^(\d{5})(?:\.0+)?$", text)
+    if m and 20000 <= int(m[1]) <= 80000:
+        return (EXCEL_EPOCH + timedelta(days=int(m[1]))).isoformat()
+    raise ValueError(text)
+
+
+def unknown_employees(part: Part, frame: pl.DataFrame, known, report: Report,
+                       what: str) -> None:
+    """One diagnostic per unknown employee and source, at its first row."""
+    if known is None:
+        return
+    ids = known.ids if isinstance(known, Known) else pl.Series(sorted(known), dtype=pl.Utf8)
+    bad = (frame.filter(pl.col("employee").is_not_null() & ~pl.col("employee").is_in(ids.implode()))
+           .group_by("employee", maintain_order=True).agg(pl.col("_row").first(), pl.len().alias("_n")))
+    for emp, line, n in bad.head(500).iter_rows():
+        more = f" ({n} rows; this is the first)" if n > 1 else ""
+        report.employee(emp, part.origin.diag(
+            line, "employee", f"{what} for employee '{emp}', who is not in the employees table{more}",
+            hint="add the employee to the employees source, or fix the id", code="data-unknown-employee"))
+
+
+def null_keys(part: Part, frame: pl.DataFrame, keys, report: Report, what: str) -> pl.DataFrame:
+    """The rows having every key; each row lacking one is reported at its line."""
+    for k in keys:
+        for emp, line in frame.filter(pl.col(k).is_null()).select(
+                pl.col("employee") if "employee" in frame.columns else pl.lit(None), "_row").head(200).iter_rows():
+            msg = f"{what} has no '{k}'"
+            if k == "month":
+                msg = f"{what}: month is empty or not a month"
+            report.employee(emp, part.origin.diag(line, k, msg, hint="months look like 2026-07" if k == "month"
+                                                  else "every row needs one", code=f"data-{k}"))
+    return frame.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys]))
+
+
+def duplicates(part: Part, frame: pl.DataFrame, keys, report: Report, what: str, column: str,
+                unnamed: str | None = None) -> bool:
+    """Rows repeating ``keys``, each at its line; the value of column ``unnamed`` (the rater) is not shown.
+    Whether there were any."""
+    if not frame.select(pl.struct(keys).is_duplicated().any()).item():
+        return False  # no key repeats: nothing to say (the search below would find nothing)
+    dup = frame.with_columns(pl.col("_row").min().over(keys).alias("_first"),
+                             pl.len().over(keys).alias("_n")).filter(
+        (pl.col("_n") > 1) & (pl.col("_row") != pl.col("_first")))
+    for row in dup.select(*keys, "_row", "_first").iter_rows(named=True):
+        key = ", ".join(str(row[k]) for k in keys if k != unnamed)
+        by = f" by the same {unnamed}" if unnamed else ""
+        report.employee(row.get("employee"), part.origin.diag(
+            row["_row"], column, f"{what} ({key}){by} appears twice; first at line "
+            f"{part.origin.line(row['_first'])}", hint="keep one row per " + " and ".join(keys),
+            code="data-duplicate"))
+    return True

@@ -1,0 +1,229 @@
+"""The employee table: its ids (none empty, invisible, repeated or differing only in letter case), its
+dates, numbers and amounts checked column by column, and each employee's employment.
+
+Dates become ``YYYY-MM-DD`` and every column text; polars settles the usual spellings in bulk and only the
+other cells go through the plain checks, which say why a cell is wrong.  :func:`outside_employment` sets aside
+the dated rows of other tables that lie wholly outside an employee's employment (SPEC v2).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import polars as pl
+
+from appraise.errors import Diagnostic
+from appraise.language.compile import BUILTIN_ATTRIBUTES  # one list of the columns every employee table has
+from appraise.language.cycle import Cycle
+from appraise.provide.checks import EXCEL_EPOCH, as_text, date_text, empty, require, with_rows
+from appraise.provide.needs import Needs
+from appraise.provide.parts import Part, Report, cycle_diag
+from appraise.tables import EMPLOYEE_BUILTIN, EMPLOYEE_OPTIONAL, EMPLOYEE_REQUIRED, THOUSANDS
+
+
+def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle) -> pl.DataFrame | None:
+    if not parts:
+        report.fatal(cycle_diag(cycle, "no source has kind employees; add one, e.g. "
+                                 "{provider: csv, path: data/employees.csv, kind: employees}"))
+        return None
+    types = {**BUILTIN_ATTRIBUTES, **dict(needs.attributes)}
+    frames = []
+    # the employees accepted so far, by their id's case fold: (id, part, line)
+    folded: dict[str, tuple[str, Part, int]] = {}
+    for part in parts:
+        frame = with_rows(part.frame)
+        if not require(part, [*EMPLOYEE_REQUIRED, *needs.attributes], report, "the employees table"):
+            continue
+        if empty(part, report, "the employees table"):
+            continue
+        cols = [c for c in frame.columns if c != "_row"]
+        frame = as_text(frame, cols).with_columns(pl.col("_row").cast(pl.Int64))
+        found: list[tuple[int, int, Diagnostic, str | None]] = []  # (row index, order, diagnostic, employee)
+        accepted = _accepted_ids(part, frame, folded, found)
+        frame = _employee_values(part, frame, accepted, types, found)
+        for _, _, diag, emp in sorted(found, key=lambda f: (f[0], f[1])):
+            if emp is None:
+                report.fatal(diag)
+            else:
+                report.employee(emp, diag)
+        frames.append(frame.select(*cols, "_row").filter(pl.col("id").is_not_null())
+                      .unique("id", keep="first", maintain_order=True))
+    if not frames:
+        return None
+    out = pl.concat(frames, how="diagonal_relaxed").drop("_row")
+    out = out.unique("id", keep="first", maintain_order=True)
+    for col in EMPLOYEE_OPTIONAL:
+        if col not in out.columns:
+            out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
+    front = list(EMPLOYEE_BUILTIN)
+    return out.select(front + [c for c in out.columns if c not in front])
+
+
+_HIDDEN = ("Cc", "Cf", "Zl", "Zp")  # control, format (zero-width, direction), line and paragraph separators
+
+
+def _accepted_ids(part: Part, frame: pl.DataFrame, folded: dict[str, tuple[str, Part, int]],
+                  found: list) -> pl.Series:
+    """Which rows are employees (a Boolean per row), in file order across the sources: a row without an id, an
+    id with an invisible character, an id seen before, or one differing from an earlier id only in letter case
+    is not; each of those gets its diagnostic in ``found``.  ``folded`` gains the accepted ids."""
+    ids = frame.select(pl.col("id"), pl.col("_row"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"))
+    for line, i in ids.filter(pl.col("id").is_null()).select("_row", "_i").iter_rows():
+        found.append((i, 0, part.origin.diag(line, "id", "employee row without an id", code="data-id"), None))
+    ids = ids.filter(pl.col("id").is_not_null())
+    # only ids outside printable ASCII can hold an invisible character (printable ASCII is letters, digits,
+    # punctuation, symbols and the space): those few are judged by Python's own Unicode tables
+    odd = ids.filter(pl.col("id").str.contains(r"[^\x20-\x7e]"))
+    hidden_rows = []
+    casefold: dict[str, str] = {}
+    for emp, line, i in odd.iter_rows():
+        hidden = next((ch for ch in emp if unicodedata.category(ch) in _HIDDEN), None)
+        if hidden is not None:  # 'E001\u200b' would look like E001 and be someone else
+            found.append((i, 0, part.origin.diag(
+                line, "id", f"employee id {emp!r} contains an invisible character (U+{ord(hidden):04X})",
+                hint="retype the id; ids may not contain control, zero-width or direction characters",
+                code="data-id"), emp))
+            hidden_rows.append(i)
+        else:
+            casefold[emp] = emp.casefold()
+    if hidden_rows:
+        ids = ids.filter(~pl.col("_i").is_in(hidden_rows))
+    # an ASCII id's case fold is its lower case; the others' are Python's str.casefold ('ß' -> 'ss')
+    fold = pl.col("id").str.to_lowercase()
+    if casefold:
+        fold = pl.when(pl.col("id").is_in(list(casefold))).then(
+            pl.col("id").replace_strict(casefold, default=None, return_dtype=pl.Utf8)).otherwise(fold)
+    ids = ids.with_columns(fold.alias("_fold"))
+    earlier = pl.Series("_fold", list(folded), dtype=pl.Utf8)
+    first = (pl.col("_i") == pl.col("_i").min().over("_fold")) & ~pl.col("_fold").is_in(earlier.implode())
+    ids = ids.with_columns(first.alias("_ok"))
+    taken = ids.filter(pl.col("_ok"))
+    refused = ids.filter(~pl.col("_ok"))
+    if refused.height:  # each against the first of its fold: an earlier source's, or this one's
+        here = {f: (e, part, line) for e, line, f in taken.select("id", "_row", "_fold").iter_rows()}
+        for emp, line, i, f in refused.select("id", "_row", "_i", "_fold").iter_rows():
+            first_id, first_part, first_line = folded.get(f) or here[f]
+            where = (f"line {first_part.origin.line(first_line)}" if first_part is part else
+                     f"{first_part.origin.file}:{first_part.origin.line(first_line)}")
+            if first_id == emp:
+                diag = part.origin.diag(line, "id", f"employee '{emp}' appears twice; first at {where}",
+                                        code="data-duplicate")
+            else:
+                # 'e001' and 'E001' would be two people whose pages (dashboards/e001.html, dashboards/E001.html)
+                # are one file on a case-insensitive file system (macOS, Windows): refused, like a duplicate
+                diag = part.origin.diag(
+                    line, "id", f"employee id '{emp}' differs from '{first_id}' ({where}) only in letter case / "
+                    f"员工编号“{emp}”与“{first_id}”仅大小写不同",
+                    hint="ids must differ by more than letter case (their pages would be one file on macOS and "
+                    "Windows): correct the id, or give one of them another id", code="data-duplicate")
+            found.append((i, 0, diag, emp))
+    for emp, line, f in taken.select("id", "_row", "_fold").iter_rows():
+        folded[f] = (emp, part, line)
+    return frame.select(pl.int_range(pl.len(), dtype=pl.Int64).is_in(taken["_i"].implode()).alias("_ok"))["_ok"]
+
+
+# Values the plain checks below accept, written with ASCII digits: polars settles these in bulk; anything else
+# (another script's digits, an impossible date, a stray character) goes through the plain check, which says why
+_ISO_DATE = r"^([0-9]{4})(?:[-/.]|年)([0-9]{1,2})(?:[-/.]|月)([0-9]{1,2})日?(?:[ T]00:00(?::00(?:\.0+)?)?)?$"
+_SERIAL = r"^([0-9]{5})(?:\.0+)?$"
+_DECIMAL = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,6})?$"
+_THOUSANDS_ASCII = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$"
+
+
+def _fast_date(column: str) -> pl.Expr:
+    """``YYYY-MM-DD`` of a date cell in the spellings :func:`date_text` reads, with ASCII digits; null when the
+    cell is something else (left to :func:`date_text`)."""
+    c = pl.col(column)
+    parts = c.str.extract_groups(_ISO_DATE)
+    y, m, d = (parts.struct.field(k) for k in ("1", "2", "3"))
+    iso = y + pl.lit("-") + m.str.zfill(2) + pl.lit("-") + d.str.zfill(2)
+    valid = iso.str.to_date("%Y-%m-%d", strict=False).is_not_null() & (y != "0000")
+    serial = c.str.extract(_SERIAL, 1).cast(pl.Int64, strict=False)
+    from_serial = (pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)).dt.strftime("%Y-%m-%d")
+    return (pl.when(valid).then(iso)
+            .when(serial.is_between(20000, 80000)).then(from_serial)
+            .otherwise(None))
+
+
+def _employee_values(part: Part, frame: pl.DataFrame, accepted: pl.Series, types: Mapping[str, str],
+                     found: list) -> pl.DataFrame:
+    """Dates of the accepted rows as ``YYYY-MM-DD``; numbers and amounts checked; a diagnostic per bad cell."""
+    frame = frame.with_columns(accepted.alias("_ok"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"))
+    order = 0
+    for col, kind in types.items():
+        order += 1
+        if col not in frame.columns or kind not in ("date", "number", "money"):
+            continue
+        todo = pl.col("_ok") & pl.col(col).is_not_null()
+        if kind == "date":
+            frame = frame.with_columns(_fast_date(col).alias("_fast"))
+            slow = frame.filter(todo & pl.col("_fast").is_null())
+            fixed: dict[int, str | None] = {}
+            for emp, line, i, value in slow.select("id", "_row", "_i", col).iter_rows():
+                try:
+                    fixed[i] = date_text(value)
+                except ValueError:
+                    fixed[i] = value
+                    found.append((i, order, part.origin.diag(
+                        line, col, f"'{col}' of employee {emp} is '{value}', which is not a date",
+                        hint="write dates as 2026-07-01", code="data-not-a-date"), emp))
+            new = pl.when(todo).then(pl.col("_fast")).otherwise(pl.col(col))
+            if fixed:
+                new = pl.when(pl.col("_i").is_in(list(fixed))).then(
+                    pl.col("_i").replace_strict(fixed, default=None, return_dtype=pl.Utf8)).otherwise(new)
+            frame = frame.with_columns(new.alias(col)).drop("_fast")
+        else:
+            plain = pl.col(col).str.contains(_DECIMAL) | pl.col(col).str.contains(_THOUSANDS_ASCII)
+            slow = frame.filter(todo & ~plain)
+            for emp, line, i, value in slow.select("id", "_row", "_i", col).iter_rows():
+                try:
+                    cleaned = value.replace(",", "") if re.match(THOUSANDS, value.strip()) else value
+                    ok = Decimal(cleaned.strip()).is_finite()
+                except InvalidOperation:
+                    ok = False
+                if not ok:
+                    found.append((i, order, part.origin.diag(
+                        line, col, f"'{col}' of employee {emp} is '{value}', which is not "
+                        f"{'an amount' if kind == 'money' else 'a number'}",
+                        hint="write plain numbers: 30000, 30000.50 or 30,000.50", code="data-not-a-number"), emp))
+    return frame.drop("_ok", "_i")
+
+
+# ---------------------------------------------------------------- employment
+def employment_dates(employees: pl.DataFrame | None) -> pl.DataFrame | None:
+    """``employee``, ``_hire``, ``_leave`` (dates) of the employees with a hire or leave date, or None."""
+    if employees is None or not employees.height:
+        return None
+    dates = employees.select(pl.col("id").alias("employee"),
+                             pl.col("hire_date").str.to_date("%Y-%m-%d", strict=False).alias("_hire"),
+                             pl.col("leave_date").str.to_date("%Y-%m-%d", strict=False).alias("_leave"))
+    dates = dates.filter(pl.col("_hire").is_not_null() | pl.col("_leave").is_not_null())
+    return dates if dates.height else None
+
+
+def outside_employment(part: Part, frame: pl.DataFrame, employment: pl.DataFrame | None, report: Report,
+                        what: str) -> pl.DataFrame:
+    """Rows dated in a month that lies wholly outside the employee's employment (ending before the hire date,
+    starting after the leave date) are not used; each is a warning at its line (SPEC v2)."""
+    if employment is None or not frame.height or "month" not in frame.columns:
+        return frame
+    start = (pl.col("month") + pl.lit("-01")).str.to_date("%Y-%m-%d", strict=False)
+    joined = frame.select("employee", "month", "_row").join(employment, on="employee", how="left",
+                                                            maintain_order="left")
+    outside = ((start.dt.month_end() < pl.col("_hire")) | (start > pl.col("_leave"))).fill_null(False)
+    mask = joined.select(outside.alias("_out"))["_out"]
+    if not mask.any():
+        return frame
+    for emp, month, line, hire, leave in joined.filter(mask).select("employee", "month", "_row", "_hire",
+                                                                    "_leave").iter_rows():
+        when = f"left on {leave}" if leave is not None and leave < date.fromisoformat(month + "-01") else \
+            f"hired on {hire}"
+        report.employee(emp, replace(part.origin.diag(
+            line, "month", f"{what} of {emp} for {month} is not used: {emp} {when}, so the month lies wholly "
+            "outside the employment", hint="check the row's employee and month, or the employee's hire_date and "
+            "leave_date", code="data-outside-employment"), severity="warning"))
+    return frame.filter(~mask)

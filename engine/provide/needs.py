@@ -1,0 +1,42 @@
+"""What the ruleset reads, so the providers fetch and the provide stage checks exactly that."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the ruleset reads, so providers fetch and ``provide()`` checks exactly that.
+
+    ``metrics``: raw metric name → aggregate (``sum | mean | min | max | first |
+    last``).  ``attributes``: employee column → type (``string | number | money
+    | date``); ``id``, ``name``, ``hire_date``, ``leave_date`` always exist.
+    ``feedback360`` / ``okr``: whether a dimension of that kind exists (then a
+    missing source is a warning).  ``optional``: raw metrics the data may lack
+    entirely (any other declared metric no source provides stops the run).  ``rating_scale`` is the 360 scale's top
+    (ratings must lie in ``[rating_min, rating_scale]``).
+    """
+
+    metrics: Mapping[str, str] = field(default_factory=dict)
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    feedback360: bool = False
+    okr: bool = False
+    rating_scale: float | None = None
+    rating_min: float = 1.0
+    optional: frozenset[str] = frozenset()
+    competencies: bool = False  # a 360 dimension counts only some competencies: the column must be there
+
+    @classmethod
+    def from_ruleset(cls, ruleset) -> Needs:
+        """The needs of a compiled :class:`appraise.language.compile.Ruleset`."""
+        dims = [d for card in ruleset.scorecards for d in card.dimensions]
+        scales = [d.feedback.scale for d in dims if d.kind == "feedback360" and d.feedback is not None]
+        return cls(
+            metrics={m.name: (m.aggregate or "sum") for m in ruleset.raw_metrics},
+            attributes=dict(ruleset.attributes),
+            feedback360=bool(scales) or any(d.kind == "feedback360" for d in dims),
+            okr=any(d.kind == "okr" for d in dims),
+            rating_scale=max(scales) if scales else None,
+            optional=frozenset(m.name for m in ruleset.raw_metrics if m.optional),
+            competencies=any(d.feedback is not None and bool(d.feedback.competencies) for d in dims))

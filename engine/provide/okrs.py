@@ -1,0 +1,82 @@
+"""OKRs: the key results checked (keys, months, numbers, types, weights, a target that differs from the
+start) and each objective numbered in file order."""
+from __future__ import annotations
+
+import polars as pl
+
+from appraise.language.period import Period
+from appraise.provide.checks import (
+    as_text,
+    empty,
+    month_expr,
+    null_keys,
+    numbers,
+    require,
+    text_of,
+    unknown_employees,
+    with_rows,
+)
+from appraise.provide.employees import outside_employment
+from appraise.provide.parts import Part, Report
+from appraise.tables import OKR_COLUMNS
+
+
+def okr_table(parts: list[Part], report: Report, known, period: Period | None = None,
+          employment: pl.DataFrame | None = None) -> pl.DataFrame | None:
+    if not parts:
+        return None
+    frames = []
+    for part in parts:
+        frame = with_rows(part.frame)
+        if not require(part, ["employee", "objective", "key_result", "start", "target", "current"], report,
+                        "the OKRs") or empty(part, report, "the OKRs"):
+            continue
+        frame = as_text(frame, [c for c in ("employee", "objective", "key_result", "type") if c in frame.columns])
+        frame = null_keys(part, frame, ["employee", "objective", "key_result"], report, "key result")
+        if known is not None:
+            unknown_employees(part, frame, known, report, "OKR")
+        if "month" in frame.columns:
+            # a dated key result: rows of other periods are other cycles' business; rows in months wholly
+            # outside the employment are not used and warned about
+            normal = frame.with_columns(month_expr(frame).alias("_month"))
+            for emp, raw, line in normal.filter(pl.col("month").is_not_null() & pl.col("_month").is_null()) \
+                    .select("employee", text_of(frame, "month"), "_row").head(200).iter_rows():
+                report.employee(emp, part.origin.diag(line, "month", f"month '{raw}' of {emp}'s key result is not "
+                                                      "a month", hint="write months as 2026-07", code="data-month"))
+            frame = normal.filter(pl.col("_month").is_not_null() | pl.col("month").is_null()) \
+                .with_columns(pl.col("_month").alias("month")).drop("_month")
+            if period is not None:
+                frame = frame.filter(pl.col("month").is_null() | pl.col("month").is_in(list(period.months)))
+            frame = outside_employment(part, frame, employment, report, "the key result")
+        if "weight" not in frame.columns:
+            frame = frame.with_columns(pl.lit(1.0).alias("weight"))
+        if "type" not in frame.columns:
+            frame = frame.with_columns(pl.lit("committed").alias("type"))
+        frame = frame.with_columns(pl.col("type").fill_null("committed"))
+        frame = numbers(part, frame, ["start", "target", "current", "weight"], report, "key result")
+        frame = frame.with_columns(pl.col("weight").fill_null(1.0))
+        for emp, kr, line, start in frame.filter(pl.col("target") == pl.col("start")).select(
+                "employee", "key_result", "_row", "start").iter_rows():
+            report.employee(emp, part.origin.diag(
+                line, "target", f"key result '{kr}' of {emp} has target equal to start ({start:g}), so progress "
+                "cannot be measured", hint="set a target different from the start value", code="data-okr-target"))
+        for emp, value, line in frame.filter(~pl.col("type").is_in(["committed", "aspirational"])).select(
+                "employee", "type", "_row").iter_rows():
+            report.employee(emp, part.origin.diag(line, "type", f"objective type '{value}' of {emp} is not "
+                                                  "'committed' or 'aspirational'", code="data-okr-type"))
+        for emp, value, line in frame.filter(pl.col("weight") <= 0).select("employee", "weight", "_row").iter_rows():
+            report.employee(emp, part.origin.diag(line, "weight", f"key result weight {value:g} of {emp} must be "
+                                                  "above 0", code="data-okr-weight"))
+        if "objective_index" not in frame.columns:
+            frame = frame.with_columns(pl.col("objective").rank("dense").over("employee").alias("_dummy"))
+            firsts = frame.group_by("employee", "objective", maintain_order=True).agg(pl.col("_row").min()
+                                                                                    .alias("_first"))
+            firsts = firsts.with_columns((pl.col("_first").rank("ordinal").over("employee") - 1).cast(pl.Int64)
+                                         .alias("objective_index"))
+            frame = frame.join(firsts.select("employee", "objective", "objective_index"),
+                               on=["employee", "objective"], how="left").drop("_dummy")
+        frames.append(frame.select(*(pl.col(c).cast(pl.Int64) if c == "objective_index" else c
+                                     for c in OKR_COLUMNS)))
+    if not frames:
+        return None
+    return pl.concat(frames, how="vertical_relaxed")

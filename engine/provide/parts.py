@@ -1,0 +1,65 @@
+"""What the provide stage's checks work on: one source's table with its origin, the employee table's ids,
+and the report the diagnostics go to.
+
+A diagnostic is either about one employee (the cycle's ``on_error`` applies to it) or fatal (a problem of a
+source as a whole, or of the cycle).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from appraise.errors import Diagnostic
+from appraise.hookspecs import Origin, SourceSpec
+from appraise.language.cycle import Cycle
+
+
+@dataclass
+class Part:
+    """One table a provider returned for one source, with where its rows come from."""
+
+    frame: pl.DataFrame
+    origin: Origin
+    source: SourceSpec
+
+
+class Report:
+    """Diagnostics, each either about one employee (``on_error`` applies) or fatal."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Diagnostic, str | None]] = []
+
+    def fatal(self, diag: Diagnostic) -> None:
+        self.items.append((diag, None))
+
+    def employee(self, employee: str | None, diag: Diagnostic) -> None:
+        self.items.append((diag, employee))
+
+    def add_all(self, diags, employee=None) -> None:
+        for d in diags:
+            self.items.append((d, employee))
+
+    @property
+    def errors(self) -> list[tuple[Diagnostic, str | None]]:
+        return [(d, e) for d, e in self.items if d.severity == "error"]
+
+
+class Known:
+    """The employee table's ids: a Series for joins, a set (built when first asked) for membership."""
+
+    def __init__(self, ids: pl.Series):
+        self.ids = ids.drop_nulls().unique()
+        self._set: set[str] | None = None
+
+    def __contains__(self, emp: object) -> bool:
+        if self._set is None:
+            self._set = set(self.ids.to_list())
+        return emp in self._set
+
+
+def cycle_diag(cycle: Cycle, message: str, severity: str = "error") -> Diagnostic:
+    """A problem of the cycle's sources as a whole, located at the cycle file's ``sources:``."""
+    line, col = cycle.document.where(("sources",)) if cycle.document is not None else (0, 0)
+    return Diagnostic(str(cycle.document.file if cycle.document else cycle.path), line, col, message, "sources",
+                      severity=severity, code="cycle-sources")

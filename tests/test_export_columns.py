@@ -1,0 +1,153 @@
+"""Issue 17: the export files written from the engine's columns (results.json, results.csv, results.xlsx) equal,
+byte for byte, the files written from the per-employee documents (the plain path), on the worked example, a
+generated company and hostile values."""
+from __future__ import annotations
+
+import json
+import math
+import random
+from datetime import datetime
+from json.encoder import encode_basestring
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from appraise.export.columns import csv_chunks, float_text, py_round, summary
+from appraise.export.document import document_head, results_document
+from appraise.export.files import (
+    _indented,
+    _row,
+    redact_document,
+    results_csv,
+    results_json_chunks,
+    results_json_texts,
+    results_xlsx,
+    score_columns,
+)
+from appraise.export.json_columns import employee_text_chunks, employee_texts, json_text
+from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
+from appraise.language.overrides import Override
+from appraise.pipeline import evaluate_cycle, evaluate_tables
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "tests" / "fixtures" / "example"
+
+
+def _evaluations(tmp_path_factory):
+    """(label, evaluation) of the worked example's cycles and a generated company (two quarters)."""
+    out = []
+    for cycle in sorted(EXAMPLE.glob("cycle-*.yaml")):
+        out.append((cycle.stem, evaluate_cycle(cycle)[1].evaluation))
+    from appraise.tools.demo import make_company
+
+    folder = tmp_path_factory.mktemp("company")
+    for path in make_company(folder, employees=120, seed=5, quarters=("2026-Q2", "2026-Q3")):
+        out.append((f"company-{path.stem}", evaluate_cycle(path)[1].evaluation))
+    return out
+
+
+@pytest.fixture(scope="module")
+def evaluations(tmp_path_factory):
+    found = _evaluations(tmp_path_factory)
+    assert len(found) >= 3
+    return found
+
+
+def _check_same_files(ev):
+    doc = results_document(ev)
+    plain = "".join(results_json_chunks(doc))
+    assert "".join(results_json_texts(doc, employee_texts(ev), batch=7)) == plain
+    assert "".join(results_json_texts(doc, employee_text_chunks(ev, rows_per_chunk=3), batch=2)) == plain
+    assert employee_texts(ev).to_list() == [_indented(e, "    ") for e in doc["employees"]]
+    assert employee_texts(ev, compact=True).to_list() == [json.dumps(e, ensure_ascii=False) for e in doc["employees"]]
+    for redact in (False, True):
+        shown = redact_document(doc) if redact else doc
+        table = summary(ev)
+        if redact:
+            table = table.with_columns(pl.col("id").alias("name"))
+        got = "".join(csv_chunks(table, redact=redact, rows_per_chunk=5)).encode("utf-8")
+        assert got == results_csv(shown, ev.ruleset, redact=redact)
+    for redact in (False, True):
+        shown = redact_document(doc) if redact else doc
+        table = summary(ev)
+        if redact:
+            table = table.with_columns(pl.col("id").alias("name"))
+        kwargs = {"created": datetime(2026, 9, 30), "errors": 3, "redact": redact}
+        assert results_xlsx_columns(document_head(ev), table, kpi_table(ev, redact=redact), ev.ruleset,
+                                    **kwargs) == results_xlsx(shown, ev.ruleset, **kwargs)
+    kpis, dims = score_columns(ev.ruleset)
+    for e, row in zip(doc["employees"], summary(ev).iter_rows(named=True), strict=True):
+        plain_row = _row(e, kpis, dims)
+        lists = [e[k] for k in ("rules_fired", "outcomes", "missing", "focus_areas")]
+        assert [row[k] for k in ("rules_fired", "outcomes", "missing", "focus_areas")] == lists
+        mine = list(row.values())
+        assert mine[:7] + mine[11:] == plain_row[:7] + plain_row[11:]
+
+
+def test_columnar_files_equal_the_document_files(evaluations):
+    for label, ev in evaluations:
+        try:
+            _check_same_files(ev)
+        except AssertionError as exc:  # which evaluation differs
+            raise AssertionError(label) from exc
+
+
+def test_hostile_names_and_numbers(tmp_path):
+    """Names a spreadsheet would run or JSON must escape, KPI values Python writes in exponent form or that sit
+    next to a rounding half, and two overridden employees (written by the plain path), through the API's tables."""
+    names = ["=HYPERLINK(\"x\")", "a,b", 'quo"te', "line\nbreak", "tab\there", "back\\slash", "\x01ctl", "+1",
+             "-2", "@x", " lead", "trail ", "郭婷", "emoji 🙂", "\u2028sep", "x\x00y", ""]
+    employees = [{"id": f"E{i:02d}", "name": n, "team": "t", "region": "east", "hire_date": "2020-01-01"}
+                 for i, n in enumerate(names)]
+    values = [90, 1e-7, 2.675e-3, 1e17, 0.1 + 0.2, 100.125, 12345.5, 0, 3, 1.005, 99.995, 5e-5, 7, 8, 9, 10, 11]
+    metrics = [{"employee": e["id"], "month": "2026-07", "revenue": float(v), "quota": 100.0}
+               for e, v in zip(employees, values, strict=True)]
+    overrides = [Override("E04", None, "A", "reviewed \"by hand\"", "HR", "2026-10-01"),
+                 Override("E05", 85.0, None, "tab\there", "=HR", "2026-10-02")]
+    ev = evaluate_tables(ROOT / "tests" / "fixtures" / "api" / "ruleset.yaml", period="2026-Q3",
+                         employees=employees, metrics=metrics, overrides=overrides).evaluation
+    assert ev.frame.filter(pl.col("override.applied"))["id"].to_list() == ["E04", "E05"]
+    _check_same_files(ev)
+
+
+def test_float_text_is_json_dumps():
+    rng = random.Random(17)
+    xs = [0.0, -0.0, 1e-4, 9.99e-5, 1e-5, 1e16, 1e15, 123456789012.3456, 0.1 + 0.2, float("nan"), float("inf"),
+          -float("inf"), 1e300, -1e-300, 5e-324, 2.5, -3.25]
+    xs += [rng.uniform(-1e6, 1e6) for _ in range(2000)] + [round(rng.uniform(-1e4, 1e4), 4) for _ in range(2000)]
+    xs += [math.ldexp(rng.random(), rng.randint(-80, 80)) for _ in range(2000)]
+    got = float_text(pl.Series(xs + [None], dtype=pl.Float64)).to_list()
+    assert got == [json.dumps(x) for x in xs] + [None]
+
+
+def test_py_round_is_round():
+    rng = random.Random(3)
+    xs = [2.675, 1.005, 0.125, 0.375, -2.675, 1e20, 1e-20, 99.995, 100.125, 0.5, 1.5, -0.5]
+    xs += [rng.randint(-10 ** 6, 10 ** 6) / 1000 + 0.0005 for _ in range(3000)]  # next to a half at 2 decimals
+    xs += [rng.uniform(-100, 100) for _ in range(3000)]
+    for digits in (2, 4, 9):
+        got = py_round(pl.Series(xs + [None], dtype=pl.Float64), digits).to_list()
+        assert got == [round(x, digits) for x in xs] + [None], digits
+    special = py_round(pl.Series([float("nan"), float("inf")]), 2).to_list()
+    assert math.isnan(special[0]) and special[1] == float("inf")
+
+
+def test_json_text_is_encode_basestring():
+    texts = ['"', "\\", "\n", "\x00", "\x1f", "\x7f", "\u2028", "郭", "🙂", "plain", ""]
+    assert json_text(pl.Series(texts + [None])).to_list() == [encode_basestring(t) for t in texts] + ["null"]
+
+
+def test_api_table_is_built_without_the_document(evaluations):
+    from appraise.api import TABLE_COLUMNS, Results
+
+    _, ev = evaluations[-1]
+    res = Results(ev)
+    table = res.table
+    assert res._document is None  # nothing built for the table
+    doc = res.document
+    assert table.columns == TABLE_COLUMNS
+    assert table.to_dicts() == [{k: e[k] for k in TABLE_COLUMNS} for e in doc["employees"]]
+    first = doc["employees"][0]
+    assert res.employee(first["id"]) is first
+
