@@ -50,7 +50,7 @@ STAGES = ("validate", "provide", "evaluate", "store", "export", "manifest", "ren
 # this command's alone), its resident memory watched every 0.2 s and the process group stopped above the limit.
 _MEASURE = r"""
 import json, os, resource, signal, subprocess, sys, time
-limit_kib = int(sys.argv[1]) * 1024 * 1024
+limit_kib = int(sys.argv[1]) * 1024  # argv[1] is MiB
 def rss_kib(pid):
     total = 0
     for task in [pid] + children(pid):
@@ -196,6 +196,7 @@ def one_size(employees: int, args: argparse.Namespace) -> dict:
         stages = stage_times(res["stderr"])
         result[label] = {"wall": res["wall"], "peak_mib": res["maxrss_kib"] / 1024, "stages": stages,
                          "cpu": stage_times(res["stderr"], "cpu"),
+                         "watched_mib": res["watched_kib"] / 1024,
                          "load": res["load"], "user": res["user"], "sys": res["sys"]}
         print(f"   appraise run {' '.join(extra) or '(with pages)'}: wall {res['wall']:.1f} s, "
               f"user {res['user']:.1f} s, sys {res['sys']:.1f} s, peak RSS {res['maxrss_kib'] / 1024:,.0f} MiB, "
