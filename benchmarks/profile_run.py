@@ -33,18 +33,26 @@ from pathlib import Path
 
 from _valid import ROOT, require_valid
 
-# The function that runs each stage (appraise.run, appraise.pipeline), outermost first; py-spy samples are
-# attributed to the innermost listed function on their stack.
-STAGE_FRAMES = {
-    ("_run_cycle", "run.py"): "run, other", ("load", "pipeline.py"): "validate", ("prepare", "pipeline.py"): "provide",
-    ("Prepared.results", "pipeline.py"): "evaluate: results document",
-    ("evaluate", "core/evaluate.py"): "evaluate: engine core",
-    ("write_chunks", "atomic.py"): "export", ("results_csv", "files.py"): "export",
-    ("results_xlsx", "files.py"): "export", ("errors_csv", "files.py"): "export",
-    ("changes_csv", "files.py"): "export", ("_render", "run.py"): "render",
-    ("manifest_json", "files.py"): "manifest", ("Store.complete_run", "database.py"): "store",
-    ("stale_runs", "database.py"): "store",
-}
+# A py-spy sample belongs to the stage whose ``p.stage(...)`` call in appraise/run.py last precedes the line of
+# ``_run`` (or ``_run_cycle``) on its stack, read from the source, so the attribution follows run.py as it changes;
+# samples inside the engine's ``evaluate`` are told apart from the rest of the evaluate stage.
+RUN_PY = ROOT / "engine" / "run.py"
+ENGINE_CORE = ("evaluate", "core/evaluate.py")
+
+
+def stage_lines(source: str) -> tuple[list[tuple[int, str]], int]:
+    """``[(line, stage)]`` of run.py's ``p.stage("name"...)`` calls, and the line where ``_run_cycle`` calls
+    ``_run`` (what ``_run_cycle`` does after that line, freeing what the run built, is timed by no stage)."""
+    marks, call = [], 0
+    for no, text in enumerate(source.splitlines(), 1):
+        m = re.search(r"\bp\.stage\(\"(\w+)\"", text)
+        if m:
+            marks.append((no, m[1]))
+        if re.search(r"=\s*_run\(", text):
+            call = no
+    return marks, call
+
+
 PROJECT = (str(ROOT / "engine"), str(ROOT / "plugins"), "/appraise/", "engine/", "plugins/")
 
 
@@ -127,18 +135,27 @@ def summarise_raw(text: str, rate: int, top: int) -> None:
     by_stage: collections.Counter = collections.Counter()
     leaf: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     proj: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    marks, call = stage_lines(RUN_PY.read_text(encoding="utf-8"))
     for line in text.splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack:
             continue
         frames = stack.split(";")
         n = int(count)
-        stage = "start-up"
+        # a stack that does not start at the program's <module> is another thread's: Python called back by polars
+        stage = "start-up" if frames[0].startswith("<module>") else "Python callbacks on other threads (polars UDFs)"
         for frame in frames:
-            m = re.match(r"(.*?) \((.*?):\d+\)$", frame)
-            if m and mine(frame):
-                stage = STAGE_FRAMES.get((m[1], m[2].rsplit("/", 2)[-1]),
-                                         STAGE_FRAMES.get((m[1], "/".join(m[2].rsplit("/", 2)[-2:])), stage))
+            m = re.match(r"(.*?) \((.*?):(\d+)\)$", frame)
+            if not m or not mine(frame):
+                continue
+            func, file, no = m[1], m[2], int(m[3])
+            if file.endswith("run.py") and not file.endswith("commands/run.py") and func in ("_run", "_run_cycle"):
+                if func == "_run_cycle" and call and no >= call:  # _run returned (else its frame follows)
+                    stage = "after the stages"
+                else:
+                    stage = next((name for at, name in reversed(marks) if at <= no), "validate")
+            elif func == ENGINE_CORE[0] and file.endswith(ENGINE_CORE[1]) and stage == "evaluate":
+                stage = "evaluate: engine core"
         by_stage[stage] += n
         leaf[stage][frame_name(frames[-1])] += n
         inner = next((f for f in reversed(frames) if mine(f)), frames[-1])
