@@ -32,6 +32,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "plan.title_formal": {"en": "Capability improvement plan", "zh-CN": "能力提升计划"},
     "team.title": {"en": "Team overview: {team}", "zh-CN": "团队概览：{team}"},
     "index.title": {"en": "Appraisal overview", "zh-CN": "考核总览"},
+    "index.slice": {"en": "Pages were rendered for {pages} only: {teams} of {total} teams, {people} people. The "
+                          "figures below are the whole cycle's; the other teams' pages are not in this folder.",
+                    "zh-CN": "仅为 {pages} 生成了页面：{total} 个团队中的 {teams} 个，共 {people} 人。下列数据为整个"
+                             "周期的数据；其他团队的页面不在此目录中。"},
     "page.h1": {"en": "{title}: {name}", "zh-CN": "{title}：{name}"},
     "nav.dashboard": {"en": "Performance dashboard", "zh-CN": "绩效仪表盘"},
     "nav.plan": {"en": "Development plan", "zh-CN": "发展计划"},

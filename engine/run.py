@@ -167,7 +167,7 @@ class _Progress:
 def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store: str | None = None,
               jobs: int | None = None, only: Iterable[str] | None = None, render: bool = True,
               break_lock: bool = False, progress: Callable[[str], None] | None = None,
-              redact: bool = False, strict: bool | None = None) -> RunReport:
+              redact: bool = False, strict: bool | None = None, pages: Iterable[str] | None = None) -> RunReport:
     """Run a review cycle; returns a :class:`RunReport`.
 
     ``output`` / ``store`` override the cycle file's.  ``jobs`` caps the worker
@@ -179,7 +179,10 @@ def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store
     replaced by ids, no bonus amounts, no pages (the store keeps the full results).
     ``strict=True`` (default: the cycle file's ``strict:``) refuses to store or
     write anything when the run meets a warning or an employee error
-    (:class:`StrictRefusal`), for batch and CI use.
+    (:class:`StrictRefusal`), for batch and CI use.  ``pages`` (``["team:north"]``)
+    renders a slice of the pages (:class:`appraise.present.render.PageSlice`).
+    Pages whose bytes are those already published are linked from the folder
+    being replaced, not written again.
 
     Everything the run creates is owner-only (folders 0700, files 0600): the
     process umask is 0o077 for the duration of the run.
@@ -188,13 +191,18 @@ def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store
     file:line:col) for invalid files or data, :class:`~appraise.store.database.CycleLocked`
     when the cycle is being run elsewhere.
     """
+    page_slice = None
+    if pages is not None:
+        from appraise.present.render import PageSlice
+
+        page_slice = PageSlice.parse(pages)  # a malformed selector fails before anything runs
     saved_jobs = os.environ.get("APPRAISE_JOBS")
     if jobs is not None:
         os.environ["APPRAISE_JOBS"] = str(jobs)  # read by renderers that parallelise (the HTML one does)
     saved_umask = os.umask(0o077)  # pay data: outputs, store and staging readable by the owner only
     try:
         return _run_cycle(cycle_path, output, store, only, render and not redact, break_lock, progress, redact,
-                          strict)
+                          strict, page_slice)
     finally:
         os.umask(saved_umask)
         if jobs is not None:
@@ -205,7 +213,7 @@ def run_cycle(cycle_path: str | Path, *, output: str | Path | None = None, store
 
 
 def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, progress, redact: bool = False,
-               strict: bool | None = None) -> RunReport:
+               strict: bool | None = None, pages=None) -> RunReport:
     p = _Progress(progress)
     p.stage("validate", str(cycle_path))
     cycle, ruleset = load(cycle_path)
@@ -228,7 +236,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
             run_id = db.start_run(cycle=cycle.period.id, kind=cycle.period.kind, cycle_file=str(cycle.path),
                                   ruleset=ruleset, inputs={}, engine_version=metadata.version("appraise"))
         report = _run(cycle, ruleset, out, store_url, db, run_id, only_ids, render, p, redact,
-                      cycle.strict if strict is None else strict)
+                      cycle.strict if strict is None else strict, pages)
         report.timings, report.cpu_timings = p.timings, p.cpu
         return report
     except BaseException as exc:
@@ -288,7 +296,7 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
-         redact: bool = False, strict: bool = False) -> RunReport:
+         redact: bool = False, strict: bool = False, page_slice=None) -> RunReport:
     from appraise.export.columns import csv_chunks, summary
     from appraise.export.files import (
         CHANGE_FIELDS,
@@ -391,8 +399,9 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         pages = 0
         index = None
         if render:
-            p.stage("render", f"{len(employees)} dashboards and plans")
-            pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history)
+            p.stage("render", f"{len(employees)} dashboards and plans" if page_slice is None
+                    else f"the pages of {page_slice}")
+            pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history, out, page_slice)
             index = out / "index.html" if "index.html" in files else None
 
         p.stage("manifest")
@@ -445,8 +454,12 @@ def _in_cycle_folder(d, base_dir: Path):
         return d
 
 
-def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict, history) -> int:
-    """Render into a folder inside ``out`` (the run's staging folder), then rename every page into place."""
+def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict, history, published: Path | None = None,
+            page_slice=None) -> int:
+    """Render into a folder inside ``out`` (the run's staging folder), then rename every page into place.
+
+    Pages that the renderer linked from ``published`` (the folder this run replaces; same bytes) are
+    already on disk: they are hashed for the manifest but not synced again."""
     import shutil
 
     from appraise.present.render import RenderError, render_all
@@ -460,20 +473,40 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
             info[str(row["id"])] = {k: v for k, v in row.items() if v is not None}
     stage = staging_dir(out)
     try:
-        written = render_all(doc, ruleset, stage, employees_info=info, history=past, locale=cycle.locale)
+        written = render_all(doc, ruleset, stage, employees_info=info, history=past, locale=cycle.locale,
+                             previous=published, pages=page_slice)
         pause_point("render")
         for rel in written:
             name = Path(rel).as_posix()
             if name in files or name == MANIFEST:
                 raise RenderError(f"a renderer wrote {name}, which is one of the run's own outputs; "
                                   "name the page differently")
-            size = (stage / rel).stat().st_size
-            files[name] = (move_into_place(stage / rel, out / rel), size)
+            st = (stage / rel).stat()
+            if st.st_nlink > 1 and published is not None and _same_inode(published / rel, st):
+                files[name] = (_sha256_of(stage / rel), st.st_size)  # unchanged: linked, durable since its run
+                (out / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(stage / rel, out / rel)
+            else:
+                files[name] = (move_into_place(stage / rel, out / rel), st.st_size)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     for folder in {(out / Path(r)).parent for r in files}:
         fsync_dir(folder)
     return len(written)
+
+
+def _same_inode(path: Path, st: os.stat_result) -> bool:
+    try:
+        return os.path.samestat(os.lstat(path), st)
+    except OSError:
+        return False
+
+
+def _sha256_of(path: Path) -> str:
+    import hashlib
+
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
 
 
 def _carry_over(out: Path, stage: Path, files: dict) -> None:

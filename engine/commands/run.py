@@ -27,6 +27,12 @@ def _fmt_money(amount, currency: str) -> str:
               help="Trial run for these employees only (repeatable): nothing is stored; outputs go to "
                    "<output>-only unless --output is given.")
 @click.option("--no-render", is_flag=True, help="Skip dashboards, plans and team pages.")
+@click.option("--pages", "pages", multiple=True, metavar="COLUMN:VALUE",
+              help="Render only the pages of the people whose employees-table COLUMN is VALUE (repeatable, "
+                   "e.g. --pages team:north --pages region:east), widened to whole teams; the index lists "
+                   "every team with the whole cycle's figures and links the team pages rendered. "
+                   "/ 仅为员工表中 COLUMN 列等于 VALUE 的人生成页面（可重复，按整个团队扩展）；"
+                   "总览页列出所有团队及整个周期的数据，只链接已生成的团队页。")
 @click.option("--break-lock", is_flag=True,
               help="Remove another run's lock on this cycle first (only when that run is surely gone).")
 @click.option("--redact", is_flag=True,
@@ -37,7 +43,8 @@ def _fmt_money(amount, currency: str) -> str:
                    "(default: the cycle file's strict:).")
 @click.option("--quiet", "-q", is_flag=True, help="No stage lines on stderr.")
 def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int | None, only: tuple[str, ...],
-            no_render: bool, break_lock: bool, redact: bool, strict: bool | None, quiet: bool) -> None:
+            no_render: bool, pages: tuple[str, ...], break_lock: bool, redact: bool, strict: bool | None,
+            quiet: bool) -> None:
     """Run the review cycle CYCLE: validate → read data → evaluate → store → export → render.
 
     Writes results.json, results.csv, results.xlsx, errors.csv, manifest.json
@@ -52,6 +59,10 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
     Exit status: 0 done, 1 invalid files or data (each problem listed as
     file:line:col) or the cycle is being run elsewhere, 2 usage error.
     """
+    if pages and (no_render or redact):
+        raise click.UsageError(f"--pages chooses which pages to render; {'--no-render' if no_render else '--redact'} "
+                               "renders none / --pages 用于选择要生成的页面，而 "
+                               f"{'--no-render' if no_render else '--redact'} 不生成任何页面")
     if jobs is not None:
         import os
 
@@ -63,7 +74,7 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
     try:
         report = run_cycle(cycle, output=output, store=store_url, jobs=jobs, only=only or None,
                            render=not no_render, break_lock=break_lock, progress=echo, redact=redact,
-                           strict=strict or None)
+                           strict=strict or None, pages=pages or None)
     except InvalidInput as exc:
         click.echo(str(exc), err=True)
         errors = sum(1 for d in exc.diagnostics if d.severity == "error")

@@ -27,7 +27,9 @@ Totals of a group of results (employees per grade, bonus total) come from
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +55,12 @@ class RenderRequest:
     (``{cycle, score, grade, bonus}`` each); ``locale`` is the language of
     pages without a reader of their own (team overviews, index) and of
     employees without a ``locale`` column.
+
+    ``previous`` is the folder holding the pages published by the run this one replaces (``appraise run``
+    sets it): a renderer may hard-link a page from there instead of writing it when the bytes it would
+    write are exactly that file's (:func:`same_file_as`), so that a re-run rewrites only the pages whose
+    content changed.  ``pages`` restricts the pages to a slice of the cycle (:class:`PageSlice`, from
+    ``appraise run --pages team:north``); None renders every page.
     """
 
     results: Mapping[str, Any]
@@ -60,6 +68,8 @@ class RenderRequest:
     employees_info: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     history: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
     locale: str = "en"
+    previous: str | None = None
+    pages: PageSlice | None = None
 
     @property
     def ruleset_dir(self) -> Path | None:
@@ -84,6 +94,90 @@ class Renderer(Protocol):
     name: str
 
     def render(self, request: RenderRequest, out_dir: Path) -> list[Path]: ...
+
+
+# --------------------------------------------------------------------------- re-runs and slices
+
+
+def same_file_as(previous: str | None, relative: str, data: bytes) -> str | None:
+    """The file at ``relative`` under ``previous`` when it holds exactly ``data`` and may stand for a new
+    write of it (a regular file, not a link, of this user, with the permissions a new file would get);
+    else None.  The bytes are compared, not a digest from a manifest: a file edited since it was published
+    is written again."""
+    if previous is None:
+        return None
+    path = os.path.join(previous, relative)
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if (not stat.S_ISREG(st.st_mode) or st.st_size != len(data) or stat.S_IMODE(st.st_mode) != _new_file_mode()
+            or (hasattr(os, "geteuid") and st.st_uid != os.geteuid())):
+        return None
+    try:
+        with open(path, "rb") as fh:
+            same = fh.read(len(data) + 1) == data
+    except OSError:
+        return None
+    return path if same else None
+
+
+def _new_file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+@dataclass(frozen=True)
+class PageSlice:
+    """Which people get pages: those whose employees-table ``column`` equals one of the values given for it
+    (``team:north``, ``region:east``; several selectors add up), widened to whole teams (calibration
+    cohorts), so that every team page rendered links only to pages that exist.  Figures on the pages are
+    those of the whole cycle (team comparisons, the index's totals): a slice chooses pages, never data."""
+
+    selectors: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def parse(cls, texts: Iterable[str]) -> PageSlice:
+        """``["team:north", "region:east"]`` → a slice; raises :class:`RenderError` saying how to write one."""
+        selectors = []
+        for text in texts:
+            column, sep, value = str(text).partition(":")
+            if not sep or not column.strip() or not value.strip():
+                raise RenderError(f"--pages '{text}': write COLUMN:VALUE, a column of the employees table and "
+                                  "one of its values, e.g. --pages team:north or --pages region:east / "
+                                  f"--pages '{text}'：请写成 列名:值，例如 --pages team:north")
+            selectors.append((column.strip(), value.strip()))
+        if not selectors:
+            raise RenderError("--pages needs at least one COLUMN:VALUE / --pages 至少需要一个 列名:值")
+        return cls(tuple(dict.fromkeys(selectors)))
+
+    def __str__(self) -> str:
+        return ", ".join(f"{c}:{v}" for c, v in self.selectors)
+
+    def people(self, results: Mapping[str, Any], employees_info: Mapping[str, Mapping[str, Any]]) -> set[str]:
+        """Ids of the people whose pages are rendered (the matches, widened to their teams).
+
+        Raises :class:`RenderError` when a column is not in the employees table or a selector matches
+        nobody appraised (a typo must not publish an empty folder)."""
+        employees = list(results.get("employees") or [])
+        columns = {k for info in employees_info.values() for k in info} | {"id"}
+        matched: set[str] = set()
+        for column, value in self.selectors:
+            if column not in columns:
+                known = ", ".join(sorted(columns))
+                raise RenderError(f"--pages {column}:{value}: the employees table has no column '{column}' "
+                                  f"(columns: {known}) / 员工表没有列 '{column}'（现有列：{known}）")
+            hits = {str(e["id"]) for e in employees
+                    if str(e["id"] if column == "id" else (employees_info.get(str(e["id"])) or {}).get(column, ""))
+                    == value}
+            if not hits:
+                raise RenderError(f"--pages {column}:{value}: nobody appraised in this cycle has {column} "
+                                  f"'{value}'; check the value / 本周期被评估的员工中没有 {column} 为 '{value}' 的人，"
+                                  "请检查取值")
+            matched |= hits
+        teams = {cohort_value(e) for e in employees if str(e["id"]) in matched}
+        return {str(e["id"]) for e in employees if cohort_value(e) in teams}
 
 
 # --------------------------------------------------------------------------- stage
@@ -115,17 +209,25 @@ def renderers() -> dict[str, Renderer]:
 def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | Path, *,
                employees_info: Mapping[str, Mapping[str, Any]] | None = None,
                history: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-               locale: str | None = None, only: Iterable[str] | None = None) -> list[Path]:
+               locale: str | None = None, only: Iterable[str] | None = None, previous: str | Path | None = None,
+               pages: PageSlice | Iterable[str] | None = None) -> list[Path]:
     """Render every report of a cycle into ``out_dir``; returns the files written (relative, sorted).
 
     Calls each registered renderer (or only those named in ``only``).  Pages:
     ``dashboards/<id>.html``, ``plans/<id>.html``, ``teams/<cohort>.html`` and
-    ``index.html`` from the built-in HTML renderer.
+    ``index.html`` from the built-in HTML renderer.  ``previous``: the folder of the pages this render
+    replaces (unchanged pages are linked from there, see :class:`RenderRequest`); ``pages``: a slice
+    (:class:`PageSlice`, or selectors such as ``["team:north"]``).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if pages is not None and not isinstance(pages, PageSlice):
+        pages = PageSlice.parse(pages)
     request = RenderRequest(results_doc, ruleset, dict(employees_info or {}), normalize_history(history),
-                            normalize_locale(locale or ruleset.locale))
+                            normalize_locale(locale or ruleset.locale),
+                            str(previous) if previous is not None and Path(previous).is_dir() else None, pages)
+    if pages is not None:
+        pages.people(request.results, request.employees_info)  # refuse a slice matching nobody before rendering
     chosen = renderers()
     if only is not None:
         wanted = list(only)
@@ -191,6 +293,7 @@ class CohortStats:
                     self._values.setdefault(path, []).append(float(k["attainment"]))
         for v in self._values.values():
             v.sort()
+        self._means = {path: sum(v) / len(v) for path, v in self._values.items()}
 
     def compare(self, path: str, mine: float, min_group: int | None = None) -> tuple[float, int, int] | None:
         """(average, rank, count) of ``path`` when at least ``min_group`` people (the larger of this
@@ -199,7 +302,7 @@ class CohortStats:
         if len(values) < max(self.min_group, min_group or 0):
             return None
         higher = len(values) - bisect_right(values, mine)
-        return sum(values) / len(values), higher + 1, len(values)
+        return self._means[path], higher + 1, len(values)
 
 
 def cohorts(results: Mapping[str, Any]) -> dict[tuple[str, str | None], list[Mapping[str, Any]]]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import difflib
+import gc
 import os
 import re
 import signal
@@ -38,6 +39,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from importlib.resources import files
 from multiprocessing import get_context
 from multiprocessing.reduction import ForkingPickler
@@ -46,12 +48,21 @@ from types import MappingProxyType
 from typing import Any
 
 import jinja2
+import jinja2.runtime
+import markupsafe
 from jinja2.sandbox import SandboxedEnvironment
 
 from appraise.i18n import MESSAGES, Texts
 from appraise.plugins.html.paths import INDEX, dashboard_path, plan_path, team_path
-from appraise.plugins.html.views import dashboard_view, index_view, plan_view, team_view, texts
-from appraise.present.render import CohortStats, RenderError, RenderRequest, cohorts, team_groups
+from appraise.plugins.html.views import dashboard_view, forget, index_view, plan_view, team_view, texts
+from appraise.present.render import (
+    CohortStats,
+    RenderError,
+    RenderRequest,
+    cohorts,
+    same_file_as,
+    team_groups,
+)
 
 BUILTIN_TEMPLATES = Path(str(files("appraise.plugins.html") / "templates"))
 DEFAULT_PRIMARY = "#1f4e79"
@@ -73,6 +84,11 @@ class Branding:
     logo: str | None = None          # data: URI
     logo_alt: str = ""
     templates: str | None = None     # override folder (absolute), or None
+
+    @cached_property
+    def as_dict(self) -> dict[str, Any]:
+        """What templates see as ``brand`` (built once, not per page)."""
+        return asdict(self)
 
     @classmethod
     def from_request(cls, request: RenderRequest) -> Branding:
@@ -161,6 +177,69 @@ class _ConfinedLoader(jinja2.FileSystemLoader):
         return super().get_source(environment, template)
 
 
+try:  # markupsafe's C escaper without the Markup wrapper (the public escape() is the fallback)
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # pragma: no cover - pure-Python markupsafe
+    def _escape_inner(s: str, /) -> str:
+        return str(markupsafe.escape(s))
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def _output_escape(value: Any, /) -> str:
+    """What ``{{ value }}`` writes with autoescape: markupsafe's :func:`~markupsafe.escape` as text.
+
+    Jinja's compiler calls ``escape`` only on a value being written out (the pieces are then joined, and
+    a macro's or block's joined output is wrapped in ``Markup`` by Jinja itself), so the ``Markup`` object
+    markupsafe builds around each piece is never looked at: the same characters, without it."""
+    kind = type(value)
+    if kind is str:
+        return _escape_inner(value)
+    if kind is int or kind is float:  # digits, a sign, '.', 'e', 'inf', 'nan': nothing to escape
+        return str(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return _escape_inner(str(value))
+
+
+class _BuiltinTemplate(jinja2.Template):
+    """A built-in template whose output escaping skips the ``Markup`` wrapper (see :func:`_output_escape`)."""
+
+    @classmethod
+    def _from_namespace(cls, environment, namespace, globals):
+        namespace["escape"] = _output_escape  # the compiled code's only use of it: writing a value out
+        return super()._from_namespace(environment, namespace, globals)
+
+
+class _BuiltinContext(jinja2.runtime.Context):
+    """Calls ``t(key, ...)`` (the page's :class:`~appraise.i18n.Texts`) straight away: Jinja's own call looks
+    for ``pass_context``-style markers first, which a ``Texts`` never has, and catches a StopIteration its
+    formatting cannot raise; anything else is called as Jinja calls it."""
+
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's signature
+        if type(__obj) is Texts:
+            return __obj(*args, **kwargs)
+        return super().call(__obj, *args, **kwargs)
+
+
+class _BuiltinEnvironment(jinja2.Environment):
+    """The environment of the package's own templates (never of a ruleset's overrides, which are sandboxed).
+
+    ``v.key`` on a view (a plain dict) is looked up as a key straight away; Jinja's own lookup tries the
+    attribute first, which on a dict exists only for dict's methods, so the answer is the same."""
+
+    template_class = _BuiltinTemplate
+    context_class = _BuiltinContext
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 _ENVS: dict[str | None, jinja2.Environment] = {}
 
 
@@ -172,17 +251,49 @@ def environment(templates: str | None) -> jinja2.Environment:
         if templates:
             env = SandboxedEnvironment(loader=jinja2.ChoiceLoader([_ConfinedLoader(templates), builtin]),
                                        autoescape=True, keep_trailing_newline=True)
-        else:
-            env = jinja2.Environment(loader=builtin, autoescape=True, keep_trailing_newline=True)
+        else:  # package files: loaded once per process, not checked for changes at every page
+            env = _BuiltinEnvironment(loader=builtin, autoescape=True, keep_trailing_newline=True,
+                                      auto_reload=False)
         _ENVS[templates] = env
     return env
 
 
-def _write(out_dir: Path, relative: str, text: str) -> None:
-    path = out_dir / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+_MADE: set[str] = set()  # folders this process has made (a page folder is made once, not checked per page)
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+
+
+def _write(out_dir: Path, relative: str, text: str, previous: str | None = None) -> None:
+    """Write one page (UTF-8, ``\\n`` line ends as the templates have them) in one system call or so; when
+    ``previous`` (the folder published before) holds exactly these bytes at ``relative``, link that file
+    instead: a re-run rewrites only the pages whose content changed."""
+    path = os.path.join(out_dir, relative)
+    folder = os.path.dirname(path)
+    if folder not in _MADE:
+        os.makedirs(folder, exist_ok=True)
+        _MADE.add(folder)
+    data = text.encode("utf-8")
+    same = same_file_as(previous, relative, data)
+    if same is not None:
+        try:
+            os.link(same, path, follow_symlinks=False)
+            return
+        except FileExistsError:
+            os.unlink(path)
+            os.link(same, path, follow_symlinks=False)
+            return
+        except OSError:  # no hard links here (another file system...): write it
+            pass
+    try:
+        fd = os.open(path, _WRITE_FLAGS, 0o666)
+    except FileNotFoundError:  # the folder was removed since (another render into the same place)
+        os.makedirs(folder, exist_ok=True)
+        fd = os.open(path, _WRITE_FLAGS, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def render_page(template: str, view: Mapping[str, Any], brand: Branding, wording: Mapping[str, Any]) -> str:
@@ -190,7 +301,7 @@ def render_page(template: str, view: Mapping[str, Any], brand: Branding, wording
     env = environment(brand.templates)
     try:
         tpl = env.get_template(template)
-        return tpl.render(v=view, t=texts(view["lang"], wording), brand=asdict(brand))
+        return tpl.render(v=view, t=texts(view["lang"], wording), brand=brand.as_dict)
     except jinja2.TemplateError as exc:
         line = getattr(exc, "lineno", None)
         where = f" ({getattr(exc, 'filename', None)}:{line})" if line else ""
@@ -207,15 +318,26 @@ class HtmlRenderer:
 
     def render(self, request: RenderRequest, out_dir: Path) -> list[Path]:
         """Render every page of the cycle; returns the files written, relative to ``out_dir``."""
+        try:
+            return self._render(request, out_dir)
+        finally:
+            _forget()  # what was remembered for this request goes with it
+
+    def _render(self, request: RenderRequest, out_dir: Path) -> list[Path]:
         brand = Branding.from_request(request)
         wording = dict((request.ruleset.report or {}).get("wording") or {})
         employees = request.results.get("employees") or []
+        people = request
+        if request.pages is not None:  # a slice: whole teams, so the sub-request's cohorts are complete
+            chosen = request.pages.people(request.results, request.employees_info)
+            employees = [e for e in employees if str(e["id"]) in chosen]
+            people = _part(request, {k: v for k, v in request.results.items() if k != "employees"}, employees)
         # `appraise run --jobs N` sets APPRAISE_JOBS; otherwise every CPU
         workers = self.workers if self.workers is not None else (
             int(os.environ.get("APPRAISE_JOBS") or 0) or os.cpu_count() or 1)
         written = [p for e in employees for p in (dashboard_path(e["id"]), plan_path(e["id"]))]
         if workers <= 1 or len(employees) < PARALLEL_FROM:
-            _render_people(request, str(out_dir), brand, wording)
+            _render_people(people, str(out_dir), brand, wording)
             written += _render_overviews(request, str(out_dir), brand, wording)
             return sorted(Path(p) for p in written)
         # Workers build the personal views and pages of whole cohorts (team comparisons need the
@@ -225,7 +347,7 @@ class HtmlRenderer:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_die_with_parent,
                                  initargs=(os.getpid(),)) as pool:
             pending = [pool.submit(_render_people, part, str(out_dir), brand, wording)
-                       for part in _split(request, max(BATCH, len(employees) // (workers * 8)))]
+                       for part in _split(people, max(BATCH, len(employees) // (workers * 8)))]
             written += _render_overviews(request, str(out_dir), brand, wording)
             for future in pending:
                 future.result()
@@ -233,6 +355,8 @@ class HtmlRenderer:
 
 
 BATCH = 200  # employees per task at least: enough to amortise sending the ruleset and starting up
+WORKER_GC_THRESHOLD = 50_000  # allocations between two young-generation collections in a worker (default 700)
+_IN_WORKER = False
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -251,6 +375,12 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
     if not armed:
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
+    # a task brings ~1 KB of nested dicts per employee and each page allocates hundreds more: with the
+    # default thresholds the cyclic collector runs every 700 allocations and rescans the task's data whenever
+    # it reaches the older generations (three quarters of the time spent unpickling a task; ~15% of a task)
+    gc.set_threshold(WORKER_GC_THRESHOLD, 50, 50)
+    global _IN_WORKER
+    _IN_WORKER = True
     from appraise.run import pause_point
 
     pause_point("render-worker")  # crash tests
@@ -262,29 +392,53 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
+def _forget() -> None:
+    forget()
+    _MADE.clear()
+
+
 def _render_people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> int:
     """Dashboards and plans of every employee in ``request`` (worker entry point too)."""
+    if _IN_WORKER:
+        try:
+            return _people(request, out_dir, brand, wording)
+        finally:
+            _forget()  # a worker's next task is another request
+    return _people(request, out_dir, brand, wording)
+
+
+def _people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> int:
     out = Path(out_dir)
     count = 0
     for members in cohorts(request.results).values():
         stats = CohortStats(members, request.ruleset.min_group)
         for e in members:
             _write(out, dashboard_path(e["id"]), render_page("dashboard.html", dashboard_view(request, e, stats),
-                                                             brand, wording))
-            _write(out, plan_path(e["id"]), render_page("plan.html", plan_view(request, e), brand, wording))
+                                                             brand, wording), request.previous)
+            _write(out, plan_path(e["id"]), render_page("plan.html", plan_view(request, e), brand, wording),
+                   request.previous)
             count += 2
     return count
 
 
 def _render_overviews(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> list[str]:
-    """Team overviews and the index; returns their relative paths."""
+    """Team overviews and the index; returns their relative paths.  With a slice, the overviews of the teams
+    in it; the index lists every team with the whole cycle's figures and links the overviews rendered."""
     out = Path(out_dir)
     groups = team_groups(request.results)
+    teams: set[str | None] | None = None
+    if request.pages is not None:
+        chosen = request.pages.people(request.results, request.employees_info)
+        teams = {cohort for cohort, members in groups.items() if any(str(e["id"]) in chosen for e in members)}
     written = []
     for cohort, members in groups.items():
-        _write(out, team_path(cohort), render_page("team.html", team_view(request, cohort, members), brand, wording))
+        if teams is not None and cohort not in teams:
+            continue
+        _write(out, team_path(cohort), render_page("team.html", team_view(request, cohort, members), brand, wording),
+               request.previous)
         written.append(team_path(cohort))
-    _write(out, INDEX, render_page("index.html", index_view(request, groups), brand, wording))
+    _write(out, INDEX, render_page("index.html", index_view(request, groups, rendered=teams), brand, wording),
+           request.previous)
     return written + [INDEX]
 
 
@@ -305,7 +459,8 @@ def _part(request: RenderRequest, header: Mapping[str, Any], people: list) -> Re
     ids = [e["id"] for e in people]
     return RenderRequest(dict(header, employees=people), request.ruleset,
                          {i: request.employees_info[i] for i in ids if i in request.employees_info},
-                         {i: request.history[i] for i in ids if i in request.history}, request.locale)
+                         {i: request.history[i] for i in ids if i in request.history}, request.locale,
+                         request.previous)
 
 
 def _proxy(mapping: dict) -> MappingProxyType:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from appraise.export.summary import grade_counts, money_total
@@ -41,34 +42,135 @@ class _Ctx:
 
     request: RenderRequest
     t: Texts
-    f: Formatter
+    f: Formatter | _Memo
+    memo: dict[Any, Any] = field(default_factory=dict)  # what depends on the ruleset and locale only
 
     @property
     def rs(self) -> Ruleset:
         return self.request.ruleset
 
 
+_CONTEXTS: dict[tuple[int, str], _Ctx] = {}
+
+
 def context(request: RenderRequest, locale: str) -> _Ctx:
-    """Texts and formatter for ``locale`` with the ruleset's wording overrides."""
+    """Texts and formatter for ``locale`` with the ruleset's wording overrides (made once per request and
+    locale: a worker builds thousands of views from one request)."""
+    key = (id(request), locale)
+    found = _CONTEXTS.get(key)
+    if found is not None and found.request is request:  # the cache holds the request, so its id is not reused
+        return found
     wording = (request.ruleset.report or {}).get("wording") or {}
-    return _Ctx(request, texts(locale, wording),
-                formatter(locale, str(request.results.get("currency") or request.ruleset.currency)))
+    found = _Ctx(request, _Labels(texts(locale, wording)),
+                 _Memo(formatter(locale, str(request.results.get("currency") or request.ruleset.currency))))
+    if len(_CONTEXTS) >= 16:
+        _CONTEXTS.clear()
+    _CONTEXTS[key] = found
+    return found
+
+
+def forget() -> None:
+    """Drop what was remembered for the requests rendered so far (their contexts hold their documents)."""
+    _CONTEXTS.clear()
+    _TEXTS_OF.clear()
+
+
+class _Labels(Texts):
+    """A :class:`~appraise.i18n.Texts` (sharing its table) that remembers the ruleset's labels it has picked:
+    every page asks for the same KPI, dimension and rule labels.  A label is remembered with the object it
+    came from, which the memory holds, so an id cannot stand for another object."""
+
+    def __init__(self, base: Texts):  # noqa: D107 - no Texts.__init__: the table is base's
+        self.locale = base.locale
+        self._table = base._table
+        self._picked: dict[int, tuple[Any, str, str]] = {}
+
+    def localized(self, text: Mapping[str, str] | str | None, fallback: str = "") -> str:
+        if text is None or isinstance(text, str):
+            return super().localized(text, fallback)
+        hit = self._picked.get(id(text))
+        if hit is not None and hit[0] is text and hit[1] == fallback:
+            return hit[2]
+        picked = super().localized(text, fallback)
+        self._picked[id(text)] = (text, fallback, picked)
+        return picked
+
+
+class _Memo:
+    """A :class:`~appraise.i18n.Formatter` that remembers what it formatted: pages repeat the same weights,
+    targets, scores and amounts thousands of times.  Keys carry the value's type, so ``1``, ``1.0`` and
+    ``Decimal("1.00")`` are formatted each by the formatter itself; what comes back is always what the
+    formatter returns for that value."""
+
+    __slots__ = ("_f", "_seen", "locale", "currency")
+    LIMIT = 1 << 16
+
+    def __init__(self, f: Formatter):
+        self._f = f
+        self._seen: dict[tuple, str] = {}
+        self.locale, self.currency = f.locale, f.currency
+
+    def _call(self, kind: str, value, extra) -> str:
+        try:
+            key = (kind, type(value), value, extra)
+            found = self._seen.get(key)
+        except TypeError:  # unhashable: not remembered
+            return self._ask(kind, value, extra)
+        if found is None:
+            found = self._ask(kind, value, extra)
+            if len(self._seen) >= self.LIMIT:
+                self._seen.clear()
+            self._seen[key] = found
+        return found
+
+    def _ask(self, kind: str, value, extra) -> str:
+        return self._f.date(value) if kind == "date" else getattr(self._f, kind)(value, extra)
+
+    def number(self, value, digits: int = 1) -> str:
+        return self._call("number", value, digits)
+
+    def integer(self, value) -> str:
+        return self._call("number", value, 0)
+
+    def score(self, value) -> str:
+        return self._call("number", value, 1)
+
+    def percent(self, value, digits: int = 1) -> str:
+        return self._call("percent", value, digits)
+
+    def money(self, value, currency: str | None = None) -> str:
+        return self._call("money", value, currency)
+
+    def measure(self, value, unit: str) -> str:
+        return self._call("measure", value, unit)
+
+    def date(self, value: date) -> str:
+        return self._call("date", value, None)
 
 
 _TEXTS: dict[tuple[str, str], Texts] = {}
+_TEXTS_OF: dict[tuple[int, str], tuple[Mapping[str, Any], Texts]] = {}
 
 
 def texts(locale: str, wording: Mapping[str, Any]) -> Texts:
     """The texts of ``locale`` with the ruleset's wording overrides (built once per locale and wording)."""
+    same = _TEXTS_OF.get((id(wording), locale))
+    if same is not None and same[0] is wording:  # the same mapping as the page before (held, so its id is ours)
+        return same[1]
     key = (locale, json.dumps(wording, sort_keys=True, ensure_ascii=False, default=str))
     found = _TEXTS.get(key)
     if found is None:
         found = _TEXTS[key] = Texts(locale, wording)
+    if len(_TEXTS_OF) >= 64:
+        _TEXTS_OF.clear()
+    _TEXTS_OF[(id(wording), locale)] = (wording, found)
     return found
 
 
 def _rule_labels(c: _Ctx, ids: Iterable[str]) -> list[str]:
-    by_id = {r.id: r for r in c.rs.rules}
+    by_id = c.memo.get("rules")
+    if by_id is None:
+        by_id = c.memo["rules"] = {r.id: r for r in c.rs.rules}
     return [c.t.localized(by_id[i].label, i) if i in by_id else i for i in ids]
 
 
@@ -92,21 +194,32 @@ def _label_of(c: _Ctx, card: Scorecard | None, key: str) -> str:
 
 
 def _unit(c: _Ctx, card: Scorecard | None, path: str) -> str:
-    kpi = card.kpi(path) if card else None
-    metric = c.rs.metric(kpi.metric) if kpi else None
-    return metric.unit if metric else "number"
+    key = ("unit", card.key if card else None, path)
+    unit = c.memo.get(key)
+    if unit is None:
+        kpi = card.kpi(path) if card else None
+        metric = c.rs.metric(kpi.metric) if kpi else None
+        unit = c.memo[key] = metric.unit if metric else "number"
+    return unit
 
 
-def _touches(rs: Ruleset, card: Scorecard | None,
+def _touches(c: _Ctx, card: Scorecard | None,
              fired: Sequence[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(path → rules that changed its weight, KPI path → rules that scaled its target) for an employee, as the
-    engine's provenance records them (:func:`appraise.core.provenance.changed_by`); nothing is inferred here."""
+    engine's provenance records them (:func:`appraise.core.provenance.changed_by`); nothing is inferred here.
+    The same for everyone on one scorecard with the same rules fired (remembered; read only)."""
     from appraise.core.provenance import changed_by
 
-    return changed_by(rs, card, fired) if card is not None else ({}, {})
+    if card is None:
+        return {}, {}
+    key = ("touches", card.key, tuple(fired))
+    found = c.memo.get(key)
+    if found is None:
+        found = c.memo[key] = changed_by(c.rs, card, fired)
+    return found
 
 
-def _signed(f: Formatter, value: float) -> str:
+def _signed(f: Formatter | _Memo, value: float) -> str:
     text = f.number(abs(value), 1)
     return ("+" if value > 0 else "−" if value < 0 else "") + text
 
@@ -176,7 +289,7 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
     view["override"] = _override_note(c, employee)
     view["employed"] = _employed_note(c, employee)
     view["periods"] = _periods_view(c, card, employee)
-    weight_changes, target_changes = _touches(rs, card, fired)
+    weight_changes, target_changes = _touches(c, card, fired)
 
     # dimensions
     dims: list[dict[str, Any]] = []
@@ -203,22 +316,26 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
 
     # KPIs, strengths and gaps
     kpis, strengths, gaps = [], [], []
+    results_kpis = employee.get("kpis") or {}
     for d in (card.dimensions if card else ()):
+        dimension_label = t.localized(d.label, d.key)
         for k in d.kpis:
-            r = (employee.get("kpis") or {}).get(k.path)
+            path = k.path
+            r = results_kpis.get(path)
             if r is None:
                 continue
-            unit = _unit(c, card, k.path)
+            unit = _unit(c, card, path)
             label = t.localized(k.label, k.key)
+            weight = r.get("weight")
             why, target_note = [], None
-            weight_rules, target_rules = weight_changes.get(k.path, []), target_changes.get(k.path, [])
+            weight_rules, target_rules = weight_changes.get(path, []), target_changes.get(path, [])
             if r.get("dropped_by_rule"):
                 dropping = [rule.id for rule in fired_rules
-                            if any(a.kind == "drop" and a.path == k.path for a in rule.actions)] or weight_rules
+                            if any(a.kind == "drop" and a.path == path for a in rule.actions)] or weight_rules
                 why.append(t("weight.dropped", rules="; ".join(_rule_labels(c, dropping))))
-            elif k.path in missing or (r.get("actual") is None and not r.get("weight")):
+            elif path in missing or (r.get("actual") is None and not weight):
                 why.append(t("weight.missing"))
-            elif r.get("weight") is not None and abs(float(r["weight"]) - k.weight) > 1e-6:
+            elif weight is not None and abs(float(weight) - k.weight) > 1e-6:
                 if weight_rules:
                     why.append(t("weight.changed", base=f.number(k.weight, 0),
                                  rules="; ".join(_rule_labels(c, weight_rules))))
@@ -226,13 +343,13 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
                     why.append(t("weight.redistributed", base=f.number(k.weight, 0)))
             if target_rules:
                 target_note = t("target.scaled", rules="; ".join(_rule_labels(c, target_rules)))
-            row = {"path": k.path, "dimension": t.localized(d.label, d.key), "label": label,
+            row = {"path": path, "dimension": dimension_label, "label": label,
                    "actual": f.measure(r.get("actual"), unit), "target": f.measure(r.get("target"), unit),
                    "attainment": f.percent(r.get("attainment")),
-                   "score": f.score(r.get("score")) if r.get("weight") else "—",
-                   "weight": f.number(r.get("weight"), 1) if r.get("weight") is not None else "—",
+                   "score": f.score(r.get("score")) if weight else "—",
+                   "weight": f.number(weight, 1) if weight is not None else "—",
                    "why": why, "target_note": target_note, "average": None, "rank": None,
-                   "level": _level(r.get("attainment")) if r.get("weight") else "none"}
+                   "level": _level(r.get("attainment")) if weight else "none"}
             att = r.get("attainment")
             if r.get("weight") and att is not None:
                 cmp = stats.compare(k.path, float(att), min_group) if (comparison and stats) else None
@@ -478,6 +595,7 @@ def _trend_view(c: _Ctx, employee: Mapping[str, Any], past: Sequence[Mapping[str
             "alt": t("trend.chart", points="; ".join(f"{p['cycle']} {p['score']} ({p['grade']})" for p in points))}
 
 
+@lru_cache(maxsize=4096)
 def _cycle_key(cycle: str):
     try:
         p = parse_period(cycle)
@@ -489,13 +607,20 @@ def _cycle_key(cycle: str):
 # --------------------------------------------------------------------------- improvement plan
 
 
-def plan_dates(cycle: str, horizon_weeks: int) -> tuple[date, list[tuple[int, date]]]:
+@lru_cache(maxsize=256)
+def _plan_dates(cycle: str, horizon_weeks: int) -> tuple[date, tuple[tuple[int, date], ...]]:
     """The plan's start (day after the period ends) and its checkpoints (week, date); the last is the review."""
     start = parse_period(cycle).end + timedelta(days=1)
     horizon = max(int(horizon_weeks), 1)
     step = min(CHECKPOINT_WEEKS, horizon)
     weeks = list(range(step, horizon, step)) + [horizon]
-    return start, [(w, start + timedelta(weeks=w)) for w in weeks]
+    return start, tuple((w, start + timedelta(weeks=w)) for w in weeks)
+
+
+def plan_dates(cycle: str, horizon_weeks: int) -> tuple[date, list[tuple[int, date]]]:
+    """The plan's start (day after the period ends) and its checkpoints (week, date); the last is the review."""
+    start, checkpoints = _plan_dates(cycle, horizon_weeks)
+    return start, list(checkpoints)
 
 
 def plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str | None = None) -> dict[str, Any]:
@@ -509,7 +634,8 @@ def plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str |
     lost = employee.get("lost_points") or {}
     focus = []
     for key in employee.get("focus_areas") or []:
-        entry = _playbook(rs, card, key)
+        memo_key = ("playbook", card.key if card else None, key)
+        entry = c.memo[memo_key] if memo_key in c.memo else c.memo.setdefault(memo_key, _playbook(rs, card, key))
         focus.append({"key": key, "label": _label_of(c, card, key),
                       "lost": t("plan.lost", points=f.number(lost.get(key), 1)) if key in lost else None,
                       "focus": t.localized(entry.focus) if entry else None,
@@ -543,9 +669,9 @@ def plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str |
                       "actions": next((x["actions"] for x in focus if x["key"] == key), [])})
     view["goals"] = goals
     try:
-        start, checkpoints = plan_dates(str(request.results.get("cycle", "")), weeks)
+        start, checkpoints = _plan_dates(str(request.results.get("cycle", "")), weeks)
     except ValueError:
-        start, checkpoints = None, []
+        start, checkpoints = None, ()
     rows = []
     for n, (week, when) in enumerate(checkpoints, 1):
         last = n == len(checkpoints)
@@ -677,8 +803,12 @@ def team_view(request: RenderRequest, cohort: str | None, members: Sequence[Mapp
 
 
 def index_view(request: RenderRequest, groups: Mapping[str | None, Sequence[Mapping[str, Any]]],
-               locale: str | None = None) -> dict[str, Any]:
-    """The cycle's front page: totals and one row per team, linking to every overview."""
+               locale: str | None = None, rendered: set[str | None] | None = None) -> dict[str, Any]:
+    """The cycle's front page: totals and one row per team, linking to every overview.
+
+    ``rendered`` (a slice, ``appraise run --pages``): the teams whose overviews exist.  The index still lists
+    every team with the whole cycle's figures (the same privacy rules), links only those overviews, and says
+    which slice was rendered."""
     locale = locale or request.locale
     c = context(request, locale)
     t, rs = c.t, c.rs
@@ -696,7 +826,8 @@ def index_view(request: RenderRequest, groups: Mapping[str | None, Sequence[Mapp
     view.update(_summary(c, everyone, totals_reason))
     teams = []
     for cohort, members in groups.items():
-        row = {"name": cohort if cohort is not None else t("overview.no_team"), "href": team_path(cohort),
+        row = {"name": cohort if cohort is not None else t("overview.no_team"),
+               "href": team_path(cohort) if rendered is None or cohort in rendered else None,
                "people": len(members), "withheld": None}
         if cohort in withheld:
             row["withheld"] = t("privacy.small_group", n=k) if withheld[cohort] == "small" else t(
@@ -710,6 +841,9 @@ def index_view(request: RenderRequest, groups: Mapping[str | None, Sequence[Mapp
     view["teams"] = teams
     errors = request.results.get("errors") or []
     view["errors"] = t("overview.errors", count=len({e.get("employee") for e in errors})) if errors else None
+    if request.pages is not None and rendered is not None:
+        view["slice"] = t("index.slice", pages=str(request.pages), teams=len(rendered), total=len(groups),
+                          people=sum(len(members) for cohort, members in groups.items() if cohort in rendered))
     return view
 
 
