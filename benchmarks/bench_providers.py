@@ -16,16 +16,22 @@ subprocess so its peak RSS is its own:
 * ``polars lazy``: ``scan_*`` with the same query, for reference.
 
 Prints wall time and peak resident memory (the child's own VmHWM) per path;
-the time includes importing the libraries.
+the time includes importing the libraries.  The duckdb sources are first written
+into a cycle file (with the worked example's ruleset, whose metrics they provide)
+and validated as ``appraise validate`` does; an invalid one is not measured.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import yaml
+from _valid import ROOT, require_valid
 
 QUERY = ("SELECT employee, SUM(amount) AS revenue, SUM(margin) AS gross_profit, COUNT(*) AS won_deals "
          "FROM source WHERE date >= :period_start AND date < :period_after GROUP BY employee")
@@ -85,6 +91,18 @@ def _child(path: str, fmt: str, how: str) -> None:
                       "revenue": round(float(out["revenue"].sum()), 2)}))
 
 
+def validate_sources(folder: Path, files: list[Path]) -> None:
+    """A cycle reading ``files`` with the duckdb provider and :data:`QUERY`, as the measured children do, under the
+    worked example's ruleset (revenue, gross_profit, won_deals are its metrics): refused unless it validates."""
+    shutil.copy(ROOT / "tests" / "fixtures" / "example" / "sales-team.yaml", folder / "sales-team.yaml")
+    cycle = {"cycle": "2026-Q3", "ruleset": "sales-team.yaml",
+             "context": {"price_war": False, "restricted_regions": []},
+             "sources": [{"provider": "duckdb", "path": f.name, "sql": QUERY} for f in files],
+             "output": "out"}
+    (folder / "cycle-bench.yaml").write_text(yaml.safe_dump(cycle, sort_keys=False), encoding="utf-8")
+    require_valid(folder / "cycle-bench.yaml")
+
+
 def run(path: Path, fmt: str, how: str) -> dict:
     done = subprocess.run([sys.executable, __file__, "--child", str(path), fmt, how], capture_output=True,
                           text=True, check=True)
@@ -108,6 +126,7 @@ def main() -> None:
     parquet, csv = args.dir / f"deals-{args.rows}.parquet", args.dir / f"deals-{args.rows}.csv"
     print(f"data: {args.rows:,} deal rows; parquet {parquet.stat().st_size / 2**20:,.0f} MiB, "
           f"csv {csv.stat().st_size / 2**20:,.0f} MiB (ready in {time.perf_counter() - t:.1f} s)")
+    validate_sources(args.dir, [parquet, csv])
     print(f"{'format':8} {'path':16} {'seconds':>8} {'peak RSS MiB':>13} {'employees':>10}  revenue check")
     for fmt, path in (("parquet", parquet), ("csv", csv)):
         for how, label in (("duckdb", "duckdb provider"), ("eager", "polars eager"), ("lazy", "polars lazy")):

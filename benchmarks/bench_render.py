@@ -54,9 +54,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
+    from _valid import require_valid
+
     from appraise.plugins.html import HtmlRenderer
     from appraise.present.render import RenderRequest, normalize_history
+    from engine_inputs import EXAMPLE
 
+    require_valid(EXAMPLE / "sales-team.yaml", EXAMPLE / "cycle-q3.yaml")  # what the pages are rendered from
     doc, ruleset, history = synthetic_results(args.employees)
     info = {e["id"]: {"locale": "zh-CN" if i % 2 else "en"} for i, e in enumerate(doc["employees"])}
     request = RenderRequest(doc, ruleset, info, normalize_history(history), "en")

@@ -66,12 +66,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--http", action="store_true", help="also time POST /api/weights over loopback")
     args = parser.parse_args(argv)
 
+    from _valid import require_valid
+
     from appraise.core.evaluate import evaluate
     from appraise.tools.workshop import weightset
     from appraise.tools.workshop.session import Workshop
 
     with tempfile.TemporaryDirectory() as tmp:
         cycle = company(Path(tmp), args.employees)
+        require_valid(cycle)  # the workshop measures only a cycle appraise validate accepts
         t0 = time.perf_counter()
         workshop = Workshop.from_cycle(cycle)
         opened = time.perf_counter() - t0

@@ -131,6 +131,7 @@ class RunReport:
     pages: int
     index: Path | None
     timings: dict[str, float] = field(default_factory=dict)
+    cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds of this process (all its threads)
     diagnostics: list = field(default_factory=list)
     employee_errors: list = field(default_factory=list)
     not_covered: int = 0               # employees no scorecard of the ruleset applies to
@@ -146,18 +147,20 @@ class _Progress:
     def __init__(self, echo: Callable[[str], None] | None):
         self.echo = echo
         self.timings: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}  # process CPU time per stage: on a shared machine steadier than wall time
         self._stage: str | None = None
-        self._t = 0.0
+        self._t = self._c = 0.0
 
     def stage(self, name: str, detail: str = "") -> None:
         self.done()
-        self._stage, self._t = name, time.perf_counter()
+        self._stage, self._t, self._c = name, time.perf_counter(), time.process_time()
         if self.echo:
             self.echo(f"{name:<9} {detail}".rstrip())
 
     def done(self) -> None:
         if self._stage is not None:
             self.timings[self._stage] = round(time.perf_counter() - self._t, 3)
+            self.cpu[self._stage] = round(time.process_time() - self._c, 3)
             self._stage = None
 
 
@@ -234,7 +237,7 @@ def _run_cycle(cycle_path, output, store, only, render: bool, break_lock: bool, 
                                   ruleset=ruleset, inputs={}, engine_version=metadata.version("appraise"))
         report = _run(cycle, ruleset, out, store_url, db, run_id, only_ids, render, p, redact,
                       cycle.strict if strict is None else strict, pages)
-        report.timings = p.timings
+        report.timings, report.cpu_timings = p.timings, p.cpu
         return report
     except BaseException as exc:
         if db is not None and run_id is not None:

@@ -102,6 +102,7 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
 
     if not quiet:
         click.echo("stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in report.timings.items()), err=True)
+        click.echo("cpu: " + ", ".join(f"{k} {v:.2f} s" for k, v in report.cpu_timings.items()), err=True)
     for d in report.diagnostics:
         click.echo(str(d), err=True)
     for e in report.employee_errors:
