@@ -20,7 +20,7 @@ from typing import Any
 from appraise.language.compile import Ruleset
 from appraise.language.period import Period
 from appraise.language.ruleset import load_ruleset
-from appraise.pipeline import cycle_overrides, previous_table
+from appraise.pipeline import Outcome, cycle_overrides, previous_table
 
 __all__ = ["Results", "CycleResults", "evaluate", "evaluate_cycle", "evaluate_cycle_results", "run_cycle",
            "load_ruleset", "cycle_overrides", "previous_table"]
@@ -30,7 +30,7 @@ TABLE_COLUMNS = ["id", "name", "scorecard", "score", "grade", "grade_uncalibrate
                  "outcomes", "missing", "focus_areas"]
 
 
-class Results:
+class Results(Outcome):
     """The outcome of one evaluation: the result table plus everything behind it.
 
     The results.json document (:attr:`document`, ~16 KB a person) is built on first use; :attr:`table` is
@@ -38,21 +38,11 @@ class Results:
 
     def __init__(self, evaluation: Any, document: dict[str, Any] | None = None, diagnostics: list | None = None,
                  skipped: frozenset = frozenset()):
-        self.evaluation = evaluation
-        self._document = document
+        super().__init__(evaluation, document)
         self.diagnostics = list(diagnostics or [])
         self.skipped = skipped
         self._table = None
         self._by_id: dict[str, dict[str, Any]] | None = None
-
-    @property
-    def document(self) -> dict[str, Any]:
-        """The results.json document (built once, on first use)."""
-        if self._document is None:
-            from appraise.export.document import results_document
-
-            self._document = results_document(self.evaluation)
-        return self._document
 
     @property
     def table(self):

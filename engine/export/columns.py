@@ -13,9 +13,11 @@ a generated company and hostile values.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from appraise.core.evaluate import Evaluation, item_paths
+from appraise.export.files import FORMULA_START, score_columns
 
 LISTS = ("rules_fired", "outcomes", "missing", "focus_areas")
 
@@ -170,20 +172,7 @@ def summary(ev: Evaluation):
     return out.with_columns(pl.col(c).cast(pl.List(pl.Utf8)) for c in LISTS)
 
 
-def score_columns(ruleset) -> tuple[list[str], list[str]]:
-    """The KPI paths and dimension keys of every scorecard, in ruleset order, each once."""
-    kpis: dict[str, None] = {}
-    dims: dict[str, None] = {}
-    for card in ruleset.scorecards:
-        for d in card.dimensions:
-            dims.setdefault(d.key)
-            for k in d.kpis:
-                kpis.setdefault(k.path)
-    return list(kpis), list(dims)
-
-
-
-FORMULA_PATTERN = r"^[=+\-@\t\r]"  # appraise.export.files.FORMULA_START, as a pattern
+FORMULA_PATTERN = "^[" + "".join(re.escape(c) for c in FORMULA_START) + "]"  # files.FORMULA_START as a pattern
 NUMERIC_FIRST = {"score", "bonus"}
 
 
