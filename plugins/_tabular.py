@@ -456,7 +456,11 @@ def rename(sheet: Sheet, source, canonical: tuple[str, ...] = ()) -> Sheet:
 
 
 def provided(table: str, sheet: Sheet, source) -> Provided:
-    """A one-table :class:`Provided` from a sheet, labelled with the source's path."""
+    """A one-table :class:`Provided` from a sheet, labelled with the source's path.  Its text cells are trimmed
+    and none is empty (:func:`_strip`), which the frame says (:data:`appraise.tables.TEXT_CLEAN`)."""
+    from appraise.tables import TEXT_CLEAN
+
+    setattr(sheet.frame, TEXT_CLEAN, True)
     return Provided.single(table, sheet.frame, sheet.origin(), label=source.label, sha256=sheet.sha256)
 
 
