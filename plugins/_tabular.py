@@ -190,15 +190,16 @@ def _sniff(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(source, options: Mapping[str, Any] | None = None) -> Sheet:
-    """A CSV file as text columns, with line numbers that survive quoted newlines and blank lines."""
+def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:
+    """A CSV file as text columns, with line numbers that survive quoted newlines and blank lines.  With a
+    ``period``, rows that are surely of other months are left out (:func:`other_months`)."""
     import polars as pl
 
     options = dict(source.options if options is None else options)
     raw, sha, name = read_bytes(source)
     encoding = options.get("encoding", "auto")
     text, same = _decode(raw, name, encoding)
-    if not text.strip():
+    if not text or text.isspace():  # (text.strip() would copy the whole file)
         raise fail(name, "file is empty; expected a header row and data rows", code="data-empty")
     first = text.find("\n")
     sep = options.get("delimiter") or _sniff(text if first < 0 else text[:first])
@@ -218,14 +219,16 @@ def read_csv(source, options: Mapping[str, Any] | None = None) -> Sheet:
                            hint="check for an unquoted separator (quote values that contain one)",
                            code="data-shape") from None
         raise fail(name, f"cannot parse CSV: {str(exc).splitlines()[0]}", code="data-shape") from None
-    one_line = _one_line_per_record(text, sep)
-    if not (one_line and _no_short_rows(text, sep, len(header))):
+    counted = _UTF8(data) if len(sep.encode("utf-8")) == 1 else text  # the same counts, on bytes, when sep is ASCII
+    one_line = _one_line_per_record(counted, sep)
+    if not (one_line and _no_short_rows(counted, sep, len(header))):
         _check_shape(text, sep, header, name, lines)
     if one_line:
         lines.plain()  # record n is line n + 1: the text need not be kept for messages
-    del data, text
+    del data, text, counted
     # _row counts data records (polars keeps a blank line as a row of nulls, like csv.reader).
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
+    frame = other_months(frame, source, period)
     return Sheet(name, _strip(frame), {h: i + 1 for i, h in enumerate(header)}, sha, lines)
 
 
@@ -236,14 +239,60 @@ def _lines(text: str):
         yield m.group()
 
 
-def _one_line_per_record(text: str, sep: str) -> bool:
+class _UTF8:
+    """The UTF-8 bytes of a CSV text, answering what :func:`_one_line_per_record` and :func:`_no_short_rows` ask
+    of the text (``in``, ``count``, ``startswith``, ``endswith`` of ASCII characters and pairs) a byte array at a
+    time: an ASCII character's byte never occurs inside another character's UTF-8 bytes, so the answers are the
+    text's."""
+
+    def __init__(self, data: bytes):
+        import numpy as np
+
+        self.data = data
+        self.bytes = np.frombuffer(data, dtype=np.uint8)
+        self._newlines = None
+
+    def newlines(self):
+        if self._newlines is None:
+            import numpy as np
+
+            self._newlines = np.flatnonzero(self.bytes == 10)
+        return self._newlines
+
+    def __contains__(self, part: str) -> bool:
+        if part == "\n\n":
+            return bool(((self.newlines()[1:] - self.newlines()[:-1]) == 1).any())
+        if part == "\n\r\n":
+            nl = self.newlines()
+            pairs = (nl[1:] - nl[:-1]) == 2
+            return bool(pairs.any() and (self.bytes[nl[:-1][pairs] + 1] == 13).any())
+        return part.encode("utf-8") in self.data  # one character: memchr
+
+    def count(self, part: str) -> int:
+        if part == "\n":
+            return len(self.newlines())
+        if len(part) == 1:
+            import numpy as np
+
+            return int(np.count_nonzero(self.bytes == ord(part)))
+        return self.data.count(part.encode("utf-8"))
+
+    def startswith(self, parts) -> bool:
+        return self.data.startswith(tuple(p.encode("utf-8") for p in parts) if isinstance(parts, tuple)
+                                    else parts.encode("utf-8"))
+
+    def endswith(self, part: str) -> bool:
+        return self.data.endswith(part.encode("utf-8"))
+
+
+def _one_line_per_record(text: str | _UTF8, sep: str) -> bool:
     """No quote and no lone carriage return: csv.reader's records are the text's lines, one for one."""
     if '"' in text or sep in ("\n", "\r"):
         return False
     return "\r" not in text or text.count("\r") == text.count("\r\n")
 
 
-def _no_short_rows(text: str, sep: str, width: int) -> bool:
+def _no_short_rows(text: str | _UTF8, sep: str, width: int) -> bool:
     """True when no record can have fewer fields than the header, decided without parsing the text.
 
     Only for text polars has parsed (so no record has *more* fields than the header) that has one line per
@@ -338,7 +387,7 @@ def cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def read_xlsx(source, options: Mapping[str, Any] | None = None) -> Sheet:
+def read_xlsx(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:
     """An xlsx worksheet as text columns; ``_row`` is the spreadsheet row number."""
     import polars as pl
     from openpyxl import load_workbook
@@ -385,6 +434,7 @@ def read_xlsx(source, options: Mapping[str, Any] | None = None) -> Sheet:
     frame = pl.DataFrame({h: [r[i] for r in rows] for i, h in enumerate(header)},
                          schema={h: pl.Utf8 for h in header})
     frame = frame.with_columns(pl.Series("_row", lines, dtype=pl.Int64))
+    frame = other_months(frame, source, period)
     sheet = Sheet(where, _strip(frame), {h: i + 1 for i, h in enumerate(header)}, sha)
     sheet.header_line = header_line  # type: ignore[attr-defined]
     return sheet
@@ -403,32 +453,79 @@ def _unzipped_size(source, raw: bytes, name: str) -> None:
         raise _too_large(source, name, size, "unpacked workbook")
 
 
-def read_parquet(source, options: Mapping[str, Any] | None = None) -> Sheet:
-    """A Parquet file with its own column types; ``_row`` is the 1-based record number."""
+def read_parquet(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:
+    """A Parquet file with its own column types; ``_row`` is the 1-based record number.  With a ``period``, rows
+    that are surely of other months are not even decoded (:func:`other_months`, pushed into the scan)."""
     import polars as pl
 
     raw, sha, name = read_bytes(source)
     try:
-        frame = pl.read_parquet(io.BytesIO(raw))
+        schema = pl.read_parquet_schema(io.BytesIO(raw))
+        if "_row" in schema:
+            raise fail(name, "'_row' is reserved; rename that column", col=list(schema).index("_row") + 1,
+                       code="data-header")
+        scan = pl.scan_parquet(io.BytesIO(raw), row_index_name="_row", row_index_offset=1)
+        drop = _other_months_expr(dict(schema), source, period)
+        frame = scan.collect() if drop is None else _unless_all(scan, drop)
+    except InvalidInput:
+        raise
     except Exception as exc:
         raise fail(name, f"cannot read as Parquet: {str(exc).splitlines()[0]}", code="data-format") from None
-    if frame.width == 0:
+    if frame.width <= 1:
         raise fail(name, "file has no columns", code="data-empty")
-    if "_row" in frame.columns:
-        raise fail(name, "'_row' is reserved; rename that column", col=frame.columns.index("_row") + 1,
-                   code="data-header")
-    frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
+    frame = frame.select(*[c for c in frame.columns if c != "_row"], pl.col("_row").cast(pl.Int64))
     return Sheet(name, _strip(frame), {h: i + 1 for i, h in enumerate(frame.columns) if h != "_row"}, sha)
 
 
-def read_any(source, options: Mapping[str, Any] | None = None) -> Sheet:
+def _unless_all(scan, drop):
+    """The scan without the rows ``drop`` marks, unless that is every row (then the stage says why none is used)."""
+    kept = scan.filter(~drop).collect()
+    return kept if kept.height else scan.collect()
+
+
+# A month cell that is surely a month (2026-07, ASCII digits, nothing around it) and an employee cell that surely
+# names someone (an ASCII letter or digit): a row having both, of a month outside the period, is one the provide
+# stage would set aside before any check (appraise.provide.metrics), so a reader may leave it out
+_PLAIN_MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+_SOMEONE = r"[A-Za-z0-9]"
+
+
+def _other_months_expr(schema: Mapping[str, Any], source, period):
+    """The rows surely of other months than ``period``'s, as a polars condition on the file's own columns (before
+    ``columns:`` renames them), or None when there is nothing to leave out this way."""
+    import polars as pl
+
+    if period is None:
+        return None
+    raw = {new: old for old, new in dict(source.columns).items()}
+    month, employee = raw.get("month", "month"), raw.get("employee", "employee")
+    if month not in schema or employee not in schema or {"metric", "value"} <= set(schema):
+        return None  # the long layout: its metric names are read from every row (appraise.provide.metrics)
+    if schema[month] != pl.Utf8 or schema[employee] != pl.Utf8:
+        return None
+    m, e = pl.col(month), pl.col(employee)
+    return (m.str.contains(_PLAIN_MONTH) & ~m.is_in(list(period.months)) & e.str.contains(_SOMEONE)).fill_null(False)
+
+
+def other_months(frame, source, period):
+    """``frame`` without the rows surely of months outside ``period`` (none left out when that is every row)."""
+    drop = _other_months_expr(frame.schema, source, period)
+    if drop is None:
+        return frame
+    mask = frame.select(drop.alias("_drop")).to_series()
+    if not mask.any() or mask.all():
+        return frame
+    return frame.filter(~mask)
+
+
+def read_any(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:
     """CSV, TSV, xlsx or Parquet by the file's extension."""
     suffix = (source.path.suffix.lower() if source.path is not None else "")
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(source, options)
+        return read_xlsx(source, options, period)
     if suffix in (".parquet", ".pq"):
-        return read_parquet(source, options)
-    return read_csv(source, options)
+        return read_parquet(source, options, period)
+    return read_csv(source, options, period)
 
 
 def rename(sheet: Sheet, source, canonical: tuple[str, ...] = ()) -> Sheet:
@@ -494,11 +591,12 @@ class TabularProvider:
         cls.options_schema = {"type": "object", "properties": props}
 
     @staticmethod
-    def reader(source) -> Sheet:  # pragma: no cover - overridden
+    def reader(source, period=None) -> Sheet:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def read(self, source, request) -> Provided:
-        sheet = rename(type(self).reader(source), source)
+        period = request.period if request.kind == "metrics" and source.options.get("layout") != "long" else None
+        sheet = rename(type(self).reader(source, period=period), source)
         layout = source.options.get("layout", "auto")
         if request.kind == "metrics" and layout == "long":
             missing = [c for c in ("metric", "value") if c not in sheet.frame.columns]
