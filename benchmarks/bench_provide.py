@@ -84,8 +84,8 @@ if mode == "raw":
 else:
     from appraise.provide.stage import Needs, provide
     out = provide(cycle, Needs.from_ruleset(ruleset))
-    size = sum(getattr(out.inputs, n).estimated_size() for n in ("employees", "metrics", "aggregated", "feedback", "okrs")
-               if getattr(out.inputs, n) is not None)
+    tables = [getattr(out.inputs, n) for n in ("employees", "metrics", "aggregated", "feedback", "okrs")]
+    size = sum(t.estimated_size() for t in tables if t is not None)
 wall, cpu = time.perf_counter() - t, time.process_time() - c
 print(json.dumps({"wall": wall, "cpu": cpu, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "before_mib": before, "data_mib": size / 2**20}))

@@ -118,7 +118,7 @@ def aggregate_query(base: str, columns: list[str], metrics: Mapping[str, str], q
     # aggregations and no sort, where a ROW_NUMBER() window per metric sorted the rows once per metric.  A row
     # without an employee stays in (LEFT JOIN), with nothing first or last, as before
     taken = set(columns)
-    ends = {}
+    ends: dict[str, str] = {}
     for m in values:
         if metrics[m] not in simple:
             name = next(n for n in (f"_appraise_at_{len(ends)}{'_' * k}" for k in range(len(taken) + 1))

@@ -591,7 +591,7 @@ class TabularProvider:
         cls.options_schema = {"type": "object", "properties": props}
 
     @staticmethod
-    def reader(source, period=None) -> Sheet:  # pragma: no cover - overridden
+    def reader(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:  # pragma: no cover
         raise NotImplementedError
 
     def read(self, source, request) -> Provided:

@@ -116,8 +116,8 @@ def test_a_query_the_database_refuses_says_so_as_before(database, monkeypatch):
 def test_first_and_last_from_one_group_by(tmp_path):
     """Worked by hand: first = the value of the earliest month having one, last = of the latest; a row without an
     employee stays a row (the stage reports it); sums over the period's months only."""
-    from appraise.plugins._query import aggregate_query
     from appraise.hookspecs import Origin
+    from appraise.plugins._query import aggregate_query
 
     db = tmp_path / "a.db"
     con = sqlite3.connect(db)
@@ -203,9 +203,9 @@ def test_rows_of_other_months_left_out_by_the_reader_change_nothing(fmt, tmp_pat
     real = _tabular._other_months_expr
     for broken in (True, False):
         folder = _year_company(tmp_path, fmt, broken)
-        left_out = []
+        left_out: list[bool] = []
 
-        def spy(*a):
+        def spy(*a, left_out=left_out):
             expr = real(*a)
             left_out.append(expr is not None)
             return expr

@@ -104,8 +104,9 @@ def _metric_part(part: Part, keys, needs: Needs, period: Period, report: Report,
     long_layout = {"metric", "value"} <= set(frame.columns) and not (
         set(frame.columns) - {*keys, "metric", "value", "_row"})
     if given is not None:  # what the source gives, before rows of other months or people are set aside
-        given.update(map(str, frame.select(text_of(frame, "metric", part.clean)).to_series().drop_nulls().unique().to_list())
-                     if long_layout else [c for c in frame.columns if c not in (*keys, "_row")])
+        names = frame.select(text_of(frame, "metric", part.clean)).to_series() if long_layout else None
+        given.update(map(str, names.drop_nulls().unique().to_list()) if names is not None
+                     else [c for c in frame.columns if c not in (*keys, "_row")])
     if "month" in keys:
         # Rows of another period's months are set aside first, so the checks below look only at this
         # period's rows: a row is kept if its month is in the period, is not a month, is empty, or its
