@@ -173,7 +173,7 @@ def test_column_wise_employee_checks_agree_with_the_row_by_row_loop():
         frame = checks.as_text(frame, [c for c in frame.columns if c != "_row"])
         part = Part(frame, Origin("e.csv"), None)  # type: ignore[arg-type]
         found: list = []
-        accepted = employees._accepted_ids(part, frame, {}, found)
+        accepted = employees._accepted_ids(part, frame, employees.Folded(), found)
         checked = employees._employee_values(part, frame, accepted, types, found)
         want_rows, want_found = _reference_employees(frame, types)
         assert checked.to_dicts() == want_rows
