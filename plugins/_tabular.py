@@ -219,13 +219,12 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> S
                            hint="check for an unquoted separator (quote values that contain one)",
                            code="data-shape") from None
         raise fail(name, f"cannot parse CSV: {str(exc).splitlines()[0]}", code="data-shape") from None
-    counted = _UTF8(data) if len(sep.encode("utf-8")) == 1 else text  # the same counts, on bytes, when sep is ASCII
-    one_line = _one_line_per_record(counted, sep)
-    if not (one_line and _no_short_rows(counted, sep, len(header))):
+    one_line = _one_line_per_record(text, sep)
+    if not (one_line and _no_short_rows(text, sep, len(header))):
         _check_shape(text, sep, header, name, lines)
     if one_line:
         lines.plain()  # record n is line n + 1: the text need not be kept for messages
-    del data, text, counted
+    del data, text
     # _row counts data records (polars keeps a blank line as a row of nulls, like csv.reader).
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
     frame = other_months(frame, source, period)
@@ -239,67 +238,21 @@ def _lines(text: str):
         yield m.group()
 
 
-class _UTF8:
-    """The UTF-8 bytes of a CSV text, answering what :func:`_one_line_per_record` and :func:`_no_short_rows` ask
-    of the text (``in``, ``count``, ``startswith``, ``endswith`` of ASCII characters and pairs) a byte array at a
-    time: an ASCII character's byte never occurs inside another character's UTF-8 bytes, so the answers are the
-    text's."""
-
-    def __init__(self, data: bytes):
-        import numpy as np
-
-        self.data = data
-        self.bytes = np.frombuffer(data, dtype=np.uint8)
-        self._newlines = None
-
-    def newlines(self):
-        if self._newlines is None:
-            import numpy as np
-
-            self._newlines = np.flatnonzero(self.bytes == 10)
-        return self._newlines
-
-    def __contains__(self, part: str) -> bool:
-        if part == "\n\n":
-            return bool(((self.newlines()[1:] - self.newlines()[:-1]) == 1).any())
-        if part == "\n\r\n":
-            nl = self.newlines()
-            pairs = (nl[1:] - nl[:-1]) == 2
-            return bool(pairs.any() and (self.bytes[nl[:-1][pairs] + 1] == 13).any())
-        return part.encode("utf-8") in self.data  # one character: memchr
-
-    def count(self, part: str) -> int:
-        if part == "\n":
-            return len(self.newlines())
-        if len(part) == 1:
-            import numpy as np
-
-            return int(np.count_nonzero(self.bytes == ord(part)))
-        return self.data.count(part.encode("utf-8"))
-
-    def startswith(self, parts) -> bool:
-        return self.data.startswith(tuple(p.encode("utf-8") for p in parts) if isinstance(parts, tuple)
-                                    else parts.encode("utf-8"))
-
-    def endswith(self, part: str) -> bool:
-        return self.data.endswith(part.encode("utf-8"))
-
-
-def _one_line_per_record(text: str | _UTF8, sep: str) -> bool:
+def _one_line_per_record(text: str, sep: str) -> bool:
     """No quote and no lone carriage return: csv.reader's records are the text's lines, one for one."""
     if '"' in text or sep in ("\n", "\r"):
         return False
     return "\r" not in text or text.count("\r") == text.count("\r\n")
 
 
-def _no_short_rows(text: str | _UTF8, sep: str, width: int) -> bool:
+def _no_short_rows(text: str, sep: str, width: int) -> bool:
     """True when no record can have fewer fields than the header, decided without parsing the text.
 
     Only for text polars has parsed (so no record has *more* fields than the header) that has one line per
     record (:func:`_one_line_per_record`, the caller's to check) and no blank line: then every line is one
     record of (separators + 1) fields, and the separators adding up to (lines x (width - 1)) means every line
     has exactly width - 1.  Anything else is left to :func:`_check_shape`, the plain record-by-record check."""
-    if text.startswith(("\n", "\r\n")) or "\n\n" in text or "\n\r\n" in text:
+    if text.startswith(("\n", "\r\n")) or "\n\n" in text or ("\r" in text and "\n\r\n" in text):
         return False
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     return text.count(sep) == lines * (width - 1)

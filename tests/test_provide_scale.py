@@ -7,7 +7,7 @@
 - Rows of other months left out by the file readers (CSV, Parquet, xlsx) against reading every row: the same
   tables and the same messages, also with broken rows in other months and a file with no row of the period.
 - Repeated keys found by hashing first, against comparing the keys; text trimmed once (``TEXT_CLEAN``) against
-  trimming again; the CSV shape counts on bytes against the same counts on the text.
+  trimming again.
 """
 from __future__ import annotations
 
@@ -231,7 +231,7 @@ def test_a_file_of_other_months_only_is_read_whole(tmp_path):
     assert sheet.frame["_row"].to_list() == [2, 3]  # record numbers kept; '2026-8' is left to the stage
 
 
-# ------------------------------------------------------------------ repeats, trimming once, CSV counts
+# ------------------------------------------------------------------ repeats, trimming once
 
 
 def test_repeated_keys_by_hash_are_repeated_keys():
@@ -259,18 +259,6 @@ def test_text_trimmed_by_the_reader_is_not_trimmed_again(tmp_path, monkeypatch):
     slow = _provided(folder)
     assert not isinstance(fast, list), fast
     _same(fast, slow)
-
-
-def test_csv_counts_on_bytes_are_the_texts():
-    rng = random.Random(3)
-    alphabet = ["a", "b", ",", ";", "\n", "\r", "\r\n", '"', "é", "中", " "]
-    for _ in range(300):
-        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
-        counted = _tabular._UTF8(text.encode("utf-8"))
-        for sep in (",", ";"):
-            assert _tabular._one_line_per_record(counted, sep) == _tabular._one_line_per_record(text, sep), text
-            for width in (1, 2, 3):
-                assert _tabular._no_short_rows(counted, sep, width) == _tabular._no_short_rows(text, sep, width)
 
 
 def test_postgresql_urls_go_the_plain_way_without_a_server():
