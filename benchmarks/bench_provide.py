@@ -170,10 +170,11 @@ def cycles(cycle: Path) -> dict[str, Path]:
                 path = {"employees": "employees.csv", "metrics": "metrics.csv", "feedback": "feedback.csv",
                         "okrs": "okrs-2026-Q3.csv"}[table]
                 provider = {"feedback360": "feedback360", "okr": "okr"}.get(k, "csv")
-                lines.append(f"{{provider: {provider}, path: data/{path}, kind: {k}}}")
+                lines.append(f"{{provider: {provider}, path: data/{path}, kind: {k}{_allow(cycle, path)}}}")
             elif kind in ("parquet", "duckdb"):
                 provider = "okr" if (k == "okr" and kind == "parquet") else kind
-                lines.append(f"{{provider: {provider}, path: data/{table}.parquet, kind: {k}}}")
+                allow = _allow(cycle, f"{table}.parquet") if kind == "parquet" else ""
+                lines.append(f"{{provider: {provider}, path: data/{table}.parquet, kind: {k}{allow}}}")
             else:
                 name = "metrics_year" if (table == "metrics" and kind in ("sqlite-year", "sqlite-agg")) else table
                 agg = ", aggregate: true" if (table == "metrics" and kind == "sqlite-agg") else ""
@@ -182,6 +183,12 @@ def cycles(cycle: Path) -> dict[str, Path]:
         path.write_text(head + "sources:\n" + "".join(f"  - {line}\n" for line in lines) + tail, encoding="utf-8")
         out[kind] = path
     return out
+
+
+def _allow(cycle: Path, name: str) -> str:
+    """``max_bytes:`` for a file above the 256 MiB default limit (the 360 CSV from ~260,000 people on)."""
+    size = (cycle.parent / "data" / name).stat().st_size
+    return f", max_bytes: {size // 2**20 + 1} MiB" if size > 256 * 2**20 else ""
 
 
 def measure(kind: str, cycle: Path, mode: str, max_rss_gib: float) -> dict:
