@@ -246,6 +246,21 @@ def test_repeated_keys_by_hash_are_repeated_keys():
         assert checks.repeats(frame, keys) is want
 
 
+def test_columns_without_whitespace_are_left_as_trimming_leaves_them():
+    """_strip looks for the characters str.strip_chars() trims (every Unicode White_Space character) before
+    trimming: a column without one is what trimming would make of it."""
+    spaces = [chr(c) for c in range(0x3001) if chr(c).isspace() and chr(c) not in "\x1c\x1d\x1e\x1f"]
+    assert sorted(_tabular.WHITESPACE) == sorted(spaces)  # Python's str.isspace adds only the four separators
+    rng = random.Random(5)
+    alphabet = ["a", "中", "\x1c", "-", *spaces]
+    for _ in range(300):
+        cells = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 3))) for _ in range(rng.randint(1, 4))]
+        frame = pl.DataFrame({"t": cells, "_row": list(range(1, len(cells) + 1))})
+        trimmed = frame.with_columns(pl.col("t").str.strip_chars().replace("", None))
+        want = trimmed.filter(pl.col("t").is_not_null())
+        assert_frame_equal(_tabular._strip(frame), want)
+
+
 def test_text_trimmed_by_the_reader_is_not_trimmed_again(tmp_path, monkeypatch):
     folder = tmp_path / "c"
     shutil.copytree(EXAMPLE, folder)
