@@ -246,6 +246,22 @@ def test_repeated_keys_by_hash_are_repeated_keys():
         assert checks.repeats(frame, keys) is want
 
 
+def test_unknown_employees_by_runs_are_the_unknown_employees():
+    from appraise.hookspecs import Origin
+    from appraise.provide.parts import Known, Part, Report
+
+    rng = random.Random(9)
+    known = Known(pl.Series(["E1", "E2", "E3"]))
+    for _ in range(200):
+        n = rng.randint(0, 10)
+        frame = pl.DataFrame({"employee": [rng.choice(["E1", "E2", "E3", "X", None]) for _ in range(n)],
+                              "_row": list(range(1, n + 1))}, schema={"employee": pl.Utf8, "_row": pl.Int64})
+        report = Report()
+        checks.unknown_employees(Part(frame, Origin("f.csv"), None), frame, known, report, "row")  # type: ignore[arg-type]
+        first = frame.filter(pl.col("employee") == "X")["_row"].to_list()
+        assert [(d.line, e) for d, e in report.items] == ([(first[0], "X")] if first else [])
+
+
 def test_columns_without_whitespace_are_left_as_trimming_leaves_them():
     """_strip looks for the characters str.strip_chars() trims (every Unicode White_Space character) before
     trimming: a column without one is what trimming would make of it."""

@@ -214,6 +214,12 @@ def unknown_employees(part: Part, frame: pl.DataFrame, known, report: Report,
     if known is None:
         return
     ids = known.ids if isinstance(known, Known) else pl.Series(sorted(known), dtype=pl.Utf8)
+    # every row's employee is the one starting its run of equal neighbours: when those are all known, all are (rows
+    # come grouped by employee, so the runs are about as many as the employees)
+    starts = frame.select(pl.col("employee").filter(pl.col("employee").ne_missing(pl.col("employee").shift(1))
+                                                    .fill_null(True)))
+    if not starts.select((pl.col("employee").is_not_null() & ~pl.col("employee").is_in(ids.implode())).any()).item():
+        return
     bad = (frame.filter(pl.col("employee").is_not_null() & ~pl.col("employee").is_in(ids.implode()))
            .group_by("employee", maintain_order=True).agg(pl.col("_row").first(), pl.len().alias("_n")))
     for emp, line, n in bad.head(500).iter_rows():
