@@ -122,7 +122,7 @@ def _sqlite(url, sql: str, params: Mapping[str, Any]):
 
 def _uri_path(path: str) -> str:
     """A file path inside a ``file:`` URI (``?``, ``#`` and ``%`` escaped)."""
-    return re.sub(r"[%?#]", lambda m: "%{:02X}".format(ord(m[0])), str(Path(path).resolve()))
+    return re.sub(r"[%?#]", lambda m: f"%{ord(m[0]):02X}", str(Path(path).resolve()))
 
 
 # -------------------------------------------------------------------------------------------------- PostgreSQL
