@@ -503,14 +503,14 @@ class Workshop:
         """Who voted (names; none for a secret ballot) and, when :meth:`tally_shown`, per item the median with
         its interquartile range and min–max (all on the normalised scale) and what adopting would set."""
         shown = self.tally_shown(audience)
-        names = [] if self.mode == "codes" or audience == "presenter" else \
-            sorted((b.name for b in self.votes.values()), key=str.casefold)
+        out: dict[str, Any] = {"mode": self.mode, "count": len(self.votes)}
+        if audience != "presenter":  # the projector says how many voted, never who
+            out["names"] = [] if self.mode == "codes" else \
+                sorted((b.name for b in self.votes.values()), key=str.casefold)
+            out["codes_left"] = self.codes_left()
         return {
-            "mode": self.mode,
-            "count": len(self.votes),
-            "names": names,
+            **out,
             "eligible": len(self.roster) if self.mode == "roster" else None,
-            "codes_left": self.codes_left() if audience == "facilitator" else None,
             "min_group": self.min_group,
             "withheld": bool(self.votes) and not shown,
             "items": {k: {"median": float(t.median), "q1": float(t.q1), "q3": float(t.q3), "low": float(t.low),
@@ -532,7 +532,18 @@ class Workshop:
             out["impact"] = None
             return out
         impact = self.impact(people=False)
-        out["impact"] = {k: impact[k] for k in ("population", "grades", "changed", "bonus", "breakdowns")}
+        k = self.min_group
+        # the grade distribution and how many change grade are of the whole population and shown as they are;
+        # the cost is withheld while fewer than min_group people's bonus changes: the change would be their pay
+        bonus = impact["bonus"]
+        if bonus is not None:
+            f = self.baseline.select("bonus0").hstack([self.result["bonus"]])
+            moved = int((f["bonus0"].ne_missing(f["bonus"])).sum())
+            if 0 < moved < k:
+                bonus = dict(bonus, after=None)
+        out["impact"] = {"population": impact["population"], "grades": impact["grades"],
+                         "changed": impact["changed"], "bonus": bonus, "min_group": k,
+                         "breakdowns": impact["breakdowns"]}
         return out
 
     def impact(self, people: bool = True) -> dict[str, Any]:
@@ -644,7 +655,7 @@ def _breakdown(f: pl.DataFrame, column: str, attribute: str, min_group: int, ord
              "after": None if r["_hidden"] else _round(r["after"]),
              "delta": None if r["_hidden"] else _round(r["delta"])} for r in g.iter_rows(named=True)]
     return {"attribute": attribute, "rows": rows, "total": total, "translate": order is not None,
-            "withheld": sum(1 for r in rows if r["withheld"])}
+            "withheld": len(withheld)}
 
 
 def _money(column: pl.Series) -> Decimal:

@@ -171,7 +171,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "zh-CN": "无记名投票：所有人使用同一个投票链接；每个一次性投票码只能投一次。"},
     "qr": {"en": "QR", "zh-CN": "二维码"},
     "tally_saved": {"en": "Tally exported to {file}.", "zh-CN": "投票统计已导出到 {file}。"},
-    "mean_of": {"en": "mean", "zh-CN": "平均"},
+    "bonus_withheld": {"en": "Withheld: fewer than {k} people's bonus changes.",
+                       "zh-CN": "不显示：奖金发生变化的人数不足 {k} 人。"},
+    "budget_is": {"en": "Budget {budget}", "zh-CN": "预算 {budget}"},
 }
 
 

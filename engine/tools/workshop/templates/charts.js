@@ -11,15 +11,22 @@ function svg(tag, attrs, text) {
 // ids: {changes, bonus, population}; population's "re-scored in" line only where the impact carries it
 function renderStats(impact, ids) {
   const ch = impact.changed;
+  const count = (n) => (n === null ? "–" : num(n, 0));   // null: a handful of people, withheld (presenter)
   document.getElementById(ids.changes).replaceChildren(
     el("div", {class: "label", text: t("grade_changes")}),
-    el("div", {class: "value", id: "changed-count", text: num(ch.total, 0)}),
-    el("div", {class: "sub"}, el("span", {text: t("changed_of", {n: num(ch.total, 0), total: num(impact.population, 0)}) + " · "}),
-      el("span", {class: "up", text: "▲ " + num(ch.up, 0)}), el("span", {text: "  "}),
-      el("span", {class: "down", text: "▼ " + num(ch.down, 0)})));
+    el("div", {class: "value", id: "changed-count", text: count(ch.total)}),
+    el("div", {class: "sub"}, el("span", {text: t("changed_of", {n: count(ch.total), total: num(impact.population, 0)}) + " · "}),
+      el("span", {class: "up", text: "▲ " + count(ch.up)}), el("span", {text: "  "}),
+      el("span", {class: "down", text: "▼ " + count(ch.down)})));
   const b = impact.bonus;
   const bonusBox = document.getElementById(ids.bonus);
-  if (b) {
+  if (b && b.after === null) {
+    bonusBox.replaceChildren(
+      el("div", {class: "label", text: t("bonus_cost")}),
+      el("div", {class: "value", id: "bonus-total", text: "–"}),
+      el("div", {class: "sub", text: t("bonus_withheld", {k: impact.min_group})}),
+      el("div", {class: "sub", text: t("budget_is", {budget: money(b.budget, b.currency)})}));
+  } else if (b) {
     const share = b.budget > 0 ? b.after / b.budget : 0;
     const over = b.after > b.budget;
     const bar = el("div", {class: "budget-bar" + (over ? " over" : "")}, el("span"));
@@ -34,18 +41,17 @@ function renderStats(impact, ids) {
   } else {
     bonusBox.replaceChildren(el("div", {class: "label", text: t("bonus_cost")}), el("div", {class: "value", text: "–"}));
   }
-  document.getElementById(ids.population).replaceChildren(
-    el("div", {class: "label", text: t("population")}),
-    el("div", {class: "value", text: num(impact.population, 0)}),
-    impact.elapsed_ms !== undefined ? el("div", {class: "sub", id: "elapsed", text: t("rescored_in", {ms: num(impact.elapsed_ms, 1)})}) : null,
-    impact.unscored > 0 ? el("div", {class: "sub over-text", text: t("unscored", {n: impact.unscored})}) : null);
+  const population = [el("div", {class: "label", text: t("population")}), el("div", {class: "value", text: num(impact.population, 0)})];
+  if (impact.elapsed_ms !== undefined) population.push(el("div", {class: "sub", id: "elapsed", text: t("rescored_in", {ms: num(impact.elapsed_ms, 1)})}));
+  if (impact.unscored > 0) population.push(el("div", {class: "sub over-text", text: t("unscored", {n: impact.unscored})}));
+  document.getElementById(ids.population).replaceChildren(...population);
 }
 
 // Grade counts before/after.  Text is sized in the chart's own units so that it stays >= 14 px on screen
 // down to a chart 460 px wide (the chart is 640 units wide).
 function renderGrades(box, grades) {
   const W = 640, H = 250, top = 30, bottom = 38, left = 8, FONT = 20;
-  const max = Math.max(1, ...grades.map((g) => Math.max(g.before, g.after)));
+  const max = Math.max(1, ...grades.map((g) => Math.max(g.before || 0, g.after || 0)));
   const band = (W - left * 2) / grades.length;
   const barW = Math.min(50, band * 0.34);
   const chart = svg("svg", {viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", id: "grade-chart",
@@ -55,11 +61,12 @@ function renderGrades(box, grades) {
     const cx = left + band * i + band / 2;
     const scale = (v) => (H - top - bottom) * v / max;
     [["before", "#94a3b8", cx - barW - 3], ["after", "#4338ca", cx + 3]].forEach(([key, color, x]) => {
-      const h = scale(g[key]);
+      const hidden = g[key] === null;   // withheld on the presenter view: a handful of people
+      const h = hidden ? 0 : scale(g[key]);
       chart.append(svg("rect", {x: x, y: H - bottom - h, width: barW, height: Math.max(h, 0.5), rx: 3, fill: color,
-        "data-grade": g.grade, "data-series": key, "data-count": g[key]}));
+        "data-grade": g.grade, "data-series": key, "data-count": hidden ? "" : g[key]}));
       chart.append(svg("text", {x: x + barW / 2, y: H - bottom - h - 7, "text-anchor": "middle", "font-size": FONT,
-        class: key === "before" ? "muted" : ""}, num(g[key], 0)));
+        class: key === "before" ? "muted" : ""}, hidden ? "–" : num(g[key], 0)));
     });
     chart.append(svg("text", {x: cx, y: H - 10, "text-anchor": "middle", "font-weight": "600", "font-size": FONT + 2}, g.grade));
   });
