@@ -372,7 +372,8 @@ class Workshop:
         with _folder_lock(self.path.parent):
             prepared = self._prepare()
             if prepared is None:
-                return {"changed": False, "version": self.version, "diff": "", "file": str(self.path)}
+                return {"changed": False, "version": self.version, "diff": "", "file": str(self.path),
+                        "tally_file": None}
             text, new_text, version = prepared
             data = new_text.encode("utf-8")
             write_bytes(self.path, data, mode=stat.S_IMODE(self.path.stat().st_mode))  # 0600 stays 0600
