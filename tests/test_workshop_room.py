@@ -161,11 +161,15 @@ OVERFLOW = """(width) => {
   for (const e of document.querySelectorAll("body *")) {
     const r = e.getBoundingClientRect();
     if (!r.width) continue;
-    if (r.right > width + 0.5 || r.left < -0.5) bad.push(e.tagName + "." + e.className + " " + Math.round(r.left) + ".." + Math.round(r.right));
+    if (r.right > width + 0.5 || r.left < -0.5) {
+      bad.push(e.tagName + "." + e.className + " " + Math.round(r.left) + ".." + Math.round(r.right));
+    }
     const card = e.closest(".card");
     if (card && card !== e && e.closest(".table-wrap") === null) {
       const c = card.getBoundingClientRect();
-      if (r.right > c.right + 0.5 || r.left < c.left - 0.5) bad.push("outside its card: " + e.tagName + "." + e.className);
+      if (r.right > c.right + 0.5 || r.left < c.left - 0.5) {
+        bad.push("outside its card: " + e.tagName + "." + e.className);
+      }
     }
   }
   return {scroll: document.documentElement.scrollWidth, bad: bad.slice(0, 10)};
@@ -205,7 +209,8 @@ def test_the_presenter_view_shows_no_names_no_individual_figures_and_no_small_gr
 
     walk(present)
     assert keys.isdisjoint({"name", "names", "people", "score0", "bonus0", "grade0", "more_people"})
-    assert [n for n in names_and_ids(w) if json.dumps(n, ensure_ascii=False) in json.dumps(present, ensure_ascii=False)] == []
+    everything = json.dumps(present, ensure_ascii=False)
+    assert [n for n in names_and_ids(w) if json.dumps(n, ensure_ascii=False) in everything] == []
     # every mean shown is of a group of at least min_group people; the smaller ones show their head count only
     rows = page.evaluate("""() => [...document.querySelectorAll('#breakdowns tbody tr')].map((tr) => ({
         n: Number(tr.cells[1].textContent.replace(/[^0-9]/g, '')), withheld: tr.dataset.withheld === '1',

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 import warnings
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -30,11 +29,9 @@ import sqlalchemy as sa  # noqa: E402
 from appraise.errors import InvalidInput  # noqa: E402
 from appraise.store.ballots import BallotBox  # noqa: E402
 from appraise.tools.workshop import voting  # noqa: E402
-from appraise.tools.workshop.app import (Tokens, ballot_token, create_app, host_warning, listen,  # noqa: E402
-                                         participant_link)
+from appraise.tools.workshop.app import Tokens, ballot_token, create_app, host_warning, listen, participant_link  # noqa: E402
 from appraise.tools.workshop.qr import QUIET_ZONE, qr  # noqa: E402
 from appraise.tools.workshop.session import Workshop  # noqa: E402
-from appraise.tools.workshop.voting import VoteRefused  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "tests" / "fixtures" / "example"
@@ -159,7 +156,8 @@ def test_a_secret_ballot_casts_one_ballot_per_code_and_stores_no_voter(workshop)
     # the facilitator sees how many voted, not the tally of fewer than min_group ballots (nor can adopt it)
     owner = client(app, app.state.tokens.facilitator)
     votes = owner.get("/api/votes").json()
-    assert (votes["count"], votes["names"], votes["items"], votes["withheld"], votes["codes_left"]) == (1, [], {}, True, 5)
+    assert (votes["count"], votes["names"], votes["items"]) == (1, [], {})
+    assert (votes["withheld"], votes["codes_left"]) == (True, 5)
     assert owner.post("/api/adopt", json={}).status_code == 400
     for code in codes[1:5]:   # 40 + 25 + 10 + 10 + 15 = 100
         workshop.vote_secret(code, proposal(workshop, **{RESULTS: 40, "sales_rep/process": 25}))
@@ -211,8 +209,9 @@ def test_saving_exports_the_tally_with_the_ruleset_and_keeps_it_in_the_store(wor
     # 58.3333 %: median 54.5455, first quartile (inclusive) 37.5 + (54.5455 − 37.5)/2 = 46.0227
     assert doc["tally"][RESULTS]["median"] == "54.5455" and doc["tally"][RESULTS]["q1"] == "46.0227"
     # every median is P1's ballot (54.55/13.64/9.09/9.09/13.64): whole numbers 54/14/9/9/14 (the two .64s round up)
-    assert [doc["saved_weights"][k] for k in ("sales_rep/results", "sales_rep/process", "sales_rep/strategy",
-                                                "sales_rep/objectives", "sales_rep/feedback")] == ["54", "14", "9", "9", "14"]
+    dims = ("sales_rep/results", "sales_rep/process", "sales_rep/strategy", "sales_rep/objectives",
+            "sales_rep/feedback")
+    assert [doc["saved_weights"][k] for k in dims] == ["54", "14", "9", "9", "14"]
     assert len(doc["proposals"]) == 3 and "name" not in json.dumps(doc["proposals"])   # from min_group ballots on
     assert sorted(p[RESULTS] for p in doc["proposals"]) == ["37.5", "54.5455", "58.3333"]
     box = BallotBox(workshop.store_url)

@@ -36,11 +36,14 @@ JavaScript and the QR code's SVG are inline, fonts are the system's).
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import re
 import secrets
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -203,8 +206,31 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None, *, hosts: froze
     env = _env()
     # read as text, not as Jinja templates: ``{#`` in CSS or JavaScript must not be template syntax
     assets = {name: (TEMPLATES / name).read_text(encoding="utf-8")
-              for name in ("workshop.css", "common.js", "charts.js", "facilitator.js", "participant.js", "presenter.js")}
-    lock = threading.Lock()  # one state change at a time, whatever the server's concurrency
+              for name in ("workshop.css", "common.js", "charts.js", "facilitator.js", "participant.js",
+                           "presenter.js")}
+    # One state change at a time, whatever the server's concurrency: ``lock`` guards the weights and the
+    # scores, ``ballot_lock`` the ballots; whatever reads both takes ``lock`` first.  API handlers run off the
+    # event loop on two worker threads of their own: ballots (a store write each) on one, everything else on
+    # the other, so 50 phones voting never queue the facilitator's re-scores behind their database commits,
+    # nor take every thread of a shared pool.
+    lock = threading.Lock()
+    ballot_lock = threading.Lock()
+    ballot_worker = ThreadPoolExecutor(1, thread_name_prefix="workshop-ballots")
+    state_worker = ThreadPoolExecutor(1, thread_name_prefix="workshop-state")
+    only_ballots = {"vote", "ballot"}
+    only_weights = {"weights", "reset", "check"}
+
+    @contextmanager
+    def locked(name: str):
+        if name in only_ballots:
+            with ballot_lock:
+                yield
+        elif name in only_weights:
+            with lock:
+                yield
+        else:
+            with lock, ballot_lock:
+                yield
 
     def given_token(request: Request) -> str:
         # pages: the link's query string; the API: the header only (never a cookie, never the query)
@@ -264,7 +290,8 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None, *, hosts: froze
         boot = {**boot, "lang": locale, "other_lang": texts.other(locale), "texts": texts.table(locale)}
         html = env.get_template(template).render(
             nonce=nonce, lang=locale, t=texts.table(locale), boot=_json_for_script(boot), css=assets["workshop.css"],
-            common_js=assets["common.js"], charts_js=assets["charts.js"], page_js=assets[template.replace(".html", ".js")])
+            common_js=assets["common.js"], charts_js=assets["charts.js"],
+            page_js=assets[template.replace(".html", ".js")])
         return HTMLResponse(html, headers={
             "Content-Security-Policy": (f"default-src 'none'; script-src 'nonce-{nonce}'; "
                                         f"style-src 'nonce-{nonce}'; connect-src 'self'; img-src 'self' data:; "
@@ -296,7 +323,7 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None, *, hosts: froze
     async def facilitator_page(request: Request) -> Response:
         if role(request)[0] != "facilitator":
             return refusal(request, Refused(403, "err_token"))
-        with lock:
+        with locked("page"):
             boot = {"view": workshop.weights_view(locale_of(request)), "impact": workshop.impact(),
                     "votes": workshop.votes_view(), "links": links_view(request),
                     "file": workshop.path.name if workshop.path else "", "mode": workshop.mode,
@@ -308,7 +335,7 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None, *, hosts: froze
         return page(request, "participant.html", {})
 
     async def presenter_page(request: Request) -> Response:
-        with lock:
+        with locked("page"):
             boot = {"present": workshop.presenter_view(locale_of(request)), "join": join_view(request)}
         return page(request, "presenter.html", boot)
 
@@ -326,8 +353,13 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None, *, hosts: froze
         locale = locale_of(request)
         try:
             body = await read_body(request) if request.method == "POST" else {}
-            with lock:
-                return JSONResponse(handle(request, name, body, locale))
+
+            def run() -> dict:
+                with locked(name):
+                    return handle(request, name, body, locale)
+
+            worker = ballot_worker if name in only_ballots else state_worker
+            return JSONResponse(await asyncio.get_running_loop().run_in_executor(worker, run))
         except Refused as exc:
             return refusal(request, exc)
         except VoteRefused as exc:
@@ -590,7 +622,8 @@ def host_warning(listening: Listening) -> list[str]:
         "only on this computer. The connection is plain HTTP: people on the same network could read links and "
         "votes in transit. Use a network you trust, and stop the workshop (Ctrl+C) when the room is done.",
         f"警告：除 127.0.0.1 外，还在 {where} 上监听。能访问该地址的任何人（同一 Wi-Fi 或局域网、VPN）都可以连接；"
-        "只有带有效令牌的链接才能打开页面，主持人页面只在本机可用。连接是未加密的 HTTP：同一网络中的人可能截获链接和投票。"
+        "只有带有效令牌的链接才能打开页面，主持人页面只在本机可用。"
+        "连接是未加密的 HTTP：同一网络中的人可能截获链接和投票。"
         "请只在可信的网络中使用，会议结束后按 Ctrl+C 关闭工作坊。",
     ]
 
@@ -619,9 +652,11 @@ def serve(workshop: Workshop, port: int = 0, *, host: str = "127.0.0.1", open_br
     echo(f"  presenter:    {presenter_link(outside, tokens)}   (for the projector: no names, no individual figures)")
     if workshop.mode == "roster":
         for pid, name in workshop.roster.items():
-            echo(f"  {name} ({pid}): {participant_link(outside, voting.sign(workshop.secret, workshop.session_id, pid))}")
+            token = voting.sign(workshop.secret, workshop.session_id, pid)
+            echo(f"  {name} ({pid}): {participant_link(outside, token)}")
     elif workshop.mode == "codes":
-        echo(f"  voting link:  {participant_link(outside, ballot_token(workshop))}   (its QR code is on the presenter view)")
+        echo(f"  voting link:  {participant_link(outside, ballot_token(workshop))}"
+             "   (its QR code is on the presenter view)")
         if codes:
             echo("  one-time codes (print, cut, draw from a hat; each casts one secret ballot):")
             for i in range(0, len(codes), 6):

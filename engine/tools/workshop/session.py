@@ -209,7 +209,8 @@ class Workshop:
         if resume:
             row = self.box.session(resume) if self.box else None
             if row is None:
-                raise InvalidInput([_diag(f"no workshop session '{resume}' in the store / 存储中没有工作坊会话“{resume}”",
+                raise InvalidInput([_diag(f"no workshop session '{resume}' in the store / "
+                                          f"存储中没有工作坊会话“{resume}”",
                                           "start without --resume / 请去掉 --resume 重新开始")])
             if row["ruleset_id"] != self.ruleset.id or row["cycle"] != self.cycle_label:
                 raise InvalidInput([_diag(

@@ -127,7 +127,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "open_presenter": {"en": "Open the presenter view", "zh-CN": "打开投屏视图"},
     "weights_now": {"en": "Weights under discussion", "zh-CN": "正在讨论的权重"},
     "join_title": {"en": "Vote from your phone", "zh-CN": "用手机投票"},
-    "join_hint": {"en": "Scan the code, then enter your one-time code.", "zh-CN": "扫描二维码，然后输入你的一次性投票码。"},
+    "join_hint": {"en": "Scan the code, then enter your one-time code.",
+                  "zh-CN": "扫描二维码，然后输入你的一次性投票码。"},
     "withheld_group": {"en": "fewer than {k}", "zh-CN": "不足 {k} 人"},
     "withheld_note": {"en": "Groups of fewer than {k} people (privacy.min_group), and groups that would reveal them, "
                             "show their head count only.",
@@ -141,7 +142,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "adopt_cents": {"en": "with cents", "zh-CN": "保留两位小数"},
     "stats_note": {"en": "Median, IQR and min–max of the ballots, each normalised to 100 per group. Adopting scales "
                          "the medians to 100 and rounds them to whole numbers (largest remainder).",
-                   "zh-CN": "中位数、四分位距和最小–最大值均基于每张选票按组归一化到 100 后计算。采用时将各中位数按比例缩放到 100，"
+                   "zh-CN": "中位数、四分位距和最小–最大值均基于每张选票按组归一化到 100 后计算。"
+                            "采用时将各中位数按比例缩放到 100，"
                             "并按最大余数法取整。"},
     "secret_ballot": {"en": "Secret ballot", "zh-CN": "无记名投票"},
     "your_code": {"en": "Your one-time code", "zh-CN": "你的一次性投票码"},
@@ -152,7 +154,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "zh-CN": "你的无记名投票已提交，投票码已失效。谢谢。"},
     "secret_hint": {"en": "Your ballot is secret: it is stored without your name, your code or the time. A code votes "
                           "once and cannot be changed.",
-                    "zh-CN": "你的投票是无记名的：保存时不含姓名、投票码和时间。每个投票码只能投一次，提交后不可修改。"},
+                    "zh-CN": "你的投票是无记名的：保存时不含姓名、投票码和时间。"
+                             "每个投票码只能投一次，提交后不可修改。"},
     "voting_as": {"en": "Voting as {name}", "zh-CN": "投票人：{name}"},
     "vote_stale": {"en": "Your ballot was changed from another browser (now revision {revision}). It has been "
                          "reloaded: check it and submit again.",
