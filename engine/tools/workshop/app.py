@@ -531,6 +531,7 @@ def listen_socket(port: int = 0, address: str = "127.0.0.1"):
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((address, port))
+        sock.listen(128)  # connections wait in the backlog from now on, even before the server starts accepting
     except OSError:
         sock.close()
         raise

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -32,6 +32,9 @@ from appraise.present.render import withheld_groups
 from appraise.tools.workshop import voting, weightset, yamledit
 from appraise.tools.workshop.rescore import RESULT_COLUMNS, Rescorer
 from appraise.tools.workshop.voting import Ballot, VoteRefused
+
+if TYPE_CHECKING:
+    from appraise.store.ballots import BallotBox
 
 BREAKDOWN_ATTRIBUTES = ("team", "region")
 TENURE_BANDS = ((12, "tenure_0"), (36, "tenure_1"), (60, "tenure_3"))
@@ -125,7 +128,7 @@ class Workshop:
         self.session_id = f"{self.cycle_label}-{secrets.token_hex(5)}"
         self.secret = secrets.token_bytes(32)
         self.roster: dict[str, str] = {}
-        self.box = None            # appraise.store.ballots.BallotBox, when the votes are kept in a store
+        self.box: BallotBox | None = None  # when the votes are kept in a store
         self._codes: dict[str, bool] = {}  # code hash -> spent, when there is no store
         self.export_tallies = True
 
@@ -207,8 +210,9 @@ class Workshop:
             raise ValueError(f"mode is one of {', '.join(voting.MODES)}")
         self.box = BallotBox(store) if store else None
         if resume:
-            row = self.box.session(resume) if self.box else None
-            if row is None:
+            box = self.box
+            row = box.session(resume) if box is not None else None
+            if box is None or row is None:
                 raise InvalidInput([_diag(f"no workshop session '{resume}' in the store / "
                                           f"存储中没有工作坊会话“{resume}”",
                                           "start without --resume / 请去掉 --resume 重新开始")])
@@ -220,13 +224,13 @@ class Workshop:
             self.session_id, self.secret, self.mode = resume, bytes.fromhex(row["secret"]), row["mode"]
             self.roster = dict(row["roster"] or [])
             self.votes = {}
-            for b in self.box.ballots(resume):
+            for b in box.ballots(resume):
                 key = b.voter if b.voter is not None else f"{voting.SECRET}{b.id}"
                 self.votes[key] = Ballot(key, b.name or "", b.weights, b.revision, 0.0, b.ruleset_version)
             new: list[str] = []
             if codes:
                 new = voting.new_codes(codes)
-                self.box.add_codes(self.session_id, [voting.code_hash(self.secret, self.session_id, c) for c in new])
+                box.add_codes(self.session_id, [voting.code_hash(self.secret, self.session_id, c) for c in new])
             return new
         self.mode = mode
         self.roster = dict(roster or []) if mode == "roster" else {}
