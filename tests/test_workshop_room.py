@@ -124,11 +124,12 @@ def secret_room(company, tmp_path_factory):
     s.stop()
 
 
-def open_page(browser, url: str, problems: list[str], width: int = 1280, height: int = 900, phone: bool = False):
+def open_page(browser, url: str, problems: list[str], width: int = 1280, height: int = 900, phone: bool = False,
+              scale: int = 1):
     """A page in a fresh context that records console errors and any request off this server."""
-    options = {"viewport": {"width": width, "height": height}}
+    options = {"viewport": {"width": width, "height": height}, "device_scale_factor": scale}
     if phone:
-        options.update(is_mobile=True, has_touch=True, device_scale_factor=2)
+        options.update(is_mobile=True, has_touch=True)
     context = browser.new_context(**options)
     page = context.new_page()
     host = "/".join(url.split("/", 3)[:3])
@@ -396,7 +397,7 @@ def test_screenshots(browser, secret_room):
         page.screenshot(path=str(folder / f"workshop-facilitator{suffix}.png"), full_page=True)
         page.context.close()
         page = open_page(browser, secret_room.ballot_link() + f"&lang={lang}", problems, width=390, height=844,
-                         phone=True)
+                         phone=True, scale=2)
         page.wait_for_selector('.row[data-key="sales_rep/results"]')
         page.screenshot(path=str(folder / f"workshop-phone{suffix}.png"), full_page=True)
         page.context.close()

@@ -128,6 +128,10 @@ def test_a_roster_member_votes_as_themselves_and_a_stale_page_cannot_overwrite(w
     assert [(x["label"], x["voted"]) for x in links] == [("Li Wei", True), ("王芳", False), ("Omar", False)]
     votes = owner.get("/api/votes").json()
     assert (votes["names"], votes["eligible"], votes["count"]) == (["Li Wei"], 3, 1)
+    # each person's link as a QR code on the facilitator's screen (to scan from it); the facilitator cannot vote
+    code = owner.get("/api/qr", params={"label": "e3"}).json()
+    assert code["url"] == links[2]["url"] and code["path"] == qr(links[2]["url"]).path
+    assert owner.post("/api/vote", json={"name": "F", "weights": proposal(workshop), "revision": 0}).status_code == 403
     # the store holds both revisions, with the ruleset version they were cast on
     box = BallotBox(workshop.store_url)
     try:

@@ -276,6 +276,8 @@ class Workshop:
         """
         if self.mode == "codes" or voter == voting.BALLOT_VOTER:
             raise VoteRefused("code_required", 403)
+        if self.mode == "roster" and not voter.startswith(voting.PERSON):
+            raise VoteRefused("err_token", 403)  # a roster vote: only the roster's signed links vote
         if voter.startswith(voting.PERSON):
             name = self.roster.get(voter[len(voting.PERSON):], "")
             if not name:
