@@ -234,6 +234,12 @@ def test_the_presenter_view_shows_no_names_no_individual_figures_and_no_small_gr
     link = secret_room.ballot_link()
     assert page.locator("#join-code path").get_attribute("d") == qr(link).path
     assert "<img" not in html
+    # the Chinese projector stays Chinese after polling (the API answers in the page's language)
+    zh = open_page(browser, secret_room.presenter + "&lang=zh-CN", problems, width=1024, height=768)
+    zh.wait_for_selector("#grade-chart rect")
+    zh.wait_for_timeout(1300)
+    assert zh.inner_text('.wrow[data-key="sales_rep/results"] .wlabel') == "业绩贡献"
+    zh.context.close()
     # the facilitator moves a weight: the projector follows
     w.move("sales_rep/results", 30)
     page.wait_for_function("() => document.querySelector('#changed-count').textContent !== '0'", timeout=10_000)
@@ -285,6 +291,8 @@ def test_the_phone_voting_page_fits_and_its_controls_are_big_enough(browser, ros
         small = [t for t in page.evaluate(TEXT_SIZES) if t["size"] < 14]
         assert small == [], small[:5]
         assert "王芳" in page.inner_text("#voting-as")
+        label = page.inner_text('.row[data-key="sales_rep/results"] label')
+        assert label == ("业绩贡献" if lang == "zh-CN" else "Business results")    # the ruleset's labels, in the page's
         page.context.close()
     assert not problems, problems
 
