@@ -251,9 +251,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "zh-CN": "{what}的分配比例合计为 {total}，不是 100：{parts}"},
     "targets.word.months": {"en": "the months", "zh-CN": "各月"},
     "targets.err.needs_actuals": {"en": "this needs last year's actuals; add actuals: <metric> (a metrics source's "
-                                        "column) or actuals: {{store: ..., ruleset: ..., kpi: ...}}",
+                                        "column) or actuals: {store: ..., ruleset: ..., kpi: ...}",
                                   "zh-CN": "此处需要上一年实际数据；请添加 actuals: <指标>（数据源中的列）或 "
-                                           "actuals: {{store: ..., ruleset: ..., kpi: ...}}"},
+                                           "actuals: {store: ..., ruleset: ..., kpi: ...}"},
     "targets.err.fixed_twice": {"en": "'{unit}' is fixed twice (first at line {first})",
                                 "zh-CN": "“{unit}”被重复固定（首次在第 {first} 行）"},
     "targets.err.closed_year": {"en": "closed_through {closed} must be a month of {year} before December",
@@ -342,10 +342,6 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "zh-CN": "无法读取结果库（{error}）"},
     "targets.warn.metrics_unused": {"en": "this metrics source is not read: the plan's actuals come from the store",
                                     "zh-CN": "未读取此数据源：本计划的实际数据来自结果库"},
-    "targets.warn.no_history": {"en": "{unit} had no actuals in {year}, so key last_year gives it nothing; fix its "
-                                      "amount or use another key",
-                                "zh-CN": "{unit} 在 {year} 年没有实际数据，按上年实际分配将得到 0；请固定其目标或改用"
-                                         "其他分配方式"},
     "targets.warn.growth": {"en": "{id} {name}: target {target} is {growth}% above last year's {last} (more than "
                                   "max_growth {limit}%)",
                             "zh-CN": "{id} {name}：目标 {target} 比上年实际 {last} 高 {growth}%（超过 max_growth "
@@ -356,10 +352,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 "zh-CN": "上年在职 {months}/{all} 个月，折算为 {all} 个月"},
     "targets.note.available": {"en": "available for {share} of the months allocated (hire, leave, ramp)",
                                "zh-CN": "在所分配月份中的可用比例为 {share}（入职、离职、爬坡）"},
-    "targets.note.no_actuals_mean": {"en": "no actuals last year: the mean of the unit's people who have some",
-                                     "zh-CN": "上年无实际数据：取本单元有数据人员的平均值"},
-    "targets.note.no_actuals_equal": {"en": "nobody in the unit has actuals last year: shared equally",
-                                      "zh-CN": "本单元上年均无实际数据：平均分配"},
+    "targets.note.no_actuals_mean": {"en": "no actuals last year: the mean of {unit}'s people who have some",
+                                     "zh-CN": "上年无实际数据：取 {unit} 有数据人员的平均值"},
+    "targets.note.unit_last_year": {"en": "its people's last-year actuals, each for the share of the months they "
+                                          "are available", "zh-CN": "其成员上年实际之和（按各自可用比例计）"},
+    "targets.err.no_actuals_at_all": {"en": "nobody has actuals of {year} for the months allocated, so no key can "
+                                            "read last year", "zh-CN": "所分配月份中无人有 {year} 年的实际数据，"
+                                                                        "无法按上年实际分配"},
     "targets.note.nobody": {"en": "nobody in it works in the months allocated", "zh-CN": "所分配月份中无人在职"},
     "targets.note.stated": {"en": "{column} as stated under units:", "zh-CN": "{column} 取自 units: 中的设定"},
     "targets.note.summed": {"en": "{column} of its people added up", "zh-CN": "{column} 为其成员之和"},

@@ -137,7 +137,7 @@ def _months(node: Node, path: str, have: Fraction, unit: Fraction, out: Allocati
         raise AllocationError(path, "no-months" if exc.why == "no-weight" else exc.why, have) from None
     total = sum((w for _, w in node.months), Fraction(0))
     out.months[path] = {m: p for (m, _), p in zip(node.months, parts)}
-    out.month_ideal[path] = {m: have * w / total for m, w in node.months}
+    out.month_ideal[path] = {m: have * w / total if total else Fraction(0) for m, w in node.months}
 
 
 def _join(path: str, child: str) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 
 from appraise.display import did_you_mean
 from appraise.errors import Diagnostic, InvalidInput
+from appraise.i18n import formatter
 from appraise.tools.targets import allocate as alloc
 from appraise.tools.targets.org import Org, build
 from appraise.tools.targets.plan import Level, Plan, Say, load_plan
@@ -232,6 +233,9 @@ def compute(plan: Plan, data: Data, say: Say) -> Targets:
         people[emp] = {"season": season, "season_of": season_of, "availability": availability,
                        "available": available}
 
+    # last year's actual of each person (scaled to the months they worked; a mean where they have none)
+    last_year = _last_year(plan, org, data, open_months, last, p) if plan.actuals is not None else {}
+
     # key values
     steps_info: dict[str, dict[str, Any]] = {}
     shares_seen: dict[int, set[str]] = {}
@@ -240,10 +244,10 @@ def compute(plan: Plan, data: Data, say: Say) -> Targets:
             continue
         level = plan.levels[unit.level]
         if level.kind == "person":
-            _person_values(plan, org, data, unit.parts, level, people, open_months, last, steps_info, p)
+            _person_values(plan, data, unit.parts, level, people, last_year, steps_info, p)
         else:
             for part in unit.parts:
-                steps_info[part] = _unit_value(plan, org, data, part, level, people, profiles, p)
+                steps_info[part] = _unit_value(org, part, level, people, last_year)
         if level.key.kind == "shares":
             _shares(plan, org, unit.path, unit.parts, level, steps_info, shares_seen, p)
     for i, level in enumerate(plan.levels):
@@ -283,17 +287,6 @@ def compute(plan: Plan, data: Data, say: Say) -> Targets:
     p.stop()
     _apply_facts(plan, org, data, steps_info, facts, p)
     p.stop()
-    for unit in org.units.values():
-        if not unit.parts or plan.levels[unit.level].kind == "person":
-            continue
-        level = plan.levels[unit.level]
-        if level.key.kind != "last_year":
-            continue
-        for part in unit.parts:
-            entry = steps_info[part]
-            if entry["value"] == 0 and not entry.get("empty") and part not in fixed:
-                p.warn(level.key.where, "warn.no_history", unit=part, year=plan.year - 1)
-
     # the tree, shared out
     def node(path: str) -> alloc.Node:
         info = steps_info.get(path, {"value": Fraction(0)})
@@ -396,46 +389,65 @@ def _season(plan: Plan, org: Org, emp: str, leaf: str, data: Data, profiles, ope
     raise AssertionError  # pragma: no cover
 
 
-def _person_values(plan: Plan, org: Org, data: Data, parts: list[str], level: Level, people, open_months, last,
-                   info: dict, p: _Problems) -> None:
-    key = level.key
-    raw: dict[str, Fraction | None] = {}
-    notes: dict[str, list] = {leaf: [] for leaf in parts}
-    for leaf in parts:
-        emp = leaf.rpartition("/")[2]
-        e = data.employees[emp]
-        if key.kind in ("equal", "headcount"):
-            raw[leaf] = Fraction(1)
-        elif key.kind == "column":
-            raw[leaf] = _number_cell(e, key.column, plan, p)
-        elif key.kind == "shares":
-            raw[leaf] = Fraction(0)
-        else:  # last_year
-            rows = data.actuals.get(emp) or {}
-            have = [m for m in open_months if last[m] in rows]
-            if not have:
-                raw[leaf] = None
-                continue
+def _last_year(plan: Plan, org: Org, data: Data, open_months, last, p: _Problems) -> dict[str, dict[str, Any]]:
+    """Each person's last-year actual of the months allocated, scaled to the months they worked then
+    (``actual``, None without rows), and the value keys use (``base``: the actual, else the mean of the people
+    with one in the nearest unit above that has any), with the notes that say which."""
+    out: dict[str, dict[str, Any]] = {}
+    for emp in org.people:
+        rows = data.actuals.get(emp) or {}
+        have = [m for m in open_months if last[m] in rows]
+        entry: dict[str, Any] = {"actual": None, "notes": []}
+        if have:
             total = sum((rows[last[m]] for m in have), Fraction(0))
-            worked = [m for m in open_months if e.employed(last[m])]
-            months = max(len(worked), len(have))
-            raw[leaf] = total * len(open_months) / months
-            info.setdefault(leaf, {})["last_year"] = raw[leaf]
+            e = data.employees[emp]
+            months = max(len([m for m in open_months if e.employed(last[m])]), len(have))
+            entry["actual"] = total * len(open_months) / months
             if months < len(open_months):
-                notes[leaf].append(("note.annualised", {"months": months, "all": len(open_months)}))
-    known = [v for v in raw.values() if v is not None]
-    fallback = sum(known, Fraction(0)) / len(known) if known else Fraction(1)
+                entry["notes"].append(("note.annualised", {"months": months, "all": len(open_months)}))
+        out[emp] = entry
+    means: dict[str, Fraction | None] = {}
+    for path, unit in org.units.items():
+        known = [out[m]["actual"] for m in unit.members if out[m]["actual"] is not None]
+        means[path] = sum(known, Fraction(0)) / len(known) if known else None
+    for emp, entry in out.items():
+        if entry["actual"] is not None:
+            entry["base"] = entry["actual"]
+            continue
+        unit = org.unit_of(emp)
+        for path in [unit, *org.ancestors(unit)] if unit else [""]:
+            if means[path] is not None:
+                entry["base"] = means[path]
+                entry["notes"].append(("note.no_actuals_mean", {"unit": path or plan.id}))
+                break
+        else:
+            p.error(("actuals",), "err.no_actuals_at_all", year=plan.year - 1)
+            p.stop()
+    return out
+
+
+def _person_values(plan: Plan, data: Data, parts: list[str], level: Level, people, last_year, info: dict,
+                   p: _Problems) -> None:
+    key = level.key
     for leaf in parts:
         emp = leaf.rpartition("/")[2]
-        base = raw[leaf]
-        if base is None:
-            base = fallback
-            notes[leaf].append(("note.no_actuals_mean", {}) if known else ("note.no_actuals_equal", {}))
-        value = base if key.kind == "shares" else base * people[emp]["available"]
-        if key.kind != "shares" and people[emp]["available"] != 1:
-            notes[leaf].append(("note.available", {"share": people[emp]["available"]}))
+        notes: list = []
+        if key.kind in ("equal", "headcount"):
+            base = Fraction(1)
+        elif key.kind == "column":
+            base = _number_cell(data.employees[emp], key.column, plan, p)
+        elif key.kind == "shares":
+            base = Fraction(0)  # as written (_shares)
+        else:
+            base = last_year[emp]["base"]
+            notes.extend(last_year[emp]["notes"])
+        available = people[emp]["available"]
+        value = base if key.kind == "shares" else base * available
+        if key.kind != "shares" and available != 1:
+            notes.append(("note.available", {"share": available}))
         entry = info.setdefault(leaf, {})
-        entry.update({"value": value, "base": base, "notes": notes[leaf]})
+        entry.update({"value": value, "base": base, "notes": notes,
+                      "last_year": last_year[emp]["actual"] if last_year else None})
 
 
 def _number_cell(e, column: str, plan: Plan, p: _Problems) -> Fraction:
@@ -450,27 +462,25 @@ def _number_cell(e, column: str, plan: Plan, p: _Problems) -> Fraction:
     return value
 
 
-def _unit_value(plan: Plan, org: Org, data: Data, path: str, level: Level, people, profiles,
-                p: _Problems) -> dict[str, Any]:
+def _unit_value(org: Org, path: str, level: Level, people, last_year) -> dict[str, Any]:
     unit = org.units[path]
     available = sum((people[m]["available"] for m in unit.members), Fraction(0))
     key = level.key
     notes: list = []
     value: Fraction | None
+    if available == 0:
+        return {"value": Fraction(0), "notes": [("note.nobody", {})], "empty": True}
     if key.kind == "equal":
         value = Fraction(1)
     elif key.kind == "headcount":
         value = available
     elif key.kind == "shares":
-        value = Fraction(0)
+        value = Fraction(0)  # as written (_shares)
     elif key.kind == "column":
         value = None  # a fact under units:, else the people's column (_apply_facts)
     else:
-        value = sum(profiles[path].values(), Fraction(0))
-    if available == 0:
-        notes.append(("note.nobody", {}))
-        value = Fraction(0) if value is not None else None
-        return {"value": value if value is not None else Fraction(0), "notes": notes, "empty": True}
+        value = sum((last_year[m]["base"] * people[m]["available"] for m in unit.members), Fraction(0))
+        notes.append(("note.unit_last_year", {}))
     return {"value": value, "notes": notes}
 
 
@@ -563,6 +573,11 @@ def _reachability(t: Targets, facts: dict[str, dict[str, Fraction]], p: _Problem
     """Warnings: a person's target more than ``max_growth`` above last year's actual; a unit's (or person's)
     target above its stated ``capacity``."""
     plan = t.plan
+    fmt = formatter(p.say.lang, plan.currency)
+
+    def money(v: Fraction) -> str:
+        return fmt.money(Decimal(amount_text(v, plan.unit)))
+
     if plan.max_growth is not None:
         for emp, person in t.people.items():
             base = person.last_year
@@ -572,7 +587,7 @@ def _reachability(t: Targets, facts: dict[str, dict[str, Fraction]], p: _Problem
             if (base == 0 and target > 0) or (base > 0 and target > base * (1 + plan.max_growth)):
                 growth = "∞" if base == 0 else f"{float((target / base - 1) * 100):.1f}"
                 p.warn(("checks", "max_growth"), "warn.growth", id=emp, name=person.name,
-                       target=amount_text(target, plan.unit), last=amount_text(base, Fraction(1)), growth=growth,
+                       target=money(target), last=money(base), growth=growth,
                        limit=f"{float(plan.max_growth * 100):g}")
     for name, values in plan.units.items():
         path, _ = t.org.resolve(name)
@@ -580,5 +595,5 @@ def _reachability(t: Targets, facts: dict[str, dict[str, Fraction]], p: _Problem
             continue
         year = t.year(path)
         if year > values["capacity"]:
-            p.warn(("units", name, "capacity"), "warn.capacity", unit=name, target=amount_text(year, plan.unit),
-                   capacity=amount_text(values["capacity"], Fraction(1)))
+            p.warn(("units", name, "capacity"), "warn.capacity", unit=name, target=money(year),
+                   capacity=money(values["capacity"]))
