@@ -408,7 +408,7 @@ def test_shares_not_summing_to_100(tmp_path):
     path = plan(tmp_path / "w", f"total: 1000\nlevels: [{{unit: person, key: equal}}]\n"
                 f"seasonality: {{weights: {{{weights}}}}}", EMP)
     [e] = errors(path)
-    assert ":7:15: error: the shares of the months add up to 96, not 100" in e  # at 'weights' 
+    assert ":7:15: error: the shares of the months add up to 96, not 100" in e  # at 'weights'
 
 
 def test_a_person_in_no_unit_is_located_at_the_cell(tmp_path):
