@@ -8,7 +8,7 @@ from fractions import Fraction
 import jinja2
 
 from appraise.tools.targets.compute import Targets
-from appraise.tools.targets.explain import Words
+from appraise.tools.targets.explain import Words, decimal
 
 PAGES = {"en": "index.html", "zh-CN": "index.zh-CN.html"}
 
@@ -27,13 +27,16 @@ h1{font-size:1.5rem;margin:.4em 0}h2{font-size:1.2rem;margin:1.4em 0 .5em}
 section{background:#fff;border-radius:8px;padding:12px 16px;margin:12px 0;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{padding:4px 8px;border-bottom:1px solid #e4e7eb;text-align:right;white-space:nowrap}
+th,td{padding:4px 8px;border-bottom:1px solid #e4e7eb;text-align:right;white-space:nowrap;
+font-variant-numeric:tabular-nums}
 th:first-child,td:first-child{text-align:left;position:sticky;left:0;background:#fff}
-thead th{background:#eef2f7;font-weight:600}
+th.t,td.t{text-align:left}
+thead th,thead th:first-child{background:#eef2f7;font-weight:600}
 tr.l0 td{font-weight:700;background:#f0f4f8}tr.l1 td{font-weight:600}
 .muted{color:#616e7c;font-size:.9rem}.warn{color:#8a4b00}.up{color:#b42318}.down{color:#027a48}
 ul.checks li{margin:.3em 0}
-svg text{font-size:11px;fill:#52606d}
+.chart{max-width:640px}
+svg text{font-size:12px;fill:#52606d}
 .bar{fill:#3e7cb1}
 @media (max-width:480px){main{padding:8px}th,td{padding:3px 5px;font-size:.8rem}h1{font-size:1.25rem}}
 </style>
@@ -43,42 +46,54 @@ svg text{font-size:11px;fill:#52606d}
 <p>{{ intro }}</p>
 {% if replan %}<p class="warn">{{ replan }}</p>{% endif %}
 <p class="muted">{{ confidential }}</p>
-<section aria-label="{{ chart_label }}">
-<svg viewBox="0 0 {{ chart.width }} {{ chart.height + 36 }}" width="100%" role="img"><title>{{ chart_label }}
-</title>
+<section aria-label="{{ chart_label }}"><div class="chart">
+<svg viewBox="0 0 {{ chart.width }} {{ chart.height + 24 }}" width="100%" role="img">
+<title>{{ chart_label }}</title>
 {% for bar in chart.bars %}
 <rect class="bar" x="{{ bar.x }}" y="{{ bar.y }}" width="{{ bar.w }}" height="{{ bar.h }}">
 <title>{{ bar.label }}: {{ bar.value }}</title></rect>
-<text x="{{ bar.x + bar.w / 2 }}" y="{{ chart.height + 14 }}" text-anchor="middle">{{ bar.short }}</text>
-{% endfor %}</svg>
-</section>
+<text x="{{ bar.x + bar.w / 2 }}" y="{{ chart.height + 18 }}" text-anchor="middle">{{ bar.short }}</text>
+{% endfor %}
+</svg></div></section>
 <section><h2>{{ t_map }}</h2><div class="scroll"><table>
-<thead><tr><th>{{ t_unit }}</th><th>{{ t_level }}</th><th>{{ t_key }}</th><th>{{ t_share }}</th>
-{% for q in quarters %}<th>{{ q }}</th>{% endfor %}<th>{{ t_year }}</th></tr></thead>
-<tbody>{% for u in units %}<tr class="l{{ u.depth }}">
-<td style="padding-left:{{ 8 + 16 * u.depth }}px">{{ u.name }}</td><td>{{ u.level }}</td><td>{{ u.key }}</td>
-<td>{{ u.share }}</td>{% for v in u.quarters %}<td>{{ v }}</td>{% endfor %}<td>{{ u.year }}</td></tr>
-{% endfor %}</tbody></table></div></section>
+<thead><tr><th>{{ t_unit }}</th><th class="t">{{ t_level }}</th><th class="t">{{ t_key }}</th>
+<th>{{ t_share }}</th>{% for q in quarters %}<th>{{ q }}</th>{% endfor %}<th>{{ t_year }}</th></tr></thead>
+<tbody>
+{% for u in units %}<tr class="l{{ u.depth }}">
+<td style="padding-left:{{ 8 + 16 * u.depth }}px">{{ u.name }}</td><td class="t">{{ u.level }}</td>
+<td class="t">{{ u.key }}</td><td>{{ u.share }}</td>
+{% for v in u.quarters %}<td>{{ v }}</td>{% endfor %}<td>{{ u.year }}</td></tr>
+{% endfor %}
+</tbody></table></div></section>
 <section><h2>{{ t_months }}</h2><div class="scroll"><table>
 <thead><tr><th>{{ t_unit }}</th>{% for m in months %}<th>{{ m }}</th>{% endfor %}</tr></thead>
-<tbody>{% for u in units if u.depth < 2 %}<tr class="l{{ u.depth }}">
-<td style="padding-left:{{ 8 + 16 * u.depth }}px">{{ u.name }}</td>{% for v in u.months %}<td>{{ v }}</td>
-{% endfor %}</tr>
-{% endfor %}</tbody></table></div></section>
+<tbody>
+{% for u in units if u.depth < 2 %}<tr class="l{{ u.depth }}">
+<td style="padding-left:{{ 8 + 16 * u.depth }}px">{{ u.name }}</td>
+{% for v in u.months %}<td>{{ v }}</td>{% endfor %}</tr>
+{% endfor %}
+</tbody></table></div></section>
 <section><h2>{{ t_people }}</h2><div class="scroll"><table>
-<thead><tr><th>{{ t_id }}</th><th>{{ t_name }}</th><th>{{ t_unit }}</th><th>{{ t_last }}</th><th>{{ t_year }}
-</th><th>{{ t_growth }}</th>{% for q in quarters %}<th>{{ q }}</th>{% endfor %}</tr></thead>
-<tbody>{% for p in people %}<tr><td>{{ p.id }}</td><td>{{ p.name }}</td><td>{{ p.unit }}</td><td>{{ p.last }}
-</td><td>{{ p.year }}</td><td class="{{ p.trend }}">{{ p.growth }}</td>{% for v in p.quarters %}<td>{{ v }}
-</td>{% endfor %}</tr>
-{% endfor %}</tbody></table></div></section>
+<thead><tr><th>{{ t_id }}</th><th class="t">{{ t_name }}</th><th class="t">{{ t_unit }}</th>
+<th>{{ t_last }}</th><th>{{ t_year }}</th><th>{{ t_growth }}</th>
+{% for q in quarters %}<th>{{ q }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for p in people %}<tr><td>{{ p.id }}</td><td class="t">{{ p.name }}</td><td class="t">{{ p.unit }}</td>
+<td>{{ p.last }}</td><td>{{ p.year }}</td><td class="{{ p.trend }}">{{ p.growth }}</td>
+{% for v in p.quarters %}<td>{{ v }}</td>{% endfor %}</tr>
+{% endfor %}
+</tbody></table></div></section>
 {% if fixed %}<section><h2>{{ t_fixed }}</h2><div class="scroll"><table>
-<thead><tr><th>{{ t_unit }}</th><th>{{ t_amount }}</th><th>{{ t_reason }}</th></tr></thead>
-<tbody>{% for f in fixed %}<tr><td>{{ f.unit }}</td><td>{{ f.amount }}</td>
-<td style="text-align:left;white-space:normal">{{ f.reason }}</td></tr>{% endfor %}</tbody>
-</table></div></section>{% endif %}
-<section><h2>{{ t_checks }}</h2>{% if checks %}<ul class="checks">{% for c in checks %}
-<li class="warn">{{ c }}</li>{% endfor %}</ul>{% else %}<p>{{ t_no_checks }}</p>{% endif %}</section>
+<thead><tr><th>{{ t_unit }}</th><th>{{ t_amount }}</th><th class="t">{{ t_reason }}</th></tr></thead>
+<tbody>
+{% for f in fixed %}<tr><td>{{ f.unit }}</td><td>{{ f.amount }}</td>
+<td class="t" style="white-space:normal">{{ f.reason }}</td></tr>
+{% endfor %}
+</tbody></table></div></section>{% endif %}
+<section><h2>{{ t_checks }}</h2>
+{% if checks %}<ul class="checks">{% for c in checks %}<li class="warn">{{ c }}</li>{% endfor %}</ul>
+{% else %}<p>{{ t_no_checks }}</p>{% endif %}
+</section>
 </main></body></html>
 """
 
@@ -92,11 +107,14 @@ def render(t: Targets, lang: str) -> str:
     quarters = [f"Q{q}" for q in range(1, 5)]
     months = list(plan.months)
 
+    def plain(value: Fraction) -> str:  # tables: the currency is in their headings
+        return w.fmt.number(decimal(value), 2 if plan.unit.denominator != 1 else 0)
+
     def by_quarter(values: dict[str, Fraction]) -> list[str]:
         out = []
         for q in range(4):
             part = [values[m] for m in months[q * 3:q * 3 + 3] if m in values]
-            out.append(w.money(sum(part, Fraction(0))) if part else "—")
+            out.append(plain(sum(part, Fraction(0))) if part else "—")
         return out
 
     units: dict[str, dict] = {}
@@ -108,8 +126,8 @@ def render(t: Targets, lang: str) -> str:
             "name": step.name if step else plan.id, "depth": 0 if not path else path.count("/") + 1,
             "level": w.level(t.level_name(path)), "key": "" if step is None else
             (w.texts("targets.page.fixed") if step.fixed is not None else w.key(step)),
-            "share": share, "quarters": by_quarter(values), "year": w.money(sum(values.values(), Fraction(0))),
-            "months": [w.money(values[m]) if m in values else "—" for m in months]})
+            "share": share, "quarters": by_quarter(values), "year": plain(sum(values.values(), Fraction(0))),
+            "months": [plain(values[m]) if m in values else "—" for m in months]})
     ordered = [units[path] for path in _tree_order(t)]
     people = []
     for emp in _people_order(t):
@@ -122,12 +140,12 @@ def render(t: Targets, lang: str) -> str:
             growth = w.share(ratio)
             trend = "up" if ratio > 0 else "down" if ratio < 0 else ""
         people.append({"id": emp, "name": person.name, "unit": person.path.rpartition("/")[0] or plan.id,
-                       "last": w.money(last.limit_denominator(10**6)) if last is not None else "—",
-                       "year": w.money(year), "growth": growth, "trend": trend,
+                       "last": plain(last) if last is not None else "—",
+                       "year": plain(year), "growth": growth, "trend": trend,
                        "quarters": by_quarter(dict(person.months))})
     company = t.units[""]
     peak = max(company.values(), default=Fraction(1)) or Fraction(1)
-    width, height, gap = 600, 160, 6
+    width, height, gap = 400, 110, 4
     bar_w = (width - gap * 13) / 12
     bars = []
     for i, m in enumerate(months):
@@ -146,13 +164,15 @@ def render(t: Targets, lang: str) -> str:
         "chart": {"width": width, "height": height, "bars": bars},
         "chart_label": w.say("page.chart", points=", ".join(f"{b['short']} {b['value']}" for b in bars)),
         "quarters": quarters, "months": [m[5:] for m in months], "units": ordered, "people": people,
-        "fixed": [{"unit": f.unit, "amount": w.money(f.amount), "reason": f.reason} for f in plan.fixed],
+        "fixed": [{"unit": f.unit, "amount": plain(f.amount), "reason": f.reason} for f in plan.fixed],
         "checks": [d.message for d in t.warnings if d.code == "plan-check"],
         "closed": w.money(closed),
     }
     for name in ("map", "months", "people", "unit", "level", "key", "share", "year", "id", "name", "growth",
                  "checks", "no_checks", "fixed", "reason", "amount"):
         view[f"t_{name}"] = w.say(f"page.{name}")
+    for name in ("map", "months", "people", "fixed"):  # the tables' amounts are in the plan's currency
+        view[f"t_{name}"] += f"（{plan.currency}）" if lang == "zh-CN" else f" ({plan.currency})"
     view["t_last"] = w.say("page.last_year")
     return _ENV.from_string(_TEMPLATE).render(**view)
 
