@@ -394,7 +394,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "targets.explain.month": {"en": "{month}  seasonal weight {season}  × availability {availability}  = {amount}",
                               "zh-CN": "{month}  季节权重 {season} × 可用比例 {availability} = {amount}"},
     "targets.explain.month_closed": {"en": "{month}  closed: {amount} kept", "zh-CN": "{month}  已关闭：沿用 {amount}"},
-    "targets.explain.last_year": {"en": "last year's actual for these months: {last}", "zh-CN": "上年同期实际：{last}"},
+    "targets.explain.last_year": {"en": "last year's actual of these months, scaled to the months worked: {last}",
+                                  "zh-CN": "上年同期实际（按在职月数折算）：{last}"},
+    "targets.explain.pool": {"en": "{unit}'s {amount} less its fixed parts ({fixed}) leaves {pool} to share",
+                             "zh-CN": "{unit} 的 {amount} 减去固定部分（{fixed}），剩余 {pool} 待分配"},
     "targets.explain.unknown": {"en": "no person '{id}' in plan {plan}", "zh-CN": "计划 {plan} 中没有人员“{id}”"},
     "targets.page.title": {"en": "Targets {year}: {plan}", "zh-CN": "{year} 年目标分解：{plan}"},
     "targets.page.intro": {"en": "The company's {total} shared among {units} units and {people} people, by month. "

@@ -249,6 +249,20 @@ def test_every_level_of_the_written_files_adds_up_exactly(example):
     assert sum(v for (u, _), v in total.items() if u == "north") == 2600000
 
 
+def test_the_shipped_replan_keeps_the_first_half(example):
+    folder, out = example
+    result = CliRunner().invoke(main, ["targets", str(folder / "plan-2026-h2.yaml"), "-q"])
+    assert result.exit_code == 0, result.output
+    first = {(r["employee"], r["month"]): r["quota"] for r in _read(out / "targets.csv")}
+    rows = _read(folder / "out" / "targets-2026-h2" / "targets.csv")
+    second = {(r["employee"], r["month"]): r["quota"] for r in rows}
+    assert {k: v for k, v in second.items() if k[1] <= "2026-06"} == {k: v for k, v in first.items()
+                                                                        if k[1] <= "2026-06"}
+    assert sum(int(v) for v in second.values()) == 5200000
+    # N003 stays fixed at 1,000,000 for the year, its closed months counting toward it
+    assert sum(int(v) for (e, _), v in second.items() if e == "N003") == 1000000
+
+
 def test_a_cycle_reads_the_rows_as_a_metric_source(example, tmp_path):
     from appraise.language.cycle import Cycle
     from appraise.language.period import parse

@@ -33,6 +33,20 @@ def _fail(exc) -> None:
     sys.exit(1)
 
 
+def compare_plans(old: Path, new: Path, fmt: str, lang: str | None = None) -> None:
+    """Print who gains or loses target from plan OLD to plan NEW (``appraise targets NEW --diff OLD``, and
+    ``appraise diff OLD NEW`` when OLD is a plan file); exit 1 when either plan is invalid."""
+    from appraise.errors import AppraiseError
+    from appraise.tools.targets.diff import diff_plans, render
+
+    lang = lang or default_lang()
+    try:
+        result = diff_plans(old, new, lang)
+    except AppraiseError as exc:
+        _fail(exc)
+    click.echo(render(result, fmt, lang), nl=False)
+
+
 @click.command("targets")
 @click.argument("plan", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -63,15 +77,7 @@ def command(plan: Path, out: Path | None, explain_id: str | None, old: Path | No
 
     lang = lang or default_lang()
     if old is not None:
-        from appraise.tools.targets.diff import diff_plans, render
-
-        if fmt not in ("text", "markdown", "json"):
-            raise click.UsageError("--diff writes text, markdown or json")
-        try:
-            result = diff_plans(old, plan, lang)
-        except AppraiseError as exc:
-            _fail(exc)
-        click.echo(render(result, fmt, lang), nl=False)
+        compare_plans(old, plan, fmt, lang)
         return
     try:
         t = targets_compute.run(plan, lang)

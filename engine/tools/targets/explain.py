@@ -30,11 +30,9 @@ class Words:
         return self.fmt.money(Decimal(amount_text(value, self.t.plan.unit)))
 
     def exact(self, value: Fraction) -> str:
-        """An exact share before rounding, in the currency, to 4 decimals when it is not whole."""
+        """An exact share before rounding, to 4 decimals when it is not whole."""
         d = decimal(value)
-        if d == d.to_integral_value():
-            return self.fmt.money(d)
-        return self.fmt.number(d, 4)
+        return self.fmt.integer(d) if d == d.to_integral_value() else self.fmt.number(d, 4)
 
     def share(self, value: Fraction) -> str:
         return self.fmt.percent(decimal(value), 2)
@@ -86,6 +84,11 @@ def explain(t: Targets, emp: str, lang: str = "en") -> list[str]:
             lines.append(pad + w.say("explain.fixed", level=w.level(step.level), name=step.name,
                                      amount=w.money(step.year), reason=step.fixed))
         else:
+            parent = path.rpartition("/")[0]
+            above = t.steps[parent].amount if parent else plan.total - closed_total
+            if step.pool != above:
+                lines.append(pad + w.say("explain.pool", unit=parent or plan.id, amount=w.money(above),
+                                         fixed=w.money(above - step.pool), pool=w.money(step.pool)))
             share = step.value / step.total if step.total else Fraction(0)
             lines.append(pad + w.say("explain.step", level=w.level(step.level), name=step.name, share=w.share(share),
                                      pool=w.money(step.pool), key=w.key(step), value=w.number(step.value),
