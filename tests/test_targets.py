@@ -455,3 +455,19 @@ def test_more_located_plan_errors(tmp_path):
     path = plan(tmp_path / "c", "total: 1000\nlevels: [{unit: teams, key: equal}, {unit: person, key: equal}]", EMP)
     [e] = errors(path)
     assert ":6:17: error: the employee table has no column 'teams'; did you mean 'team'?" in e
+
+
+def test_previous_rows_outside_the_workspace_are_not_read(tmp_path):
+    (tmp_path / "outside.csv").write_text("employee,month,quota\nE1,2026-01,100\n", encoding="utf-8")
+    path = plan(tmp_path / "ws", "total: 1000\nlevels: [{unit: person, key: equal}]\nclosed_through: 2026-03\n"
+                "previous: ../outside.csv", EMP)
+    [e] = errors(path)
+    assert ":7:11: error: '../outside.csv' leads outside the plan's workspace" in e
+
+
+def test_strict_refuses_to_write_when_a_check_warns(example, tmp_path):
+    folder, _ = example
+    result = CliRunner().invoke(main, ["targets", str(folder / "plan-2026.yaml"), "--strict", "--out",
+                                       str(tmp_path / "strict")])
+    assert result.exit_code == 1 and "exceeds its stated capacity" in result.output
+    assert not (tmp_path / "strict").exists()

@@ -168,7 +168,27 @@ def check(doc: Document, lang: str = "en") -> list[Diagnostic]:
         except ImportError:  # pragma: no cover - the plugin manager ships with appraise
             pass
     found += _semantics(doc, data, bad, say)
+    found += _outside(doc, data, say)
     return ordered(found)
+
+
+def _outside(doc: Document, data: dict, say: Say) -> list[Diagnostic]:
+    """A re-plan's ``previous`` rows and a SQLite store of actuals must lie inside the plan's workspace, as its
+    sources must (:func:`appraise.language.paths.outside_path_problems` checks those)."""
+    from appraise.language.paths import OUTSIDE_HINT, inside, sqlite_file
+
+    if outside_paths_allowed(data):
+        return []
+    base = Path(doc.file).resolve().parent
+    root = workspace(Path(doc.file))
+    found: list[tuple[tuple, str, Path | None]] = []
+    if isinstance(data.get("previous"), str):
+        found.append((("previous",), data["previous"], source_path(base, data["previous"])))
+    actuals = data.get("actuals")
+    if isinstance(actuals, dict) and isinstance(actuals.get("store"), str):
+        found.append((("actuals", "store"), actuals["store"], sqlite_file(actuals["store"], base)))
+    return [doc.diag(key, say("err.outside", path=shown, root=root.as_posix()), hint=OUTSIDE_HINT, code="plan")
+            for key, shown, path in found if path is not None and not inside(path, root)]
 
 
 def _is_bad(bad: set[str], *paths: str) -> bool:
