@@ -462,7 +462,7 @@ def test_previous_rows_outside_the_workspace_are_not_read(tmp_path):
     path = plan(tmp_path / "ws", "total: 1000\nlevels: [{unit: person, key: equal}]\nclosed_through: 2026-03\n"
                 "previous: ../outside.csv", EMP)
     [e] = errors(path)
-    assert ":7:11: error: '../outside.csv' leads outside the plan's workspace" in e
+    assert ":8:11: error: '../outside.csv' leads outside the plan's workspace" in e  # at previous:
 
 
 def test_strict_refuses_to_write_when_a_check_warns(example, tmp_path):

@@ -414,8 +414,8 @@ def _last_year(plan: Plan, org: Org, data: Data, open_months, last, p: _Problems
         if entry["actual"] is not None:
             entry["base"] = entry["actual"]
             continue
-        unit = org.unit_of(emp)
-        for path in [unit, *org.ancestors(unit)] if unit else [""]:
+        home = org.unit_of(emp)
+        for path in [home, *org.ancestors(home)] if home else [""]:
             if means[path] is not None:
                 entry["base"] = means[path]
                 entry["notes"].append(("note.no_actuals_mean", {"unit": path or plan.id}))

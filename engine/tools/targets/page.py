@@ -4,6 +4,7 @@ language (no script, no font or style from elsewhere), each linking to the other
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import jinja2
 
@@ -155,7 +156,7 @@ def render(t: Targets, lang: str) -> str:
                      "h": round(h, 1), "label": m, "value": w.money(value), "short": m[5:]})
     other = "zh-CN" if lang == "en" else "en"
     closed = sum((v for p in t.people.values() for v in p.closed.values()), Fraction(0))
-    view = {
+    view: dict[str, Any] = {
         "lang": lang, "title": w.say("page.title", year=plan.year, plan=plan.id),
         "intro": w.say("page.intro", total=w.money(plan.total), units=len(t.units) - 1, people=len(t.people)),
         "replan": w.say("page.replan", through=plan.closed_through) if plan.closed_through else "",
