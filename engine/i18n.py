@@ -231,18 +231,19 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "zh-CN": "总目标 {total} 不是金额单位 {unit} 的整数倍"},
     "targets.err.amount_unit": {"en": "amount {amount} is not a whole multiple of the unit {unit}",
                                 "zh-CN": "金额 {amount} 不是金额单位 {unit} 的整数倍"},
-    "targets.err.person_not_last": {"en": "'unit: person' must be the last level: people are the leaves of the "
-                                          "organisation", "zh-CN": "“unit: person”必须是最后一层：个人是组织的末端"},
-    "targets.err.last_not_person": {"en": "the last level must be 'unit: person' (how each unit's amount is shared "
-                                          "among its people)",
-                                    "zh-CN": "最后一层必须是“unit: person”（各单元目标如何分给其成员）"},
+    "targets.err.person_not_last": {"en": "'{person_level}' must be the last level: people are the leaves of the "
+                                          "organisation", "zh-CN": "“{person_level}”必须是最后一层：个人是组织的末端"},
+    "targets.err.last_not_person": {"en": "the last level must be '{person_level}' (how each unit's amount is "
+                                          "shared among its people)",
+                                    "zh-CN": "最后一层必须是“{person_level}”（各单元目标如何分给其成员）"},
     "targets.err.level_twice": {"en": "column '{column}' is a level twice (first at line {first})",
                                 "zh-CN": "列“{column}”重复用作层级（首次在第 {first} 行）"},
-    "targets.err.ramp_not_person": {"en": "ramp belongs to the person level (how much of a full month a new hire "
-                                          "carries)", "zh-CN": "ramp 只能写在个人层级（新员工每月承担完整目标的比例）"},
+    "targets.err.ramp_not_person": {"en": "{ramp_key} belongs to the person level (how much of a full month a new "
+                                          "hire carries)",
+                                    "zh-CN": "{ramp_key} 只能写在个人层级（新员工每月承担完整目标的比例）"},
     "targets.err.manager_alone": {"en": "a manager level stands for every level of units: it is the only one "
-                                        "besides 'unit: person'",
-                                  "zh-CN": "经理层级代表全部单元层级：除“unit: person”外只能有这一层"},
+                                        "besides '{person_level}'",
+                                  "zh-CN": "经理层级代表全部单元层级：除“{person_level}”外只能有这一层"},
     "targets.err.season_of": {"en": "seasonality of '{of}' is not a level{suggestion}; write one of {allowed}",
                               "zh-CN": "季节性 of 的“{of}”不是一个层级{suggestion}；可写：{allowed}"},
     "targets.err.weights_months": {"en": "the month weights lack {months}; give all twelve months, \"01\" to \"12\"",
@@ -250,27 +251,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     "targets.err.shares_sum": {"en": "the shares of {what} add up to {total}, not 100: {parts}",
                                "zh-CN": "{what}的分配比例合计为 {total}，不是 100：{parts}"},
     "targets.word.months": {"en": "the months", "zh-CN": "各月"},
-    "targets.err.needs_actuals": {"en": "this needs last year's actuals; add actuals: <metric> (a metrics source's "
-                                        "column) or actuals: {store: ..., ruleset: ..., kpi: ...}",
-                                  "zh-CN": "此处需要上一年实际数据；请添加 actuals: <指标>（数据源中的列）或 "
-                                           "actuals: {store: ..., ruleset: ..., kpi: ...}"},
+    "targets.err.needs_actuals": {"en": "this needs last year's actuals; add {actuals_key} (a column of a metrics "
+                                        "source) or {store_key}",
+                                  "zh-CN": "此处需要上一年实际数据；请添加 {actuals_key}（数据源中的列）"
+                                           "或 {store_key}"},
     "targets.err.fixed_twice": {"en": "'{unit}' is fixed twice (first at line {first})",
                                 "zh-CN": "“{unit}”被重复固定（首次在第 {first} 行）"},
-    "targets.err.closed_year": {"en": "closed_through {closed} must be a month of {year} before December",
-                                "zh-CN": "closed_through {closed} 必须是 {year} 年 12 月之前的月份"},
-    "targets.err.closed_quarter": {"en": "closed_through {closed} must end a quarter (03, 06 or 09): the rows are "
-                                         "quarterly", "zh-CN": "按季度输出时 closed_through {closed} 必须是季末月份"
+    "targets.err.closed_year": {"en": "{closed_key} {closed} must be a month of {year} before December",
+                                "zh-CN": "{closed_key} {closed} 必须是 {year} 年 12 月之前的月份"},
+    "targets.err.closed_quarter": {"en": "{closed_key} {closed} must end a quarter (03, 06 or 09): the rows are "
+                                         "quarterly", "zh-CN": "按季度输出时 {closed_key} {closed} 必须是季末月份"
                                                                 "（03、06 或 09）"},
     "targets.err.outside": {"en": "'{path}' leads outside the plan's workspace {root}",
                             "zh-CN": "“{path}”位于计划文件的工作区 {root} 之外"},
-    "targets.err.people_column": {"en": "people: '{name}' is not a column of the employee table{suggestion}",
-                                  "zh-CN": "people：“{name}”不是员工表中的列{suggestion}"},
+    "targets.err.people_column": {"en": "{people_key} '{name}' is not a column of the employee table{suggestion}",
+                                  "zh-CN": "{people_key}“{name}”不是员工表中的列{suggestion}"},
     "targets.err.column_missing": {"en": "the employee table has no column '{column}'{suggestion}",
                                    "zh-CN": "员工表中没有列“{column}”{suggestion}"},
     "targets.err.no_unit": {"en": "{id} is in no unit: their '{column}' is blank",
                             "zh-CN": "{id} 不属于任何单元：其“{column}”为空"},
-    "targets.hint.no_unit": {"en": "fill in the cell, or leave the person out with people:",
-                             "zh-CN": "请填写该单元格，或用 people: 条件排除此人"},
+    "targets.hint.no_unit": {"en": "fill in the cell, or leave the person out with {people_key}",
+                             "zh-CN": "请填写该单元格，或用 {people_key} 条件排除此人"},
     "targets.err.slash": {"en": "{id}'s '{column}' is '{value}': unit names may not contain '/'",
                           "zh-CN": "{id} 的“{column}”为“{value}”：单元名称不能包含“/”"},
     "targets.err.manager_cycle": {"en": "the '{column}' column goes round in a circle: {cycle}",
@@ -280,8 +281,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "targets.err.manager_unknown": {"en": "{id}'s '{column}' is '{value}', who is not in the employee table",
                                     "zh-CN": "{id} 的“{column}”为“{value}”，此人不在员工表中"},
     "targets.err.player_coach": {"en": "{id} carries a target and manages people who do; leave them out with "
-                                       "people: or plan their own target as a fixed amount of a unit",
-                                 "zh-CN": "{id} 本人承担目标，同时管理承担目标的员工；请用 people: 排除此人，"
+                                       "{people_key} or plan their own target as a fixed amount of a unit",
+                                 "zh-CN": "{id} 本人承担目标，同时管理承担目标的员工；请用 {people_key} 排除此人，"
                                           "或将其个人目标作为单元的固定金额"},
     "targets.err.previous_missing": {"en": "previous plan rows '{path}' not found",
                                      "zh-CN": "找不到上一版计划的目标文件“{path}”"},
@@ -321,17 +322,17 @@ MESSAGES: dict[str, dict[str, str]] = {
                                  "zh-CN": "“{name}”不是本计划中的单元或人员{suggestion}"},
     "targets.err.unit_ambiguous": {"en": "'{name}' names several units ({paths}); write its path",
                                    "zh-CN": "“{name}”对应多个单元（{paths}）；请写出其路径"},
-    "targets.err.fact_missing": {"en": "key column {column}: no value for {unit}; state it under units: or add the "
-                                       "column to the employee table",
-                                 "zh-CN": "按列 {column} 分配：{unit} 没有取值；请在 units: 中写明，"
+    "targets.err.fact_missing": {"en": "key column {column}: no value for {unit}; state it under {units_key} or add "
+                                       "the column to the employee table",
+                                 "zh-CN": "按列 {column} 分配：{unit} 没有取值；请在 {units_key} 中写明，"
                                           "或在员工表中添加该列"},
     "targets.err.cell_number": {"en": "'{column}' of {id} is '{value}', not a number of 0 or more",
                                 "zh-CN": "{id} 的“{column}”为“{value}”，不是大于等于 0 的数字"},
     "targets.err.actuals_column": {"en": "no metrics source has a column '{metric}' (last year's actuals, {year})",
                                    "zh-CN": "没有数据源包含列“{metric}”（上一年 {year} 的实际数据）"},
-    "targets.err.actuals_aggregated": {"en": "last year's '{metric}' must come as monthly rows (employee, month, "
-                                             "{metric}), not period totals",
-                                       "zh-CN": "上一年的“{metric}”须为月度数据（employee, month, {metric}），"
+    "targets.err.actuals_aggregated": {"en": "last year's '{metric}' must come as monthly rows ({row_key}, {metric}), "
+                                             "not period totals",
+                                       "zh-CN": "上一年的“{metric}”须为月度数据（{row_key}, {metric}），"
                                                 "不能是期间合计"},
     "targets.err.store_missing": {"en": "no results store at {url}", "zh-CN": "找不到结果库 {url}"},
     "targets.err.store_no_runs": {"en": "the store holds no run of ruleset '{ruleset}' for {year}",
@@ -343,8 +344,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "targets.warn.metrics_unused": {"en": "this metrics source is not read: the plan's actuals come from the store",
                                     "zh-CN": "未读取此数据源：本计划的实际数据来自结果库"},
     "targets.warn.growth": {"en": "{id} {name}: target {target} is {growth}% above last year's {last} (more than "
-                                  "max_growth {limit}%)",
-                            "zh-CN": "{id} {name}：目标 {target} 比上年实际 {last} 高 {growth}%（超过 max_growth "
+                                  "{growth_key} {limit}%)",
+                            "zh-CN": "{id} {name}：目标 {target} 比上年实际 {last} 高 {growth}%（超过 {growth_key} "
                                      "{limit}%）"},
     "targets.warn.capacity": {"en": "{unit}: target {target} exceeds its stated capacity {capacity}",
                               "zh-CN": "{unit}：目标 {target} 超过其容量 {capacity}"},
@@ -360,7 +361,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                                             "read last year", "zh-CN": "所分配月份中无人有 {year} 年的实际数据，"
                                                                         "无法按上年实际分配"},
     "targets.note.nobody": {"en": "nobody in it works in the months allocated", "zh-CN": "所分配月份中无人在职"},
-    "targets.note.stated": {"en": "{column} as stated under units:", "zh-CN": "{column} 取自 units: 中的设定"},
+    "targets.note.stated": {"en": "{column} as stated under {units_key}",
+                            "zh-CN": "{column} 取自 {units_key} 中的设定"},
     "targets.note.summed": {"en": "{column} of its people added up", "zh-CN": "{column} 为其成员之和"},
     "targets.level.company": {"en": "Company", "zh-CN": "公司"},
     "targets.level.person": {"en": "Person", "zh-CN": "个人"},
@@ -425,7 +427,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "targets.page.fixed": {"en": "Fixed amounts", "zh-CN": "固定目标"},
     "targets.page.reason": {"en": "Reason", "zh-CN": "原因"},
     "targets.page.amount": {"en": "Amount", "zh-CN": "金额"},
-    "targets.page.other_language": {"en": "中文", "zh-CN": "English"},
+    "targets.page.other_language": {"en": "{other}", "zh-CN": "{other}"},
     "targets.page.chart": {"en": "Company target by month: {points}", "zh-CN": "公司各月目标：{points}"},
     "targets.cli.summary": {"en": "{plan}: {total} for {year}, shared among {units} units and {people} "
                                   "people",

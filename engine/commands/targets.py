@@ -88,7 +88,7 @@ def command(plan: Path, out: Path | None, explain_id: str | None, old: Path | No
         from appraise.tools.targets.plan import Say
 
         if explain_id not in t.people:
-            click.echo(Say(lang)("explain.unknown", id=explain_id, plan=t.plan.id), err=True)
+            click.echo(Say(lang)("targets.explain.unknown", id=explain_id, plan=t.plan.id), err=True)
             sys.exit(1)
         if fmt == "json":
             click.echo(json.dumps(explain_json(t, explain_id), ensure_ascii=False, indent=2))
@@ -109,14 +109,16 @@ def command(plan: Path, out: Path | None, explain_id: str | None, old: Path | No
         return
     w = Words(t, lang)
     rows = len(t.rows())
-    click.echo(w.say("cli.summary", plan=t.plan.id, total=w.money(t.plan.total), currency=t.plan.currency,
+    click.echo(w.say("targets.cli.summary", plan=t.plan.id, total=w.money(t.plan.total), currency=t.plan.currency,
                      year=t.plan.year, units=len(t.units) - 1, people=len(t.people)))
     if t.plan.closed_through:
         closed = sum((v for p in t.people.values() for v in p.closed.values()), type(t.plan.total)(0))
-        click.echo(w.say("cli.replan", through=t.plan.closed_through, closed=w.money(closed),
+        click.echo(w.say("targets.cli.replan", through=t.plan.closed_through, closed=w.money(closed),
                          open=w.money(t.plan.total - closed)))
-    click.echo(w.say("cli.rows", path=shown(folder / "targets.csv"), rows=rows,
-                     granularity=w.say(f"word.{t.plan.granularity}")))
-    click.echo(w.say("cli.outputs", files="units.csv, targets.xlsx, index.html, index.zh-CN.html, warnings.csv, "
+    click.echo(w.say("targets.cli.rows", path=shown(folder / "targets.csv"), rows=rows,
+                     granularity=w.say({"month": "targets.word.month", "quarter": "targets.word.quarter"}[
+                         t.plan.granularity])))
+    click.echo(w.say("targets.cli.outputs",
+                     files="units.csv, targets.xlsx, index.html, index.zh-CN.html, warnings.csv, "
                                           "manifest.json"))
-    click.echo(w.say("cli.warnings", count=len(t.warnings)))
+    click.echo(w.say("targets.cli.warnings", count=len(t.warnings)))

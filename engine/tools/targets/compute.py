@@ -201,17 +201,18 @@ def compute(plan: Plan, data: Data, say: Say) -> Targets:
     closed: dict[str, dict[str, Fraction]] = {e: dict(rows) for e, rows in data.previous.items()}
     for emp in closed:
         if emp not in org.people:
-            p.error(("previous",), "err.previous_person", id=emp)
+            p.error(("previous",), "targets.err.previous_person", id=emp)
     for emp, rows in closed.items():
         for m, v in rows.items():
             if (v / plan.unit).denominator != 1 or v < 0:
-                p.error(("previous",), "err.previous_unit", id=emp, month=m, value=amount_text(v, Fraction(1, 100)),
+                p.error(("previous",), "targets.err.previous_unit", id=emp, month=m,
+                        value=amount_text(v, Fraction(1, 100)),
                         unit=amount_text(plan.unit, plan.unit))
                 break
     p.stop()
     closed_total = sum((v for rows in closed.values() for v in rows.values()), Fraction(0))
     if closed_total > plan.total:
-        p.error(("total",), "err.closed_exceeds", total=amount_text(plan.total, plan.unit),
+        p.error(("total",), "targets.err.closed_exceeds", total=amount_text(plan.total, plan.unit),
                 closed=amount_text(closed_total, plan.unit), through=plan.closed_through or "")
         p.stop()
 
@@ -227,7 +228,7 @@ def compute(plan: Plan, data: Data, say: Say) -> Targets:
                 availability[m] = _ramp(person_level, e.hire, m)
         weight_total = sum(season.values(), Fraction(0))
         if weight_total == 0:
-            p.error(plan.seasonality.where, "err.season_zero")
+            p.error(plan.seasonality.where, "targets.err.season_zero")
             p.stop()
         available = sum((availability[m] * season[m] for m in availability), Fraction(0)) / weight_total
         people[emp] = {"season": season, "season_of": season_of, "availability": availability,
@@ -254,7 +255,7 @@ def compute(plan: Plan, data: Data, say: Say) -> Targets:
         if level.key.kind == "shares":
             for name in level.key.shares:
                 if name not in shares_seen.get(i, set()):
-                    p.error(level.key.where + ("shares", name), "err.shares_unknown", at_key=True, name=name,
+                    p.error(level.key.where + ("shares", name), "targets.err.shares_unknown", at_key=True, name=name,
                             level=level.name, suggestion=did_you_mean(name, org.names()))
     p.stop()
 
@@ -273,7 +274,7 @@ def compute(plan: Plan, data: Data, say: Say) -> Targets:
             continue
         rest = f.amount - closed_of.get(target, Fraction(0))
         if rest < 0:
-            p.error(("fixed", f.index, "amount"), "err.fixed_closed", unit=f.unit,
+            p.error(("fixed", f.index, "amount"), "targets.err.fixed_closed", unit=f.unit,
                     amount=amount_text(f.amount, plan.unit), closed=amount_text(closed_of[target], plan.unit))
             continue
         fixed[target] = (rest, f.reason)
@@ -344,11 +345,11 @@ def _check_columns(plan: Plan, data: Data, p: _Problems) -> None:
     columns = set(data.columns)
     for lv in plan.levels:
         if lv.kind in ("unit", "manager") and lv.column not in columns:
-            p.error(lv.where + (lv.kind,), "err.column_missing", column=lv.column,
+            p.error(lv.where + (lv.kind,), "targets.err.column_missing", column=lv.column,
                     suggestion=did_you_mean(lv.column, sorted(columns)))
     person = plan.levels[-1]
     if person.key.kind == "column" and person.key.column not in columns:
-        p.error(person.key.where + ("column",), "err.column_missing", column=person.key.column,
+        p.error(person.key.where + ("column",), "targets.err.column_missing", column=person.key.column,
                 suggestion=did_you_mean(person.key.column, sorted(columns)))
 
 
@@ -384,7 +385,7 @@ def _season(plan: Plan, org: Org, emp: str, leaf: str, data: Data, profiles, ope
         profile = profiles[path]
         if sum(profile.values(), Fraction(0)) > 0:
             return dict(profile), path or "company"
-    p.error(s.where, "err.season_no_actuals", year=plan.year - 1)
+    p.error(s.where, "targets.err.season_no_actuals", year=plan.year - 1)
     p.stop()
     raise AssertionError  # pragma: no cover
 
@@ -404,7 +405,7 @@ def _last_year(plan: Plan, org: Org, data: Data, open_months, last, p: _Problems
             months = max(len([m for m in open_months if e.employed(last[m])]), len(have))
             entry["actual"] = total * len(open_months) / months
             if months < len(open_months):
-                entry["notes"].append(("note.annualised", {"months": months, "all": len(open_months)}))
+                entry["notes"].append(("targets.note.annualised", {"months": months, "all": len(open_months)}))
         out[emp] = entry
     means: dict[str, Fraction | None] = {}
     for path, unit in org.units.items():
@@ -418,10 +419,10 @@ def _last_year(plan: Plan, org: Org, data: Data, open_months, last, p: _Problems
         for path in [home, *org.ancestors(home)] if home else [""]:
             if means[path] is not None:
                 entry["base"] = means[path]
-                entry["notes"].append(("note.no_actuals_mean", {"unit": path or plan.id}))
+                entry["notes"].append(("targets.note.no_actuals_mean", {"unit": path or plan.id}))
                 break
         else:
-            p.error(("actuals",), "err.no_actuals_at_all", year=plan.year - 1)
+            p.error(("actuals",), "targets.err.no_actuals_at_all", year=plan.year - 1)
             p.stop()
     return out
 
@@ -444,7 +445,7 @@ def _person_values(plan: Plan, data: Data, parts: list[str], level: Level, peopl
         available = people[emp]["available"]
         value = base if key.kind == "shares" else base * available
         if key.kind != "shares" and available != 1:
-            notes.append(("note.available", {"share": available}))
+            notes.append(("targets.note.available", {"share": available}))
         entry = info.setdefault(leaf, {})
         entry.update({"value": value, "base": base, "notes": notes,
                       "last_year": last_year[emp]["actual"] if last_year else None})
@@ -457,7 +458,7 @@ def _number_cell(e, column: str, plan: Plan, p: _Problems) -> Fraction:
         if value < 0:
             raise ValueError
     except (ArithmeticError, ValueError):
-        p.errors.append(e.diag(column, p.say("err.cell_number", id=e.id, column=column, value=text)))
+        p.errors.append(e.diag(column, p.say("targets.err.cell_number", id=e.id, column=column, value=text)))
         return Fraction(0)
     return value
 
@@ -469,7 +470,7 @@ def _unit_value(org: Org, path: str, level: Level, people, last_year) -> dict[st
     notes: list = []
     value: Fraction | None
     if available == 0:
-        return {"value": Fraction(0), "notes": [("note.nobody", {})], "empty": True}
+        return {"value": Fraction(0), "notes": [("targets.note.nobody", {})], "empty": True}
     if key.kind == "equal":
         value = Fraction(1)
     elif key.kind == "headcount":
@@ -480,7 +481,7 @@ def _unit_value(org: Org, path: str, level: Level, people, last_year) -> dict[st
         value = None  # a fact under units:, else the people's column (_apply_facts)
     else:
         value = sum((last_year[m]["base"] * people[m]["available"] for m in unit.members), Fraction(0))
-        notes.append(("note.unit_last_year", {}))
+        notes.append(("targets.note.unit_last_year", {}))
     return {"value": value, "notes": notes}
 
 
@@ -498,16 +499,16 @@ def _apply_facts(plan: Plan, org: Org, data: Data, info: dict, facts: dict, p: _
             stated = facts.get(part, {}).get(column)
             if stated is not None:
                 entry["value"] = stated
-                entry["notes"] = [*entry["notes"], ("note.stated", {"column": column})]
+                entry["notes"] = [*entry["notes"], ("targets.note.stated", {"column": column})]
                 continue
             if column not in data.columns:
-                p.error(level.key.where + ("column",), "err.fact_missing", column=column, unit=part)
+                p.error(level.key.where + ("column",), "targets.err.fact_missing", column=column, unit=part)
                 continue
             total = Fraction(0)
             for emp in org.units[part].members:
                 total += _number_cell(data.employees[emp], column, plan, p)
             entry["value"] = total
-            entry["notes"] = [*entry["notes"], ("note.summed", {"column": column})]
+            entry["notes"] = [*entry["notes"], ("targets.note.summed", {"column": column})]
 
 
 def _shares(plan: Plan, org: Org, parent: str, parts: list[str], level: Level, info: dict,
@@ -520,7 +521,7 @@ def _shares(plan: Plan, org: Org, parent: str, parts: list[str], level: Level, i
         name = part.rpartition("/")[2]
         hit = next((k for k in (part, name) if k in shares), None)
         if hit is None:
-            p.error(level.key.where + ("shares",), "err.shares_missing", at_key=True, name=part or name,
+            p.error(level.key.where + ("shares",), "targets.err.shares_missing", at_key=True, name=part or name,
                     parent=parent or plan.id)
             continue
         seen.setdefault(index, set()).add(hit)
@@ -529,7 +530,7 @@ def _shares(plan: Plan, org: Org, parent: str, parts: list[str], level: Level, i
     if got and len(got) == len(parts):
         total = sum(got.values(), Fraction(0))
         if total != 100:
-            p.error(level.key.where + ("shares",), "err.shares_sum", at_key=True, total=_fmt(total),
+            p.error(level.key.where + ("shares",), "targets.err.shares_sum", at_key=True, total=_fmt(total),
                     what=parent or plan.id,
                     parts=" + ".join(f"{k.rpartition('/')[2]} {_fmt(v)}" for k, v in got.items()))
 
@@ -543,9 +544,9 @@ def _fmt(value: Fraction) -> str:
 def _unresolved(p: _Problems, path: tuple, name: str, candidates: list[str], org: Org, *, at_key: bool = False
                 ) -> None:
     if candidates:
-        p.error(path, "err.unit_ambiguous", at_key=at_key, name=name, paths=", ".join(candidates))
+        p.error(path, "targets.err.unit_ambiguous", at_key=at_key, name=name, paths=", ".join(candidates))
     else:
-        p.error(path, "err.unit_unknown", at_key=at_key, name=name, suggestion=did_you_mean(name, org.names()))
+        p.error(path, "targets.err.unit_unknown", at_key=at_key, name=name, suggestion=did_you_mean(name, org.names()))
 
 
 def _allocation_error(exc: alloc.AllocationError, plan: Plan, org: Org, fixed: dict, p: _Problems) -> None:
@@ -555,18 +556,20 @@ def _allocation_error(exc: alloc.AllocationError, plan: Plan, org: Org, fixed: d
         parts = org.units[exc.path].parts
         index = next((f.index for f in plan.fixed if org.resolve(f.unit)[0] in parts), None)
         where = ("fixed", index) if index is not None else ("fixed",)
-        p.error(where, f"err.{exc.why.replace('-', '_')}", unit=name, amount=amount,
+        key = {"fixed-exceeds": "targets.err.fixed_exceeds", "fixed-short": "targets.err.fixed_short"}[exc.why]
+        p.error(where, key,
+                unit=name, amount=amount,
                 fixed=amount_text(exc.other, plan.unit))
     elif exc.why == "no-weight":
         level = plan.levels[org.units[exc.path].level]
-        p.error(level.key.where, "err.no_weight", unit=name, amount=amount, by=level.key.describe())
+        p.error(level.key.where, "targets.err.no_weight", unit=name, amount=amount, by=level.key.describe())
     elif exc.why == "no-months":
         emp = exc.path.rpartition("/")[2]
         where = next((("fixed", f.index) for f in plan.fixed if org.resolve(f.unit)[0] == exc.path),
                      plan.levels[-1].key.where)
-        p.error(where, "err.no_months", id=emp, amount=amount)
+        p.error(where, "targets.err.no_months", id=emp, amount=amount)
     else:
-        p.error(("unit",), "err.not_whole", unit=amount_text(plan.unit, plan.unit), amount=amount)
+        p.error(("unit",), "targets.err.not_whole", unit=amount_text(plan.unit, plan.unit), amount=amount)
 
 
 def _reachability(t: Targets, facts: dict[str, dict[str, Fraction]], p: _Problems) -> None:
@@ -586,7 +589,7 @@ def _reachability(t: Targets, facts: dict[str, dict[str, Fraction]], p: _Problem
             target = t.steps[person.path].amount
             if (base == 0 and target > 0) or (base > 0 and target > base * (1 + plan.max_growth)):
                 growth = "∞" if base == 0 else f"{float((target / base - 1) * 100):.1f}"
-                p.warn(("checks", "max_growth"), "warn.growth", id=emp, name=person.name,
+                p.warn(("checks", "max_growth"), "targets.warn.growth", id=emp, name=person.name,
                        target=money(target), last=money(base), growth=growth,
                        limit=f"{float(plan.max_growth * 100):g}")
     for name, values in plan.units.items():
@@ -595,5 +598,5 @@ def _reachability(t: Targets, facts: dict[str, dict[str, Fraction]], p: _Problem
             continue
         year = t.year(path)
         if year > values["capacity"]:
-            p.warn(("units", name, "capacity"), "warn.capacity", unit=name, target=money(year),
+            p.warn(("units", name, "capacity"), "targets.warn.capacity", unit=name, target=money(year),
                    capacity=money(values["capacity"]))

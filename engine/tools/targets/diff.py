@@ -82,17 +82,17 @@ def render(d: PlanDiff, fmt: str = "text", lang: str = "en") -> str:
     same = sum(1 for c in d.people if c.old is not None and c.new is not None and c.delta == 0)
     added = sum(1 for c in d.people if c.old is None)
     removed = sum(1 for c in d.people if c.new is None)
-    title = w.say("diff.title", old=d.old.plan.doc.file, new=d.new.plan.doc.file)
-    total = w.say("diff.total", old=money(d.old.plan.total), new=money(d.new.plan.total),
+    title = w.say("targets.diff.title", old=d.old.plan.doc.file, new=d.new.plan.doc.file)
+    total = w.say("targets.diff.total", old=money(d.old.plan.total), new=money(d.new.plan.total),
                   delta=signed(d.new.plan.total - d.old.plan.total))
-    counts = w.say("diff.counts", gain=gain, lose=lose, same=same, added=added, removed=removed)
+    counts = w.say("targets.diff.counts", gain=gain, lose=lose, same=same, added=added, removed=removed)
     moved = [c for c in d.people if c.delta or c.old is None or c.new is None]
     units = [c for c in d.units if c.key and (c.delta or c.old is None or c.new is None)]
-    heads = [w.say("diff.old"), w.say("diff.new"), w.say("diff.delta")]
+    heads = [w.say("targets.diff.old"), w.say("targets.diff.new"), w.say("targets.diff.delta")]
     if fmt == "markdown":
         lines = [f"### {title}", "", total, "", counts, ""]
         if not moved and not units:
-            return "\n".join([*lines, w.say("diff.none"), ""])
+            return "\n".join([*lines, w.say("targets.diff.none"), ""])
         lines += [f"**{w.say('diff.units')}**", "", f"| | {' | '.join(heads)} |", "| --- | ---: | ---: | ---: |"]
         lines += [f"| {c.key} | {money(c.old)} | {money(c.new)} | {signed(c.delta)} |" for c in units]
         lines += ["", f"**{w.say('diff.people')}**", "", f"| | | {' | '.join(heads)} |",
@@ -101,10 +101,10 @@ def render(d: PlanDiff, fmt: str = "text", lang: str = "en") -> str:
         return "\n".join(lines) + "\n"
     lines = [title, total, counts]
     if not moved and not units:
-        return "\n".join([*lines, w.say("diff.none")]) + "\n"
-    lines += ["", w.say("diff.units")]
+        return "\n".join([*lines, w.say("targets.diff.none")]) + "\n"
+    lines += ["", w.say("targets.diff.units")]
     lines += [f"  {c.key:<28} {money(c.old):>16} → {money(c.new):>16}  {signed(c.delta):>14}" for c in units]
-    lines += ["", w.say("diff.people")]
+    lines += ["", w.say("targets.diff.people")]
     lines += [f"  {c.key:<10} {c.name:<16} {money(c.old):>14} → {money(c.new):>14}  {signed(c.delta):>12}"
               for c in moved]
     return "\n".join(lines) + "\n"

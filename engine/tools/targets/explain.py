@@ -17,6 +17,14 @@ def decimal(value: Fraction, places: int = 12) -> Decimal:
     return d.quantize(Decimal(1).scaleb(-places)).normalize() if d != d.to_integral_value() else d
 
 
+LEVELS = {"company": "targets.level.company", "person": "targets.level.person", "region": "targets.level.region",
+          "team": "targets.level.team", "manager": "targets.level.manager"}
+KEYS = {"equal": "targets.key.equal", "last_year": "targets.key.last_year", "headcount": "targets.key.headcount",
+        "shares": "targets.key.shares"}
+SEASONS = {"equal": "targets.season.equal", "weights": "targets.season.weights", "company": "targets.season.company",
+           "person": "targets.season.person"}
+
+
 class Words:
     """The wording of levels, keys and seasonality in one language, and how amounts and shares read."""
 
@@ -42,22 +50,19 @@ class Words:
         return self.fmt.integer(d) if d == d.to_integral_value() else self.fmt.number(d, 2)
 
     def level(self, name: str) -> str:
-        key = f"targets.level.{name}"
-        try:
-            return self.texts(key)
-        except KeyError:
-            return name
+        """A level's name: the catalogue's for the usual ones, else the column's own."""
+        return self.texts(LEVELS[name]) if name in LEVELS else name
 
     def key(self, step: Step | None = None, described: str = "") -> str:
         text = step.key if step is not None else described
         if text.startswith("column "):
-            return self.say("key.column", column=text[len("column "):])
-        return self.say(f"key.{text}")
+            return self.say("targets.key.column", column=text[len("column "):])
+        return self.say(KEYS[text])
 
     def season(self, of: str) -> str:
-        if of in ("equal", "weights", "company", "person"):
-            return self.say(f"season.{of}")
-        return self.say("season.unit", unit=of)
+        if of in SEASONS:
+            return self.say(SEASONS[of])
+        return self.say("targets.season.unit", unit=of)
 
     def note(self, key: str, values: dict[str, Any]) -> str:
         shown = {k: (self.share(v) if isinstance(v, Fraction) else v) for k, v in values.items()}
@@ -69,45 +74,47 @@ def explain(t: Targets, emp: str, lang: str = "en") -> list[str]:
     w = Words(t, lang)
     person = t.people[emp]
     plan = t.plan
-    lines = [w.say("explain.title", id=emp, name=person.name, year=plan.year,
+    lines = [w.say("targets.explain.title", id=emp, name=person.name, year=plan.year,
                    amount=w.money(sum(person.months.values(), Fraction(0))), plan=plan.id)]
-    lines.append(w.say("explain.company", level=w.level("company"), name=plan.id, amount=w.money(plan.total)))
+    lines.append(w.say("targets.explain.company", level=w.level("company"), name=plan.id, amount=w.money(plan.total)))
     closed_total = sum((v for p in t.people.values() for v in p.closed.values()), Fraction(0))
     if plan.closed_through:
-        lines.append(w.say("explain.reopened", through=plan.closed_through, closed=w.money(closed_total),
+        lines.append(w.say("targets.explain.reopened", through=plan.closed_through, closed=w.money(closed_total),
                            open=w.money(plan.total - closed_total)))
     chain = [*reversed(t.org.ancestors(person.path)), person.path][1:]
     for depth, path in enumerate(chain, start=1):
         step = t.steps[path]
         pad = "  " * depth
         if step.fixed is not None:
-            lines.append(pad + w.say("explain.fixed", level=w.level(step.level), name=step.name,
+            lines.append(pad + w.say("targets.explain.fixed", level=w.level(step.level), name=step.name,
                                      amount=w.money(step.year), reason=step.fixed))
         else:
             parent = path.rpartition("/")[0]
             above = t.steps[parent].amount if parent else plan.total - closed_total
             if step.pool != above:
-                lines.append(pad + w.say("explain.pool", unit=parent or plan.id, amount=w.money(above),
+                lines.append(pad + w.say("targets.explain.pool", unit=parent or plan.id, amount=w.money(above),
                                          fixed=w.money(above - step.pool), pool=w.money(step.pool)))
             share = step.value / step.total if step.total else Fraction(0)
-            lines.append(pad + w.say("explain.step", level=w.level(step.level), name=step.name, share=w.share(share),
+            lines.append(pad + w.say("targets.explain.step", level=w.level(step.level), name=step.name,
+                                     share=w.share(share),
                                      pool=w.money(step.pool), key=w.key(step), value=w.number(step.value),
                                      total=w.number(step.total), amount=w.money(step.amount)))
             if step.ideal != step.amount:
-                lines.append(pad + "  " + w.say("explain.exact", ideal=w.exact(step.ideal)))
+                lines.append(pad + "  " + w.say("targets.explain.exact", ideal=w.exact(step.ideal)))
         for key, values in step.notes:
             lines.append(pad + "  " + w.note(f"{key}", dict(values)))
         if step.closed:
-            lines.append(pad + "  " + w.say("explain.closed", closed=w.money(step.closed)))
+            lines.append(pad + "  " + w.say("targets.explain.closed", closed=w.money(step.closed)))
     if person.last_year is not None:
-        lines.append("  " + w.say("explain.last_year", last=w.money(person.last_year.limit_denominator(10**6))))
-    lines.append(w.say("explain.months", season=w.season(person.season_of)))
+        lines.append("  " + w.say("targets.explain.last_year", last=w.money(person.last_year.limit_denominator(10**6))))
+    lines.append(w.say("targets.explain.months", season=w.season(person.season_of)))
     season_total = sum(person.season.values(), Fraction(0))
     for month, amount in person.months.items():
         if month in person.closed:
-            lines.append("  " + w.say("explain.month_closed", month=month, amount=w.money(amount)))
+            lines.append("  " + w.say("targets.explain.month_closed", month=month, amount=w.money(amount)))
             continue
-        lines.append("  " + w.say("explain.month", month=month, season=w.share(person.season[month] / season_total),
+        lines.append("  " + w.say("targets.explain.month", month=month,
+                                  season=w.share(person.season[month] / season_total),
                                   availability=w.share(person.availability[month]), amount=w.money(amount)))
     return lines
 

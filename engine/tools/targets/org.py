@@ -91,7 +91,7 @@ def selected(plan: Plan, data: Data, say: Say, errors: list[Diagnostic]) -> list
         if name not in columns:
             at = plan.people.text.find(name)
             errors.append(Diagnostic(plan.doc.file, line, col + max(at, 0), say(
-                "err.people_column", name=name, suggestion=did_you_mean(name, sorted(columns))), "people",
+                "targets.err.people_column", name=name, suggestion=did_you_mean(name, sorted(columns))), "people",
                 code="plan"))
             bad = True
     if bad:
@@ -127,9 +127,9 @@ def build(plan: Plan, data: Data, say: Say, errors: list[Diagnostic]) -> Org:
                 if not value or "/" in value:
                     names = []
                     if emp in in_plan:
-                        key = "err.no_unit" if not value else "err.slash"
+                        key = "targets.err.no_unit" if not value else "targets.err.slash"
                         errors.append(e.diag(lv.column, say(key, id=emp, column=lv.column, value=value),
-                                             hint=say("hint.no_unit")))
+                                             hint=say("targets.hint.no_unit")))
                     break
                 names.append(value)
             if unit_levels and not names:
@@ -191,13 +191,14 @@ def _manager_chains(level: Level, data: Data, chosen: list[str], in_plan: set[st
                 key = frozenset(loop)
                 if key not in reported and emp in in_plan:
                     reported.add(key)
-                    errors.append(current.diag(column, say("err.manager_cycle", column=column,
-                                                           cycle=" → ".join(loop)), hint=say("hint.manager_cycle")))
+                    errors.append(current.diag(column, say("targets.err.manager_cycle", column=column,
+                                                           cycle=" → ".join(loop)),
+                                               hint=say("targets.hint.manager_cycle")))
                 ok = False
                 break
             if boss not in data.employees:
                 if emp in in_plan:
-                    errors.append(current.diag(column, say("err.manager_unknown", id=current.id, column=column,
+                    errors.append(current.diag(column, say("targets.err.manager_unknown", id=current.id, column=column,
                                                            value=boss) + did_you_mean(boss, data.employees)))
                 ok = False
                 break
@@ -206,14 +207,14 @@ def _manager_chains(level: Level, data: Data, chosen: list[str], in_plan: set[st
             current = data.employees[boss]
         if ok and not chain:
             if emp in in_plan:
-                errors.append(e.diag(column, say("err.no_unit", id=emp, column=column, value=""),
-                                     hint=say("hint.no_unit")))
+                errors.append(e.diag(column, say("targets.err.no_unit", id=emp, column=column, value=""),
+                                     hint=say("targets.hint.no_unit")))
             ok = False
         out[emp] = list(reversed(chain)) if ok else None
         if ok and emp in in_plan:
             managers_of_plan.update(chain)
     for emp in sorted(managers_of_plan & in_plan, key=list(data.employees).index):
-        errors.append(data.employees[emp].diag(column, say("err.player_coach", id=emp)))
+        errors.append(data.employees[emp].diag(column, say("targets.err.player_coach", id=emp)))
     return out
 
 

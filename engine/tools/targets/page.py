@@ -98,6 +98,12 @@ svg text{font-size:12px;fill:#52606d}
 </main></body></html>
 """
 
+HEADINGS = {"map": "targets.page.map", "months": "targets.page.months", "people": "targets.page.people",
+            "unit": "targets.page.unit", "level": "targets.page.level", "key": "targets.page.key",
+            "share": "targets.page.share", "year": "targets.page.year", "id": "targets.page.id",
+            "name": "targets.page.name", "growth": "targets.page.growth", "checks": "targets.page.checks",
+            "no_checks": "targets.page.no_checks", "fixed": "targets.page.fixed", "reason": "targets.page.reason",
+            "amount": "targets.page.amount", "last": "targets.page.last_year"}
 _ENV = jinja2.Environment(autoescape=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
 
 
@@ -121,7 +127,7 @@ def render(t: Targets, lang: str) -> str:
     units: dict[str, dict] = {}
     for path, values in t.units.items():
         step = t.steps.get(path)
-        share = "" if step is None else (w.say("key.shares") if step.fixed is not None else
+        share = "" if step is None else (w.say("targets.key.shares") if step.fixed is not None else
                                          w.share(step.value / step.total) if step.total else "—")
         units[path] = ({
             "name": step.name if step else plan.id, "depth": 0 if not path else path.count("/") + 1,
@@ -157,24 +163,22 @@ def render(t: Targets, lang: str) -> str:
     other = "zh-CN" if lang == "en" else "en"
     closed = sum((v for p in t.people.values() for v in p.closed.values()), Fraction(0))
     view: dict[str, Any] = {
-        "lang": lang, "title": w.say("page.title", year=plan.year, plan=plan.id),
-        "intro": w.say("page.intro", total=w.money(plan.total), units=len(t.units) - 1, people=len(t.people)),
-        "replan": w.say("page.replan", through=plan.closed_through) if plan.closed_through else "",
+        "lang": lang, "title": w.say("targets.page.title", year=plan.year, plan=plan.id),
+        "intro": w.say("targets.page.intro", total=w.money(plan.total), units=len(t.units) - 1, people=len(t.people)),
+        "replan": w.say("targets.page.replan", through=plan.closed_through) if plan.closed_through else "",
         "confidential": w.texts("confidential.team"), "other_href": PAGES[other], "other_lang": other,
-        "other_label": w.say("page.other_language"),
+        "other_label": w.say("targets.page.other_language", other="中文" if lang == "en" else "English"),
         "chart": {"width": width, "height": height, "bars": bars},
-        "chart_label": w.say("page.chart", points=", ".join(f"{b['short']} {b['value']}" for b in bars)),
+        "chart_label": w.say("targets.page.chart", points=", ".join(f"{b['short']} {b['value']}" for b in bars)),
         "quarters": quarters, "months": [m[5:] for m in months], "units": ordered, "people": people,
         "fixed": [{"unit": f.unit, "amount": plain(f.amount), "reason": f.reason} for f in plan.fixed],
         "checks": [d.message for d in t.warnings if d.code == "plan-check"],
         "closed": w.money(closed),
     }
-    for name in ("map", "months", "people", "unit", "level", "key", "share", "year", "id", "name", "growth",
-                 "checks", "no_checks", "fixed", "reason", "amount"):
-        view[f"t_{name}"] = w.say(f"page.{name}")
+    for name, key in HEADINGS.items():
+        view[f"t_{name}"] = w.say(key)
     for name in ("map", "months", "people", "fixed"):  # the tables' amounts are in the plan's currency
         view[f"t_{name}"] += f"（{plan.currency}）" if lang == "zh-CN" else f" ({plan.currency})"
-    view["t_last"] = w.say("page.last_year")
     return _ENV.from_string(_TEMPLATE).render(**view)
 
 

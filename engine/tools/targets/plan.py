@@ -43,15 +43,22 @@ def fraction(value: Any) -> Fraction:
     return Fraction(value)
 
 
+# what messages quote of a plan file as written, the same in every language
+LITERALS = {"person_level": "unit: person", "ramp_key": "ramp", "people_key": "people:", "units_key": "units:",
+            "closed_key": "closed_through", "growth_key": "max_growth", "actuals_key": "actuals: <metric>",
+            "store_key": "actuals: {store: ..., ruleset: ..., kpi: ...}", "row_key": "employee, month"}
+
+
 class Say:
-    """Messages of the ``targets.*`` catalogue in one language."""
+    """Messages of the ``targets.*`` catalogue (:data:`appraise.i18n.MESSAGES`) in one language; keys are
+    written in full (``say("targets.err.no_unit", ...)``)."""
 
     def __init__(self, lang: str = "en"):
         self.lang = lang
         self._texts = Texts(lang)
 
     def __call__(self, key: str, /, **values) -> str:
-        return self._texts(f"targets.{key}", **values)
+        return self._texts(key, **LITERALS, **values)
 
 
 @dataclass(frozen=True)
@@ -187,7 +194,7 @@ def _outside(doc: Document, data: dict, say: Say) -> list[Diagnostic]:
     actuals = data.get("actuals")
     if isinstance(actuals, dict) and isinstance(actuals.get("store"), str):
         found.append((("actuals", "store"), actuals["store"], sqlite_file(actuals["store"], base)))
-    return [doc.diag(key, say("err.outside", path=shown, root=root.as_posix()), hint=OUTSIDE_HINT, code="plan")
+    return [doc.diag(key, say("targets.err.outside", path=shown, root=root.as_posix()), hint=OUTSIDE_HINT, code="plan")
             for key, shown, path in found if path is not None and not inside(path, root)]
 
 
@@ -204,7 +211,7 @@ def _semantics(doc: Document, data: dict, bad: set[str], say: Say) -> list[Diagn
     unit = fraction(data["unit"]) if _number(data.get("unit")) else Fraction(1)
     whole = _number(data.get("total")) and _number(data.get("unit", 1))
     if whole and (fraction(data["total"]) / unit).denominator != 1:
-        error(("total",), "err.total_unit", total=_fmt(data["total"]), unit=_fmt(unit))
+        error(("total",), "targets.err.total_unit", total=_fmt(data["total"]), unit=_fmt(unit))
     levels: list = data["levels"] if isinstance(data.get("levels"), list) else []
     names: dict[str, int] = {}
     uses_last_year: list[tuple] = []
@@ -217,22 +224,22 @@ def _semantics(doc: Document, data: dict, bad: set[str], say: Say) -> list[Diagn
         if "manager" in level:
             manager_levels.append(i)
         if is_person and i != len(levels) - 1:
-            error(("levels", i, "unit"), "err.person_not_last")
+            error(("levels", i, "unit"), "targets.err.person_not_last")
         if isinstance(name, str):
             if name in names and not is_person:
-                error(("levels", i), "err.level_twice", at_key=True, column=name, first=names[name])
+                error(("levels", i), "targets.err.level_twice", at_key=True, column=name, first=names[name])
             names.setdefault(name, doc.where(("levels", i))[0])
         if "ramp" in level and not is_person:
-            error(("levels", i, "ramp"), "err.ramp_not_person", at_key=True)
+            error(("levels", i, "ramp"), "targets.err.ramp_not_person", at_key=True)
         key = level.get("key")
         if key == "last_year":
             uses_last_year.append(("levels", i, "key"))
         if isinstance(key, dict) and "shares" in key and isinstance(key["shares"], dict):
             pass  # the parts of each unit are summed once the organisation is known (compute)
     if levels and isinstance(levels[-1], dict) and levels[-1].get("unit") != "person" and not _is_bad(bad, "levels"):
-        error(("levels", len(levels) - 1), "err.last_not_person", at_key=True)
+        error(("levels", len(levels) - 1), "targets.err.last_not_person", at_key=True)
     if manager_levels and len(levels) > 2 or len(manager_levels) > 1:
-        error(("levels", manager_levels[0]), "err.manager_alone", at_key=True)
+        error(("levels", manager_levels[0]), "targets.err.manager_alone", at_key=True)
 
     season = data.get("seasonality")
     if not _is_bad(bad, "seasonality"):
@@ -245,25 +252,25 @@ def _semantics(doc: Document, data: dict, bad: set[str], say: Say) -> list[Diagn
             if season["of"] not in allowed:
                 from appraise.display import did_you_mean
 
-                error(("seasonality", "of"), "err.season_of", of=season["of"], allowed=", ".join(allowed),
+                error(("seasonality", "of"), "targets.err.season_of", of=season["of"], allowed=", ".join(allowed),
                       suggestion=did_you_mean(season["of"], allowed))
         if isinstance(season, dict) and isinstance(season.get("weights"), dict):
             weights = season["weights"]
             missing = [m for m in MONTH_KEYS if m not in weights]
             if missing:
-                error(("seasonality", "weights"), "err.weights_months", at_key=True, months=", ".join(missing))
+                error(("seasonality", "weights"), "targets.err.weights_months", at_key=True, months=", ".join(missing))
             elif all(_number(w) for w in weights.values()):
                 total = sum((Decimal(repr(w)) if isinstance(w, float) else Decimal(w) for w in weights.values()),
                             Decimal(0))
                 if total != 100:
-                    error(("seasonality", "weights"), "err.shares_sum", at_key=True, total=_fmt(total),
-                          what=say("word.months"), parts=" + ".join(_fmt(weights[m]) for m in MONTH_KEYS))
+                    error(("seasonality", "weights"), "targets.err.shares_sum", at_key=True, total=_fmt(total),
+                          what=say("targets.word.months"), parts=" + ".join(_fmt(weights[m]) for m in MONTH_KEYS))
     checks = data.get("checks")
     if isinstance(checks, dict) and "max_growth" in checks:
         uses_last_year.append(("checks", "max_growth"))
     if data.get("actuals") is None:
         for path in uses_last_year:
-            error(path, "err.needs_actuals")
+            error(path, "targets.err.needs_actuals")
 
     seen: dict[str, int] = {}
     fixed: list = data["fixed"] if isinstance(data.get("fixed"), list) else []
@@ -271,20 +278,20 @@ def _semantics(doc: Document, data: dict, bad: set[str], say: Say) -> list[Diagn
         if not isinstance(entry, dict) or _is_bad(bad, f"fixed[{i}]"):
             continue
         if _number(entry.get("amount")) and (fraction(entry["amount"]) / unit).denominator != 1:
-            error(("fixed", i, "amount"), "err.amount_unit", amount=_fmt(entry["amount"]), unit=_fmt(unit))
+            error(("fixed", i, "amount"), "targets.err.amount_unit", amount=_fmt(entry["amount"]), unit=_fmt(unit))
         name = entry.get("unit")
         if isinstance(name, str):
             if name in seen:
-                error(("fixed", i, "unit"), "err.fixed_twice", unit=name, first=seen[name])
+                error(("fixed", i, "unit"), "targets.err.fixed_twice", unit=name, first=seen[name])
             seen.setdefault(name, doc.where(("fixed", i))[0])
 
     closed = data.get("closed_through")
     year = data.get("year")
     if isinstance(closed, str) and isinstance(year, int) and not _is_bad(bad, "closed_through", "year"):
         if not closed.startswith(f"{year}-") or closed >= f"{year}-12":
-            error(("closed_through",), "err.closed_year", closed=closed, year=year)
+            error(("closed_through",), "targets.err.closed_year", closed=closed, year=year)
         elif data.get("granularity") == "quarter" and int(closed[5:]) % 3:
-            error(("closed_through",), "err.closed_quarter", closed=closed)
+            error(("closed_through",), "targets.err.closed_quarter", closed=closed)
     people = data.get("people")
     if isinstance(people, str) and not _is_bad(bad, "people"):
         try:

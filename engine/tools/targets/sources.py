@@ -108,16 +108,16 @@ def read(plan: Plan, say: Say, needed_columns: dict[str, str]) -> Data:
         monthly, aggregated = metric_tables(parts["metrics"], parts["aggregated"], needs, cycle.period, report,
                                             known, employment_dates(table), given)
         if metric not in given:
-            report.fatal(plan.diag(("actuals",), say("err.actuals_column", metric=metric, year=plan.year - 1)))
+            report.fatal(plan.diag(("actuals",), say("targets.err.actuals_column", metric=metric, year=plan.year - 1)))
         if aggregated is not None and metric in aggregated.columns:
-            report.fatal(plan.diag(("actuals",), say("err.actuals_aggregated", metric=metric)))
+            report.fatal(plan.diag(("actuals",), say("targets.err.actuals_aggregated", metric=metric)))
         if monthly is not None and metric in monthly.columns:
             for emp, month, value in monthly.select("employee", "month", metric).iter_rows():
                 if value is not None:
                     actuals.setdefault(emp, {})[month] = _value(value)
     elif parts["metrics"] or parts["aggregated"]:
         for part in parts["metrics"] + parts["aggregated"]:
-            report.fatal(replace(part.source.diag(say("warn.metrics_unused"), code="plan-source"),
+            report.fatal(replace(part.source.diag(say("targets.warn.metrics_unused"), code="plan-source"),
                                  severity="warning"))
     previous: dict[str, dict[str, Fraction]] = {}
     rows = 0
@@ -165,7 +165,7 @@ def _previous(plan: Plan, report: Report, table, shas: dict[str, str],
                       cycle_file=plan.doc.file, base_dir=plan.path.parent,
                       root=plan.sources[0].root if plan.sources else None)
     if not plan.previous.is_file():
-        report.fatal(plan.diag(("previous",), say("err.previous_missing", path=plan.doc.data["previous"])))
+        report.fatal(plan.diag(("previous",), say("targets.err.previous_missing", path=plan.doc.data["previous"])))
         return {}, 0
     cycle = _pseudo_cycle(plan, plan.year, (spec,))
     needs = Needs(metrics={plan.metric: "sum"})
@@ -178,7 +178,7 @@ def _previous(plan: Plan, report: Report, table, shas: dict[str, str],
     for d, e in own.items:
         report.employee(e, d) if e is not None else report.fatal(d)
     if plan.metric not in given:
-        report.fatal(plan.diag(("previous",), say("err.previous_column", metric=plan.metric)))
+        report.fatal(plan.diag(("previous",), say("targets.err.previous_column", metric=plan.metric)))
         return {}, 0
     out: dict[str, dict[str, Fraction]] = {}
     rows = 0
@@ -201,7 +201,7 @@ def store_actuals(plan: Plan, say: Say, known: set[str]) -> dict[str, dict[str, 
     year = plan.year - 1
     url = plan.actuals.store
     if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
-        raise InvalidInput([plan.diag(("actuals", "store"), say("err.store_missing", url=url))])
+        raise InvalidInput([plan.diag(("actuals", "store"), say("targets.err.store_missing", url=url))])
     engine = create_engine(url, write=False)
     try:
         with engine.connect() as conn:
@@ -213,7 +213,7 @@ def store_actuals(plan: Plan, say: Say, known: set[str]) -> dict[str, dict[str, 
             kinds = [r.kind for r in found if str(r.cycle).startswith(str(year))]
             if not chosen:
                 raise InvalidInput([plan.diag(("actuals", "ruleset"), say(
-                    "err.store_no_runs", ruleset=plan.actuals.ruleset, year=year))])
+                    "targets.err.store_no_runs", ruleset=plan.actuals.ruleset, year=year))])
             finest = next(k for k in ("month", "quarter", "half", "year") if k in kinds)
             chosen = [(i, c) for i, c in chosen if parse_period(c).kind == finest]
             entries = conn.execute(sa.select(results.c.run_id, results.c.employee, results.c.entry).where(
@@ -221,7 +221,7 @@ def store_actuals(plan: Plan, say: Say, known: set[str]) -> dict[str, dict[str, 
     except InvalidInput:
         raise
     except Exception as exc:
-        raise InvalidInput([plan.diag(("actuals", "store"), say("err.store_read", error=type(exc).__name__))]) \
+        raise InvalidInput([plan.diag(("actuals", "store"), say("targets.err.store_read", error=type(exc).__name__))]) \
             from None
     finally:
         engine.dispose()
@@ -245,6 +245,6 @@ def store_actuals(plan: Plan, say: Say, known: set[str]) -> dict[str, dict[str, 
         for m in months:
             out.setdefault(emp, {})[m] = out.get(emp, {}).get(m, Fraction(0)) + value / len(months)
     if not matched:
-        raise InvalidInput([plan.diag(("actuals", "kpi"), say("err.store_no_kpi", kpi=kpi,
+        raise InvalidInput([plan.diag(("actuals", "kpi"), say("targets.err.store_no_kpi", kpi=kpi,
                                                               ruleset=plan.actuals.ruleset, year=year))])
     return out
