@@ -59,6 +59,14 @@ def test_equal_shares_and_largest_remainder(tmp_path):
     assert months(t, "E2") == monthly(*[28] * 9, 27, 27, 27)
 
 
+def test_quarterly_rows_are_dated_at_the_quarters_first_month(tmp_path):
+    t = run(plan(tmp_path, "total: 1000\ngranularity: quarter\nlevels: [{unit: person, key: equal}]",
+                 f"{HEAD}\nE1,A,2020-01-01,\nE2,B,2020-01-01,\nE3,C,2020-01-01,"))
+    # E1's months (above): 28 from January to October, 27 in November and December
+    assert [(m, int(v)) for e, m, v in t.rows() if e == "E1"] == [("2026-01", 84), ("2026-04", 84), ("2026-07", 84),
+                                                                  ("2026-10", 82)]
+
+
 def test_by_a_column_stated_for_units_and_read_from_the_employee_table(tmp_path):
     employees = f"{HEAD},region,territory\nN1,A,2020-01-01,,north,3\nN2,B,2020-01-01,,north,1\nS1,C,2020-01-01,,south,2"
     body = """
