@@ -382,3 +382,84 @@ class Formatter:
 def formatter(locale: str, currency: str = "CNY") -> Formatter:
     """A cached :class:`Formatter` for ``locale`` and ``currency``."""
     return Formatter(locale, currency)
+
+
+# ================================================================ the command line (issue 18)
+# What the commands say (validate, run, test, diff, history, explain, workshop, ...) in the language chosen with
+# ``appraise --lang`` or APPRAISE_LANG, else the locale.  CLI holds the commands' own sentences; DIAGNOSTICS holds
+# the validator's and the checks' messages as templates, so a diagnostic made in English anywhere in the engine is
+# shown in Chinese by :func:`translate` without its maker knowing the language.
+
+LANG_ENV = "APPRAISE_LANG"
+_LOCALE_ENV = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def cli_locale(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The language of the command line: ``explicit`` (``--lang``), else APPRAISE_LANG, else the locale.
+
+    The locale is the first of LC_ALL, LC_MESSAGES and LANG that is set (POSIX order): ``zh*`` gives
+    ``zh-CN``, anything else (``C``, ``en_US.UTF-8``, ``de_DE``) ``en``.
+    """
+    import os
+
+    env = os.environ if environ is None else environ
+    for value in (explicit, env.get(LANG_ENV)):
+        if value and value.strip():
+            return normalize_locale(value)
+    for name in _LOCALE_ENV:
+        value = env.get(name, "").strip()
+        if value:
+            return "zh-CN" if value.lower().startswith("zh") else "en"
+    return DEFAULT_LOCALE
+
+
+def parse_lang(value: str) -> str:
+    """``--lang`` / APPRAISE_LANG as a locale (``zh``, ``zh_CN.UTF-8``, ``zh-Hans`` → ``zh-CN``; ``en-GB`` →
+    ``en``); a ValueError for a language appraise does not speak."""
+    text = value.strip().split(".")[0]
+    if text.lower().startswith(("zh", "en")):
+        return normalize_locale(text)
+    raise ValueError(f"'{value}' is not a language appraise speaks; use en or zh-CN / appraise 不支持语言“{value}”，"
+                     "请使用 en 或 zh-CN")
+
+
+def say(key: str, locale: str, /, **values) -> str:
+    """The command-line message ``key`` (from :data:`CLI`) in ``locale`` with ``values`` filled in."""
+    text = _pick(CLI[key], locale)
+    return text.format(**values) if values else text
+
+
+CLI: dict[str, dict[str, str]] = {
+    # appraise diff --fail-on: one line per guardrail
+    "diff.check.ok": {"en": "ok      {threshold}: {measured}; {verdict}",
+                      "zh-CN": "通过    {threshold}：{measured}；{verdict}"},
+    "diff.check.fail": {"en": "FAILED  {threshold}: {measured}; {verdict}",
+                        "zh-CN": "未通过  {threshold}：{measured}；{verdict}"},
+    "diff.checks": {"en": "guardrails (--fail-on):", "zh-CN": "护栏（--fail-on）："},
+    "diff.checks.heading": {"en": "Guardrails", "zh-CN": "护栏检查"},
+    "diff.cost_pct": {"en": "the bonus cost changes by {pct} ({amount} {currency})",
+                      "zh-CN": "奖金总额变化 {pct}（{amount} {currency}）"},
+    "diff.cost_amount": {"en": "the bonus cost changes by {amount} {currency}",
+                         "zh-CN": "奖金总额变化 {amount} {currency}"},
+    "diff.cost_from_zero": {"en": "the bonus cost changes by {amount} {currency} from 0 (no percentage)",
+                            "zh-CN": "奖金总额由 0 变化 {amount} {currency}（无法计算百分比）"},
+    "diff.grades_pct": {"en": "{changed} of {n} people change grade ({pct})",
+                        "zh-CN": "{n} 人中 {changed} 人等级变化（{pct}）"},
+    "diff.grades_count": {"en": "{changed} of {n} people change grade", "zh-CN": "{n} 人中 {changed} 人等级变化"},
+    "diff.grades_none": {"en": "nobody was compared", "zh-CN": "没有可比较的员工"},
+    "diff.tau": {"en": "Kendall's τ-b of the scores is {tau}", "zh-CN": "得分的 Kendall τ-b 为 {tau}"},
+    "diff.tau_undefined": {"en": "Kendall's τ-b is undefined (every old or every new score is the same, so "
+                                 "nothing is ranked)",
+                           "zh-CN": "Kendall τ-b 无定义（新旧得分之一全部相同，无法排序）"},
+    "diff.hidden": {"en": "the number is not shown (fewer than {k} people, privacy.min_group)",
+                    "zh-CN": "数值不予显示（少于 {k} 人，privacy.min_group）"},
+    "diff.over_up": {"en": "more than the +{limit} allowed", "zh-CN": "超过允许的 +{limit}"},
+    "diff.over_down": {"en": "more than the -{limit} allowed", "zh-CN": "超过允许的 -{limit}"},
+    "diff.over_either": {"en": "more than the {limit} allowed either way", "zh-CN": "超过允许的 ±{limit}"},
+    "diff.over": {"en": "more than the {limit} allowed", "zh-CN": "超过允许的 {limit}"},
+    "diff.below": {"en": "below the {limit} required", "zh-CN": "低于要求的 {limit}"},
+    "diff.within": {"en": "within the limit ({limit})", "zh-CN": "在限度内（{limit}）"},
+    "diff.at_least": {"en": "at least {limit} as required", "zh-CN": "不低于要求的 {limit}"},
+    "diff.failed": {"en": "appraise diff: {n} of {total} guardrails failed:",
+                    "zh-CN": "appraise diff：{total} 项护栏中有 {n} 项未通过："},
+}

@@ -10,6 +10,14 @@ firing changed (employees gained and lost per rule).  Nothing is written and
 the results store is not read, so outcomes that depend on ``previous`` do not
 fire in either run — the report says so.
 
+Guardrails for CI (``--fail-on``): :func:`parse_threshold` reads ``cost:+5%``
+(the bonus cost rises by more than 5 %; ``cost:-5%`` falls by more, ``cost:5%``
+either way, ``cost:+10000`` an amount), ``grade-changes:10%`` (more than 10 %
+of the people compared change grade; ``grade-changes:3`` a count) and
+``rank-corr:0.9`` (Kendall's tau-b below 0.9).  :meth:`RulesetDiff.check`
+measures each against the numbers the diff computed (exactly: the cost in
+decimals, shares as fractions) and the report shows every check.
+
 :func:`render` prints a :class:`RulesetDiff` as text, Markdown (tables for a
 pull-request comment) or JSON.  Redacted (``--redact``, for readers outside HR
 and a new ruleset whose author may be hostile) it prints
@@ -23,6 +31,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +105,139 @@ def _count_inversions(values: list) -> int:
     return inversions
 
 
+# ---------------------------------------------------------------- guardrails (--fail-on)
+
+METRICS = ("cost", "grade-changes", "rank-corr")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One ``--fail-on`` guardrail as written (``cost:+5%``): what it measures and where it fails."""
+
+    text: str
+    metric: str                 # cost | grade-changes | rank-corr
+    limit: Fraction             # 5 for 5 %, 10000 for an amount, 0.9 for a correlation
+    percent: bool = False       # a share (%) rather than an amount or a count
+    direction: str = ""         # cost only: "+" rises, "-" falls, "" either way
+    number: str = ""            # the limit as written (no sign, no %), for messages
+
+
+def parse_threshold(text: str) -> Threshold:
+    """``cost:+5%``, ``cost:-3%``, ``cost:5%``, ``cost:+10000``, ``grade-changes:10%``, ``grade-changes:3``,
+    ``rank-corr:0.9``; a ValueError says what is wrong and what is allowed."""
+    name, sep, raw = text.strip().partition(":")
+    name, raw = name.strip().lower(), raw.strip().replace(" ", "")
+    if not sep or name not in METRICS:
+        raise ValueError(f"'{text}' is not a guardrail; write cost:+5%, grade-changes:10% or rank-corr:0.9")
+    direction = ""
+    if name == "cost" and raw[:1] in "+-" and raw:
+        direction, raw = raw[0], raw[1:]
+    percent = raw.endswith("%")
+    number = raw[:-1] if percent else raw
+    try:
+        limit = Fraction(Decimal(number.replace(",", "")))
+    except (ArithmeticError, ValueError):
+        raise ValueError(f"'{text}': '{raw}' is not a number") from None
+    if name == "rank-corr":
+        if percent or direction or not -1 <= limit <= 1:
+            raise ValueError(f"'{text}': the rank correlation is a number from -1 to 1, e.g. rank-corr:0.9")
+    elif limit < 0 or (name == "grade-changes" and raw[:1] in "+-"):
+        raise ValueError(f"'{text}': write the limit without a sign (cost takes + or - for the direction)")
+    elif name == "grade-changes" and not percent and limit.denominator != 1:
+        raise ValueError(f"'{text}': a number of people is a whole number; write a share as 10%")
+    return Threshold(text.strip(), name, limit, percent, direction, number)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A guardrail measured on the diff: the number it reads (``None``: undefined) and whether it failed."""
+
+    threshold: Threshold
+    value: Fraction | None      # percent or amount of the cost change, share (%) or count of grade changes, tau-b
+    failed: bool
+
+    def to_dict(self, hidden: bool = False) -> dict:
+        """JSON shape; ``hidden`` leaves the measured value out (a redacted diff that hides its aggregate)."""
+        shown_value = None if hidden or self.value is None else float(self.value)
+        return {"threshold": self.threshold.text, "metric": self.threshold.metric,
+                "limit": float(self.threshold.limit), "percent": self.threshold.percent,
+                "direction": self.threshold.direction, "value": shown_value, "failed": self.failed}
+
+
+def _fraction_text(value: Fraction, digits: int, signed: bool = False) -> str:
+    text = f"{Decimal(value.numerator) / Decimal(value.denominator):,.{digits}f}"
+    if text.lstrip("-").strip("0.,") == "":
+        text = text.lstrip("-")  # never "-0.00"
+    return ("+" if signed and value > 0 and not text.startswith("-") else "") + text
+
+
+def _limit_text(t: Threshold) -> str:
+    return t.number + ("%" if t.percent else "")
+
+
+def check_line(c: Check, d: RulesetDiff, locale: str = "en", hidden: bool = False) -> str:
+    """One guardrail as a line of the report: what it measured and why it passed or failed, in ``locale``.
+
+    ``hidden``: a redacted diff hides this aggregate (too few people): the verdict stands, the number is not shown.
+    """
+    from appraise.i18n import say
+
+    t = c.threshold
+    limit = _limit_text(t)
+    if hidden:
+        measured = say("diff.hidden", locale, k=d.min_group)
+    elif t.metric == "cost":
+        amount = _amount(d.bonus_delta, True)
+        if not t.percent:
+            measured = say("diff.cost_amount", locale, amount=amount, currency=d.currency)
+        elif c.value is None:
+            measured = say("diff.cost_from_zero", locale, amount=amount, currency=d.currency)
+        else:
+            measured = say("diff.cost_pct", locale, pct=_fraction_text(c.value, 2, True) + "%", amount=amount,
+                           currency=d.currency)
+    elif t.metric == "grade-changes":
+        n = len(d.both)
+        if t.percent and c.value is None:
+            measured = say("diff.grades_none", locale)
+        elif t.percent:
+            measured = say("diff.grades_pct", locale, changed=d.grades_changed, n=n,
+                           pct=_fraction_text(c.value or Fraction(0), 2) + "%")
+        else:
+            measured = say("diff.grades_count", locale, changed=d.grades_changed, n=n)
+    elif c.value is None:
+        measured = say("diff.tau_undefined", locale)
+    else:
+        measured = say("diff.tau", locale, tau=f"{float(c.value):.{2 if d.redacted else 4}f}")
+    if t.metric == "rank-corr":
+        verdict = say("diff.below" if c.failed else "diff.at_least", locale, limit=limit)
+    elif not c.failed:
+        verdict = say("diff.within", locale, limit=(t.direction + limit) if t.direction else limit)
+    elif t.metric == "cost":
+        verdict = say({"+": "diff.over_up", "-": "diff.over_down", "": "diff.over_either"}[t.direction], locale,
+                      limit=limit)
+    else:
+        verdict = say("diff.over", locale, limit=limit)
+    return say("diff.check.fail" if c.failed else "diff.check.ok", locale, threshold=t.text, measured=measured,
+               verdict=verdict)
+
+
+def _hidden_in(view: dict, c: Check) -> bool:
+    """Whether a redacted view (:meth:`RulesetDiff.redacted_view`) hides the aggregate check ``c`` reads."""
+    if view.get("migration") is None:
+        return True  # fewer than min_group compared: nothing but that number is shown
+    if c.threshold.metric == "cost":
+        return view["bonus_delta"] is None
+    if c.threshold.metric == "grade-changes":
+        return view["grades_changed"] is None
+    return False
+
+
+def check_lines(d: RulesetDiff, locale: str = "en") -> list[str]:
+    """Every guardrail of ``d`` as a report line (redacted numbers hidden as the redacted view hides them)."""
+    view = d.redacted_view() if d.redacted else {"migration": True}
+    return [check_line(c, d, locale, d.redacted and _hidden_in(view, c)) for c in d.checks]
+
+
 # ---------------------------------------------------------------- the comparison
 
 @dataclass
@@ -166,6 +308,7 @@ class RulesetDiff:
     redacted: bool = False      # for sharing outside HR: aggregates only, groups of at least min_group
     min_group: int = 5          # the larger privacy.min_group of the two rulesets
     left_out: int = 0           # employees the providers left out of both runs (on_error: skip-employee)
+    checks: list[Check] = field(default_factory=list)   # the --fail-on guardrails, measured by check()
 
     @property
     def both(self) -> list[EmployeeChange]:
@@ -199,6 +342,46 @@ class RulesetDiff:
         """Employees whose (calibrated) grade differs."""
         return sum(e.old_grade != e.new_grade for e in self.both)
 
+    @property
+    def failed(self) -> list[Check]:
+        """The guardrails that failed."""
+        return [c for c in self.checks if c.failed]
+
+    def check(self, thresholds: Sequence[Threshold]) -> list[Check]:
+        """Measure each guardrail on this diff (kept in :attr:`checks`, shown by every report).
+
+        The cost change is exact: ``delta / old total × 100`` as a fraction (an old total of 0 with a change in
+        the guarded direction fails, its percentage undefined); grade changes are a share of the people
+        compared (or a count); the rank correlation is :attr:`tau` (undefined when every old or every new score
+        is the same: then nothing is ranked, and the guardrail fails).
+        """
+        out = []
+        for t in thresholds:
+            value: Fraction | None
+            if t.metric == "cost":
+                delta, base = Fraction(self.bonus_delta), Fraction(self.total_old)
+                if not t.percent:
+                    value = delta
+                else:
+                    value = None if base == 0 else delta * 100 / base
+                moved = {"+": delta > 0, "-": delta < 0, "": delta != 0}[t.direction]
+                if value is None:
+                    failed = moved
+                else:
+                    failed = {"+": value > t.limit, "-": value < -t.limit, "": abs(value) > t.limit}[t.direction]
+            elif t.metric == "grade-changes":
+                n = len(self.both)
+                changed = Fraction(self.grades_changed)
+                value = (None if n == 0 else changed * 100 / n) if t.percent else changed
+                failed = value is not None and value > t.limit
+            else:
+                tau = self.tau
+                value = None if tau is None else Fraction(tau)
+                failed = value is None or value < t.limit
+            out.append(Check(t, value, failed))
+        self.checks = out
+        return out
+
     def movers(self, limit: int = TOP_MOVERS) -> list[EmployeeChange]:
         """The employees whose score moved most (|delta|, biggest first; ties by id), zero moves left out."""
         moved = [e for e in self.both if e.score_delta]
@@ -231,6 +414,7 @@ class RulesetDiff:
             "employees": [e.to_dict() for e in self.employees],
             "notes": self.notes,
             "redacted": self.redacted,
+            "checks": [c.to_dict() for c in self.checks],
         }
 
 
@@ -271,6 +455,7 @@ class RulesetDiff:
             out.update({"bonus_delta": None, "grades_changed": None, "kendall_tau_b": None, "migration": None,
                         "rules": []})
             out["notes"] = notes + [f"fewer than {k} employees compared (privacy.min_group): nothing else is shown"]
+            out["checks"] = [c.to_dict(hidden=True) for c in self.checks]
             return out
         changed_pay = sum(1 for e in self.employees if e.bonus_delta != 0)
         out["bonus_delta"] = _money(self.bonus_delta) if changed_pay == 0 or changed_pay >= k else None
@@ -282,6 +467,10 @@ class RulesetDiff:
         out["migration"] = {"old_grades": self.grades_old, "new_grades": self.grades_new, "counts": cells}
         out["rules"] = [{"id": r.id, "status": r.status, "old_count": _group(r.old_count, n, k),
                          "new_count": _group(r.new_count, n, k)} for r in self.rules]
+        out["checks"] = [c.to_dict(hidden=_hidden_in(out, c)) for c in self.checks]
+        if tau is not None:  # the redacted view shows tau-b to 2 decimals; so does its check
+            out["checks"] = [{**x, "value": round(x["value"], 2)} if x["metric"] == "rank-corr"
+                             and x["value"] is not None else x for x in out["checks"]]
         return out
 
 
@@ -487,14 +676,31 @@ def _rule_changes(rs_old, rs_new, a: dict, b: dict) -> list[RuleChange]:
 
 # ---------------------------------------------------------------- output
 
-def render(d: RulesetDiff, fmt: str = "text") -> str:
+def render(d: RulesetDiff, fmt: str = "text", locale: str = "en") -> str:
     """The diff as ``text``, ``markdown`` or ``json`` (aggregates only when ``d.redacted``)."""
     if fmt == "json":
         return json.dumps(d.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    checks = check_lines(d, locale)
     if fmt == "markdown":
-        return _markdown_redacted(d.redacted_view()) if d.redacted else _markdown(d)
+        text = _markdown_redacted(d.redacted_view()) if d.redacted else _markdown(d)
+        if checks:
+            from appraise.i18n import say
+
+            head, sep, rest = text.partition("\n\n**Grade migration**")
+            block = ["", "", f"**{say('diff.checks.heading', locale)}** (`--fail-on`)", ""]
+            block += [f"- {'❌' if c.failed else '✅'} {line.split(maxsplit=1)[1]}"
+                      for c, line in zip(d.checks, checks)]
+            text = head + "\n".join(block) + sep + rest if sep else text + "\n".join(block[1:]) + "\n"
+        return text
     if fmt == "text":
-        return _text_redacted(d.redacted_view()) if d.redacted else _text(d)
+        text = _text_redacted(d.redacted_view()) if d.redacted else _text(d)
+        if checks:
+            from appraise.i18n import say
+
+            head, sep, rest = text.partition("\n\n")
+            text = head + "\n\n" + say("diff.checks", locale) + "\n" + "\n".join(f"  {x}" for x in checks) \
+                + (sep + rest if sep else "\n")
+        return text
     raise ValueError(f"unknown format '{fmt}'; the formats are {', '.join(FORMATS)}")
 
 
