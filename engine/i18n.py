@@ -841,6 +841,60 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("tests.coverage", "coverage of {ruleset}: {covered} of {total} items ({percent})",
      "{ruleset} 的覆盖率：{total} 项中覆盖 {covered} 项（{percent}）"),
     ("tests.not_covered", "not covered: {where}: {kind} {id}", "未覆盖：{where}: {kind} {id}"),
+    # appraise diff: its notes (tools/diff.py)
+    ("diff.previous", "previous-period results are not loaded (appraise diff does not read the results store), so "
+                      "conditions on previous.* are false in both runs",
+     "未载入上一期结果（appraise diff 不读取结果库），因此两边的 previous.* 条件均不成立"),
+    ("diff.previous_outcome", "previous-period results are not loaded (appraise diff does not read the results "
+                              "store), so conditions on previous.* are false in both runs: outcome {ids} cannot hold",
+     "未载入上一期结果（appraise diff 不读取结果库），因此两边的 previous.* 条件均不成立：结果 {ids} 不可能成立"),
+    ("diff.previous_outcomes", "previous-period results are not loaded (appraise diff does not read the results "
+                               "store), so conditions on previous.* are false in both runs: outcomes {ids} cannot hold",
+     "未载入上一期结果（appraise diff 不读取结果库），因此两边的 previous.* 条件均不成立：结果 {ids} 不可能成立"),
+    ("diff.shorter", "the results of shorter periods are not loaded either: {reads} read nothing (periods: dimensions "
+                     "count as missing, net_of nets nothing)",
+     "也未载入更短期间的结果：{reads} 读不到任何内容（periods: 维度按缺失处理，net_of 不扣减任何金额）"),
+    ("diff.only_old_ids", "appraised only under the old ruleset: {ids}", "仅在原规则集下考核：{ids}"),
+    ("diff.only_new_ids", "appraised only under the new ruleset: {ids}", "仅在新规则集下考核：{ids}"),
+    ("diff.left_out", "left out of both runs for data errors: {ids}", "因数据错误两边均未考核：{ids}"),
+    ("diff.data", "data: {message}", "数据：{message}"),
+    ("diff.data_hidden", "{n} data problems reported by the sources, not shown here (run appraise diff without "
+                         "--redact inside HR to see them)",
+     "数据源报告了 {n} 个数据问题，此处不予显示（请在人力资源部内部不加 --redact 运行 appraise diff 查看）"),
+    ("diff.data_hidden_one", "{n} data problem reported by the sources, not shown here (run appraise diff without "
+                             "--redact inside HR to see them)",
+     "数据源报告了 {n} 个数据问题，此处不予显示（请在人力资源部内部不加 --redact 运行 appraise diff 查看）"),
+    ("diff.too_few", "fewer than {k} employees compared (privacy.min_group): nothing else is shown",
+     "比较的员工少于 {k} 人（privacy.min_group）：其他内容均不予显示"),
+    # appraise workshop: what it prints on start (tools/workshop/app.py)
+    ("workshop.for", "Workshop for {name}: {n} employees, period {period}",
+     "{name} 的工作坊：{n} 名员工，考核期 {period}"),
+    ("workshop.facilitator", "facilitator:  {link}", "主持人：    {link}"),
+    ("workshop.participant", "participant {i}: {link}", "参与者 {i}： {link}"),
+    ("workshop.participants", "participants: one link per person, from the facilitator's page (or start with --links "
+                              "N)", "参与者：每人一个链接，可在主持人页面生成（或启动时加 --links N）"),
+    ("workshop.stop", "Press Ctrl+C to stop.", "按 Ctrl+C 停止。"),
+    # appraise run: stage lines and a strict run's refusal (run.py)
+    ("progress.provide", "provide   {n} sources", "provide   {n} 个数据源"),
+    ("progress.evaluate", "evaluate  {period}, {n} employees", "evaluate  {period}，{n} 名员工"),
+    ("progress.render", "render    {n} dashboards and plans", "render    {n} 份仪表盘和发展计划"),
+    ("progress.render_slice", "render    the pages of {pages}", "render    {pages} 的页面"),
+    ("run.strict", "{warnings} warnings and {errors} errors in a strict run; nothing was stored or written (fix them, "
+                   "or run without --strict / strict: true)",
+     "严格模式运行中有 {warnings} 处警告和 {errors} 处错误；未存储或写入任何内容（请修正，或不加 --strict / "
+     "strict: true 运行）"),
+    ("run.strict_1w", "{warnings} warning and {errors} errors in a strict run; nothing was stored or written (fix "
+                      "them, or run without --strict / strict: true)",
+     "严格模式运行中有 {warnings} 处警告和 {errors} 处错误；未存储或写入任何内容（请修正，或不加 --strict / "
+     "strict: true 运行）"),
+    ("run.strict_1e", "{warnings} warnings and {errors} error in a strict run; nothing was stored or written (fix "
+                      "them, or run without --strict / strict: true)",
+     "严格模式运行中有 {warnings} 处警告和 {errors} 处错误；未存储或写入任何内容（请修正，或不加 --strict / "
+     "strict: true 运行）"),
+    ("run.strict_1w1e", "{warnings} warning and {errors} error in a strict run; nothing was stored or written (fix "
+                        "them, or run without --strict / strict: true)",
+     "严格模式运行中有 {warnings} 处警告和 {errors} 处错误；未存储或写入任何内容（请修正，或不加 --strict / "
+     "strict: true 运行）"),
 )
 
 FRAGMENTS: dict[str, dict[str, str]] = _entries(
@@ -982,4 +1036,147 @@ CLI.update(_entries(
                       "add some to have every change to a ruleset tested (README: Ruleset tests)",
      "提示：还没有规则集测试（rulesets/tests/ 中没有，也没有 *.test.yaml 文件）：无可运行；添加测试后，规则集的每次"
      "修改都会经过测试（见 README：Ruleset tests）"),
+))
+
+CLI.update(_entries(
+    ("error", "error: {message}", "错误：{message}"),
+    # appraise run
+    ("run.pages_none", "--pages chooses which pages to render; {option} renders none",
+     "--pages 用于选择要生成的页面，而 {option} 不生成任何页面"),
+    ("run.nothing_written", "{n} errors; nothing was written", "共 {n} 处错误；未写入任何内容"),
+    ("run.nothing_written_one", "{n} error; nothing was written", "共 {n} 处错误；未写入任何内容"),
+    ("run.store_failed", "error: the results store{where} failed: {error}; no results were made current. Check that "
+                         "the database is reachable, then run the cycle again",
+     "错误：结果库{where}出错：{error}；没有结果成为当前结果。请确认数据库可以访问，然后重新运行本周期"),
+    ("run.stages", "stages: {times}", "各阶段用时：{times}"),
+    ("run.cpu", "cpu: {times}", "各阶段 CPU 时间：{times}"),
+    ("run.employee_error", "{employee}: {stage}: error: {message}", "{employee}: {stage}: 错误: {message}"),
+    ("run.appraised", "{cycle}: {n} employees appraised ({ruleset})", "{cycle}：已考核 {n} 名员工（{ruleset}）"),
+    ("run.appraised_one", "{cycle}: {n} employee appraised ({ruleset})", "{cycle}：已考核 {n} 名员工（{ruleset}）"),
+    ("run.not_covered", "; {n} not covered by its scorecards", "；另有 {n} 人不在其评分卡范围内"),
+    ("run.grades", "  grades:      {grades}", "  等级分布：  {grades}"),
+    ("run.bonus_total", "  bonus total: {amount}", "  奖金总额：  {amount}"),
+    ("run.errors", "  errors:      {n}", "  错误：      {n}"),
+    ("run.see", " (see {path})", "（见 {path}）"),
+    ("run.skipped", ", {n} employees skipped", "，跳过 {n} 名员工"),
+    ("run.warnings", "  warnings:    {n}", "  警告：      {n}"),
+    ("run.warnings_see", " (see {path}; --strict makes them fail the run)",
+     "（见 {path}；加 --strict 时警告会使运行失败）"),
+    ("run.results", "  results:     {path}/ (results.json, results.csv, results.xlsx, manifest.json)",
+     "  结果：      {path}/（results.json、results.csv、results.xlsx、manifest.json）"),
+    ("run.pages", "  pages:       {index} ({n} pages; dashboards in {dashboards}/)",
+     "  页面：      {index}（共 {n} 页；仪表盘在 {dashboards}/）"),
+    ("run.store", "  store:       run {run}, now current for {cycle} ({ruleset})",
+     "  结果库：    运行 {run}，现为 {cycle}（{ruleset}）的当前结果"),
+    ("run.replacing", ", replacing run {run}", "，取代运行 {run}"),
+    ("run.store_trial", "  store:       not written (--only is a trial run)",
+     "  结果库：    未写入（--only 为试运行）"),
+    ("run.changes", "  changes:     {n} people changed against run {run} (see {path})",
+     "  变化：      与运行 {run} 相比有 {n} 人变化（见 {path}）"),
+    ("run.changes_one", "  changes:     {n} person changed against run {run} (see {path})",
+     "  变化：      与运行 {run} 相比有 {n} 人变化（见 {path}）"),
+    ("run.stale", "  stale:       {n} stored results read results that have changed since; re-run, in this order:",
+     "  已过期：    {n} 个已存结果读取的结果此后有变化；请按以下顺序重新运行："),
+    ("run.stale_one", "  stale:       {n} stored result read results that have changed since; re-run, in this order:",
+     "  已过期：    {n} 个已存结果读取的结果此后有变化；请按以下顺序重新运行："),
+))
+
+CLI.update(_entries(
+    # appraise history (and the stale results appraise run lists)
+    ("history.header", "cycle       score  grade         bonus  ruleset",
+     "周期         得分  等级          奖金  规则集"),
+    ("history.stale_mark", "  (stale)", "  （已过期）"),
+    ("history.stale", "stale: these results read results that have changed since; re-run, in this order:",
+     "已过期：这些结果读取的结果此后有变化；请按以下顺序重新运行："),
+    ("history.none", "no results stored for '{employee}' in {store}", "{store} 中没有 '{employee}' 的结果"),
+    ("history.rerun_unknown", "appraise run <its cycle file>", "appraise run <其周期文件>"),
+    ("stale.what", "{cycle} of {ruleset} ({reads})", "{ruleset} 的 {cycle}（{reads}）"),
+    ("stale.itself", "{what}, which is stale itself", "{what}，它本身也已过期"),
+    ("stale.new", "{what}, which had no run then and has run {now} now", "{what}，当时没有运行，现在有运行 {now}"),
+    ("stale.gone", "{what}: run {read}, no longer current", "{what}：运行 {read}，已不是当前结果"),
+    ("stale.replaced", "{what}: run {read}, since replaced by run {now}",
+     "{what}：运行 {read}，此后已被运行 {now} 取代"),
+    ("stale.line", "{cycle} ({ruleset}, run {run}) read {why} → {rerun}",
+     "{cycle}（{ruleset}，运行 {run}）读取了{why} → {rerun}"),
+))
+
+CLI.update(_entries(
+    # appraise explain, workshop, plugins
+    ("explain.not_covered", "error: no scorecard of ruleset '{ruleset}' applies to '{employee}' in {cycle} (not "
+                            "covered: another ruleset appraises them)",
+     "错误：规则集 '{ruleset}' 没有适用于 {cycle} 中 '{employee}' 的评分卡（不在范围内：由其他规则集考核）"),
+    ("explain.no_employee", "error: no employee '{employee}' in {cycle} (not in the employee table, or not employed "
+                            "during the period)",
+     "错误：{cycle} 中没有员工 '{employee}'（不在员工表中，或考核期内未在职）"),
+    ("workshop.not_amount", "'{value}' is not an amount; write e.g. 1200000", "“{value}”不是金额；请写如 1200000"),
+    ("workshop.budget", "the budget is an amount of 0 or more", "预算是不小于 0 的金额"),
+    ("workshop.listen", "error: cannot listen on 127.0.0.1:{port}: {error}",
+     "错误：无法在 127.0.0.1:{port} 上监听：{error}"),
+    ("plugins.builtin", "built-in", "内置"),
+    ("plugins.third_party", "third-party", "第三方"),
+    ("plugins.plugin", "{name} {version} ({origin})  hooks: {hooks}", "{name} {version}（{origin}）  钩子：{hooks}"),
+    ("plugins.provider", "  provider {name}  kinds: {kinds} (default {default})",
+     "  数据源插件 {name}  数据类型：{kinds}（默认 {default}）"),
+    ("plugins.required", " (required)", "（必填）"),
+))
+
+CLI.update(_entries(
+    # appraise diff: the report
+    ("diff.old", "old", "原"), ("diff.new", "new", "新"), ("diff.change", "change", "变化"),
+    ("diff.mean_score", "Mean score", "平均得分"),
+    ("diff.total_bonus", "Total bonus ({currency})", "奖金总额（{currency}）"),
+    ("diff.grades_changed", "Grades changed", "等级变化人数"),
+    ("diff.n_of", "{n} of {total}", "{total} 人中 {n} 人"),
+    ("diff.rank_corr", "Rank correlation (Kendall's τ-b)", "排名相关性（Kendall τ-b）"),
+    ("diff.tau_none", "undefined (fewer than 2 distinct scores)", "无定义（不同得分少于 2 个）"),
+    ("diff.undefined", "undefined", "无定义"),
+    ("diff.md.cycle", "Cycle `{cycle}` ({period}): {n} employees scored under both rulesets.",
+     "周期 `{cycle}`（{period}）：{n} 名员工在两个规则集下均已评分。"),
+    ("diff.md.redacted", "Cycle `{cycle}` ({period}), redacted.", "周期 `{cycle}`（{period}），已脱敏。"),
+    ("diff.md.migration_title", "Grade migration", "等级迁移"),
+    ("diff.md.migration_axes", "(rows: old grade, columns: new grade)", "（行：原等级，列：新等级）"),
+    ("diff.old_new", "old \\ new", "原 \\ 新"), ("diff.total", "total", "合计"),
+    ("diff.md.movers", "**Biggest movers** (top {n} by score change)", "**变化最大的员工**（按得分变化取前 {n} 名）"),
+    ("diff.employee", "Employee", "员工"), ("diff.score", "Score", "得分"), ("diff.d_score", "Δ score", "Δ 得分"),
+    ("diff.grade", "Grade", "等级"), ("diff.bonus", "Bonus ({currency})", "奖金（{currency}）"),
+    ("diff.d_bonus", "Δ bonus", "Δ 奖金"),
+    ("diff.no_score_changed", "No score changed.", "没有得分发生变化。"),
+    ("diff.md.rules_title", "Rules whose firing changed", "生效情况发生变化的规则"),
+    ("diff.rule", "Rule", "规则"), ("diff.fired", "Fired old → new", "生效人数 原 → 新"),
+    ("diff.gained", "Gained", "新增"), ("diff.lost", "Lost", "减少"),
+    ("diff.removed", "removed", "已删除"), ("diff.added", "added", "新加"),
+    ("diff.same_rules", "Every rule fired for the same employees.", "每条规则生效的员工都没有变化。"),
+    ("diff.md.note", "> Note: {note}.", "> 注：{note}。"),
+    ("diff.text.head", "appraise diff {old} -> {new} on {cycle} ({period}): {n} employees in both",
+     "appraise diff {old} -> {new}，周期 {cycle}（{period}）：两边共有 {n} 名员工"),
+    ("diff.text.redacted", "appraise diff {old} -> {new} on {cycle} ({period}), redacted",
+     "appraise diff {old} -> {new}，周期 {cycle}（{period}），已脱敏"),
+    ("diff.text.mean", "mean score: {old} -> {new}", "平均得分：{old} -> {new}"),
+    ("diff.text.bonus", "total bonus ({currency}): {old} -> {new} (delta {delta})",
+     "奖金总额（{currency}）：{old} -> {new}（变化 {delta}）"),
+    ("diff.text.grades", "grades changed: {n} of {total}", "等级变化：{total} 人中 {n} 人"),
+    ("diff.text.tau", "Kendall's tau-b of scores: {tau}", "得分的 Kendall τ-b：{tau}"),
+    ("diff.text.migration", "grade migration (rows old, columns new):", "等级迁移（行为原等级，列为新等级）："),
+    ("diff.text.employees", "employees (score, grade, bonus):", "员工（得分、等级、奖金）："),
+    ("diff.text.movers", "biggest movers: {movers}", "变化最大：{movers}"),
+    ("diff.text.rules", "rules whose firing changed:", "生效情况发生变化的规则："),
+    ("diff.text.same_rules", "every rule fired for the same employees", "每条规则生效的员工都没有变化"),
+    ("diff.text.rule", "  {id}{tag}: fired {old} -> {new}; gained {gained}; lost {lost}",
+     "  {id}{tag}：生效 {old} -> {new}；新增 {gained}；减少 {lost}"),
+    ("diff.text.rule_redacted", "  {id}{tag}: fired {old} -> {new}", "  {id}{tag}：生效 {old} -> {new}"),
+    ("diff.text.note", "note: {note}", "注：{note}"),
+    ("diff.hidden_count", "< {k} or hidden", "< {k} 或不予显示"),
+    ("diff.compared", "Employees compared", "比较的员工"),
+    ("diff.only_old", "Appraised only under the old ruleset", "仅在原规则集下考核"),
+    ("diff.only_new", "Appraised only under the new ruleset", "仅在新规则集下考核"),
+    ("diff.left_out_for_data_errors", "Left out of both runs for data errors", "因数据错误两边均未考核"),
+    ("diff.bonus_change", "Total bonus change ({currency})", "奖金总额变化（{currency}）"),
+    ("diff.bonus_hidden", "fewer than {k} people's bonus changed: hidden", "奖金变化的人少于 {k} 人：不予显示"),
+    ("diff.redaction_note", "Redacted for readers outside HR: aggregates only (no ids, names, scores or amounts of "
+                            "anyone); a count is shown only when it and the rest are groups of at least {k} people "
+                            "(privacy.min_group), and x marks a hidden migration cell (1 to {below} people, or one "
+                            "that would give such a cell away)",
+     "已为人力资源部以外的读者脱敏：只有汇总数据（没有任何人的编号、姓名、得分或金额）；人数只有在其本身和其余部分都"
+     "至少 {k} 人时才显示（privacy.min_group），x 表示不予显示的迁移单元格（1 至 {below} 人，或会泄露此类单元格的"
+     "单元格）"),
 ))

@@ -52,22 +52,22 @@ def command(old: Path, new: Path, cycle: Path, fmt: str, redact: bool, fail_on: 
     Exit status: 0 compared (every guardrail held), 1 a guardrail failed (each
     named on stderr), 2 usage error or invalid ruleset, cycle or data.
     """
+    from appraise.commands import echo_diagnostics, localized_text
     from appraise.errors import AppraiseError, InvalidInput
+    from appraise.i18n import say
     from appraise.tools.diff import diff_cycle, render
 
     try:
         result = diff_cycle(old, new, cycle, redact=redact)
     except InvalidInput as exc:
-        for d in exc.diagnostics:
-            click.echo(str(d), err=True)
+        echo_diagnostics(exc.diagnostics, lang())
         sys.exit(2)
     except AppraiseError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(say("error", lang(), message=localized_text(str(exc), lang())), err=True)
         sys.exit(2)
     result.check(fail_on)
     click.echo(render(result, fmt, lang()), nl=False)
     if result.failed:
-        from appraise.i18n import say
         from appraise.tools.diff import check_lines
 
         lines = [line for c, line in zip(result.checks, check_lines(result, lang())) if c.failed]

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from appraise import commands
+from appraise.i18n import say
+
 
 def _budget(ctx, param, value):
     if value is None:
@@ -14,9 +17,9 @@ def _budget(ctx, param, value):
     try:
         amount = Decimal(value.replace(",", ""))
     except InvalidOperation:
-        raise click.BadParameter(f"'{value}' is not an amount; write e.g. 1200000") from None
+        raise click.BadParameter(say("workshop.not_amount", commands.lang(), value=value)) from None
     if not amount.is_finite() or amount < 0:
-        raise click.BadParameter("the budget is an amount of 0 or more")
+        raise click.BadParameter(say("workshop.budget", commands.lang()))
     return amount
 
 
@@ -28,7 +31,8 @@ def _budget(ctx, param, value):
               help="Bonus budget to compare against (default: the bonus total under the weights the workshop "
                    "starts with).")
 @click.option("--lang", type=click.Choice(["en", "zh-CN"]), default=None,
-              help="Interface language (default: the cycle's or ruleset's locale).")
+              help="Interface language (default: appraise --lang / APPRAISE_LANG when given, else the cycle's or "
+                   "ruleset's locale).")
 @click.option("--links", type=click.IntRange(0, 1000), default=0, show_default=True,
               help="Participant links to issue at start, one per person (each holds one vote); "
                    "the facilitator's page issues more.")
@@ -49,15 +53,19 @@ def command(cycle: Path, port: int, budget: Decimal | None, lang: str | None, li
     from appraise.tools.workshop.app import serve
     from appraise.tools.workshop.session import Workshop
 
+    messages = lang or commands.lang()
+    if lang is None and commands.lang_chosen():
+        lang = messages
     try:
         workshop = Workshop.from_cycle(cycle, budget=budget, locale=lang)
     except InvalidInput as exc:
-        click.echo(str(exc), err=True)
+        commands.echo_diagnostics(exc.diagnostics, messages)
         sys.exit(1)
     try:
-        serve(workshop, port, open_browser=not no_browser, echo=click.echo, links=links)
+        serve(workshop, port, open_browser=not no_browser, echo=lambda line: click.echo(
+            commands.localized_text(line, messages)), links=links)
     except OSError as exc:
-        click.echo(f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
+        click.echo(say("workshop.listen", messages, port=port, error=exc.strerror or exc), err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         pass

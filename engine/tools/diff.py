@@ -677,31 +677,47 @@ def _rule_changes(rs_old, rs_new, a: dict, b: dict) -> list[RuleChange]:
 # ---------------------------------------------------------------- output
 
 def render(d: RulesetDiff, fmt: str = "text", locale: str = "en") -> str:
-    """The diff as ``text``, ``markdown`` or ``json`` (aggregates only when ``d.redacted``)."""
+    """The diff as ``text``, ``markdown`` or ``json`` (aggregates only when ``d.redacted``), its words in ``locale``
+    (JSON keeps its keys and English notes: it is for scripts)."""
     if fmt == "json":
         return json.dumps(d.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format '{fmt}'; the formats are {', '.join(FORMATS)}")
     checks = check_lines(d, locale)
+    t = _Words(locale)
     if fmt == "markdown":
-        text = _markdown_redacted(d.redacted_view()) if d.redacted else _markdown(d)
+        text = _markdown_redacted(d.redacted_view(), t) if d.redacted else _markdown(d, t)
         if checks:
-            from appraise.i18n import say
-
-            head, sep, rest = text.partition("\n\n**Grade migration**")
-            block = ["", "", f"**{say('diff.checks.heading', locale)}** (`--fail-on`)", ""]
+            head, sep, rest = text.partition("\n\n**" + t("diff.md.migration_title"))
+            block = ["", "", f"**{t('diff.checks.heading')}** (`--fail-on`)", ""]
             block += [f"- {'❌' if c.failed else '✅'} {line.split(maxsplit=1)[1]}"
                       for c, line in zip(d.checks, checks)]
             text = head + "\n".join(block) + sep + rest if sep else text + "\n".join(block[1:]) + "\n"
         return text
-    if fmt == "text":
-        text = _text_redacted(d.redacted_view()) if d.redacted else _text(d)
-        if checks:
-            from appraise.i18n import say
+    text = _text_redacted(d.redacted_view(), t) if d.redacted else _text(d, t)
+    if checks:
+        head, sep, rest = text.partition("\n\n")
+        text = head + "\n\n" + t("diff.checks") + "\n" + "\n".join(f"  {x}" for x in checks) \
+            + (sep + rest if sep else "\n")
+    return text
 
-            head, sep, rest = text.partition("\n\n")
-            text = head + "\n\n" + say("diff.checks", locale) + "\n" + "\n".join(f"  {x}" for x in checks) \
-                + (sep + rest if sep else "\n")
-        return text
-    raise ValueError(f"unknown format '{fmt}'; the formats are {', '.join(FORMATS)}")
+
+class _Words:
+    """The report's words in one locale: ``t(key, **values)`` from :data:`appraise.i18n.CLI`; ``t.note(text)`` a
+    note of the diff (written in English) translated."""
+
+    def __init__(self, locale: str):
+        self.locale = locale
+
+    def __call__(self, key: str, **values) -> str:
+        from appraise.i18n import say
+
+        return say(key, self.locale, **values)
+
+    def note(self, text: str) -> str:
+        from appraise.i18n import translate
+
+        return translate(text, self.locale)
 
 
 def _num(x: float | None, signed: bool = False) -> str:
@@ -726,9 +742,9 @@ def _ids(ids: list[str], limit: int = 8) -> str:
     return f"{len(ids)}: {shown}"
 
 
-def _tau(d: RulesetDiff) -> str:
-    t = d.tau
-    return "undefined (fewer than 2 distinct scores)" if t is None else f"{t:.4f}"
+def _tau(d: RulesetDiff, t: _Words) -> str:
+    tau = d.tau
+    return t("diff.tau_none") if tau is None else f"{tau:.4f}"
 
 
 def _table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
@@ -737,155 +753,157 @@ def _table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
     return out
 
 
-def _markdown(d: RulesetDiff) -> str:
+def _status(status: str, t: _Words) -> str:
+    return "" if status == "both" else t(f"diff.{status}")
+
+
+def _markdown(d: RulesetDiff, t: _Words) -> str:
     both = d.both
     lines = [f"### appraise diff: `{d.old}` → `{d.new}`", "",
-             f"Cycle `{d.cycle}` ({d.period}): {len(both)} employees scored under both rulesets.", ""]
+             t("diff.md.cycle", cycle=d.cycle, period=d.period, n=len(both)), ""]
     mean_old, mean_new = d.mean("old"), d.mean("new")
-    lines += _table(["", "old", "new", "change"], [
-        ["Mean score", _num(mean_old), _num(mean_new),
+    lines += _table(["", t("diff.old"), t("diff.new"), t("diff.change")], [
+        [t("diff.mean_score"), _num(mean_old), _num(mean_new),
          _num(None if mean_old is None or mean_new is None else round(mean_new - mean_old, 2), True)],
-        [f"Total bonus ({d.currency})", _amount(d.total_old), _amount(d.total_new), _amount(d.bonus_delta, True)],
-        ["Grades changed", "", "", f"{d.grades_changed} of {len(both)}"],
-        ["Rank correlation (Kendall's τ-b)", "", "", _tau(d)],
+        [t("diff.total_bonus", currency=d.currency), _amount(d.total_old), _amount(d.total_new),
+         _amount(d.bonus_delta, True)],
+        [t("diff.grades_changed"), "", "", t("diff.n_of", n=d.grades_changed, total=len(both))],
+        [t("diff.rank_corr"), "", "", _tau(d, t)],
     ], "lrrr")
-    lines += ["", "**Grade migration** (rows: old grade, columns: new grade)", ""]
+    lines += ["", f"**{t('diff.md.migration_title')}** {t('diff.md.migration_axes')}", ""]
     rows = []
     for o in d.grades_old:
         counts = [d.migration.get((o, n), 0) for n in d.grades_new]
         rows.append([f"**{o}**"] + [f"**{c}**" if c and o != n else (str(c) if c else "·")
                                     for c, n in zip(counts, d.grades_new)] + [str(sum(counts))])
     totals = [sum(d.migration.get((o, n), 0) for o in d.grades_old) for n in d.grades_new]
-    rows.append(["total"] + [str(t) for t in totals] + [str(sum(totals))])
-    lines += _table(["old \\ new"] + d.grades_new + ["total"], rows, "l" + "r" * (len(d.grades_new) + 1))
+    rows.append([t("diff.total")] + [str(x) for x in totals] + [str(sum(totals))])
+    lines += _table([t("diff.old_new")] + d.grades_new + [t("diff.total")], rows, "l" + "r" * (len(d.grades_new) + 1))
     movers = d.movers()
-    lines += ["", f"**Biggest movers** (top {TOP_MOVERS} by score change)", ""]
+    lines += ["", t("diff.md.movers", n=TOP_MOVERS), ""]
     if movers:
-        lines += _table(["Employee", "Score", "Δ score", "Grade", f"Bonus ({d.currency})", "Δ bonus"], [
+        lines += _table([t("diff.employee"), t("diff.score"), t("diff.d_score"), t("diff.grade"),
+                         t("diff.bonus", currency=d.currency), t("diff.d_bonus")], [
             [f"{e.id} {e.name}", f"{_num(e.old_score)} → {_num(e.new_score)}", _num(e.score_delta, True),
              (e.old_grade or "") if e.old_grade == e.new_grade else f"{e.old_grade} → **{e.new_grade}**",
              f"{_amount(e.old_bonus)} → {_amount(e.new_bonus)}", _amount(e.bonus_delta, True)] for e in movers],
             "lrrlrr")
     else:
-        lines.append("No score changed.")
-    lines += ["", "**Rules whose firing changed**", ""]
+        lines.append(t("diff.no_score_changed"))
+    lines += ["", f"**{t('diff.md.rules_title')}**", ""]
     if d.rules:
-        lines += _table(["Rule", "", "Fired old → new", "Gained", "Lost"], [
-            [f"`{r.id}`", {"both": "", "removed": "removed", "added": "added"}[r.status],
-             f"{r.old_count} → {r.new_count}", _ids(r.gained), _ids(r.lost)] for r in d.rules], "llrll")
+        lines += _table([t("diff.rule"), "", t("diff.fired"), t("diff.gained"), t("diff.lost")], [
+            [f"`{r.id}`", _status(r.status, t), f"{r.old_count} → {r.new_count}", _ids(r.gained), _ids(r.lost)]
+            for r in d.rules], "llrll")
     else:
-        lines.append("Every rule fired for the same employees.")
+        lines.append(t("diff.same_rules"))
     lines.append("")
-    lines += [f"> Note: {n}." for n in d.notes]
+    lines += [t("diff.md.note", note=t.note(n)) for n in d.notes]
     return "\n".join(lines) + "\n"
 
 
-def _text(d: RulesetDiff) -> str:
+def _text(d: RulesetDiff, t: _Words) -> str:
     both = d.both
-    lines = [f"appraise diff {d.old} -> {d.new} on {d.cycle} ({d.period}): {len(both)} employees in both",
-             f"mean score: {_num(d.mean('old'))} -> {_num(d.mean('new'))}",
-             f"total bonus ({d.currency}): {_amount(d.total_old)} -> {_amount(d.total_new)} "
-             f"(delta {_amount(d.bonus_delta, True)})",
-             f"grades changed: {d.grades_changed} of {len(both)}",
-             f"Kendall's tau-b of scores: {_tau(d)}", "", "grade migration (rows old, columns new):"]
+    lines = [t("diff.text.head", old=d.old, new=d.new, cycle=d.cycle, period=d.period, n=len(both)),
+             t("diff.text.mean", old=_num(d.mean("old")), new=_num(d.mean("new"))),
+             t("diff.text.bonus", currency=d.currency, old=_amount(d.total_old), new=_amount(d.total_new),
+               delta=_amount(d.bonus_delta, True)),
+             t("diff.text.grades", n=d.grades_changed, total=len(both)),
+             t("diff.text.tau", tau=_tau(d, t)), "", t("diff.text.migration")]
     width = max([len(g) for g in d.grades_old + d.grades_new] + [5])
     lines.append(" " * (width + 2) + "".join(f"{n:>{width + 1}}" for n in d.grades_new))
     for o in d.grades_old:
         lines.append(f"  {o:<{width}}" + "".join(f"{d.migration.get((o, n), 0):>{width + 1}}" for n in d.grades_new))
-    lines += ["", "employees (score, grade, bonus):"]
+    lines += ["", t("diff.text.employees")]
     for e in d.employees:
         money = f"  {_amount(e.old_bonus)} -> {_amount(e.new_bonus)} ({_amount(e.bonus_delta, True)})"
         lines.append(f"  {e.id:<8} {_num(e.old_score):>7} -> {_num(e.new_score):>7} ({_num(e.score_delta, True):>7})"
                      f"  {e.old_grade or '–'} -> {e.new_grade or '–'}" + money)
     movers = d.movers()
     if movers:
-        lines += ["", "biggest movers: " + ", ".join(f"{e.id} {_num(e.score_delta, True)}" for e in movers)]
-    lines += ["", "rules whose firing changed:" if d.rules else "every rule fired for the same employees"]
+        lines += ["", t("diff.text.movers", movers=", ".join(f"{e.id} {_num(e.score_delta, True)}" for e in movers))]
+    lines += ["", t("diff.text.rules") if d.rules else t("diff.text.same_rules")]
     for r in d.rules:
-        tag = f" ({r.status})" if r.status != "both" else ""
-        lines.append(f"  {r.id}{tag}: fired {r.old_count} -> {r.new_count}; gained {_ids(r.gained)}; "
-                     f"lost {_ids(r.lost)}")
-    lines += [""] + [f"note: {n}" for n in d.notes]
+        tag = f" ({_status(r.status, t)})" if r.status != "both" else ""
+        lines.append(t("diff.text.rule", id=r.id, tag=tag, old=r.old_count, new=r.new_count, gained=_ids(r.gained),
+                       lost=_ids(r.lost)))
+    lines += [""] + [t("diff.text.note", note=t.note(n)) for n in d.notes]
     return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------- redacted output (aggregates only)
 
-def _count(value: int | None, k: int) -> str:
-    return f"< {k} or hidden" if value is None else str(value)
+def _count(value: int | None, k: int, t: _Words) -> str:
+    return t("diff.hidden_count", k=k) if value is None else str(value)
 
 
-def _redaction_note(v: dict) -> str:
+def _redaction_note(v: dict, t: _Words) -> str:
     k = v["min_group"]
-    return (f"Redacted for readers outside HR: aggregates only (no ids, names, scores or amounts of anyone); "
-            f"a count is shown only when it and the rest are groups of at least {k} people (privacy.min_group), "
-            f"and x marks a hidden migration cell (1 to {k - 1} people, or one that would give such a cell away)")
+    return t("diff.redaction_note", k=k, below=k - 1)
 
 
-def _redacted_rows(v: dict) -> list[list[str]]:
+def _redacted_rows(v: dict, t: _Words) -> list[list[str]]:
     k = v["min_group"]
-    rows = [["Employees compared", str(v["employees_compared"])]]
-    for key, label in (("only_old", "Appraised only under the old ruleset"),
-                       ("only_new", "Appraised only under the new ruleset"),
-                       ("left_out_for_data_errors", "Left out of both runs for data errors")):
+    rows = [[t("diff.compared"), str(v["employees_compared"])]]
+    for key in ("only_old", "only_new", "left_out_for_data_errors"):
         if v[key] != 0:
-            rows.append([label, _count(v[key], k)])
+            rows.append([t(f"diff.{key}"), _count(v[key], k, t)])
     if v.get("migration") is None:
         return rows
     delta = v["bonus_delta"]
-    rows.append([f"Total bonus change ({v['currency']})",
-                 f"fewer than {k} people's bonus changed: hidden" if delta is None
-                 else _amount(Decimal(delta), True)])
-    rows.append(["Grades changed", _count(v["grades_changed"], k)])
+    rows.append([t("diff.bonus_change", currency=v["currency"]),
+                 t("diff.bonus_hidden", k=k) if delta is None else _amount(Decimal(delta), True)])
+    rows.append([t("diff.grades_changed"), _count(v["grades_changed"], k, t)])
     tau = v["kendall_tau_b"]
-    rows.append(["Rank correlation (Kendall's τ-b)", "undefined" if tau is None else f"{tau:.2f}"])
+    rows.append([t("diff.rank_corr"), t("diff.undefined") if tau is None else f"{tau:.2f}"])
     return rows
 
 
-def _redacted_matrix(v: dict, cell, bold=lambda s: s) -> tuple[list[str], list[list[str]]]:
+def _redacted_matrix(v: dict, cell, t: _Words, bold=lambda s: s) -> tuple[list[str], list[list[str]]]:
     m = v["migration"]
-    header = ["old \\ new"] + m["new_grades"]
+    header = [t("diff.old_new")] + m["new_grades"]
     rows = [[bold(o)] + [cell(c) for c in counts] for o, counts in zip(m["old_grades"], m["counts"])]
     return header, rows
 
 
-def _markdown_redacted(v: dict) -> str:
+def _markdown_redacted(v: dict, t: _Words) -> str:
     lines = [f"### appraise diff: `{v['old']}` → `{v['new']}`", "",
-             f"Cycle `{v['cycle']}` ({v['period']}), redacted.", ""]
-    lines += _table(["", "change"], _redacted_rows(v), "lr")
+             t("diff.md.redacted", cycle=v["cycle"], period=v["period"]), ""]
+    lines += _table(["", t("diff.change")], _redacted_rows(v, t), "lr")
     if v.get("migration") is not None:
-        header, rows = _redacted_matrix(v, lambda c: "x" if c is None else (str(c) if c else "·"),
+        header, rows = _redacted_matrix(v, lambda c: "x" if c is None else (str(c) if c else "·"), t,
                                         lambda s: f"**{s}**")
-        lines += ["", "**Grade migration** (rows: old grade, columns: new grade)", ""]
+        lines += ["", f"**{t('diff.md.migration_title')}** {t('diff.md.migration_axes')}", ""]
         lines += _table(header, rows, "l" + "r" * (len(header) - 1))
-        lines += ["", "**Rules whose firing changed**", ""]
+        lines += ["", f"**{t('diff.md.rules_title')}**", ""]
         if v["rules"]:
-            lines += _table(["Rule", "", "Fired old → new"], [
-                [f"`{r['id']}`", {"both": "", "removed": "removed", "added": "added"}[r["status"]],
-                 f"{_count(r['old_count'], v['min_group'])} → {_count(r['new_count'], v['min_group'])}"]
+            lines += _table([t("diff.rule"), "", t("diff.fired")], [
+                [f"`{r['id']}`", _status(r["status"], t),
+                 f"{_count(r['old_count'], v['min_group'], t)} → {_count(r['new_count'], v['min_group'], t)}"]
                 for r in v["rules"]], "llr")
         else:
-            lines.append("Every rule fired for the same employees.")
+            lines.append(t("diff.same_rules"))
     lines.append("")
-    lines += [f"> Note: {n}." for n in v["notes"]]
-    lines.append(f"> {_redaction_note(v)}.")
+    lines += [t("diff.md.note", note=t.note(n)) for n in v["notes"]]
+    lines.append(f"> {_redaction_note(v, t)}.")
     return "\n".join(lines) + "\n"
 
 
-def _text_redacted(v: dict) -> str:
-    lines = [f"appraise diff {v['old']} -> {v['new']} on {v['cycle']} ({v['period']}), redacted"]
-    lines += [f"{label}: {value}" for label, value in _redacted_rows(v)]
+def _text_redacted(v: dict, t: _Words) -> str:
+    lines = [t("diff.text.redacted", old=v["old"], new=v["new"], cycle=v["cycle"], period=v["period"])]
+    lines += [f"{label}: {value}" if t.locale == "en" else f"{label}：{value}" for label, value in _redacted_rows(v, t)]
     if v.get("migration") is not None:
-        header, rows = _redacted_matrix(v, lambda c: "x" if c is None else str(c))
+        header, rows = _redacted_matrix(v, lambda c: "x" if c is None else str(c), t)
         width = max(len(s) for row in [header[1:]] + rows for s in row) + 1
-        lines += ["", "grade migration (rows old, columns new):",
+        lines += ["", t("diff.text.migration"),
                   " " * (width + 2) + "".join(f"{s:>{width + 1}}" for s in header[1:])]
         lines += [f"  {row[0]:<{width}}" + "".join(f"{s:>{width + 1}}" for s in row[1:]) for row in rows]
-        lines += ["", "rules whose firing changed:" if v["rules"] else "every rule fired for the same employees"]
+        lines += ["", t("diff.text.rules") if v["rules"] else t("diff.text.same_rules")]
         k = v["min_group"]
         for r in v["rules"]:
-            tag = f" ({r['status']})" if r["status"] != "both" else ""
-            lines.append(f"  {r['id']}{tag}: fired {_count(r['old_count'], k)} -> {_count(r['new_count'], k)}")
-    lines += [""] + [f"note: {n}" for n in v["notes"]]
-    lines.append(_redaction_note(v))
+            tag = f" ({_status(r['status'], t)})" if r["status"] != "both" else ""
+            lines.append(t("diff.text.rule_redacted", id=r["id"], tag=tag, old=_count(r["old_count"], k, t),
+                           new=_count(r["new_count"], k, t)))
+    lines += [""] + [t("diff.text.note", note=t.note(n)) for n in v["notes"]]
+    lines.append(_redaction_note(v, t))
     return "\n".join(lines) + "\n"
