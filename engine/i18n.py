@@ -1,4 +1,4 @@
-"""Every string a reader sees on a dashboard, plan or overview, in English and Chinese.
+"""Every string a reader sees on a dashboard, plan or overview, or from a command, in English and Chinese.
 
 :data:`MESSAGES` is the catalog: ``{key: {"en": ..., "zh-CN": ...}}`` with
 ``str.format`` placeholders.  A ruleset may reword any entry through
@@ -9,6 +9,11 @@ and an English one ``Oct 1, 2026`` and ``CN¥41,100``.
 
 Both classes are cheap to build and cached per locale: rendering ten thousand
 pages must not parse a CLDR locale ten thousand times.
+
+The command line (issue 18): :func:`cli_locale` picks the language (``--lang``,
+APPRAISE_LANG, the locale), :data:`CLI` holds the commands' own sentences and
+:func:`translate` renders the engine's English diagnostics in Chinese from the
+templates of :data:`DIAGNOSTICS` and :data:`FRAGMENTS`.
 """
 from __future__ import annotations
 
