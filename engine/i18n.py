@@ -382,3 +382,73 @@ class Formatter:
 def formatter(locale: str, currency: str = "CNY") -> Formatter:
     """A cached :class:`Formatter` for ``locale`` and ``currency``."""
     return Formatter(locale, currency)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Messages of the rule files' loader and validator (full-width punctuation, percent signs), of the excel provider
+# (title rows above the header) and the labels of results.xlsx: issue 18, package w18c.  Each in both languages;
+# :func:`say` words one in the language of the command line's messages (:func:`message_locale`).
+
+INPUT_MESSAGES: dict[str, dict[str, str]] = {
+    # a YAML file typed with a Chinese keyboard
+    "yaml.fullwidth": {
+        "en": "full-width '{char}' ({name}, typed with a Chinese keyboard) where YAML needs the ASCII '{ascii}'",
+        "zh-CN": "此处是{name}“{char}”（中文输入法），YAML 需要半角的“{ascii}”"},
+    "fix.write": {"en": "write: {fixed}", "zh-CN": "请切换到英文输入法，改为：{fixed}"},
+    "value.fullwidth": {
+        "en": "it has the {name} '{char}' (typed with a Chinese keyboard) where '{ascii}' is meant; write: {fixed}",
+        "zh-CN": "其中有{name}“{char}”（中文输入法），应为半角的“{ascii}”；请改为：{fixed}"},
+    "expr.fullwidth": {
+        "en": "full-width '{char}' ({name}, typed with a Chinese keyboard) where the expression needs '{ascii}'",
+        "zh-CN": "表达式中有{name}“{char}”（中文输入法），应为半角的“{ascii}”"},
+    # a percent sign where a number is meant: the fix depends on what the number is
+    "percent.weight": {"en": "weights are points (the weights side by side add up to 100): write {number}, not {text}",
+                       "zh-CN": "权重以分值表示（同级权重合计 100）：请写 {number}，不要写 {text}"},
+    "percent.points": {"en": "points of weight are points, not a share: write {number}, not {text}",
+                       "zh-CN": "调整的权重以分值表示，不是比例：请写 {number}，不要写 {text}"},
+    "percent.score": {"en": "scores are points (100 = the target met): write {number}, not {text}",
+                      "zh-CN": "得分以分值表示（100 = 达成目标）：请写 {number}，不要写 {text}"},
+    "percent.adjustment": {"en": "an adjustment is points added to the score: write {number}, not {text}",
+                           "zh-CN": "加减分以分值表示，直接加到总分上：请写 {number}，不要写 {text}"},
+    "percent.share": {"en": "a share is a fraction: write {fraction} for {text}",
+                      "zh-CN": "比例请写成小数：{text} 写作 {fraction}"},
+    "percent.attainment": {"en": "attainment is a fraction of the target (1.0 = 100%): write {fraction} for {text}",
+                           "zh-CN": "达成率请写成目标的倍数（1.0 = 100%）：{text} 写作 {fraction}"},
+    "percent.factor": {"en": "a factor is a plain number (1.0 = 100%): write {fraction} for {text}",
+                       "zh-CN": "系数请写成数字（1.0 = 100%）：{text} 写作 {fraction}"},
+    "percent.ratio": {"en": "'{name}' is a ratio, a fraction: write {fraction} for {text}",
+                      "zh-CN": "“{name}”是比率，请写成小数：{text} 写作 {fraction}"},
+    "percent.in_unit": {
+        "en": "a target is in its KPI's unit ({unit}), so '{name}' cannot be {text}; for {text} of another figure "
+              "write an expression such as {example}",
+        "zh-CN": "目标值使用指标自身的单位（{unit}），“{name}”不能是 {text}；如要表示另一数值的 {text}，"
+                 "请写表达式，例如 {example}"},
+    "percent.kpi_value": {"en": "write it in its metric's unit: {fraction} for {text} if it is a ratio, {number} if "
+                                "it is in percent",
+                          "zh-CN": "请使用指标自身的单位：比率 {text} 写作 {fraction}，百分数单位写作 {number}"},
+    "percent.in_percent": {"en": "'{name}' is in percent (95 = 95 %): write {number}, without '%'",
+                           "zh-CN": "“{name}”以百分数为单位（95 = 95%）：请写 {number}，不要加“%”"},
+    "percent.number": {"en": "write the number without '%': {fraction} for a share of {text}, {number} for points",
+                       "zh-CN": "请去掉“%”：比例 {text} 写作 {fraction}，分值写作 {number}"},
+    "expr.percent": {"en": "'{text}' is not a number: rule files have no '%' sign",
+                     "zh-CN": "“{text}”不是数字：规则文件中不能使用“%”"},
+    "fix.example": {"en": "{advice}: {fixed}", "zh-CN": "{advice}：{fixed}"},
+}
+
+
+def message_locale() -> str:
+    """The language of command-line messages: ``APPRAISE_LANG``, else the environment's locale (``LC_ALL``,
+    ``LC_MESSAGES``, ``LANG``), else English."""
+    import os
+
+    for var in ("APPRAISE_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "").strip()
+        if value:
+            return normalize_locale(value.split(".")[0])
+    return DEFAULT_LOCALE
+
+
+def say(key: str, /, locale: str | None = None, **values) -> str:
+    """The message ``key`` of :data:`INPUT_MESSAGES` in ``locale`` (default :func:`message_locale`)."""
+    text = _pick(INPUT_MESSAGES[key], locale or message_locale())
+    return text.format(**values) if values else text

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from appraise.i18n import LOCALES, MESSAGES, Formatter, Texts, normalize_locale
+from appraise.i18n import INPUT_MESSAGES, LOCALES, MESSAGES, Formatter, Texts, message_locale, normalize_locale
 
 ENGINE = Path(__file__).resolve().parents[1] / "engine"
 HTML = Path(__file__).resolve().parents[1] / "plugins" / "html"  # the built-in renderer: views and templates
@@ -114,3 +114,39 @@ def test_fast_formatting_agrees_with_babel(locale):
         assert f.money(amount) == format_currency(amount, "CNY", locale=loc).replace(".00", ""), amount
     assert f.number(0.125, 2) == "0.13"   # half-up, like every reported number
     assert f.number(-0.01, 1) == "0.0"
+
+
+# ---------------------------------------------------------------- the input messages (issue 18, w18c)
+
+@pytest.mark.parametrize("key", sorted(INPUT_MESSAGES))
+def test_every_input_message_exists_in_both_languages_with_the_same_placeholders(key):
+    entry = INPUT_MESSAGES[key]
+    assert set(entry) == set(LOCALES), key
+    assert all(entry[loc].strip() for loc in LOCALES), key
+    assert placeholders(entry["en"]) == placeholders(entry["zh-CN"]), key
+    assert not re.search(r"[A-Za-z]{4,}", re.sub(r"\{[^}]*\}|YAML|Excel|header_row|skip_rows", "", entry["zh-CN"]))
+
+
+def test_every_input_message_is_used():
+    root = ENGINE.parent
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(root.glob("engine/**/*.py"))
+                     + sorted(root.glob("plugins/**/*.py")) if p.name != "i18n.py")
+    # the percent hints are chosen by the place's kind: say(f"percent.{kind}", ...) with kind = "weight", ...
+    dynamic = 'f"percent.{kind}"' in text
+    unused = [k for k in INPUT_MESSAGES if f'"{k}"' not in text
+              and not (dynamic and k.startswith("percent.") and f'"{k.split(".", 1)[1]}"' in text)]
+    assert not unused, unused
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"APPRAISE_LANG": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, "zh-CN"),
+    ({"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, "zh-CN"),
+    ({"LANG": "C.UTF-8"}, "en"),
+    ({}, "en"),
+])
+def test_message_locale(monkeypatch, env, expected):
+    for var in ("APPRAISE_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    assert message_locale() == expected
