@@ -433,6 +433,33 @@ INPUT_MESSAGES: dict[str, dict[str, str]] = {
     "expr.percent": {"en": "'{text}' is not a number: rule files have no '%' sign",
                      "zh-CN": "“{text}”不是数字：规则文件中不能使用“%”"},
     "fix.example": {"en": "{advice}: {fixed}", "zh-CN": "{advice}：{fixed}"},
+    # an Excel sheet whose table does not start on its first row
+    "excel.title_row": {
+        "en": "row {row} looks like a title above the table ('{title}'{merged}), not its header: the table's columns "
+              "start on row {header}",
+        "zh-CN": "第 {row} 行看起来是表格上方的标题（“{title}”{merged}），不是表头：表格的列从第 {header} 行开始"},
+    "excel.merged": {"en": ", one cell merged across {range}", "zh-CN": "，{range} 为合并单元格"},
+    "excel.title_row.hint": {
+        "en": "say where the header is on this source in the cycle file: header_row: {header} (or skip_rows: {skip})",
+        "zh-CN": "请在周期文件的此数据源中注明表头所在行：header_row: {header}（或 skip_rows: {skip}）"},
+    "excel.header_row_empty": {"en": "header_row: {row}, but row {row} of the sheet is empty",
+                               "zh-CN": "header_row 为 {row}，但工作表第 {row} 行是空的"},
+    "excel.header_row_empty.hint": {
+        "en": "name the row that holds the column names, numbered as Excel shows it",
+        "zh-CN": "请填写列名所在的行号（与 Excel 显示的行号一致）"},
+    "excel.header_row_beyond": {"en": "header_row: {row}, but the sheet has only {rows} rows",
+                                "zh-CN": "header_row 为 {row}，但工作表只有 {rows} 行"},
+    "excel.header_row_beyond.hint": {"en": "name the row that holds the column names, numbered as Excel shows it",
+                                     "zh-CN": "请填写列名所在的行号（与 Excel 显示的行号一致）"},
+    "excel.skipped_all": {"en": "skip_rows: {skip} leaves no header: the sheet is empty after row {skip}",
+                          "zh-CN": "skip_rows 为 {skip}，跳过后没有表头：第 {skip} 行之后全是空行"},
+    "excel.skipped_all.hint": {"en": "skip only the rows above the header (a title, notes)",
+                               "zh-CN": "只跳过表头上方的行（标题、说明）"},
+    "excel.narrow_header.hint": {
+        "en": "row {header} is taken as the header and names {count} columns; if it is a title or a note above the "
+              "table, say where the header is on this source in the cycle file: header_row: {guess}",
+        "zh-CN": "第 {header} 行被当作表头，只有 {count} 个列名；如果它是表格上方的标题或说明，请在周期文件的此数据源中"
+                 "注明表头所在行：header_row: {guess}"},
 }
 
 

@@ -357,6 +357,10 @@ def _translate(error, root: dict, context: str = "") -> list[tuple[tuple, str, b
         return [(path, f"lists {found(dup)} twice", False, "")]
     if kind in ("oneOf", "anyOf"):
         return _translate_choice(error, root, context)
+    if kind == "not" and isinstance(vv, dict) and set(vv) == {"required"} and isinstance(value, dict):
+        both = [k for k in vv["required"] if k in value]
+        return [(path + (both[-1],), f"has both {_join(_quoted(both), 'and')}{suffix}; they say the same thing: "
+                 "keep one", True, "")]
     return [(path, error.message, False, "")]
 
 
