@@ -479,3 +479,56 @@ def say(key: str, /, locale: str | None = None, **values) -> str:
     """The message ``key`` of :data:`INPUT_MESSAGES` in ``locale`` (default :func:`message_locale`)."""
     text = _pick(INPUT_MESSAGES[key], locale or message_locale())
     return text.format(**values) if values else text
+
+
+# results.xlsx: its sheets' names, column headers and summaries (the cells themselves are the results' values)
+XLSX_LABELS: dict[str, dict[str, str]] = {
+    "sheet.summary": {"en": "Summary", "zh-CN": "概览"},
+    "sheet.teams": {"en": "Teams", "zh-CN": "团队汇总"},
+    "title": {"en": "{title}: {cycle}", "zh-CN": "{title}：{cycle}"},
+    "cycle": {"en": "Cycle", "zh-CN": "考核周期"},
+    "ruleset": {"en": "Ruleset", "zh-CN": "考核规则"},
+    "employees": {"en": "Employees appraised", "zh-CN": "考核人数"},
+    "errors": {"en": "Errors", "zh-CN": "错误数"},
+    "bonus_total": {"en": "Bonus total", "zh-CN": "奖金总额"},
+    "currency": {"en": "Currency", "zh-CN": "币种"},
+    "redacted": {"en": "Redacted export: names replaced by ids, no pay, no KPI actuals or targets",
+                 "zh-CN": "脱敏导出：姓名以员工编号代替，不含薪酬及指标实际值、目标值"},
+    "grades": {"en": "Grades", "zh-CN": "等级分布"},
+    "grade": {"en": "Grade", "zh-CN": "绩效等级"},
+    "people": {"en": "People", "zh-CN": "人数"},
+    "share": {"en": "Share", "zh-CN": "占比"},
+    "sheets": {"en": "Sheets", "zh-CN": "工作表"},
+    "sheet.scorecard": {"en": "{scorecard}: {n} employees", "zh-CN": "{scorecard}：{n} 人"},
+    "keys_note": {
+        "en": "Each scorecard sheet has one row per employee; its hidden first row holds the column keys "
+              "(those of results.csv) for programs.",
+        "zh-CN": "每个考核方案一个工作表，每位员工一行；隐藏的第 1 行为各列的英文键名（与 results.csv 相同），"
+                 "供程序读取。"},
+    "team": {"en": "Team", "zh-CN": "团队"},
+    "all_employees": {"en": "All employees", "zh-CN": "全体员工"},
+    "no_team": {"en": "(no team)", "zh-CN": "（无团队）"},
+    "average_score": {"en": "Average score", "zh-CN": "平均分"},
+    "id": {"en": "Employee ID", "zh-CN": "员工编号"},
+    "name": {"en": "Name", "zh-CN": "姓名"},
+    "score": {"en": "Score", "zh-CN": "综合得分"},
+    "grade_uncalibrated": {"en": "Grade before calibration", "zh-CN": "校准前等级"},
+    "bonus": {"en": "Bonus", "zh-CN": "绩效奖金"},
+    "rules_fired": {"en": "Rules applied", "zh-CN": "适用的规则"},
+    "outcomes": {"en": "Outcomes", "zh-CN": "考核结果应用"},
+    "missing": {"en": "Missing data", "zh-CN": "缺失数据"},
+    "focus_areas": {"en": "Focus areas", "zh-CN": "发展重点"},
+    "dimension.score": {"en": "{dimension} score", "zh-CN": "{dimension}得分"},
+    "kpi.actual": {"en": "{kpi} actual", "zh-CN": "{kpi}实际值"},
+    "kpi.target": {"en": "{kpi} target", "zh-CN": "{kpi}目标值"},
+    "kpi.attainment": {"en": "{kpi} attainment", "zh-CN": "{kpi}达成率"},
+    "kpi.score": {"en": "{kpi} score", "zh-CN": "{kpi}得分"},
+    "kpi.weight": {"en": "{kpi} weight", "zh-CN": "{kpi}权重"},
+    "list.separator": {"en": "; ", "zh-CN": "；"},
+}
+
+
+def xlsx_label(key: str, /, locale: str, **values) -> str:
+    """The results.xlsx label ``key`` of :data:`XLSX_LABELS` in ``locale``."""
+    text = _pick(XLSX_LABELS[key], locale)
+    return text.format(**values) if values else text

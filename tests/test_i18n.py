@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from appraise.i18n import INPUT_MESSAGES, LOCALES, MESSAGES, Formatter, Texts, message_locale, normalize_locale
+from appraise.i18n import (
+    INPUT_MESSAGES,
+    LOCALES,
+    MESSAGES,
+    XLSX_LABELS,
+    Formatter,
+    Texts,
+    message_locale,
+    normalize_locale,
+)
 
 ENGINE = Path(__file__).resolve().parents[1] / "engine"
 HTML = Path(__file__).resolve().parents[1] / "plugins" / "html"  # the built-in renderer: views and templates
@@ -133,8 +142,10 @@ def test_every_input_message_is_used():
                      + sorted(root.glob("plugins/**/*.py")) if p.name != "i18n.py")
     # the percent hints are chosen by the place's kind: say(f"percent.{kind}", ...) with kind = "weight", ...
     dynamic = 'f"percent.{kind}"' in text
+    paired = 'f"{key}.hint"' in text  # _say_pair(key): the message and its hint
     unused = [k for k in INPUT_MESSAGES if f'"{k}"' not in text
-              and not (dynamic and k.startswith("percent.") and f'"{k.split(".", 1)[1]}"' in text)]
+              and not (dynamic and k.startswith("percent.") and f'"{k.split(".", 1)[1]}"' in text)
+              and not (paired and k.endswith(".hint") and f'"{k[:-5]}"' in text)]
     assert not unused, unused
 
 
@@ -150,3 +161,19 @@ def test_message_locale(monkeypatch, env, expected):
     for var, value in env.items():
         monkeypatch.setenv(var, value)
     assert message_locale() == expected
+
+
+@pytest.mark.parametrize("key", sorted(XLSX_LABELS))
+def test_every_xlsx_label_exists_in_both_languages_with_the_same_placeholders(key):
+    entry = XLSX_LABELS[key]
+    assert set(entry) == set(LOCALES), key
+    assert all(entry[loc].strip() for loc in LOCALES), key
+    assert placeholders(entry["en"]) == placeholders(entry["zh-CN"]), key
+
+
+def test_every_xlsx_label_is_used():
+    text = (ENGINE / "export" / "xlsx_columns.py").read_text(encoding="utf-8")
+    # kpi.<field> labels are chosen by the field: lab(f"kpi.{field}", ...)
+    unused = [k for k in XLSX_LABELS
+              if f'"{k}"' not in text and not (k.startswith("kpi.") and 'f"kpi.{field}"' in text)]
+    assert not unused, unused
