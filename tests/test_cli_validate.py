@@ -259,3 +259,10 @@ def test_percent_signs_in_test_files_and_cycles(tmp_path, monkeypatch):
     [d] = json.loads(out)["diagnostics"]
     assert d["path"] == "context.growth"
     assert d["hint"] == "write the number without '%': 0.05 for a share of 5%, 5 for points"
+    (tmp_path / "ex" / "overrides.yaml").write_text(
+        '- {id: E004, score: 72%, reason: "booked late", by: Li Na, date: 2026-10-08}\n', encoding="utf-8")
+    cycle.write_text(cycle.read_text(encoding="utf-8").replace("growth: 5%", "growth: 0.05")
+                     + "overrides: overrides.yaml\n", encoding="utf-8")
+    code, out = run("validate", "--format", "json", cycle)
+    [d] = json.loads(out)["diagnostics"]
+    assert (d["path"], d["hint"]) == ("[0].score", "scores are points (100 = the target met): write 72, not 72%")
