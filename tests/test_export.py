@@ -471,3 +471,30 @@ def test_xlsx_is_byte_identical_later(q3_evaluated):
     first = _xlsx(ev)
     time.sleep(2.1)  # zip entries have 2-second resolution: a clock in the file would show
     assert _xlsx(ev) == first
+
+
+def test_xlsx_one_sheet_per_scorecard():
+    """A ruleset with two scorecards: each employee on their scorecard's sheet only, each sheet with its own KPIs."""
+    import copy
+
+    from engine_inputs import example_ruleset_data
+    from xlsx_reference import expected, read
+
+    data = example_ruleset_data()
+    card = copy.deepcopy(data["scorecards"]["sales_rep"])
+    card["label"] = {"en": "New representative", "zh-CN": "新销售代表"}
+    card["applies_to"] = 'role == "sales_rep" and tenure_months < 12'
+    del card["dimensions"]["strategy"]  # results 50 + process 15 + objectives 10 + feedback 15 + 10 more results
+    card["dimensions"]["results"]["weight"] = 60
+    data["scorecards"] = {"new_rep": card, **data["scorecards"]}  # the first that applies is used
+    _, q2 = run_example("Q2", ruleset_data=copy.deepcopy(data))
+    ev, doc = run_example("Q3", ruleset_data=data, previous=previous_from(q2))
+    new = [e["id"] for e in doc["employees"] if e["scorecard"] == "new_rep"]
+    assert new and len(new) < len(doc["employees"])
+    got = read(_xlsx(ev))
+    assert list(got) == ["Summary", "Teams", "New representative", "Sales representative"]
+    for sheet, rows in expected(doc, ev.ruleset).items():
+        assert got[sheet] == rows, sheet
+    assert [r[0] for r in got["New representative"][2:]] == new
+    assert "kpi.strategy.retention_rate.score" not in got["New representative"][0]
+    assert "kpi.strategy.retention_rate.score" in got["Sales representative"][0]

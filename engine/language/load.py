@@ -376,8 +376,8 @@ def _fullwidth(source: str, name: str, error: int) -> list[Diagnostic]:
     """When full-width punctuation (``weight：15``, ``[a， b]``) is what breaks the file: a diagnostic at each such
     character, with the line as it should read, and at what still does not parse once they are fixed.
 
-    The candidates are the characters of :data:`~appraise.language.punctuation.YAML_STRUCTURAL` up to the end
-    of the error's line, nearest first; a candidate is the culprit when the file parses once it is replaced by
+    The candidates are the characters of :data:`~appraise.language.punctuation.YAML_STRUCTURAL` on the error's
+    line and the two before it, nearest first; a candidate is the culprit when the file parses once it is replaced by
     its ASCII, or its first error moves past where it was.  A full-width colon in Chinese text (``价格战：守住``)
     is never taken: replacing it makes the file fail earlier, not later."""
     from appraise.language import punctuation
@@ -390,7 +390,13 @@ def _fullwidth(source: str, name: str, error: int) -> list[Diagnostic]:
     fixes: dict[int, str] = {}
     left: yaml.MarkedYAMLError | None = None
     while budget > 0:
-        candidates = [i for i in punctuation.structural(source[:end]) if i not in fixes]
+        # a full-width character opens nothing YAML would carry on (it is not a quote, bracket or comment to
+        # YAML), so the parser stumbles on its line or the next: the candidates are on the error's line and the
+        # two before it
+        start = source.rfind("\n", 0, error)  # the newline before the error's line, then before the two above
+        for _ in range(2):
+            start = source.rfind("\n", 0, start) if start > 0 else -1
+        candidates = [i for i in punctuation.structural(source[:end]) if i not in fixes and i > start]
         candidates.sort(key=lambda i: (i > error, abs(error - i)))
         for i in candidates:
             if budget <= 0:
