@@ -391,7 +391,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         put("results.xlsx", results_xlsx_columns(doc, table, kpi_table(ev, redact=redact), ruleset,
                                                  created=datetime(cycle.period.end.year, cycle.period.end.month,
                                                                   cycle.period.end.day), errors=errors,
-                                                 redact=redact))
+                                                 redact=redact, locale=cycle.locale or ruleset.locale))
         validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
         put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
                                      employee_of={d: who for d, who in data_diags if who}, redact=redact))
