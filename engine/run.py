@@ -298,19 +298,19 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False, page_slice=None) -> RunReport:
     from appraise.export.columns import csv_chunks, summary
+    from appraise.export.document import document_head, document_tail
     from appraise.export.files import (
         CHANGE_FIELDS,
-        bonus_total,
         changes,
         changes_csv,
         errors_csv,
-        grade_counts,
         manifest_json,
         redact_document,
         results_json_chunks,
         results_json_texts,
     )
-    from appraise.export.json_columns import employee_text_chunks
+    from appraise.export.json_columns import compact_texts, employee_text_chunks
+    from appraise.export.summary import column_bonus_total, column_grade_counts
     from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
     from appraise.provide.stage import METRIC_ABSENT
     from appraise.store.database import history, stale_runs
@@ -327,21 +327,19 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
 
     p.stage("evaluate", f"{cycle.period.id}, {inputs.employees.height} employees")
     pause_point("evaluate")
+    # the engine's columns only: results.json, results.csv, results.xlsx and the store are written from them;
+    # the per-employee documents (~16 KB a person) are built only for what needs them (pages, --redact)
     outcome = prepared.results()
-    ev, doc = outcome.evaluation, outcome.document
+    ev = outcome.evaluation
     # files named as from the cycle's folder, like the sources: the outputs are the same wherever the run started
     data_diags = [(_in_cycle_folder(d, cycle.base_dir), provided.employee_of.get(d)) for d in provided.diagnostics]
     # people left out for their data (on_error: skip-employee) are listed with the engine's errors
     left_out = [{"employee": who, "stage": "provide", "message": f"{d.file}:{d.line}:{d.col}: {d.message}"}
                 for d, who in data_diags if d.severity == "error" and who in provided.skipped]
-    if left_out:
-        doc["errors"] = left_out + doc["errors"]
-    # the document lives to the end of the run: keep the cyclic collector from scanning its millions of
-    # objects again each time storing, exporting or rendering allocate (unfrozen in _run_cycle); a host
-    # process that froze objects itself is left alone
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-    employees = doc["employees"]
+    # results.json's keys but the employees' entries, in order
+    outline = {**document_head(ev), "employees": [], **document_tail(ev)}
+    outline["errors"] = left_out + outline["errors"]
+    appraised = ev.frame.height
     errors = sum(1 for d in provided.diagnostics if d.severity == "error") + len(ev.errors)
     diagnostics = [*cycle.warnings, *provided.diagnostics]  # the cycle file's own warnings first
     engine_warnings = ev.warnings
@@ -360,7 +358,6 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         replaced = db.current_run(cycle.period.id, ruleset.id)
         # only the fields the ledger compares: the entries are not parsed (seconds at 100,000 employees)
         before = db.run_results(replaced["id"], fields=CHANGE_FIELDS) if replaced is not None else None
-    ledger = changes(before, employees) if before is not None else []
 
     p.stage("export", str(out))
     remove_sibling_leftovers(out)  # of a killed run; safe: this process holds the folder's lock
@@ -368,26 +365,44 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     leftover: Path | None = stage  # removed unless published
     old = None
     try:
-        full = doc
-        if redact:
-            doc = redact_document(doc)
+        table = summary(ev)
+        ledger = changes(before, _ledger_entries(table, ev)) if before is not None else []
+        doc = None  # the results document, when something needs it
+        if redact or render:
+            doc = outcome.document
+            doc["errors"] = outline["errors"]
+            # the document lives to the end of the run: keep the cyclic collector from scanning its millions
+            # of objects again each time exporting or rendering allocate (unfrozen in _run_cycle); a host
+            # process that froze objects itself is left alone
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
         files: dict[str, tuple[str, int]] = {}
 
         def put(name: str, data: bytes) -> None:
             files[name] = (write_bytes(stage / name, data, sync_dir=False), len(data))
 
-        # results.json and results.csv straight from the engine's columns (appraise.export.columns); a redacted
+        # results.json and results.csv straight from the engine's columns (appraise.export.columns); the store's
+        # entries are results.json's with the line breaks taken out, kept as they are written; a redacted
         # export's entries from its redacted document
-        files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(doc) if redact
-                                             else results_json_texts(doc, employee_text_chunks(ev)))
+        stored: list = []  # the store's entries (compact JSON), a polars series per chunk of employees
+
+        def entries():
+            for chunk in employee_text_chunks(ev):
+                stored.append(compact_texts(chunk))
+                yield chunk
+
+        if redact:
+            assert doc is not None
+            files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(redact_document(doc)))
+        else:
+            files["results.json"] = write_chunks(stage / "results.json", results_json_texts(outline, entries()))
         pause_point("export")
-        table = summary(ev)
         if redact:
             import polars as pl
 
             table = table.with_columns(pl.col("id").alias("name"))
         files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
-        put("results.xlsx", results_xlsx_columns(doc, table, kpi_table(ev, redact=redact), ruleset,
+        put("results.xlsx", results_xlsx_columns(outline, table, kpi_table(ev, redact=redact), ruleset,
                                                  created=datetime(cycle.period.end.year, cycle.period.end.month,
                                                                   cycle.period.end.day), errors=errors,
                                                  redact=redact))
@@ -399,7 +414,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         pages = 0
         index = None
         if render:
-            p.stage("render", f"{len(employees)} dashboards and plans" if page_slice is None
+            assert doc is not None
+            p.stage("render", f"{appraised} dashboards and plans" if page_slice is None
                     else f"the pages of {page_slice}")
             pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history, out, page_slice)
             index = out / "index.html" if "index.html" in files else None
@@ -408,15 +424,18 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         pause_point("manifest")
         _carry_over(out, stage, files)
         manifest = manifest_json(cycle=cycle, ruleset=ruleset, inputs=inputs.sources,
-                                 engine_version=metadata.version("appraise"), files=files, employees=len(employees),
+                                 engine_version=metadata.version("appraise"), files=files, employees=appraised,
                                  errors=errors, redacted=redact)
         sha = write_bytes(stage / MANIFEST, manifest)
         _check_staged(stage, files)
 
         if db is not None:
             p.stage("store", safe_url(store_url))
-            db.complete_run(run_id, cycle.period.id, full, before_commit=lambda: pause_point("store"),
-                            reads=reads.reads, manifest_sha256=sha)
+            if redact:  # results.json's entries were the redacted ones: the store keeps the full results
+                stored = list(employee_text_chunks(ev, compact=True))
+            db.complete_run(run_id, cycle.period.id, {"errors": outline["errors"]},
+                            before_commit=lambda: pause_point("store"), reads=reads.reads, manifest_sha256=sha,
+                            rows=_store_rows(table, stored))
         pause_point("publish")
         old = publish_folder(stage, out)
         leftover = None
@@ -432,16 +451,51 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     p.done()
     return RunReport(
         cycle=cycle.period.id, ruleset=f"{ruleset.id} {ruleset.version or ''}".strip(), output=out,
-        store=store_url if db is not None else None, run_id=run_id, employees=len(employees),
-        grades=grade_counts(doc["employees"], ruleset),
-        bonus_total=bonus_total(full["employees"]) if ruleset.bonus else None,
-        currency=str(doc.get("currency") or ""),
+        store=store_url if db is not None else None, run_id=run_id, employees=appraised,
+        grades=column_grade_counts(table["grade"], ruleset),
+        bonus_total=column_bonus_total(table["bonus"]) if ruleset.bonus else None,
+        currency=str(outline.get("currency") or ""),
         errors=errors, warnings=warnings,
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
         diagnostics=diagnostics, employee_errors=list(ev.errors), not_covered=len(ev.not_covered),
         replaced_run=replaced["id"] if replaced is not None else None,
         changed=len({row[0] for row in ledger}) if before is not None else None, stale=stale,
         engine_warnings=list(engine_warnings))
+
+
+STORED_COLUMNS = ("id", "scorecard", "score", "grade", "grade_uncalibrated", "bonus")
+
+
+def _store_rows(table, entries: list):
+    """The store's rows (:meth:`appraise.store.database.Store.complete_run`'s ``rows``): each employee's id,
+    scorecard, score, grade, grade before calibration and bonus from :func:`appraise.export.columns.summary`'s
+    ``table`` (the document's values), and the entry's JSON text from ``entries`` (chunks in the table's order,
+    each dropped once written)."""
+    start = 0
+    while entries:
+        chunk = entries.pop(0)
+        part = table.slice(start, len(chunk)).select(STORED_COLUMNS).with_columns(chunk.alias("entry"))
+        start += len(chunk)
+        yield from part.iter_rows()
+    if start != table.height:
+        raise AppraiseError(f"{start} stored entries for {table.height} employees")
+
+
+def _ledger_entries(table, ev):
+    """What the recalculation ledger (:func:`appraise.export.files.changes`) compares of each employee, from
+    :func:`appraise.export.columns.summary`'s ``table``: the document's values of its fields."""
+    import polars as pl
+
+    from appraise.export.columns import money_strings
+
+    cols = ["id", "score", "grade", "bonus", "outcomes"]
+    rs = ev.ruleset
+    if rs.bonus is not None and rs.bonus.net_of is not None:  # only then are these in the entries
+        extra = [(money_strings(ev.frame[c], rs) if c in ev.frame.columns
+                  else pl.Series([None] * ev.frame.height, dtype=pl.Utf8)).alias(name)
+                 for c, name in (("bonus.gross", "bonus_gross"), ("bonus.paid", "bonus_paid"))]
+        return table.select(cols).with_columns(extra).iter_rows(named=True)
+    return table.select(cols).iter_rows(named=True)
 
 
 def _in_cycle_folder(d, base_dir: Path):

@@ -171,7 +171,7 @@ def employee_text_chunks(ev: Evaluation, rows_per_chunk: int = 25_000, *, compac
     only between its tokens: one inside a string is written ``\\n``)."""
     if compact:
         for chunk in employee_text_chunks(ev, rows_per_chunk):
-            yield chunk.str.replace_all(r",\n *", ", ").str.replace_all(r"\n *", "")
+            yield compact_texts(chunk)
         return
     pl = _pl()
     from appraise.export.document import _R4, _indented_entries, _rounded
@@ -208,6 +208,14 @@ def employee_text_chunks(ev: Evaluation, rows_per_chunk: int = 25_000, *, compac
             texts = texts.scatter(idx, pl.Series(_indented_entries(ev, [start + i for i in idx.to_list()],
                                                                    EMPLOYEE_INDENT), dtype=pl.Utf8))
         yield texts
+
+
+def compact_texts(entries):
+    """Entries as :func:`employee_text_chunks` writes them (indented, a polars String series) as
+    ``json.dumps(entry, ensure_ascii=False)`` writes them: the line breaks and the indentation after them taken
+    out (``",\\n    "`` is ``", "``).  A JSON text has a raw line break only between its tokens (one inside a
+    string is written ``\\n``), so nothing else changes."""
+    return entries.str.replace_all(r",\n *", ", ").str.replace_all(r"\n *", "")
 
 
 def _objective_rows(ev: Evaluation):
