@@ -297,7 +297,7 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False, page_slice=None) -> RunReport:
-    from appraise.export.columns import csv_chunks, summary
+    from appraise.export.columns import csv_chunks, ledger_entries, stored_rows, summary
     from appraise.export.document import document_head, document_tail
     from appraise.export.files import (
         CHANGE_FIELDS,
@@ -366,7 +366,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     old = None
     try:
         table = summary(ev)
-        ledger = changes(before, _ledger_entries(table, ev)) if before is not None else []
+        ledger = changes(before, ledger_entries(table, ev)) if before is not None else []
         doc = None  # the results document, when something needs it
         if redact or render:
             doc = outcome.document
@@ -395,7 +395,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             assert doc is not None
             files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(redact_document(doc)))
         else:
-            files["results.json"] = write_chunks(stage / "results.json", results_json_texts(outline, entries()))
+            files["results.json"] = write_chunks(stage / "results.json",
+                                                 results_json_texts(outline, entries(), encoded=True))
         pause_point("export")
         if redact:
             import polars as pl
@@ -435,7 +436,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
                 stored = list(employee_text_chunks(ev, compact=True))
             db.complete_run(run_id, cycle.period.id, {"errors": outline["errors"]},
                             before_commit=lambda: pause_point("store"), reads=reads.reads, manifest_sha256=sha,
-                            rows=_store_rows(table, stored))
+                            rows=stored_rows(table, stored))
         pause_point("publish")
         old = publish_folder(stage, out)
         leftover = None
@@ -461,41 +462,6 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         replaced_run=replaced["id"] if replaced is not None else None,
         changed=len({row[0] for row in ledger}) if before is not None else None, stale=stale,
         engine_warnings=list(engine_warnings))
-
-
-STORED_COLUMNS = ("id", "scorecard", "score", "grade", "grade_uncalibrated", "bonus")
-
-
-def _store_rows(table, entries: list):
-    """The store's rows (:meth:`appraise.store.database.Store.complete_run`'s ``rows``): each employee's id,
-    scorecard, score, grade, grade before calibration and bonus from :func:`appraise.export.columns.summary`'s
-    ``table`` (the document's values), and the entry's JSON text from ``entries`` (chunks in the table's order,
-    each dropped once written)."""
-    start = 0
-    while entries:
-        chunk = entries.pop(0)
-        part = table.slice(start, len(chunk)).select(STORED_COLUMNS).with_columns(chunk.alias("entry"))
-        start += len(chunk)
-        yield from part.iter_rows()
-    if start != table.height:
-        raise AppraiseError(f"{start} stored entries for {table.height} employees")
-
-
-def _ledger_entries(table, ev):
-    """What the recalculation ledger (:func:`appraise.export.files.changes`) compares of each employee, from
-    :func:`appraise.export.columns.summary`'s ``table``: the document's values of its fields."""
-    import polars as pl
-
-    from appraise.export.columns import money_strings
-
-    cols = ["id", "score", "grade", "bonus", "outcomes"]
-    rs = ev.ruleset
-    if rs.bonus is not None and rs.bonus.net_of is not None:  # only then are these in the entries
-        extra = [(money_strings(ev.frame[c], rs) if c in ev.frame.columns
-                  else pl.Series([None] * ev.frame.height, dtype=pl.Utf8)).alias(name)
-                 for c, name in (("bonus.gross", "bonus_gross"), ("bonus.paid", "bonus_paid"))]
-        return table.select(cols).with_columns(extra).iter_rows(named=True)
-    return table.select(cols).iter_rows(named=True)
 
 
 def _in_cycle_folder(d, base_dir: Path):

@@ -72,15 +72,23 @@ def results_json_chunks(document: Mapping[str, Any]) -> Iterable[str]:
 
 
 def results_json_texts(document: Mapping[str, Any], employees: Sequence[str] | Iterable[Any],
-                       batch: int = 2000) -> Iterable[str]:
+                       batch: int = 2000, *, encoded: bool = False) -> Iterable[Any]:
     """:func:`results_json_chunks`'s text for ``document`` whose ``employees`` entries are given as text
     (``employees``: each entry as :func:`_indented` writes it at 4 spaces, e.g.
     :func:`appraise.export.json_columns.employee_texts`, or an iterator of such sequences, e.g.
-    :func:`appraise.export.json_columns.employee_text_chunks`); ``document``'s own ``employees`` is not read."""
+    :func:`appraise.export.json_columns.employee_text_chunks`); ``document``'s own ``employees`` is not read.
+
+    ``encoded``: the same text as UTF-8 bytes, a polars series of entries joined and encoded by polars a whole
+    chunk at a time (no Python string per employee)."""
     if not hasattr(employees, "__len__"):  # chunks: each written as it comes
         chunks = iter(employees)
     else:
         chunks = iter([employees])
+    for text in _json_outline(document, chunks, batch, encoded):
+        yield text.encode("utf-8") if encoded and isinstance(text, str) else text
+
+
+def _json_outline(document: Mapping[str, Any], chunks: Iterator[Any], batch: int, encoded: bool) -> Iterator[Any]:
     yield "{"
     first = True
     for key, value in document.items():
@@ -96,6 +104,13 @@ def results_json_texts(document: Mapping[str, Any], employees: Sequence[str] | I
             continue
         written = 0
         for chunk in chunks:
+            if encoded and hasattr(chunk, "str") and len(chunk):  # a polars String series
+                import polars as pl
+
+                yield "[\n    " if written == 0 else ",\n    "
+                yield chunk.str.join(",\n    ").cast(pl.Binary)[0]
+                written += len(chunk)
+                continue
             for start in range(0, len(chunk), batch):
                 part = chunk[start:start + batch]
                 texts = part.to_list() if hasattr(part, "to_list") else list(part)

@@ -16,7 +16,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from appraise.core.evaluate import Evaluation, item_paths
-from appraise.export.columns import float_text, lost_ranking, money_strings, py_round
+from appraise.export.columns import float_text, lost_ranking, money_strings, plain_strings, py_round
 
 EMPLOYEE_INDENT = "    "  # an entry of the employees list, as results_json_chunks indents it
 
@@ -235,7 +235,7 @@ def _objective_rows(ev: Evaluation):
 def _card_texts(ev: Evaluation, card, rows, objectives):
     """(``_row``, ``entry``) of one scorecard's employees."""
     pl = _pl()
-    from appraise.export.document import _R4, _plain, r4
+    from appraise.export.document import _R4, r4
     from appraise.export.files import _indented
 
     rs = ev.ruleset
@@ -279,7 +279,9 @@ def _card_texts(ev: Evaluation, card, rows, objectives):
 
     # objectives of the employee, per aspirational threshold of the OKR dimensions
     okr_texts: dict[Any, str] = {}
-    if objectives is not None:
+    if objectives is not None and any(d.kind == "okr" for d in card.dimensions):
+        # only these employees' objectives (a chunk's: not the whole company's again for every chunk)
+        objectives = objectives.filter(pl.col("id").is_in(rows["id"].implode()))
         for d in card.dimensions:
             if d.kind != "okr" or d.aspirational_threshold in okr_texts:
                 continue
@@ -374,7 +376,7 @@ def _card_texts(ev: Evaluation, card, rows, objectives):
         def plain(col):
             if col not in rows.columns:
                 return _lit("null")
-            return t.series(f"§p:{col}", json_text(_unique_map(rows[col], _plain)))
+            return t.series(f"§p:{col}", json_text(plain_strings(rows[col])))
 
         detail = [("target", plain(f"money.{rs.bonus.target}")), ("attainment", t.float("bonus.attainment")),
                   ("tiers_reached", t.int("bonus.tiers_reached")), ("tier_pay", plain("bonus.tier_pay")),
@@ -396,10 +398,3 @@ def _ints(rows, col: str):
     if s.dtype.is_integer():
         return s.cast(pl.Utf8).fill_null("null")
     return pl.Series([None if v is None else str(int(v)) for v in s.to_list()], dtype=pl.Utf8).fill_null("null")
-
-
-def _unique_map(s, fn):
-    """``fn`` of each value of ``s`` (None stays None), once per distinct value, as text."""
-    from appraise.export.columns import _by_unique
-
-    return _by_unique(s, fn)
