@@ -331,6 +331,11 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     # the per-employee documents (~16 KB a person) are built only for what needs them (pages, --redact)
     outcome = prepared.results()
     ev = outcome.evaluation
+    # what only the engine and explanations read is let go (hundreds of MiB for a large company): the input rows
+    # (the pages read the employee table), and what explain would build its provenance from
+    inputs.metrics = inputs.aggregated = inputs.feedback = inputs.okrs = None
+    inputs.previous = inputs.subperiods = inputs.paid = None
+    ev.key_results = ev.provenance = None
     # files named as from the cycle's folder, like the sources: the outputs are the same wherever the run started
     data_diags = [(_in_cycle_folder(d, cycle.base_dir), provided.employee_of.get(d)) for d in provided.diagnostics]
     # people left out for their data (on_error: skip-employee) are listed with the engine's errors
