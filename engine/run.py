@@ -309,7 +309,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         results_json_chunks,
         results_json_texts,
     )
-    from appraise.export.json_columns import compact_texts, employee_text_chunks
+    from appraise.export.json_columns import employee_text_chunks, employee_text_pairs
     from appraise.export.summary import column_bonus_total, column_grade_counts
     from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
     from appraise.provide.stage import METRIC_ABSENT
@@ -387,14 +387,14 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             files[name] = (write_bytes(stage / name, data, sync_dir=False), len(data))
 
         # results.json and results.csv straight from the engine's columns (appraise.export.columns); the store's
-        # entries are results.json's with the line breaks taken out, kept as they are written; a redacted
+        # entries are made with results.json's (the same values' texts), kept until then; a redacted
         # export's entries from its redacted document
         stored: list = []  # the store's entries (compact JSON), a polars series per chunk of employees
 
         def entries():
-            for chunk in employee_text_chunks(ev):
-                stored.append(compact_texts(chunk))
-                yield chunk
+            for indented, compact in employee_text_pairs(ev):
+                stored.append(compact)
+                yield indented
 
         if redact:
             assert doc is not None
