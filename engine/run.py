@@ -298,13 +298,14 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False, page_slice=None) -> RunReport:
-    from appraise.export.columns import csv_chunks, ledger_entries, stored_rows, summary
+    from appraise.export.columns import csv_chunks, ledger_table, stored_rows, summary
     from appraise.export.document import document_head, document_tail
     from appraise.export.files import (
         CHANGE_FIELDS,
-        changes,
         changes_csv,
+        changes_table,
         errors_csv,
+        ledger_texts,
         manifest_json,
         redact_document,
         results_json_chunks,
@@ -314,7 +315,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     from appraise.export.summary import column_bonus_total, column_grade_counts
     from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
     from appraise.provide.stage import METRIC_ABSENT
-    from appraise.store.database import history, stale_runs
+    from appraise.store.database import ENTRY_COLUMNS, history, stale_runs
 
     p.stage("provide", f"{len(cycle.sources)} sources")
     pause_point("provide")
@@ -362,8 +363,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     replaced, before = None, None
     if db is not None:
         replaced = db.current_run(cycle.period.id, ruleset.id)
-        # only the fields the ledger compares: the entries are not parsed (seconds at 100,000 employees)
-        before = db.run_results(replaced["id"], fields=CHANGE_FIELDS) if replaced is not None else None
+        # only the fields the ledger compares, as columns: the entries are not parsed (seconds at 100,000 employees)
+        before = db.run_table(replaced["id"], CHANGE_FIELDS) if replaced is not None else None
 
     p.stage("export", str(out))
     remove_sibling_leftovers(out)  # of a killed run; safe: this process holds the folder's lock
@@ -372,7 +373,9 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     old = None
     try:
         table = summary(ev)
-        ledger = changes(before, ledger_entries(table, ev)) if before is not None else []
+        ledger = [] if before is None else changes_table(  # set-based: polars compares the two runs
+            ledger_texts(before, json_fields=[f for f in CHANGE_FIELDS if f not in ENTRY_COLUMNS]),
+            ledger_texts(ledger_table(table, ev)))
         doc = None  # the results document, when something needs it
         if redact or render:
             doc = outcome.document

@@ -11,13 +11,20 @@ from types import SimpleNamespace
 import polars as pl
 import pytest
 
-from appraise.export.columns import ledger_entries, money_strings, plain_strings, stored_rows, summary
+from appraise.export.columns import ledger_table, money_strings, plain_strings, stored_rows, summary
 from appraise.export.document import _plain, money, results_document
-from appraise.export.files import changes, results_json_chunks, results_json_texts
+from appraise.export.files import (
+    CHANGE_FIELDS,
+    changes,
+    changes_table,
+    ledger_texts,
+    results_json_chunks,
+    results_json_texts,
+)
 from appraise.export.json_columns import employee_text_chunks
 from appraise.export.summary import bonus_total, column_bonus_total, column_grade_counts, grade_counts
 from appraise.pipeline import evaluate_cycle, load, prepare
-from appraise.store.database import _result_rows
+from appraise.store.database import Store, _result_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,20 +62,28 @@ def test_stored_rows_are_the_documents_rows(evaluations):
         assert entries == []  # each chunk dropped once written
 
 
-def test_ledger_from_columns_is_the_ledger_from_documents(evaluations):
-    """Against a run before that differs in every field the ledger compares (and lacks one employee, has one more)."""
-    for ev in evaluations:
-        doc = results_document(ev)
-        fields = ("score", "grade", "bonus", "bonus_gross", "bonus_paid", "outcomes")
-        before = [{"id": e["id"], **{f: e.get(f) for f in fields}} for e in doc["employees"]]
-        before[0]["score"] = before[0]["score"] + 0.004  # the same at 2 decimals: no row
-        before[-1]["score"] = before[-1]["score"] + 1
-        before[1]["grade"], before[1]["outcomes"] = "Z", ["gone"]
-        before[-1]["bonus"], before[-1]["bonus_gross"], before[-1]["bonus_paid"] = "1", "2", "3"
-        before = before[:-2] + before[-1:] + [{"id": "ZZ-left", **dict.fromkeys(fields)}]
-        expected = changes(before, doc["employees"])
-        assert len(expected) >= 5
-        assert changes(before, ledger_entries(summary(ev), ev)) == expected
+def test_ledger_from_columns_is_the_ledger_from_documents(evaluations, tmp_path):
+    """Against a run before that differs in every field the ledger compares (and lacks one employee, has one
+    more), stored and read back as appraise run reads it (Store.run_table)."""
+    fields = ("score", "grade", "bonus", "bonus_gross", "bonus_paid", "outcomes")
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as db:
+        for n, ev in enumerate(evaluations):
+            doc = results_document(ev)
+            before = [{"id": e["id"], **{f: e.get(f) for f in fields}} for e in doc["employees"]]
+            before[0]["score"] = before[0]["score"] + 0.004  # the same at 2 decimals: no row
+            before[-1]["score"] = before[-1]["score"] + 1
+            before[1]["grade"], before[1]["outcomes"] = "Z", ["gone", "too"]
+            before[-1]["bonus"], before[-1]["bonus_gross"], before[-1]["bonus_paid"] = "1", "2", None
+            before = before[:-2] + before[-1:] + [{"id": "ZZ-left", **dict.fromkeys(fields)}]
+            expected = changes(before, doc["employees"])
+            assert len(expected) >= 5
+            run = db.start_run(cycle=f"2030-Q{n + 1}", kind="quarter", cycle_file="c.yaml", ruleset=ev.ruleset,
+                               inputs={}, engine_version="test")
+            db.complete_run(run, f"2030-Q{n + 1}", {"employees": before, "errors": []})
+            stored = ledger_texts(db.run_table(run, CHANGE_FIELDS), json_fields=("bonus_gross", "bonus_paid",
+                                                                                 "outcomes"))
+            assert changes_table(stored, ledger_texts(ledger_table(summary(ev), ev))) == expected
+            assert changes(before, ledger_table(summary(ev), ev).iter_rows(named=True)) == expected
 
 
 def test_report_totals_and_results_json_bytes(evaluations):

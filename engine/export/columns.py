@@ -236,9 +236,10 @@ def stored_rows(table, entries: list):
         raise ValueError(f"{start} stored entries for {table.height} employees")
 
 
-def ledger_entries(table, ev):
-    """What the recalculation ledger (:func:`appraise.export.files.changes`) compares of each employee, from
-    :func:`appraise.export.columns.summary`'s ``table``: the document's values of its fields."""
+def ledger_table(table, ev):
+    """What the recalculation ledger compares of each employee (:func:`appraise.export.files.ledger_texts`), from
+    :func:`summary`'s ``table``: id, score, grade, bonus, outcomes, and with ``bonus.net_of`` bonus_gross and
+    bonus_paid: the document's values of those fields."""
     pl = _pl()
     cols = ["id", "score", "grade", "bonus", "outcomes"]
     rs = ev.ruleset
@@ -246,8 +247,8 @@ def ledger_entries(table, ev):
         extra = [(money_strings(ev.frame[c], rs) if c in ev.frame.columns
                   else pl.Series([None] * ev.frame.height, dtype=pl.Utf8)).alias(name)
                  for c, name in (("bonus.gross", "bonus_gross"), ("bonus.paid", "bonus_paid"))]
-        return table.select(cols).with_columns(extra).iter_rows(named=True)
-    return table.select(cols).iter_rows(named=True)
+        return table.select(cols).with_columns(extra)
+    return table.select(cols)
 
 
 FORMULA_PATTERN = "^[" + "".join(re.escape(c) for c in FORMULA_START) + "]"  # files.FORMULA_START as a pattern
