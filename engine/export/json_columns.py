@@ -329,11 +329,15 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
         long = long.with_columns(pl.int_range(pl.len()).over("_row").alias("_n"))
         item, focus = pl.col("kt") + pl.lit(": ") + pl.col("vt"), pl.col("kt").filter(pl.col("_n") <
                                                                                       rs.plan.max_focus_areas)
+        # joined once, in the first style; the others by replacing the separator (the items are JSON texts: a
+        # line break is never inside one)
+        first = styles[0]
         texts = long.group_by("_row", maintain_order=True).agg(
-            *(item.str.join(st.sep(D)).alias("_lost" + tag(st)) for st in styles),
-            *(focus.str.join(st.sep(D)).alias("_focus" + tag(st)) for st in styles)).with_columns(
+            item.str.join(first.sep(D)).alias("_lost" + tag(first)),
             # a row whose items are all beyond max_focus_areas has no focus areas: null, as one not grouped at all
-            pl.col("_focus" + tag(st)).replace("", None) for st in styles)
+            focus.str.join(first.sep(D)).replace("", None).alias("_focus" + tag(first)))
+        texts = texts.with_columns(pl.col(name + tag(first)).str.replace_all(first.sep(D), st.sep(D), literal=True)
+                                   .alias(name + tag(st)) for st in styles[1:] for name in ("_lost", "_focus"))
         rows = rows.join(texts, on="_row", how="left", maintain_order="left")
     else:
         rows = rows.with_columns(*(pl.lit(None, pl.Utf8).alias(name + tag(st)) for st in styles
