@@ -49,6 +49,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -371,6 +372,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     stage = staging_sibling(out)
     leftover: Path | None = stage  # removed unless published
     old = None
+    export_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="appraise-export")
     try:
         table = summary(ev)
         ledger = [] if before is None else changes_table(  # set-based: polars compares the two runs
@@ -390,6 +392,15 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         def put(name: str, data: bytes) -> None:
             files[name] = (write_bytes(stage / name, data, sync_dir=False), len(data))
 
+        if redact:
+            import polars as pl
+
+            table = table.with_columns(pl.col("id").alias("name"))
+        # results.xlsx is made on a thread of its own meanwhile: most of its time is Python's (each number's
+        # text) and zlib's, while results.json's is polars' and hashing's, which let go of the interpreter lock
+        xlsx = export_pool.submit(results_xlsx_columns, outline, table, kpi_table(ev, redact=redact), ruleset,
+                                  created=datetime(cycle.period.end.year, cycle.period.end.month,
+                                                   cycle.period.end.day), errors=errors, redact=redact)
         # results.json and results.csv straight from the engine's columns (appraise.export.columns); the store's
         # entries are made with results.json's (the same values' texts), kept until then; a redacted
         # export's entries from its redacted document
@@ -407,15 +418,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             files["results.json"] = write_chunks(stage / "results.json",
                                                  results_json_texts(outline, entries(), encoded=True))
         pause_point("export")
-        if redact:
-            import polars as pl
-
-            table = table.with_columns(pl.col("id").alias("name"))
         files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
-        put("results.xlsx", results_xlsx_columns(outline, table, kpi_table(ev, redact=redact), ruleset,
-                                                 created=datetime(cycle.period.end.year, cycle.period.end.month,
-                                                                  cycle.period.end.day), errors=errors,
-                                                 redact=redact))
+        put("results.xlsx", xlsx.result())
         validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
         put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
                                      employee_of={d: who for d, who in data_diags if who}, redact=redact))
@@ -453,6 +457,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     finally:
         import shutil
 
+        export_pool.shutdown(wait=True, cancel_futures=True)  # a failed run's workbook is not waited for twice
         if leftover is not None:  # the run failed before the swap: the folder stays as it was
             shutil.rmtree(leftover, ignore_errors=True)
         if old is not None:
