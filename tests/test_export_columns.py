@@ -24,7 +24,7 @@ from appraise.export.files import (
     results_json_texts,
     score_columns,
 )
-from appraise.export.json_columns import employee_text_chunks, employee_texts, json_text
+from appraise.export.json_columns import employee_text_chunks, employee_text_pairs, employee_texts, json_text
 from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
 from appraise.language.overrides import Override
 from appraise.pipeline import evaluate_cycle, evaluate_tables
@@ -60,6 +60,9 @@ def _check_same_files(ev):
     assert "".join(results_json_texts(doc, employee_text_chunks(ev, rows_per_chunk=3), batch=2)) == plain
     assert employee_texts(ev).to_list() == [_indented(e, "    ") for e in doc["employees"]]
     assert employee_texts(ev, compact=True).to_list() == [json.dumps(e, ensure_ascii=False) for e in doc["employees"]]
+    pairs = list(employee_text_pairs(ev, rows_per_chunk=3))  # what appraise run writes: results.json's and the store's
+    assert [t for p in pairs for t in p[0].to_list()] == [_indented(e, "    ") for e in doc["employees"]]
+    assert [t for p in pairs for t in p[1].to_list()] == [json.dumps(e, ensure_ascii=False) for e in doc["employees"]]
     for redact in (False, True):
         shown = redact_document(doc) if redact else doc
         table = summary(ev)

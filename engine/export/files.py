@@ -68,15 +68,23 @@ def results_json_chunks(document: Mapping[str, Any]) -> Iterable[str]:
 
 
 def results_json_texts(document: Mapping[str, Any], employees: Sequence[str] | Iterable[Any],
-                       batch: int = 2000) -> Iterable[str]:
+                       batch: int = 2000, *, encoded: bool = False) -> Iterable[Any]:
     """:func:`results_json_chunks`'s text for ``document`` whose ``employees`` entries are given as text
     (``employees``: each entry as :func:`_indented` writes it at 4 spaces, e.g.
     :func:`appraise.export.json_columns.employee_texts`, or an iterator of such sequences, e.g.
-    :func:`appraise.export.json_columns.employee_text_chunks`); ``document``'s own ``employees`` is not read."""
+    :func:`appraise.export.json_columns.employee_text_chunks`); ``document``'s own ``employees`` is not read.
+
+    ``encoded``: the same text as UTF-8 bytes, a polars series of entries joined and encoded by polars a whole
+    chunk at a time (no Python string per employee)."""
     if not hasattr(employees, "__len__"):  # chunks: each written as it comes
         chunks = iter(employees)
     else:
         chunks = iter([employees])
+    for text in _json_outline(document, chunks, batch, encoded):
+        yield text.encode("utf-8") if encoded and isinstance(text, str) else text
+
+
+def _json_outline(document: Mapping[str, Any], chunks: Iterator[Any], batch: int, encoded: bool) -> Iterator[Any]:
     yield "{"
     first = True
     for key, value in document.items():
@@ -92,6 +100,13 @@ def results_json_texts(document: Mapping[str, Any], employees: Sequence[str] | I
             continue
         written = 0
         for chunk in chunks:
+            if encoded and hasattr(chunk, "str") and len(chunk):  # a polars String series
+                import polars as pl
+
+                yield "[\n    " if written == 0 else ",\n    "
+                yield chunk.str.join(",\n    ").cast(pl.Binary)[0]
+                written += len(chunk)
+                continue
             for start in range(0, len(chunk), batch):
                 part = chunk[start:start + batch]
                 texts = part.to_list() if hasattr(part, "to_list") else list(part)
@@ -311,6 +326,71 @@ def changes(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, An
             if x != y:
                 rows.append((emp, field, x, y))
     return rows
+
+
+def ledger_texts(frame, json_fields: Sequence[str] = ()):
+    """A table of results (polars: ``id``, ``score`` and other fields of :data:`CHANGE_FIELDS`; lists of ids as
+    list columns, ``json_fields`` as each value's JSON text, e.g. :meth:`appraise.store.database.Store.run_table`)
+    with each field but the score as the ledger of :func:`changes` shows it: text, ``""`` for no value, lists
+    joined with ``;``.  JSON texts are decoded once per distinct text."""
+    import polars as pl
+
+    def shown(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, list):
+            return ";".join(map(str, value))
+        return str(value)
+
+    out = [pl.col("id").cast(pl.Utf8), (pl.col("score").cast(pl.Float64) if "score" in frame.columns
+                                         else pl.lit(None, pl.Float64).alias("score"))]
+    for f in CHANGE_FIELDS[1:]:
+        if f not in frame.columns:
+            out.append(pl.lit("").alias(f))
+        elif f in json_fields:
+            col = frame[f]
+            uniq = col.drop_nulls().unique()
+            mapped = pl.Series([shown(json.loads(v)) for v in uniq.to_list()], dtype=pl.Utf8)
+            out.append(pl.lit(col.replace_strict(uniq, mapped, default="", return_dtype=pl.Utf8)).alias(f))
+        elif isinstance(frame.schema[f], pl.List):
+            out.append(pl.col(f).list.eval(pl.element().cast(pl.Utf8)).list.join(";").fill_null("").alias(f))
+        else:
+            out.append(pl.col(f).cast(pl.Utf8).fill_null("").alias(f))
+    return frame.select(out)
+
+
+def changes_table(before, after) -> list[tuple[str, str, str, str]]:
+    """:func:`changes` of two tables of :func:`ledger_texts` (the run replaced, this run), compared by polars:
+    the same rows in the same order.  Scores are compared as numbers first; only those that differ are written
+    with Python's ``:.2f`` and compared as the ledger shows them."""
+    import polars as pl
+
+    fields = CHANGE_FIELDS[1:]
+    j = before.with_columns(pl.lit(True).alias("~a")).join(
+        after.with_columns(pl.lit(True).alias("~b")), on="id", how="full", coalesce=True, suffix="~new")
+    one_sided = j.filter(pl.col("~a").is_null() | pl.col("~b").is_null()).select(
+        "id", pl.lit(-1).alias("~n"), pl.lit("appraised").alias("field"),
+        pl.when(pl.col("~a").is_null()).then(pl.lit("false")).otherwise(pl.lit("true")).alias("before"),
+        pl.when(pl.col("~b").is_null()).then(pl.lit("false")).otherwise(pl.lit("true")).alias("after"))
+    both = j.filter(pl.col("~a") & pl.col("~b"))
+    parts = [one_sided]
+    for n, f in enumerate(fields, start=1):
+        parts.append(both.filter(pl.col(f) != pl.col(f + "~new")).select(
+            "id", pl.lit(n).alias("~n"), pl.lit(f).alias("field"), pl.col(f).alias("before"),
+            pl.col(f + "~new").alias("after")))
+    a, b = pl.col("score"), pl.col("score~new")
+    doubt = both.filter(~((a.is_null() & b.is_null()) | (a == b).fill_null(False))).select("id", "score",
+                                                                                          "score~new")
+    if doubt.height:
+        def two(v) -> str:
+            return "" if v is None else f"{float(v):.2f}"
+
+        scores = [(i, two(x), two(y)) for i, x, y in doubt.iter_rows()]
+        parts.append(pl.DataFrame([(i, 0, "score", x, y) for i, x, y in scores if x != y],
+                                  schema={"id": pl.Utf8, "~n": pl.Int32, "field": pl.Utf8, "before": pl.Utf8,
+                                          "after": pl.Utf8}, orient="row"))
+    rows = pl.concat([p.cast({"~n": pl.Int32}) for p in parts]).sort("id", "~n")
+    return list(rows.select("id", "field", "before", "after").iter_rows())
 
 
 def changes_csv(rows: Iterable[tuple[str, str, str, str]], *, redact: bool = False) -> bytes:
