@@ -257,10 +257,23 @@ def test_postgresql_gives_identical_inputs(tmp_path, reference):
 
     if bindir() is None:
         pytest.skip("PostgreSQL binaries absent: apt-get install -y postgresql-15")
+    from appraise.plugins import _sql_arrow
+    from appraise.plugins import sql as sql_provider
+
+    taken = []
     with postgres_server() as url:
         load_sql(url)
-        result = provided(write_sql(tmp_path, url))
+        with pytest.MonkeyPatch.context() as m:  # which sources came as Arrow batches (ADBC)
+            m.setattr(sql_provider, "arrow_frame", lambda *a: taken.append(_sql_arrow.arrow_frame(*a)) or taken[-1])
+            result = provided(write_sql(tmp_path, url))
         assert_same(reference, canonical(result.inputs), "postgresql")
+        with pytest.MonkeyPatch.context() as m:  # the plain path (Python rows) gives the same tables and digests
+            m.setattr(sql_provider, "arrow_frame", lambda *a: None)
+            plain = provided(write_sql(tmp_path, url))
+        assert_same(canonical(plain.inputs), canonical(result.inputs), "postgresql, plain path")
+        assert plain.inputs.sources == result.inputs.sources
+        # text, integers, float8 and dates came as Arrow; the employees' NUMERIC target_bonus took the plain path
+        assert [f is not None for f in taken] == [False, True, True, True]
         pushed = provided(write_sql(tmp_path, url, name="agg.yaml", aggregate=True))
     assert_same_aggregate(reference, pushed.inputs)
     assert all("postgres@127.0.0.1" in label for label in result.inputs.sources)
