@@ -74,6 +74,12 @@ TABULAR_OPTIONS = {
     "delimiter": {"type": "string", "minLength": 1, "maxLength": 1,
                   "description": "CSV field separator; default: detected from the header (, ; tab |)"},
     "sheet": {"type": "string", "description": "xlsx: the worksheet's name (default: the first sheet)"},
+    "header_row": {"type": "integer", "minimum": 1,
+                   "description": "xlsx: the row holding the column names, numbered as Excel shows it (default: the "
+                   "first row that is not empty); rows above it (a title, notes) are left out"},
+    "skip_rows": {"type": "integer", "minimum": 0,
+                  "description": "xlsx: how many rows at the top of the sheet to leave out (a title, notes); the "
+                  "header is the first row after them that is not empty"},
     "ignore": {"type": "array", "items": {"type": "string"}, "uniqueItems": True,
                "description": "columns of the file to leave out (after renaming)"},
     "max_bytes": {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": SIZE_PATTERN}],
@@ -91,9 +97,10 @@ class Sheet:
     columns: dict[str, int]
     sha256: str
     lines: Callable[[int], int] | None = None
+    header_line: int = 1  # where the column names are (an xlsx may have a title above them)
 
     def origin(self) -> Origin:
-        return Origin(self.file, dict(self.columns), self.lines)
+        return Origin(self.file, dict(self.columns), self.lines, at=(self.header_line, 1))
 
 
 def fail(file: str, message: str, *, line: int = 1, col: int = 1, hint: str = "", code: str = "source",
@@ -310,7 +317,7 @@ def _one_line_per_record(text: str | bytes, sep: str) -> bool:
     t = _as(text)
     if t('"') in text or sep in ("\n", "\r"):
         return False
-    return t("\r") not in text or text.count(t("\r")) == text.count(t("\r\n"))  # type: ignore[arg-type]
+    return t("\r") not in text or text.count(t("\r")) == text.count(t("\r\n"))
 
 
 def _as(text: str | bytes):
@@ -326,11 +333,11 @@ def _no_short_rows(text: str | bytes, sep: str, width: int) -> bool:
     record of (separators + 1) fields, and the separators adding up to (lines x (width - 1)) means every line
     has exactly width - 1.  Anything else is left to :func:`_check_shape`, the plain record-by-record check."""
     t = _as(text)
-    if (text.startswith((t("\n"), t("\r\n"))) or t("\n\n") in text  # type: ignore[arg-type]
+    if (text.startswith((t("\n"), t("\r\n"))) or t("\n\n") in text
             or (t("\r") in text and t("\n\r\n") in text)):
         return False
-    lines = text.count(t("\n")) + (0 if text.endswith(t("\n")) else 1)  # type: ignore[arg-type]
-    return text.count(t(sep)) == lines * (width - 1)  # type: ignore[arg-type]
+    lines = text.count(t("\n")) + (0 if text.endswith(t("\n")) else 1)
+    return text.count(t(sep)) == lines * (width - 1)
 
 
 def _check_shape(text: str, sep: str, header: list[str], name: str, lines) -> None:
@@ -375,16 +382,16 @@ class _LineMap:
         self._text, self._starts = None, []
 
 
-def _check_header(header: list[str], name: str) -> None:
+def _check_header(header: list[str], name: str, line: int = 1) -> None:
     seen: dict[str, int] = {}
     for i, h in enumerate(header, start=1):
         if not h:
-            raise fail(name, f"column {i} has no name in the header row", col=i, code="data-header")
+            raise fail(name, f"column {i} has no name in the header row", line=line, col=i, code="data-header")
         if h in seen:
-            raise fail(name, f"column '{h}' appears twice in the header (columns {seen[h]} and {i})", col=i,
-                       code="data-header")
+            raise fail(name, f"column '{h}' appears twice in the header (columns {seen[h]} and {i})", line=line,
+                       col=i, code="data-header")
         if h == "_row":
-            raise fail(name, "'_row' is reserved; rename that column", col=i, code="data-header")
+            raise fail(name, "'_row' is reserved; rename that column", line=line, col=i, code="data-header")
         seen[h] = i
 
 
@@ -427,7 +434,11 @@ def cell_text(value: Any) -> str | None:
 
 
 def read_xlsx(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:
-    """An xlsx worksheet as text columns; ``_row`` is the spreadsheet row number."""
+    """An xlsx worksheet as text columns; ``_row`` is the spreadsheet row number.
+
+    The header is the first row that is not empty, or the row ``header_row:`` names, or the first after the
+    ``skip_rows:`` first rows.  A title above the table (one cell, often merged across the columns) is not taken
+    for the header: the error says which option to set."""
     import polars as pl
     from openpyxl import load_workbook
 
@@ -445,38 +456,116 @@ def read_xlsx(source, options: Mapping[str, Any] | None = None, period=None) -> 
                                         f"{', '.join(book.sheetnames)}", key="sheet", code="source-sheet")])
     ws = book[sheet_name] if sheet_name is not None else book.worksheets[0]
     where = f"{name}[{ws.title}]"
+    header_row, skip = options.get("header_row"), options.get("skip_rows")
+    if header_row is not None and skip is not None:
+        raise InvalidInput([source.diag("header_row and skip_rows both say where the header is; keep one",
+                                        key="skip_rows", code="source-options")])
     header: list[str] | None = None
     header_line = 1
+    title: tuple[int, str] | None = None  # (row, text) of a header that may be a title above the table
     rows: list[list[Any]] = []
     lines: list[int] = []
+    number = 0
     for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
         cells = [cell_text(v) for v in row]
         if header is None:
-            if any(c not in (None, "") for c in cells):
+            if header_row is not None and number != header_row or skip is not None and number <= skip:
+                continue
+            if any(c not in (None, "") for c in cells) or header_row is not None:
                 while cells and cells[-1] in (None, ""):
                     cells.pop()
+                if not cells:
+                    raise _header_row_empty(where, header_row)
                 header = [(c or "").strip() for c in cells]
                 header_line = number
+                filled = [c for c in cells if c not in (None, "")]
+                if header_row is None and skip is None and len(filled) == 1:
+                    title = (number, str(filled[0]).strip())
             continue
+        if title is not None and any(c not in (None, "") for c in cells):
+            if sum(c not in (None, "") for c in cells) > 1:
+                book.close()
+                raise _title_row(where, raw, ws, title, number)
+            title = None
         cells = (cells + [None] * len(header))[:len(header)] if len(cells) < len(header) else cells
         extra = [c for c in cells[len(header):] if c not in (None, "")]
         if extra:
+            book.close()
             raise fail(where, "value in a column without a header", line=number,
                        col=len(header) + 1 + next(i for i, c in enumerate(cells[len(header):]) if c not in (None, "")),
-                       code="data-shape")
+                       hint=_narrow_header_hint(header, header_line, rows, lines, cells, number), code="data-shape")
         rows.append(cells[:len(header)])
         lines.append(number)
     book.close()
     if header is None:
+        if header_row is not None:
+            message, hint = _say_pair("excel.header_row_beyond", row=header_row, rows=number)
+            raise fail(where, message, line=max(number, 1), hint=hint, code="data-empty")
+        if skip:
+            message, hint = _say_pair("excel.skipped_all", skip=skip)
+            raise fail(where, message, line=max(number, 1), hint=hint, code="data-empty")
         raise fail(where, "sheet is empty; expected a header row and data rows", code="data-empty")
-    _check_header(header, where)
+    _check_header(header, where, header_line)
     frame = pl.DataFrame({h: [r[i] for r in rows] for i, h in enumerate(header)},
                          schema={h: pl.Utf8 for h in header})
     frame = frame.with_columns(pl.Series("_row", lines, dtype=pl.Int64))
     frame = other_months(frame, source, period)
-    sheet = Sheet(where, _strip(frame), {h: i + 1 for i, h in enumerate(header)}, sha)
-    sheet.header_line = header_line  # type: ignore[attr-defined]
-    return sheet
+    return Sheet(where, _strip(frame), {h: i + 1 for i, h in enumerate(header)}, sha, header_line=header_line)
+
+
+def _say_pair(key: str, **values) -> tuple[str, str]:
+    """(message, hint) of ``key`` and ``key.hint`` in the language of the messages."""
+    from appraise.i18n import message_locale, say
+
+    locale = message_locale()
+    return say(key, locale, **values), say(f"{key}.hint", locale, **values)
+
+
+def _header_row_empty(where: str, row: int | None) -> InvalidInput:
+    message, hint = _say_pair("excel.header_row_empty", row=row)
+    return fail(where, message, line=row or 1, hint=hint, code="data-header")
+
+
+def _title_row(where: str, raw: bytes, ws, title: tuple[int, str], header: int) -> InvalidInput:
+    """A one-cell row above a wider one: a title (merged across the columns, or not), not the header."""
+    from appraise.i18n import message_locale, say
+
+    locale = message_locale()
+    row, text = title
+    merged = _merged_across(raw, getattr(ws, "_worksheet_path", ""), row)
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    message = say("excel.title_row", locale, row=row, title=shown, header=header,
+                  merged=say("excel.merged", locale, range=merged) if merged else "")
+    hint = say("excel.title_row.hint", locale, header=header, skip=header - 1)
+    return fail(where, message, line=row, hint=hint, code="data-title-row")
+
+
+def _merged_across(raw: bytes, part: str, row: int) -> str:
+    """The merged range (``A1:F1``) on ``row`` of the sheet stored at ``part`` of the workbook, "" if none.
+    Read only when a title is suspected: openpyxl's streaming reader does not keep merged cells."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            xml = archive.read(part).decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return ""
+    for m in re.finditer(r'<mergeCell ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"', xml):
+        if int(m[2]) == row and m[1] != m[3]:
+            return f"{m[1]}{m[2]}:{m[3]}{m[4]}"
+    return ""
+
+
+def _narrow_header_hint(header: list[str], header_line: int, rows: list, lines: list[int], cells: list,
+                       number: int) -> str:
+    """When row ``number`` (``cells``) is wider than the header: the first row as wide, where the header would be
+    if the row taken for it is a title or a note."""
+    from appraise.i18n import message_locale, say
+
+    wide = sum(c not in (None, "") for c in cells)
+    guess = next((n for r, n in zip(rows, lines) if sum(c not in (None, "") for c in r) >= wide), number)
+    return say("excel.narrow_header.hint", message_locale(), header=header_line,
+               count=sum(1 for h in header if h), guess=guess)
 
 
 def _unzipped_size(source, raw: bytes, name: str) -> None:
@@ -588,7 +677,7 @@ def rename(sheet: Sheet, source, canonical: tuple[str, ...] = ()) -> Sheet:
     frame = frame.drop(ignore)
     for c in ignore:
         columns.pop(c, None)
-    return Sheet(sheet.file, frame, columns, sheet.sha256, sheet.lines)
+    return Sheet(sheet.file, frame, columns, sheet.sha256, sheet.lines, sheet.header_line)
 
 
 def provided(table: str, sheet: Sheet, source) -> Provided:
@@ -628,6 +717,8 @@ class TabularProvider:
                                "description": "metrics: wide = one column per metric; long = metric and value "
                                "columns; auto = long when the columns are exactly employee, month, metric, value"}
         cls.options_schema = {"type": "object", "properties": props}
+        if "header_row" in props and "skip_rows" in props:  # both say where the header is
+            cls.options_schema["allOf"] = [{"not": {"required": ["header_row", "skip_rows"]}}]
 
     @staticmethod
     def reader(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:  # pragma: no cover

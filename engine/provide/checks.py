@@ -39,8 +39,7 @@ def require(part: Part, columns, report: Report, what: str) -> bool:
         close = difflib.get_close_matches(c, have, n=1)
         hint = (f"is '{close[0]}' meant? rename it with columns: {{{close[0]}: {c}}}" if close
                 else f"add the column, or map yours with columns: {{<your column>: {c}}}")
-        report.fatal(Diagnostic(part.origin.file, 1 if part.origin.query is None else part.origin.at[0],
-                                1 if part.origin.query is None else part.origin.at[1],
+        report.fatal(Diagnostic(part.origin.file, *part.origin.at,  # the header row, or the query
                                 f"{what} has no column '{c}'; its columns: {', '.join(have) or 'none'}"
                                 + (f" (query: {' '.join(part.origin.query.split())[:160]})"
                                    if part.origin.query else ""), c, hint=hint, code="data-missing-column"))
