@@ -51,13 +51,17 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     parts, shas = read_sources(cycle, needs, report)
 
     employees = employee_table(parts["employees"], needs, report, cycle)
+    _release(parts["employees"])
     known = Known(employees["id"]) if employees is not None else None
     employment = employment_dates(employees)
     given: set[str] = set()  # metrics a source has a column (or, laid out long, rows) for, whatever the rows' months
     metrics = metric_tables(parts["metrics"], parts["aggregated"], needs, cycle.period, report, known, employment,
                              given)
+    _release(parts["metrics"] + parts["aggregated"])
     feedback = feedback_table(parts["feedback"], needs, cycle.period, report, known)
+    _release(parts["feedback"])
     okrs = okr_table(parts["okrs"], report, known, cycle.period, employment)
+    _release(parts["okrs"])
     # a metric a source has, whose rows all fall outside the period or the employment, is there with no
     # values (missing data for everyone), not absent: the engine must not take it for a misspelt column
     have = {c for frame in metrics if frame is not None for c in frame.columns}
@@ -155,6 +159,13 @@ def read_sources(cycle: Cycle, needs: Needs, report: Report) -> tuple[dict[str, 
             origin = result.origins.get(table) or Origin(source.label)
             parts[table].append(Part(frame, origin, source, clean=getattr(frame, TEXT_CLEAN, False) is True))
     return parts, shas
+
+
+def _release(parts: list[Part]) -> None:
+    """Let go of the providers' frames once their table is made (its columns that were not copied live on in it):
+    the next table's copies can reuse their memory."""
+    for part in parts:
+        part.frame = part.frame.clear()
 
 
 def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
