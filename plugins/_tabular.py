@@ -21,6 +21,7 @@ from typing import Any
 from appraise.display import shown
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import Origin, Provided
+from appraise.tables import WHITESPACE, untrimmed  # noqa: F401 (WHITESPACE: what trimming trims)
 
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16")
 # Data files are read whole into memory (about twice their size at the peak); a file beyond the limit is
@@ -395,11 +396,6 @@ def _check_header(header: list[str], name: str, line: int = 1) -> None:
         seen[h] = i
 
 
-# What str.strip_chars() trims: Unicode White_Space (Rust's char::is_whitespace), every one of them
-WHITESPACE = ("\t", "\n", "\x0b", "\x0c", "\r", " ", "\x85", "\xa0", "\u1680", *map(chr, range(0x2000, 0x200b)),
-              "\u2028", "\u2029", "\u202f", "\u205f", "\u3000")
-
-
 def _strip(frame):
     """Trim text cells and drop rows that are entirely empty (blank lines, trailing Excel rows).  A column without
     any whitespace character or empty cell is left as it is (looking costs less than trimming, which copies)."""
@@ -407,9 +403,7 @@ def _strip(frame):
 
     texts = [c for c, t in frame.schema.items() if t == pl.Utf8]
     if texts and frame.height:
-        marks = frame.select([(pl.col(c).str.contains_any(list(WHITESPACE)) | (pl.col(c).str.len_bytes() == 0))
-                              .any().alias(c) for c in texts]).row(0)
-        texts = [c for c, mark in zip(texts, marks, strict=True) if mark]
+        texts = untrimmed(frame, texts)
     if texts:
         frame = frame.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in texts])
     data = [c for c in frame.columns if c != "_row"]
