@@ -31,6 +31,13 @@ are fixed; extra columns are kept where noted.
 ``paid`` (for ``bonus.net_of``)
     ``employee``, ``ruleset``, ``period``, ``bonus`` (decimal string or null):
     what those runs paid.
+``hierarchy`` (for team roll-ups; optional)
+    ``id``, ``hire_date``, ``leave_date`` and the manager column(s) of every row of the
+    employee table, people skipped under ``on_error: skip-employee`` included (their
+    managers' roll-ups are then missing).  Absent: read from ``employees``.
+``credits`` (split credit; for explanations only)
+    ``employee``, ``deal``, ``month``, ``metric``, ``amount``, ``share``, ``credited``
+    (decimal strings): each seller's part of each deal, already in the metric rows.
 """
 from __future__ import annotations
 
@@ -66,6 +73,8 @@ class Inputs:
     previous: Any = None
     subperiods: Any = None
     paid: Any = None
+    hierarchy: Any = None  # team roll-ups: id, hire_date, leave_date and the manager column(s) of every employee row
+    credits: Any = None  # split credit: the split of each deal (provide/credits.py), for explanations
     stored: dict = field(default_factory=dict)  # (ruleset id, period) -> its stored run id (None: no run stored)
     overrides: list = field(default_factory=list)  # appraise.language.overrides.Override, applied after calibration
     sources: dict = field(default_factory=dict)  # source label -> sha256, for the manifest

@@ -38,6 +38,7 @@ from appraise.provide.metrics import metric_tables
 from appraise.provide.needs import Needs
 from appraise.provide.okrs import okr_table
 from appraise.provide.parts import Known, Part, Report, cycle_diag
+from appraise.provide.teams import hierarchy
 from appraise.tables import Inputs
 
 __all__ = ["METRIC_ABSENT", "Needs", "provide", "read_sources"]
@@ -53,6 +54,7 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     employees = employee_table(parts["employees"], needs, report, cycle)
     known = Known(employees["id"]) if employees is not None else None
     employment = employment_dates(employees)
+    teams = hierarchy(parts["employees"], employees, needs.hierarchy, cycle.period, report)
     given: set[str] = set()  # metrics a source has a column (or, laid out long, rows) for, whatever the rows' months
     metrics = metric_tables(parts["metrics"], parts["aggregated"], needs, cycle.period, report, known, employment,
                              given)
@@ -102,7 +104,7 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
         return frame.filter(~pl.col(column).is_in(sorted(skipped)))
 
     inputs = Inputs(employees=keep(employees, "id"), metrics=keep(metrics[0]), aggregated=keep(metrics[1]),
-                    feedback=keep(feedback), okrs=keep(okrs), sources=dict(sorted(shas.items())))
+                    feedback=keep(feedback), okrs=keep(okrs), sources=dict(sorted(shas.items())), hierarchy=teams)
     return Provided(inputs, _sorted([d for d, _ in report.items]), skipped,
                     employee_of={d: e for d, e in report.items if e is not None})
 
