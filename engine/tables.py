@@ -35,7 +35,10 @@ are fixed; extra columns are kept where noted.
     ``id``, ``hire_date``, ``leave_date`` and the manager column(s) of every row of the
     employee table, people skipped under ``on_error: skip-employee`` included (their
     managers' roll-ups are then missing).  Absent: read from ``employees``.
-``credits`` (split credit; for explanations only)
+``deals``, ``credits`` (split credit, as providers return them)
+    ``deal``, ``month`` and metric columns; ``deal``, ``employee``, ``share``.  The provide
+    stage turns them into monthly metric rows and leaves them out of what the engine reads.
+``splits`` (split credit; for explanations only)
     ``employee``, ``deal``, ``month``, ``metric``, ``amount``, ``share``, ``credited``
     (decimal strings): each seller's part of each deal, already in the metric rows.
 """
@@ -74,7 +77,9 @@ class Inputs:
     subperiods: Any = None
     paid: Any = None
     hierarchy: Any = None  # team roll-ups: id, hire_date, leave_date and the manager column(s) of every employee row
-    credits: Any = None  # split credit: the split of each deal (provide/credits.py), for explanations
+    deals: Any = None  # split credit, as a provider returns it: deal, month, <metric>...
+    credits: Any = None  # split credit, as a provider returns it: deal, employee, share
+    splits: Any = None  # split credit: each seller's part of each deal (provide/credits.py), for explanations
     stored: dict = field(default_factory=dict)  # (ruleset id, period) -> its stored run id (None: no run stored)
     overrides: list = field(default_factory=list)  # appraise.language.overrides.Override, applied after calibration
     sources: dict = field(default_factory=dict)  # source label -> sha256, for the manifest

@@ -44,7 +44,7 @@ class Evaluation:
     overrides: dict = field(default_factory=dict)  # id -> appraise.language.overrides.Override applied
     paid: pl.DataFrame | None = None  # net_of: employee, period, bonus of the sub-periods (for explanations)
     teams: pl.DataFrame | None = None  # team roll-ups: who counted in whose team with what (core/teams.py)
-    credits: pl.DataFrame | None = None  # split credit: each seller's share of each deal (provide/credits.py)
+    splits: pl.DataFrame | None = None  # split credit: each seller's part of each deal (provide/credits.py)
     provenance: Provenance | None = None  # per employee: rules' weight changes, tiers reached, calibration
 
 
@@ -191,5 +191,5 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     return Evaluation(ruleset, period, context, f, errors, warnings, timings, objectives, inputs.okrs,
                       not_covered=not_covered, overrides={o.id: o for o in overrides},
                       paid=inputs.paid if paid is not None else None,
-                      teams=team.ledger() if team is not None else None, credits=inputs.credits,
+                      teams=team.ledger() if team is not None else None, splits=inputs.splits,
                       provenance=Provenance(ruleset, f, objectives, inputs.okrs))

@@ -19,6 +19,7 @@ from typing import Any
 from appraise.core.evaluate import Evaluation, lost_key
 from appraise.core.frame import card_of, feedback_of, periods_of
 from appraise.core.provenance import Provenance
+from appraise.present import credit
 from appraise.export.document import employee_result, r4
 from appraise.language.compile import Ruleset, Scorecard, localized
 
@@ -394,6 +395,7 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
             out["bonus"]["net_of"] = {"ruleset": b.net_of.ruleset, "every": b.net_of.every,
                                       "clawback": b.net_of.clawback, "paid": paid,
                                       "gross": result.get("bonus_gross"), "bonus_paid": result.get("bonus_paid")}
+    out.update(credit.explained(ev, employee_id, row))  # team roll-ups and split credit, when there are any
     out["outcomes"] = [{"id": o.id, "label": localized(o.label, locale, o.id), "when": o.when.text,
                         "values": _values(o.when, row, ev), "held": bool(row.get(f"outcome.{o.id}"))}
                        for o in rs.outcomes]
@@ -573,6 +575,7 @@ def render_text(x: dict[str, Any]) -> str:
                 lines.append(m["net"].format(gross=net["gross"], paid=net["bonus_paid"], due=b["bonus"],
                                              currency=b["currency"],
                                              floor="" if net["clawback"] else m["net_floor"]))
+    lines += credit.text(x, x.get("locale"))
     if x["outcomes"]:
         lines.append("")
         for o in x["outcomes"]:
