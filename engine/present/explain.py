@@ -19,9 +19,9 @@ from typing import Any
 from appraise.core.evaluate import Evaluation, lost_key
 from appraise.core.frame import card_of, feedback_of, periods_of
 from appraise.core.provenance import Provenance
-from appraise.present import credit
 from appraise.export.document import employee_result, r4
 from appraise.language.compile import Ruleset, Scorecard, localized
+from appraise.present import credit
 
 MESSAGES = {
     "en": {

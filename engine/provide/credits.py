@@ -25,7 +25,6 @@ from fractions import Fraction
 
 import polars as pl
 
-from appraise.hookspecs import Origin
 from appraise.language.cycle import Cycle
 from appraise.provide.checks import as_text, duplicates, empty, month_column, numbers, require, text_of, with_rows
 from appraise.provide.needs import Needs
@@ -71,7 +70,8 @@ def split_credit(deals: list[Part], credits: list[Part], needs: Needs, cycle: Cy
         sellers = by_deal.get(deal)
         if not sellers:
             report.fatal(part.origin.diag(line, "deal", f"no one is credited with deal '{deal}' ({month}); its "
-                                          f"amount would be lost / 交易“{deal}”（{month}）没有任何人获得业绩，其金额将丢失",
+                                          f"amount would be lost / 交易“{deal}”（{month}）没有任何人获得业绩，"
+                                          "其金额将丢失",
                                           hint=f"list its sellers and shares in {cpart.source.label} / 请在 "
                                           f"{cpart.source.label} 中列出其销售人员与比例", code="data-credit"))
             continue
@@ -162,8 +162,8 @@ def _shares(part: Part, report: Report, known: Known | None,
             continue
         if known is not None and emp not in known:
             report.employee(emp, part.origin.diag(line, "employee", f"deal '{deal}' credits '{emp}', who is not in "
-                                                  f"the employee table; their share is credited to no one / 交易“{deal}”"
-                                                  f"拆分给“{emp}”，此人不在员工表中；其份额不计入任何人",
+                                                  "the employee table; their share is credited to no one / "
+                                                  f"交易“{deal}”拆分给“{emp}”，此人不在员工表中；其份额不计入任何人",
                                                   hint="fix the id, or add the employee / 请更正编号或添加该员工",
                                                   code="data-unknown-employee"))
             rows.append((deal, None, share, text, line))
@@ -181,7 +181,8 @@ def _shares(part: Part, report: Report, known: Known | None,
                                           f"{_fraction_text(total)} ({written}, rows {lines}), not 1 / 交易“{deal}”"
                                           f"的比例合计为 {_fraction_text(total)}（{written}，第 {lines} 行），不等于 1",
                                           hint="correct the shares so each deal's add up to exactly 1 (1/3 may be "
-                                          "written as a fraction) / 请修正比例使每笔交易合计恰为 1（三分之一可写作 1/3）",
+                                          "written as a fraction) / 请修正比例使每笔交易合计恰为 1（三分之一"
+                                          "可写作 1/3）",
                                           code="data-credit-shares"))
             ok = False
     return rows if ok else None
