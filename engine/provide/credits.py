@@ -38,9 +38,13 @@ _SHARE = re.compile(r"^\s*(?:(\d+(?:\.\d*)?|\.\d+)|(\d+)\s*/\s*(\d+))\s*$")
 
 
 def split_credit(deals: list[Part], credits: list[Part], needs: Needs, cycle: Cycle, report: Report,
-                 known: Known | None) -> tuple[Part | None, pl.DataFrame | None]:
-    """The credited metric rows of the period as one monthly metric source (None: the cycle has no deals), and
-    the split (``employee, deal, month, metric, amount, share, credited``, decimal strings)."""
+                 known: Known | None, given: set[str]) -> tuple[Part | None, pl.DataFrame | None]:
+    """The credited metric rows of the period as one monthly metric source (None: the cycle has no deals, or no
+    seller is credited in the period), and the split (``employee, deal, month, metric, amount, share,
+    credited``, decimal strings).  ``given`` gains the metrics the deals sources have columns for (whatever
+    their rows' months: a metric is there, with no values in the period, not misspelt)."""
+    for part in deals:
+        given.update(c for c in part.frame.columns if c in needs.metrics)
     if not deals and not credits:
         return None, None
     if not deals or not credits:
@@ -83,6 +87,9 @@ def split_credit(deals: list[Part], credits: list[Part], needs: Needs, cycle: Cy
                 cell = out.setdefault((emp, month), {"_row": cline})
                 cell[metric] = cell.get(metric, Decimal(0)) + value
                 split.append((emp, deal, month, metric, _text(amount), text, _text(value)))
+    ledger = pl.DataFrame(split, schema=SPLIT_SCHEMA, orient="row").sort("employee", "month", "deal", "metric")
+    if not out:
+        return None, ledger
     metrics = [m for m in needs.metrics if any(m in c for c in out.values())]
     frame = pl.DataFrame([{"employee": e, "month": mo, **{m: (str(c[m]) if m in c else None) for m in metrics},
                            "_row": c["_row"]} for (e, mo), c in sorted(out.items())],
@@ -90,9 +97,7 @@ def split_credit(deals: list[Part], credits: list[Part], needs: Needs, cycle: Cy
                                  "_row": pl.Int64})
     origin = cpart.origin
     at = {"employee": origin.col("employee"), "month": origin.col("deal"), **{m: origin.col("share") for m in metrics}}
-    credited = Part(frame, replace(origin, columns=at), cpart.source)
-    ledger = pl.DataFrame(split, schema=SPLIT_SCHEMA, orient="row").sort("employee", "month", "deal", "metric")
-    return credited, ledger
+    return Part(frame, replace(origin, columns=at), cpart.source), ledger
 
 
 def split_amount(amount: Decimal, shares: list[Fraction]) -> list[Decimal]:

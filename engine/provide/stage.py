@@ -57,7 +57,7 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     employment = employment_dates(employees)
     teams = hierarchy(parts["employees"], employees, needs.hierarchy, cycle.period, report)
     given: set[str] = set()  # metrics a source has a column (or, laid out long, rows) for, whatever the rows' months
-    credited, splits = split_credit(parts["deals"], parts["credits"], needs, cycle, report, known)
+    credited, splits = split_credit(parts["deals"], parts["credits"], needs, cycle, report, known, given)
     monthly = parts["metrics"] if credited is None else [*parts["metrics"], credited]
     metrics = metric_tables(monthly, parts["aggregated"], needs, cycle.period, report, known, employment, given)
     feedback = feedback_table(parts["feedback"], needs, cycle.period, report, known)
