@@ -4,10 +4,11 @@ table that names each person's manager (README "Team roll-up and split credit").
 Columnar and exact.  The hierarchy becomes a closure table (manager, report, depth) by repeated joins up the
 chain, one per level, so a ``subtree`` roll-up reads everyone below a manager in one join and a ``direct`` one
 the rows of depth 1; a chain of managers that comes back to itself (a row ``(x, x)`` of the closure) is an
-error.  Sums are exact: each report's value is taken as the decimal it prints as (its shortest representation,
-``33333.33``), the decimals are added in polars' 38-digit decimals, and the total becomes the float nearest to
-that exact sum (a mean is that sum over the count); a value with more than 12 decimal places (``2.5e-13``) is
-added as a float instead.
+error.  Sums are exact: each report's value is taken as the decimal it was written as (to 15 significant digits,
+as README's "Numbers compare as written" does: a month sum of 33.33 + 0.01 + 25.00 is 58.34, not the float's
+58.339999999999996), the decimals are added in polars' 38-digit decimals, and the total becomes the float
+nearest to that exact sum (a mean is that sum over the count); a value with more than 12 decimal places
+(``2.5e-13``) is added as a float instead.
 
 Who counts: the reports employed in the period (hired by its last day, not gone before its first).  Someone
 who left before the period, or joins after it, is not in the team for it; a report of the period whose value
@@ -68,8 +69,9 @@ class Teams:
         self.ledgers.append(rows.select(pl.lit(metric.name).alias("metric"), "manager", "report",
                                         pl.col("depth").cast(pl.Int32), "value", "counted"))
         v = pl.col("value")
-        exact = v.cast(pl.Utf8).cast(EXACT, strict=False)
-        fits = (exact.cast(pl.Utf8).cast(F64, strict=False) == v).fill_null(False)
+        written = v.round_sig_figs(15)  # as written: 33.33 + 0.01 + 25 is 58.34, not the float sum's 58.339999…
+        exact = written.cast(pl.Utf8).cast(EXACT, strict=False)
+        fits = (exact.cast(pl.Utf8).cast(F64, strict=False) == written).fill_null(False)
         total = pl.when(fits.all()).then(exact.sum().cast(pl.Utf8).cast(F64)).otherwise(v.sum())
         combined = {"sum": total, "mean": total / pl.len(), "min": v.min(), "max": v.max()}[r.aggregate]
         team = rows.group_by("manager").agg(pl.when(pl.col("counted").all()).then(combined).otherwise(None)

@@ -61,9 +61,7 @@ def split_credit(deals: list[Part], credits: list[Part], needs: Needs, cycle: Cy
     rows = [r for part in deals for r in _deal_rows(part, needs, cycle, report)]
     if any(r is None for r in rows):
         return None, None
-    shares = _shares(credits[0], report, known, {r[2] for r in rows if r is not None})
-    if shares is None:
-        return None, None
+    shares, ok = _shares(credits[0], report, known, {r[2] for r in rows if r is not None})
     by_deal: dict[str, list[tuple[str, Fraction, str, int]]] = {}
     for deal, emp, share, text, line in shares:
         by_deal.setdefault(deal, []).append((emp, share, text, line))
@@ -72,12 +70,14 @@ def split_credit(deals: list[Part], credits: list[Part], needs: Needs, cycle: Cy
     cpart = credits[0]
     for part, line, deal, month, amounts in rows:
         sellers = by_deal.get(deal)
-        if not sellers:
+        if not sellers and deal not in shares.broken:
             report.fatal(part.origin.diag(line, "deal", f"no one is credited with deal '{deal}' ({month}); its "
                                           f"amount would be lost / 交易“{deal}”（{month}）没有任何人获得业绩，"
                                           "其金额将丢失",
                                           hint=f"list its sellers and shares in {cpart.source.label} / 请在 "
                                           f"{cpart.source.label} 中列出其销售人员与比例", code="data-credit"))
+            ok = False
+        if not ok:
             continue
         for metric, amount in amounts.items():
             parts = split_amount(amount, [s for _, s, _, _ in sellers])
@@ -87,6 +87,8 @@ def split_credit(deals: list[Part], credits: list[Part], needs: Needs, cycle: Cy
                 cell = out.setdefault((emp, month), {"_row": cline})
                 cell[metric] = cell.get(metric, Decimal(0)) + value
                 split.append((emp, deal, month, metric, _text(amount), text, _text(value)))
+    if not ok:
+        return None, None
     ledger = pl.DataFrame(split, schema=SPLIT_SCHEMA, orient="row").sort("employee", "month", "deal", "metric")
     if not out:
         return None, ledger
@@ -132,19 +134,29 @@ def _text(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _shares(part: Part, report: Report, known: Known | None,
-            deals: set[str]) -> list[tuple[str, str | None, Fraction, str, int]] | None:
-    """(deal, employee or None when unknown, share, share as written, row) of the credits rows of ``deals`` (the
-    period's: the file may hold every deal of the year); None when they cannot be used (every problem reported)."""
+class _Shares(list):
+    """(deal, employee or None when unknown, share, share as written, row) of credits rows; ``broken``: the deals
+    some row of which could not be read (their other problems are reported, not "no one is credited")."""
+
+    broken: set[str]
+
+
+def _shares(part: Part, report: Report, known: Known | None, deals: set[str]) -> tuple[_Shares, bool]:
+    """The credits rows of ``deals`` (the period's: the file may hold every deal of the year), and whether they
+    can be used (every problem is reported)."""
     what = "the credits table"
+    rows = _Shares()
+    rows.broken = set()
     if not require(part, CREDIT_COLUMNS, report, what) or empty(part, report, what):
-        return None
+        rows.broken = set(deals)
+        return rows, False
     frame = as_text(with_rows(part.frame), ["deal", "employee"]).with_columns(text_of(part.frame, "share")
                                                                                 .alias("share"))
     frame = frame.filter(pl.col("deal").is_null() | pl.col("deal").is_in(sorted(deals)))
     ok = True
     for key in ("deal", "employee", "share"):
-        for line, in frame.filter(pl.col(key).is_null()).select("_row").head(200).iter_rows():
+        for line, deal in frame.filter(pl.col(key).is_null()).select("_row", "deal").head(200).iter_rows():
+            rows.broken.add(deal)
             report.fatal(part.origin.diag(line, key, f"a credits row has no '{key}' / 业绩拆分行缺少“{key}”",
                                           hint="every row names a deal, a seller and their share / 每行须有交易、"
                                           "销售人员和比例", code="data-credit"))
@@ -155,10 +167,10 @@ def _shares(part: Part, report: Report, known: Known | None,
     for diag, _ in sub.items:
         report.fatal(diag)
         ok = False
-    rows = []
     for deal, emp, text, line in frame.select("deal", "employee", "share", "_row").iter_rows():
         share = parse_share(text)
         if share is None or not 0 < share <= 1:
+            rows.broken.add(deal)
             report.fatal(part.origin.diag(line, "share", f"the share of {emp} in deal '{deal}' is '{text}'; a share is "
                                           f"a number above 0 and at most 1 / {emp} 在交易“{deal}”中的比例为“{text}”；"
                                           "比例须大于 0 且不超过 1", hint="write 0.5, 0.25 or 1/3 / 请写 0.5、0.25 或 "
@@ -190,7 +202,7 @@ def _shares(part: Part, report: Report, known: Known | None,
                                           "可写作 1/3）",
                                           code="data-credit-shares"))
             ok = False
-    return rows if ok else None
+    return rows, ok
 
 
 def _fraction_text(value: Fraction) -> str:

@@ -22,8 +22,8 @@ from decimal import Decimal
 from typing import Any
 
 from .choosers import Chooser
-from .teams import assign_managers
 from .ruleset import RAW, REGIONS, TEAMS, Period, Plan
+from .teams import assign_managers
 
 NAMES = ["Li Wei", "王芳", "Zhang Min", "O'Brien, Pat", "Müller", "陈杰", "Ana María", "Kim", "刘洋",
          "Sam \"Ace\" Lee"]

@@ -29,7 +29,7 @@ def add_rollups(ch: Chooser, cards: dict, metrics: dict[str, dict], plan) -> Non
             if "kpis" in d for key, spec in d["kpis"].items()]
     if not kpis:
         return
-    for card, dim, key, spec in ch.sample(kpis, 1, min(2, len(kpis))):
+    for _card, _dim, key, spec in ch.sample(kpis, 1, min(2, len(kpis))):
         metric = spec.get("metric", key)
         if metric not in metrics or "rollup" in metrics[metric]:
             continue
