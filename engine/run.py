@@ -508,8 +508,11 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
             info[str(row["id"])] = {k: v for k, v in row.items() if v is not None}
     stage = staging_dir(out)
     try:
+        splits: dict[str, list[dict]] = {}  # split credit: each seller's part of each deal, for their dashboard
+        for row in (inputs.splits.iter_rows(named=True) if getattr(inputs, "splits", None) is not None else ()):
+            splits.setdefault(row.pop("employee"), []).append(row)
         written = render_all(doc, ruleset, stage, employees_info=info, history=past, locale=cycle.locale,
-                             previous=published, pages=page_slice)
+                             previous=published, pages=page_slice, splits=splits)
         pause_point("render")
         fresh: list[tuple[str, Path, os.stat_result]] = []
         for rel in written:

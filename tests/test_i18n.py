@@ -133,7 +133,7 @@ def test_fast_formatting_agrees_with_babel(locale):
 
 def catalogues() -> dict[str, dict[str, dict[str, str]]]:
     from appraise import i18n
-    from appraise.present import explain
+    from appraise.present import credit, explain
     from appraise.tools.workshop import texts
 
     by_language = explain.MESSAGES  # {locale: {key: text}} -> {key: {locale: text}}
@@ -143,7 +143,7 @@ def catalogues() -> dict[str, dict[str, dict[str, str]]]:
     return {"i18n.MESSAGES": i18n.MESSAGES, "i18n.CLI": i18n.CLI, "i18n.DIAGNOSTICS": i18n.DIAGNOSTICS,
             "i18n.FRAGMENTS": i18n.FRAGMENTS, "present.explain.MESSAGES": explain_table,
             "tools.workshop.texts.MESSAGES": texts.MESSAGES, "i18n.INPUT_MESSAGES": i18n.INPUT_MESSAGES,
-            "i18n.XLSX_LABELS": i18n.XLSX_LABELS}
+            "i18n.XLSX_LABELS": i18n.XLSX_LABELS, "present.credit.MESSAGES": credit.MESSAGES}
 
 
 # Module-level dicts keyed by locale that hold no texts to translate (file names per language).

@@ -9,6 +9,7 @@ an amount that does not divide evenly (whole cents; the parts add up to the whol
 from __future__ import annotations
 
 import random
+import re
 import textwrap
 from decimal import Decimal
 from fractions import Fraction
@@ -253,3 +254,18 @@ def test_a_credited_metric_given_again_by_another_source_is_a_conflict(tmp_path)
     with pytest.raises(InvalidInput) as caught:
         evaluate_cycle_results(cycle)
     assert any("'revenue' for R1 2026-07 is also given by" in d.message for d in caught.value.diagnostics)
+
+
+def test_each_seller_sees_their_part_of_each_deal_on_their_dashboard(tmp_path):
+    from appraise.run import run_cycle
+
+    run_cycle(_split_case(tmp_path))
+    pages = tmp_path / "out" / "q3" / "dashboards"
+    table = (pages / "R2.html").read_text(encoding="utf-8").split('id="split-credit"', 1)[1].split("</table>")[0]
+    cells = re.findall(r'<tr><th scope="row">(D\d)</th><td>([\d-]+)</td>((?:<td class="num">[^<]*</td>)+)</tr>',
+                       table)
+    # R2's parts (one metric: named in the heading, no column): D1 a third of 100.00, D2 0.3 of 0.05, D3 a quarter
+    assert [(d, m, re.findall(r'num">([^<]*)<', rest)) for d, m, rest in cells] == [
+        ("D1", "2026-07", ["CN¥100", "1/3", "CN¥33.33"]), ("D2", "2026-08", ["CN¥0.05", "0.3", "CN¥0.02"]),
+        ("D3", "2026-09", ["CN¥100.01", "0.25", "CN¥25"])]
+    assert 'id="split-credit"' not in (pages / "M1.html").read_text(encoding="utf-8")  # credited with no deal

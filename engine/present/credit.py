@@ -9,31 +9,29 @@ from typing import Any
 
 import polars as pl
 
-MESSAGES = {
-    "en": {
-        "rollups": "Team roll-ups",
-        "rollup": "  {metric} = {aggregate} of {of} over {scope}{self}: {value} ({counted} of {total} counted)",
-        "rollup_missing": "  {metric} = {aggregate} of {of} over {scope}{self}: missing — no value for {missing}",
-        "report": "    {id}{depth}: {value}",
-        "direct": "the direct reports", "subtree": "everyone below them", "with_self": " and their own",
-        "level": " (level {depth})", "own": " (own)", "no_value": "no value",
-        "credits": "Split credit: their part of each deal (whole cents; a cent left over goes to the largest "
-                   "remainder)",
-        "credit": "  {deal} {month} {metric}: {amount} × {share} = {credited}",
-    },
-    "zh-CN": {
-        "rollups": "团队汇总",
-        "rollup": "  {metric} = {of} 在{scope}{self}上的{aggregate}：{value}（{total} 人中计入 {counted} 人）",
-        "rollup_missing": "  {metric} = {of} 在{scope}{self}上的{aggregate}：缺失 — {missing} 无数值",
-        "report": "    {id}{depth}：{value}",
-        "direct": "直接下属", "subtree": "全部下属", "with_self": "及本人",
-        "level": "（第 {depth} 级）", "own": "（本人）", "no_value": "无数值",
-        "credits": "业绩拆分：本人在每笔交易中的份额（按分计；余下的分给舍去最多者）",
-        "credit": "  {deal} {month} {metric}：{amount} × {share} = {credited}",
-    },
+MESSAGES = {  # {key: {locale: text}}, as the pages' catalogue (appraise.i18n.MESSAGES)
+    "rollups": {"en": "Team roll-ups", "zh-CN": "团队汇总"},
+    "rollup": {"en": "  {metric} = {aggregate} of {of} over {scope}{self}: {value} ({counted} of {total} counted)",
+               "zh-CN": "  {metric} = {of} 在{scope}{self}上的{aggregate}：{value}（{total} 人中计入 {counted} 人）"},
+    "rollup_missing": {"en": "  {metric} = {aggregate} of {of} over {scope}{self}: missing — no value for {missing}",
+                       "zh-CN": "  {metric} = {of} 在{scope}{self}上的{aggregate}：缺失 — {missing} 无数值"},
+    "report": {"en": "    {id}{depth}: {value}", "zh-CN": "    {id}{depth}：{value}"},
+    "direct": {"en": "the direct reports", "zh-CN": "直接下属"},
+    "subtree": {"en": "everyone below them", "zh-CN": "全部下属"},
+    "with_self": {"en": " and their own", "zh-CN": "及本人"},
+    "level": {"en": " (level {depth})", "zh-CN": "（第 {depth} 级）"},
+    "own": {"en": " (own)", "zh-CN": "（本人）"},
+    "no_value": {"en": "no value", "zh-CN": "无数值"},
+    "credits": {"en": "Split credit: their part of each deal (whole cents; a cent left over goes to the largest "
+                      "remainder)",
+                "zh-CN": "业绩拆分：本人在每笔交易中的份额（按分计；余下的分给舍去最多者）"},
+    "credit": {"en": "  {deal} {month} {metric}: {amount} × {share} = {credited}",
+               "zh-CN": "  {deal} {month} {metric}：{amount} × {share} = {credited}"},
+    "agg.sum": {"en": "sum", "zh-CN": "合计"},
+    "agg.mean": {"en": "mean", "zh-CN": "平均"},
+    "agg.min": {"en": "minimum", "zh-CN": "最小值"},
+    "agg.max": {"en": "maximum", "zh-CN": "最大值"},
 }
-AGGREGATES = {"en": {"sum": "sum", "mean": "mean", "min": "minimum", "max": "maximum"},
-              "zh-CN": {"sum": "合计", "mean": "平均", "min": "最小值", "max": "最大值"}}
 
 
 def explained(ev, employee_id: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -66,13 +64,13 @@ def explained(ev, employee_id: str, row: dict[str, Any]) -> dict[str, Any]:
 def text(x: dict[str, Any], locale: str | None) -> list[str]:
     """The lines of ``appraise explain`` for :func:`explained`'s keys of ``x``."""
     lang = "zh-CN" if (locale or "").startswith("zh") else "en"
-    m, agg = MESSAGES[lang], AGGREGATES[lang]
+    m = {key: entry[lang] for key, entry in MESSAGES.items()}
     lines: list[str] = []
     if x.get("team_rollups"):
         lines += ["", m["rollups"]]
         for r in x["team_rollups"]:
-            words = {"metric": r["metric"], "of": r["of"], "scope": m[r["scope"]], "aggregate": agg[r["aggregate"]],
-                     "self": m["with_self"] if r["include_self"] else ""}
+            words = {"metric": r["metric"], "of": r["of"], "scope": m[r["scope"]],
+                     "aggregate": m["agg." + r["aggregate"]], "self": m["with_self"] if r["include_self"] else ""}
             reports = r["reports"]
             missing = [p["id"] for p in reports if not p["counted"]]
             if missing:

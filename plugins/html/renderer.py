@@ -460,7 +460,7 @@ def _part(request: RenderRequest, header: Mapping[str, Any], people: list) -> Re
     return RenderRequest(dict(header, employees=people), request.ruleset,
                          {i: request.employees_info[i] for i in ids if i in request.employees_info},
                          {i: request.history[i] for i in ids if i in request.history}, request.locale,
-                         request.previous)
+                         request.previous, splits={i: request.splits[i] for i in ids if i in request.splits})
 
 
 def _proxy(mapping: dict) -> MappingProxyType:
