@@ -77,7 +77,7 @@ def split_credit(deals: list[Part], credits: list[Part], needs: Needs, cycle: Cy
                                           hint=f"list its sellers and shares in {cpart.source.label} / 请在 "
                                           f"{cpart.source.label} 中列出其销售人员与比例", code="data-credit"))
             ok = False
-        if not ok:
+        if not ok or not sellers:
             continue
         for metric, amount in amounts.items():
             parts = split_amount(amount, [s for _, s, _, _ in sellers])
@@ -106,8 +106,8 @@ def split_amount(amount: Decimal, shares: list[Fraction]) -> list[Decimal]:
     """``amount`` split by ``shares`` (summing to 1) in whole cents, or in the amount's own last decimal place
     when it has more: each part rounded down, the units left over one each to the largest remainders (ties: the
     earlier share).  The parts add up to ``amount`` exactly."""
-    exponent = min(-2, amount.as_tuple().exponent) if isinstance(amount.as_tuple().exponent, int) else -2
-    unit = Decimal(1).scaleb(exponent)
+    places = amount.as_tuple().exponent
+    unit = Decimal(1).scaleb(min(-2, places) if isinstance(places, int) else -2)
     units = int(amount / unit)  # exact: the amount is a whole number of units
     exact = [units * s for s in shares]
     floors = [q.numerator // q.denominator for q in exact]

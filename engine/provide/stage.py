@@ -58,8 +58,8 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     teams = hierarchy(parts["employees"], employees, needs.hierarchy, cycle.period, report)
     given: set[str] = set()  # metrics a source has a column (or, laid out long, rows) for, whatever the rows' months
     credited, splits = split_credit(parts["deals"], parts["credits"], needs, cycle, report, known, given)
-    monthly = parts["metrics"] if credited is None else [*parts["metrics"], credited]
-    metrics = metric_tables(monthly, parts["aggregated"], needs, cycle.period, report, known, employment, given)
+    sources = parts["metrics"] if credited is None else [*parts["metrics"], credited]
+    metrics = metric_tables(sources, parts["aggregated"], needs, cycle.period, report, known, employment, given)
     feedback = feedback_table(parts["feedback"], needs, cycle.period, report, known)
     okrs = okr_table(parts["okrs"], report, known, cycle.period, employment)
     # a metric a source has, whose rows all fall outside the period or the employment, is there with no
