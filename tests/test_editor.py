@@ -103,9 +103,12 @@ def test_every_snippet_is_valid_where_it_is_offered(name):
 
 
 def snippet(name: str, where: str, label: str):
+    """A copy of a snippet's body (the schema itself is cached: never change it)."""
+    import copy
+
     for at, _node, s in snippets(schemas.load(name)):
         if at == where and s["label"] == label:
-            return s["body"]
+            return copy.deepcopy(s["body"])
     raise AssertionError(f"no snippet {label!r} at {where}")
 
 
