@@ -231,6 +231,234 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The totals are not shown: less one team's own figures (which its manager knows), they would give "
               "away those of fewer than {n} people.",
         "zh-CN": "不显示总计：减去某一团队自身的数据（其上级已知），即可推算出不足 {n} 人的结果。"},
+    # ---- targets from the annual plan (issue 21): appraise targets, its pages, --explain, diff and messages
+    "targets.err.total_unit": {"en": "total {total} is not a whole multiple of the unit {unit}",
+                               "zh-CN": "总目标 {total} 不是金额单位 {unit} 的整数倍"},
+    "targets.err.amount_unit": {"en": "amount {amount} is not a whole multiple of the unit {unit}",
+                                "zh-CN": "金额 {amount} 不是金额单位 {unit} 的整数倍"},
+    "targets.err.person_not_last": {"en": "'{person_level}' must be the last level: people are the leaves of the "
+                                          "organisation", "zh-CN": "“{person_level}”必须是最后一层：个人是组织的末端"},
+    "targets.err.last_not_person": {"en": "the last level must be '{person_level}' (how each unit's amount is "
+                                          "shared among its people)",
+                                    "zh-CN": "最后一层必须是“{person_level}”（各单元目标如何分给其成员）"},
+    "targets.err.level_twice": {"en": "column '{column}' is a level twice (first at line {first})",
+                                "zh-CN": "列“{column}”重复用作层级（首次在第 {first} 行）"},
+    "targets.err.ramp_not_person": {"en": "{ramp_key} belongs to the person level (how much of a full month a new "
+                                          "hire carries)",
+                                    "zh-CN": "{ramp_key} 只能写在个人层级（新员工每月承担完整目标的比例）"},
+    "targets.err.manager_alone": {"en": "a manager level stands for every level of units: it is the only one "
+                                        "besides '{person_level}'",
+                                  "zh-CN": "经理层级代表全部单元层级：除“{person_level}”外只能有这一层"},
+    "targets.err.season_of": {"en": "seasonality of '{of}' is not a level{suggestion}; write one of {allowed}",
+                              "zh-CN": "季节性 of 的“{of}”不是一个层级{suggestion}；可写：{allowed}"},
+    "targets.err.weights_months": {"en": "the month weights lack {months}; give all twelve months, \"01\" to \"12\"",
+                                   "zh-CN": "月度权重缺少 {months}；请写全 12 个月（\"01\" 至 \"12\"）"},
+    "targets.err.shares_sum": {"en": "the shares of {what} add up to {total}, not 100: {parts}",
+                               "zh-CN": "{what}的分配比例合计为 {total}，不是 100：{parts}"},
+    "targets.word.months": {"en": "the months", "zh-CN": "各月"},
+    "targets.err.needs_actuals": {"en": "this needs last year's actuals; add {actuals_key} (a column of a metrics "
+                                        "source) or {store_key}",
+                                  "zh-CN": "此处需要上一年实际数据；请添加 {actuals_key}（数据源中的列）"
+                                           "或 {store_key}"},
+    "targets.err.fixed_twice": {"en": "'{unit}' is fixed twice (first at line {first})",
+                                "zh-CN": "“{unit}”被重复固定（首次在第 {first} 行）"},
+    "targets.err.closed_year": {"en": "{closed_key} {closed} must be a month of {year} before December",
+                                "zh-CN": "{closed_key} {closed} 必须是 {year} 年 12 月之前的月份"},
+    "targets.err.closed_quarter": {"en": "{closed_key} {closed} must end a quarter (03, 06 or 09): the rows are "
+                                         "quarterly", "zh-CN": "按季度输出时 {closed_key} {closed} 必须是季末月份"
+                                                                "（03、06 或 09）"},
+    "targets.err.outside": {"en": "'{path}' leads outside the plan's workspace {root}",
+                            "zh-CN": "“{path}”位于计划文件的工作区 {root} 之外"},
+    "targets.err.people_column": {"en": "{people_key} '{name}' is not a column of the employee table{suggestion}",
+                                  "zh-CN": "{people_key}“{name}”不是员工表中的列{suggestion}"},
+    "targets.err.column_missing": {"en": "the employee table has no column '{column}'{suggestion}",
+                                   "zh-CN": "员工表中没有列“{column}”{suggestion}"},
+    "targets.err.no_unit": {"en": "{id} is in no unit: their '{column}' is blank",
+                            "zh-CN": "{id} 不属于任何单元：其“{column}”为空"},
+    "targets.hint.no_unit": {"en": "fill in the cell, or leave the person out with {people_key}",
+                             "zh-CN": "请填写该单元格，或用 {people_key} 条件排除此人"},
+    "targets.err.slash": {"en": "{id}'s '{column}' is '{value}': unit names may not contain '/'",
+                          "zh-CN": "{id} 的“{column}”为“{value}”：单元名称不能包含“/”"},
+    "targets.err.manager_cycle": {"en": "the '{column}' column goes round in a circle: {cycle}",
+                                  "zh-CN": "“{column}”列形成循环：{cycle}"},
+    "targets.hint.manager_cycle": {"en": "give the top of the chain a blank manager",
+                                   "zh-CN": "请将链条最上层人员的上级留空"},
+    "targets.err.manager_unknown": {"en": "{id}'s '{column}' is '{value}', who is not in the employee table",
+                                    "zh-CN": "{id} 的“{column}”为“{value}”，此人不在员工表中"},
+    "targets.err.player_coach": {"en": "{id} carries a target and manages people who do; leave them out with "
+                                       "{people_key} or plan their own target as a fixed amount of a unit",
+                                 "zh-CN": "{id} 本人承担目标，同时管理承担目标的员工；请用 {people_key} 排除此人，"
+                                          "或将其个人目标作为单元的固定金额"},
+    "targets.err.previous_missing": {"en": "previous plan rows '{path}' not found",
+                                     "zh-CN": "找不到上一版计划的目标文件“{path}”"},
+    "targets.err.previous_column": {"en": "the previous plan rows have no column '{metric}'",
+                                    "zh-CN": "上一版计划的目标文件中没有列“{metric}”"},
+    "targets.err.previous_person": {"en": "{id} holds closed months' targets in the previous rows but is not one of "
+                                          "the plan's people", "zh-CN": "{id} 在上一版中有已关闭月份的目标，但不在"
+                                                                         "本计划的人员范围内"},
+    "targets.err.previous_unit": {"en": "{id}'s target for {month} in the previous rows ({value}) is not a whole "
+                                        "multiple of the unit {unit}",
+                                  "zh-CN": "上一版中 {id} 在 {month} 的目标（{value}）不是金额单位 {unit} 的整数倍"},
+    "targets.err.closed_exceeds": {"en": "the months through {through} already hold {closed}, more than the total "
+                                         "{total}", "zh-CN": "截至 {through} 的已关闭月份已占用 {closed}，超过总目标 "
+                                                             "{total}"},
+    "targets.err.fixed_closed": {"en": "{unit} is fixed at {amount}, but its closed months already hold {closed}",
+                                 "zh-CN": "{unit} 固定为 {amount}，但其已关闭月份已占用 {closed}"},
+    "targets.err.fixed_exceeds": {"en": "the fixed parts of {unit} hold {fixed}, more than its {amount}",
+                                  "zh-CN": "{unit} 的固定部分合计 {fixed}，超过其目标 {amount}"},
+    "targets.err.fixed_short": {"en": "every part of {unit} is fixed and they hold {fixed}, not its {amount}",
+                                "zh-CN": "{unit} 的所有部分均已固定，合计 {fixed}，与其目标 {amount} 不符"},
+    "targets.err.no_weight": {"en": "{unit}'s {amount} cannot be shared by {by}: every part's value is 0",
+                              "zh-CN": "{unit} 的 {amount} 无法按 {by} 分配：各部分的取值均为 0"},
+    "targets.err.no_months": {"en": "{id} gets {amount} but works in none of the months allocated",
+                              "zh-CN": "{id} 分得 {amount}，但在分配的月份中均不在职"},
+    "targets.err.not_whole": {"en": "{amount} is not a whole multiple of the unit {unit}",
+                              "zh-CN": "{amount} 不是金额单位 {unit} 的整数倍"},
+    "targets.err.season_no_actuals": {"en": "seasonality last_year needs actuals of {year}; none were read for the "
+                                            "months allocated",
+                                      "zh-CN": "按上年季节性分配需要 {year} 年的实际数据，但未读到所分配月份的数据"},
+    "targets.err.season_zero": {"en": "the months allocated have no seasonal weight at all",
+                                "zh-CN": "所分配的月份季节性权重全部为 0"},
+    "targets.err.shares_missing": {"en": "the shares name no share for {name} (a part of {parent})",
+                                   "zh-CN": "分配比例中缺少 {name}（{parent} 的组成部分）"},
+    "targets.err.shares_unknown": {"en": "'{name}' is not a unit of level {level}{suggestion}",
+                                   "zh-CN": "“{name}”不是层级 {level} 的单元{suggestion}"},
+    "targets.err.unit_unknown": {"en": "'{name}' is no unit or person of the plan{suggestion}",
+                                 "zh-CN": "“{name}”不是本计划中的单元或人员{suggestion}"},
+    "targets.err.unit_ambiguous": {"en": "'{name}' names several units ({paths}); write its path",
+                                   "zh-CN": "“{name}”对应多个单元（{paths}）；请写出其路径"},
+    "targets.err.fact_missing": {"en": "key column {column}: no value for {unit}; state it under {units_key} or add "
+                                       "the column to the employee table",
+                                 "zh-CN": "按列 {column} 分配：{unit} 没有取值；请在 {units_key} 中写明，"
+                                          "或在员工表中添加该列"},
+    "targets.err.cell_number": {"en": "'{column}' of {id} is '{value}', not a number of 0 or more",
+                                "zh-CN": "{id} 的“{column}”为“{value}”，不是大于等于 0 的数字"},
+    "targets.err.actuals_column": {"en": "no metrics source has a column '{metric}' (last year's actuals, {year})",
+                                   "zh-CN": "没有数据源包含列“{metric}”（上一年 {year} 的实际数据）"},
+    "targets.err.actuals_aggregated": {"en": "last year's '{metric}' must come as monthly rows ({row_key}, {metric}), "
+                                             "not period totals",
+                                       "zh-CN": "上一年的“{metric}”须为月度数据（{row_key}, {metric}），"
+                                                "不能是期间合计"},
+    "targets.err.store_missing": {"en": "no results store at {url}", "zh-CN": "找不到结果库 {url}"},
+    "targets.err.store_no_runs": {"en": "the store holds no run of ruleset '{ruleset}' for {year}",
+                                  "zh-CN": "结果库中没有规则集“{ruleset}”在 {year} 年的运行结果"},
+    "targets.err.store_no_kpi": {"en": "no stored result of '{ruleset}' for {year} has an actual of KPI '{kpi}'",
+                                 "zh-CN": "“{ruleset}”在 {year} 年的结果中没有指标“{kpi}”的实际值"},
+    "targets.err.store_read": {"en": "the results store could not be read ({error})",
+                               "zh-CN": "无法读取结果库（{error}）"},
+    "targets.warn.metrics_unused": {"en": "this metrics source is not read: the plan's actuals come from the store",
+                                    "zh-CN": "未读取此数据源：本计划的实际数据来自结果库"},
+    "targets.warn.growth": {"en": "{id} {name}: target {target} is {growth}% above last year's {last} (more than "
+                                  "{growth_key} {limit}%)",
+                            "zh-CN": "{id} {name}：目标 {target} 比上年实际 {last} 高 {growth}%（超过 {growth_key} "
+                                     "{limit}%）"},
+    "targets.warn.capacity": {"en": "{unit}: target {target} exceeds its stated capacity {capacity}",
+                              "zh-CN": "{unit}：目标 {target} 超过其容量 {capacity}"},
+    "targets.note.annualised": {"en": "{months} of {all} months worked last year, scaled to {all}",
+                                "zh-CN": "上年在职 {months}/{all} 个月，折算为 {all} 个月"},
+    "targets.note.available": {"en": "available for {share} of the months allocated (hire, leave, ramp)",
+                               "zh-CN": "在所分配月份中的可用比例为 {share}（入职、离职、爬坡）"},
+    "targets.note.no_actuals_mean": {"en": "no actuals last year: the mean of {unit}'s people who have some",
+                                     "zh-CN": "上年无实际数据：取 {unit} 有数据人员的平均值"},
+    "targets.note.unit_last_year": {"en": "its people's last-year actuals, each for the share of the months they "
+                                          "are available", "zh-CN": "其成员上年实际之和（按各自可用比例计）"},
+    "targets.err.no_actuals_at_all": {"en": "nobody has actuals of {year} for the months allocated, so no key can "
+                                            "read last year", "zh-CN": "所分配月份中无人有 {year} 年的实际数据，"
+                                                                        "无法按上年实际分配"},
+    "targets.note.nobody": {"en": "nobody in it works in the months allocated", "zh-CN": "所分配月份中无人在职"},
+    "targets.note.stated": {"en": "{column} as stated under {units_key}",
+                            "zh-CN": "{column} 取自 {units_key} 中的设定"},
+    "targets.note.summed": {"en": "{column} of its people added up", "zh-CN": "{column} 为其成员之和"},
+    "targets.level.company": {"en": "Company", "zh-CN": "公司"},
+    "targets.level.person": {"en": "Person", "zh-CN": "个人"},
+    "targets.level.region": {"en": "Region", "zh-CN": "区域"},
+    "targets.level.team": {"en": "Team", "zh-CN": "团队"},
+    "targets.level.manager": {"en": "Manager's team", "zh-CN": "经理团队"},
+    "targets.key.equal": {"en": "equal shares", "zh-CN": "平均分配"},
+    "targets.key.last_year": {"en": "last year's actuals", "zh-CN": "上年实际"},
+    "targets.key.headcount": {"en": "headcount", "zh-CN": "人数"},
+    "targets.key.column": {"en": "column {column}", "zh-CN": "列 {column}"},
+    "targets.key.shares": {"en": "written shares", "zh-CN": "设定比例"},
+    "targets.season.equal": {"en": "equal months", "zh-CN": "各月平均"},
+    "targets.season.weights": {"en": "the plan's month weights", "zh-CN": "计划设定的月度权重"},
+    "targets.season.company": {"en": "the company's months last year", "zh-CN": "公司上年各月分布"},
+    "targets.season.person": {"en": "their own months last year", "zh-CN": "本人上年各月分布"},
+    "targets.season.unit": {"en": "{unit}'s months last year", "zh-CN": "{unit} 上年各月分布"},
+    "targets.explain.title": {"en": "{id} {name}: target for {year} {amount} (plan {plan})",
+                              "zh-CN": "{id} {name}：{year} 年目标 {amount}（计划 {plan}）"},
+    "targets.explain.company": {"en": "{level} {name}: {amount}", "zh-CN": "{level} {name}：{amount}"},
+    "targets.explain.reopened": {"en": "  months through {through} closed at {closed}; {open} allocated again",
+                                 "zh-CN": "  截至 {through} 的月份已关闭，共 {closed}；重新分配 {open}"},
+    "targets.explain.step": {"en": "{level} {name}: {share} of {pool} by {key} ({value} of {total}) = {amount}",
+                             "zh-CN": "{level} {name}：按{key}（{value} / {total}）分得 {pool} 的 {share} = {amount}"},
+    "targets.explain.fixed": {"en": "{level} {name}: fixed at {amount}. Reason: {reason}",
+                              "zh-CN": "{level} {name}：固定为 {amount}。原因：{reason}"},
+    "targets.explain.exact": {"en": "exact {ideal}; rounded to the unit by largest remainder",
+                              "zh-CN": "精确值 {ideal}；按最大余数法取整到金额单位"},
+    "targets.explain.closed": {"en": "closed months kept from the previous plan: {closed}",
+                               "zh-CN": "沿用上一版已关闭月份：{closed}"},
+    "targets.explain.months": {"en": "Months ({season}):", "zh-CN": "各月（{season}）："},
+    "targets.explain.month": {"en": "{month}  seasonal weight {season}  × availability {availability}  = {amount}",
+                              "zh-CN": "{month}  季节权重 {season} × 可用比例 {availability} = {amount}"},
+    "targets.explain.month_closed": {"en": "{month}  closed: {amount} kept", "zh-CN": "{month}  已关闭：沿用 {amount}"},
+    "targets.explain.last_year": {"en": "last year's actual of these months, scaled to the months worked: {last}",
+                                  "zh-CN": "上年同期实际（按在职月数折算）：{last}"},
+    "targets.explain.pool": {"en": "{unit}'s {amount} less its fixed parts ({fixed}) leaves {pool} to share",
+                             "zh-CN": "{unit} 的 {amount} 减去固定部分（{fixed}），剩余 {pool} 待分配"},
+    "targets.explain.unknown": {"en": "no person '{id}' in plan {plan}", "zh-CN": "计划 {plan} 中没有人员“{id}”"},
+    "targets.page.title": {"en": "Targets {year}: {plan}", "zh-CN": "{year} 年目标分解：{plan}"},
+    "targets.page.intro": {"en": "The company's {total} shared among {units} units and {people} people, by month. "
+                                 "Every level's parts add up exactly to their whole.",
+                           "zh-CN": "公司目标 {total} 按月分解到 {units} 个单元、{people} 名员工，每一层的各部分合计"
+                                    "严格等于上一层。"},
+    "targets.page.replan": {"en": "Re-plan: the months through {through} keep the previous plan's targets; the months "
+                                  "after are allocated again.",
+                            "zh-CN": "年中调整：截至 {through} 的月份沿用上一版目标，之后的月份重新分配。"},
+    "targets.page.map": {"en": "Battle map: every unit by quarter", "zh-CN": "作战地图：各单元季度目标"},
+    "targets.page.months": {"en": "By month", "zh-CN": "月度目标"},
+    "targets.page.people": {"en": "People", "zh-CN": "人员目标"},
+    "targets.page.unit": {"en": "Unit", "zh-CN": "单元"},
+    "targets.page.level": {"en": "Level", "zh-CN": "层级"},
+    "targets.page.key": {"en": "Shared by", "zh-CN": "分配方式"},
+    "targets.page.share": {"en": "Share", "zh-CN": "占比"},
+    "targets.page.year": {"en": "Year", "zh-CN": "全年"},
+    "targets.page.id": {"en": "ID", "zh-CN": "工号"},
+    "targets.page.name": {"en": "Name", "zh-CN": "姓名"},
+    "targets.page.last_year": {"en": "Last year", "zh-CN": "上年实际"},
+    "targets.page.growth": {"en": "Growth", "zh-CN": "增长"},
+    "targets.page.checks": {"en": "Reachability checks", "zh-CN": "可达性检查"},
+    "targets.page.no_checks": {"en": "No warnings: every target is within the plan's limits.",
+                               "zh-CN": "无警告：所有目标均在计划限制之内。"},
+    "targets.page.fixed": {"en": "Fixed amounts", "zh-CN": "固定目标"},
+    "targets.page.reason": {"en": "Reason", "zh-CN": "原因"},
+    "targets.page.amount": {"en": "Amount", "zh-CN": "金额"},
+    "targets.page.other_language": {"en": "{other}", "zh-CN": "{other}"},
+    "targets.page.chart": {"en": "Company target by month: {points}", "zh-CN": "公司各月目标：{points}"},
+    "targets.cli.summary": {"en": "{plan}: {total} for {year}, shared among {units} units and {people} "
+                                  "people",
+                            "zh-CN": "{plan}：{year} 年目标 {total}，分解到 {units} 个单元、{people} 名员工"},
+    "targets.cli.rows": {"en": "  targets:   {path} ({rows} rows by {granularity}; a cycle reads it as a metric "
+                               "source)",
+                         "zh-CN": "  目标：     {path}（按{granularity}共 {rows} 行，可作为考核周期的指标数据源）"},
+    "targets.cli.outputs": {"en": "  also:      {files}", "zh-CN": "  其他文件： {files}"},
+    "targets.cli.warnings": {"en": "  warnings:  {count}", "zh-CN": "  警告：     {count}"},
+    "targets.cli.replan": {"en": "  re-plan:   months through {through} kept ({closed}); {open} allocated again",
+                           "zh-CN": "  年中调整： 截至 {through} 的月份沿用（{closed}）；重新分配 {open}"},
+    "targets.word.month": {"en": "month", "zh-CN": "月"},
+    "targets.word.quarter": {"en": "quarter", "zh-CN": "季度"},
+    "targets.diff.title": {"en": "Targets: {old} → {new}", "zh-CN": "目标变化：{old} → {new}"},
+    "targets.diff.total": {"en": "Company total: {old} → {new} ({delta})",
+                           "zh-CN": "公司总目标：{old} → {new}（{delta}）"},
+    "targets.diff.counts": {"en": "{gain} people gain target, {lose} lose, {same} unchanged; {added} added, "
+                                  "{removed} removed",
+                            "zh-CN": "{gain} 人目标增加，{lose} 人减少，{same} 人不变；"
+                                     "新增 {added} 人，移除 {removed} 人"},
+    "targets.diff.units": {"en": "Units", "zh-CN": "单元"},
+    "targets.diff.people": {"en": "People (largest changes first)", "zh-CN": "人员（按变化从大到小）"},
+    "targets.diff.old": {"en": "Old", "zh-CN": "原目标"},
+    "targets.diff.new": {"en": "New", "zh-CN": "新目标"},
+    "targets.diff.delta": {"en": "Change", "zh-CN": "变化"},
+    "targets.diff.none": {"en": "No target changed.", "zh-CN": "目标没有变化。"},
 }
 
 
@@ -428,9 +656,11 @@ def parse_lang(value: str) -> str:
                      "请使用 en 或 zh-CN")
 
 
-def say(key: str, locale: str, /, **values) -> str:
-    """The command-line message ``key`` (from :data:`CLI`) in ``locale`` with ``values`` filled in."""
-    text = _pick(CLI[key], locale)
+def say(key: str, /, locale: str | None = None, **values) -> str:
+    """The message ``key`` (of :data:`CLI` or :data:`INPUT_MESSAGES`) in ``locale`` (default: the command line's,
+    :func:`message_locale`) with ``values`` filled in."""
+    entry = CLI[key] if key in CLI else INPUT_MESSAGES[key]
+    text = _pick(entry, locale or message_locale())
     return text.format(**values) if values else text
 
 
@@ -1005,7 +1235,7 @@ def _compiled() -> tuple[list, list]:
         out.sort(key=lambda t: t[:2])
         return [t[2:] for t in out]
 
-    return compile_all(DIAGNOSTICS), compile_all(DIAGNOSTICS, FRAGMENTS)
+    return compile_all(DIAGNOSTICS, INPUT_MESSAGES), compile_all(DIAGNOSTICS, FRAGMENTS, INPUT_MESSAGES)
 
 
 def translate(text: str, locale: str, *, _depth: int = 0) -> str:
@@ -1124,8 +1354,8 @@ CLI.update(_entries(
      "错误：{cycle} 中没有员工 '{employee}'（不在员工表中，或考核期内未在职）"),
     ("workshop.not_amount", "'{value}' is not an amount; write e.g. 1200000", "“{value}”不是金额；请写如 1200000"),
     ("workshop.budget", "the budget is an amount of 0 or more", "预算是不小于 0 的金额"),
-    ("workshop.listen", "error: cannot listen on 127.0.0.1:{port}: {error}",
-     "错误：无法在 127.0.0.1:{port} 上监听：{error}"),
+    ("workshop.listen", "error: cannot listen on {host}:{port}: {error}",
+     "错误：无法在 {host}:{port} 上监听：{error}"),
     ("plugins.builtin", "built-in", "内置"),
     ("plugins.third_party", "third-party", "第三方"),
     ("plugins.plugin", "{name} {version} ({origin})  hooks: {hooks}", "{name} {version}（{origin}）  钩子：{hooks}"),
@@ -1194,3 +1424,151 @@ CLI.update(_entries(
      "至少 {k} 人时才显示（privacy.min_group），x 表示不予显示的迁移单元格（1 至 {below} 人，或会泄露此类单元格的"
      "单元格）"),
 ))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Messages of the rule files' loader and validator (full-width punctuation, percent signs), of the excel provider
+# (title rows above the header) and the labels of results.xlsx: issue 18, package w18c.  Each in both languages;
+# :func:`say` words one in the language of the command line's messages (:func:`message_locale`).
+
+INPUT_MESSAGES: dict[str, dict[str, str]] = {
+    # a YAML file typed with a Chinese keyboard
+    "yaml.fullwidth": {
+        "en": "full-width '{char}' ({name}, typed with a Chinese keyboard) where YAML needs the ASCII '{ascii}'",
+        "zh-CN": "此处是{name}“{char}”（中文输入法），YAML 需要半角的“{ascii}”"},
+    "fix.write": {"en": "write: {fixed}", "zh-CN": "请切换到英文输入法，改为：{fixed}"},
+    "value.fullwidth": {
+        "en": "it has the {name} '{char}' (typed with a Chinese keyboard) where '{ascii}' is meant; write: {fixed}",
+        "zh-CN": "其中有{name}“{char}”（中文输入法），应为半角的“{ascii}”；请改为：{fixed}"},
+    "expr.fullwidth": {
+        "en": "full-width '{char}' ({name}, typed with a Chinese keyboard) where the expression needs '{ascii}'",
+        "zh-CN": "表达式中有{name}“{char}”（中文输入法），应为半角的“{ascii}”"},
+    # a percent sign where a number is meant: the fix depends on what the number is
+    "percent.weight": {"en": "weights are points (the weights side by side add up to 100): write {number}, not {text}",
+                       "zh-CN": "权重以分值表示（同级权重合计 100）：请写 {number}，不要写 {text}"},
+    "percent.points": {"en": "points of weight are points, not a share: write {number}, not {text}",
+                       "zh-CN": "调整的权重以分值表示，不是比例：请写 {number}，不要写 {text}"},
+    "percent.score": {"en": "scores are points (100 = the target met): write {number}, not {text}",
+                      "zh-CN": "得分以分值表示（100 = 达成目标）：请写 {number}，不要写 {text}"},
+    "percent.adjustment": {"en": "an adjustment is points added to the score: write {number}, not {text}",
+                           "zh-CN": "加减分以分值表示，直接加到总分上：请写 {number}，不要写 {text}"},
+    "percent.share": {"en": "a share is a fraction: write {fraction} for {text}",
+                      "zh-CN": "比例请写成小数：{text} 写作 {fraction}"},
+    "percent.attainment": {"en": "attainment is a fraction of the target (1.0 = 100%): write {fraction} for {text}",
+                           "zh-CN": "达成率请写成目标的倍数（1.0 = 100%）：{text} 写作 {fraction}"},
+    "percent.factor": {"en": "a factor is a plain number (1.0 = 100%): write {fraction} for {text}",
+                       "zh-CN": "系数请写成数字（1.0 = 100%）：{text} 写作 {fraction}"},
+    "percent.ratio": {"en": "'{name}' is a ratio, a fraction: write {fraction} for {text}",
+                      "zh-CN": "“{name}”是比率，请写成小数：{text} 写作 {fraction}"},
+    "percent.in_unit": {
+        "en": "a target is in its KPI's unit ({unit}), so '{name}' cannot be {text}; for {text} of another figure "
+              "write an expression such as {example}",
+        "zh-CN": "目标值使用指标自身的单位（{unit}），“{name}”不能是 {text}；如要表示另一数值的 {text}，"
+                 "请写表达式，例如 {example}"},
+    "percent.kpi_value": {"en": "write it in its metric's unit: {fraction} for {text} if it is a ratio, {number} if "
+                                "it is in percent",
+                          "zh-CN": "请使用指标自身的单位：比率 {text} 写作 {fraction}，百分数单位写作 {number}"},
+    "percent.in_percent": {"en": "'{name}' is in percent (95 = 95 %): write {number}, without '%'",
+                           "zh-CN": "“{name}”以百分数为单位（95 = 95%）：请写 {number}，不要加“%”"},
+    "percent.number": {"en": "write the number without '%': {fraction} for a share of {text}, {number} for points",
+                       "zh-CN": "请去掉“%”：比例 {text} 写作 {fraction}，分值写作 {number}"},
+    "expr.percent": {"en": "'{text}' is not a number: rule files have no '%' sign",
+                     "zh-CN": "“{text}”不是数字：规则文件中不能使用“%”"},
+    "fix.example": {"en": "{advice}: {fixed}", "zh-CN": "{advice}：{fixed}"},
+    # an Excel sheet whose table does not start on its first row
+    "excel.title_row": {
+        "en": "row {row} looks like a title above the table ('{title}'{merged}), not its header: the table's columns "
+              "start on row {header}",
+        "zh-CN": "第 {row} 行看起来是表格上方的标题（“{title}”{merged}），不是表头：表格的列从第 {header} 行开始"},
+    "excel.merged": {"en": ", one cell merged across {range}", "zh-CN": "，{range} 为合并单元格"},
+    "excel.title_row.hint": {
+        "en": "say where the header is on this source in the cycle file: header_row: {header} (or skip_rows: {skip})",
+        "zh-CN": "请在周期文件的此数据源中注明表头所在行：header_row: {header}（或 skip_rows: {skip}）"},
+    "excel.header_row_empty": {"en": "header_row: {row}, but row {row} of the sheet is empty",
+                               "zh-CN": "header_row 为 {row}，但工作表第 {row} 行是空的"},
+    "excel.header_row_empty.hint": {
+        "en": "name the row that holds the column names, numbered as Excel shows it",
+        "zh-CN": "请填写列名所在的行号（与 Excel 显示的行号一致）"},
+    "excel.header_row_beyond": {"en": "header_row: {row}, but the sheet has only {rows} rows",
+                                "zh-CN": "header_row 为 {row}，但工作表只有 {rows} 行"},
+    "excel.header_row_beyond.hint": {"en": "name the row that holds the column names, numbered as Excel shows it",
+                                     "zh-CN": "请填写列名所在的行号（与 Excel 显示的行号一致）"},
+    "excel.skipped_all": {"en": "skip_rows: {skip} leaves no header: the sheet is empty after row {skip}",
+                          "zh-CN": "skip_rows 为 {skip}，跳过后没有表头：第 {skip} 行之后全是空行"},
+    "excel.skipped_all.hint": {"en": "skip only the rows above the header (a title, notes)",
+                               "zh-CN": "只跳过表头上方的行（标题、说明）"},
+    "excel.narrow_header.hint": {
+        "en": "row {header} is taken as the header and names {count} columns; if it is a title or a note above the "
+              "table, say where the header is on this source in the cycle file: header_row: {guess}",
+        "zh-CN": "第 {header} 行被当作表头，只有 {count} 个列名；如果它是表格上方的标题或说明，请在周期文件的此数据源中"
+                 "注明表头所在行：header_row: {guess}"},
+}
+
+
+def message_locale() -> str:
+    """The language of command-line messages: the one ``appraise --lang`` chose for this command
+    (:func:`set_message_locale`), else ``APPRAISE_LANG``, else the environment's locale (:func:`cli_locale`)."""
+    return _message_locale or cli_locale()
+
+
+_message_locale: str | None = None
+
+
+def set_message_locale(locale: str | None) -> None:
+    """The language an ``appraise`` command chose (``--lang``), for messages made deep in the engine (the loader,
+    the providers); None again when the command ends."""
+    global _message_locale
+    _message_locale = locale
+
+
+# results.xlsx: its sheets' names, column headers and summaries (the cells themselves are the results' values)
+XLSX_LABELS: dict[str, dict[str, str]] = {
+    "sheet.summary": {"en": "Summary", "zh-CN": "概览"},
+    "sheet.teams": {"en": "Teams", "zh-CN": "团队汇总"},
+    "title": {"en": "{title}: {cycle}", "zh-CN": "{title}：{cycle}"},
+    "cycle": {"en": "Cycle", "zh-CN": "考核周期"},
+    "ruleset": {"en": "Ruleset", "zh-CN": "考核规则"},
+    "employees": {"en": "Employees appraised", "zh-CN": "考核人数"},
+    "errors": {"en": "Errors", "zh-CN": "错误数"},
+    "bonus_total": {"en": "Bonus total", "zh-CN": "奖金总额"},
+    "currency": {"en": "Currency", "zh-CN": "币种"},
+    "redacted": {"en": "Redacted export: names replaced by ids, no pay, no KPI actuals or targets",
+                 "zh-CN": "脱敏导出：姓名以员工编号代替，不含薪酬及指标实际值、目标值"},
+    "grades": {"en": "Grades", "zh-CN": "等级分布"},
+    "grade": {"en": "Grade", "zh-CN": "绩效等级"},
+    "people": {"en": "People", "zh-CN": "人数"},
+    "share": {"en": "Share", "zh-CN": "占比"},
+    "sheets": {"en": "Sheets", "zh-CN": "工作表"},
+    "sheet.scorecard": {"en": "{scorecard}: {n} employees", "zh-CN": "{scorecard}：{n} 人"},
+    "keys_note": {
+        "en": "Each scorecard sheet has one row per employee; its hidden first row holds the column keys "
+              "(those of results.csv) for programs.",
+        "zh-CN": "每个考核方案一个工作表，每位员工一行；隐藏的第 1 行为各列的英文键名（与 results.csv 相同），"
+                 "供程序读取。"},
+    "team": {"en": "Team", "zh-CN": "团队"},
+    "all_employees": {"en": "All employees", "zh-CN": "全体员工"},
+    "no_team": {"en": "(no team)", "zh-CN": "（无团队）"},
+    "average_score": {"en": "Average score", "zh-CN": "平均分"},
+    "id": {"en": "Employee ID", "zh-CN": "员工编号"},
+    "name": {"en": "Name", "zh-CN": "姓名"},
+    "score": {"en": "Score", "zh-CN": "综合得分"},
+    "grade_uncalibrated": {"en": "Grade before calibration", "zh-CN": "校准前等级"},
+    "bonus": {"en": "Bonus", "zh-CN": "绩效奖金"},
+    "rules_fired": {"en": "Rules applied", "zh-CN": "适用的规则"},
+    "outcomes": {"en": "Outcomes", "zh-CN": "考核结果应用"},
+    "missing": {"en": "Missing data", "zh-CN": "缺失数据"},
+    "focus_areas": {"en": "Focus areas", "zh-CN": "发展重点"},
+    "dimension.score": {"en": "{dimension} score", "zh-CN": "{dimension}得分"},
+    "kpi.actual": {"en": "{kpi} actual", "zh-CN": "{kpi}实际值"},
+    "kpi.target": {"en": "{kpi} target", "zh-CN": "{kpi}目标值"},
+    "kpi.attainment": {"en": "{kpi} attainment", "zh-CN": "{kpi}达成率"},
+    "kpi.score": {"en": "{kpi} score", "zh-CN": "{kpi}得分"},
+    "kpi.weight": {"en": "{kpi} weight", "zh-CN": "{kpi}权重"},
+    "list.separator": {"en": "; ", "zh-CN": "；"},
+}
+
+
+def xlsx_label(key: str, /, locale: str, **values) -> str:
+    """The results.xlsx label ``key`` of :data:`XLSX_LABELS` in ``locale``."""
+    text = _pick(XLSX_LABELS[key], locale)
+    return text.format(**values) if values else text
