@@ -416,7 +416,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         if db is not None:
             p.stage("store", safe_url(store_url))
             db.complete_run(run_id, cycle.period.id, full, before_commit=lambda: pause_point("store"),
-                            reads=reads.reads, manifest_sha256=sha)
+                            reads=reads.reads, manifest_sha256=sha, also=_draw_ledger(ruleset, full))
         pause_point("publish")
         old = publish_folder(stage, out)
         leftover = None
@@ -442,6 +442,15 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         replaced_run=replaced["id"] if replaced is not None else None,
         changed=len({row[0] for row in ledger}) if before is not None else None, stale=stale,
         engine_warnings=list(engine_warnings))
+
+
+def _draw_ledger(ruleset, document):
+    """An incentive plan's draw ledger, stored with the run's results (:func:`appraise.store.draws.writer`)."""
+    if ruleset.bonus is None or ruleset.bonus.draw is None:
+        return None
+    from appraise.store.draws import writer
+
+    return writer(document.get("employees", []))
 
 
 def _in_cycle_folder(d, base_dir: Path):

@@ -124,8 +124,25 @@ def _step4(conn: Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_run_reads_read ON run_reads (cycle, ruleset_id)"))
 
 
+def _step5(conn: Connection) -> None:
+    """Incentive plans (issue 20): each run's draw ledger per employee (``draws``: opening balance, recovered,
+    advanced, closing balance, exact decimal strings), so the balance carries from one period to the next
+    (:mod:`appraise.store.draws`).  A store written before has no draws: balances start at 0."""
+    md = sa.MetaData()
+    sa.Table(
+        "draws", md,
+        sa.Column("run_id", sa.Integer, primary_key=True),        # runs.id
+        sa.Column("employee", sa.String(200), primary_key=True),
+        sa.Column("opening", sa.String(40)),
+        sa.Column("recovered", sa.String(40)),
+        sa.Column("advanced", sa.String(40)),
+        sa.Column("closing", sa.String(40), nullable=False),
+    )
+    md.create_all(conn)
+
+
 # Index i holds the step that takes a store from version i to i + 1.  Append only.
-STEPS: list[Callable[[Connection], None]] = [_step1, _step2, _step3, _step4]
+STEPS: list[Callable[[Connection], None]] = [_step1, _step2, _step3, _step4, _step5]
 LATEST = len(STEPS)
 
 VERSION_TABLE = sa.Table("schema_version", sa.MetaData(), sa.Column("version", sa.Integer, nullable=False))
