@@ -27,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from appraise.display import shown
+from appraise.tools.plan_diff import component_changes
+from appraise.tools.plan_diff import notes as plan_notes
+from appraise.tools.plan_diff import lines as plan_lines
 
 FORMATS = ("text", "markdown", "json")
 TOP_MOVERS = 10
@@ -166,6 +169,7 @@ class RulesetDiff:
     redacted: bool = False      # for sharing outside HR: aggregates only, groups of at least min_group
     min_group: int = 5          # the larger privacy.min_group of the two rulesets
     left_out: int = 0           # employees the providers left out of both runs (on_error: skip-employee)
+    components: list = field(default_factory=list)  # incentive plans: appraise.tools.plan_diff.ComponentChange
 
     @property
     def both(self) -> list[EmployeeChange]:
@@ -231,6 +235,7 @@ class RulesetDiff:
             "employees": [e.to_dict() for e in self.employees],
             "notes": self.notes,
             "redacted": self.redacted,
+            **({"components": [c.to_dict() for c in self.components]} if self.components else {}),
         }
 
 
@@ -459,6 +464,7 @@ def compare(rs_old, rs_new, ev_old, ev_new, doc_old: dict, doc_new: dict, *, old
     if stored:
         notes.append("the results of shorter periods are not loaded either: " + ", ".join(stored)
                      + " read nothing (periods: dimensions count as missing, net_of nets nothing)")
+    notes += plan_notes(rs_old, rs_new)
     only_old = [e.id for e in employees if e.new_score is None]
     only_new = [e.id for e in employees if e.old_score is None]
     if only_old:
@@ -466,7 +472,7 @@ def compare(rs_old, rs_new, ev_old, ev_new, doc_old: dict, doc_new: dict, *, old
     if only_new:
         notes.append(f"appraised only under the new ruleset: {', '.join(only_new)}")
     return RulesetDiff(old, new, cycle, period, rs_new.currency, employees, grades_old, grades_new, migration,
-                       rules, notes)
+                       rules, notes, components=component_changes(rs_old, rs_new, a, b))
 
 
 def _rule_changes(rs_old, rs_new, a: dict, b: dict) -> list[RuleChange]:
@@ -543,6 +549,7 @@ def _markdown(d: RulesetDiff) -> str:
         ["Grades changed", "", "", f"{d.grades_changed} of {len(both)}"],
         ["Rank correlation (Kendall's τ-b)", "", "", _tau(d)],
     ], "lrrr")
+    lines += plan_lines(d.components, d.currency, markdown=True)
     lines += ["", "**Grade migration** (rows: old grade, columns: new grade)", ""]
     rows = []
     for o in d.grades_old:
@@ -581,7 +588,9 @@ def _text(d: RulesetDiff) -> str:
              f"total bonus ({d.currency}): {_amount(d.total_old)} -> {_amount(d.total_new)} "
              f"(delta {_amount(d.bonus_delta, True)})",
              f"grades changed: {d.grades_changed} of {len(both)}",
-             f"Kendall's tau-b of scores: {_tau(d)}", "", "grade migration (rows old, columns new):"]
+             f"Kendall's tau-b of scores: {_tau(d)}"]
+    lines += plan_lines(d.components, d.currency, markdown=False)
+    lines += ["", "grade migration (rows old, columns new):"]
     width = max([len(g) for g in d.grades_old + d.grades_new] + [5])
     lines.append(" " * (width + 2) + "".join(f"{n:>{width + 1}}" for n in d.grades_new))
     for o in d.grades_old:
