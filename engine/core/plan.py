@@ -6,14 +6,16 @@ earlier in the year.  Both compute with :class:`~fractions.Fraction` row by row 
 (one pass, no float ever touches an amount) and emit every step as a column (``bonus.c.<component>.*``,
 ``bonus.draw.*``; see :data:`COLUMNS`) for ``explain``, the pages and the store to read, never to work out again.
 
-A measure and its target are taken as the decimals they were written as: the float of a sum of monthly rows is
-rounded to 6 places first (as the seed's excess rule does), so 33,333.33 × 3 is 99,999.99 and an actual equal to
-its target is an attainment of exactly 1.  Attainment is then the exact fraction measure / target.
+A measure and its target are taken as the decimals they were written as, to 6 places: the float of a sum of
+monthly rows is rounded half-up to 6 places first (as the seed's excess rule rounds its actual), so 33,333.33 +
+33,333.33 + 33,333.34 is 100,000 and an actual equal to its target is an attainment of exactly 1; a ratio keeps 6
+places.  Attainment is then the exact fraction measure / target.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from math import floor
 from typing import Any
@@ -43,6 +45,7 @@ bonus.ytd                   paid this year so far: the year's earlier periods (b
 """
 
 _Q = Decimal(10) ** -10
+_MICRO = Decimal(10) ** -6
 
 
 def _dec(x: Fraction | None) -> Decimal | None:
@@ -55,12 +58,13 @@ def _dec(x: Fraction | None) -> Decimal | None:
 
 
 def as_written(value: Any) -> Fraction | None:
-    """A measured float as the decimal it was written as (6 places take off the noise of a float sum)."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return Fraction(value)
-    return Fraction(Decimal(repr(round(float(value), 6))))
+    """A measured float as the decimal it was written as: its shortest decimal form rounded half-up to 6 places,
+    which takes off the noise of a float sum (99,999.99999999999 is 100,000) and gives a ratio its 6 places
+    (1/128 = 0.0078125 is 0.007813)."""
+    if value is None or not isinstance(value, Decimal) and not math.isfinite(value):
+        return None  # (an expression target may overflow: then there is no target, never an infinite one)
+    d = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    return Fraction(d.quantize(_MICRO, rounding=ROUND_HALF_UP))
 
 
 def _half_up(amount: Fraction, unit: Fraction) -> Fraction:
