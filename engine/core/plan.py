@@ -95,7 +95,8 @@ def pay_component(c: Component, actual: Fraction | None, target: Fraction | None
                            "amount": None, "base": base}
     if c.cap is not None and base is not None:
         out["cap"] = Fraction(c.cap) * base
-    if actual is None or (c.target is not None and (target is None or target == 0)):
+    if actual is None or (c.target is not None and (target is None or target == 0)) \
+            or (c.share is not None and base is None):  # (no target bonus: no component target, nor its cap)
         return out
     a = actual / target if c.target is not None and target else None
     out["attainment"] = a

@@ -785,9 +785,6 @@ class Evaluator:
         target = self._target_cycle(ap, bonus)
         values = {key: (ap.lookup(spec["measure"]), plans.target_value(spec, ap.lookup, self.context, ap.previous))
                   for key, spec in bonus["components"].items()}
-        if target is None:
-            ap.components = {key: None for key in values}
-            return None
         rounded, ap.components = plans.gross(bonus, target, values, ap.grade, unit)
         return rounded
 

@@ -29,8 +29,8 @@ def component_amount(spec: dict, actual: Fraction | None, target: Fraction | Non
     [from, to) pays rate × the part of the attainment inside it × base; tiers: every reached tier pays pay × base;
     per_unit: per_unit × the measure.  Below ``floor`` nothing is paid.  ``multiplier: true`` multiplies by the
     grade's multiplier; ``cap`` limits the result to cap × base."""
-    if actual is None:
-        return None
+    if actual is None or (spec.get("share") is not None and base is None):
+        return None  # a share of an unknown target bonus is unknown
     has_target = spec.get("target") is not None
     attainment = None
     if has_target:
@@ -61,17 +61,19 @@ def component_amount(spec: dict, actual: Fraction | None, target: Fraction | Non
     return pay
 
 
-def gross(bonus: dict, target_cycle: Fraction, values: dict, grade: str, unit: Fraction
+def gross(bonus: dict, target_cycle: Fraction | None, values: dict, grade: str, unit: Fraction
           ) -> tuple[Fraction | None, dict[str, Fraction | None]]:
-    """The rounded gross bonus of a plan with components (None when any component is unknown) and each
-    component's amount.  ``values``: component id -> (measure, target), exact, not yet rounded."""
+    """The rounded gross bonus of a plan with components (None when any component is unknown, or the target
+    bonus is) and each component's amount.  ``values``: component id -> (measure, target), exact, not yet
+    rounded."""
     multiplier = number((bonus.get("multiplier") or {}).get(grade, 1))
     amounts: dict[str, Fraction | None] = {}
     for key, spec in bonus["components"].items():
         actual, target = values[key]
-        base = number(spec["share"]) * target_cycle if spec.get("share") is not None else None
+        base = number(spec["share"]) * target_cycle \
+            if spec.get("share") is not None and target_cycle is not None else None
         amounts[key] = component_amount(spec, six_places(actual), six_places(target), base, multiplier)
-    if any(a is None for a in amounts.values()):
+    if target_cycle is None or any(a is None for a in amounts.values()):
         return None, amounts
     total = max(sum(amounts.values(), Fraction(0)), Fraction(0))
     cap = None
