@@ -131,8 +131,8 @@ class PlanChecks(ExpressionChecks):
                 self.error(at + (i, "from"), f"bands of component '{key}' leave a gap: attainment from "
                            f"{fmt(before)} to {fmt(start)} is in no band / 组件 '{key}' 的费率档有空缺：达成率 "
                            f"{fmt(before)} 到 {fmt(start)} 不属于任何一档",
-                           hint=f"start this band at {fmt(before)}, where band {i} ends (rate: 0 pays nothing "
-                           f"there on purpose) / 请让此档从 {fmt(before)} 开始", code="bands")
+                           hint=f"start this band at {fmt(before)}, where band {i} ends (or add a band with rate: "
+                           f"0 to pay nothing there on purpose) / 请让此档从 {fmt(before)} 开始", code="bands")
             elif _d(start) < _d(before):
                 self.error(at + (i, "from"), f"bands of component '{key}' overlap: attainment from {fmt(start)} "
                            f"to {fmt(before)} is in bands {i} and {i + 1} / 组件 '{key}' 的费率档重叠：达成率 "
@@ -146,6 +146,7 @@ class PlanChecks(ExpressionChecks):
         if not number(cap) or not number(floor) or kind not in ("bands", "tiers") or self.bad(at):
             return
         least = Decimal(0)
+        first = _d(floor)
         if kind == "tiers":
             tiers = [t for t in c.get("tiers") or [] if number(t.get("from")) and number(t.get("pay"))]
             paying = [_d(t["from"]) for t in tiers if t["pay"] > 0]
@@ -161,7 +162,7 @@ class PlanChecks(ExpressionChecks):
                         least += _d(b["rate"]) * (top - _d(b["from"]))
         if least > _d(cap):
             self.error(at + ("cap",), f"the cap of component '{key}' ({fmt(cap)} × its target) is below what it "
-                       f"pays as soon as it pays at all ({fmt(least)} × its target, at its floor): every payout "
+                       f"pays as soon as it pays at all ({fmt(least)} × its target, at attainment {fmt(first)}): every payout "
                        f"would be capped / 组件 '{key}' 的上限（目标的 {fmt(cap)} 倍）低于它在门槛处的最低支付（目标的 "
                        f"{fmt(least)} 倍）", hint="raise the cap or lower the floor / 请提高上限或降低门槛", code="cap")
 
