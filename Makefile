@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PG_BIN := /usr/lib/postgresql/15/bin/postgres
 
-.PHONY: demo test venv system-packages fuzz mutation check lock
+.PHONY: demo test venv system-packages editor-server fuzz mutation check lock
 
 # The venv is (re)built when missing or when the package's dependencies or their pins change.  Every version comes
 # from requirements.lock (constraints), so outputs stay byte-identical until someone re-locks on purpose.
@@ -60,8 +60,15 @@ demo: venv
 # browser) start once per file, and the whole suite stays within CI's time on 2 cores.  Files go out longest first
 # (tests/conftest.py SLOW_FIRST; --no-loadscope-reorder keeps that order) so the two workers finish together.
 # `make check` (ruff, mypy, import-linter; ~10 s) runs first: a lint, type or layer finding fails the test run.
-test: venv check system-packages
+test: venv check system-packages editor-server
 	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder
+
+# The real yaml-language-server (pinned in tests/editor/package-lock.json) for tests/test_editor.py, installed once
+# into tests/editor/node_modules (git-ignored); without node the editor tests skip.
+editor-server:
+	@if command -v node >/dev/null 2>&1 && [ ! -x tests/editor/node_modules/.bin/yaml-language-server ]; then \
+		npm ci --prefix tests/editor --no-audit --no-fund --loglevel=error; \
+	fi
 
 # Lint, types and layer contracts (issue 14).  mypy and import-linter see the installed layout (appraise =
 # engine/, appraise.plugins = plugins/) through a tree of symlinks under build/typecheck.
