@@ -26,7 +26,8 @@ from appraise.run import run_cycle
 ROOT = Path(__file__).resolve().parent.parent
 
 BANDS = {"measure": "revenue", "target": "quota", "share": 0.5,
-         "bands": [{"from": 0, "to": 0.8, "rate": 0.5}, {"from": 0.8, "to": 1.0, "rate": 1}, {"from": 1.0, "rate": 1.5}]}
+         "bands": [{"from": 0, "to": 0.8, "rate": 0.5}, {"from": 0.8, "to": 1.0, "rate": 1},
+                   {"from": 1.0, "rate": 1.5}]}
 
 
 def _component(spec: dict):

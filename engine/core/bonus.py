@@ -7,10 +7,10 @@ counts the tiers from the first that the attainment reached.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
-from collections.abc import Mapping
 from typing import Any, cast
 
 import polars as pl

@@ -141,7 +141,8 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     if paid is not None:
         df = df.join(paid, on="id", how="left", maintain_order="left").with_columns(
             pl.col("_paid").fill_null(Decimal(0)))
-    carried = plan.inputs_of(ruleset, inputs, period, warnings)  # an incentive plan's draw balance and what the year paid
+    # an incentive plan's draw balance carried in and what the year paid so far
+    carried = plan.inputs_of(ruleset, inputs, period, warnings)
     if carried is not None:
         df = df.join(carried, on="id", how="left", maintain_order="left")
     parts = []

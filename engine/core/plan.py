@@ -153,13 +153,13 @@ def components(ruleset: Ruleset, wide: pl.DataFrame, target: pl.Expr, context: M
     def put(name: str, value) -> None:
         cols.setdefault(name, []).append(value)
 
-    for grade, t, num, den, *values in rows.iter_rows():
-        tc = Fraction(Decimal(t)) * Fraction(num, den) if t is not None else None
-        m = mult.get(grade, Fraction(1)) if grade is not None else Fraction(1)
+    for grade, written, num, den, *values in rows.iter_rows():
+        tc = Fraction(Decimal(written)) * Fraction(num, den) if written is not None else None
+        grade_mult = mult.get(grade, Fraction(1)) if grade is not None else Fraction(1)
         total: Fraction | None = Fraction(0)
         for i, c in enumerate(plan.components):
             base = Fraction(c.share) * tc if c.share is not None and tc is not None else None
-            r = pay_component(c, as_written(values[2 * i]), as_written(values[2 * i + 1]), base, m)
+            r = pay_component(c, as_written(values[2 * i]), as_written(values[2 * i + 1]), base, grade_mult)
             k = f"bonus.c.{c.key}"
             put(f"{k}.actual", _dec(r["actual"]))
             put(f"{k}.target", _dec(r["target"]))
@@ -236,7 +236,8 @@ def settle(plan: BonusPlan, g: pl.DataFrame) -> pl.DataFrame:
         tc = Fraction(tc_col[i]) if tc_col[i] is not None else None
         cols["bonus.earned"].append(earned[i])
         gtd = topup = None
-        if plan.guarantee is not None and tenure[i] is not None and tenure[i] < plan.guarantee.months \
+        months = tenure[i]
+        if plan.guarantee is not None and months is not None and months < plan.guarantee.months \
                 and tc is not None:
             gtd = _half_up(Fraction(plan.guarantee.pay) * tc, unit)
             if e is not None:
@@ -248,7 +249,8 @@ def settle(plan: BonusPlan, g: pl.DataFrame) -> pl.DataFrame:
         cols["bonus.topup"].append(_dec(topup))
         paid = e
         if plan.draw is not None:
-            b = Fraction(opening[i]) if opening[i] is not None else Fraction(0)
+            carried = opening[i]
+            b = Fraction(carried) if carried is not None else Fraction(0)
             d = _half_up(Fraction(plan.draw.pay) * tc, unit) if tc is not None else None
             recovered = advanced = None
             closing = b
@@ -266,7 +268,8 @@ def settle(plan: BonusPlan, g: pl.DataFrame) -> pl.DataFrame:
             for name in ("amount", "opening", "recovered", "advanced", "closing"):
                 cols[f"bonus.draw.{name}"].append(None)
         cols["bonus"].append(_dec(paid))
-        prior = Fraction(before[i]) if before[i] is not None else Fraction(0)
+        earlier = before[i]
+        prior = Fraction(earlier) if earlier is not None else Fraction(0)
         cols["bonus.ytd_before"].append(_dec(prior))
         cols["bonus.ytd"].append(_dec(prior + (paid if paid is not None else 0)))
     if plan.draw is None:

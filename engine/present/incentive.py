@@ -28,7 +28,8 @@ MESSAGES = {
         "amount": "    pays {amount}",
         "sum": "  Sum of the components (floored at 0): {uncapped}; total cap {cap} → {capped}",
         "sum_nocap": "  Sum of the components (floored at 0): {uncapped}",
-        "guarantee": "  Guarantee for new hires (tenure {tenure} < {months} months): at least {amount} → tops up {topup}",
+        "guarantee": "  Guarantee for new hires (tenure {tenure} < {months} months): at least {amount} → "
+                     "tops up {topup}",
         "no_guarantee": "  No guarantee this period (tenure {tenure} ≥ {months} months)",
         "earned": "  Earned this period: {earned} {currency}",
         "draw": "  Draw {amount}: balance carried in {opening}; recovered {recovered}, advanced {advanced} → "

@@ -95,23 +95,23 @@ def plan_inputs(store_url: str | None, period, ruleset) -> PlanReads:
     prev = period.previous()
     engine = _reader(store_url) if store_url else None
     found: dict[str, int] = {}
-    balance_rows: list[tuple] = []
-    paid_rows: list[tuple] = []
+    balance_rows: list[Any] = []
+    paid_rows: list[Any] = []
     if engine is not None:
         try:
             with engine.connect() as conn:
                 current = (runs.c.ruleset_id == ruleset.id) & runs.c.is_current & (runs.c.status == "complete")
                 found = {c: i for i, c in conn.execute(sa.select(runs.c.id, runs.c.cycle).where(current)).all()}
                 if plan.draw is not None and sa.inspect(conn).has_table("draws"):
-                    balance_rows = conn.execute(
+                    balance_rows = list(conn.execute(
                         sa.select(draws.c.employee, runs.c.cycle, draws.c.closing)
-                        .select_from(draws.join(runs, runs.c.id == draws.c.run_id)).where(current)).all()
+                        .select_from(draws.join(runs, runs.c.id == draws.c.run_id)).where(current)).all())
                 if year:
-                    paid_rows = conn.execute(
+                    paid_rows = list(conn.execute(
                         sa.select(results.c.employee, runs.c.cycle, results.c.bonus)
                         .select_from(results.join(runs, runs.c.id == results.c.run_id))
                         .where(current & runs.c.cycle.in_([p.id for p in year]))
-                        .order_by(results.c.employee, runs.c.cycle)).all()
+                        .order_by(results.c.employee, runs.c.cycle)).all())
         finally:
             engine.dispose()
     if plan.draw is not None:

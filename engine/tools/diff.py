@@ -28,8 +28,8 @@ from typing import Any
 
 from appraise.display import shown
 from appraise.tools.plan_diff import component_changes
-from appraise.tools.plan_diff import notes as plan_notes
 from appraise.tools.plan_diff import lines as plan_lines
+from appraise.tools.plan_diff import notes as plan_notes
 
 FORMATS = ("text", "markdown", "json")
 TOP_MOVERS = 10

@@ -103,7 +103,8 @@ def _settlement(c, employee: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows.append((t("incentive.topup"), f.money(g.get("topup"))))
     d = employee.get("bonus_draw")
     if plan.draw is not None and d is not None:
-        rows += [(t("incentive.draw"), f.money(d.get("amount"))), (t("incentive.draw_opening"), f.money(d.get("opening"))),
+        rows += [(t("incentive.draw"), f.money(d.get("amount"))),
+                 (t("incentive.draw_opening"), f.money(d.get("opening"))),
                  (t("incentive.draw_recovered"), f.money(d.get("recovered"))),
                  (t("incentive.draw_advanced"), f.money(d.get("advanced"))),
                  (t("incentive.draw_closing"), f.money(employee.get("bonus_draw_balance")))]
@@ -131,8 +132,9 @@ def plan_bonus(request: RenderRequest, employee: Mapping[str, Any], locale: str)
 
 
 _FIELDS = {"score": "score", "grade": "grade", "bonus": "incentive.paid_now", "bonus_gross": "bonus.gross",
-           "bonus_paid": "incentive.change_netted", "bonus_earned": "incentive.earned", "bonus_draw_balance": "incentive.draw_closing",
-           "bonus_ytd": "incentive.ytd", "outcomes": "incentive.change_outcomes", "appraised": "incentive.change_appraised"}
+           "bonus_paid": "incentive.change_netted", "bonus_earned": "incentive.earned",
+           "bonus_draw_balance": "incentive.draw_closing", "bonus_ytd": "incentive.ytd",
+           "outcomes": "incentive.change_outcomes", "appraised": "incentive.change_appraised"}
 
 
 def statement_view(request: RenderRequest, employee: Mapping[str, Any], locale: str | None = None) -> dict[str, Any]:

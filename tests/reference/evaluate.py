@@ -82,8 +82,8 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from .expr import Expr, ExpressionError, number, round_half_up
 from . import plans
+from .expr import Expr, ExpressionError, number, round_half_up
 from .periods import LENGTH, Period, parse, tenure_months
 from .readers import (
     TINY,

@@ -36,7 +36,8 @@ class PlanChecks(ExpressionChecks):
             if key in bonus:
                 self.error(("bonus", key), f"'{key}' does not apply to a bonus with components: each component "
                            f"has its own measure and rate table / 有 components 的奖金不使用 '{key}'：每个组件有自己的"
-                           "度量与费率表", key=True, hint="move it into a component, or remove it / 请移入某个组件或删除",
+                           "度量与费率表", key=True,
+                           hint="move it into a component, or remove it / 请移入某个组件或删除",
                            code="plan")
         return True
 
@@ -137,7 +138,8 @@ class PlanChecks(ExpressionChecks):
                 self.error(at + (i, "from"), f"bands of component '{key}' overlap: attainment from {fmt(start)} "
                            f"to {fmt(before)} is in bands {i} and {i + 1} / 组件 '{key}' 的费率档重叠：达成率 "
                            f"{fmt(start)} 到 {fmt(before)} 同时属于第 {i} 档和第 {i + 1} 档",
-                           hint=f"start this band at {fmt(before)}, where band {i} ends / 请让此档从 {fmt(before)} 开始",
+                           hint=f"start this band at {fmt(before)}, where band {i} ends / "
+                           f"请让此档从 {fmt(before)} 开始",
                            code="bands")
 
     def _cap_above_floor(self, at: tuple, key: str, c: dict, kind: str | None) -> None:
@@ -162,7 +164,8 @@ class PlanChecks(ExpressionChecks):
                         least += _d(b["rate"]) * (top - _d(b["from"]))
         if least > _d(cap):
             self.error(at + ("cap",), f"the cap of component '{key}' ({fmt(cap)} × its target) is below what it "
-                       f"pays as soon as it pays at all ({fmt(least)} × its target, at attainment {fmt(first)}): every payout "
+                       f"pays as soon as it pays at all ({fmt(least)} × its target, at attainment {fmt(first)}): "
+                       "every payout "
                        f"would be capped / 组件 '{key}' 的上限（目标的 {fmt(cap)} 倍）低于它在门槛处的最低支付（目标的 "
                        f"{fmt(least)} 倍）", hint="raise the cap or lower the floor / 请提高上限或降低门槛", code="cap")
 
