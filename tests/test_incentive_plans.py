@@ -31,12 +31,19 @@ BANDS = {"measure": "revenue", "target": "quota", "share": 0.5,
 
 
 def _component(spec: dict):
-    from appraise.core.plan import pay_component
+    """What the component pays (its exact pairs as Fractions) on a measure and target (6-place decimals)."""
+    from appraise.core.plan import Scaled, pay_component
+    from appraise.language.compile import BonusPlan
 
     [c] = compile_components({"c": spec}, lambda v: v)
+    scaled = Scaled(BonusPlan("t", "", (), None, None, {}, None, Decimal(1), components=(c,)))
 
     def pay(actual, target, base=Fraction(1000), multiplier=Fraction(1)):
-        return pay_component(c, Fraction(actual), Fraction(target), base, multiplier)
+        micro = [None if v is None else int(Fraction(v) * 10 ** 6) for v in (actual, target)]
+        out = pay_component(c, *micro, None if base is None else (base.numerator, base.denominator),
+                            (multiplier.numerator, multiplier.denominator), scaled)
+        return {k: [None if x is None else Fraction(*x) for x in v] if isinstance(v, list)
+                else Fraction(*v) if isinstance(v, tuple) else v for k, v in out.items()}
     return pay
 
 
@@ -49,13 +56,13 @@ def _component(spec: dict):
     (100, [Fraction(8, 10), Fraction(2, 10), 0], 600),
     # 120 %: 0.4 + 0.2 + 0.2 × 1.5 = 0.9 → 900
     (120, [Fraction(8, 10), Fraction(2, 10), Fraction(2, 10)], 900),
-    # a third of quota: 1/3 × 0.5 × 1000 = 500/3, kept exact (never 166.666…7 in floats)
-    (Fraction(100, 3), [Fraction(1, 3), 0, 0], Fraction(500, 3)),
+    # a third of quota (1 of 3): 1/3 × 0.5 × 1000 = 500/3, kept exact (never 166.666…7 in floats)
+    (1, [Fraction(1, 3), 0, 0], Fraction(500, 3)),
 ])
 def test_marginal_bands_pay_only_the_attainment_inside_each_band(actual, inside, amount):
-    out = _component(BANDS)(actual, 100)
+    out = _component(BANDS)(actual, 100 if actual != 1 else 3)
     assert out["inside"] == inside
-    assert out["amount"] == amount and isinstance(out["amount"], Fraction)
+    assert out["amount"] == amount
 
 
 def test_floors_tiers_caps_and_per_unit_by_hand():

@@ -38,7 +38,8 @@ def pay(ruleset: Ruleset, wide: pl.DataFrame, context: Mapping[str, Any] | None 
     if plan.components:
         target = pl.col(f"money.{plan.target}") if f"money.{plan.target}" in wide.columns else \
             pl.col(f"attr.{plan.target}").cast(pl.Utf8).cast(MONEY, strict=False)
-        g = plans.components(ruleset, wide, target, context).hstack(wide.select(helpers).get_columns())
+        carried = wide.select(*helpers, target.alias("_target"), *(c for c in ("_fnum", "_fden") if c in wide.columns))
+        g = plans.components(ruleset, wide, target, context).hstack(carried.get_columns())
         return _settled(plan, wide, g)
     # the bonus reads few columns: the work runs on those, lazily, in one pass
     # scorecards may share a KPI's path (results.revenue in two of them): one column, listed once

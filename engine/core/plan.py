@@ -2,9 +2,10 @@
 
 :func:`components` pays a plan's components and caps the total (the gross bonus of a plan with ``components``);
 :func:`settle` applies, after ``net_of``, a new hire's guarantee and the recoverable draw, and adds what was paid
-earlier in the year.  Both compute with :class:`~fractions.Fraction` row by row over the few columns they read
-(one pass, no float ever touches an amount) and emit every step as a column (``bonus.c.<component>.*``,
-``bonus.draw.*``; see :data:`COLUMNS`) for ``explain``, the pages and the store to read, never to work out again.
+earlier in the year.  Both compute exactly, with integers (numerator, denominator), row by row over the few
+columns they read (one pass, no float ever touches an amount; some 50 µs a person) and emit every step as a
+column (``bonus.c.<component>.*``, ``bonus.draw.*``; see :data:`COLUMNS`) for ``explain``, the pages and the store
+to read, never to work out again.
 
 A measure and its target are taken as the decimals they were written as, to 6 places: the float of a sum of
 monthly rows is rounded half-up to 6 places first (as the seed's excess rule rounds its actual), so 33,333.33 +
@@ -17,7 +18,6 @@ import math
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from math import floor
 from typing import Any
 
 import polars as pl
@@ -44,31 +44,60 @@ bonus.draw.amount           the draw; .opening/.recovered/.advanced/.closing: th
 bonus.ytd                   paid this year so far: the year's earlier periods (bonus.ytd_before) and this one
 """
 
-_Q = Decimal(10) ** -10
-_MICRO = Decimal(10) ** -6
+_TEN = 10 ** 10      # amounts in the frame: decimals of 10 places
+_MICRO = 10 ** 6     # measures and targets: 6 places
+
+# An exact number here is a pair (numerator, denominator) of Python ints, the denominator positive and the pair
+# never reduced: integer arithmetic is exact and some ten times faster than Fraction, which reduces every result.
+Q = tuple[int, int]
 
 
-def _dec(x: Fraction | None) -> Decimal | None:
-    """An exact amount as the frame's decimal (10 places: exact for every amount a unit of 10⁻¹⁰ can hold)."""
+def _places(values) -> int:
+    return max([0] + [-int(d.as_tuple().exponent) for d in values if isinstance(d, Decimal)])
+
+
+def _over(value: Decimal, places: int) -> int:
+    """``value`` × 10^places as an int (exact: ``value`` has at most that many places)."""
+    return int(value.scaleb(places))
+
+
+def _add(a: Q, b: Q) -> Q:
+    return (a[0] * b[1] + b[0] * a[1], a[1] * b[1])
+
+
+def _below(a: Q, b: Q) -> bool:
+    return a[0] * b[1] < b[0] * a[1]
+
+
+def text(x: Q | None) -> str | None:
+    """An exact number as the frame's decimal text: 10 places, half-up beyond them (exact for every amount a unit
+    of 10⁻¹⁰ holds)."""
     if x is None:
         return None
-    if x.denominator == 1:
-        return Decimal(x.numerator)
-    return (Decimal(x.numerator) / Decimal(x.denominator)).quantize(_Q)
+    n, d = x
+    q = (2 * abs(n) * _TEN + d) // (2 * d)
+    digits = str(q).rjust(11, "0")
+    return ("-" if n < 0 and q else "") + digits[:-10] + "." + digits[-10:]
+
+
+def micro(value: Any) -> int | None:
+    """A measured float as the decimal it was written as, in millionths: its shortest decimal form rounded half-up
+    to 6 places, which takes off the noise of a float sum (99,999.99999999999 is 100,000) and gives a ratio its 6
+    places (1/128 = 0.0078125 is 0.007813).  None for a missing value (and for one that is not finite: an
+    expression target may overflow, and then there is no target, never an infinite one)."""
+    if value is None or not isinstance(value, Decimal) and not math.isfinite(value):
+        return None
+    d = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    return int(d.quantize(_SIX, rounding=ROUND_HALF_UP).scaleb(6))
+
+
+_SIX = Decimal(10) ** -6
 
 
 def as_written(value: Any) -> Fraction | None:
-    """A measured float as the decimal it was written as: its shortest decimal form rounded half-up to 6 places,
-    which takes off the noise of a float sum (99,999.99999999999 is 100,000) and gives a ratio its 6 places
-    (1/128 = 0.0078125 is 0.007813)."""
-    if value is None or not isinstance(value, Decimal) and not math.isfinite(value):
-        return None  # (an expression target may overflow: then there is no target, never an infinite one)
-    d = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    return Fraction(d.quantize(_MICRO, rounding=ROUND_HALF_UP))
-
-
-def _half_up(amount: Fraction, unit: Fraction) -> Fraction:
-    return floor(amount / unit + Fraction(1, 2)) * unit
+    """:func:`micro` as a Fraction (for callers that want one)."""
+    m = micro(value)
+    return None if m is None else Fraction(m, _MICRO)
 
 
 def _target_expr(c: Component, column, context: Mapping[str, Any]) -> pl.Expr:
@@ -82,48 +111,106 @@ def _target_expr(c: Component, column, context: Mapping[str, Any]) -> pl.Expr:
     return expressions.to_polars(t.expression, column, context, column.types).cast(F64)
 
 
-def pay_component(c: Component, actual: Fraction | None, target: Fraction | None, base: Fraction | None,
-                  multiplier: Fraction) -> dict[str, Any]:
+class Scaled:
+    """A plan's numbers as integers over 10^places (``places``: the most decimals any of them is written with)."""
+
+    def __init__(self, plan: BonusPlan):
+        numbers = [plan.rounding, plan.cap, *plan.multiplier.values()]
+        for c in plan.components:
+            numbers += [c.share, c.floor, c.cap, c.per_unit]
+            numbers += [x for b in c.bands for x in (b.start, b.end, b.rate)]
+            numbers += [x for s in c.tiers for x in (s.start, s.pay)]
+        for extra in (plan.draw, plan.guarantee):
+            if extra is not None:
+                numbers.append(extra.pay)
+        self.places = _places(numbers)
+        self.one = 10 ** self.places
+        # each component's numbers, scaled once: share, floor, cap, per unit, bands (start, end, rate), tiers
+        # (start, pay of the tiers up to it)
+        self.parts: dict[str, tuple] = {}
+        for c in plan.components:
+            pays = [self(s.pay) or 0 for s in c.tiers]
+            self.parts[c.key] = (self(c.share), self(c.floor) or 0, self(c.cap), self(c.per_unit) or 0,
+                                 tuple((self(b.start), self(b.end), self(b.rate)) for b in c.bands),
+                                 tuple((self(s.start), sum(pays[:i + 1])) for i, s in enumerate(c.tiers)))
+
+    def __call__(self, value: Decimal | None) -> int | None:
+        return None if value is None else _over(value, self.places)
+
+
+def pay_component(c: Component, actual: int | None, target: int | None, base: Q | None, multiplier: Q,
+                  k: Scaled) -> dict[str, Any]:
     """One component of one employee, exactly: its attainment, what each band or tier pays, the amount.
 
-    ``base`` is the component's target in money (share × the cycle's target bonus; None without a share);
-    ``multiplier`` the grade's (applied only when the component says so).  ``amount`` is None when the measure or
-    a target it needs is missing (``x / 0`` included)."""
-    out: dict[str, Any] = {"actual": actual, "target": target, "attainment": None, "floored": None,
-                           "inside": [None] * len(c.bands), "pay": [None] * len(c.bands), "tiers_reached": None,
-                           "raw": None, "multiplier": multiplier if c.multiplier else None, "cap": None,
-                           "amount": None, "base": base}
-    if c.cap is not None and base is not None:
-        out["cap"] = Fraction(c.cap) * base
-    if actual is None or (c.target is not None and (target is None or target == 0)) \
-            or (c.share is not None and base is None):  # (no target bonus: no component target, nor its cap)
+    ``actual`` and ``target`` are the measure and its target in millionths (:func:`micro`); ``base`` is the
+    component's target in money (share × the cycle's target bonus; None without a share); ``multiplier`` the
+    grade's (applied only when the component says so).  Every amount is an exact pair; ``amount`` is None when the
+    measure or a target it needs is missing (``x / 0`` included), or a share of an unknown target bonus."""
+    one = k.one
+    _, floor, cap, per_unit, bands, tiers = k.parts[c.key]
+    out: dict[str, Any] = {"attainment": None, "floored": None, "inside": [None] * len(bands),
+                           "pay": [None] * len(bands), "tiers_reached": None, "raw": None,
+                           "multiplier": multiplier if c.multiplier else None, "cap": None, "amount": None,
+                           "base": base}
+    if cap is not None and base is not None:
+        out["cap"] = (cap * base[0], one * base[1])
+    if actual is None or (c.target is not None and not target) or (c.share is not None and base is None):
         return out
-    a = actual / target if c.target is not None and target else None
-    out["attainment"] = a
-    below = a is not None and a < Fraction(c.floor)
-    out["floored"] = below
+    m, t = actual, target or 0
+    if t < 0:  # the same attainment, a positive denominator
+        m, t = -m, -t
+    if c.target is not None:
+        out["attainment"] = (m, t)
+    mo = m * one
+    below = c.target is not None and mo < floor * t
+    out["floored"] = below if c.target is not None else None
+    raw: Q
     if c.kind == "per_unit":
-        raw = Fraction(0) if below else Fraction(c.per_unit or 0) * actual
+        raw = (0 if below else per_unit * actual, one * _MICRO)
+    elif c.kind == "bands":
+        assert base is not None  # bands have a share (validated)
+        total = 0
+        inside_d, pay_d = one * t, one * one * t * base[1]
+        for i, (start, end, rate) in enumerate(bands):
+            top = mo if end is None else min(mo, end * t)
+            inside = 0 if below else max(0, top - start * t)   # the attainment inside, × one × t
+            out["inside"][i] = (inside, inside_d)
+            pay = rate * inside * base[0]                      # over one² × t × base[1]
+            out["pay"][i] = (pay, pay_d)
+            total += pay
+        raw = (total, pay_d)
     else:
-        assert a is not None and base is not None  # bands and tiers have a target and a share (validated)
-        if c.kind == "bands":
-            raw = Fraction(0)
-            for i, b in enumerate(c.bands):
-                top = a if b.end is None else min(a, Fraction(b.end))
-                inside = max(Fraction(0), top - Fraction(b.start)) if not below else Fraction(0)
-                out["inside"][i] = inside
-                out["pay"][i] = Fraction(b.rate) * inside * base
-                raw += out["pay"][i]
-        else:
-            reached = 0 if below else sum(1 for t in c.tiers if a >= Fraction(t.start))
-            out["tiers_reached"] = reached
-            raw = sum((Fraction(t.pay) for t in c.tiers[:reached]), Fraction(0)) * base
+        assert base is not None  # tiers have a share (validated)
+        reached, paid = 0, 0
+        if not below:
+            for start, upto in tiers:  # ascending: the first n reached
+                if mo < start * t:
+                    break
+                reached, paid = reached + 1, upto
+        out["tiers_reached"] = reached
+        raw = (paid * base[0], one * base[1])
     out["raw"] = raw
-    amount = raw * multiplier if c.multiplier else raw
-    if out["cap"] is not None and amount > out["cap"]:
+    amount = (raw[0] * multiplier[0], raw[1] * multiplier[1]) if c.multiplier else raw
+    if out["cap"] is not None and _below(out["cap"], amount):
         amount = out["cap"]
     out["amount"] = amount
     return out
+
+
+def _cycle_target(written, num: int, den: int) -> Q | None:
+    """The cycle's target bonus, exact: the target column (a decimal of at most 10 places) × num / den."""
+    if written is None:
+        return None
+    return (_over(Decimal(written), 10) * num, _TEN * den)
+
+
+def _rounded(total: Q, cap: Q | None, k: Scaled, rounding: Decimal) -> Q:
+    """Half-up to the unit, once; never above the cap (then down to the unit)."""
+    u = (k(rounding), k.one)
+    units = (2 * total[0] * u[1] + total[1] * u[0]) // (2 * total[1] * u[0])
+    if cap is not None:
+        units = min(units, (cap[0] * u[1]) // (cap[1] * u[0]))
+    return (units * u[0], u[1])
 
 
 def components(ruleset: Ruleset, wide: pl.DataFrame, target: pl.Expr, context: Mapping[str, Any] | None = None
@@ -135,69 +222,71 @@ def components(ruleset: Ruleset, wide: pl.DataFrame, target: pl.Expr, context: M
 
     plan = ruleset.bonus
     assert plan is not None
+    k = Scaled(plan)
     column = Columns(ruleset)
     context = dict(context or {})
     exprs = [pl.col("grade"), target.cast(pl.Utf8).alias("_t")]
     exprs += [pl.col("_fnum") if "_fnum" in wide.columns else pl.lit(1).alias("_fnum"),
               pl.col("_fden") if "_fden" in wide.columns else pl.lit(1).alias("_fden")]
     for c in plan.components:
-        m = f"m.{c.measure}"
-        exprs.append((pl.col(m).cast(F64) if m in wide.columns else pl.lit(None, dtype=F64)).alias(f"_m.{c.key}"))
+        name = f"m.{c.measure}"
+        exprs.append((pl.col(name).cast(F64) if name in wide.columns else pl.lit(None, dtype=F64))
+                     .alias(f"_m.{c.key}"))
         exprs.append((_target_expr(c, column, context) if c.target is not None else pl.lit(None, dtype=F64))
                      .alias(f"_t.{c.key}"))
     rows = wide.select(exprs)
-    mult = {g: Fraction(v) for g, v in plan.multiplier.items()}
-    unit = Fraction(plan.rounding)
-    cols: dict[str, list] = {}
-
-    def put(name: str, value) -> None:
-        cols.setdefault(name, []).append(value)
-
+    mult = {g: (k(v), k.one) for g, v in plan.multiplier.items()}
+    cols: dict[str, list] = {c: [] for c in _names(plan)}
+    put = {name: cols[name].append for name in cols}
+    keys = [f"bonus.c.{c.key}" for c in plan.components]
+    zero: Q = (0, 1)
+    shares = [k.parts[c.key][0] for c in plan.components]
     for grade, written, num, den, *values in rows.iter_rows():
-        tc = Fraction(Decimal(written)) * Fraction(num, den) if written is not None else None
-        grade_mult = mult.get(grade, Fraction(1)) if grade is not None else Fraction(1)
-        total: Fraction | None = Fraction(0)
+        tc = _cycle_target(written, num, den)
+        grade_mult = mult.get(grade, (1, 1)) if grade is not None else (1, 1)
+        total: Q | None = zero
         for i, c in enumerate(plan.components):
-            base = Fraction(c.share) * tc if c.share is not None and tc is not None else None
-            r = pay_component(c, as_written(values[2 * i]), as_written(values[2 * i + 1]), base, grade_mult)
-            k = f"bonus.c.{c.key}"
-            put(f"{k}.actual", _dec(r["actual"]))
-            put(f"{k}.target", _dec(r["target"]))
-            put(f"{k}.attainment", None if r["attainment"] is None else float(r["attainment"]))
-            put(f"{k}.floored", r["floored"])
+            share = shares[i]
+            base = (share * tc[0], k.one * tc[1]) if share is not None and tc is not None else None
+            actual, goal = micro(values[2 * i]), micro(values[2 * i + 1])
+            r = pay_component(c, actual, goal, base, grade_mult, k)
+            p = keys[i]
+            put[f"{p}.actual"](None if actual is None else text((actual, _MICRO)))
+            put[f"{p}.target"](None if goal is None else text((goal, _MICRO)))
+            a = r["attainment"]
+            put[f"{p}.attainment"](None if a is None else a[0] / a[1])
+            put[f"{p}.floored"](r["floored"])
             for j in range(len(c.bands)):
-                put(f"{k}.inside.{j}", _dec(r["inside"][j]))
-                put(f"{k}.pay.{j}", _dec(r["pay"][j]))
+                put[f"{p}.inside.{j}"](text(r["inside"][j]))
+                put[f"{p}.pay.{j}"](text(r["pay"][j]))
             if c.kind == "tiers":
-                put(f"{k}.tiers_reached", r["tiers_reached"])
-            put(f"{k}.base", _dec(r["base"]))
-            put(f"{k}.raw", _dec(r["raw"]))
-            put(f"{k}.multiplier", _dec(r["multiplier"]))
-            put(f"{k}.cap", _dec(r["cap"]))
-            put(f"{k}.amount", _dec(r["amount"]))
-            if r["amount"] is None or (c.share is not None and tc is None):
-                total = None
-            elif total is not None:
-                total += r["amount"]
-        cap = Fraction(plan.cap) * tc if plan.cap is not None and tc is not None else None
-        uncapped = None if total is None else max(total, Fraction(0))
-        capped = uncapped if cap is None or uncapped is None else min(uncapped, cap)
+                put[f"{p}.tiers_reached"](r["tiers_reached"])
+            for part in ("base", "raw", "multiplier", "cap", "amount"):
+                put[f"{p}.{part}"](text(r[part]))
+            amount = r["amount"]
+            total = None if amount is None or total is None else _add(total, amount)
+        cap = (k(plan.cap) * tc[0], k.one * tc[1]) if plan.cap is not None and tc is not None else None
+        uncapped = None if total is None else (total if total[0] >= 0 else zero)
+        capped = uncapped if cap is None or uncapped is None or not _below(cap, uncapped) else cap
         rounded = None
         if capped is not None and tc is not None and grade is not None:
-            rounded = _half_up(capped, unit)
-            if cap is not None:  # half-up rounding must not lift the amount over the cap
-                rounded = min(rounded, floor(cap / unit) * unit)
-        put("bonus.target_cycle", _dec(tc))
-        put("bonus.uncapped", _dec(uncapped))
-        put("bonus.cap", _dec(cap))
-        put("bonus", _dec(rounded))
-    types = {c: (F64 if c.endswith(".attainment") else pl.Boolean if c.endswith(".floored")
-                 else pl.Int64 if c.endswith(".tiers_reached") else MONEY) for c in cols}
-    if not rows.height:
-        cols = {c: [] for c in _names(plan)}
-        types = {c: (F64 if c.endswith(".attainment") else pl.Boolean if c.endswith(".floored")
-                     else pl.Int64 if c.endswith(".tiers_reached") else MONEY) for c in cols}
-    return pl.DataFrame({c: pl.Series(c, v, dtype=types[c]) for c, v in cols.items()})
+            rounded = _rounded(capped, cap, k, plan.rounding)
+        put["bonus.target_cycle"](text(tc))
+        put["bonus.uncapped"](text(uncapped))
+        put["bonus.cap"](text(cap))
+        put["bonus"](text(rounded))
+    return pl.DataFrame([_series(name, values) for name, values in cols.items()])
+
+
+def _series(name: str, values: list) -> pl.Series:
+    """A column of the plan: amounts arrive as decimal text (polars reads it as a decimal fast and exactly)."""
+    if name.endswith(".attainment"):
+        return pl.Series(name, values, dtype=F64)
+    if name.endswith(".floored"):
+        return pl.Series(name, values, dtype=pl.Boolean)
+    if name.endswith(".tiers_reached"):
+        return pl.Series(name, values, dtype=pl.Int64)
+    return pl.Series(name, values, dtype=pl.Utf8).cast(MONEY)
 
 
 def _names(plan: BonusPlan) -> list[str]:
@@ -213,6 +302,11 @@ def _names(plan: BonusPlan) -> list[str]:
     return out + ["bonus.target_cycle", "bonus.uncapped", "bonus.cap", "bonus"]
 
 
+def _ten(value) -> int | None:
+    """A frame decimal (10 places at most) as an int of 10⁻¹⁰ units."""
+    return None if value is None else _over(Decimal(value), 10)
+
+
 def settle(plan: BonusPlan, g: pl.DataFrame) -> pl.DataFrame:
     """After ``net_of``: a guaranteed period pays at least the guarantee (not recovered), a draw pays at least the
     draw and carries what it advanced beyond the earnings (the balance) to be recovered from later earnings above
@@ -220,64 +314,78 @@ def settle(plan: BonusPlan, g: pl.DataFrame) -> pl.DataFrame:
 
     With ``E`` the earnings after the guarantee, ``D`` the draw and ``B`` the opening balance: recovered =
     min(B, max(0, E − D)), advanced = max(0, D − E), closing = B − recovered + advanced, paid = E − recovered +
-    advanced (so paid = max(D, E − B)).  Missing earnings pay nothing and carry the balance unchanged."""
-    unit = Fraction(plan.rounding)
+    advanced (so paid = max(D, E − B)).  Missing earnings pay nothing and carry the balance unchanged.  The
+    guarantee and the draw are shares of the exact cycle target, each rounded half-up to the unit; every amount
+    here is an int of 10⁻¹⁰ units."""
+    k = Scaled(plan)
     n = g.height
-    earned = g["bonus"].to_list()
-    tc_col = g["bonus.target_cycle"].to_list()
-    tenure = g["tenure_months"].to_list() if "tenure_months" in g.columns else [None] * n
-    opening = g["_draw_open"].to_list() if "_draw_open" in g.columns else [None] * n
-    before = g["_paid_year"].to_list() if "_paid_year" in g.columns else [None] * n
-    cols: dict[str, list] = {c: [] for c in ("bonus.earned", "bonus.guarantee", "bonus.topup", "bonus.draw.amount",
-                                             "bonus.draw.opening", "bonus.draw.recovered", "bonus.draw.advanced",
-                                             "bonus.draw.closing", "bonus", "bonus.ytd_before", "bonus.ytd")}
+
+    def column(name: str) -> list:
+        return g[name].to_list() if name in g.columns else [None] * n
+
+    earned, written, tenure = column("bonus"), column("_target"), column("tenure_months")
+    nums = g["_fnum"].to_list() if "_fnum" in g.columns else [1] * n
+    dens = g["_fden"].to_list() if "_fden" in g.columns else [1] * n
+    opening, before = column("_draw_open"), column("_paid_year")
+    names = ["bonus.earned", "bonus.guarantee", "bonus.topup", "bonus.draw.amount", "bonus.draw.opening",
+             "bonus.draw.recovered", "bonus.draw.advanced", "bonus.draw.closing", "bonus", "bonus.ytd_before",
+             "bonus.ytd"]
+    cols: dict[str, list] = {c: [] for c in names}
+    unit = _ten(plan.rounding)
+    assert unit is not None
+
+    def share_of(pay: Decimal, tc: Q) -> int:  # pay × the cycle target, half-up to the unit, in 10⁻¹⁰ units
+        n_, d_ = k(pay) * tc[0] * _TEN, k.one * tc[1]
+        return (2 * n_ + d_ * unit) // (2 * d_ * unit) * unit
+
+    def put(name: str, value: int | None) -> None:
+        cols[name].append(None if value is None else text((value, _TEN)))
+
     for i in range(n):
-        e = Fraction(earned[i]) if earned[i] is not None else None
-        tc = Fraction(tc_col[i]) if tc_col[i] is not None else None
-        cols["bonus.earned"].append(earned[i])
+        e = _ten(earned[i])
+        tc = _cycle_target(written[i], nums[i], dens[i])
+        put("bonus.earned", e)
         gtd = topup = None
         months = tenure[i]
         if plan.guarantee is not None and months is not None and months < plan.guarantee.months \
                 and tc is not None:
-            gtd = _half_up(Fraction(plan.guarantee.pay) * tc, unit)
+            gtd = share_of(plan.guarantee.pay, tc)
             if e is not None:
-                topup = max(Fraction(0), gtd - e)
+                topup = max(0, gtd - e)
                 e += topup
         elif plan.guarantee is not None and e is not None:
-            topup = Fraction(0)
-        cols["bonus.guarantee"].append(_dec(gtd))
-        cols["bonus.topup"].append(_dec(topup))
+            topup = 0
+        put("bonus.guarantee", gtd)
+        put("bonus.topup", topup)
         paid = e
         if plan.draw is not None:
-            carried = opening[i]
-            b = Fraction(carried) if carried is not None else Fraction(0)
-            d = _half_up(Fraction(plan.draw.pay) * tc, unit) if tc is not None else None
+            b = _ten(opening[i]) or 0
+            d = share_of(plan.draw.pay, tc) if tc is not None else None
             recovered = advanced = None
             closing = b
             if e is not None and d is not None:
-                recovered = min(b, max(Fraction(0), e - d))
-                advanced = max(Fraction(0), d - e)
+                recovered = min(b, max(0, e - d))
+                advanced = max(0, d - e)
                 closing = b - recovered + advanced
                 paid = e - recovered + advanced
             elif e is not None:
                 paid = None  # no target bonus: no draw to pay against
             for name, v in (("amount", d), ("opening", b), ("recovered", recovered), ("advanced", advanced),
                             ("closing", closing)):
-                cols[f"bonus.draw.{name}"].append(_dec(v))
+                put(f"bonus.draw.{name}", v)
         else:
             for name in ("amount", "opening", "recovered", "advanced", "closing"):
-                cols[f"bonus.draw.{name}"].append(None)
-        cols["bonus"].append(_dec(paid))
-        earlier = before[i]
-        prior = Fraction(earlier) if earlier is not None else Fraction(0)
-        cols["bonus.ytd_before"].append(_dec(prior))
-        cols["bonus.ytd"].append(_dec(prior + (paid if paid is not None else 0)))
+                put(f"bonus.draw.{name}", None)
+        put("bonus", paid)
+        prior = _ten(before[i]) or 0
+        put("bonus.ytd_before", prior)
+        put("bonus.ytd", prior + (paid or 0))
     if plan.draw is None:
         for name in ("amount", "opening", "recovered", "advanced", "closing"):
             del cols[f"bonus.draw.{name}"]
     if plan.guarantee is None:
         del cols["bonus.guarantee"], cols["bonus.topup"]
-    return g.with_columns([pl.Series(c, v, dtype=MONEY) for c, v in cols.items()])
+    return g.with_columns([pl.Series(c, v, dtype=pl.Utf8).cast(MONEY) for c, v in cols.items()])
 
 
 def inputs_of(ruleset: Ruleset, inputs, period, warnings: list[str]) -> pl.DataFrame | None:
