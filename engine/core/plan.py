@@ -137,6 +137,10 @@ class Scaled:
     def __call__(self, value: Decimal | None) -> int | None:
         return None if value is None else _over(value, self.places)
 
+    def of(self, value: Decimal) -> int:
+        """A number the plan has (never None)."""
+        return _over(value, self.places)
+
 
 def pay_component(c: Component, actual: int | None, target: int | None, base: Q | None, multiplier: Q,
                   k: Scaled) -> dict[str, Any]:
@@ -206,7 +210,7 @@ def _cycle_target(written, num: int, den: int) -> Q | None:
 
 def _rounded(total: Q, cap: Q | None, k: Scaled, rounding: Decimal) -> Q:
     """Half-up to the unit, once; never above the cap (then down to the unit)."""
-    u = (k(rounding), k.one)
+    u = (k.of(rounding), k.one)
     units = (2 * total[0] * u[1] + total[1] * u[0]) // (2 * total[1] * u[0])
     if cap is not None:
         units = min(units, (cap[0] * u[1]) // (cap[1] * u[0]))
@@ -235,7 +239,7 @@ def components(ruleset: Ruleset, wide: pl.DataFrame, target: pl.Expr, context: M
         exprs.append((_target_expr(c, column, context) if c.target is not None else pl.lit(None, dtype=F64))
                      .alias(f"_t.{c.key}"))
     rows = wide.select(exprs)
-    mult = {g: (k(v), k.one) for g, v in plan.multiplier.items()}
+    mult: dict[str, Q] = {g: (k.of(v), k.one) for g, v in plan.multiplier.items()}
     cols: dict[str, list] = {c: [] for c in _names(plan)}
     put = {name: cols[name].append for name in cols}
     keys = [f"bonus.c.{c.key}" for c in plan.components]
@@ -265,7 +269,7 @@ def components(ruleset: Ruleset, wide: pl.DataFrame, target: pl.Expr, context: M
                 put[f"{p}.{part}"](text(r[part]))
             amount = r["amount"]
             total = None if amount is None or total is None else _add(total, amount)
-        cap = (k(plan.cap) * tc[0], k.one * tc[1]) if plan.cap is not None and tc is not None else None
+        cap = (k.of(plan.cap) * tc[0], k.one * tc[1]) if plan.cap is not None and tc is not None else None
         uncapped = None if total is None else (total if total[0] >= 0 else zero)
         capped = uncapped if cap is None or uncapped is None or not _below(cap, uncapped) else cap
         rounded = None
@@ -335,7 +339,7 @@ def settle(plan: BonusPlan, g: pl.DataFrame) -> pl.DataFrame:
     assert unit is not None
 
     def share_of(pay: Decimal, tc: Q) -> int:  # pay × the cycle target, half-up to the unit, in 10⁻¹⁰ units
-        n_, d_ = k(pay) * tc[0] * _TEN, k.one * tc[1]
+        n_, d_ = k.of(pay) * tc[0] * _TEN, k.one * tc[1]
         return (2 * n_ + d_ * unit) // (2 * d_ * unit) * unit
 
     def put(name: str, value: int | None) -> None:
