@@ -142,7 +142,7 @@ def test_a_draw_is_advanced_then_recovered_over_three_periods(year):
                 e["bonus_draw"]["advanced"], e["bonus_draw_balance"], e["bonus_ytd"]) == \
             (earned, paid, opening, recovered, advanced, balance, ytd), q
         assert e["bonus_draw"]["amount"] == "2000"
-    # the balance is carried in the store's draw ledger (migration step 5), one row per run
+    # the balance is carried in the store's draw ledger (migration step 6), one row per run
     with sqlite3.connect(year / "out/appraise.db") as db:
         rows = db.execute("SELECT r.cycle, d.opening, d.recovered, d.advanced, d.closing FROM draws d "
                           "JOIN runs r ON r.id = d.run_id ORDER BY r.cycle").fetchall()
@@ -298,16 +298,17 @@ def test_the_shipped_example_validates_and_its_tests_pass():
 
 # ------------------------------------------------------------------ store, diff, redaction
 
-def test_a_version_4_store_is_upgraded_with_the_draw_ledger(tmp_path):
+def test_a_version_5_store_is_upgraded_with_the_draw_ledger(tmp_path):
     from appraise.store.database import Store
     from appraise.store.migrations import LATEST, migrate
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = sa.create_engine(url)
-    assert migrate(engine, target=4) == (0, 4)
+    assert migrate(engine, target=5) == (0, 5)
+    assert "draws" not in sa.inspect(engine).get_table_names()
     engine.dispose()
     with Store(url) as db:
-        assert db.schema_version == LATEST == 5
+        assert db.schema_version == LATEST == 6
         assert "draws" in sa.inspect(db.engine).get_table_names()
 
 

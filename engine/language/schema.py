@@ -21,7 +21,7 @@ from typing import Any
 from appraise.errors import Diagnostic
 from appraise.language.load import Document
 
-NAMES = ("ruleset", "cycle", "ruleset-test")
+NAMES = ("ruleset", "cycle", "ruleset-test", "plan")
 
 
 @cache

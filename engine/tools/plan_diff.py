@@ -2,7 +2,7 @@
 new ruleset, exact, and how many people it pays differently (``appraise diff``, README "Incentive plans")."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -60,8 +60,9 @@ def component_changes(rs_old, rs_new, a: Mapping[str, Mapping[str, Any]],
     return out
 
 
-def lines(changes: list[ComponentChange], currency: str, markdown: bool) -> list[str]:
-    """The components' costs as a Markdown table or text lines (nothing without components)."""
+def lines(changes: list[ComponentChange], currency: str, t: Callable[..., str], markdown: bool) -> list[str]:
+    """The components' costs as a Markdown table or text lines in the report's words ``t`` (nothing without
+    components)."""
     if not changes:
         return []
 
@@ -72,14 +73,15 @@ def lines(changes: list[ComponentChange], currency: str, markdown: bool) -> list
         return f"+{text}" if sign and v > 0 else text
 
     if markdown:
-        out = ["", f"**Plan components** (cost in {currency}, exact)", "",
-               "| Component | old | new | change | people paid differently |", "| --- | ---: | ---: | ---: | ---: |"]
+        out = ["", f"**{t('diff.plan.title')}** {t('diff.plan.cost', currency=currency)}", "",
+               f"| {t('diff.plan.component')} | {t('diff.old')} | {t('diff.new')} | {t('diff.change')} | "
+               f"{t('diff.plan.changed')} |", "| --- | ---: | ---: | ---: | ---: |"]
         out += [f"| `{c.key}` | {shown(c.old_total)} | {shown(c.new_total)} | {shown(c.delta, True)} | {c.changed} |"
                 for c in changes]
         return out
-    out = ["", f"plan components (cost in {currency}):"]
-    out += [f"  {c.key}: {shown(c.old_total)} -> {shown(c.new_total)} ({shown(c.delta, True)}); "
-            f"{c.changed} paid differently" for c in changes]
+    out = ["", t("diff.plan.text_title", currency=currency)]
+    out += [t("diff.plan.text_line", key=c.key, old=shown(c.old_total), new=shown(c.new_total),
+              delta=shown(c.delta, True), n=c.changed) for c in changes]
     return out
 
 
@@ -87,5 +89,6 @@ def notes(rs_old, rs_new) -> list[str]:
     """What a diff cannot show of an incentive plan: it reads no store, so no draw balance and no year to date."""
     if not any(rs.bonus is not None and rs.bonus.incentive for rs in (rs_old, rs_new)):
         return []
-    return ["draw balances and earlier payouts of the year are not loaded either: every draw balance starts at 0 "
-            "and the year to date is this period's pay"]
+    from appraise.i18n import DIAGNOSTICS  # its English words; the report translates its notes
+
+    return [DIAGNOSTICS["diff.plan_store"]["en"]]
