@@ -80,7 +80,7 @@ def lines(changes: list[ComponentChange], currency: str, t: Callable[..., str], 
                 for c in changes]
         return out
     out = ["", t("diff.plan.text_title", currency=currency)]
-    out += [t("diff.plan.text_line", key=c.key, old=shown(c.old_total), new=shown(c.new_total),
+    out += [t("diff.plan.text_line", component=c.key, old=shown(c.old_total), new=shown(c.new_total),
               delta=shown(c.delta, True), n=c.changed) for c in changes]
     return out
 
