@@ -40,7 +40,7 @@ def _lang(ctx, param, value):
     """--lang / APPRAISE_LANG: kept in the context's meta, which every sub-command's context shares."""
     from click.core import ParameterSource
 
-    from appraise.i18n import cli_locale, parse_lang
+    from appraise.i18n import cli_locale, parse_lang, set_message_locale
 
     if "appraise.lang" in ctx.meta and ctx.get_parameter_source(param.name) != ParameterSource.COMMANDLINE:
         return ctx.meta["appraise.lang"]  # the group read APPRAISE_LANG already, or was given --lang
@@ -51,6 +51,9 @@ def _lang(ctx, param, value):
     if chosen is not None or "appraise.lang" not in ctx.meta:  # a sub-command's --lang wins over the group's
         ctx.meta["appraise.lang"] = cli_locale(chosen)
         ctx.meta["appraise.lang_chosen"] = chosen is not None or ctx.meta.get("appraise.lang_chosen", False)
+    # messages made deep in the engine (the loader, the providers) speak it too, for this command only
+    set_message_locale(ctx.meta["appraise.lang"])
+    ctx.find_root().call_on_close(lambda: set_message_locale(None))
     return ctx.meta["appraise.lang"]
 
 

@@ -696,9 +696,11 @@ def parse_lang(value: str) -> str:
                      "请使用 en 或 zh-CN")
 
 
-def say(key: str, locale: str, /, **values) -> str:
-    """The command-line message ``key`` (from :data:`CLI`) in ``locale`` with ``values`` filled in."""
-    text = _pick(CLI[key], locale)
+def say(key: str, /, locale: str | None = None, **values) -> str:
+    """The message ``key`` (of :data:`CLI` or :data:`INPUT_MESSAGES`) in ``locale`` (default: the command line's,
+    :func:`message_locale`) with ``values`` filled in."""
+    entry = CLI[key] if key in CLI else INPUT_MESSAGES[key]
+    text = _pick(entry, locale or message_locale())
     return text.format(**values) if values else text
 
 
@@ -1267,7 +1269,7 @@ def _compiled() -> tuple[list, list]:
         out.sort(key=lambda t: t[:2])
         return [t[2:] for t in out]
 
-    return compile_all(DIAGNOSTICS), compile_all(DIAGNOSTICS, FRAGMENTS)
+    return compile_all(DIAGNOSTICS, INPUT_MESSAGES), compile_all(DIAGNOSTICS, FRAGMENTS, INPUT_MESSAGES)
 
 
 def translate(text: str, locale: str, *, _depth: int = 0) -> str:
@@ -1464,3 +1466,151 @@ CLI.update(_entries(
      "至少 {k} 人时才显示（privacy.min_group），x 表示不予显示的迁移单元格（1 至 {below} 人，或会泄露此类单元格的"
      "单元格）"),
 ))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Messages of the rule files' loader and validator (full-width punctuation, percent signs), of the excel provider
+# (title rows above the header) and the labels of results.xlsx: issue 18, package w18c.  Each in both languages;
+# :func:`say` words one in the language of the command line's messages (:func:`message_locale`).
+
+INPUT_MESSAGES: dict[str, dict[str, str]] = {
+    # a YAML file typed with a Chinese keyboard
+    "yaml.fullwidth": {
+        "en": "full-width '{char}' ({name}, typed with a Chinese keyboard) where YAML needs the ASCII '{ascii}'",
+        "zh-CN": "此处是{name}“{char}”（中文输入法），YAML 需要半角的“{ascii}”"},
+    "fix.write": {"en": "write: {fixed}", "zh-CN": "请切换到英文输入法，改为：{fixed}"},
+    "value.fullwidth": {
+        "en": "it has the {name} '{char}' (typed with a Chinese keyboard) where '{ascii}' is meant; write: {fixed}",
+        "zh-CN": "其中有{name}“{char}”（中文输入法），应为半角的“{ascii}”；请改为：{fixed}"},
+    "expr.fullwidth": {
+        "en": "full-width '{char}' ({name}, typed with a Chinese keyboard) where the expression needs '{ascii}'",
+        "zh-CN": "表达式中有{name}“{char}”（中文输入法），应为半角的“{ascii}”"},
+    # a percent sign where a number is meant: the fix depends on what the number is
+    "percent.weight": {"en": "weights are points (the weights side by side add up to 100): write {number}, not {text}",
+                       "zh-CN": "权重以分值表示（同级权重合计 100）：请写 {number}，不要写 {text}"},
+    "percent.points": {"en": "points of weight are points, not a share: write {number}, not {text}",
+                       "zh-CN": "调整的权重以分值表示，不是比例：请写 {number}，不要写 {text}"},
+    "percent.score": {"en": "scores are points (100 = the target met): write {number}, not {text}",
+                      "zh-CN": "得分以分值表示（100 = 达成目标）：请写 {number}，不要写 {text}"},
+    "percent.adjustment": {"en": "an adjustment is points added to the score: write {number}, not {text}",
+                           "zh-CN": "加减分以分值表示，直接加到总分上：请写 {number}，不要写 {text}"},
+    "percent.share": {"en": "a share is a fraction: write {fraction} for {text}",
+                      "zh-CN": "比例请写成小数：{text} 写作 {fraction}"},
+    "percent.attainment": {"en": "attainment is a fraction of the target (1.0 = 100%): write {fraction} for {text}",
+                           "zh-CN": "达成率请写成目标的倍数（1.0 = 100%）：{text} 写作 {fraction}"},
+    "percent.factor": {"en": "a factor is a plain number (1.0 = 100%): write {fraction} for {text}",
+                       "zh-CN": "系数请写成数字（1.0 = 100%）：{text} 写作 {fraction}"},
+    "percent.ratio": {"en": "'{name}' is a ratio, a fraction: write {fraction} for {text}",
+                      "zh-CN": "“{name}”是比率，请写成小数：{text} 写作 {fraction}"},
+    "percent.in_unit": {
+        "en": "a target is in its KPI's unit ({unit}), so '{name}' cannot be {text}; for {text} of another figure "
+              "write an expression such as {example}",
+        "zh-CN": "目标值使用指标自身的单位（{unit}），“{name}”不能是 {text}；如要表示另一数值的 {text}，"
+                 "请写表达式，例如 {example}"},
+    "percent.kpi_value": {"en": "write it in its metric's unit: {fraction} for {text} if it is a ratio, {number} if "
+                                "it is in percent",
+                          "zh-CN": "请使用指标自身的单位：比率 {text} 写作 {fraction}，百分数单位写作 {number}"},
+    "percent.in_percent": {"en": "'{name}' is in percent (95 = 95 %): write {number}, without '%'",
+                           "zh-CN": "“{name}”以百分数为单位（95 = 95%）：请写 {number}，不要加“%”"},
+    "percent.number": {"en": "write the number without '%': {fraction} for a share of {text}, {number} for points",
+                       "zh-CN": "请去掉“%”：比例 {text} 写作 {fraction}，分值写作 {number}"},
+    "expr.percent": {"en": "'{text}' is not a number: rule files have no '%' sign",
+                     "zh-CN": "“{text}”不是数字：规则文件中不能使用“%”"},
+    "fix.example": {"en": "{advice}: {fixed}", "zh-CN": "{advice}：{fixed}"},
+    # an Excel sheet whose table does not start on its first row
+    "excel.title_row": {
+        "en": "row {row} looks like a title above the table ('{title}'{merged}), not its header: the table's columns "
+              "start on row {header}",
+        "zh-CN": "第 {row} 行看起来是表格上方的标题（“{title}”{merged}），不是表头：表格的列从第 {header} 行开始"},
+    "excel.merged": {"en": ", one cell merged across {range}", "zh-CN": "，{range} 为合并单元格"},
+    "excel.title_row.hint": {
+        "en": "say where the header is on this source in the cycle file: header_row: {header} (or skip_rows: {skip})",
+        "zh-CN": "请在周期文件的此数据源中注明表头所在行：header_row: {header}（或 skip_rows: {skip}）"},
+    "excel.header_row_empty": {"en": "header_row: {row}, but row {row} of the sheet is empty",
+                               "zh-CN": "header_row 为 {row}，但工作表第 {row} 行是空的"},
+    "excel.header_row_empty.hint": {
+        "en": "name the row that holds the column names, numbered as Excel shows it",
+        "zh-CN": "请填写列名所在的行号（与 Excel 显示的行号一致）"},
+    "excel.header_row_beyond": {"en": "header_row: {row}, but the sheet has only {rows} rows",
+                                "zh-CN": "header_row 为 {row}，但工作表只有 {rows} 行"},
+    "excel.header_row_beyond.hint": {"en": "name the row that holds the column names, numbered as Excel shows it",
+                                     "zh-CN": "请填写列名所在的行号（与 Excel 显示的行号一致）"},
+    "excel.skipped_all": {"en": "skip_rows: {skip} leaves no header: the sheet is empty after row {skip}",
+                          "zh-CN": "skip_rows 为 {skip}，跳过后没有表头：第 {skip} 行之后全是空行"},
+    "excel.skipped_all.hint": {"en": "skip only the rows above the header (a title, notes)",
+                               "zh-CN": "只跳过表头上方的行（标题、说明）"},
+    "excel.narrow_header.hint": {
+        "en": "row {header} is taken as the header and names {count} columns; if it is a title or a note above the "
+              "table, say where the header is on this source in the cycle file: header_row: {guess}",
+        "zh-CN": "第 {header} 行被当作表头，只有 {count} 个列名；如果它是表格上方的标题或说明，请在周期文件的此数据源中"
+                 "注明表头所在行：header_row: {guess}"},
+}
+
+
+def message_locale() -> str:
+    """The language of command-line messages: the one ``appraise --lang`` chose for this command
+    (:func:`set_message_locale`), else ``APPRAISE_LANG``, else the environment's locale (:func:`cli_locale`)."""
+    return _message_locale or cli_locale()
+
+
+_message_locale: str | None = None
+
+
+def set_message_locale(locale: str | None) -> None:
+    """The language an ``appraise`` command chose (``--lang``), for messages made deep in the engine (the loader,
+    the providers); None again when the command ends."""
+    global _message_locale
+    _message_locale = locale
+
+
+# results.xlsx: its sheets' names, column headers and summaries (the cells themselves are the results' values)
+XLSX_LABELS: dict[str, dict[str, str]] = {
+    "sheet.summary": {"en": "Summary", "zh-CN": "概览"},
+    "sheet.teams": {"en": "Teams", "zh-CN": "团队汇总"},
+    "title": {"en": "{title}: {cycle}", "zh-CN": "{title}：{cycle}"},
+    "cycle": {"en": "Cycle", "zh-CN": "考核周期"},
+    "ruleset": {"en": "Ruleset", "zh-CN": "考核规则"},
+    "employees": {"en": "Employees appraised", "zh-CN": "考核人数"},
+    "errors": {"en": "Errors", "zh-CN": "错误数"},
+    "bonus_total": {"en": "Bonus total", "zh-CN": "奖金总额"},
+    "currency": {"en": "Currency", "zh-CN": "币种"},
+    "redacted": {"en": "Redacted export: names replaced by ids, no pay, no KPI actuals or targets",
+                 "zh-CN": "脱敏导出：姓名以员工编号代替，不含薪酬及指标实际值、目标值"},
+    "grades": {"en": "Grades", "zh-CN": "等级分布"},
+    "grade": {"en": "Grade", "zh-CN": "绩效等级"},
+    "people": {"en": "People", "zh-CN": "人数"},
+    "share": {"en": "Share", "zh-CN": "占比"},
+    "sheets": {"en": "Sheets", "zh-CN": "工作表"},
+    "sheet.scorecard": {"en": "{scorecard}: {n} employees", "zh-CN": "{scorecard}：{n} 人"},
+    "keys_note": {
+        "en": "Each scorecard sheet has one row per employee; its hidden first row holds the column keys "
+              "(those of results.csv) for programs.",
+        "zh-CN": "每个考核方案一个工作表，每位员工一行；隐藏的第 1 行为各列的英文键名（与 results.csv 相同），"
+                 "供程序读取。"},
+    "team": {"en": "Team", "zh-CN": "团队"},
+    "all_employees": {"en": "All employees", "zh-CN": "全体员工"},
+    "no_team": {"en": "(no team)", "zh-CN": "（无团队）"},
+    "average_score": {"en": "Average score", "zh-CN": "平均分"},
+    "id": {"en": "Employee ID", "zh-CN": "员工编号"},
+    "name": {"en": "Name", "zh-CN": "姓名"},
+    "score": {"en": "Score", "zh-CN": "综合得分"},
+    "grade_uncalibrated": {"en": "Grade before calibration", "zh-CN": "校准前等级"},
+    "bonus": {"en": "Bonus", "zh-CN": "绩效奖金"},
+    "rules_fired": {"en": "Rules applied", "zh-CN": "适用的规则"},
+    "outcomes": {"en": "Outcomes", "zh-CN": "考核结果应用"},
+    "missing": {"en": "Missing data", "zh-CN": "缺失数据"},
+    "focus_areas": {"en": "Focus areas", "zh-CN": "发展重点"},
+    "dimension.score": {"en": "{dimension} score", "zh-CN": "{dimension}得分"},
+    "kpi.actual": {"en": "{kpi} actual", "zh-CN": "{kpi}实际值"},
+    "kpi.target": {"en": "{kpi} target", "zh-CN": "{kpi}目标值"},
+    "kpi.attainment": {"en": "{kpi} attainment", "zh-CN": "{kpi}达成率"},
+    "kpi.score": {"en": "{kpi} score", "zh-CN": "{kpi}得分"},
+    "kpi.weight": {"en": "{kpi} weight", "zh-CN": "{kpi}权重"},
+    "list.separator": {"en": "; ", "zh-CN": "；"},
+}
+
+
+def xlsx_label(key: str, /, locale: str, **values) -> str:
+    """The results.xlsx label ``key`` of :data:`XLSX_LABELS` in ``locale``."""
+    text = _pick(XLSX_LABELS[key], locale)
+    return text.format(**values) if values else text

@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from appraise.i18n import LOCALES, MESSAGES, Formatter, Texts, normalize_locale
+from appraise.i18n import (
+    INPUT_MESSAGES,
+    LOCALES,
+    MESSAGES,
+    XLSX_LABELS,
+    Formatter,
+    Texts,
+    message_locale,
+    normalize_locale,
+)
 
 ENGINE = Path(__file__).resolve().parents[1] / "engine"
 HTML = Path(__file__).resolve().parents[1] / "plugins" / "html"  # the built-in renderer: views and templates
@@ -136,7 +145,12 @@ def catalogues() -> dict[str, dict[str, dict[str, str]]]:
     return {"i18n.MESSAGES": i18n.MESSAGES, "i18n.CLI": i18n.CLI, "i18n.DIAGNOSTICS": i18n.DIAGNOSTICS,
             "i18n.FRAGMENTS": i18n.FRAGMENTS, "present.explain.MESSAGES": by_key(explain.MESSAGES),
             "present.incentive.MESSAGES": by_key(incentive.MESSAGES),
-            "tools.workshop.texts.MESSAGES": texts.MESSAGES}
+            "tools.workshop.texts.MESSAGES": texts.MESSAGES, "i18n.INPUT_MESSAGES": i18n.INPUT_MESSAGES,
+            "i18n.XLSX_LABELS": i18n.XLSX_LABELS}
+
+
+# Module-level dicts keyed by locale that hold no texts to translate (file names per language).
+NOT_CATALOGUES = {("tools.targets.page", "PAGES")}
 
 
 def test_every_catalogue_is_complete_in_both_languages():
@@ -156,7 +170,7 @@ def test_no_catalogue_is_left_out():
     import ast
 
     root = ENGINE.parent
-    covered = {tuple(name.rsplit(".", 1)) for name in catalogues()}
+    covered = {tuple(name.rsplit(".", 1)) for name in catalogues()} | NOT_CATALOGUES
     found = set()
     for path in sorted(ENGINE.rglob("*.py")) + sorted((root / "plugins").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -312,3 +326,76 @@ def test_run_test_and_history_speak_chinese(tmp_path):
     (tmp_path / "t").mkdir()
     result = runner.invoke(main, ["test", str(tmp_path / "t")], env=env)
     assert result.exit_code == 2 and "没有找到测试文件" in result.stderr
+
+
+# ---------------------------------------------------------------- the input messages (issue 18, w18c)
+
+@pytest.mark.parametrize("key", sorted(INPUT_MESSAGES))
+def test_every_input_message_exists_in_both_languages_with_the_same_placeholders(key):
+    entry = INPUT_MESSAGES[key]
+    assert set(entry) == set(LOCALES), key
+    assert all(entry[loc].strip() for loc in LOCALES), key
+    assert placeholders(entry["en"]) == placeholders(entry["zh-CN"]), key
+    assert not re.search(r"[A-Za-z]{4,}", re.sub(r"\{[^}]*\}|YAML|Excel|header_row|skip_rows", "", entry["zh-CN"]))
+
+
+def test_every_input_message_is_used():
+    root = ENGINE.parent
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(root.glob("engine/**/*.py"))
+                     + sorted(root.glob("plugins/**/*.py")) if p.name != "i18n.py")
+    # the percent hints are chosen by the place's kind: say(f"percent.{kind}", ...) with kind = "weight", ...
+    dynamic = 'f"percent.{kind}"' in text
+    paired = 'f"{key}.hint"' in text  # _say_pair(key): the message and its hint
+    unused = [k for k in INPUT_MESSAGES if f'"{k}"' not in text
+              and not (dynamic and k.startswith("percent.") and f'"{k.split(".", 1)[1]}"' in text)
+              and not (paired and k.endswith(".hint") and f'"{k[:-5]}"' in text)]
+    assert not unused, unused
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"APPRAISE_LANG": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, "zh-CN"),
+    ({"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, "zh-CN"),
+    ({"LANG": "C.UTF-8"}, "en"),
+    ({}, "en"),
+])
+def test_message_locale(monkeypatch, env, expected):
+    for var in ("APPRAISE_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    assert message_locale() == expected
+
+
+@pytest.mark.parametrize("key", sorted(XLSX_LABELS))
+def test_every_xlsx_label_exists_in_both_languages_with_the_same_placeholders(key):
+    entry = XLSX_LABELS[key]
+    assert set(entry) == set(LOCALES), key
+    assert all(entry[loc].strip() for loc in LOCALES), key
+    assert placeholders(entry["en"]) == placeholders(entry["zh-CN"]), key
+
+
+def test_every_xlsx_label_is_used():
+    text = (ENGINE / "export" / "xlsx_columns.py").read_text(encoding="utf-8")
+    # kpi.<field> labels are chosen by the field: lab(f"kpi.{field}", ...)
+    unused = [k for k in XLSX_LABELS
+              if f'"{k}"' not in text and not (k.startswith("kpi.") and 'f"kpi.{field}"' in text)]
+    assert not unused, unused
+
+
+def test_lang_option_reaches_the_messages_made_deep_in_the_loader(tmp_path, monkeypatch):
+    """``appraise --lang zh-CN`` words the loader's own messages (a full-width colon) in Chinese without
+    APPRAISE_LANG, and the choice ends with the command."""
+    from click.testing import CliRunner
+
+    from appraise.cli import main
+
+    for var in ("APPRAISE_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("id: r\nversion: '1'\ncurrency：CNY\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--lang", "zh-CN", "validate", str(rules)])
+    assert result.exit_code == 1
+    assert "全角" in result.output, result.output
+    assert message_locale() == "en"
+    result = CliRunner().invoke(main, ["validate", str(rules)])
+    assert "full-width" in result.output, result.output

@@ -13,7 +13,7 @@ period with other results (or other balances) makes the later runs stale.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,23 +31,12 @@ draws = sa.Table(
 LEDGER = ("opening", "recovered", "advanced", "closing")
 
 
-def ledger_rows(employees: Iterable[Mapping[str, Any]]) -> list[tuple]:
-    """``(employee, opening, recovered, advanced, closing)`` of each results.json entry that has a draw
-    (``bonus_draw`` and ``bonus_draw_balance``, the closing balance)."""
-    out = []
-    for e in employees:
-        d = e.get("bonus_draw")
-        if isinstance(d, Mapping) and e.get("bonus_draw_balance") is not None:
-            out.append((str(e["id"]), d.get("opening"), d.get("recovered"), d.get("advanced"),
-                        e["bonus_draw_balance"]))
-    return out
-
-
-def writer(employees: Iterable[Mapping[str, Any]]) -> Callable[[sa.Connection, int, int | None], bool]:
+def writer(ledger: Iterable[tuple]) -> Callable[[sa.Connection, int, int | None], bool]:
     """What :meth:`~appraise.store.database.Store.complete_run` calls inside its transaction (``also=``): store the
-    run's draw ledger and say whether it equals the one of the run it replaces (a re-run whose balances moved is
-    not an unchanged run, even when it paid the same amounts)."""
-    rows = sorted(ledger_rows(employees))
+    run's draw ledger (``(employee, opening, recovered, advanced, closing)`` decimal strings, as results.json's
+    ``bonus_draw`` and ``bonus_draw_balance`` write them) and say whether it equals the one of the run it replaces
+    (a re-run whose balances moved is not an unchanged run, even when it paid the same amounts)."""
+    rows = sorted(tuple(r) for r in ledger if r[4] is not None)
 
     def write(conn: sa.Connection, run_id: int, replaced: int | None) -> bool:
         if rows:
