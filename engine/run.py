@@ -494,10 +494,14 @@ def _draw_ledger(ev):
     """An incentive plan's draw ledger, stored with the run's results (:func:`appraise.store.draws.writer`)."""
     if ev.ruleset.bonus is None or ev.ruleset.bonus.draw is None:
         return None
-    from appraise.export.plan import draw_ledger
+    from appraise.export.columns import money_strings
     from appraise.store.draws import writer
 
-    return writer(draw_ledger(ev))
+    # (id, opening, recovered, advanced, closing) as results.json writes them: decimal strings at the unit
+    f = ev.frame
+    amounts = [money_strings(f[f"bonus.draw.{n}"], ev.ruleset).to_list()
+               for n in ("opening", "recovered", "advanced", "closing")]
+    return writer(zip(f["id"].to_list(), *amounts, strict=True))
 
 
 def _by_employee(ledger) -> dict[str, list[tuple[str, str, str]]]:

@@ -73,14 +73,3 @@ def plan_fields(out: dict[str, Any], get: Callable[..., Any], ruleset: Ruleset,
         out["bonus_draw_balance"] = money(get("bonus.draw.closing"), ruleset)
     out["bonus_ytd"] = money(get("bonus.ytd"), ruleset)
 
-
-def draw_ledger(ev) -> list[tuple]:
-    """Each employee's draw ledger, ``(id, opening, recovered, advanced, closing)``, as results.json writes it
-    (decimal strings at the rounding unit): what :mod:`appraise.store.draws` stores with the run."""
-    from appraise.export.document import money
-
-    rs = ev.ruleset
-    names = ("id", "bonus.draw.opening", "bonus.draw.recovered", "bonus.draw.advanced", "bonus.draw.closing")
-    if not all(n in ev.frame.columns for n in names):
-        return []
-    return [(row[0], *(money(v, rs) for v in row[1:])) for row in ev.frame.select(names).iter_rows()]
