@@ -61,6 +61,10 @@ class RenderRequest:
     write are exactly that file's (:func:`same_file_as`), so that a re-run rewrites only the pages whose
     content changed.  ``pages`` restricts the pages to a slice of the cycle (:class:`PageSlice`, from
     ``appraise run --pages team:north``); None renders every page.
+
+    ``changes`` is the recalculation ledger of the run against the run it replaces, per employee id:
+    ``(field, before, after)`` as in ``changes.csv`` (None: the run replaces none); an incentive plan's payout
+    statement shows it as what changed since the last statement.
     """
 
     results: Mapping[str, Any]
@@ -70,6 +74,7 @@ class RenderRequest:
     locale: str = "en"
     previous: str | None = None
     pages: PageSlice | None = None
+    changes: Mapping[str, Sequence[tuple[str, str, str]]] | None = None
 
     @property
     def ruleset_dir(self) -> Path | None:
@@ -210,14 +215,15 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
                employees_info: Mapping[str, Mapping[str, Any]] | None = None,
                history: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
                locale: str | None = None, only: Iterable[str] | None = None, previous: str | Path | None = None,
-               pages: PageSlice | Iterable[str] | None = None) -> list[Path]:
+               pages: PageSlice | Iterable[str] | None = None,
+               changes: Mapping[str, Sequence[tuple[str, str, str]]] | None = None) -> list[Path]:
     """Render every report of a cycle into ``out_dir``; returns the files written (relative, sorted).
 
     Calls each registered renderer (or only those named in ``only``).  Pages:
     ``dashboards/<id>.html``, ``plans/<id>.html``, ``teams/<cohort>.html`` and
     ``index.html`` from the built-in HTML renderer.  ``previous``: the folder of the pages this render
     replaces (unchanged pages are linked from there, see :class:`RenderRequest`); ``pages``: a slice
-    (:class:`PageSlice`, or selectors such as ``["team:north"]``).
+    (:class:`PageSlice`, or selectors such as ``["team:north"]``); ``changes``: see :class:`RenderRequest`.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -225,7 +231,8 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
         pages = PageSlice.parse(pages)
     request = RenderRequest(results_doc, ruleset, dict(employees_info or {}), normalize_history(history),
                             normalize_locale(locale or ruleset.locale),
-                            str(previous) if previous is not None and Path(previous).is_dir() else None, pages)
+                            str(previous) if previous is not None and Path(previous).is_dir() else None, pages,
+                            changes)
     if pages is not None:
         pages.people(request.results, request.employees_info)  # refuse a slice matching nobody before rendering
     chosen = renderers()
