@@ -61,6 +61,10 @@ class RenderRequest:
     write are exactly that file's (:func:`same_file_as`), so that a re-run rewrites only the pages whose
     content changed.  ``pages`` restricts the pages to a slice of the cycle (:class:`PageSlice`, from
     ``appraise run --pages team:north``); None renders every page.
+
+    ``changes`` is the recalculation ledger of the run against the run it replaces, per employee id:
+    ``(field, before, after)`` as in ``changes.csv`` (None: the run replaces none); an incentive plan's payout
+    statement shows it as what changed since the last statement.
     """
 
     results: Mapping[str, Any]
@@ -70,6 +74,7 @@ class RenderRequest:
     locale: str = "en"
     previous: str | None = None
     pages: PageSlice | None = None
+    changes: Mapping[str, Sequence[tuple[str, str, str]]] | None = None
     # split credit: per employee id, their part of each deal (appraise.tables.Inputs.splits rows: deal, month,
     # metric, amount, share, credited); the dashboard shows it as a small table
     splits: Mapping[str, Sequence[Mapping[str, str]]] = field(default_factory=dict)
@@ -214,6 +219,7 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
                history: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
                locale: str | None = None, only: Iterable[str] | None = None, previous: str | Path | None = None,
                pages: PageSlice | Iterable[str] | None = None,
+               changes: Mapping[str, Sequence[tuple[str, str, str]]] | None = None,
                splits: Mapping[str, Sequence[Mapping[str, str]]] | None = None) -> list[Path]:
     """Render every report of a cycle into ``out_dir``; returns the files written (relative, sorted).
 
@@ -221,7 +227,7 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
     ``dashboards/<id>.html``, ``plans/<id>.html``, ``teams/<cohort>.html`` and
     ``index.html`` from the built-in HTML renderer.  ``previous``: the folder of the pages this render
     replaces (unchanged pages are linked from there, see :class:`RenderRequest`); ``pages``: a slice
-    (:class:`PageSlice`, or selectors such as ``["team:north"]``).
+    (:class:`PageSlice`, or selectors such as ``["team:north"]``); ``changes``: see :class:`RenderRequest`.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -230,7 +236,7 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
     request = RenderRequest(results_doc, ruleset, dict(employees_info or {}), normalize_history(history),
                             normalize_locale(locale or ruleset.locale),
                             str(previous) if previous is not None and Path(previous).is_dir() else None, pages,
-                            splits=dict(splits or {}))
+                            changes, splits=dict(splits or {}))
     if pages is not None:
         pages.people(request.results, request.employees_info)  # refuse a slice matching nobody before rendering
     chosen = renderers()
