@@ -17,7 +17,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .choosers import Chooser
+from .choosers import Chooser, RandomChooser
+
+
+def side(ch: Chooser, tag: str) -> Chooser:
+    """A chooser of its own for team roll-ups and split credit, which leaves ``ch``'s sequence as it was: a case
+    that has neither is exactly the case it was before they existed (the differential's seeds keep their cases)."""
+    if isinstance(ch, RandomChooser):
+        return RandomChooser(f"{ch.seed}/{tag}")
+    return ch.fork()
+
 
 SPLITS = [["1"], ["0.5", "0.5"], ["1/3", "1/3", "1/3"], ["0.4", "0.3", "0.3"], ["0.25", "0.75"],
           ["0.3333", "0.3333", "0.3334"], ["1/4", "0.5", "1/4"], ["0.6", "0.4"]]
