@@ -461,7 +461,9 @@ def make_year(folder: str | Path, *, employees: int = 300, seed: int = 2026, yea
         unread = [m for m in METRICS if m not in ("revenue", "quota", "gross_profit", "new_product_revenue")]
         path.write_text(_cycle_text(schema, q, rel(REPO / "rulesets" / "sales-incentive.yaml"),
                                     [employees_src, f"{{provider: csv, path: data/metrics.csv, ignore: "
-                                                    f"[{', '.join(unread)}]}}"], f"out/incentive/{q}", False),
+                                                    f"[{', '.join(unread)}]}}",
+                                     f"{{provider: csv, path: targets-{year}/targets.csv}}"],  # the plan's quotas
+                                    f"out/incentive/{q}", False),
                         encoding="utf-8")
         out.append(path)
     others = [m for m in METRICS if m not in ("visits", "qualified_leads", "won_deals")]
