@@ -1444,7 +1444,7 @@ CLI.update(_entries(
     ("diff.text.grades", "grades changed: {n} of {total}", "等级变化：{total} 人中 {n} 人"),
     ("diff.text.tau", "Kendall's tau-b of scores: {tau}", "得分的 Kendall τ-b：{tau}"),
     ("diff.text.migration", "grade migration (rows old, columns new):", "等级迁移（行为原等级，列为新等级）："),
-    # an incentive plan's components (engine/tools/plan_diff.py)
+    # an incentive plan's components (engine/tools/incentive_diff.py)
     ("diff.plan.title", "Plan components", "计划组件"),
     ("diff.plan.cost", "(cost in {currency}, exact)", "（成本，{currency}，精确值）"),
     ("diff.plan.component", "Component", "组件"),
