@@ -401,7 +401,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         if render:
             p.stage("render", f"{len(employees)} dashboards and plans" if page_slice is None
                     else f"the pages of {page_slice}")
-            pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history, out, page_slice)
+            pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history, out, page_slice, ev)
             index = out / "index.html" if "index.html" in files else None
 
         p.stage("manifest")
@@ -455,7 +455,7 @@ def _in_cycle_folder(d, base_dir: Path):
 
 
 def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict, history, published: Path | None = None,
-            page_slice=None) -> int:
+            page_slice=None, ev=None) -> int:
     """Render into a folder inside ``out`` (the run's staging folder), then rename every page into place.
 
     Pages that the renderer linked from ``published`` (the folder this run replaces; same bytes) are
@@ -466,15 +466,21 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
 
     ids = [e["id"] for e in doc["employees"]]
     past = history(store_url, ids if len(ids) <= 5000 else None, kind=cycle.period.kind, before=cycle.period.id,
-                   ruleset_id=ruleset.id)
+                   ruleset_id=ruleset.id, fields=("kpis", "bonus_detail", "bonus_gross"))
     info = {}
     if inputs.employees is not None:
         for row in inputs.employees.iter_rows(named=True):
             info[str(row["id"])] = {k: v for k, v in row.items() if v is not None}
+    found = None
+    if ev is not None:  # what each person can act on next, worked out once by the core (the pages show it)
+        from appraise.core.insights import insights
+
+        found = insights(ev, inputs.feedback, past,
+                         ids=page_slice.people(doc, info) if page_slice is not None else None)
     stage = staging_dir(out)
     try:
         written = render_all(doc, ruleset, stage, employees_info=info, history=past, locale=cycle.locale,
-                             previous=published, pages=page_slice)
+                             previous=published, pages=page_slice, insights=found)
         pause_point("render")
         for rel in written:
             name = Path(rel).as_posix()

@@ -107,7 +107,7 @@ class Branding:
             values[key] = value
         wording = report.get("wording") or {}
         for key in sorted(wording):
-            if key not in MESSAGES:
+            if key not in MESSAGES and not str(key).startswith("competency."):  # a 360 competency's name
                 close = difflib.get_close_matches(str(key), MESSAGES, n=1)
                 hint = f"did you mean '{close[0]}'? " if close else ""
                 raise RenderError(f"report.wording: no text is called '{key}'; {hint}the keys are listed in "
@@ -460,7 +460,7 @@ def _part(request: RenderRequest, header: Mapping[str, Any], people: list) -> Re
     return RenderRequest(dict(header, employees=people), request.ruleset,
                          {i: request.employees_info[i] for i in ids if i in request.employees_info},
                          {i: request.history[i] for i in ids if i in request.history}, request.locale,
-                         request.previous)
+                         request.previous, insights={i: request.insights[i] for i in ids if i in request.insights})
 
 
 def _proxy(mapping: dict) -> MappingProxyType:
