@@ -178,7 +178,7 @@ def _bonus_facts(ruleset: Ruleset, frame: pl.DataFrame) -> Iterable[dict[str, An
     cols = ["id", "score", "grade"] + [c for c in _FACTS if c in frame.columns]
     for row in frame.select(cols).iter_rows(named=True):
         yield {"id": row["id"], "score": row["score"], "grade": row["grade"], "bonus": row.get("bonus"),
-               "gross": row.get("bonus.gross", row.get("bonus")), "target": row.get("bonus.target_cycle"),
+               "gross": row.get("bonus.gross"), "target": row.get("bonus.target_cycle"),
                "tier_pay": row.get("bonus.tier_pay"), "multiplier": row.get("bonus.multiplier"),
                "excess": row.get("bonus.excess"), "uncapped": row.get("bonus.uncapped"), "cap": row.get("bonus.cap"),
                "attainment": row.get("bonus.attainment"), "tiers": row.get("bonus.tiers_reached")}
@@ -220,13 +220,13 @@ def bonus_change(ruleset: Ruleset, now: Mapping[str, Any], before: Mapping[str, 
     out: dict[str, Any] = {"cycle": str(before.get("cycle") or ""), "previous": _text(bp), "now": _text(bn),
                            "change": _text(bn - bp), "score": [before.get("score"), now.get("score")],
                            "grade": [before.get("grade"), now.get("grade")], "effects": []}
-    tp = _dec(detail.get("target_cycle", detail.get("target")))
+    tp = _dec(detail.get("target_cycle") if detail.get("target_cycle") is not None else detail.get("target"))
     tn = _dec(now.get("target"))
     pay_p, pay_n = _dec(detail.get("tier_pay")), _dec(now.get("tier_pay"))
     mp, mn = _dec(detail.get("multiplier")), _dec(now.get("multiplier"))
     xp, xn = _dec(detail.get("excess")), _dec(now.get("excess"))
-    gp = _dec(before.get("bonus_gross", before.get("bonus")))
-    gn = _dec(now.get("gross", now.get("bonus")))
+    gp = _dec(before.get("bonus_gross")) if before.get("bonus_gross") is not None else bp  # (net_of only)
+    gn = _dec(now.get("gross")) if now.get("gross") is not None else bn
     if bn == bp or None in (tp, tn, pay_p, pay_n, mp, mn, xp, xn, gp, gn):
         return out  # the same, or a stored result without its steps: the amounts only
     assert tp is not None and tn is not None and pay_p is not None and pay_n is not None and mp is not None \

@@ -621,10 +621,11 @@ def _kpi_trend(c: _Ctx, past: Sequence[Mapping[str, Any]], cycle: str, path: str
     def y(v: float) -> float:
         return round(pad + (1 - (v - lo) / spread) * (height - 2 * pad), 1)
 
-    dots = [{"x": round(pad + i * step, 1), "y": y(v)} for i, (_, v) in enumerate(values)]
+    xs = [round(pad + i * step, 1) for i in range(len(values))]
+    ys = [y(v) for _, v in values]
     f = c.f
-    return {"width": width, "height": height, "ref_y": y(1.0), "dots": dots,
-            "polyline": " ".join(f"{d['x']},{d['y']}" for d in dots),
+    return {"width": width, "height": height, "ref_y": y(1.0), "x": xs[-1], "y": ys[-1],  # the dot: this cycle
+            "polyline": " ".join(f"{x},{yy}" for x, yy in zip(xs, ys, strict=True)),
             "alt": c.t("kpi.trend_chart", kpi=label, points="; ".join(f"{p} {f.percent(v)}" for p, v in values))}
 
 
@@ -671,9 +672,9 @@ def _focus_items(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any],
             if score is not None:
                 detail = t("focus.dimension", score=f.score(score))
         points = t("plan.lost", points=f.number(lost.get(key), 1)) if key in lost else None
-        text = label + "".join(t("punct.colon") + x if i == 0 else " · " + x
-                               for i, x in enumerate(x for x in (points, detail) if x))
-        out.append({"key": key, "label": label, "lost": points, "detail": detail, "text": text})
+        note = " · ".join(x for x in (points, detail) if x)
+        out.append({"key": key, "label": label, "lost": points, "detail": detail, "note": note,
+                    "text": label + t("punct.colon") + note if note else label})
     return out
 
 
@@ -852,6 +853,7 @@ def plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str |
         memo_key = ("playbook", card.key if card else None, key)
         entry = c.memo[memo_key] if memo_key in c.memo else c.memo.setdefault(memo_key, _playbook(rs, card, key))
         focus.append({"key": key, "label": item["label"], "lost": item["lost"], "detail": item["detail"],
+                      "note": item["note"],
                       "focus": t.localized(entry.focus) if entry else None,
                       "actions": [t.localized(a) for a in entry.actions] if entry else []})
     view: dict[str, Any] = {
