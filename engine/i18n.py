@@ -236,7 +236,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "reach.tier_unpaid": {
         "en": "{move} reaches bonus tier {n} of {total}: {pays} before the grade multiplier, which is "
               "×{multiplier} at grade {grade}.",
-        "zh-CN": "{move}即可进入奖金第 {n} 档（共 {total} 档）：乘等级系数前为 {pays}，{grade} 级的系数为 ×{multiplier}。"},
+        "zh-CN": "{move}即可进入奖金第 {n} 档（共 {total} 档）：乘等级系数前为 {pays}，"
+                 "{grade} 级的系数为 ×{multiplier}。"},
     "reach.tier_capped": {"en": "{move} reaches bonus tier {n} of {total}; the cap keeps the bonus as it is.",
                           "zh-CN": "{move}即可进入奖金第 {n} 档（共 {total} 档）；受封顶限制，奖金不变。"},
     "reach.all_tiers": {"en": "Every bonus tier reached: {kpi} at {attainment} of target.",
@@ -255,8 +256,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "change.sep": {"en": "; ", "zh-CN": "；"},
     "effect.tiers": {"en": "{kpi} at {after} of target (was {before}), {tiers_after} of {total} bonus tiers "
                            "instead of {tiers_before} ({amount})",
-                     "zh-CN": "{kpi}达成率 {after}（上期 {before}），达到 {tiers_after}/{total} 档，上期 {tiers_before} 档"
-                              "（{amount}）"},
+                     "zh-CN": "{kpi}达成率 {after}（上期 {before}），达到 {tiers_after}/{total} 档，"
+                              "上期 {tiers_before} 档（{amount}）"},
     "effect.multiplier": {"en": "grade {before} → {after}, multiplier ×{m_before} → ×{m_after} ({amount})",
                           "zh-CN": "等级 {before} → {after}，系数 ×{m_before} → ×{m_after}（{amount}）"},
     "effect.target": {"en": "target bonus {before} → {after} ({amount})",

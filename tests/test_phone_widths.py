@@ -46,11 +46,12 @@ MEASURE = """
     if (!own) continue;
     let size = parseFloat(st.fontSize);
     if (el instanceof SVGGraphicsElement) { const m = el.getScreenCTM(); size *= m ? Math.hypot(m.a, m.b) : 1; }
-    if (size < %d) out.small.push(name(el) + ' "' + el.textContent.trim().slice(0, 20) + '" ' + size.toFixed(1));
+    if (size < MIN_TEXT_PX)
+      out.small.push(name(el) + ' "' + el.textContent.trim().slice(0, 20) + '" ' + size.toFixed(1));
   }
   return out;
 }
-""" % MIN_TEXT_PX
+""".replace("MIN_TEXT_PX", str(MIN_TEXT_PX))
 
 
 @pytest.fixture(scope="module")

@@ -85,17 +85,17 @@ def reach(ruleset: Ruleset, frame: pl.DataFrame) -> pl.DataFrame:
     score = pl.col("score")
     # the grade just above the score's own: the lowest minimum above it
     ascending = sorted(ruleset.grades, key=lambda g: g.min)
-    name = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.Utf8))
-    low = pl.when(pl.lit(False)).then(pl.lit(None, dtype=F64))
-    for g in ascending:
-        name = name.when(score < g.min).then(pl.lit(g.grade))
-        low = low.when(score < g.min).then(pl.lit(float(g.min)))
+    name: Any = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.Utf8))  # when/then chains
+    low: Any = pl.when(pl.lit(False)).then(pl.lit(None, dtype=F64))
+    for grade in ascending:
+        name = name.when(score < grade.min).then(pl.lit(grade.grade))
+        low = low.when(score < grade.min).then(pl.lit(float(grade.min)))
     by_person = pl.col("override.applied").fill_null(False) if "override.applied" in f.columns else pl.lit(False)
     f = f.with_columns(pl.when(by_person | score.is_null()).then(None).otherwise(name.otherwise(None))
                        .alias("next_grade"),
                        pl.when(by_person | score.is_null()).then(None).otherwise(low.otherwise(None))
                        .alias("next_grade_min"))
-    tier_cols = {"tier_kpi": pl.Utf8, "tier_from": F64, "tier_number": pl.Int64, "attainment": F64,
+    tier_cols: dict[str, Any] = {"tier_kpi": pl.Utf8, "tier_from": F64, "tier_number": pl.Int64, "attainment": F64,
                  "tier_actual": F64, "tier_needed": F64, "tier_direction": pl.Utf8, "tier_worth": MONEY,
                  "tier_pays": MONEY}
     plan = ruleset.bonus
@@ -103,9 +103,9 @@ def reach(ruleset: Ruleset, frame: pl.DataFrame) -> pl.DataFrame:
         return f.with_columns([pl.lit(None, dtype=t).alias(c) for c, t in tier_cols.items()])
     tiers = sorted(plan.tiers, key=lambda t: t.start)
     a = pl.col("bonus.attainment")
-    start = pl.when(a.is_null()).then(pl.lit(None, dtype=F64))
-    number = pl.when(a.is_null()).then(pl.lit(None, dtype=pl.Int64))
-    pays = pl.when(a.is_null()).then(pl.lit(None, dtype=MONEY))
+    start: Any = pl.when(a.is_null()).then(pl.lit(None, dtype=F64))
+    number: Any = pl.when(a.is_null()).then(pl.lit(None, dtype=pl.Int64))
+    pays: Any = pl.when(a.is_null()).then(pl.lit(None, dtype=MONEY))
     for i, t in enumerate(tiers, 1):
         start = start.when(a < t.start).then(pl.lit(float(t.start)))
         number = number.when(a < t.start).then(pl.lit(i, dtype=pl.Int64))
@@ -113,10 +113,10 @@ def reach(ruleset: Ruleset, frame: pl.DataFrame) -> pl.DataFrame:
     # the attainment KPI wherever each scorecard has it (as the bonus stage picks it)
     kpis = [(card.key, k) for card in ruleset.scorecards for k in card.kpis_named(plan.attainment)[:1]
             if f"k.{k.path}.actual" in frame.columns]
-    path = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.Utf8))
-    actual = pl.when(pl.lit(False)).then(pl.lit(None, dtype=F64))
-    target = pl.when(pl.lit(False)).then(pl.lit(None, dtype=F64))
-    lower = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.Boolean))
+    path: Any = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.Utf8))
+    actual: Any = pl.when(pl.lit(False)).then(pl.lit(None, dtype=F64))
+    target: Any = pl.when(pl.lit(False)).then(pl.lit(None, dtype=F64))
+    lower: Any = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.Boolean))
     for card, k in kpis:
         on = pl.col("scorecard") == card
         path = path.when(on).then(pl.lit(k.path))

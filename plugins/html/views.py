@@ -335,7 +335,7 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
                     why.append(t("weight.redistributed", base=f.number(k.weight, 0)))
             if target_rules:
                 target_note = t("target.scaled", rules="; ".join(_rule_labels(c, target_rules)))
-            row = {"path": path, "dimension": dimension_label, "label": label,
+            row: dict[str, Any] = {"path": path, "dimension": dimension_label, "label": label,
                    "actual": f.measure(r.get("actual"), unit), "target": f.measure(r.get("target"), unit),
                    "attainment": f.percent(r.get("attainment")),
                    "score": f.score(r.get("score")) if weight else "—",
