@@ -85,7 +85,7 @@ def main() -> None:
                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         for kind, width in WIDTHS.items():
             page = browser.new_page(viewport={"width": width, "height": 800},
-                                    device_scale_factor=1 if kind == "desktop" else 2)
+                                    device_scale_factor=1)
             for locale in ("en", "zh-CN"):
                 for page_path, stem in shots:
                     if kind == "phone" and stem not in ("E004", "E001", "plan-E004", "team-east-1", "index"):
