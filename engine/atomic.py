@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,8 +26,6 @@ def _file_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
-
-
 
 
 def fsync_dir(folder: Path) -> None:
@@ -101,20 +100,50 @@ def write_text(path: str | Path, text: str, **kwargs) -> str:
     return write_bytes(path, text.encode("utf-8"), **kwargs)
 
 
-def move_into_place(staged: Path, target: Path) -> str:
-    """Publish a file written (not yet synced) in a staging folder of the same file system.
-
-    The staged file is fsync'ed and renamed over ``target``; returns its sha256.
-    Used for pages a renderer plugin wrote into a staging folder.
-    """
+def sha256_of(path: Path) -> str:
+    """The sha256 of a file (hex), read in 1 MiB chunks."""
     h = hashlib.sha256()
-    with open(staged, "rb+") as fh:
+    with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
-        os.fsync(fh.fileno())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(staged, target)
     return h.hexdigest()
+
+
+def _syncfs():
+    """Linux's ``syncfs(fd)`` (one call makes every written file of a file system durable), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        fn = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
+    return fn
+
+
+def sync_files(paths: Iterable[Path]) -> None:
+    """Make the contents of files already written durable before they are renamed into place.
+
+    One fsync per file costs a journal commit each (21,000 pages took ~28 s of a 10,000-person run); on Linux
+    one ``syncfs`` of their file system writes them all in one commit.  Elsewhere, or if syncfs fails, each file
+    is fsync'ed.  Raises OSError when the data cannot be made durable (the run then fails and publishes nothing).
+    """
+    paths = list(paths)
+    if not paths:
+        return
+    syncfs = _syncfs()
+    if syncfs is not None and len(paths) > 1:
+        fd = os.open(paths[0], os.O_RDONLY)
+        try:
+            if syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    for path in paths:
+        with open(path, "rb+") as fh:
+            os.fsync(fh.fileno())
 
 
 def staging_dir(folder: Path) -> Path:
@@ -229,16 +258,6 @@ def publish_folder(staged: Path, folder: Path) -> Path | None:
     os.rename(staged, folder)
     fsync_dir(folder.parent)
     return old
-
-
-def seal(path: Path) -> str:
-    """fsync a file written without :func:`write_bytes` (a renderer's page); returns its sha256."""
-    h = hashlib.sha256()
-    with open(path, "rb+") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-        os.fsync(fh.fileno())
-    return h.hexdigest()
 
 
 def carry_over(old: Path, new: Path, skip) -> list[str]:

@@ -60,11 +60,12 @@ from appraise.atomic import (
     carry_over,
     fsync_dir,
     lock_folder,
-    move_into_place,
     publish_folder,
     remove_sibling_leftovers,
+    sha256_of,
     staging_dir,
     staging_sibling,
+    sync_files,
     write_bytes,
     write_chunks,
 )
@@ -482,6 +483,7 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
         written = render_all(doc, ruleset, stage, employees_info=info, history=past, locale=cycle.locale,
                              previous=published, pages=page_slice, insights=found)
         pause_point("render")
+        fresh: list[tuple[str, Path, os.stat_result]] = []
         for rel in written:
             name = Path(rel).as_posix()
             if name in files or name == MANIFEST:
@@ -489,11 +491,16 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
                                   "name the page differently")
             st = (stage / rel).stat()
             if st.st_nlink > 1 and published is not None and _same_inode(published / rel, st):
-                files[name] = (_sha256_of(stage / rel), st.st_size)  # unchanged: linked, durable since its run
+                files[name] = (sha256_of(stage / rel), st.st_size)  # unchanged: linked, durable since its run
                 (out / rel).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(stage / rel, out / rel)
             else:
-                files[name] = (move_into_place(stage / rel, out / rel), st.st_size)
+                fresh.append((name, Path(rel), st))
+        sync_files(stage / rel for _, rel, _ in fresh)  # every new page durable before any is renamed
+        for name, rel, st in fresh:
+            files[name] = (sha256_of(stage / rel), st.st_size)
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(stage / rel, out / rel)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     for folder in {(out / Path(r)).parent for r in files}:
@@ -506,13 +513,6 @@ def _same_inode(path: Path, st: os.stat_result) -> bool:
         return os.path.samestat(os.lstat(path), st)
     except OSError:
         return False
-
-
-def _sha256_of(path: Path) -> str:
-    import hashlib
-
-    with open(path, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()
 
 
 def _carry_over(out: Path, stage: Path, files: dict) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import sys
 import time
 from datetime import datetime
 from decimal import Decimal
@@ -334,3 +336,38 @@ def test_results_json_numbers_carry_no_binary_noise(tmp_path):
     assert len(doc["employees"]) > 150
     assert noisy == []
     assert "55.555600000000005" not in results_json(doc).decode()
+
+
+def test_many_pages_are_made_durable_by_one_syncfs_and_each_file_otherwise(tmp_path, monkeypatch):
+    """A renderer's pages are synced before they are renamed into place: on Linux by one ``syncfs`` of their file
+    system (21,000 fsyncs cost ~28 s of a 10,000-person run), else, or when syncfs fails, one fsync per file."""
+    from appraise import atomic
+
+    pages = []
+    for i in range(3):
+        pages.append(tmp_path / f"p{i}.html")
+        pages[-1].write_text(f"page {i}")
+    calls = {"syncfs": 0, "fsync": 0}
+    real_fsync = os.fsync
+
+    def syncfs(fd):
+        calls["syncfs"] += 1
+        return 0
+
+    def fsync(fd):
+        calls["fsync"] += 1
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", fsync)
+    monkeypatch.setattr(atomic, "_syncfs", lambda: syncfs)
+    atomic.sync_files(pages)
+    assert calls == {"syncfs": 1, "fsync": 0}
+    monkeypatch.setattr(atomic, "_syncfs", lambda: (lambda fd: -1))  # syncfs failed: fall back to each file
+    atomic.sync_files(pages)
+    assert calls == {"syncfs": 1, "fsync": 3}
+    monkeypatch.setattr(atomic, "_syncfs", lambda: None)  # not Linux
+    atomic.sync_files(pages)
+    assert calls["fsync"] == 6
+    monkeypatch.undo()
+    if sys.platform.startswith("linux"):
+        assert atomic._syncfs() is not None  # glibc and musl have syncfs: the fast path is the one taken here

@@ -47,6 +47,11 @@ def local_config() -> str:
 
 @pytest.fixture
 def repo(tmp_path):
+    return make_repo(tmp_path, with_tests=True)
+
+
+def make_repo(tmp_path, with_tests: bool):
+    """A git repository with the shipped hooks installed, the sales-team ruleset (and its tests) committed."""
     work = tmp_path / "repo"
     (work / "rulesets" / "tests").mkdir(parents=True)
     home = tmp_path / "home"
@@ -66,11 +71,12 @@ def repo(tmp_path):
     sh("git", "init", "-q", "-b", "main")
     (work / ".pre-commit-config.yaml").write_text(local_config(), encoding="utf-8")
     shutil.copy(ROOT / "rulesets" / "sales-team.yaml", work / "rulesets" / "sales-team.yaml")
-    shutil.copy(ROOT / "rulesets" / "tests" / "sales-team.yaml", work / "rulesets" / "tests" / "sales-team.yaml")
+    if with_tests:
+        shutil.copy(ROOT / "rulesets" / "tests" / "sales-team.yaml", work / "rulesets" / "tests" / "sales-team.yaml")
     (work / "notes.yaml").write_text("not: an appraise file\n", encoding="utf-8")
     sh("git", "add", ".")
     sh(PRE_COMMIT, "install")
-    sh("git", "commit", "-q", "-m", "start")  # the hooks run and pass on the shipped files
+    sh.first_commit = sh("git", "commit", "-m", "start")  # type: ignore[attr-defined]  # the hooks run and pass
     return work, sh
 
 
@@ -139,3 +145,16 @@ def test_manifest_is_valid_and_documented():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for hook_id in hooks:
         assert hook_id in readme, f"hook {hook_id} is not documented in README.md"
+
+
+def test_a_repository_without_ruleset_tests_yet_can_commit(tmp_path):
+    """appraise-test runs on every YAML change; with no tests yet it passes with a notice (exit 0), while a path
+    named on the command line that holds no tests stays a usage error (exit 2): that is a typo, not a new repo."""
+    work, sh = make_repo(tmp_path, with_tests=False)  # its first commit ran both hooks and passed
+    out = sh.first_commit.stdout + sh.first_commit.stderr
+    assert re.search(r"appraise validate\.+Passed", out) and re.search(r"appraise test\.+Passed", out), out
+    done = sh(APPRAISE, "test", check=False)
+    assert done.returncode == 0 and done.stdout == "0 passed, 0 failed\n"
+    assert done.stderr.startswith("notice: no ruleset tests yet"), done.stderr
+    done = sh(APPRAISE, "test", "rulesets/tests", check=False)
+    assert done.returncode == 2 and "no test files found" in done.stderr

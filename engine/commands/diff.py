@@ -12,8 +12,9 @@ FORMATS = ("text", "markdown", "json")
 @click.command("diff")
 @click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--cycle", "cycle", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="Cycle file whose data (employees, metrics, 360, OKRs) is scored under both rulesets.")
+@click.option("--cycle", "cycle", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Cycle file whose data (employees, metrics, 360, OKRs) is scored under both rulesets "
+                   "(not needed when OLD and NEW are plan files: their targets are compared).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for a terminal; markdown for a pull-request comment; json for scripts.")
 @click.option("--redact", is_flag=True,
@@ -31,6 +32,15 @@ def command(old: Path, new: Path, cycle: Path, fmt: str, redact: bool) -> None:
     Exit status: 0 compared, 2 usage error or invalid ruleset, cycle or data.
     """
     from appraise.errors import AppraiseError, InvalidInput
+    from appraise.tools.targets.plan import is_plan
+
+    if is_plan(old):  # two versions of an annual plan (appraise targets): who gains or loses target
+        from appraise.commands.targets import compare_plans
+
+        compare_plans(old, new, fmt)
+        return
+    if cycle is None:
+        raise click.UsageError("Missing option '--cycle' (the cycle whose data both rulesets score).")
     from appraise.tools.diff import diff_cycle, render
 
     try:

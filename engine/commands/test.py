@@ -25,14 +25,19 @@ def command(paths: tuple[Path, ...], fmt: str, show_coverage: bool, min_coverage
     PATH is a test file or a folder (its *.test.yaml files and the YAML files in
     folders named tests); default rulesets/tests/, else every *.test.yaml here.
     Each failing expectation is shown at file:line:col with expected and actual
-    values; the last line reads 'N passed, N failed'.
-    Exit status: 0 all passed, 1 a test failed (or coverage below --min-coverage),
-    2 usage error or invalid test file.
+    values; the last line reads 'N passed, N failed'.  Without PATH, a repository
+    with no tests yet passes with a notice (so the pre-commit hook does not block
+    its first commits); a PATH that holds no test files is a usage error.
+    Exit status: 0 all passed (or no tests yet), 1 a test failed (or coverage
+    below --min-coverage), 2 usage error or invalid test file.
     """
     from appraise.tools.testing import discover, render, run_paths
 
     if not discover(paths):
-        raise click.UsageError("no test files found; give a file or folder, e.g. appraise test rulesets/tests/")
+        if paths:
+            raise click.UsageError("no test files found; give a file or folder, e.g. appraise test rulesets/tests/")
+        click.echo("notice: no ruleset tests yet (none in rulesets/tests/, no *.test.yaml files): nothing to run; "
+                   "add some to have every change to a ruleset tested (README: Ruleset tests)", err=True)
     report = run_paths(paths)
     click.echo(render(report, fmt, show_coverage=show_coverage, verbose=verbose, min_coverage=min_coverage), nl=False)
     if report.invalid:

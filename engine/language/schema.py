@@ -21,7 +21,7 @@ from typing import Any
 from appraise.errors import Diagnostic
 from appraise.language.load import Document
 
-NAMES = ("ruleset", "cycle", "ruleset-test")
+NAMES = ("ruleset", "cycle", "ruleset-test", "plan")
 
 
 @cache
@@ -139,7 +139,11 @@ def _quoted(keys: Iterable[str]) -> list[str]:
 
 
 def _resolve(schema: Any, root: dict) -> dict:
-    """Follow ``$ref`` and single-``allOf`` wrappers to the schema that says what a value is."""
+    """Follow ``$ref`` and single-``allOf`` wrappers to the schema that says what a value is.
+
+    A property's own words beside its ``$ref`` (``description``, ``markdownDescription``: draft-07 validators ignore
+    them, editors show them) win over the referenced definition's, as editors merge them.
+    """
     for _ in range(10):
         if not isinstance(schema, dict):
             return {}
@@ -150,7 +154,8 @@ def _resolve(schema: Any, root: dict) -> dict:
             node: Any = root
             for part in ref[2:].split("/"):
                 node = node[part]
-            schema = node
+            own = {k: v for k, v in schema.items() if k != "$ref"}
+            schema = {**node, **own} if isinstance(node, dict) else node
         elif "allOf" in schema and len(schema["allOf"]) == 1 and "type" not in schema:
             merged = {k: v for k, v in schema.items() if k != "allOf"}
             inner = _resolve(schema["allOf"][0], root)
