@@ -202,6 +202,17 @@ def test_dashboard_plan_and_results_agree_on_focus_areas(tmp_path):
 
     folder = tmp_path / "example"
     shutil.copytree(EXAMPLE, folder)
+    # a free-text comment column: E004's three peers (min_raters 3) are shown, its two customers and E002's two
+    # peers are not (fewer than 3 raters)
+    said = {("E004", "P20"): "Follow-ups after meetings go missing.", ("E004", "C30"): "Customer secret remark.",
+            ("E002", "P40"): "Peer secret remark."}
+    lines = (folder / "data/feedback.csv").read_text(encoding="utf-8").splitlines()
+    rows = [lines[0] + ",comment"]
+    for line in lines[1:]:
+        employee, rater, _, competency, _, period = line.split(",")
+        first = competency == "collaboration" and period == "2026-Q3"
+        rows.append(line + "," + (said.get((employee, rater), "") if first else ""))
+    (folder / "data/feedback.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     run_cycle(folder / "cycle-q2.yaml", jobs=1)
     run_cycle(folder / "cycle-q3.yaml", jobs=1)
     out = folder / "out" / "2026-Q3"
@@ -224,3 +235,10 @@ def test_dashboard_plan_and_results_agree_on_focus_areas(tmp_path):
     assert ("Revenue CN¥15,000 higher, at CN¥375,000 (100% of target), reaches bonus tier 2 of 2: CN¥12,000 more."
             in e002)
     assert "Grade A starts at 95: 1.29 points to go." in e002
+    # the comment column came through the feedback360 provider; it is on its own dashboard only, and the
+    # comments of sources below min_raters are nowhere
+    texts = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in out.rglob("*")
+             if p.suffix in (".html", ".json", ".csv")}
+    assert [p for p, text in texts.items() if "Follow-ups after meetings go missing." in text] == [
+        "dashboards/E004.html"]
+    assert not [p for p, text in texts.items() if "secret remark" in text]

@@ -409,11 +409,14 @@ def test_parallel_rendering_matches_serial(example, tmp_path):
         e["name"] = f"Person {i}"
         e["calibration"]["cohort"] = f"team-{i % 40}"
         doc["employees"].append(e)
-    request = RenderRequest(doc, example["ruleset"])
+    found = {e["id"]: {"next_grade": {"grade": "S", "min": 110.0, "points": i / 100}}
+             for i, e in enumerate(doc["employees"])}  # each worker is given its own people's
+    request = RenderRequest(doc, example["ruleset"], insights=found)
     HtmlRenderer(workers=1).render(request, tmp_path / "serial")
     HtmlRenderer(workers=2).render(request, tmp_path / "parallel")
     for f in sorted((tmp_path / "serial").rglob("*.html")):
         assert f.read_bytes() == (tmp_path / "parallel" / f.relative_to(tmp_path / "serial")).read_bytes()
+    assert "Grade S starts at 110: 4.49 points to go." in (tmp_path / "parallel/dashboards/X0449.html").read_text()
 
 
 def test_weight_notes_name_only_the_rules_that_moved_that_weight(site):
