@@ -49,6 +49,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -298,23 +299,24 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False, page_slice=None) -> RunReport:
-    from appraise.export.columns import csv_chunks, summary
+    from appraise.export.columns import csv_chunks, ledger_table, stored_rows, summary
+    from appraise.export.document import document_head, document_tail
     from appraise.export.files import (
         CHANGE_FIELDS,
-        bonus_total,
-        changes,
         changes_csv,
+        changes_table,
         errors_csv,
-        grade_counts,
+        ledger_texts,
         manifest_json,
         redact_document,
         results_json_chunks,
         results_json_texts,
     )
-    from appraise.export.json_columns import employee_text_chunks
+    from appraise.export.json_columns import employee_text_chunks, employee_text_pairs
+    from appraise.export.summary import column_bonus_total, column_grade_counts
     from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
     from appraise.provide.stage import METRIC_ABSENT
-    from appraise.store.database import history, stale_runs
+    from appraise.store.database import ENTRY_COLUMNS, history, stale_runs
 
     p.stage("provide", f"{len(cycle.sources)} sources")
     pause_point("provide")
@@ -328,21 +330,24 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
 
     p.stage("evaluate", f"{cycle.period.id}, {inputs.employees.height} employees")
     pause_point("evaluate")
+    # the engine's columns only: results.json, results.csv, results.xlsx and the store are written from them;
+    # the per-employee documents (~16 KB a person) are built only for what needs them (pages, --redact)
     outcome = prepared.results()
-    ev, doc = outcome.evaluation, outcome.document
+    ev = outcome.evaluation
+    # what only the engine and explanations read is let go (hundreds of MiB for a large company): the input rows
+    # (the pages read the employee table), and what explain would build its provenance from
+    inputs.metrics = inputs.aggregated = inputs.feedback = inputs.okrs = None
+    inputs.previous = inputs.subperiods = inputs.paid = None
+    ev.key_results = ev.provenance = None
     # files named as from the cycle's folder, like the sources: the outputs are the same wherever the run started
     data_diags = [(_in_cycle_folder(d, cycle.base_dir), provided.employee_of.get(d)) for d in provided.diagnostics]
     # people left out for their data (on_error: skip-employee) are listed with the engine's errors
     left_out = [{"employee": who, "stage": "provide", "message": f"{d.file}:{d.line}:{d.col}: {d.message}"}
                 for d, who in data_diags if d.severity == "error" and who in provided.skipped]
-    if left_out:
-        doc["errors"] = left_out + doc["errors"]
-    # the document lives to the end of the run: keep the cyclic collector from scanning its millions of
-    # objects again each time storing, exporting or rendering allocate (unfrozen in _run_cycle); a host
-    # process that froze objects itself is left alone
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-    employees = doc["employees"]
+    # results.json's keys but the employees' entries, in order
+    outline = {**document_head(ev), "employees": [], **document_tail(ev)}
+    outline["errors"] = left_out + outline["errors"]
+    appraised = ev.frame.height
     errors = sum(1 for d in provided.diagnostics if d.severity == "error") + len(ev.errors)
     diagnostics = [*cycle.warnings, *provided.diagnostics]  # the cycle file's own warnings first
     engine_warnings = ev.warnings
@@ -359,39 +364,63 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     replaced, before = None, None
     if db is not None:
         replaced = db.current_run(cycle.period.id, ruleset.id)
-        # only the fields the ledger compares: the entries are not parsed (seconds at 100,000 employees)
-        before = db.run_results(replaced["id"], fields=CHANGE_FIELDS) if replaced is not None else None
-    ledger = changes(before, employees) if before is not None else []
+        # only the fields the ledger compares, as columns: the entries are not parsed (seconds at 100,000 employees)
+        before = db.run_table(replaced["id"], CHANGE_FIELDS) if replaced is not None else None
 
     p.stage("export", str(out))
     remove_sibling_leftovers(out)  # of a killed run; safe: this process holds the folder's lock
     stage = staging_sibling(out)
     leftover: Path | None = stage  # removed unless published
     old = None
+    export_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="appraise-export")
     try:
-        full = doc
-        if redact:
-            doc = redact_document(doc)
+        table = summary(ev)
+        ledger = [] if before is None else changes_table(  # set-based: polars compares the two runs
+            ledger_texts(before, json_fields=[f for f in CHANGE_FIELDS if f not in ENTRY_COLUMNS]),
+            ledger_texts(ledger_table(table, ev)))
+        doc = None  # the results document, when something needs it
+        if redact or render:
+            doc = outcome.document
+            doc["errors"] = outline["errors"]
+            # the document lives to the end of the run: keep the cyclic collector from scanning its millions
+            # of objects again each time exporting or rendering allocate (unfrozen in _run_cycle); a host
+            # process that froze objects itself is left alone
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
         files: dict[str, tuple[str, int]] = {}
 
         def put(name: str, data: bytes) -> None:
             files[name] = (write_bytes(stage / name, data, sync_dir=False), len(data))
 
-        # results.json and results.csv straight from the engine's columns (appraise.export.columns); a redacted
-        # export's entries from its redacted document
-        files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(doc) if redact
-                                             else results_json_texts(doc, employee_text_chunks(ev)))
-        pause_point("export")
-        table = summary(ev)
         if redact:
             import polars as pl
 
             table = table.with_columns(pl.col("id").alias("name"))
+        # results.xlsx is made on a thread of its own meanwhile: most of its time is Python's (each number's
+        # text) and zlib's, while results.json's is polars' and hashing's, which let go of the interpreter lock
+        xlsx = export_pool.submit(results_xlsx_columns, outline, table, kpi_table(ev, redact=redact), ruleset,
+                                  created=datetime(cycle.period.end.year, cycle.period.end.month,
+                                                   cycle.period.end.day), errors=errors, redact=redact,
+                                  locale=cycle.locale or ruleset.locale)
+        # results.json and results.csv straight from the engine's columns (appraise.export.columns); the store's
+        # entries are made with results.json's (the same values' texts), kept until then; a redacted
+        # export's entries from its redacted document
+        stored: list = []  # the store's entries (compact JSON), a polars series per chunk of employees
+
+        def entries():
+            for indented, compact in employee_text_pairs(ev):
+                stored.append(compact)
+                yield indented
+
+        if redact:
+            assert doc is not None
+            files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(redact_document(doc)))
+        else:
+            files["results.json"] = write_chunks(stage / "results.json",
+                                                 results_json_texts(outline, entries(), encoded=True))
+        pause_point("export")
         files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
-        put("results.xlsx", results_xlsx_columns(doc, table, kpi_table(ev, redact=redact), ruleset,
-                                                 created=datetime(cycle.period.end.year, cycle.period.end.month,
-                                                                  cycle.period.end.day), errors=errors,
-                                                 redact=redact))
+        put("results.xlsx", xlsx.result())
         validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
         put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
                                      employee_of={d: who for d, who in data_diags if who}, redact=redact))
@@ -400,7 +429,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         pages = 0
         index = None
         if render:
-            p.stage("render", f"{len(employees)} dashboards and plans" if page_slice is None
+            assert doc is not None
+            p.stage("render", f"{appraised} dashboards and plans" if page_slice is None
                     else f"the pages of {page_slice}")
             pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history, out, page_slice, ev)
             index = out / "index.html" if "index.html" in files else None
@@ -409,15 +439,18 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         pause_point("manifest")
         _carry_over(out, stage, files)
         manifest = manifest_json(cycle=cycle, ruleset=ruleset, inputs=inputs.sources,
-                                 engine_version=metadata.version("appraise"), files=files, employees=len(employees),
+                                 engine_version=metadata.version("appraise"), files=files, employees=appraised,
                                  errors=errors, redacted=redact)
         sha = write_bytes(stage / MANIFEST, manifest)
         _check_staged(stage, files)
 
         if db is not None:
             p.stage("store", safe_url(store_url))
-            db.complete_run(run_id, cycle.period.id, full, before_commit=lambda: pause_point("store"),
-                            reads=reads.reads, manifest_sha256=sha)
+            if redact:  # results.json's entries were the redacted ones: the store keeps the full results
+                stored = list(employee_text_chunks(ev, compact=True))
+            db.complete_run(run_id, cycle.period.id, {"errors": outline["errors"]},
+                            before_commit=lambda: pause_point("store"), reads=reads.reads, manifest_sha256=sha,
+                            rows=stored_rows(table, stored))
         pause_point("publish")
         old = publish_folder(stage, out)
         leftover = None
@@ -425,6 +458,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     finally:
         import shutil
 
+        export_pool.shutdown(wait=True, cancel_futures=True)  # a failed run's workbook is not waited for twice
         if leftover is not None:  # the run failed before the swap: the folder stays as it was
             shutil.rmtree(leftover, ignore_errors=True)
         if old is not None:
@@ -433,10 +467,10 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     p.done()
     return RunReport(
         cycle=cycle.period.id, ruleset=f"{ruleset.id} {ruleset.version or ''}".strip(), output=out,
-        store=store_url if db is not None else None, run_id=run_id, employees=len(employees),
-        grades=grade_counts(doc["employees"], ruleset),
-        bonus_total=bonus_total(full["employees"]) if ruleset.bonus else None,
-        currency=str(doc.get("currency") or ""),
+        store=store_url if db is not None else None, run_id=run_id, employees=appraised,
+        grades=column_grade_counts(table["grade"], ruleset),
+        bonus_total=column_bonus_total(table["bonus"]) if ruleset.bonus else None,
+        currency=str(outline.get("currency") or ""),
         errors=errors, warnings=warnings,
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
         diagnostics=diagnostics, employee_errors=list(ev.errors), not_covered=len(ev.not_covered),

@@ -10,6 +10,7 @@ What a user saw before (issue 18): choosing ``weight``, ``label`` or ``curve`` f
 """
 from __future__ import annotations
 
+import copy
 import json
 import re
 import shutil
@@ -105,7 +106,7 @@ def test_every_snippet_is_valid_where_it_is_offered(name):
 def snippet(name: str, where: str, label: str):
     for at, _node, s in snippets(schemas.load(name)):
         if at == where and s["label"] == label:
-            return s["body"]
+            return copy.deepcopy(s["body"])  # the schema is cached: a caller's edits must not reach other tests
     raise AssertionError(f"no snippet {label!r} at {where}")
 
 

@@ -325,6 +325,11 @@ def test_bulk_write_stores_each_entry_as_json_dumps_and_light_reads_agree(any_ur
         assert db.run_results(run, fields=["outcomes"]) == [{"id": "F1", "outcomes": []},
                                                             {"id": "F2", "outcomes": ["raise", "mentor"]},
                                                             {"id": "F3", "outcomes": None}]
+        table = db.run_table(run, fields)  # the same as columns, the entries' other fields as JSON text
+        assert table.columns == ["id", *fields]
+        assert table.to_dicts() == [{f: (v if f in ("id", "score", "grade", "bonus") or v is None
+                                         else json.dumps(v, ensure_ascii=False)) for f, v in e.items()} for e in light]
+        assert db.run_table(run, ["grade"]).to_dicts() == [{"id": e["id"], "grade": e["grade"]} for e in light]
 
 
 def test_unchanged_compares_the_stored_columns_null_equal_to_null(any_url):

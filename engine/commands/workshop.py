@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from appraise import commands
+from appraise.i18n import say
+
 
 def _budget(ctx, param, value):
     if value is None:
@@ -14,9 +17,9 @@ def _budget(ctx, param, value):
     try:
         amount = Decimal(value.replace(",", ""))
     except InvalidOperation:
-        raise click.BadParameter(f"'{value}' is not an amount; write e.g. 1200000") from None
+        raise click.BadParameter(say("workshop.not_amount", commands.lang(), value=value)) from None
     if not amount.is_finite() or amount < 0:
-        raise click.BadParameter("the budget is an amount of 0 or more")
+        raise click.BadParameter(say("workshop.budget", commands.lang()))
     return amount
 
 
@@ -32,7 +35,8 @@ def _budget(ctx, param, value):
               help="Bonus budget to compare against (default: the bonus total under the weights the workshop "
                    "starts with).")
 @click.option("--lang", type=click.Choice(["en", "zh-CN"]), default=None,
-              help="Interface language (default: the cycle's or ruleset's locale).")
+              help="Interface language (default: appraise --lang / APPRAISE_LANG when given, else the cycle's or "
+                   "ruleset's locale).")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="PEOPLE.csv",
               help="Who may vote: a CSV with columns id,name; each person gets a signed link of their own.")
 @click.option("--codes", type=click.IntRange(0, 5000), default=0, metavar="N",
@@ -71,6 +75,9 @@ def command(cycle: Path, port: int, host: str, budget: Decimal | None, lang: str
     from appraise.tools.workshop.session import Workshop
     from appraise.tools.workshop.voting import read_roster
 
+    messages = lang or commands.lang()
+    if lang is None and commands.lang_chosen():
+        lang = messages
     modes = [m for m, on in (("--roster", roster), ("--codes", codes), ("--links", links)) if on]
     if len(modes) > 1 and not resume:
         raise click.UsageError(f"{' and '.join(modes)} are different ways to vote; choose one")
@@ -85,18 +92,19 @@ def command(cycle: Path, port: int, host: str, budget: Decimal | None, lang: str
                                           codes=codes, store=None if no_store else (store or workshop.store_url),
                                           resume=resume)
     except InvalidInput as exc:
-        click.echo(str(exc), err=True)
+        commands.echo_diagnostics(exc.diagnostics, messages)
         sys.exit(1)
     except StoreError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     try:
-        serve(workshop, port, host=host, open_browser=not no_browser, echo=click.echo, links=links, codes=new_codes)
+        serve(workshop, port, host=host, open_browser=not no_browser, echo=lambda line: click.echo(
+            commands.localized_text(line, messages)), links=links, codes=new_codes)
     except ValueError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except OSError as exc:
-        click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        click.echo(say("workshop.listen", messages, host=host, port=port, error=exc.strerror or exc), err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         pass

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 from appraise.core.evaluate import Evaluation, item_paths
@@ -65,7 +66,52 @@ def money_strings(s, ruleset):
     """:func:`appraise.export.document.money` of every value (decimal strings at the bonus rounding unit)."""
     from appraise.export.document import money
 
-    return _by_unique(s, lambda v: money(v, ruleset))
+    unit = ruleset.bonus.rounding if ruleset.bonus else Decimal(1)
+    places = -min(int(unit.normalize().as_tuple().exponent), 0)  # as money() quantizes
+    return _decimal_texts(s, lambda v: money(v, ruleset), places)
+
+
+def plain_strings(s):
+    """:func:`appraise.export.document._plain` of every value (a decimal as written: no trailing zeros)."""
+    from appraise.export.document import _plain
+
+    return _decimal_texts(s, _plain, None)
+
+
+# a polars Decimal's text that the fast paths below write exactly: at most 15 digits before the point (Decimal's
+# 28-digit context never rounds it), digits after it as the column's scale has them
+_WHOLE = r"^-?[0-9]{1,15}"
+
+
+def _decimal_texts(s, fn, places: int | None):
+    """``fn`` of every value of a Decimal series written from polars' own text of the value (the column's
+    scale in full): ``places`` decimals (a value exactly that precise: its text cut or padded; ``money``), or
+    None: trailing zeros and point taken off (``_plain``).  A value the text cannot give exactly (more
+    digits than ``places`` to round, too large) and a series that is not Decimal go through ``fn``, once per
+    distinct value."""
+    pl = _pl()
+    if not isinstance(s.dtype, pl.Decimal) or s.dtype.scale is None:
+        return _by_unique(s, fn)
+    scale = s.dtype.scale
+    text = s.cast(pl.Utf8)
+    if places is None:
+        exact = text.str.contains(_WHOLE + (r"\.[0-9]+$" if scale else "$"))
+        out = text.str.strip_chars_end("0").str.strip_chars_end(".") if scale else text
+    elif scale == 0:
+        exact = text.str.contains(_WHOLE + "$")
+        out = text + ("." + "0" * places if places else "")
+    elif scale <= places:
+        exact = text.str.contains(_WHOLE + rf"\.[0-9]{{{scale}}}$")
+        out = text + "0" * (places - scale)
+    else:
+        exact = text.str.contains(_WHOLE + rf"\.[0-9]{{{places}}}0{{{scale - places}}}$")
+        out = text.str.head(-(scale - places) - (0 if places else 1))
+    out = out.alias(s.name)
+    odd = ~exact.fill_null(True)
+    if odd.any():
+        idx = odd.arg_true()
+        out = out.scatter(idx, _by_unique(s.gather(idx), fn))
+    return out
 
 
 def _by_unique(s, fn):
@@ -170,6 +216,39 @@ def summary(ev: Evaluation):
     columns = first + [f"kpi.{p}.score" for p in kpis] + [f"dimension.{d}.score" for d in dims]
     out = out.sort("_row").select([c if c in out.columns else pl.lit(None).alias(c) for c in columns])
     return out.with_columns(pl.col(c).cast(pl.List(pl.Utf8)) for c in LISTS)
+
+
+STORED_COLUMNS = ("id", "scorecard", "score", "grade", "grade_uncalibrated", "bonus")
+
+
+def stored_rows(table, entries: list):
+    """The store's rows (:meth:`appraise.store.database.Store.complete_run`'s ``rows``): each employee's id,
+    scorecard, score, grade, grade before calibration and bonus from :func:`summary`'s
+    ``table`` (the document's values), and the entry's JSON text from ``entries`` (chunks in the table's order,
+    each dropped once written)."""
+    start = 0
+    while entries:
+        chunk = entries.pop(0)
+        part = table.slice(start, len(chunk)).select(STORED_COLUMNS).with_columns(chunk.alias("entry"))
+        start += len(chunk)
+        yield from part.iter_rows()
+    if start != table.height:
+        raise ValueError(f"{start} stored entries for {table.height} employees")
+
+
+def ledger_table(table, ev):
+    """What the recalculation ledger compares of each employee (:func:`appraise.export.files.ledger_texts`), from
+    :func:`summary`'s ``table``: id, score, grade, bonus, outcomes, and with ``bonus.net_of`` bonus_gross and
+    bonus_paid: the document's values of those fields."""
+    pl = _pl()
+    cols = ["id", "score", "grade", "bonus", "outcomes"]
+    rs = ev.ruleset
+    if rs.bonus is not None and rs.bonus.net_of is not None:  # only then are these in the entries
+        extra = [(money_strings(ev.frame[c], rs) if c in ev.frame.columns
+                  else pl.Series([None] * ev.frame.height, dtype=pl.Utf8)).alias(name)
+                 for c, name in (("bonus.gross", "bonus_gross"), ("bonus.paid", "bonus_paid"))]
+        return table.select(cols).with_columns(extra)
+    return table.select(cols)
 
 
 FORMULA_PATTERN = "^[" + "".join(re.escape(c) for c in FORMULA_START) + "]"  # files.FORMULA_START as a pattern

@@ -239,16 +239,6 @@ def employee_results(ev: Evaluation, rows=None) -> list[dict[str, Any]]:
     return out
 
 
-def _indented_entries(ev: Evaluation, rows, ind: str) -> list[str]:
-    """The results.json text of the entries of :func:`employee_results` (``rows``: positions in the frame, or
-    all), as :func:`appraise.export.files.results_json_chunks` writes them at indentation ``ind``: the plain path
-    that :mod:`appraise.export.json_columns` takes for what it does not write itself."""
-    from appraise.export.files import _indented
-
-    with no_cyclic_gc():
-        return [_indented(e, ind) for e in employee_results(ev, rows)]
-
-
 def paid_by_employee(ev: Evaluation) -> dict[str, dict[str, str | None]]:
     """``{id: {period: bonus}}``: what the runs ``bonus.net_of`` nets paid each employee."""
     plan = ev.ruleset.bonus

@@ -11,12 +11,13 @@ byte for byte.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from json.encoder import encode_basestring
 from typing import Any
 
 from appraise.core.evaluate import Evaluation, item_paths
-from appraise.export.columns import float_text, lost_ranking, money_strings, py_round
+from appraise.export.columns import float_text, lost_ranking, money_strings, plain_strings, py_round
 
 EMPLOYEE_INDENT = "    "  # an entry of the employees list, as results_json_chunks indents it
 
@@ -92,8 +93,8 @@ class _Texts:
             return pl.lit("null")
         return self._put(f"§s:{col}", lambda: json_text(self.frame[col]))
 
-    def series(self, key: str, series):
-        return self._put(key, lambda: series)
+    def series(self, key: str, make):
+        return self._put(key, make)
 
     def done(self):
         return self.frame.with_columns(list(self.new.values()))
@@ -114,45 +115,94 @@ def _truthy(col: str, frame):
     return (c.is_not_null() & (c != 0)).fill_null(False)
 
 
-def _obj(pairs, ind: str):
-    """A JSON object at indentation ``ind`` (``json.dumps(indent=2)``): ``pairs`` of (key, text expression or
-    None for a key absent in every row, or (present, text) for a key present where ``present``)."""
+class _Style:
+    """How a JSON text is laid out: ``json.dumps(indent=2)`` (results.json) or ``json.dumps()`` (compact: the
+    store's entries)."""
+
+    def __init__(self, indented: bool):
+        self.indented = indented
+
+    def nl(self, ind: str) -> str:
+        """What opens a line at ``ind`` (nothing when compact)."""
+        return "\n" + ind if self.indented else ""
+
+    def sep(self, inner: str) -> str:
+        """What separates two items at ``inner``."""
+        return ",\n" + inner if self.indented else ", "
+
+
+INDENTED, COMPACT = _Style(True), _Style(False)
+
+
+class _Parts(list):
+    """A text as the pieces it is made of, in order: literal strings, and text expressions (null: the piece
+    is left out).  Nested objects are spliced in as pieces, so the whole entry is one flat concatenation
+    (each byte is copied once, not once per level of nesting)."""
+
+
+def _expr(value):
+    """A text expression of ``value`` (an expression, a literal or :class:`_Parts`)."""
+    if isinstance(value, _Parts):
+        return _concat(value)
+    if isinstance(value, str):
+        return _lit(value)
+    return value
+
+
+def _concat(parts: _Parts):
+    """One expression: the pieces of ``parts`` (adjacent literals merged) concatenated, nulls left out."""
+    pl = _pl()
+    merged: list[Any] = []
+    for piece in parts:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    exprs = [_lit(x) if isinstance(x, str) else x for x in merged]
+    return exprs[0] if len(exprs) == 1 else pl.concat_str(exprs, separator="", ignore_nulls=True)
+
+
+def _obj(pairs, ind: str, st: _Style = INDENTED):
+    """A JSON object at indentation ``ind`` laid out as ``st``: ``pairs`` of (key, text expression or
+    :class:`_Parts`, None for a key absent in every row, or (present, text) for a key present where
+    ``present``).  With a key present in every row the object is :class:`_Parts`, else one expression."""
     pl = _pl()
     inner = ind + "  "
-    items = []
-    always = False
-    for key, value in pairs:
-        if value is None:
-            continue
-        head = _lit(encode_basestring(key) + ": ")
-        if isinstance(value, tuple):
+    items = [(key, value) for key, value in pairs if value is not None]
+    first = next((i for i, (_, v) in enumerate(items) if not isinstance(v, tuple)), None)
+    if first is None:  # every key may be absent: the object may be empty
+        return _wrap([pl.when(present).then(_lit(encode_basestring(key) + ": ") + _expr(text))
+                      .otherwise(pl.lit(None, pl.Utf8)) for key, (present, text) in items], "{", "}", ind, inner, st)
+    parts = _Parts(["{" + st.nl(inner)])
+    for i, (key, value) in enumerate(items):
+        head = encode_basestring(key) + ": "
+        if isinstance(value, tuple):  # before the first key always present its separator follows it
             present, text = value
-            items.append(pl.when(present).then(head + text).otherwise(pl.lit(None, pl.Utf8)))
-        else:
-            items.append(head + value)
-            always = True
-    return _wrap(items, "{", "}", ind, inner, always)
+            piece = (_lit(head) + _expr(text) + _lit(st.sep(inner)) if i < first
+                     else _lit(st.sep(inner) + head) + _expr(text))
+            parts.append(pl.when(present).then(piece).otherwise(pl.lit(None, pl.Utf8)))
+            continue
+        if i > first:
+            parts.append(st.sep(inner))
+        parts.append(head)
+        parts.extend(value if isinstance(value, _Parts) else [value])
+    parts.append(st.nl(ind) + "}")
+    return parts
 
 
-def _arr(items, ind: str):
+def _arr(items, ind: str, st: _Style = INDENTED):
     """A JSON array at ``ind`` of the non-null texts of ``items``, in order."""
-    return _wrap(items, "[", "]", ind, ind + "  ", False)
+    return _wrap(items, "[", "]", ind, ind + "  ", st)
 
 
-def _wrap(items, open_: str, close: str, ind: str, inner: str, always: bool):
-    """``items`` joined; ``always``: one of them is never null (the container is never empty), so the text is
-    not tested for emptiness (the test would repeat the whole expression beneath it)."""
+def _wrap(items, open_: str, close: str, ind: str, inner: str, st: _Style):
+    """``items`` (each may be null) joined; ``open_`` and ``close`` alone when none is there."""
     pl = _pl()
     if not items:
         return _lit(open_ + close)
-    joined = pl.concat_str(items, separator=",\n" + inner, ignore_nulls=True)
-    full = _lit(open_ + "\n" + inner) + joined + _lit("\n" + ind + close)
-    return full if always else pl.when(joined == "").then(_lit(open_ + close)).otherwise(full)
-
-
-def _grouped(long, key: str, text, sep: str, name: str):
-    """Per ``key`` (row number), the texts of ``long`` joined with ``sep``, in order."""
-    return long.group_by(key, maintain_order=True).agg(text.str.join(sep).alias(name))
+    joined = pl.concat_str(items, separator=st.sep(inner), ignore_nulls=True)
+    full = _lit(open_ + st.nl(inner)) + joined + _lit(st.nl(ind) + close)
+    return pl.when(joined == "").then(_lit(open_ + close)).otherwise(full)
 
 
 def employee_texts(ev: Evaluation, *, compact: bool = False):
@@ -167,14 +217,36 @@ def employee_text_chunks(ev: Evaluation, rows_per_chunk: int = 25_000, *, compac
     streamed: only one chunk's text is held at once.
 
     ``compact``: each entry as ``json.dumps(entry, ensure_ascii=False)`` writes it (what the store keeps of an
-    employee) instead: the indented text with its line breaks taken out (a JSON text has a raw line break
-    only between its tokens: one inside a string is written ``\\n``)."""
-    if compact:
-        for chunk in employee_text_chunks(ev, rows_per_chunk):
-            yield chunk.str.replace_all(r",\n *", ", ").str.replace_all(r"\n *", "")
-        return
+    employee) instead."""
+    for texts in _chunks(ev, rows_per_chunk, (COMPACT if compact else INDENTED,)):
+        yield texts[0]
+
+
+def employee_text_pairs(ev: Evaluation, rows_per_chunk: int = 25_000) -> Iterator[tuple[Any, Any]]:
+    """:func:`employee_text_chunks` indented and compact at once, a chunk at a time: (results.json's entries,
+    the store's), each made from the same columns (the values' texts made once)."""
+    for texts in _chunks(ev, rows_per_chunk, (INDENTED, COMPACT)):
+        yield texts[0], texts[1]
+
+
+def _plain_texts(ev: Evaluation, positions: list[int], styles: tuple[_Style, ...]) -> list[Any]:
+    """The plain path's entries of the frame's rows at ``positions`` (their documents, then their text), a
+    polars String series per style."""
     pl = _pl()
-    from appraise.export.document import _R4, _indented_entries, _rounded
+    from appraise.export.document import employee_results, no_cyclic_gc
+    from appraise.export.files import _indented
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(e, ensure_ascii=False)
+    with no_cyclic_gc():
+        docs = employee_results(ev, positions)
+        return [pl.Series("entry", [_indented(e, EMPLOYEE_INDENT) if st.indented else encode(e) for e in docs],
+                          dtype=pl.Utf8) for st in styles]
+
+
+def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...]) -> Iterator[list[Any]]:
+    """Per chunk of rows, the entries' texts in each of ``styles`` (a polars String series each)."""
+    pl = _pl()
+    from appraise.export.document import _R4, _rounded
     from appraise.language.expr.compiler import polars_round_half_up
 
     rs = ev.ruleset
@@ -183,12 +255,12 @@ def employee_text_chunks(ev: Evaluation, rows_per_chunk: int = 25_000, *, compac
         return
     if plain_path_only(ev):
         for start in range(0, frame.height, rows_per_chunk):
-            positions = list(range(start, min(start + rows_per_chunk, frame.height)))
-            yield pl.Series("entry", _indented_entries(ev, positions, EMPLOYEE_INDENT), dtype=pl.Utf8)
+            yield _plain_texts(ev, list(range(start, min(start + rows_per_chunk, frame.height))), styles)
         return
     floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)]
     lost = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith("lost.")]
     objectives = _objective_rows(ev)
+    names = ["entry" if st.indented else "compact" for st in styles]
     for start in range(0, frame.height, rows_per_chunk):
         part = frame.slice(start, rows_per_chunk).with_row_index("_row").with_columns(
             [polars_round_half_up(pl.col(c), 4).alias(c) for c in floats]
@@ -197,17 +269,18 @@ def employee_text_chunks(ev: Evaluation, rows_per_chunk: int = 25_000, *, compac
         for card in rs.scorecards:
             rows = part.filter(pl.col("scorecard") == card.key)
             if rows.height:
-                parts.append(_card_texts(ev, card, rows, objectives))
-        out = pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, "entry": pl.Utf8})
-        out = part.select("_row").join(out, on="_row", how="left").sort("_row")
-        texts = out["entry"]
+                parts.append(_card_texts(ev, card, rows, objectives, styles))
+        out = pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, **dict.fromkeys(names, pl.Utf8)})
+        if out.height != part.height or not out["_row"].is_sorted():  # several scorecards, or rows without one
+            out = part.select("_row").join(out, on="_row", how="left").sort("_row")
+        texts = [out[n] for n in names]
         plain = (part["override.applied"].fill_null(False) if "override.applied" in part.columns
-                 else pl.Series([False] * part.height)) | texts.is_null()
+                 else pl.Series([False] * part.height)) | texts[0].is_null()
         if plain.any():  # an override's record (reason, approver, date), a scorecard the frame did not name
             idx = plain.arg_true()
-            texts = texts.scatter(idx, pl.Series(_indented_entries(ev, [start + i for i in idx.to_list()],
-                                                                   EMPLOYEE_INDENT), dtype=pl.Utf8))
-        yield texts
+            fixed = _plain_texts(ev, [start + i for i in idx.to_list()], styles)
+            texts = [x.scatter(idx, f) for x, f in zip(texts, fixed, strict=True)]
+        yield [x.alias("entry") for x in texts]
 
 
 def _objective_rows(ev: Evaluation):
@@ -224,23 +297,21 @@ def _objective_rows(ev: Evaluation):
         *(polars_round_half_up(pl.col(c), 4).alias(c) for c in scores))
 
 
-def _card_texts(ev: Evaluation, card, rows, objectives):
-    """(``_row``, ``entry``) of one scorecard's employees."""
+def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ...] = (INDENTED,)):
+    """(``_row``, then one text column per style of ``styles``: ``entry`` indented, ``compact``) of one
+    scorecard's employees."""
     pl = _pl()
-    from appraise.export.document import _R4, _plain, r4
-    from appraise.export.files import _indented
+    from appraise.export.document import _R4, r4
 
     rs = ev.ruleset
-    t = _Texts(rows)
     E = EMPLOYEE_INDENT
     K = E + "  "       # the employee's keys
     D = K + "  "       # dimensions' and kpis' keys
     F = D + "  "       # a dimension's or KPI's fields
     G = F + "  "       # inside a dimension's field (sources, raters, periods, objectives)
 
-    def flag_list(pairs, ind):
-        return _arr([pl.when(_truthy(col, rows)).then(_lit(encode_basestring(i))).otherwise(None)
-                     for i, col in pairs], ind)
+    def tag(st: _Style) -> str:  # the suffix of what is made per style
+        return "" if st.indented else "~c"
 
     # lost points in rank order, the focus areas the first of them
     ranked = lost_ranking(rows, card)
@@ -256,127 +327,153 @@ def _card_texts(ev: Evaluation, card, rows, objectives):
         long = long.with_columns(pl.Series("kt", json_text(long["key"])),
                                  pl.Series("vt", float_text(long["r4"]).fill_null("null")))
         long = long.with_columns(pl.int_range(pl.len()).over("_row").alias("_n"))
-        lostp = _grouped(long, "_row", pl.col("kt") + pl.lit(": ") + pl.col("vt"), ",\n" + D, "_lost")
-        focus = _grouped(long.filter(pl.col("_n") < rs.plan.max_focus_areas), "_row", pl.col("kt"),
-                         ",\n" + D, "_focus")
-        rows = rows.join(lostp, on="_row", how="left").join(focus, on="_row", how="left")
+        item, focus = pl.col("kt") + pl.lit(": ") + pl.col("vt"), pl.col("kt").filter(pl.col("_n") <
+                                                                                      rs.plan.max_focus_areas)
+        # joined once, in the first style; the others by replacing the separator (the items are JSON texts: a
+        # line break is never inside one)
+        first = styles[0]
+        texts = long.group_by("_row", maintain_order=True).agg(
+            item.str.join(first.sep(D)).alias("_lost" + tag(first)),
+            # a row whose items are all beyond max_focus_areas has no focus areas: null, as one not grouped at all
+            focus.str.join(first.sep(D)).replace("", None).alias("_focus" + tag(first)))
+        texts = texts.with_columns(pl.col(name + tag(first)).str.replace_all(first.sep(D), st.sep(D), literal=True)
+                                   .alias(name + tag(st)) for st in styles[1:] for name in ("_lost", "_focus"))
+        rows = rows.join(texts, on="_row", how="left", maintain_order="left")
     else:
-        rows = rows.with_columns(pl.lit(None, pl.Utf8).alias("_lost"), pl.lit(None, pl.Utf8).alias("_focus"))
-    t = _Texts(rows)
-
-    def joined(col, ind, open_, close):
-        c = pl.col(col)
-        return pl.when(c.is_null()).then(_lit(open_ + close)).otherwise(
-            _lit(open_ + "\n" + ind + "  ") + c + _lit("\n" + ind + close))
+        rows = rows.with_columns(*(pl.lit(None, pl.Utf8).alias(name + tag(st)) for st in styles
+                                   for name in ("_lost", "_focus")))
 
     # objectives of the employee, per aspirational threshold of the OKR dimensions
     okr_texts: dict[Any, str] = {}
-    if objectives is not None:
+    if objectives is not None and any(d.kind == "okr" for d in card.dimensions):
+        # only these employees' objectives (a chunk's: not the whole company's again for every chunk)
+        objectives = objectives.filter(pl.col("id").is_in(rows["id"].implode()))
         for d in card.dimensions:
             if d.kind != "okr" or d.aspirational_threshold in okr_texts:
                 continue
             scored = f"score@{d.aspirational_threshold}"
             o = objectives
-            item = _obj([("objective", pl.col("_ot")),
-                         ("type", pl.col("_tt")), ("progress", pl.col("_pt")), ("score", pl.col("_st"))], G)
             o = o.with_columns(pl.Series("_ot", json_text(o["objective"])), pl.Series("_tt", json_text(o["type"])),
                                pl.Series("_pt", float_text(o["progress" + _R4]).fill_null("null")),
                                pl.Series("_st", float_text(o[scored]).fill_null("null") if scored in o.columns
                                          else pl.Series([None] * o.height, dtype=pl.Utf8).fill_null("null")))
             name = f"_okr{len(okr_texts)}"
-            per = o.select("id", "_o", item.alias("_item")).sort("_o").group_by("id", maintain_order=True).agg(
-                pl.col("_item").str.join(",\n" + G).alias(name))
+            items = [_expr(_obj([("objective", pl.col("_ot")), ("type", pl.col("_tt")), ("progress", pl.col("_pt")),
+                                 ("score", pl.col("_st"))], G, st)).alias("_item" + tag(st)) for st in styles]
+            per = o.select("id", "_o", *items).sort("_o").group_by("id", maintain_order=True).agg(
+                pl.col("_item" + tag(st)).str.join(st.sep(G)).alias(name + tag(st)) for st in styles)
             rows = rows.join(per, on="id", how="left")
             okr_texts[d.aspirational_threshold] = name
-        t = _Texts(rows)
+    t = _Texts(rows)
 
-    dims = []
-    for d in card.dimensions:
-        w_col, score_col, has_col = f"w.{d.key}", f"d.{d.key}.score", f"d.{d.key}.has_data"
-        score = t.float(score_col)
-        if has_col in rows.columns:
-            no_score = ~pl.col(has_col).fill_null(True) & ~_truthy(w_col, rows)
-            score = pl.when(no_score).then(_lit("null")).otherwise(score)
-        fields: list[tuple[str, Any]] = [("weight", t.float(w_col)), ("score", score)]
-        if d.kind == "feedback360":
-            assert d.feedback is not None
-            sources = [(r, f"f.{d.key}.{r}.score", f"f.{d.key}.{r}.raters") for r, _ in d.feedback.sources]
-            present = {r: (pl.col(sc).is_not_null() if sc in rows.columns else pl.lit(False)) for r, sc, _ in sources}
-            fields.append(("sources", _obj([(r, (present[r], t.float(sc))) for r, sc, _ in sources], F)))
-            fields.append(("raters", _obj([(r, (present[r], t.int(rc))) for r, _, rc in sources], F)))
-            if "self" not in dict(d.feedback.sources):
-                sc = f"f.{d.key}.self.score"
-                if sc in rows.columns:
-                    fields.append(("self", (pl.col(sc).is_not_null(), t.float(sc))))
-        if d.kind == "periods" and ev.period is not None:
-            assert d.periods is not None
-            fields.append(("periods", _obj([(p.id, t.float(f"p.{d.key}.{p.id}"))
-                                            for p, _ in d.periods.parts(ev.period)], F)))
-        if d.kind == "okr" and d.aspirational_threshold in okr_texts:
-            name = okr_texts[d.aspirational_threshold]
-            fields.append(("objectives", (pl.col(name).is_not_null(), joined(name, F, "[", "]"))))
-        dims.append((d.key, _obj(fields, D)))
-
-    kpis = []
-    for d in card.dimensions:
-        for k in d.kpis:
-            kw, ruled = f"w.{k.path}", f"wr.{k.path}"
-            dropped = (pl.col(ruled) == 0).fill_null(False)
-            shown = _truthy(kw, rows) | dropped
-            kpis.append((k.path, _obj([
-                ("actual", t.float(f"k.{k.path}.actual")), ("target", t.float(f"k.{k.path}.target")),
-                ("attainment", t.float(f"k.{k.path}.attainment")),
-                ("score", pl.when(shown).then(t.float(f"k.{k.path}.score")).otherwise(_lit("null"))),
-                ("weight", t.float(kw)), ("dropped_by_rule", (dropped, _lit("true")))], D)))
-
-    adjustments = [pl.when(_truthy(f"adj.{a.id}", rows)).then(_lit(_indented(
-        {"id": a.id, "points": a.points if a.points != int(a.points) else int(a.points)}, D))).otherwise(None)
-        for a in card.adjustments]
+    adjustment_texts = [(a, {"id": a.id, "points": a.points if a.points != int(a.points) else int(a.points)})
+                        for a in card.adjustments]
     plan_cols = [_truthy(f"outcome.{o.id}", rows) for o in rs.outcomes if o.plan]
     plan = pl.any_horizontal(plan_cols) if plan_cols else pl.lit(False)
     score2 = py_round(rows["score"].cast(pl.Float64), 2)
-    fields = [
-        ("id", t.text("id")), ("name", t.text("name")), ("scorecard", _lit(encode_basestring(card.key))),
-        ("score", t.series("§score", float_text(score2))),
-        ("grade", t.text("grade")), ("grade_uncalibrated", t.text("grade_uncalibrated")),
-        ("bonus", t.series("§bonus", json_text(money_strings(rows["bonus"], rs)) if "bonus" in rows.columns
-                           else pl.Series([None] * rows.height, dtype=pl.Utf8).fill_null("null"))),
-        ("rules_fired", flag_list([(r.id, f"rule.{r.id}") for r in rs.rules], K)),
-        ("adjustments", _arr(adjustments, K)),
-        ("missing", flag_list([(m, f"miss.{m}") for m in item_paths(card, ev.period)], K)),
-        ("outcomes", flag_list([(o.id, f"outcome.{o.id}") for o in rs.outcomes], K)),
-        ("plan", pl.when(plan).then(_lit("true")).otherwise(_lit("false"))),
-        ("focus_areas", joined("_focus", K, "[", "]")),
-        ("lost_points", joined("_lost", K, "{", "}")),
-        ("dimensions", _obj(dims, K)),
-        ("kpis", _obj(kpis, K)),
-        ("tenure_months", t.series("§tenure", _ints(rows, "tenure_months"))),
-    ]
+    share = None
     if rs.proration == "days":
         share = rows["employed_share"].to_list() if "employed_share" in rows.columns else [None] * rows.height
-        fields.append(("employed_share", t.series("§share", float_text(pl.Series([r4(v) for v in share],
-                                                                                  dtype=pl.Float64))
-                                                   .fill_null("null"))))
-    if rs.calibration:
-        cohort = _cohort_column(rows, rs.calibration.cohort)
-        fields.append(("calibration", _obj([
-            ("cohort", t.text(cohort) if cohort else _lit("null")), ("cohort_size", t.int("cohort_size")),
-            ("applied", pl.when(_truthy("calibrated", rows)).then(_lit("true")).otherwise(_lit("false")))], K)))
-    if rs.bonus:
-        def plain(col):
-            if col not in rows.columns:
-                return _lit("null")
-            return t.series(f"§p:{col}", json_text(_unique_map(rows[col], _plain)))
 
-        detail = [("target", plain(f"money.{rs.bonus.target}")), ("attainment", t.float("bonus.attainment")),
-                  ("tiers_reached", t.int("bonus.tiers_reached")), ("tier_pay", plain("bonus.tier_pay")),
-                  ("multiplier", plain("bonus.multiplier")), ("excess", plain("bonus.excess")),
-                  ("uncapped", plain("bonus.uncapped")), ("cap", plain("bonus.cap"))]
-        if rs.bonus.target_period != "cycle" or rs.proration == "days":
-            detail.append(("target_cycle", plain("bonus.target_cycle")))
-        fields.append(("bonus_detail", _obj(detail, K)))
-    entry = _obj(fields, E)
-    return t.done().lazy().select("_row", entry.alias("entry")).collect()
+    def entry(st: _Style):
+        from appraise.export.files import _indented
+
+        def flag_list(pairs, ind):
+            return _arr([pl.when(_truthy(col, rows)).then(_lit(encode_basestring(i))).otherwise(None)
+                         for i, col in pairs], ind, st)
+
+        def joined(col, ind, open_, close):
+            c = pl.col(col + tag(st))
+            return pl.when(c.is_null()).then(_lit(open_ + close)).otherwise(
+                _lit(open_ + st.nl(ind + "  ")) + c + _lit(st.nl(ind) + close))
+
+        dims = []
+        for d in card.dimensions:
+            w_col, score_col, has_col = f"w.{d.key}", f"d.{d.key}.score", f"d.{d.key}.has_data"
+            score = t.float(score_col)
+            if has_col in rows.columns:
+                no_score = ~pl.col(has_col).fill_null(True) & ~_truthy(w_col, rows)
+                score = pl.when(no_score).then(_lit("null")).otherwise(score)
+            fields: list[tuple[str, Any]] = [("weight", t.float(w_col)), ("score", score)]
+            if d.kind == "feedback360":
+                assert d.feedback is not None
+                sources = [(r, f"f.{d.key}.{r}.score", f"f.{d.key}.{r}.raters") for r, _ in d.feedback.sources]
+                present = {r: (pl.col(sc).is_not_null() if sc in rows.columns else pl.lit(False))
+                           for r, sc, _ in sources}
+                fields.append(("sources", _obj([(r, (present[r], t.float(sc))) for r, sc, _ in sources], F, st)))
+                fields.append(("raters", _obj([(r, (present[r], t.int(rc))) for r, _, rc in sources], F, st)))
+                if "self" not in dict(d.feedback.sources):
+                    sc = f"f.{d.key}.self.score"
+                    if sc in rows.columns:
+                        fields.append(("self", (pl.col(sc).is_not_null(), t.float(sc))))
+            if d.kind == "periods" and ev.period is not None:
+                assert d.periods is not None
+                fields.append(("periods", _obj([(p.id, t.float(f"p.{d.key}.{p.id}"))
+                                                for p, _ in d.periods.parts(ev.period)], F, st)))
+            if d.kind == "okr" and d.aspirational_threshold in okr_texts:
+                name = okr_texts[d.aspirational_threshold]
+                fields.append(("objectives", (pl.col(name + tag(st)).is_not_null(), joined(name, F, "[", "]"))))
+            dims.append((d.key, _obj(fields, D, st)))
+
+        kpis = []
+        for d in card.dimensions:
+            for k in d.kpis:
+                kw, ruled = f"w.{k.path}", f"wr.{k.path}"
+                dropped = (pl.col(ruled) == 0).fill_null(False)
+                shown = _truthy(kw, rows) | dropped
+                kpis.append((k.path, _obj([
+                    ("actual", t.float(f"k.{k.path}.actual")), ("target", t.float(f"k.{k.path}.target")),
+                    ("attainment", t.float(f"k.{k.path}.attainment")),
+                    ("score", pl.when(shown).then(t.float(f"k.{k.path}.score")).otherwise(_lit("null"))),
+                    ("weight", t.float(kw)), ("dropped_by_rule", (dropped, _lit("true")))], D, st)))
+
+        adjustments = [pl.when(_truthy(f"adj.{a.id}", rows)).then(_lit(
+            _indented(value, D) if st.indented else json.dumps(value, ensure_ascii=False))).otherwise(None)
+            for a, value in adjustment_texts]
+        fields = [
+            ("id", t.text("id")), ("name", t.text("name")), ("scorecard", _lit(encode_basestring(card.key))),
+            ("score", t.series("§score", lambda: float_text(score2))),
+            ("grade", t.text("grade")), ("grade_uncalibrated", t.text("grade_uncalibrated")),
+            ("bonus", t.series("§bonus", lambda: json_text(money_strings(rows["bonus"], rs))
+                               if "bonus" in rows.columns
+                               else pl.Series([None] * rows.height, dtype=pl.Utf8).fill_null("null"))),
+            ("rules_fired", flag_list([(r.id, f"rule.{r.id}") for r in rs.rules], K)),
+            ("adjustments", _arr(adjustments, K, st)),
+            ("missing", flag_list([(m, f"miss.{m}") for m in item_paths(card, ev.period)], K)),
+            ("outcomes", flag_list([(o.id, f"outcome.{o.id}") for o in rs.outcomes], K)),
+            ("plan", pl.when(plan).then(_lit("true")).otherwise(_lit("false"))),
+            ("focus_areas", joined("_focus", K, "[", "]")),
+            ("lost_points", joined("_lost", K, "{", "}")),
+            ("dimensions", _obj(dims, K, st)),
+            ("kpis", _obj(kpis, K, st)),
+            ("tenure_months", t.series("§tenure", lambda: _ints(rows, "tenure_months"))),
+        ]
+        if share is not None:
+            fields.append(("employed_share", t.series("§share", lambda: float_text(
+                pl.Series([r4(v) for v in share], dtype=pl.Float64)).fill_null("null"))))
+        if rs.calibration:
+            cohort = _cohort_column(rows, rs.calibration.cohort)
+            fields.append(("calibration", _obj([
+                ("cohort", t.text(cohort) if cohort else _lit("null")), ("cohort_size", t.int("cohort_size")),
+                ("applied", pl.when(_truthy("calibrated", rows)).then(_lit("true")).otherwise(_lit("false")))],
+                K, st)))
+        if rs.bonus:
+            def plain(col):
+                if col not in rows.columns:
+                    return _lit("null")
+                return t.series(f"§p:{col}", lambda: json_text(plain_strings(rows[col])))
+
+            detail = [("target", plain(f"money.{rs.bonus.target}")), ("attainment", t.float("bonus.attainment")),
+                      ("tiers_reached", t.int("bonus.tiers_reached")), ("tier_pay", plain("bonus.tier_pay")),
+                      ("multiplier", plain("bonus.multiplier")), ("excess", plain("bonus.excess")),
+                      ("uncapped", plain("bonus.uncapped")), ("cap", plain("bonus.cap"))]
+            if rs.bonus.target_period != "cycle" or rs.proration == "days":
+                detail.append(("target_cycle", plain("bonus.target_cycle")))
+            fields.append(("bonus_detail", _obj(detail, K, st)))
+        return _expr(_obj(fields, E, st)).alias("entry" if st.indented else "compact")
+
+    texts = [entry(st) for st in styles]
+    return t.done().lazy().select("_row", *texts).collect()
 
 
 def _ints(rows, col: str):
@@ -388,10 +485,3 @@ def _ints(rows, col: str):
     if s.dtype.is_integer():
         return s.cast(pl.Utf8).fill_null("null")
     return pl.Series([None if v is None else str(int(v)) for v in s.to_list()], dtype=pl.Utf8).fill_null("null")
-
-
-def _unique_map(s, fn):
-    """``fn`` of each value of ``s`` (None stays None), once per distinct value, as text."""
-    from appraise.export.columns import _by_unique
-
-    return _by_unique(s, fn)

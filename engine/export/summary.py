@@ -15,7 +15,12 @@ from typing import Any
 def grade_counts(employees: Iterable[Mapping[str, Any]], ruleset) -> dict[str, int]:
     """Employees per grade, in the ruleset's order (top grade first), every grade listed; a grade the ruleset
     does not define (none in a document the engine wrote) follows, in sorted order."""
-    counts = Counter(e.get("grade") for e in employees)
+    return grades_listed(Counter(e.get("grade") for e in employees), ruleset)
+
+
+def grades_listed(counts: Mapping[Any, int], ruleset) -> dict[str, int]:
+    """:func:`grade_counts` of ``counts`` (grade → employees, already counted; e.g. a grade column's
+    ``value_counts``)."""
     out = {g.grade: counts.get(g.grade, 0) for g in ruleset.grades}
     for grade, n in sorted(counts.items(), key=lambda kv: str(kv[0])):
         if grade not in out:
@@ -43,4 +48,23 @@ def money_total(amounts: Iterable[Any]) -> Decimal | None:
 def bonus_total(employees: Iterable[Mapping[str, Any]]) -> Decimal:
     """The exact sum of every bonus of ``employees`` (0 when none of them has one)."""
     total = money_total(e.get("bonus") for e in employees)
+    return Decimal(0) if total is None else total
+
+
+def column_grade_counts(grades, ruleset) -> dict[str, int]:
+    """:func:`grade_counts` of a grade column (a polars Series, one value per employee), counted by polars."""
+    return grades_listed(dict(grades.value_counts().iter_rows()), ruleset)
+
+
+def column_bonus_total(amounts) -> Decimal:
+    """:func:`bonus_total` of a column of bonus amounts (a polars Series of decimal strings, None for none):
+    each distinct amount converted once and multiplied by how often it occurs (exact decimals: the same sum
+    while it has at most 28 digits, as any company's pay has)."""
+    parts = []
+    for v, n in amounts.drop_nulls().value_counts().iter_rows():
+        try:
+            parts.append(Decimal(str(v)) * n)
+        except InvalidOperation:  # not an amount: skipped, as money_total skips it
+            continue
+    total = money_total(parts)
     return Decimal(0) if total is None else total

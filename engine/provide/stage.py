@@ -38,7 +38,7 @@ from appraise.provide.metrics import metric_tables
 from appraise.provide.needs import Needs
 from appraise.provide.okrs import okr_table
 from appraise.provide.parts import Known, Part, Report, cycle_diag
-from appraise.tables import Inputs
+from appraise.tables import TEXT_CLEAN, Inputs
 
 __all__ = ["METRIC_ABSENT", "Needs", "provide", "read_sources"]
 
@@ -153,7 +153,7 @@ def read_sources(cycle: Cycle, needs: Needs, report: Report) -> tuple[dict[str, 
                                          f"'{kind}' source", code="source-kind"))
                 continue
             origin = result.origins.get(table) or Origin(source.label)
-            parts[table].append(Part(frame, origin, source))
+            parts[table].append(Part(frame, origin, source, clean=getattr(frame, TEXT_CLEAN, False) is True))
     return parts, shas
 
 

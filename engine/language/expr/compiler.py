@@ -109,9 +109,8 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
                 c = evaluate(sub, {}, context)
                 if is_number(c) and c != 0 and math.isfinite(c):
                     # polars divides by a number through its reciprocal: x / 3 off in the last digit, and
-                    # 0 / 5e-324 = 0 × inf = NaN; Arrow divides each value as Python does
-                    return a.cast(pl.Float64).map_batches(_divided_by(float(c), True), return_dtype=pl.Float64,
-                                                          is_elementwise=True)
+                    # 0 / 5e-324 = 0 × inf = NaN; divided by a column, each value is divided as Python does
+                    return _divided_by(a.cast(pl.Float64), float(c), signed_zero=True)
             return a.cast(pl.Float64) / b.cast(pl.Float64).replace(0.0, None)
         if isinstance(node, ast.Compare):
             left_node, out = node.left, None
@@ -189,18 +188,18 @@ def polars_round_half_up(e, digits: int):
     x = (e.cast(pl.Float64) * scale).round(6)
     k = (x.abs() + 0.5).floor() * x.sign()  # a whole number of 10^-digits
     # k / 10^digits correctly rounded: polars divides a column by a number through its reciprocal, which
-    # gives 19844 / 1e4 = 1.9844000000000002; Arrow divides each value
-    return k.map_batches(_divided_by(scale), return_dtype=pl.Float64, is_elementwise=True)
+    # gives 19844 / 1e4 = 1.9844000000000002
+    return _divided_by(k, scale)
 
 
-def _divided_by(divisor: float, signed_zero: bool = False):
-    def divide(s):
-        import polars as pl
-        import pyarrow as pa
-        import pyarrow.compute as pc
+def _divided_by(e, divisor: float, signed_zero: bool = False):
+    """``e / divisor`` value by value, correctly rounded (as Python and Arrow divide), -0.0 as 0.0 unless
+    ``signed_zero``.  polars divides a column by a number through its reciprocal, but a column by a column
+    value by value: the divisor is made a column of ``e``'s length (zeros from ``e`` itself, so no
+    when/then, no literal the optimizer folds: a number plus 0.0 is left as it is, a column of zeros added
+    is not)."""
+    import polars as pl
 
-        quotient = pc.divide(s.cast(pl.Float64).to_arrow(), pa.scalar(divisor, pa.float64()))
-        if not signed_zero:
-            quotient = pc.add(quotient, pa.scalar(0.0))  # -0.0 becomes 0.0
-        return pl.from_arrow(quotient).alias(s.name)
-    return divide
+    zeros = e.is_null().cast(pl.Float64) * 0.0
+    quotient = e / (zeros + divisor)
+    return quotient if signed_zero else quotient + zeros  # -0.0 + 0.0 is 0.0
