@@ -336,6 +336,11 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     ev = outcome.evaluation
     # what only the engine and explanations read is let go (hundreds of MiB for a large company): the input rows
     # (the pages read the employee table), and what explain would build its provenance from
+    cells = None
+    if render and inputs.feedback is not None:  # the 360 detail the pages show, in columns (thresholds applied)
+        from appraise.core.insights import feedback_cells
+
+        cells = feedback_cells(ruleset, inputs.feedback, cycle.period, ev.frame.select("id", "scorecard"))
     inputs.metrics = inputs.aggregated = inputs.feedback = inputs.okrs = None
     inputs.previous = inputs.subperiods = inputs.paid = None
     ev.key_results = ev.provenance = None
@@ -432,7 +437,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             assert doc is not None
             p.stage("render", f"{appraised} dashboards and plans" if page_slice is None
                     else f"the pages of {page_slice}")
-            pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history, out, page_slice, ev)
+            pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history, out, page_slice, ev,
+                            cells)
             index = out / "index.html" if "index.html" in files else None
 
         p.stage("manifest")
@@ -490,7 +496,7 @@ def _in_cycle_folder(d, base_dir: Path):
 
 
 def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict, history, published: Path | None = None,
-            page_slice=None, ev=None) -> int:
+            page_slice=None, ev=None, feedback=None) -> int:
     """Render into a folder inside ``out`` (the run's staging folder), then rename every page into place.
 
     Pages that the renderer linked from ``published`` (the folder this run replaces; same bytes) are
@@ -510,7 +516,7 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
     if ev is not None:  # what each person can act on next, worked out once by the core (the pages show it)
         from appraise.core.insights import insights
 
-        found = insights(ev, inputs.feedback, past,
+        found = insights(ev, feedback, past,
                          ids=page_slice.people(doc, info) if page_slice is not None else None)
     stage = staging_dir(out)
     try:

@@ -9,6 +9,7 @@ areas are not here: they are the results' own ``focus_areas`` (the items that lo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -22,15 +23,16 @@ from appraise.language.period import Period
 if TYPE_CHECKING:
     from appraise.core.evaluate import Evaluation
 
-__all__ = ["bonus_change", "feedback_detail", "insights", "reach"]
+__all__ = ["FeedbackCells", "bonus_change", "feedback_cells", "feedback_detail", "insights", "reach"]
 
 
-def insights(ev: Evaluation, feedback: pl.DataFrame | None = None,
+def insights(ev: Evaluation, feedback: pl.DataFrame | FeedbackCells | None = None,
              history: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
              ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
     """Per employee id (of ``ids``, default everyone appraised): what is within reach, why the bonus changed
     against the previous period (from ``history``: the store's past results with their ``bonus_detail``, see
-    :func:`appraise.store.database.history`), and the 360 detail of ``feedback`` (the provided ratings).
+    :func:`appraise.store.database.history`), and the 360 detail of ``feedback`` (the provided ratings, or what
+    :func:`feedback_cells` kept of them).
 
     ``{id: {"next_grade": {...}, "next_tier": {...}, "bonus_change": {...}, "feedback": {dimension: {...}}}}``;
     a key is absent when there is nothing to say (top grade, every tier reached, no previous bonus...)."""
@@ -269,18 +271,33 @@ def _float(value: Any) -> float | None:
 # --------------------------------------------------------------------------- 360 by competency
 
 
-def feedback_detail(ruleset: Ruleset, feedback: pl.DataFrame | None, period: Period,
-                    people: pl.DataFrame) -> dict[str, dict[str, Any]]:
-    """Per employee of ``people`` (``id``, ``scorecard``), per 360 dimension of their scorecard: the mean rating
-    (on the dimension's scale) of each competency by each relation, only where at least the relation's
-    ``min_raters`` raters rated that competency (self: the employee); ``others``, the mean of the relations
-    shown other than self, weighted as the dimension weighs its sources; and the free-text ``comment`` of the
-    feedback file for the relations whose raters reach ``min_raters`` — sorted by text, never with a rater.
+@dataclass(frozen=True)
+class FeedbackCells:
+    """The 360 detail of a cycle in columns, anonymity thresholds already applied (:func:`feedback_cells`): far
+    smaller than the ratings, so a run can let the ratings go right after evaluating and keep this for its pages.
 
-    ``{id: {dimension: {"scale": 5, "competencies": [{"key", "sources": {relation: rating}, "raters":
-    {relation: n}, "others", "self"}], "comments": [{"relation", "texts": [...]}]}}}``"""
+    ``cells``: employee, dimension, relation, competency, value (mean rating), raters; ``comments``: employee,
+    dimension, relation, comment (no rater)."""
+
+    cells: pl.DataFrame
+    comments: pl.DataFrame
+
+
+_CELLS = {"employee": pl.Utf8, "dimension": pl.Utf8, "relation": pl.Utf8, "competency": pl.Utf8, "value": F64,
+          "raters": pl.UInt32}
+_COMMENTS = {"employee": pl.Utf8, "dimension": pl.Utf8, "relation": pl.Utf8, "comment": pl.Utf8}
+
+
+def feedback_cells(ruleset: Ruleset, feedback: pl.DataFrame | None, period: Period,
+                   people: pl.DataFrame) -> FeedbackCells:
+    """For the employees of ``people`` (``id``, ``scorecard``), per 360 dimension of their scorecard: the mean
+    rating (on the dimension's scale; each rater's mean first) of each competency by each relation, only where at
+    least the relation's ``min_raters`` raters rated that competency (self: the employee); and the non-blank
+    free-text ``comment`` cells of the relations whose raters (those with a rating in the dimension) reach
+    ``min_raters``, each rater's text once, without the rater."""
+    empty = FeedbackCells(pl.DataFrame(schema=_CELLS), pl.DataFrame(schema=_COMMENTS))
     if feedback is None or feedback.height == 0 or people.height == 0:
-        return {}
+        return empty
     fb = feedback
     if "period" in fb.columns:
         periods = [p for p in fb["period"].drop_nulls().unique().to_list() if period.contains(p)]
@@ -288,72 +305,112 @@ def feedback_detail(ruleset: Ruleset, feedback: pl.DataFrame | None, period: Per
     keep = [c for c in ("employee", "rater", "relation", "rating", "competency", "comment") if c in fb.columns]
     fb = fb.select(keep).with_columns(pl.col("employee").cast(pl.Utf8), pl.col("rater").cast(pl.Utf8),
                                       pl.col("relation").cast(pl.Utf8), pl.col("rating").cast(F64, strict=False))
-    out: dict[str, dict[str, Any]] = {}
+    cells, comments = [empty.cells], [empty.comments]
     for card in ruleset.scorecards:
-        dims = [d for d in card.dimensions if d.kind == "feedback360"]
-        if not dims:
-            continue
         ids = people.filter(pl.col("scorecard") == card.key)["id"].cast(pl.Utf8)
         if ids.len() == 0:
             continue
         mine = fb.filter(pl.col("employee").is_in(ids.implode()))
-        for d in dims:
-            for who, detail in _dimension_detail(d, mine).items():
-                out.setdefault(who, {})[d.key] = detail
-    return out
+        for d in card.dimensions:
+            if d.kind == "feedback360":
+                c, said = _dimension_cells(d, mine)
+                cells.append(c)
+                comments.append(said)
+    return FeedbackCells(pl.concat(cells, how="vertical_relaxed"), pl.concat(comments, how="vertical_relaxed"))
 
 
-def _dimension_detail(d, fb: pl.DataFrame) -> dict[str, dict[str, Any]]:
+def _dimension_cells(d, fb: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     spec = feedback_of(d)
-    weights = {r: float(w) for r, w in spec.sources}
-    relations = [r for r, _ in spec.sources] + ([] if "self" in weights else ["self"])
+    relations = [r for r, _ in spec.sources] + ([] if "self" in dict(spec.sources) else ["self"])
     rows = fb.filter(pl.col("relation").is_in(relations))
     if spec.competencies and "competency" in rows.columns:
         rows = rows.filter(pl.col("competency").is_in(list(spec.competencies)))
     threshold = pl.col("relation").replace_strict({r: spec.threshold(r) for r in relations}, return_dtype=pl.Int64)
     rated = rows.filter(pl.col("rating").is_not_null())
-    out: dict[str, dict[str, Any]] = {}
-    order = {r: i for i, r in enumerate(relations)}
+    dim = pl.lit(d.key).alias("dimension")
+    cells = pl.DataFrame(schema=_CELLS)
     if "competency" in rated.columns:
         cells = (rated.filter(pl.col("competency").is_not_null())
                  .group_by("employee", "relation", "competency", "rater").agg(pl.col("rating").mean().alias("v"))
                  .group_by("employee", "relation", "competency")
-                 .agg(pl.col("v").mean().alias("value"), pl.len().alias("raters"))
+                 .agg(pl.col("v").mean().alias("value"), pl.len().cast(pl.UInt32).alias("raters"))
                  .filter(pl.col("raters") >= threshold)
-                 .sort("employee", "competency", "relation"))
-        listed = {c: i for i, c in enumerate(spec.competencies)}
-        per: dict[str, dict[str, dict[str, Any]]] = {}
-        for who, relation, competency, value, raters in cells.iter_rows():
-            cell = per.setdefault(who, {}).setdefault(competency, {"key": competency, "sources": {}, "raters": {}})
-            cell["sources"][relation] = round(value, 4)
-            cell["raters"][relation] = raters
-        for who, competencies in per.items():
-            shown = []
-            for key in sorted(competencies, key=lambda c: (listed.get(c, len(listed)), c)):
-                cell = competencies[key]
-                cell["sources"] = dict(sorted(cell["sources"].items(), key=lambda kv: order[kv[0]]))
-                cell["raters"] = {r: cell["raters"][r] for r in cell["sources"]}
-                others = [(weights.get(r, 1.0), v) for r, v in cell["sources"].items() if r != "self"]
-                total = sum(w for w, _ in others)
-                cell["others"] = round(sum(w * v for w, v in others) / total, 4) if total else None
-                cell["self"] = cell["sources"].get("self")
-                shown.append(cell)
-            out[who] = {"scale": spec.scale, "competencies": shown, "comments": []}
+                 .select("employee", dim, "relation", "competency", "value", "raters"))
+    comments = pl.DataFrame(schema=_COMMENTS)
     if "comment" in rows.columns:
-        counts = rated.group_by("employee", "relation").agg(pl.col("rater").n_unique().alias("raters"))
-        said = (rows.filter(pl.col("comment").is_not_null())
-                .with_columns(pl.col("comment").cast(pl.Utf8).str.strip_chars())
-                .filter(pl.col("comment") != "")
-                .select("employee", "relation", "rater", "comment").unique()
-                .join(counts, on=["employee", "relation"], how="inner")
-                .filter(pl.col("raters") >= threshold)
-                .select("employee", "relation", "comment")
-                .sort("employee", "relation", "comment"))
-        grouped: dict[str, dict[str, list[str]]] = {}
-        for who, relation, text in said.iter_rows():
-            grouped.setdefault(who, {}).setdefault(relation, []).append(text)
-        for who, by_relation in grouped.items():
-            entry = out.setdefault(who, {"scale": spec.scale, "competencies": [], "comments": []})
-            entry["comments"] = [{"relation": r, "texts": by_relation[r]}
-                                 for r in sorted(by_relation, key=lambda r: order[r])]
+        counts = rated.group_by("employee", "relation").agg(pl.col("rater").n_unique().alias("_raters"))
+        comments = (rows.filter(pl.col("comment").is_not_null())
+                    .with_columns(pl.col("comment").cast(pl.Utf8).str.strip_chars())
+                    .filter(pl.col("comment") != "")
+                    .select("employee", "relation", "rater", "comment").unique()
+                    .join(counts, on=["employee", "relation"], how="inner")
+                    .filter(pl.col("_raters") >= threshold)
+                    .select("employee", dim, "relation", "comment"))
+    return cells, comments
+
+
+def feedback_detail(ruleset: Ruleset, feedback: pl.DataFrame | FeedbackCells | None, period: Period,
+                    people: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per employee of ``people`` (``id``, ``scorecard``), per 360 dimension of their scorecard, what
+    :func:`feedback_cells` keeps (given, or worked out from the ratings ``feedback``): each competency's ratings
+    by relation shown, ``others`` (the mean of the relations shown other than self, weighted as the dimension
+    weighs its sources) and ``self``; the comments by relation, sorted by text.
+
+    ``{id: {dimension: {"scale": 5, "competencies": [{"key", "sources": {relation: rating}, "raters":
+    {relation: n}, "others", "self"}], "comments": [{"relation", "texts": [...]}]}}}``"""
+    found = feedback if isinstance(feedback, FeedbackCells) else feedback_cells(ruleset, feedback, period, people)
+    wanted = people["id"].cast(pl.Utf8).implode()
+    cells = found.cells.filter(pl.col("employee").is_in(wanted)).sort("employee", "dimension", "competency")
+    said = found.comments.filter(pl.col("employee").is_in(wanted)).sort("employee", "dimension", "relation",
+                                                                         "comment")
+    if cells.height == 0 and said.height == 0:
+        return {}
+    specs = {}
+    card_of = dict(zip(people["id"].cast(pl.Utf8).to_list(), people["scorecard"].to_list(), strict=True))
+    for card in ruleset.scorecards:
+        for d in card.dimensions:
+            if d.kind == "feedback360":
+                spec = feedback_of(d)
+                relations = [r for r, _ in spec.sources] + ([] if "self" in dict(spec.sources) else ["self"])
+                specs[(card.key, d.key)] = (spec, {r: float(w) for r, w in spec.sources},
+                                            {r: i for i, r in enumerate(relations)},
+                                            {c: i for i, c in enumerate(spec.competencies)})
+    out: dict[str, dict[str, Any]] = {}
+
+    def entry(who: str, dim: str) -> dict[str, Any] | None:
+        found_spec = specs.get((str(card_of.get(who)), dim))
+        if found_spec is None:
+            return None
+        return out.setdefault(who, {}).setdefault(dim, {"scale": found_spec[0].scale, "competencies": [],
+                                                        "comments": []})
+
+    per: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for who, dim, relation, competency, value, raters in cells.iter_rows():
+        cell = per.setdefault((who, dim), {}).setdefault(competency, {"key": competency, "sources": {}, "raters": {}})
+        cell["sources"][relation] = round(value, 4)
+        cell["raters"][relation] = raters
+    for (who, dim), competencies in per.items():
+        target = entry(who, dim)
+        if target is None:
+            continue
+        _, weights, order, listed = specs[(card_of[who], dim)]
+        for key in sorted(competencies, key=lambda c: (listed.get(c, len(listed)), c)):
+            cell = competencies[key]
+            cell["sources"] = dict(sorted(cell["sources"].items(), key=lambda kv: order.get(kv[0], len(order))))
+            cell["raters"] = {r: cell["raters"][r] for r in cell["sources"]}
+            others = [(weights.get(r, 1.0), v) for r, v in cell["sources"].items() if r != "self"]
+            total = sum(w for w, _ in others)
+            cell["others"] = round(sum(w * v for w, v in others) / total, 4) if total else None
+            cell["self"] = cell["sources"].get("self")
+            target["competencies"].append(cell)
+    grouped: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for who, dim, relation, text in said.iter_rows():
+        grouped.setdefault((who, dim), {}).setdefault(relation, []).append(text)
+    for (who, dim), by_relation in grouped.items():
+        target = entry(who, dim)
+        if target is None:
+            continue
+        order = specs[(card_of[who], dim)][2]
+        target["comments"] = [{"relation": r, "texts": by_relation[r]}
+                              for r in sorted(by_relation, key=lambda r: order.get(r, len(order)))]
     return out
