@@ -359,10 +359,9 @@ def feedback_detail(ruleset: Ruleset, feedback: pl.DataFrame | FeedbackCells | N
     ``{id: {dimension: {"scale": 5, "competencies": [{"key", "sources": {relation: rating}, "raters":
     {relation: n}, "others", "self"}], "comments": [{"relation", "texts": [...]}]}}}``"""
     found = feedback if isinstance(feedback, FeedbackCells) else feedback_cells(ruleset, feedback, period, people)
-    wanted = people["id"].cast(pl.Utf8).implode()
-    cells = found.cells.filter(pl.col("employee").is_in(wanted)).sort("employee", "dimension", "competency")
-    said = found.comments.filter(pl.col("employee").is_in(wanted)).sort("employee", "dimension", "relation",
-                                                                         "comment")
+    wanted = people.select(pl.col("id").cast(pl.Utf8).alias("employee"))
+    cells = found.cells.join(wanted, on="employee", how="semi")
+    said = found.comments.join(wanted, on="employee", how="semi").sort("employee", "dimension", "relation", "comment")
     if cells.height == 0 and said.height == 0:
         return {}
     specs = {}
@@ -384,25 +383,32 @@ def feedback_detail(ruleset: Ruleset, feedback: pl.DataFrame | FeedbackCells | N
         return out.setdefault(who, {}).setdefault(dim, {"scale": found_spec[0].scale, "competencies": [],
                                                         "comments": []})
 
-    per: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-    for who, dim, relation, competency, value, raters in cells.iter_rows():
-        cell = per.setdefault((who, dim), {}).setdefault(competency, {"key": competency, "sources": {}, "raters": {}})
-        cell["sources"][relation] = round(value, 4)
-        cell["raters"][relation] = raters
-    for (who, dim), competencies in per.items():
+    # one row per (employee, dimension, competency), the relations shown as lists in the dimension's order
+    position = {}
+    for (_, dim), (_, _, order, _) in specs.items():
+        position.update({f"{dim}\x00{r}": i for r, i in order.items() if f"{dim}\x00{r}" not in position})
+    rows = (cells.with_columns(pl.concat_str("dimension", pl.lit("\x00"), "relation")
+                               .replace_strict(position, default=len(position), return_dtype=pl.Int64).alias("_o"))
+            .sort("employee", "dimension", "competency", "_o")
+            .group_by("employee", "dimension", "competency", maintain_order=True)
+            .agg("relation", pl.col("value").round(4), "raters"))
+    for who, dim, key, relations, values, raters in rows.iter_rows():
         target = entry(who, dim)
         if target is None:
             continue
-        _, weights, order, listed = specs[(card_of[who], dim)]
-        for key in sorted(competencies, key=lambda c: (listed.get(c, len(listed)), c)):
-            cell = competencies[key]
-            cell["sources"] = dict(sorted(cell["sources"].items(), key=lambda kv: order.get(kv[0], len(order))))
-            cell["raters"] = {r: cell["raters"][r] for r in cell["sources"]}
-            others = [(weights.get(r, 1.0), v) for r, v in cell["sources"].items() if r != "self"]
-            total = sum(w for w, _ in others)
-            cell["others"] = round(sum(w * v for w, v in others) / total, 4) if total else None
-            cell["self"] = cell["sources"].get("self")
-            target["competencies"].append(cell)
+        weights = specs[(card_of[who], dim)][1]
+        sources = dict(zip(relations, values, strict=True))
+        others = [(weights.get(r, 1.0), v) for r, v in sources.items() if r != "self"]
+        total = sum(w for w, _ in others)
+        target["competencies"].append({
+            "key": key, "sources": sources, "raters": dict(zip(relations, raters, strict=True)),
+            "others": round(sum(w * v for w, v in others) / total, 4) if total else None,
+            "self": sources.get("self")})
+    for who, dims in out.items():  # the ruleset's order of competencies when it lists them, else by name
+        for dim, target in dims.items():
+            listed = specs[(card_of[who], dim)][3]
+            if listed:
+                target["competencies"].sort(key=lambda c: (listed.get(c["key"], len(listed)), c["key"]))
     grouped: dict[tuple[str, str], dict[str, list[str]]] = {}
     for who, dim, relation, text in said.iter_rows():
         grouped.setdefault((who, dim), {}).setdefault(relation, []).append(text)
