@@ -66,6 +66,10 @@ class RenderRequest:
     write are exactly that file's (:func:`same_file_as`), so that a re-run rewrites only the pages whose
     content changed.  ``pages`` restricts the pages to a slice of the cycle (:class:`PageSlice`, from
     ``appraise run --pages team:north``); None renders every page.
+
+    ``changes`` is the recalculation ledger of the run against the run it replaces, per employee id:
+    ``(field, before, after)`` as in ``changes.csv`` (None: the run replaces none); an incentive plan's payout
+    statement shows it as what changed since the last statement.
     """
 
     results: Mapping[str, Any]
@@ -75,6 +79,7 @@ class RenderRequest:
     locale: str = "en"
     previous: str | None = None
     pages: PageSlice | None = None
+    changes: Mapping[str, Sequence[tuple[str, str, str]]] | None = None
     insights: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
@@ -217,6 +222,7 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
                history: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
                locale: str | None = None, only: Iterable[str] | None = None, previous: str | Path | None = None,
                pages: PageSlice | Iterable[str] | None = None,
+               changes: Mapping[str, Sequence[tuple[str, str, str]]] | None = None,
                insights: Mapping[str, Mapping[str, Any]] | None = None) -> list[Path]:
     """Render every report of a cycle into ``out_dir``; returns the files written (relative, sorted).
 
@@ -224,9 +230,9 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
     ``dashboards/<id>.html``, ``plans/<id>.html``, ``teams/<cohort>.html`` and
     ``index.html`` from the built-in HTML renderer.  ``previous``: the folder of the pages this render
     replaces (unchanged pages are linked from there, see :class:`RenderRequest`); ``pages``: a slice
-    (:class:`PageSlice`, or selectors such as ``["team:north"]``); ``insights``: per employee, what
-    :func:`appraise.core.insights.insights` gives (without it the pages leave out what is within reach, why the
-    bonus changed and the 360 detail).
+    (:class:`PageSlice`, or selectors such as ``["team:north"]``); ``changes``: see :class:`RenderRequest`;
+    ``insights``: per employee, what :func:`appraise.core.insights.insights` gives (without it the pages leave out
+    what is within reach, why the bonus changed and the 360 detail).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -235,7 +241,7 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
     request = RenderRequest(results_doc, ruleset, dict(employees_info or {}), normalize_history(history),
                             normalize_locale(locale or ruleset.locale),
                             str(previous) if previous is not None and Path(previous).is_dir() else None, pages,
-                            dict(insights or {}))
+                            changes, dict(insights or {}))
     if pages is not None:
         pages.people(request.results, request.employees_info)  # refuse a slice matching nobody before rendering
     chosen = renderers()

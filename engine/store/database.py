@@ -383,7 +383,8 @@ class Store:
     def complete_run(self, run_id: int, cycle: str, document: Mapping[str, Any],
                      before_commit: Callable[[], None] | None = None,
                      reads: Iterable[Mapping[str, Any]] = (), manifest_sha256: str | None = None,
-                     rows: Iterable[Sequence[Any]] | None = None) -> int:
+                     rows: Iterable[Sequence[Any]] | None = None,
+                     also: Callable[[sa.Connection, int, int | None], bool] | None = None) -> int:
         """Store a run's results and make it the current run of its (period, ruleset id), in one transaction;
         returns the count.
 
@@ -398,6 +399,8 @@ class Store:
         ``rows``: the results already prepared, one sequence per employee of (employee, scorecard, score, grade,
         grade_uncalibrated, bonus, entry JSON text as ``json.dumps(entry, ensure_ascii=False)``), e.g. a polars
         frame's ``iter_rows()``; stored instead of the document's employees, which they must equal.
+        ``also(conn, run_id, replaced run id)`` stores more of the run in the same transaction (an incentive plan's
+        draw ledger, :func:`appraise.store.draws.writer`) and says whether that equals what the replaced run stored.
         """
         employees = document.get("employees", [])
         with write_transaction(self.engine) as conn:
@@ -406,8 +409,9 @@ class Store:
             replaced = conn.execute(sa.select(runs.c.id).where(mine)).scalar()
             conn.execute(runs.update().where(mine).values(is_current=False))
             count = _insert_results(conn, run_id, employees, rows)
+            same_also = also(conn, run_id, replaced) if also is not None else True
             # the same stored results as the run replaced? (then nothing that read it is stale)
-            unchanged = _same_results(conn, replaced, run_id) if replaced is not None else None
+            unchanged = (_same_results(conn, replaced, run_id) and same_also) if replaced is not None else None
             read_rows = [{"run_id": run_id, "cycle": r["cycle"], "ruleset_id": r["ruleset_id"], "why": r["why"],
                           "read_run": r.get("read_run")} for r in reads]
             if read_rows:
