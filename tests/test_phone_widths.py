@@ -9,7 +9,9 @@ import polars as pl
 import pytest
 
 from appraise.core.insights import insights
+from appraise.language.compile import compile_ruleset
 from appraise.language.ruleset import load_ruleset
+from appraise.pipeline import evaluate_tables
 from appraise.present.render import render_all
 from engine_inputs import EXAMPLE, example_inputs, previous_from, run_example
 
@@ -27,7 +29,21 @@ pytestmark = [
 # not), team overviews and the index, with every figure shown (one team of five) and withheld (teams of 4 and 1)
 PAGES = ["index.html", "teams/east-1.html", "dashboards/E001.html", "dashboards/E003.html", "dashboards/E004.html",
          "plans/E004.html", "plans/E001.html", "small/index.html", "small/teams/east-1.html",
-         "small/teams/east-2.html", "small/dashboards/E005.html"]
+         "small/teams/east-2.html", "small/dashboards/E005.html",
+         "incentive/statements/E1.html", "incentive/dashboards/E1.html"]  # an incentive plan's payout statement
+
+# an incentive plan (a spiff per unit and a draw): its pages add a payout statement per person
+INCENTIVE = {
+    "id": "draws", "version": "1", "title": {"en": "Field sales incentive plan with a draw against commission",
+                                             "zh-CN": "外勤销售激励计划（佣金预支）"},
+    "attributes": {"target_bonus": "money"},
+    "metrics": {"revenue": {"aggregate": "sum"}, "quota": {"aggregate": "sum"}, "units": {"aggregate": "sum"}},
+    "scorecards": {"rep": {"dimensions": {"results": {"weight": 100, "kpis": {
+        "revenue": {"weight": 100, "target": "quota"}}}}}},
+    "grades": [{"grade": "A", "min": 90}, {"grade": "B", "min": 0}],
+    "bonus": {"target": "target_bonus", "components": {"spiff": {"measure": "units", "per_unit": 100}},
+              "draw": {"pay": 0.5}},
+}
 
 MEASURE = """
 () => {
@@ -79,6 +95,15 @@ def site(tmp_path_factory):
                    employees_info=info)
         render_all(q3, ruleset, out / locale / "small", history=history, locale=locale, insights=found,
                    employees_info=info)
+    plan = compile_ruleset(INCENTIVE)
+    months = [f"2026-0{m}" for m in (1, 2, 3)]
+    outcome = evaluate_tables(plan, period="2026-Q1", employees=[{"id": "E1", "name": "Ann Marie Featherstonehaugh",
+                                                                  "hire_date": "2025-01-01", "target_bonus": 4000}],
+                              metrics=[{"employee": "E1", "month": m, "revenue": 100, "quota": 100, "units": 5}
+                                       for m in months])
+    for locale in ("en", "zh-CN"):
+        render_all(outcome.document, plan, out / locale / "incentive", locale=locale,
+                   insights=insights(outcome.evaluation))
     return out
 
 
