@@ -336,6 +336,11 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     ev = outcome.evaluation
     # what only the engine and explanations read is let go (hundreds of MiB for a large company): the input rows
     # (the pages read the employee table), and what explain would build its provenance from
+    cells = None
+    if render and inputs.feedback is not None:  # the 360 detail the pages show, in columns (thresholds applied)
+        from appraise.core.insights import feedback_cells
+
+        cells = feedback_cells(ruleset, inputs.feedback, cycle.period, ev.frame.select("id", "scorecard"))
     inputs.metrics = inputs.aggregated = inputs.feedback = inputs.okrs = None
     inputs.previous = inputs.subperiods = inputs.paid = None
     ev.key_results = ev.provenance = None
@@ -433,7 +438,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             p.stage("render", f"{appraised} dashboards and plans" if page_slice is None
                     else f"the pages of {page_slice}")
             pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history, out, page_slice,
-                            _by_employee(ledger) if before is not None else None)
+                            _by_employee(ledger) if before is not None else None, ev, cells)
             index = out / "index.html" if "index.html" in files else None
 
         p.stage("manifest")
@@ -513,7 +518,7 @@ def _by_employee(ledger) -> dict[str, list[tuple[str, str, str]]]:
 
 
 def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict, history, published: Path | None = None,
-            page_slice=None, changes=None) -> int:
+            page_slice=None, changes=None, ev=None, feedback=None) -> int:
     """Render into a folder inside ``out`` (the run's staging folder), then rename every page into place.
 
     Pages that the renderer linked from ``published`` (the folder this run replaces; same bytes) are
@@ -524,18 +529,25 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
 
     ids = [e["id"] for e in doc["employees"]]
     past = history(store_url, ids if len(ids) <= 5000 else None, kind=cycle.period.kind, before=cycle.period.id,
-                   ruleset_id=ruleset.id)
+                   ruleset_id=ruleset.id, fields=("kpis", "bonus_detail", "bonus_gross"))
     info = {}
     if inputs.employees is not None:
         for row in inputs.employees.iter_rows(named=True):
             info[str(row["id"])] = {k: v for k, v in row.items() if v is not None}
+    found = None
+    if ev is not None:  # what each person can act on next, worked out once by the core (the pages show it)
+        from appraise.core.insights import insights
+
+        found = insights(ev, feedback, past,
+                         ids=page_slice.people(doc, info) if page_slice is not None else None)
     stage = staging_dir(out)
     try:
         splits: dict[str, list[dict]] = {}  # split credit: each seller's part of each deal, for their dashboard
         for row in (inputs.splits.iter_rows(named=True) if getattr(inputs, "splits", None) is not None else ()):
             splits.setdefault(row.pop("employee"), []).append(row)
         written = render_all(doc, ruleset, stage, employees_info=info, history=past, locale=cycle.locale,
-                             previous=published, pages=page_slice, changes=changes, splits=splits)
+                             previous=published, pages=page_slice, changes=changes, insights=found,
+                             splits=splits)
         pause_point("render")
         fresh: list[tuple[str, Path, os.stat_result]] = []
         for rel in written:

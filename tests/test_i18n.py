@@ -62,7 +62,7 @@ def test_every_catalog_key_is_used():
                      + sorted((ENGINE / "tools" / "targets").glob("*.py")) + [ENGINE / "commands" / "targets.py"])
     i18n = (ENGINE / "i18n.py").read_text(encoding="utf-8")
     unused = [k for k in MESSAGES if f'"{k}"' not in text and f"'{k}'" not in text
-              and not (k.startswith("relation.") and 'f"relation.{' in i18n)]
+              and not any(k.startswith(f"{kind}.") and f'f"{kind}.{{' in i18n for kind in ("relation", "competency"))]
     assert not unused, unused
 
 

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 import yaml
 
 from appraise.errors import InvalidInput
+from appraise.language.incentives import compile_components
 from appraise.language.load import load
-from appraise.language.plans import compile_components
 from appraise.language.validate.rulesets import validate_ruleset
 from appraise.run import run_cycle
 
@@ -32,7 +32,7 @@ BANDS = {"measure": "revenue", "target": "quota", "share": 0.5,
 
 def _component(spec: dict):
     """What the component pays (its exact pairs as Fractions) on a measure and target (6-place decimals)."""
-    from appraise.core.plan import Scaled, pay_component
+    from appraise.core.incentives import Scaled, pay_component
     from appraise.language.compile import BonusPlan
 
     [c] = compile_components({"c": spec}, lambda v: v)

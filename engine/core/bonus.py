@@ -1,6 +1,6 @@
 """The bonus: what each employee is paid, in exact decimals, from the attainment KPI, the tiers, the grade's
 multiplier, the excess rule, the cap and the rounding unit (SPEC "Bonus"), netted against earlier payouts; or
-from an incentive plan's components, guarantee and draw (:mod:`appraise.core.plan`).
+from an incentive plan's components, guarantee and draw (:mod:`appraise.core.incentives`).
 
 :func:`pay` is the stage (also the workshop's).  Tiers are cumulative and ascending: ``bonus.tiers_reached``
 counts the tiers from the first that the attainment reached.
@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import polars as pl
 
-from appraise.core import plan as plans
+from appraise.core import incentives as plans
 from appraise.core.frame import F64, MONEY
 from appraise.language.compile import Ruleset
 
@@ -118,7 +118,7 @@ def pay(ruleset: Ruleset, wide: pl.DataFrame, context: Mapping[str, Any] | None 
 
 
 def _settled(plan, wide: pl.DataFrame, g: pl.DataFrame) -> pl.DataFrame:
-    """The gross bonus ``g`` netted (``net_of``) and settled (guarantee, draw: :func:`appraise.core.plan.settle`),
+    """The gross bonus ``g`` netted (``net_of``) and settled (guarantee, draw: :func:`appraise.core.incentives.settle`),
     its columns added to ``wide``."""
     if plan.net_of is not None:
         # what the sub-periods already paid is netted: due now = gross − paid, floored at 0 without clawback

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from appraise.core import bonus, calibration, plan, rollup, scoring, teams
+from appraise.core import bonus, calibration, incentives, rollup, scoring, teams
 from appraise.core.frame import F64, Columns, EmployeeError, condition, item_paths, lost_key, missing_items
 from appraise.core.provenance import Provenance
 from appraise.errors import AppraiseError
@@ -148,7 +148,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
         df = df.join(paid, on="id", how="left", maintain_order="left").with_columns(
             pl.col("_paid").fill_null(Decimal(0)))
     # an incentive plan's draw balance carried in and what the year paid so far
-    carried = plan.inputs_of(ruleset, inputs, period, warnings)
+    carried = incentives.inputs_of(ruleset, inputs, period, warnings)
     if carried is not None:
         df = df.join(carried, on="id", how="left", maintain_order="left")
     parts = []

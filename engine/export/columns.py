@@ -246,7 +246,7 @@ def ledger_table(table, ev):
     pairs = []
     if rs.bonus is not None and rs.bonus.net_of is not None:  # only then are these in the entries
         pairs += [("bonus.gross", "bonus_gross"), ("bonus.paid", "bonus_paid")]
-    if rs.bonus is not None and rs.bonus.incentive:  # an incentive plan's (engine/export/plan.py)
+    if rs.bonus is not None and rs.bonus.incentive:  # an incentive plan's (engine/export/incentives.py)
         if rs.bonus.draw is not None or rs.bonus.guarantee is not None:
             pairs.append(("bonus.earned", "bonus_earned"))
         if rs.bonus.draw is not None:

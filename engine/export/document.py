@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from appraise.core.evaluate import Evaluation, item_paths, lost_key
-from appraise.export.plan import plan_fields
+from appraise.export.incentives import plan_fields
 from appraise.language.compile import Ruleset, Scorecard
 
 

@@ -17,8 +17,8 @@ from types import MappingProxyType
 from typing import Any
 
 from appraise.language import expr as expressions
+from appraise.language.incentives import Component, Draw, Guarantee, compile_components, compile_draw, compile_guarantee
 from appraise.language.load import Document
-from appraise.language.plans import Component, Draw, Guarantee, compile_components, compile_draw, compile_guarantee
 
 BUILTIN_ATTRIBUTES = {"id": "string", "name": "string", "hire_date": "date", "leave_date": "date",
                       "locale": "string"}
@@ -308,7 +308,7 @@ class BonusPlan:
     rounding: Decimal
     target_period: str = "cycle"    # cycle | month | quarter | half | year: the length the target column is for
     net_of: NetOf | None = None
-    # incentive plans (issue 20, appraise.language.plans): components instead of attainment/tiers/excess, a
+    # incentive plans (issue 20, appraise.language.incentives): components instead of attainment/tiers/excess, a
     # recoverable draw, a guarantee for new hires
     components: tuple[Component, ...] = ()
     draw: Draw | None = None

@@ -1,7 +1,7 @@
 """Explain an incentive plan's part of a bonus: each component's bands or tiers, the caps, the guarantee, the draw
 and the year to date, from the values the core emitted (results.json's entry and the result frame's row).
 
-Nothing is computed here: every amount shown is one :mod:`appraise.core.plan` wrote.
+Nothing is computed here: every amount shown is one :mod:`appraise.core.incentives` wrote.
 """
 from __future__ import annotations
 

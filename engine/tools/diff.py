@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from appraise.display import shown
-from appraise.tools.plan_diff import component_changes
-from appraise.tools.plan_diff import lines as plan_lines
-from appraise.tools.plan_diff import notes as plan_notes
+from appraise.tools.incentive_diff import component_changes
+from appraise.tools.incentive_diff import lines as plan_lines
+from appraise.tools.incentive_diff import notes as plan_notes
 
 FORMATS = ("text", "markdown", "json")
 TOP_MOVERS = 10
@@ -311,7 +311,7 @@ class RulesetDiff:
     redacted: bool = False      # for sharing outside HR: aggregates only, groups of at least min_group
     min_group: int = 5          # the larger privacy.min_group of the two rulesets
     left_out: int = 0           # employees the providers left out of both runs (on_error: skip-employee)
-    components: list = field(default_factory=list)  # incentive plans: appraise.tools.plan_diff.ComponentChange
+    components: list = field(default_factory=list)  # incentive plans: appraise.tools.incentive_diff.ComponentChange
     checks: list[Check] = field(default_factory=list)   # the --fail-on guardrails, measured by check()
 
     @property

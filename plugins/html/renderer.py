@@ -109,7 +109,7 @@ class Branding:
             values[key] = value
         wording = report.get("wording") or {}
         for key in sorted(wording):
-            if key not in MESSAGES:
+            if key not in MESSAGES and not str(key).startswith("competency."):  # a 360 competency's name
                 close = difflib.get_close_matches(str(key), MESSAGES, n=1)
                 hint = f"did you mean '{close[0]}'? " if close else ""
                 raise RenderError(f"report.wording: no text is called '{key}'; {hint}the keys are listed in "
@@ -473,6 +473,7 @@ def _part(request: RenderRequest, header: Mapping[str, Any], people: list) -> Re
                          {i: request.history[i] for i in ids if i in request.history}, request.locale,
                          request.previous, changes=None if request.changes is None else
                          {i: request.changes[i] for i in ids if i in request.changes},
+                         insights={i: request.insights[i] for i in ids if i in request.insights},
                          splits={i: request.splits[i] for i in ids if i in request.splits})
 
 

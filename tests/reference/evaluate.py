@@ -82,7 +82,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from . import plans
+from . import incentives as plans
 from .expr import Expr, ExpressionError, number, round_half_up
 from .periods import LENGTH, Period, parse, tenure_months
 from .readers import (

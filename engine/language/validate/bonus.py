@@ -3,7 +3,7 @@ do not rise down the grades; an incentive plan's components, draw and guarantee 
 from __future__ import annotations
 
 from appraise.language.validate.common import BUILT_IN_ATTRIBUTES, did_you_mean, fmt, number
-from appraise.language.validate.plans import PlanChecks
+from appraise.language.validate.incentives import PlanChecks
 
 
 class BonusChecks(PlanChecks):

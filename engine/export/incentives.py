@@ -1,6 +1,6 @@
 """An incentive plan's part of a results.json entry: each component's steps, the guarantee, the draw, the year.
 
-Written from the columns :mod:`appraise.core.plan` emits (README "Incentive plans"): amounts of the plan's
+Written from the columns :mod:`appraise.core.incentives` emits (README "Incentive plans"): amounts of the plan's
 arithmetic as exact decimal strings, amounts paid or carried (draw, guarantee, year to date) at the rounding
 unit, attainments at 4 decimals.
 """

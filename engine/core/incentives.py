@@ -25,7 +25,7 @@ import polars as pl
 from appraise.core.frame import F64, MONEY
 from appraise.language import expr as expressions
 from appraise.language.compile import BonusPlan, Ruleset
-from appraise.language.plans import Component
+from appraise.language.incentives import Component
 
 # the frame columns of a plan (``<k>`` a component id, ``<i>`` a band's or tier's place from 0):
 COLUMNS = """
