@@ -448,8 +448,8 @@ def make_year(folder: str | Path, *, employees: int = 300, seed: int = 2026, yea
     for q, rep_cycle in zip(quarters, reps):
         out.append(rep_cycle)
         path = root / f"cycle-managers-{q}.yaml"
-        unread = ", ".join(m for m in METRICS if m not in TEAM_ROLLUPS and m != "quota")  # quota: from the plan
-        team = f"{{provider: csv, path: data/metrics.csv, ignore: [{unread}]}}"  # the reps' rows, rolled up
+        not_rolled = ", ".join(m for m in METRICS if m not in TEAM_ROLLUPS and m != "quota")  # quota: from the plan
+        team = f"{{provider: csv, path: data/metrics.csv, ignore: [{not_rolled}]}}"  # the reps' rows, rolled up
         path.write_text(_cycle_text(schema, q, rel(REPO / "rulesets" / "sales-manager.yaml"),
                                     [employees_src, team, f"{{provider: csv, path: targets-{year}/targets.csv}}",
                                      "{provider: csv, path: data/manager-metrics.csv}", feedback,
