@@ -11,7 +11,14 @@ from types import SimpleNamespace
 import polars as pl
 import pytest
 
-from appraise.export.columns import ledger_table, money_strings, plain_strings, stored_rows, summary
+from appraise.export.columns import (
+    flag_values,
+    ledger_table,
+    money_strings,
+    plain_strings,
+    stored_rows,
+    summary,
+)
 from appraise.export.document import _plain, money, results_document
 from appraise.export.files import (
     CHANGE_FIELDS,
@@ -113,3 +120,20 @@ def test_money_and_plain_texts_from_polars_decimals():
         assert plain_strings(s).to_list() == [_plain(v) for v in exact], scale
     odd = ["1.5", None, "", "x", "1.5", "-3.25"]
     assert column_bonus_total(pl.Series(odd)) == bonus_total({"bonus": v} for v in odd) == Decimal("-0.25")
+
+
+def test_flag_values_are_the_true_flags_in_order():
+    """More flags than one integer's bits (63), nulls as false, and every combination made once."""
+    rng = random.Random(5)
+    cols = {f"f{j}": [rng.choice([True, False, False, None]) for _ in range(300)] for j in range(70)}
+    frame = pl.DataFrame(cols, schema=dict.fromkeys(cols, pl.Boolean))
+    made = []
+
+    def make(ids):
+        made.append(tuple(ids))
+        return list(ids)
+
+    got = flag_values(frame, [(f"id{j}", pl.col(f"f{j}")) for j in range(70)], make, pl.List(pl.Utf8)).to_list()
+    assert got == [[f"id{j}" for j in range(70) if cols[f"f{j}"][r]] for r in range(300)]
+    assert len(made) == len(set(made))
+    assert flag_values(frame, [], make, pl.List(pl.Utf8)).to_list() == [[]] * 300

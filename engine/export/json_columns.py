@@ -17,7 +17,14 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from appraise.core.evaluate import Evaluation, item_paths
-from appraise.export.columns import float_text, lost_ranking, money_strings, plain_strings, py_round
+from appraise.export.columns import (
+    flag_values,
+    float_text,
+    lost_ranking,
+    money_strings,
+    plain_strings,
+    py_round,
+)
 
 EMPLOYEE_INDENT = "    "  # an entry of the employees list, as results_json_chunks indents it
 
@@ -378,9 +385,14 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
     def entry(st: _Style):
         from appraise.export.files import _indented
 
-        def flag_list(pairs, ind):
-            return _arr([pl.when(_truthy(col, rows)).then(_lit(encode_basestring(i))).otherwise(None)
-                         for i, col in pairs], ind, st)
+        def flag_list(name, pairs, ind):
+            def text(ids):
+                inner = ind + "  "
+                return "[" + st.nl(inner) + st.sep(inner).join(map(encode_basestring, ids)) + st.nl(ind) + "]" \
+                    if ids else "[]"
+
+            flags = [(i, _truthy(col, rows)) for i, col in pairs if col in rows.columns]
+            return t.series(f"§flags:{name}{tag(st)}", lambda: flag_values(rows, flags, text, pl.Utf8))
 
         def joined(col, ind, open_, close):
             c = pl.col(col + tag(st))
@@ -437,10 +449,10 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
             ("bonus", t.series("§bonus", lambda: json_text(money_strings(rows["bonus"], rs))
                                if "bonus" in rows.columns
                                else pl.Series([None] * rows.height, dtype=pl.Utf8).fill_null("null"))),
-            ("rules_fired", flag_list([(r.id, f"rule.{r.id}") for r in rs.rules], K)),
+            ("rules_fired", flag_list("rules", [(r.id, f"rule.{r.id}") for r in rs.rules], K)),
             ("adjustments", _arr(adjustments, K, st)),
-            ("missing", flag_list([(m, f"miss.{m}") for m in item_paths(card, ev.period)], K)),
-            ("outcomes", flag_list([(o.id, f"outcome.{o.id}") for o in rs.outcomes], K)),
+            ("missing", flag_list("missing", [(m, f"miss.{m}") for m in item_paths(card, ev.period)], K)),
+            ("outcomes", flag_list("outcomes", [(o.id, f"outcome.{o.id}") for o in rs.outcomes], K)),
             ("plan", pl.when(plan).then(_lit("true")).otherwise(_lit("false"))),
             ("focus_areas", joined("_focus", K, "[", "]")),
             ("lost_points", joined("_lost", K, "{", "}")),
