@@ -30,12 +30,46 @@ class _LazyGroup(click.Group):
         if name not in self._names():
             return None
         module = importlib.import_module(f"appraise.commands.{name.replace('-', '_')}")
-        return module.command
+        command = module.command
+        if not any(p.name == "lang" for p in command.params):  # `appraise validate --lang zh-CN` works too
+            command.params.append(_lang_option(expose_value=False))
+        return command
 
 
-@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def _lang(ctx, param, value):
+    """--lang / APPRAISE_LANG: kept in the context's meta, which every sub-command's context shares."""
+    from click.core import ParameterSource
+
+    from appraise.i18n import cli_locale, parse_lang, set_message_locale
+
+    if "appraise.lang" in ctx.meta and ctx.get_parameter_source(param.name) != ParameterSource.COMMANDLINE:
+        return ctx.meta["appraise.lang"]  # the group read APPRAISE_LANG already, or was given --lang
+    try:
+        chosen = parse_lang(value) if value else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if chosen is not None or "appraise.lang" not in ctx.meta:  # a sub-command's --lang wins over the group's
+        ctx.meta["appraise.lang"] = cli_locale(chosen)
+        ctx.meta["appraise.lang_chosen"] = chosen is not None or ctx.meta.get("appraise.lang_chosen", False)
+    # messages made deep in the engine (the loader, the providers) speak it too, for this command only
+    set_message_locale(ctx.meta["appraise.lang"])
+    ctx.find_root().call_on_close(lambda: set_message_locale(None))
+    return ctx.meta["appraise.lang"]
+
+
+def _lang_option(expose_value: bool = True) -> click.Option:
+    return click.Option(
+        ["--lang"], envvar="APPRAISE_LANG", callback=_lang, is_eager=True, metavar="en|zh-CN",
+        expose_value=expose_value,
+        help="Language of every message: en or zh-CN (also APPRAISE_LANG; default: the locale, LC_ALL / "
+             "LC_MESSAGES / LANG, zh* is Chinese). / 所有提示信息的语言：en 或 zh-CN（也可用环境变量 APPRAISE_LANG；"
+             "默认按系统区域设置，zh* 为中文）。")
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             params=[_lang_option()])
 @click.version_option(__version__, prog_name="appraise")
-def main():
+def main(lang: str):
     """appraise: appraisal as code.
 
     Rule files declare KPI weights, OKRs, 360 sources, bonus tiers and

@@ -1,4 +1,4 @@
-"""Every string a reader sees on a dashboard, plan or overview, in English and Chinese.
+"""Every string a reader sees on a dashboard, plan or overview, or from a command, in English and Chinese.
 
 :data:`MESSAGES` is the catalog: ``{key: {"en": ..., "zh-CN": ...}}`` with
 ``str.format`` placeholders.  A ruleset may reword any entry through
@@ -9,6 +9,11 @@ and an English one ``Oct 1, 2026`` and ``CN¥41,100``.
 
 Both classes are cheap to build and cached per locale: rendering ten thousand
 pages must not parse a CLDR locale ten thousand times.
+
+The command line (issue 18): :func:`cli_locale` picks the language (``--lang``,
+APPRAISE_LANG, the locale), :data:`CLI` holds the commands' own sentences and
+:func:`translate` renders the engine's English diagnostics in Chinese from the
+templates of :data:`DIAGNOSTICS` and :data:`FRAGMENTS`.
 """
 from __future__ import annotations
 
@@ -226,6 +231,234 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The totals are not shown: less one team's own figures (which its manager knows), they would give "
               "away those of fewer than {n} people.",
         "zh-CN": "不显示总计：减去某一团队自身的数据（其上级已知），即可推算出不足 {n} 人的结果。"},
+    # ---- targets from the annual plan (issue 21): appraise targets, its pages, --explain, diff and messages
+    "targets.err.total_unit": {"en": "total {total} is not a whole multiple of the unit {unit}",
+                               "zh-CN": "总目标 {total} 不是金额单位 {unit} 的整数倍"},
+    "targets.err.amount_unit": {"en": "amount {amount} is not a whole multiple of the unit {unit}",
+                                "zh-CN": "金额 {amount} 不是金额单位 {unit} 的整数倍"},
+    "targets.err.person_not_last": {"en": "'{person_level}' must be the last level: people are the leaves of the "
+                                          "organisation", "zh-CN": "“{person_level}”必须是最后一层：个人是组织的末端"},
+    "targets.err.last_not_person": {"en": "the last level must be '{person_level}' (how each unit's amount is "
+                                          "shared among its people)",
+                                    "zh-CN": "最后一层必须是“{person_level}”（各单元目标如何分给其成员）"},
+    "targets.err.level_twice": {"en": "column '{column}' is a level twice (first at line {first})",
+                                "zh-CN": "列“{column}”重复用作层级（首次在第 {first} 行）"},
+    "targets.err.ramp_not_person": {"en": "{ramp_key} belongs to the person level (how much of a full month a new "
+                                          "hire carries)",
+                                    "zh-CN": "{ramp_key} 只能写在个人层级（新员工每月承担完整目标的比例）"},
+    "targets.err.manager_alone": {"en": "a manager level stands for every level of units: it is the only one "
+                                        "besides '{person_level}'",
+                                  "zh-CN": "经理层级代表全部单元层级：除“{person_level}”外只能有这一层"},
+    "targets.err.season_of": {"en": "seasonality of '{of}' is not a level{suggestion}; write one of {allowed}",
+                              "zh-CN": "季节性 of 的“{of}”不是一个层级{suggestion}；可写：{allowed}"},
+    "targets.err.weights_months": {"en": "the month weights lack {months}; give all twelve months, \"01\" to \"12\"",
+                                   "zh-CN": "月度权重缺少 {months}；请写全 12 个月（\"01\" 至 \"12\"）"},
+    "targets.err.shares_sum": {"en": "the shares of {what} add up to {total}, not 100: {parts}",
+                               "zh-CN": "{what}的分配比例合计为 {total}，不是 100：{parts}"},
+    "targets.word.months": {"en": "the months", "zh-CN": "各月"},
+    "targets.err.needs_actuals": {"en": "this needs last year's actuals; add {actuals_key} (a column of a metrics "
+                                        "source) or {store_key}",
+                                  "zh-CN": "此处需要上一年实际数据；请添加 {actuals_key}（数据源中的列）"
+                                           "或 {store_key}"},
+    "targets.err.fixed_twice": {"en": "'{unit}' is fixed twice (first at line {first})",
+                                "zh-CN": "“{unit}”被重复固定（首次在第 {first} 行）"},
+    "targets.err.closed_year": {"en": "{closed_key} {closed} must be a month of {year} before December",
+                                "zh-CN": "{closed_key} {closed} 必须是 {year} 年 12 月之前的月份"},
+    "targets.err.closed_quarter": {"en": "{closed_key} {closed} must end a quarter (03, 06 or 09): the rows are "
+                                         "quarterly", "zh-CN": "按季度输出时 {closed_key} {closed} 必须是季末月份"
+                                                                "（03、06 或 09）"},
+    "targets.err.outside": {"en": "'{path}' leads outside the plan's workspace {root}",
+                            "zh-CN": "“{path}”位于计划文件的工作区 {root} 之外"},
+    "targets.err.people_column": {"en": "{people_key} '{name}' is not a column of the employee table{suggestion}",
+                                  "zh-CN": "{people_key}“{name}”不是员工表中的列{suggestion}"},
+    "targets.err.column_missing": {"en": "the employee table has no column '{column}'{suggestion}",
+                                   "zh-CN": "员工表中没有列“{column}”{suggestion}"},
+    "targets.err.no_unit": {"en": "{id} is in no unit: their '{column}' is blank",
+                            "zh-CN": "{id} 不属于任何单元：其“{column}”为空"},
+    "targets.hint.no_unit": {"en": "fill in the cell, or leave the person out with {people_key}",
+                             "zh-CN": "请填写该单元格，或用 {people_key} 条件排除此人"},
+    "targets.err.slash": {"en": "{id}'s '{column}' is '{value}': unit names may not contain '/'",
+                          "zh-CN": "{id} 的“{column}”为“{value}”：单元名称不能包含“/”"},
+    "targets.err.manager_cycle": {"en": "the '{column}' column goes round in a circle: {cycle}",
+                                  "zh-CN": "“{column}”列形成循环：{cycle}"},
+    "targets.hint.manager_cycle": {"en": "give the top of the chain a blank manager",
+                                   "zh-CN": "请将链条最上层人员的上级留空"},
+    "targets.err.manager_unknown": {"en": "{id}'s '{column}' is '{value}', who is not in the employee table",
+                                    "zh-CN": "{id} 的“{column}”为“{value}”，此人不在员工表中"},
+    "targets.err.player_coach": {"en": "{id} carries a target and manages people who do; leave them out with "
+                                       "{people_key} or plan their own target as a fixed amount of a unit",
+                                 "zh-CN": "{id} 本人承担目标，同时管理承担目标的员工；请用 {people_key} 排除此人，"
+                                          "或将其个人目标作为单元的固定金额"},
+    "targets.err.previous_missing": {"en": "previous plan rows '{path}' not found",
+                                     "zh-CN": "找不到上一版计划的目标文件“{path}”"},
+    "targets.err.previous_column": {"en": "the previous plan rows have no column '{metric}'",
+                                    "zh-CN": "上一版计划的目标文件中没有列“{metric}”"},
+    "targets.err.previous_person": {"en": "{id} holds closed months' targets in the previous rows but is not one of "
+                                          "the plan's people", "zh-CN": "{id} 在上一版中有已关闭月份的目标，但不在"
+                                                                         "本计划的人员范围内"},
+    "targets.err.previous_unit": {"en": "{id}'s target for {month} in the previous rows ({value}) is not a whole "
+                                        "multiple of the unit {unit}",
+                                  "zh-CN": "上一版中 {id} 在 {month} 的目标（{value}）不是金额单位 {unit} 的整数倍"},
+    "targets.err.closed_exceeds": {"en": "the months through {through} already hold {closed}, more than the total "
+                                         "{total}", "zh-CN": "截至 {through} 的已关闭月份已占用 {closed}，超过总目标 "
+                                                             "{total}"},
+    "targets.err.fixed_closed": {"en": "{unit} is fixed at {amount}, but its closed months already hold {closed}",
+                                 "zh-CN": "{unit} 固定为 {amount}，但其已关闭月份已占用 {closed}"},
+    "targets.err.fixed_exceeds": {"en": "the fixed parts of {unit} hold {fixed}, more than its {amount}",
+                                  "zh-CN": "{unit} 的固定部分合计 {fixed}，超过其目标 {amount}"},
+    "targets.err.fixed_short": {"en": "every part of {unit} is fixed and they hold {fixed}, not its {amount}",
+                                "zh-CN": "{unit} 的所有部分均已固定，合计 {fixed}，与其目标 {amount} 不符"},
+    "targets.err.no_weight": {"en": "{unit}'s {amount} cannot be shared by {by}: every part's value is 0",
+                              "zh-CN": "{unit} 的 {amount} 无法按 {by} 分配：各部分的取值均为 0"},
+    "targets.err.no_months": {"en": "{id} gets {amount} but works in none of the months allocated",
+                              "zh-CN": "{id} 分得 {amount}，但在分配的月份中均不在职"},
+    "targets.err.not_whole": {"en": "{amount} is not a whole multiple of the unit {unit}",
+                              "zh-CN": "{amount} 不是金额单位 {unit} 的整数倍"},
+    "targets.err.season_no_actuals": {"en": "seasonality last_year needs actuals of {year}; none were read for the "
+                                            "months allocated",
+                                      "zh-CN": "按上年季节性分配需要 {year} 年的实际数据，但未读到所分配月份的数据"},
+    "targets.err.season_zero": {"en": "the months allocated have no seasonal weight at all",
+                                "zh-CN": "所分配的月份季节性权重全部为 0"},
+    "targets.err.shares_missing": {"en": "the shares name no share for {name} (a part of {parent})",
+                                   "zh-CN": "分配比例中缺少 {name}（{parent} 的组成部分）"},
+    "targets.err.shares_unknown": {"en": "'{name}' is not a unit of level {level}{suggestion}",
+                                   "zh-CN": "“{name}”不是层级 {level} 的单元{suggestion}"},
+    "targets.err.unit_unknown": {"en": "'{name}' is no unit or person of the plan{suggestion}",
+                                 "zh-CN": "“{name}”不是本计划中的单元或人员{suggestion}"},
+    "targets.err.unit_ambiguous": {"en": "'{name}' names several units ({paths}); write its path",
+                                   "zh-CN": "“{name}”对应多个单元（{paths}）；请写出其路径"},
+    "targets.err.fact_missing": {"en": "key column {column}: no value for {unit}; state it under {units_key} or add "
+                                       "the column to the employee table",
+                                 "zh-CN": "按列 {column} 分配：{unit} 没有取值；请在 {units_key} 中写明，"
+                                          "或在员工表中添加该列"},
+    "targets.err.cell_number": {"en": "'{column}' of {id} is '{value}', not a number of 0 or more",
+                                "zh-CN": "{id} 的“{column}”为“{value}”，不是大于等于 0 的数字"},
+    "targets.err.actuals_column": {"en": "no metrics source has a column '{metric}' (last year's actuals, {year})",
+                                   "zh-CN": "没有数据源包含列“{metric}”（上一年 {year} 的实际数据）"},
+    "targets.err.actuals_aggregated": {"en": "last year's '{metric}' must come as monthly rows ({row_key}, {metric}), "
+                                             "not period totals",
+                                       "zh-CN": "上一年的“{metric}”须为月度数据（{row_key}, {metric}），"
+                                                "不能是期间合计"},
+    "targets.err.store_missing": {"en": "no results store at {url}", "zh-CN": "找不到结果库 {url}"},
+    "targets.err.store_no_runs": {"en": "the store holds no run of ruleset '{ruleset}' for {year}",
+                                  "zh-CN": "结果库中没有规则集“{ruleset}”在 {year} 年的运行结果"},
+    "targets.err.store_no_kpi": {"en": "no stored result of '{ruleset}' for {year} has an actual of KPI '{kpi}'",
+                                 "zh-CN": "“{ruleset}”在 {year} 年的结果中没有指标“{kpi}”的实际值"},
+    "targets.err.store_read": {"en": "the results store could not be read ({error})",
+                               "zh-CN": "无法读取结果库（{error}）"},
+    "targets.warn.metrics_unused": {"en": "this metrics source is not read: the plan's actuals come from the store",
+                                    "zh-CN": "未读取此数据源：本计划的实际数据来自结果库"},
+    "targets.warn.growth": {"en": "{id} {name}: target {target} is {growth}% above last year's {last} (more than "
+                                  "{growth_key} {limit}%)",
+                            "zh-CN": "{id} {name}：目标 {target} 比上年实际 {last} 高 {growth}%（超过 {growth_key} "
+                                     "{limit}%）"},
+    "targets.warn.capacity": {"en": "{unit}: target {target} exceeds its stated capacity {capacity}",
+                              "zh-CN": "{unit}：目标 {target} 超过其容量 {capacity}"},
+    "targets.note.annualised": {"en": "{months} of {all} months worked last year, scaled to {all}",
+                                "zh-CN": "上年在职 {months}/{all} 个月，折算为 {all} 个月"},
+    "targets.note.available": {"en": "available for {share} of the months allocated (hire, leave, ramp)",
+                               "zh-CN": "在所分配月份中的可用比例为 {share}（入职、离职、爬坡）"},
+    "targets.note.no_actuals_mean": {"en": "no actuals last year: the mean of {unit}'s people who have some",
+                                     "zh-CN": "上年无实际数据：取 {unit} 有数据人员的平均值"},
+    "targets.note.unit_last_year": {"en": "its people's last-year actuals, each for the share of the months they "
+                                          "are available", "zh-CN": "其成员上年实际之和（按各自可用比例计）"},
+    "targets.err.no_actuals_at_all": {"en": "nobody has actuals of {year} for the months allocated, so no key can "
+                                            "read last year", "zh-CN": "所分配月份中无人有 {year} 年的实际数据，"
+                                                                        "无法按上年实际分配"},
+    "targets.note.nobody": {"en": "nobody in it works in the months allocated", "zh-CN": "所分配月份中无人在职"},
+    "targets.note.stated": {"en": "{column} as stated under {units_key}",
+                            "zh-CN": "{column} 取自 {units_key} 中的设定"},
+    "targets.note.summed": {"en": "{column} of its people added up", "zh-CN": "{column} 为其成员之和"},
+    "targets.level.company": {"en": "Company", "zh-CN": "公司"},
+    "targets.level.person": {"en": "Person", "zh-CN": "个人"},
+    "targets.level.region": {"en": "Region", "zh-CN": "区域"},
+    "targets.level.team": {"en": "Team", "zh-CN": "团队"},
+    "targets.level.manager": {"en": "Manager's team", "zh-CN": "经理团队"},
+    "targets.key.equal": {"en": "equal shares", "zh-CN": "平均分配"},
+    "targets.key.last_year": {"en": "last year's actuals", "zh-CN": "上年实际"},
+    "targets.key.headcount": {"en": "headcount", "zh-CN": "人数"},
+    "targets.key.column": {"en": "column {column}", "zh-CN": "列 {column}"},
+    "targets.key.shares": {"en": "written shares", "zh-CN": "设定比例"},
+    "targets.season.equal": {"en": "equal months", "zh-CN": "各月平均"},
+    "targets.season.weights": {"en": "the plan's month weights", "zh-CN": "计划设定的月度权重"},
+    "targets.season.company": {"en": "the company's months last year", "zh-CN": "公司上年各月分布"},
+    "targets.season.person": {"en": "their own months last year", "zh-CN": "本人上年各月分布"},
+    "targets.season.unit": {"en": "{unit}'s months last year", "zh-CN": "{unit} 上年各月分布"},
+    "targets.explain.title": {"en": "{id} {name}: target for {year} {amount} (plan {plan})",
+                              "zh-CN": "{id} {name}：{year} 年目标 {amount}（计划 {plan}）"},
+    "targets.explain.company": {"en": "{level} {name}: {amount}", "zh-CN": "{level} {name}：{amount}"},
+    "targets.explain.reopened": {"en": "  months through {through} closed at {closed}; {open} allocated again",
+                                 "zh-CN": "  截至 {through} 的月份已关闭，共 {closed}；重新分配 {open}"},
+    "targets.explain.step": {"en": "{level} {name}: {share} of {pool} by {key} ({value} of {total}) = {amount}",
+                             "zh-CN": "{level} {name}：按{key}（{value} / {total}）分得 {pool} 的 {share} = {amount}"},
+    "targets.explain.fixed": {"en": "{level} {name}: fixed at {amount}. Reason: {reason}",
+                              "zh-CN": "{level} {name}：固定为 {amount}。原因：{reason}"},
+    "targets.explain.exact": {"en": "exact {ideal}; rounded to the unit by largest remainder",
+                              "zh-CN": "精确值 {ideal}；按最大余数法取整到金额单位"},
+    "targets.explain.closed": {"en": "closed months kept from the previous plan: {closed}",
+                               "zh-CN": "沿用上一版已关闭月份：{closed}"},
+    "targets.explain.months": {"en": "Months ({season}):", "zh-CN": "各月（{season}）："},
+    "targets.explain.month": {"en": "{month}  seasonal weight {season}  × availability {availability}  = {amount}",
+                              "zh-CN": "{month}  季节权重 {season} × 可用比例 {availability} = {amount}"},
+    "targets.explain.month_closed": {"en": "{month}  closed: {amount} kept", "zh-CN": "{month}  已关闭：沿用 {amount}"},
+    "targets.explain.last_year": {"en": "last year's actual of these months, scaled to the months worked: {last}",
+                                  "zh-CN": "上年同期实际（按在职月数折算）：{last}"},
+    "targets.explain.pool": {"en": "{unit}'s {amount} less its fixed parts ({fixed}) leaves {pool} to share",
+                             "zh-CN": "{unit} 的 {amount} 减去固定部分（{fixed}），剩余 {pool} 待分配"},
+    "targets.explain.unknown": {"en": "no person '{id}' in plan {plan}", "zh-CN": "计划 {plan} 中没有人员“{id}”"},
+    "targets.page.title": {"en": "Targets {year}: {plan}", "zh-CN": "{year} 年目标分解：{plan}"},
+    "targets.page.intro": {"en": "The company's {total} shared among {units} units and {people} people, by month. "
+                                 "Every level's parts add up exactly to their whole.",
+                           "zh-CN": "公司目标 {total} 按月分解到 {units} 个单元、{people} 名员工，每一层的各部分合计"
+                                    "严格等于上一层。"},
+    "targets.page.replan": {"en": "Re-plan: the months through {through} keep the previous plan's targets; the months "
+                                  "after are allocated again.",
+                            "zh-CN": "年中调整：截至 {through} 的月份沿用上一版目标，之后的月份重新分配。"},
+    "targets.page.map": {"en": "Battle map: every unit by quarter", "zh-CN": "作战地图：各单元季度目标"},
+    "targets.page.months": {"en": "By month", "zh-CN": "月度目标"},
+    "targets.page.people": {"en": "People", "zh-CN": "人员目标"},
+    "targets.page.unit": {"en": "Unit", "zh-CN": "单元"},
+    "targets.page.level": {"en": "Level", "zh-CN": "层级"},
+    "targets.page.key": {"en": "Shared by", "zh-CN": "分配方式"},
+    "targets.page.share": {"en": "Share", "zh-CN": "占比"},
+    "targets.page.year": {"en": "Year", "zh-CN": "全年"},
+    "targets.page.id": {"en": "ID", "zh-CN": "工号"},
+    "targets.page.name": {"en": "Name", "zh-CN": "姓名"},
+    "targets.page.last_year": {"en": "Last year", "zh-CN": "上年实际"},
+    "targets.page.growth": {"en": "Growth", "zh-CN": "增长"},
+    "targets.page.checks": {"en": "Reachability checks", "zh-CN": "可达性检查"},
+    "targets.page.no_checks": {"en": "No warnings: every target is within the plan's limits.",
+                               "zh-CN": "无警告：所有目标均在计划限制之内。"},
+    "targets.page.fixed": {"en": "Fixed amounts", "zh-CN": "固定目标"},
+    "targets.page.reason": {"en": "Reason", "zh-CN": "原因"},
+    "targets.page.amount": {"en": "Amount", "zh-CN": "金额"},
+    "targets.page.other_language": {"en": "{other}", "zh-CN": "{other}"},
+    "targets.page.chart": {"en": "Company target by month: {points}", "zh-CN": "公司各月目标：{points}"},
+    "targets.cli.summary": {"en": "{plan}: {total} for {year}, shared among {units} units and {people} "
+                                  "people",
+                            "zh-CN": "{plan}：{year} 年目标 {total}，分解到 {units} 个单元、{people} 名员工"},
+    "targets.cli.rows": {"en": "  targets:   {path} ({rows} rows by {granularity}; a cycle reads it as a metric "
+                               "source)",
+                         "zh-CN": "  目标：     {path}（按{granularity}共 {rows} 行，可作为考核周期的指标数据源）"},
+    "targets.cli.outputs": {"en": "  also:      {files}", "zh-CN": "  其他文件： {files}"},
+    "targets.cli.warnings": {"en": "  warnings:  {count}", "zh-CN": "  警告：     {count}"},
+    "targets.cli.replan": {"en": "  re-plan:   months through {through} kept ({closed}); {open} allocated again",
+                           "zh-CN": "  年中调整： 截至 {through} 的月份沿用（{closed}）；重新分配 {open}"},
+    "targets.word.month": {"en": "month", "zh-CN": "月"},
+    "targets.word.quarter": {"en": "quarter", "zh-CN": "季度"},
+    "targets.diff.title": {"en": "Targets: {old} → {new}", "zh-CN": "目标变化：{old} → {new}"},
+    "targets.diff.total": {"en": "Company total: {old} → {new} ({delta})",
+                           "zh-CN": "公司总目标：{old} → {new}（{delta}）"},
+    "targets.diff.counts": {"en": "{gain} people gain target, {lose} lose, {same} unchanged; {added} added, "
+                                  "{removed} removed",
+                            "zh-CN": "{gain} 人目标增加，{lose} 人减少，{same} 人不变；"
+                                     "新增 {added} 人，移除 {removed} 人"},
+    "targets.diff.units": {"en": "Units", "zh-CN": "单元"},
+    "targets.diff.people": {"en": "People (largest changes first)", "zh-CN": "人员（按变化从大到小）"},
+    "targets.diff.old": {"en": "Old", "zh-CN": "原目标"},
+    "targets.diff.new": {"en": "New", "zh-CN": "新目标"},
+    "targets.diff.delta": {"en": "Change", "zh-CN": "变化"},
+    "targets.diff.none": {"en": "No target changed.", "zh-CN": "目标没有变化。"},
 }
 
 
@@ -382,3 +615,951 @@ class Formatter:
 def formatter(locale: str, currency: str = "CNY") -> Formatter:
     """A cached :class:`Formatter` for ``locale`` and ``currency``."""
     return Formatter(locale, currency)
+
+
+# ================================================================ the command line (issue 18)
+# What the commands say (validate, run, test, diff, history, explain, workshop, ...) in the language chosen with
+# ``appraise --lang`` or APPRAISE_LANG, else the locale.  CLI holds the commands' own sentences; DIAGNOSTICS holds
+# the validator's and the checks' messages as templates, so a diagnostic made in English anywhere in the engine is
+# shown in Chinese by :func:`translate` without its maker knowing the language.
+
+LANG_ENV = "APPRAISE_LANG"
+_LOCALE_ENV = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def cli_locale(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The language of the command line: ``explicit`` (``--lang``), else APPRAISE_LANG, else the locale.
+
+    The locale is the first of LC_ALL, LC_MESSAGES and LANG that is set (POSIX order): ``zh*`` gives
+    ``zh-CN``, anything else (``C``, ``en_US.UTF-8``, ``de_DE``) ``en``.
+    """
+    import os
+
+    env = os.environ if environ is None else environ
+    for value in (explicit, env.get(LANG_ENV)):
+        if value and value.strip():
+            return normalize_locale(value)
+    for name in _LOCALE_ENV:
+        value = env.get(name, "").strip()
+        if value:
+            return "zh-CN" if value.lower().startswith("zh") else "en"
+    return DEFAULT_LOCALE
+
+
+def parse_lang(value: str) -> str:
+    """``--lang`` / APPRAISE_LANG as a locale (``zh``, ``zh_CN.UTF-8``, ``zh-Hans`` → ``zh-CN``; ``en-GB`` →
+    ``en``); a ValueError for a language appraise does not speak."""
+    text = value.strip().split(".")[0]
+    if text.lower().startswith(("zh", "en")):
+        return normalize_locale(text)
+    raise ValueError(f"'{value}' is not a language appraise speaks; use en or zh-CN / appraise 不支持语言“{value}”，"
+                     "请使用 en 或 zh-CN")
+
+
+def say(key: str, /, locale: str | None = None, **values) -> str:
+    """The message ``key`` (of :data:`CLI` or :data:`INPUT_MESSAGES`) in ``locale`` (default: the command line's,
+    :func:`message_locale`) with ``values`` filled in."""
+    entry = CLI[key] if key in CLI else INPUT_MESSAGES[key]
+    text = _pick(entry, locale or message_locale())
+    return text.format(**values) if values else text
+
+
+CLI: dict[str, dict[str, str]] = {
+    # appraise diff --fail-on: one line per guardrail
+    "diff.check.ok": {"en": "ok      {threshold}: {measured}; {verdict}",
+                      "zh-CN": "通过    {threshold}：{measured}；{verdict}"},
+    "diff.check.fail": {"en": "FAILED  {threshold}: {measured}; {verdict}",
+                        "zh-CN": "未通过  {threshold}：{measured}；{verdict}"},
+    "diff.checks": {"en": "guardrails (--fail-on):", "zh-CN": "护栏（--fail-on）："},
+    "diff.checks.heading": {"en": "Guardrails", "zh-CN": "护栏检查"},
+    "diff.cost_pct": {"en": "the bonus cost changes by {pct} ({amount} {currency})",
+                      "zh-CN": "奖金总额变化 {pct}（{amount} {currency}）"},
+    "diff.cost_amount": {"en": "the bonus cost changes by {amount} {currency}",
+                         "zh-CN": "奖金总额变化 {amount} {currency}"},
+    "diff.cost_from_zero": {"en": "the bonus cost changes by {amount} {currency} from 0 (no percentage)",
+                            "zh-CN": "奖金总额由 0 变化 {amount} {currency}（无法计算百分比）"},
+    "diff.grades_pct": {"en": "{changed} of {n} people change grade ({pct})",
+                        "zh-CN": "{n} 人中 {changed} 人等级变化（{pct}）"},
+    "diff.grades_count": {"en": "{changed} of {n} people change grade", "zh-CN": "{n} 人中 {changed} 人等级变化"},
+    "diff.grades_none": {"en": "nobody was compared", "zh-CN": "没有可比较的员工"},
+    "diff.tau": {"en": "Kendall's τ-b of the scores is {tau}", "zh-CN": "得分的 Kendall τ-b 为 {tau}"},
+    "diff.tau_undefined": {"en": "Kendall's τ-b is undefined (every old or every new score is the same, so "
+                                 "nothing is ranked)",
+                           "zh-CN": "Kendall τ-b 无定义（新旧得分之一全部相同，无法排序）"},
+    "diff.hidden": {"en": "the number is not shown (fewer than {k} people, privacy.min_group)",
+                    "zh-CN": "数值不予显示（少于 {k} 人，privacy.min_group）"},
+    "diff.over_up": {"en": "more than the +{limit} allowed", "zh-CN": "超过允许的 +{limit}"},
+    "diff.over_down": {"en": "more than the -{limit} allowed", "zh-CN": "超过允许的 -{limit}"},
+    "diff.over_either": {"en": "more than the {limit} allowed either way", "zh-CN": "超过允许的 ±{limit}"},
+    "diff.over": {"en": "more than the {limit} allowed", "zh-CN": "超过允许的 {limit}"},
+    "diff.below": {"en": "below the {limit} required", "zh-CN": "低于要求的 {limit}"},
+    "diff.within": {"en": "within the limit ({limit})", "zh-CN": "在限度内（{limit}）"},
+    "diff.at_least": {"en": "at least {limit} as required", "zh-CN": "不低于要求的 {limit}"},
+    "diff.failed": {"en": "appraise diff: {n} of {total} guardrails failed:",
+                    "zh-CN": "appraise diff：{total} 项护栏中有 {n} 项未通过："},
+}
+
+
+# ---------------------------------------------------------------- diagnostics in Chinese
+# Templates of the messages, hints and report lines the engine writes in English: ``{name}`` captures a part
+# (names and numbers are kept as written; a part that is itself a phrase of DIAGNOSTICS or FRAGMENTS is translated
+# too, so "the condition of rule 'x': <an expression error>" needs no template of its own).  A message no template
+# matches is shown as written.  FRAGMENTS are only ever parts of a message, never a whole one.
+
+def _entries(*rows: tuple[str, str, str]) -> dict[str, dict[str, str]]:
+    return {key: {"en": en, "zh-CN": zh} for key, en, zh in rows}
+
+
+DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
+    # the JSON Schema pass (language/schema.py)
+    ("schema.unknown_key", "unknown key {key}", "未知的键 {key}"),
+    ("schema.unknown_key_for", "unknown key {key} for provider {provider}", "数据源插件 {provider} 没有键 {key}"),
+    ("schema.allowed", "allowed here: {keys}", "此处可用的键：{keys}"),
+    ("schema.no_keys", "no keys are allowed here", "此处不允许任何键"),
+    ("schema.missing_in", "{key} is missing in {where}", "{where} 缺少 {key}"),
+    ("schema.missing", "{key} is missing", "缺少 {key}"),
+    ("schema.add", "add {key}: ({description})", "请添加 {key}:（{description}）"),
+    ("schema.type", "must be {expected}, not {found}", "应为{expected}，而不是{found}"),
+    ("schema.enum", "{value} is not one of {options}", "{value} 不是 {options} 之一"),
+    ("schema.pattern", "{value} is not valid here: {why}", "{value} 在此处无效：{why}"),
+    ("schema.name", "{key} is not a valid name here", "{key} 不能用作此处的名称"),
+    ("schema.name_why", "{key} is not a valid name here: {why}", "{key} 不能用作此处的名称：{why}"),
+    ("schema.range", "{found} is out of range: it must be {bound}", "{found} 超出范围：应{bound}"),
+    ("schema.empty_list", "must not be an empty list", "不能是空列表"),
+    ("schema.min_items", "needs at least {n} items, has {has}", "至少需要 {n} 项，现有 {has} 项"),
+    ("schema.max_items", "has {n} items; at most {most} are allowed", "有 {n} 项；最多允许 {most} 项"),
+    ("schema.empty", "must not be empty", "不能为空"),
+    ("schema.min_keys", "needs at least {n} keys", "至少需要 {n} 个键"),
+    ("schema.one_key", "an item here has exactly one key, but this one has {keys}",
+     "此处每一项只能有一个键，但这一项有 {keys}"),
+    ("schema.max_keys", "has {n} keys; at most {most} are allowed", "有 {n} 个键；最多允许 {most} 个"),
+    ("schema.max_length", "is {n} characters long; at most {most} are allowed", "长 {n} 个字符；最多允许 {most} 个"),
+    ("schema.twice", "lists {found} twice", "{found} 出现了两次"),
+    ("schema.both", "has both {both}, but only one of {keys} is allowed", "同时有 {both}，但 {keys} 只能有一个"),
+    ("schema.one_of", "needs one of {keys}", "需要 {keys} 之一"),
+    ("schema.forms", "matches more than one of the allowed forms; remove the keys of the forms you do not mean",
+     "同时符合多种允许的写法；请删除不需要的写法的键"),
+    ("schema.each_item", "write each as its own list item ('- ')", "请把每个写成单独的列表项（'- '）"),
+    ("schema.keep_one", "keep the one you mean", "保留你需要的那一个"),
+    ("schema.yaml12", "appraise reads YAML 1.2, where yes/no/on/off are text",
+     "appraise 按 YAML 1.2 读取，其中 yes/no/on/off 是文本"),
+    ("schema.yaml12_bool", "appraise reads YAML 1.2, where yes/no/on/off are text; write true or false",
+     "appraise 按 YAML 1.2 读取，其中 yes/no/on/off 是文本；请写 true 或 false"),
+    ("schema.empty_mapping", "write {{}} for an empty mapping", "空映射请写 {{}}"),
+    ("schema.quote", "put it in quotes: \"{value}\"", "请加上引号：\"{value}\""),
+    ("schema.share", "write a share as a number: 0.3 for 30%", "比例请写成数字：30% 写作 0.3"),
+    ("schema.plain_number", "write the number without quotes or thousands separators",
+     "请直接写数字，不加引号和千位分隔符"),
+    ("schema.fraction", "shares are fractions: write {fraction} for {percent}%",
+     "比例用小数表示：{percent}% 写作 {fraction}"),
+    ("did_you_mean", "did you mean {name}?", "是否想写 {name}？"),
+    ("with_did_you_mean", "{message}; did you mean {name}?", "{message}；是否想写 {name}？"),
+    # YAML loading (language/load.py)
+    ("yaml.syntax", "YAML syntax: {error}", "YAML 语法错误：{error}"),
+    ("yaml.one_document", "YAML syntax: only one YAML document per file ('---' starts a second one)",
+     "YAML 语法错误：每个文件只能有一个 YAML 文档（'---' 开始了第二个）"),
+    ("yaml.duplicate", "duplicate key {key} (first defined at line {line})",
+     "重复的键 {key}（首次定义于第 {line} 行）"),
+    ("yaml.keep_one", "keep one of them", "只保留其中一个"),
+    ("yaml.duplicate_keep", "duplicate key {key} (first defined at line {line}); keep one of them",
+     "重复的键 {key}（首次定义于第 {line} 行）；只保留其中一个"),
+    ("make_smaller", "make it smaller", "请改小一些"),
+    ("remove_or_fix", "remove it, or fix its name", "请删除它，或改正名称"),
+    ("data.case_ids", "ids must differ by more than letter case (their pages would be one file on macOS and Windows): "
+                      "correct the id, or give one of them another id",
+     "编号之间不能只有大小写不同（在 macOS 和 Windows 上它们的页面会是同一个文件）："
+     "请改正编号，或给其中一个换一个编号"),
+    ("yaml.anchor", "anchor {anchor} is not allowed: appraise files may not use anchors or aliases; write the value "
+                    "out in full", "不允许使用锚点 {anchor}：appraise 文件不能使用锚点或别名；请把值完整写出"),
+    ("yaml.merge", "merge keys ('<<') are not allowed; write the keys out", "不允许使用合并键（'<<'）；请把键逐一写出"),
+    ("yaml.tag", "tag {tag} is not allowed: appraise files use plain YAML values",
+     "不允许使用标签 {tag}：appraise 文件只使用普通 YAML 值"),
+    ("yaml.too_big", "file is {size} bytes; appraise reads YAML files of at most {most} bytes (1 MiB)",
+     "文件大小为 {size} 字节；appraise 读取的 YAML 文件最大为 {most} 字节（1 MiB）"),
+    ("yaml.make_smaller", "split it, or move data into a data source", "请拆分文件，或把数据移到数据源中"),
+    ("io.no_such", "no such file or folder", "没有这个文件或文件夹"),
+    ("io.cannot_read", "cannot read file: {error}", "无法读取文件：{error}"),
+    ("io.not_utf8", "file is not valid UTF-8", "文件不是有效的 UTF-8 编码"),
+    ("io.save_utf8", "save it as UTF-8 (in Excel: 'CSV UTF-8'; in an editor: encoding UTF-8)",
+     "请另存为 UTF-8（Excel 中选“CSV UTF-8”；编辑器中选 UTF-8 编码）"),
+    # rulesets: weights, names, grades, calibration, bonus, curves, rules, expressions (language/validate)
+    ("weights.sum", "the weights of {what} add up to {total}, not 100", "{what}的权重合计为 {total}，而不是 100"),
+    ("weights.fix", "change them so they total exactly 100: {parts}", "请调整使其合计恰好为 100：{parts}"),
+    ("names.not_grade", "{grade} is not a grade", "{grade} 不是等级"),
+    ("names.not_grade_of", "{grade} is not a grade of the ruleset", "{grade} 不是该规则集的等级"),
+    ("names.grades_are", "the grades are {grades}", "等级为 {grades}"),
+    ("names.not_kpi_any", "{name} is not a KPI of any scorecard", "{name} 不是任何评分卡中的 KPI"),
+    ("names.not_path", "{name} is not a dimension or KPI of any scorecard", "{name} 不是任何评分卡中的维度或 KPI"),
+    ("names.not_playbook", "{name} is not a KPI, a dimension or 'feedback360'",
+     "{name} 不是 KPI、维度或 'feedback360'"),
+    ("names.playbook_hint", "playbook entries are keyed by what they coach: a KPI, a dimension or feedback360",
+     "辅导手册的条目以其辅导的对象为键：KPI、维度或 feedback360"),
+    ("names.not_source", "{name} is not one of the 360 sources of dimension {dimension}",
+     "{name} 不是维度 {dimension} 的 360 评价来源"),
+    ("names.sources", "sources: {sources}", "评价来源：{sources}"),
+    ("names.kpi_metric", "KPI {kpi} reads metric {metric}, which is not declared under metrics",
+     "KPI {kpi} 读取的指标 {metric} 未在 metrics 中声明"),
+    ("names.kpi_metric_fix", "fix the KPI's name, or name the metric it reads with metric:",
+     "请改正 KPI 的名称，或用 metric: 指明它读取的指标"),
+    ("names.built_in", "{name} is built in; it cannot be declared again", "{name} 是内置列，不能再次声明"),
+    ("names.built_in_fix", "remove it from attributes (built in: {names})",
+     "请从 attributes 中删除（内置列：{names}）"),
+    ("names.rule_twice", "rule id {id} is used twice (first at line {line})",
+     "规则编号 {id} 被使用了两次（首次在第 {line} 行）"),
+    ("names.own_id", "give each one its own id", "请给每条规则一个不同的编号"),
+    ("names.cohort", "cohort {name} is not an employee column", "校准分组 {name} 不是员工表中的列"),
+    ("names.declare_attr", "declare it under attributes: ({example})", "请在 attributes: 中声明（{example}）"),
+    ("names.declared", "declared: {names}", "已声明：{names}"),
+    ("grades.order", "grades go from the top down, so the min of {lower} ({lower_min}) must be below the min of "
+                     "{upper} ({upper_min})",
+     "等级从高到低排列，因此 {lower} 的最低分（{lower_min}）必须低于 {upper} 的最低分（{upper_min}）"),
+    ("grades.order_fix", "list grades from the highest to the lowest, each min lower than the one before",
+     "请从最高等级到最低等级排列，每个 min 都低于前一个"),
+    ("grades.last", "the last grade ({grade}) must have min 0, so that every score gets a grade",
+     "最后一个等级（{grade}）的 min 必须为 0，这样每个得分都有等级"),
+    ("grades.last_fix", "set its min to 0, or add a grade with min 0 below it",
+     "请把它的 min 设为 0，或在其下添加一个 min 为 0 的等级"),
+    ("calibration.cumulative", "shares are cumulative from the top, so they cannot go down: {lower} allows "
+                               "{lower_share} but {upper} above it allows {upper_share}",
+     "比例从最高等级起累计，因此不能变小：{lower} 允许 {lower_share}，而其上的 {upper} 允许 {upper_share}"),
+    ("calibration.cumulative_fix", "{entry} means at most {percent} at {grade} or above; raise it to at least {least}",
+     "{entry} 表示 {grade} 及以上至多占 {percent}；请至少提高到 {least}"),
+    ("bonus.not_money", "bonus target {name} is declared as {type}, but it is an amount of money",
+     "奖金目标 {name} 被声明为 {type}，但它是金额"),
+    ("bonus.declare_money", "declare it under attributes as {entry}", "请在 attributes 中声明为 {entry}"),
+    ("bonus.tiers_up", "bonus tiers must go up: 'from' {value} comes after {before}",
+     "奖金档位必须递增：'from' {value} 排在 {before} 之后"),
+    ("bonus.multiplier", "grade {grade} pays multiplier {value}, more than the better grade {better} ({better_value})",
+     "等级 {grade} 的系数为 {value}，高于更好的等级 {better}（{better_value}）"),
+    ("bonus.multiplier_fix", "multipliers must not rise down the grades, or a better appraisal could pay less",
+     "系数不能随等级降低而升高，否则更好的考核结果可能拿得更少"),
+    ("curve.bands_up", "curve bands must go up: 'from' {value} comes after {before}",
+     "曲线分段必须递增：'from' {value} 排在 {before} 之后"),
+    ("curve.order_fix", "list them from the lowest 'from' to the highest, each higher than the one before",
+     "请按 'from' 从低到高排列，每个都高于前一个"),
+    ("curve.points_fall", "curve score {score} is lower than the {before} before it, so a better result would "
+                          "score less",
+     "曲线得分 {score} 低于它之前的 {before}，更好的结果反而得分更低"),
+    ("curve.points_fix", "make the scores rise (or stay level) along the curve", "请让得分沿曲线上升（或持平）"),
+    ("curve.floor_cap", "floor {floor} is above cap {cap}", "下限 {floor} 高于上限 {cap}"),
+    ("curve.floor_cap_fix", "the floor is where scoring starts and the cap where it stops; floor ≤ cap",
+     "下限是开始计分处，上限是停止计分处；下限 ≤ 上限"),
+    ("formula.circle", "formulas go round in a circle: {cycle}", "公式之间形成了循环：{cycle}"),
+    ("formula.circle_fix", "a formula may only use metrics that do not depend on it", "公式只能使用不依赖于它的指标"),
+    ("rules.shift_too_much", "rule {rule} shifts {points} points from {source}, which has {has} (scorecard {card})",
+     "规则 {rule} 从 {source} 移出 {points} 分权重，但它只有 {has} 分（评分卡 {card}）"),
+    ("rules.shift_at_most", "shift at most {points} points", "最多移出 {points} 分"),
+    ("rules.together", "rules {rules} together shift {points} points from {source}, which has {has} by then "
+                       "(scorecard {card})",
+     "规则 {rules} 合计从 {source} 移出 {points} 分权重，而届时它只有 {has} 分（评分卡 {card}）"),
+    ("rules.together_fix", "lower the points, or make the rules' conditions exclusive",
+     "请减少分数，或让这些规则的条件互斥"),
+    ("rules.not_siblings", "shift moves weight from {source} to {target}, which are not in the same group",
+     "shift 把权重从 {source} 移到 {target}，但二者不在同一组"),
+    ("rules.siblings_fix", "shift between two dimensions, or between two KPIs of the same dimension",
+     "请在两个维度之间，或同一维度的两个 KPI 之间移动"),
+    ("rules.drops_all", "rule {rule} drops {path}, which carries all 100 points of {what}; nothing is left to take "
+                        "them (scorecard {card})",
+     "规则 {rule} 去掉了 {path}，它承担了{what}的全部 100 分权重，没有其他项可以接手（评分卡 {card}）"),
+    ("rules.too_many", "{n} rules change the same weights of scorecard {card} ({rules}); appraise checks every "
+                       "combination of at most {most} such rules",
+     "{n} 条规则修改评分卡 {card} 的相同权重（{rules}）；appraise 最多检查 {most} 条此类规则的所有组合"),
+    ("rules.too_many_fix", "merge rules that always fire together, or split the scorecard",
+     "请合并总是同时生效的规则，或拆分评分卡"),
+    ("path.write", "write a dimension ('results') or a dimension and KPI ('results.revenue')",
+     "请写维度（'results'）或维度加 KPI（'results.revenue'）"),
+    ("expr.unknown_name", "unknown name {name} in {where}", "{where}中有未知的名称 {name}"),
+    ("expr.in", "{where}: {problem}", "{where}：{problem}"),
+    ("expr.quote", "if you mean the text {text}, put it in quotes: \"{quoted}\"",
+     "如果指的是文本 {text}，请加上引号：\"{quoted}\""),
+    ("expr.compare", "to compare, write '=='", "比较请写 '=='"),
+    ("expr.dunder", "access to {name} is not allowed", "不允许访问 {name}"),
+    ("expr.call", "calling {name} is not allowed; the functions are {functions}",
+     "不允许调用 {name}；可用的函数为 {functions}"),
+    ("expr.power", "'**' (power) is not allowed; multiply instead", "不允许使用 '**'（乘方）；请改用乘法"),
+    ("expr.syntax", "not a valid expression: {error}", "不是有效的表达式：{error}"),
+    ("expr.too_long", "expression is {n} characters; the limit is {most}", "表达式长 {n} 个字符；上限为 {most}"),
+    ("expr.context_in_formula", "'context' cannot be used in {where}", "{where}中不能使用 'context'"),
+    ("expr.later", "{name} is only known once everyone is scored, so {where} cannot read it; outcomes (outcomes: ... "
+                   "when:) can",
+     "{name} 要等所有人评分后才知道，因此{where}不能读取它；结果（outcomes: ... when:）可以"),
+    ("target.type", "the target of KPI {kpi} must be a number, but this is text",
+     "KPI {kpi} 的目标必须是数字，但这是文本"),
+    ("metric.derived", "{name} is derived ({formula}); give the metrics it is computed from",
+     "{name} 是派生指标（{formula}）；请给出计算它所用的指标"),
+    ("metric.declare", "declare {name} under metrics: (or attributes: for an employee column)",
+     "请在 metrics: 中声明 {name}（员工表的列请在 attributes: 中声明）"),
+    # cycle files, paths, periods, context, overrides (language/cycle.py, validate/cycles.py, paths.py)
+    ("cycle.outside", "{path} leads outside the cycle's folder {root} (to {target}); data files, query files, the "
+                      "ruleset, overrides, the output and a SQLite store must be inside it",
+     "{path} 指向周期文件所在文件夹 {root} 之外（指向 {target}）；数据文件、查询文件、规则集、人工调整文件、输出和 "
+     "SQLite 结果库都必须在其中"),
+    ("cycle.outside_git", "{path} leads outside the cycle's git repository {root} (to {target}); data files, query "
+                          "files, the ruleset, overrides, the output and a SQLite store must be inside it",
+     "{path} 指向周期文件所在 git 仓库 {root} 之外（指向 {target}）；数据文件、查询文件、规则集、人工调整文件、输出和 "
+     "SQLite 结果库都必须在其中"),
+    ("cycle.outside_ruleset", "{path} leads outside the cycle's folder {root} (to {target}); the ruleset must be "
+                              "inside it; it was not read",
+     "{path} 指向周期文件所在文件夹 {root} 之外（指向 {target}）；规则集必须在其中；未读取"),
+    ("cycle.outside_ruleset_git", "{path} leads outside the cycle's git repository {root} (to {target}); the ruleset "
+                                  "must be inside it; it was not read",
+     "{path} 指向周期文件所在 git 仓库 {root} 之外（指向 {target}）；规则集必须在其中；未读取"),
+    ("cycle.outside_fix", "move it into that folder, or set 'allow_outside_paths: true' in the cycle file (or "
+                          "APPRAISE_ALLOW_OUTSIDE_PATHS=1) if it is meant",
+     "请移到该文件夹中；若确需如此，请在周期文件中设置 'allow_outside_paths: true'（或设置环境变量 "
+     "APPRAISE_ALLOW_OUTSIDE_PATHS=1）"),
+    ("cycle.relative", "paths in a cycle file are relative to the cycle file's folder",
+     "周期文件中的路径相对于周期文件所在的文件夹"),
+    ("cycle.no_ruleset", "ruleset file {name} not found (looked for {path})",
+     "找不到规则集文件 {name}（查找的是 {path}）"),
+    ("cycle.invalid_ruleset", "the ruleset {path} is not valid ({problems}, listed below)",
+     "规则集 {path} 无效（{problems}，见下文）"),
+    ("cycle.validate_it", "appraise validate {path}", "appraise validate {path}"),
+    ("cycle.no_provider", "no provider {name} is installed", "没有安装数据源插件 {name}"),
+    ("cycle.installed", "installed: {names} (`appraise plugins`)", "已安装：{names}（`appraise plugins`）"),
+    ("cycle.no_employees", "no source has kind employees; add one, e.g. {example}",
+     "没有 kind 为 employees 的数据源；请添加一个，例如 {example}"),
+    ("cycle.no_feedback", "the ruleset scores 360 feedback but no source has kind feedback360; every 360 dimension "
+                          "will count as missing",
+     "规则集对 360 反馈评分，但没有 kind 为 feedback360 的数据源；所有 360 维度都将按缺失处理"),
+    ("cycle.no_okr", "the ruleset scores OKRs but no source has kind okr; every OKR dimension will count as missing",
+     "规则集对 OKR 评分，但没有 kind 为 okr 的数据源；所有 OKR 维度都将按缺失处理"),
+    ("cycle.context_unset", "the ruleset ({ruleset}) reads context.{name} (in {where}), but this cycle's context does "
+                            "not set it",
+     "规则集（{ruleset}）读取 context.{name}（在 {where} 中），但本周期的 context 没有设置它"),
+    ("cycle.context_add", "add it: context: {{{name}: ...}} (true/false, a number, a text or a list)",
+     "请添加：context: {{{name}: ...}}（true/false、数字、文本或列表）"),
+    ("cycle.context_unread", "context.{name} is set but the ruleset ({ruleset}) never reads it",
+     "设置了 context.{name}，但规则集（{ruleset}）从未读取它"),
+    ("cycle.context_type", "{expression} in the ruleset ({ruleset}) cannot use this context: {why}",
+     "规则集（{ruleset}）中的 {expression} 无法使用此 context：{why}"),
+    ("cycle.context_type_fix", "give the context value the type the ruleset expects (true/false for a condition, a "
+                               "list for 'in')",
+     "请让 context 的值符合规则集期望的类型（条件用 true/false，'in' 用列表）"),
+    ("cycle.in_list", "'in' needs a list on its right, like {example}", "'in' 右侧需要列表，例如 {example}"),
+    ("cycle.reads_periods", "the ruleset ({ruleset}) reads {every} of ruleset {id} in {where}, but {period} is a "
+                            "{length}, not made of {every}",
+     "规则集（{ruleset}）在 {where} 中读取规则集 {id} 的各{every}结果，但 {period} 是一个{length}，不由{every}组成"),
+    ("cycle.longer", "run this ruleset for a period longer than a quarter (e.g. a year), or read shorter periods",
+     "请对长于一个季度的期间（例如一年）运行此规则集，或读取更短的期间"),
+    ("periods.not_quarter", "{key} is not a quarter of a year: with every: quarter the weights are keyed "
+                            "Q1, Q2, Q3, Q4",
+     "{key} 不是一年中的季度：every: quarter 时权重的键为 Q1、Q2、Q3、Q4"),
+    ("periods.quarter_fix", "key each quarter by its place in the year, e.g. Q4",
+     "请按季度在一年中的位置作键，例如 Q4"),
+    ("overrides.not_appraised", "override for {id}, whom this cycle does not appraise: no scorecard of this ruleset "
+                                "applies to them",
+     "{id} 的人工调整无效：本周期不考核此人，该规则集没有适用于他/她的评分卡"),
+    ("overrides.fix", "remove the override, or fix the id", "请删除该人工调整，或改正编号"),
+    ("overrides.by", "the override of {id} needs 'by': who approved it", "{id} 的人工调整需要 'by'：由谁批准"),
+    ("overrides.reason", "the override of {id} needs 'reason': why the result is overridden",
+     "{id} 的人工调整需要 'reason'：为何调整结果"),
+    ("overrides.date", "the override of {id} needs the 'date' it was approved, as YYYY-MM-DD (not {value})",
+     "{id} 的人工调整需要批准日期 'date'，格式为 YYYY-MM-DD（而不是 {value}）"),
+    # ruleset test files (tools/testing/files.py)
+    ("tests.not_attribute", "{name} is not an attribute the ruleset declares", "{name} 不是规则集声明的属性"),
+    ("tests.not_metric", "{name} is not a metric the ruleset declares", "{name} 不是规则集声明的指标"),
+    ("tests.not_raw", "{name} is not a raw metric the ruleset declares, so it is not read",
+     "{name} 不是规则集声明的原始指标，因此不会被读取"),
+    ("tests.not_rule", "{name} is not a rule of the ruleset", "{name} 不是规则集中的规则"),
+    ("tests.not_kpi", "{name} is not a KPI of the ruleset (write dimension.kpi)",
+     "{name} 不是规则集中的 KPI（请写 维度.kpi）"),
+    ("tests.not_given", "{id} is not an employee given in this test", "{id} 不是本测试给出的员工"),
+    ("tests.context", "test {name} does not set context.{key}, which the ruleset reads",
+     "测试 {name} 没有设置规则集读取的 context.{key}"),
+    ("tests.context_fix", "add it to the file's context: or the test's", "请在文件或该测试的 context: 中添加"),
+    ("tests.month_outside", "month {month} is not in the test's period {period}; the engine would ignore this row",
+     "月份 {month} 不在测试期间 {period} 内；引擎会忽略这一行"),
+    # data (provide/*, the providers)
+    ("data.not_date", "{column} of employee {id} is {value}, which is not a date",
+     "员工 {id} 的 {column} 为 {value}，不是日期"),
+    ("data.not_number", "{column} of employee {id} is {value}, which is not a number",
+     "员工 {id} 的 {column} 为 {value}，不是数字"),
+    ("data.not_amount", "{column} of employee {id} is {value}, which is not an amount",
+     "员工 {id} 的 {column} 为 {value}，不是金额"),
+    ("data.dates", "write dates as 2026-07-01", "日期请写成 2026-07-01"),
+    ("data.months", "write months as 2026-07 (or a date in that month)", "月份请写成 2026-07（或该月中的某个日期）"),
+    ("data.numbers", "write plain numbers: 1234.5 (no thousands separators, units or %)",
+     "请写普通数字：1234.5（不带千位分隔符、单位或 %）"),
+    ("data.amounts", "write plain numbers: 30000, 30000.50 or 30,000.50", "请写普通数字：30000、30000.50 或 30,000.50"),
+    ("data.value_not_number", "value of {column} is {value}, which is not a number ({who})",
+     "{column} 的值为 {value}，不是数字（{who}）"),
+    ("data.value_not_number_in", "value of {column} is {value}, which is not a number ({who}) ({where})",
+     "{column} 的值为 {value}，不是数字（{who}）（{where}）"),
+    ("data.infinite", "value of {column} is {value} (infinite) ({who})", "{column} 的值为 {value}（无穷大）（{who}）"),
+    ("data.nan", "value of {column} is {value} (not a number) ({who})", "{column} 的值为 {value}（非数字）（{who}）"),
+    ("data.empty_if_unknown", "leave the cell empty if the value is unknown", "值未知时请留空单元格"),
+    ("data.no_column", "the {table} table has no column {column}; its columns: {columns}",
+     "{table}表没有列 {column}；其列为：{columns}"),
+    ("data.rename", "is {column} meant? rename it with columns: {mapping}",
+     "是否指 {column}？请用 columns: {mapping} 重命名"),
+    ("data.add_column", "add the column, or map yours with columns: {mapping}",
+     "请添加该列，或用 columns: {mapping} 映射你的列"),
+    ("data.header_only", "the {table} table has a header but no data rows", "{table}表只有表头，没有数据行"),
+    ("data.empty_file", "file is empty; expected a header row and data rows", "文件为空；应有表头行和数据行"),
+    ("data.unknown_employee", "{kind} row for employee {id}, who is not in the employees table",
+     "员工 {id} 的{kind}行，但员工表中没有此人"),
+    ("data.add_employee", "add the employee to the employees source, or fix the id",
+     "请把该员工加入员工数据源，或改正编号"),
+    ("data.no_employee_column", "{kind} row has no 'employee'", "{kind}行没有 'employee'"),
+    ("data.every_row", "every row needs one", "每一行都需要"),
+    ("data.no_id", "employee row without an id", "员工行没有编号"),
+    ("data.twice", "employee {id} appears twice; first at line {line}", "员工 {id} 出现了两次；首次在第 {line} 行"),
+    ("data.row_twice", "row for {key} appears twice; first at line {line}", "{key} 的行出现了两次；首次在第 {line} 行"),
+    ("data.one_row", "keep one row per employee and month", "每位员工每月只保留一行"),
+    ("data.invisible", "employee id {id} contains an invisible character ({code})",
+     "员工编号 {id} 含有不可见字符（{code}）"),
+    ("data.retype", "retype the id; ids may not contain control, zero-width or direction characters",
+     "请重新输入编号；编号不能含有控制字符、零宽字符或方向字符"),
+    ("data.not_month", "month {value} of employee {id} is not a month", "员工 {id} 的月份 {value} 不是月份"),
+    ("data.fields", "row has {n} field but the header has {header}", "该行有 {n} 个字段，但表头有 {header} 个"),
+    ("data.fields_plural", "row has {n} fields but the header has {header}", "该行有 {n} 个字段，但表头有 {header} 个"),
+    ("data.separator", "check for an unquoted separator (quote values that contain one)",
+     "请检查是否有未加引号的分隔符（含分隔符的值请加引号）"),
+    ("data.missing_value", "a value or a separator is missing; every row needs one value per column (leave it empty "
+                           "between separators: a,,c)",
+     "缺少值或分隔符；每行的每一列都需要一个值（空值请留在两个分隔符之间：a,,c）"),
+    ("data.also_given", "{metric} for {key} is also given by {where}", "{key} 的 {metric} 也由 {where} 给出"),
+    ("data.one_source", "each metric of an employee-month must come from one source; drop one of them "
+                        "(ignore: [column])",
+     "每位员工每月的每个指标只能来自一个数据源；请去掉其中一个（ignore: [column]）"),
+    ("data.no_source_column", "no source has a column for {names}, which the ruleset declares; is a column named "
+                              "differently (see the warnings about columns not read)?",
+     "没有数据源提供规则集声明的 {names} 列；是否有列名称不同（见关于未读取列的警告）？"),
+    ("data.rating", "rating {value} for {id} is outside the scale {scale}", "{id} 的评分 {value} 超出量表 {scale}"),
+    ("data.rating_fix", "fix the rating, or the ruleset's feedback360 scale",
+     "请改正评分，或规则集的 feedback360 量表"),
+    ("data.kr_start", "key result {name} of {id} has target equal to start ({value}), so progress cannot be measured",
+     "{id} 的关键结果 {name} 的目标等于起始值（{value}），无法衡量进度"),
+    ("data.kr_fix", "set a target different from the start value", "请设置不同于起始值的目标"),
+    ("data.no_krs", "objective {name} of {id} has no key results", "{id} 的目标 {name} 没有关键结果"),
+    ("data.add_krs", "add its key results, or remove the objective", "请添加它的关键结果，或删除该目标"),
+    ("data.outside_employment", "the metric row of {id} for {month} is not used: {id} left on {date}, so the month "
+                                "lies wholly outside the employment",
+     "{id} 在 {month} 的指标行未被使用：{id} 于 {date} 离职，该月完全在任职期之外"),
+    ("data.outside_fix", "check the row's employee and month, or the employee's hire_date and leave_date",
+     "请检查该行的员工和月份，或该员工的 hire_date 和 leave_date"),
+    ("data.unread_column", "fix the name, rename it with columns: {{<column>: <metric>}}, or leave it out with ignore: "
+                           "[<column>]",
+     "请改正名称，用 columns: {{<column>: <metric>}} 重命名，或用 ignore: [<column>] 忽略它"),
+    ("data.optional", "fix the column's name or map it with columns: {{<column>: <metric>}}; if the data may "
+                      "really lack it, declare the metric optional: true in the ruleset",
+     "请改正列名或用 columns: {{<column>: <metric>}} 映射；若数据确实可能缺少该列，"
+     "请在规则集中把该指标声明为 optional: true"),
+    ("data.no_sheet", "{path} has no sheet {sheet}; its sheets: {sheets}",
+     "{path} 中没有工作表 {sheet}；其工作表为：{sheets}"),
+    ("data.sql", "the database refused the query ({url}): {error} (query: {query})",
+     "数据库拒绝了查询（{url}）：{error}（查询：{query}）"),
+    ("data.gbk", "file is not UTF-8, and read as GBK it has an unusual character ({char}); it is probably another "
+                 "encoding (Latin-1, Shift-JIS...)",
+     "文件不是 UTF-8 编码，按 GBK 读取时出现不常见的字符（{char}）；可能是其他编码（Latin-1、Shift-JIS……）"),
+    ("data.save_csv_utf8", "save it as 'CSV UTF-8'; if it really is GBK, say so with 'encoding: gbk'",
+     "请另存为“CSV UTF-8”；若确实是 GBK，请写明 'encoding: gbk'"),
+    # summaries and report lines (present/report.py, tools/testing, tools/coverage.py)
+    ("summary.errors", "{errors} errors in {bad} of {total} files", "{total} 个文件中有 {bad} 个共 {errors} 处错误"),
+    ("summary.error", "{errors} error in {bad} of {total} file", "{total} 个文件中有 {bad} 个共 {errors} 处错误"),
+    ("summary.error_files", "{errors} error in {bad} of {total} files",
+     "{total} 个文件中有 {bad} 个共 {errors} 处错误"),
+    ("summary.errors_file", "{errors} errors in {bad} of {total} file",
+     "{total} 个文件中有 {bad} 个共 {errors} 处错误"),
+    ("summary.valid", "{n} files valid", "{n} 个文件有效"),
+    ("summary.valid_one", "{n} file valid", "{n} 个文件有效"),
+    ("summary.warnings", "{summary}, {n} warnings", "{summary}，{n} 处警告"),
+    ("summary.warning", "{summary}, {n} warning", "{summary}，{n} 处警告"),
+    ("tests.summary", "{passed} passed, {failed} failed", "通过 {passed} 个，失败 {failed} 个"),
+    ("tests.pass", "PASS {where}: {name}", "通过 {where}: {name}"),
+    ("tests.fail", "FAIL {where}: {name}", "失败 {where}: {name}"),
+    ("tests.expected", "{where}: {id} {what}: expected {expected}, got {actual}",
+     "{where}: {id} {what}：期望 {expected}，实际 {actual}"),
+    ("tests.coverage_below", "FAIL coverage of {ruleset} is {percent}, below --min-coverage {minimum}",
+     "失败 {ruleset} 的覆盖率为 {percent}，低于 --min-coverage {minimum}"),
+    ("tests.coverage", "coverage of {ruleset}: {covered} of {total} items ({percent})",
+     "{ruleset} 的覆盖率：{total} 项中覆盖 {covered} 项（{percent}）"),
+    ("tests.not_covered", "not covered: {where}: {kind} {id}", "未覆盖：{where}: {kind} {id}"),
+    # appraise diff: its notes (tools/diff.py)
+    ("diff.previous", "previous-period results are not loaded (appraise diff does not read the results store), so "
+                      "conditions on previous.* are false in both runs",
+     "未载入上一期结果（appraise diff 不读取结果库），因此两边的 previous.* 条件均不成立"),
+    ("diff.previous_outcome", "previous-period results are not loaded (appraise diff does not read the results "
+                              "store), so conditions on previous.* are false in both runs: outcome {ids} cannot hold",
+     "未载入上一期结果（appraise diff 不读取结果库），因此两边的 previous.* 条件均不成立：结果 {ids} 不可能成立"),
+    ("diff.previous_outcomes", "previous-period results are not loaded (appraise diff does not read the results "
+                               "store), so conditions on previous.* are false in both runs: outcomes {ids} cannot hold",
+     "未载入上一期结果（appraise diff 不读取结果库），因此两边的 previous.* 条件均不成立：结果 {ids} 不可能成立"),
+    ("diff.shorter", "the results of shorter periods are not loaded either: {reads} read nothing (periods: dimensions "
+                     "count as missing, net_of nets nothing)",
+     "也未载入更短期间的结果：{reads} 读不到任何内容（periods: 维度按缺失处理，net_of 不扣减任何金额）"),
+    ("diff.only_old_ids", "appraised only under the old ruleset: {ids}", "仅在原规则集下考核：{ids}"),
+    ("diff.only_new_ids", "appraised only under the new ruleset: {ids}", "仅在新规则集下考核：{ids}"),
+    ("diff.left_out", "left out of both runs for data errors: {ids}", "因数据错误两边均未考核：{ids}"),
+    ("diff.data", "data: {message}", "数据：{message}"),
+    ("diff.data_hidden", "{n} data problems reported by the sources, not shown here (run appraise diff without "
+                         "--redact inside HR to see them)",
+     "数据源报告了 {n} 个数据问题，此处不予显示（请在人力资源部内部不加 --redact 运行 appraise diff 查看）"),
+    ("diff.data_hidden_one", "{n} data problem reported by the sources, not shown here (run appraise diff without "
+                             "--redact inside HR to see them)",
+     "数据源报告了 {n} 个数据问题，此处不予显示（请在人力资源部内部不加 --redact 运行 appraise diff 查看）"),
+    ("diff.too_few", "fewer than {k} employees compared (privacy.min_group): nothing else is shown",
+     "比较的员工少于 {k} 人（privacy.min_group）：其他内容均不予显示"),
+    # appraise workshop: what it prints on start (tools/workshop/app.py)
+    ("workshop.for", "Workshop for {name}: {n} employees, period {period}",
+     "{name} 的工作坊：{n} 名员工，考核期 {period}"),
+    ("workshop.facilitator", "facilitator:  {link}", "主持人：    {link}"),
+    ("workshop.participant", "participant {i}: {link}", "参与者 {i}： {link}"),
+    ("workshop.participants", "participants: one link per person, from the facilitator's page (or start with --links "
+                              "N)", "参与者：每人一个链接，可在主持人页面生成（或启动时加 --links N）"),
+    ("workshop.stop", "Press Ctrl+C to stop.", "按 Ctrl+C 停止。"),
+    # appraise run: stage lines and a strict run's refusal (run.py)
+    ("progress.provide", "provide   {n} sources", "provide   {n} 个数据源"),
+    ("progress.evaluate", "evaluate  {period}, {n} employees", "evaluate  {period}，{n} 名员工"),
+    ("progress.render", "render    {n} dashboards and plans", "render    {n} 份仪表盘和发展计划"),
+    ("progress.render_slice", "render    the pages of {pages}", "render    {pages} 的页面"),
+    ("run.strict", "{warnings} warnings and {errors} errors in a strict run; nothing was stored or written (fix them, "
+                   "or run without --strict / strict: true)",
+     "严格模式运行中有 {warnings} 处警告和 {errors} 处错误；未存储或写入任何内容（请修正，或不加 --strict / "
+     "strict: true 运行）"),
+    ("run.strict_1w", "{warnings} warning and {errors} errors in a strict run; nothing was stored or written (fix "
+                      "them, or run without --strict / strict: true)",
+     "严格模式运行中有 {warnings} 处警告和 {errors} 处错误；未存储或写入任何内容（请修正，或不加 --strict / "
+     "strict: true 运行）"),
+    ("run.strict_1e", "{warnings} warnings and {errors} error in a strict run; nothing was stored or written (fix "
+                      "them, or run without --strict / strict: true)",
+     "严格模式运行中有 {warnings} 处警告和 {errors} 处错误；未存储或写入任何内容（请修正，或不加 --strict / "
+     "strict: true 运行）"),
+    ("run.strict_1w1e", "{warnings} warning and {errors} error in a strict run; nothing was stored or written (fix "
+                        "them, or run without --strict / strict: true)",
+     "严格模式运行中有 {warnings} 处警告和 {errors} 处错误；未存储或写入任何内容（请修正，或不加 --strict / "
+     "strict: true 运行）"),
+)
+
+FRAGMENTS: dict[str, dict[str, str]] = _entries(
+    # value words (language/schema.py)
+    ("a_number", "a number", "数字"), ("a_whole_number", "a whole number", "整数"), ("text", "text", "文本"),
+    ("a_mapping_kv", "a mapping (key: value)", "映射（键: 值）"), ("a_list", "a list", "列表"),
+    ("true_or_false", "true or false", "true 或 false"), ("empty", "empty", "空值"), ("a_mapping", "a mapping", "映射"),
+    ("the_text", "the text {text}", "文本 {text}"), ("the_number", "the number {number}", "数字 {number}"),
+    ("or", "{a} or {b}", "{a}或{b}"), ("and", "{a} and {b}", "{a}和{b}"), ("list", "{a}, {b}", "{a}、{b}"),
+    ("at_least", "at least {bound}", "不小于 {bound}"), ("more_than", "more than {bound}", "大于 {bound}"),
+    ("at_most", "at most {bound}", "不大于 {bound}"), ("less_than", "less than {bound}", "小于 {bound}"),
+    # where a key or an expression is (language/validate)
+    ("in_key", "in {key}", "在 {key} 中"),
+    ("condition_of_rule", "the condition of rule {rule}", "规则 {rule} 的条件"),
+    ("formula_of_metric", "the formula of metric {metric}", "指标 {metric} 的公式"),
+    ("key_of_scorecard", "{key} of scorecard {card}", "评分卡 {card} 的 {key}"),
+    ("condition_of_adjustment", "the condition of adjustment {id}", "加减分项 {id} 的条件"),
+    ("condition_of_outcome", "the condition of outcome {id}", "结果 {id} 的条件"),
+    ("kpis_of_dimension", "the KPIs of dimension {dimension}", "维度 {dimension} 的各 KPI"),
+    ("sources_of_dimension", "the 360 sources of dimension {dimension}", "维度 {dimension} 的 360 评价来源"),
+    ("dimensions_of_scorecard", "the dimensions of scorecard {card}", "评分卡 {card} 的各维度"),
+    ("sub_periods_of_dimension", "the sub-periods of dimension {dimension}", "维度 {dimension} 的各子期间"),
+    ("dimension", "dimension {name}", "维度 {name}"),
+    ("quarters", "quarters", "季度"), ("months", "months", "月"), ("halves", "halves", "半年"),
+    ("a_quarter", "quarter", "季度"),
+    ("a_month", "month", "月"),
+    ("a_half", "half year", "半年"),
+    ("a_year", "year", "年"),
+    ("metric_row", "metric", "指标"), ("rating_row", "rating", "评分"),
+    ("employee_of", "employee {id}", "员工 {id}"),
+    ("result_row", "row {row} of the result of the query: {query}", "查询结果的第 {row} 行：{query}"),
+    ("one_problem", "1 problem", "1 个问题"), ("problems", "{n} problems", "{n} 个问题"),
+    ("table_metrics", "metrics", "指标"),
+    ("table_employees", "employees", "员工"),
+    ("table_feedback", "feedback360", "360 反馈"),
+    ("table_okr", "okr", "OKR"),
+    # the schemas' patternErrorMessage texts
+    ("p_names", "use letters, digits and '_' only, starting with a letter (it is used in expressions)",
+     "只能使用字母、数字和 '_'，并以字母开头（它会用在表达式中）"),
+    ("p_ids", "use letters, digits, '-' and '_' only", "只能使用字母、数字、'-' 和 '_'"),
+    ("p_period", "write 2026-07 (month), 2026-Q3 (quarter), 2026-H2 (half year) or 2026 (year)",
+     "请写 2026-07（月）、2026-Q3（季度）、2026-H2（半年）或 2026（年）"),
+    ("p_kpi", "write a KPI ('revenue') or a dimension and KPI ('results.revenue')",
+     "请写 KPI（'revenue'）或维度加 KPI（'results.revenue'）"),
+    ("p_path", "write a dimension ('results') or a dimension and KPI ('results.revenue')",
+     "请写维度（'results'）或维度加 KPI（'results.revenue'）"),
+    ("p_ruleset", "write a ruleset id: letters, digits, '-' and '_'", "请写规则集编号：字母、数字、'-' 和 '_'"),
+    ("p_date", "write the date as YYYY-MM-DD", "日期请写成 YYYY-MM-DD"),
+    ("p_month", "write the month as YYYY-MM", "月份请写成 YYYY-MM"),
+    ("p_language", "a language code like 'en' or 'zh-CN'", "语言代码，如 'en' 或 'zh-CN'"),
+    ("p_currency", "a three-letter currency code like CNY or EUR", "三个字母的货币代码，如 CNY 或 EUR"),
+    ("p_playbook", "a KPI, a dimension, 'dimension.kpi' or 'feedback360'",
+     "KPI、维度、'dimension.kpi' 或 'feedback360'"),
+    ("p_colour", "a colour like \"#0b5fff\" (quote it: # starts a comment in YAML)",
+     "颜色，如 \"#0b5fff\"（请加引号：在 YAML 中 # 开始注释）"),
+    ("p_sub_periods", "key sub-periods as 01..12 (months), Q1..Q4 or H1, H2",
+     "子期间的键为 01..12（月）、Q1..Q4 或 H1、H2"),
+)
+
+
+_CJK = __import__("re").compile(r"[\u3400-\u9fff]")
+
+# Tried before the others: a suggestion appended to any message ("...; did you mean 'x'?").
+_FIRST = ("with_did_you_mean",)
+# The parts of a template that are phrases, translated in turn (by DIAGNOSTICS or FRAGMENTS); lists of names, whose
+# joining words only are translated ("'a', 'b' or 'c'" -> "'a'、'b' 或 'c'"); every other part (names, numbers,
+# values, paths, an error text of the YAML parser, the system or a database) is kept as written.
+_PHRASES = frozenset({"what", "where", "expected", "found", "bound", "message", "problem", "why", "summary", "who",
+                      "table", "kind", "length", "every", "a", "b", "problems"})
+_LISTS = frozenset({"keys", "both", "options", "names", "grades", "sources", "functions", "sheets", "columns"})
+
+
+@cache
+def _compiled() -> tuple[list, list]:
+    """(whole messages, parts of messages): templates as (regex, field names, catalogue entry), the suggestion
+    suffix first, then the most literal text first (so "a mapping (key: value)" is tried before "{where}: {what}")."""
+    import re
+    import string
+
+    def compile_all(*tables: dict[str, dict[str, str]]) -> list:
+        out = []
+        for table in tables:
+            for key, entry in table.items():
+                pattern, names, literal = "", [], 0
+                for text, name, _spec, _conv in string.Formatter().parse(entry["en"]):
+                    pattern += re.escape(text)
+                    literal += len(text)
+                    if name is not None and name in names:
+                        pattern += f"(?P={name})"  # the same part again
+                    elif name is not None:
+                        pattern += f"(?P<{name}>.+?)"
+                        names.append(name)
+                out.append((key not in _FIRST, -literal, re.compile(pattern + r"\Z", re.S), names, entry))
+        out.sort(key=lambda t: t[:2])
+        return [t[2:] for t in out]
+
+    return compile_all(DIAGNOSTICS, INPUT_MESSAGES), compile_all(DIAGNOSTICS, FRAGMENTS, INPUT_MESSAGES)
+
+
+def translate(text: str, locale: str, *, _depth: int = 0) -> str:
+    """``text`` (a message, hint or report line written in English) in ``locale``: by the first template of
+    :data:`DIAGNOSTICS` that matches all of it, its parts translated the same way (or by :data:`FRAGMENTS`);
+    unchanged when ``locale`` is English or nothing matches."""
+    if locale == DEFAULT_LOCALE or not text or _depth > 6:
+        return text
+    if _depth == 0 and " / " in text:  # already in both languages ("... / 中文"): the Chinese half
+        english, _, chinese = text.partition(" / ")
+        if _CJK.search(chinese) and not _CJK.search(english):
+            return chinese
+    whole, parts = _compiled()
+    for rx, names, entry in (parts if _depth else whole):
+        m = rx.match(text)
+        if m is not None:
+            values = {n: translate(m.group(n), locale, _depth=_depth + 1) if n in _PHRASES
+                      else _joined(m.group(n), locale) if n in _LISTS else m.group(n) for n in names}
+            return _pick(entry, locale).format(**values)
+    return text
+
+
+def _joined(text: str, locale: str) -> str:
+    """A list of names with its joining words in ``locale`` (``a, b or c`` -> ``a、b 或 c``)."""
+    import re
+
+    if locale == DEFAULT_LOCALE:
+        return text
+    return re.sub(r" or ", " 或 ", re.sub(r" and ", " 和 ", text.replace(", ", "、")))
+
+
+CLI.update(_entries(
+    # appraise validate / appraise test
+    ("validate.no_paths", "give at least one file or folder, e.g. appraise validate rulesets/",
+     "请至少给出一个文件或文件夹，例如 appraise validate rulesets/"),
+    ("validate.no_such", "no such file or folder: {paths}", "没有这个文件或文件夹：{paths}"),
+    ("validate.plugins_broken", "warning: provider options not checked: {error}",
+     "警告：未检查数据源插件的选项：{error}"),
+    ("test.no_files", "no test files found; give a file or folder, e.g. appraise test rulesets/tests/",
+     "没有找到测试文件；请给出文件或文件夹，例如 appraise test rulesets/tests/"),
+    ("test.none_yet", "notice: no ruleset tests yet (none in rulesets/tests/, no *.test.yaml files): nothing to run; "
+                      "add some to have every change to a ruleset tested (README: Ruleset tests)",
+     "提示：还没有规则集测试（rulesets/tests/ 中没有，也没有 *.test.yaml 文件）：无可运行；添加测试后，规则集的每次"
+     "修改都会经过测试（见 README：Ruleset tests）"),
+))
+
+CLI.update(_entries(
+    ("error", "error: {message}", "错误：{message}"),
+    # appraise run
+    ("run.pages_none", "--pages chooses which pages to render; {option} renders none",
+     "--pages 用于选择要生成的页面，而 {option} 不生成任何页面"),
+    ("run.nothing_written", "{n} errors; nothing was written", "共 {n} 处错误；未写入任何内容"),
+    ("run.nothing_written_one", "{n} error; nothing was written", "共 {n} 处错误；未写入任何内容"),
+    ("run.store_failed", "error: the results store{where} failed: {error}; no results were made current. Check that "
+                         "the database is reachable, then run the cycle again",
+     "错误：结果库{where}出错：{error}；没有结果成为当前结果。请确认数据库可以访问，然后重新运行本周期"),
+    ("run.stages", "stages: {times}", "各阶段用时：{times}"),
+    ("run.cpu", "cpu: {times}", "各阶段 CPU 时间：{times}"),
+    ("run.employee_error", "{employee}: {stage}: error: {message}", "{employee}: {stage}: 错误: {message}"),
+    ("run.appraised", "{cycle}: {n} employees appraised ({ruleset})", "{cycle}：已考核 {n} 名员工（{ruleset}）"),
+    ("run.appraised_one", "{cycle}: {n} employee appraised ({ruleset})", "{cycle}：已考核 {n} 名员工（{ruleset}）"),
+    ("run.not_covered", "; {n} not covered by its scorecards", "；另有 {n} 人不在其评分卡范围内"),
+    ("run.grades", "  grades:      {grades}", "  等级分布：  {grades}"),
+    ("run.bonus_total", "  bonus total: {amount}", "  奖金总额：  {amount}"),
+    ("run.errors", "  errors:      {n}", "  错误：      {n}"),
+    ("run.see", " (see {path})", "（见 {path}）"),
+    ("run.skipped", ", {n} employees skipped", "，跳过 {n} 名员工"),
+    ("run.warnings", "  warnings:    {n}", "  警告：      {n}"),
+    ("run.warnings_see", " (see {path}; --strict makes them fail the run)",
+     "（见 {path}；加 --strict 时警告会使运行失败）"),
+    ("run.results", "  results:     {path}/ (results.json, results.csv, results.xlsx, manifest.json)",
+     "  结果：      {path}/（results.json、results.csv、results.xlsx、manifest.json）"),
+    ("run.pages", "  pages:       {index} ({n} pages; dashboards in {dashboards}/)",
+     "  页面：      {index}（共 {n} 页；仪表盘在 {dashboards}/）"),
+    ("run.store", "  store:       run {run}, now current for {cycle} ({ruleset})",
+     "  结果库：    运行 {run}，现为 {cycle}（{ruleset}）的当前结果"),
+    ("run.replacing", ", replacing run {run}", "，取代运行 {run}"),
+    ("run.store_trial", "  store:       not written (--only is a trial run)",
+     "  结果库：    未写入（--only 为试运行）"),
+    ("run.changes", "  changes:     {n} people changed against run {run} (see {path})",
+     "  变化：      与运行 {run} 相比有 {n} 人变化（见 {path}）"),
+    ("run.changes_one", "  changes:     {n} person changed against run {run} (see {path})",
+     "  变化：      与运行 {run} 相比有 {n} 人变化（见 {path}）"),
+    ("run.stale", "  stale:       {n} stored results read results that have changed since; re-run, in this order:",
+     "  已过期：    {n} 个已存结果读取的结果此后有变化；请按以下顺序重新运行："),
+    ("run.stale_one", "  stale:       {n} stored result read results that have changed since; re-run, in this order:",
+     "  已过期：    {n} 个已存结果读取的结果此后有变化；请按以下顺序重新运行："),
+))
+
+CLI.update(_entries(
+    # appraise history (and the stale results appraise run lists)
+    ("history.header", "cycle       score  grade         bonus  ruleset",
+     "周期         得分  等级          奖金  规则集"),
+    ("history.stale_mark", "  (stale)", "  （已过期）"),
+    ("history.stale", "stale: these results read results that have changed since; re-run, in this order:",
+     "已过期：这些结果读取的结果此后有变化；请按以下顺序重新运行："),
+    ("history.none", "no results stored for '{employee}' in {store}", "{store} 中没有 '{employee}' 的结果"),
+    ("history.rerun_unknown", "appraise run <its cycle file>", "appraise run <其周期文件>"),
+    ("stale.what", "{cycle} of {ruleset} ({reads})", "{ruleset} 的 {cycle}（{reads}）"),
+    ("stale.itself", "{what}, which is stale itself", "{what}，它本身也已过期"),
+    ("stale.new", "{what}, which had no run then and has run {now} now", "{what}，当时没有运行，现在有运行 {now}"),
+    ("stale.gone", "{what}: run {read}, no longer current", "{what}：运行 {read}，已不是当前结果"),
+    ("stale.replaced", "{what}: run {read}, since replaced by run {now}",
+     "{what}：运行 {read}，此后已被运行 {now} 取代"),
+    ("stale.line", "{cycle} ({ruleset}, run {run}) read {why} → {rerun}",
+     "{cycle}（{ruleset}，运行 {run}）读取了{why} → {rerun}"),
+))
+
+CLI.update(_entries(
+    # appraise explain, workshop, plugins
+    ("explain.not_covered", "error: no scorecard of ruleset '{ruleset}' applies to '{employee}' in {cycle} (not "
+                            "covered: another ruleset appraises them)",
+     "错误：规则集 '{ruleset}' 没有适用于 {cycle} 中 '{employee}' 的评分卡（不在范围内：由其他规则集考核）"),
+    ("explain.no_employee", "error: no employee '{employee}' in {cycle} (not in the employee table, or not employed "
+                            "during the period)",
+     "错误：{cycle} 中没有员工 '{employee}'（不在员工表中，或考核期内未在职）"),
+    ("workshop.not_amount", "'{value}' is not an amount; write e.g. 1200000", "“{value}”不是金额；请写如 1200000"),
+    ("workshop.budget", "the budget is an amount of 0 or more", "预算是不小于 0 的金额"),
+    ("workshop.listen", "error: cannot listen on {host}:{port}: {error}",
+     "错误：无法在 {host}:{port} 上监听：{error}"),
+    ("plugins.builtin", "built-in", "内置"),
+    ("plugins.third_party", "third-party", "第三方"),
+    ("plugins.plugin", "{name} {version} ({origin})  hooks: {hooks}", "{name} {version}（{origin}）  钩子：{hooks}"),
+    ("plugins.provider", "  provider {name}  kinds: {kinds} (default {default})",
+     "  数据源插件 {name}  数据类型：{kinds}（默认 {default}）"),
+    ("plugins.required", " (required)", "（必填）"),
+))
+
+CLI.update(_entries(
+    # appraise diff: the report
+    ("diff.old", "old", "原"), ("diff.new", "new", "新"), ("diff.change", "change", "变化"),
+    ("diff.mean_score", "Mean score", "平均得分"),
+    ("diff.total_bonus", "Total bonus ({currency})", "奖金总额（{currency}）"),
+    ("diff.grades_changed", "Grades changed", "等级变化人数"),
+    ("diff.n_of", "{n} of {total}", "{total} 人中 {n} 人"),
+    ("diff.rank_corr", "Rank correlation (Kendall's τ-b)", "排名相关性（Kendall τ-b）"),
+    ("diff.tau_none", "undefined (fewer than 2 distinct scores)", "无定义（不同得分少于 2 个）"),
+    ("diff.undefined", "undefined", "无定义"),
+    ("diff.md.cycle", "Cycle `{cycle}` ({period}): {n} employees scored under both rulesets.",
+     "周期 `{cycle}`（{period}）：{n} 名员工在两个规则集下均已评分。"),
+    ("diff.md.redacted", "Cycle `{cycle}` ({period}), redacted.", "周期 `{cycle}`（{period}），已脱敏。"),
+    ("diff.md.migration_title", "Grade migration", "等级迁移"),
+    ("diff.md.migration_axes", "(rows: old grade, columns: new grade)", "（行：原等级，列：新等级）"),
+    ("diff.old_new", "old \\ new", "原 \\ 新"), ("diff.total", "total", "合计"),
+    ("diff.md.movers", "**Biggest movers** (top {n} by score change)", "**变化最大的员工**（按得分变化取前 {n} 名）"),
+    ("diff.employee", "Employee", "员工"), ("diff.score", "Score", "得分"), ("diff.d_score", "Δ score", "Δ 得分"),
+    ("diff.grade", "Grade", "等级"), ("diff.bonus", "Bonus ({currency})", "奖金（{currency}）"),
+    ("diff.d_bonus", "Δ bonus", "Δ 奖金"),
+    ("diff.no_score_changed", "No score changed.", "没有得分发生变化。"),
+    ("diff.md.rules_title", "Rules whose firing changed", "生效情况发生变化的规则"),
+    ("diff.rule", "Rule", "规则"), ("diff.fired", "Fired old → new", "生效人数 原 → 新"),
+    ("diff.gained", "Gained", "新增"), ("diff.lost", "Lost", "减少"),
+    ("diff.removed", "removed", "已删除"), ("diff.added", "added", "新加"),
+    ("diff.same_rules", "Every rule fired for the same employees.", "每条规则生效的员工都没有变化。"),
+    ("diff.md.note", "> Note: {note}.", "> 注：{note}。"),
+    ("diff.text.head", "appraise diff {old} -> {new} on {cycle} ({period}): {n} employees in both",
+     "appraise diff {old} -> {new}，周期 {cycle}（{period}）：两边共有 {n} 名员工"),
+    ("diff.text.redacted", "appraise diff {old} -> {new} on {cycle} ({period}), redacted",
+     "appraise diff {old} -> {new}，周期 {cycle}（{period}），已脱敏"),
+    ("diff.text.mean", "mean score: {old} -> {new}", "平均得分：{old} -> {new}"),
+    ("diff.text.bonus", "total bonus ({currency}): {old} -> {new} (delta {delta})",
+     "奖金总额（{currency}）：{old} -> {new}（变化 {delta}）"),
+    ("diff.text.grades", "grades changed: {n} of {total}", "等级变化：{total} 人中 {n} 人"),
+    ("diff.text.tau", "Kendall's tau-b of scores: {tau}", "得分的 Kendall τ-b：{tau}"),
+    ("diff.text.migration", "grade migration (rows old, columns new):", "等级迁移（行为原等级，列为新等级）："),
+    ("diff.text.employees", "employees (score, grade, bonus):", "员工（得分、等级、奖金）："),
+    ("diff.text.movers", "biggest movers: {movers}", "变化最大：{movers}"),
+    ("diff.text.rules", "rules whose firing changed:", "生效情况发生变化的规则："),
+    ("diff.text.same_rules", "every rule fired for the same employees", "每条规则生效的员工都没有变化"),
+    ("diff.text.rule", "  {id}{tag}: fired {old} -> {new}; gained {gained}; lost {lost}",
+     "  {id}{tag}：生效 {old} -> {new}；新增 {gained}；减少 {lost}"),
+    ("diff.text.rule_redacted", "  {id}{tag}: fired {old} -> {new}", "  {id}{tag}：生效 {old} -> {new}"),
+    ("diff.text.note", "note: {note}", "注：{note}"),
+    ("diff.hidden_count", "< {k} or hidden", "< {k} 或不予显示"),
+    ("diff.compared", "Employees compared", "比较的员工"),
+    ("diff.only_old", "Appraised only under the old ruleset", "仅在原规则集下考核"),
+    ("diff.only_new", "Appraised only under the new ruleset", "仅在新规则集下考核"),
+    ("diff.left_out_for_data_errors", "Left out of both runs for data errors", "因数据错误两边均未考核"),
+    ("diff.bonus_change", "Total bonus change ({currency})", "奖金总额变化（{currency}）"),
+    ("diff.bonus_hidden", "fewer than {k} people's bonus changed: hidden", "奖金变化的人少于 {k} 人：不予显示"),
+    ("diff.redaction_note", "Redacted for readers outside HR: aggregates only (no ids, names, scores or amounts of "
+                            "anyone); a count is shown only when it and the rest are groups of at least {k} people "
+                            "(privacy.min_group), and x marks a hidden migration cell (1 to {below} people, or one "
+                            "that would give such a cell away)",
+     "已为人力资源部以外的读者脱敏：只有汇总数据（没有任何人的编号、姓名、得分或金额）；人数只有在其本身和其余部分都"
+     "至少 {k} 人时才显示（privacy.min_group），x 表示不予显示的迁移单元格（1 至 {below} 人，或会泄露此类单元格的"
+     "单元格）"),
+))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Messages of the rule files' loader and validator (full-width punctuation, percent signs), of the excel provider
+# (title rows above the header) and the labels of results.xlsx: issue 18, package w18c.  Each in both languages;
+# :func:`say` words one in the language of the command line's messages (:func:`message_locale`).
+
+INPUT_MESSAGES: dict[str, dict[str, str]] = {
+    # a YAML file typed with a Chinese keyboard
+    "yaml.fullwidth": {
+        "en": "full-width '{char}' ({name}, typed with a Chinese keyboard) where YAML needs the ASCII '{ascii}'",
+        "zh-CN": "此处是{name}“{char}”（中文输入法），YAML 需要半角的“{ascii}”"},
+    "fix.write": {"en": "write: {fixed}", "zh-CN": "请切换到英文输入法，改为：{fixed}"},
+    "value.fullwidth": {
+        "en": "it has the {name} '{char}' (typed with a Chinese keyboard) where '{ascii}' is meant; write: {fixed}",
+        "zh-CN": "其中有{name}“{char}”（中文输入法），应为半角的“{ascii}”；请改为：{fixed}"},
+    "expr.fullwidth": {
+        "en": "full-width '{char}' ({name}, typed with a Chinese keyboard) where the expression needs '{ascii}'",
+        "zh-CN": "表达式中有{name}“{char}”（中文输入法），应为半角的“{ascii}”"},
+    # a percent sign where a number is meant: the fix depends on what the number is
+    "percent.weight": {"en": "weights are points (the weights side by side add up to 100): write {number}, not {text}",
+                       "zh-CN": "权重以分值表示（同级权重合计 100）：请写 {number}，不要写 {text}"},
+    "percent.points": {"en": "points of weight are points, not a share: write {number}, not {text}",
+                       "zh-CN": "调整的权重以分值表示，不是比例：请写 {number}，不要写 {text}"},
+    "percent.score": {"en": "scores are points (100 = the target met): write {number}, not {text}",
+                      "zh-CN": "得分以分值表示（100 = 达成目标）：请写 {number}，不要写 {text}"},
+    "percent.adjustment": {"en": "an adjustment is points added to the score: write {number}, not {text}",
+                           "zh-CN": "加减分以分值表示，直接加到总分上：请写 {number}，不要写 {text}"},
+    "percent.share": {"en": "a share is a fraction: write {fraction} for {text}",
+                      "zh-CN": "比例请写成小数：{text} 写作 {fraction}"},
+    "percent.attainment": {"en": "attainment is a fraction of the target (1.0 = 100%): write {fraction} for {text}",
+                           "zh-CN": "达成率请写成目标的倍数（1.0 = 100%）：{text} 写作 {fraction}"},
+    "percent.factor": {"en": "a factor is a plain number (1.0 = 100%): write {fraction} for {text}",
+                       "zh-CN": "系数请写成数字（1.0 = 100%）：{text} 写作 {fraction}"},
+    "percent.ratio": {"en": "'{name}' is a ratio, a fraction: write {fraction} for {text}",
+                      "zh-CN": "“{name}”是比率，请写成小数：{text} 写作 {fraction}"},
+    "percent.in_unit": {
+        "en": "a target is in its KPI's unit ({unit}), so '{name}' cannot be {text}; for {text} of another figure "
+              "write an expression such as {example}",
+        "zh-CN": "目标值使用指标自身的单位（{unit}），“{name}”不能是 {text}；如要表示另一数值的 {text}，"
+                 "请写表达式，例如 {example}"},
+    "percent.kpi_value": {"en": "write it in its metric's unit: {fraction} for {text} if it is a ratio, {number} if "
+                                "it is in percent",
+                          "zh-CN": "请使用指标自身的单位：比率 {text} 写作 {fraction}，百分数单位写作 {number}"},
+    "percent.in_percent": {"en": "'{name}' is in percent (95 = 95 %): write {number}, without '%'",
+                           "zh-CN": "“{name}”以百分数为单位（95 = 95%）：请写 {number}，不要加“%”"},
+    "percent.number": {"en": "write the number without '%': {fraction} for a share of {text}, {number} for points",
+                       "zh-CN": "请去掉“%”：比例 {text} 写作 {fraction}，分值写作 {number}"},
+    "expr.percent": {"en": "'{text}' is not a number: rule files have no '%' sign",
+                     "zh-CN": "“{text}”不是数字：规则文件中不能使用“%”"},
+    "fix.example": {"en": "{advice}: {fixed}", "zh-CN": "{advice}：{fixed}"},
+    # an Excel sheet whose table does not start on its first row
+    "excel.title_row": {
+        "en": "row {row} looks like a title above the table ('{title}'{merged}), not its header: the table's columns "
+              "start on row {header}",
+        "zh-CN": "第 {row} 行看起来是表格上方的标题（“{title}”{merged}），不是表头：表格的列从第 {header} 行开始"},
+    "excel.merged": {"en": ", one cell merged across {range}", "zh-CN": "，{range} 为合并单元格"},
+    "excel.title_row.hint": {
+        "en": "say where the header is on this source in the cycle file: header_row: {header} (or skip_rows: {skip})",
+        "zh-CN": "请在周期文件的此数据源中注明表头所在行：header_row: {header}（或 skip_rows: {skip}）"},
+    "excel.header_row_empty": {"en": "header_row: {row}, but row {row} of the sheet is empty",
+                               "zh-CN": "header_row 为 {row}，但工作表第 {row} 行是空的"},
+    "excel.header_row_empty.hint": {
+        "en": "name the row that holds the column names, numbered as Excel shows it",
+        "zh-CN": "请填写列名所在的行号（与 Excel 显示的行号一致）"},
+    "excel.header_row_beyond": {"en": "header_row: {row}, but the sheet has only {rows} rows",
+                                "zh-CN": "header_row 为 {row}，但工作表只有 {rows} 行"},
+    "excel.header_row_beyond.hint": {"en": "name the row that holds the column names, numbered as Excel shows it",
+                                     "zh-CN": "请填写列名所在的行号（与 Excel 显示的行号一致）"},
+    "excel.skipped_all": {"en": "skip_rows: {skip} leaves no header: the sheet is empty after row {skip}",
+                          "zh-CN": "skip_rows 为 {skip}，跳过后没有表头：第 {skip} 行之后全是空行"},
+    "excel.skipped_all.hint": {"en": "skip only the rows above the header (a title, notes)",
+                               "zh-CN": "只跳过表头上方的行（标题、说明）"},
+    "excel.narrow_header.hint": {
+        "en": "row {header} is taken as the header and names {count} columns; if it is a title or a note above the "
+              "table, say where the header is on this source in the cycle file: header_row: {guess}",
+        "zh-CN": "第 {header} 行被当作表头，只有 {count} 个列名；如果它是表格上方的标题或说明，请在周期文件的此数据源中"
+                 "注明表头所在行：header_row: {guess}"},
+}
+
+
+def message_locale() -> str:
+    """The language of command-line messages: the one ``appraise --lang`` chose for this command
+    (:func:`set_message_locale`), else ``APPRAISE_LANG``, else the environment's locale (:func:`cli_locale`)."""
+    return _message_locale or cli_locale()
+
+
+_message_locale: str | None = None
+
+
+def set_message_locale(locale: str | None) -> None:
+    """The language an ``appraise`` command chose (``--lang``), for messages made deep in the engine (the loader,
+    the providers); None again when the command ends."""
+    global _message_locale
+    _message_locale = locale
+
+
+# results.xlsx: its sheets' names, column headers and summaries (the cells themselves are the results' values)
+XLSX_LABELS: dict[str, dict[str, str]] = {
+    "sheet.summary": {"en": "Summary", "zh-CN": "概览"},
+    "sheet.teams": {"en": "Teams", "zh-CN": "团队汇总"},
+    "title": {"en": "{title}: {cycle}", "zh-CN": "{title}：{cycle}"},
+    "cycle": {"en": "Cycle", "zh-CN": "考核周期"},
+    "ruleset": {"en": "Ruleset", "zh-CN": "考核规则"},
+    "employees": {"en": "Employees appraised", "zh-CN": "考核人数"},
+    "errors": {"en": "Errors", "zh-CN": "错误数"},
+    "bonus_total": {"en": "Bonus total", "zh-CN": "奖金总额"},
+    "currency": {"en": "Currency", "zh-CN": "币种"},
+    "redacted": {"en": "Redacted export: names replaced by ids, no pay, no KPI actuals or targets",
+                 "zh-CN": "脱敏导出：姓名以员工编号代替，不含薪酬及指标实际值、目标值"},
+    "grades": {"en": "Grades", "zh-CN": "等级分布"},
+    "grade": {"en": "Grade", "zh-CN": "绩效等级"},
+    "people": {"en": "People", "zh-CN": "人数"},
+    "share": {"en": "Share", "zh-CN": "占比"},
+    "sheets": {"en": "Sheets", "zh-CN": "工作表"},
+    "sheet.scorecard": {"en": "{scorecard}: {n} employees", "zh-CN": "{scorecard}：{n} 人"},
+    "keys_note": {
+        "en": "Each scorecard sheet has one row per employee; its hidden first row holds the column keys "
+              "(those of results.csv) for programs.",
+        "zh-CN": "每个考核方案一个工作表，每位员工一行；隐藏的第 1 行为各列的英文键名（与 results.csv 相同），"
+                 "供程序读取。"},
+    "team": {"en": "Team", "zh-CN": "团队"},
+    "all_employees": {"en": "All employees", "zh-CN": "全体员工"},
+    "no_team": {"en": "(no team)", "zh-CN": "（无团队）"},
+    "average_score": {"en": "Average score", "zh-CN": "平均分"},
+    "id": {"en": "Employee ID", "zh-CN": "员工编号"},
+    "name": {"en": "Name", "zh-CN": "姓名"},
+    "score": {"en": "Score", "zh-CN": "综合得分"},
+    "grade_uncalibrated": {"en": "Grade before calibration", "zh-CN": "校准前等级"},
+    "bonus": {"en": "Bonus", "zh-CN": "绩效奖金"},
+    "rules_fired": {"en": "Rules applied", "zh-CN": "适用的规则"},
+    "outcomes": {"en": "Outcomes", "zh-CN": "考核结果应用"},
+    "missing": {"en": "Missing data", "zh-CN": "缺失数据"},
+    "focus_areas": {"en": "Focus areas", "zh-CN": "发展重点"},
+    "dimension.score": {"en": "{dimension} score", "zh-CN": "{dimension}得分"},
+    "kpi.actual": {"en": "{kpi} actual", "zh-CN": "{kpi}实际值"},
+    "kpi.target": {"en": "{kpi} target", "zh-CN": "{kpi}目标值"},
+    "kpi.attainment": {"en": "{kpi} attainment", "zh-CN": "{kpi}达成率"},
+    "kpi.score": {"en": "{kpi} score", "zh-CN": "{kpi}得分"},
+    "kpi.weight": {"en": "{kpi} weight", "zh-CN": "{kpi}权重"},
+    "list.separator": {"en": "; ", "zh-CN": "；"},
+}
+
+
+def xlsx_label(key: str, /, locale: str, **values) -> str:
+    """The results.xlsx label ``key`` of :data:`XLSX_LABELS` in ``locale``."""
+    text = _pick(XLSX_LABELS[key], locale)
+    return text.format(**values) if values else text

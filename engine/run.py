@@ -400,7 +400,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         # text) and zlib's, while results.json's is polars' and hashing's, which let go of the interpreter lock
         xlsx = export_pool.submit(results_xlsx_columns, outline, table, kpi_table(ev, redact=redact), ruleset,
                                   created=datetime(cycle.period.end.year, cycle.period.end.month,
-                                                   cycle.period.end.day), errors=errors, redact=redact)
+                                                   cycle.period.end.day), errors=errors, redact=redact,
+                                  locale=cycle.locale or ruleset.locale)
         # results.json and results.csv straight from the engine's columns (appraise.export.columns); the store's
         # entries are made with results.json's (the same values' texts), kept until then; a redacted
         # export's entries from its redacted document

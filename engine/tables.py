@@ -44,6 +44,11 @@ from typing import Any
 LARGEST = 1e15
 THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 
+# A provider whose text cells are already trimmed, with empty ones null (the built-in file readers), may say so by
+# setting this attribute of the frame it returns to True; the provide stage then does not trim them again.  Any
+# frame made from it afterwards (a filter, a new column) is a new object without the mark: only ever slower.
+TEXT_CLEAN = "_appraise_text_clean"
+
 # The columns of the canonical tables, in their order (the modules of appraise.provide build the tables with them)
 EMPLOYEE_REQUIRED = ("id", "name")
 EMPLOYEE_OPTIONAL = ("hire_date", "leave_date", "locale")  # added as null columns when a source has none

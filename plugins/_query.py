@@ -113,19 +113,32 @@ def aggregate_query(base: str, columns: list[str], metrics: Mapping[str, str], q
     else:
         where = f"{o} >= :period_first_month AND {o} <= :period_last_month"
     simple = {"sum": "SUM", "mean": "AVG", "min": "MIN", "max": "MAX"}
+    # first/last: the value at the earliest/latest date among the employee's rows having one.  Those dates are
+    # MIN/MAX of one GROUP BY ("ends"), and the main GROUP BY takes the value of the row at that date: two
+    # aggregations and no sort, where a ROW_NUMBER() window per metric sorted the rows once per metric.  A row
+    # without an employee stays in (LEFT JOIN), with nothing first or last, as before
+    taken = set(columns)
+    ends: dict[str, str] = {}
+    for m in values:
+        if metrics[m] not in simple:
+            name = next(n for n in (f"_appraise_at_{len(ends)}{'_' * k}" for k in range(len(taken) + 1))
+                        if n not in taken)
+            taken.add(name)
+            ends[m] = name
     select = [f"src.{e} AS employee"]
-    joins = []
-    for i, m in enumerate(values):
+    for m in values:
         fn = metrics[m]
         if fn in simple:
             select.append(f"{simple[fn]}(src.{quote(m)}) AS {quote(m)}")
         else:
-            select.append(f"MAX(f{i}.v) AS {quote(m)}")
-            direction = "ASC" if fn == "first" else "DESC"
-            joins.append(
-                f"LEFT JOIN (SELECT employee, v FROM (SELECT {e} AS employee, {quote(m)} AS v, ROW_NUMBER() OVER "
-                f"(PARTITION BY {e} ORDER BY {o} {direction}) AS rn FROM src WHERE {quote(m)} IS NOT NULL) AS r{i} "
-                f"WHERE rn = 1) AS f{i} ON f{i}.employee = src.{e}")
-    sql = (f"WITH src AS (SELECT * FROM ({base}) AS base WHERE {where}) "
-           f"SELECT {', '.join(select)} FROM src {' '.join(joins)} GROUP BY src.{e} ORDER BY 1")
+            select.append(f"MAX(CASE WHEN src.{o} = ends.{quote(ends[m])} THEN src.{quote(m)} END) AS {quote(m)}")
+    rows = f"src AS (SELECT * FROM ({base}) AS base WHERE {where})"
+    if not ends:
+        return f"WITH {rows} SELECT {', '.join(select)} FROM src GROUP BY src.{e} ORDER BY 1", values, []
+    key = next(n for n in (f"_appraise_employee{'_' * k}" for k in range(len(taken) + 1)) if n not in taken)
+    at = ", ".join(f"{'MIN' if metrics[m] == 'first' else 'MAX'}(CASE WHEN {quote(m)} IS NOT NULL THEN {o} END) "
+                   f"AS {quote(name)}" for m, name in ends.items())
+    sql = (f"WITH {rows}, ends AS (SELECT {e} AS {quote(key)}, {at} FROM src GROUP BY {e}) "
+           f"SELECT {', '.join(select)} FROM src LEFT JOIN ends ON ends.{quote(key)} = src.{e} "
+           f"GROUP BY src.{e} ORDER BY 1")
     return sql, values, []

@@ -74,6 +74,12 @@ TABULAR_OPTIONS = {
     "delimiter": {"type": "string", "minLength": 1, "maxLength": 1,
                   "description": "CSV field separator; default: detected from the header (, ; tab |)"},
     "sheet": {"type": "string", "description": "xlsx: the worksheet's name (default: the first sheet)"},
+    "header_row": {"type": "integer", "minimum": 1,
+                   "description": "xlsx: the row holding the column names, numbered as Excel shows it (default: the "
+                   "first row that is not empty); rows above it (a title, notes) are left out"},
+    "skip_rows": {"type": "integer", "minimum": 0,
+                  "description": "xlsx: how many rows at the top of the sheet to leave out (a title, notes); the "
+                  "header is the first row after them that is not empty"},
     "ignore": {"type": "array", "items": {"type": "string"}, "uniqueItems": True,
                "description": "columns of the file to leave out (after renaming)"},
     "max_bytes": {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": SIZE_PATTERN}],
@@ -91,9 +97,10 @@ class Sheet:
     columns: dict[str, int]
     sha256: str
     lines: Callable[[int], int] | None = None
+    header_line: int = 1  # where the column names are (an xlsx may have a title above them)
 
     def origin(self) -> Origin:
-        return Origin(self.file, dict(self.columns), self.lines)
+        return Origin(self.file, dict(self.columns), self.lines, at=(self.header_line, 1))
 
 
 def fail(file: str, message: str, *, line: int = 1, col: int = 1, hint: str = "", code: str = "source",
@@ -190,26 +197,43 @@ def _sniff(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(source, options: Mapping[str, Any] | None = None) -> Sheet:
-    """A CSV file as text columns, with line numbers that survive quoted newlines and blank lines."""
+def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:
+    """A CSV file as text columns, with line numbers that survive quoted newlines and blank lines.  With a
+    ``period``, rows that are surely of other months are left out (:func:`other_months`)."""
     import polars as pl
 
     options = dict(source.options if options is None else options)
     raw, sha, name = read_bytes(source)
     encoding = options.get("encoding", "auto")
-    text, same = _decode(raw, name, encoding)
-    if not text.strip():
+    # A UTF-8 file without a BOM is its own text: checked, not decoded into a second copy of the file; the text is
+    # made only for what needs it (a quoted field, a short row, a message's line number)
+    text: str | None = None
+    if _utf8_as_is(raw, encoding):
+        same = True
+    else:
+        text, same = _decode(raw, name, encoding)
+
+    kept = [raw]  # what decoded() reads; let go of once no message can need a line number
+
+    def decoded() -> str:
+        return kept[0].decode("utf-8")
+
+    if text is None and _blank(raw) is None:
+        text = decoded()
+    if (not text or text.isspace()) if text is not None else _blank(raw):  # (strip() would copy the file)
         raise fail(name, "file is empty; expected a header row and data rows", code="data-empty")
-    first = text.find("\n")
-    sep = options.get("delimiter") or _sniff(text if first < 0 else text[:first])
-    header = [h.strip() for h in next(csv.reader(_lines(text), delimiter=sep))]
+    head = _first_line(text if text is not None else raw)
+    sep = options.get("delimiter") or _sniff(head)
+    header = [h.strip() for h in next(csv.reader(_lines(text) if text is not None else _byte_lines(raw),
+                                                 delimiter=sep))]
     _check_header(header, name)
-    lines = _LineMap(text, sep)
+    lines = _LineMap(text if text is not None else decoded, sep)
     # polars reads the bytes themselves when they are the UTF-8 text (no BOM): no second copy of the file
-    data = raw if same else text.encode("utf-8")
+    data = raw if same else (text if text is not None else decoded()).encode("utf-8")
     try:
         frame = pl.read_csv(data, separator=sep, infer_schema=False, has_header=True, new_columns=header)
     except Exception as exc:  # polars' own parse errors: find the offending line ourselves
+        text = text if text is not None else decoded()
         _check_shape(text, sep, header, name, lines)  # short rows are reported first, as on the plain path
         for record, fields in enumerate(csv.reader(_lines(text), delimiter=sep)):
             if len(fields) > len(header):
@@ -218,15 +242,66 @@ def read_csv(source, options: Mapping[str, Any] | None = None) -> Sheet:
                            hint="check for an unquoted separator (quote values that contain one)",
                            code="data-shape") from None
         raise fail(name, f"cannot parse CSV: {str(exc).splitlines()[0]}", code="data-shape") from None
-    one_line = _one_line_per_record(text, sep)
-    if not (one_line and _no_short_rows(text, sep, len(header))):
-        _check_shape(text, sep, header, name, lines)
+    counted = text if text is not None or len(sep.encode("utf-8")) > 1 else raw  # the same answers on the bytes
+    if counted is None:
+        counted = text = decoded()
+    one_line = _one_line_per_record(counted, sep)
+    if not (one_line and _no_short_rows(counted, sep, len(header))):
+        _check_shape(text if text is not None else decoded(), sep, header, name, lines)
     if one_line:
         lines.plain()  # record n is line n + 1: the text need not be kept for messages
-    del data, text
+        kept.clear()
+    del data, text, counted, raw
     # _row counts data records (polars keeps a blank line as a row of nulls, like csv.reader).
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
+    frame = other_months(frame, source, period)
     return Sheet(name, _strip(frame), {h: i + 1 for i, h in enumerate(header)}, sha, lines)
+
+
+_UTF8_NAMES = ("auto", "utf-8", "utf8", "UTF-8", "UTF8", "utf_8")
+
+
+def _utf8_as_is(raw: bytes, encoding) -> bool:
+    """Whether :func:`_decode` would find ``raw`` to be UTF-8 text without a BOM (its text's bytes are ``raw``):
+    checked a slice at a time, so no decoded copy of the whole file is kept."""
+    import codecs
+
+    if encoding not in (*_UTF8_NAMES, None) or raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    step = 16 << 20
+    try:
+        for start in range(0, max(len(raw), 1), step):
+            decoder.decode(view[start:start + step], final=start + step >= len(raw))
+    except UnicodeDecodeError:
+        return False  # _decode says what it is (GBK, or where it is broken)
+    return True
+
+
+_ASCII_SPACE = b" \t\n\r\x0b\x0c"
+
+
+def _blank(raw: bytes) -> bool | None:
+    """Whether UTF-8 ``raw`` is only whitespace (``str.isspace``), when its first bytes tell; else None."""
+    rest = raw.lstrip(_ASCII_SPACE)
+    if not rest:
+        return True
+    return None if rest[0] >= 0x80 or 0x1c <= rest[0] <= 0x1f else False
+
+
+def _first_line(text: str | bytes) -> str:
+    if isinstance(text, bytes):
+        end = text.find(b"\n")
+        return (text if end < 0 else text[:end]).decode("utf-8")
+    end = text.find("\n")
+    return text if end < 0 else text[:end]
+
+
+def _byte_lines(raw: bytes):
+    """:func:`_lines` of UTF-8 ``raw``, each decoded as it is taken."""
+    for m in re.finditer(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", raw):
+        yield m.group().decode("utf-8")
 
 
 def _lines(text: str):
@@ -236,24 +311,33 @@ def _lines(text: str):
         yield m.group()
 
 
-def _one_line_per_record(text: str, sep: str) -> bool:
-    """No quote and no lone carriage return: csv.reader's records are the text's lines, one for one."""
-    if '"' in text or sep in ("\n", "\r"):
+def _one_line_per_record(text: str | bytes, sep: str) -> bool:
+    """No quote and no lone carriage return: csv.reader's records are the text's lines, one for one.  (The text may
+    be given as its UTF-8 bytes when ``sep`` is ASCII: an ASCII character's byte is never part of another's.)"""
+    t = _as(text)
+    if t('"') in text or sep in ("\n", "\r"):
         return False
-    return "\r" not in text or text.count("\r") == text.count("\r\n")
+    return t("\r") not in text or text.count(t("\r")) == text.count(t("\r\n"))
 
 
-def _no_short_rows(text: str, sep: str, width: int) -> bool:
+def _as(text: str | bytes):
+    """The needles of :func:`_one_line_per_record` and :func:`_no_short_rows` in the type of ``text``."""
+    return (lambda s: s.encode("utf-8")) if isinstance(text, bytes) else (lambda s: s)
+
+
+def _no_short_rows(text: str | bytes, sep: str, width: int) -> bool:
     """True when no record can have fewer fields than the header, decided without parsing the text.
 
     Only for text polars has parsed (so no record has *more* fields than the header) that has one line per
     record (:func:`_one_line_per_record`, the caller's to check) and no blank line: then every line is one
     record of (separators + 1) fields, and the separators adding up to (lines x (width - 1)) means every line
     has exactly width - 1.  Anything else is left to :func:`_check_shape`, the plain record-by-record check."""
-    if text.startswith(("\n", "\r\n")) or "\n\n" in text or "\n\r\n" in text:
+    t = _as(text)
+    if (text.startswith((t("\n"), t("\r\n"))) or t("\n\n") in text
+            or (t("\r") in text and t("\n\r\n") in text)):
         return False
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    return text.count(sep) == lines * (width - 1)
+    lines = text.count(t("\n")) + (0 if text.endswith(t("\n")) else 1)
+    return text.count(t(sep)) == lines * (width - 1)
 
 
 def _check_shape(text: str, sep: str, header: list[str], name: str, lines) -> None:
@@ -275,8 +359,8 @@ def _check_shape(text: str, sep: str, header: list[str], name: str, lines) -> No
 class _LineMap:
     """Record number -> line number, computed only when a message needs one (quoted newlines span lines)."""
 
-    def __init__(self, text: str, sep: str):
-        self._text: str | None = text
+    def __init__(self, text, sep: str):
+        self._text = text  # the text, or a function making it (called only when a line number is asked for)
         self._sep = sep
         self._starts: list[int] | None = None
 
@@ -284,7 +368,8 @@ class _LineMap:
         if self._starts is None:
             starts: list[int] = []
             line = 1
-            reader = csv.reader(_lines(self._text or ""), delimiter=self._sep)
+            text = self._text() if callable(self._text) else self._text
+            reader = csv.reader(_lines(text or ""), delimiter=self._sep)
             for _ in reader:
                 starts.append(line)
                 line = reader.line_num + 1
@@ -297,16 +382,16 @@ class _LineMap:
         self._text, self._starts = None, []
 
 
-def _check_header(header: list[str], name: str) -> None:
+def _check_header(header: list[str], name: str, line: int = 1) -> None:
     seen: dict[str, int] = {}
     for i, h in enumerate(header, start=1):
         if not h:
-            raise fail(name, f"column {i} has no name in the header row", col=i, code="data-header")
+            raise fail(name, f"column {i} has no name in the header row", line=line, col=i, code="data-header")
         if h in seen:
-            raise fail(name, f"column '{h}' appears twice in the header (columns {seen[h]} and {i})", col=i,
-                       code="data-header")
+            raise fail(name, f"column '{h}' appears twice in the header (columns {seen[h]} and {i})", line=line,
+                       col=i, code="data-header")
         if h == "_row":
-            raise fail(name, "'_row' is reserved; rename that column", col=i, code="data-header")
+            raise fail(name, "'_row' is reserved; rename that column", line=line, col=i, code="data-header")
         seen[h] = i
 
 
@@ -338,8 +423,12 @@ def cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def read_xlsx(source, options: Mapping[str, Any] | None = None) -> Sheet:
-    """An xlsx worksheet as text columns; ``_row`` is the spreadsheet row number."""
+def read_xlsx(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:
+    """An xlsx worksheet as text columns; ``_row`` is the spreadsheet row number.
+
+    The header is the first row that is not empty, or the row ``header_row:`` names, or the first after the
+    ``skip_rows:`` first rows.  A title above the table (one cell, often merged across the columns) is not taken
+    for the header: the error says which option to set."""
     import polars as pl
     from openpyxl import load_workbook
 
@@ -357,37 +446,116 @@ def read_xlsx(source, options: Mapping[str, Any] | None = None) -> Sheet:
                                         f"{', '.join(book.sheetnames)}", key="sheet", code="source-sheet")])
     ws = book[sheet_name] if sheet_name is not None else book.worksheets[0]
     where = f"{name}[{ws.title}]"
+    header_row, skip = options.get("header_row"), options.get("skip_rows")
+    if header_row is not None and skip is not None:
+        raise InvalidInput([source.diag("header_row and skip_rows both say where the header is; keep one",
+                                        key="skip_rows", code="source-options")])
     header: list[str] | None = None
     header_line = 1
+    title: tuple[int, str] | None = None  # (row, text) of a header that may be a title above the table
     rows: list[list[Any]] = []
     lines: list[int] = []
+    number = 0
     for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
         cells = [cell_text(v) for v in row]
         if header is None:
-            if any(c not in (None, "") for c in cells):
+            if header_row is not None and number != header_row or skip is not None and number <= skip:
+                continue
+            if any(c not in (None, "") for c in cells) or header_row is not None:
                 while cells and cells[-1] in (None, ""):
                     cells.pop()
+                if not cells:
+                    raise _header_row_empty(where, header_row)
                 header = [(c or "").strip() for c in cells]
                 header_line = number
+                filled = [c for c in cells if c not in (None, "")]
+                if header_row is None and skip is None and len(filled) == 1:
+                    title = (number, str(filled[0]).strip())
             continue
+        if title is not None and any(c not in (None, "") for c in cells):
+            if sum(c not in (None, "") for c in cells) > 1:
+                book.close()
+                raise _title_row(where, raw, ws, title, number)
+            title = None
         cells = (cells + [None] * len(header))[:len(header)] if len(cells) < len(header) else cells
         extra = [c for c in cells[len(header):] if c not in (None, "")]
         if extra:
+            book.close()
             raise fail(where, "value in a column without a header", line=number,
                        col=len(header) + 1 + next(i for i, c in enumerate(cells[len(header):]) if c not in (None, "")),
-                       code="data-shape")
+                       hint=_narrow_header_hint(header, header_line, rows, lines, cells, number), code="data-shape")
         rows.append(cells[:len(header)])
         lines.append(number)
     book.close()
     if header is None:
+        if header_row is not None:
+            message, hint = _say_pair("excel.header_row_beyond", row=header_row, rows=number)
+            raise fail(where, message, line=max(number, 1), hint=hint, code="data-empty")
+        if skip:
+            message, hint = _say_pair("excel.skipped_all", skip=skip)
+            raise fail(where, message, line=max(number, 1), hint=hint, code="data-empty")
         raise fail(where, "sheet is empty; expected a header row and data rows", code="data-empty")
-    _check_header(header, where)
+    _check_header(header, where, header_line)
     frame = pl.DataFrame({h: [r[i] for r in rows] for i, h in enumerate(header)},
                          schema={h: pl.Utf8 for h in header})
     frame = frame.with_columns(pl.Series("_row", lines, dtype=pl.Int64))
-    sheet = Sheet(where, _strip(frame), {h: i + 1 for i, h in enumerate(header)}, sha)
-    sheet.header_line = header_line  # type: ignore[attr-defined]
-    return sheet
+    frame = other_months(frame, source, period)
+    return Sheet(where, _strip(frame), {h: i + 1 for i, h in enumerate(header)}, sha, header_line=header_line)
+
+
+def _say_pair(key: str, **values) -> tuple[str, str]:
+    """(message, hint) of ``key`` and ``key.hint`` in the language of the messages."""
+    from appraise.i18n import message_locale, say
+
+    locale = message_locale()
+    return say(key, locale, **values), say(f"{key}.hint", locale, **values)
+
+
+def _header_row_empty(where: str, row: int | None) -> InvalidInput:
+    message, hint = _say_pair("excel.header_row_empty", row=row)
+    return fail(where, message, line=row or 1, hint=hint, code="data-header")
+
+
+def _title_row(where: str, raw: bytes, ws, title: tuple[int, str], header: int) -> InvalidInput:
+    """A one-cell row above a wider one: a title (merged across the columns, or not), not the header."""
+    from appraise.i18n import message_locale, say
+
+    locale = message_locale()
+    row, text = title
+    merged = _merged_across(raw, getattr(ws, "_worksheet_path", ""), row)
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    message = say("excel.title_row", locale, row=row, title=shown, header=header,
+                  merged=say("excel.merged", locale, range=merged) if merged else "")
+    hint = say("excel.title_row.hint", locale, header=header, skip=header - 1)
+    return fail(where, message, line=row, hint=hint, code="data-title-row")
+
+
+def _merged_across(raw: bytes, part: str, row: int) -> str:
+    """The merged range (``A1:F1``) on ``row`` of the sheet stored at ``part`` of the workbook, "" if none.
+    Read only when a title is suspected: openpyxl's streaming reader does not keep merged cells."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            xml = archive.read(part).decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return ""
+    for m in re.finditer(r'<mergeCell ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"', xml):
+        if int(m[2]) == row and m[1] != m[3]:
+            return f"{m[1]}{m[2]}:{m[3]}{m[4]}"
+    return ""
+
+
+def _narrow_header_hint(header: list[str], header_line: int, rows: list, lines: list[int], cells: list,
+                       number: int) -> str:
+    """When row ``number`` (``cells``) is wider than the header: the first row as wide, where the header would be
+    if the row taken for it is a title or a note."""
+    from appraise.i18n import message_locale, say
+
+    wide = sum(c not in (None, "") for c in cells)
+    guess = next((n for r, n in zip(rows, lines) if sum(c not in (None, "") for c in r) >= wide), number)
+    return say("excel.narrow_header.hint", message_locale(), header=header_line,
+               count=sum(1 for h in header if h), guess=guess)
 
 
 def _unzipped_size(source, raw: bytes, name: str) -> None:
@@ -403,32 +571,79 @@ def _unzipped_size(source, raw: bytes, name: str) -> None:
         raise _too_large(source, name, size, "unpacked workbook")
 
 
-def read_parquet(source, options: Mapping[str, Any] | None = None) -> Sheet:
-    """A Parquet file with its own column types; ``_row`` is the 1-based record number."""
+def read_parquet(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:
+    """A Parquet file with its own column types; ``_row`` is the 1-based record number.  With a ``period``, rows
+    that are surely of other months are not even decoded (:func:`other_months`, pushed into the scan)."""
     import polars as pl
 
     raw, sha, name = read_bytes(source)
     try:
-        frame = pl.read_parquet(io.BytesIO(raw))
+        schema = pl.read_parquet_schema(io.BytesIO(raw))
+        if "_row" in schema:
+            raise fail(name, "'_row' is reserved; rename that column", col=list(schema).index("_row") + 1,
+                       code="data-header")
+        scan = pl.scan_parquet(io.BytesIO(raw), row_index_name="_row", row_index_offset=1)
+        drop = _other_months_expr(dict(schema), source, period)
+        frame = scan.collect() if drop is None else _unless_all(scan, drop)
+    except InvalidInput:
+        raise
     except Exception as exc:
         raise fail(name, f"cannot read as Parquet: {str(exc).splitlines()[0]}", code="data-format") from None
-    if frame.width == 0:
+    if frame.width <= 1:
         raise fail(name, "file has no columns", code="data-empty")
-    if "_row" in frame.columns:
-        raise fail(name, "'_row' is reserved; rename that column", col=frame.columns.index("_row") + 1,
-                   code="data-header")
-    frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
+    frame = frame.select(*[c for c in frame.columns if c != "_row"], pl.col("_row").cast(pl.Int64))
     return Sheet(name, _strip(frame), {h: i + 1 for i, h in enumerate(frame.columns) if h != "_row"}, sha)
 
 
-def read_any(source, options: Mapping[str, Any] | None = None) -> Sheet:
+def _unless_all(scan, drop):
+    """The scan without the rows ``drop`` marks, unless that is every row (then the stage says why none is used)."""
+    kept = scan.filter(~drop).collect()
+    return kept if kept.height else scan.collect()
+
+
+# A month cell that is surely a month (2026-07, ASCII digits, nothing around it) and an employee cell that surely
+# names someone (an ASCII letter or digit): a row having both, of a month outside the period, is one the provide
+# stage would set aside before any check (appraise.provide.metrics), so a reader may leave it out
+_PLAIN_MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+_SOMEONE = r"[A-Za-z0-9]"
+
+
+def _other_months_expr(schema: Mapping[str, Any], source, period):
+    """The rows surely of other months than ``period``'s, as a polars condition on the file's own columns (before
+    ``columns:`` renames them), or None when there is nothing to leave out this way."""
+    import polars as pl
+
+    if period is None:
+        return None
+    raw = {new: old for old, new in dict(source.columns).items()}
+    month, employee = raw.get("month", "month"), raw.get("employee", "employee")
+    if month not in schema or employee not in schema or {"metric", "value"} <= set(schema):
+        return None  # the long layout: its metric names are read from every row (appraise.provide.metrics)
+    if schema[month] != pl.Utf8 or schema[employee] != pl.Utf8:
+        return None
+    m, e = pl.col(month), pl.col(employee)
+    return (m.str.contains(_PLAIN_MONTH) & ~m.is_in(list(period.months)) & e.str.contains(_SOMEONE)).fill_null(False)
+
+
+def other_months(frame, source, period):
+    """``frame`` without the rows surely of months outside ``period`` (none left out when that is every row)."""
+    drop = _other_months_expr(frame.schema, source, period)
+    if drop is None:
+        return frame
+    mask = frame.select(drop.alias("_drop")).to_series()
+    if not mask.any() or mask.all():
+        return frame
+    return frame.filter(~mask)
+
+
+def read_any(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:
     """CSV, TSV, xlsx or Parquet by the file's extension."""
     suffix = (source.path.suffix.lower() if source.path is not None else "")
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(source, options)
+        return read_xlsx(source, options, period)
     if suffix in (".parquet", ".pq"):
-        return read_parquet(source, options)
-    return read_csv(source, options)
+        return read_parquet(source, options, period)
+    return read_csv(source, options, period)
 
 
 def rename(sheet: Sheet, source, canonical: tuple[str, ...] = ()) -> Sheet:
@@ -452,11 +667,15 @@ def rename(sheet: Sheet, source, canonical: tuple[str, ...] = ()) -> Sheet:
     frame = frame.drop(ignore)
     for c in ignore:
         columns.pop(c, None)
-    return Sheet(sheet.file, frame, columns, sheet.sha256, sheet.lines)
+    return Sheet(sheet.file, frame, columns, sheet.sha256, sheet.lines, sheet.header_line)
 
 
 def provided(table: str, sheet: Sheet, source) -> Provided:
-    """A one-table :class:`Provided` from a sheet, labelled with the source's path."""
+    """A one-table :class:`Provided` from a sheet, labelled with the source's path.  Its text cells are trimmed
+    and none is empty (:func:`_strip`), which the frame says (:data:`appraise.tables.TEXT_CLEAN`)."""
+    from appraise.tables import TEXT_CLEAN
+
+    setattr(sheet.frame, TEXT_CLEAN, True)
     return Provided.single(table, sheet.frame, sheet.origin(), label=source.label, sha256=sheet.sha256)
 
 
@@ -488,13 +707,16 @@ class TabularProvider:
                                "description": "metrics: wide = one column per metric; long = metric and value "
                                "columns; auto = long when the columns are exactly employee, month, metric, value"}
         cls.options_schema = {"type": "object", "properties": props}
+        if "header_row" in props and "skip_rows" in props:  # both say where the header is
+            cls.options_schema["allOf"] = [{"not": {"required": ["header_row", "skip_rows"]}}]
 
     @staticmethod
-    def reader(source) -> Sheet:  # pragma: no cover - overridden
+    def reader(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:  # pragma: no cover
         raise NotImplementedError
 
     def read(self, source, request) -> Provided:
-        sheet = rename(type(self).reader(source), source)
+        period = request.period if request.kind == "metrics" and source.options.get("layout") != "long" else None
+        sheet = rename(type(self).reader(source, period=period), source)
         layout = source.options.get("layout", "auto")
         if request.kind == "metrics" and layout == "long":
             missing = [c for c in ("metric", "value") if c not in sheet.frame.columns]

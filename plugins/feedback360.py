@@ -14,7 +14,7 @@ class Feedback360Provider(TabularProvider):
     name = "feedback360"
     kinds = frozenset({"feedback360"})
     default_kind = "feedback360"
-    extra_options = {k: TABULAR_OPTIONS[k] for k in ("encoding", "delimiter", "sheet")}
+    extra_options = {k: TABULAR_OPTIONS[k] for k in ("encoding", "delimiter", "sheet", "header_row", "skip_rows")}
     reader = staticmethod(read_any)
 
 

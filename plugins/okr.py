@@ -30,7 +30,8 @@ class OkrProvider:
     kinds = frozenset({"okr"})
     default_kind = "okr"
     options_schema = {"type": "object", "properties": {
-        k: TABULAR_OPTIONS[k] for k in ("encoding", "delimiter", "sheet", "ignore", "max_bytes")}}
+        k: TABULAR_OPTIONS[k] for k in ("encoding", "delimiter", "sheet", "header_row", "skip_rows", "ignore",
+                                        "max_bytes")}, "allOf": [{"not": {"required": ["header_row", "skip_rows"]}}]}
 
     def read(self, source, request) -> Provided:
         suffix = source.path.suffix.lower() if source.path is not None else ""

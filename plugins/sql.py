@@ -19,7 +19,9 @@ from appraise.errors import InvalidInput
 from appraise.hookspecs import Provided
 from appraise.plugins import hookimpl
 from appraise.plugins._query import QUERY_OPTIONS, aggregate_query, period_params, query_text, target_table
+from appraise.plugins._sql_arrow import arrow_frame
 
+DIGEST_ROWS = 1 << 17  # rows of the result written as CSV at a time for its digest
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -63,9 +65,14 @@ class SqlProvider:
                                                     source.options.get("date"), origin)
                     if diags:
                         raise InvalidInput(diags)
-                result = conn.execute(sa.text(sql), _used(sql, params))
-                columns = list(result.keys())
-                rows = result.fetchall()
+                frame = arrow_frame(engine.url, sql, _used(sql, params))
+                if frame is None:  # the plain path: Python rows (see appraise.plugins._sql_arrow)
+                    result = conn.execute(sa.text(sql), _used(sql, params))
+                    columns = list(result.keys())
+                    rows = result.fetchall()
+                    frame = pl.DataFrame({c: pl.Series(c, [r[i] for r in rows], strict=False)
+                                          for i, c in enumerate(columns)})
+                    del rows
         except InvalidInput:
             raise
         except Exception as exc:
@@ -74,10 +81,9 @@ class SqlProvider:
                                             f"{message}", code="source-query")]) from None
         finally:
             engine.dispose()
-        frame = pl.DataFrame({c: pl.Series(c, [r[i] for r in rows], strict=False) for i, c in enumerate(columns)})
         frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
         frame = frame.rename({k: v for k, v in source.columns.items() if k in frame.columns})
-        digest = hashlib.sha256(base.encode() + b"\0" + frame.drop("_row").write_csv().encode()).hexdigest()
+        digest = _digest(base, frame.drop("_row"))
         what = source.options.get("query") or source.options.get("table") or "sql"
         label = source.options.get("label") or f"{shown_url} {what}"
         table = target_table(request.kind, frame)
@@ -135,6 +141,15 @@ def _scrubber(source):
                 start = text.find(value[:PREFIX_CHARS], start + 1)
         return text
     return scrub
+
+
+def _digest(base: str, frame) -> str:
+    """sha256 of the query and its result as CSV (polars' spelling), written a slice at a time: the same digest
+    as of the whole CSV, without a copy of the whole result as text."""
+    digest = hashlib.sha256(base.encode() + b"\0")
+    for start in range(0, max(frame.height, 1), DIGEST_ROWS):
+        digest.update(frame.slice(start, DIGEST_ROWS).write_csv(include_header=start == 0).encode())
+    return digest.hexdigest()
 
 
 def _used(sql: str, params: dict) -> dict:

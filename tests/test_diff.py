@@ -6,6 +6,7 @@ import json
 import math
 import os
 from decimal import Decimal
+from fractions import Fraction
 from itertools import combinations
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from appraise.api import evaluate_cycle
 from appraise.cli import main
-from appraise.tools.diff import diff_cycle, kendall_tau_b, render
+from appraise.tools.diff import diff_cycle, kendall_tau_b, parse_threshold, render
 
 HERE = Path(__file__).parent
 EXAMPLE = HERE / "fixtures" / "example"
@@ -269,3 +270,75 @@ def test_ci_example_diff_step_runs_on_a_real_pull_request_history(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "changes files outside `rulesets/`" in (repo / "diff.md").read_text(encoding="utf-8")
     assert "Employees compared" not in (repo / "diff.md").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- guardrails (--fail-on)
+# The example's numbers, from the README table above: the old total is 122,900 and the new 120,100, so the cost
+# changes by -2,800 = -2800/122900 = -2.2783 %; 1 of 5 people changes grade (20 %); every score falls by about the
+# same, so the ranking is the same (tau-b = 1).  Swapped (variant -> example) the cost rises by 2800/120100 =
+# +2.3314 %.
+
+def checks_of(d, *texts):
+    return {c.threshold.text: c.failed for c in d.check([parse_threshold(t) for t in texts])}
+
+
+def test_cost_guardrails_in_exact_decimals(d):
+    assert checks_of(d, "cost:+0%", "cost:-2.27%", "cost:-2.28%", "cost:2.27%", "cost:2.28%", "cost:-2799",
+                     "cost:-2800", "cost:+1") == {
+        "cost:+0%": False,        # the cost falls: a guardrail on rises holds
+        "cost:-2.27%": True, "cost:-2.28%": False, "cost:2.27%": True, "cost:2.28%": False,
+        "cost:-2799": True, "cost:-2800": False,  # exactly at the limit is not beyond it
+        "cost:+1": False}
+    [c] = d.check([parse_threshold("cost:5%")])
+    assert c.value == Fraction(-2800 * 100, 122900)
+
+
+def test_grade_and_rank_guardrails(d):
+    assert checks_of(d, "grade-changes:19.99%", "grade-changes:20%", "grade-changes:0", "grade-changes:1",
+                     "rank-corr:1", "rank-corr:0.9") == {
+        "grade-changes:19.99%": True, "grade-changes:20%": False, "grade-changes:0": True,
+        "grade-changes:1": False, "rank-corr:1": False, "rank-corr:0.9": False}
+
+
+@pytest.mark.parametrize("text, why", [
+    ("costs:5%", "is not a guardrail"), ("cost", "is not a guardrail"), ("cost:abc", "is not a number"),
+    ("rank-corr:1.5", "from -1 to 1"), ("rank-corr:90%", "from -1 to 1"), ("grade-changes:-3", "without a sign"),
+    ("grade-changes:2.5", "whole number"), ("cost:NaN", "is not a number"),
+])
+def test_a_guardrail_that_cannot_be_read_is_a_usage_error(text, why):
+    with pytest.raises(ValueError, match=why):
+        parse_threshold(text)
+
+
+ENGLISH = {"APPRAISE_LANG": "en", "LC_ALL": "", "LC_MESSAGES": "", "LANG": ""}
+
+
+def test_cli_fails_naming_the_guardrail_and_shows_every_check():
+    # swapped: the cost rises by 2,800 of 120,100 = +2.33 %
+    args = ["diff", str(NEW), str(OLD), "--cycle", str(CYCLE), "--fail-on", "cost:+2%,rank-corr:0.9",
+            "--fail-on", "grade-changes:25%"]
+    result = CliRunner().invoke(main, args, env=ENGLISH)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [
+        "appraise diff: 1 of 3 guardrails failed:",
+        "  FAILED  cost:+2%: the bonus cost changes by +2.33% (+2,800 CNY); more than the +2% allowed"]
+    assert "  ok      grade-changes:25%: 1 of 5 people change grade (20.00%); within the limit (25%)" in result.stdout
+    assert "  ok      rank-corr:0.9: Kendall's τ-b of the scores is 1.0000; at least 0.9 as required" in result.stdout
+    result = CliRunner().invoke(main, args[:5] + ["--fail-on", "cost:+3%", "--format", "json"], env=ENGLISH)
+    assert result.exit_code == 0
+    [check] = json.loads(result.stdout)["checks"]
+    assert check["failed"] is False and check["value"] == pytest.approx(280000 / 120100)
+    result = CliRunner().invoke(main, args[:5] + ["--fail-on", "cost:+x"], env=ENGLISH)
+    assert result.exit_code == 2 and "'cost:+x': 'x' is not a number" in result.stderr
+
+
+def test_redacted_guardrails_keep_their_verdict_and_hide_small_groups_numbers():
+    # only E005's bonus and grade change: groups of one, so the numbers stay hidden; the verdicts do not
+    result = CliRunner().invoke(main, ["--lang", "zh-CN", "diff", str(OLD), str(NEW), "--cycle", str(CYCLE),
+                                       "--redact", "--format", "markdown", "--fail-on", "cost:-1%,rank-corr:0.9"],
+                                env=ENGLISH)
+    assert result.exit_code == 1
+    assert "- ❌ cost:-1%：数值不予显示（少于 5 人，privacy.min_group）；超过允许的 -1%" in result.stdout
+    assert "- ✅ rank-corr:0.9：得分的 Kendall τ-b 为 1.00；不低于要求的 0.9" in result.stdout
+    assert "2,800" not in result.output and "2.28" not in result.output
+    assert result.stderr.splitlines()[0] == "appraise diff：2 项护栏中有 1 项未通过："

@@ -158,3 +158,72 @@ def test_missing_file_is_a_diagnostic(tmp_path):
     with pytest.raises(InvalidInput) as info:
         load(tmp_path / "nope.yaml")
     assert "cannot read file" in info.value.diagnostics[0].message
+
+
+# ---------------------------------------------------------------- full-width punctuation (a Chinese keyboard)
+
+@pytest.fixture(params=["libyaml", "pure"])
+def yaml_path(request, monkeypatch):
+    """Both ways the loader parses: libyaml (the fast path) and PyYAML's own parser (the careful path; taken
+    for every file when libyaml is not installed)."""
+    import yaml
+
+    if request.param == "pure":
+        monkeypatch.delattr(yaml, "CSafeLoader")
+    elif not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("libyaml is not installed")
+    monkeypatch.setenv("APPRAISE_LANG", "en")
+    return request.param
+
+
+def test_a_full_width_colon_is_reported_at_itself_with_the_fix(yaml_path):
+    # line 3 is "  weight：15": the colon is the 9th character (2 spaces + 6 letters before it)
+    [d] = refused("results:\n  label: Results\n  weight：15\n  kpis: {}\n")
+    assert (d.line, d.col, d.code) == (3, 9, "yaml-fullwidth")
+    assert d.message == ("full-width '：' (full-width colon, typed with a Chinese keyboard) where YAML needs the "
+                         "ASCII ':'")
+    assert d.hint == "write: weight: 15"
+
+
+def test_a_full_width_colon_at_the_top_level_in_chinese(yaml_path, monkeypatch):
+    monkeypatch.setenv("APPRAISE_LANG", "zh-CN")
+    text = "id: sales\nversion: '1'\ntitle: 销售\nmissing: redistribute\nattributes: {}\ncurrency：CNY\n"
+    [d] = refused(text)
+    assert (d.line, d.col) == (6, 9)  # "currency" is 8 letters
+    assert d.message == "此处是全角冒号“：”（中文输入法），YAML 需要半角的“:”"
+    assert d.hint == "请切换到英文输入法，改为：currency: CNY"
+
+
+def test_chinese_text_keeps_its_colons_and_every_slip_is_reported(yaml_path):
+    text = ("rules:\n"
+            "  - id: price-war\n"
+            "    label: {en: Price war, zh-CN: 价格战：守住老客户}\n"   # a colon of Chinese text: not a slip
+            "    reason: 价格战：守住\n"                                  # nor this one
+            "    when：context.price_war\n"                              # line 5, col 9
+            "    then：[]\n")                                            # line 6, col 9
+    found = refused(text)
+    assert [(d.line, d.col, d.code) for d in found] == [(5, 9, "yaml-fullwidth"), (6, 9, "yaml-fullwidth")]
+    assert [d.hint for d in found] == ["write: when: context.price_war", "write: then: []"]
+
+
+@pytest.mark.parametrize("text, where, fixed", [
+    ("a: {x: 1， y: 2}\n", (1, 9), "a: {x: 1, y: 2}"),        # a flow mapping's comma
+    ("a: [x, y】\n", (1, 9), "a: [x, y]"),                    # a Chinese bracket closing a list
+    ("- a\n－ b\n", (2, 1), "- b"),                            # a list dash
+    ("a: {b：1}\n", (1, 6), "b: 1"),                           # no error for YAML: a key 'b：1' with no value
+])
+def test_other_full_width_slips(yaml_path, text, where, fixed):
+    [d] = refused(text)
+    assert (d.line, d.col, d.code) == (*where, "yaml-fullwidth")
+    assert d.hint == f"write: {fixed}"
+
+
+def test_a_syntax_error_full_width_punctuation_does_not_explain_stays_a_syntax_error(yaml_path):
+    [d] = refused("label: 价格战：守住\nitems: [1, 2\n")
+    assert d.code == "yaml-syntax" and d.message.startswith("YAML syntax:")
+
+
+def test_what_still_fails_after_the_slips_is_reported_too(yaml_path):
+    found = refused("a：1\nb: [1, 2\n")
+    assert [d.code for d in found] == ["yaml-fullwidth", "yaml-syntax"]
+    assert (found[0].line, found[0].col) == (1, 2)

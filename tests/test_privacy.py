@@ -42,6 +42,8 @@ def run_outputs(tmp_path_factory) -> dict:
         if path.suffix == ".xlsx":
             with zipfile.ZipFile(path) as z:  # every XML part: shared strings, sheets, properties
                 texts[rel] = "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+            # but cell references (r="C12", ref="A2:C12"): they are where a cell is, not what it holds
+            texts[rel] = re.sub(r'\b(?:r|ref|sqref|topLeftCell)="[^"]*"', "", texts[rel])
         else:
             texts[rel] = path.read_text(encoding="utf-8-sig")
     return {"work": work, "out": out, "texts": texts}

@@ -173,7 +173,7 @@ def test_column_wise_employee_checks_agree_with_the_row_by_row_loop():
         frame = checks.as_text(frame, [c for c in frame.columns if c != "_row"])
         part = Part(frame, Origin("e.csv"), None)  # type: ignore[arg-type]
         found: list = []
-        accepted = employees._accepted_ids(part, frame, {}, found)
+        accepted = employees._accepted_ids(part, frame, employees.Folded(), found)
         checked = employees._employee_values(part, frame, accepted, types, found)
         want_rows, want_found = _reference_employees(frame, types)
         assert checked.to_dicts() == want_rows
@@ -229,7 +229,7 @@ def test_rows_of_other_months_set_aside_first_change_nothing(tmp_path, monkeypat
         folder = _company(tmp_path / str(len(rows)), rows)
         fast = _provided(folder)
         with monkeypatch.context() as m:
-            m.setattr(metrics, "_this_period_first", lambda frame, period: frame)  # the checks see every row
+            m.setattr(metrics, "_this_period_first", lambda frame, *_: frame)  # the checks see every row
             slow = _provided(folder)
         if rows is broken:
             assert isinstance(fast, list) and fast == slow  # the bad month and the empty employee stop the run

@@ -257,10 +257,23 @@ def test_postgresql_gives_identical_inputs(tmp_path, reference):
 
     if bindir() is None:
         pytest.skip("PostgreSQL binaries absent: apt-get install -y postgresql-15")
+    from appraise.plugins import _sql_arrow
+    from appraise.plugins import sql as sql_provider
+
+    taken = []
     with postgres_server() as url:
         load_sql(url)
-        result = provided(write_sql(tmp_path, url))
+        with pytest.MonkeyPatch.context() as m:  # which sources came as Arrow batches (ADBC)
+            m.setattr(sql_provider, "arrow_frame", lambda *a: taken.append(_sql_arrow.arrow_frame(*a)) or taken[-1])
+            result = provided(write_sql(tmp_path, url))
         assert_same(reference, canonical(result.inputs), "postgresql")
+        with pytest.MonkeyPatch.context() as m:  # the plain path (Python rows) gives the same tables and digests
+            m.setattr(sql_provider, "arrow_frame", lambda *a: None)
+            plain = provided(write_sql(tmp_path, url))
+        assert_same(canonical(plain.inputs), canonical(result.inputs), "postgresql, plain path")
+        assert plain.inputs.sources == result.inputs.sources
+        # text, integers, float8 and dates came as Arrow; the employees' NUMERIC target_bonus took the plain path
+        assert [f is not None for f in taken] == [False, True, True, True]
         pushed = provided(write_sql(tmp_path, url, name="agg.yaml", aggregate=True))
     assert_same_aggregate(reference, pushed.inputs)
     assert all("postgres@127.0.0.1" in label for label in result.inputs.sources)
@@ -484,3 +497,108 @@ def test_annual_cycle_reads_quarterly_360_rounds_without_calling_them_duplicates
     assert not [d for d in res.diagnostics if d.severity == "error"]
     raters = {e["id"]: e["dimensions"]["feedback"].get("raters") for e in res.document["employees"]}
     assert raters["E001"]["manager"] == 1  # one manager, two rounds: still one rater
+
+
+# ---------------------------------------------------------------- excel: a title above the table
+
+def _titled_xlsx(folder: Path, title_rows: list[list] | None = None, merge: bool = True) -> Path:
+    """The example's metrics in an xlsx whose table starts below a title (merged across its columns) and a blank
+    row: the header is on row 3; returns the workbook's path."""
+    from openpyxl import Workbook
+
+    f = frames()["metrics"]
+    book = Workbook()
+    ws = book.active
+    ws.title = "销售数据"
+    for row in title_rows or [["2026年第三季度销售数据"]]:
+        ws.append(row)
+    if merge:
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=f.width)
+    ws.append([])
+    ws.append(f.columns)
+    for row in f.iter_rows():
+        ws.append(list(row))
+    book.save(folder / "metrics.xlsx")
+    return folder / "metrics.xlsx"
+
+
+def _with_metrics_source(folder: Path, **options) -> Path:
+    cycle = write_csv(folder)
+    text = cycle.read_text(encoding="utf-8")
+    entry = yaml.safe_dump([{"provider": "excel", "path": "metrics.xlsx", **options}], allow_unicode=True)
+    assert "- provider: csv\n  path: data/metrics.csv\n" in text
+    cycle.write_text(text.replace("- provider: csv\n  path: data/metrics.csv\n", entry), encoding="utf-8")
+    return cycle
+
+
+@pytest.mark.parametrize("options", [{"header_row": 3}, {"skip_rows": 1}, {"skip_rows": 2}])
+def test_excel_header_row_and_skip_rows_read_the_table_below_a_title(tmp_path, reference, options):
+    _titled_xlsx(tmp_path)
+    result = provided(_with_metrics_source(tmp_path, **options))
+    assert result.diagnostics == []
+    assert_same(reference, canonical(result.inputs), str(options))
+
+
+def test_excel_rows_in_messages_stay_the_sheets_rows_below_a_title(tmp_path):
+    from appraise.hookspecs import SourceSpec
+    from appraise.plugins._tabular import read_xlsx
+
+    _titled_xlsx(tmp_path)
+    sheet = read_xlsx(SourceSpec("excel", "metrics", tmp_path / "metrics.xlsx", options={"header_row": 3}))
+    assert sheet.file == "metrics.xlsx[销售数据]" or sheet.file.endswith("metrics.xlsx[销售数据]")
+    assert sheet.frame["_row"][:2].to_list() == [4, 5]  # the header on row 3, the data from row 4
+    assert sheet.origin().at == (3, 1)
+
+
+@pytest.mark.parametrize("lang, message, hint", [
+    ("en", "row 1 looks like a title above the table ('2026年第三季度销售数据', one cell merged across A1:O1), not "
+           "its header: the table's columns start on row 3",
+     "say where the header is on this source in the cycle file: header_row: 3 (or skip_rows: 2)"),
+    ("zh-CN", "第 1 行看起来是表格上方的标题（“2026年第三季度销售数据”，A1:O1 为合并单元格），"
+              "不是表头：表格的列从第 3 行开始",
+     "请在周期文件的此数据源中注明表头所在行：header_row: 3（或 skip_rows: 2）"),
+])
+def test_excel_a_merged_title_row_is_named_with_the_option_to_set(tmp_path, monkeypatch, lang, message, hint):
+    from appraise.errors import InvalidInput
+
+    monkeypatch.setenv("APPRAISE_LANG", lang)
+    _titled_xlsx(tmp_path)  # 15 columns: A..O
+    with pytest.raises(InvalidInput) as info:
+        provided(_with_metrics_source(tmp_path))
+    [d] = [d for d in info.value.diagnostics if d.code == "data-title-row"]
+    assert (d.file.endswith("metrics.xlsx[销售数据]"), d.line, d.col) == (True, 1, 1)
+    assert (d.message, d.hint) == (message, hint)
+
+
+def test_excel_a_title_with_a_note_beside_it_gets_the_header_row_in_its_hint(tmp_path, monkeypatch):
+    from appraise.errors import InvalidInput
+
+    monkeypatch.setenv("APPRAISE_LANG", "en")
+    _titled_xlsx(tmp_path, [["Q3 sales", "exported 2026-10-02"]], merge=False)
+    with pytest.raises(InvalidInput) as info:
+        provided(_with_metrics_source(tmp_path))
+    [d] = [d for d in info.value.diagnostics if d.file.endswith("[销售数据]")]
+    # row 1 (two cells) is taken for the header; row 3, the real header, has a value in column C
+    assert (d.line, d.col, d.message) == (3, 3, "value in a column without a header")
+    assert d.hint == ("row 1 is taken as the header and names 2 columns; if it is a title or a note above the table, "
+                      "say where the header is on this source in the cycle file: header_row: 3")
+
+
+def test_excel_header_options_that_cannot_be_right(tmp_path, monkeypatch):
+    from appraise.errors import InvalidInput
+
+    monkeypatch.setenv("APPRAISE_LANG", "en")
+    _titled_xlsx(tmp_path)
+    for options, expected in [
+        ({"header_row": 2}, ("data-header", 2, "header_row: 2, but row 2 of the sheet is empty")),
+        ({"header_row": 99}, ("data-empty", 30, "header_row: 99, but the sheet has only 30 rows")),  # 3 + 27 rows
+        ({"header_row": 4}, ("data-missing-column", 4, "the metrics table has no column 'employee'")),
+    ]:
+        with pytest.raises(InvalidInput) as info:
+            provided(_with_metrics_source(tmp_path, **options))
+        d = next(d for d in info.value.diagnostics if d.file.endswith("[销售数据]"))
+        assert (d.code, d.line, d.message[:len(expected[2])]) == expected, options
+    with pytest.raises(InvalidInput) as info:
+        load_cycle(_with_metrics_source(tmp_path, header_row=3, skip_rows=2))
+    [d] = info.value.diagnostics
+    assert d.message == "has both 'header_row' and 'skip_rows' for provider 'excel'; they say the same thing: keep one"

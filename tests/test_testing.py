@@ -342,8 +342,13 @@ def test_verbose_lists_passing_tests(tmp_path):
 
 
 def test_no_test_files_is_a_usage_error(tmp_path, monkeypatch):
+    # issue 18: a repository without tests yet passes with a notice (the pre-commit hook runs `appraise test`);
+    # a path named on the command line that holds no tests is still a usage error
     monkeypatch.chdir(tmp_path)
     code, out = run()
+    assert code == 0 and "notice: no ruleset tests yet" in out and "0 passed, 0 failed" in out
+    (tmp_path / "rulesets").mkdir()
+    code, out = run("rulesets")
     assert code == 2 and "no test files found" in out
 
 

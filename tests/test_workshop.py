@@ -131,15 +131,32 @@ def test_tally_normalises_each_ballot_then_the_medians():
         {"c/a": 20, "c/b": 20, "c/x": 60},
     ]
     out = ws.tally(ballots, [group])
-    assert out["c/a"].raw_median == pytest.approx(50)
-    assert out["c/b"].raw_median == pytest.approx(20)
-    assert out["c/x"].raw_median == pytest.approx(20)
-    # medians 50/20/20 sum to 90: re-normalised to 55.56/22.22/22.22 (largest remainder to 100)
-    assert [out[k].median for k in group.items] == [Decimal("55.56"), Decimal("22.22"), Decimal("22.22")]
-    assert (out["c/a"].low, out["c/a"].high) == (20, 60)
-    assert out["c/a"].q1 == pytest.approx(35) and out["c/a"].q3 == pytest.approx(55)
-    assert out["c/a"].votes == 3
+    # every statistic on one scale, the normalised ballots: c/a is 50, 60, 20 → sorted 20, 50, 60
+    a = out["c/a"]
+    assert (a.median, a.low, a.high) == (50, 20, 60)
+    # quartiles, inclusive method: positions 1 + 2·0.25 = 1.5 and 1 + 2·0.75 = 2.5 → 35 and 55
+    assert (a.q1, a.q3) == (35, 55)
+    assert a.q1 <= a.median <= a.q3
+    assert out["c/b"].median == 20 and out["c/x"].median == 20
+    # medians 50/20/20 sum to 90: scaled to 55.56/22.22/22.22; whole numbers by largest remainder: 55 + 22 + 22 = 99,
+    # the missing point goes to the largest remainder (.56) → 56/22/22; in cents 55.56/22.22/22.22
+    assert [out[k].adopt for k in group.items] == [56, 22, 22]
+    assert [out[k].adopt_cents for k in group.items] == [Decimal("55.56"), Decimal("22.22"), Decimal("22.22")]
+    assert a.votes == 3
     assert ws.tally([], [group]) == {}
+
+
+def test_the_median_always_lies_inside_its_iqr():
+    rng = random.Random(11)
+    group = ws.Group("c", "c", None, ("c/a", "c/b", "c/x", "c/y"))
+    for _ in range(100):
+        ballots = [{k: rng.randint(0, 9) + (k == "c/a") for k in group.items} for _ in range(rng.randint(1, 9))]
+        for t in ws.tally(ballots, [group]).values():
+            assert t.low <= t.q1 <= t.median <= t.q3 <= t.high
+        adopted = ws.tally(ballots, [group])
+        assert sum(t.adopt for t in adopted.values()) == 100
+        assert all(t.adopt == int(t.adopt) for t in adopted.values())
+        assert sum(t.adopt_cents for t in adopted.values()) == 100
 
 
 # ---------------------------------------------------------------- fast re-scoring = the engine
@@ -303,10 +320,11 @@ def test_two_participants_vote_and_the_facilitator_sees_the_median(app, workshop
     assert votes["names"] == ["Li Wei", "Wang Fang"]
     results = votes["items"]["sales_rep/results"]
     assert results["votes"] == 2
-    assert results["raw_median"] == pytest.approx((30 / 120 * 100 + 60) / 2)
+    assert results["median"] == pytest.approx((30 / 120 * 100 + 60) / 2)
     assert (results["low"], results["high"]) == (pytest.approx(25), pytest.approx(60))
+    assert (results["q1"], results["q3"]) == (pytest.approx(25 + 35 / 4), pytest.approx(60 - 35 / 4))
     dims = [k for k in votes["items"] if "." not in k]
-    assert sum(Decimal(str(votes["items"][k]["median"])) for k in dims) == 100
+    assert sum(Decimal(str(votes["items"][k]["adopt"])) for k in dims) == 100
     # resubmitting from the same link replaces its ballot
     assert li.post("/api/vote", json={"name": "Li Wei", "weights": b}).status_code == 200
     assert facilitator(app).get("/api/votes").json()["items"]["sales_rep/results"]["median"] == 60
@@ -344,8 +362,13 @@ def test_adopting_sets_the_weights_to_the_median(app, workshop):
     client = facilitator(app)
     body = client.post("/api/adopt", json={}).json()
     medians = workshop.votes_view()["items"]
-    assert body["weights"] == {k: medians[k]["median"] for k in body["weights"]}
+    assert body["weights"] == {k: medians[k]["adopt"] for k in body["weights"]}
+    assert all(v == int(v) for v in body["weights"].values())          # whole numbers by default
     assert sum(Decimal(str(v)) for k, v in body["weights"].items() if "." not in k) == 100
+    cents = client.post("/api/adopt", json={"precision": "cents"}).json()["weights"]
+    assert cents == {k: medians[k]["adopt_cents"] for k in cents}
+    assert any(v != int(v) for v in cents.values())
+    assert client.post("/api/adopt", json={"precision": "tenths"}).status_code == 400
 
 
 # ---------------------------------------------------------------- saving

@@ -7,13 +7,17 @@ from pathlib import Path
 
 import click
 
+from appraise.commands import echo_diagnostics, lang, lang_chosen, localized_text
+from appraise.i18n import say
+
 
 @click.command("explain")
 @click.argument("cycle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("employee")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--locale", type=click.Choice(["en", "zh-CN"]), default=None,
-              help="Language of the explanation (default: the employee's locale, else the ruleset's).")
+              help="Language of the explanation (default: appraise --lang / APPRAISE_LANG when given, else the "
+                   "employee's locale, else the ruleset's).")
 @click.option("--store", "store_url", default=None, metavar="URL",
               help="Results store for 'previous' (default: the cycle's store).")
 def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url: str | None) -> None:
@@ -30,24 +34,26 @@ def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url:
     from appraise.pipeline import load, prepare
     from appraise.present.explain import explain, render_text
 
+    messages = lang()
+    if locale is None and lang_chosen():
+        locale = messages
     try:
         loaded, ruleset = load(cycle)
         # the store (--store, else the cycle's) is read for previous results, sub-periods and what was paid
         evaluation = prepare(loaded, ruleset, store=store_url if store_url is not None else loaded.store).evaluate()
         x = explain(evaluation, employee, locale)
     except InvalidInput as exc:
-        click.echo(str(exc), err=True)
+        echo_diagnostics(exc.diagnostics, messages)
         sys.exit(1)
     except AppraiseError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(say("error", messages, message=localized_text(str(exc), messages)), err=True)
         sys.exit(1)
     except KeyError:
         if employee in set(evaluation.not_covered):
-            click.echo(f"error: no scorecard of ruleset '{evaluation.ruleset.id}' applies to '{employee}' in "
-                       f"{cycle} (not covered: another ruleset appraises them)", err=True)
+            click.echo(say("explain.not_covered", messages, ruleset=evaluation.ruleset.id, employee=employee,
+                           cycle=cycle), err=True)
         else:
-            click.echo(f"error: no employee '{employee}' in {cycle} (not in the employee table, or not employed "
-                       "during the period)", err=True)
+            click.echo(say("explain.no_employee", messages, employee=employee, cycle=cycle), err=True)
         sys.exit(1)
     text = json.dumps(x, ensure_ascii=False, indent=2) if fmt == "json" else render_text(x)
     click.echo(text, nl=not text.endswith("\n"))

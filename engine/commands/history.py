@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
+from appraise.commands import lang, localized_text
 from appraise.display import safe_url, shown
+from appraise.i18n import say
 
 
 @click.command("history")
@@ -28,17 +30,23 @@ def command(employee: str, store_url: str | None, cycle_file: Path | None, fmt: 
     re-runs them.  Exit status: 0 found, 1 nothing stored for EMPLOYEE, 2
     usage error.
     """
-    from appraise.errors import AppraiseError
+    from appraise.errors import AppraiseError, InvalidInput
     from appraise.store.database import history, stale_runs
 
+    locale = lang()
     if store_url is None:
         if cycle_file is not None:
             from appraise.language.cycle import load_cycle
 
             try:
                 store_url = load_cycle(cycle_file).store
+            except InvalidInput as exc:
+                from appraise.commands import echo_diagnostics
+
+                echo_diagnostics(exc.diagnostics, locale)
+                sys.exit(1)
             except AppraiseError as exc:
-                click.echo(str(exc), err=True)
+                click.echo(localized_text(str(exc), locale), err=True)
                 sys.exit(1)
         else:
             store_url = "sqlite:///" + (Path.cwd() / "appraise.db").as_posix()
@@ -55,31 +63,31 @@ def command(employee: str, store_url: str | None, cycle_file: Path | None, fmt: 
                                          for s in mine]},
                               ensure_ascii=False, indent=2, default=str))
     elif rows:
-        click.echo(f"{'cycle':<9} {'score':>7}  {'grade':<6} {'bonus':>12}  ruleset")
+        click.echo(say("history.header", locale))
         for r in rows:
             score = "" if r["score"] is None else f"{r['score']:.2f}"
             click.echo(f"{r['cycle']:<9} {score:>7}  {r['grade'] or '':<6} {r['bonus'] or '':>12}  "
                        f"{r['ruleset'] or ''} {r['ruleset_version'] or ''}".rstrip()
-                       + ("  (stale)" if r["stale"] else ""))
+                       + (say("history.stale_mark", locale) if r["stale"] else ""))
         if mine:
-            click.echo("stale: these results read results that have changed since; re-run, in this order:")
-            for line in stale_lines(mine):
+            click.echo(say("history.stale", locale))
+            for line in stale_lines(mine, locale):
                 click.echo(f"  {line}")
     if not rows:
-        click.echo(f"no results stored for '{employee}' in {safe_url(store_url)}", err=True)
+        click.echo(say("history.none", locale, employee=employee, store=safe_url(store_url)), err=True)
         sys.exit(1)
 
 
-def rerun_command(cycle_file: str | None) -> str:
+def rerun_command(cycle_file: str | None, locale: str = "en") -> str:
     """``appraise run <cycle file>``, the file named from the working folder when it lies inside it."""
     if not cycle_file:
-        return "appraise run <its cycle file>"
+        return say("history.rerun_unknown", locale)
     return f"appraise run {shown(cycle_file)}"
 
 
-def stale_lines(stale: list[dict]) -> list[str]:
+def stale_lines(stale: list[dict], locale: str = "en") -> list[str]:
     """One line per stale run (as :func:`appraise.store.database.stale_runs` lists them): what it read that changed,
-    and the command that re-runs it."""
+    and the command that re-runs it, in ``locale``."""
     out = []
     for s in stale:
         grouped: dict[tuple, list[str]] = {}
@@ -88,15 +96,16 @@ def stale_lines(stale: list[dict]) -> list[str]:
             grouped.setdefault(key, []).append(r["why"].replace("periods:", "dimension "))
         why = []
         for (cycle, rs, read, now, stale_itself), whats in grouped.items():
-            what = f"{cycle} of {rs} ({', '.join(whats)})"
+            what = say("stale.what", locale, cycle=cycle, ruleset=rs, reads=", ".join(whats))
             if stale_itself:
-                why.append(f"{what}, which is stale itself")
+                why.append(say("stale.itself", locale, what=what))
             elif read is None:
-                why.append(f"{what}, which had no run then and has run {now} now")
+                why.append(say("stale.new", locale, what=what, now=now))
             elif now is None:
-                why.append(f"{what}: run {read}, no longer current")
+                why.append(say("stale.gone", locale, what=what, read=read))
             else:
-                why.append(f"{what}: run {read}, since replaced by run {now}")
-        out.append(f"{s['cycle']} ({s['ruleset_id']}, run {s['run_id']}) read " + "; ".join(why)
-                   + f" → {rerun_command(s['cycle_file'])}")
+                why.append(say("stale.replaced", locale, what=what, read=read, now=now))
+        out.append(say("stale.line", locale, cycle=s["cycle"], ruleset=s["ruleset_id"], run=s["run_id"],
+                       why=("; " if locale == "en" else "；").join(why),
+                       rerun=rerun_command(s["cycle_file"], locale)))
     return out

@@ -5,6 +5,9 @@ import json
 
 import click
 
+from appraise.commands import lang
+from appraise.i18n import say
+
 
 def describe() -> list[dict]:
     """Every loaded plugin with its providers and their options (the ``--format json`` shape)."""
@@ -44,12 +47,16 @@ def command(fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
+    locale = lang()
     for row in rows:
-        origin = "built-in" if row["builtin"] else row["distribution"] or "third-party"
-        click.echo(f"{row['name']} {row['version']} ({origin})  hooks: {', '.join(row['hooks']) or '-'}")
+        origin = say("plugins.builtin", locale) if row["builtin"] else row["distribution"] or say(
+            "plugins.third_party", locale)
+        click.echo(say("plugins.plugin", locale, name=row["name"], version=row["version"], origin=origin,
+                       hooks=", ".join(row["hooks"]) or "-"))
         for p in row["providers"]:
-            click.echo(f"  provider {p['name']}  kinds: {', '.join(p['kinds'])} (default {p['default_kind']})")
+            click.echo(say("plugins.provider", locale, name=p["name"], kinds=", ".join(p["kinds"]),
+                           default=p["default_kind"]))
             for opt, spec in p["options"].items():
-                need = " (required)" if opt in p["required"] else ""
+                need = say("plugins.required", locale) if opt in p["required"] else ""
                 values = f" [{' | '.join(map(str, spec['enum']))}]" if "enum" in spec else ""
                 click.echo(f"    {opt}{need}{values}: {spec['description']}".rstrip(": "))

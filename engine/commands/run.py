@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from appraise.commands import echo_diagnostics, lang, localized_text
 from appraise.display import safe_url
 from appraise.display import shown as _shown
+from appraise.i18n import say, translate
 
 
 def _fmt_money(amount, currency: str) -> str:
@@ -59,10 +61,9 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
     Exit status: 0 done, 1 invalid files or data (each problem listed as
     file:line:col) or the cycle is being run elsewhere, 2 usage error.
     """
+    locale = lang()
     if pages and (no_render or redact):
-        raise click.UsageError(f"--pages chooses which pages to render; {'--no-render' if no_render else '--redact'} "
-                               "renders none / --pages 用于选择要生成的页面，而 "
-                               f"{'--no-render' if no_render else '--redact'} 不生成任何页面")
+        raise click.UsageError(say("run.pages_none", locale, option="--no-render" if no_render else "--redact"))
     if jobs is not None:
         import os
 
@@ -70,23 +71,24 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
     from appraise.errors import AppraiseError, InvalidInput
     from appraise.run import StrictRefusal, run_cycle
 
-    echo = None if quiet else (lambda line: click.echo(line, err=True))
+    echo = None if quiet else (lambda line: click.echo(localized_text(line, locale), err=True))
     try:
         report = run_cycle(cycle, output=output, store=store_url, jobs=jobs, only=only or None,
                            render=not no_render, break_lock=break_lock, progress=echo, redact=redact,
                            strict=strict or None, pages=pages or None)
     except InvalidInput as exc:
-        click.echo(str(exc), err=True)
+        echo_diagnostics(exc.diagnostics, locale)
         errors = sum(1 for d in exc.diagnostics if d.severity == "error")
-        click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written", err=True)
+        click.echo(say("run.nothing_written" if errors != 1 else "run.nothing_written_one", locale, n=errors),
+                   err=True)
         sys.exit(1)
     except StrictRefusal as exc:
         for line in exc.lines:
-            click.echo(line, err=True)
-        click.echo(f"error: {exc}", err=True)
+            click.echo(localized_text(line, locale), err=True)
+        click.echo(say("error", locale, message=translate(str(exc), locale)), err=True)
         sys.exit(1)
     except AppraiseError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(say("error", locale, message=translate(str(exc), locale)), err=True)
         sys.exit(1)
     except Exception as exc:
         import sqlalchemy
@@ -95,48 +97,49 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
             raise
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         where = f" {safe_url(store_url)}" if store_url else ""
-        click.echo(f"error: the results store{where} failed: "
-                   f"{first[0] if first else type(exc).__name__}; no results were made current. Check that the "
-                   "database is reachable, then run the cycle again", err=True)
+        click.echo(say("run.store_failed", locale, where=where, error=first[0] if first else type(exc).__name__),
+                   err=True)
         sys.exit(1)
 
     if not quiet:
-        click.echo("stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in report.timings.items()), err=True)
-        click.echo("cpu: " + ", ".join(f"{k} {v:.2f} s" for k, v in report.cpu_timings.items()), err=True)
-    for d in report.diagnostics:
-        click.echo(str(d), err=True)
+        click.echo(say("run.stages", locale, times=", ".join(f"{k} {v:.2f} s" for k, v in report.timings.items())),
+                   err=True)
+        click.echo(say("run.cpu", locale, times=", ".join(f"{k} {v:.2f} s" for k, v in report.cpu_timings.items())),
+                   err=True)
+    echo_diagnostics(report.diagnostics, locale)
     for e in report.employee_errors:
-        click.echo(f"{e.employee}: {e.stage}: error: {e.message}", err=True)
+        click.echo(say("run.employee_error", locale, employee=e.employee, stage=e.stage,
+                       message=translate(e.message, locale)), err=True)
     grades = " · ".join(f"{g} {n}" for g, n in report.grades.items())
-    people = f"{report.employees} employee{'s' if report.employees != 1 else ''}"
-    click.echo(f"{report.cycle}: {people} appraised ({report.ruleset})"
-               + (f"; {report.not_covered} not covered by its scorecards" if report.not_covered else ""))
-    click.echo(f"  grades:      {grades}")
+    errors_csv = _shown(report.output / "errors.csv")
+    click.echo(say("run.appraised" if report.employees != 1 else "run.appraised_one", locale, cycle=report.cycle,
+                   n=report.employees, ruleset=report.ruleset)
+               + (say("run.not_covered", locale, n=report.not_covered) if report.not_covered else ""))
+    click.echo(say("run.grades", locale, grades=grades))
     if report.bonus_total is not None:
-        click.echo(f"  bonus total: {_fmt_money(report.bonus_total, report.currency)}")
-    click.echo(f"  errors:      {report.errors}" + (f" (see {_shown(report.output / 'errors.csv')})"
-                                                    if report.errors else "")
-               + (f", {len(report.skipped)} employees skipped" if report.skipped else ""))
-    click.echo(f"  warnings:    {report.warnings}" + (f" (see {_shown(report.output / 'errors.csv')}; "
-                                                      "--strict makes them fail the run)" if report.warnings else ""))
-    click.echo(f"  results:     {_shown(report.output)}/ (results.json, results.csv, results.xlsx, manifest.json)")
+        click.echo(say("run.bonus_total", locale, amount=_fmt_money(report.bonus_total, report.currency)))
+    click.echo(say("run.errors", locale, n=report.errors)
+               + (say("run.see", locale, path=errors_csv) if report.errors else "")
+               + (say("run.skipped", locale, n=len(report.skipped)) if report.skipped else ""))
+    click.echo(say("run.warnings", locale, n=report.warnings)
+               + (say("run.warnings_see", locale, path=errors_csv) if report.warnings else ""))
+    click.echo(say("run.results", locale, path=_shown(report.output)))
     if report.index is not None:
-        click.echo(f"  pages:       {_shown(report.index)} ({report.pages} pages; dashboards in "
-                   f"{_shown(report.output / 'dashboards')}/)")
+        click.echo(say("run.pages", locale, index=_shown(report.index), n=report.pages,
+                       dashboards=_shown(report.output / "dashboards")))
     if report.run_id is not None:
         rs_id = report.ruleset.split()[0]
-        click.echo(f"  store:       run {report.run_id}, now current for {report.cycle} ({rs_id})"
-                   + (f", replacing run {report.replaced_run}" if report.replaced_run is not None else ""))
+        click.echo(say("run.store", locale, run=report.run_id, cycle=report.cycle, ruleset=rs_id)
+                   + (say("run.replacing", locale, run=report.replaced_run) if report.replaced_run is not None
+                      else ""))
     else:
-        click.echo("  store:       not written (--only is a trial run)")
+        click.echo(say("run.store_trial", locale))
     if report.changed is not None:
-        who = f"{report.changed} {'person' if report.changed == 1 else 'people'}"
-        click.echo(f"  changes:     {who} changed against run {report.replaced_run} "
-                   f"(see {_shown(report.output / 'changes.csv')})")
+        click.echo(say("run.changes" if report.changed != 1 else "run.changes_one", locale, n=report.changed,
+                       run=report.replaced_run, path=_shown(report.output / "changes.csv")))
     if report.stale:
         from appraise.commands.history import stale_lines
 
-        click.echo(f"  stale:       {len(report.stale)} stored result{'s' if len(report.stale) != 1 else ''} read "
-                   "results that have changed since; re-run, in this order:")
-        for line in stale_lines(report.stale):
+        click.echo(say("run.stale" if len(report.stale) != 1 else "run.stale_one", locale, n=len(report.stale)))
+        for line in stale_lines(report.stale, locale):
             click.echo(f"    {line}")

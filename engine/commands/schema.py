@@ -8,10 +8,10 @@ import click
 
 @click.command("schema")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write ruleset.schema.json, cycle.schema.json and ruleset-test.schema.json into "
-              "(created if needed).")
+              help="Folder to write ruleset.schema.json, cycle.schema.json, ruleset-test.schema.json and "
+              "plan.schema.json into (created if needed).")
 def command(out: Path) -> None:
-    """Write ruleset.schema.json, cycle.schema.json and ruleset-test.schema.json (draft-07).
+    """Write ruleset.schema.json, cycle.schema.json, ruleset-test.schema.json and plan.schema.json (draft-07).
 
     Point your editor at them with a modeline on the first line of a file:
     # yaml-language-server: $schema=schemas/ruleset.schema.json

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import click
 
+from appraise.commands import lang, localized, localized_text
+from appraise.i18n import say
+
 FORMATS = ("text", "json", "junit", "github")
 
 
@@ -33,13 +36,15 @@ def command(paths: tuple[Path, ...], fmt: str, show_coverage: bool, min_coverage
     """
     from appraise.tools.testing import discover, render, run_paths
 
+    locale = lang()
     if not discover(paths):
         if paths:
-            raise click.UsageError("no test files found; give a file or folder, e.g. appraise test rulesets/tests/")
-        click.echo("notice: no ruleset tests yet (none in rulesets/tests/, no *.test.yaml files): nothing to run; "
-                   "add some to have every change to a ruleset tested (README: Ruleset tests)", err=True)
+            raise click.UsageError(say("test.no_files", locale))
+        click.echo(say("test.none_yet", locale), err=True)
     report = run_paths(paths)
-    click.echo(render(report, fmt, show_coverage=show_coverage, verbose=verbose, min_coverage=min_coverage), nl=False)
+    report.diagnostics[:] = localized(report.diagnostics, locale)
+    text = render(report, fmt, show_coverage=show_coverage, verbose=verbose, min_coverage=min_coverage)
+    click.echo(localized_text(text, locale) if fmt == "text" else text, nl=False)
     if report.invalid:
         sys.exit(2)
     sys.exit(1 if report.failed or report.below_min_coverage() else 0)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from appraise.commands import lang, localized, localized_text
+from appraise.i18n import say
 from appraise.present.report import FORMATS, render
 
 
@@ -18,7 +20,7 @@ def _provider_schemas():
     try:
         return provider_schemas() or None  # none registered yet: nothing to check against
     except Exception as exc:  # a broken plugin must not hide the rule files' own errors
-        click.echo(f"warning: provider options not checked: {exc}", err=True)
+        click.echo(say("validate.plugins_broken", lang(), error=exc), err=True)
         return None
 
 
@@ -33,13 +35,25 @@ def command(paths: tuple[Path, ...], fmt: str) -> None:
     are neither rulesets nor cycle files, such as OKR data, are skipped).
     Exit status: 0 valid, 1 problems found, 2 usage error.
     """
+    locale = lang()
     if not paths:
-        raise click.UsageError("give at least one file or folder, e.g. appraise validate rulesets/")
+        raise click.UsageError(say("validate.no_paths", locale))
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise click.BadParameter(f"no such file or folder: {', '.join(missing)}", param_hint="PATH")
+        raise click.BadParameter(say("validate.no_such", locale, paths=", ".join(missing)), param_hint="PATH")
     from appraise.language.validate import validate_files
 
     outcome = validate_files(paths, _provider_schemas)  # plugins load only if a cycle file is met
-    click.echo(render(fmt, outcome.diagnostics, outcome.checked, outcome.skipped), nl=False)
+    text = render(fmt, localized(outcome.diagnostics, locale), outcome.checked, outcome.skipped)
+    if fmt == "text":
+        text = localized_text(text, locale)
+    elif fmt == "json" and locale != "en":
+        import json
+
+        from appraise.i18n import translate
+
+        doc = json.loads(text)
+        doc["summary"] = translate(doc["summary"], locale)
+        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    click.echo(text, nl=False)
     sys.exit(1 if outcome.failed_files else 0)

@@ -1,34 +1,38 @@
-"""results.xlsx from the engine's columns: the Employees and KPIs sheets' rows as XML made by polars.
+"""results.xlsx for an HR analyst, from the engine's columns: a summary, the teams, one sheet per scorecard
 
-:func:`appraise.export.files.results_xlsx` writes the sheets' rows from per-employee documents, cell by cell
-in Python (:func:`appraise.export.files._sheet_rows`, the same XML xlsxwriter writes).  :func:`results_xlsx_columns`
-writes the same file from :func:`appraise.export.columns.summary` and :func:`kpi_table`: each column's cells are
-made at once (numbers ``%.16G`` by Python, a column at a time; text through the same escaping by polars), each
-row joined by polars; the few texts Python must decide (control characters, beyond Excel's length limit) are
-written by the plain path's own function.  ``tests/test_export_columns.py``
-compares the files' sheets byte for byte.
+Every sheet is labelled in the reader's language (the run's: the cycle's ``locale:``, else the ruleset's). A
+scorecard sheet has one row per employee: a hidden first row holds the columns' keys (results.csv's, and
+``kpi.<dimension.kpi>.<field>``) for programs, the second their labels, with an autofilter and frozen panes
+(the labels, id and name); each column is as wide as its contents and formatted for what it holds: the score
+``0.00``, dimension and KPI scores and weights ``0.0``, attainment ``0.0%``, money in the ruleset's currency, a
+KPI's actual and target in its metric's unit.  Amounts are written as the exact decimal text of the amount;
+Excel keeps 15 significant digits, so an amount with more stays text rather than show another number.  The
+Teams sheet gives each calibration cohort's people, average score, grades and bonus total.  Sheets beyond
+Excel's row limit continue on ``<name> (2)``.
+
+xlsxwriter makes the workbook (formats, the small sheets, the scorecard sheets' header rows); the scorecard
+sheets' rows, 100,000 people and more, are made a column at a time by polars and spliced into the finished
+file (:func:`_splice_rows`): no Python runs per cell.
 """
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from appraise.core.evaluate import Evaluation
-from appraise.export.columns import LISTS, _by_unique, safe_text_expr, score_columns
-from appraise.export.files import (
-    REDACTED_KPI_FIELDS,
-    XLSX_MAX_ROWS,
-    _cell_number,
-    _inline_text,
-    _splice_rows,
-    _table,
-    xlsx_workbook,
-)
+from appraise.export.columns import safe_text_expr, score_columns
+from appraise.export.files import REDACTED_KPI_FIELDS, safe_text
 
+XLSX_MAX_ROWS = 1_048_576
+HEAD = 2  # rows above a scorecard sheet's data: the keys (hidden), the labels
 KPI_FIELDS = ("actual", "target", "attainment", "score", "weight")
+SHEET_NAME_LIMIT = 31
+_SIGNIFICANT = 15  # digits Excel keeps of a number
 
 
 def _pl():
@@ -37,10 +41,13 @@ def _pl():
     return pl
 
 
+# ---------------------------------------------------------------- the KPI columns
+
 def kpi_table(ev: Evaluation, *, redact: bool = False):
-    """The KPIs sheet's columns: id, name (the id when redacted), then ``<kpi>.<field>`` of every KPI of the
-    ruleset (actual and target left out when redacted), None where the employee's scorecard has no such KPI:
-    the document's values."""
+    """What results.xlsx shows beyond :func:`appraise.export.columns.summary`, in the same (the frame's) order: id,
+    the team (the calibration cohort's value as text, None without calibration), then ``kpi.<path>.<field>`` of
+    every KPI of the ruleset (actual and target left out when redacted), None where the employee's scorecard has
+    no such KPI: the document's values."""
     pl = _pl()
     from appraise.export.document import _rounded
     from appraise.language.expr.compiler import polars_round_half_up
@@ -49,7 +56,8 @@ def kpi_table(ev: Evaluation, *, redact: bool = False):
     kpis, _ = score_columns(rs)
     fields = [f for f in KPI_FIELDS if not (redact and f in REDACTED_KPI_FIELDS)]
     frame = ev.frame.with_row_index("_row")
-    floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)]
+    floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)
+              and c.startswith(("k.", "w."))]
     frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats])
     parts = []
     for card in rs.scorecards:
@@ -67,88 +75,646 @@ def kpi_table(ev: Evaluation, *, redact: bool = False):
                 mine[f"{k.path}.score"] = pl.when(shown).then(pl.col(f"k.{k.path}.score")).otherwise(None)
                 mine[f"{k.path}.weight"] = kw
         parts.append(rows.select("_row", *[mine.get(f"{p}.{f}", pl.lit(None, pl.Float64)).cast(pl.Float64)
-                                           .alias(f"{p}.{f}") for p in kpis for f in fields]))
-    head = frame.select("_row", "id", pl.col("id" if redact else "name").alias("name"))
+                                           .alias(f"kpi.{p}.{f}") for p in kpis for f in fields]))
+    team = _team_column(frame, rs)
+    head = frame.select("_row", "id", (pl.col(team).cast(pl.Utf8) if team else pl.lit(None, pl.Utf8)).alias("team"))
     out = head.join(pl.concat(parts), on="_row", how="left") if parts else head
-    columns = ["id", "name"] + [f"{p}.{f}" for p in kpis for f in fields]
+    columns = ["id", "team"] + [f"kpi.{p}.{f}" for p in kpis for f in fields]
     return out.sort("_row").select([c if c in out.columns else pl.lit(None, pl.Float64).alias(c) for c in columns])
 
 
-def g16(s):
-    """Each value of a Float64 series as ``f"{v:.16G}"`` (xlsxwriter's number cells), None as None.  Python
-    formats them: 16 significant digits show the binary value's error (86.46 is ``86.45999999999999``), which
-    no polars conversion writes.  A NaN or an infinity raises ValueError, as the plain path does."""
+def _team_column(frame, ruleset) -> str | None:
+    """The frame's column of the calibration cohort (the team in the pages), None without calibration."""
+    if ruleset.calibration is None:
+        return None
+    cohort = ruleset.calibration.cohort
+    return next((c for c in (f"attr.{cohort}", cohort) if c in frame.columns), None)
+
+
+# ---------------------------------------------------------------- how each column reads
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a scorecard sheet: its key (hidden row), label, the wide table's column and its format
+    (``text``, ``list``, or a number format's name)."""
+
+    key: str
+    label: str
+    source: str
+    fmt: str
+
+
+_NUMBER_FORMATS = {
+    "score2": "0.00", "score1": "0.0", "weight": "0.0", "pct": "0.0%", "percent_unit": '0.0"%"',
+    "int": "#,##0", "num": "#,##0.00",
+}
+
+
+class _Formats:
+    """The workbook's cell formats, made once, and their style indexes for the spliced rows."""
+
+    def __init__(self, wb, locale: str, ruleset):
+        from appraise.i18n import formatter
+
+        self.wb = wb
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+        self.bold = wb.add_format({"bold": True})
+        self.label = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#E7ECF3",
+                                    "bottom": 1})
+        self.key = wb.add_format({"font_color": "#7F7F7F", "italic": True})
+        self.note = wb.add_format({"italic": True, "font_color": "#595959"})
+        money = formatter(locale, ruleset.currency).money("1")
+        prefix, _, suffix = money.partition("1")
+        quoted = [f'"{p}"' if p else "" for p in (prefix.replace('"', ""), suffix.replace('"', ""))]
+        unit = ruleset.bonus.rounding if ruleset.bonus else Decimal(1)
+        self.bonus_digits = max(0, -int(Decimal(unit).normalize().as_tuple().exponent))
+        self.numbers = dict(_NUMBER_FORMATS)
+        for digits in (0, 2, self.bonus_digits):
+            body = "#,##0" + ("." + "0" * digits if digits else "")
+            self.numbers[f"money{digits}"] = f"{quoted[0]}{body}{quoted[1]};-{quoted[0]}{body}{quoted[1]}"
+        self._made: dict[str, Any] = {}
+
+    def number(self, name: str):
+        if name not in self._made:
+            self._made[name] = self.wb.add_format({"num_format": self.numbers[name]})
+        return self._made[name]
+
+    def xf(self, name: str) -> int:
+        """The style index of number format ``name`` in styles.xml (registers it: xlsxwriter writes the formats
+        cells use; the spliced cells are not written through it)."""
+        return self.number(name)._get_xf_index()
+
+    @property
+    def bonus(self) -> str:
+        return f"money{self.bonus_digits}"
+
+
+def _label(text: Mapping[str, str] | None, locale: str, fallback: str) -> str:
+    from appraise.i18n import _pick
+
+    return (_pick(text, locale) if text else "") or fallback
+
+
+def _layout(card, ruleset, locale: str, redact: bool, rows) -> list[Column]:
+    """The columns of ``card``'s sheet: who, the results, each dimension's score, each KPI's actual, target,
+    attainment, score and weight, then the lists; number formats chosen for the values (a KPI in money or a count
+    shows decimals only when one of its values has some)."""
+    from appraise.i18n import xlsx_label
+
+    def lab(key: str, **values) -> str:
+        return xlsx_label(key, locale, **values)
+
+    cols = [Column("id", lab("id"), "id", "text"), Column("name", lab("name"), "name", "text")]
+    if ruleset.calibration is not None:
+        cohort = ruleset.calibration.cohort
+        cols.append(Column(cohort, lab("team") if cohort == "team" else cohort.replace("_", " ").capitalize(),
+                           "team", "text"))
+    cols.append(Column("score", lab("score"), "score", "score2"))
+    cols.append(Column("grade", lab("grade"), "grade", "text"))
+    if ruleset.calibration is not None:
+        cols.append(Column("grade_uncalibrated", lab("grade_uncalibrated"), "grade_uncalibrated", "text"))
+    if ruleset.bonus is not None and not redact:
+        cols.append(Column("bonus", lab("bonus"), "bonus", "bonus"))
+    for d in card.dimensions:
+        name = _label(d.label, locale, d.key)
+        cols.append(Column(f"dimension.{d.key}.score", lab("dimension.score", dimension=name),
+                           f"dimension.{d.key}.score", "score1"))
+    for d in card.dimensions:
+        for k in d.kpis:
+            metric = ruleset.metric(k.metric)
+            name = _label(k.label, locale, "") or _label(metric.label if metric else None, locale, k.key)
+            unit = metric.unit if metric else "number"
+            for field in KPI_FIELDS:
+                if redact and field in REDACTED_KPI_FIELDS:
+                    continue
+                source = f"kpi.{k.path}.{field}"
+                fmt = {"attainment": "pct", "score": "score1", "weight": "weight"}.get(field) or _unit_format(
+                    unit, rows[source] if source in rows.columns else None)
+                cols.append(Column(source, lab(f"kpi.{field}", kpi=name), source, fmt))
+    for key, present in (("rules_fired", bool(ruleset.rules)), ("outcomes", bool(ruleset.outcomes)),
+                         ("missing", True), ("focus_areas", True)):
+        if present:
+            cols.append(Column(key, lab(key), key, "list"))
+    return cols
+
+
+def _unit_format(unit: str, values) -> str:
+    """The format of a KPI's actual or target in its metric's ``unit``: decimals only when a value has some."""
+    if unit == "ratio":
+        return "pct"
+    if unit == "percent":
+        return "percent_unit"
+    whole = values is None or bool((values.drop_nulls() == values.drop_nulls().round(0)).all())
+    if unit == "money":
+        return "money0" if whole else "money2"
+    return "int" if whole else "num"
+
+
+def _item_labels(card, ruleset, locale: str) -> dict[str, str]:
+    """What the ids in a scorecard's lists read as: rules and outcomes by their labels, dimensions and KPIs (as
+    ``missing`` and ``focus_areas`` name them) by theirs."""
+    from appraise.core.frame import lost_key
+
+    out = {r.id: _label(r.label, locale, r.id) for r in ruleset.rules}
+    out.update({o.id: _label(o.label, locale, o.id) for o in ruleset.outcomes})
+    for d in card.dimensions:
+        dim = _label(d.label, locale, d.key)
+        out[d.key] = dim
+        for k in d.kpis:
+            metric = ruleset.metric(k.metric)
+            name = _label(k.label, locale, "") or _label(metric.label if metric else None, locale, k.key)
+            out[k.path] = name
+            out.setdefault(lost_key(card, k), name)
+    return out
+
+
+# ---------------------------------------------------------------- the workbook
+
+def results_xlsx_columns(head: Mapping[str, Any], table, kpis, ruleset, *, created: datetime, errors: int = 0,
+                         redact: bool = False, locale: str | None = None) -> bytes:
+    """``results.xlsx``: ``head`` the document's keys but the employees (cycle, currency), ``table``
+    :func:`appraise.export.columns.summary` (the names already the ids when redacted), ``kpis`` :func:`kpi_table`
+    (rows in the same order), ``locale`` the reader's language (default: the ruleset's).  Deterministic: document
+    properties are fixed (``created``, normally the period's last day), so the same results give the same bytes."""
+    import xlsxwriter
+
+    from appraise.i18n import normalize_locale, xlsx_label
+
     pl = _pl()
-    finite = s.is_finite().fill_null(True)
-    if not finite.all():
-        bad = s.filter(~finite)[0]
-        raise ValueError(f"{bad} cannot be written to a spreadsheet cell")
-    return pl.Series([None if v is None else f"{v:.16G}" for v in s.to_list()], dtype=pl.Utf8)
+    loc = normalize_locale(locale or ruleset.locale)
+    if kpis.height != table.height or (table.height and not kpis["id"].equals(table["id"])):
+        raise ValueError("the KPI table's rows are not the summary's")
+    # a KPI's score is in both (results.csv has it): the summary's is kept
+    wide = pl.concat([table, kpis.drop("id", *[c for c in kpis.columns if c in table.columns])], how="horizontal")
+    buf = io.BytesIO()
+    # constant_memory streams rows to temp files (in_memory would hold every cell); xlsxwriter dates the zip
+    # entries 1980-01-31 either way, so the bytes do not depend on when the file was made
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
+                                   "strings_to_numbers": False, "strings_to_urls": False})
+    wb.set_properties({"title": f"{ruleset.id} {head.get('cycle')}", "author": "appraise",
+                       "comments": "generated by appraise run", "created": created})
+    fmt = _Formats(wb, loc, ruleset)
+    cards = [(card, wide.filter(pl.col("scorecard") == card.key)) for card in ruleset.scorecards]
+    names = _SheetNames([xlsx_label("sheet.summary", loc), xlsx_label("sheet.teams", loc)])
+    titles = [(names.take(_label(card.label, loc, card.key)), card, rows) for card, rows in cards]
+    _summary_sheet(wb, fmt, names.fixed[0], head, wide, ruleset, loc, errors, redact, titles)
+    team_cols, team_rows = _teams(wide, ruleset, loc, redact)
+    parts = _table_sheets(wb, fmt, names.fixed[1], team_cols, team_rows, names, frozen=1)
+    for title, card, rows in titles:
+        cols = _layout(card, ruleset, loc, redact, rows)
+        labels = _item_labels(card, ruleset, loc)
+        parts += _table_sheets(wb, fmt, title, cols, _shown(rows, cols, labels, loc), names)
+    wb.close()
+    return _splice_rows(buf.getvalue(), parts)
+
+
+class _SheetNames:
+    """Sheet names Excel accepts: at most 31 characters, none of ``[]:*?/\\``, unique whatever their letter case."""
+
+    def __init__(self, fixed: Sequence[str]):
+        self.fixed = list(fixed)
+        self.used = {n.lower() for n in fixed} | {"history"}
+
+    def take(self, wanted: str, suffix: str = "") -> str:
+        base = re.sub(r"[\[\]:*?/\\]", "_", wanted).strip().strip("'") or "Sheet"
+        n = 1
+        while True:
+            tail = suffix + ("" if n == 1 else f" {n}")
+            name = base[:SHEET_NAME_LIMIT - len(tail)].rstrip() + tail
+            if name.lower() not in self.used:
+                self.used.add(name.lower())
+                return name
+            n += 1
+
+
+def _write_money(ws, r: int, c: int, amount: Decimal | None, fmt) -> None:
+    if amount is None:
+        return
+    if _exact_as_number(amount):
+        ws.write_number(r, c, float(amount), fmt)
+    else:
+        ws.write_string(r, c, format(amount, "f"))
+
+
+def _exact_as_number(amount: Decimal) -> bool:
+    """Whether Excel shows ``amount`` as it is: 15 significant digits or fewer."""
+    digits = amount.normalize().as_tuple().digits
+    return len(digits) <= _SIGNIFICANT
+
+
+def _summary_sheet(wb, fmt: _Formats, name: str, head, wide, ruleset, loc: str, errors: int, redact: bool,
+                   titles) -> None:
+    from appraise.i18n import _pick, xlsx_label
+
+    def lab(key: str, **values) -> str:
+        return xlsx_label(key, loc, **values)
+
+    ws = wb.add_worksheet(name)
+    ws.fit_to_pages(1, 0)
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 22)
+    ws.set_column(2, 2, 12)
+    title = _pick(ruleset.title, loc) if ruleset.title else ruleset.id
+    ws.write_string(0, 0, safe_text(lab("title", title=title, cycle=head.get("cycle"))), fmt.title)
+    facts: list[tuple[str, Any, Any]] = [
+        (lab("cycle"), str(head.get("cycle") or ""), None),
+        (lab("ruleset"), f"{ruleset.id} {ruleset.version or ''}".strip(), None),
+        (lab("employees"), wide.height, None),
+        (lab("errors"), errors, None),
+    ]
+    if ruleset.bonus is not None and not redact:
+        facts.append((lab("bonus_total"), _money_sum(wide["bonus"], ruleset), fmt.number(fmt.bonus)))
+        facts.append((lab("currency"), str(head.get("currency") or ruleset.currency), None))
+    r = 2
+    for label, value, money in facts:
+        ws.write_string(r, 0, label, fmt.bold)
+        if money is not None:
+            _write_money(ws, r, 1, value, money)
+        elif isinstance(value, int):
+            ws.write_number(r, 1, value)
+        else:
+            ws.write_string(r, 1, safe_text(value))
+        r += 1
+    if redact:
+        ws.write_string(r, 0, lab("redacted"), fmt.note)
+        r += 1
+    r += 1
+    ws.write_string(r, 0, lab("grades"), fmt.bold)
+    r += 1
+    for c, text in enumerate((lab("grade"), lab("people"), lab("share"))):
+        ws.write_string(r, c, text, fmt.label)
+    counts = _grade_counts(wide["grade"], ruleset)
+    for grade, n in counts.items():
+        r += 1
+        ws.write_string(r, 0, safe_text(grade))
+        ws.write_number(r, 1, n)
+        if wide.height:
+            ws.write_number(r, 2, n / wide.height, fmt.number("pct"))
+    r += 2
+    ws.write_string(r, 0, lab("sheets"), fmt.bold)
+    for sheet, _card, rows in titles:
+        r += 1
+        ws.write_string(r, 0, safe_text(lab("sheet.scorecard", scorecard=sheet, n=rows.height)))
+    r += 2
+    ws.write_string(r, 0, lab("keys_note"), fmt.note)
+
+
+def _grade_counts(grades, ruleset) -> dict[str, int]:
+    """Employees per grade, the ruleset's grades first (top first, every one listed), then any other, sorted."""
+    counts = {g: n for g, n in grades.value_counts().iter_rows()}
+    out = {g.grade: counts.pop(g.grade, 0) for g in ruleset.grades}
+    for grade in sorted(counts, key=str):
+        if grade is not None:
+            out[str(grade)] = counts[grade]
+    return out
+
+
+def _money_sum(amounts, ruleset) -> Decimal | None:
+    """The exact sum of a column of bonus amounts (decimal strings), None when it holds none."""
+    if amounts.null_count() == len(amounts):
+        return None
+    return Decimal(str(_decimal(amounts, ruleset).sum()))
+
+
+def _teams(wide, ruleset, loc: str, redact: bool):
+    """The Teams sheet's columns and rows: one row per team (the calibration cohort; everyone in one row without
+    calibration), sorted by name: people, average score (half-up to 2 decimals, as scores are), employees per
+    grade, bonus total (exact)."""
+    from appraise.i18n import xlsx_label
+
+    pl = _pl()
+
+    def lab(key: str, **values) -> str:
+        return xlsx_label(key, loc, **values)
+
+    from appraise.language.expr.compiler import polars_round_half_up
+
+    grades = list(_grade_counts(wide["grade"], ruleset))
+    money = ruleset.bonus is not None and not redact
+    cohort = ruleset.calibration.cohort if ruleset.calibration is not None else "team"
+    cols = [Column(cohort, lab("team"), "team", "text"), Column("people", lab("people"), "people", "int"),
+            Column("average_score", lab("average_score"), "average", "score2")]
+    cols += [Column(f"grade.{g}", g, f"grade.{g}", "int") for g in grades]
+    if money:
+        cols.append(Column("bonus_total", lab("bonus_total"), "bonus_total", "bonus"))
+    team = pl.col("team") if ruleset.calibration is not None else pl.lit(None, pl.Utf8).alias("team")
+    keyed = wide.select(team, "score", "grade", *([_decimal(wide["bonus"], ruleset)] if money else []))
+    teams = keyed.group_by("team").agg(
+        pl.len().cast(pl.Int64).alias("people"), polars_round_half_up(pl.col("score").mean(), 2).alias("average"),
+        *[(pl.col("grade") == g).sum().cast(pl.Int64).alias(f"grade.{g}") for g in grades],
+        *([pl.col("bonus").sum().cast(pl.Utf8).alias("bonus_total")] if money else []))
+    no_team = lab("all_employees") if ruleset.calibration is None else lab("no_team")
+    teams = teams.sort("team", nulls_last=True).with_columns(pl.col("team").fill_null(no_team))
+    return cols, teams
+
+
+def _decimal(amounts, ruleset):
+    """A column of bonus amounts (decimal strings at the rounding unit) as exact decimals, named ``bonus``."""
+    pl = _pl()
+    unit = ruleset.bonus.rounding if ruleset.bonus else Decimal(1)
+    scale = max(0, -int(Decimal(unit).normalize().as_tuple().exponent))
+    return amounts.cast(pl.Decimal(38, scale)).alias("bonus")
+
+
+def _display(text: str) -> int:
+    """Columns a text takes in a spreadsheet: wide (CJK) characters count twice."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0x2E7F)
+
+
+# ---------------------------------------------------------------- a scorecard's sheets
+
+def _shown(rows, cols: list[Column], labels: Mapping[str, str], loc: str):
+    """``rows`` with each list column as the labels of its ids, joined (``Deal closing; 360° feedback``)."""
+    from appraise.i18n import xlsx_label
+
+    pl = _pl()
+    sep = xlsx_label("list.separator", loc)
+    lists = [c.source for c in cols if c.fmt == "list" and c.source in rows.columns]
+    if not lists or rows.height == 0:
+        return rows.with_columns(pl.col(c).list.join(sep).replace("", None) for c in lists) if lists else rows
+    keys = list(labels)
+    values = [labels[k] for k in keys]
+    joined = [pl.col(c).list.eval(pl.element().replace(keys, values)).list.join(sep) for c in lists]
+    return rows.with_columns(pl.when(j != "").then(j).alias(c) for j, c in zip(joined, lists))
+
+
+def _table_sheets(wb, fmt: _Formats, title: str, cols: list[Column], rows, names: _SheetNames,
+                  frozen: int = 2) -> list:
+    """The sheets of a table (a new one each time Excel's row limit is reached), each with its two header rows
+    (the keys, hidden; the labels), widths, an autofilter and panes frozen below the labels and right of the
+    first ``frozen`` columns; returns what :func:`_splice_rows` writes into them."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    per_sheet = XLSX_MAX_ROWS - HEAD
+    widths = _widths(rows, cols, fmt)
+    styles = {c.fmt: fmt.xf(c.fmt if c.fmt != "bonus" else fmt.bonus) for c in cols if c.fmt not in ("text", "list")}
+    letters = [xl_col_to_name(j) for j in range(len(cols))]
+    out = []
+    for part in range(max(1, -(-rows.height // per_sheet))):
+        ws = wb.add_worksheet(title if part == 0 else names.take(title, f" ({part + 1})"))
+        count = min(per_sheet, rows.height - part * per_sheet)
+        for j, w in enumerate(widths):
+            ws.set_column(j, j, w)
+        ws.set_row(0, None, None, {"hidden": True})
+        tall = any(_display(c.label) > w for c, w in zip(cols, widths))
+        ws.set_row(1, 30 if tall else None)
+        for j, c in enumerate(cols):
+            ws.write_string(0, j, c.key, fmt.key)
+        for j, c in enumerate(cols):
+            ws.write_string(1, j, c.label, fmt.label)
+        ws.freeze_panes(HEAD, frozen)
+        ws.autofilter(HEAD - 1, 0, HEAD - 1 + max(count, 1), len(cols) - 1)
+        ws.set_landscape()  # printed: the labels and the first columns on every page
+        ws.repeat_rows(HEAD - 1)
+        ws.repeat_columns(0, frozen - 1)
+        if len(cols) <= 16:
+            ws.fit_to_pages(1, 0)
+        chunk = rows.slice(part * per_sheet, count)
+        out.append((f"xl/worksheets/sheet{len(wb.worksheets())}.xml", len(cols), count,
+                    _row_lines(chunk, cols, styles, letters)))
+    return out
+
+
+def _widths(rows, cols: list[Column], fmt: _Formats) -> list[float]:
+    """Each column as wide as its label or its widest value (CJK counting double), within 6 to 40."""
+    pl = _pl()
+    out = []
+    for c in cols:
+        label = min(_display(c.label), 24)  # a longer label wraps
+        data = 0
+        if rows.height and c.source in rows.columns:
+            s = rows[c.source]
+            if c.fmt in ("text", "list"):
+                s = s.cast(pl.Utf8)
+                data = int((s.str.len_chars() + s.str.count_matches(r"[\u2e80-\U0010ffff]")).max() or 0)
+            elif s.dtype == pl.Utf8:  # money: decimal strings
+                data = int(s.str.len_chars().max() or 0) * 4 // 3 + 4
+            else:
+                top = s.abs().max()
+                whole = len(f"{int(top):,}") if top is not None and top == top and top < 1e300 else 8
+                data = whole + {"pct": 4, "percent_unit": 4, "score2": 3, "score1": 2, "weight": 2, "num": 3}.get(
+                    c.fmt, 0) + (4 if c.fmt.startswith("money") else 0)
+        out.append(float(max(6, min(40, max(label, data) + 2))))
+    return out
+
+
+def _text_cell(e):
+    """The ``<t>`` element of an inline string cell holding each value of the text expression ``e`` (None stays
+    None), as :func:`_inline_text` makes it, but for the values :func:`_odd_text` finds."""
+    pl = _pl()
+    safe = safe_text_expr(e)
+    esc = safe.str.replace_all("&", "&amp;", literal=True).str.replace_all("<", "&lt;", literal=True) \
+        .str.replace_all(">", "&gt;", literal=True)
+    open_ = pl.when(safe.str.contains(r"^\s|\s$")).then(pl.lit('<t xml:space="preserve">')).otherwise(pl.lit("<t>"))
+    return pl.when(e.is_not_null()).then(pl.concat_str([open_, esc, pl.lit("</t>")]))
+
+
+def _odd_text(e):
+    """Whether a text needs Python to be written (control characters, a literal ``_xHHHH_``, Excel's length
+    limit): :func:`_inline_text` writes those."""
+    return (e.str.contains(r"[\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_") | (e.str.len_chars() > 16383)).fill_null(False)
 
 
 def inline_texts(s):
-    """:func:`appraise.export.files._inline_text` of each value of a text series (None as None)."""
+    """The ``<t>`` element of an inline string cell holding each value of a text series (None as None), as
+    xlsxwriter writes it: :func:`~appraise.export.files.safe_text`, Excel's length limit, control characters
+    escaped, leading or trailing space preserved."""
     pl = _pl()
-    safe = pl.select(safe_text_expr(pl.lit(s.cast(pl.Utf8)))).to_series()
-    odd = (safe.str.contains(r"[\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_") | (safe.str.len_chars() > 16383))
-    space = safe.str.contains(r"^\s|\s$")
-    esc = safe.str.replace_all("&", "&amp;", literal=True).str.replace_all("<", "&lt;", literal=True) \
-        .str.replace_all(">", "&gt;", literal=True)
-    out = pl.select(pl.when(pl.lit(space)).then(pl.lit('<t xml:space="preserve">')).otherwise(pl.lit("<t>"))
-                    + pl.lit(esc) + pl.lit("</t>")).to_series()
-    if odd.any():
-        idx = odd.arg_true()
-        out = out.scatter(idx, pl.Series([_inline_text(v) for v in s.gather(idx).to_list()], dtype=pl.Utf8))
-    return pl.Series(s.name, out).zip_with(s.is_not_null(), pl.Series([None] * len(s), dtype=pl.Utf8))
+    frame = pl.DataFrame({"s": s.cast(pl.Utf8)})
+    out = frame.select(_text_cell(pl.col("s")).alias("t"), _odd_text(pl.col("s")).alias("odd"))
+    t = out["t"]
+    if out["odd"].any():
+        idx = out["odd"].arg_true()
+        t = t.scatter(idx, pl.Series([_inline_text(v) for v in s.gather(idx).to_list()], dtype=pl.Utf8))
+    return t.alias(s.name)
 
 
-def sheet_lines(table, money_col: int | None, money_xf: int, chunk: int = 20_000) -> Iterator[str]:
-    """Each row's ``<row>`` XML, numbered from 2 in each sheet of Excel's row limit, as
-    :func:`appraise.export.files._sheet_rows` writes it."""
+def _inline_text(v: Any) -> str:
+    """The ``<t>`` element of an inline string cell holding ``v`` as xlsxwriter writes it (safe_text, Excel's
+    length limit, control characters escaped, leading or trailing space preserved)."""
+    from xlsxwriter.utility import _utf16_len, _utf16_truncate
+    from xlsxwriter.xmlwriter import XMLwriter
+
+    text = safe_text(v)
+    if len(text) > 16383 and _utf16_len(text) > 32767:  # Excel's limit per cell
+        text = _utf16_truncate(text, 32767)
+    if _ESCAPED.search(text):
+        text = XMLwriter._escape_control_characters(text)
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<t{space}>{text}</t>"
+
+
+# what xlsxwriter's _escape_control_characters rewrites: control characters and literal _xHHHH_
+_ESCAPED = re.compile(r"[\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_")
+
+
+def _money_cell(e, xf: int):
+    """The end of each money cell (after its reference's row number) of the expression ``e`` (decimal strings):
+    the amount's decimal text as a number in format ``xf``, or as text when Excel could not show it as it is (more
+    than 15 significant digits, or not a plain decimal); None for no amount."""
     pl = _pl()
+    plain = e.str.contains(r"^-?[0-9]+(\.[0-9]+)?$")
+    digits = e.str.replace_all(r"[-.]", "").str.strip_chars_start("0").str.strip_chars_end("0").str.len_chars()
+    return pl.when(plain & (digits <= _SIGNIFICANT)).then(pl.concat_str([pl.lit(f'" s="{xf}"><v>'), e,
+                                                                         pl.lit("</v></c>")])) \
+        .when(e.is_not_null()).then(pl.concat_str([pl.lit(f'" s="{xf}" t="inlineStr"><is>'), _text_cell(e),
+                                                   pl.lit("</is></c>")]))
+
+
+def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Sequence[str],
+               chunk: int = 10_000) -> Iterator[tuple[bytes, int]]:
+    """The ``<row>`` XML of ``chunk`` rows at a time, as UTF-8, and how many rows it holds; rows numbered from
+    ``HEAD + 1``: numbers as the shortest text of their double (``50``, ``0.9535``), text as inline strings, a
+    blank cell for None.  One polars query a chunk; only odd texts (:func:`_odd_text`) are written by Python."""
+    pl = _pl()
+    numbers = [c.source for c in cols if c.source in rows.columns and rows.schema[c.source].is_numeric()]
+    if numbers and rows.height:
+        finite = rows.select(pl.all_horizontal(pl.col(c).is_finite().fill_null(True).all() for c in numbers)).item()
+        if not finite:
+            bad = next(v for c in numbers for v in rows[c].to_list() if v is not None and not v - v == 0)
+            raise ValueError(f"{bad} cannot be written to a spreadsheet cell")
+    texts = [c.source for c in cols if c.fmt in ("text", "list") and c.source in rows.columns]
+    odd = rows.select(pl.any_horizontal(_odd_text(pl.col(c).cast(pl.Utf8)) for c in texts)
+                      .alias("odd")).to_series() if texts and rows.height else None
+    cells = []  # (literal before the value, the value, literal after it, the value as a whole cell if it may be null)
+    for j, c in enumerate(cols):
+        ref = f'<c r="{letters[j]}'
+        if c.source not in rows.columns or rows.schema[c.source] == pl.Null:
+            cells.append((ref, None, '"/>', None))
+            continue
+        v = pl.col(c.source)
+        if c.fmt in ("text", "list"):
+            mid, value, end = '" t="inlineStr"><is>', pl.col(f"§t{j}"), "</is></c>"
+        elif rows.schema[c.source] == pl.Utf8:  # money: decimal strings
+            cells.append((ref, None, "", _money_cell(v, styles[c.fmt]).fill_null('"/>')))
+            continue
+        else:
+            value = v.cast(pl.Utf8) if rows.schema[c.source].is_integer() else \
+                v.cast(pl.Float64).cast(pl.Utf8).str.strip_suffix(".0")  # 50, not 50.0: the same double
+            mid, end = f'" s="{styles[c.fmt]}"><v>', "</v></c>"
+        cells.append((ref + "§n" + mid, value, end, pl.concat_str([pl.lit(mid), value, pl.lit(end)])))
+
+    def line(nulls: set[int]):
+        """One row's XML as a polars expression: literals merged, a value that may be missing as a whole cell."""
+        pieces: list = []
+        text = '<row r="§n">'
+        for j, (before, value, after, whole) in enumerate(cells):
+            if value is None and whole is None:
+                text += before + "§n" + after
+                continue
+            if value is None or j in nulls:  # the whole cell, or a blank one
+                text += before.split("§n")[0] + "§n"
+                pieces, text = _flush(pieces, text), ""
+                pieces.append(whole.fill_null('"/>') if value is not None else whole)
+                continue
+            text += before
+            pieces, text = _flush(pieces, text), ""
+            pieces.append(value)
+            text = after
+        pieces = _flush(pieces, text + "</row>")
+        return pl.concat_str(pieces).str.join("").cast(pl.Binary)
+
+    for start in range(0, rows.height, chunk):
+        part = rows.slice(start, chunk)
+        extra = [pl.int_range(start + HEAD + 1, start + HEAD + 1 + part.height).cast(pl.Utf8).alias("§n")]
+        for j, c in enumerate(cols):
+            if c.fmt in ("text", "list") and c.source in part.columns and part.schema[c.source] != pl.Null:
+                extra.append(_text_cell(pl.col(c.source).cast(pl.Utf8)).alias(f"§t{j}"))
+        part = part.with_columns(extra)
+        if odd is not None and odd.slice(start, chunk).any():  # the few texts Python writes
+            idx = odd.slice(start, chunk).arg_true()
+            part = part.with_columns(
+                pl.Series(f"§t{j}", part[f"§t{j}"].scatter(idx, pl.Series(
+                    [None if v is None else _inline_text(v) for v in part[c.source].gather(idx).to_list()],
+                    dtype=pl.Utf8)))
+                for j, c in enumerate(cols) if f"§t{j}" in part.columns)
+        nulls = {j for j, c in enumerate(cols) if c.source in part.columns and part[c.source].null_count()}
+        yield part.select(line(nulls)).item(), part.height
+
+
+def _flush(pieces: list, text: str) -> list:
+    """``pieces`` and the literal ``text``, in which each ``§n`` stands for the row number."""
+    pl = _pl()
+    for i, part in enumerate(text.split("§n")):
+        if i:
+            pieces.append(pl.col("§n"))
+        if part:
+            pieces.append(pl.lit(part))
+    return pieces
+
+
+def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """``items``, made by a thread of their own up to ``depth`` ahead: the next rows' XML is built (polars, which
+    releases the GIL) while the last ones are compressed (zlib, which does too)."""
+    import queue
+    import threading
+
+    made: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+    end = object()
+
+    def work() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        made.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            made.put(end)
+        except BaseException as exc:  # handed to the reader, raised there
+            made.put(exc)
+
+    worker = threading.Thread(target=work, name="appraise-xlsx-rows", daemon=True)
+    worker.start()
+    try:
+        while (item := made.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _splice_rows(xlsx: bytes, parts) -> bytes:
+    """Write each scorecard sheet's rows into ``xlsx`` (made by xlsxwriter with the header rows only): every zip
+    entry is copied with its own date and compression, the sheets get their rows (streamed, a thousand at a time)
+    and their dimension."""
+    import zipfile
+
     from xlsxwriter.utility import xl_col_to_name
 
-    per_sheet = XLSX_MAX_ROWS - 1
-    letters = [xl_col_to_name(j) for j in range(table.width)]
-    for start in range(0, table.height, chunk):
-        part = table.slice(start, chunk)
-        n = pl.Series("n", ((pl.int_range(start, start + part.height, eager=True) % per_sheet) + 2)).cast(pl.Utf8)
-        cells = []
-        for j, c in enumerate(part.columns):
-            s = part[c]
-            ref = pl.lit(f'<c r="{letters[j]}') + pl.lit(n)
-            if j == money_col:
-                v = _by_unique(s, lambda x: f"{_cell_number(Decimal(x)):.16G}")
-                cells.append(ref + pl.lit(f'" s="{money_xf}"><v>') + pl.lit(v) + pl.lit("</v></c>"))
-            elif s.dtype == pl.Float64:
-                cells.append(ref + pl.lit('"><v>') + pl.lit(g16(s)) + pl.lit("</v></c>"))
-            elif s.dtype in (pl.Utf8, pl.Null):
-                cells.append(ref + pl.lit('" t="inlineStr"><is>') + pl.lit(inline_texts(s)) + pl.lit("</is></c>"))
-            else:
-                raise TypeError(f"column {c} of type {s.dtype} has no cell writer")
-        rows = pl.select(pl.lit('<row r="') + pl.lit(n) + pl.lit('">')
-                         + pl.concat_str(cells, separator="", ignore_nulls=True) + pl.lit("</row>")).to_series()
-        yield from rows.to_list()
-
-
-def results_xlsx_columns(head: Mapping[str, Any], table, kpis, ruleset, *, created: datetime, errors: int = 0,
-                         redact: bool = False) -> bytes:
-    """:func:`appraise.export.files.results_xlsx`'s exact file from the columns: ``head`` the document's keys
-    but the employees (cycle, currency), ``table`` :func:`appraise.export.columns.summary` (the names already
-    the ids when redacted), ``kpis`` :func:`kpi_table`."""
-    pl = _pl()
-    lite = {"cycle": head.get("cycle"), "currency": head.get("currency"),
-            "employees": [{"grade": g, "bonus": b} for g, b in zip(table["grade"].to_list(),
-                                                                    table["bonus"].to_list())]}
-    buf = io.BytesIO()
-    wb, bold, money_fmt = xlsx_workbook(buf, lite, ruleset, created=created, errors=errors, redact=redact)
-    columns = [c for c in table.columns if not (redact and c == "bonus")]
-    sheet = table.select(pl.col(c).list.join(";") if c in LISTS else pl.col(c) for c in columns)
-    money_col = None if redact else columns.index("bonus")
-    money_xf = 0 if redact else money_fmt._get_xf_index()
-    parts = _table(wb, "Employees", columns, sheet_lines(sheet, money_col, money_xf), table.height, bold,
-                   money_col=money_col)
-    parts += _table(wb, "KPIs", kpis.columns, sheet_lines(kpis, None, money_xf), table.height, bold,
-                    money_col=None)
-    wb.close()
-    return _splice_rows(buf.getvalue(), parts, money_xf, rendered=True)
+    sheets = {name: (width, count, lines) for name, width, count, lines in parts}
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as zin, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename not in sheets:
+                zout.writestr(info, data)
+                continue
+            width, count, lines = sheets[info.filename]
+            head, found, tail = data.decode("utf-8").partition("</sheetData>")
+            if not found:  # the header rows are always there
+                raise ValueError(f"{info.filename}: no sheetData to write rows into")
+            if count:
+                head = re.sub(r'<dimension ref="[^"]*"/>',
+                              f'<dimension ref="A1:{xl_col_to_name(width - 1)}{count + HEAD}"/>', head, count=1)
+            # level 1: a third faster than xlsxwriter's 6 on 100,000 people, the file ~30% larger
+            setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel", 1)
+            written = 0
+            with zout.open(info, "w", force_zip64=True) as fh:
+                fh.write(head.encode("utf-8"))
+                for xml, n in _ahead(lines):
+                    fh.write(xml)
+                    written += n
+                fh.write((found + tail).encode("utf-8"))
+            if written != count:
+                raise ValueError(f"{info.filename}: {written} rows written where {count} were expected")
+    return out.getvalue()

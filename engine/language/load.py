@@ -187,8 +187,29 @@ def _build(node, path: tuple, doc: Document, diags: list[Diagnostic]):
             continue
         first_seen[key] = where
         doc.keys[path + (key,)] = where
+        if not key_node.style and ("：" in key and _empty(value_node) or key[:1] == "\u3000"):
+            diags.append(_fullwidth_key(doc.file, key, where, path))
         out[key] = _build(value_node, path + (key,), doc, diags)
     return out
+
+
+def _empty(node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and not node.style and node.value in _NULL
+
+
+def _fullwidth_key(file: str, key: str, where: tuple[int, int], path: tuple) -> Diagnostic:
+    """A key that is a whole ``key：value`` with no value (``{weight：15}``), or indented with a full-width space."""
+    from appraise.errors import dotted
+    from appraise.i18n import message_locale, say
+    from appraise.language import punctuation
+
+    locale = message_locale()
+    at = 0 if key[:1] == "\u3000" else key.index("：")
+    ch = key[at]
+    return Diagnostic(file, where[0], where[1] + at,
+                      say("yaml.fullwidth", locale, char=ch, name=punctuation.name(ch, locale),
+                          ascii=punctuation.ascii_of(ch)), dotted(path),
+                      hint=say("fix.write", locale, fixed=punctuation.ascii_text(key).strip()), code="yaml-fullwidth")
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -308,11 +329,10 @@ def loads(text: str | bytes, name: str = "<string>") -> Document:
         raise InvalidInput([Diagnostic(name, *_mark(exc.mark), exc.message, code=code)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = _mark(mark) if mark else (1, 1)
-        message = exc.problem or exc.context or "not valid YAML"
-        if "expected a single document" in str(exc):
-            message = "only one YAML document per file ('---' starts a second one)"
-        raise InvalidInput([Diagnostic(name, line, col, f"YAML syntax: {message}", code="yaml-syntax")]) from None
+        fullwidth = _fullwidth(source, name, mark.index if mark else 0)
+        if fullwidth:
+            raise InvalidInput(fullwidth) from None
+        raise InvalidInput([_syntax(name, exc)]) from None
     except yaml.YAMLError as exc:
         raise InvalidInput([Diagnostic(name, 1, 1, f"YAML syntax: {exc}", code="yaml-syntax")]) from None
     if node is None:
@@ -323,6 +343,121 @@ def loads(text: str | bytes, name: str = "<string>") -> Document:
     if diags:
         raise InvalidInput(diags)
     return doc
+
+
+def _syntax(name: str, exc: yaml.MarkedYAMLError, line: int = 0, col: int = 0) -> Diagnostic:
+    """PyYAML's error as a diagnostic, at its mark (or at ``line``, ``col`` when given)."""
+    if not line:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = _mark(mark) if mark else (1, 1)
+    message = exc.problem or exc.context or "not valid YAML"
+    if "expected a single document" in str(exc):
+        message = "only one YAML document per file ('---' starts a second one)"
+    return Diagnostic(name, line, col, f"YAML syntax: {message}", code="yaml-syntax")
+
+
+def _first_error(text: str) -> yaml.MarkedYAMLError | None:
+    """The first syntax error of ``text`` (libyaml when installed, else PyYAML's parser), None when it parses."""
+    try:
+        yaml.compose(text, Loader=_FastLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        return exc
+    except (yaml.YAMLError, RecursionError):
+        return None
+    return None
+
+
+def _index(exc: yaml.MarkedYAMLError) -> int:
+    mark = exc.problem_mark or exc.context_mark
+    return mark.index if mark else 0
+
+
+def _fullwidth(source: str, name: str, error: int) -> list[Diagnostic]:
+    """When full-width punctuation (``weight：15``, ``[a， b]``) is what breaks the file: a diagnostic at each such
+    character, with the line as it should read, and at what still does not parse once they are fixed.
+
+    The candidates are the characters of :data:`~appraise.language.punctuation.YAML_STRUCTURAL` on the error's
+    line and the two before it, nearest first; a candidate is the culprit when the file parses once it is replaced by
+    its ASCII, or its first error moves past where it was.  A full-width colon in Chinese text (``价格战：守住``)
+    is never taken: replacing it makes the file fail earlier, not later."""
+    from appraise.language import punctuation
+
+    end = source.find("\n", error)
+    end = len(source) if end < 0 else end
+    if punctuation.first(source[:end]) < 0:
+        return []
+    budget = max(8, min(200, 4_000_000 // max(len(source), 1)))  # parses to try: fewer on big files
+    fixes: dict[int, str] = {}
+    left: yaml.MarkedYAMLError | None = None
+    while budget > 0:
+        # a full-width character opens nothing YAML would carry on (it is not a quote, bracket or comment to
+        # YAML), so the parser stumbles on its line or the next: the candidates are on the error's line and the
+        # two before it
+        start = source.rfind("\n", 0, error)  # the newline before the error's line, then before the two above
+        for _ in range(2):
+            start = source.rfind("\n", 0, start) if start > 0 else -1
+        candidates = [i for i in punctuation.structural(source[:end]) if i not in fixes and i > start]
+        candidates.sort(key=lambda i: (i > error, abs(error - i)))
+        for i in candidates:
+            if budget <= 0:
+                break
+            budget -= 1
+            trial = {**fixes, i: punctuation.replacement(source, i)}
+            text, back = _applied(source, trial)
+            exc = _first_error(text)
+            if exc is None or back(_index(exc)) > error:
+                fixes, left = trial, exc
+                if exc is not None:
+                    error = back(_index(exc))
+                    end = source.find("\n", error)
+                    end = len(source) if end < 0 else end
+                break
+        else:
+            break
+        if left is None:
+            break
+    if not fixes:
+        return []
+    from appraise.i18n import message_locale, say
+
+    locale = message_locale()
+    out = []
+    for i in sorted(fixes):
+        line_start = source.rfind("\n", 0, i) + 1
+        line_end = source.find("\n", i)
+        row = source[line_start:len(source) if line_end < 0 else line_end]
+        fixed = punctuation.ascii_text(row).strip() or punctuation.replacement(source, i).strip()
+        ch = source[i]
+        out.append(Diagnostic(name, source.count("\n", 0, i) + 1, i - line_start + 1,
+                              say("yaml.fullwidth", locale, char=ch, name=punctuation.name(ch, locale),
+                                  ascii=punctuation.ascii_of(ch)),
+                              hint=say("fix.write", locale, fixed=fixed), code="yaml-fullwidth"))
+    if left is not None:
+        at = min(len(source), error)
+        line_start = source.rfind("\n", 0, at) + 1
+        out.append(_syntax(name, left, source.count("\n", 0, at) + 1, at - line_start + 1))
+    return out
+
+
+def _applied(source: str, fixes: dict[int, str]):
+    """``source`` with each offset's character replaced, and a function from an offset in the result back to
+    the offset in ``source``."""
+    parts, last, starts = [], 0, []
+    for i in sorted(fixes):
+        parts.append(source[last:i])
+        parts.append(fixes[i])
+        last = i + 1
+        starts.append((i, len(fixes[i]) - 1))
+    parts.append(source[last:])
+
+    def back(offset: int) -> int:
+        shift = 0
+        for i, extra in starts:
+            if i + shift + extra < offset:
+                shift += extra
+        return offset - shift
+
+    return "".join(parts), back
 
 
 def load(path: str | Path, name: str | None = None) -> Document:

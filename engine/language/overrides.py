@@ -97,7 +97,7 @@ def check(doc: Document, grades: Iterable[str]) -> tuple[list[Override], list[Di
         if "score" in item and (isinstance(score, bool) or not isinstance(score, (int, float))
                                 or not math.isfinite(score) or score < 0):
             found.append(doc.diag(at + ("score",), f"score '{score}' is not a score; write a number of 0 or more",
-                                  code="override-score"))
+                                  hint=_percent_score(score), code="override-score"))
         grade = item.get("grade")
         if "grade" in item and (not isinstance(grade, str) or grade not in grades):
             close = difflib.get_close_matches(str(grade), grades, n=1)
@@ -146,3 +146,15 @@ def load_overrides(path: str | Path, grades: Iterable[str], shown: str | None = 
     if found:
         raise InvalidInput(found)
     return overrides, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _percent_score(value) -> str:
+    """What to write for a score typed as a percentage (``72%``): scores are points."""
+    from appraise.language.punctuation import percentage
+
+    found = percentage(value) if isinstance(value, str) else None
+    if found is None:
+        return ""
+    from appraise.i18n import say
+
+    return say("percent.score", number=found[1], text=found[0])

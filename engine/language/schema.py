@@ -21,7 +21,7 @@ from typing import Any
 from appraise.errors import Diagnostic
 from appraise.language.load import Document
 
-NAMES = ("ruleset", "cycle", "ruleset-test")
+NAMES = ("ruleset", "cycle", "ruleset-test", "plan")
 
 
 @cache
@@ -72,8 +72,96 @@ def check(doc: Document, name: str, *, instance: Any = None, base: tuple = (), s
     out: list[Diagnostic] = []
     for error in v.iter_errors(data):
         for path, message, at_key, hint in _translate(error, root, context):
-            out.append(doc.diag(base + path, message, key=at_key, hint=hint, code="schema"))
+            diag = doc.diag(base + path, message, key=at_key, hint=hint, code="schema")
+            out.append(_typed_with_care(diag, doc, name if schema is None else "options", base, path, data, at_key))
     return _unique(out)
+
+
+_PERCENT_HINT = "write a share as a number: 0.3 for 30%"
+
+
+def _typed_with_care(diag: Diagnostic, doc: Document, name: str, base: tuple, path: tuple, data: Any,
+                     at_key: bool) -> Diagnostic:
+    """A schema error about a value typed as people type it: ``30%`` where a number is meant gets the number
+    that fits the place (weights and scores are points, shares and attainments fractions); text with
+    full-width punctuation (``15，``, ``“sales”``) is reported at that character, with the text as it should read."""
+    from dataclasses import replace
+
+    value: Any = data
+    try:
+        for part in path:
+            value = value[part]
+    except (KeyError, IndexError, TypeError):
+        return diag
+    if at_key and path:
+        value = path[-1]
+    if not isinstance(value, str):
+        return diag
+    from appraise.language import punctuation
+
+    found = punctuation.percentage(value) if diag.hint == _PERCENT_HINT else None
+    if found is not None:
+        return replace(diag, hint=_percent_hint(name, base + path, *found))
+
+    at = punctuation.first(value)
+    if at < 0 or "characters long" in diag.message or "must not be empty" in diag.message:
+        return diag
+    from appraise.i18n import message_locale, say
+
+    locale = message_locale()
+    ch = value[at]
+    hint = say("value.fullwidth", locale, char=ch, name=punctuation.name(ch, locale),
+               ascii=punctuation.ascii_of(ch), fixed=punctuation.ascii_text(value).strip().rstrip(",;"))
+    full = base + path
+    line, col = doc.where(full, key=at_key)
+    if "\n" not in value[:at] and (at_key or doc.styles.get(full) in (None, "'", '"')):
+        if not at_key and doc.styles.get(full) in ("'", '"'):
+            col += 1
+        col += at
+    return replace(diag, line=line, col=col, hint=hint)
+
+
+def _percent_hint(name: str, path: tuple, text: str, number: str, fraction: str) -> str:
+    """What to write for the percentage ``text`` (``number`` %, the ``fraction``) at ``path`` of a file of
+    schema ``name``."""
+    from appraise.i18n import say
+
+    keys = [p for p in path if isinstance(p, str)]
+    last = path[-1] if path else None
+    parent = path[-2] if len(path) >= 2 else None
+    kind = "number"
+    if name == "ruleset":
+        if last == "weight" or parent in ("set", "weights"):
+            kind = "weight"
+        elif last == "points" and parent == "shift":
+            kind = "points"
+        elif last == "points" and "adjustments" in keys:
+            kind = "adjustment"
+        elif (last == "min" and keys[:1] == ["grades"]) or last == "score" or (
+                isinstance(last, int) and last == 1 and "points" in keys):
+            kind = "score"
+        elif last in ("from", "above", "floor") or (last == "cap" and parent == "curve") or (
+                isinstance(last, int) and last == 0 and "points" in keys):
+            kind = "attainment"
+        elif parent == "max_share" or last in ("pay", "rate", "aspirational_threshold"):
+            kind = "share"
+        elif parent in ("multiplier", "scale_target") or last == "cap":
+            kind = "factor"
+    elif name == "ruleset-test":
+        if "expect" in keys or "expected" in keys:
+            if last == "score" or parent == "lost_points":
+                kind = "score"
+            elif last == "weight":
+                kind = "weight"
+            elif last == "attainment":
+                kind = "attainment"
+            elif last == "employed_share":
+                kind = "share"
+            elif last in ("actual", "target"):
+                kind = "kpi_value"
+        elif "metrics" in keys:
+            kind = "kpi_value"
+    return say(f"percent.{kind}", number=number, fraction=fraction, text=text)
 
 
 def _unique(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -174,7 +262,7 @@ def _type_hint(expected: list[str], value: Any) -> str:
         return f'put it in quotes: "{value}"'
     if ("number" in expected or "integer" in expected) and isinstance(value, str):
         if value.strip().endswith("%"):
-            return "write a share as a number: 0.3 for 30%"
+            return _PERCENT_HINT  # worded for its place by _typed_with_care
         if re.fullmatch(r"\s*[-+]?[0-9][0-9,]*(\.[0-9]+)?\s*", value):
             return "write the number without quotes or thousands separators"
     return ""
@@ -274,6 +362,10 @@ def _translate(error, root: dict, context: str = "") -> list[tuple[tuple, str, b
         return [(path, f"lists {found(dup)} twice", False, "")]
     if kind in ("oneOf", "anyOf"):
         return _translate_choice(error, root, context)
+    if kind == "not" and isinstance(vv, dict) and set(vv) == {"required"} and isinstance(value, dict):
+        both = [k for k in vv["required"] if k in value]
+        return [(path + (both[-1],), f"has both {_join(_quoted(both), 'and')}{suffix}; they say the same thing: "
+                 "keep one", True, "")]
     return [(path, error.message, False, "")]
 
 

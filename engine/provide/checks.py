@@ -39,8 +39,7 @@ def require(part: Part, columns, report: Report, what: str) -> bool:
         close = difflib.get_close_matches(c, have, n=1)
         hint = (f"is '{close[0]}' meant? rename it with columns: {{{close[0]}: {c}}}" if close
                 else f"add the column, or map yours with columns: {{<your column>: {c}}}")
-        report.fatal(Diagnostic(part.origin.file, 1 if part.origin.query is None else part.origin.at[0],
-                                1 if part.origin.query is None else part.origin.at[1],
+        report.fatal(Diagnostic(part.origin.file, *part.origin.at,  # the header row, or the query
                                 f"{what} has no column '{c}'; its columns: {', '.join(have) or 'none'}"
                                 + (f" (query: {' '.join(part.origin.query.split())[:160]})"
                                    if part.origin.query else ""), c, hint=hint, code="data-missing-column"))
@@ -57,12 +56,13 @@ def empty(part: Part, report: Report, what: str) -> bool:
     return True
 
 
-def text_of(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """A column as text: whole floats without ``.0``, dates ISO, everything else as polars prints it."""
+def text_of(frame: pl.DataFrame, column: str, clean: bool = False) -> pl.Expr:
+    """A column as text: whole floats without ``.0``, dates ISO, everything else as polars prints it; text
+    trimmed, empty text null (already so when ``clean``: see :data:`appraise.tables.TEXT_CLEAN`)."""
     dtype = frame.schema[column]
     c = pl.col(column)
     if dtype == pl.Utf8:
-        return c.str.strip_chars().replace("", None)
+        return c if clean else c.str.strip_chars().replace("", None)
     if dtype.is_float():
         return (pl.when(c.is_finite() & (c == c.round(0)) & (c.abs() < 1e15))
                 .then(c.cast(pl.Int64, strict=False).cast(pl.Utf8)).otherwise(c.cast(pl.Utf8)))
@@ -83,10 +83,17 @@ def text_of(frame: pl.DataFrame, column: str) -> pl.Expr:
 ID_COLUMNS = ("id", "employee", "rater")
 
 
-def as_text(frame: pl.DataFrame, columns) -> pl.DataFrame:
-    """``columns`` as text (:func:`text_of`); the id columns NFC-normalised."""
-    return frame.with_columns([(text_of(frame, c).str.normalize("NFC") if c in ID_COLUMNS and _maybe_composed(frame, c)
-                                else text_of(frame, c)).alias(c) for c in columns])
+def as_text(frame: pl.DataFrame, columns, clean: bool = False) -> pl.DataFrame:
+    """``columns`` as text (:func:`text_of`); the id columns NFC-normalised.  Text columns of a ``clean`` frame
+    are left as they are unless NFC changes them."""
+    exprs = []
+    for c in columns:
+        composed = c in ID_COLUMNS and _maybe_composed(frame, c)
+        if clean and frame.schema[c] == pl.Utf8 and not composed:
+            continue
+        text = text_of(frame, c, clean)
+        exprs.append((text.str.normalize("NFC") if composed else text).alias(c))
+    return frame.with_columns(exprs) if exprs else frame
 
 
 def _maybe_composed(frame: pl.DataFrame, column: str) -> bool:
@@ -107,7 +114,7 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
     for c in columns:
         dtype = frame.schema[c]
         if dtype == pl.Utf8:
-            casts.append(pl.col(c).str.strip_chars().cast(F64, strict=False).alias(c))
+            casts.append((pl.col(c) if part.clean else pl.col(c).str.strip_chars()).cast(F64, strict=False).alias(c))
         elif dtype.is_numeric() or dtype == pl.Null or dtype.is_decimal():
             casts.append(pl.col(c).cast(F64, strict=False).alias(c))
         else:
@@ -228,11 +235,23 @@ def null_keys(part: Part, frame: pl.DataFrame, keys, report: Report, what: str) 
     return frame.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys]))
 
 
+def repeats(frame: pl.DataFrame, keys) -> bool:
+    """Whether some row repeats another's ``keys`` (nulls equal to nulls).
+
+    Rows whose key hashes all differ are all different (equal keys hash alike), and hashing the key columns
+    is several times cheaper than comparing them; only when two hashes meet are the keys compared."""
+    if frame.height < 2:
+        return False
+    if frame.select(keys).hash_rows(seed=0).n_unique() == frame.height:
+        return False
+    return bool(frame.select(pl.struct(keys).is_duplicated().any()).item())
+
+
 def duplicates(part: Part, frame: pl.DataFrame, keys, report: Report, what: str, column: str,
                 unnamed: str | None = None) -> bool:
     """Rows repeating ``keys``, each at its line; the value of column ``unnamed`` (the rater) is not shown.
     Whether there were any."""
-    if not frame.select(pl.struct(keys).is_duplicated().any()).item():
+    if not repeats(frame, keys):
         return False  # no key repeats: nothing to say (the search below would find nothing)
     dup = frame.with_columns(pl.col("_row").min().over(keys).alias("_first"),
                              pl.len().over(keys).alias("_n")).filter(

@@ -33,7 +33,7 @@ def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle
     types = {**BUILTIN_ATTRIBUTES, **dict(needs.attributes)}
     frames = []
     # the employees accepted so far, by their id's case fold: (id, part, line)
-    folded: dict[str, tuple[str, Part, int]] = {}
+    folded = Folded()
     for part in parts:
         frame = with_rows(part.frame)
         if not require(part, [*EMPLOYEE_REQUIRED, *needs.attributes], report, "the employees table"):
@@ -41,7 +41,7 @@ def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle
         if empty(part, report, "the employees table"):
             continue
         cols = [c for c in frame.columns if c != "_row"]
-        frame = as_text(frame, cols).with_columns(pl.col("_row").cast(pl.Int64))
+        frame = as_text(frame, cols, part.clean).with_columns(pl.col("_row").cast(pl.Int64))
         found: list[tuple[int, int, Diagnostic, str | None]] = []  # (row index, order, diagnostic, employee)
         accepted = _accepted_ids(part, frame, folded, found)
         frame = _employee_values(part, frame, accepted, types, found)
@@ -66,8 +66,32 @@ def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle
 _HIDDEN = ("Cc", "Cf", "Zl", "Zp")  # control, format (zero-width, direction), line and paragraph separators
 
 
-def _accepted_ids(part: Part, frame: pl.DataFrame, folded: dict[str, tuple[str, Part, int]],
-                  found: list) -> pl.Series:
+class Folded:
+    """The employees accepted so far, by their id's case fold: each source's accepted (id, line, fold) rows, kept as
+    frames; a fold's first (id, part, line) is looked up only when a later id is refused (an error)."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[Part, pl.DataFrame]] = []
+        self._index: dict[str, tuple[str, Part, int]] | None = None
+
+    def folds(self) -> pl.Series:
+        return pl.concat([f["_fold"] for _, f in self._parts]) if self._parts else pl.Series("_fold", [],
+                                                                                              dtype=pl.Utf8)
+
+    def get(self, fold: str) -> tuple[str, Part, int] | None:
+        if self._index is None:
+            self._index = {}
+            for part, taken in self._parts:
+                for emp, line, f in taken.select("id", "_row", "_fold").iter_rows():
+                    self._index.setdefault(f, (emp, part, line))
+        return self._index.get(fold)
+
+    def add(self, part: Part, taken: pl.DataFrame) -> None:
+        self._parts.append((part, taken.select("id", "_row", "_fold")))
+        self._index = None
+
+
+def _accepted_ids(part: Part, frame: pl.DataFrame, folded: Folded, found: list) -> pl.Series:
     """Which rows are employees (a Boolean per row), in file order across the sources: a row without an id, an
     id with an invisible character, an id seen before, or one differing from an earlier id only in letter case
     is not; each of those gets its diagnostic in ``found``.  ``folded`` gains the accepted ids."""
@@ -98,7 +122,7 @@ def _accepted_ids(part: Part, frame: pl.DataFrame, folded: dict[str, tuple[str, 
         fold = pl.when(pl.col("id").is_in(list(casefold))).then(
             pl.col("id").replace_strict(casefold, default=None, return_dtype=pl.Utf8)).otherwise(fold)
     ids = ids.with_columns(fold.alias("_fold"))
-    earlier = pl.Series("_fold", list(folded), dtype=pl.Utf8)
+    earlier = folded.folds()
     first = (pl.col("_i") == pl.col("_i").min().over("_fold")) & ~pl.col("_fold").is_in(earlier.implode())
     ids = ids.with_columns(first.alias("_ok"))
     taken = ids.filter(pl.col("_ok"))
@@ -121,8 +145,7 @@ def _accepted_ids(part: Part, frame: pl.DataFrame, folded: dict[str, tuple[str, 
                     hint="ids must differ by more than letter case (their pages would be one file on macOS and "
                     "Windows): correct the id, or give one of them another id", code="data-duplicate")
             found.append((i, 0, diag, emp))
-    for emp, line, f in taken.select("id", "_row", "_fold").iter_rows():
-        folded[f] = (emp, part, line)
+    folded.add(part, taken)
     return frame.select(pl.int_range(pl.len(), dtype=pl.Int64).is_in(taken["_i"].implode()).alias("_ok"))["_ok"]
 
 

@@ -30,7 +30,7 @@ def feedback_table(parts: list[Part], needs: Needs, period: Period, report: Repo
         if not require(part, required, report, "the 360 feedback") or empty(part, report, "the 360 feedback"):
             continue
         text_cols = [c for c in ("employee", "rater", "relation", "competency", "period") if c in frame.columns]
-        frame = as_text(frame, text_cols)
+        frame = as_text(frame, text_cols, part.clean)
         frame = null_keys(part, frame, ["employee", "rater", "relation"], report, "360 rating")
         if "period" in frame.columns:
             # periods are few and rows many: judge each distinct value once

@@ -61,10 +61,10 @@ def metric_tables(monthly: list[Part], aggregated: list[Part], needs: Needs, per
 
 
 
-def _this_period_first(frame: pl.DataFrame, period: Period) -> pl.DataFrame:
+def _this_period_first(frame: pl.DataFrame, period: Period, clean: bool = False) -> pl.DataFrame:
     """The rows whose ``_month`` is in the period, is not a month or empty, or whose employee is empty."""
     return frame.filter(pl.col("_month").is_null() | pl.col("_month").is_in(list(period.months))
-                        | text_of(frame, "employee").is_null())
+                        | text_of(frame, "employee", clean).is_null())
 
 
 class _Values:
@@ -104,14 +104,15 @@ def _metric_part(part: Part, keys, needs: Needs, period: Period, report: Report,
     long_layout = {"metric", "value"} <= set(frame.columns) and not (
         set(frame.columns) - {*keys, "metric", "value", "_row"})
     if given is not None:  # what the source gives, before rows of other months or people are set aside
-        given.update(map(str, frame.select(text_of(frame, "metric")).to_series().drop_nulls().unique().to_list())
-                     if long_layout else [c for c in frame.columns if c not in (*keys, "_row")])
+        names = frame.select(text_of(frame, "metric", part.clean)).to_series() if long_layout else None
+        given.update(map(str, names.drop_nulls().unique().to_list()) if names is not None
+                     else [c for c in frame.columns if c not in (*keys, "_row")])
     if "month" in keys:
         # Rows of another period's months are set aside first, so the checks below look only at this
         # period's rows: a row is kept if its month is in the period, is not a month, is empty, or its
         # employee is (those say so below, whatever their period), exactly the rows the checks report on
-        frame = _this_period_first(frame.with_columns(month_column(frame).alias("_month")), period)
-    frame = as_text(frame, ["employee"])
+        frame = _this_period_first(frame.with_columns(month_column(frame).alias("_month")), period, part.clean)
+    frame = as_text(frame, ["employee"], part.clean)
     if "month" in keys:
         bad = frame.filter(pl.col("month").is_not_null() & pl.col("_month").is_null())
         for emp, raw, line in bad.select("employee", text_of(frame, "month"), "_row").head(200).iter_rows():
@@ -129,7 +130,7 @@ def _metric_part(part: Part, keys, needs: Needs, period: Period, report: Report,
         frame = outside_employment(part, frame, employment, report, "the metric row")
     declared = set(needs.metrics)
     if long_layout:
-        frame = frame.with_columns(text_of(frame, "metric").alias("metric"))
+        frame = frame.with_columns(text_of(frame, "metric", part.clean).alias("metric"))
         unknown = frame.filter(pl.col("metric").is_not_null() & ~pl.col("metric").is_in(sorted(declared)))
         for name, line in unknown.select("metric", "_row").unique("metric", keep="first", maintain_order=True) \
                 .iter_rows():

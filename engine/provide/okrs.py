@@ -8,7 +8,7 @@ from appraise.language.period import Period
 from appraise.provide.checks import (
     as_text,
     empty,
-    month_expr,
+    month_column,
     null_keys,
     numbers,
     require,
@@ -31,14 +31,15 @@ def okr_table(parts: list[Part], report: Report, known, period: Period | None = 
         if not require(part, ["employee", "objective", "key_result", "start", "target", "current"], report,
                         "the OKRs") or empty(part, report, "the OKRs"):
             continue
-        frame = as_text(frame, [c for c in ("employee", "objective", "key_result", "type") if c in frame.columns])
+        frame = as_text(frame, [c for c in ("employee", "objective", "key_result", "type") if c in frame.columns],
+                        part.clean)
         frame = null_keys(part, frame, ["employee", "objective", "key_result"], report, "key result")
         if known is not None:
             unknown_employees(part, frame, known, report, "OKR")
         if "month" in frame.columns:
             # a dated key result: rows of other periods are other cycles' business; rows in months wholly
             # outside the employment are not used and warned about
-            normal = frame.with_columns(month_expr(frame).alias("_month"))
+            normal = frame.with_columns(month_column(frame).alias("_month"))
             for emp, raw, line in normal.filter(pl.col("month").is_not_null() & pl.col("_month").is_null()) \
                     .select("employee", text_of(frame, "month"), "_row").head(200).iter_rows():
                 report.employee(emp, part.origin.diag(line, "month", f"month '{raw}' of {emp}'s key result is not "
@@ -68,13 +69,12 @@ def okr_table(parts: list[Part], report: Report, known, period: Period | None = 
             report.employee(emp, part.origin.diag(line, "weight", f"key result weight {value:g} of {emp} must be "
                                                   "above 0", code="data-okr-weight"))
         if "objective_index" not in frame.columns:
-            frame = frame.with_columns(pl.col("objective").rank("dense").over("employee").alias("_dummy"))
             firsts = frame.group_by("employee", "objective", maintain_order=True).agg(pl.col("_row").min()
                                                                                     .alias("_first"))
             firsts = firsts.with_columns((pl.col("_first").rank("ordinal").over("employee") - 1).cast(pl.Int64)
                                          .alias("objective_index"))
             frame = frame.join(firsts.select("employee", "objective", "objective_index"),
-                               on=["employee", "objective"], how="left").drop("_dummy")
+                               on=["employee", "objective"], how="left")
         frames.append(frame.select(*(pl.col(c).cast(pl.Int64) if c == "objective_index" else c
                                      for c in OKR_COLUMNS)))
     if not frames:

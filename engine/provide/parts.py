@@ -22,6 +22,7 @@ class Part:
     frame: pl.DataFrame
     origin: Origin
     source: SourceSpec
+    clean: bool = False  # its text cells are trimmed and none is empty (appraise.tables.TEXT_CLEAN)
 
 
 class Report:

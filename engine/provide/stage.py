@@ -38,59 +38,17 @@ from appraise.provide.metrics import metric_tables
 from appraise.provide.needs import Needs
 from appraise.provide.okrs import okr_table
 from appraise.provide.parts import Known, Part, Report, cycle_diag
-from appraise.tables import Inputs
+from appraise.tables import TEXT_CLEAN, Inputs
 
-__all__ = ["METRIC_ABSENT", "Needs", "provide"]
+__all__ = ["METRIC_ABSENT", "Needs", "provide", "read_sources"]
 
 METRIC_ABSENT = "data-metric-absent"  # a declared metric no source has a value of (the engine says it too)
 
 
 def provide(cycle: Cycle, needs: Needs) -> Provided:
     """Read every source of ``cycle`` and return checked :class:`Inputs` (see the module doc)."""
-    from appraise.plugins import providers
-
-    registry = providers()
     report = Report()
-    parts: dict[str, list[Part]] = {t: [] for t in ("employees", "metrics", "aggregated", "feedback", "okrs")}
-    shas: dict[str, str] = {}
-    for source in cycle.sources:
-        provider = registry.get(source.provider)
-        if provider is None:
-            close = difflib.get_close_matches(source.provider, list(registry), n=1)
-            report.fatal(source.diag(f"no provider '{source.provider}' is installed"
-                                     + (f"; did you mean '{close[0]}'?" if close else ""), key="provider",
-                                     hint=f"installed providers: {', '.join(sorted(registry))}",
-                                     code="source-provider"))
-            continue
-        kind = source.kind or provider.default_kind
-        if kind not in provider.kinds:
-            report.fatal(source.diag(f"provider '{provider.name}' cannot read kind '{kind}'; it reads "
-                                     f"{', '.join(sorted(provider.kinds))}", key="kind", code="source-kind"))
-            continue
-        request = ProvideRequest(kind=kind, period=cycle.period, metrics=dict(needs.metrics),
-                                 attributes=dict(needs.attributes))
-        try:
-            result = provider.read(source, request)
-        except InvalidInput as exc:
-            report.add_all(exc.diagnostics)
-            continue
-        except Exception as exc:  # a provider's bug or a database error: say which source, keep going
-            report.fatal(source.diag(f"provider '{provider.name}' failed: {type(exc).__name__}: "
-                                     f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
-                                     code="source-failed"))
-            continue
-        report.add_all(result.diagnostics)
-        shas.update(result.inputs.sources)
-        for table in parts:
-            frame = getattr(result.inputs, table, None)
-            if frame is None:
-                continue
-            if table not in KIND_TABLES[kind]:
-                report.fatal(source.diag(f"provider '{provider.name}' returned a '{table}' table for a "
-                                         f"'{kind}' source", code="source-kind"))
-                continue
-            origin = result.origins.get(table) or Origin(source.label)
-            parts[table].append(Part(frame, origin, source))
+    parts, shas = read_sources(cycle, needs, report)
 
     employees = employee_table(parts["employees"], needs, report, cycle)
     known = Known(employees["id"]) if employees is not None else None
@@ -147,6 +105,56 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
                     feedback=keep(feedback), okrs=keep(okrs), sources=dict(sorted(shas.items())))
     return Provided(inputs, _sorted([d for d, _ in report.items]), skipped,
                     employee_of={d: e for d, e in report.items if e is not None})
+
+
+def read_sources(cycle: Cycle, needs: Needs, report: Report) -> tuple[dict[str, list[Part]], dict[str, str]]:
+    """Ask each source's provider for its tables, unchecked: ``{table: [Part, ...]}`` (employees, metrics,
+    aggregated, feedback, okrs) and the sha256 of each source read.  Problems go to ``report``.  :func:`provide`
+    checks the tables; ``appraise targets`` reads a plan's sources with it too."""
+    from appraise.plugins import providers
+
+    registry = providers()
+    parts: dict[str, list[Part]] = {t: [] for t in ("employees", "metrics", "aggregated", "feedback", "okrs")}
+    shas: dict[str, str] = {}
+    for source in cycle.sources:
+        provider = registry.get(source.provider)
+        if provider is None:
+            close = difflib.get_close_matches(source.provider, list(registry), n=1)
+            report.fatal(source.diag(f"no provider '{source.provider}' is installed"
+                                     + (f"; did you mean '{close[0]}'?" if close else ""), key="provider",
+                                     hint=f"installed providers: {', '.join(sorted(registry))}",
+                                     code="source-provider"))
+            continue
+        kind = source.kind or provider.default_kind
+        if kind not in provider.kinds:
+            report.fatal(source.diag(f"provider '{provider.name}' cannot read kind '{kind}'; it reads "
+                                     f"{', '.join(sorted(provider.kinds))}", key="kind", code="source-kind"))
+            continue
+        request = ProvideRequest(kind=kind, period=cycle.period, metrics=dict(needs.metrics),
+                                 attributes=dict(needs.attributes))
+        try:
+            result = provider.read(source, request)
+        except InvalidInput as exc:
+            report.add_all(exc.diagnostics)
+            continue
+        except Exception as exc:  # a provider's bug or a database error: say which source, keep going
+            report.fatal(source.diag(f"provider '{provider.name}' failed: {type(exc).__name__}: "
+                                     f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
+                                     code="source-failed"))
+            continue
+        report.add_all(result.diagnostics)
+        shas.update(result.inputs.sources)
+        for table in parts:
+            frame = getattr(result.inputs, table, None)
+            if frame is None:
+                continue
+            if table not in KIND_TABLES[kind]:
+                report.fatal(source.diag(f"provider '{provider.name}' returned a '{table}' table for a "
+                                         f"'{kind}' source", code="source-kind"))
+                continue
+            origin = result.origins.get(table) or Origin(source.label)
+            parts[table].append(Part(frame, origin, source, clean=getattr(frame, TEXT_CLEAN, False) is True))
+    return parts, shas
 
 
 def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:

@@ -124,8 +124,55 @@ def _step4(conn: Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_run_reads_read ON run_reads (cycle, ruleset_id)"))
 
 
+def _step5(conn: Connection) -> None:
+    """Workshop votes (issue 19): each workshop session, its ballots with the ruleset version they were cast on
+    (every revision kept), the one-time codes of a secret ballot (hashes only, nothing links a code to the ballot
+    it cast), and each save of the ruleset with the tally it was saved with."""
+    md = sa.MetaData()
+    sa.Table(
+        "workshop_sessions", md,
+        sa.Column("id", sa.String(40), primary_key=True),
+        sa.Column("cycle", sa.String(16), nullable=False),
+        sa.Column("ruleset_id", sa.String(200), nullable=False),
+        sa.Column("ruleset_version", sa.String(100)),
+        sa.Column("ruleset_sha256", sa.String(64), nullable=False),
+        sa.Column("mode", sa.String(10), nullable=False),         # links | roster | codes
+        sa.Column("secret", sa.String(128), nullable=False),      # the HMAC key of the session's signed links
+        sa.Column("roster", sa.Text),                             # JSON: [[id, name], ...] (roster mode)
+        sa.Column("created_at", sa.DateTime, nullable=False),
+    )
+    sa.Table(
+        "workshop_ballots", md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("session_id", sa.String(40), nullable=False),
+        sa.Column("voter", sa.String(200)),                       # NULL: a secret ballot (one-time code)
+        sa.Column("name", sa.String(200)),
+        sa.Column("revision", sa.Integer, nullable=False),        # 1, 2, ...: the voter's changed votes
+        sa.Column("ruleset_version", sa.String(100)),
+        sa.Column("weights", sa.Text, nullable=False),            # JSON object of exact decimal strings
+        sa.Column("cast_at", sa.DateTime),                        # NULL for a secret ballot
+    )
+    sa.Table(
+        "workshop_codes", md,
+        sa.Column("session_id", sa.String(40), primary_key=True),
+        sa.Column("code_sha256", sa.String(64), primary_key=True),
+        sa.Column("spent", sa.Boolean, nullable=False),
+    )
+    sa.Table(
+        "workshop_saves", md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("session_id", sa.String(40), nullable=False),
+        sa.Column("version_before", sa.String(100)),
+        sa.Column("version_after", sa.String(100)),
+        sa.Column("ruleset_sha256", sa.String(64), nullable=False),  # of the file as saved
+        sa.Column("tally", sa.Text, nullable=False),                 # the exported tally document (JSON)
+        sa.Column("saved_at", sa.DateTime, nullable=False),
+    )
+    md.create_all(conn)
+    conn.execute(sa.text("CREATE UNIQUE INDEX ix_workshop_ballots ON workshop_ballots (session_id, voter, revision)"))
+
 # Index i holds the step that takes a store from version i to i + 1.  Append only.
-STEPS: list[Callable[[Connection], None]] = [_step1, _step2, _step3, _step4]
+STEPS: list[Callable[[Connection], None]] = [_step1, _step2, _step3, _step4, _step5]
 LATEST = len(STEPS)
 
 VERSION_TABLE = sa.Table("schema_version", sa.MetaData(), sa.Column("version", sa.Integer, nullable=False))

@@ -29,7 +29,7 @@ import argparse
 import csv
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -75,8 +75,14 @@ def _name(rng: random.Random) -> tuple[str, str]:
 
 def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
                  quarters: tuple[str, ...] = ("2026-Q2", "2026-Q3"), ruleset: str | Path = DEFAULT_RULESET,
-                 feedback_quarters: tuple[str, ...] | None = None, managers: bool = False) -> list[Path]:
+                 feedback_quarters: tuple[str, ...] | None = None, managers: bool = False,
+                 quotas: Callable[[Path, list[dict]], tuple[dict[tuple[str, str], int], str]] | None = None
+                 ) -> list[Path]:
     """Write a company of ``employees`` sales reps into ``folder``; returns the cycle files written.
+
+    ``quotas`` (the year's demo, :func:`make_year`): called once the employee table is written, it returns each
+    rep's quota by ``(id, month)`` and the file a cycle reads them from; ``metrics.csv`` then has no quota, and
+    revenue follows each rep's own level, the season and their ramp instead of the quota.
 
     ``managers=True`` adds a first-line manager per team (``role: sales_manager``, appraised by
     ``rulesets/sales-manager.yaml`` on the team's monthly totals in ``data/manager-metrics.csv``, 360 feedback
@@ -132,10 +138,12 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
         for p in people + heads:
             w.writerow([p.get(c, "") for c in cols])
     team_months: dict[tuple[str, str], dict[str, float]] = {}  # the team's monthly totals, for its manager
+    planned, quota_source = quotas(root, people) if quotas is not None else ({}, "")
+    columns = [m for m in METRICS if not (quotas is not None and m == "quota")]
 
     with open(data / "metrics.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["employee", "month", *METRICS])
+        w.writerow(["employee", "month", *columns])
         for p in people:
             hired = p["hire_date"][:7]
             left = p["leave_date"][:7] if p["leave_date"] else "9999-99"
@@ -143,8 +151,12 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
             for month in months:
                 if month < hired or month > left:
                     continue
-                quota = p["_quota"]
-                revenue = round(quota * p["_skill"] * rng.uniform(0.8, 1.2), -2)
+                if quotas is None:
+                    quota = p["_quota"]
+                    revenue = round(quota * p["_skill"] * rng.uniform(0.8, 1.2), -2)
+                else:  # the plan's quota; revenue from the rep's own level, the season, their ramp
+                    quota = planned.get((p["id"], month), 0)
+                    revenue = round(_capacity(p, month) * p["_growth"] * rng.uniform(0.8, 1.2), -2)
                 billed = round(revenue * rng.uniform(0.9, 1.0), -2)
                 leads = rng.randint(15, 40)
                 retained = max(0, customers - rng.randint(0, 6))
@@ -167,7 +179,7 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
                     total[k] = total.get(k, 0) + (row[k] if row[k] != "" else 0)
                 w.writerow([p["id"], month, *(row[m] if row[m] == "" else
                                               (int(row[m]) if float(row[m]).is_integer() else row[m])
-                                              for m in METRICS)])
+                                              for m in columns)])
 
     if managers:
         _manager_metrics(data / "manager-metrics.csv", heads, team_months, months, random.Random(seed + 2))
@@ -254,12 +266,90 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
             "sources:\n"
             "  - {provider: csv, path: data/employees.csv, kind: employees}\n"
             "  - {provider: csv, path: data/metrics.csv}\n"
-            "  - {provider: feedback360, path: data/feedback.csv}\n"
+            + (f"  - {{provider: csv, path: {quota_source}}}\n" if quota_source else "")
+            + "  - {provider: feedback360, path: data/feedback.csv}\n"
             f"  - {{provider: okr, path: {okr_files[q]}}}\n"
             "store: sqlite:///appraise.db\n"
             f"output: out/{q}\n", encoding="utf-8")
         cycles.append(path)
     return cycles
+
+
+# the demo's plan (make_year): a slow February, a strong fourth quarter; new reps ramp up over three months
+SEASON = (0.85, 0.7, 0.95, 1.0, 1.0, 1.05, 0.95, 0.95, 1.0, 1.05, 1.15, 1.35)
+RAMP = (0.3, 0.6, 0.9)
+MARKET = {"east": 1.12, "west": 1.04, "north": 0.92, "south": 1.08, "central": 1.0}  # next year's market, by region
+
+
+def _capacity(p: dict, month: str) -> float:
+    """What a rep sells in a month at their own level (before luck): level × skill × season × ramp."""
+    hire = p["hire_date"]
+    k = (int(month[:4]) - int(hire[:4])) * 12 + int(month[5:]) - int(hire[5:7]) + 1
+    ramp = RAMP[k - 1] if 1 <= k <= len(RAMP) else 1.0
+    return p["_quota"] * p["_skill"] * SEASON[int(month[5:]) - 1] * ramp
+
+
+def _plan(root: Path, people: list[dict], year: int, seed: int) -> tuple[dict[tuple[str, str], int], str]:
+    """Last year's revenue (``data/actuals-<year-1>.csv``), the annual plan that breaks next year's number
+    down from it (``plan-<year>.yaml``, see README "Targets from the annual plan") and its quotas, computed by
+    the targets pipeline (``appraise targets plan-<year>.yaml`` writes the same rows to ``targets-<year>/``)."""
+    from appraise.tools.targets.compute import run
+
+    rng = random.Random(seed + 3)
+    last = year - 1
+    rows: list[tuple[str, str, int]] = []
+    region_total: dict[str, float] = {}
+    team_total: dict[str, float] = {}
+    person_total: dict[str, float] = {}
+    for p in people:
+        p["_growth"] = max(0.6, rng.gauss(1.06, 0.15))  # how this year goes for them, unknown to the plan
+        for m in range(1, 13):
+            month = f"{last}-{m:02d}"
+            if month < p["hire_date"][:7]:
+                continue
+            value = int(round(_capacity(p, month) * rng.uniform(0.85, 1.15), -2))
+            rows.append((p["id"], month, value))
+            region_total[p["region"]] = region_total.get(p["region"], 0) + value
+            team_total[p["team"]] = team_total.get(p["team"], 0) + value
+            person_total[p["id"]] = person_total.get(p["id"], 0) + value
+    with open(root / "data" / f"actuals-{last}.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["employee", "month", "revenue"])
+        w.writerows(rows)
+    total = int(round(sum(region_total.values()) * 1.08, -5))
+    top = max(person_total, key=lambda e: (person_total[e], e))
+    teams = sorted(team_total)[:2]
+    schema = os.path.relpath(REPO / "schemas" / "plan.schema.json", root.resolve()).replace(os.sep, "/")
+    units = "\n".join(f"  {r}: {{market_capacity: {int(round(region_total[r] * MARKET.get(r, 1.0), -5))}}}"
+                      for r in sorted(region_total))
+    units += "".join(f"\n  {t}: {{capacity: {int(round(team_total[t] * 1.05, -4))}}}" for t in teams)
+    text = f"""# yaml-language-server: $schema={schema}
+# {year}'s number broken down to regions, teams, reps and months (appraise targets plan-{year}.yaml)
+plan: sales-{year}
+year: {year}
+total: {total}                      # last year's revenue + 8 %
+unit: 100
+people: role == "sales_rep"
+sources:
+  - {{provider: csv, path: data/employees.csv, kind: employees}}
+  - {{provider: csv, path: data/actuals-{last}.csv}}
+actuals: revenue
+levels:
+  - {{unit: region, key: {{column: market_capacity}}}}
+  - {{unit: team, key: last_year}}
+  - {{unit: person, key: last_year, ramp: [{", ".join(str(r) for r in RAMP)}]}}
+seasonality: {{key: last_year, of: region}}
+units:
+{units}
+fixed:
+  - {{unit: {top}, amount: {int(round(person_total[top] * 1.25, -4))}, reason: "takes over the Acme account"}}
+checks: {{max_growth: 0.35}}
+output: targets-{year}
+"""
+    (root / f"plan-{year}.yaml").write_text(text, encoding="utf-8")
+    t = run(root / f"plan-{year}.yaml")
+    quotas = {(emp, m): int(v) for emp, person in t.people.items() for m, v in person.months.items()}
+    return quotas, f"targets-{year}/targets.csv"
 
 
 MANAGER_METRICS = ("team_revenue", "team_quota", "team_billed", "team_collected", "team_gross_profit",
@@ -344,7 +434,8 @@ def make_year(folder: str | Path, *, employees: int = 300, seed: int = 2026, yea
     files in the order to run them: each quarter's reps then managers, the month, the year."""
     root = Path(folder)
     quarters = tuple(f"{year}-Q{q}" for q in range(1, 5))
-    reps = make_company(root, employees=employees, seed=seed, quarters=quarters, managers=True)
+    reps = make_company(root, employees=employees, seed=seed, quarters=quarters, managers=True,
+                        quotas=lambda folder, people: _plan(folder, people, year, seed))
     rel = lambda p: os.path.relpath(p, root.resolve()).replace(os.sep, "/")  # noqa: E731
     schema = rel(REPO / "schemas" / "cycle.schema.json")
     employees_src = "{provider: csv, path: data/employees.csv, kind: employees}"
@@ -371,8 +462,10 @@ def make_year(folder: str | Path, *, employees: int = 300, seed: int = 2026, yea
     others = [m for m in METRICS if m not in ("revenue", "quota")]
     path = root / f"cycle-{year}.yaml"
     metrics_src = f"{{provider: csv, path: data/metrics.csv, ignore: [{', '.join(others)}]}}"
+    quotas = f"{{provider: csv, path: targets-{year}/targets.csv}}"  # the plan's (see _plan)
     path.write_text(_cycle_text(schema, str(year), rel(REPO / "rulesets" / "sales-annual.yaml"),
-                                [employees_src, metrics_src, feedback], f"out/{year}", False), encoding="utf-8")
+                                [employees_src, metrics_src, quotas, feedback], f"out/{year}", False),
+                    encoding="utf-8")
     out.append(path)
     return out
 
@@ -391,6 +484,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     if args.year is not None:
         cycles = make_year(args.folder, employees=args.employees, seed=args.seed, year=args.year)
+        print((args.folder / f"plan-{args.year}.yaml").as_posix())  # first: appraise targets writes the quotas
     else:
         cycles = make_company(args.folder, employees=args.employees, seed=args.seed,
                               quarters=tuple(q.strip() for q in args.quarters.split(",") if q.strip()),

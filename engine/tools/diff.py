@@ -10,6 +10,14 @@ firing changed (employees gained and lost per rule).  Nothing is written and
 the results store is not read, so outcomes that depend on ``previous`` do not
 fire in either run — the report says so.
 
+Guardrails for CI (``--fail-on``): :func:`parse_threshold` reads ``cost:+5%``
+(the bonus cost rises by more than 5 %; ``cost:-5%`` falls by more, ``cost:5%``
+either way, ``cost:+10000`` an amount), ``grade-changes:10%`` (more than 10 %
+of the people compared change grade; ``grade-changes:3`` a count) and
+``rank-corr:0.9`` (Kendall's tau-b below 0.9).  :meth:`RulesetDiff.check`
+measures each against the numbers the diff computed (exactly: the cost in
+decimals, shares as fractions) and the report shows every check.
+
 :func:`render` prints a :class:`RulesetDiff` as text, Markdown (tables for a
 pull-request comment) or JSON.  Redacted (``--redact``, for readers outside HR
 and a new ruleset whose author may be hostile) it prints
@@ -23,6 +31,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +105,139 @@ def _count_inversions(values: list) -> int:
     return inversions
 
 
+# ---------------------------------------------------------------- guardrails (--fail-on)
+
+METRICS = ("cost", "grade-changes", "rank-corr")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One ``--fail-on`` guardrail as written (``cost:+5%``): what it measures and where it fails."""
+
+    text: str
+    metric: str                 # cost | grade-changes | rank-corr
+    limit: Fraction             # 5 for 5 %, 10000 for an amount, 0.9 for a correlation
+    percent: bool = False       # a share (%) rather than an amount or a count
+    direction: str = ""         # cost only: "+" rises, "-" falls, "" either way
+    number: str = ""            # the limit as written (no sign, no %), for messages
+
+
+def parse_threshold(text: str) -> Threshold:
+    """``cost:+5%``, ``cost:-3%``, ``cost:5%``, ``cost:+10000``, ``grade-changes:10%``, ``grade-changes:3``,
+    ``rank-corr:0.9``; a ValueError says what is wrong and what is allowed."""
+    name, sep, raw = text.strip().partition(":")
+    name, raw = name.strip().lower(), raw.strip().replace(" ", "")
+    if not sep or name not in METRICS:
+        raise ValueError(f"'{text}' is not a guardrail; write cost:+5%, grade-changes:10% or rank-corr:0.9")
+    direction = ""
+    if name == "cost" and raw[:1] in "+-" and raw:
+        direction, raw = raw[0], raw[1:]
+    percent = raw.endswith("%")
+    number = raw[:-1] if percent else raw
+    try:
+        limit = Fraction(Decimal(number.replace(",", "")))
+    except (ArithmeticError, ValueError):
+        raise ValueError(f"'{text}': '{raw}' is not a number") from None
+    if name == "rank-corr":
+        if percent or direction or not -1 <= limit <= 1:
+            raise ValueError(f"'{text}': the rank correlation is a number from -1 to 1, e.g. rank-corr:0.9")
+    elif limit < 0 or (name == "grade-changes" and raw[:1] in "+-"):
+        raise ValueError(f"'{text}': write the limit without a sign (cost takes + or - for the direction)")
+    elif name == "grade-changes" and not percent and limit.denominator != 1:
+        raise ValueError(f"'{text}': a number of people is a whole number; write a share as 10%")
+    return Threshold(text.strip(), name, limit, percent, direction, number)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A guardrail measured on the diff: the number it reads (``None``: undefined) and whether it failed."""
+
+    threshold: Threshold
+    value: Fraction | None      # percent or amount of the cost change, share (%) or count of grade changes, tau-b
+    failed: bool
+
+    def to_dict(self, hidden: bool = False) -> dict:
+        """JSON shape; ``hidden`` leaves the measured value out (a redacted diff that hides its aggregate)."""
+        shown_value = None if hidden or self.value is None else float(self.value)
+        return {"threshold": self.threshold.text, "metric": self.threshold.metric,
+                "limit": float(self.threshold.limit), "percent": self.threshold.percent,
+                "direction": self.threshold.direction, "value": shown_value, "failed": self.failed}
+
+
+def _fraction_text(value: Fraction, digits: int, signed: bool = False) -> str:
+    text = f"{Decimal(value.numerator) / Decimal(value.denominator):,.{digits}f}"
+    if text.lstrip("-").strip("0.,") == "":
+        text = text.lstrip("-")  # never "-0.00"
+    return ("+" if signed and value > 0 and not text.startswith("-") else "") + text
+
+
+def _limit_text(t: Threshold) -> str:
+    return t.number + ("%" if t.percent else "")
+
+
+def check_line(c: Check, d: RulesetDiff, locale: str = "en", hidden: bool = False) -> str:
+    """One guardrail as a line of the report: what it measured and why it passed or failed, in ``locale``.
+
+    ``hidden``: a redacted diff hides this aggregate (too few people): the verdict stands, the number is not shown.
+    """
+    from appraise.i18n import say
+
+    t = c.threshold
+    limit = _limit_text(t)
+    if hidden:
+        measured = say("diff.hidden", locale, k=d.min_group)
+    elif t.metric == "cost":
+        amount = _amount(d.bonus_delta, True)
+        if not t.percent:
+            measured = say("diff.cost_amount", locale, amount=amount, currency=d.currency)
+        elif c.value is None:
+            measured = say("diff.cost_from_zero", locale, amount=amount, currency=d.currency)
+        else:
+            measured = say("diff.cost_pct", locale, pct=_fraction_text(c.value, 2, True) + "%", amount=amount,
+                           currency=d.currency)
+    elif t.metric == "grade-changes":
+        n = len(d.both)
+        if t.percent and c.value is None:
+            measured = say("diff.grades_none", locale)
+        elif t.percent:
+            measured = say("diff.grades_pct", locale, changed=d.grades_changed, n=n,
+                           pct=_fraction_text(c.value or Fraction(0), 2) + "%")
+        else:
+            measured = say("diff.grades_count", locale, changed=d.grades_changed, n=n)
+    elif c.value is None:
+        measured = say("diff.tau_undefined", locale)
+    else:
+        measured = say("diff.tau", locale, tau=f"{float(c.value):.{2 if d.redacted else 4}f}")
+    if t.metric == "rank-corr":
+        verdict = say("diff.below" if c.failed else "diff.at_least", locale, limit=limit)
+    elif not c.failed:
+        verdict = say("diff.within", locale, limit=(t.direction + limit) if t.direction else limit)
+    elif t.metric == "cost":
+        verdict = say({"+": "diff.over_up", "-": "diff.over_down", "": "diff.over_either"}[t.direction], locale,
+                      limit=limit)
+    else:
+        verdict = say("diff.over", locale, limit=limit)
+    return say("diff.check.fail" if c.failed else "diff.check.ok", locale, threshold=t.text, measured=measured,
+               verdict=verdict)
+
+
+def _hidden_in(view: dict, c: Check) -> bool:
+    """Whether a redacted view (:meth:`RulesetDiff.redacted_view`) hides the aggregate check ``c`` reads."""
+    if view.get("migration") is None:
+        return True  # fewer than min_group compared: nothing but that number is shown
+    if c.threshold.metric == "cost":
+        return view["bonus_delta"] is None
+    if c.threshold.metric == "grade-changes":
+        return view["grades_changed"] is None
+    return False
+
+
+def check_lines(d: RulesetDiff, locale: str = "en") -> list[str]:
+    """Every guardrail of ``d`` as a report line (redacted numbers hidden as the redacted view hides them)."""
+    view = d.redacted_view() if d.redacted else {"migration": True}
+    return [check_line(c, d, locale, d.redacted and _hidden_in(view, c)) for c in d.checks]
+
+
 # ---------------------------------------------------------------- the comparison
 
 @dataclass
@@ -166,6 +308,7 @@ class RulesetDiff:
     redacted: bool = False      # for sharing outside HR: aggregates only, groups of at least min_group
     min_group: int = 5          # the larger privacy.min_group of the two rulesets
     left_out: int = 0           # employees the providers left out of both runs (on_error: skip-employee)
+    checks: list[Check] = field(default_factory=list)   # the --fail-on guardrails, measured by check()
 
     @property
     def both(self) -> list[EmployeeChange]:
@@ -199,6 +342,46 @@ class RulesetDiff:
         """Employees whose (calibrated) grade differs."""
         return sum(e.old_grade != e.new_grade for e in self.both)
 
+    @property
+    def failed(self) -> list[Check]:
+        """The guardrails that failed."""
+        return [c for c in self.checks if c.failed]
+
+    def check(self, thresholds: Sequence[Threshold]) -> list[Check]:
+        """Measure each guardrail on this diff (kept in :attr:`checks`, shown by every report).
+
+        The cost change is exact: ``delta / old total × 100`` as a fraction (an old total of 0 with a change in
+        the guarded direction fails, its percentage undefined); grade changes are a share of the people
+        compared (or a count); the rank correlation is :attr:`tau` (undefined when every old or every new score
+        is the same: then nothing is ranked, and the guardrail fails).
+        """
+        out = []
+        for t in thresholds:
+            value: Fraction | None
+            if t.metric == "cost":
+                delta, base = Fraction(self.bonus_delta), Fraction(self.total_old)
+                if not t.percent:
+                    value = delta
+                else:
+                    value = None if base == 0 else delta * 100 / base
+                moved = {"+": delta > 0, "-": delta < 0, "": delta != 0}[t.direction]
+                if value is None:
+                    failed = moved
+                else:
+                    failed = {"+": value > t.limit, "-": value < -t.limit, "": abs(value) > t.limit}[t.direction]
+            elif t.metric == "grade-changes":
+                n = len(self.both)
+                changed = Fraction(self.grades_changed)
+                value = (None if n == 0 else changed * 100 / n) if t.percent else changed
+                failed = value is not None and value > t.limit
+            else:
+                tau = self.tau
+                value = None if tau is None else Fraction(tau)
+                failed = value is None or value < t.limit
+            out.append(Check(t, value, failed))
+        self.checks = out
+        return out
+
     def movers(self, limit: int = TOP_MOVERS) -> list[EmployeeChange]:
         """The employees whose score moved most (|delta|, biggest first; ties by id), zero moves left out."""
         moved = [e for e in self.both if e.score_delta]
@@ -231,6 +414,7 @@ class RulesetDiff:
             "employees": [e.to_dict() for e in self.employees],
             "notes": self.notes,
             "redacted": self.redacted,
+            "checks": [c.to_dict() for c in self.checks],
         }
 
 
@@ -271,6 +455,7 @@ class RulesetDiff:
             out.update({"bonus_delta": None, "grades_changed": None, "kendall_tau_b": None, "migration": None,
                         "rules": []})
             out["notes"] = notes + [f"fewer than {k} employees compared (privacy.min_group): nothing else is shown"]
+            out["checks"] = [c.to_dict(hidden=True) for c in self.checks]
             return out
         changed_pay = sum(1 for e in self.employees if e.bonus_delta != 0)
         out["bonus_delta"] = _money(self.bonus_delta) if changed_pay == 0 or changed_pay >= k else None
@@ -282,6 +467,10 @@ class RulesetDiff:
         out["migration"] = {"old_grades": self.grades_old, "new_grades": self.grades_new, "counts": cells}
         out["rules"] = [{"id": r.id, "status": r.status, "old_count": _group(r.old_count, n, k),
                          "new_count": _group(r.new_count, n, k)} for r in self.rules]
+        out["checks"] = [c.to_dict(hidden=_hidden_in(out, c)) for c in self.checks]
+        if tau is not None:  # the redacted view shows tau-b to 2 decimals; so does its check
+            out["checks"] = [{**x, "value": round(x["value"], 2)} if x["metric"] == "rank-corr"
+                             and x["value"] is not None else x for x in out["checks"]]
         return out
 
 
@@ -487,15 +676,48 @@ def _rule_changes(rs_old, rs_new, a: dict, b: dict) -> list[RuleChange]:
 
 # ---------------------------------------------------------------- output
 
-def render(d: RulesetDiff, fmt: str = "text") -> str:
-    """The diff as ``text``, ``markdown`` or ``json`` (aggregates only when ``d.redacted``)."""
+def render(d: RulesetDiff, fmt: str = "text", locale: str = "en") -> str:
+    """The diff as ``text``, ``markdown`` or ``json`` (aggregates only when ``d.redacted``), its words in ``locale``
+    (JSON keeps its keys and English notes: it is for scripts)."""
     if fmt == "json":
         return json.dumps(d.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format '{fmt}'; the formats are {', '.join(FORMATS)}")
+    checks = check_lines(d, locale)
+    t = _Words(locale)
     if fmt == "markdown":
-        return _markdown_redacted(d.redacted_view()) if d.redacted else _markdown(d)
-    if fmt == "text":
-        return _text_redacted(d.redacted_view()) if d.redacted else _text(d)
-    raise ValueError(f"unknown format '{fmt}'; the formats are {', '.join(FORMATS)}")
+        text = _markdown_redacted(d.redacted_view(), t) if d.redacted else _markdown(d, t)
+        if checks:
+            head, sep, rest = text.partition("\n\n**" + t("diff.md.migration_title"))
+            block = ["", "", f"**{t('diff.checks.heading')}** (`--fail-on`)", ""]
+            block += [f"- {'❌' if c.failed else '✅'} {line.split(maxsplit=1)[1]}"
+                      for c, line in zip(d.checks, checks)]
+            text = head + "\n".join(block) + sep + rest if sep else text + "\n".join(block[1:]) + "\n"
+        return text
+    text = _text_redacted(d.redacted_view(), t) if d.redacted else _text(d, t)
+    if checks:
+        head, sep, rest = text.partition("\n\n")
+        text = head + "\n\n" + t("diff.checks") + "\n" + "\n".join(f"  {x}" for x in checks) \
+            + (sep + rest if sep else "\n")
+    return text
+
+
+class _Words:
+    """The report's words in one locale: ``t(key, **values)`` from :data:`appraise.i18n.CLI`; ``t.note(text)`` a
+    note of the diff (written in English) translated."""
+
+    def __init__(self, locale: str):
+        self.locale = locale
+
+    def __call__(self, key: str, **values) -> str:
+        from appraise.i18n import say
+
+        return say(key, self.locale, **values)
+
+    def note(self, text: str) -> str:
+        from appraise.i18n import translate
+
+        return translate(text, self.locale)
 
 
 def _num(x: float | None, signed: bool = False) -> str:
@@ -520,9 +742,9 @@ def _ids(ids: list[str], limit: int = 8) -> str:
     return f"{len(ids)}: {shown}"
 
 
-def _tau(d: RulesetDiff) -> str:
-    t = d.tau
-    return "undefined (fewer than 2 distinct scores)" if t is None else f"{t:.4f}"
+def _tau(d: RulesetDiff, t: _Words) -> str:
+    tau = d.tau
+    return t("diff.tau_none") if tau is None else f"{tau:.4f}"
 
 
 def _table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
@@ -531,155 +753,157 @@ def _table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
     return out
 
 
-def _markdown(d: RulesetDiff) -> str:
+def _status(status: str, t: _Words) -> str:
+    return "" if status == "both" else t(f"diff.{status}")
+
+
+def _markdown(d: RulesetDiff, t: _Words) -> str:
     both = d.both
     lines = [f"### appraise diff: `{d.old}` → `{d.new}`", "",
-             f"Cycle `{d.cycle}` ({d.period}): {len(both)} employees scored under both rulesets.", ""]
+             t("diff.md.cycle", cycle=d.cycle, period=d.period, n=len(both)), ""]
     mean_old, mean_new = d.mean("old"), d.mean("new")
-    lines += _table(["", "old", "new", "change"], [
-        ["Mean score", _num(mean_old), _num(mean_new),
+    lines += _table(["", t("diff.old"), t("diff.new"), t("diff.change")], [
+        [t("diff.mean_score"), _num(mean_old), _num(mean_new),
          _num(None if mean_old is None or mean_new is None else round(mean_new - mean_old, 2), True)],
-        [f"Total bonus ({d.currency})", _amount(d.total_old), _amount(d.total_new), _amount(d.bonus_delta, True)],
-        ["Grades changed", "", "", f"{d.grades_changed} of {len(both)}"],
-        ["Rank correlation (Kendall's τ-b)", "", "", _tau(d)],
+        [t("diff.total_bonus", currency=d.currency), _amount(d.total_old), _amount(d.total_new),
+         _amount(d.bonus_delta, True)],
+        [t("diff.grades_changed"), "", "", t("diff.n_of", n=d.grades_changed, total=len(both))],
+        [t("diff.rank_corr"), "", "", _tau(d, t)],
     ], "lrrr")
-    lines += ["", "**Grade migration** (rows: old grade, columns: new grade)", ""]
+    lines += ["", f"**{t('diff.md.migration_title')}** {t('diff.md.migration_axes')}", ""]
     rows = []
     for o in d.grades_old:
         counts = [d.migration.get((o, n), 0) for n in d.grades_new]
         rows.append([f"**{o}**"] + [f"**{c}**" if c and o != n else (str(c) if c else "·")
                                     for c, n in zip(counts, d.grades_new)] + [str(sum(counts))])
     totals = [sum(d.migration.get((o, n), 0) for o in d.grades_old) for n in d.grades_new]
-    rows.append(["total"] + [str(t) for t in totals] + [str(sum(totals))])
-    lines += _table(["old \\ new"] + d.grades_new + ["total"], rows, "l" + "r" * (len(d.grades_new) + 1))
+    rows.append([t("diff.total")] + [str(x) for x in totals] + [str(sum(totals))])
+    lines += _table([t("diff.old_new")] + d.grades_new + [t("diff.total")], rows, "l" + "r" * (len(d.grades_new) + 1))
     movers = d.movers()
-    lines += ["", f"**Biggest movers** (top {TOP_MOVERS} by score change)", ""]
+    lines += ["", t("diff.md.movers", n=TOP_MOVERS), ""]
     if movers:
-        lines += _table(["Employee", "Score", "Δ score", "Grade", f"Bonus ({d.currency})", "Δ bonus"], [
+        lines += _table([t("diff.employee"), t("diff.score"), t("diff.d_score"), t("diff.grade"),
+                         t("diff.bonus", currency=d.currency), t("diff.d_bonus")], [
             [f"{e.id} {e.name}", f"{_num(e.old_score)} → {_num(e.new_score)}", _num(e.score_delta, True),
              (e.old_grade or "") if e.old_grade == e.new_grade else f"{e.old_grade} → **{e.new_grade}**",
              f"{_amount(e.old_bonus)} → {_amount(e.new_bonus)}", _amount(e.bonus_delta, True)] for e in movers],
             "lrrlrr")
     else:
-        lines.append("No score changed.")
-    lines += ["", "**Rules whose firing changed**", ""]
+        lines.append(t("diff.no_score_changed"))
+    lines += ["", f"**{t('diff.md.rules_title')}**", ""]
     if d.rules:
-        lines += _table(["Rule", "", "Fired old → new", "Gained", "Lost"], [
-            [f"`{r.id}`", {"both": "", "removed": "removed", "added": "added"}[r.status],
-             f"{r.old_count} → {r.new_count}", _ids(r.gained), _ids(r.lost)] for r in d.rules], "llrll")
+        lines += _table([t("diff.rule"), "", t("diff.fired"), t("diff.gained"), t("diff.lost")], [
+            [f"`{r.id}`", _status(r.status, t), f"{r.old_count} → {r.new_count}", _ids(r.gained), _ids(r.lost)]
+            for r in d.rules], "llrll")
     else:
-        lines.append("Every rule fired for the same employees.")
+        lines.append(t("diff.same_rules"))
     lines.append("")
-    lines += [f"> Note: {n}." for n in d.notes]
+    lines += [t("diff.md.note", note=t.note(n)) for n in d.notes]
     return "\n".join(lines) + "\n"
 
 
-def _text(d: RulesetDiff) -> str:
+def _text(d: RulesetDiff, t: _Words) -> str:
     both = d.both
-    lines = [f"appraise diff {d.old} -> {d.new} on {d.cycle} ({d.period}): {len(both)} employees in both",
-             f"mean score: {_num(d.mean('old'))} -> {_num(d.mean('new'))}",
-             f"total bonus ({d.currency}): {_amount(d.total_old)} -> {_amount(d.total_new)} "
-             f"(delta {_amount(d.bonus_delta, True)})",
-             f"grades changed: {d.grades_changed} of {len(both)}",
-             f"Kendall's tau-b of scores: {_tau(d)}", "", "grade migration (rows old, columns new):"]
+    lines = [t("diff.text.head", old=d.old, new=d.new, cycle=d.cycle, period=d.period, n=len(both)),
+             t("diff.text.mean", old=_num(d.mean("old")), new=_num(d.mean("new"))),
+             t("diff.text.bonus", currency=d.currency, old=_amount(d.total_old), new=_amount(d.total_new),
+               delta=_amount(d.bonus_delta, True)),
+             t("diff.text.grades", n=d.grades_changed, total=len(both)),
+             t("diff.text.tau", tau=_tau(d, t)), "", t("diff.text.migration")]
     width = max([len(g) for g in d.grades_old + d.grades_new] + [5])
     lines.append(" " * (width + 2) + "".join(f"{n:>{width + 1}}" for n in d.grades_new))
     for o in d.grades_old:
         lines.append(f"  {o:<{width}}" + "".join(f"{d.migration.get((o, n), 0):>{width + 1}}" for n in d.grades_new))
-    lines += ["", "employees (score, grade, bonus):"]
+    lines += ["", t("diff.text.employees")]
     for e in d.employees:
         money = f"  {_amount(e.old_bonus)} -> {_amount(e.new_bonus)} ({_amount(e.bonus_delta, True)})"
         lines.append(f"  {e.id:<8} {_num(e.old_score):>7} -> {_num(e.new_score):>7} ({_num(e.score_delta, True):>7})"
                      f"  {e.old_grade or '–'} -> {e.new_grade or '–'}" + money)
     movers = d.movers()
     if movers:
-        lines += ["", "biggest movers: " + ", ".join(f"{e.id} {_num(e.score_delta, True)}" for e in movers)]
-    lines += ["", "rules whose firing changed:" if d.rules else "every rule fired for the same employees"]
+        lines += ["", t("diff.text.movers", movers=", ".join(f"{e.id} {_num(e.score_delta, True)}" for e in movers))]
+    lines += ["", t("diff.text.rules") if d.rules else t("diff.text.same_rules")]
     for r in d.rules:
-        tag = f" ({r.status})" if r.status != "both" else ""
-        lines.append(f"  {r.id}{tag}: fired {r.old_count} -> {r.new_count}; gained {_ids(r.gained)}; "
-                     f"lost {_ids(r.lost)}")
-    lines += [""] + [f"note: {n}" for n in d.notes]
+        tag = f" ({_status(r.status, t)})" if r.status != "both" else ""
+        lines.append(t("diff.text.rule", id=r.id, tag=tag, old=r.old_count, new=r.new_count, gained=_ids(r.gained),
+                       lost=_ids(r.lost)))
+    lines += [""] + [t("diff.text.note", note=t.note(n)) for n in d.notes]
     return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------- redacted output (aggregates only)
 
-def _count(value: int | None, k: int) -> str:
-    return f"< {k} or hidden" if value is None else str(value)
+def _count(value: int | None, k: int, t: _Words) -> str:
+    return t("diff.hidden_count", k=k) if value is None else str(value)
 
 
-def _redaction_note(v: dict) -> str:
+def _redaction_note(v: dict, t: _Words) -> str:
     k = v["min_group"]
-    return (f"Redacted for readers outside HR: aggregates only (no ids, names, scores or amounts of anyone); "
-            f"a count is shown only when it and the rest are groups of at least {k} people (privacy.min_group), "
-            f"and x marks a hidden migration cell (1 to {k - 1} people, or one that would give such a cell away)")
+    return t("diff.redaction_note", k=k, below=k - 1)
 
 
-def _redacted_rows(v: dict) -> list[list[str]]:
+def _redacted_rows(v: dict, t: _Words) -> list[list[str]]:
     k = v["min_group"]
-    rows = [["Employees compared", str(v["employees_compared"])]]
-    for key, label in (("only_old", "Appraised only under the old ruleset"),
-                       ("only_new", "Appraised only under the new ruleset"),
-                       ("left_out_for_data_errors", "Left out of both runs for data errors")):
+    rows = [[t("diff.compared"), str(v["employees_compared"])]]
+    for key in ("only_old", "only_new", "left_out_for_data_errors"):
         if v[key] != 0:
-            rows.append([label, _count(v[key], k)])
+            rows.append([t(f"diff.{key}"), _count(v[key], k, t)])
     if v.get("migration") is None:
         return rows
     delta = v["bonus_delta"]
-    rows.append([f"Total bonus change ({v['currency']})",
-                 f"fewer than {k} people's bonus changed: hidden" if delta is None
-                 else _amount(Decimal(delta), True)])
-    rows.append(["Grades changed", _count(v["grades_changed"], k)])
+    rows.append([t("diff.bonus_change", currency=v["currency"]),
+                 t("diff.bonus_hidden", k=k) if delta is None else _amount(Decimal(delta), True)])
+    rows.append([t("diff.grades_changed"), _count(v["grades_changed"], k, t)])
     tau = v["kendall_tau_b"]
-    rows.append(["Rank correlation (Kendall's τ-b)", "undefined" if tau is None else f"{tau:.2f}"])
+    rows.append([t("diff.rank_corr"), t("diff.undefined") if tau is None else f"{tau:.2f}"])
     return rows
 
 
-def _redacted_matrix(v: dict, cell, bold=lambda s: s) -> tuple[list[str], list[list[str]]]:
+def _redacted_matrix(v: dict, cell, t: _Words, bold=lambda s: s) -> tuple[list[str], list[list[str]]]:
     m = v["migration"]
-    header = ["old \\ new"] + m["new_grades"]
+    header = [t("diff.old_new")] + m["new_grades"]
     rows = [[bold(o)] + [cell(c) for c in counts] for o, counts in zip(m["old_grades"], m["counts"])]
     return header, rows
 
 
-def _markdown_redacted(v: dict) -> str:
+def _markdown_redacted(v: dict, t: _Words) -> str:
     lines = [f"### appraise diff: `{v['old']}` → `{v['new']}`", "",
-             f"Cycle `{v['cycle']}` ({v['period']}), redacted.", ""]
-    lines += _table(["", "change"], _redacted_rows(v), "lr")
+             t("diff.md.redacted", cycle=v["cycle"], period=v["period"]), ""]
+    lines += _table(["", t("diff.change")], _redacted_rows(v, t), "lr")
     if v.get("migration") is not None:
-        header, rows = _redacted_matrix(v, lambda c: "x" if c is None else (str(c) if c else "·"),
+        header, rows = _redacted_matrix(v, lambda c: "x" if c is None else (str(c) if c else "·"), t,
                                         lambda s: f"**{s}**")
-        lines += ["", "**Grade migration** (rows: old grade, columns: new grade)", ""]
+        lines += ["", f"**{t('diff.md.migration_title')}** {t('diff.md.migration_axes')}", ""]
         lines += _table(header, rows, "l" + "r" * (len(header) - 1))
-        lines += ["", "**Rules whose firing changed**", ""]
+        lines += ["", f"**{t('diff.md.rules_title')}**", ""]
         if v["rules"]:
-            lines += _table(["Rule", "", "Fired old → new"], [
-                [f"`{r['id']}`", {"both": "", "removed": "removed", "added": "added"}[r["status"]],
-                 f"{_count(r['old_count'], v['min_group'])} → {_count(r['new_count'], v['min_group'])}"]
+            lines += _table([t("diff.rule"), "", t("diff.fired")], [
+                [f"`{r['id']}`", _status(r["status"], t),
+                 f"{_count(r['old_count'], v['min_group'], t)} → {_count(r['new_count'], v['min_group'], t)}"]
                 for r in v["rules"]], "llr")
         else:
-            lines.append("Every rule fired for the same employees.")
+            lines.append(t("diff.same_rules"))
     lines.append("")
-    lines += [f"> Note: {n}." for n in v["notes"]]
-    lines.append(f"> {_redaction_note(v)}.")
+    lines += [t("diff.md.note", note=t.note(n)) for n in v["notes"]]
+    lines.append(f"> {_redaction_note(v, t)}.")
     return "\n".join(lines) + "\n"
 
 
-def _text_redacted(v: dict) -> str:
-    lines = [f"appraise diff {v['old']} -> {v['new']} on {v['cycle']} ({v['period']}), redacted"]
-    lines += [f"{label}: {value}" for label, value in _redacted_rows(v)]
+def _text_redacted(v: dict, t: _Words) -> str:
+    lines = [t("diff.text.redacted", old=v["old"], new=v["new"], cycle=v["cycle"], period=v["period"])]
+    lines += [f"{label}: {value}" if t.locale == "en" else f"{label}：{value}" for label, value in _redacted_rows(v, t)]
     if v.get("migration") is not None:
-        header, rows = _redacted_matrix(v, lambda c: "x" if c is None else str(c))
+        header, rows = _redacted_matrix(v, lambda c: "x" if c is None else str(c), t)
         width = max(len(s) for row in [header[1:]] + rows for s in row) + 1
-        lines += ["", "grade migration (rows old, columns new):",
+        lines += ["", t("diff.text.migration"),
                   " " * (width + 2) + "".join(f"{s:>{width + 1}}" for s in header[1:])]
         lines += [f"  {row[0]:<{width}}" + "".join(f"{s:>{width + 1}}" for s in row[1:]) for row in rows]
-        lines += ["", "rules whose firing changed:" if v["rules"] else "every rule fired for the same employees"]
+        lines += ["", t("diff.text.rules") if v["rules"] else t("diff.text.same_rules")]
         k = v["min_group"]
         for r in v["rules"]:
-            tag = f" ({r['status']})" if r["status"] != "both" else ""
-            lines.append(f"  {r['id']}{tag}: fired {_count(r['old_count'], k)} -> {_count(r['new_count'], k)}")
-    lines += [""] + [f"note: {n}" for n in v["notes"]]
-    lines.append(_redaction_note(v))
+            tag = f" ({_status(r['status'], t)})" if r["status"] != "both" else ""
+            lines.append(t("diff.text.rule_redacted", id=r["id"], tag=tag, old=_count(r["old_count"], k, t),
+                           new=_count(r["new_count"], k, t)))
+    lines += [""] + [t("diff.text.note", note=t.note(n)) for n in v["notes"]]
+    lines.append(_redaction_note(v, t))
     return "\n".join(lines) + "\n"

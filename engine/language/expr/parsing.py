@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import warnings
 from dataclasses import dataclass
 from typing import cast
@@ -31,12 +32,16 @@ _REFUSED_OPS = {ast.Pow: "'**' (power) is not allowed; multiply instead",
 
 
 class ExpressionError(ValueError):
-    """A problem in an expression; ``offset`` is the 0-based character where it is."""
+    """A problem in an expression; ``offset`` is the 0-based character where it is.  ``hint`` says what to do
+    when the parser knows; ``percent`` is the text of a percentage written where a number is meant (``5%``),
+    for the validator to say which number fits the place."""
 
-    def __init__(self, message: str, offset: int = 0):
+    def __init__(self, message: str, offset: int = 0, *, hint: str = "", percent: str = ""):
         super().__init__(message)
         self.message = message
         self.offset = offset
+        self.hint = hint
+        self.percent = percent
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,6 +105,7 @@ def parse(text: str) -> Expression:
             warnings.simplefilter("ignore")
             tree = ast.parse(text.strip("\n"), mode="eval")
     except SyntaxError as exc:
+        _percent_or_fullwidth(text)
         offset = max((exc.offset or 1) - 1, 0)
         if exc.lineno and exc.lineno > 1:
             offset += sum(len(x) + 1 for x in text.split("\n")[: exc.lineno - 1])
@@ -113,6 +119,65 @@ def parse(text: str) -> Expression:
     fields: set[tuple[str, str]] = set()
     _check(tree.body, text, names, fields, 0)
     return Expression(text, tree, frozenset(names), frozenset(fields))
+
+
+# a number with a percent sign where a number ends: not followed by another operand (``10 % 3`` is a remainder)
+_PERCENT = re.compile(r"(?<![\w.])((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*[%％])(?!\s*(?:[0-9(.]|(?!(?:and|or|if|else|in|"
+                      r"not)\b)[^\W0-9]))")
+
+
+def _literals_blanked(text: str) -> str:
+    """``text`` with the inside of every quoted literal replaced by spaces (offsets kept)."""
+    out, quote = [], ""
+    for ch in text:
+        if quote:
+            out.append(quote if ch == quote else " ")
+            if ch == quote:
+                quote = ""
+        else:
+            out.append(ch)
+            if ch in "'\"":
+                quote = ch
+    return "".join(out)
+
+
+def percent_at(text: str) -> re.Match | None:
+    """The first percentage written as a number (``5%``) outside quoted text, if any."""
+    return _PERCENT.search(_literals_blanked(text))
+
+
+def _percent_or_fullwidth(text: str) -> None:
+    """Raise the error of an expression that fails to parse because of a percent sign (``complaint_rate > 5%``)
+    or a full-width character typed with a Chinese keyboard (``score ＞ 90``, ``grade in [“A”]``)."""
+    from appraise.i18n import message_locale, say
+    from appraise.language import punctuation
+
+    locale = message_locale()
+    m = percent_at(text)
+    if m is not None:
+        shown = m.group(1).replace(" ", "")
+        fraction = _fraction(shown)
+        fixed = text[:m.start(1)] + fraction + text[m.end(1):]
+        raise ExpressionError(say("expr.percent", locale, text=shown), m.start(1), percent=m.group(1),
+                              hint=say("fix.example", locale, fixed=fixed.strip(),
+                                       advice=say("percent.share", locale, fraction=fraction, text=shown)))
+    at = punctuation.first(_literals_blanked(text))
+    if at >= 0:
+        ch = text[at]
+        fixed = text[:at] + punctuation.ascii_text(text[at:])
+        raise ExpressionError(say("expr.fullwidth", locale, char=ch, name=punctuation.name(ch, locale),
+                                  ascii=punctuation.ascii_of(ch)), at,
+                              hint=say("fix.write", locale, fixed=fixed.strip()))
+
+
+def _fraction(percent: str) -> str:
+    """``5%`` → ``0.05``, ``120%`` → ``1.2`` (exactly, never in exponent form)."""
+    from appraise.language.punctuation import percentage
+
+    found = percentage(percent)
+    if found is None:
+        raise ValueError(f"not a percentage: {percent!r}")
+    return found[2]
 
 
 def _incomplete(text: str) -> bool:

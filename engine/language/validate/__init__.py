@@ -16,7 +16,8 @@ are clearly appraise files — a top-level ``cycle:`` key (cycle), or one of
 and ``version`` (ruleset); any other YAML (data files such as OKR lists, ruleset
 test cases, CI configs) is skipped without error.  A ruleset test file (top-level
 ``ruleset:`` and ``tests:``, no ``sources:``) named on the command line is
-checked against its schema; ``appraise test`` checks the rest.  A file that is not valid
+checked against its schema; ``appraise test`` checks the rest.  A plan file (top-level ``plan:`` and ``levels:``)
+is checked against its schema, in a folder too; ``appraise targets`` checks the rest.  A file that is not valid
 YAML at all is reported, because nothing shows it is not an appraise file.
 
 This module never imports polars: ``appraise validate`` must stay fast.

@@ -142,8 +142,8 @@ def _check_cycle_context(doc: Document, rs_doc: Document, name: str) -> list[Dia
                 fields = [attr for obj, attr in sorted(e.fields) if obj == "context" and attr in context]
                 found.append(doc.diag(("context", fields[0]) if fields else ("context",),
                                       f"'{e.text}' in the ruleset ({name}) cannot use this context: {problem.message}",
-                                      hint="give the context value the type the ruleset expects "
-                                      "(true/false for a condition, a list for 'in')",
+                                      hint=_percent_context(context, fields) or "give the context value the type "
+                                      "the ruleset expects (true/false for a condition, a list for 'in')",
                                       code="cycle-context"))
     for key in sorted(set(map(str, context)) - set(readers)):
         close = difflib.get_close_matches(key, list(readers), n=1, cutoff=0.6)
@@ -152,6 +152,20 @@ def _check_cycle_context(doc: Document, rs_doc: Document, name: str) -> list[Dia
                                       hint="remove it, or fix its name", code="cycle-context-unused"),
                              severity="warning"))
     return found
+
+
+def _percent_context(context: dict, fields: list[str]) -> str:
+    """The number to write for a context value written as a percentage (``growth: 5%``), "" for any other."""
+    from appraise.language.punctuation import percentage
+
+    value = context.get(fields[0]) if fields else None
+    found = percentage(value) if isinstance(value, str) else None
+    if found is None:
+        return ""
+    from appraise.i18n import say
+
+    shown, number, fraction = found
+    return say("percent.number", number=number, fraction=fraction, text=shown)
 
 
 def _check_cycle_overrides(doc: Document, rs_doc: Document, relative: str) -> list[Diagnostic]:

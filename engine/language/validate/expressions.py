@@ -65,9 +65,11 @@ class ExpressionChecks(RulesetBase):
         try:
             parsed = expressions.parse(node)
         except expressions.ExpressionError as exc:
-            hint = ""
+            hint = exc.hint
             if node[exc.offset:exc.offset + 1] == "=" and node[exc.offset + 1:exc.offset + 2] != "=":
                 hint = "to compare, write '=='"
+            if exc.percent:
+                hint = self.percent_advice(path, node, exc.offset, exc.percent) or hint
             self.expression_error(path, node, f"{where}: {exc.message}", exc.offset, hint=hint)
             return None
         problems = expressions.check(parsed, expressions.Scope(where, scope.names, scope.context, scope.previous),
@@ -79,6 +81,70 @@ class ExpressionChecks(RulesetBase):
         self.check_grade_literals(path, parsed)
         self.parsed[path] = parsed
         return parsed
+
+    def percent_advice(self, path: tuple, text: str, offset: int, percent: str) -> str:
+        """What to write for ``percent`` (``5%``) at ``offset`` of the expression at ``path``: a KPI target in its
+        metric's unit; in a comparison, the unit of what it is compared with (a ratio metric: ``0.05``; a score:
+        ``5`` points); "" when neither says."""
+        from appraise.i18n import message_locale, say
+        from appraise.language.expr.parsing import _fraction
+
+        locale = message_locale()
+        written = percent  # as in the text; shown without spaces
+        percent = percent.replace(" ", "")
+        number, fraction = percent.rstrip("%％").strip(), _fraction(percent)
+
+        def fixed(value: str, advice: str) -> str:
+            whole = (text[:offset] + value + text[offset + len(written):]).strip()
+            return advice if whole == value else say("fix.example", locale, advice=advice, fixed=whole)
+
+        unit, name = None, ""
+        if len(path) >= 3 and path[-1] == "target" and path[-3] == "kpis":
+            node: Any = self.data
+            for part in path[:-1]:
+                node = node[part]
+            name = str(node.get("metric", path[-2])) if isinstance(node, dict) else str(path[-2])
+            unit = self.metrics.get(name, {}).get("unit") or "number"
+            if unit not in ("ratio", "percent"):
+                example = next((m for m, spec in self.metrics.items() if m != name and spec.get("unit") == unit), "")
+                example = f"{example or 'quota'} * {fraction}"
+                return say("percent.in_unit", locale, unit=unit, name=name, text=percent, example=example)
+        else:
+            name, unit = self._compared_with(text, offset, written, fraction)
+        if unit == "ratio":
+            return fixed(fraction, say("percent.ratio", locale, name=name, fraction=fraction, text=percent))
+        if unit == "percent":
+            return fixed(number, say("percent.in_percent", locale, name=name, number=number))
+        if unit == "points":
+            return fixed(number, say("percent.score", locale, number=number, text=percent))
+        return say("percent.number", locale, fraction=fraction, number=number, text=percent)
+
+    def _compared_with(self, text: str, offset: int, percent: str, fraction: str) -> tuple[str, str | None]:
+        """The name the percentage at ``offset`` is compared with, and its unit (a metric's; ``points`` for a
+        score); (\"\", None) when it is not compared with a name."""
+        try:
+            parsed = expressions.parse(text[:offset] + fraction + text[offset + len(percent):])
+        except expressions.ExpressionError:
+            return "", None
+        for node in ast.walk(parsed.tree):
+            if not isinstance(node, ast.Compare):
+                continue
+            operands = [node.left, *node.comparators]
+            at = [i for i, o in enumerate(operands) if isinstance(o, ast.Constant)
+                  and expressions.char_offset(parsed.text, o) == offset]
+            if not at:
+                continue
+            i = at[0]
+            for other in ([operands[i - 1]] if i else []) + ([operands[i + 1]] if i + 1 < len(operands) else []):
+                if isinstance(other, ast.Name):
+                    if other.id in ("score",):
+                        return other.id, "points"
+                    spec = self.metrics.get(other.id)
+                    if isinstance(spec, dict):
+                        return other.id, spec.get("unit")
+                if isinstance(other, ast.Attribute) and other.attr == "score":
+                    return f"previous.{other.attr}", "points"
+        return "", None
 
     def check_grade_literals(self, path: tuple, parsed) -> None:
         """``grade == "E"`` or ``grade in ["A", "E"]`` must name existing grades."""

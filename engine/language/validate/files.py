@@ -87,8 +87,8 @@ def validate_files(paths: Iterable[str | Path],
                 continue
             outcome.checked.append(shown)
             key = str(file.resolve())
-            if kind == "ruleset-test":
-                found = schemas.check(doc, "ruleset-test")
+            if kind in ("ruleset-test", "plan"):  # a plan's data is checked by `appraise targets`
+                found = schemas.check(doc, kind)
             elif kind == "cycle":
                 found = validate_cycle(doc, providers(), _rulesets=rulesets)
             elif key in rulesets:
@@ -109,6 +109,8 @@ def _kind(data: Any, explicit: bool) -> str | None:
         return "ruleset-test" if explicit else None  # it has a cycle: key too; `appraise test` checks the rest
     if isinstance(data, dict) and "cycle" in data:
         return "cycle"
+    if isinstance(data, dict) and "plan" in data and "levels" in data:
+        return "plan"
     if explicit:
         return "ruleset"
     if isinstance(data, dict) and (any(k in data for k in RULESET_MARKERS) or {"id", "version"} <= set(data)):

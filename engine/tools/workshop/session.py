@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import os
+import secrets
 import stat
 import time
 from collections.abc import Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -27,8 +28,13 @@ from appraise.core.evaluate import evaluate
 from appraise.errors import InvalidInput
 from appraise.i18n import normalize_locale
 from appraise.language.compile import Ruleset, localized
-from appraise.tools.workshop import weightset, yamledit
+from appraise.present.render import withheld_groups
+from appraise.tools.workshop import voting, weightset, yamledit
 from appraise.tools.workshop.rescore import RESULT_COLUMNS, Rescorer
+from appraise.tools.workshop.voting import Ballot, VoteRefused
+
+if TYPE_CHECKING:
+    from appraise.store.ballots import BallotBox
 
 BREAKDOWN_ATTRIBUTES = ("team", "region")
 TENURE_BANDS = ((12, "tenure_0"), (36, "tenure_1"), (60, "tenure_3"))
@@ -78,16 +84,6 @@ def _folder_lock(folder: Path):
         os.close(fd)  # releases the lock
 
 
-@dataclass
-class Ballot:
-    """One participant's latest proposal."""
-
-    voter: str
-    name: str
-    weights: dict[str, Decimal]
-    at: float = field(default_factory=time.time)
-
-
 class Workshop:
     """The state of one workshop (not thread-safe: the app serialises calls)."""
 
@@ -123,9 +119,18 @@ class Workshop:
             pl.col("score").alias("score0"), pl.col("grade").alias("grade0"), pl.col("bonus").alias("bonus0"))
         self.baseline_bonus = _money(self.baseline["bonus0"])
         self.budget = Decimal(budget) if budget is not None else self.baseline_bonus
-        self.votes: dict[str, Ballot] = {}
+        self.min_group = max(int(getattr(ruleset, "min_group", 5) or 5), 2)
         self.result = evaluation.frame.select("id", *RESULT_COLUMNS)
         self.elapsed = 0.0
+        # voting: ad-hoc links, in memory, until :meth:`start_voting` says otherwise
+        self.votes: dict[str, Ballot] = {}
+        self.mode = "links"
+        self.session_id = f"{self.cycle_label}-{secrets.token_hex(5)}"
+        self.secret = secrets.token_bytes(32)
+        self.roster: dict[str, str] = {}
+        self.box: BallotBox | None = None  # when the votes are kept in a store
+        self._codes: dict[str, bool] = {}  # code hash -> spent, when there is no store
+        self.export_tallies = True
 
     @classmethod
     def from_cycle(cls, cycle_path: str | Path, *, budget: Decimal | None = None, locale: str | None = None
@@ -135,8 +140,12 @@ class Workshop:
 
         cycle, rs = load(cycle_path)
         inputs = prepare(cycle, rs, overrides=False).inputs  # neither the overrides file nor the store is read
-        return cls(rs, inputs, cycle.period, cycle.context, ruleset_path=cycle.ruleset_path, budget=budget,
-                   locale=locale or cycle.locale, cycle_label=cycle.period.id)
+        workshop = cls(rs, inputs, cycle.period, cycle.context, ruleset_path=cycle.ruleset_path, budget=budget,
+                       locale=locale or cycle.locale, cycle_label=cycle.period.id)
+        workshop.store_url = cycle.store
+        return workshop
+
+    store_url: str | None = None  # the cycle's results store (where :meth:`start_voting` keeps the ballots)
 
     # ------------------------------------------------------------ weights and scoring
 
@@ -187,15 +196,58 @@ class Workshop:
 
     # ------------------------------------------------------------ votes
 
-    def vote(self, voter: str, name: str, proposal: Mapping[str, Any]) -> Ballot:
-        """Record a participant's proposal: one ballot per voter (a participant link), the latest replaces.
+    def start_voting(self, *, mode: str = "links", roster: list[tuple[str, str]] | None = None, codes: int = 0,
+                     store: str | None = None, resume: str | None = None) -> list[str]:
+        """Decide who may vote (see :mod:`.voting`) and where ballots are kept; returns new one-time codes.
 
-        The name is a label the participant types; it identifies nobody, so it
-        neither merges nor replaces ballots of other links.
+        ``store`` (a results store URL) keeps the session, every ballot with the ruleset version it was cast
+        on, the codes' hashes and each save.  ``resume`` reopens a stored session after a restart: its
+        secret (so the roster links handed out still work), roster, unspent codes and ballots.
         """
-        name = " ".join(str(name or "").split())[:MAX_NAME]
-        if not name:
-            raise ValueError("name_required")
+        from appraise.store.ballots import BallotBox
+
+        if mode not in voting.MODES:
+            raise ValueError(f"mode is one of {', '.join(voting.MODES)}")
+        self.box = BallotBox(store) if store else None
+        if resume:
+            box = self.box
+            row = box.session(resume) if box is not None else None
+            if box is None or row is None:
+                raise InvalidInput([_diag(f"no workshop session '{resume}' in the store / "
+                                          f"存储中没有工作坊会话“{resume}”",
+                                          "start without --resume / 请去掉 --resume 重新开始")])
+            if row["ruleset_id"] != self.ruleset.id or row["cycle"] != self.cycle_label:
+                raise InvalidInput([_diag(
+                    f"session '{resume}' voted on {row['ruleset_id']} for {row['cycle']}, not on {self.ruleset.id} "
+                    f"for {self.cycle_label} / 会话“{resume}”针对的是 {row['ruleset_id']}（{row['cycle']}）",
+                    "resume it with its own cycle file / 请用它自己的周期文件恢复")])
+            self.session_id, self.secret, self.mode = resume, bytes.fromhex(row["secret"]), row["mode"]
+            self.roster = dict(row["roster"] or [])
+            self.votes = {}
+            for b in box.ballots(resume):
+                key = b.voter if b.voter is not None else f"{voting.SECRET}{b.id}"
+                self.votes[key] = Ballot(key, b.name or "", b.weights, b.revision, 0.0, b.ruleset_version)
+            new: list[str] = []
+            if codes:
+                new = voting.new_codes(codes)
+                box.add_codes(self.session_id, [voting.code_hash(self.secret, self.session_id, c) for c in new])
+            return new
+        self.mode = mode
+        self.roster = dict(roster or []) if mode == "roster" else {}
+        if mode == "roster" and not self.roster:
+            raise ValueError("a roster vote needs a roster")
+        new = voting.new_codes(codes) if mode == "codes" else []
+        hashes = [voting.code_hash(self.secret, self.session_id, c) for c in new]
+        if self.box is not None:
+            self.box.open_session(session_id=self.session_id, cycle=self.cycle_label, ruleset_id=self.ruleset.id,
+                                  ruleset_version=self.version, ruleset_sha256=self._file_sha or "-", mode=mode,
+                                  secret=self.secret.hex(), roster=list(self.roster.items()) if self.roster else None)
+            self.box.add_codes(self.session_id, hashes)
+        else:
+            self._codes = dict.fromkeys(hashes, False)
+        return new
+
+    def _proposal(self, proposal: Mapping[str, Any]) -> dict[str, Decimal]:
         weights: dict[str, Decimal] = {}
         for key, value in proposal.items():
             if key not in self.group_of:
@@ -212,19 +264,101 @@ class Workshop:
                 raise ValueError(f"the proposal misses weights of group '{g.id}'")
             if sum(weights[k] for k in g.items) == 0:
                 raise ValueError(f"group '{g.id}' needs at least one weight above 0")
-        ballot = Ballot(voter, name, weights)
+        return weights
+
+    def vote(self, voter: str, name: str, proposal: Mapping[str, Any], revision: int | None = None) -> Ballot:
+        """Record a named proposal: one ballot per voter (a link), the latest replaces (see :mod:`.voting`).
+
+        ``revision`` is the revision of this voter's ballot the page was showing (0: none): if another was cast
+        since, :class:`~.voting.VoteRefused` (409) and nothing changes; None skips the check.  A roster
+        member's name is the roster's; on an ad-hoc link the name is a label the participant types (it neither
+        merges nor replaces ballots of other links).
+        """
+        if self.mode == "codes" or voter == voting.BALLOT_VOTER:
+            raise VoteRefused("code_required", 403)
+        if self.mode == "roster" and not voter.startswith(voting.PERSON):
+            raise VoteRefused("err_token", 403)  # a roster vote: only the roster's signed links vote
+        if voter.startswith(voting.PERSON):
+            name = self.roster.get(voter[len(voting.PERSON):], "")
+            if not name:
+                raise VoteRefused("err_token", 403)
+        else:
+            name = " ".join(str(name or "").split())[:MAX_NAME]
+            if not name:
+                raise ValueError("name_required")
+        weights = self._proposal(proposal)
+        current = self.votes[voter].revision if voter in self.votes else 0
+        if revision is not None and revision != current:
+            raise VoteRefused("vote_stale", 409, revision=current)
+        if self.box is not None:
+            from appraise.store.ballots import StaleBallot
+
+            try:
+                current = self.box.cast(self.session_id, voter, name, weights, self.version, current) - 1
+            except StaleBallot as exc:  # another workshop process on the same session and link
+                raise VoteRefused("vote_stale", 409, revision=exc.current) from None
+        ballot = Ballot(voter, name, weights, current + 1, ruleset_version=self.version)
         self.votes[voter] = ballot
         return ballot
+
+    def vote_secret(self, code: str, proposal: Mapping[str, Any]) -> Ballot:
+        """Cast a secret ballot with a one-time code (spent by it; the ballot is final)."""
+        if self.mode != "codes":
+            raise VoteRefused("err_token", 403)
+        if not voting.normal_code(code or ""):
+            raise VoteRefused("code_required", 400)
+        weights = self._proposal(proposal)
+        digest = voting.code_hash(self.secret, self.session_id, code)
+        if self.box is not None:
+            from appraise.store.ballots import CodeRefused
+
+            try:
+                row = self.box.cast_secret(self.session_id, digest, weights, self.version)
+            except CodeRefused as exc:
+                raise VoteRefused(f"code_{exc.why}", 403 if exc.why == "unknown" else 409) from None
+            key = f"{voting.SECRET}{row}"
+        else:
+            if digest not in self._codes:
+                raise VoteRefused("code_unknown", 403)
+            if self._codes[digest]:
+                raise VoteRefused("code_spent", 409)
+            self._codes[digest] = True
+            key = f"{voting.SECRET}{len(self.votes) + 1}"
+        ballot = Ballot(key, "", weights, 1, at=0.0, ruleset_version=self.version)
+        self.votes[key] = ballot
+        return ballot
+
+    def codes_left(self) -> int | None:
+        """Unspent one-time codes (None unless a secret ballot)."""
+        if self.mode != "codes":
+            return None
+        if self.box is not None:
+            return self.box.unspent_codes(self.session_id)
+        return sum(1 for spent in self._codes.values() if not spent)
 
     def tally(self) -> dict[str, weightset.ItemTally]:
         """Median and spread per item over the current ballots."""
         return weightset.tally([b.weights for b in self.votes.values()], self.groups)
 
-    def adopt(self) -> None:
-        """Set the weights to the median proposal (groups nobody voted on keep theirs)."""
-        medians = {k: t.median for k, t in self.tally().items()}
-        if not medians:
+    def tally_shown(self, audience: str = "facilitator") -> bool:
+        """Whether ``audience`` may see the tally now: the presenter (and, for a secret ballot, the
+        facilitator too) only once at least ``privacy.min_group`` ballots are in, so no one's ballot can be
+        read off a median of one or two."""
+        if audience == "presenter" or self.mode == "codes":
+            return len(self.votes) >= self.min_group
+        return True
+
+    def adopt(self, precision: str = "whole") -> None:
+        """Set the weights to the median proposal, in whole numbers (or ``"cents"``) summing to 100 per group;
+        groups nobody voted on keep theirs."""
+        unit = weightset.PRECISIONS.get(precision)
+        if unit is None:
+            raise ValueError(f"precision is one of {', '.join(weightset.PRECISIONS)}")
+        if not self.votes:
             raise ValueError("no votes to adopt")
+        if not self.tally_shown():
+            raise ValueError(f"a secret ballot is tallied from {self.min_group} ballots on (privacy.min_group)")
+        medians = {k: t.adopt if precision == "whole" else t.adopt_cents for k, t in self.tally().items()}
         self.set_all({**self.weights, **medians})
 
     # ------------------------------------------------------------ saving
@@ -245,17 +379,75 @@ class Workshop:
         with _folder_lock(self.path.parent):
             prepared = self._prepare()
             if prepared is None:
-                return {"changed": False, "version": self.version, "diff": "", "file": str(self.path)}
+                return {"changed": False, "version": self.version, "diff": "", "file": str(self.path),
+                        "tally_file": None}
             text, new_text, version = prepared
             data = new_text.encode("utf-8")
             write_bytes(self.path, data, mode=stat.S_IMODE(self.path.stat().st_mode))  # 0600 stays 0600
             self._file_sha = hashlib.sha256(data).hexdigest()
+        before = self.version
         self.file_weights = dict(self.weights)
         self.version = version
         name = self.path.name
         diff = "".join(difflib.unified_diff(text.splitlines(True), new_text.splitlines(True),
                                             f"a/{name}", f"b/{name}"))
-        return {"changed": True, "version": version, "diff": diff, "file": str(self.path)}
+        out: dict[str, Any] = {"changed": True, "version": version, "diff": diff, "file": str(self.path),
+                               "tally_file": None}
+        if self.votes:
+            document = self.tally_document(before, version, self._file_sha)
+            if self.export_tallies:
+                target = self.path.with_name(f"{self.path.stem}.tally-{_file_part(version)}.json")
+                write_bytes(target, (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+                out["tally_file"] = str(target)
+            if self.box is not None:
+                self.box.record_save(self.session_id, before, version, self._file_sha, document)
+        return out
+
+    def tally_document(self, version_before: str | None, version_after: str | None, sha256: str) -> dict[str, Any]:
+        """What gives the vote standing after the room empties, exported beside the saved ruleset
+        (``<ruleset>.tally-<version>.json``) and kept in the store: the session and its mode, the ruleset
+        versions before and after and the saved file's SHA-256, who voted (named votes only), the tally on the
+        normalised scale, the weights saved, and — from ``privacy.min_group`` ballots on — every counted
+        proposal, normalised, without voters and sorted, so anyone can recompute the medians."""
+        tally = self.tally()
+        dec = lambda v: format(v.quantize(Decimal("0.0001")).normalize(), "f")  # noqa: E731
+        items = {k: {"median": dec(t.median), "q1": dec(t.q1), "q3": dec(t.q3), "low": dec(t.low),
+                     "high": dec(t.high), "votes": t.votes, "adopt": dec(t.adopt), "adopt_cents": dec(t.adopt_cents)}
+                 for k, t in tally.items()}
+        adopted = {k: t.adopt for k, t in tally.items()}, {k: t.adopt_cents for k, t in tally.items()}
+        proposals = None
+        if len(self.votes) >= self.min_group:
+            rows = []
+            for b in self.votes.values():
+                norm: dict[str, str] = {}
+                for g in self.groups:
+                    norm.update({k: dec(v) for k, v in weightset.normalise({k: b.weights[k] for k in g.items}).items()})
+                rows.append(norm)
+            proposals = sorted(rows, key=lambda r: json.dumps(r, sort_keys=True))
+        versions: dict[str, int] = {}
+        for b in self.votes.values():
+            versions[b.ruleset_version or ""] = versions.get(b.ruleset_version or "", 0) + 1
+        return {
+            "appraise_workshop_tally": 1,
+            "session": self.session_id,
+            "mode": self.mode,
+            "cycle": self.cycle_label,
+            "ruleset": {"id": self.ruleset.id, "file": self.path.name if self.path else None,
+                        "version_before": version_before, "version_after": version_after, "sha256": sha256},
+            "statistics": "each ballot normalised to 100 per group; median and quartiles (inclusive method) of "
+                          "those; adopt = the group's medians scaled to 100 and rounded by largest remainder",
+            "min_group": self.min_group,
+            "ballots": len(self.votes),
+            "ballots_by_ruleset_version": versions,
+            "voters": None if self.mode == "codes" else sorted((b.name for b in self.votes.values()), key=str.casefold),
+            "eligible": len(self.roster) if self.mode == "roster" else None,
+            "codes_unspent": self.codes_left(),
+            "tally": items,
+            "saved_weights": {k: weightset.format_weight(v) for k, v in self.weights.items()},
+            "saved_is_adopted_median": bool(tally) and any(
+                all(self.weights[k] == a[k] for k in a) for a in adopted),
+            "proposals": proposals,
+        }
 
     def check(self) -> list[str]:
         """What saving now would be refused for (empty: it would be accepted); writes nothing."""
@@ -315,13 +507,52 @@ class Workshop:
             "start": {k: float(v) for k, v in self.start_weights.items()},
         }
 
-    def votes_view(self) -> dict[str, Any]:
-        """Who voted (names only) and the median and spread per item."""
+    def votes_view(self, audience: str = "facilitator") -> dict[str, Any]:
+        """Who voted (names; none for a secret ballot) and, when :meth:`tally_shown`, per item the median with
+        its interquartile range and min–max (all on the normalised scale) and what adopting would set."""
+        shown = self.tally_shown(audience)
+        out: dict[str, Any] = {"mode": self.mode, "count": len(self.votes)}
+        if audience != "presenter":  # the projector says how many voted, never who
+            out["names"] = [] if self.mode == "codes" else \
+                sorted((b.name for b in self.votes.values()), key=str.casefold)
+            out["codes_left"] = self.codes_left()
         return {
-            "names": sorted((b.name for b in self.votes.values()), key=str.casefold),
-            "items": {k: {"median": float(t.median), "raw_median": t.raw_median, "q1": t.q1, "q3": t.q3,
-                          "low": t.low, "high": t.high, "votes": t.votes} for k, t in self.tally().items()},
+            **out,
+            "eligible": len(self.roster) if self.mode == "roster" else None,
+            "min_group": self.min_group,
+            "withheld": bool(self.votes) and not shown,
+            "items": {k: {"median": float(t.median), "q1": float(t.q1), "q3": float(t.q3), "low": float(t.low),
+                          "high": float(t.high), "votes": t.votes, "adopt": float(t.adopt),
+                          "adopt_cents": float(t.adopt_cents)}
+                      for k, t in self.tally().items()} if shown else {},
         }
+
+    def presenter_view(self, locale: str | None = None) -> dict[str, Any]:
+        """What the projector shows: the weights, the grade distribution, the bonus cost against the budget and
+        mean scores of groups of at least ``privacy.min_group`` people; no names, no individual figures (a
+        population smaller than ``min_group`` shows no results at all), and the tally from ``min_group``
+        ballots on."""
+        view = self.weights_view(locale)
+        out: dict[str, Any] = {"view": {k: view[k] for k in ("title", "version", "cycle", "groups", "labels",
+                                                             "weights", "start")},
+                               "votes": self.votes_view("presenter"), "min_group": self.min_group}
+        if self.rescorer.height < self.min_group:
+            out["impact"] = None
+            return out
+        impact = self.impact(people=False)
+        k = self.min_group
+        # the grade distribution and how many change grade are of the whole population and shown as they are;
+        # the cost is withheld while fewer than min_group people's bonus changes: the change would be their pay
+        bonus = impact["bonus"]
+        if bonus is not None:
+            f = self.baseline.select("bonus0").hstack([self.result["bonus"]])
+            moved = int((f["bonus0"].ne_missing(f["bonus"])).sum())
+            if 0 < moved < k:
+                bonus = dict(bonus, after=None)
+        out["impact"] = {"population": impact["population"], "grades": impact["grades"],
+                         "changed": impact["changed"], "bonus": bonus, "min_group": k,
+                         "breakdowns": impact["breakdowns"]}
+        return out
 
     def impact(self, people: bool = True) -> dict[str, Any]:
         """The effect of the current weights against the baseline (facilitator only)."""
@@ -343,8 +574,10 @@ class Workshop:
                         "down": int((moved["_r1"] > moved["_r0"]).sum())},
             "bonus": {"before": float(self.baseline_bonus), "after": float(bonus), "budget": float(self.budget),
                       "currency": self.ruleset.currency} if self.ruleset.bonus else None,
-            "breakdowns": [_breakdown(f, f"attr.{a}", a) for a in self.breakdowns]
-            + [_breakdown(f, "tenure_band", "tenure", order=[k for _, k in TENURE_BANDS] + ["tenure_5"])],
+            "breakdowns": [_breakdown(f, f"attr.{a}", a, self.min_group) for a in self.breakdowns]
+            + [_breakdown(f, "tenure_band", "tenure", self.min_group,
+                          order=[k for _, k in TENURE_BANDS] + ["tenure_5"])],
+            "min_group": self.min_group,
         }
         if people:
             top = moved.with_columns((pl.col("score") - pl.col("score0")).abs().alias("_d")) \
@@ -372,6 +605,19 @@ def _finite(key: str, value) -> Decimal:
     return number
 
 
+def _diag(message: str, hint: str = ""):
+    from appraise.errors import Diagnostic
+
+    return Diagnostic("appraise workshop", 0, 0, message, hint=hint)
+
+
+def _file_part(version: str | None) -> str:
+    """A version as part of a file name (anything but letters, digits, ``.``, ``-`` and ``_`` becomes ``_``)."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._-]", "_", str(version or "0"))[:60] or "0"
+
+
 def _validate(text: str, name: str) -> list[str]:
     from appraise.language.load import loads
     from appraise.language.validate import validate_ruleset
@@ -390,22 +636,34 @@ def _tenure_band(months: pl.Expr) -> pl.Expr:
     return out.otherwise(pl.lit("tenure_5"))
 
 
-def _breakdown(f: pl.DataFrame, column: str, attribute: str, order: list[str] | None = None) -> dict[str, Any]:
+def _breakdown(f: pl.DataFrame, column: str, attribute: str, min_group: int, order: list[str] | None = None
+               ) -> dict[str, Any]:
+    """Mean score before and after per group.  A group of fewer than ``min_group`` people shows its head
+    count only, and so do the groups :func:`~appraise.present.render.withheld_groups` withholds with it
+    (so their figures cannot be worked out from the others)."""
     g = f.group_by(column).agg(pl.len().alias("n"), pl.col("score0").mean().alias("before"),
                                pl.col("score").mean().alias("after"))
     g = g.with_columns((pl.col("after") - pl.col("before")).alias("delta"))
+    withheld, _ = withheld_groups(dict(zip(g[column].to_list(), g["n"].to_list())), min_group)
+    g = g.with_columns(pl.col(column).is_in(list(withheld)).alias("_hidden") if withheld else
+                       pl.lit(False).alias("_hidden"))
+    if None in withheld:
+        g = g.with_columns((pl.col("_hidden") | pl.col(column).is_null()).alias("_hidden"))
     total = g.height
     if order is not None:
         rank = {k: i for i, k in enumerate(order + ["tenure_none"])}
         g = g.with_columns(pl.col(column).replace_strict(rank, default=len(rank)).alias("_o")).sort("_o")
     elif total > MAX_GROUP_ROWS:
-        g = g.with_columns(pl.col("delta").abs().alias("_o")).sort(["_o", column], descending=[True, False],
-                                                                   nulls_last=True).head(MAX_GROUP_ROWS)
+        g = g.with_columns(pl.when(pl.col("_hidden")).then(None).otherwise(pl.col("delta").abs()).alias("_o")) \
+            .sort(["_o", column], descending=[True, False], nulls_last=True).head(MAX_GROUP_ROWS)
     else:
         g = g.sort(column, nulls_last=True)
-    rows = [{"group": r[column], "n": r["n"], "before": _round(r["before"]), "after": _round(r["after"]),
-             "delta": _round(r["delta"])} for r in g.iter_rows(named=True)]
-    return {"attribute": attribute, "rows": rows, "total": total, "translate": order is not None}
+    rows = [{"group": r[column], "n": r["n"], "withheld": bool(r["_hidden"]),
+             "before": None if r["_hidden"] else _round(r["before"]),
+             "after": None if r["_hidden"] else _round(r["after"]),
+             "delta": None if r["_hidden"] else _round(r["delta"])} for r in g.iter_rows(named=True)]
+    return {"attribute": attribute, "rows": rows, "total": total, "translate": order is not None,
+            "withheld": len(withheld)}
 
 
 def _money(column: pl.Series) -> Decimal:

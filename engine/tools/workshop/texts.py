@@ -86,9 +86,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "zh-CN": "未保存：规则文件已被他人修改（另一个工作坊或编辑器）。"},
     "your_name": {"en": "Your name", "zh-CN": "你的姓名"},
     "propose": {"en": "Propose your weights", "zh-CN": "提出你的权重建议"},
-    "propose_hint": {"en": "Set the weights you think are right, then submit. You can change and resubmit; "
-                             "your latest vote counts.",
-                     "zh-CN": "设置你认为合适的权重并提交。可以修改后重新提交，以最后一次为准。"},
+    "propose_hint": {"en": "Set the weights you think are right, then submit.",
+                     "zh-CN": "设置你认为合适的权重，然后提交。"},
     "submit": {"en": "Submit my vote", "zh-CN": "提交我的投票"},
     "vote_recorded": {"en": "Thank you, {name}: your vote is recorded.", "zh-CN": "谢谢你，{name}：投票已记录。"},
     "name_required": {"en": "Please enter your name.", "zh-CN": "请填写姓名。"},
@@ -97,9 +96,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unscored": {"en": "{n} people cannot be scored with these weights (no weighted data left).",
                  "zh-CN": "按当前权重有 {n} 人无法计分（没有剩余的有权重数据）。"},
     # refusals of the web server (HTTP 4xx)
-    "err_host": {"en": "this workshop answers only requests for 127.0.0.1 or localhost, not '{host}'; "
-                       "open the link it printed",
-                 "zh-CN": "本工作坊只响应发往 127.0.0.1 或 localhost 的请求，而不是“{host}”；请打开启动时打印的链接"},
+    "err_host": {"en": "this workshop answers only requests for 127.0.0.1, localhost or the address it was started "
+                       "with (--host), not '{host}'; open the link it printed",
+                 "zh-CN": "本工作坊只响应发往 127.0.0.1、localhost 或启动时 --host 指定地址的请求，而不是“{host}”；"
+                          "请打开启动时打印的链接"},
+    "err_facilitator_local": {"en": "the facilitator's page answers only on the computer running the workshop; "
+                                    "open the facilitator link there",
+                              "zh-CN": "主持人页面只在运行工作坊的电脑上可用；请在那台电脑上打开主持人链接"},
     "err_token": {"en": "Forbidden: this workshop needs the access link printed when it started "
                         "(or a participant link the facilitator issued)",
                   "zh-CN": "禁止访问：请使用工作坊启动时打印的访问链接（或主持人发给你的参与者链接）"},
@@ -116,6 +119,64 @@ MESSAGES: dict[str, dict[str, str]] = {
                              "between 0 and 100",
                        "zh-CN": "“{value}”不是可接受的数字：权重是 0 到 100 之间的有限数"},
     "err_not_object": {"en": "the request body must be a JSON object", "zh-CN": "请求内容必须是 JSON 对象"},
+    # presenter view, voting modes, statistics (issue 19)
+    "presenter": {"en": "Presenter", "zh-CN": "投屏"},
+    "presenter_link": {"en": "Presenter view (for the projector)", "zh-CN": "投屏视图（用于投影仪）"},
+    "presenter_hint": {"en": "Open it on the projector: no names, no individual figures.",
+                       "zh-CN": "在投影仪上打开：不显示姓名，不显示个人数据。"},
+    "open_presenter": {"en": "Open the presenter view", "zh-CN": "打开投屏视图"},
+    "weights_now": {"en": "Weights under discussion", "zh-CN": "正在讨论的权重"},
+    "join_title": {"en": "Vote from your phone", "zh-CN": "用手机投票"},
+    "join_hint": {"en": "Scan the code, then enter your one-time code.",
+                  "zh-CN": "扫描二维码，然后输入你的一次性投票码。"},
+    "withheld_group": {"en": "fewer than {k}", "zh-CN": "不足 {k} 人"},
+    "withheld_note": {"en": "Groups of fewer than {k} people (privacy.min_group), and groups that would reveal them, "
+                            "show their head count only.",
+                      "zh-CN": "不足 {k} 人的分组（privacy.min_group）以及可能据此推算出其数据的分组，只显示人数。"},
+    "results_withheld": {"en": "Fewer than {k} people are scored: no results are shown here.",
+                         "zh-CN": "参评人数不足 {k} 人：此处不显示结果。"},
+    "tally_withheld": {"en": "{n} ballots so far; the tally appears from {k} ballots on (privacy.min_group).",
+                       "zh-CN": "目前 {n} 票；达到 {k} 票后显示统计结果（privacy.min_group）。"},
+    "n_ballots": {"en": "{n} ballots", "zh-CN": "{n} 票"},
+    "adopt_col": {"en": "Adopt", "zh-CN": "采用值"},
+    "adopt_cents": {"en": "with cents", "zh-CN": "保留两位小数"},
+    "stats_note": {"en": "Median, IQR and min–max of the ballots, each normalised to 100 per group. Adopting scales "
+                         "the medians to 100 and rounds them to whole numbers (largest remainder).",
+                   "zh-CN": "中位数、四分位距和最小–最大值均基于每张选票按组归一化到 100 后计算。"
+                            "采用时将各中位数按比例缩放到 100，"
+                            "并按最大余数法取整。"},
+    "secret_ballot": {"en": "Secret ballot", "zh-CN": "无记名投票"},
+    "your_code": {"en": "Your one-time code", "zh-CN": "你的一次性投票码"},
+    "code_required": {"en": "Enter your one-time code.", "zh-CN": "请输入一次性投票码。"},
+    "code_unknown": {"en": "This code is not valid for this workshop.", "zh-CN": "该投票码对本次工作坊无效。"},
+    "code_spent": {"en": "This code has already been used.", "zh-CN": "该投票码已被使用。"},
+    "secret_cast": {"en": "Your secret ballot is cast and your code is used up. Thank you.",
+                    "zh-CN": "你的无记名投票已提交，投票码已失效。谢谢。"},
+    "secret_hint": {"en": "Your ballot is secret: it is stored without your name, your code or the time. A code votes "
+                          "once and cannot be changed.",
+                    "zh-CN": "你的投票是无记名的：保存时不含姓名、投票码和时间。"
+                             "每个投票码只能投一次，提交后不可修改。"},
+    "voting_as": {"en": "Voting as {name}", "zh-CN": "投票人：{name}"},
+    "vote_stale": {"en": "Your ballot was changed from another browser (now revision {revision}). It has been "
+                         "reloaded: check it and submit again.",
+                   "zh-CN": "你的选票已在另一个浏览器中修改（当前第 {revision} 版）。已重新载入：请检查后再次提交。"},
+    "vote_updated": {"en": "Thank you, {name}: your vote is updated (revision {revision}).",
+                     "zh-CN": "谢谢你，{name}：投票已更新（第 {revision} 版）。"},
+    "change_hint": {"en": "You can change your vote: submit again and the latest counts.",
+                    "zh-CN": "可以修改投票：再次提交即可，以最后一次为准。"},
+    "no_new_links": {"en": "This workshop votes by roster or by one-time codes: no ad-hoc links.",
+                     "zh-CN": "本工作坊按名单或一次性投票码投票：不能新建临时链接。"},
+    "codes_left": {"en": "{n} codes unused", "zh-CN": "{n} 个投票码未使用"},
+    "roster_voted": {"en": "{n} of {total} have voted", "zh-CN": "{total} 人中已有 {n} 人投票"},
+    "roster_links": {"en": "Roster links: one signed link per person (send each their own).",
+                     "zh-CN": "名单链接：每人一个签名链接（分别发给本人）。"},
+    "ballot_link": {"en": "Secret ballot: one voting link for everyone; each one-time code votes once.",
+                    "zh-CN": "无记名投票：所有人使用同一个投票链接；每个一次性投票码只能投一次。"},
+    "qr": {"en": "QR", "zh-CN": "二维码"},
+    "tally_saved": {"en": "Tally exported to {file}.", "zh-CN": "投票统计已导出到 {file}。"},
+    "bonus_withheld": {"en": "Withheld: fewer than {k} people's bonus changes.",
+                       "zh-CN": "不显示：奖金发生变化的人数不足 {k} 人。"},
+    "budget_is": {"en": "Budget {budget}", "zh-CN": "预算 {budget}"},
 }
 
 

@@ -13,16 +13,18 @@ what gets scored and what gets saved.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from fractions import Fraction
 
 from appraise.language.compile import Ruleset
 from appraise.language.weights import WeightError, set_weight
 
 TOTAL = Decimal(100)
 CENT = Decimal("0.01")
+WHOLE = Decimal(1)
+PRECISIONS = {"whole": WHOLE, "cents": CENT}  # what "adopt" rounds to
 
 
 @dataclass(frozen=True)
@@ -122,77 +124,97 @@ def normalise(values: Mapping[str, float | Decimal], total: Decimal = TOTAL) -> 
     return {k: v * total / s for k, v in exact.items()}
 
 
-def round_to_total(values: Mapping[str, Decimal | float], total: Decimal = TOTAL, keep: str | None = None
-                   ) -> dict[str, Decimal]:
-    """Round to cents so the group still sums to exactly ``total`` (largest remainder method).
+def round_to_total(values: Mapping[str, Decimal | float], total: Decimal = TOTAL, keep: str | None = None,
+                   unit: Decimal = CENT) -> dict[str, Decimal]:
+    """Round to multiples of ``unit`` (cents by default, ``WHOLE`` for whole numbers) so the group still sums to
+    exactly ``total`` (largest remainder method).
 
-    Every value is rounded down to a cent; the cents still missing go one each to
+    Every value is rounded down to a unit; the units still missing go one each to
     the values with the largest remainders (ties: earlier items first).  ``keep``
     names an item that must not receive one (the slider the user just set).
     """
     scaled = normalise(values, total) if sum(_exact(v) for v in values.values()) != total else \
         {k: _exact(v) for k, v in values.items()}
-    units = {k: math.floor(v * 100) for k, v in scaled.items()}
-    missing = int(total * 100) - sum(units.values())
-    order = sorted(scaled, key=lambda k: (k == keep, -(scaled[k] * 100 - units[k]), list(scaled).index(k)))
+    units = {k: math.floor(v / unit) for k, v in scaled.items()}
+    missing = int(total / unit) - sum(units.values())
+    order = sorted(scaled, key=lambda k: (k == keep, -(scaled[k] / unit - units[k]), list(scaled).index(k)))
     for k in order[:missing]:
         units[k] += 1
-    return {k: Decimal(u) / 100 for k, u in units.items()}
+    return {k: Decimal(u) * unit for k, u in units.items()}
 
 
 @dataclass(frozen=True)
 class ItemTally:
-    """What the votes say about one item: median (of proposals normalised to 100) and spread."""
+    """What the votes say about one item, every statistic on one scale: each ballot's group normalised to 100.
 
-    median: Decimal          # re-normalised with its siblings and rounded: the value "adopt" sets
-    raw_median: float        # the plain median of the normalised proposals
-    q1: float
-    q3: float
-    low: float
-    high: float
+    ``median``, ``q1``/``q3`` (the interquartile range) and ``low``/``high`` are order statistics of the same
+    normalised proposals, so the median always lies inside its IQR.  ``adopt`` and ``adopt_cents`` are not
+    statistics but a proposal: the group's medians scaled together to 100 and rounded to whole numbers (or cents)
+    by largest remainder, what "Adopt the median" sets.
+    """
+
+    median: Decimal
+    q1: Decimal
+    q3: Decimal
+    low: Decimal
+    high: Decimal
     votes: int
+    adopt: Decimal
+    adopt_cents: Decimal
 
 
 def tally(ballots: Iterable[Mapping[str, float | Decimal]], all_groups: Iterable[Group]) -> dict[str, ItemTally]:
-    """Median proposal per item and its spread (IQR and min–max).
+    """Median proposal per item and its spread (IQR and min–max), on the scale of ballots normalised to 100.
 
     Each ballot is first normalised to 100 per group (someone who proposes 3/2/1
-    means 50/33.3/16.7); the per-item medians of a group generally no longer sum
-    to 100, so they are normalised again and rounded to cents (largest remainder).
+    means 50/33.3/16.7).  The per-item medians of a group generally no longer sum
+    to 100, so what can be adopted is the medians scaled together to 100 and rounded
+    (largest remainder): ``adopt`` in whole numbers, ``adopt_cents`` in cents.
     """
     ballots = list(ballots)
     if not ballots:
         return {}
     out: dict[str, ItemTally] = {}
     for g in all_groups:
-        columns: dict[str, list[float]] = {k: [] for k in g.items}
+        columns: dict[str, list[Fraction]] = {k: [] for k in g.items}
         for b in ballots:
             if not all(k in b for k in g.items):
                 continue
-            try:
-                norm = normalise({k: b[k] for k in g.items})
-            except ValueError:
+            exact = {k: Fraction(_exact(b[k])) for k in g.items}
+            total = sum(exact.values())
+            if total <= 0 or any(v < 0 for v in exact.values()):
                 continue
-            for k, v in norm.items():
-                columns[k].append(float(v))
+            for k, v in exact.items():
+                columns[k].append(v * 100 / total)
         if not columns[g.items[0]]:
             continue
-        medians = {k: statistics.median(v) for k, v in columns.items()}
+        stats = {k: _order_statistics(v) for k, v in columns.items()}
+        medians = {k: st[2] for k, st in stats.items()}
         try:
-            adopted = round_to_total(medians)
+            whole = round_to_total(medians, unit=WHOLE)
+            cents = round_to_total(medians, unit=CENT)
         except ValueError:  # every median 0: nothing sensible to adopt
             continue
-        for k, values in columns.items():
-            q1, q3 = _quartiles(values)
-            out[k] = ItemTally(adopted[k], medians[k], q1, q3, min(values), max(values), len(values))
+        for k, (low, q1, median, q3, high) in stats.items():
+            out[k] = ItemTally(median, q1, q3, low, high, len(columns[k]), whole[k], cents[k])
     return out
 
 
-def _quartiles(values: list[float]) -> tuple[float, float]:
-    if len(values) < 2:
-        return values[0], values[0]
-    q = statistics.quantiles(values, n=4, method="inclusive")
-    return q[0], q[2]
+def _order_statistics(values: list[Fraction]) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
+    """min, first quartile, median, third quartile, max — computed exactly (fractions), then as decimals.
+
+    Quartiles by the inclusive method (type 7, as spreadsheets' QUARTILE.INC): linear interpolation between
+    order statistics at positions 1 + (n − 1)·p.  Exact arithmetic keeps min ≤ q1 ≤ median ≤ q3 ≤ max, and
+    the conversion to decimals is monotone, so the shown numbers keep that order too."""
+    x = sorted(values)
+
+    def at(p: Fraction) -> Fraction:
+        h = (len(x) - 1) * p
+        lo = math.floor(h)
+        return x[lo] if lo + 1 >= len(x) else x[lo] + (h - lo) * (x[lo + 1] - x[lo])
+
+    return tuple(Decimal(f.numerator) / Decimal(f.denominator)  # type: ignore[return-value]
+                 for f in (x[0], at(Fraction(1, 4)), at(Fraction(1, 2)), at(Fraction(3, 4)), x[-1]))
 
 
 def _exact(value) -> Decimal:

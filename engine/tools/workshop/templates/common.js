@@ -54,7 +54,10 @@ async function api(path, body) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(path, init);
+  // the page's language goes along: labels and messages in the answer are in it
+  const url = new URL(path, location.href);
+  url.search = new URLSearchParams(Object.assign(Object.fromEntries(url.searchParams), {lang: LANG})).toString();
+  const response = await fetch(url.pathname + url.search, init);
   const data = await response.json().catch(() => ({error: response.statusText}));
   if (!response.ok) {
     const error = new Error(data.error || response.statusText);

@@ -2,11 +2,11 @@
 const view = BOOT.view;
 let weights = Object.assign({}, view.weights);
 let votes = BOOT.votes;
-const SVG = "http://www.w3.org/2000/svg";
 
 document.getElementById("meta").textContent = [view.title, "v" + view.version, view.cycle].join(" · ");
 document.getElementById("lang-switch").href = langLink(BOOT.other_lang);
 document.getElementById("save-hint").textContent = t("save_hint", {file: BOOT.file});
+document.getElementById("presenter-link").href = BOOT.presenter;
 
 // ---- weights: move locally at once, let the server re-score; one request in flight, the latest wins
 let inflight = false;
@@ -39,9 +39,9 @@ async function pump() {
     if (!inflight && !pending) { const ready = waiters; waiters = []; ready.forEach((resolve) => resolve()); }
   }
 }
-async function replaceAll(path) {
+async function replaceAll(path, body) {
   await settled();
-  const result = await api(path, {});
+  const result = await api(path, body || {});
   weights = result.weights;
   panel.update(weights, view.start);
   renderImpact(result.impact);
@@ -62,20 +62,38 @@ function scheduleCheck() {
 }
 document.getElementById("reset").addEventListener("click", () => replaceAll("api/reset").catch((e) =>
   showError(document.getElementById("save-result"), e)));
-document.getElementById("adopt").addEventListener("click", () => replaceAll("api/adopt").catch((e) =>
+document.getElementById("adopt").addEventListener("click", () => replaceAll("api/adopt", {
+  precision: document.getElementById("adopt-cents").checked ? "cents" : "whole"}).catch((e) =>
   showError(document.getElementById("save-result"), e)));
-// ---- participant links: one per person, each holds one ballot
+// ---- participant links: one per person (ad-hoc or signed from the roster), or a secret ballot's shared link
+function showQR(label, box) {
+  api("api/qr?label=" + encodeURIComponent(label)).then((q) => {
+    const code = svg("svg", {viewBox: `0 0 ${q.size} ${q.size}`, class: "qr", role: "img", "aria-label": q.url,
+      "shape-rendering": "crispEdges"}, undefined);
+    code.append(svg("rect", {width: q.size, height: q.size, fill: "#fff"}), svg("path", {d: q.path, fill: "#000"}));
+    box.replaceChildren(code);
+  }).catch((e) => showError(document.getElementById("save-result"), e));
+}
 function renderLinks(links) {
+  document.getElementById("links-hint").textContent = BOOT.mode === "roster" ? t("roster_links")
+    : BOOT.mode === "codes" ? t("ballot_link") : t("links_hint");
+  document.getElementById("new-link").classList.toggle("hidden", BOOT.mode !== "links");
   document.getElementById("links").replaceChildren(...links.map((link) => {
     const input = el("input", {readonly: true, value: link.url, "aria-label": t("participant_link") + " " + link.label});
+    const qrBox = el("div", {class: "qr-box"});
     const copy = el("button", {type: "button", text: t("copy"), onclick: async (ev) => {
       input.select();
       try { await navigator.clipboard.writeText(input.value); } catch (e) { document.execCommand("copy"); }
       ev.target.textContent = t("copied");
       setTimeout(() => { ev.target.textContent = t("copy"); }, 1500);
     }});
-    return el("div", {class: "link-box", "data-link": link.label}, el("span", {class: "small", text: "#" + link.label}),
-      input, copy, el("span", {class: "small", text: link.voted ? t("voted") : t("not_voted")}));
+    const qrButton = el("button", {type: "button", class: "qr-button", text: t("qr"),
+      onclick: () => (qrBox.firstChild ? qrBox.replaceChildren() : showQR(link.id || link.label, qrBox))});
+    const tag = BOOT.mode === "links" ? "#" + link.label : BOOT.mode === "codes" ? t("secret_ballot") : link.label;
+    return el("div", {class: "link-item", "data-link": link.id || link.label},
+      el("div", {class: "link-box"}, el("span", {class: "small link-label", text: tag}), input, copy, qrButton,
+        BOOT.mode === "codes" ? null : el("span", {class: "small", text: link.voted ? t("voted") : t("not_voted")})),
+      qrBox);
   }));
 }
 document.getElementById("new-link").addEventListener("click", async () => {
@@ -86,93 +104,13 @@ renderLinks(BOOT.links);
 
 // ---- impact
 function renderImpact(impact) {
-  const ch = impact.changed;
-  document.getElementById("stat-changes").replaceChildren(
-    el("div", {class: "label", text: t("grade_changes")}),
-    el("div", {class: "value", id: "changed-count", text: num(ch.total, 0)}),
-    el("div", {class: "sub"}, el("span", {text: t("changed_of", {n: num(ch.total, 0), total: num(impact.population, 0)}) + " · "}),
-      el("span", {class: "up", text: "▲ " + num(ch.up, 0)}), el("span", {text: "  "}),
-      el("span", {class: "down", text: "▼ " + num(ch.down, 0)})));
-  const b = impact.bonus;
-  const bonusBox = document.getElementById("stat-bonus");
-  if (b) {
-    const share = b.budget > 0 ? b.after / b.budget : 0;
-    const over = b.after > b.budget;
-    const bar = el("div", {class: "budget-bar" + (over ? " over" : "")}, el("span"));
-    bar.firstChild.style.width = Math.min(100, share * 100).toFixed(1) + "%";
-    bonusBox.replaceChildren(
-      el("div", {class: "label", text: t("bonus_cost")}),
-      el("div", {class: "value", id: "bonus-total", text: money(b.after, b.currency)}),
-      el("div", {class: "sub", text: t("of_budget", {pct: num(share * 100, 1) + "%", budget: money(b.budget, b.currency)})}),
-      bar,
-      el("div", {class: "sub " + (over ? "over-text" : "under-text"),
-        text: b.after === b.budget ? "" : t(over ? "over_budget" : "under_budget", {amount: money(Math.abs(b.after - b.budget), b.currency)})}));
-  } else {
-    bonusBox.replaceChildren(el("div", {class: "label", text: t("bonus_cost")}), el("div", {class: "value", text: "–"}));
-  }
-  document.getElementById("stat-population").replaceChildren(
-    el("div", {class: "label", text: t("population")}),
-    el("div", {class: "value", text: num(impact.population, 0)}),
-    el("div", {class: "sub", id: "elapsed", text: t("rescored_in", {ms: num(impact.elapsed_ms, 1)})}),
-    impact.unscored > 0 ? el("div", {class: "sub over-text", text: t("unscored", {n: impact.unscored})}) : "");
-  renderGrades(impact.grades);
-  renderBreakdowns(impact.breakdowns);
+  renderStats(impact, {changes: "stat-changes", bonus: "stat-bonus", population: "stat-population"});
+  renderGrades(document.getElementById("grades"), impact.grades);
+  renderBreakdowns(document.getElementById("breakdowns"), impact.breakdowns, impact.min_group);
   renderPeople(impact);
 }
 
 function cap(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
-function svg(tag, attrs, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-function renderGrades(grades) {
-  const W = 640, H = 230, top = 22, bottom = 28, left = 8;
-  const max = Math.max(1, ...grades.map((g) => Math.max(g.before, g.after)));
-  const band = (W - left * 2) / grades.length;
-  const barW = Math.min(46, band * 0.32);
-  const chart = svg("svg", {viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", id: "grade-chart",
-    "aria-label": t("grade_distribution")});
-  chart.append(svg("line", {x1: left, x2: W - left, y1: H - bottom, y2: H - bottom, stroke: "#cbd5e1"}));
-  grades.forEach((g, i) => {
-    const cx = left + band * i + band / 2;
-    const scale = (v) => (H - top - bottom) * v / max;
-    [["before", "#cbd5e1", cx - barW - 2], ["after", "#4338ca", cx + 2]].forEach(([key, color, x]) => {
-      const h = scale(g[key]);
-      chart.append(svg("rect", {x: x, y: H - bottom - h, width: barW, height: Math.max(h, 0.5), rx: 3, fill: color,
-        "data-grade": g.grade, "data-series": key, "data-count": g[key]}));
-      chart.append(svg("text", {x: x + barW / 2, y: H - bottom - h - 5, "text-anchor": "middle",
-        class: key === "before" ? "muted" : ""}, num(g[key], 0)));
-    });
-    chart.append(svg("text", {x: cx, y: H - 9, "text-anchor": "middle", "font-weight": "600"}, g.grade));
-  });
-  document.getElementById("grades").replaceChildren(chart);
-}
-function renderBreakdowns(breakdowns) {
-  const box = document.getElementById("breakdowns");
-  box.replaceChildren(...breakdowns.map((b) => {
-    const maxDelta = Math.max(0.01, ...b.rows.map((r) => Math.abs(r.delta || 0)));
-    const table = el("table", {"data-attribute": b.attribute},
-      el("thead", {}, el("tr", {}, el("th", {text: t("group")}), el("th", {class: "num", text: t("people")}),
-        el("th", {class: "num", text: t("before")}), el("th", {class: "num", text: t("after")}),
-        el("th", {class: "num", text: t("change")}), el("th", {}))),
-      el("tbody", {}, b.rows.map((r) => {
-        const bar = el("span", {class: "bar " + (r.delta >= 0 ? "pos" : "neg")});
-        bar.style.width = (Math.abs(r.delta || 0) / maxDelta * 60).toFixed(1) + "px";
-        return el("tr", {},
-          el("td", {text: b.translate ? t(r.group) : (r.group === null ? "–" : r.group)}),
-          el("td", {class: "num", text: num(r.n, 0)}), el("td", {class: "num", text: fixed(r.before)}),
-          el("td", {class: "num", text: fixed(r.after)}),
-          el("td", {class: "num " + (r.delta > 0 ? "pos" : r.delta < 0 ? "neg" : ""), text: signed(r.delta)}),
-          el("td", {}, bar));
-      })));
-    const name = T[b.attribute] ? t(b.attribute) : b.attribute;
-    return el("section", {class: "card"}, el("h2", {text: t("mean_score_by", {attribute: name})}),
-      b.total > b.rows.length ? el("p", {class: "hint", text: t("largest_changes", {shown: b.rows.length, total: b.total})}) : null,
-      table);
-  }));
-}
 function renderPeople(impact) {
   const box = document.getElementById("people");
   const people = impact.people || [];
@@ -192,30 +130,26 @@ function renderPeople(impact) {
     impact.more_people ? el("p", {class: "small", text: t("more_people", {n: num(impact.more_people, 0)})}) : "");
 }
 
-// ---- votes
+// ---- votes: all statistics on one scale (each ballot normalised to 100 per group)
 function renderVotes() {
   const names = votes.names;
-  document.getElementById("vote-names").textContent = names.length
-    ? t("n_votes", {n: names.length, names: names.join(", ")}) : t("no_votes");
-  document.getElementById("adopt").disabled = names.length === 0;
-  const items = votes.items;
-  const keys = view.groups.flatMap((g) => g.items).filter((k) => items[k]);
-  const table = keys.length ? el("table", {id: "vote-table-inner"},
-    el("thead", {}, el("tr", {}, el("th", {text: t("item")}), el("th", {class: "num", text: t("current")}),
-      el("th", {class: "num", text: t("median")}), el("th", {class: "num", text: t("iqr")}),
-      el("th", {class: "num", text: t("range")}))),
-    el("tbody", {}, keys.map((k) => {
-      const v = items[k];
-      return el("tr", {"data-key": k}, el("td", {text: (k.includes(".") ? "  · " : "") + view.labels[k]}),
-        el("td", {class: "num", text: num(weights[k])}), el("td", {class: "num median", text: num(v.median)}),
-        el("td", {class: "num", text: num(v.q1, 1) + "–" + num(v.q3, 1)}),
-        el("td", {class: "num", text: num(v.low, 1) + "–" + num(v.high, 1)}));
-    }))) : "";
-  document.getElementById("vote-table").replaceChildren(table);
+  const box = document.getElementById("vote-names");
+  if (!votes.count) box.textContent = t("no_votes");
+  else if (votes.mode === "codes") box.textContent = t("n_ballots", {n: num(votes.count, 0)})
+    + (votes.codes_left !== null ? " · " + t("codes_left", {n: num(votes.codes_left, 0)}) : "");
+  else if (votes.mode === "roster") box.textContent = t("roster_voted", {n: votes.count, total: votes.eligible}) + ": " + names.join(", ");
+  else box.textContent = t("n_votes", {n: names.length, names: names.join(", ")});
+  const keys = Object.keys(votes.items);
+  document.getElementById("adopt").disabled = keys.length === 0;
+  document.getElementById("vote-withheld").replaceChildren(votes.withheld
+    ? el("p", {class: "hint", text: t("tally_withheld", {n: votes.count, k: votes.min_group})}) : "");
+  const table = tallyTable(view, votes, weights);
+  document.getElementById("vote-table").replaceChildren(table ? el("div", {class: "table-wrap"}, table) : "");
+  document.getElementById("stats-note").classList.toggle("hidden", !table);
   for (const g of view.groups) for (const k of g.items) {
-    const v = items[k];
+    const v = votes.items[k];
     const start = el("span", {text: t("start") + " " + num(view.start[k])});
-    panel.note(k, v ? [start, " · ", el("span", {class: "median", text: t("median") + " " + num(v.median)}),
+    panel.note(k, v ? [start, " · ", el("span", {class: "median", text: t("median") + " " + num(v.median, 1)}),
       " (" + t("iqr") + " " + num(v.q1, 1) + "–" + num(v.q3, 1) + ", n=" + v.votes + ")"] : [start]);
   }
 }
@@ -251,7 +185,8 @@ document.getElementById("save").addEventListener("click", async () => {
     const pre = el("pre", {class: "diff", id: "diff"}, r.diff.split("\n").map((line) => el("span", {
       class: line.startsWith("@@") ? "hunk" : line.startsWith("+") && !line.startsWith("+++") ? "add"
         : line.startsWith("-") && !line.startsWith("---") ? "del" : "", text: line + "\n"})));
-    box.replaceChildren(el("div", {class: "message ok", text: t("saved", {file: BOOT.file, version: r.version})}), pre);
+    box.replaceChildren(el("div", {class: "message ok", text: t("saved", {file: BOOT.file, version: r.version})
+      + (r.tally_file ? " " + t("tally_saved", {file: r.tally_file.split(/[\\/]/).pop()}) : "")}), pre);
   } catch (e) { showError(box, e); }
 });
 
