@@ -155,4 +155,9 @@ def test_api_table_is_built_without_the_document(evaluations):
     assert table.to_dicts() == [{k: e[k] for k in TABLE_COLUMNS} for e in doc["employees"]]
     first = doc["employees"][0]
     assert res.employee(first["id"]) is first
+    alone = Results(ev)  # one employee's entry without the whole document
+    last = doc["employees"][-1]
+    assert alone.employee(last["id"]) == last and alone._document is None
+    with pytest.raises(StopIteration):
+        alone.employee("nobody")
 
