@@ -267,16 +267,24 @@ def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...]) -> 
     floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)]
     lost = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith("lost.")]
     objectives = _objective_rows(ev)
+    if objectives is not None:  # in the frame's order, so that a chunk's are one slice
+        where = frame.select("id", pl.int_range(pl.len(), dtype=pl.Int64).alias("_frow"))
+        objectives = objectives.join(where, on="id", how="inner").sort("_frow", "_o")
     names = ["entry" if st.indented else "compact" for st in styles]
     for start in range(0, frame.height, rows_per_chunk):
         part = frame.slice(start, rows_per_chunk).with_row_index("_row").with_columns(
             [polars_round_half_up(pl.col(c), 4).alias(c) for c in floats]
             + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in lost])
         parts = []
+        mine = None
+        if objectives is not None:
+            lo, hi = objectives["_frow"].search_sorted(pl.Series([start, start + part.height], dtype=pl.Int64),
+                                                       "left").to_list()
+            mine = objectives.slice(lo, hi - lo)
         for card in rs.scorecards:
             rows = part.filter(pl.col("scorecard") == card.key)
             if rows.height:
-                parts.append(_card_texts(ev, card, rows, objectives, styles))
+                parts.append(_card_texts(ev, card, rows, mine, styles))
         out = pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, **dict.fromkeys(names, pl.Utf8)})
         if out.height != part.height or not out["_row"].is_sorted():  # several scorecards, or rows without one
             out = part.select("_row").join(out, on="_row", how="left").sort("_row")
@@ -353,7 +361,7 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
     # objectives of the employee, per aspirational threshold of the OKR dimensions
     okr_texts: dict[Any, str] = {}
     if objectives is not None and any(d.kind == "okr" for d in card.dimensions):
-        # only these employees' objectives (a chunk's: not the whole company's again for every chunk)
+        # only these employees' objectives (of the chunk's, those of this scorecard)
         objectives = objectives.filter(pl.col("id").is_in(rows["id"].implode()))
         for d in card.dimensions:
             if d.kind != "okr" or d.aspirational_threshold in okr_texts:
