@@ -237,14 +237,13 @@ def summary(ev: Evaluation):
 STORED_COLUMNS = ("id", "scorecard", "score", "grade", "grade_uncalibrated", "bonus")
 
 
-def stored_rows(table, entries: list):
+def stored_rows(table, entries):
     """The store's rows (:meth:`appraise.store.database.Store.complete_run`'s ``rows``): each employee's id,
-    scorecard, score, grade, grade before calibration and bonus from :func:`summary`'s
-    ``table`` (the document's values), and the entry's JSON text from ``entries`` (chunks in the table's order,
-    each dropped once written)."""
+    scorecard, score, grade, grade before calibration and bonus from :func:`summary`'s ``table`` (the document's
+    values), and the entry's JSON text from ``entries`` (polars String series: chunks in the table's order, read
+    one at a time)."""
     start = 0
-    while entries:
-        chunk = entries.pop(0)
+    for chunk in entries:
         part = table.slice(start, len(chunk)).select(STORED_COLUMNS).with_columns(chunk.alias("entry"))
         start += len(chunk)
         yield from part.iter_rows()
