@@ -48,7 +48,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -418,8 +418,9 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             assert doc is not None
             files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(redact_document(doc)))
         else:
+            # the text made on a thread of its own (polars), one chunk ahead of hashing and writing it
             files["results.json"] = write_chunks(stage / "results.json",
-                                                 results_json_texts(outline, entries(), encoded=True))
+                                                 ahead(results_json_texts(outline, entries(), encoded=True)))
         pause_point("export")
         files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
         put("results.xlsx", xlsx.result())
@@ -480,6 +481,51 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         replaced_run=replaced["id"] if replaced is not None else None,
         changed=len({row[0] for row in ledger}) if before is not None else None, stale=stale,
         engine_warnings=list(engine_warnings))
+
+
+def ahead(items: Iterable, depth: int = 2) -> Iterator:
+    """``items`` in order, each made on a thread of its own while the caller uses the ones before it (up to
+    ``depth`` waiting): making results.json's text (polars) and hashing and writing it (hashlib, the file
+    system) both let go of the interpreter lock, so two cores share them.  An error while making an item is
+    raised here; when the caller stops early, the thread stops after the item it is making."""
+    import queue
+    import threading
+
+    waiting: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((True, end))
+        except BaseException as exc:  # handed to the caller
+            put((False, exc))
+
+    thread = threading.Thread(target=make, name="appraise-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = waiting.get()
+            if not ok:
+                raise item
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 SPOOL_BYTES = 256 * 2**20  # the store's entries kept in memory up to this; beyond it they wait on disk

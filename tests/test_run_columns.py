@@ -173,3 +173,30 @@ def test_a_run_whose_entries_wait_on_disk_stores_the_documents_entries(tmp_path,
     with Store(store) as db:
         assert db.run_results(report.run_id) == doc["employees"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["example", "out", "store.db"]
+
+
+def test_ahead_gives_every_item_in_order_and_hands_errors_over():
+    from appraise.run import ahead
+
+    assert list(ahead(iter(range(50)), depth=1)) == list(range(50))
+
+    def failing():
+        yield 1
+        raise KeyError("made on the thread")
+
+    got = []
+    with pytest.raises(KeyError, match="made on the thread"):
+        for x in ahead(failing()):
+            got.append(x)
+    assert got == [1]
+    made = []
+
+    def counted():
+        for i in range(1000):
+            made.append(i)
+            yield i
+
+    first = ahead(counted(), depth=2)
+    assert next(first) == 0
+    first.close()  # the caller stops: the thread stops too, a few items ahead at most
+    assert len(made) <= 5
