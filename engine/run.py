@@ -79,7 +79,7 @@ STAGES = ("validate", "provide", "evaluate", "export", "render", "manifest", "st
 MANIFEST = "manifest.json"
 # what a run writes into its folder (the files of an earlier run's manifest count too): never carried over
 OUTPUT_FILES = {"results.json", "results.csv", "results.xlsx", "errors.csv", "changes.csv", MANIFEST, "index.html"}
-OUTPUT_DIRS = {"dashboards/", "plans/", "teams/"}
+OUTPUT_DIRS = {"dashboards/", "plans/", "teams/", "statements/"}
 
 
 def pause_point(stage: str) -> None:
@@ -336,6 +336,11 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     ev = outcome.evaluation
     # what only the engine and explanations read is let go (hundreds of MiB for a large company): the input rows
     # (the pages read the employee table), and what explain would build its provenance from
+    cells = None
+    if render and inputs.feedback is not None:  # the 360 detail the pages show, in columns (thresholds applied)
+        from appraise.core.insights import feedback_cells
+
+        cells = feedback_cells(ruleset, inputs.feedback, cycle.period, ev.frame.select("id", "scorecard"))
     inputs.metrics = inputs.aggregated = inputs.feedback = inputs.okrs = None
     inputs.previous = inputs.subperiods = inputs.paid = None
     ev.key_results = ev.provenance = None
@@ -435,7 +440,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             assert doc is not None
             p.stage("render", f"{appraised} dashboards and plans" if page_slice is None
                     else f"the pages of {page_slice}")
-            pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history, out, page_slice)
+            pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history, out, page_slice,
+                            _by_employee(ledger) if before is not None else None, ev, cells)
             index = out / "index.html" if "index.html" in files else None
 
         p.stage("manifest")
@@ -452,7 +458,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             # a redacted run's results.json had the redacted entries: the store's are made now, the full results
             db.complete_run(run_id, cycle.period.id, {"errors": outline["errors"]},
                             before_commit=lambda: pause_point("store"), reads=reads.reads, manifest_sha256=sha,
-                            rows=stored_rows(table, employee_text_chunks(ev, compact=True) if redact else stored))
+                            rows=stored_rows(table, employee_text_chunks(ev, compact=True) if redact else stored),
+                            also=_draw_ledger(ev))
         pause_point("publish")
         old = publish_folder(stage, out)
         leftover = None
@@ -589,8 +596,30 @@ def _in_cycle_folder(d, base_dir: Path):
         return d
 
 
+def _draw_ledger(ev):
+    """An incentive plan's draw ledger, stored with the run's results (:func:`appraise.store.draws.writer`)."""
+    if ev.ruleset.bonus is None or ev.ruleset.bonus.draw is None:
+        return None
+    from appraise.export.columns import money_strings
+    from appraise.store.draws import writer
+
+    # (id, opening, recovered, advanced, closing) as results.json writes them: decimal strings at the unit
+    f = ev.frame
+    amounts = [money_strings(f[f"bonus.draw.{n}"], ev.ruleset).to_list()
+               for n in ("opening", "recovered", "advanced", "closing")]
+    return writer(zip(f["id"].to_list(), *amounts, strict=True))
+
+
+def _by_employee(ledger) -> dict[str, list[tuple[str, str, str]]]:
+    """The recalculation ledger's rows by employee: (field, before, after) each."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for emp, field_name, before, after in ledger:
+        out.setdefault(emp, []).append((field_name, before, after))
+    return out
+
+
 def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict, history, published: Path | None = None,
-            page_slice=None) -> int:
+            page_slice=None, changes=None, ev=None, feedback=None) -> int:
     """Render into a folder inside ``out`` (the run's staging folder), then rename every page into place.
 
     Pages that the renderer linked from ``published`` (the folder this run replaces; same bytes) are
@@ -601,15 +630,21 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
 
     ids = [e["id"] for e in doc["employees"]]
     past = history(store_url, ids if len(ids) <= 5000 else None, kind=cycle.period.kind, before=cycle.period.id,
-                   ruleset_id=ruleset.id)
+                   ruleset_id=ruleset.id, fields=("kpis", "bonus_detail", "bonus_gross"))
     info = {}
     if inputs.employees is not None:
         for row in inputs.employees.iter_rows(named=True):
             info[str(row["id"])] = {k: v for k, v in row.items() if v is not None}
+    found = None
+    if ev is not None:  # what each person can act on next, worked out once by the core (the pages show it)
+        from appraise.core.insights import insights
+
+        found = insights(ev, feedback, past,
+                         ids=page_slice.people(doc, info) if page_slice is not None else None)
     stage = staging_dir(out)
     try:
         written = render_all(doc, ruleset, stage, employees_info=info, history=past, locale=cycle.locale,
-                             previous=published, pages=page_slice)
+                             previous=published, pages=page_slice, changes=changes, insights=found)
         pause_point("render")
         fresh: list[tuple[str, Path, os.stat_result]] = []
         for rel in written:

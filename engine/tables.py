@@ -31,6 +31,10 @@ are fixed; extra columns are kept where noted.
 ``paid`` (for ``bonus.net_of``)
     ``employee``, ``ruleset``, ``period``, ``bonus`` (decimal string or null):
     what those runs paid.
+``draws``, ``year_paid`` (for an incentive plan's draw and year to date, README "Incentive plans")
+    ``employee``, ``period``, ``balance`` (decimal string): each employee's draw balance carried in, the
+    latest closing balance of the ruleset's earlier periods; ``employee``, ``period``, ``bonus``: what the
+    ruleset's current runs of the year's earlier periods paid.
 """
 from __future__ import annotations
 
@@ -71,6 +75,8 @@ class Inputs:
     previous: Any = None
     subperiods: Any = None
     paid: Any = None
+    draws: Any = None      # incentive plans: the draw balance carried in (appraise.store.draws)
+    year_paid: Any = None  # incentive plans: what the year's earlier periods paid
     stored: dict = field(default_factory=dict)  # (ruleset id, period) -> its stored run id (None: no run stored)
     overrides: list = field(default_factory=list)  # appraise.language.overrides.Override, applied after calibration
     sources: dict = field(default_factory=dict)  # source label -> sha256, for the manifest

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from appraise.core import bonus, calibration, rollup, scoring
+from appraise.core import bonus, calibration, incentives, rollup, scoring
 from appraise.core.frame import F64, Columns, EmployeeError, condition, item_paths, lost_key, missing_items
 from appraise.core.provenance import Provenance
 from appraise.errors import AppraiseError
@@ -141,6 +141,10 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     if paid is not None:
         df = df.join(paid, on="id", how="left", maintain_order="left").with_columns(
             pl.col("_paid").fill_null(Decimal(0)))
+    # an incentive plan's draw balance carried in and what the year paid so far
+    carried = incentives.inputs_of(ruleset, inputs, period, warnings)
+    if carried is not None:
+        df = df.join(carried, on="id", how="left", maintain_order="left")
     parts = []
     for card in ruleset.scorecards:
         lf = df.lazy().filter(pl.col("scorecard") == card.key)
@@ -171,7 +175,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     lap("calibration")
     overrides = calibration.check_overrides(inputs.overrides, f, errors, not_covered)
     f = calibration.apply_overrides(ruleset, f, overrides)
-    f = bonus.pay(ruleset, f)
+    f = bonus.pay(ruleset, f, context)
     lap("bonus")
     f = f.with_columns([condition(o.when, column, context).alias(f"outcome.{o.id}") for o in ruleset.outcomes])
     if objectives is not None:

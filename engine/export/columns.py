@@ -258,10 +258,18 @@ def ledger_table(table, ev):
     pl = _pl()
     cols = ["id", "score", "grade", "bonus", "outcomes"]
     rs = ev.ruleset
+    pairs = []
     if rs.bonus is not None and rs.bonus.net_of is not None:  # only then are these in the entries
+        pairs += [("bonus.gross", "bonus_gross"), ("bonus.paid", "bonus_paid")]
+    if rs.bonus is not None and rs.bonus.incentive:  # an incentive plan's (engine/export/incentives.py)
+        if rs.bonus.draw is not None or rs.bonus.guarantee is not None:
+            pairs.append(("bonus.earned", "bonus_earned"))
+        if rs.bonus.draw is not None:
+            pairs.append(("bonus.draw.closing", "bonus_draw_balance"))
+        pairs.append(("bonus.ytd", "bonus_ytd"))
+    if pairs:
         extra = [(money_strings(ev.frame[c], rs) if c in ev.frame.columns
-                  else pl.Series([None] * ev.frame.height, dtype=pl.Utf8)).alias(name)
-                 for c, name in (("bonus.gross", "bonus_gross"), ("bonus.paid", "bonus_paid"))]
+                  else pl.Series([None] * ev.frame.height, dtype=pl.Utf8)).alias(name) for c, name in pairs]
         return table.select(cols).with_columns(extra)
     return table.select(cols)
 

@@ -53,7 +53,7 @@ def plain_path_only(ev: Evaluation) -> bool:
     """Whether the ruleset needs what only the plain path writes (every employee then takes it)."""
     pl = _pl()
     rs = ev.ruleset
-    if rs.bonus is not None and rs.bonus.net_of is not None:
+    if rs.bonus is not None and (rs.bonus.net_of is not None or rs.bonus.incentive):
         return True
     if rs.calibration is not None:
         cohort = _cohort_column(ev.frame, rs.calibration.cohort)

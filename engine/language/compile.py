@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from appraise.language import expr as expressions
+from appraise.language.incentives import Component, Draw, Guarantee, compile_components, compile_draw, compile_guarantee
 from appraise.language.load import Document
 
 BUILTIN_ATTRIBUTES = {"id": "string", "name": "string", "hire_date": "date", "leave_date": "date",
@@ -284,7 +285,7 @@ class NetOf:
 @dataclass(frozen=True)
 class BonusPlan:
     target: str                     # money attribute holding the target bonus
-    attainment: str                 # KPI whose attainment drives the tiers
+    attainment: str                 # KPI whose attainment drives the tiers ("" with components)
     tiers: tuple[Tier, ...]
     excess_above: float | None
     excess_rate: Decimal | None
@@ -293,6 +294,16 @@ class BonusPlan:
     rounding: Decimal
     target_period: str = "cycle"    # cycle | month | quarter | half | year: the length the target column is for
     net_of: NetOf | None = None
+    # incentive plans (issue 20, appraise.language.incentives): components instead of attainment/tiers/excess, a
+    # recoverable draw, a guarantee for new hires
+    components: tuple[Component, ...] = ()
+    draw: Draw | None = None
+    guarantee: Guarantee | None = None
+
+    @property
+    def incentive(self) -> bool:
+        """Whether the plan has components, a draw or a guarantee (README "Incentive plans")."""
+        return bool(self.components) or self.draw is not None or self.guarantee is not None
 
     def target_factor(self, period) -> Fraction:
         """The cycle's share of the target: months in the cycle / months in ``target_period``, exact."""
@@ -417,9 +428,15 @@ class Ruleset:
                 yield r.when
         for o in self.outcomes:
             yield o.when
+        for c in self.bonus.components if self.bonus is not None else ():
+            if c.target is not None and c.target.expression is not None:
+                yield c.target.expression
 
     def reads(self, name: str) -> bool:
-        """Whether any expression of the ruleset reads the bare name ``name`` (``tenure_months``)."""
+        """Whether any expression of the ruleset reads the bare name ``name`` (``tenure_months``); a
+        guarantee for new hires reads ``tenure_months`` too."""
+        if name == "tenure_months" and self.bonus is not None and self.bonus.guarantee is not None:
+            return True
         return any(name in e.names for e in self.expressions())
 
     def conditions(self) -> set:
@@ -538,7 +555,7 @@ def compile_ruleset(doc: Document | Mapping, source: str = "", raw: bytes | None
     if b:
         excess = b.get("excess") or {}
         bonus = BonusPlan(
-            target=str(b["target"]), attainment=str(b["attainment"]),
+            target=str(b["target"]), attainment=str(b.get("attainment", "")),
             tiers=tuple(sorted((Tier(float(t["from"]), _dec(t["pay"])) for t in b.get("tiers") or []),
                                key=lambda t: t.start)),
             excess_above=float(excess["above"]) if excess else None,
@@ -548,7 +565,9 @@ def compile_ruleset(doc: Document | Mapping, source: str = "", raw: bytes | None
             rounding=_dec(b.get("rounding", 1)),
             target_period=str(b.get("target_period", "cycle")),
             net_of=NetOf(str(b["net_of"]["ruleset"]), str(b["net_of"]["every"]), bool(b["net_of"].get("clawback")))
-            if b.get("net_of") else None)
+            if b.get("net_of") else None,
+            components=compile_components(b.get("components"), lambda v: _target(v, metric_names, attr_names)),
+            draw=compile_draw(b.get("draw")), guarantee=compile_guarantee(b.get("guarantee")))
     outcomes = tuple(Outcome(str(o["id"]), _text(o.get("label")), expressions.parse(o["when"]), bool(o.get("plan")))
                      for o in data.get("outcomes") or [])
     p = data.get("plan") or {}

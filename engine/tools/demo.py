@@ -430,8 +430,9 @@ def make_year(folder: str | Path, *, employees: int = 300, seed: int = 2026, yea
               month: str | None = None) -> list[Path]:
     """A whole year of reviews (issue 15): reps and their managers, four quarters each under two rulesets
     (``sales-team``, ``sales-manager``), the annual review of the reps (``sales-annual``, netting the quarters'
-    bonuses) and one monthly process review (``process-review``, ``month``, default July).  Returns the cycle
-    files in the order to run them: each quarter's reps then managers, the month, the year."""
+    bonuses), one monthly process review (``process-review``, ``month``, default July) and the reps' incentive
+    plan each quarter (``sales-incentive``).  Returns the cycle files in the order to run them: each quarter's
+    reps, managers and incentive plan, the month, the year."""
     root = Path(folder)
     quarters = tuple(f"{year}-Q{q}" for q in range(1, 5))
     reps = make_company(root, employees=employees, seed=seed, quarters=quarters, managers=True,
@@ -449,6 +450,14 @@ def make_year(folder: str | Path, *, employees: int = 300, seed: int = 2026, yea
         path.write_text(_cycle_text(schema, q, rel(REPO / "rulesets" / "sales-manager.yaml"),
                                     [employees_src, "{provider: csv, path: data/manager-metrics.csv}", feedback,
                                      f"{{provider: okr, path: {okr_file[q]}}}"], f"out/managers/{q}", True),
+                        encoding="utf-8")
+        out.append(path)
+        # the reps' incentive plan (README "Incentive plans"): components, a draw carried from quarter to quarter
+        path = root / f"cycle-incentive-{q}.yaml"
+        unread = [m for m in METRICS if m not in ("revenue", "quota", "gross_profit", "new_product_revenue")]
+        path.write_text(_cycle_text(schema, q, rel(REPO / "rulesets" / "sales-incentive.yaml"),
+                                    [employees_src, f"{{provider: csv, path: data/metrics.csv, ignore: "
+                                                    f"[{', '.join(unread)}]}}"], f"out/incentive/{q}", False),
                         encoding="utf-8")
         out.append(path)
     others = [m for m in METRICS if m not in ("visits", "qualified_leads", "won_deals")]

@@ -82,6 +82,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+from . import incentives as plans
 from .expr import Expr, ExpressionError, number, round_half_up
 from .periods import LENGTH, Period, parse, tenure_months
 from .readers import (
@@ -298,6 +299,7 @@ class Appraisal:
         self.grade_uncalibrated = self.grade = None
         self.override: dict | None = None
         self.bonus = self.bonus_gross = self.bonus_paid = None
+        self.settled = self.components = self.ytd = None  # an incentive plan's (README "Incentive plans")
         self.paid_text = None
         self.outcomes: list[str] = []
         self.plan = False
@@ -741,7 +743,8 @@ class Evaluator:
             return
         unit = decimal_of(bonus.get("rounding", 1))
         ap.unit = unit
-        gross = self._gross(ap, bonus, Fraction(unit))
+        gross = self._plan_gross(ap, bonus, Fraction(unit)) if bonus.get("components") else \
+            self._gross(ap, bonus, Fraction(unit))
         ap.bonus_gross = gross
         ap.bonus = gross
         net_of = bonus.get("net_of")
@@ -755,6 +758,35 @@ class Evaluator:
             if gross is not None:
                 due = gross - Fraction(paid)
                 ap.bonus = due if net_of.get("clawback") else max(due, Fraction(0))
+        if bonus.get("components") or bonus.get("draw") or bonus.get("guarantee"):  # README "Incentive plans"
+            who = ap.person.id
+            ap.settled = plans.settle(bonus, ap.bonus, self._target_cycle(ap, bonus),
+                                      plans.tenure_at(ap.person.hire, self.period),
+                                      plans.opening_balance(self.store, self.rs.id, self.period, who), Fraction(unit))
+            ap.bonus = ap.settled["paid"]
+            ap.ytd = plans.paid_earlier(self.store, self.rs.id, self.period, who) + (ap.bonus or Fraction(0))
+
+    def _target_cycle(self, ap: Appraisal, bonus: dict) -> Fraction | None:
+        """The cycle's target bonus: the target column for ``target_period``, prorated by days when asked."""
+        target = ap.lookup(bonus["target"])
+        if target is None:
+            return None
+        months = self.period.length
+        per = bonus.get("target_period", "cycle")
+        target = target * months / (months if per == "cycle" else LENGTH[per])
+        if self.rs.proration == "days":
+            share = ap.person.employed_share(self.period)
+            if share is None:
+                return None
+            target *= share
+        return target
+
+    def _plan_gross(self, ap: Appraisal, bonus: dict, unit: Fraction) -> Fraction | None:
+        target = self._target_cycle(ap, bonus)
+        values = {key: (ap.lookup(spec["measure"]), plans.target_value(spec, ap.lookup, self.context, ap.previous))
+                  for key, spec in bonus["components"].items()}
+        rounded, ap.components = plans.gross(bonus, target, values, ap.grade, unit)
+        return rounded
 
     def _gross(self, ap: Appraisal, bonus: dict, unit: Fraction) -> Fraction | None:
         target = ap.lookup(bonus["target"])
@@ -886,6 +918,7 @@ def _entry(ev: Evaluator, ap: Appraisal) -> dict:
         if rs.bonus.get("net_of"):
             entry["bonus_gross"] = _money_text(ap.bonus_gross, ap.unit)
             entry["bonus_paid"] = _money_text(ap.bonus_paid, ap.unit)
+        entry.update(_plan_entry(rs.bonus, ap))
     if rs.proration == "days":
         entry["employed_share"] = _f(ap.person.employed_share(ev.period))
     if ap.override is not None:
@@ -896,6 +929,28 @@ def _entry(ev: Evaluator, ap: Appraisal) -> dict:
     return entry
 
 
+def _plan_entry(bonus: dict, ap) -> dict:
+    """An incentive plan's fields (README "Incentive plans"): component amounts (exact, as floats), earnings,
+    guarantee, draw and balance, the year to date (decimal strings at the unit)."""
+    out: dict = {}
+    settled = getattr(ap, "settled", None)
+    if settled is None:
+        return out
+    money = lambda v: _money_text(v, ap.unit)  # noqa: E731
+    if bonus.get("components"):
+        out["bonus_detail"] = {"components": {k: {"amount": _f(v)} for k, v in (ap.components or {}).items()}}
+    if bonus.get("guarantee") or bonus.get("draw"):
+        out["bonus_earned"] = money(settled["earned"])
+    if bonus.get("guarantee"):
+        g = settled["guarantee"]
+        out["bonus_guarantee"] = None if g is None else {"amount": money(g["amount"]), "topup": money(g["topup"])}
+    if bonus.get("draw"):
+        out["bonus_draw"] = {k: money(v) for k, v in settled["draw"].items()}
+        out["bonus_draw_balance"] = money(settled["closing"])
+    out["bonus_ytd"] = money(ap.ytd)
+    return out
+
+
 def _names_read(rs: Ruleset) -> set[str]:
     exprs = list(rs.derived.values())
     for card in rs.scorecards:
@@ -904,6 +959,8 @@ def _names_read(rs: Ruleset) -> set[str]:
         exprs.extend(k.target for d in card.dimensions for k in d.kpis)
     exprs.extend(r["when"] for r in rs.rules)
     exprs.extend(when for _, when, _ in rs.outcomes)
+    exprs.extend(Expr(c["target"]) for c in ((rs.bonus or {}).get("components") or {}).values()
+                 if isinstance(c.get("target"), str))
     return {n for e in exprs if isinstance(e, Expr) for n in e.names()}
 
 
@@ -926,7 +983,8 @@ def evaluate_cycle(cycle_path, store: ReferenceStore | None = None) -> dict:
     errors: list[dict] = []
     not_covered: list[str] = []
     # a blank hire date is an error when something needs it: tenure_months, employed_share, proration (issue 13)
-    needs_hire = bool({"tenure_months", "employed_share"} & _names_read(rs)) or rs.proration == "days"
+    needs_hire = bool({"tenure_months", "employed_share"} & _names_read(rs)) or rs.proration == "days" \
+        or bool((rs.bonus or {}).get("guarantee"))  # a guarantee for new hires reads the tenure
     for person in inputs.people:
         if not person.appraised_in(period):
             continue

@@ -206,6 +206,13 @@ class _Checker:
         for key in emp:
             if key in ("metrics", "feedback360", "okrs", "previous", "periods", "paid") or key in self.attributes:
                 continue
+            if key in ("draw_balance", "paid_this_year"):
+                plan = self.tf.ruleset.bonus
+                if plan is None or not plan.incentive or (key == "draw_balance" and plan.draw is None):
+                    self.error(at + (key,), f"'{key}' is read only by an incentive plan"
+                               + (" with a draw" if key == "draw_balance" else "") + " (README \"Incentive plans\"); "
+                               "this ruleset has none / 该规则集没有使用它的激励计划", key=True, code="test-unknown")
+                continue
             if key in self.raw or key in self.derived:
                 self.error(at + (key,), f"'{key}' is a metric; put it under metrics:", key=True, code="test-unknown")
             else:
@@ -266,6 +273,11 @@ class _Checker:
                             "missing": "a dimension or dimension.kpi"}[name]
                     self.error(at + (name,) + sub, f"'{item}' is not {what} of the ruleset"
                                + did_you_mean(item, known), code="test-unknown")
+        parts = [c.key for c in self.tf.ruleset.bonus.components] if self.tf.ruleset.bonus is not None else []
+        for part in exp.get("components") or {}:
+            if part not in parts:
+                self.error(at + ("components", part), f"'{part}' is not a component of the ruleset's bonus"
+                           + did_you_mean(part, parts), key=True, code="test-unknown")
         for kpi in exp.get("kpis") or {}:
             if kpi not in self.kpis:
                 self.error(at + ("kpis", kpi), f"'{kpi}' is not a KPI of the ruleset (write dimension.kpi)"
