@@ -176,6 +176,8 @@ def other_thread(frames: list[str]) -> str:
     """What a thread other than the main one was doing in a sample."""
     if any("xlsx_columns.py" in f or "(engine/export/xlsx" in f for f in frames):
         return "export: results.xlsx, on its own thread(s)"
+    if any(f.startswith("ahead.<locals>") for f in frames):
+        return "export: results.json's text, made ahead on its own thread"
     if frames[-1].startswith(WAITS):
         return "other threads, waiting (idle)"
     return "Python callbacks on other threads (polars UDFs)"

@@ -49,6 +49,13 @@ def json_text(s):
     return out.fill_null("null")
 
 
+def json_text_of_few(s):
+    """:func:`json_text` of a column of few distinct values (item keys, objective types): each written once."""
+    pl = _pl()
+    uniq = s.drop_nulls().unique()
+    return s.replace_strict(uniq, json_text(uniq), default="null", return_dtype=pl.Utf8)
+
+
 def plain_path_only(ev: Evaluation) -> bool:
     """Whether the ruleset needs what only the plain path writes (every employee then takes it)."""
     pl = _pl()
@@ -339,7 +346,7 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
             vals = r4col.unpivot(index="_row", on=cols, variable_name="key", value_name="r4").with_columns(
                 pl.col("key").str.slice(5, None).str.strip_suffix(_R4))
             long = ranked.join(vals, on=["_row", "key"], how="left", maintain_order="left")
-        long = long.with_columns(pl.Series("kt", json_text(long["key"])),
+        long = long.with_columns(pl.Series("kt", json_text_of_few(long["key"])),
                                  pl.Series("vt", float_text(long["r4"]).fill_null("null")))
         long = long.with_columns(pl.int_range(pl.len()).over("_row").alias("_n"))
         item, focus = pl.col("kt") + pl.lit(": ") + pl.col("vt"), pl.col("kt").filter(pl.col("_n") <
@@ -368,7 +375,8 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
                 continue
             scored = f"score@{d.aspirational_threshold}"
             o = objectives
-            o = o.with_columns(pl.Series("_ot", json_text(o["objective"])), pl.Series("_tt", json_text(o["type"])),
+            o = o.with_columns(pl.Series("_ot", json_text(o["objective"])),
+                               pl.Series("_tt", json_text_of_few(o["type"])),
                                pl.Series("_pt", float_text(o["progress" + _R4]).fill_null("null")),
                                pl.Series("_st", float_text(o[scored]).fill_null("null") if scored in o.columns
                                          else pl.Series([None] * o.height, dtype=pl.Utf8).fill_null("null")))
