@@ -150,6 +150,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "okr.progress": {"en": "{dimension}: {score} of 100", "zh-CN": "{dimension}：{score} / 100"},
     "okr.none": {"en": "No objectives were recorded for this cycle.", "zh-CN": "本周期未登记 OKR。"},
     # missing data, rules, outcomes
+    "split.heading": {"en": "Your part of shared deals", "zh-CN": "共享交易中的个人份额"},
+    "split.note": {"en": "Each deal's amount is split by the sellers' shares in whole cents; a cent left over goes "
+                         "to the share that lost the most in rounding, so the parts add up to the deal.",
+                   "zh-CN": "每笔交易按各销售的比例拆分到分；舍入后余下的分给舍去最多的一方，"
+                            "各份额之和恰等于交易金额。"},
+    "split.deal": {"en": "Deal", "zh-CN": "交易"},
+    "split.month": {"en": "Month", "zh-CN": "月份"},
+    "split.amount": {"en": "Deal amount", "zh-CN": "交易金额"},
+    "split.share": {"en": "Your share", "zh-CN": "您的比例"},
+    "split.credited": {"en": "Credited to you", "zh-CN": "计入您的业绩"},
     "missing.heading": {"en": "Missing data", "zh-CN": "数据缺失说明"},
     "missing.item": {"en": "No data for {item}: its weight was shared among the other items.",
                      "zh-CN": "{item}无数据，其权重已分配给其他项目。"},

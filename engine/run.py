@@ -643,8 +643,12 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
                          ids=page_slice.people(doc, info) if page_slice is not None else None)
     stage = staging_dir(out)
     try:
+        splits: dict[str, list[dict]] = {}  # split credit: each seller's part of each deal, for their dashboard
+        for row in (inputs.splits.iter_rows(named=True) if getattr(inputs, "splits", None) is not None else ()):
+            splits.setdefault(row.pop("employee"), []).append(row)
         written = render_all(doc, ruleset, stage, employees_info=info, history=past, locale=cycle.locale,
-                             previous=published, pages=page_slice, changes=changes, insights=found)
+                             previous=published, pages=page_slice, changes=changes, insights=found,
+                             splits=splits)
         pause_point("render")
         fresh: list[tuple[str, Path, os.stat_result]] = []
         for rel in written:

@@ -133,7 +133,7 @@ def test_fast_formatting_agrees_with_babel(locale):
 
 def catalogues() -> dict[str, dict[str, dict[str, str]]]:
     from appraise import i18n
-    from appraise.present import explain, incentive
+    from appraise.present import credit, explain, incentive
     from appraise.tools.workshop import texts
 
     def by_key(by_language):  # {locale: {key: text}} -> {key: {locale: text}}
@@ -146,7 +146,7 @@ def catalogues() -> dict[str, dict[str, dict[str, str]]]:
             "i18n.FRAGMENTS": i18n.FRAGMENTS, "present.explain.MESSAGES": by_key(explain.MESSAGES),
             "present.incentive.MESSAGES": by_key(incentive.MESSAGES),
             "tools.workshop.texts.MESSAGES": texts.MESSAGES, "i18n.INPUT_MESSAGES": i18n.INPUT_MESSAGES,
-            "i18n.XLSX_LABELS": i18n.XLSX_LABELS}
+            "i18n.XLSX_LABELS": i18n.XLSX_LABELS, "present.credit.MESSAGES": credit.MESSAGES}
 
 
 # Module-level dicts keyed by locale that hold no texts to translate (file names per language).

@@ -51,6 +51,19 @@ def _dec(value) -> Decimal:
 
 
 @dataclass(frozen=True)
+class Rollup:
+    """A team roll-up (README "Team roll-up and split credit"): the metric ``of`` of the people reporting to each
+    employee through the employee column ``via``, ``direct`` reports or the whole ``subtree``, combined by
+    ``aggregate`` (``sum | mean | min | max``); ``include_self`` adds the employee's own value."""
+
+    of: str
+    scope: str = "direct"
+    aggregate: str = "sum"
+    via: str = "manager"
+    include_self: bool = False
+
+
+@dataclass(frozen=True)
 class Metric:
     name: str
     label: Mapping[str, str]
@@ -59,6 +72,7 @@ class Metric:
     formula: expressions.Expression | None
     direction: str = "higher"
     optional: bool = False  # raw metrics only: the data may lack it entirely
+    rollup: Rollup | None = None  # a team roll-up of another metric (aggregate: how the reports' values combine)
 
     @property
     def derived(self) -> bool:
@@ -380,15 +394,21 @@ class Ruleset:
 
     @property
     def raw_metrics(self) -> tuple[Metric, ...]:
-        return tuple(m for m in self.metrics if not m.derived)
+        return tuple(m for m in self.metrics if not m.derived and m.rollup is None)
+
+    @property
+    def rollups(self) -> tuple[Metric, ...]:
+        """The team roll-ups, in file order."""
+        return tuple(m for m in self.metrics if m.rollup is not None)
 
     def derived_in_order(self) -> tuple[Metric, ...]:
-        """Derived metrics ordered so every formula's inputs come first."""
+        """Derived metrics and team roll-ups ordered so every formula's (and roll-up's) inputs come first."""
         done: set[str] = {m.name for m in self.raw_metrics}
-        pending = [m for m in self.metrics if m.derived]
+        pending = [m for m in self.metrics if m.derived or m.rollup is not None]
         out: list[Metric] = []
         while pending:
-            ready = [m for m in pending if m.formula is not None and m.formula.names <= done]
+            ready = [m for m in pending if (m.formula.names if m.formula is not None
+                                            else {m.rollup.of} if m.rollup is not None else set()) <= done]
             if not ready:  # the validator refuses cycles; this is a last guard
                 raise ValueError("formulas form a cycle: " + ", ".join(m.name for m in pending))
             for m in ready:
@@ -497,11 +517,14 @@ def compile_ruleset(doc: Document | Mapping, source: str = "", raw: bytes | None
     metrics = []
     for name, m in (data.get("metrics") or {}).items():
         m = m or {}
+        r = m.get("rollup")
         metrics.append(Metric(
             name=name, label=_text(m.get("label")), unit=str(m.get("unit", "number")),
             aggregate=m.get("aggregate") if "formula" not in m else None,
             formula=expressions.parse(m["formula"]) if "formula" in m else None,
-            direction=str(m.get("direction", "higher")), optional=bool(m.get("optional", False))))
+            direction=str(m.get("direction", "higher")), optional=bool(m.get("optional", False)),
+            rollup=Rollup(str(r["of"]), str(r.get("scope", "direct")), str(r.get("aggregate", "sum")),
+                          str(r.get("via", "manager")), bool(r.get("include_self", False))) if r else None))
     by_metric = {m.name: m for m in metrics}
     cards = []
     for ckey, card in (data.get("scorecards") or {}).items():

@@ -21,7 +21,7 @@ from appraise.core.frame import card_of, feedback_of, periods_of
 from appraise.core.provenance import Provenance
 from appraise.export.document import employee_result, r4
 from appraise.language.compile import Ruleset, Scorecard, localized
-from appraise.present import incentive
+from appraise.present import credit, incentive
 
 MESSAGES = {
     "en": {
@@ -405,6 +405,7 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
                                       "gross": result.get("bonus_gross"), "bonus_paid": result.get("bonus_paid")}
         if b.incentive:
             out["bonus"]["plan"] = incentive.section(rs, row, result, locale)
+    out.update(credit.explained(ev, employee_id, row))  # team roll-ups and split credit, when there are any
     out["outcomes"] = [{"id": o.id, "label": localized(o.label, locale, o.id), "when": o.when.text,
                         "values": _values(o.when, row, ev), "held": bool(row.get(f"outcome.{o.id}"))}
                        for o in rs.outcomes]
@@ -594,6 +595,7 @@ def render_text(x: dict[str, Any]) -> str:
                                              floor="" if net["clawback"] else m["net_floor"]))
         if b.get("plan"):
             lines += incentive.settle_lines(x, x["locale"])
+    lines += credit.text(x, x.get("locale"))
     if x["outcomes"]:
         lines.append("")
         for o in x["outcomes"]:

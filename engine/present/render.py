@@ -81,6 +81,9 @@ class RenderRequest:
     pages: PageSlice | None = None
     changes: Mapping[str, Sequence[tuple[str, str, str]]] | None = None
     insights: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # split credit: per employee id, their part of each deal (appraise.tables.Inputs.splits rows: deal, month,
+    # metric, amount, share, credited); the dashboard shows it as a small table
+    splits: Mapping[str, Sequence[Mapping[str, str]]] = field(default_factory=dict)
 
     @property
     def ruleset_dir(self) -> Path | None:
@@ -223,7 +226,8 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
                locale: str | None = None, only: Iterable[str] | None = None, previous: str | Path | None = None,
                pages: PageSlice | Iterable[str] | None = None,
                changes: Mapping[str, Sequence[tuple[str, str, str]]] | None = None,
-               insights: Mapping[str, Mapping[str, Any]] | None = None) -> list[Path]:
+               insights: Mapping[str, Mapping[str, Any]] | None = None,
+               splits: Mapping[str, Sequence[Mapping[str, str]]] | None = None) -> list[Path]:
     """Render every report of a cycle into ``out_dir``; returns the files written (relative, sorted).
 
     Calls each registered renderer (or only those named in ``only``).  Pages:
@@ -241,7 +245,7 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
     request = RenderRequest(results_doc, ruleset, dict(employees_info or {}), normalize_history(history),
                             normalize_locale(locale or ruleset.locale),
                             str(previous) if previous is not None and Path(previous).is_dir() else None, pages,
-                            changes, dict(insights or {}))
+                            changes, dict(insights or {}), splits=dict(splits or {}))
     if pages is not None:
         pages.people(request.results, request.employees_info)  # refuse a slice matching nobody before rendering
     chosen = renderers()

@@ -473,7 +473,8 @@ def _part(request: RenderRequest, header: Mapping[str, Any], people: list) -> Re
                          {i: request.history[i] for i in ids if i in request.history}, request.locale,
                          request.previous, changes=None if request.changes is None else
                          {i: request.changes[i] for i in ids if i in request.changes},
-                         insights={i: request.insights[i] for i in ids if i in request.insights})
+                         insights={i: request.insights[i] for i in ids if i in request.insights},
+                         splits={i: request.splits[i] for i in ids if i in request.splits})
 
 
 def _proxy(mapping: dict) -> MappingProxyType:

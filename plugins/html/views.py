@@ -26,6 +26,7 @@ from appraise.export.summary import grade_counts, money_total
 from appraise.i18n import Formatter, Texts, formatter
 from appraise.language.compile import Ruleset, Scorecard
 from appraise.language.period import parse as parse_period
+from appraise.plugins.html.credit import split_view
 from appraise.plugins.html.paths import dashboard_path, plan_path, team_path
 from appraise.present.render import CohortStats, RenderRequest, cohort_value, withheld_groups
 
@@ -280,6 +281,7 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
     view["override"] = _override_note(c, employee)
     view["employed"] = _employed_note(c, employee)
     view["periods"] = _periods_view(c, card, employee)
+    view["split"] = split_view(c, request.splits.get(employee["id"]))
     weight_changes, target_changes = _touches(c, card, fired)
 
     # dimensions

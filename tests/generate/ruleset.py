@@ -19,6 +19,7 @@ from itertools import combinations
 from typing import Any
 
 from .choosers import Chooser
+from .teams import add_rollups, side
 
 # ------------------------------------------------------------------------------------------ periods
 
@@ -879,6 +880,9 @@ class RulesetGenerator:
                 self.feature("metric-optional")
         if ch.chance(0.25):
             self.plan.attributes["joined_on"] = "date"  # a declared date column no expression reads
+        teams = side(ch, "rollups")
+        if teams.chance(0.2):  # some KPIs read team roll-ups (README "Team roll-up and split credit")
+            add_rollups(teams, cards, self.metrics, self.plan)
         data["attributes"] = dict(self.plan.attributes)
         data["metrics"] = self.metrics
         data["scorecards"] = cards

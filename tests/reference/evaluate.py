@@ -97,6 +97,7 @@ from .readers import (
     yaml_data,
 )
 from .ruleset import Dimension, Ruleset, Scorecard, decimal_of, parse_ruleset
+from .teams import check_hierarchy, credited_cells, rollup_value
 
 _DEFAULT_MIN_RATERS = {"manager": 1, "self": 1}
 
@@ -197,6 +198,9 @@ class Inputs:
 def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs:
     inputs = Inputs()
     declared = set(rs.raw_metrics)
+    deals: list[tuple[dict, str]] = []    # split credit (reference.teams)
+    credits: list[tuple[dict, str]] = []
+    credit_sources = 0
     for source in cycle["sources"]:
         path = base / source["path"]
         label = source["path"]
@@ -239,8 +243,23 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
         elif kind == "okr":
             for emp, objectives in okr_objectives(path, rows, label).items():
                 inputs.okrs.setdefault(emp, []).extend(objectives)
+        elif kind == "deals":
+            deals += [(row, f"{label}:{row['_line']}") for row in rows]
+            inputs.named |= declared & (set(rows[0]) if rows else set())
+        elif kind == "credits":
+            credits += [(row, f"{label}:{row['_line']}") for row in rows]
+            credit_sources += 1
         else:
             raise ReferenceInputError(f"{label}: unknown kind {kind!r}")
+    if deals or credits:
+        if not deals or not credits or credit_sources > 1:
+            raise ReferenceInputError("split credit needs deals and one credits source")
+        for emp, cells in credited_cells(deals, credits, declared, period).items():
+            mine = inputs.metrics.setdefault(emp, {})
+            for key, (value, where) in cells.items():
+                if key in mine and mine[key][0] is not None:
+                    raise ReferenceInputError(f"{where}: {key[1]} of {emp} for {key[0]} also given at {mine[key][1]}")
+                mine[key] = (value, where)
     ids = [p.id for p in inputs.people]
     if len(set(ids)) != len(ids):
         raise ReferenceInputError("duplicate employee ids in the employee table")
@@ -311,6 +330,8 @@ class Evaluator:
         self.warnings = inputs.warnings
         self.previous_period = period.previous()
         self._rolled_up: dict[str, dict] = {}
+        self._teams: dict[tuple[str, str], object] = {}
+        self.unappraisable: set[str] = set()  # employee-table errors: not appraised, so missing in a roll-up
 
     # ------------------------------------------------------------------ names
     def scope(self, person: Person, extra: dict | None = None):
@@ -327,6 +348,8 @@ class Evaluator:
                 return extra[name]
             if name in rs.raw_metrics:
                 return agg.get(name)
+            if name in rs.rollups:
+                return self.team_value(person, name)
             if name in rs.derived:
                 if name not in cache:
                     if name in busy:
@@ -343,6 +366,15 @@ class Evaluator:
                 return person.values[name]
             raise ExpressionError(f"unknown name {name!r}")
         return lookup
+
+    def team_value(self, person: Person, name: str):
+        """A team roll-up of ``person`` (reference.teams)."""
+        if (person.id, name) not in self._teams:
+            spec = self.rs.rollups[name]
+            self._teams[(person.id, name)] = rollup_value(
+                spec, person, self.inputs.people, self.period, lambda p: self.scope(p)(spec["of"]),
+                lambda p: p.id not in self.unappraisable)
+        return self._teams[(person.id, name)]
 
     def _aggregates(self, person: Person) -> dict[str, Fraction | None]:
         if person.id not in self._rolled_up:
@@ -860,7 +892,7 @@ def _too_large(ap) -> bool:
 def _too_small(ev: Evaluator, ap) -> bool:
     """Whether a metric's value (aggregated, or derived) is not 0 but below 2^-1022 in size (README: the
     smallest normal float; 5e-324 / 22 is 0 in floats), or 10^15 or more (README: the limit of a cell)."""
-    values = (ap.lookup(name) for name in (*ev.rs.raw_metrics, *ev.rs.derived))
+    values = (ap.lookup(name) for name in (*ev.rs.raw_metrics, *ev.rs.derived, *ev.rs.rollups))
     return any(isinstance(v, (int, Fraction)) and (v != 0 and -_TINY < v < _TINY or abs(v) >= 10 ** 15)
                for v in values)
 
@@ -985,6 +1017,12 @@ def evaluate_cycle(cycle_path, store: ReferenceStore | None = None) -> dict:
     # a blank hire date is an error when something needs it: tenure_months, employed_share, proration (issue 13)
     needs_hire = bool({"tenure_months", "employed_share"} & _names_read(rs)) or rs.proration == "days" \
         or bool((rs.bonus or {}).get("guarantee"))  # a guarantee for new hires reads the tenure
+    if rs.rollups:
+        check_hierarchy(inputs.people, rs.rollups, period)
+        target = rs.doc.get("bonus", {}).get("target") if isinstance(rs.doc.get("bonus"), dict) else None
+        negative = bool(target) and (rs.doc.get("attributes") or {}).get(target) == "money"
+        ev.unappraisable = {p.id for p in inputs.people if (needs_hire and p.hire is None) or (
+            negative and isinstance(p.values.get(target), Fraction) and p.values[target] < 0)}
     for person in inputs.people:
         if not person.appraised_in(period):
             continue

@@ -122,6 +122,7 @@ class _Checker:
         rs = tf.ruleset
         self.raw = {m.name for m in rs.raw_metrics}
         self.derived = {m.name: m for m in rs.metrics if m.derived}
+        self.rollups = {m.name: m.rollup for m in rs.rollups}
         self.attributes = set(rs.attributes) | set(BUILT_IN)
         self.kpis = {k.path for c in rs.scorecards for d in c.dimensions for k in d.kpis}
         self.dims = {d.key for c in rs.scorecards for d in c.dimensions}
@@ -228,6 +229,10 @@ class _Checker:
                     if period is not None and str(row["month"]) not in period.months:
                         self.error(where, f"month {row['month']} is not in the test's period {period.id}; "
                                    "the engine would ignore this row", code="test-month")
+                elif name in self.rollups:
+                    r = self.rollups[name]
+                    self.error(where, f"'{name}' is a team roll-up of {r.of}; give the employees who report to this "
+                               f"one ({r.via}: <id>) their {r.of}", key=True, code="test-derived")
                 elif name in self.derived:
                     formula = self.derived[name].formula
                     self.error(where, f"'{name}' is derived ({getattr(formula, 'text', formula)}); give the metrics "
