@@ -48,7 +48,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -378,6 +378,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     leftover: Path | None = stage  # removed unless published
     old = None
     export_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="appraise-export")
+    stored: EntrySpool | None = None
     try:
         table = summary(ev)
         ledger = [] if before is None else changes_table(  # set-based: polars compares the two runs
@@ -410,19 +411,21 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         # results.json and results.csv straight from the engine's columns (appraise.export.columns); the store's
         # entries are made with results.json's (the same values' texts), kept until then; a redacted
         # export's entries from its redacted document
-        stored: list = []  # the store's entries (compact JSON), a polars series per chunk of employees
+        stored = EntrySpool(lambda: staging_sibling(out))  # the store's entries (compact JSON), for the store stage
 
         def entries():
             for indented, compact in employee_text_pairs(ev):
-                stored.append(compact)
+                if db is not None:
+                    stored.add(compact)
                 yield indented
 
         if redact:
             assert doc is not None
             files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(redact_document(doc)))
         else:
+            # the text made on a thread of its own (polars), one chunk ahead of hashing and writing it
             files["results.json"] = write_chunks(stage / "results.json",
-                                                 results_json_texts(outline, entries(), encoded=True))
+                                                 ahead(results_json_texts(outline, entries(), encoded=True)))
         pause_point("export")
         files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
         put("results.xlsx", xlsx.result())
@@ -452,11 +455,11 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
 
         if db is not None:
             p.stage("store", safe_url(store_url))
-            if redact:  # results.json's entries were the redacted ones: the store keeps the full results
-                stored = list(employee_text_chunks(ev, compact=True))
+            # a redacted run's results.json had the redacted entries: the store's are made now, the full results
             db.complete_run(run_id, cycle.period.id, {"errors": outline["errors"]},
                             before_commit=lambda: pause_point("store"), reads=reads.reads, manifest_sha256=sha,
-                            rows=stored_rows(table, stored), also=_draw_ledger(ev))
+                            rows=stored_rows(table, employee_text_chunks(ev, compact=True) if redact else stored),
+                            also=_draw_ledger(ev))
         pause_point("publish")
         old = publish_folder(stage, out)
         leftover = None
@@ -465,6 +468,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         import shutil
 
         export_pool.shutdown(wait=True, cancel_futures=True)  # a failed run's workbook is not waited for twice
+        if stored is not None:
+            stored.close()
         if leftover is not None:  # the run failed before the swap: the folder stays as it was
             shutil.rmtree(leftover, ignore_errors=True)
         if old is not None:
@@ -483,6 +488,102 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         replaced_run=replaced["id"] if replaced is not None else None,
         changed=len({row[0] for row in ledger}) if before is not None else None, stale=stale,
         engine_warnings=list(engine_warnings))
+
+
+def ahead(items: Iterable, depth: int = 2) -> Iterator:
+    """``items`` in order, each made on a thread of its own while the caller uses the ones before it (up to
+    ``depth`` waiting): making results.json's text (polars) and hashing and writing it (hashlib, the file
+    system) both let go of the interpreter lock, so two cores share them.  An error while making an item is
+    raised here; when the caller stops early, the thread stops after the item it is making."""
+    import queue
+    import threading
+
+    waiting: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((True, end))
+        except BaseException as exc:  # handed to the caller
+            put((False, exc))
+
+    thread = threading.Thread(target=make, name="appraise-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = waiting.get()
+            if not ok:
+                raise item
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+SPOOL_BYTES = 256 * 2**20  # the store's entries kept in memory up to this; beyond it they wait on disk
+
+
+class EntrySpool:
+    """The store's entries, made with results.json's during the export, kept until the store stage: in memory
+    up to ``limit`` bytes, beyond that in Arrow IPC files in a folder of their own (``folder()`` makes it: a
+    staging folder beside the output, removed as a leftover if the run is killed), so that a million people's
+    ~2 GB of JSON text does not stay in memory through the export.  Iterating gives the chunks in order, each
+    let go (and its file removed) once the next is asked for."""
+
+    def __init__(self, folder: Callable[[], Path], limit: int | None = None):
+        self._make_folder, self.limit = folder, SPOOL_BYTES if limit is None else limit
+        self._folder: Path | None = None
+        self._chunks: list = []  # a polars series, or the path of the file holding it
+        self._held = 0
+
+    def add(self, chunk) -> None:
+        size = int(chunk.str.len_bytes().sum() or 0)
+        if self._held + size <= self.limit:
+            self._chunks.append(chunk)
+            self._held += size
+            return
+        import polars as pl
+
+        if self._folder is None:
+            self._folder = self._make_folder()
+        path = self._folder / f"{len(self._chunks)}.arrow"
+        pl.DataFrame({"entry": chunk}).write_ipc(path, compression="uncompressed")
+        self._chunks.append(path)
+
+    def __iter__(self):
+        import polars as pl
+
+        while self._chunks:
+            item = self._chunks.pop(0)
+            if isinstance(item, Path):
+                chunk = pl.read_ipc(item)["entry"]
+                item.unlink()
+                yield chunk
+            else:
+                self._held -= int(item.str.len_bytes().sum() or 0)
+                yield item
+
+    def close(self) -> None:
+        import shutil
+
+        self._chunks.clear()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
 
 def _in_cycle_folder(d, base_dir: Path):
