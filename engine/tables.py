@@ -58,6 +58,23 @@ from typing import Any
 LARGEST = 1e15
 THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 
+# What polars' str.strip_chars() trims: the Unicode White_Space characters (Rust's char::is_whitespace), all 25
+WHITESPACE = ("\t", "\n", "\x0b", "\x0c", "\r", " ", "\x85", "\xa0", "\u1680", *map(chr, range(0x2000, 0x200b)),
+              "\u2028", "\u2029", "\u202f", "\u205f", "\u3000")
+
+
+def untrimmed(frame, columns) -> list:
+    """The text ``columns`` of ``frame`` that trimming (``strip_chars``, then empty text as null) could change: those
+    holding a whitespace character or an empty cell.  Looking costs less than trimming, which copies the column."""
+    import polars as pl
+
+    if not columns or not frame.height:
+        return []
+    marks = frame.select([(pl.col(c).str.contains_any(list(WHITESPACE)) | (pl.col(c).str.len_bytes() == 0))
+                          .any().alias(c) for c in columns]).row(0)
+    return [c for c, mark in zip(columns, marks, strict=True) if mark]
+
+
 # A provider whose text cells are already trimmed, with empty ones null (the built-in file readers), may say so by
 # setting this attribute of the frame it returns to True; the provide stage then does not trim them again.  Any
 # frame made from it afterwards (a filter, a new column) is a new object without the mark: only ever slower.

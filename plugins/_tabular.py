@@ -21,6 +21,7 @@ from typing import Any
 from appraise.display import shown
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import Origin, Provided
+from appraise.tables import WHITESPACE, untrimmed  # noqa: F401 (WHITESPACE: what trimming trims)
 
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16")
 # Data files are read whole into memory (about twice their size at the peak); a file beyond the limit is
@@ -396,10 +397,13 @@ def _check_header(header: list[str], name: str, line: int = 1) -> None:
 
 
 def _strip(frame):
-    """Trim text cells and drop rows that are entirely empty (blank lines, trailing Excel rows)."""
+    """Trim text cells and drop rows that are entirely empty (blank lines, trailing Excel rows).  A column without
+    any whitespace character or empty cell is left as it is (looking costs less than trimming, which copies)."""
     import polars as pl
 
     texts = [c for c, t in frame.schema.items() if t == pl.Utf8]
+    if texts and frame.height:
+        texts = untrimmed(frame, texts)
     if texts:
         frame = frame.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in texts])
     data = [c for c in frame.columns if c != "_row"]

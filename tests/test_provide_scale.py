@@ -246,6 +246,37 @@ def test_repeated_keys_by_hash_are_repeated_keys():
         assert checks.repeats(frame, keys) is want
 
 
+def test_unknown_employees_by_runs_are_the_unknown_employees():
+    from appraise.hookspecs import Origin
+    from appraise.provide.parts import Known, Part, Report
+
+    rng = random.Random(9)
+    known = Known(pl.Series(["E1", "E2", "E3"]))
+    for _ in range(200):
+        n = rng.randint(0, 10)
+        frame = pl.DataFrame({"employee": [rng.choice(["E1", "E2", "E3", "X", None]) for _ in range(n)],
+                              "_row": list(range(1, n + 1))}, schema={"employee": pl.Utf8, "_row": pl.Int64})
+        report = Report()
+        checks.unknown_employees(Part(frame, Origin("f.csv"), None), frame, known, report, "row")  # type: ignore[arg-type]
+        first = frame.filter(pl.col("employee") == "X")["_row"].to_list()
+        assert [(d.line, e) for d, e in report.items] == ([(first[0], "X")] if first else [])
+
+
+def test_columns_without_whitespace_are_left_as_trimming_leaves_them():
+    """_strip looks for the characters str.strip_chars() trims (every Unicode White_Space character) before
+    trimming: a column without one is what trimming would make of it."""
+    spaces = [chr(c) for c in range(0x3001) if chr(c).isspace() and chr(c) not in "\x1c\x1d\x1e\x1f"]
+    assert sorted(_tabular.WHITESPACE) == sorted(spaces)  # Python's str.isspace adds only the four separators
+    rng = random.Random(5)
+    alphabet = ["a", "中", "\x1c", "-", *spaces]
+    for _ in range(300):
+        cells = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 3))) for _ in range(rng.randint(1, 4))]
+        frame = pl.DataFrame({"t": cells, "_row": list(range(1, len(cells) + 1))})
+        trimmed = frame.with_columns(pl.col("t").str.strip_chars().replace("", None))
+        want = trimmed.filter(pl.col("t").is_not_null())
+        assert_frame_equal(_tabular._strip(frame), want)
+
+
 def test_text_trimmed_by_the_reader_is_not_trimmed_again(tmp_path, monkeypatch):
     folder = tmp_path / "c"
     shutil.copytree(EXAMPLE, folder)
@@ -255,10 +286,13 @@ def test_text_trimmed_by_the_reader_is_not_trimmed_again(tmp_path, monkeypatch):
         p.write_text("\n".join([lines[0]] + [" " + ", ".join(line.split(",")) + "\t" for line in lines[1:]])
                      + "\n", encoding="utf-8")
     fast = _provided(folder)
-    monkeypatch.setattr(stage, "TEXT_CLEAN", "_not_set_by_anyone")  # every part trimmed again by the stage
+    monkeypatch.setattr(stage, "TEXT_CLEAN", "_not_set_by_anyone")  # the stage looks for what to trim
+    looked = _provided(folder)
+    monkeypatch.setattr(checks, "untrimmed", lambda frame, columns: list(columns))  # and trims every column
     slow = _provided(folder)
     assert not isinstance(fast, list), fast
     _same(fast, slow)
+    _same(looked, slow)
 
 
 def test_postgresql_urls_go_the_plain_way_without_a_server():

@@ -16,7 +16,7 @@ import polars as pl
 
 from appraise.errors import Diagnostic
 from appraise.provide.parts import Known, Part, Report
-from appraise.tables import LARGEST
+from appraise.tables import LARGEST, untrimmed
 
 SMALLEST = 2.2250738585072014e-308  # the smallest normal float: below it, arithmetic silently loses digits or makes 0
 
@@ -87,11 +87,16 @@ def as_text(frame: pl.DataFrame, columns, clean: bool = False) -> pl.DataFrame:
     """``columns`` as text (:func:`text_of`); the id columns NFC-normalised.  Text columns of a ``clean`` frame
     are left as they are unless NFC changes them."""
     exprs = []
+    trimmed: set[str] = set()
+    if not clean:  # a text column without whitespace or empty cells is as trimming would leave it
+        texts = [c for c in columns if frame.schema[c] == pl.Utf8]
+        trimmed = set(texts) - set(untrimmed(frame, texts))
     for c in columns:
         composed = c in ID_COLUMNS and _maybe_composed(frame, c)
-        if clean and frame.schema[c] == pl.Utf8 and not composed:
+        as_is = clean or c in trimmed
+        if as_is and frame.schema[c] == pl.Utf8 and not composed:
             continue
-        text = text_of(frame, c, clean)
+        text = text_of(frame, c, as_is)
         exprs.append((text.str.normalize("NFC") if composed else text).alias(c))
     return frame.with_columns(exprs) if exprs else frame
 
@@ -213,6 +218,12 @@ def unknown_employees(part: Part, frame: pl.DataFrame, known, report: Report,
     if known is None:
         return
     ids = known.ids if isinstance(known, Known) else pl.Series(sorted(known), dtype=pl.Utf8)
+    # every row's employee is the one starting its run of equal neighbours: when those are all known, all are (rows
+    # come grouped by employee, so the runs are about as many as the employees)
+    starts = frame.select(pl.col("employee").filter(pl.col("employee").ne_missing(pl.col("employee").shift(1))
+                                                    .fill_null(True)))
+    if not starts.select((pl.col("employee").is_not_null() & ~pl.col("employee").is_in(ids.implode())).any()).item():
+        return
     bad = (frame.filter(pl.col("employee").is_not_null() & ~pl.col("employee").is_in(ids.implode()))
            .group_by("employee", maintain_order=True).agg(pl.col("_row").first(), pl.len().alias("_n")))
     for emp, line, n in bad.head(500).iter_rows():

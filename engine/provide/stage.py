@@ -56,12 +56,16 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     known = Known(employees["id"]) if employees is not None else None
     employment = employment_dates(employees)
     teams = hierarchy(parts["employees"], employees, needs.hierarchy, cycle.period, report)
+    _release(parts["employees"])
     given: set[str] = set()  # metrics a source has a column (or, laid out long, rows) for, whatever the rows' months
     credited, splits = split_credit(parts["deals"], parts["credits"], needs, cycle, report, known, given)
     sources = parts["metrics"] if credited is None else [*parts["metrics"], credited]
     metrics = metric_tables(sources, parts["aggregated"], needs, cycle.period, report, known, employment, given)
+    _release(parts["metrics"] + parts["aggregated"] + parts["deals"] + parts["credits"])
     feedback = feedback_table(parts["feedback"], needs, cycle.period, report, known)
+    _release(parts["feedback"])
     okrs = okr_table(parts["okrs"], report, known, cycle.period, employment)
+    _release(parts["okrs"])
     # a metric a source has, whose rows all fall outside the period or the employment, is there with no
     # values (missing data for everyone), not absent: the engine must not take it for a misspelt column
     have = {c for frame in metrics if frame is not None for c in frame.columns}
@@ -161,6 +165,13 @@ def read_sources(cycle: Cycle, needs: Needs, report: Report) -> tuple[dict[str, 
             origin = result.origins.get(table) or Origin(source.label)
             parts[table].append(Part(frame, origin, source, clean=getattr(frame, TEXT_CLEAN, False) is True))
     return parts, shas
+
+
+def _release(parts: list[Part]) -> None:
+    """Let go of the providers' frames once their table is made (its columns that were not copied live on in it):
+    the next table's copies can reuse their memory."""
+    for part in parts:
+        part.frame = part.frame.clear()
 
 
 def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
