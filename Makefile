@@ -38,10 +38,13 @@ system-packages:
 
 # A year of reviews of a generated company (300 sales reps in teams with their managers, seeded), into one store
 # under demo/ (git-ignored): the reps' quotas from the annual plan (appraise targets demo/plan-2026.yaml, broken
-# down from last year's revenue), each quarter under sales-team (reps) and sales-manager (managers), one monthly
+# down from last year's revenue), each quarter under sales-team (reps), sales-manager (managers) and
+# sales-incentive (the reps' incentive plan: components, a draw carried from quarter to quarter, payout
+# statements), one monthly
 # process review, then the annual review (sales-annual, netting the quarters' bonuses).  The first three
 # quarters are stored without pages, to keep the demo quick.
-DEMO_CYCLES := 2026-Q1 managers-2026-Q1 2026-Q2 managers-2026-Q2 2026-Q3 managers-2026-Q3
+DEMO_CYCLES := 2026-Q1 managers-2026-Q1 incentive-2026-Q1 2026-Q2 managers-2026-Q2 incentive-2026-Q2 2026-Q3 \
+	managers-2026-Q3 incentive-2026-Q3
 demo: venv
 	rm -rf demo/out demo/appraise.db
 	$(BIN)/python -m appraise.tools.demo demo --employees 300 --year 2026 > /dev/null
@@ -50,12 +53,14 @@ demo: venv
 	@for c in $(DEMO_CYCLES); do $(BIN)/appraise run demo/cycle-$$c.yaml --no-render -q || exit 1; done
 	$(BIN)/appraise run demo/cycle-2026-Q4.yaml -q
 	$(BIN)/appraise run demo/cycle-managers-2026-Q4.yaml -q
+	$(BIN)/appraise run demo/cycle-incentive-2026-Q4.yaml -q
 	$(BIN)/appraise run demo/cycle-process-2026-07.yaml -q
 	$(BIN)/appraise run demo/cycle-2026.yaml -q
 	@echo
 	@echo "Overview:   demo/out/2026-Q4/index.html (reps), demo/out/managers/2026-Q4/index.html (managers)"
 	@echo "Annual:     demo/out/2026/index.html; dashboards show each quarter and what the year pays on top"
 	@echo "Monthly:    demo/out/process/2026-07/index.html"
+	@echo "Incentive:  demo/out/incentive/2026-Q4/statements/S000001.html (payout statement: components, draw, year)"
 	@echo "Targets:    demo/targets-2026/index.html (the plan's battle map); appraise targets demo/plan-2026.yaml --explain S000001"
 	@echo "History:    $(BIN)/appraise history S000001 --cycle demo/cycle-2026.yaml"
 

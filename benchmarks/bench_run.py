@@ -71,21 +71,34 @@ t = time.perf_counter()
 p = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 watch_peak, stopped = 0, False
 import threading
-out = {}
-reader = threading.Thread(target=lambda: out.update(zip(("stdout", "stderr"), p.communicate())))
+out, err, stage = {}, [], ["start"]
+STAGES = ("validate", "provide", "evaluate", "export", "render", "manifest", "store")
+def read_err():  # line by line: the stage appraise run is in (it names each as it starts)
+    for line in p.stderr:
+        err.append(line)
+        word = line.split(" ", 1)[0].strip()
+        if word in STAGES:
+            stage[0] = word
+reader = threading.Thread(target=lambda: out.update(stdout=p.stdout.read()))
+errors = threading.Thread(target=read_err)
 reader.start()
-while reader.is_alive():
+errors.start()
+by_stage = {}
+while reader.is_alive() or errors.is_alive():
     reader.join(0.2)
     now = rss_kib(p.pid)
     watch_peak = max(watch_peak, now)
+    by_stage[stage[0]] = max(by_stage.get(stage[0], 0), now)
     if now > limit_kib and not stopped:
         stopped = True
         os.killpg(p.pid, signal.SIGKILL)
+p.wait()
 wall = time.perf_counter() - t
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"rc": p.returncode, "wall": wall, "maxrss_kib": ru.ru_maxrss, "watched_kib": watch_peak,
+                  "watched_by_stage_kib": by_stage,
                   "user": ru.ru_utime, "sys": ru.ru_stime, "stopped": stopped, "load": os.getloadavg(),
-                  "stderr": out.get("stderr", ""), "stdout": out.get("stdout", "")}))
+                  "stderr": "".join(err), "stdout": out.get("stdout", "")}))
 """
 
 # Runs in a fresh process: the engine alone on the cycle's own tables (provided as appraise run provides them).
@@ -197,6 +210,7 @@ def one_size(employees: int, args: argparse.Namespace) -> dict:
         result[label] = {"wall": res["wall"], "peak_mib": res["maxrss_kib"] / 1024, "stages": stages,
                          "cpu": stage_times(res["stderr"], "cpu"),
                          "watched_mib": res["watched_kib"] / 1024,
+                         "watched_by_stage_mib": {k: v / 1024 for k, v in res.get("watched_by_stage_kib", {}).items()},
                          "load": res["load"], "user": res["user"], "sys": res["sys"]}
         print(f"   appraise run {' '.join(extra) or '(with pages)'}: wall {res['wall']:.1f} s, "
               f"user {res['user']:.1f} s, sys {res['sys']:.1f} s, peak RSS {res['maxrss_kib'] / 1024:,.0f} MiB, "
@@ -206,6 +220,8 @@ def one_size(employees: int, args: argparse.Namespace) -> dict:
         print("     stages: " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()), flush=True)
         if result[label]["cpu"]:
             print("     CPU:    " + ", ".join(f"{k} {v:.2f}" for k, v in result[label]["cpu"].items()), flush=True)
+        print("     resident memory at its highest in each stage (sampled every 0.2 s): " + ", ".join(
+            f"{k} {v / 1024:.2f} GiB" for k, v in result[label]["watched_by_stage_mib"].items()), flush=True)
     clean(folder)
     done = measure([sys.executable, "-c", _ENGINE, str(cycle), str(args.repeat)], args.max_rss_gib, env)
     engine = json.loads(done["stdout"].strip().splitlines()[-1])
@@ -254,6 +270,17 @@ def markdown(results: list[dict]) -> str:
             total = sum(cpu.values())
             row.append(f"{total:.1f} s ×{total / engine:.0f}")
             lines.append("| " + " | ".join(row) + " |")
+    if all(r["no-render"].get("watched_by_stage_mib") for r in results):
+        mem_shown = [s for s in ("provide", "evaluate", "export", "manifest", "store")
+                     if any(s in r["no-render"]["watched_by_stage_mib"] for r in results)]
+        lines += ["", "Resident memory at its highest in each stage (sampled every 0.2 s; no pages), and the engine's "
+                  "own peak with the provided tables:", "",
+                  "| employees | " + " | ".join(mem_shown) + " | engine alone |", "|" + "---:|" * (len(mem_shown) + 2)]
+        for r in results:
+            by = r["no-render"]["watched_by_stage_mib"]
+            lines.append(f"| {r['employees']:,} | " + " | ".join(
+                "–" if by.get(s) is None else f"{by[s] / 1024:.2f} GiB" for s in mem_shown)
+                + f" | {r['engine']['peak_kib'] / 2**20:.2f} GiB |")
     if any("bench_engine" in r for r in results):
         lines += ["", "| employees | bench_engine.py engine | hand-written kernel | ratio | peak RSS |",
                   "|---:|---:|---:|---:|---:|"]

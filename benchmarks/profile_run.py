@@ -142,8 +142,9 @@ def summarise_raw(text: str, rate: int, top: int) -> None:
             continue
         frames = stack.split(";")
         n = int(count)
-        # a stack that does not start at the program's <module> is another thread's: Python called back by polars
-        stage = "start-up" if frames[0].startswith("<module>") else "Python callbacks on other threads (polars UDFs)"
+        # a stack that does not start at the program's <module> is another thread's: results.xlsx (made on a
+        # thread of its own beside results.json), a thread waiting for work, or Python called back by polars
+        stage = "start-up" if frames[0].startswith("<module>") else other_thread(frames)
         for frame in frames:
             m = re.match(r"(.*?) \((.*?):(\d+)\)$", frame)
             if not m or not mine(frame):
@@ -166,6 +167,20 @@ def summarise_raw(text: str, rate: int, top: int) -> None:
         print(f"\n## {stage}: {n / rate:.1f} s ({100 * n / total:.0f}%)")
         print("  self:    " + "; ".join(f"{k} {v / rate:.1f} s" for k, v in leaf[stage].most_common(top)))
         print("  project: " + "; ".join(f"{k} {v / rate:.1f} s" for k, v in proj[stage].most_common(top)))
+
+
+WAITS = ("_worker (", "wait (", "_wait_for_tstate_lock (", "get (", "join (")
+
+
+def other_thread(frames: list[str]) -> str:
+    """What a thread other than the main one was doing in a sample."""
+    if any("xlsx_columns.py" in f or "(engine/export/xlsx" in f for f in frames):
+        return "export: results.xlsx, on its own thread(s)"
+    if any(f.startswith("ahead.<locals>") for f in frames):
+        return "export: results.json's text, made ahead on its own thread"
+    if frames[-1].startswith(WAITS):
+        return "other threads, waiting (idle)"
+    return "Python callbacks on other threads (polars UDFs)"
 
 
 def mine(frame: str) -> bool:

@@ -64,11 +64,20 @@ class Results(Outcome):
         return self.evaluation.errors
 
     def employee(self, employee_id: str) -> dict[str, Any]:
-        """One employee's results.json entry (StopIteration when nobody has that id, as before)."""
+        """One employee's results.json entry (StopIteration when nobody has that id, as before): from the
+        document when it has been built, else built for this employee alone."""
         if self._by_id is None:
             self._by_id = {}
-            for e in self.document["employees"]:
-                self._by_id.setdefault(e["id"], e)
+            if self.built:
+                for e in self.document["employees"]:
+                    self._by_id.setdefault(e["id"], e)
+        if employee_id not in self._by_id and not self.built:
+            from appraise.export.document import employee_results
+
+            ids = self.evaluation.frame["id"]
+            found = ids.eq(employee_id).fill_null(False).arg_true()
+            if len(found):
+                self._by_id[employee_id] = employee_results(self.evaluation, [int(found[0])])[0]
         if employee_id not in self._by_id:
             raise StopIteration(employee_id)
         return self._by_id[employee_id]

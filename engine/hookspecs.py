@@ -52,6 +52,8 @@ KIND_TABLES = {
     "metrics": ("metrics", "aggregated"),
     "feedback360": ("feedback",),
     "okr": ("okrs",),
+    "deals": ("deals",),      # split credit: deal, month, <metric>... (provide/credits.py)
+    "credits": ("credits",),  # split credit: deal, employee, share
 }
 
 

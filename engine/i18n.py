@@ -125,14 +125,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "strength.rank1": {"en": "{kpi} ranks first in the team ({attainment} of target)",
                        "zh-CN": "{kpi}团队排名第一（达成率 {attainment}）"},
     "strength.high": {"en": "{kpi} at {attainment} of target", "zh-CN": "{kpi}达成率 {attainment}"},
-    "gap.below_average": {"en": "{kpi} below the team average ({mine} against {average} attainment)",
-                          "zh-CN": "{kpi}低于团队均值（达成率 {mine}，团队均值 {average}）"},
-    "gap.below_target": {"en": "{kpi} below target ({attainment} attainment)",
-                         "zh-CN": "{kpi}未达目标（达成率 {attainment}）"},
     "rank": {"en": "rank {rank} of {size}", "zh-CN": "团队第 {rank} 名，共 {size} 人"},
     "team_average": {"en": "Team average", "zh-CN": "团队均值"},
     "strengths.none": {"en": "No indicator stands out yet.", "zh-CN": "暂无突出指标。"},
-    "gaps.none": {"en": "No gaps found.", "zh-CN": "未发现明显短板。"},
     "comparison.off": {
         "en": "Team comparisons appear only when at least {n} people share your scorecard and team.",
         "zh-CN": "仅当同一考核方案和团队中至少有 {n} 人时才显示团队对比。"},
@@ -155,6 +150,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "okr.progress": {"en": "{dimension}: {score} of 100", "zh-CN": "{dimension}：{score} / 100"},
     "okr.none": {"en": "No objectives were recorded for this cycle.", "zh-CN": "本周期未登记 OKR。"},
     # missing data, rules, outcomes
+    "split.heading": {"en": "Your part of shared deals", "zh-CN": "共享交易中的个人份额"},
+    "split.note": {"en": "Each deal's amount is split by the sellers' shares in whole cents; a cent left over goes "
+                         "to the share that lost the most in rounding, so the parts add up to the deal.",
+                   "zh-CN": "每笔交易按各销售的比例拆分到分；舍入后余下的分给舍去最多的一方，"
+                            "各份额之和恰等于交易金额。"},
+    "split.deal": {"en": "Deal", "zh-CN": "交易"},
+    "split.month": {"en": "Month", "zh-CN": "月份"},
+    "split.amount": {"en": "Deal amount", "zh-CN": "交易金额"},
+    "split.share": {"en": "Your share", "zh-CN": "您的比例"},
+    "split.credited": {"en": "Credited to you", "zh-CN": "计入您的业绩"},
     "missing.heading": {"en": "Missing data", "zh-CN": "数据缺失说明"},
     "missing.item": {"en": "No data for {item}: its weight was shared among the other items.",
                      "zh-CN": "{item}无数据，其权重已分配给其他项目。"},
@@ -199,6 +204,46 @@ MESSAGES: dict[str, dict[str, str]] = {
     "plan.signature": {"en": "Signature", "zh-CN": "签名"},
     "plan.not_formal": {"en": "No formal improvement plan is required this cycle.",
                         "zh-CN": "本周期无需制定正式改进计划。"},
+    # incentive plans: the payout statement and the dashboard's plan section (README "Incentive plans")
+    "statement.title": {"en": "Payout statement", "zh-CN": "薪酬发放明细"},
+    "nav.statement": {"en": "Payout statement", "zh-CN": "发放明细"},
+    "incentive.subtitle": {"en": "{id} · period {cycle}", "zh-CN": "{id} · 考核期 {cycle}"},
+    "incentive.components": {"en": "Plan components", "zh-CN": "计划组件"},
+    "incentive.component_row": {"en": "{label} (attainment {attainment})", "zh-CN": "{label}（达成率 {attainment}）"},
+    "incentive.band": {"en": "{span} at ×{rate}: {inside} of attainment inside → {pay}",
+                       "zh-CN": "{span} 按 ×{rate}：区间内达成 {inside} → {pay}"},
+    "incentive.band_open": {"en": "from {start}", "zh-CN": "{start} 以上"},
+    "incentive.tiers": {"en": "Tiers reached: {reached} of {total}", "zh-CN": "达到档位：{reached} / {total}"},
+    "incentive.per_unit": {"en": "{rate} per unit", "zh-CN": "每单位 {rate}"},
+    "incentive.rate_of": {"en": "{rate} of it", "zh-CN": "按其 {rate} 计"},
+    "incentive.below_floor": {"en": "Below the floor of {floor}: nothing paid", "zh-CN": "低于门槛 {floor}：不支付"},
+    "incentive.multiplier": {"en": "× grade multiplier {mult} (grade {grade})",
+                             "zh-CN": "× 等级系数 {mult}（{grade} 级）"},
+    "incentive.cap": {"en": "Capped at {cap}", "zh-CN": "封顶 {cap}"},
+    "incentive.sum": {"en": "Sum of the components", "zh-CN": "各组件合计"},
+    "incentive.total_cap": {"en": "Total cap", "zh-CN": "总封顶"},
+    "incentive.earned": {"en": "Earned this period", "zh-CN": "本期挣得"},
+    "incentive.guarantee": {"en": "Guarantee (first {months} months)", "zh-CN": "保底（入职前 {months} 个月）"},
+    "incentive.topup": {"en": "Topped up by the guarantee (not recovered)", "zh-CN": "保底补足（不收回）"},
+    "incentive.draw": {"en": "Draw", "zh-CN": "预支额度"},
+    "incentive.draw_opening": {"en": "Draw balance carried in", "zh-CN": "预支期初余额"},
+    "incentive.draw_recovered": {"en": "Recovered from earnings", "zh-CN": "从收入中收回"},
+    "incentive.draw_advanced": {"en": "Advanced by the draw", "zh-CN": "本期预支"},
+    "incentive.draw_closing": {"en": "Draw balance carried forward", "zh-CN": "预支结转余额"},
+    "incentive.paid_now": {"en": "Paid this period", "zh-CN": "本期实发"},
+    "incentive.ytd": {"en": "Paid this year", "zh-CN": "本年累计实发"},
+    "incentive.settlement": {"en": "From earnings to pay", "zh-CN": "从挣得到实发"},
+    "incentive.year": {"en": "This year", "zh-CN": "本年度"},
+    "incentive.changes": {"en": "Changed since the last statement", "zh-CN": "与上一份明细相比的变化"},
+    "incentive.first_statement": {"en": "This is the first statement for this period.",
+                                  "zh-CN": "这是本考核期的第一份明细。"},
+    "incentive.no_changes": {"en": "The period was recalculated; nothing on this statement changed.",
+                             "zh-CN": "本期已重新计算；本明细内容没有变化。"},
+    "incentive.before": {"en": "Before", "zh-CN": "调整前"},
+    "incentive.after": {"en": "Now", "zh-CN": "现在"},
+    "incentive.change_netted": {"en": "Already paid by shorter periods", "zh-CN": "子周期已发放"},
+    "incentive.change_outcomes": {"en": "Outcomes", "zh-CN": "结果"},
+    "incentive.change_appraised": {"en": "Appraised", "zh-CN": "参与考核"},
     # team overview and index
     "overview.people": {"en": "People", "zh-CN": "人数"},
     "overview.average": {"en": "Average score", "zh-CN": "平均分"},
@@ -231,6 +276,79 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The totals are not shown: less one team's own figures (which its manager knows), they would give "
               "away those of fewer than {n} people.",
         "zh-CN": "不显示总计：减去某一团队自身的数据（其上级已知），即可推算出不足 {n} 人的结果。"},
+    # what is within reach, and why the bonus changed (appraise.core.insights)
+    "reach.heading": {"en": "Within reach", "zh-CN": "下一步可达成"},
+    "reach.grade": {"en": "Grade {grade} starts at {min}: {points} points to go.",
+                    "zh-CN": "{grade} 级起点为 {min} 分：还差 {points} 分。"},
+    "reach.top_grade": {"en": "Your score is in the top grade band ({grade}).",
+                        "zh-CN": "你的得分已在最高等级区间（{grade} 级）。"},
+    "reach.more": {"en": "{kpi} {gap} higher, at {needed} ({share} of target),",
+                   "zh-CN": "{kpi}再提升 {gap}，达到 {needed}（目标的 {share}），"},
+    "reach.less": {"en": "{kpi} {gap} lower, at {needed} ({share} attainment),",
+                   "zh-CN": "{kpi}再降低 {gap}，降至 {needed}（达成率 {share}），"},
+    "reach.tier": {"en": "{move} reaches bonus tier {n} of {total}: {worth} more.",
+                   "zh-CN": "{move}即可进入奖金第 {n} 档（共 {total} 档）：多得 {worth}。"},
+    "reach.tier_unpaid": {
+        "en": "{move} reaches bonus tier {n} of {total}: {pays} before the grade multiplier, which is "
+              "×{multiplier} at grade {grade}.",
+        "zh-CN": "{move}即可进入奖金第 {n} 档（共 {total} 档）：乘等级系数前为 {pays}，"
+                 "{grade} 级的系数为 ×{multiplier}。"},
+    "reach.tier_capped": {"en": "{move} reaches bonus tier {n} of {total}; the cap keeps the bonus as it is.",
+                          "zh-CN": "{move}即可进入奖金第 {n} 档（共 {total} 档）；受封顶限制，奖金不变。"},
+    "reach.all_tiers": {"en": "Every bonus tier reached: {kpi} at {attainment} of target.",
+                        "zh-CN": "已达到全部奖金档位：{kpi}达成率 {attainment}。"},
+    "change.up": {"en": "Bonus {now}, up {change} from {previous} in {cycle}",
+                  "zh-CN": "奖金 {now}，比 {cycle}（{previous}）增加 {change}"},
+    "change.down": {"en": "Bonus {now}, down {change} from {previous} in {cycle}",
+                    "zh-CN": "奖金 {now}，比 {cycle}（{previous}）减少 {change}"},
+    "change.same": {"en": "Bonus {now}, the same as in {cycle}", "zh-CN": "奖金 {now}，与 {cycle} 持平"},
+    "change.score_rose": {"en": " while the score rose from {before} to {after}",
+                          "zh-CN": "，而得分由 {before} 升至 {after}"},
+    "change.score_fell": {"en": " while the score fell from {before} to {after}",
+                          "zh-CN": "，而得分由 {before} 降至 {after}"},
+    "change.because": {"en": ": {reasons}.", "zh-CN": "：{reasons}。"},
+    "change.end": {"en": ".", "zh-CN": "。"},
+    "change.sep": {"en": "; ", "zh-CN": "；"},
+    "effect.tiers": {"en": "{kpi} at {after} of target (was {before}), {tiers_after} of {total} bonus tiers "
+                           "instead of {tiers_before} ({amount})",
+                     "zh-CN": "{kpi}达成率 {after}（上期 {before}），达到 {tiers_after}/{total} 档，"
+                              "上期 {tiers_before} 档（{amount}）"},
+    "effect.multiplier": {"en": "grade {before} → {after}, multiplier ×{m_before} → ×{m_after} ({amount})",
+                          "zh-CN": "等级 {before} → {after}，系数 ×{m_before} → ×{m_after}（{amount}）"},
+    "effect.target": {"en": "target bonus {before} → {after} ({amount})",
+                      "zh-CN": "目标奖金 {before} → {after}（{amount}）"},
+    "effect.excess": {"en": "excess pay on {kpi} {before} → {after} ({amount})",
+                      "zh-CN": "{kpi}超额提成 {before} → {after}（{amount}）"},
+    "effect.cap": {"en": "the cap of {cap} ({amount})", "zh-CN": "封顶 {cap}（{amount}）"},
+    "effect.netting": {"en": "amounts paid earlier ({amount})", "zh-CN": "此前已发放金额（{amount}）"},
+    # focus areas (the results' focus_areas, the plan's too)
+    "focus.kpi": {"en": "{attainment} of target", "zh-CN": "达成率 {attainment}"},
+    "focus.kpi_team": {"en": "{attainment} of target, team average {average}",
+                       "zh-CN": "达成率 {attainment}，团队均值 {average}"},
+    "focus.dimension": {"en": "score {score} of 100", "zh-CN": "得分 {score} / 100"},
+    "focus.none": {"en": "No points lost this cycle.", "zh-CN": "本周期没有失分项目。"},
+    "focus.plan": {"en": "Suggested actions are in the development plan.", "zh-CN": "建议行动见个人发展计划。"},
+    # per-KPI trends
+    "kpi.trend": {"en": "Trend", "zh-CN": "趋势"},
+    "kpi.trend_chart": {"en": "{kpi} attainment by cycle: {points}", "zh-CN": "{kpi}各周期达成率：{points}"},
+    # 360 by competency, comments
+    "feedback.competencies": {"en": "By competency: self and others", "zh-CN": "按能力项：自评与他评"},
+    "feedback.competency": {"en": "Competency", "zh-CN": "能力项"},
+    "feedback.others": {"en": "Others", "zh-CN": "他评"},
+    "feedback.self_minus_others": {"en": "Self − others", "zh-CN": "自评 − 他评"},
+    "feedback.scale": {"en": "Average ratings on the scale 1–{scale}; others: the sources shown, weighted as "
+                             "in the score. A blank cell: fewer raters than the source's minimum rated it.",
+                       "zh-CN": "平均评分（1–{scale} 分）；他评为所显示来源按计分权重的加权平均。空白表示该来源评价"
+                                "此项的人数少于最低人数。"},
+    "feedback.comments": {"en": "What raters wrote", "zh-CN": "评价人留言"},
+    "feedback.comments_note": {"en": "Only from sources with enough raters; unsigned, in alphabetical order.",
+                               "zh-CN": "仅显示评价人数达到最低人数的来源的留言；不署名，按文字排序。"},
+    "competency.collaboration": {"en": "Collaboration", "zh-CN": "协作"},
+    "competency.customer_focus": {"en": "Customer focus", "zh-CN": "客户导向"},
+    "competency.integrity": {"en": "Integrity", "zh-CN": "诚信"},
+    "competency.communication": {"en": "Communication", "zh-CN": "沟通"},
+    "competency.leadership": {"en": "Leadership", "zh-CN": "领导力"},
+    "competency.teamwork": {"en": "Teamwork", "zh-CN": "团队合作"},
     # ---- targets from the annual plan (issue 21): appraise targets, its pages, --explain, diff and messages
     "targets.err.total_unit": {"en": "total {total} is not a whole multiple of the unit {unit}",
                                "zh-CN": "总目标 {total} 不是金额单位 {unit} 的整数倍"},
@@ -493,6 +611,12 @@ class Texts:
         """A 360 rater relation's name (``manager`` → 上级); a custom one as written, made readable."""
         entry = self._table.get(f"relation.{relation}")
         return entry if entry is not None else relation.replace("_", " ").capitalize()
+
+    def competency(self, key: str) -> str:
+        """A 360 competency's name (``customer_focus`` → 客户导向; ``report.wording`` may name others as
+        ``competency.<key>``); one without a name as written, made readable."""
+        entry = self._table.get(f"competency.{key}")
+        return entry if entry is not None else key.replace("_", " ").capitalize()
 
     def localized(self, text: Mapping[str, str] | str | None, fallback: str = "") -> str:
         """Pick this locale from an i18n text of the ruleset."""
@@ -908,6 +1032,15 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
                           "APPRAISE_ALLOW_OUTSIDE_PATHS=1) if it is meant",
      "请移到该文件夹中；若确需如此，请在周期文件中设置 'allow_outside_paths: true'（或设置环境变量 "
      "APPRAISE_ALLOW_OUTSIDE_PATHS=1）"),
+    ("cycle.outside_workspace", "{path} leads outside the cycle's workspace {root} (to {target}); it is not read",
+     "{path} 指向周期文件的工作区 {root} 之外（指向 {target}）；未读取"),
+    ("cycle.outside_workspace_url", "{path} leads outside the cycle's workspace {root}; it is not read",
+     "{path} 指向周期文件的工作区 {root} 之外；未读取"),
+    ("tests.outside", "{path} leads outside {root}; the ruleset of a test must be inside it; it was not read",
+     "{path} 指向 {root} 之外；测试的规则集必须在其中；未读取"),
+    ("tests.outside_fix", "set APPRAISE_ALLOW_OUTSIDE_PATHS=1 if it is meant",
+     "若确需如此，请设置 APPRAISE_ALLOW_OUTSIDE_PATHS=1"),
+    ("tests.no_ruleset", "no ruleset at {path} (looked for {where})", "{path} 处没有规则集（查找的是 {where}）"),
     ("cycle.relative", "paths in a cycle file are relative to the cycle file's folder",
      "周期文件中的路径相对于周期文件所在的文件夹"),
     ("cycle.no_ruleset", "ruleset file {name} not found (looked for {path})",
@@ -1089,6 +1222,9 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("diff.shorter", "the results of shorter periods are not loaded either: {reads} read nothing (periods: dimensions "
                      "count as missing, net_of nets nothing)",
      "也未载入更短期间的结果：{reads} 读不到任何内容（periods: 维度按缺失处理，net_of 不扣减任何金额）"),
+    ("diff.plan_store", "draw balances and earlier payouts of the year are not loaded either: every draw balance "
+                        "starts at 0 and the year to date is this period's pay",
+     "也未载入预支余额和本年此前的发放：预支余额均从 0 开始，本年累计即本期发放"),
     ("diff.only_old_ids", "appraised only under the old ruleset: {ids}", "仅在原规则集下考核：{ids}"),
     ("diff.only_new_ids", "appraised only under the new ruleset: {ids}", "仅在新规则集下考核：{ids}"),
     ("diff.left_out", "left out of both runs for data errors: {ids}", "因数据错误两边均未考核：{ids}"),
@@ -1392,6 +1528,14 @@ CLI.update(_entries(
     ("diff.text.grades", "grades changed: {n} of {total}", "等级变化：{total} 人中 {n} 人"),
     ("diff.text.tau", "Kendall's tau-b of scores: {tau}", "得分的 Kendall τ-b：{tau}"),
     ("diff.text.migration", "grade migration (rows old, columns new):", "等级迁移（行为原等级，列为新等级）："),
+    # an incentive plan's components (engine/tools/incentive_diff.py)
+    ("diff.plan.title", "Plan components", "计划组件"),
+    ("diff.plan.cost", "(cost in {currency}, exact)", "（成本，{currency}，精确值）"),
+    ("diff.plan.component", "Component", "组件"),
+    ("diff.plan.changed", "people paid differently", "支付有变化的人数"),
+    ("diff.plan.text_title", "plan components (cost in {currency}):", "计划组件（成本，{currency}）："),
+    ("diff.plan.text_line", "  {component}: {old} -> {new} ({delta}); {n} paid differently",
+     "  {component}：{old} -> {new}（{delta}）；{n} 人支付有变化"),
     ("diff.text.employees", "employees (score, grade, bonus):", "员工（得分、等级、奖金）："),
     ("diff.text.movers", "biggest movers: {movers}", "变化最大：{movers}"),
     ("diff.text.rules", "rules whose firing changed:", "生效情况发生变化的规则："),

@@ -125,6 +125,13 @@ def prepare(cycle, ruleset, *, needs=None, only: Iterable[str] | None = None, ov
         inputs.sources = {**inputs.sources, **reads.digests}
         if previous is None:
             previous = reads.previous
+        if ruleset.bonus is not None and ruleset.bonus.incentive:  # draw balances carried in, the year's payouts
+            from appraise.store.draws import plan_inputs
+
+            carried = plan_inputs(store, cycle.period, ruleset)
+            inputs.draws, inputs.year_paid = carried.draws, carried.year_paid
+            reads.reads = [*reads.reads, *carried.reads]
+            inputs.sources = {**inputs.sources, **carried.digests}
     inputs.previous = previous_table(previous)
     return Prepared(cycle, ruleset, provided, reads)
 
@@ -175,7 +182,7 @@ def previous_table(previous):
 
 
 def table_inputs(*, employees, metrics=None, aggregated=None, feedback=None, okrs=None, previous=None,
-                 subperiods=None, paid=None, overrides=None):
+                 subperiods=None, paid=None, overrides=None, draws=None, year_paid=None):
     """The engine's :class:`appraise.tables.Inputs` from tables in memory (see :func:`frame`); every employee
     column is read as text, as the providers read them."""
     import polars as pl
@@ -185,7 +192,7 @@ def table_inputs(*, employees, metrics=None, aggregated=None, feedback=None, okr
     emp = frame(employees).with_columns(pl.all().cast(pl.Utf8))
     return Inputs(employees=emp, metrics=frame(metrics), aggregated=frame(aggregated), feedback=frame(feedback),
                   okrs=frame(okrs), previous=frame(previous), subperiods=frame(subperiods), paid=frame(paid),
-                  overrides=list(overrides or []))
+                  overrides=list(overrides or []), draws=frame(draws), year_paid=frame(year_paid))
 
 
 def evaluate_tables(ruleset, *, period, context: Mapping[str, Any] | None = None, **tables) -> Outcome:

@@ -48,7 +48,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -79,7 +79,7 @@ STAGES = ("validate", "provide", "evaluate", "export", "render", "manifest", "st
 MANIFEST = "manifest.json"
 # what a run writes into its folder (the files of an earlier run's manifest count too): never carried over
 OUTPUT_FILES = {"results.json", "results.csv", "results.xlsx", "errors.csv", "changes.csv", MANIFEST, "index.html"}
-OUTPUT_DIRS = {"dashboards/", "plans/", "teams/"}
+OUTPUT_DIRS = {"dashboards/", "plans/", "teams/", "statements/"}
 
 
 def pause_point(stage: str) -> None:
@@ -336,6 +336,11 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     ev = outcome.evaluation
     # what only the engine and explanations read is let go (hundreds of MiB for a large company): the input rows
     # (the pages read the employee table), and what explain would build its provenance from
+    cells = None
+    if render and inputs.feedback is not None:  # the 360 detail the pages show, in columns (thresholds applied)
+        from appraise.core.insights import feedback_cells
+
+        cells = feedback_cells(ruleset, inputs.feedback, cycle.period, ev.frame.select("id", "scorecard"))
     inputs.metrics = inputs.aggregated = inputs.feedback = inputs.okrs = None
     inputs.previous = inputs.subperiods = inputs.paid = None
     ev.key_results = ev.provenance = None
@@ -373,6 +378,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     leftover: Path | None = stage  # removed unless published
     old = None
     export_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="appraise-export")
+    stored: EntrySpool | None = None
     try:
         table = summary(ev)
         ledger = [] if before is None else changes_table(  # set-based: polars compares the two runs
@@ -405,19 +411,21 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         # results.json and results.csv straight from the engine's columns (appraise.export.columns); the store's
         # entries are made with results.json's (the same values' texts), kept until then; a redacted
         # export's entries from its redacted document
-        stored: list = []  # the store's entries (compact JSON), a polars series per chunk of employees
+        stored = EntrySpool(lambda: staging_sibling(out))  # the store's entries (compact JSON), for the store stage
 
         def entries():
             for indented, compact in employee_text_pairs(ev):
-                stored.append(compact)
+                if db is not None:
+                    stored.add(compact)
                 yield indented
 
         if redact:
             assert doc is not None
             files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(redact_document(doc)))
         else:
+            # the text made on a thread of its own (polars), one chunk ahead of hashing and writing it
             files["results.json"] = write_chunks(stage / "results.json",
-                                                 results_json_texts(outline, entries(), encoded=True))
+                                                 ahead(results_json_texts(outline, entries(), encoded=True)))
         pause_point("export")
         files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
         put("results.xlsx", xlsx.result())
@@ -432,7 +440,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             assert doc is not None
             p.stage("render", f"{appraised} dashboards and plans" if page_slice is None
                     else f"the pages of {page_slice}")
-            pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history, out, page_slice)
+            pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history, out, page_slice,
+                            _by_employee(ledger) if before is not None else None, ev, cells)
             index = out / "index.html" if "index.html" in files else None
 
         p.stage("manifest")
@@ -446,11 +455,11 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
 
         if db is not None:
             p.stage("store", safe_url(store_url))
-            if redact:  # results.json's entries were the redacted ones: the store keeps the full results
-                stored = list(employee_text_chunks(ev, compact=True))
+            # a redacted run's results.json had the redacted entries: the store's are made now, the full results
             db.complete_run(run_id, cycle.period.id, {"errors": outline["errors"]},
                             before_commit=lambda: pause_point("store"), reads=reads.reads, manifest_sha256=sha,
-                            rows=stored_rows(table, stored))
+                            rows=stored_rows(table, employee_text_chunks(ev, compact=True) if redact else stored),
+                            also=_draw_ledger(ev))
         pause_point("publish")
         old = publish_folder(stage, out)
         leftover = None
@@ -459,6 +468,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         import shutil
 
         export_pool.shutdown(wait=True, cancel_futures=True)  # a failed run's workbook is not waited for twice
+        if stored is not None:
+            stored.close()
         if leftover is not None:  # the run failed before the swap: the folder stays as it was
             shutil.rmtree(leftover, ignore_errors=True)
         if old is not None:
@@ -479,6 +490,102 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         engine_warnings=list(engine_warnings))
 
 
+def ahead(items: Iterable, depth: int = 2) -> Iterator:
+    """``items`` in order, each made on a thread of its own while the caller uses the ones before it (up to
+    ``depth`` waiting): making results.json's text (polars) and hashing and writing it (hashlib, the file
+    system) both let go of the interpreter lock, so two cores share them.  An error while making an item is
+    raised here; when the caller stops early, the thread stops after the item it is making."""
+    import queue
+    import threading
+
+    waiting: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((True, end))
+        except BaseException as exc:  # handed to the caller
+            put((False, exc))
+
+    thread = threading.Thread(target=make, name="appraise-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = waiting.get()
+            if not ok:
+                raise item
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+SPOOL_BYTES = 256 * 2**20  # the store's entries kept in memory up to this; beyond it they wait on disk
+
+
+class EntrySpool:
+    """The store's entries, made with results.json's during the export, kept until the store stage: in memory
+    up to ``limit`` bytes, beyond that in Arrow IPC files in a folder of their own (``folder()`` makes it: a
+    staging folder beside the output, removed as a leftover if the run is killed), so that a million people's
+    ~2 GB of JSON text does not stay in memory through the export.  Iterating gives the chunks in order, each
+    let go (and its file removed) once the next is asked for."""
+
+    def __init__(self, folder: Callable[[], Path], limit: int | None = None):
+        self._make_folder, self.limit = folder, SPOOL_BYTES if limit is None else limit
+        self._folder: Path | None = None
+        self._chunks: list = []  # a polars series, or the path of the file holding it
+        self._held = 0
+
+    def add(self, chunk) -> None:
+        size = int(chunk.str.len_bytes().sum() or 0)
+        if self._held + size <= self.limit:
+            self._chunks.append(chunk)
+            self._held += size
+            return
+        import polars as pl
+
+        if self._folder is None:
+            self._folder = self._make_folder()
+        path = self._folder / f"{len(self._chunks)}.arrow"
+        pl.DataFrame({"entry": chunk}).write_ipc(path, compression="uncompressed")
+        self._chunks.append(path)
+
+    def __iter__(self):
+        import polars as pl
+
+        while self._chunks:
+            item = self._chunks.pop(0)
+            if isinstance(item, Path):
+                chunk = pl.read_ipc(item)["entry"]
+                item.unlink()
+                yield chunk
+            else:
+                self._held -= int(item.str.len_bytes().sum() or 0)
+                yield item
+
+    def close(self) -> None:
+        import shutil
+
+        self._chunks.clear()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+
 def _in_cycle_folder(d, base_dir: Path):
     """``d`` with its file named relative to the cycle's folder when it lies inside it (labels such as a
     database source's stay as they are)."""
@@ -489,8 +596,30 @@ def _in_cycle_folder(d, base_dir: Path):
         return d
 
 
+def _draw_ledger(ev):
+    """An incentive plan's draw ledger, stored with the run's results (:func:`appraise.store.draws.writer`)."""
+    if ev.ruleset.bonus is None or ev.ruleset.bonus.draw is None:
+        return None
+    from appraise.export.columns import money_strings
+    from appraise.store.draws import writer
+
+    # (id, opening, recovered, advanced, closing) as results.json writes them: decimal strings at the unit
+    f = ev.frame
+    amounts = [money_strings(f[f"bonus.draw.{n}"], ev.ruleset).to_list()
+               for n in ("opening", "recovered", "advanced", "closing")]
+    return writer(zip(f["id"].to_list(), *amounts, strict=True))
+
+
+def _by_employee(ledger) -> dict[str, list[tuple[str, str, str]]]:
+    """The recalculation ledger's rows by employee: (field, before, after) each."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for emp, field_name, before, after in ledger:
+        out.setdefault(emp, []).append((field_name, before, after))
+    return out
+
+
 def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict, history, published: Path | None = None,
-            page_slice=None) -> int:
+            page_slice=None, changes=None, ev=None, feedback=None) -> int:
     """Render into a folder inside ``out`` (the run's staging folder), then rename every page into place.
 
     Pages that the renderer linked from ``published`` (the folder this run replaces; same bytes) are
@@ -501,15 +630,25 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
 
     ids = [e["id"] for e in doc["employees"]]
     past = history(store_url, ids if len(ids) <= 5000 else None, kind=cycle.period.kind, before=cycle.period.id,
-                   ruleset_id=ruleset.id)
+                   ruleset_id=ruleset.id, fields=("kpis", "bonus_detail", "bonus_gross"))
     info = {}
     if inputs.employees is not None:
         for row in inputs.employees.iter_rows(named=True):
             info[str(row["id"])] = {k: v for k, v in row.items() if v is not None}
+    found = None
+    if ev is not None:  # what each person can act on next, worked out once by the core (the pages show it)
+        from appraise.core.insights import insights
+
+        found = insights(ev, feedback, past,
+                         ids=page_slice.people(doc, info) if page_slice is not None else None)
     stage = staging_dir(out)
     try:
+        splits: dict[str, list[dict]] = {}  # split credit: each seller's part of each deal, for their dashboard
+        for row in (inputs.splits.iter_rows(named=True) if getattr(inputs, "splits", None) is not None else ()):
+            splits.setdefault(row.pop("employee"), []).append(row)
         written = render_all(doc, ruleset, stage, employees_info=info, history=past, locale=cycle.locale,
-                             previous=published, pages=page_slice)
+                             previous=published, pages=page_slice, changes=changes, insights=found,
+                             splits=splits)
         pause_point("render")
         fresh: list[tuple[str, Path, os.stat_result]] = []
         for rel in written:

@@ -31,6 +31,20 @@ are fixed; extra columns are kept where noted.
 ``paid`` (for ``bonus.net_of``)
     ``employee``, ``ruleset``, ``period``, ``bonus`` (decimal string or null):
     what those runs paid.
+``draws``, ``year_paid`` (for an incentive plan's draw and year to date, README "Incentive plans")
+    ``employee``, ``period``, ``balance`` (decimal string): each employee's draw balance carried in, the
+    latest closing balance of the ruleset's earlier periods; ``employee``, ``period``, ``bonus``: what the
+    ruleset's current runs of the year's earlier periods paid.
+``hierarchy`` (for team roll-ups; optional)
+    ``id``, ``hire_date``, ``leave_date`` and the manager column(s) of every row of the
+    employee table, people skipped under ``on_error: skip-employee`` included (their
+    managers' roll-ups are then missing).  Absent: read from ``employees``.
+``deals``, ``credits`` (split credit, as providers return them)
+    ``deal``, ``month`` and metric columns; ``deal``, ``employee``, ``share``.  The provide
+    stage turns them into monthly metric rows and leaves them out of what the engine reads.
+``splits`` (split credit; for explanations only)
+    ``employee``, ``deal``, ``month``, ``metric``, ``amount``, ``share``, ``credited``
+    (decimal strings): each seller's part of each deal, already in the metric rows.
 """
 from __future__ import annotations
 
@@ -88,6 +102,12 @@ class Inputs:
     previous: Any = None
     subperiods: Any = None
     paid: Any = None
+    draws: Any = None      # incentive plans: the draw balance carried in (appraise.store.draws)
+    year_paid: Any = None  # incentive plans: what the year's earlier periods paid
+    hierarchy: Any = None  # team roll-ups: id, hire_date, leave_date and the manager column(s) of every employee row
+    deals: Any = None  # split credit, as a provider returns it: deal, month, <metric>...
+    credits: Any = None  # split credit, as a provider returns it: deal, employee, share
+    splits: Any = None  # split credit: each seller's part of each deal (provide/credits.py), for explanations
     stored: dict = field(default_factory=dict)  # (ruleset id, period) -> its stored run id (None: no run stored)
     overrides: list = field(default_factory=list)  # appraise.language.overrides.Override, applied after calibration
     sources: dict = field(default_factory=dict)  # source label -> sha256, for the manifest

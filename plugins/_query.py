@@ -15,7 +15,7 @@ from datetime import timedelta
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import Origin
 
-_TABLE = {"employees": "employees", "feedback360": "feedback", "okr": "okrs"}
+_TABLE = {"employees": "employees", "feedback360": "feedback", "okr": "okrs", "deals": "deals", "credits": "credits"}
 
 
 def target_table(kind: str, frame) -> str:

@@ -683,7 +683,8 @@ def provided(table: str, sheet: Sheet, source) -> Provided:
     return Provided.single(table, sheet.frame, sheet.origin(), label=source.label, sha256=sheet.sha256)
 
 
-KIND_TABLE = {"employees": "employees", "metrics": "metrics", "feedback360": "feedback", "okr": "okrs"}
+KIND_TABLE = {"employees": "employees", "metrics": "metrics", "feedback360": "feedback", "okr": "okrs",
+              "deals": "deals", "credits": "credits"}
 
 
 class TabularProvider:
@@ -697,7 +698,7 @@ class TabularProvider:
     """
 
     name = ""
-    kinds = frozenset({"employees", "metrics", "feedback360", "okr"})
+    kinds = frozenset({"employees", "metrics", "feedback360", "okr", "deals", "credits"})
     default_kind = "metrics"
     extra_options: dict = {}
     options_schema: dict = {}

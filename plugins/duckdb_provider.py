@@ -23,7 +23,7 @@ from appraise.plugins._query import QUERY_OPTIONS, aggregate_query, period_param
 
 class DuckdbProvider:
     name = "duckdb"
-    kinds = frozenset({"employees", "metrics", "feedback360", "okr"})
+    kinds = frozenset({"employees", "metrics", "feedback360", "okr", "deals", "credits"})
     default_kind = "metrics"
     options_schema = {
         "type": "object",

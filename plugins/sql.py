@@ -27,7 +27,7 @@ _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 class SqlProvider:
     name = "sql"
-    kinds = frozenset({"employees", "metrics", "feedback360", "okr"})
+    kinds = frozenset({"employees", "metrics", "feedback360", "okr", "deals", "credits"})
     default_kind = "metrics"
     options_schema = {
         "type": "object",

@@ -6,11 +6,13 @@ import struct
 import zlib
 from pathlib import Path
 
+import polars as pl
 import pytest
 
+from appraise.core.insights import insights
 from appraise.language.ruleset import load_ruleset
 from appraise.present.render import render_all
-from engine_inputs import EXAMPLE, previous_from, run_example
+from engine_inputs import EXAMPLE, example_inputs, previous_from, run_example
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -22,7 +24,8 @@ pytestmark = [
 ]
 
 PAGES = {
-    "dashboard": ("dashboards/E001.html", ["#score", "#grade", "#kpis", "svg[role=img]"]),
+    "dashboard": ("dashboards/E001.html", ["#score", "#grade", "#kpis", "svg[role=img]", "#reach", "#focus",
+                                           "table.competencies", "ul.comments", "svg.spark"]),
     "dashboard-calibrated": ("dashboards/E003.html", ["#calibration", "#kpis"]),
     "plan-formal": ("plans/E004.html", ["#formal", "#goals", "#checkpoints"]),
     "plan": ("plans/E001.html", ["h1", ".focus"]),
@@ -111,17 +114,21 @@ def site(tmp_path_factory):
     """``<locale>/``: the worked example with E005 moved into east-1, one team of five, so that every
     figure is shown (privacy.min_group is 5); ``<locale>/small/``: the example as it is."""
     _, q2 = run_example("Q2")
-    _, q3 = run_example("Q3", previous=previous_from(q2))
-    history = {e["id"]: [{"cycle": "2026-Q2", "score": e["score"], "grade": e["grade"], "bonus": e["bonus"]}]
-               for e in q2["employees"]}
+    ev, q3 = run_example("Q3", previous=previous_from(q2))
+    history = {e["id"]: [{"cycle": "2026-Q2", "score": e["score"], "grade": e["grade"], "bonus": e["bonus"],
+                          "kpis": e["kpis"], "bonus_detail": e["bonus_detail"]}] for e in q2["employees"]}
+    # what is within reach, the 360 by competency and a comment (the dashboards' issue-18 sections)
+    feedback = example_inputs("Q3").feedback.with_columns(
+        pl.when(pl.col("rater") == "P00").then(pl.lit("Shares leads with the team.")).otherwise(None).alias("comment"))
+    found = insights(ev, feedback, history)
     ruleset = load_ruleset(EXAMPLE / "sales-team.yaml")
     one_team = copy.deepcopy(q3)
     for e in one_team["employees"]:
         e["calibration"]["cohort"] = "east-1"
     out = tmp_path_factory.mktemp("browser")
     for locale in ("en", "zh-CN"):
-        render_all(one_team, ruleset, out / locale, history=history, locale=locale)
-        render_all(q3, ruleset, out / locale / "small", history=history, locale=locale)
+        render_all(one_team, ruleset, out / locale, history=history, locale=locale, insights=found)
+        render_all(q3, ruleset, out / locale / "small", history=history, locale=locale, insights=found)
     return out
 
 

@@ -27,7 +27,8 @@ def run(*args):
 def test_valid_rulesets_exit_0():
     code, out = run("validate", ROOT / "rulesets")
     assert code == 0, out
-    assert out.strip().splitlines()[-1] == "4 files valid"  # sales-team, sales-manager, sales-annual, process-review
+    # sales-team, sales-manager, sales-annual, process-review, sales-incentive
+    assert out.strip().splitlines()[-1] == "5 files valid"
 
 
 def test_the_example_folder_exits_0():
@@ -43,7 +44,7 @@ def test_invalid_file_exits_1_with_every_error_and_a_summary():
     assert len(lines) == 6
     assert lines[0].startswith(f"{os.path.relpath(BROKEN / 'several-errors.yaml')}:11:11: error: 'no' is not one of")
     assert lines[0].endswith("(attributes.region)")
-    assert lines[-1] == "5 errors in 1 of 5 files"  # the broken file and the four shipped rulesets
+    assert lines[-1] == "5 errors in 1 of 6 files"  # the broken file and the five shipped rulesets
 
 
 def test_usage_errors_exit_2():
@@ -87,7 +88,7 @@ def test_junit_format():
     suites = ET.fromstring(out)
     # rulesets/tests/*.yaml (ruleset test cases) are listed as skipped
     cases = [c for c in suites.findall(".//testcase") if c.find("skipped") is None]
-    assert len(cases) == 5  # the broken file and the four shipped rulesets
+    assert len(cases) == 6  # the broken file and the five shipped rulesets
     failed = [c for c in cases if c.find("failure") is not None]
     assert len(failed) == 1 and failed[0].get("name").endswith("several-errors.yaml")
     assert "5 problems" == failed[0].find("failure").get("message")

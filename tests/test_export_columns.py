@@ -24,7 +24,13 @@ from appraise.export.files import (
     results_json_texts,
     score_columns,
 )
-from appraise.export.json_columns import employee_text_chunks, employee_text_pairs, employee_texts, json_text
+from appraise.export.json_columns import (
+    employee_text_chunks,
+    employee_text_pairs,
+    employee_texts,
+    json_text,
+    json_text_of_few,
+)
 from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
 from appraise.language.overrides import Override
 from appraise.pipeline import evaluate_cycle, evaluate_tables
@@ -141,6 +147,8 @@ def test_py_round_is_round():
 def test_json_text_is_encode_basestring():
     texts = ['"', "\\", "\n", "\x00", "\x1f", "\x7f", "\u2028", "郭", "🙂", "plain", ""]
     assert json_text(pl.Series(texts + [None])).to_list() == [encode_basestring(t) for t in texts] + ["null"]
+    assert json_text_of_few(pl.Series(texts * 3 + [None])).to_list() == [encode_basestring(t) for t in texts * 3] \
+        + ["null"]
 
 
 def test_api_table_is_built_without_the_document(evaluations):
@@ -155,4 +163,9 @@ def test_api_table_is_built_without_the_document(evaluations):
     assert table.to_dicts() == [{k: e[k] for k in TABLE_COLUMNS} for e in doc["employees"]]
     first = doc["employees"][0]
     assert res.employee(first["id"]) is first
+    alone = Results(ev)  # one employee's entry without the whole document
+    last = doc["employees"][-1]
+    assert alone.employee(last["id"]) == last and alone._document is None
+    with pytest.raises(StopIteration):
+        alone.employee("nobody")
 

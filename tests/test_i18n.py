@@ -62,7 +62,7 @@ def test_every_catalog_key_is_used():
                      + sorted((ENGINE / "tools" / "targets").glob("*.py")) + [ENGINE / "commands" / "targets.py"])
     i18n = (ENGINE / "i18n.py").read_text(encoding="utf-8")
     unused = [k for k in MESSAGES if f'"{k}"' not in text and f"'{k}'" not in text
-              and not (k.startswith("relation.") and 'f"relation.{' in i18n)]
+              and not any(k.startswith(f"{kind}.") and f'f"{kind}.{{' in i18n for kind in ("relation", "competency"))]
     assert not unused, unused
 
 
@@ -133,17 +133,20 @@ def test_fast_formatting_agrees_with_babel(locale):
 
 def catalogues() -> dict[str, dict[str, dict[str, str]]]:
     from appraise import i18n
-    from appraise.present import explain
+    from appraise.present import credit, explain, incentive
     from appraise.tools.workshop import texts
 
-    by_language = explain.MESSAGES  # {locale: {key: text}} -> {key: {locale: text}}
-    explain_table = {k: {loc: by_language[loc].get(k, "") for loc in by_language} for k in by_language["en"]}
-    for k in by_language["zh-CN"]:
-        explain_table.setdefault(k, {"en": "", "zh-CN": by_language["zh-CN"][k]})
+    def by_key(by_language):  # {locale: {key: text}} -> {key: {locale: text}}
+        table = {k: {loc: by_language[loc].get(k, "") for loc in by_language} for k in by_language["en"]}
+        for k in by_language["zh-CN"]:
+            table.setdefault(k, {"en": "", "zh-CN": by_language["zh-CN"][k]})
+        return table
+
     return {"i18n.MESSAGES": i18n.MESSAGES, "i18n.CLI": i18n.CLI, "i18n.DIAGNOSTICS": i18n.DIAGNOSTICS,
-            "i18n.FRAGMENTS": i18n.FRAGMENTS, "present.explain.MESSAGES": explain_table,
+            "i18n.FRAGMENTS": i18n.FRAGMENTS, "present.explain.MESSAGES": by_key(explain.MESSAGES),
+            "present.incentive.MESSAGES": by_key(incentive.MESSAGES),
             "tools.workshop.texts.MESSAGES": texts.MESSAGES, "i18n.INPUT_MESSAGES": i18n.INPUT_MESSAGES,
-            "i18n.XLSX_LABELS": i18n.XLSX_LABELS}
+            "i18n.XLSX_LABELS": i18n.XLSX_LABELS, "present.credit.MESSAGES": credit.MESSAGES}
 
 
 # Module-level dicts keyed by locale that hold no texts to translate (file names per language).

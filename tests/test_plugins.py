@@ -207,19 +207,21 @@ def _pip(*args):
 
 
 @pytest.fixture(scope="module")
-def jsonl_installed():
-    """pip-installs plugins/appraise-jsonl (editable) and removes it again if it was not there before."""
-    try:
-        importlib.metadata.distribution("appraise-jsonl")
-        was_installed = True
-    except importlib.metadata.PackageNotFoundError:
-        was_installed = False
-    done = _pip("install", "--no-deps", "-e", str(JSONL))
+def jsonl_installed(tmp_path_factory):
+    """pip-installs plugins/appraise-jsonl for real (its wheel built by pip, entry point and metadata included) into
+    a folder of its own, which the tests' subprocesses get on PYTHONPATH.  Not into the shared virtualenv: tests
+    running meanwhile on the other worker would find its entry point without its module."""
+    target = tmp_path_factory.mktemp("site")
+    done = _pip("install", "--no-deps", "--target", str(target), str(JSONL))
     if done.returncode != 0:
-        pytest.fail(f"pip install -e {JSONL} failed:\n{done.stderr}")
-    yield
-    if not was_installed:
-        _pip("uninstall", "-y", "appraise-jsonl")
+        pytest.fail(f"pip install {JSONL} failed:\n{done.stderr}")
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(target), before) if p)
+    yield target
+    if before is None:  # the test process's own imports never used it
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = before
 
 
 def _appraise(*args, plugins="jsonl"):

@@ -11,7 +11,14 @@ from types import SimpleNamespace
 import polars as pl
 import pytest
 
-from appraise.export.columns import ledger_table, money_strings, plain_strings, stored_rows, summary
+from appraise.export.columns import (
+    flag_values,
+    ledger_table,
+    money_strings,
+    plain_strings,
+    stored_rows,
+    summary,
+)
 from appraise.export.document import _plain, money, results_document
 from appraise.export.files import (
     CHANGE_FIELDS,
@@ -57,9 +64,10 @@ def test_stored_rows_are_the_documents_rows(evaluations):
     for ev in evaluations:
         doc = results_document(ev)
         entries = list(employee_text_chunks(ev, rows_per_chunk=2, compact=True))
-        got = list(stored_rows(summary(ev), entries))
+        got = list(stored_rows(summary(ev), iter(entries)))
         assert got == [r[1:] for r in _result_rows(7, doc["employees"])]
-        assert entries == []  # each chunk dropped once written
+        with pytest.raises(ValueError, match="stored entries for"):  # entries for fewer people than the table
+            list(stored_rows(summary(ev), entries[:-1]))
 
 
 def test_ledger_from_columns_is_the_ledger_from_documents(evaluations, tmp_path):
@@ -113,3 +121,82 @@ def test_money_and_plain_texts_from_polars_decimals():
         assert plain_strings(s).to_list() == [_plain(v) for v in exact], scale
     odd = ["1.5", None, "", "x", "1.5", "-3.25"]
     assert column_bonus_total(pl.Series(odd)) == bonus_total({"bonus": v} for v in odd) == Decimal("-0.25")
+
+
+def test_flag_values_are_the_true_flags_in_order():
+    """More flags than one integer's bits (63), nulls as false, and every combination made once."""
+    rng = random.Random(5)
+    cols = {f"f{j}": [rng.choice([True, False, False, None]) for _ in range(300)] for j in range(70)}
+    frame = pl.DataFrame(cols, schema=dict.fromkeys(cols, pl.Boolean))
+    made = []
+
+    def make(ids):
+        made.append(tuple(ids))
+        return list(ids)
+
+    got = flag_values(frame, [(f"id{j}", pl.col(f"f{j}")) for j in range(70)], make, pl.List(pl.Utf8)).to_list()
+    assert got == [[f"id{j}" for j in range(70) if cols[f"f{j}"][r]] for r in range(300)]
+    assert len(made) == len(set(made))
+    assert flag_values(frame, [], make, pl.List(pl.Utf8)).to_list() == [[]] * 300
+
+
+def test_entry_spool_gives_the_chunks_back_in_order_from_memory_or_disk(tmp_path):
+    """What the store stage reads is what the export made, whether it waited in memory or on disk."""
+    from appraise.run import EntrySpool
+
+    chunks = [pl.Series(["a", "bb"]), pl.Series(["ccc"]), pl.Series(["dddd", "é"]), pl.Series([], dtype=pl.Utf8)]
+    for n, limit in enumerate((0, 3, 10 ** 9)):
+        folder = tmp_path / f"spool{n}"
+        spool = EntrySpool(lambda f=folder: f.mkdir() or f, limit)
+        for c in chunks:
+            spool.add(c)
+        assert folder.exists() == (limit < 10 ** 9)
+        assert [c.to_list() for c in spool] == [c.to_list() for c in chunks]
+        assert list(spool) == []
+        spool.close()
+        assert not folder.exists()
+
+
+def test_a_run_whose_entries_wait_on_disk_stores_the_documents_entries(tmp_path, monkeypatch):
+    """appraise run with every stored entry spooled to disk (as a large company's are): the store holds each
+    employee's results.json entry, as json.dumps writes it, and no spool folder is left beside the output."""
+    import shutil
+
+    import appraise.run as run
+
+    monkeypatch.setattr(run, "SPOOL_BYTES", 0)
+    work = tmp_path / "example"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "example", work)
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    report = run.run_cycle(work / "cycle-q2.yaml", output=tmp_path / "out", store=store, render=False)
+    doc = evaluate_cycle(work / "cycle-q2.yaml")[1].document
+    with Store(store) as db:
+        assert db.run_results(report.run_id) == doc["employees"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["example", "out", "store.db"]
+
+
+def test_ahead_gives_every_item_in_order_and_hands_errors_over():
+    from appraise.run import ahead
+
+    assert list(ahead(iter(range(50)), depth=1)) == list(range(50))
+
+    def failing():
+        yield 1
+        raise KeyError("made on the thread")
+
+    got = []
+    with pytest.raises(KeyError, match="made on the thread"):
+        for x in ahead(failing()):
+            got.append(x)
+    assert got == [1]
+    made = []
+
+    def counted():
+        for i in range(1000):
+            made.append(i)
+            yield i
+
+    first = ahead(counted(), depth=2)
+    assert next(first) == 0
+    first.close()  # the caller stops: the thread stops too, a few items ahead at most
+    assert len(made) <= 5

@@ -1,18 +1,21 @@
 """The bonus: what each employee is paid, in exact decimals, from the attainment KPI, the tiers, the grade's
-multiplier, the excess rule, the cap and the rounding unit (SPEC "Bonus"), netted against earlier payouts.
+multiplier, the excess rule, the cap and the rounding unit (SPEC "Bonus"), netted against earlier payouts; or
+from an incentive plan's components, guarantee and draw (:mod:`appraise.core.incentives`).
 
 :func:`pay` is the stage (also the workshop's).  Tiers are cumulative and ascending: ``bonus.tiers_reached``
 counts the tiers from the first that the attainment reached.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
-from typing import cast
+from typing import Any, cast
 
 import polars as pl
 
+from appraise.core import incentives as plans
 from appraise.core.frame import F64, MONEY
 from appraise.language.compile import Ruleset
 
@@ -21,14 +24,23 @@ def _dec(value: Decimal) -> pl.Expr:
     return pl.lit(value, dtype=MONEY)
 
 
-def pay(ruleset: Ruleset, wide: pl.DataFrame) -> pl.DataFrame:
+def pay(ruleset: Ruleset, wide: pl.DataFrame, context: Mapping[str, Any] | None = None) -> pl.DataFrame:
     """``wide`` with the ``bonus.*`` steps (exact decimals), ``bonus`` (due now) and ``bonus.value`` (its float) after
     the grade is final: tiers reached by the attainment KPI, times the grade's multiplier, plus the excess, capped,
-    rounded half-up; netted against earlier payouts with ``net_of``."""
+    rounded half-up; netted against earlier payouts with ``net_of``.  An incentive plan pays its components
+    instead (``context``: what their target expressions read), then its guarantee and draw."""
     plan = ruleset.bonus
     if plan is None:
         return wide.with_columns(pl.lit(None, dtype=MONEY).alias("bonus"),
                                  pl.lit(None, dtype=F64).alias("bonus.value"))
+    helpers = [c for c in ("_paid", "tenure_months", "_draw_open", "_paid_year") if c in wide.columns] \
+        if plan.incentive else [c for c in ("_paid",) if c in wide.columns]
+    if plan.components:
+        target = pl.col(f"money.{plan.target}") if f"money.{plan.target}" in wide.columns else \
+            pl.col(f"attr.{plan.target}").cast(pl.Utf8).cast(MONEY, strict=False)
+        carried = wide.select(*helpers, target.alias("_target"), *(c for c in ("_fnum", "_fden") if c in wide.columns))
+        g = plans.components(ruleset, wide, target, context).hstack(carried.get_columns())
+        return _settled(plan, wide, g)
     # the bonus reads few columns: the work runs on those, lazily, in one pass
     # scorecards may share a KPI's path (results.revenue in two of them): one column, listed once
     # (a scorecard no employee of this cycle has contributes no columns, and no one to pick)
@@ -37,7 +49,7 @@ def pay(ruleset: Ruleset, wide: pl.DataFrame) -> pl.DataFrame:
     needed = ["scorecard", "grade"] \
         + [c for c in (f"money.{plan.target}", f"attr.{plan.target}") if c in wide.columns] \
         + [f"k.{p}.{part}" for p in paths for part in ("attainment", "actual", "target")] \
-        + [c for c in ("_fnum", "_fden", "_paid") if c in wide.columns]
+        + [c for c in ("_fnum", "_fden") if c in wide.columns] + helpers
     f = wide.select(needed).lazy()
     target = pl.col(f"money.{plan.target}") if f"money.{plan.target}" in wide.columns else \
         pl.col(f"attr.{plan.target}").cast(pl.Utf8).cast(MONEY, strict=False)
@@ -102,6 +114,12 @@ def pay(ruleset: Ruleset, wide: pl.DataFrame) -> pl.DataFrame:
     g = f.collect()
     if "_fnum" in g.columns:
         g = scaled_targets(plan, g)
+    return _settled(plan, wide, g)
+
+
+def _settled(plan, wide: pl.DataFrame, g: pl.DataFrame) -> pl.DataFrame:
+    """The gross bonus ``g`` netted (``net_of``) and settled (guarantee, draw: :func:`appraise.core.incentives.settle`),
+    its columns added to ``wide``."""
     if plan.net_of is not None:
         # what the sub-periods already paid is netted: due now = gross − paid, floored at 0 without clawback
         paid = pl.col("_paid") if "_paid" in g.columns else _dec(Decimal(0))
@@ -110,6 +128,8 @@ def pay(ruleset: Ruleset, wide: pl.DataFrame) -> pl.DataFrame:
             due = pl.when(due < _dec(Decimal(0))).then(_dec(Decimal(0))).otherwise(due)
         g = g.with_columns(pl.col("bonus").alias("bonus.gross"), paid.cast(MONEY).alias("bonus.paid"))
         g = g.with_columns(pl.when(pl.col("bonus.gross").is_null()).then(None).otherwise(due).alias("bonus"))
+    if plan.incentive:
+        g = plans.settle(plan, g)
     out = g.with_columns(pl.col("bonus").cast(F64).alias("bonus.value")).select(pl.selectors.starts_with("bonus"))
     return wide.hstack(out.get_columns())
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from appraise.core import bonus, calibration, rollup, scoring
+from appraise.core import bonus, calibration, incentives, rollup, scoring, teams
 from appraise.core.frame import F64, Columns, EmployeeError, condition, item_paths, lost_key, missing_items
 from appraise.core.provenance import Provenance
 from appraise.errors import AppraiseError
@@ -43,6 +43,8 @@ class Evaluation:
     not_covered: list[str] = field(default_factory=list)  # employees no scorecard applies to (not errors)
     overrides: dict = field(default_factory=dict)  # id -> appraise.language.overrides.Override applied
     paid: pl.DataFrame | None = None  # net_of: employee, period, bonus of the sub-periods (for explanations)
+    teams: pl.DataFrame | None = None  # team roll-ups: who counted in whose team with what (core/teams.py)
+    splits: pl.DataFrame | None = None  # split credit: each seller's part of each deal (provide/credits.py)
     provenance: Provenance | None = None  # per employee: rules' weight changes, tiers reached, calibration
 
 
@@ -95,9 +97,13 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
         df = emp.join(metrics, on="_eid", how="left")
     lap("metrics")
     for m in ruleset.metrics:
-        if f"m.{m.name}" not in df.columns and not m.derived:
+        if f"m.{m.name}" not in df.columns and not m.derived and m.rollup is None:
             df = df.with_columns(pl.lit(None, dtype=F64).alias(f"m.{m.name}"))
+    team = teams.Teams(ruleset, inputs, period) if ruleset.rollups else None
     for m in ruleset.derived_in_order():
+        if team is not None and m.rollup is not None:
+            df = team.add(df, m)
+            continue
         assert m.formula is not None  # a derived metric is one with a formula
         df = df.with_columns(expressions.to_polars(m.formula, column, context, column.types).cast(F64)
                              .alias(f"m.{m.name}"))
@@ -141,6 +147,10 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     if paid is not None:
         df = df.join(paid, on="id", how="left", maintain_order="left").with_columns(
             pl.col("_paid").fill_null(Decimal(0)))
+    # an incentive plan's draw balance carried in and what the year paid so far
+    carried = incentives.inputs_of(ruleset, inputs, period, warnings)
+    if carried is not None:
+        df = df.join(carried, on="id", how="left", maintain_order="left")
     parts = []
     for card in ruleset.scorecards:
         lf = df.lazy().filter(pl.col("scorecard") == card.key)
@@ -171,7 +181,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     lap("calibration")
     overrides = calibration.check_overrides(inputs.overrides, f, errors, not_covered)
     f = calibration.apply_overrides(ruleset, f, overrides)
-    f = bonus.pay(ruleset, f)
+    f = bonus.pay(ruleset, f, context)
     lap("bonus")
     f = f.with_columns([condition(o.when, column, context).alias(f"outcome.{o.id}") for o in ruleset.outcomes])
     if objectives is not None:
@@ -185,4 +195,5 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     return Evaluation(ruleset, period, context, f, errors, warnings, timings, objectives, inputs.okrs,
                       not_covered=not_covered, overrides={o.id: o for o in overrides},
                       paid=inputs.paid if paid is not None else None,
+                      teams=team.ledger() if team is not None else None, splits=inputs.splits,
                       provenance=Provenance(ruleset, f, objectives, inputs.okrs))

@@ -127,11 +127,27 @@ def _by_unique(s, fn):
 def _ones(frame, pairs, name: str):
     """A list column: for each row, the ids of ``pairs`` ((id, boolean column)) whose column is true, in order."""
     pl = _pl()
-    exprs = [pl.when(pl.col(col).fill_null(False)).then(pl.lit(i)).otherwise(pl.lit(None, dtype=pl.Utf8))
-             for i, col in pairs if col in frame.columns]
-    if not exprs:
-        return pl.lit([], dtype=pl.List(pl.Utf8)).alias(name)
-    return pl.concat_list(exprs).list.drop_nulls().alias(name)
+    flags = [(i, pl.col(col)) for i, col in pairs if col in frame.columns]
+    return flag_values(frame, flags, list, pl.List(pl.Utf8)).alias(name)
+
+
+def flag_values(frame, flags, make, dtype):
+    """``make(ids)`` for each row of ``frame`` (a Series of ``dtype``): the ids of ``flags`` ((id, boolean
+    expression)) that are true in that row (null is false), in order.  The flags are read as the bits of
+    integers (63 to each) and ``make`` is called once per combination that occurs: a company has few."""
+    pl = _pl()
+    if not flags:
+        return pl.Series("~v", [make([])], dtype=dtype).new_from_index(0, frame.height)
+    groups = [flags[i:i + 63] for i in range(0, len(flags), 63)]
+    names = [f"~m{n}" for n in range(len(groups))]
+    keys = frame.select(pl.sum_horizontal([e.fill_null(False).cast(pl.UInt64) * pl.lit(1 << j, pl.UInt64)
+                                           for j, (_, e) in enumerate(group)]).alias(name)
+                        for group, name in zip(groups, names, strict=True))
+    found = keys.unique()
+    values = [make([i for group, bits in zip(groups, row, strict=True) for j, (i, _) in enumerate(group)
+                    if bits >> j & 1]) for row in found.iter_rows()]
+    table = found.with_columns(pl.Series("~v", values, dtype=dtype))
+    return keys.join(table, on=names, how="left", maintain_order="left")["~v"]
 
 
 def lost_ranking(frame, card) -> Any:
@@ -221,14 +237,13 @@ def summary(ev: Evaluation):
 STORED_COLUMNS = ("id", "scorecard", "score", "grade", "grade_uncalibrated", "bonus")
 
 
-def stored_rows(table, entries: list):
+def stored_rows(table, entries):
     """The store's rows (:meth:`appraise.store.database.Store.complete_run`'s ``rows``): each employee's id,
-    scorecard, score, grade, grade before calibration and bonus from :func:`summary`'s
-    ``table`` (the document's values), and the entry's JSON text from ``entries`` (chunks in the table's order,
-    each dropped once written)."""
+    scorecard, score, grade, grade before calibration and bonus from :func:`summary`'s ``table`` (the document's
+    values), and the entry's JSON text from ``entries`` (polars String series: chunks in the table's order, read
+    one at a time)."""
     start = 0
-    while entries:
-        chunk = entries.pop(0)
+    for chunk in entries:
         part = table.slice(start, len(chunk)).select(STORED_COLUMNS).with_columns(chunk.alias("entry"))
         start += len(chunk)
         yield from part.iter_rows()
@@ -243,10 +258,18 @@ def ledger_table(table, ev):
     pl = _pl()
     cols = ["id", "score", "grade", "bonus", "outcomes"]
     rs = ev.ruleset
+    pairs = []
     if rs.bonus is not None and rs.bonus.net_of is not None:  # only then are these in the entries
+        pairs += [("bonus.gross", "bonus_gross"), ("bonus.paid", "bonus_paid")]
+    if rs.bonus is not None and rs.bonus.incentive:  # an incentive plan's (engine/export/incentives.py)
+        if rs.bonus.draw is not None or rs.bonus.guarantee is not None:
+            pairs.append(("bonus.earned", "bonus_earned"))
+        if rs.bonus.draw is not None:
+            pairs.append(("bonus.draw.closing", "bonus_draw_balance"))
+        pairs.append(("bonus.ytd", "bonus_ytd"))
+    if pairs:
         extra = [(money_strings(ev.frame[c], rs) if c in ev.frame.columns
-                  else pl.Series([None] * ev.frame.height, dtype=pl.Utf8)).alias(name)
-                 for c, name in (("bonus.gross", "bonus_gross"), ("bonus.paid", "bonus_paid"))]
+                  else pl.Series([None] * ev.frame.height, dtype=pl.Utf8)).alias(name) for c, name in pairs]
         return table.select(cols).with_columns(extra)
     return table.select(cols)
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from appraise.core.evaluate import Evaluation, item_paths, lost_key
+from appraise.export.incentives import plan_fields
 from appraise.language.compile import Ruleset, Scorecard
 
 
@@ -199,6 +200,8 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
             out["bonus_detail"]["paid"] = dict(sorted((paid or {}).get(row["id"], {}).items()))
         if ruleset.bonus.target_period != "cycle" or ruleset.proration == "days":
             out["bonus_detail"]["target_cycle"] = _plain(get("bonus.target_cycle"))  # after target_period, proration
+        if ruleset.bonus.incentive:  # components, guarantee, draw, year to date (README "Incentive plans")
+            plan_fields(out, get, ruleset, money, r4)
     return out
 
 

@@ -193,7 +193,8 @@ _NUMERIC = {"score", "bonus"}
 # of the attainment KPI, so a KPI's actual and target give it away without any bonus field; they are left out
 # of every KPI (any KPI may drive the bonus, and actuals such as revenue are pay-like themselves), while its
 # attainment, score and weight stay: the reader sees how the score was made, not the money.
-REDACTED = ("bonus", "bonus_detail", "bonus_gross", "bonus_paid")
+REDACTED = ("bonus", "bonus_detail", "bonus_gross", "bonus_paid",
+            "bonus_earned", "bonus_guarantee", "bonus_draw", "bonus_draw_balance", "bonus_ytd")  # incentive plans
 REDACTED_KPI_FIELDS = ("actual", "target")
 REDACTED_MESSAGE = "(left out of a redacted export: it may quote the data; see the full run in HR)"
 
@@ -292,15 +293,16 @@ def errors_csv(diagnostics: Iterable, employee_errors: Iterable, warnings: Itera
 
 
 CHANGE_COLUMNS = ("employee", "field", "before", "after")
-CHANGE_FIELDS = ("score", "grade", "bonus", "bonus_gross", "bonus_paid", "outcomes")
+CHANGE_FIELDS = ("score", "grade", "bonus", "bonus_gross", "bonus_paid", "outcomes",
+                 "bonus_earned", "bonus_draw_balance", "bonus_ytd")  # the last three: incentive plans only
 
 
 def changes(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, str, str]]:
     """The recalculation ledger: what re-running a period changed against the run it replaces, as
     (employee, field, before, after) rows in employee order.  Fields: ``appraised`` (``true``/``false``:
     someone appraised by one run only), ``score`` (2 decimals), ``grade``, ``bonus`` (and ``bonus_gross``,
-    ``bonus_paid`` when netting) as decimal strings, ``outcomes`` (ids joined with ``;``); an empty cell is no
-    value."""
+    ``bonus_paid`` when netting; ``bonus_earned``, ``bonus_draw_balance``, ``bonus_ytd`` of an incentive plan) as
+    decimal strings, ``outcomes`` (ids joined with ``;``); an empty cell is no value."""
     old = {e["id"]: e for e in before}
     new = {e["id"]: e for e in after}
 

@@ -17,7 +17,14 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from appraise.core.evaluate import Evaluation, item_paths
-from appraise.export.columns import float_text, lost_ranking, money_strings, plain_strings, py_round
+from appraise.export.columns import (
+    flag_values,
+    float_text,
+    lost_ranking,
+    money_strings,
+    plain_strings,
+    py_round,
+)
 
 EMPLOYEE_INDENT = "    "  # an entry of the employees list, as results_json_chunks indents it
 
@@ -42,11 +49,18 @@ def json_text(s):
     return out.fill_null("null")
 
 
+def json_text_of_few(s):
+    """:func:`json_text` of a column of few distinct values (item keys, objective types): each written once."""
+    pl = _pl()
+    uniq = s.drop_nulls().unique()
+    return s.replace_strict(uniq, json_text(uniq), default="null", return_dtype=pl.Utf8)
+
+
 def plain_path_only(ev: Evaluation) -> bool:
     """Whether the ruleset needs what only the plain path writes (every employee then takes it)."""
     pl = _pl()
     rs = ev.ruleset
-    if rs.bonus is not None and rs.bonus.net_of is not None:
+    if rs.bonus is not None and (rs.bonus.net_of is not None or rs.bonus.incentive):
         return True
     if rs.calibration is not None:
         cohort = _cohort_column(ev.frame, rs.calibration.cohort)
@@ -260,16 +274,24 @@ def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...]) -> 
     floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)]
     lost = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith("lost.")]
     objectives = _objective_rows(ev)
+    if objectives is not None:  # in the frame's order, so that a chunk's are one slice
+        where = frame.select("id", pl.int_range(pl.len(), dtype=pl.Int64).alias("_frow"))
+        objectives = objectives.join(where, on="id", how="inner").sort("_frow", "_o")
     names = ["entry" if st.indented else "compact" for st in styles]
     for start in range(0, frame.height, rows_per_chunk):
         part = frame.slice(start, rows_per_chunk).with_row_index("_row").with_columns(
             [polars_round_half_up(pl.col(c), 4).alias(c) for c in floats]
             + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in lost])
         parts = []
+        mine = None
+        if objectives is not None:
+            lo, hi = objectives["_frow"].search_sorted(pl.Series([start, start + part.height], dtype=pl.Int64),
+                                                       "left").to_list()
+            mine = objectives.slice(lo, hi - lo)
         for card in rs.scorecards:
             rows = part.filter(pl.col("scorecard") == card.key)
             if rows.height:
-                parts.append(_card_texts(ev, card, rows, objectives, styles))
+                parts.append(_card_texts(ev, card, rows, mine, styles))
         out = pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, **dict.fromkeys(names, pl.Utf8)})
         if out.height != part.height or not out["_row"].is_sorted():  # several scorecards, or rows without one
             out = part.select("_row").join(out, on="_row", how="left").sort("_row")
@@ -324,7 +346,7 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
             vals = r4col.unpivot(index="_row", on=cols, variable_name="key", value_name="r4").with_columns(
                 pl.col("key").str.slice(5, None).str.strip_suffix(_R4))
             long = ranked.join(vals, on=["_row", "key"], how="left", maintain_order="left")
-        long = long.with_columns(pl.Series("kt", json_text(long["key"])),
+        long = long.with_columns(pl.Series("kt", json_text_of_few(long["key"])),
                                  pl.Series("vt", float_text(long["r4"]).fill_null("null")))
         long = long.with_columns(pl.int_range(pl.len()).over("_row").alias("_n"))
         item, focus = pl.col("kt") + pl.lit(": ") + pl.col("vt"), pl.col("kt").filter(pl.col("_n") <
@@ -346,14 +368,15 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
     # objectives of the employee, per aspirational threshold of the OKR dimensions
     okr_texts: dict[Any, str] = {}
     if objectives is not None and any(d.kind == "okr" for d in card.dimensions):
-        # only these employees' objectives (a chunk's: not the whole company's again for every chunk)
+        # only these employees' objectives (of the chunk's, those of this scorecard)
         objectives = objectives.filter(pl.col("id").is_in(rows["id"].implode()))
         for d in card.dimensions:
             if d.kind != "okr" or d.aspirational_threshold in okr_texts:
                 continue
             scored = f"score@{d.aspirational_threshold}"
             o = objectives
-            o = o.with_columns(pl.Series("_ot", json_text(o["objective"])), pl.Series("_tt", json_text(o["type"])),
+            o = o.with_columns(pl.Series("_ot", json_text(o["objective"])),
+                               pl.Series("_tt", json_text_of_few(o["type"])),
                                pl.Series("_pt", float_text(o["progress" + _R4]).fill_null("null")),
                                pl.Series("_st", float_text(o[scored]).fill_null("null") if scored in o.columns
                                          else pl.Series([None] * o.height, dtype=pl.Utf8).fill_null("null")))
@@ -378,9 +401,14 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
     def entry(st: _Style):
         from appraise.export.files import _indented
 
-        def flag_list(pairs, ind):
-            return _arr([pl.when(_truthy(col, rows)).then(_lit(encode_basestring(i))).otherwise(None)
-                         for i, col in pairs], ind, st)
+        def flag_list(name, pairs, ind):
+            def text(ids):
+                inner = ind + "  "
+                return "[" + st.nl(inner) + st.sep(inner).join(map(encode_basestring, ids)) + st.nl(ind) + "]" \
+                    if ids else "[]"
+
+            flags = [(i, _truthy(col, rows)) for i, col in pairs if col in rows.columns]
+            return t.series(f"§flags:{name}{tag(st)}", lambda: flag_values(rows, flags, text, pl.Utf8))
 
         def joined(col, ind, open_, close):
             c = pl.col(col + tag(st))
@@ -437,10 +465,10 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
             ("bonus", t.series("§bonus", lambda: json_text(money_strings(rows["bonus"], rs))
                                if "bonus" in rows.columns
                                else pl.Series([None] * rows.height, dtype=pl.Utf8).fill_null("null"))),
-            ("rules_fired", flag_list([(r.id, f"rule.{r.id}") for r in rs.rules], K)),
+            ("rules_fired", flag_list("rules", [(r.id, f"rule.{r.id}") for r in rs.rules], K)),
             ("adjustments", _arr(adjustments, K, st)),
-            ("missing", flag_list([(m, f"miss.{m}") for m in item_paths(card, ev.period)], K)),
-            ("outcomes", flag_list([(o.id, f"outcome.{o.id}") for o in rs.outcomes], K)),
+            ("missing", flag_list("missing", [(m, f"miss.{m}") for m in item_paths(card, ev.period)], K)),
+            ("outcomes", flag_list("outcomes", [(o.id, f"outcome.{o.id}") for o in rs.outcomes], K)),
             ("plan", pl.when(plan).then(_lit("true")).otherwise(_lit("false"))),
             ("focus_areas", joined("_focus", K, "[", "]")),
             ("lost_points", joined("_lost", K, "{", "}")),

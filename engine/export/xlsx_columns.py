@@ -503,8 +503,7 @@ def _text_cell(e):
     None), as :func:`_inline_text` makes it, but for the values :func:`_odd_text` finds."""
     pl = _pl()
     safe = safe_text_expr(e)
-    esc = safe.str.replace_all("&", "&amp;", literal=True).str.replace_all("<", "&lt;", literal=True) \
-        .str.replace_all(">", "&gt;", literal=True)
+    esc = safe.str.replace_many(["&", "<", ">"], ["&amp;", "&lt;", "&gt;"])  # one pass, left to right
     open_ = pl.when(safe.str.contains(r"^\s|\s$")).then(pl.lit('<t xml:space="preserve">')).otherwise(pl.lit("<t>"))
     return pl.when(e.is_not_null()).then(pl.concat_str([open_, esc, pl.lit("</t>")]))
 

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from appraise.language import expr as expressions
+from appraise.language.incentives import Component, Draw, Guarantee, compile_components, compile_draw, compile_guarantee
 from appraise.language.load import Document
 
 BUILTIN_ATTRIBUTES = {"id": "string", "name": "string", "hire_date": "date", "leave_date": "date",
@@ -50,6 +51,19 @@ def _dec(value) -> Decimal:
 
 
 @dataclass(frozen=True)
+class Rollup:
+    """A team roll-up (README "Team roll-up and split credit"): the metric ``of`` of the people reporting to each
+    employee through the employee column ``via``, ``direct`` reports or the whole ``subtree``, combined by
+    ``aggregate`` (``sum | mean | min | max``); ``include_self`` adds the employee's own value."""
+
+    of: str
+    scope: str = "direct"
+    aggregate: str = "sum"
+    via: str = "manager"
+    include_self: bool = False
+
+
+@dataclass(frozen=True)
 class Metric:
     name: str
     label: Mapping[str, str]
@@ -58,6 +72,7 @@ class Metric:
     formula: expressions.Expression | None
     direction: str = "higher"
     optional: bool = False  # raw metrics only: the data may lack it entirely
+    rollup: Rollup | None = None  # a team roll-up of another metric (aggregate: how the reports' values combine)
 
     @property
     def derived(self) -> bool:
@@ -284,7 +299,7 @@ class NetOf:
 @dataclass(frozen=True)
 class BonusPlan:
     target: str                     # money attribute holding the target bonus
-    attainment: str                 # KPI whose attainment drives the tiers
+    attainment: str                 # KPI whose attainment drives the tiers ("" with components)
     tiers: tuple[Tier, ...]
     excess_above: float | None
     excess_rate: Decimal | None
@@ -293,6 +308,16 @@ class BonusPlan:
     rounding: Decimal
     target_period: str = "cycle"    # cycle | month | quarter | half | year: the length the target column is for
     net_of: NetOf | None = None
+    # incentive plans (issue 20, appraise.language.incentives): components instead of attainment/tiers/excess, a
+    # recoverable draw, a guarantee for new hires
+    components: tuple[Component, ...] = ()
+    draw: Draw | None = None
+    guarantee: Guarantee | None = None
+
+    @property
+    def incentive(self) -> bool:
+        """Whether the plan has components, a draw or a guarantee (README "Incentive plans")."""
+        return bool(self.components) or self.draw is not None or self.guarantee is not None
 
     def target_factor(self, period) -> Fraction:
         """The cycle's share of the target: months in the cycle / months in ``target_period``, exact."""
@@ -369,15 +394,21 @@ class Ruleset:
 
     @property
     def raw_metrics(self) -> tuple[Metric, ...]:
-        return tuple(m for m in self.metrics if not m.derived)
+        return tuple(m for m in self.metrics if not m.derived and m.rollup is None)
+
+    @property
+    def rollups(self) -> tuple[Metric, ...]:
+        """The team roll-ups, in file order."""
+        return tuple(m for m in self.metrics if m.rollup is not None)
 
     def derived_in_order(self) -> tuple[Metric, ...]:
-        """Derived metrics ordered so every formula's inputs come first."""
+        """Derived metrics and team roll-ups ordered so every formula's (and roll-up's) inputs come first."""
         done: set[str] = {m.name for m in self.raw_metrics}
-        pending = [m for m in self.metrics if m.derived]
+        pending = [m for m in self.metrics if m.derived or m.rollup is not None]
         out: list[Metric] = []
         while pending:
-            ready = [m for m in pending if m.formula is not None and m.formula.names <= done]
+            ready = [m for m in pending if (m.formula.names if m.formula is not None
+                                            else {m.rollup.of} if m.rollup is not None else set()) <= done]
             if not ready:  # the validator refuses cycles; this is a last guard
                 raise ValueError("formulas form a cycle: " + ", ".join(m.name for m in pending))
             for m in ready:
@@ -417,9 +448,15 @@ class Ruleset:
                 yield r.when
         for o in self.outcomes:
             yield o.when
+        for c in self.bonus.components if self.bonus is not None else ():
+            if c.target is not None and c.target.expression is not None:
+                yield c.target.expression
 
     def reads(self, name: str) -> bool:
-        """Whether any expression of the ruleset reads the bare name ``name`` (``tenure_months``)."""
+        """Whether any expression of the ruleset reads the bare name ``name`` (``tenure_months``); a
+        guarantee for new hires reads ``tenure_months`` too."""
+        if name == "tenure_months" and self.bonus is not None and self.bonus.guarantee is not None:
+            return True
         return any(name in e.names for e in self.expressions())
 
     def conditions(self) -> set:
@@ -480,11 +517,14 @@ def compile_ruleset(doc: Document | Mapping, source: str = "", raw: bytes | None
     metrics = []
     for name, m in (data.get("metrics") or {}).items():
         m = m or {}
+        r = m.get("rollup")
         metrics.append(Metric(
             name=name, label=_text(m.get("label")), unit=str(m.get("unit", "number")),
             aggregate=m.get("aggregate") if "formula" not in m else None,
             formula=expressions.parse(m["formula"]) if "formula" in m else None,
-            direction=str(m.get("direction", "higher")), optional=bool(m.get("optional", False))))
+            direction=str(m.get("direction", "higher")), optional=bool(m.get("optional", False)),
+            rollup=Rollup(str(r["of"]), str(r.get("scope", "direct")), str(r.get("aggregate", "sum")),
+                          str(r.get("via", "manager")), bool(r.get("include_self", False))) if r else None))
     by_metric = {m.name: m for m in metrics}
     cards = []
     for ckey, card in (data.get("scorecards") or {}).items():
@@ -538,7 +578,7 @@ def compile_ruleset(doc: Document | Mapping, source: str = "", raw: bytes | None
     if b:
         excess = b.get("excess") or {}
         bonus = BonusPlan(
-            target=str(b["target"]), attainment=str(b["attainment"]),
+            target=str(b["target"]), attainment=str(b.get("attainment", "")),
             tiers=tuple(sorted((Tier(float(t["from"]), _dec(t["pay"])) for t in b.get("tiers") or []),
                                key=lambda t: t.start)),
             excess_above=float(excess["above"]) if excess else None,
@@ -548,7 +588,9 @@ def compile_ruleset(doc: Document | Mapping, source: str = "", raw: bytes | None
             rounding=_dec(b.get("rounding", 1)),
             target_period=str(b.get("target_period", "cycle")),
             net_of=NetOf(str(b["net_of"]["ruleset"]), str(b["net_of"]["every"]), bool(b["net_of"].get("clawback")))
-            if b.get("net_of") else None)
+            if b.get("net_of") else None,
+            components=compile_components(b.get("components"), lambda v: _target(v, metric_names, attr_names)),
+            draw=compile_draw(b.get("draw")), guarantee=compile_guarantee(b.get("guarantee")))
     outcomes = tuple(Outcome(str(o["id"]), _text(o.get("label")), expressions.parse(o["when"]), bool(o.get("plan")))
                      for o in data.get("outcomes") or [])
     p = data.get("plan") or {}

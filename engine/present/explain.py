@@ -21,6 +21,7 @@ from appraise.core.frame import card_of, feedback_of, periods_of
 from appraise.core.provenance import Provenance
 from appraise.export.document import employee_result, r4
 from appraise.language.compile import Ruleset, Scorecard, localized
+from appraise.present import credit, incentive
 
 MESSAGES = {
     "en": {
@@ -369,7 +370,13 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
                            "share": r4(row.get("employed_share"))}
     if "override" in result:
         out["override"] = result["override"]
-    if rs.bonus:
+    if rs.bonus and rs.bonus.components:  # an incentive plan's components (README "Incentive plans")
+        b = rs.bonus
+        out["bonus"] = {"target": result["bonus_detail"].get("target"), "rounding": str(b.rounding),
+                        "bonus": result["bonus"], "currency": rs.currency, "target_period": b.target_period,
+                        "factor": str(b.target_factor(ev.period)), "proration": rs.proration,
+                        "target_cycle": result["bonus_detail"].get("target_cycle")}
+    elif rs.bonus:
         b = rs.bonus
         attained = row.get("bonus.attainment")
         out["bonus"] = {
@@ -384,6 +391,8 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
             "target_period": b.target_period, "factor": str(b.target_factor(ev.period)),
             "proration": rs.proration, "target_cycle": result["bonus_detail"].get("target_cycle"),
         }
+    if rs.bonus:
+        b = rs.bonus
         if b.net_of is not None:
             import polars as pl
 
@@ -394,6 +403,9 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
             out["bonus"]["net_of"] = {"ruleset": b.net_of.ruleset, "every": b.net_of.every,
                                       "clawback": b.net_of.clawback, "paid": paid,
                                       "gross": result.get("bonus_gross"), "bonus_paid": result.get("bonus_paid")}
+        if b.incentive:
+            out["bonus"]["plan"] = incentive.section(rs, row, result, locale)
+    out.update(credit.explained(ev, employee_id, row))  # team roll-ups and split credit, when there are any
     out["outcomes"] = [{"id": o.id, "label": localized(o.label, locale, o.id), "when": o.when.text,
                         "values": _values(o.when, row, ev), "held": bool(row.get(f"outcome.{o.id}"))}
                        for o in rs.outcomes]
@@ -529,8 +541,10 @@ def render_text(x: dict[str, Any]) -> str:
                                           reason=o.get("reason", "")))
     if "bonus" in x:
         b = x["bonus"]
-        lines += ["", m["bonus"].format(target=b["target"], currency=b["currency"], kpi=b["kpi"],
-                                        att=_fmt(b["attainment"]))]
+        parts = (b.get("plan") or {}).get("components")
+        lines += ["", incentive.header(x, x["locale"]) if parts else
+                  m["bonus"].format(target=b["target"], currency=b["currency"], kpi=b["kpi"],
+                                    att=_fmt(b["attainment"]))]
         if b.get("target_period", "cycle") != "cycle" or b.get("proration") == "days":
             why = []
             if b["target_period"] != "cycle":
@@ -541,38 +555,47 @@ def render_text(x: dict[str, Any]) -> str:
             lines.append(m["target_cycle"].format(target=b["target"], factor=b["factor"] + (
                 " × employed_share" if b.get("proration") == "days" else ""), cycle_target=b.get("target_cycle"),
                 why=m["sep"].join(why)))
+        if parts:
+            lines += incentive.component_lines(x, x["locale"])
         if b["bonus"] is None and not b.get("net_of"):
             lines.append(m["bonus_none"].format(why="missing target bonus or attainment"))
         elif b["bonus"] is None and b["net_of"]["gross"] is None:
             lines.append(m["bonus_none"].format(why="missing target bonus or attainment"))
         else:
-            for tier in b["tiers"]:
+            for tier in b.get("tiers", []):
                 lines.append(m["tier"].format(start=_fmt(tier["from"]), reached="✔" if tier["reached"] else "✘",
                                               pay=tier["pay"]))
-            after = Decimal(b["tier_pay"]) * Decimal(b["multiplier"])
-            lines.append(m["tier_pay"].format(tier_pay=b["tier_pay"], mult=b["multiplier"], grade=g["grade"],
-                                              after_mult=format(after.normalize(), "f")))
-            if b["excess_rule"]:
+            if not parts:
+                after = Decimal(b["tier_pay"]) * Decimal(b["multiplier"])
+                lines.append(m["tier_pay"].format(tier_pay=b["tier_pay"], mult=b["multiplier"], grade=g["grade"],
+                                                  after_mult=format(after.normalize(), "f")))
+            if b.get("excess_rule"):
                 kpi = next(k for d in x["dimensions"] for k in d.get("kpis", [])
                            if k["path"] == b["kpi"] or k["path"].endswith("." + b["kpi"]))
                 lines.append(m["excess"].format(rate=b["excess_rule"]["rate"], actual=_fmt(kpi["actual"]),
                                                 above=_fmt(b["excess_rule"]["above"]), target=_fmt(kpi["target"]),
                                                 excess=b["excess"]))
-            if b["cap"] is not None:
+            if b.get("cap") is not None:
                 capped = min(Decimal(b["uncapped"]), Decimal(b["cap"]))
                 lines.append(m["cap"].format(cap=b["cap"], uncapped=b["uncapped"],
                                              capped=format(capped.normalize(), "f")))
             net = b.get("net_of")
-            lines.append(m["bonus_gross" if net else "bonus_paid"].format(
-                unit=b["rounding"], bonus=net["gross"] if net else b["bonus"], currency=b["currency"]))
+            # a guarantee or a draw settles what is paid after this: the amount here is what was earned
+            settles = "draw" in (b.get("plan") or {}) or "guarantee" in (b.get("plan") or {})
+            due = b["plan"]["earned"] if settles else b["bonus"]
+            lines.append(m["bonus_gross" if net or settles else "bonus_paid"].format(
+                unit=b["rounding"], bonus=net["gross"] if net else due, currency=b["currency"]))
             if net:
                 for p in net["paid"]:
                     lines.append(m["net_paid"].format(ruleset=net["ruleset"], period=p["period"],
                                                       amount=p["bonus"] if p["bonus"] is not None else "—",
                                                       currency=b["currency"]))
-                lines.append(m["net"].format(gross=net["gross"], paid=net["bonus_paid"], due=b["bonus"],
+                lines.append(m["net"].format(gross=net["gross"], paid=net["bonus_paid"], due=due,
                                              currency=b["currency"],
                                              floor="" if net["clawback"] else m["net_floor"]))
+        if b.get("plan"):
+            lines += incentive.settle_lines(x, x["locale"])
+    lines += credit.text(x, x.get("locale"))
     if x["outcomes"]:
         lines.append("")
         for o in x["outcomes"]:

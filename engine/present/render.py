@@ -56,11 +56,20 @@ class RenderRequest:
     pages without a reader of their own (team overviews, index) and of
     employees without a ``locale`` column.
 
+    ``insights`` maps an employee id to what :func:`appraise.core.insights.insights` worked out for them (the
+    next grade and bonus tier within reach, why the bonus changed, 360 ratings by competency with the raters'
+    comments under the anonymity thresholds); a renderer shows it as given and works none of it out again.
+    ``history`` rows may carry the stored entries' ``kpis`` (per-KPI trends).
+
     ``previous`` is the folder holding the pages published by the run this one replaces (``appraise run``
     sets it): a renderer may hard-link a page from there instead of writing it when the bytes it would
     write are exactly that file's (:func:`same_file_as`), so that a re-run rewrites only the pages whose
     content changed.  ``pages`` restricts the pages to a slice of the cycle (:class:`PageSlice`, from
     ``appraise run --pages team:north``); None renders every page.
+
+    ``changes`` is the recalculation ledger of the run against the run it replaces, per employee id:
+    ``(field, before, after)`` as in ``changes.csv`` (None: the run replaces none); an incentive plan's payout
+    statement shows it as what changed since the last statement.
     """
 
     results: Mapping[str, Any]
@@ -70,6 +79,11 @@ class RenderRequest:
     locale: str = "en"
     previous: str | None = None
     pages: PageSlice | None = None
+    changes: Mapping[str, Sequence[tuple[str, str, str]]] | None = None
+    insights: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # split credit: per employee id, their part of each deal (appraise.tables.Inputs.splits rows: deal, month,
+    # metric, amount, share, credited); the dashboard shows it as a small table
+    splits: Mapping[str, Sequence[Mapping[str, str]]] = field(default_factory=dict)
 
     @property
     def ruleset_dir(self) -> Path | None:
@@ -210,14 +224,19 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
                employees_info: Mapping[str, Mapping[str, Any]] | None = None,
                history: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
                locale: str | None = None, only: Iterable[str] | None = None, previous: str | Path | None = None,
-               pages: PageSlice | Iterable[str] | None = None) -> list[Path]:
+               pages: PageSlice | Iterable[str] | None = None,
+               changes: Mapping[str, Sequence[tuple[str, str, str]]] | None = None,
+               insights: Mapping[str, Mapping[str, Any]] | None = None,
+               splits: Mapping[str, Sequence[Mapping[str, str]]] | None = None) -> list[Path]:
     """Render every report of a cycle into ``out_dir``; returns the files written (relative, sorted).
 
     Calls each registered renderer (or only those named in ``only``).  Pages:
     ``dashboards/<id>.html``, ``plans/<id>.html``, ``teams/<cohort>.html`` and
     ``index.html`` from the built-in HTML renderer.  ``previous``: the folder of the pages this render
     replaces (unchanged pages are linked from there, see :class:`RenderRequest`); ``pages``: a slice
-    (:class:`PageSlice`, or selectors such as ``["team:north"]``).
+    (:class:`PageSlice`, or selectors such as ``["team:north"]``); ``changes``: see :class:`RenderRequest`;
+    ``insights``: per employee, what :func:`appraise.core.insights.insights` gives (without it the pages leave out
+    what is within reach, why the bonus changed and the 360 detail).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -225,7 +244,8 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
         pages = PageSlice.parse(pages)
     request = RenderRequest(results_doc, ruleset, dict(employees_info or {}), normalize_history(history),
                             normalize_locale(locale or ruleset.locale),
-                            str(previous) if previous is not None and Path(previous).is_dir() else None, pages)
+                            str(previous) if previous is not None and Path(previous).is_dir() else None, pages,
+                            changes, dict(insights or {}), splits=dict(splits or {}))
     if pages is not None:
         pages.people(request.results, request.employees_info)  # refuse a slice matching nobody before rendering
     chosen = renderers()

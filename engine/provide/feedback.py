@@ -1,5 +1,5 @@
 """360 feedback: the ratings checked (keys, periods, numbers inside the scale, one rating per rater and
-competency) without ever naming a rater."""
+competency) without ever naming a rater; an optional free-text ``comment`` column is kept as text."""
 from __future__ import annotations
 
 import polars as pl
@@ -29,7 +29,8 @@ def feedback_table(parts: list[Part], needs: Needs, period: Period, report: Repo
         required = [*FEEDBACK_COLUMNS] + (["competency"] if needs.competencies else [])
         if not require(part, required, report, "the 360 feedback") or empty(part, report, "the 360 feedback"):
             continue
-        text_cols = [c for c in ("employee", "rater", "relation", "competency", "period") if c in frame.columns]
+        text_cols = [c for c in ("employee", "rater", "relation", "competency", "period", "comment")
+                     if c in frame.columns]
         frame = as_text(frame, text_cols, part.clean)
         frame = null_keys(part, frame, ["employee", "rater", "relation"], report, "360 rating")
         if "period" in frame.columns:
@@ -59,7 +60,8 @@ def feedback_table(parts: list[Part], needs: Needs, period: Period, report: Repo
         # a rater may rate the same competency in each quarter of a half-year or annual cycle
         keys = ["employee", "rater", "relation"] + [c for c in ("competency", "period") if c in frame.columns]
         duplicates(part, frame, keys, report, "rating", "rater", unnamed="rater")
-        frames.append(frame.select([*FEEDBACK_COLUMNS] + [c for c in ("competency", "period") if c in frame.columns]))
+        frames.append(frame.select([*FEEDBACK_COLUMNS] + [c for c in ("competency", "period", "comment")
+                                                          if c in frame.columns]))
     if not frames:
         return None
     return pl.concat(frames, how="diagonal_relaxed")

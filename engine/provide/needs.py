@@ -26,6 +26,7 @@ class Needs:
     rating_min: float = 1.0
     optional: frozenset[str] = frozenset()
     competencies: bool = False  # a 360 dimension counts only some competencies: the column must be there
+    hierarchy: tuple[str, ...] = ()  # the employee columns team roll-ups follow (each person's manager)
 
     @classmethod
     def from_ruleset(cls, ruleset) -> Needs:
@@ -39,4 +40,5 @@ class Needs:
             okr=any(d.kind == "okr" for d in dims),
             rating_scale=max(scales) if scales else None,
             optional=frozenset(m.name for m in ruleset.raw_metrics if m.optional),
-            competencies=any(d.feedback is not None and bool(d.feedback.competencies) for d in dims))
+            competencies=any(d.feedback is not None and bool(d.feedback.competencies) for d in dims),
+            hierarchy=tuple(sorted({m.rollup.via for m in ruleset.rollups if m.rollup is not None})))

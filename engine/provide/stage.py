@@ -32,12 +32,14 @@ from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import KIND_TABLES, Origin, Provided, ProvideRequest
 from appraise.language.cycle import Cycle
 from appraise.provide.checks import F64
+from appraise.provide.credits import split_credit
 from appraise.provide.employees import employee_table, employment_dates
 from appraise.provide.feedback import feedback_table
 from appraise.provide.metrics import metric_tables
 from appraise.provide.needs import Needs
 from appraise.provide.okrs import okr_table
 from appraise.provide.parts import Known, Part, Report, cycle_diag
+from appraise.provide.teams import hierarchy
 from appraise.tables import TEXT_CLEAN, Inputs
 
 __all__ = ["METRIC_ABSENT", "Needs", "provide", "read_sources"]
@@ -51,13 +53,15 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     parts, shas = read_sources(cycle, needs, report)
 
     employees = employee_table(parts["employees"], needs, report, cycle)
-    _release(parts["employees"])
     known = Known(employees["id"]) if employees is not None else None
     employment = employment_dates(employees)
+    teams = hierarchy(parts["employees"], employees, needs.hierarchy, cycle.period, report)
+    _release(parts["employees"])
     given: set[str] = set()  # metrics a source has a column (or, laid out long, rows) for, whatever the rows' months
-    metrics = metric_tables(parts["metrics"], parts["aggregated"], needs, cycle.period, report, known, employment,
-                             given)
-    _release(parts["metrics"] + parts["aggregated"])
+    credited, splits = split_credit(parts["deals"], parts["credits"], needs, cycle, report, known, given)
+    sources = parts["metrics"] if credited is None else [*parts["metrics"], credited]
+    metrics = metric_tables(sources, parts["aggregated"], needs, cycle.period, report, known, employment, given)
+    _release(parts["metrics"] + parts["aggregated"] + parts["deals"] + parts["credits"])
     feedback = feedback_table(parts["feedback"], needs, cycle.period, report, known)
     _release(parts["feedback"])
     okrs = okr_table(parts["okrs"], report, known, cycle.period, employment)
@@ -106,7 +110,8 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
         return frame.filter(~pl.col(column).is_in(sorted(skipped)))
 
     inputs = Inputs(employees=keep(employees, "id"), metrics=keep(metrics[0]), aggregated=keep(metrics[1]),
-                    feedback=keep(feedback), okrs=keep(okrs), sources=dict(sorted(shas.items())))
+                    feedback=keep(feedback), okrs=keep(okrs), sources=dict(sorted(shas.items())), hierarchy=teams,
+                    splits=keep(splits))
     return Provided(inputs, _sorted([d for d, _ in report.items]), skipped,
                     employee_of={d: e for d, e in report.items if e is not None})
 
@@ -118,7 +123,8 @@ def read_sources(cycle: Cycle, needs: Needs, report: Report) -> tuple[dict[str, 
     from appraise.plugins import providers
 
     registry = providers()
-    parts: dict[str, list[Part]] = {t: [] for t in ("employees", "metrics", "aggregated", "feedback", "okrs")}
+    parts: dict[str, list[Part]] = {t: [] for t in ("employees", "metrics", "aggregated", "feedback", "okrs", "deals",
+                                                    "credits")}
     shas: dict[str, str] = {}
     for source in cycle.sources:
         provider = registry.get(source.provider)

@@ -383,7 +383,8 @@ class Store:
     def complete_run(self, run_id: int, cycle: str, document: Mapping[str, Any],
                      before_commit: Callable[[], None] | None = None,
                      reads: Iterable[Mapping[str, Any]] = (), manifest_sha256: str | None = None,
-                     rows: Iterable[Sequence[Any]] | None = None) -> int:
+                     rows: Iterable[Sequence[Any]] | None = None,
+                     also: Callable[[sa.Connection, int, int | None], bool] | None = None) -> int:
         """Store a run's results and make it the current run of its (period, ruleset id), in one transaction;
         returns the count.
 
@@ -398,6 +399,8 @@ class Store:
         ``rows``: the results already prepared, one sequence per employee of (employee, scorecard, score, grade,
         grade_uncalibrated, bonus, entry JSON text as ``json.dumps(entry, ensure_ascii=False)``), e.g. a polars
         frame's ``iter_rows()``; stored instead of the document's employees, which they must equal.
+        ``also(conn, run_id, replaced run id)`` stores more of the run in the same transaction (an incentive plan's
+        draw ledger, :func:`appraise.store.draws.writer`) and says whether that equals what the replaced run stored.
         """
         employees = document.get("employees", [])
         with write_transaction(self.engine) as conn:
@@ -406,8 +409,9 @@ class Store:
             replaced = conn.execute(sa.select(runs.c.id).where(mine)).scalar()
             conn.execute(runs.update().where(mine).values(is_current=False))
             count = _insert_results(conn, run_id, employees, rows)
+            same_also = also(conn, run_id, replaced) if also is not None else True
             # the same stored results as the run replaced? (then nothing that read it is stale)
-            unchanged = _same_results(conn, replaced, run_id) if replaced is not None else None
+            unchanged = (_same_results(conn, replaced, run_id) and same_also) if replaced is not None else None
             read_rows = [{"run_id": run_id, "cycle": r["cycle"], "ruleset_id": r["ruleset_id"], "why": r["why"],
                           "read_run": r.get("read_run")} for r in reads]
             if read_rows:
@@ -722,9 +726,12 @@ def _period_end(cycle: str):
 
 
 def history(store_url: str, employee_ids: Iterable[str] | None = None, *, kind: str | None = None,
-            before: str | None = None, ruleset_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
+            before: str | None = None, ruleset_id: str | None = None,
+            fields: Iterable[str] = ()) -> dict[str, list[dict[str, Any]]]:
     """Past results per employee from the current runs:
-    ``{id: [{cycle, ruleset, score, grade, bonus, ruleset_version}]}``.
+    ``{id: [{cycle, ruleset, score, grade, bonus, ruleset_version}]}``, plus each of ``fields`` (top-level fields
+    of the stored entries, such as ``kpis`` or ``bonus_detail``; None where an entry has none), read in the same
+    query (SQLite picks them out of the entry with ``json_extract``; other databases parse the entry).
 
     In :func:`period_order` (by end date; a year after its quarters).  ``kind`` keeps periods of one kind
     (``quarter``...); ``before`` keeps periods that end before that period id starts; ``ruleset_id`` keeps
@@ -751,8 +758,13 @@ def history(store_url: str, employee_ids: Iterable[str] | None = None, *, kind: 
             chosen = {r.id: r for r in conn.execute(
                 sa.select(runs.c.id, runs.c.cycle, runs.c.ruleset_id, runs.c.ruleset_version).where(where))
                 if limit is None or (period_order(r.cycle)[0] == 0 and _period_end(r.cycle) < limit)}
-            q = (sa.select(results.c.run_id, results.c.employee, results.c.score, results.c.grade, results.c.bonus)
-                 .where(results.c.run_id.in_(list(chosen))))
+            extra = list(dict.fromkeys(fields))
+            sqlite = conn.dialect.name == "sqlite"
+            paths = [_json_path(f) for f in (extra if len(extra) > 1 else extra * 2)]
+            picked = ([sa.func.json_extract(results.c.entry, *paths)] if extra and sqlite
+                      else [results.c.entry] if extra else [])
+            q = (sa.select(results.c.run_id, results.c.employee, results.c.score, results.c.grade, results.c.bonus,
+                           *picked).where(results.c.run_id.in_(list(chosen))))
             # a few ids: ask for them (IN lists of 900 stay under SQLite's variable limit); many: read all
             small = wanted is not None and len(wanted) <= 5000
             batches: list[list[str] | None] = [None]
@@ -761,12 +773,18 @@ def history(store_url: str, employee_ids: Iterable[str] | None = None, *, kind: 
             only = set(wanted) if wanted is not None and not small else None
             for batch in batches if chosen else []:
                 qb = q if batch is None else q.where(results.c.employee.in_(batch))
-                for run, employee, score, grade, bonus in conn.execute(qb):
+                for run, employee, score, grade, bonus, *more in conn.execute(qb):
                     if only is None or employee in only:
                         r = chosen[run]
-                        out.setdefault(employee, []).append(
-                            {"cycle": r.cycle, "ruleset": r.ruleset_id, "score": score, "grade": grade,
-                             "bonus": bonus, "ruleset_version": r.ruleset_version})
+                        row = {"cycle": r.cycle, "ruleset": r.ruleset_id, "score": score, "grade": grade,
+                               "bonus": bonus, "ruleset_version": r.ruleset_version}
+                        if extra:  # SQLite: one JSON array of the fields (a lone one asked twice); else the entry
+                            found = json.loads(more[0]) if more[0] is not None else None
+                            if sqlite:
+                                row.update(zip(extra, found or [None] * len(extra), strict=False))
+                            else:
+                                row.update({f: (found or {}).get(f) for f in extra})
+                        out.setdefault(employee, []).append(row)
     finally:
         engine.dispose()
     order = {(r.cycle, r.ruleset_id): (period_order(r.cycle), r.ruleset_id or "") for r in chosen.values()}

@@ -171,8 +171,25 @@ def _step5(conn: Connection) -> None:
     md.create_all(conn)
     conn.execute(sa.text("CREATE UNIQUE INDEX ix_workshop_ballots ON workshop_ballots (session_id, voter, revision)"))
 
+def _step6(conn: Connection) -> None:
+    """Incentive plans (issue 20): each run's draw ledger per employee (``draws``: opening balance, recovered,
+    advanced, closing balance, exact decimal strings), so the balance carries from one period to the next
+    (:mod:`appraise.store.draws`).  A store written before has no draws: balances start at 0."""
+    md = sa.MetaData()
+    sa.Table(
+        "draws", md,
+        sa.Column("run_id", sa.Integer, primary_key=True),        # runs.id
+        sa.Column("employee", sa.String(200), primary_key=True),
+        sa.Column("opening", sa.String(40)),
+        sa.Column("recovered", sa.String(40)),
+        sa.Column("advanced", sa.String(40)),
+        sa.Column("closing", sa.String(40), nullable=False),
+    )
+    md.create_all(conn)
+
+
 # Index i holds the step that takes a store from version i to i + 1.  Append only.
-STEPS: list[Callable[[Connection], None]] = [_step1, _step2, _step3, _step4, _step5]
+STEPS: list[Callable[[Connection], None]] = [_step1, _step2, _step3, _step4, _step5, _step6]
 LATEST = len(STEPS)
 
 VERSION_TABLE = sa.Table("schema_version", sa.MetaData(), sa.Column("version", sa.Integer, nullable=False))

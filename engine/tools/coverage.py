@@ -2,7 +2,8 @@
 
 An *item* of a ruleset is something a test can make happen: a reweighting
 rule firing, a bonus tier being reached, a grade being given (after
-calibration), an adjustment applying, an outcome holding.  A :class:`Collector`
+calibration), an adjustment applying, an outcome holding; for an incentive plan, each band of a component
+paying something and each tier of a component being reached.  A :class:`Collector`
 reads the result frame of every test evaluation (columns ``rule.<id>``,
 ``bonus.tiers_reached``, ``grade``, ``adj.<id>``, ``outcome.<id>`` documented
 in :mod:`appraise.core.evaluate`) and :meth:`Collector.result` says which items no
@@ -20,7 +21,7 @@ from appraise.language.load import Document
 class Item:
     """One coverable thing of a ruleset, located in the ruleset file."""
 
-    kind: str     # rule | bonus tier | grade | adjustment | outcome
+    kind: str     # rule | bonus tier | grade | adjustment | outcome | plan band | plan tier
     id: str
     file: str
     line: int
@@ -31,7 +32,7 @@ class Item:
         return {"kind": self.kind, "id": self.id, "file": self.file, "line": self.line, "col": self.col}
 
 
-KINDS = ("rule", "bonus tier", "grade", "adjustment", "outcome")
+KINDS = ("rule", "bonus tier", "grade", "adjustment", "outcome", "plan band", "plan tier")
 
 
 @dataclass
@@ -74,6 +75,11 @@ def items_of(ruleset, doc: Document) -> list[Item]:
     if ruleset.bonus is not None:
         out += [item("bonus tier", f"{n + 1} (from {t.start:g})", ("bonus", "tiers", n))
                 for n, t in enumerate(ruleset.bonus.tiers)]
+        for c in ruleset.bonus.components:  # an incentive plan's bands and tiers (README "Incentive plans")
+            out += [item("plan band", _band_id(c.key, n, b.start), ("bonus", "components", c.key, "bands", n))
+                    for n, b in enumerate(c.bands)]
+            out += [item("plan tier", _band_id(c.key, n, t.start), ("bonus", "components", c.key, "tiers", n))
+                    for n, t in enumerate(c.tiers)]
     out += [item("grade", g.grade, ("grades", i)) for i, g in enumerate(ruleset.grades)]
     for card in ruleset.scorecards:
         out += [item("adjustment", f"{card.key}.{a.id}", ("scorecards", card.key, "adjustments", i))
@@ -105,6 +111,15 @@ class Collector:
             for n, t in enumerate(self.ruleset.bonus.tiers):
                 if most >= n + 1:
                     seen.add(("bonus tier", f"{n + 1} (from {t.start:g})"))
+        for c in self.ruleset.bonus.components if self.ruleset.bonus is not None else ():
+            for n, b in enumerate(c.bands):  # a band counts once it paid on some attainment inside it
+                inside = f"bonus.c.{c.key}.inside.{n}"
+                if inside in cols and (frame[inside].drop_nulls() > 0).any():
+                    seen.add(("plan band", _band_id(c.key, n, b.start)))
+            reached = f"bonus.c.{c.key}.tiers_reached"
+            if c.tiers and reached in cols:
+                most = frame[reached].max() or 0
+                seen.update(("plan tier", _band_id(c.key, n, t.start)) for n, t in enumerate(c.tiers) if most >= n + 1)
         for g in frame["grade"].drop_nulls().unique().to_list():
             seen.add(("grade", g))
         for card in self.ruleset.scorecards:
@@ -119,6 +134,10 @@ class Collector:
     def result(self) -> Coverage:
         """The coverage collected so far."""
         return self.coverage
+
+
+def _band_id(component: str, n: int, start) -> str:
+    return f"{component}.{n + 1} (from {start.normalize():f})"
 
 
 def render_text(c: Coverage) -> str:

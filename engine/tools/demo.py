@@ -85,8 +85,9 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
     revenue follows each rep's own level, the season and their ramp instead of the quota.
 
     ``managers=True`` adds a first-line manager per team (``role: sales_manager``, appraised by
-    ``rulesets/sales-manager.yaml`` on the team's monthly totals in ``data/manager-metrics.csv``, 360 feedback
-    from their reps, OKRs); the reps' employee rows, metrics and 360 ratings stay the same."""
+    ``rulesets/sales-manager.yaml`` on team roll-ups of their reps' rows, their own numbers in
+    ``data/manager-metrics.csv``, 360 feedback from their reps, OKRs); the reps' employee rows, metrics and 360
+    ratings stay the same."""
     rng = random.Random(seed)
     root = Path(folder)
     data = root / "data"
@@ -352,10 +353,11 @@ output: targets-{year}
     return quotas, f"targets-{year}/targets.csv"
 
 
-MANAGER_METRICS = ("team_revenue", "team_quota", "team_billed", "team_collected", "team_gross_profit",
-                   "customers_start", "customers_retained", "new_accounts", "headcount_start", "regretted_leavers",
+# the managers' own rows; their team's revenue, quota, billing, cash and profit are team roll-ups of the reps' rows
+MANAGER_METRICS = ("customers_start", "customers_retained", "new_accounts", "headcount_start", "regretted_leavers",
                    "people_developed", "collaboration_score", "one_on_ones_held", "one_on_ones_planned",
                    "pipeline_reviews")
+TEAM_ROLLUPS = ("revenue", "billed", "collected", "gross_profit")  # rolled up by sales-manager.yaml (and quota)
 
 
 def _managers(people: list[dict], rng: random.Random, year: int) -> list[dict]:
@@ -370,7 +372,7 @@ def _managers(people: list[dict], rng: random.Random, year: int) -> list[dict]:
                     "region": members[0]["region"], "hire_date": date(rng.randint(2010, year - 3), rng.randint(1, 12),
                                                                      rng.randint(1, 28)).isoformat(),
                     "leave_date": "", "target_bonus": str(rng.choice(range(40000, 80001, 5000))), "locale": locale,
-                    "manager": f"H-{members[0]['region']}", "team_size": str(len(members)),
+                    "manager": "", "_head": f"H-{members[0]['region']}", "team_size": str(len(members)),
                     "months_as_manager": str(rng.choice((3, 8, 14, 26, 40, 60))),
                     "_skill": max(0.5, rng.gauss(1.0, 0.12))})
     return out
@@ -389,8 +391,7 @@ def _manager_metrics(path: Path, leads: list[dict], team_months: dict, months: l
                 if not t:
                     continue
                 planned = size * 4
-                row = [t["revenue"], t["quota"], t["billed"], t["collected"], t["gross_profit"],
-                       t["customers_start"], t["customers_retained"], rng.randint(0, 4), size,
+                row = [t["customers_start"], t["customers_retained"], rng.randint(0, 4), size,
                        1 if rng.random() < 0.05 else 0, 1 if rng.random() < 0.1 else 0,
                        round(min(5.0, max(2.0, rng.gauss(4.0, 0.4) * m["_skill"])), 1),
                        min(planned, int(planned * rng.uniform(0.6, 1.05) * m["_skill"])), planned,
@@ -405,7 +406,7 @@ def _manager_feedback(w, leads: list[dict], people: list[dict], quarter: str, rn
         by_region.setdefault(m["region"], []).append(m)
     for m in leads:
         reps = [p for p in people if p["manager"] == m["id"]]
-        raters = ([(p["id"], "subordinate") for p in reps] + [(m["manager"], "manager")]
+        raters = ([(p["id"], "subordinate") for p in reps] + [(m["_head"], "manager")]
                   + [(o["id"], "peer") for o in by_region[m["region"]] if o is not m][:3])
         base = min(5.0, max(1.0, 3.2 + (m["_skill"] - 1.0) * 4))
         for rater, relation in raters:
@@ -430,8 +431,9 @@ def make_year(folder: str | Path, *, employees: int = 300, seed: int = 2026, yea
               month: str | None = None) -> list[Path]:
     """A whole year of reviews (issue 15): reps and their managers, four quarters each under two rulesets
     (``sales-team``, ``sales-manager``), the annual review of the reps (``sales-annual``, netting the quarters'
-    bonuses) and one monthly process review (``process-review``, ``month``, default July).  Returns the cycle
-    files in the order to run them: each quarter's reps then managers, the month, the year."""
+    bonuses), one monthly process review (``process-review``, ``month``, default July) and the reps' incentive
+    plan each quarter (``sales-incentive``).  Returns the cycle files in the order to run them: each quarter's
+    reps, managers and incentive plan, the month, the year."""
     root = Path(folder)
     quarters = tuple(f"{year}-Q{q}" for q in range(1, 5))
     reps = make_company(root, employees=employees, seed=seed, quarters=quarters, managers=True,
@@ -446,9 +448,22 @@ def make_year(folder: str | Path, *, employees: int = 300, seed: int = 2026, yea
     for q, rep_cycle in zip(quarters, reps):
         out.append(rep_cycle)
         path = root / f"cycle-managers-{q}.yaml"
+        not_rolled = ", ".join(m for m in METRICS if m not in TEAM_ROLLUPS and m != "quota")  # quota: from the plan
+        team = f"{{provider: csv, path: data/metrics.csv, ignore: [{not_rolled}]}}"  # the reps' rows, rolled up
         path.write_text(_cycle_text(schema, q, rel(REPO / "rulesets" / "sales-manager.yaml"),
-                                    [employees_src, "{provider: csv, path: data/manager-metrics.csv}", feedback,
+                                    [employees_src, team, f"{{provider: csv, path: targets-{year}/targets.csv}}",
+                                     "{provider: csv, path: data/manager-metrics.csv}", feedback,
                                      f"{{provider: okr, path: {okr_file[q]}}}"], f"out/managers/{q}", True),
+                        encoding="utf-8")
+        out.append(path)
+        # the reps' incentive plan (README "Incentive plans"): components, a draw carried from quarter to quarter
+        path = root / f"cycle-incentive-{q}.yaml"
+        unread = [m for m in METRICS if m not in ("revenue", "quota", "gross_profit", "new_product_revenue")]
+        path.write_text(_cycle_text(schema, q, rel(REPO / "rulesets" / "sales-incentive.yaml"),
+                                    [employees_src, f"{{provider: csv, path: data/metrics.csv, ignore: "
+                                                    f"[{', '.join(unread)}]}}",
+                                     f"{{provider: csv, path: targets-{year}/targets.csv}}"],  # the plan's quotas
+                                    f"out/incentive/{q}", False),
                         encoding="utf-8")
         out.append(path)
     others = [m for m in METRICS if m not in ("visits", "qualified_leads", "won_deals")]

@@ -36,6 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from appraise.display import shown
+from appraise.tools.incentive_diff import component_changes
+from appraise.tools.incentive_diff import lines as plan_lines
+from appraise.tools.incentive_diff import notes as plan_notes
 
 FORMATS = ("text", "markdown", "json")
 TOP_MOVERS = 10
@@ -308,6 +311,7 @@ class RulesetDiff:
     redacted: bool = False      # for sharing outside HR: aggregates only, groups of at least min_group
     min_group: int = 5          # the larger privacy.min_group of the two rulesets
     left_out: int = 0           # employees the providers left out of both runs (on_error: skip-employee)
+    components: list = field(default_factory=list)  # incentive plans: appraise.tools.incentive_diff.ComponentChange
     checks: list[Check] = field(default_factory=list)   # the --fail-on guardrails, measured by check()
 
     @property
@@ -414,6 +418,7 @@ class RulesetDiff:
             "employees": [e.to_dict() for e in self.employees],
             "notes": self.notes,
             "redacted": self.redacted,
+            **({"components": [c.to_dict() for c in self.components]} if self.components else {}),
             "checks": [c.to_dict() for c in self.checks],
         }
 
@@ -648,6 +653,7 @@ def compare(rs_old, rs_new, ev_old, ev_new, doc_old: dict, doc_new: dict, *, old
     if stored:
         notes.append("the results of shorter periods are not loaded either: " + ", ".join(stored)
                      + " read nothing (periods: dimensions count as missing, net_of nets nothing)")
+    notes += plan_notes(rs_old, rs_new)
     only_old = [e.id for e in employees if e.new_score is None]
     only_new = [e.id for e in employees if e.old_score is None]
     if only_old:
@@ -655,7 +661,7 @@ def compare(rs_old, rs_new, ev_old, ev_new, doc_old: dict, doc_new: dict, *, old
     if only_new:
         notes.append(f"appraised only under the new ruleset: {', '.join(only_new)}")
     return RulesetDiff(old, new, cycle, period, rs_new.currency, employees, grades_old, grades_new, migration,
-                       rules, notes)
+                       rules, notes, components=component_changes(rs_old, rs_new, a, b))
 
 
 def _rule_changes(rs_old, rs_new, a: dict, b: dict) -> list[RuleChange]:
@@ -770,6 +776,7 @@ def _markdown(d: RulesetDiff, t: _Words) -> str:
         [t("diff.grades_changed"), "", "", t("diff.n_of", n=d.grades_changed, total=len(both))],
         [t("diff.rank_corr"), "", "", _tau(d, t)],
     ], "lrrr")
+    lines += plan_lines(d.components, d.currency, t, markdown=True)
     lines += ["", f"**{t('diff.md.migration_title')}** {t('diff.md.migration_axes')}", ""]
     rows = []
     for o in d.grades_old:
@@ -809,7 +816,9 @@ def _text(d: RulesetDiff, t: _Words) -> str:
              t("diff.text.bonus", currency=d.currency, old=_amount(d.total_old), new=_amount(d.total_new),
                delta=_amount(d.bonus_delta, True)),
              t("diff.text.grades", n=d.grades_changed, total=len(both)),
-             t("diff.text.tau", tau=_tau(d, t)), "", t("diff.text.migration")]
+             t("diff.text.tau", tau=_tau(d, t))]
+    lines += plan_lines(d.components, d.currency, t, markdown=False)
+    lines += ["", t("diff.text.migration")]
     width = max([len(g) for g in d.grades_old + d.grades_new] + [5])
     lines.append(" " * (width + 2) + "".join(f"{n:>{width + 1}}" for n in d.grades_new))
     for o in d.grades_old:

@@ -1,4 +1,4 @@
-"""The built-in HTML renderer: dashboards, improvement plans, team overviews and the index.
+"""The built-in HTML renderer: dashboards, improvement plans, team overviews, the index, payout statements.
 
 Views come from :mod:`appraise.plugins.html.views`; this module only lays them
 out with Jinja2 (autoescape always on, templates in this package's
@@ -54,6 +54,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from appraise.i18n import MESSAGES, Texts
 from appraise.plugins.html.paths import INDEX, dashboard_path, plan_path, team_path
+from appraise.plugins.html.statement import TEMPLATE as STATEMENT
+from appraise.plugins.html.statement import has_statements, statement_path, statement_view, with_plan
 from appraise.plugins.html.views import dashboard_view, forget, index_view, plan_view, team_view, texts
 from appraise.present.render import (
     CohortStats,
@@ -107,7 +109,7 @@ class Branding:
             values[key] = value
         wording = report.get("wording") or {}
         for key in sorted(wording):
-            if key not in MESSAGES:
+            if key not in MESSAGES and not str(key).startswith("competency."):  # a 360 competency's name
                 close = difflib.get_close_matches(str(key), MESSAGES, n=1)
                 hint = f"did you mean '{close[0]}'? " if close else ""
                 raise RenderError(f"report.wording: no text is called '{key}'; {hint}the keys are listed in "
@@ -336,6 +338,8 @@ class HtmlRenderer:
         workers = self.workers if self.workers is not None else (
             int(os.environ.get("APPRAISE_JOBS") or 0) or os.cpu_count() or 1)
         written = [p for e in employees for p in (dashboard_path(e["id"]), plan_path(e["id"]))]
+        if has_statements(request.ruleset):  # an incentive plan: a payout statement a person
+            written += [statement_path(e["id"]) for e in employees]
         if workers <= 1 or len(employees) < PARALLEL_FROM:
             _render_people(people, str(out_dir), brand, wording)
             written += _render_overviews(request, str(out_dir), brand, wording)
@@ -410,11 +414,18 @@ def _render_people(request: RenderRequest, out_dir: str, brand: Branding, wordin
 def _people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> int:
     out = Path(out_dir)
     count = 0
+    statements = has_statements(request.ruleset)
     for members in cohorts(request.results).values():
         stats = CohortStats(members, request.ruleset.min_group)
         for e in members:
-            _write(out, dashboard_path(e["id"]), render_page("dashboard.html", dashboard_view(request, e, stats),
-                                                             brand, wording), request.previous)
+            view = dashboard_view(request, e, stats)
+            if statements:  # the plan's components on the dashboard, and a payout statement
+                view = with_plan(request, e, view)
+                _write(out, statement_path(e["id"]), render_page(STATEMENT, statement_view(request, e), brand,
+                                                                 wording), request.previous)
+                count += 1
+            _write(out, dashboard_path(e["id"]), render_page("dashboard.html", view, brand, wording),
+                   request.previous)
             _write(out, plan_path(e["id"]), render_page("plan.html", plan_view(request, e), brand, wording),
                    request.previous)
             count += 2
@@ -460,7 +471,10 @@ def _part(request: RenderRequest, header: Mapping[str, Any], people: list) -> Re
     return RenderRequest(dict(header, employees=people), request.ruleset,
                          {i: request.employees_info[i] for i in ids if i in request.employees_info},
                          {i: request.history[i] for i in ids if i in request.history}, request.locale,
-                         request.previous)
+                         request.previous, changes=None if request.changes is None else
+                         {i: request.changes[i] for i in ids if i in request.changes},
+                         insights={i: request.insights[i] for i in ids if i in request.insights},
+                         splits={i: request.splits[i] for i in ids if i in request.splits})
 
 
 def _proxy(mapping: dict) -> MappingProxyType:

@@ -26,6 +26,7 @@ from appraise.export.summary import grade_counts, money_total
 from appraise.i18n import Formatter, Texts, formatter
 from appraise.language.compile import Ruleset, Scorecard
 from appraise.language.period import parse as parse_period
+from appraise.plugins.html.credit import split_view
 from appraise.plugins.html.paths import dashboard_path, plan_path, team_path
 from appraise.present.render import CohortStats, RenderRequest, cohort_value, withheld_groups
 
@@ -224,23 +225,14 @@ def _signed(f: Formatter | _Memo, value: float) -> str:
     return ("+" if value > 0 else "−" if value < 0 else "") + text
 
 
-def _bar_chart(rows: Sequence[tuple[str, float | None, str]], *, width: int = 640, scale_max: float = 120.0,
+def _bar_chart(rows: Sequence[tuple[str, float | None, str]], *, scale_max: float = 120.0,
                marker: float | None = 100.0) -> dict[str, Any]:
-    """Horizontal bars: rows of (label, value, value text) → geometry for an inline SVG."""
-    label_w, pad, row_h, bar_h = 190, 8, 30, 18
+    """Horizontal bars: rows of (label, value, value text) → each bar's length in percent of the track, laid out
+    in HTML (labels stay at the page's text size on a phone, where a scaled SVG would shrink them)."""
     top = max([scale_max] + [v for _, v, _ in rows if v is not None])
-    plot_w = width - label_w - 70
-    bars = []
-    for i, (label, value, text) in enumerate(rows):
-        y = pad + i * row_h
-        w = 0.0 if value is None else max(0.0, value) / top * plot_w
-        bars.append({"label": label, "y": y, "ty": y + bar_h - 4, "x": label_w, "w": round(w, 1),
-                     "tx": round(label_w + w + 6, 1), "h": bar_h, "text": text, "empty": value is None})
-    height = pad * 2 + len(rows) * row_h
-    out = {"width": width, "height": height, "bars": bars, "label_w": label_w, "marker_x": None}
-    if marker is not None:
-        out["marker_x"] = round(label_w + marker / top * plot_w, 1)
-    return out
+    bars = [{"label": label, "text": text, "empty": value is None,
+             "pct": 0.0 if value is None else round(max(0.0, value) / top * 100, 1)} for label, value, text in rows]
+    return {"bars": bars, "marker": round(marker / top * 100, 1) if marker is not None else None}
 
 
 # --------------------------------------------------------------------------- personal dashboard
@@ -289,6 +281,7 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
     view["override"] = _override_note(c, employee)
     view["employed"] = _employed_note(c, employee)
     view["periods"] = _periods_view(c, card, employee)
+    view["split"] = split_view(c, request.splits.get(employee["id"]))
     weight_changes, target_changes = _touches(c, card, fired)
 
     # dimensions
@@ -314,9 +307,10 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
     chart["alt"] = t("dimensions.chart") + ": " + "; ".join(f"{d['label']} {d['score']}" for d in dims)
     view["dimension_chart"] = chart
 
-    # KPIs, strengths and gaps
-    kpis, strengths, gaps = [], [], []
+    # KPIs and strengths
+    kpis, strengths = [], []
     results_kpis = employee.get("kpis") or {}
+    past, cycle_now = _past(c, request.history.get(employee["id"]) or [])
     for d in (card.dimensions if card else ()):
         dimension_label = t.localized(d.label, d.key)
         for k in d.kpis:
@@ -343,7 +337,7 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
                     why.append(t("weight.redistributed", base=f.number(k.weight, 0)))
             if target_rules:
                 target_note = t("target.scaled", rules="; ".join(_rule_labels(c, target_rules)))
-            row = {"path": path, "dimension": dimension_label, "label": label,
+            row: dict[str, Any] = {"path": path, "dimension": dimension_label, "label": label,
                    "actual": f.measure(r.get("actual"), unit), "target": f.measure(r.get("target"), unit),
                    "attainment": f.percent(r.get("attainment")),
                    "score": f.score(r.get("score")) if weight else "—",
@@ -361,18 +355,16 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
                         strengths.append((-att, k.path, t("strength.rank1", kpi=label, attainment=f.percent(att))))
                     elif att >= STRENGTH_ATTAINMENT:
                         strengths.append((-att, k.path, t("strength.high", kpi=label, attainment=f.percent(att))))
-                    if att < avg - 1e-9:
-                        gaps.append((att - avg, k.path, t("gap.below_average", kpi=label, mine=f.percent(att),
-                                                          average=f.percent(avg))))
-                else:
-                    if att >= STRENGTH_ATTAINMENT:
-                        strengths.append((-att, k.path, t("strength.high", kpi=label, attainment=f.percent(att))))
-                    if att < 1.0:
-                        gaps.append((att - 1.0, k.path, t("gap.below_target", kpi=label, attainment=f.percent(att))))
+                elif att >= STRENGTH_ATTAINMENT:
+                    strengths.append((-att, k.path, t("strength.high", kpi=label, attainment=f.percent(att))))
+            row["trend"] = _kpi_trend(c, past, cycle_now, path, label, att if weight else None)
             kpis.append(row)
     view["kpis"] = kpis
+    view["trends"] = any(k["trend"] for k in kpis)
     view["strengths"] = [text for _, _, text in sorted(strengths)[:MAX_LISTED]]
-    view["gaps"] = [text for _, _, text in sorted(gaps)[:MAX_LISTED]]
+    # areas to improve: the results' own focus areas (the plan's, results.json's), never worked out here
+    view["focus"] = _focus_items(c, card, employee, {k["path"]: k for k in kpis})
+    view["gaps"] = [item["text"] for item in view["focus"]]
 
     view["feedback"] = _feedback_view(c, card, employee)
     view["okr"] = _okr_view(c, card, employee)
@@ -382,6 +374,10 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
     view["outcomes"] = [t.localized(outcomes[o].label, o) if o in outcomes else o
                         for o in employee.get("outcomes") or []]
     view["trend"] = _trend_view(c, employee, request.history.get(employee["id"]) or [])
+    found = request.insights.get(employee["id"]) or {}
+    view["reach"] = _reach_view(c, card, employee, found)
+    for fb in view["feedback"]:
+        fb.update(_competency_view(c, (found.get("feedback") or {}).get(fb["key"])))
     return view
 
 
@@ -540,7 +536,7 @@ def _feedback_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any])
                              gap=_signed(f, float(sources["self"]) - mean))
         chart = _bar_chart([(r["source"], r["value"], r["score"]) for r in rows], scale_max=100.0, marker=None)
         chart["alt"] = t.localized(d.label, d.key) + ": " + "; ".join(f"{r['source']} {r['score']}" for r in rows)
-        out.append({"label": t.localized(d.label, d.key),
+        out.append({"key": d.key, "label": t.localized(d.label, d.key),
                     "score": f.score(entry.get("score")) if entry.get("score") is not None else "—",
                     "rows": rows, "self_gap": self_gap, "chart": chart if rows else None,
                     "not_scored": t("feedback.not_scored")})
@@ -564,35 +560,257 @@ def _okr_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any]) -> l
     return out
 
 
-def _trend_view(c: _Ctx, employee: Mapping[str, Any], past: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
-    t, f = c.t, c.f
+def _past(c: _Ctx, history: Sequence[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]], str]:
+    """The stored results of periods before this cycle, oldest first, and this cycle's id: re-running an old
+    cycle must not plot the future beside it."""
     cycle = str(c.request.results.get("cycle", ""))
+    if not history:
+        return [], cycle
     now = _cycle_key(cycle)
-    # only earlier periods: re-running an old cycle must not plot the future beside it
-    rows = [r for r in past if r.get("score") is not None and str(r.get("cycle")) != cycle
-            and (now[0] or _cycle_key(str(r.get("cycle"))) < now)]
+    rows = [r for r in history if str(r.get("cycle")) != cycle and (now[0] or _cycle_key(str(r.get("cycle"))) < now)]
+    return sorted(rows, key=lambda r: _cycle_key(str(r.get("cycle")))), cycle
+
+
+def _trend_view(c: _Ctx, employee: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    t, f = c.t, c.f
+    past, cycle = _past(c, history)
+    rows = [r for r in past if r.get("score") is not None]
     if not rows:
         return None
-    rows = sorted(rows, key=lambda r: _cycle_key(str(r.get("cycle"))))
     rows.append({"cycle": cycle, "score": employee["score"], "grade": employee["grade"],
                  "bonus": employee.get("bonus")})
-    width, height, left, right, top, bottom = 640, 200, 70, 50, 24, 36
+    # narrow, so that on a phone it is drawn near its own size and its 12 px labels stay readable
+    width, height, left, right, top, bottom = 320, 170, 34, 14, 22, 30
     hi = max(120.0, max(float(r["score"]) for r in rows))
     n = len(rows)
-    inset = 40  # keeps the first and last labels clear of the axis labels and the edge
-    step = (width - left - right - 2 * inset) / max(n - 1, 1)
+    inset = 28  # keeps the first and last labels clear of the axis labels and the edge
+    span = width - left - right - 2 * inset
+    step = span / max(n - 1, 1)
+    every = -(-n // 4)  # at most about four labels along the axis, the last always
     points = []
     for i, r in enumerate(rows):
-        x = left + inset + (i * step if n > 1 else (width - left - right - 2 * inset) / 2)
+        x = left + inset + (i * step if n > 1 else span / 2)
         y = top + (1 - float(r["score"]) / hi) * (height - top - bottom)
+        labelled = (n - 1 - i) % every == 0
         points.append({"x": round(x, 1), "y": round(y, 1), "cycle": str(r["cycle"]), "score": f.number(r["score"], 2),
-                       "grade": str(r.get("grade") or ""), "bonus": f.money(r.get("bonus"))})
+                       "grade": str(r.get("grade") or ""), "bonus": f.money(r.get("bonus")), "labelled": labelled})
     grid = [{"y": round(top + (1 - v / hi) * (height - top - bottom), 1), "label": f.integer(v)}
             for v in (0, 50, 100)]
     return {"width": width, "height": height, "points": points, "grid": grid, "left": left,
-            "right": width - right, "base": height - bottom, "label_y": height - 12,
+            "right": width - right, "base": height - bottom, "label_y": height - 10,
             "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
             "alt": t("trend.chart", points="; ".join(f"{p['cycle']} {p['score']} ({p['grade']})" for p in points))}
+
+
+def _kpi_trend(c: _Ctx, past: Sequence[Mapping[str, Any]], cycle: str, path: str, label: str,
+               now: float | None) -> dict[str, Any] | None:
+    """A small line of one KPI's attainment over the stored periods and this one (the stored results' ``kpis``),
+    with the 100 % line for reference; None with fewer than two values."""
+    values = []
+    for r in past:
+        k = (r.get("kpis") or {}).get(path) if isinstance(r.get("kpis"), Mapping) else None
+        if k and k.get("attainment") is not None:
+            values.append((str(r.get("cycle")), float(k["attainment"])))
+    if not values or now is None:
+        return None
+    values.append((cycle, float(now)))
+    width, height, pad = 104, 28, 4
+    lo = min(min(v for _, v in values), 1.0)
+    hi = max(max(v for _, v in values), 1.0)
+    spread = (hi - lo) or 1.0
+    step = (width - 2 * pad) / (len(values) - 1)
+
+    def y(v: float) -> float:
+        return round(pad + (1 - (v - lo) / spread) * (height - 2 * pad), 1)
+
+    xs = [round(pad + i * step, 1) for i in range(len(values))]
+    ys = [y(v) for _, v in values]
+    f = c.f
+    return {"width": width, "height": height, "ref_y": y(1.0), "x": xs[-1], "y": ys[-1],  # the dot: this cycle
+            "polyline": " ".join(f"{x},{yy}" for x, yy in zip(xs, ys, strict=True)),
+            "alt": c.t("kpi.trend_chart", kpi=label, points="; ".join(f"{p} {f.percent(v)}" for p, v in values))}
+
+
+def _share(f: Formatter | _Memo, value: float) -> str:
+    """A tier's attainment as a percentage: whole when it is (80 %), else to a tenth (87.5 %)."""
+    return f.percent(value, 0 if abs(value * 100 - round(value * 100)) < 1e-9 else 1)
+
+
+def _plain_number(f: Formatter | _Memo, value: float) -> str:
+    return f.number(value, 0 if float(value).is_integer() else 2)
+
+
+def _focus_target(card: Scorecard | None, key: str):
+    """What a focus key names: (dimension, None) for an OKR, 360 or periods dimension, (None, KPI) for a KPI."""
+    if card is None:
+        return None, None
+    dim = card.dimension(key) if "." not in key else None
+    if dim is not None and dim.kind != "kpis":
+        return dim, None
+    named = card.kpis_named(key)
+    return None, (named[0] if named else None)
+
+
+def _focus_items(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any],
+                 kpi_rows: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The results' ``focus_areas`` in their order (the items that lost the most weighted points, the plan's
+    focus too), each with its points lost and where it stands: the one list every page shows."""
+    t, f = c.t, c.f
+    lost = employee.get("lost_points") or {}
+    out = []
+    for key in employee.get("focus_areas") or []:
+        label = _label_of(c, card, key)
+        dim, kpi = _focus_target(card, key)
+        detail = None
+        if kpi is not None:
+            row = (kpi_rows or {}).get(kpi.path)
+            att = ((employee.get("kpis") or {}).get(kpi.path) or {}).get("attainment")
+            if row is not None and row.get("average"):
+                detail = t("focus.kpi_team", attainment=row["attainment"], average=row["average"])
+            elif att is not None:
+                detail = t("focus.kpi", attainment=f.percent(att))
+        elif dim is not None:
+            score = ((employee.get("dimensions") or {}).get(dim.key) or {}).get("score")
+            if score is not None:
+                detail = t("focus.dimension", score=f.score(score))
+        points = t("plan.lost", points=f.number(lost.get(key), 1)) if key in lost else None
+        note = " · ".join(x for x in (points, detail) if x)
+        out.append({"key": key, "label": label, "lost": points, "detail": detail, "note": note,
+                    "text": label + t("punct.colon") + note if note else label})
+    return out
+
+
+def _reach_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any],
+                found: Mapping[str, Any]) -> list[dict[str, str]]:
+    """What is within reach (the core's :func:`appraise.core.insights.insights`, as given): the next grade,
+    the next bonus tier in the KPI's unit and in money, and why the bonus changed since the previous period."""
+    if not found:
+        return []
+    t, f, rs = c.t, c.f, c.rs
+    out = []
+    grade = found.get("next_grade")
+    if grade:
+        out.append({"id": "reach-grade", "text": t("reach.grade", grade=grade["grade"],
+                                                     min=_plain_number(f, grade["min"]),
+                                                     points=f.number(grade["points"], 2))})
+    elif rs.grades and employee.get("grade_uncalibrated") == rs.grades[0].grade and not employee.get("override"):
+        out.append({"id": "reach-grade", "text": t("reach.top_grade", grade=rs.grades[0].grade)})
+    tier = found.get("next_tier")
+    plan = rs.bonus
+    if tier and plan is not None:
+        unit = _unit(c, card, tier["kpi"])
+        move = t("reach.less" if tier["direction"] == "lower" else "reach.more", kpi=_label_of(c, card, tier["kpi"]),
+                 gap=f.measure(tier["gap"], unit), needed=f.measure(tier["needed"], unit),
+                 share=_share(f, tier["from"]))
+        worth = _decimal(tier.get("worth"))
+        values = {"move": move, "n": tier["tier"], "total": len(plan.tiers)}
+        multiplier = plan.multiplier.get(tier.get("grade") or "", Decimal(1)) if plan.multiplier else Decimal(1)
+        if worth is not None and worth > 0:
+            text = t("reach.tier", worth=f.money(tier["worth"]), **values)
+        elif multiplier == 0:
+            text = t("reach.tier_unpaid", pays=f.money(tier.get("pays")), multiplier=_decimal_text(multiplier),
+                     grade=tier.get("grade") or "", **values)
+        else:
+            text = t("reach.tier_capped", **values)
+        out.append({"id": "reach-tier", "text": text})
+    elif plan is not None and employee.get("bonus_detail"):
+        detail = employee["bonus_detail"]
+        if detail.get("attainment") is not None and (detail.get("tiers_reached") or 0) >= len(plan.tiers) > 0:
+            out.append({"id": "reach-tier", "text": t("reach.all_tiers", kpi=_label_of(c, card, plan.attainment),
+                                                        attainment=f.percent(detail["attainment"]))})
+    change = found.get("bonus_change")
+    if change:
+        out.append({"id": "reach-bonus", "text": _bonus_change_text(c, card, change)})
+    return out
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return None if value is None else Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value.normalize() if value != 0 else Decimal(0), "f")
+
+
+def _signed_money(f: Formatter | _Memo, amount: Any) -> str:
+    d = _decimal(amount) or Decimal(0)
+    return ("+" if d > 0 else "−" if d < 0 else "") + f.money(_decimal_text(abs(d)))
+
+
+def _bonus_change_text(c: _Ctx, card: Scorecard | None, change: Mapping[str, Any]) -> str:
+    """One line: the bonus against the previous period's, and the (at most two) largest reasons."""
+    t, f, rs = c.t, c.f, c.rs
+    delta = _decimal(change.get("change")) or Decimal(0)
+    values = {"now": f.money(change.get("now")), "previous": f.money(change.get("previous")),
+              "cycle": change.get("cycle", ""), "change": f.money(_decimal_text(abs(delta)))}
+    text = t("change.up" if delta > 0 else "change.down" if delta < 0 else "change.same", **values)
+    before, after = (change.get("score") or [None, None])[:2]
+    if before is not None and after is not None and delta != 0:
+        if delta < 0 and after > before:
+            text += t("change.score_rose", before=f.number(before, 2), after=f.number(after, 2))
+        elif delta > 0 and after < before:
+            text += t("change.score_fell", before=f.number(before, 2), after=f.number(after, 2))
+    grades = change.get("grade") or [None, None]
+    reasons = []
+    for e in (change.get("effects") or [])[:2]:
+        amount = _signed_money(f, e.get("amount"))
+        kind = e.get("kind")
+        if kind == "tiers":
+            att = e.get("attainment") or [None, None]
+            tiers = e.get("tiers") or [None, None]
+            reasons.append(t("effect.tiers", kpi=_label_of(c, card, e.get("kpi") or ""), before=f.percent(att[0]),
+                             after=f.percent(att[1]), tiers_before=tiers[0], tiers_after=tiers[1],
+                             total=len(rs.bonus.tiers) if rs.bonus else "", amount=amount))
+        elif kind == "multiplier":
+            m = e.get("multiplier") or ["", ""]
+            reasons.append(t("effect.multiplier", before=grades[0] or "", after=grades[1] or "", m_before=m[0],
+                             m_after=m[1], amount=amount))
+        elif kind == "target":
+            target = e.get("target") or [None, None]
+            reasons.append(t("effect.target", before=f.money(target[0]), after=f.money(target[1]), amount=amount))
+        elif kind == "excess":
+            excess = e.get("excess") or [None, None]
+            reasons.append(t("effect.excess", kpi=_label_of(c, card, e.get("kpi") or ""), before=f.money(excess[0]),
+                             after=f.money(excess[1]), amount=amount))
+        elif kind == "cap":
+            cap = e.get("cap") or [None, None]
+            reasons.append(t("effect.cap", cap=f.money(cap[1] if cap[1] is not None else cap[0]), amount=amount))
+        elif kind == "netting":
+            reasons.append(t("effect.netting", amount=amount))
+    return text + (t("change.because", reasons=t("change.sep").join(reasons)) if reasons else t("change.end"))
+
+
+def _competency_view(c: _Ctx, detail: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The 360 ratings by competency (rows) and relation (columns: self, others, then each source shown), and
+    the comments by relation, as the core gave them (anonymity thresholds applied there)."""
+    if not detail:
+        return {"competencies": None, "comments": []}
+    t, f = c.t, c.f
+    rows = detail.get("competencies") or []
+    relations: list[str] = []
+    for row in rows:
+        relations += [r for r in row.get("sources") or {} if r != "self" and r not in relations]
+    has_self = any(row.get("self") is not None for row in rows)
+    columns = ([t.relation("self")] if has_self else []) + [t("feedback.others")] \
+        + ([t("feedback.self_minus_others")] if has_self else []) + [t.relation(r) for r in relations]
+    table = []
+    for row in rows:
+        own, others = row.get("self"), row.get("others")
+        cells = ([f.number(own, 1) if own is not None else "—"] if has_self else []) \
+            + [f.number(others, 1) if others is not None else "—"] \
+            + ([_signed(f, own - others) if own is not None and others is not None else "—"] if has_self else []) \
+            + [f.number(row["sources"][r], 1) if r in row.get("sources", {}) else "—" for r in relations]
+        table.append({"label": t.competency(str(row["key"])),
+                      "cells": [{"text": x, "label": h} for x, h in zip(cells, columns, strict=True)]})
+    out: dict[str, Any] = {"competencies": {"columns": columns, "rows": table,
+                                            "note": t("feedback.scale", scale=_plain_number(f, detail.get("scale", 5)))}
+                           if table else None}
+    out["comments"] = [{"relation": t.relation(str(group["relation"])), "texts": list(group.get("texts") or [])}
+                       for group in detail.get("comments") or []]
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -631,13 +849,13 @@ def plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str |
     card = rs.scorecard(employee["scorecard"])
     formal = bool(employee.get("plan"))
     heading = t("plan.title_formal") if formal else t("plan.title")
-    lost = employee.get("lost_points") or {}
     focus = []
-    for key in employee.get("focus_areas") or []:
+    for item in _focus_items(c, card, employee):  # the dashboard's areas to improve, the results' focus_areas
+        key = item["key"]
         memo_key = ("playbook", card.key if card else None, key)
         entry = c.memo[memo_key] if memo_key in c.memo else c.memo.setdefault(memo_key, _playbook(rs, card, key))
-        focus.append({"key": key, "label": _label_of(c, card, key),
-                      "lost": t("plan.lost", points=f.number(lost.get(key), 1)) if key in lost else None,
+        focus.append({"key": key, "label": item["label"], "lost": item["lost"], "detail": item["detail"],
+                      "note": item["note"],
                       "focus": t.localized(entry.focus) if entry else None,
                       "actions": [t.localized(a) for a in entry.actions] if entry else []})
     view: dict[str, Any] = {
@@ -728,7 +946,7 @@ def _goal(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any], key: str
 
 
 def _grade_chart(c: _Ctx, counts: Sequence[tuple[str, int]]) -> dict[str, Any]:
-    width, height, left, bottom, top = 360, 180, 30, 30, 16
+    width, height, left, bottom, top = 300, 170, 24, 28, 18  # drawn near its own size on a phone too
     hi = max([1] + [n for _, n in counts])
     slot = (width - left) / max(len(counts), 1)
     bars = []
@@ -791,7 +1009,7 @@ def team_view(request: RenderRequest, cohort: str | None, members: Sequence[Mapp
                 r = (e.get("kpis") or {}).get(col["path"]) or {}
                 active = bool(r.get("weight")) and r.get("attainment") is not None
                 cells.append({"text": f.percent(r.get("attainment"), 0) if active else "—",
-                              "level": _level(r.get("attainment")) if active else "none"})
+                              "level": _level(r.get("attainment")) if active else "none", "label": col["label"]})
             rows.append({"name": e["name"], "id": e["id"], "score": f.number(e["score"], 2), "grade": e["grade"],
                          "cells": cells, "dashboard": "../" + dashboard_path(e["id"]),
                          "plan": "../" + plan_path(e["id"]), "needs_plan": bool(e.get("plan"))})

@@ -28,6 +28,7 @@ import yaml
 from .choosers import Chooser
 from .data import DataGenerator, Table, csv_bytes, parquet_bytes, xlsx_bytes
 from .ruleset import REGIONS, Period, Plan, generate_ruleset, merged
+from .teams import deals_and_credits, side
 
 
 @dataclass
@@ -143,8 +144,22 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
         emp_sources = [emp_source]
     months = [*(previous.months if previous else []), *period.months]
     after = (period.end.year + (period.end.month == 12), period.end.month % 12 + 1)
-    metric_files, metric_sources = gen.metrics(people, months + [after])
+    split = side(bulk, "credits")
+    credited = [m for m in sorted(gen.plan.raw) if m not in gen.plan.optional]
+    credited = [split.choice(credited)] if credited and split.chance(0.12) else []
+    metric_files, metric_sources = gen.metrics(people, months + [after], frozenset(credited))
     tables.update(metric_files)
+    if credited:  # split credit: the metric comes from deals shared among sellers (README "Team roll-up ...")
+        texts = [f"{y}-{m:02d}" for y, m in months + [after]]
+        deals, credits, why = deals_and_credits(split, people, texts, credited[0], split.chance(0.03),
+                                                [f"{y}-{m:02d}" for y, m in period.months])
+        tables["data/deals.csv"], tables["data/credits.csv"] = Table(*deals), Table(*credits)
+        metric_sources += [{"provider": "csv", "path": "data/deals.csv", "kind": "deals"},
+                           {"provider": "csv", "path": "data/credits.csv", "kind": "credits"}]
+        gen.notes.add("split-credit")
+        if why:
+            gen.notes.add("dirty-credit-shares")
+            gen.refusal = f"broken data: {why}"
 
     feedback = gen.feedback(people)
     fb_source = None

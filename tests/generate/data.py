@@ -23,6 +23,7 @@ from typing import Any
 
 from .choosers import Chooser
 from .ruleset import RAW, REGIONS, TEAMS, Period, Plan
+from .teams import assign_managers
 
 NAMES = ["Li Wei", "王芳", "Zhang Min", "O'Brien, Pat", "Müller", "陈杰", "Ana María", "Kim", "刘洋",
          "Sam \"Ace\" Lee"]
@@ -137,6 +138,8 @@ class DataGenerator:
         kinds = ["metric-not-a-number", "unknown-employee", "hire-date-not-a-date", "okr-target-is-start"]
         if plan.own.scales:
             kinds.append("rating-above-scale")
+        if "manager" in plan.attributes:
+            kinds += ["manager-unknown", "manager-cycle"]
         self.dirty = ch.choice(kinds) if ch.chance(0.06) else None
         self.employee_error = None  # the message expected when on_error: skip-employee leaves someone out
 
@@ -211,6 +214,11 @@ class DataGenerator:
             people.append(p)
         if nobody:
             self.notes.add("nobody-appraised")
+        if "manager" in plan.attributes:
+            why = assign_managers(ch, people, self.dirty, self.employed(people))
+            self.notes.add("managers")
+            if why:
+                self.broken(why)
         if self.dirty == "hire-date-not-a-date":
             people[-1]["hire_date"] = "2026-02-30"
             self.broken("a hire date that is not a date")
@@ -281,13 +289,16 @@ class DataGenerator:
                     cells.append((p["id"], month, m, None if blank else self.value(m, extreme)))
         return cells
 
-    def metrics(self, people: list[dict], months: list[tuple[int, int]]) -> tuple[dict[str, Table], list[dict]]:
+    def metrics(self, people: list[dict], months: list[tuple[int, int]],
+                credited: frozenset[str] = frozenset()) -> tuple[dict[str, Table], list[dict]]:
+        """The metric files and sources; ``credited`` metrics come from deals and credits instead."""
         ch, plan = self.ch, self.plan
         extreme = ch.chance(0.25)
         leave_out = {m for m in sorted(plan.optional) if ch.chance(0.5)}
         if leave_out:
             self.notes.add("optional-metric-absent")
-        required = sorted(set(plan.own.raw) - plan.optional)  # declared by the ruleset of the cycle under test
+        leave_out |= credited
+        required = sorted(set(plan.own.raw) - plan.optional - credited)  # declared by the ruleset under test
         if required and ch.chance(0.02):  # a declared metric nobody provides: the run must stop, located
             leave_out.add(ch.choice(required))
             self.refusal = "a declared metric no source provides"

@@ -19,6 +19,7 @@ from itertools import combinations
 from typing import Any
 
 from .choosers import Chooser
+from .teams import add_rollups, side
 
 # ------------------------------------------------------------------------------------------ periods
 
@@ -664,14 +665,19 @@ class RulesetGenerator:
                 refs.append((key, dim))
         if not refs or self.ch.chance(0.12):
             return None
-        key, dim = self.ch.choice(refs)
-        per_card = [sum(1 for v in c["dimensions"].values() if key in v.get("kpis", {})) for c in cards.values()]
-        ref = f"{dim}.{key}" if max(per_card) > 1 or self.ch.chance(0.2) else key
-        tiers_from = sorted(self.ch.sample([Decimal(x) for x in ("0", "0.5", "0.8", "0.9", "1", "1.2")], 1, 3))
-        tiers = [{"from": _num(f), "pay": _num(self.ch.decimal("0", "0.8", 2))} for f in tiers_from]
-        bonus: dict[str, Any] = {"target": "target_bonus", "attainment": ref, "tiers": tiers}
-        self.plan.attributes["target_bonus"] = "money"
-        if self.ch.chance(0.5):
+        incentive = self.ch.chance(0.3)  # README "Incentive plans": components instead of attainment and tiers
+        if incentive:
+            bonus: dict[str, Any] = {"target": "target_bonus", "components": self.components()}
+            self.plan.attributes["target_bonus"] = "money"
+        else:
+            key, dim = self.ch.choice(refs)
+            per_card = [sum(1 for v in c["dimensions"].values() if key in v.get("kpis", {})) for c in cards.values()]
+            ref = f"{dim}.{key}" if max(per_card) > 1 or self.ch.chance(0.2) else key
+            tiers_from = sorted(self.ch.sample([Decimal(x) for x in ("0", "0.5", "0.8", "0.9", "1", "1.2")], 1, 3))
+            tiers = [{"from": _num(f), "pay": _num(self.ch.decimal("0", "0.8", 2))} for f in tiers_from]
+            bonus = {"target": "target_bonus", "attainment": ref, "tiers": tiers}
+            self.plan.attributes["target_bonus"] = "money"
+        if not incentive and self.ch.chance(0.5):
             bonus["excess"] = {"above": _num(self.ch.choice([Decimal(1), Decimal("1.1"), Decimal("1.25"),
                                                              Decimal("0.9")])),
                                "rate": _num(self.ch.decimal("0", "0.1", 3))}
@@ -715,8 +721,87 @@ class RulesetGenerator:
             if self.ch.chance(0.5):
                 bonus["net_of"]["clawback"] = self.ch.chance(0.7)
             self.feature("bonus-net-of")
+        self.settlement(bonus)
         self.feature("bonus")
         return bonus
+
+    # -- incentive plans (README "Incentive plans"): components, marginal bands, draws, guarantees
+
+    def components(self) -> dict:
+        """One to three plan components, each valid on its own: a measure that is a declared metric rising with
+        performance; bands (each starting where the one before ends, only the last open-ended), tiers or a rate
+        per unit; a target and a share where the pay is a multiple of the component's target; a cap no lower than
+        what the component pays as soon as it pays at all."""
+        higher = [m for m in self.metrics if (RAW.get(m) or DERIVED.get(m))[1] == "higher"]
+        if not higher:
+            self.use_metric("revenue")
+            higher = ["revenue"]
+        out = {}
+        for key in self.ch.sample(["commission", "spiff", "kicker", "team_bonus"], 1, 3):
+            measure = self.ch.choice(higher)
+            kind = self.ch.weighted([("bands", 5), ("tiers", 3), ("per_unit", 3)])
+            spec: dict[str, Any] = {"measure": measure}
+            if self.ch.chance(0.2):
+                spec["label"] = self.ch.choice([key.title(), {"en": key.title(), "zh-CN": "组件" + key[:2]}])
+            if kind != "per_unit" or self.ch.chance(0.3):
+                spec["target"] = self.target(measure)
+            if kind != "per_unit" or self.ch.chance(0.4):
+                spec["share"] = _num(self.ch.decimal("0.05", "0.8", 2) or Decimal("0.1"))
+            if kind == "bands":
+                cuts = sorted(self.ch.sample([Decimal(x) for x in ("0.5", "0.8", "0.9", "1", "1.1", "1.2", "1.5")],
+                                             0, 3))
+                first = self.ch.choice([Decimal(0), Decimal(0), Decimal("0.3")])
+                starts = [first] + [c for c in cuts if c > first]
+                bands = []
+                for i, start in enumerate(starts):
+                    band: dict[str, Any] = {"from": _num(start)}
+                    if i + 1 < len(starts):
+                        band["to"] = _num(starts[i + 1])
+                    elif self.ch.chance(0.15):
+                        band["to"] = _num(start + self.ch.choice([Decimal("0.5"), Decimal(1)]))
+                        self.feature("plan-band-closed")
+                    band["rate"] = _num(self.ch.decimal("0", "2", self.ch.choice([0, 1, 2])))
+                    bands.append(band)
+                spec["bands"] = bands
+            elif kind == "tiers":
+                froms = sorted(self.ch.sample([Decimal(x) for x in ("0", "0.5", "0.8", "0.9", "1", "1.2")], 1, 3))
+                spec["tiers"] = [{"from": _num(f), "pay": _num(self.ch.decimal("0", "0.8", 2))} for f in froms]
+            else:
+                unit = (RAW.get(measure) or DERIVED.get(measure))[2]
+                rates = {"money": ["0.01", "0.02", "0.005", "0.035"], "count": ["50", "100", "200", "25.5"]}
+                spec["per_unit"] = _num(Decimal(self.ch.choice(rates.get(unit, ["1000", "500", "120.5"]))))
+            if "target" in spec and self.ch.chance(0.2):
+                spec["floor"] = _num(self.ch.choice([Decimal("0.5"), Decimal("0.8"), Decimal(1)]))
+                self.feature("plan-floor")
+            if "share" in spec and self.ch.chance(0.4):
+                cap = self.ch.choice([Decimal("0.5"), Decimal(1), Decimal("1.5"), Decimal(2), Decimal(3)])
+                if cap >= _pay_at_floor(spec):  # else every payout would be capped: the validator refuses it
+                    spec["cap"] = _num(cap)
+                    self.feature("plan-component-cap")
+            out[key] = spec
+            self.feature(f"plan-{kind.replace('_', '-')}")
+        self.feature("plan-components")
+        return out
+
+    def settlement(self, bonus: dict) -> None:
+        """Maybe a grade multiplier on components, a recoverable draw and a guarantee for new hires; both pay at
+        most the total cap."""
+        for spec in (bonus.get("components") or {}).values():
+            if "multiplier" in bonus and self.ch.chance(0.3):
+                spec["multiplier"] = True
+                self.feature("plan-multiplier")
+        top = Decimal(str(bonus["cap"])) if "cap" in bonus else None
+        for key in ("draw", "guarantee"):
+            if not self.ch.chance(0.25):
+                continue
+            pay = self.ch.decimal("0.1", "1.2", 2) or Decimal("0.5")
+            if top is not None and pay > top:
+                pay = top
+            bonus[key] = {"pay": _num(pay)}
+            if key == "guarantee":
+                bonus[key]["months"] = self.ch.integer(1, 12)
+                self.plan.reads_tenure = True
+            self.feature(f"plan-{key}")
 
     def calibration(self) -> dict | None:
         grades = [g for g, _ in self.grades]
@@ -795,6 +880,9 @@ class RulesetGenerator:
                 self.feature("metric-optional")
         if ch.chance(0.25):
             self.plan.attributes["joined_on"] = "date"  # a declared date column no expression reads
+        teams = side(ch, "rollups")
+        if teams.chance(0.2):  # some KPIs read team roll-ups (README "Team roll-up and split credit")
+            add_rollups(teams, cards, self.metrics, self.plan)
         data["attributes"] = dict(self.plan.attributes)
         data["metrics"] = self.metrics
         data["scorecards"] = cards
@@ -816,6 +904,27 @@ class RulesetGenerator:
                                               ("horizon_weeks", ch.integer(1, 26))) if ch.chance(0.7)}
             self.feature("plan")
         return data
+
+
+def _pay_at_floor(spec: dict) -> Decimal:
+    """What a component pays (per unit of its target) at the first attainment it pays anything: the bands' pay
+    up to its floor, or the tiers reached where the first paying tier (or the floor) lies."""
+    floor = Decimal(str(spec.get("floor", 0)))
+    if "bands" in spec:
+        total = Decimal(0)
+        for b in spec["bands"]:
+            start = Decimal(str(b["from"]))
+            top = floor if "to" not in b else min(floor, Decimal(str(b["to"])))
+            if top > start:
+                total += Decimal(str(b["rate"])) * (top - start)
+        return total
+    if "tiers" in spec:
+        paying = [Decimal(str(t["from"])) for t in spec["tiers"] if Decimal(str(t["pay"])) > 0]
+        if not paying:
+            return Decimal(0)
+        first = max(floor, min(paying))
+        return sum((Decimal(str(t["pay"])) for t in spec["tiers"] if Decimal(str(t["from"])) <= first), Decimal(0))
+    return Decimal(0)
 
 
 def _list(items: list[str]) -> str:

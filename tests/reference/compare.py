@@ -9,7 +9,8 @@ one side only agrees when it is below the 4th decimal.
 from __future__ import annotations
 
 _NUMERIC = ("actual", "target", "attainment", "score", "weight")
-_EXACT = ("scorecard", "grade", "grade_uncalibrated", "bonus", "bonus_gross", "bonus_paid")
+_EXACT = ("scorecard", "grade", "grade_uncalibrated", "bonus", "bonus_gross", "bonus_paid",
+          "bonus_earned", "bonus_draw_balance", "bonus_ytd", "bonus_draw", "bonus_guarantee")  # (incentive plans)
 _LISTS = ("rules_fired", "missing", "outcomes", "focus_areas")
 
 
@@ -127,6 +128,24 @@ def _employee(emp: str, e: dict, r: dict, partial: bool) -> list[str]:
                 diff(f"override.{k}", a, b)
     out.extend(_dimensions(emp, e, r, partial))
     out.extend(_kpis(emp, e, r, partial))
+    out.extend(_components(emp, e, r, partial))
+    return out
+
+
+def _components(emp, e, r, partial) -> list[str]:
+    """An incentive plan's component amounts (exact on both sides; the engine writes them to 10 decimals)."""
+    ref = ((r.get("bonus_detail") or {}).get("components"))
+    if ref is None:
+        return []
+    mine = (e.get("bonus_detail") or {}).get("components") or {}
+    out = []
+    for key, want in ref.items():
+        got = (mine.get(key) or {}).get("amount")
+        got = None if got is None else float(got)
+        if key not in mine and partial:
+            continue
+        if not _close(got, want["amount"], 1e-6):
+            out.append(f"{emp}: bonus_detail.components.{key}.amount: engine {got!r} != reference {want['amount']!r}")
     return out
 
 

@@ -82,6 +82,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+from . import incentives as plans
 from .expr import Expr, ExpressionError, number, round_half_up
 from .periods import LENGTH, Period, parse, tenure_months
 from .readers import (
@@ -96,6 +97,7 @@ from .readers import (
     yaml_data,
 )
 from .ruleset import Dimension, Ruleset, Scorecard, decimal_of, parse_ruleset
+from .teams import check_hierarchy, credited_cells, rollup_value
 
 _DEFAULT_MIN_RATERS = {"manager": 1, "self": 1}
 
@@ -196,6 +198,9 @@ class Inputs:
 def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs:
     inputs = Inputs()
     declared = set(rs.raw_metrics)
+    deals: list[tuple[dict, str]] = []    # split credit (reference.teams)
+    credits: list[tuple[dict, str]] = []
+    credit_sources = 0
     for source in cycle["sources"]:
         path = base / source["path"]
         label = source["path"]
@@ -238,8 +243,23 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
         elif kind == "okr":
             for emp, objectives in okr_objectives(path, rows, label).items():
                 inputs.okrs.setdefault(emp, []).extend(objectives)
+        elif kind == "deals":
+            deals += [(row, f"{label}:{row['_line']}") for row in rows]
+            inputs.named |= declared & (set(rows[0]) if rows else set())
+        elif kind == "credits":
+            credits += [(row, f"{label}:{row['_line']}") for row in rows]
+            credit_sources += 1
         else:
             raise ReferenceInputError(f"{label}: unknown kind {kind!r}")
+    if deals or credits:
+        if not deals or not credits or credit_sources > 1:
+            raise ReferenceInputError("split credit needs deals and one credits source")
+        for emp, cells in credited_cells(deals, credits, declared, period).items():
+            mine = inputs.metrics.setdefault(emp, {})
+            for key, (value, where) in cells.items():
+                if key in mine and mine[key][0] is not None:
+                    raise ReferenceInputError(f"{where}: {key[1]} of {emp} for {key[0]} also given at {mine[key][1]}")
+                mine[key] = (value, where)
     ids = [p.id for p in inputs.people]
     if len(set(ids)) != len(ids):
         raise ReferenceInputError("duplicate employee ids in the employee table")
@@ -298,6 +318,7 @@ class Appraisal:
         self.grade_uncalibrated = self.grade = None
         self.override: dict | None = None
         self.bonus = self.bonus_gross = self.bonus_paid = None
+        self.settled = self.components = self.ytd = None  # an incentive plan's (README "Incentive plans")
         self.paid_text = None
         self.outcomes: list[str] = []
         self.plan = False
@@ -309,6 +330,8 @@ class Evaluator:
         self.warnings = inputs.warnings
         self.previous_period = period.previous()
         self._rolled_up: dict[str, dict] = {}
+        self._teams: dict[tuple[str, str], object] = {}
+        self.unappraisable: set[str] = set()  # employee-table errors: not appraised, so missing in a roll-up
 
     # ------------------------------------------------------------------ names
     def scope(self, person: Person, extra: dict | None = None):
@@ -325,6 +348,8 @@ class Evaluator:
                 return extra[name]
             if name in rs.raw_metrics:
                 return agg.get(name)
+            if name in rs.rollups:
+                return self.team_value(person, name)
             if name in rs.derived:
                 if name not in cache:
                     if name in busy:
@@ -341,6 +366,15 @@ class Evaluator:
                 return person.values[name]
             raise ExpressionError(f"unknown name {name!r}")
         return lookup
+
+    def team_value(self, person: Person, name: str):
+        """A team roll-up of ``person`` (reference.teams)."""
+        if (person.id, name) not in self._teams:
+            spec = self.rs.rollups[name]
+            self._teams[(person.id, name)] = rollup_value(
+                spec, person, self.inputs.people, self.period, lambda p: self.scope(p)(spec["of"]),
+                lambda p: p.id not in self.unappraisable)
+        return self._teams[(person.id, name)]
 
     def _aggregates(self, person: Person) -> dict[str, Fraction | None]:
         if person.id not in self._rolled_up:
@@ -741,7 +775,8 @@ class Evaluator:
             return
         unit = decimal_of(bonus.get("rounding", 1))
         ap.unit = unit
-        gross = self._gross(ap, bonus, Fraction(unit))
+        gross = self._plan_gross(ap, bonus, Fraction(unit)) if bonus.get("components") else \
+            self._gross(ap, bonus, Fraction(unit))
         ap.bonus_gross = gross
         ap.bonus = gross
         net_of = bonus.get("net_of")
@@ -755,6 +790,35 @@ class Evaluator:
             if gross is not None:
                 due = gross - Fraction(paid)
                 ap.bonus = due if net_of.get("clawback") else max(due, Fraction(0))
+        if bonus.get("components") or bonus.get("draw") or bonus.get("guarantee"):  # README "Incentive plans"
+            who = ap.person.id
+            ap.settled = plans.settle(bonus, ap.bonus, self._target_cycle(ap, bonus),
+                                      plans.tenure_at(ap.person.hire, self.period),
+                                      plans.opening_balance(self.store, self.rs.id, self.period, who), Fraction(unit))
+            ap.bonus = ap.settled["paid"]
+            ap.ytd = plans.paid_earlier(self.store, self.rs.id, self.period, who) + (ap.bonus or Fraction(0))
+
+    def _target_cycle(self, ap: Appraisal, bonus: dict) -> Fraction | None:
+        """The cycle's target bonus: the target column for ``target_period``, prorated by days when asked."""
+        target = ap.lookup(bonus["target"])
+        if target is None:
+            return None
+        months = self.period.length
+        per = bonus.get("target_period", "cycle")
+        target = target * months / (months if per == "cycle" else LENGTH[per])
+        if self.rs.proration == "days":
+            share = ap.person.employed_share(self.period)
+            if share is None:
+                return None
+            target *= share
+        return target
+
+    def _plan_gross(self, ap: Appraisal, bonus: dict, unit: Fraction) -> Fraction | None:
+        target = self._target_cycle(ap, bonus)
+        values = {key: (ap.lookup(spec["measure"]), plans.target_value(spec, ap.lookup, self.context, ap.previous))
+                  for key, spec in bonus["components"].items()}
+        rounded, ap.components = plans.gross(bonus, target, values, ap.grade, unit)
+        return rounded
 
     def _gross(self, ap: Appraisal, bonus: dict, unit: Fraction) -> Fraction | None:
         target = ap.lookup(bonus["target"])
@@ -828,7 +892,7 @@ def _too_large(ap) -> bool:
 def _too_small(ev: Evaluator, ap) -> bool:
     """Whether a metric's value (aggregated, or derived) is not 0 but below 2^-1022 in size (README: the
     smallest normal float; 5e-324 / 22 is 0 in floats), or 10^15 or more (README: the limit of a cell)."""
-    values = (ap.lookup(name) for name in (*ev.rs.raw_metrics, *ev.rs.derived))
+    values = (ap.lookup(name) for name in (*ev.rs.raw_metrics, *ev.rs.derived, *ev.rs.rollups))
     return any(isinstance(v, (int, Fraction)) and (v != 0 and -_TINY < v < _TINY or abs(v) >= 10 ** 15)
                for v in values)
 
@@ -886,6 +950,7 @@ def _entry(ev: Evaluator, ap: Appraisal) -> dict:
         if rs.bonus.get("net_of"):
             entry["bonus_gross"] = _money_text(ap.bonus_gross, ap.unit)
             entry["bonus_paid"] = _money_text(ap.bonus_paid, ap.unit)
+        entry.update(_plan_entry(rs.bonus, ap))
     if rs.proration == "days":
         entry["employed_share"] = _f(ap.person.employed_share(ev.period))
     if ap.override is not None:
@@ -896,6 +961,28 @@ def _entry(ev: Evaluator, ap: Appraisal) -> dict:
     return entry
 
 
+def _plan_entry(bonus: dict, ap) -> dict:
+    """An incentive plan's fields (README "Incentive plans"): component amounts (exact, as floats), earnings,
+    guarantee, draw and balance, the year to date (decimal strings at the unit)."""
+    out: dict = {}
+    settled = getattr(ap, "settled", None)
+    if settled is None:
+        return out
+    money = lambda v: _money_text(v, ap.unit)  # noqa: E731
+    if bonus.get("components"):
+        out["bonus_detail"] = {"components": {k: {"amount": _f(v)} for k, v in (ap.components or {}).items()}}
+    if bonus.get("guarantee") or bonus.get("draw"):
+        out["bonus_earned"] = money(settled["earned"])
+    if bonus.get("guarantee"):
+        g = settled["guarantee"]
+        out["bonus_guarantee"] = None if g is None else {"amount": money(g["amount"]), "topup": money(g["topup"])}
+    if bonus.get("draw"):
+        out["bonus_draw"] = {k: money(v) for k, v in settled["draw"].items()}
+        out["bonus_draw_balance"] = money(settled["closing"])
+    out["bonus_ytd"] = money(ap.ytd)
+    return out
+
+
 def _names_read(rs: Ruleset) -> set[str]:
     exprs = list(rs.derived.values())
     for card in rs.scorecards:
@@ -904,6 +991,8 @@ def _names_read(rs: Ruleset) -> set[str]:
         exprs.extend(k.target for d in card.dimensions for k in d.kpis)
     exprs.extend(r["when"] for r in rs.rules)
     exprs.extend(when for _, when, _ in rs.outcomes)
+    exprs.extend(Expr(c["target"]) for c in ((rs.bonus or {}).get("components") or {}).values()
+                 if isinstance(c.get("target"), str))
     return {n for e in exprs if isinstance(e, Expr) for n in e.names()}
 
 
@@ -926,7 +1015,14 @@ def evaluate_cycle(cycle_path, store: ReferenceStore | None = None) -> dict:
     errors: list[dict] = []
     not_covered: list[str] = []
     # a blank hire date is an error when something needs it: tenure_months, employed_share, proration (issue 13)
-    needs_hire = bool({"tenure_months", "employed_share"} & _names_read(rs)) or rs.proration == "days"
+    needs_hire = bool({"tenure_months", "employed_share"} & _names_read(rs)) or rs.proration == "days" \
+        or bool((rs.bonus or {}).get("guarantee"))  # a guarantee for new hires reads the tenure
+    if rs.rollups:
+        check_hierarchy(inputs.people, rs.rollups, period)
+        target = rs.doc.get("bonus", {}).get("target") if isinstance(rs.doc.get("bonus"), dict) else None
+        negative = bool(target) and (rs.doc.get("attributes") or {}).get(target) == "money"
+        ev.unappraisable = {p.id for p in inputs.people if (needs_hire and p.hire is None) or (
+            negative and isinstance(p.values.get(target), Fraction) and p.values[target] < 0)}
     for person in inputs.people:
         if not person.appraised_in(period):
             continue

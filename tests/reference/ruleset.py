@@ -117,6 +117,7 @@ class Ruleset:
     outcomes: list[tuple[str, Expr, bool]]
     max_focus_areas: int
     doc: dict
+    rollups: dict[str, dict] = field(default_factory=dict)  # name -> rollup spec (README "Team roll-up ...")
 
     def grade_of(self, score: Fraction) -> str:
         """The first grade from the top whose ``min`` the (reported) score reaches."""
@@ -135,10 +136,12 @@ def _expr(text) -> Expr | None:
 
 
 def parse_ruleset(doc: dict) -> Ruleset:
-    raw, derived, direction = {}, {}, {}
+    raw, derived, direction, rollups = {}, {}, {}, {}
     for name, m in doc["metrics"].items():
         if "formula" in m:
             derived[name] = _expr(m["formula"])
+        elif "rollup" in m:
+            rollups[name] = m["rollup"]
         else:
             raw[name] = m["aggregate"]
         direction[name] = m.get("direction", "higher")
@@ -170,7 +173,7 @@ def parse_ruleset(doc: dict) -> Ruleset:
         missing=doc.get("missing", "redistribute"), proration=doc.get("proration", "none"),
         attributes=dict(doc.get("attributes") or {}), raw_metrics=raw, derived=derived, direction=direction,
         scorecards=cards, rules=rules, grades=grades, calibration=doc.get("calibration"), bonus=doc.get("bonus"),
-        outcomes=outcomes, max_focus_areas=int(plan.get("max_focus_areas", 3)), doc=doc)
+        outcomes=outcomes, max_focus_areas=int(plan.get("max_focus_areas", 3)), doc=doc, rollups=rollups)
 
 
 def decimal_of(value) -> Decimal:

@@ -1,12 +1,12 @@
 """The bonus plan: its target column is money, its attainment KPI resolves, tiers rise, multipliers
-do not rise down the grades."""
+do not rise down the grades; an incentive plan's components, draw and guarantee (:mod:`.plans`)."""
 from __future__ import annotations
 
-from appraise.language.validate.base import RulesetBase
 from appraise.language.validate.common import BUILT_IN_ATTRIBUTES, did_you_mean, fmt, number
+from appraise.language.validate.incentives import PlanChecks
 
 
-class BonusChecks(RulesetBase):
+class BonusChecks(PlanChecks):
     """The bonus plan."""
 
     def check_bonus(self) -> None:
@@ -25,8 +25,11 @@ class BonusChecks(RulesetBase):
                 kind = declared or BUILT_IN_ATTRIBUTES.get(target)
                 self.error(("bonus", "target"), f"bonus target '{target}' is declared as {kind}, but it is an amount "
                            "of money", hint=f"declare it under attributes as '{target}: money'", code="money")
+        components = self.check_plan_shape(bonus) if bonus else False
+        self.check_components(bonus)
+        self.check_settlement(bonus)
         ref = bonus.get("attainment")
-        if isinstance(ref, str) and not self.bad(("bonus", "attainment")):
+        if isinstance(ref, str) and not components and not self.bad(("bonus", "attainment")):
             matches = self.kpi_matches(ref)
             if not matches:
                 self.error(("bonus", "attainment"), f"'{ref}' is not a KPI of any scorecard"

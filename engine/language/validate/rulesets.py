@@ -14,6 +14,7 @@ from appraise.language.validate.metrics import MetricChecks
 from appraise.language.validate.outcomes import OutcomeChecks
 from appraise.language.validate.rules import RuleChecks
 from appraise.language.validate.scorecards import ScorecardChecks
+from appraise.language.validate.teams import TeamChecks
 
 
 def validate_ruleset(doc: Document) -> list[Diagnostic]:
@@ -42,7 +43,7 @@ def check_ruleset(path: str | Path) -> Document:
     return doc
 
 
-class RulesetCheck(MetricChecks, ScorecardChecks, RuleChecks, GradeChecks, BonusChecks, OutcomeChecks):
+class RulesetCheck(MetricChecks, ScorecardChecks, RuleChecks, GradeChecks, BonusChecks, OutcomeChecks, TeamChecks):
     """The semantic checks of one ruleset; :meth:`run` returns every problem."""
 
     def run(self) -> list[Diagnostic]:
@@ -60,6 +61,7 @@ class RulesetCheck(MetricChecks, ScorecardChecks, RuleChecks, GradeChecks, Bonus
                                                     "score": "number", "bonus": "number"}, context=True, previous=True)
         self.scope_formula = expressions.Scope("", {m: "number" for m in self.metrics}, context=False, previous=False)
         self.check_metrics()
+        self.check_rollups()
         self.check_scorecards()
         self.check_scorecard_order()
         self.check_rules()

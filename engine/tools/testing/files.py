@@ -122,6 +122,7 @@ class _Checker:
         rs = tf.ruleset
         self.raw = {m.name for m in rs.raw_metrics}
         self.derived = {m.name: m for m in rs.metrics if m.derived}
+        self.rollups = {m.name: m.rollup for m in rs.rollups}
         self.attributes = set(rs.attributes) | set(BUILT_IN)
         self.kpis = {k.path for c in rs.scorecards for d in c.dimensions for k in d.kpis}
         self.dims = {d.key for c in rs.scorecards for d in c.dimensions}
@@ -206,6 +207,13 @@ class _Checker:
         for key in emp:
             if key in ("metrics", "feedback360", "okrs", "previous", "periods", "paid") or key in self.attributes:
                 continue
+            if key in ("draw_balance", "paid_this_year"):
+                plan = self.tf.ruleset.bonus
+                if plan is None or not plan.incentive or (key == "draw_balance" and plan.draw is None):
+                    self.error(at + (key,), f"'{key}' is read only by an incentive plan"
+                               + (" with a draw" if key == "draw_balance" else "") + " (README \"Incentive plans\"); "
+                               "this ruleset has none / 该规则集没有使用它的激励计划", key=True, code="test-unknown")
+                continue
             if key in self.raw or key in self.derived:
                 self.error(at + (key,), f"'{key}' is a metric; put it under metrics:", key=True, code="test-unknown")
             else:
@@ -221,6 +229,10 @@ class _Checker:
                     if period is not None and str(row["month"]) not in period.months:
                         self.error(where, f"month {row['month']} is not in the test's period {period.id}; "
                                    "the engine would ignore this row", code="test-month")
+                elif name in self.rollups:
+                    r = self.rollups[name]
+                    self.error(where, f"'{name}' is a team roll-up of {r.of}; give the employees who report to this "
+                               f"one ({r.via}: <id>) their {r.of}", key=True, code="test-derived")
                 elif name in self.derived:
                     formula = self.derived[name].formula
                     self.error(where, f"'{name}' is derived ({getattr(formula, 'text', formula)}); give the metrics "
@@ -266,6 +278,11 @@ class _Checker:
                             "missing": "a dimension or dimension.kpi"}[name]
                     self.error(at + (name,) + sub, f"'{item}' is not {what} of the ruleset"
                                + did_you_mean(item, known), code="test-unknown")
+        parts = [c.key for c in self.tf.ruleset.bonus.components] if self.tf.ruleset.bonus is not None else []
+        for part in exp.get("components") or {}:
+            if part not in parts:
+                self.error(at + ("components", part), f"'{part}' is not a component of the ruleset's bonus"
+                           + did_you_mean(part, parts), key=True, code="test-unknown")
         for kpi in exp.get("kpis") or {}:
             if kpi not in self.kpis:
                 self.error(at + ("kpis", kpi), f"'{kpi}' is not a KPI of the ruleset (write dimension.kpi)"

@@ -3,13 +3,15 @@
 They are the keyword arguments of :func:`~appraise.pipeline.evaluate_tables`.  Employees merge over the file's
 ``defaults``; metrics given as one mapping are period values, a list of rows with a ``month`` are monthly rows; 360
 ratings, OKRs, the previous period's result, scores of shorter periods and bonuses already paid become their own
-tables.
+tables; so do an incentive plan's ``draw_balance`` (carried in) and ``paid_this_year`` (``{period: amount}``).
 """
 from __future__ import annotations
 
 from typing import Any
 
 BUILT_IN = ("id", "name", "hire_date", "leave_date", "locale")
+# what a given employee holds besides employee columns
+PLAN_KEYS = ("metrics", "feedback360", "okrs", "previous", "periods", "paid", "draw_balance", "paid_this_year")
 
 
 def merged(defaults: dict | None, employee: dict) -> dict:
@@ -44,7 +46,7 @@ def inputs_of(test: dict, ruleset, defaults: dict | None = None) -> dict[str, An
     import polars as pl
 
     employees, monthly, aggregated, feedback, okrs, previous = [], [], [], [], [], []
-    subperiods, paid = [], []
+    subperiods, paid, draws, year_paid = [], [], [], []
     read_by_periods = list(dict.fromkeys(d.periods.ruleset for c in ruleset.scorecards for d in c.dimensions
                                          if d.periods is not None))
     net = ruleset.bonus.net_of if ruleset.bonus is not None else None
@@ -54,7 +56,7 @@ def inputs_of(test: dict, ruleset, defaults: dict | None = None) -> dict[str, An
         eid = str(emp["id"])
         row: dict[str, str | None] = {c: None for c in columns}
         for k, v in emp.items():
-            if k not in ("metrics", "feedback360", "okrs", "previous", "periods", "paid"):
+            if k not in PLAN_KEYS:
                 row[k] = None if v is None else _text(v)
         row["id"], row["name"] = eid, row["name"] or eid
         employees.append(row)
@@ -85,6 +87,10 @@ def inputs_of(test: dict, ruleset, defaults: dict | None = None) -> dict[str, An
             paid += [{"employee": eid, "ruleset": net.ruleset, "period": str(p),
                       "bonus": None if v is None else _text(v)}
                      for p, v in (emp.get("paid") or {}).items()]
+        if emp.get("draw_balance") is not None:
+            draws.append({"employee": eid, "period": None, "balance": _text(emp["draw_balance"])})
+        year_paid += [{"employee": eid, "period": str(p), "bonus": None if v is None else _text(v)}
+                      for p, v in (emp.get("paid_this_year") or {}).items()]
         if emp.get("previous"):
             p = emp["previous"]
             previous.append({"employee": eid, "grade": p.get("grade"),
@@ -116,6 +122,10 @@ def inputs_of(test: dict, ruleset, defaults: dict | None = None) -> dict[str, An
                                                        "score": pl.Float64}) if read_by_periods else None,
         "paid": pl.DataFrame(paid, schema={"employee": pl.Utf8, "ruleset": pl.Utf8, "period": pl.Utf8,
                                            "bonus": pl.Utf8}) if net is not None else None,
+        "draws": pl.DataFrame(draws, schema={"employee": pl.Utf8, "period": pl.Utf8, "balance": pl.Utf8})
+        if draws else None,
+        "year_paid": pl.DataFrame(year_paid, schema={"employee": pl.Utf8, "period": pl.Utf8, "bonus": pl.Utf8})
+        if year_paid else None,
     }
 
 

@@ -82,9 +82,18 @@ def _compare(doc: Document, at: tuple, emp_id: str, exp: dict, got: dict | None,
     for name in ("grade", "grade_uncalibrated"):
         if name in exp and got.get(name) != exp[name]:
             fail((name,), name, exp[name], got.get(name))
-    for name in ("bonus", "bonus_gross", "bonus_paid"):
+    for name in ("bonus", "bonus_gross", "bonus_paid", "bonus_earned", "bonus_draw_balance", "bonus_ytd"):
         if name in exp and not _same_money(got.get(name), exp[name]):
             fail((name,), name, exp[name], got.get(name))
+    for name in ("bonus_draw", "bonus_guarantee"):  # an incentive plan's draw and guarantee, field by field
+        for fname, want in (exp.get(name) or {}).items():
+            value = (got.get(name) or {}).get(fname)
+            if not _same_money(value, want):
+                fail((name, fname), f"{name}.{fname}", want, value)
+    for key, want in (exp.get("components") or {}).items():  # what each plan component pays (exact)
+        value = (((got.get("bonus_detail") or {}).get("components") or {}).get(key) or {}).get("amount")
+        if not _same_money(value, want):
+            fail(("components", key), f"components.{key}", want, value)
     if "employed_share" in exp and not _close(got.get("employed_share"), exp["employed_share"], tolerance):
         fail(("employed_share",), "employed_share", exp["employed_share"], got.get("employed_share"))
     for name in LIST_FIELDS:
