@@ -92,7 +92,7 @@ check: venv
 # Long fuzz campaign (issue #9): the tests of tests/test_fuzz.py with APPRAISE_FUZZ_EXAMPLES examples each
 # (each example is a batch of inputs) and APPRAISE_FUZZ_EXAMPLES / 4 generated valid cases run end to end
 # (tests/test_generated_runs.py), APPRAISE_FUZZ_EXAMPLES engine-vs-reference rulesets, every multi-period case
-# included (tests/test_differential.py; make test runs 150), then coverage-guided atheris runs on expressions
+# included (tests/test_differential.py; make test runs 120), then coverage-guided atheris runs on expressions
 # and YAML when atheris is installed (pip install atheris). The inputs every target saw go to fuzz-counts.json.
 APPRAISE_FUZZ_EXAMPLES ?= 2000
 APPRAISE_FUZZ_RUNS ?= 1000000

@@ -42,8 +42,8 @@ def pytest_terminal_summary(terminalreporter):
 # workers evenly (xdist's default order puts the files with the most tests first, which left the long single-test
 # files to the end, on one worker).  Rough CPU seconds on 2026-12-01 in the comments.
 SLOW_FIRST = (
-    "test_differential.py",  # ~45 s: 150 generated rulesets, engine against the reference
-    "test_generated_runs.py",  # ~35 s: 60 generated cases through the CLI and the API
+    "test_differential.py",  # ~35 s: 120 generated rulesets, engine against the reference
+    "test_generated_runs.py",  # ~30 s: 45 generated cases through the CLI and the API
     "test_crash.py",  # ~40 s: killed runs, real processes
     "test_fuzz.py",
     "test_browser.py",

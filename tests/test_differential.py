@@ -35,7 +35,7 @@ from generate import RandomChooser, write_case
 from reference import ReferenceInputError, ReferenceStore, compare
 
 SCALE = int(os.environ.get("APPRAISE_FUZZ_EXAMPLES", "0"))
-RULESETS = int(os.environ.get("APPRAISE_DIFFERENTIAL_CASES", "0")) or SCALE or 150
+RULESETS = int(os.environ.get("APPRAISE_DIFFERENTIAL_CASES", "0")) or SCALE or 120
 CHUNKS = 6
 EMPLOYEES = (30, 48)  # people in a case's employee table (now and then one): ~39 a ruleset, over 11,000 in all
 # multi-period cases each chunk runs; the others are counted as left to make fuzz

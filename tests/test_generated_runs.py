@@ -17,7 +17,7 @@
 
 Hypothesis drives the generator (derandomized in CI through tests/conftest.py's profile); failures
 are collected over the whole budget and reported together with each case's folder (kept under
-pytest's basetemp) and what it exercises.  Budget: ``APPRAISE_GENERATED_CASES`` cases (default 60),
+pytest's basetemp) and what it exercises.  Budget: ``APPRAISE_GENERATED_CASES`` cases (default 45),
 or a quarter of ``APPRAISE_FUZZ_EXAMPLES`` under ``make fuzz``.  The counts are printed in the test
 session's summary (tests/conftest.py).  ``APPRAISE_GENERATED_KEEP=<folder>`` keeps failing cases there.
 """
@@ -46,7 +46,7 @@ from appraise.cli import main
 from generate import DrawChooser, write_case
 
 SCALE = int(os.environ.get("APPRAISE_FUZZ_EXAMPLES", "0"))
-CASES = int(os.environ.get("APPRAISE_GENERATED_CASES", "0")) or (max(1, SCALE // 4) if SCALE else 60)
+CASES = int(os.environ.get("APPRAISE_GENERATED_CASES", "0")) or (max(1, SCALE // 4) if SCALE else 45)
 MAX_REJECTED = 0.02    # share of generated cases `appraise validate` may refuse before the test fails
 MIN_COMPLETED = 0.7    # share of run cases that must complete (exit 0): legal data should mostly score
 SUBPROCESS_EVERY = 100  # one case in this many runs through a real `appraise` process (~2 s of CPU each)
