@@ -821,17 +821,9 @@ class Evaluator:
         return rounded
 
     def _gross(self, ap: Appraisal, bonus: dict, unit: Fraction) -> Fraction | None:
-        target = ap.lookup(bonus["target"])
+        target = self._target_cycle(ap, bonus)
         if target is None:
             return None
-        months = self.period.length
-        per = bonus.get("target_period", "cycle")
-        target = target * months / (months if per == "cycle" else LENGTH[per])
-        if self.rs.proration == "days":
-            share = ap.person.employed_share(self.period)
-            if share is None:
-                return None
-            target *= share
         found = ap.card.find_kpis(bonus["attainment"])
         if not found:
             return None
