@@ -62,7 +62,13 @@ CONTRAST_JS = """
 
 
 def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
-    """Decode an 8-bit RGB/RGBA PNG (what Chromium writes) into rows of raw pixel bytes."""
+    """Decode an 8-bit RGB/RGBA PNG (what Chromium writes) into rows of raw pixel bytes.
+
+    Rows filtered None, Sub or Up are undone with numpy (Sub is a running sum per channel, modulo 256); Average
+    and Paeth rows depend on the byte just decoded to their left, so those go byte by byte (a full-page dashboard
+    took ~1.5 s of CPU byte by byte throughout, ~0.6 s so)."""
+    import numpy as np
+
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width = 8, b"", 0
     while pos < len(data):
@@ -75,26 +81,31 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
         elif kind == b"IDAT":
             idat += body
         pos += 12 + length
-    raw = zlib.decompress(idat)
     stride = width * bpp
-    rows, prev = [], bytearray(stride)
+    raw = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(height, stride + 1)
+    rows, prev = [], np.zeros(stride, dtype=np.uint8)
     for y in range(height):
-        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(bytes(line))
-        prev = line
+        f, line = int(raw[y, 0]), raw[y, 1:]
+        if f == 0:
+            cur = line
+        elif f == 1:
+            cur = np.cumsum(line.reshape(width, bpp), axis=0, dtype=np.uint8).reshape(stride)
+        elif f == 2:
+            cur = line + prev
+        else:
+            out, up = bytearray(line.tobytes()), prev.tobytes()
+            for i in range(stride):
+                a = out[i - bpp] if i >= bpp else 0
+                b, c = up[i], up[i - bpp] if i >= bpp else 0
+                if f == 3:
+                    out[i] = (out[i] + (a + b) // 2) & 255
+                else:
+                    p = a + b - c
+                    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                    out[i] = (out[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+            cur = np.frombuffer(bytes(out), dtype=np.uint8)
+        rows.append(cur.tobytes())
+        prev = cur
     return width, height, rows
 
 

@@ -20,18 +20,31 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
+from appraise.cli import main
 from appraise.store.database import Store, cycle_locks
 from appraise.tools.demo import make_company
 
 APPRAISE = [sys.executable, "-m", "appraise"]
 
 
+def _appraise(*args: str):
+    """``appraise *args`` in this process (click's CliRunner): the runs that are not killed need no process of
+    their own, and each real one costs ~1 s of CPU to start (Python, polars, the engine) before it does anything.
+    The runs killed by the tests, and those they must see running, are real processes (:func:`_start`)."""
+    res = CliRunner().invoke(main, list(args))
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise res.exception
+    return res
+
+
 @pytest.fixture(scope="module")
 def company(tmp_path_factory):
     root = tmp_path_factory.mktemp("company")
     make_company(root, employees=40, seed=7)
-    subprocess.run([*APPRAISE, "run", "-q", str(root / "cycle-2026-Q2.yaml")], check=True, capture_output=True)
+    res = _appraise("run", "-q", str(root / "cycle-2026-Q2.yaml"))
+    assert res.exit_code == 0, res.output
     return root
 
 
@@ -154,8 +167,8 @@ def test_killed_run_then_rerun_is_complete_and_consistent(company, stage):
         with db.engine.connect() as conn:  # the dead process's lock is still there...
             assert conn.execute(cycle_locks.select()).one().pid == proc.pid
     # ...and the next run takes it over
-    res = subprocess.run([*APPRAISE, "run", str(cycle)], capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr
+    res = _appraise("run", str(cycle))
+    assert res.exit_code == 0, res.output
     _check_consistent(company, "2026-Q3")
     with Store(f"sqlite:///{company / 'appraise.db'}") as db:
         killed = next(r for r in db.runs("2026-Q3") if r["id"] == held[0]["id"])
@@ -174,8 +187,8 @@ def test_killed_after_the_swap_leaves_the_new_folder(company):
     with Store(f"sqlite:///{company / 'appraise.db'}") as db:
         current = next(r for r in db.runs("2026-Q3") if r["is_current"])
         assert current["pid"] == proc.pid and _whole(out) == current["manifest_sha256"] != before
-    res = subprocess.run([*APPRAISE, "run", str(cycle)], capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr
+    res = _appraise("run", str(cycle))
+    assert res.exit_code == 0, res.output
     _check_consistent(company, "2026-Q3")
 
 
@@ -183,13 +196,12 @@ def test_a_second_concurrent_run_is_refused(company):
     cycle = company / "cycle-2026-Q3.yaml"
     proc = _start(cycle, "evaluate")
     try:
-        res = subprocess.run([*APPRAISE, "run", str(cycle)], capture_output=True, text=True)
-        assert res.returncode == 1
+        res = _appraise("run", str(cycle))
+        assert res.exit_code == 1
         assert f"cycle 2026-Q3 is being run by process {proc.pid} on " in res.stderr
         assert "wait for it to finish" in res.stderr
-        other = subprocess.run([*APPRAISE, "run", "-q", "--no-render", str(company / "cycle-2026-Q2.yaml")],
-                               capture_output=True, text=True)
-        assert other.returncode == 0, other.stderr  # another cycle of the same store is not blocked
+        other = _appraise("run", "-q", "--no-render", str(company / "cycle-2026-Q2.yaml"))
+        assert other.exit_code == 0, other.output  # another cycle of the same store is not blocked
     finally:
         _kill(proc)
 
@@ -205,9 +217,8 @@ def test_two_runs_with_different_stores_cannot_share_an_output_folder(company):
         staged = [p for p in out.parent.iterdir() if p.name.startswith(".2026-Q3.appraise-tmp-")]
         assert len(staged) == 1
         other_store = company / "other.db"
-        res = subprocess.run([*APPRAISE, "run", str(cycle), "--store", f"sqlite:///{other_store}"],
-                             capture_output=True, text=True)
-        assert res.returncode == 1
+        res = _appraise("run", str(cycle), "--store", f"sqlite:///{other_store}")
+        assert res.exit_code == 1
         assert f"output folder {out} is being written by another run (process {proc.pid} on " in res.stderr
         assert "two runs must not share an output folder" in res.stderr and "输出目录" in res.stderr
         assert staged[0].is_dir() and _files(out) == before  # the first run's staging and the folder untouched
