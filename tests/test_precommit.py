@@ -45,21 +45,29 @@ def local_config() -> str:
     return yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}, sort_keys=False)
 
 
+@pytest.fixture(scope="module")
+def _committed(tmp_path_factory):
+    """A repository made once per module (its first commit runs both hooks, ~3 s of CPU in processes);
+    each test that changes it gets a copy of its own (:func:`repo`)."""
+    root = tmp_path_factory.mktemp("precommit")
+    make_repo(root, with_tests=True)
+    return root
+
+
 @pytest.fixture
-def repo(tmp_path):
-    return make_repo(tmp_path, with_tests=True)
+def repo(tmp_path, _committed):
+    shutil.copytree(_committed, tmp_path, dirs_exist_ok=True, symlinks=True)
+    return tmp_path / "repo", _shell(tmp_path)
 
 
-def make_repo(tmp_path, with_tests: bool):
-    """A git repository with the shipped hooks installed, the sales-team ruleset (and its tests) committed."""
+def _shell(tmp_path):
+    """Runs a command in ``tmp_path/repo`` with HOME and pre-commit's cache under ``tmp_path``, git as user t."""
     work = tmp_path / "repo"
-    (work / "rulesets" / "tests").mkdir(parents=True)
-    home = tmp_path / "home"
-    home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    env.update(HOME=str(home), PRE_COMMIT_HOME=str(tmp_path / "cache"), XDG_CACHE_HOME=str(tmp_path / "xdg"),
-               GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com", PYTHONUTF8="1")
+    env.update(HOME=str(tmp_path / "home"), PRE_COMMIT_HOME=str(tmp_path / "cache"),
+               XDG_CACHE_HOME=str(tmp_path / "xdg"), GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="t",
+               GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com",
+               PYTHONUTF8="1")
 
     def sh(*args, check=True):
         done = subprocess.run([str(a) for a in args], cwd=work, env=env, capture_output=True, text=True,
@@ -68,6 +76,15 @@ def make_repo(tmp_path, with_tests: bool):
             raise AssertionError(f"{args} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
         return done
 
+    return sh
+
+
+def make_repo(tmp_path, with_tests: bool):
+    """A git repository with the shipped hooks installed, the sales-team ruleset (and its tests) committed."""
+    work = tmp_path / "repo"
+    (work / "rulesets" / "tests").mkdir(parents=True)
+    (tmp_path / "home").mkdir()
+    sh = _shell(tmp_path)
     sh("git", "init", "-q", "-b", "main")
     (work / ".pre-commit-config.yaml").write_text(local_config(), encoding="utf-8")
     shutil.copy(ROOT / "rulesets" / "sales-team.yaml", work / "rulesets" / "sales-team.yaml")
