@@ -66,10 +66,20 @@ demo: venv
 
 # Two workers (pytest-xdist), one test file per worker at a time: module fixtures (a PostgreSQL server, a
 # browser) start once per file, and the whole suite stays within CI's time on 2 cores.  Files go out longest first
-# (tests/conftest.py SLOW_FIRST; --no-loadscope-reorder keeps that order) so the two workers finish together.
-# `make check` (ruff, mypy, import-linter; ~10 s) runs first: a lint, type or layer finding fails the test run.
-test: venv check system-packages editor-server
-	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder
+# (tests/conftest.py FILE_CPU_SECONDS; --no-loadscope-reorder keeps that order) so the two workers finish together.
+# `make check` (ruff, mypy, import-linter; ~10 s of CPU with a cold mypy cache) runs beside the system packages,
+# the editor server and the tests, on the CPU they leave idle (waits for apt, npm, subprocesses, the last file);
+# its output is shown after the tests', and a lint, type or layer finding fails `make test` as a failing test does.
+# TEST_ARGS: more arguments for pytest (make test TEST_ARGS="tests/test_run.py -x").
+test: venv
+	@mkdir -p build
+	@$(MAKE) --no-print-directory check > build/check.log 2>&1 & check=$$!; \
+	$(MAKE) --no-print-directory system-packages editor-server \
+		&& $(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder $(TEST_ARGS); tests=$$?; \
+	wait $$check; checked=$$?; \
+	echo "--- make check"; cat build/check.log; \
+	if [ $$checked -ne 0 ]; then echo "make test: make check failed (exit $$checked): see its output above"; fi; \
+	[ $$tests -eq 0 ] && [ $$checked -eq 0 ]
 
 # The real yaml-language-server (pinned in tests/editor/package-lock.json) for tests/test_editor.py, installed once
 # into tests/editor/node_modules (git-ignored); without node the editor tests skip.

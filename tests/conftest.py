@@ -40,23 +40,42 @@ def pytest_terminal_summary(terminalreporter):
 # The longest test files first.  `make test` runs `pytest -n 2 --dist loadfile --no-loadscope-reorder`: each file goes
 # whole to one worker, in collection order, to whichever worker is free; starting with the longest ones packs the two
 # workers evenly (xdist's default order puts the files with the most tests first, which left the long single-test
-# files to the end, on one worker).  Rough CPU seconds on 2026-12-01 in the comments.
-SLOW_FIRST = (
-    "test_differential.py",  # ~35 s: 120 generated rulesets, engine against the reference
-    "test_generated_runs.py",  # ~30 s: 45 generated cases through the CLI and the API
-    "test_crash.py",  # ~40 s: killed runs, real processes
-    "test_fuzz.py",
-    "test_browser.py",
-    "test_precommit.py",
-    "test_store.py",
-    "test_properties.py",
-    "test_testing.py",
-    "test_providers.py",
-    "test_plugins.py",
-    "test_workshop_browser.py",
-)
+# files to the end, on one worker).  CPU seconds of each file's tests (user+sys, its processes included, without
+# pytest's start-up) measured one file at a time on 2026-12-01; files not listed are ~1 s or less and keep their order.
+FILE_CPU_SECONDS = {
+    "test_differential.py": 23,  # 120 generated rulesets, engine against the reference (6 tests of ~4 s)
+    "test_crash.py": 16,  # killed runs: real processes
+    "test_testing.py": 14,
+    "test_fuzz.py": 14,
+    "test_generated_runs.py": 13,  # 45 generated cases through the CLI and the API
+    "test_export_columns.py": 13,
+    "test_browser.py": 12,  # chromium
+    "test_precommit.py": 9,  # git, pre-commit and appraise processes
+    "test_run.py": 9,
+    "test_providers.py": 9,  # PostgreSQL server
+    "test_properties.py": 7,
+    "test_workshop_room.py": 6,  # chromium, a server
+    "test_workshop_browser.py": 6,
+    "test_workshop.py": 6,
+    "test_store.py": 5,  # PostgreSQL server
+    "test_plugins.py": 5,  # pip install of the example plugin
+    "test_diff.py": 5,
+    "test_workshop_attacks.py": 4,
+    "test_phone_widths.py": 4,
+    "test_no_wrong_pay.py": 4,
+    "test_workshop_votes.py": 3,  # real server processes: more waiting than CPU
+    "test_workshop_load.py": 3,
+    "test_security_pay.py": 3,
+    "test_render.py": 3,
+    "test_providers_errors.py": 3,
+    "test_periods.py": 3,
+    "test_incentive_plans.py": 3,
+    "test_hostile_inputs.py": 3,
+}
 
 
 def pytest_collection_modifyitems(config, items):
-    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
-    items.sort(key=lambda item: rank.get(Path(str(item.path)).name, len(rank)))  # stable: order within a file kept
+    def cost(item):
+        return -FILE_CPU_SECONDS.get(Path(str(item.path)).name, 0)
+
+    items.sort(key=cost)  # stable: the order within a file, and of the files not listed, is kept
