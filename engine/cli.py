@@ -26,6 +26,21 @@ class _LazyGroup(click.Group):
     def list_commands(self, ctx):
         return self._names()
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        given = list(args)  # the parser consumes args
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.ClickException as exc:
+            _speak(exc, given)
+            raise
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            _speak(exc, ctx.protected_args + ctx.args if hasattr(ctx, "protected_args") else ctx.args)
+            raise
+
     def get_command(self, ctx, name):
         if name not in self._names():
             return None
@@ -34,6 +49,47 @@ class _LazyGroup(click.Group):
         if not any(p.name == "lang" for p in command.params):  # `appraise validate --lang zh-CN` works too
             command.params.append(_lang_option(expose_value=False))
         return command
+
+
+def _speak(exc: click.ClickException, args) -> None:
+    """A usage error (an unknown option, a missing argument, a file that does not exist) shown in the command's
+    language: click words them in English, :func:`appraise.i18n.translate` and ``CLI["click.*"]`` in Chinese."""
+    from appraise.i18n import cli_locale, parse_lang
+
+    ctx = getattr(exc, "ctx", None)
+    locale = ctx.meta.get("appraise.lang") if ctx is not None else None
+    if locale is None:  # the group's own arguments failed to parse: look for --lang among them
+        words = list(args or [])
+        for i, word in enumerate(words):
+            value = words[i + 1] if word == "--lang" and i + 1 < len(words) else (
+                word.split("=", 1)[1] if word.startswith("--lang=") else None)
+            if value:
+                try:
+                    locale = parse_lang(value)
+                except ValueError:
+                    pass
+        locale = locale or cli_locale()
+    if locale == "en" or getattr(exc, "_appraise_spoken", False):
+        return
+    exc._appraise_spoken = True  # type: ignore[attr-defined]
+    exc.show = lambda file=None: _show(exc, locale, file)  # type: ignore[method-assign]
+
+
+def _show(exc: click.ClickException, locale: str, file=None) -> None:
+    """What click's ``show`` prints, in ``locale``."""
+    from appraise.i18n import say, translate
+
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and isinstance(exc, click.UsageError):
+        usage = ctx.get_usage()
+        if usage.startswith("Usage:"):
+            usage = say("click.usage", locale) + usage[len("Usage:"):].lstrip(" ")
+        click.echo(usage, file=file, err=True, color=ctx.color)
+        if ctx.command.get_help_option(ctx) is not None:
+            option = max(ctx.help_option_names, key=len)  # --help, as click says it
+            click.echo(say("click.try", locale, command=ctx.command_path, option=option), file=file, err=True)
+        click.echo(file=file, err=True)
+    click.echo(say("click.error", locale, message=translate(exc.format_message(), locale)), file=file, err=True)
 
 
 def _lang(ctx, param, value):

@@ -1336,6 +1336,8 @@ _FIRST = ("with_did_you_mean",)
 _PHRASES = frozenset({"what", "where", "expected", "found", "bound", "message", "problem", "why", "summary", "who",
                       "table", "kind", "length", "every", "a", "b", "problems"})
 _LISTS = frozenset({"keys", "both", "options", "names", "grades", "sources", "functions", "sheets", "columns"})
+# Parts that are the words of another program (PyYAML, the system, a database): translated by SYSTEM_ERRORS only.
+_ERRORS = frozenset({"error"})
 
 
 @cache
@@ -1379,9 +1381,23 @@ def translate(text: str, locale: str, *, _depth: int = 0) -> str:
     for rx, names, entry in (parts if _depth else whole):
         m = rx.match(text)
         if m is not None:
-            values = {n: translate(m.group(n), locale, _depth=_depth + 1) if n in _PHRASES
-                      else _joined(m.group(n), locale) if n in _LISTS else m.group(n) for n in names}
+            values = {n: _part(n, m.group(n), locale, _depth) for n in names}
             return _pick(entry, locale).format(**values)
+    return text
+
+
+def _part(name: str, text: str, locale: str, depth: int) -> str:
+    """One captured part of a message in ``locale``: a phrase translated in turn, a list's joining words, another
+    program's error text (:func:`system_error`), a schema's description (its ``x-description-zh-CN``); anything
+    else (names, numbers, values, paths) as written."""
+    if name in _PHRASES:
+        return translate(text, locale, _depth=depth + 1)
+    if name in _LISTS:
+        return _joined(text, locale)
+    if name in _ERRORS:
+        return system_error(text, locale)
+    if name == "description":
+        return _descriptions(locale).get(text.rstrip("."), text)
     return text
 
 
@@ -1392,6 +1408,271 @@ def _joined(text: str, locale: str) -> str:
     if locale == DEFAULT_LOCALE:
         return text
     return re.sub(r" or ", " 或 ", re.sub(r" and ", " 和 ", text.replace(", ", "、")))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Every message in the user's language (session 7, wi18n): the words of other programs quoted in a message (PyYAML's
+# problems, the operating system's errors, the database drivers', click's), the results store's and the providers'
+# sentences around them, the hints of YAML syntax errors, and the built-in providers' option descriptions.
+# SYSTEM_ERRORS are matched only against the ``{error}`` / ``{problem}`` part of a message (never a whole message):
+# a text none of them matches whole is kept as the program wrote it.
+
+SYSTEM_ERRORS: dict[str, dict[str, str]] = _entries(
+    # PyYAML (pure Python) and libyaml problems (language/load.py shows them as "YAML syntax: <problem>")
+    ("yaml.tab", "found character '\\t' that cannot start any token",
+     "这里有一个制表符（Tab）：YAML 不能用 Tab 缩进或对齐"),
+    ("yaml.tab_indent", "found a tab character that violates indentation",
+     "制表符（Tab）破坏了缩进：YAML 只能用空格缩进"),
+    ("yaml.tab_space", "found a tab character where an indentation space is expected",
+     "此处应为缩进用的空格，却是制表符（Tab）"),
+    ("yaml.bad_char", "found character {char} that cannot start any token",
+     "字符 {char} 不能出现在此处（不能作为值的开头）"),
+    ("yaml.bad_char_c", "found character that cannot start any token", "此处的字符不能作为值的开头"),
+    ("yaml.colon", "could not find expected ':'", "找不到应有的冒号 ':'"),
+    ("yaml.mapping_here", "mapping values are not allowed here", "此处不能再写“键: 值”"),
+    ("yaml.mapping_context", "mapping values are not allowed in this context", "此处不能再写“键: 值”"),
+    ("yaml.sequence_here", "block sequence entries are not allowed here", "此处不能开始列表项（'- '）"),
+    ("yaml.sequence_context", "block sequence entries are not allowed in this context", "此处不能开始列表项（'- '）"),
+    ("yaml.flow_list", "expected ',' or ']', but got {token}", "应为 ',' 或 ']'，却遇到 {token}"),
+    ("yaml.flow_list_c", "did not find expected ',' or ']'", "找不到应有的 ',' 或 ']'"),
+    ("yaml.flow_map", "expected ',' or '}}', but got {token}", "应为 ',' 或 '}}'，却遇到 {token}"),
+    ("yaml.flow_map_c", "did not find expected ',' or '}}'", "找不到应有的 ',' 或 '}}'"),
+    ("yaml.end_stream", "found unexpected end of stream", "文件在此意外结束"),
+    ("yaml.block_end", "expected <block end>, but found {token}", "缩进在此应结束上一层，却遇到 {token}"),
+    ("yaml.expected_key", "did not find expected key", "找不到应有的键"),
+    ("yaml.expected_dash", "did not find expected '-' indicator", "找不到应有的列表项标记 '-'"),
+    ("yaml.node", "expected the node content, but found {token}", "此处应有值，却遇到 {token}"),
+    ("yaml.node_c", "did not find expected node content", "找不到应有的值"),
+    ("yaml.alias", "found undefined alias {name}", "别名 {name} 未定义"),
+    ("yaml.alias_c", "found undefined alias", "别名未定义"),
+    ("yaml.escape", "found unknown escape character {char}", "未知的转义字符 {char}"),
+    ("yaml.escape_c", "found unknown escape character", "未知的转义字符"),
+    ("yaml.anchor_char", "expected alphabetic or numeric character, but found {char}",
+     "此处应为字母或数字，却遇到 {char}"),
+    ("yaml.anchor_char_c", "did not find expected alphabetic or numeric character", "找不到应有的字母或数字"),
+    ("yaml.document", "found unexpected document separator", "此处意外出现了文档分隔符"),
+    ("yaml.directive", "found unknown directive name", "未知的指令名称"),
+    ("yaml.unexpected_colon", "found unexpected ':'", "此处意外出现了 ':'"),
+    ("yaml.invalid", "not valid YAML", "不是有效的 YAML"),
+    # the operating system (OSError.strerror, as Linux, macOS and Windows word it)
+    ("os.no_such", "No such file or directory", "没有这个文件或文件夹"),
+    ("os.no_such_win", "The system cannot find the file specified", "系统找不到指定的文件"),
+    ("os.no_path_win", "The system cannot find the path specified", "系统找不到指定的路径"),
+    ("os.permission", "Permission denied", "没有访问权限"),
+    ("os.access_win", "Access is denied", "拒绝访问"),
+    ("os.is_dir", "Is a directory", "这是一个文件夹，不是文件"),
+    ("os.not_dir", "Not a directory", "路径中有一部分不是文件夹"),
+    ("os.disk_full", "No space left on device", "磁盘已满（设备上没有剩余空间）"),
+    ("os.disk_full_win", "There is not enough space on the disk", "磁盘空间不足"),
+    ("os.quota", "Disk quota exceeded", "超出磁盘配额"),
+    ("os.read_only", "Read-only file system", "文件系统是只读的"),
+    ("os.exists", "File exists", "文件已存在"),
+    ("os.too_many", "Too many open files", "打开的文件过多"),
+    ("os.io", "Input/output error", "输入/输出错误（磁盘或网络存储故障）"),
+    ("os.name_long", "File name too long", "文件名过长"),
+    ("os.not_permitted", "Operation not permitted", "不允许此操作"),
+    ("os.in_use", "Address already in use", "地址（端口）已被占用"),
+    ("os.refused", "Connection refused", "连接被拒绝（该地址上没有运行数据库服务）"),
+    ("os.timed_out", "Connection timed out", "连接超时"),
+    ("os.unreachable", "Network is unreachable", "网络不可达"),
+    ("os.errno", "[Errno {n}] {error}: {path}", "[Errno {n}] {error}：{path}"),
+    ("os.errno_only", "[Errno {n}] {error}", "[Errno {n}] {error}"),
+    # databases (SQLAlchemy's drivers: sqlite3, psycopg, psycopg2, pymysql)
+    ("db.connection_failed", "connection failed: {error}", "连接失败：{error}"),
+    ("db.connect_server", "connection to server at {host}, port {port} failed: {error}",
+     "无法连接到服务器 {host}（端口 {port}）：{error}"),
+    ("db.connect_socket", "connection to server on socket {socket} failed: {error}",
+     "无法通过套接字 {socket} 连接到服务器：{error}"),
+    ("db.fatal", "FATAL:  {error}", "致命错误：{error}"),
+    ("db.password", "password authentication failed for user {user}", "用户 {user} 的密码验证失败（用户名或密码错误）"),
+    ("db.no_password", "fe_sendauth: no password supplied", "没有提供密码"),
+    ("db.mysql_denied", "({code}, \"Access denied for user {user} (using password: YES)\")",
+     "（{code}）用户 {user} 被拒绝访问（用户名或密码错误）"),
+    ("db.no_database", "database {name} does not exist", "数据库 {name} 不存在"),
+    ("db.no_role", "role {name} does not exist", "数据库用户 {name} 不存在"),
+    ("db.no_relation", "relation {name} does not exist", "数据表 {name} 不存在"),
+    ("db.no_column_pg", "column {name} does not exist", "列 {name} 不存在"),
+    ("db.no_table", "no such table: {name}", "没有数据表 {name}"),
+    ("db.no_column", "no such column: {name}", "没有列 {name}"),
+    ("db.open_file", "unable to open database file", "无法打开数据库文件"),
+    ("db.locked", "database is locked", "数据库被锁定（另一个程序正在写入）"),
+    ("db.not_db", "file is not a database", "该文件不是数据库"),
+    ("db.readonly", "attempt to write a readonly database", "试图写入只读数据库"),
+    ("db.disk_full", "database or disk is full", "数据库或磁盘已满"),
+    ("db.syntax_near", "near {token}: syntax error", "{token} 附近有语法错误"),
+    ("db.syntax_pg", "syntax error at or near {token}", "{token} 处或其附近有语法错误"),
+    ("db.host", "could not translate host name {host} to address: {error}", "无法解析主机名 {host}：{error}"),
+    ("db.host_unknown", "Name or service not known", "未知的主机名或服务"),
+    ("db.host_unknown_mac", "nodename nor servname provided, or not known", "未知的主机名或服务"),
+    ("db.timeout", "timeout expired", "连接超时"),
+    ("db.driver", "Can't load plugin: sqlalchemy.dialects:{name}", "无法加载数据库驱动：{name}（请安装对应的驱动包）"),
+    ("db.url", "Could not parse SQLAlchemy URL from string {url}", "无法解析数据库 URL {url}"),
+    ("db.no_module", "No module named {name}", "没有名为 {name} 的模块（请安装对应的驱动包）"),
+)
+
+DIAGNOSTICS.update(_entries(
+    # hints of YAML syntax errors (language/load.py), the results store and the providers' read errors
+    ("yaml.hint.tab", "indent with spaces, never tabs (set your editor to insert spaces for Tab)",
+     "请用空格缩进，不要用 Tab（可把编辑器设置为按 Tab 键时插入空格）"),
+    ("yaml.hint.colon", "a key needs ':' and a space after it (key: value); a line that goes on from the one above "
+                        "must be indented under it",
+     "键后面要有冒号和空格（键: 值）；接着上一行写的内容要缩进到它下面"),
+    ("yaml.hint.mapping", "a value cannot hold 'key: value' on the same line: put a value that contains ': ' in "
+                          "quotes, or start the nested keys on their own lines, indented; check the indentation of "
+                          "this line and the one above",
+     "值里不能在同一行再写“键: 值”：含有 ': ' 的值请加引号，或把下一层的键另起一行并缩进；请检查本行和上一行的缩进"),
+    ("yaml.hint.list", "close the list with ']' (items are separated by ',')",
+     "请用 ']' 结束列表（各项之间用 ',' 分隔）"),
+    ("yaml.hint.map", "close the mapping with '}}' (entries are separated by ',')",
+     "请用 '}}' 结束映射（各项之间用 ',' 分隔）"),
+    ("yaml.hint.quote", "close the quotes: a quoted value ends with the same quote it starts with",
+     "请补上引号：加引号的值要以同样的引号结束"),
+    ("yaml.hint.indent", "check the indentation: the keys of one mapping start in the same column, and anything "
+                         "after a quoted value must be inside the quotes",
+     "请检查缩进：同一层的键要从同一列开始，加引号的值后面的内容要写在引号里面"),
+    ("yaml.hint.escape", "in double quotes write \\\\ for a backslash, or use single quotes",
+     "在双引号中反斜杠要写成 \\\\，或改用单引号"),
+    ("yaml.hint.char", "put a value that starts with this character in quotes", "以该字符开头的值请加引号"),
+    ("store.cannot_open", "cannot open the results store {url}: {error}", "无法打开结果库 {url}：{error}"),
+    ("store.cannot_read", "cannot read the results store {url}: {error}", "无法读取结果库 {url}：{error}"),
+    ("data.cannot_read", "cannot read {name}: {error}", "无法读取 {name}：{error}"),
+    ("data.cannot_read_query", "cannot read query file {name}: {error}", "无法读取查询文件 {name}：{error}"),
+    ("data.cannot_use_url", "cannot use url: {error}", "无法使用该 url：{error}"),
+    ("data.relative", "paths are relative to the cycle file's folder", "路径相对于周期文件所在的文件夹"),
+    ("data.cannot_read_kind", "provider {name} cannot read kind {kind}; it reads {kinds}",
+     "数据源插件 {name} 不能读取 {kind} 类数据；它能读取 {kinds}"),
+    ("schema.both_same", "has both {both}; they say the same thing: keep one",
+     "同时有 {both}；二者含义相同：请只保留一个"),
+    ("schema.must_match", "it must match {pattern}", "应符合格式 {pattern}"),
+    ("data.workbook", "cannot open as an xlsx workbook: {error}", "无法作为 xlsx 工作簿打开：{error}"),
+    ("data.parquet", "cannot read as Parquet: {error}", "无法作为 Parquet 文件读取：{error}"),
+    # click's own messages (usage errors of every command: engine/cli.py shows them through translate)
+    ("click.invalid_for", "Invalid value for {param}: {message}", "参数 {param} 的值无效：{message}"),
+    ("click.invalid", "Invalid value: {message}", "值无效：{message}"),
+    ("click.no_file", "File {path} does not exist.", "文件 {path} 不存在。"),
+    ("click.no_dir", "Directory {path} does not exist.", "文件夹 {path} 不存在。"),
+    ("click.no_path", "Path {path} does not exist.", "路径 {path} 不存在。"),
+    ("click.file_is_dir", "File {path} is a directory.", "{path} 是文件夹，这里需要文件。"),
+    ("click.dir_is_file", "Directory {path} is a file.", "{path} 是文件，这里需要文件夹。"),
+    ("click.path_is_dir", "Path {path} is a directory.", "{path} 是文件夹，这里需要文件。"),
+    ("click.file_unreadable", "File {path} is not readable.", "文件 {path} 不可读（没有访问权限）。"),
+    ("click.dir_unreadable", "Directory {path} is not readable.", "文件夹 {path} 不可读（没有访问权限）。"),
+    ("click.path_unreadable", "Path {path} is not readable.", "路径 {path} 不可读（没有访问权限）。"),
+    ("click.dir_unwritable", "Directory {path} is not writable.", "文件夹 {path} 不可写（没有写入权限）。"),
+    ("click.file_unwritable", "File {path} is not writable.", "文件 {path} 不可写（没有写入权限）。"),
+    ("click.no_option", "No such option {name}.", "没有选项 {name}。"),
+    ("click.no_option_mean", "No such option {name}. Did you mean {other}?", "没有选项 {name}。是否想写 {other}？"),
+    ("click.no_option_possible", "No such option {name}. (Possible options: {options})",
+     "没有选项 {name}。（可能的选项：{options}）"),
+    ("click.no_command", "No such command {name}.", "没有命令 {name}。"),
+    ("click.missing_argument", "Missing argument {name}.", "缺少参数 {name}。"),
+    ("click.missing_arguments", "Missing argument {name}. {more}", "缺少参数 {name}。{more}"),
+    ("click.missing_option", "Missing option {name}.", "缺少选项 {name}。"),
+    ("click.missing_command", "Missing command.", "缺少命令。"),
+    ("click.needs_value", "Option {name} requires an argument.", "选项 {name} 需要一个值。"),
+    ("click.no_value", "Option {name} does not take a value.", "选项 {name} 不接受值。"),
+    ("click.extra", "Got unexpected extra argument ({args})", "多了一个参数（{args}）"),
+    ("click.extras", "Got unexpected extra arguments ({args})", "多了几个参数（{args}）"),
+    ("click.not_choice", "{value} is not {choices}.", "{value} 不是 {choices}。"),
+    ("click.not_one_of", "{value} is not one of {choices}.", "{value} 不是 {choices} 之一。"),
+    ("click.not_int", "{value} is not a valid integer.", "{value} 不是有效的整数。"),
+    ("click.not_float", "{value} is not a valid float.", "{value} 不是有效的数字。"),
+    ("click.not_range", "{value} is not in the range {range}.", "{value} 不在范围 {range} 内。"),
+    ("click.not_bool", "{value} is not a valid boolean.", "{value} 不是有效的布尔值。"),
+))
+
+CLI.update(_entries(
+    # click's frame around a usage error (engine/cli.py)
+    ("click.usage", "Usage:", "用法："),
+    ("click.try", "Try '{command} {option}' for help.", "运行 '{command} {option}' 查看帮助。"),
+    ("click.error", "Error: {message}", "错误：{message}"),
+    ("click.aborted", "Aborted!", "已中止！"),
+))
+
+# The built-in providers' options (`appraise plugins`, the hints of the validator), keyed by "provider.option": the
+# English must be the provider's own description word for word (tests/test_i18n_system.py keeps them equal), so a
+# reworded option shows its new English rather than an old translation.  A third-party provider can give its own
+# Chinese in its options schema, as "x-description-zh-CN" beside "description".
+PLUGIN_OPTIONS: dict[str, dict[str, str]] = {}
+
+
+def option_description(provider: str, option: str, spec: Mapping, locale: str) -> str:
+    """The description of ``provider``'s option ``option`` (its schema ``spec``) in ``locale``: the schema's own
+    ``x-description-<locale>``, else :data:`PLUGIN_OPTIONS` when its English is still the schema's, else as
+    written."""
+    english = str(spec.get("description", ""))
+    if locale == DEFAULT_LOCALE or not english:
+        return english
+    own = spec.get(f"x-description-{locale}")
+    if isinstance(own, str) and own:
+        return own
+    entry = PLUGIN_OPTIONS.get(f"{provider}.{option}")
+    if entry is not None and entry["en"] == english:
+        return _pick(entry, locale)
+    return english
+
+
+@cache
+def _descriptions(locale: str) -> dict[str, str]:
+    """English description -> its ``locale`` text, from every JSON Schema that ships with appraise
+    (``x-description-<locale>`` beside ``description``) and from :data:`PLUGIN_OPTIONS`."""
+    import json
+    from importlib import resources
+
+    found: dict[str, str] = {}
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            english, own = node.get("description"), node.get(f"x-description-{locale}")
+            if isinstance(english, str) and isinstance(own, str) and own:
+                found.setdefault(english.rstrip("."), own.rstrip("。"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    folder = resources.files("appraise.schemas")
+    for item in folder.iterdir():
+        if item.name.endswith(".schema.json"):
+            walk(json.loads(item.read_text(encoding="utf-8")))
+    for entry in PLUGIN_OPTIONS.values():
+        found.setdefault(entry["en"].rstrip("."), _pick(entry, locale).rstrip("。"))
+    return found
+
+
+def system_error(text: str, locale: str, *, _depth: int = 0) -> str:
+    """An error text of another program (PyYAML, the operating system, a database driver) in ``locale``, when one
+    template of :data:`SYSTEM_ERRORS` matches all of it; its ``{error}`` part is translated the same way, every other
+    part kept as written.  Unchanged otherwise: a message no template knows is shown as the program wrote it."""
+    if locale == DEFAULT_LOCALE or not text or _depth > 4:
+        return text
+    for rx, names, entry in _system_compiled():
+        m = rx.match(text)
+        if m is not None:
+            values = {n: system_error(m.group(n), locale, _depth=_depth + 1) if n == "error" else m.group(n)
+                      for n in names}
+            return _pick(entry, locale).format(**values)
+    return text
+
+
+@cache
+def _system_compiled() -> list:
+    import re
+    import string
+
+    out = []
+    for entry in SYSTEM_ERRORS.values():
+        pattern, names, literal = "", [], 0
+        for text, name, _spec, _conv in string.Formatter().parse(entry["en"]):
+            pattern += re.escape(text)
+            literal += len(text)
+            if name is not None:
+                pattern += f"(?P<{name}>.+?)"
+                names.append(name)
+        out.append((-literal, re.compile(pattern + r"\Z", re.S), names, entry))
+    out.sort(key=lambda t: t[0])
+    return [t[1:] for t in out]
 
 
 CLI.update(_entries(
