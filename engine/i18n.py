@@ -1544,6 +1544,8 @@ DIAGNOSTICS.update(_entries(
     ("schema.both_same", "has both {both}; they say the same thing: keep one",
      "同时有 {both}；二者含义相同：请只保留一个"),
     ("schema.must_match", "it must match {pattern}", "应符合格式 {pattern}"),
+    ("io.refused_at", "the system refused to read or write {name}: {error}", "系统拒绝读写 {name}：{error}"),
+    ("io.refused", "the system refused to read or write a file: {error}", "系统拒绝读写文件：{error}"),
     ("data.workbook", "cannot open as an xlsx workbook: {error}", "无法作为 xlsx 工作簿打开：{error}"),
     ("data.parquet", "cannot read as Parquet: {error}", "无法作为 Parquet 文件读取：{error}"),
     # click's own messages (usage errors of every command: engine/cli.py shows them through translate)
@@ -1589,27 +1591,60 @@ CLI.update(_entries(
     ("click.aborted", "Aborted!", "已中止！"),
 ))
 
-# The built-in providers' options (`appraise plugins`, the hints of the validator), keyed by "provider.option": the
-# English must be the provider's own description word for word (tests/test_i18n_system.py keeps them equal), so a
-# reworded option shows its new English rather than an old translation.  A third-party provider can give its own
-# Chinese in its options schema, as "x-description-zh-CN" beside "description".
-PLUGIN_OPTIONS: dict[str, dict[str, str]] = {}
+# The built-in providers' options (`appraise plugins`, the validator's hints): each entry's English is the
+# description in the provider's options schema word for word (tests/test_i18n_system.py keeps them equal), so a
+# reworded option shows its new English rather than an old translation.  A third-party provider gives its own
+# Chinese in its options schema, as "x-description-zh-CN" beside "description" (as appraise's schemas/*.json do).
+PLUGIN_OPTIONS: dict[str, dict[str, str]] = _entries(
+    ("delimiter", "CSV field separator; default: detected from the header (, ; tab |)",
+     "CSV 字段分隔符；默认：从表头识别（, ; tab |）"),
+    ("encoding", "text encoding of a CSV file; auto detects UTF-8 (with or without BOM), UTF-16 and GBK/GB18030 "
+                 "(Chinese Excel exports)",
+     "CSV 文件的文本编码；auto 可识别 UTF-8（带或不带 BOM）、UTF-16 和 GBK/GB18030（中文 Excel 导出的文件）"),
+    ("ignore", "columns of the file to leave out (after renaming)", "文件中要忽略的列（按重命名后的列名）"),
+    ("layout", "metrics: wide = one column per metric; long = metric and value columns; auto = long when the "
+               "columns are exactly employee, month, metric, value",
+     "指标表：wide = 每个指标一列；long = metric 列加 value 列；auto = 列恰好为 employee、month、metric、value 时"
+     "按 long 读取"),
+    ("max_bytes", "the largest this source's file may be (bytes, or e.g. '2 GiB', '500 MB'); bigger files are "
+                  "refused before they are read.  Default: APPRAISE_MAX_DATA_BYTES, else 256 MiB",
+     "此数据源文件的大小上限（字节数，或如 '2 GiB'、'500 MB'）；更大的文件在读取前即被拒绝。默认："
+     "APPRAISE_MAX_DATA_BYTES，否则为 256 MiB"),
+    ("aggregate", "metrics: aggregate to one row per employee inside the database with the ruleset's aggregate "
+                  "functions over the cycle's months (push-down)",
+     "指标表：在数据库内按规则集的汇总函数把本周期各月汇总为每位员工一行（下推计算）"),
+    ("date", "with aggregate: the date column that places a row in the period (default: a 'month' column holding "
+             "YYYY-MM)",
+     "与 aggregate 一起使用：决定一行属于哪个期间的日期列（默认：内容为 YYYY-MM 的 'month' 列）"),
+    ("format", "file format (default: from the extension)", "文件格式（默认：按扩展名判断）"),
+    ("query", "file holding the SQL (relative to the cycle file); it may use :period, :period_start, :period_end, "
+              ":period_after (day after the end), :period_first_month, :period_last_month",
+     "存放 SQL 的文件（相对于周期文件）；可使用 :period、:period_start、:period_end、:period_after（期末次日）、"
+     ":period_first_month、:period_last_month"),
+    ("sql", "the SQL itself, for short queries (same parameters as query:)",
+     "直接写 SQL，适合短查询（参数与 query: 相同）"),
+    ("table", "read a whole table (or view) instead of a query", "读取整张表（或视图），而不是查询"),
+    ("header_row", "xlsx: the row holding the column names, numbered as Excel shows it (default: the first row that "
+                   "is not empty); rows above it (a title, notes) are left out",
+     "xlsx：列名所在的行号，与 Excel 显示的行号一致（默认：第一个非空行）；其上方的行（标题、说明）被忽略"),
+    ("sheet", "xlsx: the worksheet's name (default: the first sheet)", "xlsx：工作表名称（默认：第一个工作表）"),
+    ("skip_rows", "xlsx: how many rows at the top of the sheet to leave out (a title, notes); the header is the "
+                  "first row after them that is not empty",
+     "xlsx：跳过工作表顶部的行数（标题、说明）；表头是其后的第一个非空行"),
+    ("url", "SQLAlchemy URL; ${{VAR}} reads the environment", "SQLAlchemy URL；${{VAR}} 读取环境变量"),
+)
 
 
-def option_description(provider: str, option: str, spec: Mapping, locale: str) -> str:
-    """The description of ``provider``'s option ``option`` (its schema ``spec``) in ``locale``: the schema's own
-    ``x-description-<locale>``, else :data:`PLUGIN_OPTIONS` when its English is still the schema's, else as
-    written."""
+def option_description(spec: Mapping, locale: str) -> str:
+    """The description of a provider's option (its schema ``spec``) in ``locale``: the schema's own
+    ``x-description-<locale>``, else :data:`PLUGIN_OPTIONS`' whose English is the schema's, else as written."""
     english = str(spec.get("description", ""))
     if locale == DEFAULT_LOCALE or not english:
         return english
     own = spec.get(f"x-description-{locale}")
     if isinstance(own, str) and own:
         return own
-    entry = PLUGIN_OPTIONS.get(f"{provider}.{option}")
-    if entry is not None and entry["en"] == english:
-        return _pick(entry, locale)
-    return english
+    return _descriptions(locale).get(english.rstrip("."), english)
 
 
 @cache
@@ -1637,7 +1672,8 @@ def _descriptions(locale: str) -> dict[str, str]:
         if item.name.endswith(".schema.json"):
             walk(json.loads(item.read_text(encoding="utf-8")))
     for entry in PLUGIN_OPTIONS.values():
-        found.setdefault(entry["en"].rstrip("."), _pick(entry, locale).rstrip("。"))
+        english = entry["en"].replace("{{", "{").replace("}}", "}")
+        found.setdefault(english.rstrip("."), _pick(entry, locale).replace("{{", "{").replace("}}", "}").rstrip("。"))
     return found
 
 

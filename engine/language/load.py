@@ -489,10 +489,11 @@ def load(path: str | Path, name: str | None = None) -> Document:
     shown = name or str(path)
     try:
         size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InvalidInput([Diagnostic(shown, 1, 1, f"file is {size:,} bytes; appraise reads YAML files of at "
+                                           f"most {MAX_BYTES:,} bytes (1 MiB)",
+                                           hint="split it, or move data into a data source", code="yaml-too-large")])
+        raw = path.read_bytes()  # an unreadable file (permissions, a folder) is a located error, not a crash
     except OSError as exc:
-        raise InvalidInput([Diagnostic(shown, 0, 0, f"cannot read file: {exc.strerror}", code="io")]) from None
-    if size > MAX_BYTES:
-        raise InvalidInput([Diagnostic(shown, 1, 1, f"file is {size:,} bytes; appraise reads YAML files of at "
-                                       f"most {MAX_BYTES:,} bytes (1 MiB)",
-                                       hint="split it, or move data into a data source", code="yaml-too-large")])
-    return loads(path.read_bytes(), shown)
+        raise InvalidInput([Diagnostic(shown, 0, 0, f"cannot read file: {exc.strerror or exc}", code="io")]) from None
+    return loads(raw, shown)
