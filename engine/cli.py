@@ -38,7 +38,7 @@ class _LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:
-            _speak(exc, ctx.protected_args + ctx.args if hasattr(ctx, "protected_args") else ctx.args)
+            _speak(exc, [])  # the group's --lang is parsed by now: the context knows the language
             raise
 
     def get_command(self, ctx, name):
