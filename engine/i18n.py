@@ -1360,7 +1360,7 @@ def _compiled() -> tuple[list, list]:
                     elif name is not None:
                         pattern += f"(?P<{name}>.+?)"
                         names.append(name)
-                out.append((key not in _FIRST, -literal, re.compile(pattern + r"\Z", re.S), names, entry))
+                out.append((key not in _FIRST, -literal, re.compile(pattern + r"\Z", re.S), names, entry, literal))
         out.sort(key=lambda t: t[:2])
         return [t[2:] for t in out]
 
@@ -1378,12 +1378,27 @@ def translate(text: str, locale: str, *, _depth: int = 0) -> str:
         if _CJK.search(chinese) and not _CJK.search(english):
             return chinese
     whole, parts = _compiled()
-    for rx, names, entry in (parts if _depth else whole):
+    for rx, names, entry, literal in (parts if _depth else whole):
         m = rx.match(text)
         if m is not None:
             values = {n: _part(n, m.group(n), locale, _depth) for n in names}
+            if literal <= _GENERIC and any(_english(values[n]) for n in names):
+                continue  # "{where}: {problem}" or "{a}, {b}" around a sentence nothing knows: not cut up
             return _pick(entry, locale).format(**values)
     return text
+
+
+# A template with this few literal characters ("{where}: {problem}", "{a} or {b}", "{a}, {b}") holds phrases only;
+# it is taken only when they come out translated, so an English sentence no template knows is shown whole, as
+# written, not cut up ("layout：wide、but the file has metric和value columns").
+_GENERIC = 5
+_WORDS = __import__("re").compile(r"[A-Za-z]+(?:[ ,]+[A-Za-z]+){2,}")
+_QUOTED = __import__("re").compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”|`[^`]*`|\([^)]*\)")
+
+
+def _english(text: str) -> bool:
+    """Whether ``text`` still holds a run of three English words outside quotes and brackets."""
+    return _WORDS.search(_QUOTED.sub("", text)) is not None
 
 
 def _part(name: str, text: str, locale: str, depth: int) -> str:
@@ -1581,6 +1596,220 @@ DIAGNOSTICS.update(_entries(
     ("click.not_float", "{value} is not a valid float.", "{value} 不是有效的数字。"),
     ("click.not_range", "{value} is not in the range {range}.", "{value} 不在范围 {range} 内。"),
     ("click.not_bool", "{value} is not a valid boolean.", "{value} 不是有效的布尔值。"),
+))
+
+DIAGNOSTICS.update(_entries(
+    # messages found English in Chinese output by running the commands over real mistakes (session 7, wi18n):
+    # expressions (language/expr), cycle files and overrides, the validator's checks, the provide stage, providers
+    ("expr.condition_type", "a condition must be true or false, but this is {what}; write true or false (not yes/no, "
+                            "1/0 or \"false\")",
+     "条件必须是 true 或 false，但这里是{what}；请写 true 或 false（不要写 yes/no、1/0 或 \"false\"）"),
+    ("expr.must_bool", "{where} must be true or false, but this is {what}; compare it, e.g. 'x > 0'",
+     "{where}必须是 true 或 false，但这里是{what}；请写成比较，例如 'x > 0'"),
+    ("expr.must_number", "{where} must be a number, but this is {what}", "{where}必须是数字，但这里是{what}"),
+    ("expr.context_nothing", "context.{name} is set to nothing in the cycle file, so every condition reading it would "
+                             "be missing; write [] for an empty list, or its value",
+     "周期文件中 context.{name} 没有值，读取它的条件都会缺失；空列表请写 []，否则请写出它的值"),
+    ("expr.joins", "{word} joins true/false values; compare first, e.g. 'x > 0'",
+     "{word} 连接的是 true/false 值；请先写成比较，例如 'x > 0'"),
+    ("expr.not", "'not' takes a true/false value; compare first, e.g. 'not x > 0'",
+     "'not' 后面要跟 true/false 值；请先写成比较，例如 'not x > 0'"),
+    ("expr.negate", "cannot negate {what}", "不能对{what}取负"),
+    ("expr.arithmetic", "arithmetic on text, lists or true/false values is not allowed ({op})",
+     "不能对文本、列表或 true/false 值做算术运算（{op}）"),
+    ("expr.number_text", "compares a number with text; put numbers without quotes, or declare the column's type under "
+                         "'attributes:'",
+     "把数字和文本作比较；数字请不要加引号，或在 'attributes:' 中声明该列的类型"),
+    ("expr.list_in", "a list can only follow 'in' or 'not in'", "列表只能写在 'in' 或 'not in' 后面"),
+    ("expr.bool_text", "compares a true/false value with text", "把 true/false 值和文本作比较"),
+    ("expr.bool_number", "compares a true/false value with a number; compare the number with a number, or use the "
+                         "true/false value alone as the condition",
+     "把 true/false 值和数字作比较；请用数字和数字比较，或直接把 true/false 值作为条件"),
+    ("expr.takes_numbers", "{name}() takes numbers", "{name}() 只接受数字"),
+    ("expr.previous_here", "'previous' cannot be used in {where}", "{where}中不能使用 'previous'"),
+    ("expr.in_looks", "'in' looks for a number or a text in a list", "'in' 在列表中查找数字或文本"),
+    ("expr.in_mixed", "a list for 'in' holds numbers or texts, not both",
+     "'in' 的列表只能全是数字或全是文本，不能混用"),
+    ("expr.never_match", "looks for {a} in a list of {b}; they never match", "在{b}列表中查找{a}；永远不会匹配"),
+    ("expr.unknown_previous", "unknown field 'previous.{name}'", "未知的字段 'previous.{name}'"),
+    ("expr.in_list", "'in' needs a list on its right", "'in' 右侧需要列表"),
+    ("expr.context_list", "context.{name} is a list; use it with 'in'", "context.{name} 是列表；请与 'in' 一起使用"),
+    ("expr.empty", "expression is empty", "表达式为空"),
+    ("expr.deep", "expression nests deeper than {n} levels", "表达式嵌套超过 {n} 层"),
+    ("expr.complex", "expression is too complex", "表达式过于复杂"),
+    ("expr.tilde", "'~' is not allowed; use 'not'", "不允许使用 '~'；请用 'not'"),
+    ("expr.is", "'is' is not allowed; use '==' or '!='", "不允许使用 'is'；请用 '==' 或 '!='"),
+    ("expr.underscore", "names starting with '_' are not allowed ({name})", "不允许使用以 '_' 开头的名称（{name}）"),
+    ("expr.needs_field", "{name} needs a field, like {example}", "{name} 后面需要字段，例如 {example}"),
+    ("expr.attribute", "attribute access is only allowed on 'context' and 'previous' (like context.price_war or "
+                       "previous.grade)",
+     "只有 'context' 和 'previous' 可以用点取字段（如 context.price_war 或 previous.grade）"),
+    ("expr.list_long", "list has more than {n} items", "列表超过 {n} 项"),
+    ("expr.not_allowed", "{name} is not allowed in appraise expressions", "appraise 表达式中不允许使用 {name}"),
+    ("expr.literal", "{kind} literals are not allowed", "不允许使用{kind}字面量"),
+    ("expr.list_items", "list items must be plain numbers or text", "列表项只能是普通数字或文本"),
+    ("expr.plain_args", "{name}() takes plain arguments only", "{name}() 只接受普通参数"),
+    ("expr.args", "{name}() takes {n} arguments, got {got}", "{name}() 需要 {n} 个参数，实际有 {got} 个"),
+    ("expr.text_long", "text literal is longer than {n} characters", "文本字面量超过 {n} 个字符"),
+    ("expr.round", "round()'s second argument must be a whole number from 0 to 10",
+     "round() 的第二个参数必须是 0 到 10 的整数"),
+    ("expr.unsupported", "unsupported expression", "不支持的表达式"),
+    ("cycle.on_error", "on_error is {value}; write 'fail' or 'skip-employee'",
+     "on_error 为 {value}；请写 'fail' 或 'skip-employee'"),
+    ("cycle.is_ruleset", "this is a ruleset, not a cycle file; give the cycle file that names it (cycle:, ruleset:, "
+                         "sources:)",
+     "这是规则集，不是周期文件；请给出引用它的周期文件（cycle:、ruleset:、sources:）"),
+    ("cycle.validate_alone", "appraise validate checks a ruleset on its own", "appraise validate 可以单独检查规则集"),
+    ("cycle.no_overrides", "overrides file {name} not found (looked for {path})",
+     "找不到人工调整文件 {name}（查找的是 {path}）"),
+    ("load.keys_plain", "keys must be plain text, not lists or mappings", "键必须是普通文本，不能是列表或映射"),
+    ("load.surrogate", "text is not valid Unicode (a lone surrogate character)",
+     "文本不是有效的 Unicode（有孤立的代理字符）"),
+    ("load.deep", "values nest deeper than {n} levels; appraise files are never that deep",
+     "值嵌套超过 {n} 层；appraise 文件不会有这么深"),
+    ("overrides.list", "an overrides file is a list of {{id, score?, grade?, reason, by, date}}",
+     "人工调整文件是 {{id, score?, grade?, reason, by, date}} 的列表"),
+    ("overrides.start", "start each override with '- id: ...'", "每条人工调整请以 '- id: ...' 开头"),
+    ("overrides.mapping", "an override is a mapping {{id, score?, grade?, reason, by, date}}",
+     "一条人工调整是映射 {{id, score?, grade?, reason, by, date}}"),
+    ("overrides.id", "an override needs the employee's 'id'", "人工调整需要员工的 'id'"),
+    ("overrides.twice", "employee {id} is overridden twice (first at line {line})",
+     "员工 {id} 被人工调整了两次（首次在第 {line} 行）"),
+    ("overrides.keep_one", "keep one override per employee", "每位员工只保留一条人工调整"),
+    ("overrides.score", "score {value} is not a score; write a number of 0 or more",
+     "得分 {value} 不是得分；请写不小于 0 的数字"),
+    ("overrides.not_found", "overrides file not found", "找不到人工调整文件"),
+    ("overrides.keys", "an override has id, score, grade, reason, by and date",
+     "人工调整包含 id、score、grade、reason、by 和 date"),
+    ("overrides.unknown_key", "unknown key {key} in an override", "人工调整中有未知的键 {key}"),
+    ("overrides.nothing", "the override of {id} changes nothing: give 'score', 'grade' or both",
+     "{id} 的人工调整没有改变任何内容：请给出 'score'、'grade' 或两者"),
+    ("check.used_twice", "{kind} {name} is used twice (first at line {line})",
+     "{kind} {name} 被使用了两次（首次在第 {line} 行）"),
+    ("check.computed", "{name} is computed by appraise for every employee; it cannot be an attribute",
+     "{name} 由 appraise 为每位员工计算，不能作为属性"),
+    ("check.rename_column", "rename the column (and map it with columns:)", "请重命名该列（并用 columns: 映射）"),
+    ("check.lowest_first", "list them from the lowest {field} to the highest, each higher than the one before",
+     "请按 {field} 从低到高排列，每个都高于前一个"),
+    ("check.go_up", "{kind} must go up: {field} {value} comes after {before}",
+     "{kind}必须递增：{field} {value} 排在 {before} 之后"),
+    ("check.not_finite", "{value} is not a usable number; write a finite number",
+     "{value} 不是可用的数字；请写有限的数字"),
+    ("check.kpi_ambiguous", "KPI {kpi} is in dimensions {dimensions} of scorecard {card}; say which one",
+     "KPI {kpi} 同时在评分卡 {card} 的维度 {dimensions} 中；请指明是哪一个"),
+    ("check.write", "write {text}", "请写 {text}"),
+    ("check.both_metric", "{name} is both an employee column (attribute) and a metric",
+     "{name} 既是员工表的列（属性）又是指标"),
+    ("check.rename_one", "rename one of them so expressions know which is meant",
+     "请重命名其中一个，让表达式知道指的是哪一个"),
+    ("check.shift_itself", "shift moves weight from {name} to itself", "shift 把权重从 {name} 移到它自己"),
+    ("check.shift_to", "'to' must be another dimension, or another KPI of the same dimension",
+     "'to' 必须是另一个维度，或同一维度的另一个 KPI"),
+    ("check.no_scorecard_both", "no scorecard has both {a} and {b}", "没有评分卡同时包含 {a} 和 {b}"),
+    ("check.min_raters_one", "min_raters {n} for {source} would show one rater's own ratings; only 'manager' and "
+                             "'self' may have fewer than 2 raters",
+     "{source} 的 min_raters 为 {n}，会显示单个评价人自己的评分；只有 'manager' 和 'self' 可以少于 2 人"),
+    ("check.min_raters_one_fix", "write at least 2 (3 or more keeps raters anonymous from each other too)",
+     "请至少写 2（3 或以上还能让评价人彼此之间保持匿名）"),
+    ("check.min_raters_two", "min_raters {n} for {source}: each of two raters can work out the other's ratings from "
+                             "the source's mean",
+     "{source} 的 min_raters 为 {n}：两名评价人都能从平均分推算出对方的评分"),
+    ("check.min_raters_two_fix", "write 3 or more, or keep 2 on purpose", "请写 3 或以上，或确有意时保留 2"),
+    ("check.declare_metric", "declare it under metrics:, or fix the name", "请在 metrics: 中声明，或改正名称"),
+    ("check.default_last", "move {name} last (as the default), or give it an applies_to",
+     "请把 {name} 移到最后（作为默认），或给它写 applies_to"),
+    ("check.overlap", "an employee matching both {a} and {b} gets {first} (the first in the file)",
+     "同时符合 {a} 和 {b} 的员工会用 {first}（文件中的第一个）"),
+    ("check.exclusive", "make the conditions exclusive (e.g. role == \"a\" / role == \"b\"), or keep this order on "
+                        "purpose",
+     "请让条件互斥（例如 role == \"a\" / role == \"b\"），或确有意时保留此顺序"),
+    ("check.outside_link", "is a symbolic link leading outside {root}; it was not read",
+     "是指向 {root} 之外的符号链接；未读取"),
+    ("check.outside_link_fix", "replace the link by the file, or set APPRAISE_ALLOW_OUTSIDE_PATHS=1 if it is meant",
+     "请用文件替换该链接；若确需如此，请设置 APPRAISE_ALLOW_OUTSIDE_PATHS=1"),
+    ("check.weigh_sub", "weigh the sub-periods of this cycle, or run the ruleset for another period",
+     "请为本周期的子期间设置权重，或对其他期间运行该规则集"),
+    # the provide stage and the providers
+    ("provide.header_only", "{name} has a header but no data rows", "{name} 只有表头，没有数据行"),
+    ("provide.employee_twice", "employee {id} appears twice; first at {where}", "员工 {id} 出现了两次；首次在 {where}"),
+    ("provide.not_period", "period {value} is not a period", "期间 {value} 不是有效的期间"),
+    ("provide.write_period", "write 2026-Q3, 2026-07, 2026-H2 or 2026", "请写 2026-Q3、2026-07、2026-H2 或 2026"),
+    ("provide.both_ways", "{metric} of {id} comes both as monthly rows and as a period total",
+     "{id} 的 {metric} 既有月度行又有期间合计"),
+    ("provide.one_way", "provide each metric one way", "每个指标请只用一种方式提供"),
+    ("provide.fix_name", "fix the name in the ruleset or the data, or leave its rows out of the file",
+     "请改正规则集或数据中的名称，或把这些行从文件中去掉"),
+    ("provide.okr_type", "objective type {value} of {id} is not 'committed' or 'aspirational'",
+     "{id} 的目标类型 {value} 不是 'committed' 或 'aspirational'"),
+    ("provide.kr_weight", "key result weight {value} of {id} must be above 0",
+     "{id} 的关键结果权重 {value} 必须大于 0"),
+    ("provide.kr_month", "month {value} of {id}'s key result is not a month", "{id} 的关键结果的月份 {value} 不是月份"),
+    ("provide.write_month", "write months as 2026-07", "月份请写成 2026-07"),
+    ("provide.installed", "installed providers: {names}", "已安装的数据源插件：{names}"),
+    ("provide.failed", "provider {name} failed: {kind}: {error}", "数据源插件 {name} 出错：{kind}：{error}"),
+    ("provide.wrong_table", "provider {name} returned a {got} table for a {kind} source",
+     "数据源插件 {name} 为 {kind} 数据源返回了 {got} 表"),
+    ("provider.one_of", "give one of query:, sql:, table: (found {found})",
+     "请给出 query:、sql:、table: 之一（现有 {found}）"),
+    ("provider.say_what", "say what to read: query: <file.sql>, sql: <SELECT ...> or table: <name>",
+     "请说明读取什么：query: <file.sql>、sql: <SELECT ...> 或 table: <name>"),
+    ("provider.aggregate_column", "aggregate: true needs a column {column}; the query returns {columns}",
+     "aggregate: true 需要列 {column}；查询返回的列为 {columns}"),
+    ("provider.not_raw", "{name} is not a raw metric the ruleset declares; aggregate: true cannot aggregate it",
+     "{name} 不是规则集声明的原始指标；aggregate: true 无法汇总它"),
+    ("provider.leave_out", "leave it out of the query", "请从查询中去掉它"),
+    ("provider.table_name", "table {name} is not a plain table name", "表 {name} 不是普通的表名"),
+    ("provider.sheet_empty", "sheet is empty; expected a header row and data rows", "工作表为空；应有表头行和数据行"),
+    ("provider.no_columns", "file has no columns", "文件没有列"),
+    ("provider.csv", "cannot parse CSV: {error}", "无法解析 CSV：{error}"),
+    ("provider.no_name", "column {n} has no name in the header row", "第 {n} 列在表头行中没有名称"),
+    ("provider.column_twice", "column {name} appears twice in the header (columns {a} and {b})",
+     "列 {name} 在表头中出现了两次（第 {a} 列和第 {b} 列）"),
+    ("provider.reserved", "'_row' is reserved; rename that column", "'_row' 是保留名称；请重命名该列"),
+    ("provider.save_xlsx", "save it from Excel as .xlsx (not .xls or .csv)",
+     "请在 Excel 中另存为 .xlsx（不要用 .xls 或 .csv）"),
+    ("provider.no_header_value", "value in a column without a header", "没有表头的列中有值"),
+    ("provider.needs_path", "provider {name} needs 'path:' (the data file)",
+     "数据源插件 {name} 需要 'path:'（数据文件）"),
+    ("provider.not_encoding", "file is not valid {encoding}", "文件不是有效的 {encoding} 编码"),
+    ("provider.set_encoding", "set 'encoding:' to the encoding the file was saved in, or leave it out to detect it",
+     "请把 'encoding:' 设为文件保存时的编码，或删去它以自动识别"),
+    ("provider.header_both", "header_row and skip_rows both say where the header is; keep one",
+     "header_row 和 skip_rows 都指明了表头位置；请只保留一个"),
+    ("provider.rename_missing", "columns: renames {name}, but {file} has no such column; its columns: {columns}",
+     "columns: 重命名了 {name}，但 {file} 没有这一列；其列为：{columns}"),
+    ("provider.rename_clash", "columns: renames {name} to {to}, but {file} already has a column {other}",
+     "columns: 把 {name} 重命名为 {to}，但 {file} 已经有列 {other}"),
+    ("provider.not_utf8_gbk", "file is neither UTF-8 nor GBK text", "文件既不是 UTF-8 也不是 GBK 文本"),
+    ("provider.save_utf8", "save it as 'CSV UTF-8', or name its encoding with 'encoding:'",
+     "请另存为“CSV UTF-8”，或用 'encoding:' 写明其编码"),
+    ("provider.duckdb_path", "provider 'duckdb' needs 'path:' (a CSV or Parquet file, or a glob)",
+     "数据源插件 'duckdb' 需要 'path:'（CSV 或 Parquet 文件，或通配符）"),
+    ("provider.no_match", "no file matches {pattern}", "没有文件匹配 {pattern}"),
+    ("provider.duckdb_refused", "duckdb refused the query: {error}", "duckdb 拒绝了查询：{error}"),
+    ("provider.okr_empty", "file is empty; expected employee ids mapped to lists of objectives",
+     "文件为空；应为员工编号对应目标列表"),
+    ("provider.okr_shape", "expected employee ids mapped to lists of objectives", "应为员工编号对应目标列表"),
+    ("provider.okr_list", "objectives of {id} must be a list (- objective: ...)",
+     "{id} 的目标必须是列表（- objective: ...）"),
+    ("provider.okr_objective", "an objective needs 'objective:' and a list 'key_results:'",
+     "目标需要 'objective:' 和列表 'key_results:'"),
+    ("provider.okr_kr", "a key result is a mapping {{name, start, target, current, weight?}}",
+     "关键结果是映射 {{name, start, target, current, weight?}}"),
+    ("provider.env_unset", "url: uses ${{{name}}}, which is not set in the environment",
+     "url: 使用了 ${{{name}}}，但环境中没有设置它"),
+    ("provider.sql_refused", "the database refused the query ({url}): {error}", "数据库拒绝了查询（{url}）：{error}"),
+    ("run.staged", "staged output {path} is missing or changed before it was published; nothing was stored, run the "
+                   "cycle again",
+     "暂存的输出 {path} 在发布前丢失或被改动；未存储任何内容，请重新运行本周期"),
+))
+
+FRAGMENTS.update(_entries(
+    # what an expression is (language/expr/checking.py)
+    ("a_text", "a text", "文本"), ("a_bool", "a true/false value", "true/false 值"),
+    ("bool_word", "true/false value", "true/false 值"), ("list_word", "list", "列表"), ("number_word", "number",
+     "数字"),
+    ("a_text_plain", "a text value", "文本值"),
 ))
 
 CLI.update(_entries(

@@ -39,7 +39,8 @@ def zh(*args: str, env: dict | None = None):
      "请用空格缩进，不要用 Tab（可把编辑器设置为按 Tab 键时插入空格）"),
     # a key without its colon
     (("currency: CNY\n", "currency CNY\nmissing2: x\n"),
-     "{f}:6:1: 错误: YAML 语法错误：找不到应有的冒号 ':'; 键后面要有冒号和空格（键: 值）；接着上一行写的内容要缩进到它下面"),
+     "{f}:6:1: 错误: YAML 语法错误：找不到应有的冒号 ':'; "
+     "键后面要有冒号和空格（键: 值）；接着上一行写的内容要缩进到它下面"),
     # a second 'key: value' on one line
     (("currency: CNY\n", "currency: CNY: EUR\n"),
      "{f}:5:14: 错误: YAML 语法错误：此处不能再写“键: 值”; 值里不能在同一行再写“键: 值”：含有 ': ' 的值请加引号，"
@@ -97,7 +98,8 @@ def test_an_unreadable_rule_file_is_a_located_chinese_error(tmp_path, monkeypatc
     monkeypatch.setattr(Path, "read_bytes", refuse)
     result = zh("validate", str(locked))
     assert result.exit_code == 1
-    assert result.stdout.splitlines() == [f"{locked}:0:0: 错误: 无法读取文件：没有访问权限", "1 个文件中有 1 个共 1 处错误"]
+    assert result.stdout.splitlines() == [f"{locked}:0:0: 错误: 无法读取文件：没有访问权限",
+                                          "1 个文件中有 1 个共 1 处错误"]
 
 
 def test_a_full_disk_during_a_run_is_a_chinese_error_not_a_traceback(tmp_path, monkeypatch):
@@ -130,7 +132,8 @@ def test_a_database_that_refuses_the_connection(tmp_path):
         "无法连接到服务器 \"127.0.0.1\"（端口 9）：连接被拒绝（该地址上没有运行数据库服务）")
     assert "wrong" not in result.output
     result = zh("history", "E001", "--store", "nosuchdb://x/y")
-    assert result.stderr.splitlines() == ["错误：无法打开结果库 nosuchdb://x/y：无法加载数据库驱动：nosuchdb（请安装对应的驱动包）"]
+    assert result.stderr.splitlines() == [
+        "错误：无法打开结果库 nosuchdb://x/y：无法加载数据库驱动：nosuchdb（请安装对应的驱动包）"]
 
 
 @pytest.mark.parametrize("english, chinese", [
@@ -159,8 +162,8 @@ def test_usage_errors_in_chinese(tmp_path, monkeypatch):
     (tmp_path / "data").mkdir()
     result = zh("run", "nosuch.yaml")
     assert result.exit_code == 2
-    assert result.stderr.splitlines() == ["用法：appraise run [OPTIONS] CYCLE", "运行 'appraise run --help' 查看帮助。", "",
-                                          "错误：参数 'CYCLE' 的值无效：文件 'nosuch.yaml' 不存在。"]
+    assert result.stderr.splitlines() == ["用法：appraise run [OPTIONS] CYCLE", "运行 'appraise run --help' 查看帮助。",
+                                          "", "错误：参数 'CYCLE' 的值无效：文件 'nosuch.yaml' 不存在。"]
     assert zh("run", "data").stderr.splitlines()[-1] == "错误：参数 'CYCLE' 的值无效：'data' 是文件夹，这里需要文件。"
     assert zh("validate", "--nosuch").stderr.splitlines()[-1] == "错误：没有选项 '--nosuch'。"
     (tmp_path / "c.yaml").write_text("cycle: 2026-Q3\n", encoding="utf-8")
@@ -181,7 +184,7 @@ def _required_descriptions() -> dict[str, str]:
     for path in sorted((ROOT / "schemas").glob("*.schema.json")):
         root = json.loads(path.read_text(encoding="utf-8"))
 
-        def deref(node, root=root):
+        def deref(node, root=root):  # noqa: B023 (bound by the default)
             while isinstance(node, dict) and "$ref" in node and "description" not in node:
                 target = root
                 for part in node["$ref"][2:].split("/"):
@@ -189,17 +192,17 @@ def _required_descriptions() -> dict[str, str]:
                 node = target
             return node
 
-        def walk(node):
+        def walk(node, path=path):
             if isinstance(node, dict):
                 for key in node.get("required", []) if isinstance(node.get("required"), list) else []:
                     prop = deref(node.get("properties", {}).get(key, {}))
                     if isinstance(prop, dict) and prop.get("description"):
                         out[f"{path.name}:{key}:{prop['description']}"] = prop.get("x-description-zh-CN", "")
                 for value in node.values():
-                    walk(value)
+                    walk(value, path)
             elif isinstance(node, list):
                 for value in node:
-                    walk(value)
+                    walk(value, path)
 
         walk(root)
     return out
@@ -216,20 +219,21 @@ def test_a_missing_key_is_explained_in_chinese(tmp_path):
     cycle = tmp_path / "cycle.yaml"
     cycle.write_text("cycle: 2026-Q3\nsources: []\n", encoding="utf-8")
     result = zh("validate", str(cycle))
-    assert f"{cycle}:1:1: 错误: 缺少 'ruleset'; 请添加 ruleset:（规则集文件的路径，相对于本文件）" in result.stdout.splitlines()
+    line = f"{cycle}:1:1: 错误: 缺少 'ruleset'; 请添加 ruleset:（规则集文件的路径，相对于本文件）"
+    assert line in result.stdout.splitlines(), result.stdout
 
 
 def test_the_chinese_descriptions_change_no_validation():
     """x-description-zh-CN sits only beside a description: the schemas validate exactly as before."""
     for path in sorted((ROOT / "schemas").glob("*.schema.json")):
-        def walk(node):
+        def walk(node, path=path):
             if isinstance(node, dict):
                 assert "x-description-zh-CN" not in node or "description" in node, path
                 for value in node.values():
-                    walk(value)
+                    walk(value, path)
             elif isinstance(node, list):
                 for value in node:
-                    walk(value)
+                    walk(value, path)
 
         walk(json.loads(path.read_text(encoding="utf-8")))
 
@@ -302,3 +306,30 @@ def test_targets_schema_errors_in_chinese(plan_dir):
     assert zh("targets", str(tab)).stderr.splitlines() == [
         f"{tab}:4:1: 错误: YAML 语法错误：这里有一个制表符（Tab）：YAML 不能用 Tab 缩进或对齐; "
         "请用空格缩进，不要用 Tab（可把编辑器设置为按 Tab 键时插入空格）"]
+
+
+# ---------------------------------------------------------------- found by running the mistakes: expressions
+
+def test_a_context_flag_written_yes_is_explained_in_chinese(tmp_path):
+    example = ROOT / "tests" / "fixtures" / "example"
+    shutil.copy(example / "sales-team.yaml", tmp_path / "sales-team.yaml")
+    cycle = tmp_path / "cycle.yaml"
+    cycle.write_text((example / "cycle-q3.yaml").read_text(encoding="utf-8").replace("price_war: true",
+                                                                                      "price_war: yes"),
+                     encoding="utf-8")
+    result = zh("validate", str(cycle))
+    assert result.stdout.splitlines()[0] == (
+        f"{cycle}:5:14: 错误: 规则集（sales-team.yaml）中的 'context.price_war' 无法使用此 context：条件必须是 true 或 "
+        "false，但这里是文本；请写 true 或 false（不要写 yes/no、1/0 或 \"false\"）; "
+        "请让 context 的值符合规则集期望的类型（条件用 true/false，'in' 用列表） (context.price_war)")
+
+
+def test_a_sentence_nothing_knows_is_not_cut_up():
+    """The generic templates ("{where}: {problem}", "{a}, {b}", "{a} and {b}") used to translate the joining words of
+    any English sentence ("layout：wide、but the file has metric和value columns"); now it is shown whole."""
+    from appraise.i18n import translate
+
+    text = "layout: wide, but the file has metric and value columns (the long layout)"
+    assert translate(text, "zh-CN") == text
+    assert translate("cannot read x.csv: No such file or directory", "zh-CN") == \
+        "无法读取 x.csv：没有这个文件或文件夹"
