@@ -333,3 +333,16 @@ def test_a_sentence_nothing_knows_is_not_cut_up():
     assert translate(text, "zh-CN") == text
     assert translate("cannot read x.csv: No such file or directory", "zh-CN") == \
         "无法读取 x.csv：没有这个文件或文件夹"
+
+
+def test_a_cycle_file_without_its_cycle_key_is_still_a_cycle_file(tmp_path):
+    """It used to be taken for a ruleset: ten errors about keys a ruleset lacks; now the one that is missing."""
+    example = ROOT / "tests" / "fixtures" / "example"
+    shutil.copy(example / "sales-team.yaml", tmp_path / "sales-team.yaml")
+    cycle = tmp_path / "cycle.yaml"
+    cycle.write_text((example / "cycle-q3.yaml").read_text(encoding="utf-8").replace("cycle: 2026-Q3\n", ""),
+                     encoding="utf-8")
+    result = zh("validate", str(cycle))
+    assert result.stdout.splitlines() == [
+        f"{cycle}:2:1: 错误: 缺少 'cycle'; 请添加 cycle:（考核期间：2026-07（月）、2026-Q3（季度）、2026-H2（半年）或 "
+        "2026（年））", "1 个文件中有 1 个共 1 处错误"]
