@@ -48,7 +48,64 @@ class _LazyGroup(click.Group):
         command = module.command
         if not any(p.name == "lang" for p in command.params):  # `appraise validate --lang zh-CN` works too
             command.params.append(_lang_option(expose_value=False))
+        if not getattr(command, "_appraise_help", False):  # `appraise run --help` in the chosen language
+            english = command.get_help
+            command.get_help = lambda ctx, c=command, e=english: _help(c, ctx, lambda: e(ctx))  # type: ignore
+            command._appraise_help = True  # type: ignore[attr-defined]
         return command
+
+    def get_help(self, ctx):
+        listed = [c for c in (self.get_command(ctx, n) for n in self.list_commands(ctx)) if c is not None]
+        return _help(self, ctx, lambda: super(_LazyGroup, self).get_help(ctx), listed)
+
+
+def _help(command: click.Command, ctx, render, listed=()) -> str:
+    """``render()``'s help page in the command line's language: the commands' summaries and the options' help of
+    :data:`appraise.i18n.HELP` (while their English is unchanged), click's own words; the rest as written."""
+    from appraise.i18n import cli_locale, help_text, say
+
+    locale = ctx.meta.get("appraise.lang") or cli_locale()
+    if locale == "en":
+        return render()
+    saved: list[tuple[object, str, object]] = []
+
+    def swap(thing, attr: str, value) -> None:
+        saved.append((thing, attr, getattr(thing, attr)))
+        setattr(thing, attr, value)
+
+    for each in (command, *listed):
+        if each.help and each.name:
+            first, sep, rest = each.help.partition("\n\n")
+            chinese = help_text(each.name, first, locale)
+            if chinese != first:
+                swap(each, "help", f"{chinese}{sep}{rest}")
+                if each is not command:  # the group's list: whole, not cut at a word as click cuts English
+                    swap(each, "short_help", chinese)
+    for param in command.params:
+        text = getattr(param, "help", None)
+        if text and param.opts:
+            chinese = help_text(f"{command.name}.{param.opts[0]}", text, locale)
+            if chinese != text:
+                swap(param, "help", chinese)
+    try:
+        text = render()
+    finally:
+        for thing, attr, value in reversed(saved):
+            setattr(thing, attr, value)
+    words = {"Options:": help_text("click.options", "Options", locale) + "：",
+             "Commands:": help_text("click.commands", "Commands", locale) + "："}
+    lines = []
+    for line in text.split("\n"):
+        if line.startswith("Usage:"):
+            line = say("click.usage", locale) + line[len("Usage:"):].lstrip(" ")
+        line = words.get(line, line)
+        for english in ("Show this message and exit.", "Show the version and exit."):
+            line = line.replace(english, help_text({"Show this message and exit.": "click.help"}.get(
+                english, "click.version"), english, locale) or english)
+        line = line.replace("[default: ", f"[{help_text('click.default', 'default', locale)}: ").replace(
+            "[required]", f"[{help_text('click.required', 'required', locale)}]")
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _speak(exc: click.ClickException, args) -> None:

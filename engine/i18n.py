@@ -1876,6 +1876,157 @@ def option_description(spec: Mapping, locale: str) -> str:
     return _descriptions(locale).get(english.rstrip("."), english)
 
 
+# `appraise --help` and each command's --help (engine/cli.py): the command's first paragraph (its summary) and its
+# options' help.  Keyed "command" and "command.--option"; an entry is shown only while its English is the command's
+# own word for word (whitespace aside), so a reworded option shows its new English rather than an old translation.
+# The rest of a command's description stays English.
+HELP: dict[str, dict[str, str]] = _entries(
+    ("diff", "Score a cycle's data under ruleset OLD and ruleset NEW and show what changes.",
+     "用规则集 OLD 和 NEW 分别对同一周期的数据评分，并显示有何变化。"),
+    ("diff.--cycle", "Cycle file whose data (employees, metrics, 360, OKRs) is scored under both rulesets (not needed "
+                     "when OLD and NEW are plan files: their targets are compared).",
+     "其数据（员工、指标、360、OKR）在两个规则集下都要评分的周期文件（OLD 和 NEW 是计划文件时不需要：比较的是目标）。"),
+    ("diff.--format", "text for a terminal; markdown for a pull-request comment; json for scripts.",
+     "text 用于终端；markdown 用于 pull request 评论；json 用于脚本。"),
+    ("diff.--redact", "For sharing outside HR (a pull-request comment, say): aggregates only, each about at least "
+                      "privacy.min_group people (grade migration, grades changed, bonus cost change, rank correlation, "
+                      "rule counts); no ids, names, scores or amounts of anyone.  A new ruleset whose new conditions "
+                      "read employee ids or names is refused.",
+     "用于在人力资源部以外分享（例如 pull request 评论）：只有汇总数据，每项至少涉及 privacy.min_group 人（等级迁移、"
+     "等级变化人数、奖金成本变化、排名相关性、规则计数）；没有任何人的编号、姓名、得分或金额。新规则集的新条件若读取员工"
+     "编号或姓名，将被拒绝。"),
+    ("diff.--fail-on", "Exit 1 when the change goes beyond a guardrail (repeatable, or comma-separated): cost:+5% (the "
+                       "bonus cost rises by more than 5%; cost:-5% falls by more, cost:5% either way, cost:+10000 an "
+                       "amount), grade-changes:10% (more than 10% of the people compared change grade; grade-changes:3 "
+                       "a count), rank-corr:0.9 (Kendall's tau-b of the scores below 0.9).",
+     "变化超出护栏时以退出码 1 结束（可重复，或用逗号分隔）：cost:+5%（奖金成本上升超过 5%；cost:-5% 为下降超过，"
+     "cost:5% 为任一方向，cost:+10000 为金额），grade-changes:10%（比较的人中超过 10% 等级变化；"
+     "grade-changes:3 为人数），"
+     "rank-corr:0.9（得分的 Kendall tau-b 低于 0.9）。"),
+    ("explain", "Explain how EMPLOYEE's score, grade and bonus came about in CYCLE.",
+     "说明 EMPLOYEE 在 CYCLE 中的得分、等级和奖金是怎样得出的。"),
+    ("explain.--locale", "Language of the explanation (default: appraise --lang / APPRAISE_LANG when given, else the "
+                         "employee's locale, else the ruleset's).",
+     "说明所用的语言（默认：给出时用 appraise --lang / APPRAISE_LANG，否则用员工的 locale，再否则用规则集的）。"),
+    ("explain.--store", "Results store for 'previous' (default: the cycle's store).",
+     "读取 'previous' 的结果库（默认：周期文件的结果库）。"),
+    ("history", "Show EMPLOYEE's score, grade, bonus and ruleset in every stored period.",
+     "显示 EMPLOYEE 在每个已存期间的得分、等级、奖金和规则集。"),
+    ("history.--store", "Results store (any SQLAlchemy URL); default: the store of --cycle, else sqlite:///appraise.db.",
+     "结果库（任意 SQLAlchemy URL）；默认：--cycle 的结果库，否则为 sqlite:///appraise.db。"),
+    ("history.--cycle", "Take the store from this cycle file.", "使用此周期文件中的结果库。"),
+    ("plugins", "List installed plugins: name, version, hooks, and the providers each adds with their options.",
+     "列出已安装的插件：名称、版本、钩子，以及各插件提供的数据源插件及其选项。"),
+    ("run", "Run the review cycle CYCLE: validate → read data → evaluate → store → export → render.",
+     "运行考核周期 CYCLE：校验 → 读取数据 → 评估 → 存储 → 导出 → 生成页面。"),
+    ("run.--output", "Output folder (default: the cycle file's output:).", "输出文件夹（默认：周期文件的 output:）。"),
+    ("run.--store", "Results store, any SQLAlchemy URL (default: the cycle file's store:).",
+     "结果库，任意 SQLAlchemy URL（默认：周期文件的 store:）。"),
+    ("run.--jobs", "Worker processes/threads to use (default: every CPU).",
+     "使用的工作进程/线程数（默认：全部 CPU）。"),
+    ("run.--only", "Trial run for these employees only (repeatable): nothing is stored; outputs go to <output>-only "
+                   "unless --output is given.",
+     "只为这些员工试运行（可重复）：不存储任何内容；未给出 --output 时输出写到 <output>-only。"),
+    ("run.--no-render", "Skip dashboards, plans and team pages.", "不生成仪表盘、发展计划和团队页面。"),
+    ("run.--break-lock", "Remove another run's lock on this cycle first (only when that run is surely gone).",
+     "先删除另一次运行对本周期的锁（仅在确认那次运行已不存在时使用）。"),
+    ("run.--redact", "Exports to share outside HR: names replaced by ids, no bonus amounts, no pages (the store still "
+                     "keeps the full results).",
+     "导出供人力资源部以外分享：姓名以编号代替，不含奖金金额，不生成页面（结果库仍保存完整结果）。"),
+    ("run.--strict", "Fail (exit 1, nothing stored or written) on any warning or employee error (default: the cycle "
+                     "file's strict:).",
+     "出现任何警告或员工错误即失败（退出码 1，不存储也不写入任何内容）（默认：周期文件的 strict:）。"),
+    ("run.--quiet", "No stage lines on stderr.", "不在 stderr 上输出各阶段信息。"),
+    ("schema", "Write ruleset.schema.json, cycle.schema.json, ruleset-test.schema.json and plan.schema.json "
+               "(draft-07).",
+     "写出 ruleset.schema.json、cycle.schema.json、ruleset-test.schema.json 和 plan.schema.json（draft-07）。"),
+    ("schema.--out", "Folder to write ruleset.schema.json, cycle.schema.json, ruleset-test.schema.json and "
+                     "plan.schema.json into (created if needed).",
+     "写入 ruleset.schema.json、cycle.schema.json、ruleset"
+     "-test.schema.json 和 plan.schema.json 的文件夹（需要时创建）。"),
+    ("targets", "Break the annual target of PLAN down to units, people and months, exactly.",
+     "把 PLAN 的年度目标精确分解到单元、个人和月份。"),
+    ("targets.--out", "Folder to write into (default: the plan's output:, else out/targets-<year> beside it).",
+     "写入的文件夹（默认：计划的 output:，否则为计划文件旁的 out/targets-<年份>）。"),
+    ("targets.--explain", "Show the chain of shares from the company's number down to EMPLOYEE's months; write "
+                          "nothing.",
+     "显示从公司目标到 EMPLOYEE 各月目标的分配链；不写入任何内容。"),
+    ("targets.--diff", "Compare with an earlier version OLD of the plan: who gains or loses target; write nothing.",
+     "与计划的早期版本 OLD 比较：谁的目标增加或减少；不写入任何内容。"),
+    ("targets.--format", "For --explain (text, json) and --diff (text, markdown, json).",
+     "用于 --explain（text、json）和 --diff（text、markdown、json）。"),
+    ("targets.--lang", "Language of messages, explanations and the summary (default: APPRAISE_LANG, else the locale). "
+                       "The pages are written in both.",
+     "提示信息、说明和摘要的语言（默认：APPRAISE_LANG，否则按系统区域设置）。页面两种语言都会生成。"),
+    ("targets.--strict", "Refuse to write anything when a check warns; exit 1.",
+     "检查出现警告时不写入任何内容；退出码 1。"),
+    ("targets.-q", "Print nothing but problems.", "只输出问题。"),
+    ("test", "Score the test cases of rulesets through the real engine and compare with what they expect.",
+     "用真实引擎对规则集的测试用例评分，并与期望结果比较。"),
+    ("test.--format", "text for people; json for scripts; junit (CI test reports); github (Actions annotations).",
+     "text 供人阅读；json 用于脚本；junit（CI 测试报告）；github（Actions 注释）。"),
+    ("test.--coverage", "Also list which rules, bonus tiers, grades, adjustments and outcomes no test reached.",
+     "同时列出没有被任何测试覆盖的规则、奖金档位、等级、加减分项和结果。"),
+    ("test.--min-coverage", "Fail (exit 1) when a ruleset's coverage is below PCT percent.",
+     "规则集的覆盖率低于 PCT% 时失败（退出码 1）。"),
+    ("test.-v", "List passing tests too.", "也列出通过的测试。"),
+    ("validate", "Check rulesets and cycle files; every problem is listed with file:line:col.",
+     "检查规则集和周期文件；每个问题都以 file:line:col 列出。"),
+    ("validate.--format", "text for people; json, github (Actions annotations), sarif or junit for CI.",
+     "text 供人阅读；json、github（Actions 注释）、sarif 或 junit 用于 CI。"),
+    ("workshop", "Open a co-design workshop on the weights of CYCLE's ruleset.",
+     "就 CYCLE 所用规则集的权重开一个共创工作坊。"),
+    ("workshop.--port", "Port to listen on; 0 picks a free one.", "监听的端口；0 表示自动选择空闲端口。"),
+    ("workshop.--host", "Also listen on this IP address of this computer (e.g. 192.168.1.20, or 0.0.0.0 for every "
+                        "interface) so phones can join; prints a warning about who can reach it. The facilitator's "
+                        "page still answers only on this computer.",
+     "同时在本机的这个 IP 地址上监听（例如 192.168.1.20，或 0.0.0.0 表示所有网卡），以便手机加入；"
+     "会提示哪些人可以访问。"
+     "主持人页面仍然只在本机上可用。"),
+    ("workshop.--budget", "Bonus budget to compare against (default: the bonus total under the weights the workshop "
+                          "starts with).",
+     "用于对比的奖金预算（默认：工作坊开始时的权重下的奖金总额）。"),
+    ("workshop.--lang", "Interface language (default: appraise --lang / APPRAISE_LANG when given, else the cycle's or "
+                        "ruleset's locale).",
+     "界面语言（默认：给出时用 appraise --lang / APPRAISE_LANG，否则用周期文件或规则集的 locale）。"),
+    ("workshop.--roster", "Who may vote: a CSV with columns id,name; each person gets a signed link of their own.",
+     "谁可以投票：含 id,name 列的 CSV；每人得到一个自己的签名链接。"),
+    ("workshop.--codes", "A secret ballot: print N one-time codes; everyone opens one voting link (its QR code is on "
+                         "the presenter view) and each code casts one ballot.",
+     "无记名投票：打印 N 个一次性投票码；所有人打开同一个投票链接（二维码显示在演示视图上），每个投票码投一票。"),
+    ("workshop.--links", "Ad-hoc participant links to issue at start, one per person (each holds one vote); the "
+                         "facilitator's page issues more.",
+     "开始时发放的临时参与者链接，每人一个（每个链接一票）；主持人页面可以再发放。"),
+    ("workshop.--store", "Results store that keeps the session and its ballots (default: the cycle's store).",
+     "保存工作坊会话及其选票的结果库（默认：周期文件的结果库）。"),
+    ("workshop.--no-store", "Keep the ballots in memory only (they end with the workshop).",
+     "选票只保存在内存中（工作坊结束即消失）。"),
+    ("workshop.--resume", "Reopen a stored session after a restart: its roster links and unspent codes keep working "
+                          "and its ballots count.",
+     "重启后重新打开已保存的会话：名单链接和未用的投票码仍然有效，已投的票也计入。"),
+    ("workshop.--no-browser", "Only print the links; do not open a browser.", "只打印链接；不打开浏览器。"),
+    # click's own words in help pages
+    ("click.options", "Options", "选项"), ("click.commands", "Commands", "命令"),
+    ("click.help", "Show this message and exit.", "显示此帮助并退出。"),
+    ("click.version", "Show the version and exit.", "显示版本并退出。"),
+    ("click.default", "default", "默认"), ("click.required", "required", "必填"),
+)
+
+
+def help_text(key: str, english: str | None, locale: str) -> str | None:
+    """The --help text ``key`` of :data:`HELP` in ``locale`` while its English is ``english`` (whitespace aside);
+    a text in both languages ("... / 中文") shows its Chinese half; else ``english`` unchanged."""
+    if english is None or locale == DEFAULT_LOCALE:
+        return english
+    entry = HELP.get(key)
+    if entry is not None and " ".join(entry["en"].split()) == " ".join(english.split()):
+        return _pick(entry, locale)
+    head, sep, tail = english.rpartition(" / ")
+    if sep and _CJK.search(tail) and not _CJK.search(head):
+        return tail
+    return english
+
+
 @cache
 def _descriptions(locale: str) -> dict[str, str]:
     """English description -> its ``locale`` text, from every JSON Schema that ships with appraise

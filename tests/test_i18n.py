@@ -147,7 +147,8 @@ def catalogues() -> dict[str, dict[str, dict[str, str]]]:
             "present.incentive.MESSAGES": by_key(incentive.MESSAGES),
             "tools.workshop.texts.MESSAGES": texts.MESSAGES, "i18n.INPUT_MESSAGES": i18n.INPUT_MESSAGES,
             "i18n.XLSX_LABELS": i18n.XLSX_LABELS, "present.credit.MESSAGES": credit.MESSAGES,
-            "i18n.SYSTEM_ERRORS": i18n.SYSTEM_ERRORS, "i18n.PLUGIN_OPTIONS": i18n.PLUGIN_OPTIONS}
+            "i18n.SYSTEM_ERRORS": i18n.SYSTEM_ERRORS, "i18n.PLUGIN_OPTIONS": i18n.PLUGIN_OPTIONS,
+            "i18n.HELP": i18n.HELP}
 
 
 # Module-level dicts keyed by locale that hold no texts to translate (file names per language).

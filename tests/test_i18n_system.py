@@ -346,3 +346,38 @@ def test_a_cycle_file_without_its_cycle_key_is_still_a_cycle_file(tmp_path):
     assert result.stdout.splitlines() == [
         f"{cycle}:2:1: 错误: 缺少 'cycle'; 请添加 cycle:（考核期间：2026-07（月）、2026-Q3（季度）、2026-H2（半年）或 "
         "2026（年））", "1 个文件中有 1 个共 1 处错误"]
+
+
+# ---------------------------------------------------------------- --help
+
+def test_help_in_chinese():
+    listing = zh("--help").stdout.splitlines()
+    assert "  run       运行考核周期 CYCLE：校验 → 读取数据 → 评估 → 存储 → 导出 → 生成页面。" in listing
+    assert "  -h, --help       显示此帮助并退出。" in listing and "命令：" in listing
+    page = zh("run", "--help").stdout.splitlines()
+    assert page[0] == "用法：appraise run [OPTIONS] CYCLE"
+    assert "  运行考核周期 CYCLE：校验 → 读取数据 → 评估 → 存储 → 导出 → 生成页面。" in page
+    assert "  --no-render               不生成仪表盘、发展计划和团队页面。" in page
+    english = zh("run", "--help", env={"APPRAISE_LANG": "en"}).stdout.splitlines()
+    assert english[0] == "Usage: appraise run [OPTIONS] CYCLE"
+    assert "  --no-render               Skip dashboards, plans and team pages." in english
+
+
+def test_every_help_translation_is_of_the_current_english():
+    """An entry of HELP whose command or option was reworded would silently show English: each must still match."""
+    import click
+
+    from appraise.i18n import HELP
+
+    ctx = click.Context(main)
+    current = {}
+    for name in main.list_commands(ctx):
+        command = main.get_command(ctx, name)
+        current[name] = " ".join((command.help or "").split("\n\n")[0].split())
+        for param in command.params:
+            if getattr(param, "help", None):
+                current[f"{name}.{param.opts[0]}"] = " ".join(param.help.split())
+    stale = [k for k, e in HELP.items() if not k.startswith("click.") and current.get(k) != " ".join(e["en"].split())]
+    assert not stale, stale
+    untranslated = [k for k in current if k not in HELP and not k.endswith(".--lang") and not k.endswith(".--pages")]
+    assert not untranslated, untranslated
