@@ -50,8 +50,8 @@ class _LazyGroup(click.Group):
             command.params.append(_lang_option(expose_value=False))
         if not getattr(command, "_appraise_help", False):  # `appraise run --help` in the chosen language
             english = command.get_help
-            command.get_help = lambda ctx, c=command, e=english: _help(c, ctx, lambda: e(ctx))  # type: ignore
-            command._appraise_help = True  # type: ignore[attr-defined]
+            command.get_help = lambda ctx, c=command, e=english: _help(c, ctx, lambda: e(ctx))
+            command._appraise_help = True
         return command
 
     def get_help(self, ctx):
@@ -101,7 +101,7 @@ def _help(command: click.Command, ctx, render, listed=()) -> str:
         line = words.get(line, line)
         for english in ("Show this message and exit.", "Show the version and exit."):
             line = line.replace(english, help_text({"Show this message and exit.": "click.help"}.get(
-                english, "click.version"), english, locale) or english)
+                english, "click.version"), english, locale))
         line = line.replace("[default: ", f"[{help_text('click.default', 'default', locale)}: ").replace(
             "[required]", f"[{help_text('click.required', 'required', locale)}]")
         lines.append(line)

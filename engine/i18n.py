@@ -2013,10 +2013,10 @@ HELP: dict[str, dict[str, str]] = _entries(
 )
 
 
-def help_text(key: str, english: str | None, locale: str) -> str | None:
+def help_text(key: str, english: str, locale: str) -> str:
     """The --help text ``key`` of :data:`HELP` in ``locale`` while its English is ``english`` (whitespace aside);
     a text in both languages ("... / 中文") shows its Chinese half; else ``english`` unchanged."""
-    if english is None or locale == DEFAULT_LOCALE:
+    if locale == DEFAULT_LOCALE:
         return english
     entry = HELP.get(key)
     if entry is not None and " ".join(entry["en"].split()) == " ".join(english.split()):
