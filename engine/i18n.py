@@ -282,6 +282,26 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "zh-CN": "{grade} 级起点为 {min} 分：还差 {points} 分。"},
     "reach.top_grade": {"en": "Your score is in the top grade band ({grade}).",
                         "zh-CN": "你的得分已在最高等级区间（{grade} 级）。"},
+    # the next grade under calibration (issue wfix: a grade calibration moved down, or a grade it limits)
+    "reach.calibrated": {"en": "Your score {score} is in grade {band}'s band, but calibration placed you at {held}: "
+                               "the next grade up is {grade} (from {min}), which your score already reaches.",
+                         "zh-CN": "你的得分 {score} 处于 {band} 级区间，但经校准定为 {held} 级：上一级为 {grade} 级"
+                                  "（{min} 分起），你的得分已达到。"},
+    "reach.seats": {"en": " Calibration lets at most {seats} of the {size} people in team {cohort} hold {limited} "
+                          "or above ({share}), highest scores first.",
+                    "zh-CN": "按校准规则，团队 {cohort} 的 {size} 人中至多 {seats} 人可获 {limited} 级及以上"
+                             "（{share}），按得分由高到低确定。"},
+    "reach.seats_none": {"en": " Calibration lets no one of the {size} people in team {cohort} hold {limited} or "
+                               "above ({share} of {size} rounds down to 0), whatever the score.",
+                         "zh-CN": "按校准规则，团队 {cohort} 的 {size} 人中无人可获 {limited} 级及以上"
+                                  "（{size} 人的 {share} 向下取整为 0），与得分无关。"},
+    "reach.place": {"en": " You rank {place} of {size}.", "zh-CN": "你目前排名第 {place}/{size}。"},
+    "reach.seats_enough": {"en": " Reaching {min} may not be enough on its own.",
+                           "zh-CN": "仅达到 {min} 分未必足够。"},
+    "reach.calibrated_needs": {"en": " Grade {grade} needs a rank of {seats} or better: more points help only "
+                                     "by passing someone ranked above you.",
+                               "zh-CN": "要获得 {grade} 级，需排进前 {seats} 名：只有超过排在你前面的人，"
+                                        "多得的分数才有用。"},
     "reach.more": {"en": "{kpi} {gap} higher, at {needed} ({share} of target),",
                    "zh-CN": "{kpi}再提升 {gap}，达到 {needed}（目标的 {share}），"},
     "reach.less": {"en": "{kpi} {gap} lower, at {needed} ({share} attainment),",

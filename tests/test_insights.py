@@ -37,11 +37,67 @@ def example():
 def test_next_grade_is_the_lowest_threshold_above_the_score(example):
     _, found = example
     # grades: S 110, A 95, B 80, C 60, D 0; Q3 scores: E001 108.27, E002 93.71, E003 98.98, E004 57.52, E005 112.8
-    assert found["E001"]["next_grade"] == {"grade": "S", "min": 110.0, "points": 1.73}
-    assert found["E002"]["next_grade"] == {"grade": "A", "min": 95.0, "points": 1.29}
-    assert found["E003"]["next_grade"] == {"grade": "S", "min": 110.0, "points": 11.02}  # calibrated to B, scores A
-    assert found["E004"]["next_grade"] == {"grade": "C", "min": 60.0, "points": 2.48}
+    # calibration (cohort team, min_cohort 4, S 0.1, A 0.3 cumulative): team east-1 holds E001-E004 (4 people),
+    # ranked E001 108.27, E003 98.98, E002 93.71, E004 57.52; S may be held by floor(4 × 0.1) = 0 of them, A or
+    # above by floor(4 × 0.3) = 1; east-2 (E005 alone) is below min_cohort and not calibrated
+    east = {"cohort": "east-1", "cohort_size": 4}
+    assert found["E001"]["next_grade"] == {"grade": "S", "min": 110.0, "points": 1.73, "seats": {
+        "seats_grade": "S", "seats_share": 0.1, "seats": 0, "place": 1, **east}}
+    assert found["E002"]["next_grade"] == {"grade": "A", "min": 95.0, "points": 1.29, "seats": {
+        "seats_grade": "A", "seats_share": 0.3, "seats": 1, "place": 3, **east}}
+    # E003 scores in A's band but calibration moved them to B (A's one place went to E001): the next grade up
+    # is A, not S; no points to go, a place to win
+    assert found["E003"]["next_grade"] == {"grade": "A", "min": 95.0, "points": 0.0,
+                                           "calibrated": {"band": "A", "held": "B"}, "seats": {
+        "seats_grade": "A", "seats_share": 0.3, "seats": 1, "place": 2, **east}}
+    assert found["E004"]["next_grade"] == {"grade": "C", "min": 60.0, "points": 2.48}  # C: no cap at or below it
     assert "next_grade" not in found["E005"]  # already in the top band
+
+
+def test_calibration_places_are_ranked_among_everyone_and_ties_go_to_the_smaller_id(example):
+    ev, _ = example
+    # asked for E003 alone, its place is still counted among the whole cohort
+    assert insights(ev, ids=["E003"])["E003"]["next_grade"]["seats"]["place"] == 2
+    # E002 and E003 tied at 98.98 (E002 hired later, same team): the smaller id ranks first; E003 now 3rd
+    frame = ev.frame.with_columns(pl.when(pl.col("id") == "E002").then(98.98).otherwise(pl.col("score"))
+                                  .alias("score"))
+    rows = {r["id"]: r for r in reach(ev.ruleset, frame).iter_rows(named=True)}
+    assert (rows["E002"]["place"], rows["E003"]["place"], rows["E001"]["place"]) == (2, 3, 1)
+    # no calibration in the ruleset: nothing about places, the score's band as before
+    plain = dataclasses.replace(ev.ruleset, calibration=None)
+    rows = {r["id"]: r for r in reach(plain, ev.frame).iter_rows(named=True)}
+    assert rows["E002"]["seats"] is None and rows["E003"]["next_grade"] == "A"
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_the_dashboard_line_for_a_grade_calibration_moved_down(example, locale):
+    from types import SimpleNamespace
+
+    from appraise.plugins.html.views import _next_grade_text, context
+
+    ev, found = example
+    employee = {"score": 98.98, "grade": "B", "grade_uncalibrated": "A"}
+    for min_group, ranked in ((5, False), (4, True)):  # the rank is shown only in a cohort of min_group or more
+        rs = dataclasses.replace(ev.ruleset, min_group=min_group)
+        ctx = context(SimpleNamespace(ruleset=rs, results={}), locale)
+        text = _next_grade_text(ctx, employee, found["E003"]["next_grade"])
+        if locale == "en":
+            assert text == ("Your score 98.98 is in grade A's band, but calibration placed you at B: the next grade up "
+                            "is A (from 95), which your score already reaches. Calibration lets at most 1 of the 4 "
+                            "people in team east-1 hold A or above (30%), highest scores first."
+                            + (" You rank 2 of 4." if ranked else "")
+                            + " Grade A needs a rank of 1 or better: more points help only by passing someone "
+                              "ranked above you.")
+        else:
+            assert text == ("你的得分 98.98 处于 A 级区间，但经校准定为 B 级："
+                            "上一级为 A 级（95 分起），你的得分已达到。"
+                            "按校准规则，团队 east-1 的 4 人中至多 1 人可获 A 级及以上（30%），按得分由高到低确定。"
+                            + ("你目前排名第 2/4。" if ranked else "")
+                            + "要获得 A 级，需排进前 1 名：只有超过排在你前面的人，多得的分数才有用。")
+        assert "S" not in text.replace("Score", "")  # never the score band's next grade (S at 110)
+    ctx = context(SimpleNamespace(ruleset=ev.ruleset, results={}), locale)
+    closed = _next_grade_text(ctx, {"score": 108.27}, found["E001"]["next_grade"])
+    assert ("(10% of 4 rounds down to 0), whatever the score." if locale == "en" else "向下取整为 0") in closed
 
 
 def test_next_bonus_tier_in_the_kpis_unit_and_in_money(example):
@@ -235,6 +291,7 @@ def test_dashboard_plan_and_results_agree_on_focus_areas(tmp_path):
     assert ("Revenue CN¥15,000 higher, at CN¥375,000 (100% of target), reaches bonus tier 2 of 2: CN¥12,000 more."
             in e002)
     assert "Grade A starts at 95: 1.29 points to go." in e002
+    assert "Your score 98.98 is in grade A&#39;s band, but calibration placed you at B: the next grade up is A" in e003
     # the comment column came through the feedback360 provider; it is on its own dashboard only, and the
     # comments of sources below min_raters are nowhere
     texts = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in out.rglob("*")

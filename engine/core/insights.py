@@ -43,11 +43,15 @@ def insights(ev: Evaluation, feedback: pl.DataFrame | FeedbackCells | None = Non
     out: dict[str, dict[str, Any]] = {str(i): {} for i in frame["id"].to_list()}
     if not out:
         return out
-    for row in reach(rs, frame).iter_rows(named=True):
+    for row in reach(rs, frame, ev.frame).iter_rows(named=True):
         mine = out[row["id"]]
         if row["next_grade"] is not None:
             mine["next_grade"] = {"grade": row["next_grade"], "min": row["next_grade_min"],
-                                  "points": round(row["next_grade_min"] - row["score"], 2)}
+                                  "points": round(max(0.0, row["next_grade_min"] - row["score"]), 2)}
+            if row["next_grade_calibrated"]:
+                mine["next_grade"]["calibrated"] = {"band": row.get("grade_uncalibrated"), "held": row["grade"]}
+            if row["seats"] is not None:
+                mine["next_grade"]["seats"] = {k: row[k] for k in _SEATS}
         if row["tier_from"] is not None:
             mine["next_tier"] = {"kpi": row["tier_kpi"], "from": row["tier_from"], "attainment": row["attainment"],
                                  "actual": row["tier_actual"], "needed": row["tier_needed"],
@@ -72,9 +76,14 @@ def insights(ev: Evaluation, feedback: pl.DataFrame | FeedbackCells | None = Non
 # --------------------------------------------------------------------------- within reach
 
 
-def reach(ruleset: Ruleset, frame: pl.DataFrame) -> pl.DataFrame:
-    """Per employee (``id``, ``score``, ``grade``): the next grade up from the score (``next_grade``, its
-    ``next_grade_min``; null at the top grade or when a person set the result by an override) and the next
+def reach(ruleset: Ruleset, frame: pl.DataFrame, everyone: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per employee (``id``, ``score``, ``grade``): the next grade up (``next_grade``, its ``next_grade_min``;
+    null at the top grade or when a person set the result by an override) — the grade just above the one they
+    hold: from the score's band, or, when calibration moved them down (``next_grade_calibrated``), the grade just
+    above the calibrated one, whose minimum their score already reaches — and, in a calibrated cohort, what
+    calibration lets that grade hold (:func:`grade_seats`: ``seats_grade``, ``seats_share``, ``seats``,
+    ``cohort``, ``cohort_size`` and the person's ``place``; ``everyone`` is the frame the cohorts are ranked
+    in, default ``frame``); and the next
     bonus tier of the attainment KPI: ``tier_kpi`` (its path), ``tier_from`` (the attainment it starts at),
     ``tier_number`` (1 = the first tier), ``attainment``, ``tier_actual`` and ``tier_needed`` (the KPI's value
     now and the value that reaches the tier, in the KPI's unit; ``tier_direction`` ``higher`` or ``lower``),
@@ -82,7 +91,7 @@ def reach(ruleset: Ruleset, frame: pl.DataFrame) -> pl.DataFrame:
     grade, its multiplier, the cap and the rounding, paid by :func:`appraise.core.bonus.pay` itself) and
     ``tier_pays`` (the tier's own pay before the grade multiplier).  Null where no tier is left or the
     attainment is unknown."""
-    cols = ["id", "score", "grade"]
+    cols = ["id", "score", "grade"] + [c for c in ("grade_uncalibrated",) if c in frame.columns]
     f = frame.select(cols + [c for c in ("override.applied",) if c in frame.columns])
     score = pl.col("score")
     # the grade just above the score's own: the lowest minimum above it
@@ -93,10 +102,26 @@ def reach(ruleset: Ruleset, frame: pl.DataFrame) -> pl.DataFrame:
         name = name.when(score < grade.min).then(pl.lit(grade.grade))
         low = low.when(score < grade.min).then(pl.lit(float(grade.min)))
     by_person = pl.col("override.applied").fill_null(False) if "override.applied" in f.columns else pl.lit(False)
-    f = f.with_columns(pl.when(by_person | score.is_null()).then(None).otherwise(name.otherwise(None))
-                       .alias("next_grade"),
-                       pl.when(by_person | score.is_null()).then(None).otherwise(low.otherwise(None))
-                       .alias("next_grade_min"))
+    # calibrated down: the grade just above the one held (its minimum is at or below the score)
+    rank_of = {g.grade: i for i, g in enumerate(ruleset.grades)}
+    held = frame["grade"].replace_strict(rank_of, default=None, return_dtype=pl.Int64)
+    band = frame["grade_uncalibrated"].replace_strict(rank_of, default=None, return_dtype=pl.Int64) \
+        if "grade_uncalibrated" in frame.columns else held
+    f = f.with_columns(held.alias("_held"), band.alias("_band"))
+    down = (pl.col("_held") > pl.col("_band")).fill_null(False) & ~by_person
+    above_held = pl.col("_held") - 1
+    f = f.with_columns(
+        pl.when(by_person | score.is_null()).then(None)
+        .when(down).then(above_held.replace_strict({i: g.grade for i, g in enumerate(ruleset.grades)},
+                                                   default=None, return_dtype=pl.Utf8))
+        .otherwise(name.otherwise(None)).alias("next_grade"),
+        pl.when(by_person | score.is_null()).then(None)
+        .when(down).then(above_held.replace_strict({i: float(g.min) for i, g in enumerate(ruleset.grades)},
+                                                   default=None, return_dtype=F64))
+        .otherwise(low.otherwise(None)).alias("next_grade_min"),
+        down.alias("next_grade_calibrated")).drop("_held", "_band")
+    f = f.hstack(grade_seats(ruleset, frame, f["next_grade"], frame if everyone is None else everyone)
+                 .get_columns())
     tier_cols: dict[str, Any] = {"tier_kpi": pl.Utf8, "tier_from": F64, "tier_number": pl.Int64, "attainment": F64,
                  "tier_actual": F64, "tier_needed": F64, "tier_direction": pl.Utf8, "tier_worth": MONEY,
                  "tier_pays": MONEY}
@@ -143,6 +168,50 @@ def reach(ruleset: Ruleset, frame: pl.DataFrame) -> pl.DataFrame:
     worth = _worth(ruleset, frame, g, kpis)
     return f.hstack(g.select("tier_kpi", "tier_from", "tier_number", "attainment", "tier_actual", "tier_needed",
                              "tier_direction", "tier_pays").get_columns()).with_columns(worth.alias("tier_worth"))
+
+
+_SEATS = {"seats_grade": pl.Utf8, "seats_share": F64, "seats": pl.Int64, "cohort": pl.Utf8,
+          "cohort_size": pl.Int64, "place": pl.Int64}
+
+
+def grade_seats(ruleset: Ruleset, frame: pl.DataFrame, grade: pl.Series, everyone: pl.DataFrame) -> pl.DataFrame:
+    """For each row of ``frame`` and the grade of ``grade`` (same rows): what calibration (SPEC "Grades and
+    calibration") lets that grade hold in the person's cohort, when the cohort is calibrated and the grade
+    limited: ``seats_grade`` (the highest capped grade at or below it, whose cumulative share binds),
+    ``seats_share``, ``seats`` = floor(cohort size × share), ``cohort`` (its value), ``cohort_size``, and the
+    person's ``place`` in the cohort ranked as calibration ranks it (score, best first; ties: smaller id first)
+    among ``everyone``.  Holding the grade needs ``place ≤ seats``, whatever the score.  Null otherwise (no
+    calibration, a cohort too small, a grade nobody limits or that the whole cohort may hold)."""
+    cal = ruleset.calibration
+    empty = pl.DataFrame({c: pl.Series(c, [None] * frame.height, dtype=t) for c, t in _SEATS.items()})
+    if cal is None or "calibrated" not in frame.columns or "cohort_size" not in frame.columns:
+        return empty
+    cohort = next((c for c in (f"attr.{cal.cohort}", cal.cohort) if c in frame.columns), None)
+    if cohort is None or cohort not in everyone.columns:
+        return empty
+    caps = dict(cal.max_share)
+    grades = [g.grade for g in ruleset.grades]
+    binding: dict[str, str] = {}   # a grade -> the highest capped grade at or below it
+    for i, g in enumerate(grades):
+        below = [h for h in grades[i:] if h in caps]
+        if below:
+            binding[g] = below[0]
+    ranked = (everyone.select(pl.col(cohort).cast(pl.Utf8).alias("_c"), "score", "id")
+              .sort(["_c", "score", "id"], descending=[False, True, False], nulls_last=True)
+              .with_columns((pl.int_range(pl.len(), dtype=pl.Int64).over("_c") + 1).alias("place"))
+              .select("id", "place"))
+    mine = frame.select("id", pl.col(cohort).cast(pl.Utf8).alias("cohort"), "cohort_size", "calibrated") \
+        .with_columns(grade.alias("_g")).join(ranked, on="id", how="left", maintain_order="left")
+    which = pl.col("_g").replace_strict(binding, default=None, return_dtype=pl.Utf8)
+    share = which.replace_strict({g: float(v) for g, v in caps.items()}, default=None, return_dtype=F64)
+    seats: Any = pl.lit(None, dtype=pl.Int64)
+    for g, v in caps.items():
+        num, den = v.as_integer_ratio()
+        seats = pl.when(which == g).then((pl.col("cohort_size").cast(pl.Int64) * num) // den).otherwise(seats)
+    mine = mine.with_columns(which.alias("seats_grade"), share.alias("seats_share"), seats.alias("seats"))
+    on = pl.col("calibrated").fill_null(False) & pl.col("seats").is_not_null() \
+        & (pl.col("seats") < pl.col("cohort_size"))
+    return mine.select([pl.when(on).then(pl.col(c).cast(t)).otherwise(None).alias(c) for c, t in _SEATS.items()])
 
 
 def _worth(ruleset: Ruleset, frame: pl.DataFrame, g: pl.DataFrame, kpis) -> pl.Series:

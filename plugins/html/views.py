@@ -690,9 +690,7 @@ def _reach_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any],
     out = []
     grade = found.get("next_grade")
     if grade:
-        out.append({"id": "reach-grade", "text": t("reach.grade", grade=grade["grade"],
-                                                     min=_plain_number(f, grade["min"]),
-                                                     points=f.number(grade["points"], 2))})
+        out.append({"id": "reach-grade", "text": _next_grade_text(c, employee, grade)})
     elif rs.grades and employee.get("grade_uncalibrated") == rs.grades[0].grade and not employee.get("override"):
         out.append({"id": "reach-grade", "text": t("reach.top_grade", grade=rs.grades[0].grade)})
     tier = found.get("next_tier")
@@ -722,6 +720,25 @@ def _reach_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any],
     if change:
         out.append({"id": "reach-bonus", "text": _bonus_change_text(c, card, change)})
     return out
+
+
+def _next_grade_text(c: _Ctx, employee: Mapping[str, Any], grade: Mapping[str, Any]) -> str:
+    """The next grade: its minimum and the points to go, or, when calibration moved the person down, the grade
+    just above theirs and that it takes a place in the cohort (shown only in a cohort of at least min_group)."""
+    t, f = c.t, c.f
+    values = {"grade": grade["grade"], "min": _plain_number(f, grade["min"]), "points": f.number(grade["points"], 2)}
+    seats, moved = grade.get("seats"), grade.get("calibrated")
+    text = t("reach.calibrated", score=f.number(employee["score"], 2), band=moved.get("band") or "",
+             held=moved.get("held") or "", **values) if moved else t("reach.grade", **values)
+    if seats:
+        limit = {"cohort": seats["cohort"], "size": seats["cohort_size"], "seats": seats["seats"],
+                 "limited": seats["seats_grade"], "share": _share(f, seats["seats_share"])}
+        text += t("reach.seats_none" if seats["seats"] == 0 else "reach.seats", **limit)
+        if seats.get("place") is not None and seats["cohort_size"] >= c.rs.min_group:
+            text += t("reach.place", place=seats["place"], size=seats["cohort_size"])
+        if seats["seats"] > 0:
+            text += t("reach.calibrated_needs" if moved else "reach.seats_enough", **values, seats=seats["seats"])
+    return text
 
 
 def _decimal(value: Any) -> Decimal | None:
