@@ -341,6 +341,20 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "zh-CN": "{kpi}超额提成 {before} → {after}（{amount}）"},
     "effect.cap": {"en": "the cap of {cap} ({amount})", "zh-CN": "封顶 {cap}（{amount}）"},
     "effect.netting": {"en": "amounts paid earlier ({amount})", "zh-CN": "此前已发放金额（{amount}）"},
+    # why an incentive plan's bonus changed (issue wfix): the component that moved most, then the rest
+    "effect.component_attainment": {"en": "{label} at {att_after} of target (was {att_before}): {before} → {after} "
+                                          "({amount})",
+                                    "zh-CN": "{label}达成率 {att_after}（上期 {att_before}）：{before} → {after}"
+                                             "（{amount}）"},
+    "effect.component_actual": {"en": "{label}: {measure} {actual_before} → {actual_after}, paying {before} → "
+                                      "{after} ({amount})",
+                                "zh-CN": "{label}：{measure} {actual_before} → {actual_after}，"
+                                         "计发 {before} → {after}（{amount}）"},
+    "effect.component": {"en": "{label} {before} → {after} ({amount})",
+                         "zh-CN": "{label} {before} → {after}（{amount}）"},
+    "effect.draw": {"en": "the draw, advanced or recovered ({amount})", "zh-CN": "预支的发放或收回（{amount}）"},
+    "effect.guarantee": {"en": "the guarantee ({amount})", "zh-CN": "保底（{amount}）"},
+    "effect.guarantee_draw": {"en": "the guarantee and the draw ({amount})", "zh-CN": "保底与预支（{amount}）"},
     # focus areas (the results' focus_areas, the plan's too)
     "focus.kpi": {"en": "{attainment} of target", "zh-CN": "达成率 {attainment}"},
     "focus.kpi_team": {"en": "{attainment} of target, team average {average}",

@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -20,6 +21,8 @@ from appraise.core.insights import bonus_change, feedback_detail, insights, reac
 from appraise.language.period import parse
 from appraise.store.database import Store, history
 from engine_inputs import EXAMPLE, example_inputs, previous_from, run_example
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +178,76 @@ def test_bonus_change_is_split_into_target_tiers_multiplier_and_excess(example):
     # a stored result without its steps: the amounts, no reasons
     assert bonus_change(ev.ruleset, now, {"bonus": "50000"})["effects"] == []
     assert bonus_change(ev.ruleset, now, {"bonus": None}) is None
+
+
+def _plan_result(revenue, new_product, margin, *, paid, earned, uncapped=None, cap="20000"):
+    """A stored result of rulesets/sales-incentive.yaml: each component's (attainment or actual, amount)."""
+    parts = {"revenue": {"attainment": revenue[0], "actual": None, "amount": revenue[1]},
+             "new_product": {"actual": new_product[0], "amount": new_product[1]},
+             "margin": {"attainment": margin[0], "actual": None, "amount": margin[1]}}
+    total = uncapped or str(sum(Decimal(p["amount"]) for p in parts.values()))
+    return parts, {"bonus": paid, "bonus_earned": earned, "cycle": "2026-Q1",
+                   "bonus_detail": {"target": "10000", "components": parts, "uncapped": total, "cap": cap}}
+
+
+def _now(parts, stored):
+    return {"bonus": Decimal(stored["bonus"]), "earned": Decimal(stored["bonus_earned"]), "components": parts,
+            "uncapped": stored["bonus_detail"]["uncapped"], "cap": stored["bonus_detail"]["cap"]}
+
+
+def test_an_incentive_plans_bonus_change_names_the_component_that_moved_most():
+    from appraise.language.ruleset import load_ruleset
+
+    rs = load_ruleset(ROOT / "rulesets" / "sales-incentive.yaml")
+    # target incentive 10,000: revenue's target 6,000, new product's 2,000 (cap 4,000), margin's 2,000; total cap
+    # 20,000; draw 0.3 × 10,000 = 3,000.  Q1: revenue at 100 % pays (0.4 + 0.2) × 6,000 = 3,600; new product
+    # 100,000 × 2 % = 2,000; margin 105 % reaches tier 1: 0.5 × 2,000 × 1.0 (grade B) = 1,000 → 6,600 paid.
+    _, q1 = _plan_result((1.0, "3600"), ("100000", "2000"), (1.05, "1000"), paid="6600", earned="6600")
+    # Q2: revenue 120 % pays (0.4 + 0.2 + 1.5 × 0.2) × 6,000 = 5,400 (+1,800); new product 50,000 → 1,000
+    # (−1,000); margin 120 % both tiers: 2,000 (+1,000); 8,400 paid: +1,800, all explained by the components
+    parts, q2 = _plan_result((1.2, "5400"), ("50000", "1000"), (1.2, "2000"), paid="8400", earned="8400")
+    change = bonus_change(rs, _now(parts, q2), q1)
+    assert change["change"] == "1800"
+    assert [(e["component"], e["amount"], e["paid"]) for e in change["effects"]] == [
+        ("revenue", "1800", ["3600", "5400"]), ("new_product", "-1000", ["2000", "1000"]),  # ties: plan order
+        ("margin", "1000", ["1000", "2000"])]
+    assert change["effects"][0]["attainment"] == [1.0, 1.2] and change["effects"][1]["attainment"] is None
+    # Q2 instead at half the quota: 0.5 × 0.5 × 6,000 = 1,500 (−2,100); 25,000 new → 500 (−1,500); margin 90 %: 0
+    # (−1,000); earned 2,000 < the draw 3,000: 1,000 advanced, 3,000 paid: −3,600 = −4,600 + 1,000 of the draw
+    parts, low = _plan_result((0.5, "1500"), ("25000", "500"), (0.9, "0"), paid="3000", earned="2000")
+    change = bonus_change(rs, _now(parts, low), q1)
+    assert change["change"] == "-3600"
+    assert [(e.get("component", e["kind"]), e["amount"]) for e in change["effects"]] == [
+        ("revenue", "-2100"), ("new_product", "-1500"), ("margin", "-1000"), ("draw", "1000")]
+    # the total cap: Q1's 15,000 + 4,000 + 2,000 = 21,000 capped at 20,000; Q2 margin 1,000 less: 20,000 uncapped.
+    # Paid the same, −1,000 from the margin and +1,000 that the cap no longer takes
+    _, capped = _plan_result((2.5, "15000"), ("200000", "4000"), (1.2, "2000"), paid="20000", earned="20000")
+    parts, under = _plan_result((2.5, "15000"), ("200000", "4000"), (1.05, "1000"), paid="20000", earned="20000")
+    change = bonus_change(rs, _now(parts, under), capped)
+    assert change["change"] == "0"
+    assert [(e.get("component", e["kind"]), e["amount"]) for e in change["effects"]] == [("margin", "-1000"),
+                                                                                         ("cap", "1000")]
+    # a stored result of another plan (no component amounts): the amounts only
+    assert bonus_change(rs, _now(parts, under), {"bonus": "20000"})["effects"] == []
+
+
+@pytest.mark.parametrize("locale, want", [
+    ("en", "Bonus CN¥8,400, up CN¥1,800 from CN¥6,600 in 2026-Q1: Revenue commission at 120.0% of target (was "
+           "100.0%): CN¥3,600 → CN¥5,400 (+CN¥1,800); New product SPIFF: New product revenue CN¥100,000 → "
+           "CN¥50,000, paying CN¥2,000 → CN¥1,000 (−CN¥1,000)."),
+    ("zh-CN", "奖金 ¥8,400，比 2026-Q1（¥6,600）增加 ¥1,800：销售提成达成率 120.0%（上期 100.0%）：¥3,600 → ¥5,400"
+              "（+¥1,800）；新品专项奖励：新品销售额 ¥100,000 → ¥50,000，计发 ¥2,000 → ¥1,000（−¥1,000）。")])
+def test_the_dashboard_line_on_an_incentive_plans_bonus_change(locale, want):
+    from types import SimpleNamespace
+
+    from appraise.language.ruleset import load_ruleset
+    from appraise.plugins.html.views import _bonus_change_text, context
+
+    rs = load_ruleset(ROOT / "rulesets" / "sales-incentive.yaml")
+    _, q1 = _plan_result((1.0, "3600"), ("100000", "2000"), (1.05, "1000"), paid="6600", earned="6600")
+    parts, q2 = _plan_result((1.2, "5400"), ("50000", "1000"), (1.2, "2000"), paid="8400", earned="8400")
+    ctx = context(SimpleNamespace(ruleset=rs, results={}), locale)
+    assert _bonus_change_text(ctx, rs.scorecards[0], bonus_change(rs, _now(parts, q2), q1)) == want
 
 
 # --------------------------------------------------------------------------- 360 by competency

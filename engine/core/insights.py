@@ -245,14 +245,24 @@ _FACTS = ("bonus", "bonus.gross", "bonus.target_cycle", "bonus.tier_pay", "bonus
 
 
 def _bonus_facts(ruleset: Ruleset, frame: pl.DataFrame) -> Iterable[dict[str, Any]]:
-    """Each employee's bonus steps as :func:`bonus_change` reads them (exact decimals)."""
-    cols = ["id", "score", "grade"] + [c for c in _FACTS if c in frame.columns]
+    """Each employee's bonus steps as :func:`bonus_change` reads them (exact decimals); for an incentive plan
+    also each component's ``amount``, ``actual`` and ``attainment`` and what was ``earned`` before the
+    guarantee and the draw."""
+    parts = [c.key for c in ruleset.bonus.components] if ruleset.bonus is not None else []
+    facts = _FACTS + ("bonus.earned",) + tuple(f"bonus.c.{k}.{x}" for k in parts
+                                                 for x in ("amount", "actual", "attainment"))
+    cols = ["id", "score", "grade"] + [c for c in facts if c in frame.columns]
     for row in frame.select(cols).iter_rows(named=True):
-        yield {"id": row["id"], "score": row["score"], "grade": row["grade"], "bonus": row.get("bonus"),
+        out = {"id": row["id"], "score": row["score"], "grade": row["grade"], "bonus": row.get("bonus"),
                "gross": row.get("bonus.gross"), "target": row.get("bonus.target_cycle"),
                "tier_pay": row.get("bonus.tier_pay"), "multiplier": row.get("bonus.multiplier"),
                "excess": row.get("bonus.excess"), "uncapped": row.get("bonus.uncapped"), "cap": row.get("bonus.cap"),
-               "attainment": row.get("bonus.attainment"), "tiers": row.get("bonus.tiers_reached")}
+               "attainment": row.get("bonus.attainment"), "tiers": row.get("bonus.tiers_reached"),
+               "earned": row.get("bonus.earned")}
+        if parts:
+            out["components"] = {k: {x: row.get(f"bonus.c.{k}.{x}") for x in ("amount", "actual", "attainment")}
+                                 for k in parts}
+        yield out
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -291,6 +301,9 @@ def bonus_change(ruleset: Ruleset, now: Mapping[str, Any], before: Mapping[str, 
     out: dict[str, Any] = {"cycle": str(before.get("cycle") or ""), "previous": _text(bp), "now": _text(bn),
                            "change": _text(bn - bp), "score": [before.get("score"), now.get("score")],
                            "grade": [before.get("grade"), now.get("grade")], "effects": []}
+    if plan.components:  # the same pay may hide moves (a draw that covered the difference): said too
+        out["effects"] = _component_effects(ruleset, unit, now, before, bn, bp)
+        return out
     tp = _dec(detail.get("target_cycle") if detail.get("target_cycle") is not None else detail.get("target"))
     tn = _dec(now.get("target"))
     pay_p, pay_n = _dec(detail.get("tier_pay")), _dec(now.get("tier_pay"))
@@ -326,6 +339,60 @@ def bonus_change(ruleset: Ruleset, now: Mapping[str, Any], before: Mapping[str, 
     add(5, (bn - gn) - (bp - gp), kind="netting")
     out["effects"] = [e for _, _, e in sorted(effects, key=lambda x: (-abs(x[0]), x[1]))]
     return out
+
+
+def _component_effects(ruleset: Ruleset, unit: Decimal, now: Mapping[str, Any], before: Mapping[str, Any],
+                       bn: Decimal, bp: Decimal) -> list[dict[str, Any]]:
+    """An incentive plan's bonus change split into each component's change (what it pays now less what it paid
+    in the previous period's stored result), then what the total cap (with the floor at 0 and the rounding),
+    netting, and the guarantee and the draw made of the sum: each at the rounding unit, those that round to
+    nothing left out, the largest first (ties: components in the plan's order, then those steps).  Empty when
+    the stored result lacks a component's amount (a result of another plan)."""
+    plan = ruleset.bonus
+    assert plan is not None
+    detail = before.get("bonus_detail") or {}
+    past = detail.get("components") or {}
+    mine = now.get("components") or {}
+    effects: list[tuple[Decimal, int, dict[str, Any]]] = []
+
+    def add(order: int, amount: Decimal, **what: Any) -> None:
+        rounded = (amount / unit).quantize(Decimal(1), rounding=ROUND_HALF_UP) * unit
+        if rounded != 0:
+            effects.append((rounded, order, {"amount": _text(rounded), **what}))
+
+    sums: list[Decimal] = [Decimal(0), Decimal(0)]
+    for i, c in enumerate(plan.components):
+        p, n = past.get(c.key) or {}, mine.get(c.key) or {}
+        ap, an = _dec(p.get("amount")), _dec(n.get("amount"))
+        if ap is None or an is None:
+            return []  # a component without an amount (its measure missing) or not in the stored result
+        sums = [sums[0] + ap, sums[1] + an]
+        add(i, an - ap, kind="component", component=c.key, measure=c.measure, paid=[_text(ap), _text(an)],
+            actual=[_text(_dec(p.get("actual"))), _text(_dec(n.get("actual")))],
+            attainment=[_float(p.get("attainment")), _float(n.get("attainment"))] if c.target is not None else None)
+    order = len(plan.components)
+    gp = _dec(before.get("bonus_gross")) if before.get("bonus_gross") is not None else None
+    gn = _dec(now.get("gross")) if now.get("gross") is not None else None
+    ep = _dec(before.get("bonus_earned")) if before.get("bonus_earned") is not None else None
+    en = _dec(now.get("earned")) if now.get("earned") is not None else None
+    settled = plan.guarantee is not None or plan.draw is not None
+    # after the cap and the rounding: the gross (net_of), else what was earned (guarantee, draw), else the bonus
+    net_p = ep if settled else bp
+    net_n = en if settled else bn
+    if net_p is None or net_n is None:
+        return [e for _, _, e in sorted(effects, key=lambda x: (-abs(x[0]), x[1]))]  # components only
+    gross_p = gp if plan.net_of is not None else net_p
+    gross_n = gn if plan.net_of is not None else net_n
+    if gross_p is not None and gross_n is not None:
+        capped = [_capped(detail.get("uncapped"), detail.get("cap")), _capped(now.get("uncapped"), now.get("cap"))]
+        if any(capped):
+            add(order, (gross_n - sums[1]) - (gross_p - sums[0]), kind="cap",
+                cap=[_text(_dec(detail.get("cap"))), _text(_dec(now.get("cap")))], capped=capped)
+        add(order + 1, (net_n - gross_n) - (net_p - gross_p), kind="netting")
+    if settled:
+        add(order + 2, (bn - net_n) - (bp - net_p), kind="draw", guarantee=plan.guarantee is not None,
+            draw=plan.draw is not None)
+    return [e for _, _, e in sorted(effects, key=lambda x: (-abs(x[0]), x[1]))]
 
 
 def _capped(uncapped: Any, cap: Any) -> bool:

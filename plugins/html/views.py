@@ -797,7 +797,30 @@ def _bonus_change_text(c: _Ctx, card: Scorecard | None, change: Mapping[str, Any
             reasons.append(t("effect.cap", cap=f.money(cap[1] if cap[1] is not None else cap[0]), amount=amount))
         elif kind == "netting":
             reasons.append(t("effect.netting", amount=amount))
+        elif kind == "component":  # an incentive plan's component (the one that moved most comes first)
+            reasons.append(_component_effect_text(c, card, e, amount))
+        elif kind == "draw":
+            reasons.append(t("effect.guarantee_draw" if e.get("guarantee") and e.get("draw") else
+                             "effect.guarantee" if e.get("guarantee") else "effect.draw", amount=amount))
     return text + (t("change.because", reasons=t("change.sep").join(reasons)) if reasons else t("change.end"))
+
+
+def _component_effect_text(c: _Ctx, card: Scorecard | None, e: Mapping[str, Any], amount: str) -> str:
+    """One component's part of the bonus change: its attainment (or its measure) and its pay, then and now."""
+    t, f, rs = c.t, c.f, c.rs
+    comp = next((x for x in (rs.bonus.components if rs.bonus else ()) if x.key == e.get("component")), None)
+    label = t.localized(comp.label, comp.key) if comp is not None else str(e.get("component") or "")
+    paid = e.get("paid") or [None, None]
+    values = {"label": label, "before": f.money(paid[0]), "after": f.money(paid[1]), "amount": amount}
+    att = e.get("attainment")
+    if att and att[0] is not None and att[1] is not None:
+        return t("effect.component_attainment", att_before=f.percent(att[0]), att_after=f.percent(att[1]), **values)
+    actual = e.get("actual") or [None, None]
+    if actual[0] is not None and actual[1] is not None:
+        unit = getattr(rs.metric(str(e.get("measure") or "")), "unit", "number")
+        return t("effect.component_actual", measure=_label_of(c, card, str(e.get("measure") or "")),
+                 actual_before=f.measure(actual[0], unit), actual_after=f.measure(actual[1], unit), **values)
+    return t("effect.component", **values)
 
 
 def _competency_view(c: _Ctx, detail: Mapping[str, Any] | None) -> dict[str, Any]:
