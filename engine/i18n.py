@@ -437,10 +437,24 @@ MESSAGES: dict[str, dict[str, str]] = {
                                    "zh-CN": "请将链条最上层人员的上级留空"},
     "targets.err.manager_unknown": {"en": "{id}'s '{column}' is '{value}', who is not in the employee table",
                                     "zh-CN": "{id} 的“{column}”为“{value}”，此人不在员工表中"},
-    "targets.err.player_coach": {"en": "{id} carries a target and manages people who do; leave them out with "
-                                       "{people_key} or plan their own target as a fixed amount of a unit",
-                                 "zh-CN": "{id} 本人承担目标，同时管理承担目标的员工；请用 {people_key} 排除此人，"
-                                          "或将其个人目标作为单元的固定金额"},
+    "targets.err.player_coach": {"en": "{id} carries a target and manages people who do; say on the manager level "
+                                       "whether such a player-coach's own target is part of their team's "
+                                       "(player_coach: within) or on top of it (player_coach: on_top), or leave "
+                                       "them out with {people_key}",
+                                 "zh-CN": "{id} 本人承担目标，同时管理承担目标的员工；请在经理层级写明这类"
+                                          "“教练型经理”的个人目标是计入团队目标（player_coach: within）"
+                                          "还是在团队目标之外（player_coach: on_top），或用 {people_key} 排除此人"},
+    # player-coaches (issue wfix): a manager level's player_coach, and what --explain says of it
+    "targets.err.player_coach_level": {"en": "player_coach belongs on the manager level ({{manager: ...}}): only a "
+                                             "tree of managers has people who manage others",
+                                       "zh-CN": "player_coach 只能写在经理层级（{{manager: ...}}）："
+                                                "只有经理树中才有管理他人的人员"},
+    "targets.explain.coach_within": {"en": "player-coach: their own {own} is part of their team {team}'s {amount}",
+                                     "zh-CN": "教练型经理：个人目标 {own} 计入其团队 {team} 的 {amount}"},
+    "targets.explain.coach_on_top": {"en": "player-coach: their own {own} is on top of their team {team}'s {amount}: "
+                                           "{total} together",
+                                     "zh-CN": "教练型经理：个人目标 {own} 在其团队 {team} 的 {amount} 之外："
+                                              "合计 {total}"},
     "targets.err.previous_missing": {"en": "previous plan rows '{path}' not found",
                                      "zh-CN": "找不到上一版计划的目标文件“{path}”"},
     "targets.err.previous_column": {"en": "the previous plan rows have no column '{metric}'",

@@ -84,6 +84,7 @@ class Level:
     key: Key
     ramp: tuple[Fraction, ...] = ()
     where: tuple = ()
+    player_coach: str | None = None   # a manager level: ``within`` (own target inside the team's) or ``on_top``
 
     @property
     def name(self) -> str:
@@ -231,6 +232,8 @@ def _semantics(doc: Document, data: dict, bad: set[str], say: Say) -> list[Diagn
             names.setdefault(name, doc.where(("levels", i))[0])
         if "ramp" in level and not is_person:
             error(("levels", i, "ramp"), "targets.err.ramp_not_person", at_key=True)
+        if "player_coach" in level and "manager" not in level:
+            error(("levels", i, "player_coach"), "targets.err.player_coach_level", at_key=True)
         key = level.get("key")
         if key == "last_year":
             uses_last_year.append(("levels", i, "key"))
@@ -348,7 +351,8 @@ def load_plan(path: str | Path, lang: str = "en") -> Plan:
             key = Key("shares", shares=MappingProxyType({str(k): fraction(v) for k, v in raw_key["shares"].items()}),
                       where=where)
         if "manager" in level:
-            levels.append(Level("manager", level["manager"], key, where=("levels", i)))
+            levels.append(Level("manager", level["manager"], key, where=("levels", i),
+                                player_coach=level.get("player_coach")))
         elif level["unit"] == "person":
             levels.append(Level("person", "", key, tuple(fraction(r) for r in level.get("ramp") or ()),
                                 where=("levels", i)))
