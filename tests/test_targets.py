@@ -206,6 +206,11 @@ def test_a_player_coachs_own_target_within_their_teams(tmp_path):
     assert "  教练型经理：个人目标 ¥251 计入其团队 H/M 的 ¥751" in explain(t, "M", "zh-CN")
     assert explain_json(t, "M")["player_coach"] == {"mode": "within", "team": "H/M", "own": "251",
                                                     "team_target": "751", "total": "751"}
+    from appraise.tools.targets.page import render  # the managers' page says it under the name, in both languages
+
+    assert "Mia<br><small class=\"coach\">player-coach: their own CN¥251 is part of their team H/M&#39;s CN¥751" \
+        in render(t, "en")
+    assert "教练型经理：个人目标 ¥251 计入其团队 H/M 的 ¥751" in render(t, "zh-CN")
 
 
 def test_a_player_coachs_own_target_on_top_of_their_teams(tmp_path):
