@@ -439,15 +439,15 @@ MESSAGES: dict[str, dict[str, str]] = {
                                     "zh-CN": "{id} 的“{column}”为“{value}”，此人不在员工表中"},
     "targets.err.player_coach": {"en": "{id} carries a target and manages people who do; say on the manager level "
                                        "whether such a player-coach's own target is part of their team's "
-                                       "(player_coach: within) or on top of it (player_coach: on_top), or leave "
-                                       "them out with {people_key}",
+                                       "({within_key}) or on top of it ({on_top_key}), or leave them out with "
+                                       "{people_key}",
                                  "zh-CN": "{id} 本人承担目标，同时管理承担目标的员工；请在经理层级写明这类"
-                                          "“教练型经理”的个人目标是计入团队目标（player_coach: within）"
-                                          "还是在团队目标之外（player_coach: on_top），或用 {people_key} 排除此人"},
+                                          "“教练型经理”的个人目标是计入团队目标（{within_key}）"
+                                          "还是在团队目标之外（{on_top_key}），或用 {people_key} 排除此人"},
     # player-coaches (issue wfix): a manager level's player_coach, and what --explain says of it
-    "targets.err.player_coach_level": {"en": "player_coach belongs on the manager level ({{manager: ...}}): only a "
+    "targets.err.player_coach_level": {"en": "{coach_key} belongs on the manager level ({manager_level}): only a "
                                              "tree of managers has people who manage others",
-                                       "zh-CN": "player_coach 只能写在经理层级（{{manager: ...}}）："
+                                       "zh-CN": "{coach_key} 只能写在经理层级（{manager_level}）："
                                                 "只有经理树中才有管理他人的人员"},
     "targets.explain.coach_within": {"en": "player-coach: their own {own} is part of their team {team}'s {amount}",
                                      "zh-CN": "教练型经理：个人目标 {own} 计入其团队 {team} 的 {amount}"},

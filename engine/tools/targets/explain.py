@@ -21,6 +21,7 @@ LEVELS = {"company": "targets.level.company", "person": "targets.level.person", 
           "team": "targets.level.team", "manager": "targets.level.manager"}
 KEYS = {"equal": "targets.key.equal", "last_year": "targets.key.last_year", "headcount": "targets.key.headcount",
         "shares": "targets.key.shares"}
+COACH = {"within": "targets.explain.coach_within", "on_top": "targets.explain.coach_on_top"}  # player-coaches
 SEASONS = {"equal": "targets.season.equal", "weights": "targets.season.weights", "company": "targets.season.company",
            "person": "targets.season.person"}
 
@@ -109,7 +110,7 @@ def explain(t: Targets, emp: str, lang: str = "en") -> list[str]:
         lines.append("  " + w.say("targets.explain.last_year", last=w.money(person.last_year.limit_denominator(10**6))))
     coach = t.coach(emp)
     if coach is not None:
-        lines.append("  " + w.say(f"targets.explain.coach_{coach['mode']}", own=w.money(coach["own"]),
+        lines.append("  " + w.say(COACH[coach["mode"]], own=w.money(coach["own"]),
                                   team=coach["team"], amount=w.money(coach["team_target"]),
                                   total=w.money(coach["total"])))
     lines.append(w.say("targets.explain.months", season=w.season(person.season_of)))

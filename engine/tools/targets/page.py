@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 
 from appraise.tools.targets.compute import Targets
-from appraise.tools.targets.explain import Words, decimal
+from appraise.tools.targets.explain import COACH, Words, decimal
 
 PAGES = {"en": "index.html", "zh-CN": "index.zh-CN.html"}
 
@@ -152,7 +152,7 @@ def render(t: Targets, lang: str) -> str:
                        "last": plain(last) if last is not None else "—",
                        "year": plain(year), "growth": growth, "trend": trend,
                        "quarters": by_quarter(dict(person.months)),
-                       "coach": w.say(f"targets.explain.coach_{coach['mode']}", own=w.money(coach["own"]),
+                       "coach": w.say(COACH[coach["mode"]], own=w.money(coach["own"]),
                                       team=coach["team"], amount=w.money(coach["team_target"]),
                                       total=w.money(coach["total"])) if coach else ""})
     company = t.units[""]

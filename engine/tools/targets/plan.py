@@ -46,7 +46,9 @@ def fraction(value: Any) -> Fraction:
 # what messages quote of a plan file as written, the same in every language
 LITERALS = {"person_level": "unit: person", "ramp_key": "ramp", "people_key": "people:", "units_key": "units:",
             "closed_key": "closed_through", "growth_key": "max_growth", "actuals_key": "actuals: <metric>",
-            "store_key": "actuals: {store: ..., ruleset: ..., kpi: ...}", "row_key": "employee, month"}
+            "store_key": "actuals: {store: ..., ruleset: ..., kpi: ...}", "row_key": "employee, month",
+            "coach_key": "player_coach", "within_key": "player_coach: within", "on_top_key": "player_coach: on_top",
+            "manager_level": "{manager: ...}"}
 
 
 class Say:
