@@ -1847,6 +1847,13 @@ DIAGNOSTICS.update(_entries(
     ("provider.env_unset", "url: uses ${{{name}}}, which is not set in the environment",
      "url: 使用了 ${{{name}}}，但环境中没有设置它"),
     ("provider.sql_refused", "the database refused the query ({url}): {error}", "数据库拒绝了查询（{url}）：{error}"),
+    ("provider.long_needs", "layout: long needs columns metric and value; missing: {columns}",
+     "layout: long 需要 metric 和 value 两列；缺少：{columns}"),
+    ("provider.wide_but_long", "layout: wide, but the file has metric and value columns (the long layout)",
+     "layout: wide，但文件有 metric 和 value 两列（这是 long 布局）"),
+    ("check.never_used", "scorecard {card} is never used: {first} comes first and has no applies_to, so it takes "
+                         "everyone",
+     "评分卡 {card} 永远不会被使用：{first} 排在前面且没有 applies_to，所有人都会用它"),
     ("run.staged", "staged output {path} is missing or changed before it was published; nothing was stored, run the "
                    "cycle again",
      "暂存的输出 {path} 在发布前丢失或被改动；未存储任何内容，请重新运行本周期"),

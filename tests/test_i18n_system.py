@@ -329,8 +329,10 @@ def test_a_sentence_nothing_knows_is_not_cut_up():
     any English sentence ("layout：wide、but the file has metric和value columns"); now it is shown whole."""
     from appraise.i18n import translate
 
-    text = "layout: wide, but the file has metric and value columns (the long layout)"
+    text = "colour: blue, but the sky has clouds and rain in it (a sentence no template knows)"
     assert translate(text, "zh-CN") == text
+    assert translate("layout: wide, but the file has metric and value columns (the long layout)", "zh-CN") == \
+        "layout: wide，但文件有 metric 和 value 两列（这是 long 布局）"
     assert translate("cannot read x.csv: No such file or directory", "zh-CN") == \
         "无法读取 x.csv：没有这个文件或文件夹"
 
