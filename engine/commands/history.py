@@ -50,15 +50,16 @@ def command(employee: str, store_url: str | None, cycle_file: Path | None, fmt: 
                 sys.exit(1)
         else:
             store_url = "sqlite:///" + (Path.cwd() / "appraise.db").as_posix()
-    problem = _unreachable(store_url)
-    if problem:  # a server that refuses the connection (or the password) is not a store without results
+    from appraise.store.database import StoreError
+
+    try:  # a server that refuses the connection (or the password) is not a store without results
+        rows = history(store_url, [employee]).get(employee, [])
+        stale = stale_runs(store_url)
+    except StoreError as exc:
         from appraise.i18n import translate
 
-        message = f"cannot open the results store {safe_url(store_url)}: {problem}"
-        click.echo(say("error", locale, message=translate(message, locale)), err=True)
+        click.echo(say("error", locale, message=translate(str(exc), locale)), err=True)
         sys.exit(1)
-    rows = history(store_url, [employee]).get(employee, [])
-    stale = stale_runs(store_url)
     marked = {(s["cycle"], s["ruleset_id"]) for s in stale}
     for r in rows:
         r["stale"] = (r["cycle"], r["ruleset"]) in marked
@@ -83,26 +84,6 @@ def command(employee: str, store_url: str | None, cycle_file: Path | None, fmt: 
     if not rows:
         click.echo(say("history.none", locale, employee=employee, store=safe_url(store_url)), err=True)
         sys.exit(1)
-
-
-def _unreachable(store_url: str) -> str:
-    """Why a database server's store cannot be opened (the driver's first line), or "" when it can, or when it is
-    a SQLite file (one that does not exist simply holds no results).  The store's readers take an unreachable
-    store for an empty one, which would print "no results stored" for a wrong password."""
-    import sqlalchemy as sa
-
-    try:
-        if sa.make_url(store_url).get_backend_name() == "sqlite":
-            return ""
-        engine = sa.create_engine(store_url)
-        try:
-            with engine.connect():
-                return ""
-        finally:
-            engine.dispose()
-    except (sa.exc.SQLAlchemyError, ImportError) as exc:
-        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        return first[0] if first else type(exc).__name__
 
 
 def rerun_command(cycle_file: str | None, locale: str = "en") -> str:
