@@ -103,8 +103,14 @@ def _json_outline(document: Mapping[str, Any], chunks: Iterator[Any], batch: int
             if encoded and hasattr(chunk, "str") and len(chunk):  # a polars String series
                 import polars as pl
 
-                yield "[\n    " if written == 0 else ",\n    "
-                yield chunk.str.join(",\n    ").cast(pl.Binary)[0]
+                from appraise.export.columns import text_bytes
+
+                # every entry after its separator, as one view of Arrow's buffer (no join, no copy into Python)
+                text = text_bytes(pl.select(pl.lit(",\n    ") + chunk).to_series())
+                if written == 0:
+                    yield "["
+                    text = text[1:]
+                yield text
                 written += len(chunk)
                 continue
             for start in range(0, len(chunk), batch):
