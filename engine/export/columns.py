@@ -312,8 +312,9 @@ def _csv_field(e):
 
 def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
     """:func:`appraise.export.files.results_csv`'s exact text from :func:`summary`'s table, in chunks of rows
-    (the header first, with the byte-order mark): text through :func:`safe_text_expr`, numbers as ``json``
-    writes them, lists joined with ``;``, fields quoted as ``csv.writer`` quotes them."""
+    (the header first, with the byte-order mark), as UTF-8 bytes: text through :func:`safe_text_expr`, numbers as
+    ``json`` writes them, lists joined with ``;``, text fields quoted as ``csv.writer`` quotes them (a number's text
+    never needs it); each chunk of lines a view of Arrow's buffer (:func:`text_bytes`)."""
     import csv
     import io
 
@@ -321,29 +322,33 @@ def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
     columns = [c for c in table.columns if not (redact and c == "bonus")]
     buf = io.StringIO(newline="")
     csv.writer(buf, lineterminator="\r\n").writerow(columns)
-    yield "\ufeff" + buf.getvalue()
+    yield ("\ufeff" + buf.getvalue()).encode("utf-8")
     for start in range(0, table.height, rows_per_chunk):
         part = table.slice(start, rows_per_chunk)
         floats = {c: float_text(part[c]) for c in columns if part[c].dtype == pl.Float64}
         part = part.with_columns(pl.Series(c, t, dtype=pl.Utf8) for c, t in floats.items())
         fields = []
+        texts = []  # the columns that may need quoting: a number's text never does
         for c in columns:
             if c in LISTS:
                 fields.append(safe_text_expr(pl.col(c).list.join(";")).alias(c))
             elif c in NUMERIC_FIRST or c.endswith(".score"):
                 fields.append(pl.col(c).cast(pl.Utf8).fill_null("").alias(c))
+                continue  # a number's text (float_text, a decimal string) is never quoted
             else:
                 fields.append(safe_text_expr(pl.col(c).cast(pl.Utf8)).alias(c))
+            texts.append(c)
         cells = part.select(fields)
-        nul = cells.select(pl.any_horizontal(pl.col(c).str.contains("\x00", literal=True) for c in columns)
-                           ).to_series()
-        lines = cells.select(pl.concat_str([_csv_field(pl.col(c)) for c in columns], separator=",")).to_series()
+        nul = cells.select(pl.any_horizontal(pl.col(c).str.contains("\x00", literal=True) for c in texts)
+                           ).to_series() if texts else pl.Series([False] * cells.height)
+        lines = cells.select(pl.concat_str([_csv_field(pl.col(c)) if c in texts else pl.col(c) for c in columns],
+                                           separator=",") + pl.lit("\r\n")).to_series()
         if nul.any():  # csv.writer's own rules for what no spreadsheet data should hold
             idx = nul.arg_true()
             fixed = []
             for row in cells[idx].iter_rows():
                 b = io.StringIO(newline="")
                 csv.writer(b, lineterminator="\r\n").writerow(row)
-                fixed.append(b.getvalue()[:-2])
+                fixed.append(b.getvalue())
             lines = lines.scatter(idx, pl.Series(fixed, dtype=pl.Utf8))
-        yield "\r\n".join(lines.to_list()) + "\r\n"
+        yield text_bytes(lines)  # the lines one after another, each ending in \r\n
