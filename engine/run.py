@@ -299,7 +299,7 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False, page_slice=None) -> RunReport:
-    from appraise.export.columns import csv_chunks, ledger_table, stored_rows, summary
+    from appraise.export.columns import csv_chunks, ledger_table, rounded_frame, stored_rows, summary
     from appraise.export.document import document_head, document_tail
     from appraise.export.files import (
         CHANGE_FIELDS,
@@ -380,7 +380,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     export_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="appraise-export")
     stored: EntrySpool | None = None
     try:
-        table = summary(ev)
+        rounded = rounded_frame(ev)  # the numbers as the document rounds them, once for every file
+        table = summary(ev, rounded)
         ledger = [] if before is None else changes_table(  # set-based: polars compares the two runs
             ledger_texts(before, json_fields=[f for f in CHANGE_FIELDS if f not in ENTRY_COLUMNS]),
             ledger_texts(ledger_table(table, ev)))
@@ -404,7 +405,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             table = table.with_columns(pl.col("id").alias("name"))
         # results.xlsx is made on a thread of its own meanwhile: most of its time is Python's (each number's
         # text) and zlib's, while results.json's is polars' and hashing's, which let go of the interpreter lock
-        xlsx = export_pool.submit(results_xlsx_columns, outline, table, kpi_table(ev, redact=redact), ruleset,
+        kpis = kpi_table(ev, redact=redact, rounded=rounded)
+        xlsx = export_pool.submit(results_xlsx_columns, outline, table, kpis, ruleset,
                                   created=datetime(cycle.period.end.year, cycle.period.end.month,
                                                    cycle.period.end.day), errors=errors, redact=redact,
                                   locale=cycle.locale or ruleset.locale)
@@ -414,7 +416,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         stored = EntrySpool(lambda: staging_sibling(out))  # the store's entries (compact JSON), for the store stage
 
         def entries():
-            for indented, compact in employee_text_pairs(ev):
+            for indented, compact in employee_text_pairs(ev, rounded=rounded):
                 if db is not None:
                     stored.add(compact)
                 yield indented

@@ -190,22 +190,43 @@ def lost_ranking(frame, card) -> Any:
     return long.sort(["_row", "r9", "key"], descending=[False, True, False]).drop("r9")
 
 
-def summary(ev: Evaluation):
+def rounded_frame(ev: Evaluation):
+    """The engine's frame as the document shows its numbers: every column the document rounds (``_rounded``) half-up
+    to 4 decimals, and beside each ``lost.<key>`` (kept exact: focus areas rank by it) its rounded copy
+    ``lost.<key>~r4``.  Made once by a run and handed to :func:`summary`,
+    :func:`~appraise.export.xlsx_columns.kpi_table` and :func:`~appraise.export.json_columns.employee_text_pairs`,
+    which otherwise round what they read themselves (the same function, the same values)."""
+    pl = _pl()
+    from appraise.export.document import _R4, _rounded
+    from appraise.language.expr.compiler import polars_round_half_up
+
+    frame = ev.frame
+    floats = [c for c, t in frame.schema.items() if t == pl.Float64]
+    return frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats if _rounded(c)]
+                              + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in floats
+                                 if c.startswith("lost.")])
+
+
+def summary(ev: Evaluation, rounded=None):
     """One row per employee in the document's order (the frame's): id, name, scorecard, score (2 decimals),
     grade, grade_uncalibrated, bonus (decimal string), rules_fired, outcomes, missing, focus_areas (lists of
     ids), then ``kpi.<path>.score`` and ``dimension.<key>.score`` of every scorecard (rounded to 4 decimals;
-    None where the document has no score), exactly the document's values."""
+    None where the document has no score), exactly the document's values.  ``rounded``: :func:`rounded_frame`
+    of ``ev``, when the caller has it."""
     pl = _pl()
     from appraise.export.document import _rounded
     from appraise.language.expr.compiler import polars_round_half_up
 
     rs = ev.ruleset
-    frame = ev.frame.with_row_index("_row")
-    # the scores shown and the weights that decide whether they are, rounded as the document rounds them (only
-    # these: the frame has a hundred more)
-    floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)
-              and (c.startswith(("k.", "d.")) and c.endswith(".score") or c.startswith("w."))]
-    frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats])
+    if rounded is not None:
+        frame = rounded.with_row_index("_row")
+    else:
+        frame = ev.frame.with_row_index("_row")
+        # the scores shown and the weights that decide whether they are, rounded as the document rounds them (only
+        # these: the frame has a hundred more)
+        floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)
+                  and (c.startswith(("k.", "d.")) and c.endswith(".score") or c.startswith("w."))]
+        frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats])
     kpis, dims = score_columns(rs)
     parts = []
     for card in rs.scorecards:
