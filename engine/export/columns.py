@@ -168,10 +168,12 @@ def flag_values(frame, flags, make, dtype):
     return keys.join(table, on=names, how="left", maintain_order="left")["~v"]
 
 
-def lost_ranking(frame, card) -> Any:
-    """(row number, lost key, rank) of every item that lost points, rank 0 the biggest: the order of
+def lost_ranking(frame, card, copy: str | None = None) -> Any:
+    """(row number, lost key, value) of every item that lost points, biggest first: the order of
     :func:`appraise.export.document.focus_areas` and ``lost_points`` (``round(v, 9)`` descending, ties by key).
-    ``frame`` has a ``_row`` column and only ``card``'s employees."""
+    ``frame`` has a ``_row`` column and only ``card``'s employees.  ``copy``: the suffix of a copy of every lost
+    column (``~r4``, the rounded copies), whose values come along as a ``copy`` column when the frame has all of them
+    (none is looked up afterwards)."""
     pl = _pl()
     from appraise.core.evaluate import lost_key
 
@@ -184,6 +186,9 @@ def lost_ranking(frame, card) -> Any:
     if not cols or frame.height == 0:
         return pl.DataFrame(schema={"_row": pl.UInt32, "key": pl.Utf8, "value": pl.Float64})
     long = frame.select("_row", *cols).unpivot(index="_row", variable_name="key", value_name="value")
+    if copy is not None and all(c + copy in frame.columns for c in cols):  # unpivoted in the same order: row by row
+        long = long.with_columns(frame.select("_row", *(c + copy for c in cols)).unpivot(index="_row")["value"]
+                                 .alias(copy))
     # `v > 1e-12` as Python compares: NaN is not greater (polars orders NaN above every number)
     long = long.filter(pl.col("value").is_not_null() & ~pl.col("value").is_nan() & (pl.col("value") > 1e-12))
     long = long.with_columns(pl.col("key").str.slice(5), py_round(long["value"], 9).alias("r9"))

@@ -340,13 +340,16 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
         return "" if st.indented else "~c"
 
     # lost points in rank order, the focus areas the first of them
-    ranked = lost_ranking(rows, card)
+    ranked = lost_ranking(rows, card, _R4)
     if ranked.height:
         r4col = rows.select("_row", *[pl.col(c) for c in rows.columns if c.endswith(_R4)])
         long = ranked.with_columns(pl.lit(None, pl.Float64).alias("r4"))  # a card without lost.* columns
-        # the rounded copy of each item's lost points (lost.<key>~r4), looked up by row and key
+        # the rounded copy of each item's lost points (lost.<key>~r4): unpivoted with them, else looked up by row
+        # and key
         cols = [c for c in r4col.columns if c != "_row"]
-        if cols:
+        if _R4 in ranked.columns:
+            long = ranked.rename({_R4: "r4"})
+        elif cols:
             vals = r4col.unpivot(index="_row", on=cols, variable_name="key", value_name="r4").with_columns(
                 pl.col("key").str.slice(5, None).str.strip_suffix(_R4))
             long = ranked.join(vals, on=["_row", "key"], how="left", maintain_order="left")
