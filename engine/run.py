@@ -431,6 +431,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         pause_point("export")
         files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
         put("results.xlsx", xlsx.result())
+        rounded = kpis = None  # ~0.5 GiB at 1,000,000 people: not kept through the store stage
         validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
         put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
                                      employee_of={d: who for d, who in data_diags if who}, redact=redact))
