@@ -569,8 +569,9 @@ def _money_cell(e, xf: int):
 def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Sequence[str],
                chunk: int = 10_000) -> Iterator[tuple[memoryview, int]]:
     """The ``<row>`` XML of ``chunk`` rows at a time, as UTF-8 (a view of Arrow's buffer), and how many rows it
-    holds; rows numbered from ``HEAD + 1``: numbers as the shortest text of their double (``50``, ``0.9535``), text as inline strings, a
-    blank cell for None.  One polars query a chunk; only odd texts (:func:`_odd_text`) are written by Python."""
+    holds; rows numbered from ``HEAD + 1``: numbers as the shortest text of their double (``50``, ``0.9535``), text
+    as inline strings, a blank cell for None.  One polars query a chunk; only odd texts (:func:`_odd_text`) are
+    written by Python."""
     pl = _pl()
     numbers = [c.source for c in cols if c.source in rows.columns and rows.schema[c.source].is_numeric()]
     if numbers and rows.height:
