@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from appraise.core.evaluate import Evaluation, item_paths
-from appraise.export.files import FORMULA_START, score_columns
+from appraise.export.files import FORMULA_START, score_columns, text_bytes
 
 LISTS = ("rules_fired", "outcomes", "missing", "focus_areas")
 
@@ -112,24 +112,6 @@ def _decimal_texts(s, fn, places: int | None):
         idx = odd.arg_true()
         out = out.scatter(idx, _by_unique(s.gather(idx), fn))
     return out
-
-
-def text_bytes(s) -> memoryview:
-    """The UTF-8 bytes of every value of the String series ``s`` one after the other (nulls add nothing): a view of
-    the one buffer Arrow keeps them in, where joining them (``str.join``), turning the text into bytes and handing
-    them to Python would copy them three times (330 MB of results.json at 100,000 people)."""
-    pl = _pl()
-    arr = s.to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string: offsets into one data buffer
-    if hasattr(arr, "combine_chunks"):  # a ChunkedArray
-        arr = arr.combine_chunks()
-    if len(arr) == 0:
-        return memoryview(b"")
-    _, offsets, data = arr.buffers()
-    if data is None:  # no value has a byte
-        return memoryview(b"")
-    at = memoryview(offsets).cast("q" if arr.type == "large_string" else "i")  # int64 / int32 offsets
-    start, end = at[arr.offset], at[arr.offset + len(arr)]
-    return memoryview(data)[start:end] if data is not None else memoryview(b"")
 
 
 def _by_unique(s, fn):

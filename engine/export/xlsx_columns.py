@@ -25,8 +25,8 @@ from decimal import Decimal
 from typing import Any
 
 from appraise.core.evaluate import Evaluation
-from appraise.export.columns import safe_text_expr, score_columns, text_bytes
-from appraise.export.files import REDACTED_KPI_FIELDS, safe_text
+from appraise.export.columns import safe_text_expr, score_columns
+from appraise.export.files import REDACTED_KPI_FIELDS, safe_text, text_bytes
 
 XLSX_MAX_ROWS = 1_048_576
 HEAD = 2  # rows above a scorecard sheet's data: the keys (hidden), the labels
