@@ -1121,6 +1121,12 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "{column} 的值为 {value}，不是数字（{who}）（{where}）"),
     ("data.infinite", "value of {column} is {value} (infinite) ({who})", "{column} 的值为 {value}（无穷大）（{who}）"),
     ("data.nan", "value of {column} is {value} (not a number) ({who})", "{column} 的值为 {value}（非数字）（{who}）"),
+    # an incentive plan's measure a float does not carry exactly (core/scoring.py, README "Numbers compare as written")
+    ("evaluate.uncarried", "incentive component {component} pays on metric {metric} = {value}, which has more "
+     "significant digits than a float carries exactly (15); it cannot be paid to the cent, so it is not paid; check "
+     "the data behind it",
+     "激励组件 {component} 所依据的指标 {metric} = {value}，其有效数字多于浮点数能精确表示的位数（15 位）；无法精确到分"
+     "支付，因此不予支付；请检查其背后的数据"),
     ("data.empty_if_unknown", "leave the cell empty if the value is unknown", "值未知时请留空单元格"),
     ("data.no_column", "the {table} table has no column {column}; its columns: {columns}",
      "{table}表没有列 {column}；其列为：{columns}"),
