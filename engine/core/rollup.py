@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -158,7 +158,7 @@ def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings
         how = m.aggregate or "sum"
         if how in ("sum", "mean"):
             k = scale[m.name]
-            total = units(c, k).sum() if k is not None else c.sort().sum()
+            total = units(c, k).sum() if k is not None else c.drop_nulls()  # (None: a list, math.fsum'd)
             aggs.append(total.alias(f"_s.{m.name}"))
             if table[m.name].null_count():  # else every employee's count is the number of their rows
                 aggs.append(c.count().alias(f"_n.{m.name}"))
@@ -177,7 +177,7 @@ def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings
         warnings.append("no data source provides " + ", ".join(f"'{m.name}'" for m in missing)
                         + " (declared optional); whatever reads them counts as missing")
     if aggs:
-        out = None if None in scale.values() else aggregate_runs(table, codes, used, scale)
+        out = aggregate_runs(table, codes, used, scale)
         if out is None:
             out = coded(table, codes).group_by("_eid").agg(*aggs, pl.len().alias("_n")).collect(engine="streaming")
         out = finish(out, used, scale)
@@ -195,14 +195,14 @@ def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings
 
 
 def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
-                   scale: dict[str, Places | None]) -> pl.DataFrame | None:
+                   scale: dict[str, Scale]) -> pl.DataFrame | None:
     """The roll-up when the rows come sorted by employee, as exports usually do: each employee's run
     of rows becomes one list (offsets into the column, no copy) reduced in place.  No hashing, and
     the result is already in code order.  ``None`` when the rows are not sorted that way, or a metric
     takes its first or last value (those need the months' order), or sums need 128-bit integers.  Sums and
     means come out as the group-by's do (``_s.<m>``, ``_n.<m>``: see :func:`finish`)."""
     if not table.height or any(m.aggregate in ("first", "last") for m in metrics) \
-            or any(p.wide for p in scale.values() if p is not None):  # (no Arrow lists of 128-bit integers)
+            or any(p is None or p.wide for p in scale.values()):  # (no Arrow lists of 128-bit integers)
         return None
     sorted_codes = codes_of_sorted(table["employee"], codes)
     if sorted_codes is None:
@@ -243,19 +243,31 @@ class Places(NamedTuple):
     wide: bool
 
 
+class Binary(NamedTuple):
+    """How a column of floats no decimal places fit is summed exactly: as whole numbers of 2^-``shift`` (every
+    float is one), in 128-bit integers; the sum becomes the float nearest the exact sum of the floats."""
+
+    shift: int
+    wide: bool = True
+
+
+Scale = Places | Binary | None  # None: summed exactly in Python (math.fsum), for columns too wide for 128 bits
+
 _INTEGERS = Places(0, False)
 
 
-def places(values: pl.Series) -> Places | None:
-    """How many decimal places a column of numbers is summed at, exactly: the fewest ``k`` (0 to 18) at which
-    every value is the float of a decimal of ``k`` places with fewer than 2^53 units of 10^-k (33.33 is 3333
-    hundredths), so that sums are sums of integers (exact, in any order) and a sum becomes the float nearest the
-    decimal a person would add up (33.33 + 0.01 + 25 is 58.34, not the float sum's 58.339999999999996).  None
-    when no ``k`` does (a column holding both 10^14 and 10^-9, or 0.30000000000000004): then it is summed as
-    floats, smallest first (the same bits whatever the order of the rows)."""
+def places(values: pl.Series) -> Scale:
+    """How a column of numbers is summed exactly, whatever the order of its rows.
+
+    As written, when it can be: the fewest decimal places ``k`` (0 to 18) at which every value is the float of a
+    decimal of ``k`` places with fewer than 2^53 units of 10^-k (33.33 is 3333 hundredths): sums are then sums of
+    integers, and a sum becomes the float nearest the decimal a person would add up (33.33 + 0.01 + 25 is
+    58.34, not the float sum's 58.339999999999996).  Otherwise (0.30000000000000004, a ratio 0.1234567890123456
+    beside 10^14) the floats themselves are added exactly (:class:`Binary`), or, when their sizes span more than
+    a 128-bit integer holds, by ``math.fsum`` (None): the float nearest their exact sum."""
     v = values.cast(F64).drop_nulls().to_numpy()
     if not v.size:
-        return Places(0, False)
+        return _INTEGERS
     top = float(np.abs(v).max())
     if not math.isfinite(top):
         return None
@@ -266,6 +278,14 @@ def places(values: pl.Series) -> Places | None:
             break
         if _whole(peek, unit) and _whole(v, unit):
             return Places(k, float(np.abs(v).sum()) * unit >= _EXACT / 2)
+    nonzero = np.abs(v[v != 0])
+    if not nonzero.size:
+        return _INTEGERS
+    _, low = np.frexp(nonzero.min())
+    _, high = np.frexp(top)
+    shift = 53 - int(low)  # every float is a whole number of 2^(e - 53), e its exponent: the smallest is the unit
+    if int(high) + shift + v.size.bit_length() <= 126:
+        return Binary(shift)
     return None
 
 
@@ -275,13 +295,39 @@ def _whole(v: np.ndarray, unit: float) -> bool:
     return bool((np.round(v * unit) / unit == v).all()) if unit != 1.0 else bool((np.round(v) == v).all())
 
 
-def units(c: pl.Expr, p: Places | None) -> pl.Expr:
-    """``c`` as a whole number of 10^-k (:func:`places`), exactly: floats whose sums stay exact, or Int128 (whose
-    sums never overflow).  ``c`` itself when ``p`` is None."""
+def _times_two_to(c, power: int):
+    """``c`` × 2^power, exactly (two steps: 2^power itself may be past a float's range)."""
+    half = power // 2
+    return c * 2.0 ** half * 2.0 ** (power - half)
+
+
+def units(c: pl.Expr, p: Scale) -> pl.Expr:
+    """``c`` as a whole number of 10^-k or 2^-shift (:func:`places`), exactly: floats whose sums stay exact, or
+    Int128 (whose sums never overflow).  ``c`` itself when ``p`` is None."""
     if p is None:
         return c
+    if isinstance(p, Binary):
+        return _times_two_to(c, p.shift).cast(pl.Int128)
     whole = c if p.k == 0 else (c * 10.0 ** p.k).round(0)
     return whole.cast(pl.Int128) if p.wide else whole
+
+
+def scaled_total(total: pl.Series, p: Scale, count: pl.Series | None = None) -> pl.Series:
+    """The float nearest ``total`` (a sum of :func:`units`; for a None scale, a list of the values themselves)
+    divided by 10^k or 2^shift, and by ``count`` when given (a mean); missing where ``count`` is 0."""
+    if isinstance(p, Places):
+        return exact_quotient(total, 10 ** p.k, count)
+    if isinstance(p, Binary):
+        exact = _times_two_to(total.cast(F64), -p.shift)
+    else:
+        exact = pl.Series(total.name, [None if v is None else math.fsum(x for x in v if x is not None)
+                                       for v in total.to_list()], dtype=F64)
+    if count is None:
+        return exact
+    n = count.cast(F64).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(n > 0, exact.cast(F64).fill_null(np.nan).to_numpy() / n, np.nan)
+    return pl.Series(total.name, out, dtype=F64, nan_to_null=True)
 
 
 def exact_quotient(num: pl.Series, factor: int, count: pl.Series | None = None) -> pl.Series:
@@ -303,8 +349,8 @@ def exact_quotient(num: pl.Series, factor: int, count: pl.Series | None = None) 
     return pl.Series(num.name, out, dtype=F64, nan_to_null=True)  # (no count: missing)
 
 
-def finish(out: pl.DataFrame, metrics: list, scale: dict[str, Places | None]) -> pl.DataFrame:
-    """``m.<m>`` from the sums ``_s.<m>`` (whole numbers of 10^-k, or a sorted float sum when ``k`` is None) and
+def finish(out: pl.DataFrame, metrics: list, scale: dict[str, Scale]) -> pl.DataFrame:
+    """``m.<m>`` from the sums ``_s.<m>`` (of :func:`units`; lists of the values for a None scale) and
     counts ``_n.<m>`` (``_n``, the rows, for a metric without missing values) of the summed metrics: the sum, or
     the mean (sum / count), as the float nearest the exact value; missing when no month has a value."""
     made = []
@@ -314,12 +360,10 @@ def finish(out: pl.DataFrame, metrics: list, scale: dict[str, Places | None]) ->
         k, s = scale[m.name], out[f"_s.{m.name}"]
         n = out[f"_n.{m.name}"] if f"_n.{m.name}" in out.columns else out["_n"]  # the rows, when none is null
         mean = m.aggregate == "mean"
-        if k is None:
-            value = s / n if mean else s
-        elif not mean and k.k == 0 and not k.wide:
+        if not mean and k == _INTEGERS:
             value = s  # whole numbers summed below 2^53: exact already
         else:
-            value = exact_quotient(s, 10 ** k.k, n if mean else None)
+            value = scaled_total(s, k, n if mean else None)
         column = pl.lit(value).cast(F64)
         if f"_n.{m.name}" in out.columns:  # a sum of no values is missing, not 0
             column = pl.when(pl.lit(n) > 0).then(column).otherwise(None)
@@ -427,7 +471,7 @@ def okr_scores(ruleset: Ruleset, inputs: Inputs,
 _PEEK = 1000  # rows looked at to choose the 360 strategy
 
 
-def source_values(rows: pl.LazyFrame, repeated: bool = False, k: Places | None = _INTEGERS) -> pl.DataFrame:
+def source_values(rows: pl.LazyFrame, repeated: bool = False, k: Scale = _INTEGERS) -> pl.DataFrame:
     """Per (employee, relation) key ``_k``: the mean over raters of each rater's mean rating, and the
     number of raters (:func:`mean_of_means`; ``k``: the ratings' decimal places, :func:`places`).
 
@@ -436,7 +480,7 @@ def source_values(rows: pl.LazyFrame, repeated: bool = False, k: Places | None =
     fails (several ratings per rater, e.g. one per competency, or a hash collision) are computed again
     exactly, rater by rater.  ``repeated`` (a peek at the first rows saw a rater rate twice) skips the
     single-level attempt when it is bound to fail.  Both ways give the same bits: the exact mean, rounded once."""
-    if repeated or k is None:
+    if repeated or not isinstance(k, Places):
         return mean_of_means(rows, ["_k"], k)
     out = rows.group_by("_k").agg(units(pl.col("rating"), k).sum().alias("_s"), pl.len().alias("raters"),
                                   pl.col("rating").count().alias("_n"),
@@ -450,7 +494,7 @@ def source_values(rows: pl.LazyFrame, repeated: bool = False, k: Places | None =
     return out
 
 
-def mean_of_means(rows: pl.LazyFrame | pl.DataFrame, keys: list[str], k: Places | None) -> pl.DataFrame:
+def mean_of_means(rows: pl.LazyFrame | pl.DataFrame, keys: list[str], k: Scale) -> pl.DataFrame:
     """Per ``keys``: ``value``, the mean over raters of each rater's mean ``rating``, and ``raters``.
 
     Exact, so that the result is a function of the ratings, never of their order: with ratings of ``k`` decimal
@@ -459,11 +503,18 @@ def mean_of_means(rows: pl.LazyFrame | pl.DataFrame, keys: list[str], k: Places 
     (A rater with one rating each gives the single-level mean, bit for bit.)  Ratings no ``k`` fits are
     averaged as floats, smallest first."""
     rows = rows.lazy()
-    if k is None:
-        return rows.group_by(*keys, "rater").agg(
-            (pl.col("rating").sort().sum() / pl.col("rating").count()).alias("_v")
-        ).group_by(keys).agg((pl.col("_v").sort().sum() / pl.col("_v").count()).alias("value"),
-                             pl.len().alias("raters")).collect()
+    if not isinstance(k, Places):  # ratings with more digits than a decimal rating has: exactly, in Python (rare)
+        found = rows.select(*keys, "rater", "rating").collect()
+        by: dict[tuple, dict[Any, list[Fraction]]] = {}
+        for *key, rater, rating in found.iter_rows():
+            got = by.setdefault(tuple(key), {}).setdefault(rater, [])
+            if rating is not None:
+                got.append(Fraction(rating))
+        means = {key: [sum(v) / len(v) for v in raters.values() if v] for key, raters in by.items()}
+        return pl.DataFrame([(*key, float(sum(m) / len(m)) if m else None, len(by[key]))
+                             for key, m in means.items()],
+                            schema={**{c: found.schema[c] for c in keys}, "value": F64, "raters": pl.UInt32},
+                            orient="row")
     per = rows.group_by(*keys, "rater").agg(units(pl.col("rating"), k).sum().alias("_s"),
                                             pl.col("rating").count().alias("_n")).collect()
     counts = per["_n"].unique().to_list()
@@ -514,7 +565,7 @@ def feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period,
     keep = ["employee", "relation", "rater", "rating"] + (["competency"] if "competency" in fb.columns else [])
     peek = fb.head(_PEEK).select("employee", "relation", "rater")
     repeated = peek.height > 0 and peek.n_unique() < peek.height
-    decimals = places(fb["rating"].cast(F64, strict=False)) if "rating" in fb.columns else 0
+    decimals = places(fb["rating"].cast(F64, strict=False)) if "rating" in fb.columns else _INTEGERS
     fb = coded(fb.select(keep), codes).with_columns(
         pl.col("relation").cast(pl.Utf8).cast(pl.Enum(relations_all), strict=False).to_physical().alias("_rel"),
         pl.col("rater").cast(pl.Utf8), pl.col("rating").cast(F64)).drop_nulls(["_rel", "rating"])

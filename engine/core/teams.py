@@ -7,8 +7,8 @@ the rows of depth 1; a chain of managers that comes back to itself (a row ``(x, 
 error.  Sums are exact: each report's value is taken as the decimal it was written as (a month sum of 33.33 +
 0.01 + 25.00 is 58.34, not the float's 58.339999999999996), the decimals are added as whole numbers of their
 decimal places (:func:`appraise.core.rollup.places`), and the total becomes the float nearest to that exact sum
-(a mean is that sum over the count); values no number of places fits (``1e14`` beside ``2.5e-13``) are added
-as floats, smallest first.  Either way the result does not depend on the order of the rows.
+(a mean is that sum over the count); values no number of places fits (``0.30000000000000004``) are added
+exactly as the floats they are.  Either way the result does not depend on the order of the rows.
 
 Who counts: the reports employed in the period (hired by its last day, not gone before its first).  Someone
 who left before the period, or joins after it, is not in the team for it; a report of the period whose value
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from appraise.core.rollup import exact_quotient, places, units
+from appraise.core.rollup import places, scaled_total, units
 from appraise.errors import AppraiseError
 from appraise.language.compile import Metric, Ruleset
 from appraise.language.period import Period
@@ -75,15 +75,13 @@ class Teams:
         if r.aggregate in ("min", "max"):
             combined = v.min() if r.aggregate == "min" else v.max()
         else:
-            combined = units(v, k).sum() if k is not None else v.sort().sum()
+            combined = units(v, k).sum() if k is not None else v.drop_nulls()
         team = rows.group_by("manager").agg(combined.alias("_s"), pl.len().alias("_n"),
                                             pl.col("counted").all().alias("_all"))
         if r.aggregate in ("min", "max"):
             value = team["_s"].cast(F64)
-        elif k is not None:
-            value = exact_quotient(team["_s"], 10 ** k.k, team["_n"] if r.aggregate == "mean" else None)
         else:
-            value = team["_s"] / team["_n"] if r.aggregate == "mean" else team["_s"]
+            value = scaled_total(team["_s"], k, team["_n"] if r.aggregate == "mean" else None)
         team = team.select("manager", pl.when(pl.col("_all")).then(pl.lit(value)).otherwise(None).cast(F64)
                            .alias(f"m.{metric.name}"))
         return df.join(team, left_on="id", right_on="manager", how="left", maintain_order="left")
