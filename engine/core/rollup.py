@@ -202,21 +202,34 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
     takes its first or last value (those need the months' order), or sums need 128-bit integers.  Sums and
     means come out as the group-by's do (``_s.<m>``, ``_n.<m>``: see :func:`finish`)."""
     if not table.height or any(m.aggregate in ("first", "last") for m in metrics) \
-            or any(p is None or p.wide for p in scale.values()):  # (no Arrow lists of 128-bit integers)
+            or any(p is None or isinstance(p, Places) and p.wide for p in scale.values()):
         return None
     sorted_codes = codes_of_sorted(table["employee"], codes)
     if sorted_codes is None:
         return None
     eid, first = sorted_codes
+    starts = first.arg_true()
+    longest = int(np.diff(np.append(starts.to_numpy(), first.len())).max())
+    if any(isinstance(p, Binary) and not _long_enough(p, longest) for p in scale.values()):
+        return None  # (no Arrow lists of 128-bit integers)
     columns: dict[str, pl.Series] = {}
     for m in metrics:
         values = table[m.name].cast(F64)
         if m.name in scale:
-            columns[f"_s.{m.name}"] = table.select(units(pl.col(m.name).cast(F64), scale[m.name]))[m.name]
+            columns[f"_s.{m.name}"] = values  # made units below, in one pass
             if values.null_count():
                 columns[f"_n.{m.name}"] = values.is_not_null().cast(pl.UInt32)
         else:
             columns[m.name] = values
+    for m in metrics:
+        if m.name not in scale:
+            continue
+        p, name = scale[m.name], f"_s.{m.name}"
+        if isinstance(p, Binary):  # (numpy scales and casts these twice as fast as polars)
+            whole = _times_two_to(columns[name].to_numpy(), p.shift)
+            columns[name] = pl.Series(name, np.where(np.isnan(whole), 0, whole).astype(np.int64))
+        else:
+            columns[name] = columns[name].alias(name).to_frame().select(units(pl.col(name), p, longest)).to_series()
     lists = run_lists(columns, first)
     aggs = []
     for m in metrics:
@@ -245,9 +258,11 @@ class Places(NamedTuple):
 
 class Binary(NamedTuple):
     """How a column of floats no decimal places fit is summed exactly: as whole numbers of 2^-``shift`` (every
-    float is one), in 128-bit integers; the sum becomes the float nearest the exact sum of the floats."""
+    float is one, of at most ``bits`` bits), in 128-bit integers (64-bit ones where the runs summed are short
+    enough); the sum becomes the float nearest the exact sum of the floats."""
 
     shift: int
+    bits: int
     wide: bool = True
 
 
@@ -265,10 +280,12 @@ def places(values: pl.Series) -> Scale:
     58.34, not the float sum's 58.339999999999996).  Otherwise (0.30000000000000004, a ratio 0.1234567890123456
     beside 10^14) the floats themselves are added exactly (:class:`Binary`), or, when their sizes span more than
     a 128-bit integer holds, by ``math.fsum`` (None): the float nearest their exact sum."""
-    v = values.cast(F64).drop_nulls().to_numpy()
+    values = values.cast(F64)
+    v = (values.drop_nulls() if values.null_count() else values).to_numpy()
     if not v.size:
         return _INTEGERS
-    top = float(np.abs(v).max())
+    size = np.abs(v)
+    top = float(size.max())
     if not math.isfinite(top):
         return None
     peek = v[:_PEEK]
@@ -277,15 +294,14 @@ def places(values: pl.Series) -> Scale:
         if top * unit >= _EXACT:
             break
         if _whole(peek, unit) and _whole(v, unit):
-            return Places(k, float(np.abs(v).sum()) * unit >= _EXACT / 2)
-    nonzero = np.abs(v[v != 0])
-    if not nonzero.size:
+            return Places(k, float(size.sum()) * unit >= _EXACT / 2)
+    if top == 0:
         return _INTEGERS
-    _, low = np.frexp(nonzero.min())
+    _, low = np.frexp(np.min(size, where=size > 0, initial=np.inf))
     _, high = np.frexp(top)
     shift = 53 - int(low)  # every float is a whole number of 2^(e - 53), e its exponent: the smallest is the unit
     if int(high) + shift + v.size.bit_length() <= 126:
-        return Binary(shift)
+        return Binary(shift, int(high) + shift)
     return None
 
 
@@ -296,20 +312,28 @@ def _whole(v: np.ndarray, unit: float) -> bool:
 
 
 def _times_two_to(c, power: int):
-    """``c`` × 2^power, exactly (two steps: 2^power itself may be past a float's range)."""
+    """``c`` × 2^power, exactly (in two steps when 2^power itself is past a float's range)."""
+    if abs(power) < 1000:
+        return c * 2.0 ** power
     half = power // 2
     return c * 2.0 ** half * 2.0 ** (power - half)
 
 
-def units(c: pl.Expr, p: Scale) -> pl.Expr:
+def units(c: pl.Expr, p: Scale, longest: int | None = None) -> pl.Expr:
     """``c`` as a whole number of 10^-k or 2^-shift (:func:`places`), exactly: floats whose sums stay exact, or
-    Int128 (whose sums never overflow).  ``c`` itself when ``p`` is None."""
+    Int128 (whose sums never overflow); Int64 for binary units when no sum is of more than ``longest`` values
+    and 64 bits hold it.  ``c`` itself when ``p`` is None."""
     if p is None:
         return c
     if isinstance(p, Binary):
-        return _times_two_to(c, p.shift).cast(pl.Int128)
+        return _times_two_to(c, p.shift).cast(pl.Int64 if _long_enough(p, longest) else pl.Int128)
     whole = c if p.k == 0 else (c * 10.0 ** p.k).round(0)
     return whole.cast(pl.Int128) if p.wide else whole
+
+
+def _long_enough(p: Scale, longest: int | None) -> bool:
+    """Whether sums of at most ``longest`` binary units of ``p`` fit a 64-bit integer."""
+    return isinstance(p, Binary) and longest is not None and p.bits + longest.bit_length() <= 62
 
 
 def scaled_total(total: pl.Series, p: Scale, count: pl.Series | None = None) -> pl.Series:
@@ -442,10 +466,9 @@ def okr_scores(ruleset: Ruleset, inputs: Inputs,
     ).filter(pl.col("_progress").is_not_null()).collect()
     scored = {f"okr@{t}": objective_score(pl.col("_progress"), pl.col("_aspirational"), t) for t in sorted(thresholds)}
     # rows in (employee, objective) order, and within an objective by value: every objective and then every
-    # employee is a run, reduced in place, and its sums are of the same numbers in the same order whatever the
-    # order of the key results (floats do not add associatively); the okr provider's rows come in key order
-    order = ["_k", "_progress", "_w", "_aspirational"]
-    kr = kr.sort(order)
+    # employee is a run, reduced in place, and an objective's sums add the same numbers in the same order
+    # whatever the order of the key results (floats do not add associatively)
+    kr = kr.sort("_k", "_progress", "_w")
     _, first = runs(kr["_k"])
     lists = run_lists({"pw": kr["_progress"] * kr["_w"], "w": kr["_w"]}, first)
     obj = kr.filter(first).select("_k", "_row", "_aspirational").with_columns(
