@@ -208,8 +208,7 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
     if sorted_codes is None:
         return None
     eid, first = sorted_codes
-    starts = first.arg_true()
-    longest = int(np.diff(np.append(starts.to_numpy(), first.len())).max())
+    longest = _longest(first)
     if any(isinstance(p, Binary) and not _long_enough(p, longest) for p in scale.values()):
         return None  # (no Arrow lists of 128-bit integers)
     columns: dict[str, pl.Series] = {}
@@ -395,6 +394,12 @@ def finish(out: pl.DataFrame, metrics: list, scale: dict[str, Scale]) -> pl.Data
     return out.with_columns(made).drop([c for c in out.columns if c.startswith(("_s.", "_n.")) or c == "_n"])
 
 
+def _longest(first: pl.Series) -> int:
+    """The length of the longest run (runs begin where ``first`` holds)."""
+    starts = first.arg_true().to_numpy()
+    return int(np.diff(np.append(starts, first.len())).max()) if starts.size else 0
+
+
 def runs(key: pl.Series) -> tuple[pl.Series, pl.Series]:
     """Runs of equal ``key`` values: each row's run number, and True where a run begins."""
     run = key.rle_id()
@@ -468,8 +473,10 @@ def okr_scores(ruleset: Ruleset, inputs: Inputs,
     # rows in (employee, objective) order, and within an objective by value: every objective and then every
     # employee is a run, reduced in place, and an objective's sums add the same numbers in the same order
     # whatever the order of the key results (floats do not add associatively)
-    kr = kr.sort("_k", "_progress", "_w")
     _, first = runs(kr["_k"])
+    if kr.height and not (kr["_k"].is_sorted() and _longest(first) <= 2):  # (a + b is b + a: pairs need no sort)
+        kr = kr.sort("_k", "_progress", "_w")
+        _, first = runs(kr["_k"])
     lists = run_lists({"pw": kr["_progress"] * kr["_w"], "w": kr["_w"]}, first)
     obj = kr.filter(first).select("_k", "_row", "_aspirational").with_columns(
         (lists["pw"].list.sum() / lists["w"].list.sum()).alias("_progress"))
