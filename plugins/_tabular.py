@@ -441,7 +441,7 @@ def _strip(frame, trimmed: bool = False):
     if texts:
         frame = frame.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in texts])
     data = [c for c in frame.columns if c != "_row"]
-    if data:
+    if data and all(frame[c].null_count() for c in data):  # (a column without nulls: no row is all empty)
         frame = frame.filter(~pl.all_horizontal([pl.col(c).is_null() for c in data]))
     return frame
 
