@@ -1130,6 +1130,18 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "请添加该列，或用 columns: {mapping} 映射你的列"),
     ("data.header_only", "the {table} table has a header but no data rows", "{table}表只有表头，没有数据行"),
     ("data.empty_file", "file is empty; expected a header row and data rows", "文件为空；应有表头行和数据行"),
+    # a database column of binary data (a blob) that is not UTF-8 text (the sql and duckdb providers)
+    ("data.binary", "column {column} of table {table} holds binary data (a blob) that is not UTF-8 text",
+     "表 {table} 的列 {column} 含有不是 UTF-8 文本的二进制数据"),
+    ("data.binary_in", "column {column} of table {table} holds binary data (a blob) that is not UTF-8 text ({where})",
+     "表 {table} 的列 {column} 含有不是 UTF-8 文本的二进制数据（{where}）"),
+    ("data.binary_query", "column {column} of the query's result holds binary data (a blob) that is not UTF-8 text",
+     "查询结果的列 {column} 含有不是 UTF-8 文本的二进制数据"),
+    ("data.binary_query_in", "column {column} of the query's result holds binary data (a blob) that is not UTF-8 "
+                             "text ({where})",
+     "查询结果的列 {column} 含有不是 UTF-8 文本的二进制数据（{where}）"),
+    ("data.binary_fix", "store the column as UTF-8 text, or read the table without it: {example}",
+     "请把该列存为 UTF-8 文本，或读取时不含该列：{example}"),
     ("data.unknown_employee", "{kind} row for employee {id}, who is not in the employees table",
      "员工 {id} 的{kind}行，但员工表中没有此人"),
     ("data.add_employee", "add the employee to the employees source, or fix the id",
@@ -1637,14 +1649,6 @@ INPUT_MESSAGES: dict[str, dict[str, str]] = {
               "table, say where the header is on this source in the cycle file: header_row: {guess}",
         "zh-CN": "第 {header} 行被当作表头，只有 {count} 个列名；如果它是表格上方的标题或说明，请在周期文件的此数据源中"
                  "注明表头所在行：header_row: {guess}"},
-    # a database column of binary data (a blob) that is not UTF-8 text (the sql and duckdb providers): issue 17, wprov
-    "sql.binary": {"en": "column '{column}' of table {table} holds binary data (a blob) that is not UTF-8 text",
-                   "zh-CN": "表 {table} 的列“{column}”含有不是 UTF-8 文本的二进制数据"},
-    "sql.binary_query": {"en": "column '{column}' of the query's result holds binary data (a blob) that is not UTF-8 "
-                                "text",
-                         "zh-CN": "查询结果的列“{column}”含有不是 UTF-8 文本的二进制数据"},
-    "sql.binary.hint": {"en": "store the column as UTF-8 text, or read the table without it: {example}",
-                        "zh-CN": "请把该列存为 UTF-8 文本，或读取时不含该列：{example}"},
 }
 
 

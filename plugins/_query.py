@@ -158,17 +158,17 @@ def binary_as_text(frame, origin: Origin, table: str | None):
         return frame.with_columns([pl.col(c).cast(pl.Utf8) for c in binary])
     except pl.exceptions.PolarsError:
         pass
-    from appraise.i18n import say
-
     for c in binary:
         for row, value in zip(frame["_row"], frame[c], strict=True):
             try:
                 value is None or bytes(value).decode("utf-8")
             except UnicodeDecodeError:
+                # in English: the command line words it in the language of its messages (appraise.i18n.translate)
                 others = [n for n in frame.columns if n != c and n != "_row"]
                 example = f"sql: SELECT {', '.join(others) or '...'} FROM {table or '(...)'}"
-                message = (say("sql.binary", column=c, table=table) if table
-                           else say("sql.binary_query", column=c))
-                raise InvalidInput([origin.diag(row, c, message, hint=say("sql.binary.hint", example=example),
-                                                code="data-binary")]) from None
+                where = f"table {table}" if table else "the query's result"
+                raise InvalidInput([origin.diag(
+                    row, c, f"column '{c}' of {where} holds binary data (a blob) that is not UTF-8 text",
+                    hint=f"store the column as UTF-8 text, or read the table without it: {example}",
+                    code="data-binary")]) from None
     return frame.with_columns([pl.col(c).cast(pl.Utf8) for c in binary])  # pragma: no cover (polars refused)

@@ -18,9 +18,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import appraise
+from appraise.commands import localized
 from appraise.errors import InvalidInput
 from appraise.hookspecs import ProvideRequest, SourceSpec
-from appraise.i18n import set_message_locale
 from appraise.language.cycle import load_cycle
 from appraise.language.period import parse
 from appraise.plugins import duckdb_provider
@@ -68,20 +68,17 @@ def test_a_text_column_holding_a_blob_reads_it_as_text(tmp_path):
 
 @pytest.mark.parametrize("locale, words", [
     ("en", ["column 'name' of table e holds binary data (a blob) that is not UTF-8 text",
-            "row 2 of the result of the query: SELECT * FROM e", "sql: SELECT id FROM e"]),
-    ("zh-CN", ["表 e 的列“name”含有不是 UTF-8 文本的二进制数据", "row 2 of the result of the query",
-               "请把该列存为 UTF-8 文本", "sql: SELECT id FROM e"]),
+            "row 2 of the result of the query: SELECT * FROM e", "store the column as UTF-8 text",
+            "sql: SELECT id FROM e"]),
+    ("zh-CN", ["表 e 的列 'name' 含有不是 UTF-8 文本的二进制数据", "查询结果的第 2 行：SELECT * FROM e",
+               "请把该列存为 UTF-8 文本，或读取时不含该列：sql: SELECT id FROM e"]),
 ])
 def test_a_blob_that_is_not_text_is_refused_where_it_is(tmp_path, locale, words):
     db = tmp_path / "d.db"
     _employees(db, "blob", [b"Li Wei", b"\xff\xfe\x00", None])
-    set_message_locale(locale)
-    try:
-        with pytest.raises(InvalidInput) as info:
-            _read_employees(db)
-    finally:
-        set_message_locale(None)
-    (diag,) = info.value.diagnostics
+    with pytest.raises(InvalidInput) as info:
+        _read_employees(db)
+    (diag,) = localized(info.value.diagnostics, locale)  # as the command line shows it
     shown = f"{diag}"
     assert all(w in shown for w in words), shown
     assert diag.path == "name" and diag.code == "data-binary"
