@@ -1437,6 +1437,8 @@ def translate(text: str, locale: str, *, _depth: int = 0) -> str:
         english, _, chinese = text.partition(" / ")
         if _CJK.search(chinese) and not _CJK.search(english):
             return chinese
+    if _depth == 0 and _CJK.search(text) and not _english(text):  # already Chinese (a said message): kept as said
+        return text
     whole, parts = _compiled()
     for rx, names, entry, literal in (parts if _depth else whole):
         m = rx.match(text)
