@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import difflib
 import gc
+import hashlib
 import os
 import re
 import signal
@@ -264,25 +265,31 @@ _MADE: set[str] = set()  # folders this process has made (a page folder is made 
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 
 
-def _write(out_dir: Path, relative: str, text: str, previous: str | None = None) -> None:
+Digest = tuple[str, int, bool]  # a file's sha256 (hex), its size and whether it was linked from the folder before
+
+
+def _write(out_dir: Path | str, relative: str, text: str, previous: str | None = None) -> Digest:
     """Write one page (UTF-8, ``\\n`` line ends as the templates have them) in one system call or so; when
     ``previous`` (the folder published before) holds exactly these bytes at ``relative``, link that file
-    instead: a re-run rewrites only the pages whose content changed."""
+    instead: a re-run rewrites only the pages whose content changed.  Returns the page's sha256, size and
+    whether it was linked (:attr:`~appraise.present.render.RenderRequest.digests`): hashed here, from the bytes
+    written, so the run need not read 21,000 pages again for its manifest."""
     path = os.path.join(out_dir, relative)
     folder = os.path.dirname(path)
     if folder not in _MADE:
         os.makedirs(folder, exist_ok=True)
         _MADE.add(folder)
     data = text.encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
     same = same_file_as(previous, relative, data)
     if same is not None:
         try:
             os.link(same, path, follow_symlinks=False)
-            return
+            return digest, len(data), True
         except FileExistsError:
             os.unlink(path)
             os.link(same, path, follow_symlinks=False)
-            return
+            return digest, len(data), True
         except OSError:  # no hard links here (another file system...): write it
             pass
     try:
@@ -296,6 +303,7 @@ def _write(out_dir: Path, relative: str, text: str, previous: str | None = None)
             view = view[os.write(fd, view):]
     finally:
         os.close(fd)
+    return digest, len(data), False
 
 
 def render_page(template: str, view: Mapping[str, Any], brand: Branding, wording: Mapping[str, Any]) -> str:
@@ -337,25 +345,25 @@ class HtmlRenderer:
         # `appraise run --jobs N` sets APPRAISE_JOBS; otherwise every CPU
         workers = self.workers if self.workers is not None else (
             int(os.environ.get("APPRAISE_JOBS") or 0) or os.cpu_count() or 1)
-        written = [p for e in employees for p in (dashboard_path(e["id"]), plan_path(e["id"]))]
-        if has_statements(request.ruleset):  # an incentive plan: a payout statement a person
-            written += [statement_path(e["id"]) for e in employees]
+        digests: dict[str, Digest] = {}
         if workers <= 1 or len(employees) < PARALLEL_FROM:
-            _render_people(people, str(out_dir), brand, wording)
-            written += _render_overviews(request, str(out_dir), brand, wording)
-            return sorted(Path(p) for p in written)
-        # Workers build the personal views and pages of whole cohorts (team comparisons need the
-        # whole cohort) while this process lays out the overviews.  spawn, not fork: the caller
-        # may hold polars' thread pool, which does not survive a fork.
-        _make_rulesets_picklable()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_die_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
-            pending = [pool.submit(_render_people, part, str(out_dir), brand, wording)
-                       for part in _split(people, max(BATCH, len(employees) // (workers * 8)))]
-            written += _render_overviews(request, str(out_dir), brand, wording)
-            for future in pending:
-                future.result()
-        return sorted(Path(p) for p in written)
+            digests.update(_render_people(people, str(out_dir), brand, wording))
+            digests.update(_render_overviews(request, str(out_dir), brand, wording))
+        else:
+            # Workers build the personal views and pages of whole teams (team comparisons need the whole
+            # cohort) and those teams' overviews; this process lays out the index meanwhile.  spawn, not
+            # fork: the caller may hold polars' thread pool, which does not survive a fork.
+            _make_rulesets_picklable()
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                     initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+                pending = [pool.submit(_render_people, part, str(out_dir), brand, wording, True)
+                           for part in _split(people, max(BATCH, len(employees) // (workers * 8)))]
+                digests.update(_render_overviews(request, str(out_dir), brand, wording, teams=False))
+                for future in pending:
+                    digests.update(future.result())
+        if request.digests is not None:
+            request.digests.update(digests)
+        return sorted(Path(p) for p in digests)
 
 
 BATCH = 200  # employees per task at least: enough to amortise sending the ruleset and starting up
@@ -401,63 +409,74 @@ def _forget() -> None:
     _MADE.clear()
 
 
-def _render_people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> int:
-    """Dashboards and plans of every employee in ``request`` (worker entry point too)."""
+def _render_people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any],
+                   teams: bool = False) -> dict[str, Digest]:
+    """Dashboards and plans of every employee in ``request``, and with ``teams`` the overviews of its teams
+    (whole teams: a worker's task); returns each page's digest by its relative path (worker entry point too)."""
     if _IN_WORKER:
         try:
-            return _people(request, out_dir, brand, wording)
+            return _people(request, out_dir, brand, wording, teams)
         finally:
             _forget()  # a worker's next task is another request
-    return _people(request, out_dir, brand, wording)
+    return _people(request, out_dir, brand, wording, teams)
 
 
-def _people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> int:
-    out = Path(out_dir)
-    count = 0
+def _people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any],
+            teams: bool = False) -> dict[str, Digest]:
+    written: dict[str, Digest] = {}
     statements = has_statements(request.ruleset)
+    previous = request.previous
     for members in cohorts(request.results).values():
         stats = CohortStats(members, request.ruleset.min_group)
         for e in members:
             view = dashboard_view(request, e, stats)
             if statements:  # the plan's components on the dashboard, and a payout statement
                 view = with_plan(request, e, view)
-                _write(out, statement_path(e["id"]), render_page(STATEMENT, statement_view(request, e), brand,
-                                                                 wording), request.previous)
-                count += 1
-            _write(out, dashboard_path(e["id"]), render_page("dashboard.html", view, brand, wording),
-                   request.previous)
-            _write(out, plan_path(e["id"]), render_page("plan.html", plan_view(request, e), brand, wording),
-                   request.previous)
-            count += 2
-    return count
+                rel = statement_path(e["id"])
+                written[rel] = _write(out_dir, rel, render_page(STATEMENT, statement_view(request, e), brand,
+                                                                wording), previous)
+            rel = dashboard_path(e["id"])
+            written[rel] = _write(out_dir, rel, render_page("dashboard.html", view, brand, wording), previous)
+            rel = plan_path(e["id"])
+            written[rel] = _write(out_dir, rel, render_page("plan.html", plan_view(request, e), brand, wording),
+                                  previous)
+    if teams:
+        for cohort, members in team_groups(request.results).items():
+            rel = team_path(cohort)
+            written[rel] = _write(out_dir, rel, render_page("team.html", team_view(request, cohort, members), brand,
+                                                            wording), previous)
+    return written
 
 
-def _render_overviews(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> list[str]:
-    """Team overviews and the index; returns their relative paths.  With a slice, the overviews of the teams
-    in it; the index lists every team with the whole cycle's figures and links the overviews rendered."""
-    out = Path(out_dir)
+def _render_overviews(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any],
+                      teams: bool = True) -> dict[str, Digest]:
+    """Team overviews (unless ``teams`` is false: the workers render them) and the index; returns their digests.
+    With a slice, the overviews of the teams in it; the index lists every team with the whole cycle's figures and
+    links the overviews rendered."""
     groups = team_groups(request.results)
-    teams: set[str | None] | None = None
+    chosen_teams: set[str | None] | None = None
     if request.pages is not None:
         chosen = request.pages.people(request.results, request.employees_info)
-        teams = {cohort for cohort, members in groups.items() if any(str(e["id"]) in chosen for e in members)}
-    written = []
-    for cohort, members in groups.items():
-        if teams is not None and cohort not in teams:
+        chosen_teams = {cohort for cohort, members in groups.items() if any(str(e["id"]) in chosen for e in members)}
+    written: dict[str, Digest] = {}
+    for cohort, members in groups.items() if teams else ():
+        if chosen_teams is not None and cohort not in chosen_teams:
             continue
-        _write(out, team_path(cohort), render_page("team.html", team_view(request, cohort, members), brand, wording),
-               request.previous)
-        written.append(team_path(cohort))
-    _write(out, INDEX, render_page("index.html", index_view(request, groups, rendered=teams), brand, wording),
-           request.previous)
-    return written + [INDEX]
+        rel = team_path(cohort)
+        written[rel] = _write(out_dir, rel, render_page("team.html", team_view(request, cohort, members), brand,
+                                                        wording), request.previous)
+    written[INDEX] = _write(out_dir, INDEX, render_page("index.html", index_view(request, groups,
+                                                                                 rendered=chosen_teams),
+                                                        brand, wording), request.previous)
+    return written
 
 
 def _split(request: RenderRequest, size: int):
-    """Sub-requests of whole cohorts holding about ``size`` employees each, with only their own data."""
+    """Sub-requests of whole teams (so of whole cohorts too) holding about ``size`` employees each, with only
+    their own data."""
     header = {k: v for k, v in request.results.items() if k != "employees"}
     part: list[Mapping[str, Any]] = []
-    for members in cohorts(request.results).values():
+    for members in team_groups(request.results).values():
         part.extend(members)
         if len(part) >= size:
             yield _part(request, header, part)
