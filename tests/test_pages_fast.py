@@ -149,6 +149,37 @@ def test_a_rerun_keeps_unchanged_pages_and_its_manifest(tmp_path):
     assert after.keys() == before.keys() and len(after) == 13
     assert all(os.path.samestat(before[p], after[p]) for p in after)
     assert all(after[p].st_mode & 0o077 == 0 for p in after)  # still owner-only
+    # the digests the renderer took as it wrote (first run) or linked (re-run) are the published bytes'
+    import hashlib
+    import json
+
+    listed = {f["path"]: (f["sha256"], f["bytes"]) for f in json.loads(manifest)["files"]}
+    for page in after:
+        data = (out / page).read_bytes()
+        assert listed[page] == (hashlib.sha256(data).hexdigest(), len(data)), page
+
+
+def test_pages_are_moved_by_whole_folders_only_when_that_is_the_same_as_one_by_one(tmp_path):
+    """run._move_pages: a folder of pages renamed at once only when the output has nothing of its name and it holds
+    exactly the pages listed; else page by page, and what was not listed stays behind (removed with the stage)."""
+    from appraise.run import _move_pages
+
+    stage, out = tmp_path / "stage", tmp_path / "out"
+    for name in ("dashboards/a.html", "dashboards/b.html", "plans/a.html", "plans/stray.tmp", "teams/t.html",
+                 "index.html", "deep/x/y.html"):
+        (stage / name).parent.mkdir(parents=True, exist_ok=True)
+        (stage / name).write_text(name, encoding="utf-8")
+    (out / "teams").mkdir(parents=True)
+    (out / "teams" / "notes.txt").write_text("kept", encoding="utf-8")
+    pages = dict.fromkeys(["dashboards/a.html", "dashboards/b.html", "plans/a.html", "teams/t.html", "index.html",
+                           "deep/x/y.html"])
+    _move_pages(stage, out, pages)
+    moved = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert moved == ["dashboards/a.html", "dashboards/b.html", "deep/x/y.html", "index.html", "plans/a.html",
+                     "teams/notes.txt", "teams/t.html"]
+    assert all((out / n).read_text(encoding="utf-8") == n for n in pages)
+    assert not (stage / "dashboards").exists()            # renamed as a whole
+    assert (stage / "plans" / "stray.tmp").exists()       # not listed: not published
 
 
 # --------------------------------------------------------------------------- slices

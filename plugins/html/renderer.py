@@ -274,7 +274,7 @@ def _write(out_dir: Path | str, relative: str, text: str, previous: str | None =
     instead: a re-run rewrites only the pages whose content changed.  Returns the page's sha256, size and
     whether it was linked (:attr:`~appraise.present.render.RenderRequest.digests`): hashed here, from the bytes
     written, so the run need not read 21,000 pages again for its manifest."""
-    path = os.path.join(out_dir, relative)
+    path = f"{out_dir}/{relative}"  # relative: a page path of paths.py ("dashboards/E001.html"), "/" on every OS
     folder = os.path.dirname(path)
     if folder not in _MADE:
         os.makedirs(folder, exist_ok=True)
@@ -306,11 +306,15 @@ def _write(out_dir: Path | str, relative: str, text: str, previous: str | None =
     return digest, len(data), False
 
 
+_TEMPLATES: dict[tuple[str | None, str], jinja2.Template] = {}
+
+
 def render_page(template: str, view: Mapping[str, Any], brand: Branding, wording: Mapping[str, Any]) -> str:
     """One page as HTML text."""
-    env = environment(brand.templates)
     try:
-        tpl = env.get_template(template)
+        tpl = _TEMPLATES.get((brand.templates, template))
+        if tpl is None:  # loaded once per process and template folder (the environments never reload)
+            tpl = _TEMPLATES[(brand.templates, template)] = environment(brand.templates).get_template(template)
         return tpl.render(v=view, t=texts(view["lang"], wording), brand=brand.as_dict)
     except jinja2.TemplateError as exc:
         line = getattr(exc, "lineno", None)
@@ -407,6 +411,7 @@ def _watch_parent(parent: int) -> None:
 def _forget() -> None:
     forget()
     _MADE.clear()
+    _TEMPLATES.clear()  # a render's own: the next may have another environment (tests swap in plain Jinja's)
 
 
 def _render_people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any],

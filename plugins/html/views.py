@@ -176,7 +176,16 @@ def _rule_labels(c: _Ctx, ids: Iterable[str]) -> list[str]:
 
 
 def _label_of(c: _Ctx, card: Scorecard | None, key: str) -> str:
-    """The reader's label of a dimension, ``dim.kpi`` path, bare KPI id or ``feedback360``."""
+    """The reader's label of a dimension, ``dim.kpi`` path, bare KPI id or ``feedback360`` (remembered per
+    scorecard and key: it depends on the ruleset and the locale only)."""
+    memo = ("label", card.key if card is not None else None, key)
+    found = c.memo.get(memo)
+    if found is None:
+        found = c.memo[memo] = _label_of_uncached(c, card, key)
+    return found
+
+
+def _label_of_uncached(c: _Ctx, card: Scorecard | None, key: str) -> str:
     if card is not None:
         if "." in key:
             kpi = card.kpi(key)
@@ -660,7 +669,11 @@ def _focus_items(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any],
     out = []
     for key in employee.get("focus_areas") or []:
         label = _label_of(c, card, key)
-        dim, kpi = _focus_target(card, key)
+        memo = ("focus", card.key if card is not None else None, key)
+        target = c.memo.get(memo)
+        if target is None:
+            target = c.memo[memo] = _focus_target(card, key)
+        dim, kpi = target
         detail = None
         if kpi is not None:
             row = (kpi_rows or {}).get(kpi.path)
