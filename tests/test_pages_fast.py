@@ -21,7 +21,7 @@ from appraise.i18n import formatter
 from appraise.language.ruleset import load_ruleset
 from appraise.plugins.html import renderer as html_renderer
 from appraise.plugins.html.views import _Memo
-from appraise.present.render import PageSlice, RenderError, render_all
+from appraise.present.render import PageSlice, RenderError, RenderRequest, render_all
 from engine_inputs import EXAMPLE, previous_from, run_example
 
 EAST_1 = ["E001", "E002", "E003", "E004"]  # data/employees.csv: E005 alone in east-2
@@ -209,6 +209,47 @@ def test_a_slice_is_widened_to_whole_teams(example, tmp_path):
     assert {p for p in written if p.startswith("dashboards/")} == {f"dashboards/{i}.html" for i in EAST_1}
     written = _render(example, tmp_path / "two", pages=["id:E005", "region:north"])
     assert len([p for p in written if p.startswith("dashboards/")]) == 5
+
+
+class _InProcess:
+    """A stand-in for the process pool: each task runs when submitted, in this process."""
+
+    def __init__(self, **_):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        return False
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        done: Future = Future()
+        done.set_result(fn(*args))
+        return done
+
+
+@pytest.mark.parametrize("pages", [None, ["team:east-1"], ["id:E005"]])
+def test_the_workers_split_whole_teams_and_render_their_pages_as_one_process_does(example, tmp_path, monkeypatch,
+                                                                                  pages):
+    """The parallel path (tasks of whole teams, each rendering its people's pages and its teams' overviews, the
+    index left to the parent), run in this process, writes what the one-process path writes, slices included."""
+    doc, _ = example
+    plain = _render(example, tmp_path / "plain", pages=pages)
+    monkeypatch.setattr(html_renderer, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(html_renderer, "BATCH", 1)  # a task per team at least: east-1 and east-2 apart
+    monkeypatch.setattr(html_renderer, "ProcessPoolExecutor", _InProcess)
+    monkeypatch.setenv("APPRAISE_JOBS", "2")
+    parts = list(html_renderer._split(RenderRequest(doc, example[1]), 1))
+    assert [sorted(e["id"] for e in part.results["employees"]) for part in parts] == [EAST_1, ["E005"]]
+    digests: dict = {}
+    split = [p.as_posix() for p in render_all(doc, example[1], tmp_path / "split", employees_info=INFO,
+                                              pages=pages, digests=digests)]
+    assert split == plain == sorted(digests)
+    for page in plain:
+        assert (tmp_path / "split" / page).read_bytes() == (tmp_path / "plain" / page).read_bytes(), page
 
 
 @pytest.mark.parametrize(("selector", "message"), [
