@@ -66,6 +66,24 @@ def test_builtin_environment_writes_what_plain_jinja_writes():
     assert fast.from_string(source).render(v=view) == expected
 
 
+def test_a_text_without_values_is_written_as_it_is_inside_blocks_and_loops():
+    """t("key") in a block or loop: Jinja passes the block's and loop's variables along, which plain Jinja drops
+    for a callable that does not ask for its context; the fast path once formatted the text with them, so a
+    wording with braces raised KeyError (and "{{" would have lost a brace)."""
+    from appraise.i18n import Texts
+
+    source = ('{% extends "base.html" %}{% block main %}<p>{{ t("score") }}|{{ t("grade") }}</p>'
+              '{% for x in [1, 2] %}{{ t("score") }}{% endfor %}{% endblock %}')
+    t = Texts("en", {"score": {"en": "Score {points} & {{x}}"}})
+    view = {"lang": "en", "title": "x", "ruleset_title": "r", "cycle": "c", "confidential": "z"}
+    brand = html_renderer.Branding().as_dict
+    plain = jinja2.Environment(loader=jinja2.FileSystemLoader(str(html_renderer.BUILTIN_TEMPLATES)),
+                               autoescape=True, keep_trailing_newline=True)
+    expected = plain.from_string(source).render(v=view, t=t, brand=brand)
+    assert "<p>Score {points} &amp; {{x}}|Grade</p>Score {points} &amp; {{x}}Score" in expected
+    assert html_renderer.environment(None).from_string(source).render(v=view, t=t, brand=brand) == expected
+
+
 def test_every_page_is_what_plain_jinja_writes(example, tmp_path, monkeypatch):
     fast_out, plain_out = tmp_path / "fast", tmp_path / "plain"
     written = _render(example, fast_out)

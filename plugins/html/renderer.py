@@ -217,10 +217,14 @@ class _BuiltinTemplate(jinja2.Template):
 class _BuiltinContext(jinja2.runtime.Context):
     """Calls ``t(key, ...)`` (the page's :class:`~appraise.i18n.Texts`) straight away: Jinja's own call looks
     for ``pass_context``-style markers first, which a ``Texts`` never has, and catches a StopIteration its
-    formatting cannot raise; anything else is called as Jinja calls it."""
+    formatting cannot raise; anything else is called as Jinja calls it.  Like Jinja, it drops the variables a
+    block or loop passes along for ``pass_context`` functions (``_block_vars``, ``_loop_vars``): a ``t("key")``
+    without values is the text as it is, not formatted (a wording with braces, ``"Score {pts}"``, stays so)."""
 
     def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's signature
         if type(__obj) is Texts:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
             return __obj(*args, **kwargs)
         return super().call(__obj, *args, **kwargs)
 
