@@ -657,12 +657,13 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
             if name in files or name == MANIFEST:
                 raise RenderError(f"a renderer wrote {name}, which is one of the run's own outputs; "
                                   "name the page differently")
-            known = digests.get(name)
-            if known is None:  # not hashed by its renderer: read back; linked when it is the published file
+            noted = digests.get(name)
+            if noted is None:  # not hashed by its renderer: read back; linked when it is the published file
                 st = (stage / rel).stat()
-                known = (None, st.st_size, st.st_nlink > 1 and published is not None
-                         and _same_inode(published / rel, st))
-            pages[name] = known
+                pages[name] = (None, st.st_size, st.st_nlink > 1 and published is not None
+                               and _same_inode(published / rel, st))
+            else:
+                pages[name] = noted
         # every new page durable before any is renamed (linked ones are, since their run)
         sync_files(stage / name for name, (_, _, linked) in pages.items() if not linked)
         for name, (sha, size, _) in pages.items():
