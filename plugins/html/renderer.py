@@ -57,7 +57,17 @@ from appraise.i18n import MESSAGES, Texts
 from appraise.plugins.html.paths import INDEX, dashboard_path, plan_path, team_path
 from appraise.plugins.html.statement import TEMPLATE as STATEMENT
 from appraise.plugins.html.statement import has_statements, statement_path, statement_view, with_plan
-from appraise.plugins.html.views import dashboard_view, forget, index_view, plan_view, team_view, texts
+from appraise.plugins.html.views import (
+    Touches,
+    dashboard_view,
+    forget,
+    given_touches,
+    index_view,
+    plan_view,
+    team_view,
+    texts,
+    touches_of,
+)
 from appraise.present.render import (
     CohortStats,
     RenderError,
@@ -362,9 +372,10 @@ class HtmlRenderer:
             # cohort) and those teams' overviews; this process lays out the index meanwhile.  spawn, not
             # fork: the caller may hold polars' thread pool, which does not survive a fork.
             _make_rulesets_picklable()
+            touches = touches_of(people)  # the rules' effects, traced once here rather than in every task
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                                      initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-                pending = [pool.submit(_render_people, part, str(out_dir), brand, wording, True)
+                pending = [pool.submit(_render_people, part, str(out_dir), brand, wording, True, touches)
                            for part in _split(people, max(BATCH, len(employees) // (workers * 8)))]
                 digests.update(_render_overviews(request, str(out_dir), brand, wording, teams=False))
                 for future in pending:
@@ -419,9 +430,12 @@ def _forget() -> None:
 
 
 def _render_people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any],
-                   teams: bool = False) -> dict[str, Digest]:
+                   teams: bool = False, touches: Touches | None = None) -> dict[str, Digest]:
     """Dashboards and plans of every employee in ``request``, and with ``teams`` the overviews of its teams
-    (whole teams: a worker's task); returns each page's digest by its relative path (worker entry point too)."""
+    (whole teams: a worker's task); returns each page's digest by its relative path (worker entry point too).
+    ``touches``: :func:`~appraise.plugins.html.views.touches_of` the whole request, when it was worked out."""
+    if touches is not None:
+        given_touches(touches)
     if _IN_WORKER:
         try:
             return _people(request, out_dir, brand, wording, teams)
