@@ -282,6 +282,26 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "zh-CN": "{grade} 级起点为 {min} 分：还差 {points} 分。"},
     "reach.top_grade": {"en": "Your score is in the top grade band ({grade}).",
                         "zh-CN": "你的得分已在最高等级区间（{grade} 级）。"},
+    # the next grade under calibration (issue wfix: a grade calibration moved down, or a grade it limits)
+    "reach.calibrated": {"en": "Your score {score} is in grade {band}'s band, but calibration placed you at {held}: "
+                               "the next grade up is {grade} (from {min}), which your score already reaches.",
+                         "zh-CN": "你的得分 {score} 处于 {band} 级区间，但经校准定为 {held} 级：上一级为 {grade} 级"
+                                  "（{min} 分起），你的得分已达到。"},
+    "reach.seats": {"en": " Calibration lets at most {seats} of the {size} people in team {cohort} hold {limited} "
+                          "or above ({share}), highest scores first.",
+                    "zh-CN": "按校准规则，团队 {cohort} 的 {size} 人中至多 {seats} 人可获 {limited} 级及以上"
+                             "（{share}），按得分由高到低确定。"},
+    "reach.seats_none": {"en": " Calibration lets no one of the {size} people in team {cohort} hold {limited} or "
+                               "above ({share} of {size} rounds down to 0), whatever the score.",
+                         "zh-CN": "按校准规则，团队 {cohort} 的 {size} 人中无人可获 {limited} 级及以上"
+                                  "（{size} 人的 {share} 向下取整为 0），与得分无关。"},
+    "reach.place": {"en": " You rank {place} of {size}.", "zh-CN": "你目前排名第 {place}/{size}。"},
+    "reach.seats_enough": {"en": " Reaching {min} may not be enough on its own.",
+                           "zh-CN": "仅达到 {min} 分未必足够。"},
+    "reach.calibrated_needs": {"en": " Grade {grade} needs a rank of {seats} or better: more points help only "
+                                     "by passing someone ranked above you.",
+                               "zh-CN": "要获得 {grade} 级，需排进前 {seats} 名：只有超过排在你前面的人，"
+                                        "多得的分数才有用。"},
     "reach.more": {"en": "{kpi} {gap} higher, at {needed} ({share} of target),",
                    "zh-CN": "{kpi}再提升 {gap}，达到 {needed}（目标的 {share}），"},
     "reach.less": {"en": "{kpi} {gap} lower, at {needed} ({share} attainment),",
@@ -321,6 +341,20 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "zh-CN": "{kpi}超额提成 {before} → {after}（{amount}）"},
     "effect.cap": {"en": "the cap of {cap} ({amount})", "zh-CN": "封顶 {cap}（{amount}）"},
     "effect.netting": {"en": "amounts paid earlier ({amount})", "zh-CN": "此前已发放金额（{amount}）"},
+    # why an incentive plan's bonus changed (issue wfix): the component that moved most, then the rest
+    "effect.component_attainment": {"en": "{label} at {att_after} of target (was {att_before}): {before} → {after} "
+                                          "({amount})",
+                                    "zh-CN": "{label}达成率 {att_after}（上期 {att_before}）：{before} → {after}"
+                                             "（{amount}）"},
+    "effect.component_actual": {"en": "{label}: {measure} {actual_before} → {actual_after}, paying {before} → "
+                                      "{after} ({amount})",
+                                "zh-CN": "{label}：{measure} {actual_before} → {actual_after}，"
+                                         "计发 {before} → {after}（{amount}）"},
+    "effect.component": {"en": "{label} {before} → {after} ({amount})",
+                         "zh-CN": "{label} {before} → {after}（{amount}）"},
+    "effect.draw": {"en": "the draw, advanced or recovered ({amount})", "zh-CN": "预支的发放或收回（{amount}）"},
+    "effect.guarantee": {"en": "the guarantee ({amount})", "zh-CN": "保底（{amount}）"},
+    "effect.guarantee_draw": {"en": "the guarantee and the draw ({amount})", "zh-CN": "保底与预支（{amount}）"},
     # focus areas (the results' focus_areas, the plan's too)
     "focus.kpi": {"en": "{attainment} of target", "zh-CN": "达成率 {attainment}"},
     "focus.kpi_team": {"en": "{attainment} of target, team average {average}",
@@ -403,10 +437,24 @@ MESSAGES: dict[str, dict[str, str]] = {
                                    "zh-CN": "请将链条最上层人员的上级留空"},
     "targets.err.manager_unknown": {"en": "{id}'s '{column}' is '{value}', who is not in the employee table",
                                     "zh-CN": "{id} 的“{column}”为“{value}”，此人不在员工表中"},
-    "targets.err.player_coach": {"en": "{id} carries a target and manages people who do; leave them out with "
-                                       "{people_key} or plan their own target as a fixed amount of a unit",
-                                 "zh-CN": "{id} 本人承担目标，同时管理承担目标的员工；请用 {people_key} 排除此人，"
-                                          "或将其个人目标作为单元的固定金额"},
+    "targets.err.player_coach": {"en": "{id} carries a target and manages people who do; say on the manager level "
+                                       "whether such a player-coach's own target is part of their team's "
+                                       "({within_key}) or on top of it ({on_top_key}), or leave them out with "
+                                       "{people_key}",
+                                 "zh-CN": "{id} 本人承担目标，同时管理承担目标的员工；请在经理层级写明这类"
+                                          "“教练型经理”的个人目标是计入团队目标（{within_key}）"
+                                          "还是在团队目标之外（{on_top_key}），或用 {people_key} 排除此人"},
+    # player-coaches (issue wfix): a manager level's player_coach, and what --explain says of it
+    "targets.err.player_coach_level": {"en": "{coach_key} belongs on the manager level ({manager_level}): only a "
+                                             "tree of managers has people who manage others",
+                                       "zh-CN": "{coach_key} 只能写在经理层级（{manager_level}）："
+                                                "只有经理树中才有管理他人的人员"},
+    "targets.explain.coach_within": {"en": "player-coach: their own {own} is part of their team {team}'s {amount}",
+                                     "zh-CN": "教练型经理：个人目标 {own} 计入其团队 {team} 的 {amount}"},
+    "targets.explain.coach_on_top": {"en": "player-coach: their own {own} is on top of their team {team}'s {amount}: "
+                                           "{total} together",
+                                     "zh-CN": "教练型经理：个人目标 {own} 在其团队 {team} 的 {amount} 之外："
+                                              "合计 {total}"},
     "targets.err.previous_missing": {"en": "previous plan rows '{path}' not found",
                                      "zh-CN": "找不到上一版计划的目标文件“{path}”"},
     "targets.err.previous_column": {"en": "the previous plan rows have no column '{metric}'",

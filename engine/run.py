@@ -630,7 +630,7 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
 
     ids = [e["id"] for e in doc["employees"]]
     past = history(store_url, ids if len(ids) <= 5000 else None, kind=cycle.period.kind, before=cycle.period.id,
-                   ruleset_id=ruleset.id, fields=("kpis", "bonus_detail", "bonus_gross"))
+                   ruleset_id=ruleset.id, fields=("kpis", "bonus_detail", "bonus_gross", "bonus_earned"))
     info = {}
     if inputs.employees is not None:
         for row in inputs.employees.iter_rows(named=True):

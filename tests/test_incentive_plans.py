@@ -157,6 +157,10 @@ def test_the_payout_statement_lists_components_draw_year_and_changes(year):
         assert text in page, text
     dashboard = (year / "out/2026-Q4/dashboards/E1.html").read_text(encoding="utf-8")
     assert "../statements/E1.html" in dashboard and "Draw balance carried forward" in dashboard
+    # why the bonus changed, from the store's Q3 result: earned 2,600 → 3,000 (units 26 → 30 at 100); paid
+    # 2,000 → 2,600, the draw's part of it (paid − earned) −600 → −400: +200
+    assert ("Bonus CN¥2,600, up CN¥600 from CN¥2,000 in 2026-Q3: spiff: units 26 → 30, paying CN¥2,600 → "
+            "CN¥3,000 (+CN¥400); the draw, advanced or recovered (+CN¥200).") in dashboard
 
 
 def test_rerunning_a_period_is_shown_on_its_statement_and_makes_later_draws_stale(tmp_path):

@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -20,6 +21,8 @@ from appraise.core.insights import bonus_change, feedback_detail, insights, reac
 from appraise.language.period import parse
 from appraise.store.database import Store, history
 from engine_inputs import EXAMPLE, example_inputs, previous_from, run_example
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +40,67 @@ def example():
 def test_next_grade_is_the_lowest_threshold_above_the_score(example):
     _, found = example
     # grades: S 110, A 95, B 80, C 60, D 0; Q3 scores: E001 108.27, E002 93.71, E003 98.98, E004 57.52, E005 112.8
-    assert found["E001"]["next_grade"] == {"grade": "S", "min": 110.0, "points": 1.73}
-    assert found["E002"]["next_grade"] == {"grade": "A", "min": 95.0, "points": 1.29}
-    assert found["E003"]["next_grade"] == {"grade": "S", "min": 110.0, "points": 11.02}  # calibrated to B, scores A
-    assert found["E004"]["next_grade"] == {"grade": "C", "min": 60.0, "points": 2.48}
+    # calibration (cohort team, min_cohort 4, S 0.1, A 0.3 cumulative): team east-1 holds E001-E004 (4 people),
+    # ranked E001 108.27, E003 98.98, E002 93.71, E004 57.52; S may be held by floor(4 × 0.1) = 0 of them, A or
+    # above by floor(4 × 0.3) = 1; east-2 (E005 alone) is below min_cohort and not calibrated
+    east = {"cohort": "east-1", "cohort_size": 4}
+    assert found["E001"]["next_grade"] == {"grade": "S", "min": 110.0, "points": 1.73, "seats": {
+        "seats_grade": "S", "seats_share": 0.1, "seats": 0, "place": 1, **east}}
+    assert found["E002"]["next_grade"] == {"grade": "A", "min": 95.0, "points": 1.29, "seats": {
+        "seats_grade": "A", "seats_share": 0.3, "seats": 1, "place": 3, **east}}
+    # E003 scores in A's band but calibration moved them to B (A's one place went to E001): the next grade up
+    # is A, not S; no points to go, a place to win
+    assert found["E003"]["next_grade"] == {"grade": "A", "min": 95.0, "points": 0.0,
+                                           "calibrated": {"band": "A", "held": "B"}, "seats": {
+        "seats_grade": "A", "seats_share": 0.3, "seats": 1, "place": 2, **east}}
+    assert found["E004"]["next_grade"] == {"grade": "C", "min": 60.0, "points": 2.48}  # C: no cap at or below it
     assert "next_grade" not in found["E005"]  # already in the top band
+
+
+def test_calibration_places_are_ranked_among_everyone_and_ties_go_to_the_smaller_id(example):
+    ev, _ = example
+    # asked for E003 alone, its place is still counted among the whole cohort
+    assert insights(ev, ids=["E003"])["E003"]["next_grade"]["seats"]["place"] == 2
+    # E002 and E003 tied at 98.98 (E002 hired later, same team): the smaller id ranks first; E003 now 3rd
+    frame = ev.frame.with_columns(pl.when(pl.col("id") == "E002").then(98.98).otherwise(pl.col("score"))
+                                  .alias("score"))
+    rows = {r["id"]: r for r in reach(ev.ruleset, frame).iter_rows(named=True)}
+    assert (rows["E002"]["place"], rows["E003"]["place"], rows["E001"]["place"]) == (2, 3, 1)
+    # no calibration in the ruleset: nothing about places, the score's band as before
+    plain = dataclasses.replace(ev.ruleset, calibration=None)
+    rows = {r["id"]: r for r in reach(plain, ev.frame).iter_rows(named=True)}
+    assert rows["E002"]["seats"] is None and rows["E003"]["next_grade"] == "A"
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_the_dashboard_line_for_a_grade_calibration_moved_down(example, locale):
+    from types import SimpleNamespace
+
+    from appraise.plugins.html.views import _next_grade_text, context
+
+    ev, found = example
+    employee = {"score": 98.98, "grade": "B", "grade_uncalibrated": "A"}
+    for min_group, ranked in ((5, False), (4, True)):  # the rank is shown only in a cohort of min_group or more
+        rs = dataclasses.replace(ev.ruleset, min_group=min_group)
+        ctx = context(SimpleNamespace(ruleset=rs, results={}), locale)
+        text = _next_grade_text(ctx, employee, found["E003"]["next_grade"])
+        if locale == "en":
+            assert text == ("Your score 98.98 is in grade A's band, but calibration placed you at B: the next grade up "
+                            "is A (from 95), which your score already reaches. Calibration lets at most 1 of the 4 "
+                            "people in team east-1 hold A or above (30%), highest scores first."
+                            + (" You rank 2 of 4." if ranked else "")
+                            + " Grade A needs a rank of 1 or better: more points help only by passing someone "
+                              "ranked above you.")
+        else:
+            assert text == ("你的得分 98.98 处于 A 级区间，但经校准定为 B 级："
+                            "上一级为 A 级（95 分起），你的得分已达到。"
+                            "按校准规则，团队 east-1 的 4 人中至多 1 人可获 A 级及以上（30%），按得分由高到低确定。"
+                            + ("你目前排名第 2/4。" if ranked else "")
+                            + "要获得 A 级，需排进前 1 名：只有超过排在你前面的人，多得的分数才有用。")
+        assert "S" not in text.replace("Score", "")  # never the score band's next grade (S at 110)
+    ctx = context(SimpleNamespace(ruleset=ev.ruleset, results={}), locale)
+    closed = _next_grade_text(ctx, {"score": 108.27}, found["E001"]["next_grade"])
+    assert ("(10% of 4 rounds down to 0), whatever the score." if locale == "en" else "向下取整为 0") in closed
 
 
 def test_next_bonus_tier_in_the_kpis_unit_and_in_money(example):
@@ -119,6 +178,76 @@ def test_bonus_change_is_split_into_target_tiers_multiplier_and_excess(example):
     # a stored result without its steps: the amounts, no reasons
     assert bonus_change(ev.ruleset, now, {"bonus": "50000"})["effects"] == []
     assert bonus_change(ev.ruleset, now, {"bonus": None}) is None
+
+
+def _plan_result(revenue, new_product, margin, *, paid, earned, uncapped=None, cap="20000"):
+    """A stored result of rulesets/sales-incentive.yaml: each component's (attainment or actual, amount)."""
+    parts = {"revenue": {"attainment": revenue[0], "actual": None, "amount": revenue[1]},
+             "new_product": {"actual": new_product[0], "amount": new_product[1]},
+             "margin": {"attainment": margin[0], "actual": None, "amount": margin[1]}}
+    total = uncapped or str(sum(Decimal(p["amount"]) for p in parts.values()))
+    return parts, {"bonus": paid, "bonus_earned": earned, "cycle": "2026-Q1",
+                   "bonus_detail": {"target": "10000", "components": parts, "uncapped": total, "cap": cap}}
+
+
+def _now(parts, stored):
+    return {"bonus": Decimal(stored["bonus"]), "earned": Decimal(stored["bonus_earned"]), "components": parts,
+            "uncapped": stored["bonus_detail"]["uncapped"], "cap": stored["bonus_detail"]["cap"]}
+
+
+def test_an_incentive_plans_bonus_change_names_the_component_that_moved_most():
+    from appraise.language.ruleset import load_ruleset
+
+    rs = load_ruleset(ROOT / "rulesets" / "sales-incentive.yaml")
+    # target incentive 10,000: revenue's target 6,000, new product's 2,000 (cap 4,000), margin's 2,000; total cap
+    # 20,000; draw 0.3 × 10,000 = 3,000.  Q1: revenue at 100 % pays (0.4 + 0.2) × 6,000 = 3,600; new product
+    # 100,000 × 2 % = 2,000; margin 105 % reaches tier 1: 0.5 × 2,000 × 1.0 (grade B) = 1,000 → 6,600 paid.
+    _, q1 = _plan_result((1.0, "3600"), ("100000", "2000"), (1.05, "1000"), paid="6600", earned="6600")
+    # Q2: revenue 120 % pays (0.4 + 0.2 + 1.5 × 0.2) × 6,000 = 5,400 (+1,800); new product 50,000 → 1,000
+    # (−1,000); margin 120 % both tiers: 2,000 (+1,000); 8,400 paid: +1,800, all explained by the components
+    parts, q2 = _plan_result((1.2, "5400"), ("50000", "1000"), (1.2, "2000"), paid="8400", earned="8400")
+    change = bonus_change(rs, _now(parts, q2), q1)
+    assert change["change"] == "1800"
+    assert [(e["component"], e["amount"], e["paid"]) for e in change["effects"]] == [
+        ("revenue", "1800", ["3600", "5400"]), ("new_product", "-1000", ["2000", "1000"]),  # ties: plan order
+        ("margin", "1000", ["1000", "2000"])]
+    assert change["effects"][0]["attainment"] == [1.0, 1.2] and change["effects"][1]["attainment"] is None
+    # Q2 instead at half the quota: 0.5 × 0.5 × 6,000 = 1,500 (−2,100); 25,000 new → 500 (−1,500); margin 90 %: 0
+    # (−1,000); earned 2,000 < the draw 3,000: 1,000 advanced, 3,000 paid: −3,600 = −4,600 + 1,000 of the draw
+    parts, low = _plan_result((0.5, "1500"), ("25000", "500"), (0.9, "0"), paid="3000", earned="2000")
+    change = bonus_change(rs, _now(parts, low), q1)
+    assert change["change"] == "-3600"
+    assert [(e.get("component", e["kind"]), e["amount"]) for e in change["effects"]] == [
+        ("revenue", "-2100"), ("new_product", "-1500"), ("margin", "-1000"), ("draw", "1000")]
+    # the total cap: Q1's 15,000 + 4,000 + 2,000 = 21,000 capped at 20,000; Q2 margin 1,000 less: 20,000 uncapped.
+    # Paid the same, −1,000 from the margin and +1,000 that the cap no longer takes
+    _, capped = _plan_result((2.5, "15000"), ("200000", "4000"), (1.2, "2000"), paid="20000", earned="20000")
+    parts, under = _plan_result((2.5, "15000"), ("200000", "4000"), (1.05, "1000"), paid="20000", earned="20000")
+    change = bonus_change(rs, _now(parts, under), capped)
+    assert change["change"] == "0"
+    assert [(e.get("component", e["kind"]), e["amount"]) for e in change["effects"]] == [("margin", "-1000"),
+                                                                                         ("cap", "1000")]
+    # a stored result of another plan (no component amounts): the amounts only
+    assert bonus_change(rs, _now(parts, under), {"bonus": "20000"})["effects"] == []
+
+
+@pytest.mark.parametrize("locale, want", [
+    ("en", "Bonus CN¥8,400, up CN¥1,800 from CN¥6,600 in 2026-Q1: Revenue commission at 120.0% of target (was "
+           "100.0%): CN¥3,600 → CN¥5,400 (+CN¥1,800); New product SPIFF: New product revenue CN¥100,000 → "
+           "CN¥50,000, paying CN¥2,000 → CN¥1,000 (−CN¥1,000)."),
+    ("zh-CN", "奖金 ¥8,400，比 2026-Q1（¥6,600）增加 ¥1,800：销售提成达成率 120.0%（上期 100.0%）：¥3,600 → ¥5,400"
+              "（+¥1,800）；新品专项奖励：新品销售额 ¥100,000 → ¥50,000，计发 ¥2,000 → ¥1,000（−¥1,000）。")])
+def test_the_dashboard_line_on_an_incentive_plans_bonus_change(locale, want):
+    from types import SimpleNamespace
+
+    from appraise.language.ruleset import load_ruleset
+    from appraise.plugins.html.views import _bonus_change_text, context
+
+    rs = load_ruleset(ROOT / "rulesets" / "sales-incentive.yaml")
+    _, q1 = _plan_result((1.0, "3600"), ("100000", "2000"), (1.05, "1000"), paid="6600", earned="6600")
+    parts, q2 = _plan_result((1.2, "5400"), ("50000", "1000"), (1.2, "2000"), paid="8400", earned="8400")
+    ctx = context(SimpleNamespace(ruleset=rs, results={}), locale)
+    assert _bonus_change_text(ctx, rs.scorecards[0], bonus_change(rs, _now(parts, q2), q1)) == want
 
 
 # --------------------------------------------------------------------------- 360 by competency
@@ -235,6 +364,7 @@ def test_dashboard_plan_and_results_agree_on_focus_areas(tmp_path):
     assert ("Revenue CN¥15,000 higher, at CN¥375,000 (100% of target), reaches bonus tier 2 of 2: CN¥12,000 more."
             in e002)
     assert "Grade A starts at 95: 1.29 points to go." in e002
+    assert "Your score 98.98 is in grade A&#39;s band, but calibration placed you at B: the next grade up is A" in e003
     # the comment column came through the feedback360 provider; it is on its own dashboard only, and the
     # comments of sources below min_raters are nowhere
     texts = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in out.rglob("*")

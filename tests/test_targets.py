@@ -176,6 +176,90 @@ levels: [{manager: manager, key: headcount}, {unit: person, key: equal}]
     assert t.people["R4"].path == "H/direct/R4" and year(t, "R1") == 200000
 
 
+COACHED = (f"{HEAD},role,manager\nH,Head,2010-01-01,,head,\nM,Mia,2015-01-01,,rep,H\nR1,r1,2020-01-01,,rep,M\n"
+           "R2,r2,2020-01-01,,rep,M\nR3,r3,2020-01-01,,rep,H")
+
+
+def _coached(folder: Path, mode: str | None, lang: str = "en"):
+    option = f", player_coach: {mode}" if mode else ""
+    return run(plan(folder, f"""
+total: 1001
+people: role == "rep"
+levels: [{{manager: manager, key: headcount{option}}}, {{unit: person, key: equal}}]
+""", COACHED), lang)
+
+
+def test_a_player_coachs_own_target_within_their_teams(tmp_path):
+    from appraise.tools.targets.explain import explain, explain_json
+
+    t = _coached(tmp_path, "within")
+    # M carries a target and manages R1 and R2, who do: within, M's own target is a part of M's team, H/M (M, R1,
+    # R2: headcount 3), beside R3 in H/direct (1).  1001 × 3/4 = 750.75 and 250.25: 750 + 250, the unit left to
+    # the larger remainder (.75): 751 and 250.  H/M's 751 in thirds is 250.33 each: 250 × 3 and the unit left to
+    # the first id of three equal remainders, M: 251, 250, 250
+    assert (t.year("H"), t.year("H/M"), t.year("H/direct")) == (1001, 751, 250)
+    assert t.people["M"].path == "H/M/M"
+    assert [year(t, e) for e in ("M", "R1", "R2", "R3")] == [251, 250, 250, 250]
+    assert t.coach("M") == {"mode": "within", "team": "H/M", "own": 251, "team_target": 751, "total": 751}
+    assert t.coach("R1") is None
+    assert "  player-coach: their own CN¥251 is part of their team H/M's CN¥751" in explain(t, "M")
+    assert "  教练型经理：个人目标 ¥251 计入其团队 H/M 的 ¥751" in explain(t, "M", "zh-CN")
+    assert explain_json(t, "M")["player_coach"] == {"mode": "within", "team": "H/M", "own": "251",
+                                                    "team_target": "751", "total": "751"}
+    from appraise.tools.targets.page import render  # the managers' page says it under the name, in both languages
+
+    assert "Mia<br><small class=\"coach\">player-coach: their own CN¥251 is part of their team H/M&#39;s CN¥751" \
+        in render(t, "en")
+    assert "教练型经理：个人目标 ¥251 计入其团队 H/M 的 ¥751" in render(t, "zh-CN")
+
+
+def test_a_player_coachs_own_target_on_top_of_their_teams(tmp_path):
+    from appraise.tools.targets.explain import explain
+
+    t = _coached(tmp_path, "on_top")
+    # on top: M's team H/M is R1 and R2 (headcount 2); M's own target sits beside it in H/direct with R3 (2).
+    # 1001 / 2 = 500.5 each: the unit left goes to the first id of equal remainders, "M" before "direct": H/M 501,
+    # H/direct 500.  H/M: 250.5 each, R1 251, R2 250; H/direct: M 250, R3 250.  M answers for 250 + 501 = 751
+    assert (t.year("H"), t.year("H/M"), t.year("H/direct")) == (1001, 501, 500)
+    assert t.people["M"].path == "H/direct/M"
+    assert [year(t, e) for e in ("M", "R1", "R2", "R3")] == [250, 251, 250, 250]
+    assert t.coach("M") == {"mode": "on_top", "team": "H/M", "own": 250, "team_target": 501, "total": 751}
+    assert "  player-coach: their own CN¥250 is on top of their team H/M's CN¥501: CN¥751 together" in explain(t, "M")
+    # 250 over 12 equal months: 20 each and 10 units left, January to October
+    assert months(t, "M") == monthly(*[21] * 10, 20, 20)
+
+
+@pytest.mark.parametrize("lang, want", [
+    ("en", "employees.csv:3:6: error: M carries a target and manages people who do; say on the manager level whether "
+           "such a player-coach's own target is part of their team's (player_coach: within) or on top of it "
+           "(player_coach: on_top), or leave them out with people:"),
+    ("zh-CN", "employees.csv:3:6: error: M 本人承担目标，同时管理承担目标的员工；"
+              "请在经理层级写明这类“教练型经理”的个人目标是计入团队目标（player_coach: within）"
+              "还是在团队目标之外（player_coach: on_top），或用 people: 排除此人")])
+def test_a_player_coach_needs_the_plan_to_say_where_their_target_goes(tmp_path, lang, want):
+    with pytest.raises(InvalidInput) as e:
+        _coached(tmp_path, None, lang)
+    assert want in str(e.value)
+    path = plan(tmp_path, "total: 1000\npeople: role == \"rep\"\nlevels: [{unit: role, key: equal, player_coach: "
+                          "within}, {unit: person, key: equal}]", COACHED)
+    with pytest.raises(InvalidInput) as e:
+        run(path, lang)
+    # levels is on line 7 (plan, year, sources × 2, total, people); "player_coach" starts at column 35
+    assert "plan.yaml:7:35: error: player_coach " in str(e.value)
+
+
+def test_a_manager_whose_only_report_left_last_year_is_planned_beside_the_empty_team(tmp_path):
+    # L left in 2025 but still names M: M's team unit H/M exists (last year's actuals count where people are
+    # now) and holds nobody; M, who carries a target, is planned among H's direct reports with R3 (before, M's
+    # own target and the empty unit shared a path, and M was said to work in no month): 1000 / 2 each
+    employees = (f"{HEAD},role,manager\nH,Head,2010-01-01,,head,\nM,Mia,2015-01-01,,rep,H\n"
+                 "L,l,2020-01-01,2025-06-30,rep,M\nR3,r3,2020-01-01,,rep,H")
+    t = run(plan(tmp_path, "total: 1000\npeople: role == \"rep\"\nlevels: [{manager: manager, key: headcount}, "
+                           "{unit: person, key: equal}]", employees))
+    assert (t.people["M"].path, year(t, "M"), year(t, "R3"), t.year("H/M")) == ("H/direct/M", 500, 500, 0)
+    assert t.coach("M") is None
+
+
 def test_last_years_actuals_from_the_results_store(tmp_path):
     from appraise.language.ruleset import load_ruleset
     from appraise.store.database import Store

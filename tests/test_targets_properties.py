@@ -161,3 +161,86 @@ def test_the_pipeline_is_exact_at_every_level_for_random_organisations(org, tmp_
         e = data.employees[emp]
         assert all(e.employed(m) for m in person.months)  # no target in a month they do not work
     assert t.rows() == compute(plan, data, Say("en")).rows()  # deterministic
+
+
+# ------------------------------------------------------------------ player-coaches in a tree of managers
+
+
+@st.composite
+def coached_trees(draw):
+    """A random tree of managers where anyone may carry a target (so managers often do: player-coaches), some
+    hired this year, some leavers of last year; every key; within or on_top."""
+    rnd = random.Random(draw(st.integers(0, 2**32)))
+    employees: dict[str, Employee] = {}
+    actuals: dict[str, dict[str, Fraction]] = {}
+    n = rnd.randint(2, 14)
+    for i in range(1, n + 1):
+        emp = f"P{i:02d}"
+        boss = f"P{rnd.randint(1, i - 1):02d}" if i > 1 else ""  # an earlier person: a tree, no circle
+        hire = date(rnd.choice([2015, 2025, 2026]), rnd.randint(1, 12), rnd.randint(1, 28))
+        leave = date(2025, 12, 31) if i > 2 and rnd.random() < 0.1 else None  # gone before the plan year
+        cells = {"id": emp, "name": emp, "manager": boss, "size": str(rnd.randint(1, 9)),
+                 "carries": "y" if rnd.random() < 0.8 else "n"}
+        employees[emp] = Employee(emp, emp, cells, hire, leave, Origin("employees.csv"), i + 1)
+        if hire.year < 2026 and rnd.random() < 0.8:
+            actuals[emp] = {f"2025-{m:02d}": Fraction(rnd.randint(1, 100000)) for m in range(1, 13)}
+    # P02 (P01's report, no leaver) carries one, so a P01 who carries one is a player-coach at the top (a top
+    # person without a team of the plan is in no unit: an error, tested elsewhere)
+    employees["P02"].cells["carries"] = "y"
+    actuals.setdefault("P02", {f"2025-{m:02d}": Fraction(1000) for m in range(1, 13)})
+    keys = [draw(st.sampled_from(["equal", "headcount", "last_year", "{column: size}"])) for _ in range(2)]
+    unit = draw(st.sampled_from(["1", "100", "0.01"]))
+    total = draw(st.integers(1, 10**7)) * Fraction(unit)
+    mode = draw(st.sampled_from(["within", "on_top"]))
+    text = f"""plan: coached
+year: 2026
+total: {total.numerator / total.denominator if total.denominator != 1 else total}
+unit: {unit}
+people: carries == "y"
+sources: [{{provider: csv, path: employees.csv, kind: employees}}]
+actuals: revenue
+levels:
+  - {{manager: manager, key: {keys[0]}, player_coach: {mode}}}
+  - {{unit: person, key: {keys[1]}}}
+seasonality: {draw(st.sampled_from(["equal", "last_year"]))}
+"""
+    data = Data(employees, ("id", "name", "manager", "size", "carries", "hire_date", "leave_date"), actuals, {})
+    return text, data, mode
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=coached_trees())
+def test_player_coaches_every_level_sums_exactly(case, tmp_path):
+    text, data, mode = case
+    path = Path(tmp_path) / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    plan = load_plan(path)
+    t = compute(plan, data, Say("en"))
+    unit = plan.unit
+    assert sum(t.units[""].values()) == plan.total
+    for upath, node in t.org.units.items():  # every unit (teams, direct units) is exactly the sum of its parts
+        for m, v in t.units[upath].items():
+            assert v >= 0 and (v / unit).denominator == 1
+            parts = sum((t.units[c].get(m, Fraction(0)) if c in t.units
+                         else t.people[c.rpartition("/")[2]].months.get(m, Fraction(0))) for c in node.parts)
+            assert parts == v, (upath, m)
+    for person in t.people.values():
+        assert sum(person.months.values()) == t.steps[person.path].amount
+        assert all(v >= 0 and (v / unit).denominator == 1 for v in person.months.values())
+    # each player-coach: their team is the unit named after them; within it holds their own target (so the team
+    # is at least their own), on top it does not (their own sits among their manager's direct reports)
+    carries = {e for e, x in data.employees.items() if x.cells["carries"] == "y" and x.leave is None}
+    for emp in carries & set(t.people):
+        reports = [e for e in carries & set(t.people) if data.employees[e].cells["manager"] == emp]
+        below = [e for e in t.people if e != emp and f"/{emp}/" in f"/{t.people[e].path}"]
+        coach = t.coach(emp)
+        assert (coach is not None) == bool(below), emp
+        if coach is None:
+            continue
+        assert set(reports) <= set(below)
+        team, own = t.year(coach["team"]), t.year(t.people[emp].path)
+        assert coach["team_target"] == team and coach["own"] == own
+        inside = t.people[emp].path.startswith(coach["team"] + "/")
+        assert inside == (mode == "within")
+        assert coach["total"] == (team if mode == "within" else team + own)
+        assert team == sum(t.year(t.people[e].path) for e in below) + (own if mode == "within" else 0)

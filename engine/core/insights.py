@@ -43,11 +43,15 @@ def insights(ev: Evaluation, feedback: pl.DataFrame | FeedbackCells | None = Non
     out: dict[str, dict[str, Any]] = {str(i): {} for i in frame["id"].to_list()}
     if not out:
         return out
-    for row in reach(rs, frame).iter_rows(named=True):
+    for row in reach(rs, frame, ev.frame).iter_rows(named=True):
         mine = out[row["id"]]
         if row["next_grade"] is not None:
             mine["next_grade"] = {"grade": row["next_grade"], "min": row["next_grade_min"],
-                                  "points": round(row["next_grade_min"] - row["score"], 2)}
+                                  "points": round(max(0.0, row["next_grade_min"] - row["score"]), 2)}
+            if row["next_grade_calibrated"]:
+                mine["next_grade"]["calibrated"] = {"band": row.get("grade_uncalibrated"), "held": row["grade"]}
+            if row["seats"] is not None:
+                mine["next_grade"]["seats"] = {k: row[k] for k in _SEATS}
         if row["tier_from"] is not None:
             mine["next_tier"] = {"kpi": row["tier_kpi"], "from": row["tier_from"], "attainment": row["attainment"],
                                  "actual": row["tier_actual"], "needed": row["tier_needed"],
@@ -72,9 +76,14 @@ def insights(ev: Evaluation, feedback: pl.DataFrame | FeedbackCells | None = Non
 # --------------------------------------------------------------------------- within reach
 
 
-def reach(ruleset: Ruleset, frame: pl.DataFrame) -> pl.DataFrame:
-    """Per employee (``id``, ``score``, ``grade``): the next grade up from the score (``next_grade``, its
-    ``next_grade_min``; null at the top grade or when a person set the result by an override) and the next
+def reach(ruleset: Ruleset, frame: pl.DataFrame, everyone: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per employee (``id``, ``score``, ``grade``): the next grade up (``next_grade``, its ``next_grade_min``;
+    null at the top grade or when a person set the result by an override) — the grade just above the one they
+    hold: from the score's band, or, when calibration moved them down (``next_grade_calibrated``), the grade just
+    above the calibrated one, whose minimum their score already reaches — and, in a calibrated cohort, what
+    calibration lets that grade hold (:func:`grade_seats`: ``seats_grade``, ``seats_share``, ``seats``,
+    ``cohort``, ``cohort_size`` and the person's ``place``; ``everyone`` is the frame the cohorts are ranked
+    in, default ``frame``); and the next
     bonus tier of the attainment KPI: ``tier_kpi`` (its path), ``tier_from`` (the attainment it starts at),
     ``tier_number`` (1 = the first tier), ``attainment``, ``tier_actual`` and ``tier_needed`` (the KPI's value
     now and the value that reaches the tier, in the KPI's unit; ``tier_direction`` ``higher`` or ``lower``),
@@ -82,7 +91,7 @@ def reach(ruleset: Ruleset, frame: pl.DataFrame) -> pl.DataFrame:
     grade, its multiplier, the cap and the rounding, paid by :func:`appraise.core.bonus.pay` itself) and
     ``tier_pays`` (the tier's own pay before the grade multiplier).  Null where no tier is left or the
     attainment is unknown."""
-    cols = ["id", "score", "grade"]
+    cols = ["id", "score", "grade"] + [c for c in ("grade_uncalibrated",) if c in frame.columns]
     f = frame.select(cols + [c for c in ("override.applied",) if c in frame.columns])
     score = pl.col("score")
     # the grade just above the score's own: the lowest minimum above it
@@ -93,10 +102,26 @@ def reach(ruleset: Ruleset, frame: pl.DataFrame) -> pl.DataFrame:
         name = name.when(score < grade.min).then(pl.lit(grade.grade))
         low = low.when(score < grade.min).then(pl.lit(float(grade.min)))
     by_person = pl.col("override.applied").fill_null(False) if "override.applied" in f.columns else pl.lit(False)
-    f = f.with_columns(pl.when(by_person | score.is_null()).then(None).otherwise(name.otherwise(None))
-                       .alias("next_grade"),
-                       pl.when(by_person | score.is_null()).then(None).otherwise(low.otherwise(None))
-                       .alias("next_grade_min"))
+    # calibrated down: the grade just above the one held (its minimum is at or below the score)
+    rank_of = {g.grade: i for i, g in enumerate(ruleset.grades)}
+    held = frame["grade"].replace_strict(rank_of, default=None, return_dtype=pl.Int64)
+    band = frame["grade_uncalibrated"].replace_strict(rank_of, default=None, return_dtype=pl.Int64) \
+        if "grade_uncalibrated" in frame.columns else held
+    f = f.with_columns(held.alias("_held"), band.alias("_band"))
+    down = (pl.col("_held") > pl.col("_band")).fill_null(False) & ~by_person
+    above_held = pl.col("_held") - 1
+    f = f.with_columns(
+        pl.when(by_person | score.is_null()).then(None)
+        .when(down).then(above_held.replace_strict({i: g.grade for i, g in enumerate(ruleset.grades)},
+                                                   default=None, return_dtype=pl.Utf8))
+        .otherwise(name.otherwise(None)).alias("next_grade"),
+        pl.when(by_person | score.is_null()).then(None)
+        .when(down).then(above_held.replace_strict({i: float(g.min) for i, g in enumerate(ruleset.grades)},
+                                                   default=None, return_dtype=F64))
+        .otherwise(low.otherwise(None)).alias("next_grade_min"),
+        down.alias("next_grade_calibrated")).drop("_held", "_band")
+    f = f.hstack(grade_seats(ruleset, frame, f["next_grade"], frame if everyone is None else everyone)
+                 .get_columns())
     tier_cols: dict[str, Any] = {"tier_kpi": pl.Utf8, "tier_from": F64, "tier_number": pl.Int64, "attainment": F64,
                  "tier_actual": F64, "tier_needed": F64, "tier_direction": pl.Utf8, "tier_worth": MONEY,
                  "tier_pays": MONEY}
@@ -145,6 +170,50 @@ def reach(ruleset: Ruleset, frame: pl.DataFrame) -> pl.DataFrame:
                              "tier_direction", "tier_pays").get_columns()).with_columns(worth.alias("tier_worth"))
 
 
+_SEATS = {"seats_grade": pl.Utf8, "seats_share": F64, "seats": pl.Int64, "cohort": pl.Utf8,
+          "cohort_size": pl.Int64, "place": pl.Int64}
+
+
+def grade_seats(ruleset: Ruleset, frame: pl.DataFrame, grade: pl.Series, everyone: pl.DataFrame) -> pl.DataFrame:
+    """For each row of ``frame`` and the grade of ``grade`` (same rows): what calibration (SPEC "Grades and
+    calibration") lets that grade hold in the person's cohort, when the cohort is calibrated and the grade
+    limited: ``seats_grade`` (the highest capped grade at or below it, whose cumulative share binds),
+    ``seats_share``, ``seats`` = floor(cohort size × share), ``cohort`` (its value), ``cohort_size``, and the
+    person's ``place`` in the cohort ranked as calibration ranks it (score, best first; ties: smaller id first)
+    among ``everyone``.  Holding the grade needs ``place ≤ seats``, whatever the score.  Null otherwise (no
+    calibration, a cohort too small, a grade nobody limits or that the whole cohort may hold)."""
+    cal = ruleset.calibration
+    empty = pl.DataFrame({c: pl.Series(c, [None] * frame.height, dtype=t) for c, t in _SEATS.items()})
+    if cal is None or "calibrated" not in frame.columns or "cohort_size" not in frame.columns:
+        return empty
+    cohort = next((c for c in (f"attr.{cal.cohort}", cal.cohort) if c in frame.columns), None)
+    if cohort is None or cohort not in everyone.columns:
+        return empty
+    caps = dict(cal.max_share)
+    grades = [g.grade for g in ruleset.grades]
+    binding: dict[str, str] = {}   # a grade -> the highest capped grade at or below it
+    for i, g in enumerate(grades):
+        below = [h for h in grades[i:] if h in caps]
+        if below:
+            binding[g] = below[0]
+    ranked = (everyone.select(pl.col(cohort).cast(pl.Utf8).alias("_c"), "score", "id")
+              .sort(["_c", "score", "id"], descending=[False, True, False], nulls_last=True)
+              .with_columns((pl.int_range(pl.len(), dtype=pl.Int64).over("_c") + 1).alias("place"))
+              .select("id", "place"))
+    mine = frame.select("id", pl.col(cohort).cast(pl.Utf8).alias("cohort"), "cohort_size", "calibrated") \
+        .with_columns(grade.alias("_g")).join(ranked, on="id", how="left", maintain_order="left")
+    which = pl.col("_g").replace_strict(binding, default=None, return_dtype=pl.Utf8)
+    share = which.replace_strict({g: float(v) for g, v in caps.items()}, default=None, return_dtype=F64)
+    seats: Any = pl.lit(None, dtype=pl.Int64)
+    for g, v in caps.items():
+        num, den = v.as_integer_ratio()
+        seats = pl.when(which == g).then((pl.col("cohort_size").cast(pl.Int64) * num) // den).otherwise(seats)
+    mine = mine.with_columns(which.alias("seats_grade"), share.alias("seats_share"), seats.alias("seats"))
+    on = pl.col("calibrated").fill_null(False) & pl.col("seats").is_not_null() \
+        & (pl.col("seats") < pl.col("cohort_size"))
+    return mine.select([pl.when(on).then(pl.col(c).cast(t)).otherwise(None).alias(c) for c, t in _SEATS.items()])
+
+
 def _worth(ruleset: Ruleset, frame: pl.DataFrame, g: pl.DataFrame, kpis) -> pl.Series:
     """The bonus with the attainment KPI at exactly the next tier's value, less the bonus now (before any
     netting), paid by the bonus stage itself on a copy of the columns it reads."""
@@ -176,14 +245,24 @@ _FACTS = ("bonus", "bonus.gross", "bonus.target_cycle", "bonus.tier_pay", "bonus
 
 
 def _bonus_facts(ruleset: Ruleset, frame: pl.DataFrame) -> Iterable[dict[str, Any]]:
-    """Each employee's bonus steps as :func:`bonus_change` reads them (exact decimals)."""
-    cols = ["id", "score", "grade"] + [c for c in _FACTS if c in frame.columns]
+    """Each employee's bonus steps as :func:`bonus_change` reads them (exact decimals); for an incentive plan
+    also each component's ``amount``, ``actual`` and ``attainment`` and what was ``earned`` before the
+    guarantee and the draw."""
+    parts = [c.key for c in ruleset.bonus.components] if ruleset.bonus is not None else []
+    facts = _FACTS + ("bonus.earned",) + tuple(f"bonus.c.{k}.{x}" for k in parts
+                                                 for x in ("amount", "actual", "attainment"))
+    cols = ["id", "score", "grade"] + [c for c in facts if c in frame.columns]
     for row in frame.select(cols).iter_rows(named=True):
-        yield {"id": row["id"], "score": row["score"], "grade": row["grade"], "bonus": row.get("bonus"),
+        out = {"id": row["id"], "score": row["score"], "grade": row["grade"], "bonus": row.get("bonus"),
                "gross": row.get("bonus.gross"), "target": row.get("bonus.target_cycle"),
                "tier_pay": row.get("bonus.tier_pay"), "multiplier": row.get("bonus.multiplier"),
                "excess": row.get("bonus.excess"), "uncapped": row.get("bonus.uncapped"), "cap": row.get("bonus.cap"),
-               "attainment": row.get("bonus.attainment"), "tiers": row.get("bonus.tiers_reached")}
+               "attainment": row.get("bonus.attainment"), "tiers": row.get("bonus.tiers_reached"),
+               "earned": row.get("bonus.earned")}
+        if parts:
+            out["components"] = {k: {x: row.get(f"bonus.c.{k}.{x}") for x in ("amount", "actual", "attainment")}
+                                 for k in parts}
+        yield out
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -222,6 +301,9 @@ def bonus_change(ruleset: Ruleset, now: Mapping[str, Any], before: Mapping[str, 
     out: dict[str, Any] = {"cycle": str(before.get("cycle") or ""), "previous": _text(bp), "now": _text(bn),
                            "change": _text(bn - bp), "score": [before.get("score"), now.get("score")],
                            "grade": [before.get("grade"), now.get("grade")], "effects": []}
+    if plan.components:  # the same pay may hide moves (a draw that covered the difference): said too
+        out["effects"] = _component_effects(ruleset, unit, now, before, bn, bp)
+        return out
     tp = _dec(detail.get("target_cycle") if detail.get("target_cycle") is not None else detail.get("target"))
     tn = _dec(now.get("target"))
     pay_p, pay_n = _dec(detail.get("tier_pay")), _dec(now.get("tier_pay"))
@@ -257,6 +339,60 @@ def bonus_change(ruleset: Ruleset, now: Mapping[str, Any], before: Mapping[str, 
     add(5, (bn - gn) - (bp - gp), kind="netting")
     out["effects"] = [e for _, _, e in sorted(effects, key=lambda x: (-abs(x[0]), x[1]))]
     return out
+
+
+def _component_effects(ruleset: Ruleset, unit: Decimal, now: Mapping[str, Any], before: Mapping[str, Any],
+                       bn: Decimal, bp: Decimal) -> list[dict[str, Any]]:
+    """An incentive plan's bonus change split into each component's change (what it pays now less what it paid
+    in the previous period's stored result), then what the total cap (with the floor at 0 and the rounding),
+    netting, and the guarantee and the draw made of the sum: each at the rounding unit, those that round to
+    nothing left out, the largest first (ties: components in the plan's order, then those steps).  Empty when
+    the stored result lacks a component's amount (a result of another plan)."""
+    plan = ruleset.bonus
+    assert plan is not None
+    detail = before.get("bonus_detail") or {}
+    past = detail.get("components") or {}
+    mine = now.get("components") or {}
+    effects: list[tuple[Decimal, int, dict[str, Any]]] = []
+
+    def add(order: int, amount: Decimal, **what: Any) -> None:
+        rounded = (amount / unit).quantize(Decimal(1), rounding=ROUND_HALF_UP) * unit
+        if rounded != 0:
+            effects.append((rounded, order, {"amount": _text(rounded), **what}))
+
+    sums: list[Decimal] = [Decimal(0), Decimal(0)]
+    for i, c in enumerate(plan.components):
+        p, n = past.get(c.key) or {}, mine.get(c.key) or {}
+        ap, an = _dec(p.get("amount")), _dec(n.get("amount"))
+        if ap is None or an is None:
+            return []  # a component without an amount (its measure missing) or not in the stored result
+        sums = [sums[0] + ap, sums[1] + an]
+        add(i, an - ap, kind="component", component=c.key, measure=c.measure, paid=[_text(ap), _text(an)],
+            actual=[_text(_dec(p.get("actual"))), _text(_dec(n.get("actual")))],
+            attainment=[_float(p.get("attainment")), _float(n.get("attainment"))] if c.target is not None else None)
+    order = len(plan.components)
+    gp = _dec(before.get("bonus_gross")) if before.get("bonus_gross") is not None else None
+    gn = _dec(now.get("gross")) if now.get("gross") is not None else None
+    ep = _dec(before.get("bonus_earned")) if before.get("bonus_earned") is not None else None
+    en = _dec(now.get("earned")) if now.get("earned") is not None else None
+    settled = plan.guarantee is not None or plan.draw is not None
+    # after the cap and the rounding: the gross (net_of), else what was earned (guarantee, draw), else the bonus
+    net_p = ep if settled else bp
+    net_n = en if settled else bn
+    if net_p is None or net_n is None:
+        return [e for _, _, e in sorted(effects, key=lambda x: (-abs(x[0]), x[1]))]  # components only
+    gross_p = gp if plan.net_of is not None else net_p
+    gross_n = gn if plan.net_of is not None else net_n
+    if gross_p is not None and gross_n is not None:
+        capped = [_capped(detail.get("uncapped"), detail.get("cap")), _capped(now.get("uncapped"), now.get("cap"))]
+        if any(capped):
+            add(order, (gross_n - sums[1]) - (gross_p - sums[0]), kind="cap",
+                cap=[_text(_dec(detail.get("cap"))), _text(_dec(now.get("cap")))], capped=capped)
+        add(order + 1, (net_n - gross_n) - (net_p - gross_p), kind="netting")
+    if settled:
+        add(order + 2, (bn - net_n) - (bp - net_p), kind="draw", guarantee=plan.guarantee is not None,
+            draw=plan.draw is not None)
+    return [e for _, _, e in sorted(effects, key=lambda x: (-abs(x[0]), x[1]))]
 
 
 def _capped(uncapped: Any, cap: Any) -> bool:

@@ -733,9 +733,7 @@ def _reach_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any],
     out = []
     grade = found.get("next_grade")
     if grade:
-        out.append({"id": "reach-grade", "text": t("reach.grade", grade=grade["grade"],
-                                                     min=_plain_number(f, grade["min"]),
-                                                     points=f.number(grade["points"], 2))})
+        out.append({"id": "reach-grade", "text": _next_grade_text(c, employee, grade)})
     elif rs.grades and employee.get("grade_uncalibrated") == rs.grades[0].grade and not employee.get("override"):
         out.append({"id": "reach-grade", "text": t("reach.top_grade", grade=rs.grades[0].grade)})
     tier = found.get("next_tier")
@@ -765,6 +763,25 @@ def _reach_view(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any],
     if change:
         out.append({"id": "reach-bonus", "text": _bonus_change_text(c, card, change)})
     return out
+
+
+def _next_grade_text(c: _Ctx, employee: Mapping[str, Any], grade: Mapping[str, Any]) -> str:
+    """The next grade: its minimum and the points to go, or, when calibration moved the person down, the grade
+    just above theirs and that it takes a place in the cohort (shown only in a cohort of at least min_group)."""
+    t, f = c.t, c.f
+    values = {"grade": grade["grade"], "min": _plain_number(f, grade["min"]), "points": f.number(grade["points"], 2)}
+    seats, moved = grade.get("seats"), grade.get("calibrated")
+    text = t("reach.calibrated", score=f.number(employee["score"], 2), band=moved.get("band") or "",
+             held=moved.get("held") or "", **values) if moved else t("reach.grade", **values)
+    if seats:
+        limit = {"cohort": seats["cohort"], "size": seats["cohort_size"], "seats": seats["seats"],
+                 "limited": seats["seats_grade"], "share": _share(f, seats["seats_share"])}
+        text += t("reach.seats_none" if seats["seats"] == 0 else "reach.seats", **limit)
+        if seats.get("place") is not None and seats["cohort_size"] >= c.rs.min_group:
+            text += t("reach.place", place=seats["place"], size=seats["cohort_size"])
+        if seats["seats"] > 0:
+            text += t("reach.calibrated_needs" if moved else "reach.seats_enough", **values, seats=seats["seats"])
+    return text
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -823,7 +840,30 @@ def _bonus_change_text(c: _Ctx, card: Scorecard | None, change: Mapping[str, Any
             reasons.append(t("effect.cap", cap=f.money(cap[1] if cap[1] is not None else cap[0]), amount=amount))
         elif kind == "netting":
             reasons.append(t("effect.netting", amount=amount))
+        elif kind == "component":  # an incentive plan's component (the one that moved most comes first)
+            reasons.append(_component_effect_text(c, card, e, amount))
+        elif kind == "draw":
+            reasons.append(t("effect.guarantee_draw" if e.get("guarantee") and e.get("draw") else
+                             "effect.guarantee" if e.get("guarantee") else "effect.draw", amount=amount))
     return text + (t("change.because", reasons=t("change.sep").join(reasons)) if reasons else t("change.end"))
+
+
+def _component_effect_text(c: _Ctx, card: Scorecard | None, e: Mapping[str, Any], amount: str) -> str:
+    """One component's part of the bonus change: its attainment (or its measure) and its pay, then and now."""
+    t, f, rs = c.t, c.f, c.rs
+    comp = next((x for x in (rs.bonus.components if rs.bonus else ()) if x.key == e.get("component")), None)
+    label = t.localized(comp.label, comp.key) if comp is not None else str(e.get("component") or "")
+    paid = e.get("paid") or [None, None]
+    values = {"label": label, "before": f.money(paid[0]), "after": f.money(paid[1]), "amount": amount}
+    att = e.get("attainment")
+    if att and att[0] is not None and att[1] is not None:
+        return t("effect.component_attainment", att_before=f.percent(att[0]), att_after=f.percent(att[1]), **values)
+    actual = e.get("actual") or [None, None]
+    if actual[0] is not None and actual[1] is not None:
+        unit = getattr(rs.metric(str(e.get("measure") or "")), "unit", "number")
+        return t("effect.component_actual", measure=_label_of(c, card, str(e.get("measure") or "")),
+                 actual_before=f.measure(actual[0], unit), actual_after=f.measure(actual[1], unit), **values)
+    return t("effect.component", **values)
 
 
 def _competency_view(c: _Ctx, detail: Mapping[str, Any] | None) -> dict[str, Any]:

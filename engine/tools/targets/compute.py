@@ -110,6 +110,19 @@ class Targets:
             return "company"
         return self.steps[path].level
 
+    def coach(self, emp: str) -> dict[str, Any] | None:
+        """A player-coach's own target and their team's for the year: ``mode`` (``within``: the team's includes
+        their own; ``on_top``: it does not), ``team`` (its path), ``own``, ``team_target`` and ``total`` (what
+        they answer for: the team's within, own + team's on top); None for anyone else."""
+        found = self.org.coach(emp)
+        if found is None:
+            return None
+        mode, team = found
+        own = self.year(self.people[emp].path)
+        of_team = self.year(team) if team in self.units else Fraction(0)
+        return {"mode": mode, "team": team, "own": own, "team_target": of_team,
+                "total": of_team if mode == "within" else own + of_team}
+
     def year(self, path: str) -> Fraction:
         """A unit's or person's target for the year (``""``: the company)."""
         if path in self.units:

@@ -21,6 +21,7 @@ LEVELS = {"company": "targets.level.company", "person": "targets.level.person", 
           "team": "targets.level.team", "manager": "targets.level.manager"}
 KEYS = {"equal": "targets.key.equal", "last_year": "targets.key.last_year", "headcount": "targets.key.headcount",
         "shares": "targets.key.shares"}
+COACH = {"within": "targets.explain.coach_within", "on_top": "targets.explain.coach_on_top"}  # player-coaches
 SEASONS = {"equal": "targets.season.equal", "weights": "targets.season.weights", "company": "targets.season.company",
            "person": "targets.season.person"}
 
@@ -107,6 +108,11 @@ def explain(t: Targets, emp: str, lang: str = "en") -> list[str]:
             lines.append(pad + "  " + w.say("targets.explain.closed", closed=w.money(step.closed)))
     if person.last_year is not None:
         lines.append("  " + w.say("targets.explain.last_year", last=w.money(person.last_year.limit_denominator(10**6))))
+    coach = t.coach(emp)
+    if coach is not None:
+        lines.append("  " + w.say(COACH[coach["mode"]], own=w.money(coach["own"]),
+                                  team=coach["team"], amount=w.money(coach["team_target"]),
+                                  total=w.money(coach["total"])))
     lines.append(w.say("targets.explain.months", season=w.season(person.season_of)))
     season_total = sum(person.season.values(), Fraction(0))
     for month, amount in person.months.items():
@@ -133,6 +139,10 @@ def explain_json(t: Targets, emp: str) -> dict[str, Any]:
             "of": str(decimal(s.total)), "pool": amount_text(s.pool, unit), "exact": str(decimal(s.ideal)),
             "amount": amount_text(s.amount, unit), "closed": amount_text(s.closed, unit), "fixed": s.fixed,
             "notes": [k for k, _ in s.notes]} for s in (t.steps[p] for p in chain)],
+        "player_coach": (None if (coach := t.coach(emp)) is None else
+                         {"mode": coach["mode"], "team": coach["team"], "own": amount_text(coach["own"], unit),
+                          "team_target": amount_text(coach["team_target"], unit),
+                          "total": amount_text(coach["total"], unit)}),
         "months": {m: {"target": amount_text(v, unit), "closed": m in person.closed,
                        "availability": str(decimal(person.availability[m])) if m in person.availability else None,
                        "season": str(decimal(person.season[m])) if m in person.season else None}

@@ -3,8 +3,11 @@
 
 Who is in it: the people the plan's ``people:`` condition selects (everyone when it has none) who work in a
 month of the plan year, or hold a closed month's target of a re-plan.  Each must be in a unit at every level: a
-blank unit cell, a manager who is not in the table, a chain of managers that comes back to itself, or someone
-who both carries a target and manages people who do, is an error at the employee table's cell.
+blank unit cell, a manager who is not in the table, or a chain of managers that comes back to itself is an error
+at the employee table's cell.  Someone who both carries a target and manages people who do (a *player-coach*)
+needs the manager level's ``player_coach``: ``within`` puts their own target inside their team's unit (the
+team's target includes it), ``on_top`` beside it, in their own manager's ``direct`` unit (the team's target is
+their reports' alone; the two together are what they answer for); without it they are an error.
 
 A unit's *history* is everyone the condition selects whose cells place them in it today, leavers included: last
 year's actuals count where those people are now.  Paths are unit names joined by ``/`` (``east/east-1``); a
@@ -46,6 +49,15 @@ class Org:
     people: dict[str, str]               # employee id -> path of their leaf
     selected: list[str]                  # everyone the condition selects (the company's history)
     levels: tuple[Level, ...]
+    coaches: dict[str, str] = field(default_factory=dict)   # player-coach id -> path of the team they manage
+
+    def coach(self, person: str) -> tuple[str, str] | None:
+        """A player-coach's ``(mode, team path)`` (``within`` or ``on_top``), else None."""
+        team = self.coaches.get(person)
+        if team is None:
+            return None
+        mode = next((lv.player_coach for lv in self.levels if lv.kind == "manager"), None)
+        return str(mode), team
 
     def unit_of(self, person: str) -> str:
         return self.people[person].rpartition("/")[0]
@@ -111,8 +123,13 @@ def build(plan: Plan, data: Data, say: Say, errors: list[Diagnostic]) -> Org:
     unit_levels = [lv for lv in levels if lv.kind != "person"]
     manager = unit_levels[0] if unit_levels and unit_levels[0].kind == "manager" else None
     chains: dict[str, list[str] | None] = {}
+    coaches: dict[str, str] = {}
     if manager is not None:
-        chains = _manager_chains(manager, data, chosen, set(in_plan), say, errors)
+        chains, players, hosts = _manager_chains(manager, data, chosen, set(in_plan), say, errors)
+        for emp in players:
+            chain = chains.get(emp)
+            if chain is not None:
+                coaches[emp] = "/".join([*chain, emp])
     for emp in chosen:
         e = data.employees[emp]
         if manager is not None:
@@ -120,6 +137,10 @@ def build(plan: Plan, data: Data, say: Say, errors: list[Diagnostic]) -> Org:
             if chain is None:
                 continue
             names = chain
+            if emp in coaches and manager.player_coach == "within":  # their own target inside their team
+                names = [*chain, emp]
+            elif emp in hosts:  # beside the unit named after them: among their own manager's direct reports
+                names = [*chain, DIRECT]
         else:
             names = []
             for lv in unit_levels:
@@ -157,7 +178,7 @@ def build(plan: Plan, data: Data, say: Say, errors: list[Diagnostic]) -> Org:
             u.level = person_level
         elif manager is not None:
             u.level = 0
-    return Org(units, people, chosen, levels)
+    return Org(units, people, chosen, levels, coaches)
 
 
 def _above(path: str) -> list[str]:
@@ -169,13 +190,17 @@ def _above(path: str) -> list[str]:
 
 
 def _manager_chains(level: Level, data: Data, chosen: list[str], in_plan: set[str], say: Say,
-                    errors: list[Diagnostic]) -> dict[str, list[str] | None]:
+                    errors: list[Diagnostic]) -> tuple[dict[str, list[str] | None], list[str], set[str]]:
     """Each selected person's managers from the top down (``None``: no usable chain, an error said why for
-    the people of the plan)."""
+    the people of the plan), the player-coaches (people of the plan who manage people of the plan; an error
+    each when the level has no ``player_coach``) and every person of the plan a unit is named after (the
+    player-coaches, and those who manage only people outside the plan, such as last year's leavers)."""
     column = level.column
     out: dict[str, list[str] | None] = {}
     reported: set[frozenset[str]] = set()
     managers_of_plan: set[str] = set()
+    managers_of_anyone: set[str] = set()
+    tops: list[str] = []
     for emp in chosen:
         e = data.employees[emp]
         chain: list[str] = []
@@ -206,16 +231,26 @@ def _manager_chains(level: Level, data: Data, chosen: list[str], in_plan: set[st
             chain.append(boss)
             current = data.employees[boss]
         if ok and not chain:
-            if emp in in_plan:
-                errors.append(e.diag(column, say("targets.err.no_unit", id=emp, column=column, value=""),
-                                     hint=say("targets.hint.no_unit")))
-            ok = False
+            tops.append(emp)  # at the top: a unit only as a player-coach (decided below, once all are known)
+            continue
         out[emp] = list(reversed(chain)) if ok else None
         if ok and emp in in_plan:
             managers_of_plan.update(chain)
-    for emp in sorted(managers_of_plan & in_plan, key=list(data.employees).index):
-        errors.append(data.employees[emp].diag(column, say("targets.err.player_coach", id=emp)))
-    return out
+        if ok:
+            managers_of_anyone.update(chain)
+    players = sorted(managers_of_plan & in_plan, key=list(data.employees).index)
+    for emp in tops:
+        if level.player_coach is not None and emp in players:
+            out[emp] = []  # heads the company's tree and carries a target: their team is a unit at the top
+            continue
+        if emp in in_plan:
+            errors.append(data.employees[emp].diag(column, say("targets.err.no_unit", id=emp, column=column,
+                                                               value=""), hint=say("targets.hint.no_unit")))
+        out[emp] = None
+    if level.player_coach is None:
+        for emp in players:
+            errors.append(data.employees[emp].diag(column, say("targets.err.player_coach", id=emp)))
+    return out, players, managers_of_anyone & in_plan
 
 
 def _split_direct(units: dict[str, Unit], people: dict[str, str]) -> None:
@@ -226,13 +261,16 @@ def _split_direct(units: dict[str, Unit], people: dict[str, str]) -> None:
         if not persons or len(persons) == len(u.parts):
             continue
         direct = f"{u.path}/{DIRECT}" if u.path else DIRECT
-        unit = Unit(direct, DIRECT, 0)
-        units[direct] = unit
+        unit = units.get(direct)  # made already for an on_top player-coach's own target
+        if unit is None:
+            unit = units[direct] = Unit(direct, DIRECT, 0)
         for p in persons:
             emp = p.rpartition("/")[2]
             new = f"{direct}/{emp}"
             people[emp] = new
+            leaves.discard(p)
+            leaves.add(new)
             unit.parts.append(new)
             unit.members.append(emp)
             unit.history.append(emp)
-        u.parts = [p for p in u.parts if p not in persons] + [direct]
+        u.parts = [p for p in u.parts if p not in persons and p != direct] + [direct]

@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 
 from appraise.tools.targets.compute import Targets
-from appraise.tools.targets.explain import Words, decimal
+from appraise.tools.targets.explain import COACH, Words, decimal
 
 PAGES = {"en": "index.html", "zh-CN": "index.zh-CN.html"}
 
@@ -79,7 +79,8 @@ svg text{font-size:12px;fill:#52606d}
 <th>{{ t_last }}</th><th>{{ t_year }}</th><th>{{ t_growth }}</th>
 {% for q in quarters %}<th>{{ q }}</th>{% endfor %}</tr></thead>
 <tbody>
-{% for p in people %}<tr><td>{{ p.id }}</td><td class="t">{{ p.name }}</td><td class="t">{{ p.unit }}</td>
+{% for p in people %}<tr><td>{{ p.id }}</td><td class="t">{{ p.name }}
+{%- if p.coach %}<br><small class="coach">{{ p.coach }}</small>{% endif %}</td><td class="t">{{ p.unit }}</td>
 <td>{{ p.last }}</td><td>{{ p.year }}</td><td class="{{ p.trend }}">{{ p.growth }}</td>
 {% for v in p.quarters %}<td>{{ v }}</td>{% endfor %}</tr>
 {% endfor %}
@@ -146,10 +147,14 @@ def render(t: Targets, lang: str) -> str:
             ratio = t.steps[person.path].amount / last - 1
             growth = w.share(ratio)
             trend = "up" if ratio > 0 else "down" if ratio < 0 else ""
+        coach = t.coach(emp)  # a player-coach: their own target and their team's, within or on top
         people.append({"id": emp, "name": person.name, "unit": person.path.rpartition("/")[0] or plan.id,
                        "last": plain(last) if last is not None else "—",
                        "year": plain(year), "growth": growth, "trend": trend,
-                       "quarters": by_quarter(dict(person.months))})
+                       "quarters": by_quarter(dict(person.months)),
+                       "coach": w.say(COACH[coach["mode"]], own=w.money(coach["own"]),
+                                      team=coach["team"], amount=w.money(coach["team_target"]),
+                                      total=w.money(coach["total"])) if coach else ""})
     company = t.units[""]
     peak = max(company.values(), default=Fraction(1)) or Fraction(1)
     width, height, gap = 400, 110, 4

@@ -46,7 +46,9 @@ def fraction(value: Any) -> Fraction:
 # what messages quote of a plan file as written, the same in every language
 LITERALS = {"person_level": "unit: person", "ramp_key": "ramp", "people_key": "people:", "units_key": "units:",
             "closed_key": "closed_through", "growth_key": "max_growth", "actuals_key": "actuals: <metric>",
-            "store_key": "actuals: {store: ..., ruleset: ..., kpi: ...}", "row_key": "employee, month"}
+            "store_key": "actuals: {store: ..., ruleset: ..., kpi: ...}", "row_key": "employee, month",
+            "coach_key": "player_coach", "within_key": "player_coach: within", "on_top_key": "player_coach: on_top",
+            "manager_level": "{manager: ...}"}
 
 
 class Say:
@@ -84,6 +86,7 @@ class Level:
     key: Key
     ramp: tuple[Fraction, ...] = ()
     where: tuple = ()
+    player_coach: str | None = None   # a manager level: ``within`` (own target inside the team's) or ``on_top``
 
     @property
     def name(self) -> str:
@@ -231,6 +234,8 @@ def _semantics(doc: Document, data: dict, bad: set[str], say: Say) -> list[Diagn
             names.setdefault(name, doc.where(("levels", i))[0])
         if "ramp" in level and not is_person:
             error(("levels", i, "ramp"), "targets.err.ramp_not_person", at_key=True)
+        if "player_coach" in level and "manager" not in level:
+            error(("levels", i, "player_coach"), "targets.err.player_coach_level", at_key=True)
         key = level.get("key")
         if key == "last_year":
             uses_last_year.append(("levels", i, "key"))
@@ -348,7 +353,8 @@ def load_plan(path: str | Path, lang: str = "en") -> Plan:
             key = Key("shares", shares=MappingProxyType({str(k): fraction(v) for k, v in raw_key["shares"].items()}),
                       where=where)
         if "manager" in level:
-            levels.append(Level("manager", level["manager"], key, where=("levels", i)))
+            levels.append(Level("manager", level["manager"], key, where=("levels", i),
+                                player_coach=level.get("player_coach")))
         elif level["unit"] == "person":
             levels.append(Level("person", "", key, tuple(fraction(r) for r in level.get("ramp") or ()),
                                 where=("levels", i)))
