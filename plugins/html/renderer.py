@@ -228,7 +228,7 @@ class _BuiltinContext(jinja2.runtime.Context):
     """Calls ``t(key, ...)`` (the page's :class:`~appraise.i18n.Texts`) straight away: Jinja's own call looks
     for ``pass_context``-style markers first, which a ``Texts`` never has, and catches a StopIteration its
     formatting cannot raise; anything else is called as Jinja calls it.  Like Jinja, it drops the variables a
-    block or loop passes along for ``pass_context`` functions (``_block_vars``, ``_loop_vars``): a ``t("key")``
+    block or loop passes along for ``pass_context`` functions (``_block_vars``, ``_loop_vars``): a message asked for
     without values is the text as it is, not formatted (a wording with braces, ``"Score {pts}"``, stays so)."""
 
     def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's signature
