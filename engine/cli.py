@@ -26,6 +26,21 @@ class _LazyGroup(click.Group):
     def list_commands(self, ctx):
         return self._names()
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        given = list(args)  # the parser consumes args
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.ClickException as exc:
+            _speak(exc, given)
+            raise
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            _speak(exc, [])  # the group's --lang is parsed by now: the context knows the language
+            raise
+
     def get_command(self, ctx, name):
         if name not in self._names():
             return None
@@ -33,7 +48,105 @@ class _LazyGroup(click.Group):
         command = module.command
         if not any(p.name == "lang" for p in command.params):  # `appraise validate --lang zh-CN` works too
             command.params.append(_lang_option(expose_value=False))
+        if not getattr(command, "_appraise_help", False):  # `appraise run --help` in the chosen language
+            english = command.get_help
+            command.get_help = lambda ctx, c=command, e=english: _help(c, ctx, lambda: e(ctx))
+            command._appraise_help = True
         return command
+
+    def get_help(self, ctx):
+        listed = [c for c in (self.get_command(ctx, n) for n in self.list_commands(ctx)) if c is not None]
+        return _help(self, ctx, lambda: super(_LazyGroup, self).get_help(ctx), listed)
+
+
+def _help(command: click.Command, ctx, render, listed=()) -> str:
+    """``render()``'s help page in the command line's language: the commands' summaries and the options' help of
+    :data:`appraise.i18n.HELP` (while their English is unchanged), click's own words; the rest as written."""
+    from appraise.i18n import cli_locale, help_text, say
+
+    locale = ctx.meta.get("appraise.lang") or cli_locale()
+    if locale == "en":
+        return render()
+    saved: list[tuple[object, str, object]] = []
+
+    def swap(thing, attr: str, value) -> None:
+        saved.append((thing, attr, getattr(thing, attr)))
+        setattr(thing, attr, value)
+
+    for each in (command, *listed):
+        if each.help and each.name:
+            first, sep, rest = each.help.partition("\n\n")
+            chinese = help_text(each.name, first, locale)
+            if chinese != first:
+                swap(each, "help", f"{chinese}{sep}{rest}")
+                if each is not command:  # the group's list: whole, not cut at a word as click cuts English
+                    swap(each, "short_help", chinese)
+    for param in command.params:
+        text = getattr(param, "help", None)
+        if text and param.opts:
+            chinese = help_text(f"{command.name}.{param.opts[0]}", text, locale)
+            if chinese != text:
+                swap(param, "help", chinese)
+    try:
+        text = render()
+    finally:
+        for thing, attr, value in reversed(saved):
+            setattr(thing, attr, value)
+    words = {"Options:": help_text("click.options", "Options", locale) + "：",
+             "Commands:": help_text("click.commands", "Commands", locale) + "："}
+    lines = []
+    for line in text.split("\n"):
+        if line.startswith("Usage:"):
+            line = say("click.usage", locale) + line[len("Usage:"):].lstrip(" ")
+        line = words.get(line, line)
+        for english in ("Show this message and exit.", "Show the version and exit."):
+            line = line.replace(english, help_text({"Show this message and exit.": "click.help"}.get(
+                english, "click.version"), english, locale))
+        line = line.replace("[default: ", f"[{help_text('click.default', 'default', locale)}: ").replace(
+            "[required]", f"[{help_text('click.required', 'required', locale)}]")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _speak(exc: click.ClickException, args) -> None:
+    """A usage error (an unknown option, a missing argument, a file that does not exist) shown in the command's
+    language: click words them in English, :func:`appraise.i18n.translate` and ``CLI["click.*"]`` in Chinese."""
+    from appraise.i18n import cli_locale, parse_lang
+
+    ctx = getattr(exc, "ctx", None)
+    locale = ctx.meta.get("appraise.lang") if ctx is not None else None
+    if locale is None:  # the group's own arguments failed to parse: look for --lang among them
+        words = list(args or [])
+        for i, word in enumerate(words):
+            value = words[i + 1] if word == "--lang" and i + 1 < len(words) else (
+                word.split("=", 1)[1] if word.startswith("--lang=") else None)
+            if value:
+                try:
+                    locale = parse_lang(value)
+                except ValueError:
+                    pass
+        locale = locale or cli_locale()
+    if locale == "en" or getattr(exc, "_appraise_spoken", False):
+        return
+    exc._appraise_spoken = True  # type: ignore[attr-defined]
+    exc.show = lambda file=None: _show(exc, locale, file)  # type: ignore[method-assign]
+
+
+def _show(exc: click.ClickException, locale: str, file=None) -> None:
+    """What click's ``show`` prints, in ``locale``."""
+    from appraise.i18n import say, translate
+
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and isinstance(exc, click.UsageError):
+        usage = ctx.get_usage()
+        if usage.startswith("Usage:"):
+            usage = say("click.usage", locale) + usage[len("Usage:"):].lstrip(" ")
+        click.echo(usage, file=file, err=True, color=ctx.color)
+        if ctx.command.get_help_option(ctx) is not None:
+            option = max(ctx.help_option_names, key=len)  # --help, as click says it
+            click.echo(say("click.try", locale, command=ctx.command_path, option=option), file=file, err=True)
+        click.echo(file=file, err=True)
+    click.echo(say("click.error", locale, message=translate(exc.format_message(), locale)), file=file, err=True)
 
 
 def _lang(ctx, param, value):

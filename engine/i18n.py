@@ -1169,6 +1169,12 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "{column} 的值为 {value}，不是数字（{who}）（{where}）"),
     ("data.infinite", "value of {column} is {value} (infinite) ({who})", "{column} 的值为 {value}（无穷大）（{who}）"),
     ("data.nan", "value of {column} is {value} (not a number) ({who})", "{column} 的值为 {value}（非数字）（{who}）"),
+    # an incentive plan's measure a float does not carry exactly (core/scoring.py, README "Numbers compare as written")
+    ("evaluate.uncarried", "incentive component {component} pays on metric {metric} = {value}, which has more "
+     "significant digits than a float carries exactly (15); it cannot be paid to the cent, so it is not paid; check "
+     "the data behind it",
+     "激励组件 {component} 所依据的指标 {metric} = {value}，其有效数字多于浮点数能精确表示的位数（15 位）；无法精确到分"
+     "支付，因此不予支付；请检查其背后的数据"),
     ("data.empty_if_unknown", "leave the cell empty if the value is unknown", "值未知时请留空单元格"),
     ("data.no_column", "the {table} table has no column {column}; its columns: {columns}",
      "{table}表没有列 {column}；其列为：{columns}"),
@@ -1178,6 +1184,18 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "请添加该列，或用 columns: {mapping} 映射你的列"),
     ("data.header_only", "the {table} table has a header but no data rows", "{table}表只有表头，没有数据行"),
     ("data.empty_file", "file is empty; expected a header row and data rows", "文件为空；应有表头行和数据行"),
+    # a database column of binary data (a blob) that is not UTF-8 text (the sql and duckdb providers)
+    ("data.binary", "column {column} of table {table} holds binary data (a blob) that is not UTF-8 text",
+     "表 {table} 的列 {column} 含有不是 UTF-8 文本的二进制数据"),
+    ("data.binary_in", "column {column} of table {table} holds binary data (a blob) that is not UTF-8 text ({where})",
+     "表 {table} 的列 {column} 含有不是 UTF-8 文本的二进制数据（{where}）"),
+    ("data.binary_query", "column {column} of the query's result holds binary data (a blob) that is not UTF-8 text",
+     "查询结果的列 {column} 含有不是 UTF-8 文本的二进制数据"),
+    ("data.binary_query_in", "column {column} of the query's result holds binary data (a blob) that is not UTF-8 "
+                             "text ({where})",
+     "查询结果的列 {column} 含有不是 UTF-8 文本的二进制数据（{where}）"),
+    ("data.binary_fix", "store the column as UTF-8 text, or read the table without it: {example}",
+     "请把该列存为 UTF-8 文本，或读取时不含该列：{example}"),
     ("data.unknown_employee", "{kind} row for employee {id}, who is not in the employees table",
      "员工 {id} 的{kind}行，但员工表中没有此人"),
     ("data.add_employee", "add the employee to the employees source, or fix the id",
@@ -1384,6 +1402,8 @@ _FIRST = ("with_did_you_mean",)
 _PHRASES = frozenset({"what", "where", "expected", "found", "bound", "message", "problem", "why", "summary", "who",
                       "table", "kind", "length", "every", "a", "b", "problems"})
 _LISTS = frozenset({"keys", "both", "options", "names", "grades", "sources", "functions", "sheets", "columns"})
+# Parts that are the words of another program (PyYAML, the system, a database): translated by SYSTEM_ERRORS only.
+_ERRORS = frozenset({"error"})
 
 
 @cache
@@ -1406,7 +1426,7 @@ def _compiled() -> tuple[list, list]:
                     elif name is not None:
                         pattern += f"(?P<{name}>.+?)"
                         names.append(name)
-                out.append((key not in _FIRST, -literal, re.compile(pattern + r"\Z", re.S), names, entry))
+                out.append((key not in _FIRST, -literal, re.compile(pattern + r"\Z", re.S), names, entry, literal))
         out.sort(key=lambda t: t[:2])
         return [t[2:] for t in out]
 
@@ -1423,13 +1443,44 @@ def translate(text: str, locale: str, *, _depth: int = 0) -> str:
         english, _, chinese = text.partition(" / ")
         if _CJK.search(chinese) and not _CJK.search(english):
             return chinese
+    if _depth == 0 and _CJK.search(text) and not _english(text):  # already Chinese (a said message): kept as said
+        return text
     whole, parts = _compiled()
-    for rx, names, entry in (parts if _depth else whole):
+    for rx, names, entry, literal in (parts if _depth else whole):
         m = rx.match(text)
         if m is not None:
-            values = {n: translate(m.group(n), locale, _depth=_depth + 1) if n in _PHRASES
-                      else _joined(m.group(n), locale) if n in _LISTS else m.group(n) for n in names}
+            values = {n: _part(n, m.group(n), locale, _depth) for n in names}
+            if literal <= _GENERIC and any(_english(values[n]) for n in names):
+                continue  # "{where}: {problem}" or "{a}, {b}" around a sentence nothing knows: not cut up
             return _pick(entry, locale).format(**values)
+    return text
+
+
+# A template with this few literal characters ("{where}: {problem}", "{a} or {b}", "{a}, {b}") holds phrases only;
+# it is taken only when they come out translated, so an English sentence no template knows is shown whole, as
+# written, not cut up ("layout：wide、but the file has metric和value columns").
+_GENERIC = 5
+_WORDS = __import__("re").compile(r"[A-Za-z]+(?:[ ,]+[A-Za-z]+){2,}")
+_QUOTED = __import__("re").compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”|`[^`]*`|\([^)]*\)")
+
+
+def _english(text: str) -> bool:
+    """Whether ``text`` still holds a run of three English words outside quotes and brackets."""
+    return _WORDS.search(_QUOTED.sub("", text)) is not None
+
+
+def _part(name: str, text: str, locale: str, depth: int) -> str:
+    """One captured part of a message in ``locale``: a phrase translated in turn, a list's joining words, another
+    program's error text (:func:`system_error`), a schema's description (its ``x-description-zh-CN``); anything
+    else (names, numbers, values, paths) as written."""
+    if name in _PHRASES:
+        return translate(text, locale, _depth=depth + 1)
+    if name in _LISTS:
+        return _joined(text, locale)
+    if name in _ERRORS:
+        return system_error(text, locale)
+    if name == "description":
+        return _descriptions(locale).get(text.rstrip("."), text)
     return text
 
 
@@ -1440,6 +1491,679 @@ def _joined(text: str, locale: str) -> str:
     if locale == DEFAULT_LOCALE:
         return text
     return re.sub(r" or ", " 或 ", re.sub(r" and ", " 和 ", text.replace(", ", "、")))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Every message in the user's language (session 7, wi18n): the words of other programs quoted in a message (PyYAML's
+# problems, the operating system's errors, the database drivers', click's), the results store's and the providers'
+# sentences around them, the hints of YAML syntax errors, and the built-in providers' option descriptions.
+# SYSTEM_ERRORS are matched only against the ``{error}`` / ``{problem}`` part of a message (never a whole message):
+# a text none of them matches whole is kept as the program wrote it.
+
+SYSTEM_ERRORS: dict[str, dict[str, str]] = _entries(
+    # PyYAML (pure Python) and libyaml problems (language/load.py shows them as "YAML syntax: <problem>")
+    ("yaml.tab", "found character '\\t' that cannot start any token",
+     "这里有一个制表符（Tab）：YAML 不能用 Tab 缩进或对齐"),
+    ("yaml.tab_indent", "found a tab character that violates indentation",
+     "制表符（Tab）破坏了缩进：YAML 只能用空格缩进"),
+    ("yaml.tab_space", "found a tab character where an indentation space is expected",
+     "此处应为缩进用的空格，却是制表符（Tab）"),
+    ("yaml.bad_char", "found character {char} that cannot start any token",
+     "字符 {char} 不能出现在此处（不能作为值的开头）"),
+    ("yaml.bad_char_c", "found character that cannot start any token", "此处的字符不能作为值的开头"),
+    ("yaml.colon", "could not find expected ':'", "找不到应有的冒号 ':'"),
+    ("yaml.mapping_here", "mapping values are not allowed here", "此处不能再写“键: 值”"),
+    ("yaml.mapping_context", "mapping values are not allowed in this context", "此处不能再写“键: 值”"),
+    ("yaml.sequence_here", "block sequence entries are not allowed here", "此处不能开始列表项（'- '）"),
+    ("yaml.sequence_context", "block sequence entries are not allowed in this context", "此处不能开始列表项（'- '）"),
+    ("yaml.flow_list", "expected ',' or ']', but got {token}", "应为 ',' 或 ']'，却遇到 {token}"),
+    ("yaml.flow_list_c", "did not find expected ',' or ']'", "找不到应有的 ',' 或 ']'"),
+    ("yaml.flow_map", "expected ',' or '}}', but got {token}", "应为 ',' 或 '}}'，却遇到 {token}"),
+    ("yaml.flow_map_c", "did not find expected ',' or '}}'", "找不到应有的 ',' 或 '}}'"),
+    ("yaml.end_stream", "found unexpected end of stream", "文件在此意外结束"),
+    ("yaml.block_end", "expected <block end>, but found {token}", "缩进在此应结束上一层，却遇到 {token}"),
+    ("yaml.expected_key", "did not find expected key", "找不到应有的键"),
+    ("yaml.expected_dash", "did not find expected '-' indicator", "找不到应有的列表项标记 '-'"),
+    ("yaml.node", "expected the node content, but found {token}", "此处应有值，却遇到 {token}"),
+    ("yaml.node_c", "did not find expected node content", "找不到应有的值"),
+    ("yaml.alias", "found undefined alias {name}", "别名 {name} 未定义"),
+    ("yaml.alias_c", "found undefined alias", "别名未定义"),
+    ("yaml.escape", "found unknown escape character {char}", "未知的转义字符 {char}"),
+    ("yaml.escape_c", "found unknown escape character", "未知的转义字符"),
+    ("yaml.anchor_char", "expected alphabetic or numeric character, but found {char}",
+     "此处应为字母或数字，却遇到 {char}"),
+    ("yaml.anchor_char_c", "did not find expected alphabetic or numeric character", "找不到应有的字母或数字"),
+    ("yaml.document", "found unexpected document separator", "此处意外出现了文档分隔符"),
+    ("yaml.directive", "found unknown directive name", "未知的指令名称"),
+    ("yaml.unexpected_colon", "found unexpected ':'", "此处意外出现了 ':'"),
+    ("yaml.invalid", "not valid YAML", "不是有效的 YAML"),
+    # the operating system (OSError.strerror, as Linux, macOS and Windows word it)
+    ("os.no_such", "No such file or directory", "没有这个文件或文件夹"),
+    ("os.no_such_win", "The system cannot find the file specified", "系统找不到指定的文件"),
+    ("os.no_path_win", "The system cannot find the path specified", "系统找不到指定的路径"),
+    ("os.permission", "Permission denied", "没有访问权限"),
+    ("os.access_win", "Access is denied", "拒绝访问"),
+    ("os.is_dir", "Is a directory", "这是一个文件夹，不是文件"),
+    ("os.not_dir", "Not a directory", "路径中有一部分不是文件夹"),
+    ("os.disk_full", "No space left on device", "磁盘已满（设备上没有剩余空间）"),
+    ("os.disk_full_win", "There is not enough space on the disk", "磁盘空间不足"),
+    ("os.quota", "Disk quota exceeded", "超出磁盘配额"),
+    ("os.read_only", "Read-only file system", "文件系统是只读的"),
+    ("os.exists", "File exists", "文件已存在"),
+    ("os.too_many", "Too many open files", "打开的文件过多"),
+    ("os.io", "Input/output error", "输入/输出错误（磁盘或网络存储故障）"),
+    ("os.name_long", "File name too long", "文件名过长"),
+    ("os.not_permitted", "Operation not permitted", "不允许此操作"),
+    ("os.in_use", "Address already in use", "地址（端口）已被占用"),
+    ("os.refused", "Connection refused", "连接被拒绝（该地址上没有运行数据库服务）"),
+    ("os.timed_out", "Connection timed out", "连接超时"),
+    ("os.unreachable", "Network is unreachable", "网络不可达"),
+    ("os.errno", "[Errno {n}] {error}: {path}", "[Errno {n}] {error}：{path}"),
+    ("os.errno_only", "[Errno {n}] {error}", "[Errno {n}] {error}"),
+    # databases (SQLAlchemy's drivers: sqlite3, psycopg, psycopg2, pymysql)
+    ("db.connection_failed", "connection failed: {error}", "连接失败：{error}"),
+    ("db.connect_server", "connection to server at {host}, port {port} failed: {error}",
+     "无法连接到服务器 {host}（端口 {port}）：{error}"),
+    ("db.connect_socket", "connection to server on socket {socket} failed: {error}",
+     "无法通过套接字 {socket} 连接到服务器：{error}"),
+    ("db.fatal", "FATAL:  {error}", "致命错误：{error}"),
+    ("db.password", "password authentication failed for user {user}", "用户 {user} 的密码验证失败（用户名或密码错误）"),
+    ("db.no_password", "fe_sendauth: no password supplied", "没有提供密码"),
+    ("db.mysql_denied", "({code}, \"Access denied for user {user} (using password: YES)\")",
+     "（{code}）用户 {user} 被拒绝访问（用户名或密码错误）"),
+    ("db.no_database", "database {name} does not exist", "数据库 {name} 不存在"),
+    ("db.no_role", "role {name} does not exist", "数据库用户 {name} 不存在"),
+    ("db.no_relation", "relation {name} does not exist", "数据表 {name} 不存在"),
+    ("db.no_column_pg", "column {name} does not exist", "列 {name} 不存在"),
+    ("db.no_table", "no such table: {name}", "没有数据表 {name}"),
+    ("db.no_column", "no such column: {name}", "没有列 {name}"),
+    ("db.open_file", "unable to open database file", "无法打开数据库文件"),
+    ("db.locked", "database is locked", "数据库被锁定（另一个程序正在写入）"),
+    ("db.not_db", "file is not a database", "该文件不是数据库"),
+    ("db.readonly", "attempt to write a readonly database", "试图写入只读数据库"),
+    ("db.disk_full", "database or disk is full", "数据库或磁盘已满"),
+    ("db.syntax_near", "near {token}: syntax error", "{token} 附近有语法错误"),
+    ("db.syntax_pg", "syntax error at or near {token}", "{token} 处或其附近有语法错误"),
+    ("db.host", "could not translate host name {host} to address: {error}", "无法解析主机名 {host}：{error}"),
+    ("db.host_unknown", "Name or service not known", "未知的主机名或服务"),
+    ("db.host_unknown_mac", "nodename nor servname provided, or not known", "未知的主机名或服务"),
+    ("db.timeout", "timeout expired", "连接超时"),
+    ("db.driver", "Can't load plugin: sqlalchemy.dialects:{name}", "无法加载数据库驱动：{name}（请安装对应的驱动包）"),
+    ("db.url", "Could not parse SQLAlchemy URL from string {url}", "无法解析数据库 URL {url}"),
+    ("db.no_module", "No module named {name}", "没有名为 {name} 的模块（请安装对应的驱动包）"),
+)
+
+DIAGNOSTICS.update(_entries(
+    # hints of YAML syntax errors (language/load.py), the results store and the providers' read errors
+    ("yaml.hint.tab", "indent with spaces, never tabs (set your editor to insert spaces for Tab)",
+     "请用空格缩进，不要用 Tab（可把编辑器设置为按 Tab 键时插入空格）"),
+    ("yaml.hint.colon", "a key needs ':' and a space after it (key: value); a line that goes on from the one above "
+                        "must be indented under it",
+     "键后面要有冒号和空格（键: 值）；接着上一行写的内容要缩进到它下面"),
+    ("yaml.hint.mapping", "a value cannot hold 'key: value' on the same line: put a value that contains ': ' in "
+                          "quotes, or start the nested keys on their own lines, indented; check the indentation of "
+                          "this line and the one above",
+     "值里不能在同一行再写“键: 值”：含有 ': ' 的值请加引号，或把下一层的键另起一行并缩进；请检查本行和上一行的缩进"),
+    ("yaml.hint.list", "close the list with ']' (items are separated by ',')",
+     "请用 ']' 结束列表（各项之间用 ',' 分隔）"),
+    ("yaml.hint.map", "close the mapping with '}}' (entries are separated by ',')",
+     "请用 '}}' 结束映射（各项之间用 ',' 分隔）"),
+    ("yaml.hint.quote", "close the quotes: a quoted value ends with the same quote it starts with",
+     "请补上引号：加引号的值要以同样的引号结束"),
+    ("yaml.hint.indent", "check the indentation: the keys of one mapping start in the same column, and anything "
+                         "after a quoted value must be inside the quotes",
+     "请检查缩进：同一层的键要从同一列开始，加引号的值后面的内容要写在引号里面"),
+    ("yaml.hint.escape", "in double quotes write \\\\ for a backslash, or use single quotes",
+     "在双引号中反斜杠要写成 \\\\，或改用单引号"),
+    ("yaml.hint.char", "put a value that starts with this character in quotes", "以该字符开头的值请加引号"),
+    ("store.cannot_open", "cannot open the results store {url}: {error}", "无法打开结果库 {url}：{error}"),
+    ("store.cannot_read", "cannot read the results store {url}: {error}", "无法读取结果库 {url}：{error}"),
+    ("data.cannot_read", "cannot read {name}: {error}", "无法读取 {name}：{error}"),
+    ("data.cannot_read_query", "cannot read query file {name}: {error}", "无法读取查询文件 {name}：{error}"),
+    ("data.cannot_use_url", "cannot use url: {error}", "无法使用该 url：{error}"),
+    ("data.relative", "paths are relative to the cycle file's folder", "路径相对于周期文件所在的文件夹"),
+    ("data.cannot_read_kind", "provider {name} cannot read kind {kind}; it reads {kinds}",
+     "数据源插件 {name} 不能读取 {kind} 类数据；它能读取 {kinds}"),
+    ("schema.both_same", "has both {both}; they say the same thing: keep one",
+     "同时有 {both}；二者含义相同：请只保留一个"),
+    ("schema.must_match", "it must match {pattern}", "应符合格式 {pattern}"),
+    ("io.refused_at", "the system refused to read or write {name}: {error}", "系统拒绝读写 {name}：{error}"),
+    ("io.refused", "the system refused to read or write a file: {error}", "系统拒绝读写文件：{error}"),
+    ("data.workbook", "cannot open as an xlsx workbook: {error}", "无法作为 xlsx 工作簿打开：{error}"),
+    ("data.parquet", "cannot read as Parquet: {error}", "无法作为 Parquet 文件读取：{error}"),
+    # click's own messages (usage errors of every command: engine/cli.py shows them through translate)
+    ("click.invalid_for", "Invalid value for {param}: {message}", "参数 {param} 的值无效：{message}"),
+    ("click.invalid", "Invalid value: {message}", "值无效：{message}"),
+    ("click.no_file", "File {path} does not exist.", "文件 {path} 不存在。"),
+    ("click.no_dir", "Directory {path} does not exist.", "文件夹 {path} 不存在。"),
+    ("click.no_path", "Path {path} does not exist.", "路径 {path} 不存在。"),
+    ("click.file_is_dir", "File {path} is a directory.", "{path} 是文件夹，这里需要文件。"),
+    ("click.dir_is_file", "Directory {path} is a file.", "{path} 是文件，这里需要文件夹。"),
+    ("click.path_is_dir", "Path {path} is a directory.", "{path} 是文件夹，这里需要文件。"),
+    ("click.file_unreadable", "File {path} is not readable.", "文件 {path} 不可读（没有访问权限）。"),
+    ("click.dir_unreadable", "Directory {path} is not readable.", "文件夹 {path} 不可读（没有访问权限）。"),
+    ("click.path_unreadable", "Path {path} is not readable.", "路径 {path} 不可读（没有访问权限）。"),
+    ("click.dir_unwritable", "Directory {path} is not writable.", "文件夹 {path} 不可写（没有写入权限）。"),
+    ("click.file_unwritable", "File {path} is not writable.", "文件 {path} 不可写（没有写入权限）。"),
+    ("click.no_option", "No such option {name}.", "没有选项 {name}。"),
+    ("click.no_option_mean", "No such option {name}. Did you mean {other}?", "没有选项 {name}。是否想写 {other}？"),
+    ("click.no_option_possible", "No such option {name}. (Possible options: {options})",
+     "没有选项 {name}。（可能的选项：{options}）"),
+    ("click.no_command", "No such command {name}.", "没有命令 {name}。"),
+    ("click.missing_argument", "Missing argument {name}.", "缺少参数 {name}。"),
+    ("click.missing_arguments", "Missing argument {name}. {more}", "缺少参数 {name}。{more}"),
+    ("click.missing_option", "Missing option {name}.", "缺少选项 {name}。"),
+    ("click.missing_command", "Missing command.", "缺少命令。"),
+    ("click.needs_value", "Option {name} requires an argument.", "选项 {name} 需要一个值。"),
+    ("click.no_value", "Option {name} does not take a value.", "选项 {name} 不接受值。"),
+    ("click.extra", "Got unexpected extra argument ({args})", "多了一个参数（{args}）"),
+    ("click.extras", "Got unexpected extra arguments ({args})", "多了几个参数（{args}）"),
+    ("click.not_choice", "{value} is not {choices}.", "{value} 不是 {choices}。"),
+    ("click.not_one_of", "{value} is not one of {choices}.", "{value} 不是 {choices} 之一。"),
+    ("click.not_int", "{value} is not a valid integer.", "{value} 不是有效的整数。"),
+    ("click.not_float", "{value} is not a valid float.", "{value} 不是有效的数字。"),
+    ("click.not_range", "{value} is not in the range {range}.", "{value} 不在范围 {range} 内。"),
+    ("click.not_bool", "{value} is not a valid boolean.", "{value} 不是有效的布尔值。"),
+))
+
+DIAGNOSTICS.update(_entries(
+    # messages found English in Chinese output by running the commands over real mistakes (session 7, wi18n):
+    # expressions (language/expr), cycle files and overrides, the validator's checks, the provide stage, providers
+    ("expr.condition_type", "a condition must be true or false, but this is {what}; write true or false (not yes/no, "
+                            "1/0 or \"false\")",
+     "条件必须是 true 或 false，但这里是{what}；请写 true 或 false（不要写 yes/no、1/0 或 \"false\"）"),
+    ("expr.must_bool", "{where} must be true or false, but this is {what}; compare it, e.g. 'x > 0'",
+     "{where}必须是 true 或 false，但这里是{what}；请写成比较，例如 'x > 0'"),
+    ("expr.must_number", "{where} must be a number, but this is {what}", "{where}必须是数字，但这里是{what}"),
+    ("expr.context_nothing", "context.{name} is set to nothing in the cycle file, so every condition reading it would "
+                             "be missing; write [] for an empty list, or its value",
+     "周期文件中 context.{name} 没有值，读取它的条件都会缺失；空列表请写 []，否则请写出它的值"),
+    ("expr.joins", "{word} joins true/false values; compare first, e.g. 'x > 0'",
+     "{word} 连接的是 true/false 值；请先写成比较，例如 'x > 0'"),
+    ("expr.not", "'not' takes a true/false value; compare first, e.g. 'not x > 0'",
+     "'not' 后面要跟 true/false 值；请先写成比较，例如 'not x > 0'"),
+    ("expr.negate", "cannot negate {what}", "不能对{what}取负"),
+    ("expr.arithmetic", "arithmetic on text, lists or true/false values is not allowed ({op})",
+     "不能对文本、列表或 true/false 值做算术运算（{op}）"),
+    ("expr.number_text", "compares a number with text; put numbers without quotes, or declare the column's type under "
+                         "'attributes:'",
+     "把数字和文本作比较；数字请不要加引号，或在 'attributes:' 中声明该列的类型"),
+    ("expr.list_in", "a list can only follow 'in' or 'not in'", "列表只能写在 'in' 或 'not in' 后面"),
+    ("expr.bool_text", "compares a true/false value with text", "把 true/false 值和文本作比较"),
+    ("expr.bool_number", "compares a true/false value with a number; compare the number with a number, or use the "
+                         "true/false value alone as the condition",
+     "把 true/false 值和数字作比较；请用数字和数字比较，或直接把 true/false 值作为条件"),
+    ("expr.takes_numbers", "{name}() takes numbers", "{name}() 只接受数字"),
+    ("expr.previous_here", "'previous' cannot be used in {where}", "{where}中不能使用 'previous'"),
+    ("expr.in_looks", "'in' looks for a number or a text in a list", "'in' 在列表中查找数字或文本"),
+    ("expr.in_mixed", "a list for 'in' holds numbers or texts, not both",
+     "'in' 的列表只能全是数字或全是文本，不能混用"),
+    ("expr.never_match", "looks for {a} in a list of {b}; they never match", "在{b}列表中查找{a}；永远不会匹配"),
+    ("expr.unknown_previous", "unknown field 'previous.{name}'", "未知的字段 'previous.{name}'"),
+    ("expr.in_list", "'in' needs a list on its right", "'in' 右侧需要列表"),
+    ("expr.context_list", "context.{name} is a list; use it with 'in'", "context.{name} 是列表；请与 'in' 一起使用"),
+    ("expr.empty", "expression is empty", "表达式为空"),
+    ("expr.deep", "expression nests deeper than {n} levels", "表达式嵌套超过 {n} 层"),
+    ("expr.complex", "expression is too complex", "表达式过于复杂"),
+    ("expr.tilde", "'~' is not allowed; use 'not'", "不允许使用 '~'；请用 'not'"),
+    ("expr.is", "'is' is not allowed; use '==' or '!='", "不允许使用 'is'；请用 '==' 或 '!='"),
+    ("expr.underscore", "names starting with '_' are not allowed ({name})", "不允许使用以 '_' 开头的名称（{name}）"),
+    ("expr.needs_field", "{name} needs a field, like {example}", "{name} 后面需要字段，例如 {example}"),
+    ("expr.attribute", "attribute access is only allowed on 'context' and 'previous' (like context.price_war or "
+                       "previous.grade)",
+     "只有 'context' 和 'previous' 可以用点取字段（如 context.price_war 或 previous.grade）"),
+    ("expr.list_long", "list has more than {n} items", "列表超过 {n} 项"),
+    ("expr.not_allowed", "{name} is not allowed in appraise expressions", "appraise 表达式中不允许使用 {name}"),
+    ("expr.literal", "{kind} literals are not allowed", "不允许使用{kind}字面量"),
+    ("expr.list_items", "list items must be plain numbers or text", "列表项只能是普通数字或文本"),
+    ("expr.plain_args", "{name}() takes plain arguments only", "{name}() 只接受普通参数"),
+    ("expr.args", "{name}() takes {n} arguments, got {got}", "{name}() 需要 {n} 个参数，实际有 {got} 个"),
+    ("expr.text_long", "text literal is longer than {n} characters", "文本字面量超过 {n} 个字符"),
+    ("expr.round", "round()'s second argument must be a whole number from 0 to 10",
+     "round() 的第二个参数必须是 0 到 10 的整数"),
+    ("expr.unsupported", "unsupported expression", "不支持的表达式"),
+    ("cycle.on_error", "on_error is {value}; write 'fail' or 'skip-employee'",
+     "on_error 为 {value}；请写 'fail' 或 'skip-employee'"),
+    ("cycle.is_ruleset", "this is a ruleset, not a cycle file; give the cycle file that names it (cycle:, ruleset:, "
+                         "sources:)",
+     "这是规则集，不是周期文件；请给出引用它的周期文件（cycle:、ruleset:、sources:）"),
+    ("cycle.validate_alone", "appraise validate checks a ruleset on its own", "appraise validate 可以单独检查规则集"),
+    ("cycle.no_overrides", "overrides file {name} not found (looked for {path})",
+     "找不到人工调整文件 {name}（查找的是 {path}）"),
+    ("load.keys_plain", "keys must be plain text, not lists or mappings", "键必须是普通文本，不能是列表或映射"),
+    ("load.surrogate", "text is not valid Unicode (a lone surrogate character)",
+     "文本不是有效的 Unicode（有孤立的代理字符）"),
+    ("load.deep", "values nest deeper than {n} levels; appraise files are never that deep",
+     "值嵌套超过 {n} 层；appraise 文件不会有这么深"),
+    ("overrides.list", "an overrides file is a list of {{id, score?, grade?, reason, by, date}}",
+     "人工调整文件是 {{id, score?, grade?, reason, by, date}} 的列表"),
+    ("overrides.start", "start each override with '- id: ...'", "每条人工调整请以 '- id: ...' 开头"),
+    ("overrides.mapping", "an override is a mapping {{id, score?, grade?, reason, by, date}}",
+     "一条人工调整是映射 {{id, score?, grade?, reason, by, date}}"),
+    ("overrides.id", "an override needs the employee's 'id'", "人工调整需要员工的 'id'"),
+    ("overrides.twice", "employee {id} is overridden twice (first at line {line})",
+     "员工 {id} 被人工调整了两次（首次在第 {line} 行）"),
+    ("overrides.keep_one", "keep one override per employee", "每位员工只保留一条人工调整"),
+    ("overrides.score", "score {value} is not a score; write a number of 0 or more",
+     "得分 {value} 不是得分；请写不小于 0 的数字"),
+    ("overrides.not_found", "overrides file not found", "找不到人工调整文件"),
+    ("overrides.keys", "an override has id, score, grade, reason, by and date",
+     "人工调整包含 id、score、grade、reason、by 和 date"),
+    ("overrides.unknown_key", "unknown key {key} in an override", "人工调整中有未知的键 {key}"),
+    ("overrides.nothing", "the override of {id} changes nothing: give 'score', 'grade' or both",
+     "{id} 的人工调整没有改变任何内容：请给出 'score'、'grade' 或两者"),
+    ("check.used_twice", "{kind} {name} is used twice (first at line {line})",
+     "{kind} {name} 被使用了两次（首次在第 {line} 行）"),
+    ("check.computed", "{name} is computed by appraise for every employee; it cannot be an attribute",
+     "{name} 由 appraise 为每位员工计算，不能作为属性"),
+    ("check.rename_column", "rename the column (and map it with columns:)", "请重命名该列（并用 columns: 映射）"),
+    ("check.lowest_first", "list them from the lowest {field} to the highest, each higher than the one before",
+     "请按 {field} 从低到高排列，每个都高于前一个"),
+    ("check.go_up", "{kind} must go up: {field} {value} comes after {before}",
+     "{kind}必须递增：{field} {value} 排在 {before} 之后"),
+    ("check.not_finite", "{value} is not a usable number; write a finite number",
+     "{value} 不是可用的数字；请写有限的数字"),
+    ("check.kpi_ambiguous", "KPI {kpi} is in dimensions {dimensions} of scorecard {card}; say which one",
+     "KPI {kpi} 同时在评分卡 {card} 的维度 {dimensions} 中；请指明是哪一个"),
+    ("check.write", "write {text}", "请写 {text}"),
+    ("check.both_metric", "{name} is both an employee column (attribute) and a metric",
+     "{name} 既是员工表的列（属性）又是指标"),
+    ("check.rename_one", "rename one of them so expressions know which is meant",
+     "请重命名其中一个，让表达式知道指的是哪一个"),
+    ("check.shift_itself", "shift moves weight from {name} to itself", "shift 把权重从 {name} 移到它自己"),
+    ("check.shift_to", "'to' must be another dimension, or another KPI of the same dimension",
+     "'to' 必须是另一个维度，或同一维度的另一个 KPI"),
+    ("check.no_scorecard_both", "no scorecard has both {a} and {b}", "没有评分卡同时包含 {a} 和 {b}"),
+    ("check.min_raters_one", "min_raters {n} for {source} would show one rater's own ratings; only 'manager' and "
+                             "'self' may have fewer than 2 raters",
+     "{source} 的 min_raters 为 {n}，会显示单个评价人自己的评分；只有 'manager' 和 'self' 可以少于 2 人"),
+    ("check.min_raters_one_fix", "write at least 2 (3 or more keeps raters anonymous from each other too)",
+     "请至少写 2（3 或以上还能让评价人彼此之间保持匿名）"),
+    ("check.min_raters_two", "min_raters {n} for {source}: each of two raters can work out the other's ratings from "
+                             "the source's mean",
+     "{source} 的 min_raters 为 {n}：两名评价人都能从平均分推算出对方的评分"),
+    ("check.min_raters_two_fix", "write 3 or more, or keep 2 on purpose", "请写 3 或以上，或确有意时保留 2"),
+    ("check.declare_metric", "declare it under metrics:, or fix the name", "请在 metrics: 中声明，或改正名称"),
+    ("check.default_last", "move {name} last (as the default), or give it an applies_to",
+     "请把 {name} 移到最后（作为默认），或给它写 applies_to"),
+    ("check.overlap", "an employee matching both {a} and {b} gets {first} (the first in the file)",
+     "同时符合 {a} 和 {b} 的员工会用 {first}（文件中的第一个）"),
+    ("check.exclusive", "make the conditions exclusive (e.g. role == \"a\" / role == \"b\"), or keep this order on "
+                        "purpose",
+     "请让条件互斥（例如 role == \"a\" / role == \"b\"），或确有意时保留此顺序"),
+    ("check.outside_link", "is a symbolic link leading outside {root}; it was not read",
+     "是指向 {root} 之外的符号链接；未读取"),
+    ("check.outside_link_fix", "replace the link by the file, or set APPRAISE_ALLOW_OUTSIDE_PATHS=1 if it is meant",
+     "请用文件替换该链接；若确需如此，请设置 APPRAISE_ALLOW_OUTSIDE_PATHS=1"),
+    ("check.weigh_sub", "weigh the sub-periods of this cycle, or run the ruleset for another period",
+     "请为本周期的子期间设置权重，或对其他期间运行该规则集"),
+    # the provide stage and the providers
+    ("provide.header_only", "{name} has a header but no data rows", "{name} 只有表头，没有数据行"),
+    ("provide.employee_twice", "employee {id} appears twice; first at {where}", "员工 {id} 出现了两次；首次在 {where}"),
+    ("provide.not_period", "period {value} is not a period", "期间 {value} 不是有效的期间"),
+    ("provide.write_period", "write 2026-Q3, 2026-07, 2026-H2 or 2026", "请写 2026-Q3、2026-07、2026-H2 或 2026"),
+    ("provide.both_ways", "{metric} of {id} comes both as monthly rows and as a period total",
+     "{id} 的 {metric} 既有月度行又有期间合计"),
+    ("provide.one_way", "provide each metric one way", "每个指标请只用一种方式提供"),
+    ("provide.fix_name", "fix the name in the ruleset or the data, or leave its rows out of the file",
+     "请改正规则集或数据中的名称，或把这些行从文件中去掉"),
+    ("provide.okr_type", "objective type {value} of {id} is not 'committed' or 'aspirational'",
+     "{id} 的目标类型 {value} 不是 'committed' 或 'aspirational'"),
+    ("provide.kr_weight", "key result weight {value} of {id} must be above 0",
+     "{id} 的关键结果权重 {value} 必须大于 0"),
+    ("provide.kr_month", "month {value} of {id}'s key result is not a month", "{id} 的关键结果的月份 {value} 不是月份"),
+    ("provide.write_month", "write months as 2026-07", "月份请写成 2026-07"),
+    ("provide.installed", "installed providers: {names}", "已安装的数据源插件：{names}"),
+    ("provide.failed", "provider {name} failed: {kind}: {error}", "数据源插件 {name} 出错：{kind}：{error}"),
+    ("provide.wrong_table", "provider {name} returned a {got} table for a {kind} source",
+     "数据源插件 {name} 为 {kind} 数据源返回了 {got} 表"),
+    ("provider.one_of", "give one of query:, sql:, table: (found {found})",
+     "请给出 query:、sql:、table: 之一（现有 {found}）"),
+    ("provider.say_what", "say what to read: query: <file.sql>, sql: <SELECT ...> or table: <name>",
+     "请说明读取什么：query: <file.sql>、sql: <SELECT ...> 或 table: <name>"),
+    ("provider.aggregate_column", "aggregate: true needs a column {column}; the query returns {columns}",
+     "aggregate: true 需要列 {column}；查询返回的列为 {columns}"),
+    ("provider.not_raw", "{name} is not a raw metric the ruleset declares; aggregate: true cannot aggregate it",
+     "{name} 不是规则集声明的原始指标；aggregate: true 无法汇总它"),
+    ("provider.leave_out", "leave it out of the query", "请从查询中去掉它"),
+    ("provider.table_name", "table {name} is not a plain table name", "表 {name} 不是普通的表名"),
+    ("provider.sheet_empty", "sheet is empty; expected a header row and data rows", "工作表为空；应有表头行和数据行"),
+    ("provider.no_columns", "file has no columns", "文件没有列"),
+    ("provider.csv", "cannot parse CSV: {error}", "无法解析 CSV：{error}"),
+    ("provider.no_name", "column {n} has no name in the header row", "第 {n} 列在表头行中没有名称"),
+    ("provider.column_twice", "column {name} appears twice in the header (columns {a} and {b})",
+     "列 {name} 在表头中出现了两次（第 {a} 列和第 {b} 列）"),
+    ("provider.reserved", "'_row' is reserved; rename that column", "'_row' 是保留名称；请重命名该列"),
+    ("provider.save_xlsx", "save it from Excel as .xlsx (not .xls or .csv)",
+     "请在 Excel 中另存为 .xlsx（不要用 .xls 或 .csv）"),
+    ("provider.no_header_value", "value in a column without a header", "没有表头的列中有值"),
+    ("provider.needs_path", "provider {name} needs 'path:' (the data file)",
+     "数据源插件 {name} 需要 'path:'（数据文件）"),
+    ("provider.not_encoding", "file is not valid {encoding}", "文件不是有效的 {encoding} 编码"),
+    ("provider.set_encoding", "set 'encoding:' to the encoding the file was saved in, or leave it out to detect it",
+     "请把 'encoding:' 设为文件保存时的编码，或删去它以自动识别"),
+    ("provider.header_both", "header_row and skip_rows both say where the header is; keep one",
+     "header_row 和 skip_rows 都指明了表头位置；请只保留一个"),
+    ("provider.rename_missing", "columns: renames {name}, but {file} has no such column; its columns: {columns}",
+     "columns: 重命名了 {name}，但 {file} 没有这一列；其列为：{columns}"),
+    ("provider.rename_clash", "columns: renames {name} to {to}, but {file} already has a column {other}",
+     "columns: 把 {name} 重命名为 {to}，但 {file} 已经有列 {other}"),
+    ("provider.not_utf8_gbk", "file is neither UTF-8 nor GBK text", "文件既不是 UTF-8 也不是 GBK 文本"),
+    ("provider.save_utf8", "save it as 'CSV UTF-8', or name its encoding with 'encoding:'",
+     "请另存为“CSV UTF-8”，或用 'encoding:' 写明其编码"),
+    ("provider.duckdb_path", "provider 'duckdb' needs 'path:' (a CSV or Parquet file, or a glob)",
+     "数据源插件 'duckdb' 需要 'path:'（CSV 或 Parquet 文件，或通配符）"),
+    ("provider.no_match", "no file matches {pattern}", "没有文件匹配 {pattern}"),
+    ("provider.duckdb_refused", "duckdb refused the query: {error}", "duckdb 拒绝了查询：{error}"),
+    ("provider.okr_empty", "file is empty; expected employee ids mapped to lists of objectives",
+     "文件为空；应为员工编号对应目标列表"),
+    ("provider.okr_shape", "expected employee ids mapped to lists of objectives", "应为员工编号对应目标列表"),
+    ("provider.okr_list", "objectives of {id} must be a list (- objective: ...)",
+     "{id} 的目标必须是列表（- objective: ...）"),
+    ("provider.okr_objective", "an objective needs 'objective:' and a list 'key_results:'",
+     "目标需要 'objective:' 和列表 'key_results:'"),
+    ("provider.okr_kr", "a key result is a mapping {{name, start, target, current, weight?}}",
+     "关键结果是映射 {{name, start, target, current, weight?}}"),
+    ("provider.env_unset", "url: uses ${{{name}}}, which is not set in the environment",
+     "url: 使用了 ${{{name}}}，但环境中没有设置它"),
+    ("provider.sql_refused", "the database refused the query ({url}): {error}", "数据库拒绝了查询（{url}）：{error}"),
+    ("provider.long_needs", "layout: long needs columns metric and value; missing: {columns}",
+     "layout: long 需要 metric 和 value 两列；缺少：{columns}"),
+    ("provider.wide_but_long", "layout: wide, but the file has metric and value columns (the long layout)",
+     "layout: wide，但文件有 metric 和 value 两列（这是 long 布局）"),
+    ("check.never_used", "scorecard {card} is never used: {first} comes first and has no applies_to, so it takes "
+                         "everyone",
+     "评分卡 {card} 永远不会被使用：{first} 排在前面且没有 applies_to，所有人都会用它"),
+    ("run.staged", "staged output {path} is missing or changed before it was published; nothing was stored, run the "
+                   "cycle again",
+     "暂存的输出 {path} 在发布前丢失或被改动；未存储任何内容，请重新运行本周期"),
+))
+
+FRAGMENTS.update(_entries(
+    # what an expression is (language/expr/checking.py)
+    ("a_text", "a text", "文本"), ("a_bool", "a true/false value", "true/false 值"),
+    ("bool_word", "true/false value", "true/false 值"), ("list_word", "list", "列表"), ("number_word", "number",
+     "数字"),
+    ("a_text_plain", "a text value", "文本值"),
+))
+
+CLI.update(_entries(
+    # click's frame around a usage error (engine/cli.py)
+    ("click.usage", "Usage:", "用法："),
+    ("click.try", "Try '{command} {option}' for help.", "运行 '{command} {option}' 查看帮助。"),
+    ("click.error", "Error: {message}", "错误：{message}"),
+    ("click.aborted", "Aborted!", "已中止！"),
+))
+
+# The built-in providers' options (`appraise plugins`, the validator's hints): each entry's English is the
+# description in the provider's options schema word for word (tests/test_i18n_system.py keeps them equal), so a
+# reworded option shows its new English rather than an old translation.  A third-party provider gives its own
+# Chinese in its options schema, as "x-description-zh-CN" beside "description" (as appraise's schemas/*.json do).
+PLUGIN_OPTIONS: dict[str, dict[str, str]] = _entries(
+    ("delimiter", "CSV field separator; default: detected from the header (, ; tab |)",
+     "CSV 字段分隔符；默认：从表头识别（, ; tab |）"),
+    ("encoding", "text encoding of a CSV file; auto detects UTF-8 (with or without BOM), UTF-16 and GBK/GB18030 "
+                 "(Chinese Excel exports)",
+     "CSV 文件的文本编码；auto 可识别 UTF-8（带或不带 BOM）、UTF-16 和 GBK/GB18030（中文 Excel 导出的文件）"),
+    ("ignore", "columns of the file to leave out (after renaming)", "文件中要忽略的列（按重命名后的列名）"),
+    ("layout", "metrics: wide = one column per metric; long = metric and value columns; auto = long when the "
+               "columns are exactly employee, month, metric, value",
+     "指标表：wide = 每个指标一列；long = metric 列加 value 列；auto = 列恰好为 employee、month、metric、value 时"
+     "按 long 读取"),
+    ("max_bytes", "the largest this source's file may be (bytes, or e.g. '2 GiB', '500 MB'); bigger files are "
+                  "refused before they are read.  Default: APPRAISE_MAX_DATA_BYTES, else 256 MiB",
+     "此数据源文件的大小上限（字节数，或如 '2 GiB'、'500 MB'）；更大的文件在读取前即被拒绝。默认："
+     "APPRAISE_MAX_DATA_BYTES，否则为 256 MiB"),
+    ("aggregate", "metrics: aggregate to one row per employee inside the database with the ruleset's aggregate "
+                  "functions over the cycle's months (push-down)",
+     "指标表：在数据库内按规则集的汇总函数把本周期各月汇总为每位员工一行（下推计算）"),
+    ("date", "with aggregate: the date column that places a row in the period (default: a 'month' column holding "
+             "YYYY-MM)",
+     "与 aggregate 一起使用：决定一行属于哪个期间的日期列（默认：内容为 YYYY-MM 的 'month' 列）"),
+    ("format", "file format (default: from the extension)", "文件格式（默认：按扩展名判断）"),
+    ("query", "file holding the SQL (relative to the cycle file); it may use :period, :period_start, :period_end, "
+              ":period_after (day after the end), :period_first_month, :period_last_month",
+     "存放 SQL 的文件（相对于周期文件）；可使用 :period、:period_start、:period_end、:period_after（期末次日）、"
+     ":period_first_month、:period_last_month"),
+    ("sql", "the SQL itself, for short queries (same parameters as query:)",
+     "直接写 SQL，适合短查询（参数与 query: 相同）"),
+    ("table", "read a whole table (or view) instead of a query", "读取整张表（或视图），而不是查询"),
+    ("header_row", "xlsx: the row holding the column names, numbered as Excel shows it (default: the first row that "
+                   "is not empty); rows above it (a title, notes) are left out",
+     "xlsx：列名所在的行号，与 Excel 显示的行号一致（默认：第一个非空行）；其上方的行（标题、说明）被忽略"),
+    ("sheet", "xlsx: the worksheet's name (default: the first sheet)", "xlsx：工作表名称（默认：第一个工作表）"),
+    ("skip_rows", "xlsx: how many rows at the top of the sheet to leave out (a title, notes); the header is the "
+                  "first row after them that is not empty",
+     "xlsx：跳过工作表顶部的行数（标题、说明）；表头是其后的第一个非空行"),
+    ("url", "SQLAlchemy URL; ${{VAR}} reads the environment", "SQLAlchemy URL；${{VAR}} 读取环境变量"),
+)
+
+
+def option_description(spec: Mapping, locale: str) -> str:
+    """The description of a provider's option (its schema ``spec``) in ``locale``: the schema's own
+    ``x-description-<locale>``, else :data:`PLUGIN_OPTIONS`' whose English is the schema's, else as written."""
+    english = str(spec.get("description", ""))
+    if locale == DEFAULT_LOCALE or not english:
+        return english
+    own = spec.get(f"x-description-{locale}")
+    if isinstance(own, str) and own:
+        return own
+    return _descriptions(locale).get(english.rstrip("."), english)
+
+
+# `appraise --help` and each command's --help (engine/cli.py): the command's first paragraph (its summary) and its
+# options' help.  Keyed "command" and "command.--option"; an entry is shown only while its English is the command's
+# own word for word (whitespace aside), so a reworded option shows its new English rather than an old translation.
+# The rest of a command's description stays English.
+HELP: dict[str, dict[str, str]] = _entries(
+    ("diff", "Score a cycle's data under ruleset OLD and ruleset NEW and show what changes.",
+     "用规则集 OLD 和 NEW 分别对同一周期的数据评分，并显示有何变化。"),
+    ("diff.--cycle", "Cycle file whose data (employees, metrics, 360, OKRs) is scored under both rulesets (not needed "
+                     "when OLD and NEW are plan files: their targets are compared).",
+     "其数据（员工、指标、360、OKR）在两个规则集下都要评分的周期文件（OLD 和 NEW 是计划文件时不需要：比较的是目标）。"),
+    ("diff.--format", "text for a terminal; markdown for a pull-request comment; json for scripts.",
+     "text 用于终端；markdown 用于 pull request 评论；json 用于脚本。"),
+    ("diff.--redact", "For sharing outside HR (a pull-request comment, say): aggregates only, each about at least "
+                      "privacy.min_group people (grade migration, grades changed, bonus cost change, rank correlation, "
+                      "rule counts); no ids, names, scores or amounts of anyone.  A new ruleset whose new conditions "
+                      "read employee ids or names is refused.",
+     "用于在人力资源部以外分享（例如 pull request 评论）：只有汇总数据，每项至少涉及 privacy.min_group 人（等级迁移、"
+     "等级变化人数、奖金成本变化、排名相关性、规则计数）；没有任何人的编号、姓名、得分或金额。新规则集的新条件若读取员工"
+     "编号或姓名，将被拒绝。"),
+    ("diff.--fail-on", "Exit 1 when the change goes beyond a guardrail (repeatable, or comma-separated): cost:+5% (the "
+                       "bonus cost rises by more than 5%; cost:-5% falls by more, cost:5% either way, cost:+10000 an "
+                       "amount), grade-changes:10% (more than 10% of the people compared change grade; grade-changes:3 "
+                       "a count), rank-corr:0.9 (Kendall's tau-b of the scores below 0.9).",
+     "变化超出护栏时以退出码 1 结束（可重复，或用逗号分隔）：cost:+5%（奖金成本上升超过 5%；cost:-5% 为下降超过，"
+     "cost:5% 为任一方向，cost:+10000 为金额），grade-changes:10%（比较的人中超过 10% 等级变化；"
+     "grade-changes:3 为人数），"
+     "rank-corr:0.9（得分的 Kendall tau-b 低于 0.9）。"),
+    ("explain", "Explain how EMPLOYEE's score, grade and bonus came about in CYCLE.",
+     "说明 EMPLOYEE 在 CYCLE 中的得分、等级和奖金是怎样得出的。"),
+    ("explain.--locale", "Language of the explanation (default: appraise --lang / APPRAISE_LANG when given, else the "
+                         "employee's locale, else the ruleset's).",
+     "说明所用的语言（默认：给出时用 appraise --lang / APPRAISE_LANG，否则用员工的 locale，再否则用规则集的）。"),
+    ("explain.--store", "Results store for 'previous' (default: the cycle's store).",
+     "读取 'previous' 的结果库（默认：周期文件的结果库）。"),
+    ("history", "Show EMPLOYEE's score, grade, bonus and ruleset in every stored period.",
+     "显示 EMPLOYEE 在每个已存期间的得分、等级、奖金和规则集。"),
+    ("history.--store", "Results store (any SQLAlchemy URL); default: the store of --cycle, else sqlite:///appraise.db.",
+     "结果库（任意 SQLAlchemy URL）；默认：--cycle 的结果库，否则为 sqlite:///appraise.db。"),
+    ("history.--cycle", "Take the store from this cycle file.", "使用此周期文件中的结果库。"),
+    ("plugins", "List installed plugins: name, version, hooks, and the providers each adds with their options.",
+     "列出已安装的插件：名称、版本、钩子，以及各插件提供的数据源插件及其选项。"),
+    ("run", "Run the review cycle CYCLE: validate → read data → evaluate → store → export → render.",
+     "运行考核周期 CYCLE：校验 → 读取数据 → 评估 → 存储 → 导出 → 生成页面。"),
+    ("run.--output", "Output folder (default: the cycle file's output:).", "输出文件夹（默认：周期文件的 output:）。"),
+    ("run.--store", "Results store, any SQLAlchemy URL (default: the cycle file's store:).",
+     "结果库，任意 SQLAlchemy URL（默认：周期文件的 store:）。"),
+    ("run.--jobs", "Worker processes/threads to use (default: every CPU).",
+     "使用的工作进程/线程数（默认：全部 CPU）。"),
+    ("run.--only", "Trial run for these employees only (repeatable): nothing is stored; outputs go to <output>-only "
+                   "unless --output is given.",
+     "只为这些员工试运行（可重复）：不存储任何内容；未给出 --output 时输出写到 <output>-only。"),
+    ("run.--no-render", "Skip dashboards, plans and team pages.", "不生成仪表盘、发展计划和团队页面。"),
+    ("run.--break-lock", "Remove another run's lock on this cycle first (only when that run is surely gone).",
+     "先删除另一次运行对本周期的锁（仅在确认那次运行已不存在时使用）。"),
+    ("run.--redact", "Exports to share outside HR: names replaced by ids, no bonus amounts, no pages (the store still "
+                     "keeps the full results).",
+     "导出供人力资源部以外分享：姓名以编号代替，不含奖金金额，不生成页面（结果库仍保存完整结果）。"),
+    ("run.--strict", "Fail (exit 1, nothing stored or written) on any warning or employee error (default: the cycle "
+                     "file's strict:).",
+     "出现任何警告或员工错误即失败（退出码 1，不存储也不写入任何内容）（默认：周期文件的 strict:）。"),
+    ("run.--quiet", "No stage lines on stderr.", "不在 stderr 上输出各阶段信息。"),
+    ("schema", "Write ruleset.schema.json, cycle.schema.json, ruleset-test.schema.json and plan.schema.json "
+               "(draft-07).",
+     "写出 ruleset.schema.json、cycle.schema.json、ruleset-test.schema.json 和 plan.schema.json（draft-07）。"),
+    ("schema.--out", "Folder to write ruleset.schema.json, cycle.schema.json, ruleset-test.schema.json and "
+                     "plan.schema.json into (created if needed).",
+     "写入 ruleset.schema.json、cycle.schema.json、ruleset"
+     "-test.schema.json 和 plan.schema.json 的文件夹（需要时创建）。"),
+    ("targets", "Break the annual target of PLAN down to units, people and months, exactly.",
+     "把 PLAN 的年度目标精确分解到单元、个人和月份。"),
+    ("targets.--out", "Folder to write into (default: the plan's output:, else out/targets-<year> beside it).",
+     "写入的文件夹（默认：计划的 output:，否则为计划文件旁的 out/targets-<年份>）。"),
+    ("targets.--explain", "Show the chain of shares from the company's number down to EMPLOYEE's months; write "
+                          "nothing.",
+     "显示从公司目标到 EMPLOYEE 各月目标的分配链；不写入任何内容。"),
+    ("targets.--diff", "Compare with an earlier version OLD of the plan: who gains or loses target; write nothing.",
+     "与计划的早期版本 OLD 比较：谁的目标增加或减少；不写入任何内容。"),
+    ("targets.--format", "For --explain (text, json) and --diff (text, markdown, json).",
+     "用于 --explain（text、json）和 --diff（text、markdown、json）。"),
+    ("targets.--lang", "Language of messages, explanations and the summary (default: APPRAISE_LANG, else the locale). "
+                       "The pages are written in both.",
+     "提示信息、说明和摘要的语言（默认：APPRAISE_LANG，否则按系统区域设置）。页面两种语言都会生成。"),
+    ("targets.--strict", "Refuse to write anything when a check warns; exit 1.",
+     "检查出现警告时不写入任何内容；退出码 1。"),
+    ("targets.-q", "Print nothing but problems.", "只输出问题。"),
+    ("test", "Score the test cases of rulesets through the real engine and compare with what they expect.",
+     "用真实引擎对规则集的测试用例评分，并与期望结果比较。"),
+    ("test.--format", "text for people; json for scripts; junit (CI test reports); github (Actions annotations).",
+     "text 供人阅读；json 用于脚本；junit（CI 测试报告）；github（Actions 注释）。"),
+    ("test.--coverage", "Also list which rules, bonus tiers, grades, adjustments and outcomes no test reached.",
+     "同时列出没有被任何测试覆盖的规则、奖金档位、等级、加减分项和结果。"),
+    ("test.--min-coverage", "Fail (exit 1) when a ruleset's coverage is below PCT percent.",
+     "规则集的覆盖率低于 PCT% 时失败（退出码 1）。"),
+    ("test.-v", "List passing tests too.", "也列出通过的测试。"),
+    ("validate", "Check rulesets and cycle files; every problem is listed with file:line:col.",
+     "检查规则集和周期文件；每个问题都以 file:line:col 列出。"),
+    ("validate.--format", "text for people; json, github (Actions annotations), sarif or junit for CI.",
+     "text 供人阅读；json、github（Actions 注释）、sarif 或 junit 用于 CI。"),
+    ("workshop", "Open a co-design workshop on the weights of CYCLE's ruleset.",
+     "就 CYCLE 所用规则集的权重开一个共创工作坊。"),
+    ("workshop.--port", "Port to listen on; 0 picks a free one.", "监听的端口；0 表示自动选择空闲端口。"),
+    ("workshop.--host", "Also listen on this IP address of this computer (e.g. 192.168.1.20, or 0.0.0.0 for every "
+                        "interface) so phones can join; prints a warning about who can reach it. The facilitator's "
+                        "page still answers only on this computer.",
+     "同时在本机的这个 IP 地址上监听（例如 192.168.1.20，或 0.0.0.0 表示所有网卡），以便手机加入；"
+     "会提示哪些人可以访问。"
+     "主持人页面仍然只在本机上可用。"),
+    ("workshop.--budget", "Bonus budget to compare against (default: the bonus total under the weights the workshop "
+                          "starts with).",
+     "用于对比的奖金预算（默认：工作坊开始时的权重下的奖金总额）。"),
+    ("workshop.--lang", "Interface language (default: appraise --lang / APPRAISE_LANG when given, else the cycle's or "
+                        "ruleset's locale).",
+     "界面语言（默认：给出时用 appraise --lang / APPRAISE_LANG，否则用周期文件或规则集的 locale）。"),
+    ("workshop.--roster", "Who may vote: a CSV with columns id,name; each person gets a signed link of their own.",
+     "谁可以投票：含 id,name 列的 CSV；每人得到一个自己的签名链接。"),
+    ("workshop.--codes", "A secret ballot: print N one-time codes; everyone opens one voting link (its QR code is on "
+                         "the presenter view) and each code casts one ballot.",
+     "无记名投票：打印 N 个一次性投票码；所有人打开同一个投票链接（二维码显示在演示视图上），每个投票码投一票。"),
+    ("workshop.--links", "Ad-hoc participant links to issue at start, one per person (each holds one vote); the "
+                         "facilitator's page issues more.",
+     "开始时发放的临时参与者链接，每人一个（每个链接一票）；主持人页面可以再发放。"),
+    ("workshop.--store", "Results store that keeps the session and its ballots (default: the cycle's store).",
+     "保存工作坊会话及其选票的结果库（默认：周期文件的结果库）。"),
+    ("workshop.--no-store", "Keep the ballots in memory only (they end with the workshop).",
+     "选票只保存在内存中（工作坊结束即消失）。"),
+    ("workshop.--resume", "Reopen a stored session after a restart: its roster links and unspent codes keep working "
+                          "and its ballots count.",
+     "重启后重新打开已保存的会话：名单链接和未用的投票码仍然有效，已投的票也计入。"),
+    ("workshop.--no-browser", "Only print the links; do not open a browser.", "只打印链接；不打开浏览器。"),
+    # click's own words in help pages
+    ("click.options", "Options", "选项"), ("click.commands", "Commands", "命令"),
+    ("click.help", "Show this message and exit.", "显示此帮助并退出。"),
+    ("click.version", "Show the version and exit.", "显示版本并退出。"),
+    ("click.default", "default", "默认"), ("click.required", "required", "必填"),
+)
+
+
+def help_text(key: str, english: str, locale: str) -> str:
+    """The --help text ``key`` of :data:`HELP` in ``locale`` while its English is ``english`` (whitespace aside);
+    a text in both languages ("... / 中文") shows its Chinese half; else ``english`` unchanged."""
+    if locale == DEFAULT_LOCALE:
+        return english
+    entry = HELP.get(key)
+    if entry is not None and " ".join(entry["en"].split()) == " ".join(english.split()):
+        return _pick(entry, locale)
+    head, sep, tail = english.rpartition(" / ")
+    if sep and _CJK.search(tail) and not _CJK.search(head):
+        return tail
+    return english
+
+
+@cache
+def _descriptions(locale: str) -> dict[str, str]:
+    """English description -> its ``locale`` text, from every JSON Schema that ships with appraise
+    (``x-description-<locale>`` beside ``description``) and from :data:`PLUGIN_OPTIONS`."""
+    import json
+    from importlib import resources
+
+    found: dict[str, str] = {}
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            english, own = node.get("description"), node.get(f"x-description-{locale}")
+            if isinstance(english, str) and isinstance(own, str) and own:
+                found.setdefault(english.rstrip("."), own.rstrip("。"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    folder = resources.files("appraise.schemas")
+    for item in folder.iterdir():
+        if item.name.endswith(".schema.json"):
+            walk(json.loads(item.read_text(encoding="utf-8")))
+    for entry in PLUGIN_OPTIONS.values():
+        english = entry["en"].replace("{{", "{").replace("}}", "}")
+        found.setdefault(english.rstrip("."), _pick(entry, locale).replace("{{", "{").replace("}}", "}").rstrip("。"))
+    return found
+
+
+def system_error(text: str, locale: str, *, _depth: int = 0) -> str:
+    """An error text of another program (PyYAML, the operating system, a database driver) in ``locale``, when one
+    template of :data:`SYSTEM_ERRORS` matches all of it; its ``{error}`` part is translated the same way, every other
+    part kept as written.  Unchanged otherwise: a message no template knows is shown as the program wrote it."""
+    if locale == DEFAULT_LOCALE or not text or _depth > 4:
+        return text
+    for rx, names, entry in _system_compiled():
+        m = rx.match(text)
+        if m is not None:
+            values = {n: system_error(m.group(n), locale, _depth=_depth + 1) if n == "error" else m.group(n)
+                      for n in names}
+            return _pick(entry, locale).format(**values)
+    return text
+
+
+@cache
+def _system_compiled() -> list:
+    import re
+    import string
+
+    out = []
+    for entry in SYSTEM_ERRORS.values():
+        pattern, names, literal = "", [], 0
+        for text, name, _spec, _conv in string.Formatter().parse(entry["en"]):
+            pattern += re.escape(text)
+            literal += len(text)
+            if name is not None:
+                pattern += f"(?P<{name}>.+?)"
+                names.append(name)
+        out.append((-literal, re.compile(pattern + r"\Z", re.S), names, entry))
+    out.sort(key=lambda t: t[0])
+    return [t[1:] for t in out]
 
 
 CLI.update(_entries(

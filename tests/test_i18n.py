@@ -146,7 +146,9 @@ def catalogues() -> dict[str, dict[str, dict[str, str]]]:
             "i18n.FRAGMENTS": i18n.FRAGMENTS, "present.explain.MESSAGES": by_key(explain.MESSAGES),
             "present.incentive.MESSAGES": by_key(incentive.MESSAGES),
             "tools.workshop.texts.MESSAGES": texts.MESSAGES, "i18n.INPUT_MESSAGES": i18n.INPUT_MESSAGES,
-            "i18n.XLSX_LABELS": i18n.XLSX_LABELS, "present.credit.MESSAGES": credit.MESSAGES}
+            "i18n.XLSX_LABELS": i18n.XLSX_LABELS, "present.credit.MESSAGES": credit.MESSAGES,
+            "i18n.SYSTEM_ERRORS": i18n.SYSTEM_ERRORS, "i18n.PLUGIN_OPTIONS": i18n.PLUGIN_OPTIONS,
+            "i18n.HELP": i18n.HELP}
 
 
 # Module-level dicts keyed by locale that hold no texts to translate (file names per language).
@@ -166,7 +168,8 @@ def test_every_catalogue_is_complete_in_both_languages():
 
 
 def test_no_catalogue_is_left_out():
-    """Every module-level dict literal holding {en, zh-CN} texts in engine/ and plugins/ is one of catalogues()."""
+    """Every module-level dict literal holding {en, zh-CN} texts in engine/ and plugins/, and every table made of
+    ``_entries(...)`` rows, is one of catalogues()."""
     import ast
 
     root = ENGINE.parent
@@ -177,7 +180,14 @@ def test_no_catalogue_is_left_out():
         for node in tree.body:
             target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
             value = getattr(node, "value", None)
-            if not isinstance(target, ast.Name) or not isinstance(value, ast.Dict):
+            if not isinstance(target, ast.Name):
+                continue
+            if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "_entries"
+                    and value.args):  # i18n's (key, en, zh-CN) rows
+                module = ".".join(path.relative_to(ENGINE if ENGINE in path.parents else root).with_suffix("").parts)
+                found.add((module, target.id))
+                continue
+            if not isinstance(value, ast.Dict):
                 continue
             keys = [k.value for k in value.keys if isinstance(k, ast.Constant)]
             inner = [k.value for v in value.values if isinstance(v, ast.Dict) for k in v.keys
@@ -224,8 +234,9 @@ def test_command_line_texts_are_chinese():
     ("26 passed, 1 failed", "通过 26 个，失败 1 个"),
     ("employee id 'E1' differs from 'e1' (line 11) only in letter case / 员工编号“E1”与“e1”仅大小写不同",
      "员工编号“E1”与“e1”仅大小写不同"),
-    # the YAML parser's own words stay as it wrote them
-    ("YAML syntax: expected ',' or ']', but got ':'", "YAML 语法错误：expected ',' or ']', but got ':'"),
+    # the YAML parser's own words, by SYSTEM_ERRORS; one it does not know stays as PyYAML wrote it
+    ("YAML syntax: expected ',' or ']', but got ':'", "YAML 语法错误：应为 ',' 或 ']'，却遇到 ':'"),
+    ("YAML syntax: found a new kind of problem", "YAML 语法错误：found a new kind of problem"),
     ("a sentence no template knows", "a sentence no template knows"),
 ])
 def test_translate(english, chinese):

@@ -299,3 +299,15 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(example):
     finally:
         gc.unfreeze()
     del keep
+
+
+def test_an_unreachable_store_is_an_error_where_it_is_only_read(example):
+    """``--only`` and ``explain`` only read the store (last period, what was paid): a server that refuses the
+    connection must stop them, not read as a store without results (which would pay without netting)."""
+    url = "postgresql://hr:s3cret@127.0.0.1:1/appraise"
+    res = run(example / "cycle-q3.yaml", "--only", "E001", "--store", url, ok=False)
+    assert res.exit_code == 1 and "cannot open the results store postgresql://hr:***@127.0.0.1:1/appraise" in res.output
+    res = CliRunner().invoke(main, ["explain", str(example / "cycle-q3.yaml"), "E001", "--store", url])
+    assert res.exit_code == 1 and "cannot open the results store" in res.output and "s3cret" not in res.output
+    res = CliRunner().invoke(main, ["history", "E001", "--store", url])
+    assert res.exit_code == 1 and "cannot open the results store" in res.output

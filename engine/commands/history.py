@@ -50,8 +50,16 @@ def command(employee: str, store_url: str | None, cycle_file: Path | None, fmt: 
                 sys.exit(1)
         else:
             store_url = "sqlite:///" + (Path.cwd() / "appraise.db").as_posix()
-    rows = history(store_url, [employee]).get(employee, [])
-    stale = stale_runs(store_url)
+    from appraise.store.database import StoreError
+
+    try:  # a server that refuses the connection (or the password) is not a store without results
+        rows = history(store_url, [employee]).get(employee, [])
+        stale = stale_runs(store_url)
+    except StoreError as exc:
+        from appraise.i18n import translate
+
+        click.echo(say("error", locale, message=translate(str(exc), locale)), err=True)
+        sys.exit(1)
     marked = {(s["cycle"], s["ruleset_id"]) for s in stale}
     for r in rows:
         r["stale"] = (r["cycle"], r["ruleset"]) in marked

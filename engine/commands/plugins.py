@@ -6,11 +6,12 @@ import json
 import click
 
 from appraise.commands import lang
-from appraise.i18n import say
+from appraise.i18n import option_description, say
 
 
-def describe() -> list[dict]:
-    """Every loaded plugin with its providers and their options (the ``--format json`` shape)."""
+def describe(locale: str = "en") -> list[dict]:
+    """Every loaded plugin with its providers and their options (the ``--format json`` shape), the options'
+    descriptions in ``locale``."""
     from appraise.plugins import plugins, provider_plugin, providers
 
     found = providers()
@@ -23,7 +24,7 @@ def describe() -> list[dict]:
             props = (p.options_schema or {}).get("properties", {})
             provided.append({
                 "name": name, "kinds": sorted(p.kinds), "default_kind": p.default_kind,
-                "options": {k: {"description": v.get("description", ""),
+                "options": {k: {"description": option_description(v, locale),
                                 **({"enum": v["enum"]} if "enum" in v else {}),
                                 **({"type": v["type"]} if "type" in v else {}),
                                 **({"default": v["default"]} if "default" in v else {})}
@@ -43,7 +44,7 @@ def command(fmt: str) -> None:
     APPRAISE_PLUGINS=name,name restricts which third-party plugins load
     (empty: none; built-ins always load).
     """
-    rows = describe()
+    rows = describe("en" if fmt == "json" else lang())
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

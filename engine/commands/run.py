@@ -90,6 +90,11 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
     except AppraiseError as exc:
         click.echo(say("error", locale, message=translate(str(exc), locale)), err=True)
         sys.exit(1)
+    except OSError as exc:  # the disk is full, a folder is read-only...: said in words, not a traceback
+        message = (f"the system refused to read or write {_shown(Path(str(exc.filename)))}: {exc.strerror or exc}"
+                   if exc.filename else f"the system refused to read or write a file: {exc.strerror or exc}")
+        click.echo(say("error", locale, message=translate(message, locale)), err=True)
+        sys.exit(1)
     except Exception as exc:
         import sqlalchemy
 
@@ -97,8 +102,10 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
             raise
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         where = f" {safe_url(store_url)}" if store_url else ""
-        click.echo(say("run.store_failed", locale, where=where, error=first[0] if first else type(exc).__name__),
-                   err=True)
+        from appraise.i18n import system_error
+
+        click.echo(say("run.store_failed", locale, where=where,
+                       error=system_error(first[0], locale) if first else type(exc).__name__), err=True)
         sys.exit(1)
 
     if not quiet:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -12,24 +11,23 @@ LANGS = ("en", "zh-CN")
 
 
 def default_lang() -> str:
-    """``APPRAISE_LANG``, else the locale (``LC_ALL``, ``LANG``): ``zh*`` is Chinese, anything else English."""
-    from appraise.i18n import normalize_locale
+    """The language of the command line when ``--lang`` is not given here: ``appraise --lang`` before the command,
+    else ``APPRAISE_LANG``, else the locale (:func:`appraise.commands.lang`)."""
+    from appraise.commands import lang
 
-    for name in ("APPRAISE_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value and value not in ("C", "POSIX"):
-            return normalize_locale(value)
-    return "en"
+    return lang()
 
 
 def _fail(exc) -> None:
+    from appraise.commands import echo_diagnostics, localized_text
     from appraise.errors import InvalidInput
+    from appraise.i18n import say
 
+    locale = default_lang()
     if isinstance(exc, InvalidInput):
-        for d in exc.diagnostics:
-            click.echo(str(d), err=True)
+        echo_diagnostics(exc.diagnostics, locale)
     else:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(say("error", locale, message=localized_text(str(exc), locale)), err=True)
     sys.exit(1)
 
 
@@ -47,6 +45,18 @@ def compare_plans(old: Path, new: Path, fmt: str, lang: str | None = None) -> No
     click.echo(render(result, fmt, lang), nl=False)
 
 
+def _chosen(ctx, param, value):
+    """``appraise targets --lang X`` also sets the language of the messages made deep in the engine, as the other
+    commands' ``--lang`` does."""
+    if value:
+        from appraise.i18n import set_message_locale
+
+        ctx.meta["appraise.lang"] = value
+        set_message_locale(value)
+        ctx.find_root().call_on_close(lambda: set_message_locale(None))
+    return value
+
+
 @click.command("targets")
 @click.argument("plan", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -57,7 +67,7 @@ def compare_plans(old: Path, new: Path, fmt: str, lang: str | None = None) -> No
               help="Compare with an earlier version OLD of the plan: who gains or loses target; write nothing.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
               help="For --explain (text, json) and --diff (text, markdown, json).")
-@click.option("--lang", type=click.Choice(LANGS), default=None,
+@click.option("--lang", type=click.Choice(LANGS), default=None, callback=_chosen,
               help="Language of messages, explanations and the summary (default: APPRAISE_LANG, else the locale). "
                    "The pages are written in both.")
 @click.option("--strict", is_flag=True, help="Refuse to write anything when a check warns; exit 1.")
@@ -95,8 +105,9 @@ def command(plan: Path, out: Path | None, explain_id: str | None, old: Path | No
         else:
             click.echo("\n".join(explain(t, explain_id, lang)))
         return
-    for d in t.warnings:
-        click.echo(str(d), err=True)
+    from appraise.commands import echo_diagnostics
+
+    echo_diagnostics(t.warnings, lang)
     if strict and t.warnings:
         sys.exit(1)
     from appraise.display import shown

@@ -101,10 +101,13 @@ def command(cycle: Path, port: int, host: str, budget: Decimal | None, lang: str
         serve(workshop, port, host=host, open_browser=not no_browser, echo=lambda line: click.echo(
             commands.localized_text(line, messages)), links=links, codes=new_codes)
     except ValueError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(say("error", messages, message=commands.localized_text(str(exc), messages)), err=True)
         sys.exit(2)
     except OSError as exc:
-        click.echo(say("workshop.listen", messages, host=host, port=port, error=exc.strerror or exc), err=True)
+        from appraise.i18n import system_error
+
+        click.echo(say("workshop.listen", messages, host=host, port=port,
+                       error=system_error(str(exc.strerror or exc), messages)), err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         pass

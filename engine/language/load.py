@@ -353,7 +353,30 @@ def _syntax(name: str, exc: yaml.MarkedYAMLError, line: int = 0, col: int = 0) -
     message = exc.problem or exc.context or "not valid YAML"
     if "expected a single document" in str(exc):
         message = "only one YAML document per file ('---' starts a second one)"
-    return Diagnostic(name, line, col, f"YAML syntax: {message}", code="yaml-syntax")
+    hint = next((h for words, h in _SYNTAX_HINTS if words in message), "")
+    return Diagnostic(name, line, col, f"YAML syntax: {message}", hint=hint, code="yaml-syntax")
+
+
+# What to do about PyYAML's (and libyaml's) commonest problems: (words of the problem, hint); the first that
+# appears in the problem wins.  Each hint is a template of appraise.i18n.DIAGNOSTICS, so it is shown in Chinese too.
+_SYNTAX_HINTS = (
+    ("'\\t'", "indent with spaces, never tabs (set your editor to insert spaces for Tab)"),
+    ("tab character", "indent with spaces, never tabs (set your editor to insert spaces for Tab)"),
+    ("could not find expected ':'", "a key needs ':' and a space after it (key: value); a line that goes on from the "
+                                    "one above must be indented under it"),
+    ("mapping values are not allowed", "a value cannot hold 'key: value' on the same line: put a value that contains "
+                                       "': ' in quotes, or start the nested keys on their own lines, indented; check "
+                                       "the indentation of this line and the one above"),
+    ("',' or ']'", "close the list with ']' (items are separated by ',')"),
+    ("',' or '}'", "close the mapping with '}' (entries are separated by ',')"),
+    ("unexpected end of stream", "close the quotes: a quoted value ends with the same quote it starts with"),
+    ("<block end>", "check the indentation: the keys of one mapping start in the same column, and anything after a "
+                    "quoted value must be inside the quotes"),
+    ("did not find expected key", "check the indentation: the keys of one mapping start in the same column, and "
+                                  "anything after a quoted value must be inside the quotes"),
+    ("unknown escape character", "in double quotes write \\\\ for a backslash, or use single quotes"),
+    ("that cannot start any token", "put a value that starts with this character in quotes"),
+)
 
 
 def _first_error(text: str) -> yaml.MarkedYAMLError | None:
@@ -466,10 +489,11 @@ def load(path: str | Path, name: str | None = None) -> Document:
     shown = name or str(path)
     try:
         size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InvalidInput([Diagnostic(shown, 1, 1, f"file is {size:,} bytes; appraise reads YAML files of at "
+                                           f"most {MAX_BYTES:,} bytes (1 MiB)",
+                                           hint="split it, or move data into a data source", code="yaml-too-large")])
+        raw = path.read_bytes()  # an unreadable file (permissions, a folder) is a located error, not a crash
     except OSError as exc:
-        raise InvalidInput([Diagnostic(shown, 0, 0, f"cannot read file: {exc.strerror}", code="io")]) from None
-    if size > MAX_BYTES:
-        raise InvalidInput([Diagnostic(shown, 1, 1, f"file is {size:,} bytes; appraise reads YAML files of at "
-                                       f"most {MAX_BYTES:,} bytes (1 MiB)",
-                                       hint="split it, or move data into a data source", code="yaml-too-large")])
-    return loads(path.read_bytes(), shown)
+        raise InvalidInput([Diagnostic(shown, 0, 0, f"cannot read file: {exc.strerror or exc}", code="io")]) from None
+    return loads(raw, shown)

@@ -286,10 +286,8 @@ class Store:
             self.engine = create_engine(url)
             if migrate_schema:
                 migrate(self.engine)
-        except (sa.exc.ArgumentError, sa.exc.OperationalError, sa.exc.NoSuchModuleError, ImportError) as exc:
-            first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-            raise StoreError(f"cannot open the results store {safe_url(url)}: {first[0] if first else exc}"
-                             ) from None
+        except _CANNOT_OPEN as exc:
+            raise _cannot_open(url, exc) from None
 
     def close(self) -> None:
         """Release the database connections."""
@@ -535,18 +533,33 @@ class Store:
 
 
 def _reader(url: str) -> sa.Engine | None:
+    """The store to read, or None when it holds nothing yet (a SQLite file not made yet, or a database without
+    appraise's tables).  A store that cannot be opened (server down, wrong password, no driver) is a
+    :class:`StoreError`, never "nothing stored": a run that nets what was paid, or reads last period, must not
+    go on as if nothing had been paid or scored."""
     if not _exists(url):
         return None
-    engine = create_engine(url, write=False)
+    try:
+        engine = create_engine(url, write=False)
+    except _CANNOT_OPEN as exc:
+        raise _cannot_open(url, exc) from None
     try:
         with engine.connect() as conn:
             if current_version(conn) < 1:
                 engine.dispose()
                 return None
-    except sa.exc.OperationalError:
+    except _CANNOT_OPEN as exc:
         engine.dispose()
-        return None
+        raise _cannot_open(url, exc) from None
     return engine
+
+
+_CANNOT_OPEN = (sa.exc.ArgumentError, sa.exc.OperationalError, sa.exc.NoSuchModuleError, ImportError)
+
+
+def _cannot_open(url: str, exc: BaseException) -> StoreError:
+    first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return StoreError(f"cannot open the results store {safe_url(url)}: {first[0] if first else exc}")
 
 
 def _period_of(cycle) -> Any:

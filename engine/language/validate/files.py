@@ -107,8 +107,8 @@ def validate_files(paths: Iterable[str | Path],
 def _kind(data: Any, explicit: bool) -> str | None:
     if isinstance(data, dict) and "tests" in data and "ruleset" in data and "sources" not in data:
         return "ruleset-test" if explicit else None  # it has a cycle: key too; `appraise test` checks the rest
-    if isinstance(data, dict) and "cycle" in data:
-        return "cycle"
+    if isinstance(data, dict) and ("cycle" in data or ("ruleset" in data and "sources" in data)):
+        return "cycle"  # one that lacks cycle: is still a cycle file (told what it lacks), not a broken ruleset
     if isinstance(data, dict) and "plan" in data and "levels" in data:
         return "plan"
     if explicit:
