@@ -48,7 +48,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -649,33 +649,51 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
         splits: dict[str, list[dict]] = {}  # split credit: each seller's part of each deal, for their dashboard
         for row in (inputs.splits.iter_rows(named=True) if getattr(inputs, "splits", None) is not None else ()):
             splits.setdefault(row.pop("employee"), []).append(row)
+        digests: dict[str, tuple[str, int, bool]] = {}  # what the renderers hashed as they wrote
         written = render_all(doc, ruleset, stage, employees_info=info, history=past, locale=cycle.locale,
                              previous=published, pages=page_slice, changes=changes, insights=found,
-                             splits=splits)
+                             splits=splits, digests=digests)
         pause_point("render")
-        fresh: list[tuple[str, Path, os.stat_result]] = []
+        pages: dict[str, tuple[str | None, int, bool]] = {}
         for rel in written:
             name = Path(rel).as_posix()
             if name in files or name == MANIFEST:
                 raise RenderError(f"a renderer wrote {name}, which is one of the run's own outputs; "
                                   "name the page differently")
-            st = (stage / rel).stat()
-            if st.st_nlink > 1 and published is not None and _same_inode(published / rel, st):
-                files[name] = (sha256_of(stage / rel), st.st_size)  # unchanged: linked, durable since its run
-                (out / rel).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(stage / rel, out / rel)
+            noted = digests.get(name)
+            if noted is None:  # not hashed by its renderer: read back; linked when it is the published file
+                st = (stage / rel).stat()
+                pages[name] = (None, st.st_size, st.st_nlink > 1 and published is not None
+                               and _same_inode(published / rel, st))
             else:
-                fresh.append((name, Path(rel), st))
-        sync_files(stage / rel for _, rel, _ in fresh)  # every new page durable before any is renamed
-        for name, rel, st in fresh:
-            files[name] = (sha256_of(stage / rel), st.st_size)
-            (out / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(stage / rel, out / rel)
+                pages[name] = noted
+        # every new page durable before any is renamed (linked ones are, since their run)
+        sync_files(stage / name for name, (_, _, linked) in pages.items() if not linked)
+        for name, (sha, size, _) in pages.items():
+            files[name] = (sha or sha256_of(stage / name), size)
+        _move_pages(stage, out, pages)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    for folder in {(out / Path(r)).parent for r in files}:
-        fsync_dir(folder)
+    for folder in {os.path.dirname(r) for r in files}:
+        fsync_dir(out / folder)
     return len(written)
+
+
+def _move_pages(stage: Path, out: Path, pages: Mapping[str, object]) -> None:
+    """Rename the rendered pages from ``stage`` into ``out``: a whole top-level folder (``dashboards/``...) at once
+    when ``out`` has nothing of that name and the folder holds exactly the pages listed in it, else page by page."""
+    under: dict[str, set[str]] = {}
+    for name in pages:
+        top, _, rest = name.partition("/")
+        under.setdefault(top, set()).add(rest)
+    for top, names in under.items():
+        if "" not in names and not os.path.lexists(out / top) and set(os.listdir(stage / top)) == names:
+            os.replace(stage / top, out / top)  # exactly these pages (a page in a sub-folder goes one by one)
+            continue
+        for rest in names:
+            name = f"{top}/{rest}" if rest else top
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(stage / name, out / name)
 
 
 def _same_inode(path: Path, st: os.stat_result) -> bool:
