@@ -127,7 +127,7 @@ def _load() -> pluggy.PluginManager:
         pm.register(plugin, name=ep.name)
         dist = getattr(ep, "dist", None)
         info[ep.name] = PluginInfo(
-            name=ep.name, version=(_metadata(dist)["Version"] if dist is not None else ""),
+            name=ep.name, version=((_metadata(dist).get("Version") or dist.version) if dist is not None else ""),
             distribution=(_dist_name(dist) or "" if dist is not None else ""), builtin=builtin, hooks=())
     if allowed:
         unknown = allowed - seen
