@@ -72,7 +72,7 @@ def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int 
                 buf.append(b)
                 pending += len(b)
                 if pending >= 1 << 20:
-                    data = b"".join(buf)
+                    data = buf[0] if len(buf) == 1 else b"".join(buf)  # a large chunk alone is not copied
                     h.update(data)
                     fh.write(data)
                     size += len(data)

@@ -1169,6 +1169,12 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "{column} 的值为 {value}，不是数字（{who}）（{where}）"),
     ("data.infinite", "value of {column} is {value} (infinite) ({who})", "{column} 的值为 {value}（无穷大）（{who}）"),
     ("data.nan", "value of {column} is {value} (not a number) ({who})", "{column} 的值为 {value}（非数字）（{who}）"),
+    # an incentive plan's measure a float does not carry exactly (core/scoring.py, README "Numbers compare as written")
+    ("evaluate.uncarried", "incentive component {component} pays on metric {metric} = {value}, which has more "
+     "significant digits than a float carries exactly (15); it cannot be paid to the cent, so it is not paid; check "
+     "the data behind it",
+     "激励组件 {component} 所依据的指标 {metric} = {value}，其有效数字多于浮点数能精确表示的位数（15 位）；无法精确到分"
+     "支付，因此不予支付；请检查其背后的数据"),
     ("data.empty_if_unknown", "leave the cell empty if the value is unknown", "值未知时请留空单元格"),
     ("data.no_column", "the {table} table has no column {column}; its columns: {columns}",
      "{table}表没有列 {column}；其列为：{columns}"),
@@ -1178,6 +1184,18 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "请添加该列，或用 columns: {mapping} 映射你的列"),
     ("data.header_only", "the {table} table has a header but no data rows", "{table}表只有表头，没有数据行"),
     ("data.empty_file", "file is empty; expected a header row and data rows", "文件为空；应有表头行和数据行"),
+    # a database column of binary data (a blob) that is not UTF-8 text (the sql and duckdb providers)
+    ("data.binary", "column {column} of table {table} holds binary data (a blob) that is not UTF-8 text",
+     "表 {table} 的列 {column} 含有不是 UTF-8 文本的二进制数据"),
+    ("data.binary_in", "column {column} of table {table} holds binary data (a blob) that is not UTF-8 text ({where})",
+     "表 {table} 的列 {column} 含有不是 UTF-8 文本的二进制数据（{where}）"),
+    ("data.binary_query", "column {column} of the query's result holds binary data (a blob) that is not UTF-8 text",
+     "查询结果的列 {column} 含有不是 UTF-8 文本的二进制数据"),
+    ("data.binary_query_in", "column {column} of the query's result holds binary data (a blob) that is not UTF-8 "
+                             "text ({where})",
+     "查询结果的列 {column} 含有不是 UTF-8 文本的二进制数据（{where}）"),
+    ("data.binary_fix", "store the column as UTF-8 text, or read the table without it: {example}",
+     "请把该列存为 UTF-8 文本，或读取时不含该列：{example}"),
     ("data.unknown_employee", "{kind} row for employee {id}, who is not in the employees table",
      "员工 {id} 的{kind}行，但员工表中没有此人"),
     ("data.add_employee", "add the employee to the employees source, or fix the id",
@@ -1425,6 +1443,8 @@ def translate(text: str, locale: str, *, _depth: int = 0) -> str:
         english, _, chinese = text.partition(" / ")
         if _CJK.search(chinese) and not _CJK.search(english):
             return chinese
+    if _depth == 0 and _CJK.search(text) and not _english(text):  # already Chinese (a said message): kept as said
+        return text
     whole, parts = _compiled()
     for rx, names, entry, literal in (parts if _depth else whole):
         m = rx.match(text)

@@ -48,7 +48,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -299,7 +299,7 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False, page_slice=None) -> RunReport:
-    from appraise.export.columns import csv_chunks, ledger_table, stored_rows, summary
+    from appraise.export.columns import csv_chunks, ledger_table, rounded_frame, stored_rows, summary
     from appraise.export.document import document_head, document_tail
     from appraise.export.files import (
         CHANGE_FIELDS,
@@ -380,7 +380,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     export_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="appraise-export")
     stored: EntrySpool | None = None
     try:
-        table = summary(ev)
+        rounded = rounded_frame(ev)  # the numbers as the document rounds them, once for every file
+        table = summary(ev, rounded)
         ledger = [] if before is None else changes_table(  # set-based: polars compares the two runs
             ledger_texts(before, json_fields=[f for f in CHANGE_FIELDS if f not in ENTRY_COLUMNS]),
             ledger_texts(ledger_table(table, ev)))
@@ -404,7 +405,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             table = table.with_columns(pl.col("id").alias("name"))
         # results.xlsx is made on a thread of its own meanwhile: most of its time is Python's (each number's
         # text) and zlib's, while results.json's is polars' and hashing's, which let go of the interpreter lock
-        xlsx = export_pool.submit(results_xlsx_columns, outline, table, kpi_table(ev, redact=redact), ruleset,
+        kpis = kpi_table(ev, redact=redact, rounded=rounded)
+        xlsx = export_pool.submit(results_xlsx_columns, outline, table, kpis, ruleset,
                                   created=datetime(cycle.period.end.year, cycle.period.end.month,
                                                    cycle.period.end.day), errors=errors, redact=redact,
                                   locale=cycle.locale or ruleset.locale)
@@ -414,7 +416,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         stored = EntrySpool(lambda: staging_sibling(out))  # the store's entries (compact JSON), for the store stage
 
         def entries():
-            for indented, compact in employee_text_pairs(ev):
+            for indented, compact in employee_text_pairs(ev, rounded=rounded):
                 if db is not None:
                     stored.add(compact)
                 yield indented
@@ -429,6 +431,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         pause_point("export")
         files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
         put("results.xlsx", xlsx.result())
+        rounded = kpis = None  # ~0.5 GiB at 1,000,000 people: not kept through the store stage
         validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
         put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
                                      employee_of={d: who for d, who in data_diags if who}, redact=redact))
@@ -646,33 +649,51 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
         splits: dict[str, list[dict]] = {}  # split credit: each seller's part of each deal, for their dashboard
         for row in (inputs.splits.iter_rows(named=True) if getattr(inputs, "splits", None) is not None else ()):
             splits.setdefault(row.pop("employee"), []).append(row)
+        digests: dict[str, tuple[str, int, bool]] = {}  # what the renderers hashed as they wrote
         written = render_all(doc, ruleset, stage, employees_info=info, history=past, locale=cycle.locale,
                              previous=published, pages=page_slice, changes=changes, insights=found,
-                             splits=splits)
+                             splits=splits, digests=digests)
         pause_point("render")
-        fresh: list[tuple[str, Path, os.stat_result]] = []
+        pages: dict[str, tuple[str | None, int, bool]] = {}
         for rel in written:
             name = Path(rel).as_posix()
             if name in files or name == MANIFEST:
                 raise RenderError(f"a renderer wrote {name}, which is one of the run's own outputs; "
                                   "name the page differently")
-            st = (stage / rel).stat()
-            if st.st_nlink > 1 and published is not None and _same_inode(published / rel, st):
-                files[name] = (sha256_of(stage / rel), st.st_size)  # unchanged: linked, durable since its run
-                (out / rel).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(stage / rel, out / rel)
+            noted = digests.get(name)
+            if noted is None:  # not hashed by its renderer: read back; linked when it is the published file
+                st = (stage / rel).stat()
+                pages[name] = (None, st.st_size, st.st_nlink > 1 and published is not None
+                               and _same_inode(published / rel, st))
             else:
-                fresh.append((name, Path(rel), st))
-        sync_files(stage / rel for _, rel, _ in fresh)  # every new page durable before any is renamed
-        for name, rel, st in fresh:
-            files[name] = (sha256_of(stage / rel), st.st_size)
-            (out / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(stage / rel, out / rel)
+                pages[name] = noted
+        # every new page durable before any is renamed (linked ones are, since their run)
+        sync_files(stage / name for name, (_, _, linked) in pages.items() if not linked)
+        for name, (sha, size, _) in pages.items():
+            files[name] = (sha or sha256_of(stage / name), size)
+        _move_pages(stage, out, pages)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    for folder in {(out / Path(r)).parent for r in files}:
-        fsync_dir(folder)
+    for folder in {os.path.dirname(r) for r in files}:
+        fsync_dir(out / folder)
     return len(written)
+
+
+def _move_pages(stage: Path, out: Path, pages: Mapping[str, object]) -> None:
+    """Rename the rendered pages from ``stage`` into ``out``: a whole top-level folder (``dashboards/``...) at once
+    when ``out`` has nothing of that name and the folder holds exactly the pages listed in it, else page by page."""
+    under: dict[str, set[str]] = {}
+    for name in pages:
+        top, _, rest = name.partition("/")
+        under.setdefault(top, set()).add(rest)
+    for top, names in under.items():
+        if "" not in names and not os.path.lexists(out / top) and set(os.listdir(stage / top)) == names:
+            os.replace(stage / top, out / top)  # exactly these pages (a page in a sub-folder goes one by one)
+            continue
+        for rest in names:
+            name = f"{top}/{rest}" if rest else top
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(stage / name, out / name)
 
 
 def _same_inode(path: Path, st: os.stat_result) -> bool:

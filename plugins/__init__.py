@@ -61,10 +61,27 @@ def _entry_points():
     return entry_points(group=GROUP)
 
 
+def _metadata(dist):
+    """A distribution's metadata; each read of ``dist.metadata`` parses its METADATA file again (~4 ms), so it
+    is read once per distribution."""
+    meta = getattr(dist, "_appraise_metadata", None)
+    if meta is None:
+        meta = dist.metadata
+        try:
+            dist._appraise_metadata = meta
+        except AttributeError:  # a distribution type with slots: read again next time
+            pass
+    return meta
+
+
+def _dist_name(dist) -> str | None:
+    return None if dist is None else _metadata(dist)["Name"]
+
+
 def _is_builtin(ep) -> bool:
-    dist = getattr(ep, "dist", None)
-    if dist is not None and dist.metadata["Name"] is not None:
-        return dist.metadata["Name"].lower() == BUILTIN_DIST
+    name = _dist_name(getattr(ep, "dist", None))
+    if name is not None:
+        return name.lower() == BUILTIN_DIST
     return ep.value.startswith("appraise.plugins.")
 
 
@@ -110,8 +127,8 @@ def _load() -> pluggy.PluginManager:
         pm.register(plugin, name=ep.name)
         dist = getattr(ep, "dist", None)
         info[ep.name] = PluginInfo(
-            name=ep.name, version=(dist.version if dist is not None else ""),
-            distribution=(dist.metadata["Name"] if dist is not None else ""), builtin=builtin, hooks=())
+            name=ep.name, version=((_metadata(dist).get("Version") or dist.version) if dist is not None else ""),
+            distribution=(_dist_name(dist) or "" if dist is not None else ""), builtin=builtin, hooks=())
     if allowed:
         unknown = allowed - seen
         if unknown:

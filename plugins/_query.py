@@ -142,3 +142,33 @@ def aggregate_query(base: str, columns: list[str], metrics: Mapping[str, str], q
            f"SELECT {', '.join(select)} FROM src LEFT JOIN ends ON ends.{quote(key)} = src.{e} "
            f"GROUP BY src.{e} ORDER BY 1")
     return sql, values, []
+
+
+def binary_as_text(frame, origin: Origin, table: str | None):
+    """``frame`` (numbered by its ``_row`` column) with its binary columns (SQLite blobs, PostgreSQL ``bytea``,
+    duckdb ``BLOB``; on the plain path a text column holding a blob comes as binary too) read as UTF-8 text, which
+    is what the stage reads every cell as.  A cell that is not UTF-8 text is refused, at its row and column, with
+    what to do (``table`` names the table of a ``table:`` read, else None)."""
+    import polars as pl
+
+    binary = [c for c, t in frame.schema.items() if t == pl.Binary and c != "_row"]
+    if not binary:
+        return frame
+    try:
+        return frame.with_columns([pl.col(c).cast(pl.Utf8) for c in binary])
+    except pl.exceptions.PolarsError:
+        pass
+    for c in binary:
+        for row, value in zip(frame["_row"], frame[c], strict=True):
+            try:
+                value is None or bytes(value).decode("utf-8")
+            except UnicodeDecodeError:
+                # in English: the command line words it in the language of its messages (appraise.i18n.translate)
+                others = [n for n in frame.columns if n != c and n != "_row"]
+                example = f"sql: SELECT {', '.join(others) or '...'} FROM {table or '(...)'}"
+                where = f"table {table}" if table else "the query's result"
+                raise InvalidInput([origin.diag(
+                    row, c, f"column '{c}' of {where} holds binary data (a blob) that is not UTF-8 text",
+                    hint=f"store the column as UTF-8 text, or read the table without it: {example}",
+                    code="data-binary")]) from None
+    return frame.with_columns([pl.col(c).cast(pl.Utf8) for c in binary])  # pragma: no cover (polars refused)

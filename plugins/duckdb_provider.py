@@ -18,7 +18,14 @@ from pathlib import Path
 from appraise.errors import InvalidInput
 from appraise.hookspecs import Origin, Provided
 from appraise.plugins import hookimpl
-from appraise.plugins._query import QUERY_OPTIONS, aggregate_query, period_params, query_text, target_table
+from appraise.plugins._query import (
+    QUERY_OPTIONS,
+    aggregate_query,
+    binary_as_text,
+    period_params,
+    query_text,
+    target_table,
+)
 
 
 class DuckdbProvider:
@@ -75,6 +82,8 @@ class DuckdbProvider:
         import polars as pl
 
         frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
+        frame = binary_as_text(frame, origin, source.options.get("table") or (
+            None if any(source.options.get(k) for k in ("query", "sql")) else "source"))
         frame = frame.rename({k: v for k, v in source.columns.items() if k in frame.columns})
         digest = hashlib.sha256(base.encode())
         for f in files:

@@ -18,7 +18,14 @@ import re
 from appraise.errors import InvalidInput
 from appraise.hookspecs import Provided
 from appraise.plugins import hookimpl
-from appraise.plugins._query import QUERY_OPTIONS, aggregate_query, period_params, query_text, target_table
+from appraise.plugins._query import (
+    QUERY_OPTIONS,
+    aggregate_query,
+    binary_as_text,
+    period_params,
+    query_text,
+    target_table,
+)
 from appraise.plugins._sql_arrow import arrow_frame
 
 DIGEST_ROWS = 1 << 17  # rows of the result written as CSV at a time for its digest
@@ -65,14 +72,15 @@ class SqlProvider:
                                                     source.options.get("date"), origin)
                     if diags:
                         raise InvalidInput(diags)
-                frame = arrow_frame(engine.url, sql, _used(sql, params))
-                if frame is None:  # the plain path: Python rows (see appraise.plugins._sql_arrow)
-                    result = conn.execute(sa.text(sql), _used(sql, params))
-                    columns = list(result.keys())
-                    rows = result.fetchall()
-                    frame = pl.DataFrame({c: pl.Series(c, [r[i] for r in rows], strict=False)
-                                          for i, c in enumerate(columns)})
-                    del rows
+                pushed = _period_rows(conn, source, request) if sql == base else None
+                frame = _fetch(conn, engine.url, pushed[0], params) if pushed is not None else None
+                if frame is not None and frame.height:  # the period's rows, numbered as in the whole result
+                    assert pushed is not None
+                    sql = pushed[0]
+                    frame = frame.drop(ROW).with_columns(frame[ROW].cast(pl.Int64).alias("_row"))
+                else:  # every row (none left out: all were of other months), numbered in order
+                    frame = _fetch(conn, engine.url, sql, params)
+                    frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
         except InvalidInput:
             raise
         except Exception as exc:
@@ -81,9 +89,12 @@ class SqlProvider:
                                             f"{message}", code="source-query")]) from None
         finally:
             engine.dispose()
-        frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
+        frame = binary_as_text(frame, origin, source.options.get("table"))
         frame = frame.rename({k: v for k, v in source.columns.items() if k in frame.columns})
-        digest = _digest(base, frame.drop("_row"))
+        if sql == base or pushed is None or frame.height == pushed[1]:
+            digest = _digest(base, frame.drop("_row"))  # every row of the result (also when none was left out)
+        else:  # the period's rows: the query that chose them and the rows with their places in the table
+            digest = _digest(sql, frame)
         what = source.options.get("query") or source.options.get("table") or "sql"
         label = source.options.get("label") or f"{shown_url} {what}"
         table = target_table(request.kind, frame)
@@ -141,6 +152,66 @@ def _scrubber(source):
                 start = text.find(value[:PREFIX_CHARS], start + 1)
         return text
     return scrub
+
+
+def _fetch(conn, url, sql: str, params: dict):
+    """The query's rows as a polars frame: as Arrow batches where that is exactly the plain path's frame, else
+    Python rows (see :mod:`appraise.plugins._sql_arrow`)."""
+    import polars as pl
+    import sqlalchemy as sa
+
+    frame = arrow_frame(url, sql, _used(sql, params))
+    if frame is None:  # the plain path
+        result = conn.execute(sa.text(sql), _used(sql, params))
+        columns = list(result.keys())
+        rows = result.fetchall()
+        frame = pl.DataFrame({c: pl.Series(c, [r[i] for r in rows], strict=False) for i, c in enumerate(columns)})
+        del rows
+    return frame
+
+
+ROW = "_appraise_row"  # the pushed-down read's row number in the whole table
+_ROWIDS = {"rowid", "_rowid_", "oid", ROW}
+
+
+def _period_rows(conn, source, request) -> tuple[str, int] | None:
+    """``table:`` metrics from SQLite without the rows surely of other months than the period's: (query, rows in
+    the table), or None when this cannot be done with every row's number kept.
+
+    The rows left out are the ones the file readers leave out (README "Writing a provider"): a ``month`` cell of
+    text written exactly ``YYYY-MM`` outside the period, on a row whose ``employee`` text has an ASCII letter or
+    digit; the provide stage sets such rows aside before any check, so nothing it reports changes.  Each row keeps
+    its number in the whole result (``SELECT * FROM table``, which SQLite reads in rowid order): that is its rowid
+    when the rowids are exactly 1 to the number of rows and the plan is a plain scan of the table.  A table with
+    other rowids (rows deleted), a view, a ``WITHOUT ROWID`` table, the long layout or another database: every
+    row is read, as before."""
+    table = source.options.get("table")
+    if request.kind != "metrics" or not table or "." in table or request.period is None:
+        return None
+    if conn.engine.url.get_backend_name() != "sqlite" or source.options.get("aggregate"):
+        return None
+    try:
+        columns = list(conn.exec_driver_sql(f"SELECT * FROM {table} WHERE 0").keys())
+        renamed = {source.columns.get(c, c) for c in columns}
+        raw = {new: old for old, new in source.columns.items()}
+        month, employee = raw.get("month", "month"), raw.get("employee", "employee")
+        if (month not in columns or employee not in columns or {"metric", "value"} <= renamed
+                or {c.lower() for c in columns} & _ROWIDS):
+            return None
+        plan = [r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN SELECT * FROM {table}")]
+        if plan not in ([f"SCAN {table}"], [f"SCAN TABLE {table}"]):
+            return None
+        low, high, count = conn.exec_driver_sql(f"SELECT min(rowid), max(rowid), count(*) FROM {table}").one()
+    except Exception:  # a view, a table without rowids: every row is read, as before
+        return None
+    if not count or low != 1 or high != count:
+        return None
+    m, e = ('"' + n.replace('"', '""') + '"' for n in (month, employee))
+    months = ", ".join(f"'{x}'" for x in request.period.months)
+    drop = (f"typeof({m}) = 'text' AND {m} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' "
+            f"AND substr({m}, 6, 2) BETWEEN '01' AND '12' AND {m} NOT IN ({months}) "
+            f"AND typeof({e}) = 'text' AND {e} GLOB '*[A-Za-z0-9]*'")
+    return f"SELECT rowid AS {ROW}, * FROM {table} WHERE NOT coalesce({drop}, 0)", count
 
 
 def _digest(base: str, frame) -> str:

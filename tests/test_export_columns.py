@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from appraise.export.columns import csv_chunks, float_text, py_round, summary
+from appraise.export.columns import csv_chunks, float_text, py_round, rounded_frame, summary, text_bytes
 from appraise.export.document import document_head, results_document
 from appraise.export.files import (
     _indented,
@@ -69,12 +69,20 @@ def _check_same_files(ev):
     pairs = list(employee_text_pairs(ev, rows_per_chunk=3))  # what appraise run writes: results.json's and the store's
     assert [t for p in pairs for t in p[0].to_list()] == [_indented(e, "    ") for e in doc["employees"]]
     assert [t for p in pairs for t in p[1].to_list()] == [json.dumps(e, ensure_ascii=False) for e in doc["employees"]]
+    # appraise run rounds the frame once for every file (rounded_frame): the same texts and tables as rounding each
+    rounded = rounded_frame(ev)
+    fast = list(employee_text_pairs(ev, rows_per_chunk=64, rounded=rounded))
+    assert [t for p in fast for t in p[0].to_list()] == [t for p in pairs for t in p[0].to_list()]
+    assert [t for p in fast for t in p[1].to_list()] == [t for p in pairs for t in p[1].to_list()]
+    assert summary(ev, rounded).equals(summary(ev))
+    for redact in (False, True):
+        assert kpi_table(ev, redact=redact, rounded=rounded).equals(kpi_table(ev, redact=redact))
     for redact in (False, True):
         shown = redact_document(doc) if redact else doc
         table = summary(ev)
         if redact:
             table = table.with_columns(pl.col("id").alias("name"))
-        got = "".join(csv_chunks(table, redact=redact, rows_per_chunk=5)).encode("utf-8")
+        got = b"".join(csv_chunks(table, redact=redact, rows_per_chunk=5))
         assert got == results_csv(shown, ev.ruleset, redact=redact)
     for redact in (False, True):  # results.xlsx holds the document's values (tests/xlsx_reference.py)
         from xlsx_reference import expected, read
@@ -87,6 +95,7 @@ def _check_same_files(ev):
                                         created=datetime(2026, 9, 30), errors=3, redact=redact))
         for sheet, rows in expected(shown, ev.ruleset, redact=redact).items():
             assert got[sheet] == rows, sheet
+    _same_xlsx_parts_either_deflate(ev, table)
     kpis, dims = score_columns(ev.ruleset)
     for e, row in zip(doc["employees"], summary(ev).iter_rows(named=True), strict=True):
         plain_row = _row(e, kpis, dims)
@@ -94,6 +103,36 @@ def _check_same_files(ev):
         assert [row[k] for k in ("rules_fired", "outcomes", "missing", "focus_areas")] == lists
         mine = list(row.values())
         assert mine[:7] + mine[11:] == plain_row[:7] + plain_row[11:]
+
+
+def _same_xlsx_parts_either_deflate(ev, table):
+    """results.xlsx deflated by ISA-L (the fast path) and by zlib (zipfile's own): the same zip entries, in the same
+    order, each of the same bytes once inflated: every sheet, cell, format and property the same."""
+    import io
+    import zipfile
+
+    from appraise.export import xlsx_columns
+
+    def parts(fast: bool):
+        xlsx_columns.FAST_DEFLATE = fast
+        try:
+            data = results_xlsx_columns(document_head(ev), table, kpi_table(ev, redact=True), ev.ruleset,
+                                        created=datetime(2026, 9, 30), errors=3, redact=True)
+        finally:
+            xlsx_columns.FAST_DEFLATE = True
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            assert z.testzip() is None  # every entry's CRC checks
+            return [(i.filename, i.compress_type, z.read(i)) for i in z.infolist()]
+
+    fast, plain = parts(True), parts(False)
+    assert [p[:2] for p in fast] == [p[:2] for p in plain]
+    assert [p[2] for p in fast] == [p[2] for p in plain]
+
+
+def test_text_bytes_are_the_values_one_after_another():
+    s = pl.Series(["ab", None, "ç", "", "d\n"] * 3)
+    for part in (s, s.slice(2, 7), pl.concat([s, s], rechunk=False), s.filter(s.is_null()), s.head(0)):
+        assert bytes(text_bytes(part)) == "".join(v for v in part.to_list() if v is not None).encode("utf-8")
 
 
 def test_columnar_files_equal_the_document_files(evaluations):

@@ -383,3 +383,14 @@ def test_every_help_translation_is_of_the_current_english():
     assert not stale, stale
     untranslated = [k for k in current if k not in HELP and not k.endswith(".--lang") and not k.endswith(".--pages")]
     assert not untranslated, untranslated
+
+
+def test_a_message_already_in_chinese_is_not_translated_again():
+    """A said message holds code to copy (``header_row: 3``); translating it again made its colon full-width,
+    which YAML refuses.  An English message with a Chinese name in it is still translated."""
+    from appraise.i18n import say, translate
+
+    said = say("excel.title_row.hint", "zh-CN", header=3, skip=2)
+    assert "header_row: 3" in said and translate(said, "zh-CN") == said
+    english = "cannot open the results store sqlite:///张三.db: disk I/O error"
+    assert translate(english, "zh-CN").startswith("无法打开结果库")

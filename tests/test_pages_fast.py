@@ -21,7 +21,7 @@ from appraise.i18n import formatter
 from appraise.language.ruleset import load_ruleset
 from appraise.plugins.html import renderer as html_renderer
 from appraise.plugins.html.views import _Memo
-from appraise.present.render import PageSlice, RenderError, render_all
+from appraise.present.render import PageSlice, RenderError, RenderRequest, render_all
 from engine_inputs import EXAMPLE, previous_from, run_example
 
 EAST_1 = ["E001", "E002", "E003", "E004"]  # data/employees.csv: E005 alone in east-2
@@ -64,6 +64,24 @@ def test_builtin_environment_writes_what_plain_jinja_writes():
     expected = plain.from_string(source).render(v=view)
     assert "&lt;script&gt;" in expected and "&#39;" in expected and "<b>ok</b>" in expected
     assert fast.from_string(source).render(v=view) == expected
+
+
+def test_a_text_without_values_is_written_as_it_is_inside_blocks_and_loops():
+    """t("key") in a block or loop: Jinja passes the block's and loop's variables along, which plain Jinja drops
+    for a callable that does not ask for its context; the fast path once formatted the text with them, so a
+    wording with braces raised KeyError (and "{{" would have lost a brace)."""
+    from appraise.i18n import Texts
+
+    source = ('{% extends "base.html" %}{% block main %}<p>{{ t("score") }}|{{ t("grade") }}</p>'
+              '{% for x in [1, 2] %}{{ t("score") }}{% endfor %}{% endblock %}')
+    t = Texts("en", {"score": {"en": "Score {points} & {{x}}"}})
+    view = {"lang": "en", "title": "x", "ruleset_title": "r", "cycle": "c", "confidential": "z"}
+    brand = html_renderer.Branding().as_dict
+    plain = jinja2.Environment(loader=jinja2.FileSystemLoader(str(html_renderer.BUILTIN_TEMPLATES)),
+                               autoescape=True, keep_trailing_newline=True)
+    expected = plain.from_string(source).render(v=view, t=t, brand=brand)
+    assert "<p>Score {points} &amp; {{x}}|Grade</p>Score {points} &amp; {{x}}Score" in expected
+    assert html_renderer.environment(None).from_string(source).render(v=view, t=t, brand=brand) == expected
 
 
 def test_every_page_is_what_plain_jinja_writes(example, tmp_path, monkeypatch):
@@ -149,6 +167,37 @@ def test_a_rerun_keeps_unchanged_pages_and_its_manifest(tmp_path):
     assert after.keys() == before.keys() and len(after) == 13
     assert all(os.path.samestat(before[p], after[p]) for p in after)
     assert all(after[p].st_mode & 0o077 == 0 for p in after)  # still owner-only
+    # the digests the renderer took as it wrote (first run) or linked (re-run) are the published bytes'
+    import hashlib
+    import json
+
+    listed = {f["path"]: (f["sha256"], f["bytes"]) for f in json.loads(manifest)["files"]}
+    for page in after:
+        data = (out / page).read_bytes()
+        assert listed[page] == (hashlib.sha256(data).hexdigest(), len(data)), page
+
+
+def test_pages_are_moved_by_whole_folders_only_when_that_is_the_same_as_one_by_one(tmp_path):
+    """run._move_pages: a folder of pages renamed at once only when the output has nothing of its name and it holds
+    exactly the pages listed; else page by page, and what was not listed stays behind (removed with the stage)."""
+    from appraise.run import _move_pages
+
+    stage, out = tmp_path / "stage", tmp_path / "out"
+    for name in ("dashboards/a.html", "dashboards/b.html", "plans/a.html", "plans/stray.tmp", "teams/t.html",
+                 "index.html", "deep/x/y.html"):
+        (stage / name).parent.mkdir(parents=True, exist_ok=True)
+        (stage / name).write_text(name, encoding="utf-8")
+    (out / "teams").mkdir(parents=True)
+    (out / "teams" / "notes.txt").write_text("kept", encoding="utf-8")
+    pages = dict.fromkeys(["dashboards/a.html", "dashboards/b.html", "plans/a.html", "teams/t.html", "index.html",
+                           "deep/x/y.html"])
+    _move_pages(stage, out, pages)
+    moved = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert moved == ["dashboards/a.html", "dashboards/b.html", "deep/x/y.html", "index.html", "plans/a.html",
+                     "teams/notes.txt", "teams/t.html"]
+    assert all((out / n).read_text(encoding="utf-8") == n for n in pages)
+    assert not (stage / "dashboards").exists()            # renamed as a whole
+    assert (stage / "plans" / "stray.tmp").exists()       # not listed: not published
 
 
 # --------------------------------------------------------------------------- slices
@@ -178,6 +227,47 @@ def test_a_slice_is_widened_to_whole_teams(example, tmp_path):
     assert {p for p in written if p.startswith("dashboards/")} == {f"dashboards/{i}.html" for i in EAST_1}
     written = _render(example, tmp_path / "two", pages=["id:E005", "region:north"])
     assert len([p for p in written if p.startswith("dashboards/")]) == 5
+
+
+class _InProcess:
+    """A stand-in for the process pool: each task runs when submitted, in this process."""
+
+    def __init__(self, **_):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        return False
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        done: Future = Future()
+        done.set_result(fn(*args))
+        return done
+
+
+@pytest.mark.parametrize("pages", [None, ["team:east-1"], ["id:E005"]])
+def test_the_workers_split_whole_teams_and_render_their_pages_as_one_process_does(example, tmp_path, monkeypatch,
+                                                                                  pages):
+    """The parallel path (tasks of whole teams, each rendering its people's pages and its teams' overviews, the
+    index left to the parent), run in this process, writes what the one-process path writes, slices included."""
+    doc, _ = example
+    plain = _render(example, tmp_path / "plain", pages=pages)
+    monkeypatch.setattr(html_renderer, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(html_renderer, "BATCH", 1)  # a task per team at least: east-1 and east-2 apart
+    monkeypatch.setattr(html_renderer, "ProcessPoolExecutor", _InProcess)
+    monkeypatch.setenv("APPRAISE_JOBS", "2")
+    parts = list(html_renderer._split(RenderRequest(doc, example[1]), 1))
+    assert [sorted(e["id"] for e in part.results["employees"]) for part in parts] == [EAST_1, ["E005"]]
+    digests: dict = {}
+    split = [p.as_posix() for p in render_all(doc, example[1], tmp_path / "split", employees_info=INFO,
+                                              pages=pages, digests=digests)]
+    assert split == plain == sorted(digests)
+    for page in plain:
+        assert (tmp_path / "split" / page).read_bytes() == (tmp_path / "plain" / page).read_bytes(), page
 
 
 @pytest.mark.parametrize(("selector", "message"), [

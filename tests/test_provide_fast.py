@@ -45,7 +45,8 @@ def _csv_texts(seed: int) -> list[str]:
         rows = [",".join(f"h{i}" for i in range(width))]
         for _ in range(rng.randint(1, 8)):
             n = width if rng.random() < 0.8 else rng.randint(1, width)
-            cells = [rng.choice(["1", "", " x ", "ab", '"q,1"', '"l1\nl2"']) if rng.random() < 0.15 else
+            cells = [rng.choice(["1", "", " x ", "ab", '"q,1"', '"l1\nl2"', "a b", "\tt", "é", "\u3000y", '""',
+                                 "z\u00a0"]) if rng.random() < 0.15 else
                      rng.choice(["1", "", "x", "2.5"]) for _ in range(n)]
             rows.append(",".join(cells) if rng.random() < 0.9 else "")
         end = rng.choice(["\n", "\r\n"])
@@ -59,6 +60,8 @@ def _read(path: Path, slow: bool, monkeypatch):
         if slow:
             m.setattr(_tabular, "_no_short_rows", lambda *a: False)
             m.setattr(_tabular, "_one_line_per_record", lambda *a: False)
+            m.setattr(_tabular, "_no_whitespace", lambda *a: False)  # every column looked at, trimmed if need be
+            m.setattr(_tabular, "_utf8_by_polars", lambda *a: False)  # Python's decoder decides
         try:
             sheet = _tabular.read_csv(spec)
         except InvalidInput as exc:
@@ -77,6 +80,21 @@ def test_csv_shape_check_by_counting_agrees_with_the_record_by_record_check(tmp_
         else:
             assert_frame_equal(fast[0], slow[0])
             assert fast[1] == slow[1], text
+
+
+def test_utf8_checked_by_polars_is_utf8_as_python_decodes_it():
+    """Slices end at line ends; broken, overlong, surrogate and out-of-range sequences, also across a slice's end."""
+    rng = random.Random(5)
+    pieces = [b"a", b"\n", b",", "é".encode(), "张".encode(), "😀".encode(), b"\xff", b"\xc3", b"\xc0\xaf",
+              b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xe5\xbc", b"\x80"]
+    for _ in range(400):
+        raw = b"".join(rng.choice(pieces[:6] if rng.random() < 0.5 else pieces) for _ in range(rng.randint(0, 30)))
+        try:
+            raw.decode("utf-8")
+            python = True
+        except UnicodeDecodeError:
+            python = False
+        assert _tabular._utf8_by_polars(raw, step=rng.randint(1, 8)) is python, raw
 
 
 def test_a_short_row_among_plain_lines_is_still_found(tmp_path):

@@ -411,11 +411,24 @@ def test_parallel_rendering_matches_serial(example, tmp_path):
         doc["employees"].append(e)
     found = {e["id"]: {"next_grade": {"grade": "S", "min": 110.0, "points": i / 100}}
              for i, e in enumerate(doc["employees"])}  # each worker is given its own people's
-    request = RenderRequest(doc, example["ruleset"], insights=found)
-    HtmlRenderer(workers=1).render(request, tmp_path / "serial")
-    HtmlRenderer(workers=2).render(request, tmp_path / "parallel")
-    for f in sorted((tmp_path / "serial").rglob("*.html")):
-        assert f.read_bytes() == (tmp_path / "parallel" / f.relative_to(tmp_path / "serial")).read_bytes()
+    import hashlib
+
+    digests: dict[str, dict] = {"serial": {}, "parallel": {}}
+    listed = {}
+    for mode, workers in (("serial", 1), ("parallel", 2)):  # parallel: workers render whole teams, team pages too
+        request = RenderRequest(doc, example["ruleset"], insights=found, digests=digests[mode])
+        listed[mode] = HtmlRenderer(workers=workers).render(request, tmp_path / mode)
+    assert listed["serial"] == listed["parallel"]
+    files = {mode: sorted(p.relative_to(tmp_path / mode).as_posix() for p in (tmp_path / mode).rglob("*.html"))
+             for mode in listed}
+    assert files["serial"] == files["parallel"] == [p.as_posix() for p in listed["serial"]]
+    assert len(files["serial"]) == 450 * 2 + 40 + 1
+    for page in files["serial"]:
+        data = (tmp_path / "serial" / page).read_bytes()
+        assert data == (tmp_path / "parallel" / page).read_bytes(), page
+        # what each renderer noted as it wrote is the file's own sha256 and size, never linked (no previous)
+        assert digests["serial"][page] == digests["parallel"][page] == (hashlib.sha256(data).hexdigest(), len(data),
+                                                                         False)
     assert "Grade S starts at 110: 4.49 points to go." in (tmp_path / "parallel/dashboards/X0449.html").read_text()
 
 

@@ -100,6 +100,22 @@ def as_written(value: Any) -> Fraction | None:
     return None if m is None else Fraction(m, _MICRO)
 
 
+def target_expr(c: Component, column, context: Mapping[str, Any]) -> pl.Expr:
+    """A component's target as a float column (``c.target`` is not None)."""
+    return _target_expr(c, column, context)
+
+
+def carried(value: float) -> bool:
+    """Whether the float ``value`` carries the decimal a plan pays on (:func:`micro`, 6 places) exactly: below
+    2^33 in size a float resolves 6 places; above, only a decimal of at most 15 significant digits (what a
+    float holds for sure) is known to be the one the data meant.  A measure of 33,333,333,223,333.33 (16
+    digits, a sum of three months) or a ratio of 292,397,660,818,713.473684 is not: pay on it would be off."""
+    if not math.isfinite(value) or abs(value) < 2.0 ** 33:
+        return True
+    d = Decimal(repr(float(value))).quantize(_SIX, rounding=ROUND_HALF_UP).normalize()
+    return len(d.as_tuple().digits) <= 15
+
+
 def _target_expr(c: Component, column, context: Mapping[str, Any]) -> pl.Expr:
     t = c.target
     if t.kind == "number":

@@ -466,10 +466,12 @@ def _dimension_cells(d, fb: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     dim = pl.lit(d.key).alias("dimension")
     cells = pl.DataFrame(schema=_CELLS)
     if "competency" in rated.columns:
-        cells = (rated.filter(pl.col("competency").is_not_null())
-                 .group_by("employee", "relation", "competency", "rater").agg(pl.col("rating").mean().alias("v"))
-                 .group_by("employee", "relation", "competency")
-                 .agg(pl.col("v").mean().alias("value"), pl.len().cast(pl.UInt32).alias("raters"))
+        # each rater's mean, then their mean, exactly (the same bits in any order of the ratings)
+        from appraise.core.rollup import mean_of_means, places
+
+        shown = rated.filter(pl.col("competency").is_not_null())
+        cells = (mean_of_means(shown, ["employee", "relation", "competency"], places(shown["rating"]))
+                 .with_columns(pl.col("raters").cast(pl.UInt32))
                  .filter(pl.col("raters") >= threshold)
                  .select("employee", dim, "relation", "competency", "value", "raters"))
     comments = pl.DataFrame(schema=_COMMENTS)

@@ -9,8 +9,12 @@ of rows in place instead of hashing them.
 """
 from __future__ import annotations
 
+import math
 from decimal import Decimal
+from fractions import Fraction
+from typing import Any, NamedTuple
 
+import numpy as np
 import polars as pl
 
 from appraise.core.frame import F64, MONEY, EmployeeError, feedback_of, periods_of
@@ -142,18 +146,26 @@ def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings
     in_period = pl.col("month").is_in(list(period.months))
     if table.height and not table.select(in_period.fill_null(False).all()).item():
         table = table.filter(in_period)
-    aggs = []
     aggregated = inputs.aggregated
     from_agg = set(aggregated.columns) - {"employee"} if aggregated is not None else set()
-    for m in raw:
-        if m.name not in present:
-            continue
+    used = [m for m in raw if m.name in present]
+    # each summed column's decimal places, once: its sums and means are then exact (integers), whatever the
+    # order of the rows; a column no number of places fits is summed as floats in sorted order
+    scale = {m.name: places(table[m.name]) for m in used if (m.aggregate or "sum") in ("sum", "mean")}
+    aggs = []
+    for m in used:
         c = pl.col(m.name).cast(F64)
-        agg = {"sum": c.sum(), "mean": c.mean(), "min": c.min(), "max": c.max(),
-               "first": c.sort_by("month").drop_nulls().first(),
-               "last": c.sort_by("month").drop_nulls().last()}[m.aggregate or "sum"]
-        if (m.aggregate or "sum") == "sum":  # the others are null already when every value is
-            agg = pl.when(c.count() > 0).then(agg).otherwise(None)
+        how = m.aggregate or "sum"
+        if how in ("sum", "mean"):
+            k = scale[m.name]
+            total = units(c, k).sum() if k is not None else c.drop_nulls()  # (None: a list, math.fsum'd)
+            aggs.append(total.alias(f"_s.{m.name}"))
+            if table[m.name].null_count():  # else every employee's count is the number of their rows
+                aggs.append(c.count().alias(f"_n.{m.name}"))
+            continue
+        # (the provide stage refuses two rows of one employee and month: month order is the rows' order)
+        agg = {"min": c.min(), "max": c.max(), "first": c.sort_by("month").drop_nulls().first(),
+               "last": c.sort_by("month").drop_nulls().last()}[how]
         aggs.append(agg.alias(f"m.{m.name}"))
     missing = [m for m in raw if m.name not in present and m.name not in from_agg]
     required = [m.name for m in missing if not m.optional]
@@ -165,9 +177,10 @@ def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings
         warnings.append("no data source provides " + ", ".join(f"'{m.name}'" for m in missing)
                         + " (declared optional); whatever reads them counts as missing")
     if aggs:
-        out = aggregate_runs(table, codes, [m for m in raw if m.name in present])
+        out = aggregate_runs(table, codes, used, scale)
         if out is None:
-            out = coded(table, codes).group_by("_eid").agg(aggs).collect(engine="streaming")
+            out = coded(table, codes).group_by("_eid").agg(*aggs, pl.len().alias("_n")).collect(engine="streaming")
+        out = finish(out, used, scale)
     else:
         out = pl.DataFrame(schema={"_eid": pl.UInt32})
     if aggregated is not None and from_agg:
@@ -181,28 +194,210 @@ def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings
     return out
 
 
-def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list) -> pl.DataFrame | None:
+def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
+                   scale: dict[str, Scale]) -> pl.DataFrame | None:
     """The roll-up when the rows come sorted by employee, as exports usually do: each employee's run
     of rows becomes one list (offsets into the column, no copy) reduced in place.  No hashing, and
     the result is already in code order.  ``None`` when the rows are not sorted that way, or a metric
-    takes its first or last value (those need the months' order)."""
-    if not table.height or any(m.aggregate in ("first", "last") for m in metrics):
+    takes its first or last value (those need the months' order), or sums need 128-bit integers.  Sums and
+    means come out as the group-by's do (``_s.<m>``, ``_n.<m>``: see :func:`finish`)."""
+    if not table.height or any(m.aggregate in ("first", "last") for m in metrics) \
+            or any(p is None or isinstance(p, Places) and p.wide for p in scale.values()):
         return None
     sorted_codes = codes_of_sorted(table["employee"], codes)
     if sorted_codes is None:
         return None
     eid, first = sorted_codes
-    lists = run_lists({m.name: table[m.name].cast(F64) for m in metrics}, first)
+    longest = _longest(first)
+    if any(isinstance(p, Binary) and not _long_enough(p, longest) for p in scale.values()):
+        return None  # (no Arrow lists of 128-bit integers)
+    columns: dict[str, pl.Series] = {}
+    for m in metrics:
+        values = table[m.name].cast(F64)
+        if m.name in scale:
+            columns[f"_s.{m.name}"] = values  # made units below, in one pass
+            if values.null_count():
+                columns[f"_n.{m.name}"] = values.is_not_null().cast(pl.UInt32)
+        else:
+            columns[m.name] = values
+    for m in metrics:
+        if m.name not in scale:
+            continue
+        p, name = scale[m.name], f"_s.{m.name}"
+        if isinstance(p, Binary):  # (numpy scales and casts these twice as fast as polars)
+            whole = _times_two_to(columns[name].to_numpy(), p.shift)
+            columns[name] = pl.Series(name, np.where(np.isnan(whole), 0, whole).astype(np.int64))
+        else:
+            columns[name] = columns[name].alias(name).to_frame().select(units(pl.col(name), p, longest)).to_series()
+    lists = run_lists(columns, first)
     aggs = []
     for m in metrics:
+        if m.name in scale:
+            aggs.append(pl.col(f"_s.{m.name}").list.sum())
+            if f"_n.{m.name}" in columns:
+                aggs.append(pl.col(f"_n.{m.name}").list.sum())
+            continue
         c = pl.col(m.name)
-        agg = {"sum": c.list.sum(), "mean": c.list.mean(), "min": c.list.min(),
-               "max": c.list.max()}[m.aggregate or "sum"]
-        if (m.aggregate or "sum") == "sum" and table[m.name].null_count():  # a sum of nothing is missing, not 0
-            agg = pl.when(c.list.drop_nulls().list.len() > 0).then(agg).otherwise(None)
-        aggs.append(agg.alias(f"m.{m.name}"))
-    out = lists.select(aggs).with_columns(eid.filter(first).alias("_eid"))
+        aggs.append({"min": c.list.min(), "max": c.list.max()}[m.aggregate].alias(f"m.{m.name}"))
+    out = lists.select(*aggs, pl.col(next(iter(columns))).list.len().alias("_n")) \
+        .with_columns(eid.filter(first).alias("_eid"))
     return out.filter(pl.col("_eid").is_not_null()) if out["_eid"].null_count() else out
+
+
+_EXACT = 2 ** 53  # integers below it are exact floats
+
+
+class Places(NamedTuple):
+    """How a column is summed exactly (:func:`places`): as whole numbers of 10^-``k``, in floats when every sum
+    of them stays below 2^53 (exact, as fast as any float sum), else in 128-bit integers (``wide``)."""
+
+    k: int
+    wide: bool
+
+
+class Binary(NamedTuple):
+    """How a column of floats no decimal places fit is summed exactly: as whole numbers of 2^-``shift`` (every
+    float is one, of at most ``bits`` bits), in 128-bit integers (64-bit ones where the runs summed are short
+    enough); the sum becomes the float nearest the exact sum of the floats."""
+
+    shift: int
+    bits: int
+    wide: bool = True
+
+
+Scale = Places | Binary | None  # None: summed exactly in Python (math.fsum), for columns too wide for 128 bits
+
+_INTEGERS = Places(0, False)
+
+
+def places(values: pl.Series) -> Scale:
+    """How a column of numbers is summed exactly, whatever the order of its rows.
+
+    As written, when it can be: the fewest decimal places ``k`` (0 to 18) at which every value is the float of a
+    decimal of ``k`` places with fewer than 2^53 units of 10^-k (33.33 is 3333 hundredths): sums are then sums of
+    integers, and a sum becomes the float nearest the decimal a person would add up (33.33 + 0.01 + 25 is
+    58.34, not the float sum's 58.339999999999996).  Otherwise (0.30000000000000004, a ratio 0.1234567890123456
+    beside 10^14) the floats themselves are added exactly (:class:`Binary`), or, when their sizes span more than
+    a 128-bit integer holds, by ``math.fsum`` (None): the float nearest their exact sum."""
+    values = values.cast(F64)
+    v = (values.drop_nulls() if values.null_count() else values).to_numpy()
+    if not v.size:
+        return _INTEGERS
+    size = np.abs(v)
+    top = float(size.max())
+    if not math.isfinite(top):
+        return None
+    peek = v[:_PEEK]
+    for k in range(19):
+        unit = 10.0 ** k
+        if top * unit >= _EXACT:
+            break
+        if _whole(peek, unit) and _whole(v, unit):
+            return Places(k, float(size.sum()) * unit >= _EXACT / 2)
+    if top == 0:
+        return _INTEGERS
+    _, low = np.frexp(np.min(size, where=size > 0, initial=np.inf))
+    _, high = np.frexp(top)
+    shift = 53 - int(low)  # every float is a whole number of 2^(e - 53), e its exponent: the smallest is the unit
+    if int(high) + shift + v.size.bit_length() <= 126:
+        return Binary(shift, int(high) + shift)
+    return None
+
+
+def _whole(v: np.ndarray, unit: float) -> bool:
+    """Every value of ``v`` is the float nearest a whole number of 1/``unit`` (numpy divides exactly rounded;
+    polars multiplies by the reciprocal, which is not)."""
+    return bool((np.round(v * unit) / unit == v).all()) if unit != 1.0 else bool((np.round(v) == v).all())
+
+
+def _times_two_to(c, power: int):
+    """``c`` × 2^power, exactly (in two steps when 2^power itself is past a float's range)."""
+    if abs(power) < 1000:
+        return c * 2.0 ** power
+    half = power // 2
+    return c * 2.0 ** half * 2.0 ** (power - half)
+
+
+def units(c: pl.Expr, p: Scale, longest: int | None = None) -> pl.Expr:
+    """``c`` as a whole number of 10^-k or 2^-shift (:func:`places`), exactly: floats whose sums stay exact, or
+    Int128 (whose sums never overflow); Int64 for binary units when no sum is of more than ``longest`` values
+    and 64 bits hold it.  ``c`` itself when ``p`` is None."""
+    if p is None:
+        return c
+    if isinstance(p, Binary):
+        return _times_two_to(c, p.shift).cast(pl.Int64 if _long_enough(p, longest) else pl.Int128)
+    whole = c if p.k == 0 else (c * 10.0 ** p.k).round(0)
+    return whole.cast(pl.Int128) if p.wide else whole
+
+
+def _long_enough(p: Scale, longest: int | None) -> bool:
+    """Whether sums of at most ``longest`` binary units of ``p`` fit a 64-bit integer."""
+    return isinstance(p, Binary) and longest is not None and p.bits + longest.bit_length() <= 62
+
+
+def scaled_total(total: pl.Series, p: Scale, count: pl.Series | None = None) -> pl.Series:
+    """The float nearest ``total`` (a sum of :func:`units`; for a None scale, a list of the values themselves)
+    divided by 10^k or 2^shift, and by ``count`` when given (a mean); missing where ``count`` is 0."""
+    if isinstance(p, Places):
+        return exact_quotient(total, 10 ** p.k, count)
+    if isinstance(p, Binary):
+        exact = _times_two_to(total.cast(F64), -p.shift)
+    else:
+        exact = pl.Series(total.name, [None if v is None else math.fsum(x for x in v if x is not None)
+                                       for v in total.to_list()], dtype=F64)
+    if count is None:
+        return exact
+    n = count.cast(F64).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(n > 0, exact.cast(F64).fill_null(np.nan).to_numpy() / n, np.nan)
+    return pl.Series(total.name, out, dtype=F64, nan_to_null=True)
+
+
+def exact_quotient(num: pl.Series, factor: int, count: pl.Series | None = None) -> pl.Series:
+    """The float nearest num / (count × factor), for whole numbers (``count`` 1 when not given; missing where
+    it is 0): one division of exact floats (numpy's, exactly rounded) where both are below
+    2^53, Python's exact ``Fraction`` for the (rare) rest."""
+    n = num.cast(F64).to_numpy()
+    c = np.ones(len(n)) if count is None else count.cast(F64).to_numpy()
+    d = c * float(factor)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(d > 0, n / d, np.nan)
+    big = ((np.abs(n) >= _EXACT) | (d >= _EXACT)) & ~np.isnan(n) & (d > 0)
+    if big.any():
+        rows = np.flatnonzero(big)
+        counts = [1] * len(rows) if count is None else count.gather(rows).to_list()
+        out = out.copy()
+        out[rows] = [float(Fraction(int(a), int(b) * factor))
+                     for a, b in zip(num.gather(rows).to_list(), counts, strict=True)]
+    return pl.Series(num.name, out, dtype=F64, nan_to_null=True)  # (no count: missing)
+
+
+def finish(out: pl.DataFrame, metrics: list, scale: dict[str, Scale]) -> pl.DataFrame:
+    """``m.<m>`` from the sums ``_s.<m>`` (of :func:`units`; lists of the values for a None scale) and
+    counts ``_n.<m>`` (``_n``, the rows, for a metric without missing values) of the summed metrics: the sum, or
+    the mean (sum / count), as the float nearest the exact value; missing when no month has a value."""
+    made = []
+    for m in metrics:
+        if m.name not in scale:
+            continue
+        k, s = scale[m.name], out[f"_s.{m.name}"]
+        n = out[f"_n.{m.name}"] if f"_n.{m.name}" in out.columns else out["_n"]  # the rows, when none is null
+        mean = m.aggregate == "mean"
+        if not mean and k == _INTEGERS:
+            value = s  # whole numbers summed below 2^53: exact already
+        else:
+            value = scaled_total(s, k, n if mean else None)
+        column = pl.lit(value).cast(F64)
+        if f"_n.{m.name}" in out.columns:  # a sum of no values is missing, not 0
+            column = pl.when(pl.lit(n) > 0).then(column).otherwise(None)
+        made.append(column.alias(f"m.{m.name}"))
+    return out.with_columns(made).drop([c for c in out.columns if c.startswith(("_s.", "_n.")) or c == "_n"])
+
+
+def _longest(first: pl.Series) -> int:
+    """The length of the longest run (runs begin where ``first`` holds)."""
+    starts = first.arg_true().to_numpy()
+    return int(np.diff(np.append(starts, first.len())).max()) if starts.size else 0
 
 
 def runs(key: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -275,24 +470,20 @@ def okr_scores(ruleset: Ruleset, inputs: Inputs,
         (pl.col("type") == "aspirational").fill_null(False).alias("_aspirational")
     ).filter(pl.col("_progress").is_not_null()).collect()
     scored = {f"okr@{t}": objective_score(pl.col("_progress"), pl.col("_aspirational"), t) for t in sorted(thresholds)}
-    if kr.height and kr["_k"].is_sorted():
-        # rows in (employee, objective) order, as the okr provider gives them: every objective and
-        # then every employee is a run, reduced in place
+    # rows in (employee, objective) order, and within an objective by value: every objective and then every
+    # employee is a run, reduced in place, and an objective's sums add the same numbers in the same order
+    # whatever the order of the key results (floats do not add associatively)
+    _, first = runs(kr["_k"])
+    if kr.height and not (kr["_k"].is_sorted() and _longest(first) <= 2):  # (a + b is b + a: pairs need no sort)
+        kr = kr.sort("_k", "_progress", "_w")
         _, first = runs(kr["_k"])
-        lists = run_lists({"pw": kr["_progress"] * kr["_w"], "w": kr["_w"]}, first)
-        obj = kr.filter(first).select("_k", "_row", "_aspirational").with_columns(
-            (lists["pw"].list.sum() / lists["w"].list.sum()).alias("_progress"))
-        per = obj.select((pl.col("_k") // span).cast(pl.UInt32).alias("_eid"), *(e.alias(n) for n, e in scored.items()))
-        _, first = runs(per["_eid"])
-        lists = run_lists({n: per[n] for n in scored}, first)
-        scores = lists.select(pl.col(n).list.mean() * 100.0 for n in scored).with_columns(per["_eid"].filter(first))
-    else:
-        obj = kr.lazy().group_by("_k").agg(
-            pl.col("_row").first(), pl.col("_aspirational").first(),
-            ((pl.col("_progress") * pl.col("_w")).sum() / pl.col("_w").sum()).alias("_progress")).collect()
-        scores = obj.lazy().group_by((pl.col("_k") // span).cast(pl.UInt32).alias("_eid")) \
-            .agg((e.mean() * 100.0).alias(n) for n, e in scored.items()).collect()
-        obj = obj.sort("_k")
+    lists = run_lists({"pw": kr["_progress"] * kr["_w"], "w": kr["_w"]}, first)
+    obj = kr.filter(first).select("_k", "_row", "_aspirational").with_columns(
+        (lists["pw"].list.sum() / lists["w"].list.sum()).alias("_progress"))
+    per = obj.select((pl.col("_k") // span).cast(pl.UInt32).alias("_eid"), *(e.alias(n) for n, e in scored.items()))
+    _, first = runs(per["_eid"])
+    lists = run_lists({n: per[n] for n in scored}, first)
+    scores = lists.select(pl.col(n).list.mean() * 100.0 for n in scored).with_columns(per["_eid"].filter(first))
     # names and types of the objectives: gathered once per objective, not carried through the group-by
     rows = obj["_row"]
     objectives = pl.DataFrame({
@@ -310,29 +501,67 @@ def okr_scores(ruleset: Ruleset, inputs: Inputs,
 _PEEK = 1000  # rows looked at to choose the 360 strategy
 
 
-def source_values(rows: pl.LazyFrame, repeated: bool = False) -> pl.DataFrame:
+def source_values(rows: pl.LazyFrame, repeated: bool = False, k: Scale = _INTEGERS) -> pl.DataFrame:
     """Per (employee, relation) key ``_k``: the mean over raters of each rater's mean rating, and the
-    number of raters.
+    number of raters (:func:`mean_of_means`; ``k``: the ratings' decimal places, :func:`places`).
 
     Most surveys hold one rating per rater and relation; then one group-by gives both numbers, and
     the distinct rater hashes prove it (distinct hashes mean distinct raters).  Keys where that proof
     fails (several ratings per rater, e.g. one per competency, or a hash collision) are computed again
     exactly, rater by rater.  ``repeated`` (a peek at the first rows saw a rater rate twice) skips the
-    single-level attempt when it is bound to fail."""
-    def exact(part: pl.LazyFrame) -> pl.LazyFrame:
-        return (part.group_by("_k", "rater").agg(pl.col("rating").mean().alias("v"))
-                .group_by("_k").agg(pl.col("v").mean().alias("value"), pl.len().alias("raters")))
-
-    if repeated:
-        return exact(rows).collect()
-    out = rows.group_by("_k").agg(pl.col("rating").mean().alias("value"), pl.len().alias("raters"),
+    single-level attempt when it is bound to fail.  Both ways give the same bits: the exact mean, rounded once."""
+    if repeated or not isinstance(k, Places):
+        return mean_of_means(rows, ["_k"], k)
+    out = rows.group_by("_k").agg(units(pl.col("rating"), k).sum().alias("_s"), pl.len().alias("raters"),
+                                  pl.col("rating").count().alias("_n"),
                                   pl.col("rater").hash().n_unique().alias("_distinct")).collect()
     unproved = out.filter(pl.col("_distinct") < pl.col("raters")).select("_k")
-    out = out.drop("_distinct")
+    out = out.with_columns(exact_quotient(out["_s"], 10 ** k.k, out["_n"]).alias("value")) \
+        .select("_k", "value", "raters")
     if unproved.height:
-        fixed = exact(rows.join(unproved.lazy(), on="_k", how="semi")).collect()
+        fixed = mean_of_means(rows.join(unproved.lazy(), on="_k", how="semi"), ["_k"], k)
         out = pl.concat([out.join(fixed.select("_k"), on="_k", how="anti"), fixed], how="vertical_relaxed")
     return out
+
+
+def mean_of_means(rows: pl.LazyFrame | pl.DataFrame, keys: list[str], k: Scale) -> pl.DataFrame:
+    """Per ``keys``: ``value``, the mean over raters of each rater's mean ``rating``, and ``raters``.
+
+    Exact, so that the result is a function of the ratings, never of their order: with ratings of ``k`` decimal
+    places (:func:`places`), rater r's ratings sum to S_r units of 10^-k over n_r ratings, and the mean of means
+    is Σ S_r·(L/n_r) / (raters·L·10^k) with L the least common multiple of the n_r: integers, divided once.
+    (A rater with one rating each gives the single-level mean, bit for bit.)  Ratings no ``k`` fits are
+    averaged as floats, smallest first."""
+    rows = rows.lazy()
+    if not isinstance(k, Places):  # ratings with more digits than a decimal rating has: exactly, in Python (rare)
+        found = rows.select(*keys, "rater", "rating").collect()
+        by: dict[tuple, dict[Any, list[Fraction]]] = {}
+        for *key, rater, rating in found.iter_rows():
+            got = by.setdefault(tuple(key), {}).setdefault(rater, [])
+            if rating is not None:
+                got.append(Fraction(rating))
+        means = {key: [sum(v) / len(v) for v in raters.values() if v] for key, raters in by.items()}
+        return pl.DataFrame([(*key, float(sum(m) / len(m)) if m else None, len(by[key]))
+                             for key, m in means.items()],
+                            schema={**{c: found.schema[c] for c in keys}, "value": F64, "raters": pl.UInt32},
+                            orient="row")
+    per = rows.group_by(*keys, "rater").agg(units(pl.col("rating"), k).sum().alias("_s"),
+                                            pl.col("rating").count().alias("_n")).collect()
+    counts = per["_n"].unique().to_list()
+    if len(counts) == 1 and counts[0]:  # every rater rated as often (every competency once): a plain sum
+        out = per.lazy().group_by(keys).agg(pl.col("_s").sum(), pl.len().alias("raters")).collect()
+        return out.with_columns(exact_quotient(out["_s"], counts[0] * 10 ** k.k, out["raters"])
+                                .alias("value")).select(*keys, "value", "raters")
+    lcm = math.lcm(1, *(n for n in counts if n))  # (raters without a rating add nothing)
+    share = pl.when(pl.col("_n") > 0).then(pl.lit(lcm, dtype=pl.Int64) // pl.col("_n").cast(pl.Int64)).otherwise(0)
+    if k.wide or float(per["_s"].abs().sum()) * lcm >= _EXACT / 2:  # else float sums of these are exact
+        term = pl.col("_s").cast(pl.Int128) * share.cast(pl.Int128)
+    else:
+        term = pl.col("_s") * share.cast(F64)
+    out = per.group_by(keys).agg(term.sum().alias("_s"), pl.len().alias("raters"),
+                                 (pl.col("_n") > 0).sum().alias("_valued"))
+    return out.with_columns(exact_quotient(out["_s"], lcm * 10 ** k.k, out["_valued"])
+                            .alias("value")).select(*keys, "value", "raters")
 
 
 def feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period,
@@ -366,6 +595,7 @@ def feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period,
     keep = ["employee", "relation", "rater", "rating"] + (["competency"] if "competency" in fb.columns else [])
     peek = fb.head(_PEEK).select("employee", "relation", "rater")
     repeated = peek.height > 0 and peek.n_unique() < peek.height
+    decimals = places(fb["rating"].cast(F64, strict=False)) if "rating" in fb.columns else _INTEGERS
     fb = coded(fb.select(keep), codes).with_columns(
         pl.col("relation").cast(pl.Utf8).cast(pl.Enum(relations_all), strict=False).to_physical().alias("_rel"),
         pl.col("rater").cast(pl.Utf8), pl.col("rating").cast(F64)).drop_nulls(["_rel", "rating"])
@@ -386,8 +616,8 @@ def feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period,
         # one integer key per (employee, relation): single-key group-bys are the fast ones
         k = pl.col("_eid").cast(pl.UInt64) * 256 + pl.col("_rel").cast(pl.UInt64)
         rows = rows.filter(pl.col("_rel").is_in([code[r] for r in relations])).select(k.alias("_k"), "rater", "rating")
-        sources = source_values(rows, repeated).with_columns((pl.col("_k") // 256).cast(pl.UInt32).alias("_eid"),
-                                                    (pl.col("_k") % 256).cast(pl.UInt8).alias("_rel"))
+        sources = source_values(rows, repeated, decimals).with_columns(
+            (pl.col("_k") // 256).cast(pl.UInt32).alias("_eid"), (pl.col("_k") % 256).cast(pl.UInt8).alias("_rel"))
         threshold = pl.col("_rel").replace_strict({code[r]: spec.threshold(r) for r in relations},
                                                   default=None, return_dtype=pl.Int64)
         sources = sources.filter(pl.col("raters") >= threshold)

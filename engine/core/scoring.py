@@ -234,12 +234,19 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
             s = pl.col(f"d.{d.key}.score")
             lost.append(pl.when(s.is_not_null()).then(share * pl.max_horizontal(100.0 - s, pl.lit(0.0)))
                         .otherwise(0.0).alias(f"lost.{d.key}"))
+    # what an incentive plan pays on, for drop_unfinite to check that floats carry it (incentives.carried)
+    plan = ruleset.bonus
+    for c in plan.components if plan is not None else ():
+        lost.append(pl.col(f"m.{c.measure}").cast(F64).alias(f"{_PAYS}{c.key}\x00{c.measure}"))
+        if c.target is not None and c.target.kind == "metric":
+            lost.append(pl.col(f"m.{c.target.name}").cast(F64).alias(f"{_PAYS}{c.key}\x00{c.target.name}"))
     return f.with_columns(lost)
 
 
 # ---------------------------------------------------------------- numbers no output may hold
 
 _COMPUTED = ("k.", "d.", "f.", "w.", "wr.", "lost.")  # what the score and pay are made of
+_PAYS = "_pays."  # _pays.<component>\x00<metric>: a metric an incentive plan component pays on (score_card)
 _OVERFLOW = 1e27  # the bonus stage's decimals hold 28 integer digits
 _UNDERFLOW = 2.2250738585072014e-308  # the smallest normal float: below it (5e-324) 5e-324 / 22 is 0.0
 
@@ -254,6 +261,7 @@ def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
     not; and with a metric value (a sum, a formula) of 10^15 or more, which floats no longer carry exactly
     (the limit of a cell, :data:`appraise.tables.LARGEST`): pay on it would be off by units.
     """
+    f = _uncarried(f, errors)
     cols = [c for c, t in f.schema.items() if t == F64 and (c.startswith(_COMPUTED) or c == "total")]
     tiny = [c for c, t in f.schema.items() if t == F64 and c.startswith("m.")]
     if not cols and not tiny:
@@ -285,6 +293,33 @@ def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
                                     "pay on; check the data behind it (a target near 0, a value with a wrong "
                                     "exponent)"))
     return f.filter(~bad)
+
+
+def _uncarried(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
+    """Employees an incentive plan would pay on a number a float does not carry exactly
+    (:func:`appraise.core.incentives.carried`: 2^33 or more in size, with more than 15 significant digits at
+    6 places) go to the errors, naming the component and the metric: the plan pays exactly on the decimal the
+    data meant, and that decimal is lost.  The ``_pays.`` columns go."""
+    from appraise.core.incentives import carried
+
+    marks = [c for c in f.columns if c.startswith(_PAYS)]
+    if not marks:
+        return f
+    big = pl.any_horizontal([(pl.col(c).abs() >= 2.0 ** 33).fill_null(False) for c in marks])
+    bad: list[str] = []
+    for row in f.filter(big).select("id", *marks).iter_rows(named=True):
+        for c in marks:
+            if row[c] is None or carried(row[c]):
+                continue
+            component, _, metric = c[len(_PAYS):].partition("\x00")
+            errors.append(EmployeeError(row["id"], "evaluate", f"incentive component {component} pays on metric "
+                                        f"{metric} = {row[c]!r}, which has more significant digits than a float "
+                                        "carries exactly (15); it cannot be paid to the cent, so it is not paid; "
+                                        "check the data behind it"))
+            bad.append(row["id"])
+            break
+    f = f.drop(marks)
+    return f.filter(~pl.col("id").is_in(bad)) if bad else f
 
 
 def _describe_column(column: str) -> tuple[str, str]:

@@ -4,11 +4,11 @@ table that names each person's manager (README "Team roll-up and split credit").
 Columnar and exact.  The hierarchy becomes a closure table (manager, report, depth) by repeated joins up the
 chain, one per level, so a ``subtree`` roll-up reads everyone below a manager in one join and a ``direct`` one
 the rows of depth 1; a chain of managers that comes back to itself (a row ``(x, x)`` of the closure) is an
-error.  Sums are exact: each report's value is taken as the decimal it was written as (to 15 significant digits,
-as README's "Numbers compare as written" does: a month sum of 33.33 + 0.01 + 25.00 is 58.34, not the float's
-58.339999999999996), the decimals are added in polars' 38-digit decimals, and the total becomes the float
-nearest to that exact sum (a mean is that sum over the count); a value with more than 12 decimal places
-(``2.5e-13``) is added as a float instead.
+error.  Sums are exact: each report's value is taken as the decimal it was written as (a month sum of 33.33 +
+0.01 + 25.00 is 58.34, not the float's 58.339999999999996), the decimals are added as whole numbers of their
+decimal places (:func:`appraise.core.rollup.places`), and the total becomes the float nearest to that exact sum
+(a mean is that sum over the count); values no number of places fits (``0.30000000000000004``) are added
+exactly as the floats they are.  Either way the result does not depend on the order of the rows.
 
 Who counts: the reports employed in the period (hired by its last day, not gone before its first).  Someone
 who left before the period, or joins after it, is not in the team for it; a report of the period whose value
@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import polars as pl
 
+from appraise.core.rollup import places, scaled_total, units
 from appraise.errors import AppraiseError
 from appraise.language.compile import Metric, Ruleset
 from appraise.language.period import Period
 from appraise.tables import Inputs
 
 F64 = pl.Float64
-EXACT = pl.Decimal(38, 12)
 LEDGER_SCHEMA = {"metric": pl.Utf8, "manager": pl.Utf8, "report": pl.Utf8, "depth": pl.Int32, "value": F64,
                  "counted": pl.Boolean}
 
@@ -69,13 +69,21 @@ class Teams:
         self.ledgers.append(rows.select(pl.lit(metric.name).alias("metric"), "manager", "report",
                                         pl.col("depth").cast(pl.Int32), "value", "counted"))
         v = pl.col("value")
-        written = v.round_sig_figs(15)  # as written: 33.33 + 0.01 + 25 is 58.34, not the float sum's 58.339999…
-        exact = written.cast(pl.Utf8).cast(EXACT, strict=False)
-        fits = (exact.cast(pl.Utf8).cast(F64, strict=False) == written).fill_null(False)
-        total = pl.when(fits.all()).then(exact.sum().cast(pl.Utf8).cast(F64)).otherwise(v.sum())
-        combined = {"sum": total, "mean": total / pl.len(), "min": v.min(), "max": v.max()}[r.aggregate]
-        team = rows.group_by("manager").agg(pl.when(pl.col("counted").all()).then(combined).otherwise(None)
-                                            .cast(F64).alias(f"m.{metric.name}"))
+        # as written, exactly: the values as whole numbers of their decimal places (rollup.places), summed as
+        # integers, so 33.33 + 0.01 + 25 is 58.34 (not the float sum's 58.339999…) in any order of the rows
+        k = places(rows["value"]) if r.aggregate in ("sum", "mean") else None
+        if r.aggregate in ("min", "max"):
+            combined = v.min() if r.aggregate == "min" else v.max()
+        else:
+            combined = units(v, k).sum() if k is not None else v.drop_nulls()
+        team = rows.group_by("manager").agg(combined.alias("_s"), pl.len().alias("_n"),
+                                            pl.col("counted").all().alias("_all"))
+        if r.aggregate in ("min", "max"):
+            value = team["_s"].cast(F64)
+        else:
+            value = scaled_total(team["_s"], k, team["_n"] if r.aggregate == "mean" else None)
+        team = team.select("manager", pl.when(pl.col("_all")).then(pl.lit(value)).otherwise(None).cast(F64)
+                           .alias(f"m.{metric.name}"))
         return df.join(team, left_on="id", right_on="manager", how="left", maintain_order="left")
 
     def ledger(self) -> pl.DataFrame | None:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from appraise.core.evaluate import Evaluation, item_paths
-from appraise.export.files import FORMULA_START, score_columns
+from appraise.export.files import FORMULA_START, score_columns, text_bytes
 
 LISTS = ("rules_fired", "outcomes", "missing", "focus_areas")
 
@@ -150,10 +150,12 @@ def flag_values(frame, flags, make, dtype):
     return keys.join(table, on=names, how="left", maintain_order="left")["~v"]
 
 
-def lost_ranking(frame, card) -> Any:
-    """(row number, lost key, rank) of every item that lost points, rank 0 the biggest: the order of
+def lost_ranking(frame, card, copy: str | None = None) -> Any:
+    """(row number, lost key, value) of every item that lost points, biggest first: the order of
     :func:`appraise.export.document.focus_areas` and ``lost_points`` (``round(v, 9)`` descending, ties by key).
-    ``frame`` has a ``_row`` column and only ``card``'s employees."""
+    ``frame`` has a ``_row`` column and only ``card``'s employees.  ``copy``: the suffix of a copy of every lost
+    column (``~r4``, the rounded copies), whose values come along as a ``copy`` column when the frame has all of them
+    (none is looked up afterwards)."""
     pl = _pl()
     from appraise.core.evaluate import lost_key
 
@@ -166,28 +168,52 @@ def lost_ranking(frame, card) -> Any:
     if not cols or frame.height == 0:
         return pl.DataFrame(schema={"_row": pl.UInt32, "key": pl.Utf8, "value": pl.Float64})
     long = frame.select("_row", *cols).unpivot(index="_row", variable_name="key", value_name="value")
+    if copy is not None and all(c + copy in frame.columns for c in cols):  # unpivoted in the same order: row by row
+        long = long.with_columns(frame.select("_row", *(c + copy for c in cols)).unpivot(index="_row")["value"]
+                                 .alias(copy))
     # `v > 1e-12` as Python compares: NaN is not greater (polars orders NaN above every number)
     long = long.filter(pl.col("value").is_not_null() & ~pl.col("value").is_nan() & (pl.col("value") > 1e-12))
     long = long.with_columns(pl.col("key").str.slice(5), py_round(long["value"], 9).alias("r9"))
     return long.sort(["_row", "r9", "key"], descending=[False, True, False]).drop("r9")
 
 
-def summary(ev: Evaluation):
+def rounded_frame(ev: Evaluation):
+    """The engine's frame as the document shows its numbers: every column the document rounds (``_rounded``) half-up
+    to 4 decimals, and beside each ``lost.<key>`` (kept exact: focus areas rank by it) its rounded copy
+    ``lost.<key>~r4``.  Made once by a run and handed to :func:`summary`,
+    :func:`~appraise.export.xlsx_columns.kpi_table` and :func:`~appraise.export.json_columns.employee_text_pairs`,
+    which otherwise round what they read themselves (the same function, the same values)."""
+    pl = _pl()
+    from appraise.export.document import _R4, _rounded
+    from appraise.language.expr.compiler import polars_round_half_up
+
+    frame = ev.frame
+    floats = [c for c, t in frame.schema.items() if t == pl.Float64]
+    return frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats if _rounded(c)]
+                              + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in floats
+                                 if c.startswith("lost.")])
+
+
+def summary(ev: Evaluation, rounded=None):
     """One row per employee in the document's order (the frame's): id, name, scorecard, score (2 decimals),
     grade, grade_uncalibrated, bonus (decimal string), rules_fired, outcomes, missing, focus_areas (lists of
     ids), then ``kpi.<path>.score`` and ``dimension.<key>.score`` of every scorecard (rounded to 4 decimals;
-    None where the document has no score), exactly the document's values."""
+    None where the document has no score), exactly the document's values.  ``rounded``: :func:`rounded_frame`
+    of ``ev``, when the caller has it."""
     pl = _pl()
     from appraise.export.document import _rounded
     from appraise.language.expr.compiler import polars_round_half_up
 
     rs = ev.ruleset
-    frame = ev.frame.with_row_index("_row")
-    # the scores shown and the weights that decide whether they are, rounded as the document rounds them (only
-    # these: the frame has a hundred more)
-    floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)
-              and (c.startswith(("k.", "d.")) and c.endswith(".score") or c.startswith("w."))]
-    frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats])
+    if rounded is not None:
+        frame = rounded.with_row_index("_row")
+    else:
+        frame = ev.frame.with_row_index("_row")
+        # the scores shown and the weights that decide whether they are, rounded as the document rounds them (only
+        # these: the frame has a hundred more)
+        floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)
+                  and (c.startswith(("k.", "d.")) and c.endswith(".score") or c.startswith("w."))]
+        frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats])
     kpis, dims = score_columns(rs)
     parts = []
     for card in rs.scorecards:
@@ -294,8 +320,9 @@ def _csv_field(e):
 
 def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
     """:func:`appraise.export.files.results_csv`'s exact text from :func:`summary`'s table, in chunks of rows
-    (the header first, with the byte-order mark): text through :func:`safe_text_expr`, numbers as ``json``
-    writes them, lists joined with ``;``, fields quoted as ``csv.writer`` quotes them."""
+    (the header first, with the byte-order mark), as UTF-8 bytes: text through :func:`safe_text_expr`, numbers as
+    ``json`` writes them, lists joined with ``;``, text fields quoted as ``csv.writer`` quotes them (a number's text
+    never needs it); each chunk of lines a view of Arrow's buffer (:func:`text_bytes`)."""
     import csv
     import io
 
@@ -303,29 +330,33 @@ def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
     columns = [c for c in table.columns if not (redact and c == "bonus")]
     buf = io.StringIO(newline="")
     csv.writer(buf, lineterminator="\r\n").writerow(columns)
-    yield "\ufeff" + buf.getvalue()
+    yield ("\ufeff" + buf.getvalue()).encode("utf-8")
     for start in range(0, table.height, rows_per_chunk):
         part = table.slice(start, rows_per_chunk)
         floats = {c: float_text(part[c]) for c in columns if part[c].dtype == pl.Float64}
         part = part.with_columns(pl.Series(c, t, dtype=pl.Utf8) for c, t in floats.items())
         fields = []
+        texts = []  # the columns that may need quoting: a number's text never does
         for c in columns:
             if c in LISTS:
                 fields.append(safe_text_expr(pl.col(c).list.join(";")).alias(c))
             elif c in NUMERIC_FIRST or c.endswith(".score"):
                 fields.append(pl.col(c).cast(pl.Utf8).fill_null("").alias(c))
+                continue  # a number's text (float_text, a decimal string) is never quoted
             else:
                 fields.append(safe_text_expr(pl.col(c).cast(pl.Utf8)).alias(c))
+            texts.append(c)
         cells = part.select(fields)
-        nul = cells.select(pl.any_horizontal(pl.col(c).str.contains("\x00", literal=True) for c in columns)
-                           ).to_series()
-        lines = cells.select(pl.concat_str([_csv_field(pl.col(c)) for c in columns], separator=",")).to_series()
+        nul = cells.select(pl.any_horizontal(pl.col(c).str.contains("\x00", literal=True) for c in texts)
+                           ).to_series() if texts else pl.Series([False] * cells.height)
+        lines = cells.select(pl.concat_str([_csv_field(pl.col(c)) if c in texts else pl.col(c) for c in columns],
+                                           separator=",") + pl.lit("\r\n")).to_series()
         if nul.any():  # csv.writer's own rules for what no spreadsheet data should hold
             idx = nul.arg_true()
             fixed = []
             for row in cells[idx].iter_rows():
                 b = io.StringIO(newline="")
                 csv.writer(b, lineterminator="\r\n").writerow(row)
-                fixed.append(b.getvalue()[:-2])
+                fixed.append(b.getvalue())
             lines = lines.scatter(idx, pl.Series(fixed, dtype=pl.Utf8))
-        yield "\r\n".join(lines.to_list()) + "\r\n"
+        yield text_bytes(lines)  # the lines one after another, each ending in \r\n

@@ -236,10 +236,11 @@ def employee_text_chunks(ev: Evaluation, rows_per_chunk: int = 25_000, *, compac
         yield texts[0]
 
 
-def employee_text_pairs(ev: Evaluation, rows_per_chunk: int = 25_000) -> Iterator[tuple[Any, Any]]:
+def employee_text_pairs(ev: Evaluation, rows_per_chunk: int = 25_000, *, rounded=None) -> Iterator[tuple[Any, Any]]:
     """:func:`employee_text_chunks` indented and compact at once, a chunk at a time: (results.json's entries,
-    the store's), each made from the same columns (the values' texts made once)."""
-    for texts in _chunks(ev, rows_per_chunk, (INDENTED, COMPACT)):
+    the store's), each made from the same columns (the values' texts made once).  ``rounded``:
+    :func:`appraise.export.columns.rounded_frame` of ``ev``, when the caller has it."""
+    for texts in _chunks(ev, rows_per_chunk, (INDENTED, COMPACT), rounded):
         yield texts[0], texts[1]
 
 
@@ -257,7 +258,7 @@ def _plain_texts(ev: Evaluation, positions: list[int], styles: tuple[_Style, ...
                           dtype=pl.Utf8) for st in styles]
 
 
-def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...]) -> Iterator[list[Any]]:
+def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...], rounded=None) -> Iterator[list[Any]]:
     """Per chunk of rows, the entries' texts in each of ``styles`` (a polars String series each)."""
     pl = _pl()
     from appraise.export.document import _R4, _rounded
@@ -279,9 +280,12 @@ def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...]) -> 
         objectives = objectives.join(where, on="id", how="inner").sort("_frow", "_o")
     names = ["entry" if st.indented else "compact" for st in styles]
     for start in range(0, frame.height, rows_per_chunk):
-        part = frame.slice(start, rows_per_chunk).with_row_index("_row").with_columns(
-            [polars_round_half_up(pl.col(c), 4).alias(c) for c in floats]
-            + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in lost])
+        if rounded is not None:  # rounded already (appraise.export.columns.rounded_frame)
+            part = rounded.slice(start, rows_per_chunk).with_row_index("_row")
+        else:
+            part = frame.slice(start, rows_per_chunk).with_row_index("_row").with_columns(
+                [polars_round_half_up(pl.col(c), 4).alias(c) for c in floats]
+                + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in lost])
         parts = []
         mine = None
         if objectives is not None:
@@ -336,13 +340,16 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
         return "" if st.indented else "~c"
 
     # lost points in rank order, the focus areas the first of them
-    ranked = lost_ranking(rows, card)
+    ranked = lost_ranking(rows, card, _R4)
     if ranked.height:
         r4col = rows.select("_row", *[pl.col(c) for c in rows.columns if c.endswith(_R4)])
         long = ranked.with_columns(pl.lit(None, pl.Float64).alias("r4"))  # a card without lost.* columns
-        # the rounded copy of each item's lost points (lost.<key>~r4), looked up by row and key
+        # the rounded copy of each item's lost points (lost.<key>~r4): unpivoted with them, else looked up by row
+        # and key
         cols = [c for c in r4col.columns if c != "_row"]
-        if cols:
+        if _R4 in ranked.columns:
+            long = ranked.rename({_R4: "r4"})
+        elif cols:
             vals = r4col.unpivot(index="_row", on=cols, variable_name="key", value_name="r4").with_columns(
                 pl.col("key").str.slice(5, None).str.strip_suffix(_R4))
             long = ranked.join(vals, on=["_row", "key"], how="left", maintain_order="left")

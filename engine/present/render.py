@@ -70,6 +70,11 @@ class RenderRequest:
     ``changes`` is the recalculation ledger of the run against the run it replaces, per employee id:
     ``(field, before, after)`` as in ``changes.csv`` (None: the run replaces none); an incentive plan's payout
     statement shows it as what changed since the last statement.
+
+    ``digests``, when not None, is where a renderer may note each file it wrote, by its relative POSIX path:
+    ``(sha256 hex, size in bytes, linked)``, ``linked`` true for a file hard-linked from ``previous`` instead of
+    written.  ``appraise run`` then neither reads those files again to hash them for the manifest nor makes the
+    linked ones durable again; a file not noted there is read and hashed as before.
     """
 
     results: Mapping[str, Any]
@@ -84,6 +89,7 @@ class RenderRequest:
     # split credit: per employee id, their part of each deal (appraise.tables.Inputs.splits rows: deal, month,
     # metric, amount, share, credited); the dashboard shows it as a small table
     splits: Mapping[str, Sequence[Mapping[str, str]]] = field(default_factory=dict)
+    digests: dict[str, tuple[str, int, bool]] | None = None
 
     @property
     def ruleset_dir(self) -> Path | None:
@@ -227,7 +233,8 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
                pages: PageSlice | Iterable[str] | None = None,
                changes: Mapping[str, Sequence[tuple[str, str, str]]] | None = None,
                insights: Mapping[str, Mapping[str, Any]] | None = None,
-               splits: Mapping[str, Sequence[Mapping[str, str]]] | None = None) -> list[Path]:
+               splits: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
+               digests: dict[str, tuple[str, int, bool]] | None = None) -> list[Path]:
     """Render every report of a cycle into ``out_dir``; returns the files written (relative, sorted).
 
     Calls each registered renderer (or only those named in ``only``).  Pages:
@@ -236,7 +243,8 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
     replaces (unchanged pages are linked from there, see :class:`RenderRequest`); ``pages``: a slice
     (:class:`PageSlice`, or selectors such as ``["team:north"]``); ``changes``: see :class:`RenderRequest`;
     ``insights``: per employee, what :func:`appraise.core.insights.insights` gives (without it the pages leave out
-    what is within reach, why the bonus changed and the 360 detail).
+    what is within reach, why the bonus changed and the 360 detail); ``digests``: a dict the renderers may fill
+    with each file's sha256, size and whether it was linked (see :class:`RenderRequest`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -245,7 +253,7 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
     request = RenderRequest(results_doc, ruleset, dict(employees_info or {}), normalize_history(history),
                             normalize_locale(locale or ruleset.locale),
                             str(previous) if previous is not None and Path(previous).is_dir() else None, pages,
-                            changes, dict(insights or {}), splits=dict(splits or {}))
+                            changes, dict(insights or {}), splits=dict(splits or {}), digests=digests)
     if pages is not None:
         pages.people(request.results, request.employees_info)  # refuse a slice matching nobody before rendering
     chosen = renderers()

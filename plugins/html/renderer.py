@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import difflib
 import gc
+import hashlib
 import os
 import re
 import signal
@@ -56,7 +57,17 @@ from appraise.i18n import MESSAGES, Texts
 from appraise.plugins.html.paths import INDEX, dashboard_path, plan_path, team_path
 from appraise.plugins.html.statement import TEMPLATE as STATEMENT
 from appraise.plugins.html.statement import has_statements, statement_path, statement_view, with_plan
-from appraise.plugins.html.views import dashboard_view, forget, index_view, plan_view, team_view, texts
+from appraise.plugins.html.views import (
+    Touches,
+    dashboard_view,
+    forget,
+    given_touches,
+    index_view,
+    plan_view,
+    team_view,
+    texts,
+    touches_of,
+)
 from appraise.present.render import (
     CohortStats,
     RenderError,
@@ -216,10 +227,14 @@ class _BuiltinTemplate(jinja2.Template):
 class _BuiltinContext(jinja2.runtime.Context):
     """Calls ``t(key, ...)`` (the page's :class:`~appraise.i18n.Texts`) straight away: Jinja's own call looks
     for ``pass_context``-style markers first, which a ``Texts`` never has, and catches a StopIteration its
-    formatting cannot raise; anything else is called as Jinja calls it."""
+    formatting cannot raise; anything else is called as Jinja calls it.  Like Jinja, it drops the variables a
+    block or loop passes along for ``pass_context`` functions (``_block_vars``, ``_loop_vars``): a message asked for
+    without values is the text as it is, not formatted (a wording with braces, ``"Score {pts}"``, stays so)."""
 
     def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's signature
         if type(__obj) is Texts:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
             return __obj(*args, **kwargs)
         return super().call(__obj, *args, **kwargs)
 
@@ -264,25 +279,31 @@ _MADE: set[str] = set()  # folders this process has made (a page folder is made 
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 
 
-def _write(out_dir: Path, relative: str, text: str, previous: str | None = None) -> None:
+Digest = tuple[str, int, bool]  # a file's sha256 (hex), its size and whether it was linked from the folder before
+
+
+def _write(out_dir: Path | str, relative: str, text: str, previous: str | None = None) -> Digest:
     """Write one page (UTF-8, ``\\n`` line ends as the templates have them) in one system call or so; when
     ``previous`` (the folder published before) holds exactly these bytes at ``relative``, link that file
-    instead: a re-run rewrites only the pages whose content changed."""
-    path = os.path.join(out_dir, relative)
+    instead: a re-run rewrites only the pages whose content changed.  Returns the page's sha256, size and
+    whether it was linked (:attr:`~appraise.present.render.RenderRequest.digests`): hashed here, from the bytes
+    written, so the run need not read 21,000 pages again for its manifest."""
+    path = f"{out_dir}/{relative}"  # relative: a page path of paths.py ("dashboards/E001.html"), "/" on every OS
     folder = os.path.dirname(path)
     if folder not in _MADE:
         os.makedirs(folder, exist_ok=True)
         _MADE.add(folder)
     data = text.encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
     same = same_file_as(previous, relative, data)
     if same is not None:
         try:
             os.link(same, path, follow_symlinks=False)
-            return
+            return digest, len(data), True
         except FileExistsError:
             os.unlink(path)
             os.link(same, path, follow_symlinks=False)
-            return
+            return digest, len(data), True
         except OSError:  # no hard links here (another file system...): write it
             pass
     try:
@@ -296,13 +317,18 @@ def _write(out_dir: Path, relative: str, text: str, previous: str | None = None)
             view = view[os.write(fd, view):]
     finally:
         os.close(fd)
+    return digest, len(data), False
+
+
+_TEMPLATES: dict[tuple[str | None, str], jinja2.Template] = {}
 
 
 def render_page(template: str, view: Mapping[str, Any], brand: Branding, wording: Mapping[str, Any]) -> str:
     """One page as HTML text."""
-    env = environment(brand.templates)
     try:
-        tpl = env.get_template(template)
+        tpl = _TEMPLATES.get((brand.templates, template))
+        if tpl is None:  # loaded once per process and template folder (the environments never reload)
+            tpl = _TEMPLATES[(brand.templates, template)] = environment(brand.templates).get_template(template)
         return tpl.render(v=view, t=texts(view["lang"], wording), brand=brand.as_dict)
     except jinja2.TemplateError as exc:
         line = getattr(exc, "lineno", None)
@@ -337,25 +363,26 @@ class HtmlRenderer:
         # `appraise run --jobs N` sets APPRAISE_JOBS; otherwise every CPU
         workers = self.workers if self.workers is not None else (
             int(os.environ.get("APPRAISE_JOBS") or 0) or os.cpu_count() or 1)
-        written = [p for e in employees for p in (dashboard_path(e["id"]), plan_path(e["id"]))]
-        if has_statements(request.ruleset):  # an incentive plan: a payout statement a person
-            written += [statement_path(e["id"]) for e in employees]
+        digests: dict[str, Digest] = {}
         if workers <= 1 or len(employees) < PARALLEL_FROM:
-            _render_people(people, str(out_dir), brand, wording)
-            written += _render_overviews(request, str(out_dir), brand, wording)
-            return sorted(Path(p) for p in written)
-        # Workers build the personal views and pages of whole cohorts (team comparisons need the
-        # whole cohort) while this process lays out the overviews.  spawn, not fork: the caller
-        # may hold polars' thread pool, which does not survive a fork.
-        _make_rulesets_picklable()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_die_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
-            pending = [pool.submit(_render_people, part, str(out_dir), brand, wording)
-                       for part in _split(people, max(BATCH, len(employees) // (workers * 8)))]
-            written += _render_overviews(request, str(out_dir), brand, wording)
-            for future in pending:
-                future.result()
-        return sorted(Path(p) for p in written)
+            digests.update(_render_people(people, str(out_dir), brand, wording))
+            digests.update(_render_overviews(request, str(out_dir), brand, wording))
+        else:
+            # Workers build the personal views and pages of whole teams (team comparisons need the whole
+            # cohort) and those teams' overviews; this process lays out the index meanwhile.  spawn, not
+            # fork: the caller may hold polars' thread pool, which does not survive a fork.
+            _make_rulesets_picklable()
+            touches = touches_of(people)  # the rules' effects, traced once here rather than in every task
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                     initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+                pending = [pool.submit(_render_people, part, str(out_dir), brand, wording, True, touches)
+                           for part in _split(people, max(BATCH, len(employees) // (workers * 8)))]
+                digests.update(_render_overviews(request, str(out_dir), brand, wording, teams=False))
+                for future in pending:
+                    digests.update(future.result())
+        if request.digests is not None:
+            request.digests.update(digests)
+        return sorted(Path(p) for p in digests)
 
 
 BATCH = 200  # employees per task at least: enough to amortise sending the ruleset and starting up
@@ -399,65 +426,80 @@ def _watch_parent(parent: int) -> None:
 def _forget() -> None:
     forget()
     _MADE.clear()
+    _TEMPLATES.clear()  # a render's own: the next may have another environment (tests swap in plain Jinja's)
 
 
-def _render_people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> int:
-    """Dashboards and plans of every employee in ``request`` (worker entry point too)."""
+def _render_people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any],
+                   teams: bool = False, touches: Touches | None = None) -> dict[str, Digest]:
+    """Dashboards and plans of every employee in ``request``, and with ``teams`` the overviews of its teams
+    (whole teams: a worker's task); returns each page's digest by its relative path (worker entry point too).
+    ``touches``: :func:`~appraise.plugins.html.views.touches_of` the whole request, when it was worked out."""
+    if touches is not None:
+        given_touches(touches)
     if _IN_WORKER:
         try:
-            return _people(request, out_dir, brand, wording)
+            return _people(request, out_dir, brand, wording, teams)
         finally:
             _forget()  # a worker's next task is another request
-    return _people(request, out_dir, brand, wording)
+    return _people(request, out_dir, brand, wording, teams)
 
 
-def _people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> int:
-    out = Path(out_dir)
-    count = 0
+def _people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any],
+            teams: bool = False) -> dict[str, Digest]:
+    written: dict[str, Digest] = {}
     statements = has_statements(request.ruleset)
+    previous = request.previous
     for members in cohorts(request.results).values():
         stats = CohortStats(members, request.ruleset.min_group)
         for e in members:
             view = dashboard_view(request, e, stats)
             if statements:  # the plan's components on the dashboard, and a payout statement
                 view = with_plan(request, e, view)
-                _write(out, statement_path(e["id"]), render_page(STATEMENT, statement_view(request, e), brand,
-                                                                 wording), request.previous)
-                count += 1
-            _write(out, dashboard_path(e["id"]), render_page("dashboard.html", view, brand, wording),
-                   request.previous)
-            _write(out, plan_path(e["id"]), render_page("plan.html", plan_view(request, e), brand, wording),
-                   request.previous)
-            count += 2
-    return count
+                rel = statement_path(e["id"])
+                written[rel] = _write(out_dir, rel, render_page(STATEMENT, statement_view(request, e), brand,
+                                                                wording), previous)
+            rel = dashboard_path(e["id"])
+            written[rel] = _write(out_dir, rel, render_page("dashboard.html", view, brand, wording), previous)
+            rel = plan_path(e["id"])
+            written[rel] = _write(out_dir, rel, render_page("plan.html", plan_view(request, e), brand, wording),
+                                  previous)
+    if teams:
+        for cohort, members in team_groups(request.results).items():
+            rel = team_path(cohort)
+            written[rel] = _write(out_dir, rel, render_page("team.html", team_view(request, cohort, members), brand,
+                                                            wording), previous)
+    return written
 
 
-def _render_overviews(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any]) -> list[str]:
-    """Team overviews and the index; returns their relative paths.  With a slice, the overviews of the teams
-    in it; the index lists every team with the whole cycle's figures and links the overviews rendered."""
-    out = Path(out_dir)
+def _render_overviews(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any],
+                      teams: bool = True) -> dict[str, Digest]:
+    """Team overviews (unless ``teams`` is false: the workers render them) and the index; returns their digests.
+    With a slice, the overviews of the teams in it; the index lists every team with the whole cycle's figures and
+    links the overviews rendered."""
     groups = team_groups(request.results)
-    teams: set[str | None] | None = None
+    chosen_teams: set[str | None] | None = None
     if request.pages is not None:
         chosen = request.pages.people(request.results, request.employees_info)
-        teams = {cohort for cohort, members in groups.items() if any(str(e["id"]) in chosen for e in members)}
-    written = []
-    for cohort, members in groups.items():
-        if teams is not None and cohort not in teams:
+        chosen_teams = {cohort for cohort, members in groups.items() if any(str(e["id"]) in chosen for e in members)}
+    written: dict[str, Digest] = {}
+    for cohort, members in groups.items() if teams else ():
+        if chosen_teams is not None and cohort not in chosen_teams:
             continue
-        _write(out, team_path(cohort), render_page("team.html", team_view(request, cohort, members), brand, wording),
-               request.previous)
-        written.append(team_path(cohort))
-    _write(out, INDEX, render_page("index.html", index_view(request, groups, rendered=teams), brand, wording),
-           request.previous)
-    return written + [INDEX]
+        rel = team_path(cohort)
+        written[rel] = _write(out_dir, rel, render_page("team.html", team_view(request, cohort, members), brand,
+                                                        wording), request.previous)
+    written[INDEX] = _write(out_dir, INDEX, render_page("index.html", index_view(request, groups,
+                                                                                 rendered=chosen_teams),
+                                                        brand, wording), request.previous)
+    return written
 
 
 def _split(request: RenderRequest, size: int):
-    """Sub-requests of whole cohorts holding about ``size`` employees each, with only their own data."""
+    """Sub-requests of whole teams (so of whole cohorts too) holding about ``size`` employees each, with only
+    their own data."""
     header = {k: v for k, v in request.results.items() if k != "employees"}
     part: list[Mapping[str, Any]] = []
-    for members in cohorts(request.results).values():
+    for members in team_groups(request.results).values():
         part.extend(members)
         if len(part) >= size:
             yield _part(request, header, part)

@@ -74,6 +74,7 @@ def forget() -> None:
     """Drop what was remembered for the requests rendered so far (their contexts hold their documents)."""
     _CONTEXTS.clear()
     _TEXTS_OF.clear()
+    _GIVEN_TOUCHES.clear()
 
 
 class _Labels(Texts):
@@ -176,7 +177,16 @@ def _rule_labels(c: _Ctx, ids: Iterable[str]) -> list[str]:
 
 
 def _label_of(c: _Ctx, card: Scorecard | None, key: str) -> str:
-    """The reader's label of a dimension, ``dim.kpi`` path, bare KPI id or ``feedback360``."""
+    """The reader's label of a dimension, ``dim.kpi`` path, bare KPI id or ``feedback360`` (remembered per
+    scorecard and key: it depends on the ruleset and the locale only)."""
+    memo = ("label", card.key if card is not None else None, key)
+    found = c.memo.get(memo)
+    if found is None:
+        found = c.memo[memo] = _label_of_uncached(c, card, key)
+    return found
+
+
+def _label_of_uncached(c: _Ctx, card: Scorecard | None, key: str) -> str:
     if card is not None:
         if "." in key:
             kpi = card.kpi(key)
@@ -204,19 +214,48 @@ def _unit(c: _Ctx, card: Scorecard | None, path: str) -> str:
     return unit
 
 
+Touches = dict[tuple[str, tuple[str, ...]], tuple[dict[str, list[str]], dict[str, list[str]]]]
+_GIVEN_TOUCHES: Touches = {}  # worked out by the process that split the work (see given_touches), until forget()
+
+
+def touches_of(request: RenderRequest) -> Touches:
+    """:func:`_touches` for every (scorecard, rules fired) of the request's employees, worked out once: the
+    process that splits a render among workers hands them this table (:func:`given_touches`), so no worker
+    traces the rules again per task, nor imports polars to do so."""
+    from appraise.core.provenance import changed_by
+
+    rs = request.ruleset
+    out: Touches = {}
+    for e in request.results.get("employees") or []:
+        card = rs.scorecard(e["scorecard"])
+        key = (e["scorecard"], tuple(e.get("rules_fired") or []))
+        if card is not None and key not in out:
+            out[key] = changed_by(rs, card, list(key[1]))
+    return out
+
+
+def given_touches(table: Touches) -> None:
+    """Use ``table`` (:func:`touches_of` of the whole request this one is a part of) until :func:`forget`."""
+    _GIVEN_TOUCHES.clear()
+    _GIVEN_TOUCHES.update(table)
+
+
 def _touches(c: _Ctx, card: Scorecard | None,
              fired: Sequence[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(path → rules that changed its weight, KPI path → rules that scaled its target) for an employee, as the
     engine's provenance records them (:func:`appraise.core.provenance.changed_by`); nothing is inferred here.
     The same for everyone on one scorecard with the same rules fired (remembered; read only)."""
-    from appraise.core.provenance import changed_by
-
     if card is None:
         return {}, {}
     key = ("touches", card.key, tuple(fired))
     found = c.memo.get(key)
     if found is None:
-        found = c.memo[key] = changed_by(c.rs, card, fired)
+        found = _GIVEN_TOUCHES.get((card.key, key[2]))
+        if found is None:
+            from appraise.core.provenance import changed_by
+
+            found = changed_by(c.rs, card, fired)
+        c.memo[key] = found
     return found
 
 
@@ -660,7 +699,11 @@ def _focus_items(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any],
     out = []
     for key in employee.get("focus_areas") or []:
         label = _label_of(c, card, key)
-        dim, kpi = _focus_target(card, key)
+        memo = ("focus", card.key if card is not None else None, key)
+        target = c.memo.get(memo)
+        if target is None:
+            target = c.memo[memo] = _focus_target(card, key)
+        dim, kpi = target
         detail = None
         if kpi is not None:
             row = (kpi_rows or {}).get(kpi.path)

@@ -892,6 +892,25 @@ def _too_small(ev: Evaluator, ap) -> bool:
 _TINY = Fraction(1, 2 ** 1022)
 
 
+def _not_carried(ev: Evaluator, ap) -> bool:
+    """Whether an incentive plan component pays on a metric (its measure, or a target naming a metric) of 2^33 or
+    more in size whose 6-place decimal has more than 15 significant digits (README "The largest numbers an
+    incentive plan pays on": a float does not carry it exactly, so the employee is an error, not paid)."""
+    bonus = ev.rs.doc.get("bonus")
+    if not isinstance(bonus, dict) or not bonus.get("components"):
+        return False
+    metrics = {*ev.rs.raw_metrics, *ev.rs.derived, *ev.rs.rollups}
+    for spec in bonus["components"].values():
+        for name in (spec["measure"], spec.get("target")):
+            v = ap.lookup(name) if isinstance(name, str) and name in metrics else None
+            if isinstance(v, (int, Fraction)) and abs(v) >= 2 ** 33:
+                six = plans.six_places(Fraction(v))
+                digits = Decimal(six.numerator) / Decimal(six.denominator)
+                if len(digits.normalize().as_tuple().digits) > 15:
+                    return True
+    return False
+
+
 def _f(v):
     return None if v is None else float(v)
 
@@ -1037,6 +1056,9 @@ def evaluate_cycle(cycle_path, store: ReferenceStore | None = None) -> dict:
             continue
         if _too_small(ev, ap):
             errors.append({"employee": person.id, "stage": "evaluate", "message": "a metric too close to 0"})
+            continue
+        if _not_carried(ev, ap):
+            errors.append({"employee": person.id, "stage": "evaluate", "message": "a measure floats cannot carry"})
             continue
         if rs.missing == "error" and ap.missing:
             errors.append({"employee": person.id, "stage": "evaluate",
