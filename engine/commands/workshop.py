@@ -51,9 +51,15 @@ def _budget(ctx, param, value):
 @click.option("--resume", metavar="SESSION",
               help="Reopen a stored session after a restart: its roster links and unspent codes keep working and "
                    "its ballots count.")
+@click.option("--print-roster", "print_to", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.html",
+              help="Write a printable A4 sheet of voting cards (one per roster member, one-time code or link: name, "
+                   "QR code, link, code) to FILE.html; the facilitator's page has it too (Print cards).")
+@click.option("--cards-per-page", type=click.Choice(["1", "6"]), default="6", show_default=True,
+              help="Voting cards per printed A4 page.")
 @click.option("--no-browser", is_flag=True, help="Only print the links; do not open a browser.")
 def command(cycle: Path, port: int, host: str, budget: Decimal | None, lang: str | None, roster: Path | None,
-            codes: int, links: int, store: str | None, no_store: bool, resume: str | None, no_browser: bool) -> None:
+            codes: int, links: int, store: str | None, no_store: bool, resume: str | None, print_to: Path | None,
+            cards_per_page: str, no_browser: bool) -> None:
     """Open a co-design workshop on the weights of CYCLE's ruleset.
 
     The facilitator moves dimension and KPI weights and sees every change
@@ -99,7 +105,8 @@ def command(cycle: Path, port: int, host: str, budget: Decimal | None, lang: str
         sys.exit(1)
     try:
         serve(workshop, port, host=host, open_browser=not no_browser, echo=lambda line: click.echo(
-            commands.localized_text(line, messages)), links=links, codes=new_codes)
+            commands.localized_text(line, messages)), links=links, codes=new_codes, print_to=print_to,
+              per_page=int(cards_per_page))
     except ValueError as exc:
         click.echo(say("error", messages, message=commands.localized_text(str(exc), messages)), err=True)
         sys.exit(2)

@@ -58,7 +58,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from appraise.i18n import normalize_locale
-from appraise.tools.workshop import texts, voting
+from appraise.tools.workshop import sheet, texts, voting
 from appraise.tools.workshop.qr import qr
 from appraise.tools.workshop.session import SaveConflict, SaveRefused, Workshop
 from appraise.tools.workshop.voting import VoteRefused
@@ -192,14 +192,38 @@ def ballot_token(workshop: Workshop) -> str:
     return voting.derived_token(workshop.secret, workshop.session_id, "ballot")
 
 
+def cards(workshop: Workshop, base: str, tokens: Tokens, codes: list[str] | None = None) -> list[sheet.Card]:
+    """The voting cards of the printable sheet, for a server reached at ``base``: a roster member's signed link
+    each; for a secret ballot the room's link with one of ``codes`` each (the codes this process issued: the store
+    keeps only their hashes); else one per ad-hoc link."""
+    if workshop.mode == "roster":
+        return [sheet.Card(name, "card_personal", participant_link(base, voting.sign(
+            workshop.secret, workshop.session_id, pid)), label=pid) for pid, name in workshop.roster.items()]
+    if workshop.mode == "codes":
+        room = participant_link(base, ballot_token(workshop))
+        return [sheet.Card("", "card_secret", room, code=code) for code in codes or []] or \
+            [sheet.Card("", "card_secret", room)]
+    return [sheet.Card("", "card_adhoc", participant_link(base, token), label=label)
+            for token, label in tokens.links.items()]
+
+
+def print_sheet(workshop: Workshop, base: str, tokens: Tokens, codes: list[str] | None = None, *,
+                locale: str | None = None, per_page: int = sheet.PER_PAGE, nonce: str = "") -> str:
+    """The printable sheet of voting cards (:mod:`.sheet`) as one self-contained HTML document."""
+    notice = "sheet_no_codes" if workshop.mode == "codes" and not codes else ""
+    return sheet.render(cards(workshop, base, tokens, codes), locale or workshop.locale, per_page=per_page,
+                        title=workshop.session_id, nonce=nonce, notice_key=notice)
+
+
 def create_app(workshop: Workshop, tokens: Tokens | None = None, *, hosts: frozenset[str] = frozenset(),
-               public_base: str | None = None) -> Starlette:
+               public_base: str | None = None, codes: list[str] | None = None) -> Starlette:
     """The Starlette application serving ``workshop``; ``app.state.tokens`` holds the tokens.
 
     ``hosts``: names besides the loopback ones that requests may give as ``Host`` (the address of
     ``--host``); when there are any, the facilitator's page and API answer only loopback clients.
     ``public_base`` (``http://192.168.1.20:8765``): how participants reach the server, for their links and
-    the QR code (default: the address the facilitator's page was requested on).
+    the QR code (default: the address the facilitator's page was requested on).  ``codes``: the one-time codes
+    this process issued (a secret ballot), for the facilitator's printable sheet of cards (``/print``).
     """
     tokens = tokens or Tokens()
     extra_hosts = frozenset(h.lower() for h in hosts)
@@ -331,6 +355,18 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None, *, hosts: froze
                                                 f"http://{request.headers.get('host')}", tokens)}
         return page(request, "facilitator.html", boot)
 
+    async def print_page(request: Request) -> Response:
+        per_page = request.query_params.get("per_page", str(sheet.PER_PAGE))
+        if per_page not in ("1", str(sheet.PER_PAGE)):
+            return JSONResponse({"error": f"per_page is 1 or {sheet.PER_PAGE}"}, status_code=400)
+        nonce = secrets.token_urlsafe(16)
+        with locked("page"):
+            html = print_sheet(workshop, base_of(request), tokens, codes, locale=locale_of(request),
+                               per_page=int(per_page), nonce=nonce)
+        return HTMLResponse(html, headers={
+            "Content-Security-Policy": (f"default-src 'none'; style-src 'nonce-{nonce}'; img-src data:; "
+                                        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")})
+
     async def participant_page(request: Request) -> Response:
         return page(request, "participant.html", {})
 
@@ -363,6 +399,11 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None, *, hosts: froze
         except Refused as exc:
             return refusal(request, exc)
         except VoteRefused as exc:
+            if exc.status == 429:  # slowed or refused for wrong codes: both languages, and when to try again
+                both = " / ".join(dict.fromkeys(texts.message(exc.key, lang, **exc.values)
+                                                for lang in (locale, texts.other(locale))))
+                return JSONResponse({"error": both, "code": exc.key, **exc.values}, status_code=429,
+                                    headers={"Retry-After": str(exc.values["seconds"])})
             return JSONResponse({"error": texts.message(exc.key, locale, **exc.values), "code": exc.key,
                                  **exc.values}, status_code=exc.status)
         except SaveConflict as exc:
@@ -437,7 +478,16 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None, *, hosts: froze
                 raise ValueError("'weights' is an object of weight keys and numbers")
             voter = voter_of(request)
             if voter == voting.BALLOT_VOTER:
-                workshop.vote_secret(str(body.get("code", ""))[:40], weights)
+                code = str(body.get("code", ""))[:40]
+                address = request.client.host if request.client else ""
+                if voting.normal_code(code) and (wait := workshop.guesses.wait(address, code)):
+                    raise VoteRefused("code_throttled", 429, seconds=wait)
+                try:
+                    workshop.vote_secret(code, weights)
+                except VoteRefused as exc:
+                    if exc.key in ("code_unknown", "code_spent"):
+                        workshop.guesses.failed(address, code)
+                    raise
                 return {"name": "", "secret": True, "revision": 1}
             revision = body.get("revision")
             if revision is not None and (isinstance(revision, bool) or not isinstance(revision, int)):
@@ -449,6 +499,7 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None, *, hosts: froze
         raise KeyError(f"no API '{name}'")
 
     routes = [Route("/", facilitator_page), Route("/vote", participant_page), Route("/present", presenter_page),
+              Route("/print", print_page),
               Route("/api/{name}", api, methods=["GET", "POST"])]
 
     class Guard:
@@ -546,6 +597,7 @@ class Listening:
     port: int
     public_host: str | None = None               # the --host address as participants reach it (None: loopback)
     hosts: frozenset[str] = frozenset()          # Host header names accepted besides the loopback ones
+    warn: bool = True                            # reachable from beyond this computer (see host_warning)
 
     @property
     def local_base(self) -> str:
@@ -556,16 +608,21 @@ class Listening:
         return f"http://{self.public_host}:{self.port}" if self.public_host else None
 
 
-def _own_address() -> str | None:
+def _own_address(version: int = 4) -> str | None:
     """This machine's address on its network, for links when listening on every interface (no packet is sent)."""
+    import ipaddress
     import socket
 
+    family, target = (socket.AF_INET, "192.0.2.1") if version == 4 else (socket.AF_INET6, "2001:db8::1")
     try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect(("192.0.2.1", 9))     # TEST-NET-1: a UDP connect only picks the route's source address
-            return probe.getsockname()[0]
-    except OSError:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((target, 9))     # documentation prefixes: a UDP connect only picks the route's source
+            found = ipaddress.ip_address(probe.getsockname()[0].split("%")[0])
+    except (OSError, ValueError):
         return None
+    if found.is_unspecified or found.is_link_local:
+        return None
+    return str(found) if version == 4 else f"[{found}]"
 
 
 def listen(host: str = "127.0.0.1", port: int = 0) -> Listening:
@@ -582,12 +639,12 @@ def listen(host: str = "127.0.0.1", port: int = 0) -> Listening:
     except ValueError:
         raise ValueError(f"--host takes an IP address of this computer (e.g. 192.168.1.20 or 0.0.0.0), "
                          f"not '{host}'") from None
-    if address.is_loopback and str(address) in ("127.0.0.1", "::1"):
+    if str(address) == "127.0.0.1":
         sock = listen_socket(port)
         return Listening([sock], sock.getsockname()[1])
     if address.is_unspecified:
         sock = listen_socket(port, str(address))
-        own = _own_address() if address.version == 4 else None
+        own = _own_address(address.version)
         bound = sock.getsockname()[1]
         socks = [sock]
         if address.version == 6:  # an IPv6-only wildcard does not cover 127.0.0.1
@@ -596,6 +653,7 @@ def listen(host: str = "127.0.0.1", port: int = 0) -> Listening:
         import socket as _socket
 
         names |= {_socket.gethostname().lower()}
+        # links never name the wildcard (0.0.0.0 reaches nothing): this machine's address, else its host name
         return Listening(socks, bound, own or _socket.gethostname(), frozenset(names))
     for _ in range(5):
         public = listen_socket(port, str(address))
@@ -608,13 +666,14 @@ def listen(host: str = "127.0.0.1", port: int = 0) -> Listening:
                 raise
             continue
         shown = f"[{address}]" if address.version == 6 else str(address)
-        return Listening([local, public], bound, shown, frozenset({shown}))
+        # ::1 reaches only this computer: no warning (other addresses, 127.0.0.2 in tests too, stand for a LAN's)
+        return Listening([local, public], bound, shown, frozenset({shown}), warn=str(address) != "::1")
     raise OSError(f"no port free on both 127.0.0.1 and {address}")
 
 
 def host_warning(listening: Listening) -> list[str]:
     """What is printed when the workshop listens beyond this computer, in English and Chinese."""
-    if not listening.public_host:
+    if not listening.public_host or not listening.warn:
         return []
     where = f"{listening.public_host}:{listening.port}"
     return [
@@ -630,11 +689,13 @@ def host_warning(listening: Listening) -> list[str]:
 
 
 def serve(workshop: Workshop, port: int = 0, *, host: str = "127.0.0.1", open_browser: bool = False, echo=print,
-          tokens: Tokens | None = None, links: int = 0, codes: list[str] | None = None) -> None:
+          tokens: Tokens | None = None, links: int = 0, codes: list[str] | None = None,
+          print_to: Path | None = None, per_page: int = sheet.PER_PAGE) -> None:
     """Run the app on 127.0.0.1 (and ``host``; ``port`` 0: a free one) until interrupted; print the links first.
 
     ``links`` ad-hoc participant links are issued at once (the facilitator's page issues more); a roster
     vote prints each member's signed link, a secret ballot the shared voting link and its one-time ``codes``.
+    ``print_to``: also write the printable sheet of voting cards there (:func:`print_sheet`).
     """
     import uvicorn
 
@@ -642,9 +703,19 @@ def serve(workshop: Workshop, port: int = 0, *, host: str = "127.0.0.1", open_br
     for _ in range(links):
         tokens.issue()
     listening = listen(host, port)
-    app = create_app(workshop, tokens, hosts=listening.hosts, public_base=listening.public_base)
+    app = create_app(workshop, tokens, hosts=listening.hosts, public_base=listening.public_base, codes=codes)
     base = listening.local_base
     outside = listening.public_base or base
+    if print_to is not None:
+        from appraise.atomic import write_bytes
+
+        try:  # links and codes are credentials: readable by the owner only
+            write_bytes(print_to, print_sheet(workshop, outside, tokens, codes, per_page=per_page).encode("utf-8"),
+                        mode=0o600)
+        except OSError as exc:
+            for sock in listening.sockets:
+                sock.close()
+            raise ValueError(f"cannot write the voting cards to {print_to}: {exc.strerror or exc}") from None
     echo(f"Workshop for {workshop.path.name if workshop.path else workshop.ruleset.id}: "
          f"{workshop.rescorer.height:,} employees, period {workshop.cycle_label}, session {workshop.session_id}")
     for line in host_warning(listening):
@@ -668,6 +739,8 @@ def serve(workshop: Workshop, port: int = 0, *, host: str = "127.0.0.1", open_br
             echo(f"  participant {i}: {link}")
         if not participants:
             echo("  participants: one link per person, from the facilitator's page (or start with --links N)")
+    if print_to is not None:
+        echo(f"  voting cards to print: {print_to}   (also the facilitator's page, Print cards)")
     if workshop.box is not None:
         echo(f"  ballots are kept in the store (resume after a restart with --resume {workshop.session_id})")
     echo("Press Ctrl+C to stop.")

@@ -130,6 +130,7 @@ class Workshop:
         self.roster: dict[str, str] = {}
         self.box: BallotBox | None = None  # when the votes are kept in a store
         self._codes: dict[str, bool] = {}  # code hash -> spent, when there is no store
+        self.guesses = voting.Guesses()    # wrong one-time codes: slowed, then refused (see voting.Guesses)
         self.export_tallies = True
 
     @classmethod
@@ -516,6 +517,7 @@ class Workshop:
             out["names"] = [] if self.mode == "codes" else \
                 sorted((b.name for b in self.votes.values()), key=str.casefold)
             out["codes_left"] = self.codes_left()
+            out["guesses_refused"] = self.guesses.refused if self.mode == "codes" else None
         return {
             **out,
             "eligible": len(self.roster) if self.mode == "roster" else None,

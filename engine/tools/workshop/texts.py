@@ -177,6 +177,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     "bonus_withheld": {"en": "Withheld: fewer than {k} people's bonus changes.",
                        "zh-CN": "不显示：奖金发生变化的人数不足 {k} 人。"},
     "budget_is": {"en": "Budget {budget}", "zh-CN": "预算 {budget}"},
+    # guessing one-time codes, the printable sheet of cards
+    "code_throttled": {"en": "Too many wrong codes from here. Check your code and try again in {seconds} s.",
+                       "zh-CN": "此处输入错误的投票码次数过多。请核对投票码，{seconds} 秒后再试。"},
+    "guesses_refused": {"en": "{n} code tries refused (too many wrong codes)",
+                        "zh-CN": "{n} 次投票码尝试被拒绝（错误次数过多）"},
+    "print_cards": {"en": "Print cards", "zh-CN": "打印卡片"},
+    "sheet_title": {"en": "Voting cards", "zh-CN": "投票卡片"},
+    "sheet_hint": {"en": "Print this page (Ctrl+P, A4); each card goes to one person. The cards are secrets: "
+                         "whoever holds one can vote with it.",
+                   "zh-CN": "请打印本页（Ctrl+P，A4 纸）；每张卡片交给一个人。卡片即凭证：持卡人即可用它投票。"},
+    "card_scan": {"en": "Scan with your phone's camera to vote", "zh-CN": "用手机相机扫码投票"},
+    "card_code": {"en": "One-time code", "zh-CN": "一次性投票码"},
+    "card_secret": {"en": "Secret ballot: one vote, no name.", "zh-CN": "无记名投票：一码一票，不记姓名。"},
+    "card_personal": {"en": "Your own link: you may change your vote.", "zh-CN": "个人专属链接：可以修改投票。"},
+    "card_adhoc": {"en": "Link #{label}: one vote; you can change it.", "zh-CN": "链接 #{label}：一票，可以修改。"},
+    "sheet_no_codes": {"en": "The one-time codes are kept only as hashes: print them when the workshop starts "
+                             "(appraise workshop ... --codes N --print-roster FILE.html).",
+                       "zh-CN": "一次性投票码只以散列形式保存：请在启动工作坊时打印"
+                                "（appraise workshop ... --codes N --print-roster FILE.html）。"},
 }
 
 

@@ -27,6 +27,7 @@ import csv
 import hashlib
 import hmac
 import io
+import math
 import secrets
 import time
 from collections.abc import Mapping, Sequence
@@ -187,3 +188,78 @@ def code_hash(secret: bytes, session_id: str, code: str) -> str:
 def roster_names(roster: Sequence[tuple[str, str]]) -> Mapping[str, str]:
     """Person id → name."""
     return dict(roster)
+
+
+# ---------------------------------------------------------------- guessing one-time codes
+
+GUESS_WINDOW = 600.0        # seconds a wrong code is remembered
+GUESS_FREE = 3              # wrong codes one typist (address + code prefix) may enter before being slowed
+GUESS_DELAY = 5.0           # then seconds to wait before the next try, doubling after each wrong code ...
+GUESS_MAX_DELAY = 60.0      # ... up to this
+GUESS_TYPIST_LIMIT = 10     # wrong codes from one typist in the window: refused until the window passes
+GUESS_ADDRESS_LIMIT = 100   # wrong codes from one address (a whole room behind one NAT) in the window: refused
+
+
+class Guesses:
+    """Slows, then refuses, a client that enters wrong one-time codes (secret ballots).
+
+    Two keys, so that a room of 50 phones behind one Wi-Fi address is never locked out by one person's typos:
+
+    * the **typist**: the remote address and the first 4 characters of the code entered.  Someone retyping
+      their own code keeps its prefix (codes are random, so two people in a room practically never share
+      one); after :data:`GUESS_FREE` wrong codes each further try must wait :data:`GUESS_DELAY` seconds,
+      doubling per wrong code up to :data:`GUESS_MAX_DELAY`, and after :data:`GUESS_TYPIST_LIMIT` wrong
+      codes in :data:`GUESS_WINDOW` seconds that typist is refused until the oldest is forgotten;
+    * the **address**: after :data:`GUESS_ADDRESS_LIMIT` wrong codes in the window from one address,
+      whatever their prefixes (someone trying codes at random), that address is refused.
+
+    Refused tries are not checked at all, so they tell nothing; they are counted (:attr:`refused`) for the
+    facilitator.  A right code from another typist or address goes through.  ``clock`` (seconds, monotonic)
+    is injectable for tests.  Not thread-safe: the caller serialises (the app's ballot lock).
+    """
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.wrong: dict[tuple[str, str], list[float]] = {}
+        self.refused = 0
+
+    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
+        times = [t for t in self.wrong.get(key, ()) if now - t < GUESS_WINDOW]
+        if times:
+            self.wrong[key] = times
+        else:
+            self.wrong.pop(key, None)
+        return times
+
+    @staticmethod
+    def _keys(address: str, code: str) -> tuple[tuple[str, str], tuple[str, str]]:
+        return ("typist", f"{address}|{normal_code(code)[:4]}"), ("address", address)
+
+    def wait(self, address: str, code: str) -> int:
+        """Seconds this client must wait before its code is looked at (0: go ahead); a wait is counted as refused."""
+        now = self.clock()
+        typist, whole = self._keys(address, code)
+        mine, everyone = self._recent(typist, now), self._recent(whole, now)
+        waits = [0.0]
+        if len(everyone) >= GUESS_ADDRESS_LIMIT:
+            waits.append(everyone[-GUESS_ADDRESS_LIMIT] + GUESS_WINDOW - now)
+        if len(mine) >= GUESS_TYPIST_LIMIT:
+            waits.append(mine[-GUESS_TYPIST_LIMIT] + GUESS_WINDOW - now)
+        elif len(mine) >= GUESS_FREE:
+            delay = min(GUESS_MAX_DELAY, GUESS_DELAY * 2 ** (len(mine) - GUESS_FREE))
+            waits.append(mine[-1] + delay - now)
+        seconds = max(waits)
+        if seconds <= 0:
+            return 0
+        self.refused += 1
+        return max(1, math.ceil(seconds))
+
+    def failed(self, address: str, code: str) -> None:
+        """Remember a wrong (unknown or already spent) code entered from ``address``."""
+        now = self.clock()
+        for key in self._keys(address, code):
+            self._recent(key, now)
+            self.wrong.setdefault(key, []).append(now)
+        if len(self.wrong) > 20000:  # forget quiet keys (memory stays bounded whatever is sent)
+            for key in [k for k, v in self.wrong.items() if now - v[-1] >= GUESS_WINDOW]:
+                del self.wrong[key]

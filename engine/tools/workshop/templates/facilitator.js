@@ -7,6 +7,7 @@ document.getElementById("meta").textContent = [view.title, "v" + view.version, v
 document.getElementById("lang-switch").href = langLink(BOOT.other_lang);
 document.getElementById("save-hint").textContent = t("save_hint", {file: BOOT.file});
 document.getElementById("presenter-link").href = BOOT.presenter;
+document.getElementById("print-link").href = "print" + location.search;   // the same token and language
 
 // ---- weights: move locally at once, let the server re-score; one request in flight, the latest wins
 let inflight = false;
@@ -139,6 +140,7 @@ function renderVotes() {
     + (votes.codes_left !== null ? " · " + t("codes_left", {n: num(votes.codes_left, 0)}) : "");
   else if (votes.mode === "roster") box.textContent = t("roster_voted", {n: votes.count, total: votes.eligible}) + ": " + names.join(", ");
   else box.textContent = t("n_votes", {n: names.length, names: names.join(", ")});
+  if (votes.guesses_refused) box.textContent += " · " + t("guesses_refused", {n: num(votes.guesses_refused, 0)});
   const keys = Object.keys(votes.items);
   document.getElementById("adopt").disabled = keys.length === 0;
   document.getElementById("vote-withheld").replaceChildren(votes.withheld
