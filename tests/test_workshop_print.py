@@ -27,9 +27,17 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
 
-from appraise.tools.workshop import sheet, voting  # noqa: E402
+from appraise.tools.workshop import voting  # noqa: E402
 from appraise.tools.workshop.app import (  # noqa: E402
-    Tokens, ballot_token, create_app, host_warning, listen, participant_link, presenter_link, serve)
+    Tokens,
+    ballot_token,
+    create_app,
+    host_warning,
+    listen,
+    participant_link,
+    presenter_link,
+    serve,
+)
 from appraise.tools.workshop.session import Workshop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +61,8 @@ def loaded(tmp_path_factory):
 @pytest.fixture
 def workshop(loaded, tmp_path) -> Workshop:
     shutil.copy(loaded.path, tmp_path / loaded.path.name)
-    return Workshop(loaded.ruleset, loaded.inputs, loaded.period, loaded.context, ruleset_path=tmp_path / loaded.path.name)
+    return Workshop(loaded.ruleset, loaded.inputs, loaded.period, loaded.context,
+                    ruleset_path=tmp_path / loaded.path.name)
 
 
 def client(app, token: str, address: str = "127.0.0.1") -> TestClient:

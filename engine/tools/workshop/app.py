@@ -478,15 +478,15 @@ def create_app(workshop: Workshop, tokens: Tokens | None = None, *, hosts: froze
                 raise ValueError("'weights' is an object of weight keys and numbers")
             voter = voter_of(request)
             if voter == voting.BALLOT_VOTER:
-                code = str(body.get("code", ""))[:40]
+                typed = str(body.get("code", ""))[:40]
                 address = request.client.host if request.client else ""
-                if voting.normal_code(code) and (wait := workshop.guesses.wait(address, code)):
+                if voting.normal_code(typed) and (wait := workshop.guesses.wait(address, typed)):
                     raise VoteRefused("code_throttled", 429, seconds=wait)
                 try:
-                    workshop.vote_secret(code, weights)
+                    workshop.vote_secret(typed, weights)
                 except VoteRefused as exc:
                     if exc.key in ("code_unknown", "code_spent"):
-                        workshop.guesses.failed(address, code)
+                        workshop.guesses.failed(address, typed)
                     raise
                 return {"name": "", "secret": True, "revision": 1}
             revision = body.get("revision")

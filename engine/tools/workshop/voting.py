@@ -30,7 +30,7 @@ import io
 import math
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -218,7 +218,7 @@ class Guesses:
     is injectable for tests.  Not thread-safe: the caller serialises (the app's ballot lock).
     """
 
-    def __init__(self, clock=time.monotonic):
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self.wrong: dict[tuple[str, str], list[float]] = {}
         self.refused = 0
