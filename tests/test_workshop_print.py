@@ -220,7 +220,8 @@ def test_the_roster_sheet_has_a_card_per_person_whose_qr_code_opens_their_own_ba
     one = owner.get("/print", params={"token": app.state.tokens.facilitator, "per_page": "1"}).text
     assert one.count('<section class="page one">') == len(PEOPLE)
     assert owner.get("/print", params={"token": app.state.tokens.facilitator, "per_page": "3"}).status_code == 400
-    # the cards are credentials: only the facilitator's link opens the sheet
+    # the facilitator's page links to it; the cards are credentials: only the facilitator's link opens the sheet
+    assert 'id="print-link"' in owner.get("/", params={"token": app.state.tokens.facilitator}).text
     for token in (app.state.tokens.presenter, voting.sign(workshop.secret, workshop.session_id, "E1")):
         assert client(app, token).get("/print", params={"token": token}).status_code == 403
 
@@ -246,9 +247,33 @@ def test_a_secret_ballot_prints_a_card_per_code_and_the_command_writes_the_sheet
     assert [c["code"] for c in decode_cards(html)] == [""] and "--print-roster FILE.html" in html
 
 
+def test_the_command_writes_the_roster_cards_before_it_serves(tmp_path, monkeypatch):
+    import uvicorn
+    from click.testing import CliRunner
+
+    from appraise.cli import main
+
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("out"))
+    (tmp_path / "people.csv").write_text("id,name\nE1,Li Wei\nE2,王芳\n", encoding="utf-8")
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: None)   # print, do not serve
+    cards_file = tmp_path / "cards.html"
+    result = CliRunner().invoke(main, ["workshop", str(folder / "cycle-q3.yaml"), "--no-browser", "--no-store",
+                                       "--roster", str(tmp_path / "people.csv"), "--print-roster", str(cards_file),
+                                       "--cards-per-page", "1"])
+    assert result.exit_code == 0, result.output
+    links = dict(re.findall(r"^  (.+) \(E\d\): (http://\S+)$", result.output, flags=re.M))
+    cards = decode_cards(cards_file.read_text(encoding="utf-8"))
+    assert {c["name"]: c["qr"][0] for c in cards} == links and len(links) == 2     # the printed links, as scanned
+    assert cards_file.read_text(encoding="utf-8").count('<section class="page one">') == 2
+    bad = CliRunner().invoke(main, ["workshop", str(folder / "cycle-q3.yaml"), "--no-browser", "--no-store",
+                                    "--print-roster", str(tmp_path / "people.csv" / "cards.html")])
+    assert bad.exit_code == 2 and "cannot write the voting cards" in bad.output
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is absent")
-def test_the_sheet_in_chromium_prints_two_a4_pages_without_chrome(workshop, tmp_path):
+def test_the_sheet_in_chromium_prints_two_a4_pages_without_chrome(workshop, loaded, tmp_path):
     playwright = pytest.importorskip("playwright.sync_api")
     workshop.start_voting(mode="roster", roster=PEOPLE)
     tokens = Tokens()
@@ -279,6 +304,22 @@ def test_the_sheet_in_chromium_prints_two_a4_pages_without_chrome(workshop, tmp_
                 assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 2      # 7 cards: 6 + 1
                 page.emulate_media(media="screen")
             assert requests == []
+            # a phone whose owner mistypes their code: after 3 wrong codes the page says to wait, in both
+            # languages, and its button waits too (the server's clock is injected: no real time passes there)
+            room = Workshop(loaded.ruleset, loaded.inputs, loaded.period, loaded.context)
+            codes = room.start_voting(mode="codes", codes=2)
+            room.guesses.clock = Clock()
+            with serving(room, "127.0.0.1") as (listening, _):
+                phone = browser.new_page(viewport={"width": 390, "height": 844})
+                phone.goto(participant_link(listening.local_base, ballot_token(room)))
+                for _ in range(4):
+                    phone.fill("#voter-code", wrong_like(codes[0], codes))
+                    phone.click("#submit")
+                    phone.wait_for_function("() => !document.querySelector('#submit').disabled || "
+                                            "document.querySelector('#vote-throttled')")
+                message = phone.text_content("#vote-throttled")
+                assert "try again in 5 s" in message and "5 秒后再试" in message
+                assert phone.is_disabled("#submit") and room.guesses.refused == 1
         finally:
             browser.close()
 

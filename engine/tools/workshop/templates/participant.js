@@ -31,6 +31,7 @@ document.getElementById("lang-switch").href = langLink(BOOT.other_lang);
   for (const g of view.groups) for (const k of g.items) panel.note(k, [t("start") + " " + num(view.start[k])]);
   panel.update(weights, view.start);
   const submit = document.getElementById("submit");
+  let wait = 0;                       // until when (ms) the server asked this page to wait before another code
   submit.addEventListener("click", async () => {
     if (data.secret && !code.value.trim()) { say("error", t("code_required")); code.focus(); return; }
     if (!data.secret && !data.person && !name.value.trim()) { say("error", t("name_required")); name.focus(); return; }
@@ -54,10 +55,14 @@ document.getElementById("lang-switch").href = langLink(BOOT.other_lang);
         if (fresh.ballot) { weights = Object.assign({}, fresh.ballot.weights); name.value = fresh.ballot.name; }
         panel.update(weights, view.start);
         say("error", t("vote_stale", {revision: fresh.revision}), "vote-stale");
+      } else if (c === "code_throttled") {  // too many wrong codes from here: the button waits as the server says
+        say("error", e.message, "vote-throttled");
+        wait = Date.now() + 1000 * (e.data.seconds || 1);
+        setTimeout(() => { if (!code.disabled) submit.disabled = false; }, 1000 * (e.data.seconds || 1));
       } else if (c) say("error", e.message);
       else say("error", t(e.message === "name_required" ? "name_required" : "error", {message: e.message}));
     } finally {
-      if (!(data.secret && code.disabled)) submit.disabled = false;
+      if (!(data.secret && code.disabled) && Date.now() >= wait) submit.disabled = false;
     }
   });
 })();
