@@ -1311,6 +1311,10 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("workshop.participants", "participants: one link per person, from the facilitator's page (or start with --links "
                               "N)", "参与者：每人一个链接，可在主持人页面生成（或启动时加 --links N）"),
     ("workshop.stop", "Press Ctrl+C to stop.", "按 Ctrl+C 停止。"),
+    ("workshop.cards", "voting cards to print: {file}   (also the facilitator's page, Print cards)",
+     "待打印的投票卡片：{file}   （主持人页面的“打印卡片”也可打印）"),
+    ("workshop.cards_unwritable", "cannot write the voting cards to {file}: {error}",
+     "无法把投票卡片写入 {file}：{error}"),
     # appraise run: stage lines and a strict run's refusal (run.py)
     ("progress.provide", "provide   {n} sources", "provide   {n} 个数据源"),
     ("progress.evaluate", "evaluate  {period}, {n} employees", "evaluate  {period}，{n} 名员工"),
@@ -2087,6 +2091,12 @@ HELP: dict[str, dict[str, str]] = _entries(
                           "and its ballots count.",
      "重启后重新打开已保存的会话：名单链接和未用的投票码仍然有效，已投的票也计入。"),
     ("workshop.--no-browser", "Only print the links; do not open a browser.", "只打印链接；不打开浏览器。"),
+    ("workshop.--print-roster", "Write a printable A4 sheet of voting cards (one per roster member, one-time code or "
+                                "link: name, QR code, link, code) to FILE.html; the facilitator's page has it too "
+                                "(Print cards).",
+     "把可打印的 A4 投票卡片（每位名单成员、每个一次性投票码或每个链接一张：姓名、二维码、链接、投票码）写入 "
+     "FILE.html；主持人页面也可打印（打印卡片）。"),
+    ("workshop.--cards-per-page", "Voting cards per printed A4 page.", "每张 A4 纸打印的投票卡片数。"),
     # click's own words in help pages
     ("click.options", "Options", "选项"), ("click.commands", "Commands", "命令"),
     ("click.help", "Show this message and exit.", "显示此帮助并退出。"),
