@@ -380,6 +380,10 @@ def test_on_every_interface_the_server_answers_on_loopback_and_links_name_a_reac
         assert r.status_code == 200 and join == participant_link(f"http://{shown}:{listening.port}",
                                                                  ballot_token(workshop))
         assert "0.0.0.0" not in join and httpx.get(join.replace(f"{shown}:", "127.0.0.1:", 1)).status_code == 200
+        # the projector's QR code carries that link
+        zxing = pytest.importorskip("zxingcpp")
+        code = r.json()["join"]["qr"]
+        assert [b.text for b in zxing.read_barcodes(_raster(code["path"], code["size"]))] == [join]
         assert host_warning(listening)                                  # every interface: the warning
         # the facilitator's page answers here (a loopback client)
         assert httpx.get(f"{base}/", params={"token": tokens.facilitator}).status_code == 200
