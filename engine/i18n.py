@@ -1146,8 +1146,8 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("tests.not_kpi", "{name} is not a KPI of the ruleset (write dimension.kpi)",
      "{name} 不是规则集中的 KPI（请写 维度.kpi）"),
     ("tests.not_given", "{id} is not an employee given in this test", "{id} 不是本测试给出的员工"),
-    ("tests.context", "test {name} does not set context.{key}, which the ruleset reads",
-     "测试 {name} 没有设置规则集读取的 context.{key}"),
+    ("tests.context", "test {name} does not set context.{keys}, which the ruleset reads",
+     "测试 {name} 没有设置规则集读取的 context.{keys}"),
     ("tests.context_fix", "add it to the file's context: or the test's", "请在文件或该测试的 context: 中添加"),
     ("tests.month_outside", "month {month} is not in the test's period {period}; the engine would ignore this row",
      "月份 {month} 不在测试期间 {period} 内；引擎会忽略这一行"),
@@ -1332,6 +1332,104 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
                         "them, or run without --strict / strict: true)",
      "严格模式运行中有 {warnings} 处警告和 {errors} 处错误；未存储或写入任何内容（请修正，或不加 --strict / "
      "strict: true 运行）"),
+    # session 7, wi18n2: the last composite messages of language/validate, provide and the plugins (each found by
+    # tests/test_i18n_messages.py, which fails on a message raised or warned with no Chinese)
+    ("expr.too_early", "not a valid expression: it ends too early (something is missing at the end)",
+     "不是有效的表达式：表达式提前结束了（末尾缺少内容）"),
+    ("expr.number_range", "number {number}… is out of range (at most {most})", "数字 {number}… 超出范围（最大为 {most}）"),
+    ("overrides.needs", "the override of {id} needs {key}: {what}", "{id} 的人工调整需要 {key}：{what}"),
+    ("overrides.needs_anyone", "the override of an employee needs {key}: {what}", "人工调整需要 {key}：{what}"),
+    ("overrides.by_anyone", "the override of an employee needs 'by': who approved it", "人工调整需要 'by'：由谁批准"),
+    ("overrides.reason_anyone", "the override of an employee needs 'reason': why the result is overridden",
+     "人工调整需要 'reason'：为何调整结果"),
+    ("overrides.date_missing", "the override of {id} needs the 'date' it was approved, as YYYY-MM-DD",
+     "{id} 的人工调整需要批准日期 'date'，格式为 YYYY-MM-DD"),
+    ("overrides.date_anyone", "the override of an employee needs the 'date' it was approved, as YYYY-MM-DD",
+     "人工调整需要批准日期 'date'，格式为 YYYY-MM-DD"),
+    ("overrides.date_anyone_not", "the override of an employee needs the 'date' it was approved, as YYYY-MM-DD "
+                                  "(not {value})",
+     "人工调整需要批准日期 'date'，格式为 YYYY-MM-DD（而不是 {value}）"),
+    ("cycle.outside_url", "{path} leads outside the cycle's folder {root}; data files, query files, the ruleset, "
+                          "overrides, the output and a SQLite store must be inside it",
+     "{path} 指向周期文件所在文件夹 {root} 之外；数据文件、查询文件、规则集、人工调整文件、输出和 SQLite 结果库都必须在其中"),
+    ("cycle.outside_url_git", "{path} leads outside the cycle's git repository {root}; data files, query files, the "
+                              "ruleset, overrides, the output and a SQLite store must be inside it",
+     "{path} 指向周期文件所在 git 仓库 {root} 之外；数据文件、查询文件、规则集、人工调整文件、输出和 SQLite 结果库都必须在其中"),
+    ("periods.not_sub", "{key} is not a {length} of a year: with every: {unit} the weights are keyed {keys}",
+     "{key} 不是一年中的{length}：every: {unit} 时权重的键为 {keys}"),
+    ("periods.sub_fix", "key each {length} by its place in the year, e.g. {example}",
+     "请按{length}在一年中的位置作键，例如 {example}"),
+    ("cycle.longer_than", "run this ruleset for a period longer than a {length} (e.g. a year), or read shorter periods",
+     "请对长于一个{length}的期间（例如一年）运行此规则集，或读取更短的期间"),
+    ("cycle.weights_name_none", "the weights of {what} in the ruleset ({ruleset}) name no {length} of {period} "
+                                "({keys})",
+     "规则集（{ruleset}）中{what}的权重没有指明 {period} 的任何{length}（{keys}）"),
+    ("bonus.not_column", "bonus target {name} is not an employee column", "奖金目标 {name} 不是员工表中的列"),
+    ("bonus.list_every", "multipliers must not rise down the grades, or a better appraisal could pay less; list every "
+                         "grade with its multiplier",
+     "系数不能随等级降低而升高，否则更好的考核结果可能拿得更少；请列出每个等级及其系数"),
+    ("names.not_dimension_any", "{name} is not a dimension of any scorecard", "{name} 不是任何评分卡中的维度"),
+    ("names.metric_undeclared", "metric {name} is not declared under metrics", "指标 {name} 未在 metrics 中声明"),
+    # rules that break a weight group (validate/rules.py): "{who} {phrase} (scorecard {card})", who one rule or several
+    ("rules.sets_over", "rule {rule} sets {path} to {value}, but the {what} total {total} (scorecard {card})",
+     "规则 {rule} 把 {path} 设为 {value}，但{what}合计只有 {total}（评分卡 {card}）"),
+    ("rules.together_set", "rules {rules} together set {path} to {value}, but the {what} total {total} "
+                           "(scorecard {card})",
+     "规则 {rules} 合计把 {path} 设为 {value}，但{what}合计只有 {total}（评分卡 {card}）"),
+    ("rules.together_drop", "rules {rules} together drop {path}, which by then carries all {total} points of the "
+                            "{what}; nothing is left to take them (scorecard {card})",
+     "规则 {rules} 合计去掉了 {path}，而届时它承担了{what}的全部 {total} 分权重，没有其他项可以接手（评分卡 {card}）"),
+    ("rules.drops_every", "rule {rule} drops {path}, which carries all {total} points of the {what}; nothing is left "
+                          "to take them (scorecard {card})",
+     "规则 {rule} 去掉了 {path}，它承担了{what}的全部 {total} 分权重，没有其他项可以接手（评分卡 {card}）"),
+    ("rules.leaves_none", "rule {rule} leaves no valid weights for the {what}: {problem} (scorecard {card})",
+     "规则 {rule} 使{what}没有有效的权重：{problem}（评分卡 {card}）"),
+    ("rules.together_leave", "rules {rules} together leave no valid weights for the {what}: {problem} "
+                             "(scorecard {card})",
+     "规则 {rules} 合计使{what}没有有效的权重：{problem}（评分卡 {card}）"),
+    ("rules.exclusive", "make the rules' conditions exclusive, or change their weights",
+     "请让这些规则的条件互斥，或修改它们的权重"),
+    # a KPI's target far from what its unit allows (validate/scorecards.py)
+    ("target.implausible", "the target of KPI {kpi} ({target}) {problem}", "KPI {kpi} 的目标（{target}）{problem}"),
+    ("target.write_for", "write {value} for {percent} %", "{percent} % 请写作 {value}"),
+    ("target.amounts", "targets are amounts or rates of 0 or more", "目标是 0 或以上的金额或比率"),
+    ("target.currency_units", "write the amount in currency units", "请以货币单位写金额"),
+    # the providers' checks of rows (provide/checks.py, provide/employees.py)
+    ("data.no_column_query", "the {table} table has no column {column}; its columns: {columns} (query: {query})",
+     "{table}表没有列 {column}；其列为：{columns}（查询：{query}）"),
+    ("data.lacks_column", "{kind} has no column {column}; its columns: {columns}", "{kind}没有列 {column}；其列为：{columns}"),
+    ("data.lacks_column_query", "{kind} has no column {column}; its columns: {columns} (query: {query})",
+     "{kind}没有列 {column}；其列为：{columns}（查询：{query}）"),
+    ("data.unknown_employee_n", "{kind} row for employee {id}, who is not in the employees table ({n} rows; this is "
+                                "the first)",
+     "员工 {id} 的{kind}行，但员工表中没有此人（共 {n} 行；这是第一行）"),
+    ("data.unknown_employee_of", "{kind} for employee {id}, who is not in the employees table",
+     "员工 {id} 的{kind}，但员工表中没有此人"),
+    ("data.unknown_employee_of_n", "{kind} for employee {id}, who is not in the employees table ({n} rows; this is "
+                                   "the first)",
+     "员工 {id} 的{kind}，但员工表中没有此人（共 {n} 行；这是第一行）"),
+    ("data.has_no", "{kind} has no {key}", "{kind}没有 {key}"),
+    ("data.month_empty", "{kind}: month is empty or not a month", "{kind}：月份为空或不是月份"),
+    ("data.months_look", "months look like 2026-07", "月份形如 2026-07"),
+    ("data.appears_twice", "{kind} ({keys}) appears twice; first at line {line}",
+     "{kind}（{keys}）出现了两次；首次在第 {line} 行"),
+    ("data.appears_twice_by", "{kind} ({keys}) by the same {who} appears twice; first at line {line}",
+     "同一{who}的{kind}（{keys}）出现了两次；首次在第 {line} 行"),
+    ("data.one_row_per", "keep one row per {keys}", "每组 {keys} 只保留一行"),
+    ("data.outside_hired", "{kind} of {id} for {month} is not used: {id} hired on {date}, so the month lies wholly "
+                           "outside the employment",
+     "{id} 在 {month} 的{kind}未被使用：{id} 于 {date} 入职，该月完全在任职期之外"),
+    ("data.outside_left", "{kind} of {id} for {month} is not used: {id} left on {date}, so the month lies wholly "
+                          "outside the employment",
+     "{id} 在 {month} 的{kind}未被使用：{id} 于 {date} 离职，该月完全在任职期之外"),
+    ("provide.failed_bare", "provider {name} failed: {kind}: ", "数据源插件 {name} 出错：{kind}"),
+    ("provider.date_column", "name the date column with date: <column>", "请用 date: <column> 指明日期列"),
+    ("provider.okr_unknown_objective", "unknown key {key} in an objective; expected objective, type, key_results, "
+                                       "month",
+     "目标中有未知的键 {key}；可用的键为 objective、type、key_results、month"),
+    ("provider.okr_unknown_kr", "unknown key {key} in a key result; expected name, start, target, current, weight, "
+                                "month",
+     "关键结果中有未知的键 {key}；可用的键为 name、start、target、current、weight、month"),
 )
 
 FRAGMENTS: dict[str, dict[str, str]] = _entries(
@@ -1389,6 +1487,20 @@ FRAGMENTS: dict[str, dict[str, str]] = _entries(
      "颜色，如 \"#0b5fff\"（请加引号：在 YAML 中 # 开始注释）"),
     ("p_sub_periods", "key sub-periods as 01..12 (months), Q1..Q4 or H1, H2",
      "子期间的键为 01..12（月）、Q1..Q4 或 H1、H2"),
+    # session 7, wi18n2: the words inside the composite messages above
+    ("a_half_key", "half", "半年"),
+    ("why_overridden", "why the result is overridden", "为何调整结果"), ("who_approved", "who approved it", "由谁批准"),
+    ("scorecards_dimensions", "scorecard's dimensions", "评分卡的各维度"),
+    ("kpis_of_dimension_bare", "KPIs of dimension {dimension}", "维度 {dimension} 的各 KPI"),
+    ("below_zero", "is below zero", "小于 0"),
+    ("above_2_ratio", "is above 2, but the metric is a ratio (0.95 = 95 %)", "大于 2，但该指标是比率（0.95 = 95 %）"),
+    ("at_most_1_percent", "is 1 or less, but the metric is in percent (95 = 95 %)",
+     "不大于 1，但该指标以百分数计（95 = 95 %）"),
+    ("below_1_money", "is below 1, but the metric is an amount of money", "小于 1，但该指标是金额"),
+    ("the_employees_table", "the employees table", "员工表"), ("the_360_feedback", "the 360 feedback", "360 反馈"),
+    ("the_metric_row", "the metric row", "指标行"), ("metric_row_of", "metric row", "指标行"),
+    ("aggregated_metric_row", "aggregated metric row", "汇总指标行"), ("rating_360", "360 rating", "360 评分"),
+    ("the_seller", "the seller of a deal", "交易的销售员"), ("the_deal", "the deal", "交易"), ("rater", "rater", "评价人"),
 )
 
 
@@ -1401,7 +1513,8 @@ _FIRST = ("with_did_you_mean",)
 # values, paths, an error text of the YAML parser, the system or a database) is kept as written.
 _PHRASES = frozenset({"what", "where", "expected", "found", "bound", "message", "problem", "why", "summary", "who",
                       "table", "kind", "length", "every", "a", "b", "problems"})
-_LISTS = frozenset({"keys", "both", "options", "names", "grades", "sources", "functions", "sheets", "columns"})
+_LISTS = frozenset({"keys", "both", "options", "names", "grades", "sources", "functions", "sheets", "columns",
+                    "kinds", "rules", "dimensions"})
 # Parts that are the words of another program (PyYAML, the system, a database): translated by SYSTEM_ERRORS only.
 _ERRORS = frozenset({"error"})
 
