@@ -1430,6 +1430,47 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("provider.okr_unknown_kr", "unknown key {key} in a key result; expected name, start, target, current, weight, "
                                 "month",
      "关键结果中有未知的键 {key}；可用的键为 name、start、target、current、weight、month"),
+    ("bonus.multiplier_unlisted", "grade {grade} pays multiplier {value}, more than the better grade {better} (1, as "
+                                  "it is not listed)",
+     "等级 {grade} 的系数为 {value}，高于更好的等级 {better}（未列出，因此为 1）"),
+    ("data.optional_absent", "no source has a value of {names} for {period} (declared optional); whatever reads it "
+                             "counts as missing",
+     "没有数据源提供 {period} 的 {names} 的值（已声明为可选）；读取它的内容都按缺失处理"),
+    ("data.header_only_of", "{kind} has a header but no data rows", "{kind}只有表头，没有数据行"),
+    # a value that is no number (provide/checks.py numbers()): "{what} '{column}' is ..." [" (employee {id})"]
+    ("data.kind_not_number", "{kind} {column} is {value}, which is not a number", "{kind} {column} 为 {value}，不是数字"),
+    ("data.kind_not_number_who", "{kind} {column} is {value}, which is not a number ({who})",
+     "{kind} {column} 为 {value}，不是数字（{who}）"),
+    ("data.value_not_number_bare", "value of {column} is {value}, which is not a number",
+     "{column} 的值为 {value}，不是数字"),
+    ("data.tiny", "value of {column} is {value}, too close to 0 to compute with (below 2.2e-308 in size)",
+     "{column} 的值为 {value}，太接近 0，无法计算（绝对值小于 2.2e-308）"),
+    ("data.tiny_who", "value of {column} is {value}, too close to 0 to compute with (below 2.2e-308 in size) ({who})",
+     "{column} 的值为 {value}，太接近 0，无法计算（绝对值小于 2.2e-308）（{who}）"),
+    ("data.kind_tiny", "{kind} {column} is {value}, too close to 0 to compute with (below 2.2e-308 in size)",
+     "{kind} {column} 为 {value}，太接近 0，无法计算（绝对值小于 2.2e-308）"),
+    ("data.kind_tiny_who", "{kind} {column} is {value}, too close to 0 to compute with (below 2.2e-308 in size) "
+                           "({who})",
+     "{kind} {column} 为 {value}，太接近 0，无法计算（绝对值小于 2.2e-308）（{who}）"),
+    ("data.huge", "value of {column} is {value}, too large to compute exactly (the limit is 10^15)",
+     "{column} 的值为 {value}，太大，无法精确计算（上限为 10^15）"),
+    ("data.huge_who", "value of {column} is {value}, too large to compute exactly (the limit is 10^15) ({who})",
+     "{column} 的值为 {value}，太大，无法精确计算（上限为 10^15）（{who}）"),
+    ("data.kind_huge", "{kind} {column} is {value}, too large to compute exactly (the limit is 10^15)",
+     "{kind} {column} 为 {value}，太大，无法精确计算（上限为 10^15）"),
+    ("data.kind_huge_who", "{kind} {column} is {value}, too large to compute exactly (the limit is 10^15) ({who})",
+     "{kind} {column} 为 {value}，太大，无法精确计算（上限为 10^15）（{who}）"),
+    ("data.infinite_bare", "value of {column} is {value} (infinite)", "{column} 的值为 {value}（无穷大）"),
+    ("data.nan_bare", "value of {column} is {value} (not a number)", "{column} 的值为 {value}（非数字）"),
+    ("data.kind_infinite", "{kind} {column} is {value} (infinite)", "{kind} {column} 为 {value}（无穷大）"),
+    ("data.kind_infinite_who", "{kind} {column} is {value} (infinite) ({who})", "{kind} {column} 为 {value}（无穷大）（{who}）"),
+    ("data.kind_nan", "{kind} {column} is {value} (not a number)", "{kind} {column} 为 {value}（非数字）"),
+    ("data.kind_nan_who", "{kind} {column} is {value} (not a number) ({who})", "{kind} {column} 为 {value}（非数字）（{who}）"),
+    ("data.exponent", "check the cell: an exponent may be wrong (write 0 for none)",
+     "请检查该单元格：指数可能有误（没有值请写 0）"),
+    ("data.unit_exponent", "check the cell: a unit or an exponent may be wrong", "请检查该单元格：单位或指数可能有误"),
+    ("names.adjustment_twice", "adjustment id in scorecard {card} {id} is used twice (first at line {line})",
+     "评分卡 {card} 中的加减分项编号 {id} 被使用了两次（首次在第 {line} 行）"),
 )
 
 FRAGMENTS: dict[str, dict[str, str]] = _entries(
@@ -1501,6 +1542,12 @@ FRAGMENTS: dict[str, dict[str, str]] = _entries(
     ("the_metric_row", "the metric row", "指标行"), ("metric_row_of", "metric row", "指标行"),
     ("aggregated_metric_row", "aggregated metric row", "汇总指标行"), ("rating_360", "360 rating", "360 评分"),
     ("the_seller", "the seller of a deal", "交易的销售员"), ("the_deal", "the deal", "交易"), ("rater", "rater", "评价人"),
+    ("the_key_result", "the key result", "关键结果"), ("key_result", "key result", "关键结果"),
+    ("the_okrs", "the OKRs", "OKR 数据"), ("metric_value", "metric value", "指标值"),
+    ("the_metrics_table", "the metrics table", "指标表"), ("the_aggregated", "the aggregated metrics", "汇总指标"),
+    ("the_deals_of", "the deal's", "交易的"),
+    ("tiers_of_component", "the tiers of component {name}", "组件 {name} 的档位"),
+    ("adjustment_id_in", "adjustment id in scorecard {card}", "评分卡 {card} 中的加减分项编号"),
 )
 
 
