@@ -832,8 +832,16 @@ def say(key: str, /, locale: str | None = None, **values) -> str:
     """The message ``key`` (of :data:`CLI` or :data:`INPUT_MESSAGES`) in ``locale`` (default: the command line's,
     :func:`message_locale`) with ``values`` filled in."""
     entry = CLI[key] if key in CLI else INPUT_MESSAGES[key]
-    text = _pick(entry, locale or message_locale())
+    locale = locale or message_locale()
+    text = _pick(entry, locale)
+    if values and locale != DEFAULT_LOCALE:  # a list in prose is joined the reader's way ("credits、deals")
+        values = {k: _joined(v, locale) if k in _SAID_LISTS and isinstance(v, str) else v for k, v in values.items()}
     return text.format(**values) if values else text
+
+
+# The values of said messages that are lists of names in prose (``appraise plugins``' kinds and hooks, the runs a
+# stale result reads, the stages' times): joined with "、" in Chinese.  Code to copy is never among them.
+_SAID_LISTS = frozenset({"kinds", "hooks", "reads", "times"})
 
 
 CLI: dict[str, dict[str, str]] = {
@@ -1336,7 +1344,8 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     # tests/test_i18n_messages.py, which fails on a message raised or warned with no Chinese)
     ("expr.too_early", "not a valid expression: it ends too early (something is missing at the end)",
      "不是有效的表达式：表达式提前结束了（末尾缺少内容）"),
-    ("expr.number_range", "number {number}… is out of range (at most {most})", "数字 {number}… 超出范围（最大为 {most}）"),
+    ("expr.number_range", "number {number}… is out of range (at most {most})",
+     "数字 {number}… 超出范围（最大为 {most}）"),
     ("overrides.needs", "the override of {id} needs {key}: {what}", "{id} 的人工调整需要 {key}：{what}"),
     ("overrides.needs_anyone", "the override of an employee needs {key}: {what}", "人工调整需要 {key}：{what}"),
     ("overrides.by_anyone", "the override of an employee needs 'by': who approved it", "人工调整需要 'by'：由谁批准"),
@@ -1351,10 +1360,12 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "人工调整需要批准日期 'date'，格式为 YYYY-MM-DD（而不是 {value}）"),
     ("cycle.outside_url", "{path} leads outside the cycle's folder {root}; data files, query files, the ruleset, "
                           "overrides, the output and a SQLite store must be inside it",
-     "{path} 指向周期文件所在文件夹 {root} 之外；数据文件、查询文件、规则集、人工调整文件、输出和 SQLite 结果库都必须在其中"),
+     "{path} 指向周期文件所在文件夹 {root} 之外；数据文件、查"
+     "询文件、规则集、人工调整文件、输出和 SQLite 结果库都必须在其中"),
     ("cycle.outside_url_git", "{path} leads outside the cycle's git repository {root}; data files, query files, the "
                               "ruleset, overrides, the output and a SQLite store must be inside it",
-     "{path} 指向周期文件所在 git 仓库 {root} 之外；数据文件、查询文件、规则集、人工调整文件、输出和 SQLite 结果库都必须在其中"),
+     "{path} 指向周期文件所在 git 仓库 {root} 之外；数据文件"
+     "、查询文件、规则集、人工调整文件、输出和 SQLite 结果库都必须在其中"),
     ("periods.not_sub", "{key} is not a {length} of a year: with every: {unit} the weights are keyed {keys}",
      "{key} 不是一年中的{length}：every: {unit} 时权重的键为 {keys}"),
     ("periods.sub_fix", "key each {length} by its place in the year, e.g. {example}",
@@ -1397,7 +1408,8 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     # the providers' checks of rows (provide/checks.py, provide/employees.py)
     ("data.no_column_query", "the {table} table has no column {column}; its columns: {columns} (query: {query})",
      "{table}表没有列 {column}；其列为：{columns}（查询：{query}）"),
-    ("data.lacks_column", "{kind} has no column {column}; its columns: {columns}", "{kind}没有列 {column}；其列为：{columns}"),
+    ("data.lacks_column", "{kind} has no column {column}; its columns: {columns}",
+     "{kind}没有列 {column}；其列为：{columns}"),
     ("data.lacks_column_query", "{kind} has no column {column}; its columns: {columns} (query: {query})",
      "{kind}没有列 {column}；其列为：{columns}（查询：{query}）"),
     ("data.unknown_employee_n", "{kind} row for employee {id}, who is not in the employees table ({n} rows; this is "
@@ -1438,7 +1450,8 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "没有数据源提供 {period} 的 {names} 的值（已声明为可选）；读取它的内容都按缺失处理"),
     ("data.header_only_of", "{kind} has a header but no data rows", "{kind}只有表头，没有数据行"),
     # a value that is no number (provide/checks.py numbers()): "{what} '{column}' is ..." [" (employee {id})"]
-    ("data.kind_not_number", "{kind} {column} is {value}, which is not a number", "{kind} {column} 为 {value}，不是数字"),
+    ("data.kind_not_number", "{kind} {column} is {value}, which is not a number",
+     "{kind} {column} 为 {value}，不是数字"),
     ("data.kind_not_number_who", "{kind} {column} is {value}, which is not a number ({who})",
      "{kind} {column} 为 {value}，不是数字（{who}）"),
     ("data.value_not_number_bare", "value of {column} is {value}, which is not a number",
@@ -1463,9 +1476,11 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("data.infinite_bare", "value of {column} is {value} (infinite)", "{column} 的值为 {value}（无穷大）"),
     ("data.nan_bare", "value of {column} is {value} (not a number)", "{column} 的值为 {value}（非数字）"),
     ("data.kind_infinite", "{kind} {column} is {value} (infinite)", "{kind} {column} 为 {value}（无穷大）"),
-    ("data.kind_infinite_who", "{kind} {column} is {value} (infinite) ({who})", "{kind} {column} 为 {value}（无穷大）（{who}）"),
+    ("data.kind_infinite_who", "{kind} {column} is {value} (infinite) ({who})",
+     "{kind} {column} 为 {value}（无穷大）（{who}）"),
     ("data.kind_nan", "{kind} {column} is {value} (not a number)", "{kind} {column} 为 {value}（非数字）"),
-    ("data.kind_nan_who", "{kind} {column} is {value} (not a number) ({who})", "{kind} {column} 为 {value}（非数字）（{who}）"),
+    ("data.kind_nan_who", "{kind} {column} is {value} (not a number) ({who})",
+     "{kind} {column} 为 {value}（非数字）（{who}）"),
     ("data.exponent", "check the cell: an exponent may be wrong (write 0 for none)",
      "请检查该单元格：指数可能有误（没有值请写 0）"),
     ("data.unit_exponent", "check the cell: a unit or an exponent may be wrong", "请检查该单元格：单位或指数可能有误"),
@@ -1541,7 +1556,8 @@ FRAGMENTS: dict[str, dict[str, str]] = _entries(
     ("the_employees_table", "the employees table", "员工表"), ("the_360_feedback", "the 360 feedback", "360 反馈"),
     ("the_metric_row", "the metric row", "指标行"), ("metric_row_of", "metric row", "指标行"),
     ("aggregated_metric_row", "aggregated metric row", "汇总指标行"), ("rating_360", "360 rating", "360 评分"),
-    ("the_seller", "the seller of a deal", "交易的销售员"), ("the_deal", "the deal", "交易"), ("rater", "rater", "评价人"),
+    ("the_seller", "the seller of a deal", "交易的销售员"), ("the_deal", "the deal", "交易"), ("rater", "rater",
+     "评价人"),
     ("the_key_result", "the key result", "关键结果"), ("key_result", "key result", "关键结果"),
     ("the_okrs", "the OKRs", "OKR 数据"), ("metric_value", "metric value", "指标值"),
     ("the_metrics_table", "the metrics table", "指标表"), ("the_aggregated", "the aggregated metrics", "汇总指标"),
@@ -2245,6 +2261,108 @@ HELP: dict[str, dict[str, str]] = _entries(
     ("click.help", "Show this message and exit.", "显示此帮助并退出。"),
     ("click.version", "Show the version and exit.", "显示版本并退出。"),
     ("click.default", "default", "默认"), ("click.required", "required", "必填"),
+    # the longer paragraphs of each command's --help (session 7, wi18n2): engine/cli.py shows them in Chinese
+    # while the English is still the command's (whitespace aside)
+    ("run.description",
+     "Writes results.json, results.csv, results.xlsx, errors.csv, manifest.json and (unless --no-render) "
+     "index.html, dashboards/, plans/ and teams/ to the output folder, and records the run in the results "
+     "store, where the next period finds this one as `previous`. Running a cycle again replaces its "
+     "current results under its ruleset (earlier runs stay as history; other rulesets of the period are "
+     "untouched), writes changes.csv against the run it replaced and lists the stored results that read it"
+     " (stale), with the commands that re-run them. Exit status: 0 done, 1 invalid files or data (each "
+     "problem listed as file:line:col) or the cycle is being run elsewhere, 2 usage error.",
+     "把 results.json、results.csv、results.xlsx、errors.csv"
+     "、manifest.json 以及（除非加 --no-render）index.html、dashb"
+     "oards/、plans/ 和 teams/ 写入输出文件夹，并把本次运行记入结果库，下一期会把它当"
+     "作 `previous` 读取。再次运行一个周期会替换它在该规则集下的当前结果（之前的运行作为历史保"
+     "留；同一期间的其他规则集不受影响），对照被替换的那次运行写出 changes.csv，并列出读取了它"
+     "的已存结果（已过期）以及重新运行它们的命令。\n\n退出码：0 完成；1 文件或数据无效（每个问题以 f"
+     "ile:line:col 列出）或该周期正在别处运行；2 用法错误。"),
+    ("validate.description",
+     "PATH is a file or a folder (searched for *.yaml and *.yml; YAML files that are neither rulesets nor "
+     "cycle files, such as OKR data, are skipped). Exit status: 0 valid, 1 problems found, 2 usage error.",
+     "PATH 是文件或文件夹（在其中查找 *.yaml 和 *.yml；既不是规则集也不是周期文件的 Y"
+     "AML 文件，例如 OKR 数据，会被跳过）。退出码：0 有效；1 发现问题；2 用法错误。"),
+    ("explain.description",
+     "Shows every actual, target, attainment, curve and weight (and which rule changed it, and why its "
+     "condition held), redistribution of missing data, adjustments, rounding, grade, calibration, the "
+     "bonus step by step (target period, employed share, what sub-periods already paid), overrides, the "
+     "sub-period scores of a ``periods:`` dimension, outcomes and focus areas. Nothing is written.",
+     "显示每个实际值、目标、达成率、曲线和权重（以及哪条规则改变了它、其条件为何成立）、缺失数据的权重再分"
+     "配、加减分、舍入、等级、校准、逐步计算的奖金（目标期间、在职比例、各子期间已支付的部分）、人工调整、"
+     "``periods:`` 维度的各子期间得分、结果（outcomes）和重点提升领域。不写入任何内容"
+     "。"),
+    ("history.description",
+     "Periods are listed by end date, a longer period after the shorter ones it contains (2026-Q4, then "
+     "2026). Only the current run of each period and ruleset counts (a re-run replaces the earlier one); a"
+     " period appraised by several rulesets shows each. Results that read a run since replaced (previous, "
+     "periods:, net_of) are marked stale, with the command that re-runs them. Exit status: 0 found, 1 "
+     "nothing stored for EMPLOYEE, 2 usage error.",
+     "期间按结束日期排列，较长的期间排在它所包含的较短期间之后（先 2026-Q4，再 2026）。每个期"
+     "间和规则集只计当前的那次运行（重新运行会替换之前的）；由多个规则集考核的期间会分别显示。读取了已被替"
+     "换的运行的结果（previous、periods:、net_of）标为已过期，并附上重新运行它们的命"
+     "令。退出码：0 找到；1 没有 EMPLOYEE 的已存结果；2 用法错误。"),
+    ("diff.description",
+     "Per employee: score, grade and bonus deltas; the grade migration matrix; the total bonus cost delta "
+     "(exact decimals); Kendall's tau-b of the scores; the biggest movers; the rules whose firing changed;"
+     " each --fail-on guardrail. Nothing is written and the results store is not read (conditions on "
+     "previous.* are false in both runs). Exit status: 0 compared (every guardrail held), 1 a guardrail "
+     "failed (each named on stderr), 2 usage error or invalid ruleset, cycle or data.",
+     "按员工列出得分、等级和奖金的变化；等级迁移矩阵；奖金总成本的变化（精确小数）；得分的 Kendall"
+     " tau-b；变化最大的人；触发情况改变的规则；每条 --fail-on 护栏。不写入任何内容，也不"
+     "读取结果库（previous.* 上的条件在两次运行中都为假）。\n\n退出码：0 已比较（所有护栏都满"
+     "足）；1 有护栏未满足（每条都在 stderr 中指明）；2 用法错误，或规则集、周期或数据无效。"),
+    ("targets.description",
+     "Writes targets.csv (employee, month, quota: a cycle reads it as a metric source), units.csv, "
+     "targets.xlsx, index.html and index.zh-CN.html, warnings.csv and manifest.json. Every level's parts "
+     "add up exactly to their whole. Exit status: 0 written, 1 invalid plan or data (each problem at "
+     "file:line:col) or a warning under --strict, 2 usage error.",
+     "写出 targets.csv（employee、month、quota：周期文件可把它作为指标数据源"
+     "读取）、units.csv、targets.xlsx、index.html 和 index.zh-C"
+     "N.html、warnings.csv 以及 manifest.json。每一层的各部分都精确地加总"
+     "为其整体。退出码：0 已写出；1 计划或数据无效（每个问题在 file:line:col）或在 --"
+     "strict 下有警告；2 用法错误。"),
+    ("workshop.description",
+     "The facilitator moves dimension and KPI weights and sees every change re-scored over the whole "
+     "population (grades, bonus cost against the budget, mean scores by team, region and tenure). The "
+     "presenter link is for the projector: no names, no individual figures, groups of at least "
+     "privacy.min_group people. Participants vote with a signed link each (--roster), a one-time code each"
+     " for a secret ballot (--codes), or ad-hoc links (--links); they see only the weights. Ballots are "
+     "kept in the cycle's results store with the ruleset version. The median proposal can be adopted "
+     "(whole numbers) and saved into the ruleset file (comments and layout kept, version bumped, validated"
+     " before writing), with the tally exported beside it. The server listens on 127.0.0.1 unless --host "
+     "says otherwise; every link carries an access token.",
+     "主持人调整维度和 KPI 的权重，每次改动都会对全体人员重新评分（等级、奖金成本与预算的对比、按团队"
+     "、地区和司龄的平均分）。演示链接用于投影：没有姓名、没有个人数据，每组至少 privacy.min_"
+     "group 人。参与者各用一个签名链接投票（--roster），或为无记名投票各用一个一次性投票码（"
+     "--codes），或用临时链接（--links）；他们只能看到权重。选票与规则集版本一起保存在周期的"
+     "结果库中。可以采纳中位数提案（取整数），并保存到规则集文件中（保留注释和排版，提升版本号，写入前先校"
+     "验），计票结果导出在旁边。服务器监听 127.0.0.1，除非 --host 另有指定；每个链接都带"
+     "有访问令牌。"),
+    ("test.description",
+     "PATH is a test file or a folder (its *.test.yaml files and the YAML files in folders named tests); "
+     "default rulesets/tests/, else every *.test.yaml here. Each failing expectation is shown at "
+     "file:line:col with expected and actual values; the last line reads 'N passed, N failed'. Without "
+     "PATH, a repository with no tests yet passes with a notice (so the pre-commit hook does not block its"
+     " first commits); a PATH that holds no test files is a usage error. Exit status: 0 all passed (or no "
+     "tests yet), 1 a test failed (or coverage below --min-coverage), 2 usage error or invalid test file.",
+     "PATH 是测试文件或文件夹（其中的 *.test.yaml 文件，以及名为 tests 的文件夹中"
+     "的 YAML 文件）；默认为 rulesets/tests/，否则为此处的所有 *.test.yam"
+     "l。每个未通过的期望都在 file:line:col 显示期望值和实际值；最后一行为 'N pass"
+     "ed, N failed'。不给 PATH 时，还没有测试的仓库会通过并给出提示（这样 pre-co"
+     "mmit 钩子不会挡住最初的提交）；给出的 PATH 中没有测试文件则是用法错误。退出码：0 全部通"
+     "过（或还没有测试）；1 有测试未通过（或覆盖率低于 --min-coverage）；2 用法错误或测"
+     "试文件无效。"),
+    ("plugins.description",
+     "APPRAISE_PLUGINS=name,name restricts which third-party plugins load (empty: none; built-ins always "
+     "load).",
+     "APPRAISE_PLUGINS=name,name 限定加载哪些第三方插件（为空：一个都不加载；内"
+     "置插件总会加载）。"),
+    ("schema.description",
+     "Point your editor at them with a modeline on the first line of a file: # yaml-language-server: "
+     "$schema=schemas/ruleset.schema.json",
+     "在文件第一行写一个 modeline，让编辑器使用它们： # yaml-language-serve"
+     "r: $schema=schemas/ruleset.schema.json"),
 )
 
 
