@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import itertools
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -127,7 +128,8 @@ def _params(node: ast.AST) -> list[str]:
     args = getattr(node, "args", None)
     if not isinstance(args, ast.arguments):
         return []
-    return [a.arg for a in args.posonlyargs + args.args if a.arg not in ("self", "cls")] + [a.arg for a in args.kwonlyargs]
+    named = [a.arg for a in args.posonlyargs + args.args if a.arg not in ("self", "cls")]
+    return named + [a.arg for a in args.kwonlyargs]
 
 
 def _messages() -> list[tuple[str, int, list[list[str]]]]:
@@ -208,3 +210,128 @@ def test_every_message_raised_or_warned_is_translated():
             missing.append(f"{where}:{line}: {text!r} -> {translate(text, 'zh-CN')!r}")
     assert used == EXEMPT  # an exemption no message needs any more is removed
     assert not missing, "messages with no Chinese (add them to appraise.i18n):\n" + "\n".join(missing)
+
+
+# ---------------------------------------------------------------- the composite messages, in Chinese written by hand
+
+ZH = {"APPRAISE_LANG": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": ""}
+EXAMPLE = ROOT / "tests" / "fixtures" / "example"
+
+
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from appraise.cli import main
+
+    return CliRunner().invoke(main, ["--lang", "zh-CN", *args], env=ZH, prog_name="appraise")
+
+
+def test_ruleset_mistakes_are_told_in_chinese(tmp_path):
+    """A half-year dimension keyed by a quarter, a ratio's target written as a percent, and two rules that together
+    drop the last KPI of a dimension: each message and hint wholly in Chinese, names and keys as written."""
+    annual = tmp_path / "annual.yaml"
+    annual.write_text((ROOT / "rulesets" / "sales-annual.yaml").read_text(encoding="utf-8").replace(
+        "every: quarter, weights: {Q1: 20, Q2: 20, Q3: 30, Q4: 30}", "every: half, weights: {H1: 50, Q2: 50}"),
+        encoding="utf-8")
+    team = tmp_path / "team.yaml"
+    text = (EXAMPLE / "sales-team.yaml").read_text(encoding="utf-8")
+    text = text.replace("      - drop: strategy.new_product_share\n", "      - drop: strategy.new_product_share\n"
+                        "  - id: retention-paused\n    when: team == 'east-1'\n    then:\n"
+                        "      - drop: strategy.retention_rate\n", 1)
+    text = text.replace("collection_rate: {weight: 30, target: 0.95,", "collection_rate: {weight: 30, target: 95,")
+    team.write_text(text, encoding="utf-8")
+    result = _cli("validate", str(annual), str(team))
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == [
+        f"{annual}:39:71: 错误: 'Q2' 不是一年中的半年：every: half 时权重的键为 H1、H2; "
+        "请按半年在一年中的位置作键，例如 H2 (scorecards.sales_rep.dimensions.year_results.periods.weights.Q2)",
+        f"{team}:45:49: 警告: KPI 'results.collection_rate' 的目标（95）大于 2，但该指标是比率（0.95 = 95 %）; "
+        "95 % 请写作 0.95 (scorecards.sales_rep.dimensions.results.kpis.collection_rate.target)",
+        f"{team}:91:9: 错误: 规则 market-entry-blocked + retention-paused 合计去掉了 'strategy.retention_rate'，"
+        "而届时它承担了维度 'strategy' 的各 KPI的全部 100 分权重，没有其他项可以接手（评分卡 'sales_rep'）; "
+        "请让这些规则的条件互斥，或修改它们的权重 (rules[2].then[0].drop)",
+        "2 个文件中有 2 个共 2 处错误，1 处警告"]
+
+
+def test_data_mistakes_are_told_in_chinese(tmp_path):
+    """The same employee-month twice, an employee not in the employees table, a month before the hire date."""
+    shutil.copytree(EXAMPLE, tmp_path / "c")
+    metrics = tmp_path / "c" / "data" / "metrics.csv"
+    lines = metrics.read_text(encoding="utf-8").splitlines()
+    row = next(line for line in lines if line.startswith("E001,2026-07"))
+    lines.insert(lines.index(row) + 1, row)
+    lines += [row.replace("E001", "E999", 1), row.replace("E001", "E999", 1).replace("2026-07", "2026-08")]
+    metrics.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    employees = tmp_path / "c" / "data" / "employees.csv"
+    hired = "E002,Zhang Min,sales_rep,east-1,east,"
+    employees.write_text(employees.read_text(encoding="utf-8").replace(hired + "2026-07-15", hired + "2026-08-20"),
+                         encoding="utf-8")
+    result = _cli("run", str(tmp_path / "c" / "cycle-q3.yaml"), "-q", "--no-render")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [
+        f"{metrics}:6:2: 错误: (E001, 2026-07) 的行出现了两次；首次在第 5 行; 每位员工每月只保留一行 (month)",
+        f"{metrics}:9:2: 警告: E002 在 2026-07 的指标行未被使用：E002 于 2026-08-20 入职，该月完全在任职期之外; "
+        "请检查该行的员工和月份，或该员工的 hire_date 和 leave_date (month)",
+        f"{metrics}:30:1: 错误: 员工 'E999' 的指标行，但员工表中没有此人（共 2 行；这是第一行）; "
+        "请把该员工加入员工数据源，或改正编号 (employee)",
+        "共 2 处错误；未写入任何内容"]
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    # validate/rules.py: "{who} {phrase} (scorecard ...)", one rule or several (exempt from the scan above)
+    ("rule 'a' sets 'results' to 120, but the scorecard's dimensions total 100 (scorecard 'rep')",
+     "规则 'a' 把 'results' 设为 120，但评分卡的各维度合计只有 100（评分卡 'rep'）"),
+    ("rules a + b together set 'results.x' to 80, but the KPIs of dimension 'results' total 60 (scorecard 'rep')",
+     "规则 a + b 合计把 'results.x' 设为 80，但维度 'results' 的各 KPI合计只有 60（评分卡 'rep'）"),
+    ("rule 'a' drops 'results', which carries all 100 points of the scorecard's dimensions; nothing is left to take "
+     "them (scorecard 'rep')",
+     "规则 'a' 去掉了 'results'，它承担了评分卡的各维度的全部 100 分权重，没有其他项可以接手（评分卡 'rep'）"),
+    ("rule 'a' shifts 30 points from 'results', which has 20 (scorecard 'rep')",
+     "规则 'a' 从 'results' 移出 30 分权重，但它只有 20 分（评分卡 'rep'）"),
+    ("12 rules change the same weights of scorecard 'rep' (a, b, c); appraise checks every combination of at most "
+     "10 such rules",
+     "12 条规则修改评分卡 'rep' 的相同权重（a、b、c）；appraise 最多检查 10 条此类规则的所有组合"),
+    # paths.py: a url has no "(to ...)" (exempt from the scan above)
+    ("'${DB}' leads outside the cycle's folder /srv/c; data files, query files, the ruleset, overrides, the output "
+     "and a SQLite store must be inside it",
+     "'${DB}' 指向周期文件所在文件夹 /srv/c 之外；"
+     "数据文件、查询文件、规则集、人工调整文件、输出和 SQLite 结果库都必须在其中"),
+    # validate/periods.py with every: month; a cycle the ruleset's sub-periods do not fit
+    ("'13' is not a month of a year: with every: month the weights are keyed 01, 02 … 12",
+     "'13' 不是一年中的月：every: month 时权重的键为 01、02 … 12"),
+    ("the weights of dimension 'results' in the ruleset (annual.yaml) name no quarter of 2026-H1 (Q1, Q2)",
+     "规则集（annual.yaml）中维度 'results'的权重没有指明 2026-H1 的任何季度（Q1、Q2）"),
+    ("run this ruleset for a period longer than a month (e.g. a year), or read shorter periods",
+     "请对长于一个月的期间（例如一年）运行此规则集，或读取更短的期间"),
+    # provide: lists inside values joined with 、 in prose
+    ("provider 'csv' cannot read kind 'okr'; it reads credits, deals",
+     "数据源插件 'csv' 不能读取 'okr' 类数据；它能读取 credits、deals"),
+    ("test 'war' does not set context.a, context.b, which the ruleset reads",
+     "测试 'war' 没有设置规则集读取的 context.a、context.b"),
+    ("rating (E1, E2) by the same rater appears twice; first at line 3",
+     "同一评价人的评分（E1、E2）出现了两次；首次在第 3 行"),
+    ("value of 'revenue' is 1e-400, too close to 0 to compute with (below 2.2e-308 in size) (employee E1)",
+     "'revenue' 的值为 1e-400，太接近 0，无法计算（绝对值小于 2.2e-308）（员工 E1）"),
+])
+def test_composite_messages(english, chinese):
+    assert translate(english, "zh-CN") == chinese
+    assert translate(english, "en") == english
+
+
+def test_said_lists_and_help_paragraphs_are_chinese():
+    """``appraise plugins`` joins a provider's kinds with 、; the longer paragraphs of --help are Chinese, and English
+    under --lang en."""
+    from appraise.i18n import say
+
+    assert say("plugins.provider", "zh-CN", name="csv", kinds="credits, deals", default="metrics") == \
+        "  数据源插件 csv  数据类型：credits、deals（默认 metrics）"
+    assert say("plugins.provider", "en", name="csv", kinds="credits, deals", default="metrics") == \
+        "  provider csv  kinds: credits, deals (default metrics)"
+    page = _cli("plugins", "--help").stdout
+    assert "APPRAISE_PLUGINS=name,name 限定加载哪些第三方插件（为空：一个都不加载；内置插件总会加载）。" in page
+    from click.testing import CliRunner
+
+    from appraise.cli import main
+
+    english = CliRunner().invoke(main, ["--lang", "en", "plugins", "--help"], env=ZH).stdout
+    assert "APPRAISE_PLUGINS=name,name restricts which third-party plugins load" in english
