@@ -1985,6 +1985,13 @@ DIAGNOSTICS.update(_entries(
      "请改正规则集或数据中的名称，或把这些行从文件中去掉"),
     ("provide.okr_type", "objective type {value} of {id} is not 'committed' or 'aspirational'",
      "{id} 的目标类型 {value} 不是 'committed' 或 'aspirational'"),
+    ("provide.okr_mixed_type", "objective {objective} of {id} is {first} in its key result on line {row} but "
+                               "{value} here",
+     "{id} 的目标 {objective} 在第 {row} 行的关键结果中是 {first}，这里却是 {value}"),
+    ("provide.okr_mixed_type_any", "objective {objective} of {id} is {first} in another key result but {value} here",
+     "{id} 的目标 {objective} 在另一个关键结果中是 {first}，这里却是 {value}"),
+    ("provide.okr_one_type", "an objective has one type: write the same type on every key result of it",
+     "一个目标只有一种类型：请在它的每个关键结果上写相同的类型"),
     ("provide.kr_weight", "key result weight {value} of {id} must be above 0",
      "{id} 的关键结果权重 {value} 必须大于 0"),
     ("provide.kr_month", "month {value} of {id}'s key result is not a month", "{id} 的关键结果的月份 {value} 不是月份"),

@@ -133,7 +133,8 @@ class RunReport:
     pages: int
     index: Path | None
     timings: dict[str, float] = field(default_factory=dict)
-    cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds of this process (all its threads)
+    cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds: this process (all its threads) and
+    # the processes it waited for in the stage (the render workers)
     diagnostics: list = field(default_factory=list)
     employee_errors: list = field(default_factory=list)
     not_covered: int = 0               # employees no scorecard of the ruleset applies to
@@ -141,6 +142,13 @@ class RunReport:
     changed: int | None = None         # people whose score, grade or bonus changed against it (changes.csv)
     stale: list = field(default_factory=list)  # appraise.store.database.stale_runs after this run
     engine_warnings: list = field(default_factory=list)
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that ended (a stage's render workers are counted once
+    the stage has waited for them)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 class _Progress:
@@ -155,14 +163,14 @@ class _Progress:
 
     def stage(self, name: str, detail: str = "") -> None:
         self.done()
-        self._stage, self._t, self._c = name, time.perf_counter(), time.process_time()
+        self._stage, self._t, self._c = name, time.perf_counter(), _cpu()
         if self.echo:
             self.echo(f"{name:<9} {detail}".rstrip())
 
     def done(self) -> None:
         if self._stage is not None:
             self.timings[self._stage] = round(time.perf_counter() - self._t, 3)
-            self.cpu[self._stage] = round(time.process_time() - self._c, 3)
+            self.cpu[self._stage] = round(_cpu() - self._c, 3)
             self._stage = None
 
 

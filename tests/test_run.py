@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from appraise.cli import main
@@ -311,3 +312,31 @@ def test_an_unreachable_store_is_an_error_where_it_is_only_read(example):
     assert res.exit_code == 1 and "cannot open the results store" in res.output and "s3cret" not in res.output
     res = CliRunner().invoke(main, ["history", "E001", "--store", url])
     assert res.exit_code == 1 and "cannot open the results store" in res.output
+
+
+def test_key_results_of_one_objective_that_disagree_on_its_type_stop_that_employee(example):
+    """An objective is committed or aspirational as a whole; when its key results say both, the type taken
+    would be whichever row came first (and pay would follow the file's order): the employee is stopped at the
+    row that disagrees, naming the line that said otherwise."""
+    okr = yaml.safe_load((example / "data/okrs-2026-Q3.yaml").read_text(encoding="utf-8"))
+    lines = ["employee,objective,type,key_result,start,target,current,weight"]
+    for emp, objectives in okr.items():
+        for obj in objectives:
+            for kr in obj["key_results"]:
+                lines.append(f"{emp},{obj['objective']},{obj.get('type', 'committed')},{kr['name']},{kr['start']},"
+                             f"{kr['target']},{kr['current']},{kr.get('weight', 1)}")
+    # E001's second objective is aspirational (lines 4 and 5 of the file); its second key result says committed
+    assert lines[3].startswith("E001,Launch") and ",aspirational," in lines[3] and ",aspirational," in lines[4]
+    lines[4] = lines[4].replace(",aspirational,", ",committed,")
+    (example / "data/okrs.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cycle = example / "cycle-q3.yaml"
+    cycle.write_text(cycle.read_text().replace("{provider: okr, path: data/okrs-2026-Q3.yaml}",
+                                               "{provider: csv, path: data/okrs.csv, kind: okr}")
+                     + "on_error: skip-employee\n")
+    run(cycle, "--no-render")
+    doc = load(example / "out/2026-Q3/results.json")
+    assert "E001" not in {e["id"] for e in doc["employees"]} and "E003" in {e["id"] for e in doc["employees"]}
+    [err] = [e for e in doc["errors"] if e["employee"] == "E001"]
+    assert err["message"].startswith("data/okrs.csv:5:")
+    assert ("objective 'Launch the new product line with key customers' of E001 is 'aspirational' in its key result "
+            "on line 4 but 'committed' here") in err["message"]

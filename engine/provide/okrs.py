@@ -51,7 +51,8 @@ def okr_table(parts: list[Part], report: Report, known, period: Period | None = 
             frame = outside_employment(part, frame, employment, report, "the key result")
         if "weight" not in frame.columns:
             frame = frame.with_columns(pl.lit(1.0).alias("weight"))
-        if "type" not in frame.columns:
+        typed = "type" in frame.columns
+        if not typed:
             frame = frame.with_columns(pl.lit("committed").alias("type"))
         frame = frame.with_columns(pl.col("type").fill_null("committed"))
         frame = numbers(part, frame, ["start", "target", "current", "weight"], report, "key result")
@@ -65,6 +66,20 @@ def okr_table(parts: list[Part], report: Report, known, period: Period | None = 
                 "employee", "type", "_row").iter_rows():
             report.employee(emp, part.origin.diag(line, "type", f"objective type '{value}' of {emp} is not "
                                                   "'committed' or 'aspirational'", code="data-okr-type"))
+        if typed:  # an objective is committed or aspirational as a whole: its key results must agree (else the
+            # type taken would be whichever row came first)
+            kinds = frame.filter(pl.col("type").is_in(["committed", "aspirational"]))
+            first = kinds.sort("_row").group_by("employee", "objective", maintain_order=True).agg(
+                pl.col("type").first().alias("_first"), pl.col("_row").first().alias("_first_row"))
+            mixed = kinds.join(first, on=["employee", "objective"]).filter(pl.col("type") != pl.col("_first"))
+            for emp, obj, value, was, was_row, line in mixed.sort("_row").select(
+                    "employee", "objective", "type", "_first", "_first_row", "_row").head(200).iter_rows():
+                where = f"in its key result on line {part.origin.line(was_row)}" if was_row is not None \
+                    and part.origin.query is None else "in another key result"
+                report.employee(emp, part.origin.diag(
+                    line, "type", f"objective '{obj}' of {emp} is '{was}' {where} but '{value}' here",
+                    hint="an objective has one type: write the same type on every key result of it",
+                    code="data-okr-type"))
         for emp, value, line in frame.filter(pl.col("weight") <= 0).select("employee", "weight", "_row").iter_rows():
             report.employee(emp, part.origin.diag(line, "weight", f"key result weight {value:g} of {emp} must be "
                                                   "above 0", code="data-okr-weight"))
