@@ -66,20 +66,6 @@ def okr_table(parts: list[Part], report: Report, known, period: Period | None = 
                 "employee", "type", "_row").iter_rows():
             report.employee(emp, part.origin.diag(line, "type", f"objective type '{value}' of {emp} is not "
                                                   "'committed' or 'aspirational'", code="data-okr-type"))
-        if typed:  # an objective is committed or aspirational as a whole: its key results must agree (else the
-            # type taken would be whichever row came first)
-            kinds = frame.filter(pl.col("type").is_in(["committed", "aspirational"]))
-            first = kinds.sort("_row").group_by("employee", "objective", maintain_order=True).agg(
-                pl.col("type").first().alias("_first"), pl.col("_row").first().alias("_first_row"))
-            mixed = kinds.join(first, on=["employee", "objective"]).filter(pl.col("type") != pl.col("_first"))
-            for emp, obj, value, was, was_row, line in mixed.sort("_row").select(
-                    "employee", "objective", "type", "_first", "_first_row", "_row").head(200).iter_rows():
-                where = f"in its key result on line {part.origin.line(was_row)}" if was_row is not None \
-                    and part.origin.query is None else "in another key result"
-                report.employee(emp, part.origin.diag(
-                    line, "type", f"objective '{obj}' of {emp} is '{was}' {where} but '{value}' here",
-                    hint="an objective has one type: write the same type on every key result of it",
-                    code="data-okr-type"))
         for emp, value, line in frame.filter(pl.col("weight") <= 0).select("employee", "weight", "_row").iter_rows():
             report.employee(emp, part.origin.diag(line, "weight", f"key result weight {value:g} of {emp} must be "
                                                   "above 0", code="data-okr-weight"))
@@ -90,6 +76,21 @@ def okr_table(parts: list[Part], report: Report, known, period: Period | None = 
                                          .alias("objective_index"))
             frame = frame.join(firsts.select("employee", "objective", "objective_index"),
                                on=["employee", "objective"], how="left")
+        if typed:  # an objective is committed or aspirational as a whole: its key results must agree (else the
+            # type taken would be whichever row came first); objectives are told apart by their place (two of one name
+            # in an OKR file are two objectives)
+            kinds = frame.filter(pl.col("type").is_in(["committed", "aspirational"]))
+            first = kinds.sort("_row").group_by("employee", "objective_index", maintain_order=True).agg(
+                pl.col("type").first().alias("_first"), pl.col("_row").first().alias("_first_row"))
+            mixed = kinds.join(first, on=["employee", "objective_index"]).filter(pl.col("type") != pl.col("_first"))
+            for emp, obj, value, was, was_row, line in mixed.sort("_row").select(
+                    "employee", "objective", "type", "_first", "_first_row", "_row").head(200).iter_rows():
+                where = f"in its key result on line {part.origin.line(was_row)}" if was_row is not None \
+                    and part.origin.query is None else "in another key result"
+                report.employee(emp, part.origin.diag(
+                    line, "type", f"objective '{obj}' of {emp} is '{was}' {where} but '{value}' here",
+                    hint="an objective has one type: write the same type on every key result of it",
+                    code="data-okr-type"))
         frames.append(frame.select(*(pl.col(c).cast(pl.Int64) if c == "objective_index" else c
                                      for c in OKR_COLUMNS)))
     if not frames:
