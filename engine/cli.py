@@ -77,9 +77,10 @@ def _help(command: click.Command, ctx, render, listed=()) -> str:
         if each.help and each.name:
             first, sep, rest = each.help.partition("\n\n")
             chinese = help_text(each.name, first, locale)
-            if chinese != first:
-                swap(each, "help", f"{chinese}{sep}{rest}")
-                if each is not command:  # the group's list: whole, not cut at a word as click cuts English
+            body = help_text(f"{each.name}.description", rest, locale) if rest else rest  # the longer paragraphs
+            if chinese != first or body != rest:
+                swap(each, "help", f"{chinese}{sep}{body}")
+                if each is not command and chinese != first:  # the group's list: whole, not cut at a word
                     swap(each, "short_help", chinese)
     for param in command.params:
         text = getattr(param, "help", None)

@@ -832,8 +832,16 @@ def say(key: str, /, locale: str | None = None, **values) -> str:
     """The message ``key`` (of :data:`CLI` or :data:`INPUT_MESSAGES`) in ``locale`` (default: the command line's,
     :func:`message_locale`) with ``values`` filled in."""
     entry = CLI[key] if key in CLI else INPUT_MESSAGES[key]
-    text = _pick(entry, locale or message_locale())
+    locale = locale or message_locale()
+    text = _pick(entry, locale)
+    if values and locale != DEFAULT_LOCALE:  # a list in prose is joined the reader's way ("credits、deals")
+        values = {k: _joined(v, locale) if k in _SAID_LISTS and isinstance(v, str) else v for k, v in values.items()}
     return text.format(**values) if values else text
+
+
+# The values of said messages that are lists of names in prose (``appraise plugins``' kinds and hooks, the runs a
+# stale result reads, the stages' times): joined with "、" in Chinese.  Code to copy is never among them.
+_SAID_LISTS = frozenset({"kinds", "hooks", "reads", "times"})
 
 
 CLI: dict[str, dict[str, str]] = {
@@ -1146,8 +1154,8 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("tests.not_kpi", "{name} is not a KPI of the ruleset (write dimension.kpi)",
      "{name} 不是规则集中的 KPI（请写 维度.kpi）"),
     ("tests.not_given", "{id} is not an employee given in this test", "{id} 不是本测试给出的员工"),
-    ("tests.context", "test {name} does not set context.{key}, which the ruleset reads",
-     "测试 {name} 没有设置规则集读取的 context.{key}"),
+    ("tests.context", "test {name} does not set context.{keys}, which the ruleset reads",
+     "测试 {name} 没有设置规则集读取的 context.{keys}"),
     ("tests.context_fix", "add it to the file's context: or the test's", "请在文件或该测试的 context: 中添加"),
     ("tests.month_outside", "month {month} is not in the test's period {period}; the engine would ignore this row",
      "月份 {month} 不在测试期间 {period} 内；引擎会忽略这一行"),
@@ -1336,6 +1344,152 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
                         "them, or run without --strict / strict: true)",
      "严格模式运行中有 {warnings} 处警告和 {errors} 处错误；未存储或写入任何内容（请修正，或不加 --strict / "
      "strict: true 运行）"),
+    # session 7, wi18n2: the last composite messages of language/validate, provide and the plugins (each found by
+    # tests/test_i18n_messages.py, which fails on a message raised or warned with no Chinese)
+    ("expr.too_early", "not a valid expression: it ends too early (something is missing at the end)",
+     "不是有效的表达式：表达式提前结束了（末尾缺少内容）"),
+    ("expr.number_range", "number {number}… is out of range (at most {most})",
+     "数字 {number}… 超出范围（最大为 {most}）"),
+    ("overrides.needs", "the override of {id} needs {key}: {what}", "{id} 的人工调整需要 {key}：{what}"),
+    ("overrides.needs_anyone", "the override of an employee needs {key}: {what}", "人工调整需要 {key}：{what}"),
+    ("overrides.by_anyone", "the override of an employee needs 'by': who approved it", "人工调整需要 'by'：由谁批准"),
+    ("overrides.reason_anyone", "the override of an employee needs 'reason': why the result is overridden",
+     "人工调整需要 'reason'：为何调整结果"),
+    ("overrides.date_missing", "the override of {id} needs the 'date' it was approved, as YYYY-MM-DD",
+     "{id} 的人工调整需要批准日期 'date'，格式为 YYYY-MM-DD"),
+    ("overrides.date_anyone", "the override of an employee needs the 'date' it was approved, as YYYY-MM-DD",
+     "人工调整需要批准日期 'date'，格式为 YYYY-MM-DD"),
+    ("overrides.date_anyone_not", "the override of an employee needs the 'date' it was approved, as YYYY-MM-DD "
+                                  "(not {value})",
+     "人工调整需要批准日期 'date'，格式为 YYYY-MM-DD（而不是 {value}）"),
+    ("cycle.outside_url", "{path} leads outside the cycle's folder {root}; data files, query files, the ruleset, "
+                          "overrides, the output and a SQLite store must be inside it",
+     "{path} 指向周期文件所在文件夹 {root} 之外；数据文件、查"
+     "询文件、规则集、人工调整文件、输出和 SQLite 结果库都必须在其中"),
+    ("cycle.outside_url_git", "{path} leads outside the cycle's git repository {root}; data files, query files, the "
+                              "ruleset, overrides, the output and a SQLite store must be inside it",
+     "{path} 指向周期文件所在 git 仓库 {root} 之外；数据文件"
+     "、查询文件、规则集、人工调整文件、输出和 SQLite 结果库都必须在其中"),
+    ("periods.not_sub", "{key} is not a {length} of a year: with every: {unit} the weights are keyed {keys}",
+     "{key} 不是一年中的{length}：every: {unit} 时权重的键为 {keys}"),
+    ("periods.sub_fix", "key each {length} by its place in the year, e.g. {example}",
+     "请按{length}在一年中的位置作键，例如 {example}"),
+    ("cycle.longer_than", "run this ruleset for a period longer than a {length} (e.g. a year), or read shorter periods",
+     "请对长于一个{length}的期间（例如一年）运行此规则集，或读取更短的期间"),
+    ("cycle.weights_name_none", "the weights of {what} in the ruleset ({ruleset}) name no {length} of {period} "
+                                "({keys})",
+     "规则集（{ruleset}）中{what}的权重没有指明 {period} 的任何{length}（{keys}）"),
+    ("bonus.not_column", "bonus target {name} is not an employee column", "奖金目标 {name} 不是员工表中的列"),
+    ("bonus.list_every", "multipliers must not rise down the grades, or a better appraisal could pay less; list every "
+                         "grade with its multiplier",
+     "系数不能随等级降低而升高，否则更好的考核结果可能拿得更少；请列出每个等级及其系数"),
+    ("names.not_dimension_any", "{name} is not a dimension of any scorecard", "{name} 不是任何评分卡中的维度"),
+    ("names.metric_undeclared", "metric {name} is not declared under metrics", "指标 {name} 未在 metrics 中声明"),
+    # rules that break a weight group (validate/rules.py): "{who} {phrase} (scorecard {card})", who one rule or several
+    ("rules.sets_over", "rule {rule} sets {path} to {value}, but the {what} total {total} (scorecard {card})",
+     "规则 {rule} 把 {path} 设为 {value}，但{what}合计只有 {total}（评分卡 {card}）"),
+    ("rules.together_set", "rules {rules} together set {path} to {value}, but the {what} total {total} "
+                           "(scorecard {card})",
+     "规则 {rules} 合计把 {path} 设为 {value}，但{what}合计只有 {total}（评分卡 {card}）"),
+    ("rules.together_drop", "rules {rules} together drop {path}, which by then carries all {total} points of the "
+                            "{what}; nothing is left to take them (scorecard {card})",
+     "规则 {rules} 合计去掉了 {path}，而届时它承担了{what}的全部 {total} 分权重，没有其他项可以接手（评分卡 {card}）"),
+    ("rules.drops_every", "rule {rule} drops {path}, which carries all {total} points of the {what}; nothing is left "
+                          "to take them (scorecard {card})",
+     "规则 {rule} 去掉了 {path}，它承担了{what}的全部 {total} 分权重，没有其他项可以接手（评分卡 {card}）"),
+    ("rules.leaves_none", "rule {rule} leaves no valid weights for the {what}: {problem} (scorecard {card})",
+     "规则 {rule} 使{what}没有有效的权重：{problem}（评分卡 {card}）"),
+    ("rules.together_leave", "rules {rules} together leave no valid weights for the {what}: {problem} "
+                             "(scorecard {card})",
+     "规则 {rules} 合计使{what}没有有效的权重：{problem}（评分卡 {card}）"),
+    ("rules.exclusive", "make the rules' conditions exclusive, or change their weights",
+     "请让这些规则的条件互斥，或修改它们的权重"),
+    # a KPI's target far from what its unit allows (validate/scorecards.py)
+    ("target.implausible", "the target of KPI {kpi} ({target}) {problem}", "KPI {kpi} 的目标（{target}）{problem}"),
+    ("target.write_for", "write {value} for {percent} %", "{percent} % 请写作 {value}"),
+    ("target.amounts", "targets are amounts or rates of 0 or more", "目标是 0 或以上的金额或比率"),
+    ("target.currency_units", "write the amount in currency units", "请以货币单位写金额"),
+    # the providers' checks of rows (provide/checks.py, provide/employees.py)
+    ("data.no_column_query", "the {table} table has no column {column}; its columns: {columns} (query: {query})",
+     "{table}表没有列 {column}；其列为：{columns}（查询：{query}）"),
+    ("data.lacks_column", "{kind} has no column {column}; its columns: {columns}",
+     "{kind}没有列 {column}；其列为：{columns}"),
+    ("data.lacks_column_query", "{kind} has no column {column}; its columns: {columns} (query: {query})",
+     "{kind}没有列 {column}；其列为：{columns}（查询：{query}）"),
+    ("data.unknown_employee_n", "{kind} row for employee {id}, who is not in the employees table ({n} rows; this is "
+                                "the first)",
+     "员工 {id} 的{kind}行，但员工表中没有此人（共 {n} 行；这是第一行）"),
+    ("data.unknown_employee_of", "{kind} for employee {id}, who is not in the employees table",
+     "员工 {id} 的{kind}，但员工表中没有此人"),
+    ("data.unknown_employee_of_n", "{kind} for employee {id}, who is not in the employees table ({n} rows; this is "
+                                   "the first)",
+     "员工 {id} 的{kind}，但员工表中没有此人（共 {n} 行；这是第一行）"),
+    ("data.has_no", "{kind} has no {key}", "{kind}没有 {key}"),
+    ("data.month_empty", "{kind}: month is empty or not a month", "{kind}：月份为空或不是月份"),
+    ("data.months_look", "months look like 2026-07", "月份形如 2026-07"),
+    ("data.appears_twice", "{kind} ({keys}) appears twice; first at line {line}",
+     "{kind}（{keys}）出现了两次；首次在第 {line} 行"),
+    ("data.appears_twice_by", "{kind} ({keys}) by the same {who} appears twice; first at line {line}",
+     "同一{who}的{kind}（{keys}）出现了两次；首次在第 {line} 行"),
+    ("data.one_row_per", "keep one row per {keys}", "每组 {keys} 只保留一行"),
+    ("data.outside_hired", "{kind} of {id} for {month} is not used: {id} hired on {date}, so the month lies wholly "
+                           "outside the employment",
+     "{id} 在 {month} 的{kind}未被使用：{id} 于 {date} 入职，该月完全在任职期之外"),
+    ("data.outside_left", "{kind} of {id} for {month} is not used: {id} left on {date}, so the month lies wholly "
+                          "outside the employment",
+     "{id} 在 {month} 的{kind}未被使用：{id} 于 {date} 离职，该月完全在任职期之外"),
+    ("provide.failed_bare", "provider {name} failed: {kind}: ", "数据源插件 {name} 出错：{kind}"),
+    ("provider.date_column", "name the date column with date: <column>", "请用 date: <column> 指明日期列"),
+    ("provider.okr_unknown_objective", "unknown key {key} in an objective; expected objective, type, key_results, "
+                                       "month",
+     "目标中有未知的键 {key}；可用的键为 objective、type、key_results、month"),
+    ("provider.okr_unknown_kr", "unknown key {key} in a key result; expected name, start, target, current, weight, "
+                                "month",
+     "关键结果中有未知的键 {key}；可用的键为 name、start、target、current、weight、month"),
+    ("bonus.multiplier_unlisted", "grade {grade} pays multiplier {value}, more than the better grade {better} (1, as "
+                                  "it is not listed)",
+     "等级 {grade} 的系数为 {value}，高于更好的等级 {better}（未列出，因此为 1）"),
+    ("data.optional_absent", "no source has a value of {names} for {period} (declared optional); whatever reads it "
+                             "counts as missing",
+     "没有数据源提供 {period} 的 {names} 的值（已声明为可选）；读取它的内容都按缺失处理"),
+    ("data.header_only_of", "{kind} has a header but no data rows", "{kind}只有表头，没有数据行"),
+    # a value that is no number (provide/checks.py numbers()): "{what} '{column}' is ..." [" (employee {id})"]
+    ("data.kind_not_number", "{kind} {column} is {value}, which is not a number",
+     "{kind} {column} 为 {value}，不是数字"),
+    ("data.kind_not_number_who", "{kind} {column} is {value}, which is not a number ({who})",
+     "{kind} {column} 为 {value}，不是数字（{who}）"),
+    ("data.value_not_number_bare", "value of {column} is {value}, which is not a number",
+     "{column} 的值为 {value}，不是数字"),
+    ("data.tiny", "value of {column} is {value}, too close to 0 to compute with (below 2.2e-308 in size)",
+     "{column} 的值为 {value}，太接近 0，无法计算（绝对值小于 2.2e-308）"),
+    ("data.tiny_who", "value of {column} is {value}, too close to 0 to compute with (below 2.2e-308 in size) ({who})",
+     "{column} 的值为 {value}，太接近 0，无法计算（绝对值小于 2.2e-308）（{who}）"),
+    ("data.kind_tiny", "{kind} {column} is {value}, too close to 0 to compute with (below 2.2e-308 in size)",
+     "{kind} {column} 为 {value}，太接近 0，无法计算（绝对值小于 2.2e-308）"),
+    ("data.kind_tiny_who", "{kind} {column} is {value}, too close to 0 to compute with (below 2.2e-308 in size) "
+                           "({who})",
+     "{kind} {column} 为 {value}，太接近 0，无法计算（绝对值小于 2.2e-308）（{who}）"),
+    ("data.huge", "value of {column} is {value}, too large to compute exactly (the limit is 10^15)",
+     "{column} 的值为 {value}，太大，无法精确计算（上限为 10^15）"),
+    ("data.huge_who", "value of {column} is {value}, too large to compute exactly (the limit is 10^15) ({who})",
+     "{column} 的值为 {value}，太大，无法精确计算（上限为 10^15）（{who}）"),
+    ("data.kind_huge", "{kind} {column} is {value}, too large to compute exactly (the limit is 10^15)",
+     "{kind} {column} 为 {value}，太大，无法精确计算（上限为 10^15）"),
+    ("data.kind_huge_who", "{kind} {column} is {value}, too large to compute exactly (the limit is 10^15) ({who})",
+     "{kind} {column} 为 {value}，太大，无法精确计算（上限为 10^15）（{who}）"),
+    ("data.infinite_bare", "value of {column} is {value} (infinite)", "{column} 的值为 {value}（无穷大）"),
+    ("data.nan_bare", "value of {column} is {value} (not a number)", "{column} 的值为 {value}（非数字）"),
+    ("data.kind_infinite", "{kind} {column} is {value} (infinite)", "{kind} {column} 为 {value}（无穷大）"),
+    ("data.kind_infinite_who", "{kind} {column} is {value} (infinite) ({who})",
+     "{kind} {column} 为 {value}（无穷大）（{who}）"),
+    ("data.kind_nan", "{kind} {column} is {value} (not a number)", "{kind} {column} 为 {value}（非数字）"),
+    ("data.kind_nan_who", "{kind} {column} is {value} (not a number) ({who})",
+     "{kind} {column} 为 {value}（非数字）（{who}）"),
+    ("data.exponent", "check the cell: an exponent may be wrong (write 0 for none)",
+     "请检查该单元格：指数可能有误（没有值请写 0）"),
+    ("data.unit_exponent", "check the cell: a unit or an exponent may be wrong", "请检查该单元格：单位或指数可能有误"),
+    ("names.adjustment_twice", "adjustment id in scorecard {card} {id} is used twice (first at line {line})",
+     "评分卡 {card} 中的加减分项编号 {id} 被使用了两次（首次在第 {line} 行）"),
 )
 
 FRAGMENTS: dict[str, dict[str, str]] = _entries(
@@ -1393,6 +1547,27 @@ FRAGMENTS: dict[str, dict[str, str]] = _entries(
      "颜色，如 \"#0b5fff\"（请加引号：在 YAML 中 # 开始注释）"),
     ("p_sub_periods", "key sub-periods as 01..12 (months), Q1..Q4 or H1, H2",
      "子期间的键为 01..12（月）、Q1..Q4 或 H1、H2"),
+    # session 7, wi18n2: the words inside the composite messages above
+    ("a_half_key", "half", "半年"),
+    ("why_overridden", "why the result is overridden", "为何调整结果"), ("who_approved", "who approved it", "由谁批准"),
+    ("scorecards_dimensions", "scorecard's dimensions", "评分卡的各维度"),
+    ("kpis_of_dimension_bare", "KPIs of dimension {dimension}", "维度 {dimension} 的各 KPI"),
+    ("below_zero", "is below zero", "小于 0"),
+    ("above_2_ratio", "is above 2, but the metric is a ratio (0.95 = 95 %)", "大于 2，但该指标是比率（0.95 = 95 %）"),
+    ("at_most_1_percent", "is 1 or less, but the metric is in percent (95 = 95 %)",
+     "不大于 1，但该指标以百分数计（95 = 95 %）"),
+    ("below_1_money", "is below 1, but the metric is an amount of money", "小于 1，但该指标是金额"),
+    ("the_employees_table", "the employees table", "员工表"), ("the_360_feedback", "the 360 feedback", "360 反馈"),
+    ("the_metric_row", "the metric row", "指标行"), ("metric_row_of", "metric row", "指标行"),
+    ("aggregated_metric_row", "aggregated metric row", "汇总指标行"), ("rating_360", "360 rating", "360 评分"),
+    ("the_seller", "the seller of a deal", "交易的销售员"), ("the_deal", "the deal", "交易"), ("rater", "rater",
+     "评价人"),
+    ("the_key_result", "the key result", "关键结果"), ("key_result", "key result", "关键结果"),
+    ("the_okrs", "the OKRs", "OKR 数据"), ("metric_value", "metric value", "指标值"),
+    ("the_metrics_table", "the metrics table", "指标表"), ("the_aggregated", "the aggregated metrics", "汇总指标"),
+    ("the_deals_of", "the deal's", "交易的"),
+    ("tiers_of_component", "the tiers of component {name}", "组件 {name} 的档位"),
+    ("adjustment_id_in", "adjustment id in scorecard {card}", "评分卡 {card} 中的加减分项编号"),
 )
 
 
@@ -1405,7 +1580,8 @@ _FIRST = ("with_did_you_mean",)
 # values, paths, an error text of the YAML parser, the system or a database) is kept as written.
 _PHRASES = frozenset({"what", "where", "expected", "found", "bound", "message", "problem", "why", "summary", "who",
                       "table", "kind", "length", "every", "a", "b", "problems"})
-_LISTS = frozenset({"keys", "both", "options", "names", "grades", "sources", "functions", "sheets", "columns"})
+_LISTS = frozenset({"keys", "both", "options", "names", "grades", "sources", "functions", "sheets", "columns",
+                    "kinds", "rules", "dimensions"})
 # Parts that are the words of another program (PyYAML, the system, a database): translated by SYSTEM_ERRORS only.
 _ERRORS = frozenset({"error"})
 
@@ -2102,6 +2278,108 @@ HELP: dict[str, dict[str, str]] = _entries(
     ("click.help", "Show this message and exit.", "显示此帮助并退出。"),
     ("click.version", "Show the version and exit.", "显示版本并退出。"),
     ("click.default", "default", "默认"), ("click.required", "required", "必填"),
+    # the longer paragraphs of each command's --help (session 7, wi18n2): engine/cli.py shows them in Chinese
+    # while the English is still the command's (whitespace aside)
+    ("run.description",
+     "Writes results.json, results.csv, results.xlsx, errors.csv, manifest.json and (unless --no-render) "
+     "index.html, dashboards/, plans/ and teams/ to the output folder, and records the run in the results "
+     "store, where the next period finds this one as `previous`. Running a cycle again replaces its "
+     "current results under its ruleset (earlier runs stay as history; other rulesets of the period are "
+     "untouched), writes changes.csv against the run it replaced and lists the stored results that read it"
+     " (stale), with the commands that re-run them. Exit status: 0 done, 1 invalid files or data (each "
+     "problem listed as file:line:col) or the cycle is being run elsewhere, 2 usage error.",
+     "把 results.json、results.csv、results.xlsx、errors.csv"
+     "、manifest.json 以及（除非加 --no-render）index.html、dashb"
+     "oards/、plans/ 和 teams/ 写入输出文件夹，并把本次运行记入结果库，下一期会把它当"
+     "作 `previous` 读取。再次运行一个周期会替换它在该规则集下的当前结果（之前的运行作为历史保"
+     "留；同一期间的其他规则集不受影响），对照被替换的那次运行写出 changes.csv，并列出读取了它"
+     "的已存结果（已过期）以及重新运行它们的命令。\n\n退出码：0 完成；1 文件或数据无效（每个问题以 f"
+     "ile:line:col 列出）或该周期正在别处运行；2 用法错误。"),
+    ("validate.description",
+     "PATH is a file or a folder (searched for *.yaml and *.yml; YAML files that are neither rulesets nor "
+     "cycle files, such as OKR data, are skipped). Exit status: 0 valid, 1 problems found, 2 usage error.",
+     "PATH 是文件或文件夹（在其中查找 *.yaml 和 *.yml；既不是规则集也不是周期文件的 Y"
+     "AML 文件，例如 OKR 数据，会被跳过）。退出码：0 有效；1 发现问题；2 用法错误。"),
+    ("explain.description",
+     "Shows every actual, target, attainment, curve and weight (and which rule changed it, and why its "
+     "condition held), redistribution of missing data, adjustments, rounding, grade, calibration, the "
+     "bonus step by step (target period, employed share, what sub-periods already paid), overrides, the "
+     "sub-period scores of a ``periods:`` dimension, outcomes and focus areas. Nothing is written.",
+     "显示每个实际值、目标、达成率、曲线和权重（以及哪条规则改变了它、其条件为何成立）、缺失数据的权重再分"
+     "配、加减分、舍入、等级、校准、逐步计算的奖金（目标期间、在职比例、各子期间已支付的部分）、人工调整、"
+     "``periods:`` 维度的各子期间得分、结果（outcomes）和重点提升领域。不写入任何内容"
+     "。"),
+    ("history.description",
+     "Periods are listed by end date, a longer period after the shorter ones it contains (2026-Q4, then "
+     "2026). Only the current run of each period and ruleset counts (a re-run replaces the earlier one); a"
+     " period appraised by several rulesets shows each. Results that read a run since replaced (previous, "
+     "periods:, net_of) are marked stale, with the command that re-runs them. Exit status: 0 found, 1 "
+     "nothing stored for EMPLOYEE, 2 usage error.",
+     "期间按结束日期排列，较长的期间排在它所包含的较短期间之后（先 2026-Q4，再 2026）。每个期"
+     "间和规则集只计当前的那次运行（重新运行会替换之前的）；由多个规则集考核的期间会分别显示。读取了已被替"
+     "换的运行的结果（previous、periods:、net_of）标为已过期，并附上重新运行它们的命"
+     "令。退出码：0 找到；1 没有 EMPLOYEE 的已存结果；2 用法错误。"),
+    ("diff.description",
+     "Per employee: score, grade and bonus deltas; the grade migration matrix; the total bonus cost delta "
+     "(exact decimals); Kendall's tau-b of the scores; the biggest movers; the rules whose firing changed;"
+     " each --fail-on guardrail. Nothing is written and the results store is not read (conditions on "
+     "previous.* are false in both runs). Exit status: 0 compared (every guardrail held), 1 a guardrail "
+     "failed (each named on stderr), 2 usage error or invalid ruleset, cycle or data.",
+     "按员工列出得分、等级和奖金的变化；等级迁移矩阵；奖金总成本的变化（精确小数）；得分的 Kendall"
+     " tau-b；变化最大的人；触发情况改变的规则；每条 --fail-on 护栏。不写入任何内容，也不"
+     "读取结果库（previous.* 上的条件在两次运行中都为假）。\n\n退出码：0 已比较（所有护栏都满"
+     "足）；1 有护栏未满足（每条都在 stderr 中指明）；2 用法错误，或规则集、周期或数据无效。"),
+    ("targets.description",
+     "Writes targets.csv (employee, month, quota: a cycle reads it as a metric source), units.csv, "
+     "targets.xlsx, index.html and index.zh-CN.html, warnings.csv and manifest.json. Every level's parts "
+     "add up exactly to their whole. Exit status: 0 written, 1 invalid plan or data (each problem at "
+     "file:line:col) or a warning under --strict, 2 usage error.",
+     "写出 targets.csv（employee、month、quota：周期文件可把它作为指标数据源"
+     "读取）、units.csv、targets.xlsx、index.html 和 index.zh-C"
+     "N.html、warnings.csv 以及 manifest.json。每一层的各部分都精确地加总"
+     "为其整体。退出码：0 已写出；1 计划或数据无效（每个问题在 file:line:col）或在 --"
+     "strict 下有警告；2 用法错误。"),
+    ("workshop.description",
+     "The facilitator moves dimension and KPI weights and sees every change re-scored over the whole "
+     "population (grades, bonus cost against the budget, mean scores by team, region and tenure). The "
+     "presenter link is for the projector: no names, no individual figures, groups of at least "
+     "privacy.min_group people. Participants vote with a signed link each (--roster), a one-time code each"
+     " for a secret ballot (--codes), or ad-hoc links (--links); they see only the weights. Ballots are "
+     "kept in the cycle's results store with the ruleset version. The median proposal can be adopted "
+     "(whole numbers) and saved into the ruleset file (comments and layout kept, version bumped, validated"
+     " before writing), with the tally exported beside it. The server listens on 127.0.0.1 unless --host "
+     "says otherwise; every link carries an access token.",
+     "主持人调整维度和 KPI 的权重，每次改动都会对全体人员重新评分（等级、奖金成本与预算的对比、按团队"
+     "、地区和司龄的平均分）。演示链接用于投影：没有姓名、没有个人数据，每组至少 privacy.min_"
+     "group 人。参与者各用一个签名链接投票（--roster），或为无记名投票各用一个一次性投票码（"
+     "--codes），或用临时链接（--links）；他们只能看到权重。选票与规则集版本一起保存在周期的"
+     "结果库中。可以采纳中位数提案（取整数），并保存到规则集文件中（保留注释和排版，提升版本号，写入前先校"
+     "验），计票结果导出在旁边。服务器监听 127.0.0.1，除非 --host 另有指定；每个链接都带"
+     "有访问令牌。"),
+    ("test.description",
+     "PATH is a test file or a folder (its *.test.yaml files and the YAML files in folders named tests); "
+     "default rulesets/tests/, else every *.test.yaml here. Each failing expectation is shown at "
+     "file:line:col with expected and actual values; the last line reads 'N passed, N failed'. Without "
+     "PATH, a repository with no tests yet passes with a notice (so the pre-commit hook does not block its"
+     " first commits); a PATH that holds no test files is a usage error. Exit status: 0 all passed (or no "
+     "tests yet), 1 a test failed (or coverage below --min-coverage), 2 usage error or invalid test file.",
+     "PATH 是测试文件或文件夹（其中的 *.test.yaml 文件，以及名为 tests 的文件夹中"
+     "的 YAML 文件）；默认为 rulesets/tests/，否则为此处的所有 *.test.yam"
+     "l。每个未通过的期望都在 file:line:col 显示期望值和实际值；最后一行为 'N pass"
+     "ed, N failed'。不给 PATH 时，还没有测试的仓库会通过并给出提示（这样 pre-co"
+     "mmit 钩子不会挡住最初的提交）；给出的 PATH 中没有测试文件则是用法错误。退出码：0 全部通"
+     "过（或还没有测试）；1 有测试未通过（或覆盖率低于 --min-coverage）；2 用法错误或测"
+     "试文件无效。"),
+    ("plugins.description",
+     "APPRAISE_PLUGINS=name,name restricts which third-party plugins load (empty: none; built-ins always "
+     "load).",
+     "APPRAISE_PLUGINS=name,name 限定加载哪些第三方插件（为空：一个都不加载；内"
+     "置插件总会加载）。"),
+    ("schema.description",
+     "Point your editor at them with a modeline on the first line of a file: # yaml-language-server: "
+     "$schema=schemas/ruleset.schema.json",
+     "在文件第一行写一个 modeline，让编辑器使用它们： # yaml-language-serve"
+     "r: $schema=schemas/ruleset.schema.json"),
 )
 
 

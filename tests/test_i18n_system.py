@@ -375,7 +375,10 @@ def test_every_help_translation_is_of_the_current_english():
     current = {}
     for name in main.list_commands(ctx):
         command = main.get_command(ctx, name)
-        current[name] = " ".join((command.help or "").split("\n\n")[0].split())
+        first, _, rest = (command.help or "").partition("\n\n")
+        current[name] = " ".join(first.split())
+        if rest.strip():  # the longer paragraphs: "<command>.description"
+            current[f"{name}.description"] = " ".join(rest.split())
         for param in command.params:
             if getattr(param, "help", None):
                 current[f"{name}.{param.opts[0]}"] = " ".join(param.help.split())
