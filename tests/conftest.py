@@ -48,7 +48,7 @@ FILE_CPU_SECONDS = {
     "test_testing.py": 14,
     "test_fuzz.py": 14,
     "test_generated_runs.py": 13,  # 45 generated cases through the CLI and the API
-    "test_export_columns.py": 13,
+    "test_export_columns.py": 8,
     "test_browser.py": 12,  # chromium
     "test_precommit.py": 9,  # git, pre-commit and appraise processes
     "test_run.py": 9,
@@ -61,6 +61,7 @@ FILE_CPU_SECONDS = {
     "test_plugins.py": 5,  # pip install of the example plugin
     "test_diff.py": 5,
     "test_workshop_attacks.py": 4,
+    "test_workshop_print.py": 5,  # chromium, a server
     "test_phone_widths.py": 4,
     "test_no_wrong_pay.py": 4,
     "test_workshop_votes.py": 3,  # real server processes: more waiting than CPU
