@@ -14,7 +14,6 @@ import shutil
 import socket
 import threading
 import time
-import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,10 +21,6 @@ import pytest
 
 pytest.importorskip("starlette")
 pytest.importorskip("segno")
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient  # noqa: E402
 
 from appraise.tools.workshop import sheet, voting  # noqa: E402
 from appraise.tools.workshop.app import (  # noqa: E402
@@ -39,10 +34,9 @@ from appraise.tools.workshop.app import (  # noqa: E402
     serve,
 )
 from appraise.tools.workshop.session import Workshop  # noqa: E402
+from workshop_support import BASE, EXAMPLE, client, fresh_workshop, read_example  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "tests" / "fixtures" / "example"
-BASE = "http://127.0.0.1:8000"
 RESULTS = "sales_rep/results"
 CHROMIUM = "/usr/bin/chromium"
 # 7 people: two printed pages of 6 cards
@@ -52,23 +46,12 @@ PEOPLE = [("E1", "Li Wei"), ("E2", "王芳"), ("e3", "Omar Haddad"), ("E4", "陈
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
-    """The example read once for the module (each test gets a fresh Workshop over a private copy)."""
-    folder = tmp_path_factory.mktemp("print") / "example"
-    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("out"))
-    return Workshop.from_cycle(folder / "cycle-q3.yaml")
+    return read_example(tmp_path_factory, "print")
 
 
 @pytest.fixture
 def workshop(loaded, tmp_path) -> Workshop:
-    shutil.copy(loaded.path, tmp_path / loaded.path.name)
-    return Workshop(loaded.ruleset, loaded.inputs, loaded.period, loaded.context,
-                    ruleset_path=tmp_path / loaded.path.name)
-
-
-def client(app, token: str, address: str = "127.0.0.1") -> TestClient:
-    c = TestClient(app, base_url=BASE, headers={"X-Appraise-Token": token}, client=(address, 50000))
-    c.params = {"token": token}
-    return c
+    return fresh_workshop(loaded, tmp_path)
 
 
 class Clock:

@@ -32,35 +32,21 @@ from appraise.tools.workshop import voting  # noqa: E402
 from appraise.tools.workshop.app import Tokens, ballot_token, create_app, host_warning, listen, participant_link  # noqa: E402
 from appraise.tools.workshop.qr import QUIET_ZONE, qr  # noqa: E402
 from appraise.tools.workshop.session import Workshop  # noqa: E402
+from workshop_support import EXAMPLE, client, fresh_workshop, read_example  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "tests" / "fixtures" / "example"
-BASE = "http://127.0.0.1:8000"
 RESULTS = "sales_rep/results"
 PEOPLE = [("E1", "Li Wei"), ("E2", "王芳"), ("e3", "Omar")]
 
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
-    """The example read once for the module (each test gets a fresh Workshop over a private copy)."""
-    folder = tmp_path_factory.mktemp("votes") / "example"
-    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("out"))
-    return Workshop.from_cycle(folder / "cycle-q3.yaml")
+    return read_example(tmp_path_factory, "votes")
 
 
 @pytest.fixture
 def workshop(loaded, tmp_path) -> Workshop:
-    """A fresh workshop (its own ruleset copy, its own store) over the module's inputs."""
-    shutil.copy(loaded.path, tmp_path / loaded.path.name)
-    w = Workshop(loaded.ruleset, loaded.inputs, loaded.period, loaded.context, ruleset_path=tmp_path / loaded.path.name)
-    w.store_url = f"sqlite:///{tmp_path / 'store.db'}"
-    return w
-
-
-def client(app, token: str) -> TestClient:
-    c = TestClient(app, base_url=BASE, headers={"X-Appraise-Token": token})
-    c.params = {"token": token}
-    return c
+    return fresh_workshop(loaded, tmp_path)
 
 
 def proposal(w: Workshop, **changes) -> dict[str, float]:
