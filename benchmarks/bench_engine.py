@@ -130,7 +130,7 @@ def validated_plan(folder: Path):
     return compile_ruleset(doc, str(folder / "bench.yaml"), (folder / "bench.yaml").read_bytes())
 
 
-def generate(n: int, seed: int = 1) -> Inputs:
+def generate(n: int, seed: int = 1, cents: bool = False) -> Inputs:
     rng = np.random.default_rng(seed)
     ids = np.array([f"E{i:07d}" for i in range(n)])
     employees = pl.DataFrame({
@@ -153,6 +153,8 @@ def generate(n: int, seed: int = 1) -> Inputs:
             cols[m] = rng.uniform(10, 60, 3 * n)
         else:
             cols[m] = rng.uniform(20, 50, 3 * n) if m.endswith("_0") else rng.uniform(60, 140, 3 * n)
+    if cents:  # as exports carry amounts: to the cent (the engine then sums whole cents, its fast exact path)
+        cols.update({m: np.round(cols[m], 2) for m in raw})
     metrics = pl.DataFrame(cols)
     raters = 8
     rel = np.tile(np.array(["manager", "peer", "peer", "peer", "customer", "customer", "customer", "self"]), n)
@@ -215,6 +217,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--shuffle", action="store_true",
                     help="shuffle every table's rows (exports usually come sorted by employee, which is faster)")
+    ap.add_argument("--cents", action="store_true",
+                    help="monthly values to the cent, as exports carry them (default: floats using every binary digit, "
+                         "which the engine sums exactly the slower way)")
     ap.add_argument("--keep", type=Path, help="write the validated ruleset and cycle here (kept afterwards)")
     args = ap.parse_args()
     if args.keep:
@@ -224,7 +229,7 @@ def main() -> None:
             plan = validated_plan(Path(tmp))
     print(f"ruleset and cycle valid (appraise validate): {len(plan.metrics)} metrics")
     t0 = time.perf_counter()
-    inputs = generate(args.employees)
+    inputs = generate(args.employees, cents=args.cents)
     if args.shuffle:
         inputs = Inputs(**{name: getattr(inputs, name).sample(fraction=1.0, shuffle=True, seed=i)
                            for i, name in enumerate(("employees", "metrics", "feedback", "okrs"))})

@@ -87,6 +87,15 @@ def test_evaluating_twice_gives_the_same_bits(cases):
         assert sorted(map(str, a.errors)) == sorted(map(str, b.errors)), name
 
 
+def test_columns_checked_side_by_side_give_the_same_bits(cases, monkeypatch):
+    """Large tables have their summed columns' decimal places found on several threads: the same result."""
+    from appraise.core import rollup
+
+    monkeypatch.setattr(rollup, "_THREADED_PLACES", 0)
+    for name, ruleset, inputs, period, context, base in cases:
+        assert evaluate(ruleset, inputs, period, context).frame.equals(base.frame), name
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_order_of_the_rows_does_not_change_a_bit(cases, seed):
     for name, ruleset, inputs, period, context, base in cases:

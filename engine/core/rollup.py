@@ -10,6 +10,7 @@ of rows in place instead of hashing them.
 from __future__ import annotations
 
 import math
+import os
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -151,7 +152,15 @@ def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings
     used = [m for m in raw if m.name in present]
     # each summed column's decimal places, once: its sums and means are then exact (integers), whatever the
     # order of the rows; a column no number of places fits is summed as floats in sorted order
-    scale = {m.name: places(table[m.name]) for m in used if (m.aggregate or "sum") in ("sum", "mean")}
+    summed = [m.name for m in used if (m.aggregate or "sum") in ("sum", "mean")]
+    if len(summed) > 1 and table.height >= _THREADED_PLACES:
+        # numpy lets go of the interpreter while it checks a column: the columns are checked side by side
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(len(summed), os.cpu_count() or 1)) as pool:
+            scale = dict(zip(summed, pool.map(lambda name: places(table[name]), summed), strict=True))
+    else:
+        scale = {name: places(table[name]) for name in summed}
     aggs = []
     for m in used:
         c = pl.col(m.name).cast(F64)
@@ -499,6 +508,7 @@ def okr_scores(ruleset: Ruleset, inputs: Inputs,
 
 
 _PEEK = 1000  # rows looked at to choose the 360 strategy
+_THREADED_PLACES = 200_000  # monthly rows from which the summed columns' places are found on several threads
 
 
 def source_values(rows: pl.LazyFrame, repeated: bool = False, k: Scale = _INTEGERS) -> pl.DataFrame:
