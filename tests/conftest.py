@@ -14,6 +14,7 @@ os.environ["LANG"] = "C.UTF-8"
 
 # CI runs the property and fuzz tests on a fixed, reproducible set of examples (a submission must not pass or fail
 # by luck); runs elsewhere explore new random examples each time, and `make fuzz` explores at scale.
+import pytest  # noqa: E402
 from hypothesis import settings as _settings  # noqa: E402
 
 _settings.register_profile("ci", derandomize=True, database=None, deadline=None)
@@ -80,3 +81,17 @@ def pytest_collection_modifyitems(config, items):
         return -FILE_CPU_SECONDS.get(Path(str(item.path)).name, 0)
 
     items.sort(key=cost)  # stable: the order within a file, and of the files not listed, is kept
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One chromium per test file that asks for it (tests/browser_support.py; the file marks itself with
+    ``pytestmark = NEEDS_CHROMIUM``)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser_support import launch
+
+    with sync_playwright() as pw:
+        b = launch(pw)
+        yield b
+        b.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 import copy
 import struct
 import zlib
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -12,16 +11,10 @@ import pytest
 from appraise.core.insights import insights
 from appraise.language.ruleset import load_ruleset
 from appraise.present.render import render_all
+from browser_support import NEEDS_CHROMIUM
 from engine_inputs import EXAMPLE, example_inputs, previous_from, run_example
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"{CHROMIUM} is absent: install it with `apt-get install -y chromium` (make does)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 PAGES = {
     "dashboard": ("dashboards/E001.html", ["#score", "#grade", "#kpis", "svg[role=img]", "#reach", "#focus",
@@ -141,16 +134,6 @@ def site(tmp_path_factory):
         render_all(one_team, ruleset, out / locale, history=history, locale=locale, insights=found)
         render_all(q3, ruleset, out / locale / "small", history=history, locale=locale, insights=found)
     return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])

@@ -3,7 +3,6 @@ scrolling (the document and every box inside it fit the screen), and chart and t
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -13,17 +12,13 @@ from appraise.language.compile import compile_ruleset
 from appraise.language.ruleset import load_ruleset
 from appraise.pipeline import evaluate_tables
 from appraise.present.render import render_all
+from browser_support import NEEDS_CHROMIUM
 from engine_inputs import EXAMPLE, example_inputs, previous_from, run_example
 
-CHROMIUM = "/usr/bin/chromium"
 WIDTHS = (360, 390, 430)
 MIN_TEXT_PX = 11  # the smallest text on a page (chart labels included), in CSS pixels as drawn
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"{CHROMIUM} is absent: install it with `apt-get install -y chromium` (make does)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 # every page type: dashboards (self-assessment, comments, calibration, a formal plan's owner), plans (formal and
 # not), team overviews and the index, with every figure shown (one team of five) and withheld (teams of 4 and 1)
@@ -105,17 +100,6 @@ def site(tmp_path_factory):
         render_all(outcome.document, plan, out / locale / "incentive", locale=locale,
                    insights=insights(outcome.evaluation))
     return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])

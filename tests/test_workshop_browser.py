@@ -13,15 +13,11 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from browser_support import NEEDS_CHROMIUM
+
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"{CHROMIUM} is absent: install it with `apt-get install -y chromium` (make does)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 pytest.importorskip("playwright")
 pytest.importorskip("uvicorn")
@@ -69,16 +65,6 @@ class Server:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -34,11 +34,11 @@ from appraise.tools.workshop.app import (  # noqa: E402
     serve,
 )
 from appraise.tools.workshop.session import Workshop  # noqa: E402
+from browser_support import CHROMIUM, launch  # noqa: E402
 from workshop_support import BASE, EXAMPLE, client, fresh_workshop, read_example  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = "sales_rep/results"
-CHROMIUM = "/usr/bin/chromium"
 # 7 people: two printed pages of 6 cards
 PEOPLE = [("E1", "Li Wei"), ("E2", "王芳"), ("e3", "Omar Haddad"), ("E4", "陈静"), ("E5", "Ada Park"),
           ("E6", "Tomás Ruiz"), ("员工-7", "张伟")]
@@ -268,8 +268,7 @@ def test_the_sheet_in_chromium_prints_two_a4_pages_without_chrome(workshop, load
     owner = client(app, tokens.facilitator)
     shots = Path(os.environ.get("APPRAISE_WORKSHOP_SCREENSHOTS") or tmp_path)
     with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             requests: list[str] = []

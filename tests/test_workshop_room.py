@@ -20,18 +20,14 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from browser_support import NEEDS_CHROMIUM
+
 ROOT = Path(__file__).resolve().parents[1]
 MIN_GROUP = 9          # the demo's teams have 7 to 10 people: some are withheld, some shown
 ROSTER = [("p1", "Lina Zhou"), ("p2", "王芳"), ("p3", "Omar Haddad"), ("p4", "陈静"), ("p5", "Ada Park"),
           ("p6", "Tomás Ruiz")]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"{CHROMIUM} is absent: install it with `apt-get install -y chromium` (make does)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 pytest.importorskip("playwright")
 pytest.importorskip("uvicorn")
@@ -90,16 +86,6 @@ class Server:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
