@@ -60,19 +60,7 @@ def load_cycle(path: str | Path) -> Cycle:
         period = parse_period(str(data["cycle"]))
     except ValueError as exc:
         raise InvalidInput([doc.diag(("cycle",), str(exc), code="cycle-period")]) from None
-    sources = []
-    confined = not outside_paths_allowed(data)
-    root = workspace(path) if confined else None
-    for i, entry in enumerate(data.get("sources") or []):
-        line, col = doc.where(("sources", i))
-        raw_path = entry.get("path")
-        options = {k: v for k, v in entry.items() if k not in ("provider", "kind", "path", "columns")}
-        sources.append(SourceSpec(
-            provider=str(entry["provider"]), kind=entry.get("kind"),
-            path=None if raw_path is None else source_path(base, raw_path),
-            columns=MappingProxyType({str(k): str(v) for k, v in (entry.get("columns") or {}).items()}),
-            options=MappingProxyType(options), index=i, line=line, col=col, cycle_file=doc.file, base_dir=base,
-            root=root))
+    sources = source_specs(doc, path)
     on_error = str(data.get("on_error", "fail"))
     if on_error not in ON_ERROR:
         diags.append(doc.diag(("on_error",), f"on_error is '{on_error}'; write 'fail' or 'skip-employee'",
@@ -82,12 +70,31 @@ def load_cycle(path: str | Path) -> Cycle:
     output = data.get("output") or f"out/{period.id}"
     return Cycle(
         path=path, period=period, ruleset_path=(base / str(data["ruleset"])).resolve(),
-        context=MappingProxyType(dict(data.get("context") or {})), sources=tuple(sources),
+        context=MappingProxyType(dict(data.get("context") or {})), sources=sources,
         store=resolve_store_url(str(data.get("store") or "sqlite:///appraise.db"), base),
         output=(base / str(output)).resolve(), on_error=on_error, strict=data.get("strict") is True,
         locale=data.get("locale"),
         overrides=(base / str(data["overrides"])).resolve() if data.get("overrides") else None, document=doc,
         warnings=tuple(warnings))
+
+
+def source_specs(doc: Document, path: Path) -> tuple[SourceSpec, ...]:
+    """The ``sources:`` of a validated cycle or plan file at ``path``: each with its place in the file, its path
+    resolved against the file's folder and confined to its workspace unless the file allows outside paths."""
+    data, base = doc.data, path.parent
+    root = workspace(path) if not outside_paths_allowed(data) else None
+    specs = []
+    for i, entry in enumerate(data.get("sources") or []):
+        line, col = doc.where(("sources", i))
+        raw_path = entry.get("path")
+        options = {k: v for k, v in entry.items() if k not in ("provider", "kind", "path", "columns")}
+        specs.append(SourceSpec(
+            provider=str(entry["provider"]), kind=entry.get("kind"),
+            path=None if raw_path is None else source_path(base, raw_path),
+            columns=MappingProxyType({str(k): str(v) for k, v in (entry.get("columns") or {}).items()}),
+            options=MappingProxyType(options), index=i, line=line, col=col, cycle_file=doc.file, base_dir=base,
+            root=root))
+    return tuple(specs)
 
 
 def _validated(path: Path) -> tuple[Document, list[Diagnostic]]:

@@ -21,6 +21,7 @@ from appraise.hookspecs import SourceSpec
 from appraise.i18n import Texts
 from appraise.language import expr as expressions
 from appraise.language import schema as schemas
+from appraise.language.cycle import source_specs
 from appraise.language.load import Document, load
 from appraise.language.paths import (
     outside_path_problems,
@@ -328,19 +329,7 @@ def load_plan(path: str | Path, lang: str = "en") -> Plan:
         raise InvalidInput(found)
     data: dict = doc.data
     base = path.parent
-    confined = not outside_paths_allowed(data)
-    root = workspace(path) if confined else None
-    sources = []
-    for i, entry in enumerate(data["sources"]):
-        line, col = doc.where(("sources", i))
-        raw = entry.get("path")
-        options = {k: v for k, v in entry.items() if k not in ("provider", "kind", "path", "columns")}
-        sources.append(SourceSpec(
-            provider=str(entry["provider"]), kind=entry.get("kind"),
-            path=None if raw is None else source_path(base, raw),
-            columns=MappingProxyType({str(k): str(v) for k, v in (entry.get("columns") or {}).items()}),
-            options=MappingProxyType(options), index=i, line=line, col=col, cycle_file=doc.file, base_dir=base,
-            root=root))
+    sources = source_specs(doc, path)
     levels = []
     for i, level in enumerate(data["levels"]):
         raw_key = level["key"]
@@ -386,7 +375,7 @@ def load_plan(path: str | Path, lang: str = "en") -> Plan:
         path=path, doc=doc, id=str(data["plan"]), year=int(data["year"]), total=fraction(data["total"]),
         unit=fraction(data.get("unit", 1)), currency=str(data.get("currency", "CNY")),
         metric=str(data.get("metric", "quota")), granularity=str(data.get("granularity", "month")), people=people,
-        sources=tuple(sources), actuals=actuals, levels=tuple(levels), seasonality=seasonality,
+        sources=sources, actuals=actuals, levels=tuple(levels), seasonality=seasonality,
         units=MappingProxyType({str(k): MappingProxyType({str(f): fraction(v) for f, v in facts.items()})
                                 for k, facts in (data.get("units") or {}).items()}),
         fixed=tuple(Fixed(str(e["unit"]), fraction(e["amount"]), str(e["reason"]), i)
