@@ -37,24 +37,15 @@ class Server:
     """The workshop app under uvicorn in a thread, on a free loopback port."""
 
     def __init__(self, cycle: Path):
-        import uvicorn
-
-        from appraise.tools.workshop.app import Tokens, create_app, facilitator_link, listen_socket
+        from appraise.tools.workshop.app import Tokens, create_app, facilitator_link
         from appraise.tools.workshop.session import Workshop
+        from workshop_support import Served
 
         self.workshop = Workshop.from_cycle(cycle)
         self.tokens = Tokens()
-        sock = listen_socket(0)
-        self.base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self.served = Served(create_app(self.workshop, self.tokens))
+        self.base = self.served.base
         self.facilitator = facilitator_link(self.base, self.tokens)
-        self.server = uvicorn.Server(uvicorn.Config(create_app(self.workshop, self.tokens), log_level="warning",
-                                                    lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self.thread.start()
-        deadline = time.time() + 30
-        while not self.server.started:
-            assert time.time() < deadline, "the workshop server did not start"
-            time.sleep(0.02)
 
     def participant(self) -> str:
         """A new participant link (one per person: each holds one ballot)."""
@@ -63,8 +54,7 @@ class Server:
         return participant_link(self.base, self.tokens.issue())
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
+        self.served.stop()
 
 
 @pytest.fixture

@@ -40,13 +40,12 @@ def _request(conn: http.client.HTTPConnection, method: str, path: str, token: st
 
 
 def test_fifty_phones_vote_while_the_facilitator_moves_sliders(tmp_path):
-    import uvicorn
-
     from appraise.store.ballots import BallotBox
     from appraise.tools.demo import make_company
     from appraise.tools.workshop import voting
-    from appraise.tools.workshop.app import Tokens, create_app, listen_socket
+    from appraise.tools.workshop.app import Tokens, create_app
     from appraise.tools.workshop.session import Workshop
+    from workshop_support import Served
 
     folder = tmp_path / "company"
     folder.mkdir()
@@ -57,15 +56,8 @@ def test_fifty_phones_vote_while_the_facilitator_moves_sliders(tmp_path):
     store = f"sqlite:///{tmp_path / 'room.db'}"
     workshop.start_voting(mode="roster", roster=roster, store=store)
     tokens = Tokens()
-    sock = listen_socket(0)
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(workshop, tokens), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started:
-        assert time.time() < deadline
-        time.sleep(0.02)
+    served = Served(create_app(workshop, tokens))
+    port = served.port
 
     groups = [(g.items, g.fixed) for g in workshop.groups]
     sent: dict[str, dict] = {}
@@ -125,8 +117,7 @@ def test_fifty_phones_vote_while_the_facilitator_moves_sliders(tmp_path):
             t.join(60)
         wall = time.perf_counter() - start
     finally:
-        server.should_exit = True
-        thread.join(10)
+        served.stop()
     assert not any(t.is_alive() for t in threads)
     assert failures == []
     # no ballot lost: everyone's last ballot counts, as sent, in memory and in the store; every revision is stored

@@ -12,8 +12,6 @@ import os
 import re
 import shutil
 import socket
-import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,7 +33,7 @@ from appraise.tools.workshop.app import (  # noqa: E402
 )
 from appraise.tools.workshop.session import Workshop  # noqa: E402
 from browser_support import CHROMIUM, launch  # noqa: E402
-from workshop_support import BASE, EXAMPLE, client, fresh_workshop, read_example  # noqa: E402
+from workshop_support import BASE, EXAMPLE, Served, client, fresh_workshop, read_example  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = "sales_rep/results"
@@ -315,25 +313,14 @@ def test_the_sheet_in_chromium_prints_two_a4_pages_without_chrome(workshop, load
 @contextmanager
 def serving(workshop: Workshop, host: str):
     """The workshop under uvicorn on ``listen(host)``'s sockets in a thread; yields (listening, tokens)."""
-    import uvicorn
-
     listening = listen(host, 0)
     tokens = Tokens()
-    app = create_app(workshop, tokens, hosts=listening.hosts, public_base=listening.public_base)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": listening.sockets}, daemon=True)
-    thread.start()
+    served = Served(create_app(workshop, tokens, hosts=listening.hosts, public_base=listening.public_base),
+                    listening.sockets)
     try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert time.monotonic() < deadline and thread.is_alive(), "the workshop server did not start"
-            time.sleep(0.01)
         yield listening, tokens
     finally:
-        server.should_exit = True
-        thread.join(10)
-        for s in listening.sockets:
-            s.close()
+        served.stop()
 
 
 def _local(address: str) -> bool:

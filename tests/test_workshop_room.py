@@ -13,8 +13,6 @@ import json
 import os
 import re
 import shutil
-import threading
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,27 +48,19 @@ class Server:
     """A workshop under uvicorn in a thread on a free loopback port, voting as ``mode`` says, ballots in a store."""
 
     def __init__(self, cycle: Path, store: str, *, mode: str, codes: int = 0, locale: str | None = None):
-        import uvicorn
-
-        from appraise.tools.workshop.app import Tokens, create_app, facilitator_link, listen_socket, presenter_link
+        from appraise.tools.workshop.app import Tokens, create_app, facilitator_link, presenter_link
         from appraise.tools.workshop.session import Workshop
+        from workshop_support import Served
 
         self.workshop = Workshop.from_cycle(cycle, locale=locale)
         self.codes = self.workshop.start_voting(mode=mode, roster=ROSTER if mode == "roster" else None, codes=codes,
                                                 store=store)
         self.tokens = Tokens()
-        sock = listen_socket(0)
-        self.base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self.app = create_app(self.workshop, self.tokens)
+        self.served = Served(self.app)
+        self.base = self.served.base
         self.facilitator = facilitator_link(self.base, self.tokens)
         self.presenter = presenter_link(self.base, self.tokens)
-        self.app = create_app(self.workshop, self.tokens)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self.thread.start()
-        deadline = time.time() + 30
-        while not self.server.started:
-            assert time.time() < deadline, "the workshop server did not start"
-            time.sleep(0.02)
 
     def link(self, person: str) -> str:
         from appraise.tools.workshop import voting
@@ -84,8 +74,7 @@ class Server:
         return participant_link(self.base, ballot_token(self.workshop))
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
+        self.served.stop()
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,11 @@
-"""What the workshop's vote and print tests share: the worked example read once per module, a fresh workshop over
-it per test (its own ruleset copy and store), and a test client that sends a participant's token."""
+"""What the workshop's tests share: the worked example read once per module, a fresh workshop over it per test
+(its own ruleset copy and store), a test client that sends a participant's token, and a workshop app served by
+uvicorn in a thread."""
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -37,3 +40,30 @@ def client(app, token: str, address: str | None = None) -> TestClient:
     c = TestClient(app, base_url=BASE, headers={"X-Appraise-Token": token}, **extra)
     c.params = {"token": token}
     return c
+
+
+class Served:
+    """``app`` under uvicorn in a thread on ``sockets`` (default: one free loopback port), started when made:
+    ``base`` is its address on 127.0.0.1; :meth:`stop` ends it and closes the sockets."""
+
+    def __init__(self, app, sockets=None):
+        import uvicorn
+
+        from appraise.tools.workshop.app import listen_socket
+
+        self.sockets = list(sockets) if sockets is not None else [listen_socket(0)]
+        self.port = self.sockets[0].getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": self.sockets}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            assert time.monotonic() < deadline and self.thread.is_alive(), "the workshop server did not start"
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        for s in self.sockets:
+            s.close()
