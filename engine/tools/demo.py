@@ -211,14 +211,20 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
         for p in people + heads:
             if rng.random() < 0.1:
                 continue  # no OKRs this quarter: the dimension's weight is shared by the others
+            drawn: set[str] = set()
             for number in range(rng.randint(1, 2)):
                 objective, kr, start, target = rng.choice(OBJECTIVES)
                 kind = "aspirational" if rng.random() < 0.3 else "committed"
+                # a CSV row names its objective, so a second draw of the same one would join the first (and
+                # may disagree on its type): it is drawn (the random sequence stays the YAML demo's) and dropped
+                keep = not (okr_csv and objective in drawn)
+                drawn.add(objective)
                 for extra in range(rng.randint(1, 2)):
                     span = target - start
                     current = round(start + span * min(1.2, max(-0.1, rng.gauss(0.7, 0.3) * p["_skill"])), 1)
-                    records.append((p["id"], number, objective, kind, kr + (f" {extra + 1}" if extra else ""), start,
-                                    target, current))
+                    if keep:
+                        records.append((p["id"], number, objective, kind, kr + (f" {extra + 1}" if extra else ""),
+                                        start, target, current))
         if okr_csv:
             okr_files[q] = f"data/okrs-{q}.csv"
             with open(root / okr_files[q], "w", encoding="utf-8", newline="") as fh:
