@@ -49,7 +49,9 @@ from types import MappingProxyType
 from typing import Any
 
 import jinja2
+import jinja2.nodes
 import jinja2.runtime
+import jinja2.visitor
 import markupsafe
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -223,6 +225,20 @@ class _BuiltinTemplate(jinja2.Template):
         namespace["escape"] = _output_escape  # the compiled code's only use of it: writing a value out
         return super()._from_namespace(environment, namespace, globals)
 
+    def new_context(self, vars=None, shared=False, locals=None):
+        """Jinja's context of a render, without reading the template's globals (a ChainMap, slow to walk) twice
+        a page: they are copied once, as a dict and as the set of their names.  Nothing changes a built-in
+        template's globals after it is loaded (it is never asked for with ``globals=``)."""
+        if shared or locals:
+            return super().new_context(vars, shared, locals)
+        plain = self.__dict__.get("_plain_globals")
+        if plain is None:
+            plain = self._plain_globals = (dict(self.globals), frozenset(self.globals))
+        context = self.environment.context_class(self.environment, {**plain[0], **(vars or {})}, self.name,
+                                                 self.blocks)
+        context.globals_keys = set(plain[1])
+        return context
+
 
 class _BuiltinContext(jinja2.runtime.Context):
     """Calls ``t(key, ...)`` (the page's :class:`~appraise.i18n.Texts`) straight away: Jinja's own call looks
@@ -257,7 +273,56 @@ class _BuiltinEnvironment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
+class _FoldingTexts(jinja2.visitor.NodeTransformer):
+    """Replaces ``t("key")`` (a text asked for by a constant key, without values) by the text itself."""
+
+    def __init__(self, texts: Texts):
+        self.texts = texts
+
+    def visit_Call(self, node: jinja2.nodes.Call) -> jinja2.nodes.Node:
+        callee = node.node
+        if (type(callee) is jinja2.nodes.Name and callee.name == "t" and callee.ctx == "load" and not node.kwargs
+                and node.dyn_args is None and node.dyn_kwargs is None and len(node.args) == 1
+                and type(node.args[0]) is jinja2.nodes.Const and type(node.args[0].value) is str):
+            try:
+                text = self.texts(node.args[0].value)
+            except KeyError:  # an unknown key: left to raise where the page asks for it, as before
+                return self.generic_visit(node)
+            if type(text) is str:
+                return jinja2.nodes.Const(text, lineno=node.lineno)
+        return self.generic_visit(node)
+
+
+class _FoldedEnvironment(_BuiltinEnvironment):
+    """The built-in templates for one page language and wording: each ``t("key")`` is the text, put in when the
+    template is compiled (once per process and language), not looked up, called and escaped on every page.
+    Jinja joins such a text with the static HTML around it, so a page yields fewer, longer pieces.  Only
+    for the package's own templates, which never assign ``t``: it is always the page's :class:`Texts`, the same
+    object this environment was made for (:func:`folded_environment`), and ``t("key")`` without values is that
+    text as it is (:class:`_BuiltinContext`)."""
+
+    def __init__(self, texts: Texts, **options: Any):
+        super().__init__(**options)
+        self.texts = texts
+        self._loaded: dict[str, jinja2.Template] = {}
+
+    def _parse(self, source, name, filename):
+        return _FoldingTexts(self.texts).visit(super()._parse(source, name, filename))
+
+    def get_template(self, name, parent=None, globals=None):
+        """The template by name, remembered: every page extends, imports or includes the same few, and Jinja's
+        own cache (a locked LRU) is asked each time.  The environment never reloads (``auto_reload=False``) and
+        names are not joined with their parent's (:meth:`join_path` as Jinja's), so the answer is the same."""
+        if globals is None and type(name) is str:
+            found = self._loaded.get(name)
+            if found is None:
+                found = self._loaded[name] = super().get_template(name, parent)
+            return found
+        return super().get_template(name, parent, globals)
+
+
 _ENVS: dict[str | None, jinja2.Environment] = {}
+_FOLDED: dict[int, tuple[Texts, jinja2.Environment]] = {}
 
 
 def environment(templates: str | None) -> jinja2.Environment:
@@ -272,6 +337,23 @@ def environment(templates: str | None) -> jinja2.Environment:
             env = _BuiltinEnvironment(loader=builtin, autoescape=True, keep_trailing_newline=True,
                                       auto_reload=False)
         _ENVS[templates] = env
+    return env
+
+
+def folded_environment(templates: str | None, t: Texts) -> jinja2.Environment:
+    """The environment of pages in the language and wording of ``t``: the built-in templates with their fixed
+    texts put in (:class:`_FoldedEnvironment`); a ruleset's own templates (sandboxed), or an environment swapped
+    in for the built-in one (tests compare with Jinja's own), as :func:`environment` gives them."""
+    base = environment(templates)
+    if type(base) is not _BuiltinEnvironment:
+        return base
+    hit = _FOLDED.get(id(t))
+    if hit is not None and hit[0] is t:  # held, so its id is not another's
+        return hit[1]
+    env = _FoldedEnvironment(t, loader=base.loader, autoescape=True, keep_trailing_newline=True, auto_reload=False)
+    if len(_FOLDED) >= 16:
+        _FOLDED.clear()
+    _FOLDED[id(t)] = (t, env)
     return env
 
 
@@ -320,16 +402,18 @@ def _write(out_dir: Path | str, relative: str, text: str, previous: str | None =
     return digest, len(data), False
 
 
-_TEMPLATES: dict[tuple[str | None, str], jinja2.Template] = {}
+_TEMPLATES: dict[tuple[str | None, str, int], tuple[Texts, jinja2.Template]] = {}
 
 
 def render_page(template: str, view: Mapping[str, Any], brand: Branding, wording: Mapping[str, Any]) -> str:
     """One page as HTML text."""
     try:
-        tpl = _TEMPLATES.get((brand.templates, template))
-        if tpl is None:  # loaded once per process and template folder (the environments never reload)
-            tpl = _TEMPLATES[(brand.templates, template)] = environment(brand.templates).get_template(template)
-        return tpl.render(v=view, t=texts(view["lang"], wording), brand=brand.as_dict)
+        t = texts(view["lang"], wording)
+        key = (brand.templates, template, id(t))
+        hit = _TEMPLATES.get(key)
+        if hit is None or hit[0] is not t:  # loaded once per process, template folder and language
+            hit = _TEMPLATES[key] = (t, folded_environment(brand.templates, t).get_template(template))
+        return hit[1].render(v=view, t=t, brand=brand.as_dict)
     except jinja2.TemplateError as exc:
         line = getattr(exc, "lineno", None)
         where = f" ({getattr(exc, 'filename', None)}:{line})" if line else ""

@@ -104,13 +104,24 @@ class _Memo:
     ``Decimal("1.00")`` are formatted each by the formatter itself; what comes back is always what the
     formatter returns for that value."""
 
-    __slots__ = ("_f", "_seen", "locale", "currency")
+    __slots__ = ("_f", "_seen", "_scores", "_numbers", "_percents", "_measures", "locale", "currency")
     LIMIT = 1 << 16
 
     def __init__(self, f: Formatter):
         self._f = f
         self._seen: dict[tuple, str] = {}
+        # a float's text by its value alone, one table per formatting (most values are floats): no key to build
+        self._scores: dict[float, str] = {}
+        self._numbers: dict[int, dict[float, str]] = {}
+        self._percents: dict[int, dict[float, str]] = {}
+        self._measures: dict[str, dict[float, str]] = {}
         self.locale, self.currency = f.locale, f.currency
+
+    def _keep(self, table: dict[float, str], value: float, text: str) -> str:
+        if len(table) >= self.LIMIT:
+            table.clear()
+        table[value] = text
+        return text
 
     def _call(self, kind: str, value, extra) -> str:
         try:
@@ -129,21 +140,42 @@ class _Memo:
         return self._f.date(value) if kind == "date" else getattr(self._f, kind)(value, extra)
 
     def number(self, value, digits: int = 1) -> str:
+        if type(value) is float:
+            table = self._numbers.get(digits)
+            if table is None:
+                table = self._numbers[digits] = {}
+            found = table.get(value)
+            return found if found is not None else self._keep(table, value, self._f.number(value, digits))
         return self._call("number", value, digits)
 
     def integer(self, value) -> str:
         return self._call("number", value, 0)
 
     def score(self, value) -> str:
+        if type(value) is float:
+            found = self._scores.get(value)
+            return found if found is not None else self._keep(self._scores, value, self._f.number(value, 1))
         return self._call("number", value, 1)
 
     def percent(self, value, digits: int = 1) -> str:
+        if type(value) is float:
+            table = self._percents.get(digits)
+            if table is None:
+                table = self._percents[digits] = {}
+            found = table.get(value)
+            return found if found is not None else self._keep(table, value, self._f.percent(value, digits))
         return self._call("percent", value, digits)
 
     def money(self, value, currency: str | None = None) -> str:
         return self._call("money", value, currency)
 
     def measure(self, value, unit: str) -> str:
+        if type(value) is float:
+            table = self._measures.get(unit)
+            if table is None:
+                table = self._measures[unit] = {}
+            found = table.get(value)
+            return found if found is not None else self._keep(table, value, self._f.measure(value, unit))
         return self._call("measure", value, unit)
 
     def date(self, value: date) -> str:
