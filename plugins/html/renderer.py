@@ -229,15 +229,37 @@ class _BuiltinTemplate(jinja2.Template):
         """Jinja's context of a render, without reading the template's globals (a ChainMap, slow to walk) twice
         a page: they are copied once, as a dict and as the set of their names.  Nothing changes a built-in
         template's globals after it is loaded (it is never asked for with ``globals=``)."""
-        if shared or locals:
-            return super().new_context(vars, shared, locals)
+        plain = self._plain()
+        if vars is None:
+            vars = {}
+        parent = vars if shared else {**plain[0], **vars}  # as jinja2.runtime.new_context
+        if locals:  # an include passes its caller's variables
+            if shared:
+                parent = dict(parent)
+            for key, value in locals.items():
+                if value is not jinja2.runtime.missing:
+                    parent[key] = value
+        context = self.environment.context_class(self.environment, parent, self.name, self.blocks)
+        context.globals_keys = set(plain[1])
+        return context
+
+    def _plain(self) -> tuple[dict[str, Any], frozenset[str]]:
         plain = self.__dict__.get("_plain_globals")
         if plain is None:
             plain = self._plain_globals = (dict(self.globals), frozenset(self.globals))
-        context = self.environment.context_class(self.environment, {**plain[0], **(vars or {})}, self.name,
-                                                 self.blocks)
-        context.globals_keys = set(plain[1])
-        return context
+        return plain
+
+    def _get_default_module(self, ctx=None):
+        """What ``{% import %}`` gives, as Jinja's: the module made once, unless the importing context has globals
+        this template lacks (never, between built-in templates); the names compared as sets, not through the
+        ChainMap of the template's globals at every page."""
+        if ctx is not None:
+            keys = ctx.globals_keys - self._plain()[1]
+            if keys:
+                return self.make_module({k: ctx.parent[k] for k in keys})
+        if self._module is None:
+            self._module = self.make_module()
+        return self._module
 
 
 class _BuiltinContext(jinja2.runtime.Context):
@@ -248,10 +270,19 @@ class _BuiltinContext(jinja2.runtime.Context):
     without values is the text as it is, not formatted (a wording with braces, ``"Score {pts}"``, stays so)."""
 
     def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's signature
-        if type(__obj) is Texts:
+        kind = type(__obj)
+        if kind is Texts:
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
             return __obj(*args, **kwargs)
+        if kind is jinja2.runtime.Macro:  # Jinja's call of a macro (which asks for the eval context), shorter
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(__self.eval_ctx, *args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined("value was undefined because a callable raised a StopIteration"
+                                                    " exception")
         return super().call(__obj, *args, **kwargs)
 
 
