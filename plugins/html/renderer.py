@@ -488,16 +488,19 @@ class HtmlRenderer:
             # fork: the caller may hold polars' thread pool, which does not survive a fork.
             _make_rulesets_picklable()
             touches = touches_of(people)  # the rules' effects, traced once here rather than in every task
+            groups = team_groups(request.results)  # the index's, and the split's when all pages are rendered
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                                      initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
                 pending = [pool.submit(_render_people, part, str(out_dir), brand, wording, True, touches)
-                           for part in _split(people, max(BATCH, len(employees) // (workers * 8)))]
-                digests.update(_render_overviews(request, str(out_dir), brand, wording, teams=False))
+                           for part in _split(people, max(BATCH, len(employees) // (workers * 8)),
+                                              groups if people is request else None)]
+                digests.update(_render_overviews(request, str(out_dir), brand, wording, teams=False, groups=groups))
                 for future in pending:
                     digests.update(future.result())
         if request.digests is not None:
             request.digests.update(digests)
-        return sorted(Path(p) for p in digests)
+        # in Path order (part by part), without comparing 21,000 Path objects
+        return [Path(p) for p in sorted(digests, key=_parts)]
 
 
 BATCH = 200  # employees per task at least: enough to amortise sending the ruleset and starting up
@@ -587,11 +590,13 @@ def _people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapp
 
 
 def _render_overviews(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapping[str, Any],
-                      teams: bool = True) -> dict[str, Digest]:
+                      teams: bool = True, groups: dict[str | None, list[Mapping[str, Any]]] | None = None
+                      ) -> dict[str, Digest]:
     """Team overviews (unless ``teams`` is false: the workers render them) and the index; returns their digests.
     With a slice, the overviews of the teams in it; the index lists every team with the whole cycle's figures and
     links the overviews rendered."""
-    groups = team_groups(request.results)
+    if groups is None:
+        groups = team_groups(request.results)
     chosen_teams: set[str | None] | None = None
     if request.pages is not None:
         chosen = request.pages.people(request.results, request.employees_info)
@@ -609,12 +614,16 @@ def _render_overviews(request: RenderRequest, out_dir: str, brand: Branding, wor
     return written
 
 
-def _split(request: RenderRequest, size: int):
+def _parts(path: str) -> list[str]:
+    return path.split("/")
+
+
+def _split(request: RenderRequest, size: int, groups: dict[str | None, list[Mapping[str, Any]]] | None = None):
     """Sub-requests of whole teams (so of whole cohorts too) holding about ``size`` employees each, with only
-    their own data."""
+    their own data; ``groups``: :func:`team_groups` of the request, when it was worked out."""
     header = {k: v for k, v in request.results.items() if k != "employees"}
     part: list[Mapping[str, Any]] = []
-    for members in team_groups(request.results).values():
+    for members in (groups if groups is not None else team_groups(request.results)).values():
         part.extend(members)
         if len(part) >= size:
             yield _part(request, header, part)

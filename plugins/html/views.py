@@ -1089,13 +1089,17 @@ def _summary(c: _Ctx, members: Sequence[Mapping[str, Any]], withheld: str | None
                         for e in members)
     earned = money_total(e.get("bonus_gross", e.get("bonus")) for e in members)
     summary = {"people": len(members), "withheld": None,
-               "average": f.score(sum(float(e["score"]) for e in members) / len(members)) if members else "—",
+               "average": _average(c, members),
                "grades": counts, "grade_chart": _grade_chart(c, counts),
                "bonus": f.money(bonus) if bonus is not None else None, "bonus_vs_target": None}
     if earned is not None and target:
         summary["bonus_vs_target"] = t("overview.bonus_vs_target", share=f.percent(float(earned / target)),
                                        target=f.money(_cents(target)))
     return summary
+
+
+def _average(c: _Ctx, members: Sequence[Mapping[str, Any]]) -> str:
+    return c.f.score(sum(float(e["score"]) for e in members) / len(members)) if members else "—"
 
 
 def team_view(request: RenderRequest, cohort: str | None, members: Sequence[Mapping[str, Any]],
@@ -1165,10 +1169,10 @@ def index_view(request: RenderRequest, groups: Mapping[str | None, Sequence[Mapp
         if cohort in withheld:
             row["withheld"] = t("privacy.small_group", n=k) if withheld[cohort] == "small" else t(
                 "privacy.complement", n=k)
-        else:
-            s = _summary(c, members)
-            row.update({"average": s["average"], "bonus": s["bonus"] or "—",
-                        "grades": ", ".join(f"{g} {n}" for g, n in s["grades"] if n),
+        else:  # the figures of _summary the row shows, and only those
+            bonus = money_total(e.get("bonus") for e in members)
+            row.update({"average": _average(c, members), "bonus": c.f.money(bonus) if bonus is not None else "—",
+                        "grades": ", ".join(f"{g} {n}" for g, n in grade_counts(members, rs).items() if n),
                         "plans": sum(1 for e in members if e.get("plan"))})
         teams.append(row)
     view["teams"] = teams
