@@ -1,0 +1,51 @@
+"""Issue 17, pages: the view models' memoised formatter (views._Memo) writes a float's digits itself, from its repr,
+instead of asking the formatter (Decimal, rounded half up); it must answer exactly as the formatter answers
+(appraise.i18n.Formatter, the plain path), for every float, both languages and every formatting a page uses."""
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from appraise.i18n import formatter
+from appraise.plugins.html.views import _Memo
+
+EDGES = [0.0, -0.0, 0.5, -0.5, 0.05, 0.005, 0.0005, 0.045, 0.055, 0.95, 0.995, 0.9995, 1.005, 2.675, 1.0, 10.0, 99.95,
+         999.5, 999.95, 1000.0, 1234567.891, -1234567.891, 0.125, -0.125, 1e-05, 1.5e-07, 1e16, 1.5e16, 9.99e15,
+         123456789012345.67, 0.1 + 0.2, 1 / 3, -2 / 3, math.inf, -math.inf, math.nan, 5e-324, 1.7976931348623157e308]
+UNITS = ("ratio", "percent", "money", "number", "count")
+
+
+def _outcome(fn, *args):
+    try:
+        return fn(*args)
+    except Exception as exc:  # the same refusal counts as the same answer
+        return type(exc)
+
+
+def _same(memo: _Memo, plain, value: float) -> None:
+    for digits in (0, 1, 2, 3):
+        assert _outcome(memo.number, value, digits) == _outcome(plain.number, value, digits), (value, digits)
+        assert _outcome(memo.percent, value, digits) == _outcome(plain.percent, value, digits), (value, digits)
+    assert _outcome(memo.score, value) == _outcome(plain.score, value), value
+    for unit in UNITS:
+        assert _outcome(memo.measure, value, unit) == _outcome(plain.measure, value, unit), (value, unit)
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_floats_at_the_edges_of_rounding_and_repr(locale):
+    plain, memo = formatter(locale, "CNY"), _Memo(formatter(locale, "CNY"))
+    for value in EDGES + [-v for v in EDGES]:
+        _same(memo, plain, value)
+        _same(memo, plain, value)  # from memory
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(value=st.one_of(st.floats(allow_nan=False, allow_infinity=False),
+                       st.floats(min_value=-1e7, max_value=1e7),
+                       st.decimals(min_value=-10**6, max_value=10**6, places=4).map(float)),
+       locale=st.sampled_from(["en", "zh-CN"]))
+def test_any_float_is_written_as_the_formatter_writes_it(value, locale):
+    _same(_Memo(formatter(locale, "CNY")), formatter(locale, "CNY"), value)
