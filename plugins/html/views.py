@@ -165,8 +165,15 @@ class _Memo:
     def _measure(self, value: float, unit: str) -> str:
         if unit in ("ratio", "percent"):
             return self._percent(value, 1)
-        if unit == "money" or not math.isfinite(value):
+        if not math.isfinite(value):
             return self._f.measure(value, unit)
+        if unit == "money":  # the formatter's: the amount rounded to the cent (as a float), whole without cents
+            amount = round(value, 2)
+            text = self._fixed(abs(amount), 0 if amount.is_integer() else 2)
+            if text is None:
+                return self._f.measure(value, unit)
+            prefix, suffix = self._f._currency_parts(self._f.currency)
+            return f"{'-' if amount < 0 else ''}{prefix}{text}{suffix}"
         return self._number(value, 0) if value == int(value) else self._number(value, 2)
 
     def _call(self, kind: str, value, extra) -> str:
@@ -955,8 +962,11 @@ def _competency_view(c: _Ctx, detail: Mapping[str, Any] | None) -> dict[str, Any
     for row in rows:
         relations += [r for r in row.get("sources") or {} if r != "self" and r not in relations]
     has_self = any(row.get("self") is not None for row in rows)
-    columns = ([t.relation("self")] if has_self else []) + [t("feedback.others")] \
-        + ([t("feedback.self_minus_others")] if has_self else []) + [t.relation(r) for r in relations]
+    memo = ("competency columns", has_self, tuple(relations))  # the same few for everyone
+    columns = c.memo.get(memo)
+    if columns is None:
+        columns = c.memo[memo] = ([t.relation("self")] if has_self else []) + [t("feedback.others")] \
+            + ([t("feedback.self_minus_others")] if has_self else []) + [t.relation(r) for r in relations]
     table = []
     for row in rows:
         own, others = row.get("self"), row.get("others")
