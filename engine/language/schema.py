@@ -20,6 +20,7 @@ from typing import Any
 
 from appraise.errors import Diagnostic
 from appraise.language.load import Document
+from appraise.language.validity import satisfies
 
 NAMES = ("ruleset", "cycle", "ruleset-test", "plan")
 
@@ -35,7 +36,8 @@ def load(name: str) -> dict:
 
 @cache
 def validator(name: str):
-    """A draft-07 validator for schema ``name`` (built once per process)."""
+    """A draft-07 validator for schema ``name`` (built once per process, and only when a file has errors to word:
+    :func:`check` asks :func:`appraise.language.validity.satisfies` first)."""
     from jsonschema import Draft7Validator
 
     return Draft7Validator(load(name))
@@ -60,15 +62,16 @@ def check(doc: Document, name: str, *, instance: Any = None, base: tuple = (), s
     ``schema`` overrides the named schema (provider options); ``context`` is
     appended to unknown-key messages ("for provider 'csv'").
     """
+    root = load(name) if schema is None else schema
+    data = doc.data if instance is None else instance
+    if satisfies(data, root) is True:  # a valid file has no errors to word: jsonschema is not even imported
+        return []
     if schema is None:
         v = validator(name)
-        root = load(name)
     else:
         from jsonschema import Draft7Validator
 
         v = Draft7Validator(schema)
-        root = schema
-    data = doc.data if instance is None else instance
     out: list[Diagnostic] = []
     for error in v.iter_errors(data):
         for path, message, at_key, hint in _translate(error, root, context):
