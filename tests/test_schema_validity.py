@@ -4,13 +4,11 @@
 only when the answer is not a sure yes, so a wrong yes would let an invalid file through.  Here the fast path is
 compared with jsonschema's own ``Draft7Validator`` (the plain path): on hand-made cases for every draft-07 keyword
 (each expectation worked out by hand from the draft-07 text), on every YAML file of the repository, and on
-documents mutated at random.  And the reason it exists: validating a valid ruleset does not import jsonschema.
+documents mutated at random.  (That a valid ruleset is checked without importing jsonschema: tests/test_startup.py.)
 """
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -198,10 +196,3 @@ def test_mutated_documents(data):
     fast = satisfies(doc, schemas.load(kind))
     assert fast in (None, jsonschema_says(doc, schemas.load(kind)))
 
-
-def test_a_valid_ruleset_is_checked_without_importing_jsonschema():
-    code = ("import sys; from appraise.language.validate import check_ruleset; "
-            f"check_ruleset({str(ROOT / 'rulesets' / 'sales-team.yaml')!r}); "
-            "print(sorted(m for m in ('jsonschema', 'polars', 'sqlalchemy') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
