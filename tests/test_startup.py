@@ -14,7 +14,8 @@ from pathlib import Path
 import appraise.plugins as plugins_module
 
 ROOT = Path(__file__).parent.parent
-HEAVY = ("polars", "numpy", "pyarrow", "sqlalchemy", "jsonschema", "jinja2", "importlib.metadata")
+HEAVY = ("polars", "numpy", "pyarrow", "sqlalchemy", "jsonschema", "jinja2", "importlib.metadata",
+         "appraise.language.compile")  # the validator compiles a ruleset only to check a cycle against it
 
 
 def loaded_after(code: str) -> list[str]:
