@@ -15,7 +15,7 @@ import appraise.plugins as plugins_module
 
 ROOT = Path(__file__).parent.parent
 HEAVY = ("polars", "numpy", "pyarrow", "sqlalchemy", "jsonschema", "jinja2", "importlib.metadata",
-         "appraise.language.compile")  # the validator compiles a ruleset only to check a cycle against it
+         "importlib.resources", "appraise.language.compile")  # the validator compiles a ruleset only for a cycle
 
 
 def loaded_after(code: str) -> list[str]:
