@@ -169,11 +169,11 @@ def _required(v, keys, s, root) -> bool:
 
 
 def _min_properties(v, n, s, root) -> bool:
-    return not isinstance(v, dict) or len(v) >= n
+    return not isinstance(v, dict) or not len(v) < n
 
 
 def _max_properties(v, n, s, root) -> bool:
-    return not isinstance(v, dict) or len(v) <= n
+    return not isinstance(v, dict) or not len(v) > n
 
 
 def _dependencies(v, deps, s, root) -> bool:
@@ -204,7 +204,7 @@ def _additional_items(v, extra, s, root) -> bool:
     first = len(s.get("items", []))
     if isinstance(extra, dict):
         return all(_valid(item, extra, root) for item in v[first:])
-    return bool(extra) or len(v) <= first
+    return bool(extra) or not len(v) > first
 
 
 def _contains(v, sub, s, root) -> bool:
@@ -214,11 +214,11 @@ def _contains(v, sub, s, root) -> bool:
 
 
 def _min_items(v, n, s, root) -> bool:
-    return not isinstance(v, list) or len(v) >= n
+    return not isinstance(v, list) or not len(v) < n
 
 
 def _max_items(v, n, s, root) -> bool:
-    return not isinstance(v, list) or len(v) <= n
+    return not isinstance(v, list) or not len(v) > n
 
 
 def _unique_items(v, on, s, root) -> bool:
@@ -230,11 +230,11 @@ def _pattern(v, pattern, s, root) -> bool:
 
 
 def _min_length(v, n, s, root) -> bool:
-    return not isinstance(v, str) or len(v) >= n
+    return not isinstance(v, str) or not len(v) < n
 
 
 def _max_length(v, n, s, root) -> bool:
-    return not isinstance(v, str) or len(v) <= n
+    return not isinstance(v, str) or not len(v) > n
 
 
 def _minimum(v, bound, s, root) -> bool:
