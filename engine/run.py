@@ -307,6 +307,8 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False, page_slice=None) -> RunReport:
+    p.stage("provide", f"{len(cycle.sources)} sources")
+    # (imported here, below the stage's mark: what validating took is what the validate stage shows)
     from appraise.export.columns import csv_chunks, ledger_table, rounded_frame, summary
     from appraise.export.document import document_head, document_tail
     from appraise.export.files import (
@@ -326,7 +328,6 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     from appraise.provide.stage import METRIC_ABSENT
     from appraise.store.database import ENTRY_COLUMNS, history, stale_runs
 
-    p.stage("provide", f"{len(cycle.sources)} sources")
     pause_point("provide")
     # a trial run (--only) applies the overrides of the people it appraises; what this run reads of other runs
     # (the previous period under this ruleset, sub-periods, what they paid) are inputs like the files
