@@ -49,3 +49,36 @@ def test_floats_at_the_edges_of_rounding_and_repr(locale):
        locale=st.sampled_from(["en", "zh-CN"]))
 def test_any_float_is_written_as_the_formatter_writes_it(value, locale):
     _same(_Memo(formatter(locale, "CNY")), formatter(locale, "CNY"), value)
+
+
+# --------------------------------------------------------------------------- templates compiled per language
+
+
+def test_texts_put_in_when_compiled_are_what_plain_jinja_writes():
+    """renderer.folded_environment: t("key") replaced by the text when the template is compiled (escaped as
+    Jinja escapes it), the main block and the parent template joined where written; plain Jinja (the package's
+    templates, Texts called per page) writes the same bytes, for a wording with braces and markup, in a block, a
+    loop and an attribute; an unknown key still fails where the page asks for it."""
+    import jinja2
+
+    from appraise.i18n import Texts
+    from appraise.plugins.html import renderer as html_renderer
+
+    source = ('{% extends "base.html" %}{% block main %}<p title="{{ t(\'grade\') }}">{{ t("score") }}|'
+              '{{ t("grade") }}</p>{% for x in v.rows %}{{ t("score") }}{{ x }}{% endfor %}'
+              '{{ t("tenure.months", n=3) }}{% endblock %}')
+    view = {"lang": "en", "title": "<x>", "ruleset_title": "r & s", "cycle": "c", "confidential": "z", "rows": [1, 2]}
+    brand = html_renderer.Branding().as_dict
+    plain = jinja2.Environment(loader=jinja2.FileSystemLoader(str(html_renderer.BUILTIN_TEMPLATES)),
+                               autoescape=True, keep_trailing_newline=True)
+    for locale in ("en", "zh-CN"):
+        t = Texts(locale, {"score": {"en": "Score {points} & <b>{{x}}</b>", "zh-CN": "得分 <i>"},
+                           "grade": {"en": 'Grade "A"'}})
+        expected = plain.from_string(source).render(v=view, t=t, brand=brand)
+        folded = html_renderer.folded_environment(None, t)
+        assert folded is not html_renderer.environment(None)
+        assert folded.from_string(source).render(v=view, t=t, brand=brand) == expected
+        assert ("Score {points} &amp; &lt;b&gt;{{x}}&lt;/b&gt;" if locale == "en" else "得分 &lt;i&gt;") in expected
+        broken = '{% extends "base.html" %}{% block main %}{{ t("no.such.text") }}{% endblock %}'
+        with pytest.raises(KeyError):
+            folded.from_string(broken).render(v=view, t=t, brand=brand)

@@ -340,6 +340,15 @@ class _FoldedEnvironment(_BuiltinEnvironment):
     def _parse(self, source, name, filename):
         return _FoldingTexts(self.texts).visit(super()._parse(source, name, filename))
 
+    def _generate(self, source, name, filename, defer_init=False):
+        """Jinja's Python code of a template, with the page's main block and the parent template (base.html)
+        each joined into one string where they are written, instead of passing their few hundred pieces one by one
+        up through three nested generators (``yield from``): the same text, ~15% less of Jinja's time a page."""
+        code = super()._generate(source, name, filename, defer_init)
+        for nested, joined in _JOINED:
+            code = code.replace(nested, joined)
+        return code
+
     def get_template(self, name, parent=None, globals=None):
         """The template by name, remembered: every page extends, imports or includes the same few, and Jinja's
         own cache (a locked LRU) is asked each time.  The environment never reloads (``auto_reload=False``) and
@@ -352,6 +361,10 @@ class _FoldedEnvironment(_BuiltinEnvironment):
         return super().get_template(name, parent, globals)
 
 
+_JOINED = (("yield from parent_template.root_render_func(context)",
+            "yield environment.concat(parent_template.root_render_func(context))"),
+           ("yield from context.blocks['main'][0](context)",
+            "yield environment.concat(context.blocks['main'][0](context))"))
 _ENVS: dict[str | None, jinja2.Environment] = {}
 _FOLDED: dict[int, tuple[Texts, jinja2.Environment]] = {}
 
