@@ -307,8 +307,23 @@ class _BuiltinEnvironment(jinja2.Environment):
 class _FoldingTexts(jinja2.visitor.NodeTransformer):
     """Replaces ``t("key")`` (a text asked for by a constant key, without values) by the text itself."""
 
-    def __init__(self, texts: Texts):
+    def __init__(self, texts: Texts, environment: jinja2.Environment | None = None):
         self.texts = texts
+        self.environment = environment
+
+    def visit_Include(self, node: jinja2.nodes.Include) -> jinja2.nodes.Node:
+        """``{% include "style.css" %}``: a file without any template syntax is its own text, put in once."""
+        name = node.template
+        if self.environment is None or type(name) is not jinja2.nodes.Const or type(name.value) is not str:
+            return node
+        try:
+            source = self.environment.loader.get_source(self.environment, name.value)[0]  # type: ignore[union-attr]
+        except jinja2.TemplateNotFound:
+            return node
+        if any(mark in source for mark in ("{{", "{%", "{#")):
+            return node
+        text = self.environment.get_template(name.value).render()  # as Jinja reads it (line ends...)
+        return jinja2.nodes.Output([jinja2.nodes.TemplateData(text, lineno=node.lineno)], lineno=node.lineno)
 
     def visit_Call(self, node: jinja2.nodes.Call) -> jinja2.nodes.Node:
         callee = node.node
@@ -338,7 +353,7 @@ class _FoldedEnvironment(_BuiltinEnvironment):
         self._loaded: dict[str, jinja2.Template] = {}
 
     def _parse(self, source, name, filename):
-        return _FoldingTexts(self.texts).visit(super()._parse(source, name, filename))
+        return _FoldingTexts(self.texts, self).visit(super()._parse(source, name, filename))
 
     def _generate(self, source, name, filename, defer_init=False):
         """Jinja's Python code of a template, with the page's main block and the parent template (base.html)
