@@ -172,6 +172,14 @@ def _fast_date(column: str) -> pl.Expr:
             .otherwise(None))
 
 
+def _per_value(frame: pl.DataFrame, column: str, expr: pl.Expr, dtype) -> pl.Series:
+    """``expr`` of every row, worked out once per distinct value of ``column`` (dates and amounts repeat: a company
+    hires on a few thousand days) and mapped back; null where the column is null."""
+    distinct = frame.select(pl.col(column).unique().drop_nulls())
+    values = distinct.select(pl.col(column), expr.alias("_value"))
+    return frame[column].replace_strict(values[column], values["_value"], default=None, return_dtype=dtype)
+
+
 def _employee_values(part: Part, frame: pl.DataFrame, accepted: pl.Series, types: Mapping[str, str],
                      found: list) -> pl.DataFrame:
     """Dates of the accepted rows as ``YYYY-MM-DD``; numbers and amounts checked; a diagnostic per bad cell."""
@@ -183,7 +191,7 @@ def _employee_values(part: Part, frame: pl.DataFrame, accepted: pl.Series, types
             continue
         todo = pl.col("_ok") & pl.col(col).is_not_null()
         if kind == "date":
-            frame = frame.with_columns(_fast_date(col).alias("_fast"))
+            frame = frame.with_columns(_per_value(frame, col, _fast_date(col), pl.Utf8).alias("_fast"))
             slow = frame.filter(todo & pl.col("_fast").is_null())
             fixed: dict[int, str | None] = {}
             for emp, line, i, value in slow.select("id", "_row", "_i", col).iter_rows():
@@ -201,7 +209,7 @@ def _employee_values(part: Part, frame: pl.DataFrame, accepted: pl.Series, types
             frame = frame.with_columns(new.alias(col)).drop("_fast")
         else:
             plain = pl.col(col).str.contains(_DECIMAL) | pl.col(col).str.contains(_THOUSANDS_ASCII)
-            slow = frame.filter(todo & ~plain)
+            slow = frame.filter(todo & ~_per_value(frame, col, plain, pl.Boolean))
             for emp, line, i, value in slow.select("id", "_row", "_i", col).iter_rows():
                 try:
                     cleaned = value.replace(",", "") if re.match(THOUSANDS, value.strip()) else value
@@ -235,6 +243,9 @@ def outside_employment(part: Part, frame: pl.DataFrame, employment: pl.DataFrame
     if employment is None or not frame.height or "month" not in frame.columns:
         return frame
     start = (pl.col("month") + pl.lit("-01")).str.to_date("%Y-%m-%d", strict=False)
+    employment = _not_all_along(frame, employment, start)
+    if employment is None:
+        return frame
     joined = frame.select("employee", "month", "_row").join(employment, on="employee", how="left",
                                                             maintain_order="left")
     outside = ((start.dt.month_end() < pl.col("_hire")) | (start > pl.col("_leave"))).fill_null(False)
@@ -250,3 +261,17 @@ def outside_employment(part: Part, frame: pl.DataFrame, employment: pl.DataFrame
             "outside the employment", hint="check the row's employee and month, or the employee's hire_date and "
             "leave_date", code="data-outside-employment"), severity="warning"))
     return frame.filter(~mask)
+
+
+def _not_all_along(frame: pl.DataFrame, employment: pl.DataFrame, start: pl.Expr) -> pl.DataFrame | None:
+    """The employees of ``employment`` who may have a month of ``frame`` outside their employment: hired after the
+    end of its first month or gone before the start of its last (the months are few: looked at once each).  The
+    others' rows are all inside, so :func:`outside_employment` joins only these; None when there are none."""
+    months = frame.select(pl.col("month").unique().drop_nulls()).select(start.alias("_start")).drop_nulls()
+    if not months.height:
+        return None
+    first, last = months["_start"].min(), months["_start"].max()
+    first_end = months.filter(pl.col("_start") == first).select(pl.col("_start").dt.month_end())["_start"][0]
+    maybe = employment.filter((pl.col("_hire") > first_end).fill_null(False) | (pl.col("_leave") < last)
+                              .fill_null(False))
+    return maybe if maybe.height else None
