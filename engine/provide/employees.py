@@ -243,12 +243,16 @@ def outside_employment(part: Part, frame: pl.DataFrame, employment: pl.DataFrame
     if employment is None or not frame.height or "month" not in frame.columns:
         return frame
     start = (pl.col("month") + pl.lit("-01")).str.to_date("%Y-%m-%d", strict=False)
-    employment = _not_all_along(frame, employment, start)
+    months = frame.select(pl.col("month").unique().drop_nulls()).with_columns(start.alias("_start"))
+    employment = _not_all_along(months, employment)
     if employment is None:
         return frame
     joined = frame.select("employee", "month", "_row").join(employment, on="employee", how="left",
                                                             maintain_order="left")
-    outside = ((start.dt.month_end() < pl.col("_hire")) | (start > pl.col("_leave"))).fill_null(False)
+    # each month's first and last day worked out once (months are few, rows many)
+    joined = joined.join(months.select("month", "_start", pl.col("_start").dt.month_end().alias("_end")),
+                         on="month", how="left", maintain_order="left")
+    outside = ((pl.col("_end") < pl.col("_hire")) | (pl.col("_start") > pl.col("_leave"))).fill_null(False)
     mask = joined.select(outside.alias("_out"))["_out"]
     if not mask.any():
         return frame
@@ -263,11 +267,11 @@ def outside_employment(part: Part, frame: pl.DataFrame, employment: pl.DataFrame
     return frame.filter(~mask)
 
 
-def _not_all_along(frame: pl.DataFrame, employment: pl.DataFrame, start: pl.Expr) -> pl.DataFrame | None:
-    """The employees of ``employment`` who may have a month of ``frame`` outside their employment: hired after the
-    end of its first month or gone before the start of its last (the months are few: looked at once each).  The
-    others' rows are all inside, so :func:`outside_employment` joins only these; None when there are none."""
-    months = frame.select(pl.col("month").unique().drop_nulls()).select(start.alias("_start")).drop_nulls()
+def _not_all_along(months: pl.DataFrame, employment: pl.DataFrame) -> pl.DataFrame | None:
+    """The employees of ``employment`` who may have a month of ``months`` (``_start``: each one's first day) outside
+    their employment: hired after the end of the first month or gone before the start of the last.  The others'
+    rows are all inside, so :func:`outside_employment` joins only these; None when there are none."""
+    months = months.select("_start").drop_nulls()
     if not months.height:
         return None
     first, last = months["_start"].min(), months["_start"].max()
