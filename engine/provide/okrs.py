@@ -73,10 +73,11 @@ def okr_table(parts: list[Part], report: Report, known, period: Period | None = 
         if "objective_index" not in frame.columns:
             numbered = objective_runs(frame)
             runs = numbered is not None
-            frame = numbered if runs else objectives_numbered(frame)
-        if typed and (not runs or _mixed_in_runs(frame)):  # an objective is committed or aspirational as a whole: its key results must agree (else the
-            # type taken would be whichever row came first); objectives are told apart by their place (two of one name
-            # in an OKR file are two objectives)
+            frame = numbered if numbered is not None else objectives_numbered(frame)
+        # an objective is committed or aspirational as a whole: its key results must agree (else the type taken
+        # would be whichever row came first); objectives are told apart by their place (two of one name in an OKR
+        # file are two objectives).  Numbered by runs, one pass says whether any disagrees (the search then says where)
+        if typed and (not runs or _mixed_in_runs(frame)):
             kinds = frame.filter(pl.col("type").is_in(["committed", "aspirational"]))
             first = kinds.sort("_row").group_by("employee", "objective_index", maintain_order=True).agg(
                 pl.col("type").first().alias("_first"), pl.col("_row").first().alias("_first_row"))

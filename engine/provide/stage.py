@@ -179,8 +179,10 @@ def _read_each(cycle: Cycle, needs: Needs, registry) -> dict[int, Future]:
     todo = []
     for source in cycle.sources:
         provider = registry.get(source.provider)
-        kind = (source.kind or provider.default_kind) if provider is not None else None
-        if provider is None or kind not in provider.kinds:
+        if provider is None:
+            continue
+        kind = source.kind or provider.default_kind
+        if kind not in provider.kinds:
             continue
         request = ProvideRequest(kind=kind, period=cycle.period, metrics=dict(needs.metrics),
                                  attributes=dict(needs.attributes))
