@@ -209,7 +209,8 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> S
     # A UTF-8 file without a BOM is its own text: checked, not decoded into a second copy of the file; the text is
     # made only for what needs it (a quoted field, a short row, a message's line number)
     text: str | None = None
-    if _utf8_as_is(raw, encoding):
+    has = _Needles(raw)  # each byte looked for once (and ASCII-ness once), whichever check asks
+    if _utf8_as_is(raw, encoding, has):
         same = True
     else:
         text, same = _decode(raw, name, encoding)
@@ -243,7 +244,6 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> S
                            hint="check for an unquoted separator (quote values that contain one)",
                            code="data-shape") from None
         raise fail(name, f"cannot parse CSV: {str(exc).splitlines()[0]}", code="data-shape") from None
-    has = _Needles(raw)  # each byte looked for once, whichever check asks
     no_space = _no_whitespace(raw, has) if same else False
     counted = text if text is not None or len(sep.encode("utf-8")) > 1 else raw  # the same answers on the bytes
     if counted is None:
@@ -254,7 +254,7 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> S
     if one_line:
         lines.plain()  # record n is line n + 1: the text need not be kept for messages
         kept.clear()
-    del data, text, counted, raw
+    del data, text, counted, raw, has
     # _row counts data records (polars keeps a blank line as a row of nulls, like csv.reader).
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
     frame = other_months(frame, source, period)
@@ -264,14 +264,14 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> S
 _UTF8_NAMES = ("auto", "utf-8", "utf8", "UTF-8", "UTF8", "utf_8")
 
 
-def _utf8_as_is(raw: bytes, encoding) -> bool:
+def _utf8_as_is(raw: bytes, encoding, has=None) -> bool:
     """Whether :func:`_decode` would find ``raw`` to be UTF-8 text without a BOM (its text's bytes are ``raw``):
     checked a slice at a time, so no decoded copy of the whole file is kept."""
     import codecs
 
     if encoding not in (*_UTF8_NAMES, None) or raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         return False
-    if raw.isascii():  # ASCII is UTF-8 (and looking costs a tenth of decoding)
+    if (has.ascii() if has is not None else raw.isascii()):  # ASCII is UTF-8 (and looking costs a tenth of decoding)
         return True
     if _utf8_by_polars(raw):
         return True
@@ -355,6 +355,12 @@ class _Needles:
     def __init__(self, raw: bytes):
         self._raw = raw
         self._seen: dict[bytes, bool] = {}
+        self._ascii: bool | None = None
+
+    def ascii(self) -> bool:
+        if self._ascii is None:
+            self._ascii = self._raw.isascii()
+        return self._ascii
 
     def __call__(self, needle: bytes) -> bool:
         if needle not in self._seen:
@@ -452,8 +458,9 @@ def _no_whitespace(raw: bytes, has=None) -> bool:
     """Whether no cell parsed from the CSV bytes ``raw`` can hold a whitespace character or be empty text: ASCII
     with no space, tab, carriage return, vertical tab, form feed or quote (a newline then only ends a record, and
     an empty field is null).  Looking for six bytes costs a fraction of looking through every column's cells."""
+    ascii_ = has.ascii() if has is not None else raw.isascii()
     has = has or (lambda needle: needle in raw)
-    return raw.isascii() and not any(has(b) for b in (b" ", b'"', b"\t", b"\r", b"\x0b", b"\x0c"))
+    return ascii_ and not any(has(b) for b in (b" ", b'"', b"\t", b"\r", b"\x0b", b"\x0c"))
 
 
 def _strip(frame, trimmed: bool = False):

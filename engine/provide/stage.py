@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import difflib
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 
 import polars as pl
@@ -59,14 +60,20 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     teams = hierarchy(parts["employees"], employees, needs.hierarchy, cycle.period, report)
     _release(parts["employees"])
     given: set[str] = set()  # metrics a source has a column (or, laid out long, rows) for, whatever the rows' months
-    credited, splits = split_credit(parts["deals"], parts["credits"], needs, cycle, report, known, given)
-    sources = parts["metrics"] if credited is None else [*parts["metrics"], credited]
-    metrics = metric_tables(sources, parts["aggregated"], needs, cycle.period, report, known, employment, given)
-    _release(parts["metrics"] + parts["aggregated"] + parts["deals"] + parts["credits"])
-    feedback = feedback_table(parts["feedback"], needs, cycle.period, report, known)
+    # the 360 ratings (the biggest table, checked against nothing but the employees) are checked in a thread of
+    # their own while the metrics and OKRs are checked here; each says what it found in a report of its own, added
+    # to the stage's in the order of one check after another
+    on_the_side, okr_report = Report(), Report()
+    with _beside(feedback_table, parts["feedback"], needs, cycle.period, on_the_side, known) as ratings:
+        credited, splits = split_credit(parts["deals"], parts["credits"], needs, cycle, report, known, given)
+        sources = parts["metrics"] if credited is None else [*parts["metrics"], credited]
+        metrics = metric_tables(sources, parts["aggregated"], needs, cycle.period, report, known, employment, given)
+        _release(parts["metrics"] + parts["aggregated"] + parts["deals"] + parts["credits"])
+        okrs = okr_table(parts["okrs"], okr_report, known, cycle.period, employment)
+        _release(parts["okrs"])
+        feedback = ratings.result()
     _release(parts["feedback"])
-    okrs = okr_table(parts["okrs"], report, known, cycle.period, employment)
-    _release(parts["okrs"])
+    report.items += on_the_side.items + okr_report.items
     # a metric a source has, whose rows all fall outside the period or the employment, is there with no
     # values (missing data for everyone), not absent: the engine must not take it for a misspelt column
     have = {c for frame in metrics if frame is not None for c in frame.columns}
@@ -170,7 +177,19 @@ def read_sources(cycle: Cycle, needs: Needs, report: Report) -> tuple[dict[str, 
 # Sources are read side by side, a thread each (up to this many): reading is mostly polars, DuckDB, the database
 # driver and hashing, which let go of Python's lock, so one source's parse overlaps another's.  What each read
 # returns or raises is then taken in the cycle's order of sources, exactly as one read after another would be.
+# Below 2, everything is done one thing after another (also the 360 ratings' checks, see provide).
 READ_THREADS = 4
+
+
+@contextmanager
+def _beside(work, *args):
+    """``work(*args)`` in a thread of its own meanwhile (one after another when :data:`READ_THREADS` is below 2);
+    the future it gives, whose ``result()`` is what ``work`` returned (or raises what it raised)."""
+    if READ_THREADS < 2:
+        yield _done(work, *args)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="appraise-check") as pool:
+        yield pool.submit(work, *args)
 
 
 def _read_each(cycle: Cycle, needs: Needs, registry) -> dict[int, Future]:
@@ -193,11 +212,11 @@ def _read_each(cycle: Cycle, needs: Needs, registry) -> dict[int, Future]:
         return {id(source): pool.submit(provider.read, source, request) for source, provider, request in todo}
 
 
-def _done(read, source, request) -> Future:
-    """``read(source, request)`` run here and now, as a finished future (its result, or what it raised)."""
+def _done(work, *args) -> Future:
+    """``work(*args)`` run here and now, as a finished future (its result, or what it raised)."""
     future: Future = Future()
     try:
-        future.set_result(read(source, request))
+        future.set_result(work(*args))
     except Exception as exc:
         future.set_exception(exc)
     return future
