@@ -174,3 +174,40 @@ def test_every_source_is_read_once(tmp_path, monkeypatch):
     monkeypatch.setattr(_tabular, "read_bytes", spy)
     _provided(EXAMPLE)
     assert sorted(read) == ["employees.csv", "feedback.csv", "metrics.csv"]
+
+
+# ------------------------------------------------------------------ wide metrics, periods
+
+
+def test_a_wide_table_in_order_is_not_sorted_and_finite_columns_are_not_copied(monkeypatch):
+    from appraise.provide import metrics
+    from appraise.provide.needs import Needs
+
+    rng = random.Random(5)
+    for _ in range(40):
+        n = rng.randint(1, 8)
+        keys = sorted({(rng.choice(["E1", "E2", "E10", "e1", "É"]), rng.choice(["2026-07", "2026-08", "2026-09"]))
+                       for _ in range(n)})
+        if rng.random() < 0.4:
+            rng.shuffle(keys)
+        values = pl.DataFrame({"employee": [k[0] for k in keys], "month": [k[1] for k in keys],
+                               **{m: [rng.choice([1.0, 2.5, None, math.nan, math.inf, -0.0]) if rng.random() < 0.5
+                                      else 3.0 for _ in keys] for m in ("a", "b")}})
+        needs = Needs(metrics={"b": "sum", "a": "sum"})
+        fast = metrics._wide_direct(values, ("employee", "month"), needs)
+        with monkeypatch.context() as m:
+            m.setattr(metrics, "_in_order", lambda *a: False)
+            plain = metrics._wide_direct(values, ("employee", "month"), needs)
+        assert_frame_equal(fast, plain)
+        assert metrics._in_order(values, ("employee", "month")) == (values.sort("employee", "month")
+                                                                     .equals(values)), keys
+
+
+def test_distinct_periods_are_the_unique_values():
+    from appraise.provide.feedback import _distinct
+
+    rng = random.Random(9)
+    for _ in range(60):
+        column = pl.Series([rng.choice(["2026-Q3", "2026-07", None, "x"]) if rng.random() < 0.3 else "2026-Q3"
+                            for _ in range(rng.randint(0, 6))], dtype=pl.Utf8)
+        assert sorted(_distinct(column)) == sorted(column.drop_nulls().unique().to_list())
