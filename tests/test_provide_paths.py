@@ -18,6 +18,7 @@ from polars.testing import assert_frame_equal
 
 from appraise.hookspecs import Origin, SourceSpec
 from appraise.provide import checks, employees, okrs, stage
+from appraise.provide.needs import Needs
 from appraise.provide.parts import Part, Report
 from appraise.tables import LARGEST
 from engine_inputs import EXAMPLE
@@ -211,3 +212,29 @@ def test_distinct_periods_are_the_unique_values():
         column = pl.Series([rng.choice(["2026-Q3", "2026-07", None, "x"]) if rng.random() < 0.3 else "2026-Q3"
                             for _ in range(rng.randint(0, 6))], dtype=pl.Utf8)
         assert sorted(_distinct(column)) == sorted(column.drop_nulls().unique().to_list())
+
+
+def test_employees_all_accepted_are_left_as_they_are(monkeypatch):
+    from test_provide_fast import IDS
+
+    rng = random.Random(2)
+    for _ in range(30):
+        parts = []
+        for k in range(rng.randint(1, 2)):
+            n = rng.randint(1, 8)
+            pool = IDS if rng.random() < 0.4 else [f"P{k}{i}" for i in range(n)]
+            ids = rng.sample(pool, min(n, len(pool))) if rng.random() < 0.5 else [rng.choice(pool) for _ in range(n)]
+            frame = pl.DataFrame({"id": ids, "name": [f"n{i}" for i in range(len(ids))]},
+                                 schema={"id": pl.Utf8, "name": pl.Utf8})
+            frame = frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("_row"))
+            parts.append(Part(frame, Origin(f"e{k}.csv"), SourceSpec("csv", "employees", None)))
+        got = []
+        for shortcut in (True, False):
+            with monkeypatch.context() as m:
+                if not shortcut:
+                    m.setattr(employees, "_all_accepted", lambda accepted: False)
+                report = Report()
+                table = employees.employee_table(parts, Needs(), report, None)  # type: ignore[arg-type]
+                got.append((table, [(d.file, d.line, d.message) for d, _ in report.items]))
+        assert_frame_equal(got[0][0], got[1][0])
+        assert got[0][1] == got[1][1]

@@ -50,17 +50,26 @@ def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle
                 report.fatal(diag)
             else:
                 report.employee(emp, diag)
-        frames.append(frame.select(*cols, "_row").filter(pl.col("id").is_not_null())
-                      .unique("id", keep="first", maintain_order=True))
+        kept = frame.select(*cols, "_row")
+        if not _all_accepted(accepted):  # (every row accepted: every id there, each once; nothing to leave out)
+            kept = kept.filter(pl.col("id").is_not_null()).unique("id", keep="first", maintain_order=True)
+        frames.append(kept)
     if not frames:
         return None
     out = pl.concat(frames, how="diagonal_relaxed").drop("_row")
-    out = out.unique("id", keep="first", maintain_order=True)
+    if len(frames) > 1 or not _all_accepted(None):  # (one source's ids are each once already)
+        out = out.unique("id", keep="first", maintain_order=True)
     for col in EMPLOYEE_OPTIONAL:
         if col not in out.columns:
             out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
     front = list(EMPLOYEE_BUILTIN)
     return out.select(front + [c for c in out.columns if c not in front])
+
+
+def _all_accepted(accepted: pl.Series | None) -> bool:
+    """Whether every row of a source is an employee (no id missing, invisible, repeated or differing only in case),
+    so leaving out the others changes nothing; None: whether that shortcut is taken at all (tests switch it off)."""
+    return True if accepted is None else bool(accepted.all())
 
 
 _HIDDEN = ("Cc", "Cf", "Zl", "Zp")  # control, format (zero-width, direction), line and paragraph separators
