@@ -27,6 +27,10 @@ from appraise.export.columns import (
 )
 
 EMPLOYEE_INDENT = "    "  # an entry of the employees list, as results_json_chunks indents it
+# what comes before each indented entry in results.json: made with the entry, which is then sliced off it (a view
+# of the same bytes), so that results.json's text is written from the buffers polars made it in
+# (:func:`appraise.export.files.text_views`)
+ENTRY_SEP = ",\n" + EMPLOYEE_INDENT
 
 
 def _pl():
@@ -299,7 +303,9 @@ def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...], rou
         out = pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, **dict.fromkeys(names, pl.Utf8)})
         if out.height != part.height or not out["_row"].is_sorted():  # several scorecards, or rows without one
             out = part.select("_row").join(out, on="_row", how="left").sort("_row")
-        texts = [out[n] for n in names]
+        # the indented entries without the separator they were made after (the same bytes, a view)
+        texts = [out[n].str.slice(len(ENTRY_SEP)) if st.indented else out[n] for n, st in zip(names, styles,
+                                                                                            strict=True)]
         plain = (part["override.applied"].fill_null(False) if "override.applied" in part.columns
                  else pl.Series([False] * part.height)) | texts[0].is_null()
         if plain.any():  # an override's record (reason, approver, date), a scorecard the frame did not name
@@ -505,7 +511,10 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
             if rs.bonus.target_period != "cycle" or rs.proration == "days":
                 detail.append(("target_cycle", plain("bonus.target_cycle")))
             fields.append(("bonus_detail", _obj(detail, K, st)))
-        return _expr(_obj(fields, E, st)).alias("entry" if st.indented else "compact")
+        body = _obj(fields, E, st)
+        assert isinstance(body, _Parts)  # an employee has keys in every row
+        return _expr(_Parts([ENTRY_SEP, *body]) if st.indented else body).alias(
+            "entry" if st.indented else "compact")
 
     texts = [entry(st) for st in styles]
     return t.done().lazy().select("_row", *texts).collect()
