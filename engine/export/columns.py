@@ -54,12 +54,18 @@ def float_text(s):
     pl = _pl()
     s = s.cast(pl.Float64)
     out = s.cast(pl.Utf8)
-    a = s.abs()
-    odd = (((a < 1e-4) & (a != 0.0)) | (a >= 1e16) | ~s.is_finite()).fill_null(False)
+    odd = pl.select(float_text_odd(pl.lit(s))).to_series()
     if odd.any():
         idx = odd.arg_true()
         out = out.scatter(idx, pl.Series([json.dumps(v) for v in s.gather(idx).to_list()], dtype=pl.Utf8))
     return out
+
+
+def float_text_odd(e):
+    """Where :func:`float_text` writes a value of the Float64 expression ``e`` with Python (a boolean expression, null
+    false): polars' own text is Python's ``repr`` everywhere else."""
+    a = e.abs()
+    return (((a < 1e-4) & (a != 0.0)) | (a >= 1e16) | ~e.is_finite()).fill_null(False)
 
 
 def money_strings(s, ruleset):

@@ -20,6 +20,7 @@ from appraise.core.evaluate import Evaluation, item_paths
 from appraise.export.columns import (
     flag_values,
     float_text,
+    float_text_odd,
     lost_ranking,
     money_strings,
     plain_strings,
@@ -81,11 +82,13 @@ def _cohort_column(frame, cohort: str) -> str | None:
 
 
 class _Texts:
-    """Text columns of one scorecard's rows, made once each and kept in :attr:`frame` under ``§<kind>:<column>``."""
+    """Text columns of one scorecard's rows, made once each and kept in :attr:`frame` under ``§<kind>:<column>``.
+    The numbers' texts are made together at the end (:meth:`done`), by polars in one pass of all the columns."""
 
     def __init__(self, frame):
         self.frame = frame
         self.new: dict[str, Any] = {}
+        self.floats: dict[str, str] = {}  # the key of a number's text -> its column
 
     def _put(self, key: str, make) -> Any:
         pl = _pl()
@@ -97,7 +100,9 @@ class _Texts:
         pl = _pl()
         if col not in self.frame.columns:
             return pl.lit("null")
-        return self._put(f"§f:{col}", lambda: float_text(self.frame[col]).fill_null("null"))
+        key = f"§f:{col}"
+        self.floats[key] = col
+        return pl.col(key)
 
     def int(self, col: str):
         pl = _pl()
@@ -115,7 +120,18 @@ class _Texts:
         return self._put(key, make)
 
     def done(self):
-        return self.frame.with_columns(list(self.new.values()))
+        """The frame with every text column made: each number's as :func:`float_text` writes it (polars' own text
+        of the columns where no value needs Python's, checked for all of them at once)."""
+        pl = _pl()
+        made = list(self.new.values())
+        if self.floats:
+            values = [pl.col(c).cast(pl.Float64) for c in self.floats.values()]
+            odd = self.frame.select(float_text_odd(v).any().alias(k) for k, v in zip(self.floats, values,
+                                                                                      strict=True)).row(0)
+            for (key, col), value, python in zip(self.floats.items(), values, odd, strict=True):
+                made.append((float_text(self.frame[col]) if python else value.cast(pl.Utf8)).fill_null("null")
+                            .alias(key))
+        return self.frame.with_columns(made)
 
 
 def _lit(text: str):
