@@ -169,9 +169,9 @@ INDENTED, COMPACT = _Style(True), _Style(False)
 
 
 class _Parts(list):
-    """A text as the pieces it is made of, in order: literal strings, and text expressions (null: the piece
-    is left out).  Nested objects are spliced in as pieces, so the whole entry is one flat concatenation
-    (each byte is copied once, not once per level of nesting)."""
+    """A text as the pieces it is made of, in order: literal strings, and text expressions (never null: a piece
+    left out is ``""``; a null piece makes the whole text null).  Nested objects are spliced in as pieces, so the
+    whole entry is one flat concatenation (each byte is copied once, not once per level of nesting)."""
 
 
 def _expr(value):
@@ -184,16 +184,16 @@ def _expr(value):
 
 
 def _concat(parts: _Parts):
-    """One expression: the pieces of ``parts`` (adjacent literals merged) concatenated, nulls left out."""
+    """One expression: the pieces of ``parts`` concatenated (null where one is), as ``pl.format`` of the literal
+    text between the expressions (~20% less work than ``concat_str`` of literal columns)."""
     pl = _pl()
-    merged: list[Any] = []
-    for piece in parts:
-        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += piece
-        else:
-            merged.append(piece)
-    exprs = [_lit(x) if isinstance(x, str) else x for x in merged]
-    return exprs[0] if len(exprs) == 1 else pl.concat_str(exprs, separator="", ignore_nulls=True)
+    exprs = [x for x in parts if not isinstance(x, str)]
+    if not exprs:
+        return _lit("".join(parts))
+    if len(parts) == 1:
+        return parts[0]
+    return pl.format("".join(x.replace("{", "{{").replace("}", "}}") if isinstance(x, str) else "{}" for x in parts),
+                     *exprs)
 
 
 def _obj(pairs, ind: str, st: _Style = INDENTED):
@@ -214,7 +214,7 @@ def _obj(pairs, ind: str, st: _Style = INDENTED):
             present, text = value
             piece = (_lit(head) + _expr(text) + _lit(st.sep(inner)) if i < first
                      else _lit(st.sep(inner) + head) + _expr(text))
-            parts.append(pl.when(present).then(piece).otherwise(pl.lit(None, pl.Utf8)))
+            parts.append(pl.when(present).then(piece).otherwise(_lit("")))
             continue
         if i > first:
             parts.append(st.sep(inner))
@@ -324,7 +324,9 @@ def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...], rou
         texts = [out[n].str.slice(len(ENTRY_SEP)) if st.indented else out[n] for n, st in zip(names, styles,
                                                                                             strict=True)]
         plain = (part["override.applied"].fill_null(False) if "override.applied" in part.columns
-                 else pl.Series([False] * part.height)) | texts[0].is_null()
+                 else pl.Series([False] * part.height))
+        for x in texts:
+            plain = plain | x.is_null()
         if plain.any():  # an override's record (reason, approver, date), a scorecard the frame did not name
             idx = plain.arg_true()
             fixed = _plain_texts(ev, [start + i for i in idx.to_list()], styles)
