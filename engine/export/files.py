@@ -101,8 +101,6 @@ def _json_outline(document: Mapping[str, Any], chunks: Iterator[Any], batch: int
         written = 0
         for chunk in chunks:
             if encoded and hasattr(chunk, "str") and len(chunk):  # a polars String series
-                import polars as pl
-
                 # every entry after its separator, as views of polars' buffers (no join, no copy into Python)
                 pieces = text_views(chunk, b",\n    ")
                 if written == 0:
