@@ -439,7 +439,21 @@ def _shown(rows, cols: list[Column], labels: Mapping[str, str], loc: str):
     keys = list(labels)
     values = [labels[k] for k in keys]
     joined = [pl.col(c).list.eval(pl.element().replace(keys, values)).list.join(sep) for c in lists]
-    return rows.with_columns(pl.when(j != "").then(j).alias(c) for j, c in zip(joined, lists))
+    shown = [pl.when(j != "").then(j).alias(c) for j, c in zip(joined, lists)]
+    if not FEW_TEXTS:
+        return rows.with_columns(shown)
+    out = []
+    for c, e in zip(lists, shown):  # a list column holds few distinct lists: each labelled once, joined back
+        distinct = rows.select(pl.col(c).unique())
+        if distinct.height * 4 > rows.height:
+            out.append(e)
+            continue
+        labelled = distinct.with_columns(e.alias("§shown"))
+        back = rows.select(c).join(labelled, on=c, how="left", maintain_order="left", nulls_equal=True)
+        if back.height != rows.height:  # cannot be: the distinct lists are unique keys
+            raise AssertionError(f"{c}: {back.height} rows labelled where {rows.height} were expected")
+        out.append(back["§shown"].alias(c))
+    return rows.with_columns(out)
 
 
 def _table_sheets(wb, fmt: _Formats, title: str, cols: list[Column], rows, names: _SheetNames,
@@ -601,7 +615,9 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
              and c.source not in maps]
     odd = rows.select(pl.any_horizontal(_odd_text(pl.col(c).cast(pl.Utf8)) for c in texts)
                       .alias("odd")).to_series() if texts and rows.height else None
-    shapes = _number_shapes(rows, [c for c in numbers if rows.schema[c] == pl.Float64])
+    floats = [c for c in numbers if rows.schema[c] == pl.Float64]
+    few = _few_numbers(rows, floats, 10_000)
+    shapes = _number_shapes(rows, [c for c in floats if c not in few])
     cells: list[tuple] = []  # (column, literal before the value, the value, literal after it) or a blank/whole cell
     for j, c in enumerate(cols):
         ref = f'<c r="{letters[j]}'
@@ -616,7 +632,10 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
             continue
         else:
             mid, end = f'" s="{styles[c.fmt]}"><v>', "</v></c>"
-            value = _number_text(v, rows.schema[c.source], shapes.get(c.source))
+            if c.source in few:  # each distinct value's text made once
+                value = v.replace_strict(*few[c.source], default=None, return_dtype=pl.Utf8)
+            else:
+                value = _number_text(v, rows.schema[c.source], shapes.get(c.source))
         cells.append((c.source, ref, (mid, value), end))
 
     def line(nulls: set[str]):
@@ -668,6 +687,25 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
         yield text_bytes(part.select(line(nulls)).to_series()), part.height  # the rows' XML one after another
 
 
+def _few_numbers(rows, floats: Sequence[str], sample: int) -> dict[str, tuple]:
+    """The Float64 columns of few distinct values (a target, a weight: at most one row in four, judged first on the
+    first ``sample`` rows): their distinct values and each one's text, as :func:`_number_text` makes it.  A column
+    holding -0.0 is left out (a hash takes it for 0.0, whose text differs)."""
+    pl = _pl()
+    if not FEW_TEXTS or not floats or not rows.height:
+        return {}
+    signed = rows.select(_negative_zero(pl.col(c)).any().alias(c) for c in floats).row(0)
+    head = rows.head(sample)
+    out = {}
+    for c, negative_zero in zip(floats, signed):
+        if negative_zero or head[c].n_unique() * 4 > head.height:
+            continue
+        distinct = rows[c].drop_nulls().unique()
+        if len(distinct) * 4 <= rows.height:
+            out[c] = (distinct, distinct.to_frame().select(_number_text(pl.col(c), pl.Float64, None)).to_series())
+    return out
+
+
 _WHOLE = 1e15  # below it, a whole double's text is its integer's and ``.0`` (``1e+16`` above)
 
 
@@ -678,13 +716,18 @@ def _number_shapes(rows, floats: Sequence[str]) -> dict[str, str]:
     pl = _pl()
     if not floats or not rows.height or not FEW_TEXTS:
         return {}
-    whole = [(pl.col(c) == pl.col(c).round(0)) for c in floats]
+    whole = [(pl.col(c) == pl.col(c).floor()) for c in floats]
     checks = rows.select(
-        *[(w & (pl.col(c).abs() < _WHOLE) & (pl.col(c).reinterpret(signed=True) != -2 ** 63)).all().alias(f"a{i}")
+        *[(w & (pl.col(c).abs() < _WHOLE) & ~_negative_zero(pl.col(c))).all().alias(f"a{i}")
           for i, (c, w) in enumerate(zip(floats, whole))],
         *[w.any().alias(f"s{i}") for i, w in enumerate(whole)]).row(0, named=True)
     return {c: "whole" if checks[f"a{i}"] else "mixed" if checks[f"s{i}"] else "fraction"
             for i, c in enumerate(floats)}
+
+
+def _negative_zero(v):
+    """Whether each value of the float expression ``v`` is -0.0 (equal to 0.0, but its text is ``-0``)."""
+    return (v == 0) & (1.0 / v < 0)
 
 
 def _number_text(v, dtype, shape: str | None):
