@@ -81,34 +81,60 @@ def where(path: Path, needle: str, occurrence: int = 1) -> tuple[int, int]:
 
 # ---------------------------------------------------------------- the shipped tests
 
-def test_shipped_ruleset_tests_pass(monkeypatch):
-    monkeypatch.chdir(ROOT)
-    # with --min-coverage 100: every shipped ruleset is fully covered (one run of the shipped tests serves both;
-    # test_default_path_is_rulesets_tests runs them without options)
-    code, out = run("rulesets/tests/", "--min-coverage", "100")
+@pytest.fixture(scope="module")
+def shipped():
+    """One run of the shipped tests through the CLI (``rulesets/tests/ --min-coverage 100``, ~2.5 s of CPU): its
+    exit code, its output and the report ``run_paths`` gave the command, for the three tests that read them."""
+    import appraise.tools.testing as testing
+
+    reports = []
+
+    def recording(paths):
+        reports.append(real(paths))
+        return reports[-1]
+
+    real = testing.run_paths
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)
+        mp.setenv("APPRAISE_ALLOW_OUTSIDE_PATHS", "1")
+        mp.setattr(testing, "run_paths", recording)
+        code, out = run("rulesets/tests/", "--min-coverage", "100")
+    assert len(reports) == 1
+    return code, out, reports[0]
+
+
+def test_shipped_ruleset_tests_pass(shipped):
+    # with --min-coverage 100: every shipped ruleset is fully covered
+    code, out, _ = shipped
     assert code == 0, out
     last = out.rstrip("\n").splitlines()[-1]
     assert last.endswith(" passed, 0 failed") and last == f"{int(last.split()[0])} passed, 0 failed"
     assert int(last.split()[0]) >= 20
 
 
-@pytest.fixture(scope="module")
-def shipped_report():
-    """``run_paths`` over the shipped tests, once for the two tests that read its report (~2.5 s of CPU a run)."""
-    return run_paths([RULESETS / "tests"])
-
-
-def test_every_shipped_ruleset_has_tests_with_full_coverage(shipped_report):
-    report = shipped_report
+def test_every_shipped_ruleset_has_tests_with_full_coverage(shipped):
+    report = shipped[2]
     tested = {Path(k).name for k in report.coverage}
     assert tested == {p.name for p in RULESETS.glob("*.yaml")}
     for name, cov in report.coverage.items():
         assert cov.percent == 100.0, (name, [str(i) for i in cov.uncovered])
 
 
-def test_default_path_is_rulesets_tests(monkeypatch):
+def test_default_path_is_rulesets_tests(monkeypatch, shipped):
+    # without PATH the command tests what rulesets/tests/ holds: the files it hands on are those, and the
+    # report of running them (the module's one run of them) reads as a pass
+    import appraise.tools.testing as testing
+
     monkeypatch.chdir(ROOT)
+    given = []
+
+    def recording(paths):
+        given.append([p.resolve() for p in discover(paths)])
+        return shipped[2]
+
+    monkeypatch.setattr(testing, "run_paths", recording)
     code, out = run()
+    assert given == [discover([RULESETS / "tests"])] and len(given[0]) >= 5
     assert code == 0, out
     assert out.rstrip().splitlines()[-1].endswith(" passed, 0 failed")
 
@@ -360,8 +386,8 @@ def test_no_test_files_is_a_usage_error(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- the helper for ruleset authors
 
-def test_run_paths_is_the_pytest_helper(shipped_report):
-    report = shipped_report
+def test_run_paths_is_the_pytest_helper(shipped):
+    report = shipped[2]  # what run_paths returned to the command
     assert report.failed == 0 and not report.diagnostics
     assert report.passed == len(report.results) > 0
     assert report.summary() == f"{report.passed} passed, 0 failed"
