@@ -1,5 +1,5 @@
 """results.xlsx's row writer (appraise.export.xlsx_columns): its shortcuts (a text column's distinct values made
-into cells once, a number column's distinct values or shape, list columns labelled once per distinct list, the
+into cells once, a number column's shape, list columns labelled once per distinct list, the
 widths from the distinct texts) write the same bytes as the plain path, which makes every cell of every row; on
 values chosen to break them: -0.0 beside 0.0, whole numbers at and past 10^15, tiny and huge doubles, nulls, text
 with control characters, markup, formula starts and spaces (ASCII and not) at either end, empty lists and none."""
@@ -86,13 +86,11 @@ def test_fast_rows_are_the_plain_rows(rows, chunk):
     assert "ctrl_x0001__x001F_" in text and "_x005F_x0041_" in text and "<t>&lt;r&gt;&lt;t&gt;x" in text
 
 
-def test_a_column_of_few_numbers_with_negative_zero_keeps_its_sign():
-    frame = pl.DataFrame({"v": [0.0, -0.0, 1.0] * 20})
-    shortcuts = xc._few_numbers(frame, ["v"], 100)
-    assert shortcuts == {}  # a hash takes -0.0 for 0.0
-    frame = pl.DataFrame({"v": [0.0, 2.5, 1.0] * 20})
-    distinct, texts = xc._few_numbers(frame, ["v"], 100)["v"]
-    assert dict(zip(distinct.to_list(), texts.to_list())) == {0.0: "0", 2.5: "2.5", 1.0: "1"}
+def test_number_shapes_keep_negative_zero_and_big_numbers_apart():
+    frame = pl.DataFrame({"whole": [0.0, 7.0, -3.0], "signed": [0.0, -0.0, 1.0], "big": [1.0, 1e15, 2.0],
+                          "fraction": [0.5, -1e-7, None], "mixed": [0.5, 2.0, None]})
+    assert xc._number_shapes(frame, frame.columns) == {"whole": "whole", "signed": "mixed", "big": "mixed",
+                                                       "fraction": "fraction", "mixed": "mixed"}
 
 
 def test_edge_spaces_found_by_two_anchored_searches_as_by_one():

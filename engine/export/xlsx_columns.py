@@ -615,9 +615,7 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
              and c.source not in maps]
     odd = rows.select(pl.any_horizontal(_odd_text(pl.col(c).cast(pl.Utf8)) for c in texts)
                       .alias("odd")).to_series() if texts and rows.height else None
-    floats = [c for c in numbers if rows.schema[c] == pl.Float64]
-    few = _few_numbers(rows, floats, 10_000)
-    shapes = _number_shapes(rows, [c for c in floats if c not in few])
+    shapes = _number_shapes(rows, [c for c in numbers if rows.schema[c] == pl.Float64])
     cells: list[tuple] = []  # (column, literal before the value, the value, literal after it) or a blank/whole cell
     for j, c in enumerate(cols):
         ref = f'<c r="{letters[j]}'
@@ -632,10 +630,7 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
             continue
         else:
             mid, end = f'" s="{styles[c.fmt]}"><v>', "</v></c>"
-            if c.source in few:  # each distinct value's text made once
-                value = v.replace_strict(*few[c.source], default=None, return_dtype=pl.Utf8)
-            else:
-                value = _number_text(v, rows.schema[c.source], shapes.get(c.source))
+            value = _number_text(v, rows.schema[c.source], shapes.get(c.source))
         cells.append((c.source, ref, (mid, value), end))
 
     def line(nulls: set[str]):
@@ -685,25 +680,6 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
                 for j, c in enumerate(cols) if f"§t{j}" in part.columns and c.source not in maps)
         nulls = {c.source for c in cols if c.source in part.columns and part[c.source].null_count()}
         yield text_bytes(part.select(line(nulls)).to_series()), part.height  # the rows' XML one after another
-
-
-def _few_numbers(rows, floats: Sequence[str], sample: int) -> dict[str, tuple]:
-    """The Float64 columns of few distinct values (a target, a weight: at most one row in four, judged first on the
-    first ``sample`` rows): their distinct values and each one's text, as :func:`_number_text` makes it.  A column
-    holding -0.0 is left out (a hash takes it for 0.0, whose text differs)."""
-    pl = _pl()
-    if not FEW_TEXTS or not floats or not rows.height:
-        return {}
-    signed = rows.select(_negative_zero(pl.col(c)).any().alias(c) for c in floats).row(0)
-    head = rows.head(sample)
-    out = {}
-    for c, negative_zero in zip(floats, signed):
-        if negative_zero or head[c].n_unique() * 4 > head.height:
-            continue
-        distinct = rows[c].drop_nulls().unique()
-        if len(distinct) * 4 <= rows.height:
-            out[c] = (distinct, distinct.to_frame().select(_number_text(pl.col(c), pl.Float64, None)).to_series())
-    return out
 
 
 _WHOLE = 1e15  # below it, a whole double's text is its integer's and ``.0`` (``1e+16`` above)
