@@ -34,7 +34,8 @@ def _frame(rows: int, seed: int) -> tuple[pl.DataFrame, list[Column]]:
         "signed": [rnd.choice([float(rnd.randrange(10 ** 6)), -0.0]) for _ in range(rows)],  # many, whole, -0.0
         "zeros": [rnd.choice([0.0, -0.0, 7.0]) for _ in range(rows)],  # few, whole, -0.0
         "big": [float(rnd.randrange(0, 10 ** 6)) * 1e11 for _ in range(rows)],  # whole, past 10^15 and 10^16
-        "fraction": [rnd.randrange(1, 10 ** 6) / 7 for _ in range(rows)],  # many, never whole
+        "fraction": [rnd.choice([rnd.randrange(1, 10 ** 6) / 7, 1e-07, -1.5e-07, 5e-324, 0.1 + 0.2, 1e-05, None])
+                     for _ in range(rows)],  # many, never whole, tiny ones among them
         "score": [rnd.choice([rnd.random() * 100, 100.0, None, -0.0]) for _ in range(rows)],  # many, mixed
         "count": [rnd.choice([1, 2, None]) for _ in range(rows)],  # integers
         "bonus": [rnd.choice(["41100", "0.10", "1234567890123456", None]) for _ in range(rows)],  # money text
@@ -80,6 +81,7 @@ def test_fast_rows_are_the_plain_rows(rows, chunk):
     assert text.count("<row ") == rows and text.startswith('<row r="3"><c r="A3" t="inlineStr"><is><t>E00000</t>')
     # the texts the plain path gives the shortcuts to copy (worked out here, not read from the code)
     assert '<v>-0</v>' in text and '<v>1e+16</v>' in text and '<v>0.00001</v>' in text and '<v>1e-7</v>' in text
+    assert '<v>-1.5e-7</v>' in text and '<v>5e-324</v>' in text and '<v>0.30000000000000004</v>' in text
     assert text.count('"><v>-0</v>') >= 3 and '<c r="J3" s="' in text  # "signed", "zeros", "mixed"
     assert '<v>1000000000000000</v>' in text and '<v>50</v>' in text and '<v>0.95</v>' in text
     assert '<t xml:space="preserve">\u3000wide space</t>' in text and "<t>'=SUM(A1)</t>" in text
