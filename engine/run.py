@@ -307,7 +307,9 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False, page_slice=None) -> RunReport:
-    from appraise.export.columns import csv_chunks, ledger_table, rounded_frame, stored_rows, summary
+    p.stage("provide", f"{len(cycle.sources)} sources")
+    # (imported here, below the stage's mark: what validating took is what the validate stage shows)
+    from appraise.export.columns import csv_chunks, ledger_table, rounded_frame, summary
     from appraise.export.document import document_head, document_tail
     from appraise.export.files import (
         CHANGE_FIELDS,
@@ -326,7 +328,6 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     from appraise.provide.stage import METRIC_ABSENT
     from appraise.store.database import ENTRY_COLUMNS, history, stale_runs
 
-    p.stage("provide", f"{len(cycle.sources)} sources")
     pause_point("provide")
     # a trial run (--only) applies the overrides of the people it appraises; what this run reads of other runs
     # (the previous period under this ruleset, sub-periods, what they paid) are inputs like the files
@@ -469,7 +470,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             # a redacted run's results.json had the redacted entries: the store's are made now, the full results
             db.complete_run(run_id, cycle.period.id, {"errors": outline["errors"]},
                             before_commit=lambda: pause_point("store"), reads=reads.reads, manifest_sha256=sha,
-                            rows=stored_rows(table, employee_text_chunks(ev, compact=True) if redact else stored),
+                            frames=stored_frames(table, employee_text_chunks(ev, compact=True) if redact else stored),
                             also=_draw_ledger(ev))
         pause_point("publish")
         old = publish_folder(stage, out)
@@ -499,6 +500,22 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         replaced_run=replaced["id"] if replaced is not None else None,
         changed=len({row[0] for row in ledger}) if before is not None else None, stale=stale,
         engine_warnings=list(engine_warnings))
+
+
+def stored_frames(table, entries) -> Iterator:
+    """The store's rows as polars tables (:meth:`appraise.store.database.Store.complete_run`'s ``frames``): what
+    :func:`appraise.export.columns.stored_rows` gives row by row — each employee's id, scorecard, score, grade,
+    grade before calibration and bonus from :func:`~appraise.export.columns.summary`'s ``table``, and the entry's
+    JSON text from ``entries`` (polars String series: chunks in the table's order, read one at a time) — a chunk
+    at a time."""
+    from appraise.export.columns import STORED_COLUMNS
+
+    start = 0
+    for chunk in entries:
+        yield table.slice(start, len(chunk)).select(STORED_COLUMNS).with_columns(chunk.alias("entry"))
+        start += len(chunk)
+    if start != table.height:
+        raise ValueError(f"{start} stored entries for {table.height} employees")
 
 
 def ahead(items: Iterable, depth: int = 2) -> Iterator:

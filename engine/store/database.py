@@ -37,10 +37,11 @@ id '' (an older appraise's) locks its whole period.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,7 +91,7 @@ run_reads = sa.Table(
 )
 
 SQLITE_PAGE_SIZE = 16384  # bytes per page of a new SQLite store
-INSERT_CHUNK = 5000  # rows per executemany batch (SQLite) / per flush of the COPY stream (PostgreSQL)
+INSERT_CHUNK = 5000  # rows per batch of bulk_insert (an executemany; PostgreSQL's COPY takes them all)
 RESULT_COLUMNS = ("run_id", "employee", "scorecard", "score", "grade", "grade_uncalibrated", "bonus", "entry")
 # results columns that hold the entry's top-level field of the same name (see _result_rows)
 ENTRY_COLUMNS = _ENTRY_COLUMNS = ("scorecard", "score", "grade", "grade_uncalibrated", "bonus")
@@ -131,52 +132,102 @@ def _result_rows(run_id: int, employees: Iterable[Mapping[str, Any]]) -> Iterabl
 
 
 def _insert_results(conn: sa.Connection, run_id: int, employees: Iterable[Mapping[str, Any]],
-                    prepared: Iterable[Sequence[Any]] | None = None) -> int:
-    """Write a run's results inside the open transaction of ``conn``, in bulk; returns the count.
+                    prepared: Iterable[Sequence[Any]] | None = None, frames: Iterable[Any] | None = None) -> int:
+    """Write a run's results inside the open transaction of ``conn``, in bulk (:func:`bulk_insert`); returns the
+    count.
 
-    SQLite: the driver's ``executemany`` over prepared tuples (one statement, prepared once), in batches of
-    :data:`INSERT_CHUNK`.  PostgreSQL through psycopg 3: one ``COPY ... FROM STDIN``.  Anything else: SQLAlchemy's
-    ``executemany``.  All of them run in the caller's transaction, so nothing is visible before its commit."""
-    import itertools
-
+    The rows come from the document's ``employees``, from ``prepared`` tuples, or from ``frames``: polars tables
+    of the columns of :data:`RESULT_COLUMNS` after ``run_id``, in that order (see :func:`_frame_rows`).  From
+    ``frames`` each batch is made from the tables' column lists, and SQLite is handed the entries as their UTF-8
+    bytes, made text again by SQLite (``CAST(? AS TEXT)``: the same bytes, stored as text), so that no entry is
+    decoded into a Python string only to be encoded back."""
+    if frames is not None:
+        as_bytes = conn.dialect.name == "sqlite"
+        return bulk_insert(conn, results, RESULT_COLUMNS, _frame_rows(run_id, frames, text=not as_bytes),
+                           text_from_bytes=("entry",) if as_bytes else ())
     rows = _result_rows(run_id, employees) if prepared is None else ((run_id, *r) for r in prepared)
+    return bulk_insert(conn, results, RESULT_COLUMNS, batched(rows))
+
+
+def batched(rows: Iterable[Sequence[Any]], size: int | None = None) -> Iterator[list[Sequence[Any]]]:
+    """``rows`` in lists of ``size`` (default :data:`INSERT_CHUNK`), for :func:`bulk_insert`."""
+    it = iter(rows)
+    while batch := list(itertools.islice(it, size or INSERT_CHUNK)):
+        yield batch
+
+
+def bulk_insert(conn: sa.Connection, table: sa.Table, columns: Sequence[str],
+                batches: Iterable[Iterable[Sequence[Any]]], *, text_from_bytes: Sequence[str] = ()) -> int:
+    """Insert rows (tuples in ``columns`` order, given in ``batches``) into ``table`` inside the open transaction
+    of ``conn``; returns the count.  SQLite: the driver's ``executemany`` per batch (one statement, prepared
+    once); ``text_from_bytes``: columns whose values come as UTF-8 bytes, stored as the text of those bytes
+    (``CAST(? AS TEXT)``).  PostgreSQL through psycopg 3: one ``COPY ... FROM STDIN`` (``text_from_bytes`` must
+    be empty: values as they are stored).  Anything else: SQLAlchemy's ``executemany`` per batch.  Nothing is
+    visible before the caller's commit."""
     count = 0
     raw: Any = conn.connection.driver_connection
     dialect = conn.dialect.name
     if dialect == "postgresql" and type(raw).__module__.split(".")[0] == "psycopg":  # psycopg 3 (not psycopg2)
-        with raw.cursor() as cur, cur.copy(f"COPY results ({', '.join(RESULT_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-                count += 1
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for batch in batches:
+                for row in batch:
+                    copy.write_row(row)
+                    count += 1
         return count
     if dialect == "sqlite":
-        sql = (f"INSERT INTO results ({', '.join(RESULT_COLUMNS)}) "
-               f"VALUES ({', '.join('?' * len(RESULT_COLUMNS))})")
+        values = ", ".join("CAST(? AS TEXT)" if c in text_from_bytes else "?" for c in columns)
+        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({values})"
         cur = raw.cursor()
         try:
-            while batch := list(itertools.islice(rows, INSERT_CHUNK)):
+            for batch in batches:
                 cur.executemany(sql, batch)
-                count += len(batch)
+                count += cur.rowcount
         finally:
             cur.close()
         return count
-    while batch := list(itertools.islice(rows, INSERT_CHUNK)):
-        conn.execute(results.insert(), [dict(zip(RESULT_COLUMNS, r, strict=True)) for r in batch])
-        count += len(batch)
+    for batch in batches:
+        rows = [dict(zip(columns, r, strict=True)) for r in batch]
+        if rows:
+            conn.execute(table.insert(), rows)
+        count += len(rows)
     return count
+
+
+def _frame_rows(run_id: int, frames: Iterable[Any], *, text: bool = True) -> Iterable[Any]:
+    """The ``results`` rows of polars tables (employee, scorecard, score, grade, grade_uncalibrated, bonus, entry
+    columns, in that order), :data:`INSERT_CHUNK` at a time, each batch an iterator of tuples in
+    :data:`RESULT_COLUMNS` order made from the batch's column lists (the values ``iter_rows`` gives, without a
+    row's worth of polars calls per row).  ``text=False``: the entry as its UTF-8 bytes (see
+    :func:`_insert_results`).  A batch's values exist only while it is written."""
+    import polars as pl
+
+    for frame in frames:
+        if frame.width != len(RESULT_COLUMNS) - 1:
+            raise ValueError(f"results frame of {frame.width} columns, not {len(RESULT_COLUMNS) - 1}")
+        for start in range(0, frame.height, INSERT_CHUNK):
+            part = frame.slice(start, INSERT_CHUNK)
+            *small, entry = part.get_columns()
+            entries = entry.to_list() if text else entry.cast(pl.Binary).to_list()
+            yield zip([run_id] * part.height, *(c.to_list() for c in small), entries, strict=True)
 
 
 def _same_results(conn: sa.Connection, old_run: int, new_run: int) -> bool:
     """Whether two runs stored the same results (employee, scorecard, score, grade, grade before calibration,
-    bonus; the entries' other content aside), compared by the database: as many rows, and no row of the old run
-    without an equal one (NULL equal to NULL) in the new one.  A set difference (``EXCEPT``), not a join: its
-    plan does not depend on statistics of rows written in this very transaction."""
-    cols = ("employee", "scorecard", "score", "grade", "grade_uncalibrated", "bonus")
-    counts: dict[int, int] = dict(conn.execute(sa.select(results.c.run_id, sa.func.count()).where(
-        results.c.run_id.in_([old_run, new_run])).group_by(results.c.run_id)).all())
+    bonus; the entries' other content aside), compared by the database (:func:`same_rows`)."""
+    return same_rows(conn, results, ("employee", "scorecard", "score", "grade", "grade_uncalibrated", "bonus"),
+                     old_run, new_run)
+
+
+def same_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], old_run: int, new_run: int) -> bool:
+    """Whether two runs' rows of ``table`` (keyed by ``run_id`` and a unique ``employee``) hold the same
+    ``columns``, compared by the database: as many rows, and no row of the old run without an equal one (NULL
+    equal to NULL) in the new one.  A set difference (``EXCEPT``), not a join: its plan does not depend on
+    statistics of rows written in this very transaction."""
+    counts: dict[int, int] = dict(conn.execute(sa.select(table.c.run_id, sa.func.count()).where(
+        table.c.run_id.in_([old_run, new_run])).group_by(table.c.run_id)).all())
     if counts.get(old_run, 0) != counts.get(new_run, 0):
         return False
-    gone = sa.except_(*(sa.select(*(results.c[c] for c in cols)).where(results.c.run_id == run)
+    gone = sa.except_(*(sa.select(*(table.c[c] for c in columns)).where(table.c.run_id == run)
                         for run in (old_run, new_run))).subquery()
     return conn.execute(sa.select(sa.func.count()).select_from(gone)).scalar() == 0
 
@@ -381,7 +432,7 @@ class Store:
     def complete_run(self, run_id: int, cycle: str, document: Mapping[str, Any],
                      before_commit: Callable[[], None] | None = None,
                      reads: Iterable[Mapping[str, Any]] = (), manifest_sha256: str | None = None,
-                     rows: Iterable[Sequence[Any]] | None = None,
+                     rows: Iterable[Sequence[Any]] | None = None, frames: Iterable[Any] | None = None,
                      also: Callable[[sa.Connection, int, int | None], bool] | None = None) -> int:
         """Store a run's results and make it the current run of its (period, ruleset id), in one transaction;
         returns the count.
@@ -396,7 +447,9 @@ class Store:
         The results are written in bulk (see :func:`_insert_results`), each entry encoded as it is written.
         ``rows``: the results already prepared, one sequence per employee of (employee, scorecard, score, grade,
         grade_uncalibrated, bonus, entry JSON text as ``json.dumps(entry, ensure_ascii=False)``), e.g. a polars
-        frame's ``iter_rows()``; stored instead of the document's employees, which they must equal.
+        frame's ``iter_rows()``; stored instead of the document's employees, which they must equal.  ``frames``:
+        the same as polars tables of those seven columns in that order (the entry a String column), stored the
+        cheapest way (see :func:`_insert_results`).
         ``also(conn, run_id, replaced run id)`` stores more of the run in the same transaction (an incentive plan's
         draw ledger, :func:`appraise.store.draws.writer`) and says whether that equals what the replaced run stored.
         """
@@ -406,7 +459,7 @@ class Store:
             mine = (runs.c.cycle == cycle) & (runs.c.ruleset_id == ruleset_id) & runs.c.is_current
             replaced = conn.execute(sa.select(runs.c.id).where(mine)).scalar()
             conn.execute(runs.update().where(mine).values(is_current=False))
-            count = _insert_results(conn, run_id, employees, rows)
+            count = _insert_results(conn, run_id, employees, rows, frames)
             same_also = also(conn, run_id, replaced) if also is not None else True
             # the same stored results as the run replaced? (then nothing that read it is stale)
             unchanged = (_same_results(conn, replaced, run_id) and same_also) if replaced is not None else None

@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from appraise.store.database import _digest, _period_of, _reader, results, runs
+from appraise.store.database import _digest, _period_of, _reader, batched, bulk_insert, results, runs, same_rows
 
 _md = sa.MetaData()
 draws = sa.Table(
@@ -40,13 +40,10 @@ def writer(ledger: Iterable[tuple]) -> Callable[[sa.Connection, int, int | None]
 
     def write(conn: sa.Connection, run_id: int, replaced: int | None) -> bool:
         if rows:
-            conn.execute(draws.insert(), [dict(zip(("run_id", "employee", *LEDGER), (run_id, *r), strict=True))
-                                          for r in rows])
+            bulk_insert(conn, draws, ("run_id", "employee", *LEDGER), batched((run_id, *r) for r in rows))
         if replaced is None:
             return True
-        before = conn.execute(sa.select(draws.c.employee, *(draws.c[k] for k in LEDGER))
-                              .where(draws.c.run_id == replaced).order_by(draws.c.employee)).all()
-        return [tuple(r) for r in before] == rows
+        return same_rows(conn, draws, ("employee", *LEDGER), replaced, run_id)  # by the database, set-based
 
     return write
 
