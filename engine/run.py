@@ -434,9 +434,12 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             assert doc is not None
             files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(redact_document(doc)))
         else:
-            # the text made on a thread of its own (polars), one chunk ahead of hashing and writing it
+            # the text made on a thread of its own (polars), a chunk ahead of hashing and writing it (a chunk
+            # reaches the writer as ~15 views of polars' buffers: room for all of them, so the next chunk's text
+            # is made while this one is written; the views hold no more memory than the chunk they are cut from)
             files["results.json"] = write_chunks(stage / "results.json",
-                                                 ahead(results_json_texts(outline, entries(), encoded=True)))
+                                                 ahead(results_json_texts(outline, entries(), encoded=True),
+                                                       depth=16))
         pause_point("export")
         files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
         put("results.xlsx", xlsx.result())
