@@ -1,6 +1,9 @@
-"""Issue 17, pages: the view models' memoised formatter (views._Memo) writes a float's digits itself, from its repr,
-instead of asking the formatter (Decimal, rounded half up); it must answer exactly as the formatter answers
-(appraise.i18n.Formatter, the plain path), for every float, both languages and every formatting a page uses."""
+"""Issue 17, pages: the view models' memoised formatter (views._Memo) keeps a float's text by its value alone, one
+table per formatting; it must answer exactly as the formatter answers (appraise.i18n.Formatter, the plain path),
+for every float (-0.0 beside 0.0, values at the edges of half-up rounding, exponents, inf and nan), both languages
+and every formatting a page uses, the first time and from memory.  And the templates compiled per language give
+plain Jinja's bytes.
+"""
 from __future__ import annotations
 
 import math
@@ -48,7 +51,9 @@ def test_floats_at_the_edges_of_rounding_and_repr(locale):
                        st.decimals(min_value=-10**6, max_value=10**6, places=4).map(float)),
        locale=st.sampled_from(["en", "zh-CN"]))
 def test_any_float_is_written_as_the_formatter_writes_it(value, locale):
-    _same(_Memo(formatter(locale, "CNY")), formatter(locale, "CNY"), value)
+    memo = _Memo(formatter(locale, "CNY"))
+    _same(memo, formatter(locale, "CNY"), value)
+    _same(memo, formatter(locale, "CNY"), -value)  # -0.0 after 0.0: the same key, the same text
 
 
 # --------------------------------------------------------------------------- templates compiled per language

@@ -15,7 +15,6 @@ override can show it.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -33,7 +32,6 @@ from appraise.present.render import CohortStats, RenderRequest, cohort_value, wi
 
 STRENGTH_ATTAINMENT = 1.10
 CHECKPOINT_WEEKS = 4
-_TENS = {1: 10, 2: 100, 0: 1}  # digits → 10**digits, the places the fast float formatting handles
 MAX_LISTED = 5            # strengths and gaps shown: the biggest, so the page stays a summary
 
 # --------------------------------------------------------------------------- shared helpers
@@ -125,57 +123,6 @@ class _Memo:
         table[value] = text
         return text
 
-    def _fixed(self, value: float, digits: int, shift: int = 0) -> str | None:
-        """:meth:`Formatter.number` of a float (of ``value × 10**shift``: a percentage), worked out on the digits of
-        its ``repr`` — what the formatter reads (``Decimal(repr(value))``), rounded half up as it rounds — without
-        building Decimals: most of what a page formats is a float seen once.  None when ``repr`` has an exponent or
-        the value is not finite: the formatter answers those."""
-        text = repr(value)
-        if "e" in text or "n" in text:  # 1e-05, 1.5e+16, inf, nan
-            return None
-        negative = text[0] == "-"
-        whole, _, frac = (text[1:] if negative else text).partition(".")
-        if shift:
-            whole, frac = whole + frac[:shift].ljust(shift, "0"), frac[shift:]
-        if len(frac) > digits:
-            scaled = int(whole + frac[:digits]) + (frac[digits] >= "5")
-        else:
-            scaled = int(whole + frac.ljust(digits, "0"))
-        if digits:
-            head, tail = divmod(scaled, _TENS[digits])
-            out = f"{head:,}.{tail:0{digits}d}"
-        else:
-            out = f"{scaled:,}"
-        return ("-" + out if negative and scaled else out).translate(self._f._symbols)
-
-    def _number(self, value: float, digits: int) -> str:
-        text = self._fixed(value, digits) if digits in _TENS else None
-        return text if text is not None else self._f.number(value, digits)
-
-    def _percent(self, value: float, digits: int) -> str:
-        text = self._fixed(value, digits, 2) if digits in _TENS else None
-        if text is None:
-            return self._f.percent(value, digits)
-        sign = ""
-        if text.startswith("-"):
-            sign, text = "-", text[1:]
-        affixes = self._f._pct
-        return f"{sign}{affixes[0]}{text}{affixes[1]}"
-
-    def _measure(self, value: float, unit: str) -> str:
-        if unit in ("ratio", "percent"):
-            return self._percent(value, 1)
-        if not math.isfinite(value):
-            return self._f.measure(value, unit)
-        if unit == "money":  # the formatter's: the amount rounded to the cent (as a float), whole without cents
-            amount = round(value, 2)
-            text = self._fixed(abs(amount), 0 if amount.is_integer() else 2)
-            if text is None:
-                return self._f.measure(value, unit)
-            prefix, suffix = self._f._currency_parts(self._f.currency)
-            return f"{'-' if amount < 0 else ''}{prefix}{text}{suffix}"
-        return self._number(value, 0) if value == int(value) else self._number(value, 2)
-
     def _call(self, kind: str, value, extra) -> str:
         try:
             key = (kind, type(value), value, extra)
@@ -198,7 +145,7 @@ class _Memo:
             if table is None:
                 table = self._numbers[digits] = {}
             found = table.get(value)
-            return found if found is not None else self._keep(table, value, self._number(value, digits))
+            return found if found is not None else self._keep(table, value, self._f.number(value, digits))
         return self._call("number", value, digits)
 
     def integer(self, value) -> str:
@@ -207,7 +154,7 @@ class _Memo:
     def score(self, value) -> str:
         if type(value) is float:
             found = self._scores.get(value)
-            return found if found is not None else self._keep(self._scores, value, self._number(value, 1))
+            return found if found is not None else self._keep(self._scores, value, self._f.number(value, 1))
         return self._call("number", value, 1)
 
     def percent(self, value, digits: int = 1) -> str:
@@ -216,7 +163,7 @@ class _Memo:
             if table is None:
                 table = self._percents[digits] = {}
             found = table.get(value)
-            return found if found is not None else self._keep(table, value, self._percent(value, digits))
+            return found if found is not None else self._keep(table, value, self._f.percent(value, digits))
         return self._call("percent", value, digits)
 
     def money(self, value, currency: str | None = None) -> str:
@@ -228,7 +175,7 @@ class _Memo:
             if table is None:
                 table = self._measures[unit] = {}
             found = table.get(value)
-            return found if found is not None else self._keep(table, value, self._measure(value, unit))
+            return found if found is not None else self._keep(table, value, self._f.measure(value, unit))
         return self._call("measure", value, unit)
 
     def date(self, value: date) -> str:
