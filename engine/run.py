@@ -309,7 +309,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
          redact: bool = False, strict: bool = False, page_slice=None) -> RunReport:
     p.stage("provide", f"{len(cycle.sources)} sources")
     # (imported here, below the stage's mark: what validating took is what the validate stage shows)
-    from appraise.export.columns import csv_chunks, ledger_table, rounded_frame, summary
+    from appraise.export.columns import csv_chunks, ledger_table, lost_rankings, rounded_frame, summary
     from appraise.export.document import document_head, document_tail
     from appraise.export.files import (
         CHANGE_FIELDS,
@@ -390,7 +390,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     stored: EntrySpool | None = None
     try:
         rounded = rounded_frame(ev)  # the numbers as the document rounds them, once for every file
-        table = summary(ev, rounded)
+        rankings = lost_rankings(ev, rounded)  # lost points ranked once: the focus areas and results.json's
+        table = summary(ev, rounded, rankings)
         ledger = [] if before is None else changes_table(  # set-based: polars compares the two runs
             ledger_texts(before, json_fields=[f for f in CHANGE_FIELDS if f not in ENTRY_COLUMNS]),
             ledger_texts(ledger_table(table, ev)))
@@ -425,7 +426,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         stored = EntrySpool(lambda: staging_sibling(out))  # the store's entries (compact JSON), for the store stage
 
         def entries():
-            for indented, compact in employee_text_pairs(ev, rounded=rounded):
+            for indented, compact in employee_text_pairs(ev, rounded=rounded, rankings=rankings):
                 if db is not None:
                     stored.add(compact)
                 yield indented

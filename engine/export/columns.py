@@ -183,6 +183,20 @@ def lost_ranking(frame, card, copy: str | None = None) -> Any:
     return long.sort(["_row", "r9", "key"], descending=[False, True, False]).drop("r9")
 
 
+def lost_rankings(ev: Evaluation, rounded) -> dict[str, Any]:
+    """:func:`lost_ranking` of every scorecard's employees over the whole of ``rounded`` (:func:`rounded_frame` of
+    ``ev``; ``_row`` the frame's row number, the rounded copies along), made once by a run for :func:`summary`'s
+    focus areas and :func:`~appraise.export.json_columns.employee_text_pairs`' lost points, which otherwise rank
+    what they read themselves: a ranking of some rows is the whole one's rows of them (each row ranked on its own,
+    sorted by row first)."""
+    pl = _pl()
+    from appraise.export.document import _R4
+
+    frame = rounded.with_row_index("_row")
+    return {card.key: lost_ranking(frame.filter(pl.col("scorecard") == card.key), card, _R4)
+            for card in ev.ruleset.scorecards}
+
+
 def rounded_frame(ev: Evaluation):
     """The engine's frame as the document shows its numbers: every column the document rounds (``_rounded``) half-up
     to 4 decimals, and beside each ``lost.<key>`` (kept exact: focus areas rank by it) its rounded copy
@@ -200,12 +214,12 @@ def rounded_frame(ev: Evaluation):
                                  if c.startswith("lost.")])
 
 
-def summary(ev: Evaluation, rounded=None):
+def summary(ev: Evaluation, rounded=None, rankings: dict[str, Any] | None = None):
     """One row per employee in the document's order (the frame's): id, name, scorecard, score (2 decimals),
     grade, grade_uncalibrated, bonus (decimal string), rules_fired, outcomes, missing, focus_areas (lists of
     ids), then ``kpi.<path>.score`` and ``dimension.<key>.score`` of every scorecard (rounded to 4 decimals;
     None where the document has no score), exactly the document's values.  ``rounded``: :func:`rounded_frame`
-    of ``ev``, when the caller has it."""
+    of ``ev``, when the caller has it; ``rankings``: :func:`lost_rankings` of it."""
     pl = _pl()
     from appraise.export.document import _rounded
     from appraise.language.expr.compiler import polars_round_half_up
@@ -248,7 +262,7 @@ def summary(ev: Evaluation, rounded=None):
         exprs += [mine.get(f"dimension.{d}.score", pl.lit(None, pl.Float64)).cast(pl.Float64)
                   .alias(f"dimension.{d}.score") for d in dims]
         part = rows.select("_row", *exprs)
-        ranked = lost_ranking(rows, card)
+        ranked = lost_ranking(rows, card) if rankings is None else rankings[card.key]
         focus = ranked.group_by("_row", maintain_order=True).agg(
             pl.col("key").head(rs.plan.max_focus_areas).alias("focus_areas"))
         part = part.join(focus, on="_row", how="left").with_columns(

@@ -256,11 +256,13 @@ def employee_text_chunks(ev: Evaluation, rows_per_chunk: int = 25_000, *, compac
         yield texts[0]
 
 
-def employee_text_pairs(ev: Evaluation, rows_per_chunk: int = 25_000, *, rounded=None) -> Iterator[tuple[Any, Any]]:
+def employee_text_pairs(ev: Evaluation, rows_per_chunk: int = 25_000, *, rounded=None,
+                        rankings: dict[str, Any] | None = None) -> Iterator[tuple[Any, Any]]:
     """:func:`employee_text_chunks` indented and compact at once, a chunk at a time: (results.json's entries,
     the store's), each made from the same columns (the values' texts made once).  ``rounded``:
-    :func:`appraise.export.columns.rounded_frame` of ``ev``, when the caller has it."""
-    for texts in _chunks(ev, rows_per_chunk, (INDENTED, COMPACT), rounded):
+    :func:`appraise.export.columns.rounded_frame` of ``ev``, when the caller has it; ``rankings``:
+    :func:`appraise.export.columns.lost_rankings` of that (with ``rounded`` only)."""
+    for texts in _chunks(ev, rows_per_chunk, (INDENTED, COMPACT), rounded, rankings if rounded is not None else None):
         yield texts[0], texts[1]
 
 
@@ -278,7 +280,8 @@ def _plain_texts(ev: Evaluation, positions: list[int], styles: tuple[_Style, ...
                           dtype=pl.Utf8) for st in styles]
 
 
-def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...], rounded=None) -> Iterator[list[Any]]:
+def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...], rounded=None,
+            rankings: dict[str, Any] | None = None) -> Iterator[list[Any]]:
     """Per chunk of rows, the entries' texts in each of ``styles`` (a polars String series each)."""
     pl = _pl()
     from appraise.export.document import _R4, _rounded
@@ -316,7 +319,13 @@ def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...], rou
         for card in rs.scorecards:
             rows = part.filter(pl.col("scorecard") == card.key)
             if rows.height:
-                parts.append(_card_texts(ev, card, rows, mine, styles))
+                ranked = None
+                if rankings is not None:  # the chunk's rows of the whole ranking (sorted by row), numbered in the chunk
+                    whole = rankings[card.key]
+                    lo, hi = whole["_row"].search_sorted(pl.Series([start, start + part.height], dtype=pl.UInt32),
+                                                         "left").to_list()
+                    ranked = whole.slice(lo, hi - lo).with_columns((pl.col("_row") - start).cast(pl.UInt32))
+                parts.append(_card_texts(ev, card, rows, mine, styles, ranked))
         out = pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, **dict.fromkeys(names, pl.Utf8)})
         if out.height != part.height or not out["_row"].is_sorted():  # several scorecards, or rows without one
             out = part.select("_row").join(out, on="_row", how="left").sort("_row")
@@ -348,9 +357,10 @@ def _objective_rows(ev: Evaluation):
         *(polars_round_half_up(pl.col(c), 4).alias(c) for c in scores))
 
 
-def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ...] = (INDENTED,)):
+def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ...] = (INDENTED,), ranked=None):
     """(``_row``, then one text column per style of ``styles``: ``entry`` indented, ``compact``) of one
-    scorecard's employees."""
+    scorecard's employees.  ``ranked``: :func:`~appraise.export.columns.lost_ranking` of ``rows`` (with the
+    rounded copies), when the caller has it."""
     pl = _pl()
     from appraise.export.document import _R4, r4
 
@@ -365,7 +375,8 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
         return "" if st.indented else "~c"
 
     # lost points in rank order, the focus areas the first of them
-    ranked = lost_ranking(rows, card, _R4)
+    if ranked is None:
+        ranked = lost_ranking(rows, card, _R4)
     if ranked.height:
         r4col = rows.select("_row", *[pl.col(c) for c in rows.columns if c.endswith(_R4)])
         long = ranked.with_columns(pl.lit(None, pl.Float64).alias("r4"))  # a card without lost.* columns
