@@ -416,10 +416,13 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         # results.xlsx is made on a thread of its own meanwhile: most of its time is Python's (each number's
         # text) and zlib's, while results.json's is polars' and hashing's, which let go of the interpreter lock
         kpis = kpi_table(ev, redact=redact, rounded=rounded)
-        xlsx = export_pool.submit(results_xlsx_columns, outline, table, kpis, ruleset,
-                                  created=datetime(cycle.period.end.year, cycle.period.end.month,
-                                                   cycle.period.end.day), errors=errors, redact=redact,
-                                  locale=cycle.locale or ruleset.locale)
+        xlsx = export_pool.submit(_made_and_written, stage / "results.xlsx", results_xlsx_columns, outline, table,
+                                  kpis, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,
+                                                                  cycle.period.end.day), errors=errors,
+                                  redact=redact, locale=cycle.locale or ruleset.locale)
+        # then results.csv on that thread, beside results.json (whose writer, hashing and copying 0.5 GB at
+        # 100,000 people, is the export's longest part: made after it, results.csv only added to it)
+        csv = export_pool.submit(write_chunks, stage / "results.csv", csv_chunks(table, redact=redact))
         # results.json and results.csv straight from the engine's columns (appraise.export.columns); the store's
         # entries are made with results.json's (the same values' texts), kept until then; a redacted
         # export's entries from its redacted document
@@ -442,8 +445,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
                                                  ahead(results_json_texts(outline, entries(), encoded=True),
                                                        depth=16))
         pause_point("export")
-        files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
-        put("results.xlsx", xlsx.result())
+        files["results.csv"] = csv.result()
+        files["results.xlsx"] = xlsx.result()
         rounded = kpis = None  # ~0.5 GiB at 1,000,000 people: not kept through the store stage
         validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
         put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
@@ -504,6 +507,13 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         replaced_run=replaced["id"] if replaced is not None else None,
         changed=len({row[0] for row in ledger}) if before is not None else None, stale=stale,
         engine_warnings=list(engine_warnings))
+
+
+def _made_and_written(path: Path, make: Callable[..., bytes], *args, **kwargs) -> tuple[str, int]:
+    """``make(*args, **kwargs)`` written to ``path`` (no directory sync: the staging folder is synced as a whole);
+    (sha256, size), as :func:`run`'s ``files`` hold them."""
+    data = make(*args, **kwargs)
+    return write_bytes(path, data, sync_dir=False), len(data)
 
 
 def stored_frames(table, entries) -> Iterator:

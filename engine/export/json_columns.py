@@ -548,12 +548,19 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
     return t.done().lazy().select("_row", *texts).collect()
 
 
-def _ints(rows, col: str):
-    """``int(v)`` of a column as text (None: ``null``)."""
+def _ints(rows, col: str, fast_ints: bool = True):
+    """``int(v)`` of a column as text (None: ``null``).  ``fast_ints=False``: a Float64 column by Python too (the
+    plain twin the tests compare with)."""
     pl = _pl()
     if col not in rows.columns:
         return pl.Series([None] * rows.height, dtype=pl.Utf8).fill_null("null")
     s = rows[col]
     if s.dtype.is_integer():
         return s.cast(pl.Utf8).fill_null("null")
+    if fast_ints and s.dtype == pl.Float64 and bool(
+            pl.select(((pl.lit(s).abs() < 2.0 ** 62) | pl.lit(s).is_null()).all()).item()):
+        # finite and within Int64: polars' cast truncates toward zero as int() does (-0.0 -> 0), exactly (a double
+        # this large is a whole number already); NaN, infinities and larger values (int() raises or is wider)
+        # take Python's way below
+        return s.cast(pl.Int64).cast(pl.Utf8).fill_null("null")
     return pl.Series([None if v is None else str(int(v)) for v in s.to_list()], dtype=pl.Utf8).fill_null("null")
