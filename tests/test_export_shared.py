@@ -1,0 +1,70 @@
+"""Issue 17, the export's second round: what a run now makes once and shares, compared with what each part made
+for itself (the plain twin), and the fast paths beside their plain twins."""
+from __future__ import annotations
+
+import copy
+
+import polars as pl
+
+from appraise.export.columns import lost_ranking, lost_rankings, rounded_frame, summary
+from appraise.export.document import _R4
+from appraise.export.json_columns import _ints, employee_text_pairs
+from engine_inputs import example_ruleset_data, run_example
+
+
+def _two_cards():
+    """The worked example's Q3 with a second scorecard (region north, its first two dimensions' weights swapped):
+    rankings of two cards, the rows of each scattered through the frame."""
+    data = example_ruleset_data()
+    data.pop("calibration", None)
+    (key, card), = data["scorecards"].items()
+    north = copy.deepcopy(card)
+    north["applies_to"] = 'region == "north"'
+    dims = north["dimensions"]
+    first, second = list(dims)[:2]
+    dims[first]["weight"], dims[second]["weight"] = dims[second]["weight"], dims[first]["weight"]
+    data["scorecards"] = {"north": north, key: card}
+    ev, _ = run_example("Q3", ruleset_data=data)
+    assert ev.frame["scorecard"].n_unique() == 2
+    return ev
+
+
+def test_lost_points_ranked_once_equal_ranked_per_part():
+    """lost_rankings (the whole frame's, made once by a run) gives the same summary and the same results.json
+    and store entries as each part ranking its own rows: per chunk of 3 rows and all at once, and for the summary."""
+    ev = _two_cards()
+    rounded = rounded_frame(ev)
+    rankings = lost_rankings(ev, rounded)
+    # independently: each card's rows ranked alone equal the whole ranking's rows of that card
+    whole = rounded.with_row_index("_row")
+    for card in ev.ruleset.scorecards:
+        mine = whole.filter(pl.col("scorecard") == card.key)
+        assert rankings[card.key].height > 0
+        for row in mine["_row"].to_list()[:3]:
+            alone = lost_ranking(mine.filter(pl.col("_row") == row), card, _R4)
+            assert alone.equals(rankings[card.key].filter(pl.col("_row") == row))
+    assert summary(ev, rounded, rankings).equals(summary(ev, rounded))
+    for n in (3, 100):
+        shared = list(employee_text_pairs(ev, n, rounded=rounded, rankings=rankings))
+        plain = list(employee_text_pairs(ev, n, rounded=rounded))
+        for a, b in zip(shared, plain, strict=True):
+            assert a[0].to_list() == b[0].to_list() and a[1].to_list() == b[1].to_list()
+
+
+def test_whole_numbers_text_of_a_float_column_equals_python_int():
+    """_ints of a Float64 column cast by polars equals ``str(int(v))`` (its plain twin and Python itself): signs,
+    -0.0, fractions either side of zero, 2^53 and beyond, up to 2^62; NaN and infinities go Python's way (it
+    raises, as int() does)."""
+    values = [0.0, -0.0, 0.5, -0.5, 1.9999999, -1.9999999, 7.0, -7.0, 36.4, 2.0 ** 53 + 2, -(2.0 ** 53) - 2,
+              1e18, -1e18, 2.0 ** 62 - 1024, None, 123456789.987]
+    rows = pl.DataFrame({"t": pl.Series(values, dtype=pl.Float64)})
+    expected = ["null" if v is None else str(int(v)) for v in values]
+    assert _ints(rows, "t").to_list() == expected
+    assert _ints(rows, "t", fast_ints=False).to_list() == expected
+    for odd in (float("nan"), float("inf"), 2.0 ** 62, -(2.0 ** 63)):
+        bad = pl.DataFrame({"t": pl.Series([1.0, odd], dtype=pl.Float64)})
+        try:
+            got = _ints(bad, "t").to_list()
+        except (ValueError, OverflowError):
+            continue
+        assert got == ["1", str(int(odd))]
