@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import polars as pl
+import pytest
 
 from appraise.export.columns import lost_ranking, lost_rankings, rounded_frame, summary
 from appraise.export.document import _R4
@@ -12,7 +13,8 @@ from appraise.export.json_columns import _ints, employee_text_pairs
 from engine_inputs import example_ruleset_data, run_example
 
 
-def _two_cards():
+@pytest.fixture(scope="module")
+def two_cards():
     """The worked example's Q3 with a second scorecard (region north, its first two dimensions' weights swapped):
     rankings of two cards, the rows of each scattered through the frame."""
     data = example_ruleset_data()
@@ -29,10 +31,10 @@ def _two_cards():
     return ev
 
 
-def test_lost_points_ranked_once_equal_ranked_per_part():
+def test_lost_points_ranked_once_equal_ranked_per_part(two_cards):
     """lost_rankings (the whole frame's, made once by a run) gives the same summary and the same results.json
     and store entries as each part ranking its own rows: per chunk of 3 rows and all at once, and for the summary."""
-    ev = _two_cards()
+    ev = two_cards
     rounded = rounded_frame(ev)
     rankings = lost_rankings(ev, rounded)
     # independently: each card's rows ranked alone equal the whole ranking's rows of that card
@@ -68,3 +70,30 @@ def test_whole_numbers_text_of_a_float_column_equals_python_int():
         except (ValueError, OverflowError):
             continue
         assert got == ["1", str(int(odd))]
+
+
+def test_flag_lists_of_both_styles_at_once_equal_each_made_alone(two_cards):
+    """The rules fired, missing items and outcomes of results.json's and the store's entries made from one reading
+    of the flags (SHARED_FLAGS) equal each style's made alone; flag_values with a list of functions equals it
+    called once per function."""
+    from appraise.export import json_columns
+    from appraise.export.columns import flag_values
+
+    ev = two_cards
+    rounded = rounded_frame(ev)
+
+    def texts(shared: bool):
+        json_columns.SHARED_FLAGS = shared
+        try:
+            return [(a.to_list(), b.to_list()) for a, b in employee_text_pairs(ev, 100, rounded=rounded)]
+        finally:
+            json_columns.SHARED_FLAGS = True
+
+    assert texts(True) == texts(False)
+    frame = pl.DataFrame({"a": [True, None, False, True], "b": [1, 0, None, 2]})
+    flags = [("x", pl.col("a")), ("y", pl.col("b") != 0)]
+    makes = [",".join, lambda ids: "|".join(reversed(ids))]
+    both = flag_values(frame, flags, makes, pl.Utf8)
+    assert [s.to_list() for s in both] == [flag_values(frame, flags, m, pl.Utf8).to_list() for m in makes]
+    assert both[0].to_list() == ["x,y", "", "", "x,y"] and both[1].to_list() == ["y|x", "", "", "y|x"]
+    assert [s.to_list() for s in flag_values(frame, [], makes, pl.Utf8)] == [[""] * 4, [""] * 4]

@@ -140,20 +140,33 @@ def _ones(frame, pairs, name: str):
 def flag_values(frame, flags, make, dtype):
     """``make(ids)`` for each row of ``frame`` (a Series of ``dtype``): the ids of ``flags`` ((id, boolean
     expression)) that are true in that row (null is false), in order.  The flags are read as the bits of
-    integers (63 to each) and ``make`` is called once per combination that occurs: a company has few."""
+    integers (63 to each) and ``make`` is called once per combination that occurs: a company has few.
+    ``make`` a list of functions: a list of such Series, one per function, from one reading of the flags."""
     pl = _pl()
+    makes = make if isinstance(make, list) else [make]
     if not flags:
-        return pl.Series("~v", [make([])], dtype=dtype).new_from_index(0, frame.height)
+        out = [pl.Series("~v", [m([])], dtype=dtype).new_from_index(0, frame.height) for m in makes]
+    else:
+        keys, names, found, ids = _flag_combinations(frame, flags)
+        table = found.with_columns(pl.Series(f"~v{n}", [m(x) for x in ids], dtype=dtype) for n, m in enumerate(makes))
+        joined = keys.join(table, on=names, how="left", maintain_order="left")
+        out = [joined[f"~v{n}"].alias("~v") for n in range(len(makes))]
+    return out if isinstance(make, list) else out[0]
+
+
+def _flag_combinations(frame, flags):
+    """:func:`flag_values`' reading of the flags: (each row's bits, their columns' names, the combinations that
+    occur, the ids of each combination)."""
+    pl = _pl()
     groups = [flags[i:i + 63] for i in range(0, len(flags), 63)]
     names = [f"~m{n}" for n in range(len(groups))]
     keys = frame.select(pl.sum_horizontal([e.fill_null(False).cast(pl.UInt64) * pl.lit(1 << j, pl.UInt64)
                                            for j, (_, e) in enumerate(group)]).alias(name)
                         for group, name in zip(groups, names, strict=True))
     found = keys.unique()
-    values = [make([i for group, bits in zip(groups, row, strict=True) for j, (i, _) in enumerate(group)
-                    if bits >> j & 1]) for row in found.iter_rows()]
-    table = found.with_columns(pl.Series("~v", values, dtype=dtype))
-    return keys.join(table, on=names, how="left", maintain_order="left")["~v"]
+    ids = [[i for group, bits in zip(groups, row, strict=True) for j, (i, _) in enumerate(group) if bits >> j & 1]
+           for row in found.iter_rows()]
+    return keys, names, found, ids
 
 
 def lost_ranking(frame, card, copy: str | None = None) -> Any:

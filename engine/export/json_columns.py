@@ -81,6 +81,9 @@ def _cohort_column(frame, cohort: str) -> str | None:
     return None
 
 
+SHARED_FLAGS = True  # flag lists of every style from one reading of the flags (False: each style's alone; tests)
+
+
 class _Texts:
     """Text columns of one scorecard's rows, made once each and kept in :attr:`frame` under ``§<kind>:<column>``.
     The numbers' texts are made together at the end (:meth:`done`), by polars in one pass of all the columns."""
@@ -144,7 +147,7 @@ def _truthy(col: str, frame):
     if col not in frame.columns:
         return pl.lit(False)
     c = pl.col(col)
-    if frame.schema[col] == pl.Boolean:
+    if frame.get_column(col).dtype == pl.Boolean:  # (not frame.schema: a mapping of every column made per call)
         return c.fill_null(False)
     return (c.is_not_null() & (c != 0)).fill_null(False)
 
@@ -443,13 +446,23 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
         from appraise.export.files import _indented
 
         def flag_list(name, pairs, ind):
-            def text(ids):
-                inner = ind + "  "
-                return "[" + st.nl(inner) + st.sep(inner).join(map(encode_basestring, ids)) + st.nl(ind) + "]" \
-                    if ids else "[]"
+            def maker(s: _Style):
+                def text(ids):
+                    inner = ind + "  "
+                    return "[" + s.nl(inner) + s.sep(inner).join(map(encode_basestring, ids)) + s.nl(ind) + "]" \
+                        if ids else "[]"
+                return text
 
-            flags = [(i, _truthy(col, rows)) for i, col in pairs if col in rows.columns]
-            return t.series(f"§flags:{name}{tag(st)}", lambda: flag_values(rows, flags, text, pl.Utf8))
+            key = f"§flags:{name}{tag(st)}"
+            if key not in t.new:  # every style's text at once: the rows' flags read and grouped once
+                flags = [(i, _truthy(col, rows)) for i, col in pairs if col in rows.columns]
+                if SHARED_FLAGS:
+                    made = flag_values(rows, flags, [maker(s) for s in styles], pl.Utf8)
+                else:
+                    made = [flag_values(rows, flags, maker(s), pl.Utf8) for s in styles]
+                for s, series in zip(styles, made, strict=True):
+                    t.series(f"§flags:{name}{tag(s)}", lambda series=series: series)
+            return pl.col(key)
 
         def joined(col, ind, open_, close):
             c = pl.col(col + tag(st))
