@@ -97,3 +97,24 @@ def test_flag_lists_of_both_styles_at_once_equal_each_made_alone(two_cards):
     assert [s.to_list() for s in both] == [flag_values(frame, flags, m, pl.Utf8).to_list() for m in makes]
     assert both[0].to_list() == ["x,y", "", "", "x,y"] and both[1].to_list() == ["y|x", "", "", "y|x"]
     assert [s.to_list() for s in flag_values(frame, [], makes, pl.Utf8)] == [[""] * 4, [""] * 4]
+
+
+def test_decimal_strings_quoted_equal_json_text(two_cards):
+    """json_number_text (quoting without a search for characters to escape) equals json_text on what
+    money_strings and plain_strings give: polars' own text and Python's (too many digits, a value too large)."""
+    from decimal import Decimal, localcontext
+
+    from appraise.export.columns import money_strings, plain_strings
+    from appraise.export.json_columns import json_number_text, json_text
+
+    ev = two_cards
+    values = [Decimal("0"), Decimal("-0.5"), Decimal("1234.5678901234"), Decimal("-99999999999999999.5"),
+              Decimal("1E+20"), Decimal("0.0000000001"), None, Decimal("12.3400000000")]
+    for dtype in (pl.Decimal(38, 10), pl.Decimal(38, 0), pl.Decimal(30, 2)):
+        with localcontext() as ctx:
+            ctx.prec = 60
+            s = pl.Series("x", [None if v is None else v.quantize(Decimal(1).scaleb(-dtype.scale)) for v in values],
+                          dtype=dtype)
+        for made in (money_strings(s, ev.ruleset), plain_strings(s)):
+            assert made.null_count() == 1
+            assert json_number_text(made).to_list() == json_text(made).to_list()

@@ -54,6 +54,15 @@ def json_text(s):
     return out.fill_null("null")
 
 
+def json_number_text(s):
+    """:func:`json_text` of decimal strings (:func:`~appraise.export.columns.money_strings`,
+    :func:`~appraise.export.columns.plain_strings`: ``-``, digits and a point, or a Decimal's ``NaN``/``Infinity``):
+    the value quoted, None ``null``, without looking for characters to escape (a number's text has none)."""
+    pl = _pl()
+    s = s.cast(pl.Utf8)
+    return pl.select((pl.lit('"') + pl.lit(s) + pl.lit('"')).fill_null("null").alias(s.name or "t")).to_series()
+
+
 def json_text_of_few(s):
     """:func:`json_text` of a column of few distinct values (item keys, objective types): each written once."""
     pl = _pl()
@@ -516,7 +525,7 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
             ("id", t.text("id")), ("name", t.text("name")), ("scorecard", _lit(encode_basestring(card.key))),
             ("score", t.series("§score", lambda: float_text(score2))),
             ("grade", t.text("grade")), ("grade_uncalibrated", t.text("grade_uncalibrated")),
-            ("bonus", t.series("§bonus", lambda: json_text(money_strings(rows["bonus"], rs))
+            ("bonus", t.series("§bonus", lambda: json_number_text(money_strings(rows["bonus"], rs))
                                if "bonus" in rows.columns
                                else pl.Series([None] * rows.height, dtype=pl.Utf8).fill_null("null"))),
             ("rules_fired", flag_list("rules", [(r.id, f"rule.{r.id}") for r in rs.rules], K)),
@@ -543,7 +552,7 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
             def plain(col):
                 if col not in rows.columns:
                     return _lit("null")
-                return t.series(f"§p:{col}", lambda: json_text(plain_strings(rows[col])))
+                return t.series(f"§p:{col}", lambda: json_number_text(plain_strings(rows[col])))
 
             detail = [("target", plain(f"money.{rs.bonus.target}")), ("attainment", t.float("bonus.attainment")),
                       ("tiers_reached", t.int("bonus.tiers_reached")), ("tier_pay", plain("bonus.tier_pay")),
