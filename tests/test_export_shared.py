@@ -118,3 +118,36 @@ def test_decimal_strings_quoted_equal_json_text(two_cards):
         for made in (money_strings(s, ev.ruleset), plain_strings(s)):
             assert made.null_count() == 1
             assert json_number_text(made).to_list() == json_text(made).to_list()
+
+
+def test_half_up_equals_polars_round_half_up_bit_for_bit(two_cards):
+    """half_up (the divisor and zero as columns of constants) gives the very bits polars_round_half_up gives:
+    quotients that a reciprocal would miss by one unit (19844 / 1e4), halves either side of zero, binary noise
+    below a half, -0.0, NaN, infinities, nulls, huge and tiny values; and rounded_frame is the same either way."""
+    import random
+
+    import numpy as np
+
+    from appraise.export import columns
+    from appraise.export.columns import half_up
+    from appraise.language.expr.compiler import polars_round_half_up
+
+    rng = random.Random(17)
+    values = [1.9844, -1.9844, 0.00005, -0.00005, 0.00015, 2.50005, -2.50005, 108.26499999999, 0.0, -0.0,
+              float("nan"), float("inf"), -float("inf"), None, 1e300, -1e300, 5e-324, 1e15 + 0.5, 2.0 ** 53]
+    values += [rng.uniform(-1e4, 1e4) for _ in range(3000)] + [rng.randint(-10 ** 8, 10 ** 8) / 1e4 for _ in range(3000)]
+    values += [(rng.randint(-10 ** 6, 10 ** 6) + 0.5) / 1e4 for _ in range(3000)]
+    frame = pl.DataFrame({"v": pl.Series(values, dtype=pl.Float64)})
+    for digits in (2, 4):
+        got = half_up(frame, [("v", "r")], digits)["r"]
+        want = frame.select(polars_round_half_up(pl.col("v"), digits).alias("r"))["r"]
+        assert got.is_null().to_list() == want.is_null().to_list()
+        bits = [s.fill_null(0.0).to_numpy().view(np.int64) for s in (got, want)]
+        assert (bits[0] == bits[1]).all()
+    assert half_up(frame.head(1), [("v", "r")], 4)["r"].to_list() == [1.9844]
+    columns.FAST_ROUND = False
+    try:
+        plain = rounded_frame(two_cards)
+    finally:
+        columns.FAST_ROUND = True
+    assert rounded_frame(two_cards).equals(plain)
