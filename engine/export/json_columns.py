@@ -21,6 +21,7 @@ from appraise.export.columns import (
     flag_values,
     float_text,
     float_text_odd,
+    half_up,
     lost_ranking,
     money_strings,
     plain_strings,
@@ -357,16 +358,12 @@ def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...], rou
 
 def _objective_rows(ev: Evaluation):
     """The objectives frame with progress and each ``score@`` rounded as the document rounds them."""
-    pl = _pl()
     from appraise.export.document import _R4
-    from appraise.language.expr.compiler import polars_round_half_up
 
     if ev.objectives is None:
         return None
     scores = [c for c in ev.objectives.columns if c.startswith("score@")]
-    return ev.objectives.with_row_index("_o").with_columns(
-        polars_round_half_up(pl.col("progress"), 4).alias("progress" + _R4),
-        *(polars_round_half_up(pl.col(c), 4).alias(c) for c in scores))
+    return half_up(ev.objectives.with_row_index("_o"), [("progress", "progress" + _R4), *((c, c) for c in scores)], 4)
 
 
 def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ...] = (INDENTED,), ranked=None):
