@@ -208,15 +208,18 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
     """The roll-up when the rows come sorted by employee, as exports usually do: each employee's run
     of rows becomes one list (offsets into the column, no copy) reduced in place.  No hashing, and
     the result is already in code order.  ``None`` when the rows are not sorted that way, or a metric
-    takes its first or last value (those need the months' order), or sums need 128-bit integers.  Sums and
+    takes its first or last value and an employee's months are not in order, or sums need 128-bit integers.  Sums and
     means come out as the group-by's do (``_s.<m>``, ``_n.<m>``: see :func:`finish`)."""
-    if not table.height or any(m.aggregate in ("first", "last") for m in metrics) \
-            or any(p is None or isinstance(p, Places) and p.wide for p in scale.values()):
+    if not table.height or any(p is None or isinstance(p, Places) and p.wide for p in scale.values()):
         return None
     sorted_codes = codes_of_sorted(table["employee"], codes)
     if sorted_codes is None:
         return None
     eid, first = sorted_codes
+    if any(m.aggregate in ("first", "last") for m in metrics):  # each run's months must be in order
+        month = table["month"]
+        if month.null_count() or not bool(((month > month.shift(1)) | first).all()):
+            return None
     longest = _longest(first)
     if any(isinstance(p, Binary) and not _long_enough(p, longest) for p in scale.values()):
         return None  # (no Arrow lists of 128-bit integers)
@@ -247,7 +250,8 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
                 aggs.append(pl.col(f"_n.{m.name}").list.sum())
             continue
         c = pl.col(m.name)
-        aggs.append({"min": c.list.min(), "max": c.list.max()}[m.aggregate].alias(f"m.{m.name}"))
+        aggs.append({"min": c.list.min(), "max": c.list.max(), "first": c.list.drop_nulls().list.first(),
+                     "last": c.list.drop_nulls().list.last()}[m.aggregate].alias(f"m.{m.name}"))
     out = lists.select(*aggs, pl.col(next(iter(columns))).list.len().alias("_n")) \
         .with_columns(eid.filter(first).alias("_eid"))
     return out.filter(pl.col("_eid").is_not_null()) if out["_eid"].null_count() else out
@@ -520,6 +524,12 @@ def source_values(rows: pl.LazyFrame, repeated: bool = False, k: Scale = _INTEGE
     fails (several ratings per rater, e.g. one per competency, or a hash collision) are computed again
     exactly, rater by rater.  ``repeated`` (a peek at the first rows saw a rater rate twice) skips the
     single-level attempt when it is bound to fail.  Both ways give the same bits: the exact mean, rounded once."""
+    if isinstance(k, Places) and not k.wide:
+        found = rows.collect()
+        fast = rater_runs(found, k)
+        if fast is not None:
+            return fast
+        rows = found.lazy()
     if repeated or not isinstance(k, Places):
         return mean_of_means(rows, ["_k"], k)
     out = rows.group_by("_k").agg(units(pl.col("rating"), k).sum().alias("_s"), pl.len().alias("raters"),
@@ -532,6 +542,50 @@ def source_values(rows: pl.LazyFrame, repeated: bool = False, k: Scale = _INTEGE
         fixed = mean_of_means(rows.join(unproved.lazy(), on="_k", how="semi"), ["_k"], k)
         out = pl.concat([out.join(fixed.select("_k"), on="_k", how="anti"), fixed], how="vertical_relaxed")
     return out
+
+
+def rater_runs(rows: pl.DataFrame, k: Places) -> pl.DataFrame | None:
+    """:func:`mean_of_means` per ``_k`` without hashing a rater, when the rows come as surveys are exported:
+    each key's rows together, and within them each rater's ratings together, raters in ascending order (as
+    :func:`mean_of_means` would group them, then: each run of equal (key, rater) is one rater of one key).
+    The runs are summed in place (integers as floats, exact: ``k`` is not wide), the raters' sums per key in
+    place too, and divided once as :func:`mean_of_means` divides them: the same bits.  ``None`` (the caller
+    groups) when the rows are not in that order, a rating or rater is missing, or the sums need 128 bits."""
+    if not rows.height or rows["rater"].dtype != pl.Utf8 or not rows["_k"].dtype.is_unsigned_integer() \
+            or rows["rating"].null_count() or rows["rater"].null_count() or rows["_k"].null_count():
+        return None
+    key, rater = rows["_k"].to_numpy(), rows["rater"]
+    # where a key's rows begin, and each rater's run; within a key, each rater after a smaller one
+    block = np.empty(key.size, dtype=bool)
+    block[0], block[1:] = True, key[1:] != key[:-1]
+    starts = np.flatnonzero(block | (rater != rater.shift(1)).fill_null(True).to_numpy())
+    names = rater.gather(starts)
+    if not bool(((names > names.shift(1)) | pl.Series(block[starts])).all()):
+        return None  # (a rater after a greater one: not in order)
+    opens = block[starts]
+    keys = key[starts]
+    # each key in one block: no key opens twice (codes are employee * 256 + relation: dense below)
+    opened = keys[opens]
+    code = (opened >> 8) * (int((opened & 255).max()) + 1) + (opened & 255)
+    if int(np.bincount(code.astype(np.int64)).max()) > 1:
+        return None
+    v = units(pl.col("rating"), k)
+    values = rows.select(v).to_series().cast(F64).to_numpy()
+    per_rater = np.add.reduceat(values, starts)
+    n = np.diff(np.append(starts, rows.height))
+    firsts = np.flatnonzero(opens)
+    raters = np.diff(np.append(firsts, starts.size))
+    if n.min() == n.max():  # every rater rated as often: a plain sum
+        total, factor = np.add.reduceat(per_rater, firsts), int(n[0]) * 10 ** k.k
+    else:
+        lcm = math.lcm(*(int(c) for c in np.unique(n)))
+        if float(np.abs(per_rater).sum()) * lcm >= _EXACT / 2:
+            return None  # (mean_of_means sums these in 128 bits)
+        total, factor = np.add.reduceat(per_rater * (lcm // n).astype(np.float64), firsts), lcm * 10 ** k.k
+    got = pl.DataFrame({"_k": keys[firsts], "_s": total, "raters": raters},
+                       schema={"_k": rows["_k"].dtype, "_s": F64, "raters": pl.UInt32})
+    return got.with_columns(exact_quotient(got["_s"], factor, got["raters"]).alias("value")) \
+        .select("_k", "value", "raters")
 
 
 def mean_of_means(rows: pl.LazyFrame | pl.DataFrame, keys: list[str], k: Scale) -> pl.DataFrame:
