@@ -124,10 +124,12 @@ def codes_of_sorted(employee: pl.Series, codes: pl.DataFrame) -> tuple[pl.Series
     do: each run of equal ids is looked up once (not at all when the runs are exactly the codes),
     instead of joining every row.  With it, where each employee's run begins.  ``None`` when the rows
     are not sorted that way."""
-    if employee.dtype != pl.Utf8 or employee.null_count() or not employee.is_sorted():
+    if employee.dtype != pl.Utf8 or employee.null_count():
         return None
     run, first = runs(employee)
     values = employee.filter(first)
+    if not values.is_sorted():  # (sorted exactly when the runs' ids are: one pass over the rows, not two)
+        return None
     if values.len() == codes.height and values.equals(codes["id"], check_names=False):
         return run.cast(pl.UInt32), first  # the common case: run i is employee i
     per_run = values.to_frame("employee").join(codes, left_on="employee", right_on="id", how="left",
@@ -554,6 +556,7 @@ def rater_runs(rows: pl.DataFrame, k: Places) -> pl.DataFrame | None:
     if not rows.height or rows["rater"].dtype != pl.Utf8 or not rows["_k"].dtype.is_unsigned_integer() \
             or rows["rating"].null_count() or rows["rater"].null_count() or rows["_k"].null_count():
         return None
+    rows = rows.rechunk()  # (a collect hands over a chunk per thread: numpy and gathers want one)
     key, rater = rows["_k"].to_numpy(), rows["rater"]
     # where a key's rows begin, and each rater's run; within a key, each rater after a smaller one
     block = np.empty(key.size, dtype=bool)
@@ -649,8 +652,15 @@ def feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period,
         return {}
     fb = inputs.feedback if inputs.feedback is not None else empty_frames()["feedback"]
     if "period" in fb.columns:
-        periods = [p for p in fb["period"].drop_nulls().unique().to_list() if period.contains(p)]
-        fb = fb.filter(pl.col("period").is_null() | pl.col("period").is_in(periods))
+        stamp = fb["period"]
+        one = stamp.drop_nulls().head(1).to_list()
+        if one and bool((stamp == one[0]).fill_null(True).all()):  # one period named (comparing beats hashing)
+            values = one
+        else:
+            values = stamp.drop_nulls().unique().to_list()
+        periods = [p for p in values if period.contains(p)]
+        if len(periods) < len(values):  # (else every row stays: no copy)
+            fb = fb.filter(pl.col("period").is_null() | pl.col("period").is_in(periods))
     out: dict[tuple[str, str], pl.DataFrame] = {}
     relations_all = sorted({r for d, _ in uses for r, _ in feedback_of(d).sources} | {"self"})
     code = {r: i for i, r in enumerate(relations_all)}
