@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import math
 import random
 
 import polars as pl
@@ -134,3 +135,26 @@ def test_runs_take_first_and_last_only_with_months_in_order():
     backwards = ordered.with_columns(pl.Series("month", ["2026-08", "2026-07", "2026-07"]))
     assert rollup.aggregate_runs(backwards, CODES.select("_eid", "id"), [metric], {}) is None
     assert rolled([("E1", "2026-08", 2.0, 0.0), ("E1", "2026-07", 1.0, 0.0)], "last")["m.x"].to_list() == [2.0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(st.tuples(st.sampled_from(["E0", "E1", "E2", "E3", "E4"]), st.sampled_from(MONTHS)),
+                       st.tuples(st.one_of(st.none(), st.integers(-10**6, 10**6).map(lambda c: c / 100)),
+                                 st.one_of(st.none(), st.integers(-9, 9).map(float), st.just(-0.0))),
+                       min_size=1, max_size=15),
+       st.sampled_from(["sum", "mean", "min", "max"]), st.randoms(use_true_random=False))
+def test_sums_by_runs_are_the_group_bys_bits(cells, aggregate, rnd):
+    # decimal values (cents), missing months, -0.0: numpy's run sums against the hashed group-by's
+    rows = [(e, m, x, y) for (e, m), (x, y) in sorted(cells.items())]
+    shuffled = rows[:]
+    rnd.shuffle(shuffled)
+    a, b = rolled(rows, aggregate), rolled(shuffled, aggregate)
+    assert a.equals(b)  # (a lone -0.0 once summed to -0.0 in the group-by and to 0.0 by runs)
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_negative_zeros_sum_to_zero(order):
+    # as Python's sum([-0.0]) (0 + -0.0): 0.0, whichever path (sorted: runs; else the group-by)
+    got = rolled([("E1", "2026-07", 1.0, -0.0), ("E1", "2026-08", 2.0, -0.0), ("E2", "2026-07", 1.0, -0.0)]
+                 [::order], "sum")["m.y"].to_list()
+    assert got == [0.0, 0.0] and all(math.copysign(1.0, v) == 1.0 for v in got)

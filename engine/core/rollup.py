@@ -243,19 +243,26 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
             columns[name] = pl.Series(name, np.where(np.isnan(whole), 0, whole).astype(np.int64))
         else:
             columns[name] = columns[name].alias(name).to_frame().select(units(pl.col(name), p, longest)).to_series()
-    lists = run_lists(columns, first)
-    aggs = []
+    # sums of whole units are exact in any order: numpy adds each run in place; the rest reduce Arrow lists
+    starts = first.arg_true().to_numpy()
+    listed = {name: c for name, c in columns.items() if not name.startswith(("_s.", "_n."))}
+    lists = run_lists(listed, first) if listed else None
+    made: dict[str, pl.Series] = {}
     for m in metrics:
         if m.name in scale:
-            aggs.append(pl.col(f"_s.{m.name}").list.sum())
-            if f"_n.{m.name}" in columns:
-                aggs.append(pl.col(f"_n.{m.name}").list.sum())
+            for name in (f"_s.{m.name}", f"_n.{m.name}"):
+                if name in columns:
+                    total = np.add.reduceat(columns[name].fill_null(0).to_numpy(), starts)
+                    made[name] = pl.Series(name, total + 0.0 if total.dtype.kind == "f" else total)
+                    # (+ 0.0: a run of -0.0 sums to 0.0, as a list's sum does)
             continue
         c = pl.col(m.name)
-        aggs.append({"min": c.list.min(), "max": c.list.max(), "first": c.list.drop_nulls().list.first(),
-                     "last": c.list.drop_nulls().list.last()}[m.aggregate].alias(f"m.{m.name}"))
-    out = lists.select(*aggs, pl.col(next(iter(columns))).list.len().alias("_n")) \
-        .with_columns(eid.filter(first).alias("_eid"))
+        assert lists is not None
+        made[f"m.{m.name}"] = lists.select({"min": c.list.min(), "max": c.list.max(),
+                                            "first": c.list.drop_nulls().list.first(),
+                                            "last": c.list.drop_nulls().list.last()}[m.aggregate]).to_series()
+    made["_n"] = pl.Series("_n", np.diff(np.append(starts, first.len())), dtype=pl.UInt32)
+    out = pl.DataFrame(made).with_columns(eid.filter(first).alias("_eid"))
     return out.filter(pl.col("_eid").is_not_null()) if out["_eid"].null_count() else out
 
 
@@ -402,7 +409,7 @@ def finish(out: pl.DataFrame, metrics: list, scale: dict[str, Scale]) -> pl.Data
             value = s  # whole numbers summed below 2^53: exact already
         else:
             value = scaled_total(s, k, n if mean else None)
-        column = pl.lit(value).cast(F64)
+        column = pl.lit(value).cast(F64) + 0.0  # (a sum of -0.0 is 0.0 however the rows were grouped)
         if f"_n.{m.name}" in out.columns:  # a sum of no values is missing, not 0
             column = pl.when(pl.lit(n) > 0).then(column).otherwise(None)
         made.append(column.alias(f"m.{m.name}"))
