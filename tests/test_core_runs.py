@@ -60,6 +60,7 @@ def test_by_hand():
     [(1, "b", 4.0), (1, "a", 5.0)],  # raters not in order: no proof they are distinct
     [(1, "a", 4.0), (2, "a", 5.0), (1, "b", 1.0)],  # key 1 in two blocks
     [(1, "a", None), (1, "b", 5.0)],  # a rater without a value counts: the group-by's business
+    [(1, "a", -0.0), (1, "a", -0.0), (1, "b", -0.0)],  # -0.0 sums by how many it is with in a group-by
 ])
 def test_rows_out_of_order_go_to_the_group_by(rows):
     table = frame(rows)

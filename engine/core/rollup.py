@@ -581,13 +581,16 @@ def rater_runs(rows: pl.DataFrame, k: Places) -> pl.DataFrame | None:
         return None
     v = units(pl.col("rating"), k)
     values = rows.select(v).to_series().cast(F64).to_numpy()
-    per_rater = np.add.reduceat(values, starts)
+    if bool(np.signbit(values).any()):
+        return None  # (a -0.0 sums to -0.0 or 0.0 in a group-by, by how many it is with: the group-by's bits)
     n = np.diff(np.append(starts, rows.height))
     firsts = np.flatnonzero(opens)
     raters = np.diff(np.append(firsts, starts.size))
-    if n.min() == n.max():  # every rater rated as often: a plain sum
+    if n.min() == n.max():  # every rater rated as often: a plain sum (and the runs a matrix's rows)
+        per_rater = values.reshape(-1, int(n[0])).sum(axis=1)
         total, factor = np.add.reduceat(per_rater, firsts), int(n[0]) * 10 ** k.k
     else:
+        per_rater = np.add.reduceat(values, starts)
         lcm = math.lcm(*(int(c) for c in np.unique(n)))
         if float(np.abs(per_rater).sum()) * lcm >= _EXACT / 2:
             return None  # (mean_of_means sums these in 128 bits)
