@@ -159,3 +159,21 @@ def test_negative_zeros_sum_to_zero(order):
     got = rolled([("E1", "2026-07", 1.0, -0.0), ("E1", "2026-08", 2.0, -0.0), ("E2", "2026-07", 1.0, -0.0)]
                  [::order], "sum")["m.y"].to_list()
     assert got == [0.0, 0.0] and all(math.copysign(1.0, v) == 1.0 for v in got)
+
+
+# ---------------------------------------------------------------- unfinite numbers found from each column's extremes
+
+ODD = st.one_of(st.none(), st.floats(-10.0, 10.0), st.sampled_from(
+    [float("nan"), float("inf"), -float("inf"), 1e27, -1e27, 1e15, -1e15, 5e-324, -5e-324, 2.2e-308, 0.0, -0.0]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(ODD, ODD), max_size=6))
+def test_the_extremes_answer_as_the_cells_do(cells):
+    from appraise.core import scoring
+    from appraise.tables import LARGEST
+
+    f = pl.DataFrame(cells, schema={"total": pl.Float64, "m.x": pl.Float64}, orient="row")
+    by_cell = any(v is not None and (math.isnan(v) or math.isinf(v) or abs(v) >= 1e27) for v, _ in cells) or any(
+        v is not None and (v != 0 and abs(v) < 2.2250738585072014e-308 or abs(v) >= LARGEST) for _, v in cells)
+    assert scoring._any_unfinite(f, ["total"], ["m.x"]) == by_cell
