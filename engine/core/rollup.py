@@ -245,7 +245,8 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
             columns[name] = columns[name].alias(name).to_frame().select(units(pl.col(name), p, longest)).to_series()
     # sums of whole units are exact in any order: numpy adds each run in place; the rest reduce Arrow lists
     starts = first.arg_true().to_numpy()
-    listed = {name: c for name, c in columns.items() if not name.startswith(("_s.", "_n."))}
+    ends = np.append(starts[1:], first.len())
+    listed = {m.name: columns[m.name] for m in metrics if m.aggregate in ("min", "max")}
     lists = run_lists(listed, first) if listed else None
     made: dict[str, pl.Series] = {}
     for m in metrics:
@@ -256,11 +257,23 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
                     made[name] = pl.Series(name, total + 0.0 if total.dtype.kind == "f" else total)
                     # (+ 0.0: a run of -0.0 sums to 0.0, as a list's sum does)
             continue
+        if m.aggregate in ("first", "last"):  # the run's first (last) value that is there, gathered
+            values = columns[m.name]
+            if values.null_count():
+                row = np.arange(values.len())
+                there = values.is_not_null().to_numpy()
+                if m.aggregate == "first":
+                    at = np.minimum.reduceat(np.where(there, row, values.len()), starts)
+                else:
+                    at = np.maximum.reduceat(np.where(there, row, -1), starts)
+                at_ = pl.Series(at).set(pl.Series((at < 0) | (at >= values.len())), None)  # (none there)
+            else:
+                at_ = pl.Series(starts if m.aggregate == "first" else ends - 1)
+            made[f"m.{m.name}"] = values.gather(at_).alias(f"m.{m.name}")
+            continue
         c = pl.col(m.name)
         assert lists is not None
-        made[f"m.{m.name}"] = lists.select({"min": c.list.min(), "max": c.list.max(),
-                                            "first": c.list.drop_nulls().list.first(),
-                                            "last": c.list.drop_nulls().list.last()}[m.aggregate]).to_series()
+        made[f"m.{m.name}"] = lists.select({"min": c.list.min(), "max": c.list.max()}[m.aggregate]).to_series()
     made["_n"] = pl.Series("_n", np.diff(np.append(starts, first.len())), dtype=pl.UInt32)
     out = pl.DataFrame(made).with_columns(eid.filter(first).alias("_eid"))
     return out.filter(pl.col("_eid").is_not_null()) if out["_eid"].null_count() else out
