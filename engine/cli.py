@@ -11,8 +11,6 @@ import pkgutil
 
 import click
 
-from appraise import __version__
-
 
 class _LazyGroup(click.Group):
     """Finds commands as modules of :mod:`appraise.commands` exposing ``command``."""
@@ -182,7 +180,7 @@ def _lang_option(expose_value: bool = True) -> click.Option:
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              params=[_lang_option()])
-@click.version_option(__version__, prog_name="appraise")
+@click.version_option(package_name="appraise", prog_name="appraise")  # read when asked: no importlib.metadata
 def main(lang: str):
     """appraise: appraisal as code.
 

@@ -307,6 +307,8 @@ def _lock_output(out: Path, cycle: str, store: str | None):
 
 def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render: bool, p: _Progress,
          redact: bool = False, strict: bool = False, page_slice=None) -> RunReport:
+    p.stage("provide", f"{len(cycle.sources)} sources")
+    # (imported here, below the stage's mark: what validating took is what the validate stage shows)
     from appraise.export.columns import csv_chunks, ledger_table, rounded_frame, summary
     from appraise.export.document import document_head, document_tail
     from appraise.export.files import (
@@ -326,7 +328,6 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     from appraise.provide.stage import METRIC_ABSENT
     from appraise.store.database import ENTRY_COLUMNS, history, stale_runs
 
-    p.stage("provide", f"{len(cycle.sources)} sources")
     pause_point("provide")
     # a trial run (--only) applies the overrides of the people it appraises; what this run reads of other runs
     # (the previous period under this ruleset, sub-periods, what they paid) are inputs like the files
@@ -433,9 +434,12 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             assert doc is not None
             files["results.json"] = write_chunks(stage / "results.json", results_json_chunks(redact_document(doc)))
         else:
-            # the text made on a thread of its own (polars), one chunk ahead of hashing and writing it
+            # the text made on a thread of its own (polars), a chunk ahead of hashing and writing it (a chunk
+            # reaches the writer as ~15 views of polars' buffers: room for all of them, so the next chunk's text
+            # is made while this one is written; the views hold no more memory than the chunk they are cut from)
             files["results.json"] = write_chunks(stage / "results.json",
-                                                 ahead(results_json_texts(outline, entries(), encoded=True)))
+                                                 ahead(results_json_texts(outline, entries(), encoded=True),
+                                                       depth=16))
         pause_point("export")
         files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
         put("results.xlsx", xlsx.result())

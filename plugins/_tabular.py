@@ -209,7 +209,8 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> S
     # A UTF-8 file without a BOM is its own text: checked, not decoded into a second copy of the file; the text is
     # made only for what needs it (a quoted field, a short row, a message's line number)
     text: str | None = None
-    if _utf8_as_is(raw, encoding):
+    has = _Needles(raw)  # each byte looked for once (and ASCII-ness once), whichever check asks
+    if _utf8_as_is(raw, encoding, has):
         same = True
     else:
         text, same = _decode(raw, name, encoding)
@@ -232,7 +233,7 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> S
     # polars reads the bytes themselves when they are the UTF-8 text (no BOM): no second copy of the file
     data = raw if same else (text if text is not None else decoded()).encode("utf-8")
     try:
-        frame = pl.read_csv(data, separator=sep, infer_schema=False, has_header=True, new_columns=header)
+        frame = pl.read_csv(data, separator=sep, infer_schema=False, has_header=True, new_columns=header).rechunk()
     except Exception as exc:  # polars' own parse errors: find the offending line ourselves
         text = text if text is not None else decoded()
         _check_shape(text, sep, header, name, lines)  # short rows are reported first, as on the plain path
@@ -243,17 +244,17 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> S
                            hint="check for an unquoted separator (quote values that contain one)",
                            code="data-shape") from None
         raise fail(name, f"cannot parse CSV: {str(exc).splitlines()[0]}", code="data-shape") from None
-    no_space = _no_whitespace(raw) if same else False
+    no_space = _no_whitespace(raw, has) if same else False
     counted = text if text is not None or len(sep.encode("utf-8")) > 1 else raw  # the same answers on the bytes
     if counted is None:
         counted = text = decoded()
-    one_line = _one_line_per_record(counted, sep)
-    if not (one_line and _no_short_rows(counted, sep, len(header))):
+    one_line = _one_line_per_record(counted, sep, has if counted is raw else None)
+    if not (one_line and (_filled(frame, header) or _no_short_rows(counted, sep, len(header)))):
         _check_shape(text if text is not None else decoded(), sep, header, name, lines)
     if one_line:
         lines.plain()  # record n is line n + 1: the text need not be kept for messages
         kept.clear()
-    del data, text, counted, raw
+    del data, text, counted, raw, has
     # _row counts data records (polars keeps a blank line as a row of nulls, like csv.reader).
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
     frame = other_months(frame, source, period)
@@ -263,14 +264,14 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> S
 _UTF8_NAMES = ("auto", "utf-8", "utf8", "UTF-8", "UTF8", "utf_8")
 
 
-def _utf8_as_is(raw: bytes, encoding) -> bool:
+def _utf8_as_is(raw: bytes, encoding, has=None) -> bool:
     """Whether :func:`_decode` would find ``raw`` to be UTF-8 text without a BOM (its text's bytes are ``raw``):
     checked a slice at a time, so no decoded copy of the whole file is kept."""
     import codecs
 
     if encoding not in (*_UTF8_NAMES, None) or raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         return False
-    if raw.isascii():  # ASCII is UTF-8 (and looking costs a tenth of decoding)
+    if (has.ascii() if has is not None else raw.isascii()):  # ASCII is UTF-8 (and looking costs a tenth of decoding)
         return True
     if _utf8_by_polars(raw):
         return True
@@ -336,13 +337,44 @@ def _lines(text: str):
         yield m.group()
 
 
-def _one_line_per_record(text: str | bytes, sep: str) -> bool:
+def _one_line_per_record(text: str | bytes, sep: str, has=None) -> bool:
     """No quote and no lone carriage return: csv.reader's records are the text's lines, one for one.  (The text may
-    be given as its UTF-8 bytes when ``sep`` is ASCII: an ASCII character's byte is never part of another's.)"""
+    be given as its UTF-8 bytes when ``sep`` is ASCII: an ASCII character's byte is never part of another's.)
+    ``has``: a :class:`_Needles` of ``text`` (bytes), which may know the answers already."""
     t = _as(text)
-    if t('"') in text or sep in ("\n", "\r"):
+    has = has or (lambda needle: needle in text)
+    if has(t('"')) or sep in ("\n", "\r"):
         return False
-    return t("\r") not in text or text.count(t("\r")) == text.count(t("\r\n"))
+    return not has(t("\r")) or text.count(t("\r")) == text.count(t("\r\n"))
+
+
+class _Needles:
+    """``needle in raw``, each needle looked for once (the whitespace, quote and line-end checks ask for some of the
+    same bytes; each search reads the whole file)."""
+
+    def __init__(self, raw: bytes):
+        self._raw = raw
+        self._seen: dict[bytes, bool] = {}
+        self._ascii: bool | None = None
+
+    def ascii(self) -> bool:
+        if self._ascii is None:
+            self._ascii = self._raw.isascii()
+        return self._ascii
+
+    def __call__(self, needle: bytes) -> bool:
+        if needle not in self._seen:
+            self._seen[needle] = needle in self._raw
+        return self._seen[needle]
+
+
+def _filled(frame, header: list[str]) -> bool:
+    """Whether every row polars parsed has a value in the last column.  A record with fewer fields than the header
+    leaves its last cells null (polars fills them silently), so when the last column has no null no record is short;
+    only for text with one line per record (:func:`_one_line_per_record`, the caller's to check), where polars' rows
+    and csv.reader's records are the same lines.  A null there (an empty cell, a blank line) proves nothing: the
+    caller then counts separators (:func:`_no_short_rows`) as before."""
+    return frame[header[-1]].null_count() == 0
 
 
 def _as(text: str | bytes):
@@ -422,11 +454,13 @@ def _check_header(header: list[str], name: str, line: int = 1) -> None:
         seen[h] = i
 
 
-def _no_whitespace(raw: bytes) -> bool:
+def _no_whitespace(raw: bytes, has=None) -> bool:
     """Whether no cell parsed from the CSV bytes ``raw`` can hold a whitespace character or be empty text: ASCII
     with no space, tab, carriage return, vertical tab, form feed or quote (a newline then only ends a record, and
     an empty field is null).  Looking for six bytes costs a fraction of looking through every column's cells."""
-    return raw.isascii() and not any(b in raw for b in (b" ", b'"', b"\t", b"\r", b"\x0b", b"\x0c"))
+    ascii_ = has.ascii() if has is not None else raw.isascii()
+    has = has or (lambda needle: needle in raw)
+    return ascii_ and not any(has(b) for b in (b" ", b'"', b"\t", b"\r", b"\x0b", b"\x0c"))
 
 
 def _strip(frame, trimmed: bool = False):
@@ -702,7 +736,8 @@ def rename(sheet: Sheet, source, canonical: tuple[str, ...] = ()) -> Sheet:
     frame = frame.rename(mapping)
     columns = {mapping.get(k, k): v for k, v in sheet.columns.items()}
     ignore = [c for c in source.options.get("ignore", ()) if c in frame.columns]
-    frame = frame.drop(ignore)
+    if ignore:
+        frame = frame.drop(ignore)
     for c in ignore:
         columns.pop(c, None)
     return Sheet(sheet.file, frame, columns, sheet.sha256, sheet.lines, sheet.header_line)

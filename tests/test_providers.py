@@ -259,12 +259,14 @@ def test_postgresql_gives_identical_inputs(tmp_path, reference):
         pytest.skip("PostgreSQL binaries absent: apt-get install -y postgresql-15")
     from appraise.plugins import _sql_arrow
     from appraise.plugins import sql as sql_provider
+    from appraise.provide import stage
 
     taken = []
     with postgres_server() as url:
         load_sql(url)
         with pytest.MonkeyPatch.context() as m:  # which sources came as Arrow batches (ADBC)
             m.setattr(sql_provider, "arrow_frame", lambda *a: taken.append(_sql_arrow.arrow_frame(*a)) or taken[-1])
+            m.setattr(stage, "READ_THREADS", 1)  # one source after another: ``taken`` in the cycle's order
             result = provided(write_sql(tmp_path, url))
         assert_same(reference, canonical(result.inputs), "postgresql")
         with pytest.MonkeyPatch.context() as m:  # the plain path (Python rows) gives the same tables and digests

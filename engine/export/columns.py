@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from appraise.core.evaluate import Evaluation, item_paths
-from appraise.export.files import FORMULA_START, score_columns, text_bytes
+from appraise.export.files import FORMULA_START, score_columns, text_bytes, text_views  # noqa: F401 (text_bytes: tests)
 
 LISTS = ("rules_fired", "outcomes", "missing", "focus_areas")
 
@@ -54,12 +54,18 @@ def float_text(s):
     pl = _pl()
     s = s.cast(pl.Float64)
     out = s.cast(pl.Utf8)
-    a = s.abs()
-    odd = (((a < 1e-4) & (a != 0.0)) | (a >= 1e16) | ~s.is_finite()).fill_null(False)
+    odd = pl.select(float_text_odd(pl.lit(s))).to_series()
     if odd.any():
         idx = odd.arg_true()
         out = out.scatter(idx, pl.Series([json.dumps(v) for v in s.gather(idx).to_list()], dtype=pl.Utf8))
     return out
+
+
+def float_text_odd(e):
+    """Where :func:`float_text` writes a value of the Float64 expression ``e`` with Python (a boolean expression, null
+    false): polars' own text is Python's ``repr`` everywhere else."""
+    a = e.abs()
+    return (((a < 1e-4) & (a != 0.0)) | (a >= 1e16) | ~e.is_finite()).fill_null(False)
 
 
 def money_strings(s, ruleset):
@@ -322,7 +328,7 @@ def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
     """:func:`appraise.export.files.results_csv`'s exact text from :func:`summary`'s table, in chunks of rows
     (the header first, with the byte-order mark), as UTF-8 bytes: text through :func:`safe_text_expr`, numbers as
     ``json`` writes them, lists joined with ``;``, text fields quoted as ``csv.writer`` quotes them (a number's text
-    never needs it); each chunk of lines a view of Arrow's buffer (:func:`text_bytes`)."""
+    never needs it); each chunk of lines views of the buffers polars made them in (:func:`text_views`)."""
     import csv
     import io
 
@@ -333,8 +339,10 @@ def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
     yield ("\ufeff" + buf.getvalue()).encode("utf-8")
     for start in range(0, table.height, rows_per_chunk):
         part = table.slice(start, rows_per_chunk)
-        floats = {c: float_text(part[c]) for c in columns if part[c].dtype == pl.Float64}
-        part = part.with_columns(pl.Series(c, t, dtype=pl.Utf8) for c, t in floats.items())
+        floats = [c for c in columns if part[c].dtype == pl.Float64]
+        # polars' own text of the numbers (cast in the select below), Python's in a column with a value that needs it
+        odd = part.select(float_text_odd(pl.col(c)).any() for c in floats).row(0) if floats else ()
+        part = part.with_columns(float_text(part[c]) for c, python in zip(floats, odd, strict=True) if python)
         fields = []
         texts = []  # the columns that may need quoting: a number's text never does
         for c in columns:
@@ -349,8 +357,10 @@ def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
         cells = part.select(fields)
         nul = cells.select(pl.any_horizontal(pl.col(c).str.contains("\x00", literal=True) for c in texts)
                            ).to_series() if texts else pl.Series([False] * cells.height)
-        lines = cells.select(pl.concat_str([_csv_field(pl.col(c)) if c in texts else pl.col(c) for c in columns],
-                                           separator=",") + pl.lit("\r\n")).to_series()
+        # every line in one pass: the fields (none is null), commas between them, the line's end after them
+        lines = cells.select(pl.format(",".join("{}" for _ in columns) + "\r\n",
+                                       *(_csv_field(pl.col(c)) if c in texts else pl.col(c) for c in columns))
+                             ).to_series()
         if nul.any():  # csv.writer's own rules for what no spreadsheet data should hold
             idx = nul.arg_true()
             fixed = []
@@ -359,4 +369,4 @@ def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
                 csv.writer(b, lineterminator="\r\n").writerow(row)
                 fixed.append(b.getvalue())
             lines = lines.scatter(idx, pl.Series(fixed, dtype=pl.Utf8))
-        yield text_bytes(lines)  # the lines one after another, each ending in \r\n
+        yield from text_views(lines)  # the lines one after another, each ending in \r\n

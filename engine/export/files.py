@@ -101,14 +101,12 @@ def _json_outline(document: Mapping[str, Any], chunks: Iterator[Any], batch: int
         written = 0
         for chunk in chunks:
             if encoded and hasattr(chunk, "str") and len(chunk):  # a polars String series
-                import polars as pl
-
-                # every entry after its separator, as one view of Arrow's buffer (no join, no copy into Python)
-                text = text_bytes(pl.select(pl.lit(",\n    ") + chunk).to_series())
+                # every entry after its separator, as views of polars' buffers (no join, no copy into Python)
+                pieces = text_views(chunk, b",\n    ")
                 if written == 0:
                     yield "["
-                    text = text[1:]
-                yield text
+                    pieces[0] = pieces[0][1:]
+                yield from pieces
                 written += len(chunk)
                 continue
             for start in range(0, len(chunk), batch):
@@ -137,6 +135,65 @@ def text_bytes(s) -> memoryview:
     at = memoryview(offsets).cast("q" if arr.type == "large_string" else "i")  # int64 / int32 offsets
     start, end = at[arr.offset], at[arr.offset + len(arr)]
     return memoryview(data)[start:end] if data is not None else memoryview(b"")
+
+
+def text_views(s, sep: bytes = b"") -> list[memoryview]:
+    """``sep`` before every value of the String series ``s``, the values one after the other (nulls add nothing), as
+    a few views of the buffers polars holds the text in, wherever the bytes lie so there: each value longer than 12
+    bytes (polars keeps shorter ones in its views), the values of a run back to back in one buffer, each right
+    after ``sep`` (a value sliced off its separator, e.g. by ``str.slice``).  Laid out otherwise, the text is made
+    as :func:`text_bytes` of ``sep + value`` (one copy).  Every byte is checked, so the result is the same either
+    way; the views spare copying results.json's 330 MB twice at 100,000 people."""
+    import numpy as np
+    import polars as pl
+
+    if len(s) == 0:
+        return [memoryview(b"")]
+    whole = s.to_arrow(compat_level=pl.CompatLevel.newest())  # string_view: (length, prefix, buffer, offset)
+    out: list[memoryview] = []
+    for arr in whole.chunks if hasattr(whole, "chunks") else [whole]:  # a ChunkedArray, or one array
+        views = _laid_out(arr, sep, np) if len(arr) else []
+        if views is None:
+            return [text_bytes(pl.select(pl.lit(sep.decode("utf-8")) + s).to_series() if sep else s)]
+        out.extend(views)
+    return out or [memoryview(b"")]
+
+
+MAX_RUNS = 256  # more runs than this (values gathered from all over the buffers): one copy is cheaper
+
+
+def _laid_out(arr, sep: bytes, np) -> list[memoryview] | None:
+    """:func:`text_views` of one Arrow string_view array when its bytes lie as it needs, else None."""
+    if str(arr.type) != "string_view" or arr.null_count:
+        return None
+    bufs = arr.buffers()
+    n, k = len(arr), len(sep)
+    v = np.frombuffer(bufs[1], dtype=np.int32).reshape(-1, 4)[arr.offset:arr.offset + n]
+    lens, idx, off = v[:, 0].astype(np.int64), v[:, 2], v[:, 3].astype(np.int64)
+    if int(lens.min()) <= 12:  # inline in the view
+        return None
+    start = off - k
+    # a new run where a value is not right after the one before (and its separator) in the same buffer
+    breaks = np.flatnonzero((idx[1:] != idx[:-1]) | (start[1:] != off[:-1] + lens[:-1])) + 1
+    if len(breaks) >= MAX_RUNS:
+        return None
+    data = [np.frombuffer(b, dtype=np.uint8) if b is not None else None for b in bufs[2:]]
+    for b in np.unique(idx).tolist():
+        if b >= len(data) or data[b] is None:
+            return None
+        mine = idx == b
+        first, end = start[mine], off[mine] + lens[mine]
+        if int(first.min()) < 0 or int(end.max()) > len(data[b]):
+            return None
+        for j, byte in enumerate(sep):  # the separator before each value
+            if not bool((data[b][first + j] == byte).all()):
+                return None
+    views = []
+    bounds = [0, *breaks.tolist(), n]
+    for lo, hi in zip(bounds[:-1], bounds[1:]):  # a run: back to back in one buffer
+        b = int(idx[lo])
+        views.append(memoryview(bufs[2 + b])[int(start[lo]):int(off[hi - 1] + lens[hi - 1])])
+    return views
 
 
 _encode_str = json.encoder.encode_basestring  # the C function json.dumps(ensure_ascii=False) uses

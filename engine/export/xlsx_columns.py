@@ -439,7 +439,21 @@ def _shown(rows, cols: list[Column], labels: Mapping[str, str], loc: str):
     keys = list(labels)
     values = [labels[k] for k in keys]
     joined = [pl.col(c).list.eval(pl.element().replace(keys, values)).list.join(sep) for c in lists]
-    return rows.with_columns(pl.when(j != "").then(j).alias(c) for j, c in zip(joined, lists))
+    shown = [pl.when(j != "").then(j).alias(c) for j, c in zip(joined, lists)]
+    if not FEW_TEXTS:
+        return rows.with_columns(shown)
+    out = []
+    for c, e in zip(lists, shown):  # a list column holds few distinct lists: each labelled once, joined back
+        distinct = rows.select(pl.col(c).unique())
+        if distinct.height * 4 > rows.height:
+            out.append(e)
+            continue
+        labelled = distinct.with_columns(e.alias("§shown"))
+        back = rows.select(c).join(labelled, on=c, how="left", maintain_order="left", nulls_equal=True)
+        if back.height != rows.height:  # cannot be: the distinct lists are unique keys
+            raise AssertionError(f"{c}: {back.height} rows labelled where {rows.height} were expected")
+        out.append(back["§shown"].alias(c))
+    return rows.with_columns(out)
 
 
 def _table_sheets(wb, fmt: _Formats, title: str, cols: list[Column], rows, names: _SheetNames,
@@ -450,7 +464,9 @@ def _table_sheets(wb, fmt: _Formats, title: str, cols: list[Column], rows, names
     from xlsxwriter.utility import xl_col_to_name
 
     per_sheet = XLSX_MAX_ROWS - HEAD
-    widths = _widths(rows, cols, fmt)
+    texts = _distinct_texts(rows, cols)
+    widths = _widths(rows, cols, fmt, texts)
+    maps = {c: (u, inline_texts(u)) for c, u in texts.items() if FEW_TEXTS and len(u) * 4 <= rows.height}
     styles = {c.fmt: fmt.xf(c.fmt if c.fmt != "bonus" else fmt.bonus) for c in cols if c.fmt not in ("text", "list")}
     letters = [xl_col_to_name(j) for j in range(len(cols))]
     out = []
@@ -475,12 +491,24 @@ def _table_sheets(wb, fmt: _Formats, title: str, cols: list[Column], rows, names
             ws.fit_to_pages(1, 0)
         chunk = rows.slice(part * per_sheet, count)
         out.append((f"xl/worksheets/sheet{len(wb.worksheets())}.xml", len(cols), count,
-                    _row_lines(chunk, cols, styles, letters)))
+                    _row_lines(chunk, cols, styles, letters, maps=maps)))
     return out
 
 
-def _widths(rows, cols: list[Column], fmt: _Formats) -> list[float]:
-    """Each column as wide as its label or its widest value (CJK counting double), within 6 to 40."""
+def _distinct_texts(rows, cols: list[Column]) -> dict:
+    """Each text column's distinct values (None left out), by the column's name: what its width and, when they are
+    few, its cells are made from once."""
+    pl = _pl()
+    out = {}
+    for c in cols:
+        if c.fmt in ("text", "list") and c.source in rows.columns and c.source not in out:
+            out[c.source] = rows[c.source].cast(pl.Utf8).drop_nulls().unique()
+    return out
+
+
+def _widths(rows, cols: list[Column], fmt: _Formats, texts: Mapping[str, Any] | None = None) -> list[float]:
+    """Each column as wide as its label or its widest value (CJK counting double), within 6 to 40; ``texts``: the
+    text columns' distinct values (:func:`_distinct_texts`), when the caller has them."""
     pl = _pl()
     out = []
     for c in cols:
@@ -489,7 +517,7 @@ def _widths(rows, cols: list[Column], fmt: _Formats) -> list[float]:
         if rows.height and c.source in rows.columns:
             s = rows[c.source]
             if c.fmt in ("text", "list"):
-                s = s.cast(pl.Utf8)
+                s = texts[c.source] if texts is not None and c.source in texts else s.cast(pl.Utf8)
                 data = int((s.str.len_chars() + s.str.count_matches(r"[\u2e80-\U0010ffff]")).max() or 0)
             elif s.dtype == pl.Utf8:  # money: decimal strings
                 data = int(s.str.len_chars().max() or 0) * 4 // 3 + 4
@@ -508,7 +536,9 @@ def _text_cell(e):
     pl = _pl()
     safe = safe_text_expr(e)
     esc = safe.str.replace_many(["&", "<", ">"], ["&amp;", "&lt;", "&gt;"])  # one pass, left to right
-    open_ = pl.when(safe.str.contains(r"^\s|\s$")).then(pl.lit('<t xml:space="preserve">')).otherwise(pl.lit("<t>"))
+    # two anchored searches: one ``^\s|\s$`` reads every character of every text
+    edge = safe.str.contains(r"^\s") | safe.str.contains(r"\s$")
+    open_ = pl.when(edge).then(pl.lit('<t xml:space="preserve">')).otherwise(pl.lit("<t>"))
     return pl.when(e.is_not_null()).then(pl.concat_str([open_, esc, pl.lit("</t>")]))
 
 
@@ -567,65 +597,79 @@ def _money_cell(e, xf: int):
 
 
 def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Sequence[str],
-               chunk: int = 10_000) -> Iterator[tuple[memoryview, int]]:
+               chunk: int = 10_000, maps: Mapping[str, Any] | None = None) -> Iterator[tuple[memoryview, int]]:
     """The ``<row>`` XML of ``chunk`` rows at a time, as UTF-8 (a view of Arrow's buffer), and how many rows it
     holds; rows numbered from ``HEAD + 1``: numbers as the shortest text of their double (``50``, ``0.9535``), text
     as inline strings, a blank cell for None.  One polars query a chunk; only odd texts (:func:`_odd_text`) are
-    written by Python."""
+    written by Python.  ``maps``: a text column's distinct values and their ``<t>`` elements (:func:`inline_texts`),
+    for columns of few values: their cells are looked up, not made again for each row."""
     pl = _pl()
+    maps = maps or {}
     numbers = [c.source for c in cols if c.source in rows.columns and rows.schema[c.source].is_numeric()]
     if numbers and rows.height:
         finite = rows.select(pl.all_horizontal(pl.col(c).is_finite().fill_null(True).all() for c in numbers)).item()
         if not finite:
             bad = next(v for c in numbers for v in rows[c].to_list() if v is not None and not v - v == 0)
             raise ValueError(f"{bad} cannot be written to a spreadsheet cell")
-    texts = [c.source for c in cols if c.fmt in ("text", "list") and c.source in rows.columns]
+    texts = [c.source for c in cols if c.fmt in ("text", "list") and c.source in rows.columns
+             and c.source not in maps]
     odd = rows.select(pl.any_horizontal(_odd_text(pl.col(c).cast(pl.Utf8)) for c in texts)
                       .alias("odd")).to_series() if texts and rows.height else None
-    cells = []  # (literal before the value, the value, literal after it, the value as a whole cell if it may be null)
+    shapes = _number_shapes(rows, [c for c in numbers if rows.schema[c] == pl.Float64])
+    cells: list[tuple] = []  # (column, literal before the value, the value, literal after it) or a blank/whole cell
     for j, c in enumerate(cols):
         ref = f'<c r="{letters[j]}'
         if c.source not in rows.columns or rows.schema[c.source] == pl.Null:
-            cells.append((ref, None, '"/>', None))
+            cells.append((c.source, ref, None, '"/>'))
             continue
         v = pl.col(c.source)
         if c.fmt in ("text", "list"):
             mid, value, end = '" t="inlineStr"><is>', pl.col(f"§t{j}"), "</is></c>"
         elif rows.schema[c.source] == pl.Utf8:  # money: decimal strings
-            cells.append((ref, None, "", _money_cell(v, styles[c.fmt]).fill_null('"/>')))
+            cells.append((c.source, ref, _money_cell(v, styles[c.fmt]).fill_null('"/>'), None))
             continue
         else:
-            value = v.cast(pl.Utf8) if rows.schema[c.source].is_integer() else \
-                v.cast(pl.Float64).cast(pl.Utf8).str.strip_suffix(".0")  # 50, not 50.0: the same double
             mid, end = f'" s="{styles[c.fmt]}"><v>', "</v></c>"
-        cells.append((ref + "§n" + mid, value, end, pl.concat_str([pl.lit(mid), value, pl.lit(end)])))
+            value = _number_text(v, rows.schema[c.source], shapes.get(c.source))
+        cells.append((c.source, ref, (mid, value), end))
 
-    def line(nulls: set[int]):
-        """One row's XML as a polars expression: literals merged, a value that may be missing as a whole cell."""
+    def line(nulls: set[str]):
+        """One row's XML as a polars expression: literals merged; a value that may be missing between a start and
+        an end that are the blank cell's ``"/>`` and nothing when it is (None adds nothing to the row)."""
+        items: list = ['<row r="', pl.col("§n"), '">']
+        for source, ref, value, end in cells:
+            items += [ref, pl.col("§n")]
+            if value is None:  # no such column: blank
+                items.append(end)
+            elif end is None:  # the whole rest of the cell
+                items.append(value)
+            elif source in nulls:
+                present = pl.col(source).is_not_null()
+                items += [pl.when(present).then(pl.lit(value[0])).otherwise(pl.lit('"/>')), value[1],
+                          pl.when(present).then(pl.lit(end))]
+            else:
+                items += [value[0], value[1], end]
+        items.append("</row>")
         pieces: list = []
-        text = '<row r="§n">'
-        for j, (before, value, after, whole) in enumerate(cells):
-            if value is None and whole is None:
-                text += before + "§n" + after
-                continue
-            if value is None or j in nulls:  # the whole cell, or a blank one
-                text += before.split("§n")[0] + "§n"
-                pieces, text = _flush(pieces, text), ""
-                pieces.append(whole.fill_null('"/>') if value is not None else whole)
-                continue
-            text += before
-            pieces, text = _flush(pieces, text), ""
-            pieces.append(value)
-            text = after
-        pieces = _flush(pieces, text + "</row>")
-        return pl.concat_str(pieces)
+        for item in items:
+            if isinstance(item, str) and pieces and isinstance(pieces[-1], str):
+                pieces[-1] += item
+            else:
+                pieces.append(item)
+        return pl.concat_str([pl.lit(p) if isinstance(p, str) else p for p in pieces], ignore_nulls=True)
 
     for start in range(0, rows.height, chunk):
         part = rows.slice(start, chunk)
         extra = [pl.int_range(start + HEAD + 1, start + HEAD + 1 + part.height).cast(pl.Utf8).alias("§n")]
         for j, c in enumerate(cols):
             if c.fmt in ("text", "list") and c.source in part.columns and part.schema[c.source] != pl.Null:
-                extra.append(_text_cell(pl.col(c.source).cast(pl.Utf8)).alias(f"§t{j}"))
+                e = pl.col(c.source).cast(pl.Utf8)
+                if c.source in maps:
+                    distinct, cells_of = maps[c.source]
+                    extra.append(e.replace_strict(distinct, cells_of, default=None, return_dtype=pl.Utf8)
+                                 .alias(f"§t{j}"))
+                else:
+                    extra.append(_text_cell(e).alias(f"§t{j}"))
         part = part.with_columns(extra)
         if odd is not None and odd.slice(start, chunk).any():  # the few texts Python writes
             idx = odd.slice(start, chunk).arg_true()
@@ -633,20 +677,49 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
                 pl.Series(f"§t{j}", part[f"§t{j}"].scatter(idx, pl.Series(
                     [None if v is None else _inline_text(v) for v in part[c.source].gather(idx).to_list()],
                     dtype=pl.Utf8)))
-                for j, c in enumerate(cols) if f"§t{j}" in part.columns)
-        nulls = {j for j, c in enumerate(cols) if c.source in part.columns and part[c.source].null_count()}
+                for j, c in enumerate(cols) if f"§t{j}" in part.columns and c.source not in maps)
+        nulls = {c.source for c in cols if c.source in part.columns and part[c.source].null_count()}
         yield text_bytes(part.select(line(nulls)).to_series()), part.height  # the rows' XML one after another
 
 
-def _flush(pieces: list, text: str) -> list:
-    """``pieces`` and the literal ``text``, in which each ``§n`` stands for the row number."""
+_WHOLE = 1e15  # below it, a whole double's text is its integer's and ``.0`` (``1e+16`` above)
+
+
+def _number_shapes(rows, floats: Sequence[str]) -> dict[str, str]:
+    """What the values of each Float64 column are, for the cheapest way to the same text: ``whole`` (every value a
+    whole number below 10^15 and none -0.0: written as integers), ``fraction`` (none whole: the double's text as it
+    is), else ``mixed`` (the text less a trailing ``.0``)."""
     pl = _pl()
-    for i, part in enumerate(text.split("§n")):
-        if i:
-            pieces.append(pl.col("§n"))
-        if part:
-            pieces.append(pl.lit(part))
-    return pieces
+    if not floats or not rows.height or not FEW_TEXTS:
+        return {}
+    whole = [(pl.col(c) == pl.col(c).floor()) for c in floats]
+    checks = rows.select(
+        *[(w & (pl.col(c).abs() < _WHOLE) & ~_negative_zero(pl.col(c))).all().alias(f"a{i}")
+          for i, (c, w) in enumerate(zip(floats, whole))],
+        *[w.any().alias(f"s{i}") for i, w in enumerate(whole)]).row(0, named=True)
+    return {c: "whole" if checks[f"a{i}"] else "mixed" if checks[f"s{i}"] else "fraction"
+            for i, c in enumerate(floats)}
+
+
+def _negative_zero(v):
+    """Whether each value of the float expression ``v`` is -0.0 (equal to 0.0, but its text is ``-0``)."""
+    return (v == 0) & (1.0 / v < 0)
+
+
+def _number_text(v, dtype, shape: str | None):
+    """The text of a number column's values as written in ``<v>``: the shortest text of the double, less ``.0``
+    (``50``, not ``50.0``: the same double); ``shape`` from :func:`_number_shapes`, the same text made cheaper."""
+    pl = _pl()
+    if dtype.is_integer():
+        return v.cast(pl.Utf8)
+    if shape == "whole":
+        return v.cast(pl.Int64).cast(pl.Utf8)
+    if shape == "fraction":
+        return v.cast(pl.Utf8)
+    return v.cast(pl.Float64).cast(pl.Utf8).str.strip_suffix(".0")
+
+
+FEW_TEXTS = True  # the shortcuts of the row writer (distinct texts looked up, number shapes); tests switch them off
 
 
 def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
@@ -686,19 +759,35 @@ def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
         worker.join()
 
 
-def _fast_deflate(fh) -> None:
-    """Deflate a zip entry being written (``fh``: what ``ZipFile.open(..., "w")`` returns) with ISA-L's level 1
-    (:mod:`isal.isal_zlib`, the same raw deflate stream format zlib reads) instead of zlib's: 0.26 s instead of 0.92 s
-    for the 200 MB of rows of 100,000 people, and a smaller file (37 MB against 40 MB).  zipfile has no option for
-    another compressor: its writer's ``_compressor`` (the one place it compresses; the CRC and sizes stay
-    zipfile's) is swapped while nothing has been written yet; where that attribute is not there (another Python),
-    zlib's stays.  The cells read back the same either way (``tests/test_export_columns.py``)."""
-    if FAST_DEFLATE and getattr(fh, "_compressor", None) is not None and getattr(fh, "_file_size", 0) == 0:
-        import zlib
+def _fast_deflate(fh):
+    """How to write a zip entry being written (``fh``: what ``ZipFile.open(..., "w")`` returns): deflated by ISA-L's
+    level 1 (:mod:`isal.isal_zlib`, the same raw deflate stream format zlib reads) instead of zlib's, 0.24 s instead
+    of 0.86 s for the 200 MB of rows of 100,000 people and a smaller file (36.4 MB against 39 MB), and its CRC-32
+    by ISA-L too (0.01 s instead of zlib's 0.09 s; the same number).  zipfile has no option for another
+    compressor: its writer's ``_compressor`` is swapped while nothing has been written yet, and the returned
+    function does what its ``write`` does (the size, the CRC, the compressed bytes) with ISA-L's CRC; where those
+    attributes are not there (another Python), ``fh.write`` as it is.  The cells read back the same either way
+    (``tests/test_export_columns.py``)."""
+    if not (FAST_DEFLATE and getattr(fh, "_compressor", None) is not None and getattr(fh, "_file_size", 1) == 0
+            and isinstance(getattr(fh, "_crc", None), int) and isinstance(getattr(fh, "_compress_size", None), int)
+            and hasattr(fh, "_fileobj")):
+        return fh.write
+    import zlib
 
-        from isal import isal_zlib
+    from isal import isal_zlib
 
-        fh._compressor = isal_zlib.compressobj(1, zlib.DEFLATED, -15)
+    fh._compressor = compressor = isal_zlib.compressobj(1, zlib.DEFLATED, -15)
+    crc32 = isal_zlib.crc32
+
+    def write(data) -> None:
+        data = memoryview(data)
+        fh._file_size += data.nbytes
+        fh._crc = crc32(data, fh._crc)
+        out = compressor.compress(data)
+        fh._compress_size += len(out)
+        fh._fileobj.write(out)
+
+    return write
 
 
 FAST_DEFLATE = True  # tests switch it off to compare with zlib's deflate
@@ -732,12 +821,12 @@ def _splice_rows(xlsx: bytes, parts) -> bytes:
             setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel", 1)
             written = 0
             with zout.open(info, "w", force_zip64=True) as fh:
-                _fast_deflate(fh)
-                fh.write(head.encode("utf-8"))
+                write = _fast_deflate(fh)
+                write(head.encode("utf-8"))
                 for xml, n in _ahead(lines):
-                    fh.write(xml)
+                    write(xml)
                     written += n
-                fh.write((found + tail).encode("utf-8"))
+                write((found + tail).encode("utf-8"))
             if written != count:
                 raise ValueError(f"{info.filename}: {written} rows written where {count} were expected")
     return out.getvalue()

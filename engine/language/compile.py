@@ -23,8 +23,6 @@ from appraise.language.load import Document
 BUILTIN_ATTRIBUTES = {"id": "string", "name": "string", "hire_date": "date", "leave_date": "date",
                       "locale": "string"}
 MIN_GROUP = 5  # privacy.min_group's default
-# 360 relations one rater may score on their own: everyone knows who their manager is, and self is oneself
-SINGLE_RATER_RELATIONS = ("manager", "self")
 
 
 def _text(value) -> Mapping[str, str]:

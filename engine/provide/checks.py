@@ -125,13 +125,8 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
         else:
             casts.append(pl.lit(None, dtype=F64).alias(c))
     cast = frame.with_columns(casts)
-
-    def wrong(c: str) -> bool:  # the filter below finds a row
-        n = cast[c]
-        return bool(((frame[c].is_not_null() & n.is_null()) | n.is_nan() | n.is_infinite()
-                     | (n.abs() >= LARGEST) | ((n != 0) & (n.abs() < SMALLEST))).any())
-
-    flagged = [c for c in columns if frame.height and wrong(c)]
+    wrong = _wrong(frame, cast, columns) if frame.height else set()
+    flagged = [c for c in columns if c in wrong]
     for c in flagged:
         bad = frame.with_columns(cast[c].alias("_num")).filter(
             (pl.col(c).is_not_null() & pl.col("_num").is_null()) | pl.col("_num").is_nan()
@@ -155,6 +150,19 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
                 msg += f" (employee {emp})"
             report.employee(emp, part.origin.diag(line, c, msg, hint=hint, code="data-not-a-number"))
     return cast
+
+
+def _wrong(frame: pl.DataFrame, cast: pl.DataFrame, columns) -> set[str]:
+    """The ``columns`` where the filter of :func:`numbers` finds a row, all looked at in one pass: a cell that was
+    not null but cast to null (a cast never makes null a value, so the null counts differ exactly then; a column
+    knows its count), NaN, infinite, too large or too small."""
+    if not columns:
+        return set()
+    marks = cast.select([(pl.col(c).is_nan() | pl.col(c).is_infinite() | (pl.col(c).abs() >= LARGEST)
+                          | ((pl.col(c) != 0) & (pl.col(c).abs() < SMALLEST))).any().alias(c)
+                         for c in columns]).row(0)
+    return {c for c, mark in zip(columns, marks, strict=True)
+            if mark or cast[c].null_count() != frame[c].null_count()}
 
 
 _MONTH_RE = (r"^(\d{4})(?:[-/.]|年)\s*(\d{1,2})(?:月)?(?:(?:[-/.]\d{1,2})|(?:\d{1,2}日))?"

@@ -50,17 +50,26 @@ def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle
                 report.fatal(diag)
             else:
                 report.employee(emp, diag)
-        frames.append(frame.select(*cols, "_row").filter(pl.col("id").is_not_null())
-                      .unique("id", keep="first", maintain_order=True))
+        kept = frame.select(*cols, "_row")
+        if not _all_accepted(accepted):  # (every row accepted: every id there, each once; nothing to leave out)
+            kept = kept.filter(pl.col("id").is_not_null()).unique("id", keep="first", maintain_order=True)
+        frames.append(kept)
     if not frames:
         return None
     out = pl.concat(frames, how="diagonal_relaxed").drop("_row")
-    out = out.unique("id", keep="first", maintain_order=True)
+    if len(frames) > 1 or not _all_accepted(None):  # (one source's ids are each once already)
+        out = out.unique("id", keep="first", maintain_order=True)
     for col in EMPLOYEE_OPTIONAL:
         if col not in out.columns:
             out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
     front = list(EMPLOYEE_BUILTIN)
     return out.select(front + [c for c in out.columns if c not in front])
+
+
+def _all_accepted(accepted: pl.Series | None) -> bool:
+    """Whether every row of a source is an employee (no id missing, invisible, repeated or differing only in case),
+    so leaving out the others changes nothing; None: whether that shortcut is taken at all (tests switch it off)."""
+    return True if accepted is None else bool(accepted.all())
 
 
 _HIDDEN = ("Cc", "Cf", "Zl", "Zp")  # control, format (zero-width, direction), line and paragraph separators
@@ -172,6 +181,14 @@ def _fast_date(column: str) -> pl.Expr:
             .otherwise(None))
 
 
+def _per_value(frame: pl.DataFrame, column: str, expr: pl.Expr, dtype) -> pl.Series:
+    """``expr`` of every row, worked out once per distinct value of ``column`` (dates and amounts repeat: a company
+    hires on a few thousand days) and mapped back; null where the column is null."""
+    distinct = frame.select(pl.col(column).unique().drop_nulls())
+    values = distinct.select(pl.col(column), expr.alias("_value"))
+    return frame[column].replace_strict(values[column], values["_value"], default=None, return_dtype=dtype)
+
+
 def _employee_values(part: Part, frame: pl.DataFrame, accepted: pl.Series, types: Mapping[str, str],
                      found: list) -> pl.DataFrame:
     """Dates of the accepted rows as ``YYYY-MM-DD``; numbers and amounts checked; a diagnostic per bad cell."""
@@ -183,7 +200,7 @@ def _employee_values(part: Part, frame: pl.DataFrame, accepted: pl.Series, types
             continue
         todo = pl.col("_ok") & pl.col(col).is_not_null()
         if kind == "date":
-            frame = frame.with_columns(_fast_date(col).alias("_fast"))
+            frame = frame.with_columns(_per_value(frame, col, _fast_date(col), pl.Utf8).alias("_fast"))
             slow = frame.filter(todo & pl.col("_fast").is_null())
             fixed: dict[int, str | None] = {}
             for emp, line, i, value in slow.select("id", "_row", "_i", col).iter_rows():
@@ -201,7 +218,7 @@ def _employee_values(part: Part, frame: pl.DataFrame, accepted: pl.Series, types
             frame = frame.with_columns(new.alias(col)).drop("_fast")
         else:
             plain = pl.col(col).str.contains(_DECIMAL) | pl.col(col).str.contains(_THOUSANDS_ASCII)
-            slow = frame.filter(todo & ~plain)
+            slow = frame.filter(todo & ~_per_value(frame, col, plain, pl.Boolean))
             for emp, line, i, value in slow.select("id", "_row", "_i", col).iter_rows():
                 try:
                     cleaned = value.replace(",", "") if re.match(THOUSANDS, value.strip()) else value
@@ -235,9 +252,16 @@ def outside_employment(part: Part, frame: pl.DataFrame, employment: pl.DataFrame
     if employment is None or not frame.height or "month" not in frame.columns:
         return frame
     start = (pl.col("month") + pl.lit("-01")).str.to_date("%Y-%m-%d", strict=False)
+    months = frame.select(pl.col("month").unique().drop_nulls()).with_columns(start.alias("_start"))
+    employment = _not_all_along(months, employment)
+    if employment is None:
+        return frame
     joined = frame.select("employee", "month", "_row").join(employment, on="employee", how="left",
                                                             maintain_order="left")
-    outside = ((start.dt.month_end() < pl.col("_hire")) | (start > pl.col("_leave"))).fill_null(False)
+    # each month's first and last day worked out once (months are few, rows many)
+    joined = joined.join(months.select("month", "_start", pl.col("_start").dt.month_end().alias("_end")),
+                         on="month", how="left", maintain_order="left")
+    outside = ((pl.col("_end") < pl.col("_hire")) | (pl.col("_start") > pl.col("_leave"))).fill_null(False)
     mask = joined.select(outside.alias("_out"))["_out"]
     if not mask.any():
         return frame
@@ -250,3 +274,17 @@ def outside_employment(part: Part, frame: pl.DataFrame, employment: pl.DataFrame
             "outside the employment", hint="check the row's employee and month, or the employee's hire_date and "
             "leave_date", code="data-outside-employment"), severity="warning"))
     return frame.filter(~mask)
+
+
+def _not_all_along(months: pl.DataFrame, employment: pl.DataFrame) -> pl.DataFrame | None:
+    """The employees of ``employment`` who may have a month of ``months`` (``_start``: each one's first day) outside
+    their employment: hired after the end of the first month or gone before the start of the last.  The others'
+    rows are all inside, so :func:`outside_employment` joins only these; None when there are none."""
+    months = months.select("_start").drop_nulls()
+    if not months.height:
+        return None
+    first, last = months["_start"].min(), months["_start"].max()
+    first_end = months.filter(pl.col("_start") == first).select(pl.col("_start").dt.month_end())["_start"][0]
+    maybe = employment.filter((pl.col("_hire") > first_end).fill_null(False) | (pl.col("_leave") < last)
+                              .fill_null(False))
+    return maybe if maybe.height else None

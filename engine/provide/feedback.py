@@ -35,7 +35,7 @@ def feedback_table(parts: list[Part], needs: Needs, period: Period, report: Repo
         frame = null_keys(part, frame, ["employee", "rater", "relation"], report, "360 rating")
         if "period" in frame.columns:
             # periods are few and rows many: judge each distinct value once
-            seen = frame["period"].drop_nulls().unique().to_list()
+            seen = _distinct(frame["period"])
             valid = [p for p in seen if _is_period(p)]
             inside = [p for p in valid if period.contains(p)]
             bad = frame.filter(pl.col("period").is_not_null() & ~pl.col("period").is_in(valid))
@@ -75,3 +75,12 @@ def _is_period(text: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def _distinct(column: pl.Series) -> list:
+    """The distinct values of ``column`` but null (in no particular order): one comparison when every value is the
+    same (a file of one period), else a hash of each."""
+    values = column.drop_nulls()
+    if values.len() and bool((values == values[0]).all()):
+        return [values[0]]
+    return values.unique().to_list()

@@ -86,12 +86,27 @@ def _wide_direct(values: pl.DataFrame, keys, needs: Needs) -> pl.DataFrame:
     """What ``_wide(_merge([long]))`` makes of one wide source with unique keys, from its columns: the keys
     having a finite value, the metrics having one (the ruleset's order), NaN and infinity as missing."""
     cols = [c for c in values.columns if c not in keys]
+    # only a column holding NaN or infinity is copied to make them missing (one pass says which do)
+    odd = values.select([(~pl.col(c).is_finite()).any().alias(c) for c in cols]).row(0) if cols else ()
     finite = values.select(*keys, *[pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c)
-                                    for c in cols])
+                                    if mark else pl.col(c) for c, mark in zip(cols, odd, strict=True)])
     have = {c for c in cols if finite[c].null_count() < finite.height}
     present = [m for m in needs.metrics if m in have]
     rows = finite.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in cols]))
-    return rows.select(*keys, *[pl.col(m).cast(F64) for m in present]).sort(list(keys))
+    out = rows.select(*keys, *[pl.col(m).cast(F64) for m in present])
+    return out if _in_order(out, keys) else out.sort(list(keys))
+
+
+def _in_order(frame: pl.DataFrame, keys) -> bool:
+    """Whether each row's ``keys`` come strictly after the previous row's (as a file sorted by employee and month
+    has them): then sorting by them, which the keys being unique makes one order, would change nothing."""
+    if frame.height < 2:
+        return True
+    after = pl.lit(False)
+    for k in reversed(list(keys)):  # lexicographic: k1 > prev, or k1 == prev and the rest after
+        c = pl.col(k)
+        after = (c > c.shift(1)) | ((c == c.shift(1)) & after)
+    return bool(frame.select(after.slice(1).fill_null(False).all()).item())
 
 
 def _metric_part(part: Part, keys, needs: Needs, period: Period, report: Report, known, index: int,

@@ -69,16 +69,15 @@ def okr_table(parts: list[Part], report: Report, known, period: Period | None = 
         for emp, value, line in frame.filter(pl.col("weight") <= 0).select("employee", "weight", "_row").iter_rows():
             report.employee(emp, part.origin.diag(line, "weight", f"key result weight {value:g} of {emp} must be "
                                                   "above 0", code="data-okr-weight"))
+        runs = False  # each objective's rows are one run of neighbours (numbered by objective_runs)
         if "objective_index" not in frame.columns:
-            firsts = frame.group_by("employee", "objective", maintain_order=True).agg(pl.col("_row").min()
-                                                                                    .alias("_first"))
-            firsts = firsts.with_columns((pl.col("_first").rank("ordinal").over("employee") - 1).cast(pl.Int64)
-                                         .alias("objective_index"))
-            frame = frame.join(firsts.select("employee", "objective", "objective_index"),
-                               on=["employee", "objective"], how="left")
-        if typed:  # an objective is committed or aspirational as a whole: its key results must agree (else the
-            # type taken would be whichever row came first); objectives are told apart by their place (two of one name
-            # in an OKR file are two objectives)
+            numbered = objective_runs(frame)
+            runs = numbered is not None
+            frame = numbered if numbered is not None else objectives_numbered(frame)
+        # an objective is committed or aspirational as a whole: its key results must agree (else the type taken
+        # would be whichever row came first); objectives are told apart by their place (two of one name in an OKR
+        # file are two objectives).  Numbered by runs, one pass says whether any disagrees (the search then says where)
+        if typed and (not runs or _mixed_in_runs(frame)):
             kinds = frame.filter(pl.col("type").is_in(["committed", "aspirational"]))
             first = kinds.sort("_row").group_by("employee", "objective_index", maintain_order=True).agg(
                 pl.col("type").first().alias("_first"), pl.col("_row").first().alias("_first_row"))
@@ -96,3 +95,44 @@ def okr_table(parts: list[Part], report: Report, known, period: Period | None = 
     if not frames:
         return None
     return pl.concat(frames, how="vertical_relaxed")
+
+
+def objectives_numbered(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with ``objective_index``: each employee's objectives (by name) numbered from 0 in the order of their
+    first row (the plain way: a group-by of every row, joined back)."""
+    firsts = frame.group_by("employee", "objective", maintain_order=True).agg(pl.col("_row").min().alias("_first"))
+    firsts = firsts.with_columns((pl.col("_first").rank("ordinal").over("employee") - 1).cast(pl.Int64)
+                                 .alias("objective_index"))
+    return frame.join(firsts.select("employee", "objective", "objective_index"), on=["employee", "objective"],
+                      how="left")
+
+
+def objective_runs(frame: pl.DataFrame) -> pl.DataFrame | None:
+    """What :func:`objectives_numbered` gives, when each objective's rows are neighbours (as OKR files are written: an
+    objective, then its key results) and the rows are in line order: then an objective is numbered at the first row
+    of its run, among the runs only (as many as the objectives, not the rows), and the number is carried along the
+    run.  None when some objective's rows are apart (or lines are missing or out of order): the plain way then."""
+    if not frame.height or frame["_row"].null_count() or not bool((frame["_row"].diff().drop_nulls() > 0).all()):
+        return None
+    e, o = pl.col("employee"), pl.col("objective")
+    starts = (e.ne_missing(e.shift(1)) | o.ne_missing(o.shift(1))).fill_null(True)
+    run = frame.select(starts.cum_sum().cast(pl.Int64).alias("_run"), starts.alias("_start"))
+    heads = frame.filter(run["_start"]).select("employee", "objective")
+    if heads.hash_rows(seed=0).n_unique() != heads.height:  # (distinct hashes: distinct rows)
+        return None  # an objective comes back after another one (or two hashes met): not one run each
+    # the heads of one employee's objectives are neighbours too when the employees' first heads are all different
+    first = e.ne_missing(e.shift(1)).fill_null(True)
+    if heads.filter(heads.select(first.alias("_f"))["_f"])["employee"].n_unique() == heads["employee"].n_unique():
+        i = pl.int_range(pl.len(), dtype=pl.Int64)
+        index = heads.select((i - pl.when(first).then(i).forward_fill()).alias("_i"))["_i"]
+    else:
+        index = heads.select(pl.int_range(pl.len(), dtype=pl.Int64).over("employee").alias("_i"))["_i"]
+    return frame.with_columns(index.gather(run["_run"] - 1).alias("objective_index"))
+
+
+def _mixed_in_runs(frame: pl.DataFrame) -> bool:
+    """Whether an objective numbered by :func:`objective_runs` has key results of both types: with its rows
+    neighbours, a type differing from the previous committed or aspirational row's of the same objective."""
+    kinds = frame.filter(pl.col("type").is_in(["committed", "aspirational"]))
+    e, i, t = pl.col("employee"), pl.col("objective_index"), pl.col("type")
+    return bool(kinds.select(((t != t.shift(1)) & (e == e.shift(1)) & (i == i.shift(1))).any()).item())

@@ -24,6 +24,8 @@ cell checks), :mod:`~appraise.provide.employees`, :mod:`~appraise.provide.metric
 from __future__ import annotations
 
 import difflib
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 
 import polars as pl
@@ -58,14 +60,20 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     teams = hierarchy(parts["employees"], employees, needs.hierarchy, cycle.period, report)
     _release(parts["employees"])
     given: set[str] = set()  # metrics a source has a column (or, laid out long, rows) for, whatever the rows' months
-    credited, splits = split_credit(parts["deals"], parts["credits"], needs, cycle, report, known, given)
-    sources = parts["metrics"] if credited is None else [*parts["metrics"], credited]
-    metrics = metric_tables(sources, parts["aggregated"], needs, cycle.period, report, known, employment, given)
-    _release(parts["metrics"] + parts["aggregated"] + parts["deals"] + parts["credits"])
-    feedback = feedback_table(parts["feedback"], needs, cycle.period, report, known)
+    # the 360 ratings (the biggest table, checked against nothing but the employees) are checked in a thread of
+    # their own while the metrics and OKRs are checked here; each says what it found in a report of its own, added
+    # to the stage's in the order of one check after another
+    on_the_side, okr_report = Report(), Report()
+    with _beside(feedback_table, parts["feedback"], needs, cycle.period, on_the_side, known) as ratings:
+        credited, splits = split_credit(parts["deals"], parts["credits"], needs, cycle, report, known, given)
+        sources = parts["metrics"] if credited is None else [*parts["metrics"], credited]
+        metrics = metric_tables(sources, parts["aggregated"], needs, cycle.period, report, known, employment, given)
+        _release(parts["metrics"] + parts["aggregated"] + parts["deals"] + parts["credits"])
+        okrs = okr_table(parts["okrs"], okr_report, known, cycle.period, employment)
+        _release(parts["okrs"])
+        feedback = ratings.result()
     _release(parts["feedback"])
-    okrs = okr_table(parts["okrs"], report, known, cycle.period, employment)
-    _release(parts["okrs"])
+    report.items += on_the_side.items + okr_report.items
     # a metric a source has, whose rows all fall outside the period or the employment, is there with no
     # values (missing data for everyone), not absent: the engine must not take it for a misspelt column
     have = {c for frame in metrics if frame is not None for c in frame.columns}
@@ -126,6 +134,7 @@ def read_sources(cycle: Cycle, needs: Needs, report: Report) -> tuple[dict[str, 
     parts: dict[str, list[Part]] = {t: [] for t in ("employees", "metrics", "aggregated", "feedback", "okrs", "deals",
                                                     "credits")}
     shas: dict[str, str] = {}
+    reads = _read_each(cycle, needs, registry)
     for source in cycle.sources:
         provider = registry.get(source.provider)
         if provider is None:
@@ -140,10 +149,8 @@ def read_sources(cycle: Cycle, needs: Needs, report: Report) -> tuple[dict[str, 
             report.fatal(source.diag(f"provider '{provider.name}' cannot read kind '{kind}'; it reads "
                                      f"{', '.join(sorted(provider.kinds))}", key="kind", code="source-kind"))
             continue
-        request = ProvideRequest(kind=kind, period=cycle.period, metrics=dict(needs.metrics),
-                                 attributes=dict(needs.attributes))
         try:
-            result = provider.read(source, request)
+            result = reads[id(source)].result()
         except InvalidInput as exc:
             report.add_all(exc.diagnostics)
             continue
@@ -165,6 +172,54 @@ def read_sources(cycle: Cycle, needs: Needs, report: Report) -> tuple[dict[str, 
             origin = result.origins.get(table) or Origin(source.label)
             parts[table].append(Part(frame, origin, source, clean=getattr(frame, TEXT_CLEAN, False) is True))
     return parts, shas
+
+
+# Sources are read side by side, a thread each (up to this many): reading is mostly polars, DuckDB, the database
+# driver and hashing, which let go of Python's lock, so one source's parse overlaps another's.  What each read
+# returns or raises is then taken in the cycle's order of sources, exactly as one read after another would be.
+# Below 2, everything is done one thing after another (also the 360 ratings' checks, see provide).
+READ_THREADS = 4
+
+
+@contextmanager
+def _beside(work, *args):
+    """``work(*args)`` in a thread of its own meanwhile (one after another when :data:`READ_THREADS` is below 2);
+    the future it gives, whose ``result()`` is what ``work`` returned (or raises what it raised)."""
+    if READ_THREADS < 2:
+        yield _done(work, *args)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="appraise-check") as pool:
+        yield pool.submit(work, *args)
+
+
+def _read_each(cycle: Cycle, needs: Needs, registry) -> dict[int, Future]:
+    """Each readable source's ``provider.read`` (a source whose provider or kind is wrong is left to the caller's
+    messages), run by a pool of :data:`READ_THREADS` threads when there are several; by ``id`` of the source."""
+    todo = []
+    for source in cycle.sources:
+        provider = registry.get(source.provider)
+        if provider is None:
+            continue
+        kind = source.kind or provider.default_kind
+        if kind not in provider.kinds:
+            continue
+        request = ProvideRequest(kind=kind, period=cycle.period, metrics=dict(needs.metrics),
+                                 attributes=dict(needs.attributes))
+        todo.append((source, provider, request))
+    if len(todo) < 2 or READ_THREADS < 2:
+        return {id(source): _done(provider.read, source, request) for source, provider, request in todo}
+    with ThreadPoolExecutor(max_workers=min(READ_THREADS, len(todo)), thread_name_prefix="appraise-read") as pool:
+        return {id(source): pool.submit(provider.read, source, request) for source, provider, request in todo}
+
+
+def _done(work, *args) -> Future:
+    """``work(*args)`` run here and now, as a finished future (its result, or what it raised)."""
+    future: Future = Future()
+    try:
+        future.set_result(work(*args))
+    except Exception as exc:
+        future.set_exception(exc)
+    return future
 
 
 def _release(parts: list[Part]) -> None:

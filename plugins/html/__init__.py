@@ -13,13 +13,25 @@ It owns everything about its pages:
 """
 from __future__ import annotations
 
+from typing import Any
+
 from appraise.hookspecs import hookimpl
-from appraise.plugins.html.renderer import HtmlRenderer
 
 __all__ = ["HtmlRenderer", "appraise_renderers"]
 
 
 @hookimpl
 def appraise_renderers(register):
-    """Register the built-in HTML renderer."""
+    """Register the built-in HTML renderer (its module, and Jinja2, imported when a cycle is run with pages or
+    validated: not for every plugin look-up)."""
+    from appraise.plugins.html.renderer import HtmlRenderer
+
     register(HtmlRenderer)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "HtmlRenderer":
+        from appraise.plugins.html.renderer import HtmlRenderer
+
+        return HtmlRenderer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

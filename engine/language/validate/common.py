@@ -15,6 +15,8 @@ BUILT_IN_ATTRIBUTES = {"id": "string", "name": "string", "hire_date": "date", "l
                        "locale": "string"}
 ATTRIBUTE_TYPES = {"string": "string", "number": "number", "money": "number", "date": "string"}
 MAX_RULES_PER_COMPONENT = 16
+# 360 relations one rater may score on their own: everyone knows who their manager is, and self is oneself
+SINGLE_RATER_RELATIONS = ("manager", "self")
 RULESET_MARKERS = ("scorecards", "metrics", "rules", "grades", "bonus", "calibration", "attributes")
 
 

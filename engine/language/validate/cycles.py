@@ -12,7 +12,6 @@ from pathlib import Path
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.language import expr as expressions
 from appraise.language import schema as schemas
-from appraise.language.compile import compile_ruleset
 from appraise.language.load import Document, load
 from appraise.language.overrides import check as check_overrides
 from appraise.language.paths import outside_path_problems
@@ -119,6 +118,8 @@ def _check_cycle_ruleset(doc: Document, ruleset: str,
 def _check_cycle_context(doc: Document, rs_doc: Document, name: str) -> list[Diagnostic]:
     """The cycle's ``context:`` against what the (valid) ruleset reads: every ``context.x`` set, each value
     of a type the expressions can use; a key nothing reads is a warning (usually a typo)."""
+    from appraise.language.compile import compile_ruleset  # a ruleset checked alone never compiles it
+
     context = doc.data.get("context")
     context = context if isinstance(context, dict) else {}
     rs = compile_ruleset(rs_doc)

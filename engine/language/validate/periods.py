@@ -3,7 +3,6 @@ shorter periods checked against the cycle that runs it."""
 from __future__ import annotations
 
 from appraise.errors import Diagnostic
-from appraise.language.compile import compile_ruleset
 from appraise.language.load import Document
 from appraise.language.period import SUBPERIOD_KEYS
 from appraise.language.period import parse as parse_period
@@ -38,6 +37,8 @@ def check_cycle_periods(doc: Document, rs_doc: Document, name: str) -> list[Diag
         period = parse_period(str(doc.data.get("cycle")))
     except ValueError:
         return []
+    from appraise.language.compile import compile_ruleset  # a ruleset checked alone never compiles it
+
     rs = compile_ruleset(rs_doc)
     out: list[Diagnostic] = []
     for why, rs_id, every in rs.stored_reads():

@@ -6,8 +6,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from appraise.language import expr as expressions
-from appraise.language.compile import SINGLE_RATER_RELATIONS
-from appraise.language.validate.common import did_you_mean, fmt, number
+from appraise.language.validate.common import SINGLE_RATER_RELATIONS, did_you_mean, fmt, number
 from appraise.language.validate.expressions import ExpressionChecks
 from appraise.language.validate.periods import PeriodChecks
 
