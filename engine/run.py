@@ -309,7 +309,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
          redact: bool = False, strict: bool = False, page_slice=None) -> RunReport:
     p.stage("provide", f"{len(cycle.sources)} sources")
     # (imported here, below the stage's mark: what validating took is what the validate stage shows)
-    from appraise.export.columns import csv_chunks, ledger_table, rounded_frame, summary
+    from appraise.export.columns import csv_chunks, ledger_table, lost_rankings, rounded_frame, summary
     from appraise.export.document import document_head, document_tail
     from appraise.export.files import (
         CHANGE_FIELDS,
@@ -390,7 +390,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     stored: EntrySpool | None = None
     try:
         rounded = rounded_frame(ev)  # the numbers as the document rounds them, once for every file
-        table = summary(ev, rounded)
+        rankings = lost_rankings(ev, rounded)  # lost points ranked once: the focus areas and results.json's
+        table = summary(ev, rounded, rankings)
         ledger = [] if before is None else changes_table(  # set-based: polars compares the two runs
             ledger_texts(before, json_fields=[f for f in CHANGE_FIELDS if f not in ENTRY_COLUMNS]),
             ledger_texts(ledger_table(table, ev)))
@@ -415,17 +416,20 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         # results.xlsx is made on a thread of its own meanwhile: most of its time is Python's (each number's
         # text) and zlib's, while results.json's is polars' and hashing's, which let go of the interpreter lock
         kpis = kpi_table(ev, redact=redact, rounded=rounded)
-        xlsx = export_pool.submit(results_xlsx_columns, outline, table, kpis, ruleset,
-                                  created=datetime(cycle.period.end.year, cycle.period.end.month,
-                                                   cycle.period.end.day), errors=errors, redact=redact,
-                                  locale=cycle.locale or ruleset.locale)
+        xlsx = export_pool.submit(_made_and_written, stage / "results.xlsx", results_xlsx_columns, outline, table,
+                                  kpis, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,
+                                                                  cycle.period.end.day), errors=errors,
+                                  redact=redact, locale=cycle.locale or ruleset.locale)
+        # then results.csv on that thread, beside results.json (whose writer, hashing and copying 0.5 GB at
+        # 100,000 people, is the export's longest part: made after it, results.csv only added to it)
+        csv = export_pool.submit(write_chunks, stage / "results.csv", csv_chunks(table, redact=redact))
         # results.json and results.csv straight from the engine's columns (appraise.export.columns); the store's
         # entries are made with results.json's (the same values' texts), kept until then; a redacted
         # export's entries from its redacted document
         stored = EntrySpool(lambda: staging_sibling(out))  # the store's entries (compact JSON), for the store stage
 
         def entries():
-            for indented, compact in employee_text_pairs(ev, rounded=rounded):
+            for indented, compact in employee_text_pairs(ev, rounded=rounded, rankings=rankings):
                 if db is not None:
                     stored.add(compact)
                 yield indented
@@ -441,8 +445,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
                                                  ahead(results_json_texts(outline, entries(), encoded=True),
                                                        depth=16))
         pause_point("export")
-        files["results.csv"] = write_chunks(stage / "results.csv", csv_chunks(table, redact=redact))
-        put("results.xlsx", xlsx.result())
+        files["results.csv"] = csv.result()
+        files["results.xlsx"] = xlsx.result()
         rounded = kpis = None  # ~0.5 GiB at 1,000,000 people: not kept through the store stage
         validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
         put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
@@ -503,6 +507,13 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         replaced_run=replaced["id"] if replaced is not None else None,
         changed=len({row[0] for row in ledger}) if before is not None else None, stale=stale,
         engine_warnings=list(engine_warnings))
+
+
+def _made_and_written(path: Path, make: Callable[..., bytes], *args, **kwargs) -> tuple[str, int]:
+    """``make(*args, **kwargs)`` written to ``path`` (no directory sync: the staging folder is synced as a whole);
+    (sha256, size), as :func:`run`'s ``files`` hold them."""
+    data = make(*args, **kwargs)
+    return write_bytes(path, data, sync_dir=False), len(data)
 
 
 def stored_frames(table, entries) -> Iterator:

@@ -124,10 +124,12 @@ def codes_of_sorted(employee: pl.Series, codes: pl.DataFrame) -> tuple[pl.Series
     do: each run of equal ids is looked up once (not at all when the runs are exactly the codes),
     instead of joining every row.  With it, where each employee's run begins.  ``None`` when the rows
     are not sorted that way."""
-    if employee.dtype != pl.Utf8 or employee.null_count() or not employee.is_sorted():
+    if employee.dtype != pl.Utf8 or employee.null_count():
         return None
     run, first = runs(employee)
     values = employee.filter(first)
+    if not values.is_sorted():  # (sorted exactly when the runs' ids are: one pass over the rows, not two)
+        return None
     if values.len() == codes.height and values.equals(codes["id"], check_names=False):
         return run.cast(pl.UInt32), first  # the common case: run i is employee i
     per_run = values.to_frame("employee").join(codes, left_on="employee", right_on="id", how="left",
@@ -208,15 +210,18 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
     """The roll-up when the rows come sorted by employee, as exports usually do: each employee's run
     of rows becomes one list (offsets into the column, no copy) reduced in place.  No hashing, and
     the result is already in code order.  ``None`` when the rows are not sorted that way, or a metric
-    takes its first or last value (those need the months' order), or sums need 128-bit integers.  Sums and
+    takes its first or last value and an employee's months are not in order, or sums need 128-bit integers.  Sums and
     means come out as the group-by's do (``_s.<m>``, ``_n.<m>``: see :func:`finish`)."""
-    if not table.height or any(m.aggregate in ("first", "last") for m in metrics) \
-            or any(p is None or isinstance(p, Places) and p.wide for p in scale.values()):
+    if not table.height or any(p is None or isinstance(p, Places) and p.wide for p in scale.values()):
         return None
     sorted_codes = codes_of_sorted(table["employee"], codes)
     if sorted_codes is None:
         return None
     eid, first = sorted_codes
+    if any(m.aggregate in ("first", "last") for m in metrics):  # each run's months must be in order
+        month = table["month"]
+        if month.null_count() or not bool(((month > month.shift(1)) | first).all()):
+            return None
     longest = _longest(first)
     if any(isinstance(p, Binary) and not _long_enough(p, longest) for p in scale.values()):
         return None  # (no Arrow lists of 128-bit integers)
@@ -238,18 +243,39 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
             columns[name] = pl.Series(name, np.where(np.isnan(whole), 0, whole).astype(np.int64))
         else:
             columns[name] = columns[name].alias(name).to_frame().select(units(pl.col(name), p, longest)).to_series()
-    lists = run_lists(columns, first)
-    aggs = []
+    # sums of whole units are exact in any order: numpy adds each run in place; the rest reduce Arrow lists
+    starts = first.arg_true().to_numpy()
+    ends = np.append(starts[1:], first.len())
+    listed = {m.name: columns[m.name] for m in metrics if m.aggregate in ("min", "max")}
+    lists = run_lists(listed, first) if listed else None
+    made: dict[str, pl.Series] = {}
     for m in metrics:
         if m.name in scale:
-            aggs.append(pl.col(f"_s.{m.name}").list.sum())
-            if f"_n.{m.name}" in columns:
-                aggs.append(pl.col(f"_n.{m.name}").list.sum())
+            for name in (f"_s.{m.name}", f"_n.{m.name}"):
+                if name in columns:
+                    total = np.add.reduceat(columns[name].fill_null(0).to_numpy(), starts)
+                    made[name] = pl.Series(name, total + 0.0 if total.dtype.kind == "f" else total)
+                    # (+ 0.0: a run of -0.0 sums to 0.0, as a list's sum does)
+            continue
+        if m.aggregate in ("first", "last"):  # the run's first (last) value that is there, gathered
+            values = columns[m.name]
+            if values.null_count():
+                row = np.arange(values.len())
+                there = values.is_not_null().to_numpy()
+                if m.aggregate == "first":
+                    at = np.minimum.reduceat(np.where(there, row, values.len()), starts)
+                else:
+                    at = np.maximum.reduceat(np.where(there, row, -1), starts)
+                at_ = pl.Series(at).set(pl.Series((at < 0) | (at >= values.len())), None)  # (none there)
+            else:
+                at_ = pl.Series(starts if m.aggregate == "first" else ends - 1)
+            made[f"m.{m.name}"] = values.gather(at_).alias(f"m.{m.name}")
             continue
         c = pl.col(m.name)
-        aggs.append({"min": c.list.min(), "max": c.list.max()}[m.aggregate].alias(f"m.{m.name}"))
-    out = lists.select(*aggs, pl.col(next(iter(columns))).list.len().alias("_n")) \
-        .with_columns(eid.filter(first).alias("_eid"))
+        assert lists is not None
+        made[f"m.{m.name}"] = lists.select({"min": c.list.min(), "max": c.list.max()}[m.aggregate]).to_series()
+    made["_n"] = pl.Series("_n", np.diff(np.append(starts, first.len())), dtype=pl.UInt32)
+    out = pl.DataFrame(made).with_columns(eid.filter(first).alias("_eid"))
     return out.filter(pl.col("_eid").is_not_null()) if out["_eid"].null_count() else out
 
 
@@ -396,7 +422,7 @@ def finish(out: pl.DataFrame, metrics: list, scale: dict[str, Scale]) -> pl.Data
             value = s  # whole numbers summed below 2^53: exact already
         else:
             value = scaled_total(s, k, n if mean else None)
-        column = pl.lit(value).cast(F64)
+        column = pl.lit(value).cast(F64) + 0.0  # (a sum of -0.0 is 0.0 however the rows were grouped)
         if f"_n.{m.name}" in out.columns:  # a sum of no values is missing, not 0
             column = pl.when(pl.lit(n) > 0).then(column).otherwise(None)
         made.append(column.alias(f"m.{m.name}"))
@@ -520,6 +546,12 @@ def source_values(rows: pl.LazyFrame, repeated: bool = False, k: Scale = _INTEGE
     fails (several ratings per rater, e.g. one per competency, or a hash collision) are computed again
     exactly, rater by rater.  ``repeated`` (a peek at the first rows saw a rater rate twice) skips the
     single-level attempt when it is bound to fail.  Both ways give the same bits: the exact mean, rounded once."""
+    if isinstance(k, Places) and not k.wide:
+        found = rows.collect()
+        fast = rater_runs(found, k)
+        if fast is not None:
+            return fast
+        rows = found.lazy()
     if repeated or not isinstance(k, Places):
         return mean_of_means(rows, ["_k"], k)
     out = rows.group_by("_k").agg(units(pl.col("rating"), k).sum().alias("_s"), pl.len().alias("raters"),
@@ -532,6 +564,54 @@ def source_values(rows: pl.LazyFrame, repeated: bool = False, k: Scale = _INTEGE
         fixed = mean_of_means(rows.join(unproved.lazy(), on="_k", how="semi"), ["_k"], k)
         out = pl.concat([out.join(fixed.select("_k"), on="_k", how="anti"), fixed], how="vertical_relaxed")
     return out
+
+
+def rater_runs(rows: pl.DataFrame, k: Places) -> pl.DataFrame | None:
+    """:func:`mean_of_means` per ``_k`` without hashing a rater, when the rows come as surveys are exported:
+    each key's rows together, and within them each rater's ratings together, raters in ascending order (as
+    :func:`mean_of_means` would group them, then: each run of equal (key, rater) is one rater of one key).
+    The runs are summed in place (integers as floats, exact: ``k`` is not wide), the raters' sums per key in
+    place too, and divided once as :func:`mean_of_means` divides them: the same bits.  ``None`` (the caller
+    groups) when the rows are not in that order, a rating or rater is missing, or the sums need 128 bits."""
+    if not rows.height or rows["rater"].dtype != pl.Utf8 or not rows["_k"].dtype.is_unsigned_integer() \
+            or rows["rating"].null_count() or rows["rater"].null_count() or rows["_k"].null_count():
+        return None
+    rows = rows.rechunk()  # (a collect hands over a chunk per thread: numpy and gathers want one)
+    key, rater = rows["_k"].to_numpy(), rows["rater"]
+    # where a key's rows begin, and each rater's run; within a key, each rater after a smaller one
+    block = np.empty(key.size, dtype=bool)
+    block[0], block[1:] = True, key[1:] != key[:-1]
+    starts = np.flatnonzero(block | (rater != rater.shift(1)).fill_null(True).to_numpy())
+    names = rater.gather(starts)
+    if not bool(((names > names.shift(1)) | pl.Series(block[starts])).all()):
+        return None  # (a rater after a greater one: not in order)
+    opens = block[starts]
+    keys = key[starts]
+    # each key in one block: no key opens twice (codes are employee * 256 + relation: dense below)
+    opened = keys[opens]
+    code = (opened >> 8) * (int((opened & 255).max()) + 1) + (opened & 255)
+    if int(np.bincount(code.astype(np.int64)).max()) > 1:
+        return None
+    v = units(pl.col("rating"), k)
+    values = rows.select(v).to_series().cast(F64).to_numpy()
+    if bool(np.signbit(values).any()):
+        return None  # (a -0.0 sums to -0.0 or 0.0 in a group-by, by how many it is with: the group-by's bits)
+    n = np.diff(np.append(starts, rows.height))
+    firsts = np.flatnonzero(opens)
+    raters = np.diff(np.append(firsts, starts.size))
+    if n.min() == n.max():  # every rater rated as often: a plain sum (and the runs a matrix's rows)
+        per_rater = values.reshape(-1, int(n[0])).sum(axis=1)
+        total, factor = np.add.reduceat(per_rater, firsts), int(n[0]) * 10 ** k.k
+    else:
+        per_rater = np.add.reduceat(values, starts)
+        lcm = math.lcm(*(int(c) for c in np.unique(n)))
+        if float(np.abs(per_rater).sum()) * lcm >= _EXACT / 2:
+            return None  # (mean_of_means sums these in 128 bits)
+        total, factor = np.add.reduceat(per_rater * (lcm // n).astype(np.float64), firsts), lcm * 10 ** k.k
+    got = pl.DataFrame({"_k": keys[firsts], "_s": total, "raters": raters},
+                       schema={"_k": rows["_k"].dtype, "_s": F64, "raters": pl.UInt32})
+    return got.with_columns(exact_quotient(got["_s"], factor, got["raters"]).alias("value")) \
+        .select("_k", "value", "raters")
 
 
 def mean_of_means(rows: pl.LazyFrame | pl.DataFrame, keys: list[str], k: Scale) -> pl.DataFrame:
@@ -595,8 +675,15 @@ def feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period,
         return {}
     fb = inputs.feedback if inputs.feedback is not None else empty_frames()["feedback"]
     if "period" in fb.columns:
-        periods = [p for p in fb["period"].drop_nulls().unique().to_list() if period.contains(p)]
-        fb = fb.filter(pl.col("period").is_null() | pl.col("period").is_in(periods))
+        stamp = fb["period"]
+        one = stamp.drop_nulls().head(1).to_list()
+        if one and bool((stamp == one[0]).fill_null(True).all()):  # one period named (comparing beats hashing)
+            values = one
+        else:
+            values = stamp.drop_nulls().unique().to_list()
+        periods = [p for p in values if period.contains(p)]
+        if len(periods) < len(values):  # (else every row stays: no copy)
+            fb = fb.filter(pl.col("period").is_null() | pl.col("period").is_in(periods))
     out: dict[tuple[str, str], pl.DataFrame] = {}
     relations_all = sorted({r for d, _ in uses for r, _ in feedback_of(d).sources} | {"self"})
     code = {r: i for i, r in enumerate(relations_all)}

@@ -270,7 +270,7 @@ def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
     flags += [(((pl.col(c) != 0) & (pl.col(c).abs() < _UNDERFLOW)) | (pl.col(c).abs() >= LARGEST)).fill_null(False)
               for c in tiny]
     bad = pl.any_horizontal(flags)
-    if not f.select(bad.any()).item():
+    if not _any_unfinite(f, cols, tiny):  # (the same question, asked of each column's extremes)
         return f
     for row in f.filter(bad).select("id", *cols, *tiny).iter_rows(named=True):
         c = next((c for c in cols if row[c] is not None and not (math.isfinite(row[c]) and abs(row[c]) < _OVERFLOW)),
@@ -293,6 +293,29 @@ def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
                                     "pay on; check the data behind it (a target near 0, a value with a wrong "
                                     "exponent)"))
     return f.filter(~bad)
+
+
+def _any_unfinite(f: pl.DataFrame, cols: list[str], tiny: list[str]) -> bool:
+    """Whether any row of ``f`` is one :func:`drop_unfinite` drops, from reductions of each column (polars'
+    ``min`` and ``max`` pass NaN by; NaN is asked for apart) rather than a flag per cell of every column."""
+    aggs = []
+    for i, c in enumerate(cols):
+        x = pl.col(c)
+        aggs += [x.is_nan().any().alias(f"nan{i}"), x.max().alias(f"max{i}"), x.min().alias(f"min{i}")]
+    for i, c in enumerate(tiny):
+        x = pl.col(c)
+        aggs += [x.max().alias(f"tmax{i}"), x.min().alias(f"tmin{i}"),
+                 ((x != 0) & (x.abs() < _UNDERFLOW)).any().alias(f"sub{i}")]
+    got = f.select(aggs).row(0, named=True) if f.height else {}
+    for i in range(len(cols)) if got else ():
+        high, low = got[f"max{i}"], got[f"min{i}"]
+        if got[f"nan{i}"] or high is not None and (high >= _OVERFLOW or low <= -_OVERFLOW):
+            return True
+    for i in range(len(tiny)) if got else ():
+        high, low = got[f"tmax{i}"], got[f"tmin{i}"]
+        if got[f"sub{i}"] or high is not None and (high >= LARGEST or low <= -LARGEST):
+            return True
+    return False
 
 
 def _uncarried(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:

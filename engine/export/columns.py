@@ -140,20 +140,33 @@ def _ones(frame, pairs, name: str):
 def flag_values(frame, flags, make, dtype):
     """``make(ids)`` for each row of ``frame`` (a Series of ``dtype``): the ids of ``flags`` ((id, boolean
     expression)) that are true in that row (null is false), in order.  The flags are read as the bits of
-    integers (63 to each) and ``make`` is called once per combination that occurs: a company has few."""
+    integers (63 to each) and ``make`` is called once per combination that occurs: a company has few.
+    ``make`` a list of functions: a list of such Series, one per function, from one reading of the flags."""
     pl = _pl()
+    makes = make if isinstance(make, list) else [make]
     if not flags:
-        return pl.Series("~v", [make([])], dtype=dtype).new_from_index(0, frame.height)
+        out = [pl.Series("~v", [m([])], dtype=dtype).new_from_index(0, frame.height) for m in makes]
+    else:
+        keys, names, found, ids = _flag_combinations(frame, flags)
+        table = found.with_columns(pl.Series(f"~v{n}", [m(x) for x in ids], dtype=dtype) for n, m in enumerate(makes))
+        joined = keys.join(table, on=names, how="left", maintain_order="left")
+        out = [joined[f"~v{n}"].alias("~v") for n in range(len(makes))]
+    return out if isinstance(make, list) else out[0]
+
+
+def _flag_combinations(frame, flags):
+    """:func:`flag_values`' reading of the flags: (each row's bits, their columns' names, the combinations that
+    occur, the ids of each combination)."""
+    pl = _pl()
     groups = [flags[i:i + 63] for i in range(0, len(flags), 63)]
     names = [f"~m{n}" for n in range(len(groups))]
     keys = frame.select(pl.sum_horizontal([e.fill_null(False).cast(pl.UInt64) * pl.lit(1 << j, pl.UInt64)
                                            for j, (_, e) in enumerate(group)]).alias(name)
                         for group, name in zip(groups, names, strict=True))
     found = keys.unique()
-    values = [make([i for group, bits in zip(groups, row, strict=True) for j, (i, _) in enumerate(group)
-                    if bits >> j & 1]) for row in found.iter_rows()]
-    table = found.with_columns(pl.Series("~v", values, dtype=dtype))
-    return keys.join(table, on=names, how="left", maintain_order="left")["~v"]
+    ids = [[i for group, bits in zip(groups, row, strict=True) for j, (i, _) in enumerate(group) if bits >> j & 1]
+           for row in found.iter_rows()]
+    return keys, names, found, ids
 
 
 def lost_ranking(frame, card, copy: str | None = None) -> Any:
@@ -183,6 +196,20 @@ def lost_ranking(frame, card, copy: str | None = None) -> Any:
     return long.sort(["_row", "r9", "key"], descending=[False, True, False]).drop("r9")
 
 
+def lost_rankings(ev: Evaluation, rounded) -> dict[str, Any]:
+    """:func:`lost_ranking` of every scorecard's employees over the whole of ``rounded`` (:func:`rounded_frame` of
+    ``ev``; ``_row`` the frame's row number, the rounded copies along), made once by a run for :func:`summary`'s
+    focus areas and :func:`~appraise.export.json_columns.employee_text_pairs`' lost points, which otherwise rank
+    what they read themselves: a ranking of some rows is the whole one's rows of them (each row ranked on its own,
+    sorted by row first)."""
+    pl = _pl()
+    from appraise.export.document import _R4
+
+    frame = rounded.with_row_index("_row")
+    return {card.key: lost_ranking(frame.filter(pl.col("scorecard") == card.key), card, _R4)
+            for card in ev.ruleset.scorecards}
+
+
 def rounded_frame(ev: Evaluation):
     """The engine's frame as the document shows its numbers: every column the document rounds (``_rounded``) half-up
     to 4 decimals, and beside each ``lost.<key>`` (kept exact: focus areas rank by it) its rounded copy
@@ -191,21 +218,49 @@ def rounded_frame(ev: Evaluation):
     which otherwise round what they read themselves (the same function, the same values)."""
     pl = _pl()
     from appraise.export.document import _R4, _rounded
-    from appraise.language.expr.compiler import polars_round_half_up
 
     frame = ev.frame
     floats = [c for c, t in frame.schema.items() if t == pl.Float64]
-    return frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats if _rounded(c)]
-                              + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in floats
-                                 if c.startswith("lost.")])
+    return half_up(frame, [(c, c) for c in floats if _rounded(c)]
+                   + [(c, c + _R4) for c in floats if c.startswith("lost.")], 4)
 
 
-def summary(ev: Evaluation, rounded=None):
+FAST_ROUND = True  # half_up's columns of constants (False: polars_round_half_up itself; tests)
+
+
+def half_up(frame, pairs, digits: int):
+    """``frame`` with, for each ``(column, name)`` of ``pairs``, ``polars_round_half_up(column, digits)`` as
+    ``name``: the same operations on each value (``appraise.language.expr.compiler.polars_round_half_up``: x =
+    round(v × 10^digits, 6), k = floor(|x| + 0.5) × sign(x), k / 10^digits + 0.0 for -0.0), but the divisor and
+    the zero read from two columns of constants made once for the frame rather than made for each column from its
+    nulls (``0.0 × is_null + 10^digits``: the same numbers).  The divisor must be a column of values, not a
+    literal or polars' constant column: polars divides by a constant through its reciprocal (19844 × 1e-4 is
+    1.9844000000000002, 19844 / 1e4 is 1.9844); ``tests/test_export_shared.py`` compares the bits with
+    polars_round_half_up's."""
+    pl = _pl()
+    from appraise.language.expr.compiler import polars_round_half_up
+
+    if not FAST_ROUND or frame.height == 0 or not pairs:
+        return frame.with_columns([polars_round_half_up(pl.col(c), digits).alias(name) for c, name in pairs])
+    scale = 10.0 ** digits
+    div, zero = "~half_up.div", "~half_up.zero"
+
+    def rounded(c: str):
+        x = (pl.col(c).cast(pl.Float64) * scale).round(6)
+        k = (x.abs() + 0.5).floor() * x.sign()
+        return k / pl.col(div) + pl.col(zero)
+
+    constants = [pl.Series(div, [scale], dtype=pl.Float64).extend_constant(scale, frame.height - 1),
+                 pl.Series(zero, [0.0], dtype=pl.Float64).extend_constant(0.0, frame.height - 1)]
+    return frame.with_columns(constants).with_columns([rounded(c).alias(name) for c, name in pairs]).drop(div, zero)
+
+
+def summary(ev: Evaluation, rounded=None, rankings: dict[str, Any] | None = None):
     """One row per employee in the document's order (the frame's): id, name, scorecard, score (2 decimals),
     grade, grade_uncalibrated, bonus (decimal string), rules_fired, outcomes, missing, focus_areas (lists of
     ids), then ``kpi.<path>.score`` and ``dimension.<key>.score`` of every scorecard (rounded to 4 decimals;
     None where the document has no score), exactly the document's values.  ``rounded``: :func:`rounded_frame`
-    of ``ev``, when the caller has it."""
+    of ``ev``, when the caller has it; ``rankings``: :func:`lost_rankings` of it."""
     pl = _pl()
     from appraise.export.document import _rounded
     from appraise.language.expr.compiler import polars_round_half_up
@@ -248,7 +303,7 @@ def summary(ev: Evaluation, rounded=None):
         exprs += [mine.get(f"dimension.{d}.score", pl.lit(None, pl.Float64)).cast(pl.Float64)
                   .alias(f"dimension.{d}.score") for d in dims]
         part = rows.select("_row", *exprs)
-        ranked = lost_ranking(rows, card)
+        ranked = lost_ranking(rows, card) if rankings is None else rankings[card.key]
         focus = ranked.group_by("_row", maintain_order=True).agg(
             pl.col("key").head(rs.plan.max_focus_areas).alias("focus_areas"))
         part = part.join(focus, on="_row", how="left").with_columns(

@@ -21,6 +21,7 @@ from appraise.export.columns import (
     flag_values,
     float_text,
     float_text_odd,
+    half_up,
     lost_ranking,
     money_strings,
     plain_strings,
@@ -54,6 +55,15 @@ def json_text(s):
     return out.fill_null("null")
 
 
+def json_number_text(s):
+    """:func:`json_text` of decimal strings (:func:`~appraise.export.columns.money_strings`,
+    :func:`~appraise.export.columns.plain_strings`: ``-``, digits and a point, or a Decimal's ``NaN``/``Infinity``):
+    the value quoted, None ``null``, without looking for characters to escape (a number's text has none)."""
+    pl = _pl()
+    s = s.cast(pl.Utf8)
+    return pl.select((pl.lit('"') + pl.lit(s) + pl.lit('"')).fill_null("null").alias(s.name or "t")).to_series()
+
+
 def json_text_of_few(s):
     """:func:`json_text` of a column of few distinct values (item keys, objective types): each written once."""
     pl = _pl()
@@ -79,6 +89,9 @@ def _cohort_column(frame, cohort: str) -> str | None:
         if name in frame.columns:
             return name
     return None
+
+
+SHARED_FLAGS = True  # flag lists of every style from one reading of the flags (False: each style's alone; tests)
 
 
 class _Texts:
@@ -144,7 +157,7 @@ def _truthy(col: str, frame):
     if col not in frame.columns:
         return pl.lit(False)
     c = pl.col(col)
-    if frame.schema[col] == pl.Boolean:
+    if frame.get_column(col).dtype == pl.Boolean:  # (not frame.schema: a mapping of every column made per call)
         return c.fill_null(False)
     return (c.is_not_null() & (c != 0)).fill_null(False)
 
@@ -256,11 +269,13 @@ def employee_text_chunks(ev: Evaluation, rows_per_chunk: int = 25_000, *, compac
         yield texts[0]
 
 
-def employee_text_pairs(ev: Evaluation, rows_per_chunk: int = 25_000, *, rounded=None) -> Iterator[tuple[Any, Any]]:
+def employee_text_pairs(ev: Evaluation, rows_per_chunk: int = 25_000, *, rounded=None,
+                        rankings: dict[str, Any] | None = None) -> Iterator[tuple[Any, Any]]:
     """:func:`employee_text_chunks` indented and compact at once, a chunk at a time: (results.json's entries,
     the store's), each made from the same columns (the values' texts made once).  ``rounded``:
-    :func:`appraise.export.columns.rounded_frame` of ``ev``, when the caller has it."""
-    for texts in _chunks(ev, rows_per_chunk, (INDENTED, COMPACT), rounded):
+    :func:`appraise.export.columns.rounded_frame` of ``ev``, when the caller has it; ``rankings``:
+    :func:`appraise.export.columns.lost_rankings` of that (with ``rounded`` only)."""
+    for texts in _chunks(ev, rows_per_chunk, (INDENTED, COMPACT), rounded, rankings if rounded is not None else None):
         yield texts[0], texts[1]
 
 
@@ -278,7 +293,8 @@ def _plain_texts(ev: Evaluation, positions: list[int], styles: tuple[_Style, ...
                           dtype=pl.Utf8) for st in styles]
 
 
-def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...], rounded=None) -> Iterator[list[Any]]:
+def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...], rounded=None,
+            rankings: dict[str, Any] | None = None) -> Iterator[list[Any]]:
     """Per chunk of rows, the entries' texts in each of ``styles`` (a polars String series each)."""
     pl = _pl()
     from appraise.export.document import _R4, _rounded
@@ -316,7 +332,13 @@ def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...], rou
         for card in rs.scorecards:
             rows = part.filter(pl.col("scorecard") == card.key)
             if rows.height:
-                parts.append(_card_texts(ev, card, rows, mine, styles))
+                ranked = None
+                if rankings is not None:  # the chunk's rows of the whole ranking (sorted by row), numbered in the chunk
+                    whole = rankings[card.key]
+                    lo, hi = whole["_row"].search_sorted(pl.Series([start, start + part.height], dtype=pl.UInt32),
+                                                         "left").to_list()
+                    ranked = whole.slice(lo, hi - lo).with_columns((pl.col("_row") - start).cast(pl.UInt32))
+                parts.append(_card_texts(ev, card, rows, mine, styles, ranked))
         out = pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, **dict.fromkeys(names, pl.Utf8)})
         if out.height != part.height or not out["_row"].is_sorted():  # several scorecards, or rows without one
             out = part.select("_row").join(out, on="_row", how="left").sort("_row")
@@ -336,21 +358,18 @@ def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...], rou
 
 def _objective_rows(ev: Evaluation):
     """The objectives frame with progress and each ``score@`` rounded as the document rounds them."""
-    pl = _pl()
     from appraise.export.document import _R4
-    from appraise.language.expr.compiler import polars_round_half_up
 
     if ev.objectives is None:
         return None
     scores = [c for c in ev.objectives.columns if c.startswith("score@")]
-    return ev.objectives.with_row_index("_o").with_columns(
-        polars_round_half_up(pl.col("progress"), 4).alias("progress" + _R4),
-        *(polars_round_half_up(pl.col(c), 4).alias(c) for c in scores))
+    return half_up(ev.objectives.with_row_index("_o"), [("progress", "progress" + _R4), *((c, c) for c in scores)], 4)
 
 
-def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ...] = (INDENTED,)):
+def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ...] = (INDENTED,), ranked=None):
     """(``_row``, then one text column per style of ``styles``: ``entry`` indented, ``compact``) of one
-    scorecard's employees."""
+    scorecard's employees.  ``ranked``: :func:`~appraise.export.columns.lost_ranking` of ``rows`` (with the
+    rounded copies), when the caller has it."""
     pl = _pl()
     from appraise.export.document import _R4, r4
 
@@ -365,7 +384,8 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
         return "" if st.indented else "~c"
 
     # lost points in rank order, the focus areas the first of them
-    ranked = lost_ranking(rows, card, _R4)
+    if ranked is None:
+        ranked = lost_ranking(rows, card, _R4)
     if ranked.height:
         r4col = rows.select("_row", *[pl.col(c) for c in rows.columns if c.endswith(_R4)])
         long = ranked.with_columns(pl.lit(None, pl.Float64).alias("r4"))  # a card without lost.* columns
@@ -432,13 +452,23 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
         from appraise.export.files import _indented
 
         def flag_list(name, pairs, ind):
-            def text(ids):
-                inner = ind + "  "
-                return "[" + st.nl(inner) + st.sep(inner).join(map(encode_basestring, ids)) + st.nl(ind) + "]" \
-                    if ids else "[]"
+            def maker(s: _Style):
+                def text(ids):
+                    inner = ind + "  "
+                    return "[" + s.nl(inner) + s.sep(inner).join(map(encode_basestring, ids)) + s.nl(ind) + "]" \
+                        if ids else "[]"
+                return text
 
-            flags = [(i, _truthy(col, rows)) for i, col in pairs if col in rows.columns]
-            return t.series(f"§flags:{name}{tag(st)}", lambda: flag_values(rows, flags, text, pl.Utf8))
+            key = f"§flags:{name}{tag(st)}"
+            if key not in t.new:  # every style's text at once: the rows' flags read and grouped once
+                flags = [(i, _truthy(col, rows)) for i, col in pairs if col in rows.columns]
+                if SHARED_FLAGS:
+                    made = flag_values(rows, flags, [maker(s) for s in styles], pl.Utf8)
+                else:
+                    made = [flag_values(rows, flags, maker(s), pl.Utf8) for s in styles]
+                for s, series in zip(styles, made, strict=True):
+                    t.series(f"§flags:{name}{tag(s)}", lambda series=series: series)
+            return pl.col(key)
 
         def joined(col, ind, open_, close):
             c = pl.col(col + tag(st))
@@ -492,7 +522,7 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
             ("id", t.text("id")), ("name", t.text("name")), ("scorecard", _lit(encode_basestring(card.key))),
             ("score", t.series("§score", lambda: float_text(score2))),
             ("grade", t.text("grade")), ("grade_uncalibrated", t.text("grade_uncalibrated")),
-            ("bonus", t.series("§bonus", lambda: json_text(money_strings(rows["bonus"], rs))
+            ("bonus", t.series("§bonus", lambda: json_number_text(money_strings(rows["bonus"], rs))
                                if "bonus" in rows.columns
                                else pl.Series([None] * rows.height, dtype=pl.Utf8).fill_null("null"))),
             ("rules_fired", flag_list("rules", [(r.id, f"rule.{r.id}") for r in rs.rules], K)),
@@ -519,7 +549,7 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
             def plain(col):
                 if col not in rows.columns:
                     return _lit("null")
-                return t.series(f"§p:{col}", lambda: json_text(plain_strings(rows[col])))
+                return t.series(f"§p:{col}", lambda: json_number_text(plain_strings(rows[col])))
 
             detail = [("target", plain(f"money.{rs.bonus.target}")), ("attainment", t.float("bonus.attainment")),
                       ("tiers_reached", t.int("bonus.tiers_reached")), ("tier_pay", plain("bonus.tier_pay")),
@@ -537,12 +567,19 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
     return t.done().lazy().select("_row", *texts).collect()
 
 
-def _ints(rows, col: str):
-    """``int(v)`` of a column as text (None: ``null``)."""
+def _ints(rows, col: str, fast_ints: bool = True):
+    """``int(v)`` of a column as text (None: ``null``).  ``fast_ints=False``: a Float64 column by Python too (the
+    plain twin the tests compare with)."""
     pl = _pl()
     if col not in rows.columns:
         return pl.Series([None] * rows.height, dtype=pl.Utf8).fill_null("null")
     s = rows[col]
     if s.dtype.is_integer():
         return s.cast(pl.Utf8).fill_null("null")
+    if fast_ints and s.dtype == pl.Float64 and bool(
+            pl.select(((pl.lit(s).abs() < 2.0 ** 62) | pl.lit(s).is_null()).all()).item()):
+        # finite and within Int64: polars' cast truncates toward zero as int() does (-0.0 -> 0), exactly (a double
+        # this large is a whole number already); NaN, infinities and larger values (int() raises or is wider)
+        # take Python's way below
+        return s.cast(pl.Int64).cast(pl.Utf8).fill_null("null")
     return pl.Series([None if v is None else str(int(v)) for v in s.to_list()], dtype=pl.Utf8).fill_null("null")
