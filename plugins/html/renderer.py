@@ -305,7 +305,7 @@ class _BuiltinEnvironment(jinja2.Environment):
 
 
 class _FoldingTexts(jinja2.visitor.NodeTransformer):
-    """Replaces ``t("key")`` (a text asked for by a constant key, without values) by the text itself."""
+    """Replaces ``t(KEY)`` (a text asked for by a constant key, without values) by the text itself."""
 
     def __init__(self, texts: Texts, environment: jinja2.Environment | None = None):
         self.texts = texts
@@ -340,11 +340,11 @@ class _FoldingTexts(jinja2.visitor.NodeTransformer):
 
 
 class _FoldedEnvironment(_BuiltinEnvironment):
-    """The built-in templates for one page language and wording: each ``t("key")`` is the text, put in when the
+    """The built-in templates for one page language and wording: each ``t(KEY)`` is the text, put in when the
     template is compiled (once per process and language), not looked up, called and escaped on every page.
     Jinja joins such a text with the static HTML around it, so a page yields fewer, longer pieces.  Only
     for the package's own templates, which never assign ``t``: it is always the page's :class:`Texts`, the same
-    object this environment was made for (:func:`folded_environment`), and ``t("key")`` without values is that
+    object this environment was made for (:func:`folded_environment`), and ``t(KEY)`` without values is that
     text as it is (:class:`_BuiltinContext`)."""
 
     def __init__(self, texts: Texts, **options: Any):
