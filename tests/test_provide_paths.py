@@ -238,3 +238,20 @@ def test_employees_all_accepted_are_left_as_they_are(monkeypatch):
                 got.append((table, [(d.file, d.line, d.message) for d, _ in report.items]))
         assert_frame_equal(got[0][0], got[1][0])
         assert got[0][1] == got[1][1]
+
+
+def test_a_parsed_csv_is_made_contiguous_column_by_column():
+    # the reader's chunks (one per parsing thread) are joined a column at a time: the same frame, one chunk each
+    from appraise.plugins._tabular import _contiguous
+
+    one = pl.DataFrame({"employee": ["E1", "E2"], "rater": ["M1", None], "rating": ["5", "4"]})
+    two = pl.DataFrame({"employee": ["E3"], "rater": ["P1"], "rating": [" 3"]})
+    parsed = pl.concat([one, two], rechunk=False)
+    assert parsed.n_chunks("all") == [2, 2, 2]
+    got = _contiguous(parsed.clone())
+    assert got.n_chunks("all") == [1, 1, 1]
+    assert got.columns == ["employee", "rater", "rating"]
+    assert got.to_dict(as_series=False) == {"employee": ["E1", "E2", "E3"], "rater": ["M1", None, "P1"],
+                                            "rating": ["5", "4", " 3"]}
+    already = one.clone()
+    assert _contiguous(already) is already
