@@ -313,6 +313,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     from appraise.export.document import document_head, document_tail
     from appraise.export.files import (
         CHANGE_FIELDS,
+        ahead,
         changes_csv,
         changes_table,
         errors_csv,
@@ -530,51 +531,6 @@ def stored_frames(table, entries) -> Iterator:
         start += len(chunk)
     if start != table.height:
         raise ValueError(f"{start} stored entries for {table.height} employees")
-
-
-def ahead(items: Iterable, depth: int = 2) -> Iterator:
-    """``items`` in order, each made on a thread of its own while the caller uses the ones before it (up to
-    ``depth`` waiting): making results.json's text (polars) and hashing and writing it (hashlib, the file
-    system) both let go of the interpreter lock, so two cores share them.  An error while making an item is
-    raised here; when the caller stops early, the thread stops after the item it is making."""
-    import queue
-    import threading
-
-    waiting: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    end = object()
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                waiting.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def make() -> None:
-        try:
-            for item in items:
-                if not put((True, item)):
-                    return
-            put((True, end))
-        except BaseException as exc:  # handed to the caller
-            put((False, exc))
-
-    thread = threading.Thread(target=make, name="appraise-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            ok, item = waiting.get()
-            if not ok:
-                raise item
-            if item is end:
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()
 
 
 SPOOL_BYTES = 256 * 2**20  # the store's entries kept in memory up to this; beyond it they wait on disk

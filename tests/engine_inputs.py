@@ -21,6 +21,22 @@ def example_ruleset_data() -> dict:
     return copy.deepcopy(load(EXAMPLE / "sales-team.yaml").data)
 
 
+def two_scorecards_data() -> dict:
+    """The worked example's ruleset with a second scorecard ``north`` (region north; the same dimension and KPI
+    names, its first two dimensions' weights swapped) listed first, and no calibration (cohorts would mix the
+    cards)."""
+    data = example_ruleset_data()
+    data.pop("calibration", None)
+    (key, card), = data["scorecards"].items()
+    north = copy.deepcopy(card)
+    north["applies_to"] = 'region == "north"'
+    dims = north["dimensions"]
+    first, second = list(dims)[:2]
+    dims[first]["weight"], dims[second]["weight"] = dims[second]["weight"], dims[first]["weight"]
+    data["scorecards"] = {"north": north, key: card}
+    return data
+
+
 def okr_frame(mapping: dict) -> pl.DataFrame:
     rows = []
     for emp, objectives in mapping.items():

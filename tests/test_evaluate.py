@@ -357,17 +357,10 @@ def test_two_scorecards_sharing_kpi_names_score_each_employee_as_their_own_card_
     employee's result equals a run of the ruleset with only their scorecard."""
     import copy
 
-    from engine_inputs import example_ruleset_data
+    from engine_inputs import two_scorecards_data
 
-    data = example_ruleset_data()
-    data.pop("calibration", None)                     # cohorts mix both cards; compared without it
-    (key, card), = data["scorecards"].items()
-    north = copy.deepcopy(card)
-    north["applies_to"] = 'region == "north"'
-    dims = north["dimensions"]
-    first, second = list(dims)[:2]
-    dims[first]["weight"], dims[second]["weight"] = dims[second]["weight"], dims[first]["weight"]
-    data["scorecards"] = {"north": north, key: card}
+    data = two_scorecards_data()  # (no calibration: cohorts would mix both cards)
+    (_, north), (key, card) = data["scorecards"].items()
     _, both = run_example("Q3", ruleset_data=data)
     alone = {}
     for name, c in (("north", north), (key, card)):

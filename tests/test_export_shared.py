@@ -2,31 +2,20 @@
 for itself (the plain twin), and the fast paths beside their plain twins."""
 from __future__ import annotations
 
-import copy
-
 import polars as pl
 import pytest
 
 from appraise.export.columns import lost_ranking, lost_rankings, rounded_frame, summary
 from appraise.export.document import _R4
 from appraise.export.json_columns import _ints, employee_text_pairs
-from engine_inputs import example_ruleset_data, run_example
+from engine_inputs import run_example, two_scorecards_data
 
 
 @pytest.fixture(scope="module")
 def two_cards():
     """The worked example's Q3 with a second scorecard (region north, its first two dimensions' weights swapped):
     rankings of two cards, the rows of each scattered through the frame."""
-    data = example_ruleset_data()
-    data.pop("calibration", None)
-    (key, card), = data["scorecards"].items()
-    north = copy.deepcopy(card)
-    north["applies_to"] = 'region == "north"'
-    dims = north["dimensions"]
-    first, second = list(dims)[:2]
-    dims[first]["weight"], dims[second]["weight"] = dims[second]["weight"], dims[first]["weight"]
-    data["scorecards"] = {"north": north, key: card}
-    ev, _ = run_example("Q3", ruleset_data=data)
+    ev, _ = run_example("Q3", ruleset_data=two_scorecards_data())
     assert ev.frame["scorecard"].n_unique() == 2
     return ev
 

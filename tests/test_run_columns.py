@@ -176,7 +176,7 @@ def test_a_run_whose_entries_wait_on_disk_stores_the_documents_entries(tmp_path,
 
 
 def test_ahead_gives_every_item_in_order_and_hands_errors_over():
-    from appraise.run import ahead
+    from appraise.export.files import ahead
 
     assert list(ahead(iter(range(50)), depth=1)) == list(range(50))
 
@@ -200,3 +200,26 @@ def test_ahead_gives_every_item_in_order_and_hands_errors_over():
     assert next(first) == 0
     first.close()  # the caller stops: the thread stops too, a few items ahead at most
     assert len(made) <= 5
+
+
+def test_ahead_lets_its_thread_go_when_the_caller_stops_after_all_is_made():
+    # the caller stops (an error of its own: a full disk while writing) once the thread has made every item
+    # and waits, the queue full, to say it is done: closing must not hang (results.xlsx's copy of this
+    # helper waited for room without looking whether anyone still read)
+    import threading
+
+    from appraise.export.files import ahead
+
+    made = threading.Event()
+
+    def three():
+        yield from range(3)
+        made.set()
+
+    rows = ahead(three(), depth=2)
+    assert next(rows) == 0
+    assert made.wait(5)  # the thread has made them all; its "done" waits for room
+    closing = threading.Thread(target=rows.close, daemon=True)
+    closing.start()
+    closing.join(10)
+    assert not closing.is_alive()

@@ -515,3 +515,49 @@ def manifest_json(*, cycle, ruleset, inputs: Mapping[str, str], engine_version: 
     if redacted:
         doc["redacted"] = True
     return (json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
+
+
+def ahead(items: Iterable, depth: int = 2) -> Iterator:
+    """``items`` in order, each made on a thread of its own while the caller uses the ones before it (up to
+    ``depth`` waiting): making results.json's text or results.xlsx's rows (polars) and hashing, compressing and
+    writing them (hashlib, ISA-L, the file system) all let go of the interpreter lock, so two cores share them.
+    An error while making an item is raised here; when the caller stops early (an error of its own, a full disk),
+    the thread stops after the item it is making, also when it has made them all and waits to say so."""
+    import queue
+    import threading
+
+    waiting: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((True, end))
+        except BaseException as exc:  # handed to the caller
+            put((False, exc))
+
+    thread = threading.Thread(target=make, name="appraise-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = waiting.get()
+            if not ok:
+                raise item
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()

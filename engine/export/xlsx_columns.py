@@ -26,7 +26,7 @@ from typing import Any
 
 from appraise.core.evaluate import Evaluation
 from appraise.export.columns import safe_text_expr, score_columns
-from appraise.export.files import REDACTED_KPI_FIELDS, safe_text, text_bytes
+from appraise.export.files import REDACTED_KPI_FIELDS, ahead, safe_text, text_bytes
 
 XLSX_MAX_ROWS = 1_048_576
 HEAD = 2  # rows above a scorecard sheet's data: the keys (hidden), the labels
@@ -722,43 +722,6 @@ def _number_text(v, dtype, shape: str | None):
 FEW_TEXTS = True  # the shortcuts of the row writer (distinct texts looked up, number shapes); tests switch them off
 
 
-def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
-    """``items``, made by a thread of their own up to ``depth`` ahead: the next rows' XML is built (polars, which
-    releases the GIL) while the last ones are compressed (zlib, which does too)."""
-    import queue
-    import threading
-
-    made: queue.Queue = queue.Queue(depth)
-    stop = threading.Event()
-    end = object()
-
-    def work() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        made.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            made.put(end)
-        except BaseException as exc:  # handed to the reader, raised there
-            made.put(exc)
-
-    worker = threading.Thread(target=work, name="appraise-xlsx-rows", daemon=True)
-    worker.start()
-    try:
-        while (item := made.get()) is not end:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join()
-
-
 def _fast_deflate(fh):
     """How to write a zip entry being written (``fh``: what ``ZipFile.open(..., "w")`` returns): deflated by ISA-L's
     level 1 (:mod:`isal.isal_zlib`, the same raw deflate stream format zlib reads) instead of zlib's, 0.24 s instead
@@ -823,7 +786,7 @@ def _splice_rows(xlsx: bytes, parts) -> bytes:
             with zout.open(info, "w", force_zip64=True) as fh:
                 write = _fast_deflate(fh)
                 write(head.encode("utf-8"))
-                for xml, n in _ahead(lines):
+                for xml, n in ahead(lines):
                     write(xml)
                     written += n
                 write((found + tail).encode("utf-8"))
