@@ -95,3 +95,36 @@ def browser():
         b = launch(pw)
         yield b
         b.close()
+
+
+# Files whose rulesets, cycles and plans are generated: every "valid" the fast schema check
+# (appraise.language.validity, used instead of jsonschema for files without errors) answers there is asked of
+# jsonschema too, so the generated documents are an oracle for it beside tests/test_schema_validity.py.
+_GENERATED_DOCUMENTS = {"test_fuzz", "test_generated_runs", "test_differential", "test_targets_properties",
+                        "test_weights_agree", "test_properties"}
+
+
+@pytest.fixture(autouse=True)
+def _validity_agrees_with_jsonschema(request, monkeypatch):
+    if request.module.__name__.rpartition(".")[2] not in _GENERATED_DOCUMENTS:
+        yield
+        return
+    import appraise.language.schema as schema
+
+    real = schema.satisfies
+    validators: dict[int, tuple] = {}  # id of a schema -> (the schema, kept alive; its validator)
+
+    def checked(value, root, *args, **kwargs):
+        answer = real(value, root, *args, **kwargs)
+        if answer is True:
+            if id(root) not in validators:
+                from jsonschema import Draft7Validator
+
+                validators[id(root)] = (root, Draft7Validator(root))
+            wrong = next(validators[id(root)][1].iter_errors(value), None)
+            assert wrong is None, f"the fast schema check said valid; jsonschema: {wrong.message} at " \
+                                  f"{list(wrong.absolute_path)}"
+        return answer
+
+    monkeypatch.setattr(schema, "satisfies", checked)
+    yield

@@ -66,6 +66,20 @@ def test_evaluate_and_to_polars_agree_on_random_expressions_and_data(texts, fram
         T.expression(text, frame)
 
 
+def test_missing_as_written_joined_by_and_or_is_missing_not_a_crash():
+    # found by the test above: 'null in []' and an unset context value are literals of no type, and polars'
+    # '&' refused two of them; each way of writing a missing operand, against the row interpreter
+    import polars as pl
+
+    frame = pl.DataFrame({"x": [None, 0.0, 2.0], "y": [1.0, None, 3.0], "z": [None, None, None],
+                          "s": [None, "a", "b"], "previous.score": [None, 1.0, 2.0],
+                          "previous.bonus": [None, None, 5.0], "previous.grade": [None, "A", "B"]})
+    for text in ("not (null in [] and (context.absent) and (0 == x))", "null and null", "null or null",
+                 "context.absent or context.absent", "(null in []) or x > 1", "not (null and context.absent)",
+                 "null in [] and context.absent or y > 2"):
+        assert T.expression(text, frame) == "compared", text
+
+
 @budget(80, 0.3)
 @given(st.lists(S.mixed(), min_size=1, max_size=10), S.frames(max_rows=4))
 def test_expressions_mixing_types_are_refused_by_check_or_run_both_ways(texts, frame):

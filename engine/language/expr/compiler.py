@@ -77,6 +77,18 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
             return [v]
         raise ExpressionError("'in' needs a list on its right", char_offset(expr.text, node))
 
+    def missing_as_written(node) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id == "null"
+        if isinstance(node, ast.Attribute) and object_name(node) == "context":
+            return context.get(node.attr) is None
+        if isinstance(node, ast.Constant):
+            return node.value is None
+        if _constant(node):
+            return evaluate(Expression(expr.text, ast.Expression(body=node), frozenset(), frozenset()), {},
+                            context) is None
+        return False
+
     def comp(node):
         if not isinstance(node, (ast.Constant, ast.Name, ast.Attribute)) and _constant(node):
             # computed here once: polars 2.1 mis-sizes comparisons of a computed literal ('-(1)',
@@ -84,7 +96,9 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
             sub = Expression(expr.text, ast.Expression(body=node), frozenset(), frozenset())
             return lit(evaluate(sub, {}, context))
         if isinstance(node, ast.BoolOp):
-            parts = [comp(v) for v in node.values]
+            # a part that is missing as written ('null', a context value not set, 'null in []') is a literal of
+            # no type, which polars' '&' and '|' refuse: typed as true/false, it is missing in three-valued logic
+            parts = [comp(v).cast(pl.Boolean) if missing_as_written(v) else comp(v) for v in node.values]
             out = parts[0]
             for p in parts[1:]:
                 out = (out & p) if isinstance(node.op, ast.And) else (out | p)
