@@ -368,3 +368,19 @@ def test_generated_plans_with_draws_agree_with_the_reference(seed, tmp_path):
         carried += sum(1 for e in engine["employees"]
                        if Decimal((e.get("bonus_draw") or {}).get("opening") or 0) != 0)
     assert carried, "no draw balance was carried: pick other seeds"
+
+
+def test_measures_of_ten_to_the_22_and_beyond_are_judged_not_crashed():
+    # found by the generated runs: the default decimal context (28 digits) made quantizing a measure of 10^22 or
+    # more to 6 places raise InvalidOperation, a crash of a ruleset validate accepts. Worked by hand: 10^22 and
+    # 10^25 are one significant digit at 6 places (carried: paid exactly); 1.2345678901234567e30 has 17; the
+    # largest float has 17 too; their millionths are the value's digits followed by six zeros.
+    from appraise.core.incentives import carried, micro
+
+    assert carried(1e22) and micro(1e22) == 10 ** 28
+    assert carried(1e25) and micro(1e25) == 10 ** 31
+    assert not carried(1.2345678901234567e30)
+    assert micro(1.2345678901234567e30) == 12345678901234567 * 10 ** 14 * 10 ** 6
+    top = 1.7976931348623157e308
+    assert not carried(top) and micro(top) == int(top) // 10 ** 292 * 10 ** 292 * 10 ** 6
+    assert carried(7660319922473.36) and not carried(52164339999999.99)  # 15 and 16 digits (README)

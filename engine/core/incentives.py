@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -88,10 +88,13 @@ def micro(value: Any) -> int | None:
     if value is None or not isinstance(value, Decimal) and not math.isfinite(value):
         return None
     d = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    return int(d.quantize(_SIX, rounding=ROUND_HALF_UP).scaleb(6))
+    return int(d.quantize(_SIX, rounding=ROUND_HALF_UP, context=_WIDE).scaleb(6, context=_WIDE))
 
 
 _SIX = Decimal(10) ** -6
+# a float's every digit and 6 places (the largest float has 309 digits): the default context's 28 digits made
+# quantize raise InvalidOperation for a measure of 10^22 or more, a crash of a ruleset validate accepts
+_WIDE = Context(prec=400)
 
 
 def as_written(value: Any) -> Fraction | None:
@@ -112,7 +115,7 @@ def carried(value: float) -> bool:
     digits, a sum of three months) or a ratio of 292,397,660,818,713.473684 is not: pay on it would be off."""
     if not math.isfinite(value) or abs(value) < 2.0 ** 33:
         return True
-    d = Decimal(repr(float(value))).quantize(_SIX, rounding=ROUND_HALF_UP).normalize()
+    d = Decimal(repr(float(value))).quantize(_SIX, rounding=ROUND_HALF_UP, context=_WIDE).normalize(_WIDE)
     return len(d.as_tuple().digits) <= 15
 
 
