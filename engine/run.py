@@ -48,7 +48,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -309,7 +309,14 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
          redact: bool = False, strict: bool = False, page_slice=None) -> RunReport:
     p.stage("provide", f"{len(cycle.sources)} sources")
     # (imported here, below the stage's mark: what validating took is what the validate stage shows)
-    from appraise.export.columns import csv_chunks, ledger_table, lost_rankings, rounded_frame, summary
+    from appraise.export.columns import (
+        csv_chunks,
+        ledger_table,
+        lost_rankings,
+        rounded_frame,
+        stored_frames,
+        summary,
+    )
     from appraise.export.document import document_head, document_tail
     from appraise.export.files import (
         CHANGE_FIELDS,
@@ -515,22 +522,6 @@ def _made_and_written(path: Path, make: Callable[..., bytes], *args, **kwargs) -
     (sha256, size), as :func:`run`'s ``files`` hold them."""
     data = make(*args, **kwargs)
     return write_bytes(path, data, sync_dir=False), len(data)
-
-
-def stored_frames(table, entries) -> Iterator:
-    """The store's rows as polars tables (:meth:`appraise.store.database.Store.complete_run`'s ``frames``): what
-    :func:`appraise.export.columns.stored_rows` gives row by row — each employee's id, scorecard, score, grade,
-    grade before calibration and bonus from :func:`~appraise.export.columns.summary`'s ``table``, and the entry's
-    JSON text from ``entries`` (polars String series: chunks in the table's order, read one at a time) — a chunk
-    at a time."""
-    from appraise.export.columns import STORED_COLUMNS
-
-    start = 0
-    for chunk in entries:
-        yield table.slice(start, len(chunk)).select(STORED_COLUMNS).with_columns(chunk.alias("entry"))
-        start += len(chunk)
-    if start != table.height:
-        raise ValueError(f"{start} stored entries for {table.height} employees")
 
 
 SPOOL_BYTES = 256 * 2**20  # the store's entries kept in memory up to this; beyond it they wait on disk

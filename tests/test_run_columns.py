@@ -16,7 +16,7 @@ from appraise.export.columns import (
     ledger_table,
     money_strings,
     plain_strings,
-    stored_rows,
+    stored_frames,
     summary,
 )
 from appraise.export.document import _plain, money, results_document
@@ -64,10 +64,10 @@ def test_stored_rows_are_the_documents_rows(evaluations):
     for ev in evaluations:
         doc = results_document(ev)
         entries = list(employee_text_chunks(ev, rows_per_chunk=2, compact=True))
-        got = list(stored_rows(summary(ev), iter(entries)))
+        got = [row for frame in stored_frames(summary(ev), iter(entries)) for row in frame.iter_rows()]
         assert got == [r[1:] for r in _result_rows(7, doc["employees"])]
         with pytest.raises(ValueError, match="stored entries for"):  # entries for fewer people than the table
-            list(stored_rows(summary(ev), entries[:-1]))
+            list(stored_frames(summary(ev), entries[:-1]))
 
 
 def test_ledger_from_columns_is_the_ledger_from_documents(evaluations, tmp_path):

@@ -1,6 +1,6 @@
 """The store's bulk paths (issue 17) against the plain ones: results written from polars tables (the entries handed
-to SQLite as UTF-8 bytes) hold what the document's rows hold, byte for byte; appraise run's tables give the rows
-``stored_rows`` gives; the draw ledger's bulk insert and set-based comparison."""
+to SQLite as UTF-8 bytes) hold what the document's rows hold, byte for byte; appraise run's tables hold each
+employee's summary values beside their entry; the draw ledger's bulk insert and set-based comparison."""
 from __future__ import annotations
 
 import json
@@ -11,8 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 import appraise.store.database as database
-from appraise.export.columns import STORED_COLUMNS, stored_rows
-from appraise.run import stored_frames
+from appraise.export.columns import STORED_COLUMNS, stored_frames
 from appraise.store.database import Store
 from appraise.store.draws import draws, writer
 from appraise.store.migrations import write_transaction
@@ -62,15 +61,18 @@ def test_frames_store_the_bytes_the_documents_rows_store(tmp_path, monkeypatch):
         assert db.current_run("2031-Q1", "rs")["unchanged"] is True  # the same results, compared by the database
 
 
-def test_stored_frames_give_stored_rows_rows():
-    """run.py's tables (the fast path) against export.columns.stored_rows (the plain one)."""
+def test_stored_frames_give_each_employees_summary_and_entry():
+    """The tables appraise run hands the store: per employee, in the table's order, its summary values and its
+    entry, whatever the chunks' sizes; entries that do not cover the table are refused."""
     table = pl.DataFrame({"id": ["a", "b", "c"], "scorecard": ["x", None, "y"], "score": [1.5, None, 2e-9],
                           "grade": ["A", None, "B"], "grade_uncalibrated": ["B", None, "B"],
                           "bonus": ["1", None, "2.50"], "name": ["n1", "n2", "n3"]})
     chunks = [pl.Series("e", ['{"id": "a"}', '{"id": "b"}'], dtype=pl.Utf8), pl.Series("e", ['{"id": "ç"}'])]
     frames = list(stored_frames(table, iter(chunks)))
     assert [f.columns for f in frames] == [[*STORED_COLUMNS, "entry"]] * 2
-    assert [r for f in frames for r in f.iter_rows()] == list(stored_rows(table, iter(chunks)))
+    assert [r for f in frames for r in f.iter_rows()] == [
+        ("a", "x", 1.5, "A", "B", "1", '{"id": "a"}'), ("b", None, None, None, None, None, '{"id": "b"}'),
+        ("c", "y", 2e-9, "B", "B", "2.50", '{"id": "ç"}')]
     with pytest.raises(ValueError, match="2 stored entries for 3 employees"):
         list(stored_frames(table, iter(chunks[:1])))
 

@@ -324,16 +324,15 @@ def summary(ev: Evaluation, rounded=None, rankings: dict[str, Any] | None = None
 STORED_COLUMNS = ("id", "scorecard", "score", "grade", "grade_uncalibrated", "bonus")
 
 
-def stored_rows(table, entries):
-    """The store's rows (:meth:`appraise.store.database.Store.complete_run`'s ``rows``): each employee's id,
-    scorecard, score, grade, grade before calibration and bonus from :func:`summary`'s ``table`` (the document's
-    values), and the entry's JSON text from ``entries`` (polars String series: chunks in the table's order, read
-    one at a time)."""
+def stored_frames(table, entries):
+    """The store's rows as polars tables, a chunk at a time (:meth:`appraise.store.database.Store.complete_run`'s
+    ``frames``): each employee's id, scorecard, score, grade, grade before calibration and bonus from
+    :func:`summary`'s ``table`` (the document's values), and the entry's JSON text from ``entries`` (polars String
+    series: chunks in the table's order, read one at a time)."""
     start = 0
     for chunk in entries:
-        part = table.slice(start, len(chunk)).select(STORED_COLUMNS).with_columns(chunk.alias("entry"))
+        yield table.slice(start, len(chunk)).select(STORED_COLUMNS).with_columns(chunk.alias("entry"))
         start += len(chunk)
-        yield from part.iter_rows()
     if start != table.height:
         raise ValueError(f"{start} stored entries for {table.height} employees")
 
