@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from appraise.export.columns import csv_chunks, float_text, py_round, rounded_frame, summary, text_bytes
+from appraise.export.columns import csv_chunks, float_text, py_round, rounded_frame, summary
 from appraise.export.document import document_head, results_document
 from appraise.export.files import (
     _indented,
@@ -23,6 +23,7 @@ from appraise.export.files import (
     results_json_chunks,
     results_json_texts,
     score_columns,
+    text_bytes,
 )
 from appraise.export.json_columns import (
     employee_text_chunks,

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from appraise.core.evaluate import Evaluation, item_paths
-from appraise.export.files import FORMULA_START, score_columns, text_bytes, text_views  # noqa: F401 (text_bytes: tests)
+from appraise.export.files import FORMULA_START, score_columns, text_views
 
 LISTS = ("rules_fired", "outcomes", "missing", "focus_areas")
 
@@ -260,21 +260,11 @@ def summary(ev: Evaluation, rounded=None, rankings: dict[str, Any] | None = None
     grade, grade_uncalibrated, bonus (decimal string), rules_fired, outcomes, missing, focus_areas (lists of
     ids), then ``kpi.<path>.score`` and ``dimension.<key>.score`` of every scorecard (rounded to 4 decimals;
     None where the document has no score), exactly the document's values.  ``rounded``: :func:`rounded_frame`
-    of ``ev``, when the caller has it; ``rankings``: :func:`lost_rankings` of it."""
+    of ``ev`` (made here when the caller has none); ``rankings``: :func:`lost_rankings` of it."""
     pl = _pl()
-    from appraise.export.document import _rounded
-    from appraise.language.expr.compiler import polars_round_half_up
 
     rs = ev.ruleset
-    if rounded is not None:
-        frame = rounded.with_row_index("_row")
-    else:
-        frame = ev.frame.with_row_index("_row")
-        # the scores shown and the weights that decide whether they are, rounded as the document rounds them (only
-        # these: the frame has a hundred more)
-        floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)
-                  and (c.startswith(("k.", "d.")) and c.endswith(".score") or c.startswith("w."))]
-        frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats])
+    frame = (rounded if rounded is not None else rounded_frame(ev)).with_row_index("_row")
     kpis, dims = score_columns(rs)
     parts = []
     for card in rs.scorecards:

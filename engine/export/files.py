@@ -134,7 +134,7 @@ def text_bytes(s) -> memoryview:
         return memoryview(b"")
     at = memoryview(offsets).cast("q" if arr.type == "large_string" else "i")  # int64 / int32 offsets
     start, end = at[arr.offset], at[arr.offset + len(arr)]
-    return memoryview(data)[start:end] if data is not None else memoryview(b"")
+    return memoryview(data)[start:end]
 
 
 def text_views(s, sep: bytes = b"") -> list[memoryview]:
