@@ -216,10 +216,14 @@ def rounded_frame(ev: Evaluation):
     ``lost.<key>~r4``.  Made once by a run and handed to :func:`summary`,
     :func:`~appraise.export.xlsx_columns.kpi_table` and :func:`~appraise.export.json_columns.employee_text_pairs`,
     which otherwise round what they read themselves (the same function, the same values)."""
+    return rounded_table(ev.frame)
+
+
+def rounded_table(frame):
+    """:func:`rounded_frame` of any rows of an engine's frame (a chunk of them)."""
     pl = _pl()
     from appraise.export.document import _R4, _rounded
 
-    frame = ev.frame
     floats = [c for c, t in frame.schema.items() if t == pl.Float64]
     return half_up(frame, [(c, c) for c in floats if _rounded(c)]
                    + [(c, c + _R4) for c in floats if c.startswith("lost.")], 4)

@@ -26,6 +26,7 @@ from appraise.export.columns import (
     money_strings,
     plain_strings,
     py_round,
+    rounded_table,
 )
 
 EMPLOYEE_INDENT = "    "  # an entry of the employees list, as results_json_chunks indents it
@@ -297,8 +298,6 @@ def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...], rou
             rankings: dict[str, Any] | None = None) -> Iterator[list[Any]]:
     """Per chunk of rows, the entries' texts in each of ``styles`` (a polars String series each)."""
     pl = _pl()
-    from appraise.export.document import _R4, _rounded
-    from appraise.language.expr.compiler import polars_round_half_up
 
     rs = ev.ruleset
     frame = ev.frame
@@ -308,20 +307,15 @@ def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...], rou
         for start in range(0, frame.height, rows_per_chunk):
             yield _plain_texts(ev, list(range(start, min(start + rows_per_chunk, frame.height))), styles)
         return
-    floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)]
-    lost = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith("lost.")]
     objectives = _objective_rows(ev)
     if objectives is not None:  # in the frame's order, so that a chunk's are one slice
         where = frame.select("id", pl.int_range(pl.len(), dtype=pl.Int64).alias("_frow"))
         objectives = objectives.join(where, on="id", how="inner").sort("_frow", "_o")
     names = ["entry" if st.indented else "compact" for st in styles]
     for start in range(0, frame.height, rows_per_chunk):
-        if rounded is not None:  # rounded already (appraise.export.columns.rounded_frame)
-            part = rounded.slice(start, rows_per_chunk).with_row_index("_row")
-        else:
-            part = frame.slice(start, rows_per_chunk).with_row_index("_row").with_columns(
-                [polars_round_half_up(pl.col(c), 4).alias(c) for c in floats]
-                + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in lost])
+        # the numbers as the document rounds them: rounded already (appraise.export.columns.rounded_frame), or here
+        part = (rounded.slice(start, rows_per_chunk) if rounded is not None
+                else rounded_table(frame.slice(start, rows_per_chunk))).with_row_index("_row")
         parts = []
         mine = None
         if objectives is not None:
