@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from appraise.core.evaluate import Evaluation
-from appraise.export.columns import safe_text_expr, score_columns
+from appraise.export.columns import rounded_frame, safe_text_expr, score_columns
 from appraise.export.files import REDACTED_KPI_FIELDS, ahead, safe_text, text_bytes
 
 XLSX_MAX_ROWS = 1_048_576
@@ -47,22 +47,14 @@ def kpi_table(ev: Evaluation, *, redact: bool = False, rounded=None):
     """What results.xlsx shows beyond :func:`appraise.export.columns.summary`, in the same (the frame's) order: id,
     the team (the calibration cohort's value as text, None without calibration), then ``kpi.<path>.<field>`` of
     every KPI of the ruleset (actual and target left out when redacted), None where the employee's scorecard has
-    no such KPI: the document's values.  ``rounded``: :func:`appraise.export.columns.rounded_frame` of ``ev``, when
-    the caller has it."""
+    no such KPI: the document's values.  ``rounded``: :func:`appraise.export.columns.rounded_frame` of ``ev`` (made
+    here when the caller has none)."""
     pl = _pl()
-    from appraise.export.document import _rounded
-    from appraise.language.expr.compiler import polars_round_half_up
 
     rs = ev.ruleset
     kpis, _ = score_columns(rs)
     fields = [f for f in KPI_FIELDS if not (redact and f in REDACTED_KPI_FIELDS)]
-    if rounded is not None:
-        frame = rounded.with_row_index("_row")
-    else:
-        frame = ev.frame.with_row_index("_row")
-        floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)
-                  and c.startswith(("k.", "w."))]
-        frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats])
+    frame = (rounded if rounded is not None else rounded_frame(ev)).with_row_index("_row")
     parts = []
     for card in rs.scorecards:
         rows = frame.filter(pl.col("scorecard") == card.key)
