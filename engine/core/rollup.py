@@ -274,7 +274,7 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
         c = pl.col(m.name)
         assert lists is not None
         made[f"m.{m.name}"] = lists.select({"min": c.list.min(), "max": c.list.max()}[m.aggregate]).to_series()
-    made["_n"] = pl.Series("_n", np.diff(np.append(starts, first.len())), dtype=pl.UInt32)
+    made["_n"] = pl.Series("_n", ends - starts, dtype=pl.UInt32)
     out = pl.DataFrame(made).with_columns(eid.filter(first).alias("_eid"))
     return out.filter(pl.col("_eid").is_not_null()) if out["_eid"].null_count() else out
 
