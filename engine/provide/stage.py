@@ -134,20 +134,29 @@ def read_sources(cycle: Cycle, needs: Needs, report: Report) -> tuple[dict[str, 
     parts: dict[str, list[Part]] = {t: [] for t in ("employees", "metrics", "aggregated", "feedback", "okrs", "deals",
                                                     "credits")}
     shas: dict[str, str] = {}
-    reads = _read_each(cycle, needs, registry)
+    # each source's provider and kind, or why it has none (said in the sources' order, with what reading says)
+    checked: list[tuple] = []
     for source in cycle.sources:
         provider = registry.get(source.provider)
         if provider is None:
             close = difflib.get_close_matches(source.provider, list(registry), n=1)
-            report.fatal(source.diag(f"no provider '{source.provider}' is installed"
-                                     + (f"; did you mean '{close[0]}'?" if close else ""), key="provider",
-                                     hint=f"installed providers: {', '.join(sorted(registry))}",
-                                     code="source-provider"))
+            checked.append((source, None, None, source.diag(
+                f"no provider '{source.provider}' is installed" + (f"; did you mean '{close[0]}'?" if close else ""),
+                key="provider", hint=f"installed providers: {', '.join(sorted(registry))}", code="source-provider")))
             continue
         kind = source.kind or provider.default_kind
         if kind not in provider.kinds:
-            report.fatal(source.diag(f"provider '{provider.name}' cannot read kind '{kind}'; it reads "
-                                     f"{', '.join(sorted(provider.kinds))}", key="kind", code="source-kind"))
+            checked.append((source, provider, kind, source.diag(
+                f"provider '{provider.name}' cannot read kind '{kind}'; it reads "
+                f"{', '.join(sorted(provider.kinds))}", key="kind", code="source-kind")))
+            continue
+        checked.append((source, provider, kind, None))
+    reads = _read_each([(source, provider, ProvideRequest(kind=kind, period=cycle.period, metrics=dict(needs.metrics),
+                                                          attributes=dict(needs.attributes)))
+                        for source, provider, kind, refused in checked if refused is None])
+    for source, provider, kind, refused in checked:
+        if refused is not None:
+            report.fatal(refused)
             continue
         try:
             result = reads[id(source)].result()
@@ -192,20 +201,9 @@ def _beside(work, *args):
         yield pool.submit(work, *args)
 
 
-def _read_each(cycle: Cycle, needs: Needs, registry) -> dict[int, Future]:
-    """Each readable source's ``provider.read`` (a source whose provider or kind is wrong is left to the caller's
-    messages), run by a pool of :data:`READ_THREADS` threads when there are several; by ``id`` of the source."""
-    todo = []
-    for source in cycle.sources:
-        provider = registry.get(source.provider)
-        if provider is None:
-            continue
-        kind = source.kind or provider.default_kind
-        if kind not in provider.kinds:
-            continue
-        request = ProvideRequest(kind=kind, period=cycle.period, metrics=dict(needs.metrics),
-                                 attributes=dict(needs.attributes))
-        todo.append((source, provider, request))
+def _read_each(todo: list[tuple]) -> dict[int, Future]:
+    """``provider.read(source, request)`` of each of ``todo``, run by a pool of :data:`READ_THREADS` threads when
+    there are several; by ``id`` of the source."""
     if len(todo) < 2 or READ_THREADS < 2:
         return {id(source): _done(provider.read, source, request) for source, provider, request in todo}
     with ThreadPoolExecutor(max_workers=min(READ_THREADS, len(todo)), thread_name_prefix="appraise-read") as pool:
