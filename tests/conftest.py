@@ -6,6 +6,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("APPRAISE_TEST", "1")
+
+
+def _rewrite_only_this_suites_asserts() -> None:
+    """pytest rewrites the asserts of the tests (for its failure messages) and also of every module of each
+    installed package that brings a pytest plugin: hypothesis, anyio, xdist, platformdirs, ~110 modules whose own
+    asserts are not what this suite checks.  With PYTHONDONTWRITEBYTECODE set (as in CI) nothing of that is cached,
+    so each worker rewrote them all again (~1 s of CPU a process) and ran hypothesis's internals rewritten.  Those
+    packages are taken off pytest's list (a private one: when a pytest upgrade renames it, this does nothing);
+    the test modules and this conftest are rewritten as before."""
+    for finder in sys.meta_path:
+        marked = getattr(finder, "_must_rewrite", None)
+        if isinstance(marked, set) and isinstance(getattr(finder, "_marked_for_rewrite_cache", None), dict):
+            marked.difference_update({"hypothesis", "_hypothesis_globals", "_hypothesis_ftz_detector",
+                                      "_hypothesis_pytestplugin", "anyio", "platformdirs", "xdist"})
+            finder._marked_for_rewrite_cache.clear()
+
+
+_rewrite_only_this_suites_asserts()
 # Messages follow APPRAISE_LANG or the locale (issue 18): the suite asserts English unless a test asks for Chinese,
 # so a developer's or CI machine's Chinese locale must not change what the tests see.
 for _var in ("APPRAISE_LANG", "LC_ALL", "LC_MESSAGES"):
@@ -74,6 +92,22 @@ FILE_CPU_SECONDS = {
     "test_incentive_plans.py": 3,
     "test_hostile_inputs.py": 3,
 }
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session):
+    """No garbage collection while the test modules are imported and their asserts rewritten: the rewriting makes
+    millions of short-lived AST nodes, and each full collection it set off walked every object polars, hypothesis
+    and the engine had loaded (a third of the ~5 s of CPU each xdist worker spends collecting the suite)."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return (yield)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -10,6 +10,7 @@ anchors, aliases, tags, duplicate keys, odd indentation, BOMs, invalid UTF-8.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import polars as pl
@@ -198,30 +199,44 @@ _scalars = st.one_of(
 )
 
 
+# The strategies the YAML composites draw from are built once (per depth), not inside each draw: a strategy built in
+# a composite is built and validated again on every draw, which was ~90% of the YAML fuzz test's CPU.  The draws
+# (and so the examples, derandomized in CI) are the same.
+@functools.cache
+def _subtrees(depth: int):
+    """What a mapping and a sequence at ``depth`` hold: lists of (key, tree) and of trees one level deeper."""
+    return (st.lists(st.tuples(_keys, st.deferred(lambda: _yaml_tree(depth + 1))), max_size=4),
+            st.lists(st.deferred(lambda: _yaml_tree(depth + 1)), max_size=4))
+
+
 @st.composite
 def _yaml_tree(draw, depth: int = 0) -> str:
     indent = "  " * depth
     if depth > 4 or draw(st.integers(0, 3)) == 0:
         return draw(_scalars)
+    mapping, sequence = _subtrees(depth)
     if draw(st.booleans()):
-        items = draw(st.lists(st.tuples(_keys, st.deferred(lambda: _yaml_tree(depth + 1))), max_size=4))
+        items = draw(mapping)
         return "".join(f"\n{indent}{k}: {v}" for k, v in items) or "{}"
-    items = draw(st.lists(st.deferred(lambda: _yaml_tree(depth + 1)), max_size=4))
+    items = draw(sequence)
     return "".join(f"\n{indent}- {v}" for v in items) or "[]"
+
+
+_MUTATIONS = st.sampled_from(["bom", "utf16bom", "invalid", "nul", "tab", "dedent", "anchor", "alias", "tag", "dup",
+                              "doc", "directive", "cut", "crlf", "latin1", "deep", "wide"])
+_INVALID_UTF8 = st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xe9t\xe9", b"\x80\x80", b"\xf4\x90\x80\x80"])
+_TAGS = st.sampled_from([b" !!python/name:os.system ", b" !x ", b" !!map ", b" !<tag:yaml.org,2002:str> "])
 
 
 def _mutate(text: str, draw) -> bytes:
     raw = text.encode("utf-8", "surrogatepass")
     for _ in range(draw(st.integers(0, 3))):
-        kind = draw(st.sampled_from(["bom", "utf16bom", "invalid", "nul", "tab", "dedent", "anchor", "alias",
-                                     "tag", "dup", "doc", "directive", "cut", "crlf", "latin1", "deep", "wide"]))
+        kind = draw(_MUTATIONS)
         at = draw(st.integers(0, len(raw)))
         insert = {
-            "bom": b"\xef\xbb\xbf", "utf16bom": b"\xff\xfe", "invalid": draw(st.sampled_from(
-                [b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xe9t\xe9", b"\x80\x80", b"\xf4\x90\x80\x80"])),
+            "bom": b"\xef\xbb\xbf", "utf16bom": b"\xff\xfe", "invalid": draw(_INVALID_UTF8),
             "nul": b"\x00", "tab": b"\t", "dedent": b"\n x:\n  y: 1\n z: 2", "anchor": b" &a ",
-            "alias": b" *a", "tag": draw(st.sampled_from([b" !!python/name:os.system ", b" !x ", b" !!map ",
-                                                           b" !<tag:yaml.org,2002:str> "])),
+            "alias": b" *a", "tag": draw(_TAGS),
             "dup": b"\nid: 1\nid: 2\n", "doc": b"\n---\n", "directive": b"%YAML 1.1\n---\n", "cut": b"",
             "crlf": b"\r\n", "latin1": "Müller".encode("latin-1"),
             "deep": b"[" * draw(st.integers(1, 3000)), "wide": b"{" + b"a: 1, " * draw(st.integers(1, 200)),
@@ -235,18 +250,21 @@ def _mutate(text: str, draw) -> bytes:
     return raw
 
 
+_YAML_BASES = st.one_of(
+    _yaml_tree(),
+    st.sampled_from(["a: &x [1, 2]\nb: *x\n", "a: &a [*a]\n", "<<: {a: 1}\n", "? [a, b]\n: 1\n",
+                     "a: 1\na: 1\n", "- !!set {a, b}\n", "a: !!omap [a: 1]\n", "--- a\n--- b\n",
+                     "a: b: c\n", "a:\n\t- 1\n", "'unterminated\n", "a: [1, 2\n", "\ufeffid: x\n",
+                     "[" * 10000 + "]" * 10000, "- " * 2000 + "x\n",
+                     "".join("  " * i + "k:\n" for i in range(400)) + "  " * 400 + "v\n"]),
+    st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
+)
+
+
 @st.composite
 def yaml_documents(draw) -> bytes:
     """Bytes of a YAML file: a generated tree, often mutated into something hostile."""
-    base = draw(st.one_of(
-        _yaml_tree(),
-        st.sampled_from(["a: &x [1, 2]\nb: *x\n", "a: &a [*a]\n", "<<: {a: 1}\n", "? [a, b]\n: 1\n",
-                         "a: 1\na: 1\n", "- !!set {a, b}\n", "a: !!omap [a: 1]\n", "--- a\n--- b\n",
-                         "a: b: c\n", "a:\n\t- 1\n", "'unterminated\n", "a: [1, 2\n", "\ufeffid: x\n",
-                         "[" * 10000 + "]" * 10000, "- " * 2000 + "x\n",
-                         "".join("  " * i + "k:\n" for i in range(400)) + "  " * 400 + "v\n"]),
-        st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
-    ))
+    base = draw(_YAML_BASES)
     if draw(st.integers(0, 2)) == 0:
         return base.encode("utf-8", "surrogatepass")
     return _mutate(base, draw)
