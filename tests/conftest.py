@@ -60,19 +60,20 @@ def pytest_terminal_summary(terminalreporter):
 # whole to one worker, in collection order, to whichever worker is free; starting with the longest ones packs the two
 # workers evenly (xdist's default order puts the files with the most tests first, which left the long single-test
 # files to the end, on one worker).  CPU seconds of each file's tests (user+sys, its processes included, without
-# pytest's start-up) measured one file at a time on 2026-12-01; files not listed are ~1 s or less and keep their order.
+# pytest's start-up) measured one file at a time on 2026-12-01 (test_fuzz, test_export_columns and test_properties
+# again on 2026-12-02); files not listed are ~1 s or less and keep their order.
 FILE_CPU_SECONDS = {
     "test_differential.py": 23,  # 120 generated rulesets, engine against the reference (6 tests of ~4 s)
     "test_crash.py": 16,  # killed runs: real processes
     "test_testing.py": 14,
-    "test_fuzz.py": 14,
+    "test_fuzz.py": 10,  # the YAML strategies built once (was 14)
     "test_generated_runs.py": 13,  # 45 generated cases through the CLI and the API
-    "test_export_columns.py": 8,
+    "test_export_columns.py": 7,
     "test_browser.py": 12,  # chromium
     "test_precommit.py": 9,  # git, pre-commit and appraise processes
     "test_run.py": 9,
     "test_providers.py": 9,  # PostgreSQL server
-    "test_properties.py": 7,
+    "test_properties.py": 6,
     "test_workshop_room.py": 6,  # chromium, a server
     "test_workshop_browser.py": 6,
     "test_workshop.py": 6,
