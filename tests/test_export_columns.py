@@ -60,12 +60,50 @@ def evaluations(tmp_path_factory):
     return found
 
 
+def _plain_document(ev):
+    """results_document built from each employee's row (the plain path, whatever the company's size)."""
+    from appraise.export import document
+
+    was, document.FAST_DOCUMENT_ROWS = document.FAST_DOCUMENT_ROWS, None
+    try:
+        return results_document(ev)
+    finally:
+        document.FAST_DOCUMENT_ROWS = was
+
+
+def _same(a, b) -> bool:
+    """Equal documents: the same types, keys in the same order, values equal (NaN as NaN)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return a == b
+
+
+def _check_fast_document(ev, doc) -> None:
+    """The document's entries parsed from their text (employee_entries, as a large company's document is made, a few
+    entries parsed at a time) are the plain path's."""
+    from appraise.export import document, json_columns
+
+    was = document.FAST_DOCUMENT_ROWS, json_columns.ENTRIES_PER_ARRAY
+    document.FAST_DOCUMENT_ROWS, json_columns.ENTRIES_PER_ARRAY = 0, 7
+    try:
+        assert _same(results_document(ev), doc)
+    finally:
+        document.FAST_DOCUMENT_ROWS, json_columns.ENTRIES_PER_ARRAY = was
+
+
 def _check_same_files(ev):
-    doc = results_document(ev)
+    doc = _plain_document(ev)
     plain = "".join(results_json_chunks(doc))
     # several chunks, the last one short (each chunk costs a polars pipeline: 3 rows a chunk over a company of 120
     # took seconds without testing more than 4 chunks do)
     few = 3 if ev.frame.height <= 12 else ev.frame.height // 4 - 1
+    _check_fast_document(ev, doc)
     assert "".join(results_json_texts(doc, employee_texts(ev), batch=7)) == plain
     assert "".join(results_json_texts(doc, employee_text_chunks(ev, rows_per_chunk=few), batch=2)) == plain
     assert employee_texts(ev).to_list() == [_indented(e, "    ") for e in doc["employees"]]
