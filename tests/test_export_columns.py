@@ -60,17 +60,6 @@ def evaluations(tmp_path_factory):
     return found
 
 
-def _plain_document(ev):
-    """results_document built from each employee's row (the plain path, whatever the company's size)."""
-    from appraise.export import document
-
-    was, document.FAST_DOCUMENT_ROWS = document.FAST_DOCUMENT_ROWS, None
-    try:
-        return results_document(ev)
-    finally:
-        document.FAST_DOCUMENT_ROWS = was
-
-
 def _same(a, b) -> bool:
     """Equal documents: the same types, keys in the same order, values equal (NaN as NaN)."""
     if type(a) is not type(b):
@@ -85,20 +74,20 @@ def _same(a, b) -> bool:
 
 
 def _check_fast_document(ev, doc) -> None:
-    """The document's entries parsed from their text (employee_entries, as a large company's document is made, a few
-    entries parsed at a time) are the plain path's."""
-    from appraise.export import document, json_columns
+    """The document's entries parsed from their text (json_columns.results_document, as a large company's document
+    is made, a few entries parsed at a time) are the plain path's."""
+    from appraise.export import json_columns
 
-    was = document.FAST_DOCUMENT_ROWS, json_columns.ENTRIES_PER_ARRAY
-    document.FAST_DOCUMENT_ROWS, json_columns.ENTRIES_PER_ARRAY = 0, 7
+    was = json_columns.FAST_DOCUMENT_ROWS, json_columns.ENTRIES_PER_ARRAY
+    json_columns.FAST_DOCUMENT_ROWS, json_columns.ENTRIES_PER_ARRAY = 0, 7
     try:
-        assert _same(results_document(ev), doc)
+        assert _same(json_columns.results_document(ev), doc)
     finally:
-        document.FAST_DOCUMENT_ROWS, json_columns.ENTRIES_PER_ARRAY = was
+        json_columns.FAST_DOCUMENT_ROWS, json_columns.ENTRIES_PER_ARRAY = was
 
 
 def _check_same_files(ev):
-    doc = _plain_document(ev)
+    doc = results_document(ev)  # the plain path: each entry built from its row
     plain = "".join(results_json_chunks(doc))
     # several chunks, the last one short (each chunk costs a polars pipeline: 3 rows a chunk over a company of 120
     # took seconds without testing more than 4 chunks do)

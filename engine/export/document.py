@@ -294,20 +294,8 @@ def _objectives_by_employee(ev: Evaluation) -> dict[str, list[dict]]:
     return okrs
 
 
-# From this many employees the document's entries are parsed from their JSON text made from the columns
-# (:func:`appraise.export.json_columns.employee_entries`: equal dicts, ~2x faster at 10,000 people; below it the
-# polars pipeline's fixed cost, ~30 ms, is more than building each dict from its row).  None: never (tests).
-FAST_DOCUMENT_ROWS: int | None = 1000
-
-
 def _results_document(ev: Evaluation) -> dict[str, Any]:
-    if FAST_DOCUMENT_ROWS is not None and ev.frame.height >= FAST_DOCUMENT_ROWS:
-        from appraise.export.json_columns import employee_entries
-
-        employees = employee_entries(ev)
-    else:
-        employees = employee_results(ev)
-    return {**document_head(ev), "employees": employees, **document_tail(ev)}
+    return {**document_head(ev), "employees": employee_results(ev), **document_tail(ev)}
 
 
 def document_head(ev: Evaluation) -> dict[str, Any]:
