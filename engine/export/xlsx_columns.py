@@ -26,7 +26,7 @@ from typing import Any
 
 from appraise.core.evaluate import Evaluation
 from appraise.export.columns import rounded_frame, safe_text_expr, score_columns
-from appraise.export.files import REDACTED_KPI_FIELDS, ahead, safe_text, text_bytes
+from appraise.export.files import REDACTED_KPI_FIELDS, ahead, safe_text, text_bytes, text_views
 
 XLSX_MAX_ROWS = 1_048_576
 HEAD = 2  # rows above a scorecard sheet's data: the keys (hidden), the labels
@@ -589,9 +589,10 @@ def _money_cell(e, xf: int):
 
 
 def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Sequence[str],
-               chunk: int = 10_000, maps: Mapping[str, Any] | None = None) -> Iterator[tuple[memoryview, int]]:
-    """The ``<row>`` XML of ``chunk`` rows at a time, as UTF-8 (a view of Arrow's buffer), and how many rows it
-    holds; rows numbered from ``HEAD + 1``: numbers as the shortest text of their double (``50``, ``0.9535``), text
+               chunk: int = 10_000, maps: Mapping[str, Any] | None = None) -> Iterator[tuple[list[memoryview], int]]:
+    """The ``<row>`` XML of ``chunk`` rows at a time, as UTF-8 (views of the buffers polars made it in, one after
+    another: :func:`~appraise.export.files.text_views`), and how many rows it holds; rows numbered from
+    ``HEAD + 1``: numbers as the shortest text of their double (``50``, ``0.9535``), text
     as inline strings, a blank cell for None.  One polars query a chunk; only odd texts (:func:`_odd_text`) are
     written by Python.  ``maps``: a text column's distinct values and their ``<t>`` elements (:func:`inline_texts`),
     for columns of few values: their cells are looked up, not made again for each row."""
@@ -671,7 +672,9 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
                     dtype=pl.Utf8)))
                 for j, c in enumerate(cols) if f"§t{j}" in part.columns and c.source not in maps)
         nulls = {c.source for c in cols if c.source in part.columns and part[c.source].null_count()}
-        yield text_bytes(part.select(line(nulls)).to_series()), part.height  # the rows' XML one after another
+        xml = part.select(line(nulls)).to_series()
+        # the rows' XML one after another: views of polars' buffers (:func:`_joined` makes them one buffer)
+        yield (text_views(xml) if ROW_VIEWS else [text_bytes(xml)]), part.height
 
 
 _WHOLE = 1e15  # below it, a whole double's text is its integer's and ``.0`` (``1e+16`` above)
@@ -746,6 +749,31 @@ def _fast_deflate(fh):
 
 
 FAST_DEFLATE = True  # tests switch it off to compare with zlib's deflate
+ROW_VIEWS = True  # the rows' XML as views of polars' buffers, joined in a buffer reused; tests switch it off
+
+
+class _Joined:
+    """Views one after another as one buffer, for the deflater: ISA-L's stream depends on how its input is cut,
+    so each chunk of rows is handed to it in one piece, as when polars' text was made one Arrow buffer
+    (:func:`~appraise.export.files.text_bytes`).  The buffer is reused from chunk to chunk (the deflater has
+    consumed a chunk when it asks for the next), so ~200 MB of rows at 100,000 people are copied into the same
+    pages rather than into new ones; a chunk that comes as one view is handed on as it is.  The view returned is
+    valid until the next call."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+
+    def __call__(self, views: Sequence[memoryview]) -> memoryview:
+        if len(views) == 1:
+            return memoryview(views[0])
+        size = sum(v.nbytes for v in views)
+        if len(self.buf) < size:
+            self.buf = bytearray(size)
+        buf, at = self.buf, 0
+        for v in views:  # the same length in place: a copy, no resizing
+            buf[at:at + v.nbytes] = v
+            at += v.nbytes
+        return memoryview(buf)[:size]
 
 
 def _splice_rows(xlsx: bytes, parts) -> bytes:
@@ -775,11 +803,12 @@ def _splice_rows(xlsx: bytes, parts) -> bytes:
             # level 1: a third faster than xlsxwriter's 6 on 100,000 people, the file ~30% larger
             setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel", 1)
             written = 0
+            joined = _Joined()
             with zout.open(info, "w", force_zip64=True) as fh:
                 write = _fast_deflate(fh)
                 write(head.encode("utf-8"))
-                for xml, n in ahead(lines):
-                    write(xml)
+                for views, n in ahead(lines):
+                    write(joined(views))  # a chunk's rows in one piece: the deflater is handed the same pieces
                     written += n
                 write((found + tail).encode("utf-8"))
             if written != count:
