@@ -329,10 +329,11 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         redact_document,
         results_json_chunks,
         results_json_texts,
+        written_by,
     )
     from appraise.export.json_columns import employee_text_chunks, employee_text_pairs
     from appraise.export.summary import column_bonus_total, column_grade_counts
-    from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
+    from appraise.export.xlsx_columns import kpi_table, write_results_xlsx
     from appraise.provide.stage import METRIC_ABSENT
     from appraise.store.database import ENTRY_COLUMNS, history, stale_runs
 
@@ -424,7 +425,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         # results.xlsx is made on a thread of its own meanwhile: most of its time is Python's (each number's
         # text) and zlib's, while results.json's is polars' and hashing's, which let go of the interpreter lock
         kpis = kpi_table(ev, redact=redact, rounded=rounded)
-        xlsx = export_pool.submit(_made_and_written, stage / "results.xlsx", results_xlsx_columns, outline, table,
+        xlsx = export_pool.submit(written_by, stage / "results.xlsx", write_results_xlsx, outline, table,
                                   kpis, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,
                                                                   cycle.period.end.day), errors=errors,
                                   redact=redact, locale=cycle.locale or ruleset.locale)
@@ -515,13 +516,6 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         replaced_run=replaced["id"] if replaced is not None else None,
         changed=len({row[0] for row in ledger}) if before is not None else None, stale=stale,
         engine_warnings=list(engine_warnings))
-
-
-def _made_and_written(path: Path, make: Callable[..., bytes], *args, **kwargs) -> tuple[str, int]:
-    """``make(*args, **kwargs)`` written to ``path`` (no directory sync: the staging folder is synced as a whole);
-    (sha256, size), as :func:`run`'s ``files`` hold them."""
-    data = make(*args, **kwargs)
-    return write_bytes(path, data, sync_dir=False), len(data)
 
 
 SPOOL_BYTES = 256 * 2**20  # the store's entries kept in memory up to this; beyond it they wait on disk

@@ -158,3 +158,34 @@ def test_rows_joined_from_views_are_the_rows_in_one_buffer():
             seen.append(len(views))
             assert bytes(joined(views)) == want
     assert max(seen) > 1  # the join was needed
+
+
+def test_written_by_writes_atomically_what_the_writer_wrote(tmp_path):
+    """written_by (results.xlsx streamed into its file): the writer's bytes, seeks included, with their sha256 and
+    size; the file replaced only when the writer is done, and no temporary file left when it fails."""
+    import hashlib
+
+    from appraise.export.files import written_by
+
+    def write(fh, head: bytes, body: bytes) -> None:  # as zipfile does: a header filled in once the size is known
+        fh.write(b"\0" * len(head))
+        fh.write(body)
+        fh.seek(0)
+        fh.write(head)
+        fh.seek(0, 2)
+
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"old")
+    assert written_by(target, write, b"HEAD", b"body" * 1000) == (
+        hashlib.sha256(b"HEAD" + b"body" * 1000).hexdigest(), 4004)
+    assert target.read_bytes() == b"HEAD" + b"body" * 1000
+
+    def fail(fh) -> None:
+        fh.write(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        written_by(target, fail)
+    assert target.read_bytes() == b"HEAD" + b"body" * 1000  # the file as it was
+    assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]  # no temporary file left
+    assert written_by(tmp_path / "empty", lambda fh: None) == (hashlib.sha256(b"").hexdigest(), 0)

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, BinaryIO
 
 from appraise.core.evaluate import Evaluation
 from appraise.export.columns import rounded_frame, safe_text_expr, score_columns
@@ -232,6 +232,16 @@ def results_xlsx_columns(head: Mapping[str, Any], table, kpis, ruleset, *, creat
     :func:`appraise.export.columns.summary` (the names already the ids when redacted), ``kpis`` :func:`kpi_table`
     (rows in the same order), ``locale`` the reader's language (default: the ruleset's).  Deterministic: document
     properties are fixed (``created``, normally the period's last day), so the same results give the same bytes."""
+    out = io.BytesIO()
+    write_results_xlsx(out, head, table, kpis, ruleset, created=created, errors=errors, redact=redact, locale=locale)
+    return out.getvalue()
+
+
+def write_results_xlsx(out: BinaryIO, head: Mapping[str, Any], table, kpis, ruleset, *, created: datetime,
+                       errors: int = 0, redact: bool = False, locale: str | None = None) -> None:
+    """:func:`results_xlsx_columns`'s bytes written to ``out`` (a new file, or any binary stream that can seek, as
+    zipfile writes each entry's sizes back into its header), without holding the whole file in memory (~370 MB at
+    1,000,000 people): e.g. :func:`appraise.export.files.written_by`."""
     import xlsxwriter
 
     from appraise.i18n import normalize_locale, xlsx_label
@@ -261,7 +271,7 @@ def results_xlsx_columns(head: Mapping[str, Any], table, kpis, ruleset, *, creat
         labels = _item_labels(card, ruleset, loc)
         parts += _table_sheets(wb, fmt, title, cols, _shown(rows, cols, labels, loc), names)
     wb.close()
-    return _splice_rows(buf.getvalue(), parts)
+    _splice_rows(buf.getvalue(), parts, out)
 
 
 class _SheetNames:
@@ -776,16 +786,15 @@ class _Joined:
         return memoryview(buf)[:size]
 
 
-def _splice_rows(xlsx: bytes, parts) -> bytes:
-    """Write each scorecard sheet's rows into ``xlsx`` (made by xlsxwriter with the header rows only): every zip
-    entry is copied with its own date and compression, the sheets get their rows (streamed, a thousand at a time)
-    and their dimension."""
+def _splice_rows(xlsx: bytes, parts, out: BinaryIO) -> None:
+    """Write ``xlsx`` (made by xlsxwriter with the header rows only) to ``out`` with each scorecard sheet's rows:
+    every zip entry is copied with its own date and compression, the sheets get their rows (streamed, a chunk at a
+    time) and their dimension."""
     import zipfile
 
     from xlsxwriter.utility import xl_col_to_name
 
     sheets = {name: (width, count, lines) for name, width, count, lines in parts}
-    out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(xlsx)) as zin, \
             zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zout:
         for info in zin.infolist():
@@ -813,4 +822,3 @@ def _splice_rows(xlsx: bytes, parts) -> bytes:
                 write((found + tail).encode("utf-8"))
             if written != count:
                 raise ValueError(f"{info.filename}: {written} rows written where {count} were expected")
-    return out.getvalue()
