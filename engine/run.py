@@ -49,7 +49,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -400,10 +400,19 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     try:
         rounded = rounded_frame(ev)  # the numbers as the document rounds them, once for every file
         rankings = lost_rankings(ev, rounded)  # lost points ranked once: the focus areas and results.json's
-        table = summary(ev, rounded, rankings)
-        ledger = [] if before is None else changes_table(  # set-based: polars compares the two runs
-            ledger_texts(before, json_fields=[f for f in CHANGE_FIELDS if f not in ENTRY_COLUMNS]),
-            ledger_texts(ledger_table(table, ev)))
+
+        def tables():
+            """The summary table (as results.csv and results.xlsx show it: names as ids when redacted) and
+            results.xlsx's KPI columns, made on the export thread: results.json's text (the export's longest part)
+            does not wait for them."""
+            full = summary(ev, rounded, rankings)
+            if redact:
+                import polars as pl
+
+                return full, full.with_columns(pl.col("id").alias("name")), kpi_table(ev, redact=True, rounded=rounded)
+            return full, full, kpi_table(ev, redact=False, rounded=rounded)
+
+        made = export_pool.submit(tables)
         doc = None  # the results document, when something needs it
         if redact or render:
             doc = outcome.document
@@ -418,20 +427,21 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         def put(name: str, data: bytes) -> None:
             files[name] = (write_bytes(stage / name, data, sync_dir=False), len(data))
 
-        if redact:
-            import polars as pl
-
-            table = table.with_columns(pl.col("id").alias("name"))
         # results.xlsx is made on a thread of its own meanwhile: most of its time is Python's (each number's
         # text) and zlib's, while results.json's is polars' and hashing's, which let go of the interpreter lock
-        kpis = kpi_table(ev, redact=redact, rounded=rounded)
-        xlsx = export_pool.submit(written_by, stage / "results.xlsx", write_results_xlsx, outline, table,
-                                  kpis, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,
-                                                                  cycle.period.end.day), errors=errors,
-                                  redact=redact, locale=cycle.locale or ruleset.locale)
+        created = datetime(cycle.period.end.year, cycle.period.end.month, cycle.period.end.day)
+
+        def xlsx_file(m: Future = made) -> tuple[str, int]:
+            return written_by(stage / "results.xlsx", write_results_xlsx, outline, *m.result()[1:], ruleset,
+                              created=created, errors=errors, redact=redact, locale=cycle.locale or ruleset.locale)
+
+        def csv_file(m: Future = made) -> tuple[str, int]:
+            return write_chunks(stage / "results.csv", csv_chunks(m.result()[1], redact=redact))
+
+        xlsx = export_pool.submit(xlsx_file)
         # then results.csv on that thread, beside results.json (whose writer, hashing and copying 0.5 GB at
         # 100,000 people, is the export's longest part: made after it, results.csv only added to it)
-        csv = export_pool.submit(write_chunks, stage / "results.csv", csv_chunks(table, redact=redact))
+        csv = export_pool.submit(csv_file)
         # results.json and results.csv straight from the engine's columns (appraise.export.columns); the store's
         # entries are made with results.json's (the same values' texts), kept until then; a redacted
         # export's entries from its redacted document
@@ -456,7 +466,13 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         pause_point("export")
         files["results.csv"] = csv.result()
         files["results.xlsx"] = xlsx.result()
-        rounded = kpis = None  # ~0.5 GiB at 1,000,000 people: not kept through the store stage
+        full, table, _ = made.result()
+        rounded = None  # with the KPI columns, ~0.5 GiB at 1,000,000 people: not kept through the store stage
+        del made, xlsx_file, csv_file
+        ledger = [] if before is None else changes_table(  # set-based: polars compares the two runs
+            ledger_texts(before, json_fields=[f for f in CHANGE_FIELDS if f not in ENTRY_COLUMNS]),
+            ledger_texts(ledger_table(full, ev)))
+        full = None
         validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
         put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
                                      employee_of={d: who for d, who in data_diags if who}, redact=redact))
