@@ -322,7 +322,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         CHANGE_FIELDS,
         ahead,
         changes_csv,
-        changes_table,
+        changes_frame,
         errors_csv,
         ledger_texts,
         manifest_json,
@@ -469,14 +469,14 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         full, table, _ = made.result()
         rounded = None  # with the KPI columns, ~0.5 GiB at 1,000,000 people: not kept through the store stage
         del made, xlsx_file, csv_file
-        ledger = [] if before is None else changes_table(  # set-based: polars compares the two runs
+        ledger = None if before is None else changes_frame(  # set-based: polars compares the two runs (a table)
             ledger_texts(before, json_fields=[f for f in CHANGE_FIELDS if f not in ENTRY_COLUMNS]),
             ledger_texts(ledger_table(full, ev)))
         full = None
         validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
         put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
                                      employee_of={d: who for d, who in data_diags if who}, redact=redact))
-        put("changes.csv", changes_csv(ledger, redact=redact))
+        put("changes.csv", changes_csv([] if ledger is None else ledger, redact=redact))
 
         pages = 0
         index = None
@@ -485,7 +485,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             p.stage("render", f"{appraised} dashboards and plans" if page_slice is None
                     else f"the pages of {page_slice}")
             pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history, out, page_slice,
-                            _by_employee(ledger) if before is not None else None, ev, cells)
+                            _by_employee(ledger.iter_rows()) if ledger is not None else None, ev, cells)
             index = out / "index.html" if "index.html" in files else None
 
         p.stage("manifest")
@@ -530,7 +530,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
         diagnostics=diagnostics, employee_errors=list(ev.errors), not_covered=len(ev.not_covered),
         replaced_run=replaced["id"] if replaced is not None else None,
-        changed=len({row[0] for row in ledger}) if before is not None else None, stale=stale,
+        changed=ledger["id"].n_unique() if ledger is not None else None, stale=stale,
         engine_warnings=list(engine_warnings))
 
 
