@@ -145,18 +145,34 @@ def _same_xlsx_parts_either_deflate(ev, table):
 
     from appraise.export import xlsx_columns
 
-    def parts(fast: bool):
-        xlsx_columns.FAST_DEFLATE = xlsx_columns.FEW_TEXTS = fast
+    def made(fast: bool) -> bytes:
+        xlsx_columns.FAST_DEFLATE = xlsx_columns.FEW_TEXTS = xlsx_columns.ROW_VIEWS = fast
         try:
-            data = results_xlsx_columns(document_head(ev), table, kpi_table(ev, redact=True), ev.ruleset,
+            return results_xlsx_columns(document_head(ev), table, kpi_table(ev, redact=True), ev.ruleset,
                                         created=datetime(2026, 9, 30), errors=3, redact=True)
         finally:
-            xlsx_columns.FAST_DEFLATE = xlsx_columns.FEW_TEXTS = True
+            xlsx_columns.FAST_DEFLATE = xlsx_columns.FEW_TEXTS = xlsx_columns.ROW_VIEWS = True
+
+    def parts(data: bytes):
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             assert z.testzip() is None  # every entry's CRC checks
             return [(i.filename, i.compress_type, z.read(i)) for i in z.infolist()]
 
-    fast, plain = parts(True), parts(False)
+    # the run's way: streamed into the file (written_by), its sha256 read back from the file
+    import hashlib
+    import tempfile
+
+    from appraise.export.files import written_by
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "results.xlsx"
+        sha, size = written_by(path, xlsx_columns.write_results_xlsx, document_head(ev), table,
+                               kpi_table(ev, redact=True), ev.ruleset, created=datetime(2026, 9, 30), errors=3,
+                               redact=True)
+        fast_data = path.read_bytes()
+        assert [p.name for p in Path(folder).iterdir()] == ["results.xlsx"]  # no temporary file left
+    assert (sha, size) == (hashlib.sha256(fast_data).hexdigest(), len(fast_data))
+    fast, plain = parts(fast_data), parts(made(False))
     assert [p[:2] for p in fast] == [p[:2] for p in plain]
     assert [p[2] for p in fast] == [p[2] for p in plain]
 
