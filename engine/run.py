@@ -452,13 +452,13 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         # writing beside the export's.  Pages read the store's history while they are made: those runs store after.
         if db is not None and not redact and not render and db.engine.dialect.name == "sqlite":
             writer = db.results_writer(run_id)
-        made = [0]
+        sent = [0]
 
-        def entries():
+        def entries(m: Future = made):
             for indented, compact in employee_text_pairs(ev, rounded=rounded, rankings=rankings):
-                if writer is not None:
-                    writer.add(next(stored_frames(table.slice(made[0], len(compact)), [compact])))
-                    made[0] += len(compact)
+                if writer is not None:  # each entry beside its summary values (the full table: not redacted)
+                    writer.add(next(stored_frames(m.result()[0].slice(sent[0], len(compact)), [compact])))
+                    sent[0] += len(compact)
                 elif db is not None:
                     stored.add(compact)
                 yield indented
