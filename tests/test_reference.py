@@ -80,6 +80,11 @@ def test_compare_names_employee_and_key_path():
     ("round(a, 1)", {"a": Fraction(25, 100)}, Fraction(3, 10)),  # half-up
     ("1 < a <= 3", {"a": Fraction(3)}, True),
     ("max(a, b)", {"a": Fraction(1), "b": None}, None),
+    # README "Numbers compare as written": equal within a relative 10^-12.  99,999.99999999 is 10^-13 below
+    # 100,000 relative: equal, so not below; 99,999.9999 is 10^-9 below: below
+    ("a == 100000 and a >= 100000 and not a < 100000", {"a": Fraction(9999999999999, 10 ** 8)}, True),
+    ("a < 100000 and a != 100000", {"a": Fraction(999999999, 10 ** 4)}, True),
+    ("a in [1, 100000]", {"a": Fraction(9999999999999, 10 ** 8)}, True),
 ])
 def test_three_valued_expressions(text, env, want):
     env = {k: Fraction(v) if isinstance(v, int) else v for k, v in env.items()}
@@ -552,6 +557,24 @@ def test_v2_override_of_someone_not_appraised_is_an_error(tmp_path):
         evaluate_cycle(write_cycle(tmp_path, "ov", QUARTERLY, employees=EMPLOYEES, metrics=ANNUAL_METRICS,
                                    overrides=[{"id": "E9", "grade": "A", "reason": "x", "by": "y",
                                                "date": "2026-10-01"}]))
+
+
+def test_a_sum_a_hair_above_its_target_scores_full_marks(tmp_path):
+    # differential case-11096: complaints 2 + 3 + 2.3e-308 over a quarter, lower is better, target 5.  Exactly the
+    # sum is 5 + 2.3e-308 and the attainment 5 / (5 + 2.3e-308) = 1 - 4.6e-309...; taken to 12 decimals (README)
+    # it is 1: score 100, no points lost, no focus area (the reference had lost ~4.6e-307 points and listed
+    # complaints; the engine's float sum is 5.0).  The outcome 'complaints <= 5' holds: 4.6e-309 relative is
+    # within 10^-12.
+    rules = ruleset(metrics={"complaints": {"aggregate": "sum", "direction": "lower"}},
+                    scorecards={"s": one_kpi_card(kpi="complaints", target=5)},
+                    outcomes=[{"id": "calm", "when": "complaints <= 5"}])
+    cycle = write_cycle(tmp_path, "hair", rules, employees="id,name\nE1,A\n",
+                        metrics="employee,month,complaints\nE1,2026-07,2\nE1,2026-08,3\nE1,2026-09,2.3e-308\n")
+    doc = evaluate_cycle(cycle)
+    e = by_id(doc)["E1"]
+    assert e["kpis"]["d.complaints"]["attainment"] == 1.0 and e["kpis"]["d.complaints"]["score"] == 100.0
+    assert (e["score"], e["lost_points"], e["focus_areas"], e["outcomes"]) == (100.0, {}, [], ["calm"])
+    assert engine_diffs(cycle, doc) == []
 
 
 # ============================================================================ the engine on the v1 cases

@@ -26,7 +26,8 @@ of the session that wrote it, so the engine can be checked against the same read
    left out of ``kpis``; every other KPI and every dimension keeps its entry (weight 0, its score when it has
    one).
 4. A KPI is missing when its attainment is: no actual, no target, or ``actual / 0`` (higher-is-better with
-   target 0).  Under ``redistribute`` a dimension whose remaining present KPIs weigh 0 is missing, and is
+   target 0).  An attainment is taken to 12 decimals (half-up) before its curve and the bonus tiers see it
+   (README "Numbers compare as written").  Under ``redistribute`` a dimension whose remaining present KPIs weigh 0 is missing, and is
    listed alone; otherwise each missing KPI is listed.  Under ``zero`` missing items score 0 at their weight,
    and a dimension with no present KPI, objective, source or sub-period is listed alone (score 0).
 5. Missing ``previous`` fields, missing attribute cells and metrics without any value are missing (three-valued
@@ -59,7 +60,7 @@ of the session that wrote it, so the engine can be checked against the same read
     ruleset; a wholly missing one is listed alone (``"year_results"``), with every sub-period null.  Weights
     keyed for sub-periods are read as written; absent keys weigh 0 (equal weights when ``weights`` is absent).
     A sub-period weighing 0 is not read: not in ``periods``, never missing (README, like a KPI of weight 0).
-14. ``lost_points`` lists items with more than 0 points lost, keyed by KPI id (``dimension.kpi`` when two
+14. ``lost_points`` lists items with more than 10^-12 points lost (README), keyed by KPI id (``dimension.kpi`` when two
     dimensions of the scorecard share the id) or dimension; ``focus_areas`` are its biggest items (ties,
     to 9 decimals, by key).  Outcomes may read ``score``, ``grade`` and ``bonus`` (the amount due now).
 15. Rows of employees not in the employee table stop the run (``on_error: fail``; ignored under
@@ -531,6 +532,8 @@ class Evaluator:
                     a = k.curve.top() if actual == 0 else target / actual
                 elif target != 0:
                     a = actual / target
+            if a is not None:  # README "Numbers compare as written": taken to 12 decimals before the curve and
+                a = round_half_up(a, 12)  # the tiers see it (5 / (5 + 2.3e-308) is 1, full marks)
             score = None if a is None else k.curve.score(a)
             scores[k.key] = score
             ap.kpis[path] = {"actual": actual, "target": target, "attainment": a, "score": score, "weight": None}
@@ -712,11 +715,11 @@ class Evaluator:
                     if s is None or w == 0:
                         continue
                     lost = share * w / 100 * max(Fraction(0), 100 - s)
-                    if lost > 0:
+                    if lost > _NOISE:
                         ap.lost[path if seen[k.key] > 1 else k.key] = lost
             else:
                 lost = share * max(Fraction(0), 100 - info["score"])
-                if lost > 0:
+                if lost > _NOISE:
                     ap.lost[d.key] = lost
 
     # ------------------------------------------------------------------ after scoring
@@ -856,6 +859,11 @@ class Evaluator:
             if when.holds(lookup, self.context, ap.previous):
                 ap.outcomes.append(oid)
                 ap.plan = ap.plan or plan
+
+
+# README "Lost points and focus areas": an item is listed when it lost more than 10^-12 points (less is the noise
+# of binary arithmetic in the engine, and no one's focus area)
+_NOISE = Fraction(1, 10 ** 12)
 
 
 class _Desc:
