@@ -256,3 +256,73 @@ def test_a_metric_of_10_to_the_15_or_more_is_an_error_for_that_employee(tmp_path
     ref = reference(cycle)
     assert [(e["id"], e["score"]) for e in ref["employees"]] == [("E2", 100.0)]
     assert [e["employee"] for e in ref["errors"]] == ["E1"]
+
+
+def test_a_derived_plan_measure_is_judged_on_its_exact_value_not_the_float_noise(tmp_path):
+    # Differential case-10546: collection_rate = collected / billed with billed 1e-9.  Exactly, 52,164.34 / 10^-9 is
+    # 52,164,340,000,000 (8 significant digits: a float carries it), but the float quotient is 52164339999999.99
+    # (16 digits), so the engine refused the employee where the reference paid.  README "The largest numbers an
+    # incentive plan pays on": a derived measure is now judged, and paid, on its exact value.
+    # E1: 1 per unit x 52,164,340,000,000 = 52,164,340,000,000.00 (the float would pay 52,164,339,999,999.99).
+    # E2: 1,000 / 3e-11 = 33,333,333,333,333.333333... at 6 places has 20 significant digits: still an error.
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {target_bonus: money}
+        metrics:
+          collected: {aggregate: sum}
+          billed: {aggregate: sum}
+          rate: {unit: ratio, formula: collected / billed}
+        scorecards:
+          rep:
+            dimensions:
+              results: {weight: 100, kpis: {collected: {weight: 100, target: 1000}}}
+        grades: [{grade: A, min: 0}]
+        bonus: {target: target_bonus, rounding: 0.01, components: {commission: {measure: rate, per_unit: 1}}}
+        """, employees_csv="id,name,target_bonus\nE1,A,100\nE2,B,100\n",
+        metrics_csv="employee,month,collected,billed\nE1,2026-07,52164.34,0.000000001\nE2,2026-07,1000,3e-11\n")
+    res = run(cycle)
+    assert res.exit_code == 0, res.output
+    doc = _results(tmp_path)
+    assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E1", "52164340000000.00")]
+    [error] = doc["errors"]
+    assert error["employee"] == "E2" and "commission" in error["message"] and "rate" in error["message"]
+    from reference import evaluate_cycle as reference
+
+    ref = reference(cycle)
+    assert [(e["id"], e["bonus"]) for e in ref["employees"]] == [("E1", "52164340000000.00")]
+    assert [e["employee"] for e in ref["errors"]] == ["E2"]
+
+
+def test_exact_metric_works_formulas_out_with_fractions():
+    # appraise.core.incentives.exact_metric, by hand: inputs are their shortest decimals; a = 0.1, b = 0.2
+    from fractions import Fraction
+
+    from appraise.core.incentives import NotExact, exact_metric
+    from appraise.language.compile import compile_ruleset
+    from appraise.language.load import loads
+
+    rs = compile_ruleset(loads(textwrap.dedent("""\
+        id: r
+        version: "1"
+        attributes: {quota: number}
+        metrics:
+          a: {aggregate: sum}
+          b: {aggregate: sum}
+          s: {formula: a + b}
+          r: {formula: 'round(s * 3 / 7, 2) - max(a, b) + abs(0 - a) * quota / context.k'}
+          z: {formula: a / (b - b)}
+          e: {formula: a * employed_share}
+        scorecards:
+          rep: {dimensions: {d: {weight: 100, kpis: {a: {weight: 100, target: 1}}}}}
+        grades: [{grade: A, min: 0}]
+        """), "r.yaml"))
+    row = {"m.a": 0.1, "m.b": 0.2, "attr.quota": 1e6, "m.s": 0.30000000000000004}
+    assert exact_metric(rs, "s", row, {}) == Fraction(3, 10)           # not 0.30000000000000004
+    # round(0.9 / 7, 2) = round(0.12857.., 2) = 0.13; - 0.2; + 0.1 * 1,000,000 / 4 = 25,000 -> 24,999.93
+    assert exact_metric(rs, "r", row, {"k": 4}) == Fraction(2499993, 100)
+    assert exact_metric(rs, "z", row, {}) is None                       # x / 0 is missing
+    assert exact_metric(rs, "s", {**row, "m.b": None}, {}) is None      # missing propagates
+    for name, bad in (("e", row), ("s", {**row, "m.a": 0.1234567890123456})):  # 16 digits: not known exactly
+        with pytest.raises(NotExact):
+            exact_metric(rs, name, bad, {})

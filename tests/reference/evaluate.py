@@ -27,9 +27,10 @@ of the session that wrote it, so the engine can be checked against the same read
    one).
 4. A KPI is missing when its attainment is: no actual, no target, or ``actual / 0`` (higher-is-better with
    target 0).  An attainment is taken to 12 decimals (half-up) before its curve and the bonus tiers see it
-   (README "Numbers compare as written").  Under ``redistribute`` a dimension whose remaining present KPIs weigh 0 is missing, and is
-   listed alone; otherwise each missing KPI is listed.  Under ``zero`` missing items score 0 at their weight,
-   and a dimension with no present KPI, objective, source or sub-period is listed alone (score 0).
+   (README "Numbers compare as written").  Under ``redistribute`` a dimension whose remaining present KPIs
+   weigh 0 is missing, and is listed alone; otherwise each missing KPI is listed.  Under ``zero`` missing
+   items score 0 at their weight, and a dimension with no present KPI, objective, source or sub-period is
+   listed alone (score 0).
 5. Missing ``previous`` fields, missing attribute cells and metrics without any value are missing (three-valued
    logic).  A blank ``hire_date`` keeps every metric row (the employment start is unknown) and is an error for
    the employee when the ruleset reads ``tenure_months`` or ``employed_share`` or prorates by days (issue 13).
