@@ -577,6 +577,21 @@ def test_a_sum_a_hair_above_its_target_scores_full_marks(tmp_path):
     assert engine_diffs(cycle, doc) == []
 
 
+def test_the_excess_reads_the_actual_at_6_decimals(tmp_path):
+    # differential case-700155: the excess of a mean.  rev = (100 + 100 + 101) / 3 = 100.333...; attainment
+    # 1.00333 > 1 reaches the tier: 0.5 x 1.01 = 0.505; excess 0.3 x (100.333333 - 1 x 100) = 0.0999999 (README:
+    # the actual at 6 decimals, as a plan's measures), total 0.6049999 -> 0.60.  Exactly it would be 0.605 -> 0.61.
+    rules = ruleset(attributes={"tb": "money"}, metrics={"rev": {"aggregate": "mean"}},
+                    scorecards={"s": one_kpi_card(kpi="rev", target=100)},
+                    bonus={"target": "tb", "attainment": "rev", "tiers": [{"from": 1, "pay": 0.5}],
+                           "excess": {"above": 1, "rate": 0.3}, "rounding": 0.01})
+    cycle = write_cycle(tmp_path, "ex", rules, employees="id,name,tb\nE1,A,1.01\n",
+                        metrics="employee,month,rev\nE1,2026-07,100\nE1,2026-08,100\nE1,2026-09,101\n")
+    doc = evaluate_cycle(cycle)
+    assert by_id(doc)["E1"]["bonus"] == "0.60"
+    assert engine_diffs(cycle, doc) == []
+
+
 # ============================================================================ the engine on the v1 cases
 
 V1_CASES = {"missing": missing_cycle, "missing_zero": missing_zero_cycle, "missing_error": missing_error_cycle,

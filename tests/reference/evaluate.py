@@ -50,7 +50,8 @@ of the session that wrote it, so the engine can be checked against the same read
 10. Calibration: a blank cohort value is not calibrated.  Caps are applied grade by grade from the top; while
     more employees are at or above a capped grade than allowed, the lowest (reported score, then id compared
     as text, larger first) among them moves down one grade.
-11. Bonus: the multiplier of a grade missing from ``multiplier`` is 1; the total is floored at 0, capped,
+11. Bonus: the excess reads the KPI's actual and target at 6 decimals (half-up); the multiplier of a grade
+    missing from ``multiplier`` is 1; the total is floored at 0, capped,
     rounded half-up to the unit, and rounded down to the unit when that would exceed the cap.  Strings carry
     as many decimals as the (normalised) unit: ``rounding: 1`` → ``"8000"``, ``0.01`` → ``"8000.00"``.
     ``bonus_paid`` (net_of) is the sum of the sub-periods' stored ``bonus`` strings, written the same way.
@@ -841,7 +842,9 @@ class Evaluator:
         total = tiers * number(multiplier)
         excess = bonus.get("excess")
         if excess and a > number(excess["above"]):
-            total += number(excess["rate"]) * (kpi["actual"] - number(excess["above"]) * kpi["target"])
+            # the KPI's actual and target as 6-place decimals, as a plan's measures are (README "Bonus excess")
+            total += number(excess["rate"]) * (plans.six_places(kpi["actual"])
+                                               - number(excess["above"]) * plans.six_places(kpi["target"]))
         total = max(total, Fraction(0))
         cap = None
         if bonus.get("cap") is not None:
