@@ -326,3 +326,49 @@ def test_exact_metric_works_formulas_out_with_fractions():
     for name, bad in (("e", row), ("s", {**row, "m.a": 0.1234567890123456})):  # 16 digits: not known exactly
         with pytest.raises(NotExact):
             exact_metric(rs, name, bad, {})
+
+
+def _refused_by_both(cycle: Path, engine_says: str, reference_says: str) -> None:
+    from reference import ReferenceInputError
+    from reference import evaluate_cycle as reference
+
+    res = run(cycle)
+    assert res.exit_code == 1 and engine_says in res.output, res.output
+    with pytest.raises(ReferenceInputError, match=reference_says):
+        reference(cycle)
+
+
+VISITS = """\
+    id: r
+    version: "1"
+    metrics:
+      visits: {aggregate: sum}
+    scorecards:
+      rep:
+        dimensions:
+          results: {weight: 100, kpis: {visits: {weight: 100, target: 10}}}
+    rules:
+      - {id: new, when: tenure_months < 3, then: [{scale_target: {visits: 0.5}}]}
+    grades: [{grade: A, min: 0}]
+    """
+
+
+def test_a_deals_table_that_splits_no_declared_metric_stops_the_run(tmp_path):
+    # Differential case-700101: the deals table's only column, accounts_end, is a metric of the monthly ruleset of
+    # the case, not of this one.  The engine stops the run at the deals table (it would split nothing); the reference
+    # ignored the table.  (The generator now credits a metric every ruleset of the case declares.)
+    split = "  - {provider: csv, path: deals.csv, kind: deals}\n  - {provider: csv, path: credits.csv, kind: credits}\n"
+    cycle = write(tmp_path, cycle_yaml=CYCLE.replace("store:", split + "store:"), ruleset_yaml=VISITS,
+                  employees_csv="id,name,hire_date\nE1,A,2020-01-01\n",
+                  metrics_csv="employee,month,visits\nE1,2026-07,10\n",
+                  deals_csv="deal,month,accounts_end\nD1,2026-07,5\n", credits_csv="deal,employee,share\nD1,E1,1\n")
+    _refused_by_both(cycle, "no column of a metric the ruleset declares", "no column of a metric")
+
+
+def test_a_cell_too_close_to_0_stops_the_run_even_for_someone_in_the_errors(tmp_path):
+    # Differential case-700209: E1 has a blank hire_date the ruleset needs (tenure_months), an error for E1, and a
+    # visits cell of 1e-320 in the period.  The period reads E1's rows, so the cell stops the run (README "Bad data
+    # never pays silently"); the reference, which read a person's rows only when it appraised them, paid the others.
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=VISITS, employees_csv="id,name,hire_date\nE1,A,\n"
+                  "E2,B,2020-01-01\n", metrics_csv="employee,month,visits\nE1,2026-07,1e-320\nE2,2026-07,10\n")
+    _refused_by_both(cycle, "too close to 0", "too close to 0")

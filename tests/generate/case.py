@@ -145,7 +145,10 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     months = [*(previous.months if previous else []), *period.months]
     after = (period.end.year + (period.end.month == 12), period.end.month % 12 + 1)
     split = side(bulk, "credits")
-    credited = [m for m in sorted(gen.plan.raw) if m not in gen.plan.optional]
+    # a metric every ruleset of the case declares: the deals source is in every cycle file, and a deals table
+    # without a column of a declared metric stops the run (it splits nothing)
+    credited = [m for m in sorted(gen.plan.raw) if m not in gen.plan.optional
+                and (sub_plan is None or m in plan.raw and m in sub_plan.raw)]
     credited = [split.choice(credited)] if credited and split.chance(0.12) else []
     metric_files, metric_sources = gen.metrics(people, months + [after], frozenset(credited))
     tables.update(metric_files)

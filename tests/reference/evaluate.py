@@ -247,6 +247,8 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
             for emp, objectives in okr_objectives(path, rows, label).items():
                 inputs.okrs.setdefault(emp, []).extend(objectives)
         elif kind == "deals":
+            if rows and not declared & set(rows[0]):  # (the engine: it would split nothing)
+                raise ReferenceInputError(f"{label}: the deals table has no column of a metric the ruleset declares")
             deals += [(row, f"{label}:{row['_line']}") for row in rows]
             inputs.named |= declared & (set(rows[0]) if rows else set())
         elif kind == "credits":
@@ -1049,6 +1051,8 @@ def evaluate_cycle(cycle_path, store: ReferenceStore | None = None) -> dict:
     for person in inputs.people:
         if not person.appraised_in(period):
             continue
+        ev._aggregates(person)  # the period reads the rows of everyone it appraises: a cell too close to 0 stops
+        # the run even when the person is an error for something else (README "Bad data never pays silently")
         target = rs.doc.get("bonus", {}).get("target") if isinstance(rs.doc.get("bonus"), dict) else None
         if target and (rs.doc.get("attributes") or {}).get(target) == "money" \
                 and isinstance(person.values.get(target), Fraction) and person.values[target] < 0:
