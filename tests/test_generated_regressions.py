@@ -372,3 +372,36 @@ def test_a_cell_too_close_to_0_stops_the_run_even_for_someone_in_the_errors(tmp_
     cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=VISITS, employees_csv="id,name,hire_date\nE1,A,\n"
                   "E2,B,2020-01-01\n", metrics_csv="employee,month,visits\nE1,2026-07,1e-320\nE2,2026-07,10\n")
     _refused_by_both(cycle, "too close to 0", "too close to 0")
+
+
+def test_a_netted_bonus_keeps_the_cents_a_finer_ruleset_paid(tmp_path):
+    # Differential case-700707: the quarter's ruleset rounds to 100, the monthly one it nets (net_of) to 0.01.
+    # July paid 10,000 x 0.117858 = 1,178.58; the quarter's gross is 10,000 x 0.55 = 5,500 (a whole 100), so 5,500 -
+    # 1,178.58 = 4,321.42 is due.  The engine wrote "4321" and "1179" (at the unit's 0 decimals: 0.42 unpaid, and
+    # "4321" stored for later netting); README: an amount keeps the decimals it has.
+    sub = """\
+        id: sub
+        version: "1"
+        attributes: {tb: money}
+        metrics: {sales: {aggregate: sum}}
+        scorecards: {rep: {dimensions: {d: {weight: 100, kpis: {sales: {weight: 100, target: 100}}}}}}
+        grades: [{grade: A, min: 0}]
+        bonus: {target: tb, attainment: sales, tiers: [{from: 0, pay: 0.117858}], rounding: 0.01}
+        """
+    quarter = sub.replace("id: sub", "id: q").replace(
+        "tiers: [{from: 0, pay: 0.117858}], rounding: 0.01}",
+        "tiers: [{from: 0, pay: 0.55}], rounding: 100, net_of: {ruleset: sub, every: month}}")
+    july = CYCLE.replace("2026-Q3", "2026-07").replace("ruleset.yaml", "sub.yaml")
+    cycle = write(tmp_path, cycle_yaml=CYCLE, july_yaml=july, ruleset_yaml=quarter, sub_yaml=sub,
+                  employees_csv="id,name,tb\nE1,A,10000\n", metrics_csv="employee,month,sales\nE1,2026-07,100\n")
+    from reference import ReferenceStore
+
+    store = ReferenceStore()
+    for path in (tmp_path / "july.yaml", cycle):
+        res = run(path)
+        assert res.exit_code == 0, res.output
+        store.run(path)
+    [e] = _results(tmp_path)["employees"]
+    assert (e["bonus_gross"], e["bonus_paid"], e["bonus"]) == ("5500", "1178.58", "4321.42")
+    [r] = store.run(cycle)["employees"]
+    assert (r["bonus_gross"], r["bonus_paid"], r["bonus"]) == ("5500", "1178.58", "4321.42")
