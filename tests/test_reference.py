@@ -561,12 +561,13 @@ def test_v2_override_of_someone_not_appraised_is_an_error(tmp_path):
 
 def test_a_sum_a_hair_above_its_target_scores_full_marks(tmp_path):
     # differential case-11096: complaints 2 + 3 + 2.3e-308 over a quarter, lower is better, target 5.  Exactly the
-    # sum is 5 + 2.3e-308 and the attainment 5 / (5 + 2.3e-308) = 1 - 4.6e-309...; taken to 12 decimals (README)
-    # it is 1: score 100, no points lost, no focus area (the reference had lost ~4.6e-307 points and listed
-    # complaints; the engine's float sum is 5.0).  The outcome 'complaints <= 5' holds: 4.6e-309 relative is
-    # within 10^-12.
+    # sum is 5 + 2.3e-308 and the attainment 5 / (5 + 2.3e-308) = 1 - 4.6e-309...; the curve compares it taken to
+    # 12 decimals (README), 1: the band from 1 gives 100, no points lost, no focus area (the reference had lost
+    # ~4.6e-307 points and listed complaints; the engine's float sum is 5.0).  The outcome 'complaints <= 5' holds:
+    # 4.6e-309 relative is within 10^-12.
     rules = ruleset(metrics={"complaints": {"aggregate": "sum", "direction": "lower"}},
-                    scorecards={"s": one_kpi_card(kpi="complaints", target=5)},
+                    scorecards={"s": one_kpi_card(kpi="complaints", target=5, curve={
+                        "bands": [{"from": 0, "score": 50}, {"from": 1, "score": 100}]})},
                     outcomes=[{"id": "calm", "when": "complaints <= 5"}])
     cycle = write_cycle(tmp_path, "hair", rules, employees="id,name\nE1,A\n",
                         metrics="employee,month,complaints\nE1,2026-07,2\nE1,2026-08,3\nE1,2026-09,2.3e-308\n")
@@ -574,6 +575,22 @@ def test_a_sum_a_hair_above_its_target_scores_full_marks(tmp_path):
     e = by_id(doc)["E1"]
     assert e["kpis"]["d.complaints"]["attainment"] == 1.0 and e["kpis"]["d.complaints"]["score"] == 100.0
     assert (e["score"], e["lost_points"], e["focus_areas"], e["outcomes"]) == (100.0, {}, [], ["calm"])
+    assert engine_diffs(cycle, doc) == []
+
+
+def test_a_score_on_a_half_is_rounded_up_from_the_exact_attainment(tmp_path):
+    # differential case-701083: orders 69 of 140 = 0.4928571428571...; d1 = 0.58 x 100 + 0.42 x 49.2857142857...
+    # = 58 + 20.7 = 78.7, d2 = 0 (visits 0 of 10), total 0.65 x 78.7 = 51.155 -> 51.16.  (With the attainment cut to
+    # 12 decimals, 0.492857142857, the total would be 51.1549999999961 -> 51.15: the reference said so.)
+    rules = ruleset(metrics={m: {"aggregate": "sum"} for m in ("rev", "orders", "visits")},
+                    scorecards={"s": {"dimensions": {
+                        "d1": {"weight": 65, "kpis": {"rev": {"weight": 58, "target": 100},
+                                                      "orders": {"weight": 42, "target": 140}}},
+                        "d2": {"weight": 35, "kpis": {"visits": {"weight": 100, "target": 10}}}}}})
+    cycle = write_cycle(tmp_path, "half", rules, employees="id,name\nE1,A\n",
+                        metrics="employee,month,rev,orders,visits\nE1,2026-07,100,69,0\n")
+    doc = evaluate_cycle(cycle)
+    assert by_id(doc)["E1"]["score"] == 51.16
     assert engine_diffs(cycle, doc) == []
 
 

@@ -26,8 +26,8 @@ of the session that wrote it, so the engine can be checked against the same read
    left out of ``kpis``; every other KPI and every dimension keeps its entry (weight 0, its score when it has
    one).
 4. A KPI is missing when its attainment is: no actual, no target, or ``actual / 0`` (higher-is-better with
-   target 0).  An attainment is taken to 12 decimals (half-up) before its curve and the bonus tiers see it
-   (README "Numbers compare as written").  Under ``redistribute`` a dimension whose remaining present KPIs
+   target 0).  The curve and the bonus tiers compare the attainment taken to 12 decimals (half-up; README
+   "Numbers compare as written"); scores are worked out from the exact attainment.  Under ``redistribute`` a dimension whose remaining present KPIs
    weigh 0 is missing, and is listed alone; otherwise each missing KPI is listed.  Under ``zero`` missing
    items score 0 at their weight, and a dimension with no present KPI, objective, source or sub-period is
    listed alone (score 0).
@@ -89,7 +89,6 @@ from . import incentives as plans
 from .expr import Expr, ExpressionError, number, round_half_up
 from .periods import LENGTH, Period, parse, tenure_months
 from .readers import (
-    TINY,
     ReferenceInputError,
     metric_rows,
     okr_objectives,
@@ -97,6 +96,7 @@ from .readers import (
     parse_number,
     read_csv,
     source_kind,
+    tiny,
     yaml_data,
 )
 from .ruleset import Dimension, Ruleset, Scorecard, decimal_of, parse_ruleset
@@ -399,7 +399,7 @@ class Evaluator:
                     self.warnings.append(f"{where}: {name} of {person.id} for {month} lies outside the employment; "
                                          "not used")
                     continue
-                if value is not None and value != 0 and abs(value) < TINY:  # a cell the period reads: refused
+                if value is not None and tiny(value):  # a cell the period reads: refused
                     raise ReferenceInputError(f"{where}: {name} {float(value)!r} is too close to 0")
                 if value is not None:
                     values.append(value)
@@ -536,9 +536,10 @@ class Evaluator:
                     a = k.curve.top() if actual == 0 else target / actual
                 elif target != 0:
                     a = actual / target
-            if a is not None:  # README "Numbers compare as written": taken to 12 decimals before the curve and
-                a = round_half_up(a, 12)  # the tiers see it (5 / (5 + 2.3e-308) is 1, full marks)
-            score = None if a is None else k.curve.score(a)
+            # README "Numbers compare as written": the curve compares the attainment taken to 12 decimals (5 / (5 +
+            # 2.3e-308) reaches a band from 1); the score is worked out exactly (a total of 22.555 is 22.56, where
+            # 12 decimals of 69 / 140 would make it 22.5549999999961)
+            score = None if a is None else k.curve.score(a, round_half_up(a, 12))
             scores[k.key] = score
             ap.kpis[path] = {"actual": actual, "target": target, "attainment": a, "score": score, "weight": None}
         weights = ap.kpi_w[d.key]
@@ -839,6 +840,7 @@ class Evaluator:
         a = kpi["attainment"]
         if a is None:
             return None
+        a = round_half_up(a, 12)  # (the tiers and the excess compare it at 12 decimals, README)
         tiers = sum((number(t["pay"]) for t in bonus["tiers"] if a >= number(t["from"])), Fraction(0)) * target
         multiplier = (bonus.get("multiplier") or {}).get(ap.grade, 1)
         total = tiers * number(multiplier)
@@ -892,18 +894,16 @@ def _too_large(ap) -> bool:
     numbers = [v for k in ap.kpis.values() for v in (k.get("actual"), k.get("target"), k.get("attainment"),
                                                      k.get("score"))]
     numbers += [d.get("score") for d in ap.dims.values()]
-    return any(isinstance(v, (int, Fraction)) and abs(v) >= 10 ** 27 for v in numbers)
+    # (|n / d| >= 10^27 on the integers: Fraction comparisons are slow, and every number is asked)
+    return any(isinstance(v, (int, Fraction)) and abs(v.numerator) >= 10 ** 27 * v.denominator for v in numbers)
 
 
 def _too_small(ev: Evaluator, ap) -> bool:
     """Whether a metric's value (aggregated, or derived) is not 0 but below 2^-1022 in size (README: the
     smallest normal float; 5e-324 / 22 is 0 in floats), or 10^15 or more (README: the limit of a cell)."""
     values = (ap.lookup(name) for name in (*ev.rs.raw_metrics, *ev.rs.derived, *ev.rs.rollups))
-    return any(isinstance(v, (int, Fraction)) and (v != 0 and -_TINY < v < _TINY or abs(v) >= 10 ** 15)
+    return any(isinstance(v, (int, Fraction)) and (tiny(v) or abs(v.numerator) >= 10 ** 15 * v.denominator)
                for v in values)
-
-
-_TINY = Fraction(1, 2 ** 1022)
 
 
 def _not_carried(ev: Evaluator, ap) -> bool:
