@@ -405,3 +405,29 @@ def test_a_netted_bonus_keeps_the_cents_a_finer_ruleset_paid(tmp_path):
     assert (e["bonus_gross"], e["bonus_paid"], e["bonus"]) == ("5500", "1178.58", "4321.42")
     [r] = store.run(cycle)["employees"]
     assert (r["bonus_gross"], r["bonus_paid"], r["bonus"]) == ("5500", "1178.58", "4321.42")
+
+
+def test_a_column_no_decimal_places_fit_is_summed_as_its_floats(tmp_path):
+    # Differential case-701226.  README: a summed column that no number of decimal places (up to 18) fits with
+    # every value below 2^53 units is added as the floats it holds.  E2's 0.30000000000000004 needs 17 places, and
+    # E1's 123,456,789,012.345 x 10^17 is far above 2^53: so E1's 184,029.07 + 123,456,789,012.345 is the sum of
+    # the floats (123,456,789,012.345 is the float 123456789012.345001220703125, 1.2e-6 more), which is not the
+    # 15-digit 123,456,973,041.415 but reads 123456973041.41501: a plan cannot pay on it to the cent, E1 is an
+    # error.  The reference added the cells as written and paid E1.  E2 is paid 1 x 0.300000 = 0.30.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {tb: money}
+        metrics: {revenue: {aggregate: sum}}
+        scorecards: {rep: {dimensions: {d: {weight: 100, kpis: {revenue: {weight: 100, target: 1}}}}}}
+        grades: [{grade: A, min: 0}]
+        bonus: {target: tb, rounding: 0.01, components: {commission: {measure: revenue, per_unit: 1}}}
+        """, employees_csv="id,name,tb\nE1,A,1\nE2,B,1\n",
+        metrics_csv="employee,month,revenue\nE1,2026-07,184029.07\nE1,2026-08,123456789012.345\n"
+                    "E2,2026-07,0.30000000000000004\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E2", "0.30")]
+        assert [e["employee"] for e in doc["errors"]] == ["E1"]

@@ -27,10 +27,10 @@ of the session that wrote it, so the engine can be checked against the same read
    one).
 4. A KPI is missing when its attainment is: no actual, no target, or ``actual / 0`` (higher-is-better with
    target 0).  The curve and the bonus tiers compare the attainment taken to 12 decimals (half-up; README
-   "Numbers compare as written"); scores are worked out from the exact attainment.  Under ``redistribute`` a dimension whose remaining present KPIs
-   weigh 0 is missing, and is listed alone; otherwise each missing KPI is listed.  Under ``zero`` missing
-   items score 0 at their weight, and a dimension with no present KPI, objective, source or sub-period is
-   listed alone (score 0).
+   "Numbers compare as written"); scores are worked out from the exact attainment.  Under ``redistribute``
+   a dimension whose remaining present KPIs weigh 0 is missing, and is listed alone; otherwise each missing
+   KPI is listed.  Under ``zero`` missing items score 0 at their weight, and a dimension with no present KPI,
+   objective, source or sub-period is listed alone (score 0).
 5. Missing ``previous`` fields, missing attribute cells and metrics without any value are missing (three-valued
    logic).  A blank ``hire_date`` keeps every metric row (the employment start is unknown) and is an error for
    the employee when the ruleset reads ``tenure_months`` or ``employed_share`` or prorates by days (issue 13).
@@ -196,6 +196,31 @@ class Inputs:
         self.feedback: dict[str, list[tuple]] = {}   # emp -> (relation, rater, rating, competency)
         self.okrs: dict[str, list[dict]] = {}
         self.warnings: list[str] = []
+        self.as_floats: set[str] = set()  # summed metrics whose column no decimal places fit (_summed_as_floats)
+
+
+def _summed_as_floats(inputs: Inputs, rs: Ruleset, period: Period) -> set[str]:
+    """The summed (and averaged) metrics whose column of the period's cells no number of decimal places k (0 to 18)
+    fits with every value below 2^53 units of 10^-k (README "Results do not depend on the order of the rows":
+    0.30000000000000004 beside 123,456,789,012.345): such a column is added exactly as the floats it holds."""
+    out = set()
+    for name, how in rs.raw_metrics.items():
+        if how not in ("sum", "mean"):
+            continue
+        values = [v for cells in inputs.metrics.values() for (month, metric), (v, _) in cells.items()
+                  if metric == name and v is not None and month in period.months]
+        if not values:
+            continue
+        top = max(abs(v) for v in values)
+        for k in range(19):
+            if top * 10 ** k >= 2 ** 53:
+                out.add(name)
+                break
+            if all((v * 10 ** k).denominator == 1 for v in values):
+                break
+        else:
+            out.add(name)
+    return out
 
 
 def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs:
@@ -265,6 +290,7 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
                 if key in mine and mine[key][0] is not None:
                     raise ReferenceInputError(f"{where}: {key[1]} of {emp} for {key[0]} also given at {mine[key][1]}")
                 mine[key] = (value, where)
+    inputs.as_floats = _summed_as_floats(inputs, rs, period)
     ids = [p.id for p in inputs.people]
     if len(set(ids)) != len(ids):
         raise ReferenceInputError("duplicate employee ids in the employee table")
@@ -405,6 +431,9 @@ class Evaluator:
                     values.append(value)
             if not values:
                 out[name] = None
+            elif name in self.inputs.as_floats:  # the floats' exact sum, the float nearest it (then / count), as
+                total = float(sum((Fraction(float(v)) for v in values), Fraction(0)))  # the decimal it reads as
+                out[name] = number(total if how == "sum" else total / len(values))
             elif how == "sum":
                 out[name] = sum(values, Fraction(0))
             elif how == "mean":
