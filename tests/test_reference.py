@@ -594,6 +594,23 @@ def test_a_score_on_a_half_is_rounded_up_from_the_exact_attainment(tmp_path):
     assert engine_diffs(cycle, doc) == []
 
 
+def test_a_float_summed_mean_is_rounded_as_written(tmp_path):
+    # differential case-900218: worst_margin's column holds 999,999,999,999,999 (E2), so no decimal places fit it
+    # (0.204 needs 3, and 10^15 x 10^3 is past 2^53) and it is summed as floats; E1's mean (0.204 + 0.255) / 2 is
+    # 0.2295, x 100 = 22.95, round(.., 1) half-up = 23.0, attainment 23 / 25 = 0.92.  (The reference took the float
+    # 0.22949999999999998 as exact and said 22.9.)
+    rules = ruleset(metrics={"worst_margin": {"aggregate": "mean"},
+                             "margin_pct": {"formula": "round(worst_margin * 100, 1)"}},
+                    scorecards={"s": one_kpi_card(kpi="margin_pct", target=25)})
+    cycle = write_cycle(tmp_path, "fm", rules, employees="id,name\nE1,A\nE2,B\n",
+                        metrics="employee,month,worst_margin\nE1,2026-08,0.204\nE1,2026-09,0.255\n"
+                                "E2,2026-08,999999999999999\n")
+    doc = evaluate_cycle(cycle)
+    k = by_id(doc)["E1"]["kpis"]["d.margin_pct"]
+    assert (k["actual"], k["attainment"]) == (23.0, 0.92)
+    assert engine_diffs(cycle, doc) == []
+
+
 def test_the_excess_reads_the_actual_at_6_decimals(tmp_path):
     # differential case-700155: the excess of a mean.  rev = (100 + 100 + 101) / 3 = 100.333...; attainment
     # 1.00333 > 1 reaches the tier: 0.5 x 1.01 = 0.505; excess 0.3 x (100.333333 - 1 x 100) = 0.0999999 (README:

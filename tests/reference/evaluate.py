@@ -196,7 +196,8 @@ class Inputs:
         self.feedback: dict[str, list[tuple]] = {}   # emp -> (relation, rater, rating, competency)
         self.okrs: dict[str, list[dict]] = {}
         self.warnings: list[str] = []
-        self.as_floats: set[str] = set()  # summed metrics whose column no decimal places fit (_summed_as_floats)
+        self.as_floats: set[str] = set()  # summed metrics whose column no decimal places fit (_summed_as_floats):
+        # the float sum is what a plan judges (Evaluator.float_read)
 
 
 def _summed_as_floats(inputs: Inputs, rs: Ruleset, period: Period) -> set[str]:
@@ -361,6 +362,9 @@ class Evaluator:
         self.warnings = inputs.warnings
         self.previous_period = period.previous()
         self._rolled_up: dict[str, dict] = {}
+        # (employee, metric) -> the decimal a float-summed metric's float reads as (Inputs.as_floats): what a plan
+        # judges whether a float carries (_not_carried); everything else uses the exact sum (noise to the engine)
+        self.float_read: dict[tuple[str, str], Fraction] = {}
         self._teams: dict[tuple[str, str], object] = {}
         self.unappraisable: set[str] = set()  # employee-table errors: not appraised, so missing in a roll-up
 
@@ -431,9 +435,6 @@ class Evaluator:
                     values.append(value)
             if not values:
                 out[name] = None
-            elif name in self.inputs.as_floats:  # the floats' exact sum, the float nearest it (then / count), as
-                total = float(sum((Fraction(float(v)) for v in values), Fraction(0)))  # the decimal it reads as
-                out[name] = number(total if how == "sum" else total / len(values))
             elif how == "sum":
                 out[name] = sum(values, Fraction(0))
             elif how == "mean":
@@ -446,6 +447,9 @@ class Evaluator:
                 out[name] = values[0]
             else:
                 out[name] = values[-1]
+            if values and how in ("sum", "mean") and name in self.inputs.as_floats:  # the floats' exact sum, the float
+                total = float(sum((Fraction(float(v)) for v in values), Fraction(0)))  # nearest it (then / count)
+                self.float_read[(person.id, name)] = number(total if how == "sum" else total / len(values))
         return out
 
     def previous_of(self, person: Person) -> dict | None:
@@ -945,7 +949,8 @@ def _not_carried(ev: Evaluator, ap) -> bool:
     metrics = {*ev.rs.raw_metrics, *ev.rs.derived, *ev.rs.rollups}
     for spec in bonus["components"].values():
         for name in (spec["measure"], spec.get("target")):
-            v = ap.lookup(name) if isinstance(name, str) and name in metrics else None
+            v = ev.float_read.get((ap.person.id, name), ap.lookup(name)) \
+                if isinstance(name, str) and name in metrics else None
             if isinstance(v, (int, Fraction)) and abs(v) >= 2 ** 33:
                 six = plans.six_places(Fraction(v))
                 digits = Decimal(six.numerator) / Decimal(six.denominator)
