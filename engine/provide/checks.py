@@ -83,16 +83,17 @@ def text_of(frame: pl.DataFrame, column: str, clean: bool = False) -> pl.Expr:
 ID_COLUMNS = ("id", "employee", "rater")
 
 
-def as_text(frame: pl.DataFrame, columns, clean: bool = False) -> pl.DataFrame:
+def as_text(frame: pl.DataFrame, columns, clean: bool = False, ascii: bool = False) -> pl.DataFrame:
     """``columns`` as text (:func:`text_of`); the id columns NFC-normalised.  Text columns of a ``clean`` frame
-    are left as they are unless NFC changes them."""
+    are left as they are unless NFC changes them; ``ascii``: every text cell is ASCII (the source says so), which
+    NFC leaves as it is."""
     exprs = []
     trimmed: set[str] = set()
     if not clean:  # a text column without whitespace or empty cells is as trimming would leave it
         texts = [c for c in columns if frame.schema[c] == pl.Utf8]
         trimmed = set(texts) - set(untrimmed(frame, texts))
     for c in columns:
-        composed = c in ID_COLUMNS and _maybe_composed(frame, c)
+        composed = c in ID_COLUMNS and not (ascii and frame.schema[c] == pl.Utf8) and _maybe_composed(frame, c)
         as_is = clean or c in trimmed
         if as_is and frame.schema[c] == pl.Utf8 and not composed:
             continue

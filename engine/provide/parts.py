@@ -23,6 +23,7 @@ class Part:
     origin: Origin
     source: SourceSpec
     clean: bool = False  # its text cells are trimmed and none is empty (appraise.tables.TEXT_CLEAN)
+    ascii: bool = False  # its text cells are all ASCII (appraise.tables.TEXT_ASCII)
 
 
 class Report:

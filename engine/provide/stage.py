@@ -42,7 +42,7 @@ from appraise.provide.needs import Needs
 from appraise.provide.okrs import okr_table
 from appraise.provide.parts import Known, Part, Report, cycle_diag
 from appraise.provide.teams import hierarchy
-from appraise.tables import TEXT_CLEAN, Inputs
+from appraise.tables import TEXT_ASCII, TEXT_CLEAN, Inputs
 
 __all__ = ["METRIC_ABSENT", "Needs", "provide", "read_sources"]
 
@@ -179,7 +179,8 @@ def read_sources(cycle: Cycle, needs: Needs, report: Report) -> tuple[dict[str, 
                                          f"'{kind}' source", code="source-kind"))
                 continue
             origin = result.origins.get(table) or Origin(source.label)
-            parts[table].append(Part(frame, origin, source, clean=getattr(frame, TEXT_CLEAN, False) is True))
+            parts[table].append(Part(frame, origin, source, clean=getattr(frame, TEXT_CLEAN, False) is True,
+                                     ascii=getattr(frame, TEXT_ASCII, False) is True))
     return parts, shas
 
 
