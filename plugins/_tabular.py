@@ -22,7 +22,7 @@ from typing import Any
 from appraise.display import shown
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import Origin, Provided
-from appraise.tables import LARGEST, TEXT_ASCII, WHITESPACE, untrimmed  # noqa: F401 (WHITESPACE: what trimming trims)
+from appraise.tables import LARGEST, NUMBERS_PLAIN, TEXT_ASCII, WHITESPACE, untrimmed  # noqa: F401 (WHITESPACE: what trimming trims)
 
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16")
 # Data files are read whole into memory (about twice their size at the peak); a file beyond the limit is
@@ -101,6 +101,7 @@ class Sheet:
     lines: Callable[[int], int] | None = None
     header_line: int = 1  # where the column names are (an xlsx may have a title above them)
     ascii: bool = False  # every text cell is ASCII (appraise.tables.TEXT_ASCII)
+    plain: frozenset = frozenset()  # Float64 columns of plain numbers only (appraise.tables.NUMBERS_PLAIN)
 
     def origin(self) -> Origin:
         return Origin(self.file, dict(self.columns), self.lines, at=(self.header_line, 1))
@@ -299,12 +300,13 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None, numb
         lines.plain()  # record n is line n + 1: the text need not be kept for messages
         kept.clear()
     ascii_ = same and has.ascii()  # every cell is ASCII text (NFC leaves it as it is)
+    plain = frozenset(c for c in floats if frame.schema[c] == pl.Float64)  # parsed and found plain numbers
     del data, text, counted, raw, has
     # _row counts data records (polars keeps a blank line as a row of nulls, like csv.reader).
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
     frame = other_months(frame, source, period)
     return Sheet(name, _strip(frame, trimmed=no_space), {h: i + 1 for i, h in enumerate(header)}, digest.hexdigest(),
-                 lines, ascii=ascii_)
+                 lines, ascii=ascii_, plain=plain)
 
 
 def _parse_numbers(data: bytes, sep: str, header: list[str], floats: list[str]):
@@ -815,7 +817,8 @@ def rename(sheet: Sheet, source, canonical: tuple[str, ...] = ()) -> Sheet:
         frame = frame.drop(ignore)
     for c in ignore:
         columns.pop(c, None)
-    return Sheet(sheet.file, frame, columns, sheet.sha256, sheet.lines, sheet.header_line, sheet.ascii)
+    plain = frozenset(mapping.get(c, c) for c in sheet.plain) & set(frame.columns)  # (under their new names)
+    return Sheet(sheet.file, frame, columns, sheet.sha256, sheet.lines, sheet.header_line, sheet.ascii, plain)
 
 
 def provided(table: str, sheet: Sheet, source) -> Provided:
@@ -826,6 +829,8 @@ def provided(table: str, sheet: Sheet, source) -> Provided:
     setattr(sheet.frame, TEXT_CLEAN, True)
     if sheet.ascii:
         setattr(sheet.frame, TEXT_ASCII, True)
+    if sheet.plain:
+        setattr(sheet.frame, NUMBERS_PLAIN, sheet.plain)
     return Provided.single(table, sheet.frame, sheet.origin(), label=source.label, sha256=sheet.sha256)
 
 

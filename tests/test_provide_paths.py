@@ -279,7 +279,9 @@ def _number_csv(rng: random.Random) -> str:
     return end.join(rows) + end
 
 
-def test_numbers_parsed_by_the_csv_reader_are_what_the_cast_of_the_text_makes(tmp_path, monkeypatch):
+def test_numbers_parsed_by_the_csv_reader_are_what_the_cast_of_the_text_makes(tmp_path):
+    # the reader's float parse (its columns then marked plain, not looked through again by the stage) and its ASCII
+    # mark (ids not NFC-checked) against the text read and the stage's cast and checks: the same frames and messages
     from appraise.errors import InvalidInput
     from appraise.plugins import _tabular
 
@@ -299,7 +301,8 @@ def test_numbers_parsed_by_the_csv_reader_are_what_the_cast_of_the_text_makes(tm
                 continue
             fast_paths += numbers != [] and sheet.frame.schema["a"] == pl.Float64
             assert sheet.ascii == text.isascii()
-            part = Part(sheet.frame, sheet.origin(), spec, clean=True, ascii=sheet.ascii)
+            assert sheet.plain == (frozenset(numbers) if sheet.frame.schema["a"] == pl.Float64 else frozenset())
+            part = Part(sheet.frame, sheet.origin(), spec, clean=True, ascii=sheet.ascii, plain=sheet.plain)
             report = Report()
             cast = checks.numbers(part, sheet.frame, ["a", "b"], report, "value of")
             ids = checks.as_text(cast, ["employee"], True, sheet.ascii)

@@ -24,6 +24,7 @@ class Part:
     source: SourceSpec
     clean: bool = False  # its text cells are trimmed and none is empty (appraise.tables.TEXT_CLEAN)
     ascii: bool = False  # its text cells are all ASCII (appraise.tables.TEXT_ASCII)
+    plain: frozenset = frozenset()  # its Float64 columns of plain numbers only (appraise.tables.NUMBERS_PLAIN)
 
 
 class Report:
