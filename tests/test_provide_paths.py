@@ -325,3 +325,20 @@ def test_a_file_is_hashed_beside_the_parse_as_here_and_now(monkeypatch):
         monkeypatch.setattr(_tabular, "DIGEST_THREAD_BYTES", threshold)
         for raw in (b"", b"x", bytes(range(256)) * 50):
             assert _tabular.Digest(raw).hexdigest() == hashlib.sha256(raw).hexdigest()
+
+
+def test_unknown_ids_found_by_searching_the_sorted_ids_are_what_is_in_finds():
+    # Known.unknown (a binary search in the ids sorted once) against ~is_in (a hash set per call): the same rows
+    from appraise.provide.parts import Known
+
+    rng = random.Random(3)
+    alpha = ["a", "B", "é", "e\u0301", "1", "", "\u3000", "z", "Ä", "\U0001F600", " "]
+    for _ in range(150):
+        pool = ["".join(rng.choice(alpha) for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(0, 12))]
+        ids = pl.Series([rng.choice(pool) if pool and rng.random() < .9 else None
+                         for _ in range(rng.randint(0, 10))], dtype=pl.Utf8)
+        values = pl.Series([rng.choice([*pool, "x", "é"]) if rng.random() < .85 else None
+                            for _ in range(rng.randint(0, 10))], dtype=pl.Utf8)
+        known = Known(ids)
+        plain = values.is_not_null() & ~values.is_in(known.ids.implode())
+        assert known.unknown(values).to_list() == plain.to_list(), (ids.to_list(), values.to_list())

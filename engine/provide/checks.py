@@ -233,7 +233,10 @@ def unknown_employees(part: Part, frame: pl.DataFrame, known, report: Report,
     # come grouped by employee, so the runs are about as many as the employees)
     starts = frame.select(pl.col("employee").filter(pl.col("employee").ne_missing(pl.col("employee").shift(1))
                                                     .fill_null(True)))
-    if not starts.select((pl.col("employee").is_not_null() & ~pl.col("employee").is_in(ids.implode())).any()).item():
+    if isinstance(known, Known) and starts.schema["employee"] == pl.Utf8:
+        if not known.unknown(starts["employee"]).any():  # (the ids sorted once, searched: no hash set per table)
+            return
+    elif not starts.select((pl.col("employee").is_not_null() & ~pl.col("employee").is_in(ids.implode())).any()).item():
         return
     bad = (frame.filter(pl.col("employee").is_not_null() & ~pl.col("employee").is_in(ids.implode()))
            .group_by("employee", maintain_order=True).agg(pl.col("_row").first(), pl.len().alias("_n")))
