@@ -260,7 +260,7 @@ def test_snippets_insert_valid_yaml(server, tmp_path):
         assert [str(d) for d in validate_paths([path])] == [], done
 
 
-def test_a_wrong_type_is_underlined_where_it_is(server):
+def test_a_wrong_type_is_underlined_where_it_is(server, tmp_path):
     text = HEAD + "          revenue: {weight: heavy, target: quota}\n"
     uri = open_doc(server, text, "c.yaml")
     found = server.wait_diagnostics(uri)
@@ -270,15 +270,11 @@ def test_a_wrong_type_is_underlined_where_it_is(server):
     assert d["range"]["start"] == {"line": line, "character": col}
     assert "number" in d["message"] and d["severity"] == 1, d
     # appraise says the same, at the same place (1-based)
-    [ours] = [x for x in validate_paths([_saved(text, "c.yaml", uri)])]
+    [ours] = [x for x in validate_paths([_saved(text, tmp_path / "c.yaml")])]
     assert (ours.line, ours.col) == (line + 1, col + 1) and ours.message == "must be a number, not the text 'heavy'"
 
 
-def _saved(text: str, name: str, _uri: str) -> Path:
-    import tempfile
-
-    folder = Path(tempfile.mkdtemp(prefix="appraise-editor-"))
-    path = folder / name
+def _saved(text: str, path: Path) -> Path:
     path.write_text(text.replace("../schemas/", str(ROOT / "schemas") + "/"), encoding="utf-8")
     return path
 
