@@ -55,6 +55,27 @@ def write_chunks(path: str | Path, chunks: Iterable[bytes | str]) -> tuple[str, 
     return _write(Path(path), chunks, True)
 
 
+# What is hashed and written at a time.  Fewer bytes per write() make the kernel's copy into the page cache several
+# times cheaper on Linux 6.x (ext4 and XFS give a large write large folios, whose allocation may compact memory:
+# 330 MB of results.json cost 0.4-0.7 s of system CPU in 2-8 MiB writes, ~0.1 s in 256 KiB ones), and the piece
+# the hash has just read is still in the CPU's cache when the kernel copies it.
+WRITE_PIECE = 256 << 10
+
+
+def _put(fh, h, data) -> int:
+    """``data`` hashed into ``h`` and written to ``fh``, :data:`WRITE_PIECE` bytes at a time; its size."""
+    if len(data) <= WRITE_PIECE:
+        h.update(data)
+        fh.write(data)
+        return len(data)
+    view = memoryview(data).cast("B")
+    for at in range(0, len(view), WRITE_PIECE):
+        piece = view[at:at + WRITE_PIECE]
+        h.update(piece)
+        fh.write(piece)
+    return len(view)
+
+
 def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int | None = None) -> tuple[str, int]:
     """Temporary file in the same folder, fsync, rename over ``path``; returns (sha256, size)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,14 +94,9 @@ def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int 
                 pending += len(b)
                 if pending >= 1 << 20:
                     data = buf[0] if len(buf) == 1 else b"".join(buf)  # a large chunk alone is not copied
-                    h.update(data)
-                    fh.write(data)
-                    size += len(data)
+                    size += _put(fh, h, data)
                     buf, pending = [], 0
-            data = b"".join(buf)
-            h.update(data)
-            fh.write(data)
-            size += len(data)
+            size += _put(fh, h, b"".join(buf))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

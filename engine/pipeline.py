@@ -45,9 +45,10 @@ class Outcome:
 
     @property
     def document(self) -> dict[str, Any]:
-        """The results.json document (:func:`appraise.export.document.results_document`), built once."""
+        """The results.json document (:func:`appraise.export.document.results_document`), built once (for a large
+        company from the entries' text: :func:`appraise.export.json_columns.results_document`)."""
         if self._document is None:
-            from appraise.export.document import results_document
+            from appraise.export.json_columns import results_document
 
             self._document = results_document(self.evaluation)
         return self._document

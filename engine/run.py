@@ -49,7 +49,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -322,17 +322,18 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         CHANGE_FIELDS,
         ahead,
         changes_csv,
-        changes_table,
+        changes_frame,
         errors_csv,
         ledger_texts,
         manifest_json,
         redact_document,
         results_json_chunks,
         results_json_texts,
+        written_by,
     )
     from appraise.export.json_columns import employee_text_chunks, employee_text_pairs
     from appraise.export.summary import column_bonus_total, column_grade_counts
-    from appraise.export.xlsx_columns import kpi_table, results_xlsx_columns
+    from appraise.export.xlsx_columns import kpi_table, write_results_xlsx
     from appraise.provide.stage import METRIC_ABSENT
     from appraise.store.database import ENTRY_COLUMNS, history, stale_runs
 
@@ -399,10 +400,19 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     try:
         rounded = rounded_frame(ev)  # the numbers as the document rounds them, once for every file
         rankings = lost_rankings(ev, rounded)  # lost points ranked once: the focus areas and results.json's
-        table = summary(ev, rounded, rankings)
-        ledger = [] if before is None else changes_table(  # set-based: polars compares the two runs
-            ledger_texts(before, json_fields=[f for f in CHANGE_FIELDS if f not in ENTRY_COLUMNS]),
-            ledger_texts(ledger_table(table, ev)))
+
+        def tables():
+            """The summary table (as results.csv and results.xlsx show it: names as ids when redacted) and
+            results.xlsx's KPI columns, made on the export thread: results.json's text (the export's longest part)
+            does not wait for them."""
+            full = summary(ev, rounded, rankings)
+            if redact:
+                import polars as pl
+
+                return full, full.with_columns(pl.col("id").alias("name")), kpi_table(ev, redact=True, rounded=rounded)
+            return full, full, kpi_table(ev, redact=False, rounded=rounded)
+
+        made = export_pool.submit(tables)
         doc = None  # the results document, when something needs it
         if redact or render:
             doc = outcome.document
@@ -417,20 +427,21 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         def put(name: str, data: bytes) -> None:
             files[name] = (write_bytes(stage / name, data, sync_dir=False), len(data))
 
-        if redact:
-            import polars as pl
-
-            table = table.with_columns(pl.col("id").alias("name"))
         # results.xlsx is made on a thread of its own meanwhile: most of its time is Python's (each number's
         # text) and zlib's, while results.json's is polars' and hashing's, which let go of the interpreter lock
-        kpis = kpi_table(ev, redact=redact, rounded=rounded)
-        xlsx = export_pool.submit(_made_and_written, stage / "results.xlsx", results_xlsx_columns, outline, table,
-                                  kpis, ruleset, created=datetime(cycle.period.end.year, cycle.period.end.month,
-                                                                  cycle.period.end.day), errors=errors,
-                                  redact=redact, locale=cycle.locale or ruleset.locale)
+        created = datetime(cycle.period.end.year, cycle.period.end.month, cycle.period.end.day)
+
+        def xlsx_file(m: Future = made) -> tuple[str, int]:
+            return written_by(stage / "results.xlsx", write_results_xlsx, outline, *m.result()[1:], ruleset,
+                              created=created, errors=errors, redact=redact, locale=cycle.locale or ruleset.locale)
+
+        def csv_file(m: Future = made) -> tuple[str, int]:
+            return write_chunks(stage / "results.csv", csv_chunks(m.result()[1], redact=redact))
+
+        xlsx = export_pool.submit(xlsx_file)
         # then results.csv on that thread, beside results.json (whose writer, hashing and copying 0.5 GB at
         # 100,000 people, is the export's longest part: made after it, results.csv only added to it)
-        csv = export_pool.submit(write_chunks, stage / "results.csv", csv_chunks(table, redact=redact))
+        csv = export_pool.submit(csv_file)
         # results.json and results.csv straight from the engine's columns (appraise.export.columns); the store's
         # entries are made with results.json's (the same values' texts), kept until then; a redacted
         # export's entries from its redacted document
@@ -455,11 +466,17 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         pause_point("export")
         files["results.csv"] = csv.result()
         files["results.xlsx"] = xlsx.result()
-        rounded = kpis = None  # ~0.5 GiB at 1,000,000 people: not kept through the store stage
+        full, table, _ = made.result()
+        rounded = None  # with the KPI columns, ~0.5 GiB at 1,000,000 people: not kept through the store stage
+        del made, xlsx_file, csv_file
+        ledger = None if before is None else changes_frame(  # set-based: polars compares the two runs (a table)
+            ledger_texts(before, json_fields=[f for f in CHANGE_FIELDS if f not in ENTRY_COLUMNS]),
+            ledger_texts(ledger_table(full, ev)))
+        full = None
         validation = [_in_cycle_folder(d, cycle.base_dir) for d in cycle.warnings]
         put("errors.csv", errors_csv([d for d, _ in data_diags], ev.errors, engine_warnings, validation=validation,
                                      employee_of={d: who for d, who in data_diags if who}, redact=redact))
-        put("changes.csv", changes_csv(ledger, redact=redact))
+        put("changes.csv", changes_csv([] if ledger is None else ledger, redact=redact))
 
         pages = 0
         index = None
@@ -468,7 +485,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
             p.stage("render", f"{appraised} dashboards and plans" if page_slice is None
                     else f"the pages of {page_slice}")
             pages = _render(doc, ruleset, cycle, inputs, store_url, stage, files, history, out, page_slice,
-                            _by_employee(ledger) if before is not None else None, ev, cells)
+                            _by_employee(ledger.iter_rows()) if ledger is not None else None, ev, cells)
             index = out / "index.html" if "index.html" in files else None
 
         p.stage("manifest")
@@ -513,15 +530,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
         diagnostics=diagnostics, employee_errors=list(ev.errors), not_covered=len(ev.not_covered),
         replaced_run=replaced["id"] if replaced is not None else None,
-        changed=len({row[0] for row in ledger}) if before is not None else None, stale=stale,
+        changed=ledger["id"].n_unique() if ledger is not None else None, stale=stale,
         engine_warnings=list(engine_warnings))
-
-
-def _made_and_written(path: Path, make: Callable[..., bytes], *args, **kwargs) -> tuple[str, int]:
-    """``make(*args, **kwargs)`` written to ``path`` (no directory sync: the staging folder is synced as a whole);
-    (sha256, size), as :func:`run`'s ``files`` hold them."""
-    data = make(*args, **kwargs)
-    return write_bytes(path, data, sync_dir=False), len(data)
 
 
 SPOOL_BYTES = 256 * 2**20  # the store's entries kept in memory up to this; beyond it they wait on disk

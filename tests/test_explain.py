@@ -56,6 +56,26 @@ def test_cli_explain_text_json_and_unknown_employee(tmp_path: Path):
     assert out.exit_code == 1 and "no employee 'NOPE'" in out.output
 
 
+def test_cli_explain_says_what_is_within_reach_and_why_the_bonus_changed(tmp_path: Path):
+    # The worked example's expected results (SPEC's, not this code's): E001 scored 104.48 (bonus 37,500) in Q2 and
+    # 108.27 (41,100) in Q3; grade S starts at 110.  E003's bonus went 12,000 -> 30,900.
+    work = tmp_path / "example"
+    shutil.copytree(EXAMPLE, work)
+    runner = CliRunner()
+    assert runner.invoke(main, ["run", str(work / "cycle-q2.yaml"), "-q"]).exit_code == 0  # the previous period
+    out = runner.invoke(main, ["explain", str(work / "cycle-q3.yaml"), "E001", "--format", "json"])
+    reach = json.loads(out.output)["within_reach"]
+    assert reach["next_grade"]["grade"] == "S" and reach["next_grade"]["points"] == 1.73  # 110 - 108.27
+    change = reach["bonus_change"]
+    assert (change["cycle"], change["previous"], change["now"], change["change"]) == ("2026-Q2", "37500", "41100",
+                                                                                     "3600")
+    assert sum(int(e["amount"]) for e in change["effects"]) == 3600  # the steps add up to the change
+    text = runner.invoke(main, ["explain", str(work / "cycle-q3.yaml"), "E003"]).output
+    assert "Within reach" in text and "Bonus against 2026-Q2: 12000 → 30900 CNY (+18900)" in text
+    zh = runner.invoke(main, ["explain", str(work / "cycle-q3.yaml"), "E001", "--locale", "zh-CN"]).output
+    assert "下一步可达成" in zh and "S 级起点为 110：还差 1.73 分" in zh and "奖金与 2026-Q2 相比：37500 → 41100" in zh
+
+
 def test_explain_names_the_later_scorecards_that_also_matched():
     import copy
 

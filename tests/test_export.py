@@ -159,6 +159,25 @@ def test_atomic_write_and_leftovers(tmp_path):
     assert sorted(p.name for p in Path(tmp_path).rglob("*")) == ["a.txt", "sub"]
 
 
+def test_chunks_written_in_pieces_are_the_chunks(tmp_path, monkeypatch):
+    """write_chunks hashes and writes a large chunk a piece at a time (atomic.WRITE_PIECE): the file, its sha256 and
+    size are those of the chunks joined, whatever the pieces (the plain way: one write of everything)."""
+    import hashlib
+
+    import pyarrow as pa
+
+    from appraise import atomic
+
+    arrow = memoryview(pa.py_buffer(bytes(range(256)) * 9))  # a view of an Arrow buffer (format "b"), as text_views
+    chunks = [b"{", "\u8d75\u78ca", arrow, b"x" * 1000, arrow[5:700], b"", b"]\n"]
+    whole = b"".join(c.encode() if isinstance(c, str) else bytes(c) for c in chunks)
+    for piece in (7, 256, 1 << 40):
+        monkeypatch.setattr(atomic, "WRITE_PIECE", piece)
+        target = tmp_path / f"{piece}.json"
+        assert atomic.write_chunks(target, chunks) == (hashlib.sha256(whole).hexdigest(), len(whole))
+        assert target.read_bytes() == whole
+
+
 @pytest.mark.parametrize("value", [
     {"a": 1, "b": [1.5, None, True, False, "x\n\"y\"", "赵磊"], "c": {}, "d": [], "e": {"f": {"g": [[], {}]}}},
     {"cycle": "2026-Q3", "employees": [], "errors": [{"x": 1e-07, "y": 1e16, "z": -0.0}], 3: "int key"},

@@ -60,12 +60,39 @@ def evaluations(tmp_path_factory):
     return found
 
 
+def _same(a, b) -> bool:
+    """Equal documents: the same types, keys in the same order, values equal (NaN as NaN)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return a == b
+
+
+def _check_fast_document(ev, doc) -> None:
+    """The document's entries parsed from their text (json_columns.results_document, as a large company's document
+    is made, a few entries parsed at a time) are the plain path's."""
+    from appraise.export import json_columns
+
+    was = json_columns.FAST_DOCUMENT_ROWS, json_columns.ENTRIES_PER_ARRAY
+    json_columns.FAST_DOCUMENT_ROWS, json_columns.ENTRIES_PER_ARRAY = 0, 7
+    try:
+        assert _same(json_columns.results_document(ev), doc)
+    finally:
+        json_columns.FAST_DOCUMENT_ROWS, json_columns.ENTRIES_PER_ARRAY = was
+
+
 def _check_same_files(ev):
-    doc = results_document(ev)
+    doc = results_document(ev)  # the plain path: each entry built from its row
     plain = "".join(results_json_chunks(doc))
     # several chunks, the last one short (each chunk costs a polars pipeline: 3 rows a chunk over a company of 120
     # took seconds without testing more than 4 chunks do)
     few = 3 if ev.frame.height <= 12 else ev.frame.height // 4 - 1
+    _check_fast_document(ev, doc)
     assert "".join(results_json_texts(doc, employee_texts(ev), batch=7)) == plain
     assert "".join(results_json_texts(doc, employee_text_chunks(ev, rows_per_chunk=few), batch=2)) == plain
     assert employee_texts(ev).to_list() == [_indented(e, "    ") for e in doc["employees"]]
@@ -118,18 +145,34 @@ def _same_xlsx_parts_either_deflate(ev, table):
 
     from appraise.export import xlsx_columns
 
-    def parts(fast: bool):
-        xlsx_columns.FAST_DEFLATE = xlsx_columns.FEW_TEXTS = fast
+    def made(fast: bool) -> bytes:
+        xlsx_columns.FAST_DEFLATE = xlsx_columns.FEW_TEXTS = xlsx_columns.ROW_VIEWS = fast
         try:
-            data = results_xlsx_columns(document_head(ev), table, kpi_table(ev, redact=True), ev.ruleset,
+            return results_xlsx_columns(document_head(ev), table, kpi_table(ev, redact=True), ev.ruleset,
                                         created=datetime(2026, 9, 30), errors=3, redact=True)
         finally:
-            xlsx_columns.FAST_DEFLATE = xlsx_columns.FEW_TEXTS = True
+            xlsx_columns.FAST_DEFLATE = xlsx_columns.FEW_TEXTS = xlsx_columns.ROW_VIEWS = True
+
+    def parts(data: bytes):
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             assert z.testzip() is None  # every entry's CRC checks
             return [(i.filename, i.compress_type, z.read(i)) for i in z.infolist()]
 
-    fast, plain = parts(True), parts(False)
+    # the run's way: streamed into the file (written_by), its sha256 read back from the file
+    import hashlib
+    import tempfile
+
+    from appraise.export.files import written_by
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "results.xlsx"
+        sha, size = written_by(path, xlsx_columns.write_results_xlsx, document_head(ev), table,
+                               kpi_table(ev, redact=True), ev.ruleset, created=datetime(2026, 9, 30), errors=3,
+                               redact=True)
+        fast_data = path.read_bytes()
+        assert [p.name for p in Path(folder).iterdir()] == ["results.xlsx"]  # no temporary file left
+    assert (sha, size) == (hashlib.sha256(fast_data).hexdigest(), len(fast_data))
+    fast, plain = parts(fast_data), parts(made(False))
     assert [p[:2] for p in fast] == [p[:2] for p in plain]
     assert [p[2] for p in fast] == [p[2] for p in plain]
 

@@ -23,6 +23,8 @@ from appraise.export.document import _plain, money, results_document
 from appraise.export.files import (
     CHANGE_FIELDS,
     changes,
+    changes_csv,
+    changes_frame,
     changes_table,
     ledger_texts,
     results_json_chunks,
@@ -91,6 +93,9 @@ def test_ledger_from_columns_is_the_ledger_from_documents(evaluations, tmp_path)
             stored = ledger_texts(db.run_table(run, CHANGE_FIELDS), json_fields=("bonus_gross", "bonus_paid",
                                                                                  "outcomes"))
             assert changes_table(stored, ledger_texts(ledger_table(summary(ev), ev))) == expected
+            frame = changes_frame(stored, ledger_texts(ledger_table(summary(ev), ev)))  # what appraise run writes
+            for redact in (False, True):
+                assert changes_csv(frame, redact=redact) == changes_csv(expected, redact=redact)
             assert changes(before, ledger_table(summary(ev), ev).iter_rows(named=True)) == expected
 
 
@@ -223,3 +228,24 @@ def test_ahead_lets_its_thread_go_when_the_caller_stops_after_all_is_made():
     closing.start()
     closing.join(10)
     assert not closing.is_alive()
+
+
+def test_changes_csv_from_a_table_is_what_csv_writer_writes():
+    """changes.csv from a polars table (appraise run's) against csv.writer on the same rows as tuples, on values
+    that need quoting, escaping, a formula guard or Python's own writer (NUL), with and without --redact."""
+    from appraise.export import files
+
+    hostile = ["", "plain", "a,b", 'say "hi"', "line\nbreak", "cr\rx", "crlf\r\n", "nul\x00here", "=SUM(A1)", "+1",
+               "-2", "@x", "\tTab", "\rCR", " lead", "trail ", "赵磊 😀", '"', ",", "-", "'quoted"]
+    rows = [(f"E{i:03d}" if i % 5 else hostile[i % len(hostile)], field, hostile[i % len(hostile)],
+             hostile[(i * 7 + 3) % len(hostile)])
+            for i, field in enumerate(["score", "grade", "bonus", "bonus_paid", "outcomes", "appraised"] * 9)]
+    frame = pl.DataFrame(rows, schema=["id", "field", "before", "after"], orient="row")
+    for redact in (False, True):
+        files.CHANGES_BY_POLARS = False
+        try:
+            plain = files.changes_csv(frame, redact=redact)
+        finally:
+            files.CHANGES_BY_POLARS = True
+        assert files.changes_csv(frame, redact=redact) == plain == files.changes_csv(rows, redact=redact)
+    assert files.changes_csv(frame.clear()) == files.changes_csv([])  # the header only

@@ -65,7 +65,8 @@ def _xml(rows, cols, fast: bool, chunk: int) -> tuple[bytes, list[float]]:
         texts = xc._distinct_texts(rows, cols)
         maps = {c: (u, xc.inline_texts(u)) for c, u in texts.items() if fast and len(u) * 4 <= rows.height}
         widths = xc._widths(rows, cols, None, texts if fast else None)  # type: ignore[arg-type]
-        got = b"".join(bytes(b) for b, _ in xc._row_lines(rows, cols, styles, letters, chunk=chunk, maps=maps))
+        got = b"".join(bytes(v) for views, _ in xc._row_lines(rows, cols, styles, letters, chunk=chunk, maps=maps)
+                       for v in views)
     finally:
         xc.FEW_TEXTS = before
     return got, widths
@@ -133,3 +134,58 @@ def test_isal_crc_is_zlib_crc():
     data = random.Random(1).randbytes(100_000)
     assert isal_zlib.crc32(data) == zlib.crc32(data)
     assert isal_zlib.crc32(memoryview(data)[5000:], isal_zlib.crc32(data[:5000])) == zlib.crc32(data)
+
+
+def test_rows_joined_from_views_are_the_rows_in_one_buffer():
+    """The rows' XML as polars' views (several buffers for a chunk of long rows), joined in the buffer reused from
+    chunk to chunk, are the bytes of the chunk made one Arrow buffer (text_bytes), chunk by chunk, whatever the
+    chunks' sizes (a larger one after a smaller: the buffer grows; a smaller after it: only its part is used)."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    frame, cols = _frame(240, seed=11)
+    frame = frame.with_columns(pl.col("name") + "x" * 600)  # long rows: polars spreads a chunk over buffers
+    styles = {c.fmt: 3 + i for i, c in enumerate(cols)}
+    letters = [xl_col_to_name(j) for j in range(len(cols))]
+    joined = xc._Joined()
+    seen = []
+    for chunk in (80, 200):  # 80, 80, 80; then 200 (larger) and 40 (smaller)
+        xc.ROW_VIEWS = False
+        try:
+            plain = [bytes(b[0]) for b, _ in xc._row_lines(frame, cols, styles, letters, chunk=chunk)]
+        finally:
+            xc.ROW_VIEWS = True
+        for (views, _), want in zip(xc._row_lines(frame, cols, styles, letters, chunk=chunk), plain, strict=True):
+            seen.append(len(views))
+            assert bytes(joined(views)) == want
+    assert max(seen) > 1  # the join was needed
+
+
+def test_written_by_writes_atomically_what_the_writer_wrote(tmp_path):
+    """written_by (results.xlsx streamed into its file): the writer's bytes, seeks included, with their sha256 and
+    size; the file replaced only when the writer is done, and no temporary file left when it fails."""
+    import hashlib
+
+    from appraise.export.files import written_by
+
+    def write(fh, head: bytes, body: bytes) -> None:  # as zipfile does: a header filled in once the size is known
+        fh.write(b"\0" * len(head))
+        fh.write(body)
+        fh.seek(0)
+        fh.write(head)
+        fh.seek(0, 2)
+
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"old")
+    assert written_by(target, write, b"HEAD", b"body" * 1000) == (
+        hashlib.sha256(b"HEAD" + b"body" * 1000).hexdigest(), 4004)
+    assert target.read_bytes() == b"HEAD" + b"body" * 1000
+
+    def fail(fh) -> None:
+        fh.write(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        written_by(target, fail)
+    assert target.read_bytes() == b"HEAD" + b"body" * 1000  # the file as it was
+    assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]  # no temporary file left
+    assert written_by(tmp_path / "empty", lambda fh: None) == (hashlib.sha256(b"").hexdigest(), 0)

@@ -27,7 +27,8 @@ def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url:
     changed it, and why its condition held), redistribution of missing data,
     adjustments, rounding, grade, calibration, the bonus step by step (target
     period, employed share, what sub-periods already paid), overrides, the
-    sub-period scores of a ``periods:`` dimension, outcomes and focus areas.
+    sub-period scores of a ``periods:`` dimension, outcomes and focus areas, and what is
+    within reach: the next grade, the next bonus tier and why the bonus changed since the previous period.
     Nothing is written.
     """
     from appraise.errors import AppraiseError, InvalidInput
@@ -40,8 +41,16 @@ def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url:
     try:
         loaded, ruleset = load(cycle)
         # the store (--store, else the cycle's) is read for previous results, sub-periods and what was paid
-        evaluation = prepare(loaded, ruleset, store=store_url if store_url is not None else loaded.store).evaluate()
-        x = explain(evaluation, employee, locale)
+        url = store_url if store_url is not None else loaded.store
+        evaluation = prepare(loaded, ruleset, store=url).evaluate()
+        past = {}
+        if url:  # the previous results, for why the bonus changed (as on the dashboards)
+            from appraise.store.database import history
+
+            period = evaluation.period
+            past = history(url, [employee], kind=period.kind, before=period.id, ruleset_id=ruleset.id,
+                           fields=("kpis", "bonus_detail", "bonus_gross", "bonus_earned"))
+        x = explain(evaluation, employee, locale, past)
     except InvalidInput as exc:
         echo_diagnostics(exc.diagnostics, messages)
         sys.exit(1)

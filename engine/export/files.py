@@ -445,6 +445,13 @@ def changes_table(before, after) -> list[tuple[str, str, str, str]]:
     """:func:`changes` of two tables of :func:`ledger_texts` (the run replaced, this run), compared by polars:
     the same rows in the same order.  Scores are compared as numbers first; only those that differ are written
     with Python's ``:.2f`` and compared as the ledger shows them."""
+    return list(changes_frame(before, after).iter_rows())
+
+
+def changes_frame(before, after):
+    """:func:`changes_table`'s rows as a polars table (``id``, ``field``, ``before``, ``after``, all text), for
+    :func:`changes_csv` to write without a Python tuple per row (a re-run that changes everyone's score, grade and
+    bonus has three rows a person)."""
     import polars as pl
 
     fields = CHANGE_FIELDS[1:]
@@ -472,12 +479,24 @@ def changes_table(before, after) -> list[tuple[str, str, str, str]]:
                                   schema={"id": pl.Utf8, "~n": pl.Int32, "field": pl.Utf8, "before": pl.Utf8,
                                           "after": pl.Utf8}, orient="row"))
     rows = pl.concat([p.cast({"~n": pl.Int32}) for p in parts]).sort("id", "~n")
-    return list(rows.select("id", "field", "before", "after").iter_rows())
+    return rows.select("id", "field", "before", "after")
 
 
-def changes_csv(rows: Iterable[tuple[str, str, str, str]], *, redact: bool = False) -> bytes:
+def changes_csv(rows: Any, *, redact: bool = False) -> bytes:
     """``changes.csv``: the ledger of :func:`changes` (UTF-8 with a BOM, like the other CSV files); ``redact``
-    leaves out the bonus amounts."""
+    leaves out the bonus amounts.  ``rows``: tuples, or a polars table of four text columns in that order (e.g.
+    :func:`changes_frame`), written by polars (:func:`_changes_lines`) to the same bytes."""
+    if hasattr(rows, "columns") and hasattr(rows, "height") and CHANGES_BY_POLARS:
+        import polars as pl
+
+        frame = rows.select(pl.col(c).alias(name) for c, name in zip(rows.columns, CHANGE_COLUMNS, strict=True))
+        if redact:
+            frame = frame.filter(~pl.col("field").fill_null("").str.starts_with("bonus"))
+        buf = io.StringIO(newline="")
+        csv.writer(buf, lineterminator="\r\n").writerow(CHANGE_COLUMNS)
+        return ("\ufeff" + buf.getvalue()).encode("utf-8") + bytes(_changes_lines(frame))
+    if hasattr(rows, "iter_rows"):
+        rows = rows.iter_rows()
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CHANGE_COLUMNS)
@@ -486,6 +505,38 @@ def changes_csv(rows: Iterable[tuple[str, str, str, str]], *, redact: bool = Fal
             continue
         writer.writerow([safe_text(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+CHANGES_BY_POLARS = True  # tests switch it off to compare with csv.writer
+
+
+def _changes_lines(frame) -> memoryview:
+    """The lines :func:`changes_csv` writes for the rows of ``frame`` (text columns), as ``csv.writer`` writes
+    :func:`safe_text` of each value: a field holding ``,``, ``"``, CR or LF quoted, its quotes doubled; rows with a NUL
+    written by ``csv.writer`` itself."""
+    import polars as pl
+
+    if frame.height == 0:
+        return memoryview(b"")
+    starts = "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_START)
+    fields = []
+    for c in frame.columns:
+        e = pl.col(c).cast(pl.Utf8).fill_null("")
+        e = pl.when(e.str.contains(f"^[{starts}]")).then(pl.lit("'") + e).otherwise(e)  # safe_text
+        fields.append(pl.when(e.str.contains(r'[,"\r\n]')).then(
+            pl.lit('"') + e.str.replace_all('"', '""', literal=True) + pl.lit('"')).otherwise(e))
+    lines = frame.select(pl.format(",".join("{}" for _ in frame.columns) + "\r\n", *fields)).to_series()
+    nul = frame.select(pl.any_horizontal(pl.col(c).cast(pl.Utf8).str.contains("\x00", literal=True).fill_null(False)
+                                         for c in frame.columns)).to_series()
+    if nul.any():
+        idx = nul.arg_true()
+        fixed = []
+        for row in frame[idx].iter_rows():
+            b = io.StringIO(newline="")
+            csv.writer(b, lineterminator="\r\n").writerow([safe_text(v) for v in row])
+            fixed.append(b.getvalue())
+        lines = lines.scatter(idx, pl.Series(fixed, dtype=pl.Utf8))
+    return text_bytes(lines)
 
 
 def manifest_json(*, cycle, ruleset, inputs: Mapping[str, str], engine_version: str,
@@ -515,6 +566,45 @@ def manifest_json(*, cycle, ruleset, inputs: Mapping[str, str], engine_version: 
     if redacted:
         doc["redacted"] = True
     return (json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
+
+
+def written_by(path, write: Callable[..., None], *args, **kwargs) -> tuple[str, int]:
+    """``write(fh, *args, **kwargs)`` into the file ``path`` as :mod:`appraise.atomic` writes files (a temporary file
+    in the same folder, flushed and fsync'ed, renamed over ``path``; the folder is not synced: appraise run syncs its
+    staging folder as a whole), for a writer that seeks back (zipfile writes each entry's sizes into its header once
+    they are known) and without holding the file's bytes: results.xlsx is ~370 MB at 1,000,000 people.  Returns
+    (sha256, size), the sha256 of the file as written (read back through a memory map)."""
+    import hashlib
+    import mmap
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from appraise.atomic import TMP_MARK, _file_mode
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w+b") as fh:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), _file_mode())
+            write(fh, *args, **kwargs)
+            fh.flush()
+            os.fsync(fh.fileno())
+            size = os.fstat(fh.fileno()).st_size
+            if size:
+                with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
+                    sha = hashlib.sha256(m).hexdigest()
+            else:
+                sha = hashlib.sha256(b"").hexdigest()
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return sha, size
 
 
 def ahead(items: Iterable, depth: int = 2) -> Iterator:

@@ -22,11 +22,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, BinaryIO
 
 from appraise.core.evaluate import Evaluation
 from appraise.export.columns import rounded_frame, safe_text_expr, score_columns
-from appraise.export.files import REDACTED_KPI_FIELDS, ahead, safe_text, text_bytes
+from appraise.export.files import REDACTED_KPI_FIELDS, ahead, safe_text, text_bytes, text_views
 
 XLSX_MAX_ROWS = 1_048_576
 HEAD = 2  # rows above a scorecard sheet's data: the keys (hidden), the labels
@@ -232,6 +232,16 @@ def results_xlsx_columns(head: Mapping[str, Any], table, kpis, ruleset, *, creat
     :func:`appraise.export.columns.summary` (the names already the ids when redacted), ``kpis`` :func:`kpi_table`
     (rows in the same order), ``locale`` the reader's language (default: the ruleset's).  Deterministic: document
     properties are fixed (``created``, normally the period's last day), so the same results give the same bytes."""
+    out = io.BytesIO()
+    write_results_xlsx(out, head, table, kpis, ruleset, created=created, errors=errors, redact=redact, locale=locale)
+    return out.getvalue()
+
+
+def write_results_xlsx(out: BinaryIO, head: Mapping[str, Any], table, kpis, ruleset, *, created: datetime,
+                       errors: int = 0, redact: bool = False, locale: str | None = None) -> None:
+    """:func:`results_xlsx_columns`'s bytes written to ``out`` (a new file, or any binary stream that can seek, as
+    zipfile writes each entry's sizes back into its header), without holding the whole file in memory (~370 MB at
+    1,000,000 people): e.g. :func:`appraise.export.files.written_by`."""
     import xlsxwriter
 
     from appraise.i18n import normalize_locale, xlsx_label
@@ -261,7 +271,7 @@ def results_xlsx_columns(head: Mapping[str, Any], table, kpis, ruleset, *, creat
         labels = _item_labels(card, ruleset, loc)
         parts += _table_sheets(wb, fmt, title, cols, _shown(rows, cols, labels, loc), names)
     wb.close()
-    return _splice_rows(buf.getvalue(), parts)
+    _splice_rows(buf.getvalue(), parts, out)
 
 
 class _SheetNames:
@@ -589,9 +599,10 @@ def _money_cell(e, xf: int):
 
 
 def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Sequence[str],
-               chunk: int = 10_000, maps: Mapping[str, Any] | None = None) -> Iterator[tuple[memoryview, int]]:
-    """The ``<row>`` XML of ``chunk`` rows at a time, as UTF-8 (a view of Arrow's buffer), and how many rows it
-    holds; rows numbered from ``HEAD + 1``: numbers as the shortest text of their double (``50``, ``0.9535``), text
+               chunk: int = 10_000, maps: Mapping[str, Any] | None = None) -> Iterator[tuple[list[memoryview], int]]:
+    """The ``<row>`` XML of ``chunk`` rows at a time, as UTF-8 (views of the buffers polars made it in, one after
+    another: :func:`~appraise.export.files.text_views`), and how many rows it holds; rows numbered from
+    ``HEAD + 1``: numbers as the shortest text of their double (``50``, ``0.9535``), text
     as inline strings, a blank cell for None.  One polars query a chunk; only odd texts (:func:`_odd_text`) are
     written by Python.  ``maps``: a text column's distinct values and their ``<t>`` elements (:func:`inline_texts`),
     for columns of few values: their cells are looked up, not made again for each row."""
@@ -671,7 +682,9 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
                     dtype=pl.Utf8)))
                 for j, c in enumerate(cols) if f"§t{j}" in part.columns and c.source not in maps)
         nulls = {c.source for c in cols if c.source in part.columns and part[c.source].null_count()}
-        yield text_bytes(part.select(line(nulls)).to_series()), part.height  # the rows' XML one after another
+        xml = part.select(line(nulls)).to_series()
+        # the rows' XML one after another: views of polars' buffers (:func:`_joined` makes them one buffer)
+        yield (text_views(xml) if ROW_VIEWS else [text_bytes(xml)]), part.height
 
 
 _WHOLE = 1e15  # below it, a whole double's text is its integer's and ``.0`` (``1e+16`` above)
@@ -746,18 +759,42 @@ def _fast_deflate(fh):
 
 
 FAST_DEFLATE = True  # tests switch it off to compare with zlib's deflate
+ROW_VIEWS = True  # the rows' XML as views of polars' buffers, joined in a buffer reused; tests switch it off
 
 
-def _splice_rows(xlsx: bytes, parts) -> bytes:
-    """Write each scorecard sheet's rows into ``xlsx`` (made by xlsxwriter with the header rows only): every zip
-    entry is copied with its own date and compression, the sheets get their rows (streamed, a thousand at a time)
-    and their dimension."""
+class _Joined:
+    """Views one after another as one buffer, for the deflater: ISA-L's stream depends on how its input is cut,
+    so each chunk of rows is handed to it in one piece, as when polars' text was made one Arrow buffer
+    (:func:`~appraise.export.files.text_bytes`).  The buffer is reused from chunk to chunk (the deflater has
+    consumed a chunk when it asks for the next), so ~200 MB of rows at 100,000 people are copied into the same
+    pages rather than into new ones; a chunk that comes as one view is handed on as it is.  The view returned is
+    valid until the next call."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+
+    def __call__(self, views: Sequence[memoryview]) -> memoryview:
+        if len(views) == 1:
+            return memoryview(views[0])
+        size = sum(v.nbytes for v in views)
+        if len(self.buf) < size:
+            self.buf = bytearray(size)
+        buf, at = self.buf, 0
+        for v in views:  # the same length in place: a copy, no resizing
+            buf[at:at + v.nbytes] = v
+            at += v.nbytes
+        return memoryview(buf)[:size]
+
+
+def _splice_rows(xlsx: bytes, parts, out: BinaryIO) -> None:
+    """Write ``xlsx`` (made by xlsxwriter with the header rows only) to ``out`` with each scorecard sheet's rows:
+    every zip entry is copied with its own date and compression, the sheets get their rows (streamed, a chunk at a
+    time) and their dimension."""
     import zipfile
 
     from xlsxwriter.utility import xl_col_to_name
 
     sheets = {name: (width, count, lines) for name, width, count, lines in parts}
-    out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(xlsx)) as zin, \
             zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zout:
         for info in zin.infolist():
@@ -775,13 +812,13 @@ def _splice_rows(xlsx: bytes, parts) -> bytes:
             # level 1: a third faster than xlsxwriter's 6 on 100,000 people, the file ~30% larger
             setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel", 1)
             written = 0
+            joined = _Joined()
             with zout.open(info, "w", force_zip64=True) as fh:
                 write = _fast_deflate(fh)
                 write(head.encode("utf-8"))
-                for xml, n in ahead(lines):
-                    write(xml)
+                for views, n in ahead(lines):
+                    write(joined(views))  # a chunk's rows in one piece: the deflater is handed the same pieces
                     written += n
                 write((found + tail).encode("utf-8"))
             if written != count:
                 raise ValueError(f"{info.filename}: {written} rows written where {count} were expected")
-    return out.getvalue()

@@ -92,6 +92,30 @@ MESSAGES = {
         "override": "Override by {by} on {date}: {what} — {reason}",
         "override_score": "score {before} → {after}",
         "override_grade": "grade {before} → {after}",
+        # what is within reach and why the bonus changed (appraise.core.insights, as the dashboards show it)
+        "reach": "Within reach",
+        "reach_grade": "  grade {grade} from {min}: {points} points to go",
+        "reach_calibrated": "  the score {score} is in grade {band}'s band, calibration placed the grade at {held}: "
+                            "the next grade up, {grade} (from {min}), needs a place in the cohort",
+        "reach_seats": "    calibration: at most {seats} of the {size} people of {cohort} hold {limited} or above"
+                       " ({share}){place}",
+        "reach_seats_none": "    calibration: no one of the {size} people of {cohort} can hold {limited} or above"
+                            " ({share} of {size} rounds down to 0)",
+        "reach_place": "; rank {place}",
+        "reach_tier": "  bonus tier {tier} (from {start} of target): {kpi} {actual} → {needed}, {gap} to go; {what}",
+        "reach_worth": "{worth} {currency} more",
+        "reach_pays": "{pays} {currency} before the grade multiplier",
+        "reach_capped": "the cap keeps the bonus as it is",
+        "change": "Bonus against {cycle}: {previous} → {now} {currency} ({change}); score {score}, grade {grade}",
+        "effect": "  {what}: {amount} {currency}",
+        "effect_target": "target bonus {before} → {after}",
+        "effect_tiers": "tiers of {kpi}: attainment {before} → {after}",
+        "effect_multiplier": "grade multiplier ×{before} → ×{after}",
+        "effect_excess": "excess pay {before} → {after}",
+        "effect_cap": "the cap",
+        "effect_netting": "amounts paid earlier",
+        "effect_component": "component {component}: {before} → {after}",
+        "effect_draw": "the guarantee or the draw",
     },
     "zh-CN": {
         "title": "{name}（{id}）的绩效考核 — {cycle}",
@@ -159,6 +183,28 @@ MESSAGES = {
         "override": "人工调整（{by}，{date}）：{what} — {reason}",
         "override_score": "得分 {before} → {after}",
         "override_grade": "等级 {before} → {after}",
+        "reach": "下一步可达成",
+        "reach_grade": "  {grade} 级起点为 {min}：还差 {points} 分",
+        "reach_calibrated": "  得分 {score} 处于 {band} 级区间，经校准定为 {held} 级：上一级 {grade}（{min} 分起）"
+                            "需在群组内排名靠前",
+        "reach_seats": "    校准：{cohort} 的 {size} 人中至多 {seats} 人可获 {limited} 级及以上（{share}）{place}",
+        "reach_seats_none": "    校准：{cohort} 的 {size} 人中无人可获 {limited} 级及以上"
+                            "（{size} 人的 {share} 向下取整为 0）",
+        "reach_place": "；当前排名第 {place}",
+        "reach_tier": "  奖金第 {tier} 档（目标的 {start} 起）：{kpi} {actual} → {needed}，还差 {gap}；{what}",
+        "reach_worth": "多得 {worth} {currency}",
+        "reach_pays": "乘等级系数前为 {pays} {currency}",
+        "reach_capped": "受封顶限制，奖金不变",
+        "change": "奖金与 {cycle} 相比：{previous} → {now} {currency}（{change}）；得分 {score}，等级 {grade}",
+        "effect": "  {what}：{amount} {currency}",
+        "effect_target": "目标奖金 {before} → {after}",
+        "effect_tiers": "{kpi} 的档位：达成率 {before} → {after}",
+        "effect_multiplier": "等级系数 ×{before} → ×{after}",
+        "effect_excess": "超额奖金 {before} → {after}",
+        "effect_cap": "封顶",
+        "effect_netting": "此前已发放金额",
+        "effect_component": "组成部分 {component}：{before} → {after}",
+        "effect_draw": "保底或预支",
     },
 }
 
@@ -252,8 +298,12 @@ def _curve_text(curve) -> str:
     return "points(" + ", ".join(f"{a:g}→{s:g}" for a, s in curve.points) + ")"
 
 
-def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict[str, Any]:
-    """The structured derivation of one employee's result (also the ``--format json`` output)."""
+def explain(ev: Evaluation, employee_id: str, locale: str | None = None,
+            history: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The structured derivation of one employee's result (also the ``--format json`` output).
+
+    ``history``: the store's past results of this ruleset (:func:`appraise.store.database.history`, with their
+    ``bonus_detail``), for why the bonus changed since the previous period; without it that part is left out."""
     rs: Ruleset = ev.ruleset
     rows = ev.frame.filter(ev.frame["id"] == employee_id)
     if rows.height == 0:
@@ -416,6 +466,20 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> dict
     out["focus_areas"] = result["focus_areas"]
     out["result"] = {k: result[k] for k in ("score", "grade", "grade_uncalibrated", "bonus", "rules_fired",
                                             "outcomes", "focus_areas")}
+    out["within_reach"] = _within_reach(ev, employee_id, history)
+    return out
+
+
+def _within_reach(ev: Evaluation, employee_id: str, history: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The next grade, the next bonus tier and why the bonus changed, as the core worked them out for the pages
+    (:func:`appraise.core.insights.insights`; its 360 detail is left to the dimensions above)."""
+    from appraise.core.insights import insights
+
+    found = insights(ev, None, history or {}, ids=[employee_id]).get(employee_id, {})
+    out: dict[str, Any] = {k: found[k] for k in ("next_grade", "next_tier", "bonus_change") if k in found}
+    seats = (out.get("next_grade") or {}).get("seats")
+    if seats and seats.get("cohort_size", 0) < ev.ruleset.min_group:  # a place in a small cohort, as the pages
+        out["next_grade"] = {**out["next_grade"], "seats": {k: v for k, v in seats.items() if k != "place"}}
     return out
 
 
@@ -602,9 +666,62 @@ def render_text(x: dict[str, Any]) -> str:
             lines.append(m["outcome"].format(id=o["id"], label=o["label"], when=o["when"],
                                              held=(m["held"] if o["held"] else m["not_held"])
                                              + f" ({_vals(o['values'])})"))
+    lines += _reach_lines(x, m)
     lines.append("")
     if x["missing"]:
         lines.append(m["missing"].format(items=", ".join(x["missing"])))
     focus = ", ".join(f"{k} ({_fmt(x['lost_points'][k])})" for k in x["focus_areas"])
     lines.append(m["focus"].format(items=focus or "—"))
     return "\n".join(lines) + "\n"
+
+
+def _reach_lines(x: dict[str, Any], m: Mapping[str, str]) -> list[str]:
+    """The ``within_reach`` part of the derivation as text (empty when there is nothing within reach)."""
+    found = x.get("within_reach") or {}
+    if not found:
+        return []
+    currency = (x.get("bonus") or {}).get("currency") or ""
+    lines = ["", m["reach"]]
+    grade = found.get("next_grade")
+    if grade:
+        moved = grade.get("calibrated")
+        values = {"grade": grade["grade"], "min": _fmt(grade["min"]), "points": f"{grade['points']:.2f}"}
+        lines.append(m["reach_calibrated"].format(score=f"{x['total']['score']:.2f}", band=moved.get("band") or "",
+                                                  held=moved.get("held") or "", **values)
+                     if moved else m["reach_grade"].format(**values))
+        seats = grade.get("seats")
+        if seats:
+            place = m["reach_place"].format(place=seats["place"]) if seats.get("place") is not None else ""
+            key = "reach_seats_none" if seats["seats"] == 0 else "reach_seats"
+            lines.append(m[key].format(seats=seats["seats"], size=seats["cohort_size"], cohort=seats["cohort"],
+                                       limited=seats["seats_grade"], share=_fmt(seats["seats_share"]), place=place))
+    tier = found.get("next_tier")
+    if tier:
+        worth, pays = tier.get("worth"), tier.get("pays")
+        what = (m["reach_worth"].format(worth=worth, currency=currency) if worth is not None and Decimal(worth) > 0
+                else m["reach_pays"].format(pays=pays, currency=currency) if pays is not None and Decimal(pays) > 0
+                else m["reach_capped"])
+        lines.append(m["reach_tier"].format(tier=tier["tier"], start=_fmt(tier["from"]), kpi=tier["kpi"],
+                                            actual=_fmt(tier["actual"]), needed=_fmt(tier["needed"]),
+                                            gap=_fmt(tier["gap"]), what=what))
+    change = found.get("bonus_change")
+    if change:
+        score, grades = change.get("score") or [None, None], change.get("grade") or [None, None]
+        delta = Decimal(change["change"])
+        lines += ["", m["change"].format(cycle=change["cycle"], previous=change["previous"], now=change["now"],
+                                         currency=currency, change=f"{'+' if delta > 0 else ''}{change['change']}",
+                                         score=" → ".join(_fmt(v) for v in score),
+                                         grade=" → ".join(str(g or "—") for g in grades))]
+        for e in change.get("effects") or []:
+            lines.append(m["effect"].format(what=_effect(e, m), amount=e["amount"], currency=currency))
+    return lines
+
+
+def _effect(e: Mapping[str, Any], m: Mapping[str, str]) -> str:
+    """One step of a bonus change (:func:`appraise.core.insights.bonus_change`) named."""
+    kind = e.get("kind")
+    pair = {"target": "target", "tiers": "attainment", "multiplier": "multiplier", "excess": "excess",
+            "component": "paid"}.get(str(kind))
+    before, after = (e.get(pair) or [None, None]) if pair else (None, None)
+    return m.get(f"effect_{kind}", str(kind)).format(
+        before=_fmt(before), after=_fmt(after), kpi=e.get("kpi") or "", component=e.get("component") or "")
