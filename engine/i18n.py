@@ -1798,6 +1798,8 @@ DIAGNOSTICS.update(_entries(
     ("yaml.hint.char", "put a value that starts with this character in quotes", "以该字符开头的值请加引号"),
     ("store.cannot_open", "cannot open the results store {url}: {error}", "无法打开结果库 {url}：{error}"),
     ("store.cannot_read", "cannot read the results store {url}: {error}", "无法读取结果库 {url}：{error}"),
+    ("store.writer_closed", "the results store's writer was closed before the run's results were all written",
+     "结果库的写入线程在本次运行的结果全部写入之前已关闭"),
     ("data.cannot_read", "cannot read {name}: {error}", "无法读取 {name}：{error}"),
     ("data.cannot_read_query", "cannot read query file {name}: {error}", "无法读取查询文件 {name}：{error}"),
     ("data.cannot_use_url", "cannot use url: {error}", "无法使用该 url：{error}"),
