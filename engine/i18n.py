@@ -1798,6 +1798,8 @@ DIAGNOSTICS.update(_entries(
     ("yaml.hint.char", "put a value that starts with this character in quotes", "以该字符开头的值请加引号"),
     ("store.cannot_open", "cannot open the results store {url}: {error}", "无法打开结果库 {url}：{error}"),
     ("store.cannot_read", "cannot read the results store {url}: {error}", "无法读取结果库 {url}：{error}"),
+    ("store.writer_closed", "the results store's writer was closed before the run's results were all written",
+     "结果库的写入线程在本次运行的结果全部写入之前已关闭"),
     ("data.cannot_read", "cannot read {name}: {error}", "无法读取 {name}：{error}"),
     ("data.cannot_read_query", "cannot read query file {name}: {error}", "无法读取查询文件 {name}：{error}"),
     ("data.cannot_use_url", "cannot use url: {error}", "无法使用该 url：{error}"),
@@ -2304,11 +2306,12 @@ HELP: dict[str, dict[str, str]] = _entries(
      "Shows every actual, target, attainment, curve and weight (and which rule changed it, and why its "
      "condition held), redistribution of missing data, adjustments, rounding, grade, calibration, the "
      "bonus step by step (target period, employed share, what sub-periods already paid), overrides, the "
-     "sub-period scores of a ``periods:`` dimension, outcomes and focus areas. Nothing is written.",
+     "sub-period scores of a ``periods:`` dimension, outcomes and focus areas, and what is within reach: the "
+     "next grade, the next bonus tier and why the bonus changed since the previous period. Nothing is written.",
      "显示每个实际值、目标、达成率、曲线和权重（以及哪条规则改变了它、其条件为何成立）、缺失数据的权重再分"
      "配、加减分、舍入、等级、校准、逐步计算的奖金（目标期间、在职比例、各子期间已支付的部分）、人工调整、"
-     "``periods:`` 维度的各子期间得分、结果（outcomes）和重点提升领域。不写入任何内容"
-     "。"),
+     "``periods:`` 维度的各子期间得分、结果（outcomes）和重点提升领域，以及下一步可达成的内容：下一等级、"
+     "下一奖金档位，以及奖金与上一期相比变化的原因。不写入任何内容。"),
     ("history.description",
      "Periods are listed by end date, a longer period after the shorter ones it contains (2026-Q4, then "
      "2026). Only the current run of each period and ruleset counts (a re-run replaces the earlier one); a"

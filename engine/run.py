@@ -397,6 +397,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     old = None
     export_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="appraise-export")
     stored: EntrySpool | None = None
+    writer = None  # the store's rows written during the export (Store.results_writer)
     try:
         rounded = rounded_frame(ev)  # the numbers as the document rounds them, once for every file
         rankings = lost_rankings(ev, rounded)  # lost points ranked once: the focus areas and results.json's
@@ -446,10 +447,19 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         # entries are made with results.json's (the same values' texts), kept until then; a redacted
         # export's entries from its redacted document
         stored = EntrySpool(lambda: staging_sibling(out))  # the store's entries (compact JSON), for the store stage
+        # a run that renders no pages into SQLite stores its rows meanwhile, on a thread of its own, as they are
+        # made (the store stage then only finishes the transaction): nothing to hold or spool, and SQLite's
+        # writing beside the export's.  Pages read the store's history while they are made: those runs store after.
+        if db is not None and not redact and not render and db.engine.dialect.name == "sqlite":
+            writer = db.results_writer(run_id)
+        sent = [0]
 
-        def entries():
+        def entries(m: Future = made):
             for indented, compact in employee_text_pairs(ev, rounded=rounded, rankings=rankings):
-                if db is not None:
+                if writer is not None:  # each entry beside its summary values (the full table: not redacted)
+                    writer.add(next(stored_frames(m.result()[0].slice(sent[0], len(compact)), [compact])))
+                    sent[0] += len(compact)
+                elif db is not None:
                     stored.add(compact)
                 yield indented
 
@@ -499,11 +509,17 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
 
         if db is not None:
             p.stage("store", safe_url(store_url))
-            # a redacted run's results.json had the redacted entries: the store's are made now, the full results
-            db.complete_run(run_id, cycle.period.id, {"errors": outline["errors"]},
-                            before_commit=lambda: pause_point("store"), reads=reads.reads, manifest_sha256=sha,
-                            frames=stored_frames(table, employee_text_chunks(ev, compact=True) if redact else stored),
-                            also=_draw_ledger(ev))
+            if writer is not None:  # the rows are in (or nearly): finish as complete_run does, commit
+                writer.complete(cycle.period.id, {"errors": outline["errors"]},
+                                before_commit=lambda: pause_point("store"), reads=reads.reads, manifest_sha256=sha,
+                                also=_draw_ledger(ev), expected=table.height)
+            else:
+                # a redacted run's results.json had the redacted entries: the store's are made now, the full results
+                db.complete_run(run_id, cycle.period.id, {"errors": outline["errors"]},
+                                before_commit=lambda: pause_point("store"), reads=reads.reads, manifest_sha256=sha,
+                                frames=stored_frames(table, employee_text_chunks(ev, compact=True) if redact
+                                                     else stored),
+                                also=_draw_ledger(ev))
         pause_point("publish")
         old = publish_folder(stage, out)
         leftover = None
@@ -512,6 +528,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         import shutil
 
         export_pool.shutdown(wait=True, cancel_futures=True)  # a failed run's workbook is not waited for twice
+        if writer is not None:
+            writer.abort()  # a failed run's rows are rolled back (nothing, once completed)
         if stored is not None:
             stored.close()
         if leftover is not None:  # the run failed before the swap: the folder stays as it was

@@ -79,6 +79,13 @@ def untrimmed(frame, columns) -> list:
 # setting this attribute of the frame it returns to True; the provide stage then does not trim them again.  Any
 # frame made from it afterwards (a filter, a new column) is a new object without the mark: only ever slower.
 TEXT_CLEAN = "_appraise_text_clean"
+# Likewise, a provider whose text cells are all ASCII (a CSV file of ASCII bytes) may say so with this attribute: the
+# stage then knows Unicode normalisation (NFC) would change no id, without looking at every cell.
+TEXT_ASCII = "_appraise_text_ascii"
+# And the Float64 columns whose every value is a plain number (finite, below LARGEST in size, 0 or a normal float),
+# as a frozenset of their names: the stage need not look for a value to refuse in them (the CSV reader parses the
+# numbers of the columns the stage casts, and checks them so).
+NUMBERS_PLAIN = "_appraise_numbers_plain"
 
 # The columns of the canonical tables, in their order (the modules of appraise.provide build the tables with them)
 EMPLOYEE_REQUIRED = ("id", "name")

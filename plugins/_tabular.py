@@ -13,7 +13,8 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 from appraise.display import shown
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import Origin, Provided
-from appraise.tables import WHITESPACE, untrimmed  # noqa: F401 (WHITESPACE: what trimming trims)
+from appraise.tables import LARGEST, NUMBERS_PLAIN, TEXT_ASCII, WHITESPACE, untrimmed  # noqa: F401 (WHITESPACE: what trimming trims)
 
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16")
 # Data files are read whole into memory (about twice their size at the peak); a file beyond the limit is
@@ -99,6 +100,8 @@ class Sheet:
     sha256: str
     lines: Callable[[int], int] | None = None
     header_line: int = 1  # where the column names are (an xlsx may have a title above them)
+    ascii: bool = False  # every text cell is ASCII (appraise.tables.TEXT_ASCII)
+    plain: frozenset = frozenset()  # Float64 columns of plain numbers only (appraise.tables.NUMBERS_PLAIN)
 
     def origin(self) -> Origin:
         return Origin(self.file, dict(self.columns), self.lines, at=(self.header_line, 1))
@@ -111,6 +114,42 @@ def fail(file: str, message: str, *, line: int = 1, col: int = 1, hint: str = ""
 
 def read_bytes(source) -> tuple[bytes, str, str]:
     """(content, sha256, shown name) of a source's file; a readable error when it is not there."""
+    raw, name = read_raw(source)
+    return raw, hashlib.sha256(raw).hexdigest(), name
+
+
+class Digest:
+    """The sha256 of ``raw``, worked out on a thread of its own while the caller parses the bytes (hashlib lets go
+    of Python's lock for anything but a few bytes, so the hash runs beside polars' parse); :meth:`hexdigest` waits
+    for it.  Below :data:`DIGEST_THREAD_BYTES` (and when that is 0) it is worked out here and now."""
+
+    def __init__(self, raw: bytes):
+        self._hex: str | None = None
+        self._thread = None
+        if DIGEST_THREAD_BYTES and len(raw) >= DIGEST_THREAD_BYTES:
+            import threading
+
+            self._thread = threading.Thread(target=self._hash, args=(raw,), name="appraise-sha256", daemon=True)
+            self._thread.start()
+        else:
+            self._hash(raw)
+
+    def _hash(self, raw: bytes) -> None:
+        self._hex = hashlib.sha256(raw).hexdigest()
+
+    def hexdigest(self) -> str:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        assert self._hex is not None
+        return self._hex
+
+
+DIGEST_THREAD_BYTES = 4 << 20  # files from this size on are hashed on a thread beside the parse (0: never)
+
+
+def read_raw(source) -> tuple[bytes, str]:
+    """(content, shown name) of a source's file (:func:`read_bytes` without the digest)."""
     if source.path is None:
         raise InvalidInput([source.diag(f"provider '{source.provider}' needs 'path:' (the data file)",
                                         key="path", code="source-path")])
@@ -124,7 +163,7 @@ def read_bytes(source) -> tuple[bytes, str, str]:
         raise InvalidInput([source.diag(f"cannot read {name}: {exc.strerror}", key="path",
                                         hint="paths are relative to the cycle file's folder",
                                         code="source-missing")]) from None
-    return raw, hashlib.sha256(raw).hexdigest(), name
+    return raw, name
 
 
 def decode(raw: bytes, name: str, encoding: str = "auto") -> str:
@@ -198,13 +237,15 @@ def _sniff(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:
+def read_csv(source, options: Mapping[str, Any] | None = None, period=None, numbers: Collection[str] = ()) -> Sheet:
     """A CSV file as text columns, with line numbers that survive quoted newlines and blank lines.  With a
-    ``period``, rows that are surely of other months are left out (:func:`other_months`)."""
+    ``period``, rows that are surely of other months are left out (:func:`other_months`).  ``numbers``: columns
+    the provide stage will read as numbers; those may come parsed already (:func:`_parse_numbers`)."""
     import polars as pl
 
     options = dict(source.options if options is None else options)
-    raw, sha, name = read_bytes(source)
+    raw, name = read_raw(source)
+    digest = Digest(raw)  # the sha256 worked out beside the checks and the parse below
     encoding = options.get("encoding", "auto")
     # A UTF-8 file without a BOM is its own text: checked, not decoded into a second copy of the file; the text is
     # made only for what needs it (a quoted field, a short row, a message's line number)
@@ -232,9 +273,13 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> S
     lines = _LineMap(text if text is not None else decoded, sep)
     # polars reads the bytes themselves when they are the UTF-8 text (no BOM): no second copy of the file
     data = raw if same else (text if text is not None else decoded()).encode("utf-8")
+    no_space = _no_whitespace(raw, has) if same else False
+    floats = [h for h in header if h in set(numbers)]
     try:
-        frame = _contiguous(pl.read_csv(data, separator=sep, infer_schema=False, has_header=True,
-                                        new_columns=header))
+        frame = _parse_numbers(data, sep, header, floats) if floats else None
+        if frame is None:
+            frame = pl.read_csv(data, separator=sep, infer_schema=False, has_header=True, new_columns=header)
+        frame = _contiguous(frame)
     except Exception as exc:  # polars' own parse errors: find the offending line ourselves
         text = text if text is not None else decoded()
         _check_shape(text, sep, header, name, lines)  # short rows are reported first, as on the plain path
@@ -245,7 +290,6 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> S
                            hint="check for an unquoted separator (quote values that contain one)",
                            code="data-shape") from None
         raise fail(name, f"cannot parse CSV: {str(exc).splitlines()[0]}", code="data-shape") from None
-    no_space = _no_whitespace(raw, has) if same else False
     counted = text if text is not None or len(sep.encode("utf-8")) > 1 else raw  # the same answers on the bytes
     if counted is None:
         counted = text = decoded()
@@ -255,11 +299,40 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None) -> S
     if one_line:
         lines.plain()  # record n is line n + 1: the text need not be kept for messages
         kept.clear()
+    ascii_ = same and has.ascii()  # every cell is ASCII text (NFC leaves it as it is)
+    plain = frozenset(c for c in floats if frame.schema[c] == pl.Float64)  # parsed and found plain numbers
     del data, text, counted, raw, has
     # _row counts data records (polars keeps a blank line as a row of nulls, like csv.reader).
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
     frame = other_months(frame, source, period)
-    return Sheet(name, _strip(frame, trimmed=no_space), {h: i + 1 for i, h in enumerate(header)}, sha, lines)
+    return Sheet(name, _strip(frame, trimmed=no_space), {h: i + 1 for i, h in enumerate(header)}, digest.hexdigest(),
+                 lines, ascii=ascii_, plain=plain)
+
+
+def _parse_numbers(data: bytes, sep: str, header: list[str], floats: list[str]):
+    """The CSV parsed with the ``floats`` columns read as Float64 by polars' own parse, or None when that cannot
+    stand for the text: a cell polars cannot read as a number (the parse fails), or a value the provide stage
+    reports (NaN, infinite, too large or too close to 0: its message shows the cell's text).  Then the file is
+    parsed again as text, as :func:`read_csv` always did.
+
+    What polars' CSV parse reads as a number is what the stage makes of the cell's text (trimmed, then cast from
+    text to Float64, strict=False): the same float parser; the parse skips only spaces and tabs before a number
+    (which trimming removes too) and takes a cell of spaces for empty (null, as trimming does); any other
+    whitespace, a stray character or a number it cannot read fails the parse.  So the values and the empty cells
+    come out the same, without the text columns, their copy and the cast (tests/test_provide_paths.py compares
+    the two on generated files)."""
+    import polars as pl
+
+    try:
+        frame = pl.read_csv(data, separator=sep, infer_schema=False, has_header=True, new_columns=header,
+                            schema_overrides={c: pl.Float64 for c in floats})
+    except Exception:
+        return None  # a cell that is not a number (or the file's shape): the text parse says what it is
+    tiny = sys.float_info.min  # the smallest normal float (appraise.provide.checks.SMALLEST)
+    odd = frame.select(pl.any_horizontal([(~pl.col(c).is_finite() | (pl.col(c).abs() >= LARGEST)
+                                           | ((pl.col(c) != 0) & (pl.col(c).abs() < tiny))).any()
+                                          for c in floats])).item()
+    return None if odd else frame
 
 
 _UTF8_NAMES = ("auto", "utf-8", "utf8", "UTF-8", "UTF8", "utf_8")
@@ -496,7 +569,7 @@ def cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def read_xlsx(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:
+def read_xlsx(source, options: Mapping[str, Any] | None = None, period=None, numbers: Collection[str] = ()) -> Sheet:
     """An xlsx worksheet as text columns; ``_row`` is the spreadsheet row number.
 
     The header is the first row that is not empty, or the row ``header_row:`` names, or the first after the
@@ -644,12 +717,14 @@ def _unzipped_size(source, raw: bytes, name: str) -> None:
         raise _too_large(source, name, size, "unpacked workbook")
 
 
-def read_parquet(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:
+def read_parquet(source, options: Mapping[str, Any] | None = None, period=None,
+                 numbers: Collection[str] = ()) -> Sheet:
     """A Parquet file with its own column types; ``_row`` is the 1-based record number.  With a ``period``, rows
     that are surely of other months are not even decoded (:func:`other_months`, pushed into the scan)."""
     import polars as pl
 
-    raw, sha, name = read_bytes(source)
+    raw, name = read_raw(source)
+    digest = Digest(raw)  # worked out beside the scan
     try:
         schema = pl.read_parquet_schema(io.BytesIO(raw))
         if "_row" in schema:
@@ -665,7 +740,8 @@ def read_parquet(source, options: Mapping[str, Any] | None = None, period=None) 
     if frame.width <= 1:
         raise fail(name, "file has no columns", code="data-empty")
     frame = frame.select(*[c for c in frame.columns if c != "_row"], pl.col("_row").cast(pl.Int64))
-    return Sheet(name, _strip(frame), {h: i + 1 for i, h in enumerate(frame.columns) if h != "_row"}, sha)
+    return Sheet(name, _strip(frame), {h: i + 1 for i, h in enumerate(frame.columns) if h != "_row"},
+                 digest.hexdigest())
 
 
 def _unless_all(scan, drop):
@@ -709,14 +785,14 @@ def other_months(frame, source, period):
     return frame.filter(~mask)
 
 
-def read_any(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:
+def read_any(source, options: Mapping[str, Any] | None = None, period=None, numbers: Collection[str] = ()) -> Sheet:
     """CSV, TSV, xlsx or Parquet by the file's extension."""
     suffix = (source.path.suffix.lower() if source.path is not None else "")
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(source, options, period)
     if suffix in (".parquet", ".pq"):
         return read_parquet(source, options, period)
-    return read_csv(source, options, period)
+    return read_csv(source, options, period, numbers)
 
 
 def rename(sheet: Sheet, source, canonical: tuple[str, ...] = ()) -> Sheet:
@@ -741,7 +817,8 @@ def rename(sheet: Sheet, source, canonical: tuple[str, ...] = ()) -> Sheet:
         frame = frame.drop(ignore)
     for c in ignore:
         columns.pop(c, None)
-    return Sheet(sheet.file, frame, columns, sheet.sha256, sheet.lines, sheet.header_line)
+    plain = frozenset(mapping.get(c, c) for c in sheet.plain) & set(frame.columns)  # (under their new names)
+    return Sheet(sheet.file, frame, columns, sheet.sha256, sheet.lines, sheet.header_line, sheet.ascii, plain)
 
 
 def provided(table: str, sheet: Sheet, source) -> Provided:
@@ -750,7 +827,29 @@ def provided(table: str, sheet: Sheet, source) -> Provided:
     from appraise.tables import TEXT_CLEAN
 
     setattr(sheet.frame, TEXT_CLEAN, True)
+    if sheet.ascii:
+        setattr(sheet.frame, TEXT_ASCII, True)
+    if sheet.plain:
+        setattr(sheet.frame, NUMBERS_PLAIN, sheet.plain)
     return Provided.single(table, sheet.frame, sheet.origin(), label=source.label, sha256=sheet.sha256)
+
+
+# The columns of each kind that the provide stage casts to numbers (appraise.provide.checks.numbers), by their
+# canonical names; a metrics source's declared metrics (laid out wide) and "value" (laid out long) too
+NUMBER_COLUMNS = {"feedback360": ("rating",), "okr": ("start", "target", "current", "weight")}
+
+
+def number_columns(source, request) -> list[str]:
+    """The columns of ``source``'s file (by its own names, before ``columns:`` renames them) that the provide stage
+    reads as numbers, for :func:`_parse_numbers`; the keys and ignored columns never."""
+    if request.kind == "metrics":
+        wanted = [*request.metrics, "value"]
+    else:
+        wanted = list(NUMBER_COLUMNS.get(request.kind, ()))
+    skip = {"employee", "month", "id", "metric", "_row", *source.options.get("ignore", ())}
+    old = {new: old for old, new in dict(source.columns).items()}
+    renamed = set(old.values())  # a file column renamed is known by its new name only
+    return [old.get(c, c) for c in wanted if c not in skip and not (c in renamed and c not in old)]
 
 
 KIND_TABLE = {"employees": "employees", "metrics": "metrics", "feedback360": "feedback", "okr": "okrs",
@@ -786,12 +885,13 @@ class TabularProvider:
             cls.options_schema["allOf"] = [{"not": {"required": ["header_row", "skip_rows"]}}]
 
     @staticmethod
-    def reader(source, options: Mapping[str, Any] | None = None, period=None) -> Sheet:  # pragma: no cover
+    def reader(source, options: Mapping[str, Any] | None = None, period=None,
+               numbers: Collection[str] = ()) -> Sheet:  # pragma: no cover
         raise NotImplementedError
 
     def read(self, source, request) -> Provided:
         period = request.period if request.kind == "metrics" and source.options.get("layout") != "long" else None
-        sheet = rename(type(self).reader(source, period=period), source)
+        sheet = rename(type(self).reader(source, period=period, numbers=number_columns(source, request)), source)
         layout = source.options.get("layout", "auto")
         if request.kind == "metrics" and layout == "long":
             missing = [c for c in ("metric", "value") if c not in sheet.frame.columns]

@@ -54,6 +54,8 @@ class DuckdbProvider:
         listed = "[" + ", ".join("'" + str(f.resolve()).replace("'", "''") + "'" for f in files) + "]"
         reader = (f"read_parquet({listed})" if fmt == "parquet"
                   else f"read_csv({listed}, header = true, all_varchar = false)")
+        # the files' sha256 worked out on a thread beside the query (hashing and reading let go of Python's lock)
+        shas = _Beside(lambda: [_file_sha(f) for f in files])
         con = duckdb.connect(":memory:")
         try:
             # the query sees the source's own files and nothing else: no other file, no network, no extension
@@ -86,8 +88,8 @@ class DuckdbProvider:
             None if any(source.options.get(k) for k in ("query", "sql")) else "source"))
         frame = frame.rename({k: v for k, v in source.columns.items() if k in frame.columns})
         digest = hashlib.sha256(base.encode())
-        for f in files:
-            digest.update(_file_sha(f).encode())
+        for sha in shas.result():
+            digest.update(sha.encode())
         label = source.options.get("label") or source.label
         plain = not any(source.options.get(k) for k in ("query", "sql", "table"))
         if plain and len(files) == 1:  # rows are the file's own records: point at them
@@ -117,6 +119,30 @@ def _frame(relation):
 
     fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
     return pl.from_arrow(fetch())
+
+
+class _Beside:
+    """``work()`` run on a thread of its own; :meth:`result` waits for what it returned (or raises what it raised)."""
+
+    def __init__(self, work):
+        import threading
+
+        self._out: list = []
+        self._thread = threading.Thread(target=self._run, args=(work,), name="appraise-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self, work) -> None:
+        try:
+            self._out.append((work(), None))
+        except BaseException as exc:  # handed to the caller of result()
+            self._out.append((None, exc))
+
+    def result(self):
+        self._thread.join()
+        value, exc = self._out[0]
+        if exc is not None:
+            raise exc
+        return value
 
 
 def _file_sha(path: Path) -> str:

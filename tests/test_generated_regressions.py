@@ -256,3 +256,179 @@ def test_a_metric_of_10_to_the_15_or_more_is_an_error_for_that_employee(tmp_path
     ref = reference(cycle)
     assert [(e["id"], e["score"]) for e in ref["employees"]] == [("E2", 100.0)]
     assert [e["employee"] for e in ref["errors"]] == ["E1"]
+
+
+def test_a_derived_plan_measure_is_judged_on_its_exact_value_not_the_float_noise(tmp_path):
+    # Differential case-10546: collection_rate = collected / billed with billed 1e-9.  Exactly, 52,164.34 / 10^-9 is
+    # 52,164,340,000,000 (8 significant digits: a float carries it), but the float quotient is 52164339999999.99
+    # (16 digits), so the engine refused the employee where the reference paid.  README "The largest numbers an
+    # incentive plan pays on": a derived measure is now judged, and paid, on its exact value.
+    # E1: 1 per unit x 52,164,340,000,000 = 52,164,340,000,000.00 (the float would pay 52,164,339,999,999.99).
+    # E2: 1,000 / 3e-11 = 33,333,333,333,333.333333... at 6 places has 20 significant digits: still an error.
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {target_bonus: money}
+        metrics:
+          collected: {aggregate: sum}
+          billed: {aggregate: sum}
+          rate: {unit: ratio, formula: collected / billed}
+        scorecards:
+          rep:
+            dimensions:
+              results: {weight: 100, kpis: {collected: {weight: 100, target: 1000}}}
+        grades: [{grade: A, min: 0}]
+        bonus: {target: target_bonus, rounding: 0.01, components: {commission: {measure: rate, per_unit: 1}}}
+        """, employees_csv="id,name,target_bonus\nE1,A,100\nE2,B,100\n",
+        metrics_csv="employee,month,collected,billed\nE1,2026-07,52164.34,0.000000001\nE2,2026-07,1000,3e-11\n")
+    from appraise.api import evaluate_cycle as engine
+
+    doc = engine(cycle)
+    assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E1", "52164340000000.00")]
+    [error] = doc["errors"]
+    assert error["employee"] == "E2" and "commission" in error["message"] and "rate" in error["message"]
+    from reference import evaluate_cycle as reference
+
+    ref = reference(cycle)
+    assert [(e["id"], e["bonus"]) for e in ref["employees"]] == [("E1", "52164340000000.00")]
+    assert [e["employee"] for e in ref["errors"]] == ["E2"]
+
+
+def test_exact_metric_works_formulas_out_with_fractions():
+    # appraise.core.incentives.exact_metric, by hand: inputs are their shortest decimals; a = 0.1, b = 0.2
+    from fractions import Fraction
+
+    from appraise.core.incentives import NotExact, exact_metric
+    from appraise.language.compile import compile_ruleset
+    from appraise.language.load import loads
+
+    rs = compile_ruleset(loads(textwrap.dedent("""\
+        id: r
+        version: "1"
+        attributes: {quota: number}
+        metrics:
+          a: {aggregate: sum}
+          b: {aggregate: sum}
+          s: {formula: a + b}
+          r: {formula: 'round(s * 3 / 7, 2) - max(a, b) + abs(0 - a) * quota / context.k'}
+          z: {formula: a / (b - b)}
+          e: {formula: a * employed_share}
+        scorecards:
+          rep: {dimensions: {d: {weight: 100, kpis: {a: {weight: 100, target: 1}}}}}
+        grades: [{grade: A, min: 0}]
+        """), "r.yaml"))
+    row = {"m.a": 0.1, "m.b": 0.2, "attr.quota": 1e6, "m.s": 0.30000000000000004}
+    assert exact_metric(rs, "s", row, {}) == Fraction(3, 10)           # not 0.30000000000000004
+    # round(0.9 / 7, 2) = round(0.12857.., 2) = 0.13; - 0.2; + 0.1 * 1,000,000 / 4 = 25,000 -> 24,999.93
+    assert exact_metric(rs, "r", row, {"k": 4}) == Fraction(2499993, 100)
+    assert exact_metric(rs, "z", row, {}) is None                       # x / 0 is missing
+    assert exact_metric(rs, "s", {**row, "m.b": None}, {}) is None      # missing propagates
+    for name, bad in (("e", row), ("s", {**row, "m.a": 0.1234567890123456})):  # 16 digits: not known exactly
+        with pytest.raises(NotExact):
+            exact_metric(rs, name, bad, {})
+
+
+def _refused_by_both(cycle: Path, engine_says: str, reference_says: str) -> None:
+    from appraise.api import evaluate_cycle as engine
+    from appraise.errors import InvalidInput
+    from reference import ReferenceInputError
+    from reference import evaluate_cycle as reference
+
+    with pytest.raises(InvalidInput, match=engine_says):
+        engine(cycle)
+    with pytest.raises(ReferenceInputError, match=reference_says):
+        reference(cycle)
+
+
+VISITS = """\
+    id: r
+    version: "1"
+    metrics:
+      visits: {aggregate: sum}
+    scorecards:
+      rep:
+        dimensions:
+          results: {weight: 100, kpis: {visits: {weight: 100, target: 10}}}
+    rules:
+      - {id: new, when: tenure_months < 3, then: [{scale_target: {visits: 0.5}}]}
+    grades: [{grade: A, min: 0}]
+    """
+
+
+def test_a_deals_table_that_splits_no_declared_metric_stops_the_run(tmp_path):
+    # Differential case-700101: the deals table's only column, accounts_end, is a metric of the monthly ruleset of
+    # the case, not of this one.  The engine stops the run at the deals table (it would split nothing); the reference
+    # ignored the table.  (The generator now credits a metric every ruleset of the case declares.)
+    split = "  - {provider: csv, path: deals.csv, kind: deals}\n  - {provider: csv, path: credits.csv, kind: credits}\n"
+    cycle = write(tmp_path, cycle_yaml=CYCLE.replace("store:", split + "store:"), ruleset_yaml=VISITS,
+                  employees_csv="id,name,hire_date\nE1,A,2020-01-01\n",
+                  metrics_csv="employee,month,visits\nE1,2026-07,10\n",
+                  deals_csv="deal,month,accounts_end\nD1,2026-07,5\n", credits_csv="deal,employee,share\nD1,E1,1\n")
+    _refused_by_both(cycle, "no column of a metric the ruleset declares", "no column of a metric")
+
+
+def test_a_cell_too_close_to_0_stops_the_run_even_for_someone_in_the_errors(tmp_path):
+    # Differential case-700209: E1 has a blank hire_date the ruleset needs (tenure_months), an error for E1, and a
+    # visits cell of 1e-320 in the period.  The period reads E1's rows, so the cell stops the run (README "Bad data
+    # never pays silently"); the reference, which read a person's rows only when it appraised them, paid the others.
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=VISITS, employees_csv="id,name,hire_date\nE1,A,\n"
+                  "E2,B,2020-01-01\n", metrics_csv="employee,month,visits\nE1,2026-07,1e-320\nE2,2026-07,10\n")
+    _refused_by_both(cycle, "too close to 0", "too close to 0")
+
+
+def test_a_netted_bonus_keeps_the_cents_a_finer_ruleset_paid(tmp_path):
+    # Differential case-700707: the quarter's ruleset rounds to 100, the monthly one it nets (net_of) to 0.01.
+    # July paid 10,000 x 0.117858 = 1,178.58; the quarter's gross is 10,000 x 0.55 = 5,500 (a whole 100), so 5,500 -
+    # 1,178.58 = 4,321.42 is due.  The engine wrote "4321" and "1179" (at the unit's 0 decimals: 0.42 unpaid, and
+    # "4321" stored for later netting); README: an amount keeps the decimals it has.
+    sub = """\
+        id: sub
+        version: "1"
+        attributes: {tb: money}
+        metrics: {sales: {aggregate: sum}}
+        scorecards: {rep: {dimensions: {d: {weight: 100, kpis: {sales: {weight: 100, target: 100}}}}}}
+        grades: [{grade: A, min: 0}]
+        bonus: {target: tb, attainment: sales, tiers: [{from: 0, pay: 0.117858}], rounding: 0.01}
+        """
+    quarter = sub.replace("id: sub", "id: q").replace(
+        "tiers: [{from: 0, pay: 0.117858}], rounding: 0.01}",
+        "tiers: [{from: 0, pay: 0.55}], rounding: 100, net_of: {ruleset: sub, every: month}}")
+    july = CYCLE.replace("2026-Q3", "2026-07").replace("ruleset.yaml", "sub.yaml")
+    cycle = write(tmp_path, cycle_yaml=CYCLE, july_yaml=july, ruleset_yaml=quarter, sub_yaml=sub,
+                  employees_csv="id,name,tb\nE1,A,10000\n", metrics_csv="employee,month,sales\nE1,2026-07,100\n")
+    from appraise.api import evaluate_cycle as engine
+    from appraise.run import run_cycle
+    from reference import ReferenceStore
+
+    stored = run_cycle(tmp_path / "july.yaml", render=False)  # the quarter nets what July paid
+    store = ReferenceStore()
+    store.run(tmp_path / "july.yaml")
+    for doc in (engine(cycle, store=stored.store), store.run(cycle)):
+        [e] = doc["employees"]
+        assert (e["bonus_gross"], e["bonus_paid"], e["bonus"]) == ("5500", "1178.58", "4321.42")
+
+
+def test_a_column_no_decimal_places_fit_is_summed_as_its_floats(tmp_path):
+    # Differential case-701226.  README: a summed column that no number of decimal places (up to 18) fits with
+    # every value below 2^53 units is added as the floats it holds.  E2's 0.30000000000000004 needs 17 places, and
+    # E1's 123,456,789,012.345 x 10^17 is far above 2^53: so E1's 184,029.07 + 123,456,789,012.345 is the sum of
+    # the floats (123,456,789,012.345 is the float 123456789012.345001220703125, 1.2e-6 more), which is not the
+    # 15-digit 123,456,973,041.415 but reads 123456973041.41501: a plan cannot pay on it to the cent, E1 is an
+    # error.  The reference added the cells as written and paid E1.  E2 is paid 1 x 0.300000 = 0.30.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {tb: money}
+        metrics: {revenue: {aggregate: sum}}
+        scorecards: {rep: {dimensions: {d: {weight: 100, kpis: {revenue: {weight: 100, target: 1}}}}}}
+        grades: [{grade: A, min: 0}]
+        bonus: {target: tb, rounding: 0.01, components: {commission: {measure: revenue, per_unit: 1}}}
+        """, employees_csv="id,name,tb\nE1,A,1\nE2,B,1\n",
+        metrics_csv="employee,month,revenue\nE1,2026-07,184029.07\nE1,2026-08,123456789012.345\n"
+                    "E2,2026-07,0.30000000000000004\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E2", "0.30")]
+        assert [e["employee"] for e in doc["errors"]] == ["E1"]

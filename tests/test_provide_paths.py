@@ -166,15 +166,15 @@ def test_every_source_is_read_once(tmp_path, monkeypatch):
     read: list[Path] = []
     from appraise.plugins import _tabular
 
-    real = _tabular.read_bytes
+    real = _tabular.read_raw  # (read_bytes reads through it too)
 
     def spy(source):
         read.append(source.path.name)
         return real(source)
 
-    monkeypatch.setattr(_tabular, "read_bytes", spy)
+    monkeypatch.setattr(_tabular, "read_raw", spy)
     _provided(EXAMPLE)
-    assert sorted(read) == ["employees.csv", "feedback.csv", "metrics.csv"]
+    assert sorted(read) == ["employees.csv", "feedback.csv", "metrics.csv", "okrs-2026-Q3.yaml"]
 
 
 # ------------------------------------------------------------------ wide metrics, periods
@@ -255,3 +255,90 @@ def test_a_parsed_csv_is_made_contiguous_column_by_column():
                                             "rating": ["5", "4", " 3"]}
     already = one.clone()
     assert _contiguous(already) is already
+
+
+# ------------------------------------------------------------------ numbers parsed by the CSV reader (fourth round)
+
+_TOKENS = ["2", "-0", "3.5", "1e5", "1E-3", ".5", "5.", "+2", "00012", "nan", "inf", "-Infinity", "1e400", "1e-320",
+           "1e-400", "1_0", "0x10", "1e", "-", ".", "abc", "１", "12,5", "", "2e15", "999999999999999"]
+
+
+def _number_csv(rng: random.Random) -> str:
+    rows = ["employee,month,a,b"]
+    for i in range(rng.randint(1, 6)):
+        cells = []
+        for _ in range(2):
+            tok = rng.choice(_TOKENS) if rng.random() < 0.3 else rng.choice(["1", "2.25", "", "40"])
+            if rng.random() < 0.2:  # spaces, tabs, no-break spaces around it, or quotes
+                tok = rng.choice([" ", "\t", "\u00a0", ""]) + tok + rng.choice([" ", "\t", "\u3000", ""])
+            if rng.random() < 0.15:
+                tok = f'"{tok}"'
+            cells.append(tok)
+        rows.append(f"E{i},2026-07,{cells[0]},{cells[1]}")
+    end = rng.choice(["\n", "\r\n"])
+    return end.join(rows) + end
+
+
+def test_numbers_parsed_by_the_csv_reader_are_what_the_cast_of_the_text_makes(tmp_path):
+    # the reader's float parse (its columns then marked plain, not looked through again by the stage) and its ASCII
+    # mark (ids not NFC-checked) against the text read and the stage's cast and checks: the same frames and messages
+    from appraise.errors import InvalidInput
+    from appraise.plugins import _tabular
+
+    rng = random.Random(23)
+    fast_paths = 0
+    for k in range(40):
+        path = tmp_path / f"m{k}.csv"
+        text = _number_csv(rng)
+        path.write_bytes(text.encode("utf-8"))
+        spec = SourceSpec("csv", "metrics", path, base_dir=tmp_path)
+        got = []
+        for numbers in (["a", "b"], []):  # the reader's float parse, then the plain text read
+            try:
+                sheet = _tabular.read_csv(spec, numbers=numbers)
+            except InvalidInput as exc:
+                got.append([d.message for d in exc.diagnostics])
+                continue
+            fast_paths += numbers != [] and sheet.frame.schema["a"] == pl.Float64
+            assert sheet.ascii == text.isascii()
+            assert sheet.plain == (frozenset(numbers) if sheet.frame.schema["a"] == pl.Float64 else frozenset())
+            part = Part(sheet.frame, sheet.origin(), spec, clean=True, ascii=sheet.ascii, plain=sheet.plain)
+            report = Report()
+            cast = checks.numbers(part, sheet.frame, ["a", "b"], report, "value of")
+            ids = checks.as_text(cast, ["employee"], True, sheet.ascii)
+            got.append((cast, ids, [(d.line, d.col, d.message) for d, _ in report.items]))
+        if isinstance(got[1], list):
+            assert got[0] == got[1], text
+            continue
+        assert_frame_equal(got[0][0], got[1][0])
+        assert_frame_equal(got[0][1], got[1][1])
+        assert got[0][2] == got[1][2], text
+    assert fast_paths >= 5  # the files without an odd cell are read with their numbers parsed
+
+
+def test_a_file_is_hashed_beside_the_parse_as_here_and_now(monkeypatch):
+    import hashlib
+
+    from appraise.plugins import _tabular
+
+    for threshold in (0, 1):  # worked out here and now; on a thread
+        monkeypatch.setattr(_tabular, "DIGEST_THREAD_BYTES", threshold)
+        for raw in (b"", b"x", bytes(range(256)) * 50):
+            assert _tabular.Digest(raw).hexdigest() == hashlib.sha256(raw).hexdigest()
+
+
+def test_unknown_ids_found_by_searching_the_sorted_ids_are_what_is_in_finds():
+    # Known.unknown (a binary search in the ids sorted once) against ~is_in (a hash set per call): the same rows
+    from appraise.provide.parts import Known
+
+    rng = random.Random(3)
+    alpha = ["a", "B", "é", "e\u0301", "1", "", "\u3000", "z", "Ä", "\U0001F600", " "]
+    for _ in range(150):
+        pool = ["".join(rng.choice(alpha) for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(0, 12))]
+        ids = pl.Series([rng.choice(pool) if pool and rng.random() < .9 else None
+                         for _ in range(rng.randint(0, 10))], dtype=pl.Utf8)
+        values = pl.Series([rng.choice([*pool, "x", "é"]) if rng.random() < .85 else None
+                            for _ in range(rng.randint(0, 10))], dtype=pl.Utf8)
+        known = Known(ids)
+        plain = values.is_not_null() & ~values.is_in(known.ids.implode())
+        assert known.unknown(values).to_list() == plain.to_list(), (ids.to_list(), values.to_list())

@@ -80,6 +80,11 @@ def test_compare_names_employee_and_key_path():
     ("round(a, 1)", {"a": Fraction(25, 100)}, Fraction(3, 10)),  # half-up
     ("1 < a <= 3", {"a": Fraction(3)}, True),
     ("max(a, b)", {"a": Fraction(1), "b": None}, None),
+    # README "Numbers compare as written": equal within a relative 10^-12.  99,999.99999999 is 10^-13 below
+    # 100,000 relative: equal, so not below; 99,999.9999 is 10^-9 below: below
+    ("a == 100000 and a >= 100000 and not a < 100000", {"a": Fraction(9999999999999, 10 ** 8)}, True),
+    ("a < 100000 and a != 100000", {"a": Fraction(999999999, 10 ** 4)}, True),
+    ("a in [1, 100000]", {"a": Fraction(9999999999999, 10 ** 8)}, True),
 ])
 def test_three_valued_expressions(text, env, want):
     env = {k: Fraction(v) if isinstance(v, int) else v for k, v in env.items()}
@@ -552,6 +557,73 @@ def test_v2_override_of_someone_not_appraised_is_an_error(tmp_path):
         evaluate_cycle(write_cycle(tmp_path, "ov", QUARTERLY, employees=EMPLOYEES, metrics=ANNUAL_METRICS,
                                    overrides=[{"id": "E9", "grade": "A", "reason": "x", "by": "y",
                                                "date": "2026-10-01"}]))
+
+
+def test_a_sum_a_hair_above_its_target_scores_full_marks(tmp_path):
+    # differential case-11096: complaints 2 + 3 + 2.3e-308 over a quarter, lower is better, target 5.  Exactly the
+    # sum is 5 + 2.3e-308 and the attainment 5 / (5 + 2.3e-308) = 1 - 4.6e-309...; the curve compares it taken to
+    # 12 decimals (README), 1: the band from 1 gives 100, no points lost, no focus area (the reference had lost
+    # ~4.6e-307 points and listed complaints; the engine's float sum is 5.0).  The outcome 'complaints <= 5' holds:
+    # 4.6e-309 relative is within 10^-12.
+    rules = ruleset(metrics={"complaints": {"aggregate": "sum", "direction": "lower"}},
+                    scorecards={"s": one_kpi_card(kpi="complaints", target=5, curve={
+                        "bands": [{"from": 0, "score": 50}, {"from": 1, "score": 100}]})},
+                    outcomes=[{"id": "calm", "when": "complaints <= 5"}])
+    cycle = write_cycle(tmp_path, "hair", rules, employees="id,name\nE1,A\n",
+                        metrics="employee,month,complaints\nE1,2026-07,2\nE1,2026-08,3\nE1,2026-09,2.3e-308\n")
+    doc = evaluate_cycle(cycle)
+    e = by_id(doc)["E1"]
+    assert e["kpis"]["d.complaints"]["attainment"] == 1.0 and e["kpis"]["d.complaints"]["score"] == 100.0
+    assert (e["score"], e["lost_points"], e["focus_areas"], e["outcomes"]) == (100.0, {}, [], ["calm"])
+    assert engine_diffs(cycle, doc) == []
+
+
+def test_a_score_on_a_half_is_rounded_up_from_the_exact_attainment(tmp_path):
+    # differential case-701083: orders 69 of 140 = 0.4928571428571...; d1 = 0.58 x 100 + 0.42 x 49.2857142857...
+    # = 58 + 20.7 = 78.7, d2 = 0 (visits 0 of 10), total 0.65 x 78.7 = 51.155 -> 51.16.  (With the attainment cut to
+    # 12 decimals, 0.492857142857, the total would be 51.1549999999961 -> 51.15: the reference said so.)
+    rules = ruleset(metrics={m: {"aggregate": "sum"} for m in ("rev", "orders", "visits")},
+                    scorecards={"s": {"dimensions": {
+                        "d1": {"weight": 65, "kpis": {"rev": {"weight": 58, "target": 100},
+                                                      "orders": {"weight": 42, "target": 140}}},
+                        "d2": {"weight": 35, "kpis": {"visits": {"weight": 100, "target": 10}}}}}})
+    cycle = write_cycle(tmp_path, "half", rules, employees="id,name\nE1,A\n",
+                        metrics="employee,month,rev,orders,visits\nE1,2026-07,100,69,0\n")
+    doc = evaluate_cycle(cycle)
+    assert by_id(doc)["E1"]["score"] == 51.16
+    assert engine_diffs(cycle, doc) == []
+
+
+def test_a_float_summed_mean_is_rounded_as_written(tmp_path):
+    # differential case-900218: worst_margin's column holds 999,999,999,999,999 (E2), so no decimal places fit it
+    # (0.204 needs 3, and 10^15 x 10^3 is past 2^53) and it is summed as floats; E1's mean (0.204 + 0.255) / 2 is
+    # 0.2295, x 100 = 22.95, round(.., 1) half-up = 23.0, attainment 23 / 25 = 0.92.  (The reference took the float
+    # 0.22949999999999998 as exact and said 22.9.)
+    rules = ruleset(metrics={"worst_margin": {"aggregate": "mean"},
+                             "margin_pct": {"formula": "round(worst_margin * 100, 1)"}},
+                    scorecards={"s": one_kpi_card(kpi="margin_pct", target=25)})
+    cycle = write_cycle(tmp_path, "fm", rules, employees="id,name\nE1,A\nE2,B\n",
+                        metrics="employee,month,worst_margin\nE1,2026-08,0.204\nE1,2026-09,0.255\n"
+                                "E2,2026-08,999999999999999\n")
+    doc = evaluate_cycle(cycle)
+    k = by_id(doc)["E1"]["kpis"]["d.margin_pct"]
+    assert (k["actual"], k["attainment"]) == (23.0, 0.92)
+    assert engine_diffs(cycle, doc) == []
+
+
+def test_the_excess_reads_the_actual_at_6_decimals(tmp_path):
+    # differential case-700155: the excess of a mean.  rev = (100 + 100 + 101) / 3 = 100.333...; attainment
+    # 1.00333 > 1 reaches the tier: 0.5 x 1.01 = 0.505; excess 0.3 x (100.333333 - 1 x 100) = 0.0999999 (README:
+    # the actual at 6 decimals, as a plan's measures), total 0.6049999 -> 0.60.  Exactly it would be 0.605 -> 0.61.
+    rules = ruleset(attributes={"tb": "money"}, metrics={"rev": {"aggregate": "mean"}},
+                    scorecards={"s": one_kpi_card(kpi="rev", target=100)},
+                    bonus={"target": "tb", "attainment": "rev", "tiers": [{"from": 1, "pay": 0.5}],
+                           "excess": {"above": 1, "rate": 0.3}, "rounding": 0.01})
+    cycle = write_cycle(tmp_path, "ex", rules, employees="id,name,tb\nE1,A,1.01\n",
+                        metrics="employee,month,rev\nE1,2026-07,100\nE1,2026-08,100\nE1,2026-09,101\n")
+    doc = evaluate_cycle(cycle)
+    assert by_id(doc)["E1"]["bonus"] == "0.60"
+    assert engine_diffs(cycle, doc) == []
 
 
 # ============================================================================ the engine on the v1 cases

@@ -166,7 +166,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
             errors.append(EmployeeError(row[0], "score",
                                         "no data for any dimension of the scorecard; nothing to score"))
         f = f.filter(pl.col("_scored"))
-    f = scoring.drop_unfinite(f, errors)
+    f = scoring.drop_unfinite(f, errors, ruleset, context)
     if ruleset.missing == "error":
         bad = f.filter(pl.col("_missing_any"))
         for named in bad.iter_rows(named=True):

@@ -119,6 +119,104 @@ def carried(value: float) -> bool:
     return len(d.as_tuple().digits) <= 15
 
 
+class NotExact(Exception):
+    """A value :func:`exact_metric` cannot know exactly: an input of more than 15 significant digits (its float may
+    not be the decimal the data meant), a true/false value, a comparison."""
+
+
+def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: Mapping[str, Any]) -> Fraction | None:
+    """Metric ``name`` of one employee, exactly: a derived metric's formula evaluated with fractions over its inputs
+    as written, where the frame has floats (a rare path: only for a value a plan pays on of 2^33 or more, see
+    :func:`appraise.core.scoring.drop_unfinite`).  ``collected / billed`` of 52,164.34 and 1e-9 is 52,164,340,000,000,
+    where the float quotient is 52164339999999.99.  ``row`` is the frame's row (``m.<metric>``, ``attr.<name>``,
+    ``prev.<field>``, ``tenure_months``).  An input (a raw metric, a team roll-up, an attribute, ``previous``, a
+    context number) is the shortest decimal of its float, known only when it has at most 15 significant digits
+    (every decimal written with at most 15 is); ``x / 0`` and anything built on a missing value is None; raises
+    :class:`NotExact` otherwise."""
+    import ast
+
+    metrics = {m.name: m for m in ruleset.metrics}
+
+    def written(value: Any) -> Fraction | None:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise NotExact(name)
+        if isinstance(value, (int, Decimal)):
+            return Fraction(value)
+        if isinstance(value, float) and math.isfinite(value):
+            d = Decimal(repr(value))
+            if len(d.normalize().as_tuple().digits) <= 15:
+                return Fraction(d)
+        raise NotExact(name)
+
+    def metric(m: str, depth: int) -> Fraction | None:
+        spec = metrics.get(m)
+        if spec is None or spec.formula is None:
+            return written(row.get(f"m.{m}"))
+        if depth > len(metrics):  # (validated acyclic)
+            raise NotExact(m)
+        return ev(spec.formula.tree.body, depth + 1)
+
+    def ev(node, depth: int) -> Fraction | None:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            a, b = ev(node.left, depth), ev(node.right, depth)
+            if a is None or b is None:
+                return None
+            if isinstance(node.op, ast.Add):
+                return a + b
+            if isinstance(node.op, ast.Sub):
+                return a - b
+            if isinstance(node.op, ast.Mult):
+                return a * b
+            return None if b == 0 else a / b
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = ev(node.operand, depth)
+            return None if v is None else (-v if isinstance(node.op, ast.USub) else v)
+        if isinstance(node, ast.Constant) and not isinstance(node.value, bool) \
+                and isinstance(node.value, (int, float)):
+            return Fraction(node.value) if isinstance(node.value, int) else Fraction(Decimal(repr(node.value)))
+        if isinstance(node, ast.Name):
+            if node.id == "null":
+                return None
+            if node.id in ("true", "false", "employed_share"):
+                raise NotExact(node.id)
+            if node.id in metrics:
+                return metric(node.id, depth)
+            return written(row.get(node.id if node.id == "tenure_months" else f"attr.{node.id}"))
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id == "context":
+                return written(context.get(node.attr))
+            return written(row.get(f"prev.{node.attr}"))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            given = [ev(a, depth) for a in node.args]
+            args = [a for a in given if a is not None]
+            if len(args) < len(given):
+                return None
+            if node.func.id == "abs":
+                return abs(args[0])
+            if node.func.id == "round":  # half-up (away from zero) at the digits given
+                q = Fraction(10) ** (int(getattr(node.args[1], "value", 0)) if len(node.args) > 1 else 0)
+                x = abs(args[0]) * q
+                r = Fraction(math.floor(x + Fraction(1, 2))) / q
+                return -r if args[0] < 0 else r
+            if node.func.id in ("min", "max"):
+                return min(args) if node.func.id == "min" else max(args)
+        raise NotExact(name)
+
+    return metric(name, 0)
+
+
+def carried_exactly(value: Fraction) -> int | None:
+    """The micro (:func:`micro`) a plan pays on for an exact ``value``: its 6-place decimal (half-up) when a float
+    carries that (below 2^33 in size, or at most 15 significant digits); None when it does not."""
+    sign = -1 if value < 0 else 1
+    m = sign * math.floor(abs(value) * _MICRO + Fraction(1, 2))
+    if abs(value) < 2 ** 33:
+        return m
+    return m if len(Decimal(m).scaleb(-6, _WIDE).normalize(_WIDE).as_tuple().digits) <= 15 else None
+
+
 def _target_expr(c: Component, column, context: Mapping[str, Any]) -> pl.Expr:
     t = c.target
     if t.kind == "number":

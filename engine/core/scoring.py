@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any, cast
 
 import polars as pl
@@ -251,7 +252,8 @@ _OVERFLOW = 1e27  # the bonus stage's decimals hold 28 integer digits
 _UNDERFLOW = 2.2250738585072014e-308  # the smallest normal float: below it (5e-324) 5e-324 / 22 is 0.0
 
 
-def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
+def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | None = None,
+                  context: Any = None) -> pl.DataFrame:
     """Employees any of whose computed numbers is infinite, NaN or too large for exact money go to the errors.
 
     Inputs are range-checked where they are read (:data:`appraise.tables.LARGEST`), but arithmetic can
@@ -261,7 +263,7 @@ def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
     not; and with a metric value (a sum, a formula) of 10^15 or more, which floats no longer carry exactly
     (the limit of a cell, :data:`appraise.tables.LARGEST`): pay on it would be off by units.
     """
-    f = _uncarried(f, errors)
+    f = _uncarried(f, errors, ruleset, context)
     cols = [c for c, t in f.schema.items() if t == F64 and (c.startswith(_COMPUTED) or c == "total")]
     tiny = [c for c, t in f.schema.items() if t == F64 and c.startswith("m.")]
     if not cols and not tiny:
@@ -318,23 +320,42 @@ def _any_unfinite(f: pl.DataFrame, cols: list[str], tiny: list[str]) -> bool:
     return False
 
 
-def _uncarried(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
+def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | None = None,
+               context: Any = None) -> pl.DataFrame:
     """Employees an incentive plan would pay on a number a float does not carry exactly
     (:func:`appraise.core.incentives.carried`: 2^33 or more in size, with more than 15 significant digits at
     6 places) go to the errors, naming the component and the metric: the plan pays exactly on the decimal the
-    data meant, and that decimal is lost.  The ``_pays.`` columns go."""
-    from appraise.core.incentives import carried
+    data meant, and that decimal is lost.  A derived metric of that size is worked out exactly from its inputs
+    (:func:`~appraise.core.incentives.exact_metric`) and judged on that: 52,164.34 / 1e-9 is 52,164,340,000,000
+    (8 digits, paid on, the frame's float made the one nearest it) where floats give 52164339999999.99 (16).  The
+    ``_pays.`` columns go."""
+    from appraise.core.incentives import NotExact, carried, carried_exactly, exact_metric, micro
 
     marks = [c for c in f.columns if c.startswith(_PAYS)]
     if not marks:
         return f
     big = pl.any_horizontal([(pl.col(c).abs() >= 2.0 ** 33).fill_null(False) for c in marks])
+    derived = {m.name for m in ruleset.metrics if m.formula is not None} if ruleset is not None else set()
     bad: list[str] = []
-    for row in f.filter(big).select("id", *marks).iter_rows(named=True):
+    exact: dict[str, dict[str, float]] = {}  # metric -> id -> the float of its exact 6-place value
+    rows = f.filter(big)
+    for row in (rows if derived else rows.select("id", *marks)).iter_rows(named=True):
         for c in marks:
-            if row[c] is None or carried(row[c]):
-                continue
             component, _, metric = c[len(_PAYS):].partition("\x00")
+            if row[c] is None:
+                continue
+            try:  # a derived metric is judged on its exact value, when its inputs give one
+                value = exact_metric(cast(Ruleset, ruleset), metric, row, context or {}) if metric in derived \
+                    else None
+            except NotExact:
+                value = None
+            if value is None:
+                if carried(row[c]):
+                    continue
+            elif (m := carried_exactly(value)) is not None:
+                if m != micro(row[c]):  # the float nearest the exact value, whose decimal the plan pays on
+                    exact.setdefault(metric, {})[row["id"]] = float(Fraction(m, 10 ** 6))
+                continue
             errors.append(EmployeeError(row["id"], "evaluate", f"incentive component {component} pays on metric "
                                         f"{metric} = {row[c]!r}, which has more significant digits than a float "
                                         "carries exactly (15); it cannot be paid to the cent, so it is not paid; "
@@ -342,6 +363,9 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError]) -> pl.DataFrame:
             bad.append(row["id"])
             break
     f = f.drop(marks)
+    for metric, values in exact.items():
+        name = f"m.{metric}"
+        f = f.with_columns(pl.col("id").replace_strict(values, default=pl.col(name), return_dtype=F64).alias(name))
     return f.filter(~pl.col("id").is_in(bad)) if bad else f
 
 

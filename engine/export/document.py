@@ -30,12 +30,17 @@ def r4(x) -> float | None:
 
 
 def money(value, ruleset: Ruleset) -> str | None:
-    """A bonus amount as a decimal string at the ruleset's rounding unit."""
+    """A bonus amount as a decimal string at the ruleset's rounding unit, or with more decimals when it has them
+    (an amount netted against a ruleset that rounds finer: 5,500 − 1,178.58 is 4321.42, never "4321")."""
     if value is None:
         return None
     unit = ruleset.bonus.rounding if ruleset.bonus else Decimal(1)
     exp = min(int(unit.normalize().as_tuple().exponent), 0)  # a rounding unit is finite (schema)
-    return format(Decimal(value).quantize(Decimal(1).scaleb(exp), rounding=ROUND_HALF_UP), "f")
+    d = Decimal(value)
+    own = d.normalize().as_tuple().exponent
+    if isinstance(own, int) and own < exp:
+        exp = own
+    return format(d.quantize(Decimal(1).scaleb(exp), rounding=ROUND_HALF_UP), "f")
 
 
 def focus_areas(lost: dict[str, float], limit: int) -> list[str]:

@@ -476,7 +476,7 @@ def _within_reach(ev: Evaluation, employee_id: str, history: Mapping[str, Any] |
     from appraise.core.insights import insights
 
     found = insights(ev, None, history or {}, ids=[employee_id]).get(employee_id, {})
-    out = {k: found[k] for k in ("next_grade", "next_tier", "bonus_change") if k in found}
+    out: dict[str, Any] = {k: found[k] for k in ("next_grade", "next_tier", "bonus_change") if k in found}
     seats = (out.get("next_grade") or {}).get("seats")
     if seats and seats.get("cohort_size", 0) < ev.ruleset.min_group:  # a place in a small cohort, as the pages
         out["next_grade"] = {**out["next_grade"], "seats": {k: v for k, v in seats.items() if k != "place"}}

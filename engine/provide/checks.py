@@ -83,16 +83,17 @@ def text_of(frame: pl.DataFrame, column: str, clean: bool = False) -> pl.Expr:
 ID_COLUMNS = ("id", "employee", "rater")
 
 
-def as_text(frame: pl.DataFrame, columns, clean: bool = False) -> pl.DataFrame:
+def as_text(frame: pl.DataFrame, columns, clean: bool = False, ascii: bool = False) -> pl.DataFrame:
     """``columns`` as text (:func:`text_of`); the id columns NFC-normalised.  Text columns of a ``clean`` frame
-    are left as they are unless NFC changes them."""
+    are left as they are unless NFC changes them; ``ascii``: every text cell is ASCII (the source says so), which
+    NFC leaves as it is."""
     exprs = []
     trimmed: set[str] = set()
     if not clean:  # a text column without whitespace or empty cells is as trimming would leave it
         texts = [c for c in columns if frame.schema[c] == pl.Utf8]
         trimmed = set(texts) - set(untrimmed(frame, texts))
     for c in columns:
-        composed = c in ID_COLUMNS and _maybe_composed(frame, c)
+        composed = c in ID_COLUMNS and not (ascii and frame.schema[c] == pl.Utf8) and _maybe_composed(frame, c)
         as_is = clean or c in trimmed
         if as_is and frame.schema[c] == pl.Utf8 and not composed:
             continue
@@ -125,7 +126,9 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
         else:
             casts.append(pl.lit(None, dtype=F64).alias(c))
     cast = frame.with_columns(casts)
-    wrong = _wrong(frame, cast, columns) if frame.height else set()
+    # a column the provider parsed and found to hold plain numbers only has nothing to flag (its part says which)
+    looked = [c for c in columns if not (c in part.plain and frame.schema[c] == F64)]
+    wrong = _wrong(frame, cast, looked) if frame.height else set()
     flagged = [c for c in columns if c in wrong]
     for c in flagged:
         bad = frame.with_columns(cast[c].alias("_num")).filter(
@@ -230,7 +233,10 @@ def unknown_employees(part: Part, frame: pl.DataFrame, known, report: Report,
     # come grouped by employee, so the runs are about as many as the employees)
     starts = frame.select(pl.col("employee").filter(pl.col("employee").ne_missing(pl.col("employee").shift(1))
                                                     .fill_null(True)))
-    if not starts.select((pl.col("employee").is_not_null() & ~pl.col("employee").is_in(ids.implode())).any()).item():
+    if isinstance(known, Known) and starts.schema["employee"] == pl.Utf8:
+        if not known.unknown(starts["employee"]).any():  # (the ids sorted once, searched: no hash set per table)
+            return
+    elif not starts.select((pl.col("employee").is_not_null() & ~pl.col("employee").is_in(ids.implode())).any()).item():
         return
     bad = (frame.filter(pl.col("employee").is_not_null() & ~pl.col("employee").is_in(ids.implode()))
            .group_by("employee", maintain_order=True).agg(pl.col("_row").first(), pl.len().alias("_n")))
@@ -263,9 +269,15 @@ def repeats(frame: pl.DataFrame, keys) -> bool:
     is several times cheaper than comparing them; only when two hashes meet are the keys compared."""
     if frame.height < 2:
         return False
-    if frame.select(keys).hash_rows(seed=0).n_unique() == frame.height:
+    if distinct_count(frame.select(keys).hash_rows(seed=0)) == frame.height:
         return False
     return bool(frame.select(pl.struct(keys).is_duplicated().any()).item())
+
+
+def distinct_count(values: pl.Series) -> int:
+    """``values.n_unique()``, counted on the values sorted on one thread (the same count; for millions of row hashes
+    about half the CPU of polars' hash table, which is shared among its threads)."""
+    return values.sort(multithreaded=False).n_unique()
 
 
 def duplicates(part: Part, frame: pl.DataFrame, keys, report: Report, what: str, column: str,

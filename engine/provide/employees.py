@@ -41,7 +41,7 @@ def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle
         if empty(part, report, "the employees table"):
             continue
         cols = [c for c in frame.columns if c != "_row"]
-        frame = as_text(frame, cols, part.clean).with_columns(pl.col("_row").cast(pl.Int64))
+        frame = as_text(frame, cols, part.clean, part.ascii).with_columns(pl.col("_row").cast(pl.Int64))
         found: list[tuple[int, int, Diagnostic, str | None]] = []  # (row index, order, diagnostic, employee)
         accepted = _accepted_ids(part, frame, folded, found)
         frame = _employee_values(part, frame, accepted, types, found)

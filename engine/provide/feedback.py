@@ -31,7 +31,7 @@ def feedback_table(parts: list[Part], needs: Needs, period: Period, report: Repo
             continue
         text_cols = [c for c in ("employee", "rater", "relation", "competency", "period", "comment")
                      if c in frame.columns]
-        frame = as_text(frame, text_cols, part.clean)
+        frame = as_text(frame, text_cols, part.clean, part.ascii)
         frame = null_keys(part, frame, ["employee", "rater", "relation"], report, "360 rating")
         if "period" in frame.columns:
             # periods are few and rows many: judge each distinct value once

@@ -127,7 +127,7 @@ def _metric_part(part: Part, keys, needs: Needs, period: Period, report: Report,
         # period's rows: a row is kept if its month is in the period, is not a month, is empty, or its
         # employee is (those say so below, whatever their period), exactly the rows the checks report on
         frame = _this_period_first(frame.with_columns(month_column(frame).alias("_month")), period, part.clean)
-    frame = as_text(frame, ["employee"], part.clean)
+    frame = as_text(frame, ["employee"], part.clean, part.ascii)
     if "month" in keys:
         bad = frame.filter(pl.col("month").is_not_null() & pl.col("_month").is_null())
         for emp, raw, line in bad.select("employee", text_of(frame, "month"), "_row").head(200).iter_rows():

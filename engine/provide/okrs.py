@@ -32,7 +32,7 @@ def okr_table(parts: list[Part], report: Report, known, period: Period | None = 
                         "the OKRs") or empty(part, report, "the OKRs"):
             continue
         frame = as_text(frame, [c for c in ("employee", "objective", "key_result", "type") if c in frame.columns],
-                        part.clean)
+                        part.clean, part.ascii)
         frame = null_keys(part, frame, ["employee", "objective", "key_result"], report, "key result")
         if known is not None:
             unknown_employees(part, frame, known, report, "OKR")

@@ -42,7 +42,7 @@ from appraise.provide.needs import Needs
 from appraise.provide.okrs import okr_table
 from appraise.provide.parts import Known, Part, Report, cycle_diag
 from appraise.provide.teams import hierarchy
-from appraise.tables import TEXT_CLEAN, Inputs
+from appraise.tables import NUMBERS_PLAIN, TEXT_ASCII, TEXT_CLEAN, Inputs
 
 __all__ = ["METRIC_ABSENT", "Needs", "provide", "read_sources"]
 
@@ -179,7 +179,9 @@ def read_sources(cycle: Cycle, needs: Needs, report: Report) -> tuple[dict[str, 
                                          f"'{kind}' source", code="source-kind"))
                 continue
             origin = result.origins.get(table) or Origin(source.label)
-            parts[table].append(Part(frame, origin, source, clean=getattr(frame, TEXT_CLEAN, False) is True))
+            parts[table].append(Part(frame, origin, source, clean=getattr(frame, TEXT_CLEAN, False) is True,
+                                     ascii=getattr(frame, TEXT_ASCII, False) is True,
+                                     plain=_plain(getattr(frame, NUMBERS_PLAIN, None))))
     return parts, shas
 
 
@@ -218,6 +220,11 @@ def _done(work, *args) -> Future:
     except Exception as exc:
         future.set_exception(exc)
     return future
+
+
+def _plain(mark) -> frozenset:
+    """The column names a provider's :data:`~appraise.tables.NUMBERS_PLAIN` mark names (none unless a frozenset)."""
+    return frozenset(c for c in mark if isinstance(c, str)) if isinstance(mark, frozenset) else frozenset()
 
 
 def _release(parts: list[Part]) -> None:

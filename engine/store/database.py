@@ -232,6 +232,118 @@ def same_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], old_
     return conn.execute(sa.select(sa.func.count()).select_from(gone)).scalar() == 0
 
 
+def _complete(conn: sa.Connection, run_id: int, cycle: str, count: int, document: Mapping[str, Any],
+              before_commit: Callable[[], None] | None, reads: Iterable[Mapping[str, Any]],
+              manifest_sha256: str | None, also: Callable[[sa.Connection, int, int | None], bool] | None) -> None:
+    """What :meth:`Store.complete_run` does once a run's ``count`` results are inserted, in the same transaction:
+    the run replaced is no longer current, ``also``, whether the results equal the replaced run's, the reads, the
+    run made complete and current; ``before_commit`` last."""
+    ruleset_id = conn.execute(sa.select(runs.c.ruleset_id).where(runs.c.id == run_id)).scalar()
+    mine = (runs.c.cycle == cycle) & (runs.c.ruleset_id == ruleset_id) & runs.c.is_current
+    replaced = conn.execute(sa.select(runs.c.id).where(mine)).scalar()
+    conn.execute(runs.update().where(mine).values(is_current=False))
+    same_also = also(conn, run_id, replaced) if also is not None else True
+    # the same stored results as the run replaced? (then nothing that read it is stale)
+    unchanged = (_same_results(conn, replaced, run_id) and same_also) if replaced is not None else None
+    read_rows = [{"run_id": run_id, "cycle": r["cycle"], "ruleset_id": r["ruleset_id"], "why": r["why"],
+                  "read_run": r.get("read_run")} for r in reads]
+    if read_rows:
+        conn.execute(run_reads.insert(), read_rows)
+    conn.execute(runs.update().where(runs.c.id == run_id).values(
+        status="complete", is_current=True, finished_at=_now(), employees=count,
+        errors=len(document.get("errors") or []), replaced_run=replaced, unchanged=unchanged,
+        manifest_sha256=manifest_sha256))
+    if before_commit is not None:
+        before_commit()
+
+
+class ResultsWriter:
+    """A run's results stored while the run still makes its other outputs: a thread of its own opens the write
+    transaction (``BEGIN IMMEDIATE``), inserts each table handed to :meth:`add` as it comes (the rows as
+    :meth:`Store.complete_run`'s ``frames``; SQLite writes with the interpreter lock let go), and on
+    :meth:`complete` does in that transaction what :meth:`Store.complete_run` does after its insert, then commits:
+    the same rows and run, only written earlier.  :meth:`abort` (or an error) rolls everything back.  The
+    connection is used by that thread alone (pysqlite's rule); the write lock is held from the first
+    :meth:`add` on, so nothing else may read this store in the meantime (SQLite takes its exclusive lock once
+    the page cache spills)."""
+
+    _ABORT = object()
+
+    def __init__(self, engine: sa.Engine, run_id: int, depth: int = 2):
+        import queue
+        import threading
+        from concurrent.futures import Future
+
+        self.run_id = run_id
+        self._engine = engine
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)  # tables waiting (a chunk of 25,000 entries ~55 MB)
+        self._result: Future = Future()
+        self._closed = False
+        self._thread = threading.Thread(target=self._work, name="appraise-store", daemon=True)
+        self._thread.start()
+
+    def add(self, frame: Any) -> None:
+        """Queue a table of results rows (waits while ``depth`` tables wait already)."""
+        import queue
+
+        while self._thread.is_alive():
+            if self._result.done():  # failed: said now rather than at the end
+                break
+            try:
+                self._queue.put(("add", frame), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        self._result.result()  # the error that ended it
+        raise StoreError("the results store's writer was closed before the run's results were all written")
+
+    def complete(self, cycle: str, document: Mapping[str, Any], before_commit: Callable[[], None] | None = None,
+                 reads: Iterable[Mapping[str, Any]] = (), manifest_sha256: str | None = None,
+                 also: Callable[[sa.Connection, int, int | None], bool] | None = None,
+                 expected: int | None = None) -> int:
+        """Finish as :meth:`Store.complete_run` finishes and commit; returns the count of results stored.
+        ``expected``: the count there must be (else nothing is committed)."""
+        self._closed = True
+        self._queue.put(("complete", (cycle, document, before_commit, list(reads), manifest_sha256, also, expected)))
+        self._thread.join()
+        return self._result.result()
+
+    def abort(self) -> None:
+        """Roll back whatever was written (nothing when :meth:`complete` already ran)."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(("abort", None))
+        self._thread.join()
+
+    def _work(self) -> None:
+        count, what = 0, "add"
+        try:
+            with write_transaction(self._engine) as conn:
+                while True:
+                    what, item = self._queue.get()
+                    if what == "add":
+                        count += _insert_results(conn, self.run_id, [], frames=[item])
+                        continue
+                    if what == "abort":
+                        raise _Aborted
+                    cycle, document, before_commit, reads, sha, also, expected = item
+                    if expected is not None and count != expected:
+                        raise ValueError(f"{count} stored results for {expected} employees")
+                    _complete(conn, self.run_id, cycle, count, document, before_commit, reads, sha, also)
+                    break
+            self._result.set_result(count)
+        except _Aborted:
+            self._result.set_result(0)
+        except BaseException as exc:  # handed to the caller; what else comes is taken and dropped
+            self._result.set_exception(exc)
+            while what == "add":  # until complete or abort comes (add() stops adding now)
+                what, _ = self._queue.get()
+
+
+class _Aborted(Exception):
+    """ResultsWriter.abort was called."""
+
+
 class StoreError(AppraiseError):
     """The results store cannot be used as asked."""
 
@@ -453,27 +565,14 @@ class Store:
         ``also(conn, run_id, replaced run id)`` stores more of the run in the same transaction (an incentive plan's
         draw ledger, :func:`appraise.store.draws.writer`) and says whether that equals what the replaced run stored.
         """
-        employees = document.get("employees", [])
         with write_transaction(self.engine) as conn:
-            ruleset_id = conn.execute(sa.select(runs.c.ruleset_id).where(runs.c.id == run_id)).scalar()
-            mine = (runs.c.cycle == cycle) & (runs.c.ruleset_id == ruleset_id) & runs.c.is_current
-            replaced = conn.execute(sa.select(runs.c.id).where(mine)).scalar()
-            conn.execute(runs.update().where(mine).values(is_current=False))
-            count = _insert_results(conn, run_id, employees, rows, frames)
-            same_also = also(conn, run_id, replaced) if also is not None else True
-            # the same stored results as the run replaced? (then nothing that read it is stale)
-            unchanged = (_same_results(conn, replaced, run_id) and same_also) if replaced is not None else None
-            read_rows = [{"run_id": run_id, "cycle": r["cycle"], "ruleset_id": r["ruleset_id"], "why": r["why"],
-                          "read_run": r.get("read_run")} for r in reads]
-            if read_rows:
-                conn.execute(run_reads.insert(), read_rows)
-            conn.execute(runs.update().where(runs.c.id == run_id).values(
-                status="complete", is_current=True, finished_at=_now(), employees=count,
-                errors=len(document.get("errors") or []), replaced_run=replaced, unchanged=unchanged,
-                manifest_sha256=manifest_sha256))
-            if before_commit is not None:
-                before_commit()
+            count = _insert_results(conn, run_id, document.get("employees", []), rows, frames)
+            _complete(conn, run_id, cycle, count, document, before_commit, reads, manifest_sha256, also)
         return count
+
+    def results_writer(self, run_id: int) -> ResultsWriter:
+        """A :class:`ResultsWriter` for ``run_id``: its results stored while the run is still exporting (SQLite)."""
+        return ResultsWriter(self.engine, run_id)
 
     def current_run(self, cycle: str, ruleset_id: str) -> dict[str, Any] | None:
         """The current complete run of (``cycle``, ``ruleset_id``), or None."""
@@ -928,5 +1027,5 @@ def open_store(url: str) -> Store:
     return Store(url)
 
 
-__all__ = ["Store", "StoreError", "CycleLocked", "Lock", "open_store", "previous_results", "history",
+__all__ = ["Store", "ResultsWriter", "StoreError", "CycleLocked", "Lock", "open_store", "previous_results", "history",
            "period_inputs", "PeriodInputs", "stale_runs", "period_order", "create_engine", "LATEST"]

@@ -61,11 +61,10 @@ from appraise.plugins.html.statement import TEMPLATE as STATEMENT
 from appraise.plugins.html.statement import has_statements, statement_path, statement_view, with_plan
 from appraise.plugins.html.views import (
     Touches,
-    dashboard_view,
     forget,
     given_touches,
     index_view,
-    plan_view,
+    personal_views,
     team_view,
     texts,
     touches_of,
@@ -598,7 +597,7 @@ def _people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapp
     for members in cohorts(request.results).values():
         stats = CohortStats(members, request.ruleset.min_group)
         for e in members:
-            view = dashboard_view(request, e, stats)
+            view, plan = personal_views(request, e, stats)
             if statements:  # the plan's components on the dashboard, and a payout statement
                 view = with_plan(request, e, view)
                 rel = statement_path(e["id"])
@@ -607,8 +606,7 @@ def _people(request: RenderRequest, out_dir: str, brand: Branding, wording: Mapp
             rel = dashboard_path(e["id"])
             written[rel] = _write(out_dir, rel, render_page("dashboard.html", view, brand, wording), previous)
             rel = plan_path(e["id"])
-            written[rel] = _write(out_dir, rel, render_page("plan.html", plan_view(request, e), brand, wording),
-                                  previous)
+            written[rel] = _write(out_dir, rel, render_page("plan.html", plan, brand, wording), previous)
     if teams:
         for cohort, members in team_groups(request.results).items():
             rel = team_path(cohort)

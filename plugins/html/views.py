@@ -45,6 +45,7 @@ class _Ctx:
     t: Texts
     f: Formatter | _Memo
     memo: dict[Any, Any] = field(default_factory=dict)  # what depends on the ruleset and locale only
+    said: dict[tuple, str] = field(default_factory=dict)  # messages with their values (_said)
 
     @property
     def rs(self) -> Ruleset:
@@ -104,7 +105,8 @@ class _Memo:
     ``Decimal("1.00")`` are formatted each by the formatter itself; what comes back is always what the
     formatter returns for that value."""
 
-    __slots__ = ("_f", "_seen", "_scores", "_numbers", "_percents", "_measures", "locale", "currency")
+    __slots__ = ("_f", "_seen", "_scores", "_numbers", "_percents", "_measures", "locale", "currency", "_fast",
+                 "_pct")
     LIMIT = 1 << 16
 
     def __init__(self, f: Formatter):
@@ -116,6 +118,11 @@ class _Memo:
         self._percents: dict[int, dict[float, str]] = {}
         self._measures: dict[str, dict[float, str]] = {}
         self.locale, self.currency = f.locale, f.currency
+        # a float's digits straight from Python's float formatting when that is the formatter's answer (see
+        # _digits); only for a formatter writing "1,234.5" and "-50%" (both languages), else always the formatter
+        pre, _, post = f.percent(0.5, 0).partition("50")
+        self._fast = f.number(1234.5, 1) == "1,234.5" and f.percent(-0.5, 0) == f"-{pre}50{post}"
+        self._pct = (pre, post)
 
     def _keep(self, table: dict[float, str], value: float, text: str) -> str:
         if len(table) >= self.LIMIT:
@@ -139,13 +146,26 @@ class _Memo:
     def _ask(self, kind: str, value, extra) -> str:
         return self._f.date(value) if kind == "date" else getattr(self._f, kind)(value, extra)
 
+    def _number(self, value: float, digits: int) -> str:
+        """The formatter's ``number(value, digits)`` of a float (a memory miss)."""
+        text = _digits(value, digits) if self._fast else None
+        return text if text is not None else self._f.number(value, digits)
+
+    def _percent(self, value: float, digits: int) -> str:
+        """The formatter's ``percent(value, digits)`` of a float (a memory miss)."""
+        text = _digits(value * 100, digits) if self._fast else None
+        if text is None:
+            return self._f.percent(value, digits)
+        pre, post = self._pct
+        return f"-{pre}{text[1:]}{post}" if text[0] == "-" else f"{pre}{text}{post}"
+
     def number(self, value, digits: int = 1) -> str:
         if type(value) is float:
             table = self._numbers.get(digits)
             if table is None:
                 table = self._numbers[digits] = {}
             found = table.get(value)
-            return found if found is not None else self._keep(table, value, self._f.number(value, digits))
+            return found if found is not None else self._keep(table, value, self._number(value, digits))
         return self._call("number", value, digits)
 
     def integer(self, value) -> str:
@@ -154,7 +174,7 @@ class _Memo:
     def score(self, value) -> str:
         if type(value) is float:
             found = self._scores.get(value)
-            return found if found is not None else self._keep(self._scores, value, self._f.number(value, 1))
+            return found if found is not None else self._keep(self._scores, value, self._number(value, 1))
         return self._call("number", value, 1)
 
     def percent(self, value, digits: int = 1) -> str:
@@ -163,7 +183,7 @@ class _Memo:
             if table is None:
                 table = self._percents[digits] = {}
             found = table.get(value)
-            return found if found is not None else self._keep(table, value, self._f.percent(value, digits))
+            return found if found is not None else self._keep(table, value, self._percent(value, digits))
         return self._call("percent", value, digits)
 
     def money(self, value, currency: str | None = None) -> str:
@@ -175,11 +195,44 @@ class _Memo:
             if table is None:
                 table = self._measures[unit] = {}
             found = table.get(value)
-            return found if found is not None else self._keep(table, value, self._f.measure(value, unit))
+            return found if found is not None else self._keep(table, value, self._measure(value, unit))
         return self._call("measure", value, unit)
 
     def date(self, value: date) -> str:
         return self._call("date", value, None)
+
+    def _measure(self, value: float, unit: str) -> str:
+        """The formatter's ``measure(value, unit)`` of a float (a memory miss): as it, a ratio is a percentage to a
+        tenth, money the formatter's own, a whole number without decimals, any other to two."""
+        if unit in ("ratio", "percent"):
+            return self._percent(value, 1)
+        if unit == "money" or value - value != 0:  # money; inf and nan: the formatter's answer or refusal
+            return self._f.measure(value, unit)
+        return self._number(value, 0 if value == int(value) else 2)
+
+
+_CHECK = (".5f", ".6f", ".7f")   # five digits past those written: how far from a rounding edge
+_WRITE = (",.0f", ",.1f", ",.2f")
+_BELOW = (1e9, 1e8, 1e7)         # |value| under which a float's spacing is far below those five digits
+
+
+def _digits(value: float, digits: int) -> str | None:
+    """``Formatter.number(value, digits)`` of a float from Python's float formatting, or None when that could
+    differ.  The formatter rounds the shortest decimal that reads back as the float (its ``repr``) half up;
+    ``format`` rounds the float's exact binary value to nearest.  The two agree whenever the float lies at
+    least half a unit of the fifth digit past the last written from every rounding edge (a digit 5 followed by
+    zeros): the ``repr`` lies within half the float's spacing of it, which below ``_BELOW`` is far smaller, so
+    both sit on the same side of every edge and neither on one.  Near an edge (written to five more digits it
+    ends 50000 or 49999), large, inf, nan, or digits other than 0-2: None, the formatter answers."""
+    if not 0 <= digits <= 2 or not -_BELOW[digits] < value < _BELOW[digits]:
+        return None
+    tail = format(value, _CHECK[digits])[-5:]
+    if tail == "50000" or tail == "49999":
+        return None
+    text = format(value, _WRITE[digits])
+    if text[0] == "-" and not text[1:].strip("0.,"):  # rounds to zero: never "-0.0", as the formatter
+        return text[1:]
+    return text
 
 
 _TEXTS: dict[tuple[str, str], Texts] = {}
@@ -198,6 +251,19 @@ def texts(locale: str, wording: Mapping[str, Any]) -> Texts:
     if len(_TEXTS_OF) >= 64:
         _TEXTS_OF.clear()
     _TEXTS_OF[(id(wording), locale)] = (wording, found)
+    return found
+
+
+def _said(c: _Ctx, key: str, **values: str | int) -> str:
+    """``c.t(key, **values)``, remembered for the page language: ranks, points lost, scores and labels repeat page
+    after page, and formatting a message costs more than finding it.  Only for values that are texts or ints
+    counted here (never a bool or a float, which would share an int's key and not its text)."""
+    memo = (key, *values.items())
+    found = c.said.get(memo)
+    if found is None:
+        if len(c.said) >= _Memo.LIMIT:
+            c.said.clear()
+        found = c.said[memo] = c.t(key, **values)
     return found
 
 
@@ -312,7 +378,22 @@ def _bar_chart(rows: Sequence[tuple[str, float | None, str]], *, scale_max: floa
 def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: CohortStats | None,
                    locale: str | None = None) -> dict[str, Any]:
     """Everything one employee's dashboard shows, formatted for their locale."""
-    locale = locale or request.employee_locale(employee["id"])
+    return _dashboard_view(request, employee, stats, locale or request.employee_locale(employee["id"]))
+
+
+def personal_views(request: RenderRequest, employee: Mapping[str, Any],
+                   stats: CohortStats | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(dashboard_view(...), plan_view(...))`` of one employee in their locale, made together: the plan takes
+    what the dashboard already made from the same results (the areas to improve in the same pass, the header,
+    notes and sub-periods) instead of making it again.  The renderer's path; tests compare it with the two."""
+    locale = request.employee_locale(employee["id"])
+    focus: list[dict[str, Any]] = []
+    dashboard = _dashboard_view(request, employee, stats, locale, focus)
+    return dashboard, _plan_view(request, employee, locale, dashboard, focus)
+
+
+def _dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: CohortStats | None, locale: str,
+                    plain_focus: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     c = context(request, locale)
     t, f, rs = c.t, c.f, c.rs
     card = rs.scorecard(employee["scorecard"])
@@ -421,7 +502,7 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
                 if cmp:
                     avg, rank, size = cmp
                     row["average"] = f.percent(avg)
-                    row["rank"] = t("rank", rank=rank, size=size)
+                    row["rank"] = _said(c, "rank", rank=rank, size=size)
                     if rank == 1:
                         strengths.append((-att, k.path, t("strength.rank1", kpi=label, attainment=f.percent(att))))
                     elif att >= STRENGTH_ATTAINMENT:
@@ -434,7 +515,7 @@ def dashboard_view(request: RenderRequest, employee: Mapping[str, Any], stats: C
     view["trends"] = any(k["trend"] for k in kpis)
     view["strengths"] = [text for _, _, text in sorted(strengths)[:MAX_LISTED]]
     # areas to improve: the results' own focus areas (the plan's, results.json's), never worked out here
-    view["focus"] = _focus_items(c, card, employee, {k["path"]: k for k in kpis})
+    view["focus"] = _focus_items(c, card, employee, {k["path"]: k for k in kpis}, plain_focus)
     view["gaps"] = [item["text"] for item in view["focus"]]
 
     view["feedback"] = _feedback_view(c, card, employee)
@@ -485,13 +566,15 @@ def _bonus_view(c: _Ctx, employee: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     card = rs.scorecard(employee["scorecard"])
     kpi_label = _label_of(c, card, rs.bonus.attainment)
+    reached = detail.get("tiers_reached") or 0
     rows = [
         (t("bonus.target"), f.money(detail.get("target"))),
-        (t("bonus.attainment", kpi=kpi_label), f.percent(detail.get("attainment"))),
-        (t("bonus.tiers"), t("bonus.tiers_value", reached=detail.get("tiers_reached") or 0,
-                             total=len(rs.bonus.tiers))),
+        (_said(c, "bonus.attainment", kpi=kpi_label), f.percent(detail.get("attainment"))),
+        (t("bonus.tiers"), _said(c, "bonus.tiers_value", reached=reached, total=len(rs.bonus.tiers))
+         if type(reached) is int else t("bonus.tiers_value", reached=reached, total=len(rs.bonus.tiers))),
         (t("bonus.tier_pay"), f.money(detail.get("tier_pay"))),
-        (t("bonus.multiplier", grade=employee["grade"]), "×" + str(detail.get("multiplier") or "1")),
+        (_said(c, "bonus.multiplier", grade=employee["grade"]) if type(employee["grade"]) is str
+         else t("bonus.multiplier", grade=employee["grade"]), "×" + str(detail.get("multiplier") or "1")),
     ]
     if rs.bonus.excess_above is not None:
         rows.append((t("bonus.excess"), f.money(detail.get("excess"))))
@@ -723,9 +806,11 @@ def _focus_target(card: Scorecard | None, key: str):
 
 
 def _focus_items(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any],
-                 kpi_rows: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+                 kpi_rows: Mapping[str, Mapping[str, Any]] | None = None,
+                 plain: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The results' ``focus_areas`` in their order (the items that lost the most weighted points, the plan's
-    focus too), each with its points lost and where it stands: the one list every page shows."""
+    focus too), each with its points lost and where it stands: the one list every page shows.  ``plain``: a
+    list to which the same items without ``kpi_rows`` are added (the plan's), made in the same pass."""
     t, f = c.t, c.f
     lost = employee.get("lost_points") or {}
     out = []
@@ -736,22 +821,33 @@ def _focus_items(c: _Ctx, card: Scorecard | None, employee: Mapping[str, Any],
         if target is None:
             target = c.memo[memo] = _focus_target(card, key)
         dim, kpi = target
-        detail = None
+        detail = alone = None  # alone: the detail without the team's figures (kpi_rows), when it differs
+        teamed = False
         if kpi is not None:
             row = (kpi_rows or {}).get(kpi.path)
             att = ((employee.get("kpis") or {}).get(kpi.path) or {}).get("attainment")
             if row is not None and row.get("average"):
                 detail = t("focus.kpi_team", attainment=row["attainment"], average=row["average"])
+                teamed = True
+                if plain is not None and att is not None:
+                    alone = _said(c, "focus.kpi", attainment=f.percent(att))
             elif att is not None:
-                detail = t("focus.kpi", attainment=f.percent(att))
+                detail = _said(c, "focus.kpi", attainment=f.percent(att))
         elif dim is not None:
             score = ((employee.get("dimensions") or {}).get(dim.key) or {}).get("score")
             if score is not None:
-                detail = t("focus.dimension", score=f.score(score))
-        points = t("plan.lost", points=f.number(lost.get(key), 1)) if key in lost else None
+                detail = _said(c, "focus.dimension", score=f.score(score))
+        points = _said(c, "plan.lost", points=f.number(lost.get(key), 1)) if key in lost else None
         note = " · ".join(x for x in (points, detail) if x)
-        out.append({"key": key, "label": label, "lost": points, "detail": detail, "note": note,
-                    "text": label + t("punct.colon") + note if note else label})
+        item = {"key": key, "label": label, "lost": points, "detail": detail, "note": note,
+                "text": label + t("punct.colon") + note if note else label}
+        out.append(item)
+        if plain is not None:
+            if teamed:
+                note = " · ".join(x for x in (points, alone) if x)
+                item = {"key": key, "label": label, "lost": points, "detail": alone, "note": note,
+                        "text": label + t("punct.colon") + note if note else label}
+            plain.append(item)
     return out
 
 
@@ -961,14 +1057,26 @@ def plan_dates(cycle: str, horizon_weeks: int) -> tuple[date, list[tuple[int, da
 
 def plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str | None = None) -> dict[str, Any]:
     """Development suggestions for everyone; a formal plan (goals, owner, checkpoints, sign-off) when due."""
-    locale = locale or request.employee_locale(employee["id"])
+    return _plan_view(request, employee, locale or request.employee_locale(employee["id"]))
+
+
+_SHARED = ("score", "ruleset_title", "scorecard", "team", "confidential", "override", "employed", "periods")
+
+
+def _plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str,
+               dashboard: Mapping[str, Any] | None = None,
+               focus_items: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``dashboard``: the employee's dashboard view in ``locale`` (:func:`personal_views`), whose ``_SHARED``
+    entries the plan shows as they are; ``focus_items``: :func:`_focus_items` of the employee, made with it."""
     c = context(request, locale)
     t, f, rs = c.t, c.f, c.rs
     card = rs.scorecard(employee["scorecard"])
     formal = bool(employee.get("plan"))
     heading = t("plan.title_formal") if formal else t("plan.title")
     focus = []
-    for item in _focus_items(c, card, employee):  # the dashboard's areas to improve, the results' focus_areas
+    if focus_items is None:
+        focus_items = _focus_items(c, card, employee)
+    for item in focus_items:  # the dashboard's areas to improve, the results' focus_areas
         key = item["key"]
         memo_key = ("playbook", card.key if card else None, key)
         entry = c.memo[memo_key] if memo_key in c.memo else c.memo.setdefault(memo_key, _playbook(rs, card, key))
@@ -976,21 +1084,25 @@ def plan_view(request: RenderRequest, employee: Mapping[str, Any], locale: str |
                       "note": item["note"],
                       "focus": t.localized(entry.focus) if entry else None,
                       "actions": [t.localized(a) for a in entry.actions] if entry else []})
+    if dashboard is not None:
+        shared = {key: dashboard[key] for key in _SHARED}
+    else:
+        shared = {"score": f.number(employee["score"], 2), "ruleset_title": t.localized(rs.title, rs.id),
+                  "scorecard": _label_of_card(c, card, employee["scorecard"]), "team": cohort_value(employee),
+                  "confidential": t("confidential", name=employee["name"]),
+                  "override": _override_note(c, employee), "employed": _employed_note(c, employee),
+                  "periods": _periods_view(c, card, employee)}
     view: dict[str, Any] = {
         "lang": locale, "kind": "plan", "formal": formal,
         "title": f"{heading} · {employee['name']} · {request.results.get('cycle', '')}",
         "heading": t("page.h1", title=heading, name=employee["name"]), "name": employee["name"], "id": employee["id"],
         "cycle": request.results.get("cycle", ""), "grade": employee["grade"],
-        "score": f.number(employee["score"], 2),
-        "ruleset_title": t.localized(rs.title, rs.id),
-        "scorecard": _label_of_card(c, card, employee["scorecard"]),
-        "team": cohort_value(employee),
-        "confidential": t("confidential", name=employee["name"]),
+        "score": shared["score"], "ruleset_title": shared["ruleset_title"], "scorecard": shared["scorecard"],
+        "team": shared["team"], "confidential": shared["confidential"],
         "links": {"dashboard": "../" + dashboard_path(employee["id"])},
         "intro": t("plan.intro"), "focus": focus,
         "outcomes": [t.localized(o.label, o.id) for o in rs.outcomes if o.id in (employee.get("outcomes") or [])],
-        "override": _override_note(c, employee), "employed": _employed_note(c, employee),
-        "periods": _periods_view(c, card, employee),
+        "override": shared["override"], "employed": shared["employed"], "periods": shared["periods"],
     }
     if not formal:
         return view

@@ -101,6 +101,24 @@ def _context(ch: Chooser, plan: Plan) -> dict:
     return out
 
 
+def _periods(ch: Chooser) -> tuple[Period, bool, str | None]:
+    """The first choices of a case: its period, whether the period before is run first (for ``previous``), and
+    the length of the shorter periods another ruleset appraises first (SPEC v2, same store; read by ``periods:``
+    and ``net_of``), or None."""
+    period = Period.parse(ch.weighted([("2026-Q3", 6), ("2026-07", 2), ("2026-H2", 1), ("2026", 1), ("2027-Q1", 1)]))
+    with_previous = ch.chance(0.12)
+    shorter = {3: ["month"], 6: ["quarter", "month"], 12: ["half", "quarter"]}.get(period.count, [])
+    every = ch.choice(shorter) if shorter and ch.chance(0.12) else None
+    return period, with_previous, every
+
+
+def several_cycles(ch: Chooser) -> bool:
+    """Whether :func:`write_case` with a chooser making the same choices (``RandomChooser(seed)`` again) writes a
+    case of several cycles, found without writing it."""
+    _, with_previous, every = _periods(ch)
+    return with_previous or every is not None
+
+
 def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
                employees: tuple[int, int] = (3, 12)) -> Case:
     """Write a valid ruleset, its cycle file(s) and their data into ``folder`` (created).
@@ -110,15 +128,11 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     """
     folder = Path(folder)
     (folder / "data").mkdir(parents=True, exist_ok=True)
-    period = Period.parse(ch.weighted([("2026-Q3", 6), ("2026-07", 2), ("2026-H2", 1), ("2026", 1), ("2027-Q1", 1)]))
-    with_previous = ch.chance(0.12)
+    period, with_previous, every = _periods(ch)
     previous = period.previous() if with_previous else None
-    # SPEC v2: shorter periods appraised by another ruleset first (same store), read by periods: and net_of
-    shorter = {3: ["month"], 6: ["quarter", "month"], 12: ["half", "quarter"]}.get(period.count, [])
     stored = sub_rs = sub_plan = None
     subs: list[Period] = []
-    if shorter and ch.chance(0.12):
-        every = ch.choice(shorter)
+    if every is not None:
         subs = period.subperiods(every)
         stored = (f"sub-{every}", every)
         sub_rs, sub_plan = generate_ruleset(ch, subs[0], ruleset_id=stored[0])
@@ -145,7 +159,10 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     months = [*(previous.months if previous else []), *period.months]
     after = (period.end.year + (period.end.month == 12), period.end.month % 12 + 1)
     split = side(bulk, "credits")
-    credited = [m for m in sorted(gen.plan.raw) if m not in gen.plan.optional]
+    # a metric every ruleset of the case declares: the deals source is in every cycle file, and a deals table
+    # without a column of a declared metric stops the run (it splits nothing)
+    credited = [m for m in sorted(gen.plan.raw) if m not in gen.plan.optional
+                and (sub_plan is None or m in plan.raw and m in sub_plan.raw)]
     credited = [split.choice(credited)] if credited and split.chance(0.12) else []
     metric_files, metric_sources = gen.metrics(people, months + [after], frozenset(credited))
     tables.update(metric_files)

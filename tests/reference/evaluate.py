@@ -26,9 +26,11 @@ of the session that wrote it, so the engine can be checked against the same read
    left out of ``kpis``; every other KPI and every dimension keeps its entry (weight 0, its score when it has
    one).
 4. A KPI is missing when its attainment is: no actual, no target, or ``actual / 0`` (higher-is-better with
-   target 0).  Under ``redistribute`` a dimension whose remaining present KPIs weigh 0 is missing, and is
-   listed alone; otherwise each missing KPI is listed.  Under ``zero`` missing items score 0 at their weight,
-   and a dimension with no present KPI, objective, source or sub-period is listed alone (score 0).
+   target 0).  The curve and the bonus tiers compare the attainment taken to 12 decimals (half-up; README
+   "Numbers compare as written"); scores are worked out from the exact attainment.  Under ``redistribute``
+   a dimension whose remaining present KPIs weigh 0 is missing, and is listed alone; otherwise each missing
+   KPI is listed.  Under ``zero`` missing items score 0 at their weight, and a dimension with no present KPI,
+   objective, source or sub-period is listed alone (score 0).
 5. Missing ``previous`` fields, missing attribute cells and metrics without any value are missing (three-valued
    logic).  A blank ``hire_date`` keeps every metric row (the employment start is unknown) and is an error for
    the employee when the ruleset reads ``tenure_months`` or ``employed_share`` or prorates by days (issue 13).
@@ -48,7 +50,8 @@ of the session that wrote it, so the engine can be checked against the same read
 10. Calibration: a blank cohort value is not calibrated.  Caps are applied grade by grade from the top; while
     more employees are at or above a capped grade than allowed, the lowest (reported score, then id compared
     as text, larger first) among them moves down one grade.
-11. Bonus: the multiplier of a grade missing from ``multiplier`` is 1; the total is floored at 0, capped,
+11. Bonus: the excess reads the KPI's actual and target at 6 decimals (half-up); the multiplier of a grade
+    missing from ``multiplier`` is 1; the total is floored at 0, capped,
     rounded half-up to the unit, and rounded down to the unit when that would exceed the cap.  Strings carry
     as many decimals as the (normalised) unit: ``rounding: 1`` → ``"8000"``, ``0.01`` → ``"8000.00"``.
     ``bonus_paid`` (net_of) is the sum of the sub-periods' stored ``bonus`` strings, written the same way.
@@ -59,7 +62,7 @@ of the session that wrote it, so the engine can be checked against the same read
     ruleset; a wholly missing one is listed alone (``"year_results"``), with every sub-period null.  Weights
     keyed for sub-periods are read as written; absent keys weigh 0 (equal weights when ``weights`` is absent).
     A sub-period weighing 0 is not read: not in ``periods``, never missing (README, like a KPI of weight 0).
-14. ``lost_points`` lists items with more than 0 points lost, keyed by KPI id (``dimension.kpi`` when two
+14. ``lost_points`` lists items with more than 10^-12 points lost (README), keyed by KPI id (``dimension.kpi`` when two
     dimensions of the scorecard share the id) or dimension; ``focus_areas`` are its biggest items (ties,
     to 9 decimals, by key).  Outcomes may read ``score``, ``grade`` and ``bonus`` (the amount due now).
 15. Rows of employees not in the employee table stop the run (``on_error: fail``; ignored under
@@ -86,7 +89,6 @@ from . import incentives as plans
 from .expr import Expr, ExpressionError, number, round_half_up
 from .periods import LENGTH, Period, parse, tenure_months
 from .readers import (
-    TINY,
     ReferenceInputError,
     metric_rows,
     okr_objectives,
@@ -94,6 +96,7 @@ from .readers import (
     parse_number,
     read_csv,
     source_kind,
+    tiny,
     yaml_data,
 )
 from .ruleset import Dimension, Ruleset, Scorecard, decimal_of, parse_ruleset
@@ -193,6 +196,32 @@ class Inputs:
         self.feedback: dict[str, list[tuple]] = {}   # emp -> (relation, rater, rating, competency)
         self.okrs: dict[str, list[dict]] = {}
         self.warnings: list[str] = []
+        self.as_floats: set[str] = set()  # summed metrics whose column no decimal places fit (_summed_as_floats):
+        # the float sum is what a plan judges (Evaluator.float_read)
+
+
+def _summed_as_floats(inputs: Inputs, rs: Ruleset, period: Period) -> set[str]:
+    """The summed (and averaged) metrics whose column of the period's cells no number of decimal places k (0 to 18)
+    fits with every value below 2^53 units of 10^-k (README "Results do not depend on the order of the rows":
+    0.30000000000000004 beside 123,456,789,012.345): such a column is added exactly as the floats it holds."""
+    out = set()
+    for name, how in rs.raw_metrics.items():
+        if how not in ("sum", "mean"):
+            continue
+        values = [v for cells in inputs.metrics.values() for (month, metric), (v, _) in cells.items()
+                  if metric == name and v is not None and month in period.months]
+        if not values:
+            continue
+        top = max(abs(v) for v in values)
+        for k in range(19):
+            if top * 10 ** k >= 2 ** 53:
+                out.add(name)
+                break
+            if all((v * 10 ** k).denominator == 1 for v in values):
+                break
+        else:
+            out.add(name)
+    return out
 
 
 def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs:
@@ -244,6 +273,8 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
             for emp, objectives in okr_objectives(path, rows, label).items():
                 inputs.okrs.setdefault(emp, []).extend(objectives)
         elif kind == "deals":
+            if rows and not declared & set(rows[0]):  # (the engine: it would split nothing)
+                raise ReferenceInputError(f"{label}: the deals table has no column of a metric the ruleset declares")
             deals += [(row, f"{label}:{row['_line']}") for row in rows]
             inputs.named |= declared & (set(rows[0]) if rows else set())
         elif kind == "credits":
@@ -260,6 +291,7 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
                 if key in mine and mine[key][0] is not None:
                     raise ReferenceInputError(f"{where}: {key[1]} of {emp} for {key[0]} also given at {mine[key][1]}")
                 mine[key] = (value, where)
+    inputs.as_floats = _summed_as_floats(inputs, rs, period)
     ids = [p.id for p in inputs.people]
     if len(set(ids)) != len(ids):
         raise ReferenceInputError("duplicate employee ids in the employee table")
@@ -330,6 +362,9 @@ class Evaluator:
         self.warnings = inputs.warnings
         self.previous_period = period.previous()
         self._rolled_up: dict[str, dict] = {}
+        # (employee, metric) -> the decimal a float-summed metric's float reads as (Inputs.as_floats): what a plan
+        # judges whether a float carries (_not_carried); everything else uses the exact sum (noise to the engine)
+        self.float_read: dict[tuple[str, str], Fraction] = {}
         self._teams: dict[tuple[str, str], object] = {}
         self.unappraisable: set[str] = set()  # employee-table errors: not appraised, so missing in a roll-up
 
@@ -394,7 +429,7 @@ class Evaluator:
                     self.warnings.append(f"{where}: {name} of {person.id} for {month} lies outside the employment; "
                                          "not used")
                     continue
-                if value is not None and value != 0 and abs(value) < TINY:  # a cell the period reads: refused
+                if value is not None and tiny(value):  # a cell the period reads: refused
                     raise ReferenceInputError(f"{where}: {name} {float(value)!r} is too close to 0")
                 if value is not None:
                     values.append(value)
@@ -412,6 +447,9 @@ class Evaluator:
                 out[name] = values[0]
             else:
                 out[name] = values[-1]
+            if values and how in ("sum", "mean") and name in self.inputs.as_floats:  # the floats' exact sum, the float
+                total = float(sum((Fraction(float(v)) for v in values), Fraction(0)))  # nearest it (then / count)
+                self.float_read[(person.id, name)] = number(total if how == "sum" else total / len(values))
         return out
 
     def previous_of(self, person: Person) -> dict | None:
@@ -531,7 +569,10 @@ class Evaluator:
                     a = k.curve.top() if actual == 0 else target / actual
                 elif target != 0:
                     a = actual / target
-            score = None if a is None else k.curve.score(a)
+            # README "Numbers compare as written": the curve compares the attainment taken to 12 decimals (5 / (5 +
+            # 2.3e-308) reaches a band from 1); the score is worked out exactly (a total of 22.555 is 22.56, where
+            # 12 decimals of 69 / 140 would make it 22.5549999999961)
+            score = None if a is None else k.curve.score(a, round_half_up(a, 12))
             scores[k.key] = score
             ap.kpis[path] = {"actual": actual, "target": target, "attainment": a, "score": score, "weight": None}
         weights = ap.kpi_w[d.key]
@@ -712,11 +753,11 @@ class Evaluator:
                     if s is None or w == 0:
                         continue
                     lost = share * w / 100 * max(Fraction(0), 100 - s)
-                    if lost > 0:
+                    if lost > _NOISE:
                         ap.lost[path if seen[k.key] > 1 else k.key] = lost
             else:
                 lost = share * max(Fraction(0), 100 - info["score"])
-                if lost > 0:
+                if lost > _NOISE:
                     ap.lost[d.key] = lost
 
     # ------------------------------------------------------------------ after scoring
@@ -832,12 +873,15 @@ class Evaluator:
         a = kpi["attainment"]
         if a is None:
             return None
+        a = round_half_up(a, 12)  # (the tiers and the excess compare it at 12 decimals, README)
         tiers = sum((number(t["pay"]) for t in bonus["tiers"] if a >= number(t["from"])), Fraction(0)) * target
         multiplier = (bonus.get("multiplier") or {}).get(ap.grade, 1)
         total = tiers * number(multiplier)
         excess = bonus.get("excess")
         if excess and a > number(excess["above"]):
-            total += number(excess["rate"]) * (kpi["actual"] - number(excess["above"]) * kpi["target"])
+            # the KPI's actual and target as 6-place decimals, as a plan's measures are (README "Bonus excess")
+            total += number(excess["rate"]) * (plans.six_places(kpi["actual"])
+                                               - number(excess["above"]) * plans.six_places(kpi["target"]))
         total = max(total, Fraction(0))
         cap = None
         if bonus.get("cap") is not None:
@@ -856,6 +900,11 @@ class Evaluator:
             if when.holds(lookup, self.context, ap.previous):
                 ap.outcomes.append(oid)
                 ap.plan = ap.plan or plan
+
+
+# README "Lost points and focus areas": an item is listed when it lost more than 10^-12 points (less is the noise
+# of binary arithmetic in the engine, and no one's focus area)
+_NOISE = Fraction(1, 10 ** 12)
 
 
 class _Desc:
@@ -878,18 +927,16 @@ def _too_large(ap) -> bool:
     numbers = [v for k in ap.kpis.values() for v in (k.get("actual"), k.get("target"), k.get("attainment"),
                                                      k.get("score"))]
     numbers += [d.get("score") for d in ap.dims.values()]
-    return any(isinstance(v, (int, Fraction)) and abs(v) >= 10 ** 27 for v in numbers)
+    # (|n / d| >= 10^27 on the integers: Fraction comparisons are slow, and every number is asked)
+    return any(isinstance(v, (int, Fraction)) and abs(v.numerator) >= 10 ** 27 * v.denominator for v in numbers)
 
 
 def _too_small(ev: Evaluator, ap) -> bool:
     """Whether a metric's value (aggregated, or derived) is not 0 but below 2^-1022 in size (README: the
     smallest normal float; 5e-324 / 22 is 0 in floats), or 10^15 or more (README: the limit of a cell)."""
     values = (ap.lookup(name) for name in (*ev.rs.raw_metrics, *ev.rs.derived, *ev.rs.rollups))
-    return any(isinstance(v, (int, Fraction)) and (v != 0 and -_TINY < v < _TINY or abs(v) >= 10 ** 15)
+    return any(isinstance(v, (int, Fraction)) and (tiny(v) or abs(v.numerator) >= 10 ** 15 * v.denominator)
                for v in values)
-
-
-_TINY = Fraction(1, 2 ** 1022)
 
 
 def _not_carried(ev: Evaluator, ap) -> bool:
@@ -902,7 +949,8 @@ def _not_carried(ev: Evaluator, ap) -> bool:
     metrics = {*ev.rs.raw_metrics, *ev.rs.derived, *ev.rs.rollups}
     for spec in bonus["components"].values():
         for name in (spec["measure"], spec.get("target")):
-            v = ap.lookup(name) if isinstance(name, str) and name in metrics else None
+            v = ev.float_read.get((ap.person.id, name), ap.lookup(name)) \
+                if isinstance(name, str) and name in metrics else None
             if isinstance(v, (int, Fraction)) and abs(v) >= 2 ** 33:
                 six = plans.six_places(Fraction(v))
                 digits = Decimal(six.numerator) / Decimal(six.denominator)
@@ -1037,6 +1085,8 @@ def evaluate_cycle(cycle_path, store: ReferenceStore | None = None) -> dict:
     for person in inputs.people:
         if not person.appraised_in(period):
             continue
+        ev._aggregates(person)  # the period reads the rows of everyone it appraises: a cell too close to 0 stops
+        # the run even when the person is an error for something else (README "Bad data never pays silently")
         target = rs.doc.get("bonus", {}).get("target") if isinstance(rs.doc.get("bonus"), dict) else None
         if target and (rs.doc.get("attributes") or {}).get(target) == "money" \
                 and isinstance(person.values.get(target), Fraction) and person.values[target] < 0:

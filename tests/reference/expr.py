@@ -6,7 +6,7 @@ Values: :class:`fractions.Fraction` (every number, exact as written), ``str``, `
 
 - ``+ - * /`` with a missing operand are missing; ``x / 0`` is missing.
 - A comparison (``== != < <= > >=``, chained ``1 < x <= 3``) or ``in`` / ``not in`` reading a missing value
-  is unknown.
+  is unknown.  Numbers within a relative 10^-12 of each other are equal (README "Numbers compare as written").
 - ``not unknown`` is unknown; ``and`` is false when any operand is false, else unknown when any is unknown;
   ``or`` is true when any operand is true, else unknown when any is unknown.
 - ``min``, ``max``, ``abs``, ``round`` (half-up, away from zero on ties, like Decimal's ROUND_HALF_UP) are
@@ -226,13 +226,14 @@ class _Eval:
             return not _equal(a, b)
         if _kind(a) != _kind(b) or _kind(a) not in ("number", "str"):
             raise ExpressionError(f"cannot order {a!r} and {b!r} in {self.text!r}")
+        slack = _slack(a, b) if _kind(a) == "number" else 0
         if isinstance(op, ast.Lt):
-            return a < b
+            return a < b - slack if slack else a < b
         if isinstance(op, ast.LtE):
-            return a <= b
+            return a <= b + slack if slack else a <= b
         if isinstance(op, ast.Gt):
-            return a > b
-        return a >= b
+            return a > b + slack if slack else a > b
+        return a >= b - slack if slack else a >= b
 
     def _Call(self, node):
         name = node.func.id
@@ -280,7 +281,18 @@ def _kind(v) -> str:
 def _equal(a, b) -> bool:
     if _kind(a) != _kind(b):
         raise ExpressionError(f"cannot compare {a!r} with {b!r}")
+    if _kind(a) == "number":
+        return abs(a - b) <= _slack(a, b)
     return a == b
+
+
+# README "Numbers compare as written": numbers in conditions are equal when within a relative 10^-12 of each other
+# (so a < b only when b - a is more than that, a <= b when a - b is at most that)
+_TOLERANCE = Fraction(1, 10 ** 12)
+
+
+def _slack(a: Fraction, b: Fraction) -> Fraction:
+    return max(abs(a), abs(b)) * _TOLERANCE
 
 
 def _need_number(v, text):

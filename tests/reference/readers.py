@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import re
 from decimal import Decimal, InvalidOperation
@@ -168,15 +169,30 @@ def parse_number(text, where: str, money: bool = False, tiny_ok: bool = False) -
         return None
     if money and _GROUPED.match(s):
         s = s.replace(",", "")
-    if not _PLAIN.match(s):
+    value = _exact(s)
+    if value is None:
         raise ReferenceInputError(f"{where}: {text!r} is not a number")
-    try:
-        value = Fraction(Decimal(s))
-    except InvalidOperation:
-        raise ReferenceInputError(f"{where}: {text!r} is not a number") from None
-    if not tiny_ok and value != 0 and abs(value) < TINY:
+    if not tiny_ok and tiny(value):
         raise ReferenceInputError(f"{where}: {text!r} is too close to 0")
     return value
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _exact(s: str) -> Fraction | None:
+    """A plain decimal's exact value (None: not one).  Cells repeat (0, 1, 40): each text is worked out once."""
+    if not _PLAIN.match(s):
+        return None
+    try:
+        return Fraction(Decimal(s))
+    except InvalidOperation:
+        return None
+
+
+def tiny(value: Fraction) -> bool:
+    """Whether ``value`` is not 0 but below 2^-1022 in size (:data:`TINY`), on integers: comparing fractions of
+    2^1022 denominators is slow, and every metric value is asked."""
+    n = value.numerator
+    return n != 0 and (abs(n) << 1022) < value.denominator
 
 
 def parse_month(text, where: str) -> str:

@@ -20,20 +20,23 @@ class Curve:
     bands: list = field(default_factory=list)    # [(from, score)] ascending by from
     points: list = field(default_factory=list)   # [(x, y)] ascending by x
 
-    def score(self, a: Fraction) -> Fraction:
-        """SPEC "Scorecards, dimensions, KPIs": the curve's score at attainment ``a``."""
+    def score(self, a: Fraction, seen: Fraction | None = None) -> Fraction:
+        """SPEC "Scorecards, dimensions, KPIs": the curve's score at attainment ``a``.  ``seen``: the attainment its
+        floor, bands and points compare (README: taken to 12 decimals, so 1 - 4.6e-309 reaches a band from 1);
+        the score is worked out from ``a`` itself."""
+        at = a if seen is None else seen
         if self.kind == "linear":
-            return Fraction(0) if a < self.floor else min(a, self.cap) * 100
+            return Fraction(0) if at < self.floor else min(a, self.cap) * 100
         if self.kind == "bands":
-            reached = [s for f, s in self.bands if a >= f]
+            reached = [s for f, s in self.bands if at >= f]
             return reached[-1] if reached else Fraction(0)
         pts = self.points
-        if a <= pts[0][0]:
+        if at <= pts[0][0]:
             return pts[0][1]
-        if a >= pts[-1][0]:
+        if at >= pts[-1][0]:
             return pts[-1][1]
         for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
-            if x0 <= a <= x1:
+            if x0 <= at <= x1:
                 if x1 == x0:
                     return y1
                 return y0 + (y1 - y0) * (a - x0) / (x1 - x0)
