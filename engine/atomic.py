@@ -15,8 +15,10 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 TMP_MARK = ".appraise-tmp-"
 
@@ -76,27 +78,18 @@ def _put(fh, h, data) -> int:
     return len(view)
 
 
-def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int | None = None) -> tuple[str, int]:
-    """Temporary file in the same folder, fsync, rename over ``path``; returns (sha256, size)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+@contextmanager
+def replacing(path: Path, mode: int | None = None, how: str = "wb") -> Iterator[IO[bytes]]:
+    """The file that will replace ``path``, open for the block (``how``: ``"wb"``, or ``"w+b"`` for a writer that
+    seeks back): a temporary file in the same folder with the umask's mode (or ``mode``), flushed, fsync'ed and
+    renamed over ``path`` when the block ends; deleted if the block raises, ``path`` untouched.  The folder is
+    not synced (:func:`fsync_dir`)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
-    h = hashlib.sha256()
-    size = 0
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with os.fdopen(fd, how) as fh:
             if hasattr(os, "fchmod"):
                 os.fchmod(fh.fileno(), _file_mode() if mode is None else mode)  # the umask now, not at import
-            buf: list[bytes] = []
-            pending = 0
-            for chunk in chunks:
-                b = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
-                buf.append(b)
-                pending += len(b)
-                if pending >= 1 << 20:
-                    data = buf[0] if len(buf) == 1 else b"".join(buf)  # a large chunk alone is not copied
-                    size += _put(fh, h, data)
-                    buf, pending = [], 0
-            size += _put(fh, h, b"".join(buf))
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -106,6 +99,25 @@ def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int 
         except FileNotFoundError:
             pass
         raise
+
+
+def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int | None = None) -> tuple[str, int]:
+    """Temporary file in the same folder, fsync, rename over ``path``; returns (sha256, size)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    h = hashlib.sha256()
+    size = 0
+    with replacing(path, mode) as fh:
+        buf: list[bytes] = []
+        pending = 0
+        for chunk in chunks:
+            b = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+            buf.append(b)
+            pending += len(b)
+            if pending >= 1 << 20:
+                data = buf[0] if len(buf) == 1 else b"".join(buf)  # a large chunk alone is not copied
+                size += _put(fh, h, data)
+                buf, pending = [], 0
+        size += _put(fh, h, b"".join(buf))
     if sync_dir:
         fsync_dir(path.parent)
     return h.hexdigest(), size

@@ -577,33 +577,19 @@ def written_by(path, write: Callable[..., None], *args, **kwargs) -> tuple[str, 
     import hashlib
     import mmap
     import os
-    import tempfile
     from pathlib import Path
 
-    from appraise.atomic import TMP_MARK, _file_mode
+    from appraise.atomic import replacing
 
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w+b") as fh:
-            if hasattr(os, "fchmod"):
-                os.fchmod(fh.fileno(), _file_mode())
-            write(fh, *args, **kwargs)
-            fh.flush()
-            os.fsync(fh.fileno())
-            size = os.fstat(fh.fileno()).st_size
-            if size:
-                with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
-                    sha = hashlib.sha256(m).hexdigest()
-            else:
-                sha = hashlib.sha256(b"").hexdigest()
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with replacing(Path(path), how="w+b") as fh:
+        write(fh, *args, **kwargs)
+        fh.flush()
+        size = os.fstat(fh.fileno()).st_size
+        if size:
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
+                sha = hashlib.sha256(m).hexdigest()
+        else:
+            sha = hashlib.sha256(b"").hexdigest()
     return sha, size
 
 
