@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from types import SimpleNamespace
 
 import polars as pl
 import pytest
@@ -15,17 +14,9 @@ from click.testing import CliRunner
 from appraise.cli import main
 from appraise.store.database import Store, StoreError
 from appraise.tools.demo import make_company
+from test_store_bulk import COLUMNS, ENTRIES, RULESET
 
-RULESET = SimpleNamespace(id="rs", version="1", sha256="0" * 64, source="")
-# text beyond ASCII, quotes and an escaped newline in the JSON, NULLs in every nullable column, an exponent
-ENTRIES = [
-    {"id": "E1", "name": "郭婷 \"Tina\"", "scorecard": "rep", "score": 104.48, "grade": "A", "grade_uncalibrated": "B",
-     "bonus": "37500.50", "note": "Ann\nLee 😀"},
-    {"id": "E2", "name": "Zoë", "scorecard": None, "score": None, "grade": None, "grade_uncalibrated": None},
-    {"id": "E3", "name": "", "scorecard": "rep", "score": 1e-07, "grade": "D", "grade_uncalibrated": "D",
-     "bonus": "0"},
-]
-COLUMNS = ("employee", "scorecard", "score", "grade", "grade_uncalibrated", "bonus")
+# the bulk path's hard cases (tests/test_store_bulk.py), as one table
 TABLE = pl.DataFrame({"employee": [e["id"] for e in ENTRIES], **{c: [e.get(c) for e in ENTRIES] for c in COLUMNS[1:]},
                       "entry": [json.dumps(e, ensure_ascii=False) for e in ENTRIES]},
                      schema={"employee": pl.Utf8, "scorecard": pl.Utf8, "score": pl.Float64, "grade": pl.Utf8,
