@@ -643,19 +643,18 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
     already on disk: they are hashed for the manifest but not synced again."""
     import shutil
 
+    from appraise.core.insights import BONUS_CHANGE_FIELDS, insights
     from appraise.present.render import RenderError, render_all
 
     ids = [e["id"] for e in doc["employees"]]
     past = history(store_url, ids if len(ids) <= 5000 else None, kind=cycle.period.kind, before=cycle.period.id,
-                   ruleset_id=ruleset.id, fields=("kpis", "bonus_detail", "bonus_gross", "bonus_earned"))
+                   ruleset_id=ruleset.id, fields=("kpis", *BONUS_CHANGE_FIELDS))
     info = {}
     if inputs.employees is not None:
         for row in inputs.employees.iter_rows(named=True):
             info[str(row["id"])] = {k: v for k, v in row.items() if v is not None}
     found = None
     if ev is not None:  # what each person can act on next, worked out once by the core (the pages show it)
-        from appraise.core.insights import insights
-
         found = insights(ev, feedback, past,
                          ids=page_slice.people(doc, info) if page_slice is not None else None)
     stage = staging_dir(out)

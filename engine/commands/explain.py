@@ -45,11 +45,12 @@ def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url:
         evaluation = prepare(loaded, ruleset, store=url).evaluate()
         past = {}
         if url:  # the previous results, for why the bonus changed (as on the dashboards)
+            from appraise.core.insights import BONUS_CHANGE_FIELDS
             from appraise.store.database import history
 
             period = evaluation.period
             past = history(url, [employee], kind=period.kind, before=period.id, ruleset_id=ruleset.id,
-                           fields=("kpis", "bonus_detail", "bonus_gross", "bonus_earned"))
+                           fields=BONUS_CHANGE_FIELDS)
         x = explain(evaluation, employee, locale, past)
     except InvalidInput as exc:
         echo_diagnostics(exc.diagnostics, messages)

@@ -23,7 +23,12 @@ from appraise.language.period import Period
 if TYPE_CHECKING:
     from appraise.core.evaluate import Evaluation
 
-__all__ = ["FeedbackCells", "bonus_change", "feedback_cells", "feedback_detail", "insights", "reach"]
+__all__ = ["BONUS_CHANGE_FIELDS", "FeedbackCells", "bonus_change", "feedback_cells", "feedback_detail", "insights",
+           "reach"]
+
+# what :func:`bonus_change` reads of a stored result besides its bonus, grade and score: the fields to ask
+# :func:`appraise.store.database.history` for
+BONUS_CHANGE_FIELDS = ("bonus_detail", "bonus_gross", "bonus_earned")
 
 
 def insights(ev: Evaluation, feedback: pl.DataFrame | FeedbackCells | None = None,
