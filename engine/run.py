@@ -669,7 +669,7 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
         pause_point("render")
         pages: dict[str, tuple[str | None, int, bool]] = {}
         for rel in written:
-            name = Path(rel).as_posix()
+            name = rel.as_posix()  # render_all gives Paths
             if name in files or name == MANIFEST:
                 raise RenderError(f"a renderer wrote {name}, which is one of the run's own outputs; "
                                   "name the page differently")

@@ -265,8 +265,10 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
         chosen = {n: chosen[n] for n in wanted}
     written: list[Path] = []
     for renderer in chosen.values():
-        written.extend(Path(p) for p in renderer.render(request, out))
-    return sorted(set(written))
+        written.extend(p if isinstance(p, Path) else Path(p) for p in renderer.render(request, out))
+    # sorted(set(...)) without the set's random order: a renderer's own list, already in order (as the HTML
+    # renderer's is), is then sorted in one pass rather than with ~300,000 Path comparisons for 21,000 pages
+    return sorted(dict.fromkeys(written))
 
 
 def normalize_history(history) -> dict[str, list[dict[str, Any]]]:

@@ -49,6 +49,7 @@ from types import MappingProxyType
 from typing import Any
 
 import jinja2
+import jinja2.compiler
 import jinja2.nodes
 import jinja2.runtime
 import jinja2.visitor
@@ -222,6 +223,7 @@ class _BuiltinTemplate(jinja2.Template):
     @classmethod
     def _from_namespace(cls, environment, namespace, globals):
         namespace["escape"] = _output_escape  # the compiled code's only use of it: writing a value out
+        namespace["_getattr"] = _key_first(environment)  # v.key (see _KeyFirstCodeGenerator)
         return super()._from_namespace(environment, namespace, globals)
 
     def new_context(self, vars=None, shared=False, locals=None):
@@ -285,6 +287,39 @@ class _BuiltinContext(jinja2.runtime.Context):
         return super().call(__obj, *args, **kwargs)
 
 
+def _key_first(environment: jinja2.Environment):
+    """``environment.getattr(obj, attribute)`` of a :class:`_BuiltinEnvironment` for an ``attribute`` that is not one of
+    dict's own (the code generator asks for it only then): a plain dict's key straight away, else the environment's
+    answer."""
+    undefined, other = environment.undefined, environment.getattr
+
+    def getattr_(obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return undefined(obj=obj, name=attribute)
+        return other(obj, attribute)
+
+    return getattr_
+
+
+class _KeyFirstCodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's code generator, writing ``v.key`` (a view is a plain dict) as a call of the template's ``_getattr``
+    (:func:`_key_first`) rather than of the environment's bound ``getattr`` method: the same answer, ~4 million times a
+    10,000-person render, without looking up and binding the method and checking the name against dict's at each.
+    Names of dict's own attributes (``v.items``) stay with the environment."""
+
+    @jinja2.compiler.optimizeconst
+    def visit_Getattr(self, node: jinja2.nodes.Getattr, frame: jinja2.compiler.Frame) -> None:
+        if self.environment.is_async or node.attr in _DICT_ATTRIBUTES:
+            return super().visit_Getattr(node, frame)
+        self.write("_getattr(")
+        self.visit(node.node, frame)
+        self.write(f", {node.attr!r})")
+        return None
+
+
 class _BuiltinEnvironment(jinja2.Environment):
     """The environment of the package's own templates (never of a ruleset's overrides, which are sandboxed).
 
@@ -293,6 +328,7 @@ class _BuiltinEnvironment(jinja2.Environment):
 
     template_class = _BuiltinTemplate
     context_class = _BuiltinContext
+    code_generator_class = _KeyFirstCodeGenerator
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
