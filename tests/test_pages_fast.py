@@ -55,7 +55,8 @@ def test_builtin_environment_writes_what_plain_jinja_writes():
     fast = html_renderer.environment(None)
     source = ("{% import 'macros.html' as m %}{{ v.text }}|{{ v.n }}|{{ v.f }}|{{ v.none }}|{{ v.safe }}|"
               "{{ v.missing }}|{{ v.items }}|{{ v['keys'] }}|{% for x in v.rows %}{{ x.a ~ x.b }}{% endfor %}|"
-              "{% set s %}{{ v.text }}{% endset %}{{ s }}|{{ m.bar_chart(v.chart, v.text) }}")
+              "{% set s %}{{ v.text }}{% endset %}{{ s }}|{{ m.bar_chart(v.chart, v.text) }}|{{ v.n.real }}|"
+              "{{ v.chart.bars[0].nothing }}|{{ v.safe.upper() }}")
     view = {"text": HOSTILE, "n": 7, "f": 1.5, "none": None, "safe": jinja2.utils.markupsafe.Markup("<b>ok</b>"),
             "items": HOSTILE, "keys": "<k>", "rows": [{"a": "<", "b": 1}],
             "chart": {"width": 10, "height": 5, "alt": HOSTILE, "label_w": 3, "marker_x": 2,
@@ -268,6 +269,21 @@ def test_the_workers_split_whole_teams_and_render_their_pages_as_one_process_doe
     assert split == plain == sorted(digests)
     for page in plain:
         assert (tmp_path / "split" / page).read_bytes() == (tmp_path / "plain" / page).read_bytes(), page
+
+
+def test_the_parts_shrink_as_the_work_left_does_and_keep_whole_teams_in_order(example):
+    """With the workers' number, each part is about the people not yet given out over twice the workers (never
+    under the least size): 1,000 people in teams of 10, 2 workers, at least 50 — 1000/4 = 250, 750/4 = 187 → 190
+    (whole teams), 560/4 = 140, 420/4 = 105 → 110, 310/4 = 77 → 80, 230/4 = 57 → 60, then 50s and the 20 left."""
+    people = [{"id": f"P{i:04d}", "scorecard": "ae", "calibration": {"cohort": f"t{i // 10:03d}"}}
+              for i in range(1000)]
+    parts = [part.results["employees"] for part in
+             html_renderer._split(RenderRequest({"employees": people}, example[1]), 50, workers=2)]
+    assert [len(p) for p in parts] == [250, 190, 140, 110, 80, 60, 50, 50, 50, 20]
+    assert [e["id"] for p in parts for e in p] == [e["id"] for e in people]
+    assert [len(p.results["employees"]) for p in html_renderer._split(RenderRequest({"employees": people},
+                                                                                   example[1]), 300)] == [
+        300, 300, 300, 100]  # without the workers' number: parts of the size given, as before
 
 
 @pytest.mark.parametrize(("selector", "message"), [

@@ -555,8 +555,7 @@ class HtmlRenderer:
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                                      initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
                 pending = [pool.submit(_render_people, part, str(out_dir), brand, wording, True, touches)
-                           for part in _split(people, max(BATCH, len(employees) // (workers * 8)),
-                                              groups if people is request else None)]
+                           for part in _split(people, BATCH, groups if people is request else None, workers)]
                 digests.update(_render_overviews(request, str(out_dir), brand, wording, teams=False, groups=groups))
                 for future in pending:
                     digests.update(future.result())
@@ -680,15 +679,27 @@ def _parts(path: str) -> list[str]:
     return path.split("/")
 
 
-def _split(request: RenderRequest, size: int, groups: dict[str | None, list[Mapping[str, Any]]] | None = None):
+def _split(request: RenderRequest, size: int, groups: dict[str | None, list[Mapping[str, Any]]] | None = None,
+           workers: int = 0):
     """Sub-requests of whole teams (so of whole cohorts too) holding about ``size`` employees each, with only
-    their own data; ``groups``: :func:`team_groups` of the request, when it was worked out."""
+    their own data; ``groups``: :func:`team_groups` of the request, when it was worked out.
+
+    With ``workers``, each part holds about the employees not yet given out over twice the workers, never fewer than
+    ``size``: large parts first, ``size`` at the end, so that the workers run out of work within a small part of
+    each other (10,000 people, 2 workers: 13 parts, 2,500 down to 200; equal parts of 625 left one worker idle
+    for half a part, ~0.2 s, on average) without more parts than equal ones would need."""
     header = {k: v for k, v in request.results.items() if k != "employees"}
+    grouped = groups if groups is not None else team_groups(request.results)
+    left = sum(len(members) for members in grouped.values()) if workers else 0
+    wanted = max(size, left // (2 * workers)) if workers else size
     part: list[Mapping[str, Any]] = []
-    for members in (groups if groups is not None else team_groups(request.results)).values():
+    for members in grouped.values():
         part.extend(members)
-        if len(part) >= size:
+        if len(part) >= wanted:
             yield _part(request, header, part)
+            if workers:
+                left -= len(part)
+                wanted = max(size, left // (2 * workers))
             part = []
     if part:
         yield _part(request, header, part)
