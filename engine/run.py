@@ -641,6 +641,16 @@ def _render(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict,
 
     Pages that the renderer linked from ``published`` (the folder this run replaces; same bytes) are
     already on disk: they are hashed for the manifest but not synced again."""
+    from appraise.present.render import workers_started
+
+    # the renderers' worker processes start while this one reads the history and works out the insights
+    with workers_started(len(doc.get("employees") or ()) if page_slice is None else 0):
+        return _render_pages(doc, ruleset, cycle, inputs, store_url, out, files, history, published, page_slice,
+                             changes, ev, feedback)
+
+
+def _render_pages(doc, ruleset, cycle, inputs, store_url: str, out: Path, files: dict, history,
+                  published: Path | None = None, page_slice=None, changes=None, ev=None, feedback=None) -> int:
     import shutil
 
     from appraise.core.insights import BONUS_CHANGE_FIELDS, insights

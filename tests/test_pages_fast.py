@@ -234,13 +234,17 @@ class _InProcess:
     """A stand-in for the process pool: each task runs when submitted, in this process."""
 
     def __init__(self, **_):
-        pass
+        self.shut = 0
 
     def __enter__(self):
         return self
 
     def __exit__(self, *_):
+        self.shut += 1
         return False
+
+    def shutdown(self, **_):
+        self.shut += 1
 
     def submit(self, fn, *args):
         from concurrent.futures import Future
@@ -284,6 +288,32 @@ def test_the_parts_shrink_as_the_work_left_does_and_keep_whole_teams_in_order(ex
     assert [len(p.results["employees"]) for p in html_renderer._split(RenderRequest({"employees": people},
                                                                                    example[1]), 300)] == [
         300, 300, 300, 100]  # without the workers' number: parts of the size given, as before
+
+
+def test_workers_started_ahead_are_taken_by_the_render_or_let_go(example, tmp_path, monkeypatch):
+    """`appraise run` starts the render's workers before it works out the insights: the render takes them (and
+    writes what it writes with its own), and workers no render took are let go when the block ends."""
+    from appraise.present.render import workers_started
+
+    plain = _render(example, tmp_path / "plain")
+    monkeypatch.setattr(html_renderer, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(html_renderer, "ProcessPoolExecutor", _InProcess)
+    monkeypatch.setenv("APPRAISE_JOBS", "2")
+    with workers_started(5):
+        assert [count for count, _ in html_renderer._STARTED] == [2]
+    assert html_renderer._STARTED == []  # no render: let go
+    with workers_started(5):
+        started = html_renderer._STARTED[0][1]
+        taken = []
+        monkeypatch.setattr(html_renderer, "_new_pool", lambda workers: taken.append(workers) or _InProcess())
+        assert _render(example, tmp_path / "ahead") == plain
+        assert html_renderer._STARTED == [] and taken == []  # the render used the pool started ahead
+    assert started.shut == 1  # shut down once, by the render
+    for page in plain:
+        assert (tmp_path / "ahead" / page).read_bytes() == (tmp_path / "plain" / page).read_bytes(), page
+    monkeypatch.setenv("APPRAISE_JOBS", "1")
+    with workers_started(5):  # one process renders: nothing started
+        assert html_renderer._STARTED == []
 
 
 @pytest.mark.parametrize(("selector", "message"), [

@@ -31,7 +31,8 @@ import os
 import re
 import stat
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -269,6 +270,26 @@ def render_all(results_doc: Mapping[str, Any], ruleset: Ruleset, out_dir: str | 
     # sorted(set(...)) without the set's random order: a renderer's own list, already in order (as the HTML
     # renderer's is), is then sorted in one pass rather than with ~300,000 Path comparisons for 21,000 pages
     return sorted(dict.fromkeys(written))
+
+
+@contextmanager
+def workers_started(employees: int) -> Iterator[None]:
+    """Within the block, renderers that render in worker processes have started them for a render of ``employees``
+    people (a renderer's optional ``prepare(employees)``, which returns what lets them go, or None): ``appraise
+    run`` enters it before it reads the history and works out the insights, so the workers' start-up overlaps
+    that.  Workers no render took are let go at the end of the block."""
+    releases = []
+    try:
+        for renderer in renderers().values():
+            prepare = getattr(renderer, "prepare", None)
+            if callable(prepare):
+                release = prepare(employees)
+                if release is not None:
+                    releases.append(release)
+        yield
+    finally:
+        for release in releases:
+            release()
 
 
 def normalize_history(history) -> dict[str, list[dict[str, Any]]]:

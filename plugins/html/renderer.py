@@ -37,7 +37,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -529,6 +529,31 @@ class HtmlRenderer:
         finally:
             _forget()  # what was remembered for this request goes with it
 
+    def _workers(self) -> int:
+        # `appraise run --jobs N` sets APPRAISE_JOBS; otherwise every CPU
+        return self.workers if self.workers is not None else (
+            int(os.environ.get("APPRAISE_JOBS") or 0) or os.cpu_count() or 1)
+
+    def prepare(self, employees: int) -> Callable[[], None] | None:
+        """Start the worker processes a render of ``employees`` people would use (each a new interpreter importing
+        Jinja2 and this package: ~0.15 s of CPU) now, while the caller still works out the request
+        (:func:`appraise.present.render.workers_started`); the next render with as many workers takes them.  Returns
+        what lets them go if no render did, or None when such a render would not use workers."""
+        workers = self._workers()
+        if workers <= 1 or employees < PARALLEL_FROM:
+            return None
+        pool = _new_pool(workers)
+        for _ in range(workers):  # a task submitted while no worker is idle starts one
+            pool.submit(os.getpid)
+        entry = (workers, pool)
+        _STARTED.append(entry)
+
+        def release() -> None:
+            if entry in _STARTED:
+                _STARTED.remove(entry)
+                pool.shutdown(wait=False, cancel_futures=True)
+        return release
+
     def _render(self, request: RenderRequest, out_dir: Path) -> list[Path]:
         brand = Branding.from_request(request)
         wording = dict((request.ruleset.report or {}).get("wording") or {})
@@ -538,9 +563,7 @@ class HtmlRenderer:
             chosen = request.pages.people(request.results, request.employees_info)
             employees = [e for e in employees if str(e["id"]) in chosen]
             people = _part(request, {k: v for k, v in request.results.items() if k != "employees"}, employees)
-        # `appraise run --jobs N` sets APPRAISE_JOBS; otherwise every CPU
-        workers = self.workers if self.workers is not None else (
-            int(os.environ.get("APPRAISE_JOBS") or 0) or os.cpu_count() or 1)
+        workers = self._workers()
         digests: dict[str, Digest] = {}
         if workers <= 1 or len(employees) < PARALLEL_FROM:
             digests.update(_render_people(people, str(out_dir), brand, wording))
@@ -552,17 +575,40 @@ class HtmlRenderer:
             _make_rulesets_picklable()
             touches = touches_of(people)  # the rules' effects, traced once here rather than in every task
             groups = team_groups(request.results)  # the index's, and the split's when all pages are rendered
-            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                     initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+            pool = _pool(workers)
+            try:
                 pending = [pool.submit(_render_people, part, str(out_dir), brand, wording, True, touches)
                            for part in _split(people, BATCH, groups if people is request else None, workers)]
                 digests.update(_render_overviews(request, str(out_dir), brand, wording, teams=False, groups=groups))
                 for future in pending:
                     digests.update(future.result())
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)  # no worker writes on once the render has failed
+                raise
+            # every page is written: the workers end on their own (freeing what they hold) while the caller goes on
+            pool.shutdown(wait=False)
         if request.digests is not None:
             request.digests.update(digests)
         # in Path order (part by part), without comparing 21,000 Path objects
         return [Path(p) for p in sorted(digests, key=_parts)]
+
+
+_STARTED: list[tuple[int, ProcessPoolExecutor]] = []  # pools started ahead (HtmlRenderer.prepare), not yet taken
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_die_with_parent,
+                               initargs=(os.getpid(),))
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """The workers started ahead for this many workers (:meth:`HtmlRenderer.prepare`), else new ones."""
+    while _STARTED:
+        count, pool = _STARTED.pop()
+        if count == workers:
+            return pool
+        pool.shutdown(wait=False, cancel_futures=True)
+    return _new_pool(workers)
 
 
 BATCH = 200  # employees per task at least: enough to amortise sending the ruleset and starting up
