@@ -111,30 +111,46 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
 
 
 def coded(table: pl.DataFrame, codes: pl.DataFrame) -> pl.LazyFrame:
-    """Rows of ``table`` with the employee's integer code ``_eid`` (rows of unknown employees drop here;
-    the providers report them before the engine runs)."""
-    sorted_codes = codes_of_sorted(table["employee"], codes) if table.height else None
-    if sorted_codes is not None:
-        return table.lazy().with_columns(sorted_codes[0].alias("_eid")).filter(pl.col("_eid").is_not_null())
+    """Rows of ``table`` with the employee's integer code ``_eid``, in the rows' order (rows of unknown employees
+    drop here; the providers report them before the engine runs)."""
+    by_runs = codes_of_runs(table["employee"], codes) if table.height else None
+    if by_runs is not None:
+        return table.lazy().with_columns(by_runs.eid.alias("_eid")).filter(pl.col("_eid").is_not_null())
     return table.lazy().join(codes.lazy(), left_on="employee", right_on="id", how="inner")
 
 
-def codes_of_sorted(employee: pl.Series, codes: pl.DataFrame) -> tuple[pl.Series, pl.Series] | None:
-    """The code of each row's employee when the rows come sorted by employee id, as exports usually
-    do: each run of equal ids is looked up once (not at all when the runs are exactly the codes),
-    instead of joining every row.  With it, where each employee's run begins.  ``None`` when the rows
-    are not sorted that way."""
+class Runs(NamedTuple):
+    """What :func:`codes_of_runs` finds: each row's code ``eid`` (null: an unknown employee), True in ``first``
+    where a run of equal ids begins, and whether the rows are ``grouped``: each known employee's rows one run."""
+
+    eid: pl.Series
+    first: pl.Series
+    grouped: bool
+
+
+def codes_of_runs(employee: pl.Series, codes: pl.DataFrame) -> Runs | None:
+    """The code of each row's employee when the rows come in runs of equal ids, as exports do (sorted by id, or
+    in an order of their own: ``S999999`` before ``S1000000``): each run is looked up once (not at all when the
+    runs are exactly the codes), instead of joining every row; the rows keep their order.  ``None`` when the
+    ids are not text, one is missing, or the runs are more than half the rows (then a join is as cheap)."""
     if employee.dtype != pl.Utf8 or employee.null_count():
         return None
     run, first = runs(employee)
     values = employee.filter(first)
-    if not values.is_sorted():  # (sorted exactly when the runs' ids are: one pass over the rows, not two)
-        return None
     if values.len() == codes.height and values.equals(codes["id"], check_names=False):
-        return run.cast(pl.UInt32), first  # the common case: run i is employee i
+        return Runs(run.cast(pl.UInt32), first, True)  # the common case: run i is employee i
+    if values.is_sorted():  # (sorted exactly when the runs' ids are: each id one run)
+        grouped = True
+    elif 2 * values.len() > employee.len():
+        return None
+    else:
+        grouped = None
     per_run = values.to_frame("employee").join(codes, left_on="employee", right_on="id", how="left",
                                                maintain_order="left")["_eid"]
-    return per_run.gather(run), first
+    if grouped is None:  # each known id one run: no code found twice
+        found = per_run.drop_nulls().to_numpy()
+        grouped = not found.size or int(np.bincount(found, minlength=1).max()) <= 1
+    return Runs(per_run.gather(run), first, grouped)
 
 
 def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings: list[str],
@@ -214,10 +230,10 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
     means come out as the group-by's do (``_s.<m>``, ``_n.<m>``: see :func:`finish`)."""
     if not table.height or any(p is None or isinstance(p, Places) and p.wide for p in scale.values()):
         return None
-    sorted_codes = codes_of_sorted(table["employee"], codes)
-    if sorted_codes is None:
+    by_runs = codes_of_runs(table["employee"], codes)
+    if by_runs is None or not by_runs.grouped:
         return None
-    eid, first = sorted_codes
+    eid, first = by_runs.eid, by_runs.first
     if any(m.aggregate in ("first", "last") for m in metrics):  # each run's months must be in order
         month = table["month"]
         if month.null_count() or not bool(((month > month.shift(1)) | first).all()):
@@ -276,7 +292,8 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
         made[f"m.{m.name}"] = lists.select({"min": c.list.min(), "max": c.list.max()}[m.aggregate]).to_series()
     made["_n"] = pl.Series("_n", ends - starts, dtype=pl.UInt32)
     out = pl.DataFrame(made).with_columns(eid.filter(first).alias("_eid"))
-    return out.filter(pl.col("_eid").is_not_null()) if out["_eid"].null_count() else out
+    out = out.filter(pl.col("_eid").is_not_null()) if out["_eid"].null_count() else out
+    return out if out["_eid"].is_sorted() else out.sort("_eid")  # (runs in an order of their own: code order)
 
 
 _EXACT = 2 ** 53  # integers below it are exact floats
