@@ -171,3 +171,49 @@ def test_grouped_metric_rows_roll_up_by_runs_in_code_order(aggregate):
         not engine.codes_of_runs(shuffled["employee"], CODES).grouped
     plain = engine.aggregate_metrics(rs, Inputs(employees=None, metrics=shuffled), parse("2026-Q3"), [], CODES)
     assert got.select(plain.columns).equals(plain.sort("_eid"))  # (the paths order the columns differently)
+
+
+# ---------------------------------------------------------------- places, a block at a time
+
+def plain_places(values: pl.Series):
+    """:func:`rollup.places` as it was written over the whole column at once (the reference)."""
+    import math
+
+    import numpy as np
+
+    v = values.drop_nulls().to_numpy()
+    if not v.size:
+        return engine.Places(0, False)
+    size = np.abs(v)
+    top = float(size.max())
+    if not math.isfinite(top):
+        return None
+    for k in range(19):
+        unit = 10.0 ** k
+        if top * unit >= 2 ** 53:
+            break
+        whole = (np.round(v * unit) / unit == v) if unit != 1.0 else (np.round(v) == v)
+        if bool(whole.all()):
+            return engine.Places(k, float(size.sum()) * unit >= 2 ** 52)
+    if top == 0:
+        return engine.Places(0, False)
+    _, low = np.frexp(np.min(size, where=size > 0, initial=np.inf))
+    _, high = np.frexp(top)
+    shift = 53 - int(low)
+    return engine.Binary(shift, int(high) + shift) if int(high) + shift + v.size.bit_length() <= 126 else None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-10**6, 10**6).map(lambda c: c / 100), st.integers(-9, 9).map(float),
+                          st.floats(-1e6, 1e6, allow_nan=False), st.sampled_from([float("nan"), float("inf"), 1e14,
+                                                                                  0.1, -0.0, 2.5e-3])),
+                max_size=40))
+def test_places_by_blocks_is_the_whole_columns(values):
+    engine_block = engine._BLOCK
+    try:
+        engine._BLOCK = 3  # blocks of three: every column of more crosses block boundaries
+        got = engine.places(pl.Series(values, dtype=pl.Float64))
+    finally:
+        engine._BLOCK = engine_block
+    want = plain_places(pl.Series(values, dtype=pl.Float64))
+    assert got == want
