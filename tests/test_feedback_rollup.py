@@ -217,3 +217,18 @@ def test_places_by_blocks_is_the_whole_columns(values):
         engine._BLOCK = engine_block
     want = plain_places(pl.Series(values, dtype=pl.Float64))
     assert got == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(-2**60, 2**60), st.integers(-10**6, 10**6)),
+                          st.one_of(st.none(), st.integers(0, 7))), min_size=1, max_size=12),
+       st.sampled_from([1, 3, 10, 100, 10**17]), st.booleans())
+def test_exact_quotients_are_the_fractions_nearest_float(cells, factor, counted):
+    from fractions import Fraction
+
+    num = pl.Series("s", [a for a, _ in cells], dtype=pl.Int128)
+    count = pl.Series("n", [c for _, c in cells], dtype=pl.UInt32) if counted else None
+    got = engine.exact_quotient(num, factor, count).to_list()
+    want = [None if a is None or (counted and not c) else float(Fraction(a, (c if counted else 1) * factor))
+            for a, c in cells]
+    assert got == want

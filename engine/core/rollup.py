@@ -449,15 +449,19 @@ def exact_quotient(num: pl.Series, factor: int, count: pl.Series | None = None) 
     it is 0): one division of exact floats (numpy's, exactly rounded) where both are below
     2^53, Python's exact ``Fraction`` for the (rare) rest."""
     n = num.cast(F64).to_numpy()
-    c = np.ones(len(n)) if count is None else count.cast(F64).to_numpy()
-    d = c * float(factor)
+    d = np.full(len(n), float(factor)) if count is None else count.cast(F64).to_numpy() * float(factor)
+    positive = d > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(d > 0, n / d, np.nan)
-    big = ((np.abs(n) >= _EXACT) | (d >= _EXACT)) & ~np.isnan(n) & (d > 0)
+        out = np.divide(n, d)
+    np.copyto(out, np.nan, where=~positive)
+    # the extremes say whether a quotient is past 2^53: no temporaries of every row's size for the common case
+    if n.size and (max(np.fmax.reduce(n), -np.fmin.reduce(n)) >= _EXACT or float(d.max()) >= _EXACT):
+        big = ((np.abs(n) >= _EXACT) | (d >= _EXACT)) & ~np.isnan(n) & positive
+    else:
+        big = np.zeros(0, dtype=bool)
     if big.any():
         rows = np.flatnonzero(big)
         counts = [1] * len(rows) if count is None else count.gather(rows).to_list()
-        out = out.copy()
         out[rows] = [float(Fraction(int(a), int(b) * factor))
                      for a, b in zip(num.gather(rows).to_list(), counts, strict=True)]
     return pl.Series(num.name, out, dtype=F64, nan_to_null=True)  # (no count: missing)
