@@ -132,8 +132,10 @@ def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: M
     ``prev.<field>``, ``tenure_months``).  An input (a raw metric, a team roll-up, an attribute, ``previous``, a
     context number) is the shortest decimal of its float, known only when it has at most 15 significant digits
     (every decimal written with at most 15 is); ``x / 0`` and anything built on a missing value is None; raises
-    :class:`NotExact` otherwise."""
-    import ast
+    :class:`NotExact` otherwise (and for a value that is not a number: true/false, a comparison).  The formula is
+    interpreted by the expression language's own interpreter with exact numbers
+    (:data:`appraise.language.expr.interpret.FRACTIONS`)."""
+    from appraise.language.expr.interpret import FRACTIONS, evaluate
 
     metrics = {m.name: m for m in ruleset.metrics}
 
@@ -150,61 +152,48 @@ def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: M
                 return Fraction(d)
         raise NotExact(name)
 
+    def number(value: Any) -> Fraction | None:
+        if value is None or isinstance(value, Fraction):
+            return value
+        raise NotExact(name)  # true/false, a text, a comparison: no exact number
+
     def metric(m: str, depth: int) -> Fraction | None:
         spec = metrics.get(m)
         if spec is None or spec.formula is None:
             return written(row.get(f"m.{m}"))
         if depth > len(metrics):  # (validated acyclic)
             raise NotExact(m)
-        return ev(spec.formula.tree.body, depth + 1)
+        return number(evaluate(spec.formula, _Inputs(lambda n: name_of(n, depth + 1)),
+                               _Inputs(lambda f: written(context.get(f))),
+                               _Inputs(lambda f: written(row.get(f"prev.{f}"))), FRACTIONS))
 
-    def ev(node, depth: int) -> Fraction | None:
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
-            a, b = ev(node.left, depth), ev(node.right, depth)
-            if a is None or b is None:
-                return None
-            if isinstance(node.op, ast.Add):
-                return a + b
-            if isinstance(node.op, ast.Sub):
-                return a - b
-            if isinstance(node.op, ast.Mult):
-                return a * b
-            return None if b == 0 else a / b
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            v = ev(node.operand, depth)
-            return None if v is None else (-v if isinstance(node.op, ast.USub) else v)
-        if isinstance(node, ast.Constant) and not isinstance(node.value, bool) \
-                and isinstance(node.value, (int, float)):
-            return Fraction(node.value) if isinstance(node.value, int) else Fraction(Decimal(repr(node.value)))
-        if isinstance(node, ast.Name):
-            if node.id == "null":
-                return None
-            if node.id in ("true", "false", "employed_share"):
-                raise NotExact(node.id)
-            if node.id in metrics:
-                return metric(node.id, depth)
-            return written(row.get(node.id if node.id == "tenure_months" else f"attr.{node.id}"))
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            if node.value.id == "context":
-                return written(context.get(node.attr))
-            return written(row.get(f"prev.{node.attr}"))
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            given = [ev(a, depth) for a in node.args]
-            args = [a for a in given if a is not None]
-            if len(args) < len(given):
-                return None
-            if node.func.id == "abs":
-                return abs(args[0])
-            if node.func.id == "round":  # half-up (away from zero) at the digits given
-                q = Fraction(10) ** (int(getattr(node.args[1], "value", 0)) if len(node.args) > 1 else 0)
-                x = abs(args[0]) * q
-                r = Fraction(math.floor(x + Fraction(1, 2))) / q
-                return -r if args[0] < 0 else r
-            if node.func.id in ("min", "max"):
-                return min(args) if node.func.id == "min" else max(args)
-        raise NotExact(name)
+    def name_of(n: str, depth: int) -> Fraction | None:
+        if n == "employed_share":
+            raise NotExact(n)
+        if n in metrics:
+            return metric(n, depth)
+        return written(row.get(n if n == "tenure_months" else f"attr.{n}"))
 
     return metric(name, 0)
+
+
+class _Inputs(Mapping[str, Any]):
+    """A formula's inputs read as it asks for them (``get`` only: the interpreter reads names one by one)."""
+
+    def __init__(self, read):
+        self._read = read
+
+    def __getitem__(self, key: str) -> Any:
+        return self._read(key)
+
+    def get(self, key, default=None):
+        return self._read(key)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
 
 
 def carried_exactly(value: Fraction) -> int | None:

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from appraise.language.expr.compare import EXACT, NEAR, TOLERANCE, is_number
+from appraise.language.expr.compare import ARITHMETIC, EXACT, NEAR, TOLERANCE, is_number
 from appraise.language.expr.interpret import evaluate
 from appraise.language.expr.parsing import (
     PREVIOUS_TYPES,
@@ -110,12 +110,8 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
             return -inner.cast(pl.Float64) if isinstance(node.op, ast.USub) else inner
         if isinstance(node, ast.BinOp):
             a, b = comp(node.left), comp(node.right)
-            if isinstance(node.op, ast.Add):
-                return a + b
-            if isinstance(node.op, ast.Sub):
-                return a - b
-            if isinstance(node.op, ast.Mult):
-                return a * b
+            if not isinstance(node.op, ast.Div):
+                return ARITHMETIC[type(node.op)](a, b)
             # No when/then here or below: polars 2.1 returns one row instead of a column for
             # 'lit < when(p).then(..).otherwise(..)' when p is all false or null (x / 0 for everyone)
             if _constant(node.right):
