@@ -432,3 +432,29 @@ def test_a_column_no_decimal_places_fit_is_summed_as_its_floats(tmp_path):
     for doc in (engine(cycle), reference(cycle)):
         assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E2", "0.30")]
         assert [e["employee"] for e in doc["errors"]] == ["E1"]
+
+
+def test_the_excess_takes_the_kpi_actual_half_up_to_6_places_on_the_decimal_as_written(tmp_path):
+    # README "Bonus": the excess reads the KPI's actual and target taken to 6 decimals as a plan's measures are
+    # (half-up on the decimal written).  The engine rounded with polars' round(6), half to even on the float: the
+    # float 2.0000005 (2.00000050000000007 in binary) went to 2.0 and 34.0000005 (34.0000004999999987) to 34.0.
+    # Target 1, above 1, rate 1,000,000, no tier reached (from 100):
+    #   E1: 1,000,000 x (2.000001 - 1 x 1) = 1,000,001 (the engine paid 1,000,000)
+    #   E2: 1,000,000 x (34.000001 - 1) = 33,000,001 (the engine paid 33,000,000)
+    #   E3: 1,000,000 x (1.0000004 - 1) = 0.4, rounded half-up to the unit 1: 0 (below the half: not rounded up)
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {tb: money}
+        metrics: {sales: {aggregate: sum}}
+        scorecards: {rep: {dimensions: {d: {weight: 100, kpis: {sales: {weight: 100, target: 1}}}}}}
+        grades: [{grade: A, min: 0}]
+        bonus: {target: tb, attainment: sales, tiers: [{from: 100, pay: 1}], excess: {above: 1, rate: 1000000}}
+        """, employees_csv="id,name,tb\nE1,A,10\nE2,B,10\nE3,C,10\n",
+        metrics_csv="employee,month,sales\nE1,2026-07,2.0000005\nE2,2026-07,34.0000005\nE3,2026-07,1.0000004\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E1", "1000001"), ("E2", "33000001"),
+                                                                     ("E3", "0")]

@@ -189,8 +189,11 @@ def _constant(node: ast.AST) -> bool:
 def polars_round_half_up(e, digits: int):
     """Half-up rounding in polars (its own ``round`` rounds half to even).
 
-    The value is first rounded to 9 more digits so binary noise such as
-    ``108.26499999999`` for ``108.265`` rounds the way the written number does.
+    The value × 10^digits is first rounded to 6 decimals so binary noise such as
+    ``108.26499999999`` for ``108.265`` rounds the way the written number does.  That first
+    rounding is polars' half to even, which never changes the result: of the two 6-decimal
+    neighbours of a tie only ``.499999`` and ``.500000`` fall on either side of the half, and
+    half to even picks ``.500000`` there, as half-up would.
     """
     import polars as pl
 
