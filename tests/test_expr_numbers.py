@@ -90,3 +90,15 @@ def test_floats_keep_what_the_compiler_computes():
     assert evaluate(e, {"a": 2.675}) == evaluate(e, {"a": 2.675}, numbers=FLOATS) == 2.68 + 0.1
     assert FLOATS.constant(3) == 3.0 and isinstance(FLOATS.constant(3), float)
     assert FRACTIONS.compare(ast.Lt, Fraction(1), 2) and not FLOATS.compare(ast.Lt, 2.0, 1.0)
+
+
+@pytest.mark.parametrize("value, digits, want", [
+    (1e13, 4, 1e13),                          # polars' round(6) of 10^17 gave 99,999,999,999,999,984: 9999999999999.998
+    (52164340000000.0, 4, 52164340000000.0),  # was 52164339999999.99
+    (123456789012.3456, 2, 123456789012.35), (2.675, 2, 2.68), (-2.675, 2, -2.68),
+    (-0.3, 0, 0.0), (float("inf"), 4, float("inf")), (1e300, 4, 1e300)])
+def test_polars_half_up_keeps_large_values_and_rounds_small_ones_as_the_interpreter(value, digits, want):
+    from appraise.language.expr import polars_round_half_up, round_half_up
+
+    got = pl.DataFrame({"v": [value]}).select(polars_round_half_up(pl.col("v"), digits))["v"][0]
+    assert got == want == round_half_up(value, digits) and str(got) == str(want)

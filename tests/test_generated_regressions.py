@@ -458,3 +458,32 @@ def test_the_excess_takes_the_kpi_actual_half_up_to_6_places_on_the_decimal_as_w
     for doc in (engine(cycle), reference(cycle)):
         assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E1", "1000001"), ("E2", "33000001"),
                                                                      ("E3", "0")]
+
+
+def test_a_rescued_derived_measure_shows_its_exact_value_as_the_kpi_actual(tmp_path):
+    # README "The largest numbers an incentive plan pays on": rate = collected / billed = 52,164.34 / 10^-9 is paid on
+    # exactly (52,164,340,000,000); its KPI's actual showed the float quotient 52164339999999.99 beside that pay.
+    # Now it shows 52,164,340,000,000 (the float nearest it); attainment 52,164,340,000,000 / 10^13 = 5.216434.  (And
+    # results.json's 4 decimals, polars_round_half_up, made the exact 52,164,340,000,000 52164339999999.99 again and
+    # the target 10^13 9999999999999.998: its round(6) of 10^17 lost the last digits.)
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {tb: money}
+        metrics:
+          collected: {aggregate: sum}
+          billed: {aggregate: sum}
+          rate: {unit: ratio, formula: collected / billed}
+        scorecards: {rep: {dimensions: {d: {weight: 100, kpis: {rate: {weight: 100, target: 10000000000000}}}}}}
+        grades: [{grade: A, min: 0}]
+        bonus: {target: tb, rounding: 0.01, components: {commission: {measure: rate, per_unit: 1}}}
+        """, employees_csv="id,name,tb\nE1,A,100\n",
+        metrics_csv="employee,month,collected,billed\nE1,2026-07,52164.34,0.000000001\n")
+    for doc in (engine(cycle), reference(cycle)):
+        [e] = doc["employees"]
+        assert e["bonus"] == "52164340000000.00" and e["kpis"]["d.rate"]["actual"] == 52164340000000
+        assert e["kpis"]["d.rate"]["target"] == 10 ** 13  # (written at 4 decimals as 9999999999999.998 before)
+        assert e["kpis"]["d.rate"]["attainment"] == pytest.approx(5.216434, abs=5e-5)
