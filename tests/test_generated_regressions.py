@@ -487,3 +487,38 @@ def test_a_rescued_derived_measure_shows_its_exact_value_as_the_kpi_actual(tmp_p
         assert e["bonus"] == "52164340000000.00" and e["kpis"]["d.rate"]["actual"] == 52164340000000
         assert e["kpis"]["d.rate"]["target"] == 10 ** 13  # (written at 4 decimals as 9999999999999.998 before)
         assert e["kpis"]["d.rate"]["attainment"] == pytest.approx(5.216434, abs=5e-5)
+
+
+def test_a_set_weight_leaves_its_siblings_exactly_0_not_a_negative_hair(tmp_path):
+    # Differential case-730156.  KPI weights 12.32 + 17.48 + 64.1 + 6.1 add up to 99.99999999999999 in floats; a rule
+    # setting a to 100 gave b, c and d (total - 100) / rest x their weight = -2.8e-15 and the like: a negative weight
+    # (lost points -1.8e-17) whose score results.json then left out (weight 0.0 at 4 decimals, not "dropped").
+    # README "Which rules...": the rest share total - 100 = 0 exactly.  By hand, default linear curve (cap 1):
+    # a 50/100 -> 50, b 80/100 -> 80, c 30/100 -> 30, d 100/100 -> 100; weights 100, 0, 0, 0: total 50.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {role: string}
+        metrics: {a: {aggregate: sum}, b: {aggregate: sum}, c: {aggregate: sum}, d: {aggregate: sum}}
+        scorecards:
+          rep:
+            dimensions:
+              x:
+                weight: 100
+                kpis:
+                  a: {weight: 12.32, target: 100}
+                  b: {weight: 17.48, target: 100}
+                  c: {weight: 64.1, target: 100}
+                  d: {weight: 6.1, target: 100}
+        rules: [{id: all_in, when: 'role == "rep"', then: [{set: {x.a: 100}}]}]
+        grades: [{grade: A, min: 0}]
+        """, employees_csv="id,name,role\nE1,A,rep\n",
+        metrics_csv="employee,month,a,b,c,d\nE1,2026-07,50,80,30,100\n")
+    for doc in (engine(cycle), reference(cycle)):
+        [e] = doc["employees"]
+        assert e["score"] == 50
+        assert {k: (v["weight"], v["score"]) for k, v in e["kpis"].items()} == {
+            "x.a": (100, 50), "x.b": (0, 80), "x.c": (0, 30), "x.d": (0, 100)}
