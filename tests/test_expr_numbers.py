@@ -96,9 +96,33 @@ def test_floats_keep_what_the_compiler_computes():
     (1e13, 4, 1e13),                          # polars' round(6) of 10^17 gave 99,999,999,999,999,984: 9999999999999.998
     (52164340000000.0, 4, 52164340000000.0),  # was 52164339999999.99
     (123456789012.3456, 2, 123456789012.35), (2.675, 2, 2.68), (-2.675, 2, -2.68),
+    (108.26499999999, 2, 108.27),             # 6 decimals of 10,826.499999999 first: noise, as 1.0049999999999999 is
     (-0.3, 0, 0.0), (float("inf"), 4, float("inf")), (1e300, 4, 1e300)])
 def test_polars_half_up_keeps_large_values_and_rounds_small_ones_as_the_interpreter(value, digits, want):
     from appraise.language.expr import polars_round_half_up, round_half_up
 
     got = pl.DataFrame({"v": [value]}).select(polars_round_half_up(pl.col("v"), digits))["v"][0]
     assert got == want == round_half_up(value, digits) and str(got) == str(want)
+
+
+def test_the_interpreters_round_is_the_compilers_bit_for_bit():
+    # FLOATS' round (interpret.round_half_up) is polars_round_half_up's operations in Python: compared on random
+    # floats of every kind (decimals, ties as written, quotients, sums, any bit pattern), signs of zero included
+    import math
+    import random
+    import struct
+
+    from appraise.language.expr import polars_round_half_up, round_half_up
+
+    rnd = random.Random(17)
+    values = [float(f"{rnd.randint(-10 ** 9, 10 ** 9)}e-{rnd.randint(0, 8)}") for _ in range(500)] \
+        + [float(f"{rnd.randint(0, 10 ** 8)}5e-{rnd.randint(1, 8)}") for _ in range(500)] \
+        + [rnd.uniform(-1e6, 1e6) / rnd.choice([3, 7, 11]) for _ in range(500)] \
+        + [struct.unpack("d", struct.pack("Q", rnd.getrandbits(64)))[0] for _ in range(500)] \
+        + [0.0, -0.0, -0.4, 1e300, -math.inf, 2.0 ** 52 + 1]
+    frame = pl.DataFrame({"v": values})
+    for digits in (0, 2, 4, 10):
+        compiled = frame.select(polars_round_half_up(pl.col("v"), digits))["v"].to_list()
+        for v, c in zip(values, compiled):
+            i = round_half_up(v, digits)
+            assert struct.pack("d", i) == struct.pack("d", c) or math.isnan(i) and math.isnan(c), (v, digits)

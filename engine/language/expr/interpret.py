@@ -4,8 +4,8 @@
 One interpreter, two kinds of numbers (:class:`Numbers`):
 
 - :data:`FLOATS` (the default: explanations, the plan's people filter, the compiler's constants) computes as the
-  polars compilation does: number literals are floats, ``round`` is half-up on the float's shortest decimal
-  (``2.675 -> 2.68``), numbers compare within the relative ``TOLERANCE``;
+  polars compilation does: number literals are floats, ``round`` is half-up as the compiler's (:func:`round_half_up`:
+  ``2.675 -> 2.68``), numbers compare within the relative ``TOLERANCE``;
 - :data:`FRACTIONS` (the exact rescue of a derived plan measure, :func:`appraise.core.incentives.exact_metric`)
   computes exactly: a literal is the decimal written (``0.1`` is 1/10), ``round`` is half-up on the exact value,
   numbers compare within a relative 10⁻¹² exactly.  The caller gives its inputs as Fractions.
@@ -26,13 +26,18 @@ from appraise.language.expr.parsing import Expression, ExpressionError, literal_
 
 
 def round_half_up(x: float, digits: int = 0) -> float:
-    """Round half away from zero on the number as written (``2.675 -> 2.68``)."""
-    from decimal import ROUND_HALF_UP, Context
-
+    """Round half away from zero as the polars compilation does
+    (:func:`appraise.language.expr.compiler.polars_round_half_up`, bit for bit): x × 10^digits taken to 6 decimals
+    first (binary noise off: 2.675 -> 2.68, as written), a value of 2^52 units or more kept as it is."""
     if not math.isfinite(x):
         return float(x)
-    q = Decimal(1).scaleb(-digits)
-    return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP, context=Context(prec=1000)))
+    scale = 10.0 ** digits
+    y = x * scale
+    if not abs(y) < 2.0 ** 52:
+        return x + 0.0
+    near = round(y * 1e6) / 1e6  # polars' round(6): × 10^6, half to even, ÷ 10^6
+    k = math.floor(abs(near) + 0.5)
+    return (k if near > 0 else -k) / scale + 0.0  # (-0.0 as 0.0)
 
 
 def fraction_half_up(x: Fraction, digits: int = 0) -> Fraction:
