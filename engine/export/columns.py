@@ -250,7 +250,7 @@ def half_up(frame, pairs, digits: int):
     div, zero = "~half_up.div", "~half_up.zero"
 
     def rounded(c: str):
-        return half_up_by(pl.col(c), scale, lambda k: k / pl.col(div) + pl.col(zero))
+        return half_up_by(pl.col(c), scale, lambda k: k / pl.col(div) + pl.col(zero), columns=True)
 
     constants = [pl.Series(div, [scale], dtype=pl.Float64).extend_constant(scale, frame.height - 1),
                  pl.Series(zero, [0.0], dtype=pl.Float64).extend_constant(0.0, frame.height - 1)]

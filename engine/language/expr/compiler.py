@@ -201,7 +201,7 @@ def polars_round_half_up(e, digits: int):
     return half_up_by(e, scale, lambda k: _divided_by(k, scale))
 
 
-def half_up_by(e, scale: float, divided):
+def half_up_by(e, scale: float, divided, columns: bool = False):
     """``e`` half-up to a whole number of ``1 / scale``: k = floor(|x| + 0.5) × sign(x) for x = e × scale rounded
     to 6 decimals, then ``divided(k)`` (k / scale).  From |e × scale| of 2^52 on the float has no finer digits
     to round and is its own answer: there polars' ``round(6)`` (× 10^6, rounded, ÷ 10^6) lost the last digits
@@ -209,13 +209,16 @@ def half_up_by(e, scale: float, divided):
     52,164,339,999,999.99).  The choice is made by arithmetic, not when/then (see :func:`to_polars`):
     e + (r − e) × [|e × scale| < 2^52], which is r itself below (r − e is exact there: r and e are within a
     factor of 2 of each other, or r is 0) and e above; the difference, clipped to ±1 and NaN as 0, cannot turn
-    an infinity or an overflow into NaN."""
+    an infinity or an overflow into NaN.  ``columns=True`` (a caller making whole columns of a frame, never a
+    part of a comparison) picks the same value with when/then instead: the very bits, at a third of the cost."""
     import polars as pl
 
     e = e.cast(pl.Float64)
     y = e * scale
     x = y.round(6)
     k = (x.abs() + 0.5).floor() * x.sign()  # a whole number of 1 / scale
+    if columns:
+        return pl.when(y.abs() < 2.0 ** 52).then(divided(k)).otherwise(e + 0.0)
     within = (y.abs() < 2.0 ** 52).cast(pl.Float64)
     return e + (divided(k) - e).fill_nan(0.0).clip(-1.0, 1.0) * within
 
