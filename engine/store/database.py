@@ -49,6 +49,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from appraise.atomic import start_writeback
 from appraise.display import safe_url
 from appraise.errors import AppraiseError
 from appraise.store.migrations import LATEST, current_version, migrate, write_transaction
@@ -317,12 +318,15 @@ class ResultsWriter:
 
     def _work(self) -> None:
         count, what = 0, "add"
+        disk = _written_file(self._engine)
         try:
             with write_transaction(self._engine) as conn:
                 while True:
                     what, item = self._queue.get()
                     if what == "add":
                         count += _insert_results(conn, self.run_id, [], frames=[item])
+                        if disk is not None:  # the pages SQLite spilled so far go to the disk now, not in the commit
+                            start_writeback(disk)
                         continue
                     if what == "abort":
                         raise _Aborted
@@ -338,6 +342,21 @@ class ResultsWriter:
             self._result.set_exception(exc)
             while what == "add":  # until complete or abort comes (add() stops adding now)
                 what, _ = self._queue.get()
+        finally:
+            if disk is not None:
+                os.close(disk)
+
+
+def _written_file(engine: sa.Engine) -> int | None:
+    """A file descriptor of a SQLite store's database file (read-only, to hand its written pages to the disk early:
+    :func:`appraise.atomic.start_writeback`), None for another database or when it cannot be opened."""
+    path = _sqlite_path(engine.url) if engine.dialect.name == "sqlite" else None
+    if path is None:
+        return None
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
 
 
 class _Aborted(Exception):
