@@ -101,11 +101,48 @@ def replacing(path: Path, mode: int | None = None, how: str = "wb") -> Iterator[
         raise
 
 
+# Written bytes handed to the disk as they are written, this many at a time (Linux: sync_file_range), so that the
+# fsync before the rename waits for the last few MiB only, not for the whole file: 330 MB of results.json took a
+# ~0.15 s fsync at the end of the export (under the kernel's background threshold nothing is written before it).
+WRITEBACK_BYTES = 8 << 20
+
+
+def _sync_file_range():
+    """Linux's ``sync_file_range(fd, offset, nbytes, flags)``, or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        fn = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes, fn.restype = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint], ctypes.c_int
+    return fn
+
+
+_SYNC_FILE_RANGE: list = []  # [the function or None], looked up once
+SYNC_FILE_RANGE_WRITE = 2  # linux/fs.h: start writing the range's dirty pages, without waiting for them
+
+
+def start_writeback(fd: int, offset: int = 0, nbytes: int = 0) -> None:
+    """Ask the kernel to start writing ``nbytes`` of the file ``fd`` from ``offset`` (0: to its end) to the disk now,
+    without waiting: the later fsync then has less to wait for.  Only a hint: durability is still the fsync's; a
+    no-op where there is no ``sync_file_range`` (or it fails, e.g. on a file system without it)."""
+    if not _SYNC_FILE_RANGE:
+        _SYNC_FILE_RANGE.append(_sync_file_range())
+    fn = _SYNC_FILE_RANGE[0]
+    if fn is not None:
+        fn(fd, offset, nbytes, SYNC_FILE_RANGE_WRITE)
+
+
 def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int | None = None) -> tuple[str, int]:
-    """Temporary file in the same folder, fsync, rename over ``path``; returns (sha256, size)."""
+    """Temporary file in the same folder, fsync, rename over ``path``; returns (sha256, size).  Every
+    :data:`WRITEBACK_BYTES` written are handed to the disk meanwhile (:func:`start_writeback`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     h = hashlib.sha256()
     size = 0
+    handed = 0  # bytes handed to the disk so far
     with replacing(path, mode) as fh:
         buf: list[bytes] = []
         pending = 0
@@ -117,6 +154,10 @@ def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int 
                 data = buf[0] if len(buf) == 1 else b"".join(buf)  # a large chunk alone is not copied
                 size += _put(fh, h, data)
                 buf, pending = [], 0
+                if size - handed >= WRITEBACK_BYTES:
+                    fh.flush()
+                    start_writeback(fh.fileno(), handed, size - handed)
+                    handed = size
         size += _put(fh, h, b"".join(buf))
     if sync_dir:
         fsync_dir(path.parent)

@@ -178,6 +178,33 @@ def test_chunks_written_in_pieces_are_the_chunks(tmp_path, monkeypatch):
         assert target.read_bytes() == whole
 
 
+def test_written_bytes_handed_to_the_disk_early_are_the_file(tmp_path, monkeypatch):
+    """write_chunks hands what it wrote to the disk every atomic.WRITEBACK_BYTES (sync_file_range, a hint): the
+    ranges follow one another from the start, and the file, its sha256 and size are the chunks' (as without it)."""
+    import hashlib
+
+    from appraise import atomic
+
+    chunks = [bytes([i]) * ((1 << 20) + 3 * i) for i in range(5)] + [b"tail"]
+    whole = b"".join(chunks)
+    handed: list[tuple[int, int]] = []
+    real = atomic.start_writeback
+
+    def spy(fd, offset=0, nbytes=0):
+        handed.append((offset, nbytes))
+        real(fd, offset, nbytes)  # the system's own call, on the file being written
+
+    monkeypatch.setattr(atomic, "start_writeback", spy)
+    monkeypatch.setattr(atomic, "WRITEBACK_BYTES", 2 << 20)
+    target = tmp_path / "r.json"
+    assert atomic.write_chunks(target, chunks) == (hashlib.sha256(whole).hexdigest(), len(whole))
+    assert target.read_bytes() == whole
+    # every 2 MiB or more written: from where the last one ended, never past what was written before the tail
+    assert handed and handed[0][0] == 0 and all(n >= 2 << 20 for _, n in handed)
+    assert all(a + n == b for (a, n), (b, _) in zip(handed, handed[1:]))
+    assert handed[-1][0] + handed[-1][1] <= len(whole) - len(b"tail")
+
+
 @pytest.mark.parametrize("value", [
     {"a": 1, "b": [1.5, None, True, False, "x\n\"y\"", "赵磊"], "c": {}, "d": [], "e": {"f": {"g": [[], {}]}}},
     {"cycle": "2026-Q3", "employees": [], "errors": [{"x": 1e-07, "y": 1e16, "z": -0.0}], 3: "int key"},

@@ -109,3 +109,24 @@ def test_a_no_render_run_stores_its_entries_through_the_writer(tmp_path, monkeyp
         rows = _rows(db, run["id"])
     assert [r[:6] for r in rows] == [(e["id"], *(e.get(c) for c in COLUMNS[1:])) for e in entries]
     assert [r[-1] for r in rows] == [json.dumps(e, ensure_ascii=False).encode("utf-8").hex().upper() for e in entries]
+
+
+def test_entries_handed_as_views_are_their_bytes(monkeypatch):
+    """SQLite is handed views of the entries' bytes where polars keeps them (database.BYTE_VIEWS): the same bytes as
+    the plain path's ``bytes``, in batches that split the table, for a table of two chunks, and with an entry of
+    12 bytes or fewer (kept in its view by polars: the batch takes the plain path)."""
+    from appraise.store import database
+
+    monkeypatch.setattr(database, "INSERT_CHUNK", 2)
+    two_chunks = pl.concat([TABLE, TABLE.with_columns(pl.col("employee") + "b")], rechunk=False)
+    short = TABLE.with_columns(pl.Series("entry", ["{}", *TABLE["entry"].to_list()[1:]]))
+    for frame in (TABLE, two_chunks, short):
+        made = {}
+        for views in (True, False):
+            monkeypatch.setattr(database, "BYTE_VIEWS", views)
+            made[views] = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+                           for batch in database._frame_rows(7, [frame], text=False) for row in batch]
+        assert made[True] == made[False]
+        assert [r[-1] for r in made[True]] == [e.encode() for e in frame["entry"].to_list()]
+    assert database._byte_views(TABLE["entry"]) is not None  # the views are taken here
+    assert database._byte_views(short["entry"]) is None

@@ -136,28 +136,41 @@ def test_isal_crc_is_zlib_crc():
     assert isal_zlib.crc32(memoryview(data)[5000:], isal_zlib.crc32(data[:5000])) == zlib.crc32(data)
 
 
-def test_rows_joined_from_views_are_the_rows_in_one_buffer():
-    """The rows' XML as polars' views (several buffers for a chunk of long rows), joined in the buffer reused from
-    chunk to chunk, are the bytes of the chunk made one Arrow buffer (text_bytes), chunk by chunk, whatever the
-    chunks' sizes (a larger one after a smaller: the buffer grows; a smaller after it: only its part is used)."""
+def test_rows_are_handed_to_the_deflater_in_the_same_pieces_however_split():
+    """The rows' XML as polars' views (several buffers for a chunk of long rows) are handed to the deflater in
+    pieces cut at fixed offsets of the text (xlsx_columns._Pieces): the same pieces as the chunks made one Arrow
+    buffer each (text_bytes), and as the whole text cut in one go, whatever the chunks' sizes; every piece but the
+    last of the full size, together the text."""
     from xlsxwriter.utility import xl_col_to_name
 
     frame, cols = _frame(240, seed=11)
     frame = frame.with_columns(pl.col("name") + "x" * 600)  # long rows: polars spreads a chunk over buffers
     styles = {c.fmt: 3 + i for i, c in enumerate(cols)}
     letters = [xl_col_to_name(j) for j in range(len(cols))]
-    joined = xc._Joined()
+
+    def handed(chunks, size: int) -> list[bytes]:
+        out: list[bytes] = []
+        pieces = xc._Pieces(lambda b: out.append(bytes(b)), size)
+        for views in chunks:
+            pieces(views)
+        pieces.close()
+        return out
+
     seen = []
-    for chunk in (80, 200):  # 80, 80, 80; then 200 (larger) and 40 (smaller)
+    for chunk in (80, 200):  # 80, 80, 80; then 200 and 40
         xc.ROW_VIEWS = False
         try:
             plain = [bytes(b[0]) for b, _ in xc._row_lines(frame, cols, styles, letters, chunk=chunk)]
         finally:
             xc.ROW_VIEWS = True
-        for (views, _), want in zip(xc._row_lines(frame, cols, styles, letters, chunk=chunk), plain, strict=True):
-            seen.append(len(views))
-            assert bytes(joined(views)) == want
-    assert max(seen) > 1  # the join was needed
+        views = [v for v, _ in xc._row_lines(frame, cols, styles, letters, chunk=chunk)]
+        seen += [len(v) for v in views]
+        text = b"".join(plain)
+        for size in (4096, 1 << 20):
+            got = handed(views, size)
+            assert got == handed([[memoryview(p)] for p in plain], size) == handed([[memoryview(text)]], size)
+            assert b"".join(got) == text and all(len(p) == size for p in got[:-1]) and 0 < len(got[-1]) <= size
+    assert max(seen) > 1  # the rows came in several views
 
 
 def test_written_by_writes_atomically_what_the_writer_wrote(tmp_path):

@@ -683,7 +683,7 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
                 for j, c in enumerate(cols) if f"§t{j}" in part.columns and c.source not in maps)
         nulls = {c.source for c in cols if c.source in part.columns and part[c.source].null_count()}
         xml = part.select(line(nulls)).to_series()
-        # the rows' XML one after another: views of polars' buffers (:func:`_joined` makes them one buffer)
+        # the rows' XML one after another: views of polars' buffers (:class:`_Pieces` cuts them for the deflater)
         yield (text_views(xml) if ROW_VIEWS else [text_bytes(xml)]), part.height
 
 
@@ -759,31 +759,51 @@ def _fast_deflate(fh):
 
 
 FAST_DEFLATE = True  # tests switch it off to compare with zlib's deflate
-ROW_VIEWS = True  # the rows' XML as views of polars' buffers, joined in a buffer reused; tests switch it off
+ROW_VIEWS = True  # the rows' XML as views of polars' buffers (cut in pieces: _Pieces); tests switch it off
 
 
-class _Joined:
-    """Views one after another as one buffer, for the deflater: ISA-L's stream depends on how its input is cut,
-    so each chunk of rows is handed to it in one piece, as when polars' text was made one Arrow buffer
-    (:func:`~appraise.export.files.text_bytes`).  The buffer is reused from chunk to chunk (the deflater has
-    consumed a chunk when it asks for the next), so ~200 MB of rows at 100,000 people are copied into the same
-    pages rather than into new ones; a chunk that comes as one view is handed on as it is.  The view returned is
-    valid until the next call."""
+PIECE = 256 << 10  # what the deflater is handed at a time of a sheet's rows
 
-    def __init__(self) -> None:
-        self.buf = bytearray()
 
-    def __call__(self, views: Sequence[memoryview]) -> memoryview:
-        if len(views) == 1:
-            return memoryview(views[0])
-        size = sum(v.nbytes for v in views)
-        if len(self.buf) < size:
-            self.buf = bytearray(size)
-        buf, at = self.buf, 0
-        for v in views:  # the same length in place: a copy, no resizing
-            buf[at:at + v.nbytes] = v
-            at += v.nbytes
-        return memoryview(buf)[:size]
+class _Pieces:
+    """A sheet's rows handed to ``write`` (the deflater) in pieces of ``size`` bytes cut at fixed offsets of the rows'
+    text, whatever views they come in (:func:`_row_lines`: polars' buffers, split as polars made them): ISA-L's
+    stream depends on how its input is cut, so cut this way the file's bytes depend on the text alone.  A piece
+    that lies within one view is handed on as a view of it; only the pieces across the end of a view are gathered
+    into a buffer of their own (reused: the deflater has consumed a piece when it returns), so of the ~200 MB of rows
+    of 100,000 people a few MB are copied, where gathering each chunk of rows in one buffer copied them all.
+    :meth:`close` hands on the last, shorter piece."""
+
+    def __init__(self, write, size: int = PIECE) -> None:
+        self.write, self.size = write, size
+        self.buf = bytearray(size)
+        self.held = 0  # bytes of the next piece gathered in buf
+
+    def __call__(self, views: Sequence[memoryview]) -> None:
+        size, buf = self.size, self.buf
+        for view in views:
+            v = memoryview(view).cast("B")
+            at, n = 0, v.nbytes
+            if self.held:  # the piece begun in an earlier view, completed from this one
+                take = min(size - self.held, n)
+                buf[self.held:self.held + take] = v[:take]
+                self.held += take
+                at = take
+                if self.held < size:
+                    continue
+                self.write(buf)
+                self.held = 0
+            while n - at >= size:  # whole pieces within this view
+                self.write(v[at:at + size])
+                at += size
+            if at < n:
+                buf[:n - at] = v[at:]
+                self.held = n - at
+
+    def close(self) -> None:
+        if self.held:
+            self.write(memoryview(self.buf)[:self.held])
+            self.held = 0
 
 
 def _splice_rows(xlsx: bytes, parts, out: BinaryIO) -> None:
@@ -812,13 +832,14 @@ def _splice_rows(xlsx: bytes, parts, out: BinaryIO) -> None:
             # level 1: a third faster than xlsxwriter's 6 on 100,000 people, the file ~30% larger
             setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel", 1)
             written = 0
-            joined = _Joined()
             with zout.open(info, "w", force_zip64=True) as fh:
                 write = _fast_deflate(fh)
                 write(head.encode("utf-8"))
+                pieces = _Pieces(write)  # the deflater is handed the same pieces, however polars split the rows
                 for views, n in ahead(lines):
-                    write(joined(views))  # a chunk's rows in one piece: the deflater is handed the same pieces
+                    pieces(views)
                     written += n
+                pieces.close()
                 write((found + tail).encode("utf-8"))
             if written != count:
                 raise ValueError(f"{info.filename}: {written} rows written where {count} were expected")
