@@ -268,12 +268,12 @@ def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset
     tiny = [c for c, t in f.schema.items() if t == F64 and c.startswith("m.")]
     if not cols and not tiny:
         return f
+    if not _any_unfinite(f, cols, tiny):  # (the question below, asked of each column's extremes)
+        return f
     flags = [(~pl.col(c).is_finite() | (pl.col(c).abs() >= _OVERFLOW)).fill_null(False) for c in cols]
     flags += [(((pl.col(c) != 0) & (pl.col(c).abs() < _UNDERFLOW)) | (pl.col(c).abs() >= LARGEST)).fill_null(False)
               for c in tiny]
     bad = pl.any_horizontal(flags)
-    if not _any_unfinite(f, cols, tiny):  # (the same question, asked of each column's extremes)
-        return f
     for row in f.filter(bad).select("id", *cols, *tiny).iter_rows(named=True):
         c = next((c for c in cols if row[c] is not None and not (math.isfinite(row[c]) and abs(row[c]) < _OVERFLOW)),
                  None)
