@@ -11,6 +11,7 @@ What a user saw before (issue 18): choosing ``weight``, ``label`` or ``curve`` f
 from __future__ import annotations
 
 import copy
+import fcntl
 import json
 import re
 import shutil
@@ -159,11 +160,15 @@ def server(tmp_path_factory):
         pytest.skip("node is not installed: the yaml-language-server tests need Node.js (20 or newer) and npm")
     from editor.lsp import SERVER, Client
 
-    if not SERVER.exists():
-        npm = shutil.which("npm")
-        assert npm, f"{SERVER} is missing and npm is not installed: run `npm ci --prefix {EDITOR}`"
-        subprocess.run([npm, "ci", "--prefix", str(EDITOR), "--no-audit", "--no-fund"], check=True,
-                       capture_output=True, timeout=600)
+    lock = ROOT / "build" / "editor-install.lock"  # `make editor-server` installs under it, beside the tests
+    lock.parent.mkdir(exist_ok=True)
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # waits for an install under way
+        if not SERVER.exists():
+            npm = shutil.which("npm")
+            assert npm, f"{SERVER} is missing and npm is not installed: run `npm ci --prefix {EDITOR}`"
+            subprocess.run([npm, "ci", "--prefix", str(EDITOR), "--no-audit", "--no-fund"], check=True,
+                           capture_output=True, timeout=600)
     work = tmp_path_factory.mktemp("editor")
     shutil.copytree(ROOT / "schemas", work / "schemas")
     (work / "rulesets").mkdir()
