@@ -35,5 +35,5 @@ def test_a_few_rows_calibrate_as_the_columns_do(cells, max_share, min_cohort, rn
         f = f.with_columns(pl.Series("_eid", codes, dtype=pl.UInt32))
     ruleset = SimpleNamespace(grades=[Grade(g, 0, {}) for g in GRADES],
                               calibration=Calibration("team", min_cohort, tuple(max_share)))
-    columns = calibrate(ruleset, f, few=-1)  # type: ignore[arg-type]
-    assert_frame_equal(calibrate(ruleset, f, few=64), columns)  # type: ignore[arg-type]
+    columns = calibrate(ruleset, f, few=-1)
+    assert_frame_equal(calibrate(ruleset, f, few=64), columns)

@@ -103,10 +103,10 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     else:
         df = emp.join(metrics, on="_eid", how="left")
     lap("metrics")
-    absent = [pl.lit(None, dtype=F64).alias(f"m.{m.name}") for m in ruleset.metrics
-              if f"m.{m.name}" not in df.columns and not m.derived and m.rollup is None]
-    if absent:
-        df = df.with_columns(absent)
+    no_metric = [pl.lit(None, dtype=F64).alias(f"m.{m.name}") for m in ruleset.metrics
+                 if f"m.{m.name}" not in df.columns and not m.derived and m.rollup is None]
+    if no_metric:
+        df = df.with_columns(no_metric)
     team = teams.Teams(ruleset, inputs, period) if ruleset.rollups else None
     for m in ruleset.derived_in_order():
         if team is not None and m.rollup is not None:
@@ -119,10 +119,10 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     prev = previous.select([pl.col("employee")] + [pl.col(c).alias(f"prev.{c}") for c in previous.columns
                                                    if c != "employee"])
     df = df.join(prev, left_on="id", right_on="employee", how="left")
-    absent = [pl.lit(None, dtype=F64 if c == "score" else pl.Utf8).alias(f"prev.{c}")
-              for c in expressions.PREVIOUS_FIELDS if f"prev.{c}" not in df.columns]
-    if absent:
-        df = df.with_columns(absent)
+    no_previous = [pl.lit(None, dtype=F64 if c == "score" else pl.Utf8).alias(f"prev.{c}")
+                   for c in expressions.PREVIOUS_FIELDS if f"prev.{c}" not in df.columns]
+    if no_previous:
+        df = df.with_columns(no_previous)
     typed = [e for c, e in (("prev.score", pl.col("prev.score").cast(F64, strict=False)),
                             ("prev.bonus", pl.col("prev.bonus").cast(pl.Utf8).cast(F64, strict=False)))
              if c in df.columns]
