@@ -42,7 +42,6 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
               for c in ("hire_date", "leave_date")]
     checks: list[tuple[str, str, str]] = [(c, f"_{c}", "is not a date; write YYYY-MM-DD")
                                           for c in ("hire_date", "leave_date")]
-    money: dict[str, pl.Expr] = {}
     for name, kind in ruleset.attributes.items():
         raw = pl.col(name).cast(pl.Utf8).str.strip_chars()
         if kind in ("number", "money"):
@@ -51,8 +50,7 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
                 .otherwise(raw)
             parsed.append(text.cast(F64, strict=False).alias(f"attr.{name}"))
             if kind == "money":
-                money[name] = text.cast(MONEY, strict=False)
-                parsed.append(money[name].alias(f"money.{name}"))
+                parsed.append(text.cast(MONEY, strict=False).alias(f"money.{name}"))
             checks.append((name, f"attr.{name}", f"is not a number (declared {kind})"))
             # too large to compute exactly (and NaN/inf, which cast from 'nan'/'inf')
             num = text.cast(F64, strict=False)
@@ -72,12 +70,12 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
         parsed.append(pl.when(pl.col("hire_date").is_null()
                               | (pl.col("hire_date").str.strip_chars() == "")).then(None).otherwise(True)
                       .alias("_tenure_known"))
+    emp = emp.with_columns(parsed)
     if ruleset.bonus and ruleset.attribute_type(ruleset.bonus.target) == "money":
         target = ruleset.bonus.target
         checks.append((target, "_bonus_target", "is below zero; a bonus target is 0 or more"))
-        # (the money.<target> column's own expression, in the same step)
-        parsed.append(pl.when(money[target] < 0).then(None).otherwise(True).alias("_bonus_target"))
-    emp = emp.with_columns(parsed)
+        emp = emp.with_columns(pl.when(pl.col(f"money.{target}") < 0).then(None).otherwise(True)
+                               .alias("_bonus_target"))
     # only those the period appraises: hired by its last day (or when unknown), not gone before its first
     end, start = period.end, period.start
     emp = emp.filter((pl.col("_hire_date").is_null() | (pl.col("_hire_date") <= end))
@@ -102,8 +100,8 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
     last = pl.when(leave.is_not_null() & (leave < end)).then(leave).otherwise(pl.lit(end))
     days = ((last - first).dt.total_days() + 1).cast(pl.Int64)
     emp = emp.with_columns(pl.when(hire.is_null()).then(None).otherwise(pl.max_horizontal(months, pl.lit(0)))
-                           .cast(F64).alias("tenure_months"), days.alias("employed_days"),
-                           (days / period.days).cast(F64).alias("employed_share"))
+                           .cast(F64).alias("tenure_months"), days.alias("employed_days"))
+    emp = emp.with_columns((pl.col("employed_days") / period.days).cast(F64).alias("employed_share"))
     derived = [c for c in emp.columns if c.startswith(("attr.", "money."))]
     helpers = {"_hire_date", "_leave_date", "_bonus_target", "_tenure_known"} \
         | {c for c in emp.columns if c.startswith("_sane.")}
