@@ -29,7 +29,7 @@ def calibrate(ruleset: Ruleset, f: pl.DataFrame, few: int = _FEW_ROWS) -> pl.Dat
     """``grade`` (from ``grade_uncalibrated``), ``calibrated`` and ``cohort_size``: within each cohort of at least
     ``min_cohort``, a grade whose ``max_share`` is full moves the lowest-ranked down (lower score, then larger id,
     first) until every share holds.  With ``few`` rows or fewer (and a text cohort), the same steps on Python
-    lists (:func:`_calibrated_few`; both ways compared in tests/test_calibration_paths.py)."""
+    lists (:func:`_calibrated_few`; both ways compared in tests/test_few_rows.py)."""
     grades = [g.grade for g in ruleset.grades]
     rank_of = {g: i for i, g in enumerate(grades)}
     cal = ruleset.calibration

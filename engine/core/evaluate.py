@@ -49,6 +49,9 @@ class Evaluation:
     provenance: Provenance | None = None  # per employee: rules' weight changes, tiers reached, calibration
 
 
+_FEW_ROWS = 64  # up to this many employees, the scoring query runs without polars' optimiser (tests/test_few_rows.py)
+
+
 @functools.cache
 def _no_previous() -> pl.DataFrame:
     """The empty ``previous`` table (polars frames are not changed in place: one serves every evaluation)."""
@@ -165,9 +168,10 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     for card in ruleset.scorecards:
         lf = df.lazy().filter(pl.col("scorecard") == card.key)
         parts.append(scoring.score_card(lf, ruleset, card, column, context, okr, feedback, periods, period))
-    # wide frames: faster than streaming; without the optimiser, whose passes over this long query cost a
-    # quarter of it on a few employees and saved nothing at 100,000 (2 December)
-    frames = [p.collect(engine="in-memory", optimizations=pl.QueryOptFlags.none()) for p in parts]
+    # wide frames: faster than streaming; for a few employees without the optimiser, whose passes over this
+    # long query cost a quarter of it there (at 100,000 its common subexpressions save a quarter)
+    flags = pl.QueryOptFlags.none() if df.height <= _FEW_ROWS else pl.QueryOptFlags()
+    frames = [p.collect(engine="in-memory", optimizations=flags) for p in parts]
     lap("scoring")
     frames = [fr for fr in frames if fr.height] or frames[:1]
     f = pl.concat(frames, how="diagonal_relaxed") if frames else df.clear()
