@@ -25,19 +25,19 @@ def by_join(employees: list[str]) -> list[tuple[str, int]]:
 
 def test_runs_that_are_exactly_the_codes_are_numbered_without_a_lookup():
     rows = ["E1", "E1", "E2", "E3", "E3", "E3", "E4"]
-    assert engine.codes_of_sorted(pl.Series(rows), CODES)[0].to_list() == [0, 0, 1, 2, 2, 2, 3]
+    assert engine.codes_of_runs(pl.Series(rows), CODES)[0].to_list() == [0, 0, 1, 2, 2, 2, 3]
     assert coded(rows) == by_join(rows)
 
 
 def test_sorted_rows_with_gaps_and_strangers():
     rows = ["E0", "E2", "E2", "E4", "E9"]  # E1 and E3 have no rows; E0 and E9 are not employees
-    assert engine.codes_of_sorted(pl.Series(rows), CODES)[0].to_list() == [None, 1, 1, 3, None]
+    assert engine.codes_of_runs(pl.Series(rows), CODES)[0].to_list() == [None, 1, 1, 3, None]
     assert coded(rows) == by_join(rows)
 
 
 def test_unsorted_or_null_keys_take_the_join():
-    assert engine.codes_of_sorted(pl.Series(["E2", "E1"]), CODES) is None
-    assert engine.codes_of_sorted(pl.Series(["E1", None]), CODES) is None
+    assert engine.codes_of_runs(pl.Series(["E2", "E1"]), CODES) is None
+    assert engine.codes_of_runs(pl.Series(["E1", None]), CODES) is None
     assert coded(["E3", "E1", "E3", "E9"]) == by_join(["E3", "E1", "E3", "E9"])
 
 
@@ -97,7 +97,7 @@ def test_runs_roll_up_sums_with_gaps_strangers_nulls_and_other_months():
     rows = [("E0", "2026-07", 5.0), ("E1", "2026-07", 1.0), ("E1", "2026-08", None), ("E1", "2026-09", 2.0),
             ("E2", "2026-07", None), ("E2", "2026-08", None), ("E4", "2026-06", 100.0), ("E4", "2026-07", 3.0),
             ("E9", "2026-07", 7.0)]
-    assert engine.codes_of_sorted(pl.Series([r[0] for r in rows]), CODES) is not None  # the runs path
+    assert engine.codes_of_runs(pl.Series([r[0] for r in rows]), CODES) is not None  # the runs path
     assert rollup(rows, "sum") == {"E1": 3.0, "E2": None, "E4": 3.0}  # E2's nothing is missing, not 0
     close(rollup(rows, "mean"), by_hand(rows, "mean"))
 
@@ -115,7 +115,7 @@ def test_any_metric_rows_roll_up_like_by_hand(rows, aggregate, sort):
 def test_runs_that_are_exactly_the_codes_roll_up_in_place():
     rows = [("E1", "2026-07", 1.0), ("E1", "2026-08", 4.0), ("E2", "2026-07", None), ("E3", "2026-09", -2.0),
             ("E4", "2026-07", 0.5), ("E4", "2026-08", 0.25)]
-    assert engine.codes_of_sorted(pl.Series([r[0] for r in rows]), CODES)[0].to_list() == [0, 0, 1, 2, 3, 3]
+    assert engine.codes_of_runs(pl.Series([r[0] for r in rows]), CODES)[0].to_list() == [0, 0, 1, 2, 3, 3]
     for aggregate in ("sum", "mean", "min", "max"):
         close(rollup(rows, aggregate), by_hand(rows, aggregate))
     assert rollup(rows, "sum")["E2"] is None

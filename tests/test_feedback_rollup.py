@@ -97,3 +97,138 @@ def test_the_engine_peeks_and_still_gets_competency_surveys_right(monkeypatch):
     _, res = run(rs, employees(1), frame(rows), feedback=fb)
     # M: mean(5, 3, 4) = 4, N: 1 → source value 2.5 of 5 = 50
     assert res["E001"]["dimensions"]["fb"]["sources"]["manager"] == 50.0
+
+
+# ---------------------------------------------------------------- rows grouped by employee, not in id order
+
+# As the generated 1,000,000-person company has them: each employee's rows together, in the order S999999 then
+# S1000000 (not the text order of the ids, by which the codes are numbered).  Each run is still coded once and the
+# rows keep their order, so the in-place paths (rater runs, metric runs) take them; their results are the plain
+# paths' (the group-bys') to the bit.
+IDS = ["S8", "S9", "S10", "S11"]  # code order (text): S10, S11, S8, S9
+CODES = pl.DataFrame({"id": sorted(IDS)}).with_row_index("_eid").select("id", "_eid")
+
+
+def test_grouped_rows_keep_their_order_and_are_coded_once_per_run():
+    employees = ["S8", "S8", "S9", "S9", "S10", "S10", "S10", "S11", "S11", "S7", "S7"]  # S7 is nobody
+    table = pl.DataFrame({"employee": employees, "row": range(len(employees))})
+    got = engine.coded(table, CODES).collect()
+    code = dict(CODES.iter_rows())
+    assert got["row"].to_list() == list(range(9))  # the rows' order, the stranger's dropped
+    assert got["_eid"].to_list() == [code[e] for e in employees[:9]]
+    runs = engine.codes_of_runs(table["employee"], CODES)
+    assert runs is not None and runs.grouped
+    split = engine.codes_of_runs(pl.Series(["S8", "S8", "S8", "S9", "S9", "S8"]), CODES)  # S8 twice: not grouped
+    assert split is not None and not split.grouped
+
+
+def _survey_frame(rng: random.Random) -> pl.DataFrame:
+    rows = []
+    for e in IDS:  # file order, not code order
+        for rel in ("manager", "peer", "self"):
+            for r in range(rng.randint(1, 4)):
+                for _ in range(3):  # competencies
+                    rows.append((e, f"R{r}", rel, float(rng.randint(1, 5))))
+    return pl.DataFrame(rows, schema={"employee": pl.Utf8, "rater": pl.Utf8, "relation": pl.Utf8,
+                                      "rating": pl.Float64}, orient="row")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_grouped_surveys_take_the_rater_runs_with_the_group_bys_bits(seed, monkeypatch):
+    fb = _survey_frame(random.Random(seed))
+    keyed = engine.coded(fb, CODES).select(
+        (pl.col("_eid").cast(pl.UInt64) * 256 + pl.col("relation").cast(pl.Enum(["manager", "peer", "self"]))
+         .to_physical().cast(pl.UInt64)).alias("_k"), "rater", "rating").collect()
+    k = engine.places(keyed["rating"])
+    plain = engine.mean_of_means(keyed.sample(fraction=1.0, shuffle=True, seed=seed), ["_k"], k).sort("_k")
+    called = []
+    monkeypatch.setattr(engine, "mean_of_means", lambda *a: called.append(a))
+    fast = engine.source_values(keyed.lazy(), True, k)
+    assert not called  # the runs' path
+    assert fast.sort("_k").equals(plain)
+
+
+@pytest.mark.parametrize("aggregate", ["sum", "mean", "min", "max", "first", "last"])
+def test_grouped_metric_rows_roll_up_by_runs_in_code_order(aggregate):
+    from appraise.language.compile import compile_ruleset
+    from appraise.language.period import parse
+    from appraise.tables import Inputs
+
+    rs = compile_ruleset({
+        "id": "t", "version": "1", "metrics": {"x": {"aggregate": aggregate}},
+        "scorecards": {"s": {"dimensions": {"d": {"weight": 100, "kpis": {"x": {"weight": 100, "target": 1}}}}}},
+        "grades": [{"grade": "A", "min": 0}]})
+    rng = random.Random(5)
+    rows = [(e, m, rng.choice([None, 1.25, -3.5, 10.0, 0.1])) for e in IDS for m in ("2026-07", "2026-08", "2026-09")]
+    metrics = pl.DataFrame(rows, schema={"employee": pl.Utf8, "month": pl.Utf8, "x": pl.Float64}, orient="row")
+    metric = rs.raw_metrics[0]
+    assert engine.aggregate_runs(metrics, CODES, [metric], {"x": engine.places(metrics["x"])}
+                                 if aggregate in ("sum", "mean") else {}) is not None  # the runs' path
+    got = engine.aggregate_metrics(rs, Inputs(employees=None, metrics=metrics), parse("2026-Q3"), [], CODES)
+    assert got["_eid"].to_list() == [0, 1, 2, 3]  # code order
+    shuffled = metrics.sample(fraction=1.0, shuffle=True, seed=3)  # the group-by's path
+    assert engine.codes_of_runs(shuffled["employee"], CODES) is None or \
+        not engine.codes_of_runs(shuffled["employee"], CODES).grouped
+    plain = engine.aggregate_metrics(rs, Inputs(employees=None, metrics=shuffled), parse("2026-Q3"), [], CODES)
+    assert got.select(plain.columns).equals(plain.sort("_eid"))  # (the paths order the columns differently)
+
+
+# ---------------------------------------------------------------- places, a block at a time
+
+def plain_places(values: pl.Series):
+    """:func:`rollup.places` as it was written over the whole column at once (the reference)."""
+    import math
+
+    import numpy as np
+
+    v = values.drop_nulls().to_numpy()
+    if not v.size:
+        return engine.Places(0, False)
+    size = np.abs(v)
+    top = float(size.max())
+    if not math.isfinite(top):
+        return None
+    for k in range(19):
+        unit = 10.0 ** k
+        if top * unit >= 2 ** 53:
+            break
+        whole = (np.round(v * unit) / unit == v) if unit != 1.0 else (np.round(v) == v)
+        if bool(whole.all()):
+            return engine.Places(k, float(size.sum()) * unit >= 2 ** 52)
+    if top == 0:
+        return engine.Places(0, False)
+    _, low = np.frexp(np.min(size, where=size > 0, initial=np.inf))
+    _, high = np.frexp(top)
+    shift = 53 - int(low)
+    return engine.Binary(shift, int(high) + shift) if int(high) + shift + v.size.bit_length() <= 126 else None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-10**6, 10**6).map(lambda c: c / 100), st.integers(-9, 9).map(float),
+                          st.floats(-1e6, 1e6, allow_nan=False), st.sampled_from([float("nan"), float("inf"), 1e14,
+                                                                                  0.1, -0.0, 2.5e-3])),
+                max_size=40))
+def test_places_by_blocks_is_the_whole_columns(values):
+    engine_block = engine._BLOCK
+    try:
+        engine._BLOCK = 3  # blocks of three: every column of more crosses block boundaries
+        got = engine.places(pl.Series(values, dtype=pl.Float64))
+    finally:
+        engine._BLOCK = engine_block
+    want = plain_places(pl.Series(values, dtype=pl.Float64))
+    assert got == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(-2**60, 2**60), st.integers(-10**6, 10**6)),
+                          st.one_of(st.none(), st.integers(0, 7))), min_size=1, max_size=12),
+       st.sampled_from([1, 3, 10, 100, 10**17]), st.booleans())
+def test_exact_quotients_are_the_fractions_nearest_float(cells, factor, counted):
+    from fractions import Fraction
+
+    num = pl.Series("s", [a for a, _ in cells], dtype=pl.Int128)
+    count = pl.Series("n", [c for _, c in cells], dtype=pl.UInt32) if counted else None
+    got = engine.exact_quotient(num, factor, count).to_list()
+    want = [None if a is None or (counted and not c) else float(Fraction(a, (c if counted else 1) * factor))
+            for a, c in cells]
+    assert got == want

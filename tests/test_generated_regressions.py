@@ -432,3 +432,93 @@ def test_a_column_no_decimal_places_fit_is_summed_as_its_floats(tmp_path):
     for doc in (engine(cycle), reference(cycle)):
         assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E2", "0.30")]
         assert [e["employee"] for e in doc["errors"]] == ["E1"]
+
+
+def test_the_excess_takes_the_kpi_actual_half_up_to_6_places_on_the_decimal_as_written(tmp_path):
+    # README "Bonus": the excess reads the KPI's actual and target taken to 6 decimals as a plan's measures are
+    # (half-up on the decimal written).  The engine rounded with polars' round(6), half to even on the float: the
+    # float 2.0000005 (2.00000050000000007 in binary) went to 2.0 and 34.0000005 (34.0000004999999987) to 34.0.
+    # Target 1, above 1, rate 1,000,000, no tier reached (from 100):
+    #   E1: 1,000,000 x (2.000001 - 1 x 1) = 1,000,001 (the engine paid 1,000,000)
+    #   E2: 1,000,000 x (34.000001 - 1) = 33,000,001 (the engine paid 33,000,000)
+    #   E3: 1,000,000 x (1.0000004 - 1) = 0.4, rounded half-up to the unit 1: 0 (below the half: not rounded up)
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {tb: money}
+        metrics: {sales: {aggregate: sum}}
+        scorecards: {rep: {dimensions: {d: {weight: 100, kpis: {sales: {weight: 100, target: 1}}}}}}
+        grades: [{grade: A, min: 0}]
+        bonus: {target: tb, attainment: sales, tiers: [{from: 100, pay: 1}], excess: {above: 1, rate: 1000000}}
+        """, employees_csv="id,name,tb\nE1,A,10\nE2,B,10\nE3,C,10\n",
+        metrics_csv="employee,month,sales\nE1,2026-07,2.0000005\nE2,2026-07,34.0000005\nE3,2026-07,1.0000004\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E1", "1000001"), ("E2", "33000001"),
+                                                                     ("E3", "0")]
+
+
+def test_a_rescued_derived_measure_shows_its_exact_value_as_the_kpi_actual(tmp_path):
+    # README "The largest numbers an incentive plan pays on": rate = collected / billed = 52,164.34 / 10^-9 is paid on
+    # exactly (52,164,340,000,000); its KPI's actual showed the float quotient 52164339999999.99 beside that pay.
+    # Now it shows 52,164,340,000,000 (the float nearest it); attainment 52,164,340,000,000 / 10^13 = 5.216434.  (And
+    # results.json's 4 decimals, polars_round_half_up, made the exact 52,164,340,000,000 52164339999999.99 again and
+    # the target 10^13 9999999999999.998: its round(6) of 10^17 lost the last digits.)
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {tb: money}
+        metrics:
+          collected: {aggregate: sum}
+          billed: {aggregate: sum}
+          rate: {unit: ratio, formula: collected / billed}
+        scorecards: {rep: {dimensions: {d: {weight: 100, kpis: {rate: {weight: 100, target: 10000000000000}}}}}}
+        grades: [{grade: A, min: 0}]
+        bonus: {target: tb, rounding: 0.01, components: {commission: {measure: rate, per_unit: 1}}}
+        """, employees_csv="id,name,tb\nE1,A,100\n",
+        metrics_csv="employee,month,collected,billed\nE1,2026-07,52164.34,0.000000001\n")
+    for doc in (engine(cycle), reference(cycle)):
+        [e] = doc["employees"]
+        assert e["bonus"] == "52164340000000.00" and e["kpis"]["d.rate"]["actual"] == 52164340000000
+        assert e["kpis"]["d.rate"]["target"] == 10 ** 13  # (written at 4 decimals as 9999999999999.998 before)
+        assert e["kpis"]["d.rate"]["attainment"] == pytest.approx(5.216434, abs=5e-5)
+
+
+def test_a_set_weight_leaves_its_siblings_exactly_0_not_a_negative_hair(tmp_path):
+    # Differential case-730156.  KPI weights 12.32 + 17.48 + 64.1 + 6.1 add up to 99.99999999999999 in floats; a rule
+    # setting a to 100 gave b, c and d (total - 100) / rest x their weight = -2.8e-15 and the like: a negative weight
+    # (lost points -1.8e-17) whose score results.json then left out (weight 0.0 at 4 decimals, not "dropped").
+    # README "Which rules...": the rest share total - 100 = 0 exactly.  By hand, default linear curve (cap 1):
+    # a 50/100 -> 50, b 80/100 -> 80, c 30/100 -> 30, d 100/100 -> 100; weights 100, 0, 0, 0: total 50.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {role: string}
+        metrics: {a: {aggregate: sum}, b: {aggregate: sum}, c: {aggregate: sum}, d: {aggregate: sum}}
+        scorecards:
+          rep:
+            dimensions:
+              x:
+                weight: 100
+                kpis:
+                  a: {weight: 12.32, target: 100}
+                  b: {weight: 17.48, target: 100}
+                  c: {weight: 64.1, target: 100}
+                  d: {weight: 6.1, target: 100}
+        rules: [{id: all_in, when: 'role == "rep"', then: [{set: {x.a: 100}}]}]
+        grades: [{grade: A, min: 0}]
+        """, employees_csv="id,name,role\nE1,A,rep\n",
+        metrics_csv="employee,month,a,b,c,d\nE1,2026-07,50,80,30,100\n")
+    for doc in (engine(cycle), reference(cycle)):
+        [e] = doc["employees"]
+        assert e["score"] == 50
+        assert {k: (v["weight"], v["score"]) for k, v in e["kpis"].items()} == {
+            "x.a": (100, 50), "x.b": (0, 80), "x.c": (0, 30), "x.d": (0, 100)}

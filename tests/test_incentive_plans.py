@@ -384,3 +384,22 @@ def test_measures_of_ten_to_the_22_and_beyond_are_judged_not_crashed():
     top = 1.7976931348623157e308
     assert not carried(top) and micro(top) == int(top) // 10 ** 292 * 10 ** 292 * 10 ** 6
     assert carried(7660319922473.36) and not carried(52164339999999.99)  # 15 and 16 digits (README)
+
+
+def test_six_places_is_the_written_decimal_half_up_by_columns_and_by_hand():
+    # incentives.six_places (the classic bonus' excess) against incentives.micro and hand-worked values: ties of
+    # the 7th decimal as written go up whichever side of the tie their float lies (2.0000005 is a hair above,
+    # 34.0000005 and 0.1234565 a hair below), -2.0000005 away from zero; a float sum's noise goes; 8,589,934,592
+    # .000002 (above 2^33, where 10^6 x the float is not whole) and 1e20 take the slow path; missing, NaN and
+    # infinity are missing.
+    import polars as pl
+
+    from appraise.core.incentives import micro, six_places
+
+    values = [2.0000005, 34.0000005, 0.1234565, -2.0000005, 0.1 + 0.2, 33333.33 + 33333.33 + 33333.34, 1.0000004,
+              8589934592.000002, 1e20, None, float("nan"), float("inf")]
+    want = ["2.000001", "34.000001", "0.123457", "-2.000001", "0.3", "100000", "1", "8589934592.000002", "1e20",
+            None, None, None]
+    got = six_places(pl.Series("x", values))
+    assert got.name == "x" and got.to_list() == [None if w is None else Decimal(w) for w in want]
+    assert got.to_list()[:9] == [Decimal(micro(v)).scaleb(-6) for v in values[:9]]

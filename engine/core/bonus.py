@@ -83,10 +83,14 @@ def pay(ruleset: Ruleset, wide: pl.DataFrame, context: Mapping[str, Any] | None 
     f = f.with_columns(reached.alias("bonus.tiers_reached"), (target * pay).alias("bonus.tier_pay"),
                        mult.alias("bonus.multiplier"), pay.alias("_paysum"), target.alias("_target"))
     if plan.excess_above is not None:
-        # the KPI's values as the decimals they were written as (6 places take off the float noise of a
-        # sum and keep thousandths), the baseline above × target computed exactly from them (SPEC)
-        actual = pl.col("_bact").round(6).cast(MONEY)
-        threshold = (pl.col("_btgt").round(6).cast(MONEY) * _dec(Decimal(str(plan.excess_above)))).cast(MONEY)
+        # the KPI's values as the decimals they were written as, half-up to 6 places as a plan's measures are
+        # (README "Bonus"; 6 places take off the float noise of a sum and keep thousandths; polars' round(6), half
+        # to even on the binary value, made 2.0000005 2.0), the baseline above × target computed exactly from them
+        g = f.collect()
+        f = g.with_columns(plans.six_places(g["_bact"]).alias("_bact6"), plans.six_places(g["_btgt"]).alias("_btgt6")) \
+            .lazy()
+        actual = pl.col("_bact6")
+        threshold = (pl.col("_btgt6") * _dec(Decimal(str(plan.excess_above)))).cast(MONEY)
         # (compile sets excess_rate whenever it sets excess_above)
         excess = pl.when(a > plan.excess_above).then((actual - threshold) * _dec(cast(Decimal, plan.excess_rate))) \
             .otherwise(_dec(Decimal(0)))

@@ -97,6 +97,27 @@ _SIX = Decimal(10) ** -6
 _WIDE = Context(prec=400)
 
 
+def six_places(values: pl.Series) -> pl.Series:
+    """:func:`micro` of each float of ``values``, as exact decimals (``MONEY``; null for a missing or not finite
+    value): the shortest decimal of the float, half-up to 6 places, so 2.0000005 is 2.000001 (polars' ``round(6)``
+    gives 2.0, half to even on the binary value).  Columnar where the float settles it: the shortest decimal D of
+    x and the float y = x × 10^6 differ by at most |y| × 2.3·10⁻¹⁶ in millionths, so when y is further than
+    |y| × 10⁻¹⁵ from a half, D rounds as y does; the few others (near a half, or |y| of 2^49 or more) are
+    worked out by :func:`micro` itself."""
+    x = values.cast(F64)
+    y = (x * 1e6).abs()
+    frame = pl.DataFrame({"x": x}).with_columns(
+        (((y + 0.5).floor() * x.sign()).cast(pl.Int64, strict=False)).alias("k"),
+        (((y - y.floor() - 0.5).abs() > y * 1e-15) & (y < 2.0 ** 49)).fill_null(True).alias("fast"))
+    out = (frame["k"].cast(pl.Decimal(38, 0)) * pl.Series([_SIX], dtype=pl.Decimal(38, 6))).cast(MONEY)
+    slow = frame.with_row_index("i").filter(~pl.col("fast") & pl.col("x").is_not_null())
+    if slow.height:
+        got = [micro(v) for v in slow["x"]]
+        patch = pl.Series([None if m is None else Decimal(m).scaleb(-6) for m in got], dtype=MONEY)
+        out = out.scatter(slow["i"], patch)
+    return out.alias(values.name)
+
+
 def as_written(value: Any) -> Fraction | None:
     """:func:`micro` as a Fraction (for callers that want one)."""
     m = micro(value)
@@ -132,8 +153,10 @@ def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: M
     ``prev.<field>``, ``tenure_months``).  An input (a raw metric, a team roll-up, an attribute, ``previous``, a
     context number) is the shortest decimal of its float, known only when it has at most 15 significant digits
     (every decimal written with at most 15 is); ``x / 0`` and anything built on a missing value is None; raises
-    :class:`NotExact` otherwise."""
-    import ast
+    :class:`NotExact` otherwise (and for a value that is not a number: true/false, a comparison).  The formula is
+    interpreted by the expression language's own interpreter with exact numbers
+    (:data:`appraise.language.expr.interpret.FRACTIONS`)."""
+    from appraise.language.expr.interpret import FRACTIONS, evaluate
 
     metrics = {m.name: m for m in ruleset.metrics}
 
@@ -150,61 +173,48 @@ def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: M
                 return Fraction(d)
         raise NotExact(name)
 
+    def number(value: Any) -> Fraction | None:
+        if value is None or isinstance(value, Fraction):
+            return value
+        raise NotExact(name)  # true/false, a text, a comparison: no exact number
+
     def metric(m: str, depth: int) -> Fraction | None:
         spec = metrics.get(m)
         if spec is None or spec.formula is None:
             return written(row.get(f"m.{m}"))
         if depth > len(metrics):  # (validated acyclic)
             raise NotExact(m)
-        return ev(spec.formula.tree.body, depth + 1)
+        return number(evaluate(spec.formula, _Inputs(lambda n: name_of(n, depth + 1)),
+                               _Inputs(lambda f: written(context.get(f))),
+                               _Inputs(lambda f: written(row.get(f"prev.{f}"))), FRACTIONS))
 
-    def ev(node, depth: int) -> Fraction | None:
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
-            a, b = ev(node.left, depth), ev(node.right, depth)
-            if a is None or b is None:
-                return None
-            if isinstance(node.op, ast.Add):
-                return a + b
-            if isinstance(node.op, ast.Sub):
-                return a - b
-            if isinstance(node.op, ast.Mult):
-                return a * b
-            return None if b == 0 else a / b
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            v = ev(node.operand, depth)
-            return None if v is None else (-v if isinstance(node.op, ast.USub) else v)
-        if isinstance(node, ast.Constant) and not isinstance(node.value, bool) \
-                and isinstance(node.value, (int, float)):
-            return Fraction(node.value) if isinstance(node.value, int) else Fraction(Decimal(repr(node.value)))
-        if isinstance(node, ast.Name):
-            if node.id == "null":
-                return None
-            if node.id in ("true", "false", "employed_share"):
-                raise NotExact(node.id)
-            if node.id in metrics:
-                return metric(node.id, depth)
-            return written(row.get(node.id if node.id == "tenure_months" else f"attr.{node.id}"))
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            if node.value.id == "context":
-                return written(context.get(node.attr))
-            return written(row.get(f"prev.{node.attr}"))
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            given = [ev(a, depth) for a in node.args]
-            args = [a for a in given if a is not None]
-            if len(args) < len(given):
-                return None
-            if node.func.id == "abs":
-                return abs(args[0])
-            if node.func.id == "round":  # half-up (away from zero) at the digits given
-                q = Fraction(10) ** (int(getattr(node.args[1], "value", 0)) if len(node.args) > 1 else 0)
-                x = abs(args[0]) * q
-                r = Fraction(math.floor(x + Fraction(1, 2))) / q
-                return -r if args[0] < 0 else r
-            if node.func.id in ("min", "max"):
-                return min(args) if node.func.id == "min" else max(args)
-        raise NotExact(name)
+    def name_of(n: str, depth: int) -> Fraction | None:
+        if n == "employed_share":
+            raise NotExact(n)
+        if n in metrics:
+            return metric(n, depth)
+        return written(row.get(n if n == "tenure_months" else f"attr.{n}"))
 
     return metric(name, 0)
+
+
+class _Inputs(Mapping[str, Any]):
+    """A formula's inputs read as it asks for them (``get`` only: the interpreter reads names one by one)."""
+
+    def __init__(self, read):
+        self._read = read
+
+    def __getitem__(self, key: str) -> Any:
+        return self._read(key)
+
+    def get(self, key, default=None):
+        return self._read(key)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
 
 
 def carried_exactly(value: Fraction) -> int | None:

@@ -53,21 +53,34 @@ def apply_action(action: Action, fired: pl.Expr, card: Scorecard) -> list[pl.Exp
                 for k in card.kpis_named(action.path)]
     if action.kind == "shift":
         src, dst = f"wr.{action.source}", f"wr.{action.target}"
-        return [pl.when(fired).then(pl.col(src) - action.value).otherwise(pl.col(src)).alias(src),
+        left = _noise_to_zero(pl.col(src) - action.value, pl.max_horizontal(pl.col(src).abs(), pl.lit(action.value)))
+        return [pl.when(fired).then(left).otherwise(pl.col(src)).alias(src),
                 pl.when(fired).then(pl.col(dst) + action.value).otherwise(pl.col(dst)).alias(dst)]
     value = 0.0 if action.kind == "drop" else action.value
     me = f"wr.{action.path}"
     group = weight_group(card, action.path)
     total = pl.sum_horizontal([pl.col(c) for c in group])
     rest = total - pl.col(me)
+    # what the siblings share: 0 when the float sum of weights that add up to it is a hair off (12.32 + 17.48 +
+    # 64.1 + 6.1 is 99.99999999999999: 'set' to 100 gave the others -2.8e-15, a negative weight whose score then
+    # went unshown; differential case 730156)
+    remaining = _noise_to_zero(total - value, pl.max_horizontal(total.abs(), pl.lit(abs(value))))
     out = []
     for c in group:
         if c == me:
             new = pl.lit(value)
         else:
-            new = pl.when(rest != 0).then(pl.col(c) * (total - value) / rest).otherwise(pl.col(c))
+            new = pl.when(rest != 0).then(pl.col(c) * remaining / rest).otherwise(pl.col(c))
         out.append(pl.when(fired).then(new).otherwise(pl.col(c)).alias(c))
     return out
+
+
+def _noise_to_zero(x: pl.Expr, size: pl.Expr) -> pl.Expr:
+    """``x``, or 0 when it is within a relative 10⁻¹² of ``size`` (README: numbers that close are equal): a
+    difference of weights that cancels exactly is 0, not the float sums' noise."""
+    from appraise.language.expr import TOLERANCE
+
+    return pl.when(x.abs() <= size * TOLERANCE).then(pl.lit(0.0, dtype=F64)).otherwise(x)
 
 
 @dataclass(frozen=True)

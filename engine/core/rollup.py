@@ -10,6 +10,7 @@ of rows in place instead of hashing them.
 from __future__ import annotations
 
 import math
+import operator
 import os
 from decimal import Decimal
 from fractions import Fraction
@@ -109,30 +110,46 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
 
 
 def coded(table: pl.DataFrame, codes: pl.DataFrame) -> pl.LazyFrame:
-    """Rows of ``table`` with the employee's integer code ``_eid`` (rows of unknown employees drop here;
-    the providers report them before the engine runs)."""
-    sorted_codes = codes_of_sorted(table["employee"], codes) if table.height else None
-    if sorted_codes is not None:
-        return table.lazy().with_columns(sorted_codes[0].alias("_eid")).filter(pl.col("_eid").is_not_null())
+    """Rows of ``table`` with the employee's integer code ``_eid``, in the rows' order (rows of unknown employees
+    drop here; the providers report them before the engine runs)."""
+    by_runs = codes_of_runs(table["employee"], codes) if table.height else None
+    if by_runs is not None:
+        return table.lazy().with_columns(by_runs.eid.alias("_eid")).filter(pl.col("_eid").is_not_null())
     return table.lazy().join(codes.lazy(), left_on="employee", right_on="id", how="inner")
 
 
-def codes_of_sorted(employee: pl.Series, codes: pl.DataFrame) -> tuple[pl.Series, pl.Series] | None:
-    """The code of each row's employee when the rows come sorted by employee id, as exports usually
-    do: each run of equal ids is looked up once (not at all when the runs are exactly the codes),
-    instead of joining every row.  With it, where each employee's run begins.  ``None`` when the rows
-    are not sorted that way."""
+class Runs(NamedTuple):
+    """What :func:`codes_of_runs` finds: each row's code ``eid`` (null: an unknown employee), True in ``first``
+    where a run of equal ids begins, and whether the rows are ``grouped``: each known employee's rows one run."""
+
+    eid: pl.Series
+    first: pl.Series
+    grouped: bool
+
+
+def codes_of_runs(employee: pl.Series, codes: pl.DataFrame) -> Runs | None:
+    """The code of each row's employee when the rows come in runs of equal ids, as exports do (sorted by id, or
+    in an order of their own: ``S999999`` before ``S1000000``): each run is looked up once (not at all when the
+    runs are exactly the codes), instead of joining every row; the rows keep their order.  ``None`` when the
+    ids are not text, one is missing, or the runs are more than half the rows (then a join is as cheap)."""
     if employee.dtype != pl.Utf8 or employee.null_count():
         return None
     run, first = runs(employee)
     values = employee.filter(first)
-    if not values.is_sorted():  # (sorted exactly when the runs' ids are: one pass over the rows, not two)
-        return None
     if values.len() == codes.height and values.equals(codes["id"], check_names=False):
-        return run.cast(pl.UInt32), first  # the common case: run i is employee i
+        return Runs(run.cast(pl.UInt32), first, True)  # the common case: run i is employee i
+    if values.is_sorted():  # (sorted exactly when the runs' ids are: each id one run)
+        grouped = True
+    elif 2 * values.len() > employee.len():
+        return None
+    else:
+        grouped = None
     per_run = values.to_frame("employee").join(codes, left_on="employee", right_on="id", how="left",
                                                maintain_order="left")["_eid"]
-    return per_run.gather(run), first
+    if grouped is None:  # each known id one run: no code found twice
+        found = per_run.drop_nulls().to_numpy()
+        grouped = not found.size or int(np.bincount(found, minlength=1).max()) <= 1
+    return Runs(per_run.gather(run), first, grouped)
 
 
 def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings: list[str],
@@ -212,10 +229,10 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
     means come out as the group-by's do (``_s.<m>``, ``_n.<m>``: see :func:`finish`)."""
     if not table.height or any(p is None or isinstance(p, Places) and p.wide for p in scale.values()):
         return None
-    sorted_codes = codes_of_sorted(table["employee"], codes)
-    if sorted_codes is None:
+    by_runs = codes_of_runs(table["employee"], codes)
+    if by_runs is None or not by_runs.grouped:
         return None
-    eid, first = sorted_codes
+    eid, first = by_runs.eid, by_runs.first
     if any(m.aggregate in ("first", "last") for m in metrics):  # each run's months must be in order
         month = table["month"]
         if month.null_count() or not bool(((month > month.shift(1)) | first).all()):
@@ -274,7 +291,8 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
         made[f"m.{m.name}"] = lists.select({"min": c.list.min(), "max": c.list.max()}[m.aggregate]).to_series()
     made["_n"] = pl.Series("_n", ends - starts, dtype=pl.UInt32)
     out = pl.DataFrame(made).with_columns(eid.filter(first).alias("_eid"))
-    return out.filter(pl.col("_eid").is_not_null()) if out["_eid"].null_count() else out
+    out = out.filter(pl.col("_eid").is_not_null()) if out["_eid"].null_count() else out
+    return out if out["_eid"].is_sorted() else out.sort("_eid")  # (runs in an order of their own: code order)
 
 
 _EXACT = 2 ** 53  # integers below it are exact floats
@@ -316,8 +334,7 @@ def places(values: pl.Series) -> Scale:
     v = (values.drop_nulls() if values.null_count() else values).to_numpy()
     if not v.size:
         return _INTEGERS
-    size = np.abs(v)
-    top = float(size.max())
+    top, total = _sizes(v)
     if not math.isfinite(top):
         return None
     peek = v[:_PEEK]
@@ -326,9 +343,12 @@ def places(values: pl.Series) -> Scale:
         if top * unit >= _EXACT:
             break
         if _whole(peek, unit) and _whole(v, unit):
-            return Places(k, float(size.sum()) * unit >= _EXACT / 2)
+            # (the sum of the sizes, added block by block, says whether every sum of the units stays below 2^52;
+            # near that bound either answer sums exactly, below 2^53, so it decides the arithmetic, not a result)
+            return Places(k, total * unit >= _EXACT / 2)
     if top == 0:
         return _INTEGERS
+    size = np.abs(v)
     _, low = np.frexp(np.min(size, where=size > 0, initial=np.inf))
     _, high = np.frexp(top)
     shift = 53 - int(low)  # every float is a whole number of 2^(e - 53), e its exponent: the smallest is the unit
@@ -337,10 +357,46 @@ def places(values: pl.Series) -> Scale:
     return None
 
 
+# Columns are looked at a block of this many values at a time, into one buffer: a temporary array the size of a
+# 24,000,000-rating column (192 MB) is fresh memory the kernel must fault in (and numpy asks for huge pages, which
+# the kernel may compact memory to find) every time; a block's buffer stays in the cache.
+_BLOCK = 1 << 18
+
+
+def _blocks(v: np.ndarray):
+    """``v`` a block at a time, each with a buffer of its size to compute into."""
+    buffer = np.empty(min(v.size, _BLOCK), dtype=np.float64)
+    for start in range(0, v.size, _BLOCK):
+        block = v[start:start + _BLOCK]
+        yield block, buffer[:block.size]
+
+
+def _sizes(v: np.ndarray) -> tuple[float, float]:
+    """The largest ``|x|`` of ``v`` (NaN or infinity if there is one) and the sum of the ``|x|``, block by block."""
+    top, total = 0.0, 0.0
+    for block, out in _blocks(v):
+        np.abs(block, out=out)
+        most = float(out.max())
+        if math.isnan(most):
+            return most, most
+        top = max(top, most)
+        total += float(out.sum())
+    return top, total
+
+
 def _whole(v: np.ndarray, unit: float) -> bool:
     """Every value of ``v`` is the float nearest a whole number of 1/``unit`` (numpy divides exactly rounded;
-    polars multiplies by the reciprocal, which is not)."""
-    return bool((np.round(v * unit) / unit == v).all()) if unit != 1.0 else bool((np.round(v) == v).all())
+    polars multiplies by the reciprocal, which is not): ``round(x * unit) / unit == x``, block by block."""
+    for block, out in _blocks(v):
+        if unit != 1.0:
+            np.multiply(block, unit, out=out)
+            np.round(out, out=out)
+            np.divide(out, unit, out=out)
+        else:
+            np.round(block, out=out)
+        if not np.array_equal(out, block):
+            return False
+    return True
 
 
 def _times_two_to(c, power: int):
@@ -391,15 +447,19 @@ def exact_quotient(num: pl.Series, factor: int, count: pl.Series | None = None) 
     it is 0): one division of exact floats (numpy's, exactly rounded) where both are below
     2^53, Python's exact ``Fraction`` for the (rare) rest."""
     n = num.cast(F64).to_numpy()
-    c = np.ones(len(n)) if count is None else count.cast(F64).to_numpy()
-    d = c * float(factor)
+    d = np.full(len(n), float(factor)) if count is None else count.cast(F64).to_numpy() * float(factor)
+    positive = d > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(d > 0, n / d, np.nan)
-    big = ((np.abs(n) >= _EXACT) | (d >= _EXACT)) & ~np.isnan(n) & (d > 0)
+        out = np.divide(n, d)
+    np.copyto(out, np.nan, where=~positive)
+    # the extremes say whether a quotient is past 2^53: no temporaries of every row's size for the common case
+    if n.size and (max(np.fmax.reduce(n), -np.fmin.reduce(n)) >= _EXACT or float(d.max()) >= _EXACT):
+        big = ((np.abs(n) >= _EXACT) | (d >= _EXACT)) & ~np.isnan(n) & positive
+    else:
+        big = np.zeros(0, dtype=bool)
     if big.any():
         rows = np.flatnonzero(big)
         counts = [1] * len(rows) if count is None else count.gather(rows).to_list()
-        out = out.copy()
         out[rows] = [float(Fraction(int(a), int(b) * factor))
                      for a, b in zip(num.gather(rows).to_list(), counts, strict=True)]
     return pl.Series(num.name, out, dtype=F64, nan_to_null=True)  # (no count: missing)
@@ -577,27 +637,30 @@ def rater_runs(rows: pl.DataFrame, k: Places) -> pl.DataFrame | None:
     # (a collect hands over a chunk per thread: numpy wants one; the raters' text is compared and gathered as
     # it lies, not copied into one chunk: at 1,000,000 people that copy was ~0.4 GiB)
     key, rater = rows["_k"].rechunk().to_numpy(), rows["rater"]
-    # where a key's rows begin, and each rater's run; within a key, each rater after a smaller one
+    # where a key's rows begin, and each rater's run; within a key, each rater after a smaller one (neighbours
+    # compared as two views of one column: a shifted copy of 24,000,000 raters' text was ~0.4 GB of fresh memory)
     block = np.empty(key.size, dtype=bool)
-    block[0], block[1:] = True, key[1:] != key[:-1]
-    starts = np.flatnonzero(block | (rater != rater.shift(1)).fill_null(True).to_numpy())
+    block[0] = True
+    np.not_equal(key[1:], key[:-1], out=block[1:])
+    starts = np.flatnonzero(block | _after(rater, operator.ne))
     names = rater.gather(starts)
-    if not bool(((names > names.shift(1)) | pl.Series(block[starts])).all()):
+    if not bool((_after(names, operator.gt) | block[starts]).all()):
         return None  # (a rater after a greater one: not in order)
     opens = block[starts]
     keys = key[starts]
     # each key in one block: no key opens twice (codes are employee * 256 + relation: dense below)
-    opened = keys[opens]
-    code = (opened >> 8) * (int((opened & 255).max()) + 1) + (opened & 255)
-    if int(np.bincount(code.astype(np.int64)).max()) > 1:
+    opened = keys[opens].astype(np.int64)
+    relation = opened & 255
+    code = (opened >> 8) * (int(relation.max()) + 1) + relation
+    if int(np.bincount(code).max()) > 1:
         return None
     v = units(pl.col("rating"), k)
     values = rows.select(v).to_series().cast(F64).to_numpy()
     if bool(np.signbit(values).any()):
         return None  # (a -0.0 sums to -0.0 or 0.0 in a group-by, by how many it is with: the group-by's bits)
-    n = np.diff(np.append(starts, rows.height))
+    n = _lengths(starts, rows.height)
     firsts = np.flatnonzero(opens)
-    raters = np.diff(np.append(firsts, starts.size))
+    raters = _lengths(firsts, starts.size)
     if n.min() == n.max():  # every rater rated as often: a plain sum (and the runs a matrix's rows)
         per_rater = values.reshape(-1, int(n[0])).sum(axis=1)
         total, factor = np.add.reduceat(per_rater, firsts), int(n[0]) * 10 ** k.k
@@ -611,6 +674,22 @@ def rater_runs(rows: pl.DataFrame, k: Places) -> pl.DataFrame | None:
                        schema={"_k": rows["_k"].dtype, "_s": F64, "raters": pl.UInt32})
     return got.with_columns(exact_quotient(got["_s"], factor, got["raters"]).alias("value")) \
         .select("_k", "value", "raters")
+
+
+def _after(texts: pl.Series, compare) -> np.ndarray:
+    """Per row of ``texts`` (no nulls): ``compare(text, the previous row's text)``, True for the first row."""
+    out = np.ones(texts.len(), dtype=bool)
+    if texts.len() > 1:
+        out[1:] = compare(texts.slice(1), texts.slice(0, texts.len() - 1)).to_numpy()
+    return out
+
+
+def _lengths(starts: np.ndarray, end: int) -> np.ndarray:
+    """The length of each run beginning at ``starts`` (ascending), the last one ending at ``end``."""
+    out = np.empty(starts.size, dtype=np.int64)
+    np.subtract(starts[1:], starts[:-1], out=out[:-1])
+    out[-1:] = end - starts[-1:]
+    return out
 
 
 def mean_of_means(rows: pl.LazyFrame | pl.DataFrame, keys: list[str], k: Scale) -> pl.DataFrame:

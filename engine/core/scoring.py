@@ -379,6 +379,14 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
     for metric, values in exact.items():
         name = f"m.{metric}"
         f = f.with_columns(pl.col("id").replace_strict(values, default=pl.col(name), return_dtype=F64).alias(name))
+        # a KPI measuring it shows that value too (its attainment and score stay the float's: within 10^-15)
+        for card in cast(Ruleset, ruleset).scorecards:
+            for k in (k for d in card.dimensions for k in d.kpis
+                      if k.metric == metric and f"k.{k.path}.actual" in f.columns):
+                actual = pl.col(f"k.{k.path}.actual")
+                f = f.with_columns(pl.when(pl.col("scorecard") == card.key).then(
+                    pl.col("id").replace_strict(values, default=actual, return_dtype=F64)).otherwise(actual)
+                    .alias(f"k.{k.path}.actual"))
     return f.filter(~pl.col("id").is_in(bad)) if bad else f
 
 

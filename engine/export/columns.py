@@ -242,7 +242,7 @@ def half_up(frame, pairs, digits: int):
     1.9844000000000002, 19844 / 1e4 is 1.9844); ``tests/test_export_shared.py`` compares the bits with
     polars_round_half_up's."""
     pl = _pl()
-    from appraise.language.expr.compiler import polars_round_half_up
+    from appraise.language.expr.compiler import half_up_by, polars_round_half_up
 
     if not FAST_ROUND or frame.height == 0 or not pairs:
         return frame.with_columns([polars_round_half_up(pl.col(c), digits).alias(name) for c, name in pairs])
@@ -250,9 +250,7 @@ def half_up(frame, pairs, digits: int):
     div, zero = "~half_up.div", "~half_up.zero"
 
     def rounded(c: str):
-        x = (pl.col(c).cast(pl.Float64) * scale).round(6)
-        k = (x.abs() + 0.5).floor() * x.sign()
-        return k / pl.col(div) + pl.col(zero)
+        return half_up_by(pl.col(c), scale, lambda k: k / pl.col(div) + pl.col(zero), columns=True)
 
     constants = [pl.Series(div, [scale], dtype=pl.Float64).extend_constant(scale, frame.height - 1),
                  pl.Series(zero, [0.0], dtype=pl.Float64).extend_constant(0.0, frame.height - 1)]

@@ -16,8 +16,10 @@ One module per job:
 
 - :mod:`.parsing` — the text into a whitelisted AST (:func:`parse`, :class:`Expression`, :class:`ExpressionError`)
 - :mod:`.checking` — names and types against a :class:`Scope` (:func:`check`, :func:`context_problems`)
-- :mod:`.compare` — numbers equal within ``TOLERANCE``, shared by the interpreter and the compiler
-- :mod:`.interpret` — the row interpreter (:func:`evaluate`, :func:`holds`, :func:`round_half_up`)
+- :mod:`.compare` — numbers equal within ``TOLERANCE`` and the operators' tables, shared by the interpreter and
+  the compiler
+- :mod:`.interpret` — the row interpreter (:func:`evaluate`, :func:`holds`, :func:`round_half_up`), on floats
+  (as the compiler computes) or on exact fractions (a derived plan measure's exact rescue)
 - :mod:`.compiler` — the polars compiler (:func:`to_polars`, :func:`polars_round_half_up`)
 - :mod:`.exclusivity` — the proof that two conditions never hold together (:func:`exclusive`)
 

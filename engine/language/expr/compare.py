@@ -1,5 +1,5 @@
-"""How numbers compare: exactly, or within a relative ``TOLERANCE`` (the row interpreter on floats and the
-polars compiler on expressions both use these)."""
+"""How numbers compare (exactly, or within a relative ``TOLERANCE``) and combine: the tables the row interpreter
+(on floats or fractions) and the polars compiler (on expressions) share."""
 from __future__ import annotations
 
 import ast
@@ -14,6 +14,8 @@ EXACT = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.L
          ast.Gt: operator.gt, ast.GtE: operator.ge}
 NEAR = {ast.Eq: lambda d, m: abs(d) <= m, ast.NotEq: lambda d, m: abs(d) > m, ast.Lt: lambda d, m: d < -m,
         ast.LtE: lambda d, m: d <= m, ast.Gt: lambda d, m: d > m, ast.GtE: lambda d, m: d >= -m}
+# '+', '-' and '*' (on numbers and on polars expressions alike); '/' is each one's own: x / 0 is missing
+ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 
 
 def is_number(v) -> bool:

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from appraise.language.expr.compare import EXACT, NEAR, TOLERANCE, is_number
+from appraise.language.expr.compare import ARITHMETIC, EXACT, NEAR, TOLERANCE, is_number
 from appraise.language.expr.interpret import evaluate
 from appraise.language.expr.parsing import (
     PREVIOUS_TYPES,
@@ -110,12 +110,8 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
             return -inner.cast(pl.Float64) if isinstance(node.op, ast.USub) else inner
         if isinstance(node, ast.BinOp):
             a, b = comp(node.left), comp(node.right)
-            if isinstance(node.op, ast.Add):
-                return a + b
-            if isinstance(node.op, ast.Sub):
-                return a - b
-            if isinstance(node.op, ast.Mult):
-                return a * b
+            if not isinstance(node.op, ast.Div):
+                return ARITHMETIC[type(node.op)](a, b)
             # No when/then here or below: polars 2.1 returns one row instead of a column for
             # 'lit < when(p).then(..).otherwise(..)' when p is all false or null (x / 0 for everyone)
             if _constant(node.right):
@@ -193,17 +189,38 @@ def _constant(node: ast.AST) -> bool:
 def polars_round_half_up(e, digits: int):
     """Half-up rounding in polars (its own ``round`` rounds half to even).
 
-    The value is first rounded to 9 more digits so binary noise such as
-    ``108.26499999999`` for ``108.265`` rounds the way the written number does.
+    The value × 10^digits is first rounded to 6 decimals so binary noise such as
+    ``108.26499999999`` for ``108.265`` rounds the way the written number does.  That first
+    rounding is polars' half to even, which never changes the result: of the two 6-decimal
+    neighbours of a tie only ``.499999`` and ``.500000`` fall on either side of the half, and
+    half to even picks ``.500000`` there, as half-up would.  See :func:`half_up_by`.
     """
-    import polars as pl
-
     scale = 10.0 ** digits
-    x = (e.cast(pl.Float64) * scale).round(6)
-    k = (x.abs() + 0.5).floor() * x.sign()  # a whole number of 10^-digits
     # k / 10^digits correctly rounded: polars divides a column by a number through its reciprocal, which
     # gives 19844 / 1e4 = 1.9844000000000002
-    return _divided_by(k, scale)
+    return half_up_by(e, scale, lambda k: _divided_by(k, scale))
+
+
+def half_up_by(e, scale: float, divided, columns: bool = False):
+    """``e`` half-up to a whole number of ``1 / scale``: k = floor(|x| + 0.5) × sign(x) for x = e × scale rounded
+    to 6 decimals, then ``divided(k)`` (k / scale).  From |e × scale| of 2^52 on the float has no finer digits
+    to round and is its own answer: there polars' ``round(6)`` (× 10^6, rounded, ÷ 10^6) lost the last digits
+    (a target of 10^13 came out 9,999,999,999,999.998 at 4 decimals, 52,164,340,000,000 came out
+    52,164,339,999,999.99).  The choice is made by arithmetic, not when/then (see :func:`to_polars`):
+    e + (r − e) × [|e × scale| < 2^52], which is r itself below (r − e is exact there: r and e are within a
+    factor of 2 of each other, or r is 0) and e above; the difference, clipped to ±1 and NaN as 0, cannot turn
+    an infinity or an overflow into NaN.  ``columns=True`` (a caller making whole columns of a frame, never a
+    part of a comparison) picks the same value with when/then instead: the very bits, at a third of the cost."""
+    import polars as pl
+
+    e = e.cast(pl.Float64)
+    y = e * scale
+    x = y.round(6)
+    k = (x.abs() + 0.5).floor() * x.sign()  # a whole number of 1 / scale
+    if columns:
+        return pl.when(y.abs() < 2.0 ** 52).then(divided(k)).otherwise(e + 0.0)
+    within = (y.abs() < 2.0 ** 52).cast(pl.Float64)
+    return e + (divided(k) - e).fill_nan(0.0).clip(-1.0, 1.0) * within
 
 
 def _divided_by(e, divisor: float, signed_zero: bool = False):

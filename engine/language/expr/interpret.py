@@ -1,31 +1,115 @@
-"""The row interpreter: an expression evaluated for one employee (explanations and tests).  Missing
-values are ``None`` and propagate (three-valued logic)."""
+"""The row interpreter: an expression evaluated for one employee.  Missing values are ``None`` and propagate
+(three-valued logic).
+
+One interpreter, two kinds of numbers (:class:`Numbers`):
+
+- :data:`FLOATS` (the default: explanations, the plan's people filter, the compiler's constants) computes as the
+  polars compilation does: number literals are floats, ``round`` is half-up as the compiler's (:func:`round_half_up`:
+  ``2.675 -> 2.68``), numbers compare within the relative ``TOLERANCE``;
+- :data:`FRACTIONS` (the exact rescue of a derived plan measure, :func:`appraise.core.incentives.exact_metric`)
+  computes exactly: a literal is the decimal written (``0.1`` is 1/10), ``round`` is half-up on the exact value,
+  numbers compare within a relative 10⁻¹² exactly.  The caller gives its inputs as Fractions.
+
+In both ``x / 0`` is missing, and so is anything built on a missing value.
+"""
 from __future__ import annotations
 
 import ast
 import math
 from collections.abc import Mapping
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
-from appraise.language.expr.compare import EXACT, is_number, near_compare
+from appraise.language.expr.compare import ARITHMETIC, EXACT, NEAR, is_number, near_compare
 from appraise.language.expr.parsing import Expression, ExpressionError, literal_value
 
 
 def round_half_up(x: float, digits: int = 0) -> float:
-    """Round half away from zero on the number as written (``2.675 -> 2.68``)."""
-    from decimal import ROUND_HALF_UP, Context, Decimal
-
+    """Round half away from zero as the polars compilation does
+    (:func:`appraise.language.expr.compiler.polars_round_half_up`, bit for bit): x × 10^digits taken to 6 decimals
+    first (binary noise off: 2.675 -> 2.68, as written), a value of 2^52 units or more kept as it is."""
     if not math.isfinite(x):
         return float(x)
-    q = Decimal(1).scaleb(-digits)
-    return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP, context=Context(prec=1000)))
+    scale = 10.0 ** digits
+    y = x * scale
+    if not abs(y) < 2.0 ** 52:
+        return x + 0.0
+    near = round(y * 1e6) / 1e6  # polars' round(6): × 10^6, half to even, ÷ 10^6
+    k = math.floor(abs(near) + 0.5)
+    return (k if near > 0 else -k) / scale + 0.0  # (-0.0 as 0.0)
+
+
+def fraction_half_up(x: Fraction, digits: int = 0) -> Fraction:
+    """Round half away from zero, exactly (``Fraction(2675, 1000) -> 2.68``)."""
+    q = Fraction(10) ** digits
+    r = Fraction(math.floor(abs(x) * q + Fraction(1, 2))) / q
+    return -r if x < 0 else r
+
+
+class Numbers:
+    """How an interpreter's numbers behave: what a literal is, ``round``, a comparison."""
+
+    def is_number(self, v: Any) -> bool:
+        return is_number(v)
+
+    def constant(self, v: Any) -> Any:
+        raise NotImplementedError
+
+    def round(self, x: Any, digits: int) -> Any:
+        raise NotImplementedError
+
+    def compare(self, op: type[ast.cmpop], a: Any, b: Any) -> bool:
+        raise NotImplementedError
+
+
+class Floats(Numbers):
+    """Numbers as the polars compilation has them (floats; no int overflow, no exact huge-int division)."""
+
+    def constant(self, v: Any) -> Any:
+        return float(v) if is_number(v) else v
+
+    def round(self, x: Any, digits: int) -> Any:
+        return round_half_up(x, digits)
+
+    def compare(self, op: type[ast.cmpop], a: Any, b: Any) -> bool:
+        return near_compare(op, float(a), float(b))
+
+
+class Fractions(Numbers):
+    """Exact numbers: a literal is the decimal written, the caller's inputs are Fractions."""
+
+    _TOLERANCE = Fraction(1, 10 ** 12)  # README: numbers in conditions are equal within a relative 10⁻¹²
+
+    def is_number(self, v: Any) -> bool:
+        return isinstance(v, Fraction) or is_number(v)
+
+    def constant(self, v: Any) -> Any:
+        if isinstance(v, int) and not isinstance(v, bool):
+            return Fraction(v)
+        return Fraction(Decimal(repr(v))) if isinstance(v, float) else v
+
+    def round(self, x: Any, digits: int) -> Any:
+        return fraction_half_up(Fraction(x), digits)
+
+    def compare(self, op: type[ast.cmpop], a: Any, b: Any) -> bool:
+        a, b = self.constant(a), self.constant(b)
+        return NEAR[op](a - b, max(abs(a), abs(b)) * self._TOLERANCE)
+
+
+FLOATS: Numbers = Floats()
+FRACTIONS: Numbers = Fractions()
+
+_FUNCTIONS = {"min": min, "max": max, "abs": abs}
 
 
 def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any] | None = None,
-             previous: Mapping[str, Any] | None = None) -> Any:
-    """Interpret ``expr`` for one employee.  Missing values are ``None`` and propagate."""
-    context = context or {}
-    previous = previous or {}
+             previous: Mapping[str, Any] | None = None, numbers: Numbers = FLOATS) -> Any:
+    """Interpret ``expr`` for one employee (``env``: bare names, ``context``/``previous``: their fields) with
+    ``numbers`` (:data:`FLOATS` or :data:`FRACTIONS`).  Missing values are ``None`` and propagate."""
+    context = {} if context is None else context
+    previous = {} if previous is None else previous
+    number = numbers.is_number
 
     def ev(node):
         if isinstance(node, ast.BoolOp):
@@ -48,13 +132,9 @@ def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any
             a, b = ev(node.left), ev(node.right)
             if a is None or b is None:
                 return None
-            if isinstance(node.op, ast.Add):
-                return a + b
-            if isinstance(node.op, ast.Sub):
-                return a - b
-            if isinstance(node.op, ast.Mult):
-                return a * b
-            return None if b == 0 else a / b
+            if isinstance(node.op, ast.Div):
+                return None if b == 0 else a / b
+            return ARITHMETIC[type(node.op)](a, b)
         if isinstance(node, ast.Compare):
             # 'a < b < c' is 'a < b and b < c' with three-valued logic: false wins over missing
             left = ev(node.left)
@@ -65,11 +145,11 @@ def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any
                     parts.append(None)
                 elif isinstance(op, (ast.In, ast.NotIn)):
                     # a number is in a list when it equals one of its numbers, within TOLERANCE as '==' is
-                    hit = any(near_compare(ast.Eq, float(left), float(v)) for v in right if is_number(v)) \
-                        if is_number(left) else left in right
+                    hit = any(numbers.compare(ast.Eq, left, v) for v in right if is_number(v)) \
+                        if number(left) else left in right
                     parts.append(hit if isinstance(op, ast.In) else not hit)
-                elif is_number(left) and is_number(right):
-                    parts.append(near_compare(type(op), float(left), float(right)))
+                elif number(left) and number(right):
+                    parts.append(numbers.compare(type(op), left, right))
                 else:
                     parts.append(EXACT[type(op)](left, right))
                 left = right
@@ -87,20 +167,17 @@ def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any
             src = context if node.value.id == "context" else previous
             return src.get(node.attr)
         if isinstance(node, ast.Constant):
-            v = node.value  # numbers are floats, as in polars (no int overflow, no exact huge-int division)
-            return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+            return numbers.constant(node.value)
         if isinstance(node, (ast.List, ast.Tuple)):
             return [literal_value(e) for e in node.elts]
         if isinstance(node, ast.Call):
             args = [ev(a) for a in node.args]
             name = node.func.id
-            if name == "round":
-                if args[0] is None:
-                    return None
-                return round_half_up(args[0], node.args[1].value if len(node.args) > 1 else 0)
             if any(a is None for a in args):
                 return None
-            return {"min": min, "max": max, "abs": lambda x: abs(x)}[name](*args)
+            if name == "round":
+                return numbers.round(args[0], node.args[1].value if len(node.args) > 1 else 0)
+            return _FUNCTIONS[name](*args)
         raise ExpressionError("unsupported expression", 0)
 
     return ev(expr.tree.body)
@@ -109,4 +186,3 @@ def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any
 def holds(expr: Expression, env: Mapping[str, Any], context=None, previous=None) -> bool:
     """A condition holds only when it is true; missing is not true."""
     return evaluate(expr, env, context, previous) is True
-

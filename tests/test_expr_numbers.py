@@ -1,0 +1,131 @@
+"""The one row interpreter with its two kinds of numbers (``interpret.FLOATS``, ``interpret.FRACTIONS``) and the
+polars compiler agree where floats are exact, and each kind does what the README says where they are not."""
+from __future__ import annotations
+
+import ast
+import os
+from fractions import Fraction
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from appraise.language.expr import evaluate, parse, to_polars
+from appraise.language.expr.interpret import FLOATS, FRACTIONS
+
+NAMES = ("a", "b", "c")
+
+
+def _number(draw_int: int) -> str:
+    return str(draw_int) if draw_int >= 0 else f"({draw_int})"
+
+
+numbers = st.one_of(st.sampled_from(NAMES), st.integers(-9, 9).map(_number))
+
+
+def _extend(inner):
+    pair = st.tuples(inner, inner)
+    return st.one_of(
+        pair.map(lambda p: f"({p[0]} + {p[1]})"), pair.map(lambda p: f"({p[0]} - {p[1]})"),
+        pair.map(lambda p: f"({p[0]} * {p[1]})"), pair.map(lambda p: f"min({p[0]}, {p[1]})"),
+        pair.map(lambda p: f"max({p[0]}, {p[1]})"), inner.map(lambda x: f"abs({x})"), inner.map(lambda x: f"-{x}"),
+        st.tuples(inner, st.integers(0, 3)).map(lambda p: f"round({p[0]}, {p[1]})"),
+        inner.map(lambda x: f"({x} / (a - a))"))  # always x / 0: missing
+
+
+arithmetic = st.recursive(numbers, _extend, max_leaves=6)
+conditions = st.one_of(
+    st.tuples(arithmetic, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), arithmetic)
+    .map(lambda t: f"{t[0]} {t[1]} {t[2]}"),
+    arithmetic.map(lambda x: f"{x} in [0, 1, -2]"),
+    st.tuples(arithmetic, arithmetic).map(lambda p: f"{p[0]} > 0 and not {p[1]} < 0"),
+    st.tuples(arithmetic, arithmetic).map(lambda p: f"{p[0]} == 1 or {p[1]} != 2"))
+ROWS = [{"a": a, "b": b, "c": c} for a, b, c in
+        [(0, 0, 0), (1, -2, 3), (-7, 5, None), (None, 4, -1), (9, 9, 2), (-3, 0, -8), (2, None, None)]]
+
+
+def _three_ways(text: str) -> tuple[list, list, list]:
+    e = parse(text)
+    floats = [evaluate(e, {k: None if v is None else float(v) for k, v in r.items()}) for r in ROWS]
+    exact = [evaluate(e, {k: None if v is None else Fraction(v) for k, v in r.items()}, numbers=FRACTIONS)
+             for r in ROWS]
+    frame = pl.DataFrame(ROWS, schema={n: pl.Float64 for n in NAMES})
+    compiled = frame.with_columns(to_polars(e, pl.col, {}, {n: "number" for n in NAMES}).alias("r"))["r"].to_list()
+    return floats, exact, compiled
+
+
+@settings(max_examples=int(os.environ.get("APPRAISE_FUZZ_EXAMPLES") or 30), deadline=None)
+@given(st.one_of(arithmetic, conditions))
+def test_fractions_floats_and_polars_agree_where_floats_are_exact(text):
+    # whole numbers below 10 in at most 6 leaves stay whole numbers or short decimals (round's) far below 2^53:
+    # float arithmetic is exact there, so all three must give the same values, missing included
+    floats, exact, compiled = _three_ways(text)
+    assert [None if v is None else (v if isinstance(v, bool) else float(v)) for v in exact] == floats, text
+    assert compiled == floats, text
+
+
+@pytest.mark.parametrize("text, row, want", [
+    ("a + b", {"a": "0.1", "b": "0.2"}, Fraction(3, 10)),            # floats: 0.30000000000000004
+    ("a + b == 0.3", {"a": "0.1", "b": "0.2"}, True),
+    ("round(a, 2)", {"a": "2.675"}, Fraction(268, 100)),              # half-up on the decimal written
+    ("round(a, 2)", {"a": "-2.675"}, Fraction(-268, 100)),            # away from zero
+    ("round(a)", {"a": "0.5"}, Fraction(1)),                          # not half to even
+    ("a * 0.1", {"a": "3"}, Fraction(3, 10)),                         # a literal is the decimal written
+    ("a / 3 * 3 == a", {"a": "7"}, True),
+    ("a / (b - b)", {"a": "1", "b": "2"}, None),                      # x / 0 is missing
+    ("a == 1 + 0.0000000000001", {"a": "1"}, True),                   # within a relative 10^-12 ...
+    ("a == 1 + 0.00000000001", {"a": "1"}, False),                    # ... and not beyond it
+    ("a in [1, 2.5]", {"a": "2.5000000000000001"}, True),
+    ("min(a, b) + max(a, b) - abs(b)", {"a": "-1.25", "b": "-3"}, Fraction(-29, 4)),  # -3 - 1.25 - 3
+])
+def test_fractions_compute_exactly_as_the_readme_says(text, row, want):
+    env = {k: Fraction(v) for k, v in row.items()}
+    assert evaluate(parse(text), env, numbers=FRACTIONS) == want
+
+
+def test_floats_keep_what_the_compiler_computes():
+    # FLOATS is the default, and the one the polars compilation folds its constants with
+    e = parse("round(a, 2) + 0.1")
+    assert evaluate(e, {"a": 2.675}) == evaluate(e, {"a": 2.675}, numbers=FLOATS) == 2.68 + 0.1
+    assert FLOATS.constant(3) == 3.0 and isinstance(FLOATS.constant(3), float)
+    assert FRACTIONS.compare(ast.Lt, Fraction(1), 2) and not FLOATS.compare(ast.Lt, 2.0, 1.0)
+
+
+@pytest.mark.parametrize("value, digits, want", [
+    (1e13, 4, 1e13),                          # polars' round(6) of 10^17 gave 99,999,999,999,999,984: 9999999999999.998
+    (52164340000000.0, 4, 52164340000000.0),  # was 52164339999999.99
+    (123456789012.3456, 2, 123456789012.35), (2.675, 2, 2.68), (-2.675, 2, -2.68),
+    (108.26499999999, 2, 108.27),             # 6 decimals of 10,826.499999999 first: noise, as 1.0049999999999999 is
+    (-0.3, 0, 0.0), (float("inf"), 4, float("inf")), (1e300, 4, 1e300)])
+def test_polars_half_up_keeps_large_values_and_rounds_small_ones_as_the_interpreter(value, digits, want):
+    from appraise.language.expr import polars_round_half_up, round_half_up
+
+    got = pl.DataFrame({"v": [value]}).select(polars_round_half_up(pl.col("v"), digits))["v"][0]
+    assert got == want == round_half_up(value, digits) and str(got) == str(want)
+
+
+def test_the_interpreters_round_is_the_compilers_bit_for_bit():
+    # FLOATS' round (interpret.round_half_up) is polars_round_half_up's operations in Python: compared on random
+    # floats of every kind (decimals, ties as written, quotients, sums, any bit pattern), signs of zero included
+    import math
+    import random
+    import struct
+
+    from appraise.export.columns import half_up
+    from appraise.language.expr import polars_round_half_up, round_half_up
+
+    rnd = random.Random(17)
+    values = [float(f"{rnd.randint(-10 ** 9, 10 ** 9)}e-{rnd.randint(0, 8)}") for _ in range(500)] \
+        + [float(f"{rnd.randint(0, 10 ** 8)}5e-{rnd.randint(1, 8)}") for _ in range(500)] \
+        + [rnd.uniform(-1e6, 1e6) / rnd.choice([3, 7, 11]) for _ in range(500)] \
+        + [struct.unpack("d", struct.pack("Q", rnd.getrandbits(64)))[0] for _ in range(500)] \
+        + [0.0, -0.0, -0.4, 1e300, -math.inf, 2.0 ** 52 + 1]
+    frame = pl.DataFrame({"v": values})
+    for digits in (0, 2, 4, 10):
+        compiled = frame.select(polars_round_half_up(pl.col("v"), digits))["v"].to_list()
+        fast = half_up(frame, [("v", "r")], digits)["r"].to_list()  # the export's columns of rounded values
+        for v, c, f in zip(values, compiled, fast):
+            i = round_half_up(v, digits)
+            assert struct.pack("d", i) == struct.pack("d", c) or math.isnan(i) and math.isnan(c), (v, digits)
+            assert struct.pack("d", f) == struct.pack("d", c) or math.isnan(f) and math.isnan(c), (v, digits)
