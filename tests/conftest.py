@@ -139,6 +139,10 @@ _GENERATED_DOCUMENTS = {"test_fuzz", "test_generated_runs", "test_differential",
                         "test_weights_agree", "test_properties"}
 
 
+_JSONSCHEMA_VALIDATORS: dict[int, tuple] = {}  # id of a schema -> (the schema, kept alive; its validator)
+_JSONSCHEMA_VALID: set[tuple] = set()  # (id of a schema, its arguments, the document) jsonschema found valid
+
+
 @pytest.fixture(autouse=True)
 def _validity_agrees_with_jsonschema(request, monkeypatch):
     if request.module.__name__.rpartition(".")[2] not in _GENERATED_DOCUMENTS:
@@ -147,11 +151,17 @@ def _validity_agrees_with_jsonschema(request, monkeypatch):
     import appraise.language.schema as schema
 
     real = schema.satisfies
-    validators: dict[int, tuple] = {}  # id of a schema -> (the schema, kept alive; its validator)
+    validators = _JSONSCHEMA_VALIDATORS
 
     def checked(value, root, *args, **kwargs):
         answer = real(value, root, *args, **kwargs)
         if answer is True:
+            # a document jsonschema already found valid under the same schema is not asked again (a generated
+            # run validates its ruleset three times: `appraise validate`, the cycle's check, load_ruleset);
+            # repr tells 1 from '1', True and 1.0, and a date from its text
+            seen = (id(root), repr(args), repr(kwargs), repr(value))
+            if seen in _JSONSCHEMA_VALID:
+                return answer
             if id(root) not in validators:
                 from jsonschema import Draft7Validator
 
@@ -159,6 +169,7 @@ def _validity_agrees_with_jsonschema(request, monkeypatch):
             wrong = next(validators[id(root)][1].iter_errors(value), None)
             assert wrong is None, f"the fast schema check said valid; jsonschema: {wrong.message} at " \
                                   f"{list(wrong.absolute_path)}"
+            _JSONSCHEMA_VALID.add(seen)
         return answer
 
     monkeypatch.setattr(schema, "satisfies", checked)

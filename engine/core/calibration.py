@@ -22,10 +22,14 @@ def grade_expr(ruleset: Ruleset, score: pl.Expr) -> pl.Expr:
     return out.otherwise(pl.lit(ruleset.grades[-1].grade) if ruleset.grades else None)
 
 
-def calibrate(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
+_FEW_ROWS = 64  # up to this many employees, calibrate works on Python lists: cheaper than its polars queries
+
+
+def calibrate(ruleset: Ruleset, f: pl.DataFrame, few: int = _FEW_ROWS) -> pl.DataFrame:
     """``grade`` (from ``grade_uncalibrated``), ``calibrated`` and ``cohort_size``: within each cohort of at least
     ``min_cohort``, a grade whose ``max_share`` is full moves the lowest-ranked down (lower score, then larger id,
-    first) until every share holds."""
+    first) until every share holds.  With ``few`` rows or fewer (and a text cohort), the same steps on Python
+    lists (:func:`_calibrated_few`; both ways compared in tests/test_few_rows.py)."""
     grades = [g.grade for g in ruleset.grades]
     rank_of = {g: i for i, g in enumerate(grades)}
     cal = ruleset.calibration
@@ -34,6 +38,11 @@ def calibrate(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
                               pl.lit(None, dtype=pl.Int64).alias("cohort_size"))
     cohort = f"attr.{cal.cohort}" if cal.cohort not in BUILTIN_ATTRIBUTES else cal.cohort
     tie = "_eid" if "_eid" in f.columns else "id"  # _eid follows id order and sorts faster
+    if f.height <= few and f.schema[cohort] == pl.Utf8 \
+            and all(f.height * share.as_integer_ratio()[0] < 2 ** 62 for _, share in cal.max_share):
+        few_columns = _calibrated_few(f, cohort, tie, grades, cal)
+        if few_columns is not None:
+            return f.hstack(few_columns)
     # the work happens on a narrow frame, sorted by cohort, score (best first) and id; results go
     # back by row number (no wide sort or join)
     n = f.select(cohort, "score", tie, pl.col("grade_uncalibrated").replace_strict(
@@ -62,6 +71,42 @@ def calibrate(ruleset: Ruleset, f: pl.DataFrame) -> pl.DataFrame:
     n = n.sort("_row")
     graded = pl.Series("grade", grades, dtype=pl.Utf8).gather(n["_final"])
     return f.hstack([graded, n["calibrated"], n["cohort_size"]])
+
+
+def _calibrated_few(f: pl.DataFrame, cohort: str, tie: str, grades: list[str], cal) -> list[pl.Series] | None:
+    """:func:`calibrate`'s ``grade``, ``calibrated`` and ``cohort_size`` columns, worked out row by row: the rows
+    in (cohort, score best first, tie) order with missing values last, each cohort a run of that order.  None
+    when a score is NaN (left to polars' order)."""
+    rank_of = {g: i for i, g in enumerate(grades)}
+    cohorts = f.get_column(cohort).to_list()
+    scores = f.get_column("score").to_list()
+    if any(x != x for x in scores):
+        return None
+    ties = f.get_column(tie).to_list()
+    ranks = [rank_of.get(g) for g in f.get_column("grade_uncalibrated").to_list()]
+    limits = [(rank_of[g] + 1, *share.as_integer_ratio()) for g, share in cal.max_share if g in rank_of]
+    h = len(cohorts)
+    order = sorted(range(h), key=lambda i: (cohorts[i] is None, cohorts[i] or "", scores[i] is None,
+                                            -(scores[i] or 0.0), ties[i]))
+    final: list[int | None] = [None] * h
+    calibrated = [False] * h
+    sizes: list[int | None] = [None] * h
+    start = 0
+    while start < h:
+        end = start + 1
+        while end < h and cohorts[order[end]] == cohorts[order[start]]:
+            end += 1
+        size = end - start
+        for pos, row in enumerate(order[start:end]):
+            rank = ranks[row]
+            eligible = cohorts[row] is not None and size >= cal.min_cohort and rank is not None
+            need = max([0] + [to for to, num, den in limits if pos >= size * num // den])
+            final[row] = min(max(rank, need), len(grades) - 1) if eligible and rank is not None else rank
+            calibrated[row] = eligible
+            sizes[row] = None if cohorts[row] is None else size
+        start = end
+    return [pl.Series("grade", [None if r is None else grades[r] for r in final], dtype=pl.Utf8),
+            pl.Series("calibrated", calibrated, dtype=pl.Boolean), pl.Series("cohort_size", sizes, dtype=pl.Int64)]
 
 
 def check_overrides(overrides: list, f: pl.DataFrame, errors: list[EmployeeError], not_covered: list[str]) -> list:

@@ -30,15 +30,14 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
     """The employees of the period, their attributes typed (``attr.<a>``, exact ``money.<a>``), ``tenure_months``,
     ``employed_days`` and ``employed_share``; unreadable rows go to ``errors``."""
     emp = inputs.employees
-    for col in ("hire_date", "leave_date", "locale"):
-        if col not in emp.columns:
-            emp = emp.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
+    absent = [c for c in ("hire_date", "leave_date", "locale") if c not in emp.columns]
     for name in ruleset.attributes:
-        if name not in emp.columns:
+        if name not in emp.columns and name not in absent:
             raise AppraiseError(f"the ruleset declares attribute '{name}' but the employee table has no "
                                 f"column '{name}'; add it to the employees source or remove it from 'attributes:'")
-    emp = emp.with_columns(pl.col("id").cast(pl.Utf8), pl.col("name").cast(pl.Utf8),
-                           pl.col("hire_date").cast(pl.Utf8), pl.col("leave_date").cast(pl.Utf8))
+    # (one step each where the table is small: a polars step costs more than its rows then)
+    emp = emp.with_columns([pl.col(c).cast(pl.Utf8) for c in ("id", "name", "hire_date", "leave_date")
+                            if c not in absent] + [pl.lit(None, dtype=pl.Utf8).alias(c) for c in absent])
     # each value is parsed once; the checks below read the parsed columns
     parsed = [pl.col(c).str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).alias(f"_{c}")
               for c in ("hire_date", "leave_date")]
@@ -96,14 +95,13 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
     hire = pl.col("_hire_date")
     months = ((end.year - hire.dt.year()) * 12 + (end.month - hire.dt.month())
               - pl.when(hire.dt.day() > end.day).then(1).otherwise(0))
-    emp = emp.with_columns(pl.when(hire.is_null()).then(None).otherwise(pl.max_horizontal(months, pl.lit(0)))
-                           .cast(F64).alias("tenure_months"))
     # days employed within the period, hire and leave dates included: the exact share is employed_days / days
     first = pl.when(hire.is_not_null() & (hire > start)).then(hire).otherwise(pl.lit(start))
     leave = pl.col("_leave_date")
     last = pl.when(leave.is_not_null() & (leave < end)).then(leave).otherwise(pl.lit(end))
     days = ((last - first).dt.total_days() + 1).cast(pl.Int64)
-    emp = emp.with_columns(days.alias("employed_days"))
+    emp = emp.with_columns(pl.when(hire.is_null()).then(None).otherwise(pl.max_horizontal(months, pl.lit(0)))
+                           .cast(F64).alias("tenure_months"), days.alias("employed_days"))
     emp = emp.with_columns((pl.col("employed_days") / period.days).cast(F64).alias("employed_share"))
     derived = [c for c in emp.columns if c.startswith(("attr.", "money."))]
     helpers = {"_hire_date", "_leave_date", "_bonus_target", "_tenure_known"} \
