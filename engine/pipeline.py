@@ -87,11 +87,15 @@ class Prepared:
 
 def load(cycle_path: str | Path):
     """The cycle file and its ruleset, each validated (raises :class:`~appraise.errors.InvalidInput`)."""
+    from appraise.language.compile import compile_ruleset
     from appraise.language.cycle import load_cycle
     from appraise.language.ruleset import load_ruleset
 
     cycle = load_cycle(cycle_path)
-    return cycle, load_ruleset(cycle.ruleset_path)
+    validated = cycle.ruleset_document  # read and validated with the cycle: compiled from the same bytes
+    if validated is None or validated.raw is None:
+        return cycle, load_ruleset(cycle.ruleset_path)
+    return cycle, compile_ruleset(validated, str(cycle.ruleset_path), validated.raw)
 
 
 def prepare(cycle, ruleset, *, needs=None, only: Iterable[str] | None = None, overrides: bool = True,

@@ -458,3 +458,32 @@ def test_provider_schemas_are_loaded_only_when_a_cycle_file_is_met():
     assert calls == []
     assert validate_files([EXAMPLE], providers).diagnostics == []
     assert calls == [1]
+
+
+def test_a_cycle_s_ruleset_is_read_and_validated_once_and_compiled_as_on_its_own(monkeypatch):
+    """pipeline.load compiles the ruleset document the cycle's validation read (no second read and validation of
+    the same file); what it compiles is what loading the ruleset on its own gives."""
+    import dataclasses
+
+    from appraise import pipeline
+    from appraise.language.ruleset import load_ruleset
+    from appraise.language.validate import cycles, rulesets
+
+    example = Path(__file__).parent / "fixtures" / "example"
+    validated: list[str] = []
+
+    def counting(doc, *args, **kwargs):
+        validated.append(doc.file)
+        return real(doc, *args, **kwargs)
+
+    real = rulesets.validate_ruleset
+    monkeypatch.setattr(cycles, "validate_ruleset", counting)
+    monkeypatch.setattr(rulesets, "validate_ruleset", counting)
+    cycle, ruleset = pipeline.load(example / "cycle-q3.yaml")
+    assert len(validated) == 1 and validated[0].endswith("sales-team.yaml")
+    alone = load_ruleset(cycle.ruleset_path)
+    assert len(validated) == 2
+    assert ruleset.sha256 == alone.sha256 != ""
+    assert ruleset.source == alone.source == str((example / "sales-team.yaml").resolve())
+    for f in dataclasses.fields(ruleset):
+        assert repr(getattr(ruleset, f.name)) == repr(getattr(alone, f.name)), f.name

@@ -43,6 +43,9 @@ class Cycle:
     overrides: Path | None = None  # the overrides file, if the cycle names one
     document: Document | None = field(default=None, compare=False, repr=False)
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False, repr=False)  # from validation
+    # the ruleset's document as the cycle's validation read and validated it (pipeline.load compiles it rather
+    # than reading and validating the file a second time)
+    ruleset_document: Document | None = field(default=None, compare=False, repr=False)
 
     @property
     def base_dir(self) -> Path:
@@ -52,7 +55,8 @@ class Cycle:
 def load_cycle(path: str | Path) -> Cycle:
     """Read, validate and resolve a cycle file; raises :class:`InvalidInput` with every problem."""
     path = Path(path).resolve()
-    doc, warnings = _validated(path)
+    rulesets: dict = {}
+    doc, warnings = _validated(path, rulesets)
     data = doc.data
     base = path.parent
     diags: list[Diagnostic] = []
@@ -68,8 +72,10 @@ def load_cycle(path: str | Path) -> Cycle:
     if diags:
         raise InvalidInput(diags)
     output = data.get("output") or f"out/{period.id}"
+    ruleset_path = (base / str(data["ruleset"])).resolve()
+    _, ruleset_document = rulesets.get(str(ruleset_path), ((), None))
     return Cycle(
-        path=path, period=period, ruleset_path=(base / str(data["ruleset"])).resolve(),
+        path=path, period=period, ruleset_path=ruleset_path, ruleset_document=ruleset_document,
         context=MappingProxyType(dict(data.get("context") or {})), sources=sources,
         store=resolve_store_url(str(data.get("store") or "sqlite:///appraise.db"), base),
         output=(base / str(output)).resolve(), on_error=on_error, strict=data.get("strict") is True,
@@ -97,11 +103,12 @@ def source_specs(doc: Document, path: Path) -> tuple[SourceSpec, ...]:
     return tuple(specs)
 
 
-def _validated(path: Path) -> tuple[Document, list[Diagnostic]]:
+def _validated(path: Path, rulesets: dict) -> tuple[Document, list[Diagnostic]]:
     """The cycle file loaded and validated — schema, ruleset, and every source against its provider's options —
-    and the warnings of that validation; raises InvalidInput with every problem."""
+    and the warnings of that validation; raises InvalidInput with every problem.  ``rulesets`` receives the
+    ruleset's validated document."""
     from appraise.language.validate import check_cycle
     from appraise.plugins import provider_schemas
 
     warnings: list[Diagnostic] = []
-    return check_cycle(shown(path), provider_schemas(), warnings=warnings), warnings
+    return check_cycle(shown(path), provider_schemas(), warnings=warnings, rulesets=rulesets), warnings

@@ -87,6 +87,7 @@ class Document:
     values: dict = field(default_factory=dict)   # path -> (line, col) of the value
     keys: dict = field(default_factory=dict)     # path -> (line, col) of the key
     styles: dict = field(default_factory=dict)   # path -> scalar style (None plain, '"', "'", '|', '>')
+    raw: bytes | None = field(default=None, compare=False, repr=False)  # the bytes parsed, when read from a file
 
     def where(self, path: tuple, key: bool = False) -> tuple[int, int]:
         """(line, col) of ``path``'s key (or value), else of its nearest ancestor."""
@@ -496,4 +497,6 @@ def load(path: str | Path, name: str | None = None) -> Document:
         raw = path.read_bytes()  # an unreadable file (permissions, a folder) is a located error, not a crash
     except OSError as exc:
         raise InvalidInput([Diagnostic(shown, 0, 0, f"cannot read file: {exc.strerror or exc}", code="io")]) from None
-    return loads(raw, shown)
+    doc = loads(raw, shown)
+    doc.raw = raw
+    return doc

@@ -59,11 +59,12 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
 
 
 def check_cycle(path: str | Path, provider_schemas: Mapping[str, dict] | None = None, *,
-                warnings: list[Diagnostic] | None = None) -> Document:
+                warnings: list[Diagnostic] | None = None, rulesets: dict | None = None) -> Document:
     """Load and validate a cycle file and its ruleset; raises :class:`InvalidInput` with every problem.
-    The warnings, if any, are added to ``warnings`` when it is given."""
+    The warnings, if any, are added to ``warnings`` when it is given; ``rulesets``, when given, receives the
+    ruleset's document as validated (resolved path -> (problems, document)), so it need not be read again."""
     doc = load(path)
-    found = validate_cycle(doc, provider_schemas)
+    found = validate_cycle(doc, provider_schemas, _rulesets=rulesets)
     if any(d.severity == "error" for d in found):
         raise InvalidInput(found)
     if warnings is not None:
