@@ -228,15 +228,9 @@ def employee_results(ev: Evaluation, rows=None) -> list[dict[str, Any]]:
     (the same rule as :func:`r4`); lost points stay exact until they are
     ranked, so ties are broken on the true values.
     """
-    import polars as pl
+    from appraise.export.columns import rounded_table
 
-    from appraise.language.expr import polars_round_half_up
-
-    frame = ev.frame if rows is None else ev.frame[rows]
-    floats = [c for c, t in frame.schema.items() if t == pl.Float64 and _rounded(c)]
-    lost = [c for c, t in frame.schema.items() if t == pl.Float64 and c.startswith("lost.")]
-    frame = frame.with_columns([polars_round_half_up(pl.col(c), 4).alias(c) for c in floats]
-                               + [polars_round_half_up(pl.col(c), 4).alias(c + _R4) for c in lost])
+    frame = rounded_table(ev.frame if rows is None else ev.frame[rows])
     layouts = {card.key: _CardLayout(card, ev.ruleset, ev.period) for card in ev.ruleset.scorecards}
     okrs = _objectives_by_employee(ev)
     paid = paid_by_employee(ev)
