@@ -117,8 +117,8 @@ def test_half_up_equals_polars_round_half_up_bit_for_bit(two_cards):
 
     import numpy as np
 
-    from appraise.export import columns
-    from appraise.export.columns import half_up
+    from appraise.export import document
+    from appraise.export.document import half_up
     from appraise.language.expr.compiler import polars_round_half_up
 
     rng = random.Random(17)
@@ -135,9 +135,9 @@ def test_half_up_equals_polars_round_half_up_bit_for_bit(two_cards):
         bits = [s.fill_null(0.0).to_numpy().view(np.int64) for s in (got, want)]
         assert (bits[0] == bits[1]).all()
     assert half_up(frame.head(1), [("v", "r")], 4)["r"].to_list() == [1.9844]
-    columns.FAST_ROUND = False
+    document.FAST_ROUND = False
     try:
         plain = rounded_frame(two_cards)
     finally:
-        columns.FAST_ROUND = True
+        document.FAST_ROUND = True
     assert rounded_frame(two_cards).equals(plain)

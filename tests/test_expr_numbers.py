@@ -112,7 +112,7 @@ def test_the_interpreters_round_is_the_compilers_bit_for_bit():
     import random
     import struct
 
-    from appraise.export.columns import half_up
+    from appraise.export.document import half_up
     from appraise.language.expr import polars_round_half_up, round_half_up
 
     rnd = random.Random(17)

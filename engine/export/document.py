@@ -221,6 +221,46 @@ def _plain(value) -> str | None:
 _R4 = "~r4"  # suffix of a rounded copy kept beside the exact value (lost points, OKR progress)
 
 
+def rounded_table(frame):
+    """:func:`~appraise.export.columns.rounded_frame` of any rows of an engine's frame (a chunk of them): every
+    column the document rounds (``_rounded``) half-up to 4 decimals, and beside each ``lost.<key>`` its rounded copy
+    ``lost.<key>~r4``."""
+    import polars as pl
+
+    floats = [c for c, t in frame.schema.items() if t == pl.Float64]
+    return half_up(frame, [(c, c) for c in floats if _rounded(c)]
+                   + [(c, c + _R4) for c in floats if c.startswith("lost.")], 4)
+
+
+FAST_ROUND = True  # half_up's columns of constants (False: polars_round_half_up itself; tests)
+
+
+def half_up(frame, pairs, digits: int):
+    """``frame`` with, for each ``(column, name)`` of ``pairs``, ``polars_round_half_up(column, digits)`` as
+    ``name``: the same operations on each value (``appraise.language.expr.compiler.polars_round_half_up``: x =
+    round(v × 10^digits, 6), k = floor(|x| + 0.5) × sign(x), k / 10^digits + 0.0 for -0.0), but the divisor and
+    the zero read from two columns of constants made once for the frame rather than made for each column from its
+    nulls (``0.0 × is_null + 10^digits``: the same numbers).  The divisor must be a column of values, not a
+    literal or polars' constant column: polars divides by a constant through its reciprocal (19844 × 1e-4 is
+    1.9844000000000002, 19844 / 1e4 is 1.9844); ``tests/test_export_shared.py`` compares the bits with
+    polars_round_half_up's."""
+    import polars as pl
+
+    from appraise.language.expr.compiler import half_up_by, polars_round_half_up
+
+    if not FAST_ROUND or frame.height == 0 or not pairs:
+        return frame.with_columns([polars_round_half_up(pl.col(c), digits).alias(name) for c, name in pairs])
+    scale = 10.0 ** digits
+    div, zero = "~half_up.div", "~half_up.zero"
+
+    def rounded(c: str):
+        return half_up_by(pl.col(c), scale, lambda k: k / pl.col(div) + pl.col(zero), columns=True)
+
+    constants = [pl.Series(div, [scale], dtype=pl.Float64).extend_constant(scale, frame.height - 1),
+                 pl.Series(zero, [0.0], dtype=pl.Float64).extend_constant(0.0, frame.height - 1)]
+    return frame.with_columns(constants).with_columns([rounded(c).alias(name) for c, name in pairs]).drop(div, zero)
+
+
 def employee_results(ev: Evaluation, rows=None) -> list[dict[str, Any]]:
     """Every employee's entry, in the frame's (id) order (``rows``: only the frame's rows at these positions).
 
@@ -228,8 +268,6 @@ def employee_results(ev: Evaluation, rows=None) -> list[dict[str, Any]]:
     (the same rule as :func:`r4`); lost points stay exact until they are
     ranked, so ties are broken on the true values.
     """
-    from appraise.export.columns import rounded_table
-
     frame = rounded_table(ev.frame if rows is None else ev.frame[rows])
     layouts = {card.key: _CardLayout(card, ev.ruleset, ev.period) for card in ev.ruleset.scorecards}
     okrs = _objectives_by_employee(ev)

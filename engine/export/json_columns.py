@@ -21,13 +21,12 @@ from appraise.export.columns import (
     flag_values,
     float_text,
     float_text_odd,
-    half_up,
     lost_ranking,
     money_strings,
     plain_strings,
     py_round,
-    rounded_table,
 )
+from appraise.export.document import half_up, rounded_table
 
 EMPLOYEE_INDENT = "    "  # an entry of the employees list, as results_json_chunks indents it
 # what comes before each indented entry in results.json: made with the entry, which is then sliced off it (a view
