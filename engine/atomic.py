@@ -107,18 +107,24 @@ def replacing(path: Path, mode: int | None = None, how: str = "wb") -> Iterator[
 WRITEBACK_BYTES = 8 << 20
 
 
-def _sync_file_range():
-    """Linux's ``sync_file_range(fd, offset, nbytes, flags)``, or None."""
+def _linux_call(name: str, *argtypes: str):
+    """The C library's function ``name`` on Linux, taking ctypes' ``argtypes`` (names: "c_int", ...) and returning
+    an int, or None (another system, or a C library without it)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
         import ctypes
 
-        fn = ctypes.CDLL(None, use_errno=True).sync_file_range
+        fn = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
-    fn.argtypes, fn.restype = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint], ctypes.c_int
+    fn.argtypes, fn.restype = [getattr(ctypes, a) for a in argtypes], ctypes.c_int
     return fn
+
+
+def _sync_file_range():
+    """Linux's ``sync_file_range(fd, offset, nbytes, flags)``, or None."""
+    return _linux_call("sync_file_range", "c_int", "c_int64", "c_int64", "c_uint")
 
 
 _SYNC_FILE_RANGE: list = []  # [the function or None], looked up once
@@ -180,16 +186,7 @@ def sha256_of(path: Path) -> str:
 
 def _syncfs():
     """Linux's ``syncfs(fd)`` (one call makes every written file of a file system durable), or None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        fn = ctypes.CDLL(None, use_errno=True).syncfs
-    except (OSError, AttributeError):
-        return None
-    fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
-    return fn
+    return _linux_call("syncfs", "c_int")
 
 
 def sync_files(paths: Iterable[Path]) -> None:
