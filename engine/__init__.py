@@ -18,6 +18,12 @@ import os as _os
 # 10 s instead, jemalloc's own default.  Only takes effect when appraise is imported before polars;
 # a setting of your own wins.
 _os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:10000,muzzy_decay_ms:10000")
+# numpy asks the kernel for huge pages for every large array (madvise); where transparent huge pages are
+# "madvise", as on this project's machines, each such array may wait while the kernel gathers 2 MiB pages, and the
+# 360's arrays over 24 million ratings are made and freed many times: at 1,000,000 people evaluate took 8.7 s of CPU
+# with them and 6.95 s without (one pair of whole runs, 2 December; the same at 100,000 within the noise).  Only
+# takes effect when appraise is imported before numpy; a setting of your own wins.
+_os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 # One source of the version: pyproject.toml, through the installed distribution's metadata (``__version__`` is
 # read when first asked for: importlib.metadata costs ~0.02 s of CPU, which `appraise validate RULESET` needs not pay).
