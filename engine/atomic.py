@@ -10,6 +10,7 @@ files on the next run.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -107,9 +108,10 @@ def replacing(path: Path, mode: int | None = None, how: str = "wb") -> Iterator[
 WRITEBACK_BYTES = 8 << 20
 
 
+@functools.cache
 def _linux_call(name: str, *argtypes: str):
     """The C library's function ``name`` on Linux, taking ctypes' ``argtypes`` (names: "c_int", ...) and returning
-    an int, or None (another system, or a C library without it)."""
+    an int, or None (another system, or a C library without it); looked up once."""
     if not sys.platform.startswith("linux"):
         return None
     try:
@@ -127,7 +129,6 @@ def _sync_file_range():
     return _linux_call("sync_file_range", "c_int", "c_int64", "c_int64", "c_uint")
 
 
-_SYNC_FILE_RANGE: list = []  # [the function or None], looked up once
 SYNC_FILE_RANGE_WRITE = 2  # linux/fs.h: start writing the range's dirty pages, without waiting for them
 
 
@@ -135,9 +136,7 @@ def start_writeback(fd: int, offset: int = 0, nbytes: int = 0) -> None:
     """Ask the kernel to start writing ``nbytes`` of the file ``fd`` from ``offset`` (0: to its end) to the disk now,
     without waiting: the later fsync then has less to wait for.  Only a hint: durability is still the fsync's; a
     no-op where there is no ``sync_file_range`` (or it fails, e.g. on a file system without it)."""
-    if not _SYNC_FILE_RANGE:
-        _SYNC_FILE_RANGE.append(_sync_file_range())
-    fn = _SYNC_FILE_RANGE[0]
+    fn = _sync_file_range()
     if fn is not None:
         fn(fd, offset, nbytes, SYNC_FILE_RANGE_WRITE)
 

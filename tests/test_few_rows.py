@@ -44,8 +44,8 @@ def test_a_few_rows_calibrate_as_the_columns_do(cells, max_share, min_cohort, rn
 
 def test_the_scoring_query_gives_the_same_frame_with_and_without_the_optimiser(monkeypatch):
     # two scorecards on the worked example's 5 employees (KPI, OKR and 360 dimensions, rules, adjustments)
-    monkeypatch.setattr(evaluation, "_FEW_ROWS", -1)
+    monkeypatch.setattr(evaluation, "FEW_ROWS", -1)
     optimised, _ = run_example("Q3", two_scorecards_data())
-    monkeypatch.setattr(evaluation, "_FEW_ROWS", 64)
+    monkeypatch.setattr(evaluation, "FEW_ROWS", 64)
     plain, _ = run_example("Q3", two_scorecards_data())
     assert_frame_equal(plain.frame, optimised.frame)

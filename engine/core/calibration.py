@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 from polars.expr.whenthen import ChainedThen, Then
 
-from appraise.core.frame import F64, EmployeeError
+from appraise.core.frame import F64, FEW_ROWS, EmployeeError
 from appraise.core.rollup import runs
 from appraise.language.compile import BUILTIN_ATTRIBUTES, Ruleset
 
@@ -22,10 +22,7 @@ def grade_expr(ruleset: Ruleset, score: pl.Expr) -> pl.Expr:
     return out.otherwise(pl.lit(ruleset.grades[-1].grade) if ruleset.grades else None)
 
 
-_FEW_ROWS = 64  # up to this many employees, calibrate works on Python lists: cheaper than its polars queries
-
-
-def calibrate(ruleset: Ruleset, f: pl.DataFrame, few: int = _FEW_ROWS) -> pl.DataFrame:
+def calibrate(ruleset: Ruleset, f: pl.DataFrame, few: int = FEW_ROWS) -> pl.DataFrame:
     """``grade`` (from ``grade_uncalibrated``), ``calibrated`` and ``cohort_size``: within each cohort of at least
     ``min_cohort``, a grade whose ``max_share`` is full moves the lowest-ranked down (lower score, then larger id,
     first) until every share holds.  With ``few`` rows or fewer (and a text cohort), the same steps on Python
@@ -101,7 +98,7 @@ def _calibrated_few(f: pl.DataFrame, cohort: str, tie: str, grades: list[str], c
             rank = ranks[row]
             eligible = cohorts[row] is not None and size >= cal.min_cohort and rank is not None
             need = max([0] + [to for to, num, den in limits if pos >= size * num // den])
-            final[row] = min(max(rank, need), len(grades) - 1) if eligible and rank is not None else rank
+            final[row] = min(max(rank, need), len(grades) - 1) if eligible else rank
             calibrated[row] = eligible
             sizes[row] = None if cohorts[row] is None else size
         start = end

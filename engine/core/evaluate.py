@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from appraise.core import bonus, calibration, incentives, rollup, scoring, teams
-from appraise.core.frame import F64, Columns, EmployeeError, condition, item_paths, lost_key, missing_items
+from appraise.core.frame import F64, FEW_ROWS, Columns, EmployeeError, condition, item_paths, lost_key, missing_items
 from appraise.core.provenance import Provenance
 from appraise.errors import AppraiseError
 from appraise.language import expr as expressions
@@ -47,9 +47,6 @@ class Evaluation:
     teams: pl.DataFrame | None = None  # team roll-ups: who counted in whose team with what (core/teams.py)
     splits: pl.DataFrame | None = None  # split credit: each seller's part of each deal (provide/credits.py)
     provenance: Provenance | None = None  # per employee: rules' weight changes, tiers reached, calibration
-
-
-_FEW_ROWS = 64  # up to this many employees, the scoring query runs without polars' optimiser (tests/test_few_rows.py)
 
 
 @functools.cache
@@ -170,7 +167,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
         parts.append(scoring.score_card(lf, ruleset, card, column, context, okr, feedback, periods, period))
     # wide frames: faster than streaming; for a few employees without the optimiser, whose passes over this
     # long query cost a quarter of it there (at 100,000 its common subexpressions save a quarter)
-    flags = pl.QueryOptFlags.none() if df.height <= _FEW_ROWS else pl.QueryOptFlags()
+    flags = pl.QueryOptFlags.none() if df.height <= FEW_ROWS else pl.QueryOptFlags()
     frames = [p.collect(engine="in-memory", optimizations=flags) for p in parts]
     lap("scoring")
     frames = [fr for fr in frames if fr.height] or frames[:1]

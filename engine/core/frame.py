@@ -47,6 +47,11 @@ from appraise.language.period import Period
 
 MONEY = pl.Decimal(38, 10)
 F64 = pl.Float64
+# Up to this many rows (employees), a step of the engine may take a path of its own where a polars query's fixed
+# cost (planning, optimising: ~0.1-0.3 ms a step whatever the rows) outweighs its rows: calibration and the
+# unfinite-number check on Python lists, the scoring query without the optimiser (tests/test_few_rows.py and
+# tests/test_core_runs.py compare each with the path of larger populations).
+FEW_ROWS = 64
 
 
 @dataclass

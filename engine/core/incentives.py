@@ -220,8 +220,9 @@ class _Inputs(Mapping[str, Any]):
 def carried_exactly(value: Fraction) -> int | None:
     """The micro (:func:`micro`) a plan pays on for an exact ``value``: its 6-place decimal (half-up) when a float
     carries that (below 2^33 in size, or at most 15 significant digits); None when it does not."""
-    sign = -1 if value < 0 else 1
-    m = sign * math.floor(abs(value) * _MICRO + Fraction(1, 2))
+    from appraise.language.expr.interpret import fraction_half_up
+
+    m = int(fraction_half_up(value, 6) * _MICRO)
     if abs(value) < 2 ** 33:
         return m
     return m if len(Decimal(m).scaleb(-6, _WIDE).normalize(_WIDE).as_tuple().digits) <= 15 else None

@@ -14,7 +14,7 @@ from typing import Any, cast
 import polars as pl
 from polars.expr.whenthen import ChainedThen, Then
 
-from appraise.core.frame import F64, EmployeeError, condition, feedback_of, lost_key, periods_of
+from appraise.core.frame import F64, FEW_ROWS, EmployeeError, condition, feedback_of, lost_key, periods_of
 from appraise.core.reweighting import apply_action, base_weights
 from appraise.language import expr as expressions
 from appraise.language.compile import Kpi, Ruleset, Scorecard
@@ -275,11 +275,9 @@ def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset
               for c in tiny]
     bad = pl.any_horizontal(flags)
     for row in f.filter(bad).select("id", *cols, *tiny).iter_rows(named=True):
-        c = next((c for c in cols if row[c] is not None and not (math.isfinite(row[c]) and abs(row[c]) < _OVERFLOW)),
-                 None)
+        c = next((c for c in cols if _unfinite(row[c])), None)
         if c is None:
-            c = next(c for c in tiny if row[c] is not None and (row[c] != 0 and abs(row[c]) < _UNDERFLOW
-                                                                or abs(row[c]) >= LARGEST))
+            c = next(c for c in tiny if _unfit_metric(row[c]))
             why = "too close to 0 to compute with (below 2.2e-308 in size)" if abs(row[c]) < 1 else \
                 "too large to compute exactly (the limit is 10^15)"
             errors.append(EmployeeError(row["id"], "evaluate", f"metric {c[2:]} is {row[c]!r}, {why}; check the "
@@ -297,22 +295,23 @@ def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset
     return f.filter(~bad)
 
 
-_FEW_ROWS = 64  # up to this many rows, _any_unfinite reads the cells in Python: cheaper than a polars query
+def _unfinite(x: float | None) -> bool:
+    """A computed number :func:`drop_unfinite` drops (the cell's answer to its polars flags)."""
+    return x is not None and not (math.isfinite(x) and abs(x) < _OVERFLOW)
 
 
-def _any_unfinite(f: pl.DataFrame, cols: list[str], tiny: list[str], few: int = _FEW_ROWS) -> bool:
+def _unfit_metric(x: float | None) -> bool:
+    """A metric value :func:`drop_unfinite` drops: subnormal, or 10^15 or more in size."""
+    return x is not None and (x != 0 and abs(x) < _UNDERFLOW or abs(x) >= LARGEST)
+
+
+def _any_unfinite(f: pl.DataFrame, cols: list[str], tiny: list[str], few: int = FEW_ROWS) -> bool:
     """Whether any row of ``f`` is one :func:`drop_unfinite` drops, from reductions of each column (polars'
     ``min`` and ``max`` pass NaN by; NaN is asked for apart) rather than a flag per cell of every column; with
     ``few`` rows or fewer, from the cells themselves (the same answer: tests/test_core_runs.py)."""
     if f.height <= few:
-        for c in cols:
-            if any(x is not None and (x != x or abs(x) >= _OVERFLOW) for x in f.get_column(c).to_list()):
-                return True
-        for c in tiny:
-            if any(x is not None and (x != 0 and abs(x) < _UNDERFLOW or abs(x) >= LARGEST)
-                   for x in f.get_column(c).to_list()):
-                return True
-        return False
+        return any(any(map(_unfinite, f.get_column(c).to_list())) for c in cols) \
+            or any(any(map(_unfit_metric, f.get_column(c).to_list())) for c in tiny)
     aggs = []
     for i, c in enumerate(cols):
         x = pl.col(c)
