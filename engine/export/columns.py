@@ -175,8 +175,46 @@ def lost_ranking(frame, card, copy: str | None = None) -> Any:
     :func:`appraise.export.document.focus_areas` and ``lost_points`` (``round(v, 9)`` descending, ties by key).
     ``frame`` has a ``_row`` column and only ``card``'s employees.  ``copy``: the suffix of a copy of every lost
     column (``~r4``, the rounded copies), whose values come along as a ``copy`` column when the frame has all of them
-    (none is looked up afterwards)."""
+    (none is looked up afterwards).  Each row's items are ranked by numpy (a stable sort of each row's rounded
+    values, the columns in the keys' order); :func:`lost_ranking_plain` ranks them all in one polars sort."""
     pl = _pl()
+    import numpy as np
+
+    cols = _lost_columns(frame, card)
+    if not FAST_RANKING:
+        return lost_ranking_plain(frame, card, copy)
+    if not cols or frame.height == 0:
+        return pl.DataFrame(schema={"_row": pl.UInt32, "key": pl.Utf8, "value": pl.Float64})
+    cols = sorted(cols, key=lambda c: c[5:])  # ties by key: a stable sort keeps the columns' order
+    values = np.ascontiguousarray(frame.select(pl.col(c).cast(pl.Float64) for c in cols).to_numpy(), dtype=np.float64)
+    # `v > 1e-12` as Python compares: NaN and None (NaN here) are not greater
+    with np.errstate(invalid="ignore"):
+        lost = values > 1e-12
+    rounded = np.full(values.shape, np.inf)  # what is not lost sorts after what is
+    rounded[lost] = -py_round(pl.Series(values[lost], dtype=pl.Float64), 9).to_numpy()
+    order = np.argsort(rounded, axis=1, kind="stable")
+    counts = lost.sum(axis=1)
+    first = np.arange(len(cols))[None, :] < counts[:, None]  # each row's lost items, biggest first
+    at = np.repeat(np.arange(frame.height, dtype=np.int64), counts)
+    col = order[first].astype(np.int64)
+    where = pl.Series(col * frame.height + at)  # in the columns one after another
+
+    def items(names):  # the values of the items, from the columns themselves
+        return pl.concat([frame.get_column(c).cast(pl.Float64) for c in names], rechunk=False).gather(where)
+
+    out = pl.DataFrame({"_row": frame.get_column("_row").cast(pl.UInt32).gather(pl.Series(at)),
+                        "key": pl.Series([c[5:] for c in cols], dtype=pl.Utf8).gather(pl.Series(col)),
+                        "value": items(cols)})
+    if copy is not None and all(c + copy in frame.columns for c in cols):
+        out = out.with_columns(items([c + copy for c in cols]).alias(copy))
+    return out
+
+
+FAST_RANKING = True  # lost_ranking by numpy (False: lost_ranking_plain; tests)
+
+
+def _lost_columns(frame, card) -> list[str]:
+    """The frame's ``lost.<key>`` columns of ``card``'s items."""
     from appraise.core.evaluate import lost_key
 
     keys: list[str] = []
@@ -184,7 +222,13 @@ def lost_ranking(frame, card, copy: str | None = None) -> Any:
         keys.extend(lost_key(card, k) for k in d.kpis)
         if d.kind != "kpis":
             keys.append(d.key)
-    cols = [f"lost.{k}" for k in keys if f"lost.{k}" in frame.columns]
+    return [f"lost.{k}" for k in keys if f"lost.{k}" in frame.columns]
+
+
+def lost_ranking_plain(frame, card, copy: str | None = None) -> Any:
+    """:func:`lost_ranking` by one polars sort of every item (by row, rounded value descending, key)."""
+    pl = _pl()
+    cols = _lost_columns(frame, card)
     if not cols or frame.height == 0:
         return pl.DataFrame(schema={"_row": pl.UInt32, "key": pl.Utf8, "value": pl.Float64})
     long = frame.select("_row", *cols).unpivot(index="_row", variable_name="key", value_name="value")

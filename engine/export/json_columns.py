@@ -41,6 +41,9 @@ def _pl():
     return pl
 
 
+_ESCAPED = r'[\x00-\x1f"\\]'  # a character json.dumps escapes (ensure_ascii=False)
+
+
 def json_text(s):
     """Each value of a text series as ``json.dumps(..., ensure_ascii=False)`` writes it (None: ``null``); the
     values that need escaping are escaped by json's own function."""
@@ -48,7 +51,7 @@ def json_text(s):
     s = s.cast(pl.Utf8)
     out = (pl.lit('"') + pl.lit(s) + pl.lit('"'))
     out = pl.select(out.alias(s.name or "t")).to_series()
-    odd = s.str.contains(r'[\x00-\x1f"\\]').fill_null(False)
+    odd = s.str.contains(_ESCAPED).fill_null(False)
     if odd.any():
         idx = odd.arg_true()
         out = out.scatter(idx, pl.Series([encode_basestring(v) for v in s.gather(idx).to_list()], dtype=pl.Utf8))
@@ -102,6 +105,9 @@ class _Texts:
         self.frame = frame
         self.new: dict[str, Any] = {}
         self.floats: dict[str, str] = {}  # the key of a number's text -> its column
+        self.checked: dict[str, Any] = {}
+        self.after: dict[str, Any] = {}  # texts of the texts made (by done), made after them
+        self.constants: dict[str, float] | None = None  # each Float64 column with one value (not 0) in every row
 
     def _put(self, key: str, make) -> Any:
         pl = _pl()
@@ -109,10 +115,48 @@ class _Texts:
             self.new[key] = make().alias(key)
         return pl.col(key)
 
+    def check(self, condition) -> bool:
+        """The value of a boolean expression of one value (``.any()``) over the rows (each computed once)."""
+        key = str(condition)
+        if key not in self.checked:
+            self.checked[key] = bool(self.frame.select(condition).item())
+        return self.checked[key]
+
+    def states(self, condition) -> tuple[bool, bool]:
+        """Whether a boolean expression (never null) is true in every row, and in any (computed once)."""
+        key = "§all-any:" + str(condition)
+        if key not in self.checked:
+            every, some = self.frame.select(condition.all().alias("a"), condition.any().alias("b")).row(0)
+            self.checked[key] = (bool(every), bool(some))
+        return self.checked[key]
+
+    def _constants(self) -> dict[str, float]:
+        """The Float64 columns of one value in every row (no null, no NaN, not 0: -0.0 and 0.0 compare equal)."""
+        pl = _pl()
+        if self.constants is None:
+            self.constants = {}
+            cols = [c for c, dtype in self.frame.schema.items()
+                    if dtype == pl.Float64 and not c.startswith("lost.") and "~" not in c]
+            if not cols or self.frame.height == 0:
+                return self.constants
+            stats = self.frame.select(pl.col(cols).min().name.suffix("~0"), pl.col(cols).max().name.suffix("~1"),
+                                      pl.col(cols).null_count().name.suffix("~2")).row(0)
+            n = len(cols)
+            same = [c for i, c in enumerate(cols)
+                    if stats[2 * n + i] == 0 and stats[i] is not None and stats[i] == stats[n + i] and stats[i] != 0]
+            if same:  # (min and max leave NaN out)
+                nan = self.frame.select(pl.col(same).is_nan().any()).row(0)
+                self.constants = {c: stats[cols.index(c)] for c, odd in zip(same, nan, strict=True) if not odd}
+        return self.constants
+
     def float(self, col: str):
+        """The text of a number column (a literal: the same in every row)."""
         pl = _pl()
         if col not in self.frame.columns:
-            return pl.lit("null")
+            return "null"
+        constants = self._constants()
+        if col in constants:
+            return json.dumps(constants[col])
         key = f"§f:{col}"
         self.floats[key] = col
         return pl.col(key)
@@ -120,17 +164,40 @@ class _Texts:
     def int(self, col: str):
         pl = _pl()
         if col not in self.frame.columns:
-            return pl.lit("null")
+            return "null"
         return self._put(f"§i:{col}", lambda: self.frame[col].cast(pl.Utf8).fill_null("null"))
 
     def text(self, col: str):
+        """:func:`json_text` of a column: where no value is null or has a character to escape, the column itself
+        between quotes (:class:`_Parts`)."""
         pl = _pl()
         if col not in self.frame.columns:
-            return pl.lit("null")
+            return "null"
+        if self.frame.schema[col] == pl.Utf8 and not self.check(
+                (pl.col(col).null_count() > 0) | pl.col(col).str.contains(_ESCAPED).any()):
+            return _Parts(['"', pl.col(col), '"'])
         return self._put(f"§s:{col}", lambda: json_text(self.frame[col]))
+
+    def quoted(self, key: str, make):
+        """:func:`json_number_text` of the decimal strings ``make()`` gives (a Series): where none is null, those
+        between quotes (:class:`_Parts`)."""
+        pl = _pl()
+        if key not in self.new:
+            s = make()
+            self.new[key] = (s if s.null_count() == 0 else json_number_text(s)).alias(key)
+            self.checked[key] = s.null_count() == 0
+        return _Parts(['"', pl.col(key), '"']) if self.checked[key] else pl.col(key)
 
     def series(self, key: str, make):
         return self._put(key, make)
+
+    def after_texts(self, expr):
+        """A text expression of the texts made here (any style's), made once as a column after them."""
+        pl = _pl()
+        text = str(expr)
+        if text not in self.after:
+            self.after[text] = expr.alias(f"§w{len(self.after)}")
+        return pl.col(f"§w{list(self.after).index(text)}")
 
     def done(self):
         """The frame with every text column made: each number's as :func:`float_text` writes it (polars' own text
@@ -144,7 +211,8 @@ class _Texts:
             for (key, col), value, python in zip(self.floats.items(), values, odd, strict=True):
                 made.append((float_text(self.frame[col]) if python else value.cast(pl.Utf8)).fill_null("null")
                             .alias(key))
-        return self.frame.with_columns(made)
+        out = self.frame.with_columns(made)
+        return out.with_columns(self.after.values()) if self.after else out
 
 
 def _lit(text: str):
@@ -181,6 +249,14 @@ class _Style:
 INDENTED, COMPACT = _Style(True), _Style(False)
 
 
+class _Piece:
+    """A key of an object with its value, as text with the separator before it (made so by its maker), or null
+    where the key is left out: for a key after the object's first key present in every row."""
+
+    def __init__(self, text):
+        self.text = text
+
+
 class _Parts(list):
     """A text as the pieces it is made of, in order: literal strings, and text expressions (never null: a piece
     left out is ``""``; a null piece makes the whole text null).  Nested objects are spliced in as pieces, so the
@@ -196,6 +272,14 @@ def _expr(value):
     return value
 
 
+def _flat(*values) -> _Parts:
+    """``values`` (literals, expressions, :class:`_Parts`) as one :class:`_Parts`."""
+    out = _Parts()
+    for v in values:
+        out.extend(v if isinstance(v, _Parts) else [v])
+    return out
+
+
 def _concat(parts: _Parts):
     """One expression: the pieces of ``parts`` concatenated (null where one is), as ``pl.format`` of the literal
     text between the expressions (~20% less work than ``concat_str`` of literal columns)."""
@@ -209,25 +293,33 @@ def _concat(parts: _Parts):
                      *exprs)
 
 
-def _obj(pairs, ind: str, st: _Style = INDENTED):
-    """A JSON object at indentation ``ind`` laid out as ``st``: ``pairs`` of (key, text expression or
-    :class:`_Parts`, None for a key absent in every row, or (present, text) for a key present where
-    ``present``).  With a key present in every row the object is :class:`_Parts`, else one expression."""
+def _present(present, piece: _Parts):
+    """``piece`` where ``present``, else ``""``: made by one ``pl.format`` (no text concatenated twice)."""
     pl = _pl()
+    return pl.when(present).then(_concat(piece)).otherwise(_lit(""))
+
+
+def _obj(pairs, ind: str, st: _Style = INDENTED):
+    """A JSON object at indentation ``ind`` laid out as ``st``: ``pairs`` of (key, text expression, literal text or
+    :class:`_Parts`, None for a key absent in every row, (present, text) for a key present where ``present``, or
+    a :class:`_Piece`), as :class:`_Parts`."""
     inner = ind + "  "
     items = [(key, value) for key, value in pairs if value is not None]
-    first = next((i for i, (_, v) in enumerate(items) if not isinstance(v, tuple)), None)
+    first = next((i for i, (_, v) in enumerate(items) if not isinstance(v, (tuple, _Piece))), None)
     if first is None:  # every key may be absent: the object may be empty
-        return _wrap([pl.when(present).then(_lit(encode_basestring(key) + ": ") + _expr(text))
-                      .otherwise(pl.lit(None, pl.Utf8)) for key, (present, text) in items], "{", "}", ind, inner, st)
+        return _optional_obj(items, ind, st)
     parts = _Parts(["{" + st.nl(inner)])
     for i, (key, value) in enumerate(items):
         head = encode_basestring(key) + ": "
+        if isinstance(value, _Piece):
+            if i < first:
+                raise ValueError(f"{key}: a piece before the object's first key")
+            parts.append(value.text.fill_null(_lit("")))
+            continue
         if isinstance(value, tuple):  # before the first key always present its separator follows it
             present, text = value
-            piece = (_lit(head) + _expr(text) + _lit(st.sep(inner)) if i < first
-                     else _lit(st.sep(inner) + head) + _expr(text))
-            parts.append(pl.when(present).then(piece).otherwise(_lit("")))
+            parts.append(_present(present, _flat(head, text, st.sep(inner)) if i < first
+                                  else _flat(st.sep(inner) + head, text)))
             continue
         if i > first:
             parts.append(st.sep(inner))
@@ -237,19 +329,34 @@ def _obj(pairs, ind: str, st: _Style = INDENTED):
     return parts
 
 
-def _arr(items, ind: str, st: _Style = INDENTED):
-    """A JSON array at ``ind`` of the non-null texts of ``items``, in order."""
-    return _wrap(items, "[", "]", ind, ind + "  ", st)
-
-
-def _wrap(items, open_: str, close: str, ind: str, inner: str, st: _Style):
-    """``items`` (each may be null) joined; ``open_`` and ``close`` alone when none is there."""
+def _optional_obj(items, ind: str, st: _Style) -> _Parts:
+    """:func:`_obj` of keys each present where its ``present`` is (none: ``{}``): each key's piece with the
+    separator before it where a key before it is present."""
     pl = _pl()
     if not items:
-        return _lit(open_ + close)
-    joined = pl.concat_str(items, separator=st.sep(inner), ignore_nulls=True)
-    full = _lit(open_ + st.nl(inner)) + joined + _lit(st.nl(ind) + close)
-    return pl.when(joined == "").then(_lit(open_ + close)).otherwise(full)
+        return _Parts(["{}"])
+    inner = ind + "  "
+    if any(isinstance(v, _Piece) for _, v in items):
+        raise ValueError("an object of keys all optional made of pieces")
+    present = [p for _, (p, _) in items]
+    parts = _Parts()
+    some = pl.any_horizontal(present)
+    if st.indented:
+        parts.append(pl.when(some).then(_lit("{" + st.nl(inner))).otherwise(_lit("{")))
+    else:
+        parts.append("{")
+    for i, (key, (p, text)) in enumerate(items):
+        head = encode_basestring(key) + ": "
+        if i == 0:
+            parts.append(_present(p, _flat(head, text)))
+        else:
+            sep = pl.when(pl.any_horizontal(present[:i])).then(_lit(st.sep(inner))).otherwise(_lit(""))
+            parts.append(_present(p, _flat(sep, head, text)))
+    if st.indented:
+        parts.append(pl.when(some).then(_lit(st.nl(ind) + "}")).otherwise(_lit("}")))
+    else:
+        parts.append("}")
+    return parts
 
 
 def employee_texts(ev: Evaluation, *, compact: bool = False):
@@ -388,7 +495,7 @@ def _chunks(ev: Evaluation, rows_per_chunk: int, styles: tuple[_Style, ...], rou
                     lo, hi = whole["_row"].search_sorted(pl.Series([start, start + part.height], dtype=pl.UInt32),
                                                          "left").to_list()
                     ranked = whole.slice(lo, hi - lo).with_columns((pl.col("_row") - start).cast(pl.UInt32))
-                parts.append(_card_texts(ev, card, rows, mine, styles, ranked))
+                parts.append(_card_texts(ev, card, rows, mine, styles, ranked, rows.height == part.height))
         out = pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, **dict.fromkeys(names, pl.Utf8)})
         if out.height != part.height or not out["_row"].is_sorted():  # several scorecards, or rows without one
             out = part.select("_row").join(out, on="_row", how="left").sort("_row")
@@ -416,10 +523,12 @@ def _objective_rows(ev: Evaluation):
     return half_up(ev.objectives.with_row_index("_o"), [("progress", "progress" + _R4), *((c, c) for c in scores)], 4)
 
 
-def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ...] = (INDENTED,), ranked=None):
+def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ...] = (INDENTED,), ranked=None,
+                whole: bool = False):
     """(``_row``, then one text column per style of ``styles``: ``entry`` indented, ``compact``) of one
     scorecard's employees.  ``ranked``: :func:`~appraise.export.columns.lost_ranking` of ``rows`` (with the
-    rounded copies), when the caller has it."""
+    rounded copies), when the caller has it; ``whole``: ``rows`` are all of ``objectives``' rows (none to leave
+    out)."""
     pl = _pl()
     from appraise.export.document import _R4, r4
 
@@ -448,43 +557,64 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
             vals = r4col.unpivot(index="_row", on=cols, variable_name="key", value_name="r4").with_columns(
                 pl.col("key").str.slice(5, None).str.strip_suffix(_R4))
             long = ranked.join(vals, on=["_row", "key"], how="left", maintain_order="left")
-        long = long.with_columns(pl.Series("kt", json_text_of_few(long["key"])),
+        # the keys as JSON writes them: between quotes where none of the card's has a character to escape
+        q = '"' if all(encode_basestring(c[5:]) == f'"{c[5:]}"' for c in rows.columns if c.startswith("lost.")) \
+            else ""
+        long = long.with_columns(pl.Series("kt", long["key"] if q else json_text_of_few(long["key"])),
                                  pl.Series("vt", float_text(long["r4"]).fill_null("null")))
         # each row's items and focus areas (the first of them) as lists, then joined in each style (polars joins
         # lists far faster than it joins text in a group_by)
-        lists = long.with_columns((pl.col("kt") + pl.lit(": ") + pl.col("vt")).alias("item")).group_by(
-            "_row", maintain_order=True).agg("item", pl.col("kt").head(rs.plan.max_focus_areas).alias("focus"))
+        lists = long.select("_row", "kt", _concat(_Parts([q, pl.col("kt"), q + ": ", pl.col("vt")])).alias(
+            "item")).group_by("_row", maintain_order=True).agg(
+            "item", pl.col("kt").head(rs.plan.max_focus_areas).alias("focus"))
+        # each list's whole text, brackets and all; a row without any (not grouped at all): ``{}`` and ``[]``
         texts = lists.select("_row", *(x for st in styles for x in (
-            pl.col("item").list.join(st.sep(D)).alias("_lost" + tag(st)),
-            # no focus areas (max_focus_areas 0): null, as a row not grouped at all
-            pl.col("focus").list.join(st.sep(D)).replace("", None).alias("_focus" + tag(st)))))
+            _concat(_Parts(["{" + st.nl(D), pl.col("item").list.join(st.sep(D)), st.nl(K) + "}"]))
+            .alias("_lost" + tag(st)),
+            # no focus areas (max_focus_areas 0): as a row not grouped at all
+            pl.when(pl.col("focus").list.len() > 0).then(
+                _concat(_Parts(["[" + st.nl(D) + q, pl.col("focus").list.join(q + st.sep(D) + q), q + st.nl(K) + "]"])))
+            .alias("_focus" + tag(st)))))
         rows = rows.join(texts, on="_row", how="left", maintain_order="left")
+        rows = rows.with_columns(pl.col("_lost" + tag(st)).fill_null(_lit("{}")) for st in styles).with_columns(
+            pl.col("_focus" + tag(st)).fill_null(_lit("[]")) for st in styles)
     else:
-        rows = rows.with_columns(*(pl.lit(None, pl.Utf8).alias(name + tag(st)) for st in styles
-                                   for name in ("_lost", "_focus")))
+        rows = rows.with_columns(*(_lit(empty).alias(name + tag(st)) for st in styles
+                                   for name, empty in (("_lost", "{}"), ("_focus", "[]"))))
 
     # objectives of the employee, per aspirational threshold of the OKR dimensions
     okr_texts: dict[Any, str] = {}
     if objectives is not None and any(d.kind == "okr" for d in card.dimensions):
         # only these employees' objectives (of the chunk's, those of this scorecard)
         # (in the chunk's order: by row, then as listed)
-        objectives = objectives.filter(pl.col("_row").is_in(rows["_row"].implode()))
+        if not whole:
+            objectives = objectives.filter(pl.col("_row").is_in(rows["_row"].implode()))
         for d in card.dimensions:
             if d.kind != "okr" or d.aspirational_threshold in okr_texts:
                 continue
             scored = f"score@{d.aspirational_threshold}"
             o = objectives
-            o = o.with_columns(pl.Series("_ot", json_text(o["objective"])),
-                               pl.Series("_tt", json_text_of_few(o["type"])),
+            # the texts between quotes where none is null or has a character to escape
+            plain = [c for c, yes in zip(("objective", "type"), o.select(
+                ((pl.col(c).null_count() == 0) & ~pl.col(c).str.contains(_ESCAPED).any()) if o.schema[c] == pl.Utf8
+                else pl.lit(False) for c in ("objective", "type")).row(0), strict=True) if yes] if o.height else []
+            o = o.with_columns(pl.Series("_ot", o["objective"] if "objective" in plain else json_text(o["objective"])),
+                               pl.Series("_tt", o["type"] if "type" in plain else json_text_of_few(o["type"])),
                                pl.Series("_pt", float_text(o["progress" + _R4]).fill_null("null")),
                                pl.Series("_st", float_text(o[scored]).fill_null("null") if scored in o.columns
                                          else pl.Series([None] * o.height, dtype=pl.Utf8).fill_null("null")))
             name = f"_okr{len(okr_texts)}"
-            items = [_expr(_obj([("objective", pl.col("_ot")), ("type", pl.col("_tt")), ("progress", pl.col("_pt")),
+            ot, tt = ((_Parts(['"', pl.col(col), '"']) if c in plain else pl.col(col))
+                      for c, col in (("objective", "_ot"), ("type", "_tt")))
+            items = [_expr(_obj([("objective", ot), ("type", tt), ("progress", pl.col("_pt")),
                                  ("score", pl.col("_st"))], G, st)).alias("_item" + tag(st)) for st in styles]
+            # the key's whole text in the dimension, separator, key and brackets (the key follows the dimension's
+            # weight and score: _Piece), null where the employee has no objectives (the key left out)
             per = o.select("_row", *items).group_by("_row", maintain_order=True).agg(
                 pl.col("_item" + tag(st)) for st in styles).select(
-                "_row", *(pl.col("_item" + tag(st)).list.join(st.sep(G)).alias(name + tag(st)) for st in styles))
+                "_row", *(_concat(_Parts([st.sep(F) + '"objectives": [' + st.nl(G),
+                                          pl.col("_item" + tag(st)).list.join(st.sep(G)), st.nl(F) + "]"]))
+                          .alias(name + tag(st)) for st in styles))
             rows = rows.join(per, on="_row", how="left", maintain_order="left")
             okr_texts[d.aspirational_threshold] = name
     t = _Texts(rows)
@@ -498,59 +628,94 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
     if rs.proration == "days":
         share = rows["employed_share"].to_list() if "employed_share" in rows.columns else [None] * rows.height
 
+    def opt(present, text):
+        """A key's (present, text) (:func:`_obj`): the text alone where the key is in every row, None in none."""
+        present = present.fill_null(False)
+        every, some = t.states(present)
+        if every:
+            return text
+        return (present, text) if some else None
+
+    def choose(cond, yes, no):
+        """Text ``yes`` where ``cond``, else ``no``: one of them alone where the condition is the same in every row."""
+        cond = cond.fill_null(False)
+        every, some = t.states(cond)
+        if every:
+            return yes
+        if not some:
+            return no
+        return t.after_texts(pl.when(cond).then(_expr(yes)).otherwise(_expr(no)))
+
+    from appraise.export.files import _indented
+
+    def adjustment(s: _Style, n: int) -> str:  # the n-th adjustment's object as the style writes it
+        value = adjustment_texts[n][1]
+        return _indented(value, D) if s.indented else json.dumps(value, ensure_ascii=False)
+
+    # the lists of flags' ids: (id, flag column) each, the text of an id's item in a style
+    flag_lists: dict[str, tuple[list[tuple[Any, str]], Any]] = {
+        "rules": ([(r.id, f"rule.{r.id}") for r in rs.rules], None),
+        "adjustments": ([(n, f"adj.{a.id}") for n, (a, _) in enumerate(adjustment_texts)], adjustment),
+        "missing": ([(m, f"miss.{m}") for m in item_paths(card, ev.period)], None),
+        "outcomes": ([(o.id, f"outcome.{o.id}") for o in rs.outcomes], None)}
+
+    def flag_maker(name: str, s: _Style, shared: bool):
+        """The text of list ``name`` in style ``s`` from the ids of the flags set (``shared``: (list, id) of every
+        list's)."""
+        item = flag_lists[name][1] or (lambda s, i: encode_basestring(i))
+
+        def text(ids):
+            if shared:
+                ids = [i for n, i in ids if n == name]
+            return "[" + s.nl(D) + s.sep(D).join(item(s, i) for i in ids) + s.nl(K) + "]" if ids else "[]"
+        return text
+
+    def flag_list(name: str, st: _Style):
+        """The list ``name`` of the flags set (at the employee's keys), in style ``st``."""
+        key = f"§flags:{name}{tag(st)}"
+        if key not in t.new:  # every list's text in every style at once: the rows' flags read and grouped once
+            if SHARED_FLAGS:
+                flags = [((n, i), _truthy(col, rows)) for n, (pairs, _) in flag_lists.items() for i, col in pairs
+                         if col in rows.columns]
+                made = flag_values(rows, flags, [flag_maker(n, s, True) for n in flag_lists for s in styles], pl.Utf8)
+                keys = [f"§flags:{n}{tag(s)}" for n in flag_lists for s in styles]
+            else:
+                made, keys = [], []
+                for n, (pairs, _) in flag_lists.items():
+                    flags = [(i, _truthy(col, rows)) for i, col in pairs if col in rows.columns]
+                    made += [flag_values(rows, flags, flag_maker(n, s, False), pl.Utf8) for s in styles]
+                    keys += [f"§flags:{n}{tag(s)}" for s in styles]
+            for k, series in zip(keys, made, strict=True):
+                t.series(k, lambda series=series: series)
+        return pl.col(key)
+
     def entry(st: _Style):
-        from appraise.export.files import _indented
-
-        def flag_list(name, pairs, ind):
-            def maker(s: _Style):
-                def text(ids):
-                    inner = ind + "  "
-                    return "[" + s.nl(inner) + s.sep(inner).join(map(encode_basestring, ids)) + s.nl(ind) + "]" \
-                        if ids else "[]"
-                return text
-
-            key = f"§flags:{name}{tag(st)}"
-            if key not in t.new:  # every style's text at once: the rows' flags read and grouped once
-                flags = [(i, _truthy(col, rows)) for i, col in pairs if col in rows.columns]
-                if SHARED_FLAGS:
-                    made = flag_values(rows, flags, [maker(s) for s in styles], pl.Utf8)
-                else:
-                    made = [flag_values(rows, flags, maker(s), pl.Utf8) for s in styles]
-                for s, series in zip(styles, made, strict=True):
-                    t.series(f"§flags:{name}{tag(s)}", lambda series=series: series)
-            return pl.col(key)
-
-        def joined(col, ind, open_, close):
-            c = pl.col(col + tag(st))
-            return pl.when(c.is_null()).then(_lit(open_ + close)).otherwise(
-                _lit(open_ + st.nl(ind + "  ")) + c + _lit(st.nl(ind) + close))
-
         dims = []
         for d in card.dimensions:
             w_col, score_col, has_col = f"w.{d.key}", f"d.{d.key}.score", f"d.{d.key}.has_data"
             score = t.float(score_col)
             if has_col in rows.columns:
                 no_score = ~pl.col(has_col).fill_null(True) & ~_truthy(w_col, rows)
-                score = pl.when(no_score).then(_lit("null")).otherwise(score)
+                score = choose(no_score, "null", score)
             fields: list[tuple[str, Any]] = [("weight", t.float(w_col)), ("score", score)]
             if d.kind == "feedback360":
                 assert d.feedback is not None
                 sources = [(r, f"f.{d.key}.{r}.score", f"f.{d.key}.{r}.raters") for r, _ in d.feedback.sources]
                 present = {r: (pl.col(sc).is_not_null() if sc in rows.columns else pl.lit(False))
                            for r, sc, _ in sources}
-                fields.append(("sources", _obj([(r, (present[r], t.float(sc))) for r, sc, _ in sources], F, st)))
-                fields.append(("raters", _obj([(r, (present[r], t.int(rc))) for r, _, rc in sources], F, st)))
+                fields.append(("sources", _obj([(r, opt(present[r], t.float(sc))) for r, sc, _ in sources], F, st)))
+                fields.append(("raters", _obj([(r, opt(present[r], t.int(rc))) for r, _, rc in sources], F, st)))
                 if "self" not in dict(d.feedback.sources):
                     sc = f"f.{d.key}.self.score"
                     if sc in rows.columns:
-                        fields.append(("self", (pl.col(sc).is_not_null(), t.float(sc))))
+                        fields.append(("self", opt(pl.col(sc).is_not_null(), t.float(sc))))
             if d.kind == "periods" and ev.period is not None:
                 assert d.periods is not None
                 fields.append(("periods", _obj([(p.id, t.float(f"p.{d.key}.{p.id}"))
                                                 for p, _ in d.periods.parts(ev.period)], F, st)))
             if d.kind == "okr" and d.aspirational_threshold in okr_texts:
                 name = okr_texts[d.aspirational_threshold]
-                fields.append(("objectives", (pl.col(name + tag(st)).is_not_null(), joined(name, F, "[", "]"))))
+                fields.append(("objectives", _Piece(pl.col(name + tag(st)))))
             dims.append((d.key, _obj(fields, D, st)))
 
         kpis = []
@@ -562,26 +727,20 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
                 kpis.append((k.path, _obj([
                     ("actual", t.float(f"k.{k.path}.actual")), ("target", t.float(f"k.{k.path}.target")),
                     ("attainment", t.float(f"k.{k.path}.attainment")),
-                    ("score", pl.when(shown).then(t.float(f"k.{k.path}.score")).otherwise(_lit("null"))),
-                    ("weight", t.float(kw)), ("dropped_by_rule", (dropped, _lit("true")))], D, st)))
+                    ("score", choose(shown, t.float(f"k.{k.path}.score"), "null")),
+                    ("weight", t.float(kw)), ("dropped_by_rule", opt(dropped, "true"))], D, st)))
 
-        adjustments = [pl.when(_truthy(f"adj.{a.id}", rows)).then(_lit(
-            _indented(value, D) if st.indented else json.dumps(value, ensure_ascii=False))).otherwise(None)
-            for a, value in adjustment_texts]
         fields = [
-            ("id", t.text("id")), ("name", t.text("name")), ("scorecard", _lit(encode_basestring(card.key))),
+            ("id", t.text("id")), ("name", t.text("name")), ("scorecard", encode_basestring(card.key)),
             ("score", t.series("§score", lambda: float_text(score2))),
             ("grade", t.text("grade")), ("grade_uncalibrated", t.text("grade_uncalibrated")),
-            ("bonus", t.series("§bonus", lambda: json_number_text(money_strings(rows["bonus"], rs))
-                               if "bonus" in rows.columns
-                               else pl.Series([None] * rows.height, dtype=pl.Utf8).fill_null("null"))),
-            ("rules_fired", flag_list("rules", [(r.id, f"rule.{r.id}") for r in rs.rules], K)),
-            ("adjustments", _arr(adjustments, K, st)),
-            ("missing", flag_list("missing", [(m, f"miss.{m}") for m in item_paths(card, ev.period)], K)),
-            ("outcomes", flag_list("outcomes", [(o.id, f"outcome.{o.id}") for o in rs.outcomes], K)),
-            ("plan", pl.when(plan).then(_lit("true")).otherwise(_lit("false"))),
-            ("focus_areas", joined("_focus", K, "[", "]")),
-            ("lost_points", joined("_lost", K, "{", "}")),
+            ("bonus", t.quoted("§bonus", lambda: money_strings(rows["bonus"], rs)) if "bonus" in rows.columns
+             else "null"),
+            ("rules_fired", flag_list("rules", st)), ("adjustments", flag_list("adjustments", st)),
+            ("missing", flag_list("missing", st)), ("outcomes", flag_list("outcomes", st)),
+            ("plan", choose(plan, "true", "false")),
+            ("focus_areas", pl.col("_focus" + tag(st))),
+            ("lost_points", pl.col("_lost" + tag(st))),
             ("dimensions", _obj(dims, K, st)),
             ("kpis", _obj(kpis, K, st)),
             ("tenure_months", t.series("§tenure", lambda: _ints(rows, "tenure_months"))),
@@ -592,14 +751,14 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
         if rs.calibration:
             cohort = _cohort_column(rows, rs.calibration.cohort)
             fields.append(("calibration", _obj([
-                ("cohort", t.text(cohort) if cohort else _lit("null")), ("cohort_size", t.int("cohort_size")),
-                ("applied", pl.when(_truthy("calibrated", rows)).then(_lit("true")).otherwise(_lit("false")))],
+                ("cohort", t.text(cohort) if cohort else "null"), ("cohort_size", t.int("cohort_size")),
+                ("applied", choose(_truthy("calibrated", rows), "true", "false"))],
                 K, st)))
         if rs.bonus:
             def plain(col):
                 if col not in rows.columns:
-                    return _lit("null")
-                return t.series(f"§p:{col}", lambda: json_number_text(plain_strings(rows[col])))
+                    return "null"
+                return t.quoted(f"§p:{col}", lambda: plain_strings(rows[col]))
 
             detail = [("target", plain(f"money.{rs.bonus.target}")), ("attainment", t.float("bonus.attainment")),
                       ("tiers_reached", t.int("bonus.tiers_reached")), ("tier_pay", plain("bonus.tier_pay")),
