@@ -606,15 +606,20 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
             name = f"_okr{len(okr_texts)}"
             ot, tt = ((_Parts(['"', pl.col(col), '"']) if c in plain else pl.col(col))
                       for c, col in (("objective", "_ot"), ("type", "_tt")))
-            items = [_expr(_obj([("objective", ot), ("type", tt), ("progress", pl.col("_pt")),
-                                 ("score", pl.col("_st"))], G, st)).alias("_item" + tag(st)) for st in styles]
             # the key's whole text in the dimension, separator, key and brackets (the key follows the dimension's
-            # weight and score: _Piece), null where the employee has no objectives (the key left out)
+            # weight and score: _Piece), null where the employee has no objectives (the key left out): the
+            # employee's first objective made with what comes before the list, the last with what ends it (each
+            # employee's are together, in order), so that the list joined is the whole text
+            o = o.with_columns((pl.col("_row") != pl.col("_row").shift(1)).fill_null(True).alias("_first"),
+                               (pl.col("_row") != pl.col("_row").shift(-1)).fill_null(True).alias("_last"))
+            items = [_expr(_flat(
+                pl.when(pl.col("_first")).then(_lit(st.sep(F) + '"objectives": [' + st.nl(G))).otherwise(_lit("")),
+                _obj([("objective", ot), ("type", tt), ("progress", pl.col("_pt")), ("score", pl.col("_st"))], G, st),
+                pl.when(pl.col("_last")).then(_lit(st.nl(F) + "]")).otherwise(_lit(""))))
+                .alias("_item" + tag(st)) for st in styles]
             per = o.select("_row", *items).group_by("_row", maintain_order=True).agg(
                 pl.col("_item" + tag(st)) for st in styles).select(
-                "_row", *(_concat(_Parts([st.sep(F) + '"objectives": [' + st.nl(G),
-                                          pl.col("_item" + tag(st)).list.join(st.sep(G)), st.nl(F) + "]"]))
-                          .alias(name + tag(st)) for st in styles))
+                "_row", *(pl.col("_item" + tag(st)).list.join(st.sep(G)).alias(name + tag(st)) for st in styles))
             rows = rows.join(per, on="_row", how="left", maintain_order="left")
             okr_texts[d.aspirational_threshold] = name
     t = _Texts(rows)
@@ -670,15 +675,29 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
             return "[" + s.nl(D) + s.sep(D).join(item(s, i) for i in ids) + s.nl(K) + "]" if ids else "[]"
         return text
 
+    def span_maker(s: _Style):
+        """The text from ``rules_fired``'s value to ``plan``'s in style ``s`` from the (list, id) of the flags set."""
+        makers = [flag_maker(n, s, True) for n in flag_lists]
+
+        def text(ids):
+            rules, adjustments, missing, outcomes = (m(ids) for m in makers)
+            planned = "true" if any(n == "§plan" for n, _ in ids) else "false"
+            return (f'{rules}{s.sep(K)}"adjustments": {adjustments}{s.sep(K)}"missing": {missing}{s.sep(K)}'
+                    f'"outcomes": {outcomes}{s.sep(K)}"plan": {planned}')
+        return text
+
     def flag_list(name: str, st: _Style):
         """The list ``name`` of the flags set (at the employee's keys), in style ``st``."""
         key = f"§flags:{name}{tag(st)}"
         if key not in t.new:  # every list's text in every style at once: the rows' flags read and grouped once
-            if SHARED_FLAGS:
+            if SHARED_FLAGS:  # the four lists and plan, keys one after another in the entry: one text each style
                 flags = [((n, i), _truthy(col, rows)) for n, (pairs, _) in flag_lists.items() for i, col in pairs
                          if col in rows.columns]
-                made = flag_values(rows, flags, [flag_maker(n, s, True) for n in flag_lists for s in styles], pl.Utf8)
-                keys = [f"§flags:{n}{tag(s)}" for n in flag_lists for s in styles]
+                plans = [f"outcome.{o.id}" for o in rs.outcomes if o.plan and f"outcome.{o.id}" in rows.columns]
+                if plans:  # plan: any of them
+                    flags.append((("§plan", 0), pl.any_horizontal(_truthy(c, rows) for c in plans)))
+                made = flag_values(rows, flags, [span_maker(s) for s in styles], pl.Utf8)
+                keys = [f"§flags:span{tag(s)}" for s in styles]
             else:
                 made, keys = [], []
                 for n, (pairs, _) in flag_lists.items():
@@ -736,9 +755,11 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
             ("grade", t.text("grade")), ("grade_uncalibrated", t.text("grade_uncalibrated")),
             ("bonus", t.quoted("§bonus", lambda: money_strings(rows["bonus"], rs)) if "bonus" in rows.columns
              else "null"),
-            ("rules_fired", flag_list("rules", st)), ("adjustments", flag_list("adjustments", st)),
-            ("missing", flag_list("missing", st)), ("outcomes", flag_list("outcomes", st)),
-            ("plan", choose(plan, "true", "false")),
+            # (SHARED_FLAGS: rules_fired's value the text of the five keys, up to plan's value)
+            *([("rules_fired", flag_list("span", st))] if SHARED_FLAGS else [
+                ("rules_fired", flag_list("rules", st)), ("adjustments", flag_list("adjustments", st)),
+                ("missing", flag_list("missing", st)), ("outcomes", flag_list("outcomes", st)),
+                ("plan", choose(plan, "true", "false"))]),
             ("focus_areas", pl.col("_focus" + tag(st))),
             ("lost_points", pl.col("_lost" + tag(st))),
             ("dimensions", _obj(dims, K, st)),
