@@ -101,8 +101,8 @@ def _decimal_texts(s, fn, places: int | None):
         return _by_unique(s, fn)
     scale = s.dtype.scale
     text = s.cast(pl.Utf8)
-    if places is None:
-        exact = text.str.contains(_WHOLE + (r"\.[0-9]+$" if scale else "$"))
+    if places is None:  # at most 15 digits before the point: |v| < 10^15, compared as decimals (no text searched)
+        exact = pl.select(pl.lit(s).abs() < pl.lit(Decimal(10 ** 15), pl.Decimal(38, 0))).to_series()
         out = text.str.strip_chars_end("0").str.strip_chars_end(".") if scale else text
     elif scale == 0:
         exact = text.str.contains(_WHOLE + "$")
