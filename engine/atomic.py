@@ -141,109 +141,32 @@ def start_writeback(fd: int, offset: int = 0, nbytes: int = 0) -> None:
         fn(fd, offset, nbytes, SYNC_FILE_RANGE_WRITE)
 
 
-# A file growing past this many bytes is written on a thread of its own (:class:`_Sink`) while the caller goes on
-# hashing (and making) what comes next: writing results.json's 330 MB at 100,000 people (the kernel's copy into
-# the page cache, and waits when the disk lags) no longer stands in the way of hashing it.  Smaller files (pages,
-# errors.csv) are written where they are made: a thread for each would cost more than it spares.
-THREAD_AFTER = 8 << 20
-
-
-class _Sink:
-    """The bytes of one file, hashed by the caller and written in order: the first :data:`THREAD_AFTER` bytes
-    where they come, the rest by a thread of its own (a few MiB waiting at most), :data:`WRITE_PIECE` bytes a
-    write; every :data:`WRITEBACK_BYTES` written are handed to the disk (:func:`start_writeback`).  A write's
-    error is raised by the next :meth:`put` or by :meth:`close`."""
-
-    DEPTH = 8  # pieces of at least 1 MiB waiting for the writer
-
-    def __init__(self, fh, h):
-        self.fh, self.h = fh, h
-        self.size = 0  # bytes hashed (and handed to the writer)
-        self.written = 0  # bytes written
-        self.handed = 0  # bytes handed to the disk
-        self.queue = None
-        self.thread = None
-        self.error: BaseException | None = None
-
-    def put(self, data) -> None:
-        if self.error is not None:
-            raise self.error
-        if self.queue is None and self.size + memoryview(data).nbytes <= THREAD_AFTER:
-            self.size += _put(self.fh, self.h, data)
-            self.written = self.size
-            self._writeback()
-            return
-        if self.queue is None:
-            import queue
-            import threading
-
-            self.queue = queue.Queue(maxsize=self.DEPTH)
-            self.thread = threading.Thread(target=self._work, name="appraise-write", daemon=True)
-            self.thread.start()
-        self.h.update(data)  # hashlib lets go of the interpreter lock: the writer writes meanwhile
-        self.size += memoryview(data).nbytes
-        self.queue.put(data)
-
-    def _writeback(self) -> None:
-        if self.written - self.handed >= WRITEBACK_BYTES:
-            self.fh.flush()
-            start_writeback(self.fh.fileno(), self.handed, self.written - self.handed)
-            self.handed = self.written
-
-    def _work(self) -> None:
-        assert self.queue is not None
-        while (data := self.queue.get()) is not None:
-            if self.error is not None:
-                continue  # taken and dropped until close(): put() raises the error
-            try:
-                view = memoryview(data).cast("B")
-                for at in range(0, len(view), WRITE_PIECE):
-                    self.fh.write(view[at:at + WRITE_PIECE])
-                self.written += len(view)
-                self._writeback()
-            except BaseException as exc:
-                self.error = exc
-
-    def close(self) -> None:
-        """Wait for every write; raise the first write's error."""
-        if self.thread is not None:
-            assert self.queue is not None
-            self.queue.put(None)
-            self.thread.join()
-            self.thread = None
-        if self.error is not None:
-            raise self.error
-
-
 def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int | None = None) -> tuple[str, int]:
     """Temporary file in the same folder, fsync, rename over ``path``; returns (sha256, size).  Every
-    :data:`WRITEBACK_BYTES` written are handed to the disk meanwhile (:func:`start_writeback`); a large file is
-    written by a thread of its own while this one hashes (:class:`_Sink`)."""
+    :data:`WRITEBACK_BYTES` written are handed to the disk meanwhile (:func:`start_writeback`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     h = hashlib.sha256()
+    size = 0
+    handed = 0  # bytes handed to the disk so far
     with replacing(path, mode) as fh:
-        sink = _Sink(fh, h)
-        try:
-            buf: list[bytes] = []
-            pending = 0
-            for chunk in chunks:
-                b = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
-                buf.append(b)
-                pending += len(b)
-                if pending >= 1 << 20:
-                    sink.put(buf[0] if len(buf) == 1 else b"".join(buf))  # a large chunk alone is not copied
-                    buf, pending = [], 0
-            sink.put(b"".join(buf))
-        except BaseException:
-            try:
-                sink.close()
-            except BaseException:  # the caller's error is the one said
-                pass
-            raise
-        sink.close()
+        buf: list[bytes] = []
+        pending = 0
+        for chunk in chunks:
+            b = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+            buf.append(b)
+            pending += len(b)
+            if pending >= 1 << 20:
+                data = buf[0] if len(buf) == 1 else b"".join(buf)  # a large chunk alone is not copied
+                size += _put(fh, h, data)
+                buf, pending = [], 0
+                if size - handed >= WRITEBACK_BYTES:
+                    fh.flush()
+                    start_writeback(fh.fileno(), handed, size - handed)
+                    handed = size
+        size += _put(fh, h, b"".join(buf))
     if sync_dir:
         fsync_dir(path.parent)
-    return h.hexdigest(), sink.size
+    return h.hexdigest(), size
 
 
 def write_text(path: str | Path, text: str, **kwargs) -> str:

@@ -1,17 +1,13 @@
-"""The export's writing (issue 17, 2 December): SQLite's results inserted many rows a statement against one
-statement per row (the same rows, bytes, row ids and pages), and a large file written by a thread of its own while
-the caller hashes it against the plain way (the same file, sha256 and size; errors said, nothing left behind)."""
+"""The store's writing (issue 17, 2 December): SQLite's results inserted many rows a statement against one
+statement per row: the same rows, bytes, row ids and pages."""
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
-import threading
 
 import polars as pl
 import pytest
 
-from appraise import atomic
 from appraise.store import database
 from appraise.store.database import Columns, Store, bulk_insert
 from test_store_bulk import COLUMNS, ENTRIES, RULESET
@@ -27,7 +23,8 @@ TABLE = pl.DataFrame({"employee": [e["id"] for e in MANY], **{c: [e.get(c) for e
 def _stored(path) -> tuple[list[tuple], int]:
     with sqlite3.connect(path) as conn:
         rows = conn.execute("SELECT rowid, run_id, employee, scorecard, score, typeof(score), grade, "
-                            "grade_uncalibrated, bonus, typeof(entry), hex(entry) FROM results ORDER BY rowid").fetchall()
+                            "grade_uncalibrated, bonus, typeof(entry), hex(entry) FROM results "
+                            "ORDER BY rowid").fetchall()
         return rows, conn.execute("PRAGMA page_count").fetchone()[0]
 
 
@@ -88,49 +85,3 @@ def sa_table(name: str):
     import sqlalchemy as sa
 
     return sa.Table(name, sa.MetaData(), sa.Column("a"))
-
-
-CHUNKS = [b"{", "\u8d75\u78ca", b"x" * ((1 << 20) + 5), bytes(range(256)) * 5000, b"", "tail\n",
-          memoryview(b"y" * 3_000_001), b"]"]
-WHOLE = b"".join(c.encode() if isinstance(c, str) else bytes(c) for c in CHUNKS)
-
-
-@pytest.mark.parametrize("after", [0, 1 << 20, 1 << 40])
-def test_a_file_written_on_a_thread_is_the_chunks(tmp_path, monkeypatch, after):
-    """Written by a thread from the start, from its second MiB, or not at all: the file, sha256 and size of the
-    chunks joined (worked out here), the disk handed every range in order, no thread left."""
-    monkeypatch.setattr(atomic, "THREAD_AFTER", after)
-    monkeypatch.setattr(atomic, "WRITEBACK_BYTES", 1 << 20)
-    handed: list[tuple[int, int]] = []
-    monkeypatch.setattr(atomic, "start_writeback", lambda fd, offset=0, nbytes=0: handed.append((offset, nbytes)))
-    target = tmp_path / "r.json"
-    assert atomic.write_chunks(target, CHUNKS) == (hashlib.sha256(WHOLE).hexdigest(), len(WHOLE))
-    assert target.read_bytes() == WHOLE
-    assert handed[0][0] == 0 and all(a + n == b for (a, n), (b, _) in zip(handed, handed[1:], strict=False))
-    assert not [t for t in threading.enumerate() if t.name == "appraise-write"]
-
-
-def test_a_failed_write_or_chunk_leaves_the_file_as_it_was(tmp_path, monkeypatch):
-    """A write failing on the writer's thread is raised to the caller; a chunk failing while the thread writes is
-    the error said; either way the target keeps its old bytes, no temporary file stays and no thread is left."""
-    monkeypatch.setattr(atomic, "THREAD_AFTER", 0)
-    target = tmp_path / "r.json"
-    target.write_bytes(b"old")
-
-    def failing():
-        yield b"a" * (3 << 20)
-        raise KeyError("made")
-
-    with pytest.raises(KeyError, match="made"):
-        atomic.write_chunks(target, failing())
-    real = atomic._Sink._work
-
-    def full_disk(self):
-        self.fh.write = lambda _: (_ for _ in ()).throw(OSError(28, "No space left on device"))
-        real(self)
-
-    monkeypatch.setattr(atomic._Sink, "_work", full_disk)
-    with pytest.raises(OSError, match="No space"):
-        atomic.write_chunks(target, [b"b" * (1 << 20)] * 40)
-    assert target.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
-    assert not [t for t in threading.enumerate() if t.name == "appraise-write"]

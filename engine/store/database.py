@@ -161,10 +161,10 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, columns: Sequence[str],
                 batches: Iterable[Iterable[Sequence[Any]]], *, text_from_bytes: Sequence[str] = ()) -> int:
     """Insert rows (tuples in ``columns`` order, given in ``batches``) into ``table`` inside the open transaction
     of ``conn``; returns the count.  A batch is rows, or :class:`Columns`.  SQLite: a hundred rows a statement
-    (:func:`_sqlite_insert`); ``text_from_bytes``: columns whose values come as UTF-8 bytes, stored as the text of those bytes
-    (``CAST(? AS TEXT)``).  PostgreSQL through psycopg 3: one ``COPY ... FROM STDIN`` (``text_from_bytes`` must
-    be empty: values as they are stored).  Anything else: SQLAlchemy's ``executemany`` per batch.  Nothing is
-    visible before the caller's commit."""
+    (:func:`_sqlite_insert`); ``text_from_bytes``: columns whose values come as UTF-8 bytes, stored as the text of
+    those bytes (``CAST(? AS TEXT)``).  PostgreSQL through psycopg 3: one ``COPY ... FROM STDIN``
+    (``text_from_bytes`` must be empty: values as they are stored).  Anything else: SQLAlchemy's ``executemany``
+    per batch.  Nothing is visible before the caller's commit."""
     count = 0
     raw: Any = conn.connection.driver_connection
     dialect = conn.dialect.name
