@@ -38,14 +38,17 @@ def test_lost_ranking_by_numpy_equals_one_polars_sort():
         "lost.mid~r4": [0.5, -1.0, 5.0, None, 0.0],
         "lost.b~r4": [1.0, 2.0, 5.0, 0.0, 0.0],
     })
+    nothing = frame.head(0).vstack(pl.DataFrame({"_row": pl.Series([0], dtype=pl.UInt32), **{
+        c: [None if c.startswith("lost.z") else 0.0] for c in frame.columns if c != "_row"}}, schema=frame.schema))
     was = columns.FAST_RANKING
     try:
         for copy in (None, "~r4"):
-            columns.FAST_RANKING = True
-            fast = columns.lost_ranking(frame, card, copy)
-            columns.FAST_RANKING = False
-            plain = columns.lost_ranking(frame, card, copy)
-            assert fast.equals(plain) and fast.schema == plain.schema
+            for rows in (nothing, frame):  # (nothing lost: no rows, the same columns)
+                columns.FAST_RANKING = True
+                fast = columns.lost_ranking(rows, card, copy)
+                columns.FAST_RANKING = False
+                plain = columns.lost_ranking(rows, card, copy)
+                assert fast.equals(plain) and fast.schema == plain.schema
     finally:
         columns.FAST_RANKING = was
     # worked out by hand: round(v, 9) descending, ties by key; NaN, None, <= 1e-12 left out
