@@ -58,6 +58,11 @@ def json_text(s):
     return out.fill_null("null")
 
 
+def _or_null(s):
+    """A text Series with ``null`` where it has None (gone through only when it has one)."""
+    return s.fill_null("null") if s.null_count() else s
+
+
 def json_number_text(s):
     """:func:`json_text` of decimal strings (:func:`~appraise.export.columns.money_strings`,
     :func:`~appraise.export.columns.plain_strings`: ``-``, digits and a point, or a Decimal's ``NaN``/``Infinity``):
@@ -165,7 +170,8 @@ class _Texts:
         pl = _pl()
         if col not in self.frame.columns:
             return "null"
-        return self._put(f"§i:{col}", lambda: self.frame[col].cast(pl.Utf8).fill_null("null"))
+        s = self.frame[col]
+        return self._put(f"§i:{col}", lambda: s.cast(pl.Utf8).fill_null("null") if s.null_count() else s.cast(pl.Utf8))
 
     def text(self, col: str):
         """:func:`json_text` of a column: where no value is null or has a character to escape, the column itself
@@ -209,8 +215,9 @@ class _Texts:
             odd = self.frame.select(float_text_odd(v).any().alias(k) for k, v in zip(self.floats, values,
                                                                                       strict=True)).row(0)
             for (key, col), value, python in zip(self.floats.items(), values, odd, strict=True):
-                made.append((float_text(self.frame[col]) if python else value.cast(pl.Utf8)).fill_null("null")
-                            .alias(key))
+                text = float_text(self.frame[col]) if python else value.cast(pl.Utf8)
+                # (a column without nulls is not gone through again)
+                made.append((text.fill_null("null") if self.frame[col].null_count() else text).alias(key))
         out = self.frame.with_columns(made)
         return out.with_columns(self.after.values()) if self.after else out
 
@@ -561,7 +568,7 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
         q = '"' if all(encode_basestring(c[5:]) == f'"{c[5:]}"' for c in rows.columns if c.startswith("lost.")) \
             else ""
         long = long.with_columns(pl.Series("kt", long["key"] if q else json_text_of_few(long["key"])),
-                                 pl.Series("vt", float_text(long["r4"]).fill_null("null")))
+                                 pl.Series("vt", _or_null(float_text(long["r4"]))))
         # each row's items and focus areas (the first of them) as lists, then joined in each style (polars joins
         # lists far faster than it joins text in a group_by)
         lists = long.select("_row", "kt", _concat(_Parts([q, pl.col("kt"), q + ": ", pl.col("vt")])).alias(
@@ -576,8 +583,9 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
                 _concat(_Parts(["[" + st.nl(D) + q, pl.col("focus").list.join(q + st.sep(D) + q), q + st.nl(K) + "]"])))
             .alias("_focus" + tag(st)))))
         rows = rows.join(texts, on="_row", how="left", maintain_order="left")
-        rows = rows.with_columns(pl.col("_lost" + tag(st)).fill_null(_lit("{}")) for st in styles).with_columns(
-            pl.col("_focus" + tag(st)).fill_null(_lit("[]")) for st in styles)
+        for name, empty in (("_lost", "{}"), ("_focus", "[]")):  # rows without lost points or focus areas
+            if any(rows[name + tag(st)].null_count() for st in styles):
+                rows = rows.with_columns(pl.col(name + tag(st)).fill_null(_lit(empty)) for st in styles)
     else:
         rows = rows.with_columns(*(_lit(empty).alias(name + tag(st)) for st in styles
                                    for name, empty in (("_lost", "{}"), ("_focus", "[]"))))
@@ -600,8 +608,8 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
                 else pl.lit(False) for c in ("objective", "type")).row(0), strict=True) if yes] if o.height else []
             o = o.with_columns(pl.Series("_ot", o["objective"] if "objective" in plain else json_text(o["objective"])),
                                pl.Series("_tt", o["type"] if "type" in plain else json_text_of_few(o["type"])),
-                               pl.Series("_pt", float_text(o["progress" + _R4]).fill_null("null")),
-                               pl.Series("_st", float_text(o[scored]).fill_null("null") if scored in o.columns
+                               pl.Series("_pt", _or_null(float_text(o["progress" + _R4]))),
+                               pl.Series("_st", _or_null(float_text(o[scored])) if scored in o.columns
                                          else pl.Series([None] * o.height, dtype=pl.Utf8).fill_null("null")))
             name = f"_okr{len(okr_texts)}"
             ot, tt = ((_Parts(['"', pl.col(col), '"']) if c in plain else pl.col(col))
@@ -805,11 +813,11 @@ def _ints(rows, col: str, fast_ints: bool = True):
         return pl.Series([None] * rows.height, dtype=pl.Utf8).fill_null("null")
     s = rows[col]
     if s.dtype.is_integer():
-        return s.cast(pl.Utf8).fill_null("null")
+        return _or_null(s.cast(pl.Utf8))
     if fast_ints and s.dtype == pl.Float64 and bool(
             pl.select(((pl.lit(s).abs() < 2.0 ** 62) | pl.lit(s).is_null()).all()).item()):
         # finite and within Int64: polars' cast truncates toward zero as int() does (-0.0 -> 0), exactly (a double
         # this large is a whole number already); NaN, infinities and larger values (int() raises or is wider)
         # take Python's way below
-        return s.cast(pl.Int64).cast(pl.Utf8).fill_null("null")
+        return _or_null(s.cast(pl.Int64).cast(pl.Utf8))
     return pl.Series([None if v is None else str(int(v)) for v in s.to_list()], dtype=pl.Utf8).fill_null("null")
