@@ -327,7 +327,8 @@ _SCANNED = (b'"', b"\r", b" ", b"\t", b"\x0b", b"\x0c")  # the bytes :func:`_no_
 
 class _Scan:
     """The sha256 of a file, whether it is ASCII and which of :data:`_SCANNED` it holds, read a slice at a time on a
-    thread of its own (hashlib and the byte searches let go of Python's lock); :meth:`result` waits for it."""
+    thread of its own (hashlib lets go of Python's lock; a slice's searches hold it a millisecond or so, while polars'
+    parse, which does not need it, runs); :meth:`result` waits for it."""
 
     def __init__(self, path):
         import threading
@@ -339,7 +340,7 @@ class _Scan:
 
     def _run(self) -> None:
         sha = hashlib.sha256()
-        ascii_, found = True, set()
+        ascii_, found = True, set[bytes]()
         buffer = bytearray(_STREAM_SLICE)
         view = memoryview(buffer)
         try:

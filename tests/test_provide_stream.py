@@ -22,7 +22,7 @@ ODD = ["", " 7", "x", "é", '"q,r"', "a\tb", "\x0b", "1e400", "NaN"]
 
 def _csv(rng: random.Random) -> str:
     rows = ["employee,month,a,b"]
-    for i in range(rng.randint(1, 12)):
+    for _ in range(rng.randint(1, 12)):
         cells = [f"E{rng.randint(1, 5)}", f"2026-0{rng.randint(6, 9)}", str(rng.randint(0, 9)),
                  f"{rng.random():.3f}"]
         if rng.random() < 0.15:
