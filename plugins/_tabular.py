@@ -388,7 +388,7 @@ def _read_csv_streamed(source, options: Mapping[str, Any], period, numbers: Coll
         return None
     first = head[:end].decode("ascii")
     sep = options.get("delimiter") or _sniff(first)
-    if len(sep.encode("utf-8")) != 1:
+    if len(sep.encode("utf-8")) != 1 or sep in '\n\r"':
         return None
     header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
     name = shown(path)
