@@ -619,6 +619,7 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
     odd = rows.select(pl.any_horizontal(_odd_text(pl.col(c).cast(pl.Utf8)) for c in texts)
                       .alias("odd")).to_series() if texts and rows.height else None
     shapes = _number_shapes(rows, [c for c in numbers if rows.schema[c] == pl.Float64])
+    same = _constant_texts(rows, numbers, shapes)
     cells: list[tuple] = []  # (column, literal before the value, the value, literal after it) or a blank/whole cell
     for j, c in enumerate(cols):
         ref = f'<c r="{letters[j]}'
@@ -633,12 +634,15 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
             continue
         else:
             mid, end = f'" s="{styles[c.fmt]}"><v>', "</v></c>"
+            if c.source in same:  # the whole cell a literal (a target or weight everyone shares)
+                cells.append((c.source, ref, None, mid + same[c.source] + end))
+                continue
             value = _number_text(v, rows.schema[c.source], shapes.get(c.source))
         cells.append((c.source, ref, (mid, value), end))
 
     def line(nulls: set[str]):
-        """One row's XML as a polars expression: literals merged; a value that may be missing between a start and
-        an end that are the blank cell's ``"/>`` and nothing when it is (None adds nothing to the row)."""
+        """One row's XML as a polars expression: ``pl.format`` of the literals, merged, between the values (no value
+        is null: a value that may be missing is its whole cell, the blank cell's ``"/>`` when it is)."""
         items: list = ['<row r="', pl.col("§n"), '">']
         for source, ref, value, end in cells:
             items += [ref, pl.col("§n")]
@@ -647,19 +651,19 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
             elif end is None:  # the whole rest of the cell
                 items.append(value)
             elif source in nulls:
-                present = pl.col(source).is_not_null()
-                items += [pl.when(present).then(pl.lit(value[0])).otherwise(pl.lit('"/>')), value[1],
-                          pl.when(present).then(pl.lit(end))]
+                items.append(pl.format(_braces(value[0]) + "{}" + _braces(end), value[1]).fill_null('"/>'))
             else:
                 items += [value[0], value[1], end]
         items.append("</row>")
-        pieces: list = []
+        pieces: list = [""]
+        args = []
         for item in items:
-            if isinstance(item, str) and pieces and isinstance(pieces[-1], str):
+            if isinstance(item, str):
                 pieces[-1] += item
             else:
-                pieces.append(item)
-        return pl.concat_str([pl.lit(p) if isinstance(p, str) else p for p in pieces], ignore_nulls=True)
+                args.append(item)
+                pieces.append("")
+        return pl.format("{}".join(_braces(p) for p in pieces), *args)
 
     for start in range(0, rows.height, chunk):
         part = rows.slice(start, chunk)
@@ -687,6 +691,11 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
         yield (text_views(xml) if ROW_VIEWS else [text_bytes(xml)]), part.height
 
 
+def _braces(text: str) -> str:
+    """``text`` as a literal of a ``pl.format`` string."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
 _WHOLE = 1e15  # below it, a whole double's text is its integer's and ``.0`` (``1e+16`` above)
 
 
@@ -704,6 +713,23 @@ def _number_shapes(rows, floats: Sequence[str]) -> dict[str, str]:
         *[w.any().alias(f"s{i}") for i, w in enumerate(whole)]).row(0, named=True)
     return {c: "whole" if checks[f"a{i}"] else "mixed" if checks[f"s{i}"] else "fraction"
             for i, c in enumerate(floats)}
+
+
+def _constant_texts(rows, numbers: Sequence[str], shapes: Mapping[str, str]) -> dict[str, str]:
+    """The number columns of ``rows`` that hold one value in every row (no null, no -0.0 beside 0.0) and that
+    value's text (:func:`_number_text` of the first row: the text every row's would be), by column."""
+    pl = _pl()
+    if not numbers or not rows.height or not FEW_TEXTS:
+        return {}
+    checks = rows.select(
+        (pl.col(c).null_count() == 0) & (pl.col(c).min() == pl.col(c).max())
+        & ~(_negative_zero(pl.col(c)).any() if rows.schema[c] == pl.Float64 else pl.lit(False))
+        for c in numbers).row(0)
+    same = [c for c, one in zip(numbers, checks, strict=True) if one]
+    if not same:
+        return {}
+    first = rows.head(1).select(_number_text(pl.col(c), rows.schema[c], shapes.get(c)).alias(c) for c in same)
+    return dict(zip(same, first.row(0), strict=True))
 
 
 def _negative_zero(v):
