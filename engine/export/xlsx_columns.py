@@ -687,6 +687,8 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
                 for j, c in enumerate(cols) if f"§t{j}" in part.columns and c.source not in maps)
         nulls = {c.source for c in cols if c.source in part.columns and part[c.source].null_count()}
         xml = part.select(line(nulls)).to_series()
+        if xml.null_count():  # cannot be: every value that may be missing is written as its whole cell
+            raise AssertionError(f"{xml.null_count()} rows of XML missing")
         # the rows' XML one after another: views of polars' buffers (:class:`_Pieces` cuts them for the deflater)
         yield (text_views(xml) if ROW_VIEWS else [text_bytes(xml)]), part.height
 
