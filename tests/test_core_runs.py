@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import random
+from decimal import Decimal
+from fractions import Fraction
 
 import polars as pl
 import pytest
@@ -178,3 +180,54 @@ def test_the_extremes_answer_as_the_cells_do(cells):
         v is not None and (v != 0 and abs(v) < 2.2250738585072014e-308 or abs(v) >= LARGEST) for _, v in cells)
     assert scoring._any_unfinite(f, ["total"], ["m.x"], few=-1) == by_cell  # the columns' extremes
     assert scoring._any_unfinite(f, ["total"], ["m.x"], few=6) == by_cell  # the cells, in Python
+
+
+def as_written(x: float) -> Fraction:
+    """The decimal a cell holding ``x`` was written as: the shortest text that reads back as ``x``."""
+    return Fraction(repr(x))
+
+
+def summed_by_hand(rows, aggregate: str) -> dict[int, float | None]:
+    """README "The largest numbers an incentive plan pays on" / core/rollup.per_employee_sums, worked out
+    independently: each employee's cells added as the decimals they are written as when every one of them has at
+    most 18 places and fewer than 2^53 units at the most places any of them has; else the floats added exactly
+    (math.fsum).  A mean divides that sum by the employee's count of values."""
+    code = dict(zip(CODES["id"], CODES["_eid"]))
+    values: dict[int, list] = {}
+    for emp, month, x, _ in rows:
+        if emp in code and month in MONTHS:
+            values.setdefault(code[emp], []).append(x)
+    out: dict[int, float | None] = {}
+    for e, cells in values.items():
+        xs = [x for x in cells if x is not None]
+        if not xs:
+            out[e] = None
+            continue
+        places = max(max(0, -Decimal(repr(x)).as_tuple().exponent) for x in xs)
+        n = len(xs) if aggregate == "mean" else 1
+        if places <= 18 and all(abs(as_written(x)) * 10 ** places < 2 ** 53 for x in xs):
+            out[e] = float(sum(as_written(x) for x in xs) / n) + 0.0
+        else:
+            out[e] = math.fsum(xs) / n + 0.0
+    return out
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.integers(-10 ** 8, 10 ** 8).map(lambda u: u / 100),  # cents
+    st.integers(-10 ** 6, 10 ** 6).map(lambda u: u / 1000),
+    st.sampled_from([0.1 + 0.2, 1 / 3, 2e-3 / 3, 123456789012.345, 184029.07, 1e-9, 0.1234567, 33.33, 0.01]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.tuples(st.sampled_from(["E0", "E1", "E2", "E3", "E4"]),
+                                 st.sampled_from(("2026-06",) + MONTHS)),
+                       st.tuples(CELLS, st.integers(0, 9).map(float)), min_size=1, max_size=15),
+       st.sampled_from(["sum", "mean"]))
+def test_each_employee_is_summed_as_written_whatever_the_others_cells(cells, aggregate):
+    # One employee's odd cell (0.30000000000000004) used to make the whole column a float sum, so another's
+    # 184,029.07 + 123,456,789,012.345 came out as the float sum 123456973041.41501 (not a 15-digit decimal: a plan
+    # could not pay on it).  Now each employee's cells are added at the places that fit that employee's own.
+    rows = [(e, m, x, y) for (e, m), (x, y) in sorted(cells.items())]
+    got = rolled(rows, aggregate)
+    assert dict(zip(got["_eid"], got["m.x"])) == summed_by_hand(rows, aggregate)

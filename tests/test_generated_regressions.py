@@ -408,13 +408,15 @@ def test_a_netted_bonus_keeps_the_cents_a_finer_ruleset_paid(tmp_path):
         assert (e["bonus_gross"], e["bonus_paid"], e["bonus"]) == ("5500", "1178.58", "4321.42")
 
 
-def test_a_column_no_decimal_places_fit_is_summed_as_its_floats(tmp_path):
-    # Differential case-701226.  README: a summed column that no number of decimal places (up to 18) fits with
-    # every value below 2^53 units is added as the floats it holds.  E2's 0.30000000000000004 needs 17 places, and
-    # E1's 123,456,789,012.345 x 10^17 is far above 2^53: so E1's 184,029.07 + 123,456,789,012.345 is the sum of
-    # the floats (123,456,789,012.345 is the float 123456789012.345001220703125, 1.2e-6 more), which is not the
-    # 15-digit 123,456,973,041.415 but reads 123456973041.41501: a plan cannot pay on it to the cent, E1 is an
-    # error.  The reference added the cells as written and paid E1.  E2 is paid 1 x 0.300000 = 0.30.
+def test_one_employees_odd_cell_leaves_the_others_summed_as_written(tmp_path):
+    # Differential case-701226.  E2's 0.30000000000000004 needs 17 places, and at 17 places E1's
+    # 123,456,789,012.345 has far more than 2^53 units: no number of places fits the column as a whole.  The
+    # engine then added everyone's cells as floats, so E1's 184,029.07 + 123,456,789,012.345 came out as the float
+    # sum 123456973041.41501 (16 digits: no plan pays on it to the cent) and E1 went to the errors; the reference
+    # added the cells as written and paid E1.  Now each employee's cells are added at the places that fit that
+    # employee's own (README "The largest numbers an incentive plan pays on"): E1's at 3 places,
+    # 123,456,973,041.415, paid x 1 and rounded half-up to the cent: 123,456,973,041.42; E2's 0.30000000000000004
+    # alone, paid on 0.300000 (6 places): 0.30.
     from appraise.api import evaluate_cycle as engine
     from reference import evaluate_cycle as reference
 
@@ -430,8 +432,8 @@ def test_a_column_no_decimal_places_fit_is_summed_as_its_floats(tmp_path):
         metrics_csv="employee,month,revenue\nE1,2026-07,184029.07\nE1,2026-08,123456789012.345\n"
                     "E2,2026-07,0.30000000000000004\n")
     for doc in (engine(cycle), reference(cycle)):
-        assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E2", "0.30")]
-        assert [e["employee"] for e in doc["errors"]] == ["E1"]
+        assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E1", "123456973041.42"), ("E2", "0.30")]
+        assert doc["errors"] == []
 
 
 def test_the_excess_takes_the_kpi_actual_half_up_to_6_places_on_the_decimal_as_written(tmp_path):

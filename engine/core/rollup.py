@@ -178,6 +178,12 @@ def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings
             scale = dict(zip(summed, pool.map(lambda name: places(table[name]), summed), strict=True))
     else:
         scale = {name: places(table[name]) for name in summed}
+    # a column no number of places fits as a whole (one cell of 0.30000000000000004) is summed employee by
+    # employee: each one's cells at the fewest places that fit them all, as written (per_employee_sums)
+    separate = [m for m in used if m.name in scale and not isinstance(scale[m.name], Places)]
+    if separate:
+        used = [m for m in used if m not in separate]
+        separate_scale = {m.name: scale.pop(m.name) for m in separate}
     aggs = []
     for m in used:
         c = pl.col(m.name).cast(F64)
@@ -209,6 +215,11 @@ def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings
         out = finish(out, used, scale)
     else:
         out = pl.DataFrame(schema={"_eid": pl.UInt32})
+    for m in separate:
+        sums = per_employee_sums(table, codes, m.name, m.aggregate == "mean", separate_scale[m.name])
+        out = sums if not aggs and m is separate[0] else out.join(sums, on="_eid", how="full", coalesce=True)
+    if separate:
+        out = out.sort("_eid")
     if aggregated is not None and from_agg:
         given = coded(aggregated, codes).select(["_eid"] + [pl.col(n).cast(F64).alias(f"m.{n}")
                                                             for n in sorted(from_agg)
@@ -296,6 +307,58 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
 
 
 _EXACT = 2 ** 53  # integers below it are exact floats
+
+
+def row_places(v: np.ndarray) -> np.ndarray:
+    """For each value of ``v`` the fewest decimal places ``k`` (0 to 18) at which it is the float of a decimal of
+    ``k`` places with fewer than 2^53 units of 10^-k (:func:`places`, value by value); -1 where none is."""
+    k_of = np.full(v.size, -1, dtype=np.int8)
+    todo = np.flatnonzero(np.isfinite(v))
+    for k in range(19):
+        if not todo.size:
+            break
+        unit = 10.0 ** k
+        x = v[todo]
+        scaled = x * unit
+        fits = (np.abs(scaled) < _EXACT) & (np.round(scaled) / unit == x)
+        k_of[todo[fits]] = k
+        todo = todo[~fits]
+    return k_of
+
+
+def per_employee_sums(table: pl.DataFrame, codes: pl.DataFrame, name: str, mean: bool, p: Scale) -> pl.DataFrame:
+    """``_eid`` and ``m.<name>``: each employee's sum (``mean``: mean) of the column ``name`` of ``table``, for a
+    column no number of decimal places fits as a whole (:func:`places` said ``p``, not :class:`Places`): each
+    employee's cells as the decimals they are written as, at the fewest places that fit all of that employee's
+    cells (the float nearest the exact decimal sum, as a column of :class:`Places` has it), so that one
+    employee's odd cell (0.30000000000000004) does not make everyone's sum a float sum; the cells of an employee
+    no places fit are added as ``p`` adds the column's (the float nearest the exact sum of the floats).  Missing
+    where the employee has no value."""
+    rows = coded(table.select("employee", name), codes).select("_eid", pl.col(name).cast(F64).alias("x")).collect()
+    there = rows["x"].is_not_null()
+    x = rows["x"].fill_null(0.0).to_numpy()
+    k_of = pl.Series("k", row_places(x)).set(~there, 0)  # (a missing cell fits any places)
+    ke = rows.select("_eid", k_of).with_columns(
+        pl.when((pl.col("k") < 0).any().over("_eid")).then(-1).otherwise(pl.col("k").max().over("_eid"))
+        .alias("k"))["k"]
+    # each cell at its employee's places (a cell that fits k places fits more, but that is checked: an employee
+    # with a cell that does not is summed as floats)
+    unit = 10.0 ** np.clip(ke.to_numpy(), 0, 18).astype(np.float64)
+    scaled = x * unit
+    whole = np.round(scaled)
+    bad = (ke.to_numpy() < 0) | (np.abs(scaled) >= _EXACT) | (whole / unit != x)
+    rows = rows.with_columns(pl.Series("u", np.where(bad, 0.0, whole)).cast(pl.Int64).cast(pl.Int128),
+                             pl.Series("bad", bad), ke.alias("ke"), there.alias("there"))
+    sums = rows.group_by("_eid").agg(
+        pl.col("u").sum(), pl.col("ke").max(), pl.col("bad").any(), pl.col("there").sum().alias("n"),
+        units(pl.col("x").filter(pl.col("there")), p).sum() if p is not None
+        else pl.col("x").filter(pl.col("there")).alias("_f")).sort("_eid")
+    n = sums["n"]
+    decimal = exact_quotient(sums["u"], [10 ** k for k in sums["ke"].clip(0, 18).to_list()], n if mean else None)
+    floats = scaled_total(sums["x" if p is not None else "_f"], p, n if mean else None)
+    value = pl.select(pl.when(pl.lit(n) == 0).then(None).when(pl.lit(sums["bad"])).then(pl.lit(floats))
+                      .otherwise(pl.lit(decimal)).cast(F64) + 0.0).to_series()
+    return sums.select("_eid").with_columns(value.alias(f"m.{name}"))
 
 
 class Places(NamedTuple):
@@ -442,12 +505,13 @@ def scaled_total(total: pl.Series, p: Scale, count: pl.Series | None = None) -> 
     return pl.Series(total.name, out, dtype=F64, nan_to_null=True)
 
 
-def exact_quotient(num: pl.Series, factor: int, count: pl.Series | None = None) -> pl.Series:
+def exact_quotient(num: pl.Series, factor: int | list[int], count: pl.Series | None = None) -> pl.Series:
     """The float nearest num / (count × factor), for whole numbers (``count`` 1 when not given; missing where
-    it is 0): one division of exact floats (numpy's, exactly rounded) where both are below
-    2^53, Python's exact ``Fraction`` for the (rare) rest."""
+    it is 0; ``factor`` one for all or one per value): one division of exact floats (numpy's, exactly rounded)
+    where both are below 2^53, Python's exact ``Fraction`` for the (rare) rest."""
     n = num.cast(F64).to_numpy()
-    d = np.full(len(n), float(factor)) if count is None else count.cast(F64).to_numpy() * float(factor)
+    f = np.array(factor, dtype=np.float64) if isinstance(factor, list) else float(factor)
+    d = np.broadcast_to(f, len(n)).copy() if count is None else count.cast(F64).to_numpy() * f
     positive = d > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.divide(n, d)
@@ -460,8 +524,9 @@ def exact_quotient(num: pl.Series, factor: int, count: pl.Series | None = None) 
     if big.any():
         rows = np.flatnonzero(big)
         counts = [1] * len(rows) if count is None else count.gather(rows).to_list()
-        out[rows] = [float(Fraction(int(a), int(b) * factor))
-                     for a, b in zip(num.gather(rows).to_list(), counts, strict=True)]
+        factors = [factor[r] for r in rows.tolist()] if isinstance(factor, list) else [factor] * len(rows)
+        out[rows] = [float(Fraction(int(a), int(b) * c))
+                     for a, b, c in zip(num.gather(rows).to_list(), counts, factors, strict=True)]
     return pl.Series(num.name, out, dtype=F64, nan_to_null=True)  # (no count: missing)
 
 

@@ -196,32 +196,20 @@ class Inputs:
         self.feedback: dict[str, list[tuple]] = {}   # emp -> (relation, rater, rating, competency)
         self.okrs: dict[str, list[dict]] = {}
         self.warnings: list[str] = []
-        self.as_floats: set[str] = set()  # summed metrics whose column no decimal places fit (_summed_as_floats):
-        # the float sum is what a plan judges (Evaluator.float_read)
 
 
-def _summed_as_floats(inputs: Inputs, rs: Ruleset, period: Period) -> set[str]:
-    """The summed (and averaged) metrics whose column of the period's cells no number of decimal places k (0 to 18)
-    fits with every value below 2^53 units of 10^-k (README "Results do not depend on the order of the rows":
-    0.30000000000000004 beside 123,456,789,012.345): such a column is added exactly as the floats it holds."""
-    out = set()
-    for name, how in rs.raw_metrics.items():
-        if how not in ("sum", "mean"):
-            continue
-        values = [v for cells in inputs.metrics.values() for (month, metric), (v, _) in cells.items()
-                  if metric == name and v is not None and month in period.months]
-        if not values:
-            continue
-        top = max(abs(v) for v in values)
-        for k in range(19):
-            if top * 10 ** k >= 2 ** 53:
-                out.add(name)
-                break
-            if all((v * 10 ** k).denominator == 1 for v in values):
-                break
-        else:
-            out.add(name)
-    return out
+def _fits_places(values: list[Fraction]) -> bool:
+    """Whether some number of decimal places k (0 to 18) fits every one of ``values`` (one employee's cells of a
+    summed metric in the period) with each below 2^53 units of 10^-k (README "Results do not depend on the order
+    of the rows"); an employee whose cells none fits (0.30000000000000004 beside 123,456,789,012.345) has them
+    added exactly as the floats they are."""
+    top = max(abs(v) for v in values)
+    for k in range(19):
+        if top * 10 ** k >= 2 ** 53:
+            return False
+        if all((v * 10 ** k).denominator == 1 for v in values):
+            return True
+    return False
 
 
 def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs:
@@ -291,7 +279,6 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
                 if key in mine and mine[key][0] is not None:
                     raise ReferenceInputError(f"{where}: {key[1]} of {emp} for {key[0]} also given at {mine[key][1]}")
                 mine[key] = (value, where)
-    inputs.as_floats = _summed_as_floats(inputs, rs, period)
     ids = [p.id for p in inputs.people]
     if len(set(ids)) != len(ids):
         raise ReferenceInputError("duplicate employee ids in the employee table")
@@ -362,8 +349,9 @@ class Evaluator:
         self.warnings = inputs.warnings
         self.previous_period = period.previous()
         self._rolled_up: dict[str, dict] = {}
-        # (employee, metric) -> the decimal a float-summed metric's float reads as (Inputs.as_floats): what a plan
-        # judges whether a float carries (_not_carried); everything else uses the exact sum (noise to the engine)
+        # (employee, metric) -> the decimal a float-summed metric's float reads as (no decimal places fit that
+        # employee's cells: _fits_places): what a plan judges whether a float carries (_not_carried); everything
+        # else uses the exact sum (noise to the engine)
         self.float_read: dict[tuple[str, str], Fraction] = {}
         self._teams: dict[tuple[str, str], object] = {}
         self.unappraisable: set[str] = set()  # employee-table errors: not appraised, so missing in a roll-up
@@ -447,7 +435,7 @@ class Evaluator:
                 out[name] = values[0]
             else:
                 out[name] = values[-1]
-            if values and how in ("sum", "mean") and name in self.inputs.as_floats:  # the floats' exact sum, the float
+            if values and how in ("sum", "mean") and not _fits_places(values):  # the floats' exact sum, the float
                 total = float(sum((Fraction(float(v)) for v in values), Fraction(0)))  # nearest it (then / count)
                 self.float_read[(person.id, name)] = number(total if how == "sum" else total / len(values))
         return out
