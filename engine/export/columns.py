@@ -383,7 +383,7 @@ def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
         part = part.with_columns(float_text(part[c]) for c, python in zip(floats, odd, strict=True) if python)
         fields = []  # each column's field, quoted where csv.writer quotes (a number's text never needs it)
         nuls = []  # which rows' text fields hold a NUL
-        made = []  # the fields made once per distinct value (and their NUL flags)
+        made: list[Any] = []  # the fields made once per distinct value (and their NUL flags)
         texts = []  # the other text columns, as text (made once: their fields and NUL flags read it)
         for c in columns:
             if c not in LISTS and (c in NUMERIC_FIRST or c.endswith(".score")):
