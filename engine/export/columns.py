@@ -345,7 +345,7 @@ def _few_fields(part, c: str):
     holds a NUL (a Boolean series; None when none does), made once per distinct value and joined back, when the
     column holds few distinct values (a name, a grade, the lists); None otherwise."""
     pl = _pl()
-    if not FEW_FIELDS or part.height < 64 or part[c].head(1024).n_unique() * 4 > min(part.height, 1024):
+    if not FEW_FIELDS or part.height < 64 or part[c].head(4096).n_unique() * 4 > min(part.height, 4096):
         return None
     distinct = part.select(pl.col(c).unique())
     if distinct.height * 4 > part.height:
