@@ -733,7 +733,7 @@ def _constant_texts(rows, numbers: Sequence[str], shapes: Mapping[str, str]) -> 
     schema = dict(rows.schema)
     checks = rows.select(
         (pl.col(c).null_count() == 0) & (pl.col(c).min() == pl.col(c).max())
-        & ~(_negative_zero(pl.col(c)).any() if schema[c] == pl.Float64 else pl.lit(False))
+        & ~(_negative_zero(pl.col(c)).any() if schema[c].is_float() else pl.lit(False))
         for c in numbers).row(0)
     same = [c for c, one in zip(numbers, checks, strict=True) if one]
     if not same:
