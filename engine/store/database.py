@@ -92,7 +92,7 @@ run_reads = sa.Table(
 )
 
 SQLITE_PAGE_SIZE = 16384  # bytes per page of a new SQLite store
-INSERT_CHUNK = 5000  # rows per batch of bulk_insert (an executemany; PostgreSQL's COPY takes them all)
+INSERT_CHUNK = 5000  # rows per batch of bulk_insert (PostgreSQL's COPY takes them all)
 RESULT_COLUMNS = ("run_id", "employee", "scorecard", "score", "grade", "grade_uncalibrated", "bonus", "entry")
 # results columns that hold the entry's top-level field of the same name (see _result_rows)
 ENTRY_COLUMNS = _ENTRY_COLUMNS = ("scorecard", "score", "grade", "grade_uncalibrated", "bonus")
@@ -160,11 +160,11 @@ def batched(rows: Iterable[Sequence[Any]], size: int | None = None) -> Iterator[
 def bulk_insert(conn: sa.Connection, table: sa.Table, columns: Sequence[str],
                 batches: Iterable[Iterable[Sequence[Any]]], *, text_from_bytes: Sequence[str] = ()) -> int:
     """Insert rows (tuples in ``columns`` order, given in ``batches``) into ``table`` inside the open transaction
-    of ``conn``; returns the count.  SQLite: the driver's ``executemany`` per batch (one statement, prepared
-    once); ``text_from_bytes``: columns whose values come as UTF-8 bytes, stored as the text of those bytes
-    (``CAST(? AS TEXT)``).  PostgreSQL through psycopg 3: one ``COPY ... FROM STDIN`` (``text_from_bytes`` must
-    be empty: values as they are stored).  Anything else: SQLAlchemy's ``executemany`` per batch.  Nothing is
-    visible before the caller's commit."""
+    of ``conn``; returns the count.  A batch is rows, or :class:`Columns`.  SQLite: a hundred rows a statement
+    (:func:`_sqlite_insert`); ``text_from_bytes``: columns whose values come as UTF-8 bytes, stored as the text of
+    those bytes (``CAST(? AS TEXT)``).  PostgreSQL through psycopg 3: one ``COPY ... FROM STDIN``
+    (``text_from_bytes`` must be empty: values as they are stored).  Anything else: SQLAlchemy's ``executemany``
+    per batch.  Nothing is visible before the caller's commit."""
     count = 0
     raw: Any = conn.connection.driver_connection
     dialect = conn.dialect.name
@@ -176,16 +176,7 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, columns: Sequence[str],
                     count += 1
         return count
     if dialect == "sqlite":
-        values = ", ".join("CAST(? AS TEXT)" if c in text_from_bytes else "?" for c in columns)
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({values})"
-        cur = raw.cursor()
-        try:
-            for batch in batches:
-                cur.executemany(sql, batch)
-                count += cur.rowcount
-        finally:
-            cur.close()
-        return count
+        return _sqlite_insert(raw, table.name, columns, batches, text_from_bytes)
     for batch in batches:
         rows = [dict(zip(columns, r, strict=True)) for r in batch]
         if rows:
@@ -194,11 +185,88 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, columns: Sequence[str],
     return count
 
 
+ROWS_PER_STATEMENT = 100  # SQLite: rows per INSERT statement (a multi-row VALUES list; see _sqlite_insert)
+
+
+class Columns:
+    """A batch of rows for :func:`bulk_insert` given as its columns' value lists (all of one length, in the
+    columns' order); iterating it gives the row tuples."""
+
+    __slots__ = ("lists",)
+
+    def __init__(self, lists: Sequence[Sequence[Any]]):
+        self.lists = lists
+
+    def __iter__(self) -> Iterator[tuple]:
+        return zip(*self.lists, strict=True)
+
+    def flat(self) -> list[Any]:
+        """Every row's values one row after the other."""
+        n = len(self.lists[0]) if self.lists else 0
+        if any(len(values) != n for values in self.lists):
+            raise ValueError("columns of unequal lengths")
+        width = len(self.lists)
+        out: list[Any] = [None] * (width * n)
+        for k, values in enumerate(self.lists):
+            out[k::width] = values
+        return out
+
+
+def _sqlite_insert(raw: Any, table: str, columns: Sequence[str], batches: Iterable[Iterable[Sequence[Any]]],
+                   text_from_bytes: Sequence[str]) -> int:
+    """:func:`bulk_insert` into SQLite: each batch as statements of :data:`ROWS_PER_STATEMENT` rows (``INSERT ...
+    VALUES (...), (...), ...``, as many as SQLite's limit of parameters allows) run by the driver's ``executemany``,
+    the rest of the batch in one more statement.  The rows are inserted in the same order, one at a time by SQLite,
+    as one statement per row inserts them (the same rows, row ids and pages); what one statement per row costs
+    besides (the driver's and SQLite's work per statement run: ~40% of inserting 100,000 results) is paid once per
+    hundred rows."""
+    import sqlite3
+
+    width = len(columns)
+    try:
+        limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except (AttributeError, sqlite3.Error):  # Python < 3.11: SQLite's smallest default limit
+        limit = 999
+    per = max(1, min(ROWS_PER_STATEMENT, limit // width))
+    one = "(" + ", ".join("CAST(? AS TEXT)" if c in text_from_bytes else "?" for c in columns) + ")"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    statements: dict[int, str] = {}
+
+    def sql(rows: int) -> str:
+        if rows not in statements:
+            statements[rows] = head + ", ".join([one] * rows)
+        return statements[rows]
+
+    count = 0
+    cur = raw.cursor()
+    try:
+        for batch in batches:
+            if isinstance(batch, Columns):
+                flat = batch.flat()
+            else:
+                rows = list(batch)
+                if any(len(r) != width for r in rows):
+                    raise ValueError(f"a row of {table} without its {width} values")
+                flat = list(itertools.chain.from_iterable(rows))
+            n = len(flat) // width
+            full, rest = divmod(n, per)
+            step = per * width
+            if full:
+                cur.executemany(sql(per), [flat[at:at + step] for at in range(0, full * step, step)])
+                count += cur.rowcount
+            if rest:
+                cur.execute(sql(rest), flat[full * step:])
+                count += cur.rowcount
+    finally:
+        cur.close()
+    return count
+
+
 def _frame_rows(run_id: int, frames: Iterable[Any], *, text: bool = True) -> Iterable[Any]:
     """The ``results`` rows of polars tables (employee, scorecard, score, grade, grade_uncalibrated, bonus, entry
-    columns, in that order), :data:`INSERT_CHUNK` at a time, each batch an iterator of tuples in
-    :data:`RESULT_COLUMNS` order made from the batch's column lists (the values ``iter_rows`` gives, without a
-    row's worth of polars calls per row).  ``text=False``: the entry as its UTF-8 bytes (see
+    columns, in that order), :data:`INSERT_CHUNK` at a time, each batch the :class:`Columns` of
+    :data:`RESULT_COLUMNS` made from the batch's column lists (the values ``iter_rows`` gives, without a row's
+    worth of polars calls per row).  ``text=False``: the entry as its UTF-8 bytes (see
     :func:`_insert_results`).  A batch's values exist only while it is written."""
     import polars as pl
 
@@ -211,7 +279,7 @@ def _frame_rows(run_id: int, frames: Iterable[Any], *, text: bool = True) -> Ite
             entries = entry.to_list() if text else (_byte_views(entry) if BYTE_VIEWS else None)
             if entries is None:
                 entries = entry.cast(pl.Binary).to_list()
-            yield zip([run_id] * part.height, *(c.to_list() for c in small), entries, strict=True)
+            yield Columns([[run_id] * part.height, *(c.to_list() for c in small), entries])
 
 
 BYTE_VIEWS = True  # SQLite is handed views of the entries' bytes where polars holds them (tests switch it off)
