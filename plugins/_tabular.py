@@ -244,6 +244,9 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None, numb
     import polars as pl
 
     options = dict(source.options if options is None else options)
+    streamed = _read_csv_streamed(source, options, period, numbers)
+    if streamed is not None:
+        return streamed
     raw, name = read_raw(source)
     digest = Digest(raw)  # the sha256 worked out beside the checks and the parse below
     encoding = options.get("encoding", "auto")
@@ -279,7 +282,6 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None, numb
         frame = _parse_numbers(data, sep, header, floats) if floats else None
         if frame is None:
             frame = pl.read_csv(data, separator=sep, infer_schema=False, has_header=True, new_columns=header)
-        frame = _contiguous(frame)
     except Exception as exc:  # polars' own parse errors: find the offending line ourselves
         text = text if text is not None else decoded()
         _check_shape(text, sep, header, name, lines)  # short rows are reported first, as on the plain path
@@ -302,6 +304,9 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None, numb
     ascii_ = same and has.ascii()  # every cell is ASCII text (NFC leaves it as it is)
     plain = frozenset(c for c in floats if frame.schema[c] == pl.Float64)  # parsed and found plain numbers
     del data, text, counted, raw, has
+    # the file's bytes are let go of before the parse's chunks are copied into one (~1 GiB less at the peak of a
+    # 1,000,000-person 360 file); the sha256's thread, if still at work, keeps them until it is done
+    frame = _contiguous(frame)
     # _row counts data records (polars keeps a blank line as a row of nulls, like csv.reader).
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
     frame = other_months(frame, source, period)
@@ -309,7 +314,117 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None, numb
                  lines, ascii=ascii_, plain=plain)
 
 
-def _parse_numbers(data: bytes, sep: str, header: list[str], floats: list[str]):
+# A big CSV file (from this size on; 0: never) that looks like plain ASCII text is not read into memory whole:
+# polars parses it from the file (mapped, not copied) while a thread reads it a slice at a time to work out its sha256
+# and what the checks ask of its bytes (ASCII? a quote, a carriage return, whitespace?).  Anything else the plain
+# path does (a BOM, other text, a quote, a short row, a parse error, the file changed meanwhile) is left to it: the
+# file is then read whole as always.  tests/test_provide_stream.py compares the two on generated files.
+STREAM_BYTES = 32 << 20
+_STREAM_SLICE = 8 << 20  # what the thread reads at a time
+_STREAM_HEAD = 64 << 10  # what is read first to decide (the header must end within it)
+_SCANNED = (b'"', b"\r", b" ", b"\t", b"\x0b", b"\x0c")  # the bytes :func:`_no_whitespace` and line ends ask about
+
+
+class _Scan:
+    """The sha256 of a file, whether it is ASCII and which of :data:`_SCANNED` it holds, read a slice at a time on a
+    thread of its own (hashlib lets go of Python's lock; a slice's searches hold it a millisecond or so, while polars'
+    parse, which does not need it, runs); :meth:`result` waits for it."""
+
+    def __init__(self, path):
+        import threading
+
+        self._path = path
+        self._out: tuple | None = None
+        self._thread = threading.Thread(target=self._run, name="appraise-scan", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        sha = hashlib.sha256()
+        ascii_, found = True, set[bytes]()
+        buffer = bytearray(_STREAM_SLICE)
+        view = memoryview(buffer)
+        try:
+            with open(self._path, "rb", buffering=0) as f:
+                while True:
+                    n = f.readinto(buffer)
+                    if not n:
+                        break
+                    piece = view[:n] if n < len(buffer) else buffer
+                    sha.update(piece)
+                    chunk = buffer if n == len(buffer) else bytes(piece)
+                    ascii_ = ascii_ and chunk.isascii()
+                    found.update(b for b in _SCANNED if b not in found and b in chunk)
+        except OSError:
+            self._out = None
+            return
+        self._out = (sha.hexdigest(), ascii_, frozenset(found))
+
+    def result(self) -> tuple | None:
+        self._thread.join()
+        return self._out
+
+
+def _read_csv_streamed(source, options: Mapping[str, Any], period, numbers: Collection[str]) -> Sheet | None:
+    """:func:`read_csv` of a big file of plain ASCII text without reading it into memory whole (see
+    :data:`STREAM_BYTES`), or None when the plain path is to read it."""
+    import os
+
+    import polars as pl
+
+    path = source.path
+    if not STREAM_BYTES or path is None or options.get("encoding", "auto") not in _UTF8_NAMES:
+        return None
+    try:
+        before = os.stat(path)
+        if before.st_size < STREAM_BYTES or before.st_size > max_data_bytes(source):
+            return None
+        with open(path, "rb") as f:
+            head = f.read(_STREAM_HEAD)
+    except OSError:
+        return None
+    end = head.find(b"\n")
+    if (end < 0 or not head.isascii() or any(b in head for b in _SCANNED[:2])
+            or head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or not head[:end].strip()):
+        return None
+    first = head[:end].decode("ascii")
+    sep = options.get("delimiter") or _sniff(first)
+    if len(sep.encode("utf-8")) != 1 or sep in '\n\r"':
+        return None
+    header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
+    name = shown(path)
+    try:
+        _check_header(header, name)
+    except InvalidInput:
+        return None  # (said by the plain path, after what it finds first)
+    scan = _Scan(path)
+    floats = [h for h in header if h in set(numbers)]
+    try:
+        frame = _parse_numbers(path, sep, header, floats) if floats else None
+        if frame is None:
+            frame = pl.read_csv(path, separator=sep, infer_schema=False, has_header=True, new_columns=header)
+    except Exception:
+        frame = None  # the plain path says what is wrong
+    scanned = scan.result()
+    try:
+        after = os.stat(path)
+    except OSError:
+        return None
+    if (frame is None or scanned is None or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns)
+            or not scanned[1] or {b'"', b"\r"} & scanned[2] or not _filled(frame, header)):
+        return None  # (read whole, as always; a file changed while read is read again, its hash and rows as one)
+    sha, _, found = scanned
+    no_space = not found  # ASCII with none of the whitespace bytes nor a quote (_no_whitespace)
+    lines = _LineMap(None, sep)
+    lines.plain()  # no quote, no carriage return: record n is line n + 1
+    plain = frozenset(c for c in floats if frame.schema[c] == pl.Float64)
+    frame = _contiguous(frame)
+    frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
+    frame = other_months(frame, source, period)
+    return Sheet(name, _strip(frame, trimmed=no_space), {h: i + 1 for i, h in enumerate(header)}, sha, lines,
+                 ascii=True, plain=plain)
+
+
+def _parse_numbers(data: Any, sep: str, header: list[str], floats: list[str]):
     """The CSV parsed with the ``floats`` columns read as Float64 by polars' own parse, or None when that cannot
     stand for the text: a cell polars cannot read as a number (the parse fails), or a value the provide stage
     reports (NaN, infinite, too large or too close to 0: its message shows the cell's text).  Then the file is

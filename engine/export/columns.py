@@ -377,11 +377,40 @@ def _csv_field(e):
         pl.lit('"') + e.str.replace_all('"', '""', literal=True) + pl.lit('"')).otherwise(e)
 
 
+def _csv_text(c: str):
+    """A column's field of results.csv before quoting (:func:`csv_chunks`): a list joined with ``;`` or a text,
+    through :func:`safe_text_expr` (None as ``""``)."""
+    pl = _pl()
+    return safe_text_expr(pl.col(c).list.join(";") if c in LISTS else pl.col(c).cast(pl.Utf8))
+
+
+def _few_fields(part, c: str):
+    """The quoted fields of the text or list column ``c`` of ``part`` (a String series, one a row) and whether each
+    holds a NUL (a Boolean series; None when none does), made once per distinct value and joined back, when the
+    column holds few distinct values (a name, a grade, the lists); None otherwise."""
+    pl = _pl()
+    if not FEW_FIELDS or part.height < 64 or part[c].head(4096).n_unique() * 4 > min(part.height, 4096):
+        return None
+    distinct = part.select(pl.col(c).unique())
+    if distinct.height * 4 > part.height:
+        return None
+    text = _csv_text(c)
+    made = distinct.with_columns(_csv_field(text).alias("~f"), text.str.contains("\x00", literal=True).alias("~z"))
+    back = part.select(c).join(made, on=c, how="left", maintain_order="left", nulls_equal=True)
+    if back.height != part.height or back["~f"].null_count():  # cannot be: the distinct values are unique keys
+        raise AssertionError(f"{c}: {back.height} rows joined back where {part.height} were expected")
+    return back["~f"], (back["~z"] if made["~z"].any() else None)
+
+
+FEW_FIELDS = True  # csv_chunks' fields of a column of few values made once per value; tests switch it off
+
+
 def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
     """:func:`appraise.export.files.results_csv`'s exact text from :func:`summary`'s table, in chunks of rows
     (the header first, with the byte-order mark), as UTF-8 bytes: text through :func:`safe_text_expr`, numbers as
     ``json`` writes them, lists joined with ``;``, text fields quoted as ``csv.writer`` quotes them (a number's text
-    never needs it); each chunk of lines views of the buffers polars made them in (:func:`text_views`)."""
+    never needs it); a column of few distinct values (:func:`_few_fields`) has each value's field made once; each
+    chunk of lines views of the buffers polars made them in (:func:`text_views`)."""
     import csv
     import io
 
@@ -396,28 +425,38 @@ def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
         # polars' own text of the numbers (cast in the select below), Python's in a column with a value that needs it
         odd = part.select(float_text_odd(pl.col(c)).any() for c in floats).row(0) if floats else ()
         part = part.with_columns(float_text(part[c]) for c, python in zip(floats, odd, strict=True) if python)
-        fields = []
-        texts = []  # the columns that may need quoting: a number's text never does
+        fields = []  # each column's field, quoted where csv.writer quotes (a number's text never needs it)
+        nuls = []  # which rows' text fields hold a NUL
+        made: list[Any] = []  # the fields made once per distinct value (and their NUL flags)
+        texts = []  # the other text columns, as text (made once: their fields and NUL flags read it)
         for c in columns:
-            if c in LISTS:
-                fields.append(safe_text_expr(pl.col(c).list.join(";")).alias(c))
-            elif c in NUMERIC_FIRST or c.endswith(".score"):
-                fields.append(pl.col(c).cast(pl.Utf8).fill_null("").alias(c))
-                continue  # a number's text (float_text, a decimal string) is never quoted
-            else:
-                fields.append(safe_text_expr(pl.col(c).cast(pl.Utf8)).alias(c))
-            texts.append(c)
-        cells = part.select(fields)
-        nul = cells.select(pl.any_horizontal(pl.col(c).str.contains("\x00", literal=True) for c in texts)
-                           ).to_series() if texts else pl.Series([False] * cells.height)
+            if c not in LISTS and (c in NUMERIC_FIRST or c.endswith(".score")):
+                fields.append(pl.col(c).cast(pl.Utf8).fill_null(""))
+                continue
+            few = _few_fields(part, c)
+            if few is None:
+                texts.append(_csv_text(c).alias(c))
+                fields.append(_csv_field(pl.col(c)))
+                nuls.append(pl.col(c).str.contains("\x00", literal=True))
+                continue
+            field, nul = few
+            made.append(field.alias(f"~f{len(made)}"))
+            fields.append(pl.col(made[-1].name))
+            if nul is not None:
+                made.append(nul.alias(f"~z{len(made)}"))
+                nuls.append(pl.col(made[-1].name))
+        cells = part.with_columns(texts + made)
         # every line in one pass: the fields (none is null), commas between them, the line's end after them
-        lines = cells.select(pl.format(",".join("{}" for _ in columns) + "\r\n",
-                                       *(_csv_field(pl.col(c)) if c in texts else pl.col(c) for c in columns))
-                             ).to_series()
+        out = cells.select(pl.format(",".join("{}" for _ in columns) + "\r\n", *fields).alias("line"),
+                           pl.any_horizontal(nuls).alias("nul") if nuls else pl.lit(False).alias("nul"))
+        lines, nul = out["line"], out["nul"]
         if nul.any():  # csv.writer's own rules for what no spreadsheet data should hold
             idx = nul.arg_true()
             fixed = []
-            for row in cells[idx].iter_rows():
+            made_texts = {e.meta.output_name() for e in texts}
+            plain = [pl.col(c).cast(pl.Utf8).fill_null("") if c not in LISTS and (c in NUMERIC_FIRST or c.endswith(
+                ".score")) else pl.col(c) if c in made_texts else _csv_text(c) for c in columns]
+            for row in cells[idx].select(e.alias(f"~{i}") for i, e in enumerate(plain)).iter_rows():
                 b = io.StringIO(newline="")
                 csv.writer(b, lineterminator="\r\n").writerow(row)
                 fixed.append(b.getvalue())
