@@ -24,6 +24,9 @@ _os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:10000,muzzy_decay_ms
 # with them and 6.95 s without (one pair of whole runs, 2 December; the same at 100,000 within the noise).  Only
 # takes effect when appraise is imported before numpy; a setting of your own wins.
 _os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+# numpy's OpenBLAS starts a thread per core at import, which spin while they wait for work (1% of a 100,000-person
+# run's CPU in perf); appraise calls no BLAS routine.  Only takes effect when appraise is imported before numpy.
+_os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 # One source of the version: pyproject.toml, through the installed distribution's metadata (``__version__`` is
 # read when first asked for: importlib.metadata costs ~0.02 s of CPU, which `appraise validate RULESET` needs not pay).
