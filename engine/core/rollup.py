@@ -181,9 +181,8 @@ def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings
     # a column no number of places fits as a whole (one cell of 0.30000000000000004) is summed employee by
     # employee: each one's cells at the fewest places that fit them all, as written (per_employee_sums)
     separate = [m for m in used if m.name in scale and not isinstance(scale[m.name], Places)]
-    if separate:
-        used = [m for m in used if m not in separate]
-        separate_scale = {m.name: scale.pop(m.name) for m in separate}
+    used = [m for m in used if m not in separate]
+    apart = {m.name: scale.pop(m.name) for m in separate}  # (how the column as a whole would be summed)
     aggs = []
     for m in used:
         c = pl.col(m.name).cast(F64)
@@ -216,8 +215,8 @@ def aggregate_metrics(ruleset: Ruleset, inputs: Inputs, period: Period, warnings
     else:
         out = pl.DataFrame(schema={"_eid": pl.UInt32})
     for m in separate:
-        sums = per_employee_sums(table, codes, m.name, m.aggregate == "mean", separate_scale[m.name])
-        out = sums if not aggs and m is separate[0] else out.join(sums, on="_eid", how="full", coalesce=True)
+        out = out.join(per_employee_sums(table, codes, m.name, m.aggregate == "mean", apart[m.name]), on="_eid",
+                       how="full", coalesce=True)
     if separate:
         out = out.sort("_eid")
     if aggregated is not None and from_agg:
@@ -309,6 +308,13 @@ def aggregate_runs(table: pl.DataFrame, codes: pl.DataFrame, metrics: list,
 _EXACT = 2 ** 53  # integers below it are exact floats
 
 
+def _fits(x: np.ndarray, unit) -> np.ndarray:
+    """Whether each value of ``x`` is the float of a whole number of ``1 / unit`` (one unit for all, or one per value)
+    below 2^53 of them: ``round(x * unit) / unit == x`` (numpy divides exactly rounded)."""
+    scaled = x * unit
+    return (np.abs(scaled) < _EXACT) & (np.round(scaled) / unit == x)
+
+
 def row_places(v: np.ndarray) -> np.ndarray:
     """For each value of ``v`` the fewest decimal places ``k`` (0 to 18) at which it is the float of a decimal of
     ``k`` places with fewer than 2^53 units of 10^-k (:func:`places`, value by value); -1 where none is."""
@@ -317,10 +323,7 @@ def row_places(v: np.ndarray) -> np.ndarray:
     for k in range(19):
         if not todo.size:
             break
-        unit = 10.0 ** k
-        x = v[todo]
-        scaled = x * unit
-        fits = (np.abs(scaled) < _EXACT) & (np.round(scaled) / unit == x)
+        fits = _fits(v[todo], 10.0 ** k)
         k_of[todo[fits]] = k
         todo = todo[~fits]
     return k_of
@@ -344,10 +347,8 @@ def per_employee_sums(table: pl.DataFrame, codes: pl.DataFrame, name: str, mean:
     # each cell at its employee's places (a cell that fits k places fits more, but that is checked: an employee
     # with a cell that does not is summed as floats)
     unit = 10.0 ** np.clip(ke.to_numpy(), 0, 18).astype(np.float64)
-    scaled = x * unit
-    whole = np.round(scaled)
-    bad = (ke.to_numpy() < 0) | (np.abs(scaled) >= _EXACT) | (whole / unit != x)
-    rows = rows.with_columns(pl.Series("u", np.where(bad, 0.0, whole)).cast(pl.Int64).cast(pl.Int128),
+    bad = (ke.to_numpy() < 0) | ~_fits(x, unit)
+    rows = rows.with_columns(pl.Series("u", np.where(bad, 0.0, np.round(x * unit))).cast(pl.Int64).cast(pl.Int128),
                              pl.Series("bad", bad), ke.alias("ke"), there.alias("there"))
     sums = rows.group_by("_eid").agg(
         pl.col("u").sum(), pl.col("ke").max(), pl.col("bad").any(), pl.col("there").sum().alias("n"),
