@@ -377,6 +377,29 @@ def _csv_field(e):
         pl.lit('"') + e.str.replace_all('"', '""', literal=True) + pl.lit('"')).otherwise(e)
 
 
+def formatted(items):
+    """One text expression: ``items`` (literal strings and text expressions, in order) concatenated by one
+    ``pl.format`` whose template holds the literals (null where an expression is; ~20% less work than ``concat_str``
+    of literal columns): results.json's entries and results.xlsx's rows are made so."""
+    pl = _pl()
+    exprs = [x for x in items if not isinstance(x, str)]
+    if not exprs:
+        return pl.lit("".join(items))
+    if len(items) == 1:
+        return items[0]
+    return pl.format("".join(x.replace("{", "{{").replace("}", "}}") if isinstance(x, str) else "{}" for x in items),
+                     *exprs)
+
+
+def _csv_number(c: str):
+    """A number column's field of results.csv (:func:`csv_chunks`: its text, never quoted), None for a column of
+    text or lists."""
+    pl = _pl()
+    if c not in LISTS and (c in NUMERIC_FIRST or c.endswith(".score")):
+        return pl.col(c).cast(pl.Utf8).fill_null("")
+    return None
+
+
 def _csv_text(c: str):
     """A column's field of results.csv before quoting (:func:`csv_chunks`): a list joined with ``;`` or a text,
     through :func:`safe_text_expr` (None as ``""``)."""
@@ -430,8 +453,9 @@ def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
         made: list[Any] = []  # the fields made once per distinct value (and their NUL flags)
         texts = []  # the other text columns, as text (made once: their fields and NUL flags read it)
         for c in columns:
-            if c not in LISTS and (c in NUMERIC_FIRST or c.endswith(".score")):
-                fields.append(pl.col(c).cast(pl.Utf8).fill_null(""))
+            number = _csv_number(c)
+            if number is not None:
+                fields.append(number)
                 continue
             few = _few_fields(part, c)
             if few is None:
@@ -454,8 +478,8 @@ def csv_chunks(table, *, redact: bool = False, rows_per_chunk: int = 50_000):
             idx = nul.arg_true()
             fixed = []
             made_texts = {e.meta.output_name() for e in texts}
-            plain = [pl.col(c).cast(pl.Utf8).fill_null("") if c not in LISTS and (c in NUMERIC_FIRST or c.endswith(
-                ".score")) else pl.col(c) if c in made_texts else _csv_text(c) for c in columns]
+            plain = [number if (number := _csv_number(c)) is not None else pl.col(c) if c in made_texts
+                     else _csv_text(c) for c in columns]
             for row in cells[idx].select(e.alias(f"~{i}") for i, e in enumerate(plain)).iter_rows():
                 b = io.StringIO(newline="")
                 csv.writer(b, lineterminator="\r\n").writerow(row)

@@ -21,6 +21,7 @@ from appraise.export.columns import (
     flag_values,
     float_text,
     float_text_odd,
+    formatted,
     lost_ranking,
     money_strings,
     plain_strings,
@@ -273,7 +274,7 @@ class _Parts(list):
 def _expr(value):
     """A text expression of ``value`` (an expression, a literal or :class:`_Parts`)."""
     if isinstance(value, _Parts):
-        return _concat(value)
+        return formatted(value)
     if isinstance(value, str):
         return _lit(value)
     return value
@@ -287,23 +288,10 @@ def _flat(*values) -> _Parts:
     return out
 
 
-def _concat(parts: _Parts):
-    """One expression: the pieces of ``parts`` concatenated (null where one is), as ``pl.format`` of the literal
-    text between the expressions (~20% less work than ``concat_str`` of literal columns)."""
-    pl = _pl()
-    exprs = [x for x in parts if not isinstance(x, str)]
-    if not exprs:
-        return _lit("".join(parts))
-    if len(parts) == 1:
-        return parts[0]
-    return pl.format("".join(x.replace("{", "{{").replace("}", "}}") if isinstance(x, str) else "{}" for x in parts),
-                     *exprs)
-
-
 def _present(present, piece: _Parts):
     """``piece`` where ``present``, else ``""``: made by one ``pl.format`` (no text concatenated twice)."""
     pl = _pl()
-    return pl.when(present).then(_concat(piece)).otherwise(_lit(""))
+    return pl.when(present).then(formatted(piece)).otherwise(_lit(""))
 
 
 def _obj(pairs, ind: str, st: _Style = INDENTED):
@@ -571,16 +559,17 @@ def _card_texts(ev: Evaluation, card, rows, objectives, styles: tuple[_Style, ..
                                  pl.Series("vt", _or_null(float_text(long["r4"]))))
         # each row's items and focus areas (the first of them) as lists, then joined in each style (polars joins
         # lists far faster than it joins text in a group_by)
-        lists = long.select("_row", "kt", _concat(_Parts([q, pl.col("kt"), q + ": ", pl.col("vt")])).alias(
+        lists = long.select("_row", "kt", formatted(_Parts([q, pl.col("kt"), q + ": ", pl.col("vt")])).alias(
             "item")).group_by("_row", maintain_order=True).agg(
             "item", pl.col("kt").head(rs.plan.max_focus_areas).alias("focus"))
         # each list's whole text, brackets and all; a row without any (not grouped at all): ``{}`` and ``[]``
         texts = lists.select("_row", *(x for st in styles for x in (
-            _concat(_Parts(["{" + st.nl(D), pl.col("item").list.join(st.sep(D)), st.nl(K) + "}"]))
+            formatted(_Parts(["{" + st.nl(D), pl.col("item").list.join(st.sep(D)), st.nl(K) + "}"]))
             .alias("_lost" + tag(st)),
             # no focus areas (max_focus_areas 0): as a row not grouped at all
             pl.when(pl.col("focus").list.len() > 0).then(
-                _concat(_Parts(["[" + st.nl(D) + q, pl.col("focus").list.join(q + st.sep(D) + q), q + st.nl(K) + "]"])))
+                formatted(_Parts(["[" + st.nl(D) + q, pl.col("focus").list.join(q + st.sep(D) + q),
+                                  q + st.nl(K) + "]"])))
             .alias("_focus" + tag(st)))))
         rows = rows.join(texts, on="_row", how="left", maintain_order="left")
         for name, empty in (("_lost", "{}"), ("_focus", "[]")):  # rows without lost points or focus areas

@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any, BinaryIO
 
 from appraise.core.evaluate import Evaluation
-from appraise.export.columns import rounded_frame, safe_text_expr, score_columns
+from appraise.export.columns import formatted, rounded_frame, safe_text_expr, score_columns
 from appraise.export.files import REDACTED_KPI_FIELDS, ahead, safe_text, text_bytes, text_views
 
 XLSX_MAX_ROWS = 1_048_576
@@ -654,19 +654,11 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
             elif end is None:  # the whole rest of the cell
                 items.append(value)
             elif source in nulls:
-                items.append(pl.format(_braces(value[0]) + "{}" + _braces(end), value[1]).fill_null('"/>'))
+                items.append(formatted([value[0], value[1], end]).fill_null('"/>'))
             else:
                 items += [value[0], value[1], end]
         items.append("</row>")
-        pieces: list = [""]
-        args = []
-        for item in items:
-            if isinstance(item, str):
-                pieces[-1] += item
-            else:
-                args.append(item)
-                pieces.append("")
-        return pl.format("{}".join(_braces(p) for p in pieces), *args)
+        return formatted(items)  # (adjacent literals are one stretch of its template)
 
     made = []  # each text column's cells, made by polars (the same expressions for every chunk)
     for j, c in enumerate(cols):
@@ -698,11 +690,6 @@ def _row_lines(rows, cols: list[Column], styles: Mapping[str, int], letters: Seq
             raise AssertionError(f"{xml.null_count()} rows of XML missing")
         # the rows' XML one after another: views of polars' buffers (:class:`_Pieces` cuts them for the deflater)
         yield (text_views(xml) if ROW_VIEWS else [text_bytes(xml)]), part.height
-
-
-def _braces(text: str) -> str:
-    """``text`` as a literal of a ``pl.format`` string."""
-    return text.replace("{", "{{").replace("}", "}}")
 
 
 _WHOLE = 1e15  # below it, a whole double's text is its integer's and ``.0`` (``1e+16`` above)
