@@ -302,16 +302,27 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None, numb
         lines.plain()  # record n is line n + 1: the text need not be kept for messages
         kept.clear()
     ascii_ = same and has.ascii()  # every cell is ASCII text (NFC leaves it as it is)
-    plain = frozenset(c for c in floats if frame.schema[c] == pl.Float64)  # parsed and found plain numbers
     del data, text, counted, raw, has
     # the file's bytes are let go of before the parse's chunks are copied into one (~1 GiB less at the peak of a
     # 1,000,000-person 360 file); the sha256's thread, if still at work, keeps them until it is done
+    return _csv_sheet(frame, source, period, name, header, digest.hexdigest(), lines, floats, no_space=no_space,
+                      ascii_=ascii_)
+
+
+def _csv_sheet(frame, source, period, name: str, header: list[str], sha: str, lines, floats: list[str], *,
+               no_space: bool, ascii_: bool) -> Sheet:
+    """The :class:`Sheet` of a parsed CSV file (:func:`read_csv`, :func:`_read_csv_streamed`): the parse's chunks
+    copied into one, ``_row`` counting the data records (polars keeps a blank line as a row of nulls, like
+    csv.reader), the rows surely of other months left out, the cells stripped unless none can hold whitespace
+    (``no_space``); the ``floats`` columns polars parsed as numbers are the plain ones."""
+    import polars as pl
+
+    plain = frozenset(c for c in floats if frame.schema[c] == pl.Float64)  # parsed and found plain numbers
     frame = _contiguous(frame)
-    # _row counts data records (polars keeps a blank line as a row of nulls, like csv.reader).
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
     frame = other_months(frame, source, period)
-    return Sheet(name, _strip(frame, trimmed=no_space), {h: i + 1 for i, h in enumerate(header)}, digest.hexdigest(),
-                 lines, ascii=ascii_, plain=plain)
+    return Sheet(name, _strip(frame, trimmed=no_space), {h: i + 1 for i, h in enumerate(header)}, sha, lines,
+                 ascii=ascii_, plain=plain)
 
 
 # A big CSV file (from this size on; 0: never) that looks like plain ASCII text is not read into memory whole:
@@ -416,12 +427,7 @@ def _read_csv_streamed(source, options: Mapping[str, Any], period, numbers: Coll
     no_space = not found  # ASCII with none of the whitespace bytes nor a quote (_no_whitespace)
     lines = _LineMap(None, sep)
     lines.plain()  # no quote, no carriage return: record n is line n + 1
-    plain = frozenset(c for c in floats if frame.schema[c] == pl.Float64)
-    frame = _contiguous(frame)
-    frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
-    frame = other_months(frame, source, period)
-    return Sheet(name, _strip(frame, trimmed=no_space), {h: i + 1 for i, h in enumerate(header)}, sha, lines,
-                 ascii=True, plain=plain)
+    return _csv_sheet(frame, source, period, name, header, sha, lines, floats, no_space=no_space, ascii_=True)
 
 
 def _parse_numbers(data: Any, sep: str, header: list[str], floats: list[str]):
