@@ -331,35 +331,43 @@ def row_places(v: np.ndarray) -> np.ndarray:
 
 def per_employee_sums(table: pl.DataFrame, codes: pl.DataFrame, name: str, mean: bool, p: Scale) -> pl.DataFrame:
     """``_eid`` and ``m.<name>``: each employee's sum (``mean``: mean) of the column ``name`` of ``table``, for a
-    column no number of decimal places fits as a whole (:func:`places` said ``p``, not :class:`Places`): each
-    employee's cells as the decimals they are written as, at the fewest places that fit all of that employee's
-    cells (the float nearest the exact decimal sum, as a column of :class:`Places` has it), so that one
-    employee's odd cell (0.30000000000000004) does not make everyone's sum a float sum; the cells of an employee
-    no places fit are added as ``p`` adds the column's (the float nearest the exact sum of the floats).  Missing
-    where the employee has no value."""
+    column no number of decimal places fits as a whole (:func:`places` said ``p``, not :class:`Places`), by
+    :func:`group_sums`, so that one employee's odd cell (0.30000000000000004) does not make everyone's sum a
+    float sum.  Missing where the employee has no value."""
     rows = coded(table.select("employee", name), codes).select("_eid", pl.col(name).cast(F64).alias("x")).collect()
+    sums = group_sums(rows, "_eid", mean, p)
+    return sums.select("_eid", pl.col("value").alias(f"m.{name}"))
+
+
+def group_sums(rows: pl.DataFrame, key: str, mean: bool, p: Scale) -> pl.DataFrame:
+    """``key`` and ``value``: the sum (``mean``: mean) of the Float64 column ``x`` of ``rows`` in each group of
+    ``key`` (sorted by it), for a column no number of decimal places fits as a whole (:func:`places` said ``p``,
+    not :class:`Places`): each group's cells as the decimals they are written as, at the fewest places that fit all
+    of that group's cells (the float nearest the exact decimal sum, as a column of :class:`Places` has it); the
+    cells of a group no places fit are added as ``p`` adds the column's (the float nearest the exact sum of the
+    floats).  Missing where the group has no value (a missing cell is left out; the mean is over the cells there)."""
     there = rows["x"].is_not_null()
     x = rows["x"].fill_null(0.0).to_numpy()
     k_of = pl.Series("k", row_places(x)).set(~there, 0)  # (a missing cell fits any places)
-    ke = rows.select("_eid", k_of).with_columns(
-        pl.when((pl.col("k") < 0).any().over("_eid")).then(-1).otherwise(pl.col("k").max().over("_eid"))
+    ke = rows.select(key, k_of).with_columns(
+        pl.when((pl.col("k") < 0).any().over(key)).then(-1).otherwise(pl.col("k").max().over(key))
         .alias("k"))["k"]
-    # each cell at its employee's places (a cell that fits k places fits more, but that is checked: an employee
-    # with a cell that does not is summed as floats)
+    # each cell at its group's places (a cell that fits k places fits more, but that is checked: a group with a
+    # cell that does not is summed as floats)
     unit = 10.0 ** np.clip(ke.to_numpy(), 0, 18).astype(np.float64)
     bad = (ke.to_numpy() < 0) | ~_fits(x, unit)
     rows = rows.with_columns(pl.Series("u", np.where(bad, 0.0, np.round(x * unit))).cast(pl.Int64).cast(pl.Int128),
                              pl.Series("bad", bad), ke.alias("ke"), there.alias("there"))
-    sums = rows.group_by("_eid").agg(
+    sums = rows.group_by(key).agg(
         pl.col("u").sum(), pl.col("ke").max(), pl.col("bad").any(), pl.col("there").sum().alias("n"),
         units(pl.col("x").filter(pl.col("there")), p).sum() if p is not None
-        else pl.col("x").filter(pl.col("there")).alias("_f")).sort("_eid")
+        else pl.col("x").filter(pl.col("there")).alias("_f")).sort(key)
     n = sums["n"]
     decimal = exact_quotient(sums["u"], [10 ** k for k in sums["ke"].clip(0, 18).to_list()], n if mean else None)
     floats = scaled_total(sums["x" if p is not None else "_f"], p, n if mean else None)
     value = pl.select(pl.when(pl.lit(n) == 0).then(None).when(pl.lit(sums["bad"])).then(pl.lit(floats))
                       .otherwise(pl.lit(decimal)).cast(F64) + 0.0).to_series()
-    return sums.select("_eid").with_columns(value.alias(f"m.{name}"))
+    return sums.select(key).with_columns(value.alias("value"))
 
 
 class Places(NamedTuple):
