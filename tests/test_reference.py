@@ -633,6 +633,24 @@ def test_an_attainment_at_the_last_point_to_12_decimals_scores_the_last_points_s
     assert engine_diffs(cycle, doc) == []
 
 
+def test_a_total_a_hair_below_a_half_is_rounded_as_the_half_after_six_decimals(tmp_path):
+    # differential case 840061: hours are 6, 14 and 2.3e-308, a mean of 20/3 and a hair; lower is better, so the
+    # attainment is 8 / (20/3 + 7.7e-309) = 1.2 less ~1.4e-309 and the score 120 less a hair, weighed 49: 58.8;
+    # speed 10.5 of 100 scores 10.5, weighed 51: 5.355; the total is 64.155 less ~7e-310.  README "Rounding
+    # half-up": the total x 100 is taken to 6 decimals first (6415.5), then half-up: 64.16, as 64.155 would be.
+    # (The reference rounded the exact value, 64.15; the engine's floats cannot tell such a hair from noise.)
+    rules = ruleset(metrics={"hours": {"aggregate": "mean", "direction": "lower"}, "speed": {"aggregate": "sum"}},
+                    scorecards={"s": {"dimensions": {"d": {"weight": 100, "kpis": {
+                        "hours": {"weight": 49, "target": 8, "curve": {"floor": 0, "cap": 2}},
+                        "speed": {"weight": 51, "target": 100, "curve": {"floor": 0}}}}}}})
+    cycle = write_cycle(tmp_path, "hair", rules, employees="id,name\nE1,A\n",
+                        metrics="employee,month,hours,speed\nE1,2026-07,6,10.5\nE1,2026-08,14,\n"
+                                "E1,2026-09,2.3e-308,\n")
+    doc = evaluate_cycle(cycle)
+    assert by_id(doc)["E1"]["score"] == 64.16
+    assert engine_diffs(cycle, doc) == []
+
+
 def test_a_float_summed_mean_is_rounded_as_written(tmp_path):
     # differential case-900218: worst_margin's column holds 999,999,999,999,999 (E2), so no decimal places fit it
     # (0.204 needs 3, and 10^15 x 10^3 is past 2^53) and it is summed as floats; E1's mean (0.204 + 0.255) / 2 is
