@@ -232,3 +232,32 @@ def test_exact_quotients_are_the_fractions_nearest_float(cells, factor, counted)
     want = [None if a is None or (counted and not c) else float(Fraction(a, (c if counted else 1) * factor))
             for a, c in cells]
     assert got == want
+
+
+ODD_RATINGS = [3.3333333333333335, 2.6666666666666665, 0.30000000000000004]  # no decimal places below 2^53 fit
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from("abc"),
+                          st.one_of(st.integers(10, 50).map(lambda c: c / 10),
+                                    st.integers(100, 500).map(lambda c: c / 100), st.sampled_from(ODD_RATINGS))),
+                min_size=1, max_size=30), st.booleans())
+def test_one_keys_odd_rating_leaves_the_other_keys_means_as_written(rows, repeated):
+    from decimal import Decimal
+    from fractions import Fraction
+
+    # the mean over raters of each rater's mean, worked out exactly: a key whose ratings are all decimals of at
+    # most 2 places (as written: 4.1 is 41/10, not the float's 4.0999999999999996447...) averages those decimals;
+    # a key holding an odd rating averages the floats themselves; either way the float nearest the exact mean
+    by_key: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for k, rater, rating in rows:
+        by_key[k][rater].append(rating)
+    want = {}
+    for k, raters in by_key.items():
+        odd = any(x in ODD_RATINGS for xs in raters.values() for x in xs)
+        exact = [[Fraction(x) if odd else Fraction(Decimal(repr(x))) for x in xs] for xs in raters.values()]
+        means = [sum(xs) / len(xs) for xs in exact]
+        want[k] = (float(sum(means) / len(means)), len(raters))
+    frame = pl.DataFrame(rows, schema={"_k": pl.UInt64, "rater": pl.Utf8, "rating": pl.Float64}, orient="row")
+    got = engine.source_values(frame.lazy(), repeated, engine.places(frame["rating"]))  # as feedback_scores calls it
+    assert {k: (v, n) for k, v, n in got.select("_k", "value", "raters").iter_rows()} == want

@@ -594,6 +594,63 @@ def test_a_score_on_a_half_is_rounded_up_from_the_exact_attainment(tmp_path):
     assert engine_diffs(cycle, doc) == []
 
 
+def test_a_curve_point_reached_exactly_loses_no_points_and_is_no_focus_area(tmp_path):
+    # differential case-810317: nps is the mean of 75, 51 and 2 = 128/3 against a target of 50, attainment
+    # 128/150 = 0.85333...; between the points (0.7, 77) and (0.9, 107) the score is 77 + 30 x (128/150 - 0.7) / 0.2
+    # = 77 + 30 x 23/30 = 100 exactly, so the KPI loses nothing and is nobody's focus area.  (Worked out from the
+    # attainment cut to 12 decimals, 0.853333333333, the score was 99.99999999995 and the 3e-11 points "lost" made
+    # nps a focus area with 0.0 points lost.)
+    rules = ruleset(metrics={"nps": {"aggregate": "mean"}, "rev": {"aggregate": "sum"}},
+                    scorecards={"s": {"dimensions": {"d": {"weight": 100, "kpis": {
+                        "nps": {"weight": 60, "target": 50,
+                                "curve": {"points": [[0, 66], [0.7, 77], [0.9, 107], [1, 114]]}},
+                        "rev": {"weight": 40, "target": 100}}}}}})
+    cycle = write_cycle(tmp_path, "point", rules, employees="id,name\nE1,A\n",
+                        metrics="employee,month,nps,rev\nE1,2026-07,75,50\nE1,2026-08,51,\nE1,2026-09,2,\n")
+    doc = evaluate_cycle(cycle)
+    e = by_id(doc)["E1"]
+    assert e["kpis"]["d.nps"]["score"] == 100.0 and e["focus_areas"] == ["rev"]  # rev: 50 of 100, 20 points lost
+    from appraise.api import evaluate_cycle as engine
+    mine = by_id(engine(cycle))["E1"]
+    assert mine["focus_areas"] == ["rev"] and mine["lost_points"] == {"rev": 20.0}
+    assert engine_diffs(cycle, doc) == []
+
+
+def test_an_attainment_at_the_last_point_to_12_decimals_scores_the_last_points_score(tmp_path):
+    # 99.99999999999 of 100 is 0.9999999999999, which is 1 to 12 decimals: the curve's last point, x = 1, is
+    # reached and scores its 100 exactly (no point lost, no focus area); interpolating the last segment with the
+    # attainment itself would give 77 + 23 x 0.2999999999999 / 0.3 = 99.99999999999233, a focus area of 0.0 points
+    rules = ruleset(metrics={"nps": {"aggregate": "sum"}},
+                    scorecards={"s": {"dimensions": {"d": {"weight": 100, "kpis": {
+                        "nps": {"weight": 100, "target": 100, "curve": {"points": [[0, 0], [0.7, 77], [1, 100]]}}}}}}})
+    cycle = write_cycle(tmp_path, "last", rules, employees="id,name\nE1,A\n",
+                        metrics="employee,month,nps\nE1,2026-07,99.99999999999\n")
+    doc = evaluate_cycle(cycle)
+    assert (by_id(doc)["E1"]["kpis"]["d.nps"]["score"], by_id(doc)["E1"]["focus_areas"]) == (100.0, [])
+    from appraise.api import evaluate_cycle as engine
+    mine = by_id(engine(cycle))["E1"]
+    assert (mine["score"], mine["lost_points"], mine["focus_areas"]) == (100.0, {}, [])
+    assert engine_diffs(cycle, doc) == []
+
+
+def test_a_total_a_hair_below_a_half_is_rounded_as_the_half_after_six_decimals(tmp_path):
+    # differential case 840061: hours are 6, 14 and 2.3e-308, a mean of 20/3 and a hair; lower is better, so the
+    # attainment is 8 / (20/3 + 7.7e-309) = 1.2 less ~1.4e-309 and the score 120 less a hair, weighed 49: 58.8;
+    # speed 10.5 of 100 scores 10.5, weighed 51: 5.355; the total is 64.155 less ~7e-310.  README "Rounding
+    # half-up": the total x 100 is taken to 6 decimals first (6415.5), then half-up: 64.16, as 64.155 would be.
+    # (The reference rounded the exact value, 64.15; the engine's floats cannot tell such a hair from noise.)
+    rules = ruleset(metrics={"hours": {"aggregate": "mean", "direction": "lower"}, "speed": {"aggregate": "sum"}},
+                    scorecards={"s": {"dimensions": {"d": {"weight": 100, "kpis": {
+                        "hours": {"weight": 49, "target": 8, "curve": {"floor": 0, "cap": 2}},
+                        "speed": {"weight": 51, "target": 100, "curve": {"floor": 0}}}}}}})
+    cycle = write_cycle(tmp_path, "hair", rules, employees="id,name\nE1,A\n",
+                        metrics="employee,month,hours,speed\nE1,2026-07,6,10.5\nE1,2026-08,14,\n"
+                                "E1,2026-09,2.3e-308,\n")
+    doc = evaluate_cycle(cycle)
+    assert by_id(doc)["E1"]["score"] == 64.16
+    assert engine_diffs(cycle, doc) == []
+
+
 def test_a_float_summed_mean_is_rounded_as_written(tmp_path):
     # differential case-900218: worst_margin's column holds 999,999,999,999,999 (E2), so no decimal places fit it
     # (0.204 needs 3, and 10^15 x 10^3 is past 2^53) and it is summed as floats; E1's mean (0.204 + 0.255) / 2 is

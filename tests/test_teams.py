@@ -104,6 +104,24 @@ def test_direct_reports_against_the_whole_subtree_by_hand(tmp_path):
     assert "L" not in got  # not appraised in the quarter
 
 
+def test_one_odd_value_in_another_team_leaves_this_teams_sum_as_written(tmp_path):
+    # R3 (M2's report) has 0.30000000000000004, which no number of decimal places below 2^53 units fits; the
+    # other teams' values are decimals of two places and their sums stay the decimals a person adds up
+    metrics = ("employee,month,revenue\nC,2026-07,1\nM1,2026-07,10\nM2,2026-08,0\nR1,2026-07,82.72\n"
+               "R2,2026-08,334.33\nR3,2026-09,0.30000000000000004\n")
+    got = _values(evaluate_cycle_results(_case(tmp_path, metrics=metrics)), "team", "org", "average")
+    # M1's direct team: 82.72 + 334.33 + 0 = 417.05 as written; the exact sum of the three floats is nearer
+    # 417.04999999999995, which the team would get if R3's odd value made every team's sum a float sum
+    assert float(Fraction(82.72) + Fraction(334.33)) == 417.04999999999995
+    assert got["M1"][0] == 417.05
+    assert got["M1"][2] == float(Fraction("417.05") / 3)  # the mean of the same three, as written
+    # a team holding the odd value is the float nearest the exact sum of its floats
+    assert got["M2"][:2] == (0.30000000000000004, 0.30000000000000004)
+    odd = Fraction(0.30000000000000004)
+    assert got["M1"][1] == float(Fraction(82.72) + Fraction(334.33) + odd)  # R1, R2, M2 and R3
+    assert got["C"][:2] == (10.0, float(10 + Fraction(82.72) + Fraction(334.33) + odd))
+
+
 def test_a_report_without_a_value_makes_the_rollup_missing_not_smaller(tmp_path):
     metrics = METRICS.replace("R2,2026-08,0.2\n", "R2,2026-08,\n")  # R2's only row is blank: no revenue
     results = evaluate_cycle_results(_case(tmp_path, metrics=metrics))

@@ -331,35 +331,43 @@ def row_places(v: np.ndarray) -> np.ndarray:
 
 def per_employee_sums(table: pl.DataFrame, codes: pl.DataFrame, name: str, mean: bool, p: Scale) -> pl.DataFrame:
     """``_eid`` and ``m.<name>``: each employee's sum (``mean``: mean) of the column ``name`` of ``table``, for a
-    column no number of decimal places fits as a whole (:func:`places` said ``p``, not :class:`Places`): each
-    employee's cells as the decimals they are written as, at the fewest places that fit all of that employee's
-    cells (the float nearest the exact decimal sum, as a column of :class:`Places` has it), so that one
-    employee's odd cell (0.30000000000000004) does not make everyone's sum a float sum; the cells of an employee
-    no places fit are added as ``p`` adds the column's (the float nearest the exact sum of the floats).  Missing
-    where the employee has no value."""
+    column no number of decimal places fits as a whole (:func:`places` said ``p``, not :class:`Places`), by
+    :func:`group_sums`, so that one employee's odd cell (0.30000000000000004) does not make everyone's sum a
+    float sum.  Missing where the employee has no value."""
     rows = coded(table.select("employee", name), codes).select("_eid", pl.col(name).cast(F64).alias("x")).collect()
+    sums = group_sums(rows, "_eid", mean, p)
+    return sums.select("_eid", pl.col("value").alias(f"m.{name}"))
+
+
+def group_sums(rows: pl.DataFrame, key: str, mean: bool, p: Scale) -> pl.DataFrame:
+    """``key`` and ``value``: the sum (``mean``: mean) of the Float64 column ``x`` of ``rows`` in each group of
+    ``key`` (sorted by it), for a column no number of decimal places fits as a whole (:func:`places` said ``p``,
+    not :class:`Places`): each group's cells as the decimals they are written as, at the fewest places that fit all
+    of that group's cells (the float nearest the exact decimal sum, as a column of :class:`Places` has it); the
+    cells of a group no places fit are added as ``p`` adds the column's (the float nearest the exact sum of the
+    floats).  Missing where the group has no value (a missing cell is left out; the mean is over the cells there)."""
     there = rows["x"].is_not_null()
     x = rows["x"].fill_null(0.0).to_numpy()
     k_of = pl.Series("k", row_places(x)).set(~there, 0)  # (a missing cell fits any places)
-    ke = rows.select("_eid", k_of).with_columns(
-        pl.when((pl.col("k") < 0).any().over("_eid")).then(-1).otherwise(pl.col("k").max().over("_eid"))
+    ke = rows.select(key, k_of).with_columns(
+        pl.when((pl.col("k") < 0).any().over(key)).then(-1).otherwise(pl.col("k").max().over(key))
         .alias("k"))["k"]
-    # each cell at its employee's places (a cell that fits k places fits more, but that is checked: an employee
-    # with a cell that does not is summed as floats)
+    # each cell at its group's places (a cell that fits k places fits more, but that is checked: a group with a
+    # cell that does not is summed as floats)
     unit = 10.0 ** np.clip(ke.to_numpy(), 0, 18).astype(np.float64)
     bad = (ke.to_numpy() < 0) | ~_fits(x, unit)
     rows = rows.with_columns(pl.Series("u", np.where(bad, 0.0, np.round(x * unit))).cast(pl.Int64).cast(pl.Int128),
                              pl.Series("bad", bad), ke.alias("ke"), there.alias("there"))
-    sums = rows.group_by("_eid").agg(
+    sums = rows.group_by(key).agg(
         pl.col("u").sum(), pl.col("ke").max(), pl.col("bad").any(), pl.col("there").sum().alias("n"),
         units(pl.col("x").filter(pl.col("there")), p).sum() if p is not None
-        else pl.col("x").filter(pl.col("there")).alias("_f")).sort("_eid")
+        else pl.col("x").filter(pl.col("there")).alias("_f")).sort(key)
     n = sums["n"]
     decimal = exact_quotient(sums["u"], [10 ** k for k in sums["ke"].clip(0, 18).to_list()], n if mean else None)
     floats = scaled_total(sums["x" if p is not None else "_f"], p, n if mean else None)
     value = pl.select(pl.when(pl.lit(n) == 0).then(None).when(pl.lit(sums["bad"])).then(pl.lit(floats))
                       .otherwise(pl.lit(decimal)).cast(F64) + 0.0).to_series()
-    return sums.select("_eid").with_columns(value.alias(f"m.{name}"))
+    return sums.select(key).with_columns(value.alias("value"))
 
 
 class Places(NamedTuple):
@@ -764,21 +772,12 @@ def mean_of_means(rows: pl.LazyFrame | pl.DataFrame, keys: list[str], k: Scale) 
     Exact, so that the result is a function of the ratings, never of their order: with ratings of ``k`` decimal
     places (:func:`places`), rater r's ratings sum to S_r units of 10^-k over n_r ratings, and the mean of means
     is Σ S_r·(L/n_r) / (raters·L·10^k) with L the least common multiple of the n_r: integers, divided once.
-    (A rater with one rating each gives the single-level mean, bit for bit.)  Ratings no ``k`` fits are
-    averaged as floats, smallest first."""
+    (A rater with one rating each gives the single-level mean, bit for bit.)  When no ``k`` fits every rating
+    (one rater's 3.3333333333333335), each key's ratings are taken at the places that fit that key's own
+    (:func:`_mean_of_means_apart`): one odd rating does not change anyone else's mean."""
     rows = rows.lazy()
-    if not isinstance(k, Places):  # ratings with more digits than a decimal rating has: exactly, in Python (rare)
-        found = rows.select(*keys, "rater", "rating").collect()
-        by: dict[tuple, dict[Any, list[Fraction]]] = {}
-        for *key, rater, rating in found.iter_rows():
-            got = by.setdefault(tuple(key), {}).setdefault(rater, [])
-            if rating is not None:
-                got.append(Fraction(rating))
-        means = {key: [sum(v) / len(v) for v in raters.values() if v] for key, raters in by.items()}
-        return pl.DataFrame([(*key, float(sum(m) / len(m)) if m else None, len(by[key]))
-                             for key, m in means.items()],
-                            schema={**{c: found.schema[c] for c in keys}, "value": F64, "raters": pl.UInt32},
-                            orient="row")
+    if not isinstance(k, Places):
+        return _mean_of_means_apart(rows.select(*keys, "rater", "rating").collect(), keys)
     per = rows.group_by(*keys, "rater").agg(units(pl.col("rating"), k).sum().alias("_s"),
                                             pl.col("rating").count().alias("_n")).collect()
     counts = per["_n"].unique().to_list()
@@ -796,6 +795,51 @@ def mean_of_means(rows: pl.LazyFrame | pl.DataFrame, keys: list[str], k: Scale) 
                                  (pl.col("_n") > 0).sum().alias("_valued"))
     return out.with_columns(exact_quotient(out["_s"], lcm * 10 ** k.k, out["_valued"])
                             .alias("value")).select(*keys, "value", "raters")
+
+
+def _mean_of_means_apart(found: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """:func:`mean_of_means` of ratings no number of decimal places fits as a whole: each key's ratings as the
+    decimals they are written as, at the fewest places that fit all of that key's (whole numbers, divided once,
+    as for a column of :class:`Places`); the ratings of a key none fits are averaged exactly as the floats they
+    are, in Python (rare: a survey's own averages, 3.3333333333333335, beside the decimals of ten places)."""
+    schema: dict[str, Any] = {**{c: found.schema[c] for c in keys}, "value": F64, "raters": pl.UInt32}
+    if not found.height:
+        return pl.DataFrame(schema=schema)
+    x = found["rating"].cast(F64)
+    there = x.is_not_null()
+    xv = x.fill_null(0.0).to_numpy()
+    group = keys if len(keys) == 1 else [pl.struct(keys)]
+    ke = found.select(*keys, pl.Series("§k", row_places(xv)).set(~there, 0)).select(
+        pl.when((pl.col("§k") < 0).any().over(*group)).then(-1).otherwise(pl.col("§k").max().over(*group))
+        .alias("§k"))["§k"]
+    unit = 10.0 ** np.clip(ke.to_numpy(), 0, 18).astype(np.float64)
+    bad = (ke.to_numpy() < 0) | ~_fits(xv, unit)  # (a key with a rating its places do not fit: floats)
+    found = found.with_columns(pl.Series("§bad", bad), ke.alias("§ke"),
+                               pl.Series("§u", np.where(bad, 0.0, np.round(xv * unit))).cast(pl.Int64)
+                               .cast(pl.Int128)).with_columns(pl.col("§bad").any().over(*group))
+    parts = []
+    fit = found.filter(~pl.col("§bad"))
+    if fit.height:  # as the Places path, each key at its own places: sum of S_r·(L/n_r) over raters·L·10^k
+        per = fit.group_by(*keys, "rater").agg(pl.col("§u").filter(pl.col("rating").is_not_null()).sum()
+                                               .alias("§s"), pl.col("rating").count().alias("§n"),
+                                               pl.col("§ke").first())
+        lcm = math.lcm(1, *(n for n in per["§n"].unique().to_list() if n))
+        share = pl.when(pl.col("§n") > 0).then(pl.lit(lcm, dtype=pl.Int128) // pl.col("§n").cast(pl.Int128)) \
+            .otherwise(pl.lit(0, dtype=pl.Int128))
+        out = per.group_by(keys).agg((pl.col("§s") * share).sum().alias("§s"), pl.len().alias("raters"),
+                                     (pl.col("§n") > 0).sum().alias("§valued"), pl.col("§ke").first())
+        factors = [lcm * 10 ** int(k) for k in out["§ke"].to_list()]
+        parts.append(out.select(*keys, exact_quotient(out["§s"], factors, out["§valued"]).alias("value"),
+                                pl.col("raters").cast(pl.UInt32)))
+    by: dict[tuple, dict[Any, list[Fraction]]] = {}
+    for *key, rater, rating in found.filter(pl.col("§bad")).select(*keys, "rater", "rating").iter_rows():
+        got = by.setdefault(tuple(key), {}).setdefault(rater, [])
+        if rating is not None:
+            got.append(Fraction(rating))
+    means = {key: [sum(v) / len(v) for v in raters.values() if v] for key, raters in by.items()}
+    parts.append(pl.DataFrame([(*key, float(sum(m) / len(m)) if m else None, len(by[key]))
+                               for key, m in means.items()], schema=schema, orient="row"))
+    return pl.concat(parts, how="vertical_relaxed")
 
 
 def feedback_scores(ruleset: Ruleset, inputs: Inputs, period: Period,

@@ -23,22 +23,27 @@ from appraise.language.period import Period
 from appraise.tables import LARGEST
 
 
-def curve_expr(kpi: Kpi, a: pl.Expr) -> pl.Expr:
-    """The KPI's score (0 to the curve's top) from its attainment ``a``; null stays null."""
+def curve_expr(kpi: Kpi, a: pl.Expr, exact: pl.Expr | None = None) -> pl.Expr:
+    """The KPI's score (0 to the curve's top) at attainment ``a``, the attainment taken to 12 decimals that the
+    floor, bands and points compare (README "Numbers compare as written"), worked out from ``exact``, the
+    attainment itself (``a`` when not given), as the reference evaluator does: cutting it to 12 decimals first
+    moves a score on a steep segment by up to 10⁻¹⁰ (a focus area of no lost points); null stays null."""
     out: Then | ChainedThen  # a when/then chain, finished by .otherwise
+    x = a if exact is None else exact
     c = kpi.curve
     if c.kind == "linear":
         return pl.when(a.is_null()).then(None).when(a < c.floor).then(0.0).otherwise(
-            pl.min_horizontal(a, pl.lit(c.cap)) * 100.0)
+            pl.min_horizontal(x, pl.lit(c.cap)) * 100.0)
     if c.kind == "bands":
         out = pl.when(a.is_null()).then(None)
         for start, score in reversed(c.bands):
             out = out.when(a >= start).then(score)
         return out.otherwise(0.0)
     pts = c.points
-    out = pl.when(a.is_null()).then(None).when(a <= pts[0][0]).then(pts[0][1])
+    # at or past either end the end's score, exactly; between, the segment the attainment falls in
+    out = pl.when(a.is_null()).then(None).when(a <= pts[0][0]).then(pts[0][1]).when(a >= pts[-1][0]).then(pts[-1][1])
     for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
-        out = out.when(a <= x1).then(y0 + (y1 - y0) * (a - x0) / (x1 - x0))
+        out = out.when(a <= x1).then(y1 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0))
     return out.otherwise(pts[-1][1])
 
 
@@ -143,7 +148,7 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
             kcols += [actual.alias(f"k.{k.path}.actual"),
                       (base * pl.col(f"k.{k.path}.scale")).alias(f"k.{k.path}.target")]
     f = f.with_columns(kcols)
-    acols = []
+    acols, exact = [], {}
     for d in card.dimensions:
         for k in d.kpis:
             actual, target = pl.col(f"k.{k.path}.actual"), pl.col(f"k.{k.path}.target")
@@ -153,10 +158,12 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
             else:
                 a = pl.when(target != 0).then(actual / target).otherwise(None)
             # to 12 decimals: an actual that hits its target is 1, not 0.9999999999999999, before any
-            # floor, band or bonus tier compares it (actual and target are binary floats)
+            # floor, band or bonus tier compares it (actual and target are binary floats); the curve's score is
+            # worked out from the attainment itself
             acols.append(a.round(12).alias(f"k.{k.path}.attainment"))
+            exact[k.path] = a
     f = f.with_columns(acols)
-    f = f.with_columns([curve_expr(k, pl.col(f"k.{k.path}.attainment")).alias(f"k.{k.path}.score")
+    f = f.with_columns([curve_expr(k, pl.col(f"k.{k.path}.attainment"), exact[k.path]).alias(f"k.{k.path}.score")
                         for d in card.dimensions for k in d.kpis])
     if zero:  # only what counts: a KPI or dimension weighed 0 (by the ruleset or a rule) is not scored at all
         f = f.with_columns([pl.when((pl.col(f"wr.{k.path}") > 0) & (pl.col(f"wr.{d.key}") > 0))

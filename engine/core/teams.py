@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from appraise.core.rollup import places, scaled_total, units
+from appraise.core.rollup import Places, group_sums, places, scaled_total, units
 from appraise.errors import AppraiseError
 from appraise.language.compile import Metric, Ruleset
 from appraise.language.period import Period
@@ -70,18 +70,23 @@ class Teams:
                                         pl.col("depth").cast(pl.Int32), "value", "counted"))
         v = pl.col("value")
         # as written, exactly: the values as whole numbers of their decimal places (rollup.places), summed as
-        # integers, so 33.33 + 0.01 + 25 is 58.34 (not the float sum's 58.339999…) in any order of the rows
+        # integers, so 33.33 + 0.01 + 25 is 58.34 (not the float sum's 58.339999…) in any order of the rows; when
+        # no places fit the column as a whole (one report's 0.30000000000000004), team by team at the places that
+        # fit its own values (rollup.group_sums): one odd value elsewhere does not make every team's sum a float sum
         k = places(rows["value"]) if r.aggregate in ("sum", "mean") else None
         if r.aggregate in ("min", "max"):
             combined = v.min() if r.aggregate == "min" else v.max()
         else:
-            combined = units(v, k).sum() if k is not None else v.drop_nulls()
+            combined = units(v, k).sum() if isinstance(k, Places) else pl.lit(None, F64)
         team = rows.group_by("manager").agg(combined.alias("_s"), pl.len().alias("_n"),
                                             pl.col("counted").all().alias("_all"))
         if r.aggregate in ("min", "max"):
             value = team["_s"].cast(F64)
-        else:
+        elif isinstance(k, Places):
             value = scaled_total(team["_s"], k, team["_n"] if r.aggregate == "mean" else None)
+        else:
+            sums = group_sums(rows.select("manager", pl.col("value").alias("x")), "manager", r.aggregate == "mean", k)
+            value = team.select("manager").join(sums, on="manager", how="left", maintain_order="left")["value"]
         team = team.select("manager", pl.when(pl.col("_all")).then(pl.lit(value)).otherwise(None).cast(F64)
                            .alias(f"m.{metric.name}"))
         return df.join(team, left_on="id", right_on="manager", how="left", maintain_order="left")

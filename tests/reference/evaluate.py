@@ -717,7 +717,9 @@ class Evaluator:
                 total += points
                 ap.adjustments.append({"id": adj_id, "points": points})
         ap.total = max(total, Fraction(0))
-        ap.score = round_half_up(ap.total, 2)
+        # README "Rounding half-up": the total × 100 taken to 6 decimals first, then half-up (70.905 less a
+        # 1e-309 left by a cell of 2.3e-308 is 70.91, as 70.905 is: differential case 840061)
+        ap.score = round_half_up(round_half_up(ap.total * 100, 6)) / 100
         ap.grade_uncalibrated = ap.grade = self.rs.grade_of(ap.score)
         self._lost_points(ap, present)
 
