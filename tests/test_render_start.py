@@ -2,7 +2,9 @@
 
 Workers started ahead compile the built-in templates before the first task (``renderer._warm_up``): a page rendered
 afterwards is the page a cold process writes, with the templates compiled ahead.  The pages written so far are sent
-to the disk while the rest are rendered (``renderer._Flusher``): it stops when asked and lets its folder go.
+to the disk while the rest are rendered (``renderer._Flusher``): it stops when asked and lets its folder go.  The
+page folders are made where the file system spreads top-level folders (``renderer.page_folders``): the same
+folders, nothing else left, the same pages as folders made plainly.
 """
 from __future__ import annotations
 
@@ -80,3 +82,31 @@ def test_the_flusher_does_nothing_where_the_folder_cannot_be_opened(tmp_path):
     flusher = html_renderer._Flusher(str(tmp_path / "missing"))
     assert flusher._thread is None
     flusher.stop()
+
+
+NAMES = ["dashboards", "plans", "teams"]
+
+
+@pytest.mark.parametrize("spread", [True, False])
+def test_page_folders_are_the_folders_asked_for_and_nothing_else(tmp_path, spread):
+    html_renderer.page_folders(str(tmp_path / "new" / "out"), NAMES, spread)  # the folder made too, as a page's would
+    assert sorted(os.listdir(tmp_path / "new" / "out")) == NAMES
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "kept.html").write_text("kept")
+    html_renderer.page_folders(str(tmp_path), NAMES, spread)
+    assert sorted(os.listdir(tmp_path)) == sorted([*NAMES, "new"])  # no temporary folder left
+    assert all((tmp_path / name).is_dir() for name in NAMES)
+    assert os.listdir(tmp_path / "dashboards") == [] and os.listdir(tmp_path / "plans") == ["kept.html"]
+    html_renderer.page_folders(str(tmp_path), NAMES, spread)  # all there: nothing to do
+    assert sorted(os.listdir(tmp_path)) == sorted([*NAMES, "new"])
+
+
+def test_pages_in_spread_folders_are_the_pages_in_plain_ones(example, tmp_path, monkeypatch):
+    doc, ruleset = example
+    monkeypatch.setattr(html_renderer, "SPREAD_FOLDERS", False)
+    listed = [p.as_posix() for p in render_all(doc, ruleset, tmp_path / "plain", employees_info=INFO)]
+    monkeypatch.setattr(html_renderer, "SPREAD_FOLDERS", True)
+    assert [p.as_posix() for p in render_all(doc, ruleset, tmp_path / "spread", employees_info=INFO)] == listed
+    assert sorted(os.listdir(tmp_path / "spread")) == sorted(os.listdir(tmp_path / "plain")) == [
+        "dashboards", "index.html", "plans", "teams"]
+    assert _pages(tmp_path / "spread") == _pages(tmp_path / "plain") and list(_pages(tmp_path / "plain")) == listed
