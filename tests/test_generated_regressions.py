@@ -524,3 +524,35 @@ def test_a_set_weight_leaves_its_siblings_exactly_0_not_a_negative_hair(tmp_path
         assert e["score"] == 50
         assert {k: (v["weight"], v["score"]) for k, v in e["kpis"].items()} == {
             "x.a": (100, 50), "x.b": (0, 80), "x.c": (0, 30), "x.d": (0, 100)}
+
+
+def test_a_derived_measure_past_the_largest_float_is_refused_not_a_crash(tmp_path):
+    # differential case 890442: retention = accounts_end / accounts_start = 23 / 2.3e-308 is exactly 10^309, past the
+    # largest float (its float quotient is inf); the incentive plan's exact rescue of derived measures turned 10^309
+    # into a float and the run crashed (OverflowError). Now that person is refused with a located error, as any
+    # measure of 10^15 or more is, and the others are paid; the reference refuses them too.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {tb: money}
+        metrics:
+          accounts_end: {aggregate: last}
+          accounts_start: {aggregate: first}
+          retention: {unit: ratio, formula: accounts_end / accounts_start}
+        scorecards: {rep: {dimensions: {d: {weight: 100, kpis: {retention: {weight: 100, target: 0.9}}}}}}
+        grades: [{grade: A, min: 0}]
+        bonus:
+          target: tb
+          components: {c: {measure: retention, target: 0.9, share: 1, tiers: [{from: 0.8, pay: 0.5}]}}
+        """, employees_csv="id,name,tb\nE1,A,1000\nE2,B,1000\n",
+        metrics_csv="employee,month,accounts_end,accounts_start\nE1,2026-07,23,2.3e-308\nE2,2026-07,19,20\n")
+    res = run(cycle)
+    assert res.exit_code == 0, res.output
+    for doc in (engine(cycle), reference(cycle)):
+        # E2: retention 19 / 20 = 0.95 against 0.9: attainment 1.0556, past the tier from 0.8: pays 0.5 x 1000
+        assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E2", "500")]
+        assert [e["employee"] for e in doc["errors"]] == ["E1"]
+    assert "retention" in next(e["message"] for e in engine(cycle)["errors"])

@@ -373,7 +373,7 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
                     continue
             elif (m := carried_exactly(value)) is not None:
                 if m != micro(row[c]):  # the float nearest the exact value, whose decimal the plan pays on
-                    exact.setdefault(metric, {})[row["id"]] = float(Fraction(m, 10 ** 6))
+                    exact.setdefault(metric, {})[row["id"]] = _nearest_float(Fraction(m, 10 ** 6))
                 continue
             errors.append(EmployeeError(row["id"], "evaluate", f"incentive component {component} pays on metric "
                                         f"{metric} = {row[c]!r}, which has more significant digits than a float "
@@ -394,6 +394,15 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
                     pl.col("id").replace_strict(values, default=actual, return_dtype=F64)).otherwise(actual)
                     .alias(f"k.{k.path}.actual"))
     return f.filter(~pl.col("id").is_in(bad)) if bad else f
+
+
+def _nearest_float(x: Fraction) -> float:
+    """The float nearest ``x``; an infinity past the largest float (23 / 2.3e-308 is 10^309): such a metric is
+    then refused as any of 10^15 or more is (:func:`drop_unfinite`), never a crash."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
 
 
 def _describe_column(column: str) -> tuple[str, str]:
