@@ -46,31 +46,3 @@ def test_without_repeats_the_table_is_the_same_beside_or_in_turn(tmp_path, monke
     plain = said(EXAMPLE, monkeypatch, 10 ** 9)
     assert not isinstance(plain, str) and plain.height
     assert said(EXAMPLE, monkeypatch, 0).equals(plain)
-
-
-def test_the_360_check_begun_before_the_employee_table_stops_with_it(monkeypatch):
-    # the 360 ratings are checked on their own thread from before the employee table is made (their ids are
-    # checked once it is): when making the table fails, the stage says so at once and the 360 thread, waiting
-    # for the ids, stops too (no run left hanging)
-    import threading
-
-    from appraise.provide import stage
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("the employee table broke")
-
-    monkeypatch.setattr(stage, "employee_table", broken)
-    monkeypatch.setattr(stage, "READ_THREADS", 4)
-    cycle, ruleset = load(EXAMPLE / "cycle-q3.yaml")
-    raised: list[BaseException] = []
-
-    def run():
-        try:
-            prepare(cycle, ruleset, overrides=False)
-        except BaseException as exc:  # noqa: BLE001 (what the stage raised, looked at below)
-            raised.append(exc)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(60)
-    assert not worker.is_alive() and len(raised) == 1 and "the employee table broke" in str(raised[0])

@@ -2,8 +2,6 @@
 competency) without ever naming a rater; an optional free-text ``comment`` column is kept as text."""
 from __future__ import annotations
 
-from concurrent.futures import Future
-
 import polars as pl
 
 from appraise.language.period import Period
@@ -26,8 +24,6 @@ REPEATS_BESIDE = 100_000  # ratings from which whether any repeats is looked for
 
 
 def feedback_table(parts: list[Part], needs: Needs, period: Period, report: Report, known) -> pl.DataFrame | None:
-    """The 360 ratings of ``parts`` checked (problems to ``report``); ``known``: the employee table's ids (None: no
-    table), or a :class:`~concurrent.futures.Future` of them, waited for when the ids are checked."""
     if not parts:
         return None
     frames = []
@@ -63,8 +59,6 @@ def feedback_table(parts: list[Part], needs: Needs, period: Period, report: Repo
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="appraise-repeats")
             found = pool.submit(repeats, frame, keys)
             pool.shutdown(wait=False)
-        if isinstance(known, Future):  # (given before the employee table was made: waited for here)
-            known = known.result()
         if known is not None:
             unknown_employees(part, frame, known, report, "360 rating")
         frame = numbers(part, frame, ["rating"], report, "360 rating")

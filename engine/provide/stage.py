@@ -27,7 +27,6 @@ import difflib
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
 
 import polars as pl
 
@@ -55,24 +54,17 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
     report = Report()
     parts, shas = read_sources(cycle, needs, report)
 
+    employees = employee_table(parts["employees"], needs, report, cycle)
+    known = Known(employees["id"]) if employees is not None else None
+    employment = employment_dates(employees)
+    teams = hierarchy(parts["employees"], employees, needs.hierarchy, cycle.period, report)
+    _release(parts["employees"])
     given: set[str] = set()  # metrics a source has a column (or, laid out long, rows) for, whatever the rows' months
     # the 360 ratings (the biggest table, checked against nothing but the employees) are checked in a thread of
-    # their own, begun before the employee table (their text, keys, periods and repeated keys do not need it; the
-    # ids are checked against it once it is known) while the employees, metrics and OKRs are checked here; each
-    # says what it found in a report of its own, added to the stage's in the order of one check after another
+    # their own while the metrics and OKRs are checked here; each says what it found in a report of its own, added
+    # to the stage's in the order of one check after another
     on_the_side, okr_report = Report(), Report()
-    known_soon: Future = Future()  # the employee table's ids, when the 360 check comes to them
-    with _beside(feedback_table, parts["feedback"], needs, cycle.period, on_the_side, known_soon) as ratings:
-        try:
-            employees = employee_table(parts["employees"], needs, report, cycle)
-            known = Known(employees["id"]) if employees is not None else None
-        except BaseException as exc:  # (the 360 thread stops too, and the stage says what went wrong here)
-            known_soon.set_exception(exc)
-            raise
-        known_soon.set_result(known)
-        employment = employment_dates(employees)
-        teams = hierarchy(parts["employees"], employees, needs.hierarchy, cycle.period, report)
-        _release(parts["employees"])
+    with _beside(feedback_table, parts["feedback"], needs, cycle.period, on_the_side, known) as ratings:
         credited, splits = split_credit(parts["deals"], parts["credits"], needs, cycle, report, known, given)
         sources = parts["metrics"] if credited is None else [*parts["metrics"], credited]
         metrics = metric_tables(sources, parts["aggregated"], needs, cycle.period, report, known, employment, given)
@@ -202,11 +194,10 @@ READ_THREADS = 4
 
 @contextmanager
 def _beside(work, *args):
-    """``work(*args)`` in a thread of its own meanwhile (when :data:`READ_THREADS` is below 2, here when its result
-    is asked for: after what the caller does meanwhile, one thing after another); the future it gives, whose
-    ``result()`` is what ``work`` returned (or raises what it raised)."""
+    """``work(*args)`` in a thread of its own meanwhile (one after another when :data:`READ_THREADS` is below 2);
+    the future it gives, whose ``result()`` is what ``work`` returned (or raises what it raised)."""
     if READ_THREADS < 2:
-        yield _Later(work, *args)
+        yield _done(work, *args)
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="appraise-check") as pool:
         yield pool.submit(work, *args)
@@ -219,19 +210,6 @@ def _read_each(todo: list[tuple]) -> dict[int, Future]:
         return {id(source): _done(provider.read, source, request) for source, provider, request in todo}
     with ThreadPoolExecutor(max_workers=min(READ_THREADS, len(todo)), thread_name_prefix="appraise-read") as pool:
         return {id(source): pool.submit(provider.read, source, request) for source, provider, request in todo}
-
-
-class _Later:
-    """``work(*args)``, run the first time :meth:`result` is called (what it returned, or raises what it raised)."""
-
-    def __init__(self, work, *args):
-        self._work, self._args = work, args
-        self._done: Future | None = None
-
-    def result(self) -> Any:
-        if self._done is None:
-            self._done = _done(self._work, *self._args)
-        return self._done.result()
 
 
 def _done(work, *args) -> Future:
