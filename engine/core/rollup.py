@@ -329,6 +329,27 @@ def row_places(v: np.ndarray) -> np.ndarray:
     return k_of
 
 
+def _grouped(keys: list[str]) -> list:
+    """What ``over`` takes to group by ``keys``: the column, or a struct of several."""
+    return list(keys) if len(keys) == 1 else [pl.struct(keys)]
+
+
+def _group_units(rows: pl.DataFrame, keys: list[str], x: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
+    """For the cells ``x`` of ``rows`` (Float64) in groups of ``keys``: each cell's group's places (the fewest that
+    fit every cell of the group, :func:`row_places`; a missing cell fits any; -1 where none fits), whether the cell
+    is added as a float (its group has no places, or the cell does not fit them: a cell that fits k places fits
+    more, but that is checked), and the cell as a whole number of its group's places (Int128; 0 for a float)."""
+    there = x.is_not_null()
+    xv = x.fill_null(0.0).to_numpy()
+    over = _grouped(keys)
+    ke = rows.select(*keys, pl.Series("§k", row_places(xv)).set(~there, 0)).select(
+        pl.when((pl.col("§k") < 0).any().over(*over)).then(-1).otherwise(pl.col("§k").max().over(*over))
+        .alias("§k"))["§k"]
+    unit = 10.0 ** np.clip(ke.to_numpy(), 0, 18).astype(np.float64)
+    bad = (ke.to_numpy() < 0) | ~_fits(xv, unit)
+    return ke, bad, pl.Series(np.where(bad, 0.0, np.round(xv * unit))).cast(pl.Int64).cast(pl.Int128)
+
+
 def per_employee_sums(table: pl.DataFrame, codes: pl.DataFrame, name: str, mean: bool, p: Scale) -> pl.DataFrame:
     """``_eid`` and ``m.<name>``: each employee's sum (``mean``: mean) of the column ``name`` of ``table``, for a
     column no number of decimal places fits as a whole (:func:`places` said ``p``, not :class:`Places`), by
@@ -346,18 +367,9 @@ def group_sums(rows: pl.DataFrame, key: str, mean: bool, p: Scale) -> pl.DataFra
     of that group's cells (the float nearest the exact decimal sum, as a column of :class:`Places` has it); the
     cells of a group no places fit are added as ``p`` adds the column's (the float nearest the exact sum of the
     floats).  Missing where the group has no value (a missing cell is left out; the mean is over the cells there)."""
-    there = rows["x"].is_not_null()
-    x = rows["x"].fill_null(0.0).to_numpy()
-    k_of = pl.Series("k", row_places(x)).set(~there, 0)  # (a missing cell fits any places)
-    ke = rows.select(key, k_of).with_columns(
-        pl.when((pl.col("k") < 0).any().over(key)).then(-1).otherwise(pl.col("k").max().over(key))
-        .alias("k"))["k"]
-    # each cell at its group's places (a cell that fits k places fits more, but that is checked: a group with a
-    # cell that does not is summed as floats)
-    unit = 10.0 ** np.clip(ke.to_numpy(), 0, 18).astype(np.float64)
-    bad = (ke.to_numpy() < 0) | ~_fits(x, unit)
-    rows = rows.with_columns(pl.Series("u", np.where(bad, 0.0, np.round(x * unit))).cast(pl.Int64).cast(pl.Int128),
-                             pl.Series("bad", bad), ke.alias("ke"), there.alias("there"))
+    ke, bad, u = _group_units(rows, [key], rows["x"])
+    rows = rows.with_columns(u.alias("u"), pl.Series("bad", bad), ke.alias("ke"),
+                             rows["x"].is_not_null().alias("there"))
     sums = rows.group_by(key).agg(
         pl.col("u").sum(), pl.col("ke").max(), pl.col("bad").any(), pl.col("there").sum().alias("n"),
         units(pl.col("x").filter(pl.col("there")), p).sum() if p is not None
@@ -805,18 +817,9 @@ def _mean_of_means_apart(found: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     schema: dict[str, Any] = {**{c: found.schema[c] for c in keys}, "value": F64, "raters": pl.UInt32}
     if not found.height:
         return pl.DataFrame(schema=schema)
-    x = found["rating"].cast(F64)
-    there = x.is_not_null()
-    xv = x.fill_null(0.0).to_numpy()
-    group = keys if len(keys) == 1 else [pl.struct(keys)]
-    ke = found.select(*keys, pl.Series("§k", row_places(xv)).set(~there, 0)).select(
-        pl.when((pl.col("§k") < 0).any().over(*group)).then(-1).otherwise(pl.col("§k").max().over(*group))
-        .alias("§k"))["§k"]
-    unit = 10.0 ** np.clip(ke.to_numpy(), 0, 18).astype(np.float64)
-    bad = (ke.to_numpy() < 0) | ~_fits(xv, unit)  # (a key with a rating its places do not fit: floats)
-    found = found.with_columns(pl.Series("§bad", bad), ke.alias("§ke"),
-                               pl.Series("§u", np.where(bad, 0.0, np.round(xv * unit))).cast(pl.Int64)
-                               .cast(pl.Int128)).with_columns(pl.col("§bad").any().over(*group))
+    ke, bad, u = _group_units(found, keys, found["rating"].cast(F64))
+    found = found.with_columns(pl.Series("§bad", bad), ke.alias("§ke"), u.alias("§u")).with_columns(
+        pl.col("§bad").any().over(*_grouped(keys)))  # (a key with a rating its places do not fit: floats)
     parts = []
     fit = found.filter(~pl.col("§bad"))
     if fit.height:  # as the Places path, each key at its own places: sum of S_r·(L/n_r) over raters·L·10^k
