@@ -22,8 +22,8 @@ from decimal import Decimal
 from typing import Any
 
 from .choosers import Chooser
-from .ruleset import RAW, REGIONS, TEAMS, Period, Plan
-from .teams import assign_managers
+from .ruleset import RATIOS, RAW, REGIONS, TEAMS, Period, Plan
+from .teams import assign_managers, side
 
 NAMES = ["Li Wei", "王芳", "Zhang Min", "O'Brien, Pat", "Müller", "陈杰", "Ana María", "Kim", "刘洋",
          "Sam \"Ace\" Lee"]
@@ -33,6 +33,15 @@ EXTREMES = ["0", "0.0", "1e-9", "999999999999999", "123456789012.345", "1e14", "
 # subnormal floats: a cell holding one is refused where it is read (the whole run stops, located), so they are
 # drawn rarely, to keep most cases appraised
 SUBNORMALS = ["1e-320", "5e-324"]
+# ratings a survey tool exports as the float of a fraction or with more places than the scale's steps
+ODD_RATINGS = ["3.3333333333333335", "2.6666666666666665", "1.6666666666666667", "4.15", "3.675", "2.005",
+               "4.4444444444444446", "1.1", "2.35", "3.45"]
+# bonus targets with more decimals than cents (half-up ties of the unit, exact products)
+ODD_MONEY = ["12345.6789", "1000.005", "2500.125", "33333.335", "0.5", "10000.0001", "7777.775", "19999.995"]
+# denominators a ratio KPI's data may be built on (the numerator is then denominator x the ratio wanted)
+DENOMINATORS = [Decimal(x) for x in ("100000", "40", "7", "12345.67", "3", "150000", "64")]
+# a quota (or another metric a target reads) for the period
+QUOTAS = [Decimal(x) for x in ("300000", "100000.01", "333333.33", "250000", "123456.78")]
 
 
 @dataclass
@@ -124,6 +133,11 @@ def _money(ch: Chooser, value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
+def _text(d: Decimal) -> str:
+    text = format(d, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 class DataGenerator:
     """Data of one case: the employees once, metrics and ratings for the current and previous periods."""
 
@@ -156,6 +170,8 @@ class DataGenerator:
         id_style = ch.weighted([("E", 6), ("digits", 2), ("dash", 1), ("zh", 1)])
         date_style = ch.weighted([("iso", 8), ("slash", 1), ("dot", 1), ("zh", 1)])
         people = []
+        edges = side(ch, "money")
+        odd_money = edges if edges.chance(0.12) else None
         for i in range(n):
             pid = {"E": f"E{i + 1:03d}", "digits": f"{1001 + i}", "dash": f"s-{i + 1:02d}",
                    "zh": f"员工{i + 1:02d}"}[id_style]
@@ -204,6 +220,10 @@ class DataGenerator:
                 if ch.chance(0.01):
                     p["target_bonus"] = "-100"  # an error for that employee, not a negative bonus
                     self.notes.add("negative-bonus-target")
+            if "target_bonus" in plan.attributes and odd_money and odd_money.chance(0.4) and p["target_bonus"] \
+                    and p["target_bonus"] != "-100":
+                p["target_bonus"] = odd_money.choice(ODD_MONEY)
+                self.notes.add("bonus-target-many-decimals")
             if "personal_target" in plan.attributes:
                 p["personal_target"] = None if ch.chance(0.05) else str(ch.choice([5, 12, 40, 120, 3.5, 0, 90000]))
             if "joined_on" in plan.attributes:
@@ -303,6 +323,11 @@ class DataGenerator:
             leave_out.add(ch.choice(required))
             self.refusal = "a declared metric no source provides"
         cells = self.metric_rows(people, months, extreme, leave_out)
+        edges = side(ch, "exact")
+        if edges.chance(0.3):
+            cells = self.exact_hits(edges, people, cells, leave_out)
+        if edges.chance(0.08):
+            cells = self.negatives(edges, cells)
         metrics_left = [m for m in plan.own.raw if m not in leave_out]
         now = plan.period.months[-1]
         who = self.employed(people)
@@ -386,6 +411,75 @@ class DataGenerator:
             sources.append({"provider": "csv", "path": "data/metrics.csv"})
         return files, sources
 
+    def exact_hits(self, ch: Chooser, people: list[dict], cells: list, leave_out: set[str]) -> list:
+        """Make some employees' actuals land exactly on an attainment their ruleset names (a curve point, a band
+        start, a floor or cap, a bonus tier, the excess threshold, 1): actual = target x point (target / point
+        for lower-is-better), as sums of cents over the months (33,333.33 + 33,333.33 + 33,333.34), equal
+        monthly values for other aggregates, or a ratio's numerator and denominator."""
+        plan = self.plan
+        hits = [h for h in plan.exact if all(m in plan.raw and m not in leave_out
+                                             for m in (*RATIOS.get(h[0], (h[0],)), *([h[2]] if h[2] else [])))]
+        who = self.employed_all(people)
+        if not hits or not who:
+            return cells
+        months = plan.period.months
+        chosen: dict[tuple[str, str], Decimal] = {}
+        for emp in ch.sample(who, 1, 4):
+            metric, target, of, direction, points = ch.choice(hits)
+            point = ch.choice(points)
+            quota = ch.choice(QUOTAS) if of else None
+            if quota is not None:
+                target *= quota
+            value = target * point if direction == "higher" else target / point
+            if value != value.quantize(Decimal("0.000001")) or value >= 10 ** 12:
+                continue  # not a decimal anyone would write
+            if of:
+                if (emp, of) in chosen or (emp, metric) in chosen or of == metric:
+                    continue
+                chosen[(emp, of)], chosen[(emp, metric)] = quota, value
+            elif metric in RATIOS:
+                num, den = RATIOS[metric]
+                base = ch.choice(DENOMINATORS)
+                if (emp, num) in chosen or (emp, den) in chosen:
+                    continue
+                chosen[(emp, num)], chosen[(emp, den)] = base * value, base
+            elif (emp, metric) not in chosen:
+                chosen[(emp, metric)] = value
+        if not chosen:
+            return cells
+        self.notes.add("attainment-exactly-on-a-point")
+        out = [c for c in cells if (c[0], c[2]) not in chosen or c[1] not in months]
+        for (emp, metric), total in chosen.items():
+            texts = self._spread(ch, total, len(months)) if plan.raw.get(metric) == "sum" else \
+                [_text(total)] * len(months)
+            out += [(emp, month, metric, text) for month, text in zip(months, texts)]
+        return out
+
+    @staticmethod
+    def _spread(ch: Chooser, total: Decimal, n: int) -> list[str | None]:
+        """Monthly values adding up to ``total`` exactly: cents shared out (the last takes the rest), or the
+        whole in one month and 0 or blank in the others."""
+        if n == 1:
+            return [_text(total)]
+        if ch.chance(0.6):
+            share = (total / n).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+            return [_text(share)] * (n - 1) + [_text(total - share * (n - 1))]
+        at = ch.integer(0, n - 1)
+        other = ch.choice(["0", None])
+        return [_text(total) if i == at else other for i in range(n)]
+
+    def negatives(self, ch: Chooser, cells: list) -> list:
+        """Refunds and corrections: some plain values made negative."""
+        out = []
+        for c in cells:
+            v = c[3]
+            if v is not None and ch.chance(0.06) and PLAIN_NUMBER.match(v) and not v.startswith("-") \
+                    and float(v) != 0:
+                c = (c[0], c[1], c[2], "-" + v)
+                self.notes.add("negative-metric-value")
+            out.append(c)
+        return out
+
     # -- 360 feedback
 
     def feedback(self, people: list[dict]) -> Table | None:
@@ -404,6 +498,8 @@ class DataGenerator:
                   *(f"{y}-{m:02d}" for y, m in plan.period.months)]
         rows = []
         relations = sorted(plan.relations | {"self"} | ({"vendor"} if ch.chance(0.1) else set()))
+        odd = side(ch, "ratings")
+        odd_values = [v for v in ODD_RATINGS if Decimal(v) <= top] if odd.chance(0.15) else []
         for p in people:
             if ch.chance(0.2):
                 self.notes.add("employee-without-ratings")
@@ -423,6 +519,9 @@ class DataGenerator:
                         if blank:
                             self.notes.add("blank-rating")
                         rating = None if blank else self._rating(top)
+                        if rating is not None and odd_values and odd.chance(0.25):
+                            rating = odd.choice(odd_values)
+                            self.notes.add("rating-odd-value")
                         row = [p["id"], rater, rel] + ([comp] if "competency" in header else []) + [rating]
                         rows.append(row + ([period] if with_period else []))
         if self.dirty == "rating-above-scale" and self.employed(people):

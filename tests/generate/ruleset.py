@@ -118,6 +118,11 @@ DERIVED: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "health": ("(collection_rate + retention) / 2", "higher", "ratio", ("collection_rate", "retention")),
     "margin_pct": ("round(worst_margin * 100, 1)", "higher", "percent", ("worst_margin",)),
 }
+# derived metrics that are a plain ratio of two raw metrics (the data can make them land on a given value)
+RATIOS = {"collection_rate": ("collected", "billed"), "conversion": ("deals", "leads"),
+          "complaint_rate": ("complaints", "orders"), "retention": ("accounts_end", "accounts_start")}
+# calibration shares whose allowed count floor(n x share) is whole for many cohort sizes n
+BOUNDARY_SHARES = [Decimal(x) for x in ("0.2", "0.25", "0.4", "0.5", "0.6", "0.75", "1")]
 # a number target near what a person would write, per month of the period for sums
 RATIO_TARGETS = {"collection_rate": ["0.95", "0.9", "1"], "conversion": ["0.25", "0.3"],
                  "complaint_rate": ["0.05", "0.02", "0"], "retention": ["0.9", "0.85"], "health": ["0.9", "1"],
@@ -157,6 +162,10 @@ class Plan:
     reads_tenure: bool = False
     features: set[str] = field(default_factory=set)              # what this case exercises (summary)
     main: Plan | None = None   # in a merged plan: the plan of the ruleset of the cycle under test
+    # KPIs with a number target whose actual the data may make land exactly on an attainment the ruleset names:
+    # (metric, target, direction, attainments: curve points, band starts, floor, cap, bonus tiers, excess, 1)
+    # (a target that reads a raw metric, times a number: `quota`, `quota * 1.1`, names that metric)
+    exact: list[tuple[str, Decimal, str | None, str, list[Decimal]]] = field(default_factory=list)
 
     @property
     def own(self) -> Plan:
@@ -817,6 +826,75 @@ class RulesetGenerator:
         self.feature("calibration")
         return cal
 
+    def boundary_calibration(self, ch: Chooser, cal: dict) -> None:
+        """Shares whose allowed count is whole for many cohort sizes (0.25 of 4 or 8 is exactly 1 or 2), and now
+        and then cohorts of one calibrated (``min_cohort: 1``)."""
+        shares = sorted(ch.choice(BOUNDARY_SHARES) for _ in cal["max_share"])
+        cal["max_share"] = {g: _num(s) for g, s in zip(cal["max_share"], shares)}
+        self.feature("calibration-boundary-shares")
+        if ch.chance(0.4):
+            cal["min_cohort"] = 1
+            self.feature("calibration-cohort-of-one")
+
+    def edge_rules(self, ch: Chooser, cards: dict, rules: list[dict]) -> list[dict]:
+        """Rules moved to the edges of their weights: a ``set`` to 0 or to 100, a ``shift`` of a member's whole
+        weight (so it is left exactly 0); kept only where every combination stays valid."""
+        base = {c: _groups_of(card) for c, card in cards.items()}
+        out = [dict(r, then=[dict(a) for a in r["then"]]) for r in rules]
+        for rule in out:
+            for i, action in enumerate(rule["then"]):
+                if "set" in action and ch.chance(0.6):
+                    path = ch.choice(sorted(action["set"]))
+                    rule["then"][i] = {"set": {**action["set"], path: ch.choice([0, 0, 100])}}
+                elif "shift" in action and ch.chance(0.6):
+                    weights = [b[at[0]][at[1]] for b in base.values() if (at := _locate(b, action["shift"]["from"]))]
+                    if weights and min(weights) > 0:  # the whole (starting) weight: exact, as the YAML decimal
+                        w = min(weights)
+                        rule["then"][i] = {"shift": {**action["shift"],
+                                                     "points": _num(Decimal(w.numerator) / Decimal(w.denominator))}}
+        if rules_break_weights(cards, out):
+            return rules
+        if out != rules:
+            self.feature("rules-at-weight-edges")
+        return out
+
+    def exact_points(self, cards: dict, bonus: dict | None) -> list[tuple[str, Decimal, str | None, str,
+                                                                         list[Decimal]]]:
+        """KPIs of a raw metric or a plain ratio with a number target (or a raw metric's times a number), and the
+        attainments their ruleset names."""
+        out = []
+        for card in cards.values():
+            for dname, dim in card["dimensions"].items():
+                for key, spec in dim.get("kpis", {}).items():
+                    metric, target = spec.get("metric", key), spec.get("target")
+                    of = None
+                    if isinstance(target, str):  # `quota`, `quota * 1.1`, `quota - 0`: a raw metric's times a number
+                        name, _, factor = target.partition(" * ")
+                        name = name.removesuffix(" - 0")
+                        if name not in RAW or name not in self.plan.raw or factor and not \
+                                factor.replace(".", "", 1).isdigit():
+                            continue
+                        of, target = name, Decimal(factor or 1)
+                    if isinstance(target, bool) or not isinstance(target, (int, Decimal)) or target <= 0:
+                        continue
+                    if metric in RAW:
+                        direction = RAW[metric][1]
+                    elif metric in RATIOS:
+                        direction = DERIVED[metric][1]
+                    else:
+                        continue
+                    points = {Decimal(1)}
+                    curve = spec.get("curve") or {}
+                    points |= {Decimal(str(curve[k])) for k in ("floor", "cap") if k in curve}
+                    points |= {Decimal(str(b["from"])) for b in curve.get("bands", [])}
+                    points |= {Decimal(str(p[0])) for p in curve.get("points", [])}
+                    if bonus and bonus.get("attainment") in (key, f"{dname}.{key}"):
+                        points |= {Decimal(str(t["from"])) for t in bonus.get("tiers", [])}
+                        if "excess" in bonus:
+                            points.add(Decimal(str(bonus["excess"]["above"])))
+                    out.append((metric, Decimal(str(target)), of, direction, sorted(p for p in points if p > 0)))
+        return out
+
     def outcomes(self) -> list[dict]:
         grades = [g for g, _ in self.grades]
         pool = [
@@ -883,6 +961,14 @@ class RulesetGenerator:
         teams = side(ch, "rollups")
         if teams.chance(0.2):  # some KPIs read team roll-ups (README "Team roll-up and split credit")
             add_rollups(teams, cards, self.metrics, self.plan)
+        # edges (a chooser of their own, so cases without them stay as they were): quota boundaries of
+        # calibration, rules that leave a weight at exactly 0 or 100, the attainments the data may hit exactly
+        edges = side(ch, "edges")
+        if calibration and edges.chance(0.3):
+            self.boundary_calibration(edges, calibration)
+        if rules and edges.chance(0.2):
+            rules = self.edge_rules(edges, cards, rules)
+        self.plan.exact = self.exact_points(cards, bonus)
         data["attributes"] = dict(self.plan.attributes)
         data["metrics"] = self.metrics
         data["scorecards"] = cards
@@ -953,6 +1039,7 @@ def merged(plans: list[Plan]) -> Plan:
         out.competencies |= p.competencies
         out.reads_tenure |= p.reads_tenure
         out.features |= p.features
+        out.exact += p.exact
     out.optional = {m for m in out.raw if all(m in p.optional for p in plans if m in p.raw)}
     out.context = dict(plans[0].context)
     out.main = plans[0]
