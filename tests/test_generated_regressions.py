@@ -556,3 +556,66 @@ def test_a_derived_measure_past_the_largest_float_is_refused_not_a_crash(tmp_pat
         assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E2", "500")]
         assert [e["employee"] for e in doc["errors"]] == ["E1"]
     assert "retention" in next(e["message"] for e in engine(cycle)["errors"])
+
+
+def test_attainments_that_land_exactly_on_a_band_start_and_a_tier(tmp_path):
+    # The generator now makes actuals land exactly on the attainments a ruleset names (feature
+    # attainment-exactly-on-a-point). By hand: E1's revenue 33,333.33 + 33,333.33 + 33,333.34 = 100,000 exactly
+    # (floats add up to a hair off), a = 1: band 100 and the tier from 1 reached; collected / billed =
+    # 95,000 / 100,000 = 0.95 on a target of 0.95: a = 1, score 100; total 100; bonus 1,000.01 x 0.5 = 500.005,
+    # half-up to the cent 500.01. E2: 89,999.99 / 100,000 is below the band at 0.9: score 0, no tier: bonus 0;
+    # 94,999.99 / 100,000 / 0.95 x 100 = 99.99998947..., x 40 % = 39.9999957... reported 40.
+    from decimal import Decimal
+
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {target_bonus: money}
+        metrics:
+          revenue: {aggregate: sum}
+          collected: {aggregate: sum}
+          billed: {aggregate: sum}
+          collection_rate: {formula: collected / billed}
+        scorecards:
+          rep:
+            dimensions:
+              results:
+                weight: 100
+                kpis:
+                  revenue: {weight: 60, target: 100000, curve: {bands: [{from: 0.9, score: 80}, {from: 1, score: 100}]}}
+                  collection_rate: {weight: 40, target: 0.95}
+        grades: [{grade: A, min: 100}, {grade: B, min: 0}]
+        bonus: {target: target_bonus, attainment: revenue, tiers: [{from: 1, pay: 0.5}], rounding: 0.01}
+        """, employees_csv="id,name,target_bonus\nE1,A,1000.01\nE2,B,1000.01\n",
+        metrics_csv="employee,month,revenue,collected,billed\n"
+                    "E1,2026-07,33333.33,95000,100000\nE1,2026-08,33333.33,,\nE1,2026-09,33333.34,,\n"
+                    "E2,2026-07,30000,94999.99,100000\nE2,2026-08,30000,,\nE2,2026-09,29999.99,,\n")
+    for doc in (engine(cycle), reference(cycle)):
+        e1, e2 = sorted(doc["employees"], key=lambda e: e["id"])
+        assert (e1["score"], e1["grade"], Decimal(e1["bonus"])) == (100, "A", Decimal("500.01"))
+        assert (e1["kpis"]["results.revenue"]["score"], e1["kpis"]["results.collection_rate"]["score"]) == (100, 100)
+        assert (e2["score"], e2["grade"], Decimal(e2["bonus"])) == (40, "B", 0)
+        assert e2["kpis"]["results.revenue"]["score"] == 0
+
+
+def test_a_hierarchy_only_the_shorter_periods_ruleset_reads_is_not_broken_on_purpose():
+    # test_generated_runs (300 cases, 2 Dec): a manager id nobody has, written on purpose to stop the run, was
+    # read only by the ruleset of the shorter periods (its team roll-up); the cycle under test, whose ruleset
+    # reads no manager, completed, as it should, and the test called that a problem. The generator now breaks
+    # the hierarchy only when the ruleset under test reads it.
+    from generate import RandomChooser
+    from generate.data import DataGenerator
+    from generate.ruleset import Period, Plan, merged
+
+    period = Period.parse("2026-Q3")
+    main, sub = Plan(period), Plan(period)
+    sub.attributes["manager"] = "string"
+    kinds = set()
+    for seed in range(400):
+        gen = DataGenerator(RandomChooser(seed), merged([main, sub]), None)
+        kinds.add(gen.dirty)
+    assert kinds & {"manager-unknown", "manager-cycle"} == set()
+    assert "metric-not-a-number" in kinds  # other broken data is still drawn

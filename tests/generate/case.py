@@ -219,12 +219,17 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     employed = gen.employed_all(people)
     if employed and bulk.chance(0.15):
         grades = [g["grade"] for g in ruleset["grades"]]
+        at_min = side(bulk, "overrides")
         overrides = []
         for who in bulk.sample(employed, 1, 2):
             item: dict[str, Any] = {"id": who}
             what = bulk.choice(["score", "grade", "both"])
             if what in ("score", "both"):
                 item["score"] = _num_text(bulk.decimal("0", "130", bulk.choice([0, 2])))
+                if at_min.chance(0.4):  # exactly a grade's minimum (or a hair below it)
+                    edge = Decimal(str(at_min.choice(ruleset["grades"])["min"]))
+                    item["score"] = _num_text(edge - at_min.choice([0, 0, Decimal("0.01")]) if edge else edge)
+                    gen.notes.add("override-score-at-grade-min")
             if what in ("grade", "both"):
                 item["grade"] = bulk.choice(grades)
             item.update({"reason": bulk.choice(["Calibration committee", "Revenue booked late (FIN-1182)"]),

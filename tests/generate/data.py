@@ -36,6 +36,9 @@ SUBNORMALS = ["1e-320", "5e-324"]
 # ratings a survey tool exports as the float of a fraction or with more places than the scale's steps
 ODD_RATINGS = ["3.3333333333333335", "2.6666666666666665", "1.6666666666666667", "4.15", "3.675", "2.005",
                "4.4444444444444446", "1.1", "2.35", "3.45"]
+# floats as a computation upstream writes them (every digit of the binary value's shortest repr)
+ODD_FLOATS = ["0.30000000000000004", "3.3333333333333335", "1.0000000000000002", "0.1", "2.675", "82.72",
+              "334.33", "0.9999999999999999", "66.66666666666667", "1234.5650000000001", "0.7000000000000001"]
 # bonus targets with more decimals than cents (half-up ties of the unit, exact products)
 ODD_MONEY = ["12345.6789", "1000.005", "2500.125", "33333.335", "0.5", "10000.0001", "7777.775", "19999.995"]
 # denominators a ratio KPI's data may be built on (the numerator is then denominator x the ratio wanted)
@@ -152,7 +155,7 @@ class DataGenerator:
         kinds = ["metric-not-a-number", "unknown-employee", "hire-date-not-a-date", "okr-target-is-start"]
         if plan.own.scales:
             kinds.append("rating-above-scale")
-        if "manager" in plan.attributes:
+        if "manager" in plan.own.attributes:  # a hierarchy only the shorter periods' ruleset reads stops only them
             kinds += ["manager-unknown", "manager-cycle"]
         self.dirty = ch.choice(kinds) if ch.chance(0.06) else None
         self.employee_error = None  # the message expected when on_error: skip-employee leaves someone out
@@ -328,6 +331,8 @@ class DataGenerator:
             cells = self.exact_hits(edges, people, cells, leave_out)
         if edges.chance(0.08):
             cells = self.negatives(edges, cells)
+        if edges.chance(0.08):
+            cells = self.odd_floats(edges, cells)
         metrics_left = [m for m in plan.own.raw if m not in leave_out]
         now = plan.period.months[-1]
         who = self.employed(people)
@@ -477,6 +482,16 @@ class DataGenerator:
                     and float(v) != 0:
                 c = (c[0], c[1], c[2], "-" + v)
                 self.notes.add("negative-metric-value")
+            out.append(c)
+        return out
+
+    def odd_floats(self, ch: Chooser, cells: list) -> list:
+        """Values an upstream system computed in floats (a ratio, a sum of tenths), written with every digit."""
+        out = []
+        for c in cells:
+            if c[3] is not None and ch.chance(0.04):
+                c = (c[0], c[1], c[2], ch.choice(ODD_FLOATS))
+                self.notes.add("metric-odd-float")
             out.append(c)
         return out
 
