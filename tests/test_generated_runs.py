@@ -198,7 +198,7 @@ class Runner:
 
         previous = store = None
         cycles = case.cycles
-        if case.sub_cycles:
+        if case.sub_cycles or case.peer_cycle:  # read from the store (another ruleset's result is no `previous`)
             for cycle_file in cycles[:-1]:
                 res = CliRunner().invoke(main, ["run", "-q", "--no-render", str(cycle_file)])
                 if res.exception is not None and not isinstance(res.exception, SystemExit):
