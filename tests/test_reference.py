@@ -683,6 +683,25 @@ def test_the_excess_reads_the_actual_at_6_decimals(tmp_path):
     assert engine_diffs(cycle, doc) == []
 
 
+
+@pytest.mark.parametrize("body", ["employee,month,sales\n", "employee,month,sales\n\n", "employee,month,sales\n,,\n"])
+def test_a_metrics_file_with_a_header_alone_is_refused_by_both(tmp_path, body):
+    # Found while checking the generator's edges (2 Dec, wgen): a header and no data rows (or only blank ones) is an
+    # error at the file (README, the provide stage: "empty files" are among the problems every provider's tables are
+    # checked for, each a file:line:col; a header alone is not a table); the reference read it as a file of no
+    # values and scored E1's sales as missing (d.sales dropped: no score at all, nothing said about the file).
+    from appraise.api import evaluate_cycle as engine
+    from appraise.errors import InvalidInput
+    from reference import ReferenceInputError
+
+    cycle = write_cycle(tmp_path, "hdr", ruleset(metrics={"sales": {"aggregate": "sum"}},
+                                                 scorecards={"s": one_kpi_card()}),
+                        employees="id,name\nE1,A\n", metrics=body)
+    with pytest.raises(ReferenceInputError, match="header but no data rows"):
+        evaluate_cycle(cycle)
+    with pytest.raises(InvalidInput, match="header but no data rows"):
+        engine(cycle)
+
 # ============================================================================ the engine on the v1 cases
 
 V1_CASES = {"missing": missing_cycle, "missing_zero": missing_zero_cycle, "missing_error": missing_error_cycle,

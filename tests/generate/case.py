@@ -225,6 +225,11 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
 
     emp_sources = [placed(s) for s in emp_sources]
     metric_sources = [placed(s) for s in metric_sources]
+    if side(bulk, "empty").chance(0.01):  # a metrics export with a header alone: refused at the file, never "no data"
+        written["data/metrics-empty.csv"] = b"employee,month,revenue\n"
+        metric_sources.append({"provider": "csv", "path": "data/metrics-empty.csv"})
+        gen.notes.add("dirty-header-only")
+        gen.refusal = "broken data: a metrics file with a header and no data rows"
     fb_source = placed(fb_source) if fb_source else None
 
     cycles = [(sp, f"cycle-{sp.id}.yaml", "ruleset-sub.yaml", sub_plan) for sp in subs if bulk.chance(0.85)]

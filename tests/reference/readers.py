@@ -140,6 +140,8 @@ def read_csv(path: Path, options: dict) -> list[dict]:
         rows.append(row)
     if header is None:
         raise ReferenceInputError(f"{path}: empty file")
+    if not rows:  # README "Running a review cycle": empty files are refused; a header alone is not a table
+        raise ReferenceInputError(f"{path}: a header but no data rows")
     return rows
 
 
