@@ -702,6 +702,29 @@ def test_a_metrics_file_with_a_header_alone_is_refused_by_both(tmp_path, body):
     with pytest.raises(InvalidInput, match="header but no data rows"):
         engine(cycle)
 
+
+def test_an_override_score_of_more_places_is_reported_and_graded_half_up(tmp_path):
+    # Differential cases 2009538 and 2009562 (2 Dec, wgen; overrides at a grade's minimum less half a cent): an
+    # override score of 70.245 was reported as 70.25 yet graded from 70.245 (C, not B); 49.995 was reported 49.99
+    # (its float lies below the half) and graded D.  SPEC: a score override "replaces the reported score", and
+    # grades use the reported score (2 decimals, half-up on the number as written).  By hand, grades A 85.5,
+    # B 70.25, C 50, D 0; every actual 40 of 100 scores 40 (D): E1 70.245 -> 70.25, B; E2 85.499999 -> 85.5, A;
+    # E3 49.995 -> 50.0, C; each override records the grade it changed.
+    rules = ruleset(metrics={"sales": {"aggregate": "sum"}}, scorecards={"s": one_kpi_card()},
+                    grades=[{"grade": "A", "min": 85.5}, {"grade": "B", "min": 70.25}, {"grade": "C", "min": 50},
+                            {"grade": "D", "min": 0}])
+    who = {"reason": "Calibration committee", "by": "HR", "date": "2026-10-05"}
+    cycle = write_cycle(tmp_path, "ov", rules, employees="id,name\nE1,A\nE2,B\nE3,C\n",
+                        metrics="employee,month,sales\nE1,2026-07,40\nE2,2026-07,40\nE3,2026-07,40\n",
+                        overrides=[{"id": "E1", "score": 70.245, **who}, {"id": "E2", "score": 85.499999, **who},
+                                   {"id": "E3", "score": 49.995, **who}])
+    doc = evaluate_cycle(cycle)
+    got = {e["id"]: (e["score"], e["grade"], e["override"]["score"], e["override"]["grade"])
+           for e in doc["employees"]}
+    assert got == {"E1": (70.25, "B", [40.0, 70.25], ["D", "B"]), "E2": (85.5, "A", [40.0, 85.5], ["D", "A"]),
+                   "E3": (50.0, "C", [40.0, 50.0], ["D", "C"])}
+    assert engine_diffs(cycle, doc) == []
+
 # ============================================================================ the engine on the v1 cases
 
 V1_CASES = {"missing": missing_cycle, "missing_zero": missing_zero_cycle, "missing_error": missing_error_cycle,

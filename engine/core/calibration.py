@@ -5,6 +5,8 @@ Everything that decides an employee's grade after the total score: :func:`grade_
 """
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import polars as pl
 from polars.expr.whenthen import ChainedThen, Then
 
@@ -130,13 +132,21 @@ def check_overrides(overrides: list, f: pl.DataFrame, errors: list[EmployeeError
     return list(overrides)
 
 
+def _reported(score: float | None) -> float | None:
+    """An override score as the reported score it replaces: half-up to 2 decimals on the number as written
+    (70.245 is 70.25, whichever side of the half its float lies), so the grade follows what is reported."""
+    if score is None or not abs(score) < 1e15:  # no cents left to round in a float that large
+        return score
+    return float(Decimal(repr(score)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
 def apply_overrides(ruleset: Ruleset, f: pl.DataFrame, overrides: list) -> pl.DataFrame:
     """Apply overrides after calibration: a score replaces the reported score and the grade follows from it
     (unless a grade is given too); a grade replaces the grade.  ``override.score_from`` / ``override.grade_from``
     keep what they replaced; ``grade_uncalibrated`` stays."""
     if not overrides:
         return f
-    table = pl.DataFrame({"id": [o.id for o in overrides], "_ov_score": [o.score for o in overrides],
+    table = pl.DataFrame({"id": [o.id for o in overrides], "_ov_score": [_reported(o.score) for o in overrides],
                           "_ov_grade": [o.grade for o in overrides]},
                          schema={"id": pl.Utf8, "_ov_score": F64, "_ov_grade": pl.Utf8})
     f = f.join(table, on="id", how="left", maintain_order="left")

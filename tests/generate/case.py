@@ -251,9 +251,11 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
             what = bulk.choice(["score", "grade", "both"])
             if what in ("score", "both"):
                 item["score"] = _num_text(bulk.decimal("0", "130", bulk.choice([0, 2])))
-                if at_min.chance(0.4):  # exactly a grade's minimum (or a hair below it)
+                if at_min.chance(0.4):  # exactly a grade's minimum, or below it by a cent, a half cent (reported as
+                    # the minimum, half-up) or less
                     edge = Decimal(str(at_min.choice(ruleset["grades"])["min"]))
-                    item["score"] = _num_text(edge - at_min.choice([0, 0, Decimal("0.01")]) if edge else edge)
+                    below = Decimal(at_min.choice(["0", "0", "0.01", "0.005", "0.000001"]))
+                    item["score"] = _num_text(edge - below if edge else edge)
                     gen.notes.add("override-score-at-grade-min")
             if what in ("grade", "both"):
                 item["grade"] = bulk.choice(grades)
