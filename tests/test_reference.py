@@ -651,6 +651,22 @@ def test_a_total_a_hair_below_a_half_is_rounded_as_the_half_after_six_decimals(t
     assert engine_diffs(cycle, doc) == []
 
 
+def test_a_sum_a_hair_below_the_limit_whose_float_is_the_limit_is_refused_by_both(tmp_path):
+    # differential case 2030139: 0.9999999999999999 + 999,999,999,999,999 is 10^15 - 10^-16 exactly, but the float
+    # nearest it is 10^15 (floats there are 0.125 apart): the engine cannot compute with it exactly and refuses the
+    # employee at the limit of a cell (README); the reference, which judged the exact value, now judges its float
+    # too.  E2's 41 + 1 = 42 deals of a target of 40 score 105.
+    rules = ruleset(metrics={"deals": {"aggregate": "sum"}},
+                    scorecards={"s": {"dimensions": {"d": {"weight": 100, "kpis": {"deals": {
+                        "weight": 100, "target": 40, "curve": {"cap": 2}}}}}}})
+    cycle = write_cycle(tmp_path, "limit", rules, employees="id,name\nE1,A\nE2,B\n",
+                        metrics="employee,month,deals\nE1,2026-07,0.9999999999999999\nE1,2026-08,999999999999999\n"
+                                "E2,2026-07,41\nE2,2026-08,1\n")
+    doc = evaluate_cycle(cycle)
+    assert [e["employee"] for e in doc["errors"]] == ["E1"] and [e["score"] for e in doc["employees"]] == [105.0]
+    assert engine_diffs(cycle, doc) == []
+
+
 def test_a_float_summed_mean_is_rounded_as_written(tmp_path):
     # differential case-900218: worst_margin's column holds 999,999,999,999,999 (E2), so no decimal places fit it
     # (0.204 needs 3, and 10^15 x 10^3 is past 2^53) and it is summed as floats; E1's mean (0.204 + 0.255) / 2 is

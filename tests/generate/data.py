@@ -321,7 +321,9 @@ class DataGenerator:
         if leave_out:
             self.notes.add("optional-metric-absent")
         leave_out |= credited
-        required = sorted(set(plan.own.raw) - plan.optional - credited)  # declared by the ruleset under test
+        # declared by the ruleset under test and not optional there (a metric another ruleset of the case needs
+        # but this one declares optional stops that ruleset's runs, not this one's)
+        required = sorted(set(plan.own.raw) - plan.own.optional - credited)
         if required and ch.chance(0.02):  # a declared metric nobody provides: the run must stop, located
             leave_out.add(ch.choice(required))
             self.refusal = "a declared metric no source provides"

@@ -925,8 +925,16 @@ def _too_small(ev: Evaluator, ap) -> bool:
     """Whether a metric's value (aggregated, or derived) is not 0 but below 2^-1022 in size (README: the
     smallest normal float; 5e-324 / 22 is 0 in floats), or 10^15 or more (README: the limit of a cell)."""
     values = (ap.lookup(name) for name in (*ev.rs.raw_metrics, *ev.rs.derived, *ev.rs.rollups))
-    return any(isinstance(v, (int, Fraction)) and (tiny(v) or abs(v.numerator) >= 10 ** 15 * v.denominator)
-               for v in values)
+    return any(isinstance(v, (int, Fraction)) and (tiny(v) or _past_the_limit(v)) for v in values)
+
+
+def _past_the_limit(v) -> bool:
+    """10^15 or more as the float nearest it (README: the limit of a cell, which floats no longer carry exactly):
+    0.9999999999999999 + 999,999,999,999,999 is a hair below 10^15 but its float is 10^15 (differential case
+    2030139)."""
+    if abs(v.numerator) >= 10 ** 15 * v.denominator:
+        return True
+    return abs(v.numerator) >= (10 ** 15 - 1) * v.denominator and abs(float(v)) >= 1e15
 
 
 def _not_carried(ev: Evaluator, ap) -> bool:
