@@ -797,16 +797,25 @@ def mean_of_means(rows: pl.LazyFrame | pl.DataFrame, keys: list[str], k: Scale) 
         out = per.lazy().group_by(keys).agg(pl.col("_s").sum(), pl.len().alias("raters")).collect()
         return out.with_columns(exact_quotient(out["_s"], counts[0] * 10 ** k.k, out["raters"])
                                 .alias("value")).select(*keys, "value", "raters")
-    lcm = math.lcm(1, *(n for n in counts if n))  # (raters without a rating add nothing)
+    return _over_raters(per, keys, k.k, k.wide)
+
+
+def _over_raters(per: pl.DataFrame, keys: list[str], places: int | None, wide: bool) -> pl.DataFrame:
+    """``keys``, ``value`` and ``raters`` from ``per``'s raters (``_s``: the sum of a rater's ratings in whole units
+    of 10^-``places``; per key ``_ke`` when ``places`` is None; ``_n``: how many): Σ S_r·(L/n_r) / (raters·L·10^k)
+    with L the least common multiple of the n_r, integers divided once (``wide``: in 128 bits whatever their size)."""
+    lcm = math.lcm(1, *(n for n in per["_n"].unique().to_list() if n))  # (raters without a rating add nothing)
     share = pl.when(pl.col("_n") > 0).then(pl.lit(lcm, dtype=pl.Int64) // pl.col("_n").cast(pl.Int64)).otherwise(0)
-    if k.wide or float(per["_s"].abs().sum()) * lcm >= _EXACT / 2:  # else float sums of these are exact
+    if wide or float(per["_s"].abs().sum()) * lcm >= _EXACT / 2:  # else float sums of these are exact
         term = pl.col("_s").cast(pl.Int128) * share.cast(pl.Int128)
     else:
         term = pl.col("_s") * share.cast(F64)
     out = per.group_by(keys).agg(term.sum().alias("_s"), pl.len().alias("raters"),
-                                 (pl.col("_n") > 0).sum().alias("_valued"))
-    return out.with_columns(exact_quotient(out["_s"], lcm * 10 ** k.k, out["_valued"])
-                            .alias("value")).select(*keys, "value", "raters")
+                                 (pl.col("_n") > 0).sum().alias("_valued"),
+                                 *([pl.col("_ke").first()] if places is None else []))
+    factor = lcm * 10 ** places if places is not None else [lcm * 10 ** int(k) for k in out["_ke"].to_list()]
+    return out.with_columns(exact_quotient(out["_s"], factor, out["_valued"]).alias("value")) \
+        .select(*keys, "value", "raters")
 
 
 def _mean_of_means_apart(found: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -822,18 +831,11 @@ def _mean_of_means_apart(found: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         pl.col("§bad").any().over(*_grouped(keys)))  # (a key with a rating its places do not fit: floats)
     parts = []
     fit = found.filter(~pl.col("§bad"))
-    if fit.height:  # as the Places path, each key at its own places: sum of S_r·(L/n_r) over raters·L·10^k
+    if fit.height:  # as the Places path, each key at its own places
         per = fit.group_by(*keys, "rater").agg(pl.col("§u").filter(pl.col("rating").is_not_null()).sum()
-                                               .alias("§s"), pl.col("rating").count().alias("§n"),
-                                               pl.col("§ke").first())
-        lcm = math.lcm(1, *(n for n in per["§n"].unique().to_list() if n))
-        share = pl.when(pl.col("§n") > 0).then(pl.lit(lcm, dtype=pl.Int128) // pl.col("§n").cast(pl.Int128)) \
-            .otherwise(pl.lit(0, dtype=pl.Int128))
-        out = per.group_by(keys).agg((pl.col("§s") * share).sum().alias("§s"), pl.len().alias("raters"),
-                                     (pl.col("§n") > 0).sum().alias("§valued"), pl.col("§ke").first())
-        factors = [lcm * 10 ** int(k) for k in out["§ke"].to_list()]
-        parts.append(out.select(*keys, exact_quotient(out["§s"], factors, out["§valued"]).alias("value"),
-                                pl.col("raters").cast(pl.UInt32)))
+                                               .alias("_s"), pl.col("rating").count().alias("_n"),
+                                               pl.col("§ke").first().alias("_ke"))
+        parts.append(_over_raters(per, keys, None, True))
     by: dict[tuple, dict[Any, list[Fraction]]] = {}
     for *key, rater, rating in found.filter(pl.col("§bad")).select(*keys, "rater", "rating").iter_rows():
         got = by.setdefault(tuple(key), {}).setdefault(rater, [])
