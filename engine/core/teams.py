@@ -74,12 +74,12 @@ class Teams:
         # no places fit the column as a whole (one report's 0.30000000000000004), team by team at the places that
         # fit its own values (rollup.group_sums): one odd value elsewhere does not make every team's sum a float sum
         k = places(rows["value"]) if r.aggregate in ("sum", "mean") else None
+        combined = []  # (none where the teams are summed one by one, below)
         if r.aggregate in ("min", "max"):
-            combined = v.min() if r.aggregate == "min" else v.max()
-        else:
-            combined = units(v, k).sum() if isinstance(k, Places) else pl.lit(None, F64)
-        team = rows.group_by("manager").agg(combined.alias("_s"), pl.len().alias("_n"),
-                                            pl.col("counted").all().alias("_all"))
+            combined = [(v.min() if r.aggregate == "min" else v.max()).alias("_s")]
+        elif isinstance(k, Places):
+            combined = [units(v, k).sum().alias("_s")]
+        team = rows.group_by("manager").agg(*combined, pl.len().alias("_n"), pl.col("counted").all().alias("_all"))
         if r.aggregate in ("min", "max"):
             value = team["_s"].cast(F64)
         elif isinstance(k, Places):
