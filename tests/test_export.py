@@ -205,6 +205,111 @@ def test_written_bytes_handed_to_the_disk_early_are_the_file(tmp_path, monkeypat
     assert handed[-1][0] + handed[-1][1] <= len(whole) - len(b"tail")
 
 
+def _direct_chunks(seed: int) -> list[bytes]:
+    """Chunks of odd sizes (some over 1 MiB, some a few bytes), each of its own bytes."""
+    import random
+
+    rng = random.Random(seed)
+    return [rng.randbytes(rng.choice([1, 7, 4095, 4097, 70_000, (1 << 20) + rng.randrange(9000)]))
+            for _ in range(40)]
+
+
+def test_large_files_written_past_the_page_cache_are_the_chunks(tmp_path, monkeypatch):
+    """Past atomic.DIRECT_FROM bytes write_chunks writes the rest straight to the disk (Linux O_DIRECT, from
+    aligned buffers filled and written on a thread): whatever the sizes of the chunks and of the buffers, the file,
+    its sha256 and size are the chunks joined (hashed here by hashlib at once), and it replaced the old file."""
+    import hashlib
+    import sys
+
+    from appraise import atomic
+
+    started: list[atomic._Direct | None] = []
+    real = atomic._Direct.start
+
+    def spy(fd, size):
+        started.append(real(fd, size))
+        return started[-1]
+
+    monkeypatch.setattr(atomic._Direct, "start", spy)
+    for seed, start, buffer in [(1, 1 << 20, 64 << 10), (2, (1 << 20) + 1, 8192), (3, 3 << 20, 1 << 20)]:
+        monkeypatch.setattr(atomic, "DIRECT_FROM", start)
+        monkeypatch.setattr(atomic, "DIRECT_BUFFER", buffer)
+        chunks = _direct_chunks(seed)
+        whole = b"".join(chunks)
+        target = tmp_path / "results.json"
+        target.write_bytes(b"the previous run's")
+        assert atomic.write_chunks(target, chunks) == (hashlib.sha256(whole).hexdigest(), len(whole))
+        assert target.read_bytes() == whole
+        assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+    if sys.platform.startswith("linux"):  # the test's folder is on a file system taking direct writes
+        assert len(started) == 3 and all(d is not None and not d.refused for d in started)
+
+
+def test_direct_writes_refused_are_written_the_usual_way(tmp_path, monkeypatch):
+    """A file system that takes the O_DIRECT flag but refuses the first direct write (EINVAL) gets the same bytes
+    through the page cache; a write that fails otherwise (a full disk) fails the file, the old one kept."""
+    import errno
+    import hashlib
+    import sys
+
+    from appraise import atomic
+
+    monkeypatch.setattr(atomic, "DIRECT_FROM", 1 << 20)
+    monkeypatch.setattr(atomic, "DIRECT_BUFFER", 64 << 10)
+    real = atomic._write_all
+    calls: list[int] = []
+
+    def refusing(fd, view):
+        calls.append(len(view))
+        if len(calls) == 1:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        real(fd, view)
+
+    monkeypatch.setattr(atomic, "_write_all", refusing)
+    started: list[atomic._Direct | None] = []
+    real_start = atomic._Direct.start
+    monkeypatch.setattr(atomic._Direct, "start", lambda fd, size: started.append(real_start(fd, size)) or started[-1])
+    chunks = _direct_chunks(4)
+    whole = b"".join(chunks)
+    target = tmp_path / "results.json"
+    assert atomic.write_chunks(target, chunks) == (hashlib.sha256(whole).hexdigest(), len(whole))
+    assert target.read_bytes() == whole and len(calls) > 2
+    assert not sys.platform.startswith("linux") or all(d is not None and d.refused for d in started)
+
+    def full(fd, view):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic, "_write_all", full)
+    target.write_bytes(b"the previous run's")
+    with pytest.raises(OSError, match="No space"):
+        atomic.write_chunks(target, _direct_chunks(5))
+    assert target.read_bytes() == b"the previous run's"
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+def test_a_failed_source_stops_the_direct_writer(tmp_path, monkeypatch):
+    """Chunks that fail after the direct writes began: the error is the caller's, the old file stays, no
+    temporary file or writing thread is left behind."""
+    import threading
+
+    from appraise import atomic
+
+    monkeypatch.setattr(atomic, "DIRECT_FROM", 1 << 20)
+    monkeypatch.setattr(atomic, "DIRECT_BUFFER", 64 << 10)
+
+    def chunks():
+        yield from _direct_chunks(6)
+        raise RuntimeError("the text could not be made")
+
+    target = tmp_path / "results.json"
+    target.write_bytes(b"the previous run's")
+    with pytest.raises(RuntimeError, match="could not be made"):
+        atomic.write_chunks(target, chunks())
+    assert target.read_bytes() == b"the previous run's"
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+    assert not [t for t in threading.enumerate() if t.name == "appraise-direct-write"]
+
+
 @pytest.mark.parametrize("value", [
     {"a": 1, "b": [1.5, None, True, False, "x\n\"y\"", "赵磊"], "c": {}, "d": [], "e": {"f": {"g": [[], {}]}}},
     {"cycle": "2026-Q3", "employees": [], "errors": [{"x": 1e-07, "y": 1e16, "z": -0.0}], 3: "int key"},
