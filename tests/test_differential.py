@@ -41,7 +41,7 @@ RULESETS = int(os.environ.get("APPRAISE_DIFFERENTIAL_CASES", "0")) or SCALE or 1
 CHUNKS = 6
 EMPLOYEES = (30, 48)  # people in a case's employee table (now and then one): ~39 a ruleset, over 11,000 in all
 # multi-period cases each chunk runs; the others are counted as left to make fuzz
-PERIOD_CASES = 10 ** 9 if os.environ.get("APPRAISE_DIFFERENTIAL_PERIODS", SCALE) else 1
+PERIOD_CASES = 10 ** 9 if int(os.environ.get("APPRAISE_DIFFERENTIAL_PERIODS") or SCALE) else 1  # "0": off
 # seeds of their own (the crash-free test draws its cases through hypothesis); APPRAISE_DIFFERENTIAL_SEED=N starts a
 # campaign elsewhere (chunk c runs N + c, N + c + CHUNKS, ...)
 FIRST_SEED = int(os.environ.get("APPRAISE_DIFFERENTIAL_SEED", "10000"))

@@ -104,15 +104,24 @@ def _context(ch: Chooser, plan: Plan) -> dict:
     return out
 
 
-def _periods(ch: Chooser) -> tuple[Period, bool, str | None]:
-    """The first choices of a case: its period, whether the period before is run first (for ``previous``), and
-    the length of the shorter periods another ruleset appraises first (SPEC v2, same store; read by ``periods:``
-    and ``net_of``), or None."""
+def _periods(ch: Chooser) -> tuple[Period, bool, str | None, Chooser | None]:
+    """The first choices of a case: its period, whether the period before is run first (for ``previous``), the
+    length of the shorter periods another ruleset appraises first (SPEC v2, same store; read by ``periods:``
+    and ``net_of``), or None, and the chooser of a "rhythm" case (below), or None."""
     period = Period.parse(ch.weighted([("2026-Q3", 6), ("2026-07", 2), ("2026-H2", 1), ("2026", 1), ("2027-Q1", 1)]))
     with_previous = ch.chance(0.12)
     shorter = {3: ["month"], 6: ["quarter", "month"], 12: ["half", "quarter"]}.get(period.count, [])
     every = ch.choice(shorter) if shorter and ch.chance(0.12) else None
-    return period, with_previous, every
+    # A review rhythm whose periods add up (SPEC v2), from a chooser of its own so that other cases stay as they
+    # were: an annual grade from quarters (or halves), a half from quarters or months, a quarter from months;
+    # the shorter periods' runs may carry overrides and be run again (a corrected quarter replaces the first run)
+    rhythm = side(ch, "rhythm")
+    if not rhythm.chance(0.08):
+        return period, with_previous, every, None
+    period = Period.parse(rhythm.weighted([("2026", 4), ("2026-H2", 2), ("2026-Q3", 1), ("2027-Q1", 1)]))
+    every = rhythm.choice({12: ["quarter", "quarter", "half"], 6: ["quarter", "quarter", "month"],
+                           3: ["month"]}[period.count])
+    return period, with_previous, every, rhythm
 
 
 def _peer(ch: Chooser) -> Chooser | None:
@@ -125,8 +134,72 @@ def _peer(ch: Chooser) -> Chooser | None:
 def several_cycles(ch: Chooser) -> bool:
     """Whether :func:`write_case` with a chooser making the same choices (``RandomChooser(seed)`` again) writes a
     case of several cycles, found without writing it."""
-    _, with_previous, every = _periods(ch)
+    _, with_previous, every, _ = _periods(ch)
     return with_previous or every is not None or _peer(ch) is not None
+
+
+def _overrides(bulk: Chooser, at_min: Chooser, ruleset: dict, employed: list[str], gen: DataGenerator) -> list[dict]:
+    """One or two overrides of people employed all along (SPEC v2 "Overrides"): a score, a grade or both."""
+    grades = [g["grade"] for g in ruleset["grades"]]
+    overrides = []
+    for who in bulk.sample(employed, 1, 2):
+        item: dict[str, Any] = {"id": who}
+        what = bulk.choice(["score", "grade", "both"])
+        if what in ("score", "both"):
+            item["score"] = _num_text(bulk.decimal("0", "130", bulk.choice([0, 2])))
+            if at_min.chance(0.4):  # exactly a grade's minimum, or below it by a cent, a half cent (reported as
+                # the minimum, half-up) or less
+                edge = Decimal(str(at_min.choice(ruleset["grades"])["min"]))
+                below = Decimal(at_min.choice(["0", "0", "0.01", "0.005", "0.000001"]))
+                item["score"] = _num_text(edge - below if edge else edge)
+                gen.notes.add("override-score-at-grade-min")
+        if what in ("grade", "both"):
+            item["grade"] = bulk.choice(grades)
+        item.update({"reason": bulk.choice(["Calibration committee", "Revenue booked late (FIN-1182)"]),
+                     "by": bulk.choice(["HR", "李娜"]), "date": "2026-10-05"})
+        overrides.append(item)
+    return overrides
+
+
+def _covers_everyone(ruleset: dict) -> bool:
+    """Whether every employee the period appraises gets a result (not an error, not uncovered) as far as the
+    ruleset goes: a last scorecard for everyone left and missing data never an error."""
+    last = list(ruleset["scorecards"].values())[-1]
+    return "applies_to" not in last and ruleset.get("missing") != "error"
+
+
+def _rhythm_runs(ch: Chooser, cycles: list, sub_rs: dict | None, ruleset: dict, employed: list[str],
+                 gen: DataGenerator, written: dict[str, bytes], override_files: dict[str, str]) -> list:
+    """The runs of a rhythm case (SPEC v2 "periods that add up"): the shorter periods' runs now and then carry
+    overrides (the store keeps the overridden score, grade and bonus, which ``periods:`` and ``net_of`` read),
+    and one may be run again with other overrides (a corrected quarter: its second run is the current one);
+    the previous period may carry overrides too (``previous.*`` reads them)."""
+    out = []
+    for item in cycles:
+        p, name, rs_file, rs_plan = item
+        out.append(item)
+        if rs_file != "ruleset-sub.yaml" or sub_rs is None or not employed or not _covers_everyone(sub_rs):
+            continue
+        if ch.chance(0.35):
+            file = f"overrides-{p.id}.yaml"
+            written[file] = dump_yaml(_overrides(ch, ch, sub_rs, employed, gen))
+            override_files[name] = file
+            gen.notes.add("rhythm-sub-period-overrides")
+        if ch.chance(0.2):
+            again = name.removesuffix(".yaml") + "-rerun.yaml"
+            out.append((p, again, rs_file, rs_plan))
+            if ch.chance(0.7):
+                file = f"overrides-{p.id}-rerun.yaml"
+                written[file] = dump_yaml(_overrides(ch, ch, sub_rs, employed, gen))
+                override_files[again] = file
+            gen.notes.add("rhythm-sub-period-run-again")
+    previous = next((name for _, name, _, _ in out if name == "cycle-previous.yaml"), None)
+    if previous and employed and _covers_everyone(ruleset) and ch.chance(0.4):
+        written["overrides-previous.yaml"] = dump_yaml(_overrides(ch, ch, ruleset, employed, gen))
+        override_files[previous] = "overrides-previous.yaml"
+        gen.notes.add("rhythm-previous-overrides")
+    gen.notes.add("rhythm")
+    return out
 
 
 def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
@@ -138,7 +211,7 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     """
     folder = Path(folder)
     (folder / "data").mkdir(parents=True, exist_ok=True)
-    period, with_previous, every = _periods(ch)
+    period, with_previous, every, rhythm = _periods(ch)
     peer_ch = _peer(ch)
     previous = period.previous() if with_previous else None
     stored = sub_rs = sub_plan = None
@@ -147,7 +220,7 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
         subs = period.subperiods(every)
         stored = (f"sub-{every}", every)
         sub_rs, sub_plan = generate_ruleset(ch, subs[0], ruleset_id=stored[0])
-    ruleset, plan = generate_ruleset(ch, period, stored=stored)
+    ruleset, plan = generate_ruleset(ch, period, stored=stored, rhythm=rhythm)
     peer_rs = peer_plan = None
     if peer_ch is not None:
         peer_rs, peer_plan = generate_ruleset(peer_ch, period, ruleset_id="managers")
@@ -243,27 +316,14 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     overrides = None
     employed = gen.employed_all(people)
     if employed and bulk.chance(0.15):
-        grades = [g["grade"] for g in ruleset["grades"]]
-        at_min = side(bulk, "overrides")
-        overrides = []
-        for who in bulk.sample(employed, 1, 2):
-            item: dict[str, Any] = {"id": who}
-            what = bulk.choice(["score", "grade", "both"])
-            if what in ("score", "both"):
-                item["score"] = _num_text(bulk.decimal("0", "130", bulk.choice([0, 2])))
-                if at_min.chance(0.4):  # exactly a grade's minimum, or below it by a cent, a half cent (reported as
-                    # the minimum, half-up) or less
-                    edge = Decimal(str(at_min.choice(ruleset["grades"])["min"]))
-                    below = Decimal(at_min.choice(["0", "0", "0.01", "0.005", "0.000001"]))
-                    item["score"] = _num_text(edge - below if edge else edge)
-                    gen.notes.add("override-score-at-grade-min")
-            if what in ("grade", "both"):
-                item["grade"] = bulk.choice(grades)
-            item.update({"reason": bulk.choice(["Calibration committee", "Revenue booked late (FIN-1182)"]),
-                         "by": bulk.choice(["HR", "李娜"]), "date": "2026-10-05"})
-            overrides.append(item)
+        overrides = _overrides(bulk, side(bulk, "overrides"), ruleset, employed, gen)
         written["overrides.yaml"] = dump_yaml(overrides)
         gen.notes.add("overrides")
+    override_files = {"cycle.yaml": "overrides.yaml"} if overrides else {}
+    if rhythm is not None:
+        payable = [p["id"] for p in people if p["id"] in employed and p.get("target_bonus") != "-100"]
+        cycles = _rhythm_runs(rhythm, cycles, sub_rs, ruleset, payable, gen, written, override_files)
+
     okr_missing = plan.okr and bulk.chance(0.07)
     if okr_missing:
         gen.notes.add("okr-source-missing")
@@ -278,8 +338,13 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
             if okrs and bulk.chance(0.15):
                 rows = [[emp, o["objective"], o.get("type"), kr["name"], kr["start"], kr["target"], kr["current"],
                          kr.get("weight")] for emp, objs in okrs.items() for o in objs for kr in o["key_results"]]
-                table = Table(["employee", "objective", "type", "key_result", "start", "target", "current", "weight"],
-                              [[str(c) if isinstance(c, Decimal) else c for c in r] for r in rows])
+                header = ["employee", "objective", "type", "key_result", "start", "target", "current", "weight"]
+                months = [kr.get("month", o.get("month")) for objs in okrs.values() for o in objs
+                          for kr in o["key_results"]]
+                if any(months):  # dated key results: a month column
+                    header.append("month")
+                    rows = [r + [m] for r, m in zip(rows, months)]
+                table = Table(header, [[str(c) if isinstance(c, Decimal) else c for c in r] for r in rows])
                 path = f"data/okrs-{p.id}.csv"
                 written[path] = csv_bytes(table, bulk)[0]
                 gen.notes.add("okr-csv")
@@ -299,9 +364,10 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
             cycle["context"] = context
         cycle["sources"] = sources
         cycle["store"] = "sqlite:///out/appraise.db"
-        cycle["output"] = outputs[name] = f"out/{p.id}" + ("-managers" if name == "cycle-managers.yaml" else "")
-        if overrides and name == "cycle.yaml":
-            cycle["overrides"] = "overrides.yaml"
+        cycle["output"] = outputs[name] = f"out/{p.id}" + ("-managers" if name == "cycle-managers.yaml" else
+                                                            "-rerun" if name.endswith("-rerun.yaml") else "")
+        if name in override_files:
+            cycle["overrides"] = override_files[name]
         if on_error:
             cycle["on_error"] = on_error
         if bulk.chance(0.1):

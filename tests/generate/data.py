@@ -575,6 +575,12 @@ class DataGenerator:
 
     def okrs(self, people: list[dict], current: bool = True) -> dict:
         ch = self.ch
+        # now and then key results dated with `month:` (README "employed_share"), from a chooser of their own: the
+        # months of the period, a month before it or after it (not read), on the objective or the key result
+        dates = side(ch, "okr-months")
+        dated = dates.chance(0.15)
+        months = [*self.plan.period.months, *(self.previous.months[-1:] if self.previous else []),
+                  (self.plan.period.end.year + (self.plan.period.end.month == 12), self.plan.period.end.month % 12 + 1)]
         out: dict[str, list] = {}
         who = self.employed(people)
         if current and self.dirty == "okr-target-is-start" and who:
@@ -601,10 +607,16 @@ class DataGenerator:
                                           "current": current}
                     if ch.chance(0.3):
                         kr["weight"] = ch.choice([1, 2, 3, Decimal("0.5")])
+                    if dated and dates.chance(0.7):
+                        kr["month"] = "{}-{:02d}".format(*dates.choice(months))
                     krs.append(kr)
                 obj["key_results"] = krs
+                if dated and dates.chance(0.2):  # the whole objective dated (its key results' own month first)
+                    obj["month"] = "{}-{:02d}".format(*dates.choice(months))
                 objectives.append(obj)
             out[p["id"]] = objectives
         if len(out) < len(people):
             self.notes.add("employee-without-okrs")
+        if dated and out:
+            self.notes.add("okr-dated-key-results")
         return out

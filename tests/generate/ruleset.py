@@ -278,8 +278,9 @@ class RulesetGenerator:
     """Builds one ruleset and its :class:`Plan` from a :class:`Chooser`."""
 
     def __init__(self, ch: Chooser, period: Period, ruleset_id: str | None = None,
-                 stored: tuple[str, str] | None = None):
+                 stored: tuple[str, str] | None = None, rhythm: Chooser | None = None):
         self.ch = ch
+        self.rhythm = rhythm  # a rhythm case's chooser: periods: dimensions and net_of more often
         self.plan = Plan(period)
         self.ruleset_id = ruleset_id
         self.stored = stored  # (ruleset id, every): shorter periods' results in the store, for periods:/net_of
@@ -550,7 +551,8 @@ class RulesetGenerator:
                 dimensions[dim] = {"weight": _num(w), **body}
                 if self.ch.chance(0.1):
                     dimensions[dim]["label"] = {"en": dim.title(), "zh-CN": "维度"}
-            if self.stored and self.ch.chance(0.6):  # the results of shorter periods, from the store
+            if self.stored and (self.ch.chance(0.6) or self.rhythm is not None and self.rhythm.chance(0.7)):
+                # the results of shorter periods, from the store
                 dimensions = self.with_periods_dimension(dimensions)
             spec["dimensions"] = dimensions
             cards[card] = spec
@@ -725,7 +727,7 @@ class RulesetGenerator:
         if self.ch.chance(0.3):
             bonus["target_period"] = self.ch.choice(["cycle", "month", "quarter", "half", "year"])
             self.feature(f"bonus-target-period-{bonus['target_period']}")
-        if self.stored and self.ch.chance(0.5):
+        if self.stored and (self.ch.chance(0.5) or self.rhythm is not None and self.rhythm.chance(0.6)):
             bonus["net_of"] = {"ruleset": self.stored[0], "every": self.stored[1]}
             if self.ch.chance(0.5):
                 bonus["net_of"]["clawback"] = self.ch.chance(0.7)
@@ -1018,12 +1020,12 @@ def _list(items: list[str]) -> str:
 
 
 def generate_ruleset(ch: Chooser, period: Period, ruleset_id: str | None = None,
-                     stored: tuple[str, str] | None = None) -> tuple[dict, Plan]:
+                     stored: tuple[str, str] | None = None, rhythm: Chooser | None = None) -> tuple[dict, Plan]:
     """A valid ruleset (plain data) and the plan its data must follow.
 
     ``stored``: ``(ruleset id, every)`` of shorter periods' results the store will hold; then some
     scorecards get a ``periods:`` dimension and the bonus may be paid ``net_of`` them (SPEC v2)."""
-    gen = RulesetGenerator(ch, period, ruleset_id, stored)
+    gen = RulesetGenerator(ch, period, ruleset_id, stored, rhythm)
     return gen.build(), gen.plan
 
 

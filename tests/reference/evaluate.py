@@ -279,6 +279,15 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
                 if key in mine and mine[key][0] is not None:
                     raise ReferenceInputError(f"{where}: {key[1]} of {emp} for {key[0]} also given at {mine[key][1]}")
                 mine[key] = (value, where)
+    # dated key results (README "employed_share"): those of months outside the period are not read, nor those of
+    # months wholly outside the employment; an objective left without key results is no objective
+    by_id = {p.id: p for p in inputs.people}
+    for emp, objectives in inputs.okrs.items():
+        person = by_id.get(emp)
+        for obj in objectives:
+            obj["key_results"] = [kr for kr in obj["key_results"] if kr["month"] is None or (
+                kr["month"] in period.months and not (person is not None and person.month_outside(kr["month"])))]
+        inputs.okrs[emp] = [obj for obj in objectives if obj["key_results"]]
     ids = [p.id for p in inputs.people]
     if len(set(ids)) != len(ids):
         raise ReferenceInputError("duplicate employee ids in the employee table")

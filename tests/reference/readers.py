@@ -268,7 +268,8 @@ def metric_rows(rows: list[dict], source: dict, declared: set[str], label: str):
 
 
 def okr_objectives(source_path: Path, rows: list[dict] | None, label: str) -> dict[str, list[dict]]:
-    """{employee: [{objective, type, key_results: [{name, start, target, current, weight}]}]} (numbers exact)."""
+    """{employee: [{objective, type, key_results: [{name, start, target, current, weight, month}]}]} (numbers
+    exact; ``month`` ``YYYY-MM`` of a dated key result, else None)."""
     out: dict[str, list[dict]] = {}
     if rows is None:
         data = yaml_data(source_path) or {}
@@ -278,10 +279,12 @@ def okr_objectives(source_path: Path, rows: list[dict] | None, label: str) -> di
             for obj in objectives or []:
                 krs = []
                 for kr in obj.get("key_results") or []:
+                    month = kr.get("month", obj.get("month"))  # (dated on the key result, or the whole objective)
                     krs.append({"name": kr.get("name"),
                                 "start": _opt_number(kr.get("start")), "target": _opt_number(kr.get("target")),
                                 "current": _opt_number(kr.get("current")),
-                                "weight": _opt_number(kr.get("weight"), Fraction(1))})
+                                "weight": _opt_number(kr.get("weight"), Fraction(1)),
+                                "month": None if month is None else parse_month(month, f"{label} ({emp})")})
                 out.setdefault(str(emp), []).append({"objective": obj.get("objective"),
                                                      "type": obj.get("type") or "committed", "key_results": krs})
         return out
@@ -296,7 +299,8 @@ def okr_objectives(source_path: Path, rows: list[dict] | None, label: str) -> di
         index[key]["key_results"].append({
             "name": row.get("key_result"), "start": parse_number(row.get("start"), where),
             "target": parse_number(row.get("target"), where), "current": parse_number(row.get("current"), where),
-            "weight": Fraction(1) if weight is None else weight})
+            "weight": Fraction(1) if weight is None else weight,
+            "month": None if row.get("month") is None else parse_month(row["month"], where)})
     return out
 
 
