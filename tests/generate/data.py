@@ -517,6 +517,12 @@ class DataGenerator:
         relations = sorted(plan.relations | {"self"} | ({"vendor"} if ch.chance(0.1) else set()))
         odd = side(ch, "ratings")
         odd_values = [v for v in ODD_RATINGS if Decimal(v) <= top] if odd.chance(0.15) else []
+        # a survey run every quarter (or half) of a longer period: a rater rates the same person in several waves,
+        # and their value is the mean of all their ratings (a chooser of its own: other cases stay as they were)
+        waves = side(ch, "waves")
+        # (told apart by their period column: without one, two ratings of a rater, relation and competency are one
+        # rating given twice, which the run refuses)
+        wave_ids = [*plan.period.quarters(), *plan.period.halves()] if waves.chance(0.25) and with_period else []
         for p in people:
             if ch.chance(0.2):
                 self.notes.add("employee-without-ratings")
@@ -531,6 +537,8 @@ class DataGenerator:
                     all_blank = ch.chance(0.05)
                     if all_blank:
                         self.notes.add("rater-all-blank")
+                    again = waves.sample([w for w in wave_ids if w != period], 1, 3) \
+                        if wave_ids and waves.chance(0.5) else []
                     for comp in ch.sample(COMPETENCIES, 1, 3) if "competency" in header else [None]:
                         blank = all_blank or ch.chance(0.07)
                         if blank:
@@ -541,6 +549,10 @@ class DataGenerator:
                             self.notes.add("rating-odd-value")
                         row = [p["id"], rater, rel] + ([comp] if "competency" in header else []) + [rating]
                         rows.append(row + ([period] if with_period else []))
+                        for wave in again:  # the same rater and competency in another wave
+                            rating = None if all_blank or waves.chance(0.07) else self._rating(top, waves)
+                            rows.append(row[:-1] + [rating, wave])
+                            self.notes.add("rating-waves")
         if self.dirty == "rating-above-scale" and self.employed(people):
             row = [self.employed(people), "X99", "peer"] + (["integrity"] if "competency" in header else []) \
                 + [format(max(plan.scales) + 1, "f")] + ([plan.period.id] if with_period else [])  # above them all
@@ -550,8 +562,8 @@ class DataGenerator:
             return None
         return Table(header, rows)
 
-    def _rating(self, top: Decimal) -> str:
-        ch = self.ch
+    def _rating(self, top: Decimal, ch: Chooser | None = None) -> str:
+        ch = ch or self.ch
         whole = int(top)
         if ch.chance(0.2):
             v = Decimal(ch.integer(2, 2 * whole)) / 2

@@ -247,11 +247,19 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
             if any(sp.get("competencies") for sp in specs) and rows and "competency" not in rows[0]:
                 raise ReferenceInputError(f"{label}: a 360 dimension counts only some competencies, but the "
                                           "file has no competency column")
+            seen: dict[tuple, str] = {}
             for row in rows:
                 where = f"{label}:{row['_line']}"
                 raw_period = row.get("period")
                 if raw_period is not None and not period.contains(parse(raw_period)):
                     continue
+                # one rating per employee, rater, relation, competency and period (the columns the file has): a
+                # second is an error at its row, as in the engine (which of the two counts is not for us to guess)
+                key = (row["employee"], row["rater"], row["relation"], row.get("competency"), raw_period)
+                if key in seen:
+                    raise ReferenceInputError(f"{where}: a rating of {key[0]} by the same rater appears twice; first "
+                                              f"at {seen[key]}")
+                seen[key] = where
                 rating = parse_number(row.get("rating"), where)
                 if rating is not None and top is not None and not 1 <= rating <= top:
                     raise ReferenceInputError(f"{where}: rating {rating} outside the scale 1..{top}")
