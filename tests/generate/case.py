@@ -45,6 +45,8 @@ class Case:
     sub_ruleset: Path | None = None
     peer_cycle: Path | None = None    # another ruleset of the same period into the same store (SPEC v2), run before
     peer_ruleset: Path | None = None
+    sub_ruleset_v2: Path | None = None  # the shorter periods' ruleset as changed mid-year (same id, later periods)
+    previous_ruleset: Path | None = None  # last period's version of the ruleset (same id), for its run
 
 
     @property
@@ -55,7 +57,8 @@ class Case:
 
     @property
     def rulesets(self) -> list[Path]:
-        return [p for p in (self.ruleset, self.sub_ruleset, self.peer_ruleset) if p is not None]
+        return [p for p in (self.ruleset, self.sub_ruleset, self.sub_ruleset_v2, self.previous_ruleset,
+                            self.peer_ruleset) if p is not None]
 
     @property
     def features(self) -> list[str]:
@@ -121,7 +124,7 @@ def _periods(ch: Chooser) -> tuple[Period, bool, str | None, Chooser | None]:
     period = Period.parse(rhythm.weighted([("2026", 4), ("2026-H2", 2), ("2026-Q3", 1), ("2027-Q1", 1)]))
     every = rhythm.choice({12: ["quarter", "quarter", "half"], 6: ["quarter", "quarter", "month"],
                            3: ["month"]}[period.count])
-    return period, with_previous, every, rhythm
+    return period, with_previous or rhythm.chance(0.25), every, rhythm
 
 
 def _peer(ch: Chooser) -> Chooser | None:
@@ -163,13 +166,15 @@ def _overrides(bulk: Chooser, at_min: Chooser, ruleset: dict, employed: list[str
 
 def _covers_everyone(ruleset: dict) -> bool:
     """Whether every employee the period appraises gets a result (not an error, not uncovered) as far as the
-    ruleset goes: a last scorecard for everyone left and missing data never an error."""
+    ruleset goes: a last scorecard for everyone left, and missing data scored 0 (someone without data has no
+    score under ``redistribute``, and is in the errors then, whom no override may name)."""
     last = list(ruleset["scorecards"].values())[-1]
-    return "applies_to" not in last and ruleset.get("missing") != "error"
+    return "applies_to" not in last and ruleset.get("missing") == "zero"
 
 
-def _rhythm_runs(ch: Chooser, cycles: list, sub_rs: dict | None, ruleset: dict, employed: list[str],
-                 gen: DataGenerator, written: dict[str, bytes], override_files: dict[str, str]) -> list:
+def _rhythm_runs(ch: Chooser, cycles: list, sub_rulesets: dict[str, dict | None], ruleset: dict,
+                 prev_rs: dict | None, employed: list[str], gen: DataGenerator, written: dict[str, bytes],
+                 override_files: dict[str, str]) -> list:
     """The runs of a rhythm case (SPEC v2 "periods that add up"): the shorter periods' runs now and then carry
     overrides (the store keeps the overridden score, grade and bonus, which ``periods:`` and ``net_of`` read),
     and one may be run again with other overrides (a corrected quarter: its second run is the current one);
@@ -178,7 +183,8 @@ def _rhythm_runs(ch: Chooser, cycles: list, sub_rs: dict | None, ruleset: dict, 
     for item in cycles:
         p, name, rs_file, rs_plan = item
         out.append(item)
-        if rs_file != "ruleset-sub.yaml" or sub_rs is None or not employed or not _covers_everyone(sub_rs):
+        sub_rs = sub_rulesets.get(rs_file)
+        if sub_rs is None or not employed or not _covers_everyone(sub_rs):
             continue
         if ch.chance(0.35):
             file = f"overrides-{p.id}.yaml"
@@ -193,10 +199,11 @@ def _rhythm_runs(ch: Chooser, cycles: list, sub_rs: dict | None, ruleset: dict, 
                 written[file] = dump_yaml(_overrides(ch, ch, sub_rs, employed, gen))
                 override_files[again] = file
             gen.notes.add("rhythm-sub-period-run-again")
-    previous = next((name for _, name, _, _ in out if name == "cycle-previous.yaml"), None)
-    if previous and employed and _covers_everyone(ruleset) and ch.chance(0.4):
-        written["overrides-previous.yaml"] = dump_yaml(_overrides(ch, ch, ruleset, employed, gen))
-        override_files[previous] = "overrides-previous.yaml"
+    rs_file = next((rs_file for _, name, rs_file, _ in out if name == "cycle-previous.yaml"), None)
+    previous_rs = prev_rs if rs_file == "ruleset-previous.yaml" else ruleset
+    if rs_file and employed and _covers_everyone(previous_rs) and ch.chance(0.4):
+        written["overrides-previous.yaml"] = dump_yaml(_overrides(ch, ch, previous_rs, employed, gen))
+        override_files["cycle-previous.yaml"] = "overrides-previous.yaml"
         gen.notes.add("rhythm-previous-overrides")
     gen.notes.add("rhythm")
     return out
@@ -224,8 +231,22 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     peer_rs = peer_plan = None
     if peer_ch is not None:
         peer_rs, peer_plan = generate_ruleset(peer_ch, period, ruleset_id="managers")
+    prev_rs = prev_plan = None
+    if rhythm is not None and previous is not None and rhythm.chance(0.4):
+        # last period's run was under last period's ruleset: same id, another version (other grades, scorecards)
+        prev_rs, prev_plan = generate_ruleset(rhythm, previous, ruleset_id=ruleset["id"])
+        prev_rs["version"] = "2025.1"
+    sub2_rs = sub2_plan = None
+    if rhythm is not None and sub_rs is not None and rhythm.chance(0.5):
+        sub_rs["missing"] = "zero"  # everyone scored each quarter (the overrides of a rhythm case need it)
+    if rhythm is not None and stored is not None and len(subs) > 1 and rhythm.chance(0.3):
+        # HR changed the shorter periods' ruleset mid-year: same id, another version from some sub-period on
+        sub2_rs, sub2_plan = generate_ruleset(rhythm, subs[0], ruleset_id=stored[0])
+        sub2_rs["version"] = "2026.2"
+        if rhythm.chance(0.5):
+            sub2_rs["missing"] = "zero"
     bulk = ch.fork()  # cells and rows: one seed from the structural chooser
-    others = [p for p in (sub_plan, peer_plan) if p is not None]
+    others = [p for p in (sub_plan, peer_plan, sub2_plan, prev_plan) if p is not None]
     gen = DataGenerator(bulk, merged([plan, *others]) if others else plan, previous, employees)
 
     header = "# yaml-language-server: $schema=../schemas/ruleset.schema.json\n# generated by tests/generate\n"
@@ -236,6 +257,12 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     if peer_rs is not None:
         written["ruleset-managers.yaml"] = dump_yaml(peer_rs, header)
         gen.notes.add("two-rulesets-one-period")
+    if prev_rs is not None:
+        written["ruleset-previous.yaml"] = dump_yaml(prev_rs, header)
+        gen.notes.add("rhythm-previous-ruleset-version")
+    if sub2_rs is not None:
+        written["ruleset-sub-v2.yaml"] = dump_yaml(sub2_rs, header)
+        gen.notes.add("rhythm-ruleset-changed-mid-year")
     tables: dict[str, Table] = {}  # encoded at the end, each as CSV or one of the other allowed formats
     people, employees, emp_source = gen.employees()
     if len(employees.rows) > 1 and bulk.chance(0.08):  # two employee files (another team's HR export)
@@ -308,8 +335,13 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     cycles = [(sp, f"cycle-{sp.id}.yaml", "ruleset-sub.yaml", sub_plan) for sp in subs if bulk.chance(0.85)]
     if len(cycles) < len(subs):
         gen.notes.add("sub-period-not-run")
+    if sub2_rs is not None:  # the later sub-periods under the changed ruleset
+        cut = subs[rhythm.integer(1, len(subs) - 1)].first
+        cycles = [(sp, name, "ruleset-sub-v2.yaml", sub2_plan) if sp.first >= cut else (sp, name, rs, pl)
+                  for sp, name, rs, pl in cycles]
     if previous:
-        cycles.append((previous, "cycle-previous.yaml", "ruleset.yaml", plan))
+        cycles.append((previous, "cycle-previous.yaml", "ruleset.yaml", plan) if prev_rs is None else
+                      (previous, "cycle-previous.yaml", "ruleset-previous.yaml", prev_plan))
     if peer_plan is not None:
         cycles.append((period, "cycle-managers.yaml", "ruleset-managers.yaml", peer_plan))
     cycles.append((period, "cycle.yaml", "ruleset.yaml", plan))
@@ -322,7 +354,8 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     override_files = {"cycle.yaml": "overrides.yaml"} if overrides else {}
     if rhythm is not None:
         payable = [p["id"] for p in people if p["id"] in employed and p.get("target_bonus") != "-100"]
-        cycles = _rhythm_runs(rhythm, cycles, sub_rs, ruleset, payable, gen, written, override_files)
+        sub_rulesets = {"ruleset-sub.yaml": sub_rs, "ruleset-sub-v2.yaml": sub2_rs}
+        cycles = _rhythm_runs(rhythm, cycles, sub_rulesets, ruleset, prev_rs, payable, gen, written, override_files)
 
     okr_missing = plan.okr and bulk.chance(0.07)
     if okr_missing:
@@ -384,8 +417,10 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
                "expect_refusal": gen.refusal if on_error != "skip-employee" or not gen.dirty else None}
     return Case(folder=folder, ruleset=folder / "ruleset.yaml", cycle=folder / "cycle.yaml",
                 previous_cycle=folder / "cycle-previous.yaml" if previous else None,
-                sub_cycles=[folder / name for _, name, rs_file, _ in cycles if rs_file == "ruleset-sub.yaml"],
+                sub_cycles=[folder / name for _, name, rs_file, _ in cycles if rs_file.startswith("ruleset-sub")],
                 sub_ruleset=folder / "ruleset-sub.yaml" if sub_rs is not None else None,
+                sub_ruleset_v2=folder / "ruleset-sub-v2.yaml" if sub2_rs is not None else None,
+                previous_ruleset=folder / "ruleset-previous.yaml" if prev_rs is not None else None,
                 peer_cycle=folder / "cycle-managers.yaml" if peer_rs is not None else None,
                 peer_ruleset=folder / "ruleset-managers.yaml" if peer_rs is not None else None,
                 data=sorted(folder / rel for rel in written if rel.startswith("data/")), summary=summary)
