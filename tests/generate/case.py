@@ -18,6 +18,7 @@ Layout of a folder::
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -81,13 +82,21 @@ def _decimal(dumper, value: Decimal):
 
 _Dumper.add_representer(Decimal, _decimal)
 
+class _QuotingDumper(_Dumper):
+    """For files of ids as values (overrides): text of digits quoted. PyYAML's YAML 1.1 rules leave "00016" plain,
+    which YAML 1.2 (what appraise reads) takes for the number 16; a person writing the id 00016 quotes it."""
+
+
+_QuotingDumper.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+
 
 def _num_text(d: Decimal) -> int | Decimal:
     return int(d) if d == d.to_integral_value() else d
 
 
-def dump_yaml(data: Any, header: str = "") -> bytes:
-    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=None, width=110)
+def dump_yaml(data: Any, header: str = "", ids: bool = False) -> bytes:
+    """``data`` as block YAML; ``ids``: number-like text quoted (an id ``00016`` is text, YAML 1.2 reads 16)."""
+    text = yaml.dump(data, Dumper=_QuotingDumper if ids else _Dumper, sort_keys=False, allow_unicode=True, default_flow_style=None, width=110)
     return (header + text).encode("utf-8")
 
 
@@ -188,7 +197,7 @@ def _rhythm_runs(ch: Chooser, cycles: list, sub_rulesets: dict[str, dict | None]
             continue
         if ch.chance(0.35):
             file = f"overrides-{p.id}.yaml"
-            written[file] = dump_yaml(_overrides(ch, ch, sub_rs, employed, gen))
+            written[file] = dump_yaml(_overrides(ch, ch, sub_rs, employed, gen), ids=True)
             override_files[name] = file
             gen.notes.add("rhythm-sub-period-overrides")
         if ch.chance(0.2):
@@ -196,13 +205,13 @@ def _rhythm_runs(ch: Chooser, cycles: list, sub_rulesets: dict[str, dict | None]
             out.append((p, again, rs_file, rs_plan))
             if ch.chance(0.7):
                 file = f"overrides-{p.id}-rerun.yaml"
-                written[file] = dump_yaml(_overrides(ch, ch, sub_rs, employed, gen))
+                written[file] = dump_yaml(_overrides(ch, ch, sub_rs, employed, gen), ids=True)
                 override_files[again] = file
             gen.notes.add("rhythm-sub-period-run-again")
     rs_file = next((rs_file for _, name, rs_file, _ in out if name == "cycle-previous.yaml"), None)
     previous_rs = prev_rs if rs_file == "ruleset-previous.yaml" else ruleset
     if rs_file and employed and _covers_everyone(previous_rs) and ch.chance(0.4):
-        written["overrides-previous.yaml"] = dump_yaml(_overrides(ch, ch, previous_rs, employed, gen))
+        written["overrides-previous.yaml"] = dump_yaml(_overrides(ch, ch, previous_rs, employed, gen), ids=True)
         override_files["cycle-previous.yaml"] = "overrides-previous.yaml"
         gen.notes.add("rhythm-previous-overrides")
     gen.notes.add("rhythm")
@@ -349,7 +358,7 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     employed = gen.employed_all(people)
     if employed and bulk.chance(0.15):
         overrides = _overrides(bulk, side(bulk, "overrides"), ruleset, employed, gen)
-        written["overrides.yaml"] = dump_yaml(overrides)
+        written["overrides.yaml"] = dump_yaml(overrides, ids=True)
         gen.notes.add("overrides")
     override_files = {"cycle.yaml": "overrides.yaml"} if overrides else {}
     if rhythm is not None:

@@ -171,13 +171,17 @@ class DataGenerator:
         if n == 1:
             self.notes.add("one-employee")
         id_style = ch.weighted([("E", 6), ("digits", 2), ("dash", 1), ("zh", 1)])
+        ids = side(ch, "ids")  # ids an HR system exports: zero-padded, or numbers of 1 to 3 digits (which compare
+        if ids.chance(0.08):   # as text, "9" > "100", in calibration's ties)
+            id_style = ids.choice(["zeros", "lengths"])
+            self.notes.add(f"ids-{id_style}")
         date_style = ch.weighted([("iso", 8), ("slash", 1), ("dot", 1), ("zh", 1)])
         people = []
         edges = side(ch, "money")
         odd_money = edges if edges.chance(0.12) else None
         for i in range(n):
             pid = {"E": f"E{i + 1:03d}", "digits": f"{1001 + i}", "dash": f"s-{i + 1:02d}",
-                   "zh": f"员工{i + 1:02d}"}[id_style]
+                   "zh": f"员工{i + 1:02d}", "zeros": f"{i + 1:05d}", "lengths": f"{9 + 23 * i}"}[id_style]
             p: dict[str, Any] = {"id": pid, "name": ch.choice(NAMES)}
             when = ch.weighted([("long-ago", 60), ("in-period", 10), ("period-edge", 4), ("after", 4),
                                 ("in-previous", 6), ("blank", 3)]) if not nobody else "after"
