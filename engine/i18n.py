@@ -1177,6 +1177,34 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "{column} 的值为 {value}，不是数字（{who}）（{where}）"),
     ("data.infinite", "value of {column} is {value} (infinite) ({who})", "{column} 的值为 {value}（无穷大）（{who}）"),
     ("data.nan", "value of {column} is {value} (not a number) ({who})", "{column} 的值为 {value}（非数字）（{who}）"),
+    ("data.huge_of", "{column} of employee {id} is {value}, too large to compute exactly (the limit is 10^15)",
+     "员工 {id} 的 {column} 为 {value}，太大，无法精确计算（上限为 10^15）"),
+    ("data.tiny_of", "{column} of employee {id} is {value}, too close to 0 to compute with (below 2.2e-308 in size)",
+     "员工 {id} 的 {column} 为 {value}，太接近 0，无法计算（绝对值小于 2.2e-308）"),
+    # why a cell is not a number, when its text shows it (provide/checks.py number_hint)
+    ("data.hint_excel_error", "{value} is an Excel error value: fix the formula in the workbook, or leave the cell "
+                              "empty if the value is unknown (it then counts as missing)",
+     "{value} 是 Excel 的错误值：请在工作簿中修正公式；如果数值未知，请留空（按缺失处理）"),
+    ("data.hint_placeholder", "{value} is a placeholder, not a number: leave the cell empty if the value is unknown "
+                              "(it then counts as missing), or write the value",
+     "{value} 是占位符，不是数字：如果数值未知，请留空（按缺失处理），否则请填写数值"),
+    ("data.hint_width", "{value} is written with full-width or other non-ASCII characters: type it with ASCII "
+                        "digits: {fixed}",
+     "{value} 使用了全角或其他非 ASCII 字符：请用半角数字输入：{fixed}"),
+    ("data.hint_percent", "{value} is a percentage: write the number without '%', in the unit the ruleset expects "
+                          "(0.855 for a share, 85.5 for points)",
+     "{value} 是百分数：请去掉“%”，按规则集期望的单位填写（比例写 0.855，分值写 85.5）"),
+    ("data.hint_currency", "{value} has a currency sign or unit: write the amount alone: {fixed}",
+     "{value} 带有货币符号或单位：请只写金额：{fixed}"),
+    ("data.hint_brackets", "{value} is a negative amount in brackets: write it with a minus sign: {fixed}",
+     "{value} 是用括号表示的负数：请改用负号：{fixed}"),
+    ("data.hint_thousands", "{value} has a thousands separator: write it without: {fixed}",
+     "{value} 带有千位分隔符：请去掉：{fixed}"),
+    ("data.hint_decimal_comma", "{value} has a decimal comma: write a decimal point: {fixed} (save the file with "
+                                "decimal points, or in a locale that writes them)",
+     "{value} 使用了小数逗号：请改用小数点：{fixed}（请以小数点格式保存文件，或在使用小数点的区域设置下保存）"),
+    ("data.hint_grouped", "{value} has spaces or other marks between its digits: write it without: {fixed}",
+     "{value} 的数字之间有空格或其他分隔符：请去掉：{fixed}"),
     # an incentive plan's measure a float does not carry exactly (core/scoring.py, README "Numbers compare as written")
     ("evaluate.uncarried", "incentive component {component} pays on metric {metric} = {value}, which has more "
      "significant digits than a float carries exactly (15); it cannot be paid to the cent, so it is not paid; check "
@@ -2702,6 +2730,29 @@ INPUT_MESSAGES: dict[str, dict[str, str]] = {
                           "zh-CN": "skip_rows 为 {skip}，跳过后没有表头：第 {skip} 行之后全是空行"},
     "excel.skipped_all.hint": {"en": "skip only the rows above the header (a title, notes)",
                                "zh-CN": "只跳过表头上方的行（标题、说明）"},
+    "excel.merged_cells": {
+        "en": "cells {range} are merged: Excel shows the value of {first} across them, but the other cells are empty "
+              "and would be read as missing",
+        "zh-CN": "单元格 {range} 已合并：Excel 在整个区域显示 {first} 的值，但其余单元格实际为空，会被当作缺失值读取"},
+    "excel.merged_cells.hint": {
+        "en": "unmerge the cells and give every row its own value (in Excel: Merge & Center > Unmerge Cells, then "
+              "fill the empty cells)",
+        "zh-CN": "请取消合并，并为每一行填入自己的值（Excel：合并后居中 > 取消单元格合并，再填满空单元格）"},
+    "excel.formula_unsaved": {
+        "en": "cell {cell} holds a formula ({formula}) but no saved value: the workbook was written by a program and "
+              "never calculated, so the value Excel would show is not in the file",
+        "zh-CN": "单元格 {cell} 是公式（{formula}），但没有保存的计算结果：该工作簿由程序生成、从未计算过，"
+                 "文件中没有 Excel 会显示的值"},
+    "excel.formula_unsaved.hint": {
+        "en": "open the workbook in Excel (or LibreOffice) and save it, so every formula's value is stored; or write "
+              "the values instead of formulas",
+        "zh-CN": "请用 Excel（或 LibreOffice）打开并保存该工作簿，使每个公式的计算结果都保存下来；或直接填写数值而非公式"},
+    "excel.hidden_first_sheet": {
+        "en": "the workbook's first sheet, '{sheet}', is hidden in Excel; appraise does not guess which sheet is meant",
+        "zh-CN": "工作簿的第一个工作表“{sheet}”在 Excel 中是隐藏的；appraise 不会猜测要读取哪个工作表"},
+    "excel.hidden_first_sheet.hint": {
+        "en": "name the sheet to read on this source in the cycle file, e.g. sheet: {visible}",
+        "zh-CN": "请在周期文件的此数据源中注明要读取的工作表，例如 sheet: {visible}"},
     "excel.narrow_header.hint": {
         "en": "row {header} is taken as the header and names {count} columns; if it is a title or a note above the "
               "table, say where the header is on this source in the cycle file: header_row: {guess}",

@@ -712,6 +712,12 @@ def read_xlsx(source, options: Mapping[str, Any] | None = None, period=None, num
         raise InvalidInput([source.diag(f"{name} has no sheet '{sheet_name}'; its sheets: "
                                         f"{', '.join(book.sheetnames)}", key="sheet", code="source-sheet")])
     ws = book[sheet_name] if sheet_name is not None else book.worksheets[0]
+    if sheet_name is None and getattr(ws, "sheet_state", "visible") != "visible":
+        shown_sheets = [w.title for w in book.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
+        book.close()
+        message, hint = _say_pair("excel.hidden_first_sheet", sheet=ws.title,
+                                  visible=shown_sheets[0] if shown_sheets else ws.title)
+        raise InvalidInput([source.diag(f"{name}: {message}", key="path", hint=hint, code="source-sheet")])
     where = f"{name}[{ws.title}]"
     header_row, skip = options.get("header_row"), options.get("skip_rows")
     if header_row is not None and skip is not None:
@@ -763,6 +769,7 @@ def read_xlsx(source, options: Mapping[str, Any] | None = None, period=None, num
             raise fail(where, message, line=max(number, 1), hint=hint, code="data-empty")
         raise fail(where, "sheet is empty; expected a header row and data rows", code="data-empty")
     _check_header(header, where, header_line)
+    _unseen_cells(where, raw, getattr(ws, "_worksheet_path", ""), header_line, len(header))
     frame = pl.DataFrame({h: [r[i] for r in rows] for i, h in enumerate(header)},
                          schema={h: pl.Utf8 for h in header})
     frame = frame.with_columns(pl.Series("_row", lines, dtype=pl.Int64))
@@ -795,6 +802,67 @@ def _title_row(where: str, raw: bytes, ws, title: tuple[int, str], header: int) 
                   merged=say("excel.merged", locale, range=merged) if merged else "")
     hint = say("excel.title_row.hint", locale, header=header, skip=header - 1)
     return fail(where, message, line=row, hint=hint, code="data-title-row")
+
+
+_MERGE_REF = re.compile(rb'<mergeCell\b[^>]*\bref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
+# a formula cell, its formula and its saved value (<v/> or none: never calculated; openpyxl writes them so)
+_FORMULA_CELL = re.compile(rb'<c\b([^>]*?)(?<!/)>\s*(<f\b[^>]*/>|<f\b[^>]*>([^<]*)</f>)\s*(<v\s*/>|<v>\s*</v>)?\s*</c>')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _unseen_cells(where: str, raw: bytes, part: str, header_line: int, width: int) -> None:
+    """Refuse what Excel shows but the cells do not hold, in the table's rows (below the header) and columns: merged
+    cells (Excel shows the first cell's value across the range; the others are empty, and would read as missing)
+    and formulas without a saved value (a workbook written by a program and never calculated: the value Excel
+    would show is not in the file, and the cell would read as empty).  Read from the sheet's XML, as openpyxl's
+    streaming reader keeps neither."""
+    import zipfile
+
+    if not part:
+        return
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            xml = archive.read(part)
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return
+    problems: list[Diagnostic] = []
+    if b"<mergeCell" in xml:
+        for m in _MERGE_REF.finditer(xml):
+            c1, r1, c2, r2 = _column_number(m[1]), int(m[2]), _column_number(m[3]), int(m[4])
+            if max(r1, r2) <= header_line or min(c1, c2) > width:
+                continue
+            first, cells = f"{m[1].decode()}{r1}", f"{m[1].decode()}{r1}:{m[3].decode()}{r2}"
+            message, hint = _say_pair("excel.merged_cells", range=cells, first=first)
+            problems.append(Diagnostic(where, max(r1, header_line + 1), c1, message,
+                                       hint=hint, code="data-merged"))
+    if b"<f" in xml:
+        for m in _FORMULA_CELL.finditer(xml):
+            attrs = m[1]
+            ref = re.search(rb'\br="([A-Z]+)([0-9]+)"', attrs)
+            if ref is None:
+                continue
+            row, col = int(ref[2]), _column_number(ref[1])
+            if row <= header_line or col > width:
+                continue
+            if m[4] is not None and re.search(rb'\bt="str"', attrs) and m[4].startswith(b"<v>"):
+                continue  # a formula whose saved value is empty text ("" from =IF(...,"",...)): the cell is empty
+            from html import unescape
+
+            formula = unescape((m[3] or b"").decode("utf-8", "replace"))
+            formula = formula if len(formula) <= 40 else formula[:37] + "..."
+            message, hint = _say_pair("excel.formula_unsaved", cell=f"{ref[1].decode()}{row}",
+                                      formula="=" + formula if formula else "=...")
+            problems.append(Diagnostic(where, row, col, message, hint=hint, code="data-formula"))
+            if len(problems) >= 50:
+                break
+    if problems:
+        raise InvalidInput(problems)
 
 
 def _merged_across(raw: bytes, part: str, row: int) -> str:

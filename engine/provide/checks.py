@@ -139,7 +139,7 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
             emp, line, raw, num = row
             if num is None:
                 msg = f"{what} '{c}' is '{raw}', which is not a number"
-                hint = "write plain numbers: 1234.5 (no thousands separators, units or %)"
+                hint = number_hint(str(raw)) or "write plain numbers: 1234.5 (no thousands separators, units or %)"
             elif math.isfinite(num) and abs(num) < 1:
                 msg = f"{what} '{c}' is {raw}, too close to 0 to compute with (below 2.2e-308 in size)"
                 hint = "check the cell: an exponent may be wrong (write 0 for none)"
@@ -153,6 +153,70 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
                 msg += f" (employee {emp})"
             report.employee(emp, part.origin.diag(line, c, msg, hint=hint, code="data-not-a-number"))
     return cast
+
+
+_EXCEL_ERROR = re.compile(r"^#(N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|UNKNOWN!|"
+                          r"GETTING_DATA)$", re.IGNORECASE)
+_PLACEHOLDERS = frozenset({"n/a", "na", "n.a.", "-", "--", "—", "–", "null", "none", "nil", "?", "unknown", "tbd",
+                           "无", "空", "不适用", "暂无"})
+_PLAIN = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_CURRENCY = re.compile(r"[¥￥$€£]|元|RMB|CNY|USD|EUR|HKD", re.IGNORECASE)
+_GROUPED_SPACE = re.compile(r"^[+-]?[0-9]{1,3}(?:[ \u00a0\u202f\u2009'’_][0-9]{3})+(?:[.,][0-9]+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+),[0-9]+$")
+_THOUSANDS_COMMA = re.compile(r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$")
+
+
+def _ascii_digits(text: str) -> str:
+    """``text`` with full-width and other scripts' digits and signs as ASCII ('１２３' -> '123', '－５' -> '-5')."""
+    import unicodedata
+
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+        elif ch.isdigit():
+            out.append(str(unicodedata.digit(ch, 0)))
+        else:
+            folded = unicodedata.normalize("NFKC", ch)
+            out.append({"\u2212": "-", "\u2013": "-"}.get(folded, folded))
+    return "".join(out)
+
+
+def number_hint(raw: str, thousands: bool = False) -> str | None:
+    """What to do about a cell that is not a number, when its text shows why (an Excel error, a placeholder,
+    full-width digits, a percent, currency, brackets for a minus, a decimal comma, grouped digits); None when it
+    does not.  ``thousands``: the column reads 1,234.50 (employee amounts), so that needs no word."""
+    text = raw.strip()
+    quoted = f"'{text}'"
+    if _EXCEL_ERROR.match(text):
+        return (f"{quoted} is an Excel error value: fix the formula in the workbook, or leave the cell empty if the "
+                "value is unknown (it then counts as missing)")
+    if text.lower() in _PLACEHOLDERS:
+        return (f"{quoted} is a placeholder, not a number: leave the cell empty if the value is unknown (it then "
+                "counts as missing), or write the value")
+    ascii_ = _ascii_digits(text)
+    if ascii_ != text and (_PLAIN.match(ascii_) or _THOUSANDS_COMMA.match(ascii_)):
+        fixed = ascii_.replace(",", "")
+        return f"{quoted} is written with full-width or other non-ASCII characters: type it with ASCII digits: {fixed}"
+    if text.endswith(("%", "％")):
+        return (f"{quoted} is a percentage: write the number without '%', in the unit the ruleset expects "
+                "(0.855 for a share, 85.5 for points)")
+    bare = re.sub(r"\s+", "", _CURRENCY.sub("", text))
+    if _CURRENCY.search(text) and (_PLAIN.match(bare) or _THOUSANDS_COMMA.match(bare)):
+        return f"{quoted} has a currency sign or unit: write the amount alone: {bare.replace(',', '')}"
+    m = re.match(r"^\(\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*\)$", text)
+    if m and (_PLAIN.match(m[1]) or _THOUSANDS_COMMA.match(m[1])):
+        return f"{quoted} is a negative amount in brackets: write it with a minus sign: -{m[1].replace(',', '')}"
+    if _THOUSANDS_COMMA.match(text) and not thousands:
+        return f"{quoted} has a thousands separator: write it without: {text.replace(',', '')}"
+    if _DECIMAL_COMMA.match(text):
+        fixed = text.replace(".", "").replace(",", ".")
+        return (f"{quoted} has a decimal comma: write a decimal point: {fixed} (save the file with decimal points, "
+                "or in a locale that writes them)")
+    if _GROUPED_SPACE.match(text):
+        fixed = re.sub(r"[ \u00a0\u202f\u2009'’_]", "", text).replace(",", ".")
+        return f"{quoted} has spaces or other marks between its digits: write it without: {fixed}"
+    return None
 
 
 def _wrong(frame: pl.DataFrame, cast: pl.DataFrame, columns) -> set[str]:

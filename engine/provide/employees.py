@@ -19,10 +19,10 @@ import polars as pl
 from appraise.errors import Diagnostic
 from appraise.language.compile import BUILTIN_ATTRIBUTES  # one list of the columns every employee table has
 from appraise.language.cycle import Cycle
-from appraise.provide.checks import EXCEL_EPOCH, as_text, date_text, empty, require, with_rows
+from appraise.provide.checks import EXCEL_EPOCH, as_text, date_text, empty, number_hint, require, with_rows
 from appraise.provide.needs import Needs
 from appraise.provide.parts import Part, Report, cycle_diag
-from appraise.tables import EMPLOYEE_BUILTIN, EMPLOYEE_OPTIONAL, EMPLOYEE_REQUIRED, THOUSANDS
+from appraise.tables import EMPLOYEE_BUILTIN, EMPLOYEE_OPTIONAL, EMPLOYEE_REQUIRED, LARGEST, THOUSANDS
 
 
 def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle) -> pl.DataFrame | None:
@@ -217,19 +217,34 @@ def _employee_values(part: Part, frame: pl.DataFrame, accepted: pl.Series, types
                     pl.col("_i").replace_strict(fixed, default=None, return_dtype=pl.Utf8)).otherwise(new)
             frame = frame.with_columns(new.alias(col)).drop("_fast")
         else:
-            plain = pl.col(col).str.contains(_DECIMAL) | pl.col(col).str.contains(_THOUSANDS_ASCII)
+            # what the engine reads (appraise.core.rollup: ASCII digits, commas only as thousands separators, below
+            # 10^15): anything else is said here, at its cell, not found missing later with no place to point at
+            size = pl.col(col).str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False).abs()
+            plain = ((pl.col(col).str.contains(_DECIMAL) | pl.col(col).str.contains(_THOUSANDS_ASCII))
+                     & (size < LARGEST) & ((size != 0) | ~pl.col(col).str.contains(r"^[^eE]*[1-9]")))
             slow = frame.filter(todo & ~_per_value(frame, col, plain, pl.Boolean))
             for emp, line, i, value in slow.select("id", "_row", "_i", col).iter_rows():
+                cleaned = (value.replace(",", "") if re.match(THOUSANDS, value.strip()) else value).strip()
                 try:
-                    cleaned = value.replace(",", "") if re.match(THOUSANDS, value.strip()) else value
-                    ok = Decimal(cleaned.strip()).is_finite()
+                    number = Decimal(cleaned) if cleaned.isascii() and "_" not in cleaned else None
                 except InvalidOperation:
-                    ok = False
-                if not ok:
+                    number = None
+                if number is not None and number.is_finite() and number.copy_abs() >= LARGEST:
+                    found.append((i, order, part.origin.diag(
+                        line, col, f"'{col}' of employee {emp} is {value}, too large to compute exactly (the limit "
+                        "is 10^15)", hint="check the cell: a unit or an exponent may be wrong",
+                        code="data-not-a-number"), emp))
+                elif number is not None and number.is_finite() and number != 0 and float(number) == 0:
+                    found.append((i, order, part.origin.diag(
+                        line, col, f"'{col}' of employee {emp} is {value}, too close to 0 to compute with (below "
+                        "2.2e-308 in size)", hint="check the cell: an exponent may be wrong (write 0 for none)",
+                        code="data-not-a-number"), emp))
+                elif number is None or not number.is_finite():
                     found.append((i, order, part.origin.diag(
                         line, col, f"'{col}' of employee {emp} is '{value}', which is not "
                         f"{'an amount' if kind == 'money' else 'a number'}",
-                        hint="write plain numbers: 30000, 30000.50 or 30,000.50", code="data-not-a-number"), emp))
+                        hint=number_hint(value, thousands=True) or "write plain numbers: 30000, 30000.50 or 30,000.50",
+                        code="data-not-a-number"), emp))
     return frame.drop("_ok", "_i")
 
 
