@@ -945,6 +945,9 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "重复的键 {key}（首次定义于第 {line} 行）；只保留其中一个"),
     ("make_smaller", "make it smaller", "请改小一些"),
     ("remove_or_fix", "remove it, or fix its name", "请删除它，或改正名称"),
+    ("data.width_ids", "ids must differ by more than the width of their characters (they read as the same id): type "
+                       "the id with ASCII letters and digits, or give one of them another id",
+     "编号之间不能只有字符宽度（全角/半角）不同（读起来是同一个编号）：请用半角字母和数字输入编号，或给其中一人另一个编号"),
     ("data.case_ids", "ids must differ by more than letter case (their pages would be one file on macOS and Windows): "
                       "correct the id, or give one of them another id",
      "编号之间不能只有大小写不同（在 macOS 和 Windows 上它们的页面会是同一个文件）："
@@ -2730,6 +2733,14 @@ INPUT_MESSAGES: dict[str, dict[str, str]] = {
                           "zh-CN": "skip_rows 为 {skip}，跳过后没有表头：第 {skip} 行之后全是空行"},
     "excel.skipped_all.hint": {"en": "skip only the rows above the header (a title, notes)",
                                "zh-CN": "只跳过表头上方的行（标题、说明）"},
+    "csv.utf16_no_bom": {
+        "en": "file looks like UTF-16 text without a byte-order mark (every other byte is 0), which cannot be told "
+              "apart from other encodings for sure",
+        "zh-CN": "文件看起来是不带字节顺序标记（BOM）的 UTF-16 文本（每隔一个字节为 0），无法可靠地判断其编码"},
+    "csv.utf16_no_bom.hint": {
+        "en": "save it as 'CSV UTF-8', or say encoding: utf-16 on this source in the cycle file (little-endian, as "
+              "Windows writes it)",
+        "zh-CN": "请另存为“CSV UTF-8”，或在周期文件的此数据源中注明 encoding: utf-16（小端序，即 Windows 的写法）"},
     "excel.merged_cells": {
         "en": "cells {range} are merged: Excel shows the value of {first} across them, but the other cells are empty "
               "and would be read as missing",

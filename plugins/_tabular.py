@@ -182,17 +182,23 @@ def _decode(raw: bytes, name: str, encoding: str | None = "auto") -> tuple[str, 
                        hint="set 'encoding:' to the encoding the file was saved in, or leave it out to detect it",
                        code="data-encoding") from None
         same = text[:1] != "\ufeff" and str(encoding).lower().replace("_", "-") in ("utf-8", "utf8")
+        if "\n" not in text and "\r" in text:  # lone CRs as line ends (see _lone_cr)
+            text, same = text.replace("\r", "\n"), False
         return text.lstrip("\ufeff"), same
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
         bom = True
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), False
+        text = raw.decode("utf-16")
+        return (text.replace("\r", "\n") if "\n" not in text else text), False  # (lone CRs: see _lone_cr)
     else:
         bom = False
     try:
         return raw.decode("utf-8"), not bom
     except UnicodeDecodeError as first:
+        if raw[:4096].count(b"\x00") * 4 > min(len(raw), 4096):  # every other byte 0: UTF-16 (Excel "Unicode text")
+            message, hint = _say_pair("csv.utf16_no_bom")
+            raise fail(name, message, hint=hint, code="data-encoding") from None
         try:
             text = raw.decode("gb18030")
         except UnicodeDecodeError:
@@ -250,6 +256,7 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None, numb
     raw, name = read_raw(source)
     digest = Digest(raw)  # the sha256 worked out beside the checks and the parse below
     encoding = options.get("encoding", "auto")
+    raw = _lone_cr(raw, encoding)
     # A UTF-8 file without a BOM is its own text: checked, not decoded into a second copy of the file; the text is
     # made only for what needs it (a quoted field, a short row, a message's line number)
     text: str | None = None
@@ -457,6 +464,17 @@ def _parse_numbers(data: Any, sep: str, header: list[str], floats: list[str]):
 
 
 _UTF8_NAMES = ("auto", "utf-8", "utf8", "UTF-8", "UTF8", "utf_8")
+
+
+def _lone_cr(raw: bytes, encoding) -> bytes:
+    """A file whose lines end with a carriage return alone (Excel for Mac's "CSV (Macintosh)", old Mac programs) with
+    its line ends as newlines, which polars' parse knows (a lone CR it would take for part of a value, and the whole
+    file for one row).  Only a file without any newline: where both are, a CR is a value's.  Not for UTF-16, whose
+    other characters may hold the CR byte (its text is seen to by :func:`_decode`)."""
+    if b"\n" in raw or b"\r" not in raw or raw.startswith((b"\xff\xfe", b"\xfe\xff")) or \
+            str(encoding).lower().replace("_", "-").startswith("utf-16"):
+        return raw
+    return raw.replace(b"\r", b"\n")
 
 
 def _utf8_as_is(raw: bytes, encoding, has=None) -> bool:

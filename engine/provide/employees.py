@@ -1,4 +1,4 @@
-"""The employee table: its ids (none empty, invisible, repeated or differing only in letter case), its
+"""The employee table: its ids (none empty, invisible, repeated or differing only in letter case or width), its
 dates, numbers and amounts checked column by column, and each employee's employment.
 
 Dates become ``YYYY-MM-DD`` and every column text; polars settles the usual spellings in bulk and only the
@@ -121,8 +121,8 @@ def _accepted_ids(part: Part, frame: pl.DataFrame, folded: Folded, found: list) 
                 hint="retype the id; ids may not contain control, zero-width or direction characters",
                 code="data-id"), emp))
             hidden_rows.append(i)
-        else:
-            casefold[emp] = emp.casefold()
+        else:  # 'Ｅ００１' (full-width) is E001 to a reader: folded to the same id, and refused as a second one
+            casefold[emp] = unicodedata.normalize("NFKC", emp).casefold()
     if hidden_rows:
         ids = ids.filter(~pl.col("_i").is_in(hidden_rows))
     # an ASCII id's case fold is its lower case; the others' are Python's str.casefold ('ß' -> 'ss')
@@ -145,6 +145,13 @@ def _accepted_ids(part: Part, frame: pl.DataFrame, folded: Folded, found: list) 
             if first_id == emp:
                 diag = part.origin.diag(line, "id", f"employee '{emp}' appears twice; first at {where}",
                                         code="data-duplicate")
+            elif emp.casefold() != first_id.casefold():
+                # 'Ｅ００１' and 'E001' read as the same id: a row of one would be taken for the other's
+                diag = part.origin.diag(
+                    line, "id", f"employee id '{emp}' differs from '{first_id}' ({where}) only in full-width or "
+                    f"compatibility characters / 员工编号“{emp}”与“{first_id}”仅全角/半角等字符形式不同",
+                    hint="ids must differ by more than the width of their characters (they read as the same id): "
+                    "type the id with ASCII letters and digits, or give one of them another id", code="data-duplicate")
             else:
                 # 'e001' and 'E001' would be two people whose pages (dashboards/e001.html, dashboards/E001.html)
                 # are one file on a case-insensitive file system (macOS, Windows): refused, like a duplicate
