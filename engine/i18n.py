@@ -1184,6 +1184,14 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "员工 {id} 的 {column} 为 {value}，太大，无法精确计算（上限为 10^15）"),
     ("data.tiny_of", "{column} of employee {id} is {value}, too close to 0 to compute with (below 2.2e-308 in size)",
      "员工 {id} 的 {column} 为 {value}，太接近 0，无法计算（绝对值小于 2.2e-308）"),
+    ("data.dot_thousands", "{column} is {value} in a file separated by ';' (as Excel writes CSV in most of Europe), "
+                           "where it may be {grouped} written with thousands points or {point} with a decimal point; "
+                           "appraise does not guess",
+     "{column} 为 {value}，而文件以“;”分隔（欧洲多数地区的 Excel 以此保存 CSV）：它可能是用千位点书写的 {grouped}，"
+     "也可能是带小数点的 {point}；appraise 不做猜测"),
+    ("data.dot_thousands_fix", "write {grouped} or {point}, as meant, without thousands separators (or save the file "
+                               "as 'CSV UTF-8' with numbers formatted without them)",
+     "请按本意写成 {grouped} 或 {point}，不要千位分隔符（或将文件另存为“CSV UTF-8”，数字格式不带分隔符）"),
     # why a cell is not a number, when its text shows it (provide/checks.py number_hint)
     ("data.hint_excel_error", "{value} is an Excel error value: fix the formula in the workbook, or leave the cell "
                               "empty if the value is unknown (it then counts as missing)",

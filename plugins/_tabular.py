@@ -102,6 +102,7 @@ class Sheet:
     header_line: int = 1  # where the column names are (an xlsx may have a title above them)
     ascii: bool = False  # every text cell is ASCII (appraise.tables.TEXT_ASCII)
     plain: frozenset = frozenset()  # Float64 columns of plain numbers only (appraise.tables.NUMBERS_PLAIN)
+    separator: str = ""  # a CSV file's field separator (';' says a European export: see dot_thousands)
 
     def origin(self) -> Origin:
         return Origin(self.file, dict(self.columns), self.lines, at=(self.header_line, 1))
@@ -284,7 +285,9 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None, numb
     # polars reads the bytes themselves when they are the UTF-8 text (no BOM): no second copy of the file
     data = raw if same else (text if text is not None else decoded()).encode("utf-8")
     no_space = _no_whitespace(raw, has) if same else False
-    floats = [h for h in header if h in set(numbers)]
+    # a ';' file's numbers are looked at as written (dot_thousands): not parsed by polars, which would read a
+    # European '450.000' as 450.0
+    floats = [h for h in header if h in set(numbers)] if sep != ";" else []
     try:
         frame = _parse_numbers(data, sep, header, floats) if floats else None
         if frame is None:
@@ -313,11 +316,11 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None, numb
     # the file's bytes are let go of before the parse's chunks are copied into one (~1 GiB less at the peak of a
     # 1,000,000-person 360 file); the sha256's thread, if still at work, keeps them until it is done
     return _csv_sheet(frame, source, period, name, header, digest.hexdigest(), lines, floats, no_space=no_space,
-                      ascii_=ascii_)
+                      ascii_=ascii_, separator=sep)
 
 
 def _csv_sheet(frame, source, period, name: str, header: list[str], sha: str, lines, floats: list[str], *,
-               no_space: bool, ascii_: bool) -> Sheet:
+               no_space: bool, ascii_: bool, separator: str = ",") -> Sheet:
     """The :class:`Sheet` of a parsed CSV file (:func:`read_csv`, :func:`_read_csv_streamed`): the parse's chunks
     copied into one, ``_row`` counting the data records (polars keeps a blank line as a row of nulls, like
     csv.reader), the rows surely of other months left out, the cells stripped unless none can hold whitespace
@@ -329,7 +332,7 @@ def _csv_sheet(frame, source, period, name: str, header: list[str], sha: str, li
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
     frame = other_months(frame, source, period)
     return Sheet(name, _strip(frame, trimmed=no_space), {h: i + 1 for i, h in enumerate(header)}, sha, lines,
-                 ascii=ascii_, plain=plain)
+                 ascii=ascii_, plain=plain, separator=separator)
 
 
 # A big CSV file (from this size on; 0: never) that looks like plain ASCII text is not read into memory whole:
@@ -406,7 +409,7 @@ def _read_csv_streamed(source, options: Mapping[str, Any], period, numbers: Coll
         return None
     first = head[:end].decode("ascii")
     sep = options.get("delimiter") or _sniff(first)
-    if len(sep.encode("utf-8")) != 1 or sep in '\n\r"':
+    if len(sep.encode("utf-8")) != 1 or sep in '\n\r";':  # (';': see read_csv)
         return None
     header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
     name = shown(path)
@@ -1025,7 +1028,8 @@ def rename(sheet: Sheet, source, canonical: tuple[str, ...] = ()) -> Sheet:
     for c in ignore:
         columns.pop(c, None)
     plain = frozenset(mapping.get(c, c) for c in sheet.plain) & set(frame.columns)  # (under their new names)
-    return Sheet(sheet.file, frame, columns, sheet.sha256, sheet.lines, sheet.header_line, sheet.ascii, plain)
+    return Sheet(sheet.file, frame, columns, sheet.sha256, sheet.lines, sheet.header_line, sheet.ascii, plain,
+                 sheet.separator)
 
 
 def provided(table: str, sheet: Sheet, source) -> Provided:
@@ -1057,6 +1061,47 @@ def number_columns(source, request) -> list[str]:
     old = {new: old for old, new in dict(source.columns).items()}
     renamed = set(old.values())  # a file column renamed is known by its new name only
     return [old.get(c, c) for c in wanted if c not in skip and not (c in renamed and c not in old)]
+
+
+def dot_thousands(sheet: Sheet, source, request) -> None:
+    """Refuse, in a CSV file separated by ';' (as Excel writes CSV in most of Europe), a number such as '450.000' or
+    '1.234.567': there a point groups thousands (450000) as often as it marks decimals (450.0), and reading one for
+    the other changes the value a thousandfold.  Decimal commas ('85,5') are refused anyway, as any text that is not
+    a number (appraise.provide.checks.number_hint says why)."""
+    import polars as pl
+
+    if sheet.separator != ";" or not sheet.frame.height:
+        return
+    if request.kind == "employees":
+        wanted = [c for c, t in dict(request.attributes).items() if t in ("number", "money")]
+    elif request.kind == "metrics":
+        wanted = [*request.metrics, "value"]
+    else:
+        wanted = list(NUMBER_COLUMNS.get(request.kind, ()))
+    columns = [c for c in wanted if c in sheet.frame.columns and sheet.frame.schema[c] == pl.Utf8]
+    if not columns:
+        return
+    pattern = r"^[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+$"
+    found = sheet.frame.select("_row", *columns).filter(pl.any_horizontal(
+        [pl.col(c).str.contains(pattern).fill_null(False) for c in columns]))
+    if not found.height:
+        return
+    origin = sheet.origin()
+    diags = []
+    for row in found.head(50).iter_rows(named=True):
+        for c in columns:
+            value = row[c]
+            if value is None or re.match(pattern, value) is None:
+                continue
+            from decimal import Decimal
+
+            grouped, point = value.replace(".", ""), f"{Decimal(value).normalize():f}"
+            diags.append(origin.diag(
+                row["_row"], c, f"'{c}' is '{value}' in a file separated by ';' (as Excel writes CSV in most of "
+                f"Europe), where it may be {grouped} written with thousands points or {point} with a decimal point; "
+                "appraise does not guess", hint=f"write {grouped} or {point}, as meant, without thousands separators "
+                "(or save the file as 'CSV UTF-8' with numbers formatted without them)", code="data-not-a-number"))
+    raise InvalidInput(diags)
 
 
 KIND_TABLE = {"employees": "employees", "metrics": "metrics", "feedback360": "feedback", "okr": "okrs",
@@ -1099,6 +1144,7 @@ class TabularProvider:
     def read(self, source, request) -> Provided:
         period = request.period if request.kind == "metrics" and source.options.get("layout") != "long" else None
         sheet = rename(type(self).reader(source, period=period, numbers=number_columns(source, request)), source)
+        dot_thousands(sheet, source, request)
         layout = source.options.get("layout", "auto")
         if request.kind == "metrics" and layout == "long":
             missing = [c for c in ("metric", "value") if c not in sheet.frame.columns]

@@ -52,8 +52,11 @@ class DuckdbProvider:
         base, origin = query_text(source, default_from="source")
         params = period_params(request.period)
         listed = "[" + ", ".join("'" + str(f.resolve()).replace("'", "''") + "'" for f in files) + "]"
+        # an employees file read as it is keeps its text as written: duckdb's guess of the types would make a team
+        # '1.10' the number 1.1 (and '1.1' another team's name); the provide stage reads its numbers and dates
+        as_text = request.kind == "employees" and not any(source.options.get(k) for k in ("query", "sql", "table"))
         reader = (f"read_parquet({listed})" if fmt == "parquet"
-                  else f"read_csv({listed}, header = true, all_varchar = false)")
+                  else f"read_csv({listed}, header = true, all_varchar = {'true' if as_text else 'false'})")
         # the files' sha256 worked out on a thread beside the query (hashing and reading let go of Python's lock)
         shas = _Beside(lambda: [_file_sha(f) for f in files])
         con = duckdb.connect(":memory:")

@@ -121,6 +121,8 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
         dtype = frame.schema[c]
         if dtype == pl.Utf8:
             casts.append((pl.col(c) if part.clean else pl.col(c).str.strip_chars()).cast(F64, strict=False).alias(c))
+        elif dtype == pl.Float32:  # its shortest text (0.1, as shown), not the float32's binary 0.10000000149011612
+            casts.append(pl.col(c).cast(pl.Utf8).cast(F64, strict=False).alias(c))
         elif dtype.is_numeric() or dtype == pl.Null or dtype.is_decimal():
             casts.append(pl.col(c).cast(F64, strict=False).alias(c))
         else:
