@@ -2083,6 +2083,9 @@ DIAGNOSTICS.update(_entries(
      "数据源插件 'duckdb' 需要 'path:'（CSV 或 Parquet 文件，或通配符）"),
     ("provider.no_match", "no file matches {pattern}", "没有文件匹配 {pattern}"),
     ("provider.duckdb_refused", "duckdb refused the query: {error}", "duckdb 拒绝了查询：{error}"),
+    ("provider.duckdb_utf8", "duckdb reads CSV files as UTF-8 only: save the file as 'CSV UTF-8', or read it with the "
+                             "csv provider, which reads GBK and UTF-16 too",
+     "duckdb 只能读取 UTF-8 编码的 CSV 文件：请另存为“CSV UTF-8”，或改用 csv 数据源（它也能读取 GBK 和 UTF-16）"),
     ("provider.okr_empty", "file is empty; expected employee ids mapped to lists of objectives",
      "文件为空；应为员工编号对应目标列表"),
     ("provider.okr_shape", "expected employee ids mapped to lists of objectives", "应为员工编号对应目标列表"),

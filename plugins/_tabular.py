@@ -1072,13 +1072,8 @@ def dot_thousands(sheet: Sheet, source, request) -> None:
 
     if sheet.separator != ";" or not sheet.frame.height:
         return
-    if request.kind == "employees":
-        wanted = [c for c, t in dict(request.attributes).items() if t in ("number", "money")]
-    elif request.kind == "metrics":
-        wanted = [*request.metrics, "value"]
-    else:
-        wanted = list(NUMBER_COLUMNS.get(request.kind, ()))
-    columns = [c for c in wanted if c in sheet.frame.columns and sheet.frame.schema[c] == pl.Utf8]
+    columns = [c for c in dot_thousands_columns(request)
+               if c in sheet.frame.columns and sheet.frame.schema[c] == pl.Utf8]
     if not columns:
         return
     pattern = r"^[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+$"
@@ -1093,15 +1088,29 @@ def dot_thousands(sheet: Sheet, source, request) -> None:
             value = row[c]
             if value is None or re.match(pattern, value) is None:
                 continue
-            from decimal import Decimal
-
-            grouped, point = value.replace(".", ""), f"{Decimal(value).normalize():f}"
-            diags.append(origin.diag(
-                row["_row"], c, f"'{c}' is '{value}' in a file separated by ';' (as Excel writes CSV in most of "
-                f"Europe), where it may be {grouped} written with thousands points or {point} with a decimal point; "
-                "appraise does not guess", hint=f"write {grouped} or {point}, as meant, without thousands separators "
-                "(or save the file as 'CSV UTF-8' with numbers formatted without them)", code="data-not-a-number"))
+            diags.append(dot_thousands_diag(origin, row["_row"], c, value))
     raise InvalidInput(diags)
+
+
+def dot_thousands_columns(request) -> list[str]:
+    """The columns (canonical names) of a source of ``request``'s kind that the provide stage reads as numbers."""
+    if request.kind == "employees":
+        return [c for c, t in dict(request.attributes).items() if t in ("number", "money")]
+    if request.kind == "metrics":
+        return [*request.metrics, "value"]
+    return list(NUMBER_COLUMNS.get(request.kind, ()))
+
+
+def dot_thousands_diag(origin, row: int, column: str, value: str) -> Diagnostic:
+    """The error of :func:`dot_thousands` at a cell."""
+    from decimal import Decimal
+
+    grouped, point = value.replace(".", ""), f"{Decimal(value).normalize():f}"
+    return origin.diag(
+        row, column, f"'{column}' is '{value}' in a file separated by ';' (as Excel writes CSV in most of Europe), "
+        f"where it may be {grouped} written with thousands points or {point} with a decimal point; appraise does "
+        "not guess", hint=f"write {grouped} or {point}, as meant, without thousands separators (or save the file as "
+        "'CSV UTF-8' with numbers formatted without them)", code="data-not-a-number")
 
 
 KIND_TABLE = {"employees": "employees", "metrics": "metrics", "feedback360": "feedback", "okr": "okrs",
