@@ -1063,10 +1063,14 @@ def number_columns(source, request) -> list[str]:
     return [old.get(c, c) for c in wanted if c not in skip and not (c in renamed and c not in old)]
 
 
+# one thousands point ('450.000'; two, '1.234.567', are no decimal number, so the plain check refuses them)
+DOT_THOUSANDS = r"^[+-]?[1-9][0-9]{0,2}\.[0-9]{3}$"
+
+
 def dot_thousands(sheet: Sheet, source, request) -> None:
-    """Refuse, in a CSV file separated by ';' (as Excel writes CSV in most of Europe), a number such as '450.000' or
-    '1.234.567': there a point groups thousands (450000) as often as it marks decimals (450.0), and reading one for
-    the other changes the value a thousandfold.  Decimal commas ('85,5') are refused anyway, as any text that is not
+    """Refuse, in a CSV file separated by ';' (as Excel writes CSV in most of Europe), a number such as '450.000':
+    there a point groups thousands (450000) as often as it marks decimals (450.0), and reading one for the other
+    changes the value a thousandfold.  Decimal commas ('85,5') are refused anyway, as any text that is not
     a number (appraise.provide.checks.number_hint says why)."""
     import polars as pl
 
@@ -1076,7 +1080,7 @@ def dot_thousands(sheet: Sheet, source, request) -> None:
                if c in sheet.frame.columns and sheet.frame.schema[c] == pl.Utf8]
     if not columns:
         return
-    pattern = r"^[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+$"
+    pattern = DOT_THOUSANDS
     found = sheet.frame.select("_row", *columns).filter(pl.any_horizontal(
         [pl.col(c).str.contains(pattern).fill_null(False) for c in columns]))
     if not found.height:

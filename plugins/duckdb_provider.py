@@ -127,7 +127,7 @@ def _dot_thousands(con, files: list[Path], listed: str, source, request) -> None
     appraise.plugins._tabular.dot_thousands).  Looked at in the files' text, before duckdb types them."""
     import csv
 
-    from appraise.plugins._tabular import _sniff, dot_thousands_columns, dot_thousands_diag, shown
+    from appraise.plugins._tabular import DOT_THOUSANDS, _sniff, dot_thousands_columns, dot_thousands_diag, shown
 
     try:
         with files[0].open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
@@ -142,7 +142,7 @@ def _dot_thousands(con, files: list[Path], listed: str, source, request) -> None
     columns = [h for h in header if canonical.get(h, h) in wanted]
     if not columns:
         return
-    pattern = r"^[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+$"
+    pattern = DOT_THOUSANDS
     quoted = ['"' + c.replace('"', '""') + '"' for c in columns]
     found = con.execute(
         f"SELECT _f, _r, {', '.join(quoted)} FROM (SELECT filename AS _f, row_number() OVER (PARTITION BY filename) "

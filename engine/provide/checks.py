@@ -209,6 +209,8 @@ def number_hint(raw: str, thousands: bool = False) -> str | None:
     m = re.match(r"^\(\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*\)$", text)
     if m and (_PLAIN.match(m[1]) or _THOUSANDS_COMMA.match(m[1])):
         return f"{quoted} is a negative amount in brackets: write it with a minus sign: -{m[1].replace(',', '')}"
+    if re.match(r"^[+-]?[0-9]{1,3}(?:\.[0-9]{3}){2,}$", text):  # '1.234.567': only thousands points
+        return f"{quoted} has a thousands separator: write it without: {text.replace('.', '')}"
     if _THOUSANDS_COMMA.match(text) and not thousands:
         return f"{quoted} has a thousands separator: write it without: {text.replace(',', '')}"
     if _DECIMAL_COMMA.match(text):
