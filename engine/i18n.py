@@ -2768,9 +2768,11 @@ INPUT_MESSAGES: dict[str, dict[str, str]] = {
     "excel.formula_unsaved.hint": {
         "en": "open the workbook in Excel (or LibreOffice) and save it, so every formula's value is stored; or write "
               "the values instead of formulas",
-        "zh-CN": "请用 Excel（或 LibreOffice）打开并保存该工作簿，使每个公式的计算结果都保存下来；或直接填写数值而非公式"},
+        "zh-CN": "请用 Excel（或 LibreOffice）打开并保存该工作簿，使每个公式的计算结果都保存下来；"
+                 "或直接填写数值而非公式"},
     "excel.hidden_first_sheet": {
-        "en": "the workbook's first sheet, '{sheet}', is hidden in Excel; appraise does not guess which sheet is meant",
+        "en": "the workbook's first sheet, '{sheet}', is hidden in Excel; appraise does not guess which sheet is "
+              "meant",
         "zh-CN": "工作簿的第一个工作表“{sheet}”在 Excel 中是隐藏的；appraise 不会猜测要读取哪个工作表"},
     "excel.hidden_first_sheet.hint": {
         "en": "name the sheet to read on this source in the cycle file, e.g. sheet: {visible}",

@@ -155,8 +155,8 @@ def test_a_hidden_first_sheet_is_not_read_unless_named(tmp_path):
     with pytest.raises(InvalidInput) as info:
         _tabular.read_xlsx(_book(tmp_path, build))
     [diag] = info.value.diagnostics
-    assert diag.message.endswith("/m.xlsx: the workbook's first sheet, 'm', is hidden in Excel; appraise does not guess "
-                                 "which sheet is meant")
+    assert diag.message.endswith("/m.xlsx: the workbook's first sheet, 'm', is hidden in Excel; appraise does not "
+                                 "guess which sheet is meant")
     assert diag.hint == "name the sheet to read on this source in the cycle file, e.g. sheet: shown"
     assert _read_xlsx(_book(tmp_path, build, sheet="m")) == [("E001", "2026-07", "5", 2)]
 
