@@ -344,6 +344,10 @@ STREAM_BYTES = 32 << 20
 _STREAM_SLICE = 8 << 20  # what the thread reads at a time
 _STREAM_HEAD = 64 << 10  # what is read first to decide (the header must end within it)
 _SCANNED = (b'"', b"\r", b" ", b"\t", b"\x0b", b"\x0c")  # the bytes :func:`_no_whitespace` and line ends ask about
+# a number with an exponent of -100 or less (polars' float parse makes '1e-400' 0, which no check could tell from a
+# written 0): such a file is read as text, where appraise.provide.checks.numbers sees it
+_UNDERFLOW = re.compile(rb"[0-9.][eE]-0*[1-9][0-9]{2}")
+_NEGATIVE_EXPONENT = b"e-100"  # (what _Scan reports finding it as)
 
 
 class _Scan:
@@ -362,6 +366,7 @@ class _Scan:
     def _run(self) -> None:
         sha = hashlib.sha256()
         ascii_, found = True, set[bytes]()
+        last = b""
         buffer = bytearray(_STREAM_SLICE)
         view = memoryview(buffer)
         try:
@@ -375,6 +380,12 @@ class _Scan:
                     chunk = buffer if n == len(buffer) else bytes(piece)
                     ascii_ = ascii_ and chunk.isascii()
                     found.update(b for b in _SCANNED if b not in found and b in chunk)
+                    seam = last + chunk[:8]  # (a number across two slices)
+                    if _NEGATIVE_EXPONENT not in found and (b"e-" in chunk or b"E-" in chunk or b"e-" in seam
+                                                            or b"E-" in seam) and (
+                            _UNDERFLOW.search(chunk) or _UNDERFLOW.search(seam)):
+                        found.add(_NEGATIVE_EXPONENT)  # (a number a float makes 0: the plain path reads the file)
+                    last = bytes(chunk[-8:])
         except OSError:
             self._out = None
             return
@@ -431,7 +442,7 @@ def _read_csv_streamed(source, options: Mapping[str, Any], period, numbers: Coll
     except OSError:
         return None
     if (frame is None or scanned is None or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns)
-            or not scanned[1] or {b'"', b"\r"} & scanned[2] or not _filled(frame, header)):
+            or not scanned[1] or {b'"', b"\r", _NEGATIVE_EXPONENT} & scanned[2] or not _filled(frame, header)):
         return None  # (read whole, as always; a file changed while read is read again, its hash and rows as one)
     sha, _, found = scanned
     no_space = not found  # ASCII with none of the whitespace bytes nor a quote (_no_whitespace)
@@ -454,6 +465,8 @@ def _parse_numbers(data: Any, sep: str, header: list[str], floats: list[str]):
     the two on generated files)."""
     import polars as pl
 
+    if isinstance(data, bytes) and (b"e-" in data or b"E-" in data) and _UNDERFLOW.search(data):
+        return None  # a number a float makes 0 ('1e-400'): the text parse, which the stage checks, reads it
     try:
         frame = pl.read_csv(data, separator=sep, infer_schema=False, has_header=True, new_columns=header,
                             schema_overrides={c: pl.Float64 for c in floats})

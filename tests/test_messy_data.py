@@ -71,6 +71,27 @@ def test_a_lone_cr_file_names_the_line_of_a_bad_cell(tmp_path):
     assert (diag.line, diag.col, who) == (3, 3, "赵磊")
 
 
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("cell", ["1e-400", "12.5E-0330"])
+def test_a_number_a_float_makes_0_is_refused_on_every_read_path(tmp_path, monkeypatch, stream, cell):
+    # polars' own number parse (the fast path) and the streamed read of a big file (slices of 7 bytes here, so the
+    # exponent straddles two of them) made it 0.0, which nothing after could tell from a written 0
+    if stream:
+        monkeypatch.setattr(_tabular, "STREAM_BYTES", 1)
+        monkeypatch.setattr(_tabular, "_STREAM_SLICE", 7)
+        monkeypatch.setattr(_tabular, "_STREAM_HEAD", 24)
+    spec = _spec(tmp_path, "m.csv", f"employee,month,a\nE1,2026-07,0\nE2,2026-07,{cell}\n".encode())
+    sheet = _tabular.read_csv(spec, numbers=["a"])
+    part = Part(sheet.frame, sheet.origin(), spec, clean=True, ascii=sheet.ascii, plain=sheet.plain)
+    report = Report()
+    cast = checks.numbers(part, sheet.frame, ["a"], report, "value of")
+    assert cast["a"].to_list()[0] == 0  # a written 0 is 0
+    [(diag, who)] = report.items
+    assert (diag.line, diag.col, who) == (3, 3, "E2")
+    assert diag.message == f"value of 'a' is {cell}, too close to 0 to compute with (below 2.2e-308 in size)" \
+        " (employee E2)"
+
+
 def test_utf16_without_a_bom_is_named_and_read_when_said(tmp_path):
     data = ROWS.replace(",", "\t").encode("utf-16-le")
     with pytest.raises(InvalidInput) as info:

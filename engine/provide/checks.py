@@ -133,8 +133,8 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
     wrong = _wrong(frame, cast, looked) if frame.height else set()
     flagged = [c for c in columns if c in wrong]
     for c in flagged:
-        bad = frame.with_columns(cast[c].alias("_num")).filter(
-            (pl.col(c).is_not_null() & pl.col("_num").is_null()) | pl.col("_num").is_nan()
+        bad = frame.with_columns(cast[c].alias("_num"), _zeroed(frame, cast, c).alias("_zeroed")).filter(
+            pl.col("_zeroed") | (pl.col(c).is_not_null() & pl.col("_num").is_null()) | pl.col("_num").is_nan()
             | pl.col("_num").is_infinite() | (pl.col("_num").abs() >= LARGEST)
             | ((pl.col("_num") != 0) & (pl.col("_num").abs() < SMALLEST)))
         for row in bad.select(employee_col, "_row", c, "_num").head(200).iter_rows():
@@ -233,7 +233,26 @@ def _wrong(frame: pl.DataFrame, cast: pl.DataFrame, columns) -> set[str]:
                           | ((pl.col(c) != 0) & (pl.col(c).abs() < SMALLEST))).any().alias(c)
                          for c in columns]).row(0)
     return {c for c, mark in zip(columns, marks, strict=True)
-            if mark or cast[c].null_count() != frame[c].null_count()}
+            if mark or cast[c].null_count() != frame[c].null_count() or _zeroed_any(frame, cast, c)}
+
+
+_NOT_ZERO = r"^\s*[+-]?[0-9.]*[1-9][0-9.]*[eE]"  # a mantissa that is not 0, then an exponent
+
+
+def _zeroed_any(frame: pl.DataFrame, cast: pl.DataFrame, column: str) -> bool:
+    """Whether :func:`_zeroed` finds a cell, looking at the cells cast to 0 only."""
+    if frame.schema[column] != pl.Utf8:
+        return False
+    zeros = frame[column].filter((cast[column] == 0).fill_null(False))
+    return bool(zeros.len()) and bool(zeros.str.contains(_NOT_ZERO).any())
+
+
+def _zeroed(frame: pl.DataFrame, cast: pl.DataFrame, column: str) -> pl.Series:
+    """Which cells of a text ``column`` are not 0 but were cast to 0 ('1e-400': below the smallest float); looked for
+    in the cells cast to 0 only (a column knows whether it has any)."""
+    if frame.schema[column] != pl.Utf8 or not cast.select((pl.col(column) == 0).any()).item():
+        return pl.Series([False] * frame.height, dtype=pl.Boolean)
+    return (cast[column] == 0).fill_null(False) & frame[column].str.contains(_NOT_ZERO).fill_null(False)
 
 
 _MONTH_RE = (r"^(\d{4})(?:[-/.]|年)\s*(\d{1,2})(?:月)?(?:(?:[-/.]\d{1,2})|(?:\d{1,2}日))?"
