@@ -1192,6 +1192,12 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("data.dot_thousands_fix", "write {grouped} or {point}, as meant, without thousands separators (or save the file "
                                "as 'CSV UTF-8' with numbers formatted without them)",
      "请按本意写成 {grouped} 或 {point}，不要千位分隔符（或将文件另存为“CSV UTF-8”，数字格式不带分隔符）"),
+    ("data.near_spelling", "{column} {value} differs from {was} (line {line}) only in letter case or character width; "
+                           "they are read as two different values",
+     "{column} {value} 与 {was}（第 {line} 行）仅大小写或字符宽度不同；它们被当作两个不同的值读取"),
+    ("data.near_spelling_fix", "write one spelling for both, if they are meant as one (cohorts, team roll-ups and rule "
+                               "conditions read them as two)",
+     "如果它们指的是同一个值，请统一写法（分组校准、团队汇总和规则条件都会把它们当作两个值）"),
     # why a cell is not a number, when its text shows it (provide/checks.py number_hint)
     ("data.hint_excel_error", "{value} is an Excel error value: fix the formula in the workbook, or leave the cell "
                               "empty if the value is unknown (it then counts as missing)",

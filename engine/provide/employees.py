@@ -50,6 +50,7 @@ def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle
                 report.fatal(diag)
             else:
                 report.employee(emp, diag)
+        _near_spellings(part, frame.filter(accepted), needs, report)
         kept = frame.select(*cols, "_row")
         if not _all_accepted(accepted):  # (every row accepted: every id there, each once; nothing to leave out)
             kept = kept.filter(pl.col("id").is_not_null()).unique("id", keep="first", maintain_order=True)
@@ -64,6 +65,30 @@ def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle
             out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
     front = list(EMPLOYEE_BUILTIN)
     return out.select(front + [c for c in out.columns if c not in front])
+
+
+def _near_spellings(part: Part, frame: pl.DataFrame, needs: Needs, report: Report) -> None:
+    """A warning for each value of a text attribute (a team, a region) that differs from an earlier one only in letter
+    case or character width ('East-1' and 'east-1', 'ｅａｓｔ-1'): they are two values to every cohort, roll-up and
+    condition, which a reader would not expect.  Not refused: the data may mean them apart."""
+    for column in [c for c, t in needs.attributes.items() if t == "string" and c in frame.columns]:
+        firsts = (frame.filter(pl.col(column).is_not_null()).group_by(column, maintain_order=True)
+                  .agg(pl.col("_row").first()))
+        if firsts.height < 2:
+            continue
+        firsts = firsts.with_columns(pl.col(column).str.normalize("NFKC").str.to_lowercase().alias("_fold"))
+        near = firsts.filter(pl.col("_fold").is_duplicated())
+        first: dict[str, tuple[str, int]] = {}
+        for value, line, fold in near.iter_rows():
+            if fold not in first:
+                first[fold] = (value, line)
+                continue
+            was, at = first[fold]
+            report.fatal(part.origin.diag(
+                line, column, f"{column} '{value}' differs from '{was}' (line {part.origin.line(at)}) only in letter "
+                "case or character width; they are read as two different values", severity="warning",
+                hint="write one spelling for both, if they are meant as one (cohorts, team roll-ups and rule "
+                "conditions read them as two)", code="data-near-spelling"))
 
 
 def _all_accepted(accepted: pl.Series | None) -> bool:
