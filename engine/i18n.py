@@ -2755,9 +2755,9 @@ INPUT_MESSAGES: dict[str, dict[str, str]] = {
               "apart from other encodings for sure",
         "zh-CN": "文件看起来是不带字节顺序标记（BOM）的 UTF-16 文本（每隔一个字节为 0），无法可靠地判断其编码"},
     "csv.utf16_no_bom.hint": {
-        "en": "save it as 'CSV UTF-8', or say encoding: utf-16 on this source in the cycle file (little-endian, as "
-              "Windows writes it)",
-        "zh-CN": "请另存为“CSV UTF-8”，或在周期文件的此数据源中注明 encoding: utf-16（小端序，即 Windows 的写法）"},
+        "en": "save it as 'CSV UTF-8', or say {option} on this source in the cycle file (little-endian, as Windows "
+              "writes it)",
+        "zh-CN": "请另存为“CSV UTF-8”，或在周期文件的此数据源中注明 {option}（小端序）"},
     "excel.merged_cells": {
         "en": "cells {range} are merged: Excel shows the value of {first} across them, but the other cells are empty "
               "and would be read as missing",
@@ -2774,15 +2774,15 @@ INPUT_MESSAGES: dict[str, dict[str, str]] = {
     "excel.formula_unsaved.hint": {
         "en": "open the workbook in Excel (or LibreOffice) and save it, so every formula's value is stored; or write "
               "the values instead of formulas",
-        "zh-CN": "请用 Excel（或 LibreOffice）打开并保存该工作簿，使每个公式的计算结果都保存下来；"
+        "zh-CN": "请用 Excel（或其他电子表格软件）打开并保存该工作簿，使每个公式的计算结果都保存下来；"
                  "或直接填写数值而非公式"},
     "excel.hidden_first_sheet": {
         "en": "the workbook's first sheet, '{sheet}', is hidden in Excel; appraise does not guess which sheet is "
               "meant",
-        "zh-CN": "工作簿的第一个工作表“{sheet}”在 Excel 中是隐藏的；appraise 不会猜测要读取哪个工作表"},
+        "zh-CN": "工作簿的第一个工作表“{sheet}”在 Excel 中是隐藏的；本程序不会猜测要读取哪个工作表"},
     "excel.hidden_first_sheet.hint": {
-        "en": "name the sheet to read on this source in the cycle file, e.g. sheet: {visible}",
-        "zh-CN": "请在周期文件的此数据源中注明要读取的工作表，例如 sheet: {visible}"},
+        "en": "name the sheet to read on this source in the cycle file, e.g. {option}",
+        "zh-CN": "请在周期文件的此数据源中注明要读取的工作表，例如 {option}"},
     "excel.narrow_header.hint": {
         "en": "row {header} is taken as the header and names {count} columns; if it is a title or a note above the "
               "table, say where the header is on this source in the cycle file: header_row: {guess}",

@@ -198,7 +198,7 @@ def _decode(raw: bytes, name: str, encoding: str | None = "auto") -> tuple[str, 
         return raw.decode("utf-8"), not bom
     except UnicodeDecodeError as first:
         if raw[:4096].count(b"\x00") * 4 > min(len(raw), 4096):  # every other byte 0: UTF-16 (Excel "Unicode text")
-            message, hint = _say_pair("csv.utf16_no_bom")
+            message, hint = _say_pair("csv.utf16_no_bom", option="encoding: utf-16")
             raise fail(name, message, hint=hint, code="data-encoding") from None
         try:
             text = raw.decode("gb18030")
@@ -750,7 +750,7 @@ def read_xlsx(source, options: Mapping[str, Any] | None = None, period=None, num
         shown_sheets = [w.title for w in book.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
         book.close()
         message, hint = _say_pair("excel.hidden_first_sheet", sheet=ws.title,
-                                  visible=shown_sheets[0] if shown_sheets else ws.title)
+                                  option=f"sheet: {shown_sheets[0] if shown_sheets else ws.title}")
         raise InvalidInput([source.diag(f"{name}: {message}", key="path", hint=hint, code="source-sheet")])
     where = f"{name}[{ws.title}]"
     header_row, skip = options.get("header_row"), options.get("skip_rows")

@@ -241,7 +241,7 @@ def test_duckdb_refuses_a_thousands_point_in_a_semicolon_file(tmp_path):
 def test_the_new_messages_are_said_in_chinese():
     assert say("excel.merged_cells", "zh-CN", range="A2:A3", first="A2") == (
         "单元格 A2:A3 已合并：Excel 在整个区域显示 A2 的值，但其余单元格实际为空，会被当作缺失值读取")
-    assert say("excel.hidden_first_sheet.hint", "zh-CN", visible="shown") == (
+    assert say("excel.hidden_first_sheet.hint", "zh-CN", option="sheet: shown") == (
         "请在周期文件的此数据源中注明要读取的工作表，例如 sheet: shown")
     assert translate(checks.number_hint("¥1,200"), "zh-CN") == "'¥1,200' 带有货币符号或单位：请只写金额：1200"
     assert translate(checks.number_hint("85,5"), "zh-CN") == (
