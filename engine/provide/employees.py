@@ -72,12 +72,13 @@ def _near_spellings(part: Part, frame: pl.DataFrame, needs: Needs, report: Repor
     case or character width ('East-1' and 'east-1', 'ｅａｓｔ-1'): they are two values to every cohort, roll-up and
     condition, which a reader would not expect.  Not refused: the data may mean them apart."""
     for column in [c for c, t in needs.attributes.items() if t == "string" and c in frame.columns]:
+        fold = pl.col(column).str.normalize("NFKC").str.to_lowercase()
+        distinct = frame.select(pl.col(column).unique().drop_nulls())
+        if distinct.height < 2 or not distinct.select(fold.is_duplicated().any()).item():
+            continue  # (the distinct values are few: a company has a few hundred teams; nothing to say, the usual)
         firsts = (frame.filter(pl.col(column).is_not_null()).group_by(column, maintain_order=True)
                   .agg(pl.col("_row").first()))
-        if firsts.height < 2:
-            continue
-        firsts = firsts.with_columns(pl.col(column).str.normalize("NFKC").str.to_lowercase().alias("_fold"))
-        near = firsts.filter(pl.col("_fold").is_duplicated())
+        near = firsts.with_columns(fold.alias("_fold")).filter(pl.col("_fold").is_duplicated())
         first: dict[str, tuple[str, int]] = {}
         for value, line, fold in near.iter_rows():
             if fold not in first:
