@@ -151,6 +151,7 @@ def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int 
     size = 0
     handed = 0  # bytes handed to the disk so far
     direct: _Direct | None = None
+    tried = False  # whether direct writes were asked for (once: where refused, the file is written the usual way)
     with replacing(path, mode) as fh:
         try:
             buf: list[bytes] = []
@@ -166,7 +167,8 @@ def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int 
                         size += direct.put(h, data)
                         continue
                     size += _put(fh.write, h, data)
-                    if size >= DIRECT_FROM:
+                    if size >= DIRECT_FROM and not tried:
+                        tried = True
                         fh.flush()
                         direct = _Direct.start(fh.fileno(), size)
                     if direct is None and size - handed >= WRITEBACK_BYTES:
