@@ -65,17 +65,18 @@ def write_chunks(path: str | Path, chunks: Iterable[bytes | str]) -> tuple[str, 
 WRITE_PIECE = 256 << 10
 
 
-def _put(fh, h, data) -> int:
-    """``data`` hashed into ``h`` and written to ``fh``, :data:`WRITE_PIECE` bytes at a time; its size."""
+def _put(write, h, data) -> int:
+    """``data`` hashed into ``h`` and handed to ``write`` (a file's, or :class:`_Direct`'s buffers'),
+    :data:`WRITE_PIECE` bytes at a time; its size."""
     if len(data) <= WRITE_PIECE:
         h.update(data)
-        fh.write(data)
+        write(data)
         return len(data)
     view = memoryview(data).cast("B")
     for at in range(0, len(view), WRITE_PIECE):
         piece = view[at:at + WRITE_PIECE]
         h.update(piece)
-        fh.write(piece)
+        write(piece)
     return len(view)
 
 
@@ -150,6 +151,7 @@ def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int 
     size = 0
     handed = 0  # bytes handed to the disk so far
     direct: _Direct | None = None
+    tried = False  # whether direct writes were asked for (once: where refused, the file is written the usual way)
     with replacing(path, mode) as fh:
         try:
             buf: list[bytes] = []
@@ -164,8 +166,9 @@ def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int 
                     if direct is not None:
                         size += direct.put(h, data)
                         continue
-                    size += _put(fh, h, data)
-                    if size >= DIRECT_FROM:
+                    size += _put(fh.write, h, data)
+                    if size >= DIRECT_FROM and not tried:
+                        tried = True
                         fh.flush()
                         direct = _Direct.start(fh.fileno(), size)
                     if direct is None and size - handed >= WRITEBACK_BYTES:
@@ -178,7 +181,7 @@ def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int 
                 direct.finish()
                 direct = None
             else:
-                size += _put(fh, h, last)
+                size += _put(fh.write, h, last)
         finally:
             if direct is not None:  # an error: the thread stopped, the file deleted by replacing()
                 direct.finish(failed=True)
@@ -244,14 +247,10 @@ class _Direct:
 
     def put(self, h, data: bytes) -> int:
         """``data`` hashed and copied into the buffers (handed to the thread as each fills); its size."""
-        view = memoryview(data).cast("B")
-        for at in range(0, len(view), WRITE_PIECE):
-            piece = view[at:at + WRITE_PIECE]
-            h.update(piece)
-            self._copy(piece)
-        return len(view)
+        return _put(self._copy, h, data)
 
-    def _copy(self, view: memoryview) -> None:
+    def _copy(self, data) -> None:
+        view = memoryview(data).cast("B")
         while len(view):
             n = min(len(view), DIRECT_BUFFER - self._fill)
             self._buf[self._fill:self._fill + n] = view[:n]

@@ -945,6 +945,9 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "重复的键 {key}（首次定义于第 {line} 行）；只保留其中一个"),
     ("make_smaller", "make it smaller", "请改小一些"),
     ("remove_or_fix", "remove it, or fix its name", "请删除它，或改正名称"),
+    ("data.width_ids", "ids must differ by more than the width of their characters (they read as the same id): type "
+                       "the id with ASCII letters and digits, or give one of them another id",
+     "编号之间不能只有字符宽度（全角/半角）不同（读起来是同一个编号）：请用半角字母和数字输入编号，或给其中一人另一个编号"),
     ("data.case_ids", "ids must differ by more than letter case (their pages would be one file on macOS and Windows): "
                       "correct the id, or give one of them another id",
      "编号之间不能只有大小写不同（在 macOS 和 Windows 上它们的页面会是同一个文件）："
@@ -1177,6 +1180,48 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "{column} 的值为 {value}，不是数字（{who}）（{where}）"),
     ("data.infinite", "value of {column} is {value} (infinite) ({who})", "{column} 的值为 {value}（无穷大）（{who}）"),
     ("data.nan", "value of {column} is {value} (not a number) ({who})", "{column} 的值为 {value}（非数字）（{who}）"),
+    ("data.huge_of", "{column} of employee {id} is {value}, too large to compute exactly (the limit is 10^15)",
+     "员工 {id} 的 {column} 为 {value}，太大，无法精确计算（上限为 10^15）"),
+    ("data.tiny_of", "{column} of employee {id} is {value}, too close to 0 to compute with (below 2.2e-308 in size)",
+     "员工 {id} 的 {column} 为 {value}，太接近 0，无法计算（绝对值小于 2.2e-308）"),
+    ("data.dot_thousands", "{column} is {value} in a file separated by ';' (as Excel writes CSV in most of Europe), "
+                           "where it may be {grouped} written with thousands points or {point} with a decimal point; "
+                           "appraise does not guess",
+     "{column} 为 {value}，而文件以“;”分隔（欧洲多数地区的 Excel 以此保存 CSV）：它可能是用千位点书写的 {grouped}，"
+     "也可能是带小数点的 {point}；appraise 不做猜测"),
+    ("data.dot_thousands_fix", "write {grouped} or {point}, as meant, without thousands separators (or save the file "
+                               "as 'CSV UTF-8' with numbers formatted without them)",
+     "请按本意写成 {grouped} 或 {point}，不要千位分隔符（或将文件另存为“CSV UTF-8”，数字格式不带分隔符）"),
+    ("data.near_spelling", "{column} {value} differs from {was} (line {line}) only in letter case or character width; "
+                           "they are read as two different values",
+     "{column} {value} 与 {was}（第 {line} 行）仅大小写或字符宽度不同；它们被当作两个不同的值读取"),
+    ("data.near_spelling_fix", "write one spelling for both, if they are meant as one (cohorts, team roll-ups and rule "
+                               "conditions read them as two)",
+     "如果它们指的是同一个值，请统一写法（分组校准、团队汇总和规则条件都会把它们当作两个值）"),
+    # why a cell is not a number, when its text shows it (provide/checks.py number_hint)
+    ("data.hint_excel_error", "{value} is an Excel error value: fix the formula in the workbook, or leave the cell "
+                              "empty if the value is unknown (it then counts as missing)",
+     "{value} 是 Excel 的错误值：请在工作簿中修正公式；如果数值未知，请留空（按缺失处理）"),
+    ("data.hint_placeholder", "{value} is a placeholder, not a number: leave the cell empty if the value is unknown "
+                              "(it then counts as missing), or write the value",
+     "{value} 是占位符，不是数字：如果数值未知，请留空（按缺失处理），否则请填写数值"),
+    ("data.hint_width", "{value} is written with full-width or other non-ASCII characters: type it with ASCII "
+                        "digits: {fixed}",
+     "{value} 使用了全角或其他非 ASCII 字符：请用半角数字输入：{fixed}"),
+    ("data.hint_percent", "{value} is a percentage: write the number without '%', in the unit the ruleset expects "
+                          "(0.855 for a share, 85.5 for points)",
+     "{value} 是百分数：请去掉“%”，按规则集期望的单位填写（比例写 0.855，分值写 85.5）"),
+    ("data.hint_currency", "{value} has a currency sign or unit: write the amount alone: {fixed}",
+     "{value} 带有货币符号或单位：请只写金额：{fixed}"),
+    ("data.hint_brackets", "{value} is a negative amount in brackets: write it with a minus sign: {fixed}",
+     "{value} 是用括号表示的负数：请改用负号：{fixed}"),
+    ("data.hint_thousands", "{value} has a thousands separator: write it without: {fixed}",
+     "{value} 带有千位分隔符：请去掉：{fixed}"),
+    ("data.hint_decimal_comma", "{value} has a decimal comma: write a decimal point: {fixed} (save the file with "
+                                "decimal points, or in a locale that writes them)",
+     "{value} 使用了小数逗号：请改用小数点：{fixed}（请以小数点格式保存文件，或在使用小数点的区域设置下保存）"),
+    ("data.hint_grouped", "{value} has spaces or other marks between its digits: write it without: {fixed}",
+     "{value} 的数字之间有空格或其他分隔符：请去掉：{fixed}"),
     # an incentive plan's measure a float does not carry exactly (core/scoring.py, README "Numbers compare as written")
     ("evaluate.uncarried", "incentive component {component} pays on metric {metric} = {value}, which has more "
      "significant digits than a float carries exactly (15); it cannot be paid to the cent, so it is not paid; check "
@@ -2044,6 +2089,9 @@ DIAGNOSTICS.update(_entries(
      "数据源插件 'duckdb' 需要 'path:'（CSV 或 Parquet 文件，或通配符）"),
     ("provider.no_match", "no file matches {pattern}", "没有文件匹配 {pattern}"),
     ("provider.duckdb_refused", "duckdb refused the query: {error}", "duckdb 拒绝了查询：{error}"),
+    ("provider.duckdb_utf8", "duckdb reads CSV files as UTF-8 only: save the file as 'CSV UTF-8', or read it with the "
+                             "csv provider, which reads GBK and UTF-16 too",
+     "duckdb 只能读取 UTF-8 编码的 CSV 文件：请另存为“CSV UTF-8”，或改用 csv 数据源（它也能读取 GBK 和 UTF-16）"),
     ("provider.okr_empty", "file is empty; expected employee ids mapped to lists of objectives",
      "文件为空；应为员工编号对应目标列表"),
     ("provider.okr_shape", "expected employee ids mapped to lists of objectives", "应为员工编号对应目标列表"),
@@ -2702,6 +2750,39 @@ INPUT_MESSAGES: dict[str, dict[str, str]] = {
                           "zh-CN": "skip_rows 为 {skip}，跳过后没有表头：第 {skip} 行之后全是空行"},
     "excel.skipped_all.hint": {"en": "skip only the rows above the header (a title, notes)",
                                "zh-CN": "只跳过表头上方的行（标题、说明）"},
+    "csv.utf16_no_bom": {
+        "en": "file looks like UTF-16 text without a byte-order mark (every other byte is 0), which cannot be told "
+              "apart from other encodings for sure",
+        "zh-CN": "文件看起来是不带字节顺序标记（BOM）的 UTF-16 文本（每隔一个字节为 0），无法可靠地判断其编码"},
+    "csv.utf16_no_bom.hint": {
+        "en": "save it as 'CSV UTF-8', or say {option} on this source in the cycle file (little-endian, as Windows "
+              "writes it)",
+        "zh-CN": "请另存为“CSV UTF-8”，或在周期文件的此数据源中注明 {option}（小端序）"},
+    "excel.merged_cells": {
+        "en": "cells {range} are merged: Excel shows the value of {first} across them, but the other cells are empty "
+              "and would be read as missing",
+        "zh-CN": "单元格 {range} 已合并：Excel 在整个区域显示 {first} 的值，但其余单元格实际为空，会被当作缺失值读取"},
+    "excel.merged_cells.hint": {
+        "en": "unmerge the cells and give every row its own value (in Excel: Merge & Center > Unmerge Cells, then "
+              "fill the empty cells)",
+        "zh-CN": "请取消合并，并为每一行填入自己的值（Excel：合并后居中 > 取消单元格合并，再填满空单元格）"},
+    "excel.formula_unsaved": {
+        "en": "cell {cell} holds a formula ({formula}) but no saved value: the workbook was written by a program and "
+              "never calculated, so the value Excel would show is not in the file",
+        "zh-CN": "单元格 {cell} 是公式（{formula}），但没有保存的计算结果：该工作簿由程序生成、从未计算过，"
+                 "文件中没有 Excel 会显示的值"},
+    "excel.formula_unsaved.hint": {
+        "en": "open the workbook in Excel (or LibreOffice) and save it, so every formula's value is stored; or write "
+              "the values instead of formulas",
+        "zh-CN": "请用 Excel（或其他电子表格软件）打开并保存该工作簿，使每个公式的计算结果都保存下来；"
+                 "或直接填写数值而非公式"},
+    "excel.hidden_first_sheet": {
+        "en": "the workbook's first sheet, '{sheet}', is hidden in Excel; appraise does not guess which sheet is "
+              "meant",
+        "zh-CN": "工作簿的第一个工作表“{sheet}”在 Excel 中是隐藏的；本程序不会猜测要读取哪个工作表"},
+    "excel.hidden_first_sheet.hint": {
+        "en": "name the sheet to read on this source in the cycle file, e.g. {option}",
+        "zh-CN": "请在周期文件的此数据源中注明要读取的工作表，例如 {option}"},
     "excel.narrow_header.hint": {
         "en": "row {header} is taken as the header and names {count} columns; if it is a title or a note above the "
               "table, say where the header is on this source in the cycle file: header_row: {guess}",

@@ -75,6 +75,23 @@ def untrimmed(frame, columns) -> list:
     return [c for c, mark in zip(columns, marks, strict=True) if mark]
 
 
+
+def string_view_layout(arr):
+    """Where the values of an Arrow ``string_view`` array (what polars keeps a String column in) lie, when every
+    one lies in a data buffer — no null, none of 12 bytes or fewer (those polars keeps in the view itself):
+    ``(lengths, buffer indexes, offsets, data buffers)``, the first three numpy int32 arrays, one entry a value.
+    None for another array.  (The results' entries handed on as views of polars' bytes: results.json's text,
+    :func:`appraise.export.files.text_views`, and the store's, ``appraise.store.database``.)"""
+    import numpy as np
+
+    if str(arr.type) != "string_view" or arr.null_count or len(arr) == 0:
+        return None
+    bufs = arr.buffers()  # validity, views (length, prefix, buffer, offset), the data buffers
+    views = np.frombuffer(bufs[1], dtype=np.int32).reshape(-1, 4)[arr.offset:arr.offset + len(arr)]
+    if int(views[:, 0].min()) <= 12:
+        return None
+    return views[:, 0], views[:, 2], views[:, 3], bufs[2:]
+
 # A provider whose text cells are already trimmed, with empty ones null (the built-in file readers), may say so by
 # setting this attribute of the frame it returns to True; the provide stage then does not trim them again.  Any
 # frame made from it afterwards (a filter, a new column) is a new object without the mark: only ever slower.

@@ -102,6 +102,7 @@ class Sheet:
     header_line: int = 1  # where the column names are (an xlsx may have a title above them)
     ascii: bool = False  # every text cell is ASCII (appraise.tables.TEXT_ASCII)
     plain: frozenset = frozenset()  # Float64 columns of plain numbers only (appraise.tables.NUMBERS_PLAIN)
+    separator: str = ""  # a CSV file's field separator (';' says a European export: see dot_thousands)
 
     def origin(self) -> Origin:
         return Origin(self.file, dict(self.columns), self.lines, at=(self.header_line, 1))
@@ -182,17 +183,23 @@ def _decode(raw: bytes, name: str, encoding: str | None = "auto") -> tuple[str, 
                        hint="set 'encoding:' to the encoding the file was saved in, or leave it out to detect it",
                        code="data-encoding") from None
         same = text[:1] != "\ufeff" and str(encoding).lower().replace("_", "-") in ("utf-8", "utf8")
+        if "\n" not in text and "\r" in text:  # lone CRs as line ends (see _lone_cr)
+            text, same = text.replace("\r", "\n"), False
         return text.lstrip("\ufeff"), same
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
         bom = True
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), False
+        text = raw.decode("utf-16")
+        return (text.replace("\r", "\n") if "\n" not in text else text), False  # (lone CRs: see _lone_cr)
     else:
         bom = False
     try:
         return raw.decode("utf-8"), not bom
     except UnicodeDecodeError as first:
+        if raw[:4096].count(b"\x00") * 4 > min(len(raw), 4096):  # every other byte 0: UTF-16 (Excel "Unicode text")
+            message, hint = _say_pair("csv.utf16_no_bom", option="encoding: utf-16")
+            raise fail(name, message, hint=hint, code="data-encoding") from None
         try:
             text = raw.decode("gb18030")
         except UnicodeDecodeError:
@@ -250,6 +257,7 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None, numb
     raw, name = read_raw(source)
     digest = Digest(raw)  # the sha256 worked out beside the checks and the parse below
     encoding = options.get("encoding", "auto")
+    raw = _lone_cr(raw, encoding)
     # A UTF-8 file without a BOM is its own text: checked, not decoded into a second copy of the file; the text is
     # made only for what needs it (a quoted field, a short row, a message's line number)
     text: str | None = None
@@ -277,7 +285,9 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None, numb
     # polars reads the bytes themselves when they are the UTF-8 text (no BOM): no second copy of the file
     data = raw if same else (text if text is not None else decoded()).encode("utf-8")
     no_space = _no_whitespace(raw, has) if same else False
-    floats = [h for h in header if h in set(numbers)]
+    # a ';' file's numbers are looked at as written (dot_thousands): not parsed by polars, which would read a
+    # European '450.000' as 450.0
+    floats = [h for h in header if h in set(numbers)] if sep != ";" else []
     try:
         frame = _parse_numbers(data, sep, header, floats) if floats else None
         if frame is None:
@@ -306,11 +316,11 @@ def read_csv(source, options: Mapping[str, Any] | None = None, period=None, numb
     # the file's bytes are let go of before the parse's chunks are copied into one (~1 GiB less at the peak of a
     # 1,000,000-person 360 file); the sha256's thread, if still at work, keeps them until it is done
     return _csv_sheet(frame, source, period, name, header, digest.hexdigest(), lines, floats, no_space=no_space,
-                      ascii_=ascii_)
+                      ascii_=ascii_, separator=sep)
 
 
 def _csv_sheet(frame, source, period, name: str, header: list[str], sha: str, lines, floats: list[str], *,
-               no_space: bool, ascii_: bool) -> Sheet:
+               no_space: bool, ascii_: bool, separator: str = ",") -> Sheet:
     """The :class:`Sheet` of a parsed CSV file (:func:`read_csv`, :func:`_read_csv_streamed`): the parse's chunks
     copied into one, ``_row`` counting the data records (polars keeps a blank line as a row of nulls, like
     csv.reader), the rows surely of other months left out, the cells stripped unless none can hold whitespace
@@ -322,7 +332,7 @@ def _csv_sheet(frame, source, period, name: str, header: list[str], sha: str, li
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"))
     frame = other_months(frame, source, period)
     return Sheet(name, _strip(frame, trimmed=no_space), {h: i + 1 for i, h in enumerate(header)}, sha, lines,
-                 ascii=ascii_, plain=plain)
+                 ascii=ascii_, plain=plain, separator=separator)
 
 
 # A big CSV file (from this size on; 0: never) that looks like plain ASCII text is not read into memory whole:
@@ -334,6 +344,10 @@ STREAM_BYTES = 32 << 20
 _STREAM_SLICE = 8 << 20  # what the thread reads at a time
 _STREAM_HEAD = 64 << 10  # what is read first to decide (the header must end within it)
 _SCANNED = (b'"', b"\r", b" ", b"\t", b"\x0b", b"\x0c")  # the bytes :func:`_no_whitespace` and line ends ask about
+# a number with an exponent of -100 or less (polars' float parse makes '1e-400' 0, which no check could tell from a
+# written 0): such a file is read as text, where appraise.provide.checks.numbers sees it
+_UNDERFLOW = re.compile(rb"[0-9.][eE]-0*[1-9][0-9]{2}")
+_NEGATIVE_EXPONENT = b"e-100"  # (what _Scan reports finding it as)
 
 
 class _Scan:
@@ -352,6 +366,7 @@ class _Scan:
     def _run(self) -> None:
         sha = hashlib.sha256()
         ascii_, found = True, set[bytes]()
+        last = b""
         buffer = bytearray(_STREAM_SLICE)
         view = memoryview(buffer)
         try:
@@ -365,6 +380,12 @@ class _Scan:
                     chunk = buffer if n == len(buffer) else bytes(piece)
                     ascii_ = ascii_ and chunk.isascii()
                     found.update(b for b in _SCANNED if b not in found and b in chunk)
+                    seam = last + chunk[:8]  # (a number across two slices)
+                    if _NEGATIVE_EXPONENT not in found and (b"e-" in chunk or b"E-" in chunk or b"e-" in seam
+                                                            or b"E-" in seam) and (
+                            _UNDERFLOW.search(chunk) or _UNDERFLOW.search(seam)):
+                        found.add(_NEGATIVE_EXPONENT)  # (a number a float makes 0: the plain path reads the file)
+                    last = bytes(chunk[-8:])
         except OSError:
             self._out = None
             return
@@ -399,7 +420,7 @@ def _read_csv_streamed(source, options: Mapping[str, Any], period, numbers: Coll
         return None
     first = head[:end].decode("ascii")
     sep = options.get("delimiter") or _sniff(first)
-    if len(sep.encode("utf-8")) != 1 or sep in '\n\r"':
+    if len(sep.encode("utf-8")) != 1 or sep in '\n\r";':  # (';': see read_csv)
         return None
     header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
     name = shown(path)
@@ -421,7 +442,7 @@ def _read_csv_streamed(source, options: Mapping[str, Any], period, numbers: Coll
     except OSError:
         return None
     if (frame is None or scanned is None or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns)
-            or not scanned[1] or {b'"', b"\r"} & scanned[2] or not _filled(frame, header)):
+            or not scanned[1] or {b'"', b"\r", _NEGATIVE_EXPONENT} & scanned[2] or not _filled(frame, header)):
         return None  # (read whole, as always; a file changed while read is read again, its hash and rows as one)
     sha, _, found = scanned
     no_space = not found  # ASCII with none of the whitespace bytes nor a quote (_no_whitespace)
@@ -444,6 +465,8 @@ def _parse_numbers(data: Any, sep: str, header: list[str], floats: list[str]):
     the two on generated files)."""
     import polars as pl
 
+    if isinstance(data, bytes) and (b"e-" in data or b"E-" in data) and _UNDERFLOW.search(data):
+        return None  # a number a float makes 0 ('1e-400'): the text parse, which the stage checks, reads it
     try:
         frame = pl.read_csv(data, separator=sep, infer_schema=False, has_header=True, new_columns=header,
                             schema_overrides={c: pl.Float64 for c in floats})
@@ -457,6 +480,17 @@ def _parse_numbers(data: Any, sep: str, header: list[str], floats: list[str]):
 
 
 _UTF8_NAMES = ("auto", "utf-8", "utf8", "UTF-8", "UTF8", "utf_8")
+
+
+def _lone_cr(raw: bytes, encoding) -> bytes:
+    """A file whose lines end with a carriage return alone (Excel for Mac's "CSV (Macintosh)", old Mac programs) with
+    its line ends as newlines, which polars' parse knows (a lone CR it would take for part of a value, and the whole
+    file for one row).  Only a file without any newline: where both are, a CR is a value's.  Not for UTF-16, whose
+    other characters may hold the CR byte (its text is seen to by :func:`_decode`)."""
+    if b"\n" in raw or b"\r" not in raw or raw.startswith((b"\xff\xfe", b"\xfe\xff")) or \
+            str(encoding).lower().replace("_", "-").startswith("utf-16"):
+        return raw
+    return raw.replace(b"\r", b"\n")
 
 
 def _utf8_as_is(raw: bytes, encoding, has=None) -> bool:
@@ -712,6 +746,12 @@ def read_xlsx(source, options: Mapping[str, Any] | None = None, period=None, num
         raise InvalidInput([source.diag(f"{name} has no sheet '{sheet_name}'; its sheets: "
                                         f"{', '.join(book.sheetnames)}", key="sheet", code="source-sheet")])
     ws = book[sheet_name] if sheet_name is not None else book.worksheets[0]
+    if sheet_name is None and getattr(ws, "sheet_state", "visible") != "visible":
+        shown_sheets = [w.title for w in book.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
+        book.close()
+        message, hint = _say_pair("excel.hidden_first_sheet", sheet=ws.title,
+                                  option=f"sheet: {shown_sheets[0] if shown_sheets else ws.title}")
+        raise InvalidInput([source.diag(f"{name}: {message}", key="path", hint=hint, code="source-sheet")])
     where = f"{name}[{ws.title}]"
     header_row, skip = options.get("header_row"), options.get("skip_rows")
     if header_row is not None and skip is not None:
@@ -763,6 +803,7 @@ def read_xlsx(source, options: Mapping[str, Any] | None = None, period=None, num
             raise fail(where, message, line=max(number, 1), hint=hint, code="data-empty")
         raise fail(where, "sheet is empty; expected a header row and data rows", code="data-empty")
     _check_header(header, where, header_line)
+    _unseen_cells(where, raw, getattr(ws, "_worksheet_path", ""), header_line, len(header))
     frame = pl.DataFrame({h: [r[i] for r in rows] for i, h in enumerate(header)},
                          schema={h: pl.Utf8 for h in header})
     frame = frame.with_columns(pl.Series("_row", lines, dtype=pl.Int64))
@@ -795,6 +836,67 @@ def _title_row(where: str, raw: bytes, ws, title: tuple[int, str], header: int) 
                   merged=say("excel.merged", locale, range=merged) if merged else "")
     hint = say("excel.title_row.hint", locale, header=header, skip=header - 1)
     return fail(where, message, line=row, hint=hint, code="data-title-row")
+
+
+_MERGE_REF = re.compile(rb'<mergeCell\b[^>]*\bref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
+# a formula cell, its formula and its saved value (<v/> or none: never calculated; openpyxl writes them so)
+_FORMULA_CELL = re.compile(rb'<c\b([^>]*?)(?<!/)>\s*(<f\b[^>]*/>|<f\b[^>]*>([^<]*)</f>)\s*(<v\s*/>|<v>\s*</v>)?\s*</c>')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _unseen_cells(where: str, raw: bytes, part: str, header_line: int, width: int) -> None:
+    """Refuse what Excel shows but the cells do not hold, in the table's rows (below the header) and columns: merged
+    cells (Excel shows the first cell's value across the range; the others are empty, and would read as missing)
+    and formulas without a saved value (a workbook written by a program and never calculated: the value Excel
+    would show is not in the file, and the cell would read as empty).  Read from the sheet's XML, as openpyxl's
+    streaming reader keeps neither."""
+    import zipfile
+
+    if not part:
+        return
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            xml = archive.read(part)
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return
+    problems: list[Diagnostic] = []
+    if b"<mergeCell" in xml:
+        for m in _MERGE_REF.finditer(xml):
+            c1, r1, c2, r2 = _column_number(m[1]), int(m[2]), _column_number(m[3]), int(m[4])
+            if max(r1, r2) <= header_line or min(c1, c2) > width:
+                continue
+            first, cells = f"{m[1].decode()}{r1}", f"{m[1].decode()}{r1}:{m[3].decode()}{r2}"
+            message, hint = _say_pair("excel.merged_cells", range=cells, first=first)
+            problems.append(Diagnostic(where, max(r1, header_line + 1), c1, message,
+                                       hint=hint, code="data-merged"))
+    if b"<f" in xml:
+        for m in _FORMULA_CELL.finditer(xml):
+            attrs = m[1]
+            ref = re.search(rb'\br="([A-Z]+)([0-9]+)"', attrs)
+            if ref is None:
+                continue
+            row, col = int(ref[2]), _column_number(ref[1])
+            if row <= header_line or col > width:
+                continue
+            if m[4] is not None and re.search(rb'\bt="str"', attrs) and m[4].startswith(b"<v>"):
+                continue  # a formula whose saved value is empty text ("" from =IF(...,"",...)): the cell is empty
+            from html import unescape
+
+            formula = unescape((m[3] or b"").decode("utf-8", "replace"))
+            formula = formula if len(formula) <= 40 else formula[:37] + "..."
+            message, hint = _say_pair("excel.formula_unsaved", cell=f"{ref[1].decode()}{row}",
+                                      formula="=" + formula if formula else "=...")
+            problems.append(Diagnostic(where, row, col, message, hint=hint, code="data-formula"))
+            if len(problems) >= 50:
+                break
+    if problems:
+        raise InvalidInput(problems)
 
 
 def _merged_across(raw: bytes, part: str, row: int) -> str:
@@ -939,7 +1041,8 @@ def rename(sheet: Sheet, source, canonical: tuple[str, ...] = ()) -> Sheet:
     for c in ignore:
         columns.pop(c, None)
     plain = frozenset(mapping.get(c, c) for c in sheet.plain) & set(frame.columns)  # (under their new names)
-    return Sheet(sheet.file, frame, columns, sheet.sha256, sheet.lines, sheet.header_line, sheet.ascii, plain)
+    return Sheet(sheet.file, frame, columns, sheet.sha256, sheet.lines, sheet.header_line, sheet.ascii, plain,
+                 sheet.separator)
 
 
 def provided(table: str, sheet: Sheet, source) -> Provided:
@@ -971,6 +1074,60 @@ def number_columns(source, request) -> list[str]:
     old = {new: old for old, new in dict(source.columns).items()}
     renamed = set(old.values())  # a file column renamed is known by its new name only
     return [old.get(c, c) for c in wanted if c not in skip and not (c in renamed and c not in old)]
+
+
+# one thousands point ('450.000'; two, '1.234.567', are no decimal number, so the plain check refuses them)
+DOT_THOUSANDS = r"^[+-]?[1-9][0-9]{0,2}\.[0-9]{3}$"
+
+
+def dot_thousands(sheet: Sheet, source, request) -> None:
+    """Refuse, in a CSV file separated by ';' (as Excel writes CSV in most of Europe), a number such as '450.000':
+    there a point groups thousands (450000) as often as it marks decimals (450.0), and reading one for the other
+    changes the value a thousandfold.  Decimal commas ('85,5') are refused anyway, as any text that is not
+    a number (appraise.provide.checks.number_hint says why)."""
+    import polars as pl
+
+    if sheet.separator != ";" or not sheet.frame.height:
+        return
+    columns = [c for c in dot_thousands_columns(request)
+               if c in sheet.frame.columns and sheet.frame.schema[c] == pl.Utf8]
+    if not columns:
+        return
+    pattern = DOT_THOUSANDS
+    found = sheet.frame.select("_row", *columns).filter(pl.any_horizontal(
+        [pl.col(c).str.contains(pattern).fill_null(False) for c in columns]))
+    if not found.height:
+        return
+    origin = sheet.origin()
+    diags = []
+    for row in found.head(50).iter_rows(named=True):
+        for c in columns:
+            value = row[c]
+            if value is None or re.match(pattern, value) is None:
+                continue
+            diags.append(dot_thousands_diag(origin, row["_row"], c, value))
+    raise InvalidInput(diags)
+
+
+def dot_thousands_columns(request) -> list[str]:
+    """The columns (canonical names) of a source of ``request``'s kind that the provide stage reads as numbers."""
+    if request.kind == "employees":
+        return [c for c, t in dict(request.attributes).items() if t in ("number", "money")]
+    if request.kind == "metrics":
+        return [*request.metrics, "value"]
+    return list(NUMBER_COLUMNS.get(request.kind, ()))
+
+
+def dot_thousands_diag(origin, row: int, column: str, value: str) -> Diagnostic:
+    """The error of :func:`dot_thousands` at a cell."""
+    from decimal import Decimal
+
+    grouped, point = value.replace(".", ""), f"{Decimal(value).normalize():f}"
+    return origin.diag(
+        row, column, f"'{column}' is '{value}' in a file separated by ';' (as Excel writes CSV in most of Europe), "
+        f"where it may be {grouped} written with thousands points or {point} with a decimal point; appraise does "
+        "not guess", hint=f"write {grouped} or {point}, as meant, without thousands separators (or save the file as "
+        "'CSV UTF-8' with numbers formatted without them)", code="data-not-a-number")
 
 
 KIND_TABLE = {"employees": "employees", "metrics": "metrics", "feedback360": "feedback", "okr": "okrs",
@@ -1013,6 +1170,7 @@ class TabularProvider:
     def read(self, source, request) -> Provided:
         period = request.period if request.kind == "metrics" and source.options.get("layout") != "long" else None
         sheet = rename(type(self).reader(source, period=period, numbers=number_columns(source, request)), source)
+        dot_thousands(sheet, source, request)
         layout = source.options.get("layout", "auto")
         if request.kind == "metrics" and layout == "long":
             missing = [c for c in ("metric", "value") if c not in sheet.frame.columns]

@@ -52,8 +52,11 @@ class DuckdbProvider:
         base, origin = query_text(source, default_from="source")
         params = period_params(request.period)
         listed = "[" + ", ".join("'" + str(f.resolve()).replace("'", "''") + "'" for f in files) + "]"
+        # an employees file read as it is keeps its text as written: duckdb's guess of the types would make a team
+        # '1.10' the number 1.1 (and '1.1' another team's name); the provide stage reads its numbers and dates
+        as_text = request.kind == "employees" and not any(source.options.get(k) for k in ("query", "sql", "table"))
         reader = (f"read_parquet({listed})" if fmt == "parquet"
-                  else f"read_csv({listed}, header = true, all_varchar = false)")
+                  else f"read_csv({listed}, header = true, all_varchar = {'true' if as_text else 'false'})")
         # the files' sha256 worked out on a thread beside the query (hashing and reading let go of Python's lock)
         shas = _Beside(lambda: [_file_sha(f) for f in files])
         con = duckdb.connect(":memory:")
@@ -64,6 +67,8 @@ class DuckdbProvider:
             con.execute("SET allowed_paths = " + listed)
             con.execute("SET enable_external_access = false")
             con.execute(f"CREATE VIEW source AS SELECT * FROM {reader}")
+            if fmt == "csv":
+                _dot_thousands(con, files, listed, source, request)
             sql = base
             if request.kind == "metrics" and source.options.get("aggregate"):
                 columns = [d[0] for d in con.execute(f"SELECT * FROM ({_dollar(base)}) AS probe LIMIT 0",
@@ -77,8 +82,11 @@ class DuckdbProvider:
         except InvalidInput:
             raise
         except duckdb.Error as exc:
-            raise InvalidInput([origin.diag(None, None, f"duckdb refused the query: "
-                                            f"{str(exc).strip().splitlines()[0]}", code="source-query")]) from None
+            text = str(exc).strip()
+            hint = ("duckdb reads CSV files as UTF-8 only: save the file as 'CSV UTF-8', or read it with the csv "
+                    "provider, which reads GBK and UTF-16 too" if "not utf-8 encoded" in text.lower() else "")
+            raise InvalidInput([origin.diag(None, None, f"duckdb refused the query: {text.splitlines()[0]}",
+                                            hint=hint, code="source-query")]) from None
         finally:
             con.close()
         import polars as pl
@@ -111,6 +119,46 @@ class DuckdbProvider:
         for f in files:  # a glob follows symlinks (data/[l]nk/etc/passwd with data/lnk -> /): each match, resolved
             source.confine(f)
         return files
+
+
+def _dot_thousands(con, files: list[Path], listed: str, source, request) -> None:
+    """In CSV files separated by ';' (as Excel writes CSV in most of Europe), refuse a number such as '450.000' in a
+    column read as numbers: duckdb would read it as 450.0, where the file may mean 450000 (see
+    appraise.plugins._tabular.dot_thousands).  Looked at in the files' text, before duckdb types them."""
+    import csv
+
+    from appraise.plugins._tabular import DOT_THOUSANDS, _sniff, dot_thousands_columns, dot_thousands_diag, shown
+
+    try:
+        with files[0].open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+            first = fh.readline()
+    except OSError:
+        return
+    if _sniff(first) != ";":
+        return
+    header = [h.strip() for h in next(csv.reader([first], delimiter=";"), [])]
+    canonical = {old: new for old, new in dict(source.columns).items()}
+    wanted = set(dot_thousands_columns(request))
+    columns = [h for h in header if canonical.get(h, h) in wanted]
+    if not columns:
+        return
+    pattern = DOT_THOUSANDS
+    quoted = ['"' + c.replace('"', '""') + '"' for c in columns]
+    found = con.execute(
+        f"SELECT _f, _r, {', '.join(quoted)} FROM (SELECT filename AS _f, row_number() OVER (PARTITION BY filename) "
+        f"AS _r, {', '.join(quoted)} FROM read_csv({listed}, header = true, all_varchar = true, filename = true)) "
+        "WHERE " + " OR ".join(f"regexp_full_match(trim({q}), '{pattern}')" for q in quoted)
+        + " ORDER BY _f, _r LIMIT 50").fetchall()
+    if not found:
+        return
+    diags = []
+    for row in found:
+        origin = Origin(shown(Path(row[0])), {h: i + 1 for i, h in enumerate(header)}, lambda r: r + 1)
+        for c, value in zip(columns, row[2:], strict=True):
+            if value is None or not re.fullmatch(pattern, value.strip()):
+                continue
+            diags.append(dot_thousands_diag(origin, int(row[1]), c, value.strip()))
+    raise InvalidInput(diags)
 
 
 def _frame(relation):

@@ -20,7 +20,15 @@ from __future__ import annotations
 from appraise.errors import Diagnostic, InvalidInput
 from appraise.hookspecs import Origin, Provided
 from appraise.plugins import hookimpl
-from appraise.plugins._tabular import TABULAR_OPTIONS, number_columns, provided, read_any, read_bytes, rename
+from appraise.plugins._tabular import (
+    TABULAR_OPTIONS,
+    dot_thousands,
+    number_columns,
+    provided,
+    read_any,
+    read_bytes,
+    rename,
+)
 
 KR_FIELDS = ("name", "start", "target", "current", "weight", "month")
 
@@ -37,7 +45,9 @@ class OkrProvider:
         suffix = source.path.suffix.lower() if source.path is not None else ""
         if suffix in (".yaml", ".yml"):
             return self._read_yaml(source)
-        return provided("okrs", rename(read_any(source, numbers=number_columns(source, request)), source), source)
+        sheet = rename(read_any(source, numbers=number_columns(source, request)), source)
+        dot_thousands(sheet, source, request)
+        return provided("okrs", sheet, source)
 
     def _read_yaml(self, source) -> Provided:
         import polars as pl

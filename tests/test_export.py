@@ -245,6 +245,23 @@ def test_large_files_written_past_the_page_cache_are_the_chunks(tmp_path, monkey
         assert len(started) == 3 and all(d is not None and not d.refused for d in started)
 
 
+def test_a_file_system_without_direct_writes_is_asked_once(tmp_path, monkeypatch):
+    """Where direct writes cannot be had (the flag refused: tmpfs of older kernels, other systems), write_chunks asks
+    once per file and writes the rest the usual way: the same bytes."""
+    import hashlib
+
+    from appraise import atomic
+
+    monkeypatch.setattr(atomic, "DIRECT_FROM", 1 << 20)
+    asked: list[int] = []
+    monkeypatch.setattr(atomic._Direct, "start", lambda fd, size: asked.append(size))
+    chunks = _direct_chunks(7)
+    whole = b"".join(chunks)
+    target = tmp_path / "results.json"
+    assert atomic.write_chunks(target, chunks) == (hashlib.sha256(whole).hexdigest(), len(whole))
+    assert target.read_bytes() == whole and len(asked) == 1
+
+
 def test_direct_writes_refused_are_written_the_usual_way(tmp_path, monkeypatch):
     """A file system that takes the O_DIRECT flag but refuses the first direct write (EINVAL) gets the same bytes
     through the page cache; a write that fails otherwise (a full disk) fails the file, the old one kept."""

@@ -142,11 +142,16 @@ def _reference_employees(frame: pl.DataFrame, types: dict) -> tuple[list[dict], 
                 except ValueError:
                     found.append((line, col, "not a date"))
             elif kind in ("number", "money"):
+                # what the engine can read (core/rollup.py): ASCII digits, no '_', finite, below 10^15, not so
+                # small a float makes it 0 (wmessy: '１２', '1_000', '1e9999999' used to pass here and be found
+                # missing later, with no cell to point at)
+                plain = (value.replace(",", "") if re.match(THOUSANDS, value.strip()) else value).strip()
                 try:
-                    plain = value.replace(",", "") if re.match(THOUSANDS, value.strip()) else value
-                    ok = Decimal(plain.strip()).is_finite()
+                    number = Decimal(plain) if plain.isascii() and "_" not in plain else None
                 except InvalidOperation:
-                    ok = False
+                    number = None
+                ok = (number is not None and number.is_finite() and number.copy_abs() < 10**15
+                      and (number == 0 or float(number) != 0))
                 if not ok:
                     found.append((line, col, "not a number"))
     return rows, found
@@ -155,7 +160,8 @@ def _reference_employees(frame: pl.DataFrame, types: dict) -> tuple[list[dict], 
 def _summary(diag) -> tuple:
     m = diag.message
     for key, short in (("without an id", "employee row without an id"), ("invisible character", "invisible"),
-                       ("not a date", "not a date"), ("which is not a", "not a number")):
+                       ("not a date", "not a date"), ("which is not a", "not a number"),
+                       ("too large to compute", "not a number"), ("too close to 0", "not a number")):
         if key in m:
             return diag.line, diag.path, short
     if "appears twice" in m:

@@ -164,20 +164,20 @@ MAX_RUNS = 256  # more runs than this (values gathered from all over the buffers
 
 def _laid_out(arr, sep: bytes, np) -> list[memoryview] | None:
     """:func:`text_views` of one Arrow string_view array when its bytes lie as it needs, else None."""
-    if str(arr.type) != "string_view" or arr.null_count:
+    from appraise.tables import string_view_layout
+
+    laid = string_view_layout(arr)
+    if laid is None:
         return None
-    bufs = arr.buffers()
+    lens, idx, off, bufs = laid
     n, k = len(arr), len(sep)
-    v = np.frombuffer(bufs[1], dtype=np.int32).reshape(-1, 4)[arr.offset:arr.offset + n]
-    lens, idx, off = v[:, 0].astype(np.int64), v[:, 2], v[:, 3].astype(np.int64)
-    if int(lens.min()) <= 12:  # inline in the view
-        return None
+    lens, off = lens.astype(np.int64), off.astype(np.int64)
     start = off - k
     # a new run where a value is not right after the one before (and its separator) in the same buffer
     breaks = np.flatnonzero((idx[1:] != idx[:-1]) | (start[1:] != off[:-1] + lens[:-1])) + 1
     if len(breaks) >= MAX_RUNS:
         return None
-    data = [np.frombuffer(b, dtype=np.uint8) if b is not None else None for b in bufs[2:]]
+    data = [np.frombuffer(b, dtype=np.uint8) if b is not None else None for b in bufs]
     for b in np.unique(idx).tolist():
         if b >= len(data) or data[b] is None:
             return None
@@ -192,7 +192,7 @@ def _laid_out(arr, sep: bytes, np) -> list[memoryview] | None:
     bounds = [0, *breaks.tolist(), n]
     for lo, hi in zip(bounds[:-1], bounds[1:]):  # a run: back to back in one buffer
         b = int(idx[lo])
-        views.append(memoryview(bufs[2 + b])[int(start[lo]):int(off[hi - 1] + lens[hi - 1])])
+        views.append(memoryview(bufs[b])[int(start[lo]):int(off[hi - 1] + lens[hi - 1])])
     return views
 
 

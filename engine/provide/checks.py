@@ -121,6 +121,8 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
         dtype = frame.schema[c]
         if dtype == pl.Utf8:
             casts.append((pl.col(c) if part.clean else pl.col(c).str.strip_chars()).cast(F64, strict=False).alias(c))
+        elif dtype == pl.Float32:  # its shortest text (0.1, as shown), not the float32's binary 0.10000000149011612
+            casts.append(pl.col(c).cast(pl.Utf8).cast(F64, strict=False).alias(c))
         elif dtype.is_numeric() or dtype == pl.Null or dtype.is_decimal():
             casts.append(pl.col(c).cast(F64, strict=False).alias(c))
         else:
@@ -131,15 +133,15 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
     wrong = _wrong(frame, cast, looked) if frame.height else set()
     flagged = [c for c in columns if c in wrong]
     for c in flagged:
-        bad = frame.with_columns(cast[c].alias("_num")).filter(
-            (pl.col(c).is_not_null() & pl.col("_num").is_null()) | pl.col("_num").is_nan()
+        bad = frame.with_columns(cast[c].alias("_num"), _zeroed(frame, cast, c).alias("_zeroed")).filter(
+            pl.col("_zeroed") | (pl.col(c).is_not_null() & pl.col("_num").is_null()) | pl.col("_num").is_nan()
             | pl.col("_num").is_infinite() | (pl.col("_num").abs() >= LARGEST)
             | ((pl.col("_num") != 0) & (pl.col("_num").abs() < SMALLEST)))
         for row in bad.select(employee_col, "_row", c, "_num").head(200).iter_rows():
             emp, line, raw, num = row
             if num is None:
                 msg = f"{what} '{c}' is '{raw}', which is not a number"
-                hint = "write plain numbers: 1234.5 (no thousands separators, units or %)"
+                hint = number_hint(str(raw)) or "write plain numbers: 1234.5 (no thousands separators, units or %)"
             elif math.isfinite(num) and abs(num) < 1:
                 msg = f"{what} '{c}' is {raw}, too close to 0 to compute with (below 2.2e-308 in size)"
                 hint = "check the cell: an exponent may be wrong (write 0 for none)"
@@ -155,6 +157,72 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
     return cast
 
 
+_EXCEL_ERROR = re.compile(r"^#(N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|UNKNOWN!|"
+                          r"GETTING_DATA)$", re.IGNORECASE)
+_PLACEHOLDERS = frozenset({"n/a", "na", "n.a.", "-", "--", "—", "–", "null", "none", "nil", "?", "unknown", "tbd",
+                           "无", "空", "不适用", "暂无"})
+_PLAIN = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_CURRENCY = re.compile(r"[¥￥$€£]|元|RMB|CNY|USD|EUR|HKD", re.IGNORECASE)
+_GROUPED_SPACE = re.compile(r"^[+-]?[0-9]{1,3}(?:[ \u00a0\u202f\u2009'’_][0-9]{3})+(?:[.,][0-9]+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+),[0-9]+$")
+_THOUSANDS_COMMA = re.compile(r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$")
+
+
+def _ascii_digits(text: str) -> str:
+    """``text`` with full-width and other scripts' digits and signs as ASCII ('１２３' -> '123', '－５' -> '-5')."""
+    import unicodedata
+
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+        elif ch.isdigit():
+            out.append(str(unicodedata.digit(ch, 0)))
+        else:
+            folded = unicodedata.normalize("NFKC", ch)
+            out.append({"\u2212": "-", "\u2013": "-"}.get(folded, folded))
+    return "".join(out)
+
+
+def number_hint(raw: str, thousands: bool = False) -> str | None:
+    """What to do about a cell that is not a number, when its text shows why (an Excel error, a placeholder,
+    full-width digits, a percent, currency, brackets for a minus, a decimal comma, grouped digits); None when it
+    does not.  ``thousands``: the column reads 1,234.50 (employee amounts), so that needs no word."""
+    text = raw.strip()
+    quoted = f"'{text}'"
+    if _EXCEL_ERROR.match(text):
+        return (f"{quoted} is an Excel error value: fix the formula in the workbook, or leave the cell empty if the "
+                "value is unknown (it then counts as missing)")
+    if text.lower() in _PLACEHOLDERS:
+        return (f"{quoted} is a placeholder, not a number: leave the cell empty if the value is unknown (it then "
+                "counts as missing), or write the value")
+    ascii_ = _ascii_digits(text)
+    if ascii_ != text and (_PLAIN.match(ascii_) or _THOUSANDS_COMMA.match(ascii_)):
+        fixed = ascii_.replace(",", "")
+        return f"{quoted} is written with full-width or other non-ASCII characters: type it with ASCII digits: {fixed}"
+    if text.endswith(("%", "％")):
+        return (f"{quoted} is a percentage: write the number without '%', in the unit the ruleset expects "
+                "(0.855 for a share, 85.5 for points)")
+    bare = re.sub(r"\s+", "", _CURRENCY.sub("", text))
+    if _CURRENCY.search(text) and (_PLAIN.match(bare) or _THOUSANDS_COMMA.match(bare)):
+        return f"{quoted} has a currency sign or unit: write the amount alone: {bare.replace(',', '')}"
+    m = re.match(r"^\(\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*\)$", text)
+    if m and (_PLAIN.match(m[1]) or _THOUSANDS_COMMA.match(m[1])):
+        return f"{quoted} is a negative amount in brackets: write it with a minus sign: -{m[1].replace(',', '')}"
+    if re.match(r"^[+-]?[0-9]{1,3}(?:\.[0-9]{3}){2,}$", text):  # '1.234.567': only thousands points
+        return f"{quoted} has a thousands separator: write it without: {text.replace('.', '')}"
+    if _THOUSANDS_COMMA.match(text) and not thousands:
+        return f"{quoted} has a thousands separator: write it without: {text.replace(',', '')}"
+    if _DECIMAL_COMMA.match(text):
+        fixed = text.replace(".", "").replace(",", ".")
+        return (f"{quoted} has a decimal comma: write a decimal point: {fixed} (save the file with decimal points, "
+                "or in a locale that writes them)")
+    if _GROUPED_SPACE.match(text):
+        fixed = re.sub(r"[ \u00a0\u202f\u2009'’_]", "", text).replace(",", ".")
+        return f"{quoted} has spaces or other marks between its digits: write it without: {fixed}"
+    return None
+
+
 def _wrong(frame: pl.DataFrame, cast: pl.DataFrame, columns) -> set[str]:
     """The ``columns`` where the filter of :func:`numbers` finds a row, all looked at in one pass: a cell that was
     not null but cast to null (a cast never makes null a value, so the null counts differ exactly then; a column
@@ -165,7 +233,26 @@ def _wrong(frame: pl.DataFrame, cast: pl.DataFrame, columns) -> set[str]:
                           | ((pl.col(c) != 0) & (pl.col(c).abs() < SMALLEST))).any().alias(c)
                          for c in columns]).row(0)
     return {c for c, mark in zip(columns, marks, strict=True)
-            if mark or cast[c].null_count() != frame[c].null_count()}
+            if mark or cast[c].null_count() != frame[c].null_count() or _zeroed_any(frame, cast, c)}
+
+
+_NOT_ZERO = r"^\s*[+-]?[0-9.]*[1-9][0-9.]*[eE]"  # a mantissa that is not 0, then an exponent
+
+
+def _zeroed_any(frame: pl.DataFrame, cast: pl.DataFrame, column: str) -> bool:
+    """Whether :func:`_zeroed` finds a cell, looking at the cells cast to 0 only."""
+    if frame.schema[column] != pl.Utf8:
+        return False
+    zeros = frame[column].filter((cast[column] == 0).fill_null(False))
+    return bool(zeros.len()) and bool(zeros.str.contains(_NOT_ZERO).any())
+
+
+def _zeroed(frame: pl.DataFrame, cast: pl.DataFrame, column: str) -> pl.Series:
+    """Which cells of a text ``column`` are not 0 but were cast to 0 ('1e-400': below the smallest float); looked for
+    in the cells cast to 0 only (a column knows whether it has any)."""
+    if frame.schema[column] != pl.Utf8 or not cast.select((pl.col(column) == 0).any()).item():
+        return pl.Series([False] * frame.height, dtype=pl.Boolean)
+    return (cast[column] == 0).fill_null(False) & frame[column].str.contains(_NOT_ZERO).fill_null(False)
 
 
 _MONTH_RE = (r"^(\d{4})(?:[-/.]|年)\s*(\d{1,2})(?:月)?(?:(?:[-/.]\d{1,2})|(?:\d{1,2}日))?"

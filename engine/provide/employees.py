@@ -1,4 +1,4 @@
-"""The employee table: its ids (none empty, invisible, repeated or differing only in letter case), its
+"""The employee table: its ids (none empty, invisible, repeated or differing only in letter case or width), its
 dates, numbers and amounts checked column by column, and each employee's employment.
 
 Dates become ``YYYY-MM-DD`` and every column text; polars settles the usual spellings in bulk and only the
@@ -19,10 +19,10 @@ import polars as pl
 from appraise.errors import Diagnostic
 from appraise.language.compile import BUILTIN_ATTRIBUTES  # one list of the columns every employee table has
 from appraise.language.cycle import Cycle
-from appraise.provide.checks import EXCEL_EPOCH, as_text, date_text, empty, require, with_rows
+from appraise.provide.checks import EXCEL_EPOCH, as_text, date_text, empty, number_hint, require, with_rows
 from appraise.provide.needs import Needs
 from appraise.provide.parts import Part, Report, cycle_diag
-from appraise.tables import EMPLOYEE_BUILTIN, EMPLOYEE_OPTIONAL, EMPLOYEE_REQUIRED, THOUSANDS
+from appraise.tables import EMPLOYEE_BUILTIN, EMPLOYEE_OPTIONAL, EMPLOYEE_REQUIRED, LARGEST, THOUSANDS
 
 
 def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle) -> pl.DataFrame | None:
@@ -50,6 +50,7 @@ def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle
                 report.fatal(diag)
             else:
                 report.employee(emp, diag)
+        _near_spellings(part, frame.filter(accepted), needs, report)
         kept = frame.select(*cols, "_row")
         if not _all_accepted(accepted):  # (every row accepted: every id there, each once; nothing to leave out)
             kept = kept.filter(pl.col("id").is_not_null()).unique("id", keep="first", maintain_order=True)
@@ -64,6 +65,31 @@ def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle
             out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
     front = list(EMPLOYEE_BUILTIN)
     return out.select(front + [c for c in out.columns if c not in front])
+
+
+def _near_spellings(part: Part, frame: pl.DataFrame, needs: Needs, report: Report) -> None:
+    """A warning for each value of a text attribute (a team, a region) that differs from an earlier one only in letter
+    case or character width ('East-1' and 'east-1', 'ｅａｓｔ-1'): they are two values to every cohort, roll-up and
+    condition, which a reader would not expect.  Not refused: the data may mean them apart."""
+    for column in [c for c, t in needs.attributes.items() if t == "string" and c in frame.columns]:
+        fold = pl.col(column).str.normalize("NFKC").str.to_lowercase()
+        distinct = frame.select(pl.col(column).unique().drop_nulls())
+        if distinct.height < 2 or not distinct.select(fold.is_duplicated().any()).item():
+            continue  # (the distinct values are few: a company has a few hundred teams; nothing to say, the usual)
+        firsts = (frame.filter(pl.col(column).is_not_null()).group_by(column, maintain_order=True)
+                  .agg(pl.col("_row").first()))
+        near = firsts.with_columns(fold.alias("_fold")).filter(pl.col("_fold").is_duplicated())
+        first: dict[str, tuple[str, int]] = {}
+        for value, line, fold in near.iter_rows():
+            if fold not in first:
+                first[fold] = (value, line)
+                continue
+            was, at = first[fold]
+            report.fatal(part.origin.diag(
+                line, column, f"{column} '{value}' differs from '{was}' (line {part.origin.line(at)}) only in letter "
+                "case or character width; they are read as two different values", severity="warning",
+                hint="write one spelling for both, if they are meant as one (cohorts, team roll-ups and rule "
+                "conditions read them as two)", code="data-near-spelling"))
 
 
 def _all_accepted(accepted: pl.Series | None) -> bool:
@@ -121,8 +147,8 @@ def _accepted_ids(part: Part, frame: pl.DataFrame, folded: Folded, found: list) 
                 hint="retype the id; ids may not contain control, zero-width or direction characters",
                 code="data-id"), emp))
             hidden_rows.append(i)
-        else:
-            casefold[emp] = emp.casefold()
+        else:  # 'Ｅ００１' (full-width) is E001 to a reader: folded to the same id, and refused as a second one
+            casefold[emp] = unicodedata.normalize("NFKC", emp).casefold()
     if hidden_rows:
         ids = ids.filter(~pl.col("_i").is_in(hidden_rows))
     # an ASCII id's case fold is its lower case; the others' are Python's str.casefold ('ß' -> 'ss')
@@ -145,6 +171,13 @@ def _accepted_ids(part: Part, frame: pl.DataFrame, folded: Folded, found: list) 
             if first_id == emp:
                 diag = part.origin.diag(line, "id", f"employee '{emp}' appears twice; first at {where}",
                                         code="data-duplicate")
+            elif emp.casefold() != first_id.casefold():
+                # 'Ｅ００１' and 'E001' read as the same id: a row of one would be taken for the other's
+                diag = part.origin.diag(
+                    line, "id", f"employee id '{emp}' differs from '{first_id}' ({where}) only in full-width or "
+                    f"compatibility characters / 员工编号“{emp}”与“{first_id}”仅全角/半角等字符形式不同",
+                    hint="ids must differ by more than the width of their characters (they read as the same id): "
+                    "type the id with ASCII letters and digits, or give one of them another id", code="data-duplicate")
             else:
                 # 'e001' and 'E001' would be two people whose pages (dashboards/e001.html, dashboards/E001.html)
                 # are one file on a case-insensitive file system (macOS, Windows): refused, like a duplicate
@@ -217,19 +250,34 @@ def _employee_values(part: Part, frame: pl.DataFrame, accepted: pl.Series, types
                     pl.col("_i").replace_strict(fixed, default=None, return_dtype=pl.Utf8)).otherwise(new)
             frame = frame.with_columns(new.alias(col)).drop("_fast")
         else:
-            plain = pl.col(col).str.contains(_DECIMAL) | pl.col(col).str.contains(_THOUSANDS_ASCII)
+            # what the engine reads (appraise.core.rollup: ASCII digits, commas only as thousands separators, below
+            # 10^15): anything else is said here, at its cell, not found missing later with no place to point at
+            size = pl.col(col).str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False).abs()
+            plain = ((pl.col(col).str.contains(_DECIMAL) | pl.col(col).str.contains(_THOUSANDS_ASCII))
+                     & (size < LARGEST) & ((size != 0) | ~pl.col(col).str.contains(r"^[^eE]*[1-9]")))
             slow = frame.filter(todo & ~_per_value(frame, col, plain, pl.Boolean))
             for emp, line, i, value in slow.select("id", "_row", "_i", col).iter_rows():
+                cleaned = (value.replace(",", "") if re.match(THOUSANDS, value.strip()) else value).strip()
                 try:
-                    cleaned = value.replace(",", "") if re.match(THOUSANDS, value.strip()) else value
-                    ok = Decimal(cleaned.strip()).is_finite()
+                    number = Decimal(cleaned) if cleaned.isascii() and "_" not in cleaned else None
                 except InvalidOperation:
-                    ok = False
-                if not ok:
+                    number = None
+                if number is not None and number.is_finite() and number.copy_abs() >= LARGEST:
+                    found.append((i, order, part.origin.diag(
+                        line, col, f"'{col}' of employee {emp} is {value}, too large to compute exactly (the limit "
+                        "is 10^15)", hint="check the cell: a unit or an exponent may be wrong",
+                        code="data-not-a-number"), emp))
+                elif number is not None and number.is_finite() and number != 0 and float(number) == 0:
+                    found.append((i, order, part.origin.diag(
+                        line, col, f"'{col}' of employee {emp} is {value}, too close to 0 to compute with (below "
+                        "2.2e-308 in size)", hint="check the cell: an exponent may be wrong (write 0 for none)",
+                        code="data-not-a-number"), emp))
+                elif number is None or not number.is_finite():
                     found.append((i, order, part.origin.diag(
                         line, col, f"'{col}' of employee {emp} is '{value}', which is not "
                         f"{'an amount' if kind == 'money' else 'a number'}",
-                        hint="write plain numbers: 30000, 30000.50 or 30,000.50", code="data-not-a-number"), emp))
+                        hint=number_hint(value, thousands=True) or "write plain numbers: 30000, 30000.50 or 30,000.50",
+                        code="data-not-a-number"), emp))
     return frame.drop("_ok", "_i")
 
 

@@ -290,24 +290,23 @@ def _byte_views(s) -> list[memoryview] | None:
     ``s.cast(pl.Binary).to_list()`` gives as new ``bytes``, without copying ~2 KB an entry once more before SQLite
     copies it: 0.06 s of 0.6 s at 100,000 entries); None when a value is not in a buffer (a null, or 12 bytes or
     fewer, which polars keeps in the value's view itself): then the bytes are made."""
-    import numpy as np
     import polars as pl
+
+    from appraise.tables import string_view_layout
 
     if len(s) == 0 or s.null_count():
         return None
-    arr = s.to_arrow(compat_level=pl.CompatLevel.newest())  # string_view: (length, prefix, buffer, offset)
+    arr = s.to_arrow(compat_level=pl.CompatLevel.newest())
     if hasattr(arr, "combine_chunks"):
         arr = arr.combine_chunks()
-    if str(arr.type) != "string_view":
+    laid = string_view_layout(arr)
+    if laid is None:
         return None
-    bufs = arr.buffers()
-    v = np.frombuffer(bufs[1], dtype=np.int32).reshape(-1, 4)[arr.offset:arr.offset + len(arr)]
-    if int(v[:, 0].min()) <= 12:
-        return None
-    data = [memoryview(b) if b is not None else None for b in bufs[2:]]
+    lens, idx, off, bufs = laid
+    data = [memoryview(b) if b is not None else None for b in bufs]
     if any(d is None for d in data):
         return None
-    return [data[b][at:at + n] for n, b, at in zip(v[:, 0].tolist(), v[:, 2].tolist(), v[:, 3].tolist())]
+    return [data[b][at:at + n] for n, b, at in zip(lens.tolist(), idx.tolist(), off.tolist())]
 
 
 def _same_results(conn: sa.Connection, old_run: int, new_run: int) -> bool:
