@@ -752,3 +752,60 @@ V1_CASES = {"missing": missing_cycle, "missing_zero": missing_zero_cycle, "missi
 def test_engine_agrees_with_the_reference_on_the_hand_cases(case, tmp_path):
     cycle = V1_CASES[case](tmp_path)
     assert engine_diffs(cycle, evaluate_cycle(cycle)) == []
+
+
+# ============================================================================ dated key results, 360 waves
+
+OKR_ONLY = ruleset(metrics={"sales": {"aggregate": "sum", "optional": True}}, scorecards={"s": {"dimensions": {"goals": {"weight": 100, "okr": {}}}}})
+
+
+def test_dated_key_results_outside_the_period_or_the_employment_are_not_read(tmp_path):
+    # README "employed_share": a key result may be dated with `month:` (on it or on its objective); rows of
+    # months outside the cycle are not read, nor rows of months wholly outside the employment.
+    okrs = {"E1": [{"objective": "O1", "key_results": [
+                       {"name": "k1", "start": 0, "target": 10, "current": 5, "month": "2026-08"},    # 0.5
+                       {"name": "k2", "start": 0, "target": 10, "current": 10, "month": "2026-04"}]},  # Q2: not read
+                   {"objective": "O2", "month": "2026-10", "key_results": [                            # Q4: not read
+                       {"name": "k3", "start": 0, "target": 10, "current": 0}]}],
+            "E2": [{"objective": "O3", "key_results": [
+                       {"name": "k4", "start": 0, "target": 10, "current": 10, "month": "2026-07"},  # before the hire
+                       {"name": "k5", "start": 0, "target": 10, "current": 2, "month": "2026-09"},   # 0.2
+                       {"name": "k6", "start": 0, "target": 4, "current": 3}]}]}                     # 0.75, undated
+    cycle = write_cycle(tmp_path, "dated", OKR_ONLY,
+                        employees="id,name,hire_date\nE1,A,2020-01-01\nE2,B,2026-08-10\n")
+    (tmp_path / "dated-okrs.yaml").write_text(json.dumps(okrs), encoding="utf-8")
+    doc = json.loads(cycle.read_text(encoding="utf-8"))
+    doc["sources"].append({"provider": "okr", "path": "dated-okrs.yaml"})
+    cycle.write_text(json.dumps(doc), encoding="utf-8")
+    ref = evaluate_cycle(cycle)
+    # E1: O1 alone (k1: 5/10 = 0.5; O2's only key result is of October) -> 50
+    # E2 hired 10 August: July lies wholly outside the employment; (0.2 + 0.75) / 2 = 0.475 -> 47.5
+    assert {e["id"]: e["score"] for e in ref["employees"]} == {"E1": 50.0, "E2": 47.5}
+    assert engine_diffs(cycle, ref) == []
+
+
+FEEDBACK_ONLY = ruleset(metrics={"sales": {"aggregate": "sum", "optional": True}}, scorecards={"s": {"dimensions": {"views": {"weight": 100, "feedback360": {
+    "scale": 5, "sources": {"manager": 100}}}}}})
+
+
+def test_a_rater_of_several_waves_is_the_mean_of_all_their_ratings_and_a_repeat_is_refused(tmp_path):
+    # SPEC: a rater's value is the mean of their ratings; an annual cycle reads every quarter's ratings.
+    rows = ("employee,rater,relation,competency,rating,period\n"
+            "E1,M1,manager,care,4,2026-Q1\nE1,M1,manager,care,2,2026-Q3\nE1,M1,manager,care,5,2025-Q4\n")
+    cycle = write_cycle(tmp_path, "waves", FEEDBACK_ONLY, period="2026",
+                        employees="id,name,hire_date\nE1,A,2020-01-01\n", feedback=rows)
+    ref = evaluate_cycle(cycle)
+    # (4 + 2) / 2 = 3 of 5 -> 60 (2025-Q4 is another year's)
+    assert [(e["id"], e["score"]) for e in ref["employees"]] == [("E1", 60.0)]
+    assert engine_diffs(cycle, ref) == []
+    # the same rater, competency and period twice: which one counts is not for anyone to guess (README)
+    from appraise.errors import AppraiseError
+    from reference import ReferenceInputError
+
+    again = write_cycle(tmp_path, "twice", FEEDBACK_ONLY, period="2026",
+                        employees="id,name,hire_date\nE1,A,2020-01-01\n", feedback=rows + "E1,M1,manager,care,3,2026-Q3\n")
+    with pytest.raises(ReferenceInputError):
+        evaluate_cycle(again)
+    from appraise.api import evaluate_cycle as engine
+    with pytest.raises(AppraiseError):
+        engine(again)
