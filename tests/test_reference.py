@@ -809,3 +809,26 @@ def test_a_rater_of_several_waves_is_the_mean_of_all_their_ratings_and_a_repeat_
     from appraise.api import evaluate_cycle as engine
     with pytest.raises(AppraiseError):
         engine(again)
+
+
+def test_a_thousands_point_in_a_semicolon_file_is_refused_by_both(tmp_path):
+    # README "Messy exports": in a ';'-separated CSV 2.675 may be 2675 or 2.675 (refused, never guessed); 0.125 and
+    # 0.875 are decimals. Differential seeds 2210085, 2210242 (the generator's odd floats in a ';' file).
+    from appraise.api import evaluate_cycle as engine
+    from appraise.errors import AppraiseError
+    from reference import ReferenceInputError
+
+    rules = ruleset(metrics={"sales": {"aggregate": "sum"}}, scorecards={"s": one_kpi_card()})
+    people = "id;name;hire_date\nE1;A;2020-01-01\n"
+    ok = write_cycle(tmp_path, "dec", rules, employees=people,
+                     metrics="employee;month;sales\nE1;2026-07;0.125\nE1;2026-08;0.875\nE1;2026-09;99\n")
+    # 0.125 + 0.875 + 99 = 100 of a target of 100 -> 100
+    ref = evaluate_cycle(ok)
+    assert [e["score"] for e in ref["employees"]] == [100.0]
+    assert engine_diffs(ok, ref) == []
+    bad = write_cycle(tmp_path, "dots", rules, employees=people,
+                      metrics="employee;month;sales\nE1;2026-07;2.675\n")
+    with pytest.raises(ReferenceInputError):
+        evaluate_cycle(bad)
+    with pytest.raises(AppraiseError):
+        engine(bad)

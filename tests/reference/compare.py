@@ -10,7 +10,8 @@ from __future__ import annotations
 
 _NUMERIC = ("actual", "target", "attainment", "score", "weight")
 _EXACT = ("scorecard", "grade", "grade_uncalibrated", "bonus", "bonus_gross", "bonus_paid",
-          "bonus_earned", "bonus_draw_balance", "bonus_ytd", "bonus_draw", "bonus_guarantee")  # (incentive plans)
+          "bonus_earned", "bonus_draw_balance", "bonus_ytd", "bonus_draw", "bonus_guarantee",  # (incentive plans)
+          "plan", "tenure_months", "name")  # (a formal improvement plan; whole months from the hire date; as written)
 _LISTS = ("rules_fired", "missing", "outcomes", "focus_areas")
 
 

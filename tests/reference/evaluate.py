@@ -89,6 +89,7 @@ from . import incentives as plans
 from .expr import Expr, ExpressionError, number, round_half_up
 from .periods import LENGTH, Period, parse, tenure_months
 from .readers import (
+    DotThousands,
     ReferenceInputError,
     metric_rows,
     okr_objectives,
@@ -251,6 +252,8 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
             for row in rows:
                 where = f"{label}:{row['_line']}"
                 raw_period = row.get("period")
+                if isinstance(row.get("rating"), DotThousands):  # (every row's rating is read as a number)
+                    parse_number(row["rating"], where)
                 if raw_period is not None and not period.contains(parse(raw_period)):
                     continue
                 # one rating per employee, rater, relation, competency and period (the columns the file has): a
@@ -269,12 +272,13 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
             for emp, objectives in okr_objectives(path, rows, label).items():
                 inputs.okrs.setdefault(emp, []).extend(objectives)
         elif kind == "deals":
+            rows = _plain_cells(rows)
             if rows and not declared & set(rows[0]):  # (the engine: it would split nothing)
                 raise ReferenceInputError(f"{label}: the deals table has no column of a metric the ruleset declares")
             deals += [(row, f"{label}:{row['_line']}") for row in rows]
             inputs.named |= declared & (set(rows[0]) if rows else set())
         elif kind == "credits":
-            credits += [(row, f"{label}:{row['_line']}") for row in rows]
+            credits += [(row, f"{label}:{row['_line']}") for row in _plain_cells(rows)]
             credit_sources += 1
         else:
             raise ReferenceInputError(f"{label}: unknown kind {kind!r}")
@@ -317,6 +321,11 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
         raise ReferenceInputError(f"no source has a value of {', '.join(absent)} for {period.id} (issue 13: a "
                                   "declared raw metric no source provides is an error unless optional: true)")
     return inputs
+
+
+def _plain_cells(rows: list[dict]) -> list[dict]:
+    """Deals' and credits' rows with no cell taken for a thousands point (the engine looks for none there)."""
+    return [{k: str(v) if isinstance(v, DotThousands) else v for k, v in row.items()} for row in rows]
 
 
 def _context_value(v):
@@ -1017,8 +1026,7 @@ def _entry(ev: Evaluator, ap: Appraisal) -> dict:
         "lost_points": {k: float(v) for k, v in lost},
         "dimensions": dims, "kpis": kpis,
     }
-    if ap.person.hire is not None:
-        entry["tenure_months"] = tenure_months(ap.person.hire, ev.period.last_day)
+    entry["tenure_months"] = None if ap.person.hire is None else tenure_months(ap.person.hire, ev.period.last_day)
     if rs.bonus:
         entry["bonus"] = _money_text(ap.bonus, ap.unit)
         if rs.bonus.get("net_of"):

@@ -110,8 +110,17 @@ def _decode(raw: bytes, encoding: str | None) -> str:
         return raw.decode("gb18030")
 
 
+class DotThousands(str):
+    """A cell of a ``;``-separated CSV file such as ``450.000``: 450000 with a thousands point or 450 with a decimal
+    point (README "Messy exports": refused where it is read as a number, never guessed)."""
+
+
+_DOT_THOUSANDS = re.compile(r"[+-]?[1-9][0-9]{0,2}\.[0-9]{3}\Z")
+
+
 def read_csv(path: Path, options: dict) -> list[dict]:
-    """Rows of a CSV file as {column: text or None}, with ``_line`` (1-based line of the row)."""
+    """Rows of a CSV file as {column: text or None}, with ``_line`` (1-based line of the row); in a ``;``-separated
+    file a cell such as ``450.000`` is a :class:`DotThousands`, which :func:`parse_number` refuses."""
     text = _decode(path.read_bytes(), options.get("encoding"))
     header_line = text.split("\n", 1)[0]
     delimiter = options.get("delimiter")
@@ -137,6 +146,8 @@ def read_csv(path: Path, options: dict) -> list[dict]:
             if name in ignore or name == "":
                 continue
             row[name] = cell if cell != "" else None
+            if delimiter == ";" and _DOT_THOUSANDS.match(cell):
+                row[name] = DotThousands(cell)
         rows.append(row)
     if header is None:
         raise ReferenceInputError(f"{path}: empty file")
@@ -166,6 +177,9 @@ def parse_number(text, where: str, money: bool = False, tiny_ok: bool = False) -
         return None
     if isinstance(text, (int, float, Fraction, Decimal)) and not isinstance(text, bool):
         return number(text)
+    if isinstance(text, DotThousands):
+        raise ReferenceInputError(f"{where}: {text!r} in a ';'-separated file may be {text.replace('.', '')} or "
+                                  f"{text}: not guessed")
     s = str(text).strip()
     if s == "":
         return None
@@ -259,6 +273,8 @@ def metric_rows(rows: list[dict], source: dict, declared: set[str], label: str):
         if long:
             name = row.get("metric")
             if name is None or name not in declared:
+                if isinstance(row.get("value"), DotThousands):  # (the whole value column is read as numbers)
+                    parse_number(row["value"], where)
                 continue
             yield emp, month, name, parse_number(row.get("value"), where, tiny_ok=True), where
         else:
