@@ -130,6 +130,25 @@ def _employee(emp: str, e: dict, r: dict, partial: bool) -> list[str]:
     out.extend(_dimensions(emp, e, r, partial))
     out.extend(_kpis(emp, e, r, partial))
     out.extend(_components(emp, e, r, partial))
+    out.extend(_bonus_steps(emp, e, r))
+    return out
+
+
+_STEPS = ("attainment", "tiers_reached", "tier_pay", "multiplier", "excess", "uncapped", "cap", "target_cycle")
+
+
+def _bonus_steps(emp, e, r) -> list[str]:
+    """A tiers bonus's steps (``bonus_detail``: tier pay, multiplier, excess, uncapped, cap, the cycle's target), as
+    numbers, where the reference gives them (a bonus that is paid) and the engine has the key."""
+    rd, ed = r.get("bonus_detail") or {}, e.get("bonus_detail") or {}
+    out = []
+    for k in _STEPS:
+        if k not in rd or k not in ed or "components" in rd:
+            continue
+        a = None if ed[k] is None else float(ed[k])
+        b = None if rd[k] is None else float(rd[k])
+        if not _close(a, b):
+            out.append(f"{emp}: bonus_detail.{k}: engine {ed[k]!r} != reference {rd[k]!r}")
     return out
 
 

@@ -364,6 +364,7 @@ class Appraisal:
         self.override: dict | None = None
         self.bonus = self.bonus_gross = self.bonus_paid = None
         self.settled = self.components = self.ytd = None  # an incentive plan's (README "Incentive plans")
+        self.detail: dict | None = None  # the steps of a tiers bonus (bonus_detail), when it is paid
         self.paid_text = None
         self.outcomes: list[str] = []
         self.plan = False
@@ -890,18 +891,22 @@ class Evaluator:
         if a is None:
             return None
         a = round_half_up(a, 12)  # (the tiers and the excess compare it at 12 decimals, README)
-        tiers = sum((number(t["pay"]) for t in bonus["tiers"] if a >= number(t["from"])), Fraction(0)) * target
+        reached = [t for t in bonus["tiers"] if a >= number(t["from"])]
+        tiers = sum((number(t["pay"]) for t in reached), Fraction(0)) * target
         multiplier = (bonus.get("multiplier") or {}).get(ap.grade, 1)
         total = tiers * number(multiplier)
-        excess = bonus.get("excess")
+        excess, extra = bonus.get("excess"), Fraction(0)
         if excess and a > number(excess["above"]):
             # the KPI's actual and target as 6-place decimals, as a plan's measures are (README "Bonus excess")
-            total += number(excess["rate"]) * (plans.six_places(kpi["actual"])
-                                               - number(excess["above"]) * plans.six_places(kpi["target"]))
-        total = max(total, Fraction(0))
+            extra = number(excess["rate"]) * (plans.six_places(kpi["actual"])
+                                              - number(excess["above"]) * plans.six_places(kpi["target"]))
+        total = max(total + extra, Fraction(0))
         cap = None
+        ap.detail = {"attainment": a, "tiers_reached": len(reached), "tier_pay": tiers, "multiplier": multiplier,
+                     "excess": extra, "uncapped": total, "cap": None, "target_cycle": target}
         if bonus.get("cap") is not None:
             cap = number(bonus["cap"]) * target
+            ap.detail["cap"] = cap
             total = min(total, cap)
         rounded = round_half_up(total / unit) * unit
         if cap is not None and rounded > cap:
@@ -1033,6 +1038,8 @@ def _entry(ev: Evaluator, ap: Appraisal) -> dict:
             entry["bonus_gross"] = _money_text(ap.bonus_gross, ap.unit)
             entry["bonus_paid"] = _money_text(ap.bonus_paid, ap.unit)
         entry.update(_plan_entry(rs.bonus, ap))
+        if ap.detail is not None and not rs.bonus.get("components"):  # the steps (compared as numbers)
+            entry["bonus_detail"] = {k: (v if isinstance(v, int) else _f(v)) for k, v in ap.detail.items()}
     if rs.proration == "days":
         entry["employed_share"] = _f(ap.person.employed_share(ev.period))
     if ap.override is not None:
