@@ -619,3 +619,46 @@ def test_a_hierarchy_only_the_shorter_periods_ruleset_reads_is_not_broken_on_pur
         kinds.add(gen.dirty)
     assert kinds & {"manager-unknown", "manager-cycle"} == set()
     assert "metric-not-a-number" in kinds  # other broken data is still drawn
+
+
+# Differential case 2242196: README "The largest numbers an incentive plan pays on": a measure of 2^33 or more whose
+# 6-place decimal has more than 15 significant digits is not known exactly, so the employee goes to the errors. The
+# engine judged a sum's or a mean's float by its shortest decimal, which can have 15 digits and not be the value:
+# E1 avg = (999,999,999,999,999 + 60 + 46 + 53 + 21 + 40 + 32 + 25 + 31 + 36 + 33) / 11 = 1,000,000,000,000,376 / 11
+#    = 90,909,090,909,125.090909... (20 significant digits at 6 places): an error (the engine paid on its float's
+#    shortest decimal, 90909090909125.1).
+# E2 total = 8,000,000,000,000.005 + 11 x 8,000,000,000,000 = 96,000,000,000,000.005 (17 digits; each cell fits 3 places
+#    below 2^53 units, so the sum is that decimal exactly, README): an error (the engine paid on its float, 9.6e13).
+# E3 total = 2,553,439,974,157.79 + 2,553,439,974,157.79 + 2,553,439,974,157.78 = 7,660,319,922,473.36 (15 digits)
+#    and avg 1: paid 7,660,319,922,473.36 + 1 = 7,660,319,922,474.36.
+BIG_MEASURES = dict(cycle_yaml=CYCLE.replace("2026-Q3", "2026"), ruleset_yaml="""\
+    id: r
+    version: "1"
+    attributes: {target_bonus: money}
+    metrics:
+      avg: {aggregate: mean}
+      total: {aggregate: sum}
+    scorecards:
+      rep:
+        dimensions:
+          results: {weight: 100, kpis: {total: {weight: 100, target: 10}}}
+    grades: [{grade: A, min: 0}]
+    bonus:
+      target: target_bonus
+      rounding: 0.01
+      components: {a: {measure: avg, per_unit: 1}, t: {measure: total, per_unit: 1}}
+    """, employees_csv="id,name,target_bonus\nE1,A,100\nE2,B,100\nE3,C,100\n",
+    metrics_csv="employee,month,avg,total\n" + "".join(
+        f"E1,2026-{i + 1:02d},{v},1\n" for i, v in enumerate([999999999999999, 60, 46, 53, 21, 40, 32, 25, 31, 36, 33]))
+    + "E2,2026-01,1,8000000000000.005\n" + "".join(f"E2,2026-{m:02d},1,8000000000000\n" for m in range(2, 13))
+    + "E3,2026-01,1,2553439974157.79\nE3,2026-02,1,2553439974157.79\nE3,2026-03,1,2553439974157.78\n")
+
+
+def test_a_big_mean_or_sum_measure_past_15_digits_is_an_error_not_its_floats_shortest_decimal(tmp_path):
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, **BIG_MEASURES)
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E3", "7660319922474.36")]
+        assert sorted(e["employee"] for e in doc["errors"]) == ["E1", "E2"]

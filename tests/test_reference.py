@@ -756,7 +756,8 @@ def test_engine_agrees_with_the_reference_on_the_hand_cases(case, tmp_path):
 
 # ============================================================================ dated key results, 360 waves
 
-OKR_ONLY = ruleset(metrics={"sales": {"aggregate": "sum", "optional": True}}, scorecards={"s": {"dimensions": {"goals": {"weight": 100, "okr": {}}}}})
+OKR_ONLY = ruleset(metrics={"sales": {"aggregate": "sum", "optional": True}},
+                   scorecards={"s": {"dimensions": {"goals": {"weight": 100, "okr": {}}}}})
 
 
 def test_dated_key_results_outside_the_period_or_the_employment_are_not_read(tmp_path):
@@ -784,7 +785,8 @@ def test_dated_key_results_outside_the_period_or_the_employment_are_not_read(tmp
     assert engine_diffs(cycle, ref) == []
 
 
-FEEDBACK_ONLY = ruleset(metrics={"sales": {"aggregate": "sum", "optional": True}}, scorecards={"s": {"dimensions": {"views": {"weight": 100, "feedback360": {
+FEEDBACK_ONLY = ruleset(metrics={"sales": {"aggregate": "sum", "optional": True}},
+                        scorecards={"s": {"dimensions": {"views": {"weight": 100, "feedback360": {
     "scale": 5, "sources": {"manager": 100}}}}}})
 
 
@@ -803,7 +805,8 @@ def test_a_rater_of_several_waves_is_the_mean_of_all_their_ratings_and_a_repeat_
     from reference import ReferenceInputError
 
     again = write_cycle(tmp_path, "twice", FEEDBACK_ONLY, period="2026",
-                        employees="id,name,hire_date\nE1,A,2020-01-01\n", feedback=rows + "E1,M1,manager,care,3,2026-Q3\n")
+                        employees="id,name,hire_date\nE1,A,2020-01-01\n",
+                        feedback=rows + "E1,M1,manager,care,3,2026-Q3\n")
     with pytest.raises(ReferenceInputError):
         evaluate_cycle(again)
     from appraise.api import evaluate_cycle as engine

@@ -570,7 +570,32 @@ def finish(out: pl.DataFrame, metrics: list, scale: dict[str, Scale]) -> pl.Data
         if f"_n.{m.name}" in out.columns:  # a sum of no values is missing, not 0
             column = pl.when(pl.lit(n) > 0).then(column).otherwise(None)
         made.append(column.alias(f"m.{m.name}"))
+        if isinstance(k, Places) and (mean or k != _INTEGERS):
+            flags = _uncarried_exactly(value, s, k, n if mean else None)
+            if flags is not None:
+                made.append(pl.lit(flags).alias(f"{UNCARRIED}{m.name}"))
     return out.with_columns(made).drop([c for c in out.columns if c.startswith(("_s.", "_n.")) or c == "_n"])
+
+
+UNCARRIED = "_uncarried."  # _uncarried.<metric>: its exact sum or mean is not the decimal its float's shortest repr is
+
+
+def _uncarried_exactly(value: pl.Series, total: pl.Series, p: Places, count: pl.Series | None) -> pl.Series | None:
+    """Where a sum or mean of 2^33 or more in size has an exact value (``total`` whole units of 10^-k, over ``count``)
+    whose 6-place decimal (half-up) has more than 15 significant digits: its float's shortest decimal may have 15
+    and pass for it (a mean of 90,909,090,909,125.090909... is the float whose shortest decimal is 90909090909125.1),
+    so an incentive plan must not pay on it (README "The largest numbers an incentive plan pays on";
+    :func:`appraise.core.scoring.drop_unfinite`).  None when there is no such value (the usual case: no column)."""
+    big = (value.abs() >= 2.0 ** 33).fill_null(False)
+    if not big.any():
+        return None
+    flags = [False] * value.len()
+    n = count.to_list() if count is not None else None
+    for i in big.arg_true().to_list():
+        exact = Fraction(int(total[i]), 10 ** p.k * (int(n[i]) if n is not None else 1))
+        six = Decimal(math.floor(exact * 10 ** 6 + Fraction(1, 2))).scaleb(-6)
+        flags[i] = len(six.normalize().as_tuple().digits) > 15
+    return pl.Series(flags, dtype=pl.Boolean) if any(flags) else None
 
 
 def _longest(first: pl.Series) -> int:

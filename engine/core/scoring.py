@@ -349,16 +349,18 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
     (8 digits, paid on, the frame's float made the one nearest it) where floats give 52164339999999.99 (16).  The
     ``_pays.`` columns go."""
     from appraise.core.incentives import NotExact, carried, carried_exactly, exact_metric, micro
+    from appraise.core.rollup import UNCARRIED
 
+    flags = [c for c in f.columns if c.startswith(UNCARRIED)]  # sums and means not carried (rollup.finish)
     marks = [c for c in f.columns if c.startswith(_PAYS)]
     if not marks:
-        return f
+        return f.drop(flags)
     big = pl.any_horizontal([(pl.col(c).abs() >= 2.0 ** 33).fill_null(False) for c in marks])
     derived = {m.name for m in ruleset.metrics if m.formula is not None} if ruleset is not None else set()
     bad: list[str] = []
     exact: dict[str, dict[str, float]] = {}  # metric -> id -> the float of its exact 6-place value
     rows = f.filter(big)
-    for row in (rows if derived else rows.select("id", *marks)).iter_rows(named=True):
+    for row in (rows if derived else rows.select("id", *marks, *flags)).iter_rows(named=True):
         for c in marks:
             component, _, metric = c[len(_PAYS):].partition("\x00")
             if row[c] is None:
@@ -369,7 +371,7 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
             except NotExact:
                 value = None
             if value is None:
-                if carried(row[c]):
+                if carried(row[c]) and not row.get(f"{UNCARRIED}{metric}"):
                     continue
             elif (m := carried_exactly(value)) is not None:
                 if m != micro(row[c]):  # the float nearest the exact value, whose decimal the plan pays on
@@ -381,7 +383,7 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
                                         "check the data behind it"))
             bad.append(row["id"])
             break
-    f = f.drop(marks)
+    f = f.drop(marks + flags)
     for metric, values in exact.items():
         name = f"m.{metric}"
         f = f.with_columns(pl.col("id").replace_strict(values, default=pl.col(name), return_dtype=F64).alias(name))

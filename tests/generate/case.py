@@ -96,7 +96,8 @@ def _num_text(d: Decimal) -> int | Decimal:
 
 def dump_yaml(data: Any, header: str = "", ids: bool = False) -> bytes:
     """``data`` as block YAML; ``ids``: number-like text quoted (an id ``00016`` is text, YAML 1.2 reads 16)."""
-    text = yaml.dump(data, Dumper=_QuotingDumper if ids else _Dumper, sort_keys=False, allow_unicode=True, default_flow_style=None, width=110)
+    text = yaml.dump(data, Dumper=_QuotingDumper if ids else _Dumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=None, width=110)
     return (header + text).encode("utf-8")
 
 
