@@ -234,6 +234,8 @@ def _read_inputs(cycle: dict, base: Path, rs: Ruleset, period: Period) -> Inputs
                 inputs.named.add(name)  # the source has the metric, whatever the month or the value
                 if month not in period.months:
                     continue
+                if isinstance(value, DotThousands):
+                    parse_number(value, where)  # (refused)
                 cell = inputs.metrics.setdefault(emp, {})
                 if (month, name) in cell:
                     old_value, old_where = cell[(month, name)]

@@ -279,8 +279,10 @@ def metric_rows(rows: list[dict], source: dict, declared: set[str], label: str):
             yield emp, month, name, parse_number(row.get("value"), where, tiny_ok=True), where
         else:
             for name in sorted(columns - {"employee", "month"}):
-                if name in declared:
-                    yield emp, month, name, parse_number(row.get(name), where, tiny_ok=True), where
+                if name in declared:  # (a wide file's 450.000 is judged only in a month the period reads: the
+                    cell = row.get(name)  # engine's csv provider looks at those rows only, a long file's at all)
+                    yield emp, month, name, cell if isinstance(cell, DotThousands) else \
+                        parse_number(cell, where, tiny_ok=True), where
 
 
 def okr_objectives(source_path: Path, rows: list[dict] | None, label: str) -> dict[str, list[dict]]:
