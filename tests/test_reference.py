@@ -835,3 +835,18 @@ def test_a_thousands_point_in_a_semicolon_file_is_refused_by_both(tmp_path):
         evaluate_cycle(bad)
     with pytest.raises(AppraiseError):
         engine(bad)
+
+
+def test_round_in_a_formula_takes_the_value_to_6_decimals_first(tmp_path):
+    # README "Rounding half-up": round() in expressions works on the value x 10^digits first taken to 6 decimals.
+    # Differential case 2290202: a mean x 100 of -9.44999998333 rounded to 1 place. By hand, x = 0.0944999999:
+    # round(x * 100, 1): 94.4999999 -> 94.500000 at 6 decimals -> 95 half-up -> 9.5 (exactly, it would be 9.4);
+    # the KPI on it, target 10: attainment 0.95 -> score 95.
+    rules = ruleset(metrics={"x": {"aggregate": "sum"}, "pct": {"formula": "round(x * 100, 1)"}},
+                    scorecards={"s": one_kpi_card(kpi="pct", target=10)})
+    cycle = write_cycle(tmp_path, "round", rules, employees="id,name,hire_date\nE1,A,2020-01-01\n",
+                        metrics="employee,month,x\nE1,2026-07,0.0944999999\n")
+    ref = evaluate_cycle(cycle)
+    assert ref["employees"][0]["kpis"]["d.pct"]["actual"] == approx(9.5)
+    assert ref["employees"][0]["score"] == 95.0
+    assert engine_diffs(cycle, ref) == []

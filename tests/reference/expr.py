@@ -263,7 +263,13 @@ class _Eval:
         places = args[1] if len(args) == 2 else Fraction(0)
         if not isinstance(places, Fraction) or places.denominator != 1:
             raise ExpressionError(f"round()'s second argument must be a whole number in {self.text!r}")
-        return round_half_up(args[0], int(places))
+        # README "Rounding half-up": the value x 10^places taken to 6 decimals first (a value of 2^52 units or
+        # more has no finer digits): round(-9.44999998, 1) is -9.5, as round(-9.45, 1) is (differential 2290202)
+        scale = Fraction(10) ** int(places)
+        units = args[0] * scale
+        if abs(units) < 2 ** 52:
+            units = round_half_up(units, 6)
+        return round_half_up(units) / scale
 
 
 def _kind(v) -> str:
