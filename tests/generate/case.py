@@ -144,6 +144,11 @@ def _peer(ch: Chooser) -> Chooser | None:
     return peers if peers.chance(0.04) else None
 
 
+def rhythm_case(ch: Chooser) -> bool:
+    """Whether :func:`write_case` with a chooser making the same choices writes a rhythm case (many cycles)."""
+    return _periods(ch)[3] is not None
+
+
 def several_cycles(ch: Chooser) -> bool:
     """Whether :func:`write_case` with a chooser making the same choices (``RandomChooser(seed)`` again) writes a
     case of several cycles, found without writing it."""
