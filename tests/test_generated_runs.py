@@ -267,7 +267,9 @@ def test_generated_valid_cases_run_or_stop_with_a_located_error(tmp_path_factory
         folder = base / f"case-{index:04d}"
         case = None
         try:
-            case = write_case(ch, folder, formats=FORMATS)  # hypothesis may end an example while it draws
+            # (rhythm cases, of 4 to 8 cycles, only in a campaign: make test keeps its cost)
+            case = write_case(ch, folder, formats=FORMATS, rhythms=bool(os.environ.get("APPRAISE_GENERATED_CASES")
+                                                                          or SCALE))
             run_case(case, index, ch)
         finally:
             if base != keep:

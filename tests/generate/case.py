@@ -117,7 +117,7 @@ def _context(ch: Chooser, plan: Plan) -> dict:
     return out
 
 
-def _periods(ch: Chooser) -> tuple[Period, bool, str | None, Chooser | None]:
+def _periods(ch: Chooser, rhythms: bool = True) -> tuple[Period, bool, str | None, Chooser | None]:
     """The first choices of a case: its period, whether the period before is run first (for ``previous``), the
     length of the shorter periods another ruleset appraises first (SPEC v2, same store; read by ``periods:``
     and ``net_of``), or None, and the chooser of a "rhythm" case (below), or None."""
@@ -128,6 +128,8 @@ def _periods(ch: Chooser) -> tuple[Period, bool, str | None, Chooser | None]:
     # A review rhythm whose periods add up (SPEC v2), from a chooser of its own so that other cases stay as they
     # were: an annual grade from quarters (or halves), a half from quarters or months, a quarter from months;
     # the shorter periods' runs may carry overrides and be run again (a corrected quarter replaces the first run)
+    if not rhythms:  # (no draw for it at all: hypothesis' cases stay as they were)
+        return period, with_previous, every, None
     rhythm = side(ch, "rhythm")
     if not rhythm.chance(0.08):
         return period, with_previous, every, None
@@ -225,7 +227,7 @@ def _rhythm_runs(ch: Chooser, cycles: list, sub_rulesets: dict[str, dict | None]
 
 
 def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
-               employees: tuple[int, int] = (3, 12)) -> Case:
+               employees: tuple[int, int] = (3, 12), rhythms: bool = True) -> Case:
     """Write a valid ruleset, its cycle file(s) and their data into ``folder`` (created).
 
     ``formats``: the file formats tabular data may take, among ``csv`` (the csv and feedback360
@@ -233,7 +235,7 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     """
     folder = Path(folder)
     (folder / "data").mkdir(parents=True, exist_ok=True)
-    period, with_previous, every, rhythm = _periods(ch)
+    period, with_previous, every, rhythm = _periods(ch, rhythms)
     peer_ch = _peer(ch)
     previous = period.previous() if with_previous else None
     stored = sub_rs = sub_plan = None
