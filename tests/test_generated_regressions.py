@@ -662,3 +662,34 @@ def test_a_big_mean_or_sum_measure_past_15_digits_is_an_error_not_its_floats_sho
     for doc in (engine(cycle), reference(cycle)):
         assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E3", "7660319922474.36")]
         assert sorted(e["employee"] for e in doc["errors"]) == ["E1", "E2"]
+
+
+def test_a_derived_measure_of_an_input_past_15_digits_is_not_paid_on(tmp_path):
+    # differential case 2220279, by hand: E1's q = 100,000,000,387,784.62 / 76 = 1,315,789,478,786.63973...; the
+    # input has 17 significant digits, so the decimal the data meant is not known to the float it is read as, and
+    # the float of q (1315789478786.64: 15 digits) must not pass for it: E1 is an error, not paid. E2's input has 2
+    # significant digits: q = 76,000,000,000,000 / 76 = 1,000,000,000,000 exactly, paid at 1 a unit.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {target_bonus: money}
+        metrics:
+          big: {aggregate: sum}
+          q: {formula: big / 76}
+        scorecards:
+          rep:
+            dimensions:
+              results: {weight: 100, kpis: {big: {weight: 100, target: 10}}}
+        grades: [{grade: A, min: 0}]
+        bonus:
+          target: target_bonus
+          rounding: 0.01
+          components: {a: {measure: q, per_unit: 1}}
+        """, employees_csv="id,name,target_bonus\nE1,A,100\nE2,B,100\n",
+        metrics_csv="employee,month,big\nE1,2026-07,100000000387784.62\nE2,2026-07,76000000000000\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E2", "1000000000000.00")]
+        assert [e["employee"] for e in doc["errors"]] == ["E1"]

@@ -142,7 +142,12 @@ def carried(value: float) -> bool:
 
 class NotExact(Exception):
     """A value :func:`exact_metric` cannot know exactly: an input of more than 15 significant digits (its float may
-    not be the decimal the data meant), a true/false value, a comparison."""
+    not be the decimal the data meant: :class:`NotCarried`), a true/false value, a comparison."""
+
+
+class NotCarried(NotExact):
+    """An input of a derived metric has more than 15 significant digits: the decimal the data meant is not known,
+    so neither is the metric (a plan does not pay on it, whatever digits the float of the result shows)."""
 
 
 def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: Mapping[str, Any]) -> Fraction | None:
@@ -171,6 +176,7 @@ def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: M
             d = Decimal(repr(value))
             if len(d.normalize().as_tuple().digits) <= 15:
                 return Fraction(d)
+            raise NotCarried(name)
         raise NotExact(name)
 
     def number(value: Any) -> Fraction | None:

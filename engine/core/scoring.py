@@ -346,9 +346,11 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
     6 places) go to the errors, naming the component and the metric: the plan pays exactly on the decimal the
     data meant, and that decimal is lost.  A derived metric of that size is worked out exactly from its inputs
     (:func:`~appraise.core.incentives.exact_metric`) and judged on that: 52,164.34 / 1e-9 is 52,164,340,000,000
-    (8 digits, paid on, the frame's float made the one nearest it) where floats give 52164339999999.99 (16).  The
-    ``_pays.`` columns go."""
-    from appraise.core.incentives import NotExact, carried, carried_exactly, exact_metric, micro
+    (8 digits, paid on, the frame's float made the one nearest it) where floats give 52164339999999.99 (16); one
+    whose inputs include a number of more than 15 significant digits is not known exactly, so not paid on, even
+    when the float of the result shows few digits (100,000,000,387,784.62 / 76 is 1,315,789,478,786.6397..., its
+    float 1315789478786.64).  The ``_pays.`` columns go."""
+    from appraise.core.incentives import NotCarried, NotExact, carried, carried_exactly, exact_metric, micro
     from appraise.core.rollup import UNCARRIED
 
     flags = [c for c in f.columns if c.startswith(UNCARRIED)]  # sums and means not carried (rollup.finish)
@@ -365,12 +367,17 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
             component, _, metric = c[len(_PAYS):].partition("\x00")
             if row[c] is None:
                 continue
+            unknown = False  # an input of the derived metric has more digits than a float carries
             try:  # a derived metric is judged on its exact value, when its inputs give one
                 value = exact_metric(cast(Ruleset, ruleset), metric, row, context or {}) if metric in derived \
                     else None
+            except NotCarried:
+                value, unknown = None, True
             except NotExact:
                 value = None
-            if value is None:
+            if unknown:
+                pass  # an error, below
+            elif value is None:
                 if carried(row[c]) and not row.get(f"{UNCARRIED}{metric}"):
                     continue
             elif (m := carried_exactly(value)) is not None:
