@@ -75,7 +75,6 @@ def untrimmed(frame, columns) -> list:
     return [c for c, mark in zip(columns, marks, strict=True) if mark]
 
 
-
 def string_view_layout(arr):
     """Where the values of an Arrow ``string_view`` array (what polars keeps a String column in) lie, when every
     one lies in a data buffer — no null, none of 12 bytes or fewer (those polars keeps in the view itself):
@@ -91,6 +90,7 @@ def string_view_layout(arr):
     if int(views[:, 0].min()) <= 12:
         return None
     return views[:, 0], views[:, 2], views[:, 3], bufs[2:]
+
 
 # A provider whose text cells are already trimmed, with empty ones null (the built-in file readers), may say so by
 # setting this attribute of the frame it returns to True; the provide stage then does not trim them again.  Any
