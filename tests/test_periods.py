@@ -22,6 +22,7 @@ import csv
 import json
 import shutil
 import sqlite3
+import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -346,3 +347,23 @@ def test_missing_sub_periods_under_zero_and_error_and_netting_with_clawback(tmp_
     res, got = year("error")
     assert got == {} and [(e.employee, "quarters.2026-Q4" in e.message) for e in res.errors] == \
         [("A", True), ("B", True)]
+
+
+def test_an_unquoted_id_of_digits_is_the_id_as_written(tmp_path):
+    # YAML reads `id: 00016` as the number 16; employee ids are text, so an override names the id as the file writes
+    # it (zero-padded ids are common in HR systems): 00016 and 0042 stay so, 7 is '7', a quoted id is its text
+    from appraise.language.overrides import load_overrides
+
+    f = tmp_path / "overrides.yaml"
+    f.write_text(textwrap.dedent("""\
+        - {id: 00016, score: 80, reason: calibration, by: hr, date: '2026-09-30'}
+        - id: 0042   # a comment
+          grade: A
+          reason: calibration
+          by: hr
+          date: '2026-09-30'
+        - {id: 7, grade: B, reason: r, by: hr, date: '2026-09-30'}
+        - {id: "0099", grade: B, reason: r, by: hr, date: '2026-09-30'}
+        """), encoding="utf-8")
+    overrides, _ = load_overrides(f, ["A", "B"])
+    assert [o.id for o in overrides] == ["00016", "0042", "7", "0099"]

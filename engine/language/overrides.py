@@ -85,6 +85,8 @@ def check(doc: Document, grades: Iterable[str]) -> tuple[list[Override], list[Di
             found.append(doc.diag(at + (("id",) if "id" in item else ()), "an override needs the employee's 'id'",
                                   key="id" not in item, code="override-id"))
         ident = str(raw_id).strip() if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) else ""
+        if isinstance(raw_id, int) and not isinstance(raw_id, bool):  # an id of digits, unquoted: as written
+            ident = _written(doc, at + ("id",)) or ident  # (YAML reads 00016 as the number 16; ids are text)
         if ident and ident in seen:
             found.append(doc.diag(at + ("id",), f"employee {ident} is overridden twice (first at line {seen[ident]})",
                                   hint="keep one override per employee", code="override-duplicate"))
@@ -129,6 +131,20 @@ def check(doc: Document, grades: Iterable[str]) -> tuple[list[Override], list[Di
             out.append(Override(ident, float(score) if score is not None else None, grade,
                                 item["reason"].strip(), item["by"].strip(), str(when), doc.file, line, col))
     return out, found
+
+
+def _written(doc: Document, path: tuple) -> str | None:
+    """The text of the plain (unquoted) scalar at ``path`` as the file writes it, or None: YAML reads ``00016`` as the
+    number 16, where an employee id ``00016`` was meant."""
+    if doc.raw is None or path not in doc.values or doc.styles.get(path, "?") is not None:
+        return None
+    line, col = doc.values[path]
+    try:
+        text = doc.raw.decode("utf-8-sig").splitlines()[line - 1]
+    except (UnicodeDecodeError, IndexError):
+        return None
+    found = re.match(r"[^\s,\]}#]+", text[col - 1:])
+    return found.group(0) if found else None
 
 
 def load_overrides(path: str | Path, grades: Iterable[str], shown: str | None = None) -> tuple[list[Override], str]:
