@@ -32,6 +32,9 @@ class Report:
 
     def __init__(self) -> None:
         self.items: list[tuple[Diagnostic, str | None]] = []
+        # the kinds of the sources that could not be read, an error saying why ("?": a provider not installed): what
+        # they would have given is not said missing as well (the run stops on their errors)
+        self.unread: set[str] = set()
 
     def fatal(self, diag: Diagnostic) -> None:
         self.items.append((diag, None))

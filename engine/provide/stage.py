@@ -83,7 +83,9 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
                                                                                   "month": pl.Utf8})
         metrics = (monthly.with_columns([pl.lit(None, dtype=F64).alias(m) for m in empty]), metrics[1])
     absent = [m for m in needs.metrics if m not in given]
-    if absent and employees is not None and employees.height:
+    # (a metrics, deals or credits source that could not be read may have had them: its own error says what to fix)
+    unread = report.unread & {"metrics", "deals", "credits", "?"}
+    if absent and employees is not None and employees.height and not unread:
         required = [m for m in absent if m not in needs.optional]
         if required:  # a misspelt header must not quietly score (and pay) as if the metric were missing
             names = ", ".join(f"'{m}'" for m in required)
@@ -98,10 +100,10 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
             report.fatal(replace(cycle_diag(cycle, f"no source has a value of {names} for {cycle.period.id} "
                                              "(declared optional); whatever reads it counts as missing",
                                              severity="warning"), code=METRIC_ABSENT))
-    if needs.feedback360 and not parts["feedback"]:
+    if needs.feedback360 and not parts["feedback"] and not report.unread & {"feedback360", "?"}:
         report.fatal(cycle_diag(cycle, "the ruleset scores 360 feedback but no source has kind feedback360; "
                                  "every 360 dimension will count as missing", severity="warning"))
-    if needs.okr and not parts["okrs"]:
+    if needs.okr and not parts["okrs"] and not report.unread & {"okr", "?"}:
         report.fatal(cycle_diag(cycle, "the ruleset scores OKRs but no source has kind okr; every OKR "
                                  "dimension will count as missing", severity="warning"))
 
@@ -157,16 +159,20 @@ def read_sources(cycle: Cycle, needs: Needs, report: Report) -> tuple[dict[str, 
     for source, provider, kind, refused in checked:
         if refused is not None:
             report.fatal(refused)
+            report.unread.add(kind or source.kind or "?")
             continue
         try:
             result = reads[id(source)].result()
         except InvalidInput as exc:
             report.add_all(exc.diagnostics)
+            if any(d.severity == "error" for d in exc.diagnostics):
+                report.unread.add(kind)
             continue
         except Exception as exc:  # a provider's bug or a database error: say which source, keep going
             report.fatal(source.diag(f"provider '{provider.name}' failed: {type(exc).__name__}: "
                                      f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
                                      code="source-failed"))
+            report.unread.add(kind)
             continue
         report.add_all(result.diagnostics)
         shas.update(result.inputs.sources)
