@@ -693,3 +693,20 @@ def test_a_derived_measure_of_an_input_past_15_digits_is_not_paid_on(tmp_path):
     for doc in (engine(cycle), reference(cycle)):
         assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E2", "1000000000000.00")]
         assert [e["employee"] for e in doc["errors"]] == ["E1"]
+
+
+def test_a_derived_measure_of_a_big_mean_past_15_digits_is_not_paid_on(tmp_path):
+    # BIG_MEASURES' E1, its mean read through a formula: avg = 1,000,000,000,000,376 / 11 = 90,909,090,909,125.0909...
+    # (its float's shortest decimal, 90909090909125.1, has 15 digits and is not the value), so q = avg + 0 is not known
+    # exactly either: E1 is an error, not paid on 90909090909125.1 (E2's total and E3 as in the test above)
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    ruleset = BIG_MEASURES["ruleset_yaml"].replace("      total: {aggregate: sum}\n",
+                                                   "      total: {aggregate: sum}\n      q: {formula: avg + 0}\n")
+    ruleset = ruleset.replace("{a: {measure: avg, per_unit: 1}", "{a: {measure: q, per_unit: 1}")
+    assert "q: {formula: avg + 0}" in ruleset and "measure: q" in ruleset
+    cycle = write(tmp_path, **{**BIG_MEASURES, "ruleset_yaml": ruleset})
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E3", "7660319922474.36")]
+        assert sorted(e["employee"] for e in doc["errors"]) == ["E1", "E2"]

@@ -161,6 +161,7 @@ def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: M
     :class:`NotExact` otherwise (and for a value that is not a number: true/false, a comparison).  The formula is
     interpreted by the expression language's own interpreter with exact numbers
     (:data:`appraise.language.expr.interpret.FRACTIONS`)."""
+    from appraise.core.rollup import UNCARRIED
     from appraise.language.expr.interpret import FRACTIONS, evaluate
 
     metrics = {m.name: m for m in ruleset.metrics}
@@ -187,6 +188,8 @@ def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: M
     def metric(m: str, depth: int) -> Fraction | None:
         spec = metrics.get(m)
         if spec is None or spec.formula is None:
+            if row.get(f"{UNCARRIED}{m}"):  # a sum or mean whose exact value its float's decimal is not
+                raise NotCarried(m)
             return written(row.get(f"m.{m}"))
         if depth > len(metrics):  # (validated acyclic)
             raise NotExact(m)
