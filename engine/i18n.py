@@ -1222,6 +1222,9 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "{value} 使用了小数逗号：请改用小数点：{fixed}（请以小数点格式保存文件，或在使用小数点的区域设置下保存）"),
     ("data.hint_grouped", "{value} has spaces or other marks between its digits: write it without: {fixed}",
      "{value} 的数字之间有空格或其他分隔符：请去掉：{fixed}"),
+    ("data.hint_second_header", "row {line} looks like a second header row (every number column holds text): delete "
+                                "the row, the header is the one above it",
+     "第 {line} 行看起来是第二个表头行（每个数值列都是文字）：请删除该行，表头是它上面的一行"),
     # an incentive plan's measure a float does not carry exactly (core/scoring.py, README "Numbers compare as written")
     ("evaluate.uncarried", "incentive component {component} pays on metric {metric} = {value}, which has more "
      "significant digits than a float carries exactly (15); it cannot be paid to the cent, so it is not paid; check "

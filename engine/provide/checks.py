@@ -112,7 +112,6 @@ def _maybe_composed(frame: pl.DataFrame, column: str) -> bool:
     return bool(frame.select((pl.col(column).str.len_bytes() != pl.col(column).str.len_chars()).any()).item())
 
 
-
 def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
              employee_col: str = "employee") -> pl.DataFrame:
     """Cast ``columns`` to Float64; non-numbers, NaN and infinity are errors at their cell."""
@@ -132,6 +131,7 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
     looked = [c for c in columns if not (c in part.plain and frame.schema[c] == F64)]
     wrong = _wrong(frame, cast, looked) if frame.height else set()
     flagged = [c for c in columns if c in wrong]
+    second_header = _second_header(frame, cast, columns) if len(flagged) >= 2 else None
     for c in flagged:
         bad = frame.with_columns(cast[c].alias("_num"), _zeroed(frame, cast, c).alias("_zeroed")).filter(
             pl.col("_zeroed") | (pl.col(c).is_not_null() & pl.col("_num").is_null()) | pl.col("_num").is_nan()
@@ -142,6 +142,9 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
             if num is None:
                 msg = f"{what} '{c}' is '{raw}', which is not a number"
                 hint = number_hint(str(raw)) or "write plain numbers: 1234.5 (no thousands separators, units or %)"
+                if line == second_header:
+                    hint = (f"row {part.origin.line(line)} looks like a second header row (every number column holds "
+                            "text): delete the row, the header is the one above it")
             elif math.isfinite(num) and abs(num) < 1:
                 msg = f"{what} '{c}' is {raw}, too close to 0 to compute with (below 2.2e-308 in size)"
                 hint = "check the cell: an exponent may be wrong (write 0 for none)"
@@ -155,6 +158,23 @@ def numbers(part: Part, frame: pl.DataFrame, columns, report: Report, what: str,
                 msg += f" (employee {emp})"
             report.employee(emp, part.origin.diag(line, c, msg, hint=hint, code="data-not-a-number"))
     return cast
+
+
+def _second_header(frame: pl.DataFrame, cast: pl.DataFrame, columns) -> int | None:
+    """The ``_row`` of the table's first row when it holds text in every number column it fills, two at least (none
+    a number, a placeholder or anything :func:`number_hint` explains): a second header row (labels in another
+    language under the header, a header repeated by a copy and paste), else None."""
+    if not frame.height or "_row" not in frame.columns:
+        return None
+    labels = 0
+    for c in columns:
+        raw, num = frame[c][0], cast[c][0]
+        if raw is None or frame.schema[c] != pl.Utf8:
+            continue  # (an empty cell, or a column of numbers only: one the file does not have, filled in)
+        if num is not None or not isinstance(raw, str) or number_hint(raw) or not any(ch.isalpha() for ch in raw):
+            return None
+        labels += 1
+    return frame["_row"][0] if labels >= 2 else None
 
 
 _EXCEL_ERROR = re.compile(r"^#(N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|UNKNOWN!|"
