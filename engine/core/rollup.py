@@ -586,6 +586,8 @@ def _uncarried_exactly(value: pl.Series, total: pl.Series, p: Places, count: pl.
     and pass for it (a mean of 90,909,090,909,125.090909... is the float whose shortest decimal is 90909090909125.1),
     so an incentive plan must not pay on it (README "The largest numbers an incentive plan pays on";
     :func:`appraise.core.scoring.drop_unfinite`).  None when there is no such value (the usual case: no column)."""
+    from appraise.core.incentives import carried_exactly  # (what a plan pays on: one rule, there)
+
     big = (value.abs() >= 2.0 ** 33).fill_null(False)
     if not big.any():
         return None
@@ -593,8 +595,7 @@ def _uncarried_exactly(value: pl.Series, total: pl.Series, p: Places, count: pl.
     n = count.to_list() if count is not None else None
     for i in big.arg_true().to_list():
         exact = Fraction(int(total[i]), 10 ** p.k * (int(n[i]) if n is not None else 1))
-        six = Decimal(math.floor(exact * 10 ** 6 + Fraction(1, 2))).scaleb(-6)
-        flags[i] = len(six.normalize().as_tuple().digits) > 15
+        flags[i] = carried_exactly(exact) is None
     return pl.Series(flags, dtype=pl.Boolean) if any(flags) else None
 
 
