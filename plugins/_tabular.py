@@ -1066,10 +1066,7 @@ NUMBER_COLUMNS = {"feedback360": ("rating",), "okr": ("start", "target", "curren
 def number_columns(source, request) -> list[str]:
     """The columns of ``source``'s file (by its own names, before ``columns:`` renames them) that the provide stage
     reads as numbers, for :func:`_parse_numbers`; the keys and ignored columns never."""
-    if request.kind == "metrics":
-        wanted = [*request.metrics, "value"]
-    else:
-        wanted = list(NUMBER_COLUMNS.get(request.kind, ()))
+    wanted = _cast_columns(request)
     skip = {"employee", "month", "id", "metric", "_row", *source.options.get("ignore", ())}
     old = {new: old for old, new in dict(source.columns).items()}
     renamed = set(old.values())  # a file column renamed is known by its new name only
@@ -1109,13 +1106,20 @@ def dot_thousands(sheet: Sheet, source, request) -> None:
     raise InvalidInput(diags)
 
 
-def dot_thousands_columns(request) -> list[str]:
-    """The columns (canonical names) of a source of ``request``'s kind that the provide stage reads as numbers."""
-    if request.kind == "employees":
-        return [c for c, t in dict(request.attributes).items() if t in ("number", "money")]
+def _cast_columns(request) -> list[str]:
+    """The columns (canonical names) of a source of ``request``'s kind that the provide stage casts to numbers
+    (:data:`NUMBER_COLUMNS`; a metrics source's declared metrics and "value")."""
     if request.kind == "metrics":
         return [*request.metrics, "value"]
     return list(NUMBER_COLUMNS.get(request.kind, ()))
+
+
+def dot_thousands_columns(request) -> list[str]:
+    """The columns (canonical names) of a source of ``request``'s kind that the provide stage reads as numbers: those
+    it casts (:func:`_cast_columns`), and an employee table's number and money attributes (checked as text)."""
+    if request.kind == "employees":
+        return [c for c, t in dict(request.attributes).items() if t in ("number", "money")]
+    return _cast_columns(request)
 
 
 def dot_thousands_diag(origin, row: int, column: str, value: str) -> Diagnostic:
