@@ -137,7 +137,7 @@ def _dot_thousands(con, files: list[Path], listed: str, source, request) -> None
     if _sniff(first) != ";":
         return
     header = [h.strip() for h in next(csv.reader([first], delimiter=";"), [])]
-    canonical = {old: new for old, new in dict(source.columns).items()}
+    canonical = dict(source.columns)  # file name -> canonical name
     wanted = set(dot_thousands_columns(request))
     columns = [h for h in header if canonical.get(h, h) in wanted]
     if not columns:
