@@ -163,10 +163,9 @@ def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int 
                 if pending >= 1 << 20:
                     data = buf[0] if len(buf) == 1 else b"".join(buf)  # a large chunk alone is not copied
                     buf, pending = [], 0
+                    size += _put(fh.write if direct is None else direct.write, h, data)
                     if direct is not None:
-                        size += direct.put(h, data)
                         continue
-                    size += _put(fh.write, h, data)
                     if size >= DIRECT_FROM and not tried:
                         tried = True
                         fh.flush()
@@ -175,13 +174,10 @@ def _write(path: Path, chunks: Iterable[bytes | str], sync_dir: bool, mode: int 
                         fh.flush()
                         start_writeback(fh.fileno(), handed, size - handed)
                         handed = size
-            last = b"".join(buf)
+            size += _put(fh.write if direct is None else direct.write, h, b"".join(buf))
             if direct is not None:
-                size += direct.put(h, last)
                 direct.finish()
                 direct = None
-            else:
-                size += _put(fh.write, h, last)
         finally:
             if direct is not None:  # an error: the thread stopped, the file deleted by replacing()
                 direct.finish(failed=True)
@@ -203,7 +199,7 @@ DIRECT_ALIGN = 4096  # file offsets, lengths and buffer addresses of direct writ
 
 class _Direct:
     """The rest of a file written by a thread of its own with ``O_DIRECT``, from aligned buffers (anonymous memory
-    maps, reused) that :meth:`put` fills; the last bytes, short of :data:`DIRECT_ALIGN`, are written through the
+    maps, reused) that :meth:`write` fills; the last bytes, short of :data:`DIRECT_ALIGN`, are written through the
     page cache by :meth:`finish`.  Where the file system refuses direct writes (tmpfs, some network file systems)
     the same buffers are written the usual way."""
 
@@ -223,7 +219,7 @@ class _Direct:
         self._fill = 0
         self._thread = threading.Thread(target=self._work, name="appraise-direct-write", daemon=True)
         self._thread.start()
-        self._copy(memoryview(lead))
+        self.write(memoryview(lead))
 
     @classmethod
     def start(cls, fd: int, size: int) -> _Direct | None:
@@ -245,11 +241,8 @@ class _Direct:
         os.lseek(fd, at, os.SEEK_SET)
         return cls(fd, lead)
 
-    def put(self, h, data: bytes) -> int:
-        """``data`` hashed and copied into the buffers (handed to the thread as each fills); its size."""
-        return _put(self._copy, h, data)
-
-    def _copy(self, data) -> None:
+    def write(self, data) -> None:
+        """``data`` copied into the buffers, each handed to the thread as it fills."""
         view = memoryview(data).cast("B")
         while len(view):
             n = min(len(view), DIRECT_BUFFER - self._fill)
@@ -299,7 +292,7 @@ class _Direct:
                         self.refused = True  # refused after all: the usual way, from where it stood
                         self._plain()
                         _write_all(self.fd, memoryview(buf)[:n])
-                except BaseException as exc:  # raised by put() or finish()
+                except BaseException as exc:  # raised by write() or finish()
                     self._error = exc
             first = False
             self._free.put(buf)
