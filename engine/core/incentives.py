@@ -140,6 +140,11 @@ def carried(value: float) -> bool:
     return len(d.as_tuple().digits) <= 15
 
 
+# _uncarried.<metric>: a column appraise.core.rollup.finish adds where a sum or mean's exact value is not the decimal
+# its float's shortest repr is (:func:`carried_exactly` says it is not carried)
+UNCARRIED = "_uncarried."
+
+
 class NotExact(Exception):
     """A value :func:`exact_metric` cannot know exactly: an input of more than 15 significant digits (its float may
     not be the decimal the data meant: :class:`NotCarried`), a true/false value, a comparison."""
@@ -161,7 +166,6 @@ def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: M
     :class:`NotExact` otherwise (and for a value that is not a number: true/false, a comparison).  The formula is
     interpreted by the expression language's own interpreter with exact numbers
     (:data:`appraise.language.expr.interpret.FRACTIONS`)."""
-    from appraise.core.rollup import UNCARRIED
     from appraise.language.expr.interpret import FRACTIONS, evaluate
 
     metrics = {m.name: m for m in ruleset.metrics}

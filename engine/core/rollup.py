@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 
 from appraise.core.frame import F64, MONEY, EmployeeError, feedback_of, periods_of
+from appraise.core.incentives import UNCARRIED, carried_exactly  # (what a plan pays on: one rule, there)
 from appraise.errors import AppraiseError
 from appraise.language.compile import Dimension, Ruleset
 from appraise.language.period import Period
@@ -577,17 +578,12 @@ def finish(out: pl.DataFrame, metrics: list, scale: dict[str, Scale]) -> pl.Data
     return out.with_columns(made).drop([c for c in out.columns if c.startswith(("_s.", "_n.")) or c == "_n"])
 
 
-UNCARRIED = "_uncarried."  # _uncarried.<metric>: its exact sum or mean is not the decimal its float's shortest repr is
-
-
 def _uncarried_exactly(value: pl.Series, total: pl.Series, p: Places, count: pl.Series | None) -> pl.Series | None:
     """Where a sum or mean of 2^33 or more in size has an exact value (``total`` whole units of 10^-k, over ``count``)
     whose 6-place decimal (half-up) has more than 15 significant digits: its float's shortest decimal may have 15
     and pass for it (a mean of 90,909,090,909,125.090909... is the float whose shortest decimal is 90909090909125.1),
     so an incentive plan must not pay on it (README "The largest numbers an incentive plan pays on";
     :func:`appraise.core.scoring.drop_unfinite`).  None when there is no such value (the usual case: no column)."""
-    from appraise.core.incentives import carried_exactly  # (what a plan pays on: one rule, there)
-
     big = (value.abs() >= 2.0 ** 33).fill_null(False)
     if not big.any():
         return None

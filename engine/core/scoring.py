@@ -350,8 +350,15 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
     whose inputs include a number of more than 15 significant digits is not known exactly, so not paid on, even
     when the float of the result shows few digits (100,000,000,387,784.62 / 76 is 1,315,789,478,786.6397..., its
     float 1315789478786.64).  The ``_pays.`` columns go."""
-    from appraise.core.incentives import NotCarried, NotExact, carried, carried_exactly, exact_metric, micro
-    from appraise.core.rollup import UNCARRIED
+    from appraise.core.incentives import (
+        UNCARRIED,
+        NotCarried,
+        NotExact,
+        carried,
+        carried_exactly,
+        exact_metric,
+        micro,
+    )
 
     flags = [c for c in f.columns if c.startswith(UNCARRIED)]  # sums and means not carried (rollup.finish)
     marks = [c for c in f.columns if c.startswith(_PAYS)]
