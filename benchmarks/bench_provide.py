@@ -25,7 +25,9 @@ Every measurement runs in a fresh process (``appraise`` imported first, as the C
 :func:`appraise.provide.stage.provide` on the loaded cycle (loading and validating the cycle are not timed);
 the raw read reads every table the cycle reads.  Printed: wall and CPU seconds (user + sys of the process, all
 threads), peak RSS (``ru_maxrss``), the RSS before reading (imports, the loaded cycle) and the data's size (polars'
-``estimated_size`` of the raw frames); ×raw is provide / raw read, and "memory / data" is (peak − before) / data.
+``estimated_size`` of the raw frames); ×raw is provide / raw read, and "memory / data" is (peak − before) / data,
+for the raw read itself and for the provide stage (a reader's own buffers already take more than the frames it
+gives: what the stage adds is the second figure over the first).
 A watchdog stops a process above ``--max-rss-gib``.  ``--million`` adds 1,000,000 employees (several GiB).
 """
 from __future__ import annotations
@@ -204,16 +206,16 @@ def measure(kind: str, cycle: Path, mode: str, max_rss_gib: float) -> dict:
 
 def markdown(rows: list[dict]) -> str:
     lines = ["| employees | source | raw read | provide | ×raw (wall) | ×raw (CPU) | raw peak RSS | provide peak RSS "
-             "| data | provide memory / data |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| data | raw read memory / data | provide memory / data |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         raw, pro = r["raw"], r["provide"]
-        used = pro["peak_mib"] - pro["before_mib"]
+        used, raw_used = pro["peak_mib"] - pro["before_mib"], raw["peak_mib"] - raw["before_mib"]
         lines.append(
             f"| {r['employees']:,} | {r['kind']} | {raw['wall']:.2f} s ({raw['cpu']:.2f} s CPU) | {pro['wall']:.2f} s "
             f"({pro['cpu']:.2f} s CPU) | {pro['wall'] / raw['wall']:.1f} | {pro['cpu'] / raw['cpu']:.1f} | "
             f"{raw['peak_mib']:,.0f} MiB | {pro['peak_mib']:,.0f} MiB | {raw['data_mib']:,.0f} MiB | "
-            f"{used / raw['data_mib']:.1f} |")
+            f"{raw_used / raw['data_mib']:.1f} | {used / raw['data_mib']:.1f} |")
     return "\n".join(lines)
 
 
