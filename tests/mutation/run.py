@@ -46,6 +46,10 @@ HERE = Path(__file__).resolve().parent
 ENGINE_TESTS = ["tests/test_bonus_cases.py", "tests/test_evaluate.py", "tests/test_reference.py",
                 "tests/test_periods.py", "tests/test_fuzz.py::test_calibration_quotas_hold_in_every_cohort",
                 "tests/test_properties.py"]
+# pay across periods: proration, periods: roll-ups, net_of settlement, incentive plans (draws, year to date)
+PERIOD_TESTS = ["tests/test_incentive_plans.py", "tests/test_periods.py", "tests/test_bonus_cases.py",
+                "tests/test_no_wrong_pay.py", "tests/test_generated_regressions.py", "tests/test_evaluate.py",
+                "tests/test_reference.py"]
 EXPR_TESTS = ["tests/test_expr_cases.py", "tests/test_expr.py", "tests/test_bonus_cases.py", "tests/test_evaluate.py",
               *(f"tests/test_fuzz.py::test_regression_{name}" for name in (
                   "to_polars_gives_a_full_column_when_a_column_is_all_null_or_zero",
@@ -57,7 +61,10 @@ TARGETS = {
     "engine/core/scoring.py": (["score_card[# KPI actuals, targets, attainment, scores|# dimension scores with KPI]",
                                 "curve_expr"], ENGINE_TESTS),
     "engine/core/calibration.py": (["grade_expr", "calibrate"], ENGINE_TESTS),
-    "engine/core/bonus.py": (["pay", "scaled_targets"], ENGINE_TESTS),
+    "engine/core/bonus.py": (["pay", "scaled_targets", "_settled"], PERIOD_TESTS),
+    "engine/core/rollup.py": (["read_employees", "period_scores", "paid_before", "key_result_progress",
+                               "objective_score"], PERIOD_TESTS),
+    "engine/core/incentives.py": (["pay_component", "settle", "_rounded", "_cycle_target"], PERIOD_TESTS),
     "engine/language/compile.py": (["Curve.attainment_at_zero_actual"], ENGINE_TESTS),
     "engine/export/document.py": (["money"], ENGINE_TESTS),
     "engine/language/expr/compare.py": (["EXACT", "NEAR", "near_compare", "is_number"], EXPR_TESTS),
@@ -432,6 +439,9 @@ def snapshot(dest: Path, ref: str | None) -> None:
             if src.is_file():
                 (dest / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, dest / name)
+    # the copy stands for a checkout: a rule file may name another inside the same git repository
+    # (appraise.language.paths looks for .git), as rulesets/tests/*.yaml name the rulesets beside them
+    (dest / ".git").mkdir(exist_ok=True)
     boot = dest / "_mutation_boot"
     boot.mkdir()
     (boot / "sitecustomize.py").write_text(BOOT.format(root=str(dest)), encoding="utf-8")
@@ -527,8 +537,10 @@ def main(argv: list[str] | None = None) -> int:
             check_copy(c)
         # the unmutated tests must pass, and their time sets each mutant's timeout
         budgets = {}
-        for _, tests in TARGETS.values():
+        for file, (_, tests) in TARGETS.items():
             key = tuple(tests)
+            if not any(m.file == file for m in mutants):
+                continue  # (--only: the other targets' tests are not run)
             if key in budgets:
                 continue
             outcome, took = run_tests(base, tests, timeout=900)
