@@ -1160,6 +1160,19 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("tests.context", "test {name} does not set context.{keys}, which the ruleset reads",
      "测试 {name} 没有设置规则集读取的 context.{keys}"),
     ("tests.context_fix", "add it to the file's context: or the test's", "请在文件或该测试的 context: 中添加"),
+    # amounts paid or carried in that are not amounts (core/frame.py unreadable_amounts)
+    ("core.paid_not_amount", "what ruleset {id} paid for {period} is {value}, which is not an amount; the bonus "
+                             "cannot be settled against it, so it is not paid",
+     "规则集 {id} 在 {period} 已发放的奖金为 {value}，不是金额；无法据此结算奖金，因此不予发放"),
+    ("core.year_not_amount", "what ruleset {id} paid earlier this year for {period} is {value}, which is not an "
+                             "amount; the bonus cannot be settled against it, so it is not paid",
+     "规则集 {id} 今年此前在 {period} 已发放的奖金为 {value}，不是金额；无法据此结算奖金，因此不予发放"),
+    ("core.draw_not_amount", "the draw balance carried in is {value}, which is not an amount; the bonus cannot be "
+                             "settled against it, so it is not paid",
+     "结转的预支余额为 {value}，不是金额；无法据此结算奖金，因此不予发放"),
+    ("tests.not_amount", "{key} for {period} is {value}, which is not an amount",
+     "{period} 的 {key} 为 {value}，不是金额"),
+    ("tests.draw_not_amount", "draw_balance is {value}, which is not an amount", "draw_balance 为 {value}，不是金额"),
     ("tests.month_outside", "month {month} is not in the test's period {period}; the engine would ignore this row",
      "月份 {month} 不在测试期间 {period} 内；引擎会忽略这一行"),
     # data (provide/*, the providers)

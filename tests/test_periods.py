@@ -23,6 +23,7 @@ import json
 import shutil
 import sqlite3
 import textwrap
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -367,3 +368,45 @@ def test_an_unquoted_id_of_digits_is_the_id_as_written(tmp_path):
         """), encoding="utf-8")
     overrides, _ = load_overrides(f, ["A", "B"])
     assert [o.id for o in overrides] == ["00016", "0042", "7", "0099"]
+
+
+def test_an_amount_paid_or_carried_in_that_is_not_an_amount_is_an_error_not_nothing_paid(tmp_path):
+    # Read leniently, '22,000' or 'abc' counted as nothing paid, and the year's bonus paid again what the quarters
+    # had paid; a draw balance of 'abc' stopped the run with polars' cast error.  A program handing tables of its
+    # own (the API; the store writes only amounts) now gets an error for that employee, the others paid as before.
+    from appraise.api import evaluate
+    from appraise.pipeline import evaluate_tables
+
+    employees = [{"id": e, "name": e, "role": "rep", "target_bonus": "30000", "hire_date": "2020-01-01"}
+                 for e in ("A", "C")]
+    metrics = [{"employee": e, "revenue": 1200000.0, "quota": 1200000.0} for e in ("A", "C")]
+    sub = [{"employee": e, "ruleset": "reps", "period": p, "score": 100.0}
+           for e in ("A", "C") for p in ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4")]
+    paid = [{"employee": "A", "ruleset": "reps", "period": "2026-Q1", "bonus": "22,000"},
+            {"employee": "C", "ruleset": "reps", "period": "2026-Q1", "bonus": "30000"},
+            {"employee": "C", "ruleset": "reps", "period": "2026-Q2", "bonus": "37500"}]
+    res = evaluate(FIXTURE / "annual.yaml", period="2026", employees=employees, aggregated=metrics,
+                   subperiods=sub, paid=paid)
+    got = {e["id"]: e for e in res.document["employees"]}
+    assert [(e.employee, "'22,000'" in e.message and "2026-Q1" in e.message) for e in res.errors] == [("A", True)]
+    # C: quarters 100 and the year's revenue on quota: 0.8 x 100 + 0.2 x 100 = 100 -> A (x 1.25); attainment 1.0
+    # fills both tiers (0.4 + 0.6); a year's target is 4 x 30000: 120000 x 1.0 x 1.25 = 150000 gross, of which
+    # 30000 + 37500 = 67500 was paid: 82500 due
+    assert list(got) == ["C"]
+    assert (got["C"]["bonus_gross"], got["C"]["bonus_paid"], got["C"]["bonus"]) == ("150000", "67500", "82500")
+
+    # an incentive plan's draw balance carried in, and what the year paid so far
+    plan = Path(__file__).parents[1] / "rulesets" / "sales-incentive.yaml"
+    reps = [{"id": e, "name": e, "role": "sales_rep", "target_bonus": "10000", "hire_date": "2020-01-01"}
+            for e in ("R1", "R2", "R3")]
+    on_target = [{"employee": e, "revenue": 1000000.0, "quota": 1000000.0, "gross_profit": 300000.0,
+                  "new_product_revenue": 150000.0} for e in ("R1", "R2", "R3")]
+    out = evaluate_tables(plan, period="2026-Q3", employees=reps, aggregated=on_target,
+                          draws=[{"employee": "R1", "period": None, "balance": "abc"},
+                                 {"employee": "R3", "period": None, "balance": "0"}],
+                          year_paid=[{"employee": "R2", "period": "2026-Q1", "bonus": "7,700"}])
+    ev = out.evaluation
+    assert sorted((e.employee, e.message.split(" is ")[1].split(",")[0]) for e in ev.errors) == \
+        [("R1", "'abc'"), ("R2", "'7")]
+    # R3 as the shipped tests' first case: 3600 + 3000 + 1100 = 7700, the draw (3000) below it
+    assert ev.frame["id"].to_list() == ["R3"] and ev.frame["bonus"].to_list() == [Decimal("7700")]

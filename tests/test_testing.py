@@ -404,3 +404,31 @@ def test_shipped_test_files_carry_the_editor_modeline():
     for path in (RULESETS / "tests").glob("*.yaml"):
         assert path.read_text(encoding="utf-8").startswith(
             "# yaml-language-server: $schema=../../schemas/ruleset-test.schema.json"), path
+
+
+def test_amounts_paid_or_carried_in_must_be_amounts(tmp_path):
+    # '22,000' or 'abc' as what a quarter paid was read as nothing paid: the test then "failed" on a bonus that
+    # paid the quarters again, without saying why; now the file is refused at the value (exit 2)
+    annual = tmp_path / "annual.test.yaml"
+    text = (RULESETS / "tests" / "sales-annual.yaml").read_text(encoding="utf-8")
+    text = text.replace("ruleset: ../sales-annual.yaml", f"ruleset: {(RULESETS / 'sales-annual.yaml').as_posix()}")
+    assert "paid: {2026-Q1: 22000, 2026-Q2: 22000" in text
+    annual.write_text(text.replace("paid: {2026-Q1: 22000, 2026-Q2: 22000",
+                                   'paid: {2026-Q1: "22,000", 2026-Q2: abc'), encoding="utf-8")
+    incentive = tmp_path / "incentive.test.yaml"
+    text = (RULESETS / "tests" / "sales-incentive.yaml").read_text(encoding="utf-8")
+    text = text.replace("ruleset: ../sales-incentive.yaml",
+                        f"ruleset: {(RULESETS / 'sales-incentive.yaml').as_posix()}")
+    assert "      - {id: R1}\n" in text
+    incentive.write_text(text.replace("      - {id: R1}\n", "      - {id: R1, draw_balance: '3000 CNY', "
+                                      "paid_this_year: {2026-Q1: '1.000,50', 2026-Q2: 7700}}\n", 1), encoding="utf-8")
+    for path, needle, message in [
+            (annual, '"22,000"', "paid for 2026-Q1 is '22,000', which is not an amount"),
+            (annual, "abc,", "paid for 2026-Q2 is 'abc', which is not an amount"),
+            (incentive, "'3000 CNY'", "draw_balance is '3000 CNY', which is not an amount"),
+            (incentive, "'1.000,50'", "paid_this_year for 2026-Q1 is '1.000,50', which is not an amount")]:
+        code, out = run(path)
+        assert code == 2, out
+        line, col = where(path, needle)
+        assert f"{path}:{line}:{col}: error: {message}" in out, out
+        assert out.rstrip().splitlines()[-1] == "0 passed, 0 failed"

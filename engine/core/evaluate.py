@@ -154,7 +154,8 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     feedback = rated.result() if rated is not None else rollup.feedback_scores(ruleset, inputs, period, codes)
     lap("360")
     periods = rollup.period_scores(ruleset, inputs, period, codes, warnings)
-    paid = rollup.paid_before(ruleset, inputs)
+    refused = len(errors)
+    paid = rollup.paid_before(ruleset, inputs, errors)
     if ruleset.bonus is not None:
         # the cycle's share of the target bonus, exact: months in the cycle / months of target_period, times
         # the employed share with proration: days
@@ -167,9 +168,11 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
         df = df.join(paid, on="id", how="left", maintain_order="left").with_columns(
             pl.col("_paid").fill_null(Decimal(0)))
     # an incentive plan's draw balance carried in and what the year paid so far
-    carried = incentives.inputs_of(ruleset, inputs, period, warnings)
+    carried = incentives.inputs_of(ruleset, inputs, period, warnings, errors)
     if carried is not None:
         df = df.join(carried, on="id", how="left", maintain_order="left")
+    if len(errors) > refused:  # an amount paid or carried in that is not an amount: no bonus settled on a guess
+        df = df.filter(~pl.col("id").is_in(sorted({e.employee for e in errors[refused:]})))
     parts = []
     for card in ruleset.scorecards:
         lf = df.lazy().filter(pl.col("scorecard") == card.key)

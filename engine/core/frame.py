@@ -63,6 +63,24 @@ class EmployeeError:
     message: str
 
 
+def unreadable_amounts(table: pl.DataFrame, column: str, what: str, errors: list[EmployeeError]) -> list[str]:
+    """The employees of ``table`` (``employee``, ``period`` when there is one, ``column``: decimal text) whose
+    ``column`` is given but is not an amount :data:`MONEY` reads ('22,000', 'abc'): each is an error naming the
+    value, and their ids are returned.  (Read with ``strict=False``, such a value would count as nothing paid or
+    carried, and the bonus would pay again what was paid.)  The store writes only amounts; a program handing
+    :class:`~appraise.tables.Inputs` of its own may not."""
+    text = pl.col(column).cast(pl.Utf8)
+    bad = table.filter(text.is_not_null() & text.cast(MONEY, strict=False).is_null())
+    if not bad.height:
+        return []
+    period = "period" if "period" in bad.columns else None
+    for row in bad.iter_rows(named=True):
+        where = f" for {row[period]}" if period and row[period] is not None else ""
+        errors.append(EmployeeError(str(row["employee"]), "evaluate", f"{what}{where} is {row[column]!r}, which is "
+                                    "not an amount; the bonus cannot be settled against it, so it is not paid"))
+    return list(dict.fromkeys(str(e) for e in bad["employee"].to_list()))
+
+
 def feedback_of(dimension: Dimension) -> Feedback360:
     """The sources of a ``feedback360`` dimension (compile gives every one of them its ``feedback``)."""
     assert dimension.feedback is not None, dimension.key

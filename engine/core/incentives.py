@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from appraise.core.frame import F64, MONEY
+from appraise.core.frame import F64, MONEY, EmployeeError, unreadable_amounts
 from appraise.language import expr as expressions
 from appraise.language.compile import BonusPlan, Ruleset
 from appraise.language.incentives import Component
@@ -533,11 +533,13 @@ def settle(plan: BonusPlan, g: pl.DataFrame) -> pl.DataFrame:
     return g.with_columns([pl.Series(c, v, dtype=pl.Utf8).cast(MONEY) for c, v in cols.items()])
 
 
-def inputs_of(ruleset: Ruleset, inputs, period, warnings: list[str]) -> pl.DataFrame | None:
+def inputs_of(ruleset: Ruleset, inputs, period, warnings: list[str],
+              errors: list[EmployeeError] | None = None) -> pl.DataFrame | None:
     """``id``, ``_draw_open`` (the draw balance carried in: the latest closing balance of the ruleset's earlier
     periods) and ``_paid_year`` (what the ruleset's current runs of the year's earlier periods paid; a null bonus
     counts 0), exact; None for a plan without components, draw or guarantee.  Balances carried over a period
-    that has no stored run of the ruleset are a warning (its draws were never advanced)."""
+    that has no stored run of the ruleset are a warning (its draws were never advanced).  A balance or paid bonus
+    that is not an amount is an error of its employee in ``errors`` (then left out here)."""
     plan = ruleset.bonus
     if plan is None or not plan.incentive:
         return None
@@ -550,10 +552,15 @@ def inputs_of(ruleset: Ruleset, inputs, period, warnings: list[str]) -> pl.DataF
             latest = max(stored, key=lambda p: (len(p), p))
             warnings.append(f"no stored run of ruleset '{ruleset.id}' for {prev}: draw balances are carried from "
                             f"{latest} and earlier, without {prev}'s draws (run {prev} first, then this one again)")
+        if errors is not None:
+            draws = draws.filter(~pl.col("employee").is_in(
+                unreadable_amounts(draws, "balance", "the draw balance carried in", errors)))
         frames.append(draws.select(pl.col("employee").alias("id"),
                                    pl.col("balance").cast(pl.Utf8).cast(MONEY).alias("_draw_open")))
     year = getattr(inputs, "year_paid", None)
     if year is not None and year.height:
+        if errors is not None:
+            unreadable_amounts(year, "bonus", f"what ruleset '{ruleset.id}' paid earlier this year", errors)
         frames.append(year.group_by("employee").agg(
             pl.col("bonus").cast(pl.Utf8).cast(MONEY, strict=False).fill_null(Decimal(0)).sum().alias("_paid_year"))
             .rename({"employee": "id"}))

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import polars as pl
 
-from appraise.core.frame import F64, MONEY, EmployeeError, feedback_of, periods_of
+from appraise.core.frame import F64, MONEY, EmployeeError, feedback_of, periods_of, unreadable_amounts
 from appraise.core.incentives import UNCARRIED, carried_exactly  # (what a plan pays on: one rule, there)
 from appraise.errors import AppraiseError
 from appraise.language.compile import Dimension, Ruleset
@@ -979,16 +979,20 @@ def period_scores(ruleset: Ruleset, inputs: Inputs, period: Period, codes: pl.Da
     return out
 
 
-def paid_before(ruleset: Ruleset, inputs: Inputs) -> pl.DataFrame | None:
+def paid_before(ruleset: Ruleset, inputs: Inputs, errors: list[EmployeeError] | None = None) -> pl.DataFrame | None:
     """``id`` and ``_paid``: what the runs ``bonus.net_of`` names paid each employee (exact; a null bonus
-    counts 0), or None when the ruleset does not net."""
+    counts 0), or None when the ruleset does not net.  A paid bonus that is not an amount is an error of its
+    employee in ``errors`` (:func:`~appraise.core.frame.unreadable_amounts`)."""
     plan = ruleset.bonus
     if plan is None or plan.net_of is None:
         return None
     paid = inputs.paid
     if paid is None or not paid.height:
         return pl.DataFrame(schema={"id": pl.Utf8, "_paid": MONEY})
-    return (paid.filter(pl.col("ruleset") == plan.net_of.ruleset)
+    paid = paid.filter(pl.col("ruleset") == plan.net_of.ruleset)
+    if errors is not None:
+        unreadable_amounts(paid, "bonus", f"what ruleset '{plan.net_of.ruleset}' paid", errors)
+    return (paid
             .group_by("employee").agg(pl.col("bonus").cast(pl.Utf8).cast(MONEY, strict=False).fill_null(Decimal(0))
                                       .sum().alias("_paid"))
             .rename({"employee": "id"}))

@@ -7,6 +7,8 @@ rest (metrics and attributes declared, ids named in ``expect`` given, months in 
 """
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +113,20 @@ def load_test_file(path: str | Path) -> TestFile:
     if problems:
         raise InvalidInput(problems)
     return tf
+
+
+NUMBERS_HINT = "write plain numbers: 1234.5 (no thousands separators, units or %)"
+_AMOUNT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def _amount(value) -> bool:
+    """Whether a test file's ``paid``/``paid_this_year``/``draw_balance`` value is an amount the engine reads as
+    written: a number (not true/false), or text of a plain decimal number (``"12000.50"``)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return math.isfinite(value)
+    return isinstance(value, str) and _AMOUNT.fullmatch(value) is not None
 
 
 class _Checker:
@@ -220,6 +236,15 @@ class _Checker:
                 self.error(at + (key,), f"'{key}' is not an attribute the ruleset declares"
                            + did_you_mean(key, self.attributes), key=True,
                            hint="declared: " + ", ".join(sorted(self.attributes)), code="test-unknown")
+        # amounts already paid or carried in: one that is not a number would count as 0 (pay again what was paid)
+        for key in ("paid", "paid_this_year"):
+            for period_id, value in (emp.get(key) or {}).items() if isinstance(emp.get(key), dict) else ():
+                if value is not None and not _amount(value):
+                    self.error(at + (key, period_id), f"{key} for {period_id} is {value!r}, which is not an amount",
+                               hint=NUMBERS_HINT, code="test-amount")
+        if emp.get("draw_balance") is not None and not _amount(emp["draw_balance"]):
+            self.error(at + ("draw_balance",), f"draw_balance is {emp['draw_balance']!r}, which is not an amount",
+                       hint=NUMBERS_HINT, code="test-amount")
         metrics = emp.get("metrics")
         rows = [((), metrics)] if isinstance(metrics, dict) else [((k,), r) for k, r in enumerate(metrics or [])]
         for sub, row in rows:
