@@ -384,7 +384,8 @@ def test_an_amount_paid_or_carried_in_that_is_not_an_amount_is_an_error_not_noth
            for e in ("A", "C") for p in ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4")]
     paid = [{"employee": "A", "ruleset": "reps", "period": "2026-Q1", "bonus": "22,000"},
             {"employee": "C", "ruleset": "reps", "period": "2026-Q1", "bonus": "30000"},
-            {"employee": "C", "ruleset": "reps", "period": "2026-Q2", "bonus": "37500"}]
+            {"employee": "C", "ruleset": "reps", "period": "2026-Q2", "bonus": "37500"},
+            {"employee": "C", "ruleset": "reps", "period": "2026-Q3", "bonus": None}]  # no bonus then: 0 paid
     res = evaluate(FIXTURE / "annual.yaml", period="2026", employees=employees, aggregated=metrics,
                    subperiods=sub, paid=paid)
     got = {e["id"]: e for e in res.document["employees"]}
@@ -394,6 +395,10 @@ def test_an_amount_paid_or_carried_in_that_is_not_an_amount_is_an_error_not_noth
     # 30000 + 37500 = 67500 was paid: 82500 due
     assert list(got) == ["C"]
     assert (got["C"]["bonus_gross"], got["C"]["bonus_paid"], got["C"]["bonus"]) == ("150000", "67500", "82500")
+    # nothing paid given at all: nothing is netted, the whole gross is due
+    none = evaluate(FIXTURE / "annual.yaml", period="2026", employees=employees, aggregated=metrics, subperiods=sub)
+    assert [(e["bonus_gross"], e["bonus_paid"], e["bonus"]) for e in none.document["employees"]] == \
+        [("150000", "0", "150000")] * 2
 
     # an incentive plan's draw balance carried in, and what the year paid so far
     plan = Path(__file__).parents[1] / "rulesets" / "sales-incentive.yaml"
