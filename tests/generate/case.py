@@ -48,6 +48,7 @@ class Case:
     peer_ruleset: Path | None = None
     sub_ruleset_v2: Path | None = None  # the shorter periods' ruleset as changed mid-year (same id, later periods)
     previous_ruleset: Path | None = None  # last period's version of the ruleset (same id), for its run
+    fine_ruleset: Path | None = None  # in a chain of three levels: the ruleset the shorter periods read in turn
 
 
     @property
@@ -59,7 +60,7 @@ class Case:
     @property
     def rulesets(self) -> list[Path]:
         return [p for p in (self.ruleset, self.sub_ruleset, self.sub_ruleset_v2, self.previous_ruleset,
-                            self.peer_ruleset) if p is not None]
+                            self.peer_ruleset, self.fine_ruleset) if p is not None]
 
     @property
     def features(self) -> list[str]:
@@ -151,6 +152,22 @@ def rhythm_case(ch: Chooser) -> bool:
     return _periods(ch)[3] is not None
 
 
+def _chain(rhythm: Chooser | None, every: str | None) -> Chooser | None:
+    """The chooser of a chain of three levels in a rhythm case (its shorter periods read still shorter ones), or
+    None: from a side of its own, so that rhythm cases without it stay as they were."""
+    if rhythm is None or every not in ("quarter", "half"):
+        return None
+    chain = side(rhythm, "chain")
+    return chain if chain.chance(0.4) else None
+
+
+def chain_case(ch: Chooser) -> bool:
+    """Whether :func:`write_case` with a chooser making the same choices writes a chain of three levels (months
+    read by quarters read by the year, or quarters by halves by the year), found without writing it."""
+    _, _, every, rhythm = _periods(ch)
+    return _chain(rhythm, every) is not None
+
+
 def several_cycles(ch: Chooser) -> bool:
     """Whether :func:`write_case` with a chooser making the same choices (``RandomChooser(seed)`` again) writes a
     case of several cycles, found without writing it."""
@@ -226,6 +243,32 @@ def _rhythm_runs(ch: Chooser, cycles: list, sub_rulesets: dict[str, dict | None]
     return out
 
 
+def _late_correction(ch: Chooser, cycles: list, fine_rs: dict, employed: list[str], gen: DataGenerator,
+                     written: dict[str, bytes], override_files: dict[str, str]) -> list:
+    """In a chain of three levels, one of the shortest periods run again after the period that read it (a month
+    corrected after its quarter was run): the quarter's stored result stays what it was, and the longest period
+    reads the quarter, not the corrected month."""
+    fine = [i for i, (_, name, rs, _) in enumerate(cycles) if rs == "ruleset-sub-fine.yaml"
+            and not name.endswith("-rerun.yaml")]
+    if not fine:
+        return cycles
+    at = ch.choice(fine)
+    p, name, rs_file, rs_plan = cycles[at]
+    after = next((i for i in range(at + 1, len(cycles)) if cycles[i][2] != "ruleset-sub-fine.yaml"), at)
+    while after + 1 < len(cycles) and cycles[after + 1][1].endswith("-rerun.yaml") \
+            and cycles[after + 1][2] != "ruleset-sub-fine.yaml":
+        after += 1
+    if not cycles[after][2].startswith("ruleset-sub"):  # its quarter was not run: just before what comes next
+        after -= 1
+    late = name.removesuffix(".yaml") + "-late.yaml"
+    if employed and _covers_everyone(fine_rs) and ch.chance(0.8):
+        file = f"overrides-{p.id}-late.yaml"
+        written[file] = dump_yaml(_overrides(ch, ch, fine_rs, employed, gen), ids=True)
+        override_files[late] = file
+    gen.notes.add("rhythm-chain-late-correction")
+    return [*cycles[:after + 1], (p, late, rs_file, rs_plan), *cycles[after + 1:]]
+
+
 def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
                employees: tuple[int, int] = (3, 12), rhythms: bool = True) -> Case:
     """Write a valid ruleset, its cycle file(s) and their data into ``folder`` (created).
@@ -240,10 +283,21 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     previous = period.previous() if with_previous else None
     stored = sub_rs = sub_plan = None
     subs: list[Period] = []
+    # a chain of three levels (a year from quarters that are each read from months, or from halves read from
+    # quarters): the shorter periods' ruleset reads a still shorter one through periods: and net_of in its turn
+    chain = _chain(rhythm, every)
+    fine_stored = fine_rs = fine_plan = None
     if every is not None:
         subs = period.subperiods(every)
         stored = (f"sub-{every}", every)
-        sub_rs, sub_plan = generate_ruleset(ch, subs[0], ruleset_id=stored[0])
+        if chain is not None:
+            finer = {"quarter": "month", "half": "quarter"}[every]
+            fine_stored = (f"sub-{finer}", finer)
+            fine_rs, fine_plan = generate_ruleset(chain, subs[0].subperiods(finer)[0], ruleset_id=fine_stored[0])
+            sub_rs, sub_plan = generate_ruleset(chain, subs[0], ruleset_id=stored[0], stored=fine_stored,
+                                                rhythm=chain)
+        else:
+            sub_rs, sub_plan = generate_ruleset(ch, subs[0], ruleset_id=stored[0])
     ruleset, plan = generate_ruleset(ch, period, stored=stored, rhythm=rhythm)
     peer_rs = peer_plan = None
     if peer_ch is not None:
@@ -258,12 +312,13 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
         sub_rs["missing"] = "zero"  # everyone scored each quarter (the overrides of a rhythm case need it)
     if rhythm is not None and stored is not None and len(subs) > 1 and rhythm.chance(0.3):
         # HR changed the shorter periods' ruleset mid-year: same id, another version from some sub-period on
-        sub2_rs, sub2_plan = generate_ruleset(rhythm, subs[0], ruleset_id=stored[0])
+        sub2_rs, sub2_plan = generate_ruleset(rhythm, subs[0], ruleset_id=stored[0], stored=fine_stored,
+                                              rhythm=chain)
         sub2_rs["version"] = "2026.2"
         if rhythm.chance(0.5):
             sub2_rs["missing"] = "zero"
     bulk = ch.fork()  # cells and rows: one seed from the structural chooser
-    others = [p for p in (sub_plan, peer_plan, sub2_plan, prev_plan) if p is not None]
+    others = [p for p in (sub_plan, peer_plan, sub2_plan, prev_plan, fine_plan) if p is not None]
     gen = DataGenerator(bulk, merged([plan, *others]) if others else plan, previous, employees)
 
     header = "# yaml-language-server: $schema=../schemas/ruleset.schema.json\n# generated by tests/generate\n"
@@ -280,6 +335,9 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     if sub2_rs is not None:
         written["ruleset-sub-v2.yaml"] = dump_yaml(sub2_rs, header)
         gen.notes.add("rhythm-ruleset-changed-mid-year")
+    if fine_rs is not None:
+        written["ruleset-sub-fine.yaml"] = dump_yaml(fine_rs, header)
+        gen.notes.add(f"rhythm-chain-{fine_stored[1]}-{stored[1]}-{period.id}")
     tables: dict[str, Table] = {}  # encoded at the end, each as CSV or one of the other allowed formats
     people, employees, emp_source = gen.employees()
     if len(employees.rows) > 1 and bulk.chance(0.08):  # two employee files (another team's HR export)
@@ -356,6 +414,11 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
         cut = subs[rhythm.integer(1, len(subs) - 1)].first
         cycles = [(sp, name, "ruleset-sub-v2.yaml", sub2_plan) if sp.first >= cut else (sp, name, rs, pl)
                   for sp, name, rs, pl in cycles]
+    if fine_rs is not None:  # each shorter period's own shorter periods are run just before it
+        cycles = [run for sp, name, rs, pl in cycles
+                  for run in [*((fp, f"cycle-{fp.id}.yaml", "ruleset-sub-fine.yaml", fine_plan)
+                                for fp in sp.subperiods(fine_stored[1]) if chain.chance(0.9)),
+                              (sp, name, rs, pl)]]
     if previous:
         cycles.append((previous, "cycle-previous.yaml", "ruleset.yaml", plan) if prev_rs is None else
                       (previous, "cycle-previous.yaml", "ruleset-previous.yaml", prev_plan))
@@ -371,8 +434,10 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     override_files = {"cycle.yaml": "overrides.yaml"} if overrides else {}
     if rhythm is not None:
         payable = [p["id"] for p in people if p["id"] in employed and p.get("target_bonus") != "-100"]
-        sub_rulesets = {"ruleset-sub.yaml": sub_rs, "ruleset-sub-v2.yaml": sub2_rs}
+        sub_rulesets = {"ruleset-sub.yaml": sub_rs, "ruleset-sub-v2.yaml": sub2_rs, "ruleset-sub-fine.yaml": fine_rs}
         cycles = _rhythm_runs(rhythm, cycles, sub_rulesets, ruleset, prev_rs, payable, gen, written, override_files)
+        if chain is not None and chain.chance(0.3):
+            cycles = _late_correction(chain, cycles, fine_rs, payable, gen, written, override_files)
 
     okr_missing = plan.okr and bulk.chance(0.07)
     if okr_missing:
@@ -415,7 +480,8 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
         cycle["sources"] = sources
         cycle["store"] = "sqlite:///out/appraise.db"
         cycle["output"] = outputs[name] = f"out/{p.id}" + ("-managers" if name == "cycle-managers.yaml" else
-                                                            "-rerun" if name.endswith("-rerun.yaml") else "")
+                                                            "-rerun" if name.endswith("-rerun.yaml") else
+                                                            "-late" if name.endswith("-late.yaml") else "")
         if name in override_files:
             cycle["overrides"] = override_files[name]
         if on_error:
@@ -437,6 +503,7 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
                 sub_cycles=[folder / name for _, name, rs_file, _ in cycles if rs_file.startswith("ruleset-sub")],
                 sub_ruleset=folder / "ruleset-sub.yaml" if sub_rs is not None else None,
                 sub_ruleset_v2=folder / "ruleset-sub-v2.yaml" if sub2_rs is not None else None,
+                fine_ruleset=folder / "ruleset-sub-fine.yaml" if fine_rs is not None else None,
                 previous_ruleset=folder / "ruleset-previous.yaml" if prev_rs is not None else None,
                 peer_cycle=folder / "cycle-managers.yaml" if peer_rs is not None else None,
                 peer_ruleset=folder / "ruleset-managers.yaml" if peer_rs is not None else None,
