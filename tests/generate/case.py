@@ -49,13 +49,15 @@ class Case:
     sub_ruleset_v2: Path | None = None  # the shorter periods' ruleset as changed mid-year (same id, later periods)
     previous_ruleset: Path | None = None  # last period's version of the ruleset (same id), for its run
     fine_ruleset: Path | None = None  # in a chain of three levels: the ruleset the shorter periods read in turn
+    previous_reruns: list[Path] = field(default_factory=list)  # the previous period run again (its current run)
 
 
     @property
     def cycles(self) -> list[Path]:
         """The cycle files in the order to run them into their common store: the shorter periods of
         ``sub_ruleset`` (read by ``periods:`` and ``bonus.net_of``), the previous period, this one."""
-        return [*self.sub_cycles, *(p for p in (self.previous_cycle, self.peer_cycle, self.cycle) if p is not None)]
+        return [*self.sub_cycles, *(p for p in (self.previous_cycle, *self.previous_reruns, self.peer_cycle,
+                                                  self.cycle) if p is not None)]
 
     @property
     def rulesets(self) -> list[Path]:
@@ -239,6 +241,15 @@ def _rhythm_runs(ch: Chooser, cycles: list, sub_rulesets: dict[str, dict | None]
         written["overrides-previous.yaml"] = dump_yaml(_overrides(ch, ch, previous_rs, employed, gen), ids=True)
         override_files["cycle-previous.yaml"] = "overrides-previous.yaml"
         gen.notes.add("rhythm-previous-overrides")
+    again = side(ch, "previous-again")  # (a chooser of its own: rhythm cases without it stay as they were)
+    if rs_file and again.chance(0.25):  # last period corrected after its run: previous.* reads the second run
+        at = next(i for i, item in enumerate(out) if item[1] == "cycle-previous.yaml")
+        out.insert(at + 1, (*out[at][:1], "cycle-previous-rerun.yaml", *out[at][2:]))
+        if employed and _covers_everyone(previous_rs) and again.chance(0.7):
+            written["overrides-previous-rerun.yaml"] = dump_yaml(_overrides(again, again, previous_rs, employed,
+                                                                            gen), ids=True)
+            override_files["cycle-previous-rerun.yaml"] = "overrides-previous-rerun.yaml"
+        gen.notes.add("rhythm-previous-run-again")
     gen.notes.add("rhythm")
     return out
 
@@ -267,6 +278,40 @@ def _late_correction(ch: Chooser, cycles: list, fine_rs: dict, employed: list[st
         override_files[late] = file
     gen.notes.add("rhythm-chain-late-correction")
     return [*cycles[:after + 1], (p, late, rs_file, rs_plan), *cycles[after + 1:]]
+
+
+def _corrected_metrics(ch: Chooser, cycles: list, tables: dict[str, Table], raw_sources: list[dict],
+                       sources: list[dict], written: dict[str, bytes], gen: DataGenerator) -> dict[str, list[dict]]:
+    """Now and then a period run again because its data was corrected: the re-runs (``-rerun``, ``-late``) read a
+    copy of the metrics files (CSV) with a few numbers changed, so the current run stored for that period differs
+    from the first run by its data, not only by overrides. The metric sources of each such cycle file, by name."""
+    again = [name for _, name, _, _ in cycles if name.endswith(("-rerun.yaml", "-late.yaml"))]
+    if not again or not ch.chance(0.5):
+        return {}
+    swapped = []
+    for raw, placed in zip(raw_sources, sources):
+        table = tables.get(raw["path"])
+        if table is None or raw["path"] not in ("data/metrics.csv", "data/metrics-long.csv"):
+            swapped.append(placed)
+            continue
+        numbers = [i for i, name in enumerate(table.header)
+                   if i >= 2 and name not in ("notes", "metric") and name != "month"]
+        rows = [list(r) for r in table.rows]
+        for row in rows:
+            if not ch.chance(0.15):
+                continue
+            for i in numbers:
+                try:
+                    value = Decimal(str(row[i]))
+                except (ArithmeticError, ValueError, TypeError):
+                    continue
+                if value.is_finite() and value.adjusted() > -10 and ch.chance(0.5):
+                    row[i] = format(value * ch.choice([Decimal("1.1"), Decimal("0.9"), Decimal(2), Decimal(0)]), "f")
+        path = raw["path"].removesuffix(".csv") + "-corrected.csv"
+        written[path] = csv_bytes(Table(table.header, rows), ch)[0]
+        swapped.append({**raw, "path": path})
+    gen.notes.add("rerun-corrected-data")
+    return {name: swapped for name in again if ch.chance(0.8)}
 
 
 def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
@@ -399,6 +444,7 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
         return {**source, "path": path, "provider": source["provider"] if source["provider"] != "csv" else provider}
 
     emp_sources = [placed(s) for s in emp_sources]
+    raw_metric_sources = metric_sources  # as CSV, before some were written as workbooks or Parquet
     metric_sources = [placed(s) for s in metric_sources]
     if side(bulk, "empty").chance(0.01):  # a metrics export with a header alone: refused at the file, never "no data"
         written["data/metrics-empty.csv"] = b"employee,month,revenue\n"
@@ -439,13 +485,15 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
         if chain is not None and chain.chance(0.3):
             cycles = _late_correction(chain, cycles, fine_rs, payable, gen, written, override_files)
 
+    corrected = _corrected_metrics(side(bulk, "corrected"), cycles, tables, raw_metric_sources, metric_sources,
+                                   written, gen)
     okr_missing = plan.okr and bulk.chance(0.07)
     if okr_missing:
         gen.notes.add("okr-source-missing")
     on_error = bulk.weighted([(None, 8), ("fail", 1), ("skip-employee", 1)])
     outputs: dict[str, str] = {}
     for p, name, rs_file, rs_plan in cycles:
-        sources: list[dict] = [*emp_sources, *metric_sources]
+        sources: list[dict] = [*emp_sources, *corrected.get(name, metric_sources)]
         if fb_source:
             sources.append(fb_source)
         if rs_plan.okr and not okr_missing or (not rs_plan.okr and bulk.chance(0.05)):
@@ -500,6 +548,7 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
                "expect_refusal": gen.refusal if on_error != "skip-employee" or not gen.dirty else None}
     return Case(folder=folder, ruleset=folder / "ruleset.yaml", cycle=folder / "cycle.yaml",
                 previous_cycle=folder / "cycle-previous.yaml" if previous else None,
+                previous_reruns=[folder / name for _, name, _, _ in cycles if name == "cycle-previous-rerun.yaml"],
                 sub_cycles=[folder / name for _, name, rs_file, _ in cycles if rs_file.startswith("ruleset-sub")],
                 sub_ruleset=folder / "ruleset-sub.yaml" if sub_rs is not None else None,
                 sub_ruleset_v2=folder / "ruleset-sub-v2.yaml" if sub2_rs is not None else None,
