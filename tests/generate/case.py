@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -280,6 +280,36 @@ def _late_correction(ch: Chooser, cycles: list, fine_rs: dict, employed: list[st
     return [*cycles[:after + 1], (p, late, rs_file, rs_plan), *cycles[after + 1:]]
 
 
+def _late_sub_correction(ch: Chooser, cycles: list, sub_rulesets: dict[str, dict | None], employed: list[str],
+                         gen: DataGenerator, written: dict[str, bytes], override_files: dict[str, str]) -> list:
+    """One shorter period run again after the next one ran (Q1 corrected once Q2 was run, before the year): the
+    later period's stored result (its draw balance carried in, its year to date) stays what it was, and the
+    longer period reads the corrected one's current run through ``periods:`` and ``net_of``."""
+    level = ("ruleset-sub.yaml", "ruleset-sub-v2.yaml")
+    later = {}
+    for i, (p, name, rs, _) in enumerate(cycles):
+        if rs in level and not name.endswith(("-rerun.yaml", "-late.yaml")):
+            j = next((j for j in range(i + 1, len(cycles)) if cycles[j][2] in level and cycles[j][0] != p), None)
+            if j is not None:
+                later[i] = j
+    if not later:
+        return cycles
+    at = ch.choice(sorted(later))
+    after = later[at]
+    while after + 1 < len(cycles) and cycles[after + 1][0] == cycles[after][0] \
+            and cycles[after + 1][1].endswith("-rerun.yaml"):
+        after += 1
+    p, name, rs_file, rs_plan = cycles[at]
+    late = name.removesuffix(".yaml") + "-late.yaml"
+    sub_rs = sub_rulesets.get(rs_file)
+    if sub_rs is not None and employed and _covers_everyone(sub_rs) and ch.chance(0.7):
+        file = f"overrides-{p.id}-late.yaml"
+        written[file] = dump_yaml(_overrides(ch, ch, sub_rs, employed, gen), ids=True)
+        override_files[late] = file
+    gen.notes.add("rhythm-late-correction")
+    return [*cycles[:after + 1], (p, late, rs_file, rs_plan), *cycles[after + 1:]]
+
+
 def _corrected_metrics(ch: Chooser, cycles: list, tables: dict[str, Table], raw_sources: list[dict],
                        sources: list[dict], written: dict[str, bytes], gen: DataGenerator) -> dict[str, list[dict]]:
     """Now and then a period run again because its data was corrected: the re-runs (``-rerun``, ``-late``) read a
@@ -306,7 +336,9 @@ def _corrected_metrics(ch: Chooser, cycles: list, tables: dict[str, Table], raw_
                 except (ArithmeticError, ValueError, TypeError):
                     continue
                 if value.is_finite() and value.adjusted() > -10 and ch.chance(0.5):
-                    row[i] = format(value * ch.choice([Decimal("1.1"), Decimal("0.9"), Decimal(2), Decimal(0)]), "f")
+                    new = value * ch.choice([Decimal("1.1"), Decimal("0.9"), Decimal(2), Decimal(0)])
+                    # at most 2 places: "1.086" in a ';'-separated file may be 1086 (refused, never guessed)
+                    row[i] = format(new.quantize(Decimal("0.01"), ROUND_HALF_UP), "f")
         path = raw["path"].removesuffix(".csv") + "-corrected.csv"
         written[path] = csv_bytes(Table(table.header, rows), ch)[0]
         swapped.append({**raw, "path": path})
@@ -484,6 +516,9 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
         cycles = _rhythm_runs(rhythm, cycles, sub_rulesets, ruleset, prev_rs, payable, gen, written, override_files)
         if chain is not None and chain.chance(0.3):
             cycles = _late_correction(chain, cycles, fine_rs, payable, gen, written, override_files)
+        late = side(rhythm, "late")  # (a chooser of its own: rhythm cases without it stay as they were)
+        if late.chance(0.25):
+            cycles = _late_sub_correction(late, cycles, sub_rulesets, payable, gen, written, override_files)
 
     corrected = _corrected_metrics(side(bulk, "corrected"), cycles, tables, raw_metric_sources, metric_sources,
                                    written, gen)
