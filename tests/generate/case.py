@@ -9,9 +9,16 @@ Layout of a folder::
     ruleset.yaml
     cycle.yaml                 # the period under test
     cycle-previous.yaml        # sometimes: the period before, same ruleset and store (for previous.*)
+    ruleset-sub.yaml           # sometimes: the shorter periods' ruleset (read by periods: and net_of), with
+    cycle-<sub-period>.yaml    #   a cycle file each (-rerun: run again at once, -late: after the next one ran)
+    ruleset-sub-v2.yaml        # rhythm cases: the shorter periods' ruleset as changed mid-year
+    ruleset-sub-fine.yaml      # rhythm chains: a still shorter one the shorter periods read in turn (months)
+    ruleset-previous.yaml      # rhythm cases: last period's version of the ruleset
+    overrides*.yaml            # a cycle's overrides
     data/employees.csv
     data/metrics.csv           # wide, and/or
     data/metrics-long.csv      # long (layout: long or detected)
+    data/metrics*-corrected.csv  # rhythm cases: what a re-run reads (a few numbers corrected)
     data/feedback.csv          # when the data has ratings
     data/okrs.yaml | okrs.csv  # per cycle: okrs-<period>.yaml
     out/                       # where runs write (store: sqlite:///out/appraise.db)
