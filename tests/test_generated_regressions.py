@@ -710,3 +710,41 @@ def test_a_derived_measure_of_a_big_mean_past_15_digits_is_not_paid_on(tmp_path)
     for doc in (engine(cycle), reference(cycle)):
         assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E3", "7660319922474.36")]
         assert sorted(e["employee"] for e in doc["errors"]) == ["E1", "E2"]
+
+
+def test_a_measure_below_2_to_the_33_is_paid_on_even_when_another_component_pays_on_a_big_one(tmp_path):
+    # differential case 2370874, by hand: q = big / visits. Below 2^33 a float carries a measure's 6 places (README
+    # "The largest numbers an incentive plan pays on"), so q is paid on whatever its inputs' digits, as it is for
+    # E2, whose measures are all small. E1's component a pays on visits = 10,000,000,000 (2^33 or more, 11 digits:
+    # carried); that must not make E1's q, 100,000,000,000,000.42 / 10^10 = 10,000.000000000042 (10,000.000000
+    # at 6 places), an error because big has 17 digits (the engine sent E1 to the errors, naming q).
+    # E1: a = 10,000,000,000 x 1, b = 10,000.000000 x 1: 10,000,010,000.00.
+    # E2: a = 20,000 x 1; q = 100,000,000,000,000.42 / 20,000 = 5,000,000,000.000021: 5,000,020,000.000021 → 0.01
+    # half-up: 5,000,020,000.00.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {target_bonus: money}
+        metrics:
+          big: {aggregate: sum}
+          visits: {aggregate: sum}
+          q: {formula: big / visits}
+        scorecards:
+          rep:
+            dimensions:
+              results: {weight: 100, kpis: {visits: {weight: 100, target: 10}}}
+        grades: [{grade: A, min: 0}]
+        bonus:
+          target: target_bonus
+          rounding: 0.01
+          components: {a: {measure: visits, per_unit: 1}, b: {measure: q, per_unit: 1}}
+        """, employees_csv="id,name,target_bonus\nE1,A,100\nE2,B,100\n",
+        metrics_csv="employee,month,big,visits\nE1,2026-07,100000000000000.42,10000000000\n"
+                    "E2,2026-07,100000000000000.42,20000\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E1", "10000010000.00"),
+                                                                     ("E2", "5000020000.00")]
+        assert doc["errors"] == []

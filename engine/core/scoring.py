@@ -349,7 +349,8 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
     (8 digits, paid on, the frame's float made the one nearest it) where floats give 52164339999999.99 (16); one
     whose inputs include a number of more than 15 significant digits is not known exactly, so not paid on, even
     when the float of the result shows few digits (100,000,000,387,784.62 / 76 is 1,315,789,478,786.6397..., its
-    float 1315789478786.64).  The ``_pays.`` columns go."""
+    float 1315789478786.64); one below 2^33 is paid on whatever its inputs, also when another component of the
+    same employee pays on a big measure.  The ``_pays.`` columns go."""
     from appraise.core.incentives import (
         UNCARRIED,
         NotCarried,
@@ -383,7 +384,9 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
             except NotExact:
                 value = None
             if unknown:
-                pass  # an error, below
+                if abs(row[c]) < 2.0 ** 33:  # below 2^33 a float carries 6 places: paid on, as in a row whose
+                    continue  # marks are all that small (another component's big measure changes nothing here)
+                # else an error, below
             elif value is None:
                 if carried(row[c]) and not row.get(f"{UNCARRIED}{metric}"):
                     continue

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .case import Case, rhythm_case, several_cycles, write_case
+from .case import Case, chain_case, rhythm_case, several_cycles, write_case
 from .choosers import Chooser, DrawChooser, RandomChooser
 from .ruleset import Period, Plan, generate_ruleset, rules_break_weights
 
-__all__ = ["Case", "Chooser", "DrawChooser", "Period", "Plan", "RandomChooser", "cases", "generate_ruleset",
-           "rhythm_case", "rules_break_weights", "several_cycles", "write_case"]
+__all__ = ["Case", "Chooser", "DrawChooser", "Period", "Plan", "RandomChooser", "cases", "chain_case",
+           "generate_ruleset", "rhythm_case", "rules_break_weights", "several_cycles", "write_case"]
 
 
 def cases(folder_factory):

@@ -9,9 +9,16 @@ Layout of a folder::
     ruleset.yaml
     cycle.yaml                 # the period under test
     cycle-previous.yaml        # sometimes: the period before, same ruleset and store (for previous.*)
+    ruleset-sub.yaml           # sometimes: the shorter periods' ruleset (read by periods: and net_of), with
+    cycle-<sub-period>.yaml    #   a cycle file each (-rerun: run again at once, -late: after the next one ran)
+    ruleset-sub-v2.yaml        # rhythm cases: the shorter periods' ruleset as changed mid-year
+    ruleset-sub-fine.yaml      # rhythm chains: a still shorter one the shorter periods read in turn (months)
+    ruleset-previous.yaml      # rhythm cases: last period's version of the ruleset
+    overrides*.yaml            # a cycle's overrides
     data/employees.csv
     data/metrics.csv           # wide, and/or
     data/metrics-long.csv      # long (layout: long or detected)
+    data/metrics*-corrected.csv  # rhythm cases: what a re-run reads (a few numbers corrected)
     data/feedback.csv          # when the data has ratings
     data/okrs.yaml | okrs.csv  # per cycle: okrs-<period>.yaml
     out/                       # where runs write (store: sqlite:///out/appraise.db)
@@ -20,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -48,18 +55,21 @@ class Case:
     peer_ruleset: Path | None = None
     sub_ruleset_v2: Path | None = None  # the shorter periods' ruleset as changed mid-year (same id, later periods)
     previous_ruleset: Path | None = None  # last period's version of the ruleset (same id), for its run
+    fine_ruleset: Path | None = None  # in a chain of three levels: the ruleset the shorter periods read in turn
+    previous_reruns: list[Path] = field(default_factory=list)  # the previous period run again (its current run)
 
 
     @property
     def cycles(self) -> list[Path]:
         """The cycle files in the order to run them into their common store: the shorter periods of
         ``sub_ruleset`` (read by ``periods:`` and ``bonus.net_of``), the previous period, this one."""
-        return [*self.sub_cycles, *(p for p in (self.previous_cycle, self.peer_cycle, self.cycle) if p is not None)]
+        return [*self.sub_cycles, *(p for p in (self.previous_cycle, *self.previous_reruns, self.peer_cycle,
+                                                  self.cycle) if p is not None)]
 
     @property
     def rulesets(self) -> list[Path]:
         return [p for p in (self.ruleset, self.sub_ruleset, self.sub_ruleset_v2, self.previous_ruleset,
-                            self.peer_ruleset) if p is not None]
+                            self.peer_ruleset, self.fine_ruleset) if p is not None]
 
     @property
     def features(self) -> list[str]:
@@ -151,6 +161,22 @@ def rhythm_case(ch: Chooser) -> bool:
     return _periods(ch)[3] is not None
 
 
+def _chain(rhythm: Chooser | None, every: str | None) -> Chooser | None:
+    """The chooser of a chain of three levels in a rhythm case (its shorter periods read still shorter ones), or
+    None: from a side of its own, so that rhythm cases without it stay as they were."""
+    if rhythm is None or every not in ("quarter", "half"):
+        return None
+    chain = side(rhythm, "chain")
+    return chain if chain.chance(0.4) else None
+
+
+def chain_case(ch: Chooser) -> bool:
+    """Whether :func:`write_case` with a chooser making the same choices writes a chain of three levels (months
+    read by quarters read by the year, or quarters by halves by the year), found without writing it."""
+    _, _, every, rhythm = _periods(ch)
+    return _chain(rhythm, every) is not None
+
+
 def several_cycles(ch: Chooser) -> bool:
     """Whether :func:`write_case` with a chooser making the same choices (``RandomChooser(seed)`` again) writes a
     case of several cycles, found without writing it."""
@@ -222,8 +248,109 @@ def _rhythm_runs(ch: Chooser, cycles: list, sub_rulesets: dict[str, dict | None]
         written["overrides-previous.yaml"] = dump_yaml(_overrides(ch, ch, previous_rs, employed, gen), ids=True)
         override_files["cycle-previous.yaml"] = "overrides-previous.yaml"
         gen.notes.add("rhythm-previous-overrides")
+    again = side(ch, "previous-again")  # (a chooser of its own: rhythm cases without it stay as they were)
+    if rs_file and again.chance(0.25):  # last period corrected after its run: previous.* reads the second run
+        at = next(i for i, item in enumerate(out) if item[1] == "cycle-previous.yaml")
+        out.insert(at + 1, (*out[at][:1], "cycle-previous-rerun.yaml", *out[at][2:]))
+        if employed and _covers_everyone(previous_rs) and again.chance(0.7):
+            written["overrides-previous-rerun.yaml"] = dump_yaml(_overrides(again, again, previous_rs, employed,
+                                                                            gen), ids=True)
+            override_files["cycle-previous-rerun.yaml"] = "overrides-previous-rerun.yaml"
+        gen.notes.add("rhythm-previous-run-again")
     gen.notes.add("rhythm")
     return out
+
+
+def _late_correction(ch: Chooser, cycles: list, fine_rs: dict, employed: list[str], gen: DataGenerator,
+                     written: dict[str, bytes], override_files: dict[str, str]) -> list:
+    """In a chain of three levels, one of the shortest periods run again after the period that read it (a month
+    corrected after its quarter was run): the quarter's stored result stays what it was, and the longest period
+    reads the quarter, not the corrected month."""
+    fine = [i for i, (_, name, rs, _) in enumerate(cycles) if rs == "ruleset-sub-fine.yaml"
+            and not name.endswith("-rerun.yaml")]
+    if not fine:
+        return cycles
+    at = ch.choice(fine)
+    p, name, rs_file, rs_plan = cycles[at]
+    after = next((i for i in range(at + 1, len(cycles)) if cycles[i][2] != "ruleset-sub-fine.yaml"), at)
+    while after + 1 < len(cycles) and cycles[after + 1][1].endswith("-rerun.yaml") \
+            and cycles[after + 1][2] != "ruleset-sub-fine.yaml":
+        after += 1
+    if not cycles[after][2].startswith("ruleset-sub"):  # its quarter was not run: just before what comes next
+        after -= 1
+    late = name.removesuffix(".yaml") + "-late.yaml"
+    if employed and _covers_everyone(fine_rs) and ch.chance(0.8):
+        file = f"overrides-{p.id}-late.yaml"
+        written[file] = dump_yaml(_overrides(ch, ch, fine_rs, employed, gen), ids=True)
+        override_files[late] = file
+    gen.notes.add("rhythm-chain-late-correction")
+    return [*cycles[:after + 1], (p, late, rs_file, rs_plan), *cycles[after + 1:]]
+
+
+def _late_sub_correction(ch: Chooser, cycles: list, sub_rulesets: dict[str, dict | None], employed: list[str],
+                         gen: DataGenerator, written: dict[str, bytes], override_files: dict[str, str]) -> list:
+    """One shorter period run again after the next one ran (Q1 corrected once Q2 was run, before the year): the
+    later period's stored result (its draw balance carried in, its year to date) stays what it was, and the
+    longer period reads the corrected one's current run through ``periods:`` and ``net_of``."""
+    level = ("ruleset-sub.yaml", "ruleset-sub-v2.yaml")
+    later = {}
+    for i, (p, name, rs, _) in enumerate(cycles):
+        if rs in level and not name.endswith(("-rerun.yaml", "-late.yaml")):
+            j = next((j for j in range(i + 1, len(cycles)) if cycles[j][2] in level and cycles[j][0] != p), None)
+            if j is not None:
+                later[i] = j
+    if not later:
+        return cycles
+    at = ch.choice(sorted(later))
+    after = later[at]
+    while after + 1 < len(cycles) and cycles[after + 1][0] == cycles[after][0] \
+            and cycles[after + 1][1].endswith("-rerun.yaml"):
+        after += 1
+    p, name, rs_file, rs_plan = cycles[at]
+    late = name.removesuffix(".yaml") + "-late.yaml"
+    sub_rs = sub_rulesets.get(rs_file)
+    if sub_rs is not None and employed and _covers_everyone(sub_rs) and ch.chance(0.7):
+        file = f"overrides-{p.id}-late.yaml"
+        written[file] = dump_yaml(_overrides(ch, ch, sub_rs, employed, gen), ids=True)
+        override_files[late] = file
+    gen.notes.add("rhythm-late-correction")
+    return [*cycles[:after + 1], (p, late, rs_file, rs_plan), *cycles[after + 1:]]
+
+
+def _corrected_metrics(ch: Chooser, cycles: list, tables: dict[str, Table], raw_sources: list[dict],
+                       sources: list[dict], written: dict[str, bytes], gen: DataGenerator) -> dict[str, list[dict]]:
+    """Now and then a period run again because its data was corrected: the re-runs (``-rerun``, ``-late``) read a
+    copy of the metrics files (CSV) with a few numbers changed, so the current run stored for that period differs
+    from the first run by its data, not only by overrides. The metric sources of each such cycle file, by name."""
+    again = [name for _, name, _, _ in cycles if name.endswith(("-rerun.yaml", "-late.yaml"))]
+    if not again or not ch.chance(0.5):
+        return {}
+    swapped = []
+    for raw, placed in zip(raw_sources, sources):
+        table = tables.get(raw["path"])
+        if table is None or raw["path"] not in ("data/metrics.csv", "data/metrics-long.csv"):
+            swapped.append(placed)
+            continue
+        numbers = [i for i, name in enumerate(table.header)
+                   if i >= 2 and name not in ("notes", "metric") and name != "month"]
+        rows = [list(r) for r in table.rows]
+        for row in rows:
+            if not ch.chance(0.15):
+                continue
+            for i in numbers:
+                try:
+                    value = Decimal(str(row[i]))
+                except (ArithmeticError, ValueError, TypeError):
+                    continue
+                if value.is_finite() and value.adjusted() > -10 and ch.chance(0.5):
+                    new = value * ch.choice([Decimal("1.1"), Decimal("0.9"), Decimal(2), Decimal(0)])
+                    # at most 2 places: "1.086" in a ';'-separated file may be 1086 (refused, never guessed)
+                    row[i] = format(new.quantize(Decimal("0.01"), ROUND_HALF_UP), "f")
+        path = raw["path"].removesuffix(".csv") + "-corrected.csv"
+        written[path] = csv_bytes(Table(table.header, rows), ch)[0]
+        swapped.append({**raw, "path": path})
+    gen.notes.add("rerun-corrected-data")
+    return {name: swapped for name in again if ch.chance(0.8)}
 
 
 def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
@@ -240,10 +367,21 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     previous = period.previous() if with_previous else None
     stored = sub_rs = sub_plan = None
     subs: list[Period] = []
+    # a chain of three levels (a year from quarters that are each read from months, or from halves read from
+    # quarters): the shorter periods' ruleset reads a still shorter one through periods: and net_of in its turn
+    chain = _chain(rhythm, every)
+    fine_stored = fine_rs = fine_plan = None
     if every is not None:
         subs = period.subperiods(every)
         stored = (f"sub-{every}", every)
-        sub_rs, sub_plan = generate_ruleset(ch, subs[0], ruleset_id=stored[0])
+        if chain is not None:
+            finer = {"quarter": "month", "half": "quarter"}[every]
+            fine_stored = (f"sub-{finer}", finer)
+            fine_rs, fine_plan = generate_ruleset(chain, subs[0].subperiods(finer)[0], ruleset_id=fine_stored[0])
+            sub_rs, sub_plan = generate_ruleset(chain, subs[0], ruleset_id=stored[0], stored=fine_stored,
+                                                rhythm=chain)
+        else:
+            sub_rs, sub_plan = generate_ruleset(ch, subs[0], ruleset_id=stored[0])
     ruleset, plan = generate_ruleset(ch, period, stored=stored, rhythm=rhythm)
     peer_rs = peer_plan = None
     if peer_ch is not None:
@@ -258,12 +396,13 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
         sub_rs["missing"] = "zero"  # everyone scored each quarter (the overrides of a rhythm case need it)
     if rhythm is not None and stored is not None and len(subs) > 1 and rhythm.chance(0.3):
         # HR changed the shorter periods' ruleset mid-year: same id, another version from some sub-period on
-        sub2_rs, sub2_plan = generate_ruleset(rhythm, subs[0], ruleset_id=stored[0])
+        sub2_rs, sub2_plan = generate_ruleset(rhythm, subs[0], ruleset_id=stored[0], stored=fine_stored,
+                                              rhythm=chain)
         sub2_rs["version"] = "2026.2"
         if rhythm.chance(0.5):
             sub2_rs["missing"] = "zero"
     bulk = ch.fork()  # cells and rows: one seed from the structural chooser
-    others = [p for p in (sub_plan, peer_plan, sub2_plan, prev_plan) if p is not None]
+    others = [p for p in (sub_plan, peer_plan, sub2_plan, prev_plan, fine_plan) if p is not None]
     gen = DataGenerator(bulk, merged([plan, *others]) if others else plan, previous, employees)
 
     header = "# yaml-language-server: $schema=../schemas/ruleset.schema.json\n# generated by tests/generate\n"
@@ -280,6 +419,9 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     if sub2_rs is not None:
         written["ruleset-sub-v2.yaml"] = dump_yaml(sub2_rs, header)
         gen.notes.add("rhythm-ruleset-changed-mid-year")
+    if fine_rs is not None:
+        written["ruleset-sub-fine.yaml"] = dump_yaml(fine_rs, header)
+        gen.notes.add(f"rhythm-chain-{fine_stored[1]}-{stored[1]}-{period.id}")
     tables: dict[str, Table] = {}  # encoded at the end, each as CSV or one of the other allowed formats
     people, employees, emp_source = gen.employees()
     if len(employees.rows) > 1 and bulk.chance(0.08):  # two employee files (another team's HR export)
@@ -341,6 +483,7 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
         return {**source, "path": path, "provider": source["provider"] if source["provider"] != "csv" else provider}
 
     emp_sources = [placed(s) for s in emp_sources]
+    raw_metric_sources = metric_sources  # as CSV, before some were written as workbooks or Parquet
     metric_sources = [placed(s) for s in metric_sources]
     if side(bulk, "empty").chance(0.01):  # a metrics export with a header alone: refused at the file, never "no data"
         written["data/metrics-empty.csv"] = b"employee,month,revenue\n"
@@ -356,6 +499,11 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
         cut = subs[rhythm.integer(1, len(subs) - 1)].first
         cycles = [(sp, name, "ruleset-sub-v2.yaml", sub2_plan) if sp.first >= cut else (sp, name, rs, pl)
                   for sp, name, rs, pl in cycles]
+    if fine_rs is not None:  # each shorter period's own shorter periods are run just before it
+        cycles = [run for sp, name, rs, pl in cycles
+                  for run in [*((fp, f"cycle-{fp.id}.yaml", "ruleset-sub-fine.yaml", fine_plan)
+                                for fp in sp.subperiods(fine_stored[1]) if chain.chance(0.9)),
+                              (sp, name, rs, pl)]]
     if previous:
         cycles.append((previous, "cycle-previous.yaml", "ruleset.yaml", plan) if prev_rs is None else
                       (previous, "cycle-previous.yaml", "ruleset-previous.yaml", prev_plan))
@@ -371,16 +519,23 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
     override_files = {"cycle.yaml": "overrides.yaml"} if overrides else {}
     if rhythm is not None:
         payable = [p["id"] for p in people if p["id"] in employed and p.get("target_bonus") != "-100"]
-        sub_rulesets = {"ruleset-sub.yaml": sub_rs, "ruleset-sub-v2.yaml": sub2_rs}
+        sub_rulesets = {"ruleset-sub.yaml": sub_rs, "ruleset-sub-v2.yaml": sub2_rs, "ruleset-sub-fine.yaml": fine_rs}
         cycles = _rhythm_runs(rhythm, cycles, sub_rulesets, ruleset, prev_rs, payable, gen, written, override_files)
+        if chain is not None and chain.chance(0.3):
+            cycles = _late_correction(chain, cycles, fine_rs, payable, gen, written, override_files)
+        late = side(rhythm, "late")  # (a chooser of its own: rhythm cases without it stay as they were)
+        if late.chance(0.25):
+            cycles = _late_sub_correction(late, cycles, sub_rulesets, payable, gen, written, override_files)
 
+    corrected = _corrected_metrics(side(bulk, "corrected"), cycles, tables, raw_metric_sources, metric_sources,
+                                   written, gen)
     okr_missing = plan.okr and bulk.chance(0.07)
     if okr_missing:
         gen.notes.add("okr-source-missing")
     on_error = bulk.weighted([(None, 8), ("fail", 1), ("skip-employee", 1)])
     outputs: dict[str, str] = {}
     for p, name, rs_file, rs_plan in cycles:
-        sources: list[dict] = [*emp_sources, *metric_sources]
+        sources: list[dict] = [*emp_sources, *corrected.get(name, metric_sources)]
         if fb_source:
             sources.append(fb_source)
         if rs_plan.okr and not okr_missing or (not rs_plan.okr and bulk.chance(0.05)):
@@ -415,7 +570,8 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
         cycle["sources"] = sources
         cycle["store"] = "sqlite:///out/appraise.db"
         cycle["output"] = outputs[name] = f"out/{p.id}" + ("-managers" if name == "cycle-managers.yaml" else
-                                                            "-rerun" if name.endswith("-rerun.yaml") else "")
+                                                            "-rerun" if name.endswith("-rerun.yaml") else
+                                                            "-late" if name.endswith("-late.yaml") else "")
         if name in override_files:
             cycle["overrides"] = override_files[name]
         if on_error:
@@ -434,9 +590,11 @@ def write_case(ch: Chooser, folder: Path, formats: tuple[str, ...] = ("csv",),
                "expect_refusal": gen.refusal if on_error != "skip-employee" or not gen.dirty else None}
     return Case(folder=folder, ruleset=folder / "ruleset.yaml", cycle=folder / "cycle.yaml",
                 previous_cycle=folder / "cycle-previous.yaml" if previous else None,
+                previous_reruns=[folder / name for _, name, _, _ in cycles if name == "cycle-previous-rerun.yaml"],
                 sub_cycles=[folder / name for _, name, rs_file, _ in cycles if rs_file.startswith("ruleset-sub")],
                 sub_ruleset=folder / "ruleset-sub.yaml" if sub_rs is not None else None,
                 sub_ruleset_v2=folder / "ruleset-sub-v2.yaml" if sub2_rs is not None else None,
+                fine_ruleset=folder / "ruleset-sub-fine.yaml" if fine_rs is not None else None,
                 previous_ruleset=folder / "ruleset-previous.yaml" if prev_rs is not None else None,
                 peer_cycle=folder / "cycle-managers.yaml" if peer_rs is not None else None,
                 peer_ruleset=folder / "ruleset-managers.yaml" if peer_rs is not None else None,
