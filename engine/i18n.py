@@ -1142,7 +1142,50 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("overrides.not_appraised", "override for {id}, whom this cycle does not appraise: no scorecard of this ruleset "
                                 "applies to them",
      "{id} 的人工调整无效：本周期不考核此人，该规则集没有适用于他/她的评分卡"),
+    ("overrides.not_in_table", "override for {id}, whom this cycle does not appraise: they are not in the employee "
+                               "table",
+     "{id} 的人工调整无效：本周期不考核此人，员工表中没有此人"),
+    ("overrides.left", "override for {id}, whom this cycle does not appraise: they left on {date}, before {period} "
+                       "began",
+     "{id} 的人工调整无效：本周期不考核此人，此人已于 {date} 离职，早于 {period} 开始"),
+    ("overrides.joined", "override for {id}, whom this cycle does not appraise: they joined on {date}, after "
+                         "{period} ended",
+     "{id} 的人工调整无效：本周期不考核此人，此人于 {date} 入职，晚于 {period} 结束"),
+    ("overrides.not_employed", "override for {id}, whom this cycle does not appraise: they are not in the employee "
+                               "table, or not employed during the period",
+     "{id} 的人工调整无效：本周期不考核此人，员工表中没有此人，或此人在该期间不在职"),
+    ("overrides.not_appraisable", "override for {id}, whom this cycle does not appraise: they could not be appraised "
+                                  "({message})",
+     "{id} 的人工调整无效：本周期不考核此人，无法考核此人（{message}）"),
     ("overrides.fix", "remove the override, or fix the id", "请删除该人工调整，或改正编号"),
+    # the run's own warnings (engine/core: rollup, incentives, evaluate), printed by appraise run
+    ("periods.not_stored", "no stored results of ruleset '{id}' for {period}: every employee's {item} is missing "
+                           "(run that period first, then this one again)",
+     "结果库中没有规则集 '{id}' 在 {period} 的结果：每位员工的 {item} 均缺失（请先运行该期间，再重新运行本期间）"),
+    ("periods.unknown_ruleset", "the store holds no run of ruleset '{id}', which dimension '{dim}' reads: every "
+                                "employee's {item} is missing; check the ruleset id (the store holds runs of {names})",
+     "结果库中没有规则集 '{id}' 的任何运行（维度 '{dim}' 读取它）：每位员工的 {item} 均缺失；请检查规则集编号"
+     "（结果库中有这些规则集的运行：{names}）"),
+    ("net_of.not_stored", "no stored results of ruleset '{id}' for {period}: bonus.net_of deducts nothing for it, so "
+                          "the bonus due now includes what that period pays (run that period first, then this one "
+                          "again)",
+     "结果库中没有规则集 '{id}' 在 {period} 的结果：bonus.net_of 不为该期间扣除任何已发奖金，因此本期应发奖金包含了"
+     "该期间将发放的奖金（请先运行该期间，再重新运行本期间）"),
+    ("net_of.unknown_ruleset", "the store holds no run of ruleset '{id}', which bonus.net_of nets: nothing is "
+                               "deducted and the bonus due now is the whole gross bonus; check the ruleset id (the "
+                               "store holds runs of {names})",
+     "结果库中没有规则集 '{id}' 的任何运行（bonus.net_of 扣减它已发的奖金）：不扣减任何金额，本期应发奖金即全部应计"
+     "奖金；请检查规则集编号（结果库中有这些规则集的运行：{names}）"),
+    ("draws.not_stored", "no stored run of ruleset '{id}' for {period}: draw balances are carried from {latest} and "
+                         "earlier, without {prev}'s draws (run {again} first, then this one again)",
+     "结果库中没有规则集 '{id}' 在 {period} 的运行：预支余额从 {latest} 及更早的期间结转，不含 {prev} 的预支"
+     "（请先运行 {again}，再重新运行本期间）"),
+    ("rollup.optional_absent", "no data source provides {names} (declared optional); whatever reads them counts as "
+                               "missing",
+     "没有数据源提供 {names}（已声明为可选）；读取它们的内容均按缺失处理"),
+    ("evaluate.none_covered", "no scorecard of ruleset '{id}' applies to any of the {n} employees; check the "
+                              "scorecards' applies_to against the employee table",
+     "规则集 '{id}' 的评分卡不适用于这 {n} 名员工中的任何一人；请对照员工表检查各评分卡的 applies_to"),
     ("overrides.by", "the override of {id} needs 'by': who approved it", "{id} 的人工调整需要 'by'：由谁批准"),
     ("overrides.reason", "the override of {id} needs 'reason': why the result is overridden",
      "{id} 的人工调整需要 'reason'：为何调整结果"),
@@ -2543,6 +2586,7 @@ CLI.update(_entries(
     ("run.stages", "stages: {times}", "各阶段用时：{times}"),
     ("run.cpu", "cpu: {times}", "各阶段 CPU 时间：{times}"),
     ("run.employee_error", "{employee}: {stage}: error: {message}", "{employee}: {stage}: 错误: {message}"),
+    ("run.warning", "warning: {message}", "警告：{message}"),
     ("run.appraised", "{cycle}: {n} employees appraised ({ruleset})", "{cycle}：已考核 {n} 名员工（{ruleset}）"),
     ("run.appraised_one", "{cycle}: {n} employee appraised ({ruleset})", "{cycle}：已考核 {n} 名员工（{ruleset}）"),
     ("run.not_covered", "; {n} not covered by its scorecards", "；另有 {n} 人不在其评分卡范围内"),

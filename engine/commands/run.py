@@ -114,6 +114,8 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
         click.echo(say("run.cpu", locale, times=", ".join(f"{k} {v:.2f} s" for k, v in report.cpu_timings.items())),
                    err=True)
     echo_diagnostics(report.diagnostics, locale)
+    for w in report.engine_warnings:  # the run's own (a period read that has no stored run): said, not only filed
+        click.echo(say("run.warning", locale, message=translate(w, locale)), err=True)
     for e in report.employee_errors:
         click.echo(say("run.employee_error", locale, employee=e.employee, stage=e.stage,
                        message=translate(e.message, locale)), err=True)

@@ -154,6 +154,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     feedback = rated.result() if rated is not None else rollup.feedback_scores(ruleset, inputs, period, codes)
     lap("360")
     periods = rollup.period_scores(ruleset, inputs, period, codes, warnings)
+    rollup.unpaid_periods(ruleset, inputs, period, warnings)
     paid = rollup.paid_before(ruleset, inputs)
     if ruleset.bonus is not None:
         # the cycle's share of the target bonus, exact: months in the cycle / months of target_period, times
@@ -201,7 +202,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     lap("scoring")
     f = calibration.calibrate(ruleset, f)
     lap("calibration")
-    overrides = calibration.check_overrides(inputs.overrides, f, errors, not_covered)
+    overrides = calibration.check_overrides(inputs.overrides, f, errors, not_covered, inputs.employees, period)
     f = calibration.apply_overrides(ruleset, f, overrides)
     f = bonus.pay(ruleset, f, context)
     lap("bonus")

@@ -908,6 +908,7 @@ class PeriodInputs:
     stored: dict = field(default_factory=dict)   # (ruleset id, period) -> its current run id, or None: none
     reads: list = field(default_factory=list)    # rows for :meth:`Store.complete_run` (``reads=``)
     digests: dict = field(default_factory=dict)  # "store:<ruleset id>/<period>" -> sha256 of the stored results read
+    known: tuple | None = None  # when something read has no stored run: the ruleset ids the store has runs of
 
 
 def _digest(columns: list[list]) -> str:
@@ -952,6 +953,11 @@ def period_inputs(store_url: str | None, period, ruleset) -> PeriodInputs:
     try:
         data, found = _current_columns(engine, [(prev_id, ruleset.id), *((p, r) for _, r, p in wanted)],
                                        tuple(PREVIOUS_COLUMNS))
+        if any((p, r) not in found for _, r, p in wanted):  # (a misspelt ruleset id is told from a period not run)
+            with engine.connect() as conn:
+                out.known = tuple(sorted(r for (r,) in conn.execute(
+                    sa.select(runs.c.ruleset_id).where(runs.c.is_current & (runs.c.status == "complete"))
+                    .distinct()) if r is not None))
     finally:
         engine.dispose()
     every = _frame(data, {"cycle": "Utf8", "ruleset_id": "Utf8", **_PREVIOUS_SCHEMA})

@@ -1,0 +1,128 @@
+"""A year of pay settled by an HR analyst, and the mistakes made on the way: the annual review run before the last
+quarters, ``net_of`` naming a ruleset id the store does not hold, and what ``explain`` then shows.
+
+The company is ``tests/fixtures/periods/`` (see ``tests/test_periods.py``): E1's year is worth a gross bonus of
+4 × 30,000 × 1.0 × 1.25 = 150,000 when the year scores an A; each quarter of E1 scored 100 or more paid
+30,000 × 1.0 × 1.25 = 37,500 (Q1 and Q2: revenue 100k and 110k a month against 100k).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from appraise.cli import main
+
+FIXTURE = Path(__file__).parent / "fixtures" / "periods"
+
+
+@pytest.fixture
+def company(tmp_path, monkeypatch) -> Path:
+    work = tmp_path / "company"
+    shutil.copytree(FIXTURE, work)
+    monkeypatch.chdir(work)
+    return work
+
+
+def cli(*args, code=0) -> str:
+    res = CliRunner().invoke(main, [str(a) for a in args])
+    assert res.exit_code == code, res.output + str(res.exception)
+    return res.output
+
+
+def year_of(company: Path, who: str) -> dict:
+    doc = json.loads((company / "out/2026-annual/results.json").read_text(encoding="utf-8"))
+    return next(e for e in doc["employees"] if e["id"] == who)
+
+
+def test_the_annual_run_before_the_last_quarters_says_what_it_did_not_deduct(company):
+    """Run after Q1 and Q2 only, the year nets what was paid so far and says, on the terminal, that Q3 and Q4 were
+    not deducted (it used to say nothing: the whole rest of the year's bonus paid with no word)."""
+    cli("run", "cycle-2026-Q1.yaml", "--no-render")
+    cli("run", "cycle-2026-Q2.yaml", "--no-render")
+    out = cli("run", "cycle-2026.yaml", "--no-render")
+    e1 = year_of(company, "E1")
+    # the quarters read: (20 x 100 + 20 x 110) / 40 = 105; the year 105 -> A; gross 150000, paid 2 x 37500
+    assert (e1["bonus_gross"], e1["bonus_paid"], e1["bonus"]) == ("150000", "75000", "75000")
+    for q in ("2026-Q3", "2026-Q4"):
+        assert (f"warning: no stored results of ruleset 'reps' for {q}: bonus.net_of deducts nothing for it, so the "
+                "bonus due now includes what that period pays (run that period first, then this one again)") in out
+        # the quarters' dimension says so too (it was only in errors.csv)
+        assert f"warning: no stored results of ruleset 'reps' for {q}: every employee's quarters.{q} is missing" in out
+    # and the two of E2's rows after she left (data/metrics.csv), as before
+    assert out.count("warning: no stored results") == 4 and "warnings:    6" in out
+    zh = cli("--lang", "zh-CN", "run", "cycle-2026.yaml", "--no-render")
+    assert ("警告：结果库中没有规则集 'reps' 在 2026-Q3 的结果：bonus.net_of 不为该期间扣除"
+            "任何已发奖金，因此本期应发奖金包含了该期间将发放的奖金"
+            "（请先运行该期间，再重新运行本期间）") in zh
+    assert "警告：结果库中没有规则集 'reps' 在 2026-Q4 的结果：每位员工的 quarters.2026-Q4 均缺失" in zh
+    # after the last quarters, nothing to warn of
+    cli("run", "cycle-2026-Q3.yaml", "--no-render")
+    cli("run", "cycle-2026-Q4.yaml", "--no-render")
+    out = cli("run", "cycle-2026.yaml", "--no-render")
+    assert "no stored" not in out and "warnings:    2" in out
+    # 150000 - (37500 + 37500 + 12000 + 37500), as in tests/test_periods.py
+    assert year_of(company, "E1")["bonus"] == "25500"
+
+
+def test_net_of_naming_a_ruleset_the_store_does_not_hold_is_said_with_the_id_meant(company):
+    """``net_of: {ruleset: rep}`` (for ``reps``): nothing is deducted, and the run says so once, naming the ids the
+    store holds and the one probably meant (it used to pay the whole gross bonus again without a word)."""
+    annual = company / "annual.yaml"
+    annual.write_text(annual.read_text(encoding="utf-8").replace("net_of: {ruleset: reps,", "net_of: {ruleset: rep,"),
+                      encoding="utf-8")
+    for q in (1, 2, 3, 4):
+        cli("run", f"cycle-2026-Q{q}.yaml", "--no-render")
+    out = cli("run", "cycle-2026.yaml", "--no-render")
+    e1 = year_of(company, "E1")
+    assert (e1["bonus_gross"], e1["bonus_paid"], e1["bonus"]) == ("150000", "0", "150000")
+    assert ("warning: the store holds no run of ruleset 'rep', which bonus.net_of nets: nothing is deducted and the "
+            "bonus due now is the whole gross bonus; check the ruleset id (the store holds runs of reps); did you "
+            "mean 'reps'?") in out
+    assert out.count("warning: the store") == 1 and "warnings:    3" in out  # once, not once a quarter
+    zh = cli("--lang", "zh-CN", "run", "cycle-2026.yaml", "--no-render")
+    assert ("警告：结果库中没有规则集 'rep' 的任何运行（bonus.net_of 扣减它已发的奖金）："
+            "不扣减任何金额，本期应发奖金即全部应计奖金；请检查规则集编号"
+            "（结果库中有这些规则集的运行：annual、reps）；是否想写 'reps'？") in zh
+    # --strict refuses it before anything is paid
+    cli("run", "cycle-2026.yaml", "--no-render", "--strict", code=1)
+
+
+def test_a_periods_dimension_naming_a_ruleset_the_store_does_not_hold_is_one_warning(company):
+    annual = company / "annual.yaml"
+    text = annual.read_text(encoding="utf-8")
+    annual.write_text(text.replace("periods: {ruleset: reps,", "periods: {ruleset: rpes,"), encoding="utf-8")
+    for q in (1, 2, 3, 4):
+        cli("run", f"cycle-2026-Q{q}.yaml", "--no-render")
+    out = cli("run", "cycle-2026.yaml", "--no-render")
+    assert ("warning: the store holds no run of ruleset 'rpes', which dimension 'quarters' reads: every employee's "
+            "quarters is missing; check the ruleset id (the store holds runs of reps); did you mean 'reps'?") in out
+    assert out.count("warning: the store") == 1 and "no stored" not in out
+    # the dimension is missing (redistributed): the year's revenue alone, 105 for E1
+    assert year_of(company, "E1")["dimensions"]["quarters"]["score"] is None
+
+
+def test_an_override_for_someone_not_appraised_says_why_in_english_and_chinese(company):
+    """E2 left on 2026-07-20 (data/employees.csv), so 2026-Q4 does not appraise her; E9 is no one.  Each override
+    fails the run at its line with its own reason (both were "not in the employee table, or not employed during the
+    period", and in Chinese half English)."""
+    (company / "overrides.yaml").write_text(
+        "- {id: E1, score: 101, reason: Q4 deals booked late, by: Li Na, date: 2027-01-08}\n"
+        "- {id: E2, grade: A, reason: Calibration committee, by: HR committee, date: 2027-01-09}\n"
+        "- {id: E9, grade: A, reason: Calibration committee, by: HR committee, date: 2027-01-09}\n", encoding="utf-8")
+    cycle = company / "cycle-2026-Q4.yaml"
+    cycle.write_text(cycle.read_text(encoding="utf-8") + "overrides: overrides.yaml\n", encoding="utf-8")
+    out = cli("run", cycle, "--no-render", code=1)
+    assert ("overrides.yaml:2:8: error: override for E2, whom this cycle does not appraise: they left on 2026-07-20, "
+            "before 2026-Q4 began; remove the override, or fix the id (id)") in out
+    assert ("overrides.yaml:3:8: error: override for E9, whom this cycle does not appraise: they are not in the "
+            "employee table; remove the override, or fix the id (id)") in out
+    zh = cli("--lang", "zh-CN", "run", cycle, "--no-render", code=1)
+    assert ("overrides.yaml:2:8: 错误: E2 的人工调整无效：本周期不考核此人，"
+            "此人已于 2026-07-20 离职，早于 2026-Q4 开始; 请删除该人工调整，或改正编号 (id)") in zh
+    assert ("overrides.yaml:3:8: 错误: E9 的人工调整无效：本周期不考核此人，员工表中没有此人; "
+            "请删除该人工调整，或改正编号 (id)") in zh
+    assert not (company / "out/2026-Q4").exists()
