@@ -126,3 +126,21 @@ def test_an_override_for_someone_not_appraised_says_why_in_english_and_chinese(c
     assert ("overrides.yaml:3:8: 错误: E9 的人工调整无效：本周期不考核此人，员工表中没有此人; "
             "请删除该人工调整，或改正编号 (id)") in zh
     assert not (company / "out/2026-Q4").exists()
+
+
+def test_a_leave_date_before_the_hire_date_is_an_error_not_a_negative_share(company):
+    """E3 hired 2026-05-01 and 'left' 2026-03-31 (2027 was meant): the year used to appraise her with employed_share
+    (2026-03-31 − 2026-05-01 + 1) / 365 = −30/365 = −0.0822 and a null bonus, without an error."""
+    staff = company / "data/employees.csv"
+    staff.write_text(staff.read_text(encoding="utf-8").replace("E3,Wang Fang,rep,east,2020-01-01,,",
+                                                                "E3,Wang Fang,rep,east,2026-05-01,2026-03-31,"),
+                     encoding="utf-8")
+    out = cli("run", "cycle-2026.yaml", "--no-render")
+    assert "E3: employees: error: leave_date '2026-03-31' is before the hire_date; correct one of the two dates" in out
+    doc = json.loads((company / "out/2026-annual/results.json").read_text(encoding="utf-8"))
+    assert "E3" not in {e["id"] for e in doc["employees"]} and "errors:      1" in out
+    zh = cli("--lang", "zh-CN", "run", "cycle-2026.yaml", "--no-render")
+    assert "E3: employees: 错误: leave_date '2026-03-31' 早于 hire_date（入职日期）；请改正这两个日期之一" in zh
+    # a quarter between the two dates does not appraise her, as before (her rows there are warnings)
+    out = cli("run", "cycle-2026-Q2.yaml", "--no-render")
+    assert "E3: employees" not in out and "errors:      0" in out

@@ -73,6 +73,10 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
                               | (pl.col("hire_date").str.strip_chars() == "")).then(None).otherwise(True)
                       .alias("_tenure_known"))
     emp = emp.with_columns(parsed)
+    # a leave date before the hire date is a typo in one of them: the days employed would come out below zero
+    checks.append(("leave_date", "_in_order", "is before the hire_date; correct one of the two dates"))
+    emp = emp.with_columns(pl.when(pl.col("_leave_date") < pl.col("_hire_date")).then(None).otherwise(True)
+                           .alias("_in_order"))
     if ruleset.bonus and ruleset.attribute_type(ruleset.bonus.target) == "money":
         target = ruleset.bonus.target
         checks.append((target, "_bonus_target", "is below zero; a bonus target is 0 or more"))
@@ -105,7 +109,7 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
                            .cast(F64).alias("tenure_months"), days.alias("employed_days"))
     emp = emp.with_columns((pl.col("employed_days") / period.days).cast(F64).alias("employed_share"))
     derived = [c for c in emp.columns if c.startswith(("attr.", "money."))]
-    helpers = {"_hire_date", "_leave_date", "_bonus_target", "_tenure_known"} \
+    helpers = {"_hire_date", "_leave_date", "_bonus_target", "_tenure_known", "_in_order"} \
         | {c for c in emp.columns if c.startswith("_sane.")}
     return emp.select([c for c in emp.columns if c not in derived and c not in helpers] + derived)
 
