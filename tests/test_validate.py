@@ -487,3 +487,17 @@ def test_a_cycle_s_ruleset_is_read_and_validated_once_and_compiled_as_on_its_own
     assert ruleset.source == alone.source == str((example / "sales-team.yaml").resolve())
     for f in dataclasses.fields(ruleset):
         assert repr(getattr(ruleset, f.name)) == repr(getattr(alone, f.name)), f.name
+
+
+def test_a_misspelt_source_kind_is_one_error_not_two(tmp_path):
+    """The cycle schema and the provider's own schema both list the kinds: a misspelt kind was reported twice at the
+    same place (once in the cycle schema's order, once sorted)."""
+    from appraise.plugins import provider_schemas
+
+    folder = copy_example(tmp_path)
+    cycle = folder / "cycle-q3.yaml"
+    cycle.write_text(cycle.read_text().replace("kind: employees", "kind: employes", 1))
+    found = validate_cycle(load(cycle), provider_schemas())
+    assert [(d.path, d.message) for d in found] == [
+        ("sources[0].kind", "'employes' is not one of employees, metrics, feedback360, okr, deals, credits")]
+    assert found[0].hint == "did you mean 'employees'?"

@@ -42,7 +42,8 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
     bad = {d.path for d in found}
     sources = data.get("sources")
     if provider_schemas is not None and isinstance(sources, list):
-        found += _check_sources(doc, sources, provider_schemas)
+        # (a key the cycle schema found wrong already, e.g. a misspelt kind, is not reported again by the provider's)
+        found += [d for d in _check_sources(doc, sources, provider_schemas) if d.path not in bad]
     ruleset = data.get("ruleset")
     if isinstance(ruleset, str) and ruleset and "ruleset" not in bad:
         in_ruleset, rs_doc = _check_cycle_ruleset(doc, ruleset, _rulesets)
