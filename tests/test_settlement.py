@@ -144,3 +144,24 @@ def test_a_leave_date_before_the_hire_date_is_an_error_not_a_negative_share(comp
     # a quarter between the two dates does not appraise her, as before (her rows there are warnings)
     out = cli("run", "cycle-2026-Q2.yaml", "--no-render")
     assert "E3: employees" not in out and "errors:      0" in out
+
+
+def test_explain_shows_each_quarter_the_year_settled_against_also_those_not_stored(company):
+    """After Q1 and Q2 only, explain lists all four quarters of the settlement: two paid, two nothing stored (they
+    were left out, so the lines did not add up to the year's sub-periods)."""
+    cli("run", "cycle-2026-Q1.yaml", "--no-render")
+    cli("run", "cycle-2026-Q2.yaml", "--no-render")
+    cli("run", "cycle-2026.yaml", "--no-render")
+    text = cli("explain", "cycle-2026.yaml", "E1")
+    assert ("  gross bonus (rounded half-up to 1): 150000 CNY\n"
+            "  already paid by reps for 2026-Q1: 37500 CNY\n"
+            "  already paid by reps for 2026-Q2: 37500 CNY\n"
+            "  already paid by reps for 2026-Q3: nothing stored for this person → counted as 0\n"
+            "  already paid by reps for 2026-Q4: nothing stored for this person → counted as 0\n"
+            "  due now: 150000 − 75000 = 75000 CNY (floored at 0; no clawback)\n") in text
+    zh = cli("explain", "cycle-2026.yaml", "E1", "--locale", "zh-CN")
+    assert "  reps 已发放 2026-Q3：结果库中没有此人的结果 → 按 0 计\n" in zh
+    doc = json.loads(cli("explain", "cycle-2026.yaml", "E1", "--format", "json"))
+    net = doc["bonus"]["net_of"]
+    assert (net["paid"], net["not_stored"]) == ([{"period": "2026-Q1", "bonus": "37500"},
+                                                 {"period": "2026-Q2", "bonus": "37500"}], ["2026-Q3", "2026-Q4"])
