@@ -2653,7 +2653,8 @@ CLI.update(_entries(
     ("stale.replaced", "{what}: run {read}, since replaced by run {now}",
      "{what}：运行 {read}，此后已被运行 {now} 取代"),
     ("stale.line", "{cycle} ({ruleset}, run {run}) read {why} → {rerun}",
-     "{cycle}（{ruleset}，运行 {run}）读取了{why} → {rerun}"),
+     "{cycle}（{ruleset}，运行 {run}）读取了 {why} → {rerun}"),
+    ("stale.dimension", "dimension {name}", "维度 {name}"),
 ))
 
 CLI.update(_entries(

@@ -165,3 +165,22 @@ def test_explain_shows_each_quarter_the_year_settled_against_also_those_not_stor
     net = doc["bonus"]["net_of"]
     assert (net["paid"], net["not_stored"]) == ([{"period": "2026-Q1", "bonus": "37500"},
                                                  {"period": "2026-Q2", "bonus": "37500"}], ["2026-Q3", "2026-Q4"])
+
+
+def test_a_corrected_quarter_lists_what_is_stale_in_chinese_whole(company):
+    """E1's May revenue corrected (110,000 → 80,000) after the year was run: re-running Q2 lists the year as stale
+    in Chinese with the dimension it read named in Chinese ("dimension quarters" was left in English, and
+    "读取了reps" ran the words together)."""
+    for q in (1, 2, 3, 4):
+        cli("run", f"cycle-2026-Q{q}.yaml", "--no-render")
+    cli("run", "cycle-2026.yaml", "--no-render")
+    metrics = company / "data/metrics.csv"
+    metrics.write_text(metrics.read_text(encoding="utf-8").replace("E1,2026-05,110000,", "E1,2026-05,80000,"),
+                       encoding="utf-8")
+    zh = cli("--lang", "zh-CN", "run", "cycle-2026-Q2.yaml", "--no-render")
+    assert ("    2026（annual，运行 5）读取了 reps 的 2026-Q2（net_of、维度 quarters）：运行 2，此后已被运行 6 取代；"
+            "reps 的 2026-Q3（net_of、维度 quarters），它本身也已过期；") in zh
+    assert "dimension" not in zh
+    en = cli("history", "E1", "--cycle", "cycle-2026.yaml")
+    assert ("2026 (annual, run 5) read 2026-Q2 of reps (net_of, dimension quarters): run 2, since replaced by "
+            "run 6") in en

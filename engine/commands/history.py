@@ -101,7 +101,9 @@ def stale_lines(stale: list[dict], locale: str = "en") -> list[str]:
         grouped: dict[tuple, list[str]] = {}
         for r in s["reasons"]:
             key = (r["cycle"], r["ruleset_id"], r["read_run"], r["now_run"], r["stale"])
-            grouped.setdefault(key, []).append(r["why"].replace("periods:", "dimension "))
+            reads = r["why"]  # previous | net_of | periods:<dimension> | draw | year_to_date
+            grouped.setdefault(key, []).append(say("stale.dimension", locale, name=reads.split(":", 1)[1])
+                                               if reads.startswith("periods:") else reads)
         why = []
         for (cycle, rs, read, now, stale_itself), whats in grouped.items():
             what = say("stale.what", locale, cycle=cycle, ruleset=rs, reads=", ".join(whats))
