@@ -2607,6 +2607,11 @@ CLI.update(_entries(
     ("run.cpu", "cpu: {times}", "各阶段 CPU 时间：{times}"),
     ("run.employee_error", "{employee}: {stage}: error: {message}", "{employee}: {stage}: 错误: {message}"),
     ("run.warning", "warning: {message}", "警告：{message}"),
+    ("run.ruleset_changed", "  ruleset:     changed since run {run} ({ruleset} {before} → {after}): this period is "
+                            "now scored by the new rules, and later runs read these results (net_of deducts these "
+                            "bonuses, not run {run}'s)",
+     "  规则集：    自运行 {run} 以来已更改（{ruleset} {before} → {after}）：本期间现按新规则计算，之后的运行读取的是"
+     "这些结果（net_of 扣减的是这些奖金，而不是运行 {run} 的奖金）"),
     ("run.appraised", "{cycle}: {n} employees appraised ({ruleset})", "{cycle}：已考核 {n} 名员工（{ruleset}）"),
     ("run.appraised_one", "{cycle}: {n} employee appraised ({ruleset})", "{cycle}：已考核 {n} 名员工（{ruleset}）"),
     ("run.not_covered", "; {n} not covered by its scorecards", "；另有 {n} 人不在其评分卡范围内"),

@@ -139,6 +139,9 @@ class RunReport:
     employee_errors: list = field(default_factory=list)
     not_covered: int = 0               # employees no scorecard of the ruleset applies to
     replaced_run: int | None = None    # the run this one replaced as current for (period, ruleset)
+    # the replaced run's ruleset version when it was scored by another ruleset file (its sha256 differs): the
+    # period's stored results, which later runs read (previous, periods:, net_of), now follow other rules
+    replaced_ruleset: str | None = None
     changed: int | None = None         # people whose score, grade or bonus changed against it (changes.csv)
     stale: list = field(default_factory=list)  # appraise.store.database.stale_runs after this run
     engine_warnings: list = field(default_factory=list)
@@ -577,6 +580,8 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
         diagnostics=diagnostics, employee_errors=list(ev.errors), not_covered=len(ev.not_covered),
         replaced_run=replaced["id"] if replaced is not None else None,
+        replaced_ruleset=(str(replaced.get("ruleset_version") or "") if replaced is not None
+                          and replaced.get("ruleset_sha256") != ruleset.sha256 else None),
         changed=ledger["id"].n_unique() if ledger is not None else None, stale=stale,
         engine_warnings=list(engine_warnings))
 

@@ -184,3 +184,25 @@ def test_a_corrected_quarter_lists_what_is_stale_in_chinese_whole(company):
     en = cli("history", "E1", "--cycle", "cycle-2026.yaml")
     assert ("2026 (annual, run 5) read 2026-Q2 of reps (net_of, dimension quarters): run 2, since replaced by "
             "run 6") in en
+
+
+def test_re_running_a_quarter_under_a_changed_ruleset_says_so(company):
+    """The rules changed mid-year (version 2: an A pays 1.5, not 1.25) and someone re-runs Q2, whose bonuses were paid
+    under version 1: the summary says the period is now scored by other rules and that the year will net the new
+    bonuses (it said only "replacing run 1")."""
+    cli("run", "cycle-2026-Q2.yaml", "--no-render")
+    out = cli("run", "cycle-2026-Q2.yaml", "--no-render")
+    assert "replacing run 1" in out and "ruleset:" not in out  # the same rules: nothing to say
+    rules = company / "reps.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace('version: "1"', 'version: "2"')
+                     .replace("multiplier: {A: 1.25,", "multiplier: {A: 1.5,"), encoding="utf-8")
+    out = cli("run", "cycle-2026-Q2.yaml", "--no-render")
+    assert ("  ruleset:     changed since run 2 (reps 1 → 2): this period is now scored by the new rules, and later "
+            "runs read these results (net_of deducts these bonuses, not run 2's)\n") in out
+    # E1's Q2 (110k a month against 100k: an A) now pays 30000 x 1.5 = 45000, not 37500
+    doc = json.loads((company / "out/2026-Q2/results.json").read_text(encoding="utf-8"))
+    assert next(e for e in doc["employees"] if e["id"] == "E1")["bonus"] == "45000"
+    rules.write_text(rules.read_text(encoding="utf-8").replace('version: "2"', 'version: "3"'), encoding="utf-8")
+    zh = cli("--lang", "zh-CN", "run", "cycle-2026-Q2.yaml", "--no-render")
+    assert ("  规则集：    自运行 3 以来已更改（reps 2 → 3）：本期间现按新规则计算，之后的运行读取的是这些结果"
+            "（net_of 扣减的是这些奖金，而不是运行 3 的奖金）\n") in zh

@@ -141,6 +141,10 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
         click.echo(say("run.store", locale, run=report.run_id, cycle=report.cycle, ruleset=rs_id)
                    + (say("run.replacing", locale, run=report.replaced_run) if report.replaced_run is not None
                       else ""))
+        if report.replaced_ruleset is not None:  # a paid period re-scored by other rules: said, not only stored
+            now = report.ruleset.split(" ", 1)[1] if " " in report.ruleset else ""
+            click.echo(say("run.ruleset_changed", locale, run=report.replaced_run, ruleset=rs_id,
+                           before=report.replaced_ruleset or "?", after=now or "?"))
     else:
         click.echo(say("run.store_trial", locale))
     if report.changed is not None:
