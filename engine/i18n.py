@@ -1178,6 +1178,17 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("employees.reads_two_prorates", "reads {name} and reads {other} and prorates the bonus by days employed",
      "读取 {name} 和 {other}，并按在职天数折算奖金"),
     ("employees.prorates", "prorates the bonus by days employed", "按在职天数折算奖金"),
+    # a cycle file's output folder and store (language/validate/cycles.py)
+    ("cycle.output_own", "output folder '{output}' holds the cycle's own files ({what}); each run replaces the whole "
+                         "output folder",
+     "输出目录 '{output}' 包含本周期自己的文件（{what}）；每次运行会整体替换输出目录"),
+    ("cycle.output_repository", "the repository {path}", "仓库 {path}"),
+    ("cycle.output_fix", "give it a folder of its own, e.g. {example}", "请为输出指定单独的目录，例如 {example}"),
+    ("cycle.store_scheme", "store '{scheme}' is not a database appraise can open",
+     "store '{scheme}' 不是 appraise 能打开的数据库"),
+    ("cycle.store_fix", "write an SQLAlchemy URL: sqlite:///appraise.db (a file beside the cycle file) or "
+                        "postgresql+psycopg://user@host/db",
+     "请写 SQLAlchemy URL：sqlite:///appraise.db（周期文件旁的一个文件）或 postgresql+psycopg://user@host/db"),
     # the run's own warnings (engine/core: rollup, incentives, evaluate), printed by appraise run
     ("periods.not_stored", "no stored results of ruleset '{id}' for {period}: every employee's {item} is missing "
                            "(run that period first, then this one again)",

@@ -501,3 +501,38 @@ def test_a_misspelt_source_kind_is_one_error_not_two(tmp_path):
     assert [(d.path, d.message) for d in found] == [
         ("sources[0].kind", "'employes' is not one of employees, metrics, feedback360, okr, deals, credits")]
     assert found[0].hint == "did you mean 'employees'?"
+
+
+@pytest.mark.parametrize("output, shown", [(".", "cycle-q3.yaml"), ("data", "data/employees.csv"),
+                                           ("out/..", "cycle-q3.yaml")])
+def test_an_output_folder_holding_the_cycles_own_files_is_refused_by_validate(tmp_path, output, shown):
+    """appraise run refuses an output folder it would replace with the inputs inside; validate passed it ("1 file
+    valid", then the run failed)."""
+    folder = copy_example(tmp_path)
+    cycle = folder / "cycle-q3.yaml"
+    text = cycle.read_text()
+    cycle.write_text(text.replace("output: out/2026-Q3\n", f"output: {output}\n"))
+    [d] = validate_cycle(load(cycle))
+    assert (d.path, d.message, d.hint) == (
+        "output", f"output folder '{output}' holds the cycle's own files ({shown}); each run replaces the whole "
+        "output folder", "give it a folder of its own, e.g. out/2026-Q3")
+    cycle.write_text(text.replace("output: out/2026-Q3\n", "output: out/q3\n"))
+    assert validate_cycle(load(cycle)) == []
+
+
+@pytest.mark.parametrize("store, meant", [("sqllite:///x.db", "sqlite"), ("postgres://hr@db/appraise", "postgresql"),
+                                          ("postgresql+psycopg3://hr@db/appraise", "postgresql+psycopg")])
+def test_a_store_url_sqlalchemy_cannot_open_is_refused_by_validate(tmp_path, store, meant):
+    """A misspelt scheme passed validate and failed the run with the driver loader's words ("Can't load plugin:
+    sqlalchemy.dialects:sqllite"), at no line."""
+    folder = copy_example(tmp_path)
+    cycle = folder / "cycle-q3.yaml"
+    text = cycle.read_text()
+    cycle.write_text(text.replace("store: sqlite:///out/appraise.db\n", f"store: {store}\n"))
+    [d] = validate_cycle(load(cycle))
+    scheme = store.split("://")[0]
+    assert (d.path, d.message) == ("store", f"store '{scheme}://' is not a database appraise can open; did you "
+                                            f"mean '{meant}'?")
+    for fine in ("sqlite:///appraise.db", "postgresql+psycopg://hr@db/appraise", "postgresql://hr@db/appraise"):
+        cycle.write_text(text.replace("store: sqlite:///out/appraise.db\n", f"store: {fine}\n"))
+        assert validate_cycle(load(cycle)) == []
