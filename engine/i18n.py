@@ -2661,6 +2661,9 @@ CLI.update(_entries(
     ("history.stale", "stale: these results read results that have changed since; re-run, in this order:",
      "已过期：这些结果读取的结果此后有变化；请按以下顺序重新运行："),
     ("history.none", "no results stored for '{employee}' in {store}", "{store} 中没有 '{employee}' 的结果"),
+    ("history.none_hint", "; that is the default store of this folder: give --cycle CYCLE.yaml to read the store a "
+                          "cycle writes to, or --store URL",
+     "；这是当前目录的默认结果库：请用 --cycle CYCLE.yaml 读取周期文件所用的结果库，或用 --store URL 指定"),
     ("history.rerun_unknown", "appraise run <its cycle file>", "appraise run <其周期文件>"),
     ("stale.what", "{cycle} of {ruleset} ({reads})", "{ruleset} 的 {cycle}（{reads}）"),
     ("stale.itself", "{what}, which is stale itself", "{what}，它本身也已过期"),

@@ -206,3 +206,28 @@ def test_re_running_a_quarter_under_a_changed_ruleset_says_so(company):
     zh = cli("--lang", "zh-CN", "run", "cycle-2026-Q2.yaml", "--no-render")
     assert ("  规则集：    自运行 3 以来已更改（reps 2 → 3）：本期间现按新规则计算，之后的运行读取的是这些结果"
             "（net_of 扣减的是这些奖金，而不是运行 3 的奖金）\n") in zh
+
+
+def test_explain_of_someone_the_run_could_not_appraise_speaks_chinese(company):
+    """explain of an employee error said the engine's English under --lang zh-CN and --locale zh-CN."""
+    staff = company / "data/employees.csv"
+    staff.write_text(staff.read_text(encoding="utf-8").replace("E3,Wang Fang,rep,east,2020-01-01,,",
+                                                                "E3,Wang Fang,rep,east,2026-05-01,2026-03-31,"),
+                     encoding="utf-8")
+    said = "E3 (2026): leave_date '2026-03-31' 早于 hire_date（入职日期）；请改正这两个日期之一"
+    assert said in cli("--lang", "zh-CN", "explain", "cycle-2026.yaml", "E3", code=1)
+    assert said in cli("explain", "cycle-2026.yaml", "E3", "--locale", "zh-CN", code=1)
+    assert "E3 (2026): leave_date '2026-03-31' is before the hire_date; correct one of the two dates" in \
+        cli("explain", "cycle-2026.yaml", "E3", code=1)
+
+
+def test_history_in_a_folder_without_a_store_says_where_to_look(company):
+    """`appraise history E1` run where no cycle writes its store read the folder's default store and said only that
+    it held nothing for E1."""
+    cli("run", "cycle-2026-Q1.yaml", "--no-render")
+    out = cli("history", "E1", code=1)
+    assert out.startswith("no results stored for 'E1' in sqlite:///") and out.endswith(
+        "/appraise.db; that is the default store of this folder: give --cycle CYCLE.yaml to read the store a cycle "
+        "writes to, or --store URL\n")
+    assert "请用 --cycle CYCLE.yaml 读取周期文件所用的结果库" in cli("--lang", "zh-CN", "history", "E1", code=1)
+    assert "2026-Q1" in cli("history", "E1", "--cycle", "cycle-2026-Q1.yaml")

@@ -498,8 +498,10 @@ def render_text(x: dict[str, Any]) -> str:
 
     m = _messages(x.get("locale"))
     names = Texts(x.get("locale") or "en")  # 360 relations named as on the dashboards
-    if "error" in x:
-        return f"{x['id']} ({x['cycle']}): {x['error']}"
+    if "error" in x:  # (the engine's English, in the reader's language)
+        from appraise.i18n import message_locale, translate
+
+        return f"{x['id']} ({x['cycle']}): {translate(x['error'], x.get('locale') or message_locale())}"
     lines = [m["title"].format(**x), ""]
     sc = x["scorecard"]
     lines.append(m["scorecard"].format(label=sc["label"], key=sc["key"],
