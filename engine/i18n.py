@@ -1158,6 +1158,8 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
                                   "({message})",
      "{id} 的人工调整无效：本周期不考核此人，无法考核此人（{message}）"),
     ("overrides.fix", "remove the override, or fix the id", "请删除该人工调整，或改正编号"),
+    ("overrides.plain_number", "write it as a plain number: {number}", "请写成普通数字：{number}"),
+    ("overrides.unquoted", "write it without quotes: {number}", "请去掉引号，写成：{number}"),
     # an employee row the engine cannot use (engine/core/rollup.py read_employees), printed by appraise run
     ("employees.not_date", "{column} '{value}' is not a date; write YYYY-MM-DD",
      "{column} '{value}' 不是日期；请写成 YYYY-MM-DD"),

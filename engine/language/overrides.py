@@ -99,10 +99,11 @@ def check(doc: Document, grades: Iterable[str]) -> tuple[list[Override], list[Di
         if "score" in item and (isinstance(score, bool) or not isinstance(score, (int, float))
                                 or not math.isfinite(score) or score < 0):
             found.append(doc.diag(at + ("score",), f"score '{score}' is not a score; write a number of 0 or more",
-                                  hint=_percent_score(score), code="override-score"))
+                                  hint=_percent_score(score) or _plain_number(score), code="override-score"))
         grade = item.get("grade")
         if "grade" in item and (not isinstance(grade, str) or grade not in grades):
-            close = difflib.get_close_matches(str(grade), grades, n=1)
+            same = [g for g in grades if g.casefold() == str(grade).casefold()]  # 'a' for 'A'
+            close = same or difflib.get_close_matches(str(grade), grades, n=1)
             found.append(doc.diag(at + ("grade",), f"'{grade}' is not a grade of the ruleset"
                                   + (f"; did you mean '{close[0]}'?" if close else ""),
                                   hint="the grades are " + ", ".join(grades), code="override-grade"))
@@ -162,6 +163,21 @@ def load_overrides(path: str | Path, grades: Iterable[str], shown: str | None = 
     if found:
         raise InvalidInput(found)
     return overrides, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _plain_number(value) -> str:
+    """What to write for a score typed with thousands separators, a currency sign or spaces ('1,000.5', '¥96'), or
+    quoted ('96'): the number alone."""
+    if not isinstance(value, str):
+        return ""
+    bare = re.sub(r"[\s,，¥￥$]", "", value)
+    try:
+        number = float(bare)
+    except ValueError:
+        return ""
+    if not math.isfinite(number) or number < 0:
+        return ""
+    return f"write it without quotes: {bare}" if bare == value else f"write it as a plain number: {bare}"
 
 
 def _percent_score(value) -> str:
