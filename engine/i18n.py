@@ -1181,6 +1181,10 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "读取 {name} 和 {other}，并按在职天数折算奖金"),
     ("employees.prorates", "prorates the bonus by days employed", "按在职天数折算奖金"),
     # a cycle file's output folder and store (language/validate/cycles.py)
+    ("cycle.ruleset_is_cycle", "'{name}' is a cycle file, not a ruleset", "'{name}' 是周期文件，不是规则集"),
+    ("cycle.ruleset_is_cycle_fix", "name the ruleset file here: the one with id:, scorecards: and grades: (the "
+                                   "ruleset: line of '{name}' names it)",
+     "请在此处写规则集文件：含有 id:、scorecards: 和 grades: 的文件（'{name}' 的 ruleset: 一行写有它）"),
     ("cycle.output_own", "output folder '{output}' holds the cycle's own files ({what}); each run replaces the whole "
                          "output folder",
      "输出目录 '{output}' 包含本周期自己的文件（{what}）；每次运行会整体替换输出目录"),

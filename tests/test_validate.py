@@ -536,3 +536,17 @@ def test_a_store_url_sqlalchemy_cannot_open_is_refused_by_validate(tmp_path, sto
     for fine in ("sqlite:///appraise.db", "postgresql+psycopg://hr@db/appraise", "postgresql://hr@db/appraise"):
         cycle.write_text(text.replace("store: sqlite:///out/appraise.db\n", f"store: {fine}\n"))
         assert validate_cycle(load(cycle)) == []
+
+
+def test_a_cycle_file_named_as_the_ruleset_is_one_error_at_the_line(tmp_path):
+    """`ruleset: cycle-q2.yaml` (a cycle file) was checked as a ruleset: eleven errors in the other file (unknown key
+    'cycle', 'id' is missing, ...), none at the line to fix."""
+    folder = copy_example(tmp_path)
+    cycle = folder / "cycle-q3.yaml"
+    (folder / "cycle-q2.yaml").write_text(cycle.read_text().replace("2026-Q3", "2026-Q2"))
+    cycle.write_text(cycle.read_text().replace("ruleset: sales-team.yaml", "ruleset: cycle-q2.yaml"))
+    [d] = validate_cycle(load(cycle))
+    assert (Path(d.file).name, d.line, d.col, d.path) == ("cycle-q3.yaml", 3, 10, "ruleset")
+    assert (d.message, d.hint) == ("'cycle-q2.yaml' is a cycle file, not a ruleset",
+                                   "name the ruleset file here: the one with id:, scorecards: and grades: (the "
+                                   "ruleset: line of 'cycle-q2.yaml' names it)")

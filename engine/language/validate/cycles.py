@@ -188,6 +188,12 @@ def _check_cycle_ruleset(doc: Document, ruleset: str,
         return cache[key]
     try:
         rs_doc = load(target, os.path.normpath(str(target)))
+        named = rs_doc.data
+        if isinstance(named, dict) and "cycle" in named and "sources" in named \
+                and not any(k in named for k in RULESET_MARKERS):  # (not a ruleset's dozen unknown keys)
+            return [doc.diag(("ruleset",), f"'{ruleset}' is a cycle file, not a ruleset",
+                             hint="name the ruleset file here: the one with id:, scorecards: and grades: (the "
+                             f"ruleset: line of '{ruleset}' names it)", code="cycle-ruleset")], None
         checked: tuple[list[Diagnostic], Document | None] = (validate_ruleset(rs_doc), rs_doc)
     except InvalidInput as exc:
         checked = (list(exc.diagnostics), None)
