@@ -2634,6 +2634,8 @@ CLI.update(_entries(
     ("run.not_covered", "; {n} not covered by its scorecards", "；另有 {n} 人不在其评分卡范围内"),
     ("run.grades", "  grades:      {grades}", "  等级分布：  {grades}"),
     ("run.bonus_total", "  bonus total: {amount}", "  奖金总额：  {amount}"),
+    ("run.bonus_null", "; {n} without a bonus (null: no target bonus or no attainment; see results.csv)",
+     "；另有 {n} 人无奖金（空值：缺少目标奖金或达成率；见 results.csv）"),
     ("run.errors", "  errors:      {n}", "  错误：      {n}"),
     ("run.see", " (see {path})", "（见 {path}）"),
     ("run.skipped", ", {n} employees skipped", "，跳过 {n} 名员工"),

@@ -142,6 +142,7 @@ class RunReport:
     # the replaced run's ruleset version when it was scored by another ruleset file (its sha256 differs): the
     # period's stored results, which later runs read (previous, periods:, net_of), now follow other rules
     replaced_ruleset: str | None = None
+    bonus_null: int = 0  # appraised employees whose bonus is null (no target bonus, no attainment): not 0, said
     changed: int | None = None         # people whose score, grade or bonus changed against it (changes.csv)
     stale: list = field(default_factory=list)  # appraise.store.database.stale_runs after this run
     engine_warnings: list = field(default_factory=list)
@@ -575,6 +576,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         store=store_url if db is not None else None, run_id=run_id, employees=appraised,
         grades=column_grade_counts(table["grade"], ruleset),
         bonus_total=column_bonus_total(table["bonus"]) if ruleset.bonus else None,
+        bonus_null=table["bonus"].null_count() if ruleset.bonus else 0,
         currency=str(outline.get("currency") or ""),
         errors=errors, warnings=warnings,
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,

@@ -231,3 +231,28 @@ def test_history_in_a_folder_without_a_store_says_where_to_look(company):
         "writes to, or --store URL\n")
     assert "请用 --cycle CYCLE.yaml 读取周期文件所用的结果库" in cli("--lang", "zh-CN", "history", "E1", code=1)
     assert "2026-Q1" in cli("history", "E1", "--cycle", "cycle-2026-Q1.yaml")
+
+
+def test_a_quarter_without_a_bonus_is_said_in_the_summary_and_the_years_settlement(company):
+    """E1's target bonus left blank when Q1 was run: her Q1 bonus is null (SPEC: never 0). The run's summary gave only
+    the total (75,000 for E2 and E3); it now says one person has no bonus. The year, run with the target restored,
+    nets nothing for her Q1, and explain says so (it printed "— CNY")."""
+    staff = company / "data/employees.csv"
+    full = staff.read_text(encoding="utf-8")
+    staff.write_text(full.replace("E1,Li Wei,rep,east,2020-01-01,,30000", "E1,Li Wei,rep,east,2020-01-01,,"),
+                     encoding="utf-8")
+    out = cli("run", "cycle-2026-Q1.yaml", "--no-render")
+    assert ("  bonus total: 75,000 CNY; 1 without a bonus (null: no target bonus or no attainment; see results.csv)\n"
+            in out)
+    assert "；另有 1 人无奖金（空值：缺少目标奖金或达成率；见 results.csv）" in \
+        cli("--lang", "zh-CN", "run", "cycle-2026-Q1.yaml", "--no-render")
+    staff.write_text(full, encoding="utf-8")
+    for q in (2, 3, 4):
+        cli("run", f"cycle-2026-Q{q}.yaml", "--no-render")
+    out = cli("run", "cycle-2026.yaml", "--no-render")
+    assert "without a bonus" not in out
+    # 150000 - (0 + 37500 + 12000 + 37500) = 63000
+    assert (year_of(company, "E1")["bonus_paid"], year_of(company, "E1")["bonus"]) == ("87000", "63000")
+    text = cli("explain", "cycle-2026.yaml", "E1")
+    assert ("  already paid by reps for 2026-Q1: no bonus (null) → counted as 0\n"
+            "  already paid by reps for 2026-Q2: 37500 CNY\n") in text

@@ -126,7 +126,8 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
                + (say("run.not_covered", locale, n=report.not_covered) if report.not_covered else ""))
     click.echo(say("run.grades", locale, grades=grades))
     if report.bonus_total is not None:
-        click.echo(say("run.bonus_total", locale, amount=_fmt_money(report.bonus_total, report.currency)))
+        click.echo(say("run.bonus_total", locale, amount=_fmt_money(report.bonus_total, report.currency))
+                   + (say("run.bonus_null", locale, n=report.bonus_null) if report.bonus_null else ""))
     click.echo(say("run.errors", locale, n=report.errors)
                + (say("run.see", locale, path=errors_csv) if report.errors else "")
                + (say("run.skipped", locale, n=len(report.skipped)) if report.skipped else ""))

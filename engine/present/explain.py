@@ -88,6 +88,7 @@ MESSAGES = {
         "prorated": "employed_share {share}",
         "net_paid": "  already paid by {ruleset} for {period}: {amount} {currency}",
         "net_not_stored": "  already paid by {ruleset} for {period}: nothing stored for this person → counted as 0",
+        "net_no_bonus": "  already paid by {ruleset} for {period}: no bonus (null) → counted as 0",
         "net": "  due now: {gross} − {paid} = {due} {currency}{floor}",
         "net_floor": " (floored at 0; no clawback)",
         "override": "Override by {by} on {date}: {what} — {reason}",
@@ -180,6 +181,7 @@ MESSAGES = {
         "prorated": "在职比例 {share}",
         "net_paid": "  {ruleset} 已发放 {period}：{amount} {currency}",
         "net_not_stored": "  {ruleset} 已发放 {period}：结果库中没有此人的结果 → 按 0 计",
+        "net_no_bonus": "  {ruleset} 已发放 {period}：无奖金（空值）→ 按 0 计",
         "net": "  本期应发：{gross} − {paid} = {due} {currency}{floor}",
         "net_floor": "（最低为 0，不追回）",
         "override": "人工调整（{by}，{date}）：{what} — {reason}",
@@ -657,12 +659,15 @@ def render_text(x: dict[str, Any]) -> str:
             lines.append(m["bonus_gross" if net or settles else "bonus_paid"].format(
                 unit=b["rounding"], bonus=net["gross"] if net else due, currency=b["currency"]))
             if net:
-                for p in net["paid"]:
-                    lines.append(m["net_paid"].format(ruleset=net["ruleset"], period=p["period"],
-                                                      amount=p["bonus"] if p["bonus"] is not None else "—",
-                                                      currency=b["currency"]))
-                for period in net.get("not_stored", []):
-                    lines.append(m["net_not_stored"].format(ruleset=net["ruleset"], period=period))
+                # every sub-period in order: paid, paid nothing (a null bonus), or nothing stored for the person
+                stored = {p["period"]: p["bonus"] for p in net["paid"]}
+                for period in sorted([*stored, *net.get("not_stored", [])]):
+                    amount = stored.get(period)
+                    lines.append(m["net_not_stored"].format(ruleset=net["ruleset"], period=period)
+                                 if period not in stored else
+                                 m["net_no_bonus"].format(ruleset=net["ruleset"], period=period) if amount is None
+                                 else m["net_paid"].format(ruleset=net["ruleset"], period=period, amount=amount,
+                                                           currency=b["currency"]))
                 lines.append(m["net"].format(gross=net["gross"], paid=net["bonus_paid"], due=due,
                                              currency=b["currency"],
                                              floor="" if net["clawback"] else m["net_floor"]))
