@@ -1159,6 +1159,8 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "{id} 的人工调整无效：本周期不考核此人，无法考核此人（{message}）"),
     ("overrides.fix", "remove the override, or fix the id", "请删除该人工调整，或改正编号"),
     ("overrides.plain_number", "write it as a plain number: {number}", "请写成普通数字：{number}"),
+    ("overrides.grade_text", "'{grade}' is not a grade; write the grade as the ruleset names it",
+     "'{grade}' 不是等级；请按规则集中的写法填写等级"),
     ("overrides.unquoted", "write it without quotes: {number}", "请去掉引号，写成：{number}"),
     # an employee row the engine cannot use (engine/core/rollup.py read_employees), printed by appraise run
     ("employees.not_date", "{column} '{value}' is not a date; write YYYY-MM-DD",

@@ -54,9 +54,10 @@ class Override:
         return {"reason": self.reason, "by": self.by, "date": self.date}
 
 
-def check(doc: Document, grades: Iterable[str]) -> tuple[list[Override], list[Diagnostic]]:
-    """The overrides of a loaded file and every problem in it (grades: the ruleset's, from the top)."""
-    grades = list(grades)
+def check(doc: Document, grades: Iterable[str] | None) -> tuple[list[Override], list[Diagnostic]]:
+    """The overrides of a loaded file and every problem in it (grades: the ruleset's, from the top; None when no
+    ruleset is at hand, as for the file validated alone: a grade is then only checked to be text)."""
+    known = list(grades) if grades is not None else None
     data = doc.data
     found: list[Diagnostic] = []
     out: list[Override] = []
@@ -101,12 +102,15 @@ def check(doc: Document, grades: Iterable[str]) -> tuple[list[Override], list[Di
             found.append(doc.diag(at + ("score",), f"score '{score}' is not a score; write a number of 0 or more",
                                   hint=_percent_score(score) or _plain_number(score), code="override-score"))
         grade = item.get("grade")
-        if "grade" in item and (not isinstance(grade, str) or grade not in grades):
-            same = [g for g in grades if g.casefold() == str(grade).casefold()]  # 'a' for 'A'
-            close = same or difflib.get_close_matches(str(grade), grades, n=1)
+        if "grade" in item and known is None and (not isinstance(grade, str) or not grade.strip()):
+            found.append(doc.diag(at + ("grade",), f"'{grade}' is not a grade; write the grade as the ruleset names "
+                                  "it", code="override-grade"))
+        elif "grade" in item and known is not None and (not isinstance(grade, str) or grade not in known):
+            same = [g for g in known if g.casefold() == str(grade).casefold()]  # 'a' for 'A'
+            close = same or difflib.get_close_matches(str(grade), known, n=1)
             found.append(doc.diag(at + ("grade",), f"'{grade}' is not a grade of the ruleset"
                                   + (f"; did you mean '{close[0]}'?" if close else ""),
-                                  hint="the grades are " + ", ".join(grades), code="override-grade"))
+                                  hint="the grades are " + ", ".join(known), code="override-grade"))
         for key, what in (("reason", "why the result is overridden"), ("by", "who approved it")):
             value = item.get(key)
             if not isinstance(value, str) or not value.strip():
