@@ -2636,6 +2636,10 @@ CLI.update(_entries(
     ("run.not_covered", "; {n} not covered by its scorecards", "；另有 {n} 人不在其评分卡范围内"),
     ("run.grades", "  grades:      {grades}", "  等级分布：  {grades}"),
     ("run.bonus_total", "  bonus total: {amount}", "  奖金总额：  {amount}"),
+    ("run.mixed_versions", "  read:        {ruleset} in more than one version: {versions}; each period as it was "
+                           "scored",
+     "  读取：      {ruleset} 的多个版本：{versions}；各期间按其当时的计算结果读取"),
+    ("run.version_periods", "{version} ({periods})", "{version}（{periods}）"),
     ("run.bonus_null", "; {n} without a bonus (null: no target bonus or no attainment; see results.csv)",
      "；另有 {n} 人无奖金（空值：缺少目标奖金或达成率；见 results.csv）"),
     ("run.errors", "  errors:      {n}", "  错误：      {n}"),

@@ -256,3 +256,26 @@ def test_a_quarter_without_a_bonus_is_said_in_the_summary_and_the_years_settleme
     text = cli("explain", "cycle-2026.yaml", "E1")
     assert ("  already paid by reps for 2026-Q1: no bonus (null) → counted as 0\n"
             "  already paid by reps for 2026-Q2: 37500 CNY\n") in text
+
+
+def test_the_year_reading_quarters_of_two_ruleset_versions_says_so(company):
+    """The weights changed between Q2 and Q3 (reps version 2): the year reads each quarter as it was scored, and now
+    says that it read two versions, and which quarters each (it said nothing; only `history` showed the versions)."""
+    cli("run", "cycle-2026-Q1.yaml", "--no-render")
+    cli("run", "cycle-2026-Q2.yaml", "--no-render")
+    out = cli("run", "cycle-2026.yaml", "--no-render")
+    assert "read:" not in out  # one version so far
+    rules = company / "reps.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace('version: "1"', 'version: "2"')
+                     .replace("multiplier: {A: 1.25,", "multiplier: {A: 1.5,"), encoding="utf-8")
+    cli("run", "cycle-2026-Q3.yaml", "--no-render")
+    cli("run", "cycle-2026-Q4.yaml", "--no-render")
+    out = cli("run", "cycle-2026.yaml", "--no-render")
+    assert ("  read:        reps in more than one version: 1 (2026-Q1, 2026-Q2), 2 (2026-Q3, 2026-Q4); each period "
+            "as it was scored\n") in out
+    zh = cli("--lang", "zh-CN", "run", "cycle-2026.yaml", "--no-render")
+    assert ("  读取：      reps 的多个版本：1（2026-Q1、2026-Q2），2（2026-Q3、2026-Q4）；"
+            "各期间按其当时的计算结果读取\n") in zh
+    # Q4 (120k a month against 100k: an A) paid under version 2: 30000 x 1.5 = 45000; Q3 (90 %: B) 12000;
+    # Q1 and Q2 37500 each under version 1: the year nets 132000 of its 150000
+    assert (year_of(company, "E1")["bonus_paid"], year_of(company, "E1")["bonus"]) == ("132000", "18000")

@@ -148,6 +148,10 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
                            before=report.replaced_ruleset or "?", after=now or "?"))
     else:
         click.echo(say("run.store_trial", locale))
+    for rs, versions in report.mixed_versions.items():  # the rules changed mid-year: each period as scored then
+        click.echo(say("run.mixed_versions", locale, ruleset=rs, versions=(", " if locale == "en" else "，").join(
+            say("run.version_periods", locale, version=v, periods=(", " if locale == "en" else "、").join(ps))
+            for v, ps in versions)))
     if report.changed is not None:
         click.echo(say("run.changes" if report.changed != 1 else "run.changes_one", locale, n=report.changed,
                        run=report.replaced_run, path=_shown(report.output / "changes.csv")))

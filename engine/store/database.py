@@ -694,6 +694,15 @@ class Store:
         """A :class:`ResultsWriter` for ``run_id``: its results stored while the run is still exporting (SQLite)."""
         return ResultsWriter(self.engine, run_id)
 
+    def run_versions(self, run_ids: Iterable[int]) -> dict[int, str | None]:
+        """``{run id: ruleset version}`` of the given runs (those that exist)."""
+        ids = sorted(set(run_ids))
+        if not ids:
+            return {}
+        q = sa.select(runs.c.id, runs.c.ruleset_version).where(runs.c.id.in_(ids))
+        with self.engine.connect() as conn:
+            return {i: v for i, v in conn.execute(q)}
+
     def current_run(self, cycle: str, ruleset_id: str) -> dict[str, Any] | None:
         """The current complete run of (``cycle``, ``ruleset_id``), or None."""
         q = sa.select(runs).where((runs.c.cycle == cycle) & (runs.c.ruleset_id == ruleset_id) & runs.c.is_current
