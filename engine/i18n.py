@@ -1197,6 +1197,27 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("cycle.store_fix", "write an SQLAlchemy URL: sqlite:///appraise.db (a file beside the cycle file) or "
                         "postgresql+psycopg://user@host/db",
      "请写 SQLAlchemy URL：sqlite:///appraise.db（周期文件旁的一个文件）或 postgresql+psycopg://user@host/db"),
+    # the engine's refusals of a cycle (engine/core: evaluate, rollup), printed by appraise run
+    ("evaluate.not_made_of", "the ruleset reads {every}s of ruleset '{id}' ({why}), but {period} is a {kind}, not "
+                             "made of {every}s; run it for a longer period",
+     "规则集读取规则集 '{id}' 的各{every}结果（{why}），但 {period} 是一个{kind}，不由{every}组成；请对更长的期间运行"),
+    ("evaluate.context_unset", "the ruleset reads {names} but the cycle's 'context:' does not set it; add it to the "
+                               "cycle file",
+     "规则集读取 {names}，但周期文件的 'context:' 没有设置它；请在周期文件中添加"),
+    ("evaluate.context_misfit", "the cycle's context does not fit the ruleset: {problems}",
+     "周期文件的 context 与规则集不符：{problems}"),
+    ("rollup.no_attribute_column", "the ruleset declares attribute '{name}' but the employee table has no column "
+                                   "'{column}'; add it to the employees source or remove it from 'attributes:'",
+     "规则集声明了属性 '{name}'，但员工表没有 '{column}' 列；请在员工数据源中添加该列，或从 'attributes:' 中删除它"),
+    ("rollup.no_metric_column", "no metrics table has a column for {names}, which the ruleset declares; rename the "
+                                "column, or declare the metric optional: true if the data may lack it",
+     "没有任何指标表包含规则集声明的 {names} 列；请更正列名，或在数据可能缺少该指标时将其声明为 optional: true"),
+    ("rollup.okr_index_negative", "an OKR objective_index is negative ({value}); number objectives from 0",
+     "OKR 的 objective_index 为负数（{value}）；目标应从 0 开始编号"),
+    ("rollup.no_competency_column", "360 dimension '{dim}' rates the competencies {names}, but the feedback has no "
+                                    "'competency' column; add it to the feedback file (or map it with columns:)",
+     "360 维度 '{dim}' 按能力项 {names} 评分，但反馈数据没有 'competency' 列；请在反馈文件中添加该列（或用 columns: "
+     "映射）"),
     # the run's own warnings (engine/core: rollup, incentives, evaluate), printed by appraise run
     ("periods.not_stored", "no stored results of ruleset '{id}' for {period}: every employee's {item} is missing "
                            "(run that period first, then this one again)",
