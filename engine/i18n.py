@@ -1142,7 +1142,110 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("overrides.not_appraised", "override for {id}, whom this cycle does not appraise: no scorecard of this ruleset "
                                 "applies to them",
      "{id} 的人工调整无效：本周期不考核此人，该规则集没有适用于他/她的评分卡"),
+    ("overrides.not_in_table", "override for {id}, whom this cycle does not appraise: they are not in the employee "
+                               "table",
+     "{id} 的人工调整无效：本周期不考核此人，员工表中没有此人"),
+    ("overrides.left", "override for {id}, whom this cycle does not appraise: they left on {date}, before {period} "
+                       "began",
+     "{id} 的人工调整无效：本周期不考核此人，此人已于 {date} 离职，早于 {period} 开始"),
+    ("overrides.joined", "override for {id}, whom this cycle does not appraise: they joined on {date}, after "
+                         "{period} ended",
+     "{id} 的人工调整无效：本周期不考核此人，此人于 {date} 入职，晚于 {period} 结束"),
+    ("overrides.not_employed", "override for {id}, whom this cycle does not appraise: they are not in the employee "
+                               "table, or not employed during the period",
+     "{id} 的人工调整无效：本周期不考核此人，员工表中没有此人，或此人在该期间不在职"),
+    ("overrides.not_appraisable", "override for {id}, whom this cycle does not appraise: they could not be appraised "
+                                  "({message})",
+     "{id} 的人工调整无效：本周期不考核此人，无法考核此人（{message}）"),
     ("overrides.fix", "remove the override, or fix the id", "请删除该人工调整，或改正编号"),
+    ("overrides.plain_number", "write it as a plain number: {number}", "请写成普通数字：{number}"),
+    ("overrides.grade_text", "'{grade}' is not a grade; write the grade as the ruleset names it",
+     "'{grade}' 不是等级；请按规则集中的写法填写等级"),
+    ("overrides.unquoted", "write it without quotes: {number}", "请去掉引号，写成：{number}"),
+    # an employee row the engine cannot use (engine/core/rollup.py read_employees), printed by appraise run
+    ("employees.not_date", "{column} '{value}' is not a date; write YYYY-MM-DD",
+     "{column} '{value}' 不是日期；请写成 YYYY-MM-DD"),
+    ("employees.not_number", "{column} '{value}' is not a number (declared {kind})",
+     "{column} '{value}' 不是数字（声明为 {kind}）"),
+    ("employees.not_usable", "{column} '{value}' is not a usable number: it must be finite and below 10^15",
+     "{column} '{value}' 不是可用的数字：必须是有限值且小于 10^15"),
+    ("employees.target_below_zero", "{column} '{value}' is below zero; a bonus target is 0 or more",
+     "{column} '{value}' 小于 0；奖金目标应不小于 0"),
+    ("employees.leave_before_hire", "leave_date '{value}' is before the hire_date; correct one of the two dates",
+     "leave_date '{value}' 早于 hire_date（入职日期）；请改正这两个日期之一"),
+    ("employees.no_hire_date", "hire_date is empty, but the ruleset {why}; give the employee's hire date (YYYY-MM-DD)",
+     "hire_date 为空，但规则集{why}；请填写该员工的入职日期（YYYY-MM-DD）"),
+    ("employees.reads", "reads {name}", "读取 {name}"),
+    ("employees.reads_two", "reads {name} and reads {other}", "读取 {name} 和 {other}"),
+    ("employees.reads_prorates", "reads {name} and prorates the bonus by days employed",
+     "读取 {name}，并按在职天数折算奖金"),
+    ("employees.reads_two_prorates", "reads {name} and reads {other} and prorates the bonus by days employed",
+     "读取 {name} 和 {other}，并按在职天数折算奖金"),
+    ("employees.prorates", "prorates the bonus by days employed", "按在职天数折算奖金"),
+    # a cycle file's output folder and store (language/validate/cycles.py)
+    ("cycle.ruleset_is_cycle", "'{name}' is a cycle file, not a ruleset", "'{name}' 是周期文件，不是规则集"),
+    ("cycle.ruleset_is_cycle_fix", "name the ruleset file here: the one with id:, scorecards: and grades: (the "
+                                   "ruleset: line of '{name}' names it)",
+     "请在此处写规则集文件：含有 id:、scorecards: 和 grades: 的文件（'{name}' 的 ruleset: 一行写有它）"),
+    ("cycle.output_own", "output folder '{output}' holds the cycle's own files ({what}); each run replaces the whole "
+                         "output folder",
+     "输出目录 '{output}' 包含本周期自己的文件（{what}）；每次运行会整体替换输出目录"),
+    ("cycle.output_repository", "the repository {path}", "仓库 {path}"),
+    ("cycle.output_fix", "give it a folder of its own, e.g. {example}", "请为输出指定单独的目录，例如 {example}"),
+    ("cycle.store_scheme", "store '{scheme}' is not a database appraise can open",
+     "store '{scheme}' 不是 appraise 能打开的数据库"),
+    ("cycle.store_fix", "write an SQLAlchemy URL: sqlite:///appraise.db (a file beside the cycle file) or "
+                        "postgresql+psycopg://user@host/db",
+     "请写 SQLAlchemy URL：sqlite:///appraise.db（周期文件旁的一个文件）或 postgresql+psycopg://user@host/db"),
+    # the engine's refusals of a cycle (engine/core: evaluate, rollup), printed by appraise run
+    ("evaluate.not_made_of", "the ruleset reads {every}s of ruleset '{id}' ({why}), but {period} is a {kind}, not "
+                             "made of {every}s; run it for a longer period",
+     "规则集读取规则集 '{id}' 的各{every}结果（{why}），但 {period} 是一个{kind}，不由{every}组成；请对更长的期间运行"),
+    ("evaluate.context_unset", "the ruleset reads {names} but the cycle's 'context:' does not set it; add it to the "
+                               "cycle file",
+     "规则集读取 {names}，但周期文件的 'context:' 没有设置它；请在周期文件中添加"),
+    ("evaluate.context_misfit", "the cycle's context does not fit the ruleset: {problems}",
+     "周期文件的 context 与规则集不符：{problems}"),
+    ("rollup.no_attribute_column", "the ruleset declares attribute '{name}' but the employee table has no column "
+                                   "'{column}'; add it to the employees source or remove it from 'attributes:'",
+     "规则集声明了属性 '{name}'，但员工表没有 '{column}' 列；请在员工数据源中添加该列，或从 'attributes:' 中删除它"),
+    ("rollup.no_metric_column", "no metrics table has a column for {names}, which the ruleset declares; rename the "
+                                "column, or declare the metric optional: true if the data may lack it",
+     "没有任何指标表包含规则集声明的 {names} 列；请更正列名，或在数据可能缺少该指标时将其声明为 optional: true"),
+    ("rollup.okr_index_negative", "an OKR objective_index is negative ({value}); number objectives from 0",
+     "OKR 的 objective_index 为负数（{value}）；目标应从 0 开始编号"),
+    ("rollup.no_competency_column", "360 dimension '{dim}' rates the competencies {names}, but the feedback has no "
+                                    "'competency' column; add it to the feedback file (or map it with columns:)",
+     "360 维度 '{dim}' 按能力项 {names} 评分，但反馈数据没有 'competency' 列；请在反馈文件中添加该列（或用 columns: "
+     "映射）"),
+    # the run's own warnings (engine/core: rollup, incentives, evaluate), printed by appraise run
+    ("periods.not_stored", "no stored results of ruleset '{id}' for {period}: every employee's {item} is missing "
+                           "(run that period first, then this one again)",
+     "结果库中没有规则集 '{id}' 在 {period} 的结果：每位员工的 {item} 均缺失（请先运行该期间，再重新运行本期间）"),
+    ("periods.unknown_ruleset", "the store holds no run of ruleset '{id}', which dimension '{dim}' reads: every "
+                                "employee's {item} is missing; check the ruleset id (the store holds runs of {names})",
+     "结果库中没有规则集 '{id}' 的任何运行（维度 '{dim}' 读取它）：每位员工的 {item} 均缺失；请检查规则集编号"
+     "（结果库中有这些规则集的运行：{names}）"),
+    ("net_of.not_stored", "no stored results of ruleset '{id}' for {period}: bonus.net_of deducts nothing for it, so "
+                          "the bonus due now includes what that period pays (run that period first, then this one "
+                          "again)",
+     "结果库中没有规则集 '{id}' 在 {period} 的结果：bonus.net_of 不为该期间扣除任何已发奖金，因此本期应发奖金包含了"
+     "该期间将发放的奖金（请先运行该期间，再重新运行本期间）"),
+    ("net_of.unknown_ruleset", "the store holds no run of ruleset '{id}', which bonus.net_of nets: nothing is "
+                               "deducted and the bonus due now is the whole gross bonus; check the ruleset id (the "
+                               "store holds runs of {names})",
+     "结果库中没有规则集 '{id}' 的任何运行（bonus.net_of 扣减它已发的奖金）：不扣减任何金额，本期应发奖金即全部应计"
+     "奖金；请检查规则集编号（结果库中有这些规则集的运行：{names}）"),
+    ("draws.not_stored", "no stored run of ruleset '{id}' for {period}: draw balances are carried from {latest} and "
+                         "earlier, without {prev}'s draws (run {again} first, then this one again)",
+     "结果库中没有规则集 '{id}' 在 {period} 的运行：预支余额从 {latest} 及更早的期间结转，不含 {prev} 的预支"
+     "（请先运行 {again}，再重新运行本期间）"),
+    ("rollup.optional_absent", "no data source provides {names} (declared optional); whatever reads them counts as "
+                               "missing",
+     "没有数据源提供 {names}（已声明为可选）；读取它们的内容均按缺失处理"),
+    ("evaluate.none_covered", "no scorecard of ruleset '{id}' applies to any of the {n} employees; check the "
+                              "scorecards' applies_to against the employee table",
+     "规则集 '{id}' 的评分卡不适用于这 {n} 名员工中的任何一人；请对照员工表检查各评分卡的 applies_to"),
     ("overrides.by", "the override of {id} needs 'by': who approved it", "{id} 的人工调整需要 'by'：由谁批准"),
     ("overrides.reason", "the override of {id} needs 'reason': why the result is overridden",
      "{id} 的人工调整需要 'reason'：为何调整结果"),
@@ -2556,11 +2659,23 @@ CLI.update(_entries(
     ("run.stages", "stages: {times}", "各阶段用时：{times}"),
     ("run.cpu", "cpu: {times}", "各阶段 CPU 时间：{times}"),
     ("run.employee_error", "{employee}: {stage}: error: {message}", "{employee}: {stage}: 错误: {message}"),
+    ("run.warning", "warning: {message}", "警告：{message}"),
+    ("run.ruleset_changed", "  ruleset:     changed since run {run} ({ruleset} {before} → {after}): this period is "
+                            "now scored by the new rules, and later runs read these results (net_of deducts these "
+                            "bonuses, not run {run}'s)",
+     "  规则集：    自运行 {run} 以来已更改（{ruleset} {before} → {after}）：本期间现按新规则计算，之后的运行读取的是"
+     "这些结果（net_of 扣减的是这些奖金，而不是运行 {run} 的奖金）"),
     ("run.appraised", "{cycle}: {n} employees appraised ({ruleset})", "{cycle}：已考核 {n} 名员工（{ruleset}）"),
     ("run.appraised_one", "{cycle}: {n} employee appraised ({ruleset})", "{cycle}：已考核 {n} 名员工（{ruleset}）"),
     ("run.not_covered", "; {n} not covered by its scorecards", "；另有 {n} 人不在其评分卡范围内"),
     ("run.grades", "  grades:      {grades}", "  等级分布：  {grades}"),
     ("run.bonus_total", "  bonus total: {amount}", "  奖金总额：  {amount}"),
+    ("run.mixed_versions", "  read:        {ruleset} in more than one version: {versions}; each period as it was "
+                           "scored",
+     "  读取：      {ruleset} 的多个版本：{versions}；各期间按其当时的计算结果读取"),
+    ("run.version_periods", "{version} ({periods})", "{version}（{periods}）"),
+    ("run.bonus_null", "; {n} without a bonus (null: no target bonus or no attainment; see results.csv)",
+     "；另有 {n} 人无奖金（空值：缺少目标奖金或达成率；见 results.csv）"),
     ("run.errors", "  errors:      {n}", "  错误：      {n}"),
     ("run.see", " (see {path})", "（见 {path}）"),
     ("run.skipped", ", {n} employees skipped", "，跳过 {n} 名员工"),
@@ -2594,6 +2709,9 @@ CLI.update(_entries(
     ("history.stale", "stale: these results read results that have changed since; re-run, in this order:",
      "已过期：这些结果读取的结果此后有变化；请按以下顺序重新运行："),
     ("history.none", "no results stored for '{employee}' in {store}", "{store} 中没有 '{employee}' 的结果"),
+    ("history.none_hint", "; that is the default store of this folder: give --cycle CYCLE.yaml to read the store a "
+                          "cycle writes to, or --store URL",
+     "；这是当前目录的默认结果库：请用 --cycle CYCLE.yaml 读取周期文件所用的结果库，或用 --store URL 指定"),
     ("history.rerun_unknown", "appraise run <its cycle file>", "appraise run <其周期文件>"),
     ("stale.what", "{cycle} of {ruleset} ({reads})", "{ruleset} 的 {cycle}（{reads}）"),
     ("stale.itself", "{what}, which is stale itself", "{what}，它本身也已过期"),
@@ -2602,7 +2720,8 @@ CLI.update(_entries(
     ("stale.replaced", "{what}: run {read}, since replaced by run {now}",
      "{what}：运行 {read}，此后已被运行 {now} 取代"),
     ("stale.line", "{cycle} ({ruleset}, run {run}) read {why} → {rerun}",
-     "{cycle}（{ruleset}，运行 {run}）读取了{why} → {rerun}"),
+     "{cycle}（{ruleset}，运行 {run}）读取了 {why} → {rerun}"),
+    ("stale.dimension", "dimension {name}", "维度 {name}"),
 ))
 
 CLI.update(_entries(

@@ -127,6 +127,7 @@ def prepare(cycle, ruleset, *, needs=None, only: Iterable[str] | None = None, ov
 
         reads = period_inputs(store, cycle.period, ruleset)
         inputs.subperiods, inputs.paid, inputs.stored = reads.subperiods, reads.paid, reads.stored
+        inputs.known_rulesets = reads.known
         inputs.sources = {**inputs.sources, **reads.digests}
         if previous is None:
             previous = reads.previous

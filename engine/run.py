@@ -139,6 +139,13 @@ class RunReport:
     employee_errors: list = field(default_factory=list)
     not_covered: int = 0               # employees no scorecard of the ruleset applies to
     replaced_run: int | None = None    # the run this one replaced as current for (period, ruleset)
+    # the replaced run's ruleset version when it was scored by another ruleset file (its sha256 differs): the
+    # period's stored results, which later runs read (previous, periods:, net_of), now follow other rules
+    replaced_ruleset: str | None = None
+    bonus_null: int = 0  # appraised employees whose bonus is null (no target bonus, no attainment): not 0, said
+    # {ruleset id: [(version, [periods])]} when the sub-periods read (periods:, net_of) were scored by more than one
+    # version of one ruleset (the rules changed mid-year): each is read as scored then, and the summary says so
+    mixed_versions: dict = field(default_factory=dict)
     changed: int | None = None         # people whose score, grade or bonus changed against it (changes.csv)
     stale: list = field(default_factory=list)  # appraise.store.database.stale_runs after this run
     engine_warnings: list = field(default_factory=list)
@@ -549,6 +556,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
                                 frames=stored_frames(table, employee_text_chunks(ev, compact=True) if redact
                                                      else stored),
                                 also=_draw_ledger(ev))
+        mixed = _mixed_versions(db, reads.reads) if db is not None and reads is not None else {}
         pause_point("publish")
         old = publish_folder(stage, out)
         leftover = None
@@ -572,13 +580,34 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         store=store_url if db is not None else None, run_id=run_id, employees=appraised,
         grades=column_grade_counts(table["grade"], ruleset),
         bonus_total=column_bonus_total(table["bonus"]) if ruleset.bonus else None,
+        bonus_null=table["bonus"].null_count() if ruleset.bonus else 0,
         currency=str(outline.get("currency") or ""),
         errors=errors, warnings=warnings,
         skipped=sorted(provided.skipped), files=sorted(files) + [MANIFEST], pages=pages, index=index,
         diagnostics=diagnostics, employee_errors=list(ev.errors), not_covered=len(ev.not_covered),
         replaced_run=replaced["id"] if replaced is not None else None,
+        replaced_ruleset=(str(replaced.get("ruleset_version") or "") if replaced is not None
+                          and replaced.get("ruleset_sha256") != ruleset.sha256 else None),
         changed=ledger["id"].n_unique() if ledger is not None else None, stale=stale,
-        engine_warnings=list(engine_warnings))
+        engine_warnings=list(engine_warnings), mixed_versions=mixed)
+
+
+def _mixed_versions(db, reads: list) -> dict:
+    """What :attr:`RunReport.mixed_versions` holds: the sub-periods read (``periods:``, ``net_of``) by ruleset id and
+    version, where one ruleset id was read in more than one version."""
+    wanted = {(r["ruleset_id"], r["cycle"], r["read_run"]) for r in reads
+              if r.get("read_run") is not None and (r["why"] == "net_of" or r["why"].startswith("periods:"))}
+    if not wanted:
+        return {}
+    versions = db.run_versions(run for _, _, run in wanted)
+    by: dict[str, dict[str, set[str]]] = {}
+    for rs, period, run in wanted:
+        by.setdefault(rs, {}).setdefault(str(versions.get(run) or "?"), set()).add(period)
+    from appraise.store.database import period_order
+
+    return {rs: sorted(((v, sorted(ps, key=period_order)) for v, ps in found.items()),
+                       key=lambda vp: period_order(vp[1][0]))
+            for rs, found in sorted(by.items()) if len(found) > 1}
 
 
 SPOOL_BYTES = 256 * 2**20  # the store's entries kept in memory up to this; beyond it they wait on disk

@@ -133,6 +133,7 @@ class Inputs:
     credits: Any = None  # split credit, as a provider returns it: deal, employee, share
     splits: Any = None  # split credit: each seller's part of each deal (provide/credits.py), for explanations
     stored: dict = field(default_factory=dict)  # (ruleset id, period) -> its stored run id (None: no run stored)
+    known_rulesets: tuple | None = None  # the ruleset ids the store has runs of (None: not known)
     overrides: list = field(default_factory=list)  # appraise.language.overrides.Override, applied after calibration
     sources: dict = field(default_factory=dict)  # source label -> sha256, for the manifest
 

@@ -1,11 +1,11 @@
 """Every message the engine raises or warns is shown in Chinese (session 7, wi18n2).
 
 A static scan of the source (no run): each error or warning built in ``engine/language``, ``engine/provide``,
-``engine/store``, ``plugins`` (and ``engine/run.py``, ``engine/pipeline.py``) -- its message and its hint, written as
-a string, an f-string or a sum of them -- is rendered with sample values in its placeholders and must come out of
-``translate`` in Chinese (CJK, and no run of three English words outside quotes and brackets).  A new message nobody
-translated fails here, named by file and line.  The composite messages are then checked with Chinese written by
-hand, through the command line where practical.
+``engine/core``, ``engine/store``, ``plugins`` (and ``engine/run.py``, ``engine/pipeline.py``) -- its message and
+its hint, written as a string, an f-string or a sum of them -- is rendered with sample values in its placeholders
+and must come out of ``translate`` in Chinese (CJK, and no run of three English words outside quotes and brackets).
+A new message nobody translated fails here, named by file and line. The composite messages are then checked with
+Chinese written by hand, through the command line where practical.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from appraise.i18n import translate
 ROOT = Path(__file__).resolve().parent.parent
 SCANNED = (sorted((ROOT / "engine/language").rglob("*.py")) + sorted((ROOT / "engine/provide").rglob("*.py"))
            + sorted((ROOT / "engine/store").rglob("*.py")) + sorted((ROOT / "plugins").glob("*.py"))
-           + [ROOT / "engine/run.py", ROOT / "engine/pipeline.py"])
+           + sorted((ROOT / "engine/core").rglob("*.py")) + [ROOT / "engine/run.py", ROOT / "engine/pipeline.py"])
 # the calls that make a user-facing error or warning, and the keywords holding its message or hint
 MAKERS = frozenset({"ExpressionError", "Diagnostic", "diag", "InvalidInput", "StoreError", "error", "warn", "warning",
                     "fail", "fatal", "AppraiseError", "_diag", "problem", "LockHeld"})
@@ -38,6 +38,9 @@ EXEMPT = {
     # where (folder / git repository), what (the ruleset / the rest) and to (a url has none) are chosen together;
     # the scan would pair a url with the ruleset, which never happens; test_paths_outside_the_cycle
     ("engine/language/paths.py", "leads outside the cycle's"),
+    # why an override's employee is not appraised is one of five reasons (calibration.check_overrides, _not_employed);
+    # tests/test_settlement.py test_an_override_for_someone_not_appraised_says_why_in_english_and_chinese
+    ("engine/core/calibration.py", "whom this cycle does not appraise"),
 }
 # what a placeholder is tried with: a name, a number, a quoted name (each message passes with one of them)
 SAMPLES = ("x1", "1", "'x1'")
@@ -312,6 +315,21 @@ def test_data_mistakes_are_told_in_chinese(tmp_path):
      "同一评价人的评分（E1、E2）出现了两次；首次在第 3 行"),
     ("value of 'revenue' is 1e-400, too close to 0 to compute with (below 2.2e-308 in size) (employee E1)",
      "'revenue' 的值为 1e-400，太接近 0，无法计算（绝对值小于 2.2e-308）（员工 E1）"),
+    # the run's own warnings (engine/core: warnings.append, which the scan does not follow), printed by appraise run
+    ("no stored run of ruleset 'plan' for 2026-Q2: draw balances are carried from 2026-Q1 and earlier, without "
+     "2026-Q2's draws (run 2026-Q2 first, then this one again)",
+     "结果库中没有规则集 'plan' 在 2026-Q2 的运行：预支余额从 2026-Q1 及更早的期间结转，不含 2026-Q2 的预支"
+     "（请先运行 2026-Q2，再重新运行本期间）"),
+    ("no data source provides 'leads', 'visits' (declared optional); whatever reads them counts as missing",
+     "没有数据源提供 'leads'、'visits'（已声明为可选）；读取它们的内容均按缺失处理"),
+    ("no scorecard of ruleset 'reps' applies to any of the 12 employees; check the scorecards' applies_to against "
+     "the employee table",
+     "规则集 'reps' 的评分卡不适用于这 12 名员工中的任何一人；请对照员工表检查各评分卡的 applies_to"),
+    # an employee the engine cannot use (engine/core/rollup.py read_employees): the ruleset's reasons joined
+    ("hire_date is empty, but the ruleset reads tenure_months and reads employed_share and prorates the bonus by days "
+     "employed; give the employee's hire date (YYYY-MM-DD)",
+     "hire_date 为空，但规则集读取 tenure_months 和 employed_share，并按在职天数折算奖金；请填写该员工的入职日期"
+     "（YYYY-MM-DD）"),
 ])
 def test_composite_messages(english, chinese):
     assert translate(english, "zh-CN") == chinese

@@ -487,3 +487,66 @@ def test_a_cycle_s_ruleset_is_read_and_validated_once_and_compiled_as_on_its_own
     assert ruleset.source == alone.source == str((example / "sales-team.yaml").resolve())
     for f in dataclasses.fields(ruleset):
         assert repr(getattr(ruleset, f.name)) == repr(getattr(alone, f.name)), f.name
+
+
+def test_a_misspelt_source_kind_is_one_error_not_two(tmp_path):
+    """The cycle schema and the provider's own schema both list the kinds: a misspelt kind was reported twice at the
+    same place (once in the cycle schema's order, once sorted)."""
+    from appraise.plugins import provider_schemas
+
+    folder = copy_example(tmp_path)
+    cycle = folder / "cycle-q3.yaml"
+    cycle.write_text(cycle.read_text().replace("kind: employees", "kind: employes", 1))
+    found = validate_cycle(load(cycle), provider_schemas())
+    assert [(d.path, d.message) for d in found] == [
+        ("sources[0].kind", "'employes' is not one of employees, metrics, feedback360, okr, deals, credits")]
+    assert found[0].hint == "did you mean 'employees'?"
+
+
+@pytest.mark.parametrize("output, shown", [(".", "cycle-q3.yaml"), ("data", "data/employees.csv"),
+                                           ("out/..", "cycle-q3.yaml")])
+def test_an_output_folder_holding_the_cycles_own_files_is_refused_by_validate(tmp_path, output, shown):
+    """appraise run refuses an output folder it would replace with the inputs inside; validate passed it ("1 file
+    valid", then the run failed)."""
+    folder = copy_example(tmp_path)
+    cycle = folder / "cycle-q3.yaml"
+    text = cycle.read_text()
+    cycle.write_text(text.replace("output: out/2026-Q3\n", f"output: {output}\n"))
+    [d] = validate_cycle(load(cycle))
+    assert (d.path, d.message, d.hint) == (
+        "output", f"output folder '{output}' holds the cycle's own files ({shown}); each run replaces the whole "
+        "output folder", "give it a folder of its own, e.g. out/2026-Q3")
+    cycle.write_text(text.replace("output: out/2026-Q3\n", "output: out/q3\n"))
+    assert validate_cycle(load(cycle)) == []
+
+
+@pytest.mark.parametrize("store, meant", [("sqllite:///x.db", "sqlite"), ("postgres://hr@db/appraise", "postgresql"),
+                                          ("postgresql+psycopg3://hr@db/appraise", "postgresql+psycopg")])
+def test_a_store_url_sqlalchemy_cannot_open_is_refused_by_validate(tmp_path, store, meant):
+    """A misspelt scheme passed validate and failed the run with the driver loader's words ("Can't load plugin:
+    sqlalchemy.dialects:sqllite"), at no line."""
+    folder = copy_example(tmp_path)
+    cycle = folder / "cycle-q3.yaml"
+    text = cycle.read_text()
+    cycle.write_text(text.replace("store: sqlite:///out/appraise.db\n", f"store: {store}\n"))
+    [d] = validate_cycle(load(cycle))
+    scheme = store.split("://")[0]
+    assert (d.path, d.message) == ("store", f"store '{scheme}://' is not a database appraise can open; did you "
+                                            f"mean '{meant}'?")
+    for fine in ("sqlite:///appraise.db", "postgresql+psycopg://hr@db/appraise", "postgresql://hr@db/appraise"):
+        cycle.write_text(text.replace("store: sqlite:///out/appraise.db\n", f"store: {fine}\n"))
+        assert validate_cycle(load(cycle)) == []
+
+
+def test_a_cycle_file_named_as_the_ruleset_is_one_error_at_the_line(tmp_path):
+    """`ruleset: cycle-q2.yaml` (a cycle file) was checked as a ruleset: eleven errors in the other file (unknown key
+    'cycle', 'id' is missing, ...), none at the line to fix."""
+    folder = copy_example(tmp_path)
+    cycle = folder / "cycle-q3.yaml"
+    (folder / "cycle-q2.yaml").write_text(cycle.read_text().replace("2026-Q3", "2026-Q2"))
+    cycle.write_text(cycle.read_text().replace("ruleset: sales-team.yaml", "ruleset: cycle-q2.yaml"))
+    [d] = validate_cycle(load(cycle))
+    assert (Path(d.file).name, d.line, d.col, d.path) == ("cycle-q3.yaml", 3, 10, "ruleset")
+    assert (d.message, d.hint) == ("'cycle-q2.yaml' is a cycle file, not a ruleset",
+                                   "name the ruleset file here: the one with id:, scorecards: and grades: (the "
+                                   "ruleset: line of 'cycle-q2.yaml' names it)")

@@ -65,6 +65,8 @@ def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url:
         else:
             click.echo(say("explain.no_employee", messages, employee=employee, cycle=cycle), err=True)
         sys.exit(1)
+    if "error" in x and locale is not None and fmt == "text":  # (said in the language asked for)
+        x = {**x, "locale": locale}
     text = json.dumps(x, ensure_ascii=False, indent=2) if fmt == "json" else render_text(x)
     click.echo(text, nl=not text.endswith("\n"))
     if "error" in x:  # the reason this employee was not appraised: said, but not a success

@@ -34,6 +34,7 @@ def command(employee: str, store_url: str | None, cycle_file: Path | None, fmt: 
     from appraise.store.database import history, stale_runs
 
     locale = lang()
+    defaulted = store_url is None and cycle_file is None  # (said when it holds nothing: likely not the store meant)
     if store_url is None:
         if cycle_file is not None:
             from appraise.language.cycle import load_cycle
@@ -82,7 +83,8 @@ def command(employee: str, store_url: str | None, cycle_file: Path | None, fmt: 
             for line in stale_lines(mine, locale):
                 click.echo(f"  {line}")
     if not rows:
-        click.echo(say("history.none", locale, employee=employee, store=safe_url(store_url)), err=True)
+        click.echo(say("history.none", locale, employee=employee, store=safe_url(store_url))
+                   + (say("history.none_hint", locale) if defaulted else ""), err=True)
         sys.exit(1)
 
 
@@ -101,7 +103,9 @@ def stale_lines(stale: list[dict], locale: str = "en") -> list[str]:
         grouped: dict[tuple, list[str]] = {}
         for r in s["reasons"]:
             key = (r["cycle"], r["ruleset_id"], r["read_run"], r["now_run"], r["stale"])
-            grouped.setdefault(key, []).append(r["why"].replace("periods:", "dimension "))
+            reads = r["why"]  # previous | net_of | periods:<dimension> | draw | year_to_date
+            grouped.setdefault(key, []).append(say("stale.dimension", locale, name=reads.split(":", 1)[1])
+                                               if reads.startswith("periods:") else reads)
         why = []
         for (cycle, rs, read, now, stale_itself), whats in grouped.items():
             what = say("stale.what", locale, cycle=cycle, ruleset=rs, reads=", ".join(whats))

@@ -114,6 +114,8 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
         click.echo(say("run.cpu", locale, times=", ".join(f"{k} {v:.2f} s" for k, v in report.cpu_timings.items())),
                    err=True)
     echo_diagnostics(report.diagnostics, locale)
+    for w in report.engine_warnings:  # the run's own (a period read that has no stored run): said, not only filed
+        click.echo(say("run.warning", locale, message=translate(w, locale)), err=True)
     for e in report.employee_errors:
         click.echo(say("run.employee_error", locale, employee=e.employee, stage=e.stage,
                        message=translate(e.message, locale)), err=True)
@@ -124,7 +126,8 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
                + (say("run.not_covered", locale, n=report.not_covered) if report.not_covered else ""))
     click.echo(say("run.grades", locale, grades=grades))
     if report.bonus_total is not None:
-        click.echo(say("run.bonus_total", locale, amount=_fmt_money(report.bonus_total, report.currency)))
+        click.echo(say("run.bonus_total", locale, amount=_fmt_money(report.bonus_total, report.currency))
+                   + (say("run.bonus_null", locale, n=report.bonus_null) if report.bonus_null else ""))
     click.echo(say("run.errors", locale, n=report.errors)
                + (say("run.see", locale, path=errors_csv) if report.errors else "")
                + (say("run.skipped", locale, n=len(report.skipped)) if report.skipped else ""))
@@ -139,8 +142,16 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
         click.echo(say("run.store", locale, run=report.run_id, cycle=report.cycle, ruleset=rs_id)
                    + (say("run.replacing", locale, run=report.replaced_run) if report.replaced_run is not None
                       else ""))
+        if report.replaced_ruleset is not None:  # a paid period re-scored by other rules: said, not only stored
+            now = report.ruleset.split(" ", 1)[1] if " " in report.ruleset else ""
+            click.echo(say("run.ruleset_changed", locale, run=report.replaced_run, ruleset=rs_id,
+                           before=report.replaced_ruleset or "?", after=now or "?"))
     else:
         click.echo(say("run.store_trial", locale))
+    for rs, versions in report.mixed_versions.items():  # the rules changed mid-year: each period as scored then
+        click.echo(say("run.mixed_versions", locale, ruleset=rs, versions=(", " if locale == "en" else "，").join(
+            say("run.version_periods", locale, version=v, periods=(", " if locale == "en" else "、").join(ps))
+            for v, ps in versions)))
     if report.changed is not None:
         click.echo(say("run.changes" if report.changed != 1 else "run.changes_one", locale, n=report.changed,
                        run=report.replaced_run, path=_shown(report.output / "changes.csv")))

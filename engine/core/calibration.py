@@ -108,9 +108,11 @@ def _calibrated_few(f: pl.DataFrame, cohort: str, tie: str, grades: list[str], c
             pl.Series("calibrated", calibrated, dtype=pl.Boolean), pl.Series("cohort_size", sizes, dtype=pl.Int64)]
 
 
-def check_overrides(overrides: list, f: pl.DataFrame, errors: list[EmployeeError], not_covered: list[str]) -> list:
+def check_overrides(overrides: list, f: pl.DataFrame, errors: list[EmployeeError], not_covered: list[str],
+                    staff: pl.DataFrame | None = None, period=None) -> list:
     """The overrides, once every one names an appraised employee; otherwise :class:`InvalidInput` at the
-    override's line (the run fails before anything is written)."""
+    override's line (the run fails before anything is written).  ``staff`` (the employee table as read) and
+    ``period`` say which of the others left before the period or joined after it."""
     if not overrides:
         return []
     from appraise.errors import InvalidInput
@@ -124,12 +126,39 @@ def check_overrides(overrides: list, f: pl.DataFrame, errors: list[EmployeeError
             continue
         why = ("no scorecard of this ruleset applies to them" if o.id in uncovered else
                f"they could not be appraised ({reasons[o.id]})" if o.id in reasons else
-               "they are not in the employee table, or not employed during the period")
+               _not_employed(o.id, staff, period))
         bad.append(o.diag(f"override for {o.id}, whom this cycle does not appraise: {why}",
                           hint="remove the override, or fix the id", code="override-not-appraised"))
     if bad:
         raise InvalidInput(bad)
     return list(overrides)
+
+
+def _not_employed(employee: str, staff: pl.DataFrame | None, period) -> str:
+    """Why an employee the cycle did not appraise, and who is no error of it, is not in it: not in the employee
+    table, or employed wholly outside the period (which date)."""
+    generic = "they are not in the employee table, or not employed during the period"
+    if staff is None or period is None or "id" not in staff.columns:
+        return generic
+    rows = staff.filter(pl.col("id").cast(pl.Utf8) == employee)
+    if not rows.height:
+        return "they are not in the employee table"
+    row = rows.row(0, named=True)
+
+    def day(column: str):
+        from datetime import date
+
+        try:
+            return date.fromisoformat(str(row.get(column) or "").strip()[:10])
+        except ValueError:
+            return None
+
+    hired, left = day("hire_date"), day("leave_date")
+    if left is not None and left < period.start:
+        return f"they left on {left.isoformat()}, before {period.id} began"
+    if hired is not None and hired > period.end:
+        return f"they joined on {hired.isoformat()}, after {period.id} ended"
+    return generic
 
 
 def _reported(score: float | None) -> float | None:

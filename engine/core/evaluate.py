@@ -154,6 +154,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     feedback = rated.result() if rated is not None else rollup.feedback_scores(ruleset, inputs, period, codes)
     lap("360")
     periods = rollup.period_scores(ruleset, inputs, period, codes, warnings)
+    rollup.unpaid_periods(ruleset, inputs, period, warnings)
     refused = len(errors)
     paid = rollup.paid_before(ruleset, inputs, errors)
     if ruleset.bonus is not None:
@@ -204,7 +205,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     lap("scoring")
     f = calibration.calibrate(ruleset, f)
     lap("calibration")
-    overrides = calibration.check_overrides(inputs.overrides, f, errors, not_covered)
+    overrides = calibration.check_overrides(inputs.overrides, f, errors, not_covered, inputs.employees, period)
     f = calibration.apply_overrides(ruleset, f, overrides)
     f = bonus.pay(ruleset, f, context)
     lap("bonus")

@@ -73,6 +73,10 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
                               | (pl.col("hire_date").str.strip_chars() == "")).then(None).otherwise(True)
                       .alias("_tenure_known"))
     emp = emp.with_columns(parsed)
+    # a leave date before the hire date is a typo in one of them: the days employed would come out below zero
+    checks.append(("leave_date", "_in_order", "is before the hire_date; correct one of the two dates"))
+    emp = emp.with_columns(pl.when(pl.col("_leave_date") < pl.col("_hire_date")).then(None).otherwise(True)
+                           .alias("_in_order"))
     if ruleset.bonus and ruleset.attribute_type(ruleset.bonus.target) == "money":
         target = ruleset.bonus.target
         checks.append((target, "_bonus_target", "is below zero; a bonus target is 0 or more"))
@@ -105,7 +109,7 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
                            .cast(F64).alias("tenure_months"), days.alias("employed_days"))
     emp = emp.with_columns((pl.col("employed_days") / period.days).cast(F64).alias("employed_share"))
     derived = [c for c in emp.columns if c.startswith(("attr.", "money."))]
-    helpers = {"_hire_date", "_leave_date", "_bonus_target", "_tenure_known"} \
+    helpers = {"_hire_date", "_leave_date", "_bonus_target", "_tenure_known", "_in_order"} \
         | {c for c in emp.columns if c.startswith("_sane.")}
     return emp.select([c for c in emp.columns if c not in derived and c not in helpers] + derived)
 
@@ -964,9 +968,14 @@ def period_scores(ruleset: Ruleset, inputs: Inputs, period: Period, codes: pl.Da
         spec = periods_of(d)
         parts = spec.parts(period)
         columns = {"_eid": pl.Series("_eid", range(n), dtype=pl.UInt32)}
+        unknown = unknown_ruleset(spec.ruleset, inputs)
+        if unknown is not None and (spec.ruleset, d.key) not in warned:  # once, not once a sub-period
+            warned.add((spec.ruleset, d.key))
+            warnings.append(f"the store holds no run of ruleset '{spec.ruleset}', which dimension '{d.key}' "
+                            f"reads: every employee's {d.key} is missing; {unknown}")
         for p, _ in parts:
             rows = sub.filter((pl.col("ruleset") == spec.ruleset) & (pl.col("period") == p.id))
-            if not rows.height and inputs.stored.get((spec.ruleset, p.id)) is None \
+            if not rows.height and inputs.stored.get((spec.ruleset, p.id)) is None and unknown is None \
                     and (spec.ruleset, p.id) not in warned:
                 warned.add((spec.ruleset, p.id))
                 warnings.append(f"no stored results of ruleset '{spec.ruleset}' for {p.id}: every employee's "
@@ -977,6 +986,44 @@ def period_scores(ruleset: Ruleset, inputs: Inputs, period: Period, codes: pl.Da
                 pl.Series(f"p.{d.key}.{p.id}", [None] * n, dtype=F64)
         out[(card.key, d.key)] = pl.DataFrame(columns)
     return out
+
+
+def unknown_ruleset(ruleset_id: str, inputs: Inputs) -> str | None:
+    """What to check when the store holds runs, but none of ``ruleset_id`` (a misspelt id in ``periods:`` or
+    ``net_of``, told from a period not run yet), or None."""
+    known = inputs.known_rulesets
+    if not known or ruleset_id in known:
+        return None
+    import difflib
+
+    close = difflib.get_close_matches(ruleset_id, list(known), n=1)
+    return (f"check the ruleset id (the store holds runs of {', '.join(known)})"
+            + (f"; did you mean '{close[0]}'?" if close else ""))
+
+
+def unpaid_periods(ruleset: Ruleset, inputs: Inputs, period: Period, warnings: list[str]) -> None:
+    """A warning for each sub-period ``bonus.net_of`` nets of which nothing is stored: it counts as nothing paid,
+    so the bonus due now would pay again what that period pays (the annual review run before the last quarter,
+    or ``net_of`` naming a ruleset id the store does not hold)."""
+    plan = ruleset.bonus
+    if plan is None or plan.net_of is None:
+        return
+    net = plan.net_of
+    unknown = unknown_ruleset(net.ruleset, inputs)
+    if unknown is not None:
+        warnings.append(f"the store holds no run of ruleset '{net.ruleset}', which bonus.net_of nets: nothing "
+                        f"is deducted and the bonus due now is the whole gross bonus; {unknown}")
+        return
+    paid = inputs.paid
+    for p in period.subperiods(net.every):
+        if inputs.stored.get((net.ruleset, p.id)) is not None:
+            continue
+        if paid is not None and paid.height and paid.filter((pl.col("ruleset") == net.ruleset)
+                                                            & (pl.col("period") == p.id)).height:
+            continue  # (given directly, without a store)
+        warnings.append(f"no stored results of ruleset '{net.ruleset}' for {p.id}: bonus.net_of deducts nothing "
+                        "for it, so the bonus due now includes what that period pays (run that period first, then "
+                        "this one again)")
 
 
 def paid_before(ruleset: Ruleset, inputs: Inputs, errors: list[EmployeeError] | None = None) -> pl.DataFrame | None:

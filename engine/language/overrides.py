@@ -54,9 +54,10 @@ class Override:
         return {"reason": self.reason, "by": self.by, "date": self.date}
 
 
-def check(doc: Document, grades: Iterable[str]) -> tuple[list[Override], list[Diagnostic]]:
-    """The overrides of a loaded file and every problem in it (grades: the ruleset's, from the top)."""
-    grades = list(grades)
+def check(doc: Document, grades: Iterable[str] | None) -> tuple[list[Override], list[Diagnostic]]:
+    """The overrides of a loaded file and every problem in it (grades: the ruleset's, from the top; None when no
+    ruleset is at hand, as for the file validated alone: a grade is then only checked to be text)."""
+    known = list(grades) if grades is not None else None
     data = doc.data
     found: list[Diagnostic] = []
     out: list[Override] = []
@@ -99,13 +100,17 @@ def check(doc: Document, grades: Iterable[str]) -> tuple[list[Override], list[Di
         if "score" in item and (isinstance(score, bool) or not isinstance(score, (int, float))
                                 or not math.isfinite(score) or score < 0):
             found.append(doc.diag(at + ("score",), f"score '{score}' is not a score; write a number of 0 or more",
-                                  hint=_percent_score(score), code="override-score"))
+                                  hint=_percent_score(score) or _plain_number(score), code="override-score"))
         grade = item.get("grade")
-        if "grade" in item and (not isinstance(grade, str) or grade not in grades):
-            close = difflib.get_close_matches(str(grade), grades, n=1)
+        if "grade" in item and known is None and (not isinstance(grade, str) or not grade.strip()):
+            found.append(doc.diag(at + ("grade",), f"'{grade}' is not a grade; write the grade as the ruleset names "
+                                  "it", code="override-grade"))
+        elif "grade" in item and known is not None and (not isinstance(grade, str) or grade not in known):
+            same = [g for g in known if g.casefold() == str(grade).casefold()]  # 'a' for 'A'
+            close = same or difflib.get_close_matches(str(grade), known, n=1)
             found.append(doc.diag(at + ("grade",), f"'{grade}' is not a grade of the ruleset"
                                   + (f"; did you mean '{close[0]}'?" if close else ""),
-                                  hint="the grades are " + ", ".join(grades), code="override-grade"))
+                                  hint="the grades are " + ", ".join(known), code="override-grade"))
         for key, what in (("reason", "why the result is overridden"), ("by", "who approved it")):
             value = item.get(key)
             if not isinstance(value, str) or not value.strip():
@@ -162,6 +167,21 @@ def load_overrides(path: str | Path, grades: Iterable[str], shown: str | None = 
     if found:
         raise InvalidInput(found)
     return overrides, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _plain_number(value) -> str:
+    """What to write for a score typed with thousands separators, a currency sign or spaces ('1,000.5', '¥96'), or
+    quoted ('96'): the number alone."""
+    if not isinstance(value, str):
+        return ""
+    bare = re.sub(r"[\s,，¥￥$]", "", value)
+    try:
+        number = float(bare)
+    except ValueError:
+        return ""
+    if not math.isfinite(number) or number < 0:
+        return ""
+    return f"write it without quotes: {bare}" if bare == value else f"write it as a plain number: {bare}"
 
 
 def _percent_score(value) -> str:

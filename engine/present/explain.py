@@ -87,6 +87,8 @@ MESSAGES = {
         "kind_month": "month", "kind_quarter": "quarter", "kind_half": "half year", "kind_year": "year",
         "prorated": "employed_share {share}",
         "net_paid": "  already paid by {ruleset} for {period}: {amount} {currency}",
+        "net_not_stored": "  already paid by {ruleset} for {period}: nothing stored for this person → counted as 0",
+        "net_no_bonus": "  already paid by {ruleset} for {period}: no bonus (null) → counted as 0",
         "net": "  due now: {gross} − {paid} = {due} {currency}{floor}",
         "net_floor": " (floored at 0; no clawback)",
         "override": "Override by {by} on {date}: {what} — {reason}",
@@ -178,6 +180,8 @@ MESSAGES = {
         "kind_month": "月", "kind_quarter": "季度", "kind_half": "半年", "kind_year": "年",
         "prorated": "在职比例 {share}",
         "net_paid": "  {ruleset} 已发放 {period}：{amount} {currency}",
+        "net_not_stored": "  {ruleset} 已发放 {period}：结果库中没有此人的结果 → 按 0 计",
+        "net_no_bonus": "  {ruleset} 已发放 {period}：无奖金（空值）→ 按 0 计",
         "net": "  本期应发：{gross} − {paid} = {due} {currency}{floor}",
         "net_floor": "（最低为 0，不追回）",
         "override": "人工调整（{by}，{date}）：{what} — {reason}",
@@ -450,8 +454,11 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None,
             if ev.paid is not None:
                 mine = ev.paid.filter((pl.col("employee") == employee_id) & (pl.col("ruleset") == b.net_of.ruleset))
                 paid = [{"period": r["period"], "bonus": r["bonus"]} for r in mine.sort("period").iter_rows(named=True)]
+            # sub-periods nothing is stored of for this person (not run yet, or not appraised then): counted 0
+            listed = {p["period"] for p in paid}
+            not_stored = [p.id for p in ev.period.subperiods(b.net_of.every) if p.id not in listed]
             out["bonus"]["net_of"] = {"ruleset": b.net_of.ruleset, "every": b.net_of.every,
-                                      "clawback": b.net_of.clawback, "paid": paid,
+                                      "clawback": b.net_of.clawback, "paid": paid, "not_stored": not_stored,
                                       "gross": result.get("bonus_gross"), "bonus_paid": result.get("bonus_paid")}
         if b.incentive:
             out["bonus"]["plan"] = incentive.section(rs, row, result, locale)
@@ -493,8 +500,10 @@ def render_text(x: dict[str, Any]) -> str:
 
     m = _messages(x.get("locale"))
     names = Texts(x.get("locale") or "en")  # 360 relations named as on the dashboards
-    if "error" in x:
-        return f"{x['id']} ({x['cycle']}): {x['error']}"
+    if "error" in x:  # (the engine's English, in the reader's language)
+        from appraise.i18n import message_locale, translate
+
+        return f"{x['id']} ({x['cycle']}): {translate(x['error'], x.get('locale') or message_locale())}"
     lines = [m["title"].format(**x), ""]
     sc = x["scorecard"]
     lines.append(m["scorecard"].format(label=sc["label"], key=sc["key"],
@@ -650,10 +659,15 @@ def render_text(x: dict[str, Any]) -> str:
             lines.append(m["bonus_gross" if net or settles else "bonus_paid"].format(
                 unit=b["rounding"], bonus=net["gross"] if net else due, currency=b["currency"]))
             if net:
-                for p in net["paid"]:
-                    lines.append(m["net_paid"].format(ruleset=net["ruleset"], period=p["period"],
-                                                      amount=p["bonus"] if p["bonus"] is not None else "—",
-                                                      currency=b["currency"]))
+                # every sub-period in order: paid, paid nothing (a null bonus), or nothing stored for the person
+                stored = {p["period"]: p["bonus"] for p in net["paid"]}
+                for period in sorted([*stored, *net.get("not_stored", [])]):
+                    amount = stored.get(period)
+                    lines.append(m["net_not_stored"].format(ruleset=net["ruleset"], period=period)
+                                 if period not in stored else
+                                 m["net_no_bonus"].format(ruleset=net["ruleset"], period=period) if amount is None
+                                 else m["net_paid"].format(ruleset=net["ruleset"], period=period, amount=amount,
+                                                           currency=b["currency"]))
                 lines.append(m["net"].format(gross=net["gross"], paid=net["bonus_paid"], due=due,
                                              currency=b["currency"],
                                              floor="" if net["clawback"] else m["net_floor"]))

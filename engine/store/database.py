@@ -694,6 +694,15 @@ class Store:
         """A :class:`ResultsWriter` for ``run_id``: its results stored while the run is still exporting (SQLite)."""
         return ResultsWriter(self.engine, run_id)
 
+    def run_versions(self, run_ids: Iterable[int]) -> dict[int, str | None]:
+        """``{run id: ruleset version}`` of the given runs (those that exist)."""
+        ids = sorted(set(run_ids))
+        if not ids:
+            return {}
+        q = sa.select(runs.c.id, runs.c.ruleset_version).where(runs.c.id.in_(ids))
+        with self.engine.connect() as conn:
+            return {i: v for i, v in conn.execute(q)}
+
     def current_run(self, cycle: str, ruleset_id: str) -> dict[str, Any] | None:
         """The current complete run of (``cycle``, ``ruleset_id``), or None."""
         q = sa.select(runs).where((runs.c.cycle == cycle) & (runs.c.ruleset_id == ruleset_id) & runs.c.is_current
@@ -908,6 +917,7 @@ class PeriodInputs:
     stored: dict = field(default_factory=dict)   # (ruleset id, period) -> its current run id, or None: none
     reads: list = field(default_factory=list)    # rows for :meth:`Store.complete_run` (``reads=``)
     digests: dict = field(default_factory=dict)  # "store:<ruleset id>/<period>" -> sha256 of the stored results read
+    known: tuple | None = None  # when something read has no stored run: the ruleset ids the store has runs of
 
 
 def _digest(columns: list[list]) -> str:
@@ -952,6 +962,11 @@ def period_inputs(store_url: str | None, period, ruleset) -> PeriodInputs:
     try:
         data, found = _current_columns(engine, [(prev_id, ruleset.id), *((p, r) for _, r, p in wanted)],
                                        tuple(PREVIOUS_COLUMNS))
+        if any((p, r) not in found for _, r, p in wanted):  # (a misspelt ruleset id is told from a period not run)
+            with engine.connect() as conn:
+                out.known = tuple(sorted(r for (r,) in conn.execute(
+                    sa.select(runs.c.ruleset_id).where(runs.c.is_current & (runs.c.status == "complete"))
+                    .distinct()) if r is not None))
     finally:
         engine.dispose()
     every = _frame(data, {"cycle": "Utf8", "ruleset_id": "Utf8", **_PREVIOUS_SCHEMA})

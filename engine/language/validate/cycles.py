@@ -42,7 +42,9 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
     bad = {d.path for d in found}
     sources = data.get("sources")
     if provider_schemas is not None and isinstance(sources, list):
-        found += _check_sources(doc, sources, provider_schemas)
+        # (a key the cycle schema found wrong already, e.g. a misspelt kind, is not reported again by the provider's)
+        found += [d for d in _check_sources(doc, sources, provider_schemas) if d.path not in bad]
+    found += _check_cycle_output(doc, bad) + _check_cycle_store(doc, bad)
     ruleset = data.get("ruleset")
     if isinstance(ruleset, str) and ruleset and "ruleset" not in bad:
         in_ruleset, rs_doc = _check_cycle_ruleset(doc, ruleset, _rulesets)
@@ -70,6 +72,84 @@ def check_cycle(path: str | Path, provider_schemas: Mapping[str, dict] | None = 
     if warnings is not None:
         warnings.extend(d for d in found if d.severity == "warning")
     return doc
+
+
+def _check_cycle_output(doc: Document, bad: set) -> list[Diagnostic]:
+    """``output:`` must be a folder of its own: each run replaces it whole, so one holding the cycle file, its
+    ruleset, a data file, the overrides, the SQLite store or the repository is refused (as ``appraise run`` refuses
+    it; said here, at the key, so that validate does not pass a cycle the run refuses)."""
+    from appraise.language.paths import resolve_store_url, workspace
+
+    data = doc.data
+    output = data.get("output")
+    if not isinstance(output, str) or not output or "output" in bad or not doc.file:
+        return []
+    base = Path(doc.file).resolve().parent
+    out = (base / output).resolve()
+    own: list[tuple[str, Path]] = [(Path(doc.file).name, Path(doc.file).resolve())]
+    for key in ("ruleset", "overrides"):
+        if isinstance(data.get(key), str) and data[key]:
+            own.append((data[key], (base / data[key]).resolve()))
+    for entry in data.get("sources") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"]:
+            own.append((entry["path"], (base / Path(entry["path"]).expanduser()).resolve()))
+    store = data.get("store")
+    url = resolve_store_url(store if isinstance(store, str) and store else "sqlite:///appraise.db", base)
+    if url.startswith("sqlite:///") and url[len("sqlite:///"):] not in ("", ":memory:"):
+        own.append((store if isinstance(store, str) and store else "sqlite:///appraise.db",
+                    Path(url[len("sqlite:///"):])))
+    inside = [name for name, p in own if p.is_relative_to(out)]
+    root = workspace(Path(doc.file))
+    if not inside and not root.is_relative_to(out):
+        return []
+    what = inside[0] if inside else f"the repository {root}"
+    period = data.get("cycle")
+    return [doc.diag(("output",), f"output folder '{output}' holds the cycle's own files ({what}); each run "
+                     "replaces the whole output folder",
+                     hint=f"give it a folder of its own, e.g. out/{period if period is not None else '2026-Q3'}",
+                     code="cycle-output")]
+
+
+def _check_cycle_store(doc: Document, bad: set) -> list[Diagnostic]:
+    """``store:`` names a database appraise can open: a misspelt scheme (``sqllite:///``) is said at the key, not
+    as a driver's error when the run opens it."""
+    store = doc.data.get("store")
+    if not isinstance(store, str) or "://" not in store or "store" in bad:
+        return []
+    scheme = store.split("://", 1)[0]
+    dialects = _dialects()
+    if dialects is None or scheme in dialects:
+        return []
+    close = difflib.get_close_matches(scheme, sorted(dialects), n=1)
+    return [doc.diag(("store",), f"store '{scheme}://' is not a database appraise can open"
+                     + (f"; did you mean '{close[0]}'?" if close else ""),
+                     hint="write an SQLAlchemy URL: sqlite:///appraise.db (a file beside the cycle file) or "
+                     "postgresql+psycopg://user@host/db", code="cycle-store")]
+
+
+def _dialects() -> set[str] | None:
+    """The database URL schemes SQLAlchemy can open here (``sqlite``, ``postgresql+psycopg``, a third-party dialect's
+    entry point), found from SQLAlchemy's files and the installed entry points without importing it (a second and
+    more on a validate); None when that cannot be told."""
+    import importlib.metadata
+    import importlib.util
+
+    spec = importlib.util.find_spec("sqlalchemy")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    out: set[str] = set()
+    root = Path(next(iter(spec.submodule_search_locations))) / "dialects"
+    for package in root.iterdir() if root.is_dir() else ():
+        if (package / "__init__.py").is_file():
+            out.add(package.name)
+            out.update(f"{package.name}+{f.stem}" for f in package.glob("*.py") if not f.stem.startswith("_"))
+    if "mysql" in out:  # MariaDB is a dialect of the mysql package
+        out |= {"mariadb"} | {"mariadb+" + d.split("+", 1)[1] for d in out if d.startswith("mysql+")}
+    try:
+        out.update(e.name.replace(".", "+") for e in importlib.metadata.entry_points(group="sqlalchemy.dialects"))
+    except Exception:  # a broken distribution's metadata: the built-in dialects are still known
+        pass
+    return out
 
 
 def _check_sources(doc: Document, sources: list, provider_schemas: Mapping[str, dict]) -> list[Diagnostic]:
@@ -108,6 +188,12 @@ def _check_cycle_ruleset(doc: Document, ruleset: str,
         return cache[key]
     try:
         rs_doc = load(target, os.path.normpath(str(target)))
+        named = rs_doc.data
+        if isinstance(named, dict) and "cycle" in named and "sources" in named \
+                and not any(k in named for k in RULESET_MARKERS):  # (not a ruleset's dozen unknown keys)
+            return [doc.diag(("ruleset",), f"'{ruleset}' is a cycle file, not a ruleset",
+                             hint="name the ruleset file here: the one with id:, scorecards: and grades: (the "
+                             f"ruleset: line of '{ruleset}' names it)", code="cycle-ruleset")], None
         checked: tuple[list[Diagnostic], Document | None] = (validate_ruleset(rs_doc), rs_doc)
     except InvalidInput as exc:
         checked = (list(exc.diagnostics), None)

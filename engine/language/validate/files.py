@@ -89,6 +89,10 @@ def validate_files(paths: Iterable[str | Path],
             key = str(file.resolve())
             if kind in ("ruleset-test", "plan"):  # a plan's data is checked by `appraise targets`
                 found = schemas.check(doc, kind)
+            elif kind == "overrides":  # alone: every check but the grades' (the cycle naming it checks those)
+                from appraise.language.overrides import check as check_overrides
+
+                found = check_overrides(doc, None)[1]
             elif kind == "cycle":
                 found = validate_cycle(doc, providers(), _rulesets=rulesets)
             elif key in rulesets:
@@ -111,6 +115,9 @@ def _kind(data: Any, explicit: bool) -> str | None:
         return "cycle"  # one that lacks cycle: is still a cycle file (told what it lacks), not a broken ruleset
     if isinstance(data, dict) and "plan" in data and "levels" in data:
         return "plan"
+    if isinstance(data, list) and data and all(isinstance(i, dict) and "id" in i for i in data) \
+            and any(k in i for i in data for k in ("reason", "by", "score", "grade")):
+        return "overrides"  # a list of {id, score?, grade?, reason, by, date}
     if explicit:
         return "ruleset"
     if isinstance(data, dict) and (any(k in data for k in RULESET_MARKERS) or {"id", "version"} <= set(data)):
