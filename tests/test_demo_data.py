@@ -24,3 +24,15 @@ def test_big_company_okr_csv_gives_each_objective_one_type(tmp_path):
     for emp, _ in types:
         per_person[emp] += 1
     assert max(per_person.values()) == 2
+
+
+def test_nobody_leaves_before_joining(tmp_path):
+    # a new hire of the appraised months drawn as a leaver at the end of the first quarter left before joining
+    # (S000193: hired 2026-04-05, left 2026-03-28), which the engine rightly refuses; the demo's year showed it
+    folder = tmp_path / "demo"
+    make_company(folder, employees=300, seed=2026, quarters=("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"))
+    with open(folder / "data" / "employees.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    leavers = [r for r in rows if r["leave_date"]]
+    assert leavers and all(r["leave_date"] >= r["hire_date"] for r in rows if r["leave_date"])
+    assert len(rows) == 300

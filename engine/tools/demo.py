@@ -119,7 +119,9 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
             hire = date(rng.randint(2012, first.year - 2), rng.randint(1, 12), rng.randint(1, 28))
         leave = ""
         if rng.random() < 0.02:
-            leave = date(first.year, first.month + 2, 28).isoformat()  # left at the end of the first quarter
+            last_day = date(first.year, first.month + 2, 28)  # left at the end of the first quarter
+            if hire < last_day:  # (not someone hired after it: the draws stay as they were for everyone else)
+                leave = last_day.isoformat()
         people.append({
             "id": f"S{i:06d}", "name": name, "role": "sales_rep", "team": team, "region": region,
             "hire_date": hire.isoformat(), "leave_date": leave,
