@@ -118,17 +118,18 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
         else:
             hire = date(rng.randint(2012, first.year - 2), rng.randint(1, 12), rng.randint(1, 28))
         leave = ""
+        stays = False  # drawn as a leaver, but hired after the day they would leave: they stay
         if rng.random() < 0.02:
             last_day = date(first.year, first.month + 2, 28)  # left at the end of the first quarter
-            if hire < last_day:  # (not someone hired after it: the draws stay as they were for everyone else)
-                leave = last_day.isoformat()
+            stays = hire >= last_day
+            leave = "" if stays else last_day.isoformat()
         people.append({
             "id": f"S{i:06d}", "name": name, "role": "sales_rep", "team": team, "region": region,
             "hire_date": hire.isoformat(), "leave_date": leave,
             "target_bonus": str(rng.choice(range(15000, 45001, 1000))),
             "locale": locale, "manager": f"M{team}",
             "_skill": max(0.3, rng.gauss(1.0, 0.18)), "_quota": rng.choice(range(200000, 500001, 10000)),
-            "_no_leads": rng.random() < 0.04, "_no_customers": rng.random() < 0.03,
+            "_no_leads": rng.random() < 0.04, "_no_customers": rng.random() < 0.03, "_stays": stays,
         })
 
     heads = _managers(people, random.Random(seed + 1), first.year) if managers else []
@@ -147,10 +148,14 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
     with open(data / "metrics.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["employee", "month", *columns])
+        main = rng
         for p in people:
             hired = p["hire_date"][:7]
             left = p["leave_date"][:7] if p["leave_date"] else "9999-99"
-            customers = rng.randint(30, 70)
+            customers = main.randint(30, 70)
+            # the rows of someone who stays (see above) come from a sequence of their own: the generator once made
+            # them leave before joining (no rows at all), and everyone else's numbers stay as they were
+            rng = random.Random(f"{seed}-{p['id']}") if p["_stays"] else main
             for month in months:
                 if month < hired or month > left:
                     continue
@@ -183,6 +188,7 @@ def make_company(folder: str | Path, *, employees: int = 300, seed: int = 2026,
                 w.writerow([p["id"], month, *(row[m] if row[m] == "" else
                                               (int(row[m]) if float(row[m]).is_integer() else row[m])
                                               for m in columns)])
+        rng = main
 
     if managers:
         _manager_metrics(data / "manager-metrics.csv", heads, team_months, months, random.Random(seed + 2))
