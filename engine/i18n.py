@@ -1162,6 +1162,11 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("overrides.grade_text", "'{grade}' is not a grade; write the grade as the ruleset names it",
      "'{grade}' 不是等级；请按规则集中的写法填写等级"),
     ("overrides.unquoted", "write it without quotes: {number}", "请去掉引号，写成：{number}"),
+    ("employees.date_column", "the employees table has a column '{near}' but no '{column}'; the dates of employment "
+                              "are read from '{column}' only",
+     "员工表有 '{near}' 列，但没有 '{column}' 列；入职和离职日期只从 '{column}' 列读取"),
+    ("employees.rename_column", "rename it with columns: {{{near}: {column}}}",
+     "请用 columns: {{{near}: {column}}} 重命名"),
     # an employee row the engine cannot use (engine/core/rollup.py read_employees), printed by appraise run
     ("employees.not_date", "{column} '{value}' is not a date; write YYYY-MM-DD",
      "{column} '{value}' 不是日期；请写成 YYYY-MM-DD"),
