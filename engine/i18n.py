@@ -2721,6 +2721,11 @@ CLI.update(_entries(
     ("explain.not_covered", "error: no scorecard of ruleset '{ruleset}' applies to '{employee}' in {cycle} (not "
                             "covered: another ruleset appraises them)",
      "错误：规则集 '{ruleset}' 没有适用于 {cycle} 中 '{employee}' 的评分卡（不在范围内：由其他规则集考核）"),
+    ("explain.stale", "note: the stored result of this period is stale; it is worked out here from the store as it "
+                      "is now, which may differ from what was stored and paid (stored for {employee}: score {score}, "
+                      "grade {grade}, bonus {bonus}):",
+     "注意：本期间已存的结果已过期；此处按结果库当前的内容重新推算，可能与已存并已发放的结果不同（{employee} 的已存"
+     "结果：得分 {score}，等级 {grade}，奖金 {bonus}）："),
     ("explain.no_employee", "error: no employee '{employee}' in {cycle} (not in the employee table, or not employed "
                             "during the period)",
      "错误：{cycle} 中没有员工 '{employee}'（不在员工表中，或考核期内未在职）"),

@@ -313,3 +313,27 @@ def test_no_hire_date_column_for_a_prorating_ruleset_stops_the_run_at_the_header
                         "columns: {<your column>: hire_date} (hire_date)\n1 error; nothing was written\n")
     doc = json.loads((company / "out/2026-Q1/results.json").read_text(encoding="utf-8"))
     assert len(doc["employees"]) == 3  # the stored Q1 and its folder are the first run's
+
+
+def test_explain_of_a_stale_period_says_it_is_not_what_was_stored_and_paid(company):
+    """Q2 corrected after the year was paid: explain works the year out from the store as it is now, so its numbers
+    are not those the stored (stale) run paid; it now says so, with what was stored and the command to re-run."""
+    for q in (1, 2, 3, 4):
+        cli("run", f"cycle-2026-Q{q}.yaml", "--no-render")
+    cli("run", "cycle-2026.yaml", "--no-render")
+    assert "note:" not in cli("explain", "cycle-2026.yaml", "E1")  # nothing stale yet
+    metrics = company / "data/metrics.csv"
+    metrics.write_text(metrics.read_text(encoding="utf-8").replace("E1,2026-05,110000,", "E1,2026-05,80000,"),
+                       encoding="utf-8")
+    cli("run", "cycle-2026-Q2.yaml", "--no-render")
+    out = cli("explain", "cycle-2026.yaml", "E1")
+    # stored by run 5 (tests/test_periods.py test 2): 105, A, 25500
+    assert ("note: the stored result of this period is stale; it is worked out here from the store as it is now, "
+            "which may differ from what was stored and paid (stored for E1: score 105.00, grade A, bonus 25500):\n"
+            "  2026 (annual, run 5) read 2026-Q2 of reps (net_of, dimension quarters): run 2, since replaced by run 6"
+            ) in out
+    zh = cli("--lang", "zh-CN", "explain", "cycle-2026.yaml", "E1")
+    assert "注意：本期间已存的结果已过期" in zh and "（E1 的已存结果：得分 105.00，等级 A，奖金 25500）：" in zh
+    doc = json.loads(cli("explain", "cycle-2026.yaml", "E1", "--format", "json"))
+    assert (doc["stale"]["run"], doc["stale"]["stored"], doc["stale"]["rerun"]) == (
+        5, {"score": 105.0, "grade": "A", "bonus": "25500"}, "appraise run cycle-2026.yaml")
