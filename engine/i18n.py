@@ -1162,6 +1162,11 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("overrides.grade_text", "'{grade}' is not a grade; write the grade as the ruleset names it",
      "'{grade}' 不是等级；请按规则集中的写法填写等级"),
     ("overrides.unquoted", "write it without quotes: {number}", "请去掉引号，写成：{number}"),
+    ("employees.date_column", "the employees table has a column '{near}' but no '{column}'; the dates of employment "
+                              "are read from '{column}' only",
+     "员工表有 '{near}' 列，但没有 '{column}' 列；入职和离职日期只从 '{column}' 列读取"),
+    ("employees.rename_column", "rename it with columns: {{{near}: {column}}}",
+     "请用 columns: {{{near}: {column}}} 重命名"),
     # an employee row the engine cannot use (engine/core/rollup.py read_employees), printed by appraise run
     ("employees.not_date", "{column} '{value}' is not a date; write YYYY-MM-DD",
      "{column} '{value}' 不是日期；请写成 YYYY-MM-DD"),
@@ -2729,6 +2734,11 @@ CLI.update(_entries(
     ("explain.not_covered", "error: no scorecard of ruleset '{ruleset}' applies to '{employee}' in {cycle} (not "
                             "covered: another ruleset appraises them)",
      "错误：规则集 '{ruleset}' 没有适用于 {cycle} 中 '{employee}' 的评分卡（不在范围内：由其他规则集考核）"),
+    ("explain.stale", "note: the stored result of this period is stale; it is worked out here from the store as it "
+                      "is now, which may differ from what was stored and paid (stored for {employee}: score {score}, "
+                      "grade {grade}, bonus {bonus}):",
+     "注意：本期间已存的结果已过期；此处按结果库当前的内容重新推算，可能与已存并已发放的结果不同（{employee} 的已存"
+     "结果：得分 {score}，等级 {grade}，奖金 {bonus}）："),
     ("explain.no_employee", "error: no employee '{employee}' in {cycle} (not in the employee table, or not employed "
                             "during the period)",
      "错误：{cycle} 中没有员工 '{employee}'（不在员工表中，或考核期内未在职）"),

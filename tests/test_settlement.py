@@ -279,3 +279,61 @@ def test_the_year_reading_quarters_of_two_ruleset_versions_says_so(company):
     # Q4 (120k a month against 100k: an A) paid under version 2: 30000 x 1.5 = 45000; Q3 (90 %: B) 12000;
     # Q1 and Q2 37500 each under version 1: the year nets 132000 of its 150000
     assert (year_of(company, "E1")["bonus_paid"], year_of(company, "E1")["bonus"]) == ("132000", "18000")
+
+
+def test_a_leave_date_column_named_otherwise_stops_the_run(company):
+    """'Leave Date' for leave_date: E2, who left on 2026-07-20, was read as employed all of Q3 and paid the whole
+    37,500 (prorated she is paid 8,152: tests/test_periods.py test 4), without a word. Now nothing is written."""
+    staff = company / "data/employees.csv"
+    staff.write_text(staff.read_text(encoding="utf-8").replace(",leave_date,", ",Leave Date,", 1), encoding="utf-8")
+    out = cli("run", "cycle-2026-Q3.yaml", "--no-render", code=1)
+    assert out.endswith("data/employees.csv:1:1: error: the employees table has a column 'Leave Date' but no "
+                        "'leave_date'; the dates of employment are read from 'leave_date' only; rename it with "
+                        "columns: {Leave Date: leave_date} (leave_date)\n1 error; nothing was written\n")
+    zh = cli("--lang", "zh-CN", "run", "cycle-2026-Q3.yaml", "--no-render", code=1)
+    assert ("员工表有 'Leave Date' 列，但没有 'leave_date' 列；入职和离职日期只从 'leave_date' 列读取; "
+            "请用 columns: {Leave Date: leave_date} 重命名 (leave_date)") in zh
+    assert not (company / "out/2026-Q3").exists()
+
+
+def test_no_hire_date_column_for_a_prorating_ruleset_stops_the_run_at_the_header(company):
+    """'hire date' (a space) for hire_date, with a ruleset that prorates by days: every employee was an error
+    ('hire_date is empty') and the run stored an empty Q1 in place of the one before, which the year then netted as
+    nothing paid. Now it stops at the header with the column meant (never leave_date, which means something else)."""
+    cli("run", "cycle-2026-Q1.yaml", "--no-render")
+    staff = company / "data/employees.csv"
+    staff.write_text(staff.read_text(encoding="utf-8").replace(",hire_date,", ",hire date,", 1), encoding="utf-8")
+    out = cli("run", "cycle-2026-Q1.yaml", "--no-render", code=1)
+    assert "data/employees.csv:1:1: error: the employees table has a column 'hire date' but no 'hire_date'" in out
+    # renamed to something else altogether: the column the ruleset needs is missing, said once at the header
+    staff.write_text(staff.read_text(encoding="utf-8").replace(",hire date,", ",joined,", 1), encoding="utf-8")
+    out = cli("run", "cycle-2026-Q1.yaml", "--no-render", code=1)
+    assert out.endswith("data/employees.csv:1:1: error: the employees table has no column 'hire_date'; its columns: "
+                        "id, name, role, team, joined, leave_date, target_bonus; add the column, or map yours with "
+                        "columns: {<your column>: hire_date} (hire_date)\n1 error; nothing was written\n")
+    doc = json.loads((company / "out/2026-Q1/results.json").read_text(encoding="utf-8"))
+    assert len(doc["employees"]) == 3  # the stored Q1 and its folder are the first run's
+
+
+def test_explain_of_a_stale_period_says_it_is_not_what_was_stored_and_paid(company):
+    """Q2 corrected after the year was paid: explain works the year out from the store as it is now, so its numbers
+    are not those the stored (stale) run paid; it now says so, with what was stored and the command to re-run."""
+    for q in (1, 2, 3, 4):
+        cli("run", f"cycle-2026-Q{q}.yaml", "--no-render")
+    cli("run", "cycle-2026.yaml", "--no-render")
+    assert "note:" not in cli("explain", "cycle-2026.yaml", "E1")  # nothing stale yet
+    metrics = company / "data/metrics.csv"
+    metrics.write_text(metrics.read_text(encoding="utf-8").replace("E1,2026-05,110000,", "E1,2026-05,80000,"),
+                       encoding="utf-8")
+    cli("run", "cycle-2026-Q2.yaml", "--no-render")
+    out = cli("explain", "cycle-2026.yaml", "E1")
+    # stored by run 5 (tests/test_periods.py test 2): 105, A, 25500
+    assert ("note: the stored result of this period is stale; it is worked out here from the store as it is now, "
+            "which may differ from what was stored and paid (stored for E1: score 105.00, grade A, bonus 25500):\n"
+            "  2026 (annual, run 5) read 2026-Q2 of reps (net_of, dimension quarters): run 2, since replaced by run 6"
+            ) in out
+    zh = cli("--lang", "zh-CN", "explain", "cycle-2026.yaml", "E1")
+    assert "注意：本期间已存的结果已过期" in zh and "（E1 的已存结果：得分 105.00，等级 A，奖金 25500）：" in zh
+    doc = json.loads(cli("explain", "cycle-2026.yaml", "E1", "--format", "json"))
+    assert (doc["stale"]["run"], doc["stale"]["stored"], doc["stale"]["rerun"]) == (
+        5, {"score": 105.0, "grade": "A", "bonus": "25500"}, "appraise run cycle-2026.yaml")

@@ -67,8 +67,38 @@ def command(cycle: Path, employee: str, fmt: str, locale: str | None, store_url:
         sys.exit(1)
     if "error" in x and locale is not None and fmt == "text":  # (said in the language asked for)
         x = {**x, "locale": locale}
+    stale = _stale_note(url, evaluation, employee, messages) if url else None
+    if stale is not None:  # worked from the store as it is now: not what the stale stored run paid
+        if fmt == "json":
+            x = {**x, "stale": stale["json"]}
+        else:
+            click.echo(stale["text"], err=True)
     text = json.dumps(x, ensure_ascii=False, indent=2) if fmt == "json" else render_text(x)
     click.echo(text, nl=not text.endswith("\n"))
     if "error" in x:  # the reason this employee was not appraised: said, but not a success
         sys.exit(1)
 
+
+
+def _stale_note(url: str, evaluation, employee: str, locale: str) -> dict | None:
+    """When the stored run of this period and ruleset is stale (it read results that changed since), what to say:
+    explain works the result out from the store as it is now, which is not what that run stored and paid."""
+    from appraise.commands.history import rerun_command, stale_lines
+    from appraise.store.database import history, stale_runs
+
+    period, rs_id = evaluation.period.id, evaluation.ruleset.id
+    mine = [s for s in stale_runs(url) if s["cycle"] == period and s["ruleset_id"] == rs_id]
+    if not mine:
+        return None
+    stored = next((r for r in history(url, [employee], ruleset_id=rs_id).get(employee, []) if r["cycle"] == period),
+                  None)
+    score = "—" if stored is None or stored["score"] is None else f"{stored['score']:.2f}"
+    grade = "—" if stored is None or stored["grade"] is None else stored["grade"]
+    bonus = "—" if stored is None or stored["bonus"] is None else stored["bonus"]
+    text = say("explain.stale", locale, employee=employee, score=score, grade=grade, bonus=bonus) + "\n  " \
+        + stale_lines(mine, locale)[0]
+    return {"text": text, "json": {"run": mine[0]["run_id"], "rerun": rerun_command(mine[0]["cycle_file"]),
+                                   "reasons": mine[0]["reasons"],
+                                   "stored": {"score": None if stored is None else stored["score"],
+                                              "grade": None if stored is None else stored["grade"],
+                                              "bonus": None if stored is None else stored["bonus"]}}}

@@ -31,12 +31,13 @@ def with_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
-def require(part: Part, columns, report: Report, what: str) -> bool:
-    """Whether the source has every column of ``columns``; each missing one is fatal, with a likely rename."""
+def require(part: Part, columns, report: Report, what: str, taken=()) -> bool:
+    """Whether the source has every column of ``columns``; each missing one is fatal, with a likely rename (never
+    of a column that means something else already: ``taken``, as leave_date for a missing hire_date)."""
     missing = [c for c in columns if c not in part.frame.columns]
     for c in missing:
         have = [x for x in part.frame.columns if x != "_row"]
-        close = difflib.get_close_matches(c, have, n=1)
+        close = difflib.get_close_matches(c, [x for x in have if x not in taken], n=1)
         hint = (f"is '{close[0]}' meant? rename it with columns: {{{close[0]}: {c}}}" if close
                 else f"add the column, or map yours with columns: {{<your column>: {c}}}")
         report.fatal(Diagnostic(part.origin.file, *part.origin.at,  # the header row, or the query

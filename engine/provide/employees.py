@@ -34,9 +34,16 @@ def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle
     frames = []
     # the employees accepted so far, by their id's case fold: (id, part, line)
     folded = Folded()
+    # a ruleset reading tenure or the days employed with no hire_date column in any employees source (named
+    # otherwise, 'hire date'): said at the header, not as every employee's error 'hire_date is empty'
+    dated = not needs.hire_date or any("hire_date" in p.frame.columns for p in parts)
     for part in parts:
+        if not _dates_named(part, report):
+            continue
         frame = with_rows(part.frame)
-        if not require(part, [*EMPLOYEE_REQUIRED, *needs.attributes], report, "the employees table"):
+        dates = [] if dated or part is not parts[0] else ["hire_date"]
+        if not require(part, [*EMPLOYEE_REQUIRED, *dates, *needs.attributes], report, "the employees table",
+                       taken=(*EMPLOYEE_BUILTIN, *needs.attributes)):
             continue
         if empty(part, report, "the employees table"):
             continue
@@ -65,6 +72,28 @@ def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle
             out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
     front = list(EMPLOYEE_BUILTIN)
     return out.select(front + [c for c in out.columns if c not in front])
+
+
+def _dates_named(part: Part, report: Report) -> bool:
+    """Whether the source's dates of employment, if it has them, are named ``hire_date`` and ``leave_date``: a column
+    'Leave Date' or 'leave-date' beside no ``leave_date`` would read every leaver as employed all along (and 'hire
+    date' every new hire as employed from the period's start), the pay of both prorated wrongly without a word."""
+    def squashed(name: str) -> str:
+        return re.sub(r"[^0-9a-z]", "", str(name).casefold())
+
+    ok = True
+    for column in ("hire_date", "leave_date"):
+        if column in part.frame.columns:
+            continue
+        near = [c for c in part.frame.columns if c != "_row" and squashed(c) == squashed(column)]
+        if near:
+            ok = False
+            report.fatal(Diagnostic(part.origin.file, *part.origin.at,
+                                    f"the employees table has a column '{near[0]}' but no '{column}'; the dates of "
+                                    f"employment are read from '{column}' only", column,
+                                    hint=f"rename it with columns: {{{near[0]}: {column}}}",
+                                    code="data-missing-column"))
+    return ok
 
 
 def _near_spellings(part: Part, frame: pl.DataFrame, needs: Needs, report: Report) -> None:

@@ -27,6 +27,7 @@ class Needs:
     optional: frozenset[str] = frozenset()
     competencies: bool = False  # a 360 dimension counts only some competencies: the column must be there
     hierarchy: tuple[str, ...] = ()  # the employee columns team roll-ups follow (each person's manager)
+    hire_date: bool = False  # the ruleset reads tenure_months or employed_share, or prorates: the column must be there
 
     @classmethod
     def from_ruleset(cls, ruleset) -> Needs:
@@ -41,4 +42,5 @@ class Needs:
             rating_scale=max(scales) if scales else None,
             optional=frozenset(m.name for m in ruleset.raw_metrics if m.optional),
             competencies=any(d.feedback is not None and bool(d.feedback.competencies) for d in dims),
-            hierarchy=tuple(sorted({m.rollup.via for m in ruleset.rollups if m.rollup is not None})))
+            hierarchy=tuple(sorted({m.rollup.via for m in ruleset.rollups if m.rollup is not None})),
+            hire_date=ruleset.reads("tenure_months") or ruleset.reads("employed_share") or ruleset.proration == "days")
