@@ -395,6 +395,8 @@ def test_an_amount_paid_or_carried_in_that_is_not_an_amount_is_an_error_not_noth
     # 30000 + 37500 = 67500 was paid: 82500 due
     assert list(got) == ["C"]
     assert (got["C"]["bonus_gross"], got["C"]["bonus_paid"], got["C"]["bonus"]) == ("150000", "67500", "82500")
+    # every quarter's scores were given: nothing is said to be missing of them (only Q4 has nothing paid)
+    assert not [w for w in res.document["warnings"] if "no stored results" in w and "is missing" in w]
     # nothing paid given at all: nothing is netted, the whole gross is due
     none = evaluate(FIXTURE / "annual.yaml", period="2026", employees=employees, aggregated=metrics, subperiods=sub)
     assert [(e["bonus_gross"], e["bonus_paid"], e["bonus"]) for e in none.document["employees"]] == \
