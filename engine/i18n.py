@@ -1178,6 +1178,9 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "{column} '{value}' 小于 0；奖金目标应不小于 0"),
     ("employees.leave_before_hire", "leave_date '{value}' is before the hire_date; correct one of the two dates",
      "leave_date '{value}' 早于 hire_date（入职日期）；请改正这两个日期之一"),
+    ("employees.leave_before_hire_row", "leave_date '{value}' is before the hire_date ({hire}); correct one of the "
+                                        "two dates",
+     "leave_date '{value}' 早于 hire_date（入职日期 {hire}）；请改正这两个日期之一"),
     ("employees.no_hire_date", "hire_date is empty, but the ruleset {why}; give the employee's hire date (YYYY-MM-DD)",
      "hire_date 为空，但规则集{why}；请填写该员工的入职日期（YYYY-MM-DD）"),
     ("employees.reads", "reads {name}", "读取 {name}"),

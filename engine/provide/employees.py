@@ -52,6 +52,7 @@ def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle
         found: list[tuple[int, int, Diagnostic, str | None]] = []  # (row index, order, diagnostic, employee)
         accepted = _accepted_ids(part, frame, folded, found)
         frame = _employee_values(part, frame, accepted, types, found)
+        _leave_before_hire(part, frame, accepted, found, cycle.period)
         for _, _, diag, emp in sorted(found, key=lambda f: (f[0], f[1])):
             if emp is None:
                 report.fatal(diag)
@@ -310,15 +311,36 @@ def _employee_values(part: Part, frame: pl.DataFrame, accepted: pl.Series, types
     return frame.drop("_ok", "_i")
 
 
+def _leave_before_hire(part: Part, frame: pl.DataFrame, accepted: pl.Series, found: list, period) -> None:
+    """A leave date before the hire date (dates already written YYYY-MM-DD) of someone the period would appraise
+    (hired by its last day, not gone before its first) is that employee's error at the row: no share of the period
+    employed can be worked out from it.  (The engine refuses such a row too, without a line.)"""
+    if "leave_date" not in frame.columns or "hire_date" not in frame.columns:
+        return
+    hire, leave = (pl.col(c).str.to_date("%Y-%m-%d", strict=False) for c in ("hire_date", "leave_date"))
+    rows = frame.with_columns(accepted.alias("_ok")).with_row_index("_i").filter(
+        pl.col("_ok") & ((leave < hire) & (hire <= period.end) & (leave >= period.start)).fill_null(False))
+    for emp, line, i, left, hired in rows.select("id", "_row", "_i", "leave_date", "hire_date").iter_rows():
+        found.append((i, len(frame.columns), part.origin.diag(
+            line, "leave_date", f"leave_date '{left}' is before the hire_date ({hired}); correct one of the two "
+            "dates", code="data-leave-before-hire"), emp))
+
+
 # ---------------------------------------------------------------- employment
-def employment_dates(employees: pl.DataFrame | None) -> pl.DataFrame | None:
-    """``employee``, ``_hire``, ``_leave`` (dates) of the employees with a hire or leave date, or None."""
+def employment_dates(employees: pl.DataFrame | None, period=None) -> pl.DataFrame | None:
+    """``employee``, ``_hire``, ``_leave`` (dates) of the employees with a hire or leave date, or None.  With the
+    ``period``: not those whose leave date before their hire date is an error of this run (:func:`_leave_before_hire`;
+    their rows are not also each a warning)."""
     if employees is None or not employees.height:
         return None
     dates = employees.select(pl.col("id").alias("employee"),
                              pl.col("hire_date").str.to_date("%Y-%m-%d", strict=False).alias("_hire"),
                              pl.col("leave_date").str.to_date("%Y-%m-%d", strict=False).alias("_leave"))
-    dates = dates.filter(pl.col("_hire").is_not_null() | pl.col("_leave").is_not_null())
+    keep = pl.col("_hire").is_not_null() | pl.col("_leave").is_not_null()
+    if period is not None:
+        hire, leave = pl.col("_hire"), pl.col("_leave")
+        keep = keep & ~((leave < hire) & (hire <= period.end) & (leave >= period.start)).fill_null(False)
+    dates = dates.filter(keep)
     return dates if dates.height else None
 
 

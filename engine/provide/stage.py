@@ -56,7 +56,7 @@ def provide(cycle: Cycle, needs: Needs) -> Provided:
 
     employees = employee_table(parts["employees"], needs, report, cycle)
     known = Known(employees["id"]) if employees is not None else None
-    employment = employment_dates(employees)
+    employment = employment_dates(employees, cycle.period)
     teams = hierarchy(parts["employees"], employees, needs.hierarchy, cycle.period, report)
     _release(parts["employees"])
     given: set[str] = set()  # metrics a source has a column (or, laid out long, rows) for, whatever the rows' months
