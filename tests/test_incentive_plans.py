@@ -403,3 +403,24 @@ def test_six_places_is_the_written_decimal_half_up_by_columns_and_by_hand():
     got = six_places(pl.Series("x", values))
     assert got.name == "x" and got.to_list() == [None if w is None else Decimal(w) for w in want]
     assert got.to_list()[:9] == [Decimal(micro(v)).scaleb(-6) for v in values[:9]]
+
+
+def test_the_plan_cap_rounds_down_to_the_unit_when_half_up_would_pass_it(tmp_path):
+    # the shipped plan with rounding 0.1: components at their caps (revenue 2.5 x 0.6 T, SPIFF 2 x 0.2 T, the margin
+    # tiers 1.0 x 0.2 T x the grade's multiplier) earn at least 2.1 T, above the plan's cap of 2 T.
+    # T = 10000.38: the cap 20000.76 half-up to 0.1 would be 20000.8, above the cap: 20000.7 is paid.
+    # T = 10000.30: the cap 20000.60 is a multiple of 0.1: 20000.6.  (Mutants of the cap's units in _rounded lived.)
+    from appraise.pipeline import evaluate_tables
+
+    text = (ROOT / "rulesets" / "sales-incentive.yaml").read_text(encoding="utf-8")
+    assert "\n  rounding: 1\n" in text
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(text.replace("\n  rounding: 1\n", "\n  rounding: 0.1\n"), encoding="utf-8")
+    reps = [{"id": e, "name": e, "role": "sales_rep", "target_bonus": t, "hire_date": "2020-01-01"}
+            for e, t in (("R1", "10000.38"), ("R2", "10000.30"))]
+    high = [{"employee": e, "revenue": 10_000_000.0, "quota": 1_000_000.0, "gross_profit": 4_000_000.0,
+             "new_product_revenue": 5_000_000.0} for e in ("R1", "R2")]
+    ev = evaluate_tables(plan, period="2026-Q3", employees=reps, aggregated=high).evaluation
+    assert not ev.errors
+    got = dict(zip(ev.frame["id"].to_list(), ev.frame["bonus"].to_list(), strict=True))
+    assert got == {"R1": Decimal("20000.7"), "R2": Decimal("20000.6")}
