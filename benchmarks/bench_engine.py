@@ -115,7 +115,7 @@ def cycle() -> dict:
                         {"provider": "csv", "path": "data/metrics.csv"},
                         {"provider": "feedback360", "path": "data/feedback.csv"},
                         {"provider": "okr", "path": "data/okrs.csv"}],
-            "store": "sqlite:///out/appraise.db", "output": "out"}
+            "store": "sqlite:///appraise.db", "output": "out/2026-Q3"}
 
 
 def validated_plan(folder: Path):

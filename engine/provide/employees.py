@@ -19,6 +19,7 @@ import polars as pl
 from appraise.errors import Diagnostic
 from appraise.language.compile import BUILTIN_ATTRIBUTES  # one list of the columns every employee table has
 from appraise.language.cycle import Cycle
+from appraise.language.period import Period
 from appraise.provide.checks import EXCEL_EPOCH, as_text, date_text, empty, number_hint, require, with_rows
 from appraise.provide.needs import Needs
 from appraise.provide.parts import Part, Report, cycle_diag
@@ -52,7 +53,7 @@ def employee_table(parts: list[Part], needs: Needs, report: Report, cycle: Cycle
         found: list[tuple[int, int, Diagnostic, str | None]] = []  # (row index, order, diagnostic, employee)
         accepted = _accepted_ids(part, frame, folded, found)
         frame = _employee_values(part, frame, accepted, types, found)
-        _leave_before_hire(part, frame, accepted, found, cycle.period)
+        _leave_before_hire(part, frame, accepted, found, cycle.period if cycle is not None else None)
         for _, _, diag, emp in sorted(found, key=lambda f: (f[0], f[1])):
             if emp is None:
                 report.fatal(diag)
@@ -311,15 +312,19 @@ def _employee_values(part: Part, frame: pl.DataFrame, accepted: pl.Series, types
     return frame.drop("_ok", "_i")
 
 
-def _leave_before_hire(part: Part, frame: pl.DataFrame, accepted: pl.Series, found: list, period) -> None:
+def _leave_before_hire(part: Part, frame: pl.DataFrame, accepted: pl.Series, found: list,
+                       period: Period | None) -> None:
     """A leave date before the hire date (dates already written YYYY-MM-DD) of someone the period would appraise
     (hired by its last day, not gone before its first) is that employee's error at the row: no share of the period
     employed can be worked out from it.  (The engine refuses such a row too, without a line.)"""
     if "leave_date" not in frame.columns or "hire_date" not in frame.columns:
         return
     hire, leave = (pl.col(c).str.to_date("%Y-%m-%d", strict=False) for c in ("hire_date", "leave_date"))
+    inverted = leave < hire
+    if period is not None:  # (without one, as when a test checks the table alone: every such row)
+        inverted = inverted & (hire <= period.end) & (leave >= period.start)
     rows = frame.with_columns(accepted.alias("_ok")).with_row_index("_i").filter(
-        pl.col("_ok") & ((leave < hire) & (hire <= period.end) & (leave >= period.start)).fill_null(False))
+        pl.col("_ok") & inverted.fill_null(False))
     for emp, line, i, left, hired in rows.select("id", "_row", "_i", "leave_date", "hire_date").iter_rows():
         found.append((i, len(frame.columns), part.origin.diag(
             line, "leave_date", f"leave_date '{left}' is before the hire_date ({hired}); correct one of the two "
