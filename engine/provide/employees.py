@@ -320,15 +320,21 @@ def _leave_before_hire(part: Part, frame: pl.DataFrame, accepted: pl.Series, fou
     if "leave_date" not in frame.columns or "hire_date" not in frame.columns:
         return
     hire, leave = (pl.col(c).str.to_date("%Y-%m-%d", strict=False) for c in ("hire_date", "leave_date"))
-    inverted = leave < hire
-    if period is not None:  # (without one, as when a test checks the table alone: every such row)
-        inverted = inverted & (hire <= period.end) & (leave >= period.start)
     rows = frame.with_columns(accepted.alias("_ok")).with_row_index("_i").filter(
-        pl.col("_ok") & inverted.fill_null(False))
+        pl.col("_ok") & _inverted(hire, leave, period))
     for emp, line, i, left, hired in rows.select("id", "_row", "_i", "leave_date", "hire_date").iter_rows():
         found.append((i, len(frame.columns), part.origin.diag(
             line, "leave_date", f"leave_date '{left}' is before the hire_date ({hired}); correct one of the two "
             "dates", code="data-leave-before-hire"), emp))
+
+
+def _inverted(hire: pl.Expr, leave: pl.Expr, period: Period | None) -> pl.Expr:
+    """A leave date before the hire date, of someone ``period`` would appraise (hired by its last day, not gone
+    before its first; without a period, as when a test checks the table alone: every such row); false for nulls."""
+    inverted = leave < hire
+    if period is not None:
+        inverted = inverted & (hire <= period.end) & (leave >= period.start)
+    return inverted.fill_null(False)
 
 
 # ---------------------------------------------------------------- employment
@@ -343,8 +349,7 @@ def employment_dates(employees: pl.DataFrame | None, period=None) -> pl.DataFram
                              pl.col("leave_date").str.to_date("%Y-%m-%d", strict=False).alias("_leave"))
     keep = pl.col("_hire").is_not_null() | pl.col("_leave").is_not_null()
     if period is not None:
-        hire, leave = pl.col("_hire"), pl.col("_leave")
-        keep = keep & ~((leave < hire) & (hire <= period.end) & (leave >= period.start)).fill_null(False)
+        keep = keep & ~_inverted(pl.col("_hire"), pl.col("_leave"), period)
     dates = dates.filter(keep)
     return dates if dates.height else None
 
