@@ -129,3 +129,43 @@ def test_the_interpreters_round_is_the_compilers_bit_for_bit():
             i = round_half_up(v, digits)
             assert struct.pack("d", i) == struct.pack("d", c) or math.isnan(i) and math.isnan(c), (v, digits)
             assert struct.pack("d", f) == struct.pack("d", c) or math.isnan(f) and math.isnan(c), (v, digits)
+
+
+@settings(max_examples=int(os.environ.get("APPRAISE_FUZZ_EXAMPLES") or 60), deadline=None)
+@given(st.one_of(arithmetic, conditions), st.integers(-9, 9), st.sampled_from([Fraction(1, 10 ** 9), Fraction(1, 3),
+                                                                              Fraction(2)]),
+       st.lists(st.fractions(0, 1), min_size=1, max_size=4))
+def test_a_range_holds_every_value_its_inputs_give(text, a, width, inside):
+    # INTERVALS with a known only to lie in [a, a + width]: the answer (a range, a true/false, missing) holds for
+    # every a in it, worked out one by one with FRACTIONS at the ends and at points inside; or the interpreter says
+    # there is no one answer (Indeterminate), which is never wrong, only cautious
+    from appraise.language.expr.interpret import INTERVALS, Indeterminate, Interval
+
+    e = parse(text)
+    env = {"a": Interval(Fraction(a), a + width), "b": Fraction(-2), "c": Fraction(3)}
+    try:
+        got = evaluate(e, env, numbers=INTERVALS)
+    except Indeterminate:
+        return
+    for t in [Fraction(0), Fraction(1), *inside]:
+        want = evaluate(e, {**env, "a": a + t * width}, numbers=FRACTIONS)
+        if isinstance(got, Interval):
+            assert want is not None and not isinstance(want, bool) and got.lo <= want <= got.hi, (text, t)
+        elif isinstance(got, Fraction):
+            assert want == got, (text, t)
+        else:  # true, false or missing: the same for every value
+            assert want is got, (text, t)
+
+
+def test_a_range_has_no_one_answer_where_its_values_disagree():
+    from appraise.language.expr.interpret import INTERVALS, Indeterminate, Interval
+
+    a = {"a": Interval(Fraction(1), Fraction(3))}
+    with pytest.raises(Indeterminate):
+        evaluate(parse("a > 2"), a, numbers=INTERVALS)  # 1 > 2 is false, 3 > 2 true
+    with pytest.raises(Indeterminate):
+        evaluate(parse("10 / (a - 2)"), a, numbers=INTERVALS)  # a - 2 from -1 to 1 holds 0
+    assert evaluate(parse("a > 0"), a, numbers=INTERVALS) is True
+    r = evaluate(parse("round(a * a - 1, 0)"), a, numbers=INTERVALS)  # a*a from 1 to 9: 0 to 8
+    assert (r.lo, r.hi) == (0, 8)
+    assert evaluate(parse("a / 0"), a, numbers=INTERVALS) is None  # x / 0 is missing, as everywhere

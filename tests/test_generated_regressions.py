@@ -748,3 +748,76 @@ def test_a_measure_below_2_to_the_33_is_paid_on_even_when_another_component_pays
         assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E1", "10000010000.00"),
                                                                      ("E2", "5000020000.00")]
         assert doc["errors"] == []
+
+
+CANCELS = """\
+    id: r
+    version: "1"
+    attributes: {target_bonus: money}
+    metrics:
+      big: {aggregate: sum}
+      visits: {aggregate: sum}
+      m: {formula: big - 100000000000000}
+    scorecards:
+      rep:
+        dimensions:
+          results: {weight: 100, kpis: {visits: {weight: 100, target: 10}}}
+    grades: [{grade: A, min: 0}]
+    bonus:
+      target: target_bonus
+      rounding: 0.01
+      components: {a: {measure: m, per_unit: 1000}}
+    """
+
+
+def test_a_small_measure_cancelling_most_of_a_number_past_15_digits_is_not_paid_on(tmp_path):
+    # m = big - 10^14. E1's big, 100,000,000,000,001.42, has 17 significant digits; the float it is read into is
+    # 100,000,000,000,001.421875 (floats there are 1/64 apart), and every decimal from 100,000,000,000,001.4140625
+    # to ...001.4296875 is read into that same float. So m may be anything from 1.4140625 to 1.4296875: 6 places
+    # of 1.414063 to 1.429688, not one value. E1 is an error (the engine paid 1.421875 × 1000 = 1,421.88; the data
+    # meant 1,420.00). E2's big, 100,000,000,000,002 (15 digits), is exact: m = 2, paid 2 × 1000 = 2,000.00.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=CANCELS, employees_csv="id,name,target_bonus\nE1,A,100\n"
+                  "E2,B,100\n", metrics_csv="employee,month,big,visits\nE1,2026-07,100000000000001.42,10\n"
+                                            "E2,2026-07,100000000000002,10\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E2", "2000.00")]
+        assert [e["employee"] for e in doc["errors"]] == ["E1"]
+
+
+def test_a_small_measure_of_a_number_past_15_digits_is_paid_when_every_value_it_may_be_gives_the_same(tmp_path):
+    # m = round(big - 10^14, 1): big 100,000,000,000,001.42 may be anything from ...001.4140625 to ...001.4296875
+    # (the test above), so big - 10^14 from 1.4140625 to 1.4296875, and round(…, 1) is 1.4 for every one of them:
+    # paid 1.4 × 1000 = 1,400.00. (The engine without the range paid it too; a comparison deciding the same for
+    # every value is as good: max(m, 1) is 1.4 for all.)
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    ruleset = CANCELS.replace("m: {formula: big - 100000000000000}",
+                              "m: {formula: 'max(round(big - 100000000000000, 1), 1)'}")
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=ruleset, employees_csv="id,name,target_bonus\nE1,A,100\n",
+                  metrics_csv="employee,month,big,visits\nE1,2026-07,100000000000001.42,10\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E1", "1400.00")]
+        assert doc["errors"] == []
+
+
+def test_a_measure_amplifying_a_number_past_15_digits_below_2_to_the_33_is_not_paid_on_when_undecided(tmp_path):
+    # m = x × 1000 with x = 1,000,000.1234564995 (17 digits; floats near 10^6 are 2^-33 apart, about 1.16e-10): x's
+    # float stands for decimals up to 5.8e-11 either side, so m for up to 5.8e-8 either side of 1,000,000,123.4564995,
+    # from ...123.45649944 to ...123.45649956: 6 places 1,000,000,123.456499 or .456500, not one. E1 is an error
+    # (m is below 2^33, so the engine paid on its float without looking). E2's x = 1,000,000.12345 (12 digits) is
+    # exact: m = 1,000,000,123.45, paid × 1 = 1,000,000,123.45.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    ruleset = CANCELS.replace("m: {formula: big - 100000000000000}", "m: {formula: big * 1000}") \
+        .replace("per_unit: 1000", "per_unit: 1")
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=ruleset, employees_csv="id,name,target_bonus\nE1,A,100\n"
+                  "E2,B,100\n", metrics_csv="employee,month,big,visits\nE1,2026-07,1000000.1234564995,10\n"
+                                            "E2,2026-07,1000000.12345,10\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E2", "1000000123.45")]
+        assert [e["employee"] for e in doc["errors"]] == ["E1"]

@@ -25,6 +25,7 @@ import polars as pl
 from appraise.core.frame import F64, MONEY, EmployeeError, unreadable_amounts
 from appraise.language import expr as expressions
 from appraise.language.compile import BonusPlan, Ruleset
+from appraise.language.expr.interpret import Interval
 from appraise.language.incentives import Component
 
 # the frame columns of a plan (``<k>`` a component id, ``<i>`` a band's or tier's place from 0):
@@ -155,22 +156,28 @@ class NotCarried(NotExact):
     so neither is the metric (a plan does not pay on it, whatever digits the float of the result shows)."""
 
 
-def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: Mapping[str, Any]) -> Fraction | None:
+def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: Mapping[str, Any],
+                 ranges: bool = False) -> Fraction | Interval | None:
     """Metric ``name`` of one employee, exactly: a derived metric's formula evaluated with fractions over its inputs
-    as written, where the frame has floats (a rare path: only for a value a plan pays on of 2^33 or more, see
-    :func:`appraise.core.scoring.drop_unfinite`).  ``collected / billed`` of 52,164.34 and 1e-9 is 52,164,340,000,000,
-    where the float quotient is 52164339999999.99.  ``row`` is the frame's row (``m.<metric>``, ``attr.<name>``,
-    ``prev.<field>``, ``tenure_months``).  An input (a raw metric, a team roll-up, an attribute, ``previous``, a
-    context number) is the shortest decimal of its float, known only when it has at most 15 significant digits
-    (every decimal written with at most 15 is); ``x / 0`` and anything built on a missing value is None; raises
-    :class:`NotExact` otherwise (and for a value that is not a number: true/false, a comparison).  The formula is
-    interpreted by the expression language's own interpreter with exact numbers
-    (:data:`appraise.language.expr.interpret.FRACTIONS`)."""
-    from appraise.language.expr.interpret import FRACTIONS, evaluate
+    as written, where the frame has floats (a rare path: only for a value a plan pays on of 2^33 or more, or one
+    reading a number of more than 15 significant digits; see :func:`appraise.core.scoring.drop_unfinite`).
+    ``collected / billed`` of 52,164.34 and 1e-9 is 52,164,340,000,000, where the float quotient is
+    52164339999999.99.  ``row`` is the frame's row (``m.<metric>``, ``attr.<name>``, ``prev.<field>``,
+    ``tenure_months``).  An input (a raw metric, a team roll-up, an attribute, ``previous``, a context number) is
+    the shortest decimal of its float, known only when it has at most 15 significant digits (every decimal written
+    with at most 15 is); ``x / 0`` and anything built on a missing value is None; raises :class:`NotExact`
+    otherwise (and for a value that is not a number: true/false, a comparison).  The formula is interpreted by the
+    expression language's own interpreter with exact numbers (:data:`appraise.language.expr.interpret.FRACTIONS`).
+
+    With ``ranges``, an input not known exactly is the range of every decimal its float may stand for
+    (:func:`float_range`) and the result the :class:`~appraise.language.expr.interpret.Interval` every value of
+    those inputs gives (:data:`~appraise.language.expr.interpret.INTERVALS`; :class:`NotCarried` where the formula
+    has no one answer for all of them): :func:`paid_micro` says whether the plan's 6 places are known."""
+    from appraise.language.expr.interpret import FRACTIONS, INTERVALS, Indeterminate, evaluate
 
     metrics = {m.name: m for m in ruleset.metrics}
 
-    def written(value: Any) -> Fraction | None:
+    def written(value: Any) -> Fraction | Interval | None:
         if value is None:
             return None
         if isinstance(value, bool):
@@ -181,27 +188,35 @@ def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: M
             d = Decimal(repr(value))
             if len(d.normalize().as_tuple().digits) <= 15:
                 return Fraction(d)
+            if ranges:
+                return float_range(value)
             raise NotCarried(name)
         raise NotExact(name)
 
-    def number(value: Any) -> Fraction | None:
-        if value is None or isinstance(value, Fraction):
+    def number(value: Any) -> Fraction | Interval | None:
+        if value is None or isinstance(value, (Fraction, Interval)):
             return value
         raise NotExact(name)  # true/false, a text, a comparison: no exact number
 
-    def metric(m: str, depth: int) -> Fraction | None:
+    def metric(m: str, depth: int) -> Fraction | Interval | None:
         spec = metrics.get(m)
         if spec is None or spec.formula is None:
             if row.get(f"{UNCARRIED}{m}"):  # a sum or mean whose exact value its float's decimal is not
+                if ranges and isinstance(row.get(f"m.{m}"), float):
+                    return float_range(row[f"m.{m}"])  # (its float is the one nearest the exact value)
                 raise NotCarried(m)
             return written(row.get(f"m.{m}"))
         if depth > len(metrics):  # (validated acyclic)
             raise NotExact(m)
-        return number(evaluate(spec.formula, _Inputs(lambda n: name_of(n, depth + 1)),
-                               _Inputs(lambda f: written(context.get(f))),
-                               _Inputs(lambda f: written(row.get(f"prev.{f}"))), FRACTIONS))
+        try:
+            return number(evaluate(spec.formula, _Inputs(lambda n: name_of(n, depth + 1)),
+                                   _Inputs(lambda f: written(context.get(f))),
+                                   _Inputs(lambda f: written(row.get(f"prev.{f}"))),
+                                   INTERVALS if ranges else FRACTIONS))
+        except Indeterminate as e:
+            raise NotCarried(m) from e
 
-    def name_of(n: str, depth: int) -> Fraction | None:
+    def name_of(n: str, depth: int) -> Fraction | Interval | None:
         if n == "employed_share":
             raise NotExact(n)
         if n in metrics:
@@ -209,6 +224,23 @@ def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: M
         return written(row.get(n if n == "tenure_months" else f"attr.{n}"))
 
     return metric(name, 0)
+
+
+def float_range(value: float) -> Interval:
+    """Every decimal whose nearest float is ``value`` (half the distance to the floats either side, ends
+    included): what a number of more than 15 significant digits, read into ``value``, may have been written as."""
+    x = Fraction(value)
+    return Interval((x + Fraction(math.nextafter(value, -math.inf))) / 2,
+                    (x + Fraction(math.nextafter(value, math.inf))) / 2)
+
+
+def paid_micro(value: Fraction | Interval) -> int | None:
+    """The micro a plan pays on for an exact ``value`` (:func:`carried_exactly`), or for a range of values when
+    all of them give the same one; None when a float does not carry it or the range's values do not agree."""
+    if isinstance(value, Fraction):
+        return carried_exactly(value)
+    low, high = carried_exactly(value.lo), carried_exactly(value.hi)  # (half-up rounding never decreases)
+    return low if low is not None and low == high else None
 
 
 class _Inputs(Mapping[str, Any]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
 
@@ -19,6 +20,7 @@ from appraise.core.reweighting import apply_action, base_weights
 from appraise.language import expr as expressions
 from appraise.language.compile import Kpi, Ruleset, Scorecard
 from appraise.language.expr import Expression
+from appraise.language.expr.interpret import Interval
 from appraise.language.period import Period
 from appraise.tables import LARGEST
 
@@ -346,58 +348,63 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
     6 places) go to the errors, naming the component and the metric: the plan pays exactly on the decimal the
     data meant, and that decimal is lost.  A derived metric of that size is worked out exactly from its inputs
     (:func:`~appraise.core.incentives.exact_metric`) and judged on that: 52,164.34 / 1e-9 is 52,164,340,000,000
-    (8 digits, paid on, the frame's float made the one nearest it) where floats give 52164339999999.99 (16); one
-    whose inputs include a number of more than 15 significant digits is not known exactly, so not paid on, even
-    when the float of the result shows few digits (100,000,000,387,784.62 / 76 is 1,315,789,478,786.6397..., its
-    float 1315789478786.64); one below 2^33 is paid on whatever its inputs, also when another component of the
-    same employee pays on a big measure.  The ``_pays.`` columns go."""
+    (8 digits, paid on, the frame's float made the one nearest it) where floats give 52164339999999.99 (16).
+
+    A derived metric reading a number of more than 15 significant digits (or a sum or mean the rollup flags), of
+    any size, is worked out over every decimal those numbers' floats may stand for: paid on when all of them give
+    the same 6 places (``big / visits`` of 100,000,000,000,000.42 and 10^10 is 10,000.000000 for all), an error
+    when they do not (``big - 100000000000000`` of 100,000,000,000,001.42 lies anywhere from 1.4140625 to
+    1.4296875, whose float says 1.421875 and whose data said 1.42).  The ``_pays.`` columns go."""
     from appraise.core.incentives import (
         UNCARRIED,
         NotCarried,
         NotExact,
         carried,
-        carried_exactly,
         exact_metric,
         micro,
+        paid_micro,
     )
 
     flags = [c for c in f.columns if c.startswith(UNCARRIED)]  # sums and means not carried (rollup.finish)
     marks = [c for c in f.columns if c.startswith(_PAYS)]
     if not marks:
         return f.drop(flags)
-    big = pl.any_horizontal([(pl.col(c).abs() >= 2.0 ** 33).fill_null(False) for c in marks])
+    look = pl.any_horizontal([(pl.col(c).abs() >= 2.0 ** 33).fill_null(False) for c in marks])
     derived = {m.name for m in ruleset.metrics if m.formula is not None} if ruleset is not None else set()
+    loose = _loose_inputs(f, cast(Ruleset, ruleset), {c[len(_PAYS):].partition("\x00")[2] for c in marks} & derived,
+                          context or {}) if derived else None
+    if loose is not None:
+        look = look | loose
     bad: list[str] = []
     exact: dict[str, dict[str, float]] = {}  # metric -> id -> the float of its exact 6-place value
-    rows = f.filter(big)
+    rows = f.filter(look)
     for row in (rows if derived else rows.select("id", *marks, *flags)).iter_rows(named=True):
         for c in marks:
             component, _, metric = c[len(_PAYS):].partition("\x00")
             if row[c] is None:
                 continue
-            unknown = False  # an input of the derived metric has more digits than a float carries
-            try:  # a derived metric is judged on its exact value, when its inputs give one
-                value = exact_metric(cast(Ruleset, ruleset), metric, row, context or {}) if metric in derived \
-                    else None
+            value: Fraction | Interval | None = None
+            undecided = False  # no one answer for every value its inputs' floats stand for
+            try:  # a derived metric is judged on its exact value, or on the range its inputs' floats stand for
+                value = exact_metric(cast(Ruleset, ruleset), metric, row, context or {}, ranges=True) \
+                    if metric in derived else None
             except NotCarried:
-                value, unknown = None, True
-            except NotExact:
-                value = None
-            if unknown:
-                if abs(row[c]) < 2.0 ** 33:  # below 2^33 a float carries 6 places: paid on, as in a row whose
-                    continue  # marks are all that small (another component's big measure changes nothing here)
-                # else an error, below
+                undecided = True
+            except NotExact:  # it reads a true/false value or employed_share: judged on its float
+                pass
+            if undecided:
+                pass  # an error, below
             elif value is None:
                 if carried(row[c]) and not row.get(f"{UNCARRIED}{metric}"):
                     continue
-            elif (m := carried_exactly(value)) is not None:
+            elif (m := paid_micro(value)) is not None:
                 if m != micro(row[c]):  # the float nearest the exact value, whose decimal the plan pays on
                     exact.setdefault(metric, {})[row["id"]] = _nearest_float(Fraction(m, 10 ** 6))
                 continue
             errors.append(EmployeeError(row["id"], "evaluate", f"incentive component {component} pays on metric "
                                         f"{metric} = {row[c]!r}, which has more significant digits than a float "
-                                        "carries exactly (15); it cannot be paid to the cent, so it is not paid; "
-                                        "check the data behind it"))
+                                        "carries exactly (15), or is worked out from such a number; it cannot be "
+                                        "paid to the cent, so it is not paid; check the data behind it"))
             bad.append(row["id"])
             break
     f = f.drop(marks + flags)
@@ -413,6 +420,68 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
                     pl.col("id").replace_strict(values, default=actual, return_dtype=F64)).otherwise(actual)
                     .alias(f"k.{k.path}.actual"))
     return f.filter(~pl.col("id").is_in(bad)) if bad else f
+
+
+def _inputs_of(ruleset: Ruleset, metric: str) -> tuple[set[str], set[str]]:
+    """The frame columns a derived metric's formula reads, through the derived metrics it reads (``m.<raw>``,
+    ``attr.<name>``, ``tenure_months``, ``prev.<field>``), and the context fields it reads."""
+    metrics = {m.name: m for m in ruleset.metrics}
+    columns: set[str] = set()
+    fields: set[str] = set()
+    seen: set[str] = set()
+    todo = [metric]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        formula = metrics[name].formula
+        for n in formula.names if formula is not None else ():
+            if n in metrics:
+                if metrics[n].formula is not None:
+                    todo.append(n)
+                else:
+                    columns.add(f"m.{n}")
+            elif n != "employed_share":
+                columns.add(n if n == "tenure_months" else f"attr.{n}")
+        for obj, field in formula.fields if formula is not None else ():
+            (fields if obj == "context" else columns).add(field if obj == "context" else f"prev.{field}")
+    return columns, fields
+
+
+def _loose_inputs(f: pl.DataFrame, ruleset: Ruleset, metrics: set[str], context: Any) -> pl.Expr | None:
+    """Rows where a derived metric a plan pays on reads a number of more than 15 significant digits (or a sum or
+    mean the rollup flags as not carried): None when no row can (the usual case)."""
+    from appraise.core.incentives import UNCARRIED
+
+    columns: set[str] = set()
+    for metric in metrics:
+        cols, fields = _inputs_of(ruleset, metric)
+        if any(_digits_past_15(context.get(field)) for field in fields):
+            return pl.lit(True)
+        columns |= cols
+    flags = [pl.col(f"{UNCARRIED}{c[2:]}").fill_null(False) for c in sorted(columns)
+             if c.startswith("m.") and f"{UNCARRIED}{c[2:]}" in f.columns]
+    numbers = [c for c in sorted(columns) if c in f.columns and f.schema[c].is_float()]
+    parts = flags + [_past_15_digits(pl.col(c)) for c in numbers]
+    return pl.any_horizontal(parts) if parts else None
+
+
+def _past_15_digits(x: pl.Expr) -> pl.Expr:
+    """Where the float ``x``'s shortest decimal may have more than 15 significant digits (never missed; a value
+    of 15 or fewer flagged only below 10^-8 in size, where the scale below is not an exact float).  ``x`` times
+    10^k, k making 15 digits whole, is a whole number N below 10^15 and N / 10^k is ``x`` again exactly when ``x``
+    is the float of a decimal of 15 digits (N / 10^k, with 10^k exact, is the float nearest N × 10^-k; ``x`` times
+    10^k is within 0.07 of N)."""
+    k = pl.lit(14.0) - x.abs().log10().floor()
+    scale = pl.lit(10.0).pow(k)
+    n = (x * scale).round(0)
+    return ((x != 0) & x.is_finite() & ((k > 22) | (n.abs() >= 1e15) | (n / scale != x))).fill_null(False)
+
+
+def _digits_past_15(value: Any) -> bool:
+    return isinstance(value, float) and math.isfinite(value) and value != 0 and \
+        len(Decimal(repr(value)).normalize().as_tuple().digits) > 15
 
 
 def _nearest_float(x: Fraction) -> float:

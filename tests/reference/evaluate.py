@@ -80,6 +80,7 @@ of the session that wrote it, so the engine can be checked against the same read
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -987,7 +988,63 @@ def _not_carried(ev: Evaluator, ap) -> bool:
                 digits = Decimal(six.numerator) / Decimal(six.denominator)
                 if len(digits.normalize().as_tuple().digits) > 15:
                     return True
+            if isinstance(name, str) and name in ev.rs.derived and _undecided(ev, ap, name):
+                return True
     return False
+
+
+def _past_15(v) -> bool:
+    """A number of more than 15 significant digits (a float does not carry the decimal exactly)."""
+    if not isinstance(v, (int, Fraction)) or isinstance(v, bool) or v == 0:
+        return False
+    v = Fraction(v)
+    digits = 0
+    scaled = abs(v)  # the decimal's digits: a fraction whose denominator is 2^a 5^b has a finite one
+    while scaled.denominator != 1:
+        scaled *= 10
+        digits += 1
+        if digits > 400:
+            return True
+    return len(str(scaled.numerator).rstrip("0") or "0") > 15
+
+
+def _undecided(ev: Evaluator, ap, name: str) -> bool:
+    """Whether a derived measure reads a number of more than 15 significant digits (a metric as read: an exact sum,
+    or the float-summed value _not_carried judges; an attribute; a team roll-up) and the decimals that number's
+    float stands for (half the way to the floats either side) do not all give the measure the same 6 places: the
+    engine holds the float, not the decimal (README "The largest numbers an incentive plan pays on"). Judged at
+    the ends of each such range, every combination of them, and the value itself."""
+    reads: set[str] = set()
+    todo = [name]
+    while todo:
+        n = todo.pop()
+        if n in reads:
+            continue
+        reads.add(n)
+        if n in ev.rs.derived:
+            todo.extend(ev.rs.derived[n].names())
+    loose = {}
+    for n in sorted(reads - set(ev.rs.derived)):
+        v = ev.float_read.get((ap.person.id, n), ap.lookup(n)) if n in ev.rs.raw_metrics else ap.lookup(n) \
+            if n in ev.rs.rollups else ap.person.values.get(n)
+        if _past_15(v):
+            f = float(v)
+            x = Fraction(f)
+            loose[n] = ((x + Fraction(math.nextafter(f, -math.inf))) / 2,
+                        (x + Fraction(math.nextafter(f, math.inf))) / 2)
+    exact = ap.lookup(name)
+    if not loose or exact is None or isinstance(exact, bool):
+        return False
+    sixes = {plans.six_places(Fraction(exact))}
+    for ends in itertools.product(*loose.values()):
+        try:
+            value = ev.scope(ap.person, dict(zip(loose, ends)))(name)
+        except (ZeroDivisionError, ExpressionError):
+            return True
+        if value is None or isinstance(value, bool):
+            return True
+        sixes.add(plans.six_places(Fraction(value)))
+    return len(sixes) > 1
 
 
 def _f(v):

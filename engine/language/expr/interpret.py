@@ -8,7 +8,11 @@ One interpreter, two kinds of numbers (:class:`Numbers`):
   ``2.675 -> 2.68``), numbers compare within the relative ``TOLERANCE``;
 - :data:`FRACTIONS` (the exact rescue of a derived plan measure, :func:`appraise.core.incentives.exact_metric`)
   computes exactly: a literal is the decimal written (``0.1`` is 1/10), ``round`` is half-up on the exact value,
-  numbers compare within a relative 10⁻¹² exactly.  The caller gives its inputs as Fractions.
+  numbers compare within a relative 10⁻¹² exactly.  The caller gives its inputs as Fractions;
+- :data:`INTERVALS` is :data:`FRACTIONS` where some inputs are known only to lie in a range (:class:`Interval`: a
+  number of more than 15 significant digits, which its float does not carry): the result is the range every value
+  of those inputs lands in, or :class:`Indeterminate` where one answer cannot be given for all of them (a
+  comparison that holds for some and not others, a division by a range holding 0).
 
 In both ``x / 0`` is missing, and so is anything built on a missing value.
 """
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -47,6 +51,9 @@ def fraction_half_up(x: Fraction, digits: int = 0) -> Fraction:
     return -r if x < 0 else r
 
 
+_FUNCTIONS: dict[str, Callable[..., Any]] = {"min": min, "max": max, "abs": abs}
+
+
 class Numbers:
     """How an interpreter's numbers behave: what a literal is, ``round``, a comparison."""
 
@@ -61,6 +68,10 @@ class Numbers:
 
     def compare(self, op: type[ast.cmpop], a: Any, b: Any) -> bool:
         raise NotImplementedError
+
+    def function(self, name: str, args: list) -> Any:
+        """``min``, ``max`` or ``abs`` of ``args`` (none missing)."""
+        return _FUNCTIONS[name](*args)
 
 
 class Floats(Numbers):
@@ -97,16 +108,119 @@ class Fractions(Numbers):
         return NEAR[op](a - b, max(abs(a), abs(b)) * self._TOLERANCE)
 
 
+class Indeterminate(ArithmeticError):
+    """An expression over :class:`Interval` inputs has no one answer for every value they may take."""
+
+
+class Interval:
+    """A number known only to lie in [lo, hi] (exact fractions): ``+ - * /``, ``-x``, ``abs`` give the range of
+    the results over every value in the ranges (interval arithmetic; a division by a range holding 0 but not only 0
+    is :class:`Indeterminate`, one by exactly 0 is missing as ``x / 0`` is)."""
+
+    __slots__ = ("lo", "hi")
+
+    def __init__(self, lo: Fraction, hi: Fraction):
+        self.lo, self.hi = lo, hi
+
+    def __repr__(self) -> str:
+        return f"Interval({self.lo}, {self.hi})"
+
+    def __add__(self, other: Any) -> Interval:
+        o = _interval(other)
+        return Interval(self.lo + o.lo, self.hi + o.hi)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Interval:
+        o = _interval(other)
+        return Interval(self.lo - o.hi, self.hi - o.lo)
+
+    def __rsub__(self, other: Any) -> Interval:
+        return _interval(other) - self
+
+    def __mul__(self, other: Any) -> Interval:
+        o = _interval(other)
+        ends = [a * b for a in (self.lo, self.hi) for b in (o.lo, o.hi)]
+        return Interval(min(ends), max(ends))
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Interval:
+        o = _interval(other)
+        if o.lo <= 0 <= o.hi:
+            raise Indeterminate("a division by a range of values holding 0")
+        return self * Interval(1 / o.hi, 1 / o.lo)
+
+    def __rtruediv__(self, other: Any) -> Interval:
+        return _interval(other) / self
+
+    def __neg__(self) -> Interval:
+        return Interval(-self.hi, -self.lo)
+
+    def __pos__(self) -> Interval:
+        return self
+
+    def __abs__(self) -> Interval:
+        if self.lo >= 0:
+            return self
+        if self.hi <= 0:
+            return -self
+        return Interval(Fraction(0), max(-self.lo, self.hi))
+
+    def __eq__(self, other: Any) -> bool:  # (the interpreter's ``b == 0``: only a range of 0 alone is 0)
+        if not isinstance(other, (Interval, int, Fraction)) or isinstance(other, bool):
+            return NotImplemented
+        o = _interval(other)
+        return self.lo == o.lo and self.hi == o.hi
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _interval(x: Any) -> Interval:
+    if isinstance(x, Interval):
+        return x
+    if isinstance(x, bool) or not isinstance(x, (int, Fraction)):
+        raise Indeterminate(f"{x!r} in arithmetic with a range of values")
+    return Interval(Fraction(x), Fraction(x))
+
+
+class Intervals(Fractions):
+    """:class:`Fractions` where some inputs are an :class:`Interval`."""
+
+    def is_number(self, v: Any) -> bool:
+        return isinstance(v, Interval) or super().is_number(v)
+
+    def round(self, x: Any, digits: int) -> Any:  # half-up rounding never decreases: the ends' roundings bound it
+        if isinstance(x, Interval):
+            return Interval(fraction_half_up(x.lo, digits), fraction_half_up(x.hi, digits))
+        return super().round(x, digits)
+
+    def compare(self, op: type[ast.cmpop], a: Any, b: Any) -> bool:
+        if not isinstance(a, Interval) and not isinstance(b, Interval):
+            return super().compare(op, a, b)
+        a, b = _interval(self.constant(a)), _interval(self.constant(b))
+        answers = {super(Intervals, self).compare(op, x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)}
+        if len(answers) > 1:
+            raise Indeterminate("a comparison that holds for some of the values and not for others")
+        return answers.pop()
+
+    def function(self, name: str, args: list) -> Any:
+        if name in ("min", "max") and any(isinstance(a, Interval) for a in args):
+            pick = min if name == "min" else max
+            ranges = [_interval(a) for a in args]
+            return Interval(pick(r.lo for r in ranges), pick(r.hi for r in ranges))
+        return super().function(name, args)
+
+
 FLOATS: Numbers = Floats()
 FRACTIONS: Numbers = Fractions()
-
-_FUNCTIONS = {"min": min, "max": max, "abs": abs}
+INTERVALS: Numbers = Intervals()
 
 
 def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any] | None = None,
              previous: Mapping[str, Any] | None = None, numbers: Numbers = FLOATS) -> Any:
     """Interpret ``expr`` for one employee (``env``: bare names, ``context``/``previous``: their fields) with
-    ``numbers`` (:data:`FLOATS` or :data:`FRACTIONS`).  Missing values are ``None`` and propagate."""
+    ``numbers`` (:data:`FLOATS`, :data:`FRACTIONS` or :data:`INTERVALS`).  Missing values are ``None`` and propagate."""
     context = {} if context is None else context
     previous = {} if previous is None else previous
     number = numbers.is_number
@@ -177,7 +291,7 @@ def evaluate(expr: Expression, env: Mapping[str, Any], context: Mapping[str, Any
                 return None
             if name == "round":
                 return numbers.round(args[0], node.args[1].value if len(node.args) > 1 else 0)
-            return _FUNCTIONS[name](*args)
+            return numbers.function(name, args)
         raise ExpressionError("unsupported expression", 0)
 
     return ev(expr.tree.body)
