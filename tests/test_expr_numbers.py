@@ -169,3 +169,31 @@ def test_a_range_has_no_one_answer_where_its_values_disagree():
     r = evaluate(parse("round(a * a - 1, 0)"), a, numbers=INTERVALS)  # a*a from 1 to 9: 0 to 8
     assert (r.lo, r.hi) == (0, 8)
     assert evaluate(parse("a / 0"), a, numbers=INTERVALS) is None  # x / 0 is missing, as everywhere
+
+
+@settings(max_examples=int(os.environ.get("APPRAISE_FUZZ_EXAMPLES") or 60), deadline=None)
+@given(arithmetic, st.lists(st.tuples(*[st.tuples(st.integers(-10 ** 17, 10 ** 17), st.integers(-14, 3))] * 3),
+                            min_size=1, max_size=8))
+def test_a_formulas_polars_range_holds_its_exact_value_for_the_decimals_written(text, rows):
+    # each input written as a decimal of up to 18 digits (m × 10^e), read into its float; the formula's exact value
+    # over the decimals as written (FRACTIONS) lies in the range appraise.language.expr.ranges gives from the floats
+    # (or both are missing; a NaN end is no claim)
+    from decimal import Decimal
+
+    from appraise.language.expr.ranges import around, to_polars_range
+
+    e = parse(text)
+    written = [{n: Decimal(m).scaleb(x) for n, (m, x) in zip(NAMES, row, strict=True)} for row in rows]
+    frame = pl.DataFrame({n: [float(w[n]) for w in written] for n in NAMES}, schema={n: pl.Float64 for n in NAMES})
+    r = to_polars_range(e, lambda n: around(pl.col(n)), {})
+    if r is None:
+        assert "round" in text  # the one operation of `arithmetic` not bounded there
+        return
+    got = frame.with_columns(r[0].alias("lo"), r[1].alias("hi"))
+    for w, lo, hi in zip(written, got["lo"], got["hi"], strict=True):
+        want = evaluate(e, {n: Fraction(v) for n, v in w.items()}, numbers=FRACTIONS)
+        if want is None:
+            continue  # x / 0: the float formula is missing too; the range says nothing
+        if lo is None or hi is None or lo != lo or hi != hi:
+            continue  # no claim (a division by a range holding 0)
+        assert Fraction(lo) <= want <= Fraction(hi), (text, w)

@@ -15,7 +15,16 @@ from typing import Any, cast
 import polars as pl
 from polars.expr.whenthen import ChainedThen, Then
 
-from appraise.core.frame import F64, FEW_ROWS, EmployeeError, condition, feedback_of, lost_key, periods_of
+from appraise.core.frame import (
+    F64,
+    FEW_ROWS,
+    Columns,
+    EmployeeError,
+    condition,
+    feedback_of,
+    lost_key,
+    periods_of,
+)
 from appraise.core.reweighting import apply_action, base_weights
 from appraise.language import expr as expressions
 from appraise.language.compile import Kpi, Ruleset, Scorecard
@@ -371,10 +380,11 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
         return f.drop(flags)
     look = pl.any_horizontal([(pl.col(c).abs() >= 2.0 ** 33).fill_null(False) for c in marks])
     derived = {m.name for m in ruleset.metrics if m.formula is not None} if ruleset is not None else set()
-    loose = _loose_inputs(f, cast(Ruleset, ruleset), {c[len(_PAYS):].partition("\x00")[2] for c in marks} & derived,
+    loose = _loose_inputs(f, cast(Ruleset, ruleset), {_mark_metric(c) for c in marks} & derived,
                           context or {}) if derived else None
-    if loose is not None:
-        look = look | loose
+    if loose is not None:  # less the rows whose every such measure is proved to round to its float's 6 places
+        look = look | (loose & ~_proved(f, cast(Ruleset, ruleset), [c for c in marks if _mark_metric(c) in derived],
+                                        context or {}))
     bad: list[str] = []
     exact: dict[str, dict[str, float]] = {}  # metric -> id -> the float of its exact 6-place value
     rows = f.filter(look)
@@ -420,6 +430,48 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
                     pl.col("id").replace_strict(values, default=actual, return_dtype=F64)).otherwise(actual)
                     .alias(f"k.{k.path}.actual"))
     return f.filter(~pl.col("id").is_in(bad)) if bad else f
+
+
+def _mark_metric(mark: str) -> str:
+    return mark[len(_PAYS):].partition("\x00")[2]
+
+
+def _proved(f: pl.DataFrame, ruleset: Ruleset, marks: list[str], context: Any) -> pl.Expr:
+    """Rows where every derived measure in ``marks`` is missing, or proved to have one 6-place value for every
+    decimal its inputs' floats may stand for, and that value its float's (:mod:`appraise.language.expr.ranges`:
+    the formula's range lies inside the float's 6-place rounding cell, with room for the test's own rounding).
+    False for all when a formula has no range there (``round``, a comparison): the exact interpreter decides."""
+    from appraise.language.expr.ranges import around, to_polars_range
+
+    metrics = {m.name: m for m in ruleset.metrics}
+    column = Columns(ruleset)
+    ranges: dict[str, Any] = {}
+
+    def name(n: str):
+        if n in ranges:
+            return ranges[n]
+        spec = metrics.get(n)
+        if spec is not None and spec.formula is not None:
+            ranges[n] = to_polars_range(spec.formula, name, context)
+        elif column(n).meta.output_name() in f.columns:
+            ranges[n] = around(column(n).cast(F64))
+        else:
+            ranges[n] = None
+        return ranges[n]
+
+    proofs = []
+    for mark in marks:
+        r = name(_mark_metric(mark))
+        if r is None:
+            return pl.lit(False)
+        lo, hi = r
+        x = pl.col(mark)
+        k = (x * 1e6).round(0)
+        room = x.abs() * 2.0 ** -45 + 1e-300
+        floor, ceiling = (k - 0.5) / 1e6 + room, (k + 0.5) / 1e6 - room
+        inside = (lo > floor) & (hi < ceiling) & (x > floor) & (x < ceiling) & (x.abs() < 2.0 ** 33)
+        proofs.append(x.is_null() | inside.fill_null(False))
+    return pl.all_horizontal(proofs) if proofs else pl.lit(False)
 
 
 def _inputs_of(ruleset: Ruleset, metric: str) -> tuple[set[str], set[str]]:

@@ -21,6 +21,8 @@ One module per job:
 - :mod:`.interpret` — the row interpreter (:func:`evaluate`, :func:`holds`, :func:`round_half_up`), on floats
   (as the compiler computes) or on exact fractions (a derived plan measure's exact rescue)
 - :mod:`.compiler` — the polars compiler (:func:`to_polars`, :func:`polars_round_half_up`)
+- :mod:`.ranges` — a formula's range in polars over the decimals its inputs' floats may stand for (the vectorised
+  proof that a plan may pay on a formula's float)
 - :mod:`.exclusivity` — the proof that two conditions never hold together (:func:`exclusive`)
 
 ``to_polars`` imports polars only when called, so parsing and checking (``appraise validate``) stay light.

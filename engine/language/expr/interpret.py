@@ -184,6 +184,11 @@ def _interval(x: Any) -> Interval:
     return Interval(Fraction(x), Fraction(x))
 
 
+def _least(x: Interval) -> Fraction:
+    """The smallest size of a value in ``x``."""
+    return Fraction(0) if x.lo <= 0 <= x.hi else min(abs(x.lo), abs(x.hi))
+
+
 class Intervals(Fractions):
     """:class:`Fractions` where some inputs are an :class:`Interval`."""
 
@@ -199,10 +204,25 @@ class Intervals(Fractions):
         if not isinstance(a, Interval) and not isinstance(b, Interval):
             return super().compare(op, a, b)
         a, b = _interval(self.constant(a)), _interval(self.constant(b))
-        answers = {super(Intervals, self).compare(op, x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)}
-        if len(answers) > 1:
+        # numbers compare within a relative tolerance (Fractions.compare): d = a - b against m = max(|a|, |b|) × it
+        d = a - b
+        m_lo = max(_least(a), _least(b)) * self._TOLERANCE
+        m_hi = max(abs(a.lo), abs(a.hi), abs(b.lo), abs(b.hi)) * self._TOLERANCE
+        if op in (ast.Eq, ast.NotEq):
+            every, none = max(-d.lo, d.hi) <= m_lo, d.lo > m_hi or d.hi < -m_hi
+            if op is ast.NotEq:
+                every, none = none, every
+        elif op is ast.Lt:
+            every, none = d.hi < -m_hi, d.lo >= -m_lo
+        elif op is ast.LtE:
+            every, none = d.hi <= m_lo, d.lo > m_hi
+        elif op is ast.Gt:
+            every, none = d.lo > m_hi, d.hi <= m_lo
+        else:
+            every, none = d.lo >= -m_lo, d.hi < -m_hi
+        if every == none:
             raise Indeterminate("a comparison that holds for some of the values and not for others")
-        return answers.pop()
+        return every
 
     def function(self, name: str, args: list) -> Any:
         if name in ("min", "max") and any(isinstance(a, Interval) for a in args):
