@@ -380,11 +380,16 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
         return f.drop(flags)
     look = pl.any_horizontal([(pl.col(c).abs() >= 2.0 ** 33).fill_null(False) for c in marks])
     derived = {m.name for m in ruleset.metrics if m.formula is not None} if ruleset is not None else set()
-    loose = _loose_inputs(f, cast(Ruleset, ruleset), {_mark_metric(c) for c in marks} & derived,
-                          context or {}) if derived else None
-    if loose is not None:  # less the rows whose every such measure is proved to round to its float's 6 places
-        look = look | (loose & ~_proved(f, cast(Ruleset, ruleset), [c for c in marks if _mark_metric(c) in derived],
-                                        context or {}))
+    # a derived measure's float rounds to its exact value's 6 places where that is proved (every row, in polars);
+    # the rest are worked out exactly, row by row; a formula the proof does not cover (round, a comparison) is
+    # worked out so where it reads a number of more than 15 significant digits
+    paid = [c for c in marks if _mark_metric(c) in derived]
+    proof = _proved(f, cast(Ruleset, ruleset), paid, context or {}) if paid else None
+    if proof is not None:
+        look = look | ~proof
+    elif paid and (loose := _loose_inputs(f, cast(Ruleset, ruleset), {_mark_metric(c) for c in paid},
+                                          context or {})) is not None:
+        look = look | loose
     bad: list[str] = []
     exact: dict[str, dict[str, float]] = {}  # metric -> id -> the float of its exact 6-place value
     rows = f.filter(look)
@@ -436,11 +441,11 @@ def _mark_metric(mark: str) -> str:
     return mark[len(_PAYS):].partition("\x00")[2]
 
 
-def _proved(f: pl.DataFrame, ruleset: Ruleset, marks: list[str], context: Any) -> pl.Expr:
+def _proved(f: pl.DataFrame, ruleset: Ruleset, marks: list[str], context: Any) -> pl.Expr | None:
     """Rows where every derived measure in ``marks`` is missing, or proved to have one 6-place value for every
     decimal its inputs' floats may stand for, and that value its float's (:mod:`appraise.language.expr.ranges`:
     the formula's range lies inside the float's 6-place rounding cell, with room for the test's own rounding).
-    False for all when a formula has no range there (``round``, a comparison): the exact interpreter decides."""
+    None when a formula has no range there (``round``, a comparison)."""
     from appraise.language.expr.ranges import around, to_polars_range
 
     metrics = {m.name: m for m in ruleset.metrics}
@@ -463,7 +468,7 @@ def _proved(f: pl.DataFrame, ruleset: Ruleset, marks: list[str], context: Any) -
     for mark in marks:
         r = name(_mark_metric(mark))
         if r is None:
-            return pl.lit(False)
+            return None
         lo, hi = r
         x = pl.col(mark)
         k = (x * 1e6).round(0)
@@ -471,7 +476,7 @@ def _proved(f: pl.DataFrame, ruleset: Ruleset, marks: list[str], context: Any) -
         floor, ceiling = (k - 0.5) / 1e6 + room, (k + 0.5) / 1e6 - room
         inside = (lo > floor) & (hi < ceiling) & (x > floor) & (x < ceiling) & (x.abs() < 2.0 ** 33)
         proofs.append(x.is_null() | inside.fill_null(False))
-    return pl.all_horizontal(proofs) if proofs else pl.lit(False)
+    return pl.all_horizontal(proofs) if proofs else None
 
 
 def _inputs_of(ruleset: Ruleset, metric: str) -> tuple[set[str], set[str]]:

@@ -26,6 +26,7 @@ import csv
 import datetime as dt
 import functools
 import io
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -185,7 +186,7 @@ def parse_number(text, where: str, money: bool = False, tiny_ok: bool = False) -
         return None
     if money and _GROUPED.match(s):
         s = s.replace(",", "")
-    value = _exact(s)
+    value = _exact(s) if money else _read(s)
     if value is None:
         raise ReferenceInputError(f"{where}: {text!r} is not a number")
     if not tiny_ok and tiny(value):
@@ -202,6 +203,25 @@ def _exact(s: str) -> Fraction | None:
         return Fraction(Decimal(s))
     except InvalidOperation:
         return None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _read(s: str) -> Fraction | None:
+    """A number cell (not an amount) as the README reads it: the decimal written, except that one of more than 15
+    significant digits whose float's shortest decimal has at most 15 is that decimal (0.64261504499999998 is
+    0.642615045: a float cannot tell the two apart, and appraise reads numbers into floats); one whose shortest
+    decimal has more is known only to the range its float stands for (evaluate._undecided)."""
+    value = _exact(s)
+    if value is None or value == 0:
+        return value
+    d = Decimal(s)
+    if len(d.normalize().as_tuple().digits) <= 15:
+        return value
+    f = float(d)
+    if not math.isfinite(f) or f == 0:
+        return value
+    shortest = Decimal(repr(f))
+    return Fraction(shortest) if len(shortest.normalize().as_tuple().digits) <= 15 else value
 
 
 def tiny(value: Fraction) -> bool:
