@@ -1355,6 +1355,12 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "the data behind it",
      "激励组件 {component} 所依据的指标 {metric} = {value}，其有效数字多于浮点数能精确表示的位数（15 位）；无法精确到分"
      "支付，因此不予支付；请检查其背后的数据"),
+    ("evaluate.undecided", "incentive component {component} pays on metric {metric} = {value}, which is worked out "
+     "from numbers of more than 15 significant digits (or is a sum of numbers of very different sizes) whose floats "
+     "do not decide its 6 decimal places; it cannot be paid to the cent, so it is not paid; write the numbers behind "
+     "it with at most 15 significant digits",
+     "激励组件 {component} 所依据的指标 {metric} = {value} 由有效数字超过 15 位的数算出（或是大小相差悬殊的数之和），"
+     "这些数的浮点值无法确定它的 6 位小数；无法精确到分支付，因此不予支付；请把其背后的数写成不超过 15 位有效数字"),
     ("data.empty_if_unknown", "leave the cell empty if the value is unknown", "值未知时请留空单元格"),
     ("data.no_column", "the {table} table has no column {column}; its columns: {columns}",
      "{table}表没有列 {column}；其列为：{columns}"),

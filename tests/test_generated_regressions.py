@@ -821,3 +821,33 @@ def test_a_measure_amplifying_a_number_past_15_digits_below_2_to_the_33_is_not_p
     for doc in (engine(cycle), reference(cycle)):
         assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E2", "1000000123.45")]
         assert [e["employee"] for e in doc["errors"]] == ["E1"]
+
+
+def test_a_sum_of_cells_no_decimal_places_fit_is_paid_only_where_its_floats_decide_6_places(tmp_path):
+    # metric big summed over two months. E1: 100,000,000,000,001.42 + (-100,000,000,000,000): at 2 places the cells
+    # are 10^16 hundredths, past 2^53, so no places fit and the floats are added: 1.421875 (the first cell's float is
+    # ...001.421875), where the data says 1.42. The decimals the cells stand for add up to anything within the
+    # cells' floats' half steps (1/128 for each: floats near 10^14 are 1/64 apart) and half the step at the sum
+    # (2^-53 at 1.42) of it: 1.40625 to 1.4375, not one 6-place value: an error, for the measure itself and for a
+    # formula over it (the engine paid 1,421.88 on both).
+    # E2: 1,000,000.12 + 0.1234567890123 (13 places: 10^19 units, no fit): 1,000,000.2434567890123 within about
+    # 1.2e-10 (half steps of 5.8e-11 at 10^6): 6 places 1,000,000.243457 for all, paid × 1000 =
+    # 1,000,000,243.457 → 0.01 half-up 1,000,000,243.46 (raw) and the same through m = big + 0.
+    # E3: 0.64261504499999998 + 0.1: the first cell's float's shortest decimal is 0.642615045, which it is read as
+    # (README): 0.742615045, 6 places 0.742615 (half-up of ...0450), × 1000 = 742.615 → 742.62.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    for measure in ("big", "m"):
+        ruleset = CANCELS.replace("m: {formula: big - 100000000000000}", "m: {formula: big + 0}") \
+            .replace("measure: m,", f"measure: {measure},")
+        cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=ruleset,
+                      employees_csv="id,name,target_bonus\nE1,A,100\nE2,B,100\nE3,C,100\n",
+                      metrics_csv="employee,month,big,visits\nE1,2026-07,100000000000001.42,10\n"
+                                  "E1,2026-08,-100000000000000,1\nE2,2026-07,1000000.12,1\n"
+                                  "E2,2026-08,0.1234567890123,1\nE3,2026-07,0.64261504499999998,1\n"
+                                  "E3,2026-08,0.1,1\n")
+        for doc in (engine(cycle), reference(cycle)):
+            assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E2", "1000000243.46"),
+                                                                         ("E3", "742.62")], measure
+            assert [e["employee"] for e in doc["errors"]] == ["E1"]

@@ -144,6 +144,11 @@ def carried(value: float) -> bool:
 # _uncarried.<metric>: a column appraise.core.rollup.finish adds where a sum or mean's exact value is not the decimal
 # its float's shortest repr is (:func:`carried_exactly` says it is not carried)
 UNCARRIED = "_uncarried."
+# _slack.<metric>: a column appraise.core.rollup.per_employee_sums adds where some employee's cells of a summed
+# metric fit no decimal places (10^14 and cents: 2^53 hundredths or more); that employee's value is the float of
+# the exact sum of the cells' floats, and the decimals the cells stand for may add up to anything within the slack
+# of it (a cancelling 100000000000001.42 - 100000000000000 is 1.421875 in floats, 1.42 as written)
+SLACK = "_slack."
 
 
 class NotExact(Exception):
@@ -201,6 +206,12 @@ def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: M
     def metric(m: str, depth: int) -> Fraction | Interval | None:
         spec = metrics.get(m)
         if spec is None or spec.formula is None:
+            slack = row.get(f"{SLACK}{m}")
+            if slack is not None and isinstance(row.get(f"m.{m}"), float):  # a sum of cells no places fit
+                if not ranges:
+                    raise NotCarried(m)
+                x = Fraction(row[f"m.{m}"])
+                return Interval(x - Fraction(slack), x + Fraction(slack))
             if row.get(f"{UNCARRIED}{m}"):  # a sum or mean whose exact value its float's decimal is not
                 if ranges and isinstance(row.get(f"m.{m}"), float):
                     return float_range(row[f"m.{m}"])  # (its float is the one nearest the exact value)

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from appraise.core.frame import F64, MONEY, EmployeeError, feedback_of, periods_of, unreadable_amounts
-from appraise.core.incentives import UNCARRIED, carried_exactly  # (what a plan pays on: one rule, there)
+from appraise.core.incentives import SLACK, UNCARRIED, carried_exactly  # (what a plan pays on: one rule, there)
 from appraise.errors import AppraiseError
 from appraise.language.compile import Dimension, Ruleset
 from appraise.language.period import Period
@@ -362,7 +362,10 @@ def per_employee_sums(table: pl.DataFrame, codes: pl.DataFrame, name: str, mean:
     float sum.  Missing where the employee has no value."""
     rows = coded(table.select("employee", name), codes).select("_eid", pl.col(name).cast(F64).alias("x")).collect()
     sums = group_sums(rows, "_eid", mean, p)
-    return sums.select("_eid", pl.col("value").alias(f"m.{name}"))
+    out = sums.select("_eid", pl.col("value").alias(f"m.{name}"))
+    if sums["slack"].null_count() < sums.height:  # (an employee whose cells no places fit: a plan must know it)
+        out = out.with_columns(sums["slack"].alias(f"{SLACK}{name}"))
+    return out
 
 
 def group_sums(rows: pl.DataFrame, key: str, mean: bool, p: Scale) -> pl.DataFrame:
@@ -371,12 +374,19 @@ def group_sums(rows: pl.DataFrame, key: str, mean: bool, p: Scale) -> pl.DataFra
     not :class:`Places`): each group's cells as the decimals they are written as, at the fewest places that fit all
     of that group's cells (the float nearest the exact decimal sum, as a column of :class:`Places` has it); the
     cells of a group no places fit are added as ``p`` adds the column's (the float nearest the exact sum of the
-    floats).  Missing where the group has no value (a missing cell is left out; the mean is over the cells there)."""
+    floats).  Missing where the group has no value (a missing cell is left out; the mean is over the cells there).
+
+    ``slack``: for such a group, how far the sum (mean) of the decimals its cells stand for may lie from ``value``:
+    each cell's float is within half the step to the next float of the decimal it stands for; the sum of those half
+    steps, and for more than one cell half the step at the sum (``value`` is the float nearest the floats' exact
+    sum), made a hair larger for the rounding of this sum itself; missing for a group summed as decimals."""
     ke, bad, u = _group_units(rows, [key], rows["x"])
+    half_steps = np.spacing(np.abs(rows["x"].fill_null(0.0).to_numpy())) / 2 if bad.any() else 0.0
     rows = rows.with_columns(u.alias("u"), pl.Series("bad", bad), ke.alias("ke"),
-                             rows["x"].is_not_null().alias("there"))
+                             rows["x"].is_not_null().alias("there"), pl.lit(half_steps, dtype=F64).alias("_half"))
     sums = rows.group_by(key).agg(
         pl.col("u").sum(), pl.col("ke").max(), pl.col("bad").any(), pl.col("there").sum().alias("n"),
+        pl.col("_half").sum(),
         units(pl.col("x").filter(pl.col("there")), p).sum() if p is not None
         else pl.col("x").filter(pl.col("there")).alias("_f")).sort(key)
     n = sums["n"]
@@ -384,7 +394,10 @@ def group_sums(rows: pl.DataFrame, key: str, mean: bool, p: Scale) -> pl.DataFra
     floats = scaled_total(sums["x" if p is not None else "_f"], p, n if mean else None)
     value = pl.select(pl.when(pl.lit(n) == 0).then(None).when(pl.lit(sums["bad"])).then(pl.lit(floats))
                       .otherwise(pl.lit(decimal)).cast(F64) + 0.0).to_series()
-    return sums.select(key).with_columns(value.alias("value"))
+    at_sum = pl.when(pl.col("n") > 1).then(pl.lit(np.spacing(np.abs(value.fill_null(0.0).to_numpy())) / 2))
+    slack = (pl.col("_half") / (pl.col("n").cast(F64) if mean else 1.0) + at_sum.otherwise(0.0)) * (1 + 2.0 ** -40)
+    return sums.select(key, pl.when(pl.col("bad") & (pl.col("n") > 0)).then(slack).otherwise(None).alias("slack")) \
+        .with_columns(value.alias("value"))
 
 
 class Places(NamedTuple):

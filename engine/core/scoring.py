@@ -365,6 +365,7 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
     when they do not (``big - 100000000000000`` of 100,000,000,000,001.42 lies anywhere from 1.4140625 to
     1.4296875, whose float says 1.421875 and whose data said 1.42).  The ``_pays.`` columns go."""
     from appraise.core.incentives import (
+        SLACK,
         UNCARRIED,
         NotCarried,
         NotExact,
@@ -377,23 +378,25 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
     flags = [c for c in f.columns if c.startswith(UNCARRIED)]  # sums and means not carried (rollup.finish)
     marks = [c for c in f.columns if c.startswith(_PAYS)]
     if not marks:
-        return f.drop(flags)
+        return f.drop(flags + [c for c in f.columns if c.startswith(SLACK)])
     look = pl.any_horizontal([(pl.col(c).abs() >= 2.0 ** 33).fill_null(False) for c in marks])
     derived = {m.name for m in ruleset.metrics if m.formula is not None} if ruleset is not None else set()
-    # a derived measure's float rounds to its exact value's 6 places where that is proved (every row, in polars);
-    # the rest are worked out exactly, row by row; a formula the proof does not cover (round, a comparison) is
-    # worked out so where it reads a number of more than 15 significant digits
-    paid = [c for c in marks if _mark_metric(c) in derived]
-    proof = _proved(f, cast(Ruleset, ruleset), paid, context or {}) if paid else None
-    if proof is not None:
-        look = look | ~proof
-    elif paid and (loose := _loose_inputs(f, cast(Ruleset, ruleset), {_mark_metric(c) for c in paid},
-                                          context or {})) is not None:
+    # a derived measure's float rounds to its exact value's 6 places where that is proved (every row, in polars),
+    # as does a sum whose cells fit no decimal places (rollup's slack); the rest are worked out exactly, row by
+    # row; a formula the proof does not cover (round, a comparison) is worked out so where it reads a number of
+    # more than 15 significant digits or such a sum
+    slacks = [c for c in f.columns if c.startswith(SLACK)]
+    paid = [c for c in marks if _mark_metric(c) in derived or f"{SLACK}{_mark_metric(c)}" in f.columns]
+    proofs = _proved(f, cast(Ruleset, ruleset), paid, context or {}) if paid else {}
+    look = look | pl.any_horizontal([~p for p in proofs.values() if p is not None] or [pl.lit(False)])
+    unproved = {_mark_metric(c) for c, p in proofs.items() if p is None}
+    if unproved and (loose := _loose_inputs(f, cast(Ruleset, ruleset), unproved, context or {})) is not None:
         look = look | loose
     bad: list[str] = []
     exact: dict[str, dict[str, float]] = {}  # metric -> id -> the float of its exact 6-place value
     rows = f.filter(look)
-    for row in (rows if derived else rows.select("id", *marks, *flags)).iter_rows(named=True):
+    summed = [f"m.{c[len(SLACK):]}" for c in slacks if f"m.{c[len(SLACK):]}" in f.columns]
+    for row in (rows if derived else rows.select("id", *marks, *flags, *slacks, *summed)).iter_rows(named=True):
         for c in marks:
             component, _, metric = c[len(_PAYS):].partition("\x00")
             if row[c] is None:
@@ -402,7 +405,7 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
             undecided = False  # no one answer for every value its inputs' floats stand for
             try:  # a derived metric is judged on its exact value, or on the range its inputs' floats stand for
                 value = exact_metric(cast(Ruleset, ruleset), metric, row, context or {}, ranges=True) \
-                    if metric in derived else None
+                    if metric in derived or row.get(f"{SLACK}{metric}") is not None else None
             except NotCarried:
                 undecided = True
             except NotExact:  # it reads a true/false value or employed_share: judged on its float
@@ -416,13 +419,19 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
                 if m != micro(row[c]):  # the float nearest the exact value, whose decimal the plan pays on
                     exact.setdefault(metric, {})[row["id"]] = _nearest_float(Fraction(m, 10 ** 6))
                 continue
-            errors.append(EmployeeError(row["id"], "evaluate", f"incentive component {component} pays on metric "
-                                        f"{metric} = {row[c]!r}, which has more significant digits than a float "
-                                        "carries exactly (15), or is worked out from such a number; it cannot be "
-                                        "paid to the cent, so it is not paid; check the data behind it"))
+            else:
+                undecided = isinstance(value, Interval) and abs(value.hi) < 2 ** 33
+            errors.append(EmployeeError(row["id"], "evaluate", (
+                f"incentive component {component} pays on metric {metric} = {row[c]!r}, which is worked out from "
+                "numbers of more than 15 significant digits (or is a sum of numbers of very different sizes) whose "
+                "floats do not decide its 6 decimal places; it cannot be paid to the cent, so it is not paid; write "
+                "the numbers behind it with at most 15 significant digits") if undecided else (
+                f"incentive component {component} pays on metric {metric} = {row[c]!r}, which has more significant "
+                "digits than a float carries exactly (15); it cannot be paid to the cent, so it is not paid; check "
+                "the data behind it")))
             bad.append(row["id"])
             break
-    f = f.drop(marks + flags)
+    f = f.drop(marks + flags + slacks)
     for metric, values in exact.items():
         name = f"m.{metric}"
         f = f.with_columns(pl.col("id").replace_strict(values, default=pl.col(name), return_dtype=F64).alias(name))
@@ -441,12 +450,14 @@ def _mark_metric(mark: str) -> str:
     return mark[len(_PAYS):].partition("\x00")[2]
 
 
-def _proved(f: pl.DataFrame, ruleset: Ruleset, marks: list[str], context: Any) -> pl.Expr | None:
-    """Rows where every derived measure in ``marks`` is missing, or proved to have one 6-place value for every
-    decimal its inputs' floats may stand for, and that value its float's (:mod:`appraise.language.expr.ranges`:
-    the formula's range lies inside the float's 6-place rounding cell, with room for the test's own rounding).
-    None when a formula has no range there (``round``, a comparison)."""
-    from appraise.language.expr.ranges import around, to_polars_range
+def _proved(f: pl.DataFrame, ruleset: Ruleset, marks: list[str], context: Any) -> dict[str, pl.Expr | None]:
+    """For each measure in ``marks`` (a derived metric, or a sum with a slack: rollup.group_sums), the rows where
+    it is missing, or proved to have one 6-place value for every decimal its inputs' floats may stand for, and
+    that value its float's (:mod:`appraise.language.expr.ranges`: the measure's range lies inside the float's
+    6-place rounding cell, with room for the test's own rounding).  None for a formula with no range there
+    (``round``, a comparison)."""
+    from appraise.core.incentives import SLACK
+    from appraise.language.expr.ranges import around, down, to_polars_range, up
 
     metrics = {m.name: m for m in ruleset.metrics}
     column = Columns(ruleset)
@@ -459,24 +470,30 @@ def _proved(f: pl.DataFrame, ruleset: Ruleset, marks: list[str], context: Any) -
         if spec is not None and spec.formula is not None:
             ranges[n] = to_polars_range(spec.formula, name, context)
         elif column(n).meta.output_name() in f.columns:
-            ranges[n] = around(column(n).cast(F64))
+            x = column(n).cast(F64)
+            if f"{SLACK}{n}" in f.columns:
+                slack = pl.col(f"{SLACK}{n}").fill_null(0.0)
+                ranges[n] = down(x - slack), up(x + slack)
+            else:
+                ranges[n] = around(x)
         else:
             ranges[n] = None
         return ranges[n]
 
-    proofs = []
+    proofs: dict[str, pl.Expr | None] = {}
     for mark in marks:
         r = name(_mark_metric(mark))
         if r is None:
-            return None
+            proofs[mark] = None
+            continue
         lo, hi = r
         x = pl.col(mark)
         k = (x * 1e6).round(0)
         room = x.abs() * 2.0 ** -45 + 1e-300
         floor, ceiling = (k - 0.5) / 1e6 + room, (k + 0.5) / 1e6 - room
         inside = (lo > floor) & (hi < ceiling) & (x > floor) & (x < ceiling) & (x.abs() < 2.0 ** 33)
-        proofs.append(x.is_null() | inside.fill_null(False))
-    return pl.all_horizontal(proofs) if proofs else None
+        proofs[mark] = x.is_null() | inside.fill_null(False)
+    return proofs
 
 
 def _inputs_of(ruleset: Ruleset, metric: str) -> tuple[set[str], set[str]]:
@@ -508,8 +525,9 @@ def _inputs_of(ruleset: Ruleset, metric: str) -> tuple[set[str], set[str]]:
 
 def _loose_inputs(f: pl.DataFrame, ruleset: Ruleset, metrics: set[str], context: Any) -> pl.Expr | None:
     """Rows where a derived metric a plan pays on reads a number of more than 15 significant digits (or a sum or
-    mean the rollup flags as not carried): None when no row can (the usual case)."""
-    from appraise.core.incentives import UNCARRIED
+    mean the rollup flags as not carried, or one whose cells fit no decimal places): None when no row can (the usual
+    case)."""
+    from appraise.core.incentives import SLACK, UNCARRIED
 
     columns: set[str] = set()
     for metric in metrics:
@@ -519,6 +537,8 @@ def _loose_inputs(f: pl.DataFrame, ruleset: Ruleset, metrics: set[str], context:
         columns |= cols
     flags = [pl.col(f"{UNCARRIED}{c[2:]}").fill_null(False) for c in sorted(columns)
              if c.startswith("m.") and f"{UNCARRIED}{c[2:]}" in f.columns]
+    flags += [pl.col(f"{SLACK}{c[2:]}").is_not_null() for c in sorted(columns)
+              if c.startswith("m.") and f"{SLACK}{c[2:]}" in f.columns]
     numbers = [c for c in sorted(columns) if c in f.columns and f.schema[c].is_float()]
     parts = flags + [_past_15_digits(pl.col(c)) for c in numbers]
     return pl.any_horizontal(parts) if parts else None

@@ -383,6 +383,7 @@ class Evaluator:
         # employee's cells: _fits_places): what a plan judges whether a float carries (_not_carried); everything
         # else uses the exact sum (noise to the engine)
         self.float_read: dict[tuple[str, str], Fraction] = {}
+        self.slack: dict[tuple[str, str], Fraction] = {}  # (employee, metric) -> how far float_read may be off
         self._teams: dict[tuple[str, str], object] = {}
         self.unappraisable: set[str] = set()  # employee-table errors: not appraised, so missing in a roll-up
 
@@ -468,6 +469,13 @@ class Evaluator:
             if values and how in ("sum", "mean") and not _fits_places(values):  # the floats' exact sum, the float
                 total = float(sum((Fraction(float(v)) for v in values), Fraction(0)))  # nearest it (then / count)
                 self.float_read[(person.id, name)] = number(total if how == "sum" else total / len(values))
+                # the decimals written may add up to anything within the cells' floats' half steps of that, and
+                # half a step at the sum for the sum's own rounding (README "The largest numbers an incentive plan
+                # pays on": 100000000000001.42 - 100000000000000 is 1.421875 in floats, 1.42 as written); a plan
+                # pays on it only where that decides its 6 places
+                halves = sum((_half_step(float(v)) for v in values), Fraction(0))
+                self.slack[(person.id, name)] = (halves if how == "sum" else halves / len(values)) \
+                    + (_half_step(float(self.float_read[(person.id, name)])) if len(values) > 1 else 0)
         return out
 
     def previous_of(self, person: Person) -> dict | None:
@@ -990,6 +998,10 @@ def _not_carried(ev: Evaluator, ap) -> bool:
                     return True
             if isinstance(name, str) and name in ev.rs.derived and _undecided(ev, ap, name):
                 return True
+            if isinstance(name, str) and (ap.person.id, name) in ev.slack and v is not None:
+                lo, hi = _range(ev, ap, name)
+                if plans.six_places(lo) != plans.six_places(hi):
+                    return True
     return False
 
 
@@ -1006,6 +1018,18 @@ def _past_15(v) -> bool:
         if digits > 400:
             return True
     return len(str(scaled.numerator).rstrip("0") or "0") > 15
+
+
+def _half_step(f: float) -> Fraction:
+    """Half the step from ``|f|`` to the next float up."""
+    return (Fraction(math.nextafter(abs(f), math.inf)) - Fraction(abs(f))) / 2
+
+
+def _range(ev: Evaluator, ap, name: str) -> tuple[Fraction, Fraction]:
+    """The decimals a sum of cells no places fit may be: its float (the one nearest the floats' exact sum), give or
+    take the slack."""
+    x, slack = Fraction(float(ev.float_read[(ap.person.id, name)])), ev.slack[(ap.person.id, name)]
+    return x - slack, x + slack
 
 
 def _undecided(ev: Evaluator, ap, name: str) -> bool:
@@ -1027,7 +1051,9 @@ def _undecided(ev: Evaluator, ap, name: str) -> bool:
     for n in sorted(reads - set(ev.rs.derived)):
         v = ev.float_read.get((ap.person.id, n), ap.lookup(n)) if n in ev.rs.raw_metrics else ap.lookup(n) \
             if n in ev.rs.rollups else ap.person.values.get(n)
-        if _past_15(v):
+        if (ap.person.id, n) in ev.slack and v is not None:
+            loose[n] = _range(ev, ap, n)
+        elif _past_15(v):
             f = float(v)
             x = Fraction(f)
             loose[n] = ((x + Fraction(math.nextafter(f, -math.inf))) / 2,
