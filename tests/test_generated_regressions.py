@@ -851,3 +851,31 @@ def test_a_sum_of_cells_no_decimal_places_fit_is_paid_only_where_its_floats_deci
             assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E2", "1000000243.46"),
                                                                          ("E3", "742.62")], measure
             assert [e["employee"] for e in doc["errors"]] == ["E1"]
+
+
+def test_a_team_sum_of_values_no_decimal_places_fit_is_paid_only_where_its_floats_decide_6_places(tmp_path):
+    # M1's team: R1 100,000,000,000,001.42 and R2 -100,000,000,000,000: no places fit both (2 places: 10^16
+    # hundredths), so the team's sum is their floats' sum, 1.421875, anything from 1.40625 to 1.4375 as written
+    # (each float 1/128 either side, and half a step at the sum): M1 is an error (the engine paid 1,421.88; the data
+    # says 1,420.00). M2's team: 1,000,000.12 and 0.1234567890123 (13 places: 10^19 units, no fit):
+    # 1,000,000.2434567890123 give or take ~1.2e-10: 1,000,000.243457 at 6 places for all: paid × 1000 =
+    # 1,000,000,243.457 → 1,000,000,243.46 (its own big is 0). The reports lead no team (their `team` is missing,
+    # so their bonus is); R1's own big, 100,000,000,000,001.42, has 17 digits and is of 2^33 or more: an error.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    ruleset = CANCELS.replace("attributes: {target_bonus: money}",
+                              "attributes: {target_bonus: money, manager: string}") \
+        .replace("m: {formula: big - 100000000000000}", "team: {rollup: {of: big}}") \
+        .replace("components: {a: {measure: m, per_unit: 1000}}",
+                 "components: {a: {measure: big, per_unit: 1000}, t: {measure: team, per_unit: 1000}}")
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=ruleset,
+                  employees_csv="id,name,target_bonus,manager\nM1,A,100,\nM2,B,100,\nR1,C,100,M1\nR2,D,100,M1\n"
+                                "R3,E,100,M2\nR4,F,100,M2\n",
+                  metrics_csv="employee,month,big,visits\nM1,2026-07,0,1\nM2,2026-07,0,1\n"
+                              "R1,2026-07,100000000000001.42,1\nR2,2026-07,-100000000000000,1\n"
+                              "R3,2026-07,1000000.12,1\nR4,2026-07,0.1234567890123,1\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert sorted((e["id"], e["bonus"]) for e in doc["employees"]) == [
+            ("M2", "1000000243.46"), ("R2", None), ("R3", None), ("R4", None)]
+        assert sorted(e["employee"] for e in doc["errors"]) == ["M1", "R1"]

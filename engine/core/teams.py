@@ -19,8 +19,10 @@ is kept for ``explain`` and the dashboards (:func:`ledger` rows).
 """
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
+from appraise.core.incentives import SLACK
 from appraise.core.rollup import Places, group_sums, places, scaled_total, units
 from appraise.errors import AppraiseError
 from appraise.language.compile import Metric, Ruleset
@@ -62,8 +64,11 @@ class Teams:
             pairs = pl.concat([df.select(pl.col("id").alias("manager"), pl.col("id").alias("report"),
                                          pl.lit(0, dtype=pl.Int32).alias("depth")),
                                pairs.select("manager", "report", pl.col("depth").cast(pl.Int32))])
+        own = f"{SLACK}{r.of}"  # reports whose own values are sums no places fit (rollup.group_sums' slack)
         values = df.select(pl.col("id").alias("report"), pl.col(f"m.{r.of}").cast(F64).alias("value"),
-                           pl.lit(True).alias("_scored"))
+                           pl.lit(True).alias("_scored"),
+                           *([pl.col(own).alias("_own")] if own in df.columns and r.aggregate in ("sum", "mean")
+                             else []))
         rows = pairs.join(values, on="report", how="left")
         rows = rows.with_columns((pl.col("_scored").fill_null(False) & pl.col("value").is_not_null()).alias("counted"))
         self.ledgers.append(rows.select(pl.lit(metric.name).alias("metric"), "manager", "report",
@@ -79,16 +84,30 @@ class Teams:
             combined = [(v.min() if r.aggregate == "min" else v.max()).alias("_s")]
         elif isinstance(k, Places):
             combined = [units(v, k).sum().alias("_s")]
+        if "_own" in rows.columns:
+            combined.append(pl.col("_own").sum().alias("_own"))
         team = rows.group_by("manager").agg(*combined, pl.len().alias("_n"), pl.col("counted").all().alias("_all"))
+        slack = None  # how far a team's sum (mean) of the decimals written may be from its float (rollup.SLACK)
         if r.aggregate in ("min", "max"):
             value = team["_s"].cast(F64)
         elif isinstance(k, Places):
             value = scaled_total(team["_s"], k, team["_n"] if r.aggregate == "mean" else None)
         else:
             sums = group_sums(rows.select("manager", pl.col("value").alias("x")), "manager", r.aggregate == "mean", k)
-            value = team.select("manager").join(sums, on="manager", how="left", maintain_order="left")["value"]
-        team = team.select("manager", pl.when(pl.col("_all")).then(pl.lit(value)).otherwise(None).cast(F64)
-                           .alias(f"m.{metric.name}"))
+            joined = team.select("manager").join(sums, on="manager", how="left", maintain_order="left")
+            value = joined["value"]
+            if joined["slack"].null_count() < joined.height:
+                slack = joined["slack"]
+        made = [pl.when(pl.col("_all")).then(pl.lit(value)).otherwise(None).cast(F64).alias(f"m.{metric.name}")]
+        if "_own" in team.columns and (team["_own"].fill_null(0.0) != 0).any():
+            # the reports' own slacks, each as far off as the team's sum (mean) may be, and half a step at it
+            share = pl.col("_own") / (pl.col("_n").cast(F64) if r.aggregate == "mean" else 1.0)
+            at_sum = np.spacing(np.abs(value.fill_null(0.0).to_numpy())) / 2
+            slack = team.select((share + pl.lit(at_sum) + (pl.lit(slack) if slack is not None else 0.0))
+                                * (1 + 2.0 ** -40)).to_series()
+        if slack is not None:
+            made.append(pl.when(pl.col("_all")).then(pl.lit(slack)).otherwise(None).alias(f"{SLACK}{metric.name}"))
+        team = team.select("manager", *made)
         return df.join(team, left_on="id", right_on="manager", how="left", maintain_order="left")
 
     def ledger(self) -> pl.DataFrame | None:

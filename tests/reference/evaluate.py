@@ -425,10 +425,44 @@ class Evaluator:
         """A team roll-up of ``person`` (reference.teams)."""
         if (person.id, name) not in self._teams:
             spec = self.rs.rollups[name]
-            self._teams[(person.id, name)] = rollup_value(
-                spec, person, self.inputs.people, self.period, lambda p: self.scope(p)(spec["of"]),
-                lambda p: p.id not in self.unappraisable)
+            seen: list = []
+
+            def value_of(p):
+                v = self.scope(p)(spec["of"])
+                seen.append((p.id, v))
+                return v
+
+            value = rollup_value(spec, person, self.inputs.people, self.period, value_of,
+                                 lambda p: p.id not in self.unappraisable)
+            self._teams[(person.id, name)] = value
+            if value is not None and spec.get("aggregate", "sum") in ("sum", "mean"):
+                self._team_slack(person, name, spec, seen)
         return self._teams[(person.id, name)]
+
+    def _team_slack(self, person: Person, name: str, spec: dict, seen: list) -> None:
+        """A team sum (mean) whose reports' values (the floats the engine holds) fit no decimal places together is
+        their floats' sum, known to within their half steps and half a step at the sum; a report's own slack
+        (a sum of cells no places fit) adds to the team's (README "The largest numbers an incentive plan pays
+        on")."""
+        of, n = spec["of"], len(seen)
+        floats = [float(self.float_read.get((pid, of), v)) for pid, v in seen]
+        own = sum((self.slack.get((pid, of), Fraction(0)) for pid, _ in seen), Fraction(0))
+        fits = _fits_places([Fraction(Decimal(repr(f))) for f in floats])
+        mean = spec.get("aggregate") == "mean"
+        if fits and not own:
+            return
+        if fits:
+            total = sum((Fraction(Decimal(repr(f))) for f in floats), Fraction(0))
+            at = float(total / n if mean else total)
+            group = Fraction(0)
+        else:
+            exact = sum((Fraction(f) for f in floats), Fraction(0))
+            at = float(exact / n if mean else exact)
+            halves = sum((_half_step(f) for f in floats), Fraction(0))
+            group = (halves / n if mean else halves) + (_half_step(at) if n > 1 else 0)
+            self.float_read[(person.id, name)] = Fraction(at)
+        self.slack[(person.id, name)] = group + ((own / n if mean else own) + _half_step(at) if own else 0)
+        self.float_read.setdefault((person.id, name), Fraction(at))
 
     def _aggregates(self, person: Person) -> dict[str, Fraction | None]:
         if person.id not in self._rolled_up:
