@@ -180,15 +180,16 @@ def test_a_formulas_polars_range_holds_its_exact_value_for_the_decimals_written(
     # (or both are missing; a NaN end is no claim)
     from decimal import Decimal
 
-    from appraise.language.expr.ranges import around, to_polars_range
+    from appraise.language.expr.ranges import add_range, around
 
     e = parse(text)
     written = [{n: Decimal(m).scaleb(x) for n, (m, x) in zip(NAMES, row, strict=True)} for row in rows]
     frame = pl.DataFrame({n: [float(w[n]) for w in written] for n in NAMES}, schema={n: pl.Float64 for n in NAMES})
-    r = to_polars_range(e, lambda n: around(pl.col(n)), {})
-    if r is None:
+    made = add_range(frame, e, lambda n: around(pl.col(n)), {}, "_r.")
+    if made is None:
         assert "round" in text  # the one operation of `arithmetic` not bounded there
         return
+    frame, r = made
     got = frame.with_columns(r[0].alias("lo"), r[1].alias("hi"))
     for w, lo, hi in zip(written, got["lo"], got["hi"], strict=True):
         want = evaluate(e, {n: Fraction(v) for n, v in w.items()}, numbers=FRACTIONS)
@@ -197,3 +198,16 @@ def test_a_formulas_polars_range_holds_its_exact_value_for_the_decimals_written(
         if lo is None or hi is None or lo != lo or hi != hi:
             continue  # no claim (a division by a range holding 0)
         assert Fraction(lo) <= want <= Fraction(hi), (text, w)
+
+
+def test_a_long_formulas_range_is_made_column_by_column():
+    # each end of a product reads both ends of its operands: inlined, a chain of 30 products (the parser allows 32
+    # levels) would be some 4^30 expressions (it never finished); add_range keeps one pair of columns per
+    # operation. a = 1.5: the range holds 1.5^30 = 3^30 / 2^30 exactly, and is narrow (30 widenings of 2^-50)
+    from appraise.language.expr.ranges import add_range, around
+
+    frame = pl.DataFrame({"a": [1.5]})
+    frame, (lo, hi) = add_range(frame, parse(" * ".join(["a"] * 30)), lambda n: around(pl.col(n)), {}, "_r.")
+    low, high = frame.select(lo, hi).row(0)
+    assert Fraction(low) <= Fraction(3, 2) ** 30 <= Fraction(high)
+    assert high - low < 1e-12 * low

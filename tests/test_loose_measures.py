@@ -78,7 +78,8 @@ def test_the_proof_pays_only_what_the_exact_interpreter_and_the_reference_pay(tm
         return (sorted((e["id"], e["bonus"]) for e in doc["employees"]), sorted(e["employee"] for e in doc["errors"]))
 
     proved = outcome(engine(tmp_path / "cycle.yaml"))
-    monkeypatch.setattr(scoring, "_proved", lambda f, ruleset, marks, context: {m: pl.lit(False) for m in marks})
+    monkeypatch.setattr(scoring, "_proved", lambda f, ruleset, marks, context: {  # every row to the interpreter
+        m: pl.Series([False] * f.height) for m in marks})
     by_row = outcome(engine(tmp_path / "cycle.yaml"))
     assert proved == by_row
     assert proved == outcome(reference(tmp_path / "cycle.yaml"))

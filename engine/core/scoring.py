@@ -388,7 +388,7 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
     slacks = [c for c in f.columns if c.startswith(SLACK)]
     paid = [c for c in marks if _mark_metric(c) in derived or f"{SLACK}{_mark_metric(c)}" in f.columns]
     proofs = _proved(f, cast(Ruleset, ruleset), paid, context or {}) if paid else {}
-    look = look | pl.any_horizontal([~p for p in proofs.values() if p is not None] or [pl.lit(False)])
+    look = look | pl.any_horizontal([~pl.lit(p) for p in proofs.values() if p is not None] or [pl.lit(False)])
     unproved = {_mark_metric(c) for c, p in proofs.items() if p is None}
     if unproved and (loose := _loose_inputs(f, cast(Ruleset, ruleset), unproved, context or {})) is not None:
         look = look | loose
@@ -450,25 +450,31 @@ def _mark_metric(mark: str) -> str:
     return mark[len(_PAYS):].partition("\x00")[2]
 
 
-def _proved(f: pl.DataFrame, ruleset: Ruleset, marks: list[str], context: Any) -> dict[str, pl.Expr | None]:
+def _proved(f: pl.DataFrame, ruleset: Ruleset, marks: list[str], context: Any) -> dict[str, pl.Series | None]:
     """For each measure in ``marks`` (a derived metric, or a sum with a slack: rollup.group_sums), the rows where
     it is missing, or proved to have one 6-place value for every decimal its inputs' floats may stand for, and
     that value its float's (:mod:`appraise.language.expr.ranges`: the measure's range lies inside the float's
     6-place rounding cell, with room for the test's own rounding).  None for a formula with no range there
     (``round``, a comparison)."""
     from appraise.core.incentives import SLACK
-    from appraise.language.expr.ranges import around, down, to_polars_range, up
+    from appraise.language.expr.ranges import add_range, around, down, up
 
     metrics = {m.name: m for m in ruleset.metrics}
     column = Columns(ruleset)
     ranges: dict[str, Any] = {}
+    work = f
 
     def name(n: str):
+        nonlocal work
         if n in ranges:
             return ranges[n]
         spec = metrics.get(n)
-        if spec is not None and spec.formula is not None:
-            ranges[n] = to_polars_range(spec.formula, name, context)
+        if spec is not None and spec.formula is not None:  # (validated acyclic) its range in columns of its own
+            made = add_range(work, spec.formula, name, context, f"_range.{n}.")
+            if made is not None:
+                work, ranges[n] = made
+            else:
+                ranges[n] = None
         elif column(n).meta.output_name() in f.columns:
             x = column(n).cast(F64)
             if f"{SLACK}{n}" in f.columns:
@@ -480,7 +486,7 @@ def _proved(f: pl.DataFrame, ruleset: Ruleset, marks: list[str], context: Any) -
             ranges[n] = None
         return ranges[n]
 
-    proofs: dict[str, pl.Expr | None] = {}
+    proofs: dict[str, pl.Series | None] = {}
     for mark in marks:
         r = name(_mark_metric(mark))
         if r is None:
@@ -492,7 +498,7 @@ def _proved(f: pl.DataFrame, ruleset: Ruleset, marks: list[str], context: Any) -
         room = x.abs() * 2.0 ** -45 + 1e-300
         floor, ceiling = (k - 0.5) / 1e6 + room, (k + 0.5) / 1e6 - room
         inside = (lo > floor) & (hi < ceiling) & (x > floor) & (x < ceiling) & (x.abs() < 2.0 ** 33)
-        proofs[mark] = x.is_null() | inside.fill_null(False)
+        proofs[mark] = work.select(x.is_null() | inside.fill_null(False)).to_series()
     return proofs
 
 

@@ -39,12 +39,35 @@ def around(x) -> Range:
     return down(x), up(x)
 
 
-def to_polars_range(expr: Expression, name: Callable[[str], Range | None], context: Mapping[str, Any]
-                    ) -> Range | None:
+def add_range(frame, expr: Expression, name: Callable[[str], Range | None], context: Mapping[str, Any],
+              prefix: str) -> tuple[Any, Range] | None:
+    """``frame`` with columns (named from ``prefix``) holding ``expr``'s range, node by node, and the two columns
+    of its ends; None where it reads what is not bounded here (:func:`to_polars_range`)."""
+    import polars as pl
+
+    steps: list = []
+
+    def keep(lo, hi) -> Range:
+        low, high = f"{prefix}{len(steps)}.lo", f"{prefix}{len(steps)}.hi"
+        steps.append((lo.alias(low), hi.alias(high)))
+        return pl.col(low), pl.col(high)
+
+    r = to_polars_range(expr, name, context, keep)
+    if r is None:
+        return None
+    for lo, hi in steps:
+        frame = frame.with_columns(lo, hi)
+    return frame, r
+
+
+def to_polars_range(expr: Expression, name: Callable[[str], Range | None], context: Mapping[str, Any],
+                    keep: Callable[[Any, Any], Range] = lambda lo, hi: (lo, hi)) -> Range | None:
     """``expr``'s range as two polars expressions, or None where it reads what is not bounded here.  ``name(n)``
     gives a bare name's range (``previous.<field>`` for previous fields), None for one not bounded.  A missing
     input makes both ends missing; a division by a range holding 0 makes them NaN (no proof: the caller's test
-    fails on NaN)."""
+    fails on NaN).  ``keep(lo, hi)`` is called with each operation's range and gives what later operations read:
+    :func:`add_range` makes each a column, so that a formula's expressions grow with its length, not as 4^depth
+    (each end of a product reads both ends of its operands)."""
     import polars as pl
 
     class Unbounded(Exception):
@@ -81,9 +104,9 @@ def to_polars_range(expr: Expression, name: Callable[[str], Range | None], conte
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
             (alo, ahi), (blo, bhi) = comp(node.left), comp(node.right)
             if isinstance(node.op, ast.Add):
-                return down(alo + blo), up(ahi + bhi)
+                return keep(down(alo + blo), up(ahi + bhi))
             if isinstance(node.op, ast.Sub):
-                return down(alo - bhi), up(ahi - blo)
+                return keep(down(alo - bhi), up(ahi - blo))
             if isinstance(node.op, ast.Mult):
                 ends = [alo * blo, alo * bhi, ahi * blo, ahi * bhi]
             else:
@@ -93,17 +116,17 @@ def to_polars_range(expr: Expression, name: Callable[[str], Range | None], conte
                 zero = (blo <= 0) & (bhi >= 0)
                 lo = pl.when(zero).then(float("nan")).otherwise(lo)
                 hi = pl.when(zero).then(float("nan")).otherwise(hi)
-            return lo, hi
+            return keep(lo, hi)
         function = getattr(node.func, "id", "") if isinstance(node, ast.Call) else ""
         if function in ("min", "max", "abs"):
             args = [comp(a) for a in node.args]
             if function == "abs":
                 lo, hi = args[0]
-                return (pl.when(lo >= 0).then(lo).when(hi <= 0).then(-hi).otherwise(0.0),
-                        pl.when(lo >= 0).then(hi).when(hi <= 0).then(-lo).otherwise(pl.max_horizontal(-lo, hi)))
+                return keep(pl.when(lo >= 0).then(lo).when(hi <= 0).then(-hi).otherwise(0.0),
+                            pl.when(lo >= 0).then(hi).when(hi <= 0).then(-lo).otherwise(pl.max_horizontal(-lo, hi)))
             pick = pl.min_horizontal if function == "min" else pl.max_horizontal
             nothing = sum((lo * 0.0 for lo, _ in args), pl.lit(0.0))  # a missing argument makes it missing
-            return pick([lo for lo, _ in args]) + nothing, pick([hi for _, hi in args]) + nothing
+            return keep(pick([lo for lo, _ in args]) + nothing, pick([hi for _, hi in args]) + nothing)
         raise Unbounded
 
     try:
