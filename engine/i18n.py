@@ -1516,6 +1516,26 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
                         "them, or run without --strict / strict: true)",
      "严格模式运行中有 {warnings} 处警告和 {errors} 处错误；未存储或写入任何内容（请修正，或不加 --strict / "
      "strict: true 运行）"),
+    # a run that appraised nobody (run.py, NobodyAppraised): the period's stored results are kept
+    ("run.nobody_errors_kept",
+     "nobody was appraised in {cycle} ({ruleset}): every employee it would appraise has an error (errors: {errors}); "
+     "nothing was stored or written; run {run} stays current for {cycle} ({ruleset}), as later periods read it; fix "
+     "the errors above and run the cycle again",
+     "{cycle}（{ruleset}）没有任何人被考核：本次应考核的每名员工都有错误（共 {errors} 处）；未存储或写入任何内容；"
+     "运行 {run} 仍为当前结果（后续周期读取的就是它）；请修正上面列出的错误后重新运行本周期"),
+    ("run.nobody_errors",
+     "nobody was appraised in {cycle} ({ruleset}): every employee it would appraise has an error (errors: {errors}); "
+     "nothing was stored or written; fix the errors above and run the cycle again",
+     "{cycle}（{ruleset}）没有任何人被考核：本次应考核的每名员工都有错误（共 {errors} 处）；未存储或写入任何内容；"
+     "请修正上面列出的错误后重新运行本周期"),
+    ("run.nobody_kept",
+     "nobody was appraised in {cycle} ({ruleset}), yet run {run} holds the results of {people} people for it, which "
+     "later periods read; nothing was stored or written and run {run} stays current; check that the employee table "
+     "is this period's (hire and leave dates) and that the ruleset's scorecards apply to its people, then run the "
+     "cycle again",
+     "{cycle}（{ruleset}）没有任何人被考核，而运行 {run} 存有本周期 {people} 人的结果（后续周期读取的就是它）；"
+     "未存储或写入任何内容，运行 {run} 仍为当前结果；请检查员工表是否为本周期的（入职和离职日期），以及规则集的"
+     "评分卡是否适用于其中的人员，然后重新运行本周期"),
     # session 7, wi18n2: the last composite messages of language/validate, provide and the plugins (each found by
     # tests/test_i18n_messages.py, which fails on a message raised or warned with no Chinese)
     ("expr.too_early", "not a valid expression: it ends too early (something is missing at the end)",
