@@ -82,6 +82,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "bonus.target_cycle": {"en": "Target for this cycle", "zh-CN": "本期目标奖金"},
     "bonus.gross": {"en": "Bonus for the period", "zh-CN": "本期应计奖金"},
     "bonus.paid_for": {"en": "Already paid for {period}", "zh-CN": "{period} 已发放"},
+    "bonus.not_stored_for": {"en": "Nothing stored for {period}: counted as 0",
+                             "zh-CN": "{period} 无存储结果：按 0 扣除"},
     "bonus.due": {"en": "Due now", "zh-CN": "本期应发"},
     "bonus.clawback": {"en": "The amount due is negative: it is to be paid back.",
                        "zh-CN": "应发金额为负数：需退回。"},
@@ -1257,6 +1259,18 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
                           "again)",
      "结果库中没有规则集 '{id}' 在 {period} 的结果：bonus.net_of 不为该期间扣除任何已发奖金，因此本期应发奖金包含了"
      "该期间将发放的奖金（请先运行该期间，再重新运行本期间）"),
+    ("net_of.other_periods_quarter", "what ruleset '{id}' paid for {periods} is not netted: bonus.net_of nets the "
+                                     "quarters of {period} only ({first} to {last})",
+     "规则集 '{id}' 在 {periods} 发放的奖金不予扣除：bonus.net_of 只扣除 {period} 各季度的已发奖金"
+     "（{first} 至 {last}）"),
+    ("net_of.other_periods_month", "what ruleset '{id}' paid for {periods} is not netted: bonus.net_of nets the "
+                                   "months of {period} only ({first} to {last})",
+     "规则集 '{id}' 在 {periods} 发放的奖金不予扣除：bonus.net_of 只扣除 {period} 各月的已发奖金"
+     "（{first} 至 {last}）"),
+    ("net_of.other_periods_half", "what ruleset '{id}' paid for {periods} is not netted: bonus.net_of nets the "
+                                  "halves of {period} only ({first} to {last})",
+     "规则集 '{id}' 在 {periods} 发放的奖金不予扣除：bonus.net_of 只扣除 {period} 各半年的已发奖金"
+     "（{first} 至 {last}）"),
     ("net_of.unknown_ruleset", "the store holds no run of ruleset '{id}', which bonus.net_of nets: nothing is "
                                "deducted and the bonus due now is the whole gross bonus; check the ruleset id (the "
                                "store holds runs of {names})",
