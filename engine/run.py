@@ -100,7 +100,7 @@ class OutputLocked(AppraiseError):
         super().__init__(f"output folder {folder} is being written by another run ({who}"
                          f"{', ' + what if what else ''}{since}); two runs must not share an output folder: "
                          "wait for it to finish, or give this run its own (--output, or output: in the cycle "
-                         f"file) / 输出目录 {folder} 正被另一个运行写入；请等待其完成，或为本次运行指定另一个输出目录")
+                         "file)")
 
 
 class StrictRefusal(AppraiseError):
@@ -331,7 +331,7 @@ def _check_output(out: Path, cycle, store_url: str) -> None:
     from appraise.language.paths import workspace
 
     if out.exists() and not out.is_dir():
-        raise AppraiseError(f"output {out} is a file; name a folder / 输出路径 {out} 是文件，请指定一个目录")
+        raise AppraiseError(f"output {out} is a file; name a folder")
     own = [cycle.path, cycle.ruleset_path, *(s.path for s in cycle.sources if s.path is not None)]
     try:
         from sqlalchemy import make_url
@@ -346,9 +346,7 @@ def _check_output(out: Path, cycle, store_url: str) -> None:
     if inside or root.is_relative_to(out):
         what = Path(inside[0]).name if inside else str(root)
         raise AppraiseError(f"output folder {out} holds the cycle's own files ({what}); each run replaces the "
-                            f"whole output folder, so give it a folder of its own, e.g. out/{cycle.period.id} / "
-                            f"输出目录 {out} 包含本周期自己的文件（{what}）；每次运行会整体替换输出目录，"
-                            "请为输出指定单独的目录")
+                            f"whole output folder, so give it a folder of its own, e.g. out/{cycle.period.id}")
 
 
 def _lock_output(out: Path, cycle: str, store: str | None):

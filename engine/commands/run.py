@@ -42,9 +42,7 @@ def _echo_found(diagnostics, engine_warnings, employee_errors, locale: str) -> N
 @click.option("--pages", "pages", multiple=True, metavar="COLUMN:VALUE",
               help="Render only the pages of the people whose employees-table COLUMN is VALUE (repeatable, "
                    "e.g. --pages team:north --pages region:east), widened to whole teams; the index lists "
-                   "every team with the whole cycle's figures and links the team pages rendered. "
-                   "/ 仅为员工表中 COLUMN 列等于 VALUE 的人生成页面（可重复，按整个团队扩展）；"
-                   "总览页列出所有团队及整个周期的数据，只链接已生成的团队页。")
+                   "every team with the whole cycle's figures and links the team pages rendered.")
 @click.option("--break-lock", is_flag=True,
               help="Remove another run's lock on this cycle first (only when that run is surely gone).")
 @click.option("--redact", is_flag=True,
