@@ -1271,6 +1271,9 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
                                   "halves of {period} only ({first} to {last})",
      "规则集 '{id}' 在 {periods} 发放的奖金不予扣除：bonus.net_of 只扣除 {period} 各半年的已发奖金"
      "（{first} 至 {last}）"),
+    ("net_of.paid_twice", "what ruleset '{id}' paid for {period} is given {n} times ({amounts}); the bonus cannot be "
+                          "settled against it, so it is not paid",
+     "规则集 '{id}' 在 {period} 的已发奖金给出了 {n} 次（{amounts}）；无法据此结算奖金，因此不予发放"),
     ("net_of.unknown_ruleset", "the store holds no run of ruleset '{id}', which bonus.net_of nets: nothing is "
                                "deducted and the bonus due now is the whole gross bonus; check the ruleset id (the "
                                "store holds runs of {names})",
@@ -1805,7 +1808,7 @@ _FIRST = ("with_did_you_mean",)
 _PHRASES = frozenset({"what", "where", "expected", "found", "bound", "message", "problem", "why", "summary", "who",
                       "table", "kind", "length", "every", "a", "b", "problems"})
 _LISTS = frozenset({"keys", "both", "options", "names", "grades", "sources", "functions", "sheets", "columns",
-                    "kinds", "rules", "dimensions"})
+                    "kinds", "rules", "dimensions", "amounts", "periods"})
 # Parts that are the words of another program (PyYAML, the system, a database): translated by SYSTEM_ERRORS only.
 _ERRORS = frozenset({"error"})
 

@@ -67,8 +67,8 @@ def test_the_list_in_chinese(company):
 def test_a_paid_table_nets_only_the_cycles_subperiods():
     employees = pl.read_csv(FIXTURE / "data/employees.csv", infer_schema_length=0)
     metrics = pl.read_csv(FIXTURE / "data/metrics.csv", infer_schema_length=0)
-    paid = pl.DataFrame({"employee": ["E1", "E1", "E1"], "ruleset": ["reps"] * 3,
-                         "period": ["2025-Q4", "2026-Q1", "2026-Q2"], "bonus": ["1000", "37500", None]})
+    paid = pl.DataFrame({"employee": ["E1", "E1", "E1", "E3"], "ruleset": ["reps"] * 4,
+                         "period": ["2025-Q4", "2026-Q1", "2026-Q2", "2027-Q1"], "bonus": ["1000", "37500", None, "5"]})
     res = evaluate(str(FIXTURE / "annual.yaml"), period="2026", employees=employees, metrics=metrics, paid=paid)
     e1 = next(e for e in res.document["employees"] if e["id"] == "E1")
     # netted: 2026-Q1 37500 + 2026-Q2 null (0) = 37500; 2025-Q4 is not a quarter of 2026 (it was netted: 38500)
@@ -76,7 +76,27 @@ def test_a_paid_table_nets_only_the_cycles_subperiods():
     assert e1["bonus_detail"]["paid"] == {"2026-Q1": "37500", "2026-Q2": None}
     assert e1["bonus_detail"]["not_stored"] == ["2026-Q3", "2026-Q4"]
     said = [w for w in res.document["warnings"] if "2025-Q4" in w]
-    assert said == ["what ruleset 'reps' paid for 2025-Q4 is not netted: bonus.net_of nets the quarters of 2026 "
-                    "only (2026-Q1 to 2026-Q4)"]
-    assert translate(said[0], "zh-CN") == ("规则集 'reps' 在 2025-Q4 发放的奖金不予扣除：bonus.net_of 只扣除 2026 "
-                                           "各季度的已发奖金（2026-Q1 至 2026-Q4）")
+    assert said == ["what ruleset 'reps' paid for 2025-Q4, 2027-Q1 is not netted: bonus.net_of nets the quarters of "
+                    "2026 only (2026-Q1 to 2026-Q4)"]
+    assert translate(said[0], "zh-CN") == ("规则集 'reps' 在 2025-Q4、2027-Q1 发放的奖金不予扣除：bonus.net_of 只扣除 "
+                                           "2026 各季度的已发奖金（2026-Q1 至 2026-Q4）")
+
+
+def test_a_period_paid_twice_in_a_paid_table_is_that_employees_error():
+    # two rows of what E1 was paid for 2026-Q1 (1000 and 37500): they were summed (38500 netted) while the list
+    # showed one of them; which is meant cannot be known, so E1 is not settled on a guess (like an amount that is
+    # not one), and E3 is settled as usual
+    employees = pl.read_csv(FIXTURE / "data/employees.csv", infer_schema_length=0)
+    metrics = pl.read_csv(FIXTURE / "data/metrics.csv", infer_schema_length=0)
+    paid = pl.DataFrame({"employee": ["E1", "E1", "E3"], "ruleset": ["reps"] * 3,
+                         "period": ["2026-Q1", "2026-Q1", "2026-Q1"], "bonus": ["1000", "37500", "37500"]})
+    res = evaluate(str(FIXTURE / "annual.yaml"), period="2026", employees=employees, metrics=metrics, paid=paid)
+    ids = {e["id"] for e in res.document["employees"]}
+    assert "E1" not in ids and "E3" in ids
+    [error] = [e for e in res.document["errors"] if e["employee"] == "E1"]
+    assert error["message"] == ("what ruleset 'reps' paid for 2026-Q1 is given 2 times (1000, 37500); the bonus "
+                                "cannot be settled against it, so it is not paid")
+    assert translate(error["message"], "zh-CN") == ("规则集 'reps' 在 2026-Q1 的已发奖金给出了 2 次（1000、37500）；"
+                                                    "无法据此结算奖金，因此不予发放")
+    e3 = next(e for e in res.document["employees"] if e["id"] == "E3")
+    assert (e3["bonus_paid"], e3["bonus_detail"]["paid"]) == ("37500", {"2026-Q1": "37500"})

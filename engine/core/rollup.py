@@ -1070,6 +1070,15 @@ def paid_before(ruleset: Ruleset, inputs: Inputs, errors: list[EmployeeError] | 
         return pl.DataFrame(schema={"id": pl.Utf8, "_paid": MONEY})
     if errors is not None:
         unreadable_amounts(paid, "bonus", f"what ruleset '{plan.net_of.ruleset}' paid", errors)
+        # a period paid twice (a table handed in; a store holds one current run a period): which amount is meant
+        # cannot be known, and summing them would net what the results' list of periods does not show
+        twice = (paid.group_by("employee", "period", maintain_order=True)
+                 .agg(pl.col("bonus").cast(pl.Utf8), pl.len().alias("_n")).filter(pl.col("_n") > 1))
+        for emp, per, amounts, n in twice.iter_rows():
+            shown = ", ".join("null" if a is None else str(a) for a in amounts)
+            errors.append(EmployeeError(str(emp), "evaluate", f"what ruleset '{plan.net_of.ruleset}' paid for {per} "
+                                        f"is given {n} times ({shown}); the bonus cannot be settled against it, so "
+                                        "it is not paid"))
     return (paid
             .group_by("employee").agg(pl.col("bonus").cast(pl.Utf8).cast(MONEY, strict=False).fill_null(Decimal(0))
                                       .sum().alias("_paid"))
