@@ -1115,6 +1115,9 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
     ("cycle.data_folder.hint", "name the file; to read every file of a folder, use provider: duckdb with a glob such "
                                "as data/deals/*.parquet",
      "请写出文件名；如需读取文件夹中的所有文件，请使用 provider: duckdb 并写通配符，例如 data/deals/*.parquet"),
+    ("cycle.duckdb_folder", "'{name}' is a folder; provider 'duckdb' reads a file or a glob",
+     "'{name}' 是文件夹；数据源插件 'duckdb' 读取一个文件或一个通配符"),
+    ("cycle.duckdb_folder.hint", "name the files with a glob, e.g. {a} or {b}", "请用通配符写出文件，例如 {a} 或 {b}"),
     ("cycle.no_query_file", "query file '{name}' not found (looked for {path})",
      "找不到查询文件 '{name}'（查找的是 {path}）"),
     ("cycle.no_sqlite", "SQLite database file of url: '{url}' not found (looked for {path})",

@@ -134,3 +134,14 @@ def test_history_of_a_cycle_whose_data_is_gone(folder):
     res = CliRunner().invoke(main, ["history", "E001", "--cycle", str(cycle)])
     assert res.exit_code == 0, res.output
     assert "2026-Q3" in res.stdout
+
+
+def test_a_folder_given_to_duckdb_asks_for_a_glob(folder):
+    # duckdb was asked for the folder itself and refused with "file system operations are disabled"
+    (folder / "data" / "deals").mkdir()
+    text = CYCLE.replace('path: "data/parts/*.csv"', "path: data/deals")
+    (folder / "cycle.yaml").write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(main, ["validate", str(folder / "cycle.yaml")])
+    assert f"{folder / 'cycle.yaml'}:7:30: error: 'data/deals' is a folder; provider 'duckdb' reads a file or a " \
+           "glob; name the files with a glob, e.g. data/deals/*.parquet or data/deals/*.csv (sources[2].path)" \
+        in res.stdout

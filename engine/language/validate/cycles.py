@@ -122,7 +122,7 @@ def _check_cycle_output(doc: Document, bad: set) -> list[Diagnostic]:
 ONE_FILE_PROVIDERS = frozenset({"csv", "excel", "parquet", "feedback360", "okr"})
 DATA_HINT = ("paths in a cycle file are relative to the cycle file's folder: correct the path, or put the file "
              "there before the run")
-DATA_CODE = "cycle-data"  # (appraise validate adds a note on --no-data when it reports one)
+DATA_CODE = "cycle-data"  # a path not there (appraise validate adds a note on --no-data when it reports one)
 
 
 def _check_cycle_data(doc: Document, sources: list, bad: set) -> list[Diagnostic]:
@@ -151,10 +151,14 @@ def _check_cycle_data(doc: Document, sources: list, bad: set) -> list[Diagnostic
             elif not target.exists():
                 found.append(doc.diag(key, f"data file '{raw}' not found (looked for {target.as_posix()})",
                                       hint=DATA_HINT, code=DATA_CODE))
+            elif provider == "duckdb" and target.is_dir():  # (duckdb would be asked for the folder, and refuse)
+                found.append(doc.diag(key, f"'{raw}' is a folder; provider 'duckdb' reads a file or a glob",
+                                      hint=f"name the files with a glob, e.g. {raw.rstrip('/')}/*.parquet or "
+                                      f"{raw.rstrip('/')}/*.csv", code="cycle-data-folder"))
             elif provider in ONE_FILE_PROVIDERS and target.is_dir():
                 found.append(doc.diag(key, f"'{raw}' is a folder; provider '{provider}' reads one file",
                                       hint="name the file; to read every file of a folder, use provider: duckdb "
-                                      "with a glob such as data/deals/*.parquet", code=DATA_CODE))
+                                      "with a glob such as data/deals/*.parquet", code="cycle-data-folder"))
         query = entry.get("query")
         key = ("sources", i, "query")
         if isinstance(query, str) and query and key not in bad:
