@@ -145,3 +145,13 @@ def test_a_folder_given_to_duckdb_asks_for_a_glob(folder):
     assert f"{folder / 'cycle.yaml'}:7:30: error: 'data/deals' is a folder; provider 'duckdb' reads a file or a " \
            "glob; name the files with a glob, e.g. data/deals/*.parquet or data/deals/*.csv (sources[2].path)" \
         in res.stdout
+
+
+def test_a_missing_path_outside_the_workspace_is_said_once(folder):
+    # the path leads outside: that is the problem to fix, said once (not also "not found")
+    (folder / ".git").mkdir()  # the workspace is this folder
+    text = CYCLE.replace("path: data/metrcs.csv", "path: ../elsewhere/metrics.csv")
+    (folder / "cycle.yaml").write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(main, ["validate", str(folder / "cycle.yaml")])
+    line6 = [line for line in res.stdout.splitlines() if ":6:" in line]
+    assert len(line6) == 1 and "leads outside the cycle's git repository" in line6[0], res.stdout

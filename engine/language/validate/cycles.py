@@ -132,6 +132,7 @@ def _check_cycle_data(doc: Document, sources: list, bad: set) -> list[Diagnostic
     there and the query would fail on a missing table)."""
     import glob
 
+    from appraise.errors import dotted
     from appraise.language.paths import _GLOB, _VAR, expand_vars, source_path, sqlite_file
 
     base = Path(doc.file).resolve().parent
@@ -142,7 +143,7 @@ def _check_cycle_data(doc: Document, sources: list, bad: set) -> list[Diagnostic
         provider = entry.get("provider")
         raw = entry.get("path")
         key = ("sources", i, "path")
-        if isinstance(raw, str) and raw and key not in bad:
+        if isinstance(raw, str) and raw and dotted(key) not in bad:
             target = source_path(base, raw)
             if _GLOB.search(raw) and provider not in ONE_FILE_PROVIDERS and not target.exists():
                 if not glob.glob(str(target)):
@@ -161,7 +162,7 @@ def _check_cycle_data(doc: Document, sources: list, bad: set) -> list[Diagnostic
                                       "with a glob such as data/deals/*.parquet", code="cycle-data-folder"))
         query = entry.get("query")
         key = ("sources", i, "query")
-        if isinstance(query, str) and query and key not in bad:
+        if isinstance(query, str) and query and dotted(key) not in bad:
             q = Path(query).expanduser()
             target = q if q.is_absolute() else base / q
             if not target.is_file():
@@ -169,7 +170,7 @@ def _check_cycle_data(doc: Document, sources: list, bad: set) -> list[Diagnostic
                                       hint=DATA_HINT, code=DATA_CODE))
         url = entry.get("url")
         key = ("sources", i, "url")
-        if isinstance(url, str) and key not in bad:
+        if isinstance(url, str) and dotted(key) not in bad:
             expanded = expand_vars(url)
             db = None if _VAR.search(expanded) else sqlite_file(expanded, base)  # an unset ${VAR}: the run says so
             if db is not None and not db.exists():
