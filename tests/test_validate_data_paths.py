@@ -155,3 +155,23 @@ def test_a_missing_path_outside_the_workspace_is_said_once(folder):
     res = CliRunner().invoke(main, ["validate", str(folder / "cycle.yaml")])
     line6 = [line for line in res.stdout.splitlines() if ":6:" in line]
     assert len(line6) == 1 and "leads outside the cycle's git repository" in line6[0], res.stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_path_with_a_nul_character_is_an_error_not_a_traceback(folder, lang):
+    # "data/a\0b.csv" (YAML's "\0" escape) stopped validate with ValueError: embedded null byte (in the outside-path
+    # check, before any of this session's)
+    text = CYCLE.replace("path: data/metrcs.csv", 'path: "data/a\\0b.csv"').replace(
+        'url: "sqlite:///data/crm.db"', 'url: "sqlite:///x\\0.db"').replace("store: sqlite:///out/appraise.db",
+                                                                      'store: "sqlite:///\\0"')
+    (folder / "cycle.yaml").write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(main, ["--lang", lang, "validate", str(folder / "cycle.yaml")])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    assert res.exit_code == 1
+    if lang == "en":
+        assert f"{folder / 'cycle.yaml'}:6:27: error: 'data/a\\0b.csv' holds a NUL character (\\0), which no file " \
+               "name can hold; remove it from the path (sources[1].path)" in res.stdout
+        assert "'sqlite:///x\\0.db' holds a NUL character" in res.stdout
+        assert "'sqlite:///\\0' holds a NUL character" in res.stdout
+    else:
+        assert "'data/a\\0b.csv' 含有 NUL 字符（\\0），文件名中不可能有这个字符; 请从路径中删除它" in res.stdout

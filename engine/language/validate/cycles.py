@@ -14,7 +14,7 @@ from appraise.language import expr as expressions
 from appraise.language import schema as schemas
 from appraise.language.load import Document, load
 from appraise.language.overrides import check as check_overrides
-from appraise.language.paths import outside_path_problems
+from appraise.language.paths import nul_path_problems, outside_path_problems
 from appraise.language.validate.common import RULESET_MARKERS, non_finite, ordered
 from appraise.language.validate.periods import check_cycle_periods
 from appraise.language.validate.rulesets import validate_ruleset
@@ -41,7 +41,8 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
         return ordered(found)
     # paths leading outside the workspace: a ruleset there is not even read (its lines would be quoted in
     # messages, e.g. in a CI log: a credentials file named as the ruleset)
-    found += outside_path_problems(doc)
+    found += nul_path_problems(doc)  # (before anything asks the file system about them)
+    found += [d for d in outside_path_problems(doc) if d.path not in {n.path for n in found}]
     bad = {d.path for d in found}
     sources = data.get("sources")
     if provider_schemas is not None and isinstance(sources, list):
@@ -94,13 +95,17 @@ def _check_cycle_output(doc: Document, bad: set) -> list[Diagnostic]:
     base = Path(doc.file).resolve().parent
     out = (base / output).resolve()
     own: list[tuple[str, Path]] = [(Path(doc.file).name, Path(doc.file).resolve())]
+    nul = chr(0)  # (a path holding one is an error of its own: nul_path_problems)
     for key in ("ruleset", "overrides"):
-        if isinstance(data.get(key), str) and data[key]:
+        if isinstance(data.get(key), str) and data[key] and nul not in data[key]:
             own.append((data[key], (base / data[key]).resolve()))
     for entry in data.get("sources") or []:
-        if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"]:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"] \
+                and nul not in entry["path"]:
             own.append((entry["path"], (base / Path(entry["path"]).expanduser()).resolve()))
     store = data.get("store")
+    if isinstance(store, str) and nul in store:
+        store = None
     url = resolve_store_url(store if isinstance(store, str) and store else "sqlite:///appraise.db", base)
     if url.startswith("sqlite:///") and url[len("sqlite:///"):] not in ("", ":memory:"):
         own.append((store if isinstance(store, str) and store else "sqlite:///appraise.db",
