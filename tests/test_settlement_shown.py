@@ -75,6 +75,10 @@ def test_a_paid_table_nets_only_the_cycles_subperiods():
     assert e1["bonus_paid"] == "37500"
     assert e1["bonus_detail"]["paid"] == {"2026-Q1": "37500", "2026-Q2": None}
     assert e1["bonus_detail"]["not_stored"] == ["2026-Q3", "2026-Q4"]
+    net = res.explain("E1", format="json")["bonus"]["net_of"]  # explain shows the same settlement
+    assert (net["paid"], net["not_stored"], net["bonus_paid"]) == (
+        [{"period": "2026-Q1", "bonus": "37500"}, {"period": "2026-Q2", "bonus": None}], ["2026-Q3", "2026-Q4"],
+        "37500")
     said = [w for w in res.document["warnings"] if "2025-Q4" in w]
     assert said == ["what ruleset 'reps' paid for 2025-Q4, 2027-Q1 is not netted: bonus.net_of nets the quarters of "
                     "2026 only (2026-Q1 to 2026-Q4)"]
