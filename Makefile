@@ -62,8 +62,8 @@ DEMO_CYCLES := 2026-Q1 managers-2026-Q1 incentive-2026-Q1 2026-Q2 managers-2026-
 demo: bytecode
 	rm -rf demo/out demo/appraise.db
 	$(BIN)/python -m appraise.tools.demo demo --employees 300 --year 2026 > /dev/null
-	$(BIN)/appraise validate rulesets/ demo/
 	$(BIN)/appraise targets demo/plan-2026.yaml -q
+	$(BIN)/appraise validate rulesets/ demo/   # (after targets: the cycles read the quotas it writes)
 	@for c in $(DEMO_CYCLES); do $(BIN)/appraise run demo/cycle-$$c.yaml --no-render -q || exit 1; done
 	$(BIN)/appraise run demo/cycle-2026-Q4.yaml -q
 	$(BIN)/appraise run demo/cycle-managers-2026-Q4.yaml -q

@@ -17,7 +17,7 @@ def require_valid(*paths: str | Path) -> None:
     from appraise.plugins import provider_schemas
     from appraise.present.report import render
 
-    outcome = validate_files(paths, provider_schemas)
+    outcome = validate_files(paths, provider_schemas, data_files=False)  # (the data is made in memory)
     if not outcome.checked:
         raise SystemExit(f"benchmark: nothing to validate in {', '.join(map(str, paths))}")
     if outcome.diagnostics:

@@ -82,6 +82,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "bonus.target_cycle": {"en": "Target for this cycle", "zh-CN": "本期目标奖金"},
     "bonus.gross": {"en": "Bonus for the period", "zh-CN": "本期应计奖金"},
     "bonus.paid_for": {"en": "Already paid for {period}", "zh-CN": "{period} 已发放"},
+    "bonus.not_stored_for": {"en": "Nothing stored for {period}: counted as 0",
+                             "zh-CN": "{period} 无存储结果：按 0 扣除"},
     "bonus.due": {"en": "Due now", "zh-CN": "本期应发"},
     "bonus.clawback": {"en": "The amount due is negative: it is to be paid back.",
                        "zh-CN": "应发金额为负数：需退回。"},
@@ -1104,6 +1106,30 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "周期文件中的路径相对于周期文件所在的文件夹"),
     ("cycle.no_ruleset", "ruleset file {name} not found (looked for {path})",
      "找不到规则集文件 {name}（查找的是 {path}）"),
+    # the data a cycle's sources name, checked by validate and by run before anything is read (validate/cycles.py)
+    ("cycle.no_data_glob", "no file matches '{name}' (looked in {path})",
+     "没有文件与 '{name}' 匹配（查找的文件夹是 {path}）"),
+    ("cycle.no_data", "data file '{name}' not found (looked for {path})", "找不到数据文件 '{name}'（查找的是 {path}）"),
+    ("cycle.data_folder", "'{name}' is a folder; provider '{provider}' reads one file",
+     "'{name}' 是文件夹；数据源插件 '{provider}' 只读取一个文件"),
+    ("cycle.data_folder.hint", "name the file; to read every file of a folder, use provider: duckdb with a glob such "
+                               "as data/deals/*.parquet",
+     "请写出文件名；如需读取文件夹中的所有文件，请使用 provider: duckdb 并写通配符，例如 data/deals/*.parquet"),
+    ("cycle.duckdb_folder", "'{name}' is a folder; provider 'duckdb' reads a file or a glob",
+     "'{name}' 是文件夹；数据源插件 'duckdb' 读取一个文件或一个通配符"),
+    ("cycle.duckdb_folder.hint", "name the files with a glob, e.g. {a} or {b}", "请用通配符写出文件，例如 {a} 或 {b}"),
+    ("cycle.nul_path", "'{name}' holds a NUL character (\\0), which no file name can hold",
+     "'{name}' 含有 NUL 字符（\\0），文件名中不可能有这个字符"),
+    ("cycle.nul_path.hint", "remove it from the path", "请从路径中删除它"),
+    ("cycle.no_query_file", "query file '{name}' not found (looked for {path})",
+     "找不到查询文件 '{name}'（查找的是 {path}）"),
+    ("cycle.no_sqlite", "SQLite database file of url: '{url}' not found (looked for {path})",
+     "找不到 url: '{url}' 所指的 SQLite 数据库文件（查找的是 {path}）"),
+    ("cycle.no_sqlite_var", "SQLite database file of url: '{url}' not found",
+     "找不到 url: '{url}' 所指的 SQLite 数据库文件"),
+    ("cycle.data_hint", "paths in a cycle file are relative to the cycle file's folder: correct the path, or put the "
+                        "file there before the run",
+     "周期文件中的路径相对于周期文件所在的文件夹：请更正路径，或在运行前把文件放到该处"),
     ("cycle.invalid_ruleset", "the ruleset {path} is not valid ({problems}, listed below)",
      "规则集 {path} 无效（{problems}，见下文）"),
     ("cycle.validate_it", "appraise validate {path}", "appraise validate {path}"),
@@ -1239,6 +1265,21 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
                           "again)",
      "结果库中没有规则集 '{id}' 在 {period} 的结果：bonus.net_of 不为该期间扣除任何已发奖金，因此本期应发奖金包含了"
      "该期间将发放的奖金（请先运行该期间，再重新运行本期间）"),
+    ("net_of.other_periods_quarter", "what ruleset '{id}' paid for {periods} is not netted: bonus.net_of nets the "
+                                     "quarters of {period} only ({first} to {last})",
+     "规则集 '{id}' 在 {periods} 发放的奖金不予扣除：bonus.net_of 只扣除 {period} 各季度的已发奖金"
+     "（{first} 至 {last}）"),
+    ("net_of.other_periods_month", "what ruleset '{id}' paid for {periods} is not netted: bonus.net_of nets the "
+                                   "months of {period} only ({first} to {last})",
+     "规则集 '{id}' 在 {periods} 发放的奖金不予扣除：bonus.net_of 只扣除 {period} 各月的已发奖金"
+     "（{first} 至 {last}）"),
+    ("net_of.other_periods_half", "what ruleset '{id}' paid for {periods} is not netted: bonus.net_of nets the "
+                                  "halves of {period} only ({first} to {last})",
+     "规则集 '{id}' 在 {periods} 发放的奖金不予扣除：bonus.net_of 只扣除 {period} 各半年的已发奖金"
+     "（{first} 至 {last}）"),
+    ("net_of.paid_twice", "what ruleset '{id}' paid for {period} is given {n} times ({amounts}); the bonus cannot be "
+                          "settled against it, so it is not paid",
+     "规则集 '{id}' 在 {period} 的已发奖金给出了 {n} 次（{amounts}）；无法据此结算奖金，因此不予发放"),
     ("net_of.unknown_ruleset", "the store holds no run of ruleset '{id}', which bonus.net_of nets: nothing is "
                                "deducted and the bonus due now is the whole gross bonus; check the ruleset id (the "
                                "store holds runs of {names})",
@@ -1522,6 +1563,26 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
                         "them, or run without --strict / strict: true)",
      "严格模式运行中有 {warnings} 处警告和 {errors} 处错误；未存储或写入任何内容（请修正，或不加 --strict / "
      "strict: true 运行）"),
+    # a run that appraised nobody (run.py, NobodyAppraised): the period's stored results are kept
+    ("run.nobody_errors_kept",
+     "nobody was appraised in {cycle} ({ruleset}): every employee it would appraise has an error (errors: {errors}); "
+     "nothing was stored or written; run {run} stays current for {cycle} ({ruleset}), as later periods read it; fix "
+     "the errors above and run the cycle again",
+     "{cycle}（{ruleset}）没有任何人被考核：本次应考核的每名员工都有错误（共 {errors} 处）；未存储或写入任何内容；"
+     "运行 {run} 仍为当前结果（后续周期读取的就是它）；请修正上面列出的错误后重新运行本周期"),
+    ("run.nobody_errors",
+     "nobody was appraised in {cycle} ({ruleset}): every employee it would appraise has an error (errors: {errors}); "
+     "nothing was stored or written; fix the errors above and run the cycle again",
+     "{cycle}（{ruleset}）没有任何人被考核：本次应考核的每名员工都有错误（共 {errors} 处）；未存储或写入任何内容；"
+     "请修正上面列出的错误后重新运行本周期"),
+    ("run.nobody_kept",
+     "nobody was appraised in {cycle} ({ruleset}), yet run {run} holds the results of {people} people for it, which "
+     "later periods read; nothing was stored or written and run {run} stays current; check that the employee table "
+     "is this period's (hire and leave dates) and that the ruleset's scorecards apply to its people, then run the "
+     "cycle again",
+     "{cycle}（{ruleset}）没有任何人被考核，而运行 {run} 存有本周期 {people} 人的结果（后续周期读取的就是它）；"
+     "未存储或写入任何内容，运行 {run} 仍为当前结果；请检查员工表是否为本周期的（入职和离职日期），以及规则集的"
+     "评分卡是否适用于其中的人员，然后重新运行本周期"),
     # session 7, wi18n2: the last composite messages of language/validate, provide and the plugins (each found by
     # tests/test_i18n_messages.py, which fails on a message raised or warned with no Chinese)
     ("expr.too_early", "not a valid expression: it ends too early (something is missing at the end)",
@@ -1759,7 +1820,7 @@ _FIRST = ("with_did_you_mean",)
 _PHRASES = frozenset({"what", "where", "expected", "found", "bound", "message", "problem", "why", "summary", "who",
                       "table", "kind", "length", "every", "a", "b", "problems"})
 _LISTS = frozenset({"keys", "both", "options", "names", "grades", "sources", "functions", "sheets", "columns",
-                    "kinds", "rules", "dimensions"})
+                    "kinds", "rules", "dimensions", "amounts", "periods"})
 # Parts that are the words of another program (PyYAML, the system, a database): translated by SYSTEM_ERRORS only.
 _ERRORS = frozenset({"error"})
 
@@ -2373,6 +2434,11 @@ HELP: dict[str, dict[str, str]] = _entries(
                    "unless --output is given.",
      "只为这些员工试运行（可重复）：不存储任何内容；未给出 --output 时输出写到 <output>-only。"),
     ("run.--no-render", "Skip dashboards, plans and team pages.", "不生成仪表盘、发展计划和团队页面。"),
+    ("run.--pages", "Render only the pages of the people whose employees-table COLUMN is VALUE (repeatable, e.g. "
+                    "--pages team:north --pages region:east), widened to whole teams; the index lists every team with "
+                    "the whole cycle's figures and links the team pages rendered.",
+     "仅为员工表中 COLUMN 列等于 VALUE 的人生成页面（可重复，例如 --pages team:north --pages region:east），按整个团队"
+     "扩展；总览页列出所有团队及整个周期的数据，只链接已生成的团队页。"),
     ("run.--break-lock", "Remove another run's lock on this cycle first (only when that run is surely gone).",
      "先删除另一次运行对本周期的锁（仅在确认那次运行已不存在时使用）。"),
     ("run.--redact", "Exports to share outside HR: names replaced by ids, no bonus amounts, no pages (the store still "
@@ -2419,6 +2485,9 @@ HELP: dict[str, dict[str, str]] = _entries(
      "检查规则集和周期文件；每个问题都以 file:line:col 列出。"),
     ("validate.--format", "text for people; json, github (Actions annotations), sarif or junit for CI.",
      "text 供人阅读；json、github（Actions 注释）、sarif 或 junit 用于 CI。"),
+    ("validate.--no-data", "Do not check that the data files, query files and SQLite files cycle files name exist "
+                           "(CI without the data).",
+     "不检查周期文件所列的数据文件、查询文件和 SQLite 文件是否存在（用于没有数据的 CI）。"),
     ("workshop", "Open a co-design workshop on the weights of CYCLE's ruleset.",
      "就 CYCLE 所用规则集的权重开一个共创工作坊。"),
     ("workshop.--port", "Port to listen on; 0 picks a free one.", "监听的端口；0 表示自动选择空闲端口。"),
@@ -2650,6 +2719,9 @@ CLI.update(_entries(
     ("validate.no_paths", "give at least one file or folder, e.g. appraise validate rulesets/",
      "请至少给出一个文件或文件夹，例如 appraise validate rulesets/"),
     ("validate.no_such", "no such file or folder: {paths}", "没有这个文件或文件夹：{paths}"),
+    ("validate.no_data_note", "note: the data files cycle files name are checked to exist; where the data is not at "
+                              "hand (CI), run appraise validate --no-data",
+     "注意：周期文件所列的数据文件会被检查是否存在；在没有数据的环境（CI）中，请运行 appraise validate --no-data"),
     ("validate.plugins_broken", "warning: provider options not checked: {error}",
      "警告：未检查数据源插件的选项：{error}"),
     ("test.no_files", "no test files found; give a file or folder, e.g. appraise test rulesets/tests/",
@@ -3012,3 +3084,221 @@ def xlsx_label(key: str, /, locale: str, **values) -> str:
     """The results.xlsx label ``key`` of :data:`XLSX_LABELS` in ``locale``."""
     text = _pick(XLSX_LABELS[key], locale)
     return text.format(**values) if values else text
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Messages once written "English / 中文" in one string (so an English reader saw the Chinese too, and a Chinese one
+# lost what followed a " / " inside the English): now written in English where they are made and rendered in the
+# user's language from here (session 15).
+DIAGNOSTICS.update(_entries(
+    # incentive plans (language/validate/incentives.py)
+    ("plan.no_shape", "the bonus has no '{key}' ({what}) and no 'components'",
+     "奖金既没有 '{key}'（{what}）也没有 'components'"),
+    ("plan.no_shape.hint", "give attainment and tiers, or list components (README \"Incentive plans\")",
+     "请写 attainment 与 tiers，或列出 components（见 README“Incentive plans”）"),
+    ("plan.not_with_components", "'{key}' does not apply to a bonus with components: each component has its own "
+                                 "measure and rate table",
+     "有 components 的奖金不使用 '{key}'：每个组件有自己的度量与费率表"),
+    ("plan.move_or_remove", "move it into a component, or remove it", "请将它移入某个组件，或删除"),
+    ("plan.measure_undeclared", "component '{key}' pays on '{measure}', which is not a declared metric",
+     "组件 '{key}' 的度量 '{measure}' 未在 metrics 中声明"),
+    ("plan.declare_metric", "declare it under metrics: ({name}: {{aggregate: sum}})",
+     "请在 metrics 下声明：({name}: {{aggregate: sum}})"),
+    ("plan.measure_lower", "component '{key}' pays on '{measure}', a lower-is-better metric; attainment against a "
+                           "target pays only on higher-is-better measures",
+     "组件 '{key}' 的度量 '{measure}' 越低越好；按目标达成率付薪只适用于越高越好的度量"),
+    ("plan.measure_lower.hint", "pay on a derived metric that rises with performance", "请改用随业绩上升的派生指标"),
+    ("plan.no_rate_table", "component '{key}' has no rate table: give it bands, tiers or per_unit",
+     "组件 '{key}' 没有费率表：请写 bands、tiers 或 per_unit 之一"),
+    ("plan.two_rate_tables", "component '{key}' has both {first} and {second}; a component pays by one rate table",
+     "组件 '{key}' 同时有 {first} 和 {second}；一个组件只能有一个费率表"),
+    ("plan.split_it", "split it into two components", "请拆成两个组件"),
+    ("plan.no_target", "component '{key}' has {what} but no target: attainment is measure / target",
+     "组件 '{key}' 有 {what}，却没有 target：达成率 = 度量 / 目标"),
+    ("plan.no_target.hint", "add target: (a number, a metric, an employee column or an expression)",
+     "请添加 target:（数字、指标、员工表的列或表达式）"),
+    ("plan.no_share", "component '{key}' pays {kind} of its target, but has no share of the target bonus",
+     "组件 '{key}' 按其目标以 {kind} 支付，却没有 share（占目标奖金的份额）"),
+    ("plan.no_share.hint", "add share: 0.6 for 60% of the target bonus", "请添加 share，例如 0.6 表示目标奖金的 60%"),
+    ("plan.cap_no_share", "component '{key}': a cap is a multiple of the component's target, and it has no share",
+     "组件 '{key}'：cap 是组件目标的倍数，而它没有 share"),
+    ("plan.cap_no_share.hint", "add share: (its target as a share of the target bonus), or remove the cap",
+     "请添加 share:（其目标占目标奖金的份额），或删除 cap"),
+    ("plan.no_multiplier", "component '{key}' applies the grade's multiplier, but the bonus has no multiplier",
+     "组件 '{key}' 使用等级系数，但奖金没有 multiplier"),
+    ("plan.no_multiplier.hint", "add bonus.multiplier: {{S: 1.2, A: 1.1, ...}} or remove this line",
+     "请添加 bonus.multiplier: {{S: 1.2, A: 1.1, ...}}，或删除此行"),
+    ("plan.band_end", "band {n} of component '{key}' ends at {end}, not above its start {start}",
+     "组件 '{key}' 的第 {n} 档终点 {end} 不高于起点 {start}"),
+    ("plan.band_end.hint", "a band covers the attainment from 'from' up to 'to'", "每档覆盖从 from 到 to 的达成率"),
+    ("plan.band_open", "band {n} of component '{key}' has no 'to', but another band follows",
+     "组件 '{key}' 的第 {n} 档没有 'to'，但后面还有档"),
+    ("plan.band_open.hint", "write to: {next} (where the next band starts); only the last band may be open-ended",
+     "请写 to: {next}（下一档的起点）；只有最后一档可以不写 to"),
+    ("plan.band_gap", "bands of component '{key}' leave a gap: attainment from {low} to {high} is in no band",
+     "组件 '{key}' 的费率档有空缺：达成率 {low} 到 {high} 不属于任何一档"),
+    ("plan.band_gap.hint", "start this band at {at}, where band {n} ends (or add a band with rate: 0 to pay nothing "
+                           "there on purpose)",
+     "请让此档从 {at} 开始，即第 {n} 档的终点（如确实不付薪，可加一档 rate: 0）"),
+    ("plan.band_overlap", "bands of component '{key}' overlap: attainment from {low} to {high} is in bands {n} and "
+                          "{m}",
+     "组件 '{key}' 的费率档重叠：达成率 {low} 到 {high} 同时属于第 {n} 档和第 {m} 档"),
+    ("plan.band_overlap.hint", "start this band at {at}, where band {n} ends",
+     "请让此档从 {at} 开始，即第 {n} 档的终点"),
+    ("plan.cap_below_floor", "the cap of component '{key}' ({cap} × its target) is below what it pays as soon as it "
+                             "pays at all ({least} × its target, at attainment {first}): every payout would be capped",
+     "组件 '{key}' 的上限（目标的 {cap} 倍）低于它一开始付薪时的最低支付（目标的 {least} 倍，达成率 {first}）："
+     "每笔支付都会被封顶"),
+    ("plan.cap_below_floor.hint", "raise the cap or lower the floor", "请提高上限或降低门槛"),
+    ("plan.above_cap", "{what} pays {pay} × the target, above the bonus cap of {cap} × the target: it could never be "
+                       "earned",
+     "{what}为目标的 {pay} 倍，高于奖金上限（目标的 {cap} 倍），永远无法挣回"),
+    ("plan.at_cap", "keep {what} at or below the cap", "请让{what}不高于上限"),
+))
+FRAGMENTS.update(_entries(
+    ("plan.drives_tiers", "the KPI whose attainment drives the tiers", "驱动档位的 KPI"),
+    ("plan.tiers_it_pays", "the tiers it pays", "支付的档位"),
+    ("plan.a_floor", "a floor", "门槛（floor）"),
+    ("plan.the_guarantee", "the guarantee", "保底"), ("plan.the_draw", "the draw", "预支"),
+))
+DIAGNOSTICS.update(_entries(
+    # team roll-ups in a ruleset (language/validate/teams.py)
+    ("rollup.itself", "the roll-up '{name}' rolls up itself", "汇总指标 '{name}' 汇总的是它自己"),
+    ("rollup.itself.hint", "name the reports' metric, e.g. of: revenue", "请写下属的指标，例如 of: revenue"),
+    ("rollup.undeclared", "the roll-up '{name}' reads '{of}', which is not a declared metric",
+     "汇总指标 '{name}' 读取的 '{of}' 未在 metrics 中声明"),
+    ("rollup.via_undeclared", "the roll-up '{name}' follows the employee column '{via}', which the ruleset does not "
+                              "declare",
+     "汇总指标 '{name}' 依据员工列 '{via}'，但规则集未声明该列"),
+    ("rollup.via_undeclared.hint", "add it to attributes: ({via}: string), the id of each person's manager",
+     "请在 attributes 中声明（{via}: string），即每人上级的员工编号"),
+    ("rollup.via_type", "'{via}' holds managers' ids, which a team roll-up reads, so it must be declared string, not "
+                        "{type}",
+     "'{via}' 是团队汇总所用的上级编号列，应声明为 string，而不是 {type}"),
+    ("rollup.optional", "'{name}' is a team roll-up; optional: applies only to metrics the data gives",
+     "'{name}' 是团队汇总指标；optional 只适用于数据直接提供的指标"),
+    ("rollup.optional.hint", "remove it; the roll-up is missing whenever a report's value is",
+     "请删除；任一下属的值缺失时汇总即为缺失"),
+    ("rollup.reads_itself", "the roll-up reads itself: {path}", "汇总指标读取了它自己：{path}"),
+    ("rollup.reads_itself.hint", "a roll-up may only read metrics that do not depend on it",
+     "汇总指标只能读取不依赖它的指标"),
+))
+DIAGNOSTICS.update(_entries(
+    # split credit (provide/credits.py)
+    ("credit.one_side", "the cycle has a {have} source but no {lacks} source; split credit needs both",
+     "周期有 {have} 数据源，但没有 {lacks} 数据源；拆分业绩需要两者"),
+    ("credit.one_source", "a cycle has one credits source; put the splits in one file",
+     "一个周期只能有一个 credits 数据源；请将拆分合并到一个文件"),
+    ("credit.nobody", "no one is credited with deal '{deal}' ({month}); its amount would be lost",
+     "交易“{deal}”（{month}）没有任何人获得业绩，其金额将丢失"),
+    ("credit.nobody.hint", "list its sellers and shares in {file}", "请在 {file} 中列出其销售人员与比例"),
+    ("credit.row_lacks", "a credits row has no '{key}'", "业绩拆分行缺少“{key}”"),
+    ("credit.row_lacks.hint", "every row names a deal, a seller and their share", "每行须写明交易、销售人员和比例"),
+    ("credit.bad_share", "the share of {emp} in deal '{deal}' is '{text}'; a share is a number above 0 and at most 1",
+     "{emp} 在交易“{deal}”中的比例为“{text}”；比例须大于 0 且不超过 1"),
+    ("credit.bad_share.hint", "write 0.5, 0.25 or 1/3", "请写 0.5、0.25 或 1/3"),
+    ("credit.unknown_employee", "deal '{deal}' credits '{emp}', who is not in the employee table; their share is "
+                                "credited to no one",
+     "交易“{deal}”拆分给“{emp}”，此人不在员工表中；其份额不计入任何人"),
+    ("credit.unknown_employee.hint", "fix the id, or add the employee", "请更正编号，或添加该员工"),
+    ("credit.shares_total", "the shares of deal '{deal}' add up to {total} ({written}, rows {lines}), not 1",
+     "交易“{deal}”的比例合计为 {total}（{written}，第 {lines} 行），不等于 1"),
+    ("credit.shares_total.hint", "correct the shares so each deal's add up to exactly 1 (1/3 may be written as a "
+                                 "fraction)",
+     "请修正比例，使每笔交易合计恰为 1（三分之一可写作分数 1/3）"),
+    ("credit.not_split", "'{column}' is not a raw metric the ruleset declares, so it is not split",
+     "“{column}”不是规则集声明的原始指标，不参与拆分"),
+    ("credit.no_metric", "the {table} table has no column of a metric the ruleset declares; nothing to split",
+     "{table} 表中没有规则集声明的指标列，无可拆分"),
+    ("credit.bad_month", "month '{raw}' of a deal is not a month", "交易月份“{raw}”无效"),
+    ("credit.bad_month.hint", "write months as 2026-07", "月份请写作 2026-07"),
+    ("credit.no_deal", "a deal row has no 'deal'", "交易行缺少“deal”"),
+))
+DIAGNOSTICS.update(_entries(
+    # the hierarchy a team roll-up follows (core/teams.py, provide/teams.py)
+    ("team.no_column", "a team roll-up follows the employee column '{via}', which the employee table does not have",
+     "团队汇总依据员工列“{via}”，但员工表中没有该列"),
+    ("team.unknown_manager", "{id}'s '{via}' is '{boss}', who is not in the employee table",
+     "{id} 的“{via}”为“{boss}”，此人不在员工表中"),
+    ("team.unknown_manager_row", "{id}'s '{via}' is '{boss}', who is not in the employee table; a team roll-up needs "
+                                 "every manager",
+     "{id} 的“{via}”为“{boss}”，此人不在员工表中；团队汇总需要每位上级都在表中"),
+    ("team.unknown_manager_row.hint", "add the manager to the employee table, fix the id, or leave the cell blank at "
+                                      "the top of the hierarchy",
+     "请将该上级加入员工表、更正编号，或在层级最上层留空"),
+    ("team.self_managed", "{names} manage(s) themselves in the '{via}' column", "{names} 在“{via}”列中是自己的上级"),
+    ("team.circle_through", "the '{via}' column goes round in a circle through {names}", "“{via}”列形成循环：{names}"),
+    ("team.circle", "the '{via}' column goes round in a circle: {chain}; a team roll-up cannot total it",
+     "“{via}”列形成循环：{chain}；无法计算团队汇总"),
+    ("team.circle.hint", "give the top of the chain a blank manager, or correct the id that points back",
+     "请将链条最上层人员的上级留空，或更正指回下级的编号"),
+))
+DIAGNOSTICS.update(_entries(
+    # appraise run --pages (present/render.py)
+    ("pages.selector", "--pages '{text}': write COLUMN:VALUE, a column of the employees table and one of its values, "
+                       "e.g. --pages team:north or --pages region:east",
+     "--pages '{text}'：请写成 列名:值，即员工表的一列及其中一个值，例如 --pages team:north 或 --pages region:east"),
+    ("pages.none", "--pages needs at least one COLUMN:VALUE", "--pages 至少需要一个 列名:值"),
+    ("pages.no_column", "--pages {column}:{value}: the employees table has no column '{column}' (columns: {known})",
+     "--pages {column}:{value}：员工表没有列 '{column}'（现有列：{known}）"),
+    ("pages.nobody", "--pages {column}:{value}: nobody appraised in this cycle has {column} '{value}'; check the value",
+     "--pages {column}:{value}：本周期被考核的员工中没有 {column} 为 '{value}' 的人；请检查取值"),
+    # ids that read as one (provide/employees.py)
+    ("data.ids_width", "employee id '{emp}' differs from '{first}' ({where}) only in full-width or compatibility "
+                       "characters",
+     "员工编号“{emp}”与“{first}”（{where}）仅在全角/半角等字符形式上不同"),
+    ("data.ids_case", "employee id '{emp}' differs from '{first}' ({where}) only in letter case",
+     "员工编号“{emp}”与“{first}”（{where}）仅大小写不同"),
+))
+DIAGNOSTICS.update(_entries(
+    # the workshop's roster and sessions (tools/workshop/voting.py, session.py)
+    ("roster.not_utf8", "the roster is not UTF-8 text (byte {n})", "名单不是 UTF-8 文本（第 {n} 字节）"),
+    ("roster.not_utf8.hint", "save it as CSV UTF-8", "请另存为“CSV UTF-8”"),
+    ("roster.empty", "the roster is empty", "名单为空"),
+    ("roster.empty.hint", "write a header row 'id,name' and one row per person", "请写表头 id,name，每人一行"),
+    ("roster.no_column", "the roster has no column '{column}'", "名单缺少“{column}”列"),
+    ("roster.no_column.hint", "its header is {header}; write 'id,name'", "其表头为 {header}；请把表头写成 id,name"),
+    ("roster.empty_id", "empty id", "id 为空"),
+    ("roster.empty_id.hint", "give every person an id (e.g. the employee id)", "请为每人填写 id（例如员工编号）"),
+    ("roster.repeated", "id '{id}' is repeated (row {row})", "id“{id}”重复（第 {row} 行）"),
+    ("roster.one_row", "one row per person", "每人一行"),
+    ("roster.too_many", "{n} people; a workshop takes at most {max}", "共 {n} 人，工作坊最多 {max} 人"),
+    ("roster.nobody", "the roster names nobody", "名单中没有人"),
+    ("roster.nobody.hint", "one row per person under the header", "请在表头下每人写一行"),
+    ("workshop.no_session", "no workshop session '{id}' in the store", "结果库中没有工作坊会话“{id}”"),
+    ("workshop.no_session.hint", "start without --resume", "请去掉 --resume 重新开始"),
+    ("workshop.other_session", "session '{id}' voted on {ruleset} for {cycle}, not on {this_ruleset} for "
+                               "{this_cycle}",
+     "会话“{id}”投票的是 {ruleset}（{cycle}），而不是 {this_ruleset}（{this_cycle}）"),
+    ("workshop.other_session.hint", "resume it with its own cycle file", "请用它自己的周期文件恢复"),
+))
+DIAGNOSTICS.update(_entries(
+    # a data file over the memory limit (plugins/_tabular.py)
+    ("data.too_large", "{name}: file is {size} bytes; this source may read at most {limit} bytes into memory",
+     "{name}：文件大小为 {size} 字节，超过此数据源可读入内存的上限 {limit} 字节"),
+    ("data.too_large_unpacked", "{name}: unpacked workbook is {size} bytes; this source may read at most {limit} bytes "
+                                "into memory",
+     "{name}：工作簿解压后大小为 {size} 字节，超过此数据源可读入内存的上限 {limit} 字节"),
+    ("data.too_large.hint", "if the file is meant to be this big, allow it on this source in the cycle file: "
+                            "max_bytes: {need} MiB (or set APPRAISE_MAX_DATA_BYTES for every source); for very big "
+                            "files the duckdb provider aggregates without loading them",
+     "若文件确应如此之大，请在周期文件的此数据源上设置 max_bytes: {need} MiB（或用环境变量 APPRAISE_MAX_DATA_BYTES "
+     "设置所有数据源的上限）；极大的文件可改用 duckdb 数据源，它无需整体读入即可汇总"),
+    # a ruleset test naming an incentive plan's input (tools/testing/files.py)
+    ("test.plan_only", "'{key}' is read only by an incentive plan (README \"Incentive plans\"); this ruleset has none",
+     "'{key}' 只由激励计划读取（见 README“Incentive plans”）；该规则集没有激励计划"),
+    ("test.draw_only", "'{key}' is read only by an incentive plan with a draw (README \"Incentive plans\"); this "
+                       "ruleset has none",
+     "'{key}' 只由带预支（draw）的激励计划读取（见 README“Incentive plans”）；该规则集没有"),
+    # the output folder (run.py)
+    ("run.output_locked", "output folder {folder} is being written by another run ({holder}); two runs must not share "
+                          "an output folder: wait for it to finish, or give this run its own (--output, or output: in "
+                          "the cycle file)",
+     "输出目录 {folder} 正被另一个运行写入（{holder}）；两个运行不能共用一个输出目录：请等待其完成，或为本次运行指定"
+     "另一个输出目录（--output，或周期文件中的 output:）"),
+    ("run.output_file", "output {out} is a file; name a folder", "输出路径 {out} 是文件；请指定一个目录"),
+    ("run.output_holds", "output folder {out} holds the cycle's own files ({what}); each run replaces the whole "
+                         "output folder, so give it a folder of its own, e.g. {example}",
+     "输出目录 {out} 包含本周期自己的文件（{what}）；每次运行会整体替换输出目录，请为输出指定单独的目录，例如 "
+     "{example}"),
+))

@@ -100,17 +100,43 @@ class OutputLocked(AppraiseError):
         super().__init__(f"output folder {folder} is being written by another run ({who}"
                          f"{', ' + what if what else ''}{since}); two runs must not share an output folder: "
                          "wait for it to finish, or give this run its own (--output, or output: in the cycle "
-                         f"file) / 输出目录 {folder} 正被另一个运行写入；请等待其完成，或为本次运行指定另一个输出目录")
+                         "file)")
 
 
 class StrictRefusal(AppraiseError):
     """A strict run (``--strict``, ``strict: true``) that met warnings or errors: nothing was written."""
 
-    def __init__(self, lines: list[str], warnings: int, errors: int):
+    def __init__(self, lines: list[str], warnings: int, errors: int, found: tuple = ((), (), ())):
         self.lines, self.warnings, self.errors = lines, warnings, errors
+        # (diagnostics, the run's own warnings, employee errors): what the command shows, each in the user's language
+        self.found = found
         super().__init__(f"{warnings} warning{'s' if warnings != 1 else ''} and {errors} "
                          f"error{'s' if errors != 1 else ''} in a strict run; nothing was stored or written "
                          "(fix them, or run without --strict / strict: true)")
+
+
+class NobodyAppraised(AppraiseError):
+    """A run that appraised nobody, because everyone it would appraise erred or because no one is in the period while
+    the store holds the period's results: nothing was stored or written.  Replacing the period's stored run by an
+    empty one would lose what later periods read (``previous``, ``periods:``, ``net_of``); a first run of nothing
+    but errors would hide from them that the period has no stored run."""
+
+    def __init__(self, lines: list[str], cycle: str, ruleset: str, errors: int, kept: int | None, people: int,
+                 found: tuple = ((), (), ())):
+        self.lines, self.errors, self.kept, self.found = lines, errors, kept, found
+        where = f"{cycle} ({ruleset})"
+        if errors:
+            kept_text = (f"; run {kept} stays current for {where}, as later periods read it" if kept is not None
+                         else "")
+            super().__init__(f"nobody was appraised in {where}: every employee it would appraise has an error "
+                             f"(errors: {errors}); nothing was stored or written{kept_text}; fix the errors above "
+                             "and run the cycle again")
+        else:
+            super().__init__(f"nobody was appraised in {where}, yet run {kept} holds the results of {people} people "
+                             "for it, which later periods read; nothing was stored or written and run "
+                             f"{kept} stays current; check that the employee table is this period's (hire and "
+                             "leave dates) and that the ruleset's scorecards apply to its people, then run the "
+                             "cycle again")
 
 
 @dataclass
@@ -305,7 +331,7 @@ def _check_output(out: Path, cycle, store_url: str) -> None:
     from appraise.language.paths import workspace
 
     if out.exists() and not out.is_dir():
-        raise AppraiseError(f"output {out} is a file; name a folder / 输出路径 {out} 是文件，请指定一个目录")
+        raise AppraiseError(f"output {out} is a file; name a folder")
     own = [cycle.path, cycle.ruleset_path, *(s.path for s in cycle.sources if s.path is not None)]
     try:
         from sqlalchemy import make_url
@@ -320,9 +346,7 @@ def _check_output(out: Path, cycle, store_url: str) -> None:
     if inside or root.is_relative_to(out):
         what = Path(inside[0]).name if inside else str(root)
         raise AppraiseError(f"output folder {out} holds the cycle's own files ({what}); each run replaces the "
-                            f"whole output folder, so give it a folder of its own, e.g. out/{cycle.period.id} / "
-                            f"输出目录 {out} 包含本周期自己的文件（{what}）；每次运行会整体替换输出目录，"
-                            "请为输出指定单独的目录")
+                            f"whole output folder, so give it a folder of its own, e.g. out/{cycle.period.id}")
 
 
 def _lock_output(out: Path, cycle: str, store: str | None):
@@ -415,7 +439,7 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
     if strict and (warnings or errors):
         lines = [str(d) for d in diagnostics] + [f"warning: {w}" for w in engine_warnings] \
             + [f"{e.employee}: {e.stage}: error: {e.message}" for e in ev.errors]
-        raise StrictRefusal(lines, warnings, errors)
+        raise StrictRefusal(lines, warnings, errors, (diagnostics, engine_warnings, ev.errors))
 
     # what the run replaces (read before staging; the (period, ruleset) lock keeps it current until the commit),
     # for the recalculation ledger: what changed against it (header only when nothing did)
@@ -424,6 +448,13 @@ def _run(cycle, ruleset, out: Path, store_url: str, db, run_id, only_ids, render
         replaced = db.current_run(cycle.period.id, ruleset.id)
         # only the fields the ledger compares, as columns: the entries are not parsed (seconds at 100,000 employees)
         before = db.run_table(replaced["id"], CHANGE_FIELDS) if replaced is not None else None
+    if appraised == 0 and (errors or (before is not None and before.height)):
+        # nobody to store: the period's stored results (what later periods read) are not replaced by none
+        lines = [str(d) for d in diagnostics] + [f"warning: {w}" for w in engine_warnings] \
+            + [f"{e.employee}: {e.stage}: error: {e.message}" for e in ev.errors]
+        raise NobodyAppraised(lines, cycle.period.id, ruleset.id, errors,
+                              replaced["id"] if replaced is not None else None,
+                              before.height if before is not None else 0, (diagnostics, engine_warnings, ev.errors))
 
     p.stage("export", str(out))
     remove_sibling_leftovers(out)  # of a killed run; safe: this process holds the folder's lock

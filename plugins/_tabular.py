@@ -61,14 +61,10 @@ def _too_large(source, name: str, size: int, what: str = "file") -> InvalidInput
     limit = max_data_bytes(source)
     need = -(-size // (1 << 20))
     return InvalidInput([source.diag(
-        f"{name}: {what} is {size:,} bytes; this source may read at most {limit:,} bytes into memory / "
-        f"{name}：{'文件' if what == 'file' else '解压后'}大小为 {size:,} 字节，"
-        f"超过此数据源可读入内存的上限 {limit:,} 字节",
+        f"{name}: {what} is {size:,} bytes; this source may read at most {limit:,} bytes into memory",
         key="path", hint=f"if the file is meant to be this big, allow it on this source in the cycle file: "
         f"max_bytes: {need} MiB (or set APPRAISE_MAX_DATA_BYTES for every source); for very big files the duckdb "
-        f"provider aggregates without loading them / 若文件确应如此之大，请在周期文件的此数据源上设置 "
-        f"max_bytes: {need} MiB（或用环境变量 APPRAISE_MAX_DATA_BYTES 设置所有数据源的上限）；"
-        "极大的文件可改用 duckdb 数据源，它无需整体读入即可汇总", code="source-too-large")])
+        "provider aggregates without loading them", code="source-too-large")])
 TABULAR_OPTIONS = {
     "encoding": {"enum": ["auto", *ENCODINGS], "default": "auto",
                  "description": "text encoding of a CSV file; auto detects UTF-8 (with or without BOM), "

@@ -54,6 +54,12 @@ class SqlProvider:
         db = sqlite_file(url, source.base_dir)  # after ${VAR}: the file that would be opened
         if db is not None:
             source.confine(db, key="url")
+            if not db.exists():  # SQLAlchemy would create an empty database there, and the query fail on no table
+                looked = "" if _VAR.search(str(source.options["url"])) else f" (looked for {db.as_posix()})"
+                raise InvalidInput([source.diag(f"SQLite database file of url: '{source.options['url']}' not "
+                                                f"found{looked}", key="url", code="cycle-data",
+                                                hint="paths in a cycle file are relative to the cycle file's "
+                                                "folder: correct the path, or put the file there before the run")])
         base, origin = query_text(source)
         params = period_params(request.period)
         try:

@@ -220,7 +220,11 @@ def test_two_runs_with_different_stores_cannot_share_an_output_folder(company):
         res = _appraise("run", str(cycle), "--store", f"sqlite:///{other_store}")
         assert res.exit_code == 1
         assert f"output folder {out} is being written by another run (process {proc.pid} on " in res.stderr
-        assert "two runs must not share an output folder" in res.stderr and "输出目录" in res.stderr
+        assert "two runs must not share an output folder" in res.stderr and "输出目录" not in res.stderr  # English only
+        from appraise.i18n import translate
+
+        said = res.stderr.splitlines()[-1].removeprefix("error: ")
+        assert translate(said, "zh-CN").startswith(f"输出目录 {out} 正被另一个运行写入（process {proc.pid} on ")
         assert staged[0].is_dir() and _files(out) == before  # the first run's staging and the folder untouched
         with Store(f"sqlite:///{other_store}") as db:
             assert db.runs() == []  # refused before it started a run

@@ -142,6 +142,10 @@ class Runner:
                                         f"{case.summary['expect_refusal']}", case))
 
     def refused(self, case, text: str) -> None:
+        if "error: nobody was appraised in " in text:  # every employee erred (each listed above): nothing stored
+            self.stats.outcome["refused"] += 1
+            self.stats.refusals["nobody was appraised: every employee has an error"] += 1
+            return
         m = LOCATED.search(text)
         if m is None:
             if not self.known(case, text):

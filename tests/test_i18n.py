@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import string
 from datetime import date
 from decimal import Decimal
@@ -325,6 +326,7 @@ def test_run_test_and_history_speak_chinese(tmp_path):
     runner = CliRunner()
     env = {**NO_LOCALE, "APPRAISE_LANG": "zh-CN"}
     example = Path(__file__).parent / "fixtures" / "example"
+    shutil.copytree(example / "data", tmp_path / "data")  # (a cycle's missing data files are errors too)
     cycle = tmp_path / "cycle.yaml"
     cycle.write_text((example / "cycle-q3.yaml").read_text(encoding="utf-8").replace(
         "sales-team.yaml", "no-such-rules.yaml"), encoding="utf-8")

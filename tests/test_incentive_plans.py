@@ -283,14 +283,30 @@ def test_bands_caps_and_measures_are_checked_at_their_line_in_two_languages(tmp_
     path.write_text(BAD, encoding="utf-8")
     found = [d for d in validate_ruleset(load(path)) if d.severity == "error"]
     where = {(d.line, d.col): d.message for d in found}
-    assert "from 0.8 to 0.9 is in no band" in where[(26, 18)] and "空缺" in where[(26, 18)]    # a gap
-    assert "from 0.8 to 1 is in bands 1 and 2" in where[(33, 18)] and "重叠" in where[(33, 18)]  # an overlap
+    assert "from 0.8 to 0.9 is in no band" in where[(26, 18)]    # a gap
+    assert "from 0.8 to 1 is in bands 1 and 2" in where[(33, 18)]  # an overlap
     # cap 0.2 below the 0.3 the only tier pays from attainment 0.5 on
     assert "below what it pays as soon as it pays at all (0.3 × its target, at attainment 0.5)" in where[(38, 12)]
     assert "'revenu', which is not a declared metric; did you mean 'revenue'" in where[(41, 16)]
     assert "the guarantee pays 1.5 × the target, above the bonus cap of 1" in where[(18, 20)]
-    assert all(" / " in d.message for d in found)
     assert len(found) == 5
+    # each in one language: English as written (no Chinese half any more), Chinese whole from the catalogue
+    import re
+
+    from appraise.i18n import translate
+
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    assert not any(cjk.search(d.message) or cjk.search(d.hint) for d in found)
+    zh = {(d.line, d.col): (translate(d.message, "zh-CN"), translate(d.hint, "zh-CN")) for d in found}
+    assert zh[(26, 18)] == ("组件 'gap' 的费率档有空缺：达成率 0.8 到 0.9 不属于任何一档",
+                            "请让此档从 0.8 开始，即第 1 档的终点（如确实不付薪，可加一档 rate: 0）")
+    assert zh[(33, 18)] == ("组件 'overlap' 的费率档重叠：达成率 0.8 到 1 同时属于第 1 档和第 2 档",
+                            "请让此档从 1 开始，即第 1 档的终点")
+    assert zh[(38, 12)] == ("组件 'capped' 的上限（目标的 0.2 倍）低于它一开始付薪时的最低支付（目标的 0.3 倍，"
+                            "达成率 0.5）：每笔支付都会被封顶", "请提高上限或降低门槛")
+    assert zh[(41, 16)] == ("组件 'typo' 的度量 'revenu' 未在 metrics 中声明；是否想写 'revenue'？",
+                            "请在 metrics 下声明：(revenu: {aggregate: sum})")
+    assert zh[(18, 20)] == ("保底为目标的 1.5 倍，高于奖金上限（目标的 1 倍），永远无法挣回", "请让保底不高于上限")
 
 
 def test_the_shipped_example_validates_and_its_tests_pass():

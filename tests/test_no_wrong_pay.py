@@ -251,6 +251,10 @@ def test_warnings_are_counted_and_strict_makes_them_fail(work):
     assert con.execute("SELECT count(*) FROM results").fetchone() == (0,)
     edit(work / "cycle-q3.yaml", "output:", "strict: true\noutput:")
     assert run(work / "cycle-q3.yaml").exit_code == 1
+    # the refusal lists what it refused in the chosen language, the warning's text included (it was English)
+    res = cli("--lang", "zh-CN", "run", str(work / "cycle-q3.yaml"), "--no-render", "-q")
+    assert res.exit_code == 1
+    assert "警告: 设置了 context.price_wars，但规则集" in res.output and "is set but" not in res.output
 
 
 def test_competencies_without_a_competency_column_is_one_clear_error(work):

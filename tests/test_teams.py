@@ -156,8 +156,13 @@ def test_a_cycle_and_an_unknown_manager_are_errors_at_their_rows(tmp_path):
     assert found == [(2, 4, "data-manager-cycle"), (3, 4, "data-manager-cycle"), (4, 4, "data-manager-cycle"),
                      (5, 4, "data-manager-unknown"), (7, 4, "data-manager-cycle")]
     messages = {d.line: d.message for d in caught.value.diagnostics}
-    assert "goes round in a circle: C → R3 → M2 → M1 → C" in messages[2] and "形成循环" in messages[2]
-    assert "R1's 'manager' is 'M9', who is not in the employee table" in messages[5] and "不在员工表中" in messages[5]
+    assert "goes round in a circle: C → R3 → M2 → M1 → C" in messages[2]
+    assert "R1's 'manager' is 'M9', who is not in the employee table" in messages[5]
+    from appraise.i18n import translate  # English as written; Chinese from the catalogue, whole
+
+    assert translate(messages[2], "zh-CN") == "“manager”列形成循环：C → R3 → M2 → M1 → C；无法计算团队汇总"
+    assert translate(messages[5], "zh-CN").startswith("R1 的“manager”为“M9”，此人不在员工表中；"
+                                                      "团队汇总需要每位上级都在表中")
 
 
 def test_rollups_are_checked_where_they_are_written(tmp_path):
@@ -260,8 +265,8 @@ def test_shares_that_do_not_add_up_to_one_stop_the_run_naming_the_deal_and_rows(
     with pytest.raises(InvalidInput) as caught:
         evaluate_cycle_results(_split_case(tmp_path, deals=deals, credits=credits))
     found = {(d.file.rsplit("/", 1)[-1], d.line, d.col): d.message for d in caught.value.diagnostics}
-    assert found[("credits.csv", 8, 3)].startswith("the shares of deal 'D3' add up to 0.95 (0.5 + 0.25 + 0.2, rows "
-                                                   "8, 9, 10), not 1 / 交易“D3”的比例合计为 0.95")
+    assert found[("credits.csv", 8, 3)] == \
+        "the shares of deal 'D3' add up to 0.95 (0.5 + 0.25 + 0.2, rows 8, 9, 10), not 1"
     assert "'0.4.1'" in found[("credits.csv", 5, 3)]
     assert found[("deals.csv", 6, 1)].startswith("no one is credited with deal 'D5' (2026-09)")
 

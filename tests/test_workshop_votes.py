@@ -64,11 +64,18 @@ def test_a_roster_file_is_read_and_its_problems_are_located_in_both_languages(tm
     with pytest.raises(InvalidInput) as exc:
         voting.read_roster(bad)
     text = str(exc.value)
-    assert f"{bad}:3:1" in text and "empty id / id 为空" in text
-    assert f"{bad}:4:1" in text and "'e1' is repeated (row 2)" in text and "重复" in text
+    assert f"{bad}:3:1: error: empty id; give every person an id" in text
+    assert f"{bad}:4:1" in text and "'e1' is repeated (row 2)" in text
+    # written in English, shown in the user's language (the command line translates each message)
+    from appraise.i18n import translate
+
+    [empty, repeated] = exc.value.diagnostics
+    assert (translate(empty.message, "zh-CN"), translate(empty.hint, "zh-CN")) == \
+        ("id 为空", "请为每人填写 id（例如员工编号）")
+    assert translate(repeated.message, "zh-CN") == "id“e1”重复（第 2 行）"
     nocol = tmp_path / "nocol.csv"
     nocol.write_text("employee,name\nE1,A\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match=r"no column 'id' / 名单缺少“id”列"):
+    with pytest.raises(InvalidInput, match=r"no column 'id'; its header is employee,name; write 'id,name'"):
         voting.read_roster(nocol)
 
 

@@ -40,7 +40,7 @@ def command(employee: str, store_url: str | None, cycle_file: Path | None, fmt: 
             from appraise.language.cycle import load_cycle
 
             try:
-                store_url = load_cycle(cycle_file).store
+                store_url = load_cycle(cycle_file, data_files=False).store  # (its data may be long gone)
             except InvalidInput as exc:
                 from appraise.commands import echo_diagnostics
 

@@ -17,6 +17,16 @@ def _fmt_money(amount, currency: str) -> str:
     return f"{text} {currency}".strip()
 
 
+def _echo_found(diagnostics, engine_warnings, employee_errors, locale: str) -> None:
+    """The data's problems, the run's own warnings and the employees' errors on stderr, in ``locale``."""
+    echo_diagnostics(diagnostics, locale)
+    for w in engine_warnings:  # the run's own (a period read that has no stored run): said, not only filed
+        click.echo(say("run.warning", locale, message=translate(w, locale)), err=True)
+    for e in employee_errors:
+        click.echo(say("run.employee_error", locale, employee=e.employee, stage=e.stage,
+                       message=translate(e.message, locale)), err=True)
+
+
 @click.command("run")
 @click.argument("cycle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -32,9 +42,7 @@ def _fmt_money(amount, currency: str) -> str:
 @click.option("--pages", "pages", multiple=True, metavar="COLUMN:VALUE",
               help="Render only the pages of the people whose employees-table COLUMN is VALUE (repeatable, "
                    "e.g. --pages team:north --pages region:east), widened to whole teams; the index lists "
-                   "every team with the whole cycle's figures and links the team pages rendered. "
-                   "/ 仅为员工表中 COLUMN 列等于 VALUE 的人生成页面（可重复，按整个团队扩展）；"
-                   "总览页列出所有团队及整个周期的数据，只链接已生成的团队页。")
+                   "every team with the whole cycle's figures and links the team pages rendered.")
 @click.option("--break-lock", is_flag=True,
               help="Remove another run's lock on this cycle first (only when that run is surely gone).")
 @click.option("--redact", is_flag=True,
@@ -69,7 +77,7 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
 
         os.environ.setdefault("POLARS_MAX_THREADS", str(jobs))  # effective only before polars loads
     from appraise.errors import AppraiseError, InvalidInput
-    from appraise.run import StrictRefusal, run_cycle
+    from appraise.run import NobodyAppraised, StrictRefusal, run_cycle
 
     echo = None if quiet else (lambda line: click.echo(localized_text(line, locale), err=True))
     try:
@@ -82,9 +90,9 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
         click.echo(say("run.nothing_written" if errors != 1 else "run.nothing_written_one", locale, n=errors),
                    err=True)
         sys.exit(1)
-    except StrictRefusal as exc:
-        for line in exc.lines:
-            click.echo(localized_text(line, locale), err=True)
+    except (StrictRefusal, NobodyAppraised) as exc:
+        found, said, erred = exc.found
+        _echo_found(found, said, erred, locale)  # each problem as a completed run shows it, in the user's language
         click.echo(say("error", locale, message=translate(str(exc), locale)), err=True)
         sys.exit(1)
     except AppraiseError as exc:
@@ -113,12 +121,7 @@ def command(cycle: Path, output: Path | None, store_url: str | None, jobs: int |
                    err=True)
         click.echo(say("run.cpu", locale, times=", ".join(f"{k} {v:.2f} s" for k, v in report.cpu_timings.items())),
                    err=True)
-    echo_diagnostics(report.diagnostics, locale)
-    for w in report.engine_warnings:  # the run's own (a period read that has no stored run): said, not only filed
-        click.echo(say("run.warning", locale, message=translate(w, locale)), err=True)
-    for e in report.employee_errors:
-        click.echo(say("run.employee_error", locale, employee=e.employee, stage=e.stage,
-                       message=translate(e.message, locale)), err=True)
+    _echo_found(report.diagnostics, report.engine_warnings, report.employee_errors, locale)
     grades = " · ".join(f"{g} {n}" for g, n in report.grades.items())
     errors_csv = _shown(report.output / "errors.csv")
     click.echo(say("run.appraised" if report.employees != 1 else "run.appraised_one", locale, cycle=report.cycle,

@@ -28,7 +28,10 @@ def _provider_schemas():
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for people; json, github (Actions annotations), sarif or junit for CI.")
-def command(paths: tuple[Path, ...], fmt: str) -> None:
+@click.option("--no-data", is_flag=True,
+              help="Do not check that the data files, query files and SQLite files cycle files name exist "
+                   "(CI without the data).")
+def command(paths: tuple[Path, ...], fmt: str, no_data: bool) -> None:
     """Check rulesets and cycle files; every problem is listed with file:line:col.
 
     PATH is a file or a folder (searched for *.yaml and *.yml; YAML files that
@@ -43,7 +46,8 @@ def command(paths: tuple[Path, ...], fmt: str) -> None:
         raise click.BadParameter(say("validate.no_such", locale, paths=", ".join(missing)), param_hint="PATH")
     from appraise.language.validate import validate_files
 
-    outcome = validate_files(paths, _provider_schemas)  # plugins load only if a cycle file is met
+    # plugins load only if a cycle file is met
+    outcome = validate_files(paths, _provider_schemas, data_files=not no_data)
     text = render(fmt, localized(outcome.diagnostics, locale), outcome.checked, outcome.skipped)
     if fmt == "text":
         text = localized_text(text, locale)
@@ -56,4 +60,8 @@ def command(paths: tuple[Path, ...], fmt: str) -> None:
         doc["summary"] = translate(doc["summary"], locale)
         text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     click.echo(text, nl=False)
+    from appraise.language.validate.cycles import DATA_CODE
+
+    if any(d.code == DATA_CODE for d in outcome.diagnostics):  # (after the report: a format's output stays whole)
+        click.echo(say("validate.no_data_note", locale), err=True)
     sys.exit(1 if outcome.failed_files else 0)

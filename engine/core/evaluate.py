@@ -156,7 +156,8 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     periods = rollup.period_scores(ruleset, inputs, period, codes, warnings)
     rollup.unpaid_periods(ruleset, inputs, period, warnings)
     refused = len(errors)
-    paid = rollup.paid_before(ruleset, inputs, errors)
+    rows_netted = rollup.netted(ruleset, inputs, period, warnings)  # this cycle's sub-periods only (SPEC v2)
+    paid = rollup.paid_before(ruleset, inputs, errors, rows_netted)
     if ruleset.bonus is not None:
         # the cycle's share of the target bonus, exact: months in the cycle / months of target_period, times
         # the employed share with proration: days
@@ -220,6 +221,6 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     # _fnum/_fden (the cycle's share of the target) and _paid (netted) stay: the workshop re-pays from them
     return Evaluation(ruleset, period, context, f, errors, warnings, timings, objectives, inputs.okrs,
                       not_covered=not_covered, overrides={o.id: o for o in overrides},
-                      paid=inputs.paid if paid is not None else None,
+                      paid=rows_netted,  # exactly what was netted: the document and explain show these rows
                       teams=team.ledger() if team is not None else None, splits=inputs.splits,
                       provenance=Provenance(ruleset, f, objectives, inputs.okrs))

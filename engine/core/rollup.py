@@ -1039,19 +1039,59 @@ def unpaid_periods(ruleset: Ruleset, inputs: Inputs, period: Period, warnings: l
                         "this one again)")
 
 
-def paid_before(ruleset: Ruleset, inputs: Inputs, errors: list[EmployeeError] | None = None) -> pl.DataFrame | None:
-    """``id`` and ``_paid``: what the runs ``bonus.net_of`` names paid each employee (exact; a null bonus
-    counts 0), or None when the ruleset does not net.  A paid bonus that is not an amount is an error of its
-    employee in ``errors`` (:func:`~appraise.core.frame.unreadable_amounts`)."""
+_PLURAL = {"month": "months", "quarter": "quarters", "half": "halves"}
+
+
+def netted(ruleset: Ruleset, inputs: Inputs, period: Period, warnings: list[str] | None = None
+           ) -> pl.DataFrame | None:
+    """The rows of what was paid (``employee``, ``ruleset``, ``period``, ``bonus``) that ``bonus.net_of`` nets: the
+    named ruleset's, of this cycle's sub-periods (SPEC v2), or None when the ruleset does not net.  A table handed
+    in (``appraise.evaluate(..., paid=...)``, a ruleset test) may hold other periods: they are not netted, and
+    ``warnings`` says so once (a store is read for the sub-periods only)."""
     plan = ruleset.bonus
     if plan is None or plan.net_of is None:
         return None
     paid = inputs.paid
     if paid is None or not paid.height:
-        return pl.DataFrame(schema={"id": pl.Utf8, "_paid": MONEY})
+        return pl.DataFrame(schema={"employee": pl.Utf8, "ruleset": pl.Utf8, "period": pl.Utf8, "bonus": pl.Utf8})
     paid = paid.filter(pl.col("ruleset") == plan.net_of.ruleset)
+    subs = [p.id for p in period.subperiods(plan.net_of.every)]
+    inside = pl.col("period").cast(pl.Utf8).is_in(subs)
+    others = sorted({str(p) for p in paid.filter(~inside)["period"].to_list()})
+    if others and warnings is not None:
+        warnings.append(f"what ruleset '{plan.net_of.ruleset}' paid for {', '.join(others)} is not netted: "
+                        f"bonus.net_of nets the {_PLURAL[plan.net_of.every]} of {period.id} only ({subs[0]} to "
+                        f"{subs[-1]})")
+    return paid.filter(inside)
+
+
+def paid_before(ruleset: Ruleset, inputs: Inputs, errors: list[EmployeeError] | None = None,
+                paid: pl.DataFrame | None = None) -> pl.DataFrame | None:
+    """``id`` and ``_paid``: what the runs ``bonus.net_of`` names paid each employee (exact; a null bonus
+    counts 0), or None when the ruleset does not net.  A paid bonus that is not an amount is an error of its
+    employee in ``errors`` (:func:`~appraise.core.frame.unreadable_amounts`).  ``paid``: the rows netted
+    (:func:`netted`), else every row of the ruleset ``net_of`` names."""
+    plan = ruleset.bonus
+    if plan is None or plan.net_of is None:
+        return None
+    if paid is None:
+        paid = inputs.paid
+        if paid is None or not paid.height:
+            return pl.DataFrame(schema={"id": pl.Utf8, "_paid": MONEY})
+        paid = paid.filter(pl.col("ruleset") == plan.net_of.ruleset)
+    if not paid.height:
+        return pl.DataFrame(schema={"id": pl.Utf8, "_paid": MONEY})
     if errors is not None:
         unreadable_amounts(paid, "bonus", f"what ruleset '{plan.net_of.ruleset}' paid", errors)
+        # a period paid twice (a table handed in; a store holds one current run a period): which amount is meant
+        # cannot be known, and summing them would net what the results' list of periods does not show
+        twice = (paid.group_by("employee", "period", maintain_order=True)
+                 .agg(pl.col("bonus").cast(pl.Utf8), pl.len().alias("_n")).filter(pl.col("_n") > 1))
+        for emp, per, amounts, n in twice.iter_rows():
+            shown = ", ".join("null" if a is None else str(a) for a in amounts)
+            errors.append(EmployeeError(str(emp), "evaluate", f"what ruleset '{plan.net_of.ruleset}' paid for {per} "
+                                        f"is given {n} times ({shown}); the bonus cannot be settled against it, so "
+                                        "it is not paid"))
     return (paid
             .group_by("employee").agg(pl.col("bonus").cast(pl.Utf8).cast(MONEY, strict=False).fill_null(Decimal(0))
                                       .sum().alias("_paid"))

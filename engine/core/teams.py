@@ -140,7 +140,7 @@ def closure(people: pl.DataFrame, via: str) -> pl.DataFrame:
     stage says where, at the employee table's rows, before the engine runs)."""
     if via not in people.columns:
         raise AppraiseError(f"a team roll-up follows the employee column '{via}', which the employee table does not "
-                            f"have / 团队汇总依据员工列“{via}”，但员工表中没有该列")
+                            "have")
     edges = people.select(pl.col(via).alias("manager"), pl.col("id").alias("report")) \
         .filter(pl.col("manager").is_not_null() & (pl.col("manager") != ""))
     unknown = edges.join(people.select(pl.col("id").alias("manager")), on="manager", how="anti")
@@ -150,13 +150,11 @@ def closure(people: pl.DataFrame, via: str) -> pl.DataFrame:
                                how="semi")
     if unknown.height:
         row = unknown.sort("report").row(0, named=True)
-        raise AppraiseError(f"{row['report']}'s '{via}' is '{row['manager']}', who is not in the employee table / "
-                            f"{row['report']} 的“{via}”为“{row['manager']}”，此人不在员工表中")
+        raise AppraiseError(f"{row['report']}'s '{via}' is '{row['manager']}', who is not in the employee table")
     level = edges.with_columns(pl.lit(1, dtype=pl.Int32).alias("depth"))
     if level.filter(pl.col("manager") == pl.col("report")).height:
         ids = sorted(level.filter(pl.col("manager") == pl.col("report"))["report"].to_list())
-        raise AppraiseError(f"{', '.join(ids)} manage(s) themselves in the '{via}' column / "
-                            f"{', '.join(ids)} 在“{via}”列中是自己的上级")
+        raise AppraiseError(f"{', '.join(ids)} manage(s) themselves in the '{via}' column")
     found = [level]
     up = edges.rename({"manager": "_up", "report": "manager"})  # each manager's own manager
     for depth in range(2, people.height + 2):
@@ -165,8 +163,7 @@ def closure(people: pl.DataFrame, via: str) -> pl.DataFrame:
         looped = level.filter(pl.col("manager") == pl.col("report"))
         if looped.height:
             ids = sorted(looped["report"].to_list())
-            raise AppraiseError(f"the '{via}' column goes round in a circle through {', '.join(ids)} / "
-                                f"“{via}”列形成循环：{', '.join(ids)}")
+            raise AppraiseError(f"the '{via}' column goes round in a circle through {', '.join(ids)}")
         if not level.height:
             break
         found.append(level)

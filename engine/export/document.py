@@ -54,6 +54,9 @@ class _CardLayout:
 
     def __init__(self, card: Scorecard, ruleset: Ruleset, period=None):
         self.card = card
+        # the sub-periods bonus.net_of settles, in order (each listed in bonus_detail.paid or .not_stored)
+        net = ruleset.bonus.net_of if ruleset.bonus is not None else None
+        self.settled = tuple(p.id for p in period.subperiods(net.every)) if net is not None and period else ()
         # rules fired, outcomes held and items missing, in file and scorecard order
         self.rules = tuple((r.id, f"rule.{r.id}") for r in ruleset.rules)
         self.outcomes = tuple((o.id, f"outcome.{o.id}", o.plan) for o in ruleset.outcomes)
@@ -201,8 +204,11 @@ def employee_result(row: dict[str, Any], ruleset: Ruleset, objectives: list[dict
             "uncapped": _plain(get("bonus.uncapped")),
             "cap": _plain(get("bonus.cap")),
         }
-        if ruleset.bonus.net_of is not None:  # what each sub-period's run paid (null: nothing)
-            out["bonus_detail"]["paid"] = dict(sorted((paid or {}).get(row["id"], {}).items()))
+        if ruleset.bonus.net_of is not None:  # what each sub-period's run paid (null: nothing), as netted
+            mine = (paid or {}).get(row["id"], {})
+            out["bonus_detail"]["paid"] = dict(sorted(mine.items()))
+            # the sub-periods netted as 0 because nothing is stored (or given) of them for this person
+            out["bonus_detail"]["not_stored"] = [p for p in layout.settled if p not in mine]
         if ruleset.bonus.target_period != "cycle" or ruleset.proration == "days":
             out["bonus_detail"]["target_cycle"] = _plain(get("bonus.target_cycle"))  # after target_period, proration
         if ruleset.bonus.incentive:  # components, guarantee, draw, year to date (README "Incentive plans")

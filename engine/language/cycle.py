@@ -52,11 +52,12 @@ class Cycle:
         return self.path.parent
 
 
-def load_cycle(path: str | Path) -> Cycle:
-    """Read, validate and resolve a cycle file; raises :class:`InvalidInput` with every problem."""
+def load_cycle(path: str | Path, *, data_files: bool = True) -> Cycle:
+    """Read, validate and resolve a cycle file; raises :class:`InvalidInput` with every problem.  ``data_files=False``
+    does not check that its data files exist (a caller that reads only its store)."""
     path = Path(path).resolve()
     rulesets: dict = {}
-    doc, warnings = _validated(path, rulesets)
+    doc, warnings = _validated(path, rulesets, data_files)
     data = doc.data
     base = path.parent
     diags: list[Diagnostic] = []
@@ -103,7 +104,7 @@ def source_specs(doc: Document, path: Path) -> tuple[SourceSpec, ...]:
     return tuple(specs)
 
 
-def _validated(path: Path, rulesets: dict) -> tuple[Document, list[Diagnostic]]:
+def _validated(path: Path, rulesets: dict, data_files: bool = True) -> tuple[Document, list[Diagnostic]]:
     """The cycle file loaded and validated — schema, ruleset, and every source against its provider's options —
     and the warnings of that validation; raises InvalidInput with every problem.  ``rulesets`` receives the
     ruleset's validated document."""
@@ -111,4 +112,5 @@ def _validated(path: Path, rulesets: dict) -> tuple[Document, list[Diagnostic]]:
     from appraise.plugins import provider_schemas
 
     warnings: list[Diagnostic] = []
-    return check_cycle(shown(path), provider_schemas(), warnings=warnings, rulesets=rulesets), warnings
+    return check_cycle(shown(path), provider_schemas(), warnings=warnings, rulesets=rulesets,
+                       data_files=data_files), warnings

@@ -85,6 +85,29 @@ def source_path(base: Path, raw: Any) -> Path:
     return (base / Path(str(raw)).expanduser()).resolve()
 
 
+PATH_KEYS = ("path", "query", "url")  # the keys of a source that name a file (a url: a SQLite file)
+
+
+def nul_path_problems(doc: Document) -> list[Diagnostic]:
+    """Every path of a cycle file holding a NUL character (``"data/a\\0b.csv"``), which no file name can hold: each
+    an error at its key, before anything asks the file system about it (Python refuses such a path with
+    ValueError, which stopped ``appraise validate`` with a traceback).  :func:`outside_path_problems` passes over
+    them."""
+    data = doc.data
+    if not isinstance(data, Mapping):
+        return []
+    named: list[tuple[tuple, Any]] = [((name,), data.get(name)) for name in ("ruleset", "output", "overrides",
+                                                                              "store")]
+    sources = data.get("sources")
+    for i, entry in enumerate(sources if isinstance(sources, list) else []):
+        if isinstance(entry, Mapping):
+            named += [(("sources", i, k), entry.get(k)) for k in PATH_KEYS]
+    nul = chr(0)
+    return [doc.diag(key, "'{}' holds a NUL character (\\0), which no file name can hold".format(
+                value.replace(nul, "\\0")), hint="remove it from the path", code="cycle-path")
+            for key, value in named if isinstance(value, str) and nul in value]
+
+
 def outside_path_problems(doc: Document) -> list[Diagnostic]:
     """Every path of a cycle file that leads outside its workspace (symlinks followed), unless the cycle or
     APPRAISE_ALLOW_OUTSIDE_PATHS allows it: data files, query files, the ruleset, an overrides file, the
@@ -109,6 +132,8 @@ def outside_path_problems(doc: Document) -> list[Diagnostic]:
     for i, entry in enumerate(sources if isinstance(sources, list) else []):
         if not isinstance(entry, Mapping):
             continue
+        if any(isinstance(entry.get(k), str) and chr(0) in entry[k] for k in PATH_KEYS):
+            continue  # (nul_path_problems says so)
         raw = entry.get("path")
         if isinstance(raw, str) and raw:
             resolved = source_path(base, raw)
@@ -127,9 +152,9 @@ def outside_path_problems(doc: Document) -> list[Diagnostic]:
             if db is not None:
                 found.append((("sources", i, "url"), url, db))
     for name in ("ruleset", "output", "overrides"):
-        if isinstance(data.get(name), str) and data[name]:
+        if isinstance(data.get(name), str) and data[name] and chr(0) not in data[name]:
             found.append(((name,), data[name], base / data[name]))
-    if isinstance(data.get("store"), str):
+    if isinstance(data.get("store"), str) and chr(0) not in data["store"]:
         db = sqlite_file(data["store"], base)
         if db is not None:
             found.append((("store",), data["store"], db))

@@ -19,7 +19,7 @@ from typing import Any
 from appraise.core.evaluate import Evaluation, lost_key
 from appraise.core.frame import card_of, feedback_of, periods_of
 from appraise.core.provenance import Provenance
-from appraise.export.document import employee_result, r4
+from appraise.export.document import employee_result, paid_by_employee, r4
 from appraise.language.compile import Ruleset, Scorecard, localized
 from appraise.present import credit, incentive
 
@@ -317,7 +317,9 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None,
         raise KeyError(employee_id)
     row = rows.row(0, named=True)
     locale = locale or row.get("locale") or rs.locale or "en"
-    result = employee_result(row, rs, period=ev.period, overrides=ev.overrides)
+    # (with what the sub-periods paid: the settlement as the results have it, bonus_detail.paid and .not_stored)
+    result = employee_result(row, rs, period=ev.period, overrides=ev.overrides,
+                             paid=paid_by_employee(ev) if rs.bonus and rs.bonus.net_of is not None else None)
     card: Scorecard = card_of(rs, row)
     out: dict[str, Any] = {"id": employee_id, "name": row["name"], "cycle": ev.period.id, "locale": locale,
                            "ruleset": {"id": rs.id, "version": rs.version},
@@ -448,15 +450,12 @@ def explain(ev: Evaluation, employee_id: str, locale: str | None = None,
     if rs.bonus:
         b = rs.bonus
         if b.net_of is not None:
-            import polars as pl
-
-            paid = []
-            if ev.paid is not None:
-                mine = ev.paid.filter((pl.col("employee") == employee_id) & (pl.col("ruleset") == b.net_of.ruleset))
-                paid = [{"period": r["period"], "bonus": r["bonus"]} for r in mine.sort("period").iter_rows(named=True)]
-            # sub-periods nothing is stored of for this person (not run yet, or not appraised then): counted 0
-            listed = {p["period"] for p in paid}
-            not_stored = [p.id for p in ev.period.subperiods(b.net_of.every) if p.id not in listed]
+            # exactly what was netted, as the results have it (the dashboard shows the same): each sub-period's paid
+            # bonus, and the sub-periods nothing is stored of for this person (not run yet, or not appraised then),
+            # counted 0
+            detail = result.get("bonus_detail") or {}
+            paid = [{"period": period, "bonus": bonus} for period, bonus in (detail.get("paid") or {}).items()]
+            not_stored = list(detail.get("not_stored") or [])
             out["bonus"]["net_of"] = {"ruleset": b.net_of.ruleset, "every": b.net_of.every,
                                       "clawback": b.net_of.clawback, "paid": paid, "not_stored": not_stored,
                                       "gross": result.get("bonus_gross"), "bonus_paid": result.get("bonus_paid")}

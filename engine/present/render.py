@@ -166,11 +166,10 @@ class PageSlice:
             column, sep, value = str(text).partition(":")
             if not sep or not column.strip() or not value.strip():
                 raise RenderError(f"--pages '{text}': write COLUMN:VALUE, a column of the employees table and "
-                                  "one of its values, e.g. --pages team:north or --pages region:east / "
-                                  f"--pages '{text}'：请写成 列名:值，例如 --pages team:north")
+                                  "one of its values, e.g. --pages team:north or --pages region:east")
             selectors.append((column.strip(), value.strip()))
         if not selectors:
-            raise RenderError("--pages needs at least one COLUMN:VALUE / --pages 至少需要一个 列名:值")
+            raise RenderError("--pages needs at least one COLUMN:VALUE")
         return cls(tuple(dict.fromkeys(selectors)))
 
     def __str__(self) -> str:
@@ -188,14 +187,13 @@ class PageSlice:
             if column not in columns:
                 known = ", ".join(sorted(columns))
                 raise RenderError(f"--pages {column}:{value}: the employees table has no column '{column}' "
-                                  f"(columns: {known}) / 员工表没有列 '{column}'（现有列：{known}）")
+                                  f"(columns: {known})")
             hits = {str(e["id"]) for e in employees
                     if str(e["id"] if column == "id" else (employees_info.get(str(e["id"])) or {}).get(column, ""))
                     == value}
             if not hits:
                 raise RenderError(f"--pages {column}:{value}: nobody appraised in this cycle has {column} "
-                                  f"'{value}'; check the value / 本周期被评估的员工中没有 {column} 为 '{value}' 的人，"
-                                  "请检查取值")
+                                  f"'{value}'; check the value")
             matched |= hits
         teams = {cohort_value(e) for e in employees if str(e["id"]) in matched}
         return {str(e["id"]) for e in employees if cohort_value(e) in teams}

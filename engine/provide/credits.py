@@ -51,12 +51,12 @@ def split_credit(deals: list[Part], credits: list[Part], needs: Needs, cycle: Cy
         have, lacks = ("deals", "credits (deal, employee, share)") if deals else ("credits", "deals (deal, month, "
                                                                                    "<metric>...)")
         report.fatal(cycle_diag(cycle, f"the cycle has a {have} source but no {lacks} source; split credit needs "
-                                f"both / 周期有 {have} 数据源，但没有 {lacks} 数据源；拆分业绩需要两者"))
+                                "both"))
         return None, None
     if len(credits) > 1:
         second = credits[1]
-        report.fatal(second.source.diag("a cycle has one credits source; put the splits in one file / 一个周期只能有"
-                                        "一个 credits 数据源，请将拆分合并到一个文件", code="source-kind"))
+        report.fatal(second.source.diag("a cycle has one credits source; put the splits in one file",
+                                        code="source-kind"))
         return None, None
     rows = [r for part in deals for r in _deal_rows(part, needs, cycle, report)]
     if any(r is None for r in rows):
@@ -72,10 +72,9 @@ def split_credit(deals: list[Part], credits: list[Part], needs: Needs, cycle: Cy
         sellers = by_deal.get(deal)
         if not sellers and deal not in shares.broken:
             report.fatal(part.origin.diag(line, "deal", f"no one is credited with deal '{deal}' ({month}); its "
-                                          f"amount would be lost / 交易“{deal}”（{month}）没有任何人获得业绩，"
-                                          "其金额将丢失",
-                                          hint=f"list its sellers and shares in {cpart.source.label} / 请在 "
-                                          f"{cpart.source.label} 中列出其销售人员与比例", code="data-credit"))
+                                          "amount would be lost",
+                                          hint=f"list its sellers and shares in {cpart.source.label}",
+                                          code="data-credit"))
             ok = False
         if not ok or not sellers:
             continue
@@ -157,9 +156,8 @@ def _shares(part: Part, report: Report, known: Known | None, deals: set[str]) ->
     for key in ("deal", "employee", "share"):
         for line, deal in frame.filter(pl.col(key).is_null()).select("_row", "deal").head(200).iter_rows():
             rows.broken.add(deal)
-            report.fatal(part.origin.diag(line, key, f"a credits row has no '{key}' / 业绩拆分行缺少“{key}”",
-                                          hint="every row names a deal, a seller and their share / 每行须有交易、"
-                                          "销售人员和比例", code="data-credit"))
+            report.fatal(part.origin.diag(line, key, f"a credits row has no '{key}'",
+                                          hint="every row names a deal, a seller and their share", code="data-credit"))
             ok = False
     frame = frame.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in CREDIT_COLUMNS]))
     sub = Report()
@@ -172,16 +170,14 @@ def _shares(part: Part, report: Report, known: Known | None, deals: set[str]) ->
         if share is None or not 0 < share <= 1:
             rows.broken.add(deal)
             report.fatal(part.origin.diag(line, "share", f"the share of {emp} in deal '{deal}' is '{text}'; a share is "
-                                          f"a number above 0 and at most 1 / {emp} 在交易“{deal}”中的比例为“{text}”；"
-                                          "比例须大于 0 且不超过 1", hint="write 0.5, 0.25 or 1/3 / 请写 0.5、0.25 或 "
-                                          "1/3", code="data-credit"))
+                                          "a number above 0 and at most 1", hint="write 0.5, 0.25 or 1/3",
+                                          code="data-credit"))
             ok = False
             continue
         if known is not None and emp not in known:
             report.employee(emp, part.origin.diag(line, "employee", f"deal '{deal}' credits '{emp}', who is not in "
-                                                  "the employee table; their share is credited to no one / "
-                                                  f"交易“{deal}”拆分给“{emp}”，此人不在员工表中；其份额不计入任何人",
-                                                  hint="fix the id, or add the employee / 请更正编号或添加该员工",
+                                                  "the employee table; their share is credited to no one",
+                                                  hint="fix the id, or add the employee",
                                                   code="data-unknown-employee"))
             rows.append((deal, None, share, text, line))
             continue
@@ -195,12 +191,9 @@ def _shares(part: Part, report: Report, known: Known | None, deals: set[str]) ->
             lines = ", ".join(str(part.origin.line(line)) for _, _, line in items)
             written = " + ".join(t for _, t, _ in items)
             report.fatal(part.origin.diag(items[0][2], "share", f"the shares of deal '{deal}' add up to "
-                                          f"{_fraction_text(total)} ({written}, rows {lines}), not 1 / 交易“{deal}”"
-                                          f"的比例合计为 {_fraction_text(total)}（{written}，第 {lines} 行），不等于 1",
+                                          f"{_fraction_text(total)} ({written}, rows {lines}), not 1",
                                           hint="correct the shares so each deal's add up to exactly 1 (1/3 may be "
-                                          "written as a fraction) / 请修正比例使每笔交易合计恰为 1（三分之一"
-                                          "可写作 1/3）",
-                                          code="data-credit-shares"))
+                                          "written as a fraction)", code="data-credit-shares"))
             ok = False
     return rows, ok
 
@@ -224,24 +217,24 @@ def _deal_rows(part: Part, needs: Needs, cycle: Cycle, report: Report):
     for c in frame.columns:
         if c not in ("deal", "month", "_row") and c not in declared:
             report.fatal(replace(part.origin.diag(1 if part.origin.query is None else None, c,
-                                                  f"'{c}' is not a raw metric the ruleset declares, so it is not split "
-                                                  f"/ “{c}”不是规则集声明的原始指标，不参与拆分",
+                                                  f"'{c}' is not a raw metric the ruleset declares, so it is not "
+                                                  "split",
                                                   code="data-unknown-metric"), severity="warning"))
     if not values:
         report.fatal(part.origin.diag(1 if part.origin.query is None else None, None,
-                                      f"{what} has no column of a metric the ruleset declares; nothing to split / 交易"
-                                      "表中没有规则集声明的指标列，无可拆分", code="data-missing-column"))
+                                      f"{what} has no column of a metric the ruleset declares; nothing to split",
+                                      code="data-missing-column"))
         return [None]
     frame = as_text(frame, ["deal"]).with_columns(month_column(frame).alias("_month"))
     ok = True
     for line, raw in frame.filter(pl.col("_month").is_null()).select("_row", text_of(frame, "month")).head(200) \
             .iter_rows():
-        report.fatal(part.origin.diag(line, "month", f"month '{raw}' of a deal is not a month / 交易月份“{raw}”无效",
-                                      hint="write months as 2026-07 / 月份请写作 2026-07", code="data-month"))
+        report.fatal(part.origin.diag(line, "month", f"month '{raw}' of a deal is not a month",
+                                      hint="write months as 2026-07", code="data-month"))
         ok = False
     frame = frame.filter(pl.col("_month").is_in(list(cycle.period.months)))
     for line, in frame.filter(pl.col("deal").is_null()).select("_row").head(200).iter_rows():
-        report.fatal(part.origin.diag(line, "deal", "a deal row has no 'deal' / 交易行缺少“deal”", code="data-credit"))
+        report.fatal(part.origin.diag(line, "deal", "a deal row has no 'deal'", code="data-credit"))
         ok = False
     frame = frame.filter(pl.col("deal").is_not_null()).with_columns(pl.col("_month").alias("month"))
     sub = Report()

@@ -206,15 +206,14 @@ def _accepted_ids(part: Part, frame: pl.DataFrame, folded: Folded, found: list) 
                 # 'Ｅ００１' and 'E001' read as the same id: a row of one would be taken for the other's
                 diag = part.origin.diag(
                     line, "id", f"employee id '{emp}' differs from '{first_id}' ({where}) only in full-width or "
-                    f"compatibility characters / 员工编号“{emp}”与“{first_id}”仅全角/半角等字符形式不同",
+                    "compatibility characters",
                     hint="ids must differ by more than the width of their characters (they read as the same id): "
                     "type the id with ASCII letters and digits, or give one of them another id", code="data-duplicate")
             else:
                 # 'e001' and 'E001' would be two people whose pages (dashboards/e001.html, dashboards/E001.html)
                 # are one file on a case-insensitive file system (macOS, Windows): refused, like a duplicate
                 diag = part.origin.diag(
-                    line, "id", f"employee id '{emp}' differs from '{first_id}' ({where}) only in letter case / "
-                    f"员工编号“{emp}”与“{first_id}”仅大小写不同",
+                    line, "id", f"employee id '{emp}' differs from '{first_id}' ({where}) only in letter case",
                     hint="ids must differ by more than letter case (their pages would be one file on macOS and "
                     "Windows): correct the id, or give one of them another id", code="data-duplicate")
             found.append((i, 0, diag, emp))

@@ -71,11 +71,10 @@ def _unknown(parts: list[Part], located: pl.DataFrame, via: str, ids: set[str], 
     for row in bad.head(200).iter_rows(named=True):
         boss = row[via]
         report.fatal(_at(parts, row, via,
-                         f"{row['id']}'s '{via}' is '{boss}', who is not in the employee table{did_you_mean(boss, ids)}"
-                         f"; a team roll-up needs every manager / {row['id']} 的“{via}”为“{boss}”，此人不在员工表中；"
-                         "团队汇总需要每位上级都在表中",
+                         f"{row['id']}'s '{via}' is '{boss}', who is not in the employee table; a team roll-up needs "
+                         f"every manager{did_you_mean(boss, ids)}",
                          "add the manager to the employee table, fix the id, or leave the cell blank at the top of the "
-                         "hierarchy / 请将该上级加入员工表、更正编号，或在层级顶端留空", "data-manager-unknown"))
+                         "hierarchy", "data-manager-unknown"))
 
 
 def _cycles(parts: list[Part], located: pl.DataFrame, via: str, ids: set[str], report: Report) -> None:
@@ -104,7 +103,6 @@ def _cycles(parts: list[Part], located: pl.DataFrame, via: str, ids: set[str], r
         shown = " → ".join([*loop, loop[0]])
         for member in loop:
             report.fatal(_at(parts, rows[member], via,
-                             f"the '{via}' column goes round in a circle: {shown}; a team roll-up cannot total it / "
-                             f"“{via}”列形成循环：{shown}；无法计算团队汇总",
-                             "give the top of the chain a blank manager, or correct the id that points back / "
-                             "请将链条最上层人员的上级留空，或更正指回下级的编号", "data-manager-cycle"))
+                             f"the '{via}' column goes round in a circle: {shown}; a team roll-up cannot total it",
+                             "give the top of the chain a blank manager, or correct the id that points back",
+                             "data-manager-cycle"))

@@ -16,7 +16,7 @@ from typing import Any
 from appraise.language.compile import Ruleset
 from appraise.language.period import parse as parse_period
 from appraise.plugins.html.paths import INDEX, dashboard_path, plan_path
-from appraise.plugins.html.views import context
+from appraise.plugins.html.views import context, settlement_rows
 from appraise.present.render import RenderRequest, file_stem
 
 TEMPLATE = "statement.html"
@@ -93,8 +93,7 @@ def _settlement(c, employee: Mapping[str, Any]) -> list[tuple[str, str]]:
             rows.append((t("incentive.total_cap"), f.money(_cents(detail.get("cap")))))
     if "bonus_gross" in employee:
         rows.append((t("bonus.gross"), f.money(employee.get("bonus_gross"))))
-        for period, amount in (detail.get("paid") or {}).items():
-            rows.append((t("bonus.paid_for", period=period), f.money(amount if amount is not None else 0)))
+        rows += settlement_rows(detail, t, f, signed=False)
     if plan.guarantee is not None or plan.draw is not None:
         rows.append((t("incentive.earned"), f.money(employee.get("bonus_earned"))))
     g = employee.get("bonus_guarantee")

@@ -592,10 +592,7 @@ def _bonus_view(c: _Ctx, employee: Mapping[str, Any]) -> dict[str, Any] | None:
     negative = False
     if "bonus_gross" in employee:  # net_of: the period's bonus less what the sub-periods already paid
         rows.append((t("bonus.gross"), f.money(employee.get("bonus_gross"))))
-        for period, amount in (detail.get("paid") or {}).items():
-            shown = f.money(amount if amount is not None else 0)
-            rows.append((t("bonus.paid_for", period=period),
-                         shown if amount is None or Decimal(str(amount)) == 0 else "−" + shown))
+        rows += settlement_rows(detail, t, f, signed=True)
         total_label = t("bonus.due")
         try:
             negative = employee.get("bonus") is not None and Decimal(str(employee["bonus"])) < 0
@@ -603,6 +600,26 @@ def _bonus_view(c: _Ctx, employee: Mapping[str, Any]) -> dict[str, Any] | None:
             negative = False
     return {"rows": rows, "total_label": total_label, "total": f.money(employee.get("bonus")),
             "capped": t("bonus.capped") if capped else None, "clawback": t("bonus.clawback") if negative else None}
+
+
+def settlement_rows(detail: Mapping[str, Any], t, f, *, signed: bool) -> list[tuple[str, str]]:
+    """What ``bonus.net_of`` netted, one row per sub-period in order, exactly as the results say (never worked out
+    again here): each period's paid amount (``bonus_detail.paid``; a null bonus counts 0), and each period nothing
+    was stored of for the person (``bonus_detail.not_stored``), netted as 0.  ``signed``: deductions shown as −."""
+    paid = detail.get("paid") or {}
+    rows = []
+    for period in sorted([*paid, *(p for p in detail.get("not_stored") or () if p not in paid)]):
+        if period not in paid:
+            rows.append((t("bonus.not_stored_for", period=period), f.money(0)))
+            continue
+        amount = paid[period]
+        shown = f.money(amount if amount is not None else 0)
+        try:
+            zero = amount is None or Decimal(str(amount)) == 0
+        except InvalidOperation:
+            zero = True
+        rows.append((t("bonus.paid_for", period=period), "−" + shown if signed and not zero else shown))
+    return rows
 
 
 def _cents(amount) -> str:

@@ -14,19 +14,22 @@ from appraise.language import expr as expressions
 from appraise.language import schema as schemas
 from appraise.language.load import Document, load
 from appraise.language.overrides import check as check_overrides
-from appraise.language.paths import outside_path_problems
+from appraise.language.paths import nul_path_problems, outside_path_problems
 from appraise.language.validate.common import RULESET_MARKERS, non_finite, ordered
 from appraise.language.validate.periods import check_cycle_periods
 from appraise.language.validate.rulesets import validate_ruleset
 
 
 def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = None, *,
-                   _rulesets: dict | None = None) -> list[Diagnostic]:
+                   _rulesets: dict | None = None, data_files: bool = True) -> list[Diagnostic]:
     """Every problem in a loaded cycle file, including those of the ruleset it names.
 
     ``provider_schemas`` maps a provider name to the JSON Schema of its source
     entries (contributed by provider plugins); sources naming a provider not in
-    it are errors.  ``None`` skips provider checks.
+    it are errors.  ``None`` skips provider checks.  ``data_files`` (default) checks
+    that the data files, globs, query files and SQLite files the sources name
+    exist (:func:`_check_cycle_data`); ``data_files=False`` does not (``appraise
+    validate --no-data`` in CI without the data, ``appraise history --cycle``).
     """
     data = doc.data
     if isinstance(data, dict) and "cycle" not in data and any(k in data for k in RULESET_MARKERS):
@@ -38,13 +41,16 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
         return ordered(found)
     # paths leading outside the workspace: a ruleset there is not even read (its lines would be quoted in
     # messages, e.g. in a CI log: a credentials file named as the ruleset)
-    found += outside_path_problems(doc)
+    found += nul_path_problems(doc)  # (before anything asks the file system about them)
+    found += [d for d in outside_path_problems(doc) if d.path not in {n.path for n in found}]
     bad = {d.path for d in found}
     sources = data.get("sources")
     if provider_schemas is not None and isinstance(sources, list):
         # (a key the cycle schema found wrong already, e.g. a misspelt kind, is not reported again by the provider's)
         found += [d for d in _check_sources(doc, sources, provider_schemas) if d.path not in bad]
     found += _check_cycle_output(doc, bad) + _check_cycle_store(doc, bad)
+    if data_files and isinstance(sources, list) and doc.file:
+        found += _check_cycle_data(doc, sources, bad)
     ruleset = data.get("ruleset")
     if isinstance(ruleset, str) and ruleset and "ruleset" not in bad:
         in_ruleset, rs_doc = _check_cycle_ruleset(doc, ruleset, _rulesets)
@@ -61,12 +67,14 @@ def validate_cycle(doc: Document, provider_schemas: Mapping[str, dict] | None = 
 
 
 def check_cycle(path: str | Path, provider_schemas: Mapping[str, dict] | None = None, *,
-                warnings: list[Diagnostic] | None = None, rulesets: dict | None = None) -> Document:
+                warnings: list[Diagnostic] | None = None, rulesets: dict | None = None, data_files: bool = True
+                ) -> Document:
     """Load and validate a cycle file and its ruleset; raises :class:`InvalidInput` with every problem.
     The warnings, if any, are added to ``warnings`` when it is given; ``rulesets``, when given, receives the
-    ruleset's document as validated (resolved path -> (problems, document)), so it need not be read again."""
+    ruleset's document as validated (resolved path -> (problems, document)), so it need not be read again;
+    ``data_files`` as for :func:`validate_cycle`."""
     doc = load(path)
-    found = validate_cycle(doc, provider_schemas, _rulesets=rulesets)
+    found = validate_cycle(doc, provider_schemas, _rulesets=rulesets, data_files=data_files)
     if any(d.severity == "error" for d in found):
         raise InvalidInput(found)
     if warnings is not None:
@@ -87,13 +95,17 @@ def _check_cycle_output(doc: Document, bad: set) -> list[Diagnostic]:
     base = Path(doc.file).resolve().parent
     out = (base / output).resolve()
     own: list[tuple[str, Path]] = [(Path(doc.file).name, Path(doc.file).resolve())]
+    nul = chr(0)  # (a path holding one is an error of its own: nul_path_problems)
     for key in ("ruleset", "overrides"):
-        if isinstance(data.get(key), str) and data[key]:
+        if isinstance(data.get(key), str) and data[key] and nul not in data[key]:
             own.append((data[key], (base / data[key]).resolve()))
     for entry in data.get("sources") or []:
-        if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"]:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"] \
+                and nul not in entry["path"]:
             own.append((entry["path"], (base / Path(entry["path"]).expanduser()).resolve()))
     store = data.get("store")
+    if isinstance(store, str) and nul in store:
+        store = None
     url = resolve_store_url(store if isinstance(store, str) and store else "sqlite:///appraise.db", base)
     if url.startswith("sqlite:///") and url[len("sqlite:///"):] not in ("", ":memory:"):
         own.append((store if isinstance(store, str) and store else "sqlite:///appraise.db",
@@ -108,6 +120,69 @@ def _check_cycle_output(doc: Document, bad: set) -> list[Diagnostic]:
                      "replaces the whole output folder",
                      hint=f"give it a folder of its own, e.g. out/{period if period is not None else '2026-Q3'}",
                      code="cycle-output")]
+
+
+# The built-in providers that read the one file ``path:`` names (no glob, no folder); duckdb reads a glob; a
+# third-party provider's path may be a folder or a glob (it is checked to match something).
+ONE_FILE_PROVIDERS = frozenset({"csv", "excel", "parquet", "feedback360", "okr"})
+DATA_HINT = ("paths in a cycle file are relative to the cycle file's folder: correct the path, or put the file "
+             "there before the run")
+DATA_CODE = "cycle-data"  # a path not there (appraise validate adds a note on --no-data when it reports one)
+
+
+def _check_cycle_data(doc: Document, sources: list, bad: set) -> list[Diagnostic]:
+    """Each data path the sources name exists, as ``appraise run`` needs it (which runs this check too, before
+    reading anything): ``path:`` (a file for the built-in file providers, a glob matching a file for duckdb),
+    ``query:`` (an .sql file) and the file of a ``sqlite:///`` url (SQLAlchemy would create an empty database
+    there and the query would fail on a missing table)."""
+    import glob
+
+    from appraise.errors import dotted
+    from appraise.language.paths import _GLOB, _VAR, expand_vars, source_path, sqlite_file
+
+    base = Path(doc.file).resolve().parent
+    found: list[Diagnostic] = []
+    for i, entry in enumerate(sources):
+        if not isinstance(entry, dict):
+            continue
+        provider = entry.get("provider")
+        raw = entry.get("path")
+        key = ("sources", i, "path")
+        if isinstance(raw, str) and raw and dotted(key) not in bad:
+            target = source_path(base, raw)
+            if _GLOB.search(raw) and provider not in ONE_FILE_PROVIDERS and not target.exists():
+                if not glob.glob(str(target)):
+                    found.append(doc.diag(key, f"no file matches '{raw}' (looked in {target.parent.as_posix()})",
+                                          hint=DATA_HINT, code=DATA_CODE))
+            elif not target.exists():
+                found.append(doc.diag(key, f"data file '{raw}' not found (looked for {target.as_posix()})",
+                                      hint=DATA_HINT, code=DATA_CODE))
+            elif provider == "duckdb" and target.is_dir():  # (duckdb would be asked for the folder, and refuse)
+                found.append(doc.diag(key, f"'{raw}' is a folder; provider 'duckdb' reads a file or a glob",
+                                      hint=f"name the files with a glob, e.g. {raw.rstrip('/')}/*.parquet or "
+                                      f"{raw.rstrip('/')}/*.csv", code="cycle-data-folder"))
+            elif provider in ONE_FILE_PROVIDERS and target.is_dir():
+                found.append(doc.diag(key, f"'{raw}' is a folder; provider '{provider}' reads one file",
+                                      hint="name the file; to read every file of a folder, use provider: duckdb "
+                                      "with a glob such as data/deals/*.parquet", code="cycle-data-folder"))
+        query = entry.get("query")
+        key = ("sources", i, "query")
+        if isinstance(query, str) and query and dotted(key) not in bad:
+            q = Path(query).expanduser()
+            target = q if q.is_absolute() else base / q
+            if not target.is_file():
+                found.append(doc.diag(key, f"query file '{query}' not found (looked for {target.as_posix()})",
+                                      hint=DATA_HINT, code=DATA_CODE))
+        url = entry.get("url")
+        key = ("sources", i, "url")
+        if isinstance(url, str) and dotted(key) not in bad:
+            expanded = expand_vars(url)
+            db = None if _VAR.search(expanded) else sqlite_file(expanded, base)  # an unset ${VAR}: the run says so
+            if db is not None and not db.exists():
+                looked = "" if _VAR.search(url) else f" (looked for {db.as_posix()})"  # not a ${VAR}'s value
+                found.append(doc.diag(key, f"SQLite database file of url: '{url}' not found{looked}",
+                                      hint=DATA_HINT, code=DATA_CODE))
+    return found
 
 
 def _check_cycle_store(doc: Document, bad: set) -> list[Diagnostic]:

@@ -37,12 +37,13 @@ def validate_paths(paths: Iterable[str | Path], provider_schemas: Mapping[str, d
 
 
 def validate_files(paths: Iterable[str | Path],
-                   provider_schemas: Mapping[str, dict] | Callable[[], Mapping[str, dict] | None] | None = None
-                   ) -> Outcome:
+                   provider_schemas: Mapping[str, dict] | Callable[[], Mapping[str, dict] | None] | None = None,
+                   *, data_files: bool = True) -> Outcome:
     """Like :func:`validate_paths`, also saying which files were checked and which skipped.
 
     ``provider_schemas`` may be a function returning them: it is then called only
     when a cycle file is met, so checking rulesets never pays for loading plugins.
+    ``data_files=False`` does not check that the data files cycle files name exist (CI without the data).
     """
     outcome = Outcome()
     lazy = {"schemas": provider_schemas, "resolved": not callable(provider_schemas)}
@@ -94,7 +95,7 @@ def validate_files(paths: Iterable[str | Path],
 
                 found = check_overrides(doc, None)[1]
             elif kind == "cycle":
-                found = validate_cycle(doc, providers(), _rulesets=rulesets)
+                found = validate_cycle(doc, providers(), _rulesets=rulesets, data_files=data_files)
             elif key in rulesets:
                 found = rulesets[key][0]
             else:

@@ -1,7 +1,8 @@
 """Team roll-ups in a ruleset: each rolls up a declared metric through a declared string column, and no roll-up
 reads itself through the metrics it rolls up (README "Team roll-up and split credit").
 
-Messages are in English and Chinese (``English / 中文``), each at the line and column of what to change.
+Messages are written in English, each at the line and column of what to change; :data:`appraise.i18n.DIAGNOSTICS`
+renders them in Chinese.
 """
 from __future__ import annotations
 
@@ -21,34 +22,29 @@ class TeamChecks(ExpressionChecks):
             of = r.get("of")
             if isinstance(of, str) and not self.bad(at + ("of",)):
                 if of == name:
-                    self.error(at + ("of",), f"the roll-up '{name}' rolls up itself / 汇总指标 '{name}' 汇总的是它自己",
-                               hint="name the reports' metric, e.g. of: revenue / 请写下属的指标，例如 of: revenue",
-                               code="rollup")
+                    self.error(at + ("of",), f"the roll-up '{name}' rolls up itself",
+                               hint="name the reports' metric, e.g. of: revenue", code="rollup")
                 elif of not in self.metrics:
                     self.error(at + ("of",), f"the roll-up '{name}' reads '{of}', which is not a declared metric"
-                               f"{did_you_mean(of, list(self.metrics))} / 汇总指标 '{name}' 读取的 '{of}' 未在 metrics "
-                               "中声明", code="reference",
-                               hint=f"declare it under metrics: ({of}: {{aggregate: sum}}) / 请在 metrics 下声明")
+                               f"{did_you_mean(of, list(self.metrics))}", code="reference",
+                               hint=f"declare it under metrics: ({of}: {{aggregate: sum}})")
             via = r.get("via", "manager")
             if isinstance(via, str) and not self.bad(at + ("via",)):
                 declared = self.section("attributes")
                 where = at + ("via",) if "via" in r else at
                 if via not in declared:
                     self.error(where, f"the roll-up '{name}' follows the employee column '{via}', which the ruleset "
-                               f"does not declare / 汇总指标 '{name}' 依据员工列 '{via}'，但规则集未声明该列",
-                               key="via" not in r,
-                               hint=f"add it to attributes: ({via}: string), the id of each person's manager / "
-                               f"请在 attributes 中声明（{via}: string），即每人上级的员工编号", code="rollup")
+                               "does not declare", key="via" not in r,
+                               hint=f"add it to attributes: ({via}: string), the id of each person's manager",
+                               code="rollup")
                 elif declared[via] != "string":
                     self.error(("attributes", via), f"'{via}' holds managers' ids, which a team roll-up reads, so "
-                               f"it must be declared string, not {declared[via]} / '{via}' 是汇总所用的上级编号列，"
-                               f"应声明为 string，而不是 {declared[via]}", code="rollup")
+                               f"it must be declared string, not {declared[via]}", code="rollup")
             spec = self.metrics[name]
             if spec.get("optional"):
                 self.error(("metrics", name, "optional"), f"'{name}' is a team roll-up; optional: applies only to "
-                           f"metrics the data gives / '{name}' 是团队汇总指标，optional 只适用于数据直接提供的指标",
-                           key=True, hint="remove it; the roll-up is missing whenever a report's value is / 请删除；"
-                           "任一下属的值缺失时汇总即为缺失", code="rollup")
+                           "metrics the data gives", key=True,
+                           hint="remove it; the roll-up is missing whenever a report's value is", code="rollup")
         self._rollup_cycles(rollups)
 
     def _rollup_cycles(self, rollups: dict[str, dict]) -> None:
@@ -63,10 +59,8 @@ class TeamChecks(ExpressionChecks):
         for name in rollups:
             path = _path_back(reads, name)
             if path:
-                self.error(("metrics", name, "rollup", "of"), "the roll-up reads itself: " + " → ".join(path)
-                           + " / 汇总指标读取了它自己：" + " → ".join(path),
-                           hint="a roll-up may only read metrics that do not depend on it / "
-                           "汇总指标只能读取不依赖它的指标", code="formula-cycle")
+                self.error(("metrics", name, "rollup", "of"), "the roll-up reads itself: " + " → ".join(path),
+                           hint="a roll-up may only read metrics that do not depend on it", code="formula-cycle")
 
 
 def _path_back(reads: dict[str, set[str]], start: str) -> list[str] | None:

@@ -228,7 +228,7 @@ class _Checker:
                 if plan is None or not plan.incentive or (key == "draw_balance" and plan.draw is None):
                     self.error(at + (key,), f"'{key}' is read only by an incentive plan"
                                + (" with a draw" if key == "draw_balance" else "") + " (README \"Incentive plans\"); "
-                               "this ruleset has none / 该规则集没有使用它的激励计划", key=True, code="test-unknown")
+                               "this ruleset has none", key=True, code="test-unknown")
                 continue
             if key in self.raw or key in self.derived:
                 self.error(at + (key,), f"'{key}' is a metric; put it under metrics:", key=True, code="test-unknown")

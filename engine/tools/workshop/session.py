@@ -214,14 +214,12 @@ class Workshop:
             box = self.box
             row = box.session(resume) if box is not None else None
             if box is None or row is None:
-                raise InvalidInput([_diag(f"no workshop session '{resume}' in the store / "
-                                          f"存储中没有工作坊会话“{resume}”",
-                                          "start without --resume / 请去掉 --resume 重新开始")])
+                raise InvalidInput([_diag(f"no workshop session '{resume}' in the store",
+                                          "start without --resume")])
             if row["ruleset_id"] != self.ruleset.id or row["cycle"] != self.cycle_label:
                 raise InvalidInput([_diag(
                     f"session '{resume}' voted on {row['ruleset_id']} for {row['cycle']}, not on {self.ruleset.id} "
-                    f"for {self.cycle_label} / 会话“{resume}”针对的是 {row['ruleset_id']}（{row['cycle']}）",
-                    "resume it with its own cycle file / 请用它自己的周期文件恢复")])
+                    f"for {self.cycle_label}", "resume it with its own cycle file")])
             self.session_id, self.secret, self.mode = resume, bytes.fromhex(row["secret"]), row["mode"]
             self.roster = dict(row["roster"] or [])
             self.votes = {}

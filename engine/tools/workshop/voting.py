@@ -80,21 +80,17 @@ def read_roster(path: str | Path) -> list[tuple[str, str]]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput([Diagnostic(name, 0, 0, f"the roster is not UTF-8 text (byte {exc.start}) / "
-                                                   f"名单不是 UTF-8 文本（第 {exc.start} 字节）",
-                                       hint="save it as CSV UTF-8 / 请另存为 CSV UTF-8")]) from None
+        raise InvalidInput([Diagnostic(name, 0, 0, f"the roster is not UTF-8 text (byte {exc.start})",
+                                       hint="save it as CSV UTF-8")]) from None
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
-        raise InvalidInput([Diagnostic(name, 1, 1, "the roster is empty / 名单为空",
-                                       hint="write a header row 'id,name' and one row per person / "
-                                            "请写表头 id,name，每人一行")])
+        raise InvalidInput([Diagnostic(name, 1, 1, "the roster is empty",
+                                       hint="write a header row 'id,name' and one row per person")])
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in ("id", "name") if c not in header]
     if missing:
-        raise InvalidInput([Diagnostic(name, 1, 1, f"the roster has no column '{missing[0]}' / "
-                                                   f"名单缺少“{missing[0]}”列",
-                                       hint=f"its header is {','.join(rows[0])}; write 'id,name' / "
-                                            "请把表头写成 id,name")])
+        raise InvalidInput([Diagnostic(name, 1, 1, f"the roster has no column '{missing[0]}'",
+                                       hint=f"its header is {','.join(rows[0])}; write 'id,name'")])
     i_id, i_name = header.index("id"), header.index("name")
     out: list[tuple[str, str]] = []
     seen: dict[str, int] = {}
@@ -105,22 +101,20 @@ def read_roster(path: str | Path) -> list[tuple[str, str]]:
         pid = row[i_id].strip() if i_id < len(row) else ""
         person = " ".join((row[i_name] if i_name < len(row) else "").split()) or pid
         if not pid:
-            problems.append(Diagnostic(name, line, i_id + 1, "empty id / id 为空", path="id",
-                                       hint="give every person an id (e.g. the employee id) / 请为每人填写 id"))
+            problems.append(Diagnostic(name, line, i_id + 1, "empty id", path="id",
+                                       hint="give every person an id (e.g. the employee id)"))
         elif pid.casefold() in seen:
             problems.append(Diagnostic(name, line, i_id + 1,
-                                       f"id '{pid}' is repeated (row {seen[pid.casefold()]}) / "
-                                       f"id“{pid}”重复（第 {seen[pid.casefold()]} 行）", path="id",
-                                       hint="one row per person / 每人一行"))
+                                       f"id '{pid}' is repeated (row {seen[pid.casefold()]})", path="id",
+                                       hint="one row per person"))
         else:
             seen[pid.casefold()] = line
             out.append((pid, person[:200]))
     if len(out) > MAX_ROSTER:
-        problems.append(Diagnostic(name, 0, 0, f"{len(out)} people; a workshop takes at most {MAX_ROSTER} / "
-                                               f"共 {len(out)} 人，工作坊最多 {MAX_ROSTER} 人"))
+        problems.append(Diagnostic(name, 0, 0, f"{len(out)} people; a workshop takes at most {MAX_ROSTER}"))
     if not out and not problems:
-        problems.append(Diagnostic(name, 2, 1, "the roster names nobody / 名单中没有人",
-                                   hint="one row per person under the header / 请在表头下每人写一行"))
+        problems.append(Diagnostic(name, 2, 1, "the roster names nobody",
+                                   hint="one row per person under the header"))
     if problems:
         raise InvalidInput(problems)
     return out
