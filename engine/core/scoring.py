@@ -363,7 +363,10 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
     any size, is worked out over every decimal those numbers' floats may stand for: paid on when all of them give
     the same 6 places (``big / visits`` of 100,000,000,000,000.42 and 10^10 is 10,000.000000 for all), an error
     when they do not (``big - 100000000000000`` of 100,000,000,000,001.42 lies anywhere from 1.4140625 to
-    1.4296875, whose float says 1.421875 and whose data said 1.42).  The ``_pays.`` columns go."""
+    1.4296875, whose float says 1.421875 and whose data said 1.42); so is a sum of cells no decimal places fit
+    together (its slack: :data:`~appraise.core.incentives.SLACK`).  Every derived measure is first proved in
+    polars, row by row, to round to its float's 6 places (:func:`_proved`); only the rows not proved are worked
+    out in Python.  The ``_pays.``, ``_uncarried.`` and ``_slack.`` columns go."""
     from appraise.core.incentives import (
         SLACK,
         UNCARRIED,
@@ -386,7 +389,8 @@ def _uncarried(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset | 
     # row; a formula the proof does not cover (round, a comparison) is worked out so where it reads a number of
     # more than 15 significant digits or such a sum
     slacks = [c for c in f.columns if c.startswith(SLACK)]
-    paid = [c for c in marks if _mark_metric(c) in derived or f"{SLACK}{_mark_metric(c)}" in f.columns]
+    paid = [c for c in marks if _mark_metric(c) in derived or f"{SLACK}{_mark_metric(c)}" in f.columns] \
+        if ruleset is not None else []
     proofs = _proved(f, cast(Ruleset, ruleset), paid, context or {}) if paid else {}
     look = look | pl.any_horizontal([~pl.lit(p) for p in proofs.values() if p is not None] or [pl.lit(False)])
     unproved = {_mark_metric(c) for c, p in proofs.items() if p is None}
