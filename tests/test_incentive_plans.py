@@ -230,6 +230,42 @@ def test_a_guarantee_covers_the_first_months_only(tmp_path):
     assert (got["N3"]["bonus"], got["N3"]["bonus_draw_balance"]) == ("2000", "1000")
 
 
+def test_a_guarantee_tops_up_only_what_is_below_it_and_only_while_it_lasts(tmp_path):
+    # a guarantee without a draw (paid = earned + top-up), 2026-Q3 (last day 2026-09-30), target bonus 4000,
+    # guarantee 1.0 × 4000 = 4000 while tenure < 3; the spiff pays units × 100.  (Mutants of the top-up lived:
+    # no test had a guaranteed payee earning above the guarantee, nor read the top-up outside the guarantee.)
+    from appraise.pipeline import evaluate_tables
+
+    data = dict(RULESET, bonus={"target": "target_bonus", "components": RULESET["bonus"]["components"],
+                                "guarantee": {"pay": 1, "months": 3}})
+    path = tmp_path / "ruleset.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    people = [("ABOVE", "2026-08-01", 50.0),   # tenure 1: earned 5000 ≥ 4000: top-up max(0, 4000 − 5000) = 0
+              ("BELOW", "2026-07-01", 10.0),   # tenure 2: earned 1000: top-up 3000, paid 4000
+              ("AFTER", "2026-06-30", 10.0),   # tenure 3: no guarantee; earned 1000, top-up 0, paid 1000
+              ("UNKNOWN", "2026-07-01", None),  # tenure 2, no units: earned unknown, nothing topped up or paid
+              ("GONE", "2026-06-30", None)]    # tenure 3, no units: the same, outside the guarantee
+    out = evaluate_tables(str(path), period="2026-Q3",
+                          employees=[{"id": i, "name": i, "hire_date": h, "target_bonus": "4000"}
+                                     for i, h, _ in people],
+                          aggregated=[{"employee": i, "revenue": 100.0, "quota": 100.0, "units": u}
+                                      for i, _, u in people])
+    frame = out.evaluation.frame
+    got = {r[0]: r[1:] for r in frame.select("id", "bonus.earned", "bonus.guarantee", "bonus.topup", "bonus",
+                                             "bonus.ytd").iter_rows()}
+    # (earned, guarantee, top-up, paid, year to date): nothing was paid earlier this year
+    D = Decimal
+    assert got == {"ABOVE": (D(5000), D(4000), D(0), D(5000), D(5000)),
+                   "BELOW": (D(1000), D(4000), D(3000), D(4000), D(4000)),
+                   "AFTER": (D(1000), None, D(0), D(1000), D(1000)),
+                   "UNKNOWN": (None, D(4000), None, None, D(0)),
+                   "GONE": (None, None, None, None, D(0))}
+    entries = {e["id"]: e for e in out.document["employees"]}
+    assert entries["ABOVE"]["bonus_guarantee"] == {"amount": "4000", "topup": "0"}
+    assert (entries["ABOVE"]["bonus"], entries["AFTER"]["bonus"]) == ("5000", "1000")
+    assert entries["AFTER"]["bonus_guarantee"] is None
+
+
 # ------------------------------------------------------------------ validation
 
 BAD = """\
