@@ -120,15 +120,6 @@ def test_a_negative_target_gives_the_attainment_actual_over_target():
     assert [(o["floored"], o["amount"]) for o in (floored(-40, -100), floored(-60, -100))] == [(True, 0), (False, 300)]
 
 
-def test_a_component_cap_is_its_share_of_the_target_bonus_and_unknown_without_it():
-    # cap 0.7 × the component's target (base 1000) = 700; with the target bonus unknown (no base) the cap is
-    # unknown too and the component pays nothing known (None, never 0 or a crash)
-    capped = _component({**BANDS, "cap": 0.7})
-    assert (capped(50, 100)["cap"], capped(50, 100)["amount"]) == (700, 250)   # 0.5 × 0.5 × 1000, under the cap
-    unknown = capped(120, 100, base=None)
-    assert (unknown["cap"], unknown["base"], unknown["amount"]) == (None, None, None)
-
-
 # ------------------------------------------------------------------ a draw recovered over three periods
 
 RULESET = {
