@@ -235,6 +235,18 @@ def test_okr_progress_decreasing_and_aspirational():
     assert res["E001"]["dimensions"]["okr"]["score"] == pytest.approx(75.0)
 
 
+def test_key_result_progress_is_clamped_to_0_1_and_unknown_without_a_distinct_target():
+    # SPEC "OKRs": (current − start) / (target − start) clamped to [0, 1]; works for decreasing targets;
+    # target == start measures nothing (null: the key result counts in no mean; the providers refuse it)
+    from appraise.core.rollup import key_result_progress
+
+    rows = pl.DataFrame({"start": [0.0, 0.0, 60.0, 5.0, 0.0, 0.0], "target": [10.0, 10.0, 40.0, 5.0, None, 10.0],
+                         "current": [15.0, -5.0, 50.0, 7.0, 5.0, None]})
+    got = rows.select(key_result_progress(pl.col("start"), pl.col("target"), pl.col("current")))
+    # 15 of 10: 1.5 → 1; −5: −0.5 → 0; 60 → 40 at 50: −10 / −20 = 0.5; 5 → 5: null; no target, no current: null
+    assert got.to_series().to_list() == [1.0, 0.0, 0.5, None, None, None]
+
+
 def test_360_anonymity_and_self_not_scored():
     rs = ruleset()
     rs["scorecards"]["rep"]["dimensions"] = {

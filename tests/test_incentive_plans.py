@@ -81,6 +81,45 @@ def test_floors_tiers_caps_and_per_unit_by_hand():
     assert _component(BANDS)(80, 0)["amount"] is None           # x / 0 is missing, never 0
 
 
+def test_tiers_reached_count_from_the_first_and_below_the_first_nothing_is_paid():
+    # tiers from 1 (pays 0.5) and 1.2 (adds 0.25) of a target of 1, base 1000, with the grade's multiplier:
+    # 0.99 reaches none (0 paid), 1 exactly the first (500), 1.2 exactly both ((0.5 + 0.25) × 1000 = 750 raw,
+    # × 1.2 = 900); each step is what a statement shows (bonus.c.<k>.tiers_reached, .raw, .multiplier)
+    tiers = _component({"measure": "m", "target": 1, "share": 1, "tiers": [{"from": 1, "pay": 0.5},
+                                                                           {"from": 1.2, "pay": 0.25}],
+                        "multiplier": True})
+    got = [(o["tiers_reached"], o["raw"], o["multiplier"], o["amount"]) for o in
+           (tiers(Fraction(99, 100), 1), tiers(1, 1), tiers(Fraction(12, 10), 1, multiplier=Fraction(12, 10)))]
+    assert got == [(0, 0, 1, 0), (1, 500, 1, 500), (2, 750, Fraction(6, 5), 900)]
+
+
+def test_a_component_without_the_multiplier_is_not_scaled_by_the_grade():
+    # BANDS has no 'multiplier: true': at 120 % it pays 900 (see above) whatever the grade's 1.5, and shows none
+    out = _component(BANDS)(120, 100, multiplier=Fraction(3, 2))
+    assert (out["multiplier"], out["raw"], out["amount"]) == (None, 900, 900)
+
+
+def test_a_per_unit_component_with_a_target_and_a_floor_pays_nothing_below_the_floor():
+    # 200 per unit, floor 0.5 of a target of 10 units: 4 units (attainment 0.4) are below it, 0 paid; 5 units
+    # (0.5, at the floor) pay 5 × 200 = 1000; without a target there is no attainment and nothing to floor
+    floored = _component({"measure": "units", "target": 10, "floor": 0.5, "per_unit": 200})
+    got = [(o["attainment"], o["floored"], o["amount"]) for o in (floored(4, 10, base=None), floored(5, 10, base=None))]
+    assert got == [(Fraction(2, 5), True, 0), (Fraction(1, 2), False, 1000)]
+    plain = _component({"measure": "units", "per_unit": 200})(4, None, base=None)
+    assert (plain["attainment"], plain["floored"], plain["amount"]) == (None, None, 800)
+
+
+def test_a_negative_target_gives_the_attainment_actual_over_target():
+    # actual −120 of a target of −100: attainment −120 / −100 = 1.2, as (120, 100) with a positive denominator;
+    # the bands then pay 0.8 × 0.5 + 0.2 × 1 + 0.2 × 1.5 = 0.9 of 1000 = 900, as for 120 of 100.  With a floor
+    # of 0.5, −40 of −100 (0.4) is below it: 0; −60 of −100 (0.6) pays 0.6 × 0.5 × 1000 = 300.
+    out = _component(BANDS)(-120, -100)
+    assert (out["attainment"], out["inside"], out["amount"]) == \
+        (Fraction(6, 5), [Fraction(8, 10), Fraction(2, 10), Fraction(2, 10)], 900)
+    floored = _component({**BANDS, "floor": 0.5})
+    assert [(o["floored"], o["amount"]) for o in (floored(-40, -100), floored(-60, -100))] == [(True, 0), (False, 300)]
+
+
 # ------------------------------------------------------------------ a draw recovered over three periods
 
 RULESET = {
@@ -228,6 +267,42 @@ def test_a_guarantee_covers_the_first_months_only(tmp_path):
     assert (got["N2"]["bonus"], got["N2"]["bonus_draw_balance"]) == ("4000", "0")
     assert got["N3"]["bonus_guarantee"] is None
     assert (got["N3"]["bonus"], got["N3"]["bonus_draw_balance"]) == ("2000", "1000")
+
+
+def test_a_guarantee_tops_up_only_what_is_below_it_and_only_while_it_lasts(tmp_path):
+    # a guarantee without a draw (paid = earned + top-up), 2026-Q3 (last day 2026-09-30), target bonus 4000,
+    # guarantee 1.0 × 4000 = 4000 while tenure < 3; the spiff pays units × 100.  (Mutants of the top-up lived:
+    # no test had a guaranteed payee earning above the guarantee, nor read the top-up outside the guarantee.)
+    from appraise.pipeline import evaluate_tables
+
+    data = dict(RULESET, bonus={"target": "target_bonus", "components": RULESET["bonus"]["components"],
+                                "guarantee": {"pay": 1, "months": 3}})
+    path = tmp_path / "ruleset.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    people = [("ABOVE", "2026-08-01", 50.0),   # tenure 1: earned 5000 ≥ 4000: top-up max(0, 4000 − 5000) = 0
+              ("BELOW", "2026-07-01", 10.0),   # tenure 2: earned 1000: top-up 3000, paid 4000
+              ("AFTER", "2026-06-30", 10.0),   # tenure 3: no guarantee; earned 1000, top-up 0, paid 1000
+              ("UNKNOWN", "2026-07-01", None),  # tenure 2, no units: earned unknown, nothing topped up or paid
+              ("GONE", "2026-06-30", None)]    # tenure 3, no units: the same, outside the guarantee
+    out = evaluate_tables(str(path), period="2026-Q3",
+                          employees=[{"id": i, "name": i, "hire_date": h, "target_bonus": "4000"}
+                                     for i, h, _ in people],
+                          aggregated=[{"employee": i, "revenue": 100.0, "quota": 100.0, "units": u}
+                                      for i, _, u in people])
+    frame = out.evaluation.frame
+    got = {r[0]: r[1:] for r in frame.select("id", "bonus.earned", "bonus.guarantee", "bonus.topup", "bonus",
+                                             "bonus.ytd").iter_rows()}
+    # (earned, guarantee, top-up, paid, year to date): nothing was paid earlier this year
+    D = Decimal
+    assert got == {"ABOVE": (D(5000), D(4000), D(0), D(5000), D(5000)),
+                   "BELOW": (D(1000), D(4000), D(3000), D(4000), D(4000)),
+                   "AFTER": (D(1000), None, D(0), D(1000), D(1000)),
+                   "UNKNOWN": (None, D(4000), None, None, D(0)),
+                   "GONE": (None, None, None, None, D(0))}
+    entries = {e["id"]: e for e in out.document["employees"]}
+    assert entries["ABOVE"]["bonus_guarantee"] == {"amount": "4000", "topup": "0"}
+    assert (entries["ABOVE"]["bonus"], entries["AFTER"]["bonus"]) == ("5000", "1000")
+    assert entries["AFTER"]["bonus_guarantee"] is None
 
 
 # ------------------------------------------------------------------ validation

@@ -133,6 +133,39 @@ def test_a_tier_reached_through_the_cap_is_worth_what_the_cap_leaves(example):
     assert row["tier_worth"] == Decimal(2_000)
 
 
+def test_a_tier_of_a_plan_with_a_draw_or_a_guarantee_is_worth_what_it_would_add_to_the_pay(tmp_path):
+    # target bonus 4,000; tiers from 0.8 (0.5 × 4,000) and 1.0 (another 0.5); revenue 90 of 100 (0.9) earns 2,000,
+    # and the 1.0 tier would earn 4,000.  The tier's worth was paid again without the balance carried in and
+    # without the guarantee (the bonus stage ran on a copy without them), so it was off by what those change.
+    # R (draw 0.25 × 4,000 = 1,000, 500 carried in): now recovered min(500, 2,000 − 1,000) = 500, paid 1,500; at
+    # the tier recovered min(500, 4,000 − 1,000) = 500, paid 3,500: worth 2,000 (not 4,000 − 1,500 = 2,500).
+    # N (a new hire, tenure 1 < 3, guarantee 1.2 × 4,000 = 4,800): paid 4,800 now and max(4,800, 4,000) = 4,800 at
+    # the tier: worth 0 (not 4,000 − 4,800 = −800).
+    import yaml
+
+    from appraise.pipeline import evaluate_tables
+
+    rules = {"id": "t", "version": "1", "attributes": {"target_bonus": "money"},
+             "metrics": {"revenue": {"aggregate": "sum"}, "quota": {"aggregate": "sum"}},
+             "scorecards": {"rep": {"dimensions": {"results": {"weight": 100, "kpis": {
+                 "revenue": {"weight": 100, "target": "quota"}}}}}},
+             "grades": [{"grade": "A", "min": 90}, {"grade": "B", "min": 0}],
+             "bonus": {"target": "target_bonus", "attainment": "revenue",
+                       "tiers": [{"from": 0.8, "pay": 0.5}, {"from": 1.0, "pay": 0.5}]}}
+    worth = {}
+    for who, hired, extra, draws in (("R", "2020-01-01", {"draw": {"pay": 0.25}},
+                                      [{"employee": "R", "balance": "500", "period": None}]),
+                                     ("N", "2026-08-01", {"guarantee": {"pay": 1.2, "months": 3}}, None)):
+        path = tmp_path / f"{who}.yaml"
+        path.write_text(yaml.safe_dump({**rules, "bonus": {**rules["bonus"], **extra}}), encoding="utf-8")
+        ev = evaluate_tables(str(path), period="2026-Q3", draws=draws,
+                             employees=[{"id": who, "name": who, "hire_date": hired, "target_bonus": "4000"}],
+                             aggregated=[{"employee": who, "revenue": 90.0, "quota": 100.0}]).evaluation
+        assert not ev.errors
+        worth[who] = (ev.frame["bonus"].item(), reach(ev.ruleset, ev.frame)["tier_worth"].item())
+    assert worth == {"R": (Decimal(1500), Decimal(2000)), "N": (Decimal(4800), Decimal(0))}
+
+
 # --------------------------------------------------------------------------- why the bonus changed
 
 

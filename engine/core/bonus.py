@@ -38,7 +38,8 @@ def pay(ruleset: Ruleset, wide: pl.DataFrame, context: Mapping[str, Any] | None 
     if plan.components:
         target = pl.col(f"money.{plan.target}") if f"money.{plan.target}" in wide.columns else \
             pl.col(f"attr.{plan.target}").cast(pl.Utf8).cast(MONEY, strict=False)
-        carried = wide.select(*helpers, target.alias("_target"), *(c for c in ("_fnum", "_fden") if c in wide.columns))
+        # (_fnum/_fden, the cycle's share of the target, are there with any bonus: evaluate adds them)
+        carried = wide.select(*helpers, target.alias("_target"), "_fnum", "_fden")
         g = plans.components(ruleset, wide, target, context).hstack(carried.get_columns())
         return _settled(plan, wide, g)
     # the bonus reads few columns: the work runs on those, lazily, in one pass

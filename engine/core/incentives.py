@@ -414,8 +414,7 @@ def components(ruleset: Ruleset, wide: pl.DataFrame, target: pl.Expr, context: M
     column = Columns(ruleset)
     context = dict(context or {})
     exprs = [pl.col("grade"), target.cast(pl.Utf8).alias("_t")]
-    exprs += [pl.col("_fnum") if "_fnum" in wide.columns else pl.lit(1).alias("_fnum"),
-              pl.col("_fden") if "_fden" in wide.columns else pl.lit(1).alias("_fden")]
+    exprs += [pl.col("_fnum"), pl.col("_fden")]  # the cycle's share of the target (evaluate adds it with a bonus)
     for c in plan.components:
         name = f"m.{c.measure}"
         exprs.append((pl.col(name).cast(F64) if name in wide.columns else pl.lit(None, dtype=F64))
@@ -503,8 +502,9 @@ def settle(plan: BonusPlan, g: pl.DataFrame) -> pl.DataFrame:
     With ``E`` the earnings after the guarantee, ``D`` the draw and ``B`` the opening balance: recovered =
     min(B, max(0, E − D)), advanced = max(0, D − E), closing = B − recovered + advanced, paid = E − recovered +
     advanced (so paid = max(D, E − B)).  Missing earnings pay nothing and carry the balance unchanged.  The
-    guarantee and the draw are shares of the exact cycle target, each rounded half-up to the unit; every amount
-    here is an int of 10⁻¹⁰ units."""
+    guarantee and the draw are shares of the exact cycle target (``_target`` × ``_fnum`` / ``_fden``, columns ``g``
+    always has: evaluate adds the cycle's share of the target with any bonus), each rounded half-up to the unit;
+    every amount here is an int of 10⁻¹⁰ units."""
     k = Scaled(plan)
     n = g.height
 
@@ -512,8 +512,7 @@ def settle(plan: BonusPlan, g: pl.DataFrame) -> pl.DataFrame:
         return g[name].to_list() if name in g.columns else [None] * n
 
     earned, written, tenure = column("bonus"), column("_target"), column("tenure_months")
-    nums = g["_fnum"].to_list() if "_fnum" in g.columns else [1] * n
-    dens = g["_fden"].to_list() if "_fden" in g.columns else [1] * n
+    nums, dens = g["_fnum"].to_list(), g["_fden"].to_list()  # the cycle's share of the target (always there)
     opening, before = column("_draw_open"), column("_paid_year")
     names = ["bonus.earned", "bonus.guarantee", "bonus.topup", "bonus.draw.amount", "bonus.draw.opening",
              "bonus.draw.recovered", "bonus.draw.advanced", "bonus.draw.closing", "bonus", "bonus.ytd_before",
@@ -556,8 +555,8 @@ def settle(plan: BonusPlan, g: pl.DataFrame) -> pl.DataFrame:
                 advanced = max(0, d - e)
                 closing = b - recovered + advanced
                 paid = e - recovered + advanced
-            elif e is not None:
-                paid = None  # no target bonus: no draw to pay against
+            # (earnings are known only with a target bonus, so with a draw: unknown ones pay nothing, and carry
+            # the balance unchanged)
             for name, v in (("amount", d), ("opening", b), ("recovered", recovered), ("advanced", advanced),
                             ("closing", closing)):
                 put(f"bonus.draw.{name}", v)

@@ -224,8 +224,11 @@ def _worth(ruleset: Ruleset, frame: pl.DataFrame, g: pl.DataFrame, kpis) -> pl.S
     netting), paid by the bonus stage itself on a copy of the columns it reads."""
     plan = ruleset.bonus
     assert plan is not None
+    # (and what an incentive plan settles with: the tenure its guarantee reads, the draw balance carried in, the
+    # year paid so far; without them a tier's worth was paid again as if there were no guarantee and no balance)
     reads = ["scorecard", "grade"] + [c for c in (f"money.{plan.target}", f"attr.{plan.target}", "_fnum", "_fden",
-                                                  "_paid") if c in frame.columns]
+                                                  "_paid", "tenure_months", "_draw_open", "_paid_year")
+                                      if c in frame.columns]
     paths = list(dict.fromkeys(k.path for _, k in kpis))
     reads += [f"k.{p}.{part}" for p in paths for part in ("attainment", "actual", "target")]
     there = pl.col("_needed").is_not_null()

@@ -26,6 +26,17 @@ from appraise.language.compile import Dimension, Ruleset
 from appraise.language.period import Period
 from appraise.tables import LARGEST, THOUSANDS, Inputs, empty_frames
 
+# YYYY-MM-DD, alone or before a time of day (and its zone)
+_DATE_TEXT = (r"^([0-9]{4}-[0-9]{2}-[0-9]{2})"
+              r"(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?$")
+
+
+def date_of(cell: pl.Expr) -> pl.Expr:
+    """A hire or leave date cell as a date: ``YYYY-MM-DD``, alone or before a time of day (a datetime column's
+    text, as a program handing its own tables to ``appraise.evaluate`` may give it); null for anything else:
+    '2026-07-015' is no date (it was read as 2026-07-01, its first 10 characters)."""
+    return cell.cast(pl.Utf8).str.strip_chars().str.extract(_DATE_TEXT, 1).str.to_date("%Y-%m-%d", strict=False)
+
 
 def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: list[EmployeeError]) -> pl.DataFrame:
     """The employees of the period, their attributes typed (``attr.<a>``, exact ``money.<a>``), ``tenure_months``,
@@ -40,8 +51,7 @@ def read_employees(ruleset: Ruleset, inputs: Inputs, period: Period, errors: lis
     emp = emp.with_columns([pl.col(c).cast(pl.Utf8) for c in ("id", "name", "hire_date", "leave_date")
                             if c not in absent] + [pl.lit(None, dtype=pl.Utf8).alias(c) for c in absent])
     # each value is parsed once; the checks below read the parsed columns
-    parsed = [pl.col(c).str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).alias(f"_{c}")
-              for c in ("hire_date", "leave_date")]
+    parsed = [date_of(pl.col(c)).alias(f"_{c}") for c in ("hire_date", "leave_date")]
     checks: list[tuple[str, str, str]] = [(c, f"_{c}", "is not a date; write YYYY-MM-DD")
                                           for c in ("hire_date", "leave_date")]
     for name, kind in ruleset.attributes.items():

@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from appraise.core.incentives import SLACK
-from appraise.core.rollup import Places, group_sums, places, scaled_total, units
+from appraise.core.rollup import Places, date_of, group_sums, places, scaled_total, units
 from appraise.errors import AppraiseError
 from appraise.language.compile import Metric, Ruleset
 from appraise.language.period import Period
@@ -124,7 +124,7 @@ def _population(employees: pl.DataFrame, period: Period, vias: list[str]) -> pl.
     :func:`appraise.core.rollup.read_employees` decides it (an unreadable date counts as employed: the
     employee is then in the errors, so whoever's team they are in is missing)."""
     def date(c: str) -> pl.Expr:
-        return pl.col(c).cast(pl.Utf8).str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+        return date_of(pl.col(c))
 
     cols = ["id", *(c for c in vias if c in employees.columns)]
     hire = date("hire_date") if "hire_date" in employees.columns else pl.lit(None, dtype=pl.Date)

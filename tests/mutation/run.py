@@ -47,9 +47,9 @@ ENGINE_TESTS = ["tests/test_bonus_cases.py", "tests/test_evaluate.py", "tests/te
                 "tests/test_periods.py", "tests/test_fuzz.py::test_calibration_quotas_hold_in_every_cohort",
                 "tests/test_properties.py"]
 # pay across periods: proration, periods: roll-ups, net_of settlement, incentive plans (draws, year to date)
-PERIOD_TESTS = ["tests/test_incentive_plans.py", "tests/test_periods.py", "tests/test_bonus_cases.py",
-                "tests/test_no_wrong_pay.py", "tests/test_generated_regressions.py", "tests/test_evaluate.py",
-                "tests/test_reference.py"]
+PERIOD_TESTS = ["tests/test_employee_table.py", "tests/test_incentive_plans.py", "tests/test_periods.py",
+                "tests/test_bonus_cases.py", "tests/test_no_wrong_pay.py", "tests/test_generated_regressions.py",
+                "tests/test_evaluate.py", "tests/test_reference.py"]
 EXPR_TESTS = ["tests/test_expr_cases.py", "tests/test_expr.py", "tests/test_bonus_cases.py", "tests/test_evaluate.py",
               *(f"tests/test_fuzz.py::test_regression_{name}" for name in (
                   "to_polars_gives_a_full_column_when_a_column_is_all_null_or_zero",
@@ -62,7 +62,7 @@ TARGETS = {
                                 "curve_expr"], ENGINE_TESTS),
     "engine/core/calibration.py": (["grade_expr", "calibrate"], ENGINE_TESTS),
     "engine/core/bonus.py": (["pay", "scaled_targets", "_settled"], PERIOD_TESTS),
-    "engine/core/rollup.py": (["read_employees", "period_scores", "paid_before", "key_result_progress",
+    "engine/core/rollup.py": (["read_employees", "date_of", "period_scores", "paid_before", "key_result_progress",
                                "objective_score"], PERIOD_TESTS),
     "engine/core/incentives.py": (["pay_component", "settle", "_rounded", "_cycle_target"], PERIOD_TESTS),
     "engine/language/compile.py": (["Curve.attainment_at_zero_actual"], ENGINE_TESTS),
