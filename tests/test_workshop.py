@@ -538,3 +538,23 @@ def test_full_engine_fallback_gives_the_same_results(workshop):
     workshop.fast = False
     workshop.move("sales_rep/process", 30)
     assert workshop.result.equals(fast)
+
+
+def test_fast_rescoring_of_an_incentive_plan_equals_a_full_evaluation(tmp_path):
+    # the shipped incentive plan (components on revenue against quota, gross profit, new products; a new hire's
+    # guarantee): the rescorer kept only the tiers bonus's columns, so opening this ruleset in the workshop failed
+    # with ColumnNotFoundError "m.quota". Under random weights its pay equals the engine's, employee by employee.
+    from appraise.language.period import parse
+    from appraise.pipeline import table_inputs
+
+    rs = load_ruleset(ROOT / "rulesets" / "sales-incentive.yaml")
+    rng = random.Random(7)
+    reps = [{"id": f"R{i}", "name": f"R{i}", "role": "sales_rep", "target_bonus": str(rng.randint(5, 20) * 1000),
+             "hire_date": rng.choice(["2019-03-01", "2024-11-15", "2026-08-01"])} for i in range(40)]
+    rows = [{"employee": r["id"], "revenue": float(rng.randint(300, 1500) * 1000), "quota": 1_000_000.0,
+             "gross_profit": float(rng.randint(100, 400) * 1000),
+             "new_product_revenue": float(rng.randint(0, 90) * 1000)} for r in reps]
+    inputs = table_inputs(employees=reps, aggregated=rows)
+    ev = evaluate(rs, inputs, parse("2026-Q3"), {})
+    assert ev.frame.height == 40 and ev.frame["bonus"].null_count() == 0
+    _assert_same_as_engine(ev, inputs, rng)

@@ -33,6 +33,10 @@ F64 = pl.Float64
 RESULT_COLUMNS = ("score", "grade_uncalibrated", "grade", "bonus", "bonus.value")
 
 
+_PLAN_INPUTS = ("money.", "attr.", "m.", "prev.")  # an incentive plan's measures, targets and their inputs
+_PLAN_HELPERS = ("tenure_months", "employed_share", "_draw_open", "_paid_year")
+
+
 class Rescorer:
     """Holds the weight-independent columns of one evaluation; :meth:`score` applies new weights."""
 
@@ -45,8 +49,11 @@ class Rescorer:
         if rs.calibration is not None:
             c = rs.calibration.cohort
             keep.add(c if c in BUILTIN_ATTRIBUTES else f"attr.{c}")
+        self.context = getattr(evaluation, "context", None) or {}
         if rs.bonus is not None:
             keep |= {f"money.{rs.bonus.target}", f"attr.{rs.bonus.target}", "_fnum", "_fden", "_paid"}
+            if rs.bonus.incentive:  # what a plan's components, guarantee and draw read (core.bonus.pay)
+                keep |= {c for c in frame.columns if c.startswith(_PLAN_INPUTS)} | set(_PLAN_HELPERS)
             for card in rs.scorecards:
                 for k in card.kpis_named(rs.bonus.attainment)[:1]:
                     keep |= {f"k.{k.path}.{x}" for x in ("attainment", "actual", "target")}
@@ -75,7 +82,7 @@ class Rescorer:
         f = f.with_columns(polars_round_half_up(pl.col("total"), 2).alias("score"))
         f = f.with_columns(grade_expr(plan, pl.col("score")).alias("grade_uncalibrated"))
         f = calibrate(plan, f)
-        f = pay(plan, f)
+        f = pay(plan, f, self.context)
         return f.select("id", *RESULT_COLUMNS)
 
     def _card(self, plan: Ruleset, card, f: pl.DataFrame) -> pl.DataFrame:
@@ -96,6 +103,6 @@ class Rescorer:
         pairs = [(pl.col(f"wr.{d.key}"), pl.col(f"d.{d.key}.score")) for d in card.dimensions]
         effective, scored = redistributed(pairs)
         return f.select(
-            "_row", "id", *[c for c in f.columns if c.startswith(("money.", "attr.", "k."))
-                            or c in ("scorecard", "_fnum", "_fden", "_paid")],
+            "_row", "id", *[c for c in f.columns if c.startswith(("k.", *_PLAN_INPUTS))
+                            or c in ("scorecard", "_fnum", "_fden", "_paid", *_PLAN_HELPERS)],
             total_score(card, scored, effective, [s for _, s in pairs]).alias("total"))
