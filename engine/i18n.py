@@ -1396,6 +1396,14 @@ DIAGNOSTICS: dict[str, dict[str, str]] = _entries(
      "the data behind it",
      "激励组件 {component} 所依据的指标 {metric} = {value}，其有效数字多于浮点数能精确表示的位数（15 位）；无法精确到分"
      "支付，因此不予支付；请检查其背后的数据"),
+    # key results an OKR dimension cannot measure (core/evaluate.py, rollup.unmeasured_key_results)
+    ("okr.kr_equal", "key result '{kr}' of objective '{objective}' has its target equal to its start, so no progress "
+     "can be measured; correct one", "目标“{objective}”的关键结果“{kr}”的目标值等于起始值，无法衡量进度；请更正其一"),
+    ("okr.kr_missing_error", "key result '{kr}' of objective '{objective}' has no {field} value (the ruleset says "
+     "missing: error)", "目标“{objective}”的关键结果“{kr}”没有 {field} 值（规则集规定 missing: error）"),
+    ("okr.kr_missing_left_out", "{employee}: key result '{kr}' of objective '{objective}' has no {field} value; it "
+     "is left out of the objective (missing: redistribute)",
+     "{employee}：目标“{objective}”的关键结果“{kr}”没有 {field} 值；该关键结果不计入目标（missing: redistribute）"),
     ("evaluate.undecided", "incentive component {component} pays on metric {metric} = {value}, which is worked out "
      "from numbers of more than 15 significant digits (or is a sum of numbers of very different sizes) whose floats "
      "do not decide its 6 decimal places; it cannot be paid to the cent, so it is not paid; write the numbers behind "

@@ -879,3 +879,57 @@ def test_a_team_sum_of_values_no_decimal_places_fit_is_paid_only_where_its_float
         assert sorted((e["id"], e["bonus"]) for e in doc["employees"]) == [
             ("M2", "1000000243.46"), ("R2", None), ("R3", None), ("R4", None)]
         assert sorted(e["employee"] for e in doc["errors"]) == ["M1", "R1"]
+
+
+OKR_RULESET = """\
+    id: r
+    version: "1"
+    missing: POLICY
+    metrics:
+      visits: {aggregate: sum}
+    scorecards:
+      rep:
+        dimensions:
+          results: {weight: 50, kpis: {visits: {weight: 100, target: 10}}}
+          goals: {weight: 50, okr: {}}
+    grades: [{grade: A, min: 0}]
+    """
+
+OKRS = """\
+    E1:
+      - objective: Grow
+        key_results:
+          - {name: deals, start: 0, target: 10, current: 5}
+          - {name: pipeline, start: 0, target: 4, current: null}
+    E2:
+      - objective: Grow
+        key_results:
+          - {name: deals, start: 0, target: 10, current: 10}
+    """
+
+
+@pytest.mark.parametrize("policy, e1_score, e1_error", [("redistribute", 75.0, False), ("zero", 62.5, False),
+                                                          ("error", None, True)])
+def test_a_key_result_without_a_current_value_follows_the_rulesets_missing_policy(tmp_path, policy, e1_score,
+                                                                                   e1_error):
+    # E1's visits 10 of 10: results 100. Goals: deals 5 of 10 = 0.5; pipeline has no current value.
+    # redistribute: pipeline is left out (a counted warning), objective 0.5, goals 50: score 50 × 100% + 50 × 50% = 75
+    # zero: pipeline counts 0, objective (0.5 + 0) / 2 = 0.25, goals 25: score 50 + 12.5 = 62.5
+    # error: E1 is an error. (It was left out silently under every policy.) E2: 100 + 100: 100 under each.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE.replace("  - {provider: csv, path: metrics.csv}\n",
+                                                     "  - {provider: csv, path: metrics.csv}\n"
+                                                     "  - {provider: okr, path: okrs.yaml}\n"),
+                  ruleset_yaml=OKR_RULESET.replace("POLICY", policy), okrs_yaml=OKRS,
+                  employees_csv="id,name\nE1,A\nE2,B\n", metrics_csv="employee,month,visits\nE1,2026-07,10\n"
+                                                                     "E2,2026-07,10\n")
+    for name, doc in (("engine", engine(cycle)), ("reference", reference(cycle))):
+        scores = {e["id"]: e["score"] for e in doc["employees"]}
+        assert scores.get("E1") == e1_score and scores["E2"] == 100.0, name
+        assert [e["employee"] for e in doc["errors"]] == (["E1"] if e1_error else []), name
+    from appraise.api import evaluate_cycle_results
+
+    warned = [w for w in evaluate_cycle_results(cycle).evaluation.warnings if "'pipeline'" in w]
+    assert len(warned) == (1 if policy == "redistribute" else 0)  # left out: a counted warning, never silently

@@ -156,6 +156,19 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     periods = rollup.period_scores(ruleset, inputs, period, codes, warnings)
     rollup.unpaid_periods(ruleset, inputs, period, warnings)
     refused = len(errors)
+    appraised = set(df.filter(pl.col("scorecard").is_not_null())["id"].to_list())
+    for employee, objective, kr, why in rollup.unmeasured_key_results(ruleset, inputs):
+        if employee not in appraised:
+            continue
+        if why == "=":
+            errors.append(EmployeeError(employee, "score", f"key result '{kr}' of objective '{objective}' has its "
+                                        "target equal to its start, so no progress can be measured; correct one"))
+        elif ruleset.missing == "error":
+            errors.append(EmployeeError(employee, "missing", f"key result '{kr}' of objective '{objective}' has no "
+                                        f"{why} value (the ruleset says missing: error)"))
+        elif ruleset.missing == "redistribute":
+            warnings.append(f"{employee}: key result '{kr}' of objective '{objective}' has no {why} value; it is "
+                            "left out of the objective (missing: redistribute)")
     rows_netted = rollup.netted(ruleset, inputs, period, warnings)  # this cycle's sub-periods only (SPEC v2)
     paid = rollup.paid_before(ruleset, inputs, errors, rows_netted)
     if ruleset.bonus is not None:

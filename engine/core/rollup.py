@@ -667,11 +667,31 @@ def objective_score(progress: pl.Expr, aspirational: pl.Expr, threshold: float) 
     return pl.when(aspirational).then(pl.min_horizontal(progress / threshold, pl.lit(1.0))).otherwise(progress)
 
 
+def unmeasured_key_results(ruleset: Ruleset, inputs: Inputs) -> list[tuple[str, str, str, str]]:
+    """Key results an OKR dimension cannot measure: ``(employee, objective, key result, why)`` for each whose start,
+    target or current is missing (``why`` names it; the ruleset's ``missing:`` says what then: :func:`okr_scores`),
+    or whose target equals its start (``why`` is ``=``: a data error, SPEC "OKRs"; the providers refuse it at its
+    row, a table handed to the API is checked here)."""
+    if inputs.okrs is None or not inputs.okrs.height or not any(
+            d.kind == "okr" for c in ruleset.scorecards for d in c.dimensions):
+        return []
+    okrs = inputs.okrs
+    name = pl.col("key_result").cast(pl.Utf8) if "key_result" in okrs.columns else pl.lit("")
+    start, target, current = (pl.col(c).cast(F64) for c in ("start", "target", "current"))
+    why = pl.when(current.is_null()).then(pl.lit("current")).when(start.is_null()).then(pl.lit("start")) \
+        .when(target.is_null()).then(pl.lit("target")).when(target == start).then(pl.lit("="))
+    found = okrs.select(pl.col("employee").cast(pl.Utf8), pl.col("objective").cast(pl.Utf8), name.alias("kr"),
+                        why.alias("why")).filter(pl.col("why").is_not_null())
+    return list(found.iter_rows())
+
+
 def okr_scores(ruleset: Ruleset, inputs: Inputs,
                codes: pl.DataFrame) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     """Per-employee OKR dimension scores (``okr@<threshold>``, one column per aspirational threshold) and per
     objective: ``_eid``, ``objective_index``, ``objective``, ``type``, ``progress`` and ``score@<threshold>``
-    (0–100)."""
+    (0–100).  A key result missing its start, target or current is left out of its objective (``missing:
+    redistribute``; evaluate warns of it), counts as no progress (``zero``), or has sent its employee to the errors
+    before this (``error``, :func:`unmeasured_key_results`)."""
     thresholds = {d.aspirational_threshold for c in ruleset.scorecards for d in c.dimensions if d.kind == "okr"}
     if not thresholds:
         return None, None
@@ -693,7 +713,9 @@ def okr_scores(ruleset: Ruleset, inputs: Inputs,
     start, target, current = (pl.col(c).cast(F64) for c in ("start", "target", "current"))
     kr = coded(okrs.with_row_index("_row"), codes).select(
         (pl.col("_eid").cast(pl.UInt64) * span + pl.col("objective_index").cast(pl.UInt64)).alias("_k"), "_row",
-        key_result_progress(start, target, current).alias("_progress"),
+        (key_result_progress(start, target, current).fill_null(  # (target = start: never scored)
+            pl.when((target == start).fill_null(False)).then(None).otherwise(0.0)) if ruleset.missing == "zero"
+         else key_result_progress(start, target, current)).alias("_progress"),
         pl.col("weight").cast(F64).fill_null(1.0).alias("_w"),
         (pl.col("type") == "aspirational").fill_null(False).alias("_aspirational")
     ).filter(pl.col("_progress").is_not_null()).collect()

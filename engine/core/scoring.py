@@ -474,6 +474,9 @@ def _proved(f: pl.DataFrame, ruleset: Ruleset, marks: list[str], context: Any) -
             return ranges[n]
         spec = metrics.get(n)
         if spec is not None and spec.formula is not None:  # (validated acyclic) its range in columns of its own
+            for read in sorted(spec.formula.names):  # the derived metrics it reads first: their columns in `work`
+                if read in metrics and metrics[read].formula is not None:
+                    name(read)
             made = add_range(work, spec.formula, name, context, f"_range.{n}.")
             if made is not None:
                 work, ranges[n] = made

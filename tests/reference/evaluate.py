@@ -667,10 +667,14 @@ class Evaluator:
     def _dim_okr(self, ap: Appraisal, d: Dimension) -> None:
         threshold = number(d.spec.get("aspirational_threshold", 0.7))
         scores = []
+        unmeasured = []  # key results missing a number: left out (redistribute), no progress (zero), an error
         for obj in self.inputs.okrs.get(ap.person.id, []):
             num = den = Fraction(0)
             for kr in obj["key_results"]:
                 if kr["current"] is None or kr["start"] is None or kr["target"] is None:
+                    unmeasured.append(f"{d.key}.{obj['objective']}.{kr['name']}")
+                    if self.rs.missing == "zero" and not (kr["start"] is not None and kr["start"] == kr["target"]):
+                        den += kr["weight"]
                     continue
                 if kr["target"] == kr["start"]:
                     raise ReferenceInputError(f"OKR of {ap.person.id}: key result {kr['name']!r} has target == start")
@@ -686,6 +690,8 @@ class Evaluator:
         if score is None and self.rs.missing == "zero" and ap.dim_w[d.key] > 0:
             score = Fraction(0)
         ap.dims[d.key] = {"score": score, "missing": [] if scores else [d.key]}
+        if unmeasured and self.rs.missing == "error":
+            ap.dims[d.key]["missing"] = unmeasured + ap.dims[d.key]["missing"]
 
     def _dim_feedback360(self, ap: Appraisal, d: Dimension) -> None:
         spec = d.spec
