@@ -748,3 +748,30 @@ def test_a_measure_below_2_to_the_33_is_paid_on_even_when_another_component_pays
         assert [(e["id"], e["bonus"]) for e in doc["employees"]] == [("E1", "10000010000.00"),
                                                                      ("E2", "5000020000.00")]
         assert doc["errors"] == []
+
+
+def test_full_width_digits_in_a_metric_cell_stop_the_run_in_both(tmp_path):
+    # Differential case 5001056 (the generator's bad cells): a collected cell of '４５００００' (full-width digits).
+    # README "Messy exports" refuses it at its cell ("type it with ASCII digits: 450000"); the reference read it as
+    # 450000, since Python's \d and Decimal() both take any script's digits.
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=VISITS, employees_csv="id,name,hire_date\nE1,A,2020-01-01\n",
+                  metrics_csv="employee,month,visits\nE1,2026-07,４５００００\n")
+    _refused_by_both(cycle, "full-width", "is not a number")
+
+
+def test_a_bad_cell_in_a_row_the_period_does_not_read_stops_nothing(tmp_path):
+    # Differential cases 5001171, 5001195, 5001245 (a cell of another month) and 5001012, 5001154, 5001325, 5001341
+    # (a month wholly outside someone's employment): the engine reads a metric cell where the period reads its row,
+    # as it judges a cell too close to 0 (README); a row of another month is not read and one outside the employment
+    # is set aside with a warning, its cell unread. The reference refused the run at 'N/A' in 2026-10 and at
+    # '85%' of E2, who left on 2026-03-31, in 2026-07.
+    # By hand: E1's visits in Q3 are 6 + 4 = 10, target 10 (tenure over 3 months, no rule): attainment 1, score 100.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=VISITS,
+                  employees_csv="id,name,hire_date,leave_date\nE1,A,2020-01-01,\nE2,B,2020-01-01,2026-03-31\n",
+                  metrics_csv="employee,month,visits\nE1,2026-07,6\nE1,2026-08,4\nE1,2026-10,N/A\nE2,2026-07,85%\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["score"]) for e in doc["employees"]] == [("E1", 100.0)]
+        assert doc["errors"] == []
