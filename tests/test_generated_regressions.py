@@ -775,3 +775,13 @@ def test_a_bad_cell_in_a_row_the_period_does_not_read_stops_nothing(tmp_path):
     for doc in (engine(cycle), reference(cycle)):
         assert [(e["id"], e["score"]) for e in doc["employees"]] == [("E1", 100.0)]
         assert doc["errors"] == []
+
+
+@pytest.mark.parametrize("cell", ["1e15", "999999999999999.99"])
+def test_a_metric_cell_of_10_to_the_15_or_more_stops_the_run_in_both(tmp_path, cell):
+    # Differential case 5002215: a worst_margin cell of '1e15'. README: numbers of 10^15 or more are refused at their
+    # cell, judged on the float nearest them (999,999,999,999,999.99 is the float 1e15); the reference read the cell
+    # and only made its employee an error (a metric value past the limit).
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=VISITS, employees_csv="id,name,hire_date\nE1,A,2020-01-01\n",
+                  metrics_csv=f"employee,month,visits\nE1,2026-07,{cell}\n")
+    _refused_by_both(cycle, "too large to compute exactly", "10\\^15 or more")

@@ -190,6 +190,10 @@ def parse_number(text, where: str, money: bool = False, tiny_ok: bool = False) -
     value = _exact(s)
     if value is None:
         raise ReferenceInputError(f"{where}: {text!r} is not a number")
+    if abs(value.numerator) >= 10 ** 15 * value.denominator or abs(float(value)) >= 1e15:
+        # README "Bad data never pays silently": numbers of 10^15 or more are refused at their cell, judged on the
+        # float nearest them (differential case 5002215: the reference read '1e15' and made its employee an error)
+        raise ReferenceInputError(f"{where}: {text!r} is 10^15 or more")
     if not tiny_ok and tiny(value):
         raise ReferenceInputError(f"{where}: {text!r} is too close to 0")
     return value
