@@ -785,3 +785,55 @@ def test_a_metric_cell_of_10_to_the_15_or_more_stops_the_run_in_both(tmp_path, c
     cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=VISITS, employees_csv="id,name,hire_date\nE1,A,2020-01-01\n",
                   metrics_csv=f"employee,month,visits\nE1,2026-07,{cell}\n")
     _refused_by_both(cycle, "too large to compute exactly", "10\\^15 or more")
+
+
+def test_a_formula_whose_floats_underflow_to_0_is_too_close_to_0_not_0(tmp_path):
+    # Differential case 2380768 (random formulas): mix_1 = retention * accounts_end of a report with an accounts_end of
+    # 2.3e-308 is exactly about 1e-617, not 0, and the manager's team_mix_1 (its minimum over the reports) with it;
+    # floats made both 0.0, so the manager was paid on a KPI actual of 0 where the reference found a metric value too
+    # close to 0 (README: an error for its employee, as a subnormal value is). By hand: E1's p = 2.3e-308 x 2.3e-308
+    # = 5.29e-616, not 0 but below 2.2e-308: an error; E2's p = 0.5 x 0.5 = 0.25 of a target of 1: score 25.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        metrics:
+          small: {aggregate: sum}
+          p: {formula: small * small}
+        scorecards:
+          rep:
+            dimensions:
+              results: {weight: 100, kpis: {p: {weight: 100, target: 1}}}
+        grades: [{grade: A, min: 0}]
+        """, employees_csv="id,name\nE1,A\nE2,B\n",
+        metrics_csv="employee,month,small\nE1,2026-07,2.3e-308\nE2,2026-07,0.5\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["score"]) for e in doc["employees"]] == [("E2", 25.0)]
+        assert [e["employee"] for e in doc["errors"]] == ["E1"]
+    assert "too close to 0" in engine(cycle)["errors"][0]["message"]
+
+
+def test_a_number_column_of_the_employee_table_reads_thousands_commas(tmp_path):
+    # Differential case 2380596 (bad employee cells): personal_target '470,000'. README "Messy exports": employee
+    # number and money columns also read 30,000.50; the reference read commas in money columns only and refused the
+    # run. By hand: target 1,000, visits 500: attainment 0.5, score 50.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {personal_target: number}
+        metrics:
+          visits: {aggregate: sum}
+        scorecards:
+          rep:
+            dimensions:
+              results: {weight: 100, kpis: {visits: {weight: 100, target: personal_target}}}
+        grades: [{grade: A, min: 0}]
+        """, employees_csv='id,name,personal_target\nE1,A,"1,000"\n',
+        metrics_csv="employee,month,visits\nE1,2026-07,500\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["score"]) for e in doc["employees"]] == [("E1", 50.0)]

@@ -155,8 +155,8 @@ class Person:
                        "locale": row.get("locale")}
         for attr, kind in rs.attributes.items():
             cell = row.get(attr)
-            if kind == "number":
-                self.values[attr] = parse_number(cell, f"{where} ({attr})")
+            if kind == "number":  # README "Messy exports": employee number/money columns also read 30,000.50
+                self.values[attr] = parse_number(cell, f"{where} ({attr})", money=True)
             elif kind == "money":
                 self.values[attr] = parse_number(cell, f"{where} ({attr})", money=True)
             elif kind == "date":
