@@ -196,6 +196,22 @@ def add_formulas(gen, ch: Chooser, cards: dict, raw: dict[str, tuple], derived: 
     return out
 
 
+def formula_adjustment(gen, ch: Chooser, cards: dict) -> None:
+    """An adjustment whose condition reads a formula (``applies_to`` may not read metrics): where the formula is
+    missing (x / 0, an optional metric absent) the condition is unknown and the points are not added (SPEC v1.1
+    three-valued logic), never read as 0."""
+    if not gen.formulas or not ch.chance(0.35):
+        return
+    card = cards[ch.choice(sorted(cards))]
+    f = gen.formulas[ch.choice(sorted(gen.formulas))]
+    op = ch.choice([">=", "<", "!=", ">", "=="])
+    value = target_near(f.typical, ch) if ch.chance(0.7) else 0
+    when = f"{f.name} {op} {value}" if ch.chance(0.6) else f"not ({f.name} {op} {value})"
+    card.setdefault("adjustments", []).append({"id": "adj-formula", "when": when,
+                                               "points": ch.choice([3, -2.5, 10])})
+    gen.feature("formula-in-adjustment")
+
+
 def formula_target(gen, ch: Chooser, f: Formula) -> Any:
     """A KPI's or a component's target for formula ``f``: a number near its typical value, now and then 0 (every
     attainment missing), an expression or another metric."""

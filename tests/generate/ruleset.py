@@ -19,7 +19,7 @@ from itertools import combinations
 from typing import Any
 
 from .choosers import Chooser
-from .formulas import add_formulas, formula_target
+from .formulas import add_formulas, formula_adjustment, formula_target
 from .teams import add_rollups, side
 
 # ------------------------------------------------------------------------------------------ periods
@@ -962,6 +962,7 @@ class RulesetGenerator:
         if formulas.chance(0.3):
             add_formulas(self, formulas, cards, RAW, DERIVED)
         self.adjustments(cards)
+        formula_adjustment(self, formulas, cards)
         rules = self.rules(cards)
         bonus = self.bonus(cards)
         calibration = self.calibration()
