@@ -96,7 +96,7 @@ class _Builder:
         if kind == "abs":
             return f"abs({a})", None if va is None else abs(va), True
         if kind == "round":
-            places = self.ch.choice([0, 1, 2]) if self.ch.chance(0.9) else 3
+            places = self.ch.choice([0, 1, 2]) if self.ch.chance(0.85) else self.ch.choice([3, 4, 6, 10])
             text = f"round({a}, {places})" if places or self.ch.chance(0.5) else f"round({a})"
             return text, None if va is None else _round_half_up(va, places), True
         return f"-{_wrap(a, atomic)}", None if va is None else -va, False
