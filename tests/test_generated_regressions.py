@@ -837,3 +837,36 @@ def test_a_number_column_of_the_employee_table_reads_thousands_commas(tmp_path):
         metrics_csv="employee,month,visits\nE1,2026-07,500\n")
     for doc in (engine(cycle), reference(cycle)):
         assert [(e["id"], e["score"]) for e in doc["employees"]] == [("E1", 50.0)]
+
+
+def test_a_formula_over_an_infinity_is_an_error_for_its_employee_not_a_crash(tmp_path):
+    # Differential case 2381166 (random formulas): mix_2 = max(deals, (1000 / orders) / response_hours) with a
+    # response_hours of 2.3e-308 is exactly about 1.1e309, past the largest float: infinite in floats, and min/max
+    # propagated a missing argument by adding it times 0, so infinity times 0 made it NaN; a metric no KPI of the
+    # employee's scorecard reads then passed polars' check (NaN counts as large there) but not the one naming it, and
+    # the run crashed (StopIteration); with few rows it was not seen at all. By hand: E1's m is 1000 / 2.3e-308, about
+    # 4.3e310, past 10^15: an error (README: a metric value of 10^15 or more); E2's m is max(5, 1000) = 1000, read by
+    # nothing; visits 5 of a target of 10: score 50.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        metrics:
+          visits: {aggregate: sum}
+          small: {aggregate: sum}
+          m: {formula: 'max(visits, 1000 / small)'}
+        scorecards:
+          rep:
+            dimensions:
+              results: {weight: 100, kpis: {visits: {weight: 100, target: 10}}}
+        grades: [{grade: A, min: 0}]
+        """, employees_csv="id,name\nE1,A\nE2,B\n",
+        metrics_csv="employee,month,visits,small\nE1,2026-07,5,2.3e-308\nE2,2026-07,5,1\n")
+    got = engine(cycle)
+    assert [(e["id"], e["score"]) for e in got["employees"]] == [("E2", 50.0)]
+    assert [e["employee"] for e in got["errors"]] == ["E1"] and "too large" in got["errors"][0]["message"]
+    want = reference(cycle)
+    assert [(e["id"], e["score"]) for e in want["employees"]] == [("E2", 50.0)]
+    assert [e["employee"] for e in want["errors"]] == ["E1"]

@@ -176,8 +176,9 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
                 digits = node.args[1].value if len(node.args) > 1 else 0
                 return polars_round_half_up(args[0], digits)
             agg = pl.min_horizontal(*args) if name == "min" else pl.max_horizontal(*args)
-            for a in args:  # min_horizontal skips nulls; '+ a * 0' makes any missing argument missing
-                agg = agg + a.cast(pl.Float64) * 0.0
+            for a in args:  # min_horizontal skips nulls; '+ a * 0' makes any missing argument missing (NaN, from
+                # an infinite argument, as 0: max(2, 25 / 2.3e-308) is infinite, never NaN; differential case 2381166)
+                agg = agg + (a.cast(pl.Float64) * 0.0).fill_nan(0.0)
             return agg
         raise ExpressionError("unsupported expression", char_offset(expr.text, node))
 
