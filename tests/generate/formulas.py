@@ -21,7 +21,7 @@ from typing import Any
 from .choosers import Chooser
 
 # a constant a person writes in a formula
-CONSTANTS = ["2", "0.5", "100", "1.1", "1000", "0.25", "3", "12", "0.01", "1"]
+CONSTANTS = ["2", "0.5", "100", "1.1", "1000", "0.25", "3", "12", "0.01", "1", "0.1", "0.3", "1e3", "2.5e-3", "0.07"]
 
 
 @dataclass
