@@ -21,7 +21,9 @@ rulesets instead, ``APPRAISE_DIFFERENTIAL_PERIODS=1`` every multi-period case me
 ``make fuzz`` sets ``APPRAISE_FUZZ_EXAMPLES`` and runs that many, every period included.
 ``APPRAISE_DIFFERENTIAL_CHAINS=1`` runs only the chains of three levels (months read by quarters read by the
 year, or quarters by halves by the year: ~2 % of seeds, 5 to 25 cycles each, ~20 s a case), the seeds between
-them passed over uncounted.
+them passed over uncounted. ``APPRAISE_DIFFERENTIAL_FEATURE=bad-`` runs only the cases one of whose features
+(``case.features``) starts with that text (``formula-``, ``bad-metric-cell``, ``rhythm-late``...): each seed's case
+is written to learn its features, the others deleted uncounted.
 """
 from __future__ import annotations
 
@@ -52,6 +54,10 @@ FIRST_SEED = int(os.environ.get("APPRAISE_DIFFERENTIAL_SEED", "10000"))
 # only chains of three levels (a campaign of its own: they are rare among seeds and slow)
 CHAINS_ONLY = os.environ.get("APPRAISE_DIFFERENTIAL_CHAINS", "0") not in ("", "0")
 if CHAINS_ONLY:
+    PERIOD_CASES = 10 ** 9
+# only the cases with a feature starting with this text (a campaign aimed at a new shape of the generator)
+FEATURE = os.environ.get("APPRAISE_DIFFERENTIAL_FEATURE", "")
+if FEATURE:
     PERIOD_CASES = 10 ** 9
 
 
@@ -116,6 +122,9 @@ def test_engine_agrees_with_the_reference_on_generated_cases(chunk, tmp_path_fac
             continue
         folder = root / f"case-{seed}"
         case = write_case(RandomChooser(seed), folder, employees=EMPLOYEES)
+        if FEATURE and not any(f.startswith(FEATURE) for f in case.features):
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
         if len(case.cycles) > 1:
             totals["multi-period rulesets"] += 1
         totals["rulesets"] += 1

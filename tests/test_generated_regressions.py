@@ -933,3 +933,125 @@ def test_a_key_result_without_a_current_value_follows_the_rulesets_missing_polic
 
     warned = [w for w in evaluate_cycle_results(cycle).evaluation.warnings if "'pipeline'" in w]
     assert len(warned) == (1 if policy == "redistribute" else 0)  # left out: a counted warning, never silently
+
+
+def test_full_width_digits_in_a_metric_cell_stop_the_run_in_both(tmp_path):
+    # Differential case 5001056 (the generator's bad cells): a collected cell of '４５００００' (full-width digits).
+    # README "Messy exports" refuses it at its cell ("type it with ASCII digits: 450000"); the reference read it as
+    # 450000, since Python's \d and Decimal() both take any script's digits.
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=VISITS, employees_csv="id,name,hire_date\nE1,A,2020-01-01\n",
+                  metrics_csv="employee,month,visits\nE1,2026-07,４５００００\n")
+    _refused_by_both(cycle, "full-width", "is not a number")
+
+
+def test_a_bad_cell_in_a_row_the_period_does_not_read_stops_nothing(tmp_path):
+    # Differential cases 5001171, 5001195, 5001245 (a cell of another month) and 5001012, 5001154, 5001325, 5001341
+    # (a month wholly outside someone's employment): the engine reads a metric cell where the period reads its row,
+    # as it judges a cell too close to 0 (README); a row of another month is not read and one outside the employment
+    # is set aside with a warning, its cell unread. The reference refused the run at 'N/A' in 2026-10 and at
+    # '85%' of E2, who left on 2026-03-31, in 2026-07.
+    # By hand: E1's visits in Q3 are 6 + 4 = 10, target 10 (tenure over 3 months, no rule): attainment 1, score 100.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=VISITS,
+                  employees_csv="id,name,hire_date,leave_date\nE1,A,2020-01-01,\nE2,B,2020-01-01,2026-03-31\n",
+                  metrics_csv="employee,month,visits\nE1,2026-07,6\nE1,2026-08,4\nE1,2026-10,N/A\nE2,2026-07,85%\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["score"]) for e in doc["employees"]] == [("E1", 100.0)]
+        assert doc["errors"] == []
+
+
+@pytest.mark.parametrize("cell", ["1e15", "999999999999999.99"])
+def test_a_metric_cell_of_10_to_the_15_or_more_stops_the_run_in_both(tmp_path, cell):
+    # Differential case 5002215: a worst_margin cell of '1e15'. README: numbers of 10^15 or more are refused at their
+    # cell, judged on the float nearest them (999,999,999,999,999.99 is the float 1e15); the reference read the cell
+    # and only made its employee an error (a metric value past the limit).
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=VISITS, employees_csv="id,name,hire_date\nE1,A,2020-01-01\n",
+                  metrics_csv=f"employee,month,visits\nE1,2026-07,{cell}\n")
+    _refused_by_both(cycle, "too large to compute exactly", "10\\^15 or more")
+
+
+def test_a_formula_whose_floats_underflow_to_0_is_too_close_to_0_not_0(tmp_path):
+    # Differential case 2380768 (random formulas): mix_1 = retention * accounts_end of a report with an accounts_end of
+    # 2.3e-308 is exactly about 1e-617, not 0, and the manager's team_mix_1 (its minimum over the reports) with it;
+    # floats made both 0.0, so the manager was paid on a KPI actual of 0 where the reference found a metric value too
+    # close to 0 (README: an error for its employee, as a subnormal value is). By hand: E1's p = 2.3e-308 x 2.3e-308
+    # = 5.29e-616, not 0 but below 2.2e-308: an error; E2's p = 0.5 x 0.5 = 0.25 of a target of 1: score 25.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        metrics:
+          small: {aggregate: sum}
+          p: {formula: small * small}
+        scorecards:
+          rep:
+            dimensions:
+              results: {weight: 100, kpis: {p: {weight: 100, target: 1}}}
+        grades: [{grade: A, min: 0}]
+        """, employees_csv="id,name\nE1,A\nE2,B\n",
+        metrics_csv="employee,month,small\nE1,2026-07,2.3e-308\nE2,2026-07,0.5\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["score"]) for e in doc["employees"]] == [("E2", 25.0)]
+        assert [e["employee"] for e in doc["errors"]] == ["E1"]
+    assert "too close to 0" in engine(cycle)["errors"][0]["message"]
+
+
+def test_a_number_column_of_the_employee_table_reads_thousands_commas(tmp_path):
+    # Differential case 2380596 (bad employee cells): personal_target '470,000'. README "Messy exports": employee
+    # number and money columns also read 30,000.50; the reference read commas in money columns only and refused the
+    # run. By hand: target 1,000, visits 500: attainment 0.5, score 50.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        attributes: {personal_target: number}
+        metrics:
+          visits: {aggregate: sum}
+        scorecards:
+          rep:
+            dimensions:
+              results: {weight: 100, kpis: {visits: {weight: 100, target: personal_target}}}
+        grades: [{grade: A, min: 0}]
+        """, employees_csv='id,name,personal_target\nE1,A,"1,000"\n',
+        metrics_csv="employee,month,visits\nE1,2026-07,500\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["score"]) for e in doc["employees"]] == [("E1", 50.0)]
+
+
+def test_a_formula_over_an_infinity_is_an_error_for_its_employee_not_a_crash(tmp_path):
+    # Differential case 2381166 (random formulas): mix_2 = max(deals, (1000 / orders) / response_hours) with a
+    # response_hours of 2.3e-308 is exactly about 1.1e309, past the largest float: infinite in floats, and min/max
+    # propagated a missing argument by adding it times 0, so infinity times 0 made it NaN; a metric no KPI of the
+    # employee's scorecard reads then passed polars' check (NaN counts as large there) but not the one naming it, and
+    # the run crashed (StopIteration); with few rows it was not seen at all. By hand: E1's m is 1000 / 2.3e-308, about
+    # 4.3e310, past 10^15: an error (README: a metric value of 10^15 or more); E2's m is max(5, 1000) = 1000, read by
+    # nothing; visits 5 of a target of 10: score 50.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml="""\
+        id: r
+        version: "1"
+        metrics:
+          visits: {aggregate: sum}
+          small: {aggregate: sum}
+          m: {formula: 'max(visits, 1000 / small)'}
+        scorecards:
+          rep:
+            dimensions:
+              results: {weight: 100, kpis: {visits: {weight: 100, target: 10}}}
+        grades: [{grade: A, min: 0}]
+        """, employees_csv="id,name\nE1,A\nE2,B\n",
+        metrics_csv="employee,month,visits,small\nE1,2026-07,5,2.3e-308\nE2,2026-07,5,1\n")
+    got = engine(cycle)
+    assert [(e["id"], e["score"]) for e in got["employees"]] == [("E2", 50.0)]
+    assert [e["employee"] for e in got["errors"]] == ["E1"] and "too large" in got["errors"][0]["message"]
+    want = reference(cycle)
+    assert [(e["id"], e["score"]) for e in want["employees"]] == [("E2", 50.0)]
+    assert [e["employee"] for e in want["errors"]] == ["E1"]

@@ -289,15 +289,15 @@ def drop_unfinite(f: pl.DataFrame, errors: list[EmployeeError], ruleset: Ruleset
     if not _any_unfinite(f, cols, tiny):  # (the question below, asked of each column's extremes)
         return f
     flags = [(~pl.col(c).is_finite() | (pl.col(c).abs() >= _OVERFLOW)).fill_null(False) for c in cols]
-    flags += [(((pl.col(c) != 0) & (pl.col(c).abs() < _UNDERFLOW)) | (pl.col(c).abs() >= LARGEST)).fill_null(False)
-              for c in tiny]
+    flags += [(((pl.col(c) != 0) & (pl.col(c).abs() < _UNDERFLOW)) | (pl.col(c).abs() >= LARGEST)
+               | ~pl.col(c).is_finite()).fill_null(False) for c in tiny]
     bad = pl.any_horizontal(flags)
     for row in f.filter(bad).select("id", *cols, *tiny).iter_rows(named=True):
         c = next((c for c in cols if _unfinite(row[c])), None)
         if c is None:
             c = next(c for c in tiny if _unfit_metric(row[c]))
             why = "too close to 0 to compute with (below 2.2e-308 in size)" if abs(row[c]) < 1 else \
-                "too large to compute exactly (the limit is 10^15)"
+                "too large to compute exactly (the limit is 10^15)"  # (NaN too: infinity less infinity)
             errors.append(EmployeeError(row["id"], "evaluate", f"metric {c[2:]} is {row[c]!r}, {why}; check the "
                                         "data behind it (a value with a wrong exponent)"))
             continue
@@ -320,7 +320,7 @@ def _unfinite(x: float | None) -> bool:
 
 def _unfit_metric(x: float | None) -> bool:
     """A metric value :func:`drop_unfinite` drops: subnormal, or 10^15 or more in size."""
-    return x is not None and (x != 0 and abs(x) < _UNDERFLOW or abs(x) >= LARGEST)
+    return x is not None and (not math.isfinite(x) or x != 0 and abs(x) < _UNDERFLOW or abs(x) >= LARGEST)
 
 
 def _any_unfinite(f: pl.DataFrame, cols: list[str], tiny: list[str], few: int = FEW_ROWS) -> bool:
@@ -337,7 +337,7 @@ def _any_unfinite(f: pl.DataFrame, cols: list[str], tiny: list[str], few: int = 
     for i, c in enumerate(tiny):
         x = pl.col(c)
         aggs += [x.max().alias(f"tmax{i}"), x.min().alias(f"tmin{i}"),
-                 ((x != 0) & (x.abs() < _UNDERFLOW)).any().alias(f"sub{i}")]
+                 ((x != 0) & (x.abs() < _UNDERFLOW) | x.is_nan()).any().alias(f"sub{i}")]
     got = f.select(aggs).row(0, named=True) if f.height else {}
     for i in range(len(cols)) if got else ():
         high, low = got[f"max{i}"], got[f"min{i}"]

@@ -41,6 +41,13 @@ ODD_FLOATS = ["0.30000000000000004", "3.3333333333333335", "1.0000000000000002",
               "334.33", "0.9999999999999999", "66.66666666666667", "1234.5650000000001", "0.7000000000000001"]
 # bonus targets with more decimals than cents (half-up ties of the unit, exact products)
 ODD_MONEY = ["12345.6789", "1000.005", "2500.125", "33333.335", "0.5", "10000.0001", "7777.775", "19999.995"]
+# cells a person or an export writes where a number belongs, which README ("Messy exports") says are refused at their
+# cell, never read as another number, 0 or missing
+BAD_NUMBERS = ["N/A", "-", "—", "null", "#DIV/0!", "#N/A", "85%", "¥1,200", "1200元", "(1,200)", "85,5", "1 234",
+               "４５００００", "－５", "1_000", "nan", "inf", "-Infinity", "1e400", "1e-400", "1e15", "0x10", "TRUE",
+               "2026-07-01", "470,000", "1.234.567", "12,5%", "$1200"]
+# cells where a date belongs
+BAD_DATES = ["2026-02-30", "2026-13-01", "31/12/2026", "yesterday", "N/A", "2026-7", "20260701x", "0"]
 # denominators a ratio KPI's data may be built on (the numerator is then denominator x the ratio wanted)
 DENOMINATORS = [Decimal(x) for x in ("100000", "40", "7", "12345.67", "3", "150000", "64")]
 # a quota (or another metric a target reads) for the period
@@ -267,12 +274,30 @@ class DataGenerator:
                     v = ch.choice(["en", "zh-CN", None])
                 row.append(v)
             rows.append(row)
+        bad = side(ch, "bad-employee-cells")  # (a chooser of its own: cases without them stay as they were)
+        if self.dirty is None and bad.chance(0.06):
+            self.bad_employee_cell(bad, people, header, rows)
         source: dict[str, Any] = {"provider": "csv", "path": "data/employees.csv", "kind": "employees"}
         if ch.chance(0.15):  # the HR export calls it differently
             header[0] = "Employee ID"
             source["columns"] = {"Employee ID": "id"}
             self.notes.add("renamed-column")
         return people, Table(header, rows), source
+
+    def bad_employee_cell(self, ch: Chooser, people: list[dict], header: list[str], rows: list[list]) -> None:
+        """One cell of the employee table spelt as no number or date is (README "Messy exports"): a number or money
+        column, a date, of someone the period appraises or not (README: the checks of the employee table concern
+        only the people the period appraises). The differential compares what each side makes of it."""
+        columns = [c for c in header if c in ("target_bonus", "personal_target", "level", "joined_on", "hire_date",
+                                              "leave_date")]
+        if not columns or not rows:
+            return
+        col = ch.choice(columns)
+        i = ch.integer(0, len(rows) - 1)
+        dates = col in ("joined_on", "hire_date", "leave_date")
+        rows[i][header.index(col)] = ch.choice(BAD_DATES if dates else BAD_NUMBERS)
+        appraised = people[i]["id"] in self.employed_all(people)
+        self.notes.add(f"bad-employee-cell-{'date' if dates else 'number'}-{'appraised' if appraised else 'other'}")
 
     # -- metrics
 
@@ -349,6 +374,9 @@ class DataGenerator:
         elif self.dirty == "unknown-employee" and metrics_left:
             cells.append(("ZZ999", now, metrics_left[0], "1"))
             self.broken("metric rows of an employee not in the employee table")
+        bad = side(ch, "bad-cells")  # (a chooser of its own: cases without them stay as they were)
+        if self.dirty is None and metrics_left and bad.chance(0.08):
+            cells = self.bad_metric_cell(bad, people, months, cells, metrics_left)
         style = ch.weighted([("iso", 6), ("day", 1), ("slash", 1), ("compact", 1)])
         layout = ch.weighted([("wide", 9), ("long", 6), ("both", 5)])
         self.notes.add(f"metrics-{layout}")
@@ -465,6 +493,35 @@ class DataGenerator:
                 [_text(total)] * len(months)
             out += [(emp, month, metric, text) for month, text in zip(months, texts)]
         return out
+
+    def bad_metric_cell(self, ch: Chooser, people: list[dict], months: list[tuple[int, int]], cells: list,
+                        metrics: list[str]) -> list:
+        """One metric cell spelt as a number is not (``N/A``, ``85%``, ``¥1,200``, ``1e400``...): of someone the
+        period appraises in one of its months (the run must stop at the cell, or skip her), or where the period
+        does not read it (a month of another period, someone hired after it or gone before it), which the
+        differential compares (README "Messy exports": refused at its cell, never another number)."""
+        period = self.plan.period.months
+        who = self.employed(people)
+        where = ch.weighted([("period", 3), ("other-month", 2), ("not-appraised", 1)])
+        other = [m for m in months if m not in period]
+        away = [p["id"] for p in people if isinstance(p["hire_date"], date) and p["hire_date"] > self.plan.period.end
+                or p["leave_date"] is not None and p["leave_date"] < self.plan.period.start]
+        if where == "other-month" and other and who:
+            emp, month = who, ch.choice(other)
+        elif where == "not-appraised" and away:
+            emp, month = ch.choice(away), ch.choice(period)
+        elif who:
+            where, emp, month = "period", who, ch.choice(period)
+        else:
+            return cells
+        metric, text = ch.choice(metrics), ch.choice(BAD_NUMBERS)
+        cells = [c for c in cells if not (c[0] == emp and c[1] == month and c[2] == metric)]
+        cells.append((emp, month, metric, text))
+        self.notes.add(f"bad-metric-cell-{where}")
+        if where == "period":
+            self.dirty = "bad-metric-cell"
+            self.broken(f"a metric cell {text!r} that is not a number")
+        return cells
 
     @staticmethod
     def _spread(ch: Chooser, total: Decimal, n: int) -> list[str | None]:

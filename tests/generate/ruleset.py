@@ -19,6 +19,7 @@ from itertools import combinations
 from typing import Any
 
 from .choosers import Chooser
+from .formulas import add_formulas, formula_adjustment, formula_target
 from .teams import add_rollups, side
 
 # ------------------------------------------------------------------------------------------ periods
@@ -286,6 +287,7 @@ class RulesetGenerator:
         self.stored = stored  # (ruleset id, every): shorter periods' results in the store, for periods:/net_of
         self.metrics: dict[str, dict] = {}
         self.kpi_names: dict[str, dict[str, str]] = {}  # card -> {kpi key or dim.kpi: dim}
+        self.formulas: dict[str, Any] = {}  # random formula metrics (generate.formulas), by name
 
     # -- small helpers
 
@@ -409,8 +411,17 @@ class RulesetGenerator:
             return {"bands": [{"from": _num(a), "score": _num(s)} for a, s in zip(starts, scores)]}
         return {"points": [[_num(a), _num(s)] for a, s in zip(starts, scores)]}
 
+    def _about(self, metric: str) -> tuple:
+        """(direction, unit) of a catalogue metric or a random formula."""
+        if metric in self.formulas:
+            return self.formulas[metric].direction, self.formulas[metric].unit
+        spec = RAW.get(metric) or DERIVED[metric]
+        return spec[1], spec[2]
+
     def target(self, kpi: str) -> Any:
         metric = kpi
+        if metric in self.formulas:
+            return formula_target(self, self.ch, self.formulas[metric])
         kind = self.ch.weighted([("number", 5), ("metric", 2), ("column", 1), ("expression", 2)])
         if metric not in ("revenue", "collected") and kind == "metric":
             kind = "number"
@@ -743,7 +754,7 @@ class RulesetGenerator:
         performance; bands (each starting where the one before ends, only the last open-ended), tiers or a rate
         per unit; a target and a share where the pay is a multiple of the component's target; a cap no lower than
         what the component pays as soon as it pays at all."""
-        higher = [m for m in self.metrics if (RAW.get(m) or DERIVED.get(m))[1] == "higher"]
+        higher = [m for m in self.metrics if self._about(m)[0] == "higher"]
         if not higher:
             self.use_metric("revenue")
             higher = ["revenue"]
@@ -778,7 +789,7 @@ class RulesetGenerator:
                 froms = sorted(self.ch.sample([Decimal(x) for x in ("0", "0.5", "0.8", "0.9", "1", "1.2")], 1, 3))
                 spec["tiers"] = [{"from": _num(f), "pay": _num(self.ch.decimal("0", "0.8", 2))} for f in froms]
             else:
-                unit = (RAW.get(measure) or DERIVED.get(measure))[2]
+                unit = self._about(measure)[1]
                 rates = {"money": ["0.01", "0.02", "0.005", "0.035"], "count": ["50", "100", "200", "25.5"]}
                 spec["per_unit"] = _num(Decimal(self.ch.choice(rates.get(unit, ["1000", "500", "120.5"]))))
             if "target" in spec and self.ch.chance(0.2):
@@ -947,7 +958,11 @@ class RulesetGenerator:
             self.feature(f"proration-{proration}")
         self.plan.attributes.update({"role": "string", "team": "string", "region": "string", "level": "number"})
         cards = self.scorecards()
+        formulas = side(ch, "formulas")  # (a chooser of its own: rulesets without them stay as they were)
+        if formulas.chance(0.3):
+            add_formulas(self, formulas, cards, RAW, DERIVED)
         self.adjustments(cards)
+        formula_adjustment(self, formulas, cards)
         rules = self.rules(cards)
         bonus = self.bonus(cards)
         calibration = self.calibration()

@@ -156,8 +156,8 @@ class Person:
                        "locale": row.get("locale")}
         for attr, kind in rs.attributes.items():
             cell = row.get(attr)
-            if kind == "number":
-                self.values[attr] = parse_number(cell, f"{where} ({attr})")
+            if kind == "number":  # README "Messy exports": employee number/money columns also read 30,000.50
+                self.values[attr] = parse_number(cell, f"{where} ({attr})", money=True)
             elif kind == "money":
                 self.values[attr] = parse_number(cell, f"{where} ({attr})", money=True)
             elif kind == "date":
@@ -478,10 +478,12 @@ class Evaluator:
                 if (month, name) not in cells:
                     continue
                 value, where = cells[(month, name)]
-                if person.month_outside(month):
+                if person.month_outside(month):  # set aside, its cell not read (a bad spelling there stops nothing)
                     self.warnings.append(f"{where}: {name} of {person.id} for {month} lies outside the employment; "
                                          "not used")
                     continue
+                if isinstance(value, str):  # a metric file's cell, read where the period reads it (readers)
+                    value = parse_number(value, where, tiny_ok=True)
                 if value is not None and tiny(value):  # a cell the period reads: refused
                     raise ReferenceInputError(f"{where}: {name} {float(value)!r} is too close to 0")
                 if value is not None:

@@ -159,13 +159,15 @@ def read_csv(path: Path, options: dict) -> list[dict]:
 
 # ----------------------------------------------------------------------------------------- cells
 
-_PLAIN = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\Z")
-_GROUPED = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?\Z")
+# \d is ASCII digits only (re.ASCII): README "Messy exports" refuses full-width or other-script digits ('４５００００',
+# '٣'), which Python's \d and Decimal() both read (differential case 5001056: the reference read 450000)
+_PLAIN = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\Z", re.ASCII)
+_GROUPED = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?\Z", re.ASCII)
 _MONTH = re.compile(r"(\d{4})(?:[-/.]|年)\s*(\d{1,2})(?:月)?(?:(?:[-/.]\d{1,2})|(?:\d{1,2}日))?"
-                    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\Z")
-_COMPACT_MONTH = re.compile(r"(\d{4})(\d{2})\Z")
+                    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\Z", re.ASCII)
+_COMPACT_MONTH = re.compile(r"(\d{4})(\d{2})\Z", re.ASCII)
 _DATE = re.compile(r"(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?"
-                   r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\Z")
+                   r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\Z", re.ASCII)
 
 
 TINY = Fraction(1, 2 ** 1022)  # README: a cell that is not 0 but below 2.2e-308 in size is refused where it is read
@@ -189,6 +191,10 @@ def parse_number(text, where: str, money: bool = False, tiny_ok: bool = False) -
     value = _exact(s) if money else _read(s)
     if value is None:
         raise ReferenceInputError(f"{where}: {text!r} is not a number")
+    if abs(value.numerator) >= 10 ** 15 * value.denominator or abs(float(value)) >= 1e15:
+        # README "Bad data never pays silently": numbers of 10^15 or more are refused at their cell, judged on the
+        # float nearest them (differential case 5002215: the reference read '1e15' and made its employee an error)
+        raise ReferenceInputError(f"{where}: {text!r} is 10^15 or more")
     if not tiny_ok and tiny(value):
         raise ReferenceInputError(f"{where}: {text!r} is too close to 0")
     return value
@@ -280,7 +286,9 @@ def source_kind(source: dict, rows: list[dict] | None) -> str:
 
 
 def metric_rows(rows: list[dict], source: dict, declared: set[str], label: str):
-    """(employee, month, metric, value, where) of a metrics table, wide or long; undeclared metrics skipped."""
+    """(employee, month, metric, cell, where) of a metrics table, wide or long; undeclared metrics skipped.  The
+    cell is its text (None when blank), read as a number only where the period reads the row (README "Messy
+    exports": a row of another month, or of a month wholly outside the employment, is not read)."""
     columns = set(rows[0]) - {"_line"} if rows else set()
     layout = source.get("layout", "auto")
     long = layout == "long" or (layout in (None, "auto") and columns == {"employee", "month", "metric", "value"})
@@ -296,13 +304,12 @@ def metric_rows(rows: list[dict], source: dict, declared: set[str], label: str):
                 if isinstance(row.get("value"), DotThousands):  # (the whole value column is read as numbers)
                     parse_number(row["value"], where)
                 continue
-            yield emp, month, name, parse_number(row.get("value"), where, tiny_ok=True), where
+            yield emp, month, name, row.get("value"), where
         else:
             for name in sorted(columns - {"employee", "month"}):
                 if name in declared:  # (a wide file's 450.000 is judged only in a month the period reads: the
-                    cell = row.get(name)  # engine's csv provider looks at those rows only, a long file's at all)
-                    yield emp, month, name, cell if isinstance(cell, DotThousands) else \
-                        parse_number(cell, where, tiny_ok=True), where
+                    yield emp, month, name, row.get(name), where  # engine's csv provider looks at those rows
+                    # only, a long file's at all)
 
 
 def okr_objectives(source_path: Path, rows: list[dict] | None, label: str) -> dict[str, list[dict]]:

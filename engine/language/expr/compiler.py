@@ -110,6 +110,8 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
             return -inner.cast(pl.Float64) if isinstance(node.op, ast.USub) else inner
         if isinstance(node, ast.BinOp):
             a, b = comp(node.left), comp(node.right)
+            if isinstance(node.op, ast.Mult):
+                return _not_underflowed(ARITHMETIC[ast.Mult](a, b), a, b)
             if not isinstance(node.op, ast.Div):
                 return ARITHMETIC[type(node.op)](a, b)
             # No when/then here or below: polars 2.1 returns one row instead of a column for
@@ -120,8 +122,9 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
                 if is_number(c) and c != 0 and math.isfinite(c):
                     # polars divides by a number through its reciprocal: x / 3 off in the last digit, and
                     # 0 / 5e-324 = 0 × inf = NaN; divided by a column, each value is divided as Python does
-                    return _divided_by(a.cast(pl.Float64), float(c), signed_zero=True)
-            return a.cast(pl.Float64) / b.cast(pl.Float64).replace(0.0, None)
+                    return _not_underflowed(_divided_by(a.cast(pl.Float64), float(c), signed_zero=True), a,
+                                            pl.lit(float(c), dtype=pl.Float64))
+            return _not_underflowed(a.cast(pl.Float64) / b.cast(pl.Float64).replace(0.0, None), a, b)
         if isinstance(node, ast.Compare):
             left_node, out = node.left, None
             for op, right_node in zip(node.ops, node.comparators):
@@ -173,12 +176,26 @@ def to_polars(expr: Expression, column: Callable[[str], Any], context: Mapping[s
                 digits = node.args[1].value if len(node.args) > 1 else 0
                 return polars_round_half_up(args[0], digits)
             agg = pl.min_horizontal(*args) if name == "min" else pl.max_horizontal(*args)
-            for a in args:  # min_horizontal skips nulls; '+ a * 0' makes any missing argument missing
-                agg = agg + a.cast(pl.Float64) * 0.0
+            for a in args:  # min_horizontal skips nulls; '+ a * 0' makes any missing argument missing (NaN, from
+                # an infinite argument, as 0: max(2, 25 / 2.3e-308) is infinite, never NaN; differential case 2381166)
+                agg = agg + (a.cast(pl.Float64) * 0.0).fill_nan(0.0)
             return agg
         raise ExpressionError("unsupported expression", char_offset(expr.text, node))
 
     return comp(expr.tree.body)
+
+
+def _not_underflowed(result, a, b):
+    """``result``, a product or quotient of ``a`` and ``b``, except where neither is 0 and floats made it 0: there
+    the smallest subnormal float of its sign (±5e-324).  The exact value is not 0 but below 2.2e-308 in size
+    (2.3e-308 × 1e-20, or a team's minimum of such a formula), which README makes an error for its employee, as a
+    subnormal value is (:func:`appraise.core.scoring.drop_unfinite`); a silent 0.0 passed the check (differential
+    case 2380768: a manager paid on a team minimum of 0 where the reference found a value too close to 0)."""
+    import polars as pl
+
+    a, b = a.cast(pl.Float64), b.cast(pl.Float64)
+    lost = ((result == 0.0) & (a != 0.0) & (b != 0.0) & a.is_finite() & b.is_finite()).cast(pl.Float64)
+    return result + lost * a.sign() * b.sign() * 5e-324
 
 
 def _constant(node: ast.AST) -> bool:
