@@ -48,7 +48,10 @@ from generate import DrawChooser, write_case
 SCALE = int(os.environ.get("APPRAISE_FUZZ_EXAMPLES", "0"))
 CASES = int(os.environ.get("APPRAISE_GENERATED_CASES", "0")) or (max(1, SCALE // 4) if SCALE else 45)
 MAX_REJECTED = 0.02    # share of generated cases `appraise validate` may refuse before the test fails
-MIN_COMPLETED = 0.7    # share of run cases that must complete (exit 0): legal data should mostly score
+# share of run cases that must complete (exit 0): legal data should mostly score. The generator writes cells the
+# product must refuse on purpose (bad numbers and dates, wcamp15), and a run where everyone errs is refused (wuser15):
+# 96 of 150 completed at hypothesis seed 2100030, 237 of 300 before both
+MIN_COMPLETED = 0.55
 SUBPROCESS_EVERY = 100  # one case in this many runs through a real `appraise` process (~2 s of CPU each)
 FORMATS = ("csv", "xlsx", "parquet")  # data files: mostly CSV, some workbooks and Parquet files
 
