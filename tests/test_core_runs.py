@@ -176,8 +176,10 @@ def test_the_extremes_answer_as_the_cells_do(cells):
     from appraise.tables import LARGEST
 
     f = pl.DataFrame(cells, schema={"total": pl.Float64, "m.x": pl.Float64}, orient="row")
+    # a metric value that is NaN or infinite (a formula's inf - inf) goes to the errors too (differential case 2381166)
     by_cell = any(v is not None and (math.isnan(v) or math.isinf(v) or abs(v) >= 1e27) for v, _ in cells) or any(
-        v is not None and (v != 0 and abs(v) < 2.2250738585072014e-308 or abs(v) >= LARGEST) for _, v in cells)
+        v is not None and (math.isnan(v) or v != 0 and abs(v) < 2.2250738585072014e-308 or abs(v) >= LARGEST)
+        for _, v in cells)
     assert scoring._any_unfinite(f, ["total"], ["m.x"], few=-1) == by_cell  # the columns' extremes
     assert scoring._any_unfinite(f, ["total"], ["m.x"], few=6) == by_cell  # the cells, in Python
 

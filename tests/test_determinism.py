@@ -33,7 +33,7 @@ from reference import ReferenceStore, compare  # noqa: E402
 
 # a generated single-period case (tests/generate, 30-48 people) with team roll-ups, an incentive plan, OKRs,
 # ratings per competency, split credit and a mean metric
-SEEDS = (10036,)
+SEEDS = (10436,)  # (10036 now holds a bad cell, which the generator writes on purpose)
 
 
 def _cents(metrics: pl.DataFrame, seed: int) -> pl.DataFrame:

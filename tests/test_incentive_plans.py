@@ -442,7 +442,8 @@ def test_a_plan_needs_attainment_and_tiers_or_components(tmp_path):
 
 # ------------------------------------------------------------------ generated plans, engine against reference
 
-@pytest.mark.parametrize("seed", [30083])  # an incentive plan with a draw, run over two periods
+@pytest.mark.parametrize("seed", [30092])  # an incentive plan with a draw, run over two periods (30083 until the
+# generator wrote random formulas: its draws then carried nothing)
 def test_generated_plans_with_draws_agree_with_the_reference(seed, tmp_path):
     sys.path.insert(0, str(ROOT / "tests"))
     from generate import RandomChooser, write_case

@@ -29,7 +29,8 @@ def test_ids_differing_only_in_case_are_refused_at_the_employees_file(tmp_path):
     assert result.exit_code == 1, result.output
     assert ("data/employees.csv:7:1: error: employee id 'e001' differs from 'E001' (line 2) only in letter case"
             in result.output), result.output
-    assert "仅大小写不同" in result.output
+    chinese = CliRunner().invoke(main, ["run", str(example / "cycle-q3.yaml"), "--lang", "zh-CN"])
+    assert chinese.exit_code == 1 and "仅大小写不同" in chinese.output  # (each language on its own)
     assert not (example / "out" / "2026-Q3").exists()  # nothing written
 
 
@@ -41,7 +42,10 @@ def test_an_output_folder_holding_the_cycles_own_files_is_refused(tmp_path):
     for output in (".", "data", ".."):
         result = CliRunner().invoke(main, ["run", str(example / "cycle-q3.yaml"), "--output", str(example / output)])
         assert result.exit_code == 1, result.output
-        assert "holds the cycle's own files" in result.output and "请为输出指定单独的目录" in result.output
+        assert "holds the cycle's own files" in result.output
+        chinese = CliRunner().invoke(main, ["run", str(example / "cycle-q3.yaml"), "--output", str(example / output),
+                                            "--lang", "zh-CN"])
+        assert chinese.exit_code == 1 and "请为输出指定单独的目录" in chinese.output, chinese.output
     assert sorted(p.relative_to(example).as_posix() for p in example.rglob("*")) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # nothing staged beside it
 
