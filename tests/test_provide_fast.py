@@ -25,8 +25,8 @@ from polars.testing import assert_frame_equal
 
 import appraise
 from appraise.errors import InvalidInput
-from appraise.i18n import translate
 from appraise.hookspecs import Origin, SourceSpec
+from appraise.i18n import translate
 from appraise.language.cycle import load_cycle
 from appraise.plugins import _tabular
 from appraise.provide import checks, employees, metrics
