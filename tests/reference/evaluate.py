@@ -445,7 +445,10 @@ class Evaluator:
         (a sum of cells no places fit) adds to the team's (README "The largest numbers an incentive plan pays
         on")."""
         of, n = spec["of"], len(seen)
-        floats = [float(self.float_read.get((pid, of), v)) for pid, v in seen]
+        try:
+            floats = [float(self.float_read.get((pid, of), v)) for pid, v in seen]
+        except OverflowError:  # a report's value past the largest float: an error of its own, not a range
+            return
         own = sum((self.slack.get((pid, of), Fraction(0)) for pid, _ in seen), Fraction(0))
         fits = _fits_places([Fraction(Decimal(repr(f))) for f in floats])
         mean = spec.get("aggregate") == "mean"
@@ -1095,7 +1098,7 @@ def _undecided(ev: Evaluator, ap, name: str) -> bool:
             if n in ev.rs.rollups else ap.person.values.get(n)
         if (ap.person.id, n) in ev.slack and v is not None:
             loose[n] = _range(ev, ap, n)
-        elif _past_15(v):
+        elif _past_15(v) and abs(v) < 2 ** 1023:  # (past the largest float: an error of its own)
             f = float(v)
             x = Fraction(f)
             loose[n] = ((x + Fraction(math.nextafter(f, -math.inf))) / 2,
