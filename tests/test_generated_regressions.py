@@ -1055,3 +1055,26 @@ def test_a_formula_over_an_infinity_is_an_error_for_its_employee_not_a_crash(tmp
     want = reference(cycle)
     assert [(e["id"], e["score"]) for e in want["employees"]] == [("E2", 50.0)]
     assert [e["employee"] for e in want["errors"]] == ["E1"]
+
+
+def test_a_team_roll_up_of_a_value_past_the_largest_float_is_an_error_not_a_crash(tmp_path):
+    # m = big^23: R1's (10^14)^23 = 10^322 is past the largest float (1.8e308): R1 is an error, and so is M1, whose
+    # team roll-up reads it (the reference crashed with OverflowError working out the team's range). R2's m is 1;
+    # visits 10 of 10 (100 points; its team KPI missing, redistributed), paid 10 × 1 = 10.00.
+    from appraise.api import evaluate_cycle as engine
+    from reference import evaluate_cycle as reference
+
+    power = " * ".join(["big"] * 23)
+    ruleset = CANCELS.replace("attributes: {target_bonus: money}",
+                              "attributes: {target_bonus: money, manager: string}") \
+        .replace("m: {formula: big - 100000000000000}", f"m: {{formula: {power}}}\n      team: {{rollup: {{of: m}}}}") \
+        .replace("components: {a: {measure: m, per_unit: 1000}}", "components: {a: {measure: visits, per_unit: 1}}") \
+        .replace("kpis: {visits: {weight: 100, target: 10}}",
+                 "kpis: {visits: {weight: 50, target: 10}, team: {weight: 50, target: 10}}")
+    cycle = write(tmp_path, cycle_yaml=CYCLE, ruleset_yaml=ruleset,
+                  employees_csv="id,name,target_bonus,manager\nM1,A,100,\nR1,B,100,M1\nR2,C,100,M1\n",
+                  metrics_csv="employee,month,big,visits\nM1,2026-07,1,10\nR1,2026-07,100000000000000,10\n"
+                              "R2,2026-07,1,10\n")
+    for doc in (engine(cycle), reference(cycle)):
+        assert [(e["id"], e["bonus"], e["score"]) for e in doc["employees"]] == [("R2", "10.00", 100.0)]
+        assert sorted(e["employee"] for e in doc["errors"]) == ["M1", "R1"]
