@@ -170,7 +170,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
             warnings.append(f"{employee}: key result '{kr}' of objective '{objective}' has no {why} value; it is "
                             "left out of the objective (missing: redistribute)")
     rows_netted = rollup.netted(ruleset, inputs, period, warnings)  # this cycle's sub-periods only (SPEC v2)
-    paid = rollup.paid_before(ruleset, inputs, errors, rows_netted)
+    paid = rollup.paid_before(ruleset, rows_netted, errors)
     if ruleset.bonus is not None:
         # the cycle's share of the target bonus, exact: months in the cycle / months of target_period, times
         # the employed share with proration: days

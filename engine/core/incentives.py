@@ -190,9 +190,8 @@ def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: M
         if isinstance(value, (int, Decimal)):
             return Fraction(value)
         if isinstance(value, float) and math.isfinite(value):
-            d = Decimal(repr(value))
-            if len(d.normalize().as_tuple().digits) <= 15:
-                return Fraction(d)
+            if not past_15_digits(value):
+                return Fraction(Decimal(repr(value)))
             if ranges:
                 return float_range(value)
             raise NotCarried(name)
@@ -235,6 +234,12 @@ def exact_metric(ruleset: Ruleset, name: str, row: Mapping[str, Any], context: M
         return written(row.get(n if n == "tenure_months" else f"attr.{n}"))
 
     return metric(name, 0)
+
+
+def past_15_digits(value: float) -> bool:
+    """Whether the float ``value``'s shortest decimal has more than 15 significant digits: then it may not be the
+    decimal the data meant (every decimal of at most 15 digits is its float's shortest decimal)."""
+    return len(Decimal(repr(value)).normalize().as_tuple().digits) > 15
 
 
 def float_range(value: float) -> Interval:

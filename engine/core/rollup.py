@@ -391,9 +391,9 @@ def group_sums(rows: pl.DataFrame, key: str, mean: bool, p: Scale) -> pl.DataFra
     steps, and for more than one cell half the step at the sum (``value`` is the float nearest the floats' exact
     sum), made a hair larger for the rounding of this sum itself; missing for a group summed as decimals."""
     ke, bad, u = _group_units(rows, [key], rows["x"])
-    half_steps = np.spacing(np.abs(rows["x"].fill_null(0.0).to_numpy())) / 2 if bad.any() else 0.0
+    half = half_steps(rows["x"]) if bad.any() else 0.0
     rows = rows.with_columns(u.alias("u"), pl.Series("bad", bad), ke.alias("ke"),
-                             rows["x"].is_not_null().alias("there"), pl.lit(half_steps, dtype=F64).alias("_half"))
+                             rows["x"].is_not_null().alias("there"), pl.lit(half, dtype=F64).alias("_half"))
     sums = rows.group_by(key).agg(
         pl.col("u").sum(), pl.col("ke").max(), pl.col("bad").any(), pl.col("there").sum().alias("n"),
         pl.col("_half").sum(),
@@ -404,10 +404,16 @@ def group_sums(rows: pl.DataFrame, key: str, mean: bool, p: Scale) -> pl.DataFra
     floats = scaled_total(sums["x" if p is not None else "_f"], p, n if mean else None)
     value = pl.select(pl.when(pl.lit(n) == 0).then(None).when(pl.lit(sums["bad"])).then(pl.lit(floats))
                       .otherwise(pl.lit(decimal)).cast(F64) + 0.0).to_series()
-    at_sum = pl.when(pl.col("n") > 1).then(pl.lit(np.spacing(np.abs(value.fill_null(0.0).to_numpy())) / 2))
+    at_sum = pl.when(pl.col("n") > 1).then(pl.lit(half_steps(value)))
     slack = (pl.col("_half") / (pl.col("n").cast(F64) if mean else 1.0) + at_sum.otherwise(0.0)) * (1 + 2.0 ** -40)
     return sums.select(key, pl.when(pl.col("bad") & (pl.col("n") > 0)).then(slack).otherwise(None).alias("slack")) \
         .with_columns(value.alias("value"))
+
+
+def half_steps(values: pl.Series) -> np.ndarray:
+    """Half the step from each value's size to the next float up (0 where missing): how far the decimal a float
+    stands for may be from it."""
+    return np.spacing(np.abs(values.cast(F64).fill_null(0.0).to_numpy())) / 2
 
 
 class Places(NamedTuple):
@@ -1097,20 +1103,15 @@ def netted(ruleset: Ruleset, inputs: Inputs, period: Period, warnings: list[str]
     return paid.filter(inside)
 
 
-def paid_before(ruleset: Ruleset, inputs: Inputs, errors: list[EmployeeError] | None = None,
-                paid: pl.DataFrame | None = None) -> pl.DataFrame | None:
+def paid_before(ruleset: Ruleset, paid: pl.DataFrame | None,
+                errors: list[EmployeeError] | None = None) -> pl.DataFrame | None:
     """``id`` and ``_paid``: what the runs ``bonus.net_of`` names paid each employee (exact; a null bonus
-    counts 0), or None when the ruleset does not net.  A paid bonus that is not an amount is an error of its
-    employee in ``errors`` (:func:`~appraise.core.frame.unreadable_amounts`).  ``paid``: the rows netted
-    (:func:`netted`), else every row of the ruleset ``net_of`` names."""
+    counts 0), from ``paid``, the rows :func:`netted` nets (None when the ruleset does not net: then None).  A paid
+    bonus that is not an amount is an error of its employee in ``errors``
+    (:func:`~appraise.core.frame.unreadable_amounts`)."""
     plan = ruleset.bonus
-    if plan is None or plan.net_of is None:
+    if plan is None or plan.net_of is None or paid is None:
         return None
-    if paid is None:
-        paid = inputs.paid
-        if paid is None or not paid.height:
-            return pl.DataFrame(schema={"id": pl.Utf8, "_paid": MONEY})
-        paid = paid.filter(pl.col("ruleset") == plan.net_of.ruleset)
     if not paid.height:
         return pl.DataFrame(schema={"id": pl.Utf8, "_paid": MONEY})
     if errors is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
 
@@ -570,8 +569,9 @@ def _past_15_digits(x: pl.Expr) -> pl.Expr:
 
 
 def _digits_past_15(value: Any) -> bool:
-    return isinstance(value, float) and math.isfinite(value) and value != 0 and \
-        len(Decimal(repr(value)).normalize().as_tuple().digits) > 15
+    from appraise.core.incentives import past_15_digits
+
+    return isinstance(value, float) and math.isfinite(value) and value != 0 and past_15_digits(value)
 
 
 def _nearest_float(x: Fraction) -> float:

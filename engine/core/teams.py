@@ -19,11 +19,10 @@ is kept for ``explain`` and the dashboards (:func:`ledger` rows).
 """
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 
 from appraise.core.incentives import SLACK
-from appraise.core.rollup import Places, date_of, group_sums, places, scaled_total, units
+from appraise.core.rollup import Places, date_of, group_sums, half_steps, places, scaled_total, units
 from appraise.errors import AppraiseError
 from appraise.language.compile import Metric, Ruleset
 from appraise.language.period import Period
@@ -102,8 +101,7 @@ class Teams:
         if "_own" in team.columns and (team["_own"].fill_null(0.0) != 0).any():
             # the reports' own slacks, each as far off as the team's sum (mean) may be, and half a step at it
             share = pl.col("_own") / (pl.col("_n").cast(F64) if r.aggregate == "mean" else 1.0)
-            at_sum = np.spacing(np.abs(value.fill_null(0.0).to_numpy())) / 2
-            slack = team.select((share + pl.lit(at_sum) + (pl.lit(slack) if slack is not None else 0.0))
+            slack = team.select((share + pl.lit(half_steps(value)) + (pl.lit(slack) if slack is not None else 0.0))
                                 * (1 + 2.0 ** -40)).to_series()
         if slack is not None:
             made.append(pl.when(pl.col("_all")).then(pl.lit(slack)).otherwise(None).alias(f"{SLACK}{metric.name}"))
@@ -123,12 +121,9 @@ def _population(employees: pl.DataFrame, period: Period, vias: list[str]) -> pl.
     """``id``, the hierarchy columns as text (blank: none) and ``_employed``: employed in the period, as
     :func:`appraise.core.rollup.read_employees` decides it (an unreadable date counts as employed: the
     employee is then in the errors, so whoever's team they are in is missing)."""
-    def date(c: str) -> pl.Expr:
-        return date_of(pl.col(c))
-
     cols = ["id", *(c for c in vias if c in employees.columns)]
-    hire = date("hire_date") if "hire_date" in employees.columns else pl.lit(None, dtype=pl.Date)
-    leave = date("leave_date") if "leave_date" in employees.columns else pl.lit(None, dtype=pl.Date)
+    hire = date_of(pl.col("hire_date")) if "hire_date" in employees.columns else pl.lit(None, dtype=pl.Date)
+    leave = date_of(pl.col("leave_date")) if "leave_date" in employees.columns else pl.lit(None, dtype=pl.Date)
     employed = (hire.is_null() | (hire <= period.end)) & (leave.is_null() | (leave >= period.start))
     return employees.select(*[pl.col(c).cast(pl.Utf8).str.strip_chars().alias(c) for c in cols],
                             employed.alias("_employed"))
