@@ -61,13 +61,13 @@ def add_range(frame, expr: Expression, name: Callable[[str], Range | None], cont
 
 
 def to_polars_range(expr: Expression, name: Callable[[str], Range | None], context: Mapping[str, Any],
-                    keep: Callable[[Any, Any], Range] = lambda lo, hi: (lo, hi)) -> Range | None:
+                    keep: Callable[[Any, Any], Range]) -> Range | None:
     """``expr``'s range as two polars expressions, or None where it reads what is not bounded here.  ``name(n)``
     gives a bare name's range (``previous.<field>`` for previous fields), None for one not bounded.  A missing
     input makes both ends missing; a division by a range holding 0 makes them NaN (no proof: the caller's test
     fails on NaN).  ``keep(lo, hi)`` is called with each operation's range and gives what later operations read:
-    :func:`add_range` makes each a column, so that a formula's expressions grow with its length, not as 4^depth
-    (each end of a product reads both ends of its operands)."""
+    :func:`add_range` makes each a column, so that a formula's expressions grow with its length; returned as they
+    are, they would grow as 4^depth (each end of a product reads both ends of its operands)."""
     import polars as pl
 
     class Unbounded(Exception):
