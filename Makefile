@@ -80,7 +80,7 @@ demo: bytecode
 
 # Two workers (pytest-xdist), one test file per worker at a time: module fixtures (a PostgreSQL server, a
 # browser) start once per file, and the whole suite stays within CI's time on 2 cores.  Files go out longest first
-# (tests/conftest.py FILE_CPU_SECONDS; --no-loadscope-reorder keeps that order) so the two workers finish together.
+# (tests/conftest.py FILE_SECONDS; --no-loadscope-reorder keeps that order) so the two workers finish together.
 # `make check` (ruff, mypy, import-linter; ~10 s of CPU with a cold mypy cache) runs beside the system packages,
 # the editor server and the tests, on the CPU they leave idle (waits for apt, npm, subprocesses, the last file);
 # its output is shown after the tests', and a lint, type or layer finding fails `make test` as a failing test does.

@@ -59,39 +59,44 @@ def pytest_terminal_summary(terminalreporter):
 # The longest test files first.  `make test` runs `pytest -n 2 --dist loadfile --no-loadscope-reorder`: each file goes
 # whole to one worker, in collection order, to whichever worker is free; starting with the longest ones packs the two
 # workers evenly (xdist's default order puts the files with the most tests first, which left the long single-test
-# files to the end, on one worker).  CPU seconds of each file's tests (user+sys, its processes included, without
-# pytest's start-up) measured one file at a time on 2026-12-01 (test_fuzz, test_export_columns and test_properties
-# again on 2026-12-02); files not listed are ~1 s or less and keep their order.
-FILE_CPU_SECONDS = {
-    "test_differential.py": 23,  # 120 generated rulesets, engine against the reference (6 tests of ~4 s)
-    "test_crash.py": 16,  # killed runs: real processes
-    "test_testing.py": 14,
-    "test_fuzz.py": 10,  # the YAML strategies built once (was 14)
-    "test_generated_runs.py": 13,  # 45 generated cases through the CLI and the API
-    "test_export_columns.py": 7,
-    "test_browser.py": 12,  # chromium
-    "test_precommit.py": 9,  # git, pre-commit and appraise processes
-    "test_run.py": 9,
-    "test_providers.py": 9,  # PostgreSQL server
-    "test_properties.py": 6,
-    "test_workshop_room.py": 6,  # chromium, a server
-    "test_workshop_browser.py": 6,
-    "test_workshop.py": 6,
-    "test_store.py": 5,  # PostgreSQL server
-    "test_plugins.py": 5,  # pip install of the example plugin
+# files to the end, on one worker).  Seconds of each file on its worker (wall: a browser's or a server's file waits
+# as much as it computes) in a `make test`-like run on 2026-12-02 (a per-test timer plugin); files not listed take
+# ~2 s or less and keep their order.
+FILE_SECONDS = {
+    "test_differential.py": 38,  # 120 generated rulesets, engine against the reference (6 tests)
+    "test_browser.py": 26,  # chromium: 20 pages in two languages, screenshots and PDFs
+    "test_generated_runs.py": 22,  # 45 generated cases through the CLI and the API
+    "test_crash.py": 19,  # killed runs: real processes
+    "test_workshop_browser.py": 17,  # chromium, a server
+    "test_fuzz.py": 16,
+    "test_workshop_room.py": 16,  # chromium, a server
+    "test_settlement.py": 13,
+    "test_properties.py": 10,
+    "test_precommit.py": 10,  # git, pre-commit and appraise processes
+    "test_phone_widths.py": 9,  # chromium
+    "test_plugins.py": 8,  # pip install of the example plugin
+    "test_store.py": 8,  # PostgreSQL server
+    "test_providers.py": 7,  # PostgreSQL server
+    "test_workshop.py": 7,
+    "test_run.py": 7,
+    "test_incentive_plans.py": 7,
+    "test_workshop_print.py": 7,  # chromium, a server
+    "test_testing.py": 6,
+    "test_export.py": 6,
+    "test_workshop_attacks.py": 6,
+    "test_export_columns.py": 5,
+    "test_periods.py": 5,
     "test_diff.py": 5,
-    "test_workshop_attacks.py": 4,
-    "test_workshop_print.py": 5,  # chromium, a server
-    "test_phone_widths.py": 4,
     "test_no_wrong_pay.py": 4,
+    "test_generated_regressions.py": 4,
+    "test_hostile_inputs.py": 4,
+    "test_check_jsonschema.py": 4,
+    "test_security_pay.py": 4,
+    "test_providers_errors.py": 4,
+    "test_i18n.py": 3,
+    "test_hostile_outputs.py": 3,
     "test_workshop_votes.py": 3,  # real server processes: more waiting than CPU
-    "test_workshop_load.py": 3,
-    "test_security_pay.py": 3,
-    "test_render.py": 3,
-    "test_providers_errors.py": 3,
-    "test_periods.py": 3,
-    "test_incentive_plans.py": 3,
-    "test_hostile_inputs.py": 3,
+    "test_i18n_one_language.py": 3,
 }
 
 
@@ -113,7 +118,7 @@ def pytest_collection(session):
 
 def pytest_collection_modifyitems(config, items):
     def cost(item):
-        return -FILE_CPU_SECONDS.get(Path(str(item.path)).name, 0)
+        return -FILE_SECONDS.get(Path(str(item.path)).name, 0)
 
     items.sort(key=cost)  # stable: the order within a file, and of the files not listed, is kept
 
