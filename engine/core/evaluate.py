@@ -47,6 +47,9 @@ class Evaluation:
     teams: pl.DataFrame | None = None  # team roll-ups: who counted in whose team with what (core/teams.py)
     splits: pl.DataFrame | None = None  # split credit: each seller's part of each deal (provide/credits.py)
     provenance: Provenance | None = None  # per employee: rules' weight changes, tiers reached, calibration
+    # those in the errors only because of the weights: no data in any dimension weighed above 0, or missing data
+    # under missing: error (their scoring columns, in id order); the workshop scores them when weights change
+    unscored: pl.DataFrame | None = None
 
 
 @functools.cache
@@ -201,18 +204,22 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     f = pl.concat(frames, how="diagonal_relaxed") if frames else df.clear()
     if "_scored" not in f.columns:
         f = f.with_columns(pl.lit(False).alias("_scored"), pl.lit(None, dtype=F64).alias("total"))
+    unscored = []  # who these weights leave unscored: other weights may score them (the workshop's re-scoring)
     if not f["_scored"].all():  # filtering copies every column: only when someone has to go
-        for row in f.filter(~pl.col("_scored")).select("id").iter_rows():
+        gone = f.filter(~pl.col("_scored"))
+        for row in gone.select("id").iter_rows():
             errors.append(EmployeeError(row[0], "score",
                                         "no data for any dimension of the scorecard; nothing to score"))
+        unscored.append(scoring.drop_unfinite(gone, [], ruleset, context))  # (as if they had been scored)
         f = f.filter(pl.col("_scored"))
     f = scoring.drop_unfinite(f, errors, ruleset, context)
-    if ruleset.missing == "error":
+    if ruleset.missing == "error" and "_missing_any" in f.columns and f["_missing_any"].any():
         bad = f.filter(pl.col("_missing_any"))
         for named in bad.iter_rows(named=True):
             miss = missing_items(ruleset, named, period)
             errors.append(EmployeeError(named["id"], "missing", "missing data for " + ", ".join(miss)
                                         + " (the ruleset says missing: error)"))
+        unscored.append(bad)
         f = f.filter(~pl.col("_missing_any"))
     f = f.with_columns(expressions.polars_round_half_up(pl.col("total"), 2).alias("score"))
     f = f.with_columns(calibration.grade_expr(ruleset, pl.col("score")).alias("grade_uncalibrated"))
@@ -230,10 +237,12 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, period: Period, context: Mapping[
     if not f["_eid"].is_sorted():  # several scorecards, or a join that moved rows: back to id order
         f = f.sort("_eid")
     f = f.drop("_scored", "_eid")
+    unscored_rows = pl.concat(unscored, how="diagonal_relaxed").sort("_eid").drop("_scored", "_eid") \
+        if unscored else None
     lap("outcomes")
     # _fnum/_fden (the cycle's share of the target) and _paid (netted) stay: the workshop re-pays from them
     return Evaluation(ruleset, period, context, f, errors, warnings, timings, objectives, inputs.okrs,
                       not_covered=not_covered, overrides={o.id: o for o in overrides},
                       paid=rows_netted,  # exactly what was netted: the document and explain show these rows
                       teams=team.ledger() if team is not None else None, splits=inputs.splits,
-                      provenance=Provenance(ruleset, f, objectives, inputs.okrs))
+                      provenance=Provenance(ruleset, f, objectives, inputs.okrs), unscored=unscored_rows)

@@ -94,6 +94,47 @@ def total_score(card: Scorecard, scored: pl.Expr, weights: Sequence[pl.Expr], sc
     return pl.when(scored).then(pl.max_horizontal(base + adjustment_points(card), pl.lit(0.0))).otherwise(None)
 
 
+def zero_kpi_scores(card: Scorecard) -> list[pl.Expr]:
+    """``missing: zero``: each KPI that counts (its weight and its dimension's above 0, the ``wr.`` columns after
+    the rules) and has no score scores 0; a KPI or dimension weighed 0 (by the ruleset or a rule) is not scored at
+    all.  The workshop's re-scoring applies the same to the weights a slider gives."""
+    return [pl.when((pl.col(f"wr.{k.path}") > 0) & (pl.col(f"wr.{d.key}") > 0))
+            .then(pl.col(f"k.{k.path}.score").fill_null(0.0)).otherwise(pl.col(f"k.{k.path}.score"))
+            .alias(f"k.{k.path}.score") for d in card.dimensions for k in d.kpis]
+
+
+def zero_dimension_scores(card: Scorecard) -> list[pl.Expr]:
+    """``missing: zero``: each dimension weighed above 0 with no score (nothing left in it) scores 0."""
+    return [pl.when(pl.col(f"wr.{d.key}") > 0).then(pl.col(f"d.{d.key}.score").fill_null(0.0))
+            .otherwise(pl.col(f"d.{d.key}.score")).alias(f"d.{d.key}.score") for d in card.dimensions]
+
+
+def kpis_have_data(d) -> pl.Expr:
+    """``d.<key>.has_data`` of a KPI dimension: a KPI weighed above 0 (after the rules) has an attainment."""
+    return pl.any_horizontal([pl.col(f"k.{k.path}.attainment").is_not_null() & (pl.col(f"wr.{k.path}") > 0)
+                              for k in d.kpis]).alias(f"d.{d.key}.has_data")
+
+
+def missing_flags(card: Scorecard, period: Period | None) -> list[pl.Expr]:
+    """The ``miss.<item>`` columns, in scorecard order: a dimension weighed above 0 with nothing left is missing
+    alone, otherwise each of its KPIs (or sub-periods) that dropped out; read from the ``d.<key>.has_data``,
+    ``wr.`` and ``k.<path>.attainment`` / ``p.`` columns.  (Boolean columns, not list columns: list building is
+    the slowest thing polars does here.)"""
+    items = []
+    for d in card.dimensions:
+        has = pl.col(f"d.{d.key}.has_data")
+        items.append((~has & (pl.col(f"wr.{d.key}") > 0)).alias(f"miss.{d.key}"))
+        if d.kind == "periods":
+            for p, _ in periods_of(d).parts(period):
+                items.append((has & pl.col(f"p.{d.key}.{p.id}").is_null() & (pl.col(f"wr.{d.key}") > 0))
+                             .alias(f"miss.{d.key}.{p.id}"))
+        for k in d.kpis:
+            # (in a dimension a rule weighed 0, nothing is dropped for missing data: nothing is scored)
+            items.append((has & pl.col(f"k.{k.path}.attainment").is_null() & (pl.col(f"wr.{k.path}") > 0)
+                          & (pl.col(f"wr.{d.key}") > 0)).alias(f"miss.{k.path}"))
+    return items
+
+
 def subperiod_weights(parts: Sequence[tuple[Any, float]], scores: Sequence[pl.Expr], zero: bool) -> list[pl.Expr]:
     """The effective weight of each sub-period of a ``periods:`` dimension, in percent of the dimension (the
     ``w.<dim>.<period>`` columns): its weight over the weights of the present sub-periods (``missing: zero``:
@@ -175,10 +216,8 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
     f = f.with_columns(acols)
     f = f.with_columns([curve_expr(k, pl.col(f"k.{k.path}.attainment"), exact[k.path]).alias(f"k.{k.path}.score")
                         for d in card.dimensions for k in d.kpis])
-    if zero:  # only what counts: a KPI or dimension weighed 0 (by the ruleset or a rule) is not scored at all
-        f = f.with_columns([pl.when((pl.col(f"wr.{k.path}") > 0) & (pl.col(f"wr.{d.key}") > 0))
-                            .then(pl.col(f"k.{k.path}.score").fill_null(0.0)).otherwise(pl.col(f"k.{k.path}.score"))
-                            .alias(f"k.{k.path}.score") for d in card.dimensions for k in d.kpis])
+    if zero:
+        f = f.with_columns(zero_kpi_scores(card))
     # dimension scores with KPI redistribution
     dcols, wcols = [], []
     for d in card.dimensions:
@@ -206,31 +245,13 @@ def score_card(frame: pl.LazyFrame, ruleset: Ruleset, card: Scorecard, column, c
                 dcols.append((weighted(pairs) if pairs else pl.lit(None, dtype=F64)).alias(f"d.{d.key}.score"))
     f = f.with_columns(wcols + dcols)
     f = f.with_columns([pl.col(f"d.{d.key}.score").is_not_null().alias(f"d.{d.key}.has_data") if d.kind != "kpis"
-                        else pl.any_horizontal([pl.col(f"k.{k.path}.attainment").is_not_null()
-                                                & (pl.col(f"wr.{k.path}") > 0)
-                                                for k in d.kpis])
-                        .alias(f"d.{d.key}.has_data") for d in card.dimensions])
+                        else kpis_have_data(d) for d in card.dimensions])
     if zero:
-        f = f.with_columns([pl.when(pl.col(f"wr.{d.key}") > 0).then(pl.col(f"d.{d.key}.score").fill_null(0.0))
-                            .otherwise(pl.col(f"d.{d.key}.score")).alias(f"d.{d.key}.score") for d in card.dimensions])
+        f = f.with_columns(zero_dimension_scores(card))
     dpairs = [(pl.col(f"wr.{d.key}"), pl.col(f"d.{d.key}.score")) for d in card.dimensions]
     effective, scored = redistributed(dpairs)
     f = f.with_columns([w.alias(f"w.{d.key}") for d, w in zip(card.dimensions, effective)] + [scored.alias("_scored")])
-    # missing list, in scorecard order: a dimension with nothing left is listed alone,
-    # otherwise each of its KPIs that dropped out
-    # (boolean columns, not list columns: list building is the slowest thing polars does here)
-    items = []
-    for d in card.dimensions:
-        has = pl.col(f"d.{d.key}.has_data")
-        items.append((~has & (pl.col(f"wr.{d.key}") > 0)).alias(f"miss.{d.key}"))
-        if d.kind == "periods":
-            for p, _ in periods_of(d).parts(period):
-                items.append((has & pl.col(f"p.{d.key}.{p.id}").is_null() & (pl.col(f"wr.{d.key}") > 0))
-                             .alias(f"miss.{d.key}.{p.id}"))
-        for k in d.kpis:
-            # (in a dimension a rule weighed 0, nothing is dropped for missing data: nothing is scored)
-            items.append((has & pl.col(f"k.{k.path}.attainment").is_null() & (pl.col(f"wr.{k.path}") > 0)
-                          & (pl.col(f"wr.{d.key}") > 0)).alias(f"miss.{k.path}"))
+    items = missing_flags(card, period)
     f = f.with_columns(items)
     f = f.with_columns(pl.any_horizontal([pl.col(i.meta.output_name()) for i in items]).alias("_missing_any"))
     # total, adjustments, rounding

@@ -106,8 +106,14 @@ class Workshop:
         self._file_sha = hashlib.sha256(self.path.read_bytes()).hexdigest() if self.path else ""
         evaluation = evaluate(ruleset, inputs, period, self.context)
         self.rescorer = Rescorer(evaluation)
-        self.fast = self.rescorer.score(ruleset).equals(evaluation.frame.select("id", *RESULT_COLUMNS))
+        # everyone the engine scores, and those these weights leave unscored whom others may score (null results)
+        first = self.rescorer.score(ruleset)
         f = evaluation.frame
+        if evaluation.unscored is not None and evaluation.unscored.height:
+            f = pl.concat([f, evaluation.unscored.select([c for c in evaluation.unscored.columns if c in f.columns])],
+                          how="diagonal_relaxed").sort("id")
+        self.fast = first.height == f.height and first.filter(pl.col("score").is_not_null()).equals(
+            evaluation.frame.select("id", *RESULT_COLUMNS))
         attrs = [a for a in BREAKDOWN_ATTRIBUTES if f"attr.{a}" in f.columns]
         cal = ruleset.calibration
         if not attrs and cal is not None and f"attr.{cal.cohort}" in f.columns:
@@ -120,7 +126,8 @@ class Workshop:
         self.baseline_bonus = _money(self.baseline["bonus0"])
         self.budget = Decimal(budget) if budget is not None else self.baseline_bonus
         self.min_group = max(int(getattr(ruleset, "min_group", 5) or 5), 2)
-        self.result = evaluation.frame.select("id", *RESULT_COLUMNS)
+        self.result = f.select("id").join(evaluation.frame.select("id", *RESULT_COLUMNS), on="id", how="left",
+                                          maintain_order="left")
         self.elapsed = 0.0
         # voting: ad-hoc links, in memory, until :meth:`start_voting` says otherwise
         self.votes: dict[str, Ballot] = {}
@@ -566,7 +573,7 @@ class Workshop:
         bonus = _money(f["bonus"])
         out: dict[str, Any] = {
             "population": f.height,
-            "unscored": int(f["score"].null_count() - f["score0"].null_count()),
+            "unscored": int(f["score"].null_count()),
             "elapsed_ms": round(self.elapsed * 1000, 1),
             "grades": [{"grade": g.grade, "before": before.get(g.grade, 0), "after": after.get(g.grade, 0)}
                        for g in self.ruleset.grades],

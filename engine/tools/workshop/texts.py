@@ -93,8 +93,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "name_required": {"en": "Please enter your name.", "zh-CN": "请填写姓名。"},
     "error": {"en": "Something went wrong: {message}", "zh-CN": "出错了：{message}"},
     "language": {"en": "中文", "zh-CN": "English"},
-    "unscored": {"en": "{n} people cannot be scored with these weights (no weighted data left).",
-                 "zh-CN": "按当前权重有 {n} 人无法计分（没有剩余的有权重数据）。"},
+    "unscored": {"en": "{n} people cannot be scored with these weights (no weighted data left, or data missing "
+                       "that the ruleset requires).",
+                 "zh-CN": "按当前权重有 {n} 人无法计分（没有剩余的有权重数据，或缺少规则要求的数据）。"},
     # refusals of the web server (HTTP 4xx)
     "err_host": {"en": "this workshop answers only requests for 127.0.0.1, localhost or the address it was started "
                        "with (--host), not '{host}'; open the link it printed",
