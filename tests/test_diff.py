@@ -342,3 +342,33 @@ def test_redacted_guardrails_keep_their_verdict_and_hide_small_groups_numbers():
     assert "- ✅ rank-corr:0.9：得分的 Kendall τ-b 为 1.00；不低于要求的 0.9" in result.stdout
     assert "2,800" not in result.output and "2.28" not in result.output
     assert result.stderr.splitlines()[0] == "appraise diff：2 项护栏中有 1 项未通过："
+
+
+@pytest.mark.parametrize("old_optional", [True, False])
+def test_a_metric_the_data_lack_and_the_ruleset_declares_optional_is_read_as_the_run_reads_it(tmp_path, old_optional):
+    # a raw metric no source has, declared `optional: true`: `appraise run` warns and goes on. diff merged the two
+    # rulesets' needs without their optional metrics and refused the cycle ("no source has a column for
+    # 'referrals'"), even with one ruleset against itself. A metric optional in the new ruleset but required in
+    # the old one is still required (the old ruleset's run would refuse the data).
+    import shutil
+
+    shutil.copytree(EXAMPLE, tmp_path / "ex", ignore=shutil.ignore_patterns("out", "*.db"))
+    ruleset = tmp_path / "ex" / "sales-team.yaml"
+    text = ruleset.read_text(encoding="utf-8")
+    anchor = "metrics:\n"
+    new_text = text.replace(anchor, anchor + "  referrals: {unit: count, aggregate: sum, optional: true}\n", 1)
+    old_text = new_text if old_optional else text.replace(anchor, anchor + "  referrals: {unit: count, aggregate: "
+                                                                           "sum}\n", 1)
+    (tmp_path / "ex" / "old.yaml").write_text(old_text, encoding="utf-8")
+    ruleset.write_text(new_text, encoding="utf-8")
+    cycle = tmp_path / "ex" / "cycle-q3.yaml"
+    result = CliRunner().invoke(main, ["diff", str(tmp_path / "ex" / "old.yaml"), str(ruleset), "--cycle", str(cycle),
+                                       "--format", "json"])
+    if not old_optional:
+        assert result.exit_code == 2 and "referrals" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    # the example's Q3 scores (expected-q3.json), unchanged on both sides
+    assert {e["id"]: (e["old_score"], e["new_score"]) for e in doc["employees"]} == \
+        {k: (v, v) for k, v in OLD_SCORES.items()}

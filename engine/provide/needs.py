@@ -30,6 +30,26 @@ class Needs:
     hire_date: bool = False  # the ruleset reads tenure_months or employed_share, or prorates: the column must be there
 
     @classmethod
+    def merged(cls, *parts: Needs) -> Needs:
+        """What several rulesets read together (``appraise diff`` scores one cycle's data under two): every metric
+        and attribute (the first part's aggregate and type win), optional only where every part that declares the
+        metric says so (a part that requires it would refuse data without it), the widest rating scale, and any
+        part's 360, OKR, competency, hierarchy and hire-date needs."""
+        metrics: dict[str, str] = {}
+        attributes: dict[str, str] = {}
+        for p in reversed(parts):
+            metrics.update(p.metrics)
+            attributes.update(p.attributes)
+        scales = [p.rating_scale for p in parts if p.rating_scale is not None]
+        optional = frozenset(m for m in metrics if all(m in p.optional for p in parts if m in p.metrics))
+        return cls(metrics=metrics, attributes=attributes, feedback360=any(p.feedback360 for p in parts),
+                   okr=any(p.okr for p in parts), rating_scale=max(scales) if scales else None,
+                   rating_min=min(p.rating_min for p in parts) if parts else 1.0, optional=optional,
+                   competencies=any(p.competencies for p in parts),
+                   hierarchy=tuple(sorted({h for p in parts for h in p.hierarchy})),
+                   hire_date=any(p.hire_date for p in parts))
+
+    @classmethod
     def from_ruleset(cls, ruleset) -> Needs:
         """The needs of a compiled :class:`appraise.language.compile.Ruleset`."""
         dims = [d for card in ruleset.scorecards for d in card.dimensions]

@@ -525,18 +525,10 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def merged_needs(*rulesets):
-    """The :class:`~appraise.provide.stage.Needs` of several rulesets together (the first one's types win)."""
+    """The :class:`~appraise.provide.stage.Needs` of several rulesets together (:meth:`Needs.merged`)."""
     from appraise.provide.stage import Needs
 
-    parts = [Needs.from_ruleset(rs) for rs in rulesets]
-    metrics: dict[str, str] = {}
-    attributes: dict[str, str] = {}
-    for p in reversed(parts):
-        metrics.update(p.metrics)
-        attributes.update(p.attributes)
-    scales = [p.rating_scale for p in parts if p.rating_scale is not None]
-    return Needs(metrics=metrics, attributes=attributes, feedback360=any(p.feedback360 for p in parts),
-                 okr=any(p.okr for p in parts), rating_scale=max(scales) if scales else None)
+    return Needs.merged(*(Needs.from_ruleset(rs) for rs in rulesets))
 
 
 # Expressions reading these name one person: a redacted diff does not run a new one on real data.
